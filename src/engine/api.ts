@@ -1,0 +1,46 @@
+// The engine's one facade. Tray, window, CLI and daemon call only this; every result is plain
+// serialisable data, so the same calls work in-process, over IPC and as `--json` output.
+import type { AccountInfo } from './ports.js';
+import type { Settings } from './settings/schema.js';
+import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
+
+export interface FieldIssue {
+  /** Setting key (or dotted path such as 'ignorePatterns.2'). */
+  field: string;
+  message: string;
+}
+
+export type SettingsValidation = { ok: true; settings: Settings } | { ok: false; issues: FieldIssue[] };
+
+export interface LegacyImportReport {
+  /** Each setting changed, old and new value, in words a person can check. */
+  changes: { field: string; from: unknown; to: unknown }[];
+  /** Dropbox credentials found in the uploader's config (never the token itself). */
+  credentialsImported: boolean;
+  warnings: string[];
+}
+
+export interface EngineApi {
+  getStatus(): StatusSnapshot;
+  /** Called on every status change; returns the unsubscribe function. */
+  onStatus(listener: (status: StatusSnapshot) => void): () => void;
+  /** Run a pass now, or queue one right after the running pass. */
+  syncNow(): void;
+  /** Pause for `forMs` milliseconds, or until resumed when null. Persists across restarts. */
+  pause(forMs: number | null): Promise<void>;
+  resume(): Promise<void>;
+  queryHistory(query: HistoryQuery): HistoryRecord[];
+  getSettings(): Settings;
+  validateSettings(candidate: unknown): SettingsValidation;
+  /** Validates, then saves and applies. Invalid input is not saved. */
+  saveSettings(candidate: unknown): Promise<SettingsValidation>;
+  /** Where `<watchDir>/<sampleRel>` would go on Dropbox with these (unsaved) settings. */
+  previewRemotePath(candidate: Partial<Settings>, sampleRel: string): { ok: true; path: string } | { ok: false; message: string };
+  /** Starts the PKCE code-paste flow; open the URL, the user pastes the code into finish. */
+  connectDropboxStart(): Promise<{ authorizeUrl: string }>;
+  connectDropboxFinish(code: string): Promise<AccountInfo>;
+  disconnectDropbox(): Promise<void>;
+  importLegacy(input: { configJsonPath: string; uploaderConfigPath?: string }): Promise<LegacyImportReport>;
+  /** Finish or safely abandon the current work and stop. */
+  stop(): Promise<void>;
+}

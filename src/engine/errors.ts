@@ -1,0 +1,76 @@
+// Every failure is classified once, at the edge where it happens (Dropbox, file system), into
+// one of four kinds. The pipeline only ever branches on the kind, never on raw error shapes.
+//
+//  - retry:        transient (network, 5xx, reset); try again with backoff.
+//  - retry-after:  the server told us when (429 Retry-After, lock contention).
+//  - file-failed:  this file cannot succeed as it is (bad name, unreadable, too large);
+//                  it fails alone, visibly, and never blocks the others.
+//  - blocked:      nothing can move on this leg until a person acts or the world changes
+//                  (auth revoked, quota full, SD card missing/full/read-only, offline).
+
+export type ErrorKind = 'retry' | 'retry-after' | 'file-failed' | 'blocked';
+
+/** Stable machine codes. Front ends map them to icons and notifications; `message` is for people. */
+export type ErrorCode =
+  // transient
+  | 'network'
+  | 'server-error'
+  | 'rate-limited'
+  | 'write-contention'
+  | 'offset-mismatch'
+  // per file
+  | 'disallowed-name'
+  | 'malformed-path'
+  | 'file-too-large'
+  | 'file-unreadable'
+  | 'file-vanished'
+  | 'hash-mismatch'
+  | 'conflict'
+  // engine-wide, a person must act
+  | 'auth-revoked'
+  | 'auth-missing'
+  | 'quota-full'
+  | 'offline'
+  | 'archive-missing'
+  | 'archive-full'
+  | 'archive-readonly'
+  | 'settings-invalid'
+  | 'unknown';
+
+export interface SyncErrorInit {
+  kind: ErrorKind;
+  code: ErrorCode;
+  /** One sentence a person understands: what happened and what to do. Never contains a token. */
+  message: string;
+  /** For retry-after: how long the server asked us to wait. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+export class SyncError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: ErrorCode;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: SyncErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'SyncError';
+    this.kind = init.kind;
+    this.code = init.code;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  /** Plain, serialisable form for status, history, IPC and logs. */
+  toJSON(): { kind: ErrorKind; code: ErrorCode; message: string; retryAfterMs?: number } {
+    return {
+      kind: this.kind,
+      code: this.code,
+      message: this.message,
+      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
+    };
+  }
+}
+
+export function isSyncError(e: unknown): e is SyncError {
+  return e instanceof SyncError;
+}

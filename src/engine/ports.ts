@@ -1,0 +1,115 @@
+// The engine talks to the outside world only through these small interfaces (ports).
+// src/main and src/cli plug in real implementations; tests plug in the same real ones
+// pointed at temp folders and the Dropbox emulator.
+import type { SyncError } from './errors.js';
+
+/** One file handed to the remote store. `rel` always uses '/' separators, whatever the OS. */
+export interface UploadItem {
+  rel: string;
+  /** Absolute path of the bytes to send (the file's transit copy). */
+  localPath: string;
+  size: number;
+  mtimeMs: number;
+  /** Dropbox content hash if already known (journal); lets the store skip a read. */
+  knownContentHash?: string;
+}
+
+export type UploadOutcome =
+  | {
+      rel: string;
+      ok: true;
+      /** Where the bytes ended up (path_display). Differs from the target when kept-both renamed it. */
+      remotePath: string;
+      contentHash: string;
+      rev: string;
+      size: number;
+      /** Identical content was already there: nothing new was written. */
+      alreadyPresent: boolean;
+    }
+  | { rel: string; ok: false; error: SyncError };
+
+export interface UploadProgress {
+  rel: string;
+  bytesSent: number;
+  size: number;
+}
+
+export interface UploadOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: UploadProgress) => void;
+}
+
+export interface AccountInfo {
+  accountId: string;
+  displayName: string;
+  email: string;
+  usedBytes: number;
+  allocatedBytes: number;
+}
+
+/**
+ * The Dropbox leg. Implementations must be idempotent per item: uploading the same bytes to
+ * the same rel twice (after a crash, a lost response) never makes a second copy.
+ * Errors of kind 'blocked' (auth revoked, quota full, offline) are thrown; per-file errors come
+ * back as `ok: false` outcomes so one bad file never fails the batch.
+ */
+export interface RemoteStore {
+  uploadMany(items: UploadItem[], options?: UploadOptions): Promise<UploadOutcome[]>;
+  account(): Promise<AccountInfo>;
+}
+
+/** Saved state of a chunked upload, so a restart resumes instead of re-sending. */
+export interface UploadSessionState {
+  sessionId: string;
+  /** Bytes the server has acknowledged. Always a multiple of the chunk size until the last chunk. */
+  offset: number;
+  /** SHA-256 (hex) of each complete 4 MiB block read so far: the content hash's resumable state. */
+  blockDigests: string[];
+  /** Identity of the local file the session belongs to; a changed file invalidates it. */
+  size: number;
+  mtimeMs: number;
+  startedAtMs: number;
+}
+
+/** Journal port used by the uploader. Losing it only costs re-sending bytes. */
+export interface SessionStore {
+  get(rel: string): UploadSessionState | undefined;
+  set(rel: string, state: UploadSessionState): void;
+  delete(rel: string): void;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(t);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};

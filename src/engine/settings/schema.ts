@@ -1,0 +1,152 @@
+// The one source of truth for settings: validation, defaults, descriptions (shown in the window
+// and `--help`), and the JSON schema handed to conf/electron-store. Nothing else declares a setting.
+import { z } from 'zod';
+
+export const DEFAULT_IGNORE_PATTERNS = [
+  '.*', // dotfiles and dot-folders (editor swap files, .DS_Store)
+  '*.tmp',
+  '*.part',
+  '*.swp',
+  '*.crdownload',
+  '~$*', // Office lock files
+  'desktop.ini', // names Dropbox refuses
+  'thumbs.db',
+  'icon\r',
+];
+
+/** Upload chunks must be multiples of 4 MiB (Dropbox's block size) and stay below the 150 MiB request limit. */
+export const CHUNK_MIB_STEP = 4;
+export const CHUNK_MIB_MAX = 148;
+
+const absolutePath = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} is empty: choose a folder`)
+    .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || p.startsWith('~'), {
+      message: `${what} must be an absolute path (for example /home/pi/rdl/tosync)`,
+    });
+
+export const settingsSchema = z
+  .object({
+    watchDir: absolutePath('Watch folder').describe(
+      'Folder the data logger writes into (the old script’s tosync/). Its subfolders stay in place.',
+    ),
+    transitDir: absolutePath('Transit folder').describe(
+      'Queue folder: files wait here until both Dropbox and the SD card have a verified copy. Put it on the same disk as the watch folder so staging is an atomic rename.',
+    ),
+    archiveEnabled: z.boolean().describe('Keep a second copy on a local SD card or disk.'),
+    archiveDir: z
+      .string()
+      .trim()
+      .describe('Root of the SD card (for example /media/orangepi/SD1). RDL Sync never creates this folder.'),
+    archiveMustBeMountPoint: z
+      .boolean()
+      .describe('Only write when the archive folder is a mounted card, so nothing lands on the main disk when the card is out.'),
+    site: z
+      .string()
+      .trim()
+      .max(100, 'Site name is longer than 100 characters')
+      .regex(/^[^/\\]*$/, 'Site name may not contain / or \\')
+      .describe('Name of this logger site; fills {site} in the remote folder.'),
+    remoteRootTemplate: z
+      .string()
+      .trim()
+      .regex(/^\/./, 'Remote folder must start with / (for example /RDL/{site})')
+      .refine((t) => !t.endsWith('/'), { message: 'Remote folder must not end with /' })
+      .refine((t) => !/\{(?!site\}|host\}|year\}|month\})[^}]*\}/.test(t), {
+        message: 'Remote folder may only use the fields {site}, {host}, {year} and {month}',
+      })
+      .describe('Dropbox folder files go to; {site}, {host}, {year} and {month} are filled in. Each file keeps its path below the watch folder.'),
+    scheduleMode: z.enum(['interval', 'cron']).describe('Run a pass every N seconds, or on a cron schedule.'),
+    intervalSeconds: z
+      .number()
+      .int('Interval must be a whole number of seconds')
+      .min(2, 'Interval must be at least 2 seconds')
+      .max(86_400, 'Interval must be at most 86400 seconds (one day)')
+      .describe('Seconds between passes when the schedule is an interval.'),
+    cron: z.string().trim().describe('Cron expression when the schedule is cron (for example */5 * * * *).'),
+    stableSeconds: z
+      .number()
+      .int('Stable time must be a whole number of seconds')
+      .min(0, 'Stable time cannot be negative')
+      .max(3_600, 'Stable time must be at most 3600 seconds')
+      .describe('A file is staged only after its size and modification time have not changed for this long.'),
+    ignorePatterns: z
+      .array(z.string().min(1, 'An ignore pattern is empty'))
+      .max(200, 'At most 200 ignore patterns')
+      .describe('Glob patterns (matched against file names) that are never synced.'),
+    concurrency: z
+      .number()
+      .int('Concurrency must be a whole number')
+      .min(1, 'Concurrency must be at least 1')
+      .max(32, 'Concurrency must be at most 32')
+      .describe('Transfers in flight at once.'),
+    chunkSizeMiB: z
+      .number()
+      .int('Chunk size must be a whole number of MiB')
+      .min(CHUNK_MIB_STEP, `Chunk size must be at least ${CHUNK_MIB_STEP} MiB`)
+      .max(CHUNK_MIB_MAX, `Chunk size must be at most ${CHUNK_MIB_MAX} MiB`)
+      .refine((n) => n % CHUNK_MIB_STEP === 0, { message: `Chunk size must be a multiple of ${CHUNK_MIB_STEP} MiB` })
+      .describe('Size of each piece of a large upload; also the size above which a file is uploaded in pieces.'),
+    conflictPolicy: z
+      .enum(['rename', 'overwrite'])
+      .describe('When Dropbox already has a different file at the same path: keep both (rename the new one) or overwrite.'),
+    dropboxAppKey: z.string().trim().describe('App key of your Dropbox app (from the Dropbox App Console).'),
+    dropboxEndpoint: z
+      .string()
+      .trim()
+      .refine((u) => u === '' || /^https?:\/\/[^/]+$/.test(u), {
+        message: 'Dropbox endpoint must be empty (real Dropbox) or a base URL like http://127.0.0.1:8080',
+      })
+      .describe('Advanced: send Dropbox API calls to this base URL instead of Dropbox (the local emulator). Empty = Dropbox.'),
+    offlineAlertMinutes: z
+      .number()
+      .int()
+      .min(1, 'Offline alert must be at least 1 minute')
+      .max(10_080, 'Offline alert must be at most 10080 minutes (a week)')
+      .describe('Notify when Dropbox has been unreachable for this long.'),
+    historyLimit: z
+      .number()
+      .int()
+      .min(100, 'History must keep at least 100 transfers')
+      .max(100_000, 'History may keep at most 100000 transfers')
+      .describe('How many recent transfers are kept.'),
+    startAtLogin: z.boolean().describe('Start the tray app when you log in (desktop only).'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.archiveEnabled && s.archiveDir === '') {
+      ctx.addIssue({ code: 'custom', path: ['archiveDir'], message: 'Archive folder is empty: choose the SD card folder, or turn the archive off' });
+    }
+    if (s.scheduleMode === 'cron' && s.cron === '') {
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Cron expression is empty: enter one (for example */5 * * * *) or use an interval' });
+    }
+    if (s.remoteRootTemplate.includes('{site}') && s.site === '') {
+      ctx.addIssue({ code: 'custom', path: ['site'], message: 'Site name is empty but the remote folder uses {site}: enter the site name' });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingKey = keyof Settings;
+
+/** Defaults that need no machine facts. Folder defaults are filled from the home folder by defaultSettings(). */
+export const STATIC_DEFAULTS: Omit<Settings, 'watchDir' | 'transitDir'> = {
+  archiveEnabled: true,
+  archiveDir: '',
+  archiveMustBeMountPoint: true,
+  site: '',
+  remoteRootTemplate: '/RDL/{site}',
+  scheduleMode: 'interval',
+  intervalSeconds: 10,
+  cron: '',
+  stableSeconds: 10,
+  ignorePatterns: DEFAULT_IGNORE_PATTERNS,
+  concurrency: 4,
+  chunkSizeMiB: 8,
+  conflictPolicy: 'rename',
+  dropboxAppKey: '',
+  dropboxEndpoint: '',
+  offlineAlertMinutes: 60,
+  historyLimit: 5_000,
+  startAtLogin: false,
+};

@@ -1,0 +1,111 @@
+// The one status model every front end reads (tray, window, CLI, notifications).
+// Plain serialisable data only: it crosses IPC and is printed by `rdl-sync status --json`.
+import type { ErrorCode } from '../errors.js';
+
+export type EngineState =
+  | 'idle' // nothing pending, all good
+  | 'syncing' // a pass is moving files
+  | 'paused' // a person paused it
+  | 'offline' // Dropbox unreachable; archive leg may still run
+  | 'attention' // a person should act soon, nothing is lost (SD card missing, a file failing)
+  | 'error'; // sync is stopped on a leg until a person acts (reconnect needed, quota full)
+
+export type ProblemSeverity = 'attention' | 'error';
+
+/** A condition a person must act on. One per condition: it is raised once and cleared once. */
+export interface Problem {
+  /** Stable id of the condition, e.g. 'archive-missing' or 'file-failing:RDL/USB0/a.csv'. */
+  id: string;
+  code: ErrorCode;
+  severity: ProblemSeverity;
+  /** One sentence: what is wrong, what to do, and that nothing is lost when that is true. */
+  message: string;
+  sinceMs: number;
+  /** Which window tab helps: 'status' | 'transfers' | 'settings' | 'log'. */
+  tab: 'status' | 'transfers' | 'settings' | 'log';
+}
+
+export interface StageCounts {
+  /** Finished files waiting in the watch folder to be staged. */
+  waiting: number;
+  /** Files in transit (the queue). */
+  transit: number;
+  /** In transit with the upload leg still to do. */
+  uploadPending: number;
+  /** In transit with the archive leg still to do. */
+  archivePending: number;
+  /** Files failing on their own (bad name, unreadable). */
+  failed: number;
+  /** Completed since the engine started. */
+  doneThisRun: number;
+}
+
+export interface ActiveTransfer {
+  rel: string;
+  leg: 'upload' | 'archive';
+  bytesDone: number;
+  size: number;
+  /** Bytes per second over the last few seconds. */
+  rate: number;
+  startedAtMs: number;
+}
+
+export interface ArchiveStatus {
+  enabled: boolean;
+  path: string;
+  present: boolean;
+  writable: boolean;
+  freeBytes: number | null;
+  totalBytes: number | null;
+}
+
+export interface DropboxStatus {
+  connected: boolean;
+  accountName: string | null;
+  email: string | null;
+  usedBytes: number | null;
+  allocatedBytes: number | null;
+  /** Last time a request reached Dropbox. */
+  lastContactMs: number | null;
+}
+
+export interface StatusSnapshot {
+  state: EngineState;
+  /** One sentence for the status line, tray tooltip and `rdl-sync status`. */
+  sentence: string;
+  counts: StageCounts;
+  transfers: ActiveTransfer[];
+  lastSuccessMs: number | null;
+  lastPassMs: number | null;
+  nextPassMs: number | null;
+  pausedUntilMs: number | null;
+  paused: boolean;
+  archive: ArchiveStatus;
+  dropbox: DropboxStatus;
+  problems: Problem[];
+}
+
+export type LegResult =
+  | { status: 'done'; atMs: number; path: string; alreadyPresent: boolean; contentHash: string }
+  | { status: 'failed'; atMs: number; code: ErrorCode; message: string }
+  | { status: 'skipped'; atMs: number; reason: string };
+
+/** One finished (or given-up) file, newest first in queries. */
+export interface HistoryRecord {
+  id: number;
+  rel: string;
+  size: number;
+  contentHash: string | null;
+  startedAtMs: number;
+  finishedAtMs: number;
+  outcome: 'done' | 'failed';
+  upload: LegResult;
+  archive: LegResult;
+}
+
+export interface HistoryQuery {
+  limit?: number;
+  beforeId?: number;
+  onlyFailures?: boolean;
+  search?: string;
+}
