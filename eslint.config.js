@@ -6,8 +6,15 @@ import globals from 'globals';
 import { builtinModules } from 'node:module';
 
 const electronBan = {
-  paths: [{ name: 'electron', message: 'src/engine and src/shared must stay pure Node: no Electron.' }],
-  patterns: [{ group: ['electron/*'], message: 'src/engine and src/shared must stay pure Node: no Electron.' }],
+  paths: [
+    { name: 'electron', message: 'src/engine and src/shared must stay pure Node: no Electron.' },
+  ],
+  patterns: [
+    {
+      group: ['electron/*'],
+      message: 'src/engine and src/shared must stay pure Node: no Electron.',
+    },
+  ],
 };
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -19,7 +26,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -35,8 +45,14 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'The renderer is sandboxed: no Node built-ins; call the preload API.' })),
-            { name: 'electron', message: 'The renderer is sandboxed: call the preload API (window.rdl).' },
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'The renderer is sandboxed: no Node built-ins; call the preload API.',
+            })),
+            {
+              name: 'electron',
+              message: 'The renderer is sandboxed: call the preload API (window.rdl).',
+            },
           ],
         },
       ],

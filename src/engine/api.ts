@@ -10,7 +10,8 @@ export interface FieldIssue {
   message: string;
 }
 
-export type SettingsValidation = { ok: true; settings: Settings } | { ok: false; issues: FieldIssue[] };
+export type SettingsValidation =
+  { ok: true; settings: Settings } | { ok: false; issues: FieldIssue[] };
 
 export interface LegacyImportReport {
   /** Each setting changed, old and new value, in words a person can check. */
@@ -35,12 +36,18 @@ export interface EngineApi {
   /** Validates, then saves and applies. Invalid input is not saved. */
   saveSettings(candidate: unknown): Promise<SettingsValidation>;
   /** Where `<watchDir>/<sampleRel>` would go on Dropbox with these (unsaved) settings. */
-  previewRemotePath(candidate: Partial<Settings>, sampleRel: string): { ok: true; path: string } | { ok: false; message: string };
+  previewRemotePath(
+    candidate: Partial<Settings>,
+    sampleRel: string,
+  ): { ok: true; path: string } | { ok: false; message: string };
   /** Starts the PKCE code-paste flow; open the URL, the user pastes the code into finish. */
   connectDropboxStart(): Promise<{ authorizeUrl: string }>;
   connectDropboxFinish(code: string): Promise<AccountInfo>;
   disconnectDropbox(): Promise<void>;
-  importLegacy(input: { configJsonPath: string; uploaderConfigPath?: string }): Promise<LegacyImportReport>;
+  importLegacy(input: {
+    configJsonPath: string;
+    uploaderConfigPath?: string;
+  }): Promise<LegacyImportReport>;
   /** Finish or safely abandon the current work and stop. */
   stop(): Promise<void>;
 }

@@ -11,23 +11,35 @@ async function ruleIds(code: string, filePath: string): Promise<string[]> {
 }
 
 test('src/engine may not import electron', async () => {
-  const ids = await ruleIds("import { app } from 'electron';\nexport const a = app;\n", 'src/engine/probe.ts');
+  const ids = await ruleIds(
+    "import { app } from 'electron';\nexport const a = app;\n",
+    'src/engine/probe.ts',
+  );
   assert.ok(ids.includes('no-restricted-imports'), `got ${ids.join(',')}`);
 });
 
 test('src/shared may not import electron', async () => {
-  const ids = await ruleIds("import { ipcMain } from 'electron';\nexport const a = ipcMain;\n", 'src/shared/probe.ts');
+  const ids = await ruleIds(
+    "import { ipcMain } from 'electron';\nexport const a = ipcMain;\n",
+    'src/shared/probe.ts',
+  );
   assert.ok(ids.includes('no-restricted-imports'));
 });
 
 test('src/renderer may not import Node built-ins', async () => {
   for (const mod of ['node:fs', 'fs', 'child_process']) {
-    const ids = await ruleIds(`import x from '${mod}';\nexport const a = x;\n`, 'src/renderer/probe.ts');
+    const ids = await ruleIds(
+      `import x from '${mod}';\nexport const a = x;\n`,
+      'src/renderer/probe.ts',
+    );
     assert.ok(ids.includes('no-restricted-imports'), `${mod} was allowed`);
   }
 });
 
 test('src/main may import electron', async () => {
-  const ids = await ruleIds("import { app } from 'electron';\nexport const a = app;\n", 'src/main/probe.ts');
+  const ids = await ruleIds(
+    "import { app } from 'electron';\nexport const a = app;\n",
+    'src/main/probe.ts',
+  );
   assert.ok(!ids.includes('no-restricted-imports'));
 });

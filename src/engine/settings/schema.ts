@@ -23,9 +23,13 @@ const absolutePath = (what: string) =>
     .string()
     .trim()
     .min(1, `${what} is empty: choose a folder`)
-    .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || p.startsWith('~'), {
-      message: `${what} must be an absolute path (for example /home/pi/rdl/tosync)`,
-    });
+    .refine(
+      (p) =>
+        p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || p.startsWith('~'),
+      {
+        message: `${what} must be an absolute path (for example /home/pi/rdl/tosync)`,
+      },
+    );
 
 export const settingsSchema = z
   .object({
@@ -39,10 +43,14 @@ export const settingsSchema = z
     archiveDir: z
       .string()
       .trim()
-      .describe('Root of the SD card (for example /media/orangepi/SD1). RDL Sync never creates this folder.'),
+      .describe(
+        'Root of the SD card (for example /media/orangepi/SD1). RDL Sync never creates this folder.',
+      ),
     archiveMustBeMountPoint: z
       .boolean()
-      .describe('Only write when the archive folder is a mounted card, so nothing lands on the main disk when the card is out.'),
+      .describe(
+        'Only write when the archive folder is a mounted card, so nothing lands on the main disk when the card is out.',
+      ),
     site: z
       .string()
       .trim()
@@ -57,21 +65,30 @@ export const settingsSchema = z
       .refine((t) => !/\{(?!site\}|host\}|year\}|month\})[^}]*\}/.test(t), {
         message: 'Remote folder may only use the fields {site}, {host}, {year} and {month}',
       })
-      .describe('Dropbox folder files go to; {site}, {host}, {year} and {month} are filled in. Each file keeps its path below the watch folder.'),
-    scheduleMode: z.enum(['interval', 'cron']).describe('Run a pass every N seconds, or on a cron schedule.'),
+      .describe(
+        'Dropbox folder files go to; {site}, {host}, {year} and {month} are filled in. Each file keeps its path below the watch folder.',
+      ),
+    scheduleMode: z
+      .enum(['interval', 'cron'])
+      .describe('Run a pass every N seconds, or on a cron schedule.'),
     intervalSeconds: z
       .number()
       .int('Interval must be a whole number of seconds')
       .min(2, 'Interval must be at least 2 seconds')
       .max(86_400, 'Interval must be at most 86400 seconds (one day)')
       .describe('Seconds between passes when the schedule is an interval.'),
-    cron: z.string().trim().describe('Cron expression when the schedule is cron (for example */5 * * * *).'),
+    cron: z
+      .string()
+      .trim()
+      .describe('Cron expression when the schedule is cron (for example */5 * * * *).'),
     stableSeconds: z
       .number()
       .int('Stable time must be a whole number of seconds')
       .min(0, 'Stable time cannot be negative')
       .max(3_600, 'Stable time must be at most 3600 seconds')
-      .describe('A file is staged only after its size and modification time have not changed for this long.'),
+      .describe(
+        'A file is staged only after its size and modification time have not changed for this long.',
+      ),
     ignorePatterns: z
       .array(z.string().min(1, 'An ignore pattern is empty'))
       .max(200, 'At most 200 ignore patterns')
@@ -87,19 +104,31 @@ export const settingsSchema = z
       .int('Chunk size must be a whole number of MiB')
       .min(CHUNK_MIB_STEP, `Chunk size must be at least ${CHUNK_MIB_STEP} MiB`)
       .max(CHUNK_MIB_MAX, `Chunk size must be at most ${CHUNK_MIB_MAX} MiB`)
-      .refine((n) => n % CHUNK_MIB_STEP === 0, { message: `Chunk size must be a multiple of ${CHUNK_MIB_STEP} MiB` })
-      .describe('Size of each piece of a large upload; also the size above which a file is uploaded in pieces.'),
+      .refine((n) => n % CHUNK_MIB_STEP === 0, {
+        message: `Chunk size must be a multiple of ${CHUNK_MIB_STEP} MiB`,
+      })
+      .describe(
+        'Size of each piece of a large upload; also the size above which a file is uploaded in pieces.',
+      ),
     conflictPolicy: z
       .enum(['rename', 'overwrite'])
-      .describe('When Dropbox already has a different file at the same path: keep both (rename the new one) or overwrite.'),
-    dropboxAppKey: z.string().trim().describe('App key of your Dropbox app (from the Dropbox App Console).'),
+      .describe(
+        'When Dropbox already has a different file at the same path: keep both (rename the new one) or overwrite.',
+      ),
+    dropboxAppKey: z
+      .string()
+      .trim()
+      .describe('App key of your Dropbox app (from the Dropbox App Console).'),
     dropboxEndpoint: z
       .string()
       .trim()
       .refine((u) => u === '' || /^https?:\/\/[^/]+$/.test(u), {
-        message: 'Dropbox endpoint must be empty (real Dropbox) or a base URL like http://127.0.0.1:8080',
+        message:
+          'Dropbox endpoint must be empty (real Dropbox) or a base URL like http://127.0.0.1:8080',
       })
-      .describe('Advanced: send Dropbox API calls to this base URL instead of Dropbox (the local emulator). Empty = Dropbox.'),
+      .describe(
+        'Advanced: send Dropbox API calls to this base URL instead of Dropbox (the local emulator). Empty = Dropbox.',
+      ),
     offlineAlertMinutes: z
       .number()
       .int()
@@ -116,13 +145,25 @@ export const settingsSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.archiveEnabled && s.archiveDir === '') {
-      ctx.addIssue({ code: 'custom', path: ['archiveDir'], message: 'Archive folder is empty: choose the SD card folder, or turn the archive off' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['archiveDir'],
+        message: 'Archive folder is empty: choose the SD card folder, or turn the archive off',
+      });
     }
     if (s.scheduleMode === 'cron' && s.cron === '') {
-      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'Cron expression is empty: enter one (for example */5 * * * *) or use an interval' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: 'Cron expression is empty: enter one (for example */5 * * * *) or use an interval',
+      });
     }
     if (s.remoteRootTemplate.includes('{site}') && s.site === '') {
-      ctx.addIssue({ code: 'custom', path: ['site'], message: 'Site name is empty but the remote folder uses {site}: enter the site name' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['site'],
+        message: 'Site name is empty but the remote folder uses {site}: enter the site name',
+      });
     }
   });
 
