@@ -1,0 +1,112 @@
+// Read a file once, in fixed-size chunks, hashing what is read; optionally writing it elsewhere in
+// the same pass. Memory is one buffer whatever the file size.
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { DropboxHasher } from './dropbox-hash.js';
+
+const CHUNK_SIZE = 1024 * 1024;
+
+/** Which end of a copy failed: the pipeline blames the file for one and the target for the other. */
+export type CopySide = 'source' | 'destination';
+
+/** A copy failed; `cause` is the original errno error, `side` says whose fault it is. */
+export class CopyError extends Error {
+  readonly side: CopySide;
+  readonly code: string | undefined;
+
+  constructor(side: CopySide, cause: unknown) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    super(`${side} ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'CopyError';
+    this.side = side;
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}
+
+export interface CopyResult {
+  bytes: number;
+  contentHash: string;
+}
+
+async function onSide<T>(side: CopySide, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw new CopyError(side, e);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer, length: number): Promise<void> {
+  let written = 0;
+  while (written < length) {
+    const { bytesWritten } = await fh.write(buf, written, length - written);
+    written += bytesWritten;
+  }
+}
+
+/**
+ * Copy `src` to `dst` (which must not exist), hashing the bytes as they are read, then fsync `dst`.
+ * On any failure `dst` is removed and a CopyError (or the abort reason) is thrown. The caller
+ * renames `dst` into place and syncs the folder.
+ */
+export async function copyFileHashed(
+  src: string,
+  dst: string,
+  signal?: AbortSignal,
+  onProgress?: (bytes: number) => void,
+): Promise<CopyResult> {
+  throwIfAborted(signal);
+  const input = await onSide('source', () => open(src, 'r'));
+  let output: FileHandle | undefined;
+  try {
+    output = await onSide('destination', () => open(dst, 'wx', 0o644));
+    const out = output;
+    const hasher = new DropboxHasher();
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    let bytes = 0;
+    for (;;) {
+      throwIfAborted(signal);
+      const { bytesRead } = await onSide('source', () => input.read(buf, 0, CHUNK_SIZE, null));
+      if (bytesRead === 0) break;
+      hasher.update(buf.subarray(0, bytesRead));
+      await onSide('destination', () => writeAll(out, buf, bytesRead));
+      bytes += bytesRead;
+      onProgress?.(bytes);
+    }
+    await onSide('destination', () => out.sync());
+    await onSide('destination', () => out.close());
+    output = undefined;
+    return { bytes, contentHash: hasher.digest() };
+  } catch (e) {
+    if (output) await output.close().catch(() => {});
+    // Only remove dst if we created it: a failed exclusive open means it belongs to someone else.
+    if (!(e instanceof CopyError && e.side === 'destination' && e.code === 'EEXIST')) {
+      await unlink(dst).catch(() => {});
+    }
+    throw e;
+  } finally {
+    await input.close().catch(() => {});
+  }
+}
+
+/** Dropbox content hash of a file, read in chunks (constant memory). */
+export async function hashFileDropbox(path: string, signal?: AbortSignal): Promise<string> {
+  throwIfAborted(signal);
+  const fh = await open(path, 'r');
+  try {
+    const hasher = new DropboxHasher();
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    for (;;) {
+      throwIfAborted(signal);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK_SIZE, null);
+      if (bytesRead === 0) break;
+      hasher.update(buf.subarray(0, bytesRead));
+    }
+    return hasher.digest();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,12 @@
+import { statfs } from 'node:fs/promises';
+
+export interface FreeSpace {
+  /** Bytes an unprivileged writer may still use (f_bavail). */
+  freeBytes: number;
+  totalBytes: number;
+}
+
+export async function freeSpace(path: string): Promise<FreeSpace> {
+  const s = await statfs(path);
+  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+}

@@ -1,0 +1,11 @@
+export { DropboxHasher, DROPBOX_BLOCK_SIZE, dropboxContentHash } from './dropbox-hash.js';
+export { fsyncDir, atomicWriteFile, errnoCode, isCode } from './fsync.js';
+export { copyFileHashed, hashFileDropbox, CopyError } from './copy-hashed.js';
+export type { CopyResult, CopySide } from './copy-hashed.js';
+export { pruneEmptyDirs, isStrictlyInside } from './prune.js';
+export { isMountPoint, isReadOnlyMount, parseMountInfo } from './mount.js';
+export { freeSpace } from './free-space.js';
+export type { FreeSpace } from './free-space.js';
+export { relSegments, resolveRel } from './rel-path.js';
+export { placeWithoutReplacing } from './place.js';
+export type { PlaceResult, PlaceOps } from './place.js';

@@ -1,0 +1,53 @@
+// Give a finished file its final name without ever replacing a file already there. rename()
+// silently replaces, so where the file system has hard links we link (which fails with EEXIST)
+// and then drop the old name; FAT/exFAT cards and some network shares have no hard links, and
+// there we check and rename (we are the only writer of those folders, so the gap is harmless).
+import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { isCode } from './fsync.js';
+
+export type PlaceResult = 'placed' | 'exists';
+
+/** The calls placing needs, replaceable so tests can simulate EXDEV or a FAT card. */
+export interface PlaceOps {
+  link: (existingPath: string, newPath: string) => Promise<void>;
+  rename: (oldPath: string, newPath: string) => Promise<void>;
+  unlink: (path: string) => Promise<void>;
+}
+
+export const realPlaceOps: PlaceOps = { link, rename, unlink };
+
+const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EINVAL'];
+
+/**
+ * Move `from` to `to` unless `to` exists. Returns 'exists' (and leaves `from` alone) when it
+ * does. Errors such as EXDEV or ENOENT are thrown for the caller to classify.
+ * If the process dies between link and unlink both names hold the same bytes: nothing is lost,
+ * and the caller's idempotent legs treat the leftover as already done.
+ */
+export async function placeWithoutReplacing(
+  from: string,
+  to: string,
+  ops: PlaceOps = realPlaceOps,
+): Promise<PlaceResult> {
+  try {
+    await ops.link(from, to);
+  } catch (e) {
+    if (isCode(e, 'EEXIST')) return 'exists';
+    if (!isCode(e, ...NO_HARD_LINKS)) throw e;
+    if (await exists(to)) return 'exists';
+    await ops.rename(from, to);
+    return 'placed';
+  }
+  await ops.unlink(from);
+  return 'placed';
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return false;
+    throw e;
+  }
+}

@@ -1,0 +1,265 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, stat, writeFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DropboxHasher,
+  dropboxContentHash,
+  atomicWriteFile,
+  copyFileHashed,
+  hashFileDropbox,
+  CopyError,
+  pruneEmptyDirs,
+  isMountPoint,
+  isReadOnlyMount,
+  parseMountInfo,
+  freeSpace,
+  relSegments,
+  placeWithoutReplacing,
+} from '../../src/engine/fsutil/index.js';
+import { realPlaceOps } from '../../src/engine/fsutil/place.js';
+import {
+  tempDir,
+  removeDir,
+  canMount,
+  mountTmpfs,
+  bindMount,
+  unmount,
+  writePatternFile,
+} from './helpers.js';
+
+// dropbox-api-facts.md §5: all-'A' vectors from rclone's dbhash_test.
+const VECTORS: [number, string][] = [
+  [0, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+  [1, '1cd6ef71e6e0ff46ad2609d403dc3fee244417089aa4461245a4e4fe23a55e42'],
+  [4_194_303, '647c8627d70f7a7d13ce96b1e7710a771a55d41a62c3da490d92e56044d311fa'],
+  [4_194_304, 'd4d63bac5b866c71620185392a8a6218ac1092454a2d16f820363b69852befa3'],
+  [4_194_305, '8f553da8d00d0bf509d8470e242888be33019c20c0544811f5b2b89e98360b92'],
+  [8_388_608, 'e08b3ba1f538804075c5f939accdeaa9efc7b5c01865c94a41e78ca6550a88e7'],
+];
+
+test('DropboxHasher matches the published vectors, whole and in odd-sized pieces', () => {
+  for (const [size, expected] of VECTORS) {
+    const data = Buffer.alloc(size, 'A');
+    assert.equal(dropboxContentHash(data), expected, `whole, ${size} bytes`);
+    const h = new DropboxHasher();
+    for (let i = 0; i < size; i += 1_000_003) h.update(data.subarray(i, i + 1_000_003));
+    assert.equal(h.digest(), expected, `pieces, ${size} bytes`);
+  }
+});
+
+test('DropboxHasher refuses use after digest', () => {
+  const h = new DropboxHasher();
+  h.digest();
+  assert.throws(() => h.update(Buffer.from('x')), /after digest/);
+  assert.throws(() => h.digest(), /twice/);
+});
+
+test('hashFileDropbox and copyFileHashed agree with the in-memory hash; the copy is byte-identical', async () => {
+  const dir = await tempDir();
+  try {
+    const src = join(dir, 'src.bin');
+    await writePatternFile(src, 9_000_001);
+    const expected = dropboxContentHash(await readFile(src));
+    assert.equal(await hashFileDropbox(src), expected);
+    const seen: number[] = [];
+    const res = await copyFileHashed(src, join(dir, 'dst.bin'), undefined, (b) => seen.push(b));
+    assert.deepEqual(res, { bytes: 9_000_001, contentHash: expected });
+    assert.equal(seen.at(-1), 9_000_001);
+    assert.ok(
+      seen.every((b, i) => i === 0 || b > (seen[i - 1] ?? 0)),
+      'progress only grows',
+    );
+    const a = createHash('sha256')
+      .update(await readFile(src))
+      .digest('hex');
+    const b = createHash('sha256')
+      .update(await readFile(join(dir, 'dst.bin')))
+      .digest('hex');
+    assert.equal(a, b);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('copyFileHashed: missing source is a source error and leaves no destination', async () => {
+  const dir = await tempDir();
+  try {
+    await assert.rejects(
+      copyFileHashed(join(dir, 'nope'), join(dir, 'dst')),
+      (e: unknown) => e instanceof CopyError && e.side === 'source' && e.code === 'ENOENT',
+    );
+    assert.deepEqual(await readdir(dir), []);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('copyFileHashed never overwrites an existing destination', async () => {
+  const dir = await tempDir();
+  try {
+    await writeFile(join(dir, 'src'), 'new');
+    await writeFile(join(dir, 'dst'), 'precious');
+    await assert.rejects(
+      copyFileHashed(join(dir, 'src'), join(dir, 'dst')),
+      (e: unknown) => e instanceof CopyError && e.side === 'destination' && e.code === 'EEXIST',
+    );
+    assert.equal(await readFile(join(dir, 'dst'), 'utf8'), 'precious');
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('copyFileHashed stops on abort and removes the partial destination', async () => {
+  const dir = await tempDir();
+  try {
+    await writePatternFile(join(dir, 'src'), 5_000_000);
+    const ac = new AbortController();
+    await assert.rejects(
+      copyFileHashed(join(dir, 'src'), join(dir, 'dst'), ac.signal, () =>
+        ac.abort(new Error('stop now')),
+      ),
+      /stop now/,
+    );
+    assert.deepEqual(await readdir(dir), ['src']);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('copyFileHashed: a full disk mid-copy (real ENOSPC on a 2 MiB tmpfs) leaves nothing behind', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const dir = await tempDir();
+  const card = join(dir, 'card');
+  await mkdir(card);
+  mountTmpfs(card, 2048);
+  try {
+    await writePatternFile(join(dir, 'big'), 3 * 1024 * 1024);
+    let progressed = 0;
+    await assert.rejects(
+      copyFileHashed(join(dir, 'big'), join(card, 'big'), undefined, (b) => (progressed = b)),
+      (e: unknown) => e instanceof CopyError && e.side === 'destination' && e.code === 'ENOSPC',
+    );
+    assert.ok(progressed > 0, 'some bytes were written before the disk filled');
+    assert.deepEqual(await readdir(card), []);
+  } finally {
+    unmount(card);
+    await removeDir(dir);
+  }
+});
+
+test('atomicWriteFile replaces content and leaves no temp files', async () => {
+  const dir = await tempDir();
+  try {
+    const p = join(dir, 'state.json');
+    await atomicWriteFile(p, '{"a":1}');
+    await atomicWriteFile(p, Buffer.from('{"a":2}'));
+    assert.equal(await readFile(p, 'utf8'), '{"a":2}');
+    assert.deepEqual(await readdir(dir), ['state.json']);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('pruneEmptyDirs removes empty parents up to, never including, the root', async () => {
+  const dir = await tempDir();
+  try {
+    const root = join(dir, 'transit');
+    await mkdir(join(root, 'a/b/c'), { recursive: true });
+    await mkdir(join(root, 'a/keep'), { recursive: true });
+    await pruneEmptyDirs(root, join(root, 'a/b/c'));
+    assert.deepEqual(await readdir(join(root, 'a')), ['keep']);
+    await pruneEmptyDirs(root, join(root, 'a/keep'));
+    assert.deepEqual(await readdir(root), []);
+    await pruneEmptyDirs(root, root);
+    assert.ok((await stat(root)).isDirectory(), 'root stays');
+    await pruneEmptyDirs(root, dir); // outside the root: nothing happens
+    assert.ok((await stat(root)).isDirectory());
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('isMountPoint: plain folder no, missing no, / yes, tmpfs yes, same-device bind mount yes', async (t) => {
+  const dir = await tempDir();
+  try {
+    assert.equal(await isMountPoint(dir), false);
+    assert.equal(await isMountPoint(join(dir, 'missing')), false);
+    assert.equal(await isMountPoint('/'), true);
+    if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+    const tm = join(dir, 'tm');
+    const src = join(dir, 'src');
+    const bind = join(dir, 'bind');
+    await Promise.all([mkdir(tm), mkdir(src), mkdir(bind)]);
+    mountTmpfs(tm, 64);
+    try {
+      assert.equal(await isMountPoint(tm), true);
+      await symlink(tm, join(dir, 'link-to-tm'));
+      assert.equal(await isMountPoint(join(dir, 'link-to-tm')), true, 'resolved through a symlink');
+      bindMount(src, bind);
+      assert.equal((await stat(bind)).dev, (await stat(dir)).dev, 'bind mount keeps the device');
+      assert.equal(await isMountPoint(bind), true);
+      assert.equal(await isReadOnlyMount(bind), false);
+    } finally {
+      unmount(bind);
+      unmount(tm);
+    }
+    assert.equal(await isMountPoint(tm), false, 'after unmount it is a plain folder again');
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('parseMountInfo decodes escaped mount points', () => {
+  const line = '36 35 98:0 /mnt1 /media/pi/SD\\040CARD rw,noatime master:1 - ext3 /dev/root rw';
+  assert.ok(parseMountInfo(line).has('/media/pi/SD CARD'));
+});
+
+test('freeSpace reports plausible numbers for a real folder', async (t) => {
+  const dir = await tempDir();
+  try {
+    const fs1 = await freeSpace(dir);
+    assert.ok(fs1.totalBytes > 0 && fs1.freeBytes >= 0 && fs1.freeBytes <= fs1.totalBytes);
+    if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+    mountTmpfs(dir, 1024);
+    try {
+      assert.equal((await freeSpace(dir)).totalBytes, 1024 * 1024);
+    } finally {
+      unmount(dir);
+    }
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('relSegments refuses paths that could leave the root', () => {
+  assert.deepEqual(relSegments('USB0/2026 11/ü.csv'), ['USB0', '2026 11', 'ü.csv']);
+  for (const bad of ['', '/abs', 'a//b', 'a/../b', '..', './a', 'a/']) {
+    assert.throws(() => relSegments(bad), /Invalid relative path/, bad);
+  }
+});
+
+test('placeWithoutReplacing never replaces, also on a file system without hard links', async () => {
+  const dir = await tempDir();
+  try {
+    await writeFile(join(dir, 'a'), 'A');
+    await writeFile(join(dir, 'b'), 'B');
+    assert.equal(await placeWithoutReplacing(join(dir, 'a'), join(dir, 'b')), 'exists');
+    assert.equal(await readFile(join(dir, 'b'), 'utf8'), 'B');
+    assert.equal(await placeWithoutReplacing(join(dir, 'a'), join(dir, 'c')), 'placed');
+    assert.deepEqual((await readdir(dir)).sort(), ['b', 'c']);
+    const fat = {
+      ...realPlaceOps,
+      link: async () => {
+        throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+      },
+    };
+    assert.equal(await placeWithoutReplacing(join(dir, 'c'), join(dir, 'b'), fat), 'exists');
+    assert.equal(await placeWithoutReplacing(join(dir, 'c'), join(dir, 'd'), fat), 'placed');
+    assert.deepEqual((await readdir(dir)).sort(), ['b', 'd']);
+    assert.equal(await readFile(join(dir, 'd'), 'utf8'), 'A');
+  } finally {
+    await removeDir(dir);
+  }
+});

@@ -1,0 +1,74 @@
+// Shared by the file-system tests: fresh temp folders and real mounts (tests run as root here,
+// where chmod does not stop writes, so read-only and full disks are produced by real mounts).
+import { mkdtemp, rm, mkdir, open } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function tempDir(prefix = 'rdl-fs-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+function run(cmd: string, args: string[]): { ok: boolean; stderr: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { ok: r.status === 0, stderr: `${r.stderr ?? ''}${r.error?.message ?? ''}` };
+}
+
+let mountProbe: boolean | undefined;
+
+/** Whether this sandbox lets us mount a tmpfs (checked once, with a real mount). */
+export async function canMount(): Promise<boolean> {
+  if (mountProbe !== undefined) return mountProbe;
+  if (process.platform !== 'linux') return (mountProbe = false);
+  const dir = await tempDir('rdl-mountprobe-');
+  try {
+    mountProbe = run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).ok;
+    if (mountProbe) unmount(dir);
+  } finally {
+    await removeDir(dir);
+  }
+  return mountProbe;
+}
+
+export function mountTmpfs(dir: string, sizeKiB: number, readOnly = false): void {
+  const opts = `size=${sizeKiB}k${readOnly ? ',ro' : ''}`;
+  const r = run('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir]);
+  if (!r.ok) throw new Error(`mount tmpfs on ${dir} failed: ${r.stderr}`);
+}
+
+export function bindMount(from: string, to: string, readOnly = false): void {
+  const r = run('mount', ['--bind', ...(readOnly ? ['-o', 'ro'] : []), from, to]);
+  if (!r.ok) throw new Error(`bind mount ${from} -> ${to} failed: ${r.stderr}`);
+}
+
+export function remountReadOnly(dir: string): void {
+  const r = run('mount', ['-o', 'remount,ro', dir]);
+  if (!r.ok) throw new Error(`remount ro ${dir} failed: ${r.stderr}`);
+}
+
+/** Unmount, lazily so an open handle cannot keep a test's mount alive; ignores "not mounted". */
+export function unmount(dir: string): void {
+  run('umount', ['-l', dir]);
+}
+
+/** Write `size` bytes of a repeating, position-dependent pattern, a chunk at a time. */
+export async function writePatternFile(path: string, size: number, seed = 1): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const fh = await open(path, 'w');
+  try {
+    const chunk = Buffer.alloc(256 * 1024);
+    let written = 0;
+    while (written < size) {
+      const n = Math.min(chunk.length, size - written);
+      for (let i = 0; i < n; i++) chunk[i] = (written + i) * 31 + seed * 7 + ((written + i) >> 12);
+      await fh.write(chunk, 0, n);
+      written += n;
+    }
+  } finally {
+    await fh.close();
+  }
+}
