@@ -1,0 +1,353 @@
+// The one place where raw Dropbox, network and local-file failures become SyncErrors. Everything
+// above this module branches on `kind`/`code` only. Messages are built here from known parts, never
+// copied from a request, so no token can leak into them.
+import { SyncError } from '../errors.js';
+
+/** What the failing call was about, so messages can name the file. */
+export interface ErrorContext {
+  /** The file's path below the watch folder. */
+  rel?: string;
+}
+
+/** Shape of the SDK's DropboxResponseError, checked structurally (no instanceof across builds). */
+export interface DropboxHttpError {
+  name: 'DropboxResponseError';
+  status: number;
+  headers?: { get(name: string): string | null };
+  error: unknown;
+}
+
+export function isDropboxHttpError(e: unknown): e is DropboxHttpError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    (e as { name?: unknown }).name === 'DropboxResponseError' &&
+    typeof (e as { status?: unknown }).status === 'number'
+  );
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null;
+
+/** The route error union of a 4xx JSON body ({error_summary, error}), or the body itself. */
+export function errorUnion(e: DropboxHttpError): unknown {
+  return isObject(e.error) && 'error' in e.error ? e.error.error : e.error;
+}
+
+/** Every `.tag` in a union, outermost first (what error_summary encodes, without the dots). */
+export function unionTags(union: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return;
+    if (!isObject(v)) return;
+    if (typeof v['.tag'] === 'string') out.push(v['.tag']);
+    for (const [k, child] of Object.entries(v)) if (k !== '.tag') walk(child);
+  };
+  walk(union);
+  return out;
+}
+
+/** `correct_offset` anywhere in a union (append's incorrect_offset, finish's lookup_failed/...). */
+export function correctOffsetOf(union: unknown): number | undefined {
+  if (!isObject(union)) return undefined;
+  if (typeof union.correct_offset === 'number') return union.correct_offset;
+  for (const [k, child] of Object.entries(union)) {
+    if (k === '.tag') continue;
+    const found = correctOffsetOf(child);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** The access token was refused (expired early, or unknown): a refresh may fix it. */
+export function isAccessTokenRejected(e: unknown): boolean {
+  if (!isDropboxHttpError(e) || e.status !== 401) return false;
+  const tags = unionTags(errorUnion(e));
+  return tags.includes('expired_access_token') || tags.includes('invalid_access_token');
+}
+
+const AUTH_REVOKED = 'Dropbox access was revoked: reconnect RDL Sync to Dropbox';
+
+const name = (ctx: ErrorContext): string => (ctx.rel === undefined ? 'the file' : `"${ctx.rel}"`);
+
+function retryAfterMs(e: DropboxHttpError, union: unknown): number | undefined {
+  const header = e.headers?.get('retry-after');
+  if (header != null && /^\s*\d+(\.\d+)?\s*$/.test(header))
+    return Math.round(Number(header) * 1000);
+  if (isObject(e.error) && typeof e.error.retry_after === 'number')
+    return e.error.retry_after * 1000;
+  if (isObject(union) && typeof union.retry_after === 'number') return union.retry_after * 1000;
+  return undefined;
+}
+
+/** Long opaque strings (tokens, session ids) are cut out of any server text we repeat. */
+function safeSnippet(text: string): string {
+  return text
+    .replace(/[A-Za-z0-9._~+/=-]{32,}/g, '…')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
+}
+
+/**
+ * Classifies a route error union (a 409 body's `error`, or a batch entry's `failure`).
+ * `retryAfter` is the server's delay when it sent one.
+ */
+export function classifyUnion(
+  union: unknown,
+  ctx: ErrorContext = {},
+  retryAfter?: number,
+  cause?: unknown,
+): SyncError {
+  const tags = unionTags(union);
+  const has = (...t: string[]): boolean => t.some((x) => tags.includes(x));
+  const summary = tags.join('/') || 'unknown';
+  if (has('too_many_write_operations')) {
+    return new SyncError({
+      kind: 'retry-after',
+      code: 'write-contention',
+      message: 'Dropbox is busy with other changes in this folder; will retry shortly',
+      retryAfterMs: retryAfter ?? 1000,
+      cause,
+    });
+  }
+  if (has('too_many_requests')) {
+    return new SyncError({
+      kind: 'retry-after',
+      code: 'rate-limited',
+      message: 'Dropbox asked RDL Sync to slow down; will retry shortly',
+      retryAfterMs: retryAfter ?? 1000,
+      cause,
+    });
+  }
+  if (
+    has(
+      'insufficient_space',
+      'team_folder_insufficient_space',
+      'member_folder_insufficient_space',
+      'insufficient_quota',
+    )
+  ) {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'quota-full',
+      message:
+        'Dropbox is full: free up space or upgrade the Dropbox plan; uploads resume by themselves',
+      cause,
+    });
+  }
+  if (has('malformed_path')) {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'malformed-path',
+      message: `Dropbox refused the path of ${name(ctx)} (malformed path): rename the file or its folder`,
+      cause,
+    });
+  }
+  if (has('disallowed_name')) {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'disallowed-name',
+      message: `Dropbox does not accept the name of ${name(ctx)}: rename the file`,
+      cause,
+    });
+  }
+  if (has('too_large', 'payload_too_large')) {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'file-too-large',
+      message: `${name(ctx)} is larger than Dropbox accepts for one file`,
+      cause,
+    });
+  }
+  if (has('incorrect_offset')) {
+    return new SyncError({
+      kind: 'retry',
+      code: 'offset-mismatch',
+      message: `Dropbox has a different amount of ${name(ctx)} than expected; resuming from its position`,
+      cause,
+    });
+  }
+  if (has('content_hash_mismatch')) {
+    return new SyncError({
+      kind: 'retry',
+      code: 'network',
+      message: `Part of ${name(ctx)} arrived damaged at Dropbox; sending it again`,
+      cause,
+    });
+  }
+  if (has('conflict')) {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'conflict',
+      message: `Dropbox already has a different item at the place of ${name(ctx)}`,
+      cause,
+    });
+  }
+  if (has('upload_traffic_limit_reached')) {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'quota-full',
+      message:
+        'The Dropbox team has reached its upload limit: ask its admin; uploads resume by themselves',
+      cause,
+    });
+  }
+  if (has('no_write_permission', 'team_folder', 'access_restricted', 'no_permission')) {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'unknown',
+      message: `Dropbox does not allow writing ${name(ctx)} there (${summary}): check the remote folder setting`,
+      cause,
+    });
+  }
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'unknown',
+    message: `Dropbox refused ${name(ctx)} (${summary})`,
+    cause,
+  });
+}
+
+function classifyHttp(e: DropboxHttpError, ctx: ErrorContext): SyncError {
+  const union = errorUnion(e);
+  const wait = retryAfterMs(e, union);
+  // The token endpoint answers {error: 'invalid_grant', error_description} (not a union).
+  if (isObject(e.error) && typeof e.error.error === 'string') {
+    const oauth = e.error.error;
+    if (
+      oauth === 'invalid_grant' ||
+      oauth === 'invalid_client' ||
+      oauth === 'unauthorized_client'
+    ) {
+      return new SyncError({
+        kind: 'blocked',
+        code: 'auth-revoked',
+        message: AUTH_REVOKED,
+        cause: e,
+      });
+    }
+  }
+  if (e.status === 401) {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'auth-revoked',
+      message: AUTH_REVOKED,
+      cause: e,
+    });
+  }
+  if (e.status === 429) {
+    const contention = unionTags(union).includes('too_many_write_operations');
+    return new SyncError({
+      kind: 'retry-after',
+      code: contention ? 'write-contention' : 'rate-limited',
+      message: contention
+        ? 'Dropbox is busy with other changes in this folder; will retry shortly'
+        : 'Dropbox asked RDL Sync to slow down; will retry shortly',
+      retryAfterMs: wait ?? 1000,
+      cause: e,
+    });
+  }
+  if (e.status >= 500) {
+    return new SyncError({
+      kind: wait === undefined ? 'retry' : 'retry-after',
+      code: 'server-error',
+      message: `Dropbox had a server problem (HTTP ${e.status}); will retry`,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      cause: e,
+    });
+  }
+  if (e.status === 409 || e.status === 403) return classifyUnion(union, ctx, wait, e);
+  if (e.status === 400) {
+    const text = typeof e.error === 'string' ? safeSnippet(e.error) : '';
+    const aboutPath = /path|name/i.test(text);
+    return new SyncError({
+      kind: 'file-failed',
+      code: aboutPath ? 'malformed-path' : 'unknown',
+      message: `Dropbox refused the request for ${name(ctx)}${text ? `: ${text}` : ''}`,
+      cause: e,
+    });
+  }
+  return new SyncError({
+    kind: 'retry',
+    code: 'unknown',
+    message: `Dropbox answered HTTP ${e.status} for ${name(ctx)}; will retry`,
+    cause: e,
+  });
+}
+
+const NETWORK_CODES =
+  /^(E(CONN\w+|AI_AGAIN|NET\w+|HOST\w+|PIPE|TIMEDOUT|PROTO)|UND_ERR_\w+|ENOTFOUND)$/;
+
+function isNetworkError(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 5; cur = cur.cause, depth++) {
+    const code = cur.code;
+    if (typeof code === 'string' && NETWORK_CODES.test(code)) return true;
+    if (
+      cur instanceof TypeError &&
+      /fetch failed|terminated|other side closed/i.test(String(cur.message))
+    )
+      return true;
+    if (cur instanceof Error && (cur.name === 'TimeoutError' || cur.name === 'AbortError'))
+      return true;
+    if (cur instanceof Error && /socket hang up|other side closed|terminated/i.test(cur.message))
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Classifies anything a Dropbox SDK call can throw. A SyncError passes through unchanged, so
+ * calling this twice never re-wraps. Callers check their own AbortSignal before calling: an
+ * abort that reaches here is a request timeout, which is a network problem.
+ */
+export function classifyDropboxError(e: unknown, ctx: ErrorContext = {}): SyncError {
+  if (e instanceof SyncError) return e;
+  if (isDropboxHttpError(e)) return classifyHttp(e, ctx);
+  if (isNetworkError(e)) {
+    return new SyncError({
+      kind: 'retry',
+      code: 'network',
+      message: 'Could not reach Dropbox (network error); will retry',
+      cause: e,
+    });
+  }
+  return new SyncError({
+    kind: 'retry',
+    code: 'unknown',
+    message: `Unexpected problem while sending ${name(ctx)} to Dropbox; will retry`,
+    cause: e,
+  });
+}
+
+/** Local read failures: the file alone fails, the batch goes on. */
+export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError {
+  const code = isObject(e) && typeof e.code === 'string' ? e.code : '';
+  if (code === 'ENOENT') {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'file-vanished',
+      message: `${name(ctx)} disappeared from the transit folder before it was uploaded`,
+      cause: e,
+    });
+  }
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'file-unreadable',
+    message: `${name(ctx)} could not be read${code ? ` (${code})` : ''}: check its permissions and the disk`,
+    cause: e,
+  });
+}
+
+/** What a retry loop turns its last transient error into when it gives up. */
+export function exhausted(last: SyncError, attempts: number): SyncError {
+  if (last.code === 'network') {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'offline',
+      message: `Dropbox could not be reached after ${attempts} attempts: check the network connection; uploads resume by themselves`,
+      cause: last,
+    });
+  }
+  return last;
+}

@@ -1,0 +1,123 @@
+// Dropbox content hash: SHA-256 over the concatenated SHA-256 digests of 4 MiB blocks.
+// Our own streaming implementation, because the SDK's hasher is broken in its CommonJS build
+// and is not exported anyway. Its resumable state is just the digests of the complete blocks,
+// which is what an upload session saves so a restart does not re-read the whole file.
+import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+
+export const BLOCK_SIZE = 4 * 1024 * 1024;
+
+export class ContentHasher {
+  private readonly digests: Buffer[];
+  private block: Hash = createHash('sha256');
+  private blockFill = 0;
+
+  /** Starts empty, or continues after `blockDigests.length` complete blocks (hex digests). */
+  constructor(blockDigests: readonly string[] = []) {
+    this.digests = blockDigests.map((hex) => {
+      if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a SHA-256 hex digest: ${hex}`);
+      return Buffer.from(hex, 'hex');
+    });
+  }
+
+  /** Bytes hashed so far, including those represented by the starting digests. */
+  get bytesHashed(): number {
+    return this.digests.length * BLOCK_SIZE + this.blockFill;
+  }
+
+  update(data: Uint8Array): this {
+    let pos = 0;
+    while (pos < data.length) {
+      const take = Math.min(BLOCK_SIZE - this.blockFill, data.length - pos);
+      this.block.update(data.subarray(pos, pos + take));
+      this.blockFill += take;
+      pos += take;
+      if (this.blockFill === BLOCK_SIZE) this.closeBlock();
+    }
+    return this;
+  }
+
+  /** Hex digests of the complete blocks so far: the state to save for a resume. */
+  completeBlockDigests(): string[] {
+    return this.digests.map((d) => d.toString('hex'));
+  }
+
+  /** The content hash of everything hashed so far. Does not disturb the running state. */
+  digest(): string {
+    const all = this.blockFill > 0 ? [...this.digests, this.block.copy().digest()] : this.digests;
+    return createHash('sha256').update(Buffer.concat(all)).digest('hex');
+  }
+
+  private closeBlock(): void {
+    this.digests.push(this.block.digest());
+    this.block = createHash('sha256');
+    this.blockFill = 0;
+  }
+}
+
+export function contentHashOf(data: Uint8Array): string {
+  return new ContentHasher().update(data).digest();
+}
+
+const READ_SIZE = BLOCK_SIZE;
+
+/**
+ * Reads `[from, to)` of a file into the hasher, in block-sized reads with one reused buffer,
+ * so memory does not depend on the range. Fails if the file is shorter than `to`.
+ */
+export async function hashFileRange(
+  path: string,
+  hasher: ContentHasher,
+  from: number,
+  to: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(1, to - from)));
+    let pos = from;
+    while (pos < to) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos);
+      if (bytesRead === 0) throw new Error(`file ended at ${pos} bytes, expected ${to}`);
+      hasher.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Content hash of a whole file, streamed: memory stays at one block whatever the size. */
+export async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const hasher = new ContentHasher();
+    const buf = Buffer.allocUnsafe(READ_SIZE);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hasher.update(buf.subarray(0, bytesRead));
+    }
+    return hasher.digest();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Hash state at byte `offset` of a file, reusing saved block digests where they reach and
+ * re-reading only the rest (at most one partial block when the digests are current).
+ */
+export async function hasherAt(
+  path: string,
+  savedDigests: readonly string[],
+  offset: number,
+  signal?: AbortSignal,
+): Promise<ContentHasher> {
+  const usable = Math.min(savedDigests.length, Math.floor(offset / BLOCK_SIZE));
+  const hasher = new ContentHasher(savedDigests.slice(0, usable));
+  await hashFileRange(path, hasher, usable * BLOCK_SIZE, offset, signal);
+  return hasher;
+}

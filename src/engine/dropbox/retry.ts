@@ -1,0 +1,76 @@
+// Retries transient failures: exponential backoff with full jitter, or exactly the delay the
+// server asked for (Retry-After). Per-file and engine-wide failures are never retried here.
+import type { SyncError } from '../errors.js';
+import { systemClock, type Clock } from '../ports.js';
+import { classifyDropboxError, exhausted, type ErrorContext } from './classify.js';
+
+export interface RetryPolicy {
+  /** First backoff ceiling; attempt n waits a random time in [0, min(cap, base * 2^n)). */
+  baseMs: number;
+  capMs: number;
+  /** Tries in total, the first included. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 500, capMs: 30_000, maxAttempts: 8 };
+
+/** Full-jitter backoff ("Exponential Backoff And Jitter", AWS architecture blog). */
+export function backoffDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** How long to wait before the next try of a transient failure. */
+export function retryDelayMs(
+  err: SyncError,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  if (err.kind === 'retry-after' && err.retryAfterMs !== undefined) {
+    // The server's delay is a floor; a little spread keeps parallel workers from returning together.
+    return err.retryAfterMs + Math.floor(random() * Math.min(250, policy.baseMs));
+  }
+  return backoffDelayMs(attempt, policy, random);
+}
+
+export interface RetryOptions {
+  policy?: Partial<RetryPolicy>;
+  clock?: Clock;
+  signal?: AbortSignal;
+  context?: ErrorContext;
+  random?: () => number;
+  /** Told about each transient failure before the wait, e.g. for a log line. */
+  onRetry?: (err: SyncError, delayMs: number, attempt: number) => void;
+}
+
+/**
+ * Runs `op` until it succeeds, a non-transient SyncError occurs, the attempts run out (a network
+ * failure then becomes 'offline', engine-wide) or the signal aborts (its reason is thrown).
+ */
+export async function withRetry<T>(
+  op: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+  const clock = options.clock ?? systemClock;
+  const { signal } = options;
+  for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await op(attempt);
+    } catch (raw) {
+      if (signal?.aborted) throw signal.reason;
+      const err = classifyDropboxError(raw, options.context);
+      if (err.kind !== 'retry' && err.kind !== 'retry-after') throw err;
+      if (attempt + 1 >= policy.maxAttempts) throw exhausted(err, attempt + 1);
+      const delay = retryDelayMs(err, attempt, policy, options.random);
+      options.onRetry?.(err, delay, attempt);
+      await clock.sleep(delay, signal);
+    }
+  }
+}
