@@ -1,0 +1,31 @@
+import type { SettingKey } from './schema.js';
+
+/** Names people see for each setting (window labels, validation messages, import reports). */
+export const SETTING_LABELS: Record<SettingKey, string> = {
+  watchDir: 'Watch folder',
+  transitDir: 'Transit folder',
+  archiveEnabled: 'Archive on',
+  archiveDir: 'Archive folder',
+  archiveMustBeMountPoint: 'Archive must be a mounted card',
+  site: 'Site name',
+  remoteRootTemplate: 'Remote folder',
+  scheduleMode: 'Schedule',
+  intervalSeconds: 'Interval',
+  cron: 'Cron expression',
+  stableSeconds: 'Stable time',
+  ignorePatterns: 'Ignore patterns',
+  concurrency: 'Concurrency',
+  chunkSizeMiB: 'Chunk size',
+  conflictPolicy: 'Conflict policy',
+  dropboxAppKey: 'Dropbox app key',
+  dropboxEndpoint: 'Dropbox endpoint',
+  offlineAlertMinutes: 'Offline alert',
+  historyLimit: 'History size',
+  startAtLogin: 'Start at login',
+};
+
+export const SETTING_KEYS = Object.keys(SETTING_LABELS) as SettingKey[];
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTING_LABELS, key);
+}

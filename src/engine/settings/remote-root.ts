@@ -1,0 +1,82 @@
+// Where files go on Dropbox: the remote folder template filled in, then `<root>/<rel>`.
+import os from 'node:os';
+import { SyncError } from '../errors.js';
+
+export interface RemoteRootFields {
+  site: string;
+  /** Defaults to this machine's host name. */
+  host?: string;
+  /** Fills {year} and {month} (local time, as the logger's clock sees it). Defaults to now. */
+  now?: Date;
+}
+
+const FIELD = /\{(site|host|year|month)\}/g;
+
+/** '/RDL/{site}' + {site: 'site1'} → '/RDL/site1'. Throws a settings-invalid SyncError on bad input. */
+export function renderRemoteRoot(template: string, fields: RemoteRootFields): string {
+  const trimmed = template.trim();
+  if (!trimmed.startsWith('/')) {
+    throw invalid(`Remote folder "${template}" must start with / (for example /RDL/{site})`);
+  }
+  const now = fields.now ?? new Date();
+  const values: Record<string, string> = {
+    site: fields.site.trim(),
+    host: (fields.host ?? os.hostname()).trim(),
+    year: String(now.getFullYear()).padStart(4, '0'),
+    month: String(now.getMonth() + 1).padStart(2, '0'),
+  };
+  const unknown = /\{(?!(?:site|host|year|month)\})[^}]*\}/.exec(trimmed);
+  if (unknown) {
+    throw invalid(
+      `Remote folder "${template}" uses ${unknown[0]}; only {site}, {host}, {year} and {month} are filled in`,
+    );
+  }
+  for (const name of Object.keys(values)) {
+    if (!trimmed.includes(`{${name}}`)) continue;
+    const value = values[name]!;
+    if (value === '') {
+      throw invalid(
+        `Remote folder "${template}" uses {${name}} but the ${name} is empty: enter it in the settings`,
+      );
+    }
+    if (/[/\\]/.test(value)) {
+      throw invalid(
+        `The ${name} "${value}" contains / or \\, which would add folders to the remote path: remove them`,
+      );
+    }
+    if (value === '.' || value === '..') {
+      throw invalid(`The ${name} may not be "${value}": choose a name`);
+    }
+  }
+  const filled = trimmed.replace(FIELD, (_m, name: string) => values[name]!);
+  const segments = filled.split('/').filter((s) => s !== '');
+  if (segments.length === 0)
+    throw invalid(`Remote folder "${template}" names no folder: use for example /RDL/{site}`);
+  for (const seg of segments) {
+    if (seg === '.' || seg === '..') {
+      throw invalid(
+        `Remote folder "${template}" contains "${seg}": write the folder path without . or ..`,
+      );
+    }
+    if (seg.trim() === '') {
+      throw invalid(`Remote folder "${template}" has a folder name made only of spaces: remove it`);
+    }
+  }
+  return `/${segments.join('/')}`;
+}
+
+/** Dropbox path of a file: root + rel, one '/' between segments. `rel` already uses '/'. */
+export function remotePathFor(remoteRoot: string, rel: string): string {
+  const relSegments = rel.split('/').filter((s) => s !== '');
+  if (relSegments.length === 0)
+    throw new Error(`Cannot place an empty file path under ${remoteRoot}`);
+  if (relSegments.some((s) => s === '.' || s === '..')) {
+    throw new Error(`File path "${rel}" contains . or .. segments`);
+  }
+  const rootSegments = remoteRoot.split('/').filter((s) => s !== '');
+  return `/${[...rootSegments, ...relSegments].join('/')}`;
+}
+
+function invalid(message: string): SyncError {
+  return new SyncError({ kind: 'blocked', code: 'settings-invalid', message });
+}

@@ -1,0 +1,279 @@
+// The settings file, shared by the tray app (electron-store) and the daemon (conf):
+//
+//   <configDir>/config.json = { ...settings, "state": RuntimeState, "__internal__": conf's own }
+//
+// Settings are what a person chooses; `state` is runtime state that must survive a restart
+// (a pause) but is not a setting: it is never shown in the settings form or validated as one.
+// Reading never writes: a hand-edited file with a mistake is reported, not "repaired". Saving
+// validates first; an invalid candidate writes nothing, and a broken file on disk is copied
+// aside before a valid save replaces it, so a person's edits are never silently lost.
+import fs from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import Conf, { type Schema } from 'conf';
+import { z } from 'zod';
+import type { SettingsValidation } from '../api.js';
+import { silentLogger, type Logger } from '../ports.js';
+import { defaultSettings } from './defaults.js';
+import { settingsJsonSchema } from './json-schema.js';
+import { CONFIG_NAME, configFilePath } from './paths.js';
+import type { Settings } from './schema.js';
+import { validateSettings } from './validate.js';
+
+/**
+ * Runtime state kept beside the settings.
+ * - `paused: false` → running (`pausedUntilMs` is then always null).
+ * - `paused: true, pausedUntilMs: null` → paused until a person resumes.
+ * - `paused: true, pausedUntilMs: t` → paused until epoch ms `t`; see isPausedAt().
+ */
+export interface RuntimeState {
+  paused: boolean;
+  pausedUntilMs: number | null;
+}
+
+export const STATE_KEY = 'state';
+const CONF_INTERNAL_KEY = '__internal__';
+const NOT_SETTINGS = new Set([STATE_KEY, CONF_INTERNAL_KEY]);
+
+export const RUNNING_STATE: RuntimeState = Object.freeze({ paused: false, pausedUntilMs: null });
+
+const runtimeStateSchema = z.object({
+  paused: z.boolean(),
+  pausedUntilMs: z.number().nonnegative().finite().nullable(),
+});
+
+/** Whether a saved pause is still in force at `nowMs` (a timed pause ends by itself). */
+export function isPausedAt(state: RuntimeState, nowMs: number): boolean {
+  return state.paused && (state.pausedUntilMs === null || nowMs < state.pausedUntilMs);
+}
+
+export interface SettingsStore {
+  readonly path: string;
+  /** File contents merged over the defaults, validated. Never throws, never writes. */
+  load(): SettingsValidation;
+  /** Validates first; an invalid candidate writes nothing. */
+  save(candidate: unknown): SettingsValidation;
+  /** Called with the new settings after a save here, or (with `watch`) a valid edit elsewhere. */
+  onChange(cb: (s: Settings) => void): () => void;
+  getState(): RuntimeState;
+  /** Merges and persists; returns the new state. Kept in memory if the file cannot be written. */
+  setState(patch: Partial<RuntimeState>): RuntimeState;
+  /** Stops watching the file. */
+  close(): void;
+}
+
+export interface SettingsStoreOptions {
+  configDir: string;
+  /** Notice edits made by another process (the tray app while the daemon runs, or by hand). */
+  watch?: boolean;
+  /** How often the watched file is polled (ms). */
+  watchIntervalMs?: number;
+  /** Home folder for defaults and '~' (tests pass a temp folder). */
+  home?: string;
+  logger?: Logger;
+}
+
+type ConfigFile = Settings & { state?: RuntimeState };
+
+type RawRead =
+  | { kind: 'missing' }
+  | { kind: 'object'; data: Record<string, unknown> }
+  | { kind: 'broken'; message: string };
+
+export function openSettingsStore(opts: SettingsStoreOptions): SettingsStore {
+  return new ConfSettingsStore(opts);
+}
+
+class ConfSettingsStore implements SettingsStore {
+  readonly path: string;
+  private readonly defaults: Settings;
+  private readonly logger: Logger;
+  private readonly listeners = new Set<(s: Settings) => void>();
+  private conf: Conf<ConfigFile> | undefined;
+  private memoryState: RuntimeState | undefined;
+  private lastNotified: Settings | undefined;
+  private watching = false;
+
+  constructor(private readonly opts: SettingsStoreOptions) {
+    this.path = configFilePath(opts.configDir);
+    this.defaults = defaultSettings(opts.home);
+    this.logger = opts.logger ?? silentLogger;
+    const first = this.load();
+    if (first.ok) this.lastNotified = first.settings;
+    if (opts.watch) this.startWatching();
+  }
+
+  load(): SettingsValidation {
+    const raw = this.readRaw();
+    if (raw.kind === 'missing') return this.validate(this.defaults);
+    if (raw.kind === 'broken') return { ok: false, issues: [{ field: '', message: raw.message }] };
+    const settingsPart = Object.fromEntries(
+      Object.entries(raw.data).filter(([key]) => !NOT_SETTINGS.has(key)),
+    );
+    return this.validate({ ...this.defaults, ...settingsPart });
+  }
+
+  save(candidate: unknown): SettingsValidation {
+    const result = this.validate(candidate);
+    if (!result.ok) return result;
+    const current = this.load();
+    if (!current.ok && this.readRaw().kind !== 'missing') this.setAsideBrokenFile();
+    const state = this.getState();
+    // Replace the whole settings part, so stray keys from a hand edit do not linger.
+    const contents: ConfigFile = { ...result.settings, [STATE_KEY]: state };
+    try {
+      this.openConf().store = contents;
+    } catch {
+      // Only conf's own schema check on the file as it is now can fail here (e.g. a mangled
+      // `state`); keep a copy of that file and write the validated settings.
+      this.setAsideBrokenFile();
+      this.openConf().store = contents;
+    }
+    this.notify(result.settings);
+    return result;
+  }
+
+  onChange(cb: (s: Settings) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  getState(): RuntimeState {
+    const raw = this.readRaw();
+    if (raw.kind === 'object' && raw.data[STATE_KEY] !== undefined) {
+      const parsed = runtimeStateSchema.safeParse(raw.data[STATE_KEY]);
+      if (parsed.success) return normaliseState(parsed.data);
+    }
+    return this.memoryState ?? RUNNING_STATE;
+  }
+
+  setState(patch: Partial<RuntimeState>): RuntimeState {
+    const next = normaliseState({ ...this.getState(), ...patch });
+    const parsed = runtimeStateSchema.safeParse(next);
+    if (!parsed.success) {
+      throw new TypeError(
+        `Invalid runtime state ${JSON.stringify(patch)}: paused must be true/false and pausedUntilMs a time in ms or null`,
+      );
+    }
+    this.memoryState = next;
+    try {
+      this.openConf().set(STATE_KEY, next);
+    } catch (e) {
+      // A hand-edited file that does not parse is left exactly as the person wrote it.
+      this.logger.warn('Pause state kept in memory only: the settings file cannot be updated', {
+        file: this.path,
+        reason: e instanceof Error ? e.message : String(e),
+      });
+    }
+    return next;
+  }
+
+  close(): void {
+    if (this.watching) fs.unwatchFile(this.path);
+    this.watching = false;
+    this.listeners.clear();
+  }
+
+  private validate(candidate: unknown): SettingsValidation {
+    return validateSettings(candidate, { home: this.opts.home });
+  }
+
+  private readRaw(): RawRead {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { kind: 'missing' };
+      return {
+        kind: 'broken',
+        message: `Cannot read the settings file ${this.path} (${code ?? String(e)}): check that this user may read it`,
+      };
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      return {
+        kind: 'broken',
+        message: `The settings file ${this.path} is not valid JSON (${(e as Error).message}): fix the mistake, or delete the file to start from the defaults`,
+      };
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return {
+        kind: 'broken',
+        message: `The settings file ${this.path} must hold one JSON object { "name": value, ... }: fix it, or delete the file to start from the defaults`,
+      };
+    }
+    return { kind: 'object', data: data as Record<string, unknown> };
+  }
+
+  private openConf(): Conf<ConfigFile> {
+    this.conf ??= new Conf<ConfigFile>({
+      cwd: this.opts.configDir,
+      configName: CONFIG_NAME,
+      schema: configFileSchema(),
+      defaults: this.defaults,
+      // We validate with zod and report issues ourselves; conf must never wipe a person's file.
+      clearInvalidConfig: false,
+      // Setting names never contain dots; dotted access would only surprise.
+      accessPropertiesByDotNotation: false,
+    });
+    return this.conf;
+  }
+
+  private setAsideBrokenFile(): void {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const aside = path.join(path.dirname(this.path), `${CONFIG_NAME}.invalid-${stamp}.json`);
+    fs.copyFileSync(this.path, aside);
+    this.logger.warn('The settings file had mistakes; a copy was kept before saving new settings', {
+      copy: aside,
+    });
+    // The old file may fail conf's own checks; remove it so conf starts from the new settings.
+    fs.rmSync(this.path, { force: true });
+    this.conf = undefined;
+  }
+
+  private startWatching(): void {
+    this.watching = true;
+    fs.watchFile(
+      this.path,
+      { interval: this.opts.watchIntervalMs ?? 1000, persistent: false },
+      () => {
+        const r = this.load();
+        if (r.ok) this.notify(r.settings);
+        else
+          this.logger.warn('Settings file changed but has mistakes; keeping the current settings', {
+            issues: r.issues,
+          });
+      },
+    );
+  }
+
+  private notify(settings: Settings): void {
+    if (this.lastNotified && isDeepStrictEqual(this.lastNotified, settings)) return;
+    this.lastNotified = settings;
+    for (const cb of [...this.listeners]) {
+      try {
+        cb(settings);
+      } catch (e) {
+        this.logger.error('A settings listener failed', { error: String(e) });
+      }
+    }
+  }
+}
+
+function normaliseState(s: RuntimeState): RuntimeState {
+  return s.paused ? { paused: true, pausedUntilMs: s.pausedUntilMs } : { ...RUNNING_STATE };
+}
+
+function configFileSchema(): Schema<ConfigFile> {
+  const state = {
+    type: 'object',
+    properties: {
+      paused: { type: 'boolean' },
+      pausedUntilMs: { type: ['number', 'null'] },
+    },
+  };
+  return { ...settingsJsonSchema(), [STATE_KEY]: state } as Schema<ConfigFile>;
+}

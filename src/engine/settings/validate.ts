@@ -1,0 +1,217 @@
+// Turns any candidate (window form, hand-edited config.json, CLI flags) into Settings or into
+// issues a person can act on: each names the setting, the value it had and what is allowed.
+import os from 'node:os';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { FieldIssue, SettingsValidation } from '../api.js';
+import { settingsSchema, type SettingKey, type Settings } from './schema.js';
+import { SETTING_KEYS, SETTING_LABELS, isSettingKey } from './labels.js';
+
+const FOLDER_KEYS = ['watchDir', 'transitDir', 'archiveDir'] as const;
+
+/** '~' and '~/x' become the home folder; anything else is returned unchanged. */
+export function expandHome(p: string, home: string = os.homedir()): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/') || p.startsWith('~\\')) return joinLike(home, p.slice(2));
+  return p;
+}
+
+export interface ValidateOptions {
+  /** Home folder used to expand '~' (tests pass a temp folder). */
+  home?: string;
+}
+
+/**
+ * Validates a complete settings object. On success the folder settings come back with '~'
+ * expanded, so callers never have to remember to expand them.
+ */
+export function validateSettings(
+  candidate: unknown,
+  options: ValidateOptions = {},
+): SettingsValidation {
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
+    return fail([
+      {
+        field: '',
+        message: `Settings must be an object of "name": value pairs (got ${show(candidate)})`,
+      },
+    ]);
+  }
+  const record = candidate as Record<string, unknown>;
+  const issues: FieldIssue[] = unknownKeyIssues(record);
+
+  const parsed = settingsSchema.safeParse(record);
+  if (!parsed.success) {
+    issues.push(...parsed.error.issues.map((i) => describeIssue(i, record)));
+    return fail(issues);
+  }
+  if (issues.length > 0) return fail(issues);
+
+  const home = options.home ?? os.homedir();
+  const settings: Settings = { ...parsed.data };
+  for (const key of FOLDER_KEYS) {
+    const value = settings[key];
+    if (/^~[^/\\]/.test(value)) {
+      issues.push({
+        field: key,
+        message: `${SETTING_LABELS[key]} "${value}" uses ~name, which is not supported: write the full path`,
+      });
+    }
+    settings[key] = expandHome(value, home);
+  }
+  issues.push(...folderOverlapIssues(settings));
+  return issues.length > 0 ? fail(issues) : { ok: true, settings };
+}
+
+function fail(issues: FieldIssue[]): SettingsValidation {
+  return { ok: false, issues };
+}
+
+function unknownKeyIssues(record: Record<string, unknown>): FieldIssue[] {
+  return Object.keys(record)
+    .filter((key) => !isSettingKey(key))
+    .map((key) => {
+      const near = closestKey(key);
+      const hint = near ? `did you mean "${near}"? Correct the name` : 'remove it';
+      return { field: key, message: `unknown setting "${key}": ${hint}` };
+    });
+}
+
+function closestKey(key: string): SettingKey | undefined {
+  const lower = key.toLowerCase();
+  let best: { key: SettingKey; d: number } | undefined;
+  for (const k of SETTING_KEYS) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d <= Math.max(2, Math.floor(k.length / 4)) && (!best || d < best.d)) best = { key: k, d };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
+
+function describeIssue(issue: z.core.$ZodIssue, record: Record<string, unknown>): FieldIssue {
+  const field = issue.path.map(String).join('.');
+  const top = String(issue.path[0] ?? '');
+  const label = isSettingKey(top) ? SETTING_LABELS[top] : top;
+  const value = valueAt(record, issue.path);
+  if (value === undefined && issue.path.length === 1) {
+    return { field, message: `${label} is missing: add "${top}" to the settings` };
+  }
+  const inItem =
+    issue.path.length > 1 ? ` (item ${issue.path.slice(1).map(String).join('.')})` : '';
+  // zod's own messages ("Invalid input: ...") name neither the setting nor the rule in words;
+  // the schema's custom messages already do, so only the defaults are rewritten.
+  let message = issue.message;
+  if (issue.code === 'invalid_type') {
+    message = `${label}${inItem} must be ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+  } else if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map((v) => JSON.stringify(v)).join(' or ');
+    message = `${label}${inItem} must be ${allowed}`;
+  } else if (/^(Invalid|Too (small|big))\b/.test(message)) {
+    message = `${label}${inItem}: ${message}`;
+  }
+  return { field, message: `${message} (got ${show(value)})` };
+}
+
+function valueAt(record: Record<string, unknown>, p: readonly PropertyKey[]): unknown {
+  let v: unknown = record;
+  for (const k of p) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function folderOverlapIssues(s: Settings): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const watch = s.watchDir;
+  const transit = s.transitDir;
+  if (samePath(transit, watch)) {
+    issues.push({
+      field: 'transitDir',
+      message: `Transit folder is the same as the watch folder (${watch}): choose a separate folder next to it`,
+    });
+  } else if (isInside(transit, watch)) {
+    issues.push({
+      field: 'transitDir',
+      message: `Transit folder (${transit}) is inside the watch folder (${watch}): queued files would be picked up again; choose a folder next to it, not inside it`,
+    });
+  } else if (isInside(watch, transit)) {
+    issues.push({
+      field: 'watchDir',
+      message: `Watch folder (${watch}) is inside the transit folder (${transit}): choose two separate folders`,
+    });
+  }
+  if (s.archiveDir !== '') {
+    for (const [key, dir] of [
+      ['watchDir', watch],
+      ['transitDir', transit],
+    ] as const) {
+      if (samePath(s.archiveDir, dir) || isInside(s.archiveDir, dir)) {
+        issues.push({
+          field: 'archiveDir',
+          message: `Archive folder (${s.archiveDir}) is inside the ${SETTING_LABELS[key].toLowerCase()} (${dir}): choose the SD card's folder, outside the watch and transit folders`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+function pathApi(p: string): path.PlatformPath {
+  return /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') ? path.win32 : path.posix;
+}
+
+function normalise(p: string): string {
+  const api = pathApi(p);
+  const n = api.resolve(p);
+  return api === path.win32 ? n.toLowerCase() : n;
+}
+
+function samePath(a: string, b: string): boolean {
+  return normalise(a) === normalise(b);
+}
+
+/** True when `child` is strictly below `parent`. */
+function isInside(child: string, parent: string): boolean {
+  if (pathApi(child) !== pathApi(parent)) return false;
+  const api = pathApi(child);
+  const rel = api.relative(normalise(parent), normalise(child));
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${api.sep}`) && !api.isAbsolute(rel);
+}
+
+function joinLike(home: string, rest: string): string {
+  const api = pathApi(home);
+  return api.join(home, rest);
+}

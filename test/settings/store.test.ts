@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
+import type { Settings } from '../../src/engine/settings/schema.js';
+import {
+  isPausedAt,
+  openSettingsStore,
+  type SettingsStore,
+} from '../../src/engine/settings/store.js';
+
+const HOME = '/home/pi';
+const good: Settings = {
+  ...defaultSettings(HOME),
+  site: 'site1',
+  archiveDir: '/media/orangepi/SD1',
+};
+
+function setup(
+  t: { after: (fn: () => void) => void },
+  watch = false,
+): { dir: string; file: string; store: SettingsStore } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-store-'));
+  const store = openSettingsStore({ configDir: dir, home: HOME, watch, watchIntervalMs: 50 });
+  t.after(() => {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, file: path.join(dir, 'config.json'), store };
+}
+
+test('with no file, load() gives the defaults, reports what must be chosen, and writes nothing', (t) => {
+  const { file, store } = setup(t);
+  assert.equal(store.path, file);
+  const r = store.load();
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => i.field).sort(), ['archiveDir', 'site']);
+  assert.equal(fs.existsSync(file), false);
+});
+
+test('save() writes valid settings that load() reads back, and notifies once per change', (t) => {
+  const { file, store } = setup(t);
+  const seen: Settings[] = [];
+  const off = store.onChange((s) => seen.push(s));
+  const saved = store.save(good);
+  assert.ok(saved.ok);
+  const onDisk = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  assert.equal(onDisk.site, 'site1');
+  assert.deepEqual(onDisk.state, { paused: false, pausedUntilMs: null });
+  const loaded = store.load();
+  assert.ok(loaded.ok);
+  assert.deepEqual(loaded.settings, good);
+  store.save(good);
+  assert.equal(seen.length, 1, 'saving identical settings is not a change');
+  off();
+  store.save({ ...good, intervalSeconds: 30 });
+  assert.equal(seen.length, 1, 'unsubscribed listener is not called');
+});
+
+test('save() of an invalid candidate writes nothing', (t) => {
+  const { file, store } = setup(t);
+  assert.ok(store.save(good).ok);
+  const before = fs.readFileSync(file, 'utf8');
+  const r = store.save({ ...good, intervalSeconds: 0, colour: 'red' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => i.field).sort(), ['colour', 'intervalSeconds']);
+  const r2 = store.save({ ...good, intervalSeconds: 0 });
+  assert.ok(!r2.ok && r2.issues[0]!.field === 'intervalSeconds');
+  assert.equal(fs.readFileSync(file, 'utf8'), before);
+});
+
+test('a partial hand-written file is merged over the defaults', (t) => {
+  const { file, store } = setup(t);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ site: 'lab', archiveDir: '/media/sd', intervalSeconds: 60 }),
+  );
+  const r = store.load();
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.settings.intervalSeconds, 60);
+  assert.equal(r.settings.watchDir, '/home/pi/rdl/tosync');
+});
+
+test('a hand-edited bad file is reported, never thrown, never rewritten', (t) => {
+  const { file, store } = setup(t);
+  const cases: [string, RegExp][] = [
+    ['{ "site": "lab", }', /not valid JSON.*fix the mistake, or delete the file/],
+    ['[1,2]', /must hold one JSON object/],
+    [JSON.stringify({ ...good, concurrency: 0 }), /Concurrency must be at least 1 \(got 0\)/],
+  ];
+  for (const [text, expected] of cases) {
+    fs.writeFileSync(file, text);
+    const r = store.load();
+    assert.ok(!r.ok);
+    assert.match(r.issues.map((i) => i.message).join('\n'), expected);
+    store.setState({ paused: true, pausedUntilMs: null });
+    assert.equal(fs.readFileSync(file, 'utf8'), text, 'file untouched');
+  }
+});
+
+test('saving over a broken file keeps a copy of it first', (t) => {
+  const { dir, file, store } = setup(t);
+  const broken = '{ "site": "lab", "intervalSeconds": 5,, }';
+  fs.writeFileSync(file, broken);
+  assert.ok(store.save(good).ok);
+  const copies = fs.readdirSync(dir).filter((n) => n.startsWith('config.invalid-'));
+  assert.equal(copies.length, 1);
+  assert.equal(fs.readFileSync(path.join(dir, copies[0]!), 'utf8'), broken);
+  assert.ok(store.load().ok);
+});
+
+test('runtime state persists beside the settings without becoming a setting', (t) => {
+  const { dir, store } = setup(t);
+  assert.deepEqual(store.getState(), { paused: false, pausedUntilMs: null });
+  assert.ok(store.save(good).ok);
+  const until = Date.now() + 60_000;
+  assert.deepEqual(store.setState({ paused: true, pausedUntilMs: until }), {
+    paused: true,
+    pausedUntilMs: until,
+  });
+  const reopened = openSettingsStore({ configDir: dir, home: HOME });
+  assert.deepEqual(reopened.getState(), { paused: true, pausedUntilMs: until });
+  assert.ok(reopened.load().ok, 'the state key is not reported as an unknown setting');
+  assert.ok(reopened.save({ ...good, intervalSeconds: 20 }).ok);
+  assert.deepEqual(reopened.getState().pausedUntilMs, until, 'saving settings keeps the state');
+  assert.deepEqual(reopened.setState({ paused: false }), { paused: false, pausedUntilMs: null });
+  assert.throws(() => store.setState({ paused: true, pausedUntilMs: -5 }), /Invalid runtime state/);
+});
+
+test('isPausedAt: until resumed, until a time, not paused', () => {
+  assert.equal(isPausedAt({ paused: true, pausedUntilMs: null }, 1e12), true);
+  assert.equal(isPausedAt({ paused: true, pausedUntilMs: 2000 }, 1999), true);
+  assert.equal(isPausedAt({ paused: true, pausedUntilMs: 2000 }, 2000), false);
+  assert.equal(isPausedAt({ paused: false, pausedUntilMs: null }, 0), false);
+});
+
+test('with watch, a valid edit from another process is delivered; a bad one is not', async (t) => {
+  const { file, store } = setup(t, true);
+  const other = openSettingsStore({ configDir: path.dirname(file), home: HOME });
+  assert.ok(other.save(good).ok);
+  const first = await nextChange(store);
+  assert.equal(first.site, 'site1');
+  fs.writeFileSync(file, JSON.stringify({ ...good, concurrency: 99 }));
+  fs.writeFileSync(file, JSON.stringify({ ...good, concurrency: 99, site: 'x' }));
+  assert.ok(other.save({ ...good, site: 'site2' }).ok);
+  const second = await nextChange(store);
+  assert.equal(second.site, 'site2');
+  assert.equal(second.concurrency, good.concurrency);
+});
+
+function nextChange(store: SettingsStore): Promise<Settings> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('no change seen within 5 s'));
+    }, 5000);
+    const off = store.onChange((s) => {
+      clearTimeout(timer);
+      off();
+      resolve(s);
+    });
+  });
+}

@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FieldIssue } from '../../src/engine/api.js';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
+import { expandHome, validateSettings } from '../../src/engine/settings/validate.js';
+
+const HOME = '/home/pi';
+const good = { ...defaultSettings(HOME), site: 'site1', archiveDir: '/media/orangepi/SD1' };
+
+function issuesOf(candidate: unknown): FieldIssue[] {
+  const r = validateSettings(candidate, { home: HOME });
+  assert.equal(r.ok, false, 'expected the candidate to be rejected');
+  return r.ok ? [] : r.issues;
+}
+
+function issueFor(candidate: unknown, field: string): string {
+  const issue = issuesOf(candidate).find((i) => i.field === field);
+  assert.ok(issue, `expected an issue on ${field}`);
+  return issue.message;
+}
+
+test('a complete, sensible candidate passes and comes back trimmed', () => {
+  const r = validateSettings({ ...good, site: '  site1 ' }, { home: HOME });
+  assert.ok(r.ok);
+  assert.equal(r.settings.site, 'site1');
+  assert.deepEqual(r.settings.ignorePatterns, good.ignorePatterns);
+});
+
+test('~ in folder settings is expanded in the result', () => {
+  const r = validateSettings(
+    { ...good, watchDir: '~/logger/out', transitDir: '~/q' },
+    { home: HOME },
+  );
+  assert.ok(r.ok);
+  assert.equal(r.settings.watchDir, '/home/pi/logger/out');
+  assert.equal(r.settings.transitDir, '/home/pi/q');
+  assert.equal(expandHome('~', '/h'), '/h');
+  assert.equal(expandHome('~/a/b', '/h'), '/h/a/b');
+  assert.equal(expandHome('/abs/~/x', '/h'), '/abs/~/x');
+  assert.match(
+    issueFor({ ...good, watchDir: '~bob/x' }, 'watchDir'),
+    /~name.*not supported.*full path/,
+  );
+});
+
+test('wrong types name the setting, what is allowed and the value given', () => {
+  assert.equal(
+    issueFor({ ...good, intervalSeconds: '10' }, 'intervalSeconds'),
+    'Interval must be a number (got "10")',
+  );
+  assert.equal(
+    issueFor({ ...good, archiveEnabled: 'yes' }, 'archiveEnabled'),
+    'Archive on must be true or false (got "yes")',
+  );
+  assert.equal(
+    issueFor({ ...good, ignorePatterns: '*.tmp' }, 'ignorePatterns'),
+    'Ignore patterns must be a list (got "*.tmp")',
+  );
+  assert.equal(
+    issueFor({ ...good, offlineAlertMinutes: 1.5 }, 'offlineAlertMinutes'),
+    'Offline alert must be a whole number (got 1.5)',
+  );
+  assert.equal(
+    issueFor({ ...good, scheduleMode: 'hourly' }, 'scheduleMode'),
+    'Schedule must be "interval" or "cron" (got "hourly")',
+  );
+});
+
+test("the schema's own range messages are kept and the value appended", () => {
+  assert.equal(
+    issueFor({ ...good, intervalSeconds: 1 }, 'intervalSeconds'),
+    'Interval must be at least 2 seconds (got 1)',
+  );
+  assert.equal(
+    issueFor({ ...good, chunkSizeMiB: 10 }, 'chunkSizeMiB'),
+    'Chunk size must be a multiple of 4 MiB (got 10)',
+  );
+  assert.match(
+    issueFor({ ...good, ignorePatterns: ['*.csv', ''] }, 'ignorePatterns.1'),
+    /ignore pattern is empty \(got ""\)/,
+  );
+  assert.match(
+    issueFor({ ...good, watchDir: 'relative/dir' }, 'watchDir'),
+    /must be an absolute path.*\(got "relative\/dir"\)/,
+  );
+});
+
+test('unknown and missing settings are reported by name, with a likely correction', () => {
+  assert.match(
+    issueFor({ ...good, intervalSecs: 5 }, 'intervalSecs'),
+    /unknown setting "intervalSecs": did you mean "intervalSeconds"/,
+  );
+  assert.match(
+    issueFor({ ...good, colour: 'red' }, 'colour'),
+    /unknown setting "colour": remove it/,
+  );
+  const { site: _site, ...noSite } = good;
+  assert.equal(issueFor(noSite, 'site'), 'Site name is missing: add "site" to the settings');
+});
+
+test('non-objects are rejected with one clear issue', () => {
+  for (const bad of [null, 42, 'x', [good]]) {
+    const issues = issuesOf(bad);
+    assert.equal(issues.length, 1);
+    assert.match(issues[0]!.message, /Settings must be an object/);
+  }
+});
+
+test('cross-field rules: empty archive folder, cron, site', () => {
+  assert.match(issueFor({ ...good, archiveDir: '' }, 'archiveDir'), /Archive folder is empty/);
+  const r = validateSettings({ ...good, archiveDir: '', archiveEnabled: false }, { home: HOME });
+  assert.ok(r.ok, 'an empty archive folder is fine when the archive is off');
+  assert.match(
+    issueFor({ ...good, scheduleMode: 'cron', cron: ' ' }, 'cron'),
+    /Cron expression is empty/,
+  );
+});
+
+test('transit must not be the watch folder or inside it; archive not inside either', () => {
+  assert.match(
+    issueFor({ ...good, transitDir: '/home/pi/rdl/tosync/' }, 'transitDir'),
+    /same as the watch folder \(\/home\/pi\/rdl\/tosync\)/,
+  );
+  assert.match(
+    issueFor({ ...good, transitDir: '/home/pi/rdl/tosync/q' }, 'transitDir'),
+    /inside the watch folder/,
+  );
+  assert.match(
+    issueFor({ ...good, watchDir: '/home/pi/rdl/transit/in' }, 'watchDir'),
+    /inside the transit folder/,
+  );
+  assert.match(
+    issueFor({ ...good, archiveDir: '/home/pi/rdl/transit/sd' }, 'archiveDir'),
+    /inside the transit folder/,
+  );
+  assert.match(
+    issueFor({ ...good, archiveDir: '/home/pi/rdl/tosync' }, 'archiveDir'),
+    /inside the watch folder/,
+  );
+  // A sibling whose name merely starts the same is not inside.
+  const r = validateSettings(
+    { ...good, transitDir: '/home/pi/rdl/tosync-transit' },
+    { home: HOME },
+  );
+  assert.ok(r.ok, JSON.stringify(r));
+  // Windows paths compare case-insensitively.
+  const win = {
+    ...good,
+    watchDir: 'C:\\Data\\ToSync',
+    transitDir: 'c:\\data\\tosync\\t',
+    archiveDir: 'E:\\',
+  };
+  assert.match(issueFor(win, 'transitDir'), /inside the watch folder/);
+});
