@@ -1,0 +1,72 @@
+// The engine's Logger on electron-log's Node entry: one file per logger, rotated by size (the
+// previous file is kept as <name>.old.<ext>), every line redacted before it is formatted.
+import fs from 'node:fs';
+import path from 'node:path';
+import electronLog from 'electron-log/node';
+import type { Logger } from '../ports.js';
+import { redact, redactValue } from './redact.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LoggerOptions {
+  file: string;
+  level?: LogLevel;
+  /** Also print to the console (the daemon under systemd: the journal gets the lines). */
+  console?: boolean;
+  /** Rotate when the file grows past this many bytes. Default 5 MB. */
+  maxBytes?: number;
+}
+
+export type FileLogger = Logger & { readonly file: string };
+
+export const DEFAULT_MAX_LOG_BYTES = 5 * 1024 * 1024;
+let instances = 0;
+
+export function createLogger(opts: LoggerOptions): FileLogger {
+  const file = path.resolve(opts.file);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const level = opts.level ?? 'info';
+  // Each logger gets its own electron-log instance so two (tests, daemon + tool) never share transports.
+  const log = electronLog.create({ logId: `rdl-sync-${++instances}` });
+  // electron-log looks for an app name to build default paths; we always give the path ourselves.
+  log.transports.file.setAppName('rdl-sync');
+  log.transports.file.resolvePathFn = () => file;
+  log.transports.file.maxSize = opts.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
+  log.transports.file.level = level;
+  log.transports.file.format = '[{y}-{m}-{d} {h}:{i}:{s}.{ms}] [{level}] {text}';
+  log.transports.console.level = opts.console ? level : false;
+  // Node has no IPC peer and we never post logs anywhere.
+  for (const name of ['ipc', 'remote'] as const) {
+    const transport = log.transports[name] as { level: unknown } | undefined;
+    if (transport) transport.level = false;
+  }
+  // Second net: anything that reaches electron-log by another route is redacted too.
+  log.hooks.push((message) => ({
+    ...message,
+    data: message.data.map((d: unknown) => (typeof d === 'string' ? redact(d) : redactValue(d))),
+  }));
+
+  const write = (lvl: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+    log[lvl](formatLine(message, fields));
+  };
+  return {
+    file,
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+  };
+}
+
+/** One line: the message, then the fields as compact JSON; all of it redacted. */
+export function formatLine(message: string, fields?: Record<string, unknown>): string {
+  const text = redact(message);
+  if (!fields || Object.keys(fields).length === 0) return text;
+  let json: string;
+  try {
+    json = JSON.stringify(redactValue(fields));
+  } catch {
+    json = '{"fields":"(not serialisable)"}';
+  }
+  return `${text} ${redact(json)}`;
+}
