@@ -9,3 +9,5 @@ export type { FreeSpace } from './free-space.js';
 export { relSegments, resolveRel } from './rel-path.js';
 export { placeWithoutReplacing } from './place.js';
 export type { PlaceResult, PlaceOps } from './place.js';
+export { walkTree } from './walk.js';
+export type { WalkEntry, WalkOptions } from './walk.js';

@@ -1,0 +1,293 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, mkdir, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { StabilityScanner, isIgnored } from '../../src/engine/scan/index.js';
+import { DEFAULT_IGNORE_PATTERNS } from '../../src/engine/settings/schema.js';
+import { isSyncError } from '../../src/engine/errors.js';
+import { ManualClock, put, removeDir, tempDir } from './helpers.js';
+
+const rels = (files: { rel: string }[]): string[] => files.map((f) => f.rel).sort();
+
+test('a file being appended to is reported only once size and mtime have held still (controlled clock)', async () => {
+  const watch = await tempDir();
+  try {
+    const t0 = Date.now() - 60_000;
+    const clock = new ManualClock(t0);
+    const scanner = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 1,
+      ignorePatterns: [],
+      clock,
+    });
+    const p = await put(watch, 'USB0/log.csv', 'a,b\n', t0);
+
+    let r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1], 'first sighting: not yet');
+
+    clock.advance(600);
+    await appendFile(p, '1,2\n');
+    await utimes(p, (t0 + 600) / 1000, (t0 + 600) / 1000);
+    r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1], 'grew: the wait starts again');
+
+    clock.advance(900); // 0.9 s since the last change
+    r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1], 'unchanged, but not for a full second');
+
+    clock.advance(200);
+    r = await scanner.scan();
+    assert.equal(r.stable.length, 1);
+    const [f] = r.stable;
+    assert.deepEqual([f?.rel, f?.absPath, f?.size], ['USB0/log.csv', p, 8]);
+    assert.ok(Math.abs((f?.mtimeMs ?? 0) - (t0 + 600)) < 1, 'mtime as set (ms precision)');
+    assert.equal(r.pending, 0);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('with the real clock: write, scan, append, scan, wait, scan', async () => {
+  const watch = await tempDir();
+  try {
+    const scanner = new StabilityScanner({ watchDir: watch, stableSeconds: 1, ignorePatterns: [] });
+    const p = await put(watch, 'data.csv', 'x\n');
+    assert.equal((await scanner.scan()).stable.length, 0);
+    await appendFile(p, 'y\n');
+    assert.equal((await scanner.scan()).stable.length, 0);
+    await new Promise((r) => setTimeout(r, 1100));
+    const r = await scanner.scan();
+    assert.deepEqual(rels(r.stable), ['data.csv']);
+    assert.equal(r.stable[0]?.size, 4);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('a file whose mtime is recent is not stable even if sightings are far apart... unless mtime is in the future', async () => {
+  const watch = await tempDir();
+  try {
+    const t0 = Date.now();
+    const clock = new ManualClock(t0);
+    const scanner = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 10,
+      ignorePatterns: [],
+      clock,
+    });
+    await put(watch, 'old.csv', 'old', t0 - 3_600_000);
+    await put(watch, 'future.csv', 'f', t0 + 86_400_000); // logger clock a day ahead
+    let r = await scanner.scan();
+    assert.deepEqual(
+      [r.stable.length, r.pending],
+      [0, 2],
+      'one sighting is never enough when stableSeconds > 0',
+    );
+    clock.advance(10_000);
+    r = await scanner.scan();
+    assert.deepEqual(rels(r.stable), ['future.csv', 'old.csv']);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('stableSeconds 0 reports files immediately; a new scanner instance starts with no memory', async () => {
+  const watch = await tempDir();
+  try {
+    await put(watch, 'a.csv', 'a');
+    const r = await new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [],
+    }).scan();
+    assert.deepEqual(rels(r.stable), ['a.csv']);
+    const slow = new StabilityScanner({ watchDir: watch, stableSeconds: 5, ignorePatterns: [] });
+    assert.equal((await slow.scan()).pending, 1);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('files that disappear are forgotten; a file replaced by another inode starts over', async () => {
+  const watch = await tempDir();
+  try {
+    const t0 = Date.now() - 60_000;
+    const clock = new ManualClock(t0);
+    const scanner = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 1,
+      ignorePatterns: [],
+      clock,
+    });
+    await put(watch, 'a.csv', 'same', t0);
+    await put(watch, 'b.csv', 'same', t0);
+    await scanner.scan();
+    assert.equal(scanner.tracked, 2);
+    await rm(join(watch, 'a.csv'));
+    clock.advance(2000);
+    let r = await scanner.scan();
+    assert.deepEqual(rels(r.stable), ['b.csv']);
+    assert.equal(scanner.tracked, 1, 'a.csv forgotten');
+    // Same size and mtime as before, but a new file: it must be watched afresh.
+    await put(watch, 'a.csv', 'same', t0);
+    r = await scanner.scan();
+    assert.deepEqual([rels(r.stable), r.pending], [['b.csv'], 1]);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('ignore patterns, Dropbox-ignored names and dot-folders are never reported', async () => {
+  const watch = await tempDir();
+  try {
+    const names = [
+      'keep.csv',
+      'sub/keep2.csv',
+      '.hidden',
+      'x.tmp',
+      'y.part',
+      'z.swp',
+      '~$book.xlsx',
+      'Desktop.ini',
+      'sub/Thumbs.db',
+      'Icon\r',
+      '.dropbox.attr',
+      '.git/config',
+      '.cache/deep/file.csv',
+      'sub/.DS_Store',
+      'logs/skip/me.csv',
+    ];
+    for (const n of names) await put(watch, n, 'x');
+    const scanner = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [...DEFAULT_IGNORE_PATTERNS, 'logs/skip'],
+    });
+    const r = await scanner.scan();
+    assert.deepEqual(rels(r.stable), ['keep.csv', 'sub/keep2.csv']);
+    assert.equal(r.pending, 0);
+    // Every other name is one ignored entry: .git, .cache and logs/skip count once as folders.
+    assert.equal(r.ignored, names.length - 2);
+    assert.deepEqual(r.errors, []);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('isIgnored: globs on names, Dropbox names case-insensitive whatever the patterns', () => {
+  assert.equal(isIgnored('a.tmp', ['*.tmp']), true);
+  assert.equal(isIgnored('a.tmp.csv', ['*.tmp']), false);
+  assert.equal(isIgnored('.a.tmp', ['*.tmp']), true);
+  assert.equal(isIgnored('DESKTOP.INI', []), true);
+  assert.equal(isIgnored('.DS_Store', []), true);
+  assert.equal(isIgnored('icon\r', []), true);
+  assert.equal(isIgnored('icon', []), false);
+  assert.equal(isIgnored('data.csv', []), false);
+  assert.equal(isIgnored('A.TMP', ['*.tmp'], { nocase: false }), false);
+  assert.equal(isIgnored('A.TMP', ['*.tmp'], { nocase: true }), true);
+});
+
+test('symlinks are never followed (out of the tree or inside it); fifos and sockets are skipped', async (t) => {
+  const base = await tempDir();
+  const watch = join(base, 'watch');
+  const outside = join(base, 'outside');
+  try {
+    await put(outside, 'secret.csv', 'not ours');
+    await put(outside, 'dir/deep.csv', 'not ours');
+    await put(watch, 'real.csv', 'ours');
+    await symlink(join(outside, 'secret.csv'), join(watch, 'link-out.csv'));
+    await symlink(join(outside, 'dir'), join(watch, 'dir-out'));
+    await symlink(join(watch, 'real.csv'), join(watch, 'link-in.csv'));
+    await symlink(join(watch, 'nowhere'), join(watch, 'dangling.csv'));
+    const fifo = spawnSync('mkfifo', [join(watch, 'pipe.csv')]);
+    if (fifo.status !== 0) t.diagnostic('mkfifo unavailable; fifo not exercised');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(watch, 'sock.csv'), resolve));
+    try {
+      const r = await new StabilityScanner({
+        watchDir: watch,
+        stableSeconds: 0,
+        ignorePatterns: [],
+      }).scan();
+      assert.deepEqual(rels(r.stable), ['real.csv']);
+      assert.equal(r.ignored, 4 + 1 + (fifo.status === 0 ? 1 : 0));
+      assert.deepEqual(r.errors, []);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('nested, Unicode and space names come back with / separators; the tree is left as it was', async () => {
+  const watch = await tempDir();
+  try {
+    const names = [
+      'Ordner ä/Δ data 1.csv',
+      '日本/ファイル.csv',
+      'a b/c  d.csv',
+      'x/y/z/w/v.csv',
+      'emoji 😀.csv',
+    ];
+    for (const n of names) await put(watch, n, n);
+    await mkdir(join(watch, 'empty sub'));
+    const before = (await readdir(watch, { recursive: true })).sort();
+    const r = await new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [],
+    }).scan();
+    assert.deepEqual(rels(r.stable), [...names].sort());
+    for (const f of r.stable) assert.equal(f.size, Buffer.byteLength(f.rel));
+    assert.deepEqual((await readdir(watch, { recursive: true })).sort(), before);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('excluded folders inside the watch folder (transit placed there) are not scanned', async () => {
+  const watch = await tempDir();
+  try {
+    await put(watch, 'a.csv', 'a');
+    await put(watch, 'transit/b.csv', 'b');
+    const r = await new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [],
+      excludeDirs: [join(watch, 'transit')],
+    }).scan();
+    assert.deepEqual(rels(r.stable), ['a.csv']);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('a missing watch folder is a blocked settings problem naming the folder; abort and overlap are refused', async () => {
+  const base = await tempDir();
+  try {
+    const missing = join(base, 'tosync');
+    const scanner = new StabilityScanner({
+      watchDir: missing,
+      stableSeconds: 0,
+      ignorePatterns: [],
+    });
+    await assert.rejects(scanner.scan(), (e: unknown) => {
+      assert.ok(isSyncError(e));
+      assert.equal(e.kind, 'blocked');
+      assert.equal(e.code, 'settings-invalid');
+      assert.match(e.message, new RegExp(`${missing}.*choose another`));
+      return true;
+    });
+    await writeFile(join(base, 'f.csv'), 'x');
+    const ok = new StabilityScanner({ watchDir: base, stableSeconds: 0, ignorePatterns: [] });
+    await assert.rejects(ok.scan(AbortSignal.abort(new Error('stopping'))), /stopping/);
+    const first = ok.scan();
+    await assert.rejects(ok.scan(), /already running/);
+    assert.equal((await first).stable.length, 1);
+  } finally {
+    await removeDir(base);
+  }
+});
