@@ -1,0 +1,3 @@
+export type { CredentialStore, DropboxCredentials, StringCipher } from './types.js';
+export { FileCredentialStore, CREDENTIALS_FILE } from './file-store.js';
+export { EncryptedCredentialStore, ENCRYPTED_CREDENTIALS_FILE } from './encrypted-store.js';

@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isSyncError } from '../../src/engine/errors.js';
+import {
+  EncryptedCredentialStore,
+  FileCredentialStore,
+  type DropboxCredentials,
+  type StringCipher,
+} from '../../src/engine/credentials/index.js';
+import { clearRegisteredSecrets, redact } from '../../src/engine/log/redact.js';
+
+const creds = (): DropboxCredentials => ({
+  appKey: 'abcd1234efgh567',
+  appSecret: 'q8w7e6r5t4y3u2i',
+  refreshToken: crypto.randomBytes(48).toString('base64url'),
+});
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-cred-'));
+  t.after(() => {
+    clearRegisteredSecrets();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+/** A real AES-256-GCM cipher in safeStorage's shape; `available` can be switched off. */
+class AesTestCipher implements StringCipher {
+  available = true;
+  private readonly key = crypto.randomBytes(32);
+  isEncryptionAvailable(): boolean {
+    return this.available;
+  }
+  encryptString(plain: string): Buffer {
+    const iv = crypto.randomBytes(12);
+    const c = crypto.createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return Buffer.concat([iv, c.getAuthTag(), body]);
+  }
+  decryptString(b: Buffer): string {
+    const d = crypto.createDecipheriv('aes-256-gcm', this.key, b.subarray(0, 12));
+    d.setAuthTag(b.subarray(12, 28));
+    return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
+  }
+}
+
+test('file store: round trip, 0600 file in a 0700 folder, clear', async (t) => {
+  const dir = path.join(tempDir(t), 'cfg');
+  const store = new FileCredentialStore(dir);
+  assert.equal(await store.load(), null);
+  const c = creds();
+  await store.save(c);
+  assert.deepEqual(await store.load(), c);
+  assert.deepEqual(store.describe(), {
+    encrypted: false,
+    where: path.join(dir, 'credentials.json'),
+  });
+  if (process.platform !== 'win32') {
+    assert.equal(fs.statSync(path.join(dir, 'credentials.json')).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
+  }
+  assert.deepEqual(fs.readdirSync(dir), ['credentials.json'], 'no temp files left behind');
+  await store.clear();
+  assert.equal(await store.load(), null);
+  await store.clear();
+});
+
+test('file store: loaded and saved secrets are registered for redaction', async (t) => {
+  const dir = tempDir(t);
+  const c = creds();
+  fs.writeFileSync(path.join(dir, 'credentials.json'), JSON.stringify(c));
+  await new FileCredentialStore(dir).load();
+  assert.ok(!redact(`refreshing with ${c.refreshToken}`).includes(c.refreshToken));
+  assert.ok(!redact(`secret ${c.appSecret}`).includes(c.appSecret!));
+});
+
+test('file store: a damaged file is a clear auth problem that never quotes the secret', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'credentials.json');
+  const token = crypto.randomBytes(48).toString('base64url');
+  for (const text of [`{"refreshToken": "${token}"`, JSON.stringify({ refreshToken: token })]) {
+    fs.writeFileSync(file, text);
+    await assert.rejects(new FileCredentialStore(dir).load(), (e: unknown) => {
+      assert.ok(isSyncError(e) && e.code === 'auth-missing' && e.kind === 'blocked');
+      assert.match(e.message, /damaged.*reconnect Dropbox/);
+      assert.ok(!e.message.includes(token));
+      return true;
+    });
+  }
+  await assert.rejects(
+    new FileCredentialStore(dir).save({ appKey: 'k', refreshToken: ' ' }),
+    /refreshToken missing or empty/,
+  );
+});
+
+test('encrypted store: nothing readable on disk, round trip, plain file migrated', async (t) => {
+  const dir = tempDir(t);
+  const cipher = new AesTestCipher();
+  const old = creds();
+  await new FileCredentialStore(dir).save(old);
+  const store = new EncryptedCredentialStore(dir, cipher);
+  assert.deepEqual(await store.load(), old, 'reads the plain file it finds');
+  assert.deepEqual(
+    fs.readdirSync(dir),
+    ['credentials.enc.json'],
+    'and moves it into encrypted storage',
+  );
+  const c = creds();
+  await store.save(c);
+  const onDisk = fs.readFileSync(path.join(dir, 'credentials.enc.json'), 'utf8');
+  assert.ok(!onDisk.includes(c.refreshToken) && !onDisk.includes(c.appKey));
+  assert.deepEqual(await new EncryptedCredentialStore(dir, cipher).load(), c);
+  assert.deepEqual(store.describe(), {
+    encrypted: true,
+    where: path.join(dir, 'credentials.enc.json'),
+  });
+  await assert.rejects(
+    new EncryptedCredentialStore(dir, new AesTestCipher()).load(),
+    /cannot be decrypted/,
+  );
+  await store.clear();
+  assert.equal(await store.load(), null);
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('encrypted store falls back to the plain file when encryption is unavailable', async (t) => {
+  const dir = tempDir(t);
+  const cipher = new AesTestCipher();
+  cipher.available = false;
+  const store = new EncryptedCredentialStore(dir, cipher);
+  const c = creds();
+  await store.save(c);
+  assert.deepEqual(store.describe(), {
+    encrypted: false,
+    where: path.join(dir, 'credentials.json'),
+  });
+  assert.deepEqual(fs.readdirSync(dir), ['credentials.json']);
+  assert.deepEqual(await store.load(), c);
+  cipher.available = true;
+  assert.deepEqual(await store.load(), c);
+  assert.deepEqual(fs.readdirSync(dir), ['credentials.enc.json']);
+});
