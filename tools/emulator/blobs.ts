@@ -1,0 +1,101 @@
+// File bytes live on disk, never in the index: a stored file is an ordered list of part files
+// (the chunks it was uploaded in), so committing a session never copies its data.
+import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { ContentHasher } from './hash.js';
+import type { Link } from './shaping.js';
+
+export interface StoredBytes {
+  parts: string[];
+  size: number;
+  contentHash: string;
+}
+
+/** Thrown when a body was cut off on purpose (fault injection) or by the client. */
+export class BodyAborted extends Error {}
+
+/** Thrown when a body grows beyond the per-request limit while streaming. */
+export class BodyTooLarge extends Error {}
+
+export class BlobDir {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'blobs');
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  newPath(): string {
+    return join(this.dir, randomBytes(12).toString('hex'));
+  }
+
+  writeSync(content: Buffer): StoredBytes {
+    const path = this.newPath();
+    writeFileSync(path, content);
+    const hasher = new ContentHasher().update(content);
+    return { parts: [path], size: content.length, contentHash: hasher.digest() };
+  }
+
+  remove(parts: readonly string[]): void {
+    for (const p of parts) void rm(p, { force: true }).catch(() => undefined);
+  }
+
+  async *read(parts: readonly string[], link?: Link): AsyncGenerator<Buffer> {
+    for (const p of parts) {
+      for await (const chunk of createReadStream(p, { highWaterMark: 256 * 1024 })) {
+        const buf = chunk as Buffer;
+        if (link) await link.pass(buf.length);
+        yield buf;
+      }
+    }
+  }
+
+  /**
+   * Streams a request body into a new part file while hashing it, through the shaped link.
+   * `cutAfter` destroys the connection once that many bytes arrived (the reset_mid_body fault);
+   * nothing is kept then. A body above `maxBytes` is drained and refused.
+   */
+  async receive(
+    req: IncomingMessage,
+    opts: { link: Link; maxBytes: number; cutAfter?: number; alsoHash?: ContentHasher },
+  ): Promise<StoredBytes> {
+    const path = this.newPath();
+    const file = await open(path, 'w');
+    const hasher = new ContentHasher();
+    let size = 0;
+    let tooLarge = false;
+    try {
+      if (opts.cutAfter === 0) throw this.cut(req);
+      for await (const chunk of req) {
+        const buf = chunk as Buffer;
+        await opts.link.pass(buf.length);
+        size += buf.length;
+        if (size > opts.maxBytes) tooLarge = true;
+        if (tooLarge) continue;
+        hasher.update(buf);
+        opts.alsoHash?.update(buf);
+        await file.write(buf);
+        if (opts.cutAfter !== undefined && size >= opts.cutAfter) throw this.cut(req);
+      }
+      if (!req.complete) throw new BodyAborted('client aborted the body');
+    } catch (err) {
+      await file.close();
+      await rm(path, { force: true });
+      throw err instanceof BodyAborted ? err : new BodyAborted(String(err));
+    }
+    await file.close();
+    if (tooLarge) {
+      await rm(path, { force: true });
+      throw new BodyTooLarge();
+    }
+    return { parts: [path], size, contentHash: hasher.digest() };
+  }
+
+  private cut(req: IncomingMessage): BodyAborted {
+    req.socket.destroy();
+    return new BodyAborted('connection reset by fault injection');
+  }
+}

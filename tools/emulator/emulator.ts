@@ -1,0 +1,276 @@
+// The in-process emulator: starts the HTTP server and exposes the controls tests use. The same
+// controls are reachable over HTTP at /__admin/<action> for out-of-process users.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseFaultRule, type FaultRule } from './faults.js';
+import { createEmulatorServer, listen } from './server.js';
+import { EmulatorState } from './state.js';
+
+export interface EmulatorOptions {
+  /** 0/undefined = random free port; always binds 127.0.0.1. */
+  port?: number;
+  /** Blobs and sessions live here. Default: a fresh temp dir removed on close(). */
+  dataDir?: string;
+  /** Default 'emu-app-key'. */
+  appKey?: string;
+  /** Default 'emu-app-secret' (PKCE exchanges need no secret; refresh with or without it). */
+  appSecret?: string;
+  /** expires_in of issued access tokens; default 14400. */
+  accessTokenTtlSeconds?: number;
+  /** Default 2 TiB; drives insufficient_space and get_space_usage. */
+  quotaBytes?: number;
+  /** Default random; required as Bearer on /__admin/* HTTP routes. */
+  adminToken?: string;
+  /** Commit lock contention window, default 0 (off). */
+  lockWindowMs?: number;
+  /** Clock in ms (session expiry, token expiry, server_modified). Default Date.now. */
+  now?: () => number;
+}
+
+export interface StoredFileInfo {
+  pathDisplay: string;
+  size: number;
+  contentHash: string;
+  rev: string;
+  id: string;
+  clientModified: string;
+}
+
+export interface Emulator {
+  readonly url: string;
+  readonly appKey: string;
+  readonly appSecret: string;
+  readonly adminToken: string;
+  readonly dataDir: string;
+  /** Create a refresh token for a fresh or existing account directly (tests skip the browser step). */
+  issueRefreshToken(): string;
+  /** Simulate the person approving in the browser; returns the code the authorize page would show. */
+  approveAuthorization(params: {
+    codeChallenge: string;
+    codeChallengeMethod?: 'S256' | 'plain';
+  }): string;
+  revokeRefreshToken(token: string): void;
+  /** Server-side expiry of the access tokens issued so far: 401 expired_access_token. */
+  expireAccessTokens(opts?: { afterSeconds?: number; afterCalls?: number }): void;
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  setQuota(bytes: number): void;
+  /** Latency per request; bandwidth cap shared by all request and response bodies. */
+  shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void;
+  /** Per-route call counts since start or last resetStats(). */
+  stats(): Record<string, number>;
+  resetStats(): void;
+  /** Stored file by path (case-insensitive), or undefined. */
+  getFile(path: string): StoredFileInfo | undefined;
+  /** Small files only (tests). */
+  readFile(path: string): Promise<Buffer>;
+  /** Every file, sorted by path_lower. */
+  listFiles(): { pathDisplay: string; size: number; contentHash: string }[];
+  /** Put a file directly (to set up conflicts). */
+  putFile(path: string, content: Buffer): void;
+  /** Forget every list_folder cursor: the next continue answers `reset`. */
+  resetCursors(): void;
+  close(): Promise<void>;
+}
+
+const TIB = 1024 ** 4;
+
+function num(body: Record<string, unknown>, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new Error(`"${key}" must be a non-negative number`);
+  }
+  return v;
+}
+
+class RunningEmulator implements Emulator {
+  constructor(
+    readonly url: string,
+    private readonly state: EmulatorState,
+    private readonly server: Server,
+    private readonly ownsDataDir: boolean,
+  ) {}
+
+  get appKey(): string {
+    return this.state.options.appKey;
+  }
+  get appSecret(): string {
+    return this.state.options.appSecret;
+  }
+  get adminToken(): string {
+    return this.state.options.adminToken;
+  }
+  get dataDir(): string {
+    return this.state.options.dataDir;
+  }
+
+  issueRefreshToken(): string {
+    return this.state.auth.issueRefreshToken();
+  }
+
+  approveAuthorization(params: {
+    codeChallenge: string;
+    codeChallengeMethod?: 'S256' | 'plain';
+  }): string {
+    return this.state.auth.approve(params);
+  }
+
+  revokeRefreshToken(token: string): void {
+    this.state.auth.revokeRefreshToken(token);
+  }
+
+  expireAccessTokens(opts?: { afterSeconds?: number; afterCalls?: number }): void {
+    this.state.auth.expireAccessTokens(opts);
+  }
+
+  addFault(rule: FaultRule): void {
+    this.state.faults.add(parseFaultRule(rule));
+  }
+
+  clearFaults(): void {
+    this.state.faults.clear();
+  }
+
+  setQuota(bytes: number): void {
+    this.state.ns.quotaBytes = bytes;
+  }
+
+  shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void {
+    this.state.link.shape(opts);
+  }
+
+  stats(): Record<string, number> {
+    return Object.fromEntries(this.state.stats);
+  }
+
+  resetStats(): void {
+    this.state.stats.clear();
+  }
+
+  getFile(path: string): StoredFileInfo | undefined {
+    const e = this.state.ns.get(path);
+    if (e?.kind !== 'file') return undefined;
+    const { pathDisplay, size, contentHash, rev, id, clientModified } = e;
+    return { pathDisplay, size, contentHash, rev, id, clientModified };
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const e = this.state.ns.get(path);
+    if (e?.kind !== 'file') throw new Error(`emulator has no file at ${path}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.state.blobs.read(e.parts)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  listFiles(): { pathDisplay: string; size: number; contentHash: string }[] {
+    return this.state.ns
+      .files()
+      .map(({ pathDisplay, size, contentHash }) => ({ pathDisplay, size, contentHash }));
+  }
+
+  putFile(path: string, content: Buffer): void {
+    if (!path.startsWith('/') || path.endsWith('/')) {
+      throw new Error(`putFile needs a path like "/folder/name.txt"; got "${path}"`);
+    }
+    const bytes = this.state.blobs.writeSync(content);
+    const result = this.state.ns.commit(
+      { path, mode: 'overwrite', autorename: false, strictConflict: false },
+      bytes,
+    );
+    if (!result.ok) {
+      this.state.blobs.remove(bytes.parts);
+      throw new Error(`putFile ${path} failed: ${JSON.stringify(result.error)}`);
+    }
+    if (!result.written) this.state.blobs.remove(bytes.parts);
+  }
+
+  resetCursors(): void {
+    this.state.listings.clear();
+  }
+
+  /** One admin action over HTTP; the body is the JSON the caller sent. */
+  admin(action: string, raw: unknown): unknown {
+    const body = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    switch (action) {
+      case 'fault':
+        return (this.addFault(parseFaultRule(raw)), { ok: true });
+      case 'clear-faults':
+        return (this.clearFaults(), { ok: true });
+      case 'quota': {
+        const bytes = num(body, 'bytes');
+        if (bytes === undefined) throw new Error('quota needs {"bytes": N}');
+        return (this.setQuota(bytes), { ok: true });
+      }
+      case 'shape':
+        return (
+          this.shapeLink({
+            latencyMs: num(body, 'latencyMs'),
+            bytesPerSecond: num(body, 'bytesPerSecond'),
+          }),
+          { ok: true }
+        );
+      case 'expire-access-tokens':
+        return (
+          this.expireAccessTokens({
+            afterSeconds: num(body, 'afterSeconds'),
+            afterCalls: num(body, 'afterCalls'),
+          }),
+          { ok: true }
+        );
+      case 'revoke-refresh-token':
+        if (typeof body.token !== 'string')
+          throw new Error('revoke-refresh-token needs {"token": "..."}');
+        return (this.revokeRefreshToken(body.token), { ok: true });
+      case 'issue-refresh-token':
+        return { refresh_token: this.issueRefreshToken() };
+      case 'stats':
+        return this.stats();
+      case 'reset-stats':
+        return (this.resetStats(), { ok: true });
+      case 'files':
+        return this.listFiles();
+      case 'reset-cursors':
+        return (this.resetCursors(), { ok: true });
+      default:
+        throw new Error(
+          `unknown admin action "${action}"; use fault, clear-faults, quota, shape, expire-access-tokens, ` +
+            'revoke-refresh-token, issue-refresh-token, stats, reset-stats, files, reset-cursors',
+        );
+    }
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rdl-emulator-'));
+  const state = new EmulatorState({
+    dataDir,
+    appKey: options.appKey ?? 'emu-app-key',
+    appSecret: options.appSecret ?? 'emu-app-secret',
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 14400,
+    quotaBytes: options.quotaBytes ?? 2 * TIB,
+    adminToken: options.adminToken ?? randomBytes(24).toString('base64url'),
+    lockWindowMs: options.lockWindowMs ?? 0,
+    now: options.now ?? Date.now,
+  });
+  const started: { emulator?: RunningEmulator } = {};
+  const server = createEmulatorServer(state, (action, body) => {
+    if (!started.emulator) throw new Error('emulator is still starting');
+    return started.emulator.admin(action, body);
+  });
+  const port = await listen(server, options.port ?? 0);
+  started.emulator = new RunningEmulator(`http://127.0.0.1:${port}`, state, server, ownsDataDir);
+  return started.emulator;
+}

@@ -1,0 +1,58 @@
+// Dropbox content hash: SHA-256 over the concatenated SHA-256 digests of 4 MiB blocks.
+// Streaming, so a multi-GiB body never has to sit in memory to be hashed.
+import { createHash, type Hash } from 'node:crypto';
+
+export const BLOCK_SIZE = 4 * 1024 * 1024;
+
+export class ContentHasher {
+  private overall: Hash = createHash('sha256');
+  private block: Hash = createHash('sha256');
+  private blockFill = 0;
+
+  /** An independent hasher in the same state (to hash a body that may still be refused). */
+  copy(): ContentHasher {
+    const twin = new ContentHasher();
+    twin.overall = this.overall.copy();
+    twin.block = this.block.copy();
+    twin.blockFill = this.blockFill;
+    return twin;
+  }
+
+  update(data: Uint8Array): this {
+    let pos = 0;
+    while (pos < data.length) {
+      const take = Math.min(BLOCK_SIZE - this.blockFill, data.length - pos);
+      this.block.update(data.subarray(pos, pos + take));
+      this.blockFill += take;
+      pos += take;
+      if (this.blockFill === BLOCK_SIZE) this.closeBlock();
+    }
+    return this;
+  }
+
+  /** Lowercase hex. The hasher cannot be used afterwards. */
+  digest(): string {
+    if (this.blockFill > 0) this.closeBlock();
+    return this.overall.digest('hex');
+  }
+
+  private closeBlock(): void {
+    this.overall.update(this.block.digest());
+    this.block = createHash('sha256');
+    this.blockFill = 0;
+  }
+}
+
+export function dropboxContentHash(buf: Uint8Array): string {
+  return new ContentHasher().update(buf).digest();
+}
+
+/**
+ * Hash of a file made of several stored parts, given each part's bytes in order.
+ * Used when a session's chunks become one file: block boundaries do not follow part boundaries.
+ */
+export async function contentHashOfStream(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  const hasher = new ContentHasher();
+  for await (const chunk of chunks) hasher.update(chunk);
+  return hasher.digest();
+}

@@ -1,0 +1,266 @@
+// HTTP front: routing, host and Content-Type checks, auth, argument decoding, faults, shaping.
+// Routes only see a RequestContext with validated arguments.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs, type ArgReader } from './args.js';
+import { BodyAborted } from './blobs.js';
+import { RequestContext } from './context.js';
+import { BadRequest, RouteError } from './errors.js';
+import type { FaultRule } from './faults.js';
+import { dropboxJson } from './json.js';
+import { fileRoutes } from './routes/files.js';
+import { listingRoutes } from './routes/listing.js';
+import { handleAuthorize, handleToken } from './routes/oauth.js';
+import { HOSTS, type Route } from './routes/route.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { userRoutes } from './routes/users.js';
+import type { EmulatorState } from './state.js';
+
+const ROUTES = new Map<string, Route>(
+  [...fileRoutes, ...sessionRoutes, ...listingRoutes, ...userRoutes].map((r) => [r.name, r]),
+);
+
+const UPLOAD_TYPES = ['application/octet-stream', 'text/plain; charset=dropbox-cors-hack'];
+const RPC_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain; charset=dropbox-cors-hack',
+];
+const MAX_RPC_BODY = 16 * 1024 * 1024;
+
+/** Admin requests are handed to this (the Emulator object implements it). */
+export type AdminHandler = (action: string, body: unknown) => unknown;
+
+function apiError(route: string, detail: string): string {
+  return `Error in call to API function "${route}": ${detail}`;
+}
+
+async function readSmallBody(ctx: RequestContext): Promise<string> {
+  ctx.bodyConsumed = true;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buf = chunk as Buffer;
+    await ctx.state.link.pass(buf.length);
+    size += buf.length;
+    if (size > MAX_RPC_BODY) throw new BadRequest('request body: too large for an RPC call');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Rejects what Dropbox rejects before looking at the route's arguments. */
+function checkEnvelope(ctx: RequestContext, route: Route): void {
+  const sentTo = ctx.req.headers['x-dropbox-host'];
+  if (typeof sentTo === 'string' && sentTo !== HOSTS[route.host]) {
+    throw new BadRequest(
+      `This function is served by ${HOSTS[route.host]}, not ${sentTo}. Use the right host for this route.`,
+    );
+  }
+  const method = ctx.req.method ?? 'GET';
+  if (method !== 'POST' && !(route.style === 'download' && method === 'GET')) {
+    throw new BadRequest(`HTTP method ${method} is not allowed; use POST.`);
+  }
+  const type = ctx.req.headers['content-type'];
+  const accepted = route.style === 'upload' ? UPLOAD_TYPES : route.style === 'rpc' ? RPC_TYPES : [];
+  const absentOk = route.style === 'download' || route.voidArg === true;
+  if (type === undefined || type === '') {
+    if (absentOk) return;
+  } else if (route.style === 'download' ? UPLOAD_TYPES.includes(type) : accepted.includes(type)) {
+    return;
+  }
+  const expecting = (route.style === 'download' ? UPLOAD_TYPES : accepted)
+    .map((t) => `"${t}"`)
+    .join(', ');
+  throw new BadRequest(
+    `Bad HTTP "Content-Type" header: "${type ?? ''}".  Expecting one of ${expecting}.`,
+  );
+}
+
+async function readArgs(ctx: RequestContext, route: Route, url: URL): Promise<ArgReader> {
+  if (route.style === 'rpc') {
+    const text = await readSmallBody(ctx);
+    return parseArgs(route.voidArg && text.trim() === '' ? 'null' : text, 'request body');
+  }
+  const header = ctx.req.headers['dropbox-api-arg'];
+  if (typeof header === 'string') {
+    // Node hands raw header bytes over as latin-1; anything outside printable ASCII means the
+    // client did not escape non-ASCII characters as \uXXXX.
+    if (/[^\t\x20-\x7e]/.test(header)) {
+      throw new BadRequest('HTTP header "Dropbox-API-Arg": could not decode input as JSON');
+    }
+    return parseArgs(header, 'HTTP header "Dropbox-API-Arg"');
+  }
+  const query = url.searchParams.get('arg');
+  if (query !== null) return parseArgs(query, 'URL parameter "arg"');
+  throw new BadRequest(
+    'Missing argument: send it in the "Dropbox-API-Arg" HTTP header or the "arg" URL parameter.',
+  );
+}
+
+/** 401 for a missing/unknown/expired token, as an AuthError. */
+async function authenticate(ctx: RequestContext): Promise<boolean> {
+  const header = ctx.req.headers.authorization;
+  if (header === undefined) {
+    throw new BadRequest(
+      'Must provide HTTP header "Authorization" or URL parameter "authorization".',
+    );
+  }
+  const token = header.startsWith('Bearer ') ? header.slice(7) : undefined;
+  const verdict = ctx.state.auth.check(token);
+  if (verdict === 'ok') return true;
+  await ctx.drain();
+  await ctx.routeError({ '.tag': verdict }, 401);
+  return false;
+}
+
+/** Faults that answer instead of the route. Returns true when it answered. */
+async function answerFault(ctx: RequestContext, fault: FaultRule): Promise<boolean> {
+  const retryAfter = String(fault.retryAfterSeconds ?? 1);
+  switch (fault.kind) {
+    case 'too_many_requests':
+    case 'too_many_write_operations':
+      await ctx.drain();
+      await ctx.routeError(
+        { reason: { '.tag': fault.kind }, retry_after: Number(retryAfter) },
+        fault.status ?? 429,
+        { 'Retry-After': retryAfter },
+      );
+      return true;
+    case 'too_many_requests_text':
+      await ctx.drain();
+      await ctx.text(fault.status ?? 429, 'Too many requests', { 'Retry-After': retryAfter });
+      return true;
+    case 'server_error': {
+      await ctx.drain();
+      const status = fault.status ?? 500;
+      await ctx.text(status, '', status === 503 ? { 'Retry-After': retryAfter } : {});
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+async function handleApi(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+  url: URL,
+) {
+  const fault = state.faults.take(route.name);
+  const ctx = new RequestContext(req, res, route.name, state, fault, undefined);
+  try {
+    if (fault && (await answerFault(ctx, fault))) return;
+    checkEnvelope(ctx, route);
+    if (route.auth === 'user' && !(await authenticate(ctx))) return;
+    ctx.args = await readArgs(ctx, route, url);
+    await route.handle(ctx);
+  } catch (err) {
+    if (err instanceof BodyAborted) return;
+    if (!(err instanceof BadRequest) && !(err instanceof RouteError)) throw err;
+    await ctx.drain().catch(() => undefined);
+    if (res.headersSent || res.destroyed) return;
+    if (err instanceof BadRequest) await ctx.text(400, apiError(route.name, err.detail));
+    else await ctx.routeError(err.error, err.status);
+  }
+}
+
+async function handleAdmin(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  action: string,
+  admin: AdminHandler,
+) {
+  const reply = (status: number, value: unknown) => {
+    const body = dropboxJson(value);
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (req.headers.authorization !== `Bearer ${state.options.adminToken}`) {
+    return reply(401, {
+      error: 'admin routes need "Authorization: Bearer <admin token>" (printed at start)',
+    });
+  }
+  if (req.method !== 'POST') return reply(405, { error: 'admin routes take POST' });
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
+  try {
+    body = text.trim() === '' ? {} : JSON.parse(text);
+  } catch {
+    return reply(400, { error: 'admin request body must be JSON' });
+  }
+  try {
+    reply(200, admin(action, body) ?? {});
+  } catch (err) {
+    reply(400, { error: (err as Error).message });
+  }
+}
+
+async function dispatch(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  admin: AdminHandler,
+) {
+  const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+  const path = url.pathname;
+  if (path.startsWith('/__admin/'))
+    return handleAdmin(state, req, res, path.slice('/__admin/'.length), admin);
+  if (path === '/oauth2/authorize') {
+    state.count('oauth2/authorize');
+    await state.link.delay();
+    return handleAuthorize(state, url, res);
+  }
+  if (path === '/oauth2/token') {
+    state.count('oauth2/token');
+    await state.link.delay();
+    const fault = state.faults.take('oauth2/token');
+    const ctx = new RequestContext(req, res, 'oauth2/token', state, fault, undefined);
+    if (fault && (await answerFault(ctx, fault))) return;
+    return handleToken(state, req, url, (status, value) => ctx.json(value, status));
+  }
+  const route = path.startsWith('/2/') ? ROUTES.get(path.slice(3)) : undefined;
+  if (!route) {
+    const body = `Unknown API function: "${path.replace(/^\/2\//, '')}"`;
+    res.writeHead(404, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+    return;
+  }
+  state.count(route.name);
+  await state.link.delay();
+  await handleApi(state, req, res, route, url);
+}
+
+export function createEmulatorServer(state: EmulatorState, admin: AdminHandler): Server {
+  return createServer((req, res) => {
+    dispatch(state, req, res, admin).catch((err: unknown) => {
+      process.stderr.write(
+        `emulator: internal error on ${req.method} ${req.url?.split('?')[0]}: ${String(err)}\n`,
+      );
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('internal emulator error');
+      } else {
+        res.destroy();
+      }
+    });
+  });
+}
+
+export function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}

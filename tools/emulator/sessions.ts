@@ -1,0 +1,166 @@
+// Upload sessions. Each session's state is one JSON file on disk; its data are part files in the
+// blob folder, so finishing a session hands the parts to the namespace without copying.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { BlobDir, StoredBytes } from './blobs.js';
+import { BLOCK_SIZE, ContentHasher } from './hash.js';
+
+export const SESSION_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+/** Largest file an upload session may build: 2^41 - 2^22 bytes. */
+export const MAX_SESSION_BYTES = 2 ** 41 - 2 ** 22;
+
+export interface Chunk {
+  offset: number;
+  size: number;
+  part: string;
+}
+
+export interface Session {
+  id: string;
+  type: 'sequential' | 'concurrent';
+  createdAtMs: number;
+  closed: boolean;
+  /** Sequential: bytes received so far. Concurrent: total size, known once closed. */
+  size: number;
+  chunks: Chunk[];
+  /** Sequential only: content hash of the bytes so far, kept running so finish needs no re-read. */
+  hasher?: ContentHasher;
+}
+
+export type LookupProblem =
+  | { '.tag': 'not_found' }
+  | { '.tag': 'closed' }
+  | { '.tag': 'not_closed' }
+  | { '.tag': 'too_large' }
+  | { '.tag': 'incorrect_offset'; correct_offset: number }
+  | { '.tag': 'concurrent_session_invalid_offset' }
+  | { '.tag': 'concurrent_session_invalid_data_size' };
+
+export class SessionTable {
+  private readonly sessions = new Map<string, Session>();
+  private readonly dir: string;
+
+  constructor(
+    dataDir: string,
+    private readonly blobs: BlobDir,
+    private readonly now: () => number,
+  ) {
+    this.dir = join(dataDir, 'sessions');
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  start(type: Session['type']): Session {
+    const id = 'pid_upload_session:' + randomBytes(18).toString('base64url');
+    const session: Session = {
+      id,
+      type,
+      createdAtMs: this.now(),
+      closed: false,
+      size: 0,
+      chunks: [],
+    };
+    if (type === 'sequential') session.hasher = new ContentHasher();
+    this.sessions.set(id, session);
+    this.save(session);
+    return session;
+  }
+
+  /** The live session, or undefined when unknown, consumed or older than seven days. */
+  find(id: string): Session | undefined {
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    if (this.now() - s.createdAtMs > SESSION_LIFETIME_MS) {
+      this.drop(s, true);
+      return undefined;
+    }
+    return s;
+  }
+
+  /** Checks an append (before its body is read): what the server would refuse, if anything. */
+  appendProblem(
+    s: Session,
+    offset: number,
+    length: number,
+    close: boolean,
+  ): LookupProblem | undefined {
+    if (s.closed) return { '.tag': 'closed' };
+    if (s.type === 'sequential') {
+      if (offset !== s.size) return { '.tag': 'incorrect_offset', correct_offset: s.size };
+    } else {
+      if (offset % BLOCK_SIZE !== 0) return { '.tag': 'concurrent_session_invalid_offset' };
+      if (!close && length % BLOCK_SIZE !== 0)
+        return { '.tag': 'concurrent_session_invalid_data_size' };
+    }
+    if (offset + length > MAX_SESSION_BYTES) return { '.tag': 'too_large' };
+    return undefined;
+  }
+
+  /**
+   * Accepts a body. `hashed` is the session hasher copy that already saw these bytes (sequential
+   * sessions hash while receiving).
+   */
+  addData(
+    s: Session,
+    offset: number,
+    bytes: StoredBytes,
+    close: boolean,
+    hashed?: ContentHasher,
+  ): void {
+    if (hashed) s.hasher = hashed;
+    else if (bytes.size > 0) s.hasher = undefined; // no running hash: assemble re-reads the parts
+    if (bytes.size > 0) {
+      const [part] = bytes.parts;
+      if (part === undefined) throw new Error('stored bytes without a part file');
+      if (s.type === 'concurrent') {
+        const same = s.chunks.find((c) => c.offset === offset);
+        if (same) this.blobs.remove([same.part]);
+        s.chunks = s.chunks.filter((c) => c.offset !== offset);
+      }
+      s.chunks.push({ offset, size: bytes.size, part });
+    } else {
+      this.blobs.remove(bytes.parts);
+    }
+    if (s.type === 'sequential') s.size += bytes.size;
+    else if (close) s.size = offset + bytes.size;
+    if (close) s.closed = true;
+    this.save(s);
+  }
+
+  /** A concurrent session's chunks must tile [0, size) exactly. */
+  missingData(s: Session): boolean {
+    let pos = 0;
+    for (const c of [...s.chunks].sort((a, b) => a.offset - b.offset)) {
+      if (c.offset !== pos) return true;
+      pos += c.size;
+    }
+    return pos !== s.size;
+  }
+
+  /** The session's bytes as one stored file (hashes them across the chunk boundaries). */
+  async assemble(s: Session): Promise<StoredBytes> {
+    const ordered = [...s.chunks].sort((a, b) => a.offset - b.offset);
+    const parts = ordered.map((c) => c.part);
+    const size = ordered.reduce((n, c) => n + c.size, 0);
+    if (s.hasher) return { parts, size, contentHash: s.hasher.copy().digest() };
+    const hasher = new ContentHasher();
+    for await (const chunk of this.blobs.read(parts)) hasher.update(chunk);
+    return { parts, size, contentHash: hasher.digest() };
+  }
+
+  /** Removes a session; its part files too unless a committed file now owns them. */
+  drop(s: Session, removeData: boolean): void {
+    this.sessions.delete(s.id);
+    rmSync(this.file(s.id), { force: true });
+    if (removeData) this.blobs.remove(s.chunks.map((c) => c.part));
+  }
+
+  private file(id: string): string {
+    return join(this.dir, id.replace(/[^A-Za-z0-9_-]/g, '_') + '.json');
+  }
+
+  private save(s: Session): void {
+    const { hasher: _running, ...state } = s;
+    writeFileSync(this.file(s.id), JSON.stringify(state));
+  }
+}

@@ -1,0 +1,74 @@
+// Everything one emulator instance knows, shared by the routes.
+import { randomBytes } from 'node:crypto';
+import { AuthState } from './auth.js';
+import { BlobDir } from './blobs.js';
+import { FaultPlan } from './faults.js';
+import { Link } from './shaping.js';
+import { SessionTable } from './sessions.js';
+import { Namespace } from './store.js';
+
+export interface StateOptions {
+  dataDir: string;
+  appKey: string;
+  appSecret: string;
+  accessTokenTtlSeconds: number;
+  quotaBytes: number;
+  adminToken: string;
+  lockWindowMs: number;
+  now: () => number;
+}
+
+/** Commit lock of the one namespace: a commit holds it for lockWindowMs; others inside that lose. */
+export class WriteLock {
+  private heldUntil = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  tryAcquire(): boolean {
+    if (this.windowMs <= 0) return true;
+    const t = this.now();
+    if (t < this.heldUntil) return false;
+    this.heldUntil = t + this.windowMs;
+    return true;
+  }
+}
+
+export interface BatchJob {
+  entries: unknown[];
+  checks: number;
+}
+
+export class EmulatorState {
+  readonly blobs: BlobDir;
+  readonly ns: Namespace;
+  readonly sessions: SessionTable;
+  readonly auth: AuthState;
+  readonly faults = new FaultPlan();
+  readonly link = new Link();
+  readonly lock: WriteLock;
+  readonly stats = new Map<string, number>();
+  readonly jobs = new Map<string, BatchJob>();
+  readonly accountId = 'dbid:' + randomBytes(20).toString('base64url');
+  readonly namespaceId = String(1000000000 + randomBytes(3).readUIntBE(0, 3));
+  /** list_folder listings by id; forgetting them answers `reset` to their cursors. */
+  readonly listings = new Map<string, { folder: string; recursive: boolean; paths: string[] }>();
+
+  constructor(readonly options: StateOptions) {
+    this.blobs = new BlobDir(options.dataDir);
+    this.ns = new Namespace(this.blobs, options.now, options.quotaBytes);
+    this.sessions = new SessionTable(options.dataDir, this.blobs, options.now);
+    this.auth = new AuthState(options.accessTokenTtlSeconds, options.now);
+    this.lock = new WriteLock(options.lockWindowMs, options.now);
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  count(route: string): void {
+    this.stats.set(route, (this.stats.get(route) ?? 0) + 1);
+  }
+}
