@@ -1,0 +1,155 @@
+// Watch folder -> transit/<rel>. On one disk this is a single no-replace link/rename, so a file
+// is always wholly in one place or the other. Across disks (EXDEV) the bytes are copied to a
+// temporary name, synced, verified by hash, given their final name, and only then is the source
+// removed: a crash at any point leaves at least one complete copy.
+import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { Stats } from 'node:fs';
+import { SyncError } from '../errors.js';
+import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
+import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
+import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
+import { resolveRel } from '../fsutil/rel-path.js';
+import type { ScannedFile } from '../scan/stability-scanner.js';
+import { TRANSIT_TEMP_PREFIX } from './transit-names.js';
+
+export type StageResult =
+  | {
+      status: 'staged';
+      transitPath: string;
+      /** Dropbox content hash, known when the bytes had to be copied across disks. */
+      contentHash?: string;
+    }
+  /** transit already holds this rel: the file waits in the watch folder until that one is done. */
+  | { status: 'busy' }
+  /** size or mtime differ from the scan: not stable after all; the next scan decides again. */
+  | { status: 'changed' }
+  | { status: 'vanished' };
+
+export interface StageOptions {
+  watchDir: string;
+  transitDir: string;
+  file: ScannedFile;
+  signal?: AbortSignal;
+  /** File-system calls used to place the file; tests replace them to simulate EXDEV. */
+  fsOps?: Partial<PlaceOps>;
+}
+
+/** Attempts when a concurrent prune of empty transit folders removes the parent we just made. */
+const PLACE_ATTEMPTS = 3;
+
+async function lstatOrNull(p: string): Promise<Stats | null> {
+  try {
+    return await lstat(p);
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return null;
+    throw e;
+  }
+}
+
+function sameAsScanned(s: Stats, file: ScannedFile): boolean {
+  return s.isFile() && s.size === file.size && s.mtimeMs === file.mtimeMs;
+}
+
+function transitWriteError(transitDir: string, cause: unknown): SyncError {
+  const code = errnoCode(cause) ?? 'unknown error';
+  const hint =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'the disk is full: free space on it'
+      : 'check that it exists and is writable';
+  return new SyncError({
+    kind: 'retry',
+    code: 'unknown',
+    message: `Cannot write to the transit folder ${transitDir} (${code}): ${hint}; files wait in the watch folder`,
+    cause,
+  });
+}
+
+export async function stageFile(opts: StageOptions): Promise<StageResult> {
+  const { watchDir, transitDir, file } = opts;
+  const ops: PlaceOps = { ...realPlaceOps, ...opts.fsOps };
+  const src = resolveRel(watchDir, file.rel);
+  const dest = resolveRel(transitDir, file.rel);
+
+  const before = await lstatOrNull(src);
+  if (!before) return { status: 'vanished' };
+  if (!sameAsScanned(before, file)) return { status: 'changed' };
+  if (await lstatOrNull(dest)) return { status: 'busy' };
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(dirname(dest), { recursive: true });
+    } catch (e) {
+      throw transitWriteError(transitDir, e);
+    }
+    try {
+      const placed = await placeWithoutReplacing(src, dest, ops);
+      if (placed === 'exists') return { status: 'busy' };
+      await fsyncDir(dirname(dest));
+      return { status: 'staged', transitPath: dest };
+    } catch (e) {
+      if (isCode(e, 'EXDEV')) return copyAcrossDisks(opts, ops, src, dest);
+      if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
+      if (!(await lstatOrNull(src))) return { status: 'vanished' };
+      if (attempt >= PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
+      // The source is there, so the transit parent vanished under us (pruned): make it again.
+    }
+  }
+}
+
+async function copyAcrossDisks(
+  opts: StageOptions,
+  ops: PlaceOps,
+  src: string,
+  dest: string,
+): Promise<StageResult> {
+  const { file, transitDir, signal } = opts;
+  const tmp = join(dirname(dest), `${TRANSIT_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  let copied;
+  try {
+    copied = await copyFileHashed(src, tmp, signal);
+  } catch (e) {
+    if (!(e instanceof CopyError)) throw e;
+    if (e.side === 'destination') throw transitWriteError(transitDir, e.cause);
+    if (e.code === 'ENOENT') return { status: 'vanished' };
+    throw new SyncError({
+      kind: 'file-failed',
+      code: 'file-unreadable',
+      message: `Cannot read ${src} (${e.code ?? 'error'}): check its permissions; it stays in the watch folder`,
+      cause: e.cause,
+    });
+  }
+  try {
+    const after = await lstatOrNull(src);
+    if (!after) return await discard(tmp, { status: 'vanished' });
+    if (!sameAsScanned(after, file) || copied.bytes !== file.size) {
+      return await discard(tmp, { status: 'changed' });
+    }
+    const reread = await hashFileDropbox(tmp, signal);
+    if (reread !== copied.contentHash) {
+      throw new SyncError({
+        kind: 'retry',
+        code: 'hash-mismatch',
+        message: `The copy of ${file.rel} in the transit folder ${transitDir} did not read back identical; the disk may be failing. The original stays in the watch folder`,
+      });
+    }
+    const placed = await placeWithoutReplacing(tmp, dest, ops);
+    if (placed === 'exists') return await discard(tmp, { status: 'busy' });
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    if (e instanceof SyncError || signal?.aborted) throw e;
+    throw transitWriteError(transitDir, e);
+  }
+  // The copy is complete and durable under its final name before the original goes.
+  await fsyncDir(dirname(dest));
+  await unlink(src).catch((e: unknown) => {
+    if (!isCode(e, 'ENOENT')) throw e;
+  });
+  return { status: 'staged', transitPath: dest, contentHash: copied.contentHash };
+}
+
+async function discard<T>(tmp: string, result: T): Promise<T> {
+  await unlink(tmp);
+  return result;
+}

@@ -1,0 +1,71 @@
+// The transit folder is the queue: whatever complete file sits in it still needs its legs.
+import { unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { walkTree } from '../fsutil/walk.js';
+import { isCode } from '../fsutil/fsync.js';
+import { pruneEmptyDirs } from '../fsutil/prune.js';
+import { resolveRel } from '../fsutil/rel-path.js';
+import { isTransitTempName } from './transit-names.js';
+
+export interface TransitFile {
+  /** Path below transit (= below the watch folder), '/'-separated. */
+  rel: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Stream the files waiting in transit; staging temporaries and non-files are left out. */
+export async function* listTransit(
+  transitDir: string,
+  signal?: AbortSignal,
+): AsyncGenerator<TransitFile> {
+  try {
+    for await (const entry of walkTree(transitDir, { signal, skip: isTransitTempName })) {
+      if (entry.kind !== 'file') continue;
+      yield {
+        rel: entry.rel,
+        absPath: entry.absPath,
+        size: entry.stats.size,
+        mtimeMs: entry.stats.mtimeMs,
+      };
+    }
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return; // no transit folder yet: nothing queued
+    throw e;
+  }
+}
+
+/** A file is done: drop its transit copy and any folders that became empty (not transit itself). */
+export async function removeFromTransit(transitDir: string, rel: string): Promise<void> {
+  const p = resolveRel(transitDir, rel);
+  try {
+    await unlink(p);
+  } catch (e) {
+    if (!isCode(e, 'ENOENT')) throw e;
+  }
+  await pruneEmptyDirs(transitDir, dirname(p));
+}
+
+/**
+ * Delete the temporaries of cross-disk copies interrupted by a crash. Their originals are still
+ * in the watch folder, so nothing is lost. Returns how many were removed.
+ */
+export async function cleanupTransitTemps(transitDir: string): Promise<number> {
+  let removed = 0;
+  try {
+    for await (const entry of walkTree(transitDir, { skip: isTransitTempName })) {
+      if (entry.kind !== 'skipped') continue;
+      try {
+        await unlink(entry.absPath);
+        removed++;
+      } catch (e) {
+        if (!isCode(e, 'ENOENT', 'EISDIR', 'EPERM')) throw e;
+      }
+    }
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return removed;
+    throw e;
+  }
+  return removed;
+}

@@ -1,0 +1,280 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  appendFile,
+  link,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import { stageFile, listTransit, TRANSIT_TEMP_PREFIX } from '../../src/engine/stage/index.js';
+import type { ScannedFile } from '../../src/engine/scan/index.js';
+import { dropboxContentHash } from '../../src/engine/fsutil/index.js';
+import { isSyncError } from '../../src/engine/errors.js';
+import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
+import { put } from '../scan/helpers.js';
+
+async function setup(): Promise<{ base: string; watch: string; transit: string }> {
+  const base = await tempDir('rdl-stage-');
+  const watch = join(base, 'watch');
+  const transit = join(base, 'transit');
+  await mkdir(watch);
+  await mkdir(transit);
+  return { base, watch, transit };
+}
+
+async function scanned(watch: string, rel: string): Promise<ScannedFile> {
+  const absPath = join(watch, ...rel.split('/'));
+  const s = await stat(absPath);
+  return { rel, absPath, size: s.size, mtimeMs: s.mtimeMs };
+}
+
+const exdev = async (): Promise<void> => {
+  throw Object.assign(new Error('cross-device link not permitted'), { code: 'EXDEV' });
+};
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+test('same disk: the file moves atomically into transit/<rel>; the watch subfolder stays', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'USB0/2026-11-24.csv', 'a,b\n1,2\n');
+    const file = await scanned(watch, 'USB0/2026-11-24.csv');
+    const r = await stageFile({ watchDir: watch, transitDir: transit, file });
+    const dest = join(transit, 'USB0', '2026-11-24.csv');
+    assert.deepEqual(r, { status: 'staged', transitPath: dest });
+    assert.equal(await readFile(dest, 'utf8'), 'a,b\n1,2\n');
+    assert.equal((await stat(dest)).mtimeMs, file.mtimeMs, 'mtime kept');
+    assert.deepEqual(await readdir(join(watch, 'USB0')), [], 'source gone, its folder kept');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('busy: transit already holds the rel; both files stay untouched', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(transit, 'd/x.csv', 'first');
+    await put(watch, 'd/x.csv', 'second');
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'd/x.csv'),
+    });
+    assert.deepEqual(r, { status: 'busy' });
+    assert.equal(await readFile(join(transit, 'd/x.csv'), 'utf8'), 'first');
+    assert.equal(await readFile(join(watch, 'd/x.csv'), 'utf8'), 'second');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('busy even when the transit copy appears after the check (no-replace placing)', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'x.csv', 'second');
+    const file = await scanned(watch, 'x.csv');
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file,
+      fsOps: {
+        link: async (from, to) => {
+          await writeFile(to, 'first'); // another stager won the race
+          await link(from, to);
+        },
+      },
+    });
+    assert.deepEqual(r, { status: 'busy' });
+    assert.equal(await readFile(join(transit, 'x.csv'), 'utf8'), 'first');
+    assert.equal(await readFile(join(watch, 'x.csv'), 'utf8'), 'second');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('vanished and changed files are reported, nothing moves', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'gone.csv', 'x');
+    await put(watch, 'grows.csv', 'x');
+    const gone = await scanned(watch, 'gone.csv');
+    const grows = await scanned(watch, 'grows.csv');
+    await rm(gone.absPath);
+    await appendFile(grows.absPath, 'more');
+    assert.deepEqual(await stageFile({ watchDir: watch, transitDir: transit, file: gone }), {
+      status: 'vanished',
+    });
+    assert.deepEqual(await stageFile({ watchDir: watch, transitDir: transit, file: grows }), {
+      status: 'changed',
+    });
+    assert.deepEqual(await readdir(transit), []);
+    assert.equal(await readFile(grows.absPath, 'utf8'), 'xmore');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+/** Link and rename fail with EXDEV when they cross from `watch` to elsewhere, as between disks. */
+function crossDevice(watch: string, counter: { calls: number }) {
+  const crosses = (from: string): boolean => from.startsWith(watch + '/');
+  return {
+    link: async (from: string, to: string) => {
+      counter.calls++;
+      if (crosses(from)) return exdev();
+      return link(from, to);
+    },
+    rename: async (from: string, to: string) => {
+      if (crosses(from)) return exdev();
+      const { rename } = await import('node:fs/promises');
+      return rename(from, to);
+    },
+  };
+}
+
+test('EXDEV (injected): copy, verify, place, then unlink; hash returned; no temp left', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    const body = Buffer.alloc(5 * 1024 * 1024 + 17, 'q');
+    await put(watch, 'big/ü data.bin', body);
+    const file = await scanned(watch, 'big/ü data.bin');
+    const counter = { calls: 0 };
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file,
+      fsOps: crossDevice(watch, counter),
+    });
+    const dest = join(transit, 'big', 'ü data.bin');
+    assert.deepEqual(r, {
+      status: 'staged',
+      transitPath: dest,
+      contentHash: dropboxContentHash(body),
+    });
+    assert.equal(counter.calls, 2, 'tried the source link, then placed the temp');
+    assert.ok((await readFile(dest)).equals(body));
+    assert.equal(await exists(file.absPath), false, 'source removed after the copy was placed');
+    assert.deepEqual(await readdir(join(transit, 'big')), ['ü data.bin'], 'no temp left');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('EXDEV: transit gains the rel while copying -> busy, temp removed, source kept', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'r.csv', 'mine');
+    const file = await scanned(watch, 'r.csv');
+    const ops = crossDevice(watch, { calls: 0 });
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file,
+      fsOps: {
+        ...ops,
+        link: async (from, to) => {
+          if (!from.startsWith(watch + '/')) await writeFile(to, 'theirs');
+          return ops.link(from, to);
+        },
+      },
+    });
+    assert.deepEqual(r, { status: 'busy' });
+    assert.deepEqual(await readdir(transit), ['r.csv']);
+    assert.equal(await readFile(join(transit, 'r.csv'), 'utf8'), 'theirs');
+    assert.equal(await readFile(file.absPath, 'utf8'), 'mine');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('EXDEV: placing the verified copy fails -> error, temp removed, source kept', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'e.csv', 'data');
+    const file = await scanned(watch, 'e.csv');
+    const r = stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file,
+      fsOps: {
+        link: async (from) => {
+          if (from.startsWith(watch + '/')) return exdev();
+          throw Object.assign(new Error('i/o error'), { code: 'EIO' });
+        },
+      },
+    });
+    await assert.rejects(r, (e: unknown) => {
+      assert.ok(isSyncError(e));
+      assert.match(e.message, new RegExp(`transit folder ${transit}.*EIO`));
+      return true;
+    });
+    assert.deepEqual(await readdir(transit), []);
+    assert.equal(await readFile(file.absPath, 'utf8'), 'data');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('EXDEV for real: transit on its own tmpfs', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { base, watch, transit } = await setup();
+  mountTmpfs(transit, 8192);
+  try {
+    const body = Buffer.alloc(1_500_000, 'z');
+    await put(watch, 'site/day 1/log.csv', body);
+    const file = await scanned(watch, 'site/day 1/log.csv');
+    const r = await stageFile({ watchDir: watch, transitDir: transit, file });
+    assert.equal(r.status, 'staged');
+    assert.equal(r.status === 'staged' && r.contentHash, dropboxContentHash(body));
+    assert.ok((await readFile(join(transit, 'site/day 1/log.csv'))).equals(body));
+    assert.equal(await exists(file.absPath), false);
+    const listed = [];
+    for await (const f of listTransit(transit)) listed.push(f.rel);
+    assert.deepEqual(listed, ['site/day 1/log.csv']);
+    // A file too big for the transit disk fails loudly and stays in the watch folder.
+    await put(watch, 'huge.bin', Buffer.alloc(9 * 1024 * 1024, 1));
+    const huge = await scanned(watch, 'huge.bin');
+    await assert.rejects(
+      stageFile({ watchDir: watch, transitDir: transit, file: huge }),
+      (e: unknown) => {
+        assert.ok(isSyncError(e));
+        assert.match(e.message, /ENOSPC.*disk is full/);
+        return true;
+      },
+    );
+    assert.equal((await stat(huge.absPath)).size, 9 * 1024 * 1024);
+    assert.deepEqual(
+      (await readdir(transit)).filter((n) => n.startsWith(TRANSIT_TEMP_PREFIX)),
+      [],
+      'no partial temp in transit',
+    );
+  } finally {
+    unmount(transit);
+    await removeDir(base);
+  }
+});
+
+test('a rel that would leave the watch or transit folder is refused', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    const file = { rel: '../escape.csv', absPath: join(base, 'escape.csv'), size: 0, mtimeMs: 0 };
+    await writeFile(file.absPath, '');
+    await assert.rejects(
+      stageFile({ watchDir: watch, transitDir: transit, file }),
+      /Invalid relative path/,
+    );
+    assert.equal(await exists(file.absPath), true);
+  } finally {
+    await removeDir(base);
+  }
+});

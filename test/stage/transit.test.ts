@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  listTransit,
+  removeFromTransit,
+  cleanupTransitTemps,
+  TRANSIT_TEMP_PREFIX,
+  type TransitFile,
+} from '../../src/engine/stage/index.js';
+import { removeDir, tempDir } from '../archive/helpers.js';
+import { put } from '../scan/helpers.js';
+
+async function list(dir: string): Promise<TransitFile[]> {
+  const out: TransitFile[] = [];
+  for await (const f of listTransit(dir)) out.push(f);
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : 1));
+}
+
+test('listTransit streams every queued file with / rels, skipping staging temps and links', async () => {
+  const transit = await tempDir('rdl-transit-');
+  try {
+    await put(transit, 'USB0/a.csv', 'aa', 1_700_000_000_000);
+    await put(transit, 'USB0/deep/ß b.csv', 'bbb');
+    await put(transit, 'top.csv', '');
+    await put(transit, `USB0/${TRANSIT_TEMP_PREFIX}0123abcd`, 'partial');
+    await symlink(join(transit, 'top.csv'), join(transit, 'link.csv'));
+    const files = await list(transit);
+    assert.deepEqual(
+      files.map((f) => [f.rel, f.size]),
+      [
+        ['USB0/a.csv', 2],
+        ['USB0/deep/ß b.csv', 3],
+        ['top.csv', 0],
+      ],
+    );
+    assert.equal(files[0]?.absPath, join(transit, 'USB0', 'a.csv'));
+    assert.equal(files[0]?.mtimeMs, 1_700_000_000_000);
+  } finally {
+    await removeDir(transit);
+  }
+});
+
+test('listTransit of a transit folder that does not exist yet yields nothing', async () => {
+  const base = await tempDir('rdl-transit-');
+  try {
+    assert.deepEqual(await list(join(base, 'not-yet')), []);
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('removeFromTransit removes the file and emptied folders, never transit itself or busy folders', async () => {
+  const transit = await tempDir('rdl-transit-');
+  try {
+    await put(transit, 'a/b/c/one.csv', '1');
+    await put(transit, 'a/two.csv', '2');
+    await removeFromTransit(transit, 'a/b/c/one.csv');
+    assert.deepEqual(await readdir(join(transit, 'a')), ['two.csv']);
+    await removeFromTransit(transit, 'a/two.csv');
+    assert.deepEqual(await readdir(transit), []);
+    assert.ok((await stat(transit)).isDirectory());
+    await removeFromTransit(transit, 'a/two.csv'); // already gone: fine (idempotent after a crash)
+    await assert.rejects(removeFromTransit(transit, '../outside.csv'), /Invalid relative path/);
+  } finally {
+    await removeDir(transit);
+  }
+});
+
+test('cleanupTransitTemps removes only leftovers of interrupted copies and counts them', async () => {
+  const transit = await tempDir('rdl-transit-');
+  try {
+    await put(transit, `${TRANSIT_TEMP_PREFIX}aa`, 'x');
+    await put(transit, `d/${TRANSIT_TEMP_PREFIX}bb`, 'y');
+    await put(transit, 'd/real.csv', 'keep');
+    await mkdir(join(transit, 'empty'));
+    await writeFile(join(transit, 'rdl-stage-lookalike.csv'), 'keep too');
+    assert.equal(await cleanupTransitTemps(transit), 2);
+    assert.deepEqual(
+      (await list(transit)).map((f) => f.rel),
+      ['d/real.csv', 'rdl-stage-lookalike.csv'],
+    );
+    assert.deepEqual((await readdir(transit)).sort(), ['d', 'empty', 'rdl-stage-lookalike.csv']);
+    assert.equal(await cleanupTransitTemps(join(transit, 'missing')), 0);
+  } finally {
+    await removeDir(transit);
+  }
+});
