@@ -1,0 +1,115 @@
+// Main's handler table: every window call mapped onto the engine facade or an app service.
+// Typed by the contract (IpcHandlers), so a missing or mistyped handler does not compile.
+// No Electron here: the app services are injected (Electron's in main.ts, fakes in tests).
+import type { EngineApi } from '../engine/api.js';
+import type { Settings } from '../engine/settings/schema.js';
+import type {
+  AppInfo,
+  FilePurpose,
+  FolderPurpose,
+  IpcHandlers,
+  LogLine,
+  OpenPathKind,
+  SettingField,
+} from '../shared/ipc.js';
+
+/** What the desktop shell provides beyond the engine (dialogs, shell, login item, log file). */
+export interface AppServices {
+  pickFolder(purpose: FolderPurpose, current: string): Promise<string | null>;
+  pickFile(purpose: FilePurpose): Promise<string | null>;
+  /** Opens a folder or file in the system's file manager / editor. */
+  openPath(absolutePath: string): Promise<void>;
+  /** Opens an https URL (already validated) in the system browser. */
+  openExternal(url: string): Promise<void>;
+  readLogTail(lines: number): Promise<LogLine[]>;
+  appInfo(): AppInfo;
+  /** Applies start-at-login to the OS; returns what the OS now reports. */
+  applyStartAtLogin(enabled: boolean): boolean;
+}
+
+export function createIpcHandlers(
+  engine: EngineApi,
+  app: AppServices,
+  fields: () => SettingField[],
+): IpcHandlers {
+  const folderFor = (purpose: FolderPurpose, s: Settings): string =>
+    purpose === 'watch' ? s.watchDir : purpose === 'transit' ? s.transitDir : s.archiveDir;
+
+  const pathFor = (kind: OpenPathKind): string => {
+    const s = engine.getSettings();
+    const info = app.appInfo();
+    switch (kind) {
+      case 'watch':
+      case 'transit':
+      case 'archive': {
+        const p = folderFor(kind, s);
+        if (p === '') throw new Error(`No ${kind} folder is set: choose one on the Settings tab.`);
+        return p;
+      }
+      case 'log':
+        return info.logPath;
+      case 'config':
+        return info.configPath;
+    }
+  };
+
+  return {
+    getStatus: () => engine.getStatus(),
+    syncNow: () => {
+      engine.syncNow();
+      return null;
+    },
+    pause: async (forMs) => {
+      await engine.pause(forMs);
+      return null;
+    },
+    resume: async () => {
+      await engine.resume();
+      return null;
+    },
+    queryHistory: (query) => engine.queryHistory(query),
+    getSettings: () => engine.getSettings(),
+    getSettingsFields: () => fields(),
+    validateSettings: (candidate) => engine.validateSettings(candidate),
+    saveSettings: async (candidate) => {
+      const before = engine.getSettings().startAtLogin;
+      const result = await engine.saveSettings(candidate);
+      if (result.ok && result.settings.startAtLogin !== before) {
+        app.applyStartAtLogin(result.settings.startAtLogin);
+      }
+      return result;
+    },
+    previewRemotePath: (candidate, sampleRel) => engine.previewRemotePath(candidate, sampleRel),
+    connectDropboxStart: () => engine.connectDropboxStart(),
+    openAuthorizeUrl: async (url) => {
+      await app.openExternal(url);
+      return null;
+    },
+    connectDropboxFinish: (code) => engine.connectDropboxFinish(code),
+    disconnectDropbox: async () => {
+      await engine.disconnectDropbox();
+      return null;
+    },
+    importLegacy: (input) =>
+      engine.importLegacy(
+        input.uploaderConfigPath
+          ? { configJsonPath: input.configJsonPath, uploaderConfigPath: input.uploaderConfigPath }
+          : { configJsonPath: input.configJsonPath },
+      ),
+    pickFolder: (purpose) => app.pickFolder(purpose, folderFor(purpose, engine.getSettings())),
+    pickFile: (purpose) => app.pickFile(purpose),
+    openPath: async (kind) => {
+      await app.openPath(pathFor(kind));
+      return null;
+    },
+    readLogTail: (lines) => app.readLogTail(lines),
+    getAppInfo: () => app.appInfo(),
+    setStartAtLogin: async (enabled) => {
+      const actual = app.applyStartAtLogin(enabled);
+      const settings = engine.getSettings();
+      if (settings.startAtLogin !== actual)
+        await engine.saveSettings({ ...settings, startAtLogin: actual });
+      return actual;
+    },
+  };
+}
