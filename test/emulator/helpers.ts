@@ -1,5 +1,6 @@
 // Shared setup for emulator tests: a started emulator with an SDK client, and raw HTTP helpers
 // for the malformed requests the SDK would never send.
+import { request, type IncomingHttpHeaders } from 'node:http';
 import type { Dropbox, DropboxAuth, DropboxResponseError } from 'dropbox';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../tools/emulator/index.js';
 import { emulatorClient } from './sdk-client.js';
@@ -44,20 +45,38 @@ export async function sdkError<T = { error_summary: string; error: Record<string
 
 export interface RawAnswer {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   text: string;
 }
 
-/** A raw POST to the emulator (no SDK), for requests the SDK would not produce. */
-export async function rawPost(
+/**
+ * A raw POST over node:http (no SDK, no fetch), for requests neither would produce: raw UTF-8
+ * header bytes, a lying Content-Length, a wrong Content-Type.
+ */
+export function rawPost(
   emu: Emulator,
   path: string,
-  init: { headers?: Record<string, string>; body?: string | Buffer } = {},
+  init: { headers?: Record<string, string | number>; body?: string | Buffer } = {},
 ): Promise<RawAnswer> {
-  const res = await fetch(emu.url + path, {
-    method: 'POST',
-    headers: init.headers,
-    body: init.body,
+  return new Promise((resolve, reject) => {
+    const req = request(emu.url + path, { method: 'POST', headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
   });
-  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** Header value carrying raw UTF-8 bytes (Node sends a latin-1 string byte for byte). */
+export function rawUtf8Header(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
 }
