@@ -1,0 +1,105 @@
+// What one pass needs from the rest of the engine, described by shape only, so the pipeline can
+// be read (and tested) without knowing how scanning, staging or archiving are implemented.
+import type { SyncError } from '../errors.js';
+import type { Clock, Logger, RemoteStore } from '../ports.js';
+import type { HistoryRecord } from '../status/types.js';
+import type { StatusModel } from '../status/model.js';
+
+export interface FileRef {
+  rel: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ScanOutcome {
+  stable: FileRef[];
+  pending: number;
+  ignored: number;
+  errors: { rel: string; message: string }[];
+}
+
+export type StageOutcome =
+  | { status: 'staged'; transitPath: string }
+  | { status: 'busy' }
+  | { status: 'changed' }
+  | { status: 'vanished' };
+
+export interface ArchiveCheckResult {
+  present: boolean;
+  writable: boolean;
+  freeBytes: number | null;
+  totalBytes: number | null;
+  problem: SyncError | null;
+}
+
+export interface ArchivePort {
+  readonly root: string;
+  check(): Promise<ArchiveCheckResult>;
+  store(opts: {
+    rel: string;
+    srcPath: string;
+    size: number;
+    signal?: AbortSignal;
+    onProgress?: (bytes: number) => void;
+  }): Promise<{ path: string; contentHash: string; alreadyPresent: boolean }>;
+}
+
+export interface LegRecordUpload {
+  remotePath: string;
+  contentHash: string;
+  rev: string;
+  atMs: number;
+  alreadyPresent: boolean;
+}
+
+export interface LegRecordArchive {
+  path: string;
+  contentHash: string;
+  atMs: number;
+  alreadyPresent: boolean;
+}
+
+export interface JournalEntryShape {
+  size: number;
+  mtimeMs: number;
+  contentHash?: string;
+  upload?: LegRecordUpload;
+  archive?: LegRecordArchive;
+  attempts: number;
+  nextTryMs: number;
+  lastError?: { code: string; message: string; atMs: number };
+}
+
+export interface JournalPort {
+  entryFor(rel: string, size: number, mtimeMs: number): JournalEntryShape | undefined;
+  update(rel: string, patch: Partial<JournalEntryShape>): void;
+  delete(rel: string): void;
+  scheduleFlush(): void;
+  flush(): Promise<void>;
+}
+
+export interface HistoryPort {
+  append(rec: Omit<HistoryRecord, 'id'>): HistoryRecord;
+}
+
+export interface PassDeps {
+  transitDir: string;
+  scanner: { scan(signal?: AbortSignal): Promise<ScanOutcome> };
+  stage(file: FileRef): Promise<StageOutcome>;
+  listTransit(): AsyncIterable<FileRef>;
+  removeFromTransit(rel: string): Promise<void>;
+  /** Null when Dropbox is not connected: the upload leg waits (the engine raises the problem). */
+  remote: RemoteStore | null;
+  /** Null when the archive is turned off in settings: the archive leg counts as done. */
+  archive: ArchivePort | null;
+  journal: JournalPort;
+  history: HistoryPort;
+  status: StatusModel;
+  clock: Clock;
+  logger: Logger;
+  offlineAlertMs: number;
+  /** Files handled per window: bounds memory however large the backlog is. */
+  windowSize?: number;
+  archiveConcurrency?: number;
+}

@@ -1,0 +1,435 @@
+// One pass of the life of a file (DESIGN.md): scan → stage → {upload leg, archive leg} → done.
+// The transit folder is the queue: the pass walks it in windows, so memory stays bounded however
+// long the backlog is. The journal only saves work (known legs, retry times); losing it costs a
+// re-check, never a file. Nothing leaves transit before both legs are verified.
+import { SyncError, isSyncError } from '../errors.js';
+import type { UploadItem } from '../ports.js';
+import type { LegResult } from '../status/types.js';
+import type { FileRef, JournalEntryShape, PassDeps } from './deps.js';
+import {
+  ARCHIVE_PROBLEM_IDS,
+  FILE_FAILING_PREFIX,
+  FILE_FAILING_THRESHOLD,
+  UPLOAD_PROBLEM_IDS,
+  fileFailingProblem,
+  fileRetryDelayMs,
+  legProblem,
+  offlineProblem,
+} from './problems.js';
+import { mapConcurrent } from './concurrency.js';
+
+export interface PassReport {
+  staged: number;
+  done: number;
+  uploaded: number;
+  archived: number;
+  fileFailures: number;
+  uploadBlocked: SyncError | null;
+  archiveBlocked: SyncError | null;
+  remainingInTransit: number;
+  aborted: boolean;
+}
+
+interface WorkItem {
+  file: FileRef;
+  entry: JournalEntryShape;
+}
+
+/** State that outlives one pass (kept by the engine): when Dropbox went away, first sightings. */
+export interface PassMemory {
+  offlineSinceMs: number | null;
+  firstSeenMs: Map<string, number>;
+}
+
+export function newPassMemory(): PassMemory {
+  return { offlineSinceMs: null, firstSeenMs: new Map() };
+}
+
+const TRANSIENT = new Set(['retry', 'retry-after']);
+
+export async function runPass(
+  deps: PassDeps,
+  memory: PassMemory,
+  signal?: AbortSignal,
+): Promise<PassReport> {
+  const report: PassReport = {
+    staged: 0,
+    done: 0,
+    uploaded: 0,
+    archived: 0,
+    fileFailures: 0,
+    uploadBlocked: null,
+    archiveBlocked: null,
+    remainingInTransit: 0,
+    aborted: false,
+  };
+  const { status, clock } = deps;
+
+  // 1. Detect and stage finished files.
+  const scan = await deps.scanner.scan(signal);
+  let busy = 0;
+  for (const file of scan.stable) {
+    if (signal?.aborted) break;
+    const outcome = await deps.stage(file);
+    if (outcome.status === 'staged') report.staged++;
+    else if (outcome.status === 'busy' || outcome.status === 'changed') busy++;
+  }
+  for (const e of scan.errors)
+    deps.logger.warn('scan: could not read an entry', { rel: e.rel, reason: e.message });
+  status.updateCounts({ waiting: scan.pending + busy });
+
+  // 2. The archive target is checked once per pass; a missing card blocks only its leg.
+  let archiveBlocked: SyncError | null = null;
+  if (deps.archive) {
+    const check = await deps.archive.check();
+    status.update({
+      archive: {
+        enabled: true,
+        path: deps.archive.root,
+        present: check.present,
+        writable: check.writable,
+        freeBytes: check.freeBytes,
+        totalBytes: check.totalBytes,
+      },
+    });
+    archiveBlocked = check.problem;
+  }
+  let uploadBlocked: SyncError | null = deps.remote
+    ? null
+    : new SyncError({
+        kind: 'blocked',
+        code: 'auth-missing',
+        message: 'Dropbox is not connected: connect RDL Sync to Dropbox in Settings',
+      });
+
+  // 3. Walk the queue in windows.
+  const windowSize = deps.windowSize ?? 1000;
+  let window: WorkItem[] = [];
+  let remaining = 0;
+  let uploadPending = 0;
+  let archivePending = 0;
+  let failed = 0;
+
+  const processWindow = async (): Promise<void> => {
+    const items = window;
+    window = [];
+    if (items.length === 0) return;
+    const now = clock.now();
+    const due = items.filter((w) => w.entry.nextTryMs <= now);
+    const [upErr, arErr] = await Promise.all([
+      uploadBlocked ? Promise.resolve(uploadBlocked) : uploadLeg(deps, due, report, signal),
+      archiveBlocked || !deps.archive
+        ? Promise.resolve(archiveBlocked)
+        : archiveLeg(deps, due, report, signal),
+    ]);
+    uploadBlocked = upErr;
+    archiveBlocked = arErr;
+    for (const w of items) {
+      const upDone = Boolean(w.entry.upload);
+      const arDone = !deps.archive || Boolean(w.entry.archive);
+      if (upDone && arDone && !signal?.aborted) {
+        await finishFile(deps, memory, w);
+        report.done++;
+        continue;
+      }
+      remaining++;
+      if (!upDone) uploadPending++;
+      if (!arDone) archivePending++;
+      if (w.entry.lastError && w.entry.attempts > 0) failed++;
+    }
+    deps.journal.scheduleFlush();
+    status.updateCounts({ transit: remaining, uploadPending, archivePending, failed });
+  };
+
+  for await (const file of deps.listTransit()) {
+    if (signal?.aborted) break;
+    if (!memory.firstSeenMs.has(file.rel)) memory.firstSeenMs.set(file.rel, clock.now());
+    const entry =
+      deps.journal.entryFor(file.rel, file.size, file.mtimeMs) ?? freshEntry(deps, file);
+    window.push({ file, entry });
+    if (window.length >= windowSize) await processWindow();
+  }
+  if (!signal?.aborted) await processWindow();
+  else remaining += window.length;
+
+  report.aborted = Boolean(signal?.aborted);
+  report.remainingInTransit = remaining;
+  report.uploadBlocked = uploadBlocked;
+  report.archiveBlocked = archiveBlocked;
+  status.updateCounts({ transit: remaining, uploadPending, archivePending, failed });
+  reflectLegProblems(deps, memory, report, remaining);
+  await deps.journal.flush();
+  return report;
+}
+
+function freshEntry(deps: PassDeps, file: FileRef): JournalEntryShape {
+  const entry: JournalEntryShape = {
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    attempts: 0,
+    nextTryMs: 0,
+  };
+  deps.journal.update(file.rel, entry);
+  return entry;
+}
+
+async function uploadLeg(
+  deps: PassDeps,
+  due: WorkItem[],
+  report: PassReport,
+  signal?: AbortSignal,
+): Promise<SyncError | null> {
+  const todo = due.filter((w) => !w.entry.upload);
+  if (todo.length === 0 || !deps.remote) return null;
+  const byRel = new Map(todo.map((w) => [w.file.rel, w]));
+  const items: UploadItem[] = todo.map((w) => ({
+    rel: w.file.rel,
+    localPath: w.file.absPath,
+    size: w.file.size,
+    mtimeMs: w.file.mtimeMs,
+    ...(w.entry.contentHash ? { knownContentHash: w.entry.contentHash } : {}),
+  }));
+  const started = new Set<string>();
+  try {
+    const outcomes = await deps.remote.uploadMany(items, {
+      ...(signal ? { signal } : {}),
+      onProgress: (p) => {
+        if (!started.has(p.rel)) {
+          started.add(p.rel);
+          deps.status.transferStarted(p.rel, 'upload', p.size);
+        }
+        deps.status.transferProgress(p.rel, 'upload', p.bytesSent);
+      },
+    });
+    const now = deps.clock.now();
+    for (const o of outcomes) {
+      const w = byRel.get(o.rel);
+      if (!w) continue;
+      if (o.ok) {
+        const upload = {
+          remotePath: o.remotePath,
+          contentHash: o.contentHash,
+          rev: o.rev,
+          atMs: now,
+          alreadyPresent: o.alreadyPresent,
+        };
+        applyPatch(deps, w, { upload, contentHash: o.contentHash });
+        report.uploaded++;
+      } else {
+        recordFileFailure(deps, w, o.error, report);
+      }
+    }
+    deps.status.update({
+      offline: false,
+      dropbox: { ...deps.status.current.dropbox, connected: true, lastContactMs: now },
+    });
+    return null;
+  } catch (e) {
+    return asLegError(e, 'upload');
+  } finally {
+    for (const rel of started) deps.status.transferEnded(rel, 'upload');
+  }
+}
+
+async function archiveLeg(
+  deps: PassDeps,
+  due: WorkItem[],
+  report: PassReport,
+  signal?: AbortSignal,
+): Promise<SyncError | null> {
+  const archive = deps.archive;
+  if (!archive) return null;
+  let blocked: SyncError | null = null;
+  const todo = due.filter((w) => !w.entry.archive);
+  await mapConcurrent(todo, deps.archiveConcurrency ?? 2, async (w) => {
+    if (blocked || signal?.aborted) return;
+    deps.status.transferStarted(w.file.rel, 'archive', w.file.size);
+    try {
+      const r = await archive.store({
+        rel: w.file.rel,
+        srcPath: w.file.absPath,
+        size: w.file.size,
+        ...(signal ? { signal } : {}),
+        onProgress: (bytes) => deps.status.transferProgress(w.file.rel, 'archive', bytes),
+      });
+      if (w.entry.contentHash && w.entry.contentHash !== r.contentHash) {
+        // The archive verified its copy against the bytes it read; a different hash than the
+        // upload leg saw means the transit file changed under us. Redo both legs.
+        throw new SyncError({
+          kind: 'file-failed',
+          code: 'hash-mismatch',
+          message: `${w.file.rel} changed while it was being synced; it will be sent again`,
+        });
+      }
+      applyPatch(deps, w, {
+        archive: {
+          path: r.path,
+          contentHash: r.contentHash,
+          atMs: deps.clock.now(),
+          alreadyPresent: r.alreadyPresent,
+        },
+        contentHash: r.contentHash,
+      });
+      report.archived++;
+    } catch (e) {
+      const err = asLegError(e, 'archive');
+      if (err.kind === 'blocked') blocked ??= err;
+      else if (!signal?.aborted) recordFileFailure(deps, w, err, report);
+    } finally {
+      deps.status.transferEnded(w.file.rel, 'archive');
+    }
+  });
+  return blocked;
+}
+
+function applyPatch(deps: PassDeps, w: WorkItem, patch: Partial<JournalEntryShape>): void {
+  w.entry = { ...w.entry, ...patch };
+  deps.journal.update(w.file.rel, patch);
+}
+
+function recordFileFailure(
+  deps: PassDeps,
+  w: WorkItem,
+  error: SyncError,
+  report: PassReport,
+): void {
+  report.fileFailures++;
+  const now = deps.clock.now();
+  const attempts = w.entry.attempts + 1;
+  const lastError = { code: error.code, message: error.message, atMs: now };
+  applyPatch(deps, w, { attempts, nextTryMs: now + fileRetryDelayMs(attempts), lastError });
+  deps.logger.warn('file failed', {
+    rel: w.file.rel,
+    code: error.code,
+    reason: error.message,
+    attempts,
+  });
+  if (attempts === FILE_FAILING_THRESHOLD) {
+    deps.status.raise(fileFailingProblem(w.file.rel, attempts, error));
+    deps.history.append({
+      rel: w.file.rel,
+      size: w.file.size,
+      contentHash: w.entry.contentHash ?? null,
+      startedAtMs: now,
+      finishedAtMs: now,
+      outcome: 'failed',
+      upload: legResultOf(w.entry, 'upload', deps.archive !== null),
+      archive: legResultOf(w.entry, 'archive', deps.archive !== null),
+    });
+  }
+}
+
+async function finishFile(deps: PassDeps, memory: PassMemory, w: WorkItem): Promise<void> {
+  // Order matters: the transit copy goes only after both legs were verified (checked by the
+  // caller), and the journal entry after that, so a crash in between only repeats a cheap check.
+  await deps.removeFromTransit(w.file.rel);
+  const now = deps.clock.now();
+  const legTimes = [w.entry.upload?.atMs, w.entry.archive?.atMs].filter(
+    (t): t is number => t !== undefined,
+  );
+  deps.history.append({
+    rel: w.file.rel,
+    size: w.file.size,
+    contentHash: w.entry.contentHash ?? w.entry.upload?.contentHash ?? null,
+    startedAtMs: Math.min(memory.firstSeenMs.get(w.file.rel) ?? now, ...legTimes),
+    finishedAtMs: now,
+    outcome: 'done',
+    upload: legResultOf(w.entry, 'upload', deps.archive !== null),
+    archive: legResultOf(w.entry, 'archive', deps.archive !== null),
+  });
+  deps.journal.delete(w.file.rel);
+  memory.firstSeenMs.delete(w.file.rel);
+  deps.status.clear(`${FILE_FAILING_PREFIX}${w.file.rel}`);
+  deps.status.update({
+    lastSuccessMs: now,
+    counts: {
+      ...deps.status.current.counts,
+      doneThisRun: deps.status.current.counts.doneThisRun + 1,
+    },
+  });
+}
+
+function legResultOf(
+  entry: JournalEntryShape,
+  leg: 'upload' | 'archive',
+  archiveEnabled: boolean,
+): LegResult {
+  if (leg === 'upload' && entry.upload) {
+    const u = entry.upload;
+    return {
+      status: 'done',
+      atMs: u.atMs,
+      path: u.remotePath,
+      alreadyPresent: u.alreadyPresent,
+      contentHash: u.contentHash,
+    };
+  }
+  if (leg === 'archive') {
+    if (!archiveEnabled)
+      return { status: 'skipped', atMs: Date.now(), reason: 'SD-card archive is turned off' };
+    if (entry.archive) {
+      const a = entry.archive;
+      return {
+        status: 'done',
+        atMs: a.atMs,
+        path: a.path,
+        alreadyPresent: a.alreadyPresent,
+        contentHash: a.contentHash,
+      };
+    }
+  }
+  const e = entry.lastError;
+  return {
+    status: 'failed',
+    atMs: e?.atMs ?? Date.now(),
+    code: (e?.code ?? 'unknown') as never,
+    message: e?.message ?? 'not done yet',
+  };
+}
+
+function asLegError(e: unknown, leg: 'upload' | 'archive'): SyncError {
+  if (isSyncError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new SyncError({
+    kind: 'retry',
+    code: 'unknown',
+    message: `${leg} failed unexpectedly: ${message}`,
+    cause: e,
+  });
+}
+
+/** After a pass, the problems shown match what the legs met: raised once, cleared when healed. */
+function reflectLegProblems(
+  deps: PassDeps,
+  memory: PassMemory,
+  report: PassReport,
+  pending: number,
+): void {
+  const { status, clock } = deps;
+  const now = clock.now();
+  const up = report.uploadBlocked;
+  const offline = up !== null && TRANSIENT.has(up.kind);
+  if (offline) {
+    memory.offlineSinceMs ??= now;
+    status.update({ offline: true });
+    if (now - memory.offlineSinceMs >= deps.offlineAlertMs)
+      status.raise(offlineProblem(memory.offlineSinceMs, now, pending));
+  } else {
+    memory.offlineSinceMs = null;
+    if (status.current.offline) status.update({ offline: false });
+  }
+  for (const id of UPLOAD_PROBLEM_IDS) {
+    if (id === 'offline' ? !offline : up?.code !== id) status.clear(id);
+  }
+  if (up && up.kind === 'blocked') status.raise(legProblem(up, pending));
+
+  const ar = report.archiveBlocked;
+  for (const id of ARCHIVE_PROBLEM_IDS) if (ar?.code !== id) status.clear(id);
+  if (ar) status.raise(legProblem(ar, pending));
+  if (report.uploadBlocked || report.archiveBlocked) {
+    deps.logger.info('pass ended with a blocked leg', {
+      upload: report.uploadBlocked?.code ?? null,
+      archive: report.archiveBlocked?.code ?? null,
+    });
+  }
+}

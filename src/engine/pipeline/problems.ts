@@ -1,0 +1,71 @@
+// Turns errors that block a whole leg into the problems a person sees, one sentence each:
+// what is wrong, what to do, and that nothing is lost.
+import type { SyncError } from '../errors.js';
+import type { Problem } from '../status/types.js';
+
+type NewProblem = Omit<Problem, 'sinceMs'>;
+
+function waiting(n: number): string {
+  if (n <= 0) return '';
+  return n === 1 ? '; 1 file is waiting safely' : `; ${n} files are waiting safely`;
+}
+
+export const ARCHIVE_PROBLEM_IDS = ['archive-missing', 'archive-full', 'archive-readonly'] as const;
+export const UPLOAD_PROBLEM_IDS = [
+  'auth-revoked',
+  'auth-missing',
+  'quota-full',
+  'offline',
+] as const;
+
+/** A blocked archive or upload leg as a problem. The error's message already names the fix. */
+export function legProblem(error: SyncError, pendingFiles: number): NewProblem {
+  const severity: Problem['severity'] =
+    error.code === 'auth-revoked' || error.code === 'auth-missing' || error.code === 'quota-full'
+      ? 'error'
+      : 'attention';
+  const tab: Problem['tab'] =
+    error.code === 'auth-missing' || error.code === 'auth-revoked' ? 'settings' : 'status';
+  const base = error.message.replace(/[.\s]+$/, '');
+  return {
+    id: error.code,
+    code: error.code,
+    severity,
+    tab,
+    message: `${base}${waiting(pendingFiles)}.`,
+  };
+}
+
+export function offlineProblem(sinceMs: number, nowMs: number, pendingFiles: number): NewProblem {
+  const minutes = Math.max(1, Math.round((nowMs - sinceMs) / 60_000));
+  return {
+    id: 'offline',
+    code: 'offline',
+    severity: 'attention',
+    tab: 'status',
+    message: `Dropbox has been unreachable for ${minutes} min: check the network${waiting(pendingFiles)}, and the SD-card copy continues`,
+  };
+}
+
+export const FILE_FAILING_PREFIX = 'file-failing:';
+/** After this many failed attempts a file's trouble is shown as a problem (and notified). */
+export const FILE_FAILING_THRESHOLD = 3;
+
+export function fileFailingProblem(
+  rel: string,
+  attempts: number,
+  error: { code: string; message: string },
+): NewProblem {
+  return {
+    id: `${FILE_FAILING_PREFIX}${rel}`,
+    code: error.code as Problem['code'],
+    severity: 'attention',
+    tab: 'transfers',
+    message: `${rel} failed ${attempts} times: ${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`,
+  };
+}
+
+/** Per-file retry delay: 30 s, 1 min, 2 min … capped at 1 h, so a bad file never hogs passes. */
+export function fileRetryDelayMs(attempts: number): number {
+  return Math.min(60 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+}

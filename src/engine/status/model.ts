@@ -1,0 +1,209 @@
+// Holds the live status and tells listeners when it changes. The pipeline and scheduler report
+// facts (counts, transfers, problems); the state word and the sentence are derived here, in one
+// place, so the tray, the window and the CLI can never disagree about what is going on.
+import { EventEmitter } from 'node:events';
+import type {
+  ActiveTransfer,
+  ArchiveStatus,
+  DropboxStatus,
+  EngineState,
+  Problem,
+  StageCounts,
+  StatusSnapshot,
+} from './types.js';
+import { describeState } from './sentence.js';
+
+export interface StatusFacts {
+  counts: StageCounts;
+  passRunning: boolean;
+  offline: boolean;
+  paused: boolean;
+  pausedUntilMs: number | null;
+  lastSuccessMs: number | null;
+  lastPassMs: number | null;
+  nextPassMs: number | null;
+  archive: ArchiveStatus;
+  dropbox: DropboxStatus;
+}
+
+const RATE_WINDOW_MS = 5_000;
+
+interface TransferTrack extends ActiveTransfer {
+  samples: { atMs: number; bytes: number }[];
+}
+
+export function emptyCounts(): StageCounts {
+  return { waiting: 0, transit: 0, uploadPending: 0, archivePending: 0, failed: 0, doneThisRun: 0 };
+}
+
+export class StatusModel {
+  private readonly events = new EventEmitter();
+  private facts: StatusFacts;
+  private readonly problems = new Map<string, Problem>();
+  private readonly transfers = new Map<string, TransferTrack>();
+  private emitTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly now: () => number,
+    initial: Partial<StatusFacts> = {},
+    /** Progress updates arrive per chunk; listeners (IPC, tray) hear about them at most this often. */
+    private readonly progressThrottleMs = 250,
+  ) {
+    this.facts = {
+      counts: emptyCounts(),
+      passRunning: false,
+      offline: false,
+      paused: false,
+      pausedUntilMs: null,
+      lastSuccessMs: null,
+      lastPassMs: null,
+      nextPassMs: null,
+      archive: {
+        enabled: false,
+        path: '',
+        present: false,
+        writable: false,
+        freeBytes: null,
+        totalBytes: null,
+      },
+      dropbox: {
+        connected: false,
+        accountName: null,
+        email: null,
+        usedBytes: null,
+        allocatedBytes: null,
+        lastContactMs: null,
+      },
+      ...initial,
+    };
+    this.events.setMaxListeners(50);
+  }
+
+  update(patch: Partial<StatusFacts>): void {
+    this.facts = { ...this.facts, ...patch };
+    this.emitNow();
+  }
+
+  updateCounts(patch: Partial<StageCounts>): void {
+    this.update({ counts: { ...this.facts.counts, ...patch } });
+  }
+
+  get current(): Readonly<StatusFacts> {
+    return this.facts;
+  }
+
+  /** Raises a problem once; raising the same id again only refreshes its message. */
+  raise(problem: Omit<Problem, 'sinceMs'>): void {
+    const existing = this.problems.get(problem.id);
+    if (existing && existing.message === problem.message && existing.severity === problem.severity)
+      return;
+    this.problems.set(problem.id, { ...problem, sinceMs: existing?.sinceMs ?? this.now() });
+    this.emitNow();
+  }
+
+  clear(id: string): void {
+    if (this.problems.delete(id)) this.emitNow();
+  }
+
+  /** Clears every problem whose id starts with the prefix (e.g. all 'file-failing:' ones). */
+  clearMatching(predicate: (id: string) => boolean): void {
+    let changed = false;
+    for (const id of [...this.problems.keys()]) {
+      if (predicate(id)) changed = this.problems.delete(id) || changed;
+    }
+    if (changed) this.emitNow();
+  }
+
+  hasProblem(id: string): boolean {
+    return this.problems.has(id);
+  }
+
+  transferStarted(rel: string, leg: ActiveTransfer['leg'], size: number): void {
+    const startedAtMs = this.now();
+    this.transfers.set(`${leg}:${rel}`, {
+      rel,
+      leg,
+      size,
+      bytesDone: 0,
+      rate: 0,
+      startedAtMs,
+      samples: [{ atMs: startedAtMs, bytes: 0 }],
+    });
+    this.emitSoon();
+  }
+
+  transferProgress(rel: string, leg: ActiveTransfer['leg'], bytesDone: number): void {
+    const t = this.transfers.get(`${leg}:${rel}`);
+    if (!t) return;
+    const atMs = this.now();
+    t.bytesDone = bytesDone;
+    t.samples.push({ atMs, bytes: bytesDone });
+    while (t.samples.length > 2 && atMs - t.samples[0]!.atMs > RATE_WINDOW_MS) t.samples.shift();
+    const first = t.samples[0]!;
+    const dt = atMs - first.atMs;
+    t.rate = dt > 0 ? ((bytesDone - first.bytes) * 1000) / dt : 0;
+    this.emitSoon();
+  }
+
+  transferEnded(rel: string, leg: ActiveTransfer['leg']): void {
+    if (this.transfers.delete(`${leg}:${rel}`)) this.emitSoon();
+  }
+
+  snapshot(): StatusSnapshot {
+    const problems = [...this.problems.values()].sort((a, b) => a.sinceMs - b.sinceMs);
+    const state = deriveState(this.facts, problems);
+    const f = this.facts;
+    return {
+      state,
+      sentence: describeState(state, f, problems),
+      counts: { ...f.counts },
+      transfers: [...this.transfers.values()].map(({ samples: _s, ...t }) => ({ ...t })),
+      lastSuccessMs: f.lastSuccessMs,
+      lastPassMs: f.lastPassMs,
+      nextPassMs: f.nextPassMs,
+      pausedUntilMs: f.pausedUntilMs,
+      paused: f.paused,
+      archive: { ...f.archive },
+      dropbox: { ...f.dropbox },
+      problems,
+    };
+  }
+
+  onChange(listener: (s: StatusSnapshot) => void): () => void {
+    const wrapped = (): void => listener(this.snapshot());
+    this.events.on('change', wrapped);
+    return () => this.events.off('change', wrapped);
+  }
+
+  dispose(): void {
+    if (this.emitTimer) clearTimeout(this.emitTimer);
+    this.emitTimer = null;
+    this.events.removeAllListeners();
+  }
+
+  private emitNow(): void {
+    if (this.emitTimer) {
+      clearTimeout(this.emitTimer);
+      this.emitTimer = null;
+    }
+    this.events.emit('change');
+  }
+
+  private emitSoon(): void {
+    if (this.emitTimer) return;
+    this.emitTimer = setTimeout(() => {
+      this.emitTimer = null;
+      this.events.emit('change');
+    }, this.progressThrottleMs);
+    this.emitTimer.unref();
+  }
+}
+
+export function deriveState(f: StatusFacts, problems: Problem[]): EngineState {
+  if (f.paused) return 'paused';
+  if (problems.some((p) => p.severity === 'error')) return 'error';
+  if (f.offline) return 'offline';
+  if (problems.length > 0) return 'attention';
+  if (f.passRunning && (f.counts.transit > 0 || f.counts.waiting > 0)) return 'syncing';
+  return 'idle';
+}

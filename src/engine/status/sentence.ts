@@ -1,0 +1,36 @@
+// The one sentence a person reads first (status line, tray tooltip, `rdl-sync status`).
+import type { StatusFacts } from './model.js';
+import type { EngineState, Problem } from './types.js';
+
+function files(n: number): string {
+  return n === 1 ? '1 file' : `${n} files`;
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+export function describeState(state: EngineState, f: StatusFacts, problems: Problem[]): string {
+  const pending = f.counts.transit + f.counts.waiting;
+  const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
+  switch (state) {
+    case 'paused':
+      return f.pausedUntilMs
+        ? `Paused until ${clock(f.pausedUntilMs)}.${waitingSafely}`
+        : `Paused until you resume.${waitingSafely}`;
+    case 'error':
+    case 'attention': {
+      const first = problems.find((p) => p.severity === state) ?? problems[0];
+      const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
+      return `${first?.message ?? 'Something needs attention.'}${more}`;
+    }
+    case 'offline':
+      return `Dropbox is unreachable; retrying.${waitingSafely}`;
+    case 'syncing':
+      return `Syncing ${files(pending)}…`;
+    case 'idle':
+      return f.lastSuccessMs
+        ? `Up to date. Last file synced at ${clock(f.lastSuccessMs)}.`
+        : 'Up to date.';
+  }
+}
