@@ -1,0 +1,115 @@
+// Connecting RDL Sync to a Dropbox account: OAuth 2 PKCE with the code-paste flow. No redirect
+// URI, so Dropbox shows the code on its page and a person pastes it back; this works the same
+// on a desktop and on a headless logger reached over ssh. Offline access gives a refresh token
+// that does not expire; the app needs no secret.
+import { DropboxAuth } from 'dropbox';
+import { SyncError } from '../errors.js';
+import { isDropboxHttpError } from './classify.js';
+import { endpointFetch, normaliseEndpoint, rewriteUrl } from './endpoint-fetch.js';
+
+export interface PkceStart {
+  /** Page the person opens to allow access; it shows the code to paste. */
+  authorizeUrl: string;
+  /** Secret half of PKCE: keep it until the code comes back, never show or log it. */
+  codeVerifier: string;
+}
+
+export interface PkceStartInput {
+  appKey: string;
+  endpoint?: string;
+}
+
+export interface PkceFinishInput extends PkceStartInput {
+  codeVerifier: string;
+  /** What the person pasted. Surrounding whitespace is ignored. */
+  code: string;
+  fetchImpl?: typeof fetch;
+}
+
+export interface PkceResult {
+  refreshToken: string;
+  accountId: string;
+}
+
+function requireAppKey(appKey: string): string {
+  const key = appKey.trim();
+  if (key === '' || !/^[A-Za-z0-9]+$/.test(key)) {
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'auth-missing',
+      message:
+        key === ''
+          ? 'No Dropbox app key is set: enter the app key from the Dropbox App Console in the settings'
+          : 'The Dropbox app key may contain only letters and digits: copy it again from the Dropbox App Console',
+    });
+  }
+  return key;
+}
+
+export async function startPkceAuth(input: PkceStartInput): Promise<PkceStart> {
+  const appKey = requireAppKey(input.appKey);
+  const endpoint = normaliseEndpoint(input.endpoint);
+  const auth = new DropboxAuth({ clientId: appKey });
+  // redirectUri '' = none: Dropbox then displays the code instead of redirecting.
+  const url = await auth.getAuthenticationUrl(
+    '',
+    undefined,
+    'code',
+    'offline',
+    undefined,
+    'none',
+    true,
+  );
+  return { authorizeUrl: rewriteUrl(url, endpoint).url, codeVerifier: auth.getCodeVerifier() };
+}
+
+export async function finishPkceAuth(input: PkceFinishInput): Promise<PkceResult> {
+  const appKey = requireAppKey(input.appKey);
+  const endpoint = normaliseEndpoint(input.endpoint);
+  const code = input.code.trim();
+  if (!/^[A-Za-z0-9_-]{8,}$/.test(code)) {
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'auth-missing',
+      message:
+        code === ''
+          ? 'No code was entered: paste the code Dropbox showed after you allowed access'
+          : 'That does not look like a Dropbox code: copy the whole code from the Dropbox page and paste it again',
+    });
+  }
+  const auth = new DropboxAuth({
+    clientId: appKey,
+    fetch: endpointFetch(endpoint, input.fetchImpl ?? globalThis.fetch),
+  });
+  auth.setCodeVerifier(input.codeVerifier);
+  let result: unknown;
+  try {
+    result = (await auth.getAccessTokenFromCode('', code)).result;
+  } catch (e) {
+    if (isDropboxHttpError(e) && e.status === 400) {
+      throw new SyncError({
+        kind: 'blocked',
+        code: 'auth-missing',
+        message:
+          'Dropbox did not accept the code (it expires after a few minutes and works once): start connecting again and paste the new code',
+        cause: e,
+      });
+    }
+    throw new SyncError({
+      kind: 'retry',
+      code: 'network',
+      message: 'Could not reach Dropbox to finish connecting: check the network and try again',
+      cause: e,
+    });
+  }
+  const r = result as { refresh_token?: unknown; account_id?: unknown };
+  if (typeof r.refresh_token !== 'string' || typeof r.account_id !== 'string') {
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'auth-missing',
+      message:
+        'Dropbox answered without a refresh token: check that the app allows offline access, then connect again',
+    });
+  }
+  return { refreshToken: r.refresh_token, accountId: r.account_id };
+}

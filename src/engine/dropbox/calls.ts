@@ -1,0 +1,210 @@
+// The Dropbox routes the uploader uses, each wrapped once with: the connection's token refresh,
+// retry of transient failures, the caller's AbortSignal and a per-request timeout. The answers
+// the uploader must act on (wrong offset, lost session, conflict) come back as data; everything
+// else is thrown as a classified SyncError.
+import type { DropboxRequestOptions, files, users } from 'dropbox';
+import type { Clock, Logger } from '../ports.js';
+import { correctOffsetOf, errorUnion, isDropboxHttpError, unionTags } from './classify.js';
+import { contentHashOf } from './content-hash.js';
+import type { DropboxConnection } from './connection.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+
+export type AppendResult =
+  | { kind: 'stored' }
+  /** The server holds a different amount: continue from `correctOffset`. */
+  | { kind: 'offset'; correctOffset: number }
+  /** Unknown or expired session: start over. */
+  | { kind: 'gone' }
+  | { kind: 'closed' };
+
+export type FinishResult =
+  | { kind: 'committed'; metadata: files.FileMetadata }
+  | { kind: 'conflict' }
+  /** The session cannot be committed (consumed by an earlier commit, expired, not closed). */
+  | { kind: 'session-unusable' };
+
+export type RemoteEntry =
+  { kind: 'file'; metadata: files.FileMetadata } | { kind: 'absent' } | { kind: 'other' };
+
+// Generous enough for a slow field link (16 KB/s), short enough that a dead connection ends.
+const RPC_TIMEOUT_MS = 120_000;
+const uploadTimeoutMs = (bytes: number): number => 60_000 + Math.ceil(bytes / 16_384) * 1000;
+
+function rejected(e: unknown): { tags: string[]; union: unknown } | undefined {
+  if (!isDropboxHttpError(e) || e.status !== 409) return undefined;
+  const union = errorUnion(e);
+  return { tags: unionTags(union), union };
+}
+
+export interface DropboxCallsOptions {
+  policy: RetryPolicy;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class DropboxCalls {
+  // Commits take the namespace's write lock on Dropbox's side; parallel commits only contend
+  // (too_many_write_operations). One lane makes them take turns here instead.
+  private commitLane: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly conn: DropboxConnection,
+    private readonly opts: DropboxCallsOptions,
+  ) {}
+
+  private inCommitLane<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.commitLane.then(work, work);
+    this.commitLane = turn.catch(() => {});
+    return turn;
+  }
+
+  private run<T>(
+    what: string,
+    rel: string | undefined,
+    signal: AbortSignal | undefined,
+    timeout: number,
+    op: (req: DropboxRequestOptions) => Promise<T>,
+  ): Promise<T> {
+    const req: DropboxRequestOptions = { timeout, ...(signal ? { signal } : {}) };
+    return withRetry(() => this.conn.call(() => op(req)), {
+      policy: this.opts.policy,
+      clock: this.opts.clock,
+      ...(signal ? { signal } : {}),
+      context: rel === undefined ? {} : { rel },
+      onRetry: (err, delayMs, attempt) =>
+        this.opts.logger.warn(`Dropbox ${what} failed, retrying`, {
+          rel,
+          code: err.code,
+          delayMs,
+          attempt: attempt + 1,
+        }),
+    });
+  }
+
+  /** Opens a sequential session with its first bytes; returns the session id. */
+  async start(rel: string, bytes: Buffer, close: boolean, signal?: AbortSignal): Promise<string> {
+    const arg: files.UploadSessionStartArg = {
+      close,
+      content_hash: contentHashOf(bytes),
+      contents: bytes,
+    };
+    const res = await this.run(
+      'upload_session/start',
+      rel,
+      signal,
+      uploadTimeoutMs(bytes.length),
+      (req) => this.conn.client.filesUploadSessionStart(arg, req),
+    );
+    return res.result.session_id;
+  }
+
+  async append(
+    rel: string,
+    sessionId: string,
+    offset: number,
+    bytes: Buffer,
+    close: boolean,
+    signal?: AbortSignal,
+  ): Promise<AppendResult> {
+    const arg: files.UploadSessionAppendArg = {
+      cursor: { session_id: sessionId, offset },
+      close,
+      content_hash: contentHashOf(bytes),
+      contents: bytes,
+    };
+    return this.run(
+      'upload_session/append_v2',
+      rel,
+      signal,
+      uploadTimeoutMs(bytes.length),
+      async (req) => {
+        try {
+          await this.conn.client.filesUploadSessionAppendV2(arg, req);
+          return { kind: 'stored' } as const;
+        } catch (e) {
+          const r = rejected(e);
+          if (r?.tags.includes('incorrect_offset')) {
+            const correctOffset = correctOffsetOf(r.union);
+            if (correctOffset !== undefined) return { kind: 'offset', correctOffset } as const;
+          }
+          if (r?.tags.includes('not_found')) return { kind: 'gone' } as const;
+          if (r?.tags.includes('closed')) return { kind: 'closed' } as const;
+          throw e;
+        }
+      },
+    );
+  }
+
+  /** Commits a closed session holding `size` bytes. */
+  async finish(
+    rel: string,
+    sessionId: string,
+    size: number,
+    commit: files.CommitInfo,
+    signal?: AbortSignal,
+  ): Promise<FinishResult> {
+    const arg: files.UploadSessionFinishArg = {
+      cursor: { session_id: sessionId, offset: size },
+      commit,
+      contents: Buffer.alloc(0),
+    };
+    return this.inCommitLane(() =>
+      this.run('upload_session/finish', rel, signal, RPC_TIMEOUT_MS, async (req) => {
+        try {
+          const res = await this.conn.client.filesUploadSessionFinish(arg, req);
+          return { kind: 'committed', metadata: res.result } as const;
+        } catch (e) {
+          const r = rejected(e);
+          if (r?.tags[0] === 'lookup_failed') return { kind: 'session-unusable' } as const;
+          if (r?.tags[0] === 'path' && r.tags.includes('conflict'))
+            return { kind: 'conflict' } as const;
+          throw e;
+        }
+      }),
+    );
+  }
+
+  async finishBatch(
+    entries: files.UploadSessionFinishArg[],
+    signal?: AbortSignal,
+  ): Promise<files.UploadSessionFinishBatchResultEntry[]> {
+    const res = await this.inCommitLane(() =>
+      this.run('upload_session/finish_batch_v2', undefined, signal, RPC_TIMEOUT_MS, (req) =>
+        this.conn.client.filesUploadSessionFinishBatchV2({ entries }, req),
+      ),
+    );
+    return res.result.entries;
+  }
+
+  async lookup(rel: string, path: string, signal?: AbortSignal): Promise<RemoteEntry> {
+    return this.run('get_metadata', rel, signal, RPC_TIMEOUT_MS, async (req) => {
+      try {
+        const res = await this.conn.client.filesGetMetadata({ path }, req);
+        const m = res.result;
+        return m['.tag'] === 'file'
+          ? ({ kind: 'file', metadata: m } as const)
+          : ({ kind: 'other' } as const);
+      } catch (e) {
+        const r = rejected(e);
+        if (r?.tags.includes('not_found')) return { kind: 'absent' } as const;
+        // A file where a parent folder should be: nothing can be placed below it.
+        if (r?.tags.includes('not_folder')) return { kind: 'other' } as const;
+        throw e;
+      }
+    });
+  }
+
+  async account(
+    signal?: AbortSignal,
+  ): Promise<{ account: users.FullAccount; usage: users.SpaceUsage }> {
+    const [account, usage] = await Promise.all([
+      this.run('users/get_current_account', undefined, signal, RPC_TIMEOUT_MS, (req) =>
+        this.conn.client.usersGetCurrentAccount(req),
+      ),
+      this.run('users/get_space_usage', undefined, signal, RPC_TIMEOUT_MS, (req) =>
+        this.conn.client.usersGetSpaceUsage(req),
+      ),
+    ]);
+    return { account: account.result, usage: usage.result };
+  }
+}

@@ -1,0 +1,42 @@
+// The product's configurable Dropbox endpoint. The SDK always builds https://<host>/... URLs;
+// with an endpoint set (the local emulator, a proxy), every request goes to <endpoint>/<path>
+// instead and carries the host it was meant for, so the server can still tell the API host
+// from the content host.
+export const ORIGINAL_HOST_HEADER = 'X-Dropbox-Host';
+
+/** '' or undefined means real Dropbox. Otherwise a base URL such as http://127.0.0.1:8080. */
+export function normaliseEndpoint(endpoint: string | undefined): string {
+  const e = (endpoint ?? '').trim().replace(/\/+$/, '');
+  if (e !== '' && !/^https?:\/\/[^/]+$/.test(e)) {
+    throw new Error(
+      `Dropbox endpoint "${e}" is not a base URL: use empty for Dropbox, or one like http://127.0.0.1:8080`,
+    );
+  }
+  return e;
+}
+
+/** Where a Dropbox URL goes when an endpoint is set; unchanged without one. */
+export function rewriteUrl(url: string, endpoint: string): { url: string; host?: string } {
+  if (endpoint === '') return { url };
+  const u = new URL(url);
+  return { url: `${endpoint}${u.pathname}${u.search}`, host: u.host };
+}
+
+export function endpointFetch(
+  endpoint: string,
+  base: typeof fetch = globalThis.fetch,
+): typeof fetch {
+  if (endpoint === '') return base;
+  return (input, init) => {
+    if (input instanceof Request) {
+      const { url, host } = rewriteUrl(input.url, endpoint);
+      const request = new Request(url, input);
+      if (host !== undefined) request.headers.set(ORIGINAL_HOST_HEADER, host);
+      return base(request, init);
+    }
+    const { url, host } = rewriteUrl(input instanceof URL ? input.href : input, endpoint);
+    const headers = new Headers(init?.headers);
+    if (host !== undefined) headers.set(ORIGINAL_HOST_HEADER, host);
+    return base(url, { ...init, headers });
+  };
+}

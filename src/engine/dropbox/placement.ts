@@ -1,0 +1,172 @@
+// Committing an uploaded session to its final name, idempotently. The engine can die at any
+// instant and a commit's response can be lost, so before writing anywhere we look at what is
+// already there: identical bytes count as done, never as a reason to make a copy. We never use
+// Dropbox's autorename: a retried autorename commit whose first answer was lost makes a second
+// copy. Instead 'keep both' names are chosen here, deterministically, by content.
+import type { files } from 'dropbox';
+import { SyncError } from '../errors.js';
+import type { DropboxCalls } from './calls.js';
+import { dropboxTimestamp, keepBothName } from './remote-path.js';
+
+export type ConflictPolicy = 'rename' | 'overwrite';
+
+/** A local file whose bytes are (or can be) in an upload session. */
+export interface FileToPlace {
+  rel: string;
+  /** `<remoteRoot>/<rel>` */
+  target: string;
+  size: number;
+  contentHash: string;
+  mtimeMs: number;
+}
+
+export interface Placed {
+  metadata: files.FileMetadata;
+  alreadyPresent: boolean;
+}
+
+export interface CommitTarget {
+  path: string;
+  mode: files.WriteMode;
+  /** Ask for a conflict even when identical bytes are there, so we learn it was already present. */
+  strict: boolean;
+}
+
+export interface PlaceStart {
+  /** A closed session holding the file, if one is still believed usable. */
+  sessionId?: string;
+  /** Where to commit first; without it the target is resolved by looking first. */
+  target?: CommitTarget;
+  /** A commit of ours may already have landed (its answer was lost). */
+  mightHaveWritten?: boolean;
+  /** Commits so far that came back with other bytes than ours. */
+  mismatches?: number;
+}
+
+const MAX_KEEP_BOTH = 500;
+const MAX_ROUNDS = 8;
+
+/**
+ * The first commit of a file: 'add' with strict_conflict, whatever the policy, so that identical
+ * bytes already there come back as a conflict (then seen by a lookup as already present) rather
+ * than as a silent success, and 'overwrite' never rewrites identical bytes as a new revision.
+ * The policy is applied only after looking at what is there.
+ */
+export function firstTarget(target: string): CommitTarget {
+  return { path: target, mode: { '.tag': 'add' }, strict: true };
+}
+
+export function commitInfo(t: CommitTarget, mtimeMs: number): files.CommitInfo {
+  return {
+    path: t.path,
+    mode: t.mode,
+    autorename: false,
+    client_modified: dropboxTimestamp(mtimeMs),
+    ...(t.strict ? { strict_conflict: true } : {}),
+  };
+}
+
+type Resolution = { done: files.FileMetadata } | { target: CommitTarget };
+
+/** Looks at the target (and keep-both names) and says where to commit, or that it is done. */
+async function resolve(
+  calls: DropboxCalls,
+  file: FileToPlace,
+  policy: ConflictPolicy,
+  signal?: AbortSignal,
+): Promise<Resolution> {
+  const at = await calls.lookup(file.rel, file.target, signal);
+  if (at.kind === 'absent')
+    return { target: { path: file.target, mode: { '.tag': 'add' }, strict: false } };
+  if (at.kind === 'file' && at.metadata.content_hash === file.contentHash)
+    return { done: at.metadata };
+  if (at.kind === 'file' && policy === 'overwrite') {
+    return { target: { path: file.target, mode: { '.tag': 'overwrite' }, strict: false } };
+  }
+  for (let n = 1; n <= MAX_KEEP_BOTH; n++) {
+    const path = keepBothName(file.target, n);
+    const e = await calls.lookup(file.rel, path, signal);
+    if (e.kind === 'absent') return { target: { path, mode: { '.tag': 'add' }, strict: false } };
+    if (e.kind === 'file' && e.metadata.content_hash === file.contentHash)
+      return { done: e.metadata };
+  }
+  throw new SyncError({
+    kind: 'file-failed',
+    code: 'conflict',
+    message: `"${file.rel}" has ${MAX_KEEP_BOTH} different versions on Dropbox already: move some away`,
+  });
+}
+
+/**
+ * Commits the file's bytes so that exactly one copy with its content hash exists at the target
+ * (or at a keep-both name). `freshSession` uploads the bytes again when the session is gone.
+ */
+export async function place(
+  calls: DropboxCalls,
+  file: FileToPlace,
+  policy: ConflictPolicy,
+  freshSession: () => Promise<string>,
+  start: PlaceStart,
+  signal?: AbortSignal,
+): Promise<Placed> {
+  let { sessionId, target } = start;
+  let mightHaveWritten = start.mightHaveWritten ?? false;
+  let mismatches = start.mismatches ?? 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (target === undefined) {
+      const r = await resolve(calls, file, policy, signal);
+      if ('done' in r) return { metadata: r.done, alreadyPresent: !mightHaveWritten };
+      target = r.target;
+    }
+    sessionId ??= await freshSession();
+    const res = await calls.finish(
+      file.rel,
+      sessionId,
+      file.size,
+      commitInfo(target, file.mtimeMs),
+      signal,
+    );
+    if (res.kind === 'committed') {
+      if (res.metadata.content_hash === file.contentHash)
+        return { metadata: res.metadata, alreadyPresent: false };
+      target = replaceMismatch(file, res.metadata, ++mismatches);
+      sessionId = undefined;
+    } else if (res.kind === 'conflict') {
+      // Someone (perhaps our own lost commit) wrote there meanwhile: look again.
+      target = undefined;
+    } else {
+      // Consumed or expired; if consumed, most likely by a commit of ours whose answer was lost.
+      sessionId = undefined;
+      mightHaveWritten = true;
+      target = undefined;
+    }
+  }
+  throw new SyncError({
+    kind: 'retry',
+    code: 'conflict',
+    message: `"${file.rel}" could not be placed on Dropbox: its destination kept changing; will retry`,
+  });
+}
+
+/**
+ * Dropbox reports other bytes than we hashed: replace exactly that revision once with a fresh
+ * upload, then give up on the file.
+ */
+export function replaceMismatch(
+  file: FileToPlace,
+  landed: files.FileMetadata,
+  mismatches: number,
+): CommitTarget {
+  if (mismatches > 1) {
+    throw new SyncError({
+      kind: 'file-failed',
+      code: 'hash-mismatch',
+      message: `"${file.rel}" arrived on Dropbox with different content than sent, twice: check the disk and the network`,
+    });
+  }
+  return {
+    path: landed.path_display ?? file.target,
+    mode: { '.tag': 'update', update: landed.rev },
+    strict: false,
+  };
+}

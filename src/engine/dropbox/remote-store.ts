@@ -1,0 +1,237 @@
+// The Dropbox leg of the pipeline (RemoteStore port): small files in batches, large files in
+// resumable sessions, every result verified by content hash, every upload safe to repeat.
+import type { users } from 'dropbox';
+import { SyncError } from '../errors.js';
+import {
+  silentLogger,
+  systemClock,
+  type AccountInfo,
+  type Clock,
+  type Logger,
+  type RemoteStore,
+  type SessionStore,
+  type UploadItem,
+  type UploadOptions,
+  type UploadOutcome,
+} from '../ports.js';
+import { DropboxCalls } from './calls.js';
+import type { DropboxConnection } from './connection.js';
+import { BLOCK_SIZE } from './content-hash.js';
+import { firstTarget, place, type ConflictPolicy, type FileToPlace } from './placement.js';
+import { mapLimit } from './pool.js';
+import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { uploadToClosedSession, type SessionUploadDeps } from './session-upload.js';
+import { okOutcome, perFile, uploadSmallFiles, type SmallJob } from './small-batch.js';
+
+/** Dropbox refuses request bodies above 150 MiB. */
+const MAX_CHUNK = 148 * 1024 * 1024;
+/** Large files in flight at once: each holds two chunks in memory; more would not fill the link faster. */
+const MAX_PARALLEL_LARGE = 2;
+
+export interface DropboxRemoteStoreOptions {
+  connection: DropboxConnection;
+  /** e.g. '/RDL/site1'; '' = the app's root. */
+  remoteRoot: string;
+  /** Bytes per upload request, a multiple of 4 MiB; files up to this size go in batches. */
+  chunkSize: number;
+  concurrency: number;
+  conflictPolicy: ConflictPolicy;
+  sessions: SessionStore;
+  clock?: Clock;
+  logger?: Logger;
+  retry?: Partial<RetryPolicy>;
+}
+
+export class DropboxRemoteStore implements RemoteStore {
+  private readonly calls: DropboxCalls;
+  private readonly remoteRoot: string;
+  private readonly chunkSize: number;
+  private readonly concurrency: number;
+  private readonly policy: ConflictPolicy;
+  private readonly sessions: SessionStore;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly retry: RetryPolicy;
+
+  constructor(opts: DropboxRemoteStoreOptions) {
+    if (
+      !Number.isInteger(opts.chunkSize) ||
+      opts.chunkSize <= 0 ||
+      opts.chunkSize % BLOCK_SIZE !== 0 ||
+      opts.chunkSize > MAX_CHUNK
+    ) {
+      throw new Error(
+        `chunkSize ${opts.chunkSize} must be a multiple of 4 MiB (4194304 bytes) up to 148 MiB`,
+      );
+    }
+    if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
+      throw new Error(`concurrency ${opts.concurrency} must be a whole number of at least 1`);
+    }
+    this.remoteRoot = normaliseRemoteRoot(opts.remoteRoot);
+    this.chunkSize = opts.chunkSize;
+    this.concurrency = opts.concurrency;
+    this.policy = opts.conflictPolicy;
+    this.sessions = opts.sessions;
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    this.calls = new DropboxCalls(opts.connection, {
+      policy: this.retry,
+      clock: this.clock,
+      logger: this.logger,
+    });
+  }
+
+  async uploadMany(items: UploadItem[], options: UploadOptions = {}): Promise<UploadOutcome[]> {
+    const outcomes = new Map<UploadItem, UploadOutcome>();
+    const stopAll = new AbortController();
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, stopAll.signal])
+      : stopAll.signal;
+    const stop = (reason: unknown): void => {
+      if (!stopAll.signal.aborted) stopAll.abort(reason);
+    };
+
+    const small: Array<SmallJob & { item: UploadItem }> = [];
+    const large: UploadItem[] = [];
+    for (const item of items) {
+      let target: string;
+      try {
+        target = remotePathFor(this.remoteRoot, item.rel);
+      } catch {
+        outcomes.set(item, {
+          rel: item.rel,
+          ok: false,
+          error: new SyncError({
+            kind: 'file-failed',
+            code: 'malformed-path',
+            message: `"${item.rel}" has no file name`,
+          }),
+        });
+        continue;
+      }
+      if (item.size <= this.chunkSize)
+        small.push({
+          rel: item.rel,
+          localPath: item.localPath,
+          target,
+          mtimeMs: item.mtimeMs,
+          item,
+        });
+      else large.push(item);
+    }
+
+    const guard = <T>(p: Promise<T>): Promise<T> =>
+      p.catch((e: unknown) => {
+        stop(e);
+        throw e;
+      });
+    const results = await Promise.allSettled([
+      guard(
+        uploadSmallFiles(
+          {
+            calls: this.calls,
+            policy: this.policy,
+            concurrency: this.concurrency,
+            retry: this.retry,
+            clock: this.clock,
+            logger: this.logger,
+          },
+          small,
+          (job, o) => outcomes.set((job as (typeof small)[number]).item, o),
+          signal,
+          options.onProgress,
+          stop,
+        ),
+      ),
+      guard(
+        mapLimit(large, Math.min(this.concurrency, MAX_PARALLEL_LARGE), (item) =>
+          perFile(
+            item.rel,
+            (o) => outcomes.set(item, o),
+            async () => {
+              outcomes.set(item, await this.uploadLarge(item, signal, options));
+            },
+          ),
+        ),
+      ),
+    ]);
+    if (options.signal?.aborted) throw options.signal.reason;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    return items.map(
+      (item) =>
+        outcomes.get(item) ?? {
+          rel: item.rel,
+          ok: false,
+          error: new SyncError({
+            kind: 'retry',
+            code: 'unknown',
+            message: `"${item.rel}" was not uploaded; will retry`,
+          }),
+        },
+    );
+  }
+
+  private async uploadLarge(
+    item: UploadItem,
+    signal: AbortSignal,
+    options: UploadOptions,
+  ): Promise<UploadOutcome> {
+    const deps: SessionUploadDeps = {
+      calls: this.calls,
+      sessions: this.sessions,
+      clock: this.clock,
+      chunkSize: this.chunkSize,
+    };
+    const ref = { rel: item.rel, localPath: item.localPath };
+    const first = await uploadToClosedSession(deps, ref, signal, options.onProgress);
+    const file: FileToPlace = {
+      rel: item.rel,
+      target: remotePathFor(this.remoteRoot, item.rel),
+      size: first.size,
+      contentHash: first.contentHash,
+      mtimeMs: item.mtimeMs,
+    };
+    const fresh = async (): Promise<string> => {
+      this.sessions.delete(item.rel);
+      const again = await uploadToClosedSession(deps, ref, signal, options.onProgress);
+      if (again.contentHash !== file.contentHash) {
+        throw new SyncError({
+          kind: 'retry',
+          code: 'file-unreadable',
+          message: `"${item.rel}" changed while it was being uploaded; will upload it again`,
+        });
+      }
+      return again.sessionId;
+    };
+    const placed = await place(
+      this.calls,
+      file,
+      this.policy,
+      fresh,
+      { sessionId: first.sessionId, target: firstTarget(file.target) },
+      signal,
+    );
+    this.sessions.delete(item.rel);
+    return okOutcome(item.rel, placed.metadata, file, placed.alreadyPresent);
+  }
+
+  async account(): Promise<AccountInfo> {
+    const { account, usage } = await this.calls.account();
+    return {
+      accountId: account.account_id,
+      displayName: account.name.display_name,
+      email: account.email,
+      usedBytes: usage.used,
+      allocatedBytes: allocated(usage.allocation),
+    };
+  }
+}
+
+function allocated(a: users.SpaceAllocation): number {
+  if (a['.tag'] === 'individual' || a['.tag'] === 'team') return a.allocated;
+  return 0;
+}

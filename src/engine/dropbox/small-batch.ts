@@ -1,0 +1,242 @@
+// Small files: each is read once (hashed in the same read) and sent in one closed upload
+// session, several at a time; then up to 1000 of them are committed by one finish_batch_v2
+// call, which takes Dropbox's namespace write lock once instead of once per file. Commits take
+// turns (one batch at a time); uploads of the next files continue meanwhile.
+import { readFile } from 'node:fs/promises';
+import type { files } from 'dropbox';
+import { SyncError } from '../errors.js';
+import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
+import type { DropboxCalls } from './calls.js';
+import { classifyLocalFileError, classifyUnion } from './classify.js';
+import { contentHashOf } from './content-hash.js';
+import {
+  commitInfo,
+  firstTarget,
+  place,
+  replaceMismatch,
+  type ConflictPolicy,
+  type FileToPlace,
+  type PlaceStart,
+} from './placement.js';
+import { mapLimit } from './pool.js';
+import type { RetryPolicy } from './retry.js';
+import { retryDelayMs } from './retry.js';
+
+export const MAX_BATCH_ENTRIES = 1000;
+
+export interface SmallJob {
+  rel: string;
+  localPath: string;
+  target: string;
+  mtimeMs: number;
+}
+
+export interface SmallBatchDeps {
+  calls: DropboxCalls;
+  policy: ConflictPolicy;
+  concurrency: number;
+  retry: RetryPolicy;
+  clock: Clock;
+  logger: Logger;
+}
+
+interface Staged {
+  job: SmallJob;
+  file: FileToPlace;
+  sessionId: string;
+}
+
+/** A per-file result, or a thrown SyncError of kind 'blocked' (or the abort reason). */
+export type Report = (job: SmallJob, outcome: UploadOutcome) => void;
+
+export function okOutcome(
+  rel: string,
+  metadata: files.FileMetadata,
+  file: FileToPlace,
+  alreadyPresent: boolean,
+): UploadOutcome {
+  return {
+    rel,
+    ok: true,
+    remotePath: metadata.path_display ?? file.target,
+    contentHash: file.contentHash,
+    rev: metadata.rev,
+    size: file.size,
+    alreadyPresent,
+  };
+}
+
+/** Runs per-file work; per-file failures become outcomes, 'blocked' and aborts propagate. */
+export async function perFile(
+  rel: string,
+  report: (o: UploadOutcome) => void,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    if (!(e instanceof SyncError) || e.kind === 'blocked') throw e;
+    report({ rel, ok: false, error: e });
+  }
+}
+
+async function readSmall(job: SmallJob): Promise<Buffer> {
+  try {
+    return await readFile(job.localPath);
+  } catch (e) {
+    throw classifyLocalFileError(e, { rel: job.rel });
+  }
+}
+
+async function stage(deps: SmallBatchDeps, job: SmallJob, signal: AbortSignal): Promise<Staged> {
+  const bytes = await readSmall(job);
+  const file: FileToPlace = {
+    rel: job.rel,
+    target: job.target,
+    size: bytes.length,
+    contentHash: contentHashOf(bytes),
+    mtimeMs: job.mtimeMs,
+  };
+  const sessionId = await deps.calls.start(job.rel, bytes, true, signal);
+  return { job, file, sessionId };
+}
+
+/** Uploads a small file's bytes again into a new closed session (the old one is gone). */
+function freshSession(deps: SmallBatchDeps, s: Staged, signal: AbortSignal): () => Promise<string> {
+  return async () => {
+    const bytes = await readSmall(s.job);
+    if (contentHashOf(bytes) !== s.file.contentHash) {
+      throw new SyncError({
+        kind: 'retry',
+        code: 'file-unreadable',
+        message: `"${s.job.rel}" changed while it was being uploaded; will upload it again`,
+      });
+    }
+    return deps.calls.start(s.job.rel, bytes, true, signal);
+  };
+}
+
+async function commitGroup(
+  deps: SmallBatchDeps,
+  group: Staged[],
+  report: Report,
+  signal: AbortSignal,
+): Promise<void> {
+  let pending = group;
+  const slow: Array<{ s: Staged; start: PlaceStart }> = [];
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const entries = pending.map((s) => ({
+      cursor: { session_id: s.sessionId, offset: s.file.size },
+      commit: commitInfo(firstTarget(s.file.target), s.file.mtimeMs),
+    }));
+    const results = await deps.calls.finishBatch(entries, signal);
+    const contended: Staged[] = [];
+    let waitMs = 0;
+    pending.forEach((s, i) => {
+      const r = results[i];
+      if (r === undefined) {
+        slow.push({ s, start: { mightHaveWritten: true } });
+      } else if (r['.tag'] === 'success') {
+        if (r.content_hash === s.file.contentHash)
+          report(s.job, okOutcome(s.job.rel, r, s.file, false));
+        else {
+          try {
+            slow.push({ s, start: { target: replaceMismatch(s.file, r, 1), mismatches: 1 } });
+          } catch (e) {
+            report(s.job, { rel: s.job.rel, ok: false, error: e as SyncError });
+          }
+        }
+      } else {
+        const err = classifyUnion(r.failure, { rel: s.job.rel });
+        const tag = r.failure['.tag'];
+        if (err.code === 'write-contention' || err.code === 'rate-limited') {
+          contended.push(s);
+          waitMs = Math.max(waitMs, retryDelayMs(err, attempt, deps.retry));
+        } else if (err.kind === 'blocked') {
+          throw err;
+        } else if (tag === 'lookup_failed') {
+          slow.push({ s, start: { mightHaveWritten: true } });
+        } else if (err.code === 'conflict') {
+          slow.push({ s, start: { sessionId: s.sessionId } });
+        } else if (err.kind === 'file-failed') {
+          report(s.job, { rel: s.job.rel, ok: false, error: err });
+        } else {
+          slow.push({ s, start: {} });
+        }
+      }
+    });
+    pending = contended;
+    if (pending.length > 0) {
+      if (attempt + 1 >= deps.retry.maxAttempts) {
+        for (const s of pending)
+          slow.push({ s, start: { sessionId: s.sessionId, target: firstTarget(s.file.target) } });
+        break;
+      }
+      deps.logger.warn('Dropbox busy: committing part of a batch again', {
+        files: pending.length,
+        waitMs,
+      });
+      await deps.clock.sleep(waitMs, signal);
+    }
+  }
+  // Conflicts, lost sessions and the like are rare: settle them one by one.
+  for (const { s, start } of slow) {
+    await perFile(
+      s.job.rel,
+      (o) => report(s.job, o),
+      async () => {
+        const placed = await place(
+          deps.calls,
+          s.file,
+          deps.policy,
+          freshSession(deps, s, signal),
+          start,
+          signal,
+        );
+        report(s.job, okOutcome(s.job.rel, placed.metadata, s.file, placed.alreadyPresent));
+      },
+    );
+  }
+}
+
+export async function uploadSmallFiles(
+  deps: SmallBatchDeps,
+  jobs: SmallJob[],
+  report: Report,
+  signal: AbortSignal,
+  onProgress?: (p: UploadProgress) => void,
+  /** Called once when a commit fails for everyone, so uploads still running stop at once. */
+  stop?: (reason: unknown) => void,
+): Promise<void> {
+  const ready: Staged[] = [];
+  let commits: Promise<void> = Promise.resolve();
+  let commitFailure: unknown;
+  const flush = (): void => {
+    const group = ready.splice(0, MAX_BATCH_ENTRIES);
+    commits = commits.then(async () => {
+      if (commitFailure !== undefined) return;
+      try {
+        await commitGroup(deps, group, report, signal);
+      } catch (e) {
+        commitFailure ??= e;
+        stop?.(e);
+      }
+    });
+  };
+  await mapLimit(jobs, deps.concurrency, async (job) => {
+    if (commitFailure !== undefined) throw commitFailure;
+    await perFile(
+      job.rel,
+      (o) => report(job, o),
+      async () => {
+        const staged = await stage(deps, job, signal);
+        onProgress?.({ rel: job.rel, bytesSent: staged.file.size, size: staged.file.size });
+        ready.push(staged);
+        if (ready.length >= MAX_BATCH_ENTRIES) flush();
+      },
+    );
+  });
+  while (ready.length > 0) flush();
+  await commits;
+  if (commitFailure !== undefined) throw commitFailure;
+}

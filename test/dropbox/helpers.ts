@@ -1,0 +1,136 @@
+// Shared set-up for the Dropbox tests: a real emulator on 127.0.0.1, a connection through the
+// real SDK, a temp folder of real files, and an in-memory SessionStore (the port's simplest
+// real implementation; the journal's persistent one is tested with the journal).
+import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../tools/emulator/index.js';
+import type {
+  Logger,
+  SessionStore,
+  UploadItem,
+  UploadSessionState,
+} from '../../src/engine/ports.js';
+import {
+  createDropboxConnection,
+  type DropboxConnection,
+} from '../../src/engine/dropbox/connection.js';
+import {
+  DropboxRemoteStore,
+  type DropboxRemoteStoreOptions,
+} from '../../src/engine/dropbox/remote-store.js';
+
+export const MiB = 1024 * 1024;
+
+export class MapSessionStore implements SessionStore {
+  readonly map = new Map<string, UploadSessionState>();
+  get(rel: string): UploadSessionState | undefined {
+    const s = this.map.get(rel);
+    return s === undefined ? undefined : structuredClone(s);
+  }
+  set(rel: string, state: UploadSessionState): void {
+    this.map.set(rel, structuredClone(state));
+  }
+  delete(rel: string): void {
+    this.map.delete(rel);
+  }
+}
+
+/** Logger that keeps every line, so tests can scan them (e.g. for tokens). */
+export class RecordingLogger implements Logger {
+  readonly lines: string[] = [];
+  private push(level: string, message: string, fields?: Record<string, unknown>): void {
+    this.lines.push(`${level} ${message} ${fields === undefined ? '' : JSON.stringify(fields)}`);
+  }
+  debug(m: string, f?: Record<string, unknown>): void {
+    this.push('debug', m, f);
+  }
+  info(m: string, f?: Record<string, unknown>): void {
+    this.push('info', m, f);
+  }
+  warn(m: string, f?: Record<string, unknown>): void {
+    this.push('warn', m, f);
+  }
+  error(m: string, f?: Record<string, unknown>): void {
+    this.push('error', m, f);
+  }
+}
+
+export interface Rig {
+  emu: Emulator;
+  dir: string;
+  refreshToken: string;
+  connection: DropboxConnection;
+  sessions: MapSessionStore;
+  logger: RecordingLogger;
+  store(opts?: Partial<DropboxRemoteStoreOptions>): DropboxRemoteStore;
+  /** Writes a local file under the rig's folder and returns its UploadItem. */
+  file(rel: string, content: Buffer | string): Promise<UploadItem>;
+  item(rel: string): Promise<UploadItem>;
+  close(): Promise<void>;
+}
+
+/** Fast retries: tests must not sit in backoff. */
+export const FAST_RETRY = { baseMs: 5, capMs: 50, maxAttempts: 6 };
+
+export async function makeRig(emuOpts: EmulatorOptions = {}): Promise<Rig> {
+  const emu = await startEmulator(emuOpts);
+  const dir = await mkdtemp(join(tmpdir(), 'rdl-dbx-'));
+  const refreshToken = emu.issueRefreshToken();
+  const connection = createDropboxConnection({
+    appKey: emu.appKey,
+    refreshToken,
+    endpoint: emu.url,
+  });
+  const sessions = new MapSessionStore();
+  const logger = new RecordingLogger();
+  const item = async (rel: string): Promise<UploadItem> => {
+    const localPath = join(dir, 'transit', rel);
+    const st = await stat(localPath);
+    return { rel, localPath, size: st.size, mtimeMs: st.mtimeMs };
+  };
+  return {
+    emu,
+    dir,
+    refreshToken,
+    connection,
+    sessions,
+    logger,
+    store: (opts = {}) =>
+      new DropboxRemoteStore({
+        connection,
+        remoteRoot: '/RDL/site1',
+        chunkSize: 4 * MiB,
+        concurrency: 4,
+        conflictPolicy: 'rename',
+        sessions,
+        logger,
+        retry: FAST_RETRY,
+        ...opts,
+      }),
+    item,
+    file: async (rel, content) => {
+      const localPath = join(dir, 'transit', rel);
+      await mkdir(dirname(localPath), { recursive: true });
+      await writeFile(localPath, content);
+      return item(rel);
+    },
+    close: async () => {
+      await emu.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deterministic, non-repeating bytes (so a shifted offset would change the hash). */
+export function pattern(size: number, seed = 1): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
