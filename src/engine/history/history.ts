@@ -1,0 +1,215 @@
+// Recent transfers, newest first. Persisted as JSON lines: an append per save instead of a
+// rewrite, compacted (atomically) when the file grows past the limit by a margin, so it stays
+// bounded. A crash can tear the last line; that line is dropped on open and the file repaired.
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { silentLogger, type Logger } from '../ports.js';
+import type { HistoryQuery, HistoryRecord } from '../status/types.js';
+import { replaceFileAtomically } from '../journal/atomic-file.js';
+
+export const DEFAULT_QUERY_LIMIT = 100;
+const SAVE_DELAY_MS = 500;
+
+/** How far past the limit the file may grow before it is rewritten. */
+function compactionMargin(limit: number): number {
+  return Math.max(50, Math.ceil(limit / 10));
+}
+
+export class History {
+  /** Oldest first; at most `limit` records. */
+  private records: HistoryRecord[] = [];
+  private pending: string[] = [];
+  private linesOnDisk = 0;
+  private lastId = 0;
+  private needsRewrite = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    private limit: number,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(file: string, limit: number, logger: Logger = silentLogger): Promise<History> {
+    const history = new History(file, checkLimit(limit), logger);
+    await history.load();
+    if (history.needsRewrite) await history.flush();
+    return history;
+  }
+
+  append(rec: Omit<HistoryRecord, 'id'>): HistoryRecord {
+    const record: HistoryRecord = { ...structuredClone(rec), id: ++this.lastId };
+    this.records.push(record);
+    if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
+    this.pending.push(JSON.stringify(record));
+    this.scheduleFlush();
+    return structuredClone(record);
+  }
+
+  /** Newest first. `search` is a case-insensitive substring of rel; `beforeId` pages backwards. */
+  query(q: HistoryQuery = {}): HistoryRecord[] {
+    const limit = Math.max(0, Math.floor(q.limit ?? DEFAULT_QUERY_LIMIT));
+    const needle = q.search?.trim().toLowerCase() ?? '';
+    const out: HistoryRecord[] = [];
+    for (let i = this.records.length - 1; i >= 0 && out.length < limit; i--) {
+      const r = this.records[i]!;
+      if (q.beforeId !== undefined && r.id >= q.beforeId) continue;
+      if (q.onlyFailures && r.outcome !== 'failed') continue;
+      if (needle && !r.rel.toLowerCase().includes(needle)) continue;
+      out.push(structuredClone(r));
+    }
+    return out;
+  }
+
+  count(): number {
+    return this.records.length;
+  }
+
+  /** Applies a new historyLimit setting; the file shrinks on the next save. */
+  setLimit(limit: number): void {
+    this.limit = checkLimit(limit);
+    if (this.records.length > this.limit) {
+      this.records.splice(0, this.records.length - this.limit);
+      this.scheduleFlush();
+    }
+  }
+
+  flush(): Promise<void> {
+    this.writing = this.writing.catch(() => {}).then(() => this.write());
+    return this.writing;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch((e: unknown) => {
+        this.logger.warn('Could not save transfer history; will retry', {
+          file: this.file,
+          error: String(e),
+        });
+        this.scheduleFlush();
+      });
+    }, SAVE_DELAY_MS);
+    this.timer.unref();
+  }
+
+  private async write(): Promise<void> {
+    const lines = this.pending;
+    const overLimit = this.linesOnDisk + lines.length > this.limit + compactionMargin(this.limit);
+    if (lines.length === 0 && !this.needsRewrite && !overLimit) return;
+    this.pending = [];
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      if (this.needsRewrite || overLimit) {
+        const text = this.records.map((r) => `${JSON.stringify(r)}\n`).join('');
+        await replaceFileAtomically(this.file, text, 0o644);
+        this.linesOnDisk = this.records.length;
+        this.needsRewrite = false;
+      } else {
+        const handle = await fs.open(this.file, 'a', 0o644);
+        try {
+          await handle.writeFile(lines.map((l) => `${l}\n`).join(''));
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        this.linesOnDisk += lines.length;
+      }
+    } catch (e) {
+      this.pending = [...lines, ...this.pending];
+      throw e;
+    }
+  }
+
+  private async load(): Promise<void> {
+    let endsWithNewline: boolean;
+    try {
+      const handle = await fs.open(this.file, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (size === 0) return;
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        endsWithNewline = last[0] === 0x0a;
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.logger.warn('Transfer history unreadable; starting a new one', {
+        file: this.file,
+        error: String(e),
+      });
+      this.needsRewrite = true;
+      return;
+    }
+    let bad = 0;
+    const lines = createInterface({
+      input: createReadStream(this.file, 'utf8'),
+      crlfDelay: Infinity,
+    });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      this.linesOnDisk++;
+      const record = parseRecord(line);
+      if (!record) {
+        bad++;
+        continue;
+      }
+      this.lastId = Math.max(this.lastId, record.id);
+      this.records.push(record);
+      // Trim as we go so a long file never sits in memory whole.
+      if (this.records.length > this.limit * 2)
+        this.records.splice(0, this.records.length - this.limit);
+    }
+    if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
+    this.records.sort((a, b) => a.id - b.id);
+    if (bad > 0 || !endsWithNewline) {
+      // A torn last line would otherwise be glued to the next append.
+      if (bad > 0)
+        this.logger.warn('Transfer history had damaged lines; they were dropped', {
+          file: this.file,
+          dropped: bad,
+        });
+      this.needsRewrite = true;
+    }
+  }
+}
+
+function parseRecord(line: string): HistoryRecord | undefined {
+  try {
+    const r = JSON.parse(line) as Partial<HistoryRecord> | null;
+    if (
+      r &&
+      Number.isSafeInteger(r.id) &&
+      typeof r.rel === 'string' &&
+      (r.outcome === 'done' || r.outcome === 'failed') &&
+      typeof r.upload === 'object' &&
+      typeof r.archive === 'object'
+    ) {
+      return r as HistoryRecord;
+    }
+  } catch {
+    // falls through: a damaged line
+  }
+  return undefined;
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(`History limit must be a whole number of at least 1 (got ${limit})`);
+  }
+  return limit;
+}

@@ -1,0 +1,1 @@
+export { History, DEFAULT_QUERY_LIMIT } from './history.js';

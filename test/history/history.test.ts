@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { History } from '../../src/engine/history/index.js';
+import type { Logger } from '../../src/engine/ports.js';
+import type { HistoryRecord } from '../../src/engine/status/types.js';
+
+function tempFile(t: { after: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-history-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'history.jsonl');
+}
+
+function rec(rel: string, ok = true, at = 1_000): Omit<HistoryRecord, 'id'> {
+  return {
+    rel,
+    size: 42,
+    contentHash: ok ? 'c'.repeat(64) : null,
+    startedAtMs: at,
+    finishedAtMs: at + 5,
+    outcome: ok ? 'done' : 'failed',
+    upload: ok
+      ? {
+          status: 'done',
+          atMs: at + 3,
+          path: `/RDL/s/${rel}`,
+          alreadyPresent: false,
+          contentHash: 'c'.repeat(64),
+        }
+      : {
+          status: 'failed',
+          atMs: at + 3,
+          code: 'disallowed-name',
+          message: 'Dropbox refuses this name',
+        },
+    archive: {
+      status: 'done',
+      atMs: at + 4,
+      path: `/media/sd/${rel}`,
+      alreadyPresent: false,
+      contentHash: 'c'.repeat(64),
+    },
+  };
+}
+
+function lines(file: string): string[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+}
+
+test('records come back newest first and survive a restart, ids continuing', async (t) => {
+  const file = tempFile(t);
+  const h = await History.open(file, 1000);
+  const a = h.append(rec('USB0/a.csv'));
+  const b = h.append(rec('USB0/b.csv', false));
+  assert.ok(b.id > a.id);
+  assert.deepEqual(
+    h.query({}).map((r) => r.rel),
+    ['USB0/b.csv', 'USB0/a.csv'],
+  );
+  await h.close();
+  assert.equal(lines(file).length, 2);
+
+  const again = await History.open(file, 1000);
+  assert.equal(again.count(), 2);
+  assert.deepEqual(again.query({})[1], a);
+  const c = again.append(rec('USB0/c.csv'));
+  assert.equal(c.id, b.id + 1);
+  await again.close();
+});
+
+test('filters: failures only, case-insensitive search on rel, paging by id, default limit 100', async (t) => {
+  const h = await History.open(tempFile(t), 1000);
+  for (let i = 0; i < 250; i++) h.append(rec(`USB${i % 2}/File-${i}.CSV`, i % 5 !== 0));
+  assert.equal(h.query({}).length, 100);
+  const failures = h.query({ onlyFailures: true, limit: 1000 });
+  assert.equal(failures.length, 50);
+  assert.ok(failures.every((r) => r.outcome === 'failed'));
+  const found = h.query({ search: 'usb1/file-1', limit: 1000 });
+  assert.ok(found.length > 0 && found.every((r) => r.rel.toLowerCase().includes('usb1/file-1')));
+  const page1 = h.query({ limit: 10 });
+  const page2 = h.query({ limit: 10, beforeId: page1.at(-1)!.id });
+  assert.equal(page2[0]!.id, page1.at(-1)!.id - 1);
+  const all = [...page1, ...page2].map((r) => r.id);
+  assert.deepEqual(
+    all,
+    [...all].sort((x, y) => y - x),
+  );
+  await h.close();
+});
+
+test('stays bounded: memory at the limit, file within the limit plus a margin', async (t) => {
+  const file = tempFile(t);
+  const limit = 100;
+  const h = await History.open(file, limit);
+  for (let round = 0; round < 20; round++) {
+    for (let i = 0; i < 50; i++) h.append(rec(`r${round}/f${i}.csv`));
+    await h.flush();
+    assert.ok(lines(file).length <= limit + 50, `round ${round}: ${lines(file).length} lines`);
+  }
+  assert.equal(h.count(), limit);
+  await h.close();
+  const again = await History.open(file, limit);
+  assert.equal(again.count(), limit);
+  assert.equal(again.query({ limit: 1 })[0]!.rel, 'r19/f49.csv');
+  again.setLimit(10);
+  assert.equal(again.count(), 10);
+  await again.close();
+  assert.equal(lines(file).length, 10);
+});
+
+test('a torn last line after a crash is dropped and the file repaired', async (t) => {
+  const file = tempFile(t);
+  const h = await History.open(file, 1000);
+  h.append(rec('a.csv'));
+  h.append(rec('b.csv'));
+  await h.close();
+  fs.appendFileSync(file, '{"rel":"c.csv","size":4');
+  const warnings: string[] = [];
+  const logger: Logger = { debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m) };
+  const again = await History.open(file, 1000, logger);
+  assert.deepEqual(
+    again.query({}).map((r) => r.rel),
+    ['b.csv', 'a.csv'],
+  );
+  assert.match(warnings.join(), /damaged lines/);
+  again.append(rec('d.csv'));
+  await again.close();
+  const parsed = lines(file).map((l) => JSON.parse(l) as HistoryRecord);
+  assert.deepEqual(
+    parsed.map((r) => r.rel),
+    ['a.csv', 'b.csv', 'd.csv'],
+  );
+});
+
+test('a bad limit is refused with a clear error', async (t) => {
+  await assert.rejects(
+    History.open(tempFile(t), 0),
+    /History limit must be a whole number of at least 1 \(got 0\)/,
+  );
+});
