@@ -2,7 +2,7 @@
 // the same pass that sends it. After every acknowledged chunk the session id, offset and the
 // digests of complete 4 MiB blocks are saved, so after a crash the upload continues where the
 // server is instead of starting over, and the hash is rebuilt from the digests, not the file.
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SyncError } from '../errors.js';
 import type { Clock, SessionStore, UploadProgress, UploadSessionState } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
@@ -100,7 +100,7 @@ export async function uploadToClosedSession(
 
 async function sendChunks(
   deps: SessionUploadDeps,
-  fh: import('node:fs/promises').FileHandle,
+  fh: FileHandle,
   file: LocalFileRef & { size: number; mtimeMs: number },
   resume: UploadSessionState | undefined,
   signal: AbortSignal | undefined,
