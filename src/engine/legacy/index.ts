@@ -1,0 +1,7 @@
+export { LegacyImportError } from './errors.js';
+export { parseLegacyConfig } from './python-config.js';
+export type { LegacyConfig } from './python-config.js';
+export { parseDropboxUploaderConfig } from './uploader-config.js';
+export type { UploaderCredentials } from './uploader-config.js';
+export { planLegacyImport, LEGACY_MEDIA_ROOT, LEGACY_REMOTE_ROOT_TEMPLATE } from './plan.js';
+export type { LegacyImportInput, LegacyImportPlan } from './plan.js';

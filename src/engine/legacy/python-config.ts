@@ -1,0 +1,64 @@
+// The old Python script's config.json: {"SD_CARD_NAME": "SD1", "SITE": "Lab7"}.
+import { LegacyImportError } from './errors.js';
+
+export interface LegacyConfig {
+  sdCardName: string;
+  site: string;
+}
+
+const KNOWN_KEYS = ['SD_CARD_NAME', 'SITE'] as const;
+
+export function parseLegacyConfig(text: string): LegacyConfig {
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new LegacyImportError(
+      `The old config.json is not valid JSON (${(e as Error).message}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
+    );
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new LegacyImportError(
+      'The old config.json must hold one JSON object like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}',
+    );
+  }
+  const record = data as Record<string, unknown>;
+  return {
+    sdCardName: folderName(record, 'SD_CARD_NAME', 'the SD card folder under /media/orangepi'),
+    site: folderName(record, 'SITE', 'the site name'),
+  };
+}
+
+/** Keys other than SD_CARD_NAME and SITE (reported, not imported). */
+export function unknownLegacyKeys(text: string): string[] {
+  try {
+    const data = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    return Object.keys(data).filter((k) => !(KNOWN_KEYS as readonly string[]).includes(k));
+  } catch {
+    return [];
+  }
+}
+
+function folderName(record: Record<string, unknown>, key: string, what: string): string {
+  if (!(key in record)) {
+    throw new LegacyImportError(
+      `The old config.json has no "${key}": add "${key}": "..." with ${what}`,
+    );
+  }
+  const value = record[key];
+  if (typeof value !== 'string') {
+    throw new LegacyImportError(
+      `"${key}" in the old config.json must be text in quotes (got ${JSON.stringify(value)}): write "${key}": "${String(value)}"`,
+    );
+  }
+  const trimmed = value.trim();
+  if (trimmed === '') {
+    throw new LegacyImportError(`"${key}" in the old config.json is empty: enter ${what}`);
+  }
+  if (/[/\\]/.test(trimmed) || trimmed === '.' || trimmed === '..') {
+    throw new LegacyImportError(
+      `"${key}" in the old config.json ("${trimmed}") must be a single name without / or \\: enter ${what}`,
+    );
+  }
+  return trimmed;
+}

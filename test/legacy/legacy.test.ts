@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
+import { validateSettings } from '../../src/engine/settings/validate.js';
+import {
+  LegacyImportError,
+  parseDropboxUploaderConfig,
+  parseLegacyConfig,
+  planLegacyImport,
+} from '../../src/engine/legacy/index.js';
+
+const refreshToken = crypto.randomBytes(48).toString('base64url');
+const appSecret = 'q8w7e6r5t4y3u2i';
+const uploaderFile = [
+  '# Dropbox Uploader configuration',
+  'CONFIGFILE_VERSION=2.0',
+  'OAUTH_APP_KEY=abcd1234efgh567',
+  `OAUTH_APP_SECRET="${appSecret}"`,
+  `export OAUTH_REFRESH_TOKEN='${refreshToken}'`,
+  '',
+].join('\r\n');
+
+function legacyError(fn: () => unknown, expected: RegExp): void {
+  assert.throws(fn, (e: unknown) => e instanceof LegacyImportError && expected.test(e.message));
+}
+
+test('parses the old script config.json', () => {
+  assert.deepEqual(parseLegacyConfig('{"SD_CARD_NAME": "SD1", "SITE": " Lab7 "}'), {
+    sdCardName: 'SD1',
+    site: 'Lab7',
+  });
+  assert.deepEqual(parseLegacyConfig('\uFEFF{"SITE": "A", "SD_CARD_NAME": "B", "EXTRA": 1}'), {
+    sdCardName: 'B',
+    site: 'A',
+  });
+});
+
+test('old config.json mistakes name the key and the fix', () => {
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": "SD1",'),
+    /not valid JSON.*should look like \{"SD_CARD_NAME"/,
+  );
+  legacyError(() => parseLegacyConfig('["SD1"]'), /must hold one JSON object/);
+  legacyError(
+    () => parseLegacyConfig('{"SITE": "Lab"}'),
+    /no "SD_CARD_NAME": add "SD_CARD_NAME": "\.\.\."/,
+  );
+  legacyError(() => parseLegacyConfig('{"SD_CARD_NAME": "SD1"}'), /no "SITE"/);
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": 1, "SITE": "x"}'),
+    /"SD_CARD_NAME" .* must be text in quotes \(got 1\): write "SD_CARD_NAME": "1"/,
+  );
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": "SD1", "SITE": "  "}'),
+    /"SITE" .* is empty/,
+  );
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": "../etc", "SITE": "x"}'),
+    /single name without \//,
+  );
+});
+
+test('parses the Dropbox-Uploader config: quotes, export, comments, CRLF', () => {
+  assert.deepEqual(parseDropboxUploaderConfig(uploaderFile), {
+    appKey: 'abcd1234efgh567',
+    appSecret,
+    refreshToken,
+  });
+  assert.deepEqual(
+    parseDropboxUploaderConfig(`OAUTH_APP_KEY=k1 # my app\nOAUTH_REFRESH_TOKEN=${refreshToken}\n`),
+    { appKey: 'k1', refreshToken },
+  );
+});
+
+test('uploader config problems are explained without quoting any value', () => {
+  const oldToken = crypto.randomBytes(40).toString('hex');
+  for (const [text, expected] of [
+    [
+      `OAUTH_ACCESS_TOKEN=${oldToken}\n`,
+      /only has an old long-lived OAUTH_ACCESS_TOKEN.*re-run the uploader.*rdl-sync auth/,
+    ],
+    [`OAUTH_APP_KEY=k\n`, /no OAUTH_REFRESH_TOKEN/],
+    [`OAUTH_REFRESH_TOKEN=${oldToken}\n`, /no OAUTH_APP_KEY/],
+    [`OAUTH_APP_KEY=k\nthis is not ${oldToken}\n`, /Line 2 .* not a KEY=value line/],
+    [`OAUTH_REFRESH_TOKEN="${oldToken}\n`, /OAUTH_REFRESH_TOKEN on line 1 .* no closing "/],
+  ] as const) {
+    assert.throws(
+      () => parseDropboxUploaderConfig(text),
+      (e: unknown) =>
+        e instanceof LegacyImportError && expected.test(e.message) && !e.message.includes(oldToken),
+    );
+  }
+});
+
+test('the import plan maps onto settings and reports each change, never the token', () => {
+  const current = defaultSettings('/home/orangepi');
+  const plan = planLegacyImport({
+    configJsonText: '{"SD_CARD_NAME": "SD1", "SITE": "Lab7", "DEBUG": true}',
+    uploaderConfigText: uploaderFile,
+    current,
+  });
+  assert.equal(plan.settings.archiveDir, '/media/orangepi/SD1');
+  assert.equal(plan.settings.archiveEnabled, true);
+  assert.equal(plan.settings.archiveMustBeMountPoint, true);
+  assert.equal(plan.settings.site, 'Lab7');
+  assert.equal(plan.settings.remoteRootTemplate, '/Professional/WIRED/{site}');
+  assert.equal(plan.settings.dropboxAppKey, 'abcd1234efgh567');
+  assert.equal(
+    plan.settings.watchDir,
+    current.watchDir,
+    'folders the old config does not name are kept',
+  );
+  assert.deepEqual(plan.credentials, { appKey: 'abcd1234efgh567', appSecret, refreshToken });
+  assert.ok(
+    validateSettings(plan.settings, { home: '/home/orangepi' }).ok,
+    'the planned settings are valid',
+  );
+
+  assert.deepEqual(plan.report.changes.map((c) => c.field).sort(), [
+    'archiveDir',
+    'dropboxAppKey',
+    'remoteRootTemplate',
+    'site',
+  ]);
+  assert.deepEqual(
+    plan.report.changes.find((c) => c.field === 'site'),
+    { field: 'site', from: '', to: 'Lab7' },
+  );
+  assert.equal(plan.report.credentialsImported, true);
+  assert.match(plan.report.warnings.join('\n'), /"DEBUG" in the old config\.json is not used/);
+  assert.match(plan.report.warnings.join('\n'), /watch and transit folders/);
+  const reportText = JSON.stringify(plan.report);
+  assert.ok(!reportText.includes(refreshToken) && !reportText.includes(appSecret));
+});
+
+test('without an uploader config, or with a chosen remote folder', () => {
+  const current = { ...defaultSettings('/home/pi'), dropboxAppKey: 'mine' };
+  const plan = planLegacyImport({
+    configJsonText: '{"SD_CARD_NAME": "CARD", "SITE": "S"}',
+    current,
+    remoteRootTemplate: '/RDL/{site}/{year}',
+  });
+  assert.equal(plan.credentials, undefined);
+  assert.equal(plan.report.credentialsImported, false);
+  assert.equal(plan.settings.dropboxAppKey, 'mine');
+  assert.equal(plan.settings.remoteRootTemplate, '/RDL/{site}/{year}');
+  const noSecret = planLegacyImport({
+    configJsonText: '{"SD_CARD_NAME": "CARD", "SITE": "S"}',
+    uploaderConfigText: `OAUTH_APP_KEY=k\nOAUTH_REFRESH_TOKEN=${refreshToken}\n`,
+    current,
+  });
+  assert.match(noSecret.report.warnings.join('\n'), /no OAUTH_APP_SECRET/);
+});
