@@ -1,0 +1,9 @@
+export { ArchiveTarget, ARCHIVE_TEMP_PREFIX, DEFAULT_RESERVE_BYTES } from './archive-target.js';
+export type {
+  ArchiveCheck,
+  ArchiveStoreOptions,
+  ArchiveStoreResult,
+  ArchiveTargetOptions,
+} from './archive-target.js';
+export { keepBothName } from './keep-both.js';
+export { archiveFull, archiveMissing, archiveReadOnly, formatBytes } from './problems.js';
