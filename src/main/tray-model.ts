@@ -1,5 +1,6 @@
 // What the tray shows for a status: icon, tooltip and menu, as plain data. tray.ts only hands
 // this to Electron, so every rule here is tested without a display.
+import path from 'node:path';
 import type { EngineState, StatusSnapshot } from '../engine/status/types.js';
 
 export const TRAY_ICONS = ['idle', 'syncing', 'paused', 'attention', 'error'] as const;
@@ -32,6 +33,14 @@ const ICON_BY_STATE: Record<EngineState, TrayIconName> = {
   attention: 'attention',
   error: 'error',
 };
+
+/** The icon file for a status on this platform (macOS: black+alpha template images). */
+export function trayIconPath(assetsDir: string, name: TrayIconName, platform: string): string {
+  if (platform === 'darwin') return path.join(assetsDir, 'tray', `${name}Template.png`);
+  // Linux panels scale a larger icon down well; Windows wants 16 px (plus @2x for high DPI).
+  if (platform === 'linux') return path.join(assetsDir, 'tray', `${name}-32.png`);
+  return path.join(assetsDir, 'tray', `${name}.png`);
+}
 
 export function trayIcon(status: StatusSnapshot): TrayIconName {
   return ICON_BY_STATE[status.state];

@@ -1,0 +1,62 @@
+// The desktop shell's services for the handler table: dialogs, the file manager, the browser,
+// the log tail and app facts, on Electron's APIs.
+import { app, dialog, shell, type BrowserWindow } from 'electron';
+import fs from 'node:fs';
+import type { AppServices } from './handlers.js';
+import type { AppInfo, FilePurpose, FolderPurpose } from '../shared/ipc.js';
+import { readLogLines } from './log.js';
+
+const FOLDER_TITLES: Record<FolderPurpose, string> = {
+  watch: 'Choose the folder the data logger writes into',
+  transit: 'Choose the transit (queue) folder',
+  archive: 'Choose the SD card folder',
+};
+
+const FILE_TITLES: Record<FilePurpose, string> = {
+  legacyConfig: 'Choose the old script’s config.json',
+  uploaderConfig: 'Choose the Dropbox-Uploader config (~/.dropbox_uploader)',
+};
+
+export interface ElectronServicesOptions {
+  window: () => BrowserWindow | null;
+  logFile: string;
+  appInfo: () => AppInfo;
+  applyStartAtLogin: (enabled: boolean) => boolean;
+}
+
+export function electronAppServices(opts: ElectronServicesOptions): AppServices {
+  const parentOptions = async (options: Electron.OpenDialogOptions) => {
+    const win = opts.window();
+    return win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options);
+  };
+  return {
+    pickFolder: async (purpose, current) => {
+      const r = await parentOptions({
+        title: FOLDER_TITLES[purpose],
+        properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'],
+        ...(current && fs.existsSync(current) ? { defaultPath: current } : {}),
+      });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    pickFile: async (purpose) => {
+      const r = await parentOptions({
+        title: FILE_TITLES[purpose],
+        properties: ['openFile', 'showHiddenFiles', 'dontAddToRecent'],
+        defaultPath: app.getPath('home'),
+      });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    openPath: async (p) => {
+      if (!fs.existsSync(p))
+        throw new Error(
+          `${p} does not exist (yet): check the setting, or wait for the first file.`,
+        );
+      const failure = await shell.openPath(p);
+      if (failure) throw new Error(`Could not open ${p}: ${failure}`);
+    },
+    openExternal: (url) => shell.openExternal(url),
+    readLogTail: (lines) => readLogLines(opts.logFile, lines),
+    appInfo: opts.appInfo,
+    applyStartAtLogin: opts.applyStartAtLogin,
+  };
+}

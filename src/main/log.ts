@@ -1,0 +1,49 @@
+// The app's log: the engine's file logger (electron-log, redacted), plus a tap that forwards
+// each line to the window's Log tab while it is open, and the tail the tab starts from.
+import type { Logger } from '../engine/ports.js';
+import { createLogger, formatLine, redact, tailLog } from '../engine/log/index.js';
+import type { LogLine } from '../shared/ipc.js';
+
+type Level = LogLine['level'];
+
+export interface AppLogger extends Logger {
+  readonly file: string;
+  /** Lines as they are written; returns unsubscribe. */
+  onLine(listener: (line: LogLine) => void): () => void;
+}
+
+export function createAppLogger(file: string, level: Level = 'info'): AppLogger {
+  const fileLogger = createLogger({ file, level });
+  const listeners = new Set<(line: LogLine) => void>();
+  const order: Level[] = ['debug', 'info', 'warn', 'error'];
+  const write = (lvl: Level, message: string, fields?: Record<string, unknown>): void => {
+    fileLogger[lvl](message, fields);
+    if (order.indexOf(lvl) < order.indexOf(level) || listeners.size === 0) return;
+    const line: LogLine = {
+      level: lvl,
+      text: `[${new Date().toISOString()}] [${lvl}] ${formatLine(message, fields)}`,
+    };
+    for (const l of listeners) l(line);
+  };
+  return {
+    file: fileLogger.file,
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    onLine: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+}
+
+const LEVEL_IN_LINE = /\[(debug|info|warn|error)\]/;
+
+/** The last lines of the file, redacted again (the file may predate a registered secret). */
+export async function readLogLines(file: string, lines: number): Promise<LogLine[]> {
+  return (await tailLog(file, lines)).map((raw) => {
+    const level = (LEVEL_IN_LINE.exec(raw)?.[1] ?? 'info') as Level;
+    return { level, text: redact(raw) };
+  });
+}

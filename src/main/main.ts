@@ -1,0 +1,184 @@
+// Electron entry point. Two ways in:
+//  - `rdl-sync --headless <command>`: the CLI/daemon from the app binary, no window, no tray
+//    (so the packaged app needs no RunAsNode fuse to serve the systemd unit).
+//  - otherwise the tray app: one instance, the engine in this process, the window on demand.
+import { app, ipcMain, safeStorage, type BrowserWindow } from 'electron';
+import os from 'node:os';
+import path from 'node:path';
+import { createEngine } from '../engine/engine.js';
+import { EncryptedCredentialStore } from '../engine/credentials/index.js';
+import { redact } from '../engine/log/index.js';
+import { defaultConfigDir } from '../engine/settings/paths.js';
+import { eventChannelName, type TabId } from '../shared/ipc-channels.js';
+import { electronAppServices } from './app-services.js';
+import { credentialStorageInfo, keyringBackend, trustworthyCipher } from './credential-info.js';
+import { createIpcHandlers } from './handlers.js';
+import { registerIpc } from './ipc.js';
+import { createDispatcher, ownWindowSenderCheck } from './ipc-dispatch.js';
+import { createAppLogger, type AppLogger } from './log.js';
+import {
+  applyStartAtLogin,
+  autostartDir,
+  isStartAtLoginOn,
+  type LoginItemDeps,
+} from './login-item.js';
+import { Notifier } from './notifier.js';
+import { appPaths } from './paths.js';
+import { settingsFields } from './settings-fields.js';
+import { TrayController } from './tray.js';
+import { createMainWindow, showWindow } from './window.js';
+
+const STOP_TIMEOUT_MS = 30_000;
+
+async function runHeadless(): Promise<void> {
+  const args = process.argv.slice(process.argv.indexOf('--headless') + 1);
+  const { main } = await import('../cli/main.js');
+  app.exit(await main(args));
+}
+
+async function runTrayApp(): Promise<void> {
+  const paths = appPaths(app.getAppPath());
+  const configDir = defaultConfigDir();
+  const logger = createAppLogger(path.join(configDir, 'logs', 'rdl-sync-app.log'));
+  const credentials = new EncryptedCredentialStore(
+    configDir,
+    trustworthyCipher(safeStorage, process.platform),
+    logger,
+  );
+  const engine = await createEngine({ configDir, credentials, logger, watchConfig: true });
+  const loginDeps: LoginItemDeps = {
+    platform: process.platform,
+    app,
+    execPath: process.env.APPIMAGE ?? process.execPath,
+    autostartDir: autostartDir(process.env, os.homedir()),
+  };
+
+  let window: BrowserWindow | null = null;
+  let quitting = false;
+  const openWindow = (tab?: TabId): void => {
+    if (!window || window.isDestroyed()) {
+      window = createMainWindow({
+        preloadPath: paths.preload,
+        rendererUrl: paths.rendererUrl,
+        iconPath: paths.appIcon,
+        logger,
+        isQuitting: () => quitting,
+      });
+      const win = window;
+      win.once('ready-to-show', () => showWindow(win, tab));
+      return;
+    }
+    showWindow(window, tab);
+  };
+  const send = (channel: 'status' | 'log', payload: unknown): void => {
+    const win = window;
+    if (win && !win.isDestroyed() && win.isVisible())
+      win.webContents.send(eventChannelName(channel), payload);
+  };
+
+  const services = electronAppServices({
+    window: () => window,
+    logFile: logger.file,
+    applyStartAtLogin: (enabled) => applyStartAtLogin(loginDeps, enabled),
+    appInfo: () => ({
+      version: app.getVersion(),
+      platform: process.platform,
+      credentials: credentialStorageInfo(
+        credentials.describe(),
+        keyringBackend(safeStorage, process.platform),
+      ),
+      startAtLogin: isStartAtLoginOn(loginDeps),
+      configPath: engine.settingsPath,
+      logPath: logger.file,
+    }),
+  });
+  const handlers = createIpcHandlers(engine, services, settingsFields);
+  const dispatch = createDispatcher(
+    handlers,
+    ownWindowSenderCheck(
+      () => (window && !window.isDestroyed() ? [window.webContents.id] : []),
+      paths.rendererUrl,
+    ),
+    {
+      redact,
+      onRejected: (channel, error) =>
+        logger.warn('Refused a window call', { channel, code: error.code, reason: error.message }),
+    },
+  );
+  registerIpc(ipcMain, dispatch);
+
+  const tray = new TrayController(paths.assetsDir, {
+    syncNow: () => engine.syncNow(),
+    pause: (forMs) =>
+      void engine
+        .pause(forMs)
+        .catch((e: unknown) => logger.error('Pause failed', { reason: String(e) })),
+    resume: () =>
+      void engine
+        .resume()
+        .catch((e: unknown) => logger.error('Resume failed', { reason: String(e) })),
+    openWindow: () => openWindow(),
+    // The same handler the window's buttons reach, so both resolve folders the same way.
+    openFolder: (kind) =>
+      void Promise.resolve()
+        .then(() => handlers.openPath(kind))
+        .catch((e: unknown) => logger.warn('Could not open folder', { kind, reason: String(e) })),
+    quit: () => app.quit(),
+  });
+
+  const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
+  const onStatus = (status = engine.getStatus()): void => {
+    tray.update(status);
+    notifier.update(status, engine.getSettings().offlineAlertMinutes);
+    send('status', status);
+  };
+  engine.onStatus(onStatus);
+  logger.onLine((line) => send('log', [line]));
+  onStatus();
+
+  app.on('second-instance', () => openWindow());
+  // The app lives in the tray: closing the window must not quit.
+  app.on('window-all-closed', () => {});
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    logger.info('Quitting: stopping the engine');
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref());
+    void Promise.race([engine.stop(), timeout])
+      .catch((e: unknown) => logger.error('Engine stop failed', { reason: String(e) }))
+      .finally(() => {
+        tray.destroy();
+        app.exit(0);
+      });
+  });
+
+  await engine.start();
+  logger.info('RDL Sync started', { version: app.getVersion(), configDir });
+  if (!process.argv.includes('--hidden')) openWindow();
+}
+
+function fail(e: unknown): void {
+  // Never silent: the tray app has no console, so leave a line where people look.
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`RDL Sync could not start: ${redact(message)}\n`);
+  try {
+    const log: AppLogger = createAppLogger(
+      path.join(defaultConfigDir(), 'logs', 'rdl-sync-app.log'),
+    );
+    log.error('RDL Sync could not start', { reason: message });
+  } catch {
+    // the log folder itself is unusable; stderr is all we have
+  }
+  app.exit(1);
+}
+
+if (process.argv.includes('--headless')) {
+  app.dock?.hide();
+  runHeadless().catch(fail);
+} else if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the tray; it opens its window on 'second-instance'.
+  app.quit();
+} else {
+  app.whenReady().then(runTrayApp).catch(fail);
+}

@@ -1,0 +1,99 @@
+// The tray icon: redrawn from tray-model.ts on every status event. Holds no state of its own
+// beyond the last icon, so a missed event is corrected by the next one.
+import {
+  Menu,
+  Tray,
+  nativeImage,
+  type MenuItemConstructorOptions,
+  type NativeImage,
+} from 'electron';
+import type { StatusSnapshot } from '../engine/status/types.js';
+import {
+  PAUSE_HOUR_MS,
+  trayIcon,
+  trayIconPath,
+  trayMenu,
+  trayTooltip,
+  type TrayAction,
+  type TrayIconName,
+} from './tray-model.js';
+
+export interface TrayCommands {
+  syncNow(): void;
+  pause(forMs: number | null): void;
+  resume(): void;
+  openWindow(): void;
+  openFolder(kind: 'watch' | 'archive' | 'log'): void;
+  quit(): void;
+}
+
+export class TrayController {
+  private readonly tray: Tray;
+  private readonly icons = new Map<TrayIconName, NativeImage>();
+  private currentIcon: TrayIconName | null = null;
+
+  constructor(
+    private readonly assetsDir: string,
+    private readonly commands: TrayCommands,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tray = new Tray(this.icon('idle'));
+    // Windows and Linux: a click opens the window; macOS shows the menu on click by itself.
+    this.tray.on('click', () => {
+      if (process.platform !== 'darwin') commands.openWindow();
+    });
+  }
+
+  update(status: StatusSnapshot): void {
+    const name = trayIcon(status);
+    if (name !== this.currentIcon) {
+      this.tray.setImage(this.icon(name));
+      this.currentIcon = name;
+    }
+    this.tray.setToolTip(trayTooltip(status, this.now()));
+    this.tray.setContextMenu(Menu.buildFromTemplate(this.template(status)));
+  }
+
+  destroy(): void {
+    this.tray.destroy();
+  }
+
+  private icon(name: TrayIconName): NativeImage {
+    let image = this.icons.get(name);
+    if (!image) {
+      image = nativeImage.createFromPath(trayIconPath(this.assetsDir, name, process.platform));
+      if (process.platform === 'darwin') image.setTemplateImage(true);
+      this.icons.set(name, image);
+    }
+    return image;
+  }
+
+  private template(status: StatusSnapshot): MenuItemConstructorOptions[] {
+    return trayMenu(status).map((item): MenuItemConstructorOptions => {
+      switch (item.type) {
+        case 'label':
+          return { label: item.label, enabled: false };
+        case 'separator':
+          return { type: 'separator' };
+        case 'action':
+          return { label: item.label, enabled: item.enabled, click: () => this.run(item.action) };
+      }
+    });
+  }
+
+  private run(action: TrayAction): void {
+    const c = this.commands;
+    const table: Record<TrayAction, () => void> = {
+      syncNow: () => c.syncNow(),
+      pauseHour: () => c.pause(PAUSE_HOUR_MS),
+      pauseUntilResumed: () => c.pause(null),
+      resume: () => c.resume(),
+      openWindow: () => c.openWindow(),
+      openWatchFolder: () => c.openFolder('watch'),
+      openArchiveFolder: () => c.openFolder('archive'),
+      openLogFile: () => c.openFolder('log'),
+      quit: () => c.quit(),
+    };
+    table[action]();
+  }
+}

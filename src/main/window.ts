@@ -1,0 +1,87 @@
+// The one window: sandboxed, context-isolated, no Node, only our file:// page. Closing it hides
+// it (the app lives in the tray); quitting goes through the tray menu.
+import { BrowserWindow, session, shell } from 'electron';
+import { mayGrantPermission, mayNavigate } from './window-policy.js';
+import type { TabId } from '../shared/ipc-channels.js';
+import { eventChannelName } from '../shared/ipc-channels.js';
+import type { Logger } from '../engine/ports.js';
+
+export interface WindowOptions {
+  preloadPath: string;
+  rendererUrl: string;
+  iconPath: string;
+  logger: Logger;
+  /** True once the app is quitting: then close really closes. */
+  isQuitting: () => boolean;
+}
+
+let permissionsLocked = false;
+
+/** Deny every permission request and check for the whole default session, once. */
+function lockDownSession(): void {
+  if (permissionsLocked) return;
+  permissionsLocked = true;
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
+    callback(mayGrantPermission(permission)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) =>
+    mayGrantPermission(permission),
+  );
+}
+
+export function createMainWindow(opts: WindowOptions): BrowserWindow {
+  lockDownSession();
+  const win = new BrowserWindow({
+    width: 920,
+    height: 680,
+    minWidth: 640,
+    minHeight: 480,
+    show: false,
+    title: 'RDL Sync',
+    icon: opts.iconPath,
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: opts.preloadPath,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  const wc = win.webContents;
+  wc.on('will-navigate', (event, url) => {
+    if (!mayNavigate(url, opts.rendererUrl)) {
+      event.preventDefault();
+      opts.logger.warn('Blocked navigation away from the window', { url: url.slice(0, 200) });
+    }
+  });
+  wc.on('will-redirect', (event, url) => {
+    if (!mayNavigate(url, opts.rendererUrl)) event.preventDefault();
+  });
+  wc.on('will-attach-webview', (event) => event.preventDefault());
+  wc.setWindowOpenHandler(({ url }) => {
+    // Links to Dropbox help pages open in the browser; nothing opens inside the app.
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.on('close', (event) => {
+    if (!opts.isQuitting()) {
+      event.preventDefault();
+      win.hide();
+    }
+  });
+  void win.loadURL(opts.rendererUrl);
+  return win;
+}
+
+export function showWindow(win: BrowserWindow, tab?: TabId): void {
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+  if (tab) win.webContents.send(eventChannelName('showTab'), tab);
+}
