@@ -33,14 +33,14 @@ export interface PkceResult {
 
 function requireAppKey(appKey: string): string {
   const key = appKey.trim();
-  if (key === '' || !/^[A-Za-z0-9]+$/.test(key)) {
+  if (key === '' || !/^[A-Za-z0-9_-]+$/.test(key)) {
     throw new SyncError({
       kind: 'blocked',
       code: 'auth-missing',
       message:
         key === ''
           ? 'No Dropbox app key is set: enter the app key from the Dropbox App Console in the settings'
-          : 'The Dropbox app key may contain only letters and digits: copy it again from the Dropbox App Console',
+          : 'The Dropbox app key may contain only letters, digits, - and _: copy it again from the Dropbox App Console',
     });
   }
   return key;
