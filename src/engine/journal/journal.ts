@@ -62,6 +62,7 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private writes = 0;
+  private lastWriteMs = 0;
 
   /** Upload sessions, persisted in the same file (the uploader's SessionStore port). */
   readonly sessions: SessionStore = {
@@ -141,9 +142,13 @@ export class Journal {
     return this.writing;
   }
 
-  /** Coalesced flush: at most one write per FLUSH_DELAY_MS however many changes arrive. */
+  /**
+   * Coalesced flush: at most one write per FLUSH_DELAY_MS however many changes arrive. A big
+   * journal (a week's offline backlog) waits longer, so saving never takes more than ~20% of the time.
+   */
   scheduleFlush(): void {
     if (this.timer || this.closed) return;
+    const delay = Math.max(FLUSH_DELAY_MS, 4 * this.lastWriteMs);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch((e: unknown) => {
@@ -153,7 +158,7 @@ export class Journal {
         });
         this.scheduleFlush();
       });
-    }, FLUSH_DELAY_MS);
+    }, delay);
     // A pending save must not keep a finished process alive; close() flushes what is left.
     this.timer.unref();
   }
@@ -178,10 +183,12 @@ export class Journal {
       sessions: Object.fromEntries(this.sessionMap),
     };
     this.dirty = false;
+    const started = performance.now();
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
       await replaceFileAtomically(this.file, JSON.stringify(snapshot));
       this.writes++;
+      this.lastWriteMs = performance.now() - started;
     } catch (e) {
       this.dirty = true;
       throw e;
