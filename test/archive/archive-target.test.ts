@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -396,6 +396,53 @@ test('cleanupTemps removes leftovers of interrupted copies; a re-store after a c
     assert.deepEqual(again, { ...first, alreadyPresent: true });
     assert.equal(await target.cleanupTemps(), 2);
     assert.deepEqual(await tree(r.card), ['x', 'x/y', 'x/y/a.csv']);
+  } finally {
+    await removeDir(r.base);
+  }
+});
+
+/** Acts like a FAT/exFAT card (which this kernel cannot mount): no hard links, some names refused. */
+function fatLikeOps() {
+  const refuse = (p: string): boolean => /[:*?"<>|]/.test(p.split('/').pop() ?? '');
+  const einval = (): never => {
+    throw Object.assign(new Error('invalid argument'), { code: 'EINVAL' });
+  };
+  return {
+    link: async (): Promise<void> => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    },
+    rename: async (from: string, to: string): Promise<void> =>
+      refuse(to) ? einval() : rename(from, to),
+    mkdir: async (p: string): Promise<unknown> => (refuse(p) ? einval() : mkdir(p)),
+  };
+}
+
+test('FAT-like card: works without hard links; a name it refuses fails that file alone', async () => {
+  const r = await rig();
+  try {
+    const target = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: false,
+      reserveBytes: 0,
+      fsOps: fatLikeOps(),
+    });
+    const ok = await source(r, 'ok', 'fine');
+    const other = await source(r, 'other', 'different');
+    assert.equal((await store(target, 'd/a.csv', ok)).alreadyPresent, false);
+    assert.equal((await store(target, 'd/a.csv', other)).path, join(r.card, 'd', 'a (1).csv'));
+    await assert.rejects(
+      store(target, 'd/10:00:00.csv', ok),
+      failsWith(
+        'file-failed',
+        'disallowed-name',
+        /does not accept the name .*10:00:00\.csv.*rename the file/,
+      ),
+    );
+    await assert.rejects(
+      store(target, 'bad|dir/x.csv', ok),
+      failsWith('file-failed', 'disallowed-name', /bad\|dir/),
+    );
+    assert.deepEqual(await tree(r.card), ['d', 'd/a (1).csv', 'd/a.csv'], 'no temp left behind');
   } finally {
     await removeDir(r.base);
   }

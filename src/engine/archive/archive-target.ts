@@ -11,7 +11,7 @@ import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashe
 import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace } from '../fsutil/free-space.js';
 import { isMountPoint } from '../fsutil/mount.js';
-import { placeWithoutReplacing } from '../fsutil/place.js';
+import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import { relSegments } from '../fsutil/rel-path.js';
 import { walkTree } from '../fsutil/walk.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
@@ -32,6 +32,15 @@ export interface ArchiveTargetOptions {
   logger?: Logger;
   /** Bytes that must stay free after each copy (default 8 MiB). */
   reserveBytes?: number;
+  /**
+   * The calls that name things on the card. Only tests replace them, to act like a FAT/exFAT
+   * card (no hard links, some characters refused), which this kernel may not be able to mount.
+   */
+  fsOps?: Partial<ArchiveFsOps>;
+}
+
+export interface ArchiveFsOps extends PlaceOps {
+  mkdir: (path: string) => Promise<unknown>;
 }
 
 export interface ArchiveCheck {
@@ -66,12 +75,14 @@ export class ArchiveTarget {
   private readonly mustBeMountPoint: boolean;
   private readonly logger: Logger;
   private readonly reserveBytes: number;
+  private readonly ops: ArchiveFsOps;
 
   constructor(opts: ArchiveTargetOptions) {
     this.root = opts.root;
     this.mustBeMountPoint = opts.mustBeMountPoint;
     this.logger = opts.logger ?? silentLogger;
     this.reserveBytes = opts.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+    this.ops = { ...realPlaceOps, mkdir: (p) => mkdir(p), ...opts.fsOps };
   }
 
   async check(): Promise<ArchiveCheck> {
@@ -198,7 +209,7 @@ export class ArchiveTarget {
     for (const segment of segments) {
       dir = join(dir, segment);
       try {
-        await mkdir(dir);
+        await this.ops.mkdir(dir);
       } catch (e) {
         if (isCode(e, 'EEXIST')) {
           const s = await this.lstatOrNull(dir);
@@ -262,7 +273,7 @@ export class ArchiveTarget {
           message: `${opts.rel} changed while it was copied to the SD card (expected ${opts.size} bytes, read ${copied.bytes}); it will be copied again`,
         });
       }
-      if ((await placeWithoutReplacing(tmp, finalPath)) === 'exists') {
+      if ((await placeWithoutReplacing(tmp, finalPath, this.ops)) === 'exists') {
         await unlink(tmp);
         return 'taken';
       }
@@ -328,6 +339,16 @@ export class ArchiveTarget {
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       return archiveReadOnly(this.root, code, cause);
+    }
+    if (code === 'EINVAL' || code === 'ENAMETOOLONG') {
+      // FAT and exFAT refuse names Linux allows (: * ? " < > | and trailing dots or spaces);
+      // retrying cannot help, so this one file fails visibly and the others go on.
+      return new SyncError({
+        kind: 'file-failed',
+        code: code === 'EINVAL' ? 'disallowed-name' : 'malformed-path',
+        message: `The SD card at ${this.root} does not accept the name ${path} (${code}); FAT and exFAT cards refuse : * ? " < > | and very long names: rename the file at its source, or use a card formatted as ext4`,
+        cause,
+      });
     }
     if (code === 'EFBIG') {
       return new SyncError({

@@ -1,6 +1,7 @@
 export { ArchiveTarget, ARCHIVE_TEMP_PREFIX, DEFAULT_RESERVE_BYTES } from './archive-target.js';
 export type {
   ArchiveCheck,
+  ArchiveFsOps,
   ArchiveStoreOptions,
   ArchiveStoreResult,
   ArchiveTargetOptions,
