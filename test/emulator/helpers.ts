@@ -72,6 +72,7 @@ export function rawPost(
       res.on('error', reject);
     });
     req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('emulator gave no answer within 10 s')));
     req.end(init.body);
   });
 }

@@ -60,6 +60,10 @@ export class RequestContext {
   /** Reads the rest of a body we will not use, so the connection stays usable. */
   async drain(): Promise<void> {
     if (this.bodyConsumed || this.req.complete) return;
+    if (Number(this.req.headers['content-length'] ?? 0) > MAX_REQUEST_BODY) {
+      this.refuseBody();
+      return;
+    }
     this.bodyConsumed = true;
     for await (const _chunk of this.req) {
       // discarded

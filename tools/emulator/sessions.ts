@@ -84,7 +84,9 @@ export class SessionTable {
     length: number,
     close: boolean,
   ): LookupProblem | undefined {
-    if (s.closed) return { '.tag': 'closed' };
+    // A concurrent session's closing append may overtake earlier ranges, which still fit inside.
+    const fillsGap = s.type === 'concurrent' && !close && offset + length <= s.size;
+    if (s.closed && !fillsGap) return { '.tag': 'closed' };
     if (s.type === 'sequential') {
       if (offset !== s.size) return { '.tag': 'incorrect_offset', correct_offset: s.size };
     } else {
