@@ -1,0 +1,5 @@
+// Types for scripts/build.mjs, so TypeScript tests can call it.
+export declare const root: string;
+export declare function buildRenderer(outDir: string, options?: { dev?: boolean }): Promise<string>;
+export declare function buildPreload(outDir: string, options?: { dev?: boolean }): Promise<void>;
+export declare function buildAll(options?: { dev?: boolean }): Promise<string>;

@@ -1,0 +1,108 @@
+// The window's entry point: wires the tabs and views to window.rdl and keeps them fed with
+// status and log events. All engine facts come through the preload API; nothing is computed here
+// that the engine already knows.
+import type { StatusSnapshot } from '../engine/status/types.js';
+import { api, valueOr } from './rdl.js';
+import { byId } from './dom.js';
+import { Tabs } from './tabs.js';
+import { renderStatus } from './status-view.js';
+import { TransfersView } from './transfers-view.js';
+import { SettingsView } from './settings-view.js';
+import { LogView } from './log-view.js';
+
+const PAUSE_HOUR_MS = 60 * 60 * 1000;
+
+function notice(kind: 'error' | 'info', message: string): void {
+  const bar = byId('notice');
+  bar.textContent = message;
+  bar.dataset.kind = kind;
+  bar.hidden = false;
+  clearTimeout(Number(bar.dataset.timer));
+  bar.dataset.timer = String(
+    setTimeout(() => (bar.hidden = true), kind === 'error' ? 15_000 : 5_000),
+  );
+}
+
+const showError = (m: string) => notice('error', m);
+const showInfo = (m: string) => notice('info', m);
+
+function start(): void {
+  const rdl = api();
+  const tabs = new Tabs();
+  const transfers = new TransfersView(byId('panel-transfers'), showError);
+  const settings = new SettingsView(byId('panel-settings'), showError, showInfo);
+  const log = new LogView(byId('panel-log'), showError);
+  let lastDone = -1;
+  let lastFailed = -1;
+
+  const onStatus = (s: StatusSnapshot): void => {
+    byId('state-line').textContent = s.sentence;
+    const badge = byId('state-badge');
+    badge.dataset.state = s.state;
+    badge.textContent = s.state;
+    byId('btn-pause').hidden = s.paused;
+    byId('btn-pause-hour').hidden = s.paused;
+    byId('btn-resume').hidden = !s.paused;
+    byId<HTMLButtonElement>('btn-sync-now').disabled = s.paused;
+    document.title =
+      s.problems.length > 0 ? `RDL Sync (${s.problems.length} to act on)` : 'RDL Sync';
+    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true));
+    settings.updateStatus(s);
+    // Finished or failed files change the history: refresh it if someone is looking.
+    if (
+      (s.counts.doneThisRun !== lastDone || s.counts.failed !== lastFailed) &&
+      tabs.active === 'transfers'
+    ) {
+      void transfers.refresh();
+    }
+    lastDone = s.counts.doneThisRun;
+    lastFailed = s.counts.failed;
+  };
+
+  const act = async (
+    call: () => Promise<{ ok: boolean; error?: { message: string } }>,
+    done: string,
+  ) => {
+    const r = await call();
+    if (r.ok) showInfo(done);
+    else showError(r.error?.message ?? 'Failed');
+    const s = await rdl.getStatus();
+    if (s.ok) onStatus(s.value);
+  };
+  byId('btn-sync-now').addEventListener(
+    'click',
+    () => void act(() => rdl.syncNow(), 'Sync started.'),
+  );
+  byId('btn-pause-hour').addEventListener(
+    'click',
+    () => void act(() => rdl.pause(PAUSE_HOUR_MS), 'Paused for 1 hour.'),
+  );
+  byId('btn-pause').addEventListener(
+    'click',
+    () => void act(() => rdl.pause(null), 'Paused until you resume.'),
+  );
+  byId('btn-resume').addEventListener('click', () => void act(() => rdl.resume(), 'Resumed.'));
+
+  tabs.onChange((tab) => {
+    if (tab === 'transfers') void transfers.refresh();
+    if (tab === 'log') void log.reload();
+  });
+  rdl.onStatus(onStatus);
+  rdl.onLog((lines) => log.append(lines));
+  rdl.onShowTab((tab) => tabs.show(tab, true));
+
+  void (async () => {
+    const s = valueOr(await rdl.getStatus(), showError);
+    if (s) onStatus(s);
+    await settings.load();
+    const info = valueOr(await rdl.getAppInfo(), showError);
+    if (info)
+      byId('footer').textContent =
+        `RDL Sync ${info.version} · settings: ${info.configPath} · log: ${info.logPath}`;
+    const initial = location.hash.slice(1);
+    if (initial === 'transfers' || initial === 'settings' || initial === 'log') tabs.show(initial);
+  })();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

@@ -1,0 +1,110 @@
+// Connecting Dropbox with the code-paste flow: open the authorize page in the browser (main
+// checks it is https), paste the code Dropbox shows, finish. Works the same with no browser on
+// this machine: the address is shown so it can be opened elsewhere.
+import type { DropboxStatus } from '../engine/status/types.js';
+import { api, valueOr } from './rdl.js';
+import { h, replace } from './dom.js';
+
+export interface ConnectSection {
+  element: HTMLElement;
+  update(d: DropboxStatus): void;
+}
+
+export function connectSection(
+  showError: (m: string) => void,
+  showInfo: (m: string) => void,
+): ConnectSection {
+  const state = h('p', { id: 'dropbox-state' });
+  const steps = h('div', { id: 'dropbox-steps' });
+  const connectButton = h('button', {
+    id: 'dropbox-connect',
+    text: 'Connect to Dropbox…',
+    attrs: { type: 'button' },
+  });
+  const disconnectButton = h('button', {
+    id: 'dropbox-disconnect',
+    text: 'Disconnect',
+    attrs: { type: 'button' },
+  });
+  const element = h(
+    'div',
+    { class: 'dropbox-connect' },
+    state,
+    h('div', { class: 'buttons' }, connectButton, disconnectButton),
+    steps,
+  );
+
+  connectButton.addEventListener('click', async () => {
+    const started = valueOr(await api().connectDropboxStart(), showError);
+    if (!started) return;
+    const code = h('input', {
+      id: 'dropbox-code',
+      attrs: {
+        type: 'text',
+        autocomplete: 'off',
+        spellcheck: false,
+        'aria-describedby': 'dropbox-code-help',
+      },
+    });
+    const finish = h('button', {
+      id: 'dropbox-finish',
+      class: 'primary',
+      text: 'Finish connecting',
+      attrs: { type: 'submit' },
+    });
+    const form = h(
+      'form',
+      { attrs: { 'aria-label': 'Finish connecting Dropbox' } },
+      h(
+        'p',
+        {},
+        '1. Allow RDL Sync in the Dropbox page that opened. If none opened, open this address in any browser: ',
+      ),
+      h('p', { class: 'url', text: started.authorizeUrl }),
+      h('label', { attrs: { for: 'dropbox-code' } }, '2. Paste the code Dropbox shows'),
+      h('div', { class: 'control' }, code, finish),
+      h('p', {
+        id: 'dropbox-code-help',
+        class: 'desc',
+        text: 'The code is valid for a few minutes; start again if it expired.',
+      }),
+    );
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const account = valueOr(await api().connectDropboxFinish(code.value), showError);
+      if (!account) return;
+      replace(steps);
+      showInfo(`Connected to Dropbox as ${account.displayName} (${account.email}).`);
+    });
+    replace(steps, form);
+    code.focus();
+    const opened = await api().openAuthorizeUrl(started.authorizeUrl);
+    if (!opened.ok)
+      showError(
+        `Could not open the browser (${opened.error.message}). Open the address shown instead.`,
+      );
+  });
+
+  disconnectButton.addEventListener('click', async () => {
+    if (
+      !window.confirm(
+        'Disconnect Dropbox? Files keep going to the SD card and wait in transit for Dropbox until you connect again.',
+      )
+    )
+      return;
+    if (valueOr(await api().disconnectDropbox(), showError) !== undefined)
+      showInfo('Dropbox disconnected.');
+  });
+
+  return {
+    element,
+    update(d) {
+      state.textContent = d.connected
+        ? `Connected as ${[d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ')}.`
+        : 'Not connected. Files wait safely in transit until you connect.';
+      state.classList.toggle('bad', !d.connected);
+      disconnectButton.hidden = !d.connected;
+      connectButton.textContent = d.connected ? 'Reconnect…' : 'Connect to Dropbox…';
+    },
+  };
+}

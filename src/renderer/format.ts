@@ -1,0 +1,48 @@
+// How numbers and times read in the window.
+
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function rate(bytesPerSecond: number): string {
+  return `${bytes(bytesPerSecond)}/s`;
+}
+
+export function relativeTime(ms: number | null, now: number = Date.now()): string {
+  if (ms === null) return 'never';
+  const delta = now - ms;
+  const future = delta < 0;
+  const s = Math.abs(delta) / 1000;
+  let text: string;
+  if (s < 45) text = future ? 'in a few seconds' : 'just now';
+  else if (s < 3600) text = `${Math.round(s / 60)} min`;
+  else if (s < 86_400) text = `${Math.round(s / 3600)} h`;
+  else text = `${Math.round(s / 86_400)} days`;
+  if (s < 45) return text;
+  return future ? `in ${text}` : `${text} ago`;
+}
+
+export function absoluteTime(ms: number | null): string {
+  if (ms === null) return '';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** "5 min ago (2026-11-24 14:02:11)" */
+export function when(ms: number | null, now?: number): string {
+  if (ms === null) return 'never';
+  return `${relativeTime(ms, now)} (${absoluteTime(ms)})`;
+}
+
+export function plural(n: number, one: string, many: string = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,427 @@
+// The Settings tab: a form generated from the engine's schema (labels, descriptions, kinds come
+// from main), validated live by the same schema, with the remote path previewed for a sample
+// file; plus connecting Dropbox and importing the old script's config.
+import type { Settings, SettingKey } from '../engine/settings/schema.js';
+import type { AppInfo, ArgsIn, FieldIssue, SettingField } from '../shared/ipc.js';
+import type { StatusSnapshot } from '../engine/status/types.js';
+import { api, valueOr } from './rdl.js';
+import { byId, debounce, h, replace } from './dom.js';
+import { connectSection, type ConnectSection } from './dropbox-connect.js';
+
+export const SAMPLE_REL = 'RDL/USB0/2026-11-24.csv';
+
+const GROUPS: [string, SettingKey[]][] = [
+  [
+    'Folders',
+    ['watchDir', 'transitDir', 'archiveEnabled', 'archiveDir', 'archiveMustBeMountPoint'],
+  ],
+  [
+    'Dropbox destination',
+    ['site', 'remoteRootTemplate', 'conflictPolicy', 'dropboxAppKey', 'dropboxEndpoint'],
+  ],
+  ['Schedule', ['scheduleMode', 'intervalSeconds', 'cron', 'stableSeconds']],
+  [
+    'Advanced',
+    [
+      'ignorePatterns',
+      'concurrency',
+      'chunkSizeMiB',
+      'offlineAlertMinutes',
+      'historyLimit',
+      'startAtLogin',
+    ],
+  ],
+];
+
+type Candidate = ArgsIn<'saveSettings'>[0];
+type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+export class SettingsView {
+  private fields: SettingField[] = [];
+  private readonly controls = new Map<SettingKey, Control>();
+  private loaded: Settings | null = null;
+  private readonly form: HTMLFormElement;
+  private readonly formStatus: HTMLElement;
+  private readonly preview: HTMLElement;
+  private readonly connect: ConnectSection;
+  private readonly storage: HTMLElement;
+  private readonly importReport: HTMLElement;
+
+  constructor(
+    private readonly panel: HTMLElement,
+    private readonly showError: (message: string) => void,
+    private readonly showInfo: (message: string) => void,
+  ) {
+    this.form = h('form', {
+      id: 'settings-form',
+      attrs: { novalidate: true, 'aria-label': 'Settings' },
+    });
+    this.formStatus = h('p', {
+      id: 'settings-status',
+      class: 'form-status',
+      attrs: { 'aria-live': 'polite' },
+    });
+    this.preview = h('output', {
+      id: 'remote-preview',
+      attrs: { for: 'set-site set-remoteRootTemplate' },
+    });
+    this.storage = h('p', { id: 'credential-storage', class: 'muted' });
+    this.importReport = h('div', { id: 'import-report', attrs: { 'aria-live': 'polite' } });
+    this.connect = connectSection(showError, showInfo);
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.save();
+    });
+    this.form.addEventListener(
+      'input',
+      debounce(() => void this.check(), 300),
+    );
+    this.form.addEventListener('change', () => this.syncEnabled());
+  }
+
+  async load(): Promise<void> {
+    const [fields, settings, info] = await Promise.all([
+      api().getSettingsFields(),
+      api().getSettings(),
+      api().getAppInfo(),
+    ]);
+    const f = valueOr(fields, this.showError);
+    const s = valueOr(settings, this.showError);
+    if (!f || !s) return;
+    this.fields = f;
+    this.loaded = s;
+    this.build();
+    this.fill(s);
+    const appInfo = valueOr(info, this.showError);
+    if (appInfo) this.showStorage(appInfo);
+    void this.updatePreview();
+  }
+
+  updateStatus(status: StatusSnapshot): void {
+    this.connect.update(status.dropbox);
+  }
+
+  private showStorage(info: AppInfo): void {
+    this.storage.textContent = info.credentials.summary;
+    this.storage.classList.toggle('bad', !info.credentials.encrypted);
+  }
+
+  private build(): void {
+    this.controls.clear();
+    const byKey = new Map(this.fields.map((f) => [f.key, f]));
+    const grouped = new Set(GROUPS.flatMap(([, keys]) => keys));
+    const groups: [string, SettingField[]][] = GROUPS.map(([title, keys]) => [
+      title,
+      keys.flatMap((k) => (byKey.has(k) ? [byKey.get(k)!] : [])),
+    ]);
+    // A setting added to the schema later still shows up, even before someone files it in a group.
+    const others = this.fields.filter((f) => !grouped.has(f.key));
+    if (others.length > 0) groups.push(['Other', others]);
+
+    replace(
+      this.form,
+      h('p', { id: 'err-general', class: 'error', attrs: { 'aria-live': 'polite' } }),
+      ...groups.map(([title, fields]) =>
+        h(
+          'fieldset',
+          {},
+          h('legend', { text: title }),
+          ...fields.map((f) => this.fieldRow(f)),
+          title === 'Dropbox destination' ? this.previewRow() : null,
+        ),
+      ),
+      h(
+        'div',
+        { class: 'form-actions' },
+        h('button', {
+          id: 'settings-save',
+          class: 'primary',
+          text: 'Save',
+          attrs: { type: 'submit' },
+        }),
+        h('button', {
+          id: 'settings-cancel',
+          text: 'Cancel',
+          attrs: { type: 'button' },
+          on: { click: () => this.cancel() },
+        }),
+        this.formStatus,
+      ),
+    );
+    replace(
+      this.panel,
+      h('h2', { class: 'visually-hidden', text: 'Settings' }),
+      h(
+        'section',
+        { class: 'card', attrs: { 'aria-labelledby': 'dropbox-title' } },
+        h('h3', { id: 'dropbox-title', text: 'Dropbox connection' }),
+        this.connect.element,
+        this.storage,
+      ),
+      this.form,
+      h(
+        'section',
+        { class: 'card', attrs: { 'aria-labelledby': 'import-title' } },
+        h('h3', { id: 'import-title', text: 'Import the old script’s settings' }),
+        h('p', {
+          class: 'muted',
+          text: 'Reads the old Python script’s config.json (and, if you choose it, the Dropbox-Uploader config) and shows every setting it changes.',
+        }),
+        h('button', {
+          id: 'import-legacy',
+          text: 'Import old config.json…',
+          attrs: { type: 'button' },
+          on: { click: () => void this.importLegacy() },
+        }),
+        this.importReport,
+      ),
+    );
+  }
+
+  private fieldRow(f: SettingField): HTMLElement {
+    const id = `set-${f.key}`;
+    const described = `desc-${f.key} err-${f.key}`;
+    const common = { id, attrs: { name: f.key, 'aria-describedby': described } };
+    let control: Control;
+    let extra: HTMLElement | null = null;
+    switch (f.kind) {
+      case 'boolean':
+        control = h('input', { ...common, attrs: { ...common.attrs, type: 'checkbox' } });
+        break;
+      case 'integer':
+        control = h('input', {
+          ...common,
+          attrs: {
+            ...common.attrs,
+            type: 'number',
+            step: 1,
+            min: f.min,
+            max: f.max,
+            inputmode: 'numeric',
+          },
+        });
+        break;
+      case 'choice':
+        control = h(
+          'select',
+          common,
+          ...(f.choices ?? []).map((c) =>
+            h('option', { text: choiceLabel(f.key, c), attrs: { value: c } }),
+          ),
+        );
+        break;
+      case 'list':
+        control = h('textarea', {
+          ...common,
+          attrs: { ...common.attrs, rows: 5, spellcheck: false },
+        });
+        break;
+      case 'folder':
+        control = h('input', {
+          ...common,
+          attrs: { ...common.attrs, type: 'text', spellcheck: false, autocomplete: 'off' },
+        });
+        extra = h('button', {
+          text: 'Choose…',
+          attrs: { type: 'button', 'aria-label': `Choose ${f.label}` },
+          on: { click: () => void this.pick(f.key, control as HTMLInputElement) },
+        });
+        break;
+      default:
+        control = h('input', {
+          ...common,
+          attrs: { ...common.attrs, type: 'text', spellcheck: false, autocomplete: 'off' },
+        });
+    }
+    this.controls.set(f.key, control);
+    const description = f.kind === 'list' ? `${f.description} One per line.` : f.description;
+    return h(
+      'div',
+      { class: `field kind-${f.kind}`, attrs: { 'data-key': f.key } },
+      h('label', { text: f.label, attrs: { for: id } }),
+      h('div', { class: 'control' }, control, extra),
+      h('p', { id: `desc-${f.key}`, class: 'desc', text: description }),
+      h('p', { id: `err-${f.key}`, class: 'error', attrs: { 'data-error-for': f.key } }),
+    );
+  }
+
+  private previewRow(): HTMLElement {
+    return h(
+      'div',
+      { class: 'field preview' },
+      h('span', { class: 'label-like', text: 'Remote path preview' }),
+      h('p', {}, `${SAMPLE_REL} goes to `, this.preview),
+    );
+  }
+
+  private fill(s: Settings): void {
+    for (const [key, control] of this.controls) {
+      const value = s[key];
+      if (control instanceof HTMLInputElement && control.type === 'checkbox')
+        control.checked = Boolean(value);
+      else if (Array.isArray(value)) control.value = value.join('\n');
+      else control.value = String(value ?? '');
+    }
+    this.showIssues([]);
+    this.syncEnabled();
+  }
+
+  /** The form's values, typed as the schema expects where they parse, raw otherwise. */
+  private candidate(): Candidate {
+    const out: Record<string, unknown> = {};
+    const kinds = new Map(this.fields.map((f) => [f.key, f.kind]));
+    for (const [key, control] of this.controls) {
+      switch (kinds.get(key)) {
+        case 'boolean':
+          out[key] = (control as HTMLInputElement).checked;
+          break;
+        case 'integer': {
+          const raw = control.value.trim();
+          const n = Number(raw);
+          // Left as text when it is not a number, so the schema's own message explains it.
+          out[key] = raw !== '' && Number.isFinite(n) ? n : raw;
+          break;
+        }
+        case 'list':
+          out[key] = control.value
+            .split('\n')
+            .map((l) => l.replace(/\r$/, ''))
+            .filter((l) => l.trim() !== '');
+          break;
+        default:
+          out[key] = control.value;
+      }
+    }
+    return out as Candidate;
+  }
+
+  /** Greys out settings that do not apply (archive folder when the archive is off...). */
+  private syncEnabled(): void {
+    const c = this.candidate();
+    const set = (key: SettingKey, enabled: boolean) => {
+      const control = this.controls.get(key);
+      if (control) control.closest('.field')?.classList.toggle('inactive', !enabled);
+    };
+    set('archiveDir', c.archiveEnabled === true);
+    set('archiveMustBeMountPoint', c.archiveEnabled === true);
+    set('cron', c.scheduleMode === 'cron');
+    set('intervalSeconds', c.scheduleMode !== 'cron');
+  }
+
+  private async check(): Promise<void> {
+    void this.updatePreview();
+    const result = valueOr(await api().validateSettings(this.candidate()), this.showError);
+    if (result) this.showIssues(result.ok ? [] : result.issues);
+  }
+
+  private async updatePreview(): Promise<void> {
+    const c = this.candidate();
+    const r = await api().previewRemotePath(
+      { site: String(c.site ?? ''), remoteRootTemplate: String(c.remoteRootTemplate ?? '') },
+      SAMPLE_REL,
+    );
+    if (r.ok && r.value.ok) {
+      this.preview.textContent = r.value.path;
+      this.preview.classList.remove('bad');
+    } else {
+      this.preview.textContent = '(fix the remote folder or site name first)';
+      this.preview.classList.add('bad');
+    }
+  }
+
+  private showIssues(issues: FieldIssue[]): void {
+    const byKey = new Map<string, string[]>();
+    for (const issue of issues) {
+      const key = issue.field.split('.')[0] ?? '';
+      const target = this.controls.has(key as SettingKey) ? key : '';
+      byKey.set(target, [...(byKey.get(target) ?? []), issue.message]);
+    }
+    for (const [key, control] of this.controls) {
+      const messages = byKey.get(key) ?? [];
+      byId(`err-${key}`).textContent = messages.join(' ');
+      if (messages.length > 0) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+    }
+    byId('err-general').textContent = (byKey.get('') ?? []).join(' ');
+  }
+
+  private async save(): Promise<void> {
+    this.formStatus.textContent = 'Saving…';
+    const result = valueOr(await api().saveSettings(this.candidate()), this.showError);
+    if (!result) {
+      this.formStatus.textContent = '';
+      return;
+    }
+    if (!result.ok) {
+      this.showIssues(result.issues);
+      this.formStatus.textContent = `Not saved: fix ${result.issues.length === 1 ? 'the field' : `the ${result.issues.length} fields`} marked in red.`;
+      const first = result.issues[0]?.field.split('.')[0];
+      if (first && this.controls.has(first as SettingKey))
+        this.controls.get(first as SettingKey)?.focus();
+      return;
+    }
+    this.loaded = result.settings;
+    this.fill(result.settings);
+    this.formStatus.textContent = 'Saved. The new settings apply from the next pass.';
+    this.showInfo('Settings saved.');
+  }
+
+  private cancel(): void {
+    if (this.loaded) this.fill(this.loaded);
+    this.formStatus.textContent = 'Changes discarded.';
+    void this.updatePreview();
+  }
+
+  private async pick(key: SettingKey, input: HTMLInputElement): Promise<void> {
+    const purpose = key === 'watchDir' ? 'watch' : key === 'transitDir' ? 'transit' : 'archive';
+    const picked = valueOr(await api().pickFolder(purpose), this.showError);
+    if (picked) {
+      input.value = picked;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  }
+
+  private async importLegacy(): Promise<void> {
+    const config = valueOr(await api().pickFile('legacyConfig'), this.showError);
+    if (!config) return;
+    const uploader = valueOr(await api().pickFile('uploaderConfig'), this.showError);
+    const report = valueOr(
+      await api().importLegacy(
+        uploader
+          ? { configJsonPath: config, uploaderConfigPath: uploader }
+          : { configJsonPath: config },
+      ),
+      this.showError,
+    );
+    if (!report) return;
+    replace(
+      this.importReport,
+      h('p', {
+        text: `${report.changes.length} setting${report.changes.length === 1 ? '' : 's'} changed${report.credentialsImported ? '; Dropbox connection imported' : ''}.`,
+      }),
+      h(
+        'ul',
+        {},
+        ...report.changes.map((c) =>
+          h('li', { text: `${c.field}: ${show(c.from)} → ${show(c.to)}` }),
+        ),
+      ),
+      ...report.warnings.map((w) => h('p', { class: 'bad', text: w })),
+    );
+    await this.load();
+  }
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? `“${v}”` : JSON.stringify(v);
+}
+
+function choiceLabel(key: SettingKey, value: string): string {
+  const labels: Record<string, string> = {
+    'conflictPolicy:rename': 'Keep both (rename the new file)',
+    'conflictPolicy:overwrite': 'Overwrite',
+    'scheduleMode:interval': 'Every N seconds',
+    'scheduleMode:cron': 'Cron schedule',
+  };
+  return labels[`${key}:${value}`] ?? value;
+}

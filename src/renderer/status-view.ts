@@ -1,0 +1,191 @@
+// The Status tab: what the engine is doing, what is waiting, where the copies go, and every
+// problem with what to do about it. Redrawn from each status snapshot.
+import type { Problem, StageCounts, StatusSnapshot } from '../engine/status/types.js';
+import type { TabId } from '../shared/ipc-channels.js';
+import { h, replace } from './dom.js';
+import { bytes, plural, rate, when } from './format.js';
+
+const COUNT_LABELS: [keyof StageCounts, string][] = [
+  ['waiting', 'Waiting in watch folder'],
+  ['transit', 'In transit (queue)'],
+  ['uploadPending', 'Dropbox still to do'],
+  ['archivePending', 'SD card still to do'],
+  ['failed', 'Failing'],
+  ['doneThisRun', 'Done since start'],
+];
+
+const TAB_NAMES: Record<TabId, string> = {
+  status: 'Status',
+  transfers: 'Transfers',
+  settings: 'Settings',
+  log: 'Log',
+};
+
+export function renderStatus(
+  panel: HTMLElement,
+  s: StatusSnapshot,
+  goTo: (tab: TabId) => void,
+): void {
+  replace(
+    panel,
+    h('h2', { class: 'visually-hidden', text: 'Status' }),
+    h('p', { class: `sentence state-${s.state}`, id: 'status-sentence', text: s.sentence }),
+    problems(s.problems, goTo),
+    h(
+      'div',
+      { class: 'cards' },
+      card('Files', countsList(s.counts)),
+      card('Dropbox', dropbox(s)),
+      card('SD card', archive(s)),
+      card('Timing', timing(s)),
+    ),
+    transfers(s),
+  );
+}
+
+function card(title: string, ...body: (Node | null)[]): HTMLElement {
+  const id = `card-${title.toLowerCase().replace(/\W+/g, '-')}`;
+  return h(
+    'section',
+    { class: 'card', attrs: { 'aria-labelledby': id } },
+    h('h3', { id, text: title }),
+    ...body,
+  );
+}
+
+function facts(rows: [string, string, string?][]): HTMLElement {
+  return h(
+    'dl',
+    { class: 'facts' },
+    ...rows.flatMap(([k, v, cls]) => [
+      h('dt', { text: k }),
+      h('dd', { text: v, ...(cls ? { class: cls } : {}) }),
+    ]),
+  );
+}
+
+function countsList(c: StageCounts): HTMLElement {
+  return facts(
+    COUNT_LABELS.map(([key, label]) => [
+      label,
+      String(c[key]),
+      key === 'failed' && c.failed > 0 ? 'bad' : undefined,
+    ]),
+  );
+}
+
+function problems(list: Problem[], goTo: (tab: TabId) => void): HTMLElement | null {
+  if (list.length === 0) return null;
+  return h(
+    'section',
+    { class: 'problems', id: 'problems', attrs: { 'aria-label': 'Problems to act on' } },
+    h('h3', {
+      text: list.length === 1 ? '1 problem needs you' : `${list.length} problems need you`,
+    }),
+    h(
+      'ul',
+      {},
+      ...list.map((p) =>
+        h(
+          'li',
+          { class: `problem ${p.severity}`, attrs: { 'data-problem': p.id } },
+          h('span', {
+            class: 'problem-kind',
+            text: p.severity === 'error' ? 'Stopped' : 'Attention',
+          }),
+          h('span', { class: 'problem-message', text: p.message }),
+          h('span', { class: 'problem-since', text: `since ${when(p.sinceMs)}` }),
+          p.tab !== 'status'
+            ? h('button', {
+                text: `Open ${TAB_NAMES[p.tab]}`,
+                attrs: { type: 'button' },
+                on: { click: () => goTo(p.tab) },
+              })
+            : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function dropbox(s: StatusSnapshot): HTMLElement {
+  const d = s.dropbox;
+  if (!d.connected)
+    return facts([['Account', 'Not connected: connect on the Settings tab', 'bad']]);
+  const quota =
+    d.usedBytes !== null && d.allocatedBytes !== null
+      ? `${bytes(d.usedBytes)} of ${bytes(d.allocatedBytes)} used (${Math.round((100 * d.usedBytes) / Math.max(1, d.allocatedBytes))}%)`
+      : 'unknown';
+  return facts([
+    [
+      'Account',
+      [d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ') || 'connected',
+    ],
+    ['Space', quota],
+    ['Last contact', when(d.lastContactMs)],
+  ]);
+}
+
+function archive(s: StatusSnapshot): HTMLElement {
+  const a = s.archive;
+  if (!a.enabled) return facts([['Backup copy', 'Off (Settings → Archive on)']]);
+  const presence = a.present
+    ? a.writable
+      ? 'Present and writable'
+      : 'Present but read-only'
+    : 'Not found';
+  return facts([
+    ['Folder', a.path || '(not set)'],
+    ['Card', presence, a.present && a.writable ? 'good' : 'bad'],
+    ['Free space', a.present ? `${bytes(a.freeBytes)} free of ${bytes(a.totalBytes)}` : '—'],
+  ]);
+}
+
+function timing(s: StatusSnapshot): HTMLElement {
+  return facts([
+    ['Last file synced', when(s.lastSuccessMs)],
+    ['Last pass', when(s.lastPassMs)],
+    [
+      'Next pass',
+      s.paused
+        ? s.pausedUntilMs
+          ? `paused until ${when(s.pausedUntilMs)}`
+          : 'paused'
+        : when(s.nextPassMs),
+    ],
+  ]);
+}
+
+function transfers(s: StatusSnapshot): HTMLElement {
+  const title = h('h3', {
+    id: 'active-title',
+    text: `In progress: ${plural(s.transfers.length, 'transfer')}`,
+  });
+  if (s.transfers.length === 0) {
+    return h('section', { class: 'active', attrs: { 'aria-labelledby': 'active-title' } }, title);
+  }
+  return h(
+    'section',
+    { class: 'active', attrs: { 'aria-labelledby': 'active-title' } },
+    title,
+    h(
+      'ul',
+      { class: 'active-list' },
+      ...s.transfers.map((t, i) => {
+        const pct = t.size > 0 ? Math.round((100 * t.bytesDone) / t.size) : 100;
+        const id = `transfer-${i}`;
+        return h(
+          'li',
+          {},
+          h('span', {
+            id,
+            class: 'file',
+            text: `${t.leg === 'upload' ? 'Dropbox' : 'SD card'}: ${t.rel}`,
+          }),
+          h('progress', { attrs: { max: 100, value: pct, 'aria-labelledby': id } }),
+          h('span', { class: 'muted', text: `${pct}% of ${bytes(t.size)}, ${rate(t.rate)}` }),
+        );
+      }),
+    ),
+  );
+}
