@@ -16,7 +16,14 @@ import { stageFile, listTransit, TRANSIT_TEMP_PREFIX } from '../../src/engine/st
 import type { ScannedFile } from '../../src/engine/scan/index.js';
 import { dropboxContentHash } from '../../src/engine/fsutil/index.js';
 import { isSyncError } from '../../src/engine/errors.js';
-import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
+import {
+  bindMount,
+  canMount,
+  mountTmpfs,
+  removeDir,
+  tempDir,
+  unmount,
+} from '../archive/helpers.js';
 import { put } from '../scan/helpers.js';
 
 async function setup(): Promise<{ base: string; watch: string; transit: string }> {
@@ -274,6 +281,79 @@ test('a rel that would leave the watch or transit folder is refused', async () =
       /Invalid relative path/,
     );
     assert.equal(await exists(file.absPath), true);
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('source cannot be removed from the watch folder (injected EACCES): one name only, file-failed', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'd/locked.csv', 'data');
+    const file = await scanned(watch, 'd/locked.csv');
+    const r = stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file,
+      fsOps: {
+        unlink: async (p) => {
+          if (p.startsWith(watch + '/'))
+            throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+          const { unlink } = await import('node:fs/promises');
+          return unlink(p);
+        },
+      },
+    });
+    await assert.rejects(r, (e: unknown) => {
+      assert.ok(isSyncError(e));
+      assert.deepEqual([e.kind, e.code], ['file-failed', 'file-unreadable']);
+      assert.match(
+        e.message,
+        /Cannot move .*locked\.csv out of the watch folder \(EACCES\): give the user/,
+      );
+      return true;
+    });
+    assert.equal(await readFile(file.absPath, 'utf8'), 'data');
+    assert.equal(await exists(join(transit, 'd', 'locked.csv')), false);
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('read-only watch folder (real read-only bind mount): copied, then taken back; file-failed', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { base, watch, transit } = await setup();
+  const roWatch = join(base, 'ro-watch');
+  await mkdir(roWatch);
+  await put(watch, 'a.csv', 'logger data');
+  bindMount(watch, roWatch, true);
+  try {
+    const file = await scanned(roWatch, 'a.csv');
+    await assert.rejects(
+      stageFile({ watchDir: roWatch, transitDir: transit, file }),
+      (e: unknown) => isSyncError(e) && e.code === 'file-unreadable' && /EROFS/.test(e.message),
+    );
+    assert.equal(await readFile(file.absPath, 'utf8'), 'logger data');
+    assert.deepEqual(await readdir(transit), [], 'no copy and no temp left in transit');
+  } finally {
+    unmount(roWatch);
+    await removeDir(base);
+  }
+});
+
+test('a transit file where the new path needs a folder: busy, nothing moves', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(transit, 'a', 'an older file named a');
+    await put(watch, 'a/b.csv', 'new');
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'a/b.csv'),
+    });
+    assert.deepEqual(r, { status: 'busy' });
+    assert.equal(await readFile(join(watch, 'a', 'b.csv'), 'utf8'), 'new');
+    assert.equal(await readFile(join(transit, 'a'), 'utf8'), 'an older file named a');
   } finally {
     await removeDir(base);
   }

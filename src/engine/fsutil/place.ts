@@ -4,6 +4,7 @@
 // there we check and rename (we are the only writer of those folders, so the gap is harmless).
 import { link, lstat, rename, unlink } from 'node:fs/promises';
 import { isCode } from './fsync.js';
+import { CopyError } from './copy-hashed.js';
 
 export type PlaceResult = 'placed' | 'exists';
 
@@ -20,7 +21,8 @@ const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EI
 
 /**
  * Move `from` to `to` unless `to` exists. Returns 'exists' (and leaves `from` alone) when it
- * does. Errors such as EXDEV or ENOENT are thrown for the caller to classify.
+ * does. Errors such as EXDEV or ENOENT are thrown for the caller to classify; when only the
+ * removal of `from` fails, the new name is taken back and a CopyError with side 'source' is thrown.
  * If the process dies between link and unlink both names hold the same bytes: nothing is lost,
  * and the caller's idempotent legs treat the leftover as already done.
  */
@@ -38,7 +40,16 @@ export async function placeWithoutReplacing(
     await ops.rename(from, to);
     return 'placed';
   }
-  await ops.unlink(from);
+  try {
+    await ops.unlink(from);
+  } catch (e) {
+    // Someone else removed the old name: the bytes live on under the new one.
+    if (isCode(e, 'ENOENT')) return 'placed';
+    // The old name cannot go (e.g. no write access to its folder). Keep a single name, the
+    // original, so the file is not handled twice; the caller reports why it stayed.
+    await ops.unlink(to).catch(() => {});
+    throw new CopyError('source', e);
+  }
   return 'placed';
 }
 

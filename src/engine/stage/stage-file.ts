@@ -81,6 +81,8 @@ export async function stageFile(opts: StageOptions): Promise<StageResult> {
     try {
       await mkdir(dirname(dest), { recursive: true });
     } catch (e) {
+      // A file in transit holds a name this path needs as a folder: wait until it has gone.
+      if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
       throw transitWriteError(transitDir, e);
     }
     try {
@@ -89,7 +91,9 @@ export async function stageFile(opts: StageOptions): Promise<StageResult> {
       await fsyncDir(dirname(dest));
       return { status: 'staged', transitPath: dest };
     } catch (e) {
+      if (e instanceof CopyError) throw cannotMoveOut(src, e);
       if (isCode(e, 'EXDEV')) return copyAcrossDisks(opts, ops, src, dest);
+      if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(src))) return { status: 'vanished' };
       if (attempt >= PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
@@ -143,10 +147,25 @@ async function copyAcrossDisks(
   }
   // The copy is complete and durable under its final name before the original goes.
   await fsyncDir(dirname(dest));
-  await unlink(src).catch((e: unknown) => {
-    if (!isCode(e, 'ENOENT')) throw e;
-  });
+  try {
+    await unlink(src);
+  } catch (e) {
+    if (!isCode(e, 'ENOENT')) {
+      // The original cannot leave the watch folder: keep only it, or the file would go twice.
+      await unlink(dest).catch(() => {});
+      throw cannotMoveOut(src, new CopyError('source', e));
+    }
+  }
   return { status: 'staged', transitPath: dest, contentHash: copied.contentHash };
+}
+
+function cannotMoveOut(src: string, e: CopyError): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'file-unreadable',
+    message: `Cannot move ${src} out of the watch folder (${e.code ?? 'error'}): give the user running RDL Sync write access to that folder; the file stays there`,
+    cause: e.cause,
+  });
 }
 
 async function discard<T>(tmp: string, result: T): Promise<T> {
