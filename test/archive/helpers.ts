@@ -72,3 +72,27 @@ export async function writePatternFile(path: string, size: number, seed = 1): Pr
     await fh.close();
   }
 }
+
+/**
+ * Build `rel0/<long>/<long>/…/deep.csv` whose absolute path is longer than PATH_MAX (4096), so
+ * reading it fails for real with ENAMETOOLONG even as root. Built with relative steps in a
+ * shell, since no absolute-path call can create it. Returns the top folder's name.
+ */
+export function makeTooDeepTree(root: string): string {
+  const long = 'd'.repeat(250);
+  const steps = Array.from({ length: 18 }, () => `mkdir ${long} && cd ${long}`).join(' && ');
+  const r = spawnSync(
+    'bash',
+    ['-c', `cd "$1" && mkdir deep && cd deep && ${steps} && echo x > deep.csv`, '_', root],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) throw new Error(`could not build the deep tree: ${r.stderr}`);
+  return 'deep';
+}
+
+/** rm -rf copes with paths longer than PATH_MAX; fs.rm may not. */
+export function removeDeep(dir: string): void {
+  spawnSync('rm', ['-rf', dir]);
+}

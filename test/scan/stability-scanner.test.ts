@@ -8,6 +8,7 @@ import { StabilityScanner, isIgnored } from '../../src/engine/scan/index.js';
 import { DEFAULT_IGNORE_PATTERNS } from '../../src/engine/settings/schema.js';
 import { isSyncError } from '../../src/engine/errors.js';
 import { ManualClock, put, removeDir, tempDir } from './helpers.js';
+import { makeTooDeepTree, removeDeep } from '../archive/helpers.js';
 
 const rels = (files: { rel: string }[]): string[] => files.map((f) => f.rel).sort();
 
@@ -289,5 +290,27 @@ test('a missing watch folder is a blocked settings problem naming the folder; ab
     assert.equal((await first).stable.length, 1);
   } finally {
     await removeDir(base);
+  }
+});
+
+test('a part of the tree that cannot be read is reported in errors; the rest is still scanned', async () => {
+  const watch = await tempDir();
+  try {
+    await put(watch, 'ok.csv', 'fine');
+    makeTooDeepTree(watch);
+    const r = await new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [],
+    }).scan();
+    assert.deepEqual(rels(r.stable), ['ok.csv']);
+    assert.equal(r.errors.length, 1);
+    assert.match(r.errors[0]?.rel ?? '', /^deep\/d{250}\//);
+    assert.match(
+      r.errors[0]?.message ?? '',
+      /^Cannot read deep\/.*: name too long \(ENAMETOOLONG\)$/,
+    );
+  } finally {
+    removeDeep(watch);
   }
 });

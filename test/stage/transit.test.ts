@@ -9,7 +9,7 @@ import {
   TRANSIT_TEMP_PREFIX,
   type TransitFile,
 } from '../../src/engine/stage/index.js';
-import { removeDir, tempDir } from '../archive/helpers.js';
+import { makeTooDeepTree, removeDeep, removeDir, tempDir } from '../archive/helpers.js';
 import { put } from '../scan/helpers.js';
 
 async function list(dir: string): Promise<TransitFile[]> {
@@ -85,5 +85,25 @@ test('cleanupTransitTemps removes only leftovers of interrupted copies and count
     assert.equal(await cleanupTransitTemps(join(transit, 'missing')), 0);
   } finally {
     await removeDir(transit);
+  }
+});
+
+test('listTransit reports a part it cannot read through onError and lists the rest', async () => {
+  const transit = await tempDir('rdl-transit-');
+  try {
+    await put(transit, 'ok.csv', 'fine');
+    makeTooDeepTree(transit);
+    const errors: string[] = [];
+    const listed: string[] = [];
+    for await (const f of listTransit(transit, {
+      onError: (rel, e) =>
+        errors.push(`${rel.slice(0, 7)} ${String((e as { code?: string }).code)}`),
+    })) {
+      listed.push(f.rel);
+    }
+    assert.deepEqual(listed, ['ok.csv']);
+    assert.deepEqual(errors, ['deep/dd ENAMETOOLONG']);
+  } finally {
+    removeDeep(transit);
   }
 });

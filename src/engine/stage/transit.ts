@@ -15,13 +15,21 @@ export interface TransitFile {
   mtimeMs: number;
 }
 
+export interface ListTransitOptions {
+  signal?: AbortSignal;
+  /** A part of transit that cannot be read: its files are not listed this time. */
+  onError?: (rel: string, error: unknown) => void;
+}
+
 /** Stream the files waiting in transit; staging temporaries and non-files are left out. */
 export async function* listTransit(
   transitDir: string,
-  signal?: AbortSignal,
+  options: ListTransitOptions = {},
 ): AsyncGenerator<TransitFile> {
+  const { signal, onError } = options;
   try {
     for await (const entry of walkTree(transitDir, { signal, skip: isTransitTempName })) {
+      if (entry.kind === 'error') onError?.(entry.rel, entry.error);
       if (entry.kind !== 'file') continue;
       yield {
         rel: entry.rel,
