@@ -156,7 +156,7 @@ test('admin HTTP routes need the admin token; with it they drive the same contro
     body: JSON.stringify({ route: 'check/user', kind: 'server_error', status: 502 }),
   });
   assert.equal(fault.status, 200);
-  const { dbx } = emulatorClient(h.emu, refreshToken);
+  const { dbx, auth: clientAuth } = emulatorClient(h.emu, refreshToken);
   assert.equal((await sdkError(dbx.checkUser({ query: 'x' }))).status, 502);
   const stats = JSON.parse((await rawPost(h.emu, '/__admin/stats', { headers: auth })).text);
   assert.ok(stats['check/user'] >= 1);
@@ -171,7 +171,7 @@ test('admin HTTP routes need the admin token; with it they drive the same contro
     body: JSON.stringify({ token: refreshToken }),
   });
   assert.equal(revoke.status, 200);
-  await dbx.auth.refreshAccessToken().then(
+  await clientAuth.refreshAccessToken().then(
     () => assert.fail('refresh should fail after revocation'),
     (err: { status: number }) => assert.equal(err.status, 400),
   );
