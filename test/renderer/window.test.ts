@@ -1,0 +1,258 @@
+// The status window end to end: the built renderer in Chromium, driving a real engine that
+// syncs real files to the Dropbox emulator and a folder standing in for the SD card.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { chromiumInstalled, openWindow, until, type WindowHarness } from './window-harness.js';
+
+const SCREENSHOTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
+const FILES = ['RDL/USB0/2026-11-24.csv', 'RDL/USB0/2026-11-25.csv', 'RDL/USB1/cam-0001.jpg'];
+
+async function drop(w: WindowHarness, rel: string, content: string): Promise<void> {
+  const p = path.join(w.watchDir, ...rel.split('/'));
+  await fs.mkdir(path.dirname(p), { recursive: true });
+  await fs.writeFile(p, content);
+}
+
+/** Clicks "Sync now" and waits for the pass it starts to finish. */
+async function syncNowFromWindow(w: WindowHarness): Promise<void> {
+  const before = w.engine.getStatus().lastPassMs ?? 0;
+  await w.page.click('#btn-sync-now');
+  await until('a pass after Sync now', () => {
+    const s = w.engine.getStatus();
+    return (s.lastPassMs ?? 0) > before && s.state !== 'syncing';
+  });
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.textContent(selector))?.trim() ?? '';
+}
+
+test('the window drives a real engine', async (t) => {
+  if (!(await chromiumInstalled())) {
+    t.skip(
+      'Chromium not installed at /usr/bin/chromium (run scripts/setup.sh); window tests skipped',
+    );
+    return;
+  }
+  // A long interval, so only the window's "Sync now" starts passes after the first one.
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await t.test('the status tab shows the engine’s sentence and facts', async () => {
+      await until(
+        'the state line',
+        async () => (await text(page, '#state-line')) === w.engine.getStatus().sentence,
+      );
+      assert.equal(await text(page, '#status-sentence'), w.engine.getStatus().sentence);
+      assert.match(await text(page, '#card-sd-card + dl'), new RegExp(`Folder${w.archiveDir}`));
+      assert.match(await text(page, '#panel-status'), /Done since start0/);
+    });
+
+    await t.test('tabs work from the keyboard: arrows, Home, End, roving tabindex', async () => {
+      await page.focus('#tab-status');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await page.getAttribute('#tab-transfers', 'aria-selected'), 'true');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-transfers');
+      assert.equal(await page.isVisible('#panel-transfers'), true);
+      assert.equal(await page.isVisible('#panel-status'), false);
+      await page.keyboard.press('End');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-log');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.id),
+        'tab-status',
+        'wraps around',
+      );
+      await page.keyboard.press('ArrowLeft');
+      assert.equal(await page.getAttribute('#tab-log', 'aria-selected'), 'true');
+      await page.keyboard.press('Home');
+      assert.equal(await page.getAttribute('#tab-status', 'tabindex'), '0');
+      assert.equal(await page.getAttribute('#tab-log', 'tabindex'), '-1');
+      // Tab from the tab strip goes into the panel, not to the next tab.
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'panel-status');
+    });
+
+    await t.test(
+      'files dropped in the watch folder appear in Transfers with both legs done',
+      async () => {
+        for (const rel of FILES) await drop(w, rel, `data of ${rel}\n`.repeat(50));
+        for (let i = 0; i < 8 && w.engine.getStatus().counts.doneThisRun < FILES.length; i++)
+          await syncNowFromWindow(w);
+        assert.equal(
+          w.engine.getStatus().counts.doneThisRun,
+          FILES.length,
+          'Sync now moved every file',
+        );
+        for (const rel of FILES) {
+          assert.ok(w.emulator.getFile(`/RDL/site1/${rel}`), `${rel} on Dropbox`);
+          await fs.access(path.join(w.archiveDir, ...rel.split('/')));
+        }
+        await page.click('#tab-transfers');
+        for (const rel of FILES) {
+          const row = `#history-rows tr[data-rel="${rel}"]`;
+          await page.waitForSelector(row, { timeout: 10_000 });
+          assert.match(await text(page, `${row} td.leg-upload`), /^Done/);
+          assert.match(await text(page, `${row} td.leg-archive`), /^Done/);
+        }
+        const order = await page.$$eval('#history-rows tr', (rows) =>
+          rows.map((r) => r.getAttribute('data-rel')),
+        );
+        assert.equal(order.length, FILES.length);
+        await page.click('#tab-status');
+        assert.match(await text(page, '#card-sd-card + dl'), /Present and writable/);
+        assert.match(await text(page, '#card-files + dl'), /Done since start3/);
+        await page.click('#tab-transfers');
+
+        await page.fill('#history-search', 'USB1');
+        await until('search results', async () => (await page.$$('#history-rows tr')).length === 1);
+        assert.equal(
+          await page.getAttribute('#history-rows tr', 'data-rel'),
+          'RDL/USB1/cam-0001.jpg',
+        );
+        await page.fill('#history-search', '');
+        await page.check('#history-failures');
+        await until(
+          'failures filter',
+          async () => (await text(page, '#history-summary')) === 'No transfers match.',
+        );
+        await page.uncheck('#history-failures');
+        await until(
+          'all rows back',
+          async () => (await page.$$('#history-rows tr')).length === FILES.length,
+        );
+      },
+    );
+
+    await t.test('pause and resume from the window', async () => {
+      await page.click('#tab-status');
+      await page.click('#btn-pause');
+      await until('paused', () => w.engine.getStatus().paused);
+      await page.waitForSelector('#btn-resume:not([hidden])');
+      assert.equal(await page.getAttribute('#state-badge', 'data-state'), 'paused');
+      assert.equal(await page.isDisabled('#btn-sync-now'), true);
+      assert.equal(await page.isVisible('#btn-pause'), false);
+      await page.click('#btn-resume');
+      await until('resumed', () => !w.engine.getStatus().paused);
+      await page.waitForSelector('#btn-pause:not([hidden])');
+      assert.equal(await page.isVisible('#btn-resume'), false);
+    });
+
+    await t.test(
+      'an invalid setting shows the schema’s message next to the field and is not saved',
+      async () => {
+        const configFile = path.join(w.configDir, 'config.json');
+        const before = JSON.parse(await fs.readFile(configFile, 'utf8')) as Record<string, unknown>;
+        await page.click('#tab-settings');
+        await page.waitForSelector('#set-intervalSeconds');
+        assert.match(await text(page, '#desc-intervalSeconds'), /Seconds between passes/);
+        await page.fill('#set-intervalSeconds', '1');
+        await page.click('#settings-save');
+        await until(
+          'the field error',
+          async () => (await text(page, '#err-intervalSeconds')) !== '',
+        );
+        assert.match(
+          await text(page, '#err-intervalSeconds'),
+          /Interval must be at least 2 seconds/,
+        );
+        assert.equal(await page.getAttribute('#set-intervalSeconds', 'aria-invalid'), 'true');
+        assert.match(await text(page, '#settings-status'), /Not saved/);
+        const after = JSON.parse(await fs.readFile(configFile, 'utf8')) as Record<string, unknown>;
+        assert.equal(after.intervalSeconds, before.intervalSeconds, 'config.json unchanged');
+        assert.equal(after.intervalSeconds, 3600);
+
+        // Live validation while typing, from the same schema.
+        await page.fill('#set-remoteRootTemplate', 'RDL/{site}');
+        await until('live error', async () =>
+          /must start with \//.test(await text(page, '#err-remoteRootTemplate')),
+        );
+
+        // Cancel restores the saved values and clears the messages.
+        await page.click('#settings-cancel');
+        assert.equal(await page.inputValue('#set-intervalSeconds'), '3600');
+        assert.equal(await text(page, '#err-intervalSeconds'), '');
+
+        // A valid change: the preview follows the form, Save writes config.json.
+        await page.fill('#set-site', 'north-field');
+        await until(
+          'preview',
+          async () =>
+            (await text(page, '#remote-preview')) === '/RDL/north-field/RDL/USB0/2026-11-24.csv',
+        );
+        await page.click('#settings-save');
+        await until('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
+        const saved = JSON.parse(await fs.readFile(configFile, 'utf8')) as Record<string, unknown>;
+        assert.equal(saved.site, 'north-field');
+      },
+    );
+
+    await t.test(
+      'a missing SD card shows the problem sentence, which clears when it returns',
+      async () => {
+        await page.click('#tab-status');
+        const away = `${w.archiveDir}.away`;
+        await fs.rename(w.archiveDir, away);
+        await drop(w, 'RDL/USB0/2026-11-26.csv', 'late data\n');
+        await syncNowFromWindow(w);
+        const problem = await until('the archive problem', () =>
+          w.engine.getStatus().problems.find((p) => p.code === 'archive-missing'),
+        );
+        const shown = await until('the problem in the window', async () => {
+          const t2 = await page
+            .textContent(`[data-problem="${problem.id}"] .problem-message`)
+            .catch(() => null);
+          return t2 ?? undefined;
+        });
+        assert.equal(shown, problem.message);
+        assert.match(await text(page, '#card-sd-card + dl'), /Not found/);
+        await fs.mkdir(SCREENSHOTS, { recursive: true });
+        await page.screenshot({
+          path: path.join(SCREENSHOTS, 'status-problem-light.png'),
+          fullPage: true,
+        });
+
+        await fs.rename(away, w.archiveDir);
+        for (let i = 0; i < 4 && w.engine.getStatus().problems.length > 0; i++)
+          await syncNowFromWindow(w);
+        await until(
+          'the problem to clear in the window',
+          async () => (await page.$('#problems')) === null,
+        );
+        assert.match(await text(page, '#card-sd-card + dl'), /Present and writable/);
+      },
+    );
+
+    await t.test('screenshots of every tab, light and dark', async () => {
+      await fs.mkdir(SCREENSHOTS, { recursive: true });
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        for (const tab of ['status', 'transfers', 'settings', 'log']) {
+          await page.click(`#tab-${tab}`);
+          if (tab === 'log') await page.waitForSelector('#log-lines li');
+          const file = path.join(SCREENSHOTS, `${tab}-${scheme}.png`);
+          await page.screenshot({ path: file, fullPage: tab !== 'log' });
+          assert.ok((await fs.stat(file)).size > 5_000, `${file} is not empty`);
+        }
+      }
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(bg, 'rgb(20, 24, 31)', 'dark scheme applied');
+    });
+
+    await t.test('a call from a page that is not ours is refused', async () => {
+      // Same browser, same bridge, different document: the dispatcher's sender check refuses it.
+      const other = await page.context().newPage();
+      await other.goto(w.url.replace('index.html', 'app.css'));
+      const result = await other.evaluate(() =>
+        (window as unknown as { rdl: { syncNow(): Promise<unknown> } }).rdl.syncNow(),
+      );
+      assert.deepEqual((result as { error: { code: string } }).error.code, 'forbidden-sender');
+      await other.close();
+    });
+  } finally {
+    await w.close();
+  }
+});
