@@ -76,6 +76,11 @@ test('reset_mid_body cuts the connection and applies nothing', async () => {
     cursor: { session_id: id, offset: 4 },
     contents: Buffer.from('tail'),
   });
+  await h.dbx.filesUploadSessionFinish({
+    cursor: { session_id: id, offset: 8 },
+    commit: { path: '/f/session.txt' },
+  });
+  assert.equal((await h.emu.readFile('/f/session.txt')).toString(), 'headtail');
 
   h.emu.addFault({ route: 'files/upload', kind: 'reset_mid_body' });
   await assert.rejects(
