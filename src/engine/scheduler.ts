@@ -66,7 +66,8 @@ export class PassScheduler {
   }
 
   get nextRunMs(): number | null {
-    const next = this.job?.nextInvocation();
+    // node-schedule types say Date, but it hands back a CronDate; both have getTime().
+    const next = this.job?.nextInvocation() as { getTime(): number } | null | undefined;
     return next ? next.getTime() : null;
   }
 
@@ -88,8 +89,13 @@ export class PassScheduler {
     this.cancelJob();
     if (this.stopped) return;
     if (this.spec.mode === 'interval') {
-      const at = new Date(Date.now() + (delayMs ?? this.spec.intervalSeconds * 1000));
-      this.job = schedule.scheduleJob(at, () => void this.execute(false));
+      const delay = delayMs ?? this.spec.intervalSeconds * 1000;
+      if (delay <= 0) {
+        // node-schedule drops dates that are already past by the time it looks; run directly.
+        setImmediate(() => void this.execute(false));
+        return;
+      }
+      this.job = schedule.scheduleJob(new Date(Date.now() + delay), () => void this.execute(false));
     } else {
       this.job = schedule.scheduleJob(this.spec.cron, () => void this.execute(false));
       if (!this.job)

@@ -408,7 +408,7 @@ function reflectLegProblems(
   const { status, clock } = deps;
   const now = clock.now();
   const up = report.uploadBlocked;
-  const offline = up !== null && TRANSIENT.has(up.kind);
+  const offline = up !== null && (TRANSIENT.has(up.kind) || up.code === 'offline');
   if (offline) {
     memory.offlineSinceMs ??= now;
     status.update({ offline: true });
@@ -421,7 +421,7 @@ function reflectLegProblems(
   for (const id of UPLOAD_PROBLEM_IDS) {
     if (id === 'offline' ? !offline : up?.code !== id) status.clear(id);
   }
-  if (up && up.kind === 'blocked') status.raise(legProblem(up, pending));
+  if (up && up.kind === 'blocked' && !offline) status.raise(legProblem(up, pending));
 
   const ar = report.archiveBlocked;
   for (const id of ARCHIVE_PROBLEM_IDS) if (ar?.code !== id) status.clear(id);

@@ -1,0 +1,440 @@
+// One function per CLI command. Each opens the engine facade, does one thing, prints plainly.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline/promises';
+import type { ParseArgsConfig } from 'node:util';
+import { createEngine, type Engine } from '../engine/engine.js';
+import type { FileLogger } from '../engine/log/index.js';
+import { settingsSchema, type Settings } from '../engine/settings/schema.js';
+import { openSettingsStore } from '../engine/settings/store.js';
+import { defaultSettings } from '../engine/settings/defaults.js';
+import type { StatusSnapshot } from '../engine/status/types.js';
+import { formatBytes, formatTime, parseDuration } from './duration.js';
+import { printStatus } from './print-status.js';
+
+export interface CliContext {
+  configDir: string;
+  logger: FileLogger;
+  out: NodeJS.WritableStream;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+interface CommandSpec {
+  options?: ParseArgsConfig['options'];
+  run(ctx: CliContext): Promise<number>;
+}
+
+function say(ctx: CliContext, text: string): void {
+  ctx.out.write(`${text}\n`);
+}
+
+async function openEngine(ctx: CliContext, daemon = false): Promise<Engine> {
+  return createEngine({
+    configDir: ctx.configDir,
+    logger: ctx.logger,
+    watchConfig: daemon,
+    publishStatus: daemon,
+  });
+}
+
+function printIssues(ctx: CliContext, issues: { field: string; message: string }[]): void {
+  for (const i of issues) say(ctx, `  - ${i.field ? `${i.field}: ` : ''}${i.message}`);
+}
+
+/** The daemon and `once` refuse to guess: invalid settings stop them with every problem named. */
+function refuseInvalid(ctx: CliContext, engine: Engine): boolean {
+  const problem = engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
+  if (!problem) return false;
+  say(ctx, `Not starting: the settings in ${engine.settingsPath} need fixing.`);
+  say(ctx, problem.message);
+  say(
+    ctx,
+    'Fix them with `rdl-sync settings set KEY VALUE` (see `rdl-sync settings`) or in the window.',
+  );
+  return true;
+}
+
+const run: CommandSpec = {
+  async run(ctx) {
+    const engine = await openEngine(ctx, true);
+    if (refuseInvalid(ctx, engine)) {
+      await engine.stop();
+      return 2;
+    }
+    let stopping: Promise<void> | null = null;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      ctx.logger.info(`received ${signal}: stopping`);
+      stopping = engine.stop();
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    ctx.logger.info('daemon started', { configDir: ctx.configDir, pid: process.pid });
+    await engine.start();
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (stopping) {
+          clearInterval(check);
+          void stopping.then(resolve);
+        }
+      }, 100);
+    });
+    ctx.logger.info('daemon stopped');
+    return 0;
+  },
+};
+
+const once: CommandSpec = {
+  async run(ctx) {
+    const engine = await openEngine(ctx);
+    try {
+      if (refuseInvalid(ctx, engine)) return 2;
+      const r = await engine.runPassNow();
+      say(
+        ctx,
+        `Staged ${r.staged}, uploaded ${r.uploaded}, archived ${r.archived}, done ${r.done}; ${r.remainingInTransit} still queued in transit.`,
+      );
+      for (const p of engine.getStatus().problems) say(ctx, `! ${p.message}`);
+      return r.fileFailures > 0 || r.uploadBlocked || r.archiveBlocked ? 1 : 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+interface PublishedStatus {
+  pid: number | null;
+  updatedAtMs: number;
+  status: StatusSnapshot;
+}
+
+function alive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const status: CommandSpec = {
+  options: { json: { type: 'boolean' } },
+  async run(ctx) {
+    let published: PublishedStatus | null;
+    try {
+      published = JSON.parse(
+        await fs.readFile(path.join(ctx.configDir, 'status.json'), 'utf8'),
+      ) as PublishedStatus;
+    } catch {
+      published = null;
+    }
+    const running = published !== null && alive(published.pid);
+    let snapshot = published?.status ?? null;
+    if (!running) {
+      // No daemon: build the engine without starting it, to report settings and problems.
+      const engine = await openEngine(ctx);
+      await engine.probe();
+      snapshot = engine.getStatus();
+      await engine.stop();
+    }
+    if (ctx.values.json) {
+      say(
+        ctx,
+        JSON.stringify(
+          { daemonRunning: running, updatedAtMs: published?.updatedAtMs ?? null, status: snapshot },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    say(ctx, running ? `Daemon running (pid ${published?.pid}).` : 'Daemon not running.');
+    if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
+    return 0;
+  },
+};
+
+const auth: CommandSpec = {
+  options: { code: { type: 'string' } },
+  async run(ctx) {
+    const engine = await openEngine(ctx);
+    const verifierFile = path.join(ctx.configDir, 'pkce-pending.json');
+    try {
+      const given = ctx.values.code as string | undefined;
+      if (given) {
+        // Second half of the two-step flow: reuse the verifier saved by the first call.
+        const saved = JSON.parse(await fs.readFile(verifierFile, 'utf8').catch(() => '{}')) as {
+          verifier?: string;
+        };
+        if (!saved.verifier) {
+          say(
+            ctx,
+            'No connection was started here: run `rdl-sync auth` first, open the address, then pass --code.',
+          );
+          return 2;
+        }
+        const account = await engine.connectDropboxWithVerifier(saved.verifier, given);
+        await fs.rm(verifierFile, { force: true });
+        say(ctx, `Connected to Dropbox as ${account.displayName} <${account.email}>.`);
+        return 0;
+      }
+      const { authorizeUrl, codeVerifier } = await engine.connectDropboxBegin();
+      say(ctx, '1. Open this address in a browser and allow access:');
+      say(ctx, `   ${authorizeUrl}`);
+      if (!process.stdin.isTTY) {
+        await fs.writeFile(verifierFile, JSON.stringify({ verifier: codeVerifier }), {
+          mode: 0o600,
+        });
+        say(ctx, '2. Then run: rdl-sync auth --code <the code Dropbox shows>');
+        return 0;
+      }
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      const code = await rl.question('2. Paste the code Dropbox shows: ');
+      rl.close();
+      const account = await engine.connectDropboxWithVerifier(codeVerifier, code);
+      say(ctx, `Connected to Dropbox as ${account.displayName} <${account.email}>.`);
+      return 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+const importLegacy: CommandSpec = {
+  options: {
+    config: { type: 'string' },
+    'uploader-config': { type: 'string' },
+    'remote-root': { type: 'string' },
+  },
+  async run(ctx) {
+    const configJsonPath = ctx.values.config as string | undefined;
+    if (!configJsonPath) {
+      say(
+        ctx,
+        'Missing --config PATH: give the old script’s config.json (with SD_CARD_NAME and SITE).',
+      );
+      return 2;
+    }
+    const engine = await openEngine(ctx);
+    try {
+      const uploader = ctx.values['uploader-config'] as string | undefined;
+      const remoteRoot = ctx.values['remote-root'] as string | undefined;
+      const report = await engine.importLegacy({
+        configJsonPath: path.resolve(configJsonPath),
+        ...(uploader ? { uploaderConfigPath: path.resolve(uploader) } : {}),
+        ...(remoteRoot ? { remoteRootTemplate: remoteRoot } : {}),
+      });
+      say(ctx, `Imported into ${engine.settingsPath}:`);
+      for (const c of report.changes)
+        say(ctx, `  ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
+      if (report.changes.length === 0)
+        say(ctx, '  (nothing changed: the settings already matched)');
+      say(
+        ctx,
+        report.credentialsImported
+          ? 'Dropbox app key and refresh token imported (not shown).'
+          : 'No Dropbox credentials imported: run `rdl-sync auth` to connect.',
+      );
+      for (const w of report.warnings) say(ctx, `! ${w}`);
+      return 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+const history: CommandSpec = {
+  options: {
+    failures: { type: 'boolean' },
+    search: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const limit = ctx.values.limit === undefined ? 50 : Number(ctx.values.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      say(ctx, `--limit must be a whole number above 0, not "${String(ctx.values.limit)}"`);
+      return 2;
+    }
+    const engine = await openEngine(ctx);
+    try {
+      const records = engine.queryHistory({
+        limit,
+        onlyFailures: Boolean(ctx.values.failures),
+        ...(typeof ctx.values.search === 'string' ? { search: ctx.values.search } : {}),
+      });
+      if (ctx.values.json) {
+        say(ctx, JSON.stringify(records, null, 2));
+        return 0;
+      }
+      if (records.length === 0) say(ctx, 'No transfers recorded yet.');
+      for (const r of records) {
+        const leg = (l: (typeof r)['upload']): string =>
+          l.status === 'done'
+            ? l.alreadyPresent
+              ? 'already there'
+              : 'ok'
+            : l.status === 'skipped'
+              ? 'off'
+              : `FAILED (${l.message})`;
+        say(
+          ctx,
+          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : 'FAILED'}  ${r.rel}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  sd: ${leg(r.archive)}`,
+        );
+      }
+      return 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+const pause: CommandSpec = {
+  options: { for: { type: 'string' } },
+  async run(ctx) {
+    const forMs = typeof ctx.values.for === 'string' ? parseDuration(ctx.values.for) : null;
+    const engine = await openEngine(ctx);
+    try {
+      await engine.pause(forMs);
+      say(
+        ctx,
+        forMs === null
+          ? 'Paused until you run `rdl-sync resume`.'
+          : `Paused until ${formatTime(Date.now() + forMs)}.`,
+      );
+      return 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+const resume: CommandSpec = {
+  async run(ctx) {
+    const engine = await openEngine(ctx);
+    try {
+      await engine.resume();
+      say(ctx, 'Resumed.');
+      return 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+const settings: CommandSpec = {
+  async run(ctx) {
+    const [action = 'show', key, ...valueParts] = ctx.positionals;
+    const store = openSettingsStore({ configDir: ctx.configDir });
+    try {
+      if (action === 'path') {
+        say(ctx, store.path);
+        return 0;
+      }
+      const loaded = store.load();
+      if (action === 'check') {
+        if (loaded.ok) say(ctx, `Settings in ${store.path} are valid.`);
+        else {
+          say(ctx, `Settings in ${store.path} need fixing:`);
+          printIssues(ctx, loaded.issues);
+        }
+        return loaded.ok ? 0 : 2;
+      }
+      if (action === 'show') {
+        const shape = settingsSchema.shape;
+        const current: Record<string, unknown> = loaded.ok
+          ? loaded.settings
+          : await readRawSettings(store.path, ctx);
+        if (!loaded.ok) {
+          say(ctx, 'The settings file needs fixing:');
+          printIssues(ctx, loaded.issues);
+        }
+        for (const k of Object.keys(shape) as (keyof Settings)[]) {
+          say(ctx, `${k} = ${JSON.stringify(current[k] ?? null)}`);
+          say(ctx, `    ${shape[k].description ?? ''}`);
+        }
+        return loaded.ok ? 0 : 2;
+      }
+      if (action === 'set') {
+        // Pairs are applied together, so a fresh install can fill every required field at once.
+        const pairs = [key, ...valueParts];
+        if (pairs.length < 2 || pairs.length % 2 !== 0 || pairs[0] === undefined) {
+          say(ctx, 'Usage: rdl-sync settings set KEY VALUE [KEY VALUE ...]');
+          return 2;
+        }
+        const shape = settingsSchema.shape as Record<string, unknown>;
+        const candidate: Record<string, unknown> = await readRawSettings(store.path, ctx);
+        for (let i = 0; i < pairs.length; i += 2) {
+          const k = pairs[i]!;
+          if (!(k in shape)) {
+            say(ctx, `Unknown setting "${k}". Run \`rdl-sync settings\` to list them.`);
+            return 2;
+          }
+          candidate[k] = coerce(candidate[k], pairs[i + 1]!);
+        }
+        const saved = store.save(candidate);
+        if (!saved.ok) {
+          say(ctx, 'Not saved:');
+          printIssues(ctx, saved.issues);
+          return 2;
+        }
+        for (let i = 0; i < pairs.length; i += 2) {
+          const k = pairs[i] as keyof Settings;
+          say(ctx, `${k} = ${JSON.stringify(saved.settings[k])}`);
+        }
+        return 0;
+      }
+      say(ctx, `Unknown action "${action}": use show, path, check or set.`);
+      return 2;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+/** The settings as written in the file (even when invalid) over the defaults, for editing. */
+async function readRawSettings(file: string, ctx: CliContext): Promise<Record<string, unknown>> {
+  const base: Record<string, unknown> = { ...defaultSettings() };
+  try {
+    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(raw)) if (k in settingsSchema.shape) base[k] = v;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      say(
+        ctx,
+        `Note: ${file} could not be read as JSON; starting from the defaults (the old file is kept aside on save).`,
+      );
+    }
+  }
+  return base;
+}
+
+/** Turns the text typed on the command line into the type the current value has. */
+function coerce(current: unknown, text: string): unknown {
+  if (typeof current === 'number') return text.trim() === '' ? text : Number(text);
+  if (typeof current === 'boolean') {
+    if (/^(true|yes|on|1)$/i.test(text)) return true;
+    if (/^(false|no|off|0)$/i.test(text)) return false;
+    return text;
+  }
+  if (Array.isArray(current))
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  return text;
+}
+
+export const commands: Record<string, CommandSpec> = {
+  run,
+  once,
+  status,
+  auth,
+  'import-legacy': importLegacy,
+  history,
+  pause,
+  resume,
+  settings,
+};

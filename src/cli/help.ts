@@ -1,0 +1,88 @@
+// Help texts: one per command, shown by `rdl-sync <command> --help`.
+export const COMMON_OPTIONS = `Options for every command:
+  --config-dir DIR   settings, journal, history and logs (default: ~/.config/rdl-sync,
+                     or $RDL_SYNC_CONFIG_DIR); the tray app uses the same folder
+  -h, --help         show help`;
+
+export const HELP: Record<string, string> = {
+  main: `rdl-sync: data-logger files to Dropbox and an SD-card backup, without losing a byte.
+
+Usage: rdl-sync <command> [options]
+
+Commands:
+  run             run the sync daemon (scheduled passes) until SIGTERM/SIGINT
+  once            run one pass and exit (exit code 1 if anything failed or waits)
+  status          show what the engine is doing (--json for scripts)
+  auth            connect to Dropbox (paste the code Dropbox shows)
+  import-legacy   take over the old Python script's config.json (and Dropbox-Uploader token)
+  history         recent transfers (--failures, --search, --limit, --json)
+  pause           pause syncing (--for 1h), also a running daemon
+  resume          resume syncing
+  settings        show, check or change settings (settings --help)
+
+${COMMON_OPTIONS}`,
+  run: `Usage: rdl-sync run
+
+Runs passes on the schedule in the settings until stopped. SIGTERM or SIGINT stops it
+cleanly: the file in hand is finished or safely abandoned (it stays queued in transit).
+Refuses to start when the settings are invalid, naming each problem.
+
+${COMMON_OPTIONS}`,
+  once: `Usage: rdl-sync once
+
+Runs one pass (scan, stage, upload, archive) and exits.
+Exit codes: 0 everything moved; 1 some file failed or a leg is blocked (files stay queued);
+2 invalid settings or usage.
+
+${COMMON_OPTIONS}`,
+  status: `Usage: rdl-sync status [--json]
+
+Shows the running daemon's status (state, counts per stage, SD card, Dropbox, problems).
+When no daemon runs, says so and shows the queue on disk.
+
+${COMMON_OPTIONS}`,
+  auth: `Usage: rdl-sync auth [--code CODE]
+
+Connects RDL Sync to Dropbox with OAuth 2 PKCE (no app secret needed):
+  1. open the printed address in any browser (on any machine) and allow access;
+  2. paste the code Dropbox shows.
+Without a terminal, run 'rdl-sync auth' once to print the address, then
+'rdl-sync auth --code CODE'. Needs the app key in the settings (settings set dropboxAppKey KEY).
+
+${COMMON_OPTIONS}`,
+  'import-legacy': `Usage: rdl-sync import-legacy --config PATH [--uploader-config PATH] [--remote-root TEMPLATE]
+
+Reads the old script's config.json (SD_CARD_NAME, SITE) and sets:
+  archive folder /media/orangepi/<SD_CARD_NAME> (must be a mounted card), site <SITE>,
+  remote folder /Professional/WIRED/{site} (or --remote-root).
+With --uploader-config (e.g. ~/.dropbox_uploader) also imports the app key and refresh token,
+so no new Dropbox login is needed. Prints every setting it changed.
+
+${COMMON_OPTIONS}`,
+  history: `Usage: rdl-sync history [--failures] [--search TEXT] [--limit N] [--json]
+
+Recent transfers, newest first, with both legs' results.
+
+${COMMON_OPTIONS}`,
+  pause: `Usage: rdl-sync pause [--for DURATION]
+
+Pauses syncing until resumed, or for a while (--for 30m, 1h, 2d). A running daemon
+follows within a few seconds. Files keep waiting safely.
+
+${COMMON_OPTIONS}`,
+  resume: `Usage: rdl-sync resume
+
+Resumes syncing and starts a pass.
+
+${COMMON_OPTIONS}`,
+  settings: `Usage: rdl-sync settings [show | path | check | set KEY VALUE]
+
+  show            every setting with its value and description (default)
+  path            where the settings file is
+  check           validate the settings file (exit 2 when invalid)
+  set KEY VALUE [KEY VALUE ...]
+                  change settings together; validated first, nothing saved when invalid.
+                  Lists use commas (ignorePatterns '*.tmp,*.part'); booleans true/false.
+
+${COMMON_OPTIONS}`,
+};

@@ -1,0 +1,82 @@
+// The headless front end: `rdl-sync <command>`. Thin by design: it parses arguments, calls the
+// engine facade and prints. Exit codes: 0 ok, 1 something failed or waits, 2 bad usage/settings.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { defaultConfigDir } from '../engine/settings/paths.js';
+import { createLogger } from '../engine/log/index.js';
+import { isSyncError } from '../engine/errors.js';
+import { HELP } from './help.js';
+import { commands, type CliContext } from './commands.js';
+
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
+  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
+  const rest = command ? argv.slice(1) : argv;
+  if (!command) {
+    out.write(`${HELP.main}\n`);
+    return rest.includes('--help') || rest.includes('-h') ? 0 : 2;
+  }
+  const spec = commands[command];
+  if (!spec) {
+    out.write(`Unknown command "${command}". Run rdl-sync --help for the list.\n`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        'config-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        ...spec.options,
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    out.write(`${(e as Error).message}\n\n${HELP[command] ?? HELP.main}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    out.write(`${HELP[command]}\n`);
+    return 0;
+  }
+  const configDir = path.resolve(
+    (parsed.values['config-dir'] as string | undefined) ?? defaultConfigDir(),
+  );
+  const logger = createLogger({
+    file: path.join(configDir, 'logs', 'rdl-sync.log'),
+    console: command === 'run' && process.env.RDL_SYNC_QUIET !== '1',
+  });
+  const ctx: CliContext = {
+    configDir,
+    logger,
+    out,
+    values: parsed.values as Record<string, string | boolean | undefined>,
+    positionals: parsed.positionals,
+  };
+  try {
+    return await spec.run(ctx);
+  } catch (e) {
+    const message = isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    out.write(`rdl-sync ${command}: ${message}\n`);
+    logger.error(`${command} failed`, { reason: message });
+    return isSyncError(e) && e.code === 'settings-invalid' ? 2 : 1;
+  }
+}
+
+const isEntry =
+  process.argv[1] && /(?:^|[\\/])(?:main\.ts|cli\.mjs|rdl-sync(?:\.js)?)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,30 @@
+import type { StatusSnapshot } from '../engine/status/types.js';
+import { formatBytes, formatTime } from './duration.js';
+
+/** Human form of the status model, the same facts the tray and window show. */
+export function printStatus(s: StatusSnapshot, line: (text: string) => void): void {
+  line(`State: ${s.state}. ${s.sentence}`);
+  const c = s.counts;
+  line(
+    `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, SD card pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`,
+  );
+  line(
+    `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${formatTime(s.nextPassMs)}`,
+  );
+  if (s.archive.enabled) {
+    line(
+      `SD card: ${s.archive.path} — ${s.archive.present ? `present, ${formatBytes(s.archive.freeBytes)} free of ${formatBytes(s.archive.totalBytes)}` : 'NOT PRESENT'}`,
+    );
+  } else line('SD card: archive turned off');
+  const d = s.dropbox;
+  line(
+    d.connected
+      ? `Dropbox: ${d.accountName ?? 'connected'}${d.email ? ` <${d.email}>` : ''}${d.usedBytes !== null ? `, ${formatBytes(d.usedBytes)} used of ${formatBytes(d.allocatedBytes)}` : ''}`
+      : 'Dropbox: not connected',
+  );
+  for (const t of s.transfers)
+    line(
+      `  ${t.leg === 'upload' ? '↑' : '→'} ${t.rel} ${formatBytes(t.bytesDone)}/${formatBytes(t.size)} at ${formatBytes(t.rate)}/s`,
+    );
+  for (const p of s.problems) line(`! ${p.message}`);
+}

@@ -1,0 +1,258 @@
+// The life of a file, end to end: real folders, real engine, the emulator over HTTP through the SDK.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startHarness, listFilesRel, localHash, type Harness } from './harness.js';
+import { dropboxContentHash } from '../../tools/emulator/index.js';
+
+async function withHarness(
+  opts: Parameters<typeof startHarness>[0],
+  fn: (h: Harness) => Promise<void>,
+): Promise<void> {
+  const h = await startHarness(opts);
+  try {
+    await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+test('nested, Unicode and spaced paths land at the right remote and SD-card paths, then leave transit', async () => {
+  await withHarness({}, async (h) => {
+    const files: Record<string, string> = {
+      'RDL/USB0/2026-11-24.csv': 'time,temp\n0,21.5\n',
+      'cameras/cam 1/Übersicht ☃.jpg': 'fake jpeg bytes',
+      'a/b/c/d/e/deep.txt': 'deep',
+      'top.csv': '',
+    };
+    for (const [rel, body] of Object.entries(files)) await h.drop(rel, body);
+    const report = await h.engine.runPassNow();
+    assert.equal(report.done, 4, JSON.stringify(report));
+    for (const [rel, body] of Object.entries(files)) {
+      const remote = h.emulator.getFile(`/RDL/site1/${rel}`);
+      assert.ok(remote, `missing on Dropbox: ${rel}`);
+      assert.equal(remote.pathDisplay, `/RDL/site1/${rel}`);
+      assert.equal(remote.contentHash, dropboxContentHash(Buffer.from(body)));
+      const archived = path.join(h.archiveDir, ...rel.split('/'));
+      assert.equal(await localHash(archived), remote.contentHash);
+    }
+    assert.deepEqual(await listFilesRel(h.transitDir), []);
+    // The logger's own subfolders stay in place.
+    assert.ok((await fs.stat(path.join(h.watchDir, 'RDL', 'USB0'))).isDirectory());
+    const history = h.engine.queryHistory({});
+    assert.equal(history.length, 4);
+    assert.ok(
+      history.every(
+        (r) => r.outcome === 'done' && r.upload.status === 'done' && r.archive.status === 'done',
+      ),
+    );
+    assert.equal(h.engine.getStatus().state, 'idle');
+  });
+});
+
+test('a file still being written is not staged until it has been stable for stableSeconds', async () => {
+  await withHarness({ settings: { stableSeconds: 1 } }, async (h) => {
+    const p = await h.drop('RDL/log.csv', 'line 1\n');
+    await h.engine.runPassNow();
+    assert.deepEqual(await listFilesRel(h.transitDir), [], 'staged on first sight');
+    await fs.appendFile(p, 'line 2\n');
+    await new Promise((r) => setTimeout(r, 600));
+    await h.engine.runPassNow();
+    assert.equal(
+      h.emulator.getFile('/RDL/site1/RDL/log.csv'),
+      undefined,
+      'staged while still growing',
+    );
+    await new Promise((r) => setTimeout(r, 1_300));
+    await h.engine.runPassNow();
+    await new Promise((r) => setTimeout(r, 1_100));
+    await h.engine.runPassNow();
+    const remote = h.emulator.getFile('/RDL/site1/RDL/log.csv');
+    assert.ok(remote, 'never staged once stable');
+    assert.equal(remote.contentHash, dropboxContentHash(Buffer.from('line 1\nline 2\n')));
+  });
+});
+
+test('identical content already on Dropbox and on the card counts as done without new copies', async () => {
+  await withHarness({}, async (h) => {
+    h.emulator.putFile('/RDL/site1/x.csv', Buffer.from('same'));
+    const before = h.emulator.getFile('/RDL/site1/x.csv');
+    await fs.writeFile(path.join(h.archiveDir, 'x.csv'), 'same');
+    await h.drop('x.csv', 'same');
+    const r = await h.engine.runPassNow();
+    assert.equal(r.done, 1);
+    assert.equal(h.emulator.getFile('/RDL/site1/x.csv')?.rev, before?.rev);
+    assert.deepEqual(await listFilesRel(h.archiveDir), ['x.csv']);
+    assert.deepEqual(
+      h.emulator.listFiles().map((f) => f.pathDisplay),
+      ['/RDL/site1/x.csv'],
+    );
+    const [rec] = h.engine.queryHistory({});
+    assert.ok(rec && rec.upload.status === 'done' && rec.upload.alreadyPresent);
+  });
+});
+
+test('SD card absent: nothing is written under the mount point, files wait, then archive when it returns', async () => {
+  await withHarness({}, async (h) => {
+    await fs.rm(h.archiveDir, { recursive: true });
+    const parentBefore = await fs.readdir(path.dirname(h.archiveDir));
+    await h.drop('RDL/a.csv', 'a');
+    await h.drop('RDL/b.csv', 'b');
+    const r1 = await h.engine.runPassNow();
+    assert.equal(r1.done, 0);
+    assert.equal(r1.archiveBlocked?.code, 'archive-missing');
+    assert.deepEqual(
+      await fs.readdir(path.dirname(h.archiveDir)),
+      parentBefore,
+      'something was created where the card should be',
+    );
+    assert.deepEqual(await listFilesRel(h.transitDir), ['RDL/a.csv', 'RDL/b.csv']);
+    assert.ok(
+      h.emulator.getFile('/RDL/site1/RDL/a.csv'),
+      'the upload leg should not wait for the card',
+    );
+    const status = h.engine.getStatus();
+    assert.equal(status.state, 'attention');
+    const problem = status.problems.find((p) => p.id === 'archive-missing');
+    assert.ok(problem, JSON.stringify(status.problems));
+    assert.match(problem.message, /2 files are waiting safely/);
+    assert.ok(problem.message.includes(h.archiveDir));
+
+    await fs.mkdir(h.archiveDir);
+    const r2 = await h.engine.runPassNow();
+    assert.equal(r2.done, 2);
+    assert.deepEqual(await listFilesRel(h.archiveDir), ['RDL/a.csv', 'RDL/b.csv']);
+    assert.equal(h.engine.getStatus().problems.length, 0);
+    assert.equal(h.engine.getStatus().state, 'idle');
+  });
+});
+
+test('Dropbox unreachable: the archive leg goes on, files stay queued, and the backlog drains when it returns', async () => {
+  await withHarness({}, async (h) => {
+    const good = h.settings.dropboxEndpoint;
+    const saved = await h.engine.saveSettings({
+      ...h.settings,
+      dropboxEndpoint: 'http://127.0.0.1:9',
+    });
+    assert.ok(saved.ok);
+    for (let i = 0; i < 5; i++) await h.drop(`RDL/f${i}.csv`, `row ${i}\n`);
+    const r1 = await h.engine.runPassNow();
+    assert.equal(r1.done, 0);
+    assert.equal(r1.archived, 5, 'archive leg must not wait for Dropbox');
+    assert.equal(r1.uploadBlocked?.code, 'offline', JSON.stringify(r1.uploadBlocked));
+    assert.match(r1.uploadBlocked.message, /network/);
+    assert.equal(h.engine.getStatus().state, 'offline');
+    assert.equal((await listFilesRel(h.transitDir)).length, 5);
+
+    assert.ok((await h.engine.saveSettings({ ...h.settings, dropboxEndpoint: good })).ok);
+    const r2 = await h.engine.runPassNow();
+    assert.equal(r2.done, 5);
+    assert.equal(h.emulator.listFiles().length, 5);
+    assert.equal(h.engine.getStatus().state, 'idle');
+  });
+});
+
+test('a file Dropbox refuses fails alone and visibly; the others complete', async () => {
+  await withHarness({}, async (h) => {
+    await h.drop('RDL/good1.csv', '1');
+    await h.drop('RDL/bad name .csv ', 'trailing space is not storable on Dropbox');
+    await h.drop('RDL/good2.csv', '2');
+    const r = await h.engine.runPassNow();
+    assert.equal(r.done, 2);
+    assert.equal(r.fileFailures, 1);
+    assert.deepEqual(await listFilesRel(h.transitDir), ['RDL/bad name .csv ']);
+    assert.ok(h.emulator.getFile('/RDL/site1/RDL/good1.csv'));
+    assert.ok(h.emulator.getFile('/RDL/site1/RDL/good2.csv'));
+    const counts = h.engine.getStatus().counts;
+    assert.equal(counts.failed, 1);
+    assert.equal(counts.transit, 1);
+  });
+});
+
+test('not connected to Dropbox: the error says what to do and files are archived meanwhile', async () => {
+  await withHarness({ connect: false }, async (h) => {
+    await h.drop('x.csv', 'x');
+    const r = await h.engine.runPassNow();
+    assert.equal(r.uploadBlocked?.code, 'auth-missing');
+    assert.equal(r.archived, 1);
+    const s = h.engine.getStatus();
+    assert.equal(s.state, 'error');
+    assert.match(s.sentence, /connect/i);
+  });
+});
+
+test('revoked refresh token: reconnect needed, nothing lost', async () => {
+  await withHarness({}, async (h) => {
+    await h.drop('a.csv', 'a');
+    assert.equal((await h.engine.runPassNow()).done, 1);
+    const creds = JSON.parse(
+      await fs.readFile(path.join(h.configDir, 'credentials.json'), 'utf8'),
+    ) as { refreshToken: string };
+    h.emulator.revokeRefreshToken(creds.refreshToken);
+    h.emulator.expireAccessTokens({ afterCalls: 0 });
+    await h.drop('b.csv', 'b');
+    const r = await h.engine.runPassNow();
+    assert.equal(r.uploadBlocked?.code, 'auth-revoked');
+    const s = h.engine.getStatus();
+    assert.equal(s.state, 'error');
+    assert.ok(s.problems.some((p) => p.id === 'auth-revoked' && /reconnect/i.test(p.message)));
+    assert.deepEqual(await listFilesRel(h.transitDir), ['b.csv']);
+    assert.ok(!JSON.stringify(s).includes(creds.refreshToken), 'token leaked into the status');
+  });
+});
+
+test('pause persists across restarts and resume runs again', async () => {
+  await withHarness({}, async (h) => {
+    await h.engine.pause(null);
+    assert.equal(h.engine.getStatus().state, 'paused');
+    await h.engine.stop();
+    const { createEngine } = await import('../../src/engine/engine.js');
+    const again = await createEngine({ configDir: h.configDir, home: h.root });
+    try {
+      assert.equal(again.getStatus().paused, true);
+      await again.resume();
+      assert.equal(again.getStatus().paused, false);
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
+test('invalid settings are refused with the field named, and nothing is saved', async () => {
+  await withHarness({}, async (h) => {
+    const before = await fs.readFile(path.join(h.configDir, 'config.json'), 'utf8');
+    const r = await h.engine.saveSettings({
+      ...h.settings,
+      chunkSizeMiB: 6,
+      scheduleMode: 'cron',
+      cron: 'not a cron',
+    });
+    assert.equal(r.ok, false);
+    if (!r.ok)
+      assert.ok(
+        r.issues.some((i) => i.field === 'chunkSizeMiB' && /multiple of 4/.test(i.message)),
+        JSON.stringify(r.issues),
+      );
+    assert.equal(await fs.readFile(path.join(h.configDir, 'config.json'), 'utf8'), before);
+    const cron = await h.engine.saveSettings({
+      ...h.settings,
+      scheduleMode: 'cron',
+      cron: 'not a cron',
+    });
+    assert.equal(cron.ok, false);
+    if (!cron.ok) assert.equal(cron.issues[0]?.field, 'cron');
+  });
+});
+
+test('remote path preview follows unsaved settings', async () => {
+  await withHarness({}, async (h) => {
+    const p = h.engine.previewRemotePath(
+      { site: 'Lake', remoteRootTemplate: '/Professional/WIRED/{site}' },
+      'RDL/USB0/2026-11-24.csv',
+    );
+    assert.deepEqual(p, { ok: true, path: '/Professional/WIRED/Lake/RDL/USB0/2026-11-24.csv' });
+    const bad = h.engine.previewRemotePath({ remoteRootTemplate: '/x/{nope}' }, 'a.csv');
+    assert.equal(bad.ok, false);
+  });
+});
