@@ -92,6 +92,11 @@ test('happy path: copied below the root with folders made, hash verified, no tem
     });
     assert.equal(progress, body.length);
     assert.ok((await readFile(res.path)).equals(body));
+    assert.equal(
+      (await stat(res.path)).mtimeMs,
+      (await stat(srcPath)).mtimeMs,
+      'logger mtime kept',
+    );
     assert.deepEqual(await tree(r.card), ['USB0', 'USB0/2026 11', 'USB0/2026 11/ü a.bin']);
   } finally {
     await removeDir(r.base);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DropboxHasher,
@@ -61,6 +61,7 @@ test('hashFileDropbox and copyFileHashed agree with the in-memory hash; the copy
   try {
     const src = join(dir, 'src.bin');
     await writePatternFile(src, 9_000_001);
+    await utimes(src, 1_600_000_000, 1_600_000_000.25);
     const expected = dropboxContentHash(await readFile(src));
     assert.equal(await hashFileDropbox(src), expected);
     const seen: number[] = [];
@@ -71,6 +72,7 @@ test('hashFileDropbox and copyFileHashed agree with the in-memory hash; the copy
       seen.every((b, i) => i === 0 || b > (seen[i - 1] ?? 0)),
       'progress only grows',
     );
+    assert.equal((await stat(join(dir, 'dst.bin'))).mtimeMs, 1_600_000_000_250, 'mtime kept');
     const a = createHash('sha256')
       .update(await readFile(src))
       .digest('hex');

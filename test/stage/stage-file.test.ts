@@ -170,6 +170,7 @@ test('EXDEV (injected): copy, verify, place, then unlink; hash returned; no temp
     });
     assert.equal(counter.calls, 2, 'tried the source link, then placed the temp');
     assert.ok((await readFile(dest)).equals(body));
+    assert.equal(Math.round((await stat(dest)).mtimeMs), Math.round(file.mtimeMs), 'mtime kept');
     assert.equal(await exists(file.absPath), false, 'source removed after the copy was placed');
     assert.deepEqual(await readdir(join(transit, 'big')), ['ü data.bin'], 'no temp left');
   } finally {

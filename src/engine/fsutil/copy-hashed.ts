@@ -48,7 +48,8 @@ async function writeAll(fh: FileHandle, buf: Buffer, length: number): Promise<vo
 }
 
 /**
- * Copy `src` to `dst` (which must not exist), hashing the bytes as they are read, then fsync `dst`.
+ * Copy `src` to `dst` (which must not exist), hashing the bytes as they are read; give `dst` the
+ * source's mtime and fsync it.
  * On any failure `dst` is removed and a CopyError (or the abort reason) is thrown. The caller
  * renames `dst` into place and syncs the folder.
  */
@@ -62,6 +63,7 @@ export async function copyFileHashed(
   const input = await onSide('source', () => open(src, 'r'));
   let output: FileHandle | undefined;
   try {
+    const sourceStats = await onSide('source', () => input.stat());
     output = await onSide('destination', () => open(dst, 'wx', 0o644));
     const out = output;
     const hasher = new DropboxHasher();
@@ -76,6 +78,8 @@ export async function copyFileHashed(
       bytes += bytesRead;
       onProgress?.(bytes);
     }
+    // The copy keeps the logger's timestamp, as the move it stands in for would.
+    await onSide('destination', () => out.utimes(sourceStats.atime, sourceStats.mtime));
     await onSide('destination', () => out.sync());
     await onSide('destination', () => out.close());
     output = undefined;
