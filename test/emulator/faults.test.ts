@@ -187,3 +187,63 @@ test('lock contention: commits inside the window lose; a batch takes the lock on
     await c.emu.close();
   }
 });
+
+test('reset_mid_body on an RPC batch commits nothing; on a download the body stops halfway', async () => {
+  const s = await h.dbx.filesUploadSessionStart({ contents: Buffer.from('batched'), close: true });
+  const entries = [
+    {
+      cursor: { session_id: s.result.session_id, offset: 7 },
+      commit: { path: '/f/rpc-reset.txt' },
+    },
+  ];
+  h.emu.addFault({ route: 'files/upload_session/finish_batch_v2', kind: 'reset_mid_body' });
+  await assert.rejects(h.dbx.filesUploadSessionFinishBatchV2({ entries }));
+  assert.equal(h.emu.getFile('/f/rpc-reset.txt'), undefined);
+  const retried = await h.dbx.filesUploadSessionFinishBatchV2({ entries });
+  assert.equal(retried.result.entries[0]?.['.tag'], 'success', 'the session was not consumed');
+
+  h.emu.putFile('/f/download.bin', Buffer.alloc(300_000, 3));
+  h.emu.addFault({ route: 'files/download', kind: 'reset_mid_body' });
+  await assert.rejects(h.dbx.filesDownload({ path: '/f/download.bin' }));
+  const whole = await h.dbx.filesDownload({ path: '/f/download.bin' });
+  assert.equal((whole.result as unknown as { fileBinary: Buffer }).fileBinary.length, 300_000);
+});
+
+test('a chunked body that grows past 150 MiB is payload_too_large and stores nothing', async () => {
+  const token = await h.accessToken();
+  const { request } = await import('node:http');
+  const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      `${h.emu.url}/2/files/upload`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/octet-stream',
+          'Dropbox-API-Arg': '{"path":"/f/chunked.bin"}',
+          'Transfer-Encoding': 'chunked',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(60_000, () => req.destroy(new Error('no answer')));
+    const piece = Buffer.alloc(4 * 1024 * 1024);
+    let left = 38; // 152 MiB
+    const pump = () => {
+      while (left > 0) {
+        left--;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+  assert.equal(answer.status, 409, answer.text);
+  assert.equal(JSON.parse(answer.text).error['.tag'], 'payload_too_large');
+  assert.equal(h.emu.getFile('/f/chunked.bin'), undefined);
+});

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs, type ArgReader } from './args.js';
-import { BodyAborted } from './blobs.js';
+import { BodyAborted, BodyTooLarge } from './blobs.js';
 import { RequestContext } from './context.js';
 import { BadRequest, RouteError } from './errors.js';
 import type { FaultRule } from './faults.js';
@@ -39,10 +39,20 @@ async function readSmallBody(ctx: RequestContext): Promise<string> {
   ctx.bodyConsumed = true;
   const chunks: Buffer[] = [];
   let size = 0;
+  const declared = Number(ctx.req.headers['content-length'] ?? 0);
+  const cutAt = ctx.fault?.kind === 'reset_mid_body' ? Math.floor(declared / 2) : undefined;
+  if (cutAt === 0) {
+    ctx.req.socket.destroy();
+    throw new BodyAborted('connection reset by fault injection');
+  }
   for await (const chunk of ctx.req) {
     const buf = chunk as Buffer;
     await ctx.state.link.pass(buf.length);
     size += buf.length;
+    if (cutAt !== undefined && size >= cutAt) {
+      ctx.req.socket.destroy();
+      throw new BodyAborted('connection reset by fault injection');
+    }
     if (size > MAX_RPC_BODY) throw new BadRequest('request body: too large for an RPC call');
     chunks.push(buf);
   }
@@ -159,7 +169,15 @@ async function handleApi(
     await route.handle(ctx);
   } catch (err) {
     if (err instanceof BodyAborted) return;
+    if (err instanceof BodyTooLarge) {
+      return ctx.routeError({ '.tag': 'payload_too_large' });
+    }
     if (!(err instanceof BadRequest) && !(err instanceof RouteError)) throw err;
+    if (fault?.kind === 'reset_mid_body' && !ctx.bodyConsumed) {
+      // The fault was meant for this request's body: cut it even though the route refused early.
+      req.socket.destroy();
+      return;
+    }
     await ctx.drain().catch(() => undefined);
     if (res.headersSent || res.destroyed) return;
     if (err instanceof BadRequest) await ctx.text(400, apiError(route.name, err.detail));
@@ -225,6 +243,10 @@ async function dispatch(
     const fault = state.faults.take('oauth2/token');
     const ctx = new RequestContext(req, res, 'oauth2/token', state, fault, undefined);
     if (fault && (await answerFault(ctx, fault))) return;
+    if (fault?.kind === 'reset_mid_body') {
+      req.socket.destroy();
+      return;
+    }
     return handleToken(state, req, url, (status, value) => ctx.json(value, status));
   }
   const route = path.startsWith('/2/') ? ROUTES.get(path.slice(3)) : undefined;
@@ -243,7 +265,7 @@ async function dispatch(
 }
 
 export function createEmulatorServer(state: EmulatorState, admin: AdminHandler): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     dispatch(state, req, res, admin).catch((err: unknown) => {
       process.stderr.write(
         `emulator: internal error on ${req.method} ${req.url?.split('?')[0]}: ${String(err)}\n`,
@@ -256,6 +278,10 @@ export function createEmulatorServer(state: EmulatorState, admin: AdminHandler):
       }
     });
   });
+  // A shaped link may take many minutes for one 150 MiB request; Node's 5-minute default would
+  // answer 408 in the middle of it.
+  server.requestTimeout = 0;
+  return server;
 }
 
 export function listen(server: Server, port: number): Promise<number> {

@@ -168,7 +168,16 @@ const download: Route = {
       'Dropbox-API-Result': headerSafeJson(fileMetadata(entry)),
       ETag: `W/"${entry.rev}"`,
     });
+    // reset_mid_body on a download cuts the response body halfway.
+    const cutAt = ctx.fault?.kind === 'reset_mid_body' ? Math.floor(entry.size / 2) : Infinity;
+    let sent = 0;
     for await (const chunk of ctx.state.blobs.read(entry.parts, ctx.state.link)) {
+      if (sent + chunk.length > cutAt) {
+        ctx.res.write(chunk.subarray(0, cutAt - sent));
+        ctx.res.socket?.destroy();
+        return;
+      }
+      sent += chunk.length;
       if (!ctx.res.write(chunk)) await new Promise((r) => ctx.res.once('drain', r));
     }
     ctx.res.end();
