@@ -163,3 +163,17 @@ function nextChange(store: SettingsStore): Promise<Settings> {
     });
   });
 }
+
+test('saving over a file whose state conf rejects keeps a copy and writes the settings', (t) => {
+  const { dir, file, store } = setup(t);
+  const text = JSON.stringify({ ...good, state: { paused: 'yes' } });
+  fs.writeFileSync(file, text);
+  assert.ok(store.load().ok, 'settings themselves are fine');
+  assert.ok(store.save({ ...good, intervalSeconds: 20 }).ok);
+  const copies = fs.readdirSync(dir).filter((n) => n.startsWith('config.invalid-'));
+  assert.equal(copies.length, 1);
+  assert.equal(fs.readFileSync(path.join(dir, copies[0]!), 'utf8'), text);
+  const reloaded = store.load();
+  assert.ok(reloaded.ok && reloaded.settings.intervalSeconds === 20);
+  assert.deepEqual(store.getState(), { paused: false, pausedUntilMs: null });
+});

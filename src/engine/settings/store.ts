@@ -123,9 +123,11 @@ class ConfSettingsStore implements SettingsStore {
     const contents: ConfigFile = { ...result.settings, [STATE_KEY]: state };
     try {
       this.openConf().store = contents;
-    } catch {
-      // Only conf's own schema check on the file as it is now can fail here (e.g. a mangled
-      // `state`); keep a copy of that file and write the validated settings.
+    } catch (e) {
+      // conf refuses to start from a file that fails its own checks (e.g. a mangled `state`):
+      // keep a copy of that file and write the validated settings. Any other failure (disk
+      // full, permissions) is the caller's to report; the file on disk stays as it was.
+      if (!isConfRejectingFile(e)) throw e;
       this.setAsideBrokenFile();
       this.openConf().store = contents;
     }
@@ -261,6 +263,13 @@ class ConfSettingsStore implements SettingsStore {
       }
     }
   }
+}
+
+function isConfRejectingFile(e: unknown): boolean {
+  return (
+    e instanceof SyntaxError ||
+    (e instanceof Error && e.message.startsWith('Config schema violation'))
+  );
 }
 
 function normaliseState(s: RuntimeState): RuntimeState {
