@@ -92,9 +92,8 @@ test('happy path: copied below the root with folders made, hash verified, no tem
     });
     assert.equal(progress, body.length);
     assert.ok((await readFile(res.path)).equals(body));
-    assert.equal(
-      (await stat(res.path)).mtimeMs,
-      (await stat(srcPath)).mtimeMs,
+    assert.ok(
+      Math.abs((await stat(res.path)).mtimeMs - (await stat(srcPath)).mtimeMs) < 0.01,
       'logger mtime kept',
     );
     assert.deepEqual(await tree(r.card), ['USB0', 'USB0/2026 11', 'USB0/2026 11/ü a.bin']);

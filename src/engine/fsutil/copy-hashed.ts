@@ -78,8 +78,11 @@ export async function copyFileHashed(
       bytes += bytesRead;
       onProgress?.(bytes);
     }
-    // The copy keeps the logger's timestamp, as the move it stands in for would.
-    await onSide('destination', () => out.utimes(sourceStats.atime, sourceStats.mtime));
+    // The copy keeps the logger's timestamp, as the move it stands in for would (to about a
+    // microsecond: the call takes seconds as a double).
+    await onSide('destination', () =>
+      out.utimes(sourceStats.atimeMs / 1000, sourceStats.mtimeMs / 1000),
+    );
     await onSide('destination', () => out.sync());
     await onSide('destination', () => out.close());
     output = undefined;
