@@ -152,3 +152,8 @@ test('transit must not be the watch folder or inside it; archive not inside eith
   };
   assert.match(issueFor(win, 'transitDir'), /inside the watch folder/);
 });
+
+test('folder clashes are reported together with other mistakes', () => {
+  const issues = issuesOf({ ...good, intervalSeconds: 0, transitDir: '/home/pi/rdl/tosync/t' });
+  assert.deepEqual(issues.map((i) => i.field).sort(), ['intervalSeconds', 'transitDir']);
+});

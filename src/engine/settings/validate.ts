@@ -40,14 +40,18 @@ export function validateSettings(
   const record = candidate as Record<string, unknown>;
   const issues: FieldIssue[] = unknownKeyIssues(record);
 
+  const home = options.home ?? os.homedir();
   const parsed = settingsSchema.safeParse(record);
   if (!parsed.success) {
     issues.push(...parsed.error.issues.map((i) => describeIssue(i, record)));
+    // Report folder clashes in the same round, so a form shows every problem at once.
+    const folders = foldersOf(record, home);
+    const reported = new Set(issues.map((i) => i.field));
+    if (folders) issues.push(...folderOverlapIssues(folders).filter((i) => !reported.has(i.field)));
     return fail(issues);
   }
   if (issues.length > 0) return fail(issues);
 
-  const home = options.home ?? os.homedir();
   const settings: Settings = { ...parsed.data };
   for (const key of FOLDER_KEYS) {
     const value = settings[key];
@@ -61,6 +65,21 @@ export function validateSettings(
   }
   issues.push(...folderOverlapIssues(settings));
   return issues.length > 0 ? fail(issues) : { ok: true, settings };
+}
+
+type Folders = Pick<Settings, (typeof FOLDER_KEYS)[number]>;
+
+/** The three folders of a raw candidate, when all are usable absolute paths. */
+function foldersOf(record: Record<string, unknown>, home: string): Folders | undefined {
+  const out: Partial<Folders> = {};
+  for (const key of FOLDER_KEYS) {
+    const v = record[key];
+    if (typeof v !== 'string') return undefined;
+    const p = expandHome(v.trim(), home);
+    if (p !== '' && pathApi(p) === path.posix && !p.startsWith('/')) return undefined;
+    out[key] = p;
+  }
+  return out as Folders;
 }
 
 function fail(issues: FieldIssue[]): SettingsValidation {
@@ -153,7 +172,7 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function folderOverlapIssues(s: Settings): FieldIssue[] {
+function folderOverlapIssues(s: Folders): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const watch = s.watchDir;
   const transit = s.transitDir;
