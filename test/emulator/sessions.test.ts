@@ -310,3 +310,35 @@ test('appending beyond 2^41 - 2^22 bytes is too_large', async () => {
   );
   assert.deepEqual(err.error.error, { '.tag': 'too_large' });
 });
+
+test('after a failed finish the data stays in the session: retry with an empty body at the new offset', async () => {
+  h.emu.putFile('/s/retry/target.txt', Buffer.from('theirs'));
+  const id = await openSession('our ');
+  const failed = await sdkError(
+    h.dbx.filesUploadSessionFinish({
+      cursor: { session_id: id, offset: 4 },
+      commit: { path: '/s/retry/target.txt' },
+      contents: Buffer.from('bytes'),
+    }),
+  );
+  assert.deepEqual(failed.error.error, {
+    '.tag': 'path',
+    path: { '.tag': 'conflict', conflict: { '.tag': 'file' } },
+  });
+  const retried = await h.dbx.filesUploadSessionFinish({
+    cursor: { session_id: id, offset: 9 },
+    commit: { path: '/s/retry/ours.txt' },
+  });
+  assert.equal(retried.result.content_hash, dropboxContentHash(Buffer.from('our bytes')));
+
+  // files/upload keeps a refused body in a session whose id comes back with the error.
+  const refused = await sdkError(
+    h.dbx.filesUpload({ path: '/s/retry/target.txt', contents: Buffer.from('again') }),
+  );
+  const sessionId = String(refused.error.error.upload_session_id);
+  const saved = await h.dbx.filesUploadSessionFinish({
+    cursor: { session_id: sessionId, offset: 5 },
+    commit: { path: '/s/retry/again.txt' },
+  });
+  assert.equal(saved.result.content_hash, dropboxContentHash(Buffer.from('again')));
+});

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFaultRule, type FaultRule } from './faults.js';
+import { runAdminAction } from './routes/admin.js';
 import { createEmulatorServer, listen } from './server.js';
 import { EmulatorState } from './state.js';
 
@@ -77,15 +78,6 @@ export interface Emulator {
 }
 
 const TIB = 1024 ** 4;
-
-function num(body: Record<string, unknown>, key: string): number | undefined {
-  const v = body[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new Error(`"${key}" must be a non-negative number`);
-  }
-  return v;
-}
 
 class RunningEmulator implements Emulator {
   constructor(
@@ -192,57 +184,6 @@ class RunningEmulator implements Emulator {
     this.state.listings.clear();
   }
 
-  /** One admin action over HTTP; the body is the JSON the caller sent. */
-  admin(action: string, raw: unknown): unknown {
-    const body = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    switch (action) {
-      case 'fault':
-        return (this.addFault(parseFaultRule(raw)), { ok: true });
-      case 'clear-faults':
-        return (this.clearFaults(), { ok: true });
-      case 'quota': {
-        const bytes = num(body, 'bytes');
-        if (bytes === undefined) throw new Error('quota needs {"bytes": N}');
-        return (this.setQuota(bytes), { ok: true });
-      }
-      case 'shape':
-        return (
-          this.shapeLink({
-            latencyMs: num(body, 'latencyMs'),
-            bytesPerSecond: num(body, 'bytesPerSecond'),
-          }),
-          { ok: true }
-        );
-      case 'expire-access-tokens':
-        return (
-          this.expireAccessTokens({
-            afterSeconds: num(body, 'afterSeconds'),
-            afterCalls: num(body, 'afterCalls'),
-          }),
-          { ok: true }
-        );
-      case 'revoke-refresh-token':
-        if (typeof body.token !== 'string')
-          throw new Error('revoke-refresh-token needs {"token": "..."}');
-        return (this.revokeRefreshToken(body.token), { ok: true });
-      case 'issue-refresh-token':
-        return { refresh_token: this.issueRefreshToken() };
-      case 'stats':
-        return this.stats();
-      case 'reset-stats':
-        return (this.resetStats(), { ok: true });
-      case 'files':
-        return this.listFiles();
-      case 'reset-cursors':
-        return (this.resetCursors(), { ok: true });
-      default:
-        throw new Error(
-          `unknown admin action "${action}"; use fault, clear-faults, quota, shape, expire-access-tokens, ` +
-            'revoke-refresh-token, issue-refresh-token, stats, reset-stats, files, reset-cursors',
-        );
-    }
-  }
-
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -268,7 +209,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const started: { emulator?: RunningEmulator } = {};
   const server = createEmulatorServer(state, (action, body) => {
     if (!started.emulator) throw new Error('emulator is still starting');
-    return started.emulator.admin(action, body);
+    return runAdminAction(started.emulator, action, body);
   });
   const port = await listen(server, options.port ?? 0);
   started.emulator = new RunningEmulator(`http://127.0.0.1:${port}`, state, server, ownsDataDir);

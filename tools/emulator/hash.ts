@@ -46,13 +46,3 @@ export class ContentHasher {
 export function dropboxContentHash(buf: Uint8Array): string {
   return new ContentHasher().update(buf).digest();
 }
-
-/**
- * Hash of a file made of several stored parts, given each part's bytes in order.
- * Used when a session's chunks become one file: block boundaries do not follow part boundaries.
- */
-export async function contentHashOfStream(chunks: AsyncIterable<Uint8Array>): Promise<string> {
-  const hasher = new ContentHasher();
-  for await (const chunk of chunks) hasher.update(chunk);
-  return hasher.digest();
-}

@@ -7,9 +7,9 @@ import { BodyAborted, BodyTooLarge } from './blobs.js';
 import { RequestContext } from './context.js';
 import { BadRequest, RouteError } from './errors.js';
 import type { FaultRule } from './faults.js';
-import { dropboxJson } from './json.js';
 import { fileRoutes } from './routes/files.js';
 import { listingRoutes } from './routes/listing.js';
+import { handleAdmin } from './routes/admin.js';
 import { handleAuthorize, handleToken } from './routes/oauth.js';
 import { HOSTS, type Route } from './routes/route.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -185,43 +185,6 @@ async function handleApi(
   }
 }
 
-async function handleAdmin(
-  state: EmulatorState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  action: string,
-  admin: AdminHandler,
-) {
-  const reply = (status: number, value: unknown) => {
-    const body = dropboxJson(value);
-    res.writeHead(status, {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(body),
-    });
-    res.end(body);
-  };
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (req.headers.authorization !== `Bearer ${state.options.adminToken}`) {
-    return reply(401, {
-      error: 'admin routes need "Authorization: Bearer <admin token>" (printed at start)',
-    });
-  }
-  if (req.method !== 'POST') return reply(405, { error: 'admin routes take POST' });
-  const text = Buffer.concat(chunks).toString('utf8');
-  let body: unknown;
-  try {
-    body = text.trim() === '' ? {} : JSON.parse(text);
-  } catch {
-    return reply(400, { error: 'admin request body must be JSON' });
-  }
-  try {
-    reply(200, admin(action, body) ?? {});
-  } catch (err) {
-    reply(400, { error: (err as Error).message });
-  }
-}
-
 async function dispatch(
   state: EmulatorState,
   req: IncomingMessage,
@@ -231,7 +194,9 @@ async function dispatch(
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const path = url.pathname;
   if (path.startsWith('/__admin/'))
-    return handleAdmin(state, req, res, path.slice('/__admin/'.length), admin);
+    return handleAdmin(req, res, state.options.adminToken, (body) =>
+      admin(path.slice('/__admin/'.length), body),
+    );
   if (path === '/oauth2/authorize') {
     state.count('oauth2/authorize');
     await state.link.delay();
