@@ -97,3 +97,22 @@ test('hashFile of an empty file is SHA-256 of nothing', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('absorb() takes over a chunk hasher at a block boundary and falls back to update() elsewhere', () => {
+  const data = allA(8_388_608);
+  const aligned = new ContentHasher().update(data.subarray(0, BLOCK_SIZE));
+  const chunk = new ContentHasher().update(data.subarray(BLOCK_SIZE));
+  aligned.absorb(chunk, data.subarray(BLOCK_SIZE));
+  assert.equal(aligned.digest(), vectors[5]![1]);
+  assert.equal(aligned.completeBlockDigests().length, 2);
+
+  const unaligned = new ContentHasher().update(data.subarray(0, 10));
+  const rest = data.subarray(10);
+  unaligned.absorb(new ContentHasher().update(rest), rest);
+  assert.equal(unaligned.digest(), vectors[5]![1]);
+
+  // A partial last block carries over too.
+  const h = new ContentHasher().update(allA(BLOCK_SIZE));
+  h.absorb(new ContentHasher().update(allA(1)), allA(1));
+  assert.equal(h.digest(), vectors[4]![1]);
+});

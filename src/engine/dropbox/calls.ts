@@ -82,10 +82,16 @@ export class DropboxCalls {
   }
 
   /** Opens a sequential session with its first bytes; returns the session id. */
-  async start(rel: string, bytes: Buffer, close: boolean, signal?: AbortSignal): Promise<string> {
+  async start(
+    rel: string,
+    bytes: Buffer,
+    close: boolean,
+    signal?: AbortSignal,
+    contentHash = contentHashOf(bytes),
+  ): Promise<string> {
     const arg: files.UploadSessionStartArg = {
       close,
-      content_hash: contentHashOf(bytes),
+      content_hash: contentHash,
       contents: bytes,
     };
     const res = await this.run(
@@ -105,11 +111,12 @@ export class DropboxCalls {
     bytes: Buffer,
     close: boolean,
     signal?: AbortSignal,
+    contentHash = contentHashOf(bytes),
   ): Promise<AppendResult> {
     const arg: files.UploadSessionAppendArg = {
       cursor: { session_id: sessionId, offset },
       close,
-      content_hash: contentHashOf(bytes),
+      content_hash: contentHash,
       contents: bytes,
     };
     return this.run(

@@ -1,31 +1,50 @@
 // Reads a file chunk by chunk, always one chunk ahead: while a chunk is on the wire the next one
 // is already being read from disk, so a large upload is limited by the link, not by the disk.
-// At most two chunks are held, whatever the file's size.
+// Two buffers are allocated once and used in turn, so memory is two chunks whatever the file's
+// size, and no garbage piles up between collections.
 import type { FileHandle } from 'node:fs/promises';
 
 export class ChunkReader {
-  private ahead: { offset: number; length: number; data: Promise<Buffer> } | undefined;
+  private readonly slots: [Buffer, Buffer];
+  private ahead: { offset: number; length: number; slot: 0 | 1; data: Promise<Buffer> } | undefined;
 
   constructor(
     private readonly fh: FileHandle,
     private readonly size: number,
     private readonly chunkSize: number,
-  ) {}
+  ) {
+    const slotSize = Math.min(chunkSize, Math.max(1, size));
+    this.slots = [Buffer.allocUnsafe(slotSize), Buffer.allocUnsafe(slotSize)];
+  }
 
-  /** The chunk at `offset` (chunkSize bytes, or the rest of the file), then starts the next read. */
+  /**
+   * The chunk at `offset` (chunkSize bytes, or the rest of the file), then starts reading the
+   * next one. The returned bytes stay valid until the call after next: callers send a chunk
+   * and wait for its answer before asking for another, so the slot is free again by then.
+   */
   async read(offset: number): Promise<Buffer> {
     const length = Math.min(this.chunkSize, this.size - offset);
-    const hit =
-      this.ahead?.offset === offset && this.ahead.length === length ? this.ahead : undefined;
+    const ahead = this.ahead;
     this.ahead = undefined;
-    const data = await (hit?.data ?? this.readAt(offset, length));
+    let slot: 0 | 1;
+    let data: Buffer;
+    if (ahead?.offset === offset && ahead.length === length) {
+      slot = ahead.slot;
+      data = await ahead.data;
+    } else {
+      // A jump (the server asked for another offset): let any read in flight finish first.
+      await ahead?.data.catch(() => {});
+      slot = 0;
+      data = await this.readAt(offset, length, slot);
+    }
     const next = offset + length;
     if (next < this.size) {
       const nextLength = Math.min(this.chunkSize, this.size - next);
-      const pending = this.readAt(next, nextLength);
+      const nextSlot = slot === 0 ? 1 : 0;
+      const pending = this.readAt(next, nextLength, nextSlot);
       // Failures surface when that chunk is asked for, not as an unhandled rejection.
       pending.catch(() => {});
-      this.ahead = { offset: next, length: nextLength, data: pending };
+      this.ahead = { offset: next, length: nextLength, slot: nextSlot, data: pending };
     }
     return data;
   }
@@ -36,17 +55,15 @@ export class ChunkReader {
     this.ahead = undefined;
   }
 
-  private async readAt(offset: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
+  private async readAt(offset: number, length: number, slot: 0 | 1): Promise<Buffer> {
+    const buf = this.slots[slot].subarray(0, length);
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.fh.read(buf, filled, length - filled, offset + filled);
       if (bytesRead === 0) {
         throw Object.assign(
           new Error(`file is shorter than expected (${offset + filled} of ${this.size} bytes)`),
-          {
-            code: 'ESHORT',
-          },
+          { code: 'ESHORT' },
         );
       }
       filled += bytesRead;

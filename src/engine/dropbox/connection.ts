@@ -5,6 +5,7 @@ import { Dropbox, DropboxAuth } from 'dropbox';
 import { SyncError } from '../errors.js';
 import { classifyDropboxError, isAccessTokenRejected } from './classify.js';
 import { endpointFetch, normaliseEndpoint } from './endpoint-fetch.js';
+import { nodeHttpFetch } from './http-fetch.js';
 
 export interface DropboxConnectionConfig {
   appKey: string;
@@ -13,6 +14,7 @@ export interface DropboxConnectionConfig {
   refreshToken: string;
   /** '' or undefined = real Dropbox; otherwise a base URL such as http://127.0.0.1:8080. */
   endpoint?: string;
+  /** Default: nodeHttpFetch (sends upload chunks without copying them). */
   fetchImpl?: typeof fetch;
 }
 
@@ -63,7 +65,7 @@ export function createDropboxConnection(cfg: DropboxConnectionConfig): DropboxCo
     });
   }
   const endpoint = normaliseEndpoint(cfg.endpoint);
-  const fetchImpl = endpointFetch(endpoint, cfg.fetchImpl ?? globalThis.fetch);
+  const fetchImpl = endpointFetch(endpoint, cfg.fetchImpl ?? nodeHttpFetch);
   const auth = new SharedRefreshAuth({
     clientId: cfg.appKey.trim(),
     ...(cfg.appSecret ? { clientSecret: cfg.appSecret } : {}),

@@ -48,6 +48,19 @@ export class ContentHasher {
     return createHash('sha256').update(Buffer.concat(all)).digest('hex');
   }
 
+  /**
+   * Continues with bytes that `chunk` (a hasher that saw only them) already hashed. When this
+   * hasher stands at a block boundary, the chunk's block digests are taken over as they are, so
+   * a chunk's bytes are hashed once for both the request's content_hash and the file's.
+   */
+  absorb(chunk: ContentHasher, bytes: Uint8Array): this {
+    if (this.blockFill !== 0 || chunk.bytesHashed !== bytes.length) return this.update(bytes);
+    this.digests.push(...chunk.digests);
+    this.block = chunk.block.copy();
+    this.blockFill = chunk.blockFill;
+    return this;
+  }
+
   private closeBlock(): void {
     this.digests.push(this.block.digest());
     this.block = createHash('sha256');

@@ -131,12 +131,22 @@ async function sendChunks(
     while (offset < size) {
       const bytes = await local(rel, reader.read(offset));
       const closing = offset + bytes.length === size;
+      const chunk = new ContentHasher().update(bytes);
+      const chunkHash = chunk.digest();
       let stored: boolean;
       if (sessionId === undefined) {
-        sessionId = await deps.calls.start(rel, bytes, closing, signal);
+        sessionId = await deps.calls.start(rel, bytes, closing, signal, chunkHash);
         stored = true;
       } else {
-        const r = await deps.calls.append(rel, sessionId, offset, bytes, closing, signal);
+        const r = await deps.calls.append(
+          rel,
+          sessionId,
+          offset,
+          bytes,
+          closing,
+          signal,
+          chunkHash,
+        );
         if (r.kind === 'stored') stored = true;
         else if (r.kind === 'closed') {
           // Only our own closing append can have closed it (its answer was lost).
@@ -158,7 +168,7 @@ async function sendChunks(
         }
       }
       if (stored) {
-        hasher.update(bytes);
+        hasher.absorb(chunk, bytes);
         offset += bytes.length;
         save();
         onProgress?.({ rel, bytesSent: offset, size });

@@ -1,0 +1,78 @@
+// A small fetch() on node:http/https for the Dropbox SDK. Node's built-in fetch (undici) copies
+// every Buffer request body before sending it; for 8-148 MiB upload chunks those copies pile up
+// between garbage collections and dominate the uploader's memory. Here the caller's Buffer is
+// written to the socket as it is. Only what the SDK uses is supported: POST/GET with a string
+// or byte body, headers, AbortSignal, and a Response it can read as text or JSON.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+
+type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
+
+function bodyBytes(body: FetchInit['body']): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  throw new TypeError('nodeHttpFetch sends only string or byte bodies');
+}
+
+function toHeaders(res: IncomingMessage): Headers {
+  const h = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) h.append(name, v);
+  }
+  return h;
+}
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+export const nodeHttpFetch: typeof fetch = (input, init = {}) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  if (input instanceof Request) {
+    return Promise.reject(new TypeError('nodeHttpFetch takes a URL, not a Request'));
+  }
+  const bytes = bodyBytes(init.body);
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (bytes !== undefined) headers['content-length'] = String(bytes.length);
+  const signal = init.signal ?? undefined;
+  const send =
+    url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
+  if (send === undefined)
+    return Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`));
+
+  return new Promise<Response>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const req = send(url, { method: init.method ?? 'GET', headers });
+    const onAbort = (): void => {
+      req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => signal?.removeEventListener('abort', onAbort);
+    req.once('error', (e) => {
+      done();
+      reject(signal?.aborted ? signal.reason : e);
+    });
+    req.once('response', (res) => {
+      res.once('end', done);
+      res.once('error', done);
+      const status = res.statusCode ?? 0;
+      const body = NULL_BODY_STATUS.has(status)
+        ? null
+        : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      resolve(
+        new Response(body, {
+          status,
+          statusText: res.statusMessage ?? '',
+          headers: toHeaders(res),
+        }),
+      );
+    });
+    req.end(bytes);
+  });
+};
