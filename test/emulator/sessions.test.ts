@@ -342,3 +342,29 @@ test('after a failed finish the data stays in the session: retry with an empty b
   });
   assert.equal(saved.result.content_hash, dropboxContentHash(Buffer.from('again')));
 });
+
+test('racing requests on one session: exactly one append and one finish win, the data stays intact', async () => {
+  const id = await openSession('');
+  const chunk = Buffer.alloc(1024 * 1024, 9);
+  const appends = await Promise.allSettled([
+    h.dbx.filesUploadSessionAppendV2({ cursor: { session_id: id, offset: 0 }, contents: chunk }),
+    h.dbx.filesUploadSessionAppendV2({ cursor: { session_id: id, offset: 0 }, contents: chunk }),
+  ]);
+  assert.equal(appends.filter((r) => r.status === 'fulfilled').length, 1);
+  const lost = appends.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  assert.deepEqual(lost.reason.error.error, {
+    '.tag': 'incorrect_offset',
+    correct_offset: chunk.length,
+  });
+
+  const finish = () =>
+    h.dbx.filesUploadSessionFinish({
+      cursor: { session_id: id, offset: chunk.length },
+      commit: { path: '/s/race.bin' },
+    });
+  const finishes = await Promise.allSettled([finish(), finish()]);
+  assert.equal(finishes.filter((r) => r.status === 'fulfilled').length, 1);
+  const second = finishes.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  assert.equal(second.reason.error.error['.tag'], 'lookup_failed');
+  assert.deepEqual(await h.emu.readFile('/s/race.bin'), chunk);
+});

@@ -81,7 +81,10 @@ const append: Route = {
     const problem = sessions.appendProblem(session, offset, declaredLength(ctx), close);
     if (problem) throw new RouteError(problem);
     const { bytes, hashed } = await receiveChecked(ctx, session.hasher?.copy());
-    const late = sessions.appendProblem(session, offset, bytes.size, close);
+    const late =
+      sessions.find(sessionId) === session
+        ? sessions.appendProblem(session, offset, bytes.size, close)
+        : { '.tag': 'not_found' as const };
     if (late) {
       ctx.state.blobs.remove(bytes.parts);
       throw new RouteError(late);
@@ -132,6 +135,13 @@ async function commitSession(
   const commit = readCommitInfo(commitReader, state);
   if (!commit.ok) return { ok: false, failure: { '.tag': 'path', path: commit.error } };
   const bytes = await state.sessions.assemble(session);
+  // Another finish may have committed this session while its chunks were being read.
+  if (state.sessions.find(session.id) !== session) {
+    return {
+      ok: false,
+      failure: { '.tag': 'lookup_failed', lookup_failed: { '.tag': 'not_found' } },
+    };
+  }
   const result = state.ns.commit(commit.spec, bytes, { forceInsufficientSpace });
   if (!result.ok) return { ok: false, failure: { '.tag': 'path', path: result.error } };
   state.sessions.drop(session, !result.written);
@@ -168,6 +178,14 @@ const finish: Route = {
     if (session.type === 'concurrent' && bytes.size > 0) {
       ctx.state.blobs.remove(bytes.parts);
       throw new RouteError({ '.tag': 'concurrent_session_data_not_allowed' });
+    }
+    // A racing request on the same session may have landed while this body streamed in.
+    const late = finishProblem(sessions.find(sessionId), offset, false);
+    if (late || (session.closed && bytes.size > 0)) {
+      ctx.state.blobs.remove(bytes.parts);
+      throw new RouteError(
+        late ?? { '.tag': 'lookup_failed', lookup_failed: { '.tag': 'closed' } },
+      );
     }
     // The bytes belong to the session from here on: a failed commit can be retried with an
     // empty body at the new offset, as the spec says.
