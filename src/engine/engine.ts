@@ -435,6 +435,11 @@ class SyncEngine implements Engine {
         watchDir: settings.watchDir,
         stableSeconds: settings.stableSeconds,
         ignorePatterns: settings.ignorePatterns,
+        // Guards against a transit or SD-card folder placed inside the watch folder.
+        excludeDirs: [
+          settings.transitDir,
+          ...(settings.archiveEnabled ? [settings.archiveDir] : []),
+        ],
         clock: this.clock,
         logger: this.logger,
       }),

@@ -1,0 +1,171 @@
+// End-to-end engine benchmark: the whole life of a file (scan, stage, upload, SD-card copy, done)
+// over a shaped link, with the emulator in a child process so only the engine's CPU and memory
+// are measured here. Prints figures; asserts nothing (targets are read off the output).
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { FileCredentialStore } from '../../src/engine/credentials/index.js';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
+import type { Settings } from '../../src/engine/settings/schema.js';
+import { startChildEmulator, type ChildEmulator } from './upload-bench.js';
+
+const MiB = 1024 * 1024;
+
+export interface EngineBenchOptions {
+  smallFiles?: number;
+  smallFileBytes?: number;
+  largeFileBytes?: number;
+  latencyMs?: number;
+  bytesPerSecond?: number;
+  idlePasses?: number;
+}
+
+function peakRss(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+async function makeEngine(
+  root: string,
+  emu: ChildEmulator,
+  extra: Partial<Settings> = {},
+): Promise<Engine> {
+  const configDir = path.join(root, 'config');
+  await fs.mkdir(path.join(root, 'sdcard'), { recursive: true });
+  const settings: Settings = {
+    ...defaultSettings(root),
+    watchDir: path.join(root, 'tosync'),
+    transitDir: path.join(root, 'transit'),
+    archiveDir: path.join(root, 'sdcard'),
+    archiveMustBeMountPoint: false,
+    site: 'bench',
+    stableSeconds: 0,
+    concurrency: 8,
+    chunkSizeMiB: 16,
+    dropboxAppKey: emu.appKey,
+    dropboxEndpoint: emu.url,
+    ...extra,
+  };
+  await fs.mkdir(configDir, { recursive: true });
+  await fs.writeFile(path.join(configDir, 'config.json'), JSON.stringify(settings));
+  await new FileCredentialStore(configDir).save({
+    appKey: emu.appKey,
+    refreshToken: emu.refreshToken,
+  });
+  return createEngine({ configDir, home: root });
+}
+
+async function drain(engine: Engine): Promise<number> {
+  let passes = 0;
+  for (;;) {
+    passes++;
+    const r = await engine.runPassNow();
+    if (r.remainingInTransit === 0 && r.staged === 0) return passes;
+    if (passes > 20) throw new Error(`not drained after ${passes} passes: ${JSON.stringify(r)}`);
+  }
+}
+
+async function writeSparseSized(file: string, bytes: number): Promise<void> {
+  // Real bytes (not a sparse hole) so the disk and hash work are honest; written in 16 MiB pieces.
+  const fh = await fs.open(file, 'w');
+  const piece = Buffer.alloc(16 * MiB);
+  for (let i = 0; i < piece.length; i += 4) piece.writeUInt32LE((i * 2654435761) >>> 0, i);
+  try {
+    for (let off = 0; off < bytes; off += piece.length)
+      await fh.write(piece, 0, Math.min(piece.length, bytes - off));
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function runEngineBench(opts: EngineBenchOptions = {}): Promise<void> {
+  const o = {
+    smallFiles: 5_000,
+    smallFileBytes: 8 * 1024,
+    largeFileBytes: 1024 * MiB,
+    latencyMs: 50,
+    bytesPerSecond: 12_500_000,
+    idlePasses: 200,
+    ...opts,
+  };
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-engine-bench-'));
+  const emu = await startChildEmulator({ dataDir: path.join(root, 'emulator') });
+  try {
+    await emu.admin('shape', { latencyMs: o.latencyMs, bytesPerSecond: o.bytesPerSecond });
+    console.log(
+      `link: ${o.latencyMs} ms latency per request, ${((o.bytesPerSecond * 8) / 1e6).toFixed(0)} Mbit/s; emulator in a child process`,
+    );
+
+    // (c) many small files end to end.
+    {
+      const dir = path.join(root, 'small');
+      const engine = await makeEngine(dir, emu);
+      const watch = path.join(dir, 'tosync', 'RDL', 'USB0');
+      await fs.mkdir(watch, { recursive: true });
+      const body = Buffer.alloc(o.smallFileBytes, 'x');
+      for (let i = 0; i < o.smallFiles; i++)
+        await fs.writeFile(path.join(watch, `rec-${i}.csv`), body);
+      const rss = peakRss();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const passes = await drain(engine);
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const peak = rss.stop();
+      await engine.stop();
+      console.log(
+        `(c) end to end, ${o.smallFiles} files of ${o.smallFileBytes / 1024} KiB: ${(o.smallFiles / seconds).toFixed(0)} files/s ` +
+          `(${seconds.toFixed(1)} s, ${passes} passes), engine CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, peak RSS ${(peak / 1e6).toFixed(0)} MB`,
+      );
+    }
+
+    // (d) one large file end to end: the upload and the SD-card copy run side by side.
+    {
+      const dir = path.join(root, 'large');
+      const engine = await makeEngine(dir, emu);
+      const watch = path.join(dir, 'tosync', 'cameras');
+      await fs.mkdir(watch, { recursive: true });
+      await writeSparseSized(path.join(watch, 'big.raw'), o.largeFileBytes);
+      const rss = peakRss();
+      const t0 = performance.now();
+      await drain(engine);
+      const seconds = (performance.now() - t0) / 1000;
+      const peak = rss.stop();
+      await engine.stop();
+      const mbps = o.largeFileBytes / 1e6 / seconds;
+      console.log(
+        `(d) end to end, one ${(o.largeFileBytes / MiB).toFixed(0)} MiB file: ${mbps.toFixed(2)} MB/s = ` +
+          `${((mbps * 1e6 * 100) / o.bytesPerSecond).toFixed(1)}% of the link (${seconds.toFixed(1)} s), peak RSS ${(peak / 1e6).toFixed(0)} MB`,
+      );
+      await fs.rm(path.join(dir, 'sdcard'), { recursive: true, force: true });
+    }
+
+    // (e) an idle pass: what a quiet logger site costs every interval.
+    {
+      const dir = path.join(root, 'idle');
+      const engine = await makeEngine(dir, emu);
+      await engine.runPassNow(); // first pass also fetches the account once
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < o.idlePasses; i++) await engine.runPassNow();
+      const wallMs = (performance.now() - t0) / o.idlePasses;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000 / o.idlePasses;
+      await engine.stop();
+      console.log(
+        `(e) idle pass over an empty watch folder: ${cpuMs.toFixed(2)} ms CPU, ${wallMs.toFixed(2)} ms wall per pass ` +
+          `(= ${((cpuMs / 10_000) * 100).toFixed(3)}% of one core at the default 10 s interval)`,
+      );
+    }
+  } finally {
+    await emu.close();
+    await fs.rm(root, { recursive: true, force: true });
+  }
+}
