@@ -126,6 +126,7 @@ async function runTrayApp(): Promise<void> {
     quit: () => app.quit(),
   });
 
+  logger.info('Tray icon created');
   const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
   const onStatus = (status = engine.getStatus()): void => {
     tray.update(status);
