@@ -22,6 +22,7 @@ export interface ElectronServicesOptions {
   logFile: string;
   appInfo: () => AppInfo;
   applyStartAtLogin: (enabled: boolean) => boolean;
+  logFromWindow: (level: 'warn' | 'error', text: string) => void;
 }
 
 export function electronAppServices(opts: ElectronServicesOptions): AppServices {
@@ -58,5 +59,6 @@ export function electronAppServices(opts: ElectronServicesOptions): AppServices 
     readLogTail: (lines) => readLogLines(opts.logFile, lines),
     appInfo: opts.appInfo,
     applyStartAtLogin: opts.applyStartAtLogin,
+    logFromWindow: opts.logFromWindow,
   };
 }

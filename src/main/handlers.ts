@@ -23,6 +23,8 @@ export interface AppServices {
   openExternal(url: string): Promise<void>;
   readLogTail(lines: number): Promise<LogLine[]>;
   appInfo(): AppInfo;
+  /** Writes a line from the window to the app log. */
+  logFromWindow(level: 'warn' | 'error', text: string): void;
   /** Applies start-at-login to the OS; returns what the OS now reports. */
   applyStartAtLogin(enabled: boolean): boolean;
 }
@@ -104,6 +106,10 @@ export function createIpcHandlers(
     },
     readLogTail: (lines) => app.readLogTail(lines),
     getAppInfo: () => app.appInfo(),
+    logFromWindow: (level, text) => {
+      app.logFromWindow(level, text);
+      return null;
+    },
     setStartAtLogin: async (enabled) => {
       const actual = app.applyStartAtLogin(enabled);
       const settings = engine.getSettings();

@@ -80,6 +80,7 @@ async function runTrayApp(): Promise<void> {
     window: () => window,
     logFile: logger.file,
     applyStartAtLogin: (enabled) => applyStartAtLogin(loginDeps, enabled),
+    logFromWindow: (level, text) => logger[level](`Window: ${text}`),
     appInfo: () => ({
       version: app.getVersion(),
       platform: process.platform,

@@ -28,6 +28,13 @@ const showInfo = (m: string) => notice('info', m);
 
 function start(): void {
   const rdl = api();
+  // The window's own failures go to the log file, where people look when something is off.
+  window.addEventListener('error', (e) => {
+    void rdl.logFromWindow('error', `${e.message} (${e.filename}:${e.lineno})`.slice(0, 4000));
+  });
+  window.addEventListener('unhandledrejection', (e) => {
+    void rdl.logFromWindow('error', `Unhandled: ${String(e.reason)}`.slice(0, 4000));
+  });
   const tabs = new Tabs();
   const transfers = new TransfersView(byId('panel-transfers'), showError);
   const settings = new SettingsView(byId('panel-settings'), showError, showInfo);

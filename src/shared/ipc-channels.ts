@@ -23,6 +23,7 @@ export const INVOKE_CHANNELS = [
   'readLogTail',
   'getAppInfo',
   'setStartAtLogin',
+  'logFromWindow',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

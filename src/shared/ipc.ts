@@ -179,6 +179,8 @@ export const ipcContract = {
   readLogTail: call<LogLine[]>()(z.tuple([z.number().int().min(1).max(LIMITS.logLines)])),
   getAppInfo: call<AppInfo>()(none()),
   setStartAtLogin: call<boolean>()(z.tuple([z.boolean()])),
+  /** The window's own errors, so they reach the log file (main redacts them). */
+  logFromWindow: call<null>()(z.tuple([z.enum(['warn', 'error']), text()])),
 } satisfies { [K in InvokeChannel]: CallSpec<z.ZodTuple, unknown> };
 
 // The contract must name exactly the channels of ipc-channels.ts, no more and no fewer.

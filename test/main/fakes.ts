@@ -74,6 +74,7 @@ export function fakeAppServices(rec: Recorder): AppServices {
     readLogTail: async (n) =>
       Array.from({ length: n }, (_, i) => ({ text: `line ${i}`, level: 'info' as const })),
     appInfo: () => info,
+    logFromWindow: (level, text) => void rec.calls.push(['logFromWindow', level, text]),
     applyStartAtLogin: (on) => (rec.calls.push(['applyStartAtLogin', on]), on),
   };
 }

@@ -138,6 +138,20 @@ test('calls from other web contents or other pages are refused', async () => {
   );
 });
 
+test('window log lines: only warn/error, bounded', async () => {
+  const { rec, dispatch } = setup();
+  assert.equal(
+    (await errorOf(dispatch('logFromWindow', own, ['info', 'x']))).code,
+    'invalid-arguments',
+  );
+  assert.match(
+    (await errorOf(dispatch('logFromWindow', own, ['error', 'x'.repeat(5000)]))).message,
+    /longer than 4096/,
+  );
+  assert.equal((await dispatch('logFromWindow', own, ['error', 'boom'])).ok, true);
+  assert.deepEqual(rec.calls, [['logFromWindow', 'error', 'boom']]);
+});
+
 test('unknown channels are refused', async () => {
   const { dispatch } = setup();
   assert.equal((await errorOf(dispatch('evalInMain', own, []))).code, 'unknown-channel');

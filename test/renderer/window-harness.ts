@@ -115,6 +115,7 @@ export async function openWindow(settings: Partial<Settings> = {}): Promise<Wind
       configPath: engine.settingsPath,
       logPath: logger.file,
     }),
+    logFromWindow: (level, text) => logger[level](`Window: ${text}`),
     applyStartAtLogin: (on) => (calls.push(['applyStartAtLogin', String(on)]), on),
   };
   const dispatch = createDispatcher(

@@ -226,6 +226,53 @@ test('the window drives a real engine', async (t) => {
       },
     );
 
+    await t.test('connecting Dropbox: authorize address, pasted code, connected', async () => {
+      await page.click('#tab-settings');
+      await page.click('#dropbox-connect');
+      const url = await until(
+        'the authorize address',
+        async () => (await text(page, '#dropbox-steps .url')) || undefined,
+      );
+      const challenge = new URL(url).searchParams.get('code_challenge');
+      assert.ok(challenge, `no code_challenge in ${url}`);
+      // The emulator's authorize page is plain http on 127.0.0.1: main only opens https, and says so.
+      await until('the refusal', async () =>
+        /Could not open the browser.*https:\/\//.test(await text(page, '#notice')),
+      );
+      assert.deepEqual(
+        w.calls.filter((c) => c[0] === 'openExternal'),
+        [],
+      );
+      // A code with a space is refused before it reaches the engine, with what to do.
+      await page.fill('#dropbox-code', 'not a code');
+      await page.click('#dropbox-finish');
+      await until('the code error', async () => /copy it again/.test(await text(page, '#notice')));
+      await page.fill(
+        '#dropbox-code',
+        w.emulator.approveAuthorization({ codeChallenge: challenge }),
+      );
+      await page.click('#dropbox-finish');
+      await until('connected', async () =>
+        /^Connected to Dropbox as /.test(await text(page, '#notice')),
+      );
+      assert.equal(w.engine.getStatus().dropbox.connected, true);
+      assert.equal(await page.$('#dropbox-code'), null, 'the code form is gone');
+    });
+
+    await t.test('the log tab follows new lines', async () => {
+      await page.click('#tab-log');
+      await page.waitForSelector('#log-lines li');
+      w.logger.warn('marker line from the test', { token: 'sl.SECRETSECRETSECRET' });
+      const line = await until('the marker in the window', async () =>
+        (await page.$$eval('#log-lines li', (items) => items.map((i) => i.textContent ?? ''))).find(
+          (l) => l.includes('marker line'),
+        ),
+      );
+      assert.match(line, /\[warn\]/);
+      assert.doesNotMatch(line, /SECRETSECRET/, 'tokens are redacted before they reach the window');
+      assert.equal(await page.getAttribute('#log-lines li:last-child', 'class'), 'level-warn');
+    });
+
     await t.test('screenshots of every tab, light and dark', async () => {
       await fs.mkdir(SCREENSHOTS, { recursive: true });
       for (const scheme of ['light', 'dark'] as const) {
