@@ -256,3 +256,75 @@ test('remote path preview follows unsaved settings', async () => {
     assert.equal(bad.ok, false);
   });
 });
+
+test('offline for longer than offlineAlertMinutes raises one problem, cleared when Dropbox is back', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ settings: { offlineAlertMinutes: 1 }, engine: { clock } }, async (h) => {
+    const good = h.settings.dropboxEndpoint;
+    assert.ok(
+      (await h.engine.saveSettings({ ...h.settings, dropboxEndpoint: 'http://127.0.0.1:9' })).ok,
+    );
+    await h.drop('a.csv', 'a');
+    await h.engine.runPassNow();
+    let s = h.engine.getStatus();
+    assert.equal(s.state, 'offline');
+    assert.equal(
+      s.problems.some((p) => p.id === 'offline'),
+      false,
+      'alerted before the grace period',
+    );
+    offsetMs += 61_000;
+    await h.engine.runPassNow();
+    s = h.engine.getStatus();
+    const offline = s.problems.find((p) => p.id === 'offline');
+    assert.ok(offline, JSON.stringify(s.problems));
+    assert.match(offline.message, /unreachable for 1 min/);
+    assert.match(offline.message, /SD-card copy continues/);
+    assert.ok((await h.engine.saveSettings({ ...h.settings, dropboxEndpoint: good })).ok);
+    await h.engine.runPassNow();
+    s = h.engine.getStatus();
+    assert.equal(
+      s.problems.some((p) => p.id === 'offline'),
+      false,
+    );
+    assert.equal(s.state, 'idle');
+  });
+});
+
+test('a file that keeps failing is retried with growing delays, then shown as a problem and in history', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    await h.drop('RDL/bad.csv ', 'trailing space: Dropbox refuses the name');
+    const attempts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await h.engine.runPassNow();
+      attempts.push(r.fileFailures);
+      offsetMs += 10_000; // not enough for the retry delay after the first failure (30 s)
+      const again = await h.engine.runPassNow();
+      assert.equal(again.fileFailures, 0, 'retried before its delay');
+      offsetMs += 5 * 60_000;
+    }
+    assert.deepEqual(attempts, [1, 1, 1, 1]);
+    const s = h.engine.getStatus();
+    const problem = s.problems.find((p) => p.id === 'file-failing:RDL/bad.csv ');
+    assert.ok(problem, JSON.stringify(s.problems));
+    assert.match(problem.message, /failed 3 times/);
+    assert.equal(problem.tab, 'transfers');
+    const failures = h.engine.queryHistory({ onlyFailures: true });
+    assert.equal(failures.length, 1, 'one failed record, not one per attempt');
+    assert.equal(failures[0]?.upload.status, 'failed');
+    assert.equal(
+      failures[0]?.archive.status,
+      'done',
+      'the SD-card leg is not held back by the upload failure',
+    );
+  });
+});

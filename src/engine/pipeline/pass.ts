@@ -242,7 +242,8 @@ async function archiveLeg(
   let blocked: SyncError | null = null;
   const todo = due.filter((w) => !w.entry.archive);
   await mapConcurrent(todo, deps.archiveConcurrency ?? 2, async (w) => {
-    if (blocked || signal?.aborted) return;
+    // A card too full for one file may still take smaller ones: only the other blocks stop the leg.
+    if ((blocked && blocked.code !== 'archive-full') || signal?.aborted) return;
     deps.status.transferStarted(w.file.rel, 'archive', w.file.size);
     try {
       const r = await archive.store({

@@ -1,0 +1,67 @@
+// The SD-card leg against real mounts: a card that fills up mid-copy and a card that is pulled.
+// Tests run as root here, so a small tmpfs stands in for the card (a real mount point, a real
+// ENOSPC). Where the machine refuses mounts, these tests say so and skip.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { startHarness, listFilesRel, localHash } from '../engine/harness.js';
+
+test('card too full for a file: smaller files still go, no partial file is left, the big one waits for room', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const h = await startHarness({ settings: { archiveMustBeMountPoint: true } });
+  try {
+    // A 10 MiB "card"; the archive keeps an 8 MiB reserve, so the 3 MiB file does not fit.
+    mountTmpfs(h.archiveDir, 10 * 1024);
+    await h.drop('small.csv', 'a,b\n1,2\n');
+    const big = randomBytes(3 * 1024 * 1024);
+    await h.drop('cameras/big.jpg', big);
+    const r1 = await h.engine.runPassNow();
+    assert.equal(r1.archiveBlocked?.code, 'archive-full', JSON.stringify(r1));
+    const onCard = await listFilesRel(h.archiveDir);
+    assert.ok(
+      !onCard.some((f) => f.includes('big') || f.includes('.rdl-partial')),
+      `left on the card: ${onCard.join(', ')}`,
+    );
+    assert.deepEqual(await listFilesRel(h.transitDir), ['cameras/big.jpg']);
+    assert.ok(onCard.includes('small.csv'), 'a file that fits must not wait for one that does not');
+    assert.ok(h.engine.getStatus().problems.some((p) => p.id === 'archive-full'));
+
+    unmount(h.archiveDir);
+    mountTmpfs(h.archiveDir, 32 * 1024); // a bigger card goes in
+    const r2 = await h.engine.runPassNow();
+    assert.ok(r2.done >= 1, JSON.stringify(r2));
+    assert.equal(
+      await localHash(path.join(h.archiveDir, 'cameras', 'big.jpg')),
+      h.emulator.getFile('/RDL/site1/cameras/big.jpg')?.contentHash,
+    );
+    assert.deepEqual(await listFilesRel(h.transitDir), []);
+    assert.equal(h.engine.getStatus().problems.length, 0);
+  } finally {
+    unmount(h.archiveDir);
+    await h.close();
+  }
+});
+
+test('card not mounted (a bare mount-point folder): nothing is written into it', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const h = await startHarness({ settings: { archiveMustBeMountPoint: true } });
+  try {
+    await h.drop('RDL/USB0/a.csv', 'a');
+    const r1 = await h.engine.runPassNow();
+    assert.equal(r1.archiveBlocked?.code, 'archive-missing');
+    assert.deepEqual(await fs.readdir(h.archiveDir), [], 'wrote into the empty mount point');
+    assert.match(h.engine.getStatus().sentence, /not mounted|insert/i);
+    mountTmpfs(h.archiveDir, 16 * 1024);
+    const r2 = await h.engine.runPassNow();
+    assert.equal(r2.done, 1, JSON.stringify(r2));
+    assert.deepEqual(await listFilesRel(h.archiveDir), ['RDL/USB0/a.csv']);
+  } finally {
+    unmount(h.archiveDir);
+    await h.close();
+  }
+});
