@@ -1,12 +1,20 @@
 // Reads a file chunk by chunk, always one chunk ahead: while a chunk is on the wire the next one
-// is already being read from disk, so a large upload is limited by the link, not by the disk.
+// is already read from disk and hashed, so a large upload is limited by the link, not by the
+// disk or the CPU.
 // Two buffers are allocated once and used in turn, so memory is two chunks whatever the file's
 // size, and no garbage piles up between collections.
 import type { FileHandle } from 'node:fs/promises';
+import { ContentHasher } from './content-hash.js';
+
+/** A chunk's bytes and their content hash, computed while the previous chunk was on the wire. */
+export interface Chunk {
+  bytes: Buffer;
+  hash: ContentHasher;
+}
 
 export class ChunkReader {
   private readonly slots: [Buffer, Buffer];
-  private ahead: { offset: number; length: number; slot: 0 | 1; data: Promise<Buffer> } | undefined;
+  private ahead: { offset: number; length: number; slot: 0 | 1; data: Promise<Chunk> } | undefined;
 
   constructor(
     private readonly fh: FileHandle,
@@ -22,12 +30,12 @@ export class ChunkReader {
    * next one. The returned bytes stay valid until the call after next: callers send a chunk
    * and wait for its answer before asking for another, so the slot is free again by then.
    */
-  async read(offset: number): Promise<Buffer> {
+  async read(offset: number): Promise<Chunk> {
     const length = Math.min(this.chunkSize, this.size - offset);
     const ahead = this.ahead;
     this.ahead = undefined;
     let slot: 0 | 1;
-    let data: Buffer;
+    let data: Chunk;
     if (ahead?.offset === offset && ahead.length === length) {
       slot = ahead.slot;
       data = await ahead.data;
@@ -55,7 +63,7 @@ export class ChunkReader {
     this.ahead = undefined;
   }
 
-  private async readAt(offset: number, length: number, slot: 0 | 1): Promise<Buffer> {
+  private async readAt(offset: number, length: number, slot: 0 | 1): Promise<Chunk> {
     const buf = this.slots[slot].subarray(0, length);
     let filled = 0;
     while (filled < length) {
@@ -68,6 +76,6 @@ export class ChunkReader {
       }
       filled += bytesRead;
     }
-    return buf;
+    return { bytes: buf, hash: new ContentHasher().update(buf) };
   }
 }

@@ -129,9 +129,8 @@ async function sendChunks(
   try {
     let repositions = 0;
     while (offset < size) {
-      const bytes = await local(rel, reader.read(offset));
+      const { bytes, hash: chunk } = await local(rel, reader.read(offset));
       const closing = offset + bytes.length === size;
-      const chunk = new ContentHasher().update(bytes);
       const chunkHash = chunk.digest();
       let stored: boolean;
       if (sessionId === undefined) {
