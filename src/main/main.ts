@@ -66,6 +66,8 @@ async function runTrayApp(): Promise<void> {
       });
       const win = window;
       win.once('ready-to-show', () => showWindow(win, tab));
+      // Status is only pushed while the window is visible; catch up when it is shown again.
+      win.on('show', () => send('status', engine.getStatus()));
       return;
     }
     showWindow(window, tab);
@@ -154,6 +156,12 @@ async function runTrayApp(): Promise<void> {
         app.exit(0);
       });
   });
+
+  // The setting may have been changed without the window (CLI, hand edit): make the OS agree.
+  // Only a packaged app registers itself; a development run would register the bare Electron.
+  const wanted = engine.getSettings().startAtLogin;
+  if (app.isPackaged && wanted !== isStartAtLoginOn(loginDeps))
+    applyStartAtLogin(loginDeps, wanted);
 
   await engine.start();
   logger.info('RDL Sync started', { version: app.getVersion(), configDir });

@@ -22,6 +22,16 @@ export function mayNavigate(url: string, rendererUrl: string): boolean {
   return isOwnPage(url, rendererUrl);
 }
 
+/**
+ * What the window's session may load: its own files (and devtools, data: images). Everything
+ * else, http(s) and ws included, is cancelled, a second wall behind the page's CSP. The engine's
+ * Dropbox traffic uses Node's http in main and never passes through this session.
+ */
+export function mayLoad(url: string): boolean {
+  const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
+  return scheme === 'file:' || scheme === 'data:' || scheme === 'devtools:';
+}
+
 /** No permission is ever granted: the window needs none (no camera, notifications, clipboard-read...). */
 export function mayGrantPermission(_permission: string): boolean {
   return false;

@@ -1,7 +1,7 @@
 // The one window: sandboxed, context-isolated, no Node, only our file:// page. Closing it hides
 // it (the app lives in the tray); quitting goes through the tray menu.
 import { BrowserWindow, session, shell } from 'electron';
-import { mayGrantPermission, mayNavigate } from './window-policy.js';
+import { mayGrantPermission, mayLoad, mayNavigate } from './window-policy.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { eventChannelName } from '../shared/ipc-channels.js';
 import type { Logger } from '../engine/ports.js';
@@ -26,6 +26,9 @@ function lockDownSession(): void {
   );
   session.defaultSession.setPermissionCheckHandler((_wc, permission) =>
     mayGrantPermission(permission),
+  );
+  session.defaultSession.webRequest.onBeforeRequest({ urls: ['<all_urls>'] }, (details, callback) =>
+    callback({ cancel: !mayLoad(details.url) }),
   );
 }
 

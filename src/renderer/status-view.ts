@@ -26,6 +26,8 @@ export function renderStatus(
   s: StatusSnapshot,
   goTo: (tab: TabId) => void,
 ): void {
+  // Status events arrive often while files move; a keyboard user must not lose their place.
+  const focused = panel.contains(document.activeElement) ? document.activeElement?.id : undefined;
   replace(
     panel,
     h('h2', { class: 'visually-hidden', text: 'Status' }),
@@ -41,6 +43,7 @@ export function renderStatus(
     ),
     transfers(s),
   );
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 function card(title: string, ...body: (Node | null)[]): HTMLElement {
@@ -97,6 +100,7 @@ function problems(list: Problem[], goTo: (tab: TabId) => void): HTMLElement | nu
           h('span', { class: 'problem-since', text: `since ${when(p.sinceMs)}` }),
           p.tab !== 'status'
             ? h('button', {
+                id: `problem-open-${p.id.replace(/[^\w-]/g, '_')}`,
                 text: `Open ${TAB_NAMES[p.tab]}`,
                 attrs: { type: 'button' },
                 on: { click: () => goTo(p.tab) },

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isOwnPage, mayGrantPermission, mayNavigate } from '../../src/main/window-policy.js';
+import {
+  isOwnPage,
+  mayGrantPermission,
+  mayLoad,
+  mayNavigate,
+} from '../../src/main/window-policy.js';
 import {
   credentialStorageInfo,
   keyringBackend,
@@ -33,6 +38,16 @@ test('the window may only reload its own page; everything else is blocked', () =
     'garbage',
   ]) {
     assert.equal(mayNavigate(url, PAGE), false, url);
+  }
+  assert.ok(mayLoad(`${PAGE.replace('index.html', 'app.js')}`));
+  assert.ok(mayLoad('data:image/png;base64,AAAA'));
+  for (const url of [
+    'https://www.dropbox.com/',
+    'http://127.0.0.1:8080/x',
+    'ws://127.0.0.1/',
+    'ftp://x/',
+  ]) {
+    assert.equal(mayLoad(url), false, url);
   }
   for (const p of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal']) {
     assert.equal(mayGrantPermission(p), false);
