@@ -184,6 +184,11 @@ function fail(e: unknown): void {
 }
 
 if (process.argv.includes('--headless')) {
+  // Under systemd there is no display: ask Chromium for its headless platform so the app binary
+  // starts without X or Wayland. (Not verifiable here without the Electron binary; passing
+  // --ozone-platform=headless on the command line does the same from outside.)
+  app.commandLine.appendSwitch('ozone-platform', 'headless');
+  app.disableHardwareAcceleration();
   app.dock?.hide();
   runHeadless().catch(fail);
 } else if (!app.requestSingleInstanceLock()) {
