@@ -2,7 +2,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import type { ParseArgsConfig } from 'node:util';
 import { createEngine, type Engine } from '../engine/engine.js';
 import type { FileLogger } from '../engine/log/index.js';
 import { settingsSchema, type Settings } from '../engine/settings/schema.js';
@@ -21,7 +20,6 @@ export interface CliContext {
 }
 
 interface CommandSpec {
-  options?: ParseArgsConfig['options'];
   run(ctx: CliContext): Promise<number>;
 }
 
@@ -120,7 +118,6 @@ function alive(pid: number | null): boolean {
 }
 
 const status: CommandSpec = {
-  options: { json: { type: 'boolean' } },
   async run(ctx) {
     let published: PublishedStatus | null;
     try {
@@ -157,7 +154,6 @@ const status: CommandSpec = {
 };
 
 const auth: CommandSpec = {
-  options: { code: { type: 'string' } },
   async run(ctx) {
     const engine = await openEngine(ctx);
     const verifierFile = path.join(ctx.configDir, 'pkce-pending.json');
@@ -203,11 +199,6 @@ const auth: CommandSpec = {
 };
 
 const importLegacy: CommandSpec = {
-  options: {
-    config: { type: 'string' },
-    'uploader-config': { type: 'string' },
-    'remote-root': { type: 'string' },
-  },
   async run(ctx) {
     const configJsonPath = ctx.values.config as string | undefined;
     if (!configJsonPath) {
@@ -246,12 +237,6 @@ const importLegacy: CommandSpec = {
 };
 
 const history: CommandSpec = {
-  options: {
-    failures: { type: 'boolean' },
-    search: { type: 'string' },
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-  },
   async run(ctx) {
     const limit = ctx.values.limit === undefined ? 50 : Number(ctx.values.limit);
     if (!Number.isInteger(limit) || limit < 1) {
@@ -292,7 +277,6 @@ const history: CommandSpec = {
 };
 
 const pause: CommandSpec = {
-  options: { for: { type: 'string' } },
   async run(ctx) {
     const forMs = typeof ctx.values.for === 'string' ? parseDuration(ctx.values.for) : null;
     const engine = await openEngine(ctx);
@@ -413,7 +397,11 @@ async function readRawSettings(file: string, ctx: CliContext): Promise<Record<st
 
 /** Turns the text typed on the command line into the type the current value has. */
 function coerce(current: unknown, text: string): unknown {
-  if (typeof current === 'number') return text.trim() === '' ? text : Number(text);
+  if (typeof current === 'number') {
+    // Text that is not a number stays text, so the refusal quotes what was typed.
+    const n = Number(text);
+    return text.trim() === '' || Number.isNaN(n) ? text : n;
+  }
   if (typeof current === 'boolean') {
     if (/^(true|yes|on|1)$/i.test(text)) return true;
     if (/^(false|no|off|0)$/i.test(text)) return false;

@@ -3,10 +3,9 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { defaultConfigDir } from '../engine/settings/paths.js';
-import { createLogger } from '../engine/log/index.js';
-import { isSyncError } from '../engine/errors.js';
 import { HELP } from './help.js';
-import { commands, type CliContext } from './commands.js';
+import { COMMAND_OPTIONS } from './options.js';
+import type { CliContext } from './commands.js';
 
 export async function main(
   argv: string[],
@@ -18,8 +17,10 @@ export async function main(
     out.write(`${HELP.main}\n`);
     return rest.includes('--help') || rest.includes('-h') ? 0 : 2;
   }
-  const spec = commands[command];
-  if (!spec) {
+  const commandOptions = Object.hasOwn(COMMAND_OPTIONS, command)
+    ? COMMAND_OPTIONS[command]
+    : undefined;
+  if (!commandOptions) {
     out.write(`Unknown command "${command}". Run rdl-sync --help for the list.\n`);
     return 2;
   }
@@ -30,7 +31,7 @@ export async function main(
       options: {
         'config-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-        ...spec.options,
+        ...commandOptions,
       },
       allowPositionals: true,
       strict: true,
@@ -43,6 +44,12 @@ export async function main(
     out.write(`${HELP[command]}\n`);
     return 0;
   }
+  // Loaded only now: help and usage mistakes are answered without starting the engine's modules.
+  const [{ commands }, { createLogger }, { isSyncError }] = await Promise.all([
+    import('./commands.js'),
+    import('../engine/log/index.js'),
+    import('../engine/errors.js'),
+  ]);
   const configDir = path.resolve(
     (parsed.values['config-dir'] as string | undefined) ?? defaultConfigDir(),
   );
@@ -58,7 +65,7 @@ export async function main(
     positionals: parsed.positionals,
   };
   try {
-    return await spec.run(ctx);
+    return await commands[command]!.run(ctx);
   } catch (e) {
     const message = isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e);
     out.write(`rdl-sync ${command}: ${message}\n`);

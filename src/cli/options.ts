@@ -1,0 +1,26 @@
+// Each command's options, kept apart from the commands themselves so that `--help` and usage
+// mistakes are answered without loading the engine (and the Dropbox SDK) at all.
+import type { ParseArgsConfig } from 'node:util';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const COMMAND_OPTIONS: Record<string, Options> = {
+  run: {},
+  once: {},
+  status: { json: { type: 'boolean' } },
+  auth: { code: { type: 'string' } },
+  'import-legacy': {
+    config: { type: 'string' },
+    'uploader-config': { type: 'string' },
+    'remote-root': { type: 'string' },
+  },
+  history: {
+    failures: { type: 'boolean' },
+    search: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  pause: { for: { type: 'string' } },
+  resume: {},
+  settings: {},
+};

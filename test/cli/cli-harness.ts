@@ -1,0 +1,117 @@
+// Runs the real `rdl-sync` CLI as a child process, the way a person or systemd does, while the
+// Dropbox emulator keeps serving in the test process (so spawning is async, never spawnSync).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { StatusSnapshot } from '../../src/engine/status/types.js';
+
+export const repo = path.resolve(import.meta.dirname, '../..');
+const entry = path.join(repo, 'src/cli/main.ts');
+/** A hung CLI must fail its test, not the whole suite. */
+const COMMAND_TIMEOUT_MS = 45_000;
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliEnv {
+  /** HOME of the child: defaults (~/rdl/tosync) land in the test's temp folder, never in ours. */
+  home: string;
+  extraEnv?: NodeJS.ProcessEnv;
+}
+
+function childEnv(env: CliEnv): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HOME: env.home,
+    USERPROFILE: env.home,
+    RDL_SYNC_CONFIG_DIR: '',
+    RDL_SYNC_QUIET: '1',
+    NODE_ENV: 'test',
+    ...env.extraEnv,
+  };
+}
+
+export function spawnCli(args: string[], env: CliEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: repo,
+    env: childEnv(env),
+    // stdin is not a terminal: the commands must work unattended.
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs one command to completion and collects what it printed. */
+export function runCli(args: string[], env: CliEnv): Promise<CliResult> {
+  const child = spawnCli(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`rdl-sync ${args.join(' ')} did not finish in ${COMMAND_TIMEOUT_MS} ms`));
+    }, COMMAND_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Polls `probe` until it returns a value, or fails after `timeoutMs` saying what it waited for. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export interface PublishedStatus {
+  pid: number | null;
+  updatedAtMs: number;
+  status: StatusSnapshot;
+}
+
+/** The daemon's <configDir>/status.json, or null while it has not been written. */
+export async function readPublishedStatus(configDir: string): Promise<PublishedStatus | null> {
+  try {
+    return JSON.parse(
+      await fs.readFile(path.join(configDir, 'status.json'), 'utf8'),
+    ) as PublishedStatus;
+  } catch {
+    return null;
+  }
+}
+
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: string | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+export async function writeFileIn(
+  dir: string,
+  rel: string,
+  content: string | Buffer,
+): Promise<string> {
+  const p = path.join(dir, ...rel.split('/'));
+  await fs.mkdir(path.dirname(p), { recursive: true });
+  await fs.writeFile(p, content);
+  return p;
+}

@@ -1,0 +1,82 @@
+// `rdl-sync --help` and every command's --help, and how bad usage is refused (exit 2, a message
+// that says what was wrong and where to look).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli, type CliEnv } from './cli-harness.js';
+
+let root: string;
+let env: CliEnv;
+let configDir: string;
+
+before(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-help-'));
+  env = { home: path.join(root, 'home') };
+  configDir = path.join(root, 'config');
+});
+
+after(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+/** Each command and words its help must mention (its own options, or what it does). */
+const COMMANDS: Record<string, string[]> = {
+  run: ['SIGTERM', '--config-dir'],
+  once: ['Exit codes', '--config-dir'],
+  status: ['--json'],
+  auth: ['--code', 'PKCE'],
+  'import-legacy': ['--config PATH', '--uploader-config', '--remote-root', 'SD_CARD_NAME'],
+  history: ['--failures', '--search', '--limit', '--json'],
+  pause: ['--for', '30m'],
+  resume: ['Resumes'],
+  settings: ['show', 'path', 'check', 'set KEY VALUE'],
+};
+
+test('--help lists every command and exits 0', async () => {
+  const r = await runCli(['--help'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: rdl-sync <command>/m);
+  for (const name of Object.keys(COMMANDS)) {
+    assert.match(r.stdout, new RegExp(`^  ${name}\\s`, 'm'), `main help lists ${name}`);
+  }
+  assert.match(r.stdout, /--config-dir DIR/);
+});
+
+test('every command has its own --help naming its options, and exits 0', async () => {
+  const results = await Promise.all(
+    Object.keys(COMMANDS).map(async (name) => [name, await runCli([name, '--help'], env)] as const),
+  );
+  for (const [name, r] of results) {
+    assert.equal(r.code, 0, `${name} --help: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^Usage: rdl-sync ${name}\\b`, 'm'), `${name} usage line`);
+    for (const word of COMMANDS[name]!) assert.ok(r.stdout.includes(word), `${name} help: ${word}`);
+  }
+  // Help is just help: nothing is created on the way.
+  await assert.rejects(fs.stat(configDir), { code: 'ENOENT' });
+});
+
+test('no command, an unknown command or an unknown option: exit 2 and a clear message', async () => {
+  const [none, unknownCommand, unknownOption, badLimit] = await Promise.all([
+    runCli([], env),
+    runCli(['upload', '--config-dir', configDir], env),
+    runCli(['once', '--bogus', '--config-dir', configDir], env),
+    runCli(['history', '--limit', 'ten', '--config-dir', configDir], env),
+  ]);
+  assert.equal(none.code, 2);
+  assert.match(none.stdout, /Usage: rdl-sync <command>/);
+
+  assert.equal(unknownCommand.code, 2);
+  assert.match(unknownCommand.stdout + unknownCommand.stderr, /Unknown command "upload"/);
+  assert.match(unknownCommand.stdout + unknownCommand.stderr, /rdl-sync --help/);
+
+  assert.equal(unknownOption.code, 2);
+  assert.match(unknownOption.stdout + unknownOption.stderr, /Unknown option '--bogus'/);
+  assert.match(unknownOption.stdout, /Usage: rdl-sync once/, 'shows the command’s usage');
+
+  assert.equal(badLimit.code, 2);
+  assert.match(badLimit.stdout + badLimit.stderr, /--limit must be a whole number.*"ten"/);
+  // Refused usage touches nothing.
+  await assert.rejects(fs.stat(path.join(configDir, 'config.json')), { code: 'ENOENT' });
+});
