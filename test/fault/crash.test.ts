@@ -12,7 +12,7 @@ import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel, localHash } from '../engine/harness.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const SMALL_FILES = 300;
+const SMALL_FILES = 200;
 const LARGE_FILES = 4;
 const KILLS = 14;
 
@@ -34,6 +34,16 @@ function startDaemon(configDir: string): ChildProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+}
+
+async function waitForLogLine(file: string, needle: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await fs.readFile(file, 'utf8').catch(() => '');
+    if (text.includes(needle)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`daemon did not log "${needle}" within ${timeoutMs} ms`);
 }
 
 async function waitExit(child: ChildProcess): Promise<void> {
@@ -80,19 +90,28 @@ test(
       let kills = 0;
       let killsWithWorkInFlight = 0;
       let stderr = '';
+      const logFile = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
       for (let k = 0; k < KILLS; k++) {
+        // Fresh logger output every round, so every kill has work to interrupt.
+        for (let i = 0; i < 15; i++) {
+          await write(
+            `RDL/round-${k}/rec-${i}.csv`,
+            randomBytes(200 + Math.floor(random() * 30_000)),
+          );
+        }
+        if (k % 4 === 0) await write(`cameras/round-${k}.raw`, randomBytes(9 * 1024 * 1024 + k));
         const child = startDaemon(dirs.configDir);
         children.push(child);
         child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-        await new Promise((r) => setTimeout(r, 400 + random() * 2_600));
+        // Start-up time varies a lot on a loaded machine: time the kill from the moment the
+        // daemon says it has started, so it lands in the middle of real work.
+        await waitForLogLine(logFile, `"pid":${child.pid}`, 60_000);
+        await new Promise((r) => setTimeout(r, 50 + random() * 1_500));
+        const inFlight = (await listFilesRel(dirs.transitDir)).length > 0;
         child.kill('SIGKILL');
         await waitExit(child);
         kills++;
-        if ((await listFilesRel(dirs.transitDir)).length > 0) killsWithWorkInFlight++;
-        if (k === Math.floor(KILLS / 2)) {
-          // New logger output arriving while the daemon keeps dying.
-          for (let i = 0; i < 20; i++) await write(`RDL/late/late-${i}.csv`, randomBytes(500 + i));
-        }
+        if (inFlight) killsWithWorkInFlight++;
       }
 
       // Final run: let it drain, then stop it cleanly.
@@ -136,7 +155,7 @@ test(
         ...(await listFilesRel(dirs.transitDir)),
       ];
       console.log(
-        `crash test (seed ${seed}): kills ${kills} (${killsWithWorkInFlight} with files in transit), files ${expected.size} (${LARGE_FILES} multi-chunk), lost ${lost}, wrong hash ${wrong}, ` +
+        `crash test (seed ${seed}): kills ${kills} (${killsWithWorkInFlight} with files in transit), files ${expected.size} (${[...expected.keys()].filter((r) => r.endsWith('.raw')).length} multi-chunk), lost ${lost}, wrong hash ${wrong}, ` +
           `duplicates on Dropbox ${duplicatesRemote}, duplicates on SD card ${duplicatesArchive}, left in queue ${leftovers.length}`,
       );
       assert.ok(
