@@ -10,7 +10,7 @@ import { chromiumInstalled, openWindow, until, type WindowHarness } from './wind
 const SCREENSHOTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
 const FILES = ['RDL/USB0/2026-11-24.csv', 'RDL/USB0/2026-11-25.csv', 'RDL/USB1/cam-0001.jpg'];
 
-async function drop(w: WindowHarness, rel: string, content: string): Promise<void> {
+async function drop(w: WindowHarness, rel: string, content: string | Buffer): Promise<void> {
   const p = path.join(w.watchDir, ...rel.split('/'));
   await fs.mkdir(path.dirname(p), { recursive: true });
   await fs.writeFile(p, content);
@@ -225,6 +225,50 @@ test('the window drives a real engine', async (t) => {
         assert.match(await text(page, '#card-sd-card + dl'), /Present and writable/);
       },
     );
+
+    await t.test('a large upload shows its progress bar and rate while it runs', async () => {
+      await page.click('#tab-status');
+      // A slow link, so the chunked upload of 10 MiB takes a few seconds to watch.
+      w.emulator.shapeLink({ bytesPerSecond: 3_000_000 });
+      try {
+        const done = w.engine.getStatus().counts.doneThisRun;
+        await drop(w, 'RDL/USB2/big.bin', Buffer.alloc(10 * 1024 * 1024, 7));
+        let row = '';
+        for (let i = 0; i < 4 && row === ''; i++) {
+          const before = w.engine.getStatus().lastPassMs ?? 0;
+          await page.click('#btn-sync-now');
+          row = await until(
+            'a transfer in the window or the end of the pass',
+            async () => {
+              if (await page.$('.active-list progress'))
+                return (await text(page, '.active-list li')) || undefined;
+              const s = w.engine.getStatus();
+              return (s.lastPassMs ?? 0) > before && s.state !== 'syncing' ? '' : undefined;
+            },
+            30_000,
+          );
+        }
+        assert.match(row, /RDL\/USB2\/big\.bin/);
+        assert.match(row, /\d+% of 10 MB, [\d.]+ (B|kB|MB)\/s/);
+        // The rate follows the engine's measurement once a few chunks have gone.
+        await until('a measured rate', async () =>
+          /[1-9][\d.]* (kB|MB)\/s/.test(await text(page, '.active-list li').catch(() => '')),
+        );
+        const value = Number(await page.getAttribute('.active-list progress', 'value'));
+        assert.ok(value >= 0 && value <= 100, `progress ${value}`);
+        await until(
+          'the big file done',
+          () => w.engine.getStatus().counts.doneThisRun > done,
+          30_000,
+        );
+        await until(
+          'the transfer list to empty',
+          async () => (await page.$('.active-list progress')) === null,
+        );
+      } finally {
+        w.emulator.shapeLink({});
+      }
+    });
 
     await t.test('connecting Dropbox: authorize address, pasted code, connected', async () => {
       await page.click('#tab-settings');
