@@ -7,9 +7,9 @@ import type { FileLogger } from '../engine/log/index.js';
 import { settingsSchema, type Settings } from '../engine/settings/schema.js';
 import { openSettingsStore } from '../engine/settings/store.js';
 import { defaultSettings } from '../engine/settings/defaults.js';
-import type { StatusSnapshot } from '../engine/status/types.js';
 import { formatBytes, formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
+import { readStatusFile } from '../engine/status/status-file.js';
 
 export interface CliContext {
   configDir: string;
@@ -101,12 +101,6 @@ const once: CommandSpec = {
   },
 };
 
-interface PublishedStatus {
-  pid: number | null;
-  updatedAtMs: number;
-  status: StatusSnapshot;
-}
-
 function alive(pid: number | null): boolean {
   if (!pid) return false;
   try {
@@ -119,14 +113,7 @@ function alive(pid: number | null): boolean {
 
 const status: CommandSpec = {
   async run(ctx) {
-    let published: PublishedStatus | null;
-    try {
-      published = JSON.parse(
-        await fs.readFile(path.join(ctx.configDir, 'status.json'), 'utf8'),
-      ) as PublishedStatus;
-    } catch {
-      published = null;
-    }
+    const published = await readStatusFile(ctx.configDir);
     const running = published !== null && alive(published.pid);
     let snapshot = published?.status ?? null;
     if (!running) {
@@ -216,6 +203,11 @@ const importLegacy: CommandSpec = {
         configJsonPath: path.resolve(configJsonPath),
         ...(uploader ? { uploaderConfigPath: path.resolve(uploader) } : {}),
         ...(remoteRoot ? { remoteRootTemplate: remoteRoot } : {}),
+      });
+      // Names only, no values: an audit trail of the take-over that cannot leak a secret.
+      ctx.logger.info('imported the old script’s settings', {
+        changed: report.changes.map((c) => c.field),
+        credentialsImported: report.credentialsImported,
       });
       say(ctx, `Imported into ${engine.settingsPath}:`);
       for (const c of report.changes)

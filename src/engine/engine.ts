@@ -5,8 +5,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineApi, LegacyImportReport, SettingsValidation } from './api.js';
 import { SyncError, isSyncError } from './errors.js';
-import type { AccountInfo, Clock, Logger, RemoteStore } from './ports.js';
-import { systemClock } from './ports.js';
+import {
+  silentLogger,
+  systemClock,
+  type AccountInfo,
+  type Clock,
+  type Logger,
+  type RemoteStore,
+} from './ports.js';
 import type { Settings } from './settings/schema.js';
 import { openSettingsStore, isPausedAt, type SettingsStore } from './settings/store.js';
 import { validateSettings } from './settings/validate.js';
@@ -17,10 +23,10 @@ import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types
 import { PassScheduler, cronProblem, type ScheduleSpec } from './scheduler.js';
 import { runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
 import { legProblem } from './pipeline/problems.js';
-import type { ArchivePort, PassDeps } from './pipeline/deps.js';
-import { StabilityScanner } from './scan/index.js';
-import { stageFile, listTransit, removeFromTransit, cleanupTransitTemps } from './stage/index.js';
-import { ArchiveTarget } from './archive/index.js';
+import type { PassDeps } from './pipeline/deps.js';
+import { cleanupTransitTemps } from './stage/index.js';
+import { buildPassDeps, buildRemote } from './assemble.js';
+import { StatusFilePublisher } from './status/status-file.js';
 import { Journal } from './journal/index.js';
 import { History } from './history/index.js';
 import {
@@ -29,13 +35,10 @@ import {
   type DropboxCredentials,
 } from './credentials/index.js';
 import { registerSecret } from './log/index.js';
-import { createDropboxConnection } from './dropbox/connection.js';
-import { DropboxRemoteStore } from './dropbox/remote-store.js';
 import type { RetryPolicy } from './dropbox/retry.js';
 import { startPkceAuth, finishPkceAuth } from './dropbox/auth.js';
 import { planLegacyImport } from './legacy/index.js';
 
-const MiB = 1024 * 1024;
 const NOT_CONNECTED = new SyncError({
   kind: 'blocked',
   code: 'auth-missing',
@@ -110,14 +113,14 @@ class SyncEngine implements Engine {
   private lastAccountMs = 0;
   private statePoll: NodeJS.Timeout | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
-  private statusWrite: NodeJS.Timeout | null = null;
+  private publisher: StatusFilePublisher | null = null;
   private unsubscribers: (() => void)[] = [];
   private stopped = false;
 
   constructor(private readonly opts: EngineOptions) {
     this.configDir = opts.configDir;
     this.clock = opts.clock ?? systemClock;
-    this.logger = opts.logger ?? silentLoggerFallback();
+    this.logger = opts.logger ?? silentLogger;
     this.store = openSettingsStore({
       configDir: opts.configDir,
       watch: opts.watchConfig ?? false,
@@ -143,8 +146,15 @@ class SyncEngine implements Engine {
       }),
     );
     if (this.opts.publishStatus) {
-      this.unsubscribers.push(this.status.onChange(() => this.scheduleStatusWrite()));
-      this.scheduleStatusWrite();
+      const publisher = new StatusFilePublisher(
+        this.configDir,
+        () => this.status.snapshot(),
+        () => this.clock.now(),
+        this.logger,
+      );
+      this.publisher = publisher;
+      this.unsubscribers.push(this.status.onChange(() => publisher.schedule()));
+      publisher.schedule();
     }
   }
 
@@ -205,8 +215,7 @@ class SyncEngine implements Engine {
     await this.journal.close();
     await this.history.close();
     this.store.close();
-    if (this.opts.publishStatus) await this.writeStatusFile(true);
-    if (this.statusWrite) clearTimeout(this.statusWrite);
+    await this.publisher?.write(true);
     this.status.dispose();
   }
 
@@ -421,41 +430,29 @@ class SyncEngine implements Engine {
     const creds = await this.loadCredentials();
     let remote: RemoteStore | null = null;
     try {
-      if (creds) remote = this.buildRemote(settings, creds);
+      if (creds) {
+        remote = buildRemote(settings, creds, {
+          journal: this.journal,
+          clock: this.clock,
+          logger: this.logger,
+          retry: { ...PASS_RETRY, ...this.opts.retry },
+          ...this.hostField(),
+        });
+      }
     } catch (e) {
       this.logger.warn('Dropbox connection not usable', { reason: (e as Error).message });
     }
     await fs.mkdir(settings.watchDir, { recursive: true });
     await fs.mkdir(settings.transitDir, { recursive: true });
     await cleanupTransitTemps(settings.transitDir).catch(() => 0);
-    const archive = settings.archiveEnabled ? buildArchive(settings, this.logger) : null;
-    const deps: PassDeps = {
-      transitDir: settings.transitDir,
-      scanner: new StabilityScanner({
-        watchDir: settings.watchDir,
-        stableSeconds: settings.stableSeconds,
-        ignorePatterns: settings.ignorePatterns,
-        // Guards against a transit or SD-card folder placed inside the watch folder.
-        excludeDirs: [
-          settings.transitDir,
-          ...(settings.archiveEnabled ? [settings.archiveDir] : []),
-        ],
-        clock: this.clock,
-        logger: this.logger,
-      }),
-      stage: (file) =>
-        stageFile({ watchDir: settings.watchDir, transitDir: settings.transitDir, file }),
-      listTransit: () => listTransit(settings.transitDir),
-      removeFromTransit: (rel) => removeFromTransit(settings.transitDir, rel),
+    const deps = buildPassDeps(settings, {
       remote,
-      archive,
       journal: this.journal,
       history: this.history,
       status: this.status,
       clock: this.clock,
       logger: this.logger,
-      offlineAlertMs: settings.offlineAlertMinutes * 60_000,
-    };
+    });
     this.built = { settings, deps, remote, blocked: null };
     // Known before any pass: say so at once, so status is right even before the first pass.
     if (remote) this.status.clear('auth-missing');
@@ -469,29 +466,6 @@ class SyncEngine implements Engine {
       dropbox: { ...this.status.current.dropbox, connected: remote !== null },
     });
     this.scheduler?.reconfigure(this.scheduleSpec());
-  }
-
-  private buildRemote(settings: Settings, creds: DropboxCredentials): RemoteStore {
-    const connection = createDropboxConnection({
-      appKey: creds.appKey || settings.dropboxAppKey,
-      ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
-      refreshToken: creds.refreshToken,
-      endpoint: settings.dropboxEndpoint,
-    });
-    return new DropboxRemoteStore({
-      connection,
-      remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, {
-        site: settings.site,
-        ...this.hostField(),
-      }),
-      chunkSize: settings.chunkSizeMiB * MiB,
-      concurrency: settings.concurrency,
-      conflictPolicy: settings.conflictPolicy,
-      sessions: this.journal.sessions,
-      clock: this.clock,
-      logger: this.logger,
-      retry: { ...PASS_RETRY, ...this.opts.retry },
-    });
   }
 
   private async loadCredentials(): Promise<DropboxCredentials | null> {
@@ -599,55 +573,6 @@ class SyncEngine implements Engine {
       this.resumeTimer.unref();
     }
   }
-
-  private scheduleStatusWrite(): void {
-    if (this.statusWrite) return;
-    this.statusWrite = setTimeout(() => {
-      this.statusWrite = null;
-      void this.writeStatusFile(false);
-    }, 1_000);
-    this.statusWrite.unref();
-  }
-
-  private async writeStatusFile(final: boolean): Promise<void> {
-    const file = path.join(this.configDir, 'status.json');
-    const body = JSON.stringify({
-      pid: final ? null : process.pid,
-      updatedAtMs: this.clock.now(),
-      status: this.status.snapshot(),
-    });
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      await fs.writeFile(tmp, body, { mode: 0o600 });
-      await fs.rename(tmp, file);
-    } catch (e) {
-      this.logger.debug('status file not written', { reason: (e as Error).message });
-    }
-  }
-}
-
-function buildArchive(settings: Settings, logger: Logger): ArchivePort {
-  const target = new ArchiveTarget({
-    root: settings.archiveDir,
-    mustBeMountPoint: settings.archiveMustBeMountPoint,
-    logger,
-  });
-  let cleaned = false;
-  return {
-    root: settings.archiveDir,
-    async check() {
-      const result = await target.check();
-      if (!cleaned && result.present && result.writable && !result.problem) {
-        // Partial copies left by a crash are removed once per card insertion/start.
-        cleaned = true;
-        const removed = await target.cleanupTemps().catch(() => 0);
-        if (removed > 0) logger.info('removed partial copies left on the SD card', { removed });
-      }
-      if (!result.present) cleaned = false;
-      return result;
-    },
-    store: (o) => target.store(o),
-  };
 }
 
 async function readForImport(file: string, what: string): Promise<string> {
@@ -661,8 +586,4 @@ async function readForImport(file: string, what: string): Promise<string> {
       message: `Cannot read the ${what} at ${file} (${code}): check the path`,
     });
   }
-}
-
-function silentLoggerFallback(): Logger {
-  return { debug() {}, info() {}, warn() {}, error() {} };
 }

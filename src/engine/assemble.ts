@@ -1,0 +1,112 @@
+// Builds the pipeline's parts (scanner, stage, archive, Dropbox store) from settings. Pure wiring:
+// the engine calls it again whenever settings or credentials change.
+import { ArchiveTarget } from './archive/index.js';
+import type { DropboxCredentials } from './credentials/index.js';
+import { createDropboxConnection } from './dropbox/connection.js';
+import { DropboxRemoteStore } from './dropbox/remote-store.js';
+import type { RetryPolicy } from './dropbox/retry.js';
+import type { History } from './history/index.js';
+import type { Journal } from './journal/index.js';
+import type { ArchivePort, PassDeps } from './pipeline/deps.js';
+import type { Clock, Logger, RemoteStore } from './ports.js';
+import { StabilityScanner } from './scan/index.js';
+import { renderRemoteRoot } from './settings/remote-root.js';
+import type { Settings } from './settings/schema.js';
+import { listTransit, removeFromTransit, stageFile } from './stage/index.js';
+import type { StatusModel } from './status/model.js';
+
+const MiB = 1024 * 1024;
+
+export function buildRemote(
+  settings: Settings,
+  creds: DropboxCredentials,
+  ctx: {
+    journal: Journal;
+    clock: Clock;
+    logger: Logger;
+    retry: Partial<RetryPolicy>;
+    host?: string;
+  },
+): RemoteStore {
+  const connection = createDropboxConnection({
+    appKey: creds.appKey || settings.dropboxAppKey,
+    ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
+    refreshToken: creds.refreshToken,
+    endpoint: settings.dropboxEndpoint,
+  });
+  return new DropboxRemoteStore({
+    connection,
+    remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, {
+      site: settings.site,
+      ...(ctx.host ? { host: ctx.host } : {}),
+    }),
+    chunkSize: settings.chunkSizeMiB * MiB,
+    concurrency: settings.concurrency,
+    conflictPolicy: settings.conflictPolicy,
+    sessions: ctx.journal.sessions,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    retry: ctx.retry,
+  });
+}
+
+export function buildArchive(settings: Settings, logger: Logger): ArchivePort {
+  const target = new ArchiveTarget({
+    root: settings.archiveDir,
+    mustBeMountPoint: settings.archiveMustBeMountPoint,
+    logger,
+  });
+  let cleaned = false;
+  return {
+    root: settings.archiveDir,
+    async check() {
+      const result = await target.check();
+      if (!cleaned && result.present && result.writable && !result.problem) {
+        // Partial copies left by a crash are removed once per card insertion (and at start).
+        cleaned = true;
+        const removed = await target.cleanupTemps().catch(() => 0);
+        if (removed > 0) logger.info('removed partial copies left on the SD card', { removed });
+      }
+      if (!result.present) cleaned = false;
+      return result;
+    },
+    store: (o) => target.store(o),
+  };
+}
+
+export function buildPassDeps(
+  settings: Settings,
+  parts: {
+    remote: RemoteStore | null;
+    journal: Journal;
+    history: History;
+    status: StatusModel;
+    clock: Clock;
+    logger: Logger;
+  },
+): PassDeps {
+  const { watchDir, transitDir } = settings;
+  return {
+    transitDir,
+    scanner: new StabilityScanner({
+      watchDir,
+      stableSeconds: settings.stableSeconds,
+      ignorePatterns: settings.ignorePatterns,
+      // Guards against a transit or SD-card folder placed inside the watch folder.
+      excludeDirs: [transitDir, ...(settings.archiveEnabled ? [settings.archiveDir] : [])],
+      clock: parts.clock,
+      logger: parts.logger,
+    }),
+    stage: (file) => stageFile({ watchDir, transitDir, file }),
+    listTransit: () => listTransit(transitDir),
+    removeFromTransit: (rel) => removeFromTransit(transitDir, rel),
+    remote: parts.remote,
+    archive: settings.archiveEnabled ? buildArchive(settings, parts.logger) : null,
+    journal: parts.journal,
+    history: parts.history,
+    status: parts.status,
+    clock: parts.clock,
+    logger: parts.logger,
+    offlineAlertMs: settings.offlineAlertMinutes * 60_000,
+  };
+}

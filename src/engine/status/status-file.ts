@@ -1,0 +1,68 @@
+// A running daemon publishes its status to <configDir>/status.json so that `rdl-sync status`
+// (another process) can read it without any network service. Written atomically, at most once
+// a second; the last write on a clean stop clears the pid.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../ports.js';
+import type { StatusSnapshot } from './types.js';
+
+export interface PublishedStatus {
+  /** The daemon's pid while it runs, null after a clean stop. */
+  pid: number | null;
+  updatedAtMs: number;
+  status: StatusSnapshot;
+}
+
+export function statusFilePath(configDir: string): string {
+  return path.join(configDir, 'status.json');
+}
+
+export async function readStatusFile(configDir: string): Promise<PublishedStatus | null> {
+  try {
+    return JSON.parse(await fs.readFile(statusFilePath(configDir), 'utf8')) as PublishedStatus;
+  } catch {
+    return null;
+  }
+}
+
+export class StatusFilePublisher {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly configDir: string,
+    private readonly snapshot: () => StatusSnapshot,
+    private readonly now: () => number,
+    private readonly logger: Logger,
+    private readonly intervalMs = 1_000,
+  ) {}
+
+  /** Coalesces bursts of status changes into one write. */
+  schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.write(false);
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async write(final: boolean): Promise<void> {
+    if (final && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const file = statusFilePath(this.configDir);
+    const body: PublishedStatus = {
+      pid: final ? null : process.pid,
+      updatedAtMs: this.now(),
+      status: this.snapshot(),
+    };
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      await fs.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      await fs.rename(tmp, file);
+    } catch (e) {
+      this.logger.debug('status file not written', { reason: (e as Error).message });
+    }
+  }
+}
