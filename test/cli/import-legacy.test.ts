@@ -1,0 +1,163 @@
+// `rdl-sync import-legacy`: taking over the old Python script's config.json and the bash
+// Dropbox-Uploader's token file. The token is a secret: it must never be printed or logged.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli, type CliEnv, type CliResult } from './cli-harness.js';
+
+let root: string;
+let env: CliEnv;
+
+before(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-legacy-'));
+  env = { home: path.join(root, 'home') };
+});
+
+after(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const REFRESH_TOKEN = 'uNiQuE-ReFrEsH-9f8e7d6c5b4a39281706-not-for-logs';
+const APP_SECRET = 'sEcReT-0a1b2c3d4e5f';
+
+const UPLOADER_FILE = `CONFIGFILE_VERSION=2.0
+OAUTH_APP_KEY=legacyappkey123
+OAUTH_APP_SECRET=${APP_SECRET}
+OAUTH_REFRESH_TOKEN=${REFRESH_TOKEN}
+`;
+
+async function files(name: string, configJson: string): Promise<{ config: string; up: string }> {
+  const dir = path.join(root, name);
+  await fs.mkdir(dir, { recursive: true });
+  const config = path.join(dir, 'config.json');
+  const up = path.join(dir, 'dropbox_uploader');
+  await fs.writeFile(config, configJson);
+  await fs.writeFile(up, UPLOADER_FILE);
+  return { config, up };
+}
+
+test('imports the old config and the uploader token; prints each change, never the token', async () => {
+  const configDir = path.join(root, 'cfg-ok');
+  const old = await files('old-ok', JSON.stringify({ SD_CARD_NAME: 'SD1', SITE: 'Lake' }));
+  const r = await runCli(
+    [
+      'import-legacy',
+      '--config',
+      old.config,
+      '--uploader-config',
+      old.up,
+      '--config-dir',
+      configDir,
+    ],
+    env,
+  );
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^Imported into .*config\.json:$/m);
+  assert.match(r.stdout, /^ {2}archiveDir: "" -> "\/media\/orangepi\/SD1"$/m);
+  assert.match(r.stdout, /^ {2}site: "" -> "Lake"$/m);
+  assert.match(
+    r.stdout,
+    /^ {2}remoteRootTemplate: "\/RDL\/\{site\}" -> "\/Professional\/WIRED\/\{site\}"$/m,
+  );
+  assert.match(r.stdout, /^ {2}dropboxAppKey: "" -> "legacyappkey123"$/m);
+  assert.match(r.stdout, /refresh token imported \(not shown\)/);
+
+  const saved = JSON.parse(
+    await fs.readFile(path.join(configDir, 'config.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  assert.equal(saved.archiveDir, '/media/orangepi/SD1');
+  assert.equal(saved.archiveMustBeMountPoint, true, 'the card folder must be a mounted card');
+  assert.equal(saved.site, 'Lake');
+  assert.equal(saved.remoteRootTemplate, '/Professional/WIRED/{site}');
+
+  const credsFile = path.join(configDir, 'credentials.json');
+  const stat = await fs.stat(credsFile);
+  assert.equal(stat.mode & 0o777, 0o600, 'credentials readable by this user only');
+  const creds = JSON.parse(await fs.readFile(credsFile, 'utf8')) as Record<string, unknown>;
+  assert.equal(creds.refreshToken, REFRESH_TOKEN);
+  assert.equal(creds.appKey, 'legacyappkey123');
+
+  // `status` loads the credentials and builds the Dropbox connection: also must not leak them.
+  const status = await runCli(['status', '--config-dir', configDir], env);
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  assert.match(status.stdout, /SD card: \/media\/orangepi\/SD1 — NOT PRESENT/);
+
+  const log = await fs.readFile(path.join(configDir, 'logs', 'rdl-sync.log'), 'utf8');
+  assert.match(
+    log,
+    /imported the old script’s settings.*credentialsImported/,
+    'the log is written',
+  );
+  for (const [where, text] of [
+    ['stdout', r.stdout + status.stdout],
+    ['stderr', r.stderr + status.stderr],
+    ['log file', log],
+  ] as const) {
+    assert.ok(!text.includes(REFRESH_TOKEN), `refresh token in ${where}`);
+    assert.ok(!text.includes(APP_SECRET), `app secret in ${where}`);
+  }
+});
+
+test('a broken old config.json is refused naming the key and the fix; settings unchanged', async () => {
+  const configDir = path.join(root, 'cfg-bad');
+  const set = await runCli(
+    [
+      'settings',
+      'set',
+      'archiveDir',
+      path.join(root, 'card'),
+      'site',
+      'Before',
+      '--config-dir',
+      configDir,
+    ],
+    env,
+  );
+  assert.equal(set.code, 0, set.stdout);
+  const settingsBefore = await fs.readFile(path.join(configDir, 'config.json'));
+
+  const notJson = await files('old-notjson', "{'SD_CARD_NAME': 'SD1', SITE: Lake}");
+  const noSite = await files('old-nosite', JSON.stringify({ SD_CARD_NAME: 'SD1' }));
+  const [a, b] = (await Promise.all(
+    [notJson, noSite].map((old) =>
+      runCli(
+        [
+          'import-legacy',
+          '--config',
+          old.config,
+          '--uploader-config',
+          old.up,
+          '--config-dir',
+          configDir,
+        ],
+        env,
+      ),
+    ),
+  )) as [CliResult, CliResult];
+  assert.notEqual(a.code, 0);
+  assert.match(a.stdout + a.stderr, /not valid JSON/);
+  assert.match(
+    a.stdout + a.stderr,
+    /\{"SD_CARD_NAME": "SD1", "SITE": "MySite"\}/,
+    'shows the shape',
+  );
+
+  assert.notEqual(b.code, 0);
+  assert.match(b.stdout + b.stderr, /has no "SITE": add "SITE": "\.\.\."/);
+
+  const missingFile = await runCli(
+    ['import-legacy', '--config', path.join(root, 'nowhere.json'), '--config-dir', configDir],
+    env,
+  );
+  assert.notEqual(missingFile.code, 0);
+  assert.match(
+    missingFile.stdout,
+    /Cannot read the old config\.json at .*nowhere\.json \(ENOENT\): check the path/,
+  );
+
+  assert.deepEqual(await fs.readFile(path.join(configDir, 'config.json')), settingsBefore);
+  await assert.rejects(fs.stat(path.join(configDir, 'credentials.json')), { code: 'ENOENT' });
+  for (const r of [a, b]) assert.ok(!(r.stdout + r.stderr).includes(REFRESH_TOKEN));
+});

@@ -1,0 +1,136 @@
+// `rdl-sync settings`: a fresh install is invalid until the SD card folder and the site are set,
+// `set` takes several pairs at once, and a refused value names the setting and the rule and
+// leaves the file exactly as it was.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli, type CliEnv } from './cli-harness.js';
+
+let root: string;
+let env: CliEnv;
+let configDir: string;
+let configFile: string;
+
+before(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-settings-'));
+  env = { home: path.join(root, 'home') };
+  configDir = path.join(root, 'config');
+  configFile = path.join(configDir, 'config.json');
+});
+
+after(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
+
+test('fresh config: check names the missing fields, set fills them together, check passes', async () => {
+  const path_ = await cli('settings', 'path');
+  assert.equal(path_.code, 0);
+  assert.equal(path_.stdout.trim(), configFile);
+
+  const before = await cli('settings', 'check');
+  assert.equal(before.code, 2, before.stdout);
+  assert.match(before.stdout, /need fixing/);
+  assert.match(before.stdout, /archiveDir: Archive folder is empty/);
+  assert.match(before.stdout, /site: Site name is empty/);
+
+  const sd = path.join(root, 'sdcard');
+  const set = await cli(
+    'settings',
+    'set',
+    'archiveDir',
+    sd,
+    'site',
+    'Lake',
+    'intervalSeconds',
+    '30',
+  );
+  assert.equal(set.code, 0, set.stdout);
+  assert.match(set.stdout, new RegExp(`^archiveDir = "${sd}"$`, 'm'));
+  assert.match(set.stdout, /^site = "Lake"$/m);
+  assert.match(set.stdout, /^intervalSeconds = 30$/m);
+
+  const saved = JSON.parse(await fs.readFile(configFile, 'utf8')) as Record<string, unknown>;
+  assert.equal(saved.archiveDir, sd);
+  assert.equal(saved.site, 'Lake');
+  assert.equal(saved.intervalSeconds, 30, 'typed as a number, not the text "30"');
+  // Defaults for a fresh install sit under the user's home (here the test's own).
+  assert.equal(saved.watchDir, path.join(env.home, 'rdl', 'tosync'));
+
+  const after_ = await cli('settings', 'check');
+  assert.equal(after_.code, 0, after_.stdout);
+  assert.match(after_.stdout, /are valid/);
+
+  const show = await cli('settings');
+  assert.equal(show.code, 0);
+  assert.match(show.stdout, /^site = "Lake"$/m);
+  assert.match(show.stdout, /^ {4}Name of this logger site/m, 'each setting with its description');
+});
+
+test('invalid values are refused naming the field and the rule; the file is unchanged', async () => {
+  await fs.mkdir(configDir, { recursive: true });
+  // A valid file to start from (the first test may or may not have run before this one).
+  const ok = await cli('settings', 'set', 'archiveDir', path.join(root, 'sd2'), 'site', 'Pond');
+  assert.equal(ok.code, 0, ok.stdout);
+  const original = await fs.readFile(configFile);
+
+  const cases: [string[], RegExp][] = [
+    [['intervalSeconds', '1'], /intervalSeconds: Interval must be at least 2 seconds \(got 1\)/],
+    [['chunkSizeMiB', 'big'], /chunkSizeMiB: .*must be a number \(got "big"\)/],
+    [['conflictPolicy', 'merge'], /conflictPolicy: .*"rename" or "overwrite"/],
+    [['watchDir', 'relative/dir'], /watchDir: Watch folder must be an absolute path/],
+    [['remoteRootTemplate', 'RDL/{site}'], /remoteRootTemplate: Remote folder must start with \//],
+    [['site', 'a/b'], /site: Site name may not contain \//],
+    [['archiveEnabled', 'maybe'], /archiveEnabled: .*true or false/],
+  ];
+  // All at once: one refusal lists every problem, so a person fixes them in one go.
+  const all = await cli('settings', 'set', ...cases.flatMap(([pair]) => pair));
+  assert.equal(all.code, 2, all.stdout);
+  assert.match(all.stdout, /^Not saved:/m);
+  for (const [pair, rule] of cases) assert.match(all.stdout, rule, pair.join(' '));
+
+  // A good pair next to a bad one: nothing of either is saved.
+  // (`--` lets a value start with '-', as the usage message says.)
+  const mixed = await runCli(
+    [
+      'settings',
+      '--config-dir',
+      configDir,
+      'set',
+      'site',
+      'Other',
+      'chunkSizeMiB',
+      '6',
+      'stableSeconds',
+      '--',
+      '-5',
+    ],
+    env,
+  );
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stdout, /stableSeconds: Stable time cannot be negative/);
+  assert.match(mixed.stdout, /chunkSizeMiB: Chunk size must be a multiple of 4 MiB/);
+
+  const unknown = await cli('settings', 'set', 'sitename', 'X');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stdout, /Unknown setting "sitename"/);
+
+  const odd = await cli('settings', 'set', 'site');
+  assert.equal(odd.code, 2);
+  assert.match(odd.stdout, /Usage: rdl-sync settings set KEY VALUE/);
+
+  assert.deepEqual(
+    await fs.readFile(configFile),
+    original,
+    'the settings file is byte for byte the same',
+  );
+  const entries = await fs.readdir(configDir);
+  assert.deepEqual(
+    entries.filter((e) => e.startsWith('config')),
+    ['config.json'],
+    'no stray copies of the file either',
+  );
+});
