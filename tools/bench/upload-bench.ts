@@ -25,8 +25,11 @@ export interface ChildEmulator {
 }
 
 /** Starts `tools/emulator/cli.ts --json` in a child process and reads its connection info. */
-export async function startChildEmulator(opts: { dataDir?: string } = {}): Promise<ChildEmulator> {
-  const args = ['--import', 'tsx', join(ROOT, 'tools/emulator/cli.ts'), '--port', '0', '--json'];
+export async function startChildEmulator(
+  opts: { dataDir?: string; cli?: string } = {},
+): Promise<ChildEmulator> {
+  const cli = opts.cli ?? join(ROOT, 'tools/emulator/cli.ts');
+  const args = ['--import', 'tsx', cli, '--port', '0', '--json'];
   if (opts.dataDir) args.push('--data', opts.dataDir);
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -98,7 +101,12 @@ export interface UploadBenchOptions {
   latencyMs?: number;
   bytesPerSecond?: number;
   concurrency?: number;
+  /** Chunk size of the small-file store and of the first large-file run. */
   chunkSize?: number;
+  /** The large file is uploaded once per chunk size listed here (default: 8 and 32 MiB). */
+  largeChunkSizes?: number[];
+  /** Another emulator CLI (e.g. a patched copy), to compare emulator versions. */
+  emulatorCli?: string;
   print?: (line: string) => void;
 }
 
@@ -109,6 +117,8 @@ export interface SmallFilesFigures {
   ratio: number;
   apiCallsPerFile: number;
   commitCallsPerFile: number;
+  /** CPU time of this process (the uploader) per file, user + system. */
+  clientCpuMsPerFile: number;
 }
 
 export interface LargeFileFigures {
@@ -121,7 +131,7 @@ export interface LargeFileFigures {
 
 export interface UploadBenchResult {
   small?: SmallFilesFigures;
-  large?: LargeFileFigures;
+  large: LargeFileFigures[];
 }
 
 const totalCalls = (s: Record<string, number>): number =>
@@ -137,6 +147,7 @@ interface BenchContext {
   emu: ChildEmulator;
   store: DropboxRemoteStore;
   connection: ReturnType<typeof createDropboxConnection>;
+  storeWithChunks(chunkSize: number): DropboxRemoteStore;
 }
 
 async function benchSmallFiles({
@@ -157,8 +168,10 @@ async function benchSmallFiles({
   }
   await emu.admin('reset-stats');
   let t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const out = await store.uploadMany(items);
   const oursSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const failed = out.filter((x) => !x.ok).length;
   if (failed > 0) throw new Error(`${failed} small files failed in the benchmark`);
   const stats = await emu.admin<Record<string, number>>('stats');
@@ -184,6 +197,7 @@ async function benchSmallFiles({
     ratio: items.length / oursSeconds / (sample.length / baselineSeconds),
     apiCallsPerFile: totalCalls(stats) / items.length,
     commitCallsPerFile: commits / items.length,
+    clientCpuMsPerFile: (cpu.user + cpu.system) / 1000 / items.length,
   };
   o.print(
     `(a) ${f.files} files of ${o.smallFileBytes / 1024} KiB, concurrency ${o.concurrency}: ` +
@@ -192,12 +206,17 @@ async function benchSmallFiles({
   );
   o.print(
     `    API calls per file ${f.apiCallsPerFile.toFixed(3)}, commit calls per file ` +
-      `${f.commitCallsPerFile.toFixed(4)} (${commits} commits for ${items.length} files)`,
+      `${f.commitCallsPerFile.toFixed(4)} (${commits} commits for ${items.length} files); ` +
+      `uploader CPU ${f.clientCpuMsPerFile.toFixed(2)} ms per file`,
   );
   return f;
 }
 
-async function benchLargeFile({ o, dir, store }: BenchContext): Promise<LargeFileFigures> {
+async function benchLargeFile(
+  { o, dir, storeWithChunks }: BenchContext,
+  chunkSize: number,
+): Promise<LargeFileFigures> {
+  const store = storeWithChunks(chunkSize);
   // Sparse: the local disk is not what is measured.
   const bigPath = join(dir, 'transit', 'large.bin');
   await mkdir(dirname(bigPath), { recursive: true });
@@ -207,7 +226,7 @@ async function benchLargeFile({ o, dir, store }: BenchContext): Promise<LargeFil
   await fh.write(Buffer.from('end'), 0, undefined, o.largeFileBytes - 3);
   await fh.close();
   const big: UploadItem = {
-    rel: `large-${o.chunkSize}.bin`,
+    rel: `large-${chunkSize}.bin`,
     localPath: bigPath,
     size: o.largeFileBytes,
     mtimeMs: (await stat(bigPath)).mtimeMs,
@@ -221,13 +240,13 @@ async function benchLargeFile({ o, dir, store }: BenchContext): Promise<LargeFil
   if (!out?.ok) throw new Error(`large file failed: ${out?.ok === false ? out.error.message : ''}`);
   const f: LargeFileFigures = {
     bytes: o.largeFileBytes,
-    chunkSize: o.chunkSize,
+    chunkSize,
     mbPerSecond: o.largeFileBytes / seconds / 1e6,
     linkFraction: o.largeFileBytes / seconds / o.bytesPerSecond,
     peakRssMB: peakRss / 1e6,
   };
   o.print(
-    `(b) ${(o.largeFileBytes / MiB).toFixed(0)} MiB file, ${o.chunkSize / MiB} MiB chunks: ` +
+    `(b) ${(o.largeFileBytes / MiB).toFixed(0)} MiB file, ${chunkSize / MiB} MiB chunks: ` +
       `${f.mbPerSecond.toFixed(2)} MB/s = ${(f.linkFraction * 100).toFixed(1)}% of the link; ` +
       `peak RSS ${f.peakRssMB.toFixed(0)} MB (emulator in a child process)`,
   );
@@ -244,11 +263,13 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
     bytesPerSecond: 12_500_000,
     concurrency: 32,
     chunkSize: 8 * MiB,
+    largeChunkSizes: [8 * MiB, 32 * MiB],
+    emulatorCli: join(ROOT, 'tools/emulator/cli.ts'),
     print: (line: string) => console.log(line),
     ...opts,
   };
   const dir = await mkdtemp(join(tmpdir(), 'rdl-bench-'));
-  const emu = await startChildEmulator({ dataDir: join(dir, 'emulator') });
+  const emu = await startChildEmulator({ dataDir: join(dir, 'emulator'), cli: o.emulatorCli });
   try {
     await emu.admin('shape', { latencyMs: o.latencyMs, bytesPerSecond: o.bytesPerSecond });
     const connection = createDropboxConnection({
@@ -257,22 +278,27 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
       endpoint: emu.url,
     });
     await connection.client.usersGetSpaceUsage(); // first token refresh outside any timing
-    const store = new DropboxRemoteStore({
-      connection,
-      remoteRoot: '/bench',
-      chunkSize: o.chunkSize,
-      concurrency: o.concurrency,
-      conflictPolicy: 'rename',
-      sessions: new MemorySessions(),
-    });
+    const storeWithChunks = (chunkSize: number): DropboxRemoteStore =>
+      new DropboxRemoteStore({
+        connection,
+        remoteRoot: '/bench',
+        chunkSize,
+        concurrency: o.concurrency,
+        conflictPolicy: 'rename',
+        sessions: new MemorySessions(),
+      });
+    const store = storeWithChunks(o.chunkSize);
     o.print(
       `link: ${o.latencyMs} ms latency per request, ` +
         `${o.bytesPerSecond > 0 ? `${((o.bytesPerSecond * 8) / 1e6).toFixed(0)} Mbit/s shared` : 'no bandwidth cap'}`,
     );
-    const ctx: BenchContext = { o, dir, emu, store, connection };
+    const ctx: BenchContext = { o, dir, emu, store, connection, storeWithChunks };
     // The large file first, so its peak RSS does not include what the small files left on the heap.
-    const result: UploadBenchResult = {};
-    if (o.largeFileBytes > 0) result.large = await benchLargeFile(ctx);
+    const result: UploadBenchResult = { large: [] };
+    if (o.largeFileBytes > 0) {
+      for (const chunkSize of o.largeChunkSizes)
+        result.large.push(await benchLargeFile(ctx, chunkSize));
+    }
     if (o.smallFiles > 0) result.small = await benchSmallFiles(ctx);
     return result;
   } finally {

@@ -1,5 +1,5 @@
 // The Dropbox routes the uploader uses, each wrapped once with: the connection's token refresh,
-// retry of transient failures, the caller's AbortSignal and a per-request timeout. The answers
+// retry of transient failures and the caller's AbortSignal. The answers
 // the uploader must act on (wrong offset, lost session, conflict) come back as data; everything
 // else is thrown as a classified SyncError.
 import type { DropboxRequestOptions, files, users } from 'dropbox';
@@ -25,10 +25,6 @@ export type FinishResult =
 
 export type RemoteEntry =
   { kind: 'file'; metadata: files.FileMetadata } | { kind: 'absent' } | { kind: 'other' };
-
-// Generous enough for a slow field link (16 KB/s), short enough that a dead connection ends.
-const RPC_TIMEOUT_MS = 120_000;
-const uploadTimeoutMs = (bytes: number): number => 60_000 + Math.ceil(bytes / 16_384) * 1000;
 
 function rejected(e: unknown): { tags: string[]; union: unknown } | undefined {
   if (!isDropboxHttpError(e) || e.status !== 409) return undefined;
@@ -62,10 +58,11 @@ export class DropboxCalls {
     what: string,
     rel: string | undefined,
     signal: AbortSignal | undefined,
-    timeout: number,
     op: (req: DropboxRequestOptions) => Promise<T>,
   ): Promise<T> {
-    const req: DropboxRequestOptions = { timeout, ...(signal ? { signal } : {}) };
+    // No per-request timeout here: the connection's fetch gives up on a connection that goes
+    // idle, which does not cut off a slow transfer that is still moving.
+    const req: DropboxRequestOptions = signal ? { signal } : {};
     return withRetry(() => this.conn.call(() => op(req)), {
       policy: this.opts.policy,
       clock: this.opts.clock,
@@ -94,12 +91,8 @@ export class DropboxCalls {
       content_hash: contentHash,
       contents: bytes,
     };
-    const res = await this.run(
-      'upload_session/start',
-      rel,
-      signal,
-      uploadTimeoutMs(bytes.length),
-      (req) => this.conn.client.filesUploadSessionStart(arg, req),
+    const res = await this.run('upload_session/start', rel, signal, (req) =>
+      this.conn.client.filesUploadSessionStart(arg, req),
     );
     return res.result.session_id;
   }
@@ -119,27 +112,21 @@ export class DropboxCalls {
       content_hash: contentHash,
       contents: bytes,
     };
-    return this.run(
-      'upload_session/append_v2',
-      rel,
-      signal,
-      uploadTimeoutMs(bytes.length),
-      async (req) => {
-        try {
-          await this.conn.client.filesUploadSessionAppendV2(arg, req);
-          return { kind: 'stored' } as const;
-        } catch (e) {
-          const r = rejected(e);
-          if (r?.tags.includes('incorrect_offset')) {
-            const correctOffset = correctOffsetOf(r.union);
-            if (correctOffset !== undefined) return { kind: 'offset', correctOffset } as const;
-          }
-          if (r?.tags.includes('not_found')) return { kind: 'gone' } as const;
-          if (r?.tags.includes('closed')) return { kind: 'closed' } as const;
-          throw e;
+    return this.run('upload_session/append_v2', rel, signal, async (req) => {
+      try {
+        await this.conn.client.filesUploadSessionAppendV2(arg, req);
+        return { kind: 'stored' } as const;
+      } catch (e) {
+        const r = rejected(e);
+        if (r?.tags.includes('incorrect_offset')) {
+          const correctOffset = correctOffsetOf(r.union);
+          if (correctOffset !== undefined) return { kind: 'offset', correctOffset } as const;
         }
-      },
-    );
+        if (r?.tags.includes('not_found')) return { kind: 'gone' } as const;
+        if (r?.tags.includes('closed')) return { kind: 'closed' } as const;
+        throw e;
+      }
+    });
   }
 
   /** Commits a closed session holding `size` bytes. */
@@ -156,7 +143,7 @@ export class DropboxCalls {
       contents: Buffer.alloc(0),
     };
     return this.inCommitLane(() =>
-      this.run('upload_session/finish', rel, signal, RPC_TIMEOUT_MS, async (req) => {
+      this.run('upload_session/finish', rel, signal, async (req) => {
         try {
           const res = await this.conn.client.filesUploadSessionFinish(arg, req);
           return { kind: 'committed', metadata: res.result } as const;
@@ -176,7 +163,7 @@ export class DropboxCalls {
     signal?: AbortSignal,
   ): Promise<files.UploadSessionFinishBatchResultEntry[]> {
     const res = await this.inCommitLane(() =>
-      this.run('upload_session/finish_batch_v2', undefined, signal, RPC_TIMEOUT_MS, (req) =>
+      this.run('upload_session/finish_batch_v2', undefined, signal, (req) =>
         this.conn.client.filesUploadSessionFinishBatchV2({ entries }, req),
       ),
     );
@@ -184,7 +171,7 @@ export class DropboxCalls {
   }
 
   async lookup(rel: string, path: string, signal?: AbortSignal): Promise<RemoteEntry> {
-    return this.run('get_metadata', rel, signal, RPC_TIMEOUT_MS, async (req) => {
+    return this.run('get_metadata', rel, signal, async (req) => {
       try {
         const res = await this.conn.client.filesGetMetadata({ path }, req);
         const m = res.result;
@@ -205,10 +192,10 @@ export class DropboxCalls {
     signal?: AbortSignal,
   ): Promise<{ account: users.FullAccount; usage: users.SpaceUsage }> {
     const [account, usage] = await Promise.all([
-      this.run('users/get_current_account', undefined, signal, RPC_TIMEOUT_MS, (req) =>
+      this.run('users/get_current_account', undefined, signal, (req) =>
         this.conn.client.usersGetCurrentAccount(req),
       ),
-      this.run('users/get_space_usage', undefined, signal, RPC_TIMEOUT_MS, (req) =>
+      this.run('users/get_space_usage', undefined, signal, (req) =>
         this.conn.client.usersGetSpaceUsage(req),
       ),
     ]);

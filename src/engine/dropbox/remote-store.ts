@@ -1,5 +1,6 @@
 // The Dropbox leg of the pipeline (RemoteStore port): small files in batches, large files in
 // resumable sessions, every result verified by content hash, every upload safe to repeat.
+import { setMaxListeners } from 'node:events';
 import type { users } from 'dropbox';
 import { SyncError } from '../errors.js';
 import {
@@ -89,6 +90,8 @@ export class DropboxRemoteStore implements RemoteStore {
     const signal = options.signal
       ? AbortSignal.any([options.signal, stopAll.signal])
       : stopAll.signal;
+    // Every request in flight listens to it: `concurrency` listeners is expected, not a leak.
+    setMaxListeners(this.concurrency * 4 + 16, signal);
     const stop = (reason: unknown): void => {
       if (!stopAll.signal.aborted) stopAll.abort(reason);
     };
@@ -116,6 +119,7 @@ export class DropboxRemoteStore implements RemoteStore {
           rel: item.rel,
           localPath: item.localPath,
           target,
+          size: item.size,
           mtimeMs: item.mtimeMs,
           item,
         });
