@@ -1,0 +1,77 @@
+// `rdl-sync auth` without a terminal (ssh into a field box, a script): the first call prints the
+// address to open, the second takes the code the page shows. The emulator's authorize page plays
+// Dropbox's; the test is the person with the browser.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { runCli, writeFileIn } from './cli-harness.js';
+
+let emulator: Emulator;
+let dirs: Awaited<ReturnType<typeof makeDirs>>;
+
+before(async () => {
+  emulator = await startEmulator({});
+  dirs = await makeDirs('rdl-cli-auth-');
+});
+
+after(async () => {
+  await emulator.close();
+  await fs.rm(dirs.root, { recursive: true, force: true });
+});
+
+test('two-step auth: address, then --code; the saved connection uploads', async () => {
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Auth' }), null);
+  const env = { home: dirs.root };
+  const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);
+  const otherConfig = path.join(dirs.root, 'other-config');
+  await writeConfig(otherConfig, testSettings(dirs, emulator), null);
+
+  const [start, codeFirst] = await Promise.all([
+    cli('auth'),
+    runCli(['auth', '--code', 'abc', '--config-dir', otherConfig], env),
+  ]);
+  // --code with no started connection says what to do first.
+  assert.equal(codeFirst.code, 2, codeFirst.stdout);
+  assert.match(codeFirst.stdout, /run `rdl-sync auth` first/);
+
+  assert.equal(start.code, 0, start.stdout + start.stderr);
+  const url = /^\s+(http\S+)$/m.exec(start.stdout)?.[1];
+  assert.ok(url, `an address is printed: ${start.stdout}`);
+  assert.ok(url.startsWith(`${emulator.url}/oauth2/authorize?`), url);
+  const query = new URL(url).searchParams;
+  assert.equal(query.get('client_id'), emulator.appKey);
+  assert.equal(query.get('code_challenge_method'), 'S256', 'PKCE, no app secret');
+  assert.match(start.stdout, /rdl-sync auth --code/);
+  const pending = await fs.stat(path.join(dirs.configDir, 'pkce-pending.json'));
+  assert.equal(pending.mode & 0o777, 0o600, 'the verifier is private');
+
+  const page = await (await fetch(url)).text();
+  const code = /<code id="auth-code">([^<]+)<\/code>/.exec(page)?.[1];
+  assert.ok(code, `the page shows a code: ${page}`);
+
+  const finish = await cli('auth', '--code', code);
+  assert.equal(finish.code, 0, finish.stdout + finish.stderr);
+  assert.match(finish.stdout, /^Connected to Dropbox as .+ <.+@.+>\.$/m);
+  const creds = await fs.stat(path.join(dirs.configDir, 'credentials.json'));
+  assert.equal(creds.mode & 0o777, 0o600);
+  await assert.rejects(fs.stat(path.join(dirs.configDir, 'pkce-pending.json')), {
+    code: 'ENOENT',
+  });
+
+  // The same code cannot be used twice (and the failure is a message, not a stack trace).
+  const reuse = await cli('auth', '--code', code);
+  assert.notEqual(reuse.code, 0);
+  assert.match(reuse.stdout, /^rdl-sync auth: |No connection was started/m);
+
+  await writeFileIn(
+    dirs.watchDir,
+    'RDL/USB0/after-auth.csv',
+    'timestamp,t\n2026-11-24T09:00:00Z,5\n',
+  );
+  const once = await cli('once');
+  assert.equal(once.code, 0, once.stdout + once.stderr);
+  assert.ok(emulator.getFile('/RDL/Auth/RDL/USB0/after-auth.csv'), 'uploaded with the new login');
+});

@@ -1,0 +1,173 @@
+// The daemon and the commands that talk to it across processes: `run` publishes status.json,
+// `status --json` reads it, `pause`/`resume` reach it through the settings file, SIGTERM stops it
+// cleanly. Then `history` reads what it did.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { History } from '../../src/engine/history/index.js';
+import type { HistoryRecord, StatusSnapshot } from '../../src/engine/status/types.js';
+import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+  writeFileIn,
+  type CliEnv,
+} from './cli-harness.js';
+
+let emulator: Emulator;
+let dirs: Awaited<ReturnType<typeof makeDirs>>;
+let daemon: ChildProcess | null = null;
+
+before(async () => {
+  emulator = await startEmulator({});
+  dirs = await makeDirs('rdl-cli-daemon-');
+});
+
+after(async () => {
+  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+    daemon.kill('SIGKILL');
+    await exited(daemon);
+  }
+  await emulator.close();
+  await fs.rm(dirs.root, { recursive: true, force: true });
+});
+
+const CSV_A = 'timestamp,temperature_c\n2026-11-24T08:00:00Z,4.1\n';
+const CSV_B = 'timestamp,temperature_c\n2026-11-24T08:10:00Z,4.4\n';
+
+test('run + status --json + pause/resume across processes + SIGTERM', async () => {
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Run' }), emulator);
+  const env: CliEnv = { home: dirs.root };
+  const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);
+  const published = () => readPublishedStatus(dirs.configDir);
+  const statusWhere = async (what: string, ok: (s: StatusSnapshot) => boolean) =>
+    waitFor(what, async () => {
+      const p = await published();
+      return p && p.pid === daemon!.pid && ok(p.status) ? p : null;
+    });
+
+  daemon = spawnCli(['run', '--config-dir', dirs.configDir], env);
+  let daemonErr = '';
+  daemon.stderr!.setEncoding('utf8').on('data', (d: string) => (daemonErr += d));
+  const running = await statusWhere('the daemon to publish status.json', () => true);
+  assert.equal(running.status.paused, false);
+
+  await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', CSV_A);
+  await waitFor(
+    'a.csv on Dropbox and the SD card',
+    async () =>
+      Boolean(emulator.getFile('/RDL/Run/RDL/USB0/a.csv')) &&
+      (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/a.csv'),
+  );
+
+  const st = await cli('status', '--json');
+  assert.equal(st.code, 0, st.stdout + st.stderr);
+  const json = JSON.parse(st.stdout) as { daemonRunning: boolean; status: StatusSnapshot };
+  assert.equal(json.daemonRunning, true);
+  assert.equal(json.status.archive.path, dirs.archiveDir);
+  assert.equal(json.status.dropbox.connected, true);
+
+  const paused = await cli('pause');
+  assert.equal(paused.code, 0, paused.stdout + paused.stderr);
+  assert.match(paused.stdout, /Paused until you run `rdl-sync resume`/);
+  await statusWhere('the daemon to report paused', (s) => s.paused && s.state === 'paused');
+
+  await writeFileIn(dirs.watchDir, 'RDL/USB0/b.csv', CSV_B);
+  // Three scheduled intervals go by: a running daemon would have moved the file by then.
+  await new Promise((r) => setTimeout(r, 6_000));
+  assert.equal(emulator.getFile('/RDL/Run/RDL/USB0/b.csv'), undefined, 'not uploaded while paused');
+  assert.deepEqual(await listFilesRel(dirs.watchDir), ['RDL/USB0/b.csv'], 'left where it was');
+
+  const resumed = await cli('resume');
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  await waitFor('b.csv on Dropbox after resume', async () =>
+    Boolean(emulator.getFile('/RDL/Run/RDL/USB0/b.csv')),
+  );
+  await statusWhere('the daemon to report running again', (s) => !s.paused);
+  await waitFor('transit to empty', async () => (await listFilesRel(dirs.transitDir)).length === 0);
+
+  const pid = daemon.pid;
+  daemon.kill('SIGTERM');
+  const end = await exited(daemon);
+  assert.deepEqual(end, { code: 0, signal: null }, daemonErr);
+  const last = await published();
+  assert.ok(last);
+  assert.equal(last.pid, null, 'status.json says the daemon stopped');
+  assert.notEqual(pid, null);
+
+  const stopped = await cli('status', '--json');
+  assert.equal((JSON.parse(stopped.stdout) as { daemonRunning: boolean }).daemonRunning, false);
+  assert.deepEqual(await listFilesRel(dirs.archiveDir), ['RDL/USB0/a.csv', 'RDL/USB0/b.csv']);
+});
+
+test('history lists done transfers; --failures filters; --json parses', async () => {
+  // A give-up record as the pipeline writes it after repeated failures (which takes minutes of
+  // back-off to happen for real); written through the engine's own History, daemon stopped.
+  const history = await History.open(path.join(dirs.configDir, 'history.jsonl'), 5_000);
+  const now = Date.now();
+  history.append({
+    rel: 'RDL/USB0/bad:name.csv',
+    size: 10,
+    contentHash: null,
+    startedAtMs: now,
+    finishedAtMs: now,
+    outcome: 'failed',
+    upload: {
+      status: 'failed',
+      atMs: now,
+      code: 'disallowed-name',
+      message: 'Dropbox refuses the name',
+    },
+    archive: {
+      status: 'failed',
+      atMs: now,
+      code: 'disallowed-name',
+      message: 'the card refuses ":"',
+    },
+  });
+  await history.close();
+
+  const env: CliEnv = { home: dirs.root };
+  const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);
+  const [all, failures, asJson, search] = await Promise.all([
+    cli('history'),
+    cli('history', '--failures'),
+    cli('history', '--json', '--limit', '10'),
+    cli('history', '--search', 'b.csv', '--json'),
+  ]);
+  for (const r of [all, failures, asJson, search]) assert.equal(r.code, 0, r.stdout + r.stderr);
+
+  const lines = all.stdout.trim().split('\n');
+  assert.equal(lines.length, 3, all.stdout);
+  assert.match(all.stdout, /done +RDL\/USB0\/a\.csv .* dropbox: ok {2}sd: ok/);
+  assert.match(all.stdout, /done +RDL\/USB0\/b\.csv .* dropbox: ok {2}sd: ok/);
+  assert.match(
+    all.stdout,
+    /FAILED {2}RDL\/USB0\/bad:name\.csv .*dropbox: FAILED \(Dropbox refuses/,
+  );
+
+  assert.equal(failures.stdout.trim().split('\n').length, 1, failures.stdout);
+  assert.match(failures.stdout, /FAILED {2}RDL\/USB0\/bad:name\.csv/);
+
+  const records = JSON.parse(asJson.stdout) as HistoryRecord[];
+  assert.deepEqual(records.map((r) => r.rel).sort(), [
+    'RDL/USB0/a.csv',
+    'RDL/USB0/b.csv',
+    'RDL/USB0/bad:name.csv',
+  ]);
+  const b = records.find((r) => r.rel === 'RDL/USB0/b.csv')!;
+  assert.equal(b.outcome, 'done');
+  assert.equal(b.size, Buffer.byteLength(CSV_B));
+  assert.equal(b.upload.status === 'done' && b.upload.contentHash, b.contentHash);
+
+  assert.deepEqual(
+    (JSON.parse(search.stdout) as HistoryRecord[]).map((r) => r.rel),
+    ['RDL/USB0/b.csv'],
+  );
+});
