@@ -249,10 +249,10 @@ test('the window drives a real engine', async (t) => {
           );
         }
         assert.match(row, /RDL\/USB2\/big\.bin/);
-        assert.match(row, /\d+% of 10 MB, [\d.]+ (B|kB|MB)\/s/);
+        assert.match(row, /\d+% of 10 MB, [\d.]+ (B|kB|MB|GB|TB)\/s/);
         // The rate follows the engine's measurement once a few chunks have gone.
         await until('a measured rate', async () =>
-          /[1-9][\d.]* (kB|MB)\/s/.test(await text(page, '.active-list li').catch(() => '')),
+          /[1-9][\d.]* (kB|MB|GB)\/s/.test(await text(page, '.active-list li').catch(() => '')),
         );
         const value = Number(await page.getAttribute('.active-list progress', 'value'));
         assert.ok(value >= 0 && value <= 100, `progress ${value}`);
