@@ -10,7 +10,7 @@ import {
   normaliseEndpoint,
   rewriteUrl,
 } from '../../src/engine/dropbox/endpoint-fetch.js';
-import { nodeHttpFetch } from '../../src/engine/dropbox/http-fetch.js';
+import { createNodeHttpFetch, nodeHttpFetch } from '../../src/engine/dropbox/http-fetch.js';
 
 interface Seen {
   method: string;
@@ -107,4 +107,11 @@ test('nodeHttpFetch: a 204 has no body; an abort rejects with its reason; a refu
     (e: unknown) => e,
   );
   assert.equal(classifyDropboxError(refused).code, 'network');
+});
+
+test('nodeHttpFetch gives up on a connection where nothing moves, as a network error', async () => {
+  const impatient = createNodeHttpFetch({ idleTimeoutMs: 100 });
+  const err = await impatient(`${base}/slow`, { method: 'POST' }).catch((e: unknown) => e);
+  assert.match(String(err), /no data moved for 100 ms/);
+  assert.equal(classifyDropboxError(err).code, 'network');
 });

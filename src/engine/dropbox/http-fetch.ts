@@ -5,8 +5,8 @@
 // streams, which for thousands of small uploads cost more CPU than the upload itself.
 // Only what the uploader uses is supported: POST/GET with a string or byte body, headers, an
 // AbortSignal, answers read as text or JSON (not large downloads: they are buffered whole).
-// A connection on which nothing moves for `IDLE_TIMEOUT_MS` is given up as a network error,
-// which catches dead links without limiting slow transfers that still make progress.
+// A connection on which nothing moves for `idleTimeoutMs` (default 2 min) is given up as a
+// network error: that catches dead links without cutting off slow transfers still moving.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -33,13 +33,22 @@ function toHeaders(res: IncomingMessage): Headers {
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 export const IDLE_TIMEOUT_MS = 120_000;
 
-function idleTimeout(): Error {
-  return Object.assign(new Error(`no data moved for ${IDLE_TIMEOUT_MS / 1000} s`), {
-    code: 'ETIMEDOUT',
-  });
+function idleTimeout(ms: number): Error {
+  return Object.assign(new Error(`no data moved for ${ms} ms`), { code: 'ETIMEDOUT' });
 }
 
-export const nodeHttpFetch: typeof fetch = (input, init = {}) => {
+export function createNodeHttpFetch(opts: { idleTimeoutMs?: number } = {}): typeof fetch {
+  const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  return (input, init = {}) => send(input, init, idleMs);
+}
+
+export const nodeHttpFetch: typeof fetch = createNodeHttpFetch();
+
+function send(
+  input: Parameters<typeof fetch>[0],
+  init: FetchInit,
+  idleMs: number,
+): Promise<Response> {
   const url = new URL(input instanceof Request ? input.url : String(input));
   if (input instanceof Request) {
     return Promise.reject(new TypeError('nodeHttpFetch takes a URL, not a Request'));
@@ -51,14 +60,14 @@ export const nodeHttpFetch: typeof fetch = (input, init = {}) => {
   });
   if (bytes !== undefined) headers['content-length'] = String(bytes.length);
   const signal = init.signal ?? undefined;
-  const send =
+  const request =
     url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
-  if (send === undefined)
+  if (request === undefined)
     return Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`));
 
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const req = send(url, { method: init.method ?? 'GET', headers });
+    const req = request(url, { method: init.method ?? 'GET', headers });
     const onAbort = (): void => {
       req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     };
@@ -68,7 +77,7 @@ export const nodeHttpFetch: typeof fetch = (input, init = {}) => {
       done();
       reject(signal?.aborted ? signal.reason : e);
     });
-    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(idleTimeout()));
+    req.setTimeout(idleMs, () => req.destroy(idleTimeout(idleMs)));
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -91,4 +100,4 @@ export const nodeHttpFetch: typeof fetch = (input, init = {}) => {
     });
     req.end(bytes);
   });
-};
+}
