@@ -87,7 +87,7 @@ export const settingsSchema = z
       .min(0, 'Stable time cannot be negative')
       .max(3_600, 'Stable time must be at most 3600 seconds')
       .describe(
-        'A file is staged only after its size and modification time have not changed for this long.',
+        'Seconds a file’s size and modification time must stay unchanged before it is staged (so half-written files are never picked up).',
       ),
     ignorePatterns: z
       .array(z.string().min(1, 'An ignore pattern is empty'))
@@ -108,7 +108,7 @@ export const settingsSchema = z
         message: `Chunk size must be a multiple of ${CHUNK_MIB_STEP} MiB`,
       })
       .describe(
-        'Size of each piece of a large upload; also the size above which a file is uploaded in pieces.',
+        'MiB per piece of a large upload (a multiple of 4); files up to this size are sent whole, in batches.',
       ),
     conflictPolicy: z
       .enum(['rename', 'overwrite'])
@@ -134,13 +134,15 @@ export const settingsSchema = z
       .int()
       .min(1, 'Offline alert must be at least 1 minute')
       .max(10_080, 'Offline alert must be at most 10080 minutes (a week)')
-      .describe('Notify when Dropbox has been unreachable for this long.'),
+      .describe(
+        'Minutes Dropbox may be unreachable before you are notified (files keep waiting safely meanwhile).',
+      ),
     historyLimit: z
       .number()
       .int()
       .min(100, 'History must keep at least 100 transfers')
       .max(100_000, 'History may keep at most 100000 transfers')
-      .describe('How many recent transfers are kept.'),
+      .describe('Number of recent transfers kept in the history.'),
     startAtLogin: z.boolean().describe('Start the tray app when you log in (desktop only).'),
   })
   .superRefine((s, ctx) => {

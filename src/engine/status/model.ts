@@ -27,6 +27,7 @@ export interface StatusFacts {
 }
 
 const RATE_WINDOW_MS = 5_000;
+const MIN_RATE_WINDOW_MS = 750;
 
 interface TransferTrack extends ActiveTransfer {
   samples: { atMs: number; bytes: number }[];
@@ -141,7 +142,9 @@ export class StatusModel {
     while (t.samples.length > 2 && atMs - t.samples[0]!.atMs > RATE_WINDOW_MS) t.samples.shift();
     const first = t.samples[0]!;
     const dt = atMs - first.atMs;
-    t.rate = dt > 0 ? ((bytesDone - first.bytes) * 1000) / dt : 0;
+    // A rate over a few milliseconds is noise (one buffered chunk looks like GB/s): wait for a
+    // meaningful window before showing one.
+    if (dt >= MIN_RATE_WINDOW_MS) t.rate = ((bytesDone - first.bytes) * 1000) / dt;
     this.emitSoon();
   }
 

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatusModel, deriveState } from '../../src/engine/status/model.js';
+
+test('state word follows the facts: paused > error > offline > attention > syncing > idle', () => {
+  let now = 1_000;
+  const m = new StatusModel(() => now);
+  assert.equal(m.snapshot().state, 'idle');
+  m.update({ passRunning: true, counts: { ...m.current.counts, transit: 3 } });
+  assert.equal(m.snapshot().state, 'syncing');
+  assert.match(m.snapshot().sentence, /Syncing 3 files/);
+  m.raise({
+    id: 'archive-missing',
+    code: 'archive-missing',
+    severity: 'attention',
+    message: 'SD card not mounted at /media/x; 3 files are waiting safely.',
+    tab: 'status',
+  });
+  assert.equal(m.snapshot().state, 'attention');
+  assert.equal(
+    m.snapshot().sentence,
+    'SD card not mounted at /media/x; 3 files are waiting safely.',
+  );
+  m.update({ offline: true });
+  assert.equal(m.snapshot().state, 'offline');
+  m.raise({
+    id: 'auth-revoked',
+    code: 'auth-revoked',
+    severity: 'error',
+    message: 'Reconnect Dropbox.',
+    tab: 'settings',
+  });
+  assert.equal(m.snapshot().state, 'error');
+  assert.match(m.snapshot().sentence, /Reconnect Dropbox\. \(\+1 more\)/);
+  m.update({ paused: true, pausedUntilMs: null });
+  assert.equal(m.snapshot().state, 'paused');
+  assert.match(m.snapshot().sentence, /Paused until you resume\. 3 files waiting safely\./);
+  now += 10;
+  m.clear('auth-revoked');
+  m.update({ paused: false, offline: false });
+  assert.equal(m.snapshot().state, 'attention');
+  m.dispose();
+});
+
+test('a problem raised twice keeps its first time and notifies once', () => {
+  let now = 5;
+  const m = new StatusModel(() => now);
+  let changes = 0;
+  m.onChange(() => changes++);
+  const p = {
+    id: 'archive-full',
+    code: 'archive-full' as const,
+    severity: 'attention' as const,
+    message: 'full',
+    tab: 'status' as const,
+  };
+  m.raise(p);
+  now = 50;
+  m.raise(p);
+  assert.equal(changes, 1);
+  assert.equal(m.snapshot().problems[0]?.sinceMs, 5);
+  m.clear('archive-full');
+  m.clear('archive-full');
+  assert.equal(changes, 2);
+  m.dispose();
+});
+
+test('transfer rate waits for a meaningful window, then reflects bytes over time', () => {
+  let now = 0;
+  const m = new StatusModel(() => now, {}, 0);
+  m.transferStarted('big.raw', 'upload', 100_000_000);
+  now = 5;
+  m.transferProgress('big.raw', 'upload', 8_000_000); // one chunk handed over in 5 ms
+  assert.equal(m.snapshot().transfers[0]?.rate, 0, 'a 5 ms sample must not read as 1.6 GB/s');
+  now = 1_000;
+  m.transferProgress('big.raw', 'upload', 12_000_000);
+  const rate = m.snapshot().transfers[0]?.rate ?? 0;
+  assert.ok(Math.abs(rate - 12_000_000) < 1, `rate ${rate}`);
+  m.transferEnded('big.raw', 'upload');
+  assert.equal(m.snapshot().transfers.length, 0);
+  m.dispose();
+});
+
+test('deriveState ignores a running pass with nothing to move', () => {
+  const m = new StatusModel(() => 0);
+  assert.equal(deriveState({ ...m.current, passRunning: true }, []), 'idle');
+  m.dispose();
+});
