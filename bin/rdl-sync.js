@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// Entry point of the `rdl-sync` command. A built install runs the compiled CLI; a source checkout
-// runs the TypeScript directly through tsx, so `npx rdl-sync` works right after `npm ci`.
+// Entry point of the `rdl-sync` command. In a source checkout it runs the TypeScript directly
+// through tsx, so it can never run a stale build; an installed package (no src/) runs the
+// bundled CLI from dist/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+const source = new URL('../src/cli/main.ts', import.meta.url);
 const built = fileURLToPath(new URL('../dist/cli/cli.mjs', import.meta.url));
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
-} else {
+if (existsSync(fileURLToPath(source))) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(source.href);
+} else if (existsSync(built)) {
+  await import(pathToFileURL(built).href);
+} else {
+  process.stderr.write(
+    'rdl-sync: neither src/cli/main.ts nor dist/cli/cli.mjs found; run npm run build\n',
+  );
+  process.exitCode = 1;
 }
