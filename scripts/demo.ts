@@ -212,7 +212,7 @@ async function run(opts: Options): Promise<number> {
         const batch = await Promise.all(burst.map((file) => publish(file, f.scratch, f.watch)));
         written.push(...batch);
         const names = batch.map((b) => `${b.rel} (${b.size.toLocaleString('en')} B)`);
-        say(`  + logger wrote ${batch.length}: ${names.join(', ')}`);
+        if (batch.length > 0) say(`  + logger wrote ${batch.length}: ${names.join(', ')}`);
         await sleep(1_000);
       }
     })();
