@@ -1,5 +1,7 @@
 // The headless front end: `rdl-sync <command>`. Thin by design: it parses arguments, calls the
 // engine facade and prints. Exit codes: 0 ok, 1 something failed or waits, 2 bad usage/settings.
+// Results go to stdout; usage mistakes and failures go to stderr, so `status --json | jq` and
+// similar pipes only ever see the answer.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { defaultConfigDir } from '../engine/settings/paths.js';
@@ -10,18 +12,20 @@ import type { CliContext } from './commands.js';
 export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
   const rest = command ? argv.slice(1) : argv;
   if (!command) {
-    out.write(`${HELP.main}\n`);
-    return rest.includes('--help') || rest.includes('-h') ? 0 : 2;
+    const asked = rest.includes('--help') || rest.includes('-h');
+    (asked ? out : err).write(`${HELP.main}\n`);
+    return asked ? 0 : 2;
   }
   const commandOptions = Object.hasOwn(COMMAND_OPTIONS, command)
     ? COMMAND_OPTIONS[command]
     : undefined;
   if (!commandOptions) {
-    out.write(`Unknown command "${command}". Run rdl-sync --help for the list.\n`);
+    err.write(`Unknown command "${command}". Run rdl-sync --help for the list.\n`);
     return 2;
   }
   let parsed;
@@ -37,7 +41,7 @@ export async function main(
       strict: true,
     });
   } catch (e) {
-    out.write(`${(e as Error).message}\n\n${HELP[command] ?? HELP.main}\n`);
+    err.write(`${(e as Error).message}\n\n${HELP[command] ?? HELP.main}\n`);
     return 2;
   }
   if (parsed.values.help) {
@@ -68,7 +72,7 @@ export async function main(
     return await commands[command]!.run(ctx);
   } catch (e) {
     const message = isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e);
-    out.write(`rdl-sync ${command}: ${message}\n`);
+    err.write(`rdl-sync ${command}: ${message}\n`);
     logger.error(`${command} failed`, { reason: message });
     return isSyncError(e) && e.code === 'settings-invalid' ? 2 : 1;
   }

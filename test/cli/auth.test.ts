@@ -64,7 +64,7 @@ test('two-step auth: address, then --code; the saved connection uploads', async 
   // The same code cannot be used twice (and the failure is a message, not a stack trace).
   const reuse = await cli('auth', '--code', code);
   assert.notEqual(reuse.code, 0);
-  assert.match(reuse.stdout, /^rdl-sync auth: |No connection was started/m);
+  assert.match(reuse.stdout + reuse.stderr, /^rdl-sync auth: |No connection was started/m);
 
   await writeFileIn(
     dirs.watchDir,

@@ -79,8 +79,8 @@ test('run + status --json + pause/resume across processes + SIGTERM', async () =
   await statusWhere('the daemon to report paused', (s) => s.paused && s.state === 'paused');
 
   await writeFileIn(dirs.watchDir, 'RDL/USB0/b.csv', CSV_B);
-  // Three scheduled intervals go by: a running daemon would have moved the file by then.
-  await new Promise((r) => setTimeout(r, 6_000));
+  // Two scheduled intervals (2 s) go by: a running daemon would have moved the file by then.
+  await new Promise((r) => setTimeout(r, 4_500));
   assert.equal(emulator.getFile('/RDL/Run/RDL/USB0/b.csv'), undefined, 'not uploaded while paused');
   assert.deepEqual(await listFilesRel(dirs.watchDir), ['RDL/USB0/b.csv'], 'left where it was');
 

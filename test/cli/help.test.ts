@@ -65,15 +65,18 @@ test('no command, an unknown command or an unknown option: exit 2 and a clear me
     runCli(['history', '--limit', 'ten', '--config-dir', configDir], env),
   ]);
   assert.equal(none.code, 2);
-  assert.match(none.stdout, /Usage: rdl-sync <command>/);
+  assert.match(none.stderr, /Usage: rdl-sync <command>/);
+  assert.equal(none.stdout, '', 'usage mistakes go to stderr, never into a pipe');
 
   assert.equal(unknownCommand.code, 2);
-  assert.match(unknownCommand.stdout + unknownCommand.stderr, /Unknown command "upload"/);
-  assert.match(unknownCommand.stdout + unknownCommand.stderr, /rdl-sync --help/);
+  assert.match(unknownCommand.stderr, /Unknown command "upload"/);
+  assert.match(unknownCommand.stderr, /rdl-sync --help/);
+  assert.equal(unknownCommand.stdout, '');
 
   assert.equal(unknownOption.code, 2);
-  assert.match(unknownOption.stdout + unknownOption.stderr, /Unknown option '--bogus'/);
-  assert.match(unknownOption.stdout, /Usage: rdl-sync once/, 'shows the command’s usage');
+  assert.match(unknownOption.stderr, /Unknown option '--bogus'/);
+  assert.match(unknownOption.stderr, /Usage: rdl-sync once/, 'shows the command’s usage');
+  assert.equal(unknownOption.stdout, '');
 
   assert.equal(badLimit.code, 2);
   assert.match(badLimit.stdout + badLimit.stderr, /--limit must be a whole number.*"ten"/);

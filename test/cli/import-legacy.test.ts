@@ -153,7 +153,7 @@ test('a broken old config.json is refused naming the key and the fix; settings u
   );
   assert.notEqual(missingFile.code, 0);
   assert.match(
-    missingFile.stdout,
+    missingFile.stderr,
     /Cannot read the old config\.json at .*nowhere\.json \(ENOENT\): check the path/,
   );
 

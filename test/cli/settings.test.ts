@@ -27,11 +27,10 @@ after(async () => {
 const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
 
 test('fresh config: check names the missing fields, set fills them together, check passes', async () => {
-  const path_ = await cli('settings', 'path');
+  const [path_, before] = await Promise.all([cli('settings', 'path'), cli('settings', 'check')]);
   assert.equal(path_.code, 0);
   assert.equal(path_.stdout.trim(), configFile);
 
-  const before = await cli('settings', 'check');
   assert.equal(before.code, 2, before.stdout);
   assert.match(before.stdout, /need fixing/);
   assert.match(before.stdout, /archiveDir: Archive folder is empty/);
@@ -60,11 +59,10 @@ test('fresh config: check names the missing fields, set fills them together, che
   // Defaults for a fresh install sit under the user's home (here the test's own).
   assert.equal(saved.watchDir, path.join(env.home, 'rdl', 'tosync'));
 
-  const after_ = await cli('settings', 'check');
+  const [after_, show] = await Promise.all([cli('settings', 'check'), cli('settings')]);
   assert.equal(after_.code, 0, after_.stdout);
   assert.match(after_.stdout, /are valid/);
 
-  const show = await cli('settings');
   assert.equal(show.code, 0);
   assert.match(show.stdout, /^site = "Lake"$/m);
   assert.match(show.stdout, /^ {4}Name of this logger site/m, 'each setting with its description');
