@@ -270,7 +270,15 @@ const history: CommandSpec = {
 
 const pause: CommandSpec = {
   async run(ctx) {
-    const forMs = typeof ctx.values.for === 'string' ? parseDuration(ctx.values.for) : null;
+    let forMs: number | null = null;
+    if (typeof ctx.values.for === 'string') {
+      try {
+        forMs = parseDuration(ctx.values.for);
+      } catch (e) {
+        say(ctx, `--for ${(e as Error).message}`);
+        return 2;
+      }
+    }
     const engine = await openEngine(ctx);
     try {
       await engine.pause(forMs);

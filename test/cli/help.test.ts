@@ -58,11 +58,12 @@ test('every command has its own --help naming its options, and exits 0', async (
 });
 
 test('no command, an unknown command or an unknown option: exit 2 and a clear message', async () => {
-  const [none, unknownCommand, unknownOption, badLimit] = await Promise.all([
+  const [none, unknownCommand, unknownOption, badLimit, badPause] = await Promise.all([
     runCli([], env),
     runCli(['upload', '--config-dir', configDir], env),
     runCli(['once', '--bogus', '--config-dir', configDir], env),
     runCli(['history', '--limit', 'ten', '--config-dir', configDir], env),
+    runCli(['pause', '--for', 'soon', '--config-dir', configDir], env),
   ]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /Usage: rdl-sync <command>/);
@@ -80,6 +81,8 @@ test('no command, an unknown command or an unknown option: exit 2 and a clear me
 
   assert.equal(badLimit.code, 2);
   assert.match(badLimit.stdout + badLimit.stderr, /--limit must be a whole number.*"ten"/);
+  assert.equal(badPause.code, 2);
+  assert.match(badPause.stdout, /--for "soon" is not a duration: use for example 30m, 1h or 2d/);
   // Refused usage touches nothing.
   await assert.rejects(fs.stat(path.join(configDir, 'config.json')), { code: 'ENOENT' });
 });
