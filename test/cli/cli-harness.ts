@@ -34,8 +34,10 @@ function childEnv(env: CliEnv): NodeJS.ProcessEnv {
   };
 }
 
-export function spawnCli(args: string[], env: CliEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+/** `node --import tsx src/cli/main.ts ...`, or with `viaBin` the installed `rdl-sync` entry. */
+export function spawnCli(args: string[], env: CliEnv, viaBin = false): ChildProcess {
+  const command = viaBin ? [path.join(repo, 'bin/rdl-sync.js')] : ['--import', 'tsx', entry];
+  return spawn(process.execPath, [...command, ...args], {
     cwd: repo,
     env: childEnv(env),
     // stdin is not a terminal: the commands must work unattended.
@@ -44,8 +46,8 @@ export function spawnCli(args: string[], env: CliEnv): ChildProcess {
 }
 
 /** Runs one command to completion and collects what it printed. */
-export function runCli(args: string[], env: CliEnv): Promise<CliResult> {
-  const child = spawnCli(args, env);
+export function runCli(args: string[], env: CliEnv, viaBin = false): Promise<CliResult> {
+  const child = spawnCli(args, env, viaBin);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -34,9 +34,11 @@ const COMMANDS: Record<string, string[]> = {
   settings: ['show', 'path', 'check', 'set KEY VALUE'],
 };
 
-test('--help lists every command and exits 0', async () => {
-  const r = await runCli(['--help'], env);
+test('--help lists every command and exits 0, also through bin/rdl-sync.js', async () => {
+  const [r, bin] = await Promise.all([runCli(['--help'], env), runCli(['--help'], env, true)]);
   assert.equal(r.code, 0, r.stderr);
+  assert.equal(bin.code, 0, bin.stderr);
+  assert.equal(bin.stdout, r.stdout, 'the installed command runs the same CLI');
   assert.match(r.stdout, /^Usage: rdl-sync <command>/m);
   for (const name of Object.keys(COMMANDS)) {
     assert.match(r.stdout, new RegExp(`^  ${name}\\s`, 'm'), `main help lists ${name}`);
