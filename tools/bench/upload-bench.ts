@@ -103,7 +103,7 @@ export interface UploadBenchOptions {
   concurrency?: number;
   /** Chunk size of the small-file store and of the first large-file run. */
   chunkSize?: number;
-  /** The large file is uploaded once per chunk size listed here (default: 8 and 32 MiB). */
+  /** The large file is uploaded once per chunk size listed here (default: 8 and 16 MiB). */
   largeChunkSizes?: number[];
   /** Another emulator CLI (e.g. a patched copy), to compare emulator versions. */
   emulatorCli?: string;
@@ -263,7 +263,7 @@ export async function runUploadBench(opts: UploadBenchOptions = {}): Promise<Upl
     bytesPerSecond: 12_500_000,
     concurrency: 32,
     chunkSize: 8 * MiB,
-    largeChunkSizes: [8 * MiB, 32 * MiB],
+    largeChunkSizes: [8 * MiB, 16 * MiB],
     emulatorCli: join(ROOT, 'tools/emulator/cli.ts'),
     print: (line: string) => console.log(line),
     ...opts,
