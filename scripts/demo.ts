@@ -172,11 +172,12 @@ async function run(opts: Options): Promise<number> {
   emulator.shapeLink({ latencyMs: 20, bytesPerSecond: LINK_BYTES_PER_SECOND });
   const f = await makeFolders();
   let daemon: ChildProcess | null = null;
-  const interrupted = (): void => {
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
     say('\nInterrupted: stopping the daemon and cleaning up.');
-    daemon?.kill('SIGTERM');
   };
-  process.once('SIGINT', interrupted);
+  process.once('SIGINT', onInterrupt);
   try {
     await configure(f, emulator);
     say('RDL Sync demo — no Dropbox account or SD card needed');
@@ -225,6 +226,7 @@ async function run(opts: Options): Promise<number> {
     const deadline = Date.now() + DEADLINE_MS;
     for (;;) {
       await sleep(1_000);
+      if (interrupted) return 130;
       const published = await readStatus(f);
       const inTransit = await countFiles(f.transit);
       if (published) {
@@ -267,7 +269,7 @@ async function run(opts: Options): Promise<number> {
     if (opts.keep) say(`Kept ${f.root} (log: ${path.join(f.config, 'logs', 'rdl-sync.log')})`);
     return good && code === 0 ? 0 : 1;
   } finally {
-    process.off('SIGINT', interrupted);
+    process.off('SIGINT', onInterrupt);
     if (daemon) await stopDaemon(daemon);
     await emulator.close();
     if (!opts.keep) await fs.rm(f.root, { recursive: true, force: true });
@@ -287,7 +289,12 @@ async function main(): Promise<void> {
     say(USAGE);
     return;
   }
-  process.exitCode = await run(opts);
+  try {
+    process.exitCode = await run(opts);
+  } catch (e) {
+    process.stderr.write(`demo: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 await main();
