@@ -101,7 +101,7 @@ export interface UploadBenchOptions {
   latencyMs?: number;
   bytesPerSecond?: number;
   concurrency?: number;
-  /** Chunk size of the small-file store and of the first large-file run. */
+  /** Chunk size of the store used for the small files. */
   chunkSize?: number;
   /** The large file is uploaded once per chunk size listed here (default: 8 and 16 MiB). */
   largeChunkSizes?: number[];
