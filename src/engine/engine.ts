@@ -419,6 +419,13 @@ class SyncEngine implements Engine {
         message,
         tab: 'settings',
       });
+      this.status.update({
+        archive: {
+          ...this.status.current.archive,
+          enabled: settings.archiveEnabled,
+          path: settings.archiveDir,
+        },
+      });
       this.built = {
         settings,
         deps: null,

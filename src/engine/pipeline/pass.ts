@@ -114,6 +114,13 @@ export async function runPass(
     const items = window;
     window = [];
     if (items.length === 0) return;
+    // Show the window's files as queued while its legs run, not only once they are settled.
+    status.updateCounts({
+      transit: remaining + items.length,
+      uploadPending: uploadPending + items.filter((w) => !w.entry.upload).length,
+      archivePending:
+        archivePending + (deps.archive ? items.filter((w) => !w.entry.archive).length : 0),
+    });
     const now = clock.now();
     const due = items.filter((w) => w.entry.nextTryMs <= now);
     const [upErr, arErr] = await Promise.all([

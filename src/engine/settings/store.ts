@@ -93,6 +93,7 @@ class ConfSettingsStore implements SettingsStore {
   private memoryState: RuntimeState | undefined;
   private lastNotified: Settings | undefined;
   private watching = false;
+  private lastWarned: string | undefined;
 
   constructor(private readonly opts: SettingsStoreOptions) {
     this.path = configFilePath(opts.configDir);
@@ -243,11 +244,18 @@ class ConfSettingsStore implements SettingsStore {
       { interval: this.opts.watchIntervalMs ?? 1000, persistent: false },
       () => {
         const r = this.load();
-        if (r.ok) this.notify(r.settings);
-        else
-          this.logger.warn('Settings file changed but has mistakes; keeping the current settings', {
-            issues: r.issues,
-          });
+        if (r.ok) {
+          this.lastWarned = undefined;
+          this.notify(r.settings);
+          return;
+        }
+        // The file also changes when runtime state (a pause) is written: warn once per mistake.
+        const key = JSON.stringify(r.issues);
+        if (key === this.lastWarned) return;
+        this.lastWarned = key;
+        this.logger.warn('Settings file changed but has mistakes; keeping the current settings', {
+          issues: r.issues,
+        });
       },
     );
   }
