@@ -39,7 +39,7 @@ function requireAppKey(appKey: string): string {
       code: 'auth-missing',
       message:
         key === ''
-          ? 'No Dropbox app key is set: enter the app key from the Dropbox App Console in the settings'
+          ? 'No Dropbox app key is set: enter the app key from the Dropbox App Console in the settings (headless: rdl-sync settings set dropboxAppKey KEY)'
           : 'The Dropbox app key may contain only letters, digits, - and _: copy it again from the Dropbox App Console',
     });
   }

@@ -53,7 +53,7 @@ export function createDropboxConnection(cfg: DropboxConnectionConfig): DropboxCo
       kind: 'blocked',
       code: 'auth-missing',
       message:
-        'No Dropbox app key is set: enter the app key from the Dropbox App Console in the settings',
+        'No Dropbox app key is set: enter the app key from the Dropbox App Console in the settings (headless: rdl-sync settings set dropboxAppKey KEY)',
     });
   }
   if (cfg.refreshToken.trim() === '') {
