@@ -29,9 +29,15 @@ import { TrayController } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
 
 const STOP_TIMEOUT_MS = 30_000;
+const CHROMIUM_SWITCH =
+  /^--(ozone-platform|disable-gpu|no-sandbox|enable-features|disable-features)(=|$)/;
 
 async function runHeadless(): Promise<void> {
-  const args = process.argv.slice(process.argv.indexOf('--headless') + 1);
+  // Chromium switches on the command line (the systemd unit passes --ozone-platform=headless)
+  // are Electron's business, not the CLI's.
+  const args = process.argv
+    .slice(process.argv.indexOf('--headless') + 1)
+    .filter((a) => !CHROMIUM_SWITCH.test(a));
   const { main } = await import('../cli/main.js');
   app.exit(await main(args));
 }
