@@ -4,7 +4,6 @@
 // re-check, never a file. Nothing leaves transit before both legs are verified.
 import { SyncError, isSyncError } from '../errors.js';
 import type { UploadItem } from '../ports.js';
-import type { LegResult } from '../status/types.js';
 import type { FileRef, JournalEntryShape, PassDeps } from './deps.js';
 import {
   ARCHIVE_PROBLEM_IDS,
@@ -17,6 +16,7 @@ import {
   offlineProblem,
 } from './problems.js';
 import { mapConcurrent } from './concurrency.js';
+import { historyRecordFor } from './history-record.js';
 
 export interface PassReport {
   staged: number;
@@ -124,10 +124,10 @@ export async function runPass(
     const now = clock.now();
     const due = items.filter((w) => w.entry.nextTryMs <= now);
     const [upErr, arErr] = await Promise.all([
-      uploadBlocked ? Promise.resolve(uploadBlocked) : uploadLeg(deps, due, report, signal),
+      uploadBlocked ? Promise.resolve(uploadBlocked) : uploadLeg(deps, memory, due, report, signal),
       archiveBlocked || !deps.archive
         ? Promise.resolve(archiveBlocked)
-        : archiveLeg(deps, due, report, signal),
+        : archiveLeg(deps, memory, due, report, signal),
     ]);
     uploadBlocked = upErr;
     archiveBlocked = arErr;
@@ -182,6 +182,7 @@ function freshEntry(deps: PassDeps, file: FileRef): JournalEntryShape {
 
 async function uploadLeg(
   deps: PassDeps,
+  memory: PassMemory,
   due: WorkItem[],
   report: PassReport,
   signal?: AbortSignal,
@@ -223,7 +224,7 @@ async function uploadLeg(
         applyPatch(deps, w, { upload, contentHash: o.contentHash });
         report.uploaded++;
       } else {
-        recordFileFailure(deps, w, o.error, report);
+        recordFileFailure(deps, memory, w, o.error, report);
       }
     }
     deps.status.update({
@@ -240,6 +241,7 @@ async function uploadLeg(
 
 async function archiveLeg(
   deps: PassDeps,
+  memory: PassMemory,
   due: WorkItem[],
   report: PassReport,
   signal?: AbortSignal,
@@ -282,7 +284,7 @@ async function archiveLeg(
     } catch (e) {
       const err = asLegError(e, 'archive');
       if (err.kind === 'blocked') blocked ??= err;
-      else if (!signal?.aborted) recordFileFailure(deps, w, err, report);
+      else if (!signal?.aborted) recordFileFailure(deps, memory, w, err, report);
     } finally {
       deps.status.transferEnded(w.file.rel, 'archive');
     }
@@ -297,6 +299,7 @@ function applyPatch(deps: PassDeps, w: WorkItem, patch: Partial<JournalEntryShap
 
 function recordFileFailure(
   deps: PassDeps,
+  memory: PassMemory,
   w: WorkItem,
   error: SyncError,
   report: PassReport,
@@ -314,16 +317,15 @@ function recordFileFailure(
   });
   if (attempts === FILE_FAILING_THRESHOLD) {
     deps.status.raise(fileFailingProblem(w.file.rel, attempts, error));
-    deps.history.append({
-      rel: w.file.rel,
-      size: w.file.size,
-      contentHash: w.entry.contentHash ?? null,
-      startedAtMs: now,
-      finishedAtMs: now,
-      outcome: 'failed',
-      upload: legResultOf(w.entry, 'upload', deps.archive !== null),
-      archive: legResultOf(w.entry, 'archive', deps.archive !== null),
-    });
+    deps.history.append(
+      historyRecordFor(
+        w.file,
+        w.entry,
+        'failed',
+        { startedAtMs: memory.firstSeenMs.get(w.file.rel) ?? now, nowMs: now },
+        deps.archive !== null,
+      ),
+    );
   }
 }
 
@@ -332,19 +334,15 @@ async function finishFile(deps: PassDeps, memory: PassMemory, w: WorkItem): Prom
   // caller), and the journal entry after that, so a crash in between only repeats a cheap check.
   await deps.removeFromTransit(w.file.rel);
   const now = deps.clock.now();
-  const legTimes = [w.entry.upload?.atMs, w.entry.archive?.atMs].filter(
-    (t): t is number => t !== undefined,
+  deps.history.append(
+    historyRecordFor(
+      w.file,
+      w.entry,
+      'done',
+      { startedAtMs: memory.firstSeenMs.get(w.file.rel) ?? now, nowMs: now },
+      deps.archive !== null,
+    ),
   );
-  deps.history.append({
-    rel: w.file.rel,
-    size: w.file.size,
-    contentHash: w.entry.contentHash ?? w.entry.upload?.contentHash ?? null,
-    startedAtMs: Math.min(memory.firstSeenMs.get(w.file.rel) ?? now, ...legTimes),
-    finishedAtMs: now,
-    outcome: 'done',
-    upload: legResultOf(w.entry, 'upload', deps.archive !== null),
-    archive: legResultOf(w.entry, 'archive', deps.archive !== null),
-  });
   deps.journal.delete(w.file.rel);
   memory.firstSeenMs.delete(w.file.rel);
   deps.status.clear(`${FILE_FAILING_PREFIX}${w.file.rel}`);
@@ -355,44 +353,6 @@ async function finishFile(deps: PassDeps, memory: PassMemory, w: WorkItem): Prom
       doneThisRun: deps.status.current.counts.doneThisRun + 1,
     },
   });
-}
-
-function legResultOf(
-  entry: JournalEntryShape,
-  leg: 'upload' | 'archive',
-  archiveEnabled: boolean,
-): LegResult {
-  if (leg === 'upload' && entry.upload) {
-    const u = entry.upload;
-    return {
-      status: 'done',
-      atMs: u.atMs,
-      path: u.remotePath,
-      alreadyPresent: u.alreadyPresent,
-      contentHash: u.contentHash,
-    };
-  }
-  if (leg === 'archive') {
-    if (!archiveEnabled)
-      return { status: 'skipped', atMs: Date.now(), reason: 'SD-card archive is turned off' };
-    if (entry.archive) {
-      const a = entry.archive;
-      return {
-        status: 'done',
-        atMs: a.atMs,
-        path: a.path,
-        alreadyPresent: a.alreadyPresent,
-        contentHash: a.contentHash,
-      };
-    }
-  }
-  const e = entry.lastError;
-  return {
-    status: 'failed',
-    atMs: e?.atMs ?? Date.now(),
-    code: (e?.code ?? 'unknown') as never,
-    message: e?.message ?? 'not done yet',
-  };
 }
 
 function asLegError(e: unknown, leg: 'upload' | 'archive'): SyncError {
