@@ -230,7 +230,9 @@ async function dispatch(
 }
 
 export function createEmulatorServer(state: EmulatorState, admin: AdminHandler): Server {
-  const server = createServer((req, res) => {
+  // append_batch carries up to 1000 cursors in its Dropbox-API-Arg header (~110 KB), far above
+  // Node's 16 KiB default header limit.
+  const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     dispatch(state, req, res, admin).catch((err: unknown) => {
       process.stderr.write(
         `emulator: internal error on ${req.method} ${req.url?.split('?')[0]}: ${String(err)}\n`,

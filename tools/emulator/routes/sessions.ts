@@ -1,4 +1,4 @@
-// Upload sessions: start, append_v2, finish, start_batch, finish_batch (async) + check, finish_batch_v2.
+// Upload sessions: start, append_v2 (append_batch in append-batch.ts), finish, start_batch, finish_batch (async) + check, finish_batch_v2.
 import { randomBytes } from 'node:crypto';
 import type { ArgReader } from '../args.js';
 import type { StoredBytes } from '../blobs.js';
@@ -8,6 +8,7 @@ import { ContentHasher } from '../hash.js';
 import { fileMetadata } from '../metadata.js';
 import { MAX_SESSION_BYTES, type Session } from '../sessions.js';
 import type { EmulatorState } from '../state.js';
+import { appendBatch } from './append-batch.js';
 import { readCommitInfo } from './commit.js';
 import { refuseOversizedBody } from './files.js';
 import type { Route } from './route.js';
@@ -307,6 +308,7 @@ const startBatch: Route = {
 export const sessionRoutes: Route[] = [
   start,
   append,
+  appendBatch,
   finish,
   finishBatch,
   finishBatchV2,

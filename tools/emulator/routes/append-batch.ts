@@ -1,0 +1,136 @@
+// files/upload_session/append_batch: one body carrying the next bytes of many sessions, split by
+// the entries' lengths in order. Each entry succeeds or fails on its own (like append_v2); the
+// request as a whole fails only for the body itself (too large, hash or length mismatch).
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { ArgReader } from '../args.js';
+import type { BlobDir, StoredBytes } from '../blobs.js';
+import type { RequestContext } from '../context.js';
+import { RouteError } from '../errors.js';
+import { ContentHasher } from '../hash.js';
+import type { LookupProblem, SessionTable } from '../sessions.js';
+import { refuseOversizedBody } from './files.js';
+import type { Route } from './route.js';
+
+const MAX_ENTRIES = 1000;
+const COPY_PIECE = 1024 * 1024;
+
+interface Entry {
+  sessionId: string;
+  offset: number;
+  length: number;
+  close: boolean;
+}
+
+function readEntries(reader: ArgReader): Entry[] {
+  const list = reader.list('entries');
+  if (list.length > MAX_ENTRIES) {
+    reader.fail(
+      'entries',
+      `list has ${list.length} items, more than the maximum of ${MAX_ENTRIES}`,
+    );
+  }
+  return list.map((e) => {
+    const cursor = e.object('cursor');
+    return {
+      sessionId: cursor.string('session_id'),
+      offset: cursor.uint('offset'),
+      length: e.uint('length'),
+      close: e.bool('close', false),
+    };
+  });
+}
+
+/** Copies one entry's slice of the received body into a part file of its own, hashing it. */
+function splitOff(
+  blobs: BlobDir,
+  source: number,
+  position: number,
+  length: number,
+  hasher: ContentHasher | undefined,
+): StoredBytes {
+  const path = blobs.newPath();
+  const out = openSync(path, 'w');
+  const piece = Buffer.allocUnsafe(Math.min(COPY_PIECE, Math.max(length, 1)));
+  const own = new ContentHasher();
+  try {
+    for (let done = 0; done < length;) {
+      const n = readSync(source, piece, 0, Math.min(piece.length, length - done), position + done);
+      if (n === 0) throw new Error('append_batch body shorter than its entries');
+      const bytes = piece.subarray(0, n);
+      own.update(bytes);
+      hasher?.update(bytes);
+      writeSync(out, bytes);
+      done += n;
+    }
+  } finally {
+    closeSync(out);
+  }
+  return { parts: [path], size: length, contentHash: own.digest() };
+}
+
+function entryProblem(
+  sessions: SessionTable,
+  entry: Entry,
+): { problem: LookupProblem } | { problem: undefined } {
+  const session = sessions.find(entry.sessionId);
+  if (!session) return { problem: { '.tag': 'not_found' } };
+  // A replayed closing entry reports where the session ended (its data are there), so a client
+  // that lost the answer can tell "already stored" from "closed by someone else".
+  if (session.type === 'sequential' && entry.offset !== session.size) {
+    return { problem: { '.tag': 'incorrect_offset', correct_offset: session.size } };
+  }
+  return { problem: sessions.appendProblem(session, entry.offset, entry.length, entry.close) };
+}
+
+export const appendBatch: Route = {
+  name: 'files/upload_session/append_batch',
+  host: 'content',
+  style: 'upload',
+  auth: 'user',
+  async handle(ctx: RequestContext) {
+    refuseOversizedBody(ctx, { '.tag': 'payload_too_large' });
+    const reader = ctx.arg();
+    const entries = readEntries(reader);
+    const expectedHash = reader.optionalHash('content_hash');
+    const total = entries.reduce((n, e) => n + e.length, 0);
+    const declared = Number(ctx.req.headers['content-length'] ?? 0);
+    if (declared !== total) {
+      await ctx.drain();
+      throw new RouteError({ '.tag': 'length_mismatch' });
+    }
+    const body = await ctx.receiveBody();
+    const { blobs, sessions } = ctx.state;
+    try {
+      if (body.size !== total) throw new RouteError({ '.tag': 'length_mismatch' });
+      if (expectedHash !== undefined && expectedHash !== body.contentHash) {
+        throw new RouteError({ '.tag': 'content_hash_mismatch' });
+      }
+      const [part] = body.parts;
+      const source = part === undefined ? undefined : openSync(part, 'r');
+      const results: unknown[] = [];
+      try {
+        let position = 0;
+        // Entries apply in order, after the whole body arrived: a racing append that landed
+        // meanwhile is seen here, and a second entry for the same session follows the first.
+        for (const entry of entries) {
+          const { problem } = entryProblem(sessions, entry);
+          const session = sessions.find(entry.sessionId);
+          if (problem || !session || source === undefined) {
+            results.push({ '.tag': 'failure', failure: problem ?? { '.tag': 'other' } });
+          } else {
+            const hasher = session.hasher?.copy();
+            const bytes = splitOff(blobs, source, position, entry.length, hasher);
+            sessions.addData(session, entry.offset, bytes, entry.close, hasher);
+            results.push({ '.tag': 'success' });
+          }
+          position += entry.length;
+        }
+      } finally {
+        if (source !== undefined) closeSync(source);
+      }
+      await ctx.json({ entries: results });
+    } finally {
+      blobs.remove(body.parts);
+    }
+  },
+};
