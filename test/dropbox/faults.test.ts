@@ -43,15 +43,15 @@ async function files(prefix: string, n: number, size = 64): Promise<UploadItem[]
 test('429 storms in JSON and plain-text form, and lock contention, are waited out', async () => {
   const items = await files('storm', 12);
   rig.emu.addFault({
-    route: 'files/upload_session/start',
+    route: 'files/upload_session/append_batch',
     kind: 'too_many_requests',
-    times: 6,
+    times: 3,
     retryAfterSeconds: 0,
   });
   rig.emu.addFault({
-    route: 'files/upload_session/start',
+    route: 'files/upload_session/start_batch',
     kind: 'too_many_requests_text',
-    times: 4,
+    times: 2,
     retryAfterSeconds: 0,
   });
   rig.emu.addFault({
@@ -64,7 +64,9 @@ test('429 storms in JSON and plain-text form, and lock contention, are waited ou
   allOk(out);
   assert.equal(remoteUnder('storm').length, 12);
   const s = rig.emu.stats();
-  assert.equal(s['files/upload_session/start'], 12 + 10);
+  assert.equal(s['files/upload_session/start_batch'], 1 + 2);
+  assert.equal(s['files/upload_session/append_batch'], 1 + 3);
+  assert.equal(s['files/upload_session/start'], undefined);
   assert.equal(s['files/upload_session/finish_batch_v2'], 3);
   assert.ok(rig.logger.lines.some((l) => l.includes('rate-limited')));
 });

@@ -62,9 +62,13 @@ test('files around the block and chunk sizes land whole, with matching hashes', 
     await rig.emu.readFile('/RDL/site1/sizes/small.csv'),
     data.get('sizes/small.csv'),
   );
-  // 4 small files in one batch; two large ones: 4MiB+1 = 2 chunks, 12MiB+ = 4 chunks.
+  // 4 small files: sessions from one start_batch, three append_batch bodies of at most 4 MiB
+  // ({empty, 100 B}, {4MiB-1}, {4MiB}), one batch commit; two large ones: 4MiB+1 = 2 chunks,
+  // 12MiB+ = 4 chunks.
   assert.equal(delta(s0, 'files/upload_session/finish_batch_v2'), 1);
-  assert.equal(delta(s0, 'files/upload_session/start'), 6);
+  assert.equal(delta(s0, 'files/upload_session/start_batch'), 1);
+  assert.equal(delta(s0, 'files/upload_session/append_batch'), 3);
+  assert.equal(delta(s0, 'files/upload_session/start'), 2);
   assert.equal(delta(s0, 'files/upload_session/append_v2'), 1 + 3);
   assert.equal(delta(s0, 'files/upload_session/finish'), 2);
   // Progress reaches the full size of each file.
@@ -75,7 +79,7 @@ test('files around the block and chunk sizes land whole, with matching hashes', 
   assert.equal(rig.sessions.map.size, 0, 'no session state left behind');
 });
 
-test('1000 small files are committed with one finish_batch_v2 call', async () => {
+test('1000 small files: one start_batch, one append_batch, one finish_batch_v2 call', async () => {
   const items = [];
   for (let i = 0; i < 1000; i++)
     items.push(await rig.file(`many/f${String(i).padStart(4, '0')}.csv`, `row,${i}\n`));
@@ -83,7 +87,9 @@ test('1000 small files are committed with one finish_batch_v2 call', async () =>
   const out = await rig.store({ concurrency: 16 }).uploadMany(items);
   assert.equal(out.filter((o) => o.ok).length, 1000);
   assert.equal(delta(s0, 'files/upload_session/finish_batch_v2'), 1);
-  assert.equal(delta(s0, 'files/upload_session/start'), 1000);
+  assert.equal(delta(s0, 'files/upload_session/start_batch'), 1);
+  assert.equal(delta(s0, 'files/upload_session/append_batch'), 1);
+  assert.equal(delta(s0, 'files/upload_session/start'), 0);
   assert.equal(delta(s0, 'files/upload_session/finish'), 0);
   assert.equal(
     rig.emu.listFiles().filter((f) => f.pathDisplay.startsWith('/RDL/site1/many/')).length,

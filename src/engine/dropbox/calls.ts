@@ -23,6 +23,11 @@ export type FinishResult =
   /** The session cannot be committed (consumed by an earlier commit, expired, not closed). */
   | { kind: 'session-unusable' };
 
+export type AppendBatchResult =
+  | { kind: 'results'; entries: files.UploadSessionAppendBatchResultEntry[] }
+  /** The server does not take append_batch (an older server, or a refused argument). */
+  | { kind: 'unsupported' };
+
 export type RemoteEntry =
   { kind: 'file'; metadata: files.FileMetadata } | { kind: 'absent' } | { kind: 'other' };
 
@@ -156,6 +161,39 @@ export class DropboxCalls {
         }
       }),
     );
+  }
+
+  /** Opens `count` (1..1000) empty sequential sessions in one call; returns their ids. */
+  async startBatch(count: number, signal?: AbortSignal): Promise<string[]> {
+    const res = await this.run('upload_session/start_batch', undefined, signal, (req) =>
+      this.conn.client.filesUploadSessionStartBatch({ num_sessions: count }, req),
+    );
+    return res.result.session_ids;
+  }
+
+  /**
+   * Appends one body split among many sessions (entries in body order). Per-entry results come
+   * back as data; 'unsupported' when the server refuses the route itself with a 400.
+   */
+  async appendBatch(
+    entries: files.UploadSessionAppendBatchArgEntry[],
+    body: Buffer,
+    signal?: AbortSignal,
+  ): Promise<AppendBatchResult> {
+    const arg: files.UploadSessionAppendBatchArg = {
+      entries,
+      content_hash: contentHashOf(body),
+      contents: body,
+    };
+    return this.run('upload_session/append_batch', undefined, signal, async (req) => {
+      try {
+        const res = await this.conn.client.filesUploadSessionAppendBatch(arg, req);
+        return { kind: 'results', entries: res.result.entries } as const;
+      } catch (e) {
+        if (isDropboxHttpError(e) && e.status === 400) return { kind: 'unsupported' } as const;
+        throw e;
+      }
+    });
   }
 
   async finishBatch(

@@ -138,6 +138,7 @@ export class DropboxRemoteStore implements RemoteStore {
             calls: this.calls,
             policy: this.policy,
             concurrency: this.concurrency,
+            bodyLimit: this.chunkSize,
             retry: this.retry,
             clock: this.clock,
             logger: this.logger,

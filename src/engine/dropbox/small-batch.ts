@@ -1,14 +1,14 @@
-// Small files: each is read once (hashed in the same read) and sent in one closed upload
-// session, several at a time; then up to 1000 of them are committed by one finish_batch_v2
-// call, which takes Dropbox's namespace write lock once instead of once per file. Commits take
-// turns (one batch at a time); uploads of the next files continue meanwhile.
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+// Small files: each is read once (hashed in the same read) and its bytes land in one closed
+// upload session, many per append_batch request (append-batch.ts); a file whose entry fails
+// gets a session of its own via upload_session/start. Then up to 1000 of them are committed by
+// one finish_batch_v2 call, which takes Dropbox's namespace write lock once instead of once per
+// file. Commits take turns (one batch at a time); uploads of the next files continue meanwhile.
 import type { files } from 'dropbox';
 import { SyncError } from '../errors.js';
 import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
-import { classifyLocalFileError, classifyUnion } from './classify.js';
+import { appendSmallFiles, MAX_APPEND_BODY, MAX_BODIES_IN_FLIGHT } from './append-batch.js';
+import { classifyUnion } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import {
   commitInfo,
@@ -19,9 +19,9 @@ import {
   type FileToPlace,
   type PlaceStart,
 } from './placement.js';
-import { mapLimit } from './pool.js';
 import type { RetryPolicy } from './retry.js';
 import { retryDelayMs } from './retry.js';
+import { readSmall } from './small-read.js';
 
 export const MAX_BATCH_ENTRIES = 1000;
 
@@ -40,6 +40,10 @@ export interface SmallBatchDeps {
   retry: RetryPolicy;
   clock: Clock;
   logger: Logger;
+  /** Largest append_batch body (the chunk size, at most 16 MiB). */
+  bodyLimit?: number;
+  /** append_batch requests in flight at once. */
+  bodiesInFlight?: number;
 }
 
 interface Staged {
@@ -79,21 +83,6 @@ export async function perFile(
   } catch (e) {
     if (!(e instanceof SyncError) || e.kind === 'blocked') throw e;
     report({ rel, ok: false, error: e });
-  }
-}
-
-/**
- * Below this size a file is read synchronously: the promise API's open/stat/read/close round
- * trips cost more CPU than the read itself, and a page-cache read this small blocks for
- * microseconds (a few ms from a slow SD card).
- */
-const SYNC_READ_MAX = 64 * 1024;
-
-async function readSmall(job: SmallJob, sizeHint: number): Promise<Buffer> {
-  try {
-    return sizeHint <= SYNC_READ_MAX ? readFileSync(job.localPath) : await readFile(job.localPath);
-  } catch (e) {
-    throw classifyLocalFileError(e, { rel: job.rel });
   }
 }
 
@@ -232,19 +221,35 @@ export async function uploadSmallFiles(
       }
     });
   };
-  await mapLimit(jobs, deps.concurrency, async (job) => {
-    if (commitFailure !== undefined) throw commitFailure;
-    await perFile(
-      job.rel,
-      (o) => report(job, o),
-      async () => {
-        const staged = await stage(deps, job, signal);
-        onProgress?.({ rel: job.rel, bytesSent: staged.file.size, size: staged.file.size });
-        ready.push(staged);
-        if (ready.length >= MAX_BATCH_ENTRIES) flush();
+  const accept = (staged: Staged): void => {
+    onProgress?.({ rel: staged.job.rel, bytesSent: staged.file.size, size: staged.file.size });
+    ready.push(staged);
+    if (ready.length >= MAX_BATCH_ENTRIES) flush();
+  };
+  await appendSmallFiles(
+    {
+      calls: deps.calls,
+      logger: deps.logger,
+      bodyLimit: Math.min(deps.bodyLimit ?? MAX_APPEND_BODY, MAX_APPEND_BODY),
+      bodiesInFlight: deps.bodiesInFlight ?? Math.min(deps.concurrency, MAX_BODIES_IN_FLIGHT),
+      concurrency: deps.concurrency,
+    },
+    jobs,
+    {
+      stored: (job, file, sessionId) => accept({ job, file, sessionId }),
+      single: (job) =>
+        perFile(
+          job.rel,
+          (o) => report(job, o),
+          async () => accept(await stage(deps, job, signal)),
+        ),
+      failed: (job, error) => report(job, { rel: job.rel, ok: false, error }),
+      checkStop: () => {
+        if (commitFailure !== undefined) throw commitFailure;
       },
-    );
-  });
+    },
+    signal,
+  );
   while (ready.length > 0) flush();
   await commits;
   if (commitFailure !== undefined) throw commitFailure;

@@ -1,0 +1,219 @@
+// Small files in bulk: files are read one after another and packed into append_batch bodies
+// (each file one closed session, its bytes one slice of the body), with a few bodies in flight
+// at a time. Sessions come from start_batch, up to 1000 per call. So a thousand 8 KiB files
+// cost one start_batch and one append_batch instead of a thousand upload_session/start calls.
+// A file whose entry fails, or every file once the server refuses append_batch itself, goes
+// the one-file way instead (the caller's `single`).
+import type { files } from 'dropbox';
+import { SyncError } from '../errors.js';
+import type { Logger } from '../ports.js';
+import type { DropboxCalls } from './calls.js';
+import { contentHashOf } from './content-hash.js';
+import type { FileToPlace } from './placement.js';
+import { mapLimit } from './pool.js';
+import { readSmall } from './small-read.js';
+
+export const MAX_APPEND_ENTRIES = 1000;
+/** The most one append_batch body carries (also capped by the chunk size). */
+export const MAX_APPEND_BODY = 16 * 1024 * 1024;
+/** Bodies in flight at once: bounds memory to about this many bodies plus the one being packed. */
+export const MAX_BODIES_IN_FLIGHT = 4;
+
+export interface BulkJob {
+  rel: string;
+  localPath: string;
+  target: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface AppendBatchDeps {
+  calls: DropboxCalls;
+  logger: Logger;
+  /** Largest body; files at most this size are packed. */
+  bodyLimit: number;
+  bodiesInFlight: number;
+  /** For the one-file fallbacks. */
+  concurrency: number;
+}
+
+export interface AppendSink<J extends BulkJob> {
+  /** The file's bytes are in a closed session, ready to commit. */
+  stored(job: J, file: FileToPlace, sessionId: string): void;
+  /** Upload this file on its own (its entry failed, or append_batch is unavailable). */
+  single(job: J): Promise<void>;
+  /** A per-file failure (the file could not be read). */
+  failed(job: J, error: SyncError): void;
+  /** Throws when the run must stop (a commit failed for everyone). */
+  checkStop(): void;
+}
+
+interface PackedFile<J> {
+  job: J;
+  file: FileToPlace;
+}
+
+class Pack<J> {
+  readonly items: Array<PackedFile<J>> = [];
+  private parts: Buffer[] = [];
+  bytes = 0;
+
+  add(item: PackedFile<J>, bytes: Buffer): void {
+    this.items.push(item);
+    this.parts.push(bytes);
+    this.bytes += bytes.length;
+  }
+
+  /** The body; the pack lets go of the separate buffers. */
+  body(): Buffer {
+    const body = Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    return body;
+  }
+}
+
+/** Session ids from start_batch, fetched in as few calls as the remaining file count allows. */
+class SessionIds {
+  private ids: string[] = [];
+
+  constructor(
+    private readonly calls: DropboxCalls,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async take(count: number, stillToPack: number): Promise<string[]> {
+    while (this.ids.length < count) {
+      const want = Math.min(MAX_APPEND_ENTRIES, Math.max(count - this.ids.length, stillToPack));
+      this.ids.push(...(await this.calls.startBatch(want, this.signal)));
+    }
+    return this.ids.splice(0, count);
+  }
+}
+
+/** True when an entry's data are in its session: stored now, or by an earlier lost attempt. */
+function entryStored(r: files.UploadSessionAppendBatchResultEntry | undefined, size: number) {
+  if (r === undefined) return false;
+  if (r['.tag'] === 'success') return true;
+  return r.failure['.tag'] === 'incorrect_offset' && r.failure.correct_offset === size;
+}
+
+function isFatal(e: unknown): boolean {
+  return !(e instanceof SyncError) || e.kind === 'blocked';
+}
+
+export async function appendSmallFiles<J extends BulkJob>(
+  deps: AppendBatchDeps,
+  jobs: readonly J[],
+  sink: AppendSink<J>,
+  signal: AbortSignal,
+): Promise<void> {
+  const sessions = new SessionIds(deps.calls, signal);
+  const inFlight = new Set<Promise<void>>();
+  const alone: J[] = [];
+  let unsupported = false;
+  let fatal: { error: unknown } | undefined;
+
+  const send = async (pack: Pack<J>, ids: string[]): Promise<void> => {
+    const entries = pack.items.map((it, i) => ({
+      cursor: { session_id: ids[i] ?? '', offset: 0 },
+      length: it.file.size,
+      close: true,
+    }));
+    let answer;
+    try {
+      answer = await deps.calls.appendBatch(entries, pack.body(), signal);
+    } catch (e) {
+      if (isFatal(e)) {
+        fatal ??= { error: e };
+        return;
+      }
+      deps.logger.warn('Dropbox append_batch failed; uploading its files one by one', {
+        files: pack.items.length,
+        code: (e as SyncError).code,
+      });
+      alone.push(...pack.items.map((it) => it.job));
+      return;
+    }
+    if (answer.kind === 'unsupported') {
+      if (!unsupported) {
+        deps.logger.warn('Dropbox refused append_batch; small files go one request each', {});
+      }
+      unsupported = true;
+      alone.push(...pack.items.map((it) => it.job));
+      return;
+    }
+    pack.items.forEach((it, i) => {
+      const id = ids[i];
+      if (id !== undefined && entryStored(answer.entries[i], it.file.size))
+        sink.stored(it.job, it.file, id);
+      else alone.push(it.job);
+    });
+  };
+
+  const dispatch = async (pack: Pack<J>, stillToPack: number): Promise<void> => {
+    while (inFlight.size >= deps.bodiesInFlight) await Promise.race(inFlight);
+    if (fatal || unsupported) {
+      alone.push(...pack.items.map((it) => it.job));
+      return;
+    }
+    let ids: string[];
+    try {
+      ids = await sessions.take(pack.items.length, stillToPack);
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      alone.push(...pack.items.map((it) => it.job));
+      return;
+    }
+    const sending = send(pack, ids).finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
+  };
+
+  try {
+    let pack = new Pack<J>();
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i] as J;
+      if (fatal) break;
+      sink.checkStop();
+      signal.throwIfAborted();
+      if (unsupported) {
+        alone.push(job);
+        continue;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = await readSmall(job, job.size);
+      } catch (e) {
+        if (isFatal(e)) throw e;
+        sink.failed(job, e as SyncError);
+        continue;
+      }
+      if (bytes.length > deps.bodyLimit) {
+        alone.push(job); // grew past the small-file limit since it was listed
+        continue;
+      }
+      const full =
+        pack.bytes + bytes.length > deps.bodyLimit || pack.items.length >= MAX_APPEND_ENTRIES;
+      if (full) {
+        await dispatch(pack, jobs.length - i + pack.items.length);
+        pack = new Pack<J>();
+      }
+      const file: FileToPlace = {
+        rel: job.rel,
+        target: job.target,
+        size: bytes.length,
+        contentHash: contentHashOf(bytes),
+        mtimeMs: job.mtimeMs,
+      };
+      pack.add({ job, file }, bytes);
+    }
+    if (pack.items.length > 0 && !fatal) await dispatch(pack, pack.items.length);
+  } catch (e) {
+    fatal ??= { error: e };
+  }
+  await Promise.all(inFlight);
+  if (fatal) throw fatal.error;
+  await mapLimit(alone, deps.concurrency, async (job) => {
+    sink.checkStop();
+    await sink.single(job);
+  });
+}

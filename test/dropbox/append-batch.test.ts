@@ -1,0 +1,140 @@
+// Small files through start_batch + append_batch: call counts, a failing entry that falls back
+// alone, lost answers and cut bodies without duplicates, 429 waits, and the whole-route 400
+// fallback to one upload_session/start per file.
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { contentHashOf } from '../../src/engine/dropbox/content-hash.js';
+import type { Clock, UploadItem, UploadOutcome } from '../../src/engine/ports.js';
+import { makeRig, MiB, pattern, type Rig } from './helpers.js';
+
+let rig: Rig;
+before(async () => {
+  rig = await makeRig();
+});
+after(async () => {
+  await rig.close();
+});
+beforeEach(() => {
+  rig.emu.clearFaults();
+  rig.emu.resetStats();
+});
+
+const calls = (route: string): number => rig.emu.stats()[`files/upload_session/${route}`] ?? 0;
+
+function allOk(out: UploadOutcome[]): void {
+  for (const o of out) if (!o.ok) assert.fail(`${o.rel}: ${o.error.code} ${o.error.message}`);
+}
+
+async function files(prefix: string, n: number, size: number): Promise<UploadItem[]> {
+  const items = [];
+  for (let i = 0; i < n; i++)
+    items.push(
+      await rig.file(`${prefix}/f${String(i).padStart(4, '0')}.bin`, pattern(size, i + 1)),
+    );
+  return items;
+}
+
+/** Each file is on Dropbox exactly once, under its own name, with its own bytes. */
+async function landedExactly(prefix: string, items: UploadItem[]): Promise<void> {
+  const remote = rig.emu
+    .listFiles()
+    .filter((f) => f.pathDisplay.startsWith(`/RDL/site1/${prefix}/`));
+  assert.equal(remote.length, items.length, 'no duplicates, nothing missing');
+  for (const [i, item] of items.entries()) {
+    const f = rig.emu.getFile(`/RDL/site1/${item.rel}`);
+    assert.equal(f?.contentHash, contentHashOf(pattern(item.size, i + 1)), item.rel);
+  }
+}
+
+test('1000 small files: one start_batch, ceil(bytes/body) append_batch, one finish_batch_v2', async () => {
+  const size = 10 * 1024;
+  const items = await files('bulk', 1000, size);
+  const out = await rig.store({ chunkSize: 4 * MiB }).uploadMany(items);
+  allOk(out);
+  assert.equal(calls('start_batch'), 1);
+  assert.equal(calls('append_batch'), Math.ceil((1000 * size) / (4 * MiB)));
+  assert.equal(calls('finish_batch_v2'), 1);
+  assert.equal(calls('start'), 0);
+  for (const [i, o] of out.entries()) {
+    assert.ok(o.ok);
+    assert.equal(o.contentHash, contentHashOf(pattern(size, i + 1)));
+  }
+  await landedExactly('bulk', items);
+});
+
+test('an entry the server refuses (unknown session) falls back alone; the others commit', async () => {
+  const items = await files('entry', 5, 300);
+  const client = rig.connection.client;
+  const real = client.filesUploadSessionStartBatch.bind(client);
+  // The third session "expires" before its append: the server answers not_found for it alone.
+  client.filesUploadSessionStartBatch = async (arg, req) => {
+    const res = await real(arg, req);
+    res.result.session_ids[2] = 'pid_upload_session:expired';
+    return res;
+  };
+  try {
+    const out = await rig.store().uploadMany(items);
+    allOk(out);
+  } finally {
+    client.filesUploadSessionStartBatch = real;
+  }
+  assert.equal(calls('append_batch'), 1);
+  assert.equal(calls('start'), 1, 'only the refused file went the one-file way');
+  await landedExactly('entry', items);
+});
+
+for (const kind of ['reset_mid_body', 'drop_response'] as const) {
+  test(`${kind} on append_batch: the retry stores every file once with the right bytes`, async () => {
+    const items = await files(kind, 20, 2000);
+    rig.emu.addFault({ route: 'files/upload_session/append_batch', kind });
+    const out = await rig.store().uploadMany(items);
+    allOk(out);
+    assert.equal(calls('append_batch'), 2);
+    assert.equal(calls('start'), 0, 'a replayed entry is recognised as stored, not re-sent');
+    assert.equal(calls('finish_batch_v2'), 1);
+    await landedExactly(kind, items);
+  });
+}
+
+test('429 on append_batch waits the Retry-After the server gave', async () => {
+  const items = await files('slow', 3, 100);
+  const sleeps: number[] = [];
+  const clock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+  };
+  rig.emu.addFault({
+    route: 'files/upload_session/append_batch',
+    kind: 'too_many_requests',
+    retryAfterSeconds: 7,
+  });
+  allOk(await rig.store({ clock }).uploadMany(items));
+  assert.ok(
+    sleeps.some((ms) => ms >= 7000 && ms < 8000),
+    `slept ${sleeps.join(', ')} ms`,
+  );
+  assert.equal(calls('append_batch'), 2);
+  await landedExactly('slow', items);
+});
+
+test('a server that answers append_batch with 400 gets one start per file, logged once', async () => {
+  // Three 3 MiB files with a 4 MiB body limit: three bodies, all refused.
+  const items = await files('old', 3, 3 * MiB);
+  rig.emu.addFault({
+    route: 'files/upload_session/append_batch',
+    kind: 'server_error',
+    status: 400,
+    times: 3,
+  });
+  const before = rig.logger.lines.length;
+  const out = await rig.store({ chunkSize: 4 * MiB }).uploadMany(items);
+  allOk(out);
+  const logged = rig.logger.lines.slice(before).filter((l) => l.includes('refused append_batch'));
+  assert.equal(logged.length, 1);
+  assert.ok(calls('append_batch') >= 1);
+  assert.equal(calls('start'), 3);
+  await landedExactly('old', items);
+});
