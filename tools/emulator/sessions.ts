@@ -1,8 +1,9 @@
-// Upload sessions. Each session's state is one JSON file on disk; its data are part files in the
-// blob folder, so finishing a session hands the parts to the namespace without copying.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// Upload sessions. A session's state (a few numbers and part names) lives in memory like the rest
+// of the index; its data are part files in the blob folder, so finishing a session hands the
+// parts to the namespace without copying. (The state used to be written to a JSON file on every
+// start and append that nothing ever read back: 0.55 ms of emulator CPU per small file, about a
+// third of the small-file benchmark's time.)
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { BlobDir, StoredBytes } from './blobs.js';
 import { BLOCK_SIZE, ContentHasher } from './hash.js';
 
@@ -39,16 +40,11 @@ export type LookupProblem =
 
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
-  private readonly dir: string;
 
   constructor(
-    dataDir: string,
     private readonly blobs: BlobDir,
     private readonly now: () => number,
-  ) {
-    this.dir = join(dataDir, 'sessions');
-    mkdirSync(this.dir, { recursive: true });
-  }
+  ) {}
 
   start(type: Session['type']): Session {
     const id = 'pid_upload_session:' + randomBytes(18).toString('base64url');
@@ -62,7 +58,6 @@ export class SessionTable {
     };
     if (type === 'sequential') session.hasher = new ContentHasher();
     this.sessions.set(id, session);
-    this.save(session);
     return session;
   }
 
@@ -126,7 +121,6 @@ export class SessionTable {
     if (s.type === 'sequential') s.size += bytes.size;
     else if (close) s.size = offset + bytes.size;
     if (close) s.closed = true;
-    this.save(s);
   }
 
   /** A concurrent session's chunks must tile [0, size) exactly. */
@@ -153,16 +147,6 @@ export class SessionTable {
   /** Removes a session; its part files too unless a committed file now owns them. */
   drop(s: Session, removeData: boolean): void {
     this.sessions.delete(s.id);
-    rmSync(this.file(s.id), { force: true });
     if (removeData) this.blobs.remove(s.chunks.map((c) => c.part));
-  }
-
-  private file(id: string): string {
-    return join(this.dir, id.replace(/[^A-Za-z0-9_-]/g, '_') + '.json');
-  }
-
-  private save(s: Session): void {
-    const { hasher: _running, ...state } = s;
-    writeFileSync(this.file(s.id), JSON.stringify(state));
   }
 }

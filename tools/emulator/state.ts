@@ -59,7 +59,7 @@ export class EmulatorState {
   constructor(readonly options: StateOptions) {
     this.blobs = new BlobDir(options.dataDir);
     this.ns = new Namespace(this.blobs, options.now, options.quotaBytes);
-    this.sessions = new SessionTable(options.dataDir, this.blobs, options.now);
+    this.sessions = new SessionTable(this.blobs, options.now);
     this.auth = new AuthState(options.accessTokenTtlSeconds, options.now);
     this.lock = new WriteLock(options.lockWindowMs, options.now);
   }
