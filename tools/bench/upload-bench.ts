@@ -1,5 +1,6 @@
 // Upload benchmark: DropboxRemoteStore against the emulator over a shaped link.
-//  (a) many small files: batched sessions vs the old way (one files/upload per file, in turn);
+//  (a) many small files: start_batch + append_batch + finish_batch_v2 vs the old way (one
+//      files/upload per file, in turn);
 //  (b) one large file: throughput as a fraction of the link, and peak memory.
 // The emulator runs in a child process so its CPU and memory are not ours.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -209,6 +210,10 @@ async function benchSmallFiles({
       `${f.commitCallsPerFile.toFixed(4)} (${commits} commits for ${items.length} files); ` +
       `uploader CPU ${f.clientCpuMsPerFile.toFixed(2)} ms per file`,
   );
+  const perRoute = ['start_batch', 'append_batch', 'start', 'finish_batch_v2']
+    .map((r) => `${r} ${stats[`files/upload_session/${r}`] ?? 0}`)
+    .join(', ');
+  o.print(`    calls: ${perRoute}`);
   return f;
 }
 
