@@ -118,6 +118,8 @@ test(
       const finalRun = startDaemon(dirs.configDir);
       children.push(finalRun);
       finalRun.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      // The SIGTERM below must reach a started daemon (its handler), not one still loading.
+      await waitForLogLine(logFile, `"pid":${finalRun.pid}`, 60_000);
       const deadline = Date.now() + 180_000;
       while (Date.now() < deadline) {
         const [watch, transit] = await Promise.all([
