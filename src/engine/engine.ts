@@ -22,7 +22,7 @@ import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import { PassScheduler, cronProblem, type ScheduleSpec } from './scheduler.js';
 import { runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
-import { legProblem } from './pipeline/problems.js';
+import { legProblem, notConnected } from './pipeline/problems.js';
 import type { PassDeps } from './pipeline/deps.js';
 import { cleanupTransitTemps } from './stage/index.js';
 import { buildPassDeps, buildRemote } from './assemble.js';
@@ -39,12 +39,6 @@ import type { RetryPolicy } from './dropbox/retry.js';
 import { startPkceAuth, finishPkceAuth } from './dropbox/auth.js';
 import { planLegacyImport } from './legacy/index.js';
 
-const NOT_CONNECTED = new SyncError({
-  kind: 'blocked',
-  code: 'auth-missing',
-  message:
-    'Dropbox is not connected: connect RDL Sync to Dropbox in Settings (headless: rdl-sync auth)',
-});
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
 const PASS_RETRY: Partial<RetryPolicy> = { baseMs: 500, capMs: 15_000, maxAttempts: 6 };
@@ -463,7 +457,7 @@ class SyncEngine implements Engine {
     this.built = { settings, deps, remote, blocked: null };
     // Known before any pass: say so at once, so status is right even before the first pass.
     if (remote) this.status.clear('auth-missing');
-    else this.status.raise(legProblem(NOT_CONNECTED, 0));
+    else this.status.raise(legProblem(notConnected(), 0));
     this.status.update({
       archive: {
         ...this.status.current.archive,

@@ -13,6 +13,7 @@ import {
   fileFailingProblem,
   fileRetryDelayMs,
   legProblem,
+  notConnected,
   offlineProblem,
 } from './problems.js';
 import { mapConcurrent } from './concurrency.js';
@@ -94,13 +95,7 @@ export async function runPass(
     });
     archiveBlocked = check.problem;
   }
-  let uploadBlocked: SyncError | null = deps.remote
-    ? null
-    : new SyncError({
-        kind: 'blocked',
-        code: 'auth-missing',
-        message: 'Dropbox is not connected: connect RDL Sync to Dropbox in Settings',
-      });
+  let uploadBlocked: SyncError | null = deps.remote ? null : notConnected();
 
   // 3. Walk the queue in windows.
   const windowSize = deps.windowSize ?? 1000;

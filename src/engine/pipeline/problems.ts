@@ -1,6 +1,6 @@
 // Turns errors that block a whole leg into the problems a person sees, one sentence each:
 // what is wrong, what to do, and that nothing is lost.
-import type { SyncError } from '../errors.js';
+import { SyncError } from '../errors.js';
 import type { Problem } from '../status/types.js';
 
 type NewProblem = Omit<Problem, 'sinceMs'>;
@@ -68,4 +68,14 @@ export function fileFailingProblem(
 /** Per-file retry delay: 30 s, 1 min, 2 min … capped at 1 h, so a bad file never hogs passes. */
 export function fileRetryDelayMs(attempts: number): number {
   return Math.min(60 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/** The upload leg without credentials: what to do, in the window and headless. */
+export function notConnected(): SyncError {
+  return new SyncError({
+    kind: 'blocked',
+    code: 'auth-missing',
+    message:
+      'Dropbox is not connected: connect RDL Sync to Dropbox in Settings (headless: rdl-sync auth)',
+  });
 }
