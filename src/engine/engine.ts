@@ -27,6 +27,7 @@ import type { PassDeps } from './pipeline/deps.js';
 import { cleanupTransitTemps } from './stage/index.js';
 import { buildPassDeps, buildRemote } from './assemble.js';
 import { StatusFilePublisher } from './status/status-file.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
 import { Journal } from './journal/index.js';
 import { History } from './history/index.js';
 import {
@@ -108,6 +109,7 @@ class SyncEngine implements Engine {
   private statePoll: NodeJS.Timeout | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
   private publisher: StatusFilePublisher | null = null;
+  private runLock: RunLock | null = null;
   private unsubscribers: (() => void)[] = [];
   private stopped = false;
 
@@ -156,6 +158,7 @@ class SyncEngine implements Engine {
 
   async start(): Promise<void> {
     if (this.scheduler) return;
+    this.runLock = await acquireRunLock(this.configDir);
     this.scheduler = new PassScheduler(this.scheduleSpec(), {
       runPass: (signal) => this.passGuarded(signal).then(() => undefined),
       onChange: ({ running, nextRunMs }) =>
@@ -195,7 +198,14 @@ class SyncEngine implements Engine {
 
   async runPassNow(): Promise<PassReport> {
     if (this.scheduler?.isRunning) await this.scheduler.idle();
-    return this.passGuarded(new AbortController().signal);
+    if (this.runLock) return this.passGuarded(new AbortController().signal);
+    // Not started (CLI `once`, tests): hold the lock for this pass only.
+    const lock = await acquireRunLock(this.configDir);
+    try {
+      return await this.passGuarded(new AbortController().signal);
+    } finally {
+      await lock.release();
+    }
   }
 
   async stop(): Promise<void> {
@@ -205,6 +215,8 @@ class SyncEngine implements Engine {
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
     // Abandoning is safe at any instant (that is the crash-safety invariant); it is also quick.
     await this.scheduler?.stop(true);
+    await this.runLock?.release();
+    this.runLock = null;
     for (const u of this.unsubscribers) u();
     await this.journal.close();
     await this.history.close();

@@ -328,3 +328,32 @@ test('a file that keeps failing is retried with growing delays, then shown as a 
     );
   });
 });
+
+test('one engine syncs a configuration at a time; a lock left by a dead process is taken over', async () => {
+  await withHarness({}, async (h) => {
+    await h.engine.start();
+    const { createEngine } = await import('../../src/engine/engine.js');
+    const second = await createEngine({ configDir: h.configDir, home: h.root });
+    try {
+      await assert.rejects(second.runPassNow(), (e: Error) => {
+        assert.match(
+          e.message,
+          new RegExp(`Another RDL Sync \\(pid ${process.pid}\\) is already syncing`),
+        );
+        return true;
+      });
+      await second.pause(null); // pause/resume/status work beside the running engine
+      await h.engine.stop();
+      await fs.writeFile(path.join(h.configDir, 'engine.lock'), '999999999'); // a pid that is gone
+      await second.resume();
+      const r = await second.runPassNow();
+      assert.equal(r.aborted, false);
+      await assert.rejects(
+        fs.stat(path.join(h.configDir, 'engine.lock')),
+        'lock not released after the pass',
+      );
+    } finally {
+      await second.stop();
+    }
+  });
+});
