@@ -10,6 +10,7 @@ import { defaultSettings } from '../engine/settings/defaults.js';
 import { formatBytes, formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { readStatusFile } from '../engine/status/status-file.js';
+import { processAlive } from '../engine/run-lock.js';
 
 export interface CliContext {
   configDir: string;
@@ -101,20 +102,10 @@ const once: CommandSpec = {
   },
 };
 
-function alive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const status: CommandSpec = {
   async run(ctx) {
     const published = await readStatusFile(ctx.configDir);
-    const running = published !== null && alive(published.pid);
+    const running = published?.pid != null && processAlive(published.pid);
     let snapshot = published?.status ?? null;
     if (!running) {
       // No daemon: build the engine without starting it, to report settings and problems.

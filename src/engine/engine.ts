@@ -21,7 +21,7 @@ import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import { PassScheduler, cronProblem, type ScheduleSpec } from './scheduler.js';
-import { runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
+import { archiveStatusOf, runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
 import { legProblem, notConnected } from './pipeline/problems.js';
 import type { PassDeps } from './pipeline/deps.js';
 import { cleanupTransitTemps } from './stage/index.js';
@@ -179,16 +179,7 @@ class SyncEngine implements Engine {
     if (!deps) return;
     if (deps.archive) {
       const c = await deps.archive.check();
-      this.status.update({
-        archive: {
-          enabled: true,
-          path: deps.archive.root,
-          present: c.present,
-          writable: c.writable,
-          freeBytes: c.freeBytes,
-          totalBytes: c.totalBytes,
-        },
-      });
+      this.status.update({ archive: archiveStatusOf(deps.archive.root, c) });
       if (c.problem) this.status.raise(legProblem(c.problem, 0));
     }
     let transit = 0;

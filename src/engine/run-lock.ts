@@ -11,7 +11,8 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -38,7 +39,7 @@ export async function acquireRunLock(configDir: string): Promise<RunLock> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = Number((await fs.readFile(file, 'utf8').catch(() => '')).split(':')[0]);
-    if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
       throw new SyncError({
         kind: 'blocked',
         code: 'unknown',

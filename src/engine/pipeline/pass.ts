@@ -4,7 +4,8 @@
 // re-check, never a file. Nothing leaves transit before both legs are verified.
 import { SyncError, isSyncError } from '../errors.js';
 import type { UploadItem } from '../ports.js';
-import type { FileRef, JournalEntryShape, PassDeps } from './deps.js';
+import type { ArchiveCheckResult, FileRef, JournalEntryShape, PassDeps } from './deps.js';
+import type { ArchiveStatus } from '../status/types.js';
 import {
   ARCHIVE_PROBLEM_IDS,
   FILE_FAILING_PREFIX,
@@ -83,16 +84,7 @@ export async function runPass(
   let archiveBlocked: SyncError | null = null;
   if (deps.archive) {
     const check = await deps.archive.check();
-    status.update({
-      archive: {
-        enabled: true,
-        path: deps.archive.root,
-        present: check.present,
-        writable: check.writable,
-        freeBytes: check.freeBytes,
-        totalBytes: check.totalBytes,
-      },
-    });
+    status.update({ archive: archiveStatusOf(deps.archive.root, check) });
     archiveBlocked = check.problem;
   }
   let uploadBlocked: SyncError | null = deps.remote ? null : notConnected();
@@ -162,6 +154,12 @@ export async function runPass(
   reflectLegProblems(deps, memory, report, remaining);
   await deps.journal.flush();
   return report;
+}
+
+/** The SD-card part of the status model, from one check of the card. */
+export function archiveStatusOf(root: string, check: ArchiveCheckResult): ArchiveStatus {
+  const { present, writable, freeBytes, totalBytes } = check;
+  return { enabled: true, path: root, present, writable, freeBytes, totalBytes };
 }
 
 function freshEntry(deps: PassDeps, file: FileRef): JournalEntryShape {
