@@ -12,6 +12,11 @@ export interface UploadItem {
   mtimeMs: number;
   /** Dropbox content hash if already known (journal); lets the store skip a read. */
   knownContentHash?: string;
+  /**
+   * RDL Sync's own earlier upload of this staged file (a version that has since changed in
+   * transit): replace that revision (update mode) instead of making a `name (n)` copy.
+   */
+  replace?: { remotePath: string; rev: string };
 }
 
 export type UploadOutcome =

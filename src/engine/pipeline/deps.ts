@@ -10,20 +10,35 @@ export interface FileRef {
   absPath: string;
   size: number;
   mtimeMs: number;
+  /** Identity of the transit inode: a file is done only while these still match what the legs verified. */
+  dev?: number;
+  ino?: number;
 }
 
 export interface ScanOutcome {
   stable: FileRef[];
   pending: number;
   ignored: number;
-  errors: { rel: string; message: string }[];
+  /**
+   * Entries that could not be read (a folder without permission, a name that cannot be decoded):
+   * each becomes a problem naming the entry and the fix, never only a log line.
+   */
+  errors: { rel: string; message: string; code?: string }[];
+  /** Files a process still holds open for writing: they wait, whatever their age. */
+  openForWriting?: number;
+  /** The watch folder itself cannot be read (missing, unmounted, no permission): staging stops, the queue still drains. */
+  watchProblem?: SyncError | null;
 }
 
 export type StageOutcome =
   | { status: 'staged'; transitPath: string }
   | { status: 'busy' }
   | { status: 'changed' }
-  | { status: 'vanished' };
+  | { status: 'vanished' }
+  /** This file alone cannot be staged (unreadable, read-only parent folder, bad name): recorded on it. */
+  | { status: 'failed'; error: SyncError }
+  /** The transit folder cannot take files (disk full, not writable): staging stops for this pass only. */
+  | { status: 'blocked'; error: SyncError };
 
 export interface ArchiveCheckResult {
   present: boolean;
@@ -42,6 +57,11 @@ export interface ArchivePort {
     size: number;
     signal?: AbortSignal;
     onProgress?: (bytes: number) => void;
+    /**
+     * The copy RDL Sync itself wrote for an earlier version of this staged file: replace it in
+     * place (only if it still holds `contentHash`) instead of keeping both.
+     */
+    replace?: { path: string; contentHash: string };
   }): Promise<{ path: string; contentHash: string; alreadyPresent: boolean }>;
 }
 

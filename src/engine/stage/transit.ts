@@ -13,6 +13,8 @@ export interface TransitFile {
   absPath: string;
   size: number;
   mtimeMs: number;
+  dev: number;
+  ino: number;
 }
 
 export interface ListTransitOptions {
@@ -36,6 +38,8 @@ export async function* listTransit(
         absPath: entry.absPath,
         size: entry.stats.size,
         mtimeMs: entry.stats.mtimeMs,
+        dev: entry.stats.dev,
+        ino: entry.stats.ino,
       };
     }
   } catch (e) {
