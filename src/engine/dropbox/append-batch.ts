@@ -25,6 +25,8 @@ export interface BulkJob {
   target: string;
   size: number;
   mtimeMs: number;
+  /** Our own earlier revision of this file, to be replaced (see placement.firstTargetOf). */
+  replace?: { remotePath: string; rev: string };
 }
 
 export interface AppendBatchDeps {
@@ -203,6 +205,7 @@ export async function appendSmallFiles<J extends BulkJob>(
         size: bytes.length,
         contentHash: contentHashOf(bytes),
         mtimeMs: job.mtimeMs,
+        ...(job.replace ? { replace: job.replace } : {}),
       };
       pack.add({ job, file }, bytes);
     }

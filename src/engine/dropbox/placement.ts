@@ -18,6 +18,8 @@ export interface FileToPlace {
   size: number;
   contentHash: string;
   mtimeMs: number;
+  /** Our own upload of an earlier version of this staged file: the revision to replace. */
+  replace?: { remotePath: string; rev: string };
 }
 
 export interface Placed {
@@ -54,6 +56,22 @@ const MAX_ROUNDS = 8;
  */
 export function firstTarget(target: string): CommitTarget {
   return { path: target, mode: { '.tag': 'add' }, strict: true };
+}
+
+/**
+ * Where a file's first commit goes. A new version of a file we uploaded before replaces exactly
+ * the revision we wrote ('update' mode): never a `name (n)` copy of our own data, which the
+ * sites' merge tool would concatenate into the data. If that revision is no longer the newest
+ * there (someone else changed the file), Dropbox answers a conflict and the usual look-first
+ * placement decides, so another party's file is never overwritten.
+ */
+export function firstTargetOf(file: FileToPlace): CommitTarget {
+  if (!file.replace) return firstTarget(file.target);
+  return {
+    path: file.replace.remotePath,
+    mode: { '.tag': 'update', update: file.replace.rev },
+    strict: false,
+  };
 }
 
 export function commitInfo(t: CommitTarget, mtimeMs: number): files.CommitInfo {

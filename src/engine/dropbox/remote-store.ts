@@ -18,7 +18,7 @@ import {
 import { DropboxCalls } from './calls.js';
 import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
-import { firstTarget, place, type ConflictPolicy, type FileToPlace } from './placement.js';
+import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
 import { mapLimit } from './pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
@@ -121,6 +121,7 @@ export class DropboxRemoteStore implements RemoteStore {
           target,
           size: item.size,
           mtimeMs: item.mtimeMs,
+          ...(item.replace ? { replace: item.replace } : {}),
           item,
         });
       else large.push(item);
@@ -199,6 +200,7 @@ export class DropboxRemoteStore implements RemoteStore {
       size: first.size,
       contentHash: first.contentHash,
       mtimeMs: item.mtimeMs,
+      ...(item.replace ? { replace: item.replace } : {}),
     };
     const fresh = async (): Promise<string> => {
       this.sessions.delete(item.rel);
@@ -217,7 +219,7 @@ export class DropboxRemoteStore implements RemoteStore {
       file,
       this.policy,
       fresh,
-      { sessionId: first.sessionId, target: firstTarget(file.target) },
+      { sessionId: first.sessionId, target: firstTargetOf(file) },
       signal,
     );
     this.sessions.delete(item.rel);

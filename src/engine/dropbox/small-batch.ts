@@ -12,7 +12,7 @@ import { classifyUnion } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import {
   commitInfo,
-  firstTarget,
+  firstTargetOf,
   place,
   replaceMismatch,
   type ConflictPolicy,
@@ -31,6 +31,7 @@ export interface SmallJob {
   target: string;
   size: number;
   mtimeMs: number;
+  replace?: { remotePath: string; rev: string };
 }
 
 export interface SmallBatchDeps {
@@ -94,6 +95,7 @@ async function stage(deps: SmallBatchDeps, job: SmallJob, signal: AbortSignal): 
     size: bytes.length,
     contentHash: contentHashOf(bytes),
     mtimeMs: job.mtimeMs,
+    ...(job.replace ? { replace: job.replace } : {}),
   };
   const sessionId = await deps.calls.start(job.rel, bytes, true, signal);
   return { job, file, sessionId };
@@ -125,7 +127,7 @@ async function commitGroup(
   for (let attempt = 0; pending.length > 0; attempt++) {
     const entries = pending.map((s) => ({
       cursor: { session_id: s.sessionId, offset: s.file.size },
-      commit: commitInfo(firstTarget(s.file.target), s.file.mtimeMs),
+      commit: commitInfo(firstTargetOf(s.file), s.file.mtimeMs),
     }));
     const results = await deps.calls.finishBatch(entries, signal);
     const contended: Staged[] = [];
@@ -167,7 +169,7 @@ async function commitGroup(
     if (pending.length > 0) {
       if (attempt + 1 >= deps.retry.maxAttempts) {
         for (const s of pending)
-          slow.push({ s, start: { sessionId: s.sessionId, target: firstTarget(s.file.target) } });
+          slow.push({ s, start: { sessionId: s.sessionId, target: firstTargetOf(s.file) } });
         break;
       }
       deps.logger.warn('Dropbox busy: committing part of a batch again', {

@@ -1,5 +1,5 @@
 // The transit folder is the queue: whatever complete file sits in it still needs its legs.
-import { unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { walkTree } from '../fsutil/walk.js';
 import { isCode } from '../fsutil/fsync.js';
@@ -44,6 +44,21 @@ export async function* listTransit(
     }
   } catch (e) {
     if (isCode(e, 'ENOENT')) return; // no transit folder yet: nothing queued
+    throw e;
+  }
+}
+
+/** The transit file's identity now (null when gone): checked just before the copy is removed. */
+export async function statTransit(
+  transitDir: string,
+  rel: string,
+): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | null> {
+  try {
+    const s = await lstat(resolveRel(transitDir, rel));
+    if (!s.isFile()) return null;
+    return { size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return null;
     throw e;
   }
 }
