@@ -221,11 +221,10 @@ test('EXDEV: placing the verified copy fails -> error, temp removed, source kept
         },
       },
     });
-    await assert.rejects(r, (e: unknown) => {
-      assert.ok(isSyncError(e));
-      assert.match(e.message, new RegExp(`transit folder ${transit}.*EIO`));
-      return true;
-    });
+    const out = await r;
+    assert.equal(out.status, 'blocked', 'the transit disk is at fault: staging stops for the pass');
+    assert.ok(out.status === 'blocked' && isSyncError(out.error));
+    assert.match(out.error.message, new RegExp(`transit folder ${transit}.*EIO`));
     assert.deepEqual(await readdir(transit), []);
     assert.equal(await readFile(file.absPath, 'utf8'), 'data');
   } finally {
@@ -252,14 +251,9 @@ test('EXDEV for real: transit on its own tmpfs', async (t) => {
     // A file too big for the transit disk fails loudly and stays in the watch folder.
     await put(watch, 'huge.bin', Buffer.alloc(9 * 1024 * 1024, 1));
     const huge = await scanned(watch, 'huge.bin');
-    await assert.rejects(
-      stageFile({ watchDir: watch, transitDir: transit, file: huge }),
-      (e: unknown) => {
-        assert.ok(isSyncError(e));
-        assert.match(e.message, /ENOSPC.*disk is full/);
-        return true;
-      },
-    );
+    const full = await stageFile({ watchDir: watch, transitDir: transit, file: huge });
+    assert.equal(full.status, 'blocked');
+    assert.match(full.status === 'blocked' ? full.error.message : '', /ENOSPC.*disk is full/);
     assert.equal((await stat(huge.absPath)).size, 9 * 1024 * 1024);
     assert.deepEqual(
       (await readdir(transit)).filter((n) => n.startsWith(TRANSIT_TEMP_PREFIX)),
@@ -277,10 +271,11 @@ test('a rel that would leave the watch or transit folder is refused', async () =
   try {
     const file = { rel: '../escape.csv', absPath: join(base, 'escape.csv'), size: 0, mtimeMs: 0 };
     await writeFile(file.absPath, '');
-    await assert.rejects(
-      stageFile({ watchDir: watch, transitDir: transit, file }),
-      /Invalid relative path/,
-    );
+    const r = await stageFile({ watchDir: watch, transitDir: transit, file });
+    assert.equal(r.status, 'failed');
+    assert.ok(r.status === 'failed');
+    assert.deepEqual([r.error.kind, r.error.code], ['file-failed', 'malformed-path']);
+    assert.match(r.error.message, /"\.\.\/escape\.csv" cannot be used .*rename the file/);
     assert.equal(await exists(file.absPath), true);
   } finally {
     await removeDir(base);
@@ -305,15 +300,14 @@ test('source cannot be removed from the watch folder (injected EACCES): one name
         },
       },
     });
-    await assert.rejects(r, (e: unknown) => {
-      assert.ok(isSyncError(e));
-      assert.deepEqual([e.kind, e.code], ['file-failed', 'file-unreadable']);
-      assert.match(
-        e.message,
-        /Cannot move .*locked\.csv out of the watch folder \(EACCES\): give the user/,
-      );
-      return true;
-    });
+    const out = await r;
+    assert.ok(out.status === 'failed', 'this file alone fails');
+    const e = out.error;
+    assert.deepEqual([e.kind, e.code], ['file-failed', 'file-unreadable']);
+    assert.match(
+      e.message,
+      /Cannot move .*locked\.csv out of the watch folder \(EACCES\): give the user/,
+    );
     assert.equal(await readFile(file.absPath, 'utf8'), 'data');
     assert.equal(await exists(join(transit, 'd', 'locked.csv')), false);
   } finally {
@@ -330,10 +324,10 @@ test('read-only watch folder (real read-only bind mount): copied, then taken bac
   bindMount(watch, roWatch, true);
   try {
     const file = await scanned(roWatch, 'a.csv');
-    await assert.rejects(
-      stageFile({ watchDir: roWatch, transitDir: transit, file }),
-      (e: unknown) => isSyncError(e) && e.code === 'file-unreadable' && /EROFS/.test(e.message),
-    );
+    const r = await stageFile({ watchDir: roWatch, transitDir: transit, file });
+    assert.ok(r.status === 'failed');
+    assert.equal(r.error.code, 'file-unreadable');
+    assert.match(r.error.message, /EROFS/);
     assert.equal(await readFile(file.absPath, 'utf8'), 'logger data');
     assert.deepEqual(await readdir(transit), [], 'no copy and no temp left in transit');
   } finally {
