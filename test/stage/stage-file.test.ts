@@ -12,7 +12,13 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stageFile, listTransit, TRANSIT_TEMP_PREFIX } from '../../src/engine/stage/index.js';
+import {
+  cleanupTransitTemps,
+  listTransit,
+  stageFile,
+  TRANSIT_TEMP_DIR,
+} from '../../src/engine/stage/index.js';
+import { StabilityScanner } from '../../src/engine/scan/index.js';
 import type { ScannedFile } from '../../src/engine/scan/index.js';
 import { dropboxContentHash } from '../../src/engine/fsutil/index.js';
 import { isSyncError } from '../../src/engine/errors.js';
@@ -255,9 +261,9 @@ test('EXDEV for real: transit on its own tmpfs', async (t) => {
     assert.equal(full.status, 'blocked');
     assert.match(full.status === 'blocked' ? full.error.message : '', /ENOSPC.*disk is full/);
     assert.equal((await stat(huge.absPath)).size, 9 * 1024 * 1024);
-    assert.deepEqual(
-      (await readdir(transit)).filter((n) => n.startsWith(TRANSIT_TEMP_PREFIX)),
-      [],
+    assert.equal(
+      await exists(join(transit, TRANSIT_TEMP_DIR)),
+      false,
       'no partial temp in transit',
     );
   } finally {
@@ -349,6 +355,68 @@ test('a transit file where the new path needs a folder: busy, nothing moves', as
     assert.deepEqual(r, { status: 'busy' });
     assert.equal(await readFile(join(watch, 'a', 'b.csv'), 'utf8'), 'new');
     assert.equal(await readFile(join(transit, 'a'), 'utf8'), 'an older file named a');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('engine temps live only in transit/.rdl-sync-tmp: a user file named .rdl-stage-x is staged, listed, and survives clean-up', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'USB0/.rdl-stage-x', 'user bytes');
+    await put(watch, 'USB0/big.csv', 'across disks');
+    // Dotfiles synced: no ignore patterns at all.
+    const scan = await new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [],
+    }).scan();
+    assert.deepEqual(scan.stable.map((f) => f.rel).sort(), ['USB0/.rdl-stage-x', 'USB0/big.csv']);
+    const tempsSeen: string[] = [];
+    for (const file of scan.stable) {
+      const r = await stageFile({
+        watchDir: watch,
+        transitDir: transit,
+        file,
+        fsOps: {
+          link: async (from, to) => {
+            if (from.startsWith(watch + '/')) return exdev();
+            tempsSeen.push(from);
+            return link(from, to);
+          },
+        },
+      });
+      assert.equal(r.status, 'staged');
+    }
+    assert.equal(tempsSeen.length, 2);
+    for (const tmp of tempsSeen) {
+      assert.ok(tmp.startsWith(join(transit, TRANSIT_TEMP_DIR) + '/'), `temp ${tmp} is ours`);
+    }
+    await put(transit, `${TRANSIT_TEMP_DIR}/stage-leftover`, 'a crash leftover');
+    assert.equal(await cleanupTransitTemps(transit), 1);
+    const listed: string[] = [];
+    for await (const f of listTransit(transit)) listed.push(f.rel);
+    assert.deepEqual(listed.sort(), ['USB0/.rdl-stage-x', 'USB0/big.csv']);
+    assert.equal(await readFile(join(transit, 'USB0', '.rdl-stage-x'), 'utf8'), 'user bytes');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('a rel inside the reserved folder is refused for that file alone, nothing moves', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, `${TRANSIT_TEMP_DIR}/x.csv`, 'user file');
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, `${TRANSIT_TEMP_DIR}/x.csv`),
+    });
+    assert.ok(r.status === 'failed');
+    assert.equal(r.error.code, 'malformed-path');
+    assert.match(r.error.message, /reserves for its own temporary files .*rename the top folder/);
+    assert.equal(await readFile(join(watch, TRANSIT_TEMP_DIR, 'x.csv'), 'utf8'), 'user file');
+    assert.deepEqual(await readdir(transit), []);
   } finally {
     await removeDir(base);
   }

@@ -6,7 +6,7 @@
 // stageFile never throws for a problem of one file: it answers 'failed' (this file alone, with a
 // message naming it and the fix) or 'blocked' (the transit folder cannot take files: staging stops
 // for this pass, the queue still drains). Only an abort is thrown.
-import { access, constants, lstat, mkdir, unlink } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
@@ -16,7 +16,7 @@ import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import { resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
-import { TRANSIT_TEMP_PREFIX } from './transit-names.js';
+import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 
 export type StageResult =
   | {
@@ -102,7 +102,10 @@ function badRel(rel: string, cause: unknown): SyncError {
   return new SyncError({
     kind: 'file-failed',
     code: 'malformed-path',
-    message: `The name ${JSON.stringify(rel)} cannot be used as a path below the watch folder: rename the file; it stays where it is`,
+    message:
+      cause === 'reserved'
+        ? `${rel} is inside the folder name RDL Sync reserves for its own temporary files in transit: rename the top folder; the file stays where it is`
+        : `The name ${JSON.stringify(rel)} cannot be used as a path below the watch folder: rename the file; it stays where it is`,
     cause,
   });
 }
@@ -132,6 +135,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   } catch (e) {
     throw badRel(file.rel, e);
   }
+  if (isReservedTransitRel(file.rel)) throw badRel(file.rel, 'reserved');
 
   let before: Stats | null;
   try {
@@ -158,7 +162,14 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       return { status: 'staged', transitPath: dest };
     } catch (e) {
       if (e instanceof CopyError) throw cannotMoveOut(src, e);
-      if (isCode(e, 'EXDEV')) return copyAcrossDisks(opts, ops, src, dest);
+      if (isCode(e, 'EXDEV')) {
+        try {
+          return await copyAcrossDisks(opts, ops, src, dest);
+        } finally {
+          // Keep transit tidy for people looking at it; only an empty folder can go.
+          await rmdir(transitTempDir(transitDir)).catch(() => {});
+        }
+      }
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'EACCES', 'EPERM', 'EROFS')) throw await placeDenied(src, transitDir, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
@@ -176,7 +187,14 @@ async function copyAcrossDisks(
   dest: string,
 ): Promise<StageResult> {
   const { file, transitDir, signal } = opts;
-  const tmp = join(dirname(dest), `${TRANSIT_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  // In the reserved folder (same disk as dest, so placing it is a link or a rename).
+  const tmpDir = transitTempDir(transitDir);
+  try {
+    await mkdir(tmpDir, { recursive: true });
+  } catch (e) {
+    throw transitWriteError(transitDir, e);
+  }
+  const tmp = join(tmpDir, `stage-${randomBytes(8).toString('hex')}`);
   let copied;
   try {
     copied = await copyFileHashed(src, tmp, signal);
