@@ -9,7 +9,7 @@ import type { History } from './history/index.js';
 import type { Journal } from './journal/index.js';
 import type { ArchivePort, PassDeps } from './pipeline/deps.js';
 import type { Clock, Logger, RemoteStore } from './ports.js';
-import { StabilityScanner } from './scan/index.js';
+import { StabilityScanner, canDetectWriters, snapshotOpenWriters } from './scan/index.js';
 import { renderRemoteRoot } from './settings/remote-root.js';
 import type { Settings } from './settings/schema.js';
 import { listTransit, removeFromTransit, stageFile, statTransit } from './stage/index.js';
@@ -100,6 +100,7 @@ export function buildPassDeps(
     stage: (file) => stageFile({ watchDir, transitDir, file }),
     listTransit: (onError) => listTransit(transitDir, onError ? { onError } : {}),
     statTransit: (rel) => statTransit(transitDir, rel),
+    ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters() } : {}),
     removeFromTransit: (rel) => removeFromTransit(transitDir, rel),
     // A file that changed in transit waits as long as a new file must before it is staged.
     settleMs: settings.stableSeconds * 1000,

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { startHarness, listFilesRel, localHash, type Harness } from '../engine/harness.js';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
@@ -193,6 +193,58 @@ test('a file marked finished before a kill is removed on the next start without 
     await h.emulator.close();
     await fs.rm(h.root, { recursive: true, force: true });
   }
+});
+
+test('a writer whose descriptor followed its file into transit: the file is not removed while open, and what it wrote last reaches both copies', async (t) => {
+  if (process.platform !== 'linux') return t.skip('writer detection reads /proc (Linux only)');
+  await withHarness({}, async (h) => {
+    const rel = 'cameras/infrared1/ir.csv';
+    const transitPath = path.join(h.transitDir, ...rel.split('/'));
+    await fs.mkdir(path.dirname(transitPath), { recursive: true });
+    await fs.writeFile(transitPath, 'header\n');
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs');
+         const fd = fs.openSync(process.argv[1], 'a');
+         process.stdout.write('open\\n');
+         process.stdin.on('data', (d) => fs.writeSync(fd, d));
+         process.stdin.on('end', () => { fs.closeSync(fd); process.exit(0); });`,
+        transitPath,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('writer did not open in 10 s')), 10_000);
+        writer.stdout.once('data', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      let report = await h.engine.runPassNow();
+      assert.equal(report.uploaded, 1, JSON.stringify(report));
+      assert.equal(report.done, 0, 'removed while a process still writes to it');
+      writer.stdin.write('row 1\nrow 2\n');
+      writer.stdin.end();
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('writer did not exit in 10 s')), 10_000);
+        writer.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      for (let i = 0; i < 3 && report.done === 0; i++) report = await h.engine.runPassNow();
+      assert.equal(report.done, 1, JSON.stringify(report));
+      const expected = dropboxContentHash(Buffer.from('header\nrow 1\nrow 2\n'));
+      assert.deepEqual(remoteRels(h), [rel]);
+      assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, expected);
+      assert.equal(await localHash(path.join(h.archiveDir, ...rel.split('/'))), expected);
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  });
 });
 
 test('a missing watch folder (USB stick pulled) stops staging only: files already in transit still sync, and status says what is wrong', async () => {

@@ -24,7 +24,7 @@ export interface ScanOutcome {
    * each becomes a problem naming the entry and the fix, never only a log line.
    */
   errors: { rel: string; message: string; code?: string }[];
-  /** Files a process still holds open for writing: they wait, whatever their age. */
+  /** Files a process still holds open for writing (also counted in `pending`): they wait, whatever their age. */
   openForWriting?: number;
   /** The watch folder itself cannot be read (missing, unmounted, no permission): staging stops, the queue still drains. */
   watchProblem?: SyncError | null;
@@ -143,10 +143,11 @@ export interface PassDeps {
   statTransit(rel: string): Promise<TransitStat | null>;
   removeFromTransit(rel: string): Promise<void>;
   /**
-   * Whether a process still has this transit file open for writing (its descriptor followed the
-   * rename). Undefined where the OS does not tell; then size, mtime and inode decide alone.
+   * Which files processes hold open for writing right now (one snapshot per window of files): a
+   * writer whose descriptor followed its file into transit must not have it deleted under it.
+   * Absent where the OS does not tell; then size, mtime and inode decide alone.
    */
-  openForWriting?(file: FileRef): Promise<boolean>;
+  openWriters?(): Promise<{ has(dev: number, ino: number): boolean } | null>;
   /** How long a file that changed in transit must stay unchanged before its legs run again. */
   settleMs?: number;
   /** Null when Dropbox is not connected: the upload leg waits (the engine raises the problem). */

@@ -30,7 +30,14 @@ export function legsDone(deps: PassDeps, entry: JournalEntryShape): boolean {
   return Boolean(entry.upload) && (!deps.archive || Boolean(entry.archive));
 }
 
-export async function checkBeforeRemoval(deps: PassDeps, w: FinishItem): Promise<RemovalCheck> {
+/** Open-for-writing descriptors at one instant (null: the OS does not tell). */
+export type WriterSnapshot = { has(dev: number, ino: number): boolean } | null;
+
+export async function checkBeforeRemoval(
+  deps: PassDeps,
+  w: FinishItem,
+  writers: WriterSnapshot,
+): Promise<RemovalCheck> {
   const { upload, archive } = w.entry;
   if (upload && archive && upload.contentHash !== archive.contentHash) return 'legs-disagree';
   let now;
@@ -47,8 +54,7 @@ export async function checkBeforeRemoval(deps: PassDeps, w: FinishItem): Promise
   ) {
     return 'changed';
   }
-  if (deps.openForWriting && (await deps.openForWriting(w.file).catch(() => true)))
-    return 'changed';
+  if (writers?.has(now.dev, now.ino)) return 'changed';
   return 'ok';
 }
 
@@ -63,6 +69,19 @@ export function redoLegs(deps: PassDeps, w: FinishItem): void {
   const { upload: _u, archive: _a, contentHash: _h, supersedes: _s, ...rest } = w.entry;
   w.entry = { ...rest, ...(supersedes ? { supersedes } : {}) };
   deps.journal.put(w.file.rel, w.entry);
+}
+
+/** One snapshot of writers for a window's removal checks; a failed look counts as "cannot tell". */
+export async function writersNow(deps: PassDeps): Promise<WriterSnapshot> {
+  if (!deps.openWriters) return null;
+  try {
+    return await deps.openWriters();
+  } catch (e) {
+    deps.logger.warn('could not list open files; size, mtime and inode decide alone', {
+      reason: e instanceof Error ? e.message : String(e),
+    });
+    return null;
+  }
 }
 
 /** Finishes files whose removal check passed (or that were marked finished before a crash). */

@@ -26,7 +26,7 @@ import { mapConcurrent } from './concurrency.js';
 import { historyRecordFor } from './history-record.js';
 import { scanAndStage, type StageMemory } from './stage-step.js';
 import { entryForCurrentVersion } from './file-version.js';
-import { checkBeforeRemoval, finishFiles, legsDone, redoLegs } from './finish.js';
+import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 
 export interface PassReport {
   staged: number;
@@ -133,6 +133,7 @@ export async function runPass(
 
     const finishable: WorkItem[] = [];
     const waiting: WorkItem[] = [];
+    const writers = items.some((w) => legsDone(deps, w.entry)) ? await writersNow(deps) : null;
     for (const w of items) {
       if (signal?.aborted) {
         waiting.push(w);
@@ -146,7 +147,7 @@ export async function runPass(
         waiting.push(w);
         continue;
       }
-      const check = await checkBeforeRemoval(deps, w);
+      const check = await checkBeforeRemoval(deps, w, writers);
       if (check === 'ok') finishable.push(w);
       else {
         if (check === 'legs-disagree') redoLegs(deps, w);

@@ -50,7 +50,7 @@ export async function scanAndStage(
 
   const result: StageStepResult = {
     staged: 0,
-    waiting: scan.pending + (scan.openForWriting ?? 0),
+    waiting: scan.pending, // files held open are among the pending ones
     failing: 0,
   };
   const now = deps.clock.now();
