@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  appendFile,
   chmod,
   link,
   mkdir,
@@ -615,6 +616,234 @@ test('FAT-like card: works without hard links; a name it refuses fails that file
       'no temp left behind',
     );
     assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
+  } finally {
+    await removeDir(r.base);
+  }
+});
+
+for (const { mode, fsOps, linked } of MODES) {
+  test(`replace (${mode}): a later version replaces our own earlier copy in place, no numbered copy`, async () => {
+    const r = await rig();
+    try {
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      // A different file of the user's already holds a.csv: our copies are numbered.
+      await mkdir(join(r.card, 'd'));
+      await writeFile(join(r.card, 'd', 'a.csv'), 'the user’s own file');
+      const v1 = await source(r, 'v1', 'version 1');
+      const first = await store(target, 'd/a.csv', v1);
+      assert.equal(first.path, join(r.card, 'd', 'a (1).csv'));
+      const v2 = await source(r, 'v2', 'version 2, longer');
+      await chmod(v2, 0o600);
+      const second = await target.store({
+        rel: 'd/a.csv',
+        srcPath: v2,
+        size: (await stat(v2)).size,
+        replace: { path: first.path, contentHash: first.contentHash },
+      });
+      assert.deepEqual(second, {
+        path: first.path,
+        contentHash: dropboxContentHash(Buffer.from('version 2, longer')),
+        alreadyPresent: false,
+        linked,
+      });
+      assert.equal(await readFile(first.path, 'utf8'), 'version 2, longer');
+      assert.equal(((await stat(first.path)).mode & 0o777).toString(8), '600');
+      assert.equal(await readFile(join(r.card, 'd', 'a.csv'), 'utf8'), 'the user’s own file');
+      assert.deepEqual(await readdir(join(r.card, 'd')), ['a (1).csv', 'a.csv'].sort());
+      if (!linked) assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
+
+      // Asked again (a crash before the journal saved the result): already done.
+      const again = await target.store({
+        rel: 'd/a.csv',
+        srcPath: v2,
+        size: (await stat(v2)).size,
+        replace: { path: first.path, contentHash: first.contentHash },
+      });
+      assert.deepEqual([again.path, again.alreadyPresent], [first.path, true]);
+    } finally {
+      await removeDir(r.base);
+    }
+  });
+
+  test(`replace (${mode}): a copy that is no longer ours (changed or gone) is kept, keep-both applies`, async () => {
+    const r = await rig();
+    try {
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      const v1 = await source(r, 'v1', 'version 1');
+      const first = await store(target, 'a.csv', v1);
+      // Someone edits our copy on the card (a new file in its place): it is theirs now.
+      await rm(first.path);
+      await writeFile(first.path, 'edited by a person');
+      const v2 = await source(r, 'v2', 'version 2');
+      const replace = { path: first.path, contentHash: first.contentHash };
+      const size = (await stat(v2)).size;
+      const kept = await target.store({ rel: 'a.csv', srcPath: v2, size, replace });
+      assert.equal(kept.path, join(r.card, 'a (1).csv'));
+      assert.equal(await readFile(first.path, 'utf8'), 'edited by a person');
+      assert.equal(await readFile(kept.path, 'utf8'), 'version 2');
+
+      // Gone altogether: stored under its own name again.
+      const r2 = await rig();
+      try {
+        const t2 = new ArchiveTarget({
+          root: r2.card,
+          mustBeMountPoint: false,
+          reserveBytes: 0,
+          fsOps: fsOps(r2.card),
+        });
+        const w1 = await source(r2, 'v1', 'one');
+        const earlier = await store(t2, 'x/a.csv', w1);
+        await rm(earlier.path);
+        const w2 = await source(r2, 'v2', 'two');
+        const back = await t2.store({
+          rel: 'x/a.csv',
+          srcPath: w2,
+          size: 3,
+          replace: { path: earlier.path, contentHash: earlier.contentHash },
+        });
+        assert.deepEqual([back.path, await readFile(back.path, 'utf8')], [earlier.path, 'two']);
+
+        // A replace path outside the file's folder is never touched.
+        const elsewhere = join(r2.card, 'elsewhere.csv');
+        await writeFile(elsewhere, 'one');
+        const w3 = await source(r2, 'v3', 'three');
+        const safe = await t2.store({
+          rel: 'x/a.csv',
+          srcPath: w3,
+          size: 5,
+          replace: { path: elsewhere, contentHash: dropboxContentHash(Buffer.from('one')) },
+        });
+        assert.equal(safe.path, join(r2.card, 'x', 'a (1).csv'));
+        assert.equal(await readFile(elsewhere, 'utf8'), 'one');
+      } finally {
+        await removeDir(r2.base);
+      }
+    } finally {
+      await removeDir(r.base);
+    }
+  });
+
+  test(`replace (${mode}): a new version that fails verification never costs the old copy`, async () => {
+    const r = await rig();
+    try {
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      const v1 = await source(r, 'v1', 'version 1');
+      const first = await store(target, 'a.csv', v1);
+      const v2 = await source(r, 'v2', 'version 2 grew');
+      // The caller expected 9 bytes (what it saw when it listed transit): the file changed since.
+      await assert.rejects(
+        target.store({
+          rel: 'a.csv',
+          srcPath: v2,
+          size: 9,
+          replace: { path: first.path, contentHash: first.contentHash },
+        }),
+        failsWith('retry', 'hash-mismatch', /changed while it was/),
+      );
+      assert.equal(await readFile(first.path, 'utf8'), 'version 1', 'old copy intact');
+      // Or the expected hash (the upload's) differs from what is read.
+      await assert.rejects(
+        target.store({
+          rel: 'a.csv',
+          srcPath: v2,
+          size: 14,
+          knownContentHash: dropboxContentHash(Buffer.from('something else')),
+          replace: { path: first.path, contentHash: first.contentHash },
+        }),
+        failsWith('retry', 'hash-mismatch', /changed while it was/),
+      );
+      assert.equal(await readFile(first.path, 'utf8'), 'version 1', 'old copy intact');
+      assert.deepEqual(
+        (await tree(r.card)).filter((p) => p !== ARCHIVE_WORK_DIR),
+        ['a.csv'],
+      );
+      if (!linked) assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
+    } finally {
+      await removeDir(r.base);
+    }
+  });
+}
+
+test('replace on a real card that fills up mid-copy: the old copy survives whole', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const r = await rig();
+  mountTmpfs(r.card, 4096);
+  try {
+    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: true, reserveBytes: 0 });
+    const v1 = join(r.src, 'v1.bin');
+    await writePatternFile(v1, 1024 * 1024, 1);
+    const first = await store(target, 'RDL/day.bin', v1);
+    const v2 = join(r.src, 'v2.bin');
+    await writePatternFile(v2, 2 * 1024 * 1024, 2);
+    let filled = false;
+    await assert.rejects(
+      target.store({
+        rel: 'RDL/day.bin',
+        srcPath: v2,
+        size: 2 * 1024 * 1024,
+        replace: { path: first.path, contentHash: first.contentHash },
+        onProgress: () => {
+          if (filled) return;
+          filled = true; // another program takes the rest of the card
+          try {
+            writeFileSync(join(r.card, 'other.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+          } catch {
+            // ENOSPC for the filler too: the card is full either way
+          }
+        },
+      }),
+      blocked('archive-full', /is full/),
+    );
+    assert.equal(await hashOf(first.path), first.contentHash, 'old copy intact');
+    assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), [], 'partial removed');
+  } finally {
+    unmount(r.card);
+    await removeDir(r.base);
+  }
+});
+
+test('hard link: an in-place change of the transit file shows in the linked copy, and the leg sees it is current', async () => {
+  const r = await rig();
+  try {
+    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
+    const src = await source(r, 'day.csv', 'line 1\n');
+    const first = await store(target, 'day.csv', src);
+    assert.equal(first.linked, true);
+    // A writer appends to the transit file in place (same inode): the card's name sees it too.
+    await appendFile(src, 'line 2\n');
+    assert.equal(await readFile(first.path, 'utf8'), 'line 1\nline 2\n');
+    // The pipeline notices the transit file changed (size, mtime) and runs the legs again with
+    // replace: the archive finds its copy already holds the new bytes, and says so.
+    const again = await target.store({
+      rel: 'day.csv',
+      srcPath: src,
+      size: 14,
+      replace: { path: first.path, contentHash: first.contentHash },
+    });
+    assert.deepEqual(again, {
+      path: first.path,
+      contentHash: dropboxContentHash(Buffer.from('line 1\nline 2\n')),
+      alreadyPresent: true,
+    });
+    // Once the transit name is removed (done), the card's copy is an ordinary file of its own.
+    await rm(src);
+    assert.equal((await stat(first.path)).nlink, 1);
+    assert.equal(await readFile(first.path, 'utf8'), 'line 1\nline 2\n');
   } finally {
     await removeDir(r.base);
   }
