@@ -179,10 +179,11 @@ const auth: CommandSpec = {
 const importLegacy: CommandSpec = {
   async run(ctx) {
     const configJsonPath = ctx.values.config as string | undefined;
-    if (!configJsonPath) {
+    const root = ctx.values.root as string | undefined;
+    if (!configJsonPath && !root) {
       say(
         ctx,
-        'Missing --config PATH: give the old script’s config.json (with SD_CARD_NAME and SITE).',
+        'Give --root DIR (the old syncer’s folder, e.g. /home/pi/SHELF3: its config.json and logging-folder are found there) or --config PATH (the old config.json).',
       );
       return 2;
     }
@@ -191,7 +192,8 @@ const importLegacy: CommandSpec = {
       const uploader = ctx.values['uploader-config'] as string | undefined;
       const remoteRoot = ctx.values['remote-root'] as string | undefined;
       const report = await engine.importLegacy({
-        configJsonPath: path.resolve(configJsonPath),
+        ...(configJsonPath ? { configJsonPath: path.resolve(configJsonPath) } : {}),
+        ...(root ? { root: path.resolve(root) } : {}),
         ...(uploader ? { uploaderConfigPath: path.resolve(uploader) } : {}),
         ...(remoteRoot ? { remoteRootTemplate: remoteRoot } : {}),
       });
@@ -200,6 +202,7 @@ const importLegacy: CommandSpec = {
         changed: report.changes.map((c) => c.field),
         credentialsImported: report.credentialsImported,
       });
+      for (const n of report.notes ?? []) say(ctx, `- ${n}`);
       say(ctx, `Imported into ${engine.settingsPath}:`);
       for (const c of report.changes)
         say(ctx, `  ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);

@@ -38,7 +38,7 @@ import {
 import { registerSecret } from './log/index.js';
 import type { RetryPolicy } from './dropbox/retry.js';
 import { startPkceAuth, finishPkceAuth } from './dropbox/auth.js';
-import { planLegacyImport } from './legacy/index.js';
+import { prepareLegacyImport } from './legacy/index.js';
 
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
@@ -360,20 +360,12 @@ class SyncEngine implements Engine {
   // ---- legacy import ---------------------------------------------------------------------
 
   async importLegacy(input: {
-    configJsonPath: string;
+    configJsonPath?: string;
+    root?: string;
     uploaderConfigPath?: string;
     remoteRootTemplate?: string;
   }): Promise<LegacyImportReport> {
-    const configJsonText = await readForImport(input.configJsonPath, 'old config.json');
-    const uploaderConfigText = input.uploaderConfigPath
-      ? await readForImport(input.uploaderConfigPath, 'Dropbox-Uploader config')
-      : undefined;
-    const plan = planLegacyImport({
-      configJsonText,
-      ...(uploaderConfigText === undefined ? {} : { uploaderConfigText }),
-      current: this.built.settings,
-      ...(input.remoteRootTemplate ? { remoteRootTemplate: input.remoteRootTemplate } : {}),
-    });
+    const plan = await prepareLegacyImport({ ...input, current: this.built.settings });
     const saved = await this.saveSettings(plan.settings);
     if (!saved.ok) {
       throw new SyncError({
@@ -591,18 +583,5 @@ class SyncEngine implements Engine {
       );
       this.resumeTimer.unref();
     }
-  }
-}
-
-async function readForImport(file: string, what: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new SyncError({
-      kind: 'blocked',
-      code: 'settings-invalid',
-      message: `Cannot read the ${what} at ${file} (${code}): check the path`,
-    });
   }
 }
