@@ -4,7 +4,13 @@
 // else is thrown as a classified SyncError.
 import type { DropboxRequestOptions, files, users } from 'dropbox';
 import type { Clock, Logger } from '../ports.js';
-import { correctOffsetOf, errorUnion, isDropboxHttpError, unionTags } from './classify.js';
+import {
+  classifyDropboxError,
+  correctOffsetOf,
+  errorUnion,
+  isDropboxHttpError,
+  unionTags,
+} from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import type { DropboxConnection } from './connection.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -26,7 +32,32 @@ export type FinishResult =
 export type AppendBatchResult =
   | { kind: 'results'; entries: files.UploadSessionAppendBatchResultEntry[] }
   /** The server does not take append_batch (an older server, or a refused argument). */
-  | { kind: 'unsupported' };
+  | { kind: 'unsupported' }
+  /** The server (or a front end before it) refused the request's header as too large. */
+  | { kind: 'header-too-large' };
+
+/** How front ends refuse a header block that is too large: 431, 413, or nginx's 400 page. */
+export function headerRefusal(e: unknown): boolean {
+  if (!isDropboxHttpError(e)) return false;
+  if (e.status === 431 || e.status === 413) return true;
+  return (
+    e.status === 400 &&
+    typeof e.error === 'string' &&
+    /header.*(too large|too long)|request header/i.test(e.error)
+  );
+}
+
+/** The connection failed without an HTTP answer (reset, closed, timed out). */
+function noAnswer(e: unknown): boolean {
+  return !isDropboxHttpError(e) && classifyDropboxError(e).code === 'network';
+}
+
+/**
+ * Network failures of one request whose header might be too large before we call it that: a
+ * front end may reset the connection instead of answering, but so may a passing network fault,
+ * which a second try gets past.
+ */
+const RESETS_BEFORE_SUSPECTING_HEADER = 2;
 
 export type RemoteEntry =
   { kind: 'file'; metadata: files.FileMetadata } | { kind: 'absent' } | { kind: 'other' };
@@ -173,24 +204,31 @@ export class DropboxCalls {
 
   /**
    * Appends one body split among many sessions (entries in body order). Per-entry results come
-   * back as data; 'unsupported' when the server refuses the route itself with a 400.
+   * back as data; 'header-too-large' when the header was refused for its size (or, when
+   * `headerSuspect`, the connection kept being reset); 'unsupported' when the server refuses
+   * the route itself with another 400.
    */
   async appendBatch(
     entries: files.UploadSessionAppendBatchArgEntry[],
     body: Buffer,
     signal?: AbortSignal,
+    headerSuspect = false,
   ): Promise<AppendBatchResult> {
     const arg: files.UploadSessionAppendBatchArg = {
       entries,
       content_hash: contentHashOf(body),
       contents: body,
     };
+    let resets = 0;
     return this.run('upload_session/append_batch', undefined, signal, async (req) => {
       try {
         const res = await this.conn.client.filesUploadSessionAppendBatch(arg, req);
         return { kind: 'results', entries: res.result.entries } as const;
       } catch (e) {
+        if (headerRefusal(e)) return { kind: 'header-too-large' } as const;
         if (isDropboxHttpError(e) && e.status === 400) return { kind: 'unsupported' } as const;
+        if (headerSuspect && noAnswer(e) && ++resets >= RESETS_BEFORE_SUSPECTING_HEADER)
+          return { kind: 'header-too-large' } as const;
         throw e;
       }
     });

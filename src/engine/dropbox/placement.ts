@@ -62,6 +62,8 @@ export function commitInfo(t: CommitTarget, mtimeMs: number): files.CommitInfo {
     mode: t.mode,
     autorename: false,
     client_modified: dropboxTimestamp(mtimeMs),
+    // Unattended uploads would otherwise notify the account's desktop clients for every batch.
+    mute: true,
     ...(t.strict ? { strict_conflict: true } : {}),
   };
 }

@@ -18,6 +18,7 @@ import {
 import { DropboxCalls } from './calls.js';
 import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
+import { HeaderBudget } from './header-budget.js';
 import { firstTarget, place, type ConflictPolicy, type FileToPlace } from './placement.js';
 import { mapLimit } from './pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
@@ -54,6 +55,8 @@ export class DropboxRemoteStore implements RemoteStore {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly retry: RetryPolicy;
+  /** Learned header limit: a refusal in one pass keeps later passes small too. */
+  readonly headers = new HeaderBudget();
 
   constructor(opts: DropboxRemoteStoreOptions) {
     if (
@@ -142,6 +145,7 @@ export class DropboxRemoteStore implements RemoteStore {
             retry: this.retry,
             clock: this.clock,
             logger: this.logger,
+            headers: this.headers,
           },
           small,
           (job, o) => outcomes.set((job as (typeof small)[number]).item, o),

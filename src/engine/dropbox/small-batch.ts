@@ -19,6 +19,7 @@ import {
   type FileToPlace,
   type PlaceStart,
 } from './placement.js';
+import type { HeaderBudget } from './header-budget.js';
 import type { RetryPolicy } from './retry.js';
 import { retryDelayMs } from './retry.js';
 import { readSmall } from './small-read.js';
@@ -44,6 +45,8 @@ export interface SmallBatchDeps {
   bodyLimit?: number;
   /** append_batch requests in flight at once. */
   bodiesInFlight?: number;
+  /** The header size limit in force on this link. */
+  headers: HeaderBudget;
 }
 
 interface Staged {
@@ -233,6 +236,7 @@ export async function uploadSmallFiles(
       bodyLimit: Math.min(deps.bodyLimit ?? MAX_APPEND_BODY, MAX_APPEND_BODY),
       bodiesInFlight: deps.bodiesInFlight ?? Math.min(deps.concurrency, MAX_BODIES_IN_FLIGHT),
       concurrency: deps.concurrency,
+      headers: deps.headers,
     },
     jobs,
     {
