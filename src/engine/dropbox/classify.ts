@@ -103,11 +103,12 @@ export function classifyUnion(
   const has = (...t: string[]): boolean => t.some((x) => tags.includes(x));
   const summary = tags.join('/') || 'unknown';
   if (has('too_many_write_operations')) {
+    // Its 409 and per-entry forms carry no Retry-After: then retry.ts backs off with growth.
     return new SyncError({
       kind: 'retry-after',
       code: 'write-contention',
       message: 'Dropbox is busy with other changes in this folder; will retry shortly',
-      retryAfterMs: retryAfter ?? 1000,
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       cause,
     });
   }
@@ -238,13 +239,14 @@ function classifyHttp(e: DropboxHttpError, ctx: ErrorContext): SyncError {
   }
   if (e.status === 429) {
     const contention = unionTags(union).includes('too_many_write_operations');
+    const after = wait ?? (contention ? undefined : 1000);
     return new SyncError({
       kind: 'retry-after',
       code: contention ? 'write-contention' : 'rate-limited',
       message: contention
         ? 'Dropbox is busy with other changes in this folder; will retry shortly'
         : 'Dropbox asked RDL Sync to slow down; will retry shortly',
-      retryAfterMs: wait ?? 1000,
+      ...(after === undefined ? {} : { retryAfterMs: after }),
       cause: e,
     });
   }

@@ -169,8 +169,19 @@ async function commitGroup(
     pending = contended;
     if (pending.length > 0) {
       if (attempt + 1 >= deps.retry.maxAttempts) {
-        for (const s of pending)
-          slow.push({ s, start: { sessionId: s.sessionId, target: firstTarget(s.file.target) } });
+        // Still contended after minutes of backing off: committing each file on its own would
+        // only take the lock more often. The files are tried again on a later pass.
+        for (const s of pending) {
+          report(s.job, {
+            rel: s.job.rel,
+            ok: false,
+            error: new SyncError({
+              kind: 'retry',
+              code: 'write-contention',
+              message: `Dropbox stayed busy with other changes while committing "${s.job.rel}"; will retry`,
+            }),
+          });
+        }
         break;
       }
       deps.logger.warn('Dropbox busy: committing part of a batch again', {
