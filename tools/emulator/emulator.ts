@@ -57,8 +57,11 @@ export interface Emulator {
   readonly appSecret: string;
   readonly adminToken: string;
   readonly dataDir: string;
-  /** Create a refresh token for a fresh or existing account directly (tests skip the browser step). */
-  issueRefreshToken(): string;
+  /**
+   * Create a refresh token directly (tests skip the browser step). `needsSecret`: as issued to a
+   * confidential app, so refreshing it without the app secret is refused (invalid_request).
+   */
+  issueRefreshToken(opts?: { needsSecret?: boolean }): string;
   /** Simulate the person approving in the browser; returns the code the authorize page would show. */
   approveAuthorization(params: {
     codeChallenge: string;
@@ -113,8 +116,8 @@ class RunningEmulator implements Emulator {
     return this.state.options.dataDir;
   }
 
-  issueRefreshToken(): string {
-    return this.state.auth.issueRefreshToken();
+  issueRefreshToken(opts?: { needsSecret?: boolean }): string {
+    return this.state.auth.issueRefreshToken(opts);
   }
 
   approveAuthorization(params: {

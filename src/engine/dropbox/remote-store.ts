@@ -235,12 +235,22 @@ export class DropboxRemoteStore implements RemoteStore {
       displayName: account.name.display_name,
       email: account.email,
       usedBytes: usage.used,
-      allocatedBytes: allocated(usage.allocation),
+      allocatedBytes: allocatedToUser(usage),
     };
   }
 }
 
-function allocated(a: users.SpaceAllocation): number {
-  if (a['.tag'] === 'individual' || a['.tag'] === 'team') return a.allocated;
+/**
+ * The space this user may fill. For a team member `allocation.allocated` is the whole team's:
+ * the member's own limit when the admin set one, else what the team has left on top of the
+ * member's own use.
+ */
+function allocatedToUser(usage: users.SpaceUsage): number {
+  const a = usage.allocation;
+  if (a['.tag'] === 'individual') return a.allocated;
+  if (a['.tag'] === 'team') {
+    if (a.user_within_team_space_allocated > 0) return a.user_within_team_space_allocated;
+    return usage.used + Math.max(0, a.allocated - a.used);
+  }
   return 0;
 }
