@@ -3,6 +3,7 @@
 // the uploader must act on (wrong offset, lost session, conflict) come back as data; everything
 // else is thrown as a classified SyncError.
 import type { DropboxRequestOptions, files, users } from 'dropbox';
+import { SyncError } from '../errors.js';
 import type { Clock, Logger } from '../ports.js';
 import {
   classifyDropboxError,
@@ -60,7 +61,16 @@ function noAnswer(e: unknown): boolean {
 const RESETS_BEFORE_SUSPECTING_HEADER = 2;
 
 export type RemoteEntry =
-  { kind: 'file'; metadata: files.FileMetadata } | { kind: 'absent' } | { kind: 'other' };
+  | { kind: 'file'; metadata: files.FileMetadata }
+  | { kind: 'absent' }
+  /** A folder (or other non-file) at that path. */
+  | { kind: 'other' }
+  /** A file where one of the path's folders should be: nothing can be placed below it. */
+  | { kind: 'not-folder' };
+
+function errorUnionOf(e: unknown): unknown {
+  return isDropboxHttpError(e) ? errorUnion(e) : undefined;
+}
 
 function rejected(e: unknown): { tags: string[]; union: unknown } | undefined {
   if (!isDropboxHttpError(e) || e.status !== 409) return undefined;
@@ -257,11 +267,52 @@ export class DropboxCalls {
       } catch (e) {
         const r = rejected(e);
         if (r?.tags.includes('not_found')) return { kind: 'absent' } as const;
-        // A file where a parent folder should be: nothing can be placed below it.
-        if (r?.tags.includes('not_folder')) return { kind: 'other' } as const;
+        if (r?.tags.includes('not_folder')) return { kind: 'not-folder' } as const;
         throw e;
       }
     });
+  }
+
+  /**
+   * The files directly in a folder by lower-cased name, or undefined when it holds more than
+   * `maxEntries` entries (then a listing costs more than it saves). A missing folder is empty.
+   */
+  async listFiles(
+    folder: string,
+    maxEntries: number,
+    signal?: AbortSignal,
+  ): Promise<Map<string, files.FileMetadata> | undefined> {
+    const out = new Map<string, files.FileMetadata>();
+    let seen = 0;
+    let page: files.ListFolderResult;
+    try {
+      page = await this.run(
+        'list_folder',
+        undefined,
+        signal,
+        async (req) =>
+          (await this.conn.client.filesListFolder({ path: folder, limit: 2000 }, req)).result,
+      );
+    } catch (e) {
+      const tags = e instanceof SyncError ? unionTags(errorUnionOf(e.cause)) : [];
+      if (tags.includes('not_found')) return out;
+      throw e;
+    }
+    for (;;) {
+      for (const entry of page.entries) {
+        if (entry['.tag'] === 'file') out.set(entry.name.toLowerCase(), entry);
+      }
+      seen += page.entries.length;
+      if (!page.has_more) return out;
+      if (seen >= maxEntries) return undefined;
+      const cursor = page.cursor;
+      page = await this.run(
+        'list_folder/continue',
+        undefined,
+        signal,
+        async (req) => (await this.conn.client.filesListFolderContinue({ cursor }, req)).result,
+      );
+    }
   }
 
   async account(

@@ -105,16 +105,8 @@ export class DropboxRemoteStore implements RemoteStore {
       let target: string;
       try {
         target = remotePathFor(this.remoteRoot, item.rel);
-      } catch {
-        outcomes.set(item, {
-          rel: item.rel,
-          ok: false,
-          error: new SyncError({
-            kind: 'file-failed',
-            code: 'malformed-path',
-            message: `"${item.rel}" has no file name`,
-          }),
-        });
+      } catch (e) {
+        outcomes.set(item, { rel: item.rel, ok: false, error: e as SyncError });
         continue;
       }
       if (item.size <= this.chunkSize)

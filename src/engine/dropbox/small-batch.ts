@@ -8,7 +8,7 @@ import { SyncError } from '../errors.js';
 import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { appendSmallFiles, MAX_APPEND_BODY, MAX_BODIES_IN_FLIGHT } from './append-batch.js';
-import { classifyUnion } from './classify.js';
+import { classifyUnion, unionTags } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import {
   commitInfo,
@@ -117,6 +117,45 @@ function freshSession(deps: SmallBatchDeps, s: Staged, signal: AbortSignal): () 
   };
 }
 
+/** A folder listing answers for up to this many entries; a larger folder is not listed. */
+const MAX_LISTED_ENTRIES = 20_000;
+
+function parentOf(path: string): string {
+  return path.slice(0, Math.max(0, path.lastIndexOf('/')));
+}
+
+/**
+ * Which of these files are on Dropbox with our bytes, found with one listing per folder instead
+ * of one metadata call per file. Files in folders that cannot be listed are simply not found.
+ */
+async function landedByListing(
+  deps: SmallBatchDeps,
+  staged: Staged[],
+  signal: AbortSignal,
+): Promise<Map<Staged, files.FileMetadata>> {
+  const found = new Map<Staged, files.FileMetadata>();
+  const byFolder = new Map<string, Staged[]>();
+  for (const s of staged) {
+    const folder = parentOf(s.file.target);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), s]);
+  }
+  for (const [folder, members] of byFolder) {
+    let listing: Map<string, files.FileMetadata> | undefined;
+    try {
+      listing = await deps.calls.listFiles(folder, MAX_LISTED_ENTRIES, signal);
+    } catch (e) {
+      if (!(e instanceof SyncError) || e.kind === 'blocked') throw e;
+      continue;
+    }
+    for (const s of members) {
+      const name = s.file.target.slice(folder.length + 1).toLowerCase();
+      const m = listing?.get(name);
+      if (m !== undefined && m.content_hash === s.file.contentHash) found.set(s, m);
+    }
+  }
+  return found;
+}
+
 async function commitGroup(
   deps: SmallBatchDeps,
   group: Staged[],
@@ -125,18 +164,36 @@ async function commitGroup(
 ): Promise<void> {
   let pending = group;
   const slow: Array<{ s: Staged; start: PlaceStart }> = [];
+  // Commits whose answer never came (or whose retry found the session consumed): ours may have
+  // landed. `gaveUp` holds the error when Dropbox kept failing the commit itself.
+  const unanswered: Staged[] = [];
+  let gaveUp: SyncError | undefined;
   for (let attempt = 0; pending.length > 0; attempt++) {
     const entries = pending.map((s) => ({
       cursor: { session_id: s.sessionId, offset: s.file.size },
       commit: commitInfo(firstTarget(s.file.target), s.file.mtimeMs),
     }));
-    const results = await deps.calls.finishBatch(entries, signal);
+    let results: files.UploadSessionFinishBatchResultEntry[];
+    try {
+      results = await deps.calls.finishBatch(entries, signal);
+    } catch (e) {
+      // Long runs of empty-body 503s happen on finish: this group waits for a later pass, the
+      // others carry on. The commit may still have gone through after we stopped waiting.
+      if (!(e instanceof SyncError) || e.kind === 'blocked') throw e;
+      deps.logger.warn('Dropbox kept failing a batch commit; checking what landed', {
+        files: pending.length,
+        code: e.code,
+      });
+      gaveUp = e;
+      unanswered.push(...pending);
+      break;
+    }
     const contended: Staged[] = [];
     let waitMs = 0;
     pending.forEach((s, i) => {
       const r = results[i];
       if (r === undefined) {
-        slow.push({ s, start: { mightHaveWritten: true } });
+        unanswered.push(s);
       } else if (r['.tag'] === 'success') {
         if (r.content_hash === s.file.contentHash)
           report(s.job, okOutcome(s.job.rel, r, s.file, false));
@@ -155,6 +212,8 @@ async function commitGroup(
           waitMs = Math.max(waitMs, retryDelayMs(err, attempt, deps.retry));
         } else if (err.kind === 'blocked') {
           throw err;
+        } else if (tag === 'lookup_failed' && unionTags(r.failure).includes('not_found')) {
+          unanswered.push(s); // consumed: most likely by our own commit whose answer was lost
         } else if (tag === 'lookup_failed') {
           slow.push({ s, start: { mightHaveWritten: true } });
         } else if (err.code === 'conflict') {
@@ -189,6 +248,26 @@ async function commitGroup(
         waitMs,
       });
       await deps.clock.sleep(waitMs, signal);
+    }
+  }
+  if (unanswered.length > 0) {
+    const landed = await landedByListing(deps, unanswered, signal);
+    for (const s of unanswered) {
+      const m = landed.get(s);
+      if (m !== undefined) report(s.job, okOutcome(s.job.rel, m, s.file, false));
+      else if (gaveUp === undefined) slow.push({ s, start: { mightHaveWritten: true } });
+      else {
+        report(s.job, {
+          rel: s.job.rel,
+          ok: false,
+          error: new SyncError({
+            kind: 'retry',
+            code: gaveUp.code,
+            message: `Dropbox kept failing to commit "${s.job.rel}"; will retry`,
+            cause: gaveUp,
+          }),
+        });
+      }
     }
   }
   // Conflicts, lost sessions and the like are rare: settle them one by one.
