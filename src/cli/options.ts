@@ -23,4 +23,5 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   pause: { for: { type: 'string' } },
   resume: {},
   settings: {},
+  doctor: {},
 };
