@@ -24,4 +24,5 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   pause: { for: { type: 'string' } },
   resume: {},
   settings: {},
+  doctor: {},
 };
