@@ -16,6 +16,8 @@ export interface CliContext {
   configDir: string;
   logger: FileLogger;
   out: NodeJS.WritableStream;
+  /** Aborted by SIGTERM/SIGINT (daemon only): start-up stops where it is, then the engine. */
+  stopSignal: AbortSignal;
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
 }
@@ -28,12 +30,21 @@ function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
 }
 
-async function openEngine(ctx: CliContext, daemon = false): Promise<Engine> {
+/**
+ * `daemon`: follows settings edits and publishes status. `readOnly`: creates nothing at all.
+ * Only an engine that takes the run lock (the daemon, `once`) touches the watch and transit
+ * folders, so side commands beside a running daemon never disturb its staging.
+ */
+async function openEngine(
+  ctx: CliContext,
+  mode: 'daemon' | 'once' | 'side' | 'readOnly',
+): Promise<Engine> {
   return createEngine({
     configDir: ctx.configDir,
     logger: ctx.logger,
-    watchConfig: daemon,
-    publishStatus: daemon,
+    watchConfig: mode === 'daemon',
+    publishStatus: mode === 'daemon',
+    readOnly: mode === 'readOnly',
   });
 }
 
@@ -56,37 +67,36 @@ function refuseInvalid(ctx: CliContext, engine: Engine): boolean {
 
 const run: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx, true);
-    if (refuseInvalid(ctx, engine)) {
-      await engine.stop();
-      return 2;
-    }
-    let stopping: Promise<void> | null = null;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      ctx.logger.info(`received ${signal}: stopping`);
-      stopping = engine.stop();
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    ctx.logger.info('daemon started', { configDir: ctx.configDir, pid: process.pid });
-    await engine.start();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (stopping) {
-          clearInterval(check);
-          void stopping.then(resolve);
-        }
-      }, 100);
+    const { stopSignal } = ctx;
+    const stopRequested = new Promise<void>((resolve) => {
+      if (stopSignal.aborted) return resolve();
+      stopSignal.addEventListener('abort', () => resolve(), { once: true });
     });
-    ctx.logger.info('daemon stopped');
-    return 0;
+    void stopRequested.then(() =>
+      ctx.logger.info(`received ${String(stopSignal.reason)}: stopping`),
+    );
+    if (stopSignal.aborted) return 0;
+    const engine = await openEngine(ctx, 'daemon');
+    try {
+      if (refuseInvalid(ctx, engine)) return 2;
+      if (stopSignal.aborted) return 0;
+      ctx.logger.info('daemon started', { configDir: ctx.configDir, pid: process.pid });
+      const started = engine.start();
+      started.catch(() => undefined); // awaited below; a stop may come first
+      await Promise.race([started, stopRequested]);
+      await stopRequested;
+      return 0;
+    } finally {
+      // Also during start-up: stop() waits for it, aborts the pass in hand, releases the lock.
+      await engine.stop();
+      ctx.logger.info('daemon stopped');
+    }
   },
 };
 
 const once: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'once');
     try {
       if (refuseInvalid(ctx, engine)) return 2;
       const r = await engine.runPassNow();
@@ -109,7 +119,7 @@ const status: CommandSpec = {
     let snapshot = published?.status ?? null;
     if (!running) {
       // No daemon: build the engine without starting it, to report settings and problems.
-      const engine = await openEngine(ctx);
+      const engine = await openEngine(ctx, 'readOnly');
       await engine.probe();
       snapshot = engine.getStatus();
       await engine.stop();
@@ -133,7 +143,7 @@ const status: CommandSpec = {
 
 const auth: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     const verifierFile = path.join(ctx.configDir, 'pkce-pending.json');
     try {
       const given = ctx.values.code as string | undefined;
@@ -186,7 +196,7 @@ const importLegacy: CommandSpec = {
       );
       return 2;
     }
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     try {
       const uploader = ctx.values['uploader-config'] as string | undefined;
       const remoteRoot = ctx.values['remote-root'] as string | undefined;
@@ -226,7 +236,7 @@ const history: CommandSpec = {
       say(ctx, `--limit must be a whole number above 0, not "${String(ctx.values.limit)}"`);
       return 2;
     }
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'readOnly');
     try {
       const records = engine.queryHistory({
         limit,
@@ -270,7 +280,7 @@ const pause: CommandSpec = {
         return 2;
       }
     }
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     try {
       await engine.pause(forMs);
       say(
@@ -288,7 +298,7 @@ const pause: CommandSpec = {
 
 const resume: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     try {
       await engine.resume();
       say(ctx, 'Resumed.');

@@ -36,6 +36,7 @@ import {
   type DropboxCredentials,
 } from './credentials/index.js';
 import { registerSecret } from './log/index.js';
+import { tightenConfigModes } from './settings/private-files.js';
 import type { RetryPolicy } from './dropbox/retry.js';
 import { startPkceAuth, finishPkceAuth } from './dropbox/auth.js';
 import { planLegacyImport } from './legacy/index.js';
@@ -56,6 +57,11 @@ export interface EngineOptions {
   watchConfig?: boolean;
   /** Write status.json beside the settings so `rdl-sync status` can read a running daemon. */
   publishStatus?: boolean;
+  /**
+   * Open only to read (status, history): create nothing, not even the config folder. Engines that
+   * do not hold the run lock never touch the watch or transit folders in any case.
+   */
+  readOnly?: boolean;
   /**
    * How hard one pass retries Dropbox before leaving the rest to the next pass. Kept short by
    * default: the next pass is seconds away, and the SD-card leg should not wait on a dead link.
@@ -112,6 +118,12 @@ class SyncEngine implements Engine {
   private runLock: RunLock | null = null;
   private unsubscribers: (() => void)[] = [];
   private stopped = false;
+  /** start() in progress: stop() waits for it, so a stop during start-up still releases the lock. */
+  private starting: Promise<void> | null = null;
+  /** Aborted by stop(): ends a pass started by runPassNow() as well as scheduled ones. */
+  private readonly lifetime = new AbortController();
+  /** Holds the run lock (daemon, or one runPassNow): only then are transit temps ours to clean. */
+  private lockDepth = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.configDir = opts.configDir;
@@ -129,7 +141,10 @@ class SyncEngine implements Engine {
   }
 
   async init(): Promise<void> {
-    await fs.mkdir(this.configDir, { recursive: true, mode: 0o700 });
+    if (!this.opts.readOnly) {
+      await fs.mkdir(this.configDir, { recursive: true, mode: 0o700 });
+      await tightenConfigModes(this.configDir, this.logger);
+    }
     this.journal = await Journal.open(path.join(this.configDir, 'journal.json'), this.logger);
     const loaded = this.store.load();
     const limit = loaded.ok ? loaded.settings.historyLimit : 5_000;
@@ -157,8 +172,25 @@ class SyncEngine implements Engine {
   // ---- lifecycle -------------------------------------------------------------------------
 
   async start(): Promise<void> {
-    if (this.scheduler) return;
-    this.runLock = await acquireRunLock(this.configDir);
+    if (this.scheduler || this.stopped) return;
+    this.starting ??= this.startUnderLock().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async startUnderLock(): Promise<void> {
+    if (this.opts.readOnly) throw new Error('a read-only engine cannot start syncing');
+    const lock = await acquireRunLock(this.configDir);
+    // A stop that arrived while we waited for the lock wins: hand it straight back.
+    if (this.stopped) {
+      await lock.release();
+      return;
+    }
+    this.runLock = lock;
+    this.lockDepth++;
+    await this.prepareFolders();
+    if (this.stopped) return; // stop() is waiting for us and releases the lock
     this.scheduler = new PassScheduler(this.scheduleSpec(), {
       runPass: (signal) => this.passGuarded(signal).then(() => undefined),
       onChange: ({ running, nextRunMs }) =>
@@ -189,12 +221,16 @@ class SyncEngine implements Engine {
 
   async runPassNow(): Promise<PassReport> {
     if (this.scheduler?.isRunning) await this.scheduler.idle();
-    if (this.runLock) return this.passGuarded(new AbortController().signal);
+    if (this.runLock) return this.passGuarded(this.lifetime.signal);
+    if (this.opts.readOnly) throw new Error('a read-only engine cannot run a pass');
     // Not started (CLI `once`, tests): hold the lock for this pass only.
     const lock = await acquireRunLock(this.configDir);
+    this.lockDepth++;
     try {
-      return await this.passGuarded(new AbortController().signal);
+      await this.prepareFolders();
+      return await this.passGuarded(this.lifetime.signal);
     } finally {
+      this.lockDepth--;
       await lock.release();
     }
   }
@@ -202,8 +238,12 @@ class SyncEngine implements Engine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.lifetime.abort(new Error('stopping'));
     if (this.statePoll) clearInterval(this.statePoll);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    // A start-up in progress finishes first (it sees `stopped` and starts no passes), so the lock
+    // it may have taken is released below rather than after we return.
+    await this.starting?.catch(() => undefined);
     // Abandoning is safe at any instant (that is the crash-safety invariant); it is also quick.
     await this.scheduler?.stop(true);
     await this.runLock?.release();
@@ -446,9 +486,6 @@ class SyncEngine implements Engine {
     } catch (e) {
       this.logger.warn('Dropbox connection not usable', { reason: (e as Error).message });
     }
-    await fs.mkdir(settings.watchDir, { recursive: true });
-    await fs.mkdir(settings.transitDir, { recursive: true });
-    await cleanupTransitTemps(settings.transitDir).catch(() => 0);
     const deps = buildPassDeps(settings, {
       remote,
       journal: this.journal,
@@ -469,7 +506,29 @@ class SyncEngine implements Engine {
       },
       dropbox: { ...this.status.current.dropbox, connected: remote !== null },
     });
+    if (this.lockDepth > 0) await this.prepareFolders();
     this.scheduler?.reconfigure(this.scheduleSpec());
+  }
+
+  /**
+   * Only while holding the run lock: the transit folder (ours, created on purpose) and its
+   * leftover temps (ours only when no other engine is staging). The watch folder is created only
+   * when it is the default one; any other missing watch folder is most likely a typo or an
+   * unplugged stick, and the scan reports it instead of an empty tree appearing.
+   */
+  private async prepareFolders(): Promise<void> {
+    const s = this.built.settings;
+    if (!this.built.deps) return;
+    if (s.watchDir === defaultSettings(this.opts.home).watchDir) {
+      await fs.mkdir(s.watchDir, { recursive: true }).catch(() => undefined);
+    }
+    try {
+      await fs.mkdir(s.transitDir, { recursive: true });
+      await cleanupTransitTemps(s.transitDir);
+    } catch (e) {
+      // The pass reports an unusable transit folder on its own; start-up must go on.
+      this.logger.warn('transit folder not ready', { reason: (e as Error).message });
+    }
   }
 
   private async loadCredentials(): Promise<DropboxCredentials | null> {

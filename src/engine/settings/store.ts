@@ -212,7 +212,10 @@ class ConfSettingsStore implements SettingsStore {
   }
 
   private openConf(): Conf<ConfigFile> {
+    if (!this.conf) fs.mkdirSync(this.opts.configDir, { recursive: true, mode: 0o700 });
     this.conf ??= new Conf<ConfigFile>({
+      // Site, folders and the app key: this user's only, like the credentials beside it.
+      configFileMode: 0o600,
       cwd: this.opts.configDir,
       configName: CONFIG_NAME,
       schema: configFileSchema(),
