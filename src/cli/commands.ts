@@ -5,7 +5,7 @@ import readline from 'node:readline/promises';
 import { createEngine, type Engine } from '../engine/engine.js';
 import type { FileLogger } from '../engine/log/index.js';
 import { settingsSchema, type Settings } from '../engine/settings/schema.js';
-import { openSettingsStore } from '../engine/settings/store.js';
+import { openSettingsStore, settingsFileProblem } from '../engine/settings/store.js';
 import { defaultSettings } from '../engine/settings/defaults.js';
 import { formatBytes, formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
@@ -318,7 +318,7 @@ const settings: CommandSpec = {
         say(ctx, store.path);
         return 0;
       }
-      const loaded = store.load();
+      const loaded = action === 'check' ? store.check() : store.load();
       if (action === 'check') {
         if (loaded.ok) say(ctx, `Settings in ${store.path} are valid.`);
         else {
@@ -353,7 +353,8 @@ const settings: CommandSpec = {
         const candidate: Record<string, unknown> = await readRawSettings(store.path, ctx);
         for (let i = 0; i < pairs.length; i += 2) {
           const k = pairs[i]!;
-          if (!(k in shape)) {
+          // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
+          if (!Object.hasOwn(shape, k)) {
             say(ctx, `Unknown setting "${k}". Run \`rdl-sync settings\` to list them.`);
             return 2;
           }
@@ -382,9 +383,14 @@ const settings: CommandSpec = {
 /** The settings as written in the file (even when invalid) over the defaults, for editing. */
 async function readRawSettings(file: string, ctx: CliContext): Promise<Record<string, unknown>> {
   const base: Record<string, unknown> = { ...defaultSettings() };
+  // Never read a FIFO or device (it would hang), and never edit on top of one.
+  const problem = settingsFileProblem(file);
+  if (problem) throw new Error(problem);
   try {
-    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(raw)) if (k in settingsSchema.shape) base[k] = v;
+    const text = (await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(raw))
+      if (Object.hasOwn(settingsSchema.shape, k)) base[k] = v;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       say(

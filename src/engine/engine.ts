@@ -20,7 +20,7 @@ import { defaultSettings } from './settings/defaults.js';
 import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
-import { PassScheduler, cronProblem, type ScheduleSpec } from './scheduler.js';
+import { PassScheduler, type ScheduleSpec } from './scheduler.js';
 import { archiveStatusOf, runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
 import { legProblem, notConnected } from './pipeline/problems.js';
 import type { PassDeps } from './pipeline/deps.js';
@@ -293,23 +293,14 @@ class SyncEngine implements Engine {
     return this.built.settings;
   }
 
+  /** The one validation every writer goes through (settings/validate.ts), folders included. */
   validateSettings(candidate: unknown): SettingsValidation {
-    const result = validateSettings(candidate, this.opts.home ? { home: this.opts.home } : {});
-    if (!result.ok) return result;
-    const cron = result.settings.scheduleMode === 'cron' ? cronProblem(result.settings.cron) : null;
-    if (cron) return { ok: false, issues: [{ field: 'cron', message: cron }] };
-    try {
-      renderRemoteRoot(result.settings.remoteRootTemplate, {
-        site: result.settings.site,
-        ...this.hostField(),
-      });
-    } catch (e) {
-      return {
-        ok: false,
-        issues: [{ field: 'remoteRootTemplate', message: (e as Error).message }],
-      };
-    }
-    return result;
+    return validateSettings(candidate, {
+      ...(this.opts.home ? { home: this.opts.home } : {}),
+      ...(this.opts.hostName ? { host: this.opts.hostName } : {}),
+      configDir: this.configDir,
+      checkFolders: true,
+    });
   }
 
   async saveSettings(candidate: unknown): Promise<SettingsValidation> {
