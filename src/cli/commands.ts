@@ -10,7 +10,7 @@ import { defaultSettings } from '../engine/settings/defaults.js';
 import { formatBytes, formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { readStatusFile } from '../engine/status/status-file.js';
-import { processAlive } from '../engine/run-lock.js';
+import { liveLockOwner } from '../engine/run-lock.js';
 
 export interface CliContext {
   configDir: string;
@@ -25,6 +25,10 @@ export interface CliContext {
 interface CommandSpec {
   run(ctx: CliContext): Promise<number>;
 }
+
+/** `once` waits at most stableSeconds + this for files still settling. */
+const ONCE_SETTLE_MARGIN_S = 10;
+const ONCE_RECHECK_MS = 1_000;
 
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
@@ -99,13 +103,50 @@ const once: CommandSpec = {
     const engine = await openEngine(ctx, 'once');
     try {
       if (refuseInvalid(ctx, engine)) return 2;
-      const r = await engine.runPassNow();
+      // Files still settling (written to moments ago, or held open by the logger) get a bounded
+      // wait: the stable time plus a margin. Whatever is still settling then is named, not hidden.
+      const settleMs = (engine.getSettings().stableSeconds + ONCE_SETTLE_MARGIN_S) * 1000;
+      const deadline = Date.now() + settleMs;
+      const total = { staged: 0, uploaded: 0, archived: 0, done: 0 };
+      let r = await engine.runPassNow();
+      for (;;) {
+        total.staged += r.staged;
+        total.uploaded += r.uploaded;
+        total.archived += r.archived;
+        total.done += r.done;
+        const settling = engine.getStatus().counts.waiting;
+        if (settling === 0 || r.uploadBlocked || r.archiveBlocked || Date.now() >= deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, ONCE_RECHECK_MS));
+        r = await engine.runPassNow();
+      }
       say(
         ctx,
-        `Staged ${r.staged}, uploaded ${r.uploaded}, archived ${r.archived}, done ${r.done}; ${r.remainingInTransit} still queued in transit.`,
+        `Staged ${total.staged}, uploaded ${total.uploaded}, archived ${total.archived}, done ${total.done}; ${r.remainingInTransit} still queued in transit.`,
       );
+      const settling = engine.getStatus().counts.waiting;
+      if (settling > 0) {
+        say(
+          ctx,
+          `Left ${settling} file${settling === 1 ? '' : 's'} in the watch folder: still being written (or changed) after waiting ${Math.round(settleMs / 1000)} s; the next run takes ${settling === 1 ? 'it' : 'them'}.`,
+        );
+      }
+      const failures = await engine.listFailures();
+      if (failures.length > 0) {
+        say(
+          ctx,
+          `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => `${f.rel} (${f.code}: ${f.message})`).join('; ')}`,
+        );
+      }
       for (const p of engine.getStatus().problems) say(ctx, `! ${p.message}`);
-      return r.fileFailures > 0 || r.uploadBlocked || r.archiveBlocked ? 1 : 0;
+      // 0 only when everything found has moved: nothing failing, queued or left settling.
+      const allMoved =
+        r.fileFailures === 0 &&
+        failures.length === 0 &&
+        !r.uploadBlocked &&
+        !r.archiveBlocked &&
+        r.remainingInTransit === 0 &&
+        settling === 0;
+      return allMoved ? 0 : 1;
     } finally {
       await engine.stop();
     }
@@ -115,7 +156,9 @@ const once: CommandSpec = {
 const status: CommandSpec = {
   async run(ctx) {
     const published = await readStatusFile(ctx.configDir);
-    const running = published?.pid != null && processAlive(published.pid);
+    // The lock, not the bare pid in status.json: after a reboot that pid may be anything.
+    const owner = await liveLockOwner(ctx.configDir);
+    const running = published?.pid != null && owner?.pid === published.pid;
     let snapshot = published?.status ?? null;
     if (!running) {
       // No daemon: build the engine without starting it, to report settings and problems.

@@ -22,11 +22,11 @@ import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import { PassScheduler, type ScheduleSpec } from './scheduler.js';
 import { archiveStatusOf, runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
-import { legProblem, notConnected } from './pipeline/problems.js';
+import { fileFailingProblem, legProblem, notConnected } from './pipeline/problems.js';
 import type { PassDeps } from './pipeline/deps.js';
 import { cleanupTransitTemps } from './stage/index.js';
 import { buildPassDeps, buildRemote } from './assemble.js';
-import { StatusFilePublisher } from './status/status-file.js';
+import { StatusFilePublisher, readStatusFile } from './status/status-file.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { Journal } from './journal/index.js';
 import { History } from './history/index.js';
@@ -78,6 +78,8 @@ export interface Engine extends EngineApi {
   readonly settingsPath: string;
   describeCredentials(): { encrypted: boolean; where: string };
   probe(): Promise<void>;
+  /** Files in transit whose last attempt failed, from the journal (names for `once`, `status`). */
+  listFailures(): Promise<{ rel: string; code: string; message: string; attempts: number }[]>;
   /** PKCE start whose verifier the caller keeps (the CLI's two-step flow across processes). */
   connectDropboxBegin(): Promise<{ authorizeUrl: string; codeVerifier: string }>;
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
@@ -214,9 +216,51 @@ class SyncEngine implements Engine {
       this.status.update({ archive: archiveStatusOf(deps.archive.root, c) });
       if (c.problem) this.status.raise(legProblem(c.problem, 0));
     }
+    const failing = await this.listFailures();
     let transit = 0;
     for await (const _f of deps.listTransit()) transit++;
-    this.status.updateCounts({ transit });
+    this.status.updateCounts({ transit, failed: failing.length });
+    // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
+    for (const f of failing) this.status.raise(fileFailingProblem(f.rel, f.attempts, f));
+    await this.recallAuthState();
+  }
+
+  async listFailures(): Promise<
+    { rel: string; code: string; message: string; attempts: number }[]
+  > {
+    const { deps } = this.built;
+    if (!deps) return [];
+    const inTransit = new Set<string>();
+    for await (const f of deps.listTransit()) inTransit.add(f.rel);
+    const out: { rel: string; code: string; message: string; attempts: number }[] = [];
+    for (const rel of this.journal.rels()) {
+      const e = this.journal.entry(rel);
+      if (!e?.lastError || !inTransit.has(rel)) continue;
+      out.push({ rel, code: e.lastError.code, message: e.lastError.message, attempts: e.attempts });
+    }
+    return out.sort((a, b) => a.rel.localeCompare(b.rel));
+  }
+
+  /**
+   * The last daemon's word on the Dropbox connection (status.json keeps its final snapshot):
+   * a revoked token it met stays "not connected" until the credentials are saved again.
+   */
+  private async recallAuthState(): Promise<void> {
+    const last = await readStatusFile(this.configDir);
+    if (!last || last.pid !== null) return;
+    const authProblem = last.status.problems.find(
+      (p) => p.code === 'auth-revoked' || p.code === 'auth-missing',
+    );
+    if (!authProblem || !this.built.remote) return;
+    const where = this.credentials.describe().where;
+    const savedMs = await fs.stat(where).then(
+      (st) => st.mtimeMs,
+      () => 0,
+    );
+    if (savedMs > last.updatedAtMs) return; // reconnected since
+    const { id: _id, ...problem } = authProblem;
+    this.status.raise({ id: authProblem.id, ...problem });
+    this.status.update({ dropbox: { ...this.status.current.dropbox, connected: false } });
   }
 
   async runPassNow(): Promise<PassReport> {
