@@ -79,10 +79,18 @@ test(
         const after = `${name}/after-step.csv`;
         const started = performance.now();
         await writeFileIn(dirs.watchDir, before, `written before the step ${name}\n`);
-        // The daemon has seen the first file (it waits to be stable) before its clock steps.
-        await waitFor(`the daemon to see ${before}`, async () => {
+        // The daemon has seen the first file (it waits to be stable), and is between passes with
+        // the next one armed, when its clock steps: a step during a pass would hide the defect of
+        // a wall-clock date, which is armed from the stepped clock after the pass.
+        await waitFor(`the daemon to see ${before} and wait for its next pass`, async () => {
           const p = await readPublishedStatus(dirs.configDir);
-          return p !== null && p.status.counts.waiting > 0;
+          const next = p?.status.nextPassMs ?? null;
+          return (
+            p !== null &&
+            p.status.counts.waiting > 0 &&
+            next !== null &&
+            next - p.updatedAtMs > 1_000
+          );
         });
         if (offset !== null) await fs.writeFile(offsetFile, `${offset}\n`);
         await writeFileIn(dirs.watchDir, after, `written after the step ${name}\n`);
