@@ -71,4 +71,8 @@ test('a retry back-off is never longer than its own delay, even after a backward
   // The wall clock stepped back 5 minutes: the saved retry time is now 5 min + 1 min away.
   assert.equal(retryDue(entry, now - 5 * 60_000), true, 'a wait beyond the delay is a clock step');
   assert.equal(retryDue({ attempts: 0, nextTryMs: 0 }, now), true, 'a fresh entry is due');
+  // A file that changed in transit waits its settle time, longer than the first back-off.
+  const settling = { attempts: 0, nextTryMs: now + 120_000 };
+  assert.equal(retryDue(settling, now, 120_000), false, 'settling for stableSeconds');
+  assert.equal(retryDue(settling, now - 5 * 60_000, 120_000), true, 'stretched by a step: due');
 });

@@ -123,7 +123,9 @@ export async function runPass(
     });
     const now = clock.now();
     // Files marked finished before a crash need no legs: only their removal is repeated.
-    const due = items.filter((w) => w.entry.finishedAtMs === undefined && retryDue(w.entry, now));
+    const due = items.filter(
+      (w) => w.entry.finishedAtMs === undefined && retryDue(w.entry, now, settleMs),
+    );
     const [upErr, arErr] = await Promise.all([
       uploadBlocked ? Promise.resolve(uploadBlocked) : uploadLeg(deps, memory, due, report, signal),
       archiveBlocked || !deps.archive
