@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { EngineApi, LegacyImportReport, SettingsValidation } from './api.js';
 import { SyncError } from './errors.js';
 import {
+  monotonicNow,
   silentLogger,
   systemClock,
   type AccountInfo,
@@ -115,7 +116,8 @@ class SyncEngine implements Engine {
   private built!: Built;
   private scheduler: PassScheduler | null = null;
   private pendingVerifier: string | null = null;
-  private lastAccountMs = 0;
+  /** Monotonic time of the last account check (null: never), so a clock step cannot skip one. */
+  private lastAccountMono: number | null = null;
   private statePoll: NodeJS.Timeout | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
   private publisher: StatusFilePublisher | null = null;
@@ -200,6 +202,7 @@ class SyncEngine implements Engine {
       onChange: ({ running, nextRunMs }) =>
         this.status.update({ passRunning: running, nextPassMs: nextRunMs }),
       logger: this.logger,
+      clock: this.clock,
     });
     this.scheduler.setPaused(this.status.current.paused);
     this.scheduler.start();
@@ -634,8 +637,10 @@ class SyncEngine implements Engine {
     const remote = this.built.remote;
     if (!remote) return null;
     const now = this.clock.now();
-    if (!force && now - this.lastAccountMs < ACCOUNT_REFRESH_MS) return null;
-    this.lastAccountMs = now;
+    const mono = monotonicNow(this.clock);
+    if (!force && this.lastAccountMono !== null && mono - this.lastAccountMono < ACCOUNT_REFRESH_MS)
+      return null;
+    this.lastAccountMono = mono;
     try {
       const a = await remote.account();
       this.status.update({

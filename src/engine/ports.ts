@@ -84,8 +84,20 @@ export interface SessionStore {
 }
 
 export interface Clock {
+  /** Wall time (epoch ms): for display, records and cron only. It can step back or forward. */
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Monotonic ms since an arbitrary origin: for every duration (intervals, stability, back-off,
+   * "offline for N minutes"). It never steps, whatever NTP or a person does to the wall clock.
+   * Optional so a test clock that never steps may leave it out (see monotonicNow).
+   */
+  monotonic?(): number;
+}
+
+/** The clock's monotonic reading; a clock without one is taken as never stepping. */
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonic ? clock.monotonic() : clock.now();
 }
 
 export interface Logger {
@@ -97,6 +109,8 @@ export interface Logger {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  // CLOCK_MONOTONIC underneath, like Node's own timers: a wall-clock step moves neither.
+  monotonic: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

@@ -1,8 +1,23 @@
 // Decides when passes run. Passes never overlap: a tick or "sync now" that arrives while a pass is
 // running queues exactly one more pass right after it. Interval mode schedules the next pass a
 // full interval after the previous one ended, so a slow pass cannot make passes pile up.
+//
+// Time: the interval is a monotonic timer (Node's setTimeout runs on CLOCK_MONOTONIC), never a
+// wall-clock date. A Raspberry Pi has no real-time clock: it boots with a saved time that NTP then
+// steps, by minutes or days. A pass armed for a wall-clock date waits out every backward step
+// (node-schedule re-arms a date that is still in the future when its timer fires). Cron is wall
+// time by nature, so a cron schedule is re-armed whenever a periodic check sees the wall clock
+// move differently from the monotonic one.
 import schedule from 'node-schedule';
-import type { Logger } from './ports.js';
+import { monotonicNow, systemClock, type Clock, type Logger } from './ports.js';
+
+/** How often the wall clock is compared with the monotonic one. */
+export const CLOCK_CHECK_MS = 5_000;
+/**
+ * A difference between wall and monotonic elapsed time above this is a step, not drift: NTP slews
+ * at most 0.5 ms/s, so 2 s over one check is far beyond any slew and far below any real step.
+ */
+export const CLOCK_JUMP_MS = 2_000;
 
 export type ScheduleSpec =
   { mode: 'interval'; intervalSeconds: number } | { mode: 'cron'; cron: string };
@@ -11,6 +26,10 @@ export interface SchedulerHooks {
   runPass(signal: AbortSignal): Promise<void>;
   onChange?(state: { running: boolean; nextRunMs: number | null }): void;
   logger: Logger;
+  /** Wall time for display and cron, monotonic time for the interval. Defaults to the system's. */
+  clock?: Clock;
+  /** How often to check the wall clock for steps (tests shorten it). */
+  clockCheckMs?: number;
 }
 
 /** Returns null when node-schedule accepts the cron expression, else why it does not. */
@@ -23,7 +42,15 @@ export function cronProblem(expr: string): string | null {
 }
 
 export class PassScheduler {
+  /** Cron mode: node-schedule's job (wall time). */
   private job: schedule.Job | null = null;
+  /** Interval mode: a monotonic timer and the monotonic instant it fires at. */
+  private timer: NodeJS.Timeout | null = null;
+  private dueMono: number | null = null;
+  private clockCheck: NodeJS.Timeout | null = null;
+  private lastWall = 0;
+  private lastMono = 0;
+  private readonly clock: Clock;
   private running: Promise<void> | null = null;
   private queued = false;
   private paused = false;
@@ -33,11 +60,14 @@ export class PassScheduler {
   constructor(
     private spec: ScheduleSpec,
     private readonly hooks: SchedulerHooks,
-  ) {}
+  ) {
+    this.clock = hooks.clock ?? systemClock;
+  }
 
   start(): void {
     this.stopped = false;
     this.abort = new AbortController();
+    this.startClockCheck();
     this.arm(0);
   }
 
@@ -65,7 +95,10 @@ export class PassScheduler {
     return this.running !== null;
   }
 
+  /** When the next scheduled pass runs, in wall time (for display). */
   get nextRunMs(): number | null {
+    if (this.dueMono !== null)
+      return this.clock.now() + Math.max(0, this.dueMono - monotonicNow(this.clock));
     // node-schedule types say Date, but it hands back a CronDate; both have getTime().
     const next = this.job?.nextInvocation() as { getTime(): number } | null | undefined;
     return next ? next.getTime() : null;
@@ -75,6 +108,8 @@ export class PassScheduler {
   async stop(abandon = false): Promise<void> {
     this.stopped = true;
     this.cancelJob();
+    if (this.clockCheck) clearInterval(this.clockCheck);
+    this.clockCheck = null;
     if (abandon) this.abort.abort(new Error('stopping'));
     await this.running;
     this.notify();
@@ -91,11 +126,15 @@ export class PassScheduler {
     if (this.spec.mode === 'interval') {
       const delay = delayMs ?? this.spec.intervalSeconds * 1000;
       if (delay <= 0) {
-        // node-schedule drops dates that are already past by the time it looks; run directly.
         setImmediate(() => void this.execute(false));
         return;
       }
-      this.job = schedule.scheduleJob(new Date(Date.now() + delay), () => void this.execute(false));
+      this.dueMono = monotonicNow(this.clock) + delay;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.dueMono = null;
+        void this.execute(false);
+      }, delay);
     } else {
       this.job = schedule.scheduleJob(this.spec.cron, () => void this.execute(false));
       if (!this.job)
@@ -109,6 +148,49 @@ export class PassScheduler {
   private cancelJob(): void {
     this.job?.cancel();
     this.job = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.dueMono = null;
+  }
+
+  /**
+   * Compares how far the wall clock and the monotonic clock moved since the last check. A step
+   * re-arms a cron schedule (node-schedule would otherwise wait out a backward step, or fire late
+   * after a forward one) and refreshes the displayed next-pass time in either mode.
+   */
+  private startClockCheck(): void {
+    if (this.clockCheck) clearInterval(this.clockCheck);
+    this.lastWall = this.clock.now();
+    this.lastMono = monotonicNow(this.clock);
+    this.clockCheck = setInterval(
+      () => this.checkClock(),
+      this.hooks.clockCheckMs ?? CLOCK_CHECK_MS,
+    );
+    // The pass timer keeps the process alive; this check alone must not.
+    this.clockCheck.unref();
+  }
+
+  /** Exposed for tests through the periodic check; returns the step seen (ms, + is forward). */
+  checkClock(): number {
+    const wall = this.clock.now();
+    const mono = monotonicNow(this.clock);
+    const step = wall - this.lastWall - (mono - this.lastMono);
+    this.lastWall = wall;
+    this.lastMono = mono;
+    if (Math.abs(step) < CLOCK_JUMP_MS || this.stopped) return 0;
+    this.hooks.logger.warn('the wall clock stepped; schedule re-armed', {
+      stepSeconds: Math.round(step / 1000),
+      mode: this.spec.mode,
+    });
+    if (this.spec.mode === 'cron') {
+      // A forward step over the armed time skipped a pass the person expects by now: run it.
+      const due = this.nextRunMs;
+      this.arm();
+      if (step > 0 && due !== null && due <= wall) void this.execute(false);
+    } else {
+      this.notify();
+    }
+    return step;
   }
 
   private async execute(requested: boolean): Promise<void> {

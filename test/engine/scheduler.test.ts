@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassScheduler, cronProblem } from '../../src/engine/scheduler.js';
-import { silentLogger } from '../../src/engine/ports.js';
+import { silentLogger, type Clock, type Logger } from '../../src/engine/ports.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -84,4 +84,90 @@ test('stop(abandon) aborts the running pass through its signal and waits for it'
 test('cron expressions are checked', () => {
   assert.equal(cronProblem('*/5 * * * *'), null);
   assert.match(cronProblem('every five minutes') ?? '', /not a valid cron expression/);
+});
+
+/** Wall time the test can step; monotonic time is the real one, as on a machine whose NTP steps. */
+class SteppingClock implements Clock {
+  offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  monotonic(): number {
+    return performance.now();
+  }
+  sleep(ms: number): Promise<void> {
+    return sleep(ms);
+  }
+}
+
+function recordingLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { ...silentLogger, warnings, warn: (m) => void warnings.push(m) };
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!ok()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+for (const stepMs of [-5 * 60_000, +5 * 60_000]) {
+  test(`interval passes keep coming after the wall clock steps ${stepMs < 0 ? 'back' : 'forward'} 5 minutes`, async () => {
+    const clock = new SteppingClock();
+    const logger = recordingLogger();
+    let runs = 0;
+    const s = new PassScheduler(
+      { mode: 'interval', intervalSeconds: 0.3 },
+      { logger, clock, clockCheckMs: 50, runPass: async () => void runs++ },
+    );
+    s.start();
+    try {
+      await until('the first pass', () => runs >= 1 && !s.isRunning && s.nextRunMs !== null);
+      clock.offsetMs = stepMs;
+      const atStep = runs;
+      await until('the step to be noticed', () => logger.warnings.length > 0);
+      assert.match(logger.warnings[0]!, /wall clock stepped/);
+      // Three more intervals' worth of passes: a wall-clock date would wait out the whole step.
+      await until('three passes after the step', () => runs >= atStep + 3);
+      // The next pass is shown in the stepped wall time, never before now nor beyond one interval.
+      await until('a pass to be scheduled', () => !s.isRunning && s.nextRunMs !== null);
+      const next = s.nextRunMs!;
+      assert.ok(
+        next >= clock.now() - 50 && next <= clock.now() + 300 + 50,
+        `next pass shown at ${next - clock.now()} ms from the stepped now`,
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+}
+
+test('a cron schedule is re-armed when the wall clock steps; a step over the armed time runs the pass', async () => {
+  const clock = new SteppingClock();
+  const logger = recordingLogger();
+  let runs = 0;
+  const s = new PassScheduler(
+    { mode: 'cron', cron: '0 0 1 1 *' }, // once a year: never fires by itself during the test
+    { logger, clock, clockCheckMs: 3_600_000, runPass: async () => void runs++ },
+  );
+  s.start();
+  try {
+    const armed = s.nextRunMs;
+    assert.ok(armed !== null && armed > Date.now());
+    assert.equal(s.checkClock(), 0, 'no step, no re-arm');
+    clock.offsetMs = -5 * 60_000;
+    const back = s.checkClock();
+    assert.ok(Math.abs(back + 5 * 60_000) < 1_000, `step seen as ${back} ms`);
+    assert.equal(runs, 0, 'a backward step runs no pass');
+    assert.equal(s.nextRunMs, armed, 're-armed for the same cron time');
+    // Now the wall clock jumps past the armed time (a Pi whose saved time was a year behind).
+    clock.offsetMs = armed! - Date.now() + 60_000;
+    assert.ok(s.checkClock() > 0);
+    await until('the skipped pass to run', () => runs === 1 && !s.isRunning);
+    assert.equal(logger.warnings.length, 2);
+  } finally {
+    await s.stop();
+  }
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { History } from '../../src/engine/history/index.js';
 import type { Logger } from '../../src/engine/ports.js';
 import type { HistoryRecord } from '../../src/engine/status/types.js';
@@ -142,4 +143,54 @@ test('a bad limit is refused with a clear error', async (t) => {
     History.open(tempFile(t), 0),
     /History limit must be a whole number of at least 1 \(got 0\)/,
   );
+});
+
+test('a record is on disk once flush resolves: it survives a SIGKILL right after (what the pipeline awaits before removing a transit copy)', async (t) => {
+  const file = tempFile(t);
+  // A real child process appends and flushes; the test kills it the moment it reports a flush.
+  const script = `
+    import { History } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/engine/history/index.ts'))};
+    const h = await History.open(process.argv[1], 1000);
+    for (let i = 0; ; i++) {
+      h.append({ ...${JSON.stringify(rec('x'))}, rel: 'f' + i + '.csv' });
+      await h.flush();
+      process.stdout.write('f' + i + '.csv\\n');
+    }`;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script, file],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const reported: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('the child flushed no 25 records in 30 s')),
+      30_000,
+    );
+    let buffer = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffer += d;
+      const done = buffer.split('\n');
+      buffer = done.pop()!;
+      reported.push(...done);
+      if (reported.length >= 25 && child.exitCode === null) {
+        child.kill('SIGKILL'); // no close(), no timer flush: only what flush() wrote
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  if (child.exitCode === null && child.signalCode === null)
+    await new Promise<void>((r) => child.once('exit', () => r()));
+  assert.equal(child.signalCode, 'SIGKILL');
+  const kept = new Set((await History.open(file, 1000)).query({ limit: 10_000 }).map((r) => r.rel));
+  const missing = reported.filter((rel) => !kept.has(rel));
+  assert.deepEqual(missing, [], `${missing.length} of ${reported.length} flushed records lost`);
 });

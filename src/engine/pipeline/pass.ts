@@ -3,7 +3,7 @@
 // long the backlog is. The journal only saves work (known legs, retry times); losing it costs a
 // re-check, never a file. Nothing leaves transit before both legs are verified.
 import { SyncError, isSyncError } from '../errors.js';
-import type { UploadItem } from '../ports.js';
+import { monotonicNow, type UploadItem } from '../ports.js';
 import type {
   ArchiveCheckResult,
   ArchivePort,
@@ -21,6 +21,7 @@ import {
   legProblem,
   notConnected,
   offlineProblem,
+  retryDue,
 } from './problems.js';
 import { mapConcurrent } from './concurrency.js';
 import { historyRecordFor } from './history-record.js';
@@ -47,7 +48,8 @@ interface WorkItem {
 
 /** State that outlives one pass (kept by the engine): when Dropbox went away, first sightings. */
 export interface PassMemory extends StageMemory {
-  offlineSinceMs: number | null;
+  /** Monotonic time Dropbox went away (durations survive a wall-clock step). */
+  offlineSinceMono: number | null;
   firstSeenMs: Map<string, number>;
   /** Problem ids raised for unreadable parts of transit by the last walk. */
   transitProblemIds: Set<string>;
@@ -55,7 +57,7 @@ export interface PassMemory extends StageMemory {
 
 export function newPassMemory(): PassMemory {
   return {
-    offlineSinceMs: null,
+    offlineSinceMono: null,
     firstSeenMs: new Map(),
     stageFailures: new Map(),
     entryProblemIds: new Set(),
@@ -121,7 +123,9 @@ export async function runPass(
     });
     const now = clock.now();
     // Files marked finished before a crash need no legs: only their removal is repeated.
-    const due = items.filter((w) => w.entry.finishedAtMs === undefined && w.entry.nextTryMs <= now);
+    const due = items.filter(
+      (w) => w.entry.finishedAtMs === undefined && retryDue(w.entry, now, settleMs),
+    );
     const [upErr, arErr] = await Promise.all([
       uploadBlocked ? Promise.resolve(uploadBlocked) : uploadLeg(deps, memory, due, report, signal),
       archiveBlocked || !deps.archive
@@ -414,16 +418,16 @@ function reflectLegProblems(
   pending: number,
 ): void {
   const { status, clock } = deps;
-  const now = clock.now();
   const up = report.uploadBlocked;
   const offline = up !== null && (TRANSIENT.has(up.kind) || up.code === 'offline');
   if (offline) {
-    memory.offlineSinceMs ??= now;
+    const mono = monotonicNow(clock);
+    memory.offlineSinceMono ??= mono;
     status.update({ offline: true });
-    if (now - memory.offlineSinceMs >= deps.offlineAlertMs)
-      status.raise(offlineProblem(memory.offlineSinceMs, now, pending));
+    if (mono - memory.offlineSinceMono >= deps.offlineAlertMs)
+      status.raise(offlineProblem(memory.offlineSinceMono, mono, pending));
   } else {
-    memory.offlineSinceMs = null;
+    memory.offlineSinceMono = null;
     if (status.current.offline) status.update({ offline: false });
   }
   for (const id of UPLOAD_PROBLEM_IDS) {

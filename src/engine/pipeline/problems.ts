@@ -70,6 +70,21 @@ export function fileRetryDelayMs(attempts: number): number {
   return Math.min(60 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
 }
 
+/**
+ * Whether a file's retry is due. `nextTryMs` is wall time (it lives in the journal, across
+ * restarts, where no monotonic reading survives), so a backward clock step would stretch the
+ * wait by the step: a wait longer than any the pass sets for this file (its back-off delay, or
+ * `settleMs` for a file that changed in transit) can only come from such a step, and counts as due.
+ */
+export function retryDue(
+  entry: { attempts: number; nextTryMs: number },
+  nowMs: number,
+  settleMs = 0,
+): boolean {
+  const longest = Math.max(fileRetryDelayMs(Math.max(1, entry.attempts)), settleMs);
+  return entry.nextTryMs <= nowMs || entry.nextTryMs - nowMs > longest;
+}
+
 /** The upload leg without credentials: what to do, in the window and headless. */
 export function notConnected(): SyncError {
   return new SyncError({

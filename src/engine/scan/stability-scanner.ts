@@ -4,7 +4,7 @@
 // later, with nothing changed, so a file written moments ago is never taken at once. Where open
 // writers cannot be detected (no /proc), every file needs the two sightings: timing is then the
 // only guard, and `stableSeconds` must outlast the longest time a logger keeps a file open.
-import { systemClock, silentLogger, type Clock, type Logger } from '../ports.js';
+import { monotonicNow, systemClock, silentLogger, type Clock, type Logger } from '../ports.js';
 import { SyncError } from '../errors.js';
 import { walkTree } from '../fsutil/walk.js';
 import { errnoCode } from '../fsutil/fsync.js';
@@ -66,8 +66,8 @@ interface Observation {
   size: number;
   mtimeMs: number;
   ino: number;
-  /** When this (size, mtime, inode) was first seen. */
-  sinceMs: number;
+  /** When this (size, mtime, inode) was first seen, in monotonic time (a clock step moves it not). */
+  sinceMono: number;
   /** Scan number that last saw the file; older ones are forgotten after each scan. */
   scan: number;
 }
@@ -189,10 +189,12 @@ export class StabilityScanner {
       });
     }
     const now = this.clock.now();
+    const mono = monotonicNow(this.clock);
     for (const { file, dev, ino } of sightings) {
       const open = writers?.has(dev, ino) ?? false;
       if (open) result.openForWriting++;
-      if (this.observe(file, ino, now, scan, open, writers !== null)) result.stable.push(file);
+      if (this.observe(file, ino, { now, mono }, scan, open, writers !== null))
+        result.stable.push(file);
       else result.pending++;
     }
     for (const [rel, obs] of this.observations) {
@@ -208,7 +210,7 @@ export class StabilityScanner {
   private observe(
     file: ScannedFile,
     ino: number,
-    now: number,
+    { now, mono }: { now: number; mono: number },
     scan: number,
     openForWriting: boolean,
     writersKnown: boolean,
@@ -216,13 +218,13 @@ export class StabilityScanner {
     const { rel, size, mtimeMs } = file;
     let obs = this.observations.get(rel);
     if (!obs || obs.size !== size || obs.mtimeMs !== mtimeMs || obs.ino !== ino) {
-      obs = { size, mtimeMs, ino, sinceMs: now, scan };
+      obs = { size, mtimeMs, ino, sinceMono: mono, scan };
       this.observations.set(rel, obs);
     }
     obs.scan = scan;
     // Open for writing: never, whatever its age; more bytes may come at any moment.
     if (openForWriting) return false;
-    const unchangedLongEnough = now - obs.sinceMs >= this.stableMs;
+    const unchangedLongEnough = mono - obs.sinceMono >= this.stableMs;
     // An mtime in the future (a logger with a wrong clock, a copy that kept its stamp) says
     // nothing about age; the observations alone decide, or the file would wait forever.
     if (mtimeMs > now) return unchangedLongEnough;
