@@ -159,7 +159,13 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   }
   if (!before) return { status: 'vanished' };
   if (!sameAsScanned(before, file)) return { status: 'changed' };
-  if (await lstatOrNull(dest)) return { status: 'busy' };
+  let inTransit: Stats | null;
+  try {
+    inTransit = await lstatOrNull(dest);
+  } catch (e) {
+    throw transitWriteError(transitDir, e);
+  }
+  if (inTransit) return { status: 'busy' };
 
   for (let attempt = 1; ; attempt++) {
     try {
