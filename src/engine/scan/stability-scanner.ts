@@ -252,7 +252,9 @@ function scanError(rel: string, error: unknown, what: 'folder' | 'entry'): ScanE
   const name = rel === '' ? 'the watch folder' : rel;
   const fix =
     errnoCode(error) === 'EACCES' || errnoCode(error) === 'EPERM'
-      ? `give the user running RDL Sync read${folder ? ' and search (x)' : ''} permission on ${folder ? 'it' : 'its folder'}`
+      ? folder
+        ? 'give the user running RDL Sync read and search (x) permission on it'
+        : 'give the user running RDL Sync search (x) permission on its folder'
       : errnoCode(error) === 'ENAMETOOLONG'
         ? 'shorten the folder names above it'
         : 'check the disk';
