@@ -61,10 +61,14 @@ function verbatimName(raw: Buffer): string {
   }
 }
 
-/** Append a raw name to a raw path; stays a string while everything is UTF-8 text. */
-function joinRaw(parent: string | Buffer, raw: Buffer, text: string): string | Buffer {
-  if (typeof parent === 'string' && Buffer.from(text, 'utf8').equals(raw)) {
-    return join(parent, text);
+/** Append a raw name to a raw path; stays a string while every name is UTF-8 text. */
+function joinRaw(parent: string | Buffer, raw: Buffer): string | Buffer {
+  if (typeof parent === 'string') {
+    try {
+      return join(parent, strictUtf8.decode(raw));
+    } catch {
+      // not text: fall through to bytes
+    }
   }
   const base = typeof parent === 'string' ? Buffer.from(parent, 'utf8') : parent;
   return Buffer.concat([base, Buffer.from(sep), raw]);
@@ -145,7 +149,7 @@ export async function* walkTree(
         const where = {
           rel,
           absPath: join(here.absPath, name),
-          rawPath: joinRaw(here.rawPath, raw, name),
+          rawPath: joinRaw(here.rawPath, raw),
         };
         // Ignore patterns are matched against the name as the user sees it on disk.
         if (options.skip?.(escape ? verbatimName(raw) : name, rel)) {
