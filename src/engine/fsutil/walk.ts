@@ -86,7 +86,6 @@ async function* classify(
   const results = await Promise.allSettled(batch.map((c) => lstat(c.rawPath)));
   for (let i = 0; i < batch.length; i++) {
     const where = batch[i] as Candidate;
-    const { absPath } = where;
     const r = results[i] as PromiseSettledResult<Stats>;
     if (r.status === 'rejected') {
       // Removed while we looked: nothing to report.
@@ -97,7 +96,9 @@ async function* classify(
     }
     const stats = r.value;
     if (stats.isDirectory()) {
-      if (!excluded.has(resolve(absPath))) pending.push(where);
+      // Compared by the real path: a mapped name ('%25') must not hide an excluded folder.
+      const real = typeof where.rawPath === 'string' ? resolve(where.rawPath) : null;
+      if (real === null || !excluded.has(real)) pending.push(where);
     } else if (stats.isFile()) {
       yield { kind: 'file', ...where, stats };
     } else {
