@@ -17,6 +17,7 @@ import {
   freeSpace,
   relSegments,
   placeWithoutReplacing,
+  walkTree,
 } from '../../src/engine/fsutil/index.js';
 import { realPlaceOps } from '../../src/engine/fsutil/place.js';
 import {
@@ -263,6 +264,47 @@ test('placeWithoutReplacing never replaces, also on a file system without hard l
     assert.equal(await placeWithoutReplacing(join(dir, 'c'), join(dir, 'd'), fat), 'placed');
     assert.deepEqual((await readdir(dir)).sort(), ['b', 'd']);
     assert.equal(await readFile(join(dir, 'd'), 'utf8'), 'A');
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('walkTree reads names as bytes: a non-UTF-8 name is escaped (not garbled) and its rawPath opens it', async () => {
+  const dir = await tempDir();
+  try {
+    const latin1 = Buffer.concat([
+      Buffer.from(`${dir}/caf`),
+      Buffer.from([0xe9]),
+      Buffer.from('.csv'),
+    ]);
+    await writeFile(latin1, 'latin-1 named');
+    await writeFile(join(dir, 'caf%E9.csv'), 'text named');
+    await writeFile(join(dir, 'a\\b.csv'), 'backslash');
+    const walk = async (names?: 'escape' | 'verbatim'): Promise<[string, string | Buffer][]> => {
+      const out: [string, string | Buffer][] = [];
+      for await (const e of walkTree(dir, names ? { names } : {})) {
+        if (e.kind === 'file') out.push([e.rel, e.rawPath]);
+      }
+      return out.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    };
+    // Verbatim (transit, the card: names RDL Sync wrote): text names exactly as they are, and
+    // only non-text bytes escaped, which is why the watch folder is walked with 'escape'.
+    const verbatim = await walk();
+    assert.deepEqual(
+      verbatim.map(([rel]) => rel),
+      ['a\\b.csv', 'caf%E9.csv', 'caf%E9.csv'],
+    );
+    // Escape (the watch folder): every name maps to a distinct rel.
+    const escaped = new Map(await walk('escape'));
+    assert.deepEqual([...escaped.keys()], ['a%5Cb.csv', 'caf%25E9.csv', 'caf%E9.csv']);
+    const raw = escaped.get('caf%E9.csv');
+    assert.ok(Buffer.isBuffer(raw), 'a Buffer path where the name is not text');
+    assert.equal(await readFile(raw as Buffer, 'utf8'), 'latin-1 named');
+    assert.equal(await readFile(escaped.get('caf%25E9.csv') as string, 'utf8'), 'text named');
+    assert.equal(escaped.get('a%5Cb.csv'), join(dir, 'a\\b.csv'));
+    // placeWithoutReplacing moves a byte-named source.
+    assert.equal(await placeWithoutReplacing(raw as Buffer, join(dir, 'moved.csv')), 'placed');
+    assert.equal(await readFile(join(dir, 'moved.csv'), 'utf8'), 'latin-1 named');
   } finally {
     await removeDir(dir);
   }

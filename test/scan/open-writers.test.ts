@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import {
   StabilityScanner,
   canDetectWriters,
@@ -170,6 +171,68 @@ test(
     } finally {
       for (const h of holders) h.kill();
       await removeDir(watch);
+    }
+  },
+);
+
+test(
+  'issue 7 case 1: a writer that keeps day.csv open and appends a line now and then loses nothing',
+  linuxOnly,
+  async () => {
+    const base = await tempDir();
+    const watch = join(base, 'watch');
+    const transit = join(base, 'transit');
+    await mkdir(watch);
+    await mkdir(transit);
+    const p = join(watch, 'day.csv');
+    const LINES = 5;
+    // Appends a line every 1.5 s (longer than stableSeconds) through one descriptor, then closes.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs');
+       const fd = fs.openSync(process.argv[1], 'a');
+       let n = 0;
+       const tick = () => {
+         fs.writeSync(fd, 'line ' + n + '\\n');
+         if (++n === ${LINES}) { fs.closeSync(fd); process.exit(0); }
+         setTimeout(tick, 1500);
+       };
+       tick();`,
+        p,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const scanner = new StabilityScanner({
+        watchDir: watch,
+        stableSeconds: 1,
+        ignorePatterns: [],
+      });
+      let sawOpen = 0;
+      // Scan and stage like passes do, every 300 ms, until the file has been staged (deadline 30 s).
+      const staged = await eventually(
+        async () => {
+          const r = await scanner.scan();
+          if (r.openForWriting > 0) sawOpen++;
+          for (const file of r.stable) {
+            const out = await stageFile({ watchDir: watch, transitDir: transit, file });
+            if (out.status !== 'staged') continue;
+            return readFile(join(transit, 'day.csv'), 'utf8');
+          }
+          return undefined;
+        },
+        'day.csv staged',
+        30_000,
+        300,
+      );
+      // Staged while open, the later lines would have gone into the moved file and be missing here.
+      assert.equal(staged, Array.from({ length: LINES }, (_, i) => `line ${i}\n`).join(''));
+      assert.ok(sawOpen >= 3, `seen open in ${sawOpen} scans`);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await removeDir(base);
     }
   },
 );

@@ -279,11 +279,14 @@ test('excluded folders inside the watch folder (transit placed there) are not sc
   try {
     await put(watch, 'a.csv', 'a');
     await put(watch, 'transit/b.csv', 'b');
+    // A name whose rel is escaped ('%41' reads as an escape, so it syncs as '%2541') is still
+    // recognised by its real path.
+    await put(watch, 'q%41/c.csv', 'c');
     const r = await new StabilityScanner({
       watchDir: watch,
       stableSeconds: 0,
       ignorePatterns: [],
-      excludeDirs: [join(watch, 'transit')],
+      excludeDirs: [join(watch, 'transit'), join(watch, 'q%41')],
     }).scan();
     assert.deepEqual(rels(r.stable), ['a.csv']);
   } finally {

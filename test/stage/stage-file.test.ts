@@ -196,7 +196,7 @@ test('EXDEV: transit gains the rel while copying -> busy, temp removed, source k
       file,
       fsOps: {
         ...ops,
-        link: async (from, to) => {
+        link: async (from: string, to: string) => {
           if (!from.startsWith(watch + '/')) await writeFile(to, 'theirs');
           return ops.link(from, to);
         },
@@ -221,7 +221,7 @@ test('EXDEV: placing the verified copy fails -> error, temp removed, source kept
       transitDir: transit,
       file,
       fsOps: {
-        link: async (from) => {
+        link: async (from: string) => {
           if (from.startsWith(watch + '/')) return exdev();
           throw Object.assign(new Error('i/o error'), { code: 'EIO' });
         },
@@ -298,7 +298,7 @@ test('source cannot be removed from the watch folder (injected EACCES): one name
       transitDir: transit,
       file,
       fsOps: {
-        unlink: async (p) => {
+        unlink: async (p: string) => {
           if (p.startsWith(watch + '/'))
             throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
           const { unlink } = await import('node:fs/promises');
@@ -379,7 +379,7 @@ test('engine temps live only in transit/.rdl-sync-tmp: a user file named .rdl-st
         transitDir: transit,
         file,
         fsOps: {
-          link: async (from, to) => {
+          link: async (from: string, to: string) => {
             if (from.startsWith(watch + '/')) return exdev();
             tempsSeen.push(from);
             return link(from, to);

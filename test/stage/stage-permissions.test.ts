@@ -169,18 +169,26 @@ test(
       await putForNobody(watch, 'ok/a.csv', 'a');
       await putForNobody(watch, 'closed/b.csv', 'b');
       await chmod(join(watch, 'closed'), 0o000);
+      // Listable but not searchable: the names are seen, the files cannot be examined.
+      await putForNobody(watch, 'noexec/c.csv', 'c');
+      await chmod(join(watch, 'noexec'), 0o444);
       const r = asNobody<{
         stable: string[];
         errors: { rel: string; code: string; message: string }[];
         watchProblem: unknown;
       }>({ op: 'scan', watchDir: watch });
       assert.deepEqual(r.stable, ['ok/a.csv']);
-      assert.deepEqual(
-        r.errors.map((e) => [e.rel, e.code]),
-        [['closed', 'unreadable-folder']],
+      const byRel = new Map(r.errors.map((e) => [e.rel, e]));
+      assert.deepEqual(r.errors.map((e) => [e.rel, e.code]).sort(), [
+        ['closed', 'unreadable-folder'],
+        ['noexec/c.csv', 'unreadable-name'],
+      ]);
+      assert.match(
+        byRel.get('noexec/c.csv')?.message ?? '',
+        /^Cannot read noexec\/c\.csv: permission denied \(EACCES\); give the user running RDL Sync search \(x\) permission on its folder\./,
       );
       assert.match(
-        r.errors[0]?.message ?? '',
+        byRel.get('closed')?.message ?? '',
         /^Cannot read closed: permission denied \(EACCES\); give the user running RDL Sync read and search \(x\) permission on it\./,
       );
       assert.equal(r.watchProblem, null);
@@ -201,6 +209,7 @@ test(
     } finally {
       await chmod(watch, 0o755).catch(() => {});
       await chmod(join(watch, 'closed'), 0o755).catch(() => {});
+      await chmod(join(watch, 'noexec'), 0o755).catch(() => {});
       await removeDir(base);
     }
   },

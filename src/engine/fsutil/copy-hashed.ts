@@ -55,7 +55,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, length: number): Promise<vo
  * renames `dst` into place and syncs the folder.
  */
 export async function copyFileHashed(
-  src: string,
+  src: string | Buffer,
   dst: string,
   signal?: AbortSignal,
   onProgress?: (bytes: number) => void,

@@ -10,9 +10,11 @@ export type PlaceResult = 'placed' | 'exists';
 
 /** The calls placing needs, replaceable so tests can simulate EXDEV or a FAT card. */
 export interface PlaceOps {
-  link: (existingPath: string, newPath: string) => Promise<void>;
-  rename: (oldPath: string, newPath: string) => Promise<void>;
-  unlink: (path: string) => Promise<void>;
+  // Methods, not function properties: a source may be a Buffer path (a name that is not UTF-8,
+  // see name-map.ts), and replacements written for string paths stay assignable.
+  link(existingPath: string | Buffer, newPath: string): Promise<void>;
+  rename(oldPath: string | Buffer, newPath: string): Promise<void>;
+  unlink(path: string | Buffer): Promise<void>;
 }
 
 export const realPlaceOps: PlaceOps = { link, rename, unlink };
@@ -28,7 +30,7 @@ export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLIN
  * and the caller's idempotent legs treat the leftover as already done.
  */
 export async function placeWithoutReplacing(
-  from: string,
+  from: string | Buffer,
   to: string,
   ops: PlaceOps = realPlaceOps,
 ): Promise<PlaceResult> {

@@ -1,6 +1,7 @@
 // `rel` is the one name a file keeps everywhere (watch, transit, Dropbox, SD card), always with
 // '/' separators. Anything that could step outside a root is refused before it touches a disk.
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { bytesFromName, isEscapedName } from './name-map.js';
 
 export function relSegments(rel: string): string[] {
   const segments = rel.split('/');
@@ -25,4 +26,19 @@ export function relSegments(rel: string): string[] {
 /** Absolute path of `rel` under `root`, after validating `rel`. */
 export function resolveRel(root: string, rel: string): string {
   return join(root, ...relSegments(rel));
+}
+
+/**
+ * The on-disk path of a rel read from the watch folder, whose names may be in escaped form
+ * (fsutil/name-map.ts): a string when the bytes are UTF-8, else a Buffer (Node's fs takes both).
+ */
+export function rawPathOf(root: string, rel: string): string | Buffer {
+  const segments = relSegments(rel);
+  if (!segments.some(isEscapedName)) return join(root, ...segments);
+  const bytes = Buffer.concat([
+    Buffer.from(root, 'utf8'),
+    ...segments.flatMap((s) => [Buffer.from(sep), bytesFromName(s)]),
+  ]);
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : bytes;
 }

@@ -1,31 +1,77 @@
 // A streaming, non-following walk of a folder tree. One directory handle is open at a time and
 // entries are yielded as they are read, so a tree of any size costs memory in proportion to the
 // number of folders still to visit, not the number of files.
+//
+// Names are read as bytes and turned into text by fsutil/name-map.ts, so a name that is not
+// UTF-8 is still seen (in escaped form) instead of being garbled into U+FFFD. `rel` and `absPath`
+// use the text names; `rawPath` is the path to give the file system (a Buffer only when some
+// name's bytes differ from its text).
 import { lstat, opendir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { isCode } from './fsync.js';
+import { nameFromBytes } from './name-map.js';
+
+interface Where {
+  /** Path below the root with '/' separators, in text names. */
+  rel: string;
+  /** The root joined with the text names (the real path, unless a name is in escaped form). */
+  absPath: string;
+  /** The real path, usable by fs. */
+  rawPath: string | Buffer;
+}
 
 export type WalkEntry =
-  | { kind: 'file'; rel: string; absPath: string; stats: Stats }
+  | ({ kind: 'file'; stats: Stats } & Where)
   /** Matched the caller's `skip`: not yielded as a file and, for a folder, not entered. */
-  | { kind: 'skipped'; rel: string; absPath: string }
+  | ({ kind: 'skipped' } & Where)
   /** Symbolic links (never followed) and anything that is not a regular file or folder. */
-  | { kind: 'other'; rel: string; absPath: string; what: 'symlink' | 'special' }
+  | ({ kind: 'other'; what: 'symlink' | 'special' } & Where)
   /** A folder that could not be listed, or an entry (file or folder) that could not be examined. */
-  | { kind: 'error'; rel: string; absPath: string; error: unknown; what: 'folder' | 'entry' };
+  | ({ kind: 'error'; error: unknown; what: 'folder' | 'entry' } & Where);
 
 export interface WalkOptions {
   signal?: AbortSignal;
-  /** Return true to leave an entry out (and not descend into it when it is a folder). */
+  /**
+   * Return true to leave an entry out (and not descend into it when it is a folder). `name` is
+   * the on-disk name as text (only bytes that are not UTF-8 escaped); `rel` is in mapped names.
+   */
   skip?: (name: string, rel: string) => boolean;
   /** Absolute folders never entered (e.g. a transit folder placed inside the watch folder). */
   excludeDirs?: string[];
+  /**
+   * 'escape' (the watch folder): every name goes through name-map.ts, so names with '\' or
+   * '%XX' are escaped too and the top-level `reservedTopNames` are never used as they are.
+   * 'verbatim' (default; transit, the card, which hold names we wrote): UTF-8 names as they are,
+   * only bytes that are not UTF-8 escaped.
+   */
+  names?: 'escape' | 'verbatim';
+  reservedTopNames?: ReadonlySet<string>;
 }
 
-interface Candidate {
-  rel: string;
-  absPath: string;
+type Candidate = Where;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function verbatimName(raw: Buffer): string {
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    return nameFromBytes(raw);
+  }
+}
+
+/** Append a raw name to a raw path; stays a string while every name is UTF-8 text. */
+function joinRaw(parent: string | Buffer, raw: Buffer): string | Buffer {
+  if (typeof parent === 'string') {
+    try {
+      return join(parent, strictUtf8.decode(raw));
+    } catch {
+      // not text: fall through to bytes
+    }
+  }
+  const base = typeof parent === 'string' ? Buffer.from(parent, 'utf8') : parent;
+  return Buffer.concat([base, Buffer.from(sep), raw]);
 }
 
 /** lstat calls in flight at once: enough to hide disk latency, few enough to bound memory. */
@@ -33,29 +79,31 @@ const STAT_BATCH = 64;
 
 async function* classify(
   batch: Candidate[],
-  pending: string[],
+  pending: Where[],
   excluded: Set<string>,
 ): AsyncGenerator<WalkEntry> {
   // lstat, not the dirent type: it never follows links and works where d_type is unknown.
-  const results = await Promise.allSettled(batch.map((c) => lstat(c.absPath)));
+  const results = await Promise.allSettled(batch.map((c) => lstat(c.rawPath)));
   for (let i = 0; i < batch.length; i++) {
-    const { rel, absPath } = batch[i] as Candidate;
+    const where = batch[i] as Candidate;
     const r = results[i] as PromiseSettledResult<Stats>;
     if (r.status === 'rejected') {
       // Removed while we looked: nothing to report.
       if (!isCode(r.reason, 'ENOENT')) {
-        yield { kind: 'error', rel, absPath, error: r.reason, what: 'entry' };
+        yield { kind: 'error', ...where, error: r.reason, what: 'entry' };
       }
       continue;
     }
     const stats = r.value;
     if (stats.isDirectory()) {
-      if (!excluded.has(resolve(absPath))) pending.push(rel);
+      // Compared by the real path: a mapped name ('%25') must not hide an excluded folder.
+      const real = typeof where.rawPath === 'string' ? resolve(where.rawPath) : null;
+      if (real === null || !excluded.has(real)) pending.push(where);
     } else if (stats.isFile()) {
-      yield { kind: 'file', rel, absPath, stats };
+      yield { kind: 'file', ...where, stats };
     } else {
       const what = stats.isSymbolicLink() ? 'symlink' : 'special';
-      yield { kind: 'other', rel, absPath, what };
+      yield { kind: 'other', ...where, what };
     }
   }
 }
@@ -70,20 +118,22 @@ export async function* walkTree(
   options: WalkOptions = {},
 ): AsyncGenerator<WalkEntry> {
   const excluded = new Set((options.excludeDirs ?? []).map((d) => resolve(d)));
-  const pending: string[] = [''];
+  const escape = options.names === 'escape';
+  const pending: Where[] = [{ rel: '', absPath: root, rawPath: root }];
   let first = true;
   while (pending.length > 0) {
     if (options.signal?.aborted) throw options.signal.reason;
-    const dirRel = pending.pop() as string;
-    const dirAbs = dirRel === '' ? root : join(root, ...dirRel.split('/'));
+    const here = pending.pop() as Where;
     let dir;
     try {
-      dir = await opendir(dirAbs, { bufferSize: 128 });
+      // 'buffer' is supported at run time; @types/node 20 only lists text encodings.
+      dir = await opendir(here.rawPath, {
+        bufferSize: 128,
+        encoding: 'buffer' as BufferEncoding,
+      });
     } catch (error) {
       if (first) throw error;
-      if (!isCode(error, 'ENOENT')) {
-        yield { kind: 'error', rel: dirRel, absPath: dirAbs, error, what: 'folder' };
-      }
+      if (!isCode(error, 'ENOENT')) yield { kind: 'error', ...here, error, what: 'folder' };
       continue;
     }
     first = false;
@@ -91,14 +141,23 @@ export async function* walkTree(
       let batch: Candidate[] = [];
       for await (const dirent of dir) {
         if (options.signal?.aborted) throw options.signal.reason;
-        const name = dirent.name;
-        const rel = dirRel === '' ? name : `${dirRel}/${name}`;
-        const absPath = join(dirAbs, name);
-        if (options.skip?.(name, rel)) {
-          yield { kind: 'skipped', rel, absPath };
+        // With encoding 'buffer' the name is the raw bytes (typed as a string by @types/node 20).
+        const raw = dirent.name as unknown as Buffer;
+        const name = escape
+          ? nameFromBytes(raw, here.rel === '' ? { reserved: options.reservedTopNames } : {})
+          : verbatimName(raw);
+        const rel = here.rel === '' ? name : `${here.rel}/${name}`;
+        const where = {
+          rel,
+          absPath: join(here.absPath, name),
+          rawPath: joinRaw(here.rawPath, raw),
+        };
+        // Ignore patterns are matched against the name as the user sees it on disk.
+        if (options.skip?.(escape ? verbatimName(raw) : name, rel)) {
+          yield { kind: 'skipped', ...where };
           continue;
         }
-        batch.push({ rel, absPath });
+        batch.push(where);
         if (batch.length === STAT_BATCH) {
           yield* classify(batch, pending, excluded);
           batch = [];
@@ -107,7 +166,7 @@ export async function* walkTree(
       yield* classify(batch, pending, excluded);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      yield { kind: 'error', rel: dirRel, absPath: dirAbs, error, what: 'folder' };
+      yield { kind: 'error', ...here, error, what: 'folder' };
     }
   }
 }

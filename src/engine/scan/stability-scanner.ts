@@ -10,10 +10,21 @@ import { walkTree } from '../fsutil/walk.js';
 import { errnoCode } from '../fsutil/fsync.js';
 import { compileIgnore, type IgnoreMatcher } from './ignore.js';
 import { snapshotOpenWriters, type WriterProbe } from './open-writers.js';
+import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
+
+/** A user folder of this name at the top would land among the engine's temporaries: escaped. */
+const RESERVED_TOP_NAMES: ReadonlySet<string> = new Set([TRANSIT_TEMP_DIR]);
 
 export interface ScannedFile {
-  /** Path below the watch folder, '/'-separated on every OS. */
+  /**
+   * Path below the watch folder, '/'-separated on every OS, in mapped names (fsutil/name-map.ts):
+   * the one name the file keeps in transit, on Dropbox and on the card.
+   */
   rel: string;
+  /**
+   * The watch folder joined with the mapped names: the real path, except where a name had to be
+   * escaped. Staging finds the original from `rel` (rel-path.ts rawPathOf), never from this.
+   */
   absPath: string;
   size: number;
   mtimeMs: number;
@@ -142,6 +153,9 @@ export class StabilityScanner {
       signal,
       skip: (name, rel) => this.ignore(name, rel),
       excludeDirs: this.excludeDirs,
+      // Every name becomes a Dropbox-safe rel both legs share (fsutil/name-map.ts).
+      names: 'escape',
+      reservedTopNames: RESERVED_TOP_NAMES,
     });
     try {
       for await (const entry of entries) {
@@ -240,7 +254,9 @@ function scanError(rel: string, error: unknown, what: 'folder' | 'entry'): ScanE
   const name = rel === '' ? 'the watch folder' : rel;
   const fix =
     errnoCode(error) === 'EACCES' || errnoCode(error) === 'EPERM'
-      ? `give the user running RDL Sync read${folder ? ' and search (x)' : ''} permission on ${folder ? 'it' : 'its folder'}`
+      ? folder
+        ? 'give the user running RDL Sync read and search (x) permission on it'
+        : 'give the user running RDL Sync search (x) permission on its folder'
       : errnoCode(error) === 'ENAMETOOLONG'
         ? 'shorten the folder names above it'
         : 'check the disk';

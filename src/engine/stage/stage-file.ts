@@ -14,7 +14,7 @@ import { SyncError } from '../errors.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
-import { resolveRel } from '../fsutil/rel-path.js';
+import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 
@@ -47,7 +47,10 @@ export interface StageOptions {
 /** Attempts when a concurrent prune of empty transit folders removes the parent we just made. */
 const PLACE_ATTEMPTS = 3;
 
-async function lstatOrNull(p: string): Promise<Stats | null> {
+/** A path for fs: a Buffer when a watch-folder name is not UTF-8 (fsutil/name-map.ts). */
+type FsPath = string | Buffer;
+
+async function lstatOrNull(p: FsPath): Promise<Stats | null> {
   try {
     return await lstat(p);
   } catch (e) {
@@ -114,9 +117,13 @@ function badRel(rel: string, cause: unknown): SyncError {
  * Permission errors when moving the file out could be either side's. If the watch folder's part
  * cannot be written, the file is at fault (a read-only subfolder); otherwise transit is.
  */
-async function placeDenied(src: string, transitDir: string, cause: unknown): Promise<SyncError> {
-  const srcDir = dirname(src);
-  const srcWritable = await access(srcDir, constants.W_OK | constants.X_OK).then(
+async function placeDenied(
+  src: string,
+  srcRawDir: FsPath,
+  transitDir: string,
+  cause: unknown,
+): Promise<SyncError> {
+  const srcWritable = await access(srcRawDir, constants.W_OK | constants.X_OK).then(
     () => true,
     () => false,
   );
@@ -127,10 +134,17 @@ async function placeDenied(src: string, transitDir: string, cause: unknown): Pro
 async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const { watchDir, transitDir, file } = opts;
   const ops: PlaceOps = { ...realPlaceOps, ...opts.fsOps };
+  // `src` names the file for people; `raw` and `rawDir` reach it on disk (the rel's names may be
+  // in escaped form, and the original bytes are recovered from them).
   let src: string;
+  let raw: FsPath;
+  let rawDir: FsPath;
   let dest: string;
   try {
     src = resolveRel(watchDir, file.rel);
+    raw = rawPathOf(watchDir, file.rel);
+    const parent = file.rel.includes('/') ? file.rel.slice(0, file.rel.lastIndexOf('/')) : '';
+    rawDir = parent === '' ? watchDir : rawPathOf(watchDir, parent);
     dest = resolveRel(transitDir, file.rel);
   } catch (e) {
     throw badRel(file.rel, e);
@@ -139,13 +153,19 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
 
   let before: Stats | null;
   try {
-    before = await lstatOrNull(src);
+    before = await lstatOrNull(raw);
   } catch (e) {
     throw cannotRead(src, e);
   }
   if (!before) return { status: 'vanished' };
   if (!sameAsScanned(before, file)) return { status: 'changed' };
-  if (await lstatOrNull(dest)) return { status: 'busy' };
+  let inTransit: Stats | null;
+  try {
+    inTransit = await lstatOrNull(dest);
+  } catch (e) {
+    throw transitWriteError(transitDir, e);
+  }
+  if (inTransit) return { status: 'busy' };
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -156,7 +176,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       throw transitWriteError(transitDir, e);
     }
     try {
-      const placed = await placeWithoutReplacing(src, dest, ops);
+      const placed = await placeWithoutReplacing(raw, dest, ops);
       if (placed === 'exists') return { status: 'busy' };
       await fsyncDir(dirname(dest));
       return { status: 'staged', transitPath: dest };
@@ -164,16 +184,17 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       if (e instanceof CopyError) throw cannotMoveOut(src, e);
       if (isCode(e, 'EXDEV')) {
         try {
-          return await copyAcrossDisks(opts, ops, src, dest);
+          return await copyAcrossDisks(opts, ops, { src, raw }, dest);
         } finally {
           // Keep transit tidy for people looking at it; only an empty folder can go.
           await rmdir(transitTempDir(transitDir)).catch(() => {});
         }
       }
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
-      if (isCode(e, 'EACCES', 'EPERM', 'EROFS')) throw await placeDenied(src, transitDir, e);
+      if (isCode(e, 'EACCES', 'EPERM', 'EROFS'))
+        throw await placeDenied(src, rawDir, transitDir, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
-      if (!(await lstatOrNull(src))) return { status: 'vanished' };
+      if (!(await lstatOrNull(raw))) return { status: 'vanished' };
       if (attempt >= PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
       // The source is there, so the transit parent vanished under us (pruned): make it again.
     }
@@ -183,7 +204,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
 async function copyAcrossDisks(
   opts: StageOptions,
   ops: PlaceOps,
-  src: string,
+  { src, raw }: { src: string; raw: FsPath },
   dest: string,
 ): Promise<StageResult> {
   const { file, transitDir, signal } = opts;
@@ -197,7 +218,7 @@ async function copyAcrossDisks(
   const tmp = join(tmpDir, `stage-${randomBytes(8).toString('hex')}`);
   let copied;
   try {
-    copied = await copyFileHashed(src, tmp, signal);
+    copied = await copyFileHashed(raw, tmp, signal);
   } catch (e) {
     if (!(e instanceof CopyError)) throw e;
     if (e.side === 'destination') throw transitWriteError(transitDir, e.cause);
@@ -205,7 +226,7 @@ async function copyAcrossDisks(
     throw cannotRead(src, e.cause);
   }
   try {
-    const after = await lstatOrNull(src);
+    const after = await lstatOrNull(raw);
     if (!after) return await discard(tmp, { status: 'vanished' });
     if (!sameAsScanned(after, file) || copied.bytes !== file.size) {
       return await discard(tmp, { status: 'changed' });
@@ -228,7 +249,7 @@ async function copyAcrossDisks(
   // The copy is complete and durable under its final name before the original goes.
   await fsyncDir(dirname(dest));
   try {
-    await unlink(src);
+    await unlink(raw);
   } catch (e) {
     if (!isCode(e, 'ENOENT')) {
       // The original cannot leave the watch folder: keep only it, or the file would go twice.
