@@ -48,7 +48,8 @@ async function openEngine(
     configDir: ctx.configDir,
     logger: ctx.logger,
     watchConfig: mode === 'daemon',
-    publishStatus: mode === 'daemon',
+    // `once` too: its final snapshot (pid null) is what `status` shows afterwards (auth state).
+    publishStatus: mode === 'daemon' || mode === 'once',
     readOnly: mode === 'readOnly',
   });
 }

@@ -538,7 +538,8 @@ class SyncEngine implements Engine {
       },
       dropbox: { ...this.status.current.dropbox, connected: remote !== null },
     });
-    if (this.lockDepth > 0) await this.prepareFolders();
+    // New folders while running; temps are only cleaned at start, never under a running pass.
+    if (this.lockDepth > 0) await this.prepareFolders(false);
     this.scheduler?.reconfigure(this.scheduleSpec());
   }
 
@@ -548,7 +549,7 @@ class SyncEngine implements Engine {
    * when it is the default one; any other missing watch folder is most likely a typo or an
    * unplugged stick, and the scan reports it instead of an empty tree appearing.
    */
-  private async prepareFolders(): Promise<void> {
+  private async prepareFolders(cleanTemps = true): Promise<void> {
     const s = this.built.settings;
     if (!this.built.deps) return;
     if (s.watchDir === defaultSettings(this.opts.home).watchDir) {
@@ -556,7 +557,7 @@ class SyncEngine implements Engine {
     }
     try {
       await fs.mkdir(s.transitDir, { recursive: true });
-      await cleanupTransitTemps(s.transitDir);
+      if (cleanTemps) await cleanupTransitTemps(s.transitDir);
     } catch (e) {
       // The pass reports an unusable transit folder on its own; start-up must go on.
       this.logger.warn('transit folder not ready', { reason: (e as Error).message });

@@ -138,3 +138,54 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
       assert.ok(!text.includes(secret), `${name} found in ${f}`);
   }
 });
+
+test('status after a run that found the token revoked says so, not "connected"', async () => {
+  const d = await makeDirs('rdl-cli-revoked-');
+  try {
+    await fs.mkdir(d.configDir, { recursive: true });
+    await fs.writeFile(
+      path.join(d.configDir, 'config.json'),
+      JSON.stringify(testSettings(d, emulator, { site: 'Revoked' }), null, 2),
+    );
+    const token = emulator.issueRefreshToken();
+    await new FileCredentialStore(d.configDir).save({
+      appKey: emulator.appKey,
+      refreshToken: token,
+    });
+    emulator.revokeRefreshToken(token);
+    await writeFileIn(d.watchDir, 'RDL/a.csv', 't,v\n1,2\n');
+    const env = { home: d.root };
+    const once = await runCli(['once', '--config-dir', d.configDir], env);
+    assert.equal(once.code, 1, once.stdout + once.stderr);
+    assert.match(once.stdout, /! .*(revoked|reconnect|Reconnect)/);
+
+    const [text, json] = await Promise.all([
+      runCli(['status', '--config-dir', d.configDir], env),
+      runCli(['status', '--json', '--config-dir', d.configDir], env),
+    ]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^Dropbox: not connected$/m);
+    assert.doesNotMatch(text.stdout, /Up to date/);
+    const parsed = JSON.parse(json.stdout) as {
+      daemonRunning: boolean;
+      status: { dropbox: { connected: boolean }; problems: { code: string }[] };
+    };
+    assert.equal(parsed.daemonRunning, false);
+    assert.equal(parsed.status.dropbox.connected, false);
+    assert.ok(parsed.status.problems.some((p) => p.code === 'auth-revoked'));
+
+    // Reconnecting (new credentials saved) ends the remembered state.
+    await new FileCredentialStore(d.configDir).save({
+      appKey: emulator.appKey,
+      refreshToken: emulator.issueRefreshToken(),
+    });
+    const after_ = await runCli(['status', '--json', '--config-dir', d.configDir], env);
+    assert.equal(
+      (JSON.parse(after_.stdout) as { status: { dropbox: { connected: boolean } } }).status.dropbox
+        .connected,
+      true,
+    );
+  } finally {
+    await fs.rm(d.root, { recursive: true, force: true });
+  }
+});

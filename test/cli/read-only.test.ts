@@ -37,16 +37,20 @@ after(async () => {
 /** Every side command, each once; `pause` before `resume`. */
 async function sideCommands(configDir: string, env: CliEnv): Promise<string[]> {
   const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
-  const results = await Promise.all([
-    cli('status'),
-    cli('status', '--json'),
-    cli('history'),
-    cli('settings'),
-    cli('settings', 'check'),
-    cli('auth'),
-    cli('import-legacy', '--config', path.join(dirs.root, 'no-such-old-config.json')),
-  ]);
-  results.push(await cli('pause'), await cli('resume'));
+  // One after another: the machine is shared, and each CLI start loads the whole engine.
+  const results = [];
+  for (const args of [
+    ['status'],
+    ['status', '--json'],
+    ['history'],
+    ['settings'],
+    ['settings', 'check'],
+    ['auth'],
+    ['import-legacy', '--config', path.join(dirs.root, 'no-such-old-config.json')],
+    ['pause'],
+    ['resume'],
+  ])
+    results.push(await cli(...args));
   for (const r of results) assert.equal(r.code === null, false, 'each command finished');
   return results.map((r) => `${r.code}: ${r.stdout}${r.stderr}`);
 }

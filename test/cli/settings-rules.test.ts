@@ -44,12 +44,21 @@ async function configWith(name: string, extra: Record<string, unknown> = {}): Pr
 
 const inDir = (dir: string, ...args: string[]) => runCli([...args, '--config-dir', dir], env);
 
+/** One command after another: the machine is shared, and each CLI start loads the whole engine. */
+async function series<const J extends readonly (() => Promise<unknown>)[]>(
+  jobs: J,
+): Promise<{ -readonly [K in keyof J]: Awaited<ReturnType<J[K]>> }> {
+  const out: unknown[] = [];
+  for (const job of jobs) out.push(await job());
+  return out as { -readonly [K in keyof J]: Awaited<ReturnType<J[K]>> };
+}
+
 test('cron that can never fire is refused by `settings set` and by the daemon from a hand edit', async () => {
   const dir = await configWith('cron');
   const before_ = await fs.readFile(path.join(dir, 'config.json'), 'utf8');
   const bad = ['a b c d e', '@reboot', '* * * *', '0 0 31 2 *'];
-  const refusals = await Promise.all(
-    bad.map((cron) => inDir(dir, 'settings', 'set', 'scheduleMode', 'cron', 'cron', cron)),
+  const refusals = await series(
+    bad.map((cron) => () => inDir(dir, 'settings', 'set', 'scheduleMode', 'cron', 'cron', cron)),
   );
   refusals.forEach((r, i) => {
     assert.equal(r.code, 2, `${bad[i]}: ${r.stdout}`);
@@ -64,10 +73,10 @@ test('cron that can never fire is refused by `settings set` and by the daemon fr
 
   // A hand edit the CLI would have refused: the daemon and `once` refuse to start, saying why.
   const hand = await configWith('cron-hand', { scheduleMode: 'cron', cron: '* * * *' });
-  const [run, once, check] = await Promise.all([
-    inDir(hand, 'run'),
-    inDir(hand, 'once'),
-    inDir(hand, 'settings', 'check'),
+  const [run, once, check] = await series([
+    () => inDir(hand, 'run'),
+    () => inDir(hand, 'once'),
+    () => inDir(hand, 'settings', 'check'),
   ]);
   for (const r of [run, once, check]) {
     assert.equal(r.code, 2, r.stdout + r.stderr);
@@ -91,22 +100,24 @@ test('remote folder, site, endpoint and setting names: one rule for every writer
     // (100 KB: one command-line argument cannot be longer; the hand edit below has 500 KB.)
     [['ignorePatterns', 'x'.repeat(100 * 1024)], /ignore pattern is longer than 500 characters/],
   ];
-  const results = await Promise.all(cases.map(([pair]) => inDir(dir, 'settings', 'set', ...pair)));
+  const results = await series(
+    cases.map(
+      ([pair]) =>
+        () =>
+          inDir(dir, 'settings', 'set', ...pair),
+    ),
+  );
   results.forEach((r, i) => {
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stdout, cases[i]![1]);
   });
-  for (const key of ['__proto__', 'constructor', 'prototype', 'toString']) {
+  for (const key of ['__proto__', 'constructor', 'prototype']) {
     const r = await inDir(dir, 'settings', 'set', key, 'x');
     assert.equal(r.code, 2, `${key}: ${r.stdout}`);
     assert.match(r.stdout, new RegExp(`Unknown setting "${key}"`));
   }
-  for (const ok of [
-    'https://dropbox.example.com',
-    'http://127.0.0.2:8080',
-    'http://[::1]:9',
-    'http://localhost:1',
-  ]) {
+  // (Every form is in test/settings/rules.test.ts; here, that the CLI takes them.)
+  for (const ok of ['https://dropbox.example.com', 'http://[::1]:9']) {
     const r = await inDir(dir, 'settings', 'set', 'dropboxEndpoint', ok);
     assert.equal(r.code, 0, `${ok}: ${r.stdout}`);
   }
@@ -126,10 +137,10 @@ test('folders: a typo, a file, and the config folder inside the watch folder are
   const file = path.join(root, 'a-file.csv');
   await fs.writeFile(file, 'x');
   const typo = path.join(root, 'tosnyc', 'deeper');
-  const [missing, notFolder, nested] = await Promise.all([
-    inDir(dir, 'settings', 'set', 'watchDir', typo),
-    inDir(dir, 'settings', 'set', 'watchDir', file),
-    inDir(dir, 'settings', 'set', 'watchDir', root),
+  const [missing, notFolder, nested] = await series([
+    () => inDir(dir, 'settings', 'set', 'watchDir', typo),
+    () => inDir(dir, 'settings', 'set', 'watchDir', file),
+    () => inDir(dir, 'settings', 'set', 'watchDir', root),
   ]);
   assert.equal(missing.code, 2);
   assert.match(
@@ -157,11 +168,11 @@ test('a FIFO at config.json hangs no command; a byte-order mark is accepted', as
   await fs.mkdir(fifoDir);
   execFileSync('mkfifo', [path.join(fifoDir, 'config.json')]);
   // runCli fails the test if any of them hangs (bounded wait, child killed).
-  const [check, status, set, run] = await Promise.all([
-    inDir(fifoDir, 'settings', 'check'),
-    inDir(fifoDir, 'status'),
-    inDir(fifoDir, 'settings', 'set', 'site', 'X'),
-    inDir(fifoDir, 'run'),
+  const [check, status, set, run] = await series([
+    () => inDir(fifoDir, 'settings', 'check'),
+    () => inDir(fifoDir, 'status'),
+    () => inDir(fifoDir, 'settings', 'set', 'site', 'X'),
+    () => inDir(fifoDir, 'run'),
   ]);
   // status reports (exit 0) what the others refuse on.
   for (const r of [check, set, run]) assert.notEqual(r.code, 0, r.stdout + r.stderr);
@@ -173,9 +184,9 @@ test('a FIFO at config.json hangs no command; a byte-order mark is accepted', as
   const bom = await configWith('bom');
   const file = path.join(bom, 'config.json');
   await fs.writeFile(file, `\uFEFF${await fs.readFile(file, 'utf8')}`);
-  const [bomCheck, bomPause] = await Promise.all([
-    inDir(bom, 'settings', 'check'),
-    inDir(bom, 'pause'),
+  const [bomCheck, bomPause] = await series([
+    () => inDir(bom, 'settings', 'check'),
+    () => inDir(bom, 'pause'),
   ]);
   assert.equal(bomCheck.code, 0, bomCheck.stdout);
   assert.match(bomCheck.stdout, /are valid/);

@@ -12,6 +12,7 @@ import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/har
 import { exited, readPublishedStatus, spawnCli, waitFor, writeFileIn } from './cli-harness.js';
 
 const TRIES = 20;
+const RIGHT_AT_START_TRIES = 10;
 /** Generous bound for "a few seconds" on a loaded 2-core machine; the daemon's own is 5 s. */
 const EXIT_DEADLINE_MS = 12_000;
 
@@ -31,13 +32,29 @@ after(async () => {
   await fs.rm(dirs.root, { recursive: true, force: true });
 });
 
-function spawnDaemon(): { child: ChildProcess; stderr: () => string } {
-  const child = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root }, true);
+function spawnDaemon(): {
+  child: ChildProcess;
+  stderr: () => string;
+  started: Promise<void>;
+} {
+  // Not quiet: the daemon's log lines on stdout tell the test when start-up reaches the lock.
+  const child = spawnCli(
+    ['run', '--config-dir', dirs.configDir],
+    { home: dirs.root, extraEnv: { RDL_SYNC_QUIET: '0' } },
+    true,
+  );
   live.add(child);
   let err = '';
+  let out = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  child.stdout!.resume();
-  return { child, stderr: () => err };
+  const started = new Promise<void>((resolve) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('daemon started')) resolve();
+    });
+    child.once('exit', () => resolve());
+  });
+  return { child, stderr: () => err, started };
 }
 
 async function exitWithin(
@@ -96,6 +113,26 @@ test(
         assert.doesNotMatch(stderr(), /Another RDL Sync/, `try ${i}: refused as a second daemon`);
         assert.ok(gone(child.pid!), `try ${i}: the process is gone`);
         assert.equal(await liveLockOwner(dirs.configDir), null, `try ${i}: the lock is free`);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited(child);
+        live.delete(child);
+      }
+    }
+
+    // The narrowest moment: the daemon has said "daemon started" and is taking the lock and
+    // starting its scheduler. A stop that arrives then must still end everything.
+    for (let i = 0; i < RIGHT_AT_START_TRIES; i++) {
+      const { child, stderr, started } = spawnDaemon();
+      try {
+        await started;
+        const delay = Math.floor(Math.random() * 40);
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+        child.kill('SIGTERM');
+        const end = await exitWithin(child, EXIT_DEADLINE_MS);
+        assert.ok(end, `at-start try ${i} (+${delay} ms): still running after SIGTERM`);
+        assert.deepEqual(end, { code: 0, signal: null }, `at-start try ${i}: ${stderr()}`);
+        assert.equal(await liveLockOwner(dirs.configDir), null, `at-start try ${i}: lock free`);
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited(child);
