@@ -87,7 +87,7 @@ export const settingsSchema = z
       .min(0, 'Stable time cannot be negative')
       .max(3_600, 'Stable time must be at most 3600 seconds')
       .describe(
-        'Seconds a file’s size and modification time must stay unchanged before it is staged (so half-written files are never picked up).',
+        'Seconds a file’s size and modification time must stay unchanged before it is staged (so half-written files are never picked up). Default 90: the infrared camera keeps its CSV open about 60 s without the size changing.',
       ),
     ignorePatterns: z
       .array(z.string().min(1, 'An ignore pattern is empty'))
@@ -234,7 +234,11 @@ export const STATIC_DEFAULTS: Omit<Settings, 'watchDir' | 'transitDir'> = {
   scheduleMode: 'interval',
   intervalSeconds: 10,
   cron: '',
-  stableSeconds: 10,
+  // The infrared camera writes its CSV straight into the watch folder and keeps it open about 60 s
+  // with size and mtime unchanged (WORKLOAD.md): where open writers cannot be seen, any stable
+  // time under about 65 s takes a truncated file. 90 s leaves a margin; the other loggers rename
+  // finished files in, so a longer wait costs them only latency.
+  stableSeconds: 90,
   ignorePatterns: DEFAULT_IGNORE_PATTERNS,
   concurrency: 4,
   chunkSizeMiB: 16,
