@@ -11,6 +11,7 @@ import { formatBytes, formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { readStatusFile } from '../engine/status/status-file.js';
 import { processAlive } from '../engine/run-lock.js';
+import { runDoctorCommand } from './doctor.js';
 
 export interface CliContext {
   configDir: string;
@@ -456,4 +457,5 @@ export const commands: Record<string, CommandSpec> = {
   pause,
   resume,
   settings,
+  doctor: { run: runDoctorCommand },
 };

@@ -5,6 +5,14 @@ export const COMMON_OPTIONS = `Options for every command:
   -h, --help         show help`;
 
 export const HELP: Record<string, string> = {
+  doctor: `Usage: rdl-sync doctor
+
+Checks the connected Dropbox account: account, space, permissions, the content hash of a known
+file, the largest request header Dropbox accepts and how it answers a repeated upload request.
+Works in a scratch folder under the remote folder and removes it again.
+Exit codes: 0 no problem found; 1 a problem found or Dropbox unreachable; 2 not set up.
+
+${COMMON_OPTIONS}`,
   main: `rdl-sync: data-logger files to Dropbox and an SD-card backup, without losing a byte.
 
 Usage: rdl-sync <command> [options]
@@ -20,6 +28,7 @@ Commands:
   pause           pause syncing (--for 1h), also a running daemon
   resume          resume syncing
   settings        show, check or change settings (settings --help)
+  doctor          check the Dropbox account with a short probe in a scratch folder
 
 ${COMMON_OPTIONS}`,
   run: `Usage: rdl-sync run

@@ -25,4 +25,5 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   retention: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
   resume: {},
   settings: {},
+  doctor: {},
 };

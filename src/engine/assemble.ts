@@ -9,10 +9,10 @@ import type { History } from './history/index.js';
 import type { Journal } from './journal/index.js';
 import type { ArchivePort, PassDeps } from './pipeline/deps.js';
 import type { Clock, Logger, RemoteStore } from './ports.js';
-import { StabilityScanner } from './scan/index.js';
+import { StabilityScanner, canDetectWriters, snapshotOpenWriters } from './scan/index.js';
 import { renderRemoteRoot } from './settings/remote-root.js';
 import type { Settings } from './settings/schema.js';
-import { listTransit, removeFromTransit, stageFile } from './stage/index.js';
+import { listTransit, removeFromTransit, stageFile, statTransit } from './stage/index.js';
 import type { StatusModel } from './status/model.js';
 
 const MiB = 1024 * 1024;
@@ -98,8 +98,12 @@ export function buildPassDeps(
       logger: parts.logger,
     }),
     stage: (file) => stageFile({ watchDir, transitDir, file }),
-    listTransit: () => listTransit(transitDir),
+    listTransit: (onError) => listTransit(transitDir, onError ? { onError } : {}),
+    statTransit: (rel) => statTransit(transitDir, rel),
+    ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters() } : {}),
     removeFromTransit: (rel) => removeFromTransit(transitDir, rel),
+    // A file that changed in transit waits as long as a new file must before it is staged.
+    settleMs: settings.stableSeconds * 1000,
     remote: parts.remote,
     archive: settings.archiveEnabled ? buildArchive(settings, parts.logger) : null,
     journal: parts.journal,

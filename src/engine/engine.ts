@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineApi, LegacyImportReport, SettingsValidation } from './api.js';
-import { SyncError, isSyncError } from './errors.js';
+import { SyncError } from './errors.js';
 import {
   silentLogger,
   systemClock,
@@ -47,6 +47,8 @@ import { DEFAULT_RETRY_POLICY } from './dropbox/retry.js';
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
 const PASS_RETRY: Partial<RetryPolicy> = { baseMs: 500, capMs: 15_000, maxAttempts: 6 };
+
+const PASS_FAILED_ID = 'pass-failed';
 
 export interface EngineOptions {
   configDir: string;
@@ -544,9 +546,22 @@ class SyncEngine implements Engine {
         });
       }
       if (!report.uploadBlocked && deps.remote) await this.refreshAccount(false);
+      this.status.clear(PASS_FAILED_ID);
       return report;
     } catch (e) {
-      this.logger.error('pass failed', { reason: isSyncError(e) ? e.message : String(e) });
+      const reason = e instanceof Error ? e.message : String(e);
+      this.logger.error('pass failed', { reason });
+      // The pass isolates every file and every part; if it still fails, say so rather than
+      // letting the last good status stand ("Up to date" while nothing moves).
+      if (!signal.aborted) {
+        this.status.raise({
+          id: PASS_FAILED_ID,
+          code: 'pass-failed',
+          severity: 'error',
+          tab: 'log',
+          message: `Syncing stopped on an unexpected error (${reason}); it is retried on every pass, and files wait safely. See the log`,
+        });
+      }
       throw e;
     } finally {
       this.status.update({ passRunning: false, lastPassMs: this.clock.now() });

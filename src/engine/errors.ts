@@ -35,6 +35,10 @@ export type ErrorCode =
   | 'archive-full'
   | 'archive-readonly'
   | 'settings-invalid'
+  | 'watch-unavailable'
+  | 'transit-unwritable'
+  | 'unreadable-entry'
+  | 'pass-failed'
   // the hub's health (raised as problems, never thrown)
   | 'disk-nearly-full'
   | 'source-silent'

@@ -67,7 +67,7 @@ test('with the real clock: write, scan, append, scan, wait, scan', async () => {
   }
 });
 
-test('a file whose mtime is recent is not stable even if sightings are far apart... unless mtime is in the future', async () => {
+test('an old file nobody holds open is finished in one scan; a recent one needs two sightings; a future mtime waits for the sightings', async () => {
   const watch = await tempDir();
   try {
     const t0 = Date.now();
@@ -79,16 +79,40 @@ test('a file whose mtime is recent is not stable even if sightings are far apart
       clock,
     });
     await put(watch, 'old.csv', 'old', t0 - 3_600_000);
+    await put(watch, 'recent.csv', 'r', t0 - 2_000);
     await put(watch, 'future.csv', 'f', t0 + 86_400_000); // logger clock a day ahead
     let r = await scanner.scan();
-    assert.deepEqual(
-      [r.stable.length, r.pending],
-      [0, 2],
-      'one sighting is never enough when stableSeconds > 0',
-    );
+    assert.deepEqual(rels(r.stable), ['old.csv'], 'old and not open: one scan is enough');
+    assert.deepEqual([r.pending, r.openForWriting], [2, 0]);
     clock.advance(10_000);
     r = await scanner.scan();
-    assert.deepEqual(rels(r.stable), ['future.csv', 'old.csv']);
+    assert.deepEqual(rels(r.stable), ['future.csv', 'old.csv', 'recent.csv']);
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('without writer detection (no /proc) every file needs two sightings, however old', async () => {
+  const watch = await tempDir();
+  try {
+    const t0 = Date.now();
+    const clock = new ManualClock(t0);
+    const scanner = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 10,
+      ignorePatterns: [],
+      clock,
+      writers: null,
+    });
+    await put(watch, 'old.csv', 'old', t0 - 3_600_000);
+    let r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1]);
+    clock.advance(9_999);
+    r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1]);
+    clock.advance(1);
+    r = await scanner.scan();
+    assert.deepEqual(rels(r.stable), ['old.csv']);
   } finally {
     await removeDir(watch);
   }
@@ -120,6 +144,7 @@ test('files that disappear are forgotten; a file replaced by another inode start
       watchDir: watch,
       stableSeconds: 1,
       ignorePatterns: [],
+      writers: null, // the two-sightings rule alone, so the inode rule is what is observed
       clock,
     });
     await put(watch, 'a.csv', 'same', t0);
@@ -275,14 +300,21 @@ test('a missing watch folder is a blocked settings problem naming the folder; ab
       stableSeconds: 0,
       ignorePatterns: [],
     });
-    await assert.rejects(scanner.scan(), (e: unknown) => {
-      assert.ok(isSyncError(e));
-      assert.equal(e.kind, 'blocked');
-      assert.equal(e.code, 'settings-invalid');
-      assert.match(e.message, new RegExp(`${missing}.*choose another`));
-      return true;
-    });
+    // Returned, not thrown: the pass still drains the queue already in transit.
+    const r = await scanner.scan();
+    const e = r.watchProblem;
+    assert.ok(isSyncError(e));
+    assert.equal(e.kind, 'blocked');
+    assert.equal(e.code, 'settings-invalid');
+    assert.match(e.message, new RegExp(`${missing} does not exist .*choose another`));
+    assert.deepEqual([r.stable, r.pending], [[], 0]);
     await writeFile(join(base, 'f.csv'), 'x');
+    const notFolder = await new StabilityScanner({
+      watchDir: join(base, 'f.csv'),
+      stableSeconds: 0,
+      ignorePatterns: [],
+    }).scan();
+    assert.match(notFolder.watchProblem?.message ?? '', /f\.csv is not a folder/);
     const ok = new StabilityScanner({ watchDir: base, stableSeconds: 0, ignorePatterns: [] });
     await assert.rejects(ok.scan(AbortSignal.abort(new Error('stopping'))), /stopping/);
     const first = ok.scan();
@@ -306,9 +338,10 @@ test('a part of the tree that cannot be read is reported in errors; the rest is 
     assert.deepEqual(rels(r.stable), ['ok.csv']);
     assert.equal(r.errors.length, 1);
     assert.match(r.errors[0]?.rel ?? '', /^deep\/d{250}\//);
+    assert.equal(r.errors[0]?.code, 'unreadable-name');
     assert.match(
       r.errors[0]?.message ?? '',
-      /^Cannot read deep\/.*: name too long \(ENAMETOOLONG\)$/,
+      /^Cannot read deep\/.*: name too long \(ENAMETOOLONG\); shorten the folder names above it\./,
     );
   } finally {
     removeDeep(watch);

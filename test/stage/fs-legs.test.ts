@@ -10,7 +10,7 @@ import {
   listTransit,
   removeFromTransit,
   cleanupTransitTemps,
-  TRANSIT_TEMP_PREFIX,
+  TRANSIT_TEMP_DIR,
 } from '../../src/engine/stage/index.js';
 import { ArchiveTarget, ARCHIVE_WORK_DIR } from '../../src/engine/archive/index.js';
 import { DEFAULT_IGNORE_PATTERNS } from '../../src/engine/settings/schema.js';
@@ -54,7 +54,7 @@ test('files travel watch -> transit -> card exactly once, also after a crash lef
 
     // Crash leftovers from a previous run: a half copy in transit, one on the card, and a file
     // that was archived but whose transit copy was not yet removed.
-    await put(transit, `USB0/${TRANSIT_TEMP_PREFIX}deadbeef`, 'half');
+    await put(transit, `${TRANSIT_TEMP_DIR}/stage-deadbeef`, 'half');
     await put(card, `${ARCHIVE_WORK_DIR}/partial-deadbeefdeadbeef`, 'half');
     await put(transit, 'old/earlier.csv', 'earlier');
     await put(card, 'old/earlier.csv', 'earlier');

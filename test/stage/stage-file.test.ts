@@ -12,7 +12,13 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stageFile, listTransit, TRANSIT_TEMP_PREFIX } from '../../src/engine/stage/index.js';
+import {
+  cleanupTransitTemps,
+  listTransit,
+  stageFile,
+  TRANSIT_TEMP_DIR,
+} from '../../src/engine/stage/index.js';
+import { StabilityScanner } from '../../src/engine/scan/index.js';
 import type { ScannedFile } from '../../src/engine/scan/index.js';
 import { dropboxContentHash } from '../../src/engine/fsutil/index.js';
 import { isSyncError } from '../../src/engine/errors.js';
@@ -221,11 +227,10 @@ test('EXDEV: placing the verified copy fails -> error, temp removed, source kept
         },
       },
     });
-    await assert.rejects(r, (e: unknown) => {
-      assert.ok(isSyncError(e));
-      assert.match(e.message, new RegExp(`transit folder ${transit}.*EIO`));
-      return true;
-    });
+    const out = await r;
+    assert.equal(out.status, 'blocked', 'the transit disk is at fault: staging stops for the pass');
+    assert.ok(out.status === 'blocked' && isSyncError(out.error));
+    assert.match(out.error.message, new RegExp(`transit folder ${transit}.*EIO`));
     assert.deepEqual(await readdir(transit), []);
     assert.equal(await readFile(file.absPath, 'utf8'), 'data');
   } finally {
@@ -252,18 +257,13 @@ test('EXDEV for real: transit on its own tmpfs', async (t) => {
     // A file too big for the transit disk fails loudly and stays in the watch folder.
     await put(watch, 'huge.bin', Buffer.alloc(9 * 1024 * 1024, 1));
     const huge = await scanned(watch, 'huge.bin');
-    await assert.rejects(
-      stageFile({ watchDir: watch, transitDir: transit, file: huge }),
-      (e: unknown) => {
-        assert.ok(isSyncError(e));
-        assert.match(e.message, /ENOSPC.*disk is full/);
-        return true;
-      },
-    );
+    const full = await stageFile({ watchDir: watch, transitDir: transit, file: huge });
+    assert.equal(full.status, 'blocked');
+    assert.match(full.status === 'blocked' ? full.error.message : '', /ENOSPC.*disk is full/);
     assert.equal((await stat(huge.absPath)).size, 9 * 1024 * 1024);
-    assert.deepEqual(
-      (await readdir(transit)).filter((n) => n.startsWith(TRANSIT_TEMP_PREFIX)),
-      [],
+    assert.equal(
+      await exists(join(transit, TRANSIT_TEMP_DIR)),
+      false,
       'no partial temp in transit',
     );
   } finally {
@@ -277,10 +277,11 @@ test('a rel that would leave the watch or transit folder is refused', async () =
   try {
     const file = { rel: '../escape.csv', absPath: join(base, 'escape.csv'), size: 0, mtimeMs: 0 };
     await writeFile(file.absPath, '');
-    await assert.rejects(
-      stageFile({ watchDir: watch, transitDir: transit, file }),
-      /Invalid relative path/,
-    );
+    const r = await stageFile({ watchDir: watch, transitDir: transit, file });
+    assert.equal(r.status, 'failed');
+    assert.ok(r.status === 'failed');
+    assert.deepEqual([r.error.kind, r.error.code], ['file-failed', 'malformed-path']);
+    assert.match(r.error.message, /"\.\.\/escape\.csv" cannot be used .*rename the file/);
     assert.equal(await exists(file.absPath), true);
   } finally {
     await removeDir(base);
@@ -305,15 +306,14 @@ test('source cannot be removed from the watch folder (injected EACCES): one name
         },
       },
     });
-    await assert.rejects(r, (e: unknown) => {
-      assert.ok(isSyncError(e));
-      assert.deepEqual([e.kind, e.code], ['file-failed', 'file-unreadable']);
-      assert.match(
-        e.message,
-        /Cannot move .*locked\.csv out of the watch folder \(EACCES\): give the user/,
-      );
-      return true;
-    });
+    const out = await r;
+    assert.ok(out.status === 'failed', 'this file alone fails');
+    const e = out.error;
+    assert.deepEqual([e.kind, e.code], ['file-failed', 'file-unreadable']);
+    assert.match(
+      e.message,
+      /Cannot move .*locked\.csv out of the watch folder \(EACCES\): give the user/,
+    );
     assert.equal(await readFile(file.absPath, 'utf8'), 'data');
     assert.equal(await exists(join(transit, 'd', 'locked.csv')), false);
   } finally {
@@ -330,10 +330,10 @@ test('read-only watch folder (real read-only bind mount): copied, then taken bac
   bindMount(watch, roWatch, true);
   try {
     const file = await scanned(roWatch, 'a.csv');
-    await assert.rejects(
-      stageFile({ watchDir: roWatch, transitDir: transit, file }),
-      (e: unknown) => isSyncError(e) && e.code === 'file-unreadable' && /EROFS/.test(e.message),
-    );
+    const r = await stageFile({ watchDir: roWatch, transitDir: transit, file });
+    assert.ok(r.status === 'failed');
+    assert.equal(r.error.code, 'file-unreadable');
+    assert.match(r.error.message, /EROFS/);
     assert.equal(await readFile(file.absPath, 'utf8'), 'logger data');
     assert.deepEqual(await readdir(transit), [], 'no copy and no temp left in transit');
   } finally {
@@ -355,6 +355,68 @@ test('a transit file where the new path needs a folder: busy, nothing moves', as
     assert.deepEqual(r, { status: 'busy' });
     assert.equal(await readFile(join(watch, 'a', 'b.csv'), 'utf8'), 'new');
     assert.equal(await readFile(join(transit, 'a'), 'utf8'), 'an older file named a');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('engine temps live only in transit/.rdl-sync-tmp: a user file named .rdl-stage-x is staged, listed, and survives clean-up', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'USB0/.rdl-stage-x', 'user bytes');
+    await put(watch, 'USB0/big.csv', 'across disks');
+    // Dotfiles synced: no ignore patterns at all.
+    const scan = await new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [],
+    }).scan();
+    assert.deepEqual(scan.stable.map((f) => f.rel).sort(), ['USB0/.rdl-stage-x', 'USB0/big.csv']);
+    const tempsSeen: string[] = [];
+    for (const file of scan.stable) {
+      const r = await stageFile({
+        watchDir: watch,
+        transitDir: transit,
+        file,
+        fsOps: {
+          link: async (from, to) => {
+            if (from.startsWith(watch + '/')) return exdev();
+            tempsSeen.push(from);
+            return link(from, to);
+          },
+        },
+      });
+      assert.equal(r.status, 'staged');
+    }
+    assert.equal(tempsSeen.length, 2);
+    for (const tmp of tempsSeen) {
+      assert.ok(tmp.startsWith(join(transit, TRANSIT_TEMP_DIR) + '/'), `temp ${tmp} is ours`);
+    }
+    await put(transit, `${TRANSIT_TEMP_DIR}/stage-leftover`, 'a crash leftover');
+    assert.equal(await cleanupTransitTemps(transit), 1);
+    const listed: string[] = [];
+    for await (const f of listTransit(transit)) listed.push(f.rel);
+    assert.deepEqual(listed.sort(), ['USB0/.rdl-stage-x', 'USB0/big.csv']);
+    assert.equal(await readFile(join(transit, 'USB0', '.rdl-stage-x'), 'utf8'), 'user bytes');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('a rel inside the reserved folder is refused for that file alone, nothing moves', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, `${TRANSIT_TEMP_DIR}/x.csv`, 'user file');
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, `${TRANSIT_TEMP_DIR}/x.csv`),
+    });
+    assert.ok(r.status === 'failed');
+    assert.equal(r.error.code, 'malformed-path');
+    assert.match(r.error.message, /reserves for its own temporary files .*rename the top folder/);
+    assert.equal(await readFile(join(watch, TRANSIT_TEMP_DIR, 'x.csv'), 'utf8'), 'user file');
+    assert.deepEqual(await readdir(transit), []);
   } finally {
     await removeDir(base);
   }

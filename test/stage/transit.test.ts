@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   listTransit,
   removeFromTransit,
   cleanupTransitTemps,
-  TRANSIT_TEMP_PREFIX,
+  TRANSIT_TEMP_DIR,
   type TransitFile,
 } from '../../src/engine/stage/index.js';
 import { makeTooDeepTree, removeDeep, removeDir, tempDir } from '../archive/helpers.js';
@@ -18,25 +18,31 @@ async function list(dir: string): Promise<TransitFile[]> {
   return out.sort((a, b) => (a.rel < b.rel ? -1 : 1));
 }
 
-test('listTransit streams every queued file with / rels, skipping staging temps and links', async () => {
+test('listTransit streams every queued file with / rels, skipping the reserved temps folder and links', async () => {
   const transit = await tempDir('rdl-transit-');
   try {
     await put(transit, 'USB0/a.csv', 'aa', 1_700_000_000_000);
     await put(transit, 'USB0/deep/ß b.csv', 'bbb');
     await put(transit, 'top.csv', '');
-    await put(transit, `USB0/${TRANSIT_TEMP_PREFIX}0123abcd`, 'partial');
+    await put(transit, `${TRANSIT_TEMP_DIR}/stage-0123abcd`, 'partial');
+    // A user's file that merely looks like an old engine temp, and a deeper folder of the
+    // reserved name (only the top one is ours): both are the user's.
+    await put(transit, 'USB0/.rdl-stage-0123abcd', 'user file');
+    await put(transit, `USB0/${TRANSIT_TEMP_DIR}/deeper.csv`, 'user file too');
     await symlink(join(transit, 'top.csv'), join(transit, 'link.csv'));
     const files = await list(transit);
     assert.deepEqual(
       files.map((f) => [f.rel, f.size]),
       [
+        ['USB0/.rdl-stage-0123abcd', 9],
+        ['USB0/.rdl-sync-tmp/deeper.csv', 13],
         ['USB0/a.csv', 2],
         ['USB0/deep/ß b.csv', 3],
         ['top.csv', 0],
       ],
     );
-    assert.equal(files[0]?.absPath, join(transit, 'USB0', 'a.csv'));
-    assert.equal(files[0]?.mtimeMs, 1_700_000_000_000);
+    assert.equal(files[2]?.absPath, join(transit, 'USB0', 'a.csv'));
+    assert.equal(files[2]?.mtimeMs, 1_700_000_000_000);
   } finally {
     await removeDir(transit);
   }
@@ -68,20 +74,22 @@ test('removeFromTransit removes the file and emptied folders, never transit itse
   }
 });
 
-test('cleanupTransitTemps removes only leftovers of interrupted copies and counts them', async () => {
+test('cleanupTransitTemps empties only the reserved folder; user files named like temps stay', async () => {
   const transit = await tempDir('rdl-transit-');
   try {
-    await put(transit, `${TRANSIT_TEMP_PREFIX}aa`, 'x');
-    await put(transit, `d/${TRANSIT_TEMP_PREFIX}bb`, 'y');
+    await put(transit, `${TRANSIT_TEMP_DIR}/stage-aa`, 'x');
+    await put(transit, `${TRANSIT_TEMP_DIR}/stage-bb`, 'y');
+    await put(transit, `${TRANSIT_TEMP_DIR}/odd/left-over`, 'z');
     await put(transit, 'd/real.csv', 'keep');
+    await put(transit, 'd/.rdl-stage-bb', 'a user file with an old temp-like name');
+    await put(transit, '.rdl-partial-cc', 'another');
     await mkdir(join(transit, 'empty'));
-    await writeFile(join(transit, 'rdl-stage-lookalike.csv'), 'keep too');
-    assert.equal(await cleanupTransitTemps(transit), 2);
+    assert.equal(await cleanupTransitTemps(transit), 3);
     assert.deepEqual(
       (await list(transit)).map((f) => f.rel),
-      ['d/real.csv', 'rdl-stage-lookalike.csv'],
+      ['.rdl-partial-cc', 'd/.rdl-stage-bb', 'd/real.csv'],
     );
-    assert.deepEqual((await readdir(transit)).sort(), ['d', 'empty', 'rdl-stage-lookalike.csv']);
+    assert.deepEqual((await readdir(transit)).sort(), ['.rdl-partial-cc', 'd', 'empty']);
     assert.equal(await cleanupTransitTemps(join(transit, 'missing')), 0);
   } finally {
     await removeDir(transit);

@@ -241,6 +241,13 @@ export class ArchiveTarget {
     }
     const existing = await this.lstatOrNull(target);
     if (!existing?.isFile()) return null;
+    const source = await this.lstatOrNull(opts.srcPath);
+    if (source && source.dev === existing.dev && source.ino === existing.ino) {
+      // Our copy is a hard link to this very transit file, so it already holds these bytes.
+      // (Linking again and renaming over it would do nothing: rename() between two names of
+      // one inode leaves both, and the temporary would stay behind.)
+      return { path: target, contentHash: await hashSource(), alreadyPresent: true };
+    }
     let there: string;
     try {
       there = await hashFileDropbox(target, opts.signal);

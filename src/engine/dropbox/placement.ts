@@ -18,6 +18,8 @@ export interface FileToPlace {
   size: number;
   contentHash: string;
   mtimeMs: number;
+  /** Our own upload of an earlier version of this staged file: the revision to replace. */
+  replace?: { remotePath: string; rev: string };
 }
 
 export interface Placed {
@@ -56,12 +58,30 @@ export function firstTarget(target: string): CommitTarget {
   return { path: target, mode: { '.tag': 'add' }, strict: true };
 }
 
+/**
+ * Where a file's first commit goes. A new version of a file we uploaded before replaces exactly
+ * the revision we wrote ('update' mode): never a `name (n)` copy of our own data, which the
+ * sites' merge tool would concatenate into the data. If that revision is no longer the newest
+ * there (someone else changed the file), Dropbox answers a conflict and the usual look-first
+ * placement decides, so another party's file is never overwritten.
+ */
+export function firstTargetOf(file: FileToPlace): CommitTarget {
+  if (!file.replace) return firstTarget(file.target);
+  return {
+    path: file.replace.remotePath,
+    mode: { '.tag': 'update', update: file.replace.rev },
+    strict: false,
+  };
+}
+
 export function commitInfo(t: CommitTarget, mtimeMs: number): files.CommitInfo {
   return {
     path: t.path,
     mode: t.mode,
     autorename: false,
     client_modified: dropboxTimestamp(mtimeMs),
+    // Unattended uploads would otherwise notify the account's desktop clients for every batch.
+    mute: true,
     ...(t.strict ? { strict_conflict: true } : {}),
   };
 }
@@ -76,6 +96,7 @@ async function resolve(
   signal?: AbortSignal,
 ): Promise<Resolution> {
   const at = await calls.lookup(file.rel, file.target, signal);
+  if (at.kind === 'not-folder' || at.kind === 'other') throw blockedByOtherKind(file, at.kind);
   if (at.kind === 'absent')
     return { target: { path: file.target, mode: { '.tag': 'add' }, strict: false } };
   if (at.kind === 'file' && at.metadata.content_hash === file.contentHash)
@@ -94,6 +115,22 @@ async function resolve(
     kind: 'file-failed',
     code: 'conflict',
     message: `"${file.rel}" has ${MAX_KEEP_BOTH} different versions on Dropbox already: move some away`,
+  });
+}
+
+/**
+ * A file where a folder of the path should be, or a folder where the file should be (names that
+ * differ only in case are the same on Dropbox: a file `data` and `Data/x.csv`). No keep-both name
+ * helps below a file, and beside a folder one would hide the clash, so the file fails alone.
+ */
+function blockedByOtherKind(file: FileToPlace, kind: 'not-folder' | 'other'): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'conflict',
+    message:
+      kind === 'not-folder'
+        ? `"${file.rel}" cannot be stored: Dropbox has a file where one of its folders should be (upper and lower case count as the same name): rename or move that file on Dropbox`
+        : `"${file.rel}" cannot be stored: Dropbox has a folder with its name (upper and lower case count as the same name): rename or move that folder on Dropbox`,
   });
 }
 

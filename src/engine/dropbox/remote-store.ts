@@ -18,7 +18,8 @@ import {
 import { DropboxCalls } from './calls.js';
 import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
-import { firstTarget, place, type ConflictPolicy, type FileToPlace } from './placement.js';
+import { HeaderBudget } from './header-budget.js';
+import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
 import { mapLimit } from './pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
@@ -54,6 +55,8 @@ export class DropboxRemoteStore implements RemoteStore {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly retry: RetryPolicy;
+  /** Learned header limit: a refusal in one pass keeps later passes small too. */
+  readonly headers = new HeaderBudget();
 
   constructor(opts: DropboxRemoteStoreOptions) {
     if (
@@ -102,16 +105,8 @@ export class DropboxRemoteStore implements RemoteStore {
       let target: string;
       try {
         target = remotePathFor(this.remoteRoot, item.rel);
-      } catch {
-        outcomes.set(item, {
-          rel: item.rel,
-          ok: false,
-          error: new SyncError({
-            kind: 'file-failed',
-            code: 'malformed-path',
-            message: `"${item.rel}" has no file name`,
-          }),
-        });
+      } catch (e) {
+        outcomes.set(item, { rel: item.rel, ok: false, error: e as SyncError });
         continue;
       }
       if (item.size <= this.chunkSize)
@@ -121,6 +116,7 @@ export class DropboxRemoteStore implements RemoteStore {
           target,
           size: item.size,
           mtimeMs: item.mtimeMs,
+          ...(item.replace ? { replace: item.replace } : {}),
           item,
         });
       else large.push(item);
@@ -142,6 +138,7 @@ export class DropboxRemoteStore implements RemoteStore {
             retry: this.retry,
             clock: this.clock,
             logger: this.logger,
+            headers: this.headers,
           },
           small,
           (job, o) => outcomes.set((job as (typeof small)[number]).item, o),
@@ -199,6 +196,7 @@ export class DropboxRemoteStore implements RemoteStore {
       size: first.size,
       contentHash: first.contentHash,
       mtimeMs: item.mtimeMs,
+      ...(item.replace ? { replace: item.replace } : {}),
     };
     const fresh = async (): Promise<string> => {
       this.sessions.delete(item.rel);
@@ -217,7 +215,7 @@ export class DropboxRemoteStore implements RemoteStore {
       file,
       this.policy,
       fresh,
-      { sessionId: first.sessionId, target: firstTarget(file.target) },
+      { sessionId: first.sessionId, target: firstTargetOf(file) },
       signal,
     );
     this.sessions.delete(item.rel);
@@ -231,12 +229,22 @@ export class DropboxRemoteStore implements RemoteStore {
       displayName: account.name.display_name,
       email: account.email,
       usedBytes: usage.used,
-      allocatedBytes: allocated(usage.allocation),
+      allocatedBytes: allocatedToUser(usage),
     };
   }
 }
 
-function allocated(a: users.SpaceAllocation): number {
-  if (a['.tag'] === 'individual' || a['.tag'] === 'team') return a.allocated;
+/**
+ * The space this user may fill. For a team member `allocation.allocated` is the whole team's:
+ * the member's own limit when the admin set one, else what the team has left on top of the
+ * member's own use.
+ */
+function allocatedToUser(usage: users.SpaceUsage): number {
+  const a = usage.allocation;
+  if (a['.tag'] === 'individual') return a.allocated;
+  if (a['.tag'] === 'team') {
+    if (a.user_within_team_space_allocated > 0) return a.user_within_team_space_allocated;
+    return usage.used + Math.max(0, a.allocated - a.used);
+  }
   return 0;
 }

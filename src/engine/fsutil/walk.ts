@@ -12,7 +12,8 @@ export type WalkEntry =
   | { kind: 'skipped'; rel: string; absPath: string }
   /** Symbolic links (never followed) and anything that is not a regular file or folder. */
   | { kind: 'other'; rel: string; absPath: string; what: 'symlink' | 'special' }
-  | { kind: 'error'; rel: string; absPath: string; error: unknown };
+  /** A folder that could not be listed, or an entry (file or folder) that could not be examined. */
+  | { kind: 'error'; rel: string; absPath: string; error: unknown; what: 'folder' | 'entry' };
 
 export interface WalkOptions {
   signal?: AbortSignal;
@@ -42,7 +43,9 @@ async function* classify(
     const r = results[i] as PromiseSettledResult<Stats>;
     if (r.status === 'rejected') {
       // Removed while we looked: nothing to report.
-      if (!isCode(r.reason, 'ENOENT')) yield { kind: 'error', rel, absPath, error: r.reason };
+      if (!isCode(r.reason, 'ENOENT')) {
+        yield { kind: 'error', rel, absPath, error: r.reason, what: 'entry' };
+      }
       continue;
     }
     const stats = r.value;
@@ -78,7 +81,9 @@ export async function* walkTree(
       dir = await opendir(dirAbs, { bufferSize: 128 });
     } catch (error) {
       if (first) throw error;
-      if (!isCode(error, 'ENOENT')) yield { kind: 'error', rel: dirRel, absPath: dirAbs, error };
+      if (!isCode(error, 'ENOENT')) {
+        yield { kind: 'error', rel: dirRel, absPath: dirAbs, error, what: 'folder' };
+      }
       continue;
     }
     first = false;
@@ -102,7 +107,7 @@ export async function* walkTree(
       yield* classify(batch, pending, excluded);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      yield { kind: 'error', rel: dirRel, absPath: dirAbs, error };
+      yield { kind: 'error', rel: dirRel, absPath: dirAbs, error, what: 'folder' };
     }
   }
 }

@@ -55,11 +55,20 @@ export class HubHealth {
 
   /** The read-only checks (status without a daemon runs these). */
   async check(settings: Settings, signal?: AbortSignal): Promise<void> {
+    // Each check alone: none of them may ever fail a pass or hide the others.
     await updateDiskStatus(settings, this.deps.status, signal).catch((e: unknown) =>
       this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
     );
-    this.checkSources(settings);
-    this.checkSite(settings);
+    for (const [what, run] of [
+      ['source check', () => this.checkSources(settings)],
+      ['site check', () => this.checkSite(settings)],
+    ] as const) {
+      try {
+        run();
+      } catch (e) {
+        this.deps.logger.warn(`${what} failed`, { reason: (e as Error).message });
+      }
+    }
   }
 
   /** Retention now: `dryRun` lists what would go without deleting anything. */

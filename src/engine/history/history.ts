@@ -65,6 +65,15 @@ export class History {
     return out;
   }
 
+  /** Whether a record of `rel` finished at `finishedAtMs` is kept (crash recovery of the pipeline). */
+  hasRecord(rel: string, finishedAtMs: number): boolean {
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const r = this.records[i]!;
+      if (r.rel === rel && r.finishedAtMs === finishedAtMs) return true;
+    }
+    return false;
+  }
+
   count(): number {
     return this.records.length;
   }

@@ -25,7 +25,16 @@ const archiveLegSchema = z.object({
 const entrySchema = z.object({
   size: z.number().nonnegative(),
   mtimeMs: z.number(),
+  dev: z.number().optional(),
+  ino: z.number().optional(),
   contentHash: z.string().optional(),
+  supersedes: z
+    .object({
+      upload: uploadLegSchema.pick({ remotePath: true, rev: true, contentHash: true }).optional(),
+      archive: archiveLegSchema.pick({ path: true, contentHash: true }).optional(),
+    })
+    .optional(),
+  finishedAtMs: z.number().optional(),
   upload: uploadLegSchema.optional(),
   archive: archiveLegSchema.optional(),
   attempts: z.number().int().nonnegative(),
@@ -117,6 +126,12 @@ export class Journal {
     this.entries.set(rel, next);
     this.changed();
     return structuredClone(next);
+  }
+
+  /** Sets the entry as given, dropping whatever was there (a new version of the file). */
+  put(rel: string, entry: JournalEntry): void {
+    this.entries.set(rel, withoutUndefined(structuredClone(entry)));
+    this.changed();
   }
 
   /** Forgets the file: its entry and any upload session. */

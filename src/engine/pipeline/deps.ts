@@ -24,7 +24,7 @@ export interface ScanOutcome {
    * each becomes a problem naming the entry and the fix, never only a log line.
    */
   errors: { rel: string; message: string; code?: string }[];
-  /** Files a process still holds open for writing: they wait, whatever their age. */
+  /** Files a process still holds open for writing (also counted in `pending`): they wait, whatever their age. */
   openForWriting?: number;
   /** The watch folder itself cannot be read (missing, unmounted, no permission): staging stops, the queue still drains. */
   watchProblem?: SyncError | null;
@@ -80,10 +80,25 @@ export interface LegRecordArchive {
   alreadyPresent: boolean;
 }
 
+/** RDL Sync's own copies of an earlier version of a staged file: replaced, never kept beside. */
+export interface SupersededCopies {
+  upload?: { remotePath: string; rev: string; contentHash: string };
+  archive?: { path: string; contentHash: string };
+}
+
 export interface JournalEntryShape {
   size: number;
   mtimeMs: number;
+  /** The transit inode the legs work on; absent in journals written before it was kept. */
+  dev?: number;
+  ino?: number;
   contentHash?: string;
+  supersedes?: SupersededCopies;
+  /**
+   * Set (and saved) just before the transit copy is removed: a transit file found with this mark
+   * and the same identity was finished already, its history record perhaps not yet written.
+   */
+  finishedAtMs?: number;
   upload?: LegRecordUpload;
   archive?: LegRecordArchive;
   attempts: number;
@@ -92,8 +107,12 @@ export interface JournalEntryShape {
 }
 
 export interface JournalPort {
+  /** The entry whatever version of the file it describes. */
+  entry(rel: string): JournalEntryShape | undefined;
   entryFor(rel: string, size: number, mtimeMs: number): JournalEntryShape | undefined;
   update(rel: string, patch: Partial<JournalEntryShape>): void;
+  /** Replaces the entry whole (a new version of the file starts from scratch). */
+  put(rel: string, entry: JournalEntryShape): void;
   delete(rel: string): void;
   scheduleFlush(): void;
   flush(): Promise<void>;
@@ -101,14 +120,36 @@ export interface JournalPort {
 
 export interface HistoryPort {
   append(rec: Omit<HistoryRecord, 'id'>): HistoryRecord;
+  /** Writes what was appended; resolves once it is on disk. */
+  flush(): Promise<void>;
+  /** Whether a record of this file finished at this time is kept (recovery after a crash). */
+  hasRecord(rel: string, finishedAtMs: number): boolean;
+}
+
+/** A transit file's identity now, or null when it is gone. */
+export interface TransitStat {
+  size: number;
+  mtimeMs: number;
+  dev: number;
+  ino: number;
 }
 
 export interface PassDeps {
   transitDir: string;
   scanner: { scan(signal?: AbortSignal): Promise<ScanOutcome> };
   stage(file: FileRef): Promise<StageOutcome>;
-  listTransit(): AsyncIterable<FileRef>;
+  /** `onError` hears of parts of transit that cannot be read (their files wait, visibly). */
+  listTransit(onError?: (rel: string, error: unknown) => void): AsyncIterable<FileRef>;
+  statTransit(rel: string): Promise<TransitStat | null>;
   removeFromTransit(rel: string): Promise<void>;
+  /**
+   * Which files processes hold open for writing right now (one snapshot per window of files): a
+   * writer whose descriptor followed its file into transit must not have it deleted under it.
+   * Absent where the OS does not tell; then size, mtime and inode decide alone.
+   */
+  openWriters?(): Promise<{ has(dev: number, ino: number): boolean } | null>;
+  /** How long a file that changed in transit must stay unchanged before its legs run again. */
+  settleMs?: number;
   /** Null when Dropbox is not connected: the upload leg waits (the engine raises the problem). */
   remote: RemoteStore | null;
   /** Null when the archive is turned off in settings: the archive leg counts as done. */

@@ -4,11 +4,16 @@
 // re-check, never a file. Nothing leaves transit before both legs are verified.
 import { SyncError, isSyncError } from '../errors.js';
 import type { UploadItem } from '../ports.js';
-import type { ArchiveCheckResult, FileRef, JournalEntryShape, PassDeps } from './deps.js';
+import type {
+  ArchiveCheckResult,
+  ArchivePort,
+  FileRef,
+  JournalEntryShape,
+  PassDeps,
+} from './deps.js';
 import type { ArchiveStatus } from '../status/types.js';
 import {
   ARCHIVE_PROBLEM_IDS,
-  FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
   UPLOAD_PROBLEM_IDS,
   fileFailingProblem,
@@ -19,6 +24,9 @@ import {
 } from './problems.js';
 import { mapConcurrent } from './concurrency.js';
 import { historyRecordFor } from './history-record.js';
+import { scanAndStage, type StageMemory } from './stage-step.js';
+import { entryForCurrentVersion } from './file-version.js';
+import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 
 export interface PassReport {
   staged: number;
@@ -38,16 +46,25 @@ interface WorkItem {
 }
 
 /** State that outlives one pass (kept by the engine): when Dropbox went away, first sightings. */
-export interface PassMemory {
+export interface PassMemory extends StageMemory {
   offlineSinceMs: number | null;
   firstSeenMs: Map<string, number>;
+  /** Problem ids raised for unreadable parts of transit by the last walk. */
+  transitProblemIds: Set<string>;
 }
 
 export function newPassMemory(): PassMemory {
-  return { offlineSinceMs: null, firstSeenMs: new Map() };
+  return {
+    offlineSinceMs: null,
+    firstSeenMs: new Map(),
+    stageFailures: new Map(),
+    entryProblemIds: new Set(),
+    transitProblemIds: new Set(),
+  };
 }
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
+const TRANSIT_PROBLEM_PREFIX = 'transit-unreadable:';
 
 export async function runPass(
   deps: PassDeps,
@@ -67,23 +84,16 @@ export async function runPass(
   };
   const { status, clock } = deps;
 
-  // 1. Detect and stage finished files.
-  const scan = await deps.scanner.scan(signal);
-  let busy = 0;
-  for (const file of scan.stable) {
-    if (signal?.aborted) break;
-    const outcome = await deps.stage(file);
-    if (outcome.status === 'staged') report.staged++;
-    else if (outcome.status === 'busy' || outcome.status === 'changed') busy++;
-  }
-  for (const e of scan.errors)
-    deps.logger.warn('scan: could not read an entry', { rel: e.rel, reason: e.message });
-  status.updateCounts({ waiting: scan.pending + busy });
+  // 1. Detect and stage finished files. Whatever fails here fails for one file or for staging
+  //    alone: the queue below drains regardless.
+  const staging = await scanAndStage(deps, memory, signal);
+  report.staged = staging.staged;
+  status.updateCounts({ waiting: staging.waiting });
 
   // 2. The archive target is checked once per pass; a missing card blocks only its leg.
   let archiveBlocked: SyncError | null = null;
   if (deps.archive) {
-    const check = await deps.archive.check();
+    const check = await checkArchiveSafely(deps.archive);
     status.update({ archive: archiveStatusOf(deps.archive.root, check) });
     archiveBlocked = check.problem;
   }
@@ -91,11 +101,12 @@ export async function runPass(
 
   // 3. Walk the queue in windows.
   const windowSize = deps.windowSize ?? 1000;
+  const settleMs = deps.settleMs ?? 0;
   let window: WorkItem[] = [];
   let remaining = 0;
   let uploadPending = 0;
   let archivePending = 0;
-  let failed = 0;
+  let failed = staging.failing;
 
   const processWindow = async (): Promise<void> => {
     const items = window;
@@ -109,7 +120,8 @@ export async function runPass(
         archivePending + (deps.archive ? items.filter((w) => !w.entry.archive).length : 0),
     });
     const now = clock.now();
-    const due = items.filter((w) => w.entry.nextTryMs <= now);
+    // Files marked finished before a crash need no legs: only their removal is repeated.
+    const due = items.filter((w) => w.entry.finishedAtMs === undefined && w.entry.nextTryMs <= now);
     const [upErr, arErr] = await Promise.all([
       uploadBlocked ? Promise.resolve(uploadBlocked) : uploadLeg(deps, memory, due, report, signal),
       archiveBlocked || !deps.archive
@@ -118,33 +130,60 @@ export async function runPass(
     ]);
     uploadBlocked = upErr;
     archiveBlocked = arErr;
+
+    const finishable: WorkItem[] = [];
+    const waiting: WorkItem[] = [];
+    const writers = items.some((w) => legsDone(deps, w.entry)) ? await writersNow(deps) : null;
     for (const w of items) {
-      const upDone = Boolean(w.entry.upload);
-      const arDone = !deps.archive || Boolean(w.entry.archive);
-      if (upDone && arDone && !signal?.aborted) {
-        await finishFile(deps, memory, w);
-        report.done++;
+      if (signal?.aborted) {
+        waiting.push(w);
         continue;
       }
+      if (w.entry.finishedAtMs !== undefined) {
+        finishable.push(w);
+        continue;
+      }
+      if (!legsDone(deps, w.entry)) {
+        waiting.push(w);
+        continue;
+      }
+      const check = await checkBeforeRemoval(deps, w, writers);
+      if (check === 'ok') finishable.push(w);
+      else {
+        if (check === 'legs-disagree') redoLegs(deps, w);
+        if (check !== 'gone') waiting.push(w);
+      }
+    }
+    if (!signal?.aborted) report.done += await finishFiles(deps, finishable, memory.firstSeenMs);
+    else waiting.push(...finishable);
+    for (const w of waiting) {
       remaining++;
-      if (!upDone) uploadPending++;
-      if (!arDone) archivePending++;
+      if (!w.entry.upload) uploadPending++;
+      if (deps.archive && !w.entry.archive) archivePending++;
       if (w.entry.lastError && w.entry.attempts > 0) failed++;
     }
     deps.journal.scheduleFlush();
     status.updateCounts({ transit: remaining, uploadPending, archivePending, failed });
   };
 
-  for await (const file of deps.listTransit()) {
-    if (signal?.aborted) break;
-    if (!memory.firstSeenMs.has(file.rel)) memory.firstSeenMs.set(file.rel, clock.now());
-    const entry =
-      deps.journal.entryFor(file.rel, file.size, file.mtimeMs) ?? freshEntry(deps, file);
-    window.push({ file, entry });
-    if (window.length >= windowSize) await processWindow();
+  const transitErrors = new Map<string, string>();
+  try {
+    for await (const file of deps.listTransit((rel, error) =>
+      transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+    )) {
+      if (signal?.aborted) break;
+      if (!memory.firstSeenMs.has(file.rel)) memory.firstSeenMs.set(file.rel, clock.now());
+      const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
+      window.push({ file, entry });
+      if (window.length >= windowSize) await processWindow();
+    }
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    transitErrors.set('', e instanceof Error ? e.message : String(e));
   }
   if (!signal?.aborted) await processWindow();
   else remaining += window.length;
+  reflectTransitProblems(deps, memory, transitErrors);
 
   report.aborted = Boolean(signal?.aborted);
   report.remainingInTransit = remaining;
@@ -156,21 +195,53 @@ export async function runPass(
   return report;
 }
 
+async function checkArchiveSafely(archive: ArchivePort): Promise<ArchiveCheckResult> {
+  try {
+    return await archive.check();
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    return {
+      present: false,
+      writable: false,
+      freeBytes: null,
+      totalBytes: null,
+      problem: new SyncError({
+        kind: 'blocked',
+        code: 'archive-missing',
+        message: `The archive folder ${archive.root} cannot be checked (${reason}): check the card or folder`,
+        cause: e,
+      }),
+    };
+  }
+}
+
+/** Parts of transit that cannot be read hold files that cannot move: a problem, not a log line. */
+function reflectTransitProblems(
+  deps: PassDeps,
+  memory: PassMemory,
+  errors: Map<string, string>,
+): void {
+  const ids = new Set<string>();
+  for (const [rel, reason] of errors) {
+    const id = `${TRANSIT_PROBLEM_PREFIX}${rel}`;
+    ids.add(id);
+    const where = rel ? `${deps.transitDir}/${rel}` : deps.transitDir;
+    deps.status.raise({
+      id,
+      code: 'unreadable-entry',
+      severity: 'attention',
+      tab: 'status',
+      message: `Cannot read ${where} in the transit folder (${reason}): give RDL Sync's user access to it; the files in it wait safely`,
+    });
+  }
+  for (const id of memory.transitProblemIds) if (!ids.has(id)) deps.status.clear(id);
+  memory.transitProblemIds = ids;
+}
+
 /** The SD-card part of the status model, from one check of the card. */
 export function archiveStatusOf(root: string, check: ArchiveCheckResult): ArchiveStatus {
   const { present, writable, freeBytes, totalBytes } = check;
   return { enabled: true, path: root, present, writable, freeBytes, totalBytes };
-}
-
-function freshEntry(deps: PassDeps, file: FileRef): JournalEntryShape {
-  const entry: JournalEntryShape = {
-    size: file.size,
-    mtimeMs: file.mtimeMs,
-    attempts: 0,
-    nextTryMs: 0,
-  };
-  deps.journal.update(file.rel, entry);
-  return entry;
 }
 
 async function uploadLeg(
@@ -188,7 +259,14 @@ async function uploadLeg(
     localPath: w.file.absPath,
     size: w.file.size,
     mtimeMs: w.file.mtimeMs,
-    ...(w.entry.contentHash ? { knownContentHash: w.entry.contentHash } : {}),
+    ...(w.entry.supersedes?.upload
+      ? {
+          replace: {
+            remotePath: w.entry.supersedes.upload.remotePath,
+            rev: w.entry.supersedes.upload.rev,
+          },
+        }
+      : {}),
   }));
   const started = new Set<string>();
   try {
@@ -248,22 +326,17 @@ async function archiveLeg(
     if ((blocked && blocked.code !== 'archive-full') || signal?.aborted) return;
     deps.status.transferStarted(w.file.rel, 'archive', w.file.size);
     try {
+      const replace = w.entry.supersedes?.archive;
       const r = await archive.store({
         rel: w.file.rel,
         srcPath: w.file.absPath,
         size: w.file.size,
         ...(signal ? { signal } : {}),
+        ...(replace ? { replace } : {}),
         onProgress: (bytes) => deps.status.transferProgress(w.file.rel, 'archive', bytes),
       });
-      if (w.entry.contentHash && w.entry.contentHash !== r.contentHash) {
-        // The archive verified its copy against the bytes it read; a different hash than the
-        // upload leg saw means the transit file changed under us. Redo both legs.
-        throw new SyncError({
-          kind: 'file-failed',
-          code: 'hash-mismatch',
-          message: `${w.file.rel} changed while it was being synced; it will be sent again`,
-        });
-      }
+      // Whether this hash agrees with the upload leg's is decided once, before removal
+      // (finish.ts): either leg may finish first, and either may have read a changing file.
       applyPatch(deps, w, {
         archive: {
           path: r.path,
@@ -320,32 +393,6 @@ function recordFileFailure(
       ),
     );
   }
-}
-
-async function finishFile(deps: PassDeps, memory: PassMemory, w: WorkItem): Promise<void> {
-  // Order matters: the transit copy goes only after both legs were verified (checked by the
-  // caller), and the journal entry after that, so a crash in between only repeats a cheap check.
-  await deps.removeFromTransit(w.file.rel);
-  const now = deps.clock.now();
-  deps.history.append(
-    historyRecordFor(
-      w.file,
-      w.entry,
-      'done',
-      { startedAtMs: memory.firstSeenMs.get(w.file.rel) ?? now, nowMs: now },
-      deps.archive !== null,
-    ),
-  );
-  deps.journal.delete(w.file.rel);
-  memory.firstSeenMs.delete(w.file.rel);
-  deps.status.clear(`${FILE_FAILING_PREFIX}${w.file.rel}`);
-  deps.status.update({
-    lastSuccessMs: now,
-    counts: {
-      ...deps.status.current.counts,
-      doneThisRun: deps.status.current.counts.doneThisRun + 1,
-    },
-  });
 }
 
 function asLegError(e: unknown, leg: 'upload' | 'archive'): SyncError {

@@ -1,12 +1,15 @@
-// Finds the files in the watch folder that are finished. A logger appends to its file for a
-// while; we only take a file once nothing about it has changed for `stableSeconds`, judged by
-// two observations that far apart (so a copy tool that sets an old mtime up front cannot fool
-// us) and by the mtime itself being that old (so a restart does not take a file mid-write).
+// Finds the files in the watch folder that are finished. A file is finished when no process
+// holds it open for writing (asked of the kernel, see open-writers.ts) and its mtime is at least
+// `stableSeconds` old. A file whose mtime is younger needs a second sighting, `stableSeconds`
+// later, with nothing changed, so a file written moments ago is never taken at once. Where open
+// writers cannot be detected (no /proc), every file needs the two sightings: timing is then the
+// only guard, and `stableSeconds` must outlast the longest time a logger keeps a file open.
 import { systemClock, silentLogger, type Clock, type Logger } from '../ports.js';
 import { SyncError } from '../errors.js';
 import { walkTree } from '../fsutil/walk.js';
 import { errnoCode } from '../fsutil/fsync.js';
 import { compileIgnore, type IgnoreMatcher } from './ignore.js';
+import { snapshotOpenWriters, type WriterProbe } from './open-writers.js';
 
 export interface ScannedFile {
   /** Path below the watch folder, '/'-separated on every OS. */
@@ -23,7 +26,19 @@ export interface ScanResult {
   pending: number;
   /** Entries left out: ignore patterns, Dropbox-ignored names, symlinks, fifos, sockets, devices. */
   ignored: number;
-  errors: { rel: string; message: string }[];
+  /** Parts of the tree that could not be read; each is a problem for the person, with the fix. */
+  errors: ScanError[];
+  /** Files some process holds open for writing (counted in `pending` too). */
+  openForWriting: number;
+  /** The watch folder itself cannot be read: nothing was scanned. */
+  watchProblem: SyncError | null;
+}
+
+export interface ScanError {
+  rel: string;
+  message: string;
+  /** 'unreadable-folder': a folder could not be listed; 'unreadable-name': an entry could not be examined. */
+  code: 'unreadable-folder' | 'unreadable-name';
 }
 
 export interface StabilityScannerOptions {
@@ -34,6 +49,17 @@ export interface StabilityScannerOptions {
   logger?: Logger;
   /** Absolute folders inside the watch folder never scanned (e.g. transit placed inside it). */
   excludeDirs?: string[];
+  /**
+   * Finds files open for writing, once per scan; null means this system cannot tell (then the
+   * two-sightings rule applies to every file). Defaults to the /proc probe.
+   */
+  writers?: WriterProbe | null;
+}
+
+interface Sighting {
+  file: ScannedFile;
+  dev: number;
+  ino: number;
 }
 
 interface Observation {
@@ -67,6 +93,7 @@ export class StabilityScanner {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly excludeDirs: string[];
+  private readonly writers: WriterProbe | null;
   private readonly observations = new Map<string, Observation>();
   private scanCount = 0;
   private running = false;
@@ -81,6 +108,7 @@ export class StabilityScanner {
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
     this.excludeDirs = opts.excludeDirs ?? [];
+    this.writers = opts.writers === undefined ? () => snapshotOpenWriters() : opts.writers;
   }
 
   /** Files currently remembered (seen, present at the last scan). */
@@ -101,8 +129,15 @@ export class StabilityScanner {
 
   private async walk(signal: AbortSignal | undefined): Promise<ScanResult> {
     const scan = ++this.scanCount;
-    const now = this.clock.now();
-    const result: ScanResult = { stable: [], pending: 0, ignored: 0, errors: [] };
+    const result: ScanResult = {
+      stable: [],
+      pending: 0,
+      ignored: 0,
+      errors: [],
+      openForWriting: 0,
+      watchProblem: null,
+    };
+    const sightings: Sighting[] = [];
     const entries = walkTree(this.watchDir, {
       signal,
       skip: (name, rel) => this.ignore(name, rel),
@@ -112,12 +147,12 @@ export class StabilityScanner {
       for await (const entry of entries) {
         switch (entry.kind) {
           case 'file': {
-            const { size, mtimeMs, ino } = entry.stats;
-            if (this.observe(entry.rel, size, mtimeMs, ino, now, scan)) {
-              result.stable.push({ rel: entry.rel, absPath: entry.absPath, size, mtimeMs });
-            } else {
-              result.pending++;
-            }
+            const { size, mtimeMs, dev, ino } = entry.stats;
+            sightings.push({
+              file: { rel: entry.rel, absPath: entry.absPath, size, mtimeMs },
+              dev,
+              ino,
+            });
             break;
           }
           case 'skipped':
@@ -133,21 +168,32 @@ export class StabilityScanner {
             });
             break;
           case 'error':
-            result.errors.push({
-              rel: entry.rel,
-              message: `Cannot read ${entry.rel === '' ? 'the watch folder' : entry.rel}: ${describe(entry.error)}`,
-            });
+            result.errors.push(scanError(entry.rel, entry.error, entry.what));
             break;
         }
       }
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new SyncError({
-        kind: 'blocked',
-        code: 'settings-invalid',
-        message: `Watch folder ${this.watchDir} cannot be read (${describe(error)}): check that it exists and is readable, or choose another in settings`,
-        cause: error,
+      // Not thrown: the queue already in transit must still drain while the folder is away.
+      result.watchProblem = watchFolderProblem(this.watchDir, error);
+      return result;
+    }
+    // Taken after the walk, as close to staging as possible, and only when there is a file to ask about.
+    const writers = sightings.length > 0 && this.writers ? await this.writers() : null;
+    if (writers) {
+      this.logger.debug('scan: open writers checked', {
+        processes: writers.processes,
+        skippedProcesses: writers.skippedProcesses,
+        descriptors: writers.descriptors,
+        ms: Math.round(writers.elapsedMs * 10) / 10,
       });
+    }
+    const now = this.clock.now();
+    for (const { file, dev, ino } of sightings) {
+      const open = writers?.has(dev, ino) ?? false;
+      if (open) result.openForWriting++;
+      if (this.observe(file, ino, now, scan, open, writers !== null)) result.stable.push(file);
+      else result.pending++;
     }
     for (const [rel, obs] of this.observations) {
       if (obs.scan !== scan) this.observations.delete(rel);
@@ -160,23 +206,61 @@ export class StabilityScanner {
 
   /** Record one sighting; true when the file counts as finished. */
   private observe(
-    rel: string,
-    size: number,
-    mtimeMs: number,
+    file: ScannedFile,
     ino: number,
     now: number,
     scan: number,
+    openForWriting: boolean,
+    writersKnown: boolean,
   ): boolean {
+    const { rel, size, mtimeMs } = file;
     let obs = this.observations.get(rel);
     if (!obs || obs.size !== size || obs.mtimeMs !== mtimeMs || obs.ino !== ino) {
       obs = { size, mtimeMs, ino, sinceMs: now, scan };
       this.observations.set(rel, obs);
     }
     obs.scan = scan;
+    // Open for writing: never, whatever its age; more bytes may come at any moment.
+    if (openForWriting) return false;
     const unchangedLongEnough = now - obs.sinceMs >= this.stableMs;
     // An mtime in the future (a logger with a wrong clock, a copy that kept its stamp) says
     // nothing about age; the observations alone decide, or the file would wait forever.
-    const oldEnough = mtimeMs > now || now - mtimeMs >= this.stableMs;
-    return unchangedLongEnough && oldEnough;
+    if (mtimeMs > now) return unchangedLongEnough;
+    const oldEnough = now - mtimeMs >= this.stableMs;
+    // With writers known, an old file nobody holds open is finished now: one scan decides, so
+    // `rdl-sync once` moves it in its single pass. Without that knowledge, two sightings.
+    return oldEnough && (unchangedLongEnough || writersKnown);
   }
+}
+
+function scanError(rel: string, error: unknown, what: 'folder' | 'entry'): ScanError {
+  const folder = what === 'folder';
+  const name = rel === '' ? 'the watch folder' : rel;
+  const fix =
+    errnoCode(error) === 'EACCES' || errnoCode(error) === 'EPERM'
+      ? `give the user running RDL Sync read${folder ? ' and search (x)' : ''} permission on ${folder ? 'it' : 'its folder'}`
+      : errnoCode(error) === 'ENAMETOOLONG'
+        ? 'shorten the folder names above it'
+        : 'check the disk';
+  return {
+    rel,
+    code: folder ? 'unreadable-folder' : 'unreadable-name',
+    message: `Cannot read ${name}: ${describe(error)}; ${fix}. Its files are not synced until then`,
+  };
+}
+
+function watchFolderProblem(watchDir: string, error: unknown): SyncError {
+  const code = errnoCode(error);
+  const what =
+    code === 'ENOENT'
+      ? 'does not exist (a USB stick pulled or a disk not mounted?)'
+      : code === 'ENOTDIR'
+        ? 'is not a folder'
+        : `cannot be read (${describe(error)})`;
+  return new SyncError({
+    kind: 'blocked',
+    code: 'settings-invalid',
+    message: `Watch folder ${watchDir} ${what}: check that it exists and is readable, or choose another in settings. Files already in transit are still sent`,
+    cause: error,
+  });
 }

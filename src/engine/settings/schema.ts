@@ -87,7 +87,7 @@ export const settingsSchema = z
       .min(0, 'Stable time cannot be negative')
       .max(3_600, 'Stable time must be at most 3600 seconds')
       .describe(
-        'Seconds a file’s size and modification time must stay unchanged before it is staged (so half-written files are never picked up). Default 90: the infrared camera keeps its CSV open about 60 s without the size changing.',
+        'Seconds a file’s modification time must be old, with no change seen, before it is staged. On Linux a file that any process still holds open for writing is never staged, whatever its age. Elsewhere (no /proc) timing is the only guard: set this longer than the longest time a logger keeps a file open without writing (about 65 s for the infrared camera; the default 90 leaves a margin).',
       ),
     ignorePatterns: z
       .array(z.string().min(1, 'An ignore pattern is empty'))

@@ -1,5 +1,5 @@
 export { stageFile } from './stage-file.js';
 export type { StageResult, StageOptions } from './stage-file.js';
-export { listTransit, removeFromTransit, cleanupTransitTemps } from './transit.js';
+export { listTransit, removeFromTransit, cleanupTransitTemps, statTransit } from './transit.js';
 export type { TransitFile, ListTransitOptions } from './transit.js';
-export { TRANSIT_TEMP_PREFIX, isTransitTempName } from './transit-names.js';
+export { TRANSIT_TEMP_DIR, transitTempDir, isReservedTransitRel } from './transit-names.js';

@@ -2,7 +2,11 @@
 // is always wholly in one place or the other. Across disks (EXDEV) the bytes are copied to a
 // temporary name, synced, verified by hash, given their final name, and only then is the source
 // removed: a crash at any point leaves at least one complete copy.
-import { lstat, mkdir, unlink } from 'node:fs/promises';
+//
+// stageFile never throws for a problem of one file: it answers 'failed' (this file alone, with a
+// message naming it and the fix) or 'blocked' (the transit folder cannot take files: staging stops
+// for this pass, the queue still drains). Only an abort is thrown.
+import { access, constants, lstat, mkdir, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
@@ -12,7 +16,7 @@ import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import { resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
-import { TRANSIT_TEMP_PREFIX } from './transit-names.js';
+import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 
 export type StageResult =
   | {
@@ -25,7 +29,11 @@ export type StageResult =
   | { status: 'busy' }
   /** size or mtime differ from the scan: not stable after all; the next scan decides again. */
   | { status: 'changed' }
-  | { status: 'vanished' };
+  | { status: 'vanished' }
+  /** This file alone cannot be staged now; it stays in the watch folder. */
+  | { status: 'failed'; error: SyncError }
+  /** The transit folder cannot take files (full, read-only, missing): stop staging this pass. */
+  | { status: 'blocked'; error: SyncError };
 
 export interface StageOptions {
   watchDir: string;
@@ -59,7 +67,7 @@ function transitWriteError(transitDir: string, cause: unknown): SyncError {
       ? 'the disk is full: free space on it'
       : 'check that it exists and is writable';
   return new SyncError({
-    kind: 'retry',
+    kind: 'blocked',
     code: 'unknown',
     message: `Cannot write to the transit folder ${transitDir} (${code}): ${hint}; files wait in the watch folder`,
     cause,
@@ -67,12 +75,74 @@ function transitWriteError(transitDir: string, cause: unknown): SyncError {
 }
 
 export async function stageFile(opts: StageOptions): Promise<StageResult> {
+  try {
+    return await stageOrThrow(opts);
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    if (e instanceof SyncError) {
+      return e.kind === 'blocked'
+        ? { status: 'blocked', error: e }
+        : { status: 'failed', error: e };
+    }
+    return { status: 'failed', error: unexpected(opts.file.rel, e) };
+  }
+}
+
+function unexpected(rel: string, cause: unknown): SyncError {
+  const reason = errnoCode(cause) ?? (cause instanceof Error ? cause.message : String(cause));
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'unknown',
+    message: `Cannot stage ${rel} (${reason}): check the file and its folder; it stays in the watch folder and is tried again later`,
+    cause,
+  });
+}
+
+function badRel(rel: string, cause: unknown): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'malformed-path',
+    message:
+      cause === 'reserved'
+        ? `${rel} is inside the folder name RDL Sync reserves for its own temporary files in transit: rename the top folder; the file stays where it is`
+        : `The name ${JSON.stringify(rel)} cannot be used as a path below the watch folder: rename the file; it stays where it is`,
+    cause,
+  });
+}
+
+/**
+ * Permission errors when moving the file out could be either side's. If the watch folder's part
+ * cannot be written, the file is at fault (a read-only subfolder); otherwise transit is.
+ */
+async function placeDenied(src: string, transitDir: string, cause: unknown): Promise<SyncError> {
+  const srcDir = dirname(src);
+  const srcWritable = await access(srcDir, constants.W_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!srcWritable) return cannotMoveOut(src, new CopyError('source', cause));
+  return transitWriteError(transitDir, cause);
+}
+
+async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const { watchDir, transitDir, file } = opts;
   const ops: PlaceOps = { ...realPlaceOps, ...opts.fsOps };
-  const src = resolveRel(watchDir, file.rel);
-  const dest = resolveRel(transitDir, file.rel);
+  let src: string;
+  let dest: string;
+  try {
+    src = resolveRel(watchDir, file.rel);
+    dest = resolveRel(transitDir, file.rel);
+  } catch (e) {
+    throw badRel(file.rel, e);
+  }
+  if (isReservedTransitRel(file.rel)) throw badRel(file.rel, 'reserved');
 
-  const before = await lstatOrNull(src);
+  let before: Stats | null;
+  try {
+    before = await lstatOrNull(src);
+  } catch (e) {
+    throw cannotRead(src, e);
+  }
   if (!before) return { status: 'vanished' };
   if (!sameAsScanned(before, file)) return { status: 'changed' };
   if (await lstatOrNull(dest)) return { status: 'busy' };
@@ -92,8 +162,16 @@ export async function stageFile(opts: StageOptions): Promise<StageResult> {
       return { status: 'staged', transitPath: dest };
     } catch (e) {
       if (e instanceof CopyError) throw cannotMoveOut(src, e);
-      if (isCode(e, 'EXDEV')) return copyAcrossDisks(opts, ops, src, dest);
+      if (isCode(e, 'EXDEV')) {
+        try {
+          return await copyAcrossDisks(opts, ops, src, dest);
+        } finally {
+          // Keep transit tidy for people looking at it; only an empty folder can go.
+          await rmdir(transitTempDir(transitDir)).catch(() => {});
+        }
+      }
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
+      if (isCode(e, 'EACCES', 'EPERM', 'EROFS')) throw await placeDenied(src, transitDir, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(src))) return { status: 'vanished' };
       if (attempt >= PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
@@ -109,7 +187,14 @@ async function copyAcrossDisks(
   dest: string,
 ): Promise<StageResult> {
   const { file, transitDir, signal } = opts;
-  const tmp = join(dirname(dest), `${TRANSIT_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  // In the reserved folder (same disk as dest, so placing it is a link or a rename).
+  const tmpDir = transitTempDir(transitDir);
+  try {
+    await mkdir(tmpDir, { recursive: true });
+  } catch (e) {
+    throw transitWriteError(transitDir, e);
+  }
+  const tmp = join(tmpDir, `stage-${randomBytes(8).toString('hex')}`);
   let copied;
   try {
     copied = await copyFileHashed(src, tmp, signal);
@@ -117,12 +202,7 @@ async function copyAcrossDisks(
     if (!(e instanceof CopyError)) throw e;
     if (e.side === 'destination') throw transitWriteError(transitDir, e.cause);
     if (e.code === 'ENOENT') return { status: 'vanished' };
-    throw new SyncError({
-      kind: 'file-failed',
-      code: 'file-unreadable',
-      message: `Cannot read ${src} (${e.code ?? 'error'}): check its permissions; it stays in the watch folder`,
-      cause: e.cause,
-    });
+    throw cannotRead(src, e.cause);
   }
   try {
     const after = await lstatOrNull(src);
@@ -163,8 +243,17 @@ function cannotMoveOut(src: string, e: CopyError): SyncError {
   return new SyncError({
     kind: 'file-failed',
     code: 'file-unreadable',
-    message: `Cannot move ${src} out of the watch folder (${e.code ?? 'error'}): give the user running RDL Sync write access to that folder; the file stays there`,
+    message: `Cannot move ${src} out of the watch folder (${e.code ?? 'error'}): give the user running RDL Sync write access to the folder ${dirname(src)}; the file stays there`,
     cause: e.cause,
+  });
+}
+
+function cannotRead(src: string, cause: unknown): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'file-unreadable',
+    message: `Cannot read ${src} (${errnoCode(cause) ?? 'error'}): give the user running RDL Sync read permission on it and its folders; it stays in the watch folder`,
+    cause,
   });
 }
 

@@ -1,11 +1,11 @@
 // The transit folder is the queue: whatever complete file sits in it still needs its legs.
-import { unlink } from 'node:fs/promises';
+import { lstat, readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { walkTree } from '../fsutil/walk.js';
 import { isCode } from '../fsutil/fsync.js';
 import { pruneEmptyDirs } from '../fsutil/prune.js';
 import { resolveRel } from '../fsutil/rel-path.js';
-import { isTransitTempName } from './transit-names.js';
+import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 
 export interface TransitFile {
   /** Path below transit (= below the watch folder), '/'-separated. */
@@ -23,14 +23,15 @@ export interface ListTransitOptions {
   onError?: (rel: string, error: unknown) => void;
 }
 
-/** Stream the files waiting in transit; staging temporaries and non-files are left out. */
+/** Stream the files waiting in transit; the reserved temporaries folder and non-files are left out. */
 export async function* listTransit(
   transitDir: string,
   options: ListTransitOptions = {},
 ): AsyncGenerator<TransitFile> {
   const { signal, onError } = options;
   try {
-    for await (const entry of walkTree(transitDir, { signal, skip: isTransitTempName })) {
+    const skip = (_name: string, rel: string): boolean => isReservedTransitRel(rel);
+    for await (const entry of walkTree(transitDir, { signal, skip })) {
       if (entry.kind === 'error') onError?.(entry.rel, entry.error);
       if (entry.kind !== 'file') continue;
       yield {
@@ -48,6 +49,21 @@ export async function* listTransit(
   }
 }
 
+/** The transit file's identity now (null when gone): checked just before the copy is removed. */
+export async function statTransit(
+  transitDir: string,
+  rel: string,
+): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | null> {
+  try {
+    const s = await lstat(resolveRel(transitDir, rel));
+    if (!s.isFile()) return null;
+    return { size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return null;
+    throw e;
+  }
+}
+
 /** A file is done: drop its transit copy and any folders that became empty (not transit itself). */
 export async function removeFromTransit(transitDir: string, rel: string): Promise<void> {
   const p = resolveRel(transitDir, rel);
@@ -60,24 +76,21 @@ export async function removeFromTransit(transitDir: string, rel: string): Promis
 }
 
 /**
- * Delete the temporaries of cross-disk copies interrupted by a crash. Their originals are still
- * in the watch folder, so nothing is lost. Returns how many were removed.
+ * Empty (and remove) the reserved temporaries folder: copies interrupted by a crash or a stop. Their originals
+ * are still in the watch folder, so nothing is lost. Nothing outside that folder is touched.
+ * Returns how many entries were removed.
  */
 export async function cleanupTransitTemps(transitDir: string): Promise<number> {
-  let removed = 0;
+  const dir = transitTempDir(transitDir);
+  let names: string[];
   try {
-    for await (const entry of walkTree(transitDir, { skip: isTransitTempName })) {
-      if (entry.kind !== 'skipped') continue;
-      try {
-        await unlink(entry.absPath);
-        removed++;
-      } catch (e) {
-        if (!isCode(e, 'ENOENT', 'EISDIR', 'EPERM')) throw e;
-      }
-    }
+    names = await readdir(dir);
   } catch (e) {
-    if (isCode(e, 'ENOENT')) return removed;
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return 0;
     throw e;
   }
-  return removed;
+  for (const name of names) await rm(`${dir}/${name}`, { recursive: true, force: true });
+  // Made again on demand; an empty folder left behind would only puzzle people looking at transit.
+  await rmdir(dir).catch(() => {});
+  return names.length;
 }

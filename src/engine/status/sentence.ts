@@ -29,6 +29,10 @@ export function describeState(state: EngineState, f: StatusFacts, problems: Prob
     case 'syncing':
       return `Syncing ${files(pending)}…`;
     case 'idle':
+      // "Up to date" is a promise: only when nothing waits and nothing fails.
+      if (f.counts.failed > 0)
+        return `${files(f.counts.failed)} could not be synced yet and will be retried; see Transfers.${waitingSafely}`;
+      if (pending > 0) return `${files(pending)} waiting safely; the next pass will move them.`;
       return f.lastSuccessMs
         ? `Up to date. Last file synced at ${clock(f.lastSuccessMs)}.`
         : 'Up to date.';

@@ -1,0 +1,82 @@
+// Which version of a transit file the journal describes. A file normally does not change once in
+// transit, but a writer that kept its descriptor open through the rename, or a person editing a
+// file in place, can change it. Then the legs' results belong to other bytes: they start again,
+// and the copies RDL Sync already wrote of the earlier version are replaced, never kept beside the
+// new one as `name (n)` (downstream tools would merge every copy into the data).
+import type { Logger } from '../ports.js';
+import type { FileRef, JournalEntryShape, JournalPort, SupersededCopies } from './deps.js';
+
+export function sameVersion(entry: JournalEntryShape, file: FileRef): boolean {
+  if (entry.size !== file.size || entry.mtimeMs !== file.mtimeMs) return false;
+  // Journals written before inodes were kept have none: size and mtime decide alone.
+  if (entry.dev === undefined || file.dev === undefined) return true;
+  return entry.dev === file.dev && entry.ino === file.ino;
+}
+
+/**
+ * The journal entry for the file as it is now, creating a fresh one when the file is new or
+ * changed. A changed file waits `settleMs` before its legs run again, so a file still growing is
+ * not re-sent on every pass.
+ */
+export function entryForCurrentVersion(
+  journal: JournalPort,
+  file: FileRef,
+  nowMs: number,
+  settleMs: number,
+  logger: Logger,
+): JournalEntryShape {
+  const old = journal.entry(file.rel);
+  if (old && sameVersion(old, file)) {
+    if (old.dev === undefined && file.dev !== undefined) {
+      journal.update(file.rel, { dev: file.dev, ino: file.ino });
+      return { ...old, dev: file.dev, ...(file.ino === undefined ? {} : { ino: file.ino }) };
+    }
+    return old;
+  }
+  // A finished entry belongs to a file that has left transit: this is another file with the same
+  // name (a logger reusing names, the autumn clock change), never a new version of ours.
+  const supersedes = old && old.finishedAtMs === undefined ? ownCopiesOf(old) : undefined;
+  const entry: JournalEntryShape = {
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    ...(file.dev === undefined ? {} : { dev: file.dev }),
+    ...(file.ino === undefined ? {} : { ino: file.ino }),
+    attempts: 0,
+    nextTryMs: old && old.finishedAtMs === undefined ? nowMs + settleMs : 0,
+    ...(supersedes ? { supersedes } : {}),
+  };
+  if (old && old.finishedAtMs === undefined) {
+    logger.info('file changed in transit; its legs run again once it is unchanged', {
+      rel: file.rel,
+      wasSize: old.size,
+      size: file.size,
+      replaces: [supersedes?.upload ? 'dropbox' : null, supersedes?.archive ? 'archive' : null]
+        .filter(Boolean)
+        .join('+'),
+    });
+  }
+  journal.put(file.rel, entry);
+  return entry;
+}
+
+/**
+ * The copies RDL Sync itself wrote for this entry's version (or the one before it, if this one
+ * got no further). A copy that was already there when we looked ("already present") was not
+ * written by us, so it is not ours to replace.
+ */
+export function ownCopiesOf(entry: JournalEntryShape): SupersededCopies | undefined {
+  const upload =
+    entry.upload && !entry.upload.alreadyPresent
+      ? {
+          remotePath: entry.upload.remotePath,
+          rev: entry.upload.rev,
+          contentHash: entry.upload.contentHash,
+        }
+      : entry.supersedes?.upload;
+  const archive =
+    entry.archive && !entry.archive.alreadyPresent
+      ? { path: entry.archive.path, contentHash: entry.archive.contentHash }
+      : entry.supersedes?.archive;
+  if (!upload && !archive) return undefined;
+  return { ...(upload ? { upload } : {}), ...(archive ? { archive } : {}) };
+}

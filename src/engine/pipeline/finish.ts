@@ -1,0 +1,143 @@
+// The last step of a file's life, and the only place a file is ever deleted: its transit copy goes
+// when, and only when, both legs verified the same content hash and the transit file is still the
+// very one they read (same device, inode, size and mtime, and no process has it open for writing).
+//
+// Order, per window of files, so that a kill at any instant loses neither a file nor its record:
+//   1. mark the entries finished and save the journal;
+//   2. append the history records and save the history;
+//   3. remove the transit copies; 4. forget the entries.
+// A transit file found later with a finished mark and the same identity was killed between 1 and
+// 3: its record is written if missing and its copy removed, without running the legs again.
+import type { FileRef, JournalEntryShape, PassDeps } from './deps.js';
+import { historyRecordFor } from './history-record.js';
+import { ownCopiesOf } from './file-version.js';
+import { FILE_FAILING_PREFIX } from './problems.js';
+
+export interface FinishItem {
+  file: FileRef;
+  entry: JournalEntryShape;
+}
+
+export type RemovalCheck =
+  | 'ok'
+  /** The legs verified different bytes: both run again, replacing what they wrote. */
+  | 'legs-disagree'
+  /** The transit file is not the one the legs read, or is still being written: wait. */
+  | 'changed'
+  | 'gone';
+
+export function legsDone(deps: PassDeps, entry: JournalEntryShape): boolean {
+  return Boolean(entry.upload) && (!deps.archive || Boolean(entry.archive));
+}
+
+/** Open-for-writing descriptors at one instant (null: the OS does not tell). */
+export type WriterSnapshot = { has(dev: number, ino: number): boolean } | null;
+
+export async function checkBeforeRemoval(
+  deps: PassDeps,
+  w: FinishItem,
+  writers: WriterSnapshot,
+): Promise<RemovalCheck> {
+  const { upload, archive } = w.entry;
+  if (upload && archive && upload.contentHash !== archive.contentHash) return 'legs-disagree';
+  let now;
+  try {
+    now = await deps.statTransit(w.file.rel);
+  } catch {
+    return 'changed'; // cannot tell: keep it, the walk of transit reports what cannot be read
+  }
+  if (!now) return 'gone';
+  if (
+    now.size !== w.file.size ||
+    now.mtimeMs !== w.file.mtimeMs ||
+    (w.file.dev !== undefined && (now.dev !== w.file.dev || now.ino !== w.file.ino))
+  ) {
+    return 'changed';
+  }
+  if (writers?.has(now.dev, now.ino)) return 'changed';
+  return 'ok';
+}
+
+/** Both legs run again; what they wrote of this version is replaced, not kept beside. */
+export function redoLegs(deps: PassDeps, w: FinishItem): void {
+  const supersedes = ownCopiesOf(w.entry);
+  deps.logger.warn('Dropbox and the archive hold different content for a file; syncing it again', {
+    rel: w.file.rel,
+    dropbox: w.entry.upload?.contentHash ?? null,
+    archive: w.entry.archive?.contentHash ?? null,
+  });
+  const { upload: _u, archive: _a, contentHash: _h, supersedes: _s, ...rest } = w.entry;
+  w.entry = { ...rest, ...(supersedes ? { supersedes } : {}) };
+  deps.journal.put(w.file.rel, w.entry);
+}
+
+/** One snapshot of writers for a window's removal checks; a failed look counts as "cannot tell". */
+export async function writersNow(deps: PassDeps): Promise<WriterSnapshot> {
+  if (!deps.openWriters) return null;
+  try {
+    return await deps.openWriters();
+  } catch (e) {
+    deps.logger.warn('could not list open files; size, mtime and inode decide alone', {
+      reason: e instanceof Error ? e.message : String(e),
+    });
+    return null;
+  }
+}
+
+/** Finishes files whose removal check passed (or that were marked finished before a crash). */
+export async function finishFiles(
+  deps: PassDeps,
+  items: FinishItem[],
+  firstSeenMs: Map<string, number>,
+): Promise<number> {
+  if (items.length === 0) return 0;
+  const { journal, history, status, clock } = deps;
+  const now = clock.now();
+  const fresh: FinishItem[] = [];
+  for (const w of items) {
+    if (w.entry.finishedAtMs !== undefined) continue;
+    w.entry = { ...w.entry, finishedAtMs: now };
+    journal.update(w.file.rel, { finishedAtMs: now });
+    fresh.push(w);
+  }
+  if (fresh.length > 0) await journal.flush();
+
+  for (const w of items) {
+    const finishedAtMs = w.entry.finishedAtMs ?? now;
+    if (history.hasRecord(w.file.rel, finishedAtMs)) continue;
+    history.append(
+      historyRecordFor(
+        w.file,
+        w.entry,
+        'done',
+        { startedAtMs: firstSeenMs.get(w.file.rel) ?? finishedAtMs, nowMs: finishedAtMs },
+        deps.archive !== null,
+      ),
+    );
+  }
+  await history.flush();
+
+  let done = 0;
+  for (const w of items) {
+    try {
+      await deps.removeFromTransit(w.file.rel);
+    } catch (e) {
+      // Both copies are safe; the finished mark makes the next pass remove it without new legs.
+      deps.logger.warn('could not remove a finished file from transit; will retry', {
+        rel: w.file.rel,
+        reason: e instanceof Error ? e.message : String(e),
+      });
+      continue;
+    }
+    journal.delete(w.file.rel);
+    firstSeenMs.delete(w.file.rel);
+    status.clear(`${FILE_FAILING_PREFIX}${w.file.rel}`);
+    done++;
+  }
+  journal.scheduleFlush();
+  status.update({
+    lastSuccessMs: clock.now(),
+    counts: { ...status.current.counts, doneThisRun: status.current.counts.doneThisRun + done },
+  });
+  return done;
+}

@@ -1,0 +1,232 @@
+// Step 1 of a pass: find finished files in the watch folder and move them into transit.
+// Everything that can go wrong here goes wrong for one file or one folder at a time: a file that
+// cannot be moved is retried with back-off and shown by name, an unreadable folder is a problem,
+// a missing watch folder or a full transit disk stops staging only. None of it may stop the queue
+// already in transit from draining (the rest of the pass runs whatever happened here).
+import { SyncError, isSyncError } from '../errors.js';
+import type { FileRef, PassDeps, ScanOutcome, StageOutcome } from './deps.js';
+import {
+  FILE_FAILING_PREFIX,
+  FILE_FAILING_THRESHOLD,
+  fileFailingProblem,
+  fileRetryDelayMs,
+} from './problems.js';
+
+/** A file in the watch folder that could not be staged: retried with back-off, shown by name. */
+export interface StageFailure {
+  attempts: number;
+  nextTryMs: number;
+  error: SyncError;
+}
+
+export interface StageMemory {
+  stageFailures: Map<string, StageFailure>;
+  /** Problem ids raised for unreadable entries by the last scan (cleared when they heal). */
+  entryProblemIds: Set<string>;
+}
+
+export interface StageStepResult {
+  staged: number;
+  /** Files in the watch folder that wait: settling, still open, behind a same-named one, or failing. */
+  waiting: number;
+  /** Files that failed to stage this time or wait out their back-off. */
+  failing: number;
+}
+
+export const WATCH_PROBLEM_ID = 'watch-unavailable';
+export const TRANSIT_PROBLEM_ID = 'transit-unwritable';
+export const ENTRY_PROBLEM_PREFIX = 'unreadable:';
+/** Unreadable entries shown one by one; beyond this, one summary problem (a broken disk lists thousands). */
+const MAX_ENTRY_PROBLEMS = 20;
+
+export async function scanAndStage(
+  deps: PassDeps,
+  memory: StageMemory,
+  signal?: AbortSignal,
+): Promise<StageStepResult> {
+  const scan = await scanSafely(deps, signal);
+  reflectWatchProblem(deps, scan.watchProblem ?? null);
+  reflectEntryProblems(deps, memory, scan.errors);
+
+  const result: StageStepResult = {
+    staged: 0,
+    waiting: scan.pending, // files held open are among the pending ones
+    failing: 0,
+  };
+  const now = deps.clock.now();
+  let blocked: SyncError | null = null;
+  const seen = new Set<string>();
+  for (const file of scan.stable) {
+    seen.add(file.rel);
+    const failure = memory.stageFailures.get(file.rel);
+    if (blocked || signal?.aborted || (failure && failure.nextTryMs > now)) {
+      result.waiting++;
+      if (failure) result.failing++;
+      continue;
+    }
+    const outcome = await stageSafely(deps, file);
+    switch (outcome.status) {
+      case 'staged':
+        result.staged++;
+        forgetFailure(deps, memory, file.rel);
+        break;
+      case 'vanished':
+        forgetFailure(deps, memory, file.rel);
+        break;
+      case 'busy':
+      case 'changed':
+        result.waiting++;
+        break;
+      case 'failed':
+        result.waiting++;
+        result.failing++;
+        recordStageFailure(deps, memory, file, outcome.error);
+        break;
+      case 'blocked':
+        result.waiting++;
+        blocked = outcome.error;
+        break;
+    }
+  }
+  // A failing file that left the watch folder (removed, or changing again) starts afresh.
+  for (const rel of [...memory.stageFailures.keys()]) {
+    if (!seen.has(rel)) forgetFailure(deps, memory, rel);
+  }
+  if (blocked) {
+    deps.status.raise({
+      id: TRANSIT_PROBLEM_ID,
+      code: 'transit-unwritable',
+      severity: 'attention',
+      tab: 'status',
+      message: `${blocked.message.replace(/[.\s]+$/, '')}. Files already in transit still sync`,
+    });
+  } else if (result.staged > 0) {
+    deps.status.clear(TRANSIT_PROBLEM_ID);
+  }
+  return result;
+}
+
+async function scanSafely(deps: PassDeps, signal?: AbortSignal): Promise<ScanOutcome> {
+  try {
+    return await deps.scanner.scan(signal);
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    // The scanner reports a missing watch folder itself; anything it throws is the same kind of
+    // trouble: staging waits, the queue drains.
+    const reason = e instanceof Error ? e.message : String(e);
+    return {
+      stable: [],
+      pending: 0,
+      ignored: 0,
+      errors: [],
+      watchProblem: new SyncError({
+        kind: 'blocked',
+        code: 'watch-unavailable',
+        message: `The watch folder cannot be read (${reason}): check that it exists and is mounted; files already in transit still sync`,
+        cause: e,
+      }),
+    };
+  }
+}
+
+async function stageSafely(deps: PassDeps, file: FileRef): Promise<StageOutcome> {
+  try {
+    return await deps.stage(file);
+  } catch (e) {
+    // Staging is meant to report per-file trouble as an outcome; anything thrown is still this
+    // file's trouble, never the pass's.
+    const error = isSyncError(e)
+      ? e
+      : new SyncError({
+          kind: 'file-failed',
+          code: 'file-unreadable',
+          message: `${file.rel} could not be moved into transit (${e instanceof Error ? e.message : String(e)}): check its permissions`,
+          cause: e,
+        });
+    return error.kind === 'blocked' ? { status: 'blocked', error } : { status: 'failed', error };
+  }
+}
+
+function recordStageFailure(
+  deps: PassDeps,
+  memory: StageMemory,
+  file: FileRef,
+  error: SyncError,
+): void {
+  const attempts = (memory.stageFailures.get(file.rel)?.attempts ?? 0) + 1;
+  const now = deps.clock.now();
+  memory.stageFailures.set(file.rel, {
+    attempts,
+    nextTryMs: now + fileRetryDelayMs(attempts),
+    error,
+  });
+  deps.logger.warn('file could not be staged', {
+    rel: file.rel,
+    code: error.code,
+    reason: error.message,
+    attempts,
+  });
+  if (attempts >= FILE_FAILING_THRESHOLD)
+    deps.status.raise(fileFailingProblem(file.rel, attempts, error));
+}
+
+function forgetFailure(deps: PassDeps, memory: StageMemory, rel: string): void {
+  if (memory.stageFailures.delete(rel)) deps.status.clear(`${FILE_FAILING_PREFIX}${rel}`);
+}
+
+function reflectWatchProblem(deps: PassDeps, problem: SyncError | null): void {
+  if (!problem) {
+    deps.status.clear(WATCH_PROBLEM_ID);
+    return;
+  }
+  if (!deps.status.hasProblem(WATCH_PROBLEM_ID)) {
+    deps.logger.warn('watch folder unavailable', { code: problem.code, reason: problem.message });
+  }
+  deps.status.raise({
+    id: WATCH_PROBLEM_ID,
+    code: 'watch-unavailable',
+    severity: 'attention',
+    tab: 'settings',
+    message: problem.message,
+  });
+}
+
+/** Unreadable folders and names are problems a person sees, raised once and cleared when healed. */
+function reflectEntryProblems(
+  deps: PassDeps,
+  memory: StageMemory,
+  errors: ScanOutcome['errors'],
+): void {
+  const ids = new Set<string>();
+  for (const e of errors.slice(0, MAX_ENTRY_PROBLEMS)) {
+    const id = `${ENTRY_PROBLEM_PREFIX}${e.rel}`;
+    ids.add(id);
+    if (!memory.entryProblemIds.has(id)) {
+      deps.logger.warn('watch folder entry cannot be read', {
+        rel: e.rel,
+        code: e.code ?? 'unreadable-entry',
+        reason: e.message,
+      });
+    }
+    deps.status.raise({
+      id,
+      code: 'unreadable-entry',
+      severity: 'attention',
+      tab: 'status',
+      message: e.message,
+    });
+  }
+  if (errors.length > MAX_ENTRY_PROBLEMS) {
+    const id = `${ENTRY_PROBLEM_PREFIX}*`;
+    ids.add(id);
+    deps.status.raise({
+      id,
+      code: 'unreadable-entry',
+      severity: 'attention',
+      tab: 'log',
+      message: `${errors.length - MAX_ENTRY_PROBLEMS} more entries in the watch folder cannot be read: see the log`,
+    });
+  }
+  for (const id of memory.entryProblemIds) if (!ids.has(id)) deps.status.clear(id);
+  memory.entryProblemIds = ids;
+}
