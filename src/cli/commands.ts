@@ -307,9 +307,45 @@ const history: CommandSpec = {
               : `FAILED (${l.message})`;
         say(
           ctx,
-          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : 'FAILED'}  ${r.rel}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  sd: ${leg(r.archive)}`,
+          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : r.outcome === 'archive-removed' ? 'REMOVED' : 'FAILED'}  ${r.rel}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  sd: ${leg(r.archive)}`,
         );
       }
+      return 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+const retention: CommandSpec = {
+  async run(ctx) {
+    const dryRun = Boolean(ctx.values['dry-run']);
+    const engine = await openEngine(ctx, 'side');
+    try {
+      const r = await engine.runRetention(dryRun);
+      if (ctx.values.json) {
+        say(ctx, JSON.stringify(r, null, 2));
+        return 0;
+      }
+      say(
+        ctx,
+        `Archive: ${formatBytes(r.archiveBytes)} in files; its disk has ${formatBytes(r.freeBytes)} free of ${formatBytes(r.totalBytes)}.`,
+      );
+      if (r.bytesToFree === 0) {
+        say(ctx, 'Within the limits: nothing to delete.');
+        return 0;
+      }
+      say(ctx, `To free: ${formatBytes(r.bytesToFree)}.`);
+      for (const f of r.removed)
+        say(
+          ctx,
+          `${dryRun ? 'would delete' : 'deleted'}  ${f.rel}  ${formatBytes(f.size)}  ${formatTime(f.mtimeMs)}`,
+        );
+      for (const k of r.kept) say(ctx, `kept  ${k.rel}: ${k.reason}`);
+      say(
+        ctx,
+        `${dryRun ? 'Would free' : 'Freed'} ${formatBytes(r.freedBytes)} (${r.removed.length} files, each verified on Dropbox).`,
+      );
       return 0;
     } finally {
       await engine.stop();
@@ -477,6 +513,7 @@ export const commands: Record<string, CommandSpec> = {
   auth,
   'import-legacy': importLegacy,
   history,
+  retention,
   pause,
   resume,
   settings,

@@ -24,6 +24,7 @@ Commands:
   auth            connect to Dropbox (paste the code Dropbox shows)
   import-legacy   take over the old Python script's config.json (and Dropbox-Uploader token)
   history         recent transfers (--failures, --search, --limit, --json)
+  retention       delete the oldest archive files verified on Dropbox (--dry-run lists them)
   pause           pause syncing (--for 1h), also a running daemon
   resume          resume syncing
   settings        show, check or change settings (settings --help)
@@ -78,6 +79,16 @@ ${COMMON_OPTIONS}`,
   history: `Usage: rdl-sync history [--failures] [--search TEXT] [--limit N] [--json]
 
 Recent transfers, newest first, with both legs' results.
+
+${COMMON_OPTIONS}`,
+  retention: `Usage: rdl-sync retention [--dry-run] [--json]
+
+Keeps the archive under retentionMaxArchiveGiB and its disk above retentionMinFreePercent free
+by deleting its oldest files (by modification time). A file is deleted only when Dropbox holds
+the same bytes at that moment (content hash checked, one metadata call per file); a file missing
+or different on Dropbox is kept and listed. Every deletion is in the history.
+--dry-run lists what would go and deletes nothing. The daemon runs retention by itself when
+retentionEnabled is true; this command runs it now whatever that setting says.
 
 ${COMMON_OPTIONS}`,
   pause: `Usage: rdl-sync pause [--for DURATION]

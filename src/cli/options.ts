@@ -22,6 +22,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     json: { type: 'boolean' },
   },
   pause: { for: { type: 'string' } },
+  retention: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
   resume: {},
   settings: {},
   doctor: {},

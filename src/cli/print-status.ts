@@ -22,6 +22,14 @@ export function printStatus(s: StatusSnapshot, line: (text: string) => void): vo
       ? `Dropbox: ${d.accountName ?? 'connected'}${d.email ? ` <${d.email}>` : ''}${d.usedBytes !== null ? `, ${formatBytes(d.usedBytes)} used of ${formatBytes(d.allocatedBytes)}` : ''}`
       : 'Dropbox: not connected',
   );
+  for (const disk of s.disks ?? [])
+    line(
+      `Disk (${disk.roles.join(', ')}): ${disk.path} — ${disk.usedPercent} % used, ${formatBytes(disk.freeBytes)} free of ${formatBytes(disk.totalBytes)}${disk.transitBytes ? `, ${formatBytes(disk.transitBytes)} waiting in transit` : ''}`,
+    );
+  for (const src of s.sources ?? [])
+    line(
+      `Source ${src.source}: last file ${formatTime(src.lastFileMs)}, usual interval ${src.usualIntervalMs === null ? 'still learning' : `${Math.round(src.usualIntervalMs / 60_000)} min`}${src.silent ? ' — SILENT' : ''}`,
+    );
   for (const t of s.transfers)
     line(
       `  ${t.leg === 'upload' ? '↑' : '→'} ${t.rel} ${formatBytes(t.bytesDone)}/${formatBytes(t.size)} at ${formatBytes(t.rate)}/s`,

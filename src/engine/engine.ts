@@ -41,6 +41,10 @@ import { tightenConfigModes } from './settings/private-files.js';
 import type { RetryPolicy } from './dropbox/retry.js';
 import { startPkceAuth, finishPkceAuth } from './dropbox/auth.js';
 import { prepareLegacyImport } from './legacy/index.js';
+import { HubHealth } from './health/hub-health.js';
+import { dropboxHashLookup } from './retention/dropbox-lookup.js';
+import type { RemoteHashLookup, RetentionReport } from './retention/retention.js';
+import { DEFAULT_RETRY_POLICY } from './dropbox/retry.js';
 
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
@@ -86,6 +90,8 @@ export interface Engine extends EngineApi {
   /** PKCE start whose verifier the caller keeps (the CLI's two-step flow across processes). */
   connectDropboxBegin(): Promise<{ authorizeUrl: string; codeVerifier: string }>;
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
+  /** Archive retention now (`dryRun`: only list what would go). */
+  runRetention(dryRun: boolean): Promise<RetentionReport>;
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -113,6 +119,7 @@ class SyncEngine implements Engine {
   private readonly memory = newPassMemory();
   private journal!: Journal;
   private history!: History;
+  private health!: HubHealth;
   private built!: Built;
   private scheduler: PassScheduler | null = null;
   private pendingVerifier: string | null = null;
@@ -155,6 +162,13 @@ class SyncEngine implements Engine {
     const loaded = this.store.load();
     const limit = loaded.ok ? loaded.settings.historyLimit : 5_000;
     this.history = await History.open(path.join(this.configDir, 'history.jsonl'), limit);
+    this.health = new HubHealth({
+      status: this.status,
+      history: this.history,
+      clock: this.clock,
+      logger: this.logger,
+      remoteLookup: (s) => this.remoteHashLookup(s),
+    });
     await this.rebuild();
     this.applyPauseState();
     this.unsubscribers.push(
@@ -228,6 +242,11 @@ class SyncEngine implements Engine {
     // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
     for (const f of failing) this.status.raise(fileFailingProblem(f.rel, f.attempts, f));
     await this.recallAuthState();
+    await this.health.check(this.built.settings);
+  }
+
+  async runRetention(dryRun: boolean): Promise<RetentionReport> {
+    return this.health.retention(this.built.settings, dryRun);
   }
 
   async listFailures(): Promise<
@@ -564,6 +583,17 @@ class SyncEngine implements Engine {
     }
   }
 
+  private async remoteHashLookup(settings: Settings): Promise<RemoteHashLookup | null> {
+    const creds = await this.loadCredentials();
+    if (!creds) return null;
+    return dropboxHashLookup(settings, creds, {
+      clock: this.clock,
+      logger: this.logger,
+      retry: { ...DEFAULT_RETRY_POLICY, ...PASS_RETRY, ...this.opts.retry },
+      ...this.hostField(),
+    });
+  }
+
   private async loadCredentials(): Promise<DropboxCredentials | null> {
     try {
       const creds = await this.credentials.load();
@@ -593,6 +623,8 @@ class SyncEngine implements Engine {
     this.status.update({ passRunning: true });
     try {
       const report = await runPass(deps, this.memory, signal);
+      // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
+      await this.health.afterPass(this.built.settings, signal);
       if (
         report.staged ||
         report.done ||

@@ -39,6 +39,10 @@ export type ErrorCode =
   | 'transit-unwritable'
   | 'unreadable-entry'
   | 'pass-failed'
+  // the hub's health (raised as problems, never thrown)
+  | 'disk-nearly-full'
+  | 'source-silent'
+  | 'site-placeholder'
   | 'unknown';
 
 export interface SyncErrorInit {

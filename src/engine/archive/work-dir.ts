@@ -8,8 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isCode } from '../fsutil/fsync.js';
 
-/** Name of the reserved folder at the archive root. */
-export const ARCHIVE_WORK_DIR = '.rdl-sync-work';
+/**
+ * Name of the reserved folder at the archive root: the same name as transit's reserved folder,
+ * which the scanner never lets a user's top-level folder keep, so no rel can ever land in it.
+ */
+export const ARCHIVE_WORK_DIR = '.rdl-sync-tmp';
 
 /** True when `rel` would land inside the reserved folder (such a file is refused, never stored). */
 export function isReservedRel(rel: string): boolean {

@@ -204,7 +204,7 @@ function parseRecord(line: string): HistoryRecord | undefined {
       r &&
       Number.isSafeInteger(r.id) &&
       typeof r.rel === 'string' &&
-      (r.outcome === 'done' || r.outcome === 'failed') &&
+      (r.outcome === 'done' || r.outcome === 'failed' || r.outcome === 'archive-removed') &&
       typeof r.upload === 'object' &&
       typeof r.archive === 'object'
     ) {

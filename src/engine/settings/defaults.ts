@@ -7,6 +7,7 @@ export function defaultSettings(home: string = os.homedir()): Settings {
   return {
     ...STATIC_DEFAULTS,
     ignorePatterns: [...STATIC_DEFAULTS.ignorePatterns],
+    silentSourceOverrides: [...STATIC_DEFAULTS.silentSourceOverrides],
     watchDir: path.join(home, 'rdl', 'tosync'),
     transitDir: path.join(home, 'rdl', 'transit'),
   };

@@ -22,6 +22,13 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   offlineAlertMinutes: 'Offline alert',
   historyLimit: 'History size',
   startAtLogin: 'Start at login',
+  diskFullPercent: 'Disk warning level',
+  retentionEnabled: 'Archive retention',
+  retentionMaxArchiveGiB: 'Archive size limit',
+  retentionMinFreePercent: 'Free-space floor',
+  silentSourceFactor: 'Silence factor',
+  silentSourceMinSamples: 'Samples to learn',
+  silentSourceOverrides: 'Silence limits',
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_LABELS) as SettingKey[];

@@ -125,7 +125,7 @@ export const settingsSchema = z
       .min(0, 'Stable time cannot be negative')
       .max(3_600, 'Stable time must be at most 3600 seconds')
       .describe(
-        'Seconds a file’s modification time must be old, with no change seen, before it is staged. On Linux a file that any process still holds open for writing is never staged, whatever its age. Elsewhere (no /proc) timing is the only guard: set this longer than the longest time a logger keeps a file open without writing (about 65 s for the infrared camera).',
+        'Seconds a file’s modification time must be old, with no change seen, before it is staged. On Linux a file that any process still holds open for writing is never staged, whatever its age. Elsewhere (no /proc) timing is the only guard: set this longer than the longest time a logger keeps a file open without writing (about 65 s for the infrared camera; the default 90 leaves a margin).',
       ),
     ignorePatterns: z
       .array(
@@ -192,6 +192,58 @@ export const settingsSchema = z
       .max(100_000, 'History may keep at most 100000 transfers')
       .describe('Number of recent transfers kept in the history.'),
     startAtLogin: z.boolean().describe('Start the tray app when you log in (desktop only).'),
+    diskFullPercent: z
+      .number()
+      .int('Disk warning level must be a whole percentage')
+      .min(50, 'Disk warning level must be at least 50 %')
+      .max(99, 'Disk warning level must be at most 99 %')
+      .describe(
+        'Warn when a disk holding the watch, transit or archive folder is this full (percent used). The hubs stop their loggers at 95 %, so the default 90 leaves time to act.',
+      ),
+    retentionEnabled: z
+      .boolean()
+      .describe(
+        'Delete the oldest archive files when the archive is too large or its disk too full. Only files whose Dropbox copy is verified by content hash at that moment are deleted; every deletion is in the history. Off by default.',
+      ),
+    retentionMaxArchiveGiB: z
+      .number()
+      .min(0, 'Archive size limit cannot be negative')
+      .max(100_000, 'Archive size limit must be at most 100000 GiB')
+      .describe('With retention on: keep the archive below this many GiB (0 = no size limit).'),
+    retentionMinFreePercent: z
+      .number()
+      .int('Free-space floor must be a whole percentage')
+      .min(0, 'Free-space floor cannot be negative')
+      .max(50, 'Free-space floor must be at most 50 %')
+      .describe(
+        'With retention on: keep at least this much of the archive’s disk free, in percent (0 = no floor).',
+      ),
+    silentSourceFactor: z
+      .number()
+      .min(1.5, 'Silence factor must be at least 1.5')
+      .max(100, 'Silence factor must be at most 100')
+      .describe(
+        'A source folder (e.g. RDL/USB0, cameras/reolink1) counts as silent when no file arrived for this many times its usual interval (3: an hourly logger is reported after 3 h).',
+      ),
+    silentSourceMinSamples: z
+      .number()
+      .int('Minimum samples must be a whole number')
+      .min(2, 'At least 2 samples are needed to learn an interval')
+      .max(1000, 'At most 1000 samples')
+      .describe('Intervals a source must have delivered before its usual interval is trusted.'),
+    silentSourceOverrides: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[^=]+=\d+$/,
+            'Each override is SOURCE=MINUTES, e.g. cameras/reolink1=60 (0 = never report it)',
+          ),
+      )
+      .max(200, 'At most 200 overrides')
+      .describe(
+        'Per-source silence limits in minutes, replacing the learned one: SOURCE=MINUTES, e.g. RDL/USB0=180; 0 turns the check off for that source.',
+      ),
   })
   .superRefine((s, ctx) => {
     if (s.archiveEnabled && s.archiveDir === '') {
@@ -230,7 +282,11 @@ export const STATIC_DEFAULTS: Omit<Settings, 'watchDir' | 'transitDir'> = {
   scheduleMode: 'interval',
   intervalSeconds: 10,
   cron: '',
-  stableSeconds: 10,
+  // The infrared camera writes its CSV straight into the watch folder and keeps it open about 60 s
+  // with size and mtime unchanged (WORKLOAD.md): where open writers cannot be seen, any stable
+  // time under about 65 s takes a truncated file. 90 s leaves a margin; the other loggers rename
+  // finished files in, so a longer wait costs them only latency.
+  stableSeconds: 90,
   ignorePatterns: DEFAULT_IGNORE_PATTERNS,
   concurrency: 4,
   chunkSizeMiB: 16,
@@ -240,4 +296,11 @@ export const STATIC_DEFAULTS: Omit<Settings, 'watchDir' | 'transitDir'> = {
   offlineAlertMinutes: 60,
   historyLimit: 5_000,
   startAtLogin: false,
+  diskFullPercent: 90,
+  retentionEnabled: false,
+  retentionMaxArchiveGiB: 0,
+  retentionMinFreePercent: 15,
+  silentSourceFactor: 3,
+  silentSourceMinSamples: 6,
+  silentSourceOverrides: [],
 };

@@ -5,9 +5,11 @@ import { EventEmitter } from 'node:events';
 import type {
   ActiveTransfer,
   ArchiveStatus,
+  DiskStatus,
   DropboxStatus,
   EngineState,
   Problem,
+  SourceStatus,
   StageCounts,
   StatusSnapshot,
 } from './types.js';
@@ -24,6 +26,8 @@ export interface StatusFacts {
   nextPassMs: number | null;
   archive: ArchiveStatus;
   dropbox: DropboxStatus;
+  disks: DiskStatus[];
+  sources: SourceStatus[];
 }
 
 const RATE_WINDOW_MS = 5_000;
@@ -75,6 +79,8 @@ export class StatusModel {
         allocatedBytes: null,
         lastContactMs: null,
       },
+      disks: [],
+      sources: [],
       ...initial,
     };
     this.events.setMaxListeners(50);
@@ -169,6 +175,8 @@ export class StatusModel {
       archive: { ...f.archive },
       dropbox: { ...f.dropbox },
       problems,
+      disks: f.disks.map((d) => ({ ...d, roles: [...d.roles] })),
+      sources: f.sources.map((x) => ({ ...x })),
     };
   }
 

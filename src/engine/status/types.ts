@@ -59,6 +59,31 @@ export interface ArchiveStatus {
   totalBytes: number | null;
 }
 
+/** One file system holding some of the folders RDL Sync uses (shown once however many it holds). */
+export interface DiskStatus {
+  /** Which folders live on it. */
+  roles: ('watch' | 'transit' | 'archive')[];
+  /** The first of those folders, to name the disk by. */
+  path: string;
+  freeBytes: number;
+  totalBytes: number;
+  usedPercent: number;
+  /** Bytes queued in transit, when the transit folder is on this disk (what grows while offline). */
+  transitBytes: number | null;
+}
+
+/** A source folder (e.g. RDL/USB0, cameras/reolink1) and how regularly it delivers. */
+export interface SourceStatus {
+  source: string;
+  lastFileMs: number;
+  lastFileRel: string;
+  /** The learned usual interval between new files; null until enough samples. */
+  usualIntervalMs: number | null;
+  /** How long a silence is reported after (learned × factor, or the override); null when off. */
+  silentAfterMs: number | null;
+  silent: boolean;
+}
+
 export interface DropboxStatus {
   connected: boolean;
   accountName: string | null;
@@ -83,6 +108,10 @@ export interface StatusSnapshot {
   archive: ArchiveStatus;
   dropbox: DropboxStatus;
   problems: Problem[];
+  /** Free space of the disks holding the watch, transit and archive folders. */
+  disks?: DiskStatus[];
+  /** Each source folder with its last file and usual interval. */
+  sources?: SourceStatus[];
 }
 
 export type LegResult =
@@ -98,7 +127,8 @@ export interface HistoryRecord {
   contentHash: string | null;
   startedAtMs: number;
   finishedAtMs: number;
-  outcome: 'done' | 'failed';
+  /** 'archive-removed': retention deleted the archive copy after verifying the Dropbox copy. */
+  outcome: 'done' | 'failed' | 'archive-removed';
   upload: LegResult;
   archive: LegResult;
 }

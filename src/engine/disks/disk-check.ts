@@ -1,0 +1,105 @@
+// Disks that never fill: the hubs keep the OS, the data and the archive on one 32 GB card, and at
+// 95 % every logging service is disabled. Each pass measures the file systems holding the watch,
+// transit and archive folders (each file system once, with the folders it holds), how much the
+// transit queue holds (what grows while Dropbox is unreachable), and raises a problem per disk
+// above the warning level, cleared as soon as it is below again.
+import { stat } from 'node:fs/promises';
+import { formatBytes } from '../archive/problems.js';
+import { freeSpace } from '../fsutil/free-space.js';
+import { walkTree } from '../fsutil/walk.js';
+import type { DiskStatus, Problem } from '../status/types.js';
+
+export type DiskRole = DiskStatus['roles'][number];
+
+export const DISK_PROBLEM_PREFIX = 'disk-nearly-full:';
+
+export interface DiskFolder {
+  role: DiskRole;
+  path: string;
+}
+
+/** Bytes of every file below `dir` (0 when it cannot be read). */
+export async function bytesBelow(dir: string, signal?: AbortSignal): Promise<number> {
+  let total = 0;
+  try {
+    for await (const e of walkTree(dir, signal ? { signal } : {})) {
+      if (e.kind === 'file') total += e.stats.size;
+    }
+  } catch {
+    return total;
+  }
+  return total;
+}
+
+/** Measures each file system once; a folder that does not exist (a card that is out) is left out. */
+export async function measureDisks(
+  folders: DiskFolder[],
+  signal?: AbortSignal,
+): Promise<DiskStatus[]> {
+  const byDev = new Map<number, DiskStatus>();
+  for (const f of folders) {
+    let dev: number;
+    try {
+      dev = (await stat(f.path)).dev;
+    } catch {
+      continue;
+    }
+    const known = byDev.get(dev);
+    if (known) {
+      if (!known.roles.includes(f.role)) known.roles.push(f.role);
+    } else {
+      let space;
+      try {
+        space = await freeSpace(f.path);
+      } catch {
+        continue;
+      }
+      const used = space.totalBytes - space.freeBytes;
+      byDev.set(dev, {
+        roles: [f.role],
+        path: f.path,
+        freeBytes: space.freeBytes,
+        totalBytes: space.totalBytes,
+        usedPercent: space.totalBytes > 0 ? Math.round((used / space.totalBytes) * 1000) / 10 : 0,
+        transitBytes: null,
+      });
+    }
+    if (f.role === 'transit') byDev.get(dev)!.transitBytes = await bytesBelow(f.path, signal);
+  }
+  return [...byDev.values()];
+}
+
+const ROLE_WORDS: Record<DiskRole, string> = {
+  watch: 'watch',
+  transit: 'transit',
+  archive: 'archive',
+};
+
+function rolesText(roles: DiskRole[]): string {
+  const words = roles.map((r) => ROLE_WORDS[r]);
+  const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
+  return `${list} folder${words.length > 1 ? 's' : ''}`;
+}
+
+export function diskProblemId(disk: DiskStatus): string {
+  return `${DISK_PROBLEM_PREFIX}${disk.path}`;
+}
+
+/** The problem for a disk at or above the warning level, or null when it is below. */
+export function diskProblem(
+  disk: DiskStatus,
+  thresholdPercent: number,
+): Omit<Problem, 'sinceMs'> | null {
+  if (disk.usedPercent < thresholdPercent) return null;
+  const growing =
+    disk.transitBytes && disk.transitBytes > 0
+      ? `; ${formatBytes(disk.transitBytes)} wait in transit and grow while Dropbox is unreachable`
+      : '';
+  return {
+    id: diskProblemId(disk),
+    code: 'disk-nearly-full',
+    severity: 'attention',
+    tab: 'status',
+    message: `The disk holding the ${rolesText(disk.roles)} (${disk.path}) is ${disk.usedPercent} % full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)${growing}: free space or turn on archive retention before it fills; at 95 % the hub stops its loggers`,
+  };
+}

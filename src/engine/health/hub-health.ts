@@ -1,0 +1,136 @@
+// The hub's health beyond moving files, checked after every pass (and by `status` without a
+// daemon) with one call from the engine: disks filling up, loggers gone silent, a placeholder site
+// name from a cloned SD image, and (opt-in) archive retention. Each condition is a problem in the
+// status, raised once and cleared when it heals.
+import { updateDiskStatus } from '../disks/disk-monitor.js';
+import type { Clock, Logger } from '../ports.js';
+import {
+  retentionLimitsOf,
+  runRetention,
+  type RemoteHashLookup,
+  type RetentionReport,
+} from '../retention/retention.js';
+import type { Settings } from '../settings/schema.js';
+import { placeholderSiteReason } from '../settings/site-name.js';
+import type { StatusModel } from '../status/model.js';
+import type { HistoryQuery, HistoryRecord } from '../status/types.js';
+import type { HistoryPort } from '../pipeline/deps.js';
+import {
+  learnSources,
+  silenceRulesOf,
+  silentSourceProblem,
+  SOURCE_PROBLEM_PREFIX,
+} from './silent-sources.js';
+
+/** Retention runs at most this often on its own (deleting is never urgent to the minute). */
+const RETENTION_EVERY_MS = 15 * 60_000;
+/** History records read to learn the sources' rhythm. */
+const LEARN_FROM_RECORDS = 5_000;
+
+export interface HubHealthDeps {
+  status: StatusModel;
+  history: HistoryPort & { query(q: HistoryQuery): HistoryRecord[] };
+  clock: Clock;
+  logger: Logger;
+  /** Dropbox lookups for retention, or null when Dropbox is not connected. */
+  remoteLookup: (settings: Settings) => Promise<RemoteHashLookup | null>;
+}
+
+export class HubHealth {
+  private lastRetentionMs = -Infinity;
+
+  constructor(private readonly deps: HubHealthDeps) {}
+
+  /** After a pass: every check, and retention when it is on and due. */
+  async afterPass(settings: Settings, signal?: AbortSignal): Promise<void> {
+    await this.check(settings, signal);
+    const now = this.deps.clock.now();
+    if (settings.retentionEnabled && now - this.lastRetentionMs >= RETENTION_EVERY_MS) {
+      this.lastRetentionMs = now;
+      await this.retention(settings, false, signal).catch((e: unknown) =>
+        this.deps.logger.warn('retention: not run', { reason: (e as Error).message }),
+      );
+    }
+  }
+
+  /** The read-only checks (status without a daemon runs these). */
+  async check(settings: Settings, signal?: AbortSignal): Promise<void> {
+    // Each check alone: none of them may ever fail a pass or hide the others.
+    await updateDiskStatus(settings, this.deps.status, signal).catch((e: unknown) =>
+      this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
+    );
+    for (const [what, run] of [
+      ['source check', () => this.checkSources(settings)],
+      ['site check', () => this.checkSite(settings)],
+    ] as const) {
+      try {
+        run();
+      } catch (e) {
+        this.deps.logger.warn(`${what} failed`, { reason: (e as Error).message });
+      }
+    }
+  }
+
+  /** Retention now: `dryRun` lists what would go without deleting anything. */
+  async retention(
+    settings: Settings,
+    dryRun: boolean,
+    signal?: AbortSignal,
+  ): Promise<RetentionReport> {
+    if (!settings.archiveEnabled || settings.archiveDir === '') {
+      throw new Error('the archive is off in the settings: there is nothing to keep tidy');
+    }
+    const lookup = await this.deps.remoteLookup(settings);
+    if (!lookup) {
+      throw new Error(
+        'Dropbox is not connected: retention deletes only files verified on Dropbox, so it waits',
+      );
+    }
+    return runRetention({
+      archiveRoot: settings.archiveDir,
+      limits: retentionLimitsOf(settings),
+      lookup,
+      dryRun,
+      ...(dryRun ? {} : { history: this.deps.history }),
+      logger: this.deps.logger,
+      nowMs: () => this.deps.clock.now(),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  private checkSources(settings: Settings): void {
+    const { status, history, clock } = this.deps;
+    const now = clock.now();
+    const arrivals = history
+      .query({ limit: LEARN_FROM_RECORDS })
+      .filter((r) => r.outcome !== 'archive-removed')
+      .map((r) => ({ rel: r.rel, atMs: r.startedAtMs }));
+    const sources = learnSources(arrivals, silenceRulesOf(settings), now);
+    status.update({ sources });
+    const silent = new Set<string>();
+    for (const s of sources) {
+      if (!s.silent) continue;
+      const p = silentSourceProblem(s, now);
+      silent.add(p.id);
+      status.raise(p);
+    }
+    status.clearMatching((id) => id.startsWith(SOURCE_PROBLEM_PREFIX) && !silent.has(id));
+  }
+
+  private checkSite(settings: Settings): void {
+    const reason = settings.remoteRootTemplate.includes('{site}')
+      ? placeholderSiteReason(settings.site)
+      : null;
+    if (!reason) {
+      this.deps.status.clear('site-placeholder');
+      return;
+    }
+    this.deps.status.raise({
+      id: 'site-placeholder',
+      code: 'site-placeholder',
+      severity: 'attention',
+      tab: 'settings',
+      message: `Site: ${reason}; files go to a folder named after it: set the real site name (rdl-sync settings set site <name>, or in Settings)`,
+    });
+  }
+}

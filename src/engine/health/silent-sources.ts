@@ -1,0 +1,125 @@
+// Loggers that go silent: a jammed serial port or a dead camera stops delivering files, and no
+// sync tool notices. Each source folder (the first one or two levels under the watch folder:
+// RDL/USB0, cameras/reolink1, internet) learns its usual interval between new files from the
+// history, and is reported when silent for much longer than that (factor × usual; 3 × hourly =
+// 3 h). Until a source has delivered enough intervals nothing is learned, so nothing is reported.
+import type { Problem, SourceStatus } from '../status/types.js';
+
+export const SOURCE_PROBLEM_PREFIX = 'source-silent:';
+
+/** A date-like folder (2026-11, 2026-11-30, 20261130) is a file's day, not part of its source. */
+const DATE_FOLDER = /^\d{4}[-_]?\d{2}([-_]?\d{2})?$/;
+
+/** The source a file belongs to: its top folder, and the next one unless that is a date. */
+export function sourceOf(rel: string): string {
+  const parts = rel.split('/');
+  if (parts.length <= 1) return '(top folder)';
+  const [first, second] = parts as [string, string];
+  if (parts.length >= 3 && !DATE_FOLDER.test(second)) return `${first}/${second}`;
+  return first;
+}
+
+export interface Arrival {
+  rel: string;
+  atMs: number;
+}
+
+export interface SilenceRules {
+  factor: number;
+  minSamples: number;
+  /** Per-source limits in ms (0 = never report). */
+  overrides: Map<string, number>;
+}
+
+export function silenceRulesOf(s: {
+  silentSourceFactor: number;
+  silentSourceMinSamples: number;
+  silentSourceOverrides: string[];
+}): SilenceRules {
+  const overrides = new Map<string, number>();
+  for (const o of s.silentSourceOverrides) {
+    const at = o.lastIndexOf('=');
+    overrides.set(
+      o
+        .slice(0, at)
+        .trim()
+        .replace(/^\/+|\/+$/g, ''),
+      Number(o.slice(at + 1)) * 60_000,
+    );
+  }
+  return { factor: s.silentSourceFactor, minSamples: s.silentSourceMinSamples, overrides };
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/**
+ * Each source with its last file, usual interval (the median gap between arrivals: one late file
+ * or a burst after an outage does not move it) and whether it is silent now.
+ */
+export function learnSources(
+  arrivals: Arrival[],
+  rules: SilenceRules,
+  nowMs: number,
+): SourceStatus[] {
+  const bySource = new Map<string, Arrival[]>();
+  for (const a of arrivals) {
+    const s = sourceOf(a.rel);
+    let list = bySource.get(s);
+    if (!list) bySource.set(s, (list = []));
+    list.push(a);
+  }
+  const out: SourceStatus[] = [];
+  for (const [source, list] of [...bySource.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    list.sort((a, b) => a.atMs - b.atMs);
+    const gaps: number[] = [];
+    for (let i = 1; i < list.length; i++) {
+      const gap = list[i]!.atMs - list[i - 1]!.atMs;
+      // Files that arrive together (a camera's CSV and JPEG, a backlog drained at once) are one
+      // delivery, not an interval.
+      if (gap > 1_000) gaps.push(gap);
+    }
+    const last = list[list.length - 1]!;
+    const usual = gaps.length >= rules.minSamples ? median(gaps) : null;
+    const override = rules.overrides.get(source);
+    const silentAfterMs =
+      override !== undefined
+        ? override > 0
+          ? override
+          : null
+        : usual === null
+          ? null
+          : usual * rules.factor;
+    out.push({
+      source,
+      lastFileMs: last.atMs,
+      lastFileRel: last.rel,
+      usualIntervalMs: usual,
+      silentAfterMs,
+      silent: silentAfterMs !== null && nowMs - last.atMs > silentAfterMs,
+    });
+  }
+  return out;
+}
+
+function duration(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 120) return `${min} min`;
+  const h = ms / 3_600_000;
+  return h < 48 ? `${Math.round(h * 10) / 10} h` : `${Math.round((h / 24) * 10) / 10} days`;
+}
+
+export function silentSourceProblem(s: SourceStatus, nowMs: number): Omit<Problem, 'sinceMs'> {
+  const usual =
+    s.usualIntervalMs === null ? '' : ` (usually a file every ${duration(s.usualIntervalMs)})`;
+  return {
+    id: `${SOURCE_PROBLEM_PREFIX}${s.source}`,
+    code: 'source-silent',
+    severity: 'attention',
+    tab: 'status',
+    message: `No new file from ${s.source} for ${duration(nowMs - s.lastFileMs)}${usual}; the last was ${s.lastFileRel}: check that logger (a jammed serial port, a camera without power or network)`,
+  };
+}

@@ -1,0 +1,199 @@
+// Archive retention (opt-in): keep the archive under a size, or its disk above a free-space floor,
+// by deleting the oldest archive files (by mtime, the order the site's weekly email also uses).
+// A file goes only when its Dropbox copy is verified at that moment: the local file is hashed now
+// and Dropbox's content_hash for the same path must equal it (one metadata call per file; Dropbox
+// has no batch form of get_metadata). A file missing or different on Dropbox is kept, and said so.
+// A file still hard-linked to a queued transit copy is not done yet and is kept. Every deletion is
+// written to the history.
+import { lstat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ARCHIVE_WORK_DIR } from '../archive/work-dir.js';
+import { formatBytes } from '../archive/problems.js';
+import { freeSpace } from '../fsutil/free-space.js';
+import { hashFileDropbox } from '../fsutil/copy-hashed.js';
+import { pruneEmptyDirs } from '../fsutil/prune.js';
+import { walkTree } from '../fsutil/walk.js';
+import type { HistoryPort } from '../pipeline/deps.js';
+import type { Logger } from '../ports.js';
+
+const GiB = 1024 * 1024 * 1024;
+/** Files checked against Dropbox per run at most: bounds the calls one run can make. */
+const MAX_CHECKS_PER_RUN = 2_000;
+
+export interface RetentionLimits {
+  /** Keep the archive's files under this many bytes; null = no size limit. */
+  maxArchiveBytes: number | null;
+  /** Keep at least this share (0–1) of the archive's disk free; null = no floor. */
+  minFreeRatio: number | null;
+}
+
+export function retentionLimitsOf(s: {
+  retentionMaxArchiveGiB: number;
+  retentionMinFreePercent: number;
+}): RetentionLimits {
+  return {
+    maxArchiveBytes:
+      s.retentionMaxArchiveGiB > 0 ? Math.floor(s.retentionMaxArchiveGiB * GiB) : null,
+    minFreeRatio: s.retentionMinFreePercent > 0 ? s.retentionMinFreePercent / 100 : null,
+  };
+}
+
+/** The Dropbox copy of an archive rel (its path and content_hash), or null when there is none. */
+export interface RemoteHashLookup {
+  copyOf(
+    rel: string,
+    mtimeMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ path: string; contentHash: string } | null>;
+}
+
+export interface ArchiveFile {
+  rel: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+  nlink: number;
+}
+
+export interface RetentionReport {
+  dryRun: boolean;
+  archiveBytes: number;
+  freeBytes: number;
+  totalBytes: number;
+  /** What the limits ask to free (0 when the archive is within them). */
+  bytesToFree: number;
+  /** Deleted (or, in a dry run, that would be deleted): verified on Dropbox. */
+  removed: { rel: string; size: number; mtimeMs: number; contentHash: string }[];
+  kept: { rel: string; reason: string }[];
+  freedBytes: number;
+}
+
+/** The archive's user files, oldest first; the reserved folder is not user data. */
+export async function listArchive(root: string, signal?: AbortSignal): Promise<ArchiveFile[]> {
+  const files: ArchiveFile[] = [];
+  for await (const e of walkTree(root, {
+    skip: (name, rel) => rel === ARCHIVE_WORK_DIR && name === ARCHIVE_WORK_DIR,
+    ...(signal ? { signal } : {}),
+  })) {
+    if (e.kind !== 'file') continue;
+    files.push({
+      rel: e.rel,
+      absPath: e.absPath,
+      size: e.stats.size,
+      mtimeMs: e.stats.mtimeMs,
+      nlink: e.stats.nlink,
+    });
+  }
+  return files.sort((a, b) => a.mtimeMs - b.mtimeMs || a.rel.localeCompare(b.rel));
+}
+
+export async function runRetention(opts: {
+  archiveRoot: string;
+  limits: RetentionLimits;
+  lookup: RemoteHashLookup;
+  dryRun: boolean;
+  history?: HistoryPort;
+  logger: Logger;
+  nowMs: () => number;
+  signal?: AbortSignal;
+}): Promise<RetentionReport> {
+  const files = await listArchive(opts.archiveRoot, opts.signal);
+  const space = await freeSpace(opts.archiveRoot);
+  const archiveBytes = files.reduce((n, f) => n + f.size, 0);
+  const overSize =
+    opts.limits.maxArchiveBytes === null ? 0 : archiveBytes - opts.limits.maxArchiveBytes;
+  const underFloor =
+    opts.limits.minFreeRatio === null
+      ? 0
+      : Math.ceil(space.totalBytes * opts.limits.minFreeRatio) - space.freeBytes;
+  const bytesToFree = Math.max(0, overSize, underFloor);
+  const report: RetentionReport = {
+    dryRun: opts.dryRun,
+    archiveBytes,
+    freeBytes: space.freeBytes,
+    totalBytes: space.totalBytes,
+    bytesToFree,
+    removed: [],
+    kept: [],
+    freedBytes: 0,
+  };
+  let checks = 0;
+  for (const f of files) {
+    if (report.freedBytes >= bytesToFree || checks >= MAX_CHECKS_PER_RUN) break;
+    if (opts.signal?.aborted) break;
+    if (f.nlink > 1) {
+      report.kept.push({ rel: f.rel, reason: 'still queued in transit (not done yet)' });
+      continue;
+    }
+    checks++;
+    const verdict = await verify(f, opts);
+    if (!verdict.ok) {
+      report.kept.push({ rel: f.rel, reason: verdict.reason });
+      continue;
+    }
+    if (!opts.dryRun) {
+      // The file must still be the one just verified (a person may have replaced it meanwhile).
+      const now = await lstat(f.absPath).catch(() => null);
+      if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) {
+        report.kept.push({ rel: f.rel, reason: 'changed while it was checked' });
+        continue;
+      }
+      await unlink(f.absPath);
+      await pruneEmptyDirs(opts.archiveRoot, dirname(f.absPath)).catch(() => {});
+      const at = opts.nowMs();
+      opts.history?.append({
+        rel: f.rel,
+        size: f.size,
+        contentHash: verdict.hash,
+        startedAtMs: at,
+        finishedAtMs: at,
+        outcome: 'archive-removed',
+        upload: {
+          status: 'done',
+          atMs: at,
+          path: verdict.remotePath,
+          alreadyPresent: true,
+          contentHash: verdict.hash,
+        },
+        archive: {
+          status: 'skipped',
+          atMs: at,
+          reason: `removed by retention: the archive needed ${formatBytes(bytesToFree)} freed; the Dropbox copy was verified by content hash`,
+        },
+      });
+      opts.logger.info('retention: removed an archive file verified on Dropbox', {
+        rel: f.rel,
+        size: f.size,
+      });
+    }
+    report.removed.push({
+      rel: f.rel,
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      contentHash: verdict.hash,
+    });
+    report.freedBytes += f.size;
+  }
+  return report;
+}
+
+async function verify(
+  f: ArchiveFile,
+  opts: { lookup: RemoteHashLookup; signal?: AbortSignal },
+): Promise<{ ok: false; reason: string } | { ok: true; hash: string; remotePath: string }> {
+  let local: string;
+  try {
+    local = await hashFileDropbox(f.absPath, opts.signal);
+  } catch {
+    return { ok: false, reason: 'cannot be read here' };
+  }
+  let remote: { path: string; contentHash: string } | null;
+  try {
+    remote = await opts.lookup.copyOf(f.rel, f.mtimeMs, opts.signal);
+  } catch (e) {
+    return { ok: false, reason: `Dropbox could not be asked (${(e as Error).message})` };
+  }
+  if (remote === null) return { ok: false, reason: 'not on Dropbox' };
+  if (remote.contentHash !== local) return { ok: false, reason: 'different on Dropbox' };
+  return { ok: true, hash: local, remotePath: remote.path };
+}

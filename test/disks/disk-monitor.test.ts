@@ -1,0 +1,97 @@
+// Disks that never fill, on real small tmpfs mounts: status lists each disk once with the folders
+// it holds and what waits in transit; a disk above the warning level raises a problem naming it,
+// which clears when space is freed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
+import { startHarness } from '../engine/harness.js';
+import { measureDisks } from '../../src/engine/disks/disk-check.js';
+
+const MiB = 1024 * 1024;
+
+test('one card holding all folders, offline: listed once with its backlog; above 90 % a problem, cleared when freed', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const card = await tempDir('rdl-disk-');
+  mountTmpfs(card, 8 * 1024);
+  const folder = join(card, 'logging-folder');
+  const watchDir = join(folder, '2_tosync');
+  const transitDir = join(folder, '3_transit');
+  const archiveDir = join(folder, '4_synced');
+  await mkdir(archiveDir, { recursive: true });
+  // Dropbox not connected: files wait in transit, which is what grows on a hub that is offline.
+  const h = await startHarness({ settings: { watchDir, transitDir, archiveDir }, connect: false });
+  try {
+    await mkdir(join(watchDir, 'RDL', 'USB0'), { recursive: true });
+    await writeFile(join(watchDir, 'RDL', 'USB0', 'day1.txt'), Buffer.alloc(MiB, 1));
+    for (let i = 0; i < 3; i++) await h.engine.runPassNow();
+    let s = h.engine.getStatus();
+    assert.equal(s.disks?.length, 1, JSON.stringify(s.disks));
+    const disk = s.disks![0]!;
+    assert.deepEqual(disk.roles.sort(), ['archive', 'transit', 'watch']);
+    assert.equal(disk.transitBytes, MiB, 'the backlog in transit');
+    assert.ok(disk.usedPercent < 90, `${disk.usedPercent}`);
+    assert.ok(!s.problems.some((p) => p.code === 'disk-nearly-full'));
+    t.diagnostic(`before: ${JSON.stringify(disk)}`);
+
+    // Something else fills the card to above 90 % (7.5 of 8 MiB).
+    const filler = join(card, 'other-program.bin');
+    await writeFile(filler, Buffer.alloc(6.5 * MiB, 2));
+    await h.engine.runPassNow();
+    s = h.engine.getStatus();
+    const problem = s.problems.find((p) => p.code === 'disk-nearly-full');
+    assert.ok(problem, JSON.stringify(s.problems));
+    t.diagnostic(`raised: ${problem.message}`);
+    assert.match(
+      problem.message,
+      /The disk holding the watch, transit and archive folders \(.*2_tosync\) is 9\d(\.\d)? % full, .* free \(warning level 90 %\); 1\.0 MiB wait in transit/,
+    );
+
+    await rm(filler);
+    await h.engine.runPassNow();
+    s = h.engine.getStatus();
+    assert.ok(!s.problems.some((p) => p.code === 'disk-nearly-full'), 'cleared when freed');
+
+    // A lower warning level is a setting.
+    const saved = await h.engine.saveSettings({ ...h.engine.getSettings(), diskFullPercent: 50 });
+    assert.ok(saved.ok);
+    await writeFile(filler, Buffer.alloc(4 * MiB, 2));
+    await h.engine.runPassNow();
+    assert.ok(h.engine.getStatus().problems.some((p) => /warning level 50 %/.test(p.message)));
+  } finally {
+    await h.close();
+    unmount(card);
+    await removeDir(card);
+  }
+});
+
+test('folders on different disks are listed apart; a missing card is left out, not an error', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const base = await tempDir('rdl-disks-');
+  const card = join(base, 'card');
+  await mkdir(card);
+  mountTmpfs(card, 2 * 1024);
+  try {
+    await mkdir(join(base, 'watch'));
+    await mkdir(join(base, 'transit'));
+    const disks = await measureDisks([
+      { role: 'watch', path: join(base, 'watch') },
+      { role: 'transit', path: join(base, 'transit') },
+      { role: 'archive', path: card },
+      { role: 'archive', path: join(base, 'absent-card') },
+    ]);
+    assert.deepEqual(
+      disks.map((d) => d.roles),
+      [['watch', 'transit'], ['archive']],
+    );
+    assert.equal(disks[1]!.totalBytes, 2 * MiB);
+    assert.equal(disks[0]!.transitBytes, 0);
+    assert.equal(disks[1]!.transitBytes, null);
+  } finally {
+    unmount(card);
+    await removeDir(base);
+  }
+});

@@ -1,0 +1,143 @@
+// Loggers that go silent, with a controllable clock: each source folder learns its usual interval
+// from the history, is reported when silent for much longer (factor × usual, or an override), and
+// clears when files arrive again. A placeholder site name from a cloned image is a problem too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { systemClock, type Clock } from '../../src/engine/ports.js';
+import { learnSources, silenceRulesOf, sourceOf } from '../../src/engine/health/silent-sources.js';
+import { startHarness, type Harness } from '../engine/harness.js';
+
+const HOUR = 3_600_000;
+
+test('source folders: one or two levels, date folders are not part of a source', () => {
+  assert.equal(sourceOf('RDL/USB0/2026-11/RDL_2026-11-29_USB0.txt'), 'RDL/USB0');
+  assert.equal(sourceOf('RDL/USB0/2026-11-29/RDL_2026-11-29_13_USB0.txt'), 'RDL/USB0');
+  assert.equal(sourceOf('cameras/reolink1/2026-11-29/2026-11-29_10_15.jpg'), 'cameras/reolink1');
+  assert.equal(sourceOf('internet/internet_2026-11-29.txt'), 'internet');
+  assert.equal(sourceOf('internet/2026-11/internet_2026-11-29.txt'), 'internet');
+  assert.equal(sourceOf('loose.csv'), '(top folder)');
+});
+
+test('learning needs enough samples; the median ignores one late file; overrides win', () => {
+  const rules = silenceRulesOf({
+    silentSourceFactor: 3,
+    silentSourceMinSamples: 6,
+    silentSourceOverrides: ['cameras/reolink1=0', 'internet=120'],
+  });
+  const t0 = 1_000_000_000_000;
+  const hourly = [0, 1, 2, 3, 4.5, 5.5, 6.5].map((h) => ({
+    rel: `RDL/USB0/2026-11/${h}.txt`,
+    atMs: t0 + h * HOUR,
+  }));
+  const few = [0, 1, 2].map((h) => ({ rel: `cameras/reolink2/d/${h}.jpg`, atMs: t0 + h * HOUR }));
+  const off = [0, 1, 2, 3, 4, 5, 6].map((h) => ({
+    rel: `cameras/reolink1/d/${h}.jpg`,
+    atMs: t0 + h * HOUR,
+  }));
+  const daily = [{ rel: 'internet/a.txt', atMs: t0 }];
+  const at = t0 + 6.5 * HOUR + 3.2 * HOUR;
+  const s = learnSources([...hourly, ...few, ...off, ...daily], rules, at);
+  const by = new Map(s.map((x) => [x.source, x]));
+  assert.equal(by.get('RDL/USB0')?.usualIntervalMs, HOUR);
+  assert.equal(by.get('RDL/USB0')?.silentAfterMs, 3 * HOUR);
+  assert.equal(by.get('RDL/USB0')?.silent, true, '3.2 h after an hourly source');
+  assert.deepEqual(
+    [by.get('cameras/reolink2')?.usualIntervalMs, by.get('cameras/reolink2')?.silent],
+    [null, false],
+    'two intervals are not enough to learn from',
+  );
+  assert.deepEqual(
+    [by.get('cameras/reolink1')?.silentAfterMs, by.get('cameras/reolink1')?.silent],
+    [null, false],
+  );
+  assert.deepEqual(
+    [by.get('internet')?.silentAfterMs, by.get('internet')?.silent],
+    [120 * 60_000, true],
+  );
+});
+
+/** Drops one file for `rel` into the watch folder and runs passes until it is done (bounded). */
+async function deliver(h: Harness, rel: string): Promise<void> {
+  await h.drop(rel, `${rel}\n`);
+  let done = 0;
+  for (let i = 0; i < 4 && done === 0; i++) done = (await h.engine.runPassNow()).done;
+  assert.equal(done, 1, `${rel} synced`);
+}
+
+test('with a controllable clock: an hourly logger silent for 4 h is a problem; a new file clears it', async () => {
+  let now = Date.parse('2026-11-20T00:00:00Z');
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const h = await startHarness({ engine: { clock } });
+  try {
+    for (let i = 0; i < 7; i++) {
+      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${String(i).padStart(2, '0')}_USB0.txt`);
+      await deliver(
+        h,
+        `cameras/reolink1/2026-11-20/2026-11-20_${String(i).padStart(2, '0')}_00.jpg`,
+      );
+      now += HOUR;
+    }
+    let s = h.engine.getStatus();
+    const usb0 = s.sources?.find((x) => x.source === 'RDL/USB0');
+    assert.equal(usb0?.usualIntervalMs, HOUR, JSON.stringify(s.sources));
+    assert.equal(usb0?.lastFileRel, 'RDL/USB0/2026-11/RDL_2026-11-20_06_USB0.txt');
+    assert.ok(!s.problems.some((p) => p.code === 'source-silent'));
+
+    // The serial port jams: RDL/USB0 stops; the camera goes on.
+    for (let i = 7; i < 11; i++) {
+      now += HOUR;
+      await deliver(
+        h,
+        `cameras/reolink1/2026-11-20/2026-11-20_${String(i).padStart(2, '0')}_00.jpg`,
+      );
+    }
+    s = h.engine.getStatus();
+    const silent = s.problems.filter((p) => p.code === 'source-silent');
+    assert.deepEqual(
+      silent.map((p) => p.id),
+      ['source-silent:RDL/USB0'],
+    );
+    assert.match(
+      silent[0]!.message,
+      /No new file from RDL\/USB0 for 5 h \(usually a file every 60 min\); the last was RDL\/USB0\/2026-11\/RDL_2026-11-20_06_USB0\.txt: check that logger/,
+    );
+    assert.equal(s.sources?.find((x) => x.source === 'RDL/USB0')?.silent, true);
+
+    // An override for that source (10 h) silences the report; removing it brings it back.
+    const base = h.engine.getSettings();
+    assert.ok(
+      (await h.engine.saveSettings({ ...base, silentSourceOverrides: ['RDL/USB0=600'] })).ok,
+    );
+    await h.engine.runPassNow();
+    assert.ok(!h.engine.getStatus().problems.some((p) => p.code === 'source-silent'));
+    assert.ok((await h.engine.saveSettings({ ...base, silentSourceOverrides: [] })).ok);
+    await h.engine.runPassNow();
+    assert.ok(h.engine.getStatus().problems.some((p) => p.id === 'source-silent:RDL/USB0'));
+
+    // Someone clears the port: files arrive again and the problem clears.
+    now += 10 * 60_000;
+    await deliver(h, 'RDL/USB0/2026-11/RDL_2026-11-20_11_USB0.txt');
+    assert.ok(!h.engine.getStatus().problems.some((p) => p.code === 'source-silent'));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a placeholder site name from a cloned image is a problem in status until it is set', async () => {
+  const h = await startHarness({ settings: { site: 'SiteX_Dummy' } });
+  try {
+    await h.engine.runPassNow();
+    const p = h.engine.getStatus().problems.find((x) => x.id === 'site-placeholder');
+    assert.match(
+      p?.message ?? '',
+      /"SiteX_Dummy" looks like a placeholder .* set the real site name/,
+    );
+    assert.ok(
+      (await h.engine.saveSettings({ ...h.engine.getSettings(), site: 'Site4_Sherbrooke' })).ok,
+    );
+    await h.engine.runPassNow();
+    assert.ok(!h.engine.getStatus().problems.some((x) => x.id === 'site-placeholder'));
+  } finally {
+    await h.close();
+  }
+});
