@@ -3,6 +3,7 @@
 // quota and no network at all. Every case ends with each file on Dropbox exactly once.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { contentHashOf } from '../../src/engine/dropbox/content-hash.js';
 import { createDropboxConnection } from '../../src/engine/dropbox/connection.js';
 import { DropboxRemoteStore } from '../../src/engine/dropbox/remote-store.js';
@@ -106,8 +107,8 @@ test('a connection reset mid-body on an append resumes at the right offset', asy
   const out = await rig.store().uploadMany([item]);
   allOk(out);
   assert.equal(rig.emu.getFile('/RDL/site1/reset/r.bin')?.contentHash, contentHashOf(bytes));
-  // 4 chunks: start + 3 appends, one of them sent twice.
-  assert.equal(rig.emu.stats()['files/upload_session/append_v2'], 4);
+  // 4 chunks in a concurrent session: an empty start + 4 appends, one of them sent twice.
+  assert.equal(rig.emu.stats()['files/upload_session/append_v2'], 5);
 });
 
 test('a lost append answer: the server already has the chunk, the uploader moves on', async () => {
@@ -249,4 +250,31 @@ test('bad settings are refused with a message naming the fix', () => {
   assert.throws(() => new DropboxRemoteStore({ ...base, chunkSize: 5 * MiB }), /multiple of 4 MiB/);
   assert.throws(() => new DropboxRemoteStore({ ...base, remoteRoot: 'RDL' }), /must start with \//);
   assert.throws(() => new DropboxRemoteStore({ ...base, concurrency: 0 }), /at least 1/);
+});
+
+test('a sequential session saved by an earlier version is still resumed, not restarted', async () => {
+  const bytes = pattern(9 * MiB, 21);
+  const item = await rig.file('legacy/l.bin', bytes);
+  const first = await rig.connection.client.filesUploadSessionStart({
+    close: false,
+    contents: bytes.subarray(0, 4 * MiB),
+  });
+  const sessions = new MapSessionStore();
+  sessions.set('legacy/l.bin', {
+    sessionId: first.result.session_id,
+    offset: 4 * MiB,
+    blockDigests: [
+      createHash('sha256')
+        .update(bytes.subarray(0, 4 * MiB))
+        .digest('hex'),
+    ],
+    size: item.size,
+    mtimeMs: item.mtimeMs,
+    startedAtMs: Date.now(),
+  });
+  rig.emu.resetStats();
+  allOk(await rig.store({ sessions }).uploadMany([item]));
+  assert.equal(rig.emu.stats()['files/upload_session/start'] ?? 0, 0, 'no new session');
+  assert.equal(rig.emu.stats()['files/upload_session/append_v2'], 2, 'only the rest');
+  assert.equal(rig.emu.getFile('/RDL/site1/legacy/l.bin')?.contentHash, contentHashOf(bytes));
 });

@@ -63,13 +63,13 @@ test('files around the block and chunk sizes land whole, with matching hashes', 
     data.get('sizes/small.csv'),
   );
   // 4 small files: sessions from one start_batch, three append_batch bodies of at most 4 MiB
-  // ({empty, 100 B}, {4MiB-1}, {4MiB}), one batch commit; two large ones: 4MiB+1 = 2 chunks,
-  // 12MiB+ = 4 chunks.
+  // ({empty, 100 B}, {4MiB-1}, {4MiB}), one batch commit; two large ones in concurrent
+  // sessions (an empty start, then every chunk an append): 4MiB+1 = 2 chunks, 12MiB+ = 4.
   assert.equal(delta(s0, 'files/upload_session/finish_batch_v2'), 1);
   assert.equal(delta(s0, 'files/upload_session/start_batch'), 1);
   assert.equal(delta(s0, 'files/upload_session/append_batch'), 3);
   assert.equal(delta(s0, 'files/upload_session/start'), 2);
-  assert.equal(delta(s0, 'files/upload_session/append_v2'), 1 + 3);
+  assert.equal(delta(s0, 'files/upload_session/append_v2'), 2 + 4);
   assert.equal(delta(s0, 'files/upload_session/finish'), 2);
   // Progress reaches the full size of each file.
   for (const item of items) {

@@ -11,6 +11,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createDropboxConnection } from '../../src/engine/dropbox/connection.js';
 import { DropboxRemoteStore } from '../../src/engine/dropbox/remote-store.js';
+import { MAX_ARG_HEADER_BYTES } from '../../src/engine/dropbox/header-budget.js';
+import { DEFAULT_HEADER_LIMIT_BYTES } from '../emulator/index.js';
 import type { SessionStore, UploadItem, UploadSessionState } from '../../src/engine/ports.js';
 
 const MiB = 1024 * 1024;
@@ -135,9 +137,10 @@ export interface UploadBenchResult {
   large: LargeFileFigures[];
 }
 
+/** API requests: route names only ('files/...', 'users/...'), not tokens or emulator counters. */
 const totalCalls = (s: Record<string, number>): number =>
   Object.entries(s)
-    .filter(([route]) => !route.startsWith('oauth2/'))
+    .filter(([route]) => route.includes('/') && !route.startsWith('oauth2/'))
     .reduce((n, [, c]) => n + c, 0);
 
 type Settings = Required<UploadBenchOptions>;
@@ -214,6 +217,14 @@ async function benchSmallFiles({
     .map((r) => `${r} ${stats[`files/upload_session/${r}`] ?? 0}`)
     .join(', ');
   o.print(`    calls: ${perRoute}`);
+  const payload = items.reduce((n, it) => n + it.size, 0);
+  const linkShare = o.bytesPerSecond > 0 ? (payload / oursSeconds / o.bytesPerSecond) * 100 : 0;
+  o.print(
+    `    link use ${linkShare.toFixed(1)}% (${(payload / 1e6).toFixed(1)} MB of payload in ` +
+      `${oursSeconds.toFixed(2)} s); header limit in force: emulator ${DEFAULT_HEADER_LIMIT_BYTES} ` +
+      `bytes, client cap ${MAX_ARG_HEADER_BYTES}, refused ${stats['refused-headers'] ?? 0}; ` +
+      `requests per file: ${(totalCalls(stats) / items.length).toFixed(3)}`,
+  );
   return f;
 }
 

@@ -143,6 +143,18 @@ export class DropboxCalls {
     return res.result.session_id;
   }
 
+  /** Opens an empty concurrent session: appends at 4 MiB-aligned offsets may overlap in time. */
+  async startConcurrent(rel: string, signal?: AbortSignal): Promise<string> {
+    const arg: files.UploadSessionStartArg = {
+      session_type: { '.tag': 'concurrent' },
+      contents: Buffer.alloc(0),
+    };
+    const res = await this.run('upload_session/start', rel, signal, (req) =>
+      this.conn.client.filesUploadSessionStart(arg, req),
+    );
+    return res.result.session_id;
+  }
+
   async append(
     rel: string,
     sessionId: string,

@@ -1,8 +1,9 @@
 // Reads a file chunk by chunk, always one chunk ahead: while a chunk is on the wire the next one
 // is already read from disk and hashed, so a large upload is limited by the link, not by the
 // disk or the CPU.
-// Two buffers are allocated once and used in turn, so memory is two chunks whatever the file's
-// size, and no garbage piles up between collections.
+// A few buffers (two by default; one more per extra request in flight) are allocated once and
+// used in turn, so memory is a fixed number of chunks whatever the file's size, and no garbage
+// piles up between collections.
 import type { FileHandle } from 'node:fs/promises';
 import { ContentHasher } from './content-hash.js';
 
@@ -13,42 +14,51 @@ export interface Chunk {
 }
 
 export class ChunkReader {
-  private readonly slots: [Buffer, Buffer];
-  private ahead: { offset: number; length: number; slot: 0 | 1; data: Promise<Chunk> } | undefined;
+  private readonly slots: Buffer[];
+  private ahead: { offset: number; length: number; slot: number; data: Promise<Chunk> } | undefined;
+  private lastSlot = -1;
 
+  /**
+   * `slotCount` buffers: the returned bytes stay valid for `slotCount - 1` further reads, so a
+   * caller with N requests in flight needs N + 1 (the extra one is the read ahead).
+   */
   constructor(
     private readonly fh: FileHandle,
     private readonly size: number,
     private readonly chunkSize: number,
+    slotCount = 2,
   ) {
     const slotSize = Math.min(chunkSize, Math.max(1, size));
-    this.slots = [Buffer.allocUnsafe(slotSize), Buffer.allocUnsafe(slotSize)];
+    this.slots = Array.from({ length: Math.max(2, slotCount) }, () => Buffer.allocUnsafe(slotSize));
+  }
+
+  private nextSlot(): number {
+    this.lastSlot = (this.lastSlot + 1) % this.slots.length;
+    return this.lastSlot;
   }
 
   /**
    * The chunk at `offset` (chunkSize bytes, or the rest of the file), then starts reading the
-   * next one. The returned bytes stay valid until the call after next: callers send a chunk
-   * and wait for its answer before asking for another, so the slot is free again by then.
+   * next one. The returned bytes stay valid until slotCount - 1 more reads: a sequential caller
+   * sends a chunk and waits for its answer before asking for another, so the slot is free again
+   * by then.
    */
   async read(offset: number): Promise<Chunk> {
     const length = Math.min(this.chunkSize, this.size - offset);
     const ahead = this.ahead;
     this.ahead = undefined;
-    let slot: 0 | 1;
     let data: Chunk;
     if (ahead?.offset === offset && ahead.length === length) {
-      slot = ahead.slot;
       data = await ahead.data;
     } else {
       // A jump (the server asked for another offset): let any read in flight finish first.
       await ahead?.data.catch(() => {});
-      slot = 0;
-      data = await this.readAt(offset, length, slot);
+      data = await this.readAt(offset, length, this.nextSlot());
     }
     const next = offset + length;
     if (next < this.size) {
       const nextLength = Math.min(this.chunkSize, this.size - next);
-      const nextSlot = slot === 0 ? 1 : 0;
+      const nextSlot = this.nextSlot();
       const pending = this.readAt(next, nextLength, nextSlot);
       // Failures surface when that chunk is asked for, not as an unhandled rejection.
       pending.catch(() => {});
@@ -63,8 +73,8 @@ export class ChunkReader {
     this.ahead = undefined;
   }
 
-  private async readAt(offset: number, length: number, slot: 0 | 1): Promise<Chunk> {
-    const buf = this.slots[slot].subarray(0, length);
+  private async readAt(offset: number, length: number, slot: number): Promise<Chunk> {
+    const buf = (this.slots[slot] as Buffer).subarray(0, length);
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.fh.read(buf, filled, length - filled, offset + filled);

@@ -8,9 +8,20 @@ import type { Clock, SessionStore, UploadProgress, UploadSessionState } from '..
 import type { DropboxCalls } from './calls.js';
 import { classifyLocalFileError } from './classify.js';
 import { ChunkReader } from './chunk-reader.js';
-import { ContentHasher, hasherAt } from './content-hash.js';
+import { BLOCK_SIZE, ContentHasher, hasherAt } from './content-hash.js';
 
-/** Sessions live 7 days on Dropbox; one day of margin so a resumed upload can finish. */
+/**
+ * Saved session ids of concurrent sessions carry this prefix, so a resume knows the session's
+ * kind (the journal stores the id as an opaque string).
+ */
+const CONCURRENT = 'concurrent:';
+/**
+ * Appends on the wire at once in a concurrent session: while one chunk's answer travels back the
+ * next chunk is already being sent, so the link never idles for a round trip between chunks.
+ */
+export const APPENDS_IN_FLIGHT = 2;
+
+/** Sessions live 7 days on Dropbox; one day of margin so a resume can finish. */
 export const SESSION_MAX_AGE_MS = 6 * 24 * 3600 * 1000;
 const MAX_RESTARTS = 2;
 const MAX_REPOSITIONS = 8;
@@ -75,7 +86,11 @@ export async function uploadToClosedSession(
       const saved = deps.sessions.get(rel);
       const resume = usable(saved, size, mtimeMs, deps.clock.now()) ? saved : undefined;
       if (saved !== undefined && resume === undefined) deps.sessions.delete(rel);
-      const result = await sendChunks(
+      const send =
+        resume === undefined || resume.sessionId.startsWith(CONCURRENT)
+          ? sendConcurrent
+          : sendChunks; // a sequential session saved by an earlier version
+      const result = await send(
         deps,
         fh,
         { rel, localPath, size, mtimeMs },
@@ -177,5 +192,85 @@ async function sendChunks(
     await reader.settle();
   }
   if (sessionId === undefined) throw new Error('a large upload ended without a session'); // size 0 never comes here
+  return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
+}
+
+/**
+ * The whole file into a concurrent session, APPENDS_IN_FLIGHT chunks at a time (each a multiple
+ * of 4 MiB, as concurrent sessions require; the last one closes the session and is sent once
+ * every earlier chunk is stored). What is saved is the stored prefix, so a resume re-sends at
+ * most the chunks that were in flight.
+ */
+async function sendConcurrent(
+  deps: SessionUploadDeps,
+  fh: FileHandle,
+  file: LocalFileRef & { size: number; mtimeMs: number },
+  resume: UploadSessionState | undefined,
+  signal: AbortSignal | undefined,
+  onProgress: ((p: UploadProgress) => void) | undefined,
+): Promise<ClosedSession | 'restart'> {
+  const { rel, localPath, size, mtimeMs } = file;
+  const sessionId =
+    resume?.sessionId.slice(CONCURRENT.length) ?? (await deps.calls.startConcurrent(rel, signal));
+  let stored = resume?.offset ?? 0;
+  const startedAtMs = resume?.startedAtMs ?? deps.clock.now();
+  // Chunks are read (and hashed) in order, ahead of their answers; a failure restarts or throws.
+  const hasher =
+    resume === undefined
+      ? new ContentHasher()
+      : await local(rel, hasherAt(localPath, resume.blockDigests, stored, signal));
+  const reader = new ChunkReader(fh, size, deps.chunkSize, APPENDS_IN_FLIGHT + 1);
+  const save = (): void => {
+    deps.sessions.set(rel, {
+      sessionId: CONCURRENT + sessionId,
+      offset: stored,
+      blockDigests: hasher.completeBlockDigests().slice(0, Math.floor(stored / BLOCK_SIZE)),
+      size,
+      mtimeMs,
+      startedAtMs,
+    });
+  };
+  save();
+  type Sent = { offset: number; length: number; ok: boolean };
+  const inFlight = new Map<number, Promise<Sent>>();
+  const landed = new Map<number, number>();
+  let next = stored;
+  try {
+    while (stored < size) {
+      while (inFlight.size < APPENDS_IN_FLIGHT && next < size) {
+        const offset = next;
+        const length = Math.min(deps.chunkSize, size - offset);
+        const closing = offset + length === size;
+        if (closing && inFlight.size > 0) break;
+        const { bytes, hash } = await local(rel, reader.read(offset));
+        const chunkHash = hash.digest();
+        hasher.absorb(hash, bytes);
+        const sending = deps.calls
+          .append(rel, sessionId, offset, bytes, closing, signal, chunkHash)
+          // `closed` answers a closing append sent again after its answer was lost.
+          .then((r) => ({
+            offset,
+            length,
+            ok: r.kind === 'stored' || (closing && r.kind === 'closed'),
+          }));
+        sending.catch(() => {});
+        inFlight.set(offset, sending);
+        next += length;
+      }
+      const done = await Promise.race(inFlight.values());
+      inFlight.delete(done.offset);
+      if (!done.ok) return 'restart';
+      landed.set(done.offset, done.length);
+      for (let len = landed.get(stored); len !== undefined; len = landed.get(stored)) {
+        landed.delete(stored);
+        stored += len;
+      }
+      if (stored < size) save();
+      onProgress?.({ rel, bytesSent: stored, size });
+    }
+  } finally {
+    await Promise.allSettled(inFlight.values());
+    await reader.settle();
+  }
   return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
 }

@@ -139,7 +139,9 @@ async function landedByListing(
   const byFolder = new Map<string, Staged[]>();
   for (const s of staged) {
     const folder = parentOf(s.file.target);
-    byFolder.set(folder, [...(byFolder.get(folder) ?? []), s]);
+    const members = byFolder.get(folder);
+    if (members) members.push(s);
+    else byFolder.set(folder, [s]);
   }
   for (const [folder, members] of byFolder) {
     let listing: Map<string, files.FileMetadata> | undefined;
