@@ -27,6 +27,7 @@ import { appPaths } from './paths.js';
 import { settingsFields } from './settings-fields.js';
 import { TrayController } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
+import { takeBackSignals } from './headless-signals.js';
 
 const STOP_TIMEOUT_MS = 30_000;
 const CHROMIUM_SWITCH =
@@ -38,8 +39,13 @@ async function runHeadless(): Promise<void> {
   const args = process.argv
     .slice(process.argv.indexOf('--headless') + 1)
     .filter((a) => !CHROMIUM_SWITCH.test(a));
+  // Chromium takes SIGTERM/SIGINT/SIGHUP while the app gets ready; take them back for the
+  // daemon only after that (headless-signals.ts says why).
+  await app.whenReady();
+  takeBackSignals();
   const { main } = await import('../cli/main.js');
-  app.exit(await main(args));
+  const code = await main(args);
+  app.exit(code);
 }
 
 async function runTrayApp(): Promise<void> {
