@@ -17,6 +17,8 @@ export interface Desktop {
   display: string;
   /** Runs an X tool (xdotool, xwininfo, dunstctl) on this desktop. */
   run(command: string, args: string[]): Promise<string>;
+  /** The same, for tools whose output is binary (xwd). */
+  runBinary(command: string, args: string[]): Promise<Buffer>;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,15 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
     };
     const run = async (command: string, args: string[]): Promise<string> =>
       (await execFileP(command, args, { env, timeout: 15_000 })).stdout;
+    const runBinary = async (command: string, args: string[]): Promise<Buffer> =>
+      (
+        await execFileP(command, args, {
+          env,
+          timeout: 15_000,
+          encoding: 'buffer',
+          maxBuffer: 64 << 20,
+        })
+      ).stdout;
 
     if (options.trayHost) {
       const trayer = spawn(
@@ -166,7 +177,7 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
         (await run('dunstctl', ['is-paused'])).trim() === 'false' ? true : null,
       );
     }
-    return { env, display, run, stop };
+    return { env, display, run, runBinary, stop };
   } catch (e) {
     await stop();
     throw e;
