@@ -57,7 +57,15 @@ async function runTrayApp(): Promise<void> {
     trustworthyCipher(safeStorage, process.platform),
     logger,
   );
-  const engine = await createEngine({ configDir, credentials, logger, watchConfig: true });
+  // publishStatus: `rdl-sync status` (and pause/resume) beside the tray app read status.json,
+  // as beside the daemon.
+  const engine = await createEngine({
+    configDir,
+    credentials,
+    logger,
+    watchConfig: true,
+    publishStatus: true,
+  });
   const loginDeps: LoginItemDeps = {
     platform: process.platform,
     app,

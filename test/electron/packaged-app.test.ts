@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
-import { readPublishedStatus, writeFileIn } from '../cli/cli-harness.js';
+import { readPublishedStatus, runCli, writeFileIn } from '../cli/cli-harness.js';
 import type { Page } from 'playwright-core';
 import { root } from '../../scripts/build.mjs';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
@@ -155,6 +155,18 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
         assert.ok(emulator.getFile(`/RDL/Tray/${rel}`), `${rel} on Dropbox`);
       }
       assert.deepEqual(await listFilesRel(dirs.archiveDir), [...files].sort());
+    });
+
+    await t.test('`rdl-sync status` beside the tray app sees it and its last sync', async () => {
+      const cli = (...args: string[]) =>
+        runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
+      const json = await cli('status', '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const parsed = JSON.parse(json.stdout) as { daemonRunning: boolean; status: StatusSnapshot };
+      assert.equal(parsed.daemonRunning, true, 'the tray app counts as the running engine');
+      assert.notEqual(parsed.status.lastSuccessMs, null);
+      const plain = await cli('status');
+      assert.doesNotMatch(plain.stdout, /not running|Last file synced: never/, plain.stdout);
     });
 
     await t.test('settings saved in the window reach config.json and the engine', async () => {
