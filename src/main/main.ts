@@ -24,12 +24,14 @@ import {
 } from './login-item.js';
 import { Notifier } from './notifier.js';
 import { appPaths } from './paths.js';
+import { browserProfileDir } from './browser-profile.js';
 import { settingsFields } from './settings-fields.js';
 import { TrayController } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
 import { takeBackSignals } from './headless-signals.js';
 
 const STOP_TIMEOUT_MS = 30_000;
+const FOLDER_NAMES = { watch: 'watch folder', archive: 'SD card folder', log: 'log file' } as const;
 const CHROMIUM_SWITCH =
   /^--(ozone-platform|disable-gpu|no-sandbox|enable-features|disable-features)(=|$)/;
 
@@ -130,6 +132,7 @@ async function runTrayApp(): Promise<void> {
   );
   registerIpc(ipcMain, dispatch);
 
+  const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
   const tray = new TrayController(paths.assetsDir, {
     syncNow: () => engine.syncNow(),
     pause: (forMs) =>
@@ -145,12 +148,15 @@ async function runTrayApp(): Promise<void> {
     openFolder: (kind) =>
       void Promise.resolve()
         .then(() => handlers.openPath(kind))
-        .catch((e: unknown) => logger.warn('Could not open folder', { kind, reason: String(e) })),
+        .catch((e: unknown) => {
+          const reason = e instanceof Error ? e.message : String(e);
+          logger.warn('Could not open folder', { kind, reason });
+          notifier.tell(`RDL Sync could not open the ${FOLDER_NAMES[kind]}`, reason);
+        }),
     quit: () => app.quit(),
   });
 
   logger.info('Tray icon created');
-  const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
   const onStatus = (status = engine.getStatus()): void => {
     tray.update(status);
     notifier.update(status, engine.getSettings().offlineAlertMinutes);
@@ -202,6 +208,9 @@ function fail(e: unknown): void {
   }
   app.exit(1);
 }
+
+// Before anything asks for it (the single-instance lock lives there too).
+app.setPath('userData', browserProfileDir(app.getPath('appData')));
 
 if (process.argv.includes('--headless')) {
   // Under systemd there is no display: ask Chromium for its headless platform so the app binary

@@ -127,7 +127,9 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
   const desktop = await startDesktop({ trayHost: true, notifications: true });
   const dirs = await makeDirs('rdl-tray-e2e-');
   await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Tray' }), emulator);
-  const env = { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: dirs.configDir };
+  // BROWSER=false: xdg-open then finds nothing to open a folder with, as on a desktop without a
+  // file manager (it also keeps a browser from starting in the test).
+  const env = { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: dirs.configDir, BROWSER: 'false' };
   let running: RunningApp | null = await launchApp(app, desktop, env);
   try {
     const page = await running.window();
@@ -213,6 +215,15 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
       await waitFor('the window to show', () =>
         reopened.evaluate(() => document.visibilityState === 'visible').catch(() => false),
       );
+    });
+
+    await t.test('a tray action that fails is shown, not only logged', async () => {
+      await chooseTrayItem(desktop, 'openWatchFolder', { paused: false, archivePresent: true });
+      const shown = await waitFor('a notification about the failed action', async () =>
+        (await notificationsShown(desktop)).find((n) => /could not open/i.test(n.summary)),
+      );
+      assert.match(shown.summary, /watch folder/);
+      assert.match(shown.body, new RegExp(dirs.watchDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     });
 
     await t.test('notifications when the SD card folder disappears and returns', async () => {

@@ -8,9 +8,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { prepareElectronRuntime } from '../../scripts/prepare-electron-runtime.mjs';
-import { startDesktop, within } from './desktop.js';
+import { createRequire } from 'node:module';
+import { root } from '../../scripts/build.mjs';
+import { startDesktop, waitFor, within } from './desktop.js';
 import { launchApp, packageApp } from './packaged-app.js';
 import { trayIconWindow } from './tray-host.js';
+
+function builderConfig(): { linux: { desktop: { entry: { StartupWMClass: string } } } } {
+  // js-yaml comes with electron-builder.
+  const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
+  return yaml.load(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as ReturnType<
+    typeof builderConfig
+  >;
+}
 
 test('the test runtime is Electron 33.2.1, checked', async () => {
   const runtime = await prepareElectronRuntime();
@@ -23,9 +33,11 @@ test('the test runtime is Electron 33.2.1, checked', async () => {
 test('the packaged app starts: tray icon, window, IPC round trip, quit', async () => {
   const app = await packageApp();
   const desktop = await startDesktop({ trayHost: true });
-  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-electron-'));
+  // A fresh home with the settings in their default place (~/.config/rdl-sync).
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-electron-'));
+  const configDir = path.join(home, '.config', 'rdl-sync');
   try {
-    const running = await launchApp(app, desktop, { RDL_SYNC_CONFIG_DIR: configDir });
+    const running = await launchApp(app, desktop, { HOME: home, RDL_SYNC_CONFIG_DIR: '' });
     try {
       const window = await running.window();
       await window.waitForSelector('#tab-status');
@@ -43,6 +55,30 @@ test('the packaged app starts: tray icon, window, IPC round trip, quit', async (
       await trayIconWindow(desktop);
       const log = fs.readFileSync(path.join(configDir, 'logs', 'rdl-sync-app.log'), 'utf8');
       assert.match(log, /Tray icon created/);
+      // The .desktop entry's StartupWMClass is the window's real class, so docks group them.
+      const windowId = await waitFor(
+        'the main window on X',
+        async () =>
+          (await desktop.run('xdotool', ['search', '--onlyvisible', '--name', '^RDL Sync']))
+            .trim()
+            .split('\n')[0],
+      );
+      const wmClass = await desktop.run('xprop', ['-id', windowId, 'WM_CLASS']);
+      const wanted = builderConfig().linux.desktop.entry.StartupWMClass;
+      assert.match(wmClass, new RegExp(`, "${wanted}"$`, 'm'), wmClass);
+      // Chromium's profile is not in the settings folder: only our own files there.
+      const chromiumFiles = ['Local State', 'Preferences', 'GPUCache', 'Cache', 'Cookies'];
+      const inSettings = fs.readdirSync(configDir);
+      assert.deepEqual(
+        inSettings.filter((f) => chromiumFiles.includes(f)),
+        [],
+        `settings folder holds ${inSettings.join(', ')}`,
+      );
+      const profile = path.join(home, '.cache', 'rdl-sync', 'browser');
+      assert.ok(
+        fs.existsSync(profile),
+        `Chromium's profile is not in ${profile}: ${fs.readdirSync(home, { recursive: true }).join(' ')}`,
+      );
       // Quit the way a person does when the window is closed: SIGTERM from the session.
       running.child.kill('SIGTERM');
       const { code } = await within('the app to exit', running.exited, 40_000);
@@ -53,7 +89,7 @@ test('the packaged app starts: tray icon, window, IPC round trip, quit', async (
     }
   } finally {
     await desktop.stop();
-    fs.rmSync(configDir, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
     app.remove();
   }
 });
