@@ -84,7 +84,6 @@ async function runTrayApp(): Promise<void> {
         rendererUrl: paths.rendererUrl,
         iconPath: paths.appIcon,
         logger,
-        isQuitting: () => quitting,
       });
       const win = window;
       win.once('ready-to-show', () => showWindow(win, tab));
@@ -167,7 +166,7 @@ async function runTrayApp(): Promise<void> {
   onStatus();
 
   app.on('second-instance', () => openWindow());
-  // The app lives in the tray: closing the window must not quit.
+  // The app lives in the tray: closing (destroying) the window must not quit.
   app.on('window-all-closed', () => {});
   app.on('before-quit', (event) => {
     if (quitting) return;

@@ -207,9 +207,8 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
       );
       // Close the window (the app stays in the tray), then open it from the menu.
       await page.evaluate(() => window.close());
-      await waitFor('the window to hide', () =>
-        page.evaluate(() => document.visibilityState === 'hidden').catch(() => true),
-      );
+      // Closing destroys the window and its renderer (memory); the menu makes a new one.
+      await waitFor('the window to be destroyed', () => page.isClosed());
       await chooseTrayItem(desktop, 'openWindow', { paused: false, archivePresent: true });
       const reopened = await running!.window();
       await waitFor('the window to show', () =>
