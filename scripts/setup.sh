@@ -23,4 +23,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
+# npm ci only when node_modules does not match package-lock.json (npm records what it installed
+# in node_modules/.package-lock.json), so running this again costs nothing.
+if ! node -e '
+  const fs = require("fs");
+  const want = JSON.parse(fs.readFileSync("package-lock.json", "utf8")).packages;
+  const have = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8")).packages;
+  for (const [p, v] of Object.entries(want))
+    if (p && !v.optional && !v.peer && (!have[p] || have[p].version !== v.version)) process.exit(1);
+' 2>/dev/null; then
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
+fi
