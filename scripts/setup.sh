@@ -7,11 +7,12 @@
 #   unzip                  unpacks the test Electron runtime
 #   xvfb dbus-x11          an X server and a session bus for the packaged-app tests
 #   trayer dunst           an XEmbed tray host and a notification daemon (with dunstctl)
-#   xdotool x11-utils      find and click the tray icon, list windows
+#   xdotool x11-utils      find and click the tray icon, list windows (xwininfo, xprop)
+#   x11-apps               xwd: the tray icon's pixels
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils)
+PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils x11-apps)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
