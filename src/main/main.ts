@@ -24,11 +24,14 @@ import {
 } from './login-item.js';
 import { Notifier } from './notifier.js';
 import { appPaths } from './paths.js';
+import { browserProfileDir } from './browser-profile.js';
 import { settingsFields } from './settings-fields.js';
 import { TrayController } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
+import { takeBackSignals } from './headless-signals.js';
 
 const STOP_TIMEOUT_MS = 30_000;
+const FOLDER_NAMES = { watch: 'watch folder', archive: 'SD card folder', log: 'log file' } as const;
 const CHROMIUM_SWITCH =
   /^--(ozone-platform|disable-gpu|no-sandbox|enable-features|disable-features)(=|$)/;
 
@@ -38,8 +41,13 @@ async function runHeadless(): Promise<void> {
   const args = process.argv
     .slice(process.argv.indexOf('--headless') + 1)
     .filter((a) => !CHROMIUM_SWITCH.test(a));
+  // Chromium takes SIGTERM/SIGINT/SIGHUP while the app gets ready; take them back for the
+  // daemon only after that (headless-signals.ts says why).
+  await app.whenReady();
+  takeBackSignals();
   const { main } = await import('../cli/main.js');
-  app.exit(await main(args));
+  const code = await main(args);
+  app.exit(code);
 }
 
 async function runTrayApp(): Promise<void> {
@@ -51,7 +59,15 @@ async function runTrayApp(): Promise<void> {
     trustworthyCipher(safeStorage, process.platform),
     logger,
   );
-  const engine = await createEngine({ configDir, credentials, logger, watchConfig: true });
+  // publishStatus: `rdl-sync status` (and pause/resume) beside the tray app read status.json,
+  // as beside the daemon.
+  const engine = await createEngine({
+    configDir,
+    credentials,
+    logger,
+    watchConfig: true,
+    publishStatus: true,
+  });
   const loginDeps: LoginItemDeps = {
     platform: process.platform,
     app,
@@ -68,7 +84,6 @@ async function runTrayApp(): Promise<void> {
         rendererUrl: paths.rendererUrl,
         iconPath: paths.appIcon,
         logger,
-        isQuitting: () => quitting,
       });
       const win = window;
       win.once('ready-to-show', () => showWindow(win, tab));
@@ -116,6 +131,7 @@ async function runTrayApp(): Promise<void> {
   );
   registerIpc(ipcMain, dispatch);
 
+  const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
   const tray = new TrayController(paths.assetsDir, {
     syncNow: () => engine.syncNow(),
     pause: (forMs) =>
@@ -131,12 +147,15 @@ async function runTrayApp(): Promise<void> {
     openFolder: (kind) =>
       void Promise.resolve()
         .then(() => handlers.openPath(kind))
-        .catch((e: unknown) => logger.warn('Could not open folder', { kind, reason: String(e) })),
+        .catch((e: unknown) => {
+          const reason = e instanceof Error ? e.message : String(e);
+          logger.warn('Could not open folder', { kind, reason });
+          notifier.tell(`RDL Sync could not open the ${FOLDER_NAMES[kind]}`, reason);
+        }),
     quit: () => app.quit(),
   });
 
   logger.info('Tray icon created');
-  const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
   const onStatus = (status = engine.getStatus()): void => {
     tray.update(status);
     notifier.update(status, engine.getSettings().offlineAlertMinutes);
@@ -147,7 +166,7 @@ async function runTrayApp(): Promise<void> {
   onStatus();
 
   app.on('second-instance', () => openWindow());
-  // The app lives in the tray: closing the window must not quit.
+  // The app lives in the tray: closing (destroying) the window must not quit.
   app.on('window-all-closed', () => {});
   app.on('before-quit', (event) => {
     if (quitting) return;
@@ -188,6 +207,9 @@ function fail(e: unknown): void {
   }
   app.exit(1);
 }
+
+// Before anything asks for it (the single-instance lock lives there too).
+app.setPath('userData', browserProfileDir(app.getPath('appData')));
 
 if (process.argv.includes('--headless')) {
   // Under systemd there is no display: ask Chromium for its headless platform so the app binary

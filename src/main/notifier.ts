@@ -1,6 +1,6 @@
 // Shows the notices NotificationPolicy decides on as desktop notifications; a click opens the
 // window on the tab that helps.
-import { Notification } from 'electron';
+import { Notification, dialog } from 'electron';
 import type { StatusSnapshot } from '../engine/status/types.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { NotificationPolicy } from './notifications.js';
@@ -14,6 +14,22 @@ export class Notifier {
     private readonly iconPath: string,
     private readonly openTab: (tab: TabId) => void,
   ) {}
+
+  /**
+   * A one-off message about something the person asked for from the tray that failed (no file
+   * manager, a folder that is not there): the tray has no window to show it in. Without a
+   * notification service, a message box says it instead.
+   */
+  tell(title: string, body: string): void {
+    if (!Notification.isSupported()) {
+      void dialog.showMessageBox({ type: 'warning', title, message: title, detail: body });
+      return;
+    }
+    const n = new Notification({ title, body, icon: this.iconPath });
+    n.on('close', () => this.live.delete(n));
+    this.live.add(n);
+    n.show();
+  }
 
   update(status: StatusSnapshot, offlineAlertMinutes: number): void {
     if (!Notification.isSupported()) return;

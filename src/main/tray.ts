@@ -16,6 +16,7 @@ import {
   trayTooltip,
   type TrayAction,
   type TrayIconName,
+  type TrayMenuItem,
 } from './tray-model.js';
 
 export interface TrayCommands {
@@ -31,6 +32,7 @@ export class TrayController {
   private readonly tray: Tray;
   private readonly icons = new Map<TrayIconName, NativeImage>();
   private currentIcon: TrayIconName | null = null;
+  private menuKey = '';
 
   constructor(
     private readonly assetsDir: string,
@@ -51,7 +53,14 @@ export class TrayController {
       this.currentIcon = name;
     }
     this.tray.setToolTip(trayTooltip(status, this.now()));
-    this.tray.setContextMenu(Menu.buildFromTemplate(this.template(status)));
+    // Status events come several times a second during transfers; replacing the menu closes it
+    // under the pointer of someone choosing an item. Rebuild only when what it shows changed.
+    const model = trayMenu(status);
+    const key = JSON.stringify(model);
+    if (key !== this.menuKey) {
+      this.menuKey = key;
+      this.tray.setContextMenu(Menu.buildFromTemplate(this.template(model)));
+    }
   }
 
   destroy(): void {
@@ -68,8 +77,8 @@ export class TrayController {
     return image;
   }
 
-  private template(status: StatusSnapshot): MenuItemConstructorOptions[] {
-    return trayMenu(status).map((item): MenuItemConstructorOptions => {
+  private template(model: TrayMenuItem[]): MenuItemConstructorOptions[] {
+    return model.map((item): MenuItemConstructorOptions => {
       switch (item.type) {
         case 'label':
           return { label: item.label, enabled: false };

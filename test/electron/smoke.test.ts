@@ -1,63 +1,95 @@
-// Smoke test of the real app in Electron: tray created, window opens, one IPC round trip
-// through the preload, clean quit. Electron's binary is not downloaded on this project's
-// machines (ELECTRON_SKIP_BINARY_DOWNLOAD), so here the test reports itself skipped.
+// Smoke test of the PACKAGED app in a real Electron: tray icon embedded in a real tray host,
+// window opens, one IPC round trip through the preload, the page has no Node, clean quit. The
+// runtime is the test Electron 33.2.1 (scripts/prepare-electron-runtime.mjs; README: which
+// Electron the tests use), under a private X server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { prepareElectronRuntime } from '../../scripts/prepare-electron-runtime.mjs';
 import { createRequire } from 'node:module';
-import { _electron as electron } from 'playwright-core';
-import { buildAll, root } from '../../scripts/build.mjs';
+import { root } from '../../scripts/build.mjs';
+import { startDesktop, waitFor, within } from './desktop.js';
+import { launchApp, packageApp } from './packaged-app.js';
+import { trayIconWindow } from './tray-host.js';
 
-/**
- * The Electron executable, found the way require('electron') finds it but without its side
- * effect: when the binary is missing, require('electron') starts a download.
- */
-function electronBinary(): string | null {
-  const pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  const pathFile = path.join(pkgDir, 'path.txt');
-  if (!fs.existsSync(pathFile)) return null;
-  const rel = fs.readFileSync(pathFile, 'utf8').trim();
-  const base = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkgDir, 'dist');
-  const full = path.join(base, rel);
-  return fs.existsSync(full) ? full : null;
+function builderConfig(): { linux: { desktop: { entry: { StartupWMClass: string } } } } {
+  // js-yaml comes with electron-builder.
+  const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
+  return yaml.load(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as ReturnType<
+    typeof builderConfig
+  >;
 }
 
-test('the packaged app starts: tray, window, IPC round trip, quit', async (t) => {
-  const binary = electronBinary();
-  if (!binary) {
-    t.skip('Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD); smoke test skipped');
-    return;
-  }
-  await buildAll();
-  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-electron-'));
-  const app = await electron.launch({
-    executablePath: binary,
-    args: [root, '--no-sandbox'],
-    env: { ...process.env, RDL_SYNC_CONFIG_DIR: configDir },
-    timeout: 60_000,
-  });
+test('the test runtime is Electron 33.2.1, checked', async () => {
+  const runtime = await prepareElectronRuntime();
+  assert.equal(runtime.version, '33.2.1');
+  assert.match(runtime.chrome, /^130\./);
+  assert.ok(!fs.existsSync(path.join(runtime.dir, 'resources', 'app')));
+  assert.ok(!fs.existsSync(path.join(runtime.dir, 'browser_v8_context_snapshot.bin')));
+});
+
+test('the packaged app starts: tray icon, window, IPC round trip, quit', async () => {
+  const app = await packageApp();
+  const desktop = await startDesktop({ trayHost: true });
+  // A fresh home with the settings in their default place (~/.config/rdl-sync).
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-electron-'));
+  const configDir = path.join(home, '.config', 'rdl-sync');
   try {
-    const window = await app.firstWindow();
-    await window.waitForSelector('#tab-status');
-    const status = (await window.evaluate(() =>
-      (window as unknown as { rdl: { getStatus(): Promise<unknown> } }).rdl.getStatus(),
-    )) as { ok: boolean; value?: { sentence: string } };
-    assert.equal(status.ok, true);
-    assert.equal(typeof status.value?.sentence, 'string');
-    // The page has no Node: the sandbox and context isolation hold.
-    assert.equal(
-      await window.evaluate(() => typeof (globalThis as { require?: unknown }).require),
-      'undefined',
-    );
-    const log = fs.readFileSync(path.join(configDir, 'logs', 'rdl-sync-app.log'), 'utf8');
-    assert.match(log, /Tray icon created/);
-    const closed = new Promise<void>((resolve) => app.process().once('exit', () => resolve()));
-    await app.evaluate(({ app: a }) => a.quit());
-    await closed;
+    const running = await launchApp(app, desktop, { HOME: home, RDL_SYNC_CONFIG_DIR: '' });
+    try {
+      const window = await running.window();
+      await window.waitForSelector('#tab-status');
+      const status = (await window.evaluate(() =>
+        (window as unknown as { rdl: { getStatus(): Promise<unknown> } }).rdl.getStatus(),
+      )) as { ok: boolean; value?: { sentence: string } };
+      assert.equal(status.ok, true);
+      assert.equal(typeof status.value?.sentence, 'string');
+      // The page has no Node: the sandbox and context isolation hold.
+      assert.equal(
+        await window.evaluate(() => typeof (globalThis as { require?: unknown }).require),
+        'undefined',
+      );
+      // The icon really sits in the tray host: an rdl-sync window embedded in trayer's panel.
+      await trayIconWindow(desktop);
+      const log = fs.readFileSync(path.join(configDir, 'logs', 'rdl-sync-app.log'), 'utf8');
+      assert.match(log, /Tray icon created/);
+      // The .desktop entry's StartupWMClass is the window's real class, so docks group them.
+      const windowId = await waitFor(
+        'the main window on X',
+        async () =>
+          (await desktop.run('xdotool', ['search', '--onlyvisible', '--name', '^RDL Sync']))
+            .trim()
+            .split('\n')[0],
+      );
+      const wmClass = await desktop.run('xprop', ['-id', windowId, 'WM_CLASS']);
+      const wanted = builderConfig().linux.desktop.entry.StartupWMClass;
+      assert.match(wmClass, new RegExp(`, "${wanted}"$`, 'm'), wmClass);
+      // Chromium's profile is not in the settings folder: only our own files there.
+      const chromiumFiles = ['Local State', 'Preferences', 'GPUCache', 'Cache', 'Cookies'];
+      const inSettings = fs.readdirSync(configDir);
+      assert.deepEqual(
+        inSettings.filter((f) => chromiumFiles.includes(f)),
+        [],
+        `settings folder holds ${inSettings.join(', ')}`,
+      );
+      const profile = path.join(home, '.cache', 'rdl-sync', 'browser');
+      assert.ok(
+        fs.existsSync(profile),
+        `Chromium's profile is not in ${profile}: ${fs.readdirSync(home, { recursive: true }).join(' ')}`,
+      );
+      // Quit the way a person does when the window is closed: SIGTERM from the session.
+      running.child.kill('SIGTERM');
+      const { code } = await within('the app to exit', running.exited, 40_000);
+      assert.equal(code, 0);
+    } finally {
+      await running.browser.close().catch(() => {});
+      await running.kill();
+    }
   } finally {
-    await app.close().catch(() => {});
-    fs.rmSync(configDir, { recursive: true, force: true });
+    await desktop.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+    app.remove();
   }
 });

@@ -119,3 +119,22 @@ test('the afterPack hook sets every fuse: RunAsNode off, asar integrity and asar
   assert.equal(electronBinary(ctx('win32')), path.join('/out', 'RDL Sync.exe'));
   assert.equal(electronBinary(ctx('darwin')), path.join('/out', 'RDL Sync.app'));
 });
+
+test('deb dependencies are current: no libappindicator, the libraries Chromium links', () => {
+  const deb = (config as unknown as { deb: { depends: string[]; recommends?: string[] } }).deb;
+  const all = [...deb.depends, ...(deb.recommends ?? [])].join(' ');
+  assert.doesNotMatch(all, /appindicator/, 'Electron draws the tray itself');
+  for (const lib of ['libgbm1', 'libnss3', 'libasound2', 'libgtk-3-0'])
+    assert.match(all, new RegExp(`\\b${lib.replace(/[.]/g, '\\.')}\\b`), lib);
+});
+
+test('productName is set, and the .desktop StartupWMClass is the window class it gives', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    productName?: string;
+  };
+  assert.equal(pkg.productName, 'RDL Sync');
+  // Electron names the window's X class after productName (seen by the smoke test under X).
+  const entry = (config as unknown as { linux: { desktop: { entry: Record<string, string> } } })
+    .linux.desktop.entry;
+  assert.equal(entry.StartupWMClass, pkg.productName);
+});

@@ -1,0 +1,313 @@
+// End-to-end tests of the PACKAGED app (electron-builder `dir` target on the test Electron,
+// shipped fuses) against the Dropbox emulator: the headless daemon from the app binary as
+// systemd runs it, and the tray app under a private X desktop with a tray host and a
+// notification daemon. One package for the whole file (packaging takes ~15 s).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
+import { readPublishedStatus, runCli, writeFileIn } from '../cli/cli-harness.js';
+import type { Page } from 'playwright-core';
+import { root } from '../../scripts/build.mjs';
+import type { StatusSnapshot } from '../../src/engine/status/types.js';
+import { killChild, startDesktop, waitFor, within, type Desktop } from './desktop.js';
+import { launchApp, packageApp, type PackagedApp, type RunningApp } from './packaged-app.js';
+import { chooseTrayItem, trayIconPicture, trayIconWindow } from './tray-host.js';
+
+let app: PackagedApp;
+let emulator: Emulator;
+
+before(async () => {
+  app = await packageApp();
+  emulator = await startEmulator({});
+});
+
+after(async () => {
+  await emulator?.close();
+  app?.remove();
+});
+
+/** Processes still running the packaged executable (the app's helpers included). */
+function processesOf(executable: string): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${name}/exe`) === executable) pids.push(Number(name));
+    } catch {
+      // gone, or a kernel thread
+    }
+  }
+  return pids;
+}
+
+test('headless daemon from the app binary stops on SIGTERM like the node daemon', async () => {
+  const dirs = await makeDirs('rdl-headless-');
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Headless' }), emulator);
+  // As the systemd unit runs it: no display, no session bus.
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dirs.root, RDL_SYNC_QUIET: '1' };
+  delete env.DISPLAY;
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  const daemon = spawn(
+    app.executable,
+    // The unit's switches; --no-sandbox because the test runs as root (the unit does not).
+    [
+      '--headless',
+      'run',
+      '--config-dir',
+      dirs.configDir,
+      '--ozone-platform=headless',
+      '--no-sandbox',
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  daemon.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  daemon.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    daemon.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  try {
+    await waitFor('the daemon to publish status.json', async () => {
+      if (daemon.exitCode !== null) throw new Error(`the daemon exited: ${output}`);
+      const p = await readPublishedStatus(dirs.configDir);
+      return p?.pid === daemon.pid;
+    });
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', 'timestamp,t\n2026-11-24T08:00:00Z,4.1\n');
+    await waitFor(
+      'a.csv on Dropbox and the card',
+      async () =>
+        Boolean(emulator.getFile('/RDL/Headless/RDL/USB0/a.csv')) &&
+        (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/a.csv'),
+    );
+    assert.ok(fs.existsSync(path.join(dirs.configDir, 'engine.lock')));
+
+    daemon.kill('SIGTERM');
+    const end = await within('the daemon to exit after SIGTERM', exited, 40_000);
+    const log = fs.readFileSync(path.join(dirs.configDir, 'logs', 'rdl-sync.log'), 'utf8');
+    assert.deepEqual(end, { code: 0, signal: null }, `${log}\n${output}`);
+    assert.match(log, /received SIGTERM: stopping/);
+    assert.match(log, /daemon stopped/);
+    assert.ok(!fs.existsSync(path.join(dirs.configDir, 'engine.lock')), 'engine.lock released');
+    assert.equal((await readPublishedStatus(dirs.configDir))?.pid, null);
+    // No helper process (zygote, GPU, utility) outlives the daemon.
+    await waitFor(
+      'every helper process to end',
+      () => processesOf(app.executable).length === 0,
+      10_000,
+    );
+  } finally {
+    await killChild(daemon);
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+const ARTIFACTS = path.join(root, 'test-artifacts', 'electron');
+const text = async (page: Page, selector: string): Promise<string> =>
+  (await page.textContent(selector))?.trim() ?? '';
+
+interface DunstNotification {
+  summary: string;
+  body: string;
+}
+/** Every notification dunst has shown (closed ones go to its history, so close them first). */
+async function notificationsShown(desktop: Desktop): Promise<DunstNotification[]> {
+  await desktop.run('dunstctl', ['close-all']);
+  const history = JSON.parse(await desktop.run('dunstctl', ['history'])) as {
+    data: { summary: { data: string }; body: { data: string } }[][];
+  };
+  return (history.data[0] ?? []).map((n) => ({ summary: n.summary.data, body: n.body.data }));
+}
+
+test('the packaged tray app under X: tray, window, settings, notifications, quit', async (t) => {
+  const desktop = await startDesktop({ trayHost: true, notifications: true });
+  const dirs = await makeDirs('rdl-tray-e2e-');
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Tray' }), emulator);
+  // BROWSER=false: xdg-open then finds nothing to open a folder with, as on a desktop without a
+  // file manager (it also keeps a browser from starting in the test).
+  const env = { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: dirs.configDir, BROWSER: 'false' };
+  let running: RunningApp | null = await launchApp(app, desktop, env);
+  try {
+    const page = await running.window();
+    await page.waitForSelector('#tab-status');
+    const status = async (): Promise<StatusSnapshot> => {
+      const r = (await page.evaluate(() =>
+        (window as unknown as { rdl: { getStatus(): Promise<unknown> } }).rdl.getStatus(),
+      )) as { ok: boolean; value: StatusSnapshot };
+      return r.value;
+    };
+
+    await t.test('the tray icon sits in the tray host', async () => {
+      assert.match(await trayIconWindow(desktop), /^0x/);
+    });
+
+    await t.test('files dropped into the watch folder show Done/Done in Transfers', async () => {
+      const files = ['RDL/USB0/2026-12-01.csv', 'cameras/cam1.jpg'];
+      for (const rel of files) await writeFileIn(dirs.watchDir, rel, `content of ${rel}\n`);
+      await page.click('#tab-transfers');
+      for (const rel of files) {
+        const row = `#history-rows tr[data-rel="${rel}"]`;
+        await page.waitForSelector(row, { timeout: 30_000 });
+        assert.match(await text(page, `${row} td.leg-upload`), /^Done/);
+        assert.match(await text(page, `${row} td.leg-archive`), /^Done/);
+        assert.ok(emulator.getFile(`/RDL/Tray/${rel}`), `${rel} on Dropbox`);
+      }
+      assert.deepEqual(await listFilesRel(dirs.archiveDir), [...files].sort());
+    });
+
+    await t.test('`rdl-sync status` beside the tray app sees it and its last sync', async () => {
+      const cli = (...args: string[]) =>
+        runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
+      const json = await cli('status', '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const parsed = JSON.parse(json.stdout) as { daemonRunning: boolean; status: StatusSnapshot };
+      assert.equal(parsed.daemonRunning, true, 'the tray app counts as the running engine');
+      assert.notEqual(parsed.status.lastSuccessMs, null);
+      const plain = await cli('status');
+      assert.doesNotMatch(plain.stdout, /not running|Last file synced: never/, plain.stdout);
+    });
+
+    await t.test('settings saved in the window reach config.json and the engine', async () => {
+      await page.click('#tab-settings');
+      await page.waitForSelector('#set-site');
+      await page.fill('#set-site', 'North');
+      await page.click('#settings-save');
+      await waitFor('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
+      const saved = JSON.parse(
+        fs.readFileSync(path.join(dirs.configDir, 'config.json'), 'utf8'),
+      ) as { site: string };
+      assert.equal(saved.site, 'North');
+      // The engine follows: the next file goes to the new site's folder.
+      await writeFileIn(dirs.watchDir, 'RDL/USB0/after-save.csv', 'x\n');
+      await waitFor('after-save.csv under /RDL/North', () =>
+        emulator.getFile('/RDL/North/RDL/USB0/after-save.csv'),
+      );
+    });
+
+    await t.test('tray menu: pause 1 h, resume, sync now, open window; icon follows', async () => {
+      const idle = await trayIconPicture(desktop);
+      await chooseTrayItem(desktop, 'pauseHour', { paused: false, archivePresent: true });
+      const paused = await waitFor('the engine to pause', async () => {
+        const s = await status();
+        return s.paused ? s : null;
+      });
+      assert.ok(paused.pausedUntilMs !== null, 'paused for a time, not until resumed');
+      await waitFor('the paused icon', async () => (await trayIconPicture(desktop)) !== idle);
+      await writeFileIn(dirs.watchDir, 'RDL/USB0/while-paused.csv', 'p\n');
+      await chooseTrayItem(desktop, 'resume', { paused: true, archivePresent: true });
+      await waitFor('the engine to resume', async () => !(await status()).paused);
+      await waitFor('the idle icon again', async () => (await trayIconPicture(desktop)) === idle);
+      await chooseTrayItem(desktop, 'syncNow', { paused: false, archivePresent: true });
+      await waitFor('while-paused.csv on Dropbox', () =>
+        emulator.getFile('/RDL/North/RDL/USB0/while-paused.csv'),
+      );
+      // Close the window (the app stays in the tray), then open it from the menu.
+      await page.evaluate(() => window.close());
+      // Closing destroys the window and its renderer (memory); the menu makes a new one.
+      await waitFor('the window to be destroyed', () => page.isClosed());
+      await chooseTrayItem(desktop, 'openWindow', { paused: false, archivePresent: true });
+      const reopened = await running!.window();
+      await waitFor('the window to show', () =>
+        reopened.evaluate(() => document.visibilityState === 'visible').catch(() => false),
+      );
+    });
+
+    await t.test('a tray action that fails is shown, not only logged', async () => {
+      await chooseTrayItem(desktop, 'openWatchFolder', { paused: false, archivePresent: true });
+      const shown = await waitFor('a notification about the failed action', async () =>
+        (await notificationsShown(desktop)).find((n) => /could not open/i.test(n.summary)),
+      );
+      assert.match(shown.summary, /watch folder/);
+      assert.match(shown.body, new RegExp(dirs.watchDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    });
+
+    await t.test('notifications when the SD card folder disappears and returns', async () => {
+      const away = `${dirs.archiveDir}.away`;
+      fs.renameSync(dirs.archiveDir, away);
+      const gone = await waitFor('a notification about the SD card', async () =>
+        (await notificationsShown(desktop)).find((n) => /SD card|archive/i.test(n.body)),
+      );
+      assert.match(gone.summary, /RDL Sync/);
+      fs.renameSync(away, dirs.archiveDir);
+      const back = await waitFor('a notification that it is resolved', async () =>
+        (await notificationsShown(desktop)).find((n) => /resolved/i.test(n.summary)),
+      );
+      assert.match(back.body, /SD card|archive/i);
+    });
+
+    await t.test('screenshots of every tab, light and dark', async () => {
+      const win = await running!.window();
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      for (const scheme of ['light', 'dark'] as const) {
+        await win.emulateMedia({ colorScheme: scheme });
+        for (const tab of ['status', 'transfers', 'settings', 'log']) {
+          await win.click(`#tab-${tab}`);
+          const file = path.join(ARTIFACTS, `${tab}-${scheme}.png`);
+          await win.screenshot({ path: file });
+          assert.ok(fs.statSync(file).size > 5_000, `${file} is not empty`);
+        }
+      }
+      const bg = await win.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(bg, 'rgb(20, 24, 31)', 'dark scheme applied');
+    });
+
+    await t.test(
+      'quit during a large upload loses nothing; the next start finishes it',
+      async () => {
+        emulator.shapeLink({ bytesPerSecond: 2 << 20 });
+        const big = Buffer.alloc(24 << 20);
+        for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+        const bigHash = createHash('sha256').update(big).digest('hex');
+        emulator.resetStats();
+        await writeFileIn(dirs.watchDir, 'big/run.bin', big);
+        await waitFor(
+          'the upload to be under way',
+          // An upload session exists on "Dropbox" (counted when its request arrives).
+          () => Object.keys(emulator.stats()).some((route) => route.includes('upload_session')),
+          30_000,
+        );
+        assert.equal(emulator.getFile('/RDL/North/big/run.bin'), undefined, 'still uploading');
+        await chooseTrayItem(desktop, 'quit', { paused: false, archivePresent: true });
+        const end = await within('the app to quit', running!.exited, 60_000);
+        assert.equal(end.code, 0, running!.output());
+        const inTransit = path.join(dirs.transitDir, 'big', 'run.bin');
+        const inWatch = path.join(dirs.watchDir, 'big', 'run.bin');
+        // Nothing lost: the whole file still waits in transit (or the watch folder), or the
+        // engine finished it while stopping.
+        const kept = [inTransit, inWatch].filter((p) => fs.existsSync(p));
+        for (const copy of kept)
+          assert.equal(createHash('sha256').update(fs.readFileSync(copy)).digest('hex'), bigHash);
+        if (kept.length === 0) assert.ok(emulator.getFile('/RDL/North/big/run.bin'));
+        await running!.browser.close().catch(() => {});
+        emulator.shapeLink({});
+        running = await launchApp(app, desktop, env, ['--hidden']);
+        await waitFor(
+          'run.bin on Dropbox and the card',
+          () =>
+            Boolean(emulator.getFile('/RDL/North/big/run.bin')) &&
+            fs.existsSync(path.join(dirs.archiveDir, 'big', 'run.bin')),
+          90_000,
+        );
+        assert.equal(emulator.getFile('/RDL/North/big/run.bin')?.size, big.length);
+        const onCard = fs.readFileSync(path.join(dirs.archiveDir, 'big', 'run.bin'));
+        assert.equal(createHash('sha256').update(onCard).digest('hex'), bigHash);
+        await waitFor(
+          'transit to empty',
+          async () => (await listFilesRel(dirs.transitDir)).length === 0,
+        );
+      },
+    );
+  } finally {
+    emulator.shapeLink({});
+    if (running) {
+      await running.browser.close().catch(() => {});
+      await running.kill();
+    }
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
