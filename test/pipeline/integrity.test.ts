@@ -11,7 +11,14 @@ import { startHarness, listFilesRel, localHash, type Harness } from '../engine/h
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { systemClock } from '../../src/engine/ports.js';
-import { bindMount, canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import {
+  bindMount,
+  canMount,
+  makeTooDeepTree,
+  mountTmpfs,
+  removeDeep,
+  unmount,
+} from '../archive/helpers.js';
 
 async function withHarness(
   opts: Parameters<typeof startHarness>[0],
@@ -144,7 +151,7 @@ test('a file that changes in transit after its card copy (card on its own disk) 
       assert.equal(report.done, 1, JSON.stringify(report));
       const expected = dropboxContentHash(Buffer.from('reading 1\nreading 2\n'));
       assert.deepEqual(
-        (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.rdl-sync-work/')),
+        (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.rdl-sync-tmp/')),
         [rel],
       );
       assert.equal(await localHash(path.join(h.archiveDir, ...rel.split('/'))), expected);
@@ -169,6 +176,53 @@ test('another file of the same name after ours finished is not a new version: it
       h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash,
       dropboxContentHash(Buffer.from('first 02:30 (summer time)')),
       'the first file was not overwritten',
+    );
+  });
+});
+
+test('a file taken out of transit by a person is forgotten: a later file of the same name never replaces its Dropbox copy', async () => {
+  await withHarness({}, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-11-24_USB0.txt';
+    await h.drop(rel, 'the first file\n');
+    const putBack = await pullCard(h);
+    await h.engine.runPassNow(); // uploaded, waiting for the card
+    await fs.rm(path.join(h.transitDir, ...rel.split('/'))); // a person empties transit
+    await h.engine.runPassNow();
+    const journal = JSON.parse(await fs.readFile(path.join(h.configDir, 'journal.json'), 'utf8'));
+    assert.equal(journal.entries[rel], undefined, 'the entry of the file that left is forgotten');
+
+    await h.drop(rel, 'another file, same name\n');
+    await putBack();
+    const report = await h.engine.runPassNow();
+    assert.equal(report.done, 1, JSON.stringify(report));
+    assert.equal(
+      h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash,
+      dropboxContentHash(Buffer.from('the first file\n')),
+      'the first file on Dropbox was not overwritten',
+    );
+    assert.deepEqual(remoteRels(h), ['RDL/USB0/RDL_2026-11-24_USB0 (1).txt', rel]);
+  });
+});
+
+test('an unreadable part of the watch folder is a problem in status naming it, cleared when it heals', async () => {
+  await withHarness({}, async (h) => {
+    await fs.mkdir(h.watchDir, { recursive: true });
+    const top = makeTooDeepTree(h.watchDir); // paths past PATH_MAX fail for real, even as root
+    await h.drop('RDL/ok.csv', 'ok\n');
+    try {
+      const report = await h.engine.runPassNow();
+      assert.equal(report.done, 1, 'the rest still syncs');
+      const problems = h.engine.getStatus().problems.filter((p) => p.id.startsWith('unreadable:'));
+      assert.equal(problems.length, 1, JSON.stringify(h.engine.getStatus().problems));
+      assert.match(problems[0]!.id, new RegExp(`^unreadable:${top}/`));
+      assert.equal(problems[0]!.code, 'unreadable-entry');
+    } finally {
+      removeDeep(path.join(h.watchDir, top));
+    }
+    await h.engine.runPassNow();
+    assert.deepEqual(
+      h.engine.getStatus().problems.filter((p) => p.id.startsWith('unreadable:')),
+      [],
     );
   });
 });

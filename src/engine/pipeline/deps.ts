@@ -113,6 +113,8 @@ export interface JournalPort {
   update(rel: string, patch: Partial<JournalEntryShape>): void;
   /** Replaces the entry whole (a new version of the file starts from scratch). */
   put(rel: string, entry: JournalEntryShape): void;
+  /** Every rel with an entry or an upload session. */
+  rels(): string[];
   delete(rel: string): void;
   scheduleFlush(): void;
   flush(): Promise<void>;

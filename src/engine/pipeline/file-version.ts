@@ -8,9 +8,11 @@ import type { FileRef, JournalEntryShape, JournalPort, SupersededCopies } from '
 
 export function sameVersion(entry: JournalEntryShape, file: FileRef): boolean {
   if (entry.size !== file.size || entry.mtimeMs !== file.mtimeMs) return false;
-  // Journals written before inodes were kept have none: size and mtime decide alone.
-  if (entry.dev === undefined || file.dev === undefined) return true;
-  return entry.dev === file.dev && entry.ino === file.ino;
+  // Journals written before inodes were kept have none: size and mtime decide alone. The device
+  // number is left out on purpose: it can change across a reboot (a USB disk enumerated in
+  // another order) while the file is the same; within a pass, finish.ts compares it too.
+  if (entry.ino === undefined || file.ino === undefined) return true;
+  return entry.ino === file.ino;
 }
 
 /**
@@ -33,19 +35,26 @@ export function entryForCurrentVersion(
     }
     return old;
   }
-  // A finished entry belongs to a file that has left transit: this is another file with the same
-  // name (a logger reusing names, the autumn clock change), never a new version of ours.
-  const supersedes = old && old.finishedAtMs === undefined ? ownCopiesOf(old) : undefined;
+  // A finished entry belongs to a file that has left transit, and an entry of another inode to a
+  // file that was replaced, not changed: either way this is another file with the same name (a
+  // logger reusing names, the autumn clock change), never a new version of ours, so it must not
+  // replace the copies of the earlier one. (Entries of files that left transit otherwise are
+  // pruned after each complete walk of transit, see pass.ts.)
+  const ours =
+    old !== undefined &&
+    old.finishedAtMs === undefined &&
+    (old.ino === undefined || file.ino === undefined || old.ino === file.ino);
+  const supersedes = ours && old ? ownCopiesOf(old) : undefined;
   const entry: JournalEntryShape = {
     size: file.size,
     mtimeMs: file.mtimeMs,
     ...(file.dev === undefined ? {} : { dev: file.dev }),
     ...(file.ino === undefined ? {} : { ino: file.ino }),
     attempts: 0,
-    nextTryMs: old && old.finishedAtMs === undefined ? nowMs + settleMs : 0,
+    nextTryMs: ours ? nowMs + settleMs : 0,
     ...(supersedes ? { supersedes } : {}),
   };
-  if (old && old.finishedAtMs === undefined) {
+  if (ours) {
     logger.info('file changed in transit; its legs run again once it is unchanged', {
       rel: file.rel,
       wasSize: old.size,

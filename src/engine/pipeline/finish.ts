@@ -11,7 +11,12 @@
 import type { FileRef, JournalEntryShape, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
 import { ownCopiesOf } from './file-version.js';
-import { FILE_FAILING_PREFIX } from './problems.js';
+import {
+  FILE_FAILING_PREFIX,
+  FILE_FAILING_THRESHOLD,
+  fileFailingProblem,
+  fileRetryDelayMs,
+} from './problems.js';
 
 export interface FinishItem {
   file: FileRef;
@@ -58,17 +63,36 @@ export async function checkBeforeRemoval(
   return 'ok';
 }
 
-/** Both legs run again; what they wrote of this version is replaced, not kept beside. */
-export function redoLegs(deps: PassDeps, w: FinishItem): void {
+/**
+ * Both legs run again; what they wrote of this version is replaced, not kept beside. The first
+ * time waits only for the file to settle (it most likely changed under a leg); when the legs keep
+ * disagreeing (a failing disk, something rewriting the file in place) it backs off like any
+ * failing file and, after a few rounds, is a problem that names it.
+ */
+export function redoLegs(deps: PassDeps, w: FinishItem, settleMs: number): void {
   const supersedes = ownCopiesOf(w.entry);
+  const now = deps.clock.now();
+  const again = w.entry.lastError?.code === 'hash-mismatch';
+  const attempts = w.entry.attempts + 1;
+  const message = `${w.file.rel} read differently for Dropbox and for the archive; it is synced again (check the disk if this repeats)`;
   deps.logger.warn('Dropbox and the archive hold different content for a file; syncing it again', {
     rel: w.file.rel,
     dropbox: w.entry.upload?.contentHash ?? null,
     archive: w.entry.archive?.contentHash ?? null,
+    attempts,
   });
   const { upload: _u, archive: _a, contentHash: _h, supersedes: _s, ...rest } = w.entry;
-  w.entry = { ...rest, ...(supersedes ? { supersedes } : {}) };
+  w.entry = {
+    ...rest,
+    attempts,
+    nextTryMs: now + (again ? fileRetryDelayMs(attempts) : settleMs),
+    lastError: { code: 'hash-mismatch', message, atMs: now },
+    ...(supersedes ? { supersedes } : {}),
+  };
   deps.journal.put(w.file.rel, w.entry);
+  if (again && attempts >= FILE_FAILING_THRESHOLD) {
+    deps.status.raise(fileFailingProblem(w.file.rel, attempts, { code: 'hash-mismatch', message }));
+  }
 }
 
 /** One snapshot of writers for a window's removal checks; a failed look counts as "cannot tell". */

@@ -154,8 +154,10 @@ export async function runPass(
       const check = await checkBeforeRemoval(deps, w, writers);
       if (check === 'ok') finishable.push(w);
       else {
-        if (check === 'legs-disagree') redoLegs(deps, w);
-        if (check !== 'gone') waiting.push(w);
+        if (check === 'legs-disagree') redoLegs(deps, w, settleMs);
+        if (check === 'gone')
+          deps.journal.delete(w.file.rel); // taken out of transit by someone
+        else waiting.push(w);
       }
     }
     if (!signal?.aborted) report.done += await finishFiles(deps, finishable, memory.firstSeenMs);
@@ -171,11 +173,13 @@ export async function runPass(
   };
 
   const transitErrors = new Map<string, string>();
+  const seen = new Set<string>();
   try {
     for await (const file of deps.listTransit((rel, error) =>
       transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
     )) {
       if (signal?.aborted) break;
+      seen.add(file.rel);
       if (!memory.firstSeenMs.has(file.rel)) memory.firstSeenMs.set(file.rel, clock.now());
       const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
       window.push({ file, entry });
@@ -188,6 +192,7 @@ export async function runPass(
   if (!signal?.aborted) await processWindow();
   else remaining += window.length;
   reflectTransitProblems(deps, memory, transitErrors);
+  if (!signal?.aborted && transitErrors.size === 0) forgetLeftFiles(deps, seen);
 
   report.aborted = Boolean(signal?.aborted);
   report.remainingInTransit = remaining;
@@ -197,6 +202,22 @@ export async function runPass(
   reflectLegProblems(deps, memory, report, remaining);
   await deps.journal.flush();
   return report;
+}
+
+/**
+ * After a complete walk of transit, entries of files no longer there are forgotten (a person
+ * emptied transit, or the transit folder changed). Kept, they would make a later, different file
+ * of the same name look like a new version of that one, and replace its copies.
+ */
+function forgetLeftFiles(deps: PassDeps, seen: Set<string>): void {
+  let forgotten = 0;
+  for (const rel of deps.journal.rels()) {
+    if (seen.has(rel)) continue;
+    deps.journal.delete(rel);
+    forgotten++;
+  }
+  if (forgotten > 0)
+    deps.logger.info('forgot journal entries of files no longer in transit', { forgotten });
 }
 
 async function checkArchiveSafely(archive: ArchivePort): Promise<ArchiveCheckResult> {
