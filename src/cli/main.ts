@@ -89,7 +89,7 @@ export async function main(
  * STOP_DEADLINE_MS whatever it is doing (the pipeline is safe to abandon at any instant).
  * Other commands keep the default: a signal ends them at once.
  */
-function installDaemonStop(stopper: AbortController): void {
+export function installDaemonStop(stopper: AbortController): void {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (stopper.signal.aborted) return;

@@ -45,8 +45,11 @@ async function runHeadless(): Promise<void> {
   // daemon only after that (headless-signals.ts says why).
   await app.whenReady();
   takeBackSignals();
-  const { main } = await import('../cli/main.js');
-  const code = await main(args);
+  const { main, installDaemonStop } = await import('../cli/main.js');
+  // The same stop as the plain-node daemon: installed now, over Chromium's handlers.
+  const stopper = new AbortController();
+  if (args[0] === 'run') installDaemonStop(stopper);
+  const code = await main(args, process.stdout, process.stderr, stopper);
   app.exit(code);
 }
 
