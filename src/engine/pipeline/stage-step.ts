@@ -10,6 +10,7 @@ import {
   FILE_FAILING_THRESHOLD,
   fileFailingProblem,
   fileRetryDelayMs,
+  retryDue,
 } from './problems.js';
 
 /** A file in the watch folder that could not be staged: retried with back-off, shown by name. */
@@ -59,7 +60,7 @@ export async function scanAndStage(
   for (const file of scan.stable) {
     seen.add(file.rel);
     const failure = memory.stageFailures.get(file.rel);
-    if (blocked || signal?.aborted || (failure && failure.nextTryMs > now)) {
+    if (blocked || signal?.aborted || (failure && !retryDue(failure, now))) {
       result.waiting++;
       if (failure) result.failing++;
       continue;
