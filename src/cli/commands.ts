@@ -5,17 +5,20 @@ import readline from 'node:readline/promises';
 import { createEngine, type Engine } from '../engine/engine.js';
 import type { FileLogger } from '../engine/log/index.js';
 import { settingsSchema, type Settings } from '../engine/settings/schema.js';
-import { openSettingsStore } from '../engine/settings/store.js';
+import { openSettingsStore, settingsFileProblem } from '../engine/settings/store.js';
 import { defaultSettings } from '../engine/settings/defaults.js';
 import { formatBytes, formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { readStatusFile } from '../engine/status/status-file.js';
-import { processAlive } from '../engine/run-lock.js';
+import { liveLockOwner } from '../engine/run-lock.js';
+import { runDoctorCommand } from './doctor.js';
 
 export interface CliContext {
   configDir: string;
   logger: FileLogger;
   out: NodeJS.WritableStream;
+  /** Aborted by SIGTERM/SIGINT (daemon only): start-up stops where it is, then the engine. */
+  stopSignal: AbortSignal;
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
 }
@@ -24,16 +27,29 @@ interface CommandSpec {
   run(ctx: CliContext): Promise<number>;
 }
 
+/** `once` waits at most stableSeconds + this for files still settling. */
+const ONCE_SETTLE_MARGIN_S = 10;
+const ONCE_RECHECK_MS = 1_000;
+
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
 }
 
-async function openEngine(ctx: CliContext, daemon = false): Promise<Engine> {
+/**
+ * `daemon`: follows settings edits and publishes status. `readOnly`: creates nothing at all.
+ * Only an engine that takes the run lock (the daemon, `once`) touches the watch and transit
+ * folders, so side commands beside a running daemon never disturb its staging.
+ */
+async function openEngine(
+  ctx: CliContext,
+  mode: 'daemon' | 'once' | 'side' | 'readOnly',
+): Promise<Engine> {
   return createEngine({
     configDir: ctx.configDir,
     logger: ctx.logger,
-    watchConfig: daemon,
-    publishStatus: daemon,
+    watchConfig: mode === 'daemon',
+    publishStatus: mode === 'daemon',
+    readOnly: mode === 'readOnly',
   });
 }
 
@@ -56,46 +72,82 @@ function refuseInvalid(ctx: CliContext, engine: Engine): boolean {
 
 const run: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx, true);
-    if (refuseInvalid(ctx, engine)) {
-      await engine.stop();
-      return 2;
-    }
-    let stopping: Promise<void> | null = null;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      ctx.logger.info(`received ${signal}: stopping`);
-      stopping = engine.stop();
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    ctx.logger.info('daemon started', { configDir: ctx.configDir, pid: process.pid });
-    await engine.start();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (stopping) {
-          clearInterval(check);
-          void stopping.then(resolve);
-        }
-      }, 100);
+    const { stopSignal } = ctx;
+    const stopRequested = new Promise<void>((resolve) => {
+      if (stopSignal.aborted) return resolve();
+      stopSignal.addEventListener('abort', () => resolve(), { once: true });
     });
-    ctx.logger.info('daemon stopped');
-    return 0;
+    void stopRequested.then(() =>
+      ctx.logger.info(`received ${String(stopSignal.reason)}: stopping`),
+    );
+    if (stopSignal.aborted) return 0;
+    const engine = await openEngine(ctx, 'daemon');
+    try {
+      if (refuseInvalid(ctx, engine)) return 2;
+      if (stopSignal.aborted) return 0;
+      ctx.logger.info('daemon started', { configDir: ctx.configDir, pid: process.pid });
+      const started = engine.start();
+      started.catch(() => undefined); // awaited below; a stop may come first
+      await Promise.race([started, stopRequested]);
+      await stopRequested;
+      return 0;
+    } finally {
+      // Also during start-up: stop() waits for it, aborts the pass in hand, releases the lock.
+      await engine.stop();
+      ctx.logger.info('daemon stopped');
+    }
   },
 };
 
 const once: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'once');
     try {
       if (refuseInvalid(ctx, engine)) return 2;
-      const r = await engine.runPassNow();
+      // Files still settling (written to moments ago, or held open by the logger) get a bounded
+      // wait: the stable time plus a margin. Whatever is still settling then is named, not hidden.
+      const settleMs = (engine.getSettings().stableSeconds + ONCE_SETTLE_MARGIN_S) * 1000;
+      const deadline = Date.now() + settleMs;
+      const total = { staged: 0, uploaded: 0, archived: 0, done: 0 };
+      let r = await engine.runPassNow();
+      for (;;) {
+        total.staged += r.staged;
+        total.uploaded += r.uploaded;
+        total.archived += r.archived;
+        total.done += r.done;
+        const settling = engine.getStatus().counts.waiting;
+        if (settling === 0 || r.uploadBlocked || r.archiveBlocked || Date.now() >= deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, ONCE_RECHECK_MS));
+        r = await engine.runPassNow();
+      }
       say(
         ctx,
-        `Staged ${r.staged}, uploaded ${r.uploaded}, archived ${r.archived}, done ${r.done}; ${r.remainingInTransit} still queued in transit.`,
+        `Staged ${total.staged}, uploaded ${total.uploaded}, archived ${total.archived}, done ${total.done}; ${r.remainingInTransit} still queued in transit.`,
       );
+      const settling = engine.getStatus().counts.waiting;
+      if (settling > 0) {
+        say(
+          ctx,
+          `Left ${settling} file${settling === 1 ? '' : 's'} in the watch folder: still being written (or changed) after waiting ${Math.round(settleMs / 1000)} s; the next run takes ${settling === 1 ? 'it' : 'them'}.`,
+        );
+      }
+      const failures = await engine.listFailures();
+      if (failures.length > 0) {
+        say(
+          ctx,
+          `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => `${f.rel} (${f.code}: ${f.message})`).join('; ')}`,
+        );
+      }
       for (const p of engine.getStatus().problems) say(ctx, `! ${p.message}`);
-      return r.fileFailures > 0 || r.uploadBlocked || r.archiveBlocked ? 1 : 0;
+      // 0 only when everything found has moved: nothing failing, queued or left settling.
+      const allMoved =
+        r.fileFailures === 0 &&
+        failures.length === 0 &&
+        !r.uploadBlocked &&
+        !r.archiveBlocked &&
+        r.remainingInTransit === 0 &&
+        settling === 0;
+      return allMoved ? 0 : 1;
     } finally {
       await engine.stop();
     }
@@ -105,11 +157,13 @@ const once: CommandSpec = {
 const status: CommandSpec = {
   async run(ctx) {
     const published = await readStatusFile(ctx.configDir);
-    const running = published?.pid != null && processAlive(published.pid);
+    // The lock, not the bare pid in status.json: after a reboot that pid may be anything.
+    const owner = await liveLockOwner(ctx.configDir);
+    const running = published?.pid != null && owner?.pid === published.pid;
     let snapshot = published?.status ?? null;
     if (!running) {
       // No daemon: build the engine without starting it, to report settings and problems.
-      const engine = await openEngine(ctx);
+      const engine = await openEngine(ctx, 'readOnly');
       await engine.probe();
       snapshot = engine.getStatus();
       await engine.stop();
@@ -133,7 +187,7 @@ const status: CommandSpec = {
 
 const auth: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     const verifierFile = path.join(ctx.configDir, 'pkce-pending.json');
     try {
       const given = ctx.values.code as string | undefined;
@@ -179,19 +233,21 @@ const auth: CommandSpec = {
 const importLegacy: CommandSpec = {
   async run(ctx) {
     const configJsonPath = ctx.values.config as string | undefined;
-    if (!configJsonPath) {
+    const root = ctx.values.root as string | undefined;
+    if (!configJsonPath && !root) {
       say(
         ctx,
-        'Missing --config PATH: give the old script’s config.json (with SD_CARD_NAME and SITE).',
+        'Give --root DIR (the old syncer’s folder, e.g. /home/pi/SHELF3: its config.json and logging-folder are found there) or --config PATH (the old config.json).',
       );
       return 2;
     }
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     try {
       const uploader = ctx.values['uploader-config'] as string | undefined;
       const remoteRoot = ctx.values['remote-root'] as string | undefined;
       const report = await engine.importLegacy({
-        configJsonPath: path.resolve(configJsonPath),
+        ...(configJsonPath ? { configJsonPath: path.resolve(configJsonPath) } : {}),
+        ...(root ? { root: path.resolve(root) } : {}),
         ...(uploader ? { uploaderConfigPath: path.resolve(uploader) } : {}),
         ...(remoteRoot ? { remoteRootTemplate: remoteRoot } : {}),
       });
@@ -200,6 +256,7 @@ const importLegacy: CommandSpec = {
         changed: report.changes.map((c) => c.field),
         credentialsImported: report.credentialsImported,
       });
+      for (const n of report.notes ?? []) say(ctx, `- ${n}`);
       say(ctx, `Imported into ${engine.settingsPath}:`);
       for (const c of report.changes)
         say(ctx, `  ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
@@ -226,7 +283,7 @@ const history: CommandSpec = {
       say(ctx, `--limit must be a whole number above 0, not "${String(ctx.values.limit)}"`);
       return 2;
     }
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'readOnly');
     try {
       const records = engine.queryHistory({
         limit,
@@ -270,7 +327,7 @@ const pause: CommandSpec = {
         return 2;
       }
     }
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     try {
       await engine.pause(forMs);
       say(
@@ -288,7 +345,7 @@ const pause: CommandSpec = {
 
 const resume: CommandSpec = {
   async run(ctx) {
-    const engine = await openEngine(ctx);
+    const engine = await openEngine(ctx, 'side');
     try {
       await engine.resume();
       say(ctx, 'Resumed.');
@@ -308,7 +365,7 @@ const settings: CommandSpec = {
         say(ctx, store.path);
         return 0;
       }
-      const loaded = store.load();
+      const loaded = action === 'check' ? store.check() : store.load();
       if (action === 'check') {
         if (loaded.ok) say(ctx, `Settings in ${store.path} are valid.`);
         else {
@@ -343,7 +400,8 @@ const settings: CommandSpec = {
         const candidate: Record<string, unknown> = await readRawSettings(store.path, ctx);
         for (let i = 0; i < pairs.length; i += 2) {
           const k = pairs[i]!;
-          if (!(k in shape)) {
+          // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
+          if (!Object.hasOwn(shape, k)) {
             say(ctx, `Unknown setting "${k}". Run \`rdl-sync settings\` to list them.`);
             return 2;
           }
@@ -372,9 +430,14 @@ const settings: CommandSpec = {
 /** The settings as written in the file (even when invalid) over the defaults, for editing. */
 async function readRawSettings(file: string, ctx: CliContext): Promise<Record<string, unknown>> {
   const base: Record<string, unknown> = { ...defaultSettings() };
+  // Never read a FIFO or device (it would hang), and never edit on top of one.
+  const problem = settingsFileProblem(file);
+  if (problem) throw new Error(problem);
   try {
-    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(raw)) if (k in settingsSchema.shape) base[k] = v;
+    const text = (await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(raw))
+      if (Object.hasOwn(settingsSchema.shape, k)) base[k] = v;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       say(
@@ -416,4 +479,5 @@ export const commands: Record<string, CommandSpec> = {
   pause,
   resume,
   settings,
+  doctor: { run: runDoctorCommand },
 };

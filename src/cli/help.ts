@@ -5,6 +5,14 @@ export const COMMON_OPTIONS = `Options for every command:
   -h, --help         show help`;
 
 export const HELP: Record<string, string> = {
+  doctor: `Usage: rdl-sync doctor
+
+Checks the connected Dropbox account: account, space, permissions, the content hash of a known
+file, the largest request header Dropbox accepts and how it answers a repeated upload request.
+Works in a scratch folder under the remote folder and removes it again.
+Exit codes: 0 no problem found; 1 a problem found or Dropbox unreachable; 2 not set up.
+
+${COMMON_OPTIONS}`,
   main: `rdl-sync: data-logger files to Dropbox and an SD-card backup, without losing a byte.
 
 Usage: rdl-sync <command> [options]
@@ -19,6 +27,7 @@ Commands:
   pause           pause syncing (--for 1h), also a running daemon
   resume          resume syncing
   settings        show, check or change settings (settings --help)
+  doctor          check the Dropbox account with a short probe in a scratch folder
 
 ${COMMON_OPTIONS}`,
   run: `Usage: rdl-sync run
@@ -50,13 +59,20 @@ Without a terminal, run 'rdl-sync auth' once to print the address, then
 'rdl-sync auth --code CODE'. Needs the app key in the settings (settings set dropboxAppKey KEY).
 
 ${COMMON_OPTIONS}`,
-  'import-legacy': `Usage: rdl-sync import-legacy --config PATH [--uploader-config PATH] [--remote-root TEMPLATE]
+  'import-legacy': `Usage: rdl-sync import-legacy (--root DIR | --config PATH) [--uploader-config PATH] [--remote-root TEMPLATE]
 
-Reads the old script's config.json (SD_CARD_NAME, SITE) and sets:
-  archive folder /media/orangepi/<SD_CARD_NAME> (must be a mounted card), site <SITE>,
-  remote folder /Professional/WIRED/{site} (or --remote-root).
-With --uploader-config (e.g. ~/.dropbox_uploader) also imports the app key and refresh token,
-so no new Dropbox login is needed. Prints every setting it changed.
+Takes over a hub from the old syncing script, in one command:
+  --root DIR    the old syncer's folder (e.g. /home/pi/SHELF3): its config.json is read there, and
+                its folders are found in DIR or DIR/logging-folder:
+                2_tosync -> watch folder, 3_transit -> transit folder, 4_synced -> archive
+                (older hubs: tosync, transit, synced); 1_inprogress is never watched.
+  --config PATH the old config.json (the folders are then looked for beside it).
+From config.json: SITE -> site; SD_CARD_NAME set -> archive on the card mounted at
+/media/orangepi/<SD_CARD_NAME>; SD_CARD_NAME empty -> archive in the local 4_synced folder.
+The loggers' other keys are ignored (each named). Remote folder /Professional/WIRED/{site}
+(or --remote-root). With --uploader-config (e.g. ~/.dropbox_uploader) also imports the app key
+and refresh token, so no new Dropbox login is needed. Prints every setting it changed, and how to
+stop the old syncer's service (it is never stopped for you).
 
 ${COMMON_OPTIONS}`,
   history: `Usage: rdl-sync history [--failures] [--search TEXT] [--limit N] [--json]

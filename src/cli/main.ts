@@ -9,10 +9,14 @@ import { HELP } from './help.js';
 import { COMMAND_OPTIONS } from './options.js';
 import type { CliContext } from './commands.js';
 
+/** How long a stopping daemon may take before it exits anyway (abandoning is crash-safe). */
+const STOP_DEADLINE_MS = 5_000;
+
 export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
+  stopper: AbortController = new AbortController(),
 ): Promise<number> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
   const rest = command ? argv.slice(1) : argv;
@@ -65,6 +69,7 @@ export async function main(
     configDir,
     logger,
     out,
+    stopSignal: stopper.signal,
     values: parsed.values as Record<string, string | boolean | undefined>,
     positionals: parsed.positionals,
   };
@@ -78,12 +83,44 @@ export async function main(
   }
 }
 
+/**
+ * The daemon's stop, installed before anything else is loaded: a SIGTERM at any moment of
+ * start-up is then a request the start-up sees, never lost. Once asked, the process ends within
+ * STOP_DEADLINE_MS whatever it is doing (the pipeline is safe to abandon at any instant).
+ * Other commands keep the default: a signal ends them at once.
+ */
+function installDaemonStop(stopper: AbortController): void {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (stopper.signal.aborted) return;
+      stopper.abort(signal);
+      setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+    });
+  }
+}
+
+/** `status | head -1`: a reader that went away is not an error worth a stack trace. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const isEntry =
   process.argv[1] && /(?:^|[\\/])(?:main\.ts|cli\.mjs|rdl-sync(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
-  main(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  const stopper = new AbortController();
+  if (argv[0] === 'run') installDaemonStop(stopper);
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
+  main(argv, process.stdout, process.stderr, stopper).then(
     (code) => {
       process.exitCode = code;
+      // A daemon that has stopped moves nothing more: a handle some library left open (a
+      // keep-alive socket, a timer) must not keep the process alive.
+      if (argv[0] === 'run') setTimeout(() => process.exit(code), 1_000).unref();
     },
     (e: unknown) => {
       process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

@@ -11,6 +11,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   auth: { code: { type: 'string' } },
   'import-legacy': {
     config: { type: 'string' },
+    root: { type: 'string' },
     'uploader-config': { type: 'string' },
     'remote-root': { type: 'string' },
   },
@@ -23,4 +24,5 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   pause: { for: { type: 'string' } },
   resume: {},
   settings: {},
+  doctor: {},
 };

@@ -18,7 +18,10 @@ export interface LegacyImportReport {
   changes: { field: string; from: unknown; to: unknown }[];
   /** Dropbox credentials found in the uploader's config (never the token itself). */
   credentialsImported: boolean;
+  /** Things a person must check or do (the old service to stop, a placeholder site name). */
   warnings: string[];
+  /** What was found and why (the folder layout, keys of the old file that were ignored). */
+  notes?: string[];
 }
 
 export interface EngineApi {
@@ -44,8 +47,13 @@ export interface EngineApi {
   connectDropboxStart(): Promise<{ authorizeUrl: string }>;
   connectDropboxFinish(code: string): Promise<AccountInfo>;
   disconnectDropbox(): Promise<void>;
+  /**
+   * Takes over the old syncer: its config.json (given, or found in `root`) and the folder layout
+   * found from where that file is or from `root`.
+   */
   importLegacy(input: {
-    configJsonPath: string;
+    configJsonPath?: string;
+    root?: string;
     uploaderConfigPath?: string;
   }): Promise<LegacyImportReport>;
   /** Finish or safely abandon the current work and stop. */

@@ -21,13 +21,13 @@ import { defaultSettings } from './settings/defaults.js';
 import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
-import { PassScheduler, cronProblem, type ScheduleSpec } from './scheduler.js';
+import { PassScheduler, type ScheduleSpec } from './scheduler.js';
 import { archiveStatusOf, runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
-import { legProblem, notConnected } from './pipeline/problems.js';
+import { fileFailingProblem, legProblem, notConnected } from './pipeline/problems.js';
 import type { PassDeps } from './pipeline/deps.js';
 import { cleanupTransitTemps } from './stage/index.js';
 import { buildPassDeps, buildRemote } from './assemble.js';
-import { StatusFilePublisher } from './status/status-file.js';
+import { StatusFilePublisher, readStatusFile } from './status/status-file.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { Journal } from './journal/index.js';
 import { History } from './history/index.js';
@@ -37,9 +37,10 @@ import {
   type DropboxCredentials,
 } from './credentials/index.js';
 import { registerSecret } from './log/index.js';
+import { tightenConfigModes } from './settings/private-files.js';
 import type { RetryPolicy } from './dropbox/retry.js';
 import { startPkceAuth, finishPkceAuth } from './dropbox/auth.js';
-import { planLegacyImport } from './legacy/index.js';
+import { prepareLegacyImport } from './legacy/index.js';
 
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
@@ -60,6 +61,11 @@ export interface EngineOptions {
   /** Write status.json beside the settings so `rdl-sync status` can read a running daemon. */
   publishStatus?: boolean;
   /**
+   * Open only to read (status, history): create nothing, not even the config folder. Engines that
+   * do not hold the run lock never touch the watch or transit folders in any case.
+   */
+  readOnly?: boolean;
+  /**
    * How hard one pass retries Dropbox before leaving the rest to the next pass. Kept short by
    * default: the next pass is seconds away, and the SD-card leg should not wait on a dead link.
    */
@@ -75,6 +81,8 @@ export interface Engine extends EngineApi {
   readonly settingsPath: string;
   describeCredentials(): { encrypted: boolean; where: string };
   probe(): Promise<void>;
+  /** Files in transit whose last attempt failed, from the journal (names for `once`, `status`). */
+  listFailures(): Promise<{ rel: string; code: string; message: string; attempts: number }[]>;
   /** PKCE start whose verifier the caller keeps (the CLI's two-step flow across processes). */
   connectDropboxBegin(): Promise<{ authorizeUrl: string; codeVerifier: string }>;
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
@@ -116,6 +124,12 @@ class SyncEngine implements Engine {
   private runLock: RunLock | null = null;
   private unsubscribers: (() => void)[] = [];
   private stopped = false;
+  /** start() in progress: stop() waits for it, so a stop during start-up still releases the lock. */
+  private starting: Promise<void> | null = null;
+  /** Aborted by stop(): ends a pass started by runPassNow() as well as scheduled ones. */
+  private readonly lifetime = new AbortController();
+  /** Holds the run lock (daemon, or one runPassNow): only then are transit temps ours to clean. */
+  private lockDepth = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.configDir = opts.configDir;
@@ -133,7 +147,10 @@ class SyncEngine implements Engine {
   }
 
   async init(): Promise<void> {
-    await fs.mkdir(this.configDir, { recursive: true, mode: 0o700 });
+    if (!this.opts.readOnly) {
+      await fs.mkdir(this.configDir, { recursive: true, mode: 0o700 });
+      await tightenConfigModes(this.configDir, this.logger);
+    }
     this.journal = await Journal.open(path.join(this.configDir, 'journal.json'), this.logger);
     const loaded = this.store.load();
     const limit = loaded.ok ? loaded.settings.historyLimit : 5_000;
@@ -161,8 +178,25 @@ class SyncEngine implements Engine {
   // ---- lifecycle -------------------------------------------------------------------------
 
   async start(): Promise<void> {
-    if (this.scheduler) return;
-    this.runLock = await acquireRunLock(this.configDir);
+    if (this.scheduler || this.stopped) return;
+    this.starting ??= this.startUnderLock().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async startUnderLock(): Promise<void> {
+    if (this.opts.readOnly) throw new Error('a read-only engine cannot start syncing');
+    const lock = await acquireRunLock(this.configDir);
+    // A stop that arrived while we waited for the lock wins: hand it straight back.
+    if (this.stopped) {
+      await lock.release();
+      return;
+    }
+    this.runLock = lock;
+    this.lockDepth++;
+    await this.prepareFolders();
+    if (this.stopped) return; // stop() is waiting for us and releases the lock
     this.scheduler = new PassScheduler(this.scheduleSpec(), {
       runPass: (signal) => this.passGuarded(signal).then(() => undefined),
       onChange: ({ running, nextRunMs }) =>
@@ -187,19 +221,65 @@ class SyncEngine implements Engine {
       this.status.update({ archive: archiveStatusOf(deps.archive.root, c) });
       if (c.problem) this.status.raise(legProblem(c.problem, 0));
     }
+    const failing = await this.listFailures();
     let transit = 0;
     for await (const _f of deps.listTransit()) transit++;
-    this.status.updateCounts({ transit });
+    this.status.updateCounts({ transit, failed: failing.length });
+    // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
+    for (const f of failing) this.status.raise(fileFailingProblem(f.rel, f.attempts, f));
+    await this.recallAuthState();
+  }
+
+  async listFailures(): Promise<
+    { rel: string; code: string; message: string; attempts: number }[]
+  > {
+    const { deps } = this.built;
+    if (!deps) return [];
+    const inTransit = new Set<string>();
+    for await (const f of deps.listTransit()) inTransit.add(f.rel);
+    const out: { rel: string; code: string; message: string; attempts: number }[] = [];
+    for (const rel of this.journal.rels()) {
+      const e = this.journal.entry(rel);
+      if (!e?.lastError || !inTransit.has(rel)) continue;
+      out.push({ rel, code: e.lastError.code, message: e.lastError.message, attempts: e.attempts });
+    }
+    return out.sort((a, b) => a.rel.localeCompare(b.rel));
+  }
+
+  /**
+   * The last daemon's word on the Dropbox connection (status.json keeps its final snapshot):
+   * a revoked token it met stays "not connected" until the credentials are saved again.
+   */
+  private async recallAuthState(): Promise<void> {
+    const last = await readStatusFile(this.configDir);
+    if (!last || last.pid !== null) return;
+    const authProblem = last.status.problems.find(
+      (p) => p.code === 'auth-revoked' || p.code === 'auth-missing',
+    );
+    if (!authProblem || !this.built.remote) return;
+    const where = this.credentials.describe().where;
+    const savedMs = await fs.stat(where).then(
+      (st) => st.mtimeMs,
+      () => 0,
+    );
+    if (savedMs > last.updatedAtMs) return; // reconnected since
+    const { id: _id, ...problem } = authProblem;
+    this.status.raise({ id: authProblem.id, ...problem });
+    this.status.update({ dropbox: { ...this.status.current.dropbox, connected: false } });
   }
 
   async runPassNow(): Promise<PassReport> {
     if (this.scheduler?.isRunning) await this.scheduler.idle();
-    if (this.runLock) return this.passGuarded(new AbortController().signal);
+    if (this.runLock) return this.passGuarded(this.lifetime.signal);
+    if (this.opts.readOnly) throw new Error('a read-only engine cannot run a pass');
     // Not started (CLI `once`, tests): hold the lock for this pass only.
     const lock = await acquireRunLock(this.configDir);
+    this.lockDepth++;
     try {
-      return await this.passGuarded(new AbortController().signal);
+      await this.prepareFolders();
+      return await this.passGuarded(this.lifetime.signal);
     } finally {
+      this.lockDepth--;
       await lock.release();
     }
   }
@@ -207,8 +287,12 @@ class SyncEngine implements Engine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.lifetime.abort(new Error('stopping'));
     if (this.statePoll) clearInterval(this.statePoll);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    // A start-up in progress finishes first (it sees `stopped` and starts no passes), so the lock
+    // it may have taken is released below rather than after we return.
+    await this.starting?.catch(() => undefined);
     // Abandoning is safe at any instant (that is the crash-safety invariant); it is also quick.
     await this.scheduler?.stop(true);
     await this.runLock?.release();
@@ -258,23 +342,14 @@ class SyncEngine implements Engine {
     return this.built.settings;
   }
 
+  /** The one validation every writer goes through (settings/validate.ts), folders included. */
   validateSettings(candidate: unknown): SettingsValidation {
-    const result = validateSettings(candidate, this.opts.home ? { home: this.opts.home } : {});
-    if (!result.ok) return result;
-    const cron = result.settings.scheduleMode === 'cron' ? cronProblem(result.settings.cron) : null;
-    if (cron) return { ok: false, issues: [{ field: 'cron', message: cron }] };
-    try {
-      renderRemoteRoot(result.settings.remoteRootTemplate, {
-        site: result.settings.site,
-        ...this.hostField(),
-      });
-    } catch (e) {
-      return {
-        ok: false,
-        issues: [{ field: 'remoteRootTemplate', message: (e as Error).message }],
-      };
-    }
-    return result;
+    return validateSettings(candidate, {
+      ...(this.opts.home ? { home: this.opts.home } : {}),
+      ...(this.opts.hostName ? { host: this.opts.hostName } : {}),
+      configDir: this.configDir,
+      checkFolders: true,
+    });
   }
 
   async saveSettings(candidate: unknown): Promise<SettingsValidation> {
@@ -363,20 +438,12 @@ class SyncEngine implements Engine {
   // ---- legacy import ---------------------------------------------------------------------
 
   async importLegacy(input: {
-    configJsonPath: string;
+    configJsonPath?: string;
+    root?: string;
     uploaderConfigPath?: string;
     remoteRootTemplate?: string;
   }): Promise<LegacyImportReport> {
-    const configJsonText = await readForImport(input.configJsonPath, 'old config.json');
-    const uploaderConfigText = input.uploaderConfigPath
-      ? await readForImport(input.uploaderConfigPath, 'Dropbox-Uploader config')
-      : undefined;
-    const plan = planLegacyImport({
-      configJsonText,
-      ...(uploaderConfigText === undefined ? {} : { uploaderConfigText }),
-      current: this.built.settings,
-      ...(input.remoteRootTemplate ? { remoteRootTemplate: input.remoteRootTemplate } : {}),
-    });
+    const plan = await prepareLegacyImport({ ...input, current: this.built.settings });
     const saved = await this.saveSettings(plan.settings);
     if (!saved.ok) {
       throw new SyncError({
@@ -451,9 +518,6 @@ class SyncEngine implements Engine {
     } catch (e) {
       this.logger.warn('Dropbox connection not usable', { reason: (e as Error).message });
     }
-    await fs.mkdir(settings.watchDir, { recursive: true });
-    await fs.mkdir(settings.transitDir, { recursive: true });
-    await cleanupTransitTemps(settings.transitDir).catch(() => 0);
     const deps = buildPassDeps(settings, {
       remote,
       journal: this.journal,
@@ -474,7 +538,29 @@ class SyncEngine implements Engine {
       },
       dropbox: { ...this.status.current.dropbox, connected: remote !== null },
     });
+    if (this.lockDepth > 0) await this.prepareFolders();
     this.scheduler?.reconfigure(this.scheduleSpec());
+  }
+
+  /**
+   * Only while holding the run lock: the transit folder (ours, created on purpose) and its
+   * leftover temps (ours only when no other engine is staging). The watch folder is created only
+   * when it is the default one; any other missing watch folder is most likely a typo or an
+   * unplugged stick, and the scan reports it instead of an empty tree appearing.
+   */
+  private async prepareFolders(): Promise<void> {
+    const s = this.built.settings;
+    if (!this.built.deps) return;
+    if (s.watchDir === defaultSettings(this.opts.home).watchDir) {
+      await fs.mkdir(s.watchDir, { recursive: true }).catch(() => undefined);
+    }
+    try {
+      await fs.mkdir(s.transitDir, { recursive: true });
+      await cleanupTransitTemps(s.transitDir);
+    } catch (e) {
+      // The pass reports an unusable transit folder on its own; start-up must go on.
+      this.logger.warn('transit folder not ready', { reason: (e as Error).message });
+    }
   }
 
   private async loadCredentials(): Promise<DropboxCredentials | null> {
@@ -596,18 +682,5 @@ class SyncEngine implements Engine {
       );
       this.resumeTimer.unref();
     }
-  }
-}
-
-async function readForImport(file: string, what: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new SyncError({
-      kind: 'blocked',
-      code: 'settings-invalid',
-      message: `Cannot read the ${what} at ${file} (${code}): check the path`,
-    });
   }
 }

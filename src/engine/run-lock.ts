@@ -1,14 +1,46 @@
 // One engine moves files for a configuration at a time: the tray app and the daemon (or a
 // `rdl-sync once` next to a running daemon) would otherwise work the same transit folder twice.
-// The legs are idempotent, so nothing would be lost, but every file would be checked twice.
-// A lock file holding the owner's pid; a lock left by a process that died is taken over.
+//
+// The lock is the file <configDir>/engine.lock naming its owner by pid + boot id + the process's
+// start time (+ a random tag, so two engines in one process exclude each other too). A bare pid is
+// not enough: after a reboot or a long uptime the pid comes back as some other process (even as
+// this very daemon), and the old lock would then block syncing for ever. An owner that does not
+// match on all three is gone, so the OS ending the process, or a reboot, ends the lock.
+//
+// Why a file and not flock(): Node has no flock/fcntl lock without a native addon. A Linux
+// abstract unix socket would be ended by the kernel too, but it belongs to a network namespace
+// (a service with PrivateNetwork= would not see the tray app's) and exists on Linux only.
+//
+// Race-freedom, with N processes starting together against a stale lock:
+//  - A lock is only ever created whole: the owner record is written to a private temp file and
+//    link()ed to engine.lock, which fails with EEXIST when a lock exists (no half-written lock).
+//  - Each lock's contents are unique (the tag), so their hash names that lock's "generation".
+//    To take over a stale generation G a process must first create engine.lock.claim-G with
+//    O_EXCL: exactly one process can, for each G. The claimant checks engine.lock still holds G
+//    and then rename()s its own record over it (atomic replace). Everybody else sees EEXIST on
+//    the claim, re-reads the lock, finds a live owner and gives up.
+//  - A claimant that dies between claim and replace leaves a claim naming a dead owner: the next
+//    claim is then engine.lock.claim-G-<hash of that claim>, again exclusive, so the chain can
+//    never block and never lets two through.
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { SyncError } from './errors.js';
 
 export interface RunLock {
   release(): Promise<void>;
+}
+
+export const LOCK_FILE = 'engine.lock';
+
+/** Who holds (or held) a lock. Boot id and start time are null where the OS does not tell. */
+export interface LockOwner {
+  pid: number;
+  bootId: string | null;
+  /** Field 22 of /proc/<pid>/stat: clock ticks after boot at which the process started. */
+  startTime: string | null;
+  tag: string;
 }
 
 /** Whether a process with this pid exists (EPERM: it does, but belongs to another user). */
@@ -21,33 +53,222 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-export async function acquireRunLock(configDir: string): Promise<RunLock> {
-  const file = path.join(configDir, 'engine.lock');
-  // pid to tell a dead owner; a random tag so two engines in one process also exclude each other.
-  const mine = `${process.pid}:${randomUUID()}`;
-  for (let attempt = 0; attempt < 3; attempt++) {
+let bootIdCache: string | null | undefined;
+/** This boot's id (Linux); null elsewhere. */
+export function currentBootId(): string | null {
+  if (bootIdCache === undefined) {
     try {
-      await fs.writeFile(file, mine, { flag: 'wx', mode: 0o600 });
-      return {
-        async release() {
-          // Only our own lock: after a takeover the file may belong to someone else.
-          if ((await fs.readFile(file, 'utf8').catch(() => '')) === mine)
-            await fs.rm(file, { force: true });
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      bootIdCache = null;
     }
-    const owner = Number((await fs.readFile(file, 'utf8').catch(() => '')).split(':')[0]);
-    if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
-      throw new SyncError({
-        kind: 'blocked',
-        code: 'unknown',
-        message: `Another RDL Sync (pid ${owner}) is already syncing with the settings in ${configDir}: stop it first (tray: Quit; service: systemctl stop rdl-sync), or use rdl-sync status / pause / resume, which work beside it`,
-      });
-    }
-    // Left by a process that is gone: take it over.
-    await fs.rm(file, { force: true });
   }
-  throw new Error(`Could not take the lock ${file}`);
+  return bootIdCache;
+}
+
+/** The start time of process `pid` (Linux /proc), or null when it cannot be read. */
+export function processStartTime(pid: number): string | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may itself hold spaces or ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so field 22 is fields[19].
+  const start = fields[19];
+  return start && /^\d+$/.test(start) ? start : null;
+}
+
+function ownerRecord(tag: string): LockOwner {
+  return {
+    pid: process.pid,
+    bootId: currentBootId(),
+    startTime: processStartTime(process.pid),
+    tag,
+  };
+}
+
+/** Parses a lock's contents; also the older `pid` and `pid:tag` forms. */
+export function parseOwner(text: string): LockOwner | null {
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof o === 'object' && o !== null && Number.isInteger(o.pid) && (o.pid as number) > 0) {
+      return {
+        pid: o.pid as number,
+        bootId: typeof o.bootId === 'string' ? o.bootId : null,
+        startTime: typeof o.startTime === 'string' ? o.startTime : null,
+        tag: typeof o.tag === 'string' ? o.tag : '',
+      };
+    }
+  } catch {
+    // not JSON: maybe the older form
+  }
+  const m = /^(\d+)(?::(.*))?$/.exec(text.trim());
+  if (!m) return null;
+  return { pid: Number(m[1]), bootId: null, startTime: null, tag: m[2] ?? '' };
+}
+
+/**
+ * Whether the process a lock names still runs: same pid, same boot, same start time. For the
+ * older pid-only form, a process that started after the lock was written is a reused pid.
+ */
+export function ownerAlive(owner: LockOwner, lockWrittenMs?: number): boolean {
+  if (!processAlive(owner.pid)) return false;
+  const boot = currentBootId();
+  if (owner.bootId !== null && boot !== null && owner.bootId !== boot) return false;
+  const start = processStartTime(owner.pid);
+  if (owner.startTime !== null) return start === null || start === owner.startTime;
+  if (lockWrittenMs !== undefined && start !== null) {
+    const startedMs = processStartedAtMs(start);
+    if (startedMs !== null && startedMs > lockWrittenMs + 1_000) return false;
+  }
+  return true;
+}
+
+/** Epoch ms of a /proc start time (boot time + ticks/100; USER_HZ is 100 on Linux). */
+function processStartedAtMs(startTicks: string): number | null {
+  try {
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (!btime) return null;
+    return Number(btime[1]) * 1000 + Number(startTicks) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function generationOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 24);
+}
+
+async function readLock(file: string): Promise<{ text: string; mtimeMs: number } | null> {
+  try {
+    const [text, st] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+    return { text, mtimeMs: st.mtimeMs };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+function isLive(lock: { text: string; mtimeMs: number }): LockOwner | null {
+  const owner = parseOwner(lock.text);
+  return owner && ownerAlive(owner, lock.mtimeMs) ? owner : null;
+}
+
+/** The live owner of this configuration's lock, or null when nobody holds it. Reads only. */
+export async function liveLockOwner(configDir: string): Promise<LockOwner | null> {
+  const lock = await readLock(path.join(configDir, LOCK_FILE)).catch(() => null);
+  return lock ? isLive(lock) : null;
+}
+
+function busy(owner: LockOwner, configDir: string): SyncError {
+  return new SyncError({
+    kind: 'blocked',
+    code: 'unknown',
+    message: `Another RDL Sync (pid ${owner.pid}) is already syncing with the settings in ${configDir}: stop it first (tray: Quit; service: systemctl stop rdl-sync), or use rdl-sync status / pause / resume, which work beside it`,
+  });
+}
+
+/** Creates `target` holding `data`, whole or not at all: a reader never sees it half written. */
+async function tryCreate(target: string, data: string): Promise<boolean> {
+  const tmp = path.join(path.dirname(target), `${LOCK_FILE}.${randomUUID()}.tmp`);
+  await fs.writeFile(tmp, data, { mode: 0o600 });
+  try {
+    return await linkNew(tmp, target);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+async function linkNew(tmp: string, file: string): Promise<boolean> {
+  try {
+    await fs.link(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/**
+ * Takes the lock, or throws naming the live owner. Never waits: the other engine may run for
+ * months. A stale lock (dead owner, reused pid, other boot) is taken over race-free.
+ */
+export async function acquireRunLock(configDir: string): Promise<RunLock> {
+  const file = path.join(configDir, LOCK_FILE);
+  const mine = JSON.stringify(ownerRecord(randomUUID()));
+  const tmp = path.join(configDir, `${LOCK_FILE}.${randomUUID()}.tmp`);
+  await fs.writeFile(tmp, mine, { mode: 0o600 });
+  try {
+    // Bounded: each round either wins, meets a live owner, or sees a generation end.
+    for (let round = 0; round < 50; round++) {
+      if (await linkNew(tmp, file)) return heldLock(file, mine);
+      const current = await readLock(file);
+      if (current === null) continue; // released between our link and our read
+      const owner = isLive(current);
+      if (owner) throw busy(owner, configDir);
+      if (await takeOver(configDir, file, current.text, tmp)) {
+        return heldLock(file, mine);
+      }
+    }
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'unknown',
+      message: `Could not take the lock ${file}: it keeps changing hands; try again`,
+    });
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+/** Replaces the stale lock `staleText` by ours if this process wins its claim. */
+async function takeOver(
+  configDir: string,
+  file: string,
+  staleText: string,
+  tmp: string,
+): Promise<boolean> {
+  const generation = generationOf(staleText);
+  const claimRecord = JSON.stringify(ownerRecord(randomUUID()));
+  let claim = path.join(configDir, `${LOCK_FILE}.claim-${generation}`);
+  for (let depth = 0; depth < 20; depth++) {
+    if (await tryCreate(claim, claimRecord)) break;
+    const other = await readLock(claim);
+    if (other === null) return false; // cleaned up by a winner: look at the lock again
+    if (isLive(other)) return false; // someone else is taking over; re-read shows them
+    // The claimant died before finishing: the next claim in its chain is again exclusive.
+    claim = `${claim}-${generationOf(other.text).slice(0, 8)}`;
+    if (depth === 19) return false;
+  }
+  // We hold the only claim for this generation; nobody else can replace the stale lock now.
+  const still = await readLock(file);
+  if (still === null || still.text !== staleText) {
+    await fs.rm(claim, { force: true });
+    return false;
+  }
+  // A hard link of our record, renamed over the stale lock: atomic, and `tmp` stays ours.
+  const staged = `${tmp}.takeover`;
+  await fs.link(tmp, staged);
+  await fs.rename(staged, file);
+  await removeClaims(configDir, generation);
+  return true;
+}
+
+async function removeClaims(configDir: string, generation: string): Promise<void> {
+  const prefix = `${LOCK_FILE}.claim-${generation}`;
+  for (const name of await fs.readdir(configDir).catch(() => [] as string[])) {
+    if (name.startsWith(prefix)) await fs.rm(path.join(configDir, name), { force: true });
+  }
+}
+
+function heldLock(file: string, mine: string): RunLock {
+  return {
+    async release() {
+      // Only our own lock; nobody takes over a live owner's, so it cannot change under us.
+      if ((await fs.readFile(file, 'utf8').catch(() => '')) === mine)
+        await fs.rm(file, { force: true });
+    },
+  };
 }

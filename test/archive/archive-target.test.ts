@@ -1,15 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  link,
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ArchiveTarget,
-  ARCHIVE_TEMP_PREFIX,
+  bytesNeededFor,
+  DEFAULT_RESERVE_BYTES,
+  formatBytes,
+  ARCHIVE_WORK_DIR,
   keepBothName,
   type ArchiveStoreResult,
 } from '../../src/engine/archive/index.js';
-import { dropboxContentHash } from '../../src/engine/fsutil/index.js';
+import { dropboxContentHash, hashFileDropbox as hashOf } from '../../src/engine/fsutil/index.js';
 import { isSyncError, type SyncError } from '../../src/engine/errors.js';
 import { canMount, mountTmpfs, removeDir, tempDir, unmount, writePatternFile } from './helpers.js';
 
@@ -64,6 +78,28 @@ function failsWith(kind: string, code: string, text: RegExp) {
 
 const blocked = (code: string, text: RegExp) => failsWith('blocked', code, text);
 
+/**
+ * A card on another file system, for tests whose folders share one: a link from outside the card
+ * fails with EXDEV as it really does across mounts (the tmpfs tests below meet the real one), so
+ * the archive copies; links within the card work as they would there.
+ */
+function crossDevice(card: string) {
+  return {
+    link: async (from: string, to: string): Promise<void> => {
+      if (!from.startsWith(`${card}/`)) {
+        throw Object.assign(new Error('cross-device link not permitted'), { code: 'EXDEV' });
+      }
+      await link(from, to);
+    },
+  };
+}
+
+/** Both ways a copy reaches the card: a hard link (same file system) and a real copy. */
+const MODES = [
+  { mode: 'hard link', fsOps: (_card: string) => ({}), linked: true },
+  { mode: 'copy', fsOps: crossDevice, linked: false },
+] as const;
+
 test('keepBothName numbers before the extension, or at the end when there is none', () => {
   assert.equal(keepBothName('data.csv', 0), 'data.csv');
   assert.equal(keepBothName('data.csv', 1), 'data (1).csv');
@@ -72,52 +108,77 @@ test('keepBothName numbers before the extension, or at the end when there is non
   assert.equal(keepBothName('a.tar.gz', 3), 'a.tar (3).gz');
 });
 
-test('happy path: copied below the root with folders made, hash verified, no temp left', async () => {
-  const r = await rig();
-  try {
-    const body = Buffer.alloc(4_194_305, 'A');
-    const srcPath = await source(r, 'a.bin', body);
-    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
-    const check = await target.check();
-    assert.deepEqual([check.present, check.writable, check.problem], [true, true, null]);
-    assert.ok((check.freeBytes ?? 0) > 0 && (check.totalBytes ?? 0) >= (check.freeBytes ?? 0));
-    let progress = 0;
-    const res = await store(target, 'USB0/2026 11/ü a.bin', srcPath, {
-      onProgress: (b) => (progress = b),
-    });
-    assert.deepEqual(res, {
-      path: join(r.card, 'USB0', '2026 11', 'ü a.bin'),
-      contentHash: '8f553da8d00d0bf509d8470e242888be33019c20c0544811f5b2b89e98360b92',
-      alreadyPresent: false,
-    });
-    assert.equal(progress, body.length);
-    assert.ok((await readFile(res.path)).equals(body));
-    assert.ok(
-      Math.abs((await stat(res.path)).mtimeMs - (await stat(srcPath)).mtimeMs) < 0.01,
-      'logger mtime kept',
-    );
-    assert.deepEqual(await tree(r.card), ['USB0', 'USB0/2026 11', 'USB0/2026 11/ü a.bin']);
-  } finally {
-    await removeDir(r.base);
-  }
-});
+for (const { mode, fsOps, linked } of MODES) {
+  test(`happy path (${mode}): below the root with folders made, hash verified, mtime and mode kept, no temp left`, async () => {
+    const r = await rig();
+    try {
+      const body = Buffer.alloc(4_194_305, 'A');
+      const srcPath = await source(r, 'a.bin', body);
+      await chmod(srcPath, 0o640);
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      const check = await target.check();
+      assert.deepEqual([check.present, check.writable, check.problem], [true, true, null]);
+      assert.ok((check.freeBytes ?? 0) > 0 && (check.totalBytes ?? 0) >= (check.freeBytes ?? 0));
+      let progress = 0;
+      const res = await store(target, 'USB0/2026 11/ü a.bin', srcPath, {
+        onProgress: (b) => (progress = b),
+      });
+      assert.deepEqual(res, {
+        path: join(r.card, 'USB0', '2026 11', 'ü a.bin'),
+        contentHash: '8f553da8d00d0bf509d8470e242888be33019c20c0544811f5b2b89e98360b92',
+        alreadyPresent: false,
+        linked,
+      });
+      assert.equal(progress, body.length);
+      assert.ok((await readFile(res.path)).equals(body));
+      const [copy, original] = [await stat(res.path), await stat(srcPath)];
+      assert.ok(Math.abs(copy.mtimeMs - original.mtimeMs) < 0.01, 'logger mtime kept');
+      assert.equal((copy.mode & 0o777).toString(8), '640', 'permission bits kept');
+      assert.equal(copy.ino === original.ino, linked, 'a hard link shares the inode, a copy not');
+      const work = linked ? [] : [ARCHIVE_WORK_DIR]; // the reserved folder, empty
+      assert.deepEqual(await tree(r.card), [
+        ...work,
+        'USB0',
+        'USB0/2026 11',
+        'USB0/2026 11/ü a.bin',
+      ]);
+      if (!linked) assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
+    } finally {
+      await removeDir(r.base);
+    }
+  });
 
-test('identical file already there: alreadyPresent, nothing written', async () => {
-  const r = await rig();
-  try {
-    const srcPath = await source(r, 'a.csv', 'same bytes');
-    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
-    const first = await store(target, 'd/a.csv', srcPath);
-    const before = await stat(first.path);
-    const again = await store(target, 'd/a.csv', srcPath);
-    assert.deepEqual(again, { ...first, alreadyPresent: true });
-    const after = await stat(first.path);
-    assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs]);
-    assert.deepEqual(await tree(r.card), ['d', 'd/a.csv']);
-  } finally {
-    await removeDir(r.base);
-  }
-});
+  test(`identical file already there (${mode}): alreadyPresent, nothing written`, async () => {
+    const r = await rig();
+    try {
+      const srcPath = await source(r, 'a.csv', 'same bytes');
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      const first = await store(target, 'd/a.csv', srcPath);
+      const before = await stat(first.path);
+      const again = await store(target, 'd/a.csv', srcPath);
+      const { linked: _l, ...firstResult } = first;
+      assert.deepEqual(again, { ...firstResult, alreadyPresent: true });
+      const after = await stat(first.path);
+      assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs]);
+      assert.deepEqual(
+        (await tree(r.card)).filter((p) => p !== ARCHIVE_WORK_DIR),
+        ['d', 'd/a.csv'],
+      );
+    } finally {
+      await removeDir(r.base);
+    }
+  });
+}
 
 test('different file at the destination: keep both, numbered; re-storing is idempotent', async () => {
   const r = await rig();
@@ -281,6 +342,54 @@ test('card too full for the file: archive-full before any byte is written', asyn
   }
 });
 
+test('free-space margin is proportionate (real 24 MiB tmpfs): 23.9 MiB free takes a 20 MB file', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const r = await rig();
+  mountTmpfs(r.card, 24 * 1024);
+  try {
+    // The reported case: 23.9 MiB free on the card, a 20 MB file (transit on another disk).
+    await writeFile(join(r.card, 'earlier.bin'), Buffer.alloc(100 * 1024, 1));
+    const srcPath = join(r.src, 'day.bin');
+    await writePatternFile(srcPath, 20_000_000);
+    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: true });
+    const before = (await target.check()).freeBytes ?? 0;
+    t.diagnostic(`free before: ${formatBytes(before)}; file 20,000,000 bytes`);
+    assert.equal(formatBytes(before), '23.9 MiB');
+    assert.ok(before < 20_000_000 + 8 * 1024 * 1024, 'the old flat 8 MiB margin refused this');
+    const needed = bytesNeededFor(20_000_000, 4096, DEFAULT_RESERVE_BYTES);
+    t.diagnostic(
+      `needed now: ${formatBytes(needed)} (was ${formatBytes(20_000_000 + 8 * 1024 * 1024)})`,
+    );
+    const res = await store(target, 'RDL/day.bin', srcPath);
+    assert.equal(res.linked, false, 'another file system: a real copy');
+    assert.equal(res.contentHash, await hashOf(srcPath));
+
+    // A file that does not fit is refused before a byte is written, with figures that add up.
+    const after = (await target.check()).freeBytes ?? 0;
+    const tooBig = join(r.src, 'too-big.bin');
+    await writePatternFile(tooBig, after - 512 * 1024, 2);
+    const want = bytesNeededFor(after - 512 * 1024, 4096, DEFAULT_RESERVE_BYTES);
+    await assert.rejects(
+      store(target, 'RDL/too-big.bin', tooBig),
+      blocked(
+        'archive-full',
+        new RegExp(`\\(${formatBytes(after)} free, ${formatBytes(want)} needed\\)`),
+      ),
+    );
+    t.diagnostic(
+      `then ${formatBytes(after)} free: a ${formatBytes(after - 512 * 1024)} file needs ${formatBytes(want)}: refused`,
+    );
+    assert.ok(want - (after - 512 * 1024) < 1.1 * 1024 * 1024, 'margin stays about 1 MiB');
+    assert.deepEqual(
+      (await tree(r.card)).filter((p) => p !== ARCHIVE_WORK_DIR),
+      ['RDL', 'RDL/day.bin', 'earlier.bin'],
+    );
+  } finally {
+    unmount(r.card);
+    await removeDir(r.base);
+  }
+});
+
 test('card fills up mid-copy (real ENOSPC): archive-full, no partial file, no final name', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
   const r = await rig();
@@ -304,7 +413,8 @@ test('card fills up mid-copy (real ENOSPC): archive-full, no partial file, no fi
       blocked('archive-full', /is full/),
     );
     assert.ok(filled);
-    assert.deepEqual(await tree(r.card), ['USB0', 'other-program.bin']);
+    assert.deepEqual(await tree(r.card), [ARCHIVE_WORK_DIR, 'USB0', 'other-program.bin']);
+    assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), [], 'partial copy removed');
   } finally {
     unmount(r.card);
     await removeDir(r.base);
@@ -346,7 +456,12 @@ test('root folder removed mid-copy (no mount check): archive-missing, root not r
   try {
     const srcPath = join(r.src, 'data.bin');
     await writePatternFile(srcPath, 2 * 1024 * 1024);
-    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
+    const target = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: false,
+      reserveBytes: 0,
+      fsOps: crossDevice(r.card),
+    });
     let removed = false;
     const removeRoot = (): void => {
       if (removed) return;
@@ -379,27 +494,76 @@ test('source vanished, unreadable, or changed size: file-level errors, nothing l
     const grown = await source(r, 'grown.csv', '12345');
     await assert.rejects(
       target.store({ rel: 'c.csv', srcPath: grown, size: 3 }),
-      failsWith('retry', 'hash-mismatch', /changed while it was copied/),
+      failsWith('retry', 'hash-mismatch', /c\.csv changed while it was linked into the SD-card/),
     );
-    assert.deepEqual(await tree(r.card), []);
+    const copying = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: false,
+      reserveBytes: 0,
+      fsOps: crossDevice(r.card),
+    });
+    await assert.rejects(
+      copying.store({ rel: 'c.csv', srcPath: grown, size: 3 }),
+      failsWith('retry', 'hash-mismatch', /c\.csv changed while it was copied/),
+    );
+    await assert.rejects(
+      copying.store({ rel: 'a.csv', srcPath: join(r.src, 'gone.csv'), size: 3 }),
+      failsWith('file-failed', 'file-vanished', /gone\.csv vanished/),
+    );
+    assert.deepEqual(await tree(r.card), [ARCHIVE_WORK_DIR], 'only the (empty) reserved folder');
+    assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
   } finally {
     await removeDir(r.base);
   }
 });
 
-test('cleanupTemps removes leftovers of interrupted copies; a re-store after a crash is idempotent', async () => {
+test('temporaries live only in the reserved folder: cleanup removes them and never a user file of any name', async () => {
   const r = await rig();
   try {
-    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
+    const target = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: false,
+      reserveBytes: 0,
+      fsOps: crossDevice(r.card),
+    });
     const srcPath = await source(r, 'a.csv', 'payload');
     const first = await store(target, 'x/y/a.csv', srcPath);
-    // What a crash mid-copy leaves: temporaries beside finished files.
-    await writeFile(join(r.card, 'x', 'y', `${ARCHIVE_TEMP_PREFIX}0011223344556677`), 'pay');
-    await writeFile(join(r.card, `${ARCHIVE_TEMP_PREFIX}8899aabbccddeeff`), '');
+    // User files that look like the old temporary names are data: they must survive.
+    await writeFile(join(r.card, 'x', 'y', '.rdl-partial-0011223344556677'), 'user data 1');
+    await writeFile(join(r.card, '.rdl-partial-x'), 'user data 2');
+    await writeFile(join(r.card, 'x', 'partial-8899aabbccddeeff'), 'user data 3');
+    // What a crash mid-copy leaves: temporaries in the reserved folder.
+    await writeFile(join(r.card, ARCHIVE_WORK_DIR, 'partial-0011223344556677'), 'pay');
+    await writeFile(join(r.card, ARCHIVE_WORK_DIR, 'partial-8899aabbccddeeff'), '');
     const again = await store(target, 'x/y/a.csv', srcPath);
-    assert.deepEqual(again, { ...first, alreadyPresent: true });
+    const { linked: _l, ...firstResult } = first;
+    assert.deepEqual(again, { ...firstResult, alreadyPresent: true });
     assert.equal(await target.cleanupTemps(), 2);
-    assert.deepEqual(await tree(r.card), ['x', 'x/y', 'x/y/a.csv']);
+    assert.deepEqual(await tree(r.card), [
+      '.rdl-partial-x',
+      'x',
+      'x/partial-8899aabbccddeeff',
+      'x/y',
+      'x/y/.rdl-partial-0011223344556677',
+      'x/y/a.csv',
+    ]);
+    assert.equal(await readFile(join(r.card, '.rdl-partial-x'), 'utf8'), 'user data 2');
+    assert.equal(await target.cleanupTemps(), 0);
+
+    // A user folder with the reserved name is refused (that file alone), never stored inside.
+    await assert.rejects(
+      store(target, `${ARCHIVE_WORK_DIR}/b.csv`, srcPath),
+      failsWith('file-failed', 'disallowed-name', /RDL Sync's own folder.*rename that folder/),
+    );
+    // A user's file holding the reserved name at the card's root is not ours: the copy fails
+    // alone, naming it, and the file is left as it is.
+    await writeFile(join(r.card, ARCHIVE_WORK_DIR), 'a user file');
+    await assert.rejects(
+      store(target, 'x/c.csv', srcPath),
+      failsWith('file-failed', 'conflict', /is not a folder.*move that file away/),
+    );
+    assert.equal(await target.cleanupTemps(), 0);
+    assert.equal(await readFile(join(r.card, ARCHIVE_WORK_DIR), 'utf8'), 'a user file');
   } finally {
     await removeDir(r.base);
   }
@@ -446,7 +610,240 @@ test('FAT-like card: works without hard links; a name it refuses fails that file
       store(target, 'bad|dir/x.csv', ok),
       failsWith('file-failed', 'disallowed-name', /bad\|dir/),
     );
-    assert.deepEqual(await tree(r.card), ['d', 'd/a (1).csv', 'd/a.csv'], 'no temp left behind');
+    assert.deepEqual(
+      await tree(r.card),
+      [ARCHIVE_WORK_DIR, 'd', 'd/a (1).csv', 'd/a.csv'],
+      'no temp left behind',
+    );
+    assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
+  } finally {
+    await removeDir(r.base);
+  }
+});
+
+for (const { mode, fsOps, linked } of MODES) {
+  test(`replace (${mode}): a later version replaces our own earlier copy in place, no numbered copy`, async () => {
+    const r = await rig();
+    try {
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      // A different file of the user's already holds a.csv: our copies are numbered.
+      await mkdir(join(r.card, 'd'));
+      await writeFile(join(r.card, 'd', 'a.csv'), 'the user’s own file');
+      const v1 = await source(r, 'v1', 'version 1');
+      const first = await store(target, 'd/a.csv', v1);
+      assert.equal(first.path, join(r.card, 'd', 'a (1).csv'));
+      const v2 = await source(r, 'v2', 'version 2, longer');
+      await chmod(v2, 0o600);
+      const second = await target.store({
+        rel: 'd/a.csv',
+        srcPath: v2,
+        size: (await stat(v2)).size,
+        replace: { path: first.path, contentHash: first.contentHash },
+      });
+      assert.deepEqual(second, {
+        path: first.path,
+        contentHash: dropboxContentHash(Buffer.from('version 2, longer')),
+        alreadyPresent: false,
+        linked,
+      });
+      assert.equal(await readFile(first.path, 'utf8'), 'version 2, longer');
+      assert.equal(((await stat(first.path)).mode & 0o777).toString(8), '600');
+      assert.equal(await readFile(join(r.card, 'd', 'a.csv'), 'utf8'), 'the user’s own file');
+      assert.deepEqual(await readdir(join(r.card, 'd')), ['a (1).csv', 'a.csv'].sort());
+      if (!linked) assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
+
+      // Asked again (a crash before the journal saved the result): already done.
+      const again = await target.store({
+        rel: 'd/a.csv',
+        srcPath: v2,
+        size: (await stat(v2)).size,
+        replace: { path: first.path, contentHash: first.contentHash },
+      });
+      assert.deepEqual([again.path, again.alreadyPresent], [first.path, true]);
+    } finally {
+      await removeDir(r.base);
+    }
+  });
+
+  test(`replace (${mode}): a copy that is no longer ours (changed or gone) is kept, keep-both applies`, async () => {
+    const r = await rig();
+    try {
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      const v1 = await source(r, 'v1', 'version 1');
+      const first = await store(target, 'a.csv', v1);
+      // Someone edits our copy on the card (a new file in its place): it is theirs now.
+      await rm(first.path);
+      await writeFile(first.path, 'edited by a person');
+      const v2 = await source(r, 'v2', 'version 2');
+      const replace = { path: first.path, contentHash: first.contentHash };
+      const size = (await stat(v2)).size;
+      const kept = await target.store({ rel: 'a.csv', srcPath: v2, size, replace });
+      assert.equal(kept.path, join(r.card, 'a (1).csv'));
+      assert.equal(await readFile(first.path, 'utf8'), 'edited by a person');
+      assert.equal(await readFile(kept.path, 'utf8'), 'version 2');
+
+      // Gone altogether: stored under its own name again.
+      const r2 = await rig();
+      try {
+        const t2 = new ArchiveTarget({
+          root: r2.card,
+          mustBeMountPoint: false,
+          reserveBytes: 0,
+          fsOps: fsOps(r2.card),
+        });
+        const w1 = await source(r2, 'v1', 'one');
+        const earlier = await store(t2, 'x/a.csv', w1);
+        await rm(earlier.path);
+        const w2 = await source(r2, 'v2', 'two');
+        const back = await t2.store({
+          rel: 'x/a.csv',
+          srcPath: w2,
+          size: 3,
+          replace: { path: earlier.path, contentHash: earlier.contentHash },
+        });
+        assert.deepEqual([back.path, await readFile(back.path, 'utf8')], [earlier.path, 'two']);
+
+        // A replace path outside the file's folder is never touched.
+        const elsewhere = join(r2.card, 'elsewhere.csv');
+        await writeFile(elsewhere, 'one');
+        const w3 = await source(r2, 'v3', 'three');
+        const safe = await t2.store({
+          rel: 'x/a.csv',
+          srcPath: w3,
+          size: 5,
+          replace: { path: elsewhere, contentHash: dropboxContentHash(Buffer.from('one')) },
+        });
+        assert.equal(safe.path, join(r2.card, 'x', 'a (1).csv'));
+        assert.equal(await readFile(elsewhere, 'utf8'), 'one');
+      } finally {
+        await removeDir(r2.base);
+      }
+    } finally {
+      await removeDir(r.base);
+    }
+  });
+
+  test(`replace (${mode}): a new version that fails verification never costs the old copy`, async () => {
+    const r = await rig();
+    try {
+      const target = new ArchiveTarget({
+        root: r.card,
+        mustBeMountPoint: false,
+        reserveBytes: 0,
+        fsOps: fsOps(r.card),
+      });
+      const v1 = await source(r, 'v1', 'version 1');
+      const first = await store(target, 'a.csv', v1);
+      const v2 = await source(r, 'v2', 'version 2 grew');
+      // The caller expected 9 bytes (what it saw when it listed transit): the file changed since.
+      await assert.rejects(
+        target.store({
+          rel: 'a.csv',
+          srcPath: v2,
+          size: 9,
+          replace: { path: first.path, contentHash: first.contentHash },
+        }),
+        failsWith('retry', 'hash-mismatch', /changed while it was/),
+      );
+      assert.equal(await readFile(first.path, 'utf8'), 'version 1', 'old copy intact');
+      // Or the expected hash (the upload's) differs from what is read.
+      await assert.rejects(
+        target.store({
+          rel: 'a.csv',
+          srcPath: v2,
+          size: 14,
+          knownContentHash: dropboxContentHash(Buffer.from('something else')),
+          replace: { path: first.path, contentHash: first.contentHash },
+        }),
+        failsWith('retry', 'hash-mismatch', /changed while it was/),
+      );
+      assert.equal(await readFile(first.path, 'utf8'), 'version 1', 'old copy intact');
+      assert.deepEqual(
+        (await tree(r.card)).filter((p) => p !== ARCHIVE_WORK_DIR),
+        ['a.csv'],
+      );
+      if (!linked) assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), []);
+    } finally {
+      await removeDir(r.base);
+    }
+  });
+}
+
+test('replace on a real card that fills up mid-copy: the old copy survives whole', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const r = await rig();
+  mountTmpfs(r.card, 4096);
+  try {
+    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: true, reserveBytes: 0 });
+    const v1 = join(r.src, 'v1.bin');
+    await writePatternFile(v1, 1024 * 1024, 1);
+    const first = await store(target, 'RDL/day.bin', v1);
+    const v2 = join(r.src, 'v2.bin');
+    await writePatternFile(v2, 2 * 1024 * 1024, 2);
+    let filled = false;
+    await assert.rejects(
+      target.store({
+        rel: 'RDL/day.bin',
+        srcPath: v2,
+        size: 2 * 1024 * 1024,
+        replace: { path: first.path, contentHash: first.contentHash },
+        onProgress: () => {
+          if (filled) return;
+          filled = true; // another program takes the rest of the card
+          try {
+            writeFileSync(join(r.card, 'other.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+          } catch {
+            // ENOSPC for the filler too: the card is full either way
+          }
+        },
+      }),
+      blocked('archive-full', /is full/),
+    );
+    assert.equal(await hashOf(first.path), first.contentHash, 'old copy intact');
+    assert.deepEqual(await readdir(join(r.card, ARCHIVE_WORK_DIR)), [], 'partial removed');
+  } finally {
+    unmount(r.card);
+    await removeDir(r.base);
+  }
+});
+
+test('hard link: an in-place change of the transit file shows in the linked copy, and the leg sees it is current', async () => {
+  const r = await rig();
+  try {
+    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
+    const src = await source(r, 'day.csv', 'line 1\n');
+    const first = await store(target, 'day.csv', src);
+    assert.equal(first.linked, true);
+    // A writer appends to the transit file in place (same inode): the card's name sees it too.
+    await appendFile(src, 'line 2\n');
+    assert.equal(await readFile(first.path, 'utf8'), 'line 1\nline 2\n');
+    // The pipeline notices the transit file changed (size, mtime) and runs the legs again with
+    // replace: the archive finds its copy already holds the new bytes, and says so.
+    const again = await target.store({
+      rel: 'day.csv',
+      srcPath: src,
+      size: 14,
+      replace: { path: first.path, contentHash: first.contentHash },
+    });
+    assert.deepEqual(again, {
+      path: first.path,
+      contentHash: dropboxContentHash(Buffer.from('line 1\nline 2\n')),
+      alreadyPresent: true,
+    });
+    // Once the transit name is removed (done), the card's copy is an ordinary file of its own.
+    await rm(src);
+    assert.equal((await stat(first.path)).nlink, 1);
+    assert.equal(await readFile(first.path, 'utf8'), 'line 1\nline 2\n');
   } finally {
     await removeDir(r.base);
   }

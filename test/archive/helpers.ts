@@ -96,3 +96,49 @@ export function makeTooDeepTree(root: string): string {
 export function removeDeep(dir: string): void {
   spawnSync('rm', ['-rf', dir]);
 }
+
+/**
+ * Mount a fresh ext4 file system (a sparse image on a loop device) at `dir`: the file system a
+ * Pi's SD card really has, whose statfs counts inodes as ext4 does (tmpfs charges one per link).
+ * Returns a function that unmounts it and removes the image.
+ */
+export async function mountExt4Image(dir: string, sizeMiB: number): Promise<() => Promise<void>> {
+  const imageDir = await tempDir('rdl-ext4img-');
+  const image = join(imageDir, 'card.img');
+  const cleanup = async (): Promise<void> => {
+    unmount(dir);
+    await removeDir(imageDir);
+  };
+  const steps: [string, string[]][] = [
+    ['truncate', ['-s', `${sizeMiB}M`, image]],
+    ['mkfs.ext4', ['-q', '-F', image]],
+    ['mount', ['-o', 'loop', image, dir]],
+  ];
+  for (const [cmd, args] of steps) {
+    const r = run(cmd, args);
+    if (!r.ok) {
+      await cleanup();
+      throw new Error(`${cmd} failed: ${r.stderr}`);
+    }
+  }
+  return cleanup;
+}
+
+let loopProbe: boolean | undefined;
+
+/** Whether loop-mounting an ext4 image works here (checked once, with a real mount). */
+export async function canMountExt4(): Promise<boolean> {
+  if (loopProbe !== undefined) return loopProbe;
+  if (!(await canMount())) return (loopProbe = false);
+  const dir = await tempDir('rdl-loopprobe-');
+  try {
+    const cleanup = await mountExt4Image(dir, 16);
+    await cleanup();
+    loopProbe = true;
+  } catch {
+    loopProbe = false;
+  } finally {
+    await removeDir(dir);
+  }
+  return loopProbe;
+}

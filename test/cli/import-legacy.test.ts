@@ -6,6 +6,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, type CliEnv, type CliResult } from './cli-harness.js';
+import { startEmulator } from '../../tools/emulator/index.js';
+import { listFilesRel, localHash } from '../engine/harness.js';
+import { currentPiHub, noCardKeyHub, olderPlainHub, orangePiHub } from '../legacy/fixtures.js';
 
 let root: string;
 let env: CliEnv;
@@ -160,4 +163,108 @@ test('a broken old config.json is refused naming the key and the fix; settings u
   assert.deepEqual(await fs.readFile(path.join(configDir, 'config.json')), settingsBefore);
   await assert.rejects(fs.stat(path.join(configDir, 'credentials.json')), { code: 'ENOENT' });
   for (const r of [a, b]) assert.ok(!(r.stdout + r.stderr).includes(REFRESH_TOKEN));
+});
+
+test('every config variant through `import-legacy --root`: folders found, each change printed, the old service hint', async (t) => {
+  const variants = [
+    ['current Pi hub (logging-folder/1_inprogress…4_synced, SD_CARD_NAME "")', currentPiHub],
+    ['older hub (inprogress/tosync/transit/synced, SD_CARD_NAME "")', olderPlainHub],
+    ['Orange Pi (SD_CARD_NAME "SD1")', orangePiHub],
+    ['config without SD_CARD_NAME', noCardKeyHub],
+  ] as const;
+  for (const [i, [what, make]] of variants.entries()) {
+    const hub = await make(path.join(root, `hub-${i}`, 'SHELF3'));
+    const configDir = path.join(root, `cfg-hub-${i}`);
+    const up = path.join(root, `hub-${i}`, 'dropbox_uploader');
+    await fs.writeFile(up, UPLOADER_FILE);
+    const r = await runCli(
+      ['import-legacy', '--root', hub.root, '--uploader-config', up, '--config-dir', configDir],
+      env,
+    );
+    t.diagnostic(
+      `--- ${what}: rdl-sync import-legacy --root ${hub.root} --uploader-config …\n${r.stdout}`,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const saved = JSON.parse(
+      await fs.readFile(path.join(configDir, 'config.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const lf = hub.base;
+    const numbered = lf.endsWith('logging-folder');
+    const [watch, transit, synced] = numbered
+      ? ['2_tosync', '3_transit', '4_synced']
+      : ['tosync', 'transit', 'synced'];
+    assert.equal(saved.watchDir, path.join(lf, watch));
+    assert.equal(saved.transitDir, path.join(lf, transit));
+    assert.match(r.stdout, new RegExp(`^ {2}watchDir: ".*" -> "${path.join(lf, watch)}"$`, 'm'));
+    assert.equal(saved.site, hub.config.SITE);
+    if (hub.config.SD_CARD_NAME) {
+      assert.equal(saved.archiveDir, `/media/orangepi/${String(hub.config.SD_CARD_NAME)}`);
+      assert.equal(saved.archiveMustBeMountPoint, true);
+    } else {
+      assert.equal(saved.archiveDir, path.join(lf, synced));
+      assert.equal(saved.archiveMustBeMountPoint, false);
+      assert.match(r.stdout, /^ {2}archiveMustBeMountPoint: true -> false$/m);
+    }
+    assert.match(r.stdout, /never watched/);
+    assert.match(r.stdout, /^! Stop and disable the old syncing script/m);
+    assert.ok(!r.stdout.includes(REFRESH_TOKEN) && !r.stderr.includes(REFRESH_TOKEN));
+  }
+});
+
+test('a whole hub switched with one command: import-legacy --root, then one pass moves everything', async (t) => {
+  const emulator = await startEmulator({});
+  try {
+    const hub = await currentPiHub(path.join(root, 'switch', 'home', 'pi', 'SHELF3'));
+    const configDir = path.join(root, 'cfg-switch');
+    const up = path.join(root, 'switch', 'dropbox_uploader');
+    await fs.writeFile(
+      up,
+      `OAUTH_APP_KEY=${emulator.appKey}\nOAUTH_REFRESH_TOKEN=${emulator.issueRefreshToken()}\n`,
+    );
+    const imp = await runCli(
+      ['import-legacy', '--root', hub.root, '--uploader-config', up, '--config-dir', configDir],
+      env,
+    );
+    assert.equal(imp.code, 0, imp.stdout + imp.stderr);
+    // Only what a test needs on top: the emulator instead of Dropbox, no settling wait.
+    const set = await runCli(
+      [
+        'settings',
+        'set',
+        'dropboxEndpoint',
+        emulator.url,
+        'stableSeconds',
+        '0',
+        '--config-dir',
+        configDir,
+      ],
+      env,
+    );
+    assert.equal(set.code, 0, set.stdout);
+    const once = await runCli(['once', '--config-dir', configDir], env);
+    t.diagnostic(once.stdout);
+    assert.equal(once.code, 0, once.stdout + once.stderr);
+
+    const lf = hub.base;
+    const synced = path.join(lf, '4_synced');
+    const expected = [...Object.keys(hub.toSync), ...Object.keys(hub.inTransit)];
+    for (const rel of expected) {
+      const remote = emulator.getFile(`/Professional/WIRED/Site3_Lakeshore/${rel}`);
+      assert.ok(remote, `${rel} on Dropbox`);
+      assert.equal(remote.contentHash, await localHash(path.join(synced, ...rel.split('/'))));
+    }
+    assert.deepEqual(await listFilesRel(path.join(lf, '2_tosync')), []);
+    assert.deepEqual(await listFilesRel(path.join(lf, '3_transit')), [], 'the old queue drained');
+    assert.deepEqual(
+      await listFilesRel(path.join(lf, '1_inprogress')),
+      Object.keys(hub.inProgress),
+      'files still being written never move',
+    );
+    assert.ok(
+      (await listFilesRel(synced)).includes('RDL/USB0/2026-11/RDL_2026-11-27_USB0.txt'),
+      'the archive the old syncer made is kept',
+    );
+  } finally {
+    await emulator.close();
+  }
 });

@@ -4,6 +4,12 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentHashOf } from '../../src/engine/dropbox/content-hash.js';
+import {
+  APPEND_BATCH_BASE_BYTES,
+  appendEntryBytes,
+  MAX_ARG_HEADER_BYTES,
+} from '../../src/engine/dropbox/header-budget.js';
+import { DEFAULT_HEADER_LIMIT_BYTES } from '../../tools/emulator/index.js';
 import type { Clock, UploadItem, UploadOutcome } from '../../src/engine/ports.js';
 import { makeRig, MiB, pattern, type Rig } from './helpers.js';
 
@@ -46,13 +52,22 @@ async function landedExactly(prefix: string, items: UploadItem[]): Promise<void>
   }
 }
 
-test('1000 small files: one start_batch, ceil(bytes/body) append_batch, one finish_batch_v2', async () => {
+test('1000 small files: one start_batch, append_batch within the header cap, one finish_batch_v2', async () => {
   const size = 10 * 1024;
   const items = await files('bulk', 1000, size);
-  const out = await rig.store({ chunkSize: 4 * MiB }).uploadMany(items);
+  const store = rig.store({ chunkSize: 4 * MiB });
+  const out = await store.uploadMany(items);
   allOk(out);
   assert.equal(calls('start_batch'), 1);
-  assert.equal(calls('append_batch'), Math.ceil((1000 * size) / (4 * MiB)));
+  // Real-length session ids: each request carries as many cursors as fit in the header cap.
+  const idLength = 'pid_upload_session:'.length + 52;
+  const perRequest = Math.floor(
+    (MAX_ARG_HEADER_BYTES - APPEND_BATCH_BASE_BYTES) / appendEntryBytes('x'.repeat(idLength), size),
+  );
+  assert.ok(perRequest > 40 && perRequest < 60, `${perRequest} cursors per request`);
+  assert.equal(calls('append_batch'), Math.ceil(1000 / perRequest));
+  assert.equal(rig.emu.stats()['refused-headers'], undefined, 'no header was too large');
+  assert.equal(store.headers.refusals, 0);
   assert.equal(calls('finish_batch_v2'), 1);
   assert.equal(calls('start'), 0);
   for (const [i, o] of out.entries()) {
@@ -138,3 +153,29 @@ test('a server that answers append_batch with 400 gets one start per file, logge
   assert.equal(calls('start'), 3);
   await landedExactly('old', items);
 });
+
+for (const refusal of ['431', '400', 'reset'] as const) {
+  test(`a server refusing headers (${refusal}) gets halved batches, never one-by-one, never offline`, async () => {
+    const items = await files(`hdr${refusal}`, 200, 500);
+    // Room for about 20 cursors: far below the client's own cap, so the server must refuse.
+    rig.emu.setHeaderLimit(3000, refusal);
+    try {
+      const store = rig.store();
+      const out = await store.uploadMany(items);
+      allOk(out);
+      assert.ok((rig.emu.stats()['refused-headers'] ?? 0) >= 1, 'the server did refuse');
+      assert.ok(store.headers.limit < 3000, `limit now ${store.headers.limit}`);
+      assert.equal(calls('start'), 0, 'no file fell back to its own upload');
+      assert.equal(calls('finish_batch_v2'), 1, 'committed in one batch');
+      await landedExactly(`hdr${refusal}`, items);
+      // The next pass starts at the learned size: nothing is refused any more.
+      rig.emu.resetStats();
+      const more = await files(`hdr${refusal}b`, 60, 500);
+      allOk(await store.uploadMany(more));
+      assert.equal(rig.emu.stats()['refused-headers'], undefined);
+      assert.equal(calls('start'), 0);
+    } finally {
+      rig.emu.setHeaderLimit(DEFAULT_HEADER_LIMIT_BYTES, '431');
+    }
+  });
+}

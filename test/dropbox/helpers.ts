@@ -71,7 +71,13 @@ export interface Rig {
 }
 
 /** Fast retries: tests must not sit in backoff. */
-export const FAST_RETRY = { baseMs: 5, capMs: 50, maxAttempts: 6 };
+export const FAST_RETRY = {
+  baseMs: 5,
+  capMs: 50,
+  maxAttempts: 6,
+  contentionBaseMs: 20,
+  contentionCapMs: 200,
+};
 
 export async function makeRig(emuOpts: EmulatorOptions = {}): Promise<Rig> {
   const emu = await startEmulator(emuOpts);

@@ -7,6 +7,7 @@ import {
   normaliseRemoteRoot,
   remotePathFor,
 } from '../../src/engine/dropbox/remote-path.js';
+import { SyncError } from '../../src/engine/errors.js';
 
 test('remote path = root + / + rel with / separators, Unicode kept', () => {
   assert.equal(
@@ -14,9 +15,33 @@ test('remote path = root + / + rel with / separators, Unicode kept', () => {
     '/RDL/site1/USB0/2026-11-24.csv',
   );
   assert.equal(remotePathFor('', 'a/b.csv'), '/a/b.csv');
-  assert.equal(remotePathFor('/R', 'dir\\sub\\naïve ☃.csv'), '/R/dir/sub/naïve ☃.csv');
-  assert.equal(remotePathFor('/R', '/leading//double/x'), '/R/leading/double/x');
-  assert.throws(() => remotePathFor('/R', '//'), /empty relative path/);
+  assert.equal(remotePathFor('/R', 'dir/sub/naïve ☃.csv'), '/R/dir/sub/naïve ☃.csv');
+});
+
+test('the card’s rule: no empty, . or .. part and no backslash ever reaches a Dropbox path', () => {
+  for (const rel of ['', '//', '/leading', 'a//b', 'a/./b', '../escape.csv', 'a/../../b', 'a/..']) {
+    assert.throws(
+      () => remotePathFor('/R', rel),
+      (e: unknown) =>
+        e instanceof SyncError &&
+        e.kind === 'file-failed' &&
+        /empty, "\." or "\.\." part/.test(e.message),
+      rel,
+    );
+  }
+  assert.throws(
+    () => remotePathFor('/R', 'dir\\sub\\x.csv'),
+    (e: unknown) => e instanceof SyncError && /backslash/.test(e.message),
+  );
+});
+
+test('a name longer than 255 characters fails alone, 255 is fine (counted in characters)', () => {
+  assert.equal(remotePathFor('/R', `d/${'é'.repeat(255)}`), `/R/d/${'é'.repeat(255)}`);
+  assert.throws(
+    () => remotePathFor('/R', `d/${'x'.repeat(256)}.csv`),
+    (e: unknown) =>
+      e instanceof SyncError && /260 characters; Dropbox allows at most 255/.test(e.message),
+  );
 });
 
 test('remote root: trailing slashes dropped, must start with /', () => {

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { DropboxResponseError } from 'dropbox';
 import type { Clock } from '../../src/engine/ports.js';
 import { SyncError } from '../../src/engine/errors.js';
-import { backoffDelayMs, retryDelayMs, withRetry } from '../../src/engine/dropbox/retry.js';
+import {
+  backoffDelayMs,
+  contentionDelayMs,
+  retryDelayMs,
+  withRetry,
+} from '../../src/engine/dropbox/retry.js';
+import { classifyUnion } from '../../src/engine/dropbox/classify.js';
 
 function recordingClock(): Clock & { waits: number[] } {
   const waits: number[] = [];
@@ -18,7 +24,13 @@ function recordingClock(): Clock & { waits: number[] } {
   };
 }
 
-const policy = { baseMs: 100, capMs: 1000, maxAttempts: 5 };
+const policy = {
+  baseMs: 100,
+  capMs: 1000,
+  maxAttempts: 5,
+  contentionBaseMs: 15_000,
+  contentionCapMs: 300_000,
+};
 
 test('full jitter: the ceiling doubles per attempt up to the cap, the draw scales it', () => {
   assert.equal(
@@ -120,4 +132,24 @@ test('an abort stops the loop with the abort reason, not a SyncError', async () 
     /stop now/,
   );
   assert.equal(calls, 1);
+});
+
+test('lock contention without Retry-After: waits from 15 s, growing to minutes, with jitter', () => {
+  const err = classifyUnion({ '.tag': 'too_many_write_operations' });
+  assert.equal(err.code, 'write-contention');
+  assert.equal(err.retryAfterMs, undefined, 'no invented server delay');
+  const low = [0, 1, 2, 3, 4, 5].map((n) => retryDelayMs(err, n, policy, () => 0));
+  const high = [0, 1, 2, 3, 4, 5].map((n) => retryDelayMs(err, n, policy, () => 0.999));
+  assert.deepEqual(low, [7500, 15_000, 30_000, 60_000, 120_000, 150_000]);
+  for (const [i, h] of high.entries()) {
+    assert.ok(h > (low[i] ?? 0), 'jitter spreads the wait');
+    // Below the cap each wait is at least the longest previous one.
+    if (i > 0 && i < 5)
+      assert.ok((low[i] ?? 0) >= (high[i - 1] ?? 0) - 1, 'each wait at least the last');
+  }
+  assert.equal(
+    contentionDelayMs(20, policy, () => 0.999),
+    299_850,
+    'capped at 5 minutes',
+  );
 });

@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { files } from 'dropbox';
-import { dropboxContentHash } from '../../tools/emulator/index.js';
+import { DEFAULT_HEADER_LIMIT_BYTES, dropboxContentHash } from '../../tools/emulator/index.js';
+
 import { harness, sdkError, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -133,14 +134,20 @@ test('more than 1000 entries is a 400 naming the limit', async () => {
     length: 0,
     close: true,
   }));
-  const err = await sdkError<string>(
-    h.dbx.filesUploadSessionAppendBatch({ entries, contents: Buffer.alloc(0) }),
-  );
+  h.emu.setHeaderLimit(1024 * 1024); // so the entry count, not the header size, is refused
+  let err;
+  try {
+    err = await sdkError<string>(
+      h.dbx.filesUploadSessionAppendBatch({ entries, contents: Buffer.alloc(0) }),
+    );
+  } finally {
+    h.emu.setHeaderLimit(DEFAULT_HEADER_LIMIT_BYTES);
+  }
   assert.equal(err.status, 400);
   assert.match(String(err.error), /1001 items, more than the maximum of 1000/);
 });
 
-test('a replay after a lost answer reports incorrect_offset at offset+length per entry', async () => {
+test('a replayed closing entry after a lost answer is answered closed, as Dropbox does', async () => {
   const ids = await openSessions(2);
   const parts = [Buffer.from('hello'), Buffer.from('world!!')];
   const all = Buffer.concat(parts);
@@ -153,8 +160,8 @@ test('a replay after a lost answer reports incorrect_offset at offset+length per
   await assert.rejects(h.dbx.filesUploadSessionAppendBatch(arg));
   const replay = await h.dbx.filesUploadSessionAppendBatch(arg);
   assert.deepEqual(replay.result.entries, [
-    { '.tag': 'failure', failure: { '.tag': 'incorrect_offset', correct_offset: 5 } },
-    { '.tag': 'failure', failure: { '.tag': 'incorrect_offset', correct_offset: 7 } },
+    { '.tag': 'failure', failure: { '.tag': 'closed' } },
+    { '.tag': 'failure', failure: { '.tag': 'closed' } },
   ]);
   const committed = await commitAll(ids, [5, 7], '/ab/replay');
   assert.deepEqual(
@@ -180,3 +187,39 @@ test('a body cut off mid-way applies no entry', async () => {
   const again = await h.dbx.filesUploadSessionAppendBatch(arg);
   assert.deepEqual(again.result.entries, [{ '.tag': 'success' }, { '.tag': 'success' }]);
 });
+
+test('session ids are as long as real ones (about 71 characters)', async () => {
+  const [id] = await openSessions(1);
+  assert.ok(id !== undefined && id.length >= 70, `id length ${id?.length}`);
+});
+
+for (const refusal of ['431', '400', 'reset'] as const) {
+  test(`headers above the limit are refused (${refusal}) before anything is applied`, async () => {
+    const ids = await openSessions(40);
+    const body = Buffer.alloc(40, 1);
+    const arg = {
+      entries: ids.map((id) => entry(id, 0, Buffer.alloc(1))),
+      content_hash: dropboxContentHash(body),
+      contents: body,
+    };
+    h.emu.setHeaderLimit(2048, refusal);
+    h.emu.resetStats();
+    try {
+      const failure = await h.dbx.filesUploadSessionAppendBatch(arg).then(
+        () => assert.fail('a 3 KB header passed a 2 KiB limit'),
+        (e: unknown) => e as { status?: number; error?: unknown },
+      );
+      if (refusal === 'reset') assert.equal(failure.status, undefined, 'no HTTP answer at all');
+      else assert.equal(failure.status, Number(refusal));
+      if (refusal === '400')
+        assert.match(String(failure.error), /Request Header Or Cookie Too Large/);
+      assert.equal(h.emu.stats()['refused-headers'], 1);
+      // Small enough: the same sessions take the same bytes (nothing was applied before).
+      h.emu.setHeaderLimit(64 * 1024, refusal);
+      const ok = await h.dbx.filesUploadSessionAppendBatch(arg);
+      assert.equal(ok.result.entries.filter((r) => r['.tag'] === 'success').length, 40);
+    } finally {
+      h.emu.setHeaderLimit(DEFAULT_HEADER_LIMIT_BYTES, '431');
+    }
+  });
+}

@@ -47,6 +47,9 @@ export async function makeDirs(prefix = 'rdl-engine-'): Promise<{
     archiveDir: path.join(root, 'sdcard'),
   };
   await fs.mkdir(dirs.archiveDir, { recursive: true });
+  // The logger's folder exists before RDL Sync runs: the engine never creates a watch folder
+  // other than the default one (a typo must not silently become an empty tree).
+  await fs.mkdir(dirs.watchDir, { recursive: true });
   return dirs;
 }
 

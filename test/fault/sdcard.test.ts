@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { ARCHIVE_WORK_DIR } from '../../src/engine/archive/index.js';
 import { startHarness, listFilesRel, localHash } from '../engine/harness.js';
 
 test('card too full for a file: smaller files still go, no partial file is left, the big one waits for room', async (t) => {
@@ -14,16 +15,16 @@ test('card too full for a file: smaller files still go, no partial file is left,
     return t.skip('this machine does not allow mounting a tmpfs (needs root)');
   const h = await startHarness({ settings: { archiveMustBeMountPoint: true } });
   try {
-    // A 10 MiB "card"; the archive keeps an 8 MiB reserve, so the 3 MiB file does not fit.
-    mountTmpfs(h.archiveDir, 10 * 1024);
+    // A 4 MiB "card": a 4 MiB file cannot fit (its blocks plus the 1 MiB reserve), a small one can.
+    mountTmpfs(h.archiveDir, 4 * 1024);
     await h.drop('small.csv', 'a,b\n1,2\n');
-    const big = randomBytes(3 * 1024 * 1024);
+    const big = randomBytes(4 * 1024 * 1024);
     await h.drop('cameras/big.jpg', big);
     const r1 = await h.engine.runPassNow();
     assert.equal(r1.archiveBlocked?.code, 'archive-full', JSON.stringify(r1));
     const onCard = await listFilesRel(h.archiveDir);
     assert.ok(
-      !onCard.some((f) => f.includes('big') || f.includes('.rdl-partial')),
+      !onCard.some((f) => f.includes('big') || f.startsWith(`${ARCHIVE_WORK_DIR}/`)),
       `left on the card: ${onCard.join(', ')}`,
     );
     assert.deepEqual(await listFilesRel(h.transitDir), ['cameras/big.jpg']);

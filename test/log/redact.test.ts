@@ -8,6 +8,7 @@ import {
   redactValue,
   registerSecret,
 } from '../../src/engine/log/redact.js';
+import { formatLine } from '../../src/engine/log/logger.js';
 
 const b64url = (n: number): string => crypto.randomBytes(n).toString('base64url');
 // Shapes of real Dropbox credentials: short-lived "sl." access tokens (old and new style),
@@ -76,4 +77,21 @@ test('redactValue walks objects, arrays and errors', () => {
   const text = JSON.stringify(v);
   assert.ok(!text.includes(refresh) && !text.includes(accessNew.slice(5, 40)), text);
   assert.equal(v.rel, 'a.csv');
+});
+
+test('error codes stay readable; an OAuth code in the same place does not', () => {
+  const line = formatLine('file failed', {
+    code: 'malformed-path',
+    cause: { code: 'ENOENT', errno: -2 },
+    err: { code: 'ERR_STREAM_PREMATURE_CLOSE' },
+  });
+  assert.match(line, /"code":"malformed-path"/);
+  assert.match(line, /"code":"ENOENT"/);
+  assert.match(line, /"code":"ERR_STREAM_PREMATURE_CLOSE"/);
+  const oauth = 'Xq3-vB7_kLm9PzR2tYwE4uIo';
+  const asked = formatLine('token request', {
+    body: { code: oauth, grant_type: 'authorization_code' },
+  });
+  assert.ok(!asked.includes(oauth), asked);
+  assert.match(asked, /"grant_type":"authorization_code"/);
 });

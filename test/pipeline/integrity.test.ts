@@ -127,6 +127,35 @@ test('Dropbox and the card verified different bytes (changed in place, size and 
   });
 });
 
+test('a file that changes in transit after its card copy (card on its own disk) replaces that copy: no name (n) on the card', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  await withHarness({}, async (h) => {
+    mountTmpfs(h.archiveDir, 4096); // another file system: a real copy, not a hard link
+    try {
+      const rel = 'RDL/USB0/RDL_2026-11-24_USB0.txt';
+      await h.drop(rel, 'reading 1\n');
+      h.emulator.addFault({ kind: 'server_error', times: 1000 }); // Dropbox down
+      let report = await h.engine.runPassNow();
+      assert.equal(report.archived, 1, JSON.stringify(report));
+      assert.equal(report.done, 0);
+      await fs.appendFile(path.join(h.transitDir, ...rel.split('/')), 'reading 2\n');
+      h.emulator.clearFaults();
+      report = await h.engine.runPassNow();
+      assert.equal(report.done, 1, JSON.stringify(report));
+      const expected = dropboxContentHash(Buffer.from('reading 1\nreading 2\n'));
+      assert.deepEqual(
+        (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.rdl-sync-work/')),
+        [rel],
+      );
+      assert.equal(await localHash(path.join(h.archiveDir, ...rel.split('/'))), expected);
+      assert.deepEqual(remoteRels(h), [rel]);
+      assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, expected);
+    } finally {
+      unmount(h.archiveDir);
+    }
+  });
+});
+
 test('another file of the same name after ours finished is not a new version: it follows the conflict policy (keep both)', async () => {
   await withHarness({}, async (h) => {
     const rel = 'cameras/reolink1/2026-10-25/2026-10-25_02_30.jpg';

@@ -12,7 +12,7 @@ import {
   cleanupTransitTemps,
   TRANSIT_TEMP_DIR,
 } from '../../src/engine/stage/index.js';
-import { ArchiveTarget, ARCHIVE_TEMP_PREFIX } from '../../src/engine/archive/index.js';
+import { ArchiveTarget, ARCHIVE_WORK_DIR } from '../../src/engine/archive/index.js';
 import { DEFAULT_IGNORE_PATTERNS } from '../../src/engine/settings/schema.js';
 import { removeDir, tempDir } from '../archive/helpers.js';
 import { put } from '../scan/helpers.js';
@@ -55,7 +55,7 @@ test('files travel watch -> transit -> card exactly once, also after a crash lef
     // Crash leftovers from a previous run: a half copy in transit, one on the card, and a file
     // that was archived but whose transit copy was not yet removed.
     await put(transit, `${TRANSIT_TEMP_DIR}/stage-deadbeef`, 'half');
-    await put(card, `USB0/${ARCHIVE_TEMP_PREFIX}deadbeefdeadbeef`, 'half');
+    await put(card, `${ARCHIVE_WORK_DIR}/partial-deadbeefdeadbeef`, 'half');
     await put(transit, 'old/earlier.csv', 'earlier');
     await put(card, 'old/earlier.csv', 'earlier');
 

@@ -27,7 +27,8 @@ export class TokenGrant extends Error {
 
 export class AuthState {
   private readonly access = new Map<string, AccessToken>();
-  private readonly refresh = new Map<string, { revoked: boolean }>();
+  /** needsSecret: issued to a confidential app (code exchanged with its secret, not PKCE). */
+  private readonly refresh = new Map<string, { revoked: boolean; needsSecret: boolean }>();
   private readonly codes = new Map<string, PendingCode>();
 
   constructor(
@@ -39,9 +40,9 @@ export class AuthState {
     return this.ttlSeconds;
   }
 
-  issueRefreshToken(): string {
+  issueRefreshToken(opts: { needsSecret?: boolean } = {}): string {
     const token = randomBytes(32).toString('base64url');
-    this.refresh.set(token, { revoked: false });
+    this.refresh.set(token, { revoked: false, needsSecret: opts.needsSecret ?? false });
     return token;
   }
 
@@ -88,13 +89,17 @@ export class AuthState {
       throw new TokenGrant('invalid_request', 'No auth function available for given request');
     }
     this.codes.delete(code);
-    return this.issueRefreshToken();
+    return this.issueRefreshToken({ needsSecret: verifier === undefined });
   }
 
-  useRefreshToken(token: string): void {
+  useRefreshToken(token: string, secretGiven: boolean): void {
     const entry = this.refresh.get(token);
     if (!entry) throw new TokenGrant('invalid_grant', 'refresh token is malformed');
     if (entry.revoked) throw new TokenGrant('invalid_grant', 'refresh token is invalid or revoked');
+    // A confidential app's token refreshed with only its client_id (an uploader config imported
+    // without its secret): Dropbox's answer for that.
+    if (entry.needsSecret && !secretGiven)
+      throw new TokenGrant('invalid_request', 'No auth function available for given request');
   }
 
   revokeRefreshToken(token: string): void {

@@ -1,5 +1,6 @@
 // npm run emulator -- [--port 8080] [--data DIR] [--fault JSON]... [--latency-ms N]
-//   [--bandwidth-mbit N] [--quota-bytes N] [--token-ttl S] [--lock-window-ms N] [--json]
+//   [--bandwidth-mbit N] [--quota-bytes N] [--token-ttl S] [--lock-window-ms N]
+//   [--header-limit-bytes N] [--json]
 // Prints the URL, admin token, app key and a ready refresh token, then serves until SIGINT.
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { startEmulator } from './emulator.js';
 const USAGE =
   'usage: npm run emulator -- [--port N] [--data DIR] [--fault JSON]... [--latency-ms N] ' +
   '[--bandwidth-mbit N] [--quota-bytes N] [--token-ttl SECONDS] [--lock-window-ms N] ' +
+  '[--header-limit-bytes N] ' +
   '[--app-key KEY] [--app-secret SECRET] [--admin-token TOKEN] [--json]';
 
 function numberOption(name: string, value: string | undefined): number | undefined {
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       'quota-bytes': { type: 'string' },
       'token-ttl': { type: 'string' },
       'lock-window-ms': { type: 'string' },
+      'header-limit-bytes': { type: 'string' },
       'app-key': { type: 'string' },
       'app-secret': { type: 'string' },
       'admin-token': { type: 'string' },
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     quotaBytes: numberOption('quota-bytes', values['quota-bytes']),
     accessTokenTtlSeconds: numberOption('token-ttl', values['token-ttl']),
     lockWindowMs: numberOption('lock-window-ms', values['lock-window-ms']),
+    headerLimitBytes: numberOption('header-limit-bytes', values['header-limit-bytes']),
     appKey: values['app-key'],
     appSecret: values['app-secret'],
     adminToken: values['admin-token'],

@@ -30,6 +30,12 @@ export class RequestContext {
     return this.args;
   }
 
+  /** The namespace write lock for a commit; the lock_contention fault makes it busy. */
+  acquireLock(): boolean {
+    if (this.fault?.kind === 'lock_contention') return false;
+    return this.state.lock.tryAcquire();
+  }
+
   get forceInsufficientSpace(): boolean {
     return this.fault?.kind === 'insufficient_space';
   }
@@ -77,12 +83,20 @@ export class RequestContext {
     return true;
   }
 
+  /** The request was applied, yet the answer is an empty-body 503 (seen from finish). */
+  private answers503(): boolean {
+    if (this.fault?.kind !== 'unavailable_after_apply') return false;
+    this.res.writeHead(503, { 'Content-Length': 0 });
+    this.res.end();
+    return true;
+  }
+
   async send(
     status: number,
     body: string | Buffer,
     headers: Record<string, string | number>,
   ): Promise<void> {
-    if (this.dropsResponse()) return;
+    if (this.dropsResponse() || this.answers503()) return;
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     await this.state.link.pass(bytes.length);
     const extra = this.closeAfterAnswer ? { Connection: 'close' } : {};

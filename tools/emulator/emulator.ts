@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseFaultRule, type FaultRule } from './faults.js';
 import { runAdminAction } from './routes/admin.js';
 import { createEmulatorServer, listen } from './server.js';
-import { EmulatorState } from './state.js';
+import { EmulatorState, type HeaderRefusal, type TeamSpace } from './state.js';
 
 export interface EmulatorOptions {
   /** 0/undefined = random free port; always binds 127.0.0.1. */
@@ -29,7 +29,18 @@ export interface EmulatorOptions {
   lockWindowMs?: number;
   /** Clock in ms (session expiry, token expiry, server_modified). Default Date.now. */
   now?: () => number;
+  /**
+   * Largest request header block accepted, default 16 KiB (Node's own default; no public source
+   * states Dropbox's, so this is a realistic guess that tests lower).
+   */
+  headerLimitBytes?: number;
+  /** How larger headers are refused: '431' (default), '400' (nginx style) or 'reset'. */
+  headerRefusal?: HeaderRefusal;
+  /** Make the account a team member's: space usage answers with a team allocation. */
+  team?: TeamSpace;
 }
+
+export const DEFAULT_HEADER_LIMIT_BYTES = 16 * 1024;
 
 export interface StoredFileInfo {
   pathDisplay: string;
@@ -46,8 +57,11 @@ export interface Emulator {
   readonly appSecret: string;
   readonly adminToken: string;
   readonly dataDir: string;
-  /** Create a refresh token for a fresh or existing account directly (tests skip the browser step). */
-  issueRefreshToken(): string;
+  /**
+   * Create a refresh token directly (tests skip the browser step). `needsSecret`: as issued to a
+   * confidential app, so refreshing it without the app secret is refused (invalid_request).
+   */
+  issueRefreshToken(opts?: { needsSecret?: boolean }): string;
   /** Simulate the person approving in the browser; returns the code the authorize page would show. */
   approveAuthorization(params: {
     codeChallenge: string;
@@ -59,6 +73,8 @@ export interface Emulator {
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   setQuota(bytes: number): void;
+  /** Request header limit and how it is enforced (see EmulatorOptions.headerLimitBytes). */
+  setHeaderLimit(bytes: number, refusal?: HeaderRefusal): void;
   /** Latency per request; bandwidth cap shared by all request and response bodies. */
   shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void;
   /** Per-route call counts since start or last resetStats(). */
@@ -100,8 +116,8 @@ class RunningEmulator implements Emulator {
     return this.state.options.dataDir;
   }
 
-  issueRefreshToken(): string {
-    return this.state.auth.issueRefreshToken();
+  issueRefreshToken(opts?: { needsSecret?: boolean }): string {
+    return this.state.auth.issueRefreshToken(opts);
   }
 
   approveAuthorization(params: {
@@ -133,6 +149,11 @@ class RunningEmulator implements Emulator {
 
   shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void {
     this.state.link.shape(opts);
+  }
+
+  setHeaderLimit(bytes: number, refusal?: HeaderRefusal): void {
+    this.state.headerLimit.limitBytes = bytes;
+    if (refusal !== undefined) this.state.headerLimit.refusal = refusal;
   }
 
   stats(): Record<string, number> {
@@ -205,6 +226,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     adminToken: options.adminToken ?? randomBytes(24).toString('base64url'),
     lockWindowMs: options.lockWindowMs ?? 0,
     now: options.now ?? Date.now,
+    headerLimitBytes: options.headerLimitBytes ?? DEFAULT_HEADER_LIMIT_BYTES,
+    headerRefusal: options.headerRefusal ?? '431',
+    ...(options.team ? { team: options.team } : {}),
   });
   const started: { emulator?: RunningEmulator } = {};
   const server = createEmulatorServer(state, (action, body) => {

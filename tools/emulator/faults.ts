@@ -7,7 +7,17 @@ export type FaultKind =
   | 'server_error'
   | 'reset_mid_body'
   | 'drop_response'
-  | 'insufficient_space';
+  | 'insufficient_space'
+  /** Commit routes find the namespace lock taken: too_many_write_operations, no Retry-After. */
+  | 'lock_contention'
+  /** 403 invalid_account_type/feature with Dropbox's user_message (team over its monthly limit). */
+  | 'transport_limit'
+  /** 401 missing_scope naming `requiredScope` (default files.content.write). */
+  | 'missing_scope'
+  /** The request is applied, then answered with an empty-body 503 (finish has done this). */
+  | 'unavailable_after_apply'
+  /** Commits answer encryption_not_supported (a team's end-to-end encrypted folder). */
+  | 'encryption_not_supported';
 
 export interface FaultRule {
   /** e.g. 'files/upload_session/append_v2' or 'oauth2/token'; default any route. */
@@ -20,6 +30,10 @@ export interface FaultRule {
   status?: number;
   /** Skip this many matching requests first (default 0). */
   afterCalls?: number;
+  /** server_error: no Retry-After header even on a 503. */
+  noRetryAfter?: boolean;
+  /** missing_scope: the scope the route would need. */
+  requiredScope?: string;
 }
 
 const KINDS: readonly FaultKind[] = [
@@ -30,6 +44,11 @@ const KINDS: readonly FaultKind[] = [
   'reset_mid_body',
   'drop_response',
   'insufficient_space',
+  'lock_contention',
+  'transport_limit',
+  'missing_scope',
+  'unavailable_after_apply',
+  'encryption_not_supported',
 ];
 
 /** Checks a rule that arrived as JSON (admin HTTP, CLI); throws a message naming the fix. */
@@ -50,6 +69,14 @@ export function parseFaultRule(value: unknown): FaultRule {
     ) {
       throw new Error(`fault rule "${key}" must be a non-negative integer`);
     }
+  }
+  if (v.noRetryAfter !== undefined && typeof v.noRetryAfter !== 'boolean') {
+    throw new Error('fault rule "noRetryAfter" must be true or false');
+  }
+  if (v.requiredScope !== undefined && typeof v.requiredScope !== 'string') {
+    throw new Error(
+      'fault rule "requiredScope" must be a scope name such as "files.content.write"',
+    );
   }
   if (v.route !== undefined && typeof v.route !== 'string') {
     throw new Error('fault rule "route" must be a string such as "files/upload"');

@@ -28,6 +28,42 @@ const RPC_TYPES = [
 ];
 const MAX_RPC_BODY = 16 * 1024 * 1024;
 
+/** Dropbox's own text (data-transport-limit reference page). */
+const TRANSPORT_LIMIT_TEXT =
+  "Your team has used all of its data transport API calls for the month. Your monthly limit will reset on the 1st day of every month. If you'd like to move to a plan with unlimited API calls, please contact sales.";
+
+/** Bytes of all request header lines, as a front end counts them against its limit. */
+function headerBytes(req: IncomingMessage): number {
+  let n = 0;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+    n += (req.rawHeaders[i]?.length ?? 0) + (req.rawHeaders[i + 1]?.length ?? 0) + 4;
+  return n;
+}
+
+/**
+ * Refuses a request whose headers exceed the configured limit, the way front ends do: 431 (Node,
+ * Envoy), 400 with nginx's text, or a reset connection. Returns true when it refused.
+ */
+async function refuseLargeHeaders(state: EmulatorState, req: IncomingMessage, res: ServerResponse) {
+  const { limitBytes, refusal } = state.headerLimit;
+  if (headerBytes(req) <= limitBytes) return false;
+  if (refusal === 'reset') {
+    req.socket.destroy();
+    return true;
+  }
+  const [status, text] =
+    refusal === '400'
+      ? [400, '<html><head><title>400 Request Header Or Cookie Too Large</title></head></html>']
+      : [431, ''];
+  res.writeHead(status, {
+    'Content-Type': 'text/html',
+    'Content-Length': Buffer.byteLength(text),
+    Connection: 'close',
+  });
+  res.end(text, () => req.socket.destroy());
+  return true;
+}
+
 /** Admin requests are handed to this (the Emulator object implements it). */
 export type AdminHandler = (action: string, body: unknown) => unknown;
 
@@ -144,9 +180,29 @@ async function answerFault(ctx: RequestContext, fault: FaultRule): Promise<boole
     case 'server_error': {
       await ctx.drain();
       const status = fault.status ?? 500;
-      await ctx.text(status, '', status === 503 ? { 'Retry-After': retryAfter } : {});
+      const wait: Record<string, string> =
+        status === 503 && !fault.noRetryAfter ? { 'Retry-After': retryAfter } : {};
+      await ctx.text(status, '', wait);
       return true;
     }
+    case 'transport_limit':
+      await ctx.drain();
+      await ctx.json(
+        {
+          error_summary: 'invalid_account_type/feature/.',
+          error: { '.tag': 'invalid_account_type', invalid_account_type: { '.tag': 'feature' } },
+          user_message: { locale: 'en', text: TRANSPORT_LIMIT_TEXT },
+        },
+        403,
+      );
+      return true;
+    case 'missing_scope':
+      await ctx.drain();
+      await ctx.routeError(
+        { '.tag': 'missing_scope', required_scope: fault.requiredScope ?? 'files.content.write' },
+        401,
+      );
+      return true;
     default:
       return false;
   }
@@ -226,12 +282,16 @@ async function dispatch(
   }
   state.count(route.name);
   await state.link.delay();
+  if (await refuseLargeHeaders(state, req, res)) {
+    state.count('refused-headers');
+    return;
+  }
   await handleApi(state, req, res, route, url);
 }
 
 export function createEmulatorServer(state: EmulatorState, admin: AdminHandler): Server {
-  // append_batch carries up to 1000 cursors in its Dropbox-API-Arg header (~110 KB), far above
-  // Node's 16 KiB default header limit.
+  // Node's own limit is set far above any modelled one, so refuseLargeHeaders decides (and can
+  // answer in the configured way) instead of Node's fixed 431.
   const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     dispatch(state, req, res, admin).catch((err: unknown) => {
       process.stderr.write(

@@ -47,7 +47,8 @@ export class SessionTable {
   ) {}
 
   start(type: Session['type']): Session {
-    const id = 'pid_upload_session:' + randomBytes(18).toString('base64url');
+    // As long as real ids (about 71 characters), so header sizes measured here hold on Dropbox.
+    const id = 'pid_upload_session:' + randomBytes(39).toString('base64url');
     const session: Session = {
       id,
       type,

@@ -16,6 +16,22 @@ export interface StateOptions {
   adminToken: string;
   lockWindowMs: number;
   now: () => number;
+  headerLimitBytes: number;
+  headerRefusal: HeaderRefusal;
+  /** Team account: the user's share of a team's space (get_space_usage's team allocation). */
+  team?: TeamSpace;
+}
+
+/** How a front end refuses headers that are too large. */
+export type HeaderRefusal = '431' | '400' | 'reset';
+
+export interface TeamSpace {
+  /** The whole team's allocation. */
+  allocatedBytes: number;
+  /** Used by the other members. */
+  usedByOthersBytes: number;
+  /** The admin's limit for this member; 0 = none. */
+  userLimitBytes: number;
 }
 
 /** Commit lock of the one namespace: a commit holds it for lockWindowMs; others inside that lose. */
@@ -54,6 +70,7 @@ export class EmulatorState {
   readonly accountId = 'dbid:' + randomBytes(20).toString('base64url');
   readonly namespaceId = String(1000000000 + randomBytes(3).readUIntBE(0, 3));
   /** list_folder listings by id; forgetting them answers `reset` to their cursors. */
+  readonly headerLimit: { limitBytes: number; refusal: HeaderRefusal };
   readonly listings = new Map<string, { folder: string; recursive: boolean; paths: string[] }>();
 
   constructor(readonly options: StateOptions) {
@@ -62,6 +79,7 @@ export class EmulatorState {
     this.sessions = new SessionTable(this.blobs, options.now);
     this.auth = new AuthState(options.accessTokenTtlSeconds, options.now);
     this.lock = new WriteLock(options.lockWindowMs, options.now);
+    this.headerLimit = { limitBytes: options.headerLimitBytes, refusal: options.headerRefusal };
   }
 
   now(): number {

@@ -33,6 +33,8 @@ export interface CommitSpec {
   autorename: boolean;
   strictConflict: boolean;
   clientModified?: string;
+  /** false: Dropbox tells the account's desktop clients about the new file. */
+  mute?: boolean;
 }
 
 export type CommitResult =

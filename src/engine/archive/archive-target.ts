@@ -1,9 +1,10 @@
-// The SD-card leg. Writes only below a root that exists (and, by default, is a mounted card),
-// through a temporary name, fsync, rename, fsync of the folder, and a read-back hash check, so a
-// file under its final name is always complete and verified.
+// The SD-card leg. Writes only below a root that exists (and, by default, is a mounted card).
+// On the same file system as the transit copy the archive copy is a hard link (no second copy of
+// the bytes); elsewhere it is written under a temporary name in the reserved folder, fsynced, read
+// back and verified, then given its final name and the folder fsynced. Either way a file under its
+// final name is always complete and verified.
 import { access, constants, lstat, mkdir, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
 import { silentLogger, type Logger } from '../ports.js';
@@ -11,17 +12,25 @@ import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashe
 import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace } from '../fsutil/free-space.js';
 import { isMountPoint } from '../fsutil/mount.js';
-import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
+import {
+  NO_HARD_LINKS,
+  placeWithoutReplacing,
+  realPlaceOps,
+  type PlaceOps,
+} from '../fsutil/place.js';
 import { relSegments } from '../fsutil/rel-path.js';
-import { walkTree } from '../fsutil/walk.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
 import { keepBothName } from './keep-both.js';
+import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
+import {
+  ARCHIVE_WORK_DIR,
+  cleanWorkDir,
+  ensureWorkDir,
+  isReservedRel,
+  workTempPath,
+} from './work-dir.js';
 
-/** Prefix of the temporary names in the card's folders; anything with it is ours to delete. */
-export const ARCHIVE_TEMP_PREFIX = '.rdl-partial-';
-
-/** Default room left free on the card beyond each file: file-system metadata, other users. */
-export const DEFAULT_RESERVE_BYTES = 8 * 1024 * 1024;
+export { DEFAULT_RESERVE_BYTES };
 
 /** More numbered copies than this means something is wrong, not that the logger is busy. */
 const MAX_KEEP_BOTH = 1000;
@@ -30,7 +39,7 @@ export interface ArchiveTargetOptions {
   root: string;
   mustBeMountPoint: boolean;
   logger?: Logger;
-  /** Bytes that must stay free after each copy (default 8 MiB). */
+  /** Fixed room that must stay free beyond each copy's own blocks (default 1 MiB, see room.ts). */
   reserveBytes?: number;
   /**
    * The calls that name things on the card. Only tests replace them, to act like a FAT/exFAT
@@ -60,6 +69,11 @@ export interface ArchiveStoreOptions {
   onProgress?: (bytes: number) => void;
   /** Content hash of the source if already known; saves a read when the name is taken. */
   knownContentHash?: string;
+  /**
+   * The copy RDL Sync itself wrote for an earlier version of this staged file: replaced in place
+   * when it still holds `contentHash`; otherwise it is not ours any more and keep-both applies.
+   */
+  replace?: { path: string; contentHash: string };
 }
 
 export interface ArchiveStoreResult {
@@ -68,7 +82,11 @@ export interface ArchiveStoreResult {
   contentHash: string;
   /** An identical file was already there: nothing was written. */
   alreadyPresent: boolean;
+  /** A hard link to the source (same file system): no second copy of the bytes was made. */
+  linked?: boolean;
 }
+
+type WriteMode = 'new' | 'replace';
 
 export class ArchiveTarget {
   private readonly root: string;
@@ -122,6 +140,13 @@ export class ArchiveTarget {
   }
 
   async store(opts: ArchiveStoreOptions): Promise<ArchiveStoreResult> {
+    if (isReservedRel(opts.rel)) {
+      throw new SyncError({
+        kind: 'file-failed',
+        code: 'disallowed-name',
+        message: `${opts.rel} cannot go to the SD card: ${ARCHIVE_WORK_DIR} at the top of the card is RDL Sync's own folder for unfinished copies; rename that folder in the watch folder`,
+      });
+    }
     const segments = relSegments(opts.rel);
     const name = segments.pop() as string;
     const missing = await this.rootProblem();
@@ -132,6 +157,11 @@ export class ArchiveTarget {
       (sourceHash ??= await this.readSource(opts.srcPath, () =>
         hashFileDropbox(opts.srcPath, opts.signal),
       ));
+
+    if (opts.replace) {
+      const replaced = await this.replaceOwnCopy(opts, opts.replace, destDir, hashSource);
+      if (replaced) return replaced;
+    }
 
     let n = 0;
     let races = 0;
@@ -145,7 +175,7 @@ export class ArchiveTarget {
         n++;
         continue;
       }
-      const placed = await this.writeNew(opts, destDir, candidate, sourceHash);
+      const placed = await this.write(opts, destDir, candidate, sourceHash, 'new');
       if (placed === 'taken') {
         // Another store took this name while we copied: look at what is there now. A few
         // times at most; after that, move on to the next number.
@@ -158,7 +188,12 @@ export class ArchiveTarget {
           path: candidate,
         });
       }
-      return { path: candidate, contentHash: placed.contentHash, alreadyPresent: false };
+      return {
+        path: candidate,
+        contentHash: placed.contentHash,
+        alreadyPresent: false,
+        linked: placed.linked,
+      };
     }
     throw new SyncError({
       kind: 'file-failed',
@@ -167,25 +202,82 @@ export class ArchiveTarget {
     });
   }
 
-  /** Delete temporaries left by copies that were interrupted (crash, card pulled). */
+  /**
+   * Delete temporaries left by copies that were interrupted (crash, card pulled). They live only in
+   * the reserved folder, so a user's file is never taken for one, whatever its name.
+   */
   async cleanupTemps(): Promise<number> {
     if (await this.rootProblem()) return 0;
-    let removed = 0;
-    for await (const entry of walkTree(this.root, {
-      skip: (n) => n.startsWith(ARCHIVE_TEMP_PREFIX),
-    })) {
-      if (entry.kind !== 'skipped') continue;
-      try {
-        await unlink(entry.absPath);
-        removed++;
-      } catch (e) {
-        this.logger.warn('archive: could not remove a leftover temporary file', {
-          path: entry.absPath,
-          code: errnoCode(e),
-        });
-      }
+    try {
+      return await cleanWorkDir(this.root);
+    } catch (e) {
+      this.logger.warn('archive: could not remove leftover temporary files', {
+        path: join(this.root, ARCHIVE_WORK_DIR),
+        code: errnoCode(e),
+      });
+      return 0;
     }
-    return removed;
+  }
+
+  /**
+   * Replace RDL Sync's own copy of an earlier version of this file, in place. Returns null when
+   * the normal policy applies instead: the copy is gone, or it no longer holds what we wrote
+   * (someone changed it: it is theirs now, and keep-both protects it).
+   */
+  private async replaceOwnCopy(
+    opts: ArchiveStoreOptions,
+    replace: { path: string; contentHash: string },
+    destDir: string,
+    hashSource: () => Promise<string>,
+  ): Promise<ArchiveStoreResult | null> {
+    const target = resolve(replace.path);
+    // Only a name in this file's own folder can be its earlier copy; anything else is ignored.
+    if (dirname(target) !== resolve(destDir) || basename(target) === ARCHIVE_WORK_DIR) {
+      this.logger.warn('archive: ignored a replace request outside the file’s folder', {
+        rel: opts.rel,
+        path: replace.path,
+      });
+      return null;
+    }
+    const existing = await this.lstatOrNull(target);
+    if (!existing?.isFile()) return null;
+    const source = await this.lstatOrNull(opts.srcPath);
+    if (source && source.dev === existing.dev && source.ino === existing.ino) {
+      // Our copy is a hard link to this very transit file, so it already holds these bytes.
+      // (Linking again and renaming over it would do nothing: rename() between two names of
+      // one inode leaves both, and the temporary would stay behind.)
+      return { path: target, contentHash: await hashSource(), alreadyPresent: true };
+    }
+    let there: string;
+    try {
+      there = await hashFileDropbox(target, opts.signal);
+    } catch (e) {
+      throw await this.destinationError(e, target);
+    }
+    if (there !== replace.contentHash) {
+      // Already the new version (a crash after the replace, or a hard link that followed the
+      // transit file): done. Anything else is no longer ours.
+      if (there === (await hashSource())) {
+        return { path: target, contentHash: there, alreadyPresent: true };
+      }
+      this.logger.info('archive: our earlier copy was changed by someone else; keeping both', {
+        rel: opts.rel,
+        path: target,
+      });
+      return null;
+    }
+    const placed = await this.write(opts, destDir, target, opts.knownContentHash, 'replace');
+    if (placed === 'taken') return null; // only 'new' writes can find the name taken
+    this.logger.info('archive: replaced our copy of an earlier version', {
+      rel: opts.rel,
+      path: target,
+    });
+    return {
+      path: target,
+      contentHash: placed.contentHash,
+      alreadyPresent: false,
+      linked: placed.linked,
+    };
   }
 
   /** Why nothing may be written to the root now, or null. Never creates anything. */
@@ -242,18 +334,74 @@ export class ArchiveTarget {
     return there === (await hashSource());
   }
 
-  /** Copy to a temp name, place it under `finalPath` unless taken, and verify what landed. */
-  private async writeNew(
+  /**
+   * Put the source's bytes under `finalPath`: 'new' never replaces a file already there (returns
+   * 'taken'); 'replace' swaps out our own earlier copy atomically, and only after the new bytes are
+   * verified, so the old copy is never lost before the new one is complete.
+   */
+  private async write(
     opts: ArchiveStoreOptions,
     destDir: string,
     finalPath: string,
     knownHash: string | undefined,
-  ): Promise<{ contentHash: string } | 'taken'> {
+    mode: WriteMode,
+  ): Promise<{ contentHash: string; linked: boolean } | 'taken'> {
+    const linked = await this.writeByLink(opts, destDir, finalPath, knownHash, mode);
+    if (linked !== 'cross-device') return linked;
+    return this.writeByCopy(opts, destDir, finalPath, knownHash, mode);
+  }
+
+  /**
+   * Same file system as the source: a hard link, so the card's copy costs no second copy of the
+   * bytes (the field case: transit and archive on one 32 GB card). A link shares the source's
+   * inode, hence its mtime and permission bits. 'new' links straight to the final name (a link is
+   * complete the moment it exists, and fails if the name is taken); 'replace' links to a
+   * temporary first and renames it over the old copy.
+   */
+  private async writeByLink(
+    opts: ArchiveStoreOptions,
+    destDir: string,
+    finalPath: string,
+    knownHash: string | undefined,
+    mode: WriteMode,
+  ): Promise<{ contentHash: string; linked: true } | 'taken' | 'cross-device'> {
+    const linkPath = mode === 'new' ? finalPath : await this.workTemp();
+    try {
+      await this.ops.link(opts.srcPath, linkPath);
+    } catch (e) {
+      if (isCode(e, 'EXDEV', ...NO_HARD_LINKS)) return 'cross-device';
+      if (mode === 'new' && isCode(e, 'EEXIST')) return 'taken';
+      if (isCode(e, 'ENOENT') && !(await this.sourceExists(opts.srcPath))) {
+        throw this.sourceError(opts.srcPath, e);
+      }
+      throw await this.destinationError(e, linkPath);
+    }
+    try {
+      const contentHash = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
+      if (mode === 'replace') await this.ops.rename(linkPath, finalPath);
+      await fsyncDir(destDir);
+      opts.onProgress?.(opts.size);
+      return { contentHash, linked: true };
+    } catch (e) {
+      await unlink(linkPath).catch(() => {});
+      if (isSyncError(e) || opts.signal?.aborted) throw e;
+      throw await this.destinationError(e, finalPath);
+    }
+  }
+
+  /** Another file system: copy to the reserved folder, fsync, read back, then place. */
+  private async writeByCopy(
+    opts: ArchiveStoreOptions,
+    destDir: string,
+    finalPath: string,
+    knownHash: string | undefined,
+    mode: WriteMode,
+  ): Promise<{ contentHash: string; linked: false } | 'taken'> {
     const space = await freeSpace(destDir).catch(() => null);
-    const needed = opts.size + this.reserveBytes;
+    const needed = bytesNeededFor(opts.size, space?.blockSize ?? 4096, this.reserveBytes);
     if (space && space.freeBytes < needed) throw archiveFull(this.root, space.freeBytes, needed);
 
-    const tmp = join(destDir, `${ARCHIVE_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const tmp = await this.workTemp();
     let copied;
     try {
       copied = await copyFileHashed(opts.srcPath, tmp, opts.signal, opts.onProgress);
@@ -273,31 +421,75 @@ export class ArchiveTarget {
           message: `${opts.rel} changed while it was copied to the SD card (expected ${opts.size} bytes, read ${copied.bytes}); it will be copied again`,
         });
       }
-      if ((await placeWithoutReplacing(tmp, finalPath, this.ops)) === 'exists') {
-        await unlink(tmp);
-        return 'taken';
-      }
-    } catch (e) {
-      await unlink(tmp).catch(() => {});
-      if (isSyncError(e)) throw e;
-      throw await this.destinationError(e, finalPath);
-    }
-    try {
-      await fsyncDir(destDir);
-      const landed = await hashFileDropbox(finalPath, opts.signal);
+      // Read back before the copy takes its final name: in 'replace' mode the old copy is only
+      // given up for a new one that is known to be right.
+      const landed = await hashFileDropbox(tmp, opts.signal);
       if (landed !== copied.contentHash) {
-        await unlink(finalPath).catch(() => {});
         throw new SyncError({
           kind: 'retry',
           code: 'hash-mismatch',
           message: `The copy of ${opts.rel} on the SD card at ${this.root} read back different from the original: the card may be failing; it will be copied again`,
         });
       }
+      if (mode === 'replace') {
+        await this.ops.rename(tmp, finalPath);
+      } else if ((await placeWithoutReplacing(tmp, finalPath, this.ops)) === 'exists') {
+        await unlink(tmp);
+        return 'taken';
+      }
+      await fsyncDir(destDir);
     } catch (e) {
+      await unlink(tmp).catch(() => {});
       if (isSyncError(e) || opts.signal?.aborted) throw e;
       throw await this.destinationError(e, finalPath);
     }
-    return { contentHash: copied.contentHash };
+    return { contentHash: copied.contentHash, linked: false };
+  }
+
+  /** Read back what a link made visible and check it is the file the caller meant. */
+  private async verifyLanded(
+    opts: ArchiveStoreOptions,
+    path: string,
+    size: number,
+    knownHash: string | undefined,
+  ): Promise<string> {
+    const s = await lstat(path);
+    const contentHash = await hashFileDropbox(path, opts.signal);
+    if (s.size !== size || (knownHash !== undefined && knownHash !== contentHash)) {
+      throw new SyncError({
+        kind: 'retry',
+        code: 'hash-mismatch',
+        message: `${opts.rel} changed while it was linked into the SD-card folder (expected ${size} bytes, found ${s.size}); it will be done again`,
+      });
+    }
+    return contentHash;
+  }
+
+  /** A fresh temporary path in the reserved folder, which is made when missing. */
+  private async workTemp(): Promise<string> {
+    let state;
+    try {
+      state = await ensureWorkDir(this.root, this.ops.mkdir);
+    } catch (e) {
+      throw await this.destinationError(e, join(this.root, ARCHIVE_WORK_DIR));
+    }
+    if (state === 'occupied') {
+      throw new SyncError({
+        kind: 'file-failed',
+        code: 'conflict',
+        message: `${join(this.root, ARCHIVE_WORK_DIR)} on the SD card is not a folder: RDL Sync needs that name for unfinished copies; move that file away`,
+      });
+    }
+    return workTempPath(this.root);
+  }
+
+  private async sourceExists(srcPath: string): Promise<boolean> {
+    try {
+      await lstat(srcPath);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async readSource<T>(srcPath: string, read: () => Promise<T>): Promise<T> {

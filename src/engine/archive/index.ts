@@ -1,4 +1,4 @@
-export { ArchiveTarget, ARCHIVE_TEMP_PREFIX, DEFAULT_RESERVE_BYTES } from './archive-target.js';
+export { ArchiveTarget, DEFAULT_RESERVE_BYTES } from './archive-target.js';
 export type {
   ArchiveCheck,
   ArchiveFsOps,
@@ -8,3 +8,5 @@ export type {
 } from './archive-target.js';
 export { keepBothName } from './keep-both.js';
 export { archiveFull, archiveMissing, archiveReadOnly, formatBytes } from './problems.js';
+export { bytesNeededFor } from './room.js';
+export { ARCHIVE_WORK_DIR, isReservedRel } from './work-dir.js';

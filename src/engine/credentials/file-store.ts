@@ -102,6 +102,8 @@ export async function readIfPresent(file: string): Promise<string | null> {
 /** Atomic write, file 0600; the folder is created 0700 when we create it. */
 export async function writePrivateFile(dir: string, file: string, data: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // A folder made by an older version (or by hand) may be 0755: the secret's folder is ours only.
+  if (process.platform !== 'win32') await fs.chmod(dir, 0o700).catch(() => undefined);
   await atomicWriteFile(file, data);
   if (process.platform !== 'win32') await fs.chmod(file, 0o600);
 }

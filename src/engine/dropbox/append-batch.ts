@@ -2,6 +2,8 @@
 // (each file one closed session, its bytes one slice of the body), with a few bodies in flight
 // at a time. Sessions come from start_batch, up to 1000 per call. So a thousand 8 KiB files
 // cost one start_batch and one append_batch instead of a thousand upload_session/start calls.
+// Every request's Dropbox-API-Arg stays within the header budget (header-budget.ts); a request
+// the server refuses as too large is split in halves and sent again, never given up on.
 // A file whose entry fails, or every file once the server refuses append_batch itself, goes
 // the one-file way instead (the caller's `single`).
 import type { files } from 'dropbox';
@@ -9,6 +11,7 @@ import { SyncError } from '../errors.js';
 import type { Logger } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
+import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
 import type { FileToPlace } from './placement.js';
 import { mapLimit } from './pool.js';
 import { readSmall } from './small-read.js';
@@ -37,6 +40,8 @@ export interface AppendBatchDeps {
   bodiesInFlight: number;
   /** For the one-file fallbacks. */
   concurrency: number;
+  /** The header size limit in force (shared by every pass on this link). */
+  headers: HeaderBudget;
 }
 
 export interface AppendSink<J extends BulkJob> {
@@ -53,17 +58,22 @@ export interface AppendSink<J extends BulkJob> {
 interface PackedFile<J> {
   job: J;
   file: FileToPlace;
+  sessionId: string;
+  /** What its entry adds to the request's header. */
+  headerBytes: number;
 }
 
 class Pack<J> {
   readonly items: Array<PackedFile<J>> = [];
   private parts: Buffer[] = [];
   bytes = 0;
+  headerBytes = APPEND_BATCH_BASE_BYTES;
 
   add(item: PackedFile<J>, bytes: Buffer): void {
     this.items.push(item);
     this.parts.push(bytes);
     this.bytes += bytes.length;
+    this.headerBytes += item.headerBytes;
   }
 
   /** The body; the pack lets go of the separate buffers. */
@@ -83,20 +93,29 @@ class SessionIds {
     private readonly signal: AbortSignal,
   ) {}
 
-  async take(count: number, stillToPack: number): Promise<string[]> {
-    while (this.ids.length < count) {
-      const want = Math.min(MAX_APPEND_ENTRIES, Math.max(count - this.ids.length, stillToPack));
+  async take(stillToPack: number): Promise<string> {
+    if (this.ids.length === 0) {
+      const want = Math.min(MAX_APPEND_ENTRIES, Math.max(1, stillToPack));
       this.ids.push(...(await this.calls.startBatch(want, this.signal)));
     }
-    return this.ids.splice(0, count);
+    const id = this.ids.shift();
+    if (id === undefined) throw new Error('start_batch returned no session ids');
+    return id;
   }
 }
 
-/** True when an entry's data are in its session: stored now, or by an earlier lost attempt. */
+/**
+ * True when an entry's data are in its session: stored now, or by an earlier attempt whose answer
+ * was lost. Every entry closes its session, so a replay meets a closed session: Dropbox answers
+ * `closed` (its own uploader counts that as stored); `incorrect_offset` at the file's end means
+ * the same. The commit's content hash check then verifies the bytes as usual.
+ */
 function entryStored(r: files.UploadSessionAppendBatchResultEntry | undefined, size: number) {
   if (r === undefined) return false;
   if (r['.tag'] === 'success') return true;
-  return r.failure['.tag'] === 'incorrect_offset' && r.failure.correct_offset === size;
+  const tag = r.failure['.tag'];
+  if (tag === 'closed') return true;
+  return tag === 'incorrect_offset' && r.failure.correct_offset === size;
 }
 
 function isFatal(e: unknown): boolean {
@@ -110,30 +129,49 @@ export async function appendSmallFiles<J extends BulkJob>(
   signal: AbortSignal,
 ): Promise<void> {
   const sessions = new SessionIds(deps.calls, signal);
+  const budget = deps.headers;
   const inFlight = new Set<Promise<void>>();
   const alone: J[] = [];
   let unsupported = false;
   let fatal: { error: unknown } | undefined;
 
-  const send = async (pack: Pack<J>, ids: string[]): Promise<void> => {
-    const entries = pack.items.map((it, i) => ({
-      cursor: { session_id: ids[i] ?? '', offset: 0 },
+  /** Sends items whose bytes are `body` (in item order); halves on a too-large header. */
+  const sendPart = async (items: Array<PackedFile<J>>, body: Buffer): Promise<void> => {
+    const entries = items.map((it) => ({
+      cursor: { session_id: it.sessionId, offset: 0 },
       length: it.file.size,
       close: true,
     }));
+    const headerBytes = items.reduce((n, it) => n + it.headerBytes, APPEND_BATCH_BASE_BYTES);
     let answer;
     try {
-      answer = await deps.calls.appendBatch(entries, pack.body(), signal);
+      answer = await deps.calls.appendBatch(entries, body, signal, budget.suspect(headerBytes));
     } catch (e) {
       if (isFatal(e)) {
         fatal ??= { error: e };
         return;
       }
       deps.logger.warn('Dropbox append_batch failed; uploading its files one by one', {
-        files: pack.items.length,
+        files: items.length,
         code: (e as SyncError).code,
       });
-      alone.push(...pack.items.map((it) => it.job));
+      alone.push(...items.map((it) => it.job));
+      return;
+    }
+    if (answer.kind === 'header-too-large') {
+      budget.refused(headerBytes);
+      deps.logger.warn('Dropbox refused a request header as too large; sending smaller batches', {
+        headerBytes,
+        limit: budget.limit,
+      });
+      if (items.length === 1) {
+        alone.push(...items.map((it) => it.job));
+        return;
+      }
+      const half = Math.ceil(items.length / 2);
+      const cut = items.slice(0, half).reduce((n, it) => n + it.file.size, 0);
+      await sendPart(items.slice(0, half), body.subarray(0, cut));
+      await sendPart(items.slice(half), body.subarray(cut));
       return;
     }
     if (answer.kind === 'unsupported') {
@@ -141,32 +179,23 @@ export async function appendSmallFiles<J extends BulkJob>(
         deps.logger.warn('Dropbox refused append_batch; small files go one request each', {});
       }
       unsupported = true;
-      alone.push(...pack.items.map((it) => it.job));
+      alone.push(...items.map((it) => it.job));
       return;
     }
-    pack.items.forEach((it, i) => {
-      const id = ids[i];
-      if (id !== undefined && entryStored(answer.entries[i], it.file.size))
-        sink.stored(it.job, it.file, id);
+    budget.accepted(headerBytes);
+    items.forEach((it, i) => {
+      if (entryStored(answer.entries[i], it.file.size)) sink.stored(it.job, it.file, it.sessionId);
       else alone.push(it.job);
     });
   };
 
-  const dispatch = async (pack: Pack<J>, stillToPack: number): Promise<void> => {
+  const dispatch = async (pack: Pack<J>): Promise<void> => {
     while (inFlight.size >= deps.bodiesInFlight) await Promise.race(inFlight);
     if (fatal || unsupported) {
       alone.push(...pack.items.map((it) => it.job));
       return;
     }
-    let ids: string[];
-    try {
-      ids = await sessions.take(pack.items.length, stillToPack);
-    } catch (e) {
-      if (isFatal(e)) throw e;
-      alone.push(...pack.items.map((it) => it.job));
-      return;
-    }
-    const sending = send(pack, ids).finally(() => inFlight.delete(sending));
+    const sending = sendPart(pack.items, pack.body()).finally(() => inFlight.delete(sending));
     inFlight.add(sending);
   };
 
@@ -193,10 +222,21 @@ export async function appendSmallFiles<J extends BulkJob>(
         alone.push(job); // grew past the small-file limit since it was listed
         continue;
       }
+      let sessionId: string;
+      try {
+        sessionId = await sessions.take(jobs.length - i);
+      } catch (e) {
+        if (isFatal(e)) throw e;
+        alone.push(job);
+        continue;
+      }
+      const headerBytes = appendEntryBytes(sessionId, bytes.length);
       const full =
-        pack.bytes + bytes.length > deps.bodyLimit || pack.items.length >= MAX_APPEND_ENTRIES;
-      if (full) {
-        await dispatch(pack, jobs.length - i + pack.items.length);
+        pack.bytes + bytes.length > deps.bodyLimit ||
+        pack.items.length >= MAX_APPEND_ENTRIES ||
+        pack.headerBytes + headerBytes > budget.limit;
+      if (full && pack.items.length > 0) {
+        await dispatch(pack);
         pack = new Pack<J>();
       }
       const file: FileToPlace = {
@@ -207,9 +247,9 @@ export async function appendSmallFiles<J extends BulkJob>(
         mtimeMs: job.mtimeMs,
         ...(job.replace ? { replace: job.replace } : {}),
       };
-      pack.add({ job, file }, bytes);
+      pack.add({ job, file, sessionId, headerBytes }, bytes);
     }
-    if (pack.items.length > 0 && !fatal) await dispatch(pack, pack.items.length);
+    if (pack.items.length > 0 && !fatal) await dispatch(pack);
   } catch (e) {
     fatal ??= { error: e };
   }

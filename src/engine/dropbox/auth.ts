@@ -63,6 +63,30 @@ export async function startPkceAuth(input: PkceStartInput): Promise<PkceStart> {
   return { authorizeUrl: rewriteUrl(url, endpoint).url, codeVerifier: auth.getCodeVerifier() };
 }
 
+/** What was wrong with a pasted code, from the token endpoint's {error, error_description}. */
+function codeRefusal(body: unknown): string {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const error = typeof b.error === 'string' ? b.error : '';
+  const description =
+    typeof b.error_description === 'string'
+      ? b.error_description.replace(/[A-Za-z0-9._~+/=-]{32,}/g, '…').slice(0, 200)
+      : '';
+  if (/code.?verifier|pkce|challenge/i.test(description)) {
+    return 'Dropbox refused the code because it was made for another connection attempt: start connecting again and paste the new code';
+  }
+  if (error === 'invalid_grant') {
+    return 'Dropbox did not accept the code (it expires after a few minutes and works once): start connecting again and paste the new code';
+  }
+  if (error === 'invalid_client' || error === 'unauthorized_client') {
+    return 'Dropbox does not know this app key: check the app key in the settings against the Dropbox App Console, then connect again';
+  }
+  if (error === 'invalid_request' && /auth function|secret/i.test(description)) {
+    return 'Dropbox wants an app secret for this app key: use an app key of an app that allows PKCE (no secret), then connect again';
+  }
+  const what = [error, description].filter((x) => x !== '').join(': ');
+  return `Dropbox did not accept the code${what ? ` (${what})` : ''}: start connecting again and paste the new code`;
+}
+
 export async function finishPkceAuth(input: PkceFinishInput): Promise<PkceResult> {
   const appKey = requireAppKey(input.appKey);
   const endpoint = normaliseEndpoint(input.endpoint);
@@ -86,12 +110,11 @@ export async function finishPkceAuth(input: PkceFinishInput): Promise<PkceResult
   try {
     result = (await auth.getAccessTokenFromCode('', code)).result;
   } catch (e) {
-    if (isDropboxHttpError(e) && e.status === 400) {
+    if (isDropboxHttpError(e) && e.status >= 400 && e.status < 500) {
       throw new SyncError({
         kind: 'blocked',
         code: 'auth-missing',
-        message:
-          'Dropbox did not accept the code (it expires after a few minutes and works once): start connecting again and paste the new code',
+        message: codeRefusal(e.error),
         cause: e,
       });
     }

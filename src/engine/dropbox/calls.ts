@@ -3,8 +3,15 @@
 // the uploader must act on (wrong offset, lost session, conflict) come back as data; everything
 // else is thrown as a classified SyncError.
 import type { DropboxRequestOptions, files, users } from 'dropbox';
+import { SyncError } from '../errors.js';
 import type { Clock, Logger } from '../ports.js';
-import { correctOffsetOf, errorUnion, isDropboxHttpError, unionTags } from './classify.js';
+import {
+  classifyDropboxError,
+  correctOffsetOf,
+  errorUnion,
+  isDropboxHttpError,
+  unionTags,
+} from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import type { DropboxConnection } from './connection.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -26,10 +33,44 @@ export type FinishResult =
 export type AppendBatchResult =
   | { kind: 'results'; entries: files.UploadSessionAppendBatchResultEntry[] }
   /** The server does not take append_batch (an older server, or a refused argument). */
-  | { kind: 'unsupported' };
+  | { kind: 'unsupported' }
+  /** The server (or a front end before it) refused the request's header as too large. */
+  | { kind: 'header-too-large' };
+
+/** How front ends refuse a header block that is too large: 431, 413, or nginx's 400 page. */
+export function headerRefusal(e: unknown): boolean {
+  if (!isDropboxHttpError(e)) return false;
+  if (e.status === 431 || e.status === 413) return true;
+  return (
+    e.status === 400 &&
+    typeof e.error === 'string' &&
+    /header.*(too large|too long)|request header/i.test(e.error)
+  );
+}
+
+/** The connection failed without an HTTP answer (reset, closed, timed out). */
+function noAnswer(e: unknown): boolean {
+  return !isDropboxHttpError(e) && classifyDropboxError(e).code === 'network';
+}
+
+/**
+ * Network failures of one request whose header might be too large before we call it that: a
+ * front end may reset the connection instead of answering, but so may a passing network fault,
+ * which a second try gets past.
+ */
+const RESETS_BEFORE_SUSPECTING_HEADER = 2;
 
 export type RemoteEntry =
-  { kind: 'file'; metadata: files.FileMetadata } | { kind: 'absent' } | { kind: 'other' };
+  | { kind: 'file'; metadata: files.FileMetadata }
+  | { kind: 'absent' }
+  /** A folder (or other non-file) at that path. */
+  | { kind: 'other' }
+  /** A file where one of the path's folders should be: nothing can be placed below it. */
+  | { kind: 'not-folder' };
+
+function errorUnionOf(e: unknown): unknown {
+  return isDropboxHttpError(e) ? errorUnion(e) : undefined;
+}
 
 function rejected(e: unknown): { tags: string[]; union: unknown } | undefined {
   if (!isDropboxHttpError(e) || e.status !== 409) return undefined;
@@ -173,24 +214,31 @@ export class DropboxCalls {
 
   /**
    * Appends one body split among many sessions (entries in body order). Per-entry results come
-   * back as data; 'unsupported' when the server refuses the route itself with a 400.
+   * back as data; 'header-too-large' when the header was refused for its size (or, when
+   * `headerSuspect`, the connection kept being reset); 'unsupported' when the server refuses
+   * the route itself with another 400.
    */
   async appendBatch(
     entries: files.UploadSessionAppendBatchArgEntry[],
     body: Buffer,
     signal?: AbortSignal,
+    headerSuspect = false,
   ): Promise<AppendBatchResult> {
     const arg: files.UploadSessionAppendBatchArg = {
       entries,
       content_hash: contentHashOf(body),
       contents: body,
     };
+    let resets = 0;
     return this.run('upload_session/append_batch', undefined, signal, async (req) => {
       try {
         const res = await this.conn.client.filesUploadSessionAppendBatch(arg, req);
         return { kind: 'results', entries: res.result.entries } as const;
       } catch (e) {
+        if (headerRefusal(e)) return { kind: 'header-too-large' } as const;
         if (isDropboxHttpError(e) && e.status === 400) return { kind: 'unsupported' } as const;
+        if (headerSuspect && noAnswer(e) && ++resets >= RESETS_BEFORE_SUSPECTING_HEADER)
+          return { kind: 'header-too-large' } as const;
         throw e;
       }
     });
@@ -219,11 +267,52 @@ export class DropboxCalls {
       } catch (e) {
         const r = rejected(e);
         if (r?.tags.includes('not_found')) return { kind: 'absent' } as const;
-        // A file where a parent folder should be: nothing can be placed below it.
-        if (r?.tags.includes('not_folder')) return { kind: 'other' } as const;
+        if (r?.tags.includes('not_folder')) return { kind: 'not-folder' } as const;
         throw e;
       }
     });
+  }
+
+  /**
+   * The files directly in a folder by lower-cased name, or undefined when it holds more than
+   * `maxEntries` entries (then a listing costs more than it saves). A missing folder is empty.
+   */
+  async listFiles(
+    folder: string,
+    maxEntries: number,
+    signal?: AbortSignal,
+  ): Promise<Map<string, files.FileMetadata> | undefined> {
+    const out = new Map<string, files.FileMetadata>();
+    let seen = 0;
+    let page: files.ListFolderResult;
+    try {
+      page = await this.run(
+        'list_folder',
+        undefined,
+        signal,
+        async (req) =>
+          (await this.conn.client.filesListFolder({ path: folder, limit: 2000 }, req)).result,
+      );
+    } catch (e) {
+      const tags = e instanceof SyncError ? unionTags(errorUnionOf(e.cause)) : [];
+      if (tags.includes('not_found')) return out;
+      throw e;
+    }
+    for (;;) {
+      for (const entry of page.entries) {
+        if (entry['.tag'] === 'file') out.set(entry.name.toLowerCase(), entry);
+      }
+      seen += page.entries.length;
+      if (!page.has_more) return out;
+      if (seen >= maxEntries) return undefined;
+      const cursor = page.cursor;
+      page = await this.run(
+        'list_folder/continue',
+        undefined,
+        signal,
+        async (req) => (await this.conn.client.filesListFolderContinue({ cursor }, req)).result,
+      );
+    }
   }
 
   async account(

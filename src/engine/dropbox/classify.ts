@@ -103,11 +103,12 @@ export function classifyUnion(
   const has = (...t: string[]): boolean => t.some((x) => tags.includes(x));
   const summary = tags.join('/') || 'unknown';
   if (has('too_many_write_operations')) {
+    // Its 409 and per-entry forms carry no Retry-After: then retry.ts backs off with growth.
     return new SyncError({
       kind: 'retry-after',
       code: 'write-contention',
       message: 'Dropbox is busy with other changes in this folder; will retry shortly',
-      retryAfterMs: retryAfter ?? 1000,
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       cause,
     });
   }
@@ -184,6 +185,14 @@ export function classifyUnion(
       cause,
     });
   }
+  if (has('encryption_not_supported')) {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'unknown',
+      message: `Dropbox cannot store ${name(ctx)} there: the folder is end-to-end encrypted, which apps cannot write to; choose a remote folder outside it`,
+      cause,
+    });
+  }
   if (has('upload_traffic_limit_reached')) {
     return new SyncError({
       kind: 'blocked',
@@ -209,26 +218,20 @@ export function classifyUnion(
   });
 }
 
-function classifyHttp(e: DropboxHttpError, ctx: ErrorContext): SyncError {
-  const union = errorUnion(e);
-  const wait = retryAfterMs(e, union);
-  // The token endpoint answers {error: 'invalid_grant', error_description} (not a union).
-  if (isObject(e.error) && typeof e.error.error === 'string') {
-    const oauth = e.error.error;
-    if (
-      oauth === 'invalid_grant' ||
-      oauth === 'invalid_client' ||
-      oauth === 'unauthorized_client'
-    ) {
-      return new SyncError({
-        kind: 'blocked',
-        code: 'auth-revoked',
-        message: AUTH_REVOKED,
-        cause: e,
-      });
-    }
-  }
-  if (e.status === 401) {
+/** Dropbox's own sentence for people (`user_message.text`), made safe to repeat. */
+function userMessage(e: DropboxHttpError): string | undefined {
+  if (!isObject(e.error)) return undefined;
+  const m = e.error.user_message;
+  if (!isObject(m) || typeof m.text !== 'string') return undefined;
+  return m.text.replace(/\s+/g, ' ').trim().slice(0, 400);
+}
+
+/**
+ * The token endpoint answers {error, error_description} (not a union). Only invalid_grant means
+ * the person's permission is gone; the others are the app's setup, one account-wide problem.
+ */
+function classifyTokenError(e: DropboxHttpError, oauth: string, description: unknown): SyncError {
+  if (oauth === 'invalid_grant') {
     return new SyncError({
       kind: 'blocked',
       code: 'auth-revoked',
@@ -236,15 +239,74 @@ function classifyHttp(e: DropboxHttpError, ctx: ErrorContext): SyncError {
       cause: e,
     });
   }
+  if (oauth === 'invalid_client' || oauth === 'unauthorized_client') {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'auth-missing',
+      message: `Dropbox does not accept this app key (${oauth}): check the app key in the settings against the Dropbox App Console, then connect to Dropbox again`,
+      cause: e,
+    });
+  }
+  const why = typeof description === 'string' ? safeSnippet(description) : '';
+  return new SyncError({
+    kind: 'blocked',
+    code: 'auth-missing',
+    message: `Dropbox refused to sign RDL Sync in (${safeSnippet(oauth)}${why ? `: ${why}` : ''}): connect to Dropbox again; a connection imported from another uploader may lack its app secret`,
+    cause: e,
+  });
+}
+
+function classifyAuthError(e: DropboxHttpError, union: unknown): SyncError {
+  const tags = unionTags(union);
+  if (tags.includes('missing_scope')) {
+    const scope =
+      isObject(union) && typeof union.required_scope === 'string'
+        ? ` "${safeSnippet(union.required_scope)}"`
+        : '';
+    return new SyncError({
+      kind: 'blocked',
+      code: 'auth-missing',
+      message: `The Dropbox app lacks the permission${scope}: enable it on the Permissions tab of the app in the Dropbox App Console, then connect to Dropbox again`,
+      cause: e,
+    });
+  }
+  if (tags.includes('user_suspended')) {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'auth-revoked',
+      message: 'The Dropbox account is suspended: ask its team admin; uploads resume by themselves',
+      cause: e,
+    });
+  }
+  return new SyncError({ kind: 'blocked', code: 'auth-revoked', message: AUTH_REVOKED, cause: e });
+}
+
+function classifyHttp(e: DropboxHttpError, ctx: ErrorContext): SyncError {
+  const union = errorUnion(e);
+  const wait = retryAfterMs(e, union);
+  if (isObject(e.error) && typeof e.error.error === 'string')
+    return classifyTokenError(e, e.error.error, e.error.error_description);
+  if (e.status === 401) return classifyAuthError(e, union);
+  if (e.status === 403 && unionTags(union).includes('invalid_account_type')) {
+    // A Business team over its monthly data-transport limit (or a plan without the feature):
+    // nothing can be uploaded until the month turns or the plan changes.
+    return new SyncError({
+      kind: 'blocked',
+      code: 'quota-full',
+      message: `Dropbox refuses uploads for this account: ${userMessage(e) ?? 'its plan does not allow this (invalid_account_type)'} Uploads resume by themselves once Dropbox allows them`,
+      cause: e,
+    });
+  }
   if (e.status === 429) {
     const contention = unionTags(union).includes('too_many_write_operations');
+    const after = wait ?? (contention ? undefined : 1000);
     return new SyncError({
       kind: 'retry-after',
       code: contention ? 'write-contention' : 'rate-limited',
       message: contention
         ? 'Dropbox is busy with other changes in this folder; will retry shortly'
         : 'Dropbox asked RDL Sync to slow down; will retry shortly',
-      retryAfterMs: wait ?? 1000,
+      ...(after === undefined ? {} : { retryAfterMs: after }),
       cause: e,
     });
   }

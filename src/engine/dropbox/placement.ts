@@ -80,6 +80,8 @@ export function commitInfo(t: CommitTarget, mtimeMs: number): files.CommitInfo {
     mode: t.mode,
     autorename: false,
     client_modified: dropboxTimestamp(mtimeMs),
+    // Unattended uploads would otherwise notify the account's desktop clients for every batch.
+    mute: true,
     ...(t.strict ? { strict_conflict: true } : {}),
   };
 }
@@ -94,6 +96,7 @@ async function resolve(
   signal?: AbortSignal,
 ): Promise<Resolution> {
   const at = await calls.lookup(file.rel, file.target, signal);
+  if (at.kind === 'not-folder' || at.kind === 'other') throw blockedByOtherKind(file, at.kind);
   if (at.kind === 'absent')
     return { target: { path: file.target, mode: { '.tag': 'add' }, strict: false } };
   if (at.kind === 'file' && at.metadata.content_hash === file.contentHash)
@@ -112,6 +115,22 @@ async function resolve(
     kind: 'file-failed',
     code: 'conflict',
     message: `"${file.rel}" has ${MAX_KEEP_BOTH} different versions on Dropbox already: move some away`,
+  });
+}
+
+/**
+ * A file where a folder of the path should be, or a folder where the file should be (names that
+ * differ only in case are the same on Dropbox: a file `data` and `Data/x.csv`). No keep-both name
+ * helps below a file, and beside a folder one would hide the clash, so the file fails alone.
+ */
+function blockedByOtherKind(file: FileToPlace, kind: 'not-folder' | 'other'): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'conflict',
+    message:
+      kind === 'not-folder'
+        ? `"${file.rel}" cannot be stored: Dropbox has a file where one of its folders should be (upper and lower case count as the same name): rename or move that file on Dropbox`
+        : `"${file.rel}" cannot be stored: Dropbox has a folder with its name (upper and lower case count as the same name): rename or move that folder on Dropbox`,
   });
 }
 

@@ -18,6 +18,7 @@ import {
 import { DropboxCalls } from './calls.js';
 import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
+import { HeaderBudget } from './header-budget.js';
 import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
 import { mapLimit } from './pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
@@ -54,6 +55,8 @@ export class DropboxRemoteStore implements RemoteStore {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly retry: RetryPolicy;
+  /** Learned header limit: a refusal in one pass keeps later passes small too. */
+  readonly headers = new HeaderBudget();
 
   constructor(opts: DropboxRemoteStoreOptions) {
     if (
@@ -102,16 +105,8 @@ export class DropboxRemoteStore implements RemoteStore {
       let target: string;
       try {
         target = remotePathFor(this.remoteRoot, item.rel);
-      } catch {
-        outcomes.set(item, {
-          rel: item.rel,
-          ok: false,
-          error: new SyncError({
-            kind: 'file-failed',
-            code: 'malformed-path',
-            message: `"${item.rel}" has no file name`,
-          }),
-        });
+      } catch (e) {
+        outcomes.set(item, { rel: item.rel, ok: false, error: e as SyncError });
         continue;
       }
       if (item.size <= this.chunkSize)
@@ -143,6 +138,7 @@ export class DropboxRemoteStore implements RemoteStore {
             retry: this.retry,
             clock: this.clock,
             logger: this.logger,
+            headers: this.headers,
           },
           small,
           (job, o) => outcomes.set((job as (typeof small)[number]).item, o),
@@ -233,12 +229,22 @@ export class DropboxRemoteStore implements RemoteStore {
       displayName: account.name.display_name,
       email: account.email,
       usedBytes: usage.used,
-      allocatedBytes: allocated(usage.allocation),
+      allocatedBytes: allocatedToUser(usage),
     };
   }
 }
 
-function allocated(a: users.SpaceAllocation): number {
-  if (a['.tag'] === 'individual' || a['.tag'] === 'team') return a.allocated;
+/**
+ * The space this user may fill. For a team member `allocation.allocated` is the whole team's:
+ * the member's own limit when the admin set one, else what the team has left on top of the
+ * member's own use.
+ */
+function allocatedToUser(usage: users.SpaceUsage): number {
+  const a = usage.allocation;
+  if (a['.tag'] === 'individual') return a.allocated;
+  if (a['.tag'] === 'team') {
+    if (a.user_within_team_space_allocated > 0) return a.user_within_team_space_allocated;
+    return usage.used + Math.max(0, a.allocated - a.used);
+  }
   return 0;
 }

@@ -10,9 +10,23 @@ export interface RetryPolicy {
   capMs: number;
   /** Tries in total, the first included. */
   maxAttempts: number;
+  /**
+   * Namespace lock contention (too_many_write_operations) without a Retry-After: the first wait.
+   * Dropbox's guides and mature clients wait 15 s and more; retrying every second only adds to
+   * the contention.
+   */
+  contentionBaseMs: number;
+  /** The longest wait for lock contention. */
+  contentionCapMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 500, capMs: 30_000, maxAttempts: 8 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  baseMs: 500,
+  capMs: 30_000,
+  maxAttempts: 8,
+  contentionBaseMs: 15_000,
+  contentionCapMs: 300_000,
+};
 
 /** Full-jitter backoff ("Exponential Backoff And Jitter", AWS architecture blog). */
 export function backoffDelayMs(
@@ -22,6 +36,19 @@ export function backoffDelayMs(
 ): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
   return Math.floor(random() * ceiling);
+}
+
+/**
+ * Lock contention: the ceiling doubles from contentionBaseMs up to contentionCapMs and the wait
+ * is a random time in its upper half, so it grows every time and parallel writers spread out.
+ */
+export function contentionDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.contentionCapMs, policy.contentionBaseMs * 2 ** attempt);
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** How long to wait before the next try of a transient failure. */
@@ -35,6 +62,7 @@ export function retryDelayMs(
     // The server's delay is a floor; a little spread keeps parallel workers from returning together.
     return err.retryAfterMs + Math.floor(random() * Math.min(250, policy.baseMs));
   }
+  if (err.code === 'write-contention') return contentionDelayMs(attempt, policy, random);
   return backoffDelayMs(attempt, policy, random);
 }
 

@@ -8,7 +8,7 @@ import { SyncError } from '../errors.js';
 import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { appendSmallFiles, MAX_APPEND_BODY, MAX_BODIES_IN_FLIGHT } from './append-batch.js';
-import { classifyUnion } from './classify.js';
+import { classifyUnion, unionTags } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import {
   commitInfo,
@@ -19,6 +19,7 @@ import {
   type FileToPlace,
   type PlaceStart,
 } from './placement.js';
+import type { HeaderBudget } from './header-budget.js';
 import type { RetryPolicy } from './retry.js';
 import { retryDelayMs } from './retry.js';
 import { readSmall } from './small-read.js';
@@ -45,6 +46,8 @@ export interface SmallBatchDeps {
   bodyLimit?: number;
   /** append_batch requests in flight at once. */
   bodiesInFlight?: number;
+  /** The header size limit in force on this link. */
+  headers: HeaderBudget;
 }
 
 interface Staged {
@@ -116,6 +119,45 @@ function freshSession(deps: SmallBatchDeps, s: Staged, signal: AbortSignal): () 
   };
 }
 
+/** A folder listing answers for up to this many entries; a larger folder is not listed. */
+const MAX_LISTED_ENTRIES = 20_000;
+
+function parentOf(path: string): string {
+  return path.slice(0, Math.max(0, path.lastIndexOf('/')));
+}
+
+/**
+ * Which of these files are on Dropbox with our bytes, found with one listing per folder instead
+ * of one metadata call per file. Files in folders that cannot be listed are simply not found.
+ */
+async function landedByListing(
+  deps: SmallBatchDeps,
+  staged: Staged[],
+  signal: AbortSignal,
+): Promise<Map<Staged, files.FileMetadata>> {
+  const found = new Map<Staged, files.FileMetadata>();
+  const byFolder = new Map<string, Staged[]>();
+  for (const s of staged) {
+    const folder = parentOf(s.file.target);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), s]);
+  }
+  for (const [folder, members] of byFolder) {
+    let listing: Map<string, files.FileMetadata> | undefined;
+    try {
+      listing = await deps.calls.listFiles(folder, MAX_LISTED_ENTRIES, signal);
+    } catch (e) {
+      if (!(e instanceof SyncError) || e.kind === 'blocked') throw e;
+      continue;
+    }
+    for (const s of members) {
+      const name = s.file.target.slice(folder.length + 1).toLowerCase();
+      const m = listing?.get(name);
+      if (m !== undefined && m.content_hash === s.file.contentHash) found.set(s, m);
+    }
+  }
+  return found;
+}
+
 async function commitGroup(
   deps: SmallBatchDeps,
   group: Staged[],
@@ -124,18 +166,36 @@ async function commitGroup(
 ): Promise<void> {
   let pending = group;
   const slow: Array<{ s: Staged; start: PlaceStart }> = [];
+  // Commits whose answer never came (or whose retry found the session consumed): ours may have
+  // landed. `gaveUp` holds the error when Dropbox kept failing the commit itself.
+  const unanswered: Staged[] = [];
+  let gaveUp: SyncError | undefined;
   for (let attempt = 0; pending.length > 0; attempt++) {
     const entries = pending.map((s) => ({
       cursor: { session_id: s.sessionId, offset: s.file.size },
       commit: commitInfo(firstTargetOf(s.file), s.file.mtimeMs),
     }));
-    const results = await deps.calls.finishBatch(entries, signal);
+    let results: files.UploadSessionFinishBatchResultEntry[];
+    try {
+      results = await deps.calls.finishBatch(entries, signal);
+    } catch (e) {
+      // Long runs of empty-body 503s happen on finish: this group waits for a later pass, the
+      // others carry on. The commit may still have gone through after we stopped waiting.
+      if (!(e instanceof SyncError) || e.kind === 'blocked') throw e;
+      deps.logger.warn('Dropbox kept failing a batch commit; checking what landed', {
+        files: pending.length,
+        code: e.code,
+      });
+      gaveUp = e;
+      unanswered.push(...pending);
+      break;
+    }
     const contended: Staged[] = [];
     let waitMs = 0;
     pending.forEach((s, i) => {
       const r = results[i];
       if (r === undefined) {
-        slow.push({ s, start: { mightHaveWritten: true } });
+        unanswered.push(s);
       } else if (r['.tag'] === 'success') {
         if (r.content_hash === s.file.contentHash)
           report(s.job, okOutcome(s.job.rel, r, s.file, false));
@@ -154,6 +214,8 @@ async function commitGroup(
           waitMs = Math.max(waitMs, retryDelayMs(err, attempt, deps.retry));
         } else if (err.kind === 'blocked') {
           throw err;
+        } else if (tag === 'lookup_failed' && unionTags(r.failure).includes('not_found')) {
+          unanswered.push(s); // consumed: most likely by our own commit whose answer was lost
         } else if (tag === 'lookup_failed') {
           slow.push({ s, start: { mightHaveWritten: true } });
         } else if (err.code === 'conflict') {
@@ -168,8 +230,19 @@ async function commitGroup(
     pending = contended;
     if (pending.length > 0) {
       if (attempt + 1 >= deps.retry.maxAttempts) {
-        for (const s of pending)
-          slow.push({ s, start: { sessionId: s.sessionId, target: firstTargetOf(s.file) } });
+        // Still contended after minutes of backing off: committing each file on its own would
+        // only take the lock more often. The files are tried again on a later pass.
+        for (const s of pending) {
+          report(s.job, {
+            rel: s.job.rel,
+            ok: false,
+            error: new SyncError({
+              kind: 'retry',
+              code: 'write-contention',
+              message: `Dropbox stayed busy with other changes while committing "${s.job.rel}"; will retry`,
+            }),
+          });
+        }
         break;
       }
       deps.logger.warn('Dropbox busy: committing part of a batch again', {
@@ -177,6 +250,26 @@ async function commitGroup(
         waitMs,
       });
       await deps.clock.sleep(waitMs, signal);
+    }
+  }
+  if (unanswered.length > 0) {
+    const landed = await landedByListing(deps, unanswered, signal);
+    for (const s of unanswered) {
+      const m = landed.get(s);
+      if (m !== undefined) report(s.job, okOutcome(s.job.rel, m, s.file, false));
+      else if (gaveUp === undefined) slow.push({ s, start: { mightHaveWritten: true } });
+      else {
+        report(s.job, {
+          rel: s.job.rel,
+          ok: false,
+          error: new SyncError({
+            kind: 'retry',
+            code: gaveUp.code,
+            message: `Dropbox kept failing to commit "${s.job.rel}"; will retry`,
+            cause: gaveUp,
+          }),
+        });
+      }
     }
   }
   // Conflicts, lost sessions and the like are rare: settle them one by one.
@@ -235,6 +328,7 @@ export async function uploadSmallFiles(
       bodyLimit: Math.min(deps.bodyLimit ?? MAX_APPEND_BODY, MAX_APPEND_BODY),
       bodiesInFlight: deps.bodiesInFlight ?? Math.min(deps.concurrency, MAX_BODIES_IN_FLIGHT),
       concurrency: deps.concurrency,
+      headers: deps.headers,
     },
     jobs,
     {

@@ -2,6 +2,7 @@
 // the same pass. Memory is one buffer whatever the file size.
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { DropboxHasher } from './dropbox-hash.js';
+import { isCode } from './fsync.js';
 
 const CHUNK_SIZE = 1024 * 1024;
 
@@ -49,7 +50,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, length: number): Promise<vo
 
 /**
  * Copy `src` to `dst` (which must not exist), hashing the bytes as they are read; give `dst` the
- * source's mtime and fsync it.
+ * source's mtime and permission bits, and fsync it.
  * On any failure `dst` is removed and a CopyError (or the abort reason) is thrown. The caller
  * renames `dst` into place and syncs the folder.
  */
@@ -82,6 +83,13 @@ export async function copyFileHashed(
     // microsecond: the call takes seconds as a double).
     await onSide('destination', () =>
       out.utimes(sourceStats.atimeMs / 1000, sourceStats.mtimeMs / 1000),
+    );
+    // And its permission bits (set explicitly: the create mode above went through the umask).
+    // FAT and exFAT cards have no Unix permissions and refuse chmod: the copy is still good.
+    await onSide('destination', () =>
+      out.chmod(sourceStats.mode & 0o777).catch((e: unknown) => {
+        if (!isCode(e, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw e;
+      }),
     );
     await onSide('destination', () => out.sync());
     await onSide('destination', () => out.close());

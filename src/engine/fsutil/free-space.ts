@@ -4,9 +4,11 @@ export interface FreeSpace {
   /** Bytes an unprivileged writer may still use (f_bavail). */
   freeBytes: number;
   totalBytes: number;
+  /** Allocation unit (f_bsize: 4 KiB on ext4, the cluster size on FAT/exFAT). */
+  blockSize: number;
 }
 
 export async function freeSpace(path: string): Promise<FreeSpace> {
   const s = await statfs(path);
-  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize, blockSize: s.bsize };
 }

@@ -17,7 +17,8 @@ export interface PlaceOps {
 
 export const realPlaceOps: PlaceOps = { link, rename, unlink };
 
-const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EINVAL'];
+/** errno codes meaning "this file system (or this file) cannot be hard-linked": copy instead. */
+export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EINVAL'];
 
 /**
  * Move `from` to `to` unless `to` exists. Returns 'exists' (and leaves `from` alone) when it

@@ -123,11 +123,11 @@ export class History {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
       if (this.needsRewrite || overLimit) {
         const text = this.records.map((r) => `${JSON.stringify(r)}\n`).join('');
-        await replaceFileAtomically(this.file, text, 0o644);
+        await replaceFileAtomically(this.file, text, 0o600);
         this.linesOnDisk = this.records.length;
         this.needsRewrite = false;
       } else {
-        const handle = await fs.open(this.file, 'a', 0o644);
+        const handle = await fs.open(this.file, 'a', 0o600);
         try {
           await handle.writeFile(lines.map((l) => `${l}\n`).join(''));
           await handle.sync();

@@ -1,12 +1,16 @@
-// Maps the old setup (Python script + Dropbox-Uploader) onto RDL Sync settings, without saving:
-// the caller shows the report, then saves the settings and credentials.
+// Maps the old setup (Python script + Dropbox-Uploader, and the hub's folders) onto RDL Sync
+// settings, without saving: the caller shows the report, then saves the settings and credentials.
 import type { LegacyImportReport } from '../api.js';
 import { SETTING_KEYS } from '../settings/labels.js';
 import type { Settings } from '../settings/schema.js';
+import { placeholderSiteReason } from '../settings/site-name.js';
+import { LegacyImportError } from './errors.js';
+import type { LegacyLayout } from './layout.js';
+import { stopOldServiceHint } from './old-service.js';
 import { parseLegacyConfig, unknownLegacyKeys } from './python-config.js';
 import { parseDropboxUploaderConfig, type UploaderCredentials } from './uploader-config.js';
 
-/** Where the old script archived: the Orange Pi's automount folder for the card. */
+/** Where the old script archived when SD_CARD_NAME was set: the Orange Pi's automount folder. */
 export const LEGACY_MEDIA_ROOT = '/media/orangepi';
 /** The old uploader's destination folder, per site. */
 export const LEGACY_REMOTE_ROOT_TEMPLATE = '/Professional/WIRED/{site}';
@@ -16,6 +20,12 @@ export interface LegacyImportInput {
   uploaderConfigText?: string;
   current: Settings;
   remoteRootTemplate?: string;
+  /** The hub's folders, when found; null when looked for and not found. */
+  layout?: LegacyLayout | null;
+  /** Where the layout was looked for (named when it was not found). */
+  searchedIn?: string[];
+  /** systemd units that look like the old syncer (named in the stop hint). */
+  oldServiceUnits?: string[];
 }
 
 export interface LegacyImportPlan {
@@ -30,12 +40,36 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     input.uploaderConfigText === undefined
       ? undefined
       : parseDropboxUploaderConfig(input.uploaderConfigText);
+  const layout = input.layout ?? null;
+  const notes: string[] = [];
+  const warnings: string[] = [];
+
+  let archive: Pick<Settings, 'archiveDir' | 'archiveMustBeMountPoint'>;
+  if (legacy.sdCardName !== '') {
+    archive = {
+      archiveDir: `${LEGACY_MEDIA_ROOT}/${legacy.sdCardName}`,
+      archiveMustBeMountPoint: true,
+    };
+    notes.push(
+      `SD_CARD_NAME is "${legacy.sdCardName}": the archive is the card mounted at ${archive.archiveDir}, written only while it is mounted`,
+    );
+  } else {
+    if (!layout) {
+      throw new LegacyImportError(
+        `SD_CARD_NAME is ${legacy.sdCardNamePresent ? 'empty' : 'not set'} in the old config.json, so the archive is the hub's local synced folder, but no logging folder (2_tosync or tosync) was found in ${(input.searchedIn ?? []).join(' or ') || 'the config’s folder'}: run again with --root <the folder holding logging-folder>`,
+      );
+    }
+    archive = { archiveDir: layout.synced, archiveMustBeMountPoint: false };
+    notes.push(
+      `SD_CARD_NAME is ${legacy.sdCardNamePresent ? 'empty' : 'not set'}: the archive is the local folder ${layout.synced} (on the hub's own disk, so no mount-point check)`,
+    );
+  }
 
   const settings: Settings = {
     ...input.current,
+    ...(layout ? { watchDir: layout.toSync, transitDir: layout.transit } : {}),
     archiveEnabled: true,
-    archiveDir: `${LEGACY_MEDIA_ROOT}/${legacy.sdCardName}`,
-    archiveMustBeMountPoint: true,
+    ...archive,
     site: legacy.site,
     remoteRootTemplate: input.remoteRootTemplate?.trim() || LEGACY_REMOTE_ROOT_TEMPLATE,
     ...(credentials ? { dropboxAppKey: credentials.appKey } : {}),
@@ -45,21 +79,37 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     (key) => JSON.stringify(input.current[key]) !== JSON.stringify(settings[key]),
   ).map((field) => ({ field, from: input.current[field], to: settings[field] }));
 
-  const warnings = [
-    `The watch and transit folders are not in the old config.json; they stay ${settings.watchDir} and ${settings.transitDir}: point the watch folder at the logger's tosync/ folder if it is elsewhere`,
-    ...unknownLegacyKeys(input.configJsonText).map(
-      (k) => `"${k}" in the old config.json is not used by RDL Sync and was ignored`,
-    ),
-  ];
+  if (layout) {
+    const names = layout.naming === 'numbered' ? '1_inprogress … 4_synced' : 'inprogress … synced';
+    notes.push(
+      `Folders found in ${layout.base} (${names}): watch ${layout.toSync}, transit ${layout.transit}`,
+      `${layout.inProgress} holds files the loggers are still writing: it is never watched`,
+      `Files the old syncer left in ${layout.transit} are RDL Sync's queue now: they go to Dropbox and the archive first (a copy already there counts as done)`,
+    );
+  } else {
+    warnings.push(
+      `No logging folder (2_tosync or tosync) was found in ${(input.searchedIn ?? []).join(' or ') || 'the config’s folder'}; the watch and transit folders stay ${settings.watchDir} and ${settings.transitDir}: run again with --root <the folder holding logging-folder>, or set them with \`rdl-sync settings set watchDir …\``,
+    );
+  }
+  for (const k of unknownLegacyKeys(input.configJsonText)) {
+    notes.push(`"${k}" in the old config.json belongs to the loggers, not the syncer: ignored`);
+  }
+  const placeholder = placeholderSiteReason(legacy.site);
+  if (placeholder) {
+    warnings.push(
+      `SITE: ${placeholder}: set the real site name in the old config.json and import again, or \`rdl-sync settings set site <name>\`; until then files would go to ${settings.remoteRootTemplate.replace('{site}', legacy.site)}`,
+    );
+  }
   if (credentials && !credentials.appSecret) {
     warnings.push(
       'The Dropbox-Uploader config has no OAUTH_APP_SECRET; if Dropbox refuses the imported connection, reconnect with `rdl-sync auth`',
     );
   }
+  warnings.push(stopOldServiceHint(input.oldServiceUnits ?? []));
 
   return {
     settings,
-    report: { changes, credentialsImported: credentials !== undefined, warnings },
+    report: { changes, credentialsImported: credentials !== undefined, warnings, notes },
     ...(credentials ? { credentials } : {}),
   };
 }

@@ -1,8 +1,15 @@
-// The old Python script's config.json: {"SD_CARD_NAME": "SD1", "SITE": "Lab7"}.
+// The old Python script's config.json. The first version held {"SD_CARD_NAME": "SD1", "SITE":
+// "Lab7"} (archive on the card mounted at /media/orangepi/SD1). On every hub since mid-2024
+// SD_CARD_NAME is empty (the archive is the local synced folder), and the same file carries the
+// loggers' own keys (RDL_FILEFORMAT_ACTIVE, camera intervals, email settings): those are not ours
+// and are ignored with a note.
 import { LegacyImportError } from './errors.js';
 
 export interface LegacyConfig {
+  /** Empty: the archive is the local synced folder, not a mounted card. */
   sdCardName: string;
+  /** False when the file has no SD_CARD_NAME at all (treated like an empty one, with a note). */
+  sdCardNamePresent: boolean;
   site: string;
 }
 
@@ -23,9 +30,13 @@ export function parseLegacyConfig(text: string): LegacyConfig {
     );
   }
   const record = data as Record<string, unknown>;
+  const sdCardNamePresent = 'SD_CARD_NAME' in record;
   return {
-    sdCardName: folderName(record, 'SD_CARD_NAME', 'the SD card folder under /media/orangepi'),
-    site: folderName(record, 'SITE', 'the site name'),
+    sdCardName: sdCardNamePresent
+      ? folderName(record, 'SD_CARD_NAME', 'the SD card folder under /media/orangepi', true)
+      : '',
+    sdCardNamePresent,
+    site: folderName(record, 'SITE', 'the site name', false),
   };
 }
 
@@ -39,7 +50,12 @@ export function unknownLegacyKeys(text: string): string[] {
   }
 }
 
-function folderName(record: Record<string, unknown>, key: string, what: string): string {
+function folderName(
+  record: Record<string, unknown>,
+  key: string,
+  what: string,
+  mayBeEmpty: boolean,
+): string {
   if (!(key in record)) {
     throw new LegacyImportError(
       `The old config.json has no "${key}": add "${key}": "..." with ${what}`,
@@ -52,6 +68,7 @@ function folderName(record: Record<string, unknown>, key: string, what: string):
     );
   }
   const trimmed = value.trim();
+  if (trimmed === '' && mayBeEmpty) return '';
   if (trimmed === '') {
     throw new LegacyImportError(`"${key}" in the old config.json is empty: enter ${what}`);
   }

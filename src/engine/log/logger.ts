@@ -24,7 +24,8 @@ let instances = 0;
 
 export function createLogger(opts: LoggerOptions): FileLogger {
   const file = path.resolve(opts.file);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Log lines name the site, folders and files: private to this user, like the rest of the config.
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const level = opts.level ?? 'info';
   // Each logger gets its own electron-log instance so two (tests, daemon + tool) never share transports.
   const log = electronLog.create({ logId: `rdl-sync-${++instances}` });
@@ -32,6 +33,8 @@ export function createLogger(opts: LoggerOptions): FileLogger {
   log.transports.file.setAppName('rdl-sync');
   log.transports.file.resolvePathFn = () => file;
   log.transports.file.maxSize = opts.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
+  // New files (the first, and each one after a rotation) are created 0600.
+  log.transports.file.writeOptions = { flag: 'a', mode: 0o600, encoding: 'utf8' };
   log.transports.file.level = level;
   log.transports.file.format = '[{y}-{m}-{d} {h}:{i}:{s}.{ms}] [{level}] {text}';
   log.transports.console.level = opts.console ? level : false;

@@ -43,6 +43,8 @@ const KEYED = new RegExp(
 );
 const AUTH_HEADER = /(\bAuthorization["']?\s*[:=]\s*["']?(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi;
 const BEARER = /(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}/g;
+// Error codes: upper-case errno names, or lower-case words joined by - or _; never mixed case.
+const ERROR_CODE = /^(?:[A-Z][A-Z0-9_]{1,39}|[a-z]+(?:[-_][a-z0-9]+){0,5})$/;
 const DROPBOX_ACCESS_TOKEN = /\bsl\.[A-Za-z0-9._~+/=-]{16,}/g;
 
 export function redact(text: string): string {
@@ -59,6 +61,9 @@ export function redact(text: string): string {
     if (value === '' || value === REDACTED || /^(?:\d+|true|false|null|undefined)$/i.test(value)) {
       return whole;
     }
+    // "code" is both an OAuth authorization code and every error's code: keep the error codes
+    // (ENOENT, ERR_X, auth-revoked, invalid_grant), which are what a person searches the log for.
+    if (/^["']?code["']?/.test(prefix) && ERROR_CODE.test(value)) return whole;
     if (dq !== undefined) return `${prefix}"${REDACTED}"`;
     if (sq !== undefined) return `${prefix}'${REDACTED}'`;
     return `${prefix}${REDACTED}`;

@@ -18,6 +18,40 @@ export const DEFAULT_IGNORE_PATTERNS = [
 export const CHUNK_MIB_STEP = 4;
 export const CHUNK_MIB_MAX = 148;
 
+export const IGNORE_PATTERN_MAX_LENGTH = 500;
+
+/**
+ * The refresh token and app secret travel to this endpoint: only over TLS, or in plain HTTP to
+ * this machine itself (the local emulator).
+ */
+export function endpointProblem(u: string): string | null {
+  if (u === '') return null;
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return 'Dropbox endpoint must be empty (real Dropbox) or a base URL like https://host or http://127.0.0.1:8080';
+  }
+  if (
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    /\/$/.test(u)
+  )
+    return 'Dropbox endpoint must be a bare base URL (scheme, host and port only), like https://host or http://127.0.0.1:8080';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol !== 'http:')
+    return 'Dropbox endpoint must start with https:// (or http:// to this machine)';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback =
+    host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return loopback
+    ? null
+    : `Dropbox endpoint ${u} is plain http to another machine: the Dropbox credentials would cross the network unencrypted; use https://, or http only to 127.0.0.1, ::1 or localhost`;
+}
+
 const absolutePath = (what: string) =>
   z
     .string()
@@ -56,6 +90,10 @@ export const settingsSchema = z
       .trim()
       .max(100, 'Site name is longer than 100 characters')
       .regex(/^[^/\\]*$/, 'Site name may not contain / or \\')
+      .refine((v) => v !== '.' && v !== '..', {
+        message:
+          'Site name may not be "." or "..": they would move files to another Dropbox folder',
+      })
       .describe('Name of this logger site; fills {site} in the remote folder.'),
     remoteRootTemplate: z
       .string()
@@ -90,7 +128,17 @@ export const settingsSchema = z
         'Seconds a file’s modification time must be old, with no change seen, before it is staged. On Linux a file that any process still holds open for writing is never staged, whatever its age. Elsewhere (no /proc) timing is the only guard: set this longer than the longest time a logger keeps a file open without writing (about 65 s for the infrared camera).',
       ),
     ignorePatterns: z
-      .array(z.string().min(1, 'An ignore pattern is empty'))
+      .array(
+        z
+          .string()
+          .min(1, 'An ignore pattern is empty')
+          // Each pattern becomes a regular expression matched against every name on every pass:
+          // a huge one stalls or crashes the pass. Real patterns are a few dozen characters.
+          .max(
+            IGNORE_PATTERN_MAX_LENGTH,
+            `An ignore pattern is longer than ${IGNORE_PATTERN_MAX_LENGTH} characters: patterns are matched against every file name on every pass; use a shorter glob`,
+          ),
+      )
       .max(200, 'At most 200 ignore patterns')
       .describe('Glob patterns (matched against file names) that are never synced.'),
     concurrency: z
@@ -122,9 +170,9 @@ export const settingsSchema = z
     dropboxEndpoint: z
       .string()
       .trim()
-      .refine((u) => u === '' || /^https?:\/\/[^/]+$/.test(u), {
-        message:
-          'Dropbox endpoint must be empty (real Dropbox) or a base URL like http://127.0.0.1:8080',
+      .superRefine((u, ctx) => {
+        const problem = endpointProblem(u);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .describe(
         'Advanced: send Dropbox API calls to this base URL instead of Dropbox (the local emulator). Empty = Dropbox.',

@@ -51,6 +51,8 @@ export interface SettingsStore {
   readonly path: string;
   /** File contents merged over the defaults, validated. Never throws, never writes. */
   load(): SettingsValidation;
+  /** load() plus the checks made when settings are written (folders on disk): `settings check`. */
+  check(): SettingsValidation;
   /** Validates first; an invalid candidate writes nothing. */
   save(candidate: unknown): SettingsValidation;
   /** Called with the new settings after a save here, or (with `watch`) a valid edit elsewhere. */
@@ -114,9 +116,16 @@ class ConfSettingsStore implements SettingsStore {
     return this.validate({ ...this.defaults, ...settingsPart });
   }
 
+  check(): SettingsValidation {
+    const loaded = this.load();
+    return loaded.ok ? this.validate(loaded.settings, true) : loaded;
+  }
+
   save(candidate: unknown): SettingsValidation {
-    const result = this.validate(candidate);
+    const result = this.validate(candidate, true);
     if (!result.ok) return result;
+    // Never replace a FIFO, device or folder someone put there: say so instead.
+    assertRegularOrMissing(this.path);
     const current = this.load();
     if (!current.ok && this.readRaw().kind !== 'missing') this.setAsideBrokenFile();
     const state = this.getState();
@@ -160,6 +169,7 @@ class ConfSettingsStore implements SettingsStore {
     }
     this.memoryState = next;
     try {
+      assertRegularOrMissing(this.path);
       this.openConf().set(STATE_KEY, next);
     } catch (e) {
       // A hand-edited file that does not parse is left exactly as the person wrote it.
@@ -177,15 +187,20 @@ class ConfSettingsStore implements SettingsStore {
     this.listeners.clear();
   }
 
-  private validate(candidate: unknown): SettingsValidation {
-    return validateSettings(candidate, { home: this.opts.home });
+  private validate(candidate: unknown, checkFolders = false): SettingsValidation {
+    return validateSettings(candidate, {
+      home: this.opts.home,
+      configDir: this.opts.configDir,
+      checkFolders,
+    });
   }
 
   private readRaw(): RawRead {
     let text: string;
     try {
-      text = fs.readFileSync(this.path, 'utf8');
+      text = readRegularFile(this.path);
     } catch (e) {
+      if (e instanceof NotRegularFile) return { kind: 'broken', message: e.message };
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { kind: 'missing' };
       return {
@@ -195,7 +210,7 @@ class ConfSettingsStore implements SettingsStore {
     }
     let data: unknown;
     try {
-      data = JSON.parse(text);
+      data = JSON.parse(withoutBom(text));
     } catch (e) {
       return {
         kind: 'broken',
@@ -212,7 +227,10 @@ class ConfSettingsStore implements SettingsStore {
   }
 
   private openConf(): Conf<ConfigFile> {
+    if (!this.conf) fs.mkdirSync(this.opts.configDir, { recursive: true, mode: 0o700 });
     this.conf ??= new Conf<ConfigFile>({
+      // Site, folders and the app key: this user's only, like the credentials beside it.
+      configFileMode: 0o600,
       cwd: this.opts.configDir,
       configName: CONFIG_NAME,
       schema: configFileSchema(),
@@ -221,6 +239,8 @@ class ConfSettingsStore implements SettingsStore {
       clearInvalidConfig: false,
       // Setting names never contain dots; dotted access would only surprise.
       accessPropertiesByDotNotation: false,
+      // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the JSON.
+      deserialize: (text: string) => JSON.parse(withoutBom(text)) as ConfigFile,
     });
     return this.conf;
   }
@@ -271,6 +291,61 @@ class ConfSettingsStore implements SettingsStore {
       }
     }
   }
+}
+
+class NotRegularFile extends Error {}
+
+function describeKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+function notRegular(file: string, st: fs.Stats): NotRegularFile {
+  return new NotRegularFile(
+    `The settings file ${file} is ${describeKind(st)}, not a regular file: remove it (rm '${file}') and set the settings again`,
+  );
+}
+
+/**
+ * Reads the settings file without ever blocking: opened non-blocking and checked to be a regular
+ * file before reading, so a FIFO (or a device) put there makes a clear error, not a hang.
+ */
+function readRegularFile(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw notRegular(file, st);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Why the settings file cannot be read as one (a FIFO, a folder...), or null when it can. */
+export function settingsFileProblem(file: string): string | null {
+  try {
+    assertRegularOrMissing(file);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function assertRegularOrMissing(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (!st.isFile()) throw notRegular(file, st);
+}
+
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function isConfRejectingFile(e: unknown): boolean {

@@ -6,6 +6,10 @@ import type { z } from 'zod';
 import type { FieldIssue, SettingsValidation } from '../api.js';
 import { settingsSchema, type SettingKey, type Settings } from './schema.js';
 import { SETTING_KEYS, SETTING_LABELS, isSettingKey } from './labels.js';
+import { cronProblem } from './cron-check.js';
+import { renderRemoteRoot } from './remote-root.js';
+import { folderIssues } from './folder-checks.js';
+import { defaultSettings } from './defaults.js';
 
 const FOLDER_KEYS = ['watchDir', 'transitDir', 'archiveDir'] as const;
 
@@ -19,6 +23,16 @@ export function expandHome(p: string, home: string = os.homedir()): string {
 export interface ValidateOptions {
   /** Home folder used to expand '~' (tests pass a temp folder). */
   home?: string;
+  /** The config folder: it must not lie inside the watch folder. */
+  configDir?: string;
+  /** Fills {host} when the remote folder is checked (default: this machine's name). */
+  host?: string;
+  /**
+   * Also check the folders on disk (watch folder exists and is a folder, nothing nested through
+   * links). Done whenever settings are written and by `settings check`; not when a daemon reads
+   * its file, where a missing watch folder is a passing condition the scan reports.
+   */
+  checkFolders?: boolean;
 }
 
 /**
@@ -64,7 +78,55 @@ export function validateSettings(
     settings[key] = expandHome(value, home);
   }
   issues.push(...folderOverlapIssues(settings));
+  issues.push(...meaningIssues(settings, options));
+  if (issues.length === 0 && options.checkFolders) {
+    issues.push(
+      ...folderIssues(settings, {
+        ...(options.configDir ? { configDir: options.configDir } : {}),
+        defaultWatchDir: defaultSettings(home).watchDir,
+      }),
+    );
+  }
   return issues.length > 0 ? fail(issues) : { ok: true, settings };
+}
+
+/**
+ * Rules that need more than one field or the scheduler: the same for every writer (window,
+ * `settings set`, a hand edit, an import), so nothing accepted anywhere fails later in a pass.
+ */
+function meaningIssues(s: Settings, options: ValidateOptions): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (s.scheduleMode === 'cron') {
+    const problem = cronProblem(s.cron);
+    if (problem) issues.push({ field: 'cron', message: problem });
+  }
+  try {
+    renderRemoteRoot(s.remoteRootTemplate, {
+      site: s.site,
+      ...(options.host ? { host: options.host } : {}),
+    });
+  } catch (e) {
+    issues.push({ field: 'remoteRootTemplate', message: (e as Error).message });
+  }
+  if (options.configDir) {
+    const config = options.configDir;
+    if (samePath(config, s.watchDir) || isInside(config, s.watchDir)) {
+      issues.push({
+        field: 'watchDir',
+        message: `The config folder ${config} (settings and Dropbox credentials) is inside the watch folder ${s.watchDir}: RDL Sync would upload its own credentials and move them away; choose a watch folder that does not contain it`,
+      });
+    }
+    for (const key of ['transitDir', 'archiveDir'] as const) {
+      const dir = s[key];
+      if (dir !== '' && (samePath(dir, config) || isInside(dir, config))) {
+        issues.push({
+          field: key,
+          message: `${SETTING_LABELS[key]} (${dir}) is inside the config folder ${config}: choose a folder of its own`,
+        });
+      }
+    }
+  }
+  return issues;
 }
 
 type Folders = Pick<Settings, (typeof FOLDER_KEYS)[number]>;

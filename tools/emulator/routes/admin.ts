@@ -49,6 +49,16 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
       return DONE;
     },
     'issue-refresh-token': () => ({ refresh_token: emu.issueRefreshToken() }),
+    'header-limit': () => {
+      const bytes = num(body, 'bytes');
+      if (bytes === undefined)
+        throw new Error('header-limit needs {"bytes": N, "refusal"?: "431"|"400"|"reset"}');
+      const refusal = body.refusal;
+      if (refusal !== undefined && refusal !== '431' && refusal !== '400' && refusal !== 'reset')
+        throw new Error('header-limit "refusal" must be "431", "400" or "reset"');
+      emu.setHeaderLimit(bytes, refusal);
+      return DONE;
+    },
     stats: () => emu.stats(),
     'reset-stats': () => (emu.resetStats(), DONE),
     files: () => emu.listFiles(),

@@ -74,8 +74,9 @@ function entryProblem(
 ): { problem: LookupProblem } | { problem: undefined } {
   const session = sessions.find(entry.sessionId);
   if (!session) return { problem: { '.tag': 'not_found' } };
-  // A replayed closing entry reports where the session ended (its data are there), so a client
-  // that lost the answer can tell "already stored" from "closed by someone else".
+  // A replayed closing entry (its answer was lost) meets a closed session: Dropbox answers
+  // `closed`, as its own uploader code expects, not incorrect_offset.
+  if (session.closed) return { problem: { '.tag': 'closed' } };
   if (session.type === 'sequential' && entry.offset !== session.size) {
     return { problem: { '.tag': 'incorrect_offset', correct_offset: session.size } };
   }

@@ -22,7 +22,7 @@ export function readCommitInfo(reader: ArgReader, state: EmulatorState): ParsedC
   }
   const autorename = reader.bool('autorename', false);
   const clientModified = reader.optionalTimestamp('client_modified');
-  reader.bool('mute', false);
+  const mute = reader.bool('mute', false);
   const strictConflict = reader.bool('strict_conflict', false);
   const checked = checkPath(reader, 'path', { namespaceId: state.namespaceId });
   if (!checked.ok) return checked;
@@ -41,6 +41,7 @@ export function readCommitInfo(reader: ArgReader, state: EmulatorState): ParsedC
       autorename,
       strictConflict,
       clientModified,
+      mute,
     },
   };
 }

@@ -3,7 +3,7 @@ import { RouteError, writeErrors } from '../errors.js';
 import { MAX_REQUEST_BODY, type RequestContext } from '../context.js';
 import { headerSafeJson } from '../json.js';
 import { deletedMetadata, fileMetadata, folderMetadata, metadata } from '../metadata.js';
-import { checkPath, requirePath } from '../paths.js';
+import { ancestorsOf, checkPath, requirePath } from '../paths.js';
 import type { EmulatorState } from '../state.js';
 import type { Entry } from '../store.js';
 import { readCommitInfo } from './commit.js';
@@ -67,12 +67,13 @@ const upload: Route = {
       throw new RouteError({ '.tag': 'path', reason, upload_session_id: session.id });
     };
     if (!commit.ok) return failWith(commit.error);
-    if (!state.lock.tryAcquire()) return failWith(writeErrors.tooManyWriteOperations());
+    if (!ctx.acquireLock()) return failWith(writeErrors.tooManyWriteOperations());
     const result = state.ns.commit(commit.spec, bytes, {
       forceInsufficientSpace: ctx.forceInsufficientSpace,
     });
     if (!result.ok) return failWith(result.error);
     if (!result.written) state.blobs.remove(bytes.parts);
+    else if (!commit.spec.mute) state.count('notifications');
     await ctx.json(fileMetadata(result.entry));
   },
 };
@@ -90,6 +91,9 @@ const getMetadata: Route = {
     reader.bool('include_has_explicit_shared_members', false);
     const entry = lookup(ctx.state, path);
     if (entry) return ctx.json(metadata(entry));
+    // A file where a parent folder should be (also a case-only twin: `data` vs `Data/x.csv`).
+    if (path.startsWith('/') && ancestorsOf(path).some((a) => ctx.state.ns.get(a)?.kind === 'file'))
+      throw new RouteError({ '.tag': 'path', path: { '.tag': 'not_folder' } });
     const gone = includeDeleted ? ctx.state.ns.deletedDisplay(path) : undefined;
     if (gone !== undefined) return ctx.json(deletedMetadata(gone));
     throw notFound();
@@ -111,7 +115,7 @@ const createFolder: Route = {
       }),
     );
     const autorename = reader.bool('autorename', false);
-    if (!ctx.state.lock.tryAcquire()) {
+    if (!ctx.acquireLock()) {
       throw new RouteError({ '.tag': 'path', path: writeErrors.tooManyWriteOperations() });
     }
     const result = ctx.state.ns.createFolder(path, autorename);
@@ -141,7 +145,7 @@ const deleteV2: Route = {
     if (parentRev !== undefined && (entry.kind !== 'file' || entry.rev !== parentRev)) {
       throw new RouteError({ '.tag': 'path_write', path_write: writeErrors.conflict(entry.kind) });
     }
-    if (!ctx.state.lock.tryAcquire()) throw new RouteError({ '.tag': 'too_many_write_operations' });
+    if (!ctx.acquireLock()) throw new RouteError({ '.tag': 'too_many_write_operations' });
     ctx.state.ns.delete(entry.pathDisplay);
     await ctx.json({ metadata: metadata(entry) });
   },

@@ -86,7 +86,7 @@ export async function handleToken(
     if (grant === 'refresh_token') {
       const token = params.get('refresh_token');
       if (!token) throw new TokenGrant('invalid_request', 'No "refresh_token" parameter');
-      state.auth.useRefreshToken(token);
+      state.auth.useRefreshToken(token, secret !== undefined);
       return await deliver(200, {
         access_token: state.auth.issueAccessToken(),
         token_type: 'bearer',

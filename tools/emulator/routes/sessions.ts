@@ -8,6 +8,7 @@ import { ContentHasher } from '../hash.js';
 import { fileMetadata } from '../metadata.js';
 import { MAX_SESSION_BYTES, type Session } from '../sessions.js';
 import type { EmulatorState } from '../state.js';
+import type { FaultRule } from '../faults.js';
 import { appendBatch } from './append-batch.js';
 import { readCommitInfo } from './commit.js';
 import { refuseOversizedBody } from './files.js';
@@ -126,7 +127,7 @@ async function commitSession(
   state: EmulatorState,
   session: Session,
   commitReader: ArgReader,
-  forceInsufficientSpace: boolean,
+  fault: FaultRule | undefined,
 ): Promise<
   { ok: true; metadata: Record<string, unknown> } | { ok: false; failure: FinishFailure }
 > {
@@ -135,6 +136,9 @@ async function commitSession(
   }
   const commit = readCommitInfo(commitReader, state);
   if (!commit.ok) return { ok: false, failure: { '.tag': 'path', path: commit.error } };
+  if (fault?.kind === 'encryption_not_supported') {
+    return { ok: false, failure: { '.tag': 'encryption_not_supported' } };
+  }
   const bytes = await state.sessions.assemble(session);
   // Another finish may have committed this session while its chunks were being read.
   if (state.sessions.find(session.id) !== session) {
@@ -143,9 +147,12 @@ async function commitSession(
       failure: { '.tag': 'lookup_failed', lookup_failed: { '.tag': 'not_found' } },
     };
   }
-  const result = state.ns.commit(commit.spec, bytes, { forceInsufficientSpace });
+  const result = state.ns.commit(commit.spec, bytes, {
+    forceInsufficientSpace: fault?.kind === 'insufficient_space',
+  });
   if (!result.ok) return { ok: false, failure: { '.tag': 'path', path: result.error } };
   state.sessions.drop(session, !result.written);
+  if (result.written && !commit.spec.mute) state.count('notifications');
   return { ok: true, metadata: fileMetadata(result.entry) };
 }
 
@@ -191,13 +198,8 @@ const finish: Route = {
     // The bytes belong to the session from here on: a failed commit can be retried with an
     // empty body at the new offset, as the spec says.
     sessions.addData(session, offset, bytes, true, hashed);
-    if (!ctx.state.lock.tryAcquire()) throw new RouteError({ '.tag': 'too_many_write_operations' });
-    const outcome = await commitSession(
-      ctx.state,
-      session,
-      commitReader,
-      ctx.forceInsufficientSpace,
-    );
+    if (!ctx.acquireLock()) throw new RouteError({ '.tag': 'too_many_write_operations' });
+    const outcome = await commitSession(ctx.state, session, commitReader, ctx.fault);
     if (!outcome.ok) throw new RouteError(outcome.failure);
     await ctx.json(outcome.metadata);
   },
@@ -219,7 +221,7 @@ async function runBatch(ctx: RequestContext): Promise<unknown[]> {
     readCommitInfo(commitReader, ctx.state);
     return { cursor, commitReader };
   });
-  const locked = ctx.state.lock.tryAcquire();
+  const locked = ctx.acquireLock();
   const results: unknown[] = [];
   for (const { cursor, commitReader } of parsed) {
     if (!locked) {
@@ -232,12 +234,7 @@ async function runBatch(ctx: RequestContext): Promise<unknown[]> {
       results.push({ '.tag': 'failure', failure: problem });
       continue;
     }
-    const outcome = await commitSession(
-      ctx.state,
-      session,
-      commitReader,
-      ctx.forceInsufficientSpace,
-    );
+    const outcome = await commitSession(ctx.state, session, commitReader, ctx.fault);
     results.push(
       outcome.ok
         ? { '.tag': 'success', ...outcome.metadata }

@@ -42,7 +42,25 @@ const spaceUsage: Route = {
   auth: 'user',
   voidArg: true,
   async handle(ctx) {
-    const { ns } = ctx.state;
+    const { ns, options } = ctx.state;
+    const team = options.team;
+    if (team) {
+      // `used` is this member's own usage; the allocation is the team's, as on Dropbox.
+      await ctx.json({
+        used: ns.used,
+        allocation: {
+          '.tag': 'team',
+          used: ns.used + team.usedByOthersBytes,
+          allocated: team.allocatedBytes,
+          user_within_team_space_allocated: team.userLimitBytes,
+          user_within_team_space_limit_type: {
+            '.tag': team.userLimitBytes > 0 ? 'stop_sync' : 'off',
+          },
+          user_within_team_space_used_cached: ns.used,
+        },
+      });
+      return;
+    }
     await ctx.json({
       used: ns.used,
       allocation: { '.tag': 'individual', allocated: ns.quotaBytes },

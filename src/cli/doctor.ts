@@ -1,0 +1,52 @@
+// `rdl-sync doctor`: checks the connected Dropbox account with a short, safe probe in a scratch
+// folder (see src/engine/dropbox/doctor.ts) and prints what it found. Without a network it says
+// so plainly and changes nothing.
+import { FileCredentialStore } from '../engine/credentials/index.js';
+import { createDropboxConnection } from '../engine/dropbox/connection.js';
+import { runDoctor } from '../engine/dropbox/doctor.js';
+import { renderRemoteRoot } from '../engine/settings/remote-root.js';
+import { openSettingsStore } from '../engine/settings/store.js';
+import type { CliContext } from './commands.js';
+
+const MARK = { ok: 'ok     ', problem: 'PROBLEM', info: 'info   ' } as const;
+
+export async function runDoctorCommand(ctx: CliContext): Promise<number> {
+  const say = (text: string): void => {
+    ctx.out.write(`${text}\n`);
+  };
+  const store = openSettingsStore({ configDir: ctx.configDir });
+  const loaded = store.load();
+  store.close();
+  if (!loaded.ok) {
+    say(`The settings in ${store.path} need fixing first (see \`rdl-sync settings\`).`);
+    return 2;
+  }
+  const s = loaded.settings;
+  const creds = await new FileCredentialStore(ctx.configDir).load().catch(() => null);
+  if (!creds) {
+    say('RDL Sync is not connected to Dropbox: run `rdl-sync auth` first.');
+    return 2;
+  }
+  const remoteRoot = renderRemoteRoot(s.remoteRootTemplate, { site: s.site });
+  const connection = createDropboxConnection({
+    appKey: creds.appKey,
+    ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
+    refreshToken: creds.refreshToken,
+    endpoint: s.dropboxEndpoint,
+  });
+  say(`Checking the Dropbox account in a scratch folder under ${remoteRoot || '/'} ...`);
+  const report = await runDoctor(connection, remoteRoot);
+  if (!report.reached) {
+    say(
+      'Dropbox could not be reached (no network connection, or Dropbox is down): the check needs the network. Nothing was changed.',
+    );
+    return 1;
+  }
+  for (const c of report.checks) say(`  ${MARK[c.result]}  ${c.name}: ${c.detail}`);
+  const problems = report.checks.filter((c) => c.result === 'problem').length;
+  say(problems === 0 ? 'No problems found.' : `${problems} problem(s) found.`);
+  ctx.logger.info('doctor ran', {
+    checks: report.checks.map((c) => `${c.name}: ${c.result}`),
+  });
+  return problems === 0 ? 0 : 1;
+}

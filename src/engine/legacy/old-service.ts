@@ -1,0 +1,44 @@
+// The old syncer runs as a systemd service (Restart=always). Left running beside RDL Sync, both
+// would move the same files, so the import names the unit to stop, found by its unit file
+// mentioning the hub's folder and a sync script. It is never stopped for the person: the import
+// prints the commands, and the technician runs them.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Where administrators put their own units (the hubs' services are there). */
+export const SYSTEMD_UNIT_DIRS = ['/etc/systemd/system'];
+
+/** Names of the units whose file mentions `folder` and looks like the old syncer. */
+export async function findOldSyncerUnits(unitDirs: string[], folder: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of unitDirs) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      if (!name.endsWith('.service') || name.startsWith('rdl-sync')) continue;
+      let text: string;
+      try {
+        text = await readFile(join(dir, name), 'utf8');
+      } catch {
+        continue;
+      }
+      const execLines = text.split('\n').filter((l) => /^\s*(ExecStart|WorkingDirectory)=/.test(l));
+      const mentionsFolder = execLines.some((l) => l.includes(folder));
+      const looksLikeSyncer = /sync/i.test(name) || execLines.some((l) => /sync/i.test(l));
+      if (mentionsFolder && looksLikeSyncer && !found.includes(name)) found.push(name);
+    }
+  }
+  return found;
+}
+
+/** The printed next step: stop and disable the old syncer, by name when it was found. */
+export function stopOldServiceHint(units: string[]): string {
+  if (units.length === 0) {
+    return 'Stop and disable the old syncing script before RDL Sync starts (both would move the same files): find its service with `systemctl list-units --type=service | grep -i sync`, then `sudo systemctl disable --now <that service>`';
+  }
+  return `Stop and disable the old syncing script before RDL Sync starts (both would move the same files): sudo systemctl disable --now ${units.join(' ')}`;
+}

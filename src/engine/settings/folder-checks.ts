@@ -1,0 +1,98 @@
+// Checks of the folders as they are on disk, made whenever settings are written (`settings set`,
+// the window, an import) and by `settings check`. Not when a running daemon reads its settings:
+// a watch folder that vanishes then (a USB stick pulled) is a problem the scan reports, while the
+// queue in transit keeps draining.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FieldIssue } from '../api.js';
+import type { Settings } from './schema.js';
+
+export interface FolderCheckOptions {
+  /** The config folder (settings and credentials): must never be synced itself. */
+  configDir?: string;
+  /** The default watch folder, which RDL Sync creates on purpose; any other must exist. */
+  defaultWatchDir?: string;
+}
+
+type Kind = 'folder' | 'other' | 'missing' | 'unknown';
+
+function kindOf(p: string): Kind {
+  try {
+    return fs.statSync(p).isDirectory() ? 'folder' : 'other';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unknown';
+  }
+}
+
+/** The path with every existing part's links resolved (so nesting through a link is seen). */
+function real(p: string): string {
+  const abs = path.resolve(p);
+  let head = abs;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(head), ...tail.reverse());
+    } catch {
+      const parent = path.dirname(head);
+      if (parent === head) return abs;
+      tail.push(path.basename(head));
+      head = parent;
+    }
+  }
+}
+
+function inside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const watch = kindOf(s.watchDir);
+  if (watch === 'other') {
+    issues.push({
+      field: 'watchDir',
+      message: `Watch folder ${s.watchDir} is a file, not a folder: choose the folder the logger writes into`,
+    });
+  } else if (watch === 'missing' && s.watchDir !== opts.defaultWatchDir) {
+    issues.push({
+      field: 'watchDir',
+      message: `Watch folder ${s.watchDir} does not exist: check the path for a typo, or create the folder first (mkdir -p '${s.watchDir}') and set it again`,
+    });
+  }
+  if (kindOf(s.transitDir) === 'other') {
+    issues.push({
+      field: 'transitDir',
+      message: `Transit folder ${s.transitDir} is a file, not a folder: choose a folder (it is created if missing)`,
+    });
+  }
+  if (s.archiveEnabled && s.archiveDir !== '' && kindOf(s.archiveDir) === 'other') {
+    issues.push({
+      field: 'archiveDir',
+      message: `Archive folder ${s.archiveDir} is a file, not a folder: choose the SD card's folder`,
+    });
+  }
+  const realWatch = real(s.watchDir);
+  if (opts.configDir && inside(real(opts.configDir), realWatch)) {
+    issues.push({
+      field: 'watchDir',
+      message: `The config folder ${opts.configDir} (settings and Dropbox credentials) is inside the watch folder ${s.watchDir}: RDL Sync would upload its own credentials and move them away; choose a watch folder that does not contain it`,
+    });
+  }
+  // Nesting through symbolic links (the plain paths are compared by validateSettings already).
+  const reported = new Set(issues.map((i) => i.field));
+  if (!reported.has('transitDir') && inside(real(s.transitDir), realWatch)) {
+    issues.push({
+      field: 'transitDir',
+      message: `Transit folder ${s.transitDir} leads into the watch folder ${s.watchDir} (through a link): choose a folder outside it`,
+    });
+  }
+  if (s.archiveEnabled && s.archiveDir !== '' && inside(real(s.archiveDir), realWatch)) {
+    issues.push({
+      field: 'archiveDir',
+      message: `Archive folder ${s.archiveDir} leads into the watch folder ${s.watchDir}: choose the SD card's folder, outside it`,
+    });
+  }
+  return issues;
+}
