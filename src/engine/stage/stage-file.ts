@@ -145,7 +145,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   }
   if (!before) return { status: 'vanished' };
   if (!sameAsScanned(before, file)) return { status: 'changed' };
-  if (await lstatOrNull(dest)) return { status: 'busy' };
+  if (await lstatOrNull(dest)) return finishCutMove(src, dest);
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -157,7 +157,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
     }
     try {
       const placed = await placeWithoutReplacing(src, dest, ops);
-      if (placed === 'exists') return { status: 'busy' };
+      if (placed === 'exists') return await finishCutMove(src, dest);
       await fsyncDir(dirname(dest));
       return { status: 'staged', transitPath: dest };
     } catch (e) {
@@ -260,4 +260,30 @@ function cannotRead(src: string, cause: unknown): SyncError {
 async function discard<T>(tmp: string, result: T): Promise<T> {
   await unlink(tmp);
   return result;
+}
+
+/**
+ * Transit already holds the rel. If it is this very file (one inode under both names: a move cut
+ * short by a kill between link and unlink), finish the move, or the watch name would be staged
+ * and synced again once transit is done (a second history record). Otherwise wait behind it.
+ */
+async function finishCutMove(src: string, dest: string): Promise<StageResult> {
+  if (!(await sameInode(src, dest))) return { status: 'busy' };
+  try {
+    await unlink(src);
+  } catch {
+    return { status: 'busy' };
+  }
+  await fsyncDir(dirname(src)).catch(() => {});
+  return { status: 'staged', transitPath: dest };
+}
+
+/** Whether two paths name the very same file (a hard link's two names). */
+async function sameInode(a: string, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([lstat(a), lstat(b)]);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
