@@ -92,6 +92,27 @@ test('busy: transit already holds the rel; both files stay untouched', async () 
   }
 });
 
+test('a move cut short between link and unlink (a kill) is finished: the watch name goes, transit keeps the one inode', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    const src = await put(watch, 'd/x.csv', 'rows\n');
+    await mkdir(join(transit, 'd'));
+    const dest = join(transit, 'd', 'x.csv');
+    await link(src, dest); // what a SIGKILL between the link and the unlink leaves behind
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'd/x.csv'),
+    });
+    assert.deepEqual(r, { status: 'staged', transitPath: dest });
+    assert.equal(await exists(src), false, 'the watch name is gone: it would be synced again');
+    assert.equal(await readFile(dest, 'utf8'), 'rows\n');
+    assert.equal((await stat(dest)).nlink, 1);
+  } finally {
+    await removeDir(base);
+  }
+});
+
 test('busy even when the transit copy appears after the check (no-replace placing)', async () => {
   const { base, watch, transit } = await setup();
   try {

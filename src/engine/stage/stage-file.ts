@@ -165,7 +165,8 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   } catch (e) {
     throw transitWriteError(transitDir, e);
   }
-  if (inTransit) return { status: 'busy' };
+  // The same file under both names: a move on one disk (link, then unlink) was cut short.
+  if (inTransit) return finishCutMove(raw, src, dest);
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -177,7 +178,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
     }
     try {
       const placed = await placeWithoutReplacing(raw, dest, ops);
-      if (placed === 'exists') return { status: 'busy' };
+      if (placed === 'exists') return await finishCutMove(raw, src, dest);
       await fsyncDir(dirname(dest));
       return { status: 'staged', transitPath: dest };
     } catch (e) {
@@ -281,4 +282,34 @@ function cannotRead(src: string, cause: unknown): SyncError {
 async function discard<T>(tmp: string, result: T): Promise<T> {
   await unlink(tmp);
   return result;
+}
+
+/**
+ * Transit already holds the rel. If it is this very file (one inode under both names: a move cut
+ * short by a kill between link and unlink), finish the move, or the watch name would be staged
+ * and synced again once transit is done (a second history record). Otherwise wait behind it.
+ */
+async function finishCutMove(
+  raw: string | Buffer,
+  src: string,
+  dest: string,
+): Promise<StageResult> {
+  if (!(await sameInode(raw, dest))) return { status: 'busy' };
+  try {
+    await unlink(raw);
+  } catch {
+    return { status: 'busy' };
+  }
+  await fsyncDir(dirname(src)).catch(() => {});
+  return { status: 'staged', transitPath: dest };
+}
+
+/** Whether two paths name the very same file (a hard link's two names). */
+async function sameInode(a: string | Buffer, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([lstat(a), lstat(b)]);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
