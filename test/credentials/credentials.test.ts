@@ -9,8 +9,8 @@ import {
   EncryptedCredentialStore,
   FileCredentialStore,
   type DropboxCredentials,
-  type StringCipher,
 } from '../../src/engine/credentials/index.js';
+import { AesTestCipher } from './test-cipher.js';
 import { clearRegisteredSecrets, redact } from '../../src/engine/log/redact.js';
 
 const creds = (): DropboxCredentials => ({
@@ -26,26 +26,6 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   return dir;
-}
-
-/** A real AES-256-GCM cipher in safeStorage's shape; `available` can be switched off. */
-class AesTestCipher implements StringCipher {
-  available = true;
-  private readonly key = crypto.randomBytes(32);
-  isEncryptionAvailable(): boolean {
-    return this.available;
-  }
-  encryptString(plain: string): Buffer {
-    const iv = crypto.randomBytes(12);
-    const c = crypto.createCipheriv('aes-256-gcm', this.key, iv);
-    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-    return Buffer.concat([iv, c.getAuthTag(), body]);
-  }
-  decryptString(b: Buffer): string {
-    const d = crypto.createDecipheriv('aes-256-gcm', this.key, b.subarray(0, 12));
-    d.setAuthTag(b.subarray(12, 28));
-    return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-  }
 }
 
 test('file store: round trip, 0600 file in a 0700 folder, clear', async (t) => {
