@@ -614,6 +614,8 @@ class SyncEngine implements Engine {
     } catch (e) {
       // The stores' messages name files, causes and fixes, never the secret.
       const reason = (e as Error).message;
+      // Once per cause, not on every pass while it lasts.
+      const known = this.credentialsProblem?.message.includes(reason) ?? false;
       this.credentialsProblem = isSyncError(e)
         ? e
         : new SyncError({
@@ -621,12 +623,28 @@ class SyncEngine implements Engine {
             code: 'auth-missing',
             message: `The saved Dropbox connection could not be read (${reason}): reconnect Dropbox (Connect in Settings, or rdl-sync auth)`,
           });
-      this.logger.warn('Dropbox credentials could not be read', { reason });
+      if (!known) this.logger.warn('Dropbox credentials could not be read', { reason });
       return null;
     }
   }
 
+  /**
+   * A disconnected engine looks again before each pass: `rdl-sync auth` (another process) or the
+   * tray app may have saved a connection since, and the problem's message told the user to do
+   * exactly that, so it must take effect without a restart.
+   */
+  private async pickUpSavedConnection(): Promise<void> {
+    if (this.built.remote || !this.built.deps) return;
+    const before = this.credentialsProblem?.message ?? null;
+    const creds = await this.loadCredentials();
+    if (creds || (this.credentialsProblem?.message ?? null) !== before) {
+      if (creds) this.logger.info('Dropbox connection found: connecting');
+      await this.rebuild();
+    }
+  }
+
   private async passGuarded(signal: AbortSignal): Promise<PassReport> {
+    await this.pickUpSavedConnection();
     const { deps, blocked } = this.built;
     if (!deps) {
       throw (

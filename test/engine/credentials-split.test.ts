@@ -6,7 +6,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { EncryptedCredentialStore } from '../../src/engine/credentials/index.js';
+import {
+  EncryptedCredentialStore,
+  FileCredentialStore,
+} from '../../src/engine/credentials/index.js';
 import { createLogger } from '../../src/engine/log/index.js';
 import { clearRegisteredSecrets } from '../../src/engine/log/redact.js';
 import { AesTestCipher } from '../credentials/test-cipher.js';
@@ -86,9 +89,29 @@ test('daemon engine (no keyring) beside the tray app’s encrypted connection: c
     assert.match(after, /saved encrypted with the desktop keyring by the tray app/);
     assert.match(after, /1 file is waiting safely/);
     assert.equal(s.emulator.getFile('/RDL/site1/a.csv'), undefined);
+    const again = await engine.runPassNow();
+    assert.match(again.uploadBlocked?.message ?? '', /saved encrypted with the desktop keyring/);
+
+    // Doing what the message says (`rdl-sync auth` saves this file): the running engine picks
+    // it up on its next pass, no restart.
+    await new FileCredentialStore(s.dirs.configDir).save({
+      appKey: s.emulator.appKey,
+      refreshToken: s.emulator.issueRefreshToken(),
+    });
+    const fixed = await engine.runPassNow();
+    assert.equal(fixed.uploadBlocked, null);
+    assert.equal(fixed.uploaded, 1);
+    assert.ok(s.emulator.getFile('/RDL/site1/a.csv'));
+    assert.equal(
+      engine.getStatus().problems.find((p) => p.id === 'auth-missing'),
+      undefined,
+    );
+    assert.equal(engine.getStatus().dropbox.connected, true);
   });
   const log = await assertLogHasNoSecret(s.logFile, s.token);
-  assert.match(log, /Dropbox credentials could not be read.*desktop keyring/);
+  const warnings = log.match(/Dropbox credentials could not be read.*desktop keyring/g) ?? [];
+  assert.equal(warnings.length, 1, 'said once, not on every pass');
+  assert.match(log, /Dropbox connection found: connecting/);
 });
 
 test('tray engine whose keyring is not available now, or fails to decrypt: named, never silent', async (t) => {
