@@ -11,7 +11,14 @@ import { EncryptedCredentialStore } from '../../src/engine/credentials/index.js'
 import { clearRegisteredSecrets } from '../../src/engine/log/redact.js';
 import { AesTestCipher } from '../credentials/test-cipher.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { runCli, writeFileIn } from './cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+  writeFileIn,
+} from './cli-harness.js';
 
 let emulator: Emulator;
 let dirs: Awaited<ReturnType<typeof makeDirs>>;
@@ -127,4 +134,60 @@ test('connected with `rdl-sync auth`: a tray-style engine with a working keyring
   await assert.rejects(fs.stat(path.join(configDir, 'credentials.enc.json')), { code: 'ENOENT' });
   const status = await runCli(['status', '--config-dir', configDir], { home: dirs.root });
   assert.doesNotMatch(status.stdout, /not connected/);
+});
+
+test('the running daemon publishes the cause and fix, and `rdl-sync auth` beside it connects it without a restart', async () => {
+  const configDir = path.join(dirs.root, 'daemon');
+  const watchDir = path.join(dirs.root, 'daemon-watch');
+  await fs.mkdir(watchDir, { recursive: true });
+  await writeConfig(
+    configDir,
+    testSettings(
+      { ...dirs, watchDir, transitDir: path.join(dirs.root, 'daemon-transit') },
+      emulator,
+      {
+        site: 'Daemon',
+      },
+    ),
+    null,
+  );
+  await new EncryptedCredentialStore(configDir, new AesTestCipher()).save({
+    appKey: emulator.appKey,
+    refreshToken: emulator.issueRefreshToken(),
+  });
+  const daemon = spawnCli(['run', '--config-dir', configDir], { home: dirs.root });
+  try {
+    const published = await waitFor('the daemon to publish the credentials problem', async () => {
+      const p = await readPublishedStatus(configDir);
+      return p?.status.problems.find((x) => /desktop keyring by the tray app/.test(x.message));
+    });
+    assert.equal(published.code, 'auth-missing');
+    const status = await runCli(['status', '--config-dir', configDir], { home: dirs.root });
+    assert.match(status.stdout, /^Daemon running \(pid \d+\)\.$/m);
+    assert.match(
+      status.stdout,
+      /^! The Dropbox connection was saved encrypted with the desktop keyring by the tray app/m,
+    );
+
+    await authWithCli(configDir);
+    await writeFileIn(watchDir, 'RDL/USB0/daemon.csv', 't,v\n5,6\n');
+    await waitFor('the daemon to upload with the new connection', async () =>
+      emulator.getFile('/RDL/Daemon/RDL/USB0/daemon.csv'),
+    );
+    const after = await waitFor('the published status to drop the problem', async () => {
+      const p = await readPublishedStatus(configDir);
+      return p && !p.status.problems.some((x) => x.code === 'auth-missing') ? p : null;
+    });
+    assert.equal(after.status.dropbox.connected, true);
+  } finally {
+    daemon.kill('SIGTERM');
+    const end = await Promise.race([
+      exited(daemon),
+      new Promise<null>((r) => setTimeout(() => r(null), 15_000)),
+    ]);
+    if (!end) {
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+  }
 });
