@@ -186,6 +186,19 @@ const status: CommandSpec = {
   },
 };
 
+/** Where the connection went, so nobody wonders which front end can use it. */
+function sayConnected(
+  ctx: CliContext,
+  engine: Engine,
+  account: { displayName: string; email: string },
+): void {
+  say(ctx, `Connected to Dropbox as ${account.displayName} <${account.email}>.`);
+  say(
+    ctx,
+    `Saved in ${engine.describeCredentials().where} (readable only by this user): the background service, the command line and the tray app all use it.`,
+  );
+}
+
 const auth: CommandSpec = {
   async run(ctx) {
     const engine = await openEngine(ctx, 'side');
@@ -206,7 +219,7 @@ const auth: CommandSpec = {
         }
         const account = await engine.connectDropboxWithVerifier(saved.verifier, given);
         await fs.rm(verifierFile, { force: true });
-        say(ctx, `Connected to Dropbox as ${account.displayName} <${account.email}>.`);
+        sayConnected(ctx, engine, account);
         return 0;
       }
       const { authorizeUrl, codeVerifier } = await engine.connectDropboxBegin();
@@ -223,7 +236,7 @@ const auth: CommandSpec = {
       const code = await rl.question('2. Paste the code Dropbox shows: ');
       rl.close();
       const account = await engine.connectDropboxWithVerifier(codeVerifier, code);
-      say(ctx, `Connected to Dropbox as ${account.displayName} <${account.email}>.`);
+      sayConnected(ctx, engine, account);
       return 0;
     } finally {
       await engine.stop();

@@ -22,7 +22,15 @@ export async function runDoctorCommand(ctx: CliContext): Promise<number> {
     return 2;
   }
   const s = loaded.settings;
-  const creds = await new FileCredentialStore(ctx.configDir).load().catch(() => null);
+  // A saved connection this command cannot use (damaged, or only the tray app's keyring copy)
+  // is named with its fix, not reported as "not connected".
+  let creds;
+  try {
+    creds = await new FileCredentialStore(ctx.configDir).load();
+  } catch (e) {
+    say(`${(e as Error).message}.`);
+    return 2;
+  }
   if (!creds) {
     say('RDL Sync is not connected to Dropbox: run `rdl-sync auth` first.');
     return 2;

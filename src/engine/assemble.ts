@@ -1,6 +1,7 @@
 // Builds the pipeline's parts (scanner, stage, archive, Dropbox store) from settings. Pure wiring:
 // the engine calls it again whenever settings or credentials change.
 import { ArchiveTarget } from './archive/index.js';
+import type { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
 import { createDropboxConnection } from './dropbox/connection.js';
 import { DropboxRemoteStore } from './dropbox/remote-store.js';
@@ -78,6 +79,8 @@ export function buildPassDeps(
   settings: Settings,
   parts: {
     remote: RemoteStore | null;
+    /** Why remote is null, when more is known than "not connected". */
+    remoteMissing?: SyncError;
     journal: Journal;
     history: History;
     status: StatusModel;
@@ -105,6 +108,7 @@ export function buildPassDeps(
     // A file that changed in transit waits as long as a new file must before it is staged.
     settleMs: settings.stableSeconds * 1000,
     remote: parts.remote,
+    ...(parts.remoteMissing ? { remoteMissing: parts.remoteMissing } : {}),
     archive: settings.archiveEnabled ? buildArchive(settings, parts.logger) : null,
     journal: parts.journal,
     history: parts.history,

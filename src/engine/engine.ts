@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineApi, LegacyImportReport, SettingsValidation } from './api.js';
-import { SyncError } from './errors.js';
+import { SyncError, isSyncError } from './errors.js';
 import {
   monotonicNow,
   silentLogger,
@@ -121,6 +121,8 @@ class SyncEngine implements Engine {
   private history!: History;
   private health!: HubHealth;
   private built!: Built;
+  /** Why the saved Dropbox connection cannot be used by this process, or null. */
+  private credentialsProblem: SyncError | null = null;
   private scheduler: PassScheduler | null = null;
   private pendingVerifier: string | null = null;
   /** Monotonic time of the last account check (null: never), so a clock step cannot skip one. */
@@ -539,6 +541,7 @@ class SyncEngine implements Engine {
     }
     const deps = buildPassDeps(settings, {
       remote,
+      ...(remote ? {} : { remoteMissing: this.credentialsProblem ?? notConnected() }),
       journal: this.journal,
       history: this.history,
       status: this.status,
@@ -548,7 +551,7 @@ class SyncEngine implements Engine {
     this.built = { settings, deps, remote, blocked: null };
     // Known before any pass: say so at once, so status is right even before the first pass.
     if (remote) this.status.clear('auth-missing');
-    else this.status.raise(legProblem(notConnected(), 0));
+    else this.status.raise(legProblem(this.credentialsProblem ?? notConnected(), 0));
     this.status.update({
       archive: {
         ...this.status.current.archive,
@@ -594,6 +597,11 @@ class SyncEngine implements Engine {
     });
   }
 
+  /**
+   * Null when there is no usable connection; then `credentialsProblem` says why when a saved one
+   * exists but cannot be used here (e.g. only the tray app's keyring-encrypted file), so the
+   * status names the cause and the fix instead of a bare "not connected".
+   */
   private async loadCredentials(): Promise<DropboxCredentials | null> {
     try {
       const creds = await this.credentials.load();
@@ -601,14 +609,42 @@ class SyncEngine implements Engine {
         registerSecret(creds.refreshToken);
         registerSecret(creds.appSecret);
       }
+      this.credentialsProblem = null;
       return creds;
     } catch (e) {
-      this.logger.warn('Dropbox credentials could not be read', { reason: (e as Error).message });
+      // The stores' messages name files, causes and fixes, never the secret.
+      const reason = (e as Error).message;
+      // Once per cause, not on every pass while it lasts.
+      const known = this.credentialsProblem?.message.includes(reason) ?? false;
+      this.credentialsProblem = isSyncError(e)
+        ? e
+        : new SyncError({
+            kind: 'blocked',
+            code: 'auth-missing',
+            message: `The saved Dropbox connection could not be read (${reason}): reconnect Dropbox (Connect in Settings, or rdl-sync auth)`,
+          });
+      if (!known) this.logger.warn('Dropbox credentials could not be read', { reason });
       return null;
     }
   }
 
+  /**
+   * A disconnected engine looks again before each pass: `rdl-sync auth` (another process) or the
+   * tray app may have saved a connection since, and the problem's message told the user to do
+   * exactly that, so it must take effect without a restart.
+   */
+  private async pickUpSavedConnection(): Promise<void> {
+    if (this.built.remote || !this.built.deps) return;
+    const before = this.credentialsProblem?.message ?? null;
+    const creds = await this.loadCredentials();
+    if (creds || (this.credentialsProblem?.message ?? null) !== before) {
+      if (creds) this.logger.info('Dropbox connection found: connecting');
+      await this.rebuild();
+    }
+  }
+
   private async passGuarded(signal: AbortSignal): Promise<PassReport> {
+    await this.pickUpSavedConnection();
     const { deps, blocked } = this.built;
     if (!deps) {
       throw (

@@ -28,13 +28,32 @@ export function trustworthyCipher(safeStorage: SafeStorageLike, platform: string
 export function credentialStorageInfo(
   described: { encrypted: boolean; where: string },
   backend: string,
+  /** Whether a trustworthy keyring answers now (a plain file may still be in use: shared). */
+  keyringAvailable = false,
 ): CredentialStorageInfo {
+  // The background service cannot reach the keyring (encrypted-store.ts says why a plain file,
+  // when present, is the shared connection): each summary says which front ends can use it.
   if (described.encrypted) {
     return {
       encrypted: true,
       backend,
       location: described.where,
-      summary: `The Dropbox connection is encrypted with the system keyring (${backend}) and stored in ${described.where}.`,
+      summary:
+        `The Dropbox connection is encrypted with the system keyring (${backend}) and stored in ${described.where}. ` +
+        'The background service (rdl-sync run) cannot read the keyring: if you use it, run `rdl-sync auth` once; ' +
+        'the connection is then kept in credentials.json, readable only by your user account, and used here too.',
+    };
+  }
+  if (keyringAvailable) {
+    return {
+      encrypted: false,
+      backend: 'file',
+      location: described.where,
+      summary:
+        `The Dropbox connection is stored in ${described.where}, readable only by your user account, ` +
+        'so the background service and the command line can use it too. ' +
+        `To keep it only in the system keyring (${backend}) instead, Disconnect and Connect again; ` +
+        'the background service then needs its own `rdl-sync auth`.',
     };
   }
   return {

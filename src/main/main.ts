@@ -57,11 +57,10 @@ async function runTrayApp(): Promise<void> {
   const paths = appPaths(app.getAppPath());
   const configDir = defaultConfigDir();
   const logger = createAppLogger(path.join(configDir, 'logs', 'rdl-sync-app.log'));
-  const credentials = new EncryptedCredentialStore(
-    configDir,
-    trustworthyCipher(safeStorage, process.platform),
-    logger,
-  );
+  // The keyring when it truly protects the token; encrypted-store.ts says how this store and the
+  // daemon's plain file share one connection.
+  const keyring = trustworthyCipher(safeStorage, process.platform);
+  const credentials = new EncryptedCredentialStore(configDir, keyring, logger);
   // publishStatus: `rdl-sync status` (and pause/resume) beside the tray app read status.json,
   // as beside the daemon.
   const engine = await createEngine({
@@ -113,6 +112,7 @@ async function runTrayApp(): Promise<void> {
       credentials: credentialStorageInfo(
         credentials.describe(),
         keyringBackend(safeStorage, process.platform),
+        keyring.isEncryptionAvailable(),
       ),
       startAtLogin: isStartAtLoginOn(loginDeps),
       configPath: engine.settingsPath,

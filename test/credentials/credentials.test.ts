@@ -9,8 +9,8 @@ import {
   EncryptedCredentialStore,
   FileCredentialStore,
   type DropboxCredentials,
-  type StringCipher,
 } from '../../src/engine/credentials/index.js';
+import { AesTestCipher } from './test-cipher.js';
 import { clearRegisteredSecrets, redact } from '../../src/engine/log/redact.js';
 
 const creds = (): DropboxCredentials => ({
@@ -26,26 +26,6 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   return dir;
-}
-
-/** A real AES-256-GCM cipher in safeStorage's shape; `available` can be switched off. */
-class AesTestCipher implements StringCipher {
-  available = true;
-  private readonly key = crypto.randomBytes(32);
-  isEncryptionAvailable(): boolean {
-    return this.available;
-  }
-  encryptString(plain: string): Buffer {
-    const iv = crypto.randomBytes(12);
-    const c = crypto.createCipheriv('aes-256-gcm', this.key, iv);
-    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-    return Buffer.concat([iv, c.getAuthTag(), body]);
-  }
-  decryptString(b: Buffer): string {
-    const d = crypto.createDecipheriv('aes-256-gcm', this.key, b.subarray(0, 12));
-    d.setAuthTag(b.subarray(12, 28));
-    return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-  }
 }
 
 test('file store: round trip, 0600 file in a 0700 folder, clear', async (t) => {
@@ -97,41 +77,88 @@ test('file store: a damaged file is a clear auth problem that never quotes the s
   );
 });
 
-test('encrypted store: nothing readable on disk, round trip, plain file migrated', async (t) => {
+test('encrypted store: nothing readable on disk, round trip, wrong keyring named', async (t) => {
   const dir = tempDir(t);
   const cipher = new AesTestCipher();
-  const old = creds();
-  await new FileCredentialStore(dir).save(old);
   const store = new EncryptedCredentialStore(dir, cipher);
-  assert.deepEqual(await store.load(), old, 'reads the plain file it finds');
-  assert.deepEqual(
-    fs.readdirSync(dir),
-    ['credentials.enc.json'],
-    'and moves it into encrypted storage',
-  );
   const c = creds();
   await store.save(c);
+  assert.deepEqual(fs.readdirSync(dir), ['credentials.enc.json']);
   const onDisk = fs.readFileSync(path.join(dir, 'credentials.enc.json'), 'utf8');
   assert.ok(!onDisk.includes(c.refreshToken) && !onDisk.includes(c.appKey));
+  assert.equal(fs.statSync(path.join(dir, 'credentials.enc.json')).mode & 0o777, 0o600);
   assert.deepEqual(await new EncryptedCredentialStore(dir, cipher).load(), c);
   assert.deepEqual(store.describe(), {
     encrypted: true,
     where: path.join(dir, 'credentials.enc.json'),
   });
-  await assert.rejects(
-    new EncryptedCredentialStore(dir, new AesTestCipher()).load(),
-    /cannot be decrypted/,
-  );
+  await assert.rejects(new EncryptedCredentialStore(dir, new AesTestCipher()).load(), (e) => {
+    assert.ok(isSyncError(e) && e.code === 'auth-missing');
+    assert.match(e.message, /cannot be decrypted with this user’s keyring/);
+    assert.match(e.message, /unlock the keyring and restart RDL Sync, or reconnect Dropbox/);
+    return true;
+  });
   await store.clear();
   assert.equal(await store.load(), null);
   assert.deepEqual(fs.readdirSync(dir), []);
 });
 
-test('encrypted store falls back to the plain file when encryption is unavailable', async (t) => {
+test('encrypted store never deletes the plain file the service reads; a reconnect updates it', async (t) => {
   const dir = tempDir(t);
   const cipher = new AesTestCipher();
+  const fromCli = creds();
+  await new FileCredentialStore(dir).save(fromCli);
+  const store = new EncryptedCredentialStore(dir, cipher);
+  assert.deepEqual(
+    await store.load(),
+    fromCli,
+    'the tray app uses the connection set up by the CLI',
+  );
+  assert.deepEqual(
+    fs.readdirSync(dir),
+    ['credentials.json'],
+    'and leaves it where the service reads it',
+  );
+  assert.deepEqual(store.describe(), {
+    encrypted: false,
+    where: path.join(dir, 'credentials.json'),
+  });
+  const again = creds();
+  await store.save(again);
+  assert.deepEqual(fs.readdirSync(dir), ['credentials.json']);
+  assert.deepEqual(
+    await new FileCredentialStore(dir).load(),
+    again,
+    'the service sees the reconnect',
+  );
+  assert.equal(fs.statSync(path.join(dir, 'credentials.json')).mode & 0o777, 0o600);
+  // Disconnect, then Connect: only the keyring holds it.
+  await store.clear();
+  await store.save(creds());
+  assert.deepEqual(fs.readdirSync(dir), ['credentials.enc.json']);
+});
+
+test('encrypted store without a keyring now: plain fallback, and an encrypted file is named', async (t) => {
+  const dir = tempDir(t);
+  const cipher = new AesTestCipher();
+  const encrypted = creds();
+  await new EncryptedCredentialStore(dir, cipher).save(encrypted);
   cipher.available = false;
   const store = new EncryptedCredentialStore(dir, cipher);
+  await assert.rejects(store.load(), (e) => {
+    assert.ok(isSyncError(e) && e.code === 'auth-missing' && e.kind === 'blocked');
+    assert.match(
+      e.message,
+      /saved encrypted with the desktop keyring \(.*credentials\.enc\.json\), which is not available now/,
+    );
+    assert.match(
+      e.message,
+      /log in to the desktop session \(or unlock its keyring\) and restart RDL Sync, or reconnect Dropbox/,
+    );
+    assert.ok(!e.message.includes(encrypted.refreshToken));
+    return true;
+  });
+  // Reconnecting without a keyring: 0600 plain file, the unreadable encrypted one gone.
   const c = creds();
   await store.save(c);
   assert.deepEqual(store.describe(), {
@@ -141,6 +168,21 @@ test('encrypted store falls back to the plain file when encryption is unavailabl
   assert.deepEqual(fs.readdirSync(dir), ['credentials.json']);
   assert.deepEqual(await store.load(), c);
   cipher.available = true;
-  assert.deepEqual(await store.load(), c);
-  assert.deepEqual(fs.readdirSync(dir), ['credentials.enc.json']);
+  assert.deepEqual(await store.load(), c, 'the plain file stays the connection');
+  assert.deepEqual(fs.readdirSync(dir), ['credentials.json']);
+});
+
+test('file store (daemon, CLI): only the tray app’s encrypted file is a named problem', async (t) => {
+  const dir = tempDir(t);
+  const c = creds();
+  await new EncryptedCredentialStore(dir, new AesTestCipher()).save(c);
+  await assert.rejects(new FileCredentialStore(dir).load(), (e) => {
+    assert.ok(isSyncError(e) && e.code === 'auth-missing' && e.kind === 'blocked');
+    assert.match(e.message, /saved encrypted with the desktop keyring by the tray app/);
+    assert.match(e.message, /background service and the command line cannot read/);
+    assert.match(e.message, new RegExp(`run \`rdl-sync auth\` as ${os.userInfo().username}`));
+    assert.ok(e.message.includes(path.join(dir, 'credentials.json')));
+    assert.ok(!e.message.includes(c.refreshToken));
+    return true;
+  });
 });

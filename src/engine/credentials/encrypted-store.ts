@@ -1,24 +1,41 @@
-// Credentials encrypted with the OS keyring (Electron's safeStorage, injected as a StringCipher).
-// When the keyring is unavailable (headless, no secret service) it falls back to the plain file,
-// and an existing plain file is moved into the encrypted one as soon as encryption is available.
-import path from 'node:path';
+// The tray app's store: credentials encrypted with the OS keyring (Electron's safeStorage,
+// injected as a StringCipher), in credentials.enc.json.
+//
+// Why a plain credentials.json always wins and is never deleted behind the user's back: the
+// daemon (a systemd service) and the command line cannot reach the desktop keyring, so a 0600
+// credentials.json is their only way to Dropbox. We cannot tell whether that file was written by
+// `rdl-sync auth` for the service or by an older tray start without a keyring, and deleting it
+// (as the old "move into encrypted storage" did) silently disconnected the service. So:
+//  - a credentials.json present is the shared connection: both front ends use it, and a
+//    reconnect in the window updates it (and drops a stale encrypted copy, one truth on disk);
+//  - without one, the tray app keeps the connection encrypted when the keyring is trustworthy,
+//    and the service, finding only the encrypted file, says it cannot read it and what to run;
+//  - an encrypted file this start cannot open (keyring unavailable or failing) is a problem
+//    naming the cause and the fix, never "not connected";
+//  - to keep the connection only in the keyring: Disconnect (removes both), then Connect.
 import { silentLogger, type Logger } from '../ports.js';
 import {
+  ENCRYPTED_CREDENTIALS_FILE,
   FileCredentialStore,
   checkCredentials,
   damaged,
+  exists,
   parseCredentials,
   readIfPresent,
   removeIfPresent,
   writePrivateFile,
 } from './file-store.js';
+import { keyringCannotDecrypt, keyringUnavailable } from './unreadable.js';
 import type { CredentialStore, DropboxCredentials, StringCipher } from './types.js';
+import path from 'node:path';
 
-export const ENCRYPTED_CREDENTIALS_FILE = 'credentials.enc.json';
+export { ENCRYPTED_CREDENTIALS_FILE };
 
 export class EncryptedCredentialStore implements CredentialStore {
   readonly file: string;
   private readonly plain: FileCredentialStore;
+  /** Where the connection last loaded or saved lives (a plain file present wins). */
+  private plainInUse = false;
 
   constructor(
     private readonly configDir: string,
@@ -30,17 +47,13 @@ export class EncryptedCredentialStore implements CredentialStore {
   }
 
   async load(): Promise<DropboxCredentials | null> {
-    // Asked every time: Electron only answers after the app is ready, and keyrings come and go.
-    if (!this.cipher.isEncryptionAvailable()) return this.plain.load();
+    const shared = await this.plain.loadPlainOnly();
+    this.plainInUse = shared !== null;
+    if (shared) return shared;
     const text = await readIfPresent(this.file);
-    if (text === null) {
-      const legacy = await this.plain.load();
-      if (legacy) {
-        await this.save(legacy);
-        this.logger.info('Dropbox connection moved into encrypted storage', { file: this.file });
-      }
-      return legacy;
-    }
+    if (text === null) return null;
+    // Asked every time: Electron only answers after the app is ready, and keyrings come and go.
+    if (!this.cipher.isEncryptionAvailable()) throw keyringUnavailable(this.file, this.plain.file);
     let envelope: unknown;
     try {
       envelope = JSON.parse(text);
@@ -53,35 +66,53 @@ export class EncryptedCredentialStore implements CredentialStore {
     try {
       decrypted = this.cipher.decryptString(Buffer.from(data, 'base64'));
     } catch {
-      throw damaged(this.file, 'it cannot be decrypted with this user’s keyring');
+      throw keyringCannotDecrypt(this.file);
     }
     return parseCredentials(decrypted, this.file);
   }
 
   async save(c: DropboxCredentials): Promise<void> {
+    const clean = checkCredentials(c);
+    if (await exists(this.plain.file)) {
+      await this.plain.save(clean);
+      this.plainInUse = true;
+      await removeIfPresent(this.file);
+      this.logger.info(
+        'Dropbox connection saved in the shared file the background service and command line read (readable only by this user); to keep it only in the keyring, Disconnect and Connect again',
+        { file: this.plain.file },
+      );
+      return;
+    }
     if (!this.cipher.isEncryptionAvailable()) {
       this.logger.warn('System keyring unavailable: Dropbox connection saved unencrypted', {
         file: this.plain.file,
       });
-      return this.plain.save(c);
+      await this.plain.save(clean);
+      this.plainInUse = true;
+      await removeIfPresent(this.file);
+      return;
     }
-    const clean = checkCredentials(c);
     const data = this.cipher.encryptString(JSON.stringify(clean)).toString('base64');
     await writePrivateFile(
       this.configDir,
       this.file,
       JSON.stringify({ version: 1, data }, null, 2),
     );
-    // Only after the encrypted copy is durable may the plain one go.
-    await this.plain.clear();
+    this.plainInUse = false;
+    this.logger.info(
+      'Dropbox connection saved encrypted with the desktop keyring; the background service cannot read it (it needs `rdl-sync auth`)',
+      { file: this.file },
+    );
   }
 
   async clear(): Promise<void> {
     await removeIfPresent(this.file);
     await this.plain.clear();
+    this.plainInUse = false;
   }
 
   describe(): { encrypted: boolean; where: string } {
+    if (this.plainInUse) return this.plain.describe();
     return this.cipher.isEncryptionAvailable()
       ? { encrypted: true, where: this.file }
       : this.plain.describe();

@@ -1,5 +1,6 @@
 // Dropbox credentials in a plain JSON file only this user can read (0600 in a 0700 folder):
-// the daemon's store, where no system keyring exists.
+// the daemon's and the command line's store, where no system keyring exists. When only the tray
+// app's encrypted file is there, loading says so (and how to fix it) instead of "not connected".
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -7,8 +8,11 @@ import { SyncError } from '../errors.js';
 import { atomicWriteFile, fsyncDir } from '../fsutil/index.js';
 import { registerSecret } from '../log/index.js';
 import type { CredentialStore, DropboxCredentials } from './types.js';
+import { savedForTrayAppOnly } from './unreadable.js';
 
 export const CREDENTIALS_FILE = 'credentials.json';
+/** Written by the tray app (EncryptedCredentialStore); named here so this store can see it. */
+export const ENCRYPTED_CREDENTIALS_FILE = 'credentials.enc.json';
 
 export const credentialsSchema = z.object({
   appKey: z.string().trim().min(1),
@@ -24,6 +28,15 @@ export class FileCredentialStore implements CredentialStore {
   }
 
   async load(): Promise<DropboxCredentials | null> {
+    const own = await this.loadPlainOnly();
+    if (own) return own;
+    const encrypted = path.join(this.configDir, ENCRYPTED_CREDENTIALS_FILE);
+    if (await exists(encrypted)) throw savedForTrayAppOnly(encrypted, this.file);
+    return null;
+  }
+
+  /** This file alone, ignoring the tray app's encrypted one. */
+  async loadPlainOnly(): Promise<DropboxCredentials | null> {
     const text = await readIfPresent(this.file);
     if (text === null) return null;
     return parseCredentials(text, this.file);
@@ -83,6 +96,13 @@ export function damaged(where: string, why: string): SyncError {
     code: 'auth-missing',
     message: `The saved Dropbox connection in ${where} is damaged (${why}): reconnect Dropbox (rdl-sync auth, or Connect in the window)`,
   });
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function readIfPresent(file: string): Promise<string | null> {

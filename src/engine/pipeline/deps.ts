@@ -154,6 +154,11 @@ export interface PassDeps {
   settleMs?: number;
   /** Null when Dropbox is not connected: the upload leg waits (the engine raises the problem). */
   remote: RemoteStore | null;
+  /**
+   * Why remote is null when more is known than "not connected" (a saved connection this process
+   * cannot read, e.g. the tray app's keyring-encrypted one): the upload leg's problem then.
+   */
+  remoteMissing?: SyncError;
   /** Null when the archive is turned off in settings: the archive leg counts as done. */
   archive: ArchivePort | null;
   journal: JournalPort;

@@ -99,7 +99,7 @@ export async function runPass(
     status.update({ archive: archiveStatusOf(deps.archive.root, check) });
     archiveBlocked = check.problem;
   }
-  let uploadBlocked: SyncError | null = deps.remote ? null : notConnected();
+  let uploadBlocked: SyncError | null = deps.remote ? null : (deps.remoteMissing ?? notConnected());
 
   // 3. Walk the queue in windows.
   const windowSize = deps.windowSize ?? 1000;
