@@ -26,6 +26,7 @@ export interface WindowHarness {
   root: string;
   configDir: string;
   watchDir: string;
+  transitDir: string;
   archiveDir: string;
   emulator: Emulator;
   engine: Engine;

@@ -38,6 +38,14 @@ async function text(page: Page, selector: string): Promise<string> {
 
 const UNITS: Record<string, number> = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
 
+/** Bytes of every file below `dir`, as the transit backlog counts them. */
+async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) total += (await fs.stat(path.join(e.parentPath, e.name))).size;
+  return total;
+}
+
 /** "78 GB free of 252 GB" -> the free figure in bytes. */
 function shownFreeBytes(shown: string): number {
   const m = /^([\d.]+) (B|kB|MB|GB|TB) free of /.exec(shown);
@@ -411,6 +419,20 @@ test('the window drives a real engine', async (t) => {
           assert.ok((await fs.stat(file)).size > 5_000, `${file} is not empty`);
         }
         await page.emulateMedia({ colorScheme: 'light' });
+
+        // The bar follows the warning level in the settings as soon as it is saved.
+        const setLevel = async (percent: number) => {
+          await page.click('#tab-settings');
+          await page.fill('#set-diskFullPercent', String(percent));
+          await page.click('#settings-save');
+          await until('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
+          await page.click('#tab-status');
+        };
+        await setLevel(95);
+        await page.waitForSelector(`${row} [role=meter]:not(.warn)`, { timeout: 10_000 });
+        assert.equal(await page.$(`${row} .tag`), null, 'no "Nearly full" below the level');
+        await setLevel(90);
+        await page.waitForSelector(`${row} [role=meter].warn`, { timeout: 10_000 });
       } finally {
         await run('umount', [w.archiveDir]);
       }
@@ -453,7 +475,7 @@ test('the window drives a real engine', async (t) => {
   }
 });
 
-test('a silent source is highlighted on the Status tab and clears when files arrive', async (t) => {
+test('with the engine clock in hand: a silent source, then the transit backlog while Dropbox fails', async (t) => {
   if (!(await chromiumInstalled())) {
     t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
     return;
@@ -531,6 +553,32 @@ test('a silent source is highlighted on the Status tab and clears when files arr
       await text(page, `${usb0} .last .file`),
       'RDL/USB0/2026-11/RDL_2026-11-20_11_USB0.txt',
     );
+
+    // Dropbox fails: what waits in transit shows on its disk, and goes once Dropbox is back.
+    const cell = `#disks-table tr[data-disk-path="${w.watchDir}"] td.transit`;
+    w.emulator.addFault({ kind: 'server_error', times: 100_000, noRetryAfter: true });
+    try {
+      await drop(w, 'RDL/USB3/offline-1.csv', Buffer.alloc(30_000, 65));
+      await drop(w, 'RDL/USB3/offline-2.csv', Buffer.alloc(45_000, 66));
+      for (let i = 0; i < 4 && w.engine.getStatus().counts.uploadPending < 2; i++)
+        await w.engine.runPassNow();
+      assert.equal(w.engine.getStatus().counts.uploadPending, 2, 'both wait for Dropbox');
+      const queued = await bytesUnder(w.transitDir);
+      assert.ok(queued >= 75_000, `transit holds ${queued} bytes`);
+      await until(
+        'the backlog in the disks table',
+        async () => (await text(page, cell)) === bytes(queued),
+      );
+    } finally {
+      w.emulator.clearFaults();
+    }
+    // A failed file is retried after its back-off (30 s, then longer): move the clock past it.
+    for (let i = 0; i < 4 && w.engine.getStatus().counts.transit > 0; i++) {
+      now += 10 * 60_000;
+      await w.engine.runPassNow();
+    }
+    assert.equal(w.engine.getStatus().counts.transit, 0, 'the backlog went once Dropbox was back');
+    await until('the backlog gone', async () => (await text(page, cell)) === 'nothing');
   } finally {
     await w.close();
   }
