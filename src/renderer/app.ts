@@ -37,7 +37,15 @@ function start(): void {
   });
   const tabs = new Tabs();
   const transfers = new TransfersView(byId('panel-transfers'), showError);
-  const settings = new SettingsView(byId('panel-settings'), showError, showInfo);
+  let lastStatus: StatusSnapshot | null = null;
+  let diskWarnPercent: number | null = null;
+  const drawStatus = (s: StatusSnapshot): void =>
+    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true), diskWarnPercent);
+  const settings = new SettingsView(byId('panel-settings'), showError, showInfo, (saved) => {
+    // The disk bars follow the warning level as soon as it is known or changed.
+    diskWarnPercent = saved.diskFullPercent;
+    if (lastStatus) drawStatus(lastStatus);
+  });
   const log = new LogView(byId('panel-log'), showError);
   let lastDone = -1;
   let lastFailed = -1;
@@ -53,7 +61,8 @@ function start(): void {
     byId<HTMLButtonElement>('btn-sync-now').disabled = s.paused;
     document.title =
       s.problems.length > 0 ? `RDL Sync (${s.problems.length} to act on)` : 'RDL Sync';
-    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true));
+    lastStatus = s;
+    drawStatus(s);
     settings.updateStatus(s);
     // Finished or failed files change the history: refresh it if someone is looking.
     if (

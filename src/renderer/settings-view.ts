@@ -51,6 +51,8 @@ export class SettingsView {
     private readonly panel: HTMLElement,
     private readonly showError: (message: string) => void,
     private readonly showInfo: (message: string) => void,
+    /** Told after the settings are read or saved (the Status tab shows the disk warning level). */
+    private readonly onSettings: (settings: Settings) => void = () => {},
   ) {
     this.form = h('form', {
       id: 'settings-form',
@@ -90,6 +92,7 @@ export class SettingsView {
     if (!f || !s) return;
     this.fields = f;
     this.loaded = s;
+    this.onSettings(s);
     this.build();
     this.fill(s);
     const appInfo = valueOr(info, this.showError);
@@ -361,6 +364,7 @@ export class SettingsView {
       return;
     }
     this.loaded = result.settings;
+    this.onSettings(result.settings);
     this.fill(result.settings);
     this.formStatus.textContent = 'Saved. The new settings apply from the next pass.';
     this.showInfo('Settings saved.');

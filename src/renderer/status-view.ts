@@ -1,9 +1,16 @@
 // The Status tab: what the engine is doing, what is waiting, where the copies go, and every
-// problem with what to do about it. Redrawn from each status snapshot.
-import type { Problem, StageCounts, StatusSnapshot } from '../engine/status/types.js';
+// problem with what to do about it, the disks that must never fill and the sources (loggers,
+// cameras) that must never go quiet. Redrawn from each status snapshot.
+import type {
+  DiskStatus,
+  Problem,
+  SourceStatus,
+  StageCounts,
+  StatusSnapshot,
+} from '../engine/status/types.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { h, replace } from './dom.js';
-import { bytes, plural, rate, when } from './format.js';
+import { absoluteTime, bytes, duration, plural, rate, relativeTime, when } from './format.js';
 
 const COUNT_LABELS: [keyof StageCounts, string][] = [
   ['waiting', 'Waiting in watch folder'],
@@ -21,10 +28,15 @@ const TAB_NAMES: Record<TabId, string> = {
   log: 'Log',
 };
 
+/**
+ * `diskWarnPercent` is the saved `diskFullPercent` setting (null until the settings are read):
+ * the used-space bar turns to the warning colour at or above it, like the engine's disk problem.
+ */
 export function renderStatus(
   panel: HTMLElement,
   s: StatusSnapshot,
   goTo: (tab: TabId) => void,
+  diskWarnPercent: number | null = null,
 ): void {
   // Status events arrive often while files move; a keyboard user must not lose their place.
   const focused = panel.contains(document.activeElement) ? document.activeElement?.id : undefined;
@@ -41,6 +53,8 @@ export function renderStatus(
       card('SD card', archive(s)),
       card('Timing', timing(s)),
     ),
+    card('Disks', disks(s.disks, diskWarnPercent)),
+    card('Sources', sources(s.sources)),
     transfers(s),
   );
   if (focused) document.getElementById(focused)?.focus();
@@ -190,6 +204,150 @@ function transfers(s: StatusSnapshot): HTMLElement {
           h('span', { class: 'muted', text: `${pct}% of ${bytes(t.size)}, ${rate(t.rate)}` }),
         );
       }),
+    ),
+  );
+}
+
+const ROLE_NAMES: Record<DiskStatus['roles'][number], string> = {
+  watch: 'Watch',
+  transit: 'Transit',
+  archive: 'Archive',
+};
+
+function table(id: string, caption: string, head: string[], rows: HTMLElement[]): HTMLElement {
+  return h(
+    'table',
+    { id, class: 'grid' },
+    h('caption', { class: 'visually-hidden', text: caption }),
+    h('thead', {}, h('tr', {}, ...head.map((t) => h('th', { text: t, attrs: { scope: 'col' } })))),
+    h('tbody', {}, ...rows),
+  );
+}
+
+function disks(list: DiskStatus[] | undefined, warnPercent: number | null): HTMLElement {
+  if (!list)
+    return h('p', {
+      class: 'muted',
+      text: 'Not measured yet: disks are measured after each pass.',
+    });
+  if (list.length === 0)
+    return h('p', {
+      class: 'bad',
+      text: 'None of the folders could be measured (do they exist?).',
+    });
+  return table(
+    'disks-table',
+    'Disks holding the watch, transit and archive folders',
+    ['Folders', 'Free', 'Used', 'Waiting in transit'],
+    list.map((d) => {
+      const full = warnPercent !== null && d.usedPercent >= warnPercent;
+      const pct = `${Math.round(d.usedPercent)} %`;
+      return h(
+        'tr',
+        { class: full ? 'warn' : '', attrs: { 'data-disk-path': d.path } },
+        h(
+          'th',
+          { attrs: { scope: 'row' } },
+          h('span', { class: 'roles', text: d.roles.map((r) => ROLE_NAMES[r]).join(' · ') }),
+          h('span', { class: 'file path', text: d.path }),
+        ),
+        h('td', { class: 'free', text: `${bytes(d.freeBytes)} free of ${bytes(d.totalBytes)}` }),
+        h(
+          'td',
+          { class: 'used' },
+          usageBar(d.usedPercent, full, `${pct} used`),
+          h('span', { class: 'pct', text: `${pct} used` }),
+          full
+            ? h('strong', { class: 'tag warn', text: `Nearly full (warning at ${warnPercent} %)` })
+            : null,
+        ),
+        h('td', {
+          class: 'transit',
+          text:
+            d.transitBytes === null
+              ? '—'
+              : d.transitBytes === 0
+                ? 'nothing'
+                : bytes(d.transitBytes),
+        }),
+      );
+    }),
+  );
+}
+
+/**
+ * A small used-space bar. Not <meter>: Chromium paints its value with pseudo-elements that
+ * ignore the theme. The width is set through the CSSOM (the CSP forbids style attributes, not
+ * this); the percentage is also written next to it, so the bar is never the only carrier.
+ */
+function usageBar(usedPercent: number, full: boolean, label: string): HTMLElement {
+  const clamped = Math.min(100, Math.max(0, usedPercent));
+  const fill = h('span', { class: 'usage-fill' });
+  fill.style.width = `${clamped}%`;
+  return h(
+    'span',
+    {
+      class: full ? 'usage warn' : 'usage',
+      attrs: {
+        role: 'meter',
+        'aria-valuemin': 0,
+        'aria-valuemax': 100,
+        'aria-valuenow': clamped,
+        'aria-label': label,
+      },
+    },
+    fill,
+  );
+}
+
+function sources(list: SourceStatus[] | undefined): HTMLElement {
+  if (!list || list.length === 0)
+    return h('p', {
+      class: 'muted',
+      text: 'No source folders yet: each one (e.g. RDL/USB0) appears after its first file is synced.',
+    });
+  // The silent ones first: they are why someone opens this section.
+  const ordered = [...list].sort((a, b) => Number(b.silent) - Number(a.silent));
+  return table(
+    'sources-table',
+    'Source folders, their last file and usual interval',
+    ['Source', 'Last file', 'Usual interval', 'State'],
+    ordered.map((src) =>
+      h(
+        'tr',
+        { class: src.silent ? 'silent' : '', attrs: { 'data-source': src.source } },
+        h('th', { class: 'file', text: src.source, attrs: { scope: 'row' } }),
+        h(
+          'td',
+          { class: 'last' },
+          h('span', { class: 'rel-time', text: relativeTime(src.lastFileMs) }),
+          h('span', { class: 'muted abs-time', text: ` (${absoluteTime(src.lastFileMs)})` }),
+          h('span', { class: 'file muted', text: src.lastFileRel }),
+        ),
+        h('td', {
+          class: 'interval',
+          text:
+            src.usualIntervalMs === null
+              ? 'still learning'
+              : `every ${duration(src.usualIntervalMs)}`,
+        }),
+        h(
+          'td',
+          { class: 'state' },
+          src.silent
+            ? h('strong', { class: 'tag bad', text: 'Silent' })
+            : h('span', {
+                class: src.usualIntervalMs === null ? 'muted' : 'good',
+                text: src.usualIntervalMs === null ? 'Learning' : 'Delivering',
+              }),
+          src.silentAfterMs !== null
+            ? h('span', {
+                class: 'muted',
+                text: `reported after ${duration(src.silentAfterMs)} without a file`,
+              })
+            : null,
+        ),
+      ),
     ),
   );
 }

@@ -17,6 +17,7 @@ import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
+import type { Clock } from '../../src/engine/ports.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const PAGE_WEB_CONTENTS_ID = 1;
@@ -25,6 +26,7 @@ export interface WindowHarness {
   root: string;
   configDir: string;
   watchDir: string;
+  transitDir: string;
   archiveDir: string;
   emulator: Emulator;
   engine: Engine;
@@ -69,7 +71,11 @@ async function serve(dir: string): Promise<{ url: string; close: () => Promise<v
   };
 }
 
-export async function openWindow(settings: Partial<Settings> = {}): Promise<WindowHarness> {
+/** `clock`: the engine's clock, for tests that need hours to pass (silent sources). */
+export async function openWindow(
+  settings: Partial<Settings> = {},
+  clock?: Clock,
+): Promise<WindowHarness> {
   const dirs = await makeDirs('rdl-window-');
   const emulator = await startEmulator();
   await writeConfig(dirs.configDir, testSettings(dirs, emulator, settings), emulator);
@@ -79,6 +85,7 @@ export async function openWindow(settings: Partial<Settings> = {}): Promise<Wind
     home: dirs.root,
     logger,
     retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
+    ...(clock ? { clock } : {}),
   });
   const h = { ...dirs, emulator, engine };
 
