@@ -25,7 +25,8 @@ import { PassScheduler, type ScheduleSpec } from './scheduler.js';
 import { archiveStatusOf, runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
 import { fileFailingProblem, legProblem, notConnected } from './pipeline/problems.js';
 import type { PassDeps } from './pipeline/deps.js';
-import { cleanupTransitTemps } from './stage/index.js';
+import { cleanupTransitTemps, removeLegacyTransitTemps } from './stage/index.js';
+import { isIgnored } from './scan/index.js';
 import { buildPassDeps, buildRemote } from './assemble.js';
 import { StatusFilePublisher, readStatusFile } from './status/status-file.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
@@ -579,7 +580,17 @@ class SyncEngine implements Engine {
     }
     try {
       await fs.mkdir(s.transitDir, { recursive: true });
-      if (cleanTemps) await cleanupTransitTemps(s.transitDir);
+      if (cleanTemps) {
+        await cleanupTransitTemps(s.transitDir);
+        const legacy = await removeLegacyTransitTemps(
+          s.transitDir,
+          (name) => !isIgnored(name, s.ignorePatterns),
+        );
+        if (legacy > 0)
+          this.logger.info('removed staging copies left by an earlier version', {
+            removed: legacy,
+          });
+      }
     } catch (e) {
       // The pass reports an unusable transit folder on its own; start-up must go on.
       this.logger.warn('transit folder not ready', { reason: (e as Error).message });

@@ -8,7 +8,10 @@ import {
   cleanupTransitTemps,
   TRANSIT_TEMP_DIR,
   type TransitFile,
+  removeLegacyTransitTemps,
 } from '../../src/engine/stage/index.js';
+import { isIgnored } from '../../src/engine/scan/index.js';
+import { DEFAULT_IGNORE_PATTERNS } from '../../src/engine/settings/schema.js';
 import { makeTooDeepTree, removeDeep, removeDir, tempDir } from '../archive/helpers.js';
 import { put } from '../scan/helpers.js';
 
@@ -113,5 +116,34 @@ test('listTransit reports a part it cannot read through onError and lists the re
     assert.deepEqual(errors, ['deep/dd ENAMETOOLONG']);
   } finally {
     removeDeep(transit);
+  }
+});
+
+test('upgrade: staging copies an earlier version left beside the files are removed only where no user file can have their name', async () => {
+  const transit = await tempDir('rdl-transit-legacy-');
+  try {
+    const legacy = '.rdl-stage-0123456789abcdef';
+    await put(transit, `RDL/USB0/${legacy}`, 'half a copy');
+    await put(transit, 'RDL/USB0/day.csv', 'queued');
+    await put(transit, 'RDL/USB0/.rdl-stage-notours', 'a user file');
+    await put(transit, `${TRANSIT_TEMP_DIR}/${legacy}`, 'in the reserved folder');
+    // Dotfiles synced (a user changed the ignore patterns): such a name may be a user's file.
+    const dotfilesSynced = (_name: string): boolean => true;
+    assert.equal(await removeLegacyTransitTemps(transit, dotfilesSynced), 0);
+    assert.ok(await stat(join(transit, 'RDL', 'USB0', legacy)));
+    // Default patterns ignore dotfiles: no user file of that name can be in transit.
+    const defaults = (name: string): boolean => !isIgnored(name, DEFAULT_IGNORE_PATTERNS);
+    assert.equal(await removeLegacyTransitTemps(transit, defaults), 1);
+    assert.deepEqual((await readdir(join(transit, 'RDL', 'USB0'))).sort(), [
+      '.rdl-stage-notours',
+      'day.csv',
+    ]);
+    assert.ok(
+      await stat(join(transit, TRANSIT_TEMP_DIR, legacy)),
+      'the reserved folder is not its business',
+    );
+    assert.equal(await removeLegacyTransitTemps(join(transit, 'missing'), defaults), 0);
+  } finally {
+    await removeDir(transit);
   }
 });

@@ -1,5 +1,11 @@
 export { stageFile } from './stage-file.js';
 export type { StageResult, StageOptions } from './stage-file.js';
-export { listTransit, removeFromTransit, cleanupTransitTemps, statTransit } from './transit.js';
+export {
+  listTransit,
+  removeFromTransit,
+  cleanupTransitTemps,
+  removeLegacyTransitTemps,
+  statTransit,
+} from './transit.js';
 export type { TransitFile, ListTransitOptions } from './transit.js';
 export { TRANSIT_TEMP_DIR, transitTempDir, isReservedTransitRel } from './transit-names.js';

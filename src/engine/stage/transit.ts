@@ -75,6 +75,41 @@ export async function removeFromTransit(transitDir: string, rel: string): Promis
   await pruneEmptyDirs(transitDir, dirname(p));
 }
 
+/** The temporary name of a cross-disk staging copy as versions before the reserved folder made it. */
+const LEGACY_TEMP_NAME = /^\.rdl-stage-[0-9a-f]{16}$/;
+
+/**
+ * Upgrade step: versions before the reserved folder left interrupted copies beside the files, as
+ * `.rdl-stage-<16 hex>`. They are removed only when the ignore patterns in force would never let
+ * a user file of that name into transit (the default ignores every dotfile), so a user's own file
+ * is never taken for one; otherwise they stay and sync like any file. Their originals are still
+ * in the watch folder. Returns how many were removed.
+ */
+export async function removeLegacyTransitTemps(
+  transitDir: string,
+  userFileCouldBeNamed: (name: string) => boolean,
+): Promise<number> {
+  let removed = 0;
+  try {
+    const skip = (_name: string, rel: string): boolean => isReservedTransitRel(rel);
+    for await (const entry of walkTree(transitDir, { skip })) {
+      if (entry.kind !== 'file') continue;
+      const name = entry.rel.slice(entry.rel.lastIndexOf('/') + 1);
+      if (!LEGACY_TEMP_NAME.test(name) || userFileCouldBeNamed(name)) continue;
+      try {
+        await unlink(entry.absPath);
+        removed++;
+      } catch (e) {
+        if (!isCode(e, 'ENOENT')) throw e;
+      }
+    }
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return removed;
+    throw e;
+  }
+  return removed;
+}
+
 /**
  * Empty (and remove) the reserved temporaries folder: copies interrupted by a crash or a stop. Their originals
  * are still in the watch folder, so nothing is lost. Nothing outside that folder is touched.
