@@ -671,7 +671,7 @@ class SyncEngine implements Engine {
     try {
       const report = await runPass(deps, this.memory, signal);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
-      await this.health.afterPass(this.built.settings, signal);
+      await this.health.afterPass(this.built.settings, signal, report.transitBytes);
       if (
         report.staged ||
         report.done ||

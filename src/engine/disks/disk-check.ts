@@ -35,6 +35,8 @@ export async function bytesBelow(dir: string, signal?: AbortSignal): Promise<num
 export async function measureDisks(
   folders: DiskFolder[],
   signal?: AbortSignal,
+  /** What waits in transit, when the caller has just walked it (a pass): saves a second walk. */
+  knownTransitBytes: number | null = null,
 ): Promise<DiskStatus[]> {
   const byDev = new Map<number, DiskStatus>();
   for (const f of folders) {
@@ -64,7 +66,8 @@ export async function measureDisks(
         transitBytes: null,
       });
     }
-    if (f.role === 'transit') byDev.get(dev)!.transitBytes = await bytesBelow(f.path, signal);
+    if (f.role === 'transit')
+      byDev.get(dev)!.transitBytes = knownTransitBytes ?? (await bytesBelow(f.path, signal));
   }
   return [...byDev.values()];
 }

@@ -19,8 +19,9 @@ export async function updateDiskStatus(
   settings: Settings,
   status: StatusModel,
   signal?: AbortSignal,
+  knownTransitBytes: number | null = null,
 ): Promise<void> {
-  const disks = await measureDisks(diskFoldersOf(settings), signal);
+  const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes);
   status.update({ disks });
   const raised = new Set<string>();
   for (const disk of disks) {

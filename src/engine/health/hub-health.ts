@@ -42,8 +42,12 @@ export class HubHealth {
   constructor(private readonly deps: HubHealthDeps) {}
 
   /** After a pass: every check, and retention when it is on and due. */
-  async afterPass(settings: Settings, signal?: AbortSignal): Promise<void> {
-    await this.check(settings, signal);
+  async afterPass(
+    settings: Settings,
+    signal?: AbortSignal,
+    transitBytes: number | null = null,
+  ): Promise<void> {
+    await this.check(settings, signal, transitBytes);
     const now = this.deps.clock.now();
     if (settings.retentionEnabled && now - this.lastRetentionMs >= RETENTION_EVERY_MS) {
       this.lastRetentionMs = now;
@@ -54,9 +58,13 @@ export class HubHealth {
   }
 
   /** The read-only checks (status without a daemon runs these). */
-  async check(settings: Settings, signal?: AbortSignal): Promise<void> {
+  async check(
+    settings: Settings,
+    signal?: AbortSignal,
+    transitBytes: number | null = null,
+  ): Promise<void> {
     // Each check alone: none of them may ever fail a pass or hide the others.
-    await updateDiskStatus(settings, this.deps.status, signal).catch((e: unknown) =>
+    await updateDiskStatus(settings, this.deps.status, signal, transitBytes).catch((e: unknown) =>
       this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
     );
     for (const [what, run] of [

@@ -38,6 +38,8 @@ export interface PassReport {
   uploadBlocked: SyncError | null;
   archiveBlocked: SyncError | null;
   remainingInTransit: number;
+  /** Bytes of the files left in transit; null when the walk of transit was not complete. */
+  transitBytes: number | null;
   aborted: boolean;
 }
 
@@ -82,6 +84,7 @@ export async function runPass(
     uploadBlocked: null,
     archiveBlocked: null,
     remainingInTransit: 0,
+    transitBytes: null,
     aborted: false,
   };
   const { status, clock } = deps;
@@ -106,6 +109,7 @@ export async function runPass(
   const settleMs = deps.settleMs ?? 0;
   let window: WorkItem[] = [];
   let remaining = 0;
+  let remainingBytes = 0;
   let uploadPending = 0;
   let archivePending = 0;
   let failed = staging.failing;
@@ -164,6 +168,7 @@ export async function runPass(
     else waiting.push(...finishable);
     for (const w of waiting) {
       remaining++;
+      remainingBytes += w.file.size;
       if (!w.entry.upload) uploadPending++;
       if (deps.archive && !w.entry.archive) archivePending++;
       if (w.entry.lastError && w.entry.attempts > 0) failed++;
@@ -196,6 +201,7 @@ export async function runPass(
 
   report.aborted = Boolean(signal?.aborted);
   report.remainingInTransit = remaining;
+  report.transitBytes = !signal?.aborted && transitErrors.size === 0 ? remainingBytes : null;
   report.uploadBlocked = uploadBlocked;
   report.archiveBlocked = archiveBlocked;
   status.updateCounts({ transit: remaining, uploadPending, archivePending, failed });
