@@ -117,18 +117,20 @@ export async function finishFiles(
   if (items.length === 0) return 0;
   const { journal, history, status, clock } = deps;
   const now = clock.now();
-  const fresh: FinishItem[] = [];
+  const fresh = new Set<FinishItem>();
   for (const w of items) {
     if (w.entry.finishedAtMs !== undefined) continue;
     w.entry = { ...w.entry, finishedAtMs: now };
     journal.update(w.file.rel, { finishedAtMs: now });
-    fresh.push(w);
+    fresh.add(w);
   }
-  if (fresh.length > 0) await journal.flush();
+  if (fresh.size > 0) await journal.flush();
 
   for (const w of items) {
     const finishedAtMs = w.entry.finishedAtMs ?? now;
-    if (history.hasRecord(w.file.rel, finishedAtMs)) continue;
+    // Only a file marked finished before a kill can have its record already (a scan of the kept
+    // history per file would put O(history) work on every file of every window).
+    if (!fresh.has(w) && history.hasRecord(w.file.rel, finishedAtMs)) continue;
     history.append(
       historyRecordFor(
         w.file,
