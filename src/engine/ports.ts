@@ -10,8 +10,6 @@ export interface UploadItem {
   localPath: string;
   size: number;
   mtimeMs: number;
-  /** Dropbox content hash if already known (journal); lets the store skip a read. */
-  knownContentHash?: string;
   /**
    * RDL Sync's own earlier upload of this staged file (a version that has since changed in
    * transit): replace that revision (update mode) instead of making a `name (n)` copy.

@@ -32,15 +32,6 @@ export interface SchedulerHooks {
   clockCheckMs?: number;
 }
 
-/** Returns null when node-schedule accepts the cron expression, else why it does not. */
-export function cronProblem(expr: string): string | null {
-  const job = schedule.scheduleJob(expr, () => {});
-  if (!job)
-    return `"${expr}" is not a valid cron expression (five or six fields, e.g. */5 * * * *)`;
-  job.cancel();
-  return null;
-}
-
 export class PassScheduler {
   /** Cron mode: node-schedule's job (wall time). */
   private job: schedule.Job | null = null;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassScheduler, cronProblem } from '../../src/engine/scheduler.js';
+import { PassScheduler } from '../../src/engine/scheduler.js';
+import { cronProblem } from '../../src/engine/settings/cron-check.js';
 import { silentLogger, type Clock, type Logger } from '../../src/engine/ports.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -83,7 +84,7 @@ test('stop(abandon) aborts the running pass through its signal and waits for it'
 
 test('cron expressions are checked', () => {
   assert.equal(cronProblem('*/5 * * * *'), null);
-  assert.match(cronProblem('every five minutes') ?? '', /not a valid cron expression/);
+  assert.match(cronProblem('every five minutes') ?? '', /"every five minutes"/);
 });
 
 /** Wall time the test can step; monotonic time is the real one, as on a machine whose NTP steps. */
