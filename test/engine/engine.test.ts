@@ -3,20 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { startHarness, listFilesRel, localHash, type Harness } from './harness.js';
+import { withHarness, listFilesRel, localHash } from './harness.js';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
-
-async function withHarness(
-  opts: Parameters<typeof startHarness>[0],
-  fn: (h: Harness) => Promise<void>,
-): Promise<void> {
-  const h = await startHarness(opts);
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
 
 test('nested, Unicode and spaced paths land at the right remote and SD-card paths, then leave transit', async () => {
   await withHarness({}, async (h) => {

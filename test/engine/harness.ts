@@ -120,6 +120,19 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
 }
 
+/** Runs `fn` on a fresh harness and closes it whatever happens. */
+export async function withHarness(
+  opts: HarnessOptions,
+  fn: (h: Harness) => Promise<void>,
+): Promise<void> {
+  const h = await startHarness(opts);
+  try {
+    await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
 /** Every regular file below `dir`, as rel paths with '/'. */
 export async function listFilesRel(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
-import { startHarness, listFilesRel, localHash, type Harness } from '../engine/harness.js';
+import {
+  startHarness,
+  withHarness,
+  listFilesRel,
+  localHash,
+  type Harness,
+} from '../engine/harness.js';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { systemClock } from '../../src/engine/ports.js';
@@ -19,18 +25,6 @@ import {
   removeDeep,
   unmount,
 } from '../archive/helpers.js';
-
-async function withHarness(
-  opts: Parameters<typeof startHarness>[0],
-  fn: (h: Harness) => Promise<void>,
-): Promise<void> {
-  const h = await startHarness(opts);
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
 
 /** Files on the emulator below the site root, as rels. */
 function remoteRels(h: Harness): string[] {
