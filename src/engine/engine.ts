@@ -46,6 +46,8 @@ import { HubHealth } from './health/hub-health.js';
 import { dropboxHashLookup } from './retention/dropbox-lookup.js';
 import type { RemoteHashLookup, RetentionReport } from './retention/retention.js';
 import { DEFAULT_RETRY_POLICY } from './dropbox/retry.js';
+import os from 'node:os';
+import { AlertService } from './alerts/alert-service.js'; // alerts (issue 10)
 
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
@@ -93,6 +95,8 @@ export interface Engine extends EngineApi {
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
   /** Archive retention now (`dryRun`: only list what would go). */
   runRetention(dryRun: boolean): Promise<RetentionReport>;
+  /** Alerts (issue 10): the one policy and its channels; see alerts/README.md. */
+  readonly alerts: AlertService;
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -117,6 +121,7 @@ class SyncEngine implements Engine {
   private readonly store: SettingsStore;
   private readonly credentials: CredentialStore;
   private readonly status: StatusModel;
+  readonly alerts: AlertService;
   private readonly memory = newPassMemory();
   private journal!: Journal;
   private history!: History;
@@ -154,6 +159,16 @@ class SyncEngine implements Engine {
     this.settingsPath = this.store.path;
     this.credentials = opts.credentials ?? new FileCredentialStore(opts.configDir);
     this.status = new StatusModel(() => this.clock.now());
+    // Alerts (issue 10): follows this engine's status while it syncs (start/stop below).
+    this.alerts = new AlertService({
+      configDir: opts.configDir,
+      status: this.status,
+      settings: () => this.getSettings(),
+      history: (q) => this.queryHistory(q),
+      clock: this.clock,
+      logger: this.logger,
+      host: opts.hostName ?? os.hostname(),
+    });
   }
 
   async init(): Promise<void> {
@@ -223,6 +238,7 @@ class SyncEngine implements Engine {
     });
     this.scheduler.setPaused(this.status.current.paused);
     this.scheduler.start();
+    await this.alerts.start(); // alerts (issue 10)
     if (this.opts.watchConfig) {
       this.statePoll = setInterval(() => this.applyPauseState(), STATE_POLL_MS);
       this.statePoll.unref();
@@ -323,6 +339,7 @@ class SyncEngine implements Engine {
     await this.journal.close();
     await this.history.close();
     this.store.close();
+    await this.alerts.stop(); // alerts (issue 10)
     await this.publisher?.write(true);
     this.status.dispose();
   }
