@@ -42,6 +42,9 @@ export class CommandChannel implements AlertChannel {
       const timer = setTimeout(() => {
         timedOut = true;
         killTree(child.pid);
+        // A grandchild that left the group could hold stderr open for ever: do not wait for it.
+        child.stderr.destroy();
+        reject(this.timedOut());
       }, this.timeoutMs);
       child.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -50,11 +53,7 @@ export class CommandChannel implements AlertChannel {
       child.once('close', (code, sig) => {
         clearTimeout(timer);
         if (timedOut) {
-          reject(
-            new Error(
-              `alert command ${this.program} did not finish in ${Math.round(this.timeoutMs / 1000)} s and was stopped`,
-            ),
-          );
+          reject(this.timedOut());
         } else if (code === 0) {
           resolve();
         } else {
@@ -70,6 +69,12 @@ export class CommandChannel implements AlertChannel {
       child.stdin.on('error', () => undefined);
       child.stdin.end(`${JSON.stringify(json)}\n`);
     });
+  }
+
+  private timedOut(): Error {
+    return new Error(
+      `alert command ${this.program} did not finish in ${Math.round(this.timeoutMs / 1000)} s and was stopped`,
+    );
   }
 }
 

@@ -66,7 +66,7 @@ export class EmailChannel implements AlertChannel {
       requireTLS: s.smtpSecurity === 'starttls',
       ignoreTLS: s.smtpSecurity === 'none',
       ...(s.smtpUser !== '' ? { auth: { user: s.smtpUser, pass: this.password! } } : {}),
-      tls: { rejectUnauthorized: true, ...(ca ? { ca } : {}), servername: s.smtpHost },
+      tls: { rejectUnauthorized: true, ...(ca ? { ca } : {}) },
       connectionTimeout: this.timeoutMs,
       greetingTimeout: this.timeoutMs,
       socketTimeout: this.timeoutMs,
