@@ -75,7 +75,8 @@ export class AlertService {
   private digestRunning = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
-    this.policy = new AlertPolicy(this.policyOptions());
+    // The settings are read when the policy runs: the engine builds them after constructing us.
+    this.policy = new AlertPolicy({ flapMs: 0, reminderMs: 0 });
     this.log = new AlertLog(deps.configDir);
     this.secrets = new AlertSecretStore(deps.configDir);
   }
