@@ -174,7 +174,7 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   assert.equal(raised.subject, 'RDL Sync Site7_Alerts: needs attention (archive-missing)');
   assert.match(raised.text, new RegExp(`^SD card folder ${dirs.archiveDir} does not exist`));
   assert.match(raised.text, /Site: Site7_Alerts\n/);
-  assert.match(cleared.text, /^Resolved: SD card folder/);
+  assert.match(cleared.text, /^No longer a problem: “SD card folder/);
   // Exactly one raise and one clear per channel: no stream of mails while the card was away.
   assert.equal(subjects().filter((s) => s.includes('(archive-missing)')).length, 2);
   assert.deepEqual(

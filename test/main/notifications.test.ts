@@ -83,7 +83,7 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
           conditionId: 'archive-missing',
           kind: 'cleared',
           title: 'RDL Sync: resolved',
-          body: 'Resolved: SD card folder /media/sd does not exist: insert the card.',
+          body: 'No longer a problem: “SD card folder /media/sd does not exist: insert the card”.',
           tab: 'status',
           silent: true,
         },

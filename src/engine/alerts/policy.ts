@@ -92,7 +92,8 @@ function alertOf(kind: Alert['kind'], p: Problem, nowMs: number): Alert {
     conditionId: p.id,
     code: p.code,
     severity: p.severity,
-    sentence: kind === 'cleared' ? `Resolved: ${stripStop(p.message)}.` : sentence(p.message),
+    sentence:
+      kind === 'cleared' ? `No longer a problem: “${stripStop(p.message)}”.` : sentence(p.message),
     sinceMs: p.sinceMs,
     atMs: nowMs,
     tab: p.tab,
