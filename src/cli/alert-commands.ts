@@ -1,13 +1,14 @@
 // `rdl-sync alert test | secret NAME` and `rdl-sync report [--send] [--json]` (issue 10). The
 // alert service itself lives in the engine; these only call it and print.
-import { createEngine, type Engine } from '../engine/engine.js';
 import {
   ALERT_SECRET_NAMES,
   AlertSecretStore,
+  createEngine,
+  liveLockOwner,
+  readStatusFile,
   type AlertSecretName,
-} from '../engine/alerts/secrets.js';
-import { readStatusFile } from '../engine/status/status-file.js';
-import { liveLockOwner } from '../engine/run-lock.js';
+  type Engine,
+} from '../engine/index.js';
 import type { CliContext } from './commands.js';
 
 interface CommandSpec {

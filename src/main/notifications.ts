@@ -2,7 +2,7 @@
 // reminders, no shared cap) lives in the engine (src/engine/alerts/policy.ts) and is the same for
 // the tray and the daemon; this module only words an alert for a notification. Pure:
 // notifier.ts shows them.
-import type { Alert } from '../engine/alerts/types.js';
+import type { Alert } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
 
 export interface Notice {

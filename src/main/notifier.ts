@@ -1,7 +1,7 @@
 // Shows the engine's alerts as desktop notifications (worded by notifications.ts); a click
 // opens the window on the tab that helps.
 import { Notification, dialog } from 'electron';
-import type { Alert } from '../engine/alerts/types.js';
+import type { Alert } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { noticeOf } from './notifications.js';
 
