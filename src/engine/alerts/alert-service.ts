@@ -15,11 +15,13 @@ import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../st
 import { AlertLog } from './alert-log.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel } from './channels/email.js';
-import type { AlertChannel, ChannelId } from './channels/types.js';
+import type { AlertChannel } from './channels/types.js';
 import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './digest.js';
 import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
 import { AlertSecretStore, type AlertSecrets } from './secrets.js';
-import type { Alert, AlertOrigin } from './types.js';
+import type { Alert, AlertOrigin, ChannelResult } from './types.js';
+
+export type { ChannelResult };
 import { appVersion } from './version.js';
 
 export const CHANNEL_FAILING_PREFIX = 'alert-channel-failing:';
@@ -46,13 +48,6 @@ export interface AlertServiceDeps {
   logger: Logger;
   host: string;
   tuning?: ChannelTuning & { tickMs?: number };
-}
-
-export interface ChannelResult {
-  channel: ChannelId;
-  label: string;
-  ok: boolean;
-  error?: string;
 }
 
 interface AlertState {

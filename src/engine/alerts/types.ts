@@ -23,6 +23,15 @@ export interface Alert {
   tab: Problem['tab'];
 }
 
+/** One channel's outcome of a send (`alert test`, the Settings button). */
+export interface ChannelResult {
+  channel: 'email' | 'webhook' | 'command';
+  /** "email to ops@example.org", "webhook (slack) to hooks.slack.com": never a secret. */
+  label: string;
+  ok: boolean;
+  error?: string;
+}
+
 /** Who sends: put in every message so one inbox can serve many hubs. */
 export interface AlertOrigin {
   site: string;
