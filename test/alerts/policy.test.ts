@@ -46,7 +46,10 @@ test('a condition is announced once when raised and once when cleared, with its 
   assert.equal(cleared.length, 1);
   assert.equal(cleared[0]!.kind, 'cleared');
   assert.equal(cleared[0]!.sinceMs, 1_000);
-  assert.match(cleared[0]!.sentence, /^No longer a problem: “archive-missing happened: do something”\.$/);
+  assert.match(
+    cleared[0]!.sentence,
+    /^No longer a problem: “archive-missing happened: do something”\.$/,
+  );
   assert.deepEqual(p.update({ problems: [] }, 80_000), []);
 });
 
