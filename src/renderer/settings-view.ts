@@ -30,6 +30,25 @@ const GROUPS: [string, SettingKey[]][] = [
       'startAtLogin',
     ],
   ],
+  [
+    'Alerts',
+    [
+      'alertEmailTo',
+      'alertEmailFrom',
+      'smtpHost',
+      'smtpPort',
+      'smtpSecurity',
+      'smtpUser',
+      'smtpCaFile',
+      'alertWebhookFormat',
+      'alertCommand',
+      'alertCommandTimeoutSeconds',
+      'alertReminderHours',
+      'alertFlapMinutes',
+      'digestSchedule',
+      'digestHour',
+    ],
+  ],
 ];
 
 type Candidate = ArgsIn<'saveSettings'>[0];

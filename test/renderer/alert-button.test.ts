@@ -33,6 +33,11 @@ test('Send test alert: one mail arrives, a failing channel is shown and raised a
   });
   try {
     await w.page.click('#tab-settings');
+    // The channels are ordinary settings in the form (the secrets are not).
+    await until('the Alerts settings in the form', async () =>
+      (await w.page.inputValue('#set-smtpHost').catch(() => '')) === '127.0.0.1' ? true : undefined,
+    );
+    assert.equal(await w.page.$('#set-smtpPassword'), null);
     await w.page.click('#send-test-alert');
     const items = await until('the test alert results in the window', async () => {
       const li = await w.page.$$eval('#alert-test-result li', (els) =>
