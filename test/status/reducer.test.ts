@@ -162,5 +162,9 @@ test('counts, transfers, failing files and finished files fold into the snapshot
   );
   reducer.apply({ type: 'counts', transit: 3, pending: { upload: 2, archive: 0 }, failed: 0 });
   assert.equal(status.snapshot().counts.doneThisRun, 2);
+  // The archive turned off: its leg is absent from the counts, and nothing waits on it any more.
+  reducer.apply({ type: 'counts', pending: { upload: 2 } });
+  assert.equal(status.snapshot().counts.archivePending, 0);
+  assert.equal(status.snapshot().counts.uploadPending, 2);
   assert.equal(status.snapshot().lastSuccessMs, clock.now());
 });
