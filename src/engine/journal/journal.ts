@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { silentLogger, type Logger, type SessionStore, type UploadSessionState } from '../ports.js';
-import { replaceFileAtomically } from './atomic-file.js';
+import { atomicWriteFile } from '../fsutil/index.js';
 
 const uploadLegSchema = z.object({
   remotePath: z.string(),
@@ -201,7 +201,7 @@ export class Journal {
     const started = performance.now();
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
-      await replaceFileAtomically(this.file, JSON.stringify(snapshot));
+      await atomicWriteFile(this.file, JSON.stringify(snapshot));
       this.writes++;
       this.lastWriteMs = performance.now() - started;
     } catch (e) {
