@@ -1,5 +1,6 @@
 import type { StatusSnapshot } from '../engine/status/types.js';
-import { formatBytes, formatTime } from './duration.js';
+import { formatBytes } from '../engine/format-bytes.js';
+import { formatTime } from './duration.js';
 
 /** Human form of the status model, the same facts the tray and window show. */
 export function printStatus(s: StatusSnapshot, line: (text: string) => void): void {
