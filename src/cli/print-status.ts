@@ -1,5 +1,4 @@
-import type { StatusSnapshot } from '../engine/status/types.js';
-import { formatBytes } from '../engine/format-bytes.js';
+import { formatBytes, type StatusSnapshot } from '../engine/index.js';
 import { formatTime } from './duration.js';
 
 /** Human form of the status model, the same facts the tray and window show. */
