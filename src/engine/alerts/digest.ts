@@ -2,7 +2,7 @@
 // the files and bytes synced in the period and the newest file (from the history), both legs'
 // state, disk free, the alerts of the period, version and uptime. Plain text plus simple HTML,
 // the same content that `rdl-sync report` prints. Pure: the caller gathers the facts.
-import { formatBytes } from '../archive/problems.js';
+import { formatBytes } from '../format-bytes.js';
 import { sourceOf } from '../health/silent-sources.js';
 import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
 import type { Alert, AlertOrigin } from './types.js';
