@@ -118,7 +118,11 @@ export class AlertService {
     };
     await this.log.append(alert).catch(() => undefined);
     for (const l of this.listeners) l(alert);
-    return this.dispatch(alert);
+    // Bounded: a dead relay must not keep a failed daemon from exiting (systemd restarts it).
+    return Promise.race([
+      this.dispatch(alert),
+      new Promise<ChannelResult[]>((r) => setTimeout(() => r([]), STOP_WAIT_MS).unref()),
+    ]);
   }
 
   /** A test alert through every configured channel now, with each channel's outcome. */
