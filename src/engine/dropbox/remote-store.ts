@@ -20,7 +20,7 @@ import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
 import { HeaderBudget } from './header-budget.js';
 import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
 import { CALL_RETRY, type RetryPolicy } from '../retry-policy.js';
 import { uploadToClosedSession, type SessionUploadDeps } from './session-upload.js';
