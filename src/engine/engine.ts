@@ -24,7 +24,8 @@ import type { PassReport } from './pipeline/pass.js';
 import { Journal } from './journal/index.js';
 import { History } from './history/index.js';
 import { FileCredentialStore, type CredentialStore } from './credentials/index.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './dropbox/retry.js';
+import { CALL_RETRY, type RetryPolicy } from './retry-policy.js';
+import { StatusReducer } from './status/reducer.js';
 import { HubHealth } from './health/hub-health.js';
 import { dropboxHashLookup } from './retention/dropbox-lookup.js';
 import type { RemoteHashLookup, RetentionReport } from './retention/retention.js';
@@ -36,8 +37,6 @@ import { PassRunner, type FailingFile } from './services/pass-runner.js';
 import { Lifecycle } from './services/lifecycle.js';
 import { publishStatus, type StatusPublishing } from './services/status-publishing.js';
 import { importLegacy, type LegacyImportInput } from './services/legacy-import.js';
-
-const PASS_RETRY: Partial<RetryPolicy> = { baseMs: 500, capMs: 15_000, maxAttempts: 6 };
 
 export interface EngineOptions {
   configDir: string;
@@ -95,6 +94,8 @@ class SyncEngine implements Engine {
   private readonly settings: SettingsService;
   private readonly account: DropboxAccount;
   private readonly status: StatusModel;
+  /** Folds the pass's events into the status (status/reducer.ts): the status rules live there. */
+  private readonly reducer: StatusReducer;
   private readonly pauseState: PauseState;
   private journal!: Journal;
   private history!: History;
@@ -121,6 +122,11 @@ class SyncEngine implements Engine {
     });
     this.settingsPath = this.settings.path;
     this.status = new StatusModel(() => this.clock.now());
+    this.reducer = new StatusReducer(
+      this.status,
+      this.clock,
+      () => this.builder.built.settings.offlineAlertMinutes * 60_000,
+    );
     this.account = new DropboxAccount({
       configDir: opts.configDir,
       credentials: opts.credentials ?? new FileCredentialStore(opts.configDir),
@@ -163,7 +169,8 @@ class SyncEngine implements Engine {
       logger,
       ...(opts.home ? { home: opts.home } : {}),
       ...(opts.hostName ? { host: opts.hostName } : {}),
-      retry: { ...PASS_RETRY, ...opts.retry },
+      retry: { ...CALL_RETRY, ...opts.retry },
+      emit: (event) => this.reducer.apply(event),
       afterBuild: () => this.lifecycle.afterRebuild(),
     });
     this.passes = new PassRunner({
@@ -172,6 +179,7 @@ class SyncEngine implements Engine {
       journal: this.journal,
       health: this.health,
       status,
+      reducer: this.reducer,
       logger,
       now: () => clock.now(),
     });
@@ -374,7 +382,7 @@ class SyncEngine implements Engine {
     return dropboxHashLookup(settings, creds, {
       clock: this.clock,
       logger: this.logger,
-      retry: { ...DEFAULT_RETRY_POLICY, ...PASS_RETRY, ...this.opts.retry },
+      retry: { ...CALL_RETRY, ...this.opts.retry },
       ...this.hostField(),
     });
   }

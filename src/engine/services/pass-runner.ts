@@ -4,7 +4,9 @@
 // without moving anything (probe, the failing files).
 import { SyncError } from '../errors.js';
 import type { Logger } from '../ports.js';
-import { archiveStatusOf, runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
+import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
+import { worstFailure } from '../pipeline/leg-state.js';
+import type { StatusReducer } from '../status/reducer.js';
 import { fileFailingProblem, legProblem } from '../pipeline/problems.js';
 import type { Journal } from '../journal/index.js';
 import type { HubHealth } from '../health/hub-health.js';
@@ -27,6 +29,7 @@ export interface PassRunnerDeps {
   journal: Journal;
   health: HubHealth;
   status: StatusModel;
+  reducer: StatusReducer;
   logger: Logger;
   now: () => number;
 }
@@ -73,7 +76,8 @@ export class PassRunner {
           archiveBlocked: report.archiveBlocked?.code ?? null,
         });
       }
-      if (!report.uploadBlocked && deps.remote) await this.deps.account.refresh(deps.remote, false);
+      const { remote } = builder.built;
+      if (!report.uploadBlocked && remote) await this.deps.account.refresh(remote, false);
       status.clear(PASS_FAILED_ID);
       return report;
     } catch (e) {
@@ -101,10 +105,16 @@ export class PassRunner {
     const { builder, status } = this.deps;
     const { deps } = builder.built;
     if (!deps) return;
-    if (deps.archive) {
-      const c = await deps.archive.check();
-      status.update({ archive: archiveStatusOf(deps.archive.root, c) });
-      if (c.problem) status.raise(legProblem(c.problem, 0));
+    const archive = deps.legs.find((leg) => leg.id === 'archive');
+    if (archive) {
+      const { problem, card } = await archive.check();
+      this.deps.reducer.apply({
+        type: 'leg-checked',
+        leg: 'archive',
+        problem,
+        ...(card ? { card } : {}),
+      });
+      if (problem) status.raise(legProblem(problem, 0));
     }
     const failing = await this.listFailures();
     let transit = 0;
@@ -126,8 +136,11 @@ export class PassRunner {
     const { journal } = this.deps;
     for (const rel of journal.rels()) {
       const e = journal.entry(rel);
-      if (!e?.lastError || !inTransit.has(rel)) continue;
-      out.push({ rel, code: e.lastError.code, message: e.lastError.message, attempts: e.attempts });
+      // Per leg since back-off is per leg: the file's worst trouble, on whichever leg.
+      const failure = e && worstFailure(e);
+      if (!failure || !inTransit.has(rel)) continue;
+      const { code, message, attempts } = failure;
+      out.push({ rel, code, message, attempts });
     }
     return out.sort((a, b) => a.rel.localeCompare(b.rel));
   }

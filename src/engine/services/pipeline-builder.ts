@@ -13,7 +13,8 @@ import { legProblem, notConnected } from '../pipeline/problems.js';
 import { buildPassDeps, buildRemote } from '../assemble.js';
 import type { Journal } from '../journal/index.js';
 import type { History } from '../history/index.js';
-import type { RetryPolicy } from '../dropbox/retry.js';
+import type { RetryPolicy } from '../retry-policy.js';
+import type { PassEvent } from '../pipeline/events.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { SettingsService } from './settings-service.js';
 
@@ -37,6 +38,8 @@ export interface PipelineBuilderDeps {
   host?: string;
   /** The retry policy of one pass's Dropbox calls. */
   retry: Partial<RetryPolicy>;
+  /** Where the pass's events go (the engine's status reducer). */
+  emit: (event: PassEvent) => void;
   /** Runs after each build (new folders, the new schedule). */
   afterBuild: () => Promise<void>;
 }
@@ -112,7 +115,7 @@ export class PipelineBuilder {
       ...(remote ? {} : { remoteMissing: account.problem ?? notConnected() }),
       journal: this.deps.journal,
       history: this.deps.history,
-      status,
+      emit: this.deps.emit,
       clock: this.deps.clock,
       logger,
     });
