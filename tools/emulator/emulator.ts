@@ -9,6 +9,7 @@ import { parseFaultRule, type FaultRule } from './faults.js';
 import { runAdminAction } from './routes/admin.js';
 import { createEmulatorServer, listen } from './server.js';
 import { EmulatorState, type HeaderRefusal, type TeamSpace } from './state.js';
+import type { LinkShape } from './shaping.js';
 
 export interface EmulatorOptions {
   /** 0/undefined = random free port; always binds 127.0.0.1. */
@@ -76,8 +77,14 @@ export interface Emulator {
   /** Request header limit and how it is enforced (see EmulatorOptions.headerLimitBytes). */
   setHeaderLimit(bytes: number, refusal?: HeaderRefusal): void;
   /** Latency per request; bandwidth cap shared by all request and response bodies. */
-  shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void;
-  /** Per-route call counts since start or last resetStats(). */
+  /** Latency per request; bandwidth cap shared by all bodies; a reset of every connection every `resetEveryMs`. */
+  shapeLink(opts: LinkShape): void;
+  /** Cuts every open API connection now (a WiFi drop); returns how many were open. */
+  resetLink(): number;
+  /**
+   * Per-route call counts since start or last resetStats(), plus `received-bytes` (request-body
+   * bytes that crossed the link, cut-off ones included) and `link-resets`.
+   */
   stats(): Record<string, number>;
   resetStats(): void;
   /** Stored file by path (case-insensitive), or undefined. */
@@ -147,8 +154,12 @@ class RunningEmulator implements Emulator {
     this.state.ns.quotaBytes = bytes;
   }
 
-  shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void {
+  shapeLink(opts: LinkShape): void {
     this.state.link.shape(opts);
+  }
+
+  resetLink(): number {
+    return this.state.link.reset();
   }
 
   setHeaderLimit(bytes: number, refusal?: HeaderRefusal): void {
@@ -157,11 +168,17 @@ class RunningEmulator implements Emulator {
   }
 
   stats(): Record<string, number> {
-    return Object.fromEntries(this.state.stats);
+    return {
+      ...Object.fromEntries(this.state.stats),
+      'received-bytes': this.state.link.receivedBytes,
+      'link-resets': this.state.link.resets,
+    };
   }
 
   resetStats(): void {
     this.state.stats.clear();
+    this.state.link.receivedBytes = 0;
+    this.state.link.resets = 0;
   }
 
   getFile(path: string): StoredFileInfo | undefined {
@@ -206,6 +223,7 @@ class RunningEmulator implements Emulator {
   }
 
   async close(): Promise<void> {
+    this.state.link.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
