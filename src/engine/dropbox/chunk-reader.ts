@@ -38,13 +38,13 @@ export class ChunkReader {
   }
 
   /**
-   * The chunk at `offset` (chunkSize bytes, or the rest of the file), then starts reading the
-   * next one. The returned bytes stay valid until slotCount - 1 more reads: a sequential caller
+   * The chunk at `offset` (`want` bytes, at most chunkSize, or the rest of the file), then
+   * starts reading the next one. The returned bytes stay valid until slotCount - 1 more reads: a sequential caller
    * sends a chunk and waits for its answer before asking for another, so the slot is free again
    * by then.
    */
-  async read(offset: number): Promise<Chunk> {
-    const length = Math.min(this.chunkSize, this.size - offset);
+  async read(offset: number, want = this.chunkSize): Promise<Chunk> {
+    const length = Math.min(want, this.chunkSize, this.size - offset);
     const ahead = this.ahead;
     this.ahead = undefined;
     let data: Chunk;
@@ -57,7 +57,9 @@ export class ChunkReader {
     }
     const next = offset + length;
     if (next < this.size) {
-      const nextLength = Math.min(this.chunkSize, this.size - next);
+      // The next chunk is guessed to be as long as this one; a caller that changes the length
+      // costs one read of the guess, which is dropped.
+      const nextLength = Math.min(length, this.size - next);
       const nextSlot = this.nextSlot();
       const pending = this.readAt(next, nextLength, nextSlot);
       // Failures surface when that chunk is asked for, not as an unhandled rejection.
