@@ -182,6 +182,7 @@ export async function runLargeFileBench(opts: EngineBenchOptions = {}): Promise<
     await writeSparseSized(path.join(watch, 'big.raw'), o.largeFileBytes);
     await emu.admin('reset-stats');
     global.gc?.();
+    const restingRss = process.memoryUsage().rss;
     const rss = peakRss();
     const t0 = performance.now();
     await drain(engine);
@@ -193,7 +194,7 @@ export async function runLargeFileBench(opts: EngineBenchOptions = {}): Promise<
     console.log(
       `(d) end to end, one ${(o.largeFileBytes / MiB).toFixed(0)} MiB file: ${mbps.toFixed(2)} MB/s = ` +
         `${((mbps * 1e6 * 100) / o.bytesPerSecond).toFixed(1)}% of the link (99% goal, ${seconds.toFixed(1)} s), ` +
-        `peak RSS ${(peak / 1e6).toFixed(0)} MB (120 MB goal)`,
+        `peak RSS ${(peak / 1e6).toFixed(0)} MB (120 MB goal), ${((peak - restingRss) / 1e6).toFixed(0)} MB above the engine at rest`,
     );
     console.log(
       `    ${requestsByRoute(stats, 1)}; bytes sent ${(stats['received-bytes'] ?? 0) - o.largeFileBytes} more than the file`,
