@@ -180,9 +180,12 @@ export class AlertService {
         'no alert email is set up: set alertEmailTo, alertEmailFrom and smtpHost (rdl-sync settings set)',
       );
     }
+    // The period ends when the digest is built, not when the relay has answered (the next
+    // period starts there, so nothing falls between two digests).
+    const endMs = this.deps.clock.now();
     const d = await this.digest(status);
     await email.sendMail({ subject: d.subject, text: d.text, html: d.html });
-    this.lastDigestMs = this.deps.clock.now();
+    this.lastDigestMs = endMs;
     await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
     this.deps.logger.info('digest sent', { files: d.sources.reduce((a, x) => a + x.files, 0) });
     return d;
