@@ -26,4 +26,6 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   resume: {},
   settings: {},
   doctor: {},
+  alert: {},
+  report: { send: { type: 'boolean' }, json: { type: 'boolean' } },
 };

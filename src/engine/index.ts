@@ -60,3 +60,9 @@ export {
 // `rdl-sync doctor`: the Dropbox probe.
 export { createDropboxConnection } from './dropbox/connection.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';
+
+// Alerts (issue 10): the tray renders them (src/main/notifier.ts); `rdl-sync alert` and
+// `rdl-sync report` reach the service through `engine.alerts`.
+export type { Alert, AlertKind, ChannelResult } from './alerts/types.js';
+export type { AlertService } from './alerts/alert-service.js';
+export { ALERT_SECRET_NAMES, AlertSecretStore, type AlertSecretName } from './alerts/secrets.js';

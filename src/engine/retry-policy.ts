@@ -13,9 +13,9 @@
 //   3. Do not add a number anywhere else: a new loop that retries takes its bound from here.
 //
 // The layers, innermost first (rclone names the same split --low-level-retries / --retries):
-//   1. One Dropbox call: CALL_RETRY. A pass keeps it short, because the next pass is seconds away
-//      and the SD-card leg must not wait on a dead link.
-//   2. Loops inside one upload: UPLOAD_SESSION_RESTARTS, OFFSET_REPOSITIONS, COMMIT_ROUNDS.
+//   1. One Dropbox call: CALL_RETRY, RETRY_AFTER_SPREAD_MS, RATE_LIMIT_WAIT_MS.
+//   2. Loops inside one upload: UPLOAD_SESSION_RESTARTS, OFFSET_REPOSITIONS, COMMIT_ROUNDS,
+//      MISMATCH_REPLACEMENTS.
 //   3. One file across passes: FILE_RETRY, FILE_FAILING_THRESHOLD.
 //   4. The local disk: STAGE_PLACE_ATTEMPTS, and the run lock's LOCK_TAKEOVER_ROUNDS and
 //      LOCK_CLAIM_CHAIN.
@@ -59,6 +59,12 @@ export const CALL_RETRY: Readonly<RetryPolicy> = Object.freeze({
 export const RETRY_AFTER_SPREAD_MS = 250;
 
 /**
+ * A rate limit (too_many_requests) that came without a Retry-After waits this long, as a floor
+ * like the server's own delay: Dropbox nearly always sends one, and a second is its usual value.
+ */
+export const RATE_LIMIT_WAIT_MS = 1_000;
+
+/**
  * Layer 2: an upload session Dropbox lost (expired, or gone) is started afresh this many times
  * before the file is left to a later pass; a session lost again and again points at the service.
  */
@@ -75,6 +81,13 @@ export const OFFSET_REPOSITIONS = 8;
  * (conflicts, our own lost commits, other bytes); then the file waits for a later pass.
  */
 export const COMMIT_ROUNDS = 8;
+
+/**
+ * Layer 2: Dropbox reported other bytes than we hashed: the landed revision is replaced by a
+ * fresh upload this many times, then the file fails (twice in a row points at the disk or the
+ * network, and a third upload would not tell us more).
+ */
+export const MISMATCH_REPLACEMENTS = 1;
 
 /**
  * Layer 3: a file that failed waits 30 s, then 1 min, 2 min … capped at 1 h before its next try

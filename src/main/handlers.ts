@@ -1,7 +1,8 @@
 // Main's handler table: every window call mapped onto the engine facade or an app service.
 // Typed by the contract (IpcHandlers), so a missing or mistyped handler does not compile.
 // No Electron here: the app services are injected (Electron's in main.ts, fakes in tests).
-import type { EngineApi, Settings } from '../engine/index.js';
+import type { ChannelResult, EngineApi, Settings } from '../engine/index.js';
+import type { Commands } from './commands.js';
 import type {
   AppInfo,
   FilePurpose,
@@ -28,44 +29,33 @@ export interface AppServices {
   applyStartAtLogin(enabled: boolean): boolean;
 }
 
+/** The engine's alert service, as far as the window reaches it ("Send test alert"). */
+export interface AlertsAccess {
+  alerts: { sendTest(): Promise<ChannelResult[]> };
+}
+
+/** `commands`: main's command table; the window's actions run the same commands as the tray. */
 export function createIpcHandlers(
-  engine: EngineApi,
+  engine: EngineApi & AlertsAccess,
   app: AppServices,
   fields: () => SettingField[],
+  commands: Commands,
 ): IpcHandlers {
   const folderFor = (purpose: FolderPurpose, s: Settings): string =>
     purpose === 'watch' ? s.watchDir : purpose === 'transit' ? s.transitDir : s.archiveDir;
 
-  const pathFor = (kind: OpenPathKind): string => {
-    const s = engine.getSettings();
-    const info = app.appInfo();
-    switch (kind) {
-      case 'watch':
-      case 'transit':
-      case 'archive': {
-        const p = folderFor(kind, s);
-        if (p === '') throw new Error(`No ${kind} folder is set: choose one on the Settings tab.`);
-        return p;
-      }
-      case 'log':
-        return info.logPath;
-      case 'config':
-        return info.configPath;
-    }
-  };
-
   return {
     getStatus: () => engine.getStatus(),
-    syncNow: () => {
-      engine.syncNow();
+    syncNow: async () => {
+      await commands.run('syncNow');
       return null;
     },
     pause: async (forMs) => {
-      await engine.pause(forMs);
+      await commands.run('pause', forMs);
       return null;
     },
     resume: async () => {
-      await engine.resume();
+      await commands.run('resume');
       return null;
     },
     queryHistory: (query) => engine.queryHistory(query),
@@ -99,8 +89,8 @@ export function createIpcHandlers(
       ),
     pickFolder: (purpose) => app.pickFolder(purpose, folderFor(purpose, engine.getSettings())),
     pickFile: (purpose) => app.pickFile(purpose),
-    openPath: async (kind) => {
-      await app.openPath(pathFor(kind));
+    openPath: async (kind: OpenPathKind) => {
+      await commands.run('openPath', kind);
       return null;
     },
     readLogTail: (lines) => app.readLogTail(lines),
@@ -116,5 +106,6 @@ export function createIpcHandlers(
         await engine.saveSettings({ ...settings, startAtLogin: actual });
       return actual;
     },
+    sendTestAlert: () => engine.alerts.sendTest(),
   };
 }

@@ -24,6 +24,7 @@ export const INVOKE_CHANNELS = [
   'getAppInfo',
   'setStartAtLogin',
   'logFromWindow',
+  'sendTestAlert',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

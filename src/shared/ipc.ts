@@ -7,6 +7,7 @@ import type { AccountInfo } from '../engine/ports.js';
 import type { FieldIssue, LegacyImportReport, SettingsValidation } from '../engine/api.js';
 import { settingsSchema, type SettingKey, type Settings } from '../engine/settings/schema.js';
 import type { HistoryRecord, StatusSnapshot } from '../engine/status/types.js';
+import type { ChannelResult } from '../engine/alerts/types.js';
 import type { EventChannel, InvokeChannel, SubscribeMethod, TabId } from './ipc-channels.js';
 import { TABS } from './ipc-channels.js';
 
@@ -181,6 +182,8 @@ export const ipcContract = {
   setStartAtLogin: call<boolean>()(z.tuple([z.boolean()])),
   /** The window's own errors, so they reach the log file (main redacts them). */
   logFromWindow: call<null>()(z.tuple([z.enum(['warn', 'error']), text()])),
+  /** A test alert through every configured channel; each channel's outcome. */
+  sendTestAlert: call<ChannelResult[]>()(none()),
 } satisfies { [K in InvokeChannel]: CallSpec<z.ZodTuple, unknown> };
 
 // The contract must name exactly the channels of ipc-channels.ts, no more and no fewer.

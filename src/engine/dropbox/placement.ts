@@ -5,7 +5,7 @@
 // copy. Instead 'keep both' names are chosen here, deterministically, by content.
 import type { files } from 'dropbox';
 import { SyncError } from '../errors.js';
-import { COMMIT_ROUNDS } from '../retry-policy.js';
+import { COMMIT_ROUNDS, MISMATCH_REPLACEMENTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
 import { dropboxTimestamp, keepBothName } from './remote-path.js';
 
@@ -186,15 +186,15 @@ export async function place(
 }
 
 /**
- * Dropbox reports other bytes than we hashed: replace exactly that revision once with a fresh
- * upload, then give up on the file.
+ * Dropbox reports other bytes than we hashed: replace exactly that revision with a fresh upload
+ * (MISMATCH_REPLACEMENTS times), then give up on the file.
  */
 export function replaceMismatch(
   file: FileToPlace,
   landed: files.FileMetadata,
   mismatches: number,
 ): CommitTarget {
-  if (mismatches > 1) {
+  if (mismatches > MISMATCH_REPLACEMENTS) {
     throw new SyncError({
       kind: 'file-failed',
       code: 'hash-mismatch',

@@ -6,14 +6,18 @@ import { systemClock, type Clock } from '../ports.js';
 import { CALL_RETRY, RETRY_AFTER_SPREAD_MS, type RetryPolicy } from '../retry-policy.js';
 import { classifyDropboxError, exhausted, type ErrorContext } from './classify.js';
 
+/** The ceiling of attempt n: doubling from `base`, never above `cap`. */
+function ceilingMs(attempt: number, base: number, cap: number): number {
+  return Math.min(cap, base * 2 ** attempt);
+}
+
 /** Full-jitter backoff ("Exponential Backoff And Jitter", AWS architecture blog). */
 export function backoffDelayMs(
   attempt: number,
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * ceilingMs(attempt, policy.baseMs, policy.capMs));
 }
 
 /**
@@ -25,7 +29,7 @@ export function contentionDelayMs(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(policy.contentionCapMs, policy.contentionBaseMs * 2 ** attempt);
+  const ceiling = ceilingMs(attempt, policy.contentionBaseMs, policy.contentionCapMs);
   return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }
 

@@ -29,6 +29,20 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   silentSourceFactor: 'Silence factor',
   silentSourceMinSamples: 'Samples to learn',
   silentSourceOverrides: 'Silence limits',
+  alertReminderHours: 'Alert reminder',
+  alertFlapMinutes: 'Alert repeat guard',
+  alertEmailTo: 'Alert recipients',
+  alertEmailFrom: 'Alert sender',
+  smtpHost: 'SMTP server',
+  smtpPort: 'SMTP port',
+  smtpSecurity: 'SMTP security',
+  smtpUser: 'SMTP user',
+  smtpCaFile: 'SMTP extra CA',
+  alertWebhookFormat: 'Alert webhook',
+  alertCommand: 'Alert command',
+  alertCommandTimeoutSeconds: 'Alert command timeout',
+  digestSchedule: 'Digest',
+  digestHour: 'Digest hour',
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_LABELS) as SettingKey[];
