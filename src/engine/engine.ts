@@ -17,6 +17,7 @@ import {
 import type { Settings } from './settings/schema.js';
 import { openSettingsStore, isPausedAt, type SettingsStore } from './settings/store.js';
 import { validateSettings } from './settings/validate.js';
+import { setupNeeded } from './settings/setup-needed.js';
 import { defaultSettings } from './settings/defaults.js';
 import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { StatusModel } from './status/model.js';
@@ -502,11 +503,15 @@ class SyncEngine implements Engine {
       : (this.built?.settings ?? defaultSettings(this.opts.home));
     this.status.clear('settings-invalid');
     if (!loaded.ok) {
-      const message = `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
+      // Never configured: "setup needed", not an error (settings/setup-needed.ts). Issue 11.
+      const setup = this.store.hasSettings() ? null : setupNeeded();
+      const message =
+        setup?.message ??
+        `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
       this.status.raise({
         id: 'settings-invalid',
-        code: 'settings-invalid',
-        severity: 'error',
+        code: setup ? 'setup-needed' : 'settings-invalid',
+        severity: setup ? 'attention' : 'error',
         message,
         tab: 'settings',
       });
@@ -521,7 +526,7 @@ class SyncEngine implements Engine {
         settings,
         deps: null,
         remote: null,
-        blocked: new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
+        blocked: setup ?? new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
       };
       return;
     }
