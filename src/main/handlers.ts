@@ -9,6 +9,7 @@ import type {
   FolderPurpose,
   IpcHandlers,
   LogLine,
+  OldSetup,
   OpenPathKind,
   SettingField,
 } from '../shared/ipc.js';
@@ -27,6 +28,10 @@ export interface AppServices {
   logFromWindow(level: 'warn' | 'error', text: string): void;
   /** Applies start-at-login to the OS; returns what the OS now reports. */
   applyStartAtLogin(enabled: boolean): boolean;
+  /** Quits the app (the engine stops first, as from the tray menu). */
+  quit(): void;
+  /** The old syncer's setups on this machine (old-setup-finder.ts). */
+  findOldSetups(): Promise<OldSetup[]>;
 }
 
 export function createIpcHandlers(
@@ -108,6 +113,11 @@ export function createIpcHandlers(
     getAppInfo: () => app.appInfo(),
     logFromWindow: (level, text) => {
       app.logFromWindow(level, text);
+      return null;
+    },
+    findOldSetups: () => app.findOldSetups(),
+    quitApp: () => {
+      app.quit();
       return null;
     },
     setStartAtLogin: async (enabled) => {

@@ -29,6 +29,9 @@ import { settingsFields } from './settings-fields.js';
 import { TrayController } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
 import { takeBackSignals } from './headless-signals.js';
+import { detectTrayHost } from './tray-host.js';
+import { applyMemorySwitches } from './memory-switches.js';
+import { minimizeOnClose, windowMode } from './window-mode.js';
 
 const STOP_TIMEOUT_MS = 30_000;
 const FOLDER_NAMES = { watch: 'watch folder', archive: 'SD card folder', log: 'log file' } as const;
@@ -79,6 +82,8 @@ async function runTrayApp(): Promise<void> {
 
   let window: BrowserWindow | null = null;
   let quitting = false;
+  // Tray or plain window (window-mode.ts): decided once the desktop has been asked.
+  const mode = windowMode(await detectTrayHost());
   const openWindow = (tab?: TabId): void => {
     if (!window || window.isDestroyed()) {
       window = createMainWindow({
@@ -88,6 +93,7 @@ async function runTrayApp(): Promise<void> {
         logger,
       });
       const win = window;
+      if (!mode.tray) minimizeOnClose(win, () => quitting, logger);
       win.once('ready-to-show', () => showWindow(win, tab));
       // Status is only pushed while the window is visible; catch up when it is shown again.
       win.on('show', () => send('status', engine.getStatus()));
@@ -117,6 +123,7 @@ async function runTrayApp(): Promise<void> {
       startAtLogin: isStartAtLoginOn(loginDeps),
       configPath: engine.settingsPath,
       logPath: logger.file,
+      windowModeNote: mode.note,
     }),
   });
   const handlers = createIpcHandlers(engine, services, settingsFields);
@@ -135,32 +142,34 @@ async function runTrayApp(): Promise<void> {
   registerIpc(ipcMain, dispatch);
 
   const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
-  const tray = new TrayController(paths.assetsDir, {
-    syncNow: () => engine.syncNow(),
-    pause: (forMs) =>
-      void engine
-        .pause(forMs)
-        .catch((e: unknown) => logger.error('Pause failed', { reason: String(e) })),
-    resume: () =>
-      void engine
-        .resume()
-        .catch((e: unknown) => logger.error('Resume failed', { reason: String(e) })),
-    openWindow: () => openWindow(),
-    // The same handler the window's buttons reach, so both resolve folders the same way.
-    openFolder: (kind) =>
-      void Promise.resolve()
-        .then(() => handlers.openPath(kind))
-        .catch((e: unknown) => {
-          const reason = e instanceof Error ? e.message : String(e);
-          logger.warn('Could not open folder', { kind, reason });
-          notifier.tell(`RDL Sync could not open the ${FOLDER_NAMES[kind]}`, reason);
-        }),
-    quit: () => app.quit(),
-  });
+  const tray = !mode.tray
+    ? null
+    : new TrayController(paths.assetsDir, {
+        syncNow: () => engine.syncNow(),
+        pause: (forMs) =>
+          void engine
+            .pause(forMs)
+            .catch((e: unknown) => logger.error('Pause failed', { reason: String(e) })),
+        resume: () =>
+          void engine
+            .resume()
+            .catch((e: unknown) => logger.error('Resume failed', { reason: String(e) })),
+        openWindow: () => openWindow(),
+        // The same handler the window's buttons reach, so both resolve folders the same way.
+        openFolder: (kind) =>
+          void Promise.resolve()
+            .then(() => handlers.openPath(kind))
+            .catch((e: unknown) => {
+              const reason = e instanceof Error ? e.message : String(e);
+              logger.warn('Could not open folder', { kind, reason });
+              notifier.tell(`RDL Sync could not open the ${FOLDER_NAMES[kind]}`, reason);
+            }),
+        quit: () => app.quit(),
+      });
 
-  logger.info('Tray icon created');
+  logger[mode.logLine.level](mode.logLine.message, mode.logLine.fields);
   const onStatus = (status = engine.getStatus()): void => {
-    tray.update(status);
+    tray?.update(status);
     notifier.update(status, engine.getSettings().offlineAlertMinutes);
     send('status', status);
   };
@@ -180,7 +189,7 @@ async function runTrayApp(): Promise<void> {
     void Promise.race([engine.stop(), timeout])
       .catch((e: unknown) => logger.error('Engine stop failed', { reason: String(e) }))
       .finally(() => {
-        tray.destroy();
+        tray?.destroy();
         app.exit(0);
       });
   });
@@ -193,7 +202,8 @@ async function runTrayApp(): Promise<void> {
 
   await engine.start();
   logger.info('RDL Sync started', { version: app.getVersion(), configDir });
-  if (!process.argv.includes('--hidden')) openWindow();
+  // Without a tray a hidden start (login) would leave nothing to find the app by.
+  if (!process.argv.includes('--hidden') || !mode.tray) openWindow();
 }
 
 function fail(e: unknown): void {
@@ -222,9 +232,9 @@ if (process.argv.includes('--headless')) {
   app.disableHardwareAcceleration();
   app.dock?.hide();
   runHeadless().catch(fail);
-} else if (!app.requestSingleInstanceLock()) {
-  // Another instance owns the tray; it opens its window on 'second-instance'.
-  app.quit();
 } else {
-  app.whenReady().then(runTrayApp).catch(fail);
+  applyMemorySwitches(app);
+  // Another instance owns the tray; it opens its window on 'second-instance'.
+  if (!app.requestSingleInstanceLock()) app.quit();
+  else app.whenReady().then(runTrayApp).catch(fail);
 }

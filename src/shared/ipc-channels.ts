@@ -24,6 +24,8 @@ export const INVOKE_CHANNELS = [
   'getAppInfo',
   'setStartAtLogin',
   'logFromWindow',
+  'quitApp',
+  'findOldSetups',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

@@ -4,7 +4,7 @@
 import { SyncError, isSyncError } from '../errors.js';
 
 export const SETUP_NEEDED_MESSAGE =
-  'Setup needed: RDL Sync has no settings yet. Set it up in the window (import the old config, choose the folders, or try the demo), or with `rdl-sync import-legacy` or `rdl-sync settings set`';
+  'Setup needed: RDL Sync has no settings yet. Set it up in the window (import the old config, or choose the folders), or with `rdl-sync import-legacy` or `rdl-sync settings set`';
 
 export function setupNeeded(): SyncError {
   return new SyncError({ kind: 'blocked', code: 'setup-needed', message: SETUP_NEEDED_MESSAGE });
