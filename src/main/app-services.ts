@@ -61,8 +61,6 @@ export function electronAppServices(opts: ElectronServicesOptions): AppServices 
     appInfo: opts.appInfo,
     applyStartAtLogin: opts.applyStartAtLogin,
     logFromWindow: opts.logFromWindow,
-    // Deferred: the window's call must get its answer before the app goes.
-    quit: () => void setImmediate(() => app.quit()),
     findOldSetups: () => findOldSetups(app.getPath('home')),
   };
 }

@@ -1,8 +1,8 @@
 // Main's handler table: every window call mapped onto the engine facade or an app service.
 // Typed by the contract (IpcHandlers), so a missing or mistyped handler does not compile.
 // No Electron here: the app services are injected (Electron's in main.ts, fakes in tests).
-import type { EngineApi } from '../engine/api.js';
-import type { Settings } from '../engine/settings/schema.js';
+import type { EngineApi, Settings } from '../engine/index.js';
+import type { Commands } from './commands.js';
 import type {
   AppInfo,
   FilePurpose,
@@ -28,50 +28,32 @@ export interface AppServices {
   logFromWindow(level: 'warn' | 'error', text: string): void;
   /** Applies start-at-login to the OS; returns what the OS now reports. */
   applyStartAtLogin(enabled: boolean): boolean;
-  /** Quits the app (the engine stops first, as from the tray menu). */
-  quit(): void;
   /** The old syncer's setups on this machine (old-setup-finder.ts). */
   findOldSetups(): Promise<OldSetup[]>;
 }
 
+/** `commands`: main's command table; the window's actions run the same commands as the tray. */
 export function createIpcHandlers(
   engine: EngineApi,
   app: AppServices,
   fields: () => SettingField[],
+  commands: Commands,
 ): IpcHandlers {
   const folderFor = (purpose: FolderPurpose, s: Settings): string =>
     purpose === 'watch' ? s.watchDir : purpose === 'transit' ? s.transitDir : s.archiveDir;
 
-  const pathFor = (kind: OpenPathKind): string => {
-    const s = engine.getSettings();
-    const info = app.appInfo();
-    switch (kind) {
-      case 'watch':
-      case 'transit':
-      case 'archive': {
-        const p = folderFor(kind, s);
-        if (p === '') throw new Error(`No ${kind} folder is set: choose one on the Settings tab.`);
-        return p;
-      }
-      case 'log':
-        return info.logPath;
-      case 'config':
-        return info.configPath;
-    }
-  };
-
   return {
     getStatus: () => engine.getStatus(),
-    syncNow: () => {
-      engine.syncNow();
+    syncNow: async () => {
+      await commands.run('syncNow');
       return null;
     },
     pause: async (forMs) => {
-      await engine.pause(forMs);
+      await commands.run('pause', forMs);
       return null;
     },
     resume: async () => {
-      await engine.resume();
+      await commands.run('resume');
       return null;
     },
     queryHistory: (query) => engine.queryHistory(query),
@@ -105,8 +87,8 @@ export function createIpcHandlers(
       ),
     pickFolder: (purpose) => app.pickFolder(purpose, folderFor(purpose, engine.getSettings())),
     pickFile: (purpose) => app.pickFile(purpose),
-    openPath: async (kind) => {
-      await app.openPath(pathFor(kind));
+    openPath: async (kind: OpenPathKind) => {
+      await commands.run('openPath', kind);
       return null;
     },
     readLogTail: (lines) => app.readLogTail(lines),
@@ -116,8 +98,9 @@ export function createIpcHandlers(
       return null;
     },
     findOldSetups: () => app.findOldSetups(),
+    // The tray's Quit: the engine stops first (main's before-quit).
     quitApp: () => {
-      app.quit();
+      commands.fire('quit');
       return null;
     },
     setStartAtLogin: async (enabled) => {

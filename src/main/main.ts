@@ -5,13 +5,16 @@
 import { app, ipcMain, safeStorage, type BrowserWindow } from 'electron';
 import os from 'node:os';
 import path from 'node:path';
-import { createEngine } from '../engine/engine.js';
-import { EncryptedCredentialStore } from '../engine/credentials/index.js';
-import { redact } from '../engine/log/index.js';
-import { defaultConfigDir } from '../engine/settings/paths.js';
+import {
+  createEngine,
+  defaultConfigDir,
+  EncryptedCredentialStore,
+  redact,
+} from '../engine/index.js';
 import { eventChannelName, type TabId } from '../shared/ipc-channels.js';
 import { electronAppServices } from './app-services.js';
 import { credentialStorageInfo, keyringBackend, trustworthyCipher } from './credential-info.js';
+import { createCommands, type CommandId } from './commands.js';
 import { createIpcHandlers } from './handlers.js';
 import { registerIpc } from './ipc.js';
 import { createDispatcher, ownWindowSenderCheck } from './ipc-dispatch.js';
@@ -34,7 +37,12 @@ import { applyMemorySwitches } from './memory-switches.js';
 import { minimizeOnClose, windowMode } from './window-mode.js';
 
 const STOP_TIMEOUT_MS = 30_000;
-const FOLDER_NAMES = { watch: 'watch folder', archive: 'SD card folder', log: 'log file' } as const;
+/** Open commands a person chose from the tray: a failure is told to them, not only logged. */
+const OPEN_FAILED: Partial<Record<CommandId, string>> = {
+  openWatchFolder: 'watch folder',
+  openArchiveFolder: 'SD card folder',
+  openLogFile: 'log file',
+};
 const CHROMIUM_SWITCH =
   /^--(ozone-platform|disable-gpu|no-sandbox|enable-features|disable-features)(=|$)/;
 
@@ -126,7 +134,24 @@ async function runTrayApp(): Promise<void> {
       windowModeNote: mode.note,
     }),
   });
-  const handlers = createIpcHandlers(engine, services, settingsFields);
+  // The one command table (commands.ts): tray items, the window's actions and notification
+  // clicks all run these.
+  const commands = createCommands(
+    {
+      engine,
+      openPath: (p) => services.openPath(p),
+      files: () => ({ logPath: logger.file, configPath: engine.settingsPath }),
+      openWindow: (tab) => openWindow(tab),
+      quit: () => app.quit(),
+    },
+    (id, error) => {
+      const what = OPEN_FAILED[id];
+      if (!what) return logger.error('Command failed', { command: id, reason: error.message });
+      logger.warn('Could not open folder', { command: id, reason: error.message });
+      notifier.tell(`RDL Sync could not open the ${what}`, error.message);
+    },
+  );
+  const handlers = createIpcHandlers(engine, services, settingsFields, commands);
   const dispatch = createDispatcher(
     handlers,
     ownWindowSenderCheck(
@@ -141,31 +166,11 @@ async function runTrayApp(): Promise<void> {
   );
   registerIpc(ipcMain, dispatch);
 
-  const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
-  const tray = !mode.tray
-    ? null
-    : new TrayController(paths.assetsDir, {
-        syncNow: () => engine.syncNow(),
-        pause: (forMs) =>
-          void engine
-            .pause(forMs)
-            .catch((e: unknown) => logger.error('Pause failed', { reason: String(e) })),
-        resume: () =>
-          void engine
-            .resume()
-            .catch((e: unknown) => logger.error('Resume failed', { reason: String(e) })),
-        openWindow: () => openWindow(),
-        // The same handler the window's buttons reach, so both resolve folders the same way.
-        openFolder: (kind) =>
-          void Promise.resolve()
-            .then(() => handlers.openPath(kind))
-            .catch((e: unknown) => {
-              const reason = e instanceof Error ? e.message : String(e);
-              logger.warn('Could not open folder', { kind, reason });
-              notifier.tell(`RDL Sync could not open the ${FOLDER_NAMES[kind]}`, reason);
-            }),
-        quit: () => app.quit(),
-      });
+  const notifier = new Notifier(paths.appIcon, (tab) => commands.fire('openWindow', tab));
+  // Only where a tray host shows it (window-mode.ts); otherwise the window is the app.
+  const tray = mode.tray
+    ? new TrayController(paths.assetsDir, (action) => commands.fire(action))
+    : null;
 
   logger[mode.logLine.level](mode.logLine.message, mode.logLine.fields);
   const onStatus = (status = engine.getStatus()): void => {

@@ -4,7 +4,7 @@
 // Dropbox-Uploader file beside it so the import needs no new Dropbox login.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { detectLegacyLayout, findLegacyConfig } from '../engine/legacy/index.js';
+import { detectLegacyLayout, findLegacyConfig } from '../engine/index.js';
 import type { OldSetup } from '../shared/ipc.js';
 
 /** Folders looked into at most, so a home with thousands of entries cannot stall the window. */

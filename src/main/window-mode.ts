@@ -2,7 +2,7 @@
 // ordinary window. Without a host a hidden or destroyed window cannot be found again (the
 // issue's "app lost"), so closing only minimizes it and Quit is offered in the window itself.
 import type { BrowserWindow } from 'electron';
-import type { Logger } from '../engine/ports.js';
+import type { Logger } from '../engine/index.js';
 import type { TrayHostReport } from './tray-host.js';
 
 export const NO_TRAY_NOTE = 'No system tray found: RDL Sync runs as a window; closing it minimizes';

@@ -2,8 +2,7 @@
 // settings were ever saved). Three ways in: import the old RDL syncer found on this machine (or
 // a config.json chosen by hand), or choose the watch folder, the archive and the site. The
 // settings go through the same validation as the Settings tab; Dropbox is connected there next.
-import type { LegacyImportReport } from '../engine/api.js';
-import type { Settings } from '../engine/settings/schema.js';
+import type { LegacyImportReport, Settings } from '../shared/engine-types.js';
 import type { OldSetup } from '../shared/ipc.js';
 import { h, replace } from './dom.js';
 import { api, valueOr } from './rdl.js';

@@ -13,6 +13,7 @@ import { createDispatcher, ownWindowSenderCheck } from '../../src/main/ipc-dispa
 import { createAppLogger, readLogLines, type AppLogger } from '../../src/main/log.js';
 import { settingsFields } from '../../src/main/settings-fields.js';
 import { findOldSetups } from '../../src/main/old-setup-finder.js';
+import { commandsFor } from '../main/fakes.js';
 import { eventChannelName, isInvokeChannel } from '../../src/shared/ipc-channels.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
@@ -129,13 +130,17 @@ export async function openWindow(
     }),
     logFromWindow: (level, text) => logger[level](`Window: ${text}`),
     applyStartAtLogin: (on) => (calls.push(['applyStartAtLogin', String(on)]), on),
-    quit: () => void calls.push(['quit']),
     // The old syncer is looked for in the test's own home and its sibling homes.
     findOldSetups: () =>
       findOldSetups(path.join(h.root, 'homes', 'me'), path.join(h.root, 'homes')),
   };
   const dispatch = createDispatcher(
-    createIpcHandlers(engine, services, settingsFields),
+    createIpcHandlers(
+      engine,
+      services,
+      settingsFields,
+      commandsFor(engine, services, (c) => calls.push(c)),
+    ),
     ownWindowSenderCheck(() => [PAGE_WEB_CONTENTS_ID], server.url),
   );
 

@@ -13,7 +13,7 @@ import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
 import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
 import type { FileToPlace } from './placement.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../pool.js';
 import { readSmall } from './small-read.js';
 
 export const MAX_APPEND_ENTRIES = 1000;
@@ -30,6 +30,18 @@ export interface BulkJob {
   mtimeMs: number;
   /** Our own earlier revision of this file, to be replaced (see placement.firstTargetOf). */
   replace?: { remotePath: string; rev: string };
+}
+
+/** What placement needs of a small job once its bytes are read (and hashed) whole. */
+export function fileToPlace(job: BulkJob, bytes: Buffer): FileToPlace {
+  return {
+    rel: job.rel,
+    target: job.target,
+    size: bytes.length,
+    contentHash: contentHashOf(bytes),
+    mtimeMs: job.mtimeMs,
+    ...(job.replace ? { replace: job.replace } : {}),
+  };
 }
 
 export interface AppendBatchDeps {
@@ -239,15 +251,7 @@ export async function appendSmallFiles<J extends BulkJob>(
         await dispatch(pack);
         pack = new Pack<J>();
       }
-      const file: FileToPlace = {
-        rel: job.rel,
-        target: job.target,
-        size: bytes.length,
-        contentHash: contentHashOf(bytes),
-        mtimeMs: job.mtimeMs,
-        ...(job.replace ? { replace: job.replace } : {}),
-      };
-      pack.add({ job, file, sessionId, headerBytes }, bytes);
+      pack.add({ job, file: fileToPlace(job, bytes), sessionId, headerBytes }, bytes);
     }
     if (pack.items.length > 0 && !fatal) await dispatch(pack);
   } catch (e) {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError } from '../errors.js';
+import { STAGE_PLACE_ATTEMPTS } from '../retry-policy.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
@@ -44,8 +45,28 @@ export interface StageOptions {
   fsOps?: Partial<PlaceOps>;
 }
 
-/** Attempts when a concurrent prune of empty transit folders removes the parent we just made. */
-const PLACE_ATTEMPTS = 3;
+/**
+ * Transit folders made (or found) recently. A burst of files lands in a few folders, and a
+ * recursive mkdir of an existing folder costs two system calls per file; remembering the last
+ * few saves them. A remembered folder that was pruned meanwhile only costs one failed place
+ * (ENOENT), after which it is forgotten and made again.
+ */
+class RecentDirs {
+  private readonly dirs: string[] = [];
+  constructor(private readonly max: number) {}
+  has(dir: string): boolean {
+    return this.dirs.includes(dir);
+  }
+  add(dir: string): void {
+    this.dirs.push(dir);
+    if (this.dirs.length > this.max) this.dirs.shift();
+  }
+  forget(dir: string): void {
+    const i = this.dirs.indexOf(dir);
+    if (i >= 0) this.dirs.splice(i, 1);
+  }
+}
+const madeDirs = new RecentDirs(16);
 
 /** A path for fs: a Buffer when a watch-folder name is not UTF-8 (fsutil/name-map.ts). */
 type FsPath = string | Buffer;
@@ -159,18 +180,16 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   }
   if (!before) return { status: 'vanished' };
   if (!sameAsScanned(before, file)) return { status: 'changed' };
-  let inTransit: Stats | null;
-  try {
-    inTransit = await lstatOrNull(dest);
-  } catch (e) {
-    throw transitWriteError(transitDir, e);
-  }
-  // The same file under both names: a move on one disk (link, then unlink) was cut short.
-  if (inTransit) return finishCutMove(raw, src, dest);
 
+  // No look at transit first: placing never replaces, and a name already taken answers 'exists'
+  // (then it is either this very file, a move cut short, or another one to wait behind).
+  const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await mkdir(dirname(dest), { recursive: true });
+      if (!madeDirs.has(destDir)) {
+        await mkdir(destDir, { recursive: true });
+        madeDirs.add(destDir);
+      }
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
@@ -179,9 +198,11 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
     try {
       const placed = await placeWithoutReplacing(raw, dest, ops);
       if (placed === 'exists') return await finishCutMove(raw, src, dest);
-      await fsyncDir(dirname(dest));
+      await fsyncDir(destDir);
       return { status: 'staged', transitPath: dest };
     } catch (e) {
+      // The folder may have been pruned since it was remembered: make it again next attempt.
+      madeDirs.forget(destDir);
       if (e instanceof CopyError) throw cannotMoveOut(src, e);
       if (isCode(e, 'EXDEV')) {
         try {
@@ -196,7 +217,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
         throw await placeDenied(src, rawDir, transitDir, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(raw))) return { status: 'vanished' };
-      if (attempt >= PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
+      if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
       // The source is there, so the transit parent vanished under us (pruned): make it again.
     }
   }

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFaultRule } from '../faults.js';
 import { dropboxJson } from '../json.js';
-import type { Emulator } from '../emulator.js';
+import type { Emulator } from '../controls.js';
 
 function num(body: Record<string, unknown>, key: string): number | undefined {
   const v = body[key];
@@ -32,6 +32,7 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
       emu.shapeLink({
         latencyMs: num(body, 'latencyMs'),
         bytesPerSecond: num(body, 'bytesPerSecond'),
+        resetEveryMs: num(body, 'resetEveryMs'),
       });
       return DONE;
     },
@@ -59,6 +60,7 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
       emu.setHeaderLimit(bytes, refusal);
       return DONE;
     },
+    'reset-link': () => ({ open: emu.resetLink() }),
     stats: () => emu.stats(),
     'reset-stats': () => (emu.resetStats(), DONE),
     files: () => emu.listFiles(),
