@@ -3,8 +3,7 @@
 // summed over all its processes, Electron 33.2.1 under Xvfb; figures in the README) and kept
 // only because it helped and the window still draws:
 //  - no GPU acceleration: a status window needs none; the GPU process then runs only
-//    software compositing (about 10 MB less) and the browser process skips the GPU driver
-//    state (about 30 MB less);
+//    software compositing (about 10 MB less);
 //  - the network service inside the browser process: the engine talks to Dropbox through
 //    Node's own http, so Chromium's network process served only the window's file:// pages and
 //    cost a whole process (about 28 MB).
