@@ -57,6 +57,9 @@ export {
   type StringCipher,
 } from './credentials/index.js';
 
+// The first-run setup looks for the old syncer's folders on this machine (src/main).
+export { detectLegacyLayout, findLegacyConfig } from './legacy/index.js';
+
 // `rdl-sync doctor`: the Dropbox probe.
 export { createDropboxConnection } from './dropbox/connection.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';

@@ -25,6 +25,8 @@ export const INVOKE_CHANNELS = [
   'setStartAtLogin',
   'logFromWindow',
   'sendTestAlert',
+  'quitApp',
+  'findOldSetups',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

@@ -108,6 +108,19 @@ export interface AppInfo {
   startAtLogin: boolean;
   configPath: string;
   logPath: string;
+  /** Set when no tray host shows the icon: the app runs as a window (window-mode.ts). */
+  windowModeNote: string | null;
+}
+
+/** The old RDL syncer found on this machine (main/old-setup-finder.ts). */
+export interface OldSetup {
+  /** The old syncer's working folder (what `rdl-sync import-legacy --root` takes). */
+  root: string;
+  configJsonPath: string;
+  /** The watch folder found there (2_tosync or tosync). */
+  watchDir: string;
+  /** ~/.dropbox_uploader of the same user, when present. */
+  uploaderConfigPath: string | null;
 }
 
 export type PreviewResult = { ok: true; path: string } | { ok: false; message: string };
@@ -184,6 +197,10 @@ export const ipcContract = {
   logFromWindow: call<null>()(z.tuple([z.enum(['warn', 'error']), text()])),
   /** A test alert through every configured channel; each channel's outcome. */
   sendTestAlert: call<ChannelResult[]>()(none()),
+  /** Quit from the window: the only way out when no tray host shows the tray menu. */
+  quitApp: call<null>()(none()),
+  /** The old RDL syncer's folders on this machine, for the first-run setup's import. */
+  findOldSetups: call<OldSetup[]>()(none()),
 } satisfies { [K in InvokeChannel]: CallSpec<z.ZodTuple, unknown> };
 
 // The contract must name exactly the channels of ipc-channels.ts, no more and no fewer.

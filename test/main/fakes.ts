@@ -87,6 +87,7 @@ export function fakeAppServices(rec: Recorder): AppServices {
     startAtLogin: false,
     configPath: '/cfg/config.json',
     logPath: '/cfg/logs/main.log',
+    windowModeNote: null,
   };
   return {
     pickFolder: async (purpose, current) => (
@@ -101,5 +102,6 @@ export function fakeAppServices(rec: Recorder): AppServices {
     appInfo: () => info,
     logFromWindow: (level, text) => void rec.calls.push(['logFromWindow', level, text]),
     applyStartAtLogin: (on) => (rec.calls.push(['applyStartAtLogin', on]), on),
+    findOldSetups: async () => [],
   };
 }

@@ -12,6 +12,7 @@ import { createIpcHandlers, type AppServices } from '../../src/main/handlers.js'
 import { createDispatcher, ownWindowSenderCheck } from '../../src/main/ipc-dispatch.js';
 import { createAppLogger, readLogLines, type AppLogger } from '../../src/main/log.js';
 import { settingsFields } from '../../src/main/settings-fields.js';
+import { findOldSetups } from '../../src/main/old-setup-finder.js';
 import { commandsFor } from '../main/fakes.js';
 import { eventChannelName, isInvokeChannel } from '../../src/shared/ipc-channels.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
@@ -76,10 +77,13 @@ async function serve(dir: string): Promise<{ url: string; close: () => Promise<v
 export async function openWindow(
   settings: Partial<Settings> = {},
   clock?: Clock,
+  /** A first run: no settings saved at all (the first-run setup shows). */
+  unconfigured = false,
 ): Promise<WindowHarness> {
   const dirs = await makeDirs('rdl-window-');
   const emulator = await startEmulator();
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, settings), emulator);
+  if (!unconfigured)
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, settings), emulator);
   const logger = createAppLogger(path.join(dirs.root, 'logs', 'app.log'), 'debug');
   const engine = await createEngine({
     configDir: dirs.configDir,
@@ -122,9 +126,13 @@ export async function openWindow(
       startAtLogin: false,
       configPath: engine.settingsPath,
       logPath: logger.file,
+      windowModeNote: null,
     }),
     logFromWindow: (level, text) => logger[level](`Window: ${text}`),
     applyStartAtLogin: (on) => (calls.push(['applyStartAtLogin', String(on)]), on),
+    // The old syncer is looked for in the test's own home and its sibling homes.
+    findOldSetups: () =>
+      findOldSetups(path.join(h.root, 'homes', 'me'), path.join(h.root, 'homes')),
   };
   const dispatch = createDispatcher(
     createIpcHandlers(

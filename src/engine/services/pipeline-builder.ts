@@ -7,6 +7,7 @@ import { SyncError } from '../errors.js';
 import type { Clock, Logger, RemoteStore } from '../ports.js';
 import type { Settings } from '../settings/schema.js';
 import { defaultSettings } from '../settings/defaults.js';
+import { setupNeeded } from '../settings/setup-needed.js';
 import type { StatusModel } from '../status/model.js';
 import type { PassDeps } from '../pipeline/deps.js';
 import { legProblem, notConnected } from '../pipeline/problems.js';
@@ -70,11 +71,15 @@ export class PipelineBuilder {
       : (this.current?.settings ?? defaultSettings(this.deps.home));
     status.clear('settings-invalid');
     if (!loaded.ok) {
-      const message = `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
+      // Never configured: "setup needed", not an error (settings/setup-needed.ts). Issue 11.
+      const setup = store.hasSettings() ? null : setupNeeded();
+      const message =
+        setup?.message ??
+        `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
       status.raise({
         id: 'settings-invalid',
-        code: 'settings-invalid',
-        severity: 'error',
+        code: setup ? 'setup-needed' : 'settings-invalid',
+        severity: setup ? 'attention' : 'error',
         message,
         tab: 'settings',
       });
@@ -89,7 +94,7 @@ export class PipelineBuilder {
         settings,
         deps: null,
         remote: null,
-        blocked: new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
+        blocked: setup ?? new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
       };
       logger.debug('pipeline rebuilt', { reason, usable: false });
       return;
