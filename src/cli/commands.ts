@@ -12,6 +12,7 @@ import { printStatus } from './print-status.js';
 import { readStatusFile } from '../engine/status/status-file.js';
 import { liveLockOwner } from '../engine/run-lock.js';
 import { runDoctorCommand } from './doctor.js';
+import { runFleetCommand } from './fleet.js';
 
 export interface CliContext {
   configDir: string;
@@ -531,4 +532,5 @@ export const commands: Record<string, CommandSpec> = {
   resume,
   settings,
   doctor: { run: runDoctorCommand },
+  fleet: { run: runFleetCommand },
 };

@@ -26,4 +26,5 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   resume: {},
   settings: {},
   doctor: {},
+  fleet: { json: { type: 'boolean' } },
 };

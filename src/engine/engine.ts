@@ -46,6 +46,7 @@ import { HubHealth } from './health/hub-health.js';
 import { dropboxHashLookup } from './retention/dropbox-lookup.js';
 import type { RemoteHashLookup, RetentionReport } from './retention/retention.js';
 import { DEFAULT_RETRY_POLICY } from './dropbox/retry.js';
+import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
 
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
@@ -75,6 +76,8 @@ export interface EngineOptions {
    * default: the next pass is seconds away, and the SD-card leg should not wait on a dead link.
    */
   retry?: Partial<RetryPolicy>;
+  /** fleet (issue 10): heartbeat interval overriding fleetHeartbeatMinutes (tests). */
+  fleetHeartbeatMs?: number;
 }
 
 export interface Engine extends EngineApi {
@@ -93,6 +96,9 @@ export interface Engine extends EngineApi {
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
   /** Archive retention now (`dryRun`: only list what would go). */
   runRetention(dryRun: boolean): Promise<RetentionReport>;
+  // fleet (issue 10): the Status chart's data, and every site's heartbeat.
+  getActivity(): Activity;
+  readFleet(): Promise<FleetSnapshot>;
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -121,6 +127,7 @@ class SyncEngine implements Engine {
   private journal!: Journal;
   private history!: History;
   private health!: HubHealth;
+  private fleet!: FleetHook; // fleet (issue 10)
   private built!: Built;
   /** Why the saved Dropbox connection cannot be used by this process, or null. */
   private credentialsProblem: SyncError | null = null;
@@ -171,6 +178,20 @@ class SyncEngine implements Engine {
       clock: this.clock,
       logger: this.logger,
       remoteLookup: (s) => this.remoteHashLookup(s),
+    });
+    // fleet (issue 10): heartbeat while started; fleet reads and chart data for every front end.
+    this.fleet = new FleetHook({
+      configDir: this.configDir,
+      settings: () => this.built.settings,
+      credentials: () => this.loadCredentials(),
+      status: () => this.status.snapshot(),
+      onStatus: (l) => this.status.onChange(l),
+      history: () => this.history,
+      clock: this.clock,
+      logger: this.logger,
+      readOnly: this.opts.readOnly ?? false,
+      ...(this.opts.hostName ? { host: this.opts.hostName } : {}),
+      ...(this.opts.fleetHeartbeatMs ? { intervalMs: this.opts.fleetHeartbeatMs } : {}),
     });
     await this.rebuild();
     this.applyPauseState();
@@ -223,6 +244,7 @@ class SyncEngine implements Engine {
     });
     this.scheduler.setPaused(this.status.current.paused);
     this.scheduler.start();
+    await this.fleet.start(); // fleet (issue 10)
     if (this.opts.watchConfig) {
       this.statePoll = setInterval(() => this.applyPauseState(), STATE_POLL_MS);
       this.statePoll.unref();
@@ -317,6 +339,7 @@ class SyncEngine implements Engine {
     await this.starting?.catch(() => undefined);
     // Abandoning is safe at any instant (that is the crash-safety invariant); it is also quick.
     await this.scheduler?.stop(true);
+    await this.fleet.stop(); // fleet (issue 10)
     await this.runLock?.release();
     this.runLock = null;
     for (const u of this.unsubscribers) u();
@@ -356,6 +379,16 @@ class SyncEngine implements Engine {
 
   queryHistory(query: HistoryQuery): HistoryRecord[] {
     return this.history.query(query);
+  }
+
+  // fleet (issue 10)
+  getActivity(): Activity {
+    return this.fleet.activity();
+  }
+
+  // fleet (issue 10)
+  readFleet(): Promise<FleetSnapshot> {
+    return this.fleet.read();
   }
 
   // ---- settings --------------------------------------------------------------------------

@@ -29,6 +29,9 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   silentSourceFactor: 'Silence factor',
   silentSourceMinSamples: 'Samples to learn',
   silentSourceOverrides: 'Silence limits',
+  fleetHeartbeatEnabled: 'Fleet heartbeat',
+  fleetHeartbeatMinutes: 'Heartbeat interval (minutes)',
+  fleetFolder: 'Fleet folder',
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_LABELS) as SettingKey[];
