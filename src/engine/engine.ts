@@ -96,9 +96,6 @@ export interface Engine extends EngineApi {
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
   /** Archive retention now (`dryRun`: only list what would go). */
   runRetention(dryRun: boolean): Promise<RetentionReport>;
-  // fleet (issue 10): the Status chart's data, and every site's heartbeat.
-  getActivity(): Activity;
-  readFleet(): Promise<FleetSnapshot>;
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {

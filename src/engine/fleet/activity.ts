@@ -2,25 +2,12 @@
 // and the backlog (the queue as the engine saw it). Plain data for the Status chart, the
 // heartbeat and `rdl-sync fleet`.
 import type { HistoryRecord } from '../status/types.js';
+import type { Activity, HourBucket } from './types.js';
+
+export type { Activity, HourBucket };
 
 export const HOUR_MS = 3_600_000;
 export const ACTIVITY_HOURS = 24;
-
-export interface HourBucket {
-  /** Start of the hour (epoch ms, on a whole hour). */
-  startMs: number;
-  /** Files whose both copies were verified in this hour. */
-  files: number;
-  bytes: number;
-  /** The largest queue (watch folder + transit) seen in this hour; null when none was seen. */
-  backlog: number | null;
-}
-
-export interface Activity {
-  nowMs: number;
-  /** ACTIVITY_HOURS buckets, oldest first; the last one is the hour in progress. */
-  hours: HourBucket[];
-}
 
 export function hourStart(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;

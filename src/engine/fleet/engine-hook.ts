@@ -4,18 +4,11 @@
 import { SyncError } from '../errors.js';
 import type { History } from '../history/index.js';
 import { type Activity, hourlyActivity } from './activity.js';
-import {
-  HeartbeatService,
-  type BeatResult,
-  type HeartbeatServiceDeps,
-} from './heartbeat-service.js';
+import { HeartbeatService, type HeartbeatServiceDeps } from './heartbeat-service.js';
 import { fleetConnection, readFleet } from './fleet-reader.js';
-import type { FleetView } from './fleet-view.js';
+import type { FleetSnapshot } from './types.js';
 
-export interface FleetSnapshot extends FleetView {
-  /** This hub's own last heartbeat (null: none attempted, e.g. the engine is not started). */
-  ownBeat: BeatResult | null;
-}
+export type { FleetSnapshot };
 
 export class FleetHook {
   private service: HeartbeatService | null = null;

@@ -4,39 +4,12 @@
 import type { Heartbeat } from './heartbeat.js';
 import { parseHeartbeat } from './heartbeat.js';
 import type { HeartbeatFile } from './fleet-dropbox.js';
-import type { SeenInstance } from './seen-instances.js';
+import type { FleetSite, FleetView, SeenInstance } from './types.js';
+
+export type { FleetSite, FleetView };
 
 /** A site is stale once this many of its own heartbeat intervals passed without a new one. */
 export const STALE_AFTER_INTERVALS = 3;
-
-export interface FleetSite {
-  /** The file's name without `.json` (what the hub calls itself). */
-  site: string;
-  path: string;
-  heartbeat: Heartbeat;
-  lastSeenMs: number;
-  staleAfterMs: number;
-  stale: boolean;
-  /** Files waiting on that hub (watch folder + transit). */
-  backlog: number;
-  /** The fullest of its disks, or null when it measured none. */
-  fullestDisk: { path: string; freeBytes: number; totalBytes: number; usedPercent: number } | null;
-  /**
-   * Two or more hubs were seen writing this site's heartbeat at overlapping times (a cloned SD
-   * image kept the same site name): each instance, newest heartbeat first.
-   */
-  clones: SeenInstance[] | null;
-}
-
-export interface FleetView {
-  folder: string;
-  readAtMs: number;
-  /** No hub has written a heartbeat yet (the folder does not exist). */
-  folderMissing: boolean;
-  sites: FleetSite[];
-  /** Files in the folder that are not readable heartbeats, with the reason. */
-  unreadable: { path: string; reason: string }[];
-}
 
 export function buildFleetView(input: {
   folder: string;

@@ -18,9 +18,12 @@ import { appVersion } from './app-version.js';
 import { uploadHeartbeat } from './fleet-dropbox.js';
 import { fleetFolderFor, fleetFolderProblem, heartbeatPath } from './fleet-folder.js';
 import { fleetConnection } from './fleet-reader.js';
+import type { BeatResult } from './types.js';
 import { buildHeartbeat, parseHeartbeat, type Heartbeat } from './heartbeat.js';
 
 /** The first beat waits this long after start, so it carries the first pass's counts. */
+export type { BeatResult };
+
 const FIRST_BEAT_DELAY_MS = 5_000;
 
 export interface HeartbeatServiceDeps {
@@ -36,13 +39,6 @@ export interface HeartbeatServiceDeps {
   host?: string;
   /** Overrides fleetHeartbeatMinutes (tests: beats seconds apart, staleness within seconds). */
   intervalMs?: number;
-}
-
-export interface BeatResult {
-  atMs: number;
-  ok: boolean;
-  /** Where it was written, or why not. */
-  detail: string;
 }
 
 export class HeartbeatService {

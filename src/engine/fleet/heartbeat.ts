@@ -145,10 +145,11 @@ export function buildHeartbeat(f: HeartbeatFacts): Heartbeat {
 export type ParsedHeartbeat = { ok: true; heartbeat: Heartbeat } | { ok: false; reason: string };
 
 /** Reads one heartbeat file's bytes; never throws. */
-export function parseHeartbeat(bytes: Buffer | string): ParsedHeartbeat {
-  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
-  if (Buffer.byteLength(text) > HEARTBEAT_MAX_BYTES)
+export function parseHeartbeat(bytes: Uint8Array | string): ParsedHeartbeat {
+  const size = typeof bytes === 'string' ? new TextEncoder().encode(bytes).length : bytes.length;
+  if (size > HEARTBEAT_MAX_BYTES)
     return { ok: false, reason: `larger than ${HEARTBEAT_MAX_BYTES} bytes: not a heartbeat` };
+  const text = typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -27,3 +27,4 @@ export {
 } from './activity.js';
 export type { SeenInstance } from './seen-instances.js';
 export { FleetHook, type FleetSnapshot } from './engine-hook.js';
+export type * from './types.js';

@@ -7,17 +7,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFileAtomically } from '../journal/atomic-file.js';
 import type { Heartbeat } from './heartbeat.js';
+import type { SeenInstance } from './types.js';
+
+export type { SeenInstance };
 
 /** Instances not heard from for this long are forgotten. */
 const FORGET_AFTER_MS = 48 * 3_600_000;
 const MAX_PER_SITE = 20;
-
-export interface SeenInstance {
-  instanceId: string;
-  host: string;
-  startedAtMs: number;
-  lastWrittenAtMs: number;
-}
 
 export class SeenInstances {
   private readonly bySite = new Map<string, SeenInstance[]>();
