@@ -19,6 +19,21 @@ const electronBan = {
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+// The engine's one surface (DESIGN.md "Engine surface"): src/main and src/cli import the engine
+// only through src/engine/index.ts; anything else there is the engine's own business.
+const engineSurface = {
+  group: ['**/engine/*', '**/engine/**', '!**/engine/index.js'],
+  message:
+    'Import the engine only from src/engine/index.js (its one surface); export what you need there.',
+};
+// The renderer sees the engine's data only through src/shared (types re-exported there).
+const rendererNoEngine = {
+  group: ['**/engine', '**/engine/**'],
+  message:
+    'The renderer imports only src/shared: re-export the type you need in src/shared/engine-types.ts.',
+};
+const nodeBuiltinBan = (message) => nodeBuiltins.map((name) => ({ name, message }));
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-artifacts/**', '.tmp/**'] },
   js.configs.recommended,
@@ -34,8 +49,39 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/engine/**', 'src/shared/**', 'src/cli/**'],
+    files: ['src/engine/**'],
     rules: { 'no-restricted-imports': ['error', electronBan] },
+  },
+  {
+    // Shared by main, preload and the sandboxed renderer: neither Electron nor Node.
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...electronBan.paths,
+            ...nodeBuiltinBan(
+              'src/shared is loaded by the sandboxed window too: no Node built-ins.',
+            ),
+          ],
+          patterns: electronBan.patterns,
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: electronBan.paths, patterns: [...electronBan.patterns, engineSurface] },
+      ],
+    },
+  },
+  {
+    files: ['src/main/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [engineSurface] }] },
   },
   {
     files: ['src/renderer/**'],
@@ -45,15 +91,15 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({
-              name,
-              message: 'The renderer is sandboxed: no Node built-ins; call the preload API.',
-            })),
+            ...nodeBuiltinBan(
+              'The renderer is sandboxed: no Node built-ins; call the preload API.',
+            ),
             {
               name: 'electron',
               message: 'The renderer is sandboxed: call the preload API (window.rdl).',
             },
           ],
+          patterns: [rendererNoEngine],
         },
       ],
     },

@@ -2,15 +2,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import { createEngine, type Engine } from '../engine/engine.js';
-import type { FileLogger } from '../engine/log/index.js';
-import { settingsSchema, type Settings } from '../engine/settings/schema.js';
-import { openSettingsStore, settingsFileProblem } from '../engine/settings/store.js';
-import { defaultSettings } from '../engine/settings/defaults.js';
+import {
+  createEngine,
+  liveLockOwner,
+  openSettingsService,
+  readStatusFile,
+  settingsSchema,
+  type Engine,
+  type FileLogger,
+  type Settings,
+} from '../engine/index.js';
 import { formatBytes, formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
-import { readStatusFile } from '../engine/status/status-file.js';
-import { liveLockOwner } from '../engine/run-lock.js';
 import { runDoctorCommand } from './doctor.js';
 import { runFleetCommand } from './fleet.js';
 
@@ -410,7 +413,8 @@ const resume: CommandSpec = {
 const settings: CommandSpec = {
   async run(ctx) {
     const [action = 'show', key, ...valueParts] = ctx.positionals;
-    const store = openSettingsStore({ configDir: ctx.configDir });
+    // The engine's settings service: the same validation the window's saves go through.
+    const store = openSettingsService({ configDir: ctx.configDir });
     try {
       if (action === 'path') {
         say(ctx, store.path);
@@ -429,7 +433,7 @@ const settings: CommandSpec = {
         const shape = settingsSchema.shape;
         const current: Record<string, unknown> = loaded.ok
           ? loaded.settings
-          : await readRawSettings(store.path, ctx);
+          : readForEditing(store, ctx);
         if (!loaded.ok) {
           say(ctx, 'The settings file needs fixing:');
           printIssues(ctx, loaded.issues);
@@ -448,7 +452,7 @@ const settings: CommandSpec = {
           return 2;
         }
         const shape = settingsSchema.shape as Record<string, unknown>;
-        const candidate: Record<string, unknown> = await readRawSettings(store.path, ctx);
+        const candidate = readForEditing(store, ctx);
         for (let i = 0; i < pairs.length; i += 2) {
           const k = pairs[i]!;
           // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
@@ -479,25 +483,18 @@ const settings: CommandSpec = {
 };
 
 /** The settings as written in the file (even when invalid) over the defaults, for editing. */
-async function readRawSettings(file: string, ctx: CliContext): Promise<Record<string, unknown>> {
-  const base: Record<string, unknown> = { ...defaultSettings() };
-  // Never read a FIFO or device (it would hang), and never edit on top of one.
-  const problem = settingsFileProblem(file);
-  if (problem) throw new Error(problem);
-  try {
-    const text = (await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, '');
-    const raw = JSON.parse(text) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(raw))
-      if (Object.hasOwn(settingsSchema.shape, k)) base[k] = v;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      say(
-        ctx,
-        `Note: ${file} could not be read as JSON; starting from the defaults (the old file is kept aside on save).`,
-      );
-    }
+function readForEditing(
+  store: ReturnType<typeof openSettingsService>,
+  ctx: CliContext,
+): Record<string, unknown> {
+  const { values, unreadable } = store.readForEditing();
+  if (unreadable) {
+    say(
+      ctx,
+      `Note: ${store.path} could not be read as JSON; starting from the defaults (the old file is kept aside on save).`,
+    );
   }
-  return base;
+  return values;
 }
 
 /** Turns the text typed on the command line into the type the current value has. */

@@ -1,11 +1,13 @@
 // `rdl-sync doctor`: checks the connected Dropbox account with a short, safe probe in a scratch
 // folder (see src/engine/dropbox/doctor.ts) and prints what it found. Without a network it says
 // so plainly and changes nothing.
-import { FileCredentialStore } from '../engine/credentials/index.js';
-import { createDropboxConnection } from '../engine/dropbox/connection.js';
-import { runDoctor } from '../engine/dropbox/doctor.js';
-import { renderRemoteRoot } from '../engine/settings/remote-root.js';
-import { openSettingsStore } from '../engine/settings/store.js';
+import {
+  createDropboxConnection,
+  FileCredentialStore,
+  openSettingsService,
+  renderRemoteRoot,
+  runDoctor,
+} from '../engine/index.js';
 import type { CliContext } from './commands.js';
 
 const MARK = { ok: 'ok     ', problem: 'PROBLEM', info: 'info   ' } as const;
@@ -14,7 +16,7 @@ export async function runDoctorCommand(ctx: CliContext): Promise<number> {
   const say = (text: string): void => {
     ctx.out.write(`${text}\n`);
   };
-  const store = openSettingsStore({ configDir: ctx.configDir });
+  const store = openSettingsService({ configDir: ctx.configDir });
   const loaded = store.load();
   store.close();
   if (!loaded.ok) {

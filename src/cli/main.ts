@@ -4,7 +4,6 @@
 // similar pipes only ever see the answer.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { defaultConfigDir } from '../engine/settings/paths.js';
 import { HELP } from './help.js';
 import { COMMAND_OPTIONS } from './options.js';
 import type { CliContext } from './commands.js';
@@ -53,10 +52,9 @@ export async function main(
     return 0;
   }
   // Loaded only now: help and usage mistakes are answered without starting the engine's modules.
-  const [{ commands }, { createLogger }, { isSyncError }] = await Promise.all([
+  const [{ commands }, { createLogger, defaultConfigDir, isSyncError }] = await Promise.all([
     import('./commands.js'),
-    import('../engine/log/index.js'),
-    import('../engine/errors.js'),
+    import('../engine/index.js'),
   ]);
   const configDir = path.resolve(
     (parsed.values['config-dir'] as string | undefined) ?? defaultConfigDir(),

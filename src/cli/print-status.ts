@@ -1,4 +1,4 @@
-import type { StatusSnapshot } from '../engine/status/types.js';
+import type { StatusSnapshot } from '../engine/index.js';
 import { formatBytes, formatTime } from './duration.js';
 
 /** Human form of the status model, the same facts the tray and window show. */

@@ -8,13 +8,16 @@ import { DropboxRemoteStore } from './dropbox/remote-store.js';
 import type { RetryPolicy } from './dropbox/retry.js';
 import type { History } from './history/index.js';
 import type { Journal } from './journal/index.js';
-import type { ArchivePort, PassDeps } from './pipeline/deps.js';
+import type { PassDeps } from './pipeline/deps.js';
+import type { PassEvent } from './pipeline/events.js';
+import { ArchiveLeg, type ArchivePort } from './legs/archive-leg.js';
+import { DropboxLeg } from './legs/dropbox-leg.js';
+import { notConnected } from './pipeline/problems.js';
 import type { Clock, Logger, RemoteStore } from './ports.js';
 import { StabilityScanner, canDetectWriters, snapshotOpenWriters } from './scan/index.js';
 import { renderRemoteRoot } from './settings/remote-root.js';
 import type { Settings } from './settings/schema.js';
 import { listTransit, removeFromTransit, stageFile, statTransit } from './stage/index.js';
-import type { StatusModel } from './status/model.js';
 
 const MiB = 1024 * 1024;
 
@@ -83,7 +86,8 @@ export function buildPassDeps(
     remoteMissing?: SyncError;
     journal: Journal;
     history: History;
-    status: StatusModel;
+    /** Where the pass's events go (the engine's status reducer). */
+    emit: (event: PassEvent) => void;
     clock: Clock;
     logger: Logger;
   },
@@ -107,14 +111,15 @@ export function buildPassDeps(
     removeFromTransit: (rel) => removeFromTransit(transitDir, rel),
     // A file that changed in transit waits as long as a new file must before it is staged.
     settleMs: settings.stableSeconds * 1000,
-    remote: parts.remote,
-    ...(parts.remoteMissing ? { remoteMissing: parts.remoteMissing } : {}),
-    archive: settings.archiveEnabled ? buildArchive(settings, parts.logger) : null,
+    // The legs, keyed by id (legs/ids.ts); the archive leg is absent when turned off.
+    legs: [
+      new DropboxLeg(parts.remote, parts.remoteMissing ?? notConnected()),
+      ...(settings.archiveEnabled ? [new ArchiveLeg(buildArchive(settings, parts.logger))] : []),
+    ],
     journal: parts.journal,
     history: parts.history,
-    status: parts.status,
+    emit: parts.emit,
     clock: parts.clock,
     logger: parts.logger,
-    offlineAlertMs: settings.offlineAlertMinutes * 60_000,
   };
 }

@@ -22,7 +22,9 @@ import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import { PassScheduler, type ScheduleSpec } from './scheduler.js';
-import { archiveStatusOf, runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
+import { runPass, newPassMemory, type PassReport } from './pipeline/pass.js';
+import { StatusReducer } from './status/reducer.js';
+import { worstFailure } from './pipeline/leg-state.js';
 import { fileFailingProblem, legProblem, notConnected } from './pipeline/problems.js';
 import type { PassDeps } from './pipeline/deps.js';
 import { cleanupTransitTemps, removeLegacyTransitTemps } from './stage/index.js';
@@ -120,6 +122,8 @@ class SyncEngine implements Engine {
   private readonly store: SettingsStore;
   private readonly credentials: CredentialStore;
   private readonly status: StatusModel;
+  /** Folds the pass's events into the status (status/reducer.ts): the status rules live there. */
+  private readonly reducer: StatusReducer;
   private readonly memory = newPassMemory();
   private journal!: Journal;
   private history!: History;
@@ -158,6 +162,11 @@ class SyncEngine implements Engine {
     this.settingsPath = this.store.path;
     this.credentials = opts.credentials ?? new FileCredentialStore(opts.configDir);
     this.status = new StatusModel(() => this.clock.now());
+    this.reducer = new StatusReducer(
+      this.status,
+      this.clock,
+      () => this.built.settings.offlineAlertMinutes * 60_000,
+    );
   }
 
   async init(): Promise<void> {
@@ -252,10 +261,16 @@ class SyncEngine implements Engine {
   async probe(): Promise<void> {
     const { deps } = this.built;
     if (!deps) return;
-    if (deps.archive) {
-      const c = await deps.archive.check();
-      this.status.update({ archive: archiveStatusOf(deps.archive.root, c) });
-      if (c.problem) this.status.raise(legProblem(c.problem, 0));
+    const archive = deps.legs.find((leg) => leg.id === 'archive');
+    if (archive) {
+      const { problem, card } = await archive.check();
+      this.reducer.apply({
+        type: 'leg-checked',
+        leg: 'archive',
+        problem,
+        ...(card ? { card } : {}),
+      });
+      if (problem) this.status.raise(legProblem(problem, 0));
     }
     const failing = await this.listFailures();
     let transit = 0;
@@ -281,8 +296,11 @@ class SyncEngine implements Engine {
     const out: { rel: string; code: string; message: string; attempts: number }[] = [];
     for (const rel of this.journal.rels()) {
       const e = this.journal.entry(rel);
-      if (!e?.lastError || !inTransit.has(rel)) continue;
-      out.push({ rel, code: e.lastError.code, message: e.lastError.message, attempts: e.attempts });
+      // Per leg since back-off is per leg: the file's worst trouble, on whichever leg.
+      const failure = e && worstFailure(e);
+      if (!failure || !inTransit.has(rel)) continue;
+      const { code, message, attempts } = failure;
+      out.push({ rel, code, message, attempts });
     }
     return out.sort((a, b) => a.rel.localeCompare(b.rel));
   }
@@ -575,7 +593,7 @@ class SyncEngine implements Engine {
       ...(remote ? {} : { remoteMissing: this.credentialsProblem ?? notConnected() }),
       journal: this.journal,
       history: this.history,
-      status: this.status,
+      emit: (event) => this.reducer.apply(event),
       clock: this.clock,
       logger: this.logger,
     });
@@ -720,7 +738,7 @@ class SyncEngine implements Engine {
           archiveBlocked: report.archiveBlocked?.code ?? null,
         });
       }
-      if (!report.uploadBlocked && deps.remote) await this.refreshAccount(false);
+      if (!report.uploadBlocked && this.built.remote) await this.refreshAccount(false);
       this.status.clear(PASS_FAILED_ID);
       return report;
     } catch (e) {

@@ -1,7 +1,7 @@
 // What the window says about where the Dropbox connection is kept. On Linux without a keyring
 // (safeStorage's 'basic_text' backend) Electron's "encryption" uses a fixed key, so we treat it
 // as no encryption at all, keep the token in a 0600 file and say so plainly.
-import type { StringCipher } from '../engine/credentials/index.js';
+import type { StringCipher } from '../engine/index.js';
 import type { CredentialStorageInfo } from '../shared/ipc.js';
 
 /** The parts of Electron's safeStorage we look at. */

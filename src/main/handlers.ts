@@ -1,8 +1,7 @@
 // Main's handler table: every window call mapped onto the engine facade or an app service.
 // Typed by the contract (IpcHandlers), so a missing or mistyped handler does not compile.
 // No Electron here: the app services are injected (Electron's in main.ts, fakes in tests).
-import type { EngineApi } from '../engine/api.js';
-import type { Settings } from '../engine/settings/schema.js';
+import type { EngineApi, Settings } from '../engine/index.js';
 import type {
   AppInfo,
   FilePurpose,

@@ -2,7 +2,7 @@
 // handler and wraps the outcome as IpcResult. No Electron here, so all of it is tested in Node;
 // ipc.ts only adapts ipcMain's events to this.
 import type { z } from 'zod';
-import { isSyncError } from '../engine/errors.js';
+import { isSyncError } from '../engine/index.js';
 import { ipcContract, type IpcError, type IpcHandlers, type IpcResult } from '../shared/ipc.js';
 import { isInvokeChannel } from '../shared/ipc-channels.js';
 

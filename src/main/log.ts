@@ -1,7 +1,6 @@
 // The app's log: the engine's file logger (electron-log, redacted), plus a tap that forwards
 // each line to the window's Log tab while it is open, and the tail the tab starts from.
-import type { Logger } from '../engine/ports.js';
-import { createLogger, formatLine, redact, tailLog } from '../engine/log/index.js';
+import { createLogger, formatLine, redact, tailLog, type Logger } from '../engine/index.js';
 import type { LogLine } from '../shared/ipc.js';
 
 type Level = LogLine['level'];

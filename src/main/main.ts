@@ -5,10 +5,12 @@
 import { app, ipcMain, safeStorage, type BrowserWindow } from 'electron';
 import os from 'node:os';
 import path from 'node:path';
-import { createEngine } from '../engine/engine.js';
-import { EncryptedCredentialStore } from '../engine/credentials/index.js';
-import { redact } from '../engine/log/index.js';
-import { defaultConfigDir } from '../engine/settings/paths.js';
+import {
+  createEngine,
+  defaultConfigDir,
+  EncryptedCredentialStore,
+  redact,
+} from '../engine/index.js';
 import { eventChannelName, type TabId } from '../shared/ipc-channels.js';
 import { electronAppServices } from './app-services.js';
 import { credentialStorageInfo, keyringBackend, trustworthyCipher } from './credential-info.js';

@@ -8,7 +8,7 @@
 //  - At most `globalMax` notices per `globalWindowMs`, whatever the conditions; a raise held
 //    back by the cap is shown later if the condition lasts, a clear held back is dropped.
 //  - Offline is announced only after Dropbox has been unreachable for offlineAlertMinutes.
-import type { Problem, StatusSnapshot } from '../engine/status/types.js';
+import type { Problem, StatusSnapshot } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
 
 export interface Notice {

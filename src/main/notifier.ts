@@ -1,7 +1,7 @@
 // Shows the notices NotificationPolicy decides on as desktop notifications; a click opens the
 // window on the tab that helps.
 import { Notification, dialog } from 'electron';
-import type { StatusSnapshot } from '../engine/status/types.js';
+import type { StatusSnapshot } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { NotificationPolicy } from './notifications.js';
 

@@ -1,8 +1,7 @@
 // How each setting is edited in the window, read off the engine's schema (type, bounds, choices,
 // description) so the form never declares a setting of its own.
 import { z } from 'zod';
-import { settingsSchema, type SettingKey } from '../engine/settings/schema.js';
-import { SETTING_LABELS } from '../engine/settings/labels.js';
+import { SETTING_LABELS, settingsSchema, type SettingKey } from '../engine/index.js';
 import type { SettingField } from '../shared/ipc.js';
 
 const FOLDER_KEYS: ReadonlySet<SettingKey> = new Set(['watchDir', 'transitDir', 'archiveDir']);

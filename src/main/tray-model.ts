@@ -1,7 +1,7 @@
 // What the tray shows for a status: icon, tooltip and menu, as plain data. tray.ts only hands
 // this to Electron, so every rule here is tested without a display.
 import path from 'node:path';
-import type { EngineState, StatusSnapshot } from '../engine/status/types.js';
+import type { EngineState, StatusSnapshot } from '../engine/index.js';
 
 export const TRAY_ICONS = ['idle', 'syncing', 'paused', 'attention', 'error'] as const;
 export type TrayIconName = (typeof TRAY_ICONS)[number];

@@ -7,7 +7,7 @@ import {
   type MenuItemConstructorOptions,
   type NativeImage,
 } from 'electron';
-import type { StatusSnapshot } from '../engine/status/types.js';
+import type { StatusSnapshot } from '../engine/index.js';
 import {
   PAUSE_HOUR_MS,
   trayIcon,

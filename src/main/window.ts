@@ -5,7 +5,7 @@ import { BrowserWindow, session, shell } from 'electron';
 import { mayGrantPermission, mayLoad, mayNavigate } from './window-policy.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { eventChannelName } from '../shared/ipc-channels.js';
-import type { Logger } from '../engine/ports.js';
+import type { Logger } from '../engine/index.js';
 
 export interface WindowOptions {
   preloadPath: string;

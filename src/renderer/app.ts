@@ -1,7 +1,7 @@
 // The window's entry point: wires the tabs and views to window.rdl and keeps them fed with
 // status and log events. All engine facts come through the preload API; nothing is computed here
 // that the engine already knows.
-import type { StatusSnapshot } from '../engine/status/types.js';
+import type { StatusSnapshot } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
 import { byId } from './dom.js';
 import { Tabs } from './tabs.js';

@@ -1,7 +1,7 @@
 // Connecting Dropbox with the code-paste flow: open the authorize page in the browser (main
 // checks it is https), paste the code Dropbox shows, finish. Works the same with no browser on
 // this machine: the address is shown so it can be opened elsewhere.
-import type { DropboxStatus } from '../engine/status/types.js';
+import type { DropboxStatus } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
 import { h, replace } from './dom.js';
 

@@ -1,9 +1,8 @@
 // The Settings tab: a form generated from the engine's schema (labels, descriptions, kinds come
 // from main), validated live by the same schema, with the remote path previewed for a sample
 // file; plus connecting Dropbox and importing the old script's config.
-import type { Settings, SettingKey } from '../engine/settings/schema.js';
+import type { Settings, SettingKey, StatusSnapshot } from '../shared/engine-types.js';
 import type { AppInfo, ArgsIn, FieldIssue, SettingField } from '../shared/ipc.js';
-import type { StatusSnapshot } from '../engine/status/types.js';
 import { api, valueOr } from './rdl.js';
 import { byId, debounce, h, replace } from './dom.js';
 import { connectSection, type ConnectSection } from './dropbox-connect.js';

@@ -7,7 +7,7 @@ import type {
   SourceStatus,
   StageCounts,
   StatusSnapshot,
-} from '../engine/status/types.js';
+} from '../shared/engine-types.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { h, replace } from './dom.js';
 import { absoluteTime, bytes, duration, plural, rate, relativeTime, when } from './format.js';

@@ -1,6 +1,6 @@
 // The Transfers tab: recent files, newest first, with the result of both legs; filter to
 // failures and search by name. Re-queried when it is shown and when files finish.
-import type { HistoryRecord, LegResult } from '../engine/status/types.js';
+import type { HistoryRecord, LegResult } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
 import { debounce, h, replace } from './dom.js';
 import { absoluteTime, bytes, relativeTime } from './format.js';

@@ -36,7 +36,7 @@ test('entries and sessions survive close and reopen', async (t) => {
   j.update('USB0/a.csv', { size: 10, mtimeMs: 1_700_000_000_123.456, contentHash: 'h1' });
   j.update('USB0/a.csv', {
     upload: {
-      remotePath: '/RDL/s/USB0/a.csv',
+      path: '/RDL/s/USB0/a.csv',
       contentHash: 'h1',
       rev: '015f',
       atMs: 5,
@@ -176,4 +176,66 @@ test('killing the writer at any instant never leaves a journal that fails to loa
     await j.close();
   }
   assert.ok(lastCounter > 0, 'the writer made progress');
+});
+
+test('a journal written before the legs were one kind still loads (remotePath, shared back-off)', async (t) => {
+  // Byte for byte the shape the previous release wrote: the Dropbox record names its path
+  // `remotePath`, the superseded copies too, and failures sit on the file, not on a leg.
+  const file = path.join(tempDir(t), 'journal.json');
+  const old = {
+    version: 1,
+    entries: {
+      'USB0/a.csv': {
+        size: 10,
+        mtimeMs: 1_700_000_000_123,
+        dev: 2049,
+        ino: 77,
+        contentHash: 'h2',
+        supersedes: {
+          upload: { remotePath: '/RDL/s/USB0/a.csv', rev: '015e', contentHash: 'h1' },
+          archive: { path: '/media/card/USB0/a.csv', contentHash: 'h1' },
+        },
+        upload: {
+          remotePath: '/RDL/s/USB0/a.csv',
+          contentHash: 'h2',
+          rev: '015f',
+          atMs: 5,
+          alreadyPresent: false,
+        },
+        attempts: 2,
+        nextTryMs: 9_000,
+        lastError: { code: 'archive-readonly', message: 'card read-only', atMs: 8_000 },
+      },
+    },
+    sessions: {},
+  };
+  fs.writeFileSync(file, JSON.stringify(old));
+  const logger = recordingLogger();
+  const j = await Journal.open(file, logger);
+  assert.deepEqual(logger.warnings, [], 'nothing dropped as damaged');
+  const e = j.entry('USB0/a.csv');
+  assert.deepEqual(e?.upload, {
+    path: '/RDL/s/USB0/a.csv',
+    contentHash: 'h2',
+    rev: '015f',
+    atMs: 5,
+    alreadyPresent: false,
+  });
+  assert.deepEqual(e?.supersedes, {
+    upload: { path: '/RDL/s/USB0/a.csv', rev: '015e', contentHash: 'h1' },
+    archive: { path: '/media/card/USB0/a.csv', contentHash: 'h1' },
+  });
+  assert.equal(e?.archive, undefined);
+  assert.equal(e?.attempts, 2);
+  assert.equal(e?.nextTryMs, 9_000);
+  assert.equal(e?.lastError?.code, 'archive-readonly');
+  // Saved again, it is in the new shape and loads the same.
+  j.update('USB0/a.csv', { contentHash: 'h2' });
+  await j.close();
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(saved.entries['USB0/a.csv'].upload.path, '/RDL/s/USB0/a.csv');
+  assert.equal('remotePath' in saved.entries['USB0/a.csv'].upload, false);
+  const again = await Journal.open(file, logger);
+  assert.deepEqual(again.entry('USB0/a.csv'), e);
+  await again.close();
 });

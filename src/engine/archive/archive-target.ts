@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
 import { silentLogger, type Logger } from '../ports.js';
+import type { CardState } from '../status/types.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace } from '../fsutil/free-space.js';
@@ -20,7 +21,7 @@ import {
 } from '../fsutil/place.js';
 import { relSegments } from '../fsutil/rel-path.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
-import { keepBothName } from './keep-both.js';
+import { keepBothName } from '../legs/keep-both.js';
 import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
 import {
   ARCHIVE_WORK_DIR,
@@ -52,11 +53,8 @@ export interface ArchiveFsOps extends PlaceOps {
   mkdir: (path: string) => Promise<unknown>;
 }
 
-export interface ArchiveCheck {
-  present: boolean;
-  writable: boolean;
-  freeBytes: number | null;
-  totalBytes: number | null;
+/** The card's state (status/types.ts CardState) and what blocks the leg, if anything. */
+export interface ArchiveCheck extends CardState {
   /** blocked: archive-missing | archive-readonly | archive-full; null when the card is usable. */
   problem: SyncError | null;
 }
@@ -89,7 +87,7 @@ export interface ArchiveStoreResult {
 type WriteMode = 'new' | 'replace';
 
 export class ArchiveTarget {
-  private readonly root: string;
+  readonly root: string;
   private readonly mustBeMountPoint: boolean;
   private readonly logger: Logger;
   private readonly reserveBytes: number;

@@ -13,7 +13,7 @@ import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
 import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
 import type { FileToPlace } from './placement.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../pool.js';
 import { readSmall } from './small-read.js';
 
 export const MAX_APPEND_ENTRIES = 1000;

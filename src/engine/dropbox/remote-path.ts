@@ -46,16 +46,8 @@ export function remotePathFor(remoteRoot: string, rel: string): string {
   return `${remoteRoot}/${parts.join('/')}`;
 }
 
-/** 'dir/name (n).ext' for n >= 1, the name Dropbox itself would pick when keeping both. */
-export function keepBothName(path: string, n: number): string {
-  const slash = path.lastIndexOf('/');
-  const dir = path.slice(0, slash + 1);
-  const name = path.slice(slash + 1);
-  const dot = name.lastIndexOf('.');
-  // A leading dot is part of the name (".env"), not an extension.
-  if (dot <= 0) return `${dir}${name} (${n})`;
-  return `${dir}${name.slice(0, dot)} (${n})${name.slice(dot)}`;
-}
+// The keep-both rule is shared with the archive leg (one rule, legs/keep-both.ts).
+export { keepBothName } from '../legs/keep-both.js';
 
 /** Dropbox timestamps: UTC, whole seconds, no fraction. */
 export function dropboxTimestamp(ms: number): string {

@@ -20,7 +20,7 @@ import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
 import { HeaderBudget } from './header-budget.js';
 import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { uploadToClosedSession, type SessionUploadDeps } from './session-upload.js';

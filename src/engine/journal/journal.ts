@@ -7,19 +7,45 @@ import { z } from 'zod';
 import { silentLogger, type Logger, type SessionStore, type UploadSessionState } from '../ports.js';
 import { replaceFileAtomically } from './atomic-file.js';
 
-const uploadLegSchema = z.object({
-  remotePath: z.string(),
-  contentHash: z.string(),
-  rev: z.string(),
-  atMs: z.number(),
-  alreadyPresent: z.boolean(),
-});
+// The one declaration of a journal entry: the pipeline's types are derived from these schemas.
+// Leg records are keyed by leg id ('upload', 'archive': persisted ids that never change).
 
-const archiveLegSchema = z.object({
-  path: z.string(),
-  contentHash: z.string(),
-  atMs: z.number(),
-  alreadyPresent: z.boolean(),
+/**
+ * Journals written before the legs were one kind named the Dropbox copy's path `remotePath`; they
+ * still load (the field is read as `path`).
+ */
+function legacyRemotePath(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('remotePath' in raw)) return raw;
+  const { remotePath, ...rest } = raw as Record<string, unknown>;
+  return { path: remotePath, ...rest };
+}
+
+/** A leg's verified copy of this version of the file. */
+const legDoneSchema = z.preprocess(
+  legacyRemotePath,
+  z.object({
+    path: z.string(),
+    contentHash: z.string(),
+    /** Dropbox's revision (the Dropbox leg only): what a later version replaces. */
+    rev: z.string().optional(),
+    atMs: z.number(),
+    alreadyPresent: z.boolean(),
+  }),
+);
+
+/** A copy RDL Sync itself wrote of an earlier version: replaced, never kept beside. */
+const ownCopySchema = z.preprocess(
+  legacyRemotePath,
+  z.object({ path: z.string(), contentHash: z.string(), rev: z.string().optional() }),
+);
+
+const failureSchema = z.object({ code: z.string(), message: z.string(), atMs: z.number() });
+
+/** One leg's back-off: a file Dropbox refuses does not delay its card copy (and the reverse). */
+const legRetrySchema = z.object({
+  attempts: z.number().int().nonnegative(),
+  nextTryMs: z.number(),
+  lastError: failureSchema.optional(),
 });
 
 const entrySchema = z.object({
@@ -29,17 +55,21 @@ const entrySchema = z.object({
   ino: z.number().optional(),
   contentHash: z.string().optional(),
   supersedes: z
-    .object({
-      upload: uploadLegSchema.pick({ remotePath: true, rev: true, contentHash: true }).optional(),
-      archive: archiveLegSchema.pick({ path: true, contentHash: true }).optional(),
-    })
+    .object({ upload: ownCopySchema.optional(), archive: ownCopySchema.optional() })
     .optional(),
   finishedAtMs: z.number().optional(),
-  upload: uploadLegSchema.optional(),
-  archive: archiveLegSchema.optional(),
+  upload: legDoneSchema.optional(),
+  archive: legDoneSchema.optional(),
+  retry: z
+    .object({ upload: legRetrySchema.optional(), archive: legRetrySchema.optional() })
+    .optional(),
+  /**
+   * The file's own wait, apart from any leg's: settling after it changed in transit, the legs'
+   * hashes disagreeing. (Journals written before back-off was per leg kept every failure here.)
+   */
   attempts: z.number().int().nonnegative(),
   nextTryMs: z.number(),
-  lastError: z.object({ code: z.string(), message: z.string(), atMs: z.number() }).optional(),
+  lastError: failureSchema.optional(),
 });
 
 const sessionSchema = z.object({
@@ -52,6 +82,10 @@ const sessionSchema = z.object({
 });
 
 export type JournalEntry = z.infer<typeof entrySchema>;
+export type LegDone = z.infer<typeof legDoneSchema>;
+export type OwnCopyRecord = z.infer<typeof ownCopySchema>;
+export type LegRetry = z.infer<typeof legRetrySchema>;
+export type FailureRecord = z.infer<typeof failureSchema>;
 
 const JOURNAL_VERSION = 1;
 /** Coalescing window of scheduleFlush(): at most one write per this many ms. */

@@ -1,9 +1,11 @@
 // What one pass needs from the rest of the engine, described by shape only, so the pipeline can
 // be read (and tested) without knowing how scanning, staging or archiving are implemented.
 import type { SyncError } from '../errors.js';
-import type { Clock, Logger, RemoteStore } from '../ports.js';
+import type { Clock, Logger } from '../ports.js';
 import type { HistoryRecord } from '../status/types.js';
-import type { StatusModel } from '../status/model.js';
+import type { JournalEntry } from '../journal/journal.js';
+import type { DestinationLeg } from '../legs/leg.js';
+import type { PassEvent } from './events.js';
 
 export interface FileRef {
   rel: string;
@@ -40,79 +42,16 @@ export type StageOutcome =
   /** The transit folder cannot take files (disk full, not writable): staging stops for this pass only. */
   | { status: 'blocked'; error: SyncError };
 
-export interface ArchiveCheckResult {
-  present: boolean;
-  writable: boolean;
-  freeBytes: number | null;
-  totalBytes: number | null;
-  problem: SyncError | null;
-}
-
-export interface ArchivePort {
-  readonly root: string;
-  check(): Promise<ArchiveCheckResult>;
-  store(opts: {
-    rel: string;
-    srcPath: string;
-    size: number;
-    signal?: AbortSignal;
-    onProgress?: (bytes: number) => void;
-    /**
-     * The copy RDL Sync itself wrote for an earlier version of this staged file: replace it in
-     * place (only if it still holds `contentHash`) instead of keeping both.
-     */
-    replace?: { path: string; contentHash: string };
-  }): Promise<{ path: string; contentHash: string; alreadyPresent: boolean }>;
-}
-
-export interface LegRecordUpload {
-  remotePath: string;
-  contentHash: string;
-  rev: string;
-  atMs: number;
-  alreadyPresent: boolean;
-}
-
-export interface LegRecordArchive {
-  path: string;
-  contentHash: string;
-  atMs: number;
-  alreadyPresent: boolean;
-}
-
-/** RDL Sync's own copies of an earlier version of a staged file: replaced, never kept beside. */
-export interface SupersededCopies {
-  upload?: { remotePath: string; rev: string; contentHash: string };
-  archive?: { path: string; contentHash: string };
-}
-
-export interface JournalEntryShape {
-  size: number;
-  mtimeMs: number;
-  /** The transit inode the legs work on; absent in journals written before it was kept. */
-  dev?: number;
-  ino?: number;
-  contentHash?: string;
-  supersedes?: SupersededCopies;
-  /**
-   * Set (and saved) just before the transit copy is removed: a transit file found with this mark
-   * and the same identity was finished already, its history record perhaps not yet written.
-   */
-  finishedAtMs?: number;
-  upload?: LegRecordUpload;
-  archive?: LegRecordArchive;
-  attempts: number;
-  nextTryMs: number;
-  lastError?: { code: string; message: string; atMs: number };
-}
+/** A journal entry is declared once, by the journal's schema (journal/journal.ts). */
+export type { JournalEntry };
 
 export interface JournalPort {
   /** The entry whatever version of the file it describes. */
-  entry(rel: string): JournalEntryShape | undefined;
-  entryFor(rel: string, size: number, mtimeMs: number): JournalEntryShape | undefined;
-  update(rel: string, patch: Partial<JournalEntryShape>): void;
+  entry(rel: string): JournalEntry | undefined;
+  entryFor(rel: string, size: number, mtimeMs: number): JournalEntry | undefined;
+  update(rel: string, patch: Partial<JournalEntry>): void;
   /** Replaces the entry whole (a new version of the file starts from scratch). */
-  put(rel: string, entry: JournalEntryShape): void;
+  put(rel: string, entry: JournalEntry): void;
   /** Every rel with an entry or an upload session. */
   rels(): string[];
   delete(rel: string): void;
@@ -152,22 +91,17 @@ export interface PassDeps {
   openWriters?(): Promise<{ has(dev: number, ino: number): boolean } | null>;
   /** How long a file that changed in transit must stay unchanged before its legs run again. */
   settleMs?: number;
-  /** Null when Dropbox is not connected: the upload leg waits (the engine raises the problem). */
-  remote: RemoteStore | null;
   /**
-   * Why remote is null when more is known than "not connected" (a saved connection this process
-   * cannot read, e.g. the tray app's keyring-encrypted one): the upload leg's problem then.
+   * The enabled destinations, keyed by their ids (legs/ids.ts). A leg turned off in settings is
+   * absent and counts as done; the Dropbox leg is always here (not connected: its check says so).
    */
-  remoteMissing?: SyncError;
-  /** Null when the archive is turned off in settings: the archive leg counts as done. */
-  archive: ArchivePort | null;
+  legs: DestinationLeg[];
   journal: JournalPort;
   history: HistoryPort;
-  status: StatusModel;
+  /** What the pass does, as events; the engine's status reducer folds them into the status. */
+  emit(event: PassEvent): void;
   clock: Clock;
   logger: Logger;
-  offlineAlertMs: number;
   /** Files handled per window: bounds memory however large the backlog is. */
   windowSize?: number;
-  archiveConcurrency?: number;
 }

@@ -4,9 +4,13 @@
 // and the copies RDL Sync already wrote of the earlier version are replaced, never kept beside the
 // new one as `name (n)` (downstream tools would merge every copy into the data).
 import type { Logger } from '../ports.js';
-import type { FileRef, JournalEntryShape, JournalPort, SupersededCopies } from './deps.js';
+import type { FileRef, JournalEntry, JournalPort } from './deps.js';
+import { LEG_IDS } from '../legs/ids.js';
 
-export function sameVersion(entry: JournalEntryShape, file: FileRef): boolean {
+/** RDL Sync's own copies of an earlier version of a staged file, per leg id. */
+export type SupersededCopies = NonNullable<JournalEntry['supersedes']>;
+
+export function sameVersion(entry: JournalEntry, file: FileRef): boolean {
   if (entry.size !== file.size || entry.mtimeMs !== file.mtimeMs) return false;
   // Journals written before inodes were kept have none: size and mtime decide alone. The device
   // number is left out on purpose: it can change across a reboot (a USB disk enumerated in
@@ -26,7 +30,7 @@ export function entryForCurrentVersion(
   nowMs: number,
   settleMs: number,
   logger: Logger,
-): JournalEntryShape {
+): JournalEntry {
   const old = journal.entry(file.rel);
   if (old && sameVersion(old, file)) {
     if (old.dev === undefined && file.dev !== undefined) {
@@ -45,7 +49,7 @@ export function entryForCurrentVersion(
     old.finishedAtMs === undefined &&
     (old.ino === undefined || file.ino === undefined || old.ino === file.ino);
   const supersedes = ours && old ? ownCopiesOf(old) : undefined;
-  const entry: JournalEntryShape = {
+  const entry: JournalEntry = {
     size: file.size,
     mtimeMs: file.mtimeMs,
     ...(file.dev === undefined ? {} : { dev: file.dev }),
@@ -73,19 +77,19 @@ export function entryForCurrentVersion(
  * got no further). A copy that was already there when we looked ("already present") was not
  * written by us, so it is not ours to replace.
  */
-export function ownCopiesOf(entry: JournalEntryShape): SupersededCopies | undefined {
-  const upload =
-    entry.upload && !entry.upload.alreadyPresent
-      ? {
-          remotePath: entry.upload.remotePath,
-          rev: entry.upload.rev,
-          contentHash: entry.upload.contentHash,
-        }
-      : entry.supersedes?.upload;
-  const archive =
-    entry.archive && !entry.archive.alreadyPresent
-      ? { path: entry.archive.path, contentHash: entry.archive.contentHash }
-      : entry.supersedes?.archive;
-  if (!upload && !archive) return undefined;
-  return { ...(upload ? { upload } : {}), ...(archive ? { archive } : {}) };
+export function ownCopiesOf(entry: JournalEntry): SupersededCopies | undefined {
+  const copies: SupersededCopies = {};
+  for (const id of LEG_IDS) {
+    const done = entry[id];
+    const copy =
+      done && !done.alreadyPresent
+        ? {
+            path: done.path,
+            contentHash: done.contentHash,
+            ...(done.rev === undefined ? {} : { rev: done.rev }),
+          }
+        : entry.supersedes?.[id];
+    if (copy) copies[id] = copy;
+  }
+  return Object.keys(copies).length > 0 ? copies : undefined;
 }

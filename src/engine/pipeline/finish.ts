@@ -8,19 +8,15 @@
 //   3. remove the transit copies; 4. forget the entries.
 // A transit file found later with a finished mark and the same identity was killed between 1 and
 // 3: its record is written if missing and its copy removed, without running the legs again.
-import type { FileRef, JournalEntryShape, PassDeps } from './deps.js';
+import type { FileRef, JournalEntry, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
+import { LEG_IDS } from '../legs/ids.js';
 import { ownCopiesOf } from './file-version.js';
-import {
-  FILE_FAILING_PREFIX,
-  FILE_FAILING_THRESHOLD,
-  fileFailingProblem,
-  fileRetryDelayMs,
-} from './problems.js';
+import { FILE_FAILING_THRESHOLD, fileFailingProblem, fileRetryDelayMs } from './problems.js';
 
 export interface FinishItem {
   file: FileRef;
-  entry: JournalEntryShape;
+  entry: JournalEntry;
 }
 
 export type RemovalCheck =
@@ -31,8 +27,9 @@ export type RemovalCheck =
   | 'changed'
   | 'gone';
 
-export function legsDone(deps: PassDeps, entry: JournalEntryShape): boolean {
-  return Boolean(entry.upload) && (!deps.archive || Boolean(entry.archive));
+/** Every enabled leg has its verified copy (a leg turned off counts as done). */
+export function legsDone(deps: PassDeps, entry: JournalEntry): boolean {
+  return deps.legs.every((leg) => entry[leg.id] !== undefined);
 }
 
 /** Open-for-writing descriptors at one instant (null: the OS does not tell). */
@@ -43,8 +40,8 @@ export async function checkBeforeRemoval(
   w: FinishItem,
   writers: WriterSnapshot,
 ): Promise<RemovalCheck> {
-  const { upload, archive } = w.entry;
-  if (upload && archive && upload.contentHash !== archive.contentHash) return 'legs-disagree';
+  const hashes = new Set(deps.legs.map((leg) => w.entry[leg.id]?.contentHash).filter(Boolean));
+  if (hashes.size > 1) return 'legs-disagree';
   let now;
   try {
     now = await deps.statTransit(w.file.rel);
@@ -77,11 +74,11 @@ export function redoLegs(deps: PassDeps, w: FinishItem, settleMs: number): void 
   const message = `${w.file.rel} read differently for Dropbox and for the archive; it is synced again (check the disk if this repeats)`;
   deps.logger.warn('Dropbox and the archive hold different content for a file; syncing it again', {
     rel: w.file.rel,
-    dropbox: w.entry.upload?.contentHash ?? null,
-    archive: w.entry.archive?.contentHash ?? null,
+    ...Object.fromEntries(deps.legs.map((leg) => [leg.id, w.entry[leg.id]?.contentHash ?? null])),
     attempts,
   });
-  const { upload: _u, archive: _a, contentHash: _h, supersedes: _s, ...rest } = w.entry;
+  const { contentHash: _h, supersedes: _s, ...rest } = w.entry;
+  for (const id of LEG_IDS) delete rest[id];
   w.entry = {
     ...rest,
     attempts,
@@ -91,7 +88,10 @@ export function redoLegs(deps: PassDeps, w: FinishItem, settleMs: number): void 
   };
   deps.journal.put(w.file.rel, w.entry);
   if (again && attempts >= FILE_FAILING_THRESHOLD) {
-    deps.status.raise(fileFailingProblem(w.file.rel, attempts, { code: 'hash-mismatch', message }));
+    deps.emit({
+      type: 'problem',
+      problem: fileFailingProblem(w.file.rel, attempts, { code: 'hash-mismatch', message }),
+    });
   }
 }
 
@@ -115,9 +115,10 @@ export async function finishFiles(
   firstSeenMs: Map<string, number>,
 ): Promise<number> {
   if (items.length === 0) return 0;
-  const { journal, history, status, clock } = deps;
+  const { journal, history, clock } = deps;
   const now = clock.now();
   const fresh = new Set<FinishItem>();
+  const enabled = new Set(deps.legs.map((leg) => leg.id));
   for (const w of items) {
     if (w.entry.finishedAtMs !== undefined) continue;
     w.entry = { ...w.entry, finishedAtMs: now };
@@ -137,7 +138,7 @@ export async function finishFiles(
         w.entry,
         'done',
         { startedAtMs: firstSeenMs.get(w.file.rel) ?? finishedAtMs, nowMs: finishedAtMs },
-        deps.archive !== null,
+        enabled,
       ),
     );
   }
@@ -157,13 +158,9 @@ export async function finishFiles(
     }
     journal.delete(w.file.rel);
     firstSeenMs.delete(w.file.rel);
-    status.clear(`${FILE_FAILING_PREFIX}${w.file.rel}`);
+    deps.emit({ type: 'file-done', rel: w.file.rel, atMs: clock.now() });
     done++;
   }
   journal.scheduleFlush();
-  status.update({
-    lastSuccessMs: clock.now(),
-    counts: { ...status.current.counts, doneThisRun: status.current.counts.doneThisRun + done },
-  });
   return done;
 }

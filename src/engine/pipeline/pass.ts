@@ -2,32 +2,14 @@
 // The transit folder is the queue: the pass walks it in windows, so memory stays bounded however
 // long the backlog is. The journal only saves work (known legs, retry times); losing it costs a
 // re-check, never a file. Nothing leaves transit before both legs are verified.
-import { SyncError, isSyncError } from '../errors.js';
-import { monotonicNow, type UploadItem } from '../ports.js';
-import type {
-  ArchiveCheckResult,
-  ArchivePort,
-  FileRef,
-  JournalEntryShape,
-  PassDeps,
-} from './deps.js';
-import type { ArchiveStatus } from '../status/types.js';
-import {
-  ARCHIVE_PROBLEM_IDS,
-  FILE_FAILING_THRESHOLD,
-  UPLOAD_PROBLEM_IDS,
-  fileFailingProblem,
-  fileRetryDelayMs,
-  legProblem,
-  notConnected,
-  offlineProblem,
-  retryDue,
-} from './problems.js';
-import { mapConcurrent } from './concurrency.js';
-import { historyRecordFor } from './history-record.js';
+import type { SyncError } from '../errors.js';
+import type { LegId } from '../legs/ids.js';
+import type { PassDeps } from './deps.js';
 import { scanAndStage, type StageMemory } from './stage-step.js';
 import { entryForCurrentVersion } from './file-version.js';
 import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
+import { runLeg, type LegTally, type WorkItem } from './leg-runner.js';
+import { worstFailure } from './leg-state.js';
 
 export interface PassReport {
   staged: number;
@@ -35,6 +17,8 @@ export interface PassReport {
   uploaded: number;
   archived: number;
   fileFailures: number;
+  /** What blocked each leg this pass (null: it ran); `uploadBlocked`/`archiveBlocked` read it. */
+  blocked: Partial<Record<LegId, SyncError | null>>;
   uploadBlocked: SyncError | null;
   archiveBlocked: SyncError | null;
   remainingInTransit: number;
@@ -43,15 +27,8 @@ export interface PassReport {
   aborted: boolean;
 }
 
-interface WorkItem {
-  file: FileRef;
-  entry: JournalEntryShape;
-}
-
-/** State that outlives one pass (kept by the engine): when Dropbox went away, first sightings. */
+/** State that outlives one pass (kept by the engine): first sightings, problems raised. */
 export interface PassMemory extends StageMemory {
-  /** Monotonic time Dropbox went away (durations survive a wall-clock step). */
-  offlineSinceMono: number | null;
   firstSeenMs: Map<string, number>;
   /** Problem ids raised for unreadable parts of transit by the last walk. */
   transitProblemIds: Set<string>;
@@ -59,7 +36,6 @@ export interface PassMemory extends StageMemory {
 
 export function newPassMemory(): PassMemory {
   return {
-    offlineSinceMono: null,
     firstSeenMs: new Map(),
     stageFailures: new Map(),
     entryProblemIds: new Set(),
@@ -67,7 +43,6 @@ export function newPassMemory(): PassMemory {
   };
 }
 
-const TRANSIENT = new Set(['retry', 'retry-after']);
 const TRANSIT_PROBLEM_PREFIX = 'transit-unreadable:';
 
 export async function runPass(
@@ -75,34 +50,28 @@ export async function runPass(
   memory: PassMemory,
   signal?: AbortSignal,
 ): Promise<PassReport> {
-  const report: PassReport = {
-    staged: 0,
-    done: 0,
-    uploaded: 0,
-    archived: 0,
-    fileFailures: 0,
-    uploadBlocked: null,
-    archiveBlocked: null,
-    remainingInTransit: 0,
-    transitBytes: null,
-    aborted: false,
-  };
-  const { status, clock } = deps;
+  const { clock, emit } = deps;
+  const tally: LegTally = { placed: {}, fileFailures: 0 };
 
   // 1. Detect and stage finished files. Whatever fails here fails for one file or for staging
   //    alone: the queue below drains regardless.
   const staging = await scanAndStage(deps, memory, signal);
-  report.staged = staging.staged;
-  status.updateCounts({ waiting: staging.waiting });
+  emit({ type: 'waiting', count: staging.waiting });
 
-  // 2. The archive target is checked once per pass; a missing card blocks only its leg.
-  let archiveBlocked: SyncError | null = null;
-  if (deps.archive) {
-    const check = await checkArchiveSafely(deps.archive);
-    status.update({ archive: archiveStatusOf(deps.archive.root, check) });
-    archiveBlocked = check.problem;
+  // 2. Each leg is looked at once per pass; a blocked leg (card missing, not connected) waits
+  //    alone, the others run.
+  const blocked = new Map<LegId, SyncError | null>();
+  for (const leg of deps.legs) {
+    const health = await leg.check();
+    emit({
+      type: 'leg-checked',
+      leg: leg.id,
+      problem: health.problem,
+      ...(health.card ? { card: health.card } : {}),
+    });
+    blocked.set(leg.id, health.problem);
+    if (health.problem) emit({ type: 'leg-blocked', leg: leg.id, error: health.problem });
   }
-  let uploadBlocked: SyncError | null = deps.remote ? null : (deps.remoteMissing ?? notConnected());
 
   // 3. Walk the queue in windows.
   const windowSize = deps.windowSize ?? 1000;
@@ -110,34 +79,31 @@ export async function runPass(
   let window: WorkItem[] = [];
   let remaining = 0;
   let remainingBytes = 0;
-  let uploadPending = 0;
-  let archivePending = 0;
+  const pending = new Map<LegId, number>(deps.legs.map((leg) => [leg.id, 0]));
   let failed = staging.failing;
+  let done = 0;
+  const pendingCounts = (extra: WorkItem[] = []): Partial<Record<LegId, number>> =>
+    Object.fromEntries(
+      deps.legs.map((leg) => [
+        leg.id,
+        (pending.get(leg.id) ?? 0) + extra.filter((w) => !w.entry[leg.id]).length,
+      ]),
+    );
 
   const processWindow = async (): Promise<void> => {
     const items = window;
     window = [];
     if (items.length === 0) return;
     // Show the window's files as queued while its legs run, not only once they are settled.
-    status.updateCounts({
-      transit: remaining + items.length,
-      uploadPending: uploadPending + items.filter((w) => !w.entry.upload).length,
-      archivePending:
-        archivePending + (deps.archive ? items.filter((w) => !w.entry.archive).length : 0),
-    });
-    const now = clock.now();
+    emit({ type: 'counts', transit: remaining + items.length, pending: pendingCounts(items) });
     // Files marked finished before a crash need no legs: only their removal is repeated.
-    const due = items.filter(
-      (w) => w.entry.finishedAtMs === undefined && retryDue(w.entry, now, settleMs),
+    const ctx = { firstSeenMs: memory.firstSeenMs, tally, settleMs };
+    await Promise.all(
+      deps.legs.map(async (leg) => {
+        if (blocked.get(leg.id)) return;
+        blocked.set(leg.id, await runLeg(deps, leg, items, ctx, signal));
+      }),
     );
-    const [upErr, arErr] = await Promise.all([
-      uploadBlocked ? Promise.resolve(uploadBlocked) : uploadLeg(deps, memory, due, report, signal),
-      archiveBlocked || !deps.archive
-        ? Promise.resolve(archiveBlocked)
-        : archiveLeg(deps, memory, due, report, signal),
-    ]);
-    uploadBlocked = upErr;
-    archiveBlocked = arErr;
 
     const finishable: WorkItem[] = [];
     const waiting: WorkItem[] = [];
@@ -164,17 +130,17 @@ export async function runPass(
         else waiting.push(w);
       }
     }
-    if (!signal?.aborted) report.done += await finishFiles(deps, finishable, memory.firstSeenMs);
+    if (!signal?.aborted) done += await finishFiles(deps, finishable, memory.firstSeenMs);
     else waiting.push(...finishable);
     for (const w of waiting) {
       remaining++;
       remainingBytes += w.file.size;
-      if (!w.entry.upload) uploadPending++;
-      if (deps.archive && !w.entry.archive) archivePending++;
-      if (w.entry.lastError && w.entry.attempts > 0) failed++;
+      for (const leg of deps.legs)
+        if (!w.entry[leg.id]) pending.set(leg.id, pending.get(leg.id)! + 1);
+      if (worstFailure(w.entry)) failed++;
     }
     deps.journal.scheduleFlush();
-    status.updateCounts({ transit: remaining, uploadPending, archivePending, failed });
+    emit({ type: 'counts', transit: remaining, pending: pendingCounts(), failed });
   };
 
   const transitErrors = new Map<string, string>();
@@ -199,13 +165,32 @@ export async function runPass(
   reflectTransitProblems(deps, memory, transitErrors);
   if (!signal?.aborted && transitErrors.size === 0) forgetLeftFiles(deps, seen);
 
-  report.aborted = Boolean(signal?.aborted);
-  report.remainingInTransit = remaining;
-  report.transitBytes = !signal?.aborted && transitErrors.size === 0 ? remainingBytes : null;
-  report.uploadBlocked = uploadBlocked;
-  report.archiveBlocked = archiveBlocked;
-  status.updateCounts({ transit: remaining, uploadPending, archivePending, failed });
-  reflectLegProblems(deps, memory, report, remaining);
+  const blockedBy = Object.fromEntries(blocked) as Partial<Record<LegId, SyncError | null>>;
+  emit({ type: 'counts', transit: remaining, pending: pendingCounts(), failed });
+  emit({
+    type: 'pass-ended',
+    blocked: blockedBy,
+    pending: remaining,
+    aborted: Boolean(signal?.aborted),
+  });
+  const report: PassReport = {
+    staged: staging.staged,
+    done,
+    uploaded: tally.placed.upload ?? 0,
+    archived: tally.placed.archive ?? 0,
+    fileFailures: tally.fileFailures,
+    blocked: blockedBy,
+    uploadBlocked: blocked.get('upload') ?? null,
+    archiveBlocked: blocked.get('archive') ?? null,
+    remainingInTransit: remaining,
+    transitBytes: !signal?.aborted && transitErrors.size === 0 ? remainingBytes : null,
+    aborted: Boolean(signal?.aborted),
+  };
+  if (deps.legs.some((leg) => blocked.get(leg.id))) {
+    deps.logger.info('pass ended with a blocked leg', {
+      ...Object.fromEntries(deps.legs.map((leg) => [leg.id, blocked.get(leg.id)?.code ?? null])),
+    });
+  }
   await deps.journal.flush();
   return report;
 }
@@ -226,26 +211,6 @@ function forgetLeftFiles(deps: PassDeps, seen: Set<string>): void {
     deps.logger.info('forgot journal entries of files no longer in transit', { forgotten });
 }
 
-async function checkArchiveSafely(archive: ArchivePort): Promise<ArchiveCheckResult> {
-  try {
-    return await archive.check();
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    return {
-      present: false,
-      writable: false,
-      freeBytes: null,
-      totalBytes: null,
-      problem: new SyncError({
-        kind: 'blocked',
-        code: 'archive-missing',
-        message: `The archive folder ${archive.root} cannot be checked (${reason}): check the card or folder`,
-        cause: e,
-      }),
-    };
-  }
-}
-
 /** Parts of transit that cannot be read hold files that cannot move: a problem, not a log line. */
 function reflectTransitProblems(
   deps: PassDeps,
@@ -257,218 +222,18 @@ function reflectTransitProblems(
     const id = `${TRANSIT_PROBLEM_PREFIX}${rel}`;
     ids.add(id);
     const where = rel ? `${deps.transitDir}/${rel}` : deps.transitDir;
-    deps.status.raise({
-      id,
-      code: 'unreadable-entry',
-      severity: 'attention',
-      tab: 'status',
-      message: `Cannot read ${where} in the transit folder (${reason}): give RDL Sync's user access to it; the files in it wait safely`,
-    });
-  }
-  for (const id of memory.transitProblemIds) if (!ids.has(id)) deps.status.clear(id);
-  memory.transitProblemIds = ids;
-}
-
-/** The SD-card part of the status model, from one check of the card. */
-export function archiveStatusOf(root: string, check: ArchiveCheckResult): ArchiveStatus {
-  const { present, writable, freeBytes, totalBytes } = check;
-  return { enabled: true, path: root, present, writable, freeBytes, totalBytes };
-}
-
-async function uploadLeg(
-  deps: PassDeps,
-  memory: PassMemory,
-  due: WorkItem[],
-  report: PassReport,
-  signal?: AbortSignal,
-): Promise<SyncError | null> {
-  const todo = due.filter((w) => !w.entry.upload);
-  if (todo.length === 0 || !deps.remote) return null;
-  const byRel = new Map(todo.map((w) => [w.file.rel, w]));
-  const items: UploadItem[] = todo.map((w) => ({
-    rel: w.file.rel,
-    localPath: w.file.absPath,
-    size: w.file.size,
-    mtimeMs: w.file.mtimeMs,
-    ...(w.entry.supersedes?.upload
-      ? {
-          replace: {
-            remotePath: w.entry.supersedes.upload.remotePath,
-            rev: w.entry.supersedes.upload.rev,
-          },
-        }
-      : {}),
-  }));
-  const started = new Set<string>();
-  try {
-    const outcomes = await deps.remote.uploadMany(items, {
-      ...(signal ? { signal } : {}),
-      onProgress: (p) => {
-        if (!started.has(p.rel)) {
-          started.add(p.rel);
-          deps.status.transferStarted(p.rel, 'upload', p.size);
-        }
-        deps.status.transferProgress(p.rel, 'upload', p.bytesSent);
+    deps.emit({
+      type: 'problem',
+      problem: {
+        id,
+        code: 'unreadable-entry',
+        severity: 'attention',
+        tab: 'status',
+        message: `Cannot read ${where} in the transit folder (${reason}): give RDL Sync's user access to it; the files in it wait safely`,
       },
     });
-    const now = deps.clock.now();
-    for (const o of outcomes) {
-      const w = byRel.get(o.rel);
-      if (!w) continue;
-      if (o.ok) {
-        const upload = {
-          remotePath: o.remotePath,
-          contentHash: o.contentHash,
-          rev: o.rev,
-          atMs: now,
-          alreadyPresent: o.alreadyPresent,
-        };
-        applyPatch(deps, w, { upload, contentHash: o.contentHash });
-        report.uploaded++;
-      } else {
-        recordFileFailure(deps, memory, w, o.error, report);
-      }
-    }
-    deps.status.update({
-      offline: false,
-      dropbox: { ...deps.status.current.dropbox, connected: true, lastContactMs: now },
-    });
-    return null;
-  } catch (e) {
-    return asLegError(e, 'upload');
-  } finally {
-    for (const rel of started) deps.status.transferEnded(rel, 'upload');
   }
-}
-
-async function archiveLeg(
-  deps: PassDeps,
-  memory: PassMemory,
-  due: WorkItem[],
-  report: PassReport,
-  signal?: AbortSignal,
-): Promise<SyncError | null> {
-  const archive = deps.archive;
-  if (!archive) return null;
-  let blocked: SyncError | null = null;
-  const todo = due.filter((w) => !w.entry.archive);
-  await mapConcurrent(todo, deps.archiveConcurrency ?? 2, async (w) => {
-    // A card too full for one file may still take smaller ones: only the other blocks stop the leg.
-    if ((blocked && blocked.code !== 'archive-full') || signal?.aborted) return;
-    deps.status.transferStarted(w.file.rel, 'archive', w.file.size);
-    try {
-      const replace = w.entry.supersedes?.archive;
-      const r = await archive.store({
-        rel: w.file.rel,
-        srcPath: w.file.absPath,
-        size: w.file.size,
-        ...(signal ? { signal } : {}),
-        ...(replace ? { replace } : {}),
-        onProgress: (bytes) => deps.status.transferProgress(w.file.rel, 'archive', bytes),
-      });
-      // Whether this hash agrees with the upload leg's is decided once, before removal
-      // (finish.ts): either leg may finish first, and either may have read a changing file.
-      applyPatch(deps, w, {
-        archive: {
-          path: r.path,
-          contentHash: r.contentHash,
-          atMs: deps.clock.now(),
-          alreadyPresent: r.alreadyPresent,
-        },
-        contentHash: r.contentHash,
-      });
-      report.archived++;
-    } catch (e) {
-      const err = asLegError(e, 'archive');
-      if (err.kind === 'blocked') blocked ??= err;
-      else if (!signal?.aborted) recordFileFailure(deps, memory, w, err, report);
-    } finally {
-      deps.status.transferEnded(w.file.rel, 'archive');
-    }
-  });
-  return blocked;
-}
-
-function applyPatch(deps: PassDeps, w: WorkItem, patch: Partial<JournalEntryShape>): void {
-  w.entry = { ...w.entry, ...patch };
-  deps.journal.update(w.file.rel, patch);
-}
-
-function recordFileFailure(
-  deps: PassDeps,
-  memory: PassMemory,
-  w: WorkItem,
-  error: SyncError,
-  report: PassReport,
-): void {
-  report.fileFailures++;
-  const now = deps.clock.now();
-  const attempts = w.entry.attempts + 1;
-  const lastError = { code: error.code, message: error.message, atMs: now };
-  applyPatch(deps, w, { attempts, nextTryMs: now + fileRetryDelayMs(attempts), lastError });
-  deps.logger.warn('file failed', {
-    rel: w.file.rel,
-    code: error.code,
-    reason: error.message,
-    attempts,
-  });
-  if (attempts === FILE_FAILING_THRESHOLD) {
-    deps.status.raise(fileFailingProblem(w.file.rel, attempts, error));
-    deps.history.append(
-      historyRecordFor(
-        w.file,
-        w.entry,
-        'failed',
-        { startedAtMs: memory.firstSeenMs.get(w.file.rel) ?? now, nowMs: now },
-        deps.archive !== null,
-      ),
-    );
-  }
-}
-
-function asLegError(e: unknown, leg: 'upload' | 'archive'): SyncError {
-  if (isSyncError(e)) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new SyncError({
-    kind: 'retry',
-    code: 'unknown',
-    message: `${leg} failed unexpectedly: ${message}`,
-    cause: e,
-  });
-}
-
-/** After a pass, the problems shown match what the legs met: raised once, cleared when healed. */
-function reflectLegProblems(
-  deps: PassDeps,
-  memory: PassMemory,
-  report: PassReport,
-  pending: number,
-): void {
-  const { status, clock } = deps;
-  const up = report.uploadBlocked;
-  const offline = up !== null && (TRANSIENT.has(up.kind) || up.code === 'offline');
-  if (offline) {
-    const mono = monotonicNow(clock);
-    memory.offlineSinceMono ??= mono;
-    status.update({ offline: true });
-    if (mono - memory.offlineSinceMono >= deps.offlineAlertMs)
-      status.raise(offlineProblem(memory.offlineSinceMono, mono, pending));
-  } else {
-    memory.offlineSinceMono = null;
-    if (status.current.offline) status.update({ offline: false });
-  }
-  for (const id of UPLOAD_PROBLEM_IDS) {
-    if (id === 'offline' ? !offline : up?.code !== id) status.clear(id);
-  }
-  if (up && up.kind === 'blocked' && !offline) status.raise(legProblem(up, pending));
-
-  const ar = report.archiveBlocked;
-  for (const id of ARCHIVE_PROBLEM_IDS) if (ar?.code !== id) status.clear(id);
-  if (ar) status.raise(legProblem(ar, pending));
-  if (report.uploadBlocked || report.archiveBlocked) {
-    deps.logger.info('pass ended with a blocked leg', {
-      upload: report.uploadBlocked?.code ?? null,
-      archive: report.archiveBlocked?.code ?? null,
-    });
-  }
+  for (const id of memory.transitProblemIds)
+    if (!ids.has(id)) deps.emit({ type: 'problem-cleared', id });
+  memory.transitProblemIds = ids;
 }

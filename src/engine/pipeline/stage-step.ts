@@ -5,6 +5,7 @@
 // already in transit from draining (the rest of the pass runs whatever happened here).
 import { SyncError, isSyncError } from '../errors.js';
 import type { FileRef, PassDeps, ScanOutcome, StageOutcome } from './deps.js';
+import type { NewProblem } from './events.js';
 import {
   FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
@@ -24,6 +25,8 @@ export interface StageMemory {
   stageFailures: Map<string, StageFailure>;
   /** Problem ids raised for unreadable entries by the last scan (cleared when they heal). */
   entryProblemIds: Set<string>;
+  /** Whether the watch folder's trouble was logged already (logged once, not every pass). */
+  watchProblemLogged?: boolean;
 }
 
 export interface StageStepResult {
@@ -46,7 +49,7 @@ export async function scanAndStage(
   signal?: AbortSignal,
 ): Promise<StageStepResult> {
   const scan = await scanSafely(deps, signal);
-  reflectWatchProblem(deps, scan.watchProblem ?? null);
+  reflectWatchProblem(deps, memory, scan.watchProblem ?? null);
   reflectEntryProblems(deps, memory, scan.errors);
 
   const result: StageStepResult = {
@@ -69,6 +72,7 @@ export async function scanAndStage(
     switch (outcome.status) {
       case 'staged':
         result.staged++;
+        deps.emit({ type: 'staged', rel: file.rel });
         forgetFailure(deps, memory, file.rel);
         break;
       case 'vanished':
@@ -94,7 +98,7 @@ export async function scanAndStage(
     if (!seen.has(rel)) forgetFailure(deps, memory, rel);
   }
   if (blocked) {
-    deps.status.raise({
+    raiseProblem(deps, {
       id: TRANSIT_PROBLEM_ID,
       code: 'transit-unwritable',
       severity: 'attention',
@@ -102,7 +106,7 @@ export async function scanAndStage(
       message: `${blocked.message.replace(/[.\s]+$/, '')}. Files already in transit still sync`,
     });
   } else if (result.staged > 0) {
-    deps.status.clear(TRANSIT_PROBLEM_ID);
+    clearProblem(deps, TRANSIT_PROBLEM_ID);
   }
   return result;
 }
@@ -168,22 +172,24 @@ function recordStageFailure(
     attempts,
   });
   if (attempts >= FILE_FAILING_THRESHOLD)
-    deps.status.raise(fileFailingProblem(file.rel, attempts, error));
+    raiseProblem(deps, fileFailingProblem(file.rel, attempts, error));
 }
 
 function forgetFailure(deps: PassDeps, memory: StageMemory, rel: string): void {
-  if (memory.stageFailures.delete(rel)) deps.status.clear(`${FILE_FAILING_PREFIX}${rel}`);
+  if (memory.stageFailures.delete(rel)) clearProblem(deps, `${FILE_FAILING_PREFIX}${rel}`);
 }
 
-function reflectWatchProblem(deps: PassDeps, problem: SyncError | null): void {
+function reflectWatchProblem(deps: PassDeps, memory: StageMemory, problem: SyncError | null): void {
   if (!problem) {
-    deps.status.clear(WATCH_PROBLEM_ID);
+    memory.watchProblemLogged = false;
+    clearProblem(deps, WATCH_PROBLEM_ID);
     return;
   }
-  if (!deps.status.hasProblem(WATCH_PROBLEM_ID)) {
+  if (!memory.watchProblemLogged) {
+    memory.watchProblemLogged = true;
     deps.logger.warn('watch folder unavailable', { code: problem.code, reason: problem.message });
   }
-  deps.status.raise({
+  raiseProblem(deps, {
     id: WATCH_PROBLEM_ID,
     code: 'watch-unavailable',
     severity: 'attention',
@@ -209,7 +215,7 @@ function reflectEntryProblems(
         reason: e.message,
       });
     }
-    deps.status.raise({
+    raiseProblem(deps, {
       id,
       code: 'unreadable-entry',
       severity: 'attention',
@@ -220,7 +226,7 @@ function reflectEntryProblems(
   if (errors.length > MAX_ENTRY_PROBLEMS) {
     const id = `${ENTRY_PROBLEM_PREFIX}*`;
     ids.add(id);
-    deps.status.raise({
+    raiseProblem(deps, {
       id,
       code: 'unreadable-entry',
       severity: 'attention',
@@ -228,6 +234,14 @@ function reflectEntryProblems(
       message: `${errors.length - MAX_ENTRY_PROBLEMS} more entries in the watch folder cannot be read: see the log`,
     });
   }
-  for (const id of memory.entryProblemIds) if (!ids.has(id)) deps.status.clear(id);
+  for (const id of memory.entryProblemIds) if (!ids.has(id)) clearProblem(deps, id);
   memory.entryProblemIds = ids;
+}
+
+function raiseProblem(deps: PassDeps, problem: NewProblem): void {
+  deps.emit({ type: 'problem', problem });
+}
+
+function clearProblem(deps: PassDeps, id: string): void {
+  deps.emit({ type: 'problem-cleared', id });
 }

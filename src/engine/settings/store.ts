@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from './defaults.js';
 import { settingsJsonSchema } from './json-schema.js';
 import { CONFIG_NAME, configFilePath } from './paths.js';
+import { CONFIG_VERSION, CONFIG_VERSION_KEY, migrateSettingsFile } from './migrations.js';
 import type { Settings } from './schema.js';
 import { validateSettings } from './validate.js';
 
@@ -33,7 +34,7 @@ export interface RuntimeState {
 
 export const STATE_KEY = 'state';
 const CONF_INTERNAL_KEY = '__internal__';
-const NOT_SETTINGS = new Set([STATE_KEY, CONF_INTERNAL_KEY]);
+const NOT_SETTINGS = new Set([STATE_KEY, CONF_INTERNAL_KEY, CONFIG_VERSION_KEY]);
 
 export const RUNNING_STATE: RuntimeState = Object.freeze({ paused: false, pausedUntilMs: null });
 
@@ -55,6 +56,11 @@ export interface SettingsStore {
   check(): SettingsValidation;
   /** Validates first; an invalid candidate writes nothing. */
   save(candidate: unknown): SettingsValidation;
+  /**
+   * The one validation every writer goes through (window, CLI, import, a hand edit on load);
+   * `checkFolders` adds the checks made when settings are written (folders on disk).
+   */
+  validate(candidate: unknown, checkFolders?: boolean): SettingsValidation;
   /** Called with the new settings after a save here, or (with `watch`) a valid edit elsewhere. */
   onChange(cb: (s: Settings) => void): () => void;
   getState(): RuntimeState;
@@ -72,15 +78,19 @@ export interface SettingsStoreOptions {
   watchIntervalMs?: number;
   /** Home folder for defaults and '~' (tests pass a temp folder). */
   home?: string;
+  /** Fills {host} when the remote folder is checked (default: this machine's name). */
+  host?: string;
   logger?: Logger;
 }
 
-type ConfigFile = Settings & { state?: RuntimeState };
+type ConfigFile = Settings & { state?: RuntimeState; configVersion?: number };
 
 type RawRead =
   | { kind: 'missing' }
   | { kind: 'object'; data: Record<string, unknown> }
-  | { kind: 'broken'; message: string };
+  | { kind: 'broken'; message: string }
+  /** Readable, but not ours to rewrite (a newer build's file): reported, never set aside. */
+  | { kind: 'refused'; message: string };
 
 export function openSettingsStore(opts: SettingsStoreOptions): SettingsStore {
   return new ConfSettingsStore(opts);
@@ -109,7 +119,8 @@ class ConfSettingsStore implements SettingsStore {
   load(): SettingsValidation {
     const raw = this.readRaw();
     if (raw.kind === 'missing') return this.validate(this.defaults);
-    if (raw.kind === 'broken') return { ok: false, issues: [{ field: '', message: raw.message }] };
+    if (raw.kind === 'broken' || raw.kind === 'refused')
+      return { ok: false, issues: [{ field: '', message: raw.message }] };
     const settingsPart = Object.fromEntries(
       Object.entries(raw.data).filter(([key]) => !NOT_SETTINGS.has(key)),
     );
@@ -126,11 +137,20 @@ class ConfSettingsStore implements SettingsStore {
     if (!result.ok) return result;
     // Never replace a FIFO, device or folder someone put there: say so instead.
     assertRegularOrMissing(this.path);
+    const onDisk = this.readRaw();
+    // A newer build's file keeps what this build cannot know about: refuse, write nothing.
+    if (onDisk.kind === 'refused')
+      return { ok: false, issues: [{ field: '', message: onDisk.message }] };
     const current = this.load();
-    if (!current.ok && this.readRaw().kind !== 'missing') this.setAsideBrokenFile();
+    if (!current.ok && onDisk.kind !== 'missing') this.setAsideBrokenFile();
     const state = this.getState();
-    // Replace the whole settings part, so stray keys from a hand edit do not linger.
-    const contents: ConfigFile = { ...result.settings, [STATE_KEY]: state };
+    // Replace the whole settings part, so stray keys from a hand edit do not linger; the version
+    // says which shape it is in (settings/migrations.ts).
+    const contents: ConfigFile = {
+      ...result.settings,
+      [STATE_KEY]: state,
+      [CONFIG_VERSION_KEY]: CONFIG_VERSION,
+    };
     try {
       this.openConf().store = contents;
     } catch (e) {
@@ -170,6 +190,8 @@ class ConfSettingsStore implements SettingsStore {
     this.memoryState = next;
     try {
       assertRegularOrMissing(this.path);
+      const onDisk = this.readRaw();
+      if (onDisk.kind === 'refused') throw new Error(onDisk.message);
       this.openConf().set(STATE_KEY, next);
     } catch (e) {
       // A hand-edited file that does not parse is left exactly as the person wrote it.
@@ -187,10 +209,11 @@ class ConfSettingsStore implements SettingsStore {
     this.listeners.clear();
   }
 
-  private validate(candidate: unknown, checkFolders = false): SettingsValidation {
+  validate(candidate: unknown, checkFolders = false): SettingsValidation {
     return validateSettings(candidate, {
       home: this.opts.home,
       configDir: this.opts.configDir,
+      ...(this.opts.host ? { host: this.opts.host } : {}),
       checkFolders,
     });
   }
@@ -223,7 +246,9 @@ class ConfSettingsStore implements SettingsStore {
         message: `The settings file ${this.path} must hold one JSON object { "name": value, ... }: fix it, or delete the file to start from the defaults`,
       };
     }
-    return { kind: 'object', data: data as Record<string, unknown> };
+    const migrated = migrateSettingsFile(data as Record<string, unknown>, this.path);
+    if (!migrated.ok) return { kind: 'refused', message: migrated.message };
+    return { kind: 'object', data: migrated.data };
   }
 
   private openConf(): Conf<ConfigFile> {
@@ -367,5 +392,9 @@ function configFileSchema(): Schema<ConfigFile> {
       pausedUntilMs: { type: ['number', 'null'] },
     },
   };
-  return { ...settingsJsonSchema(), [STATE_KEY]: state } as Schema<ConfigFile>;
+  return {
+    ...settingsJsonSchema(),
+    [STATE_KEY]: state,
+    [CONFIG_VERSION_KEY]: { type: 'integer', minimum: 0 },
+  } as Schema<ConfigFile>;
 }

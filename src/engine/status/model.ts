@@ -4,31 +4,15 @@
 import { EventEmitter } from 'node:events';
 import type {
   ActiveTransfer,
-  ArchiveStatus,
-  DiskStatus,
-  DropboxStatus,
   EngineState,
   Problem,
-  SourceStatus,
   StageCounts,
+  StatusFacts,
   StatusSnapshot,
 } from './types.js';
 import { describeState } from './sentence.js';
 
-export interface StatusFacts {
-  counts: StageCounts;
-  passRunning: boolean;
-  offline: boolean;
-  paused: boolean;
-  pausedUntilMs: number | null;
-  lastSuccessMs: number | null;
-  lastPassMs: number | null;
-  nextPassMs: number | null;
-  archive: ArchiveStatus;
-  dropbox: DropboxStatus;
-  disks: DiskStatus[];
-  sources: SourceStatus[];
-}
+export type { StatusFacts };
 
 const RATE_WINDOW_MS = 5_000;
 const MIN_RATE_WINDOW_MS = 750;

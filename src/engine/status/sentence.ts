@@ -1,6 +1,5 @@
 // The one sentence a person reads first (status line, tray tooltip, `rdl-sync status`).
-import type { StatusFacts } from './model.js';
-import type { EngineState, Problem } from './types.js';
+import type { EngineState, Problem, StatusFacts } from './types.js';
 
 function files(n: number): string {
   return n === 1 ? '1 file' : `${n} files`;

@@ -50,13 +50,18 @@ export interface ActiveTransfer {
   startedAtMs: number;
 }
 
-export interface ArchiveStatus {
-  enabled: boolean;
-  path: string;
+/** The SD card / archive folder as one check saw it: the one shape of the card's state. */
+export interface CardState {
   present: boolean;
   writable: boolean;
   freeBytes: number | null;
   totalBytes: number | null;
+}
+
+/** The card as the status shows it: its state, and which folder (and whether it is used at all). */
+export interface ArchiveStatus extends CardState {
+  enabled: boolean;
+  path: string;
 }
 
 /** One file system holding some of the folders RDL Sync uses (shown once however many it holds). */
@@ -112,6 +117,22 @@ export interface StatusSnapshot {
   disks?: DiskStatus[];
   /** Each source folder with its last file and usual interval. */
   sources?: SourceStatus[];
+}
+
+/** The facts the status model holds; the state word and the sentence are derived from them. */
+export interface StatusFacts {
+  counts: StageCounts;
+  passRunning: boolean;
+  offline: boolean;
+  paused: boolean;
+  pausedUntilMs: number | null;
+  lastSuccessMs: number | null;
+  lastPassMs: number | null;
+  nextPassMs: number | null;
+  archive: ArchiveStatus;
+  dropbox: DropboxStatus;
+  disks: DiskStatus[];
+  sources: SourceStatus[];
 }
 
 export type LegResult =

@@ -1,4 +1,5 @@
-// Runs async work over a list with at most `limit` in flight, results in input order.
+// The one bounded-concurrency pool of the engine: async work over a list with at most `limit` in
+// flight, results in input order (Dropbox batches, large uploads, archive copies).
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,

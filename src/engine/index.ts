@@ -1,0 +1,60 @@
+// The engine's one surface. `src/main` and `src/cli` import the engine only from here (lint
+// enforces it: eslint.config.js, proven by test/unit/layering.test.ts), so what the front ends
+// may rely on is this list and nothing else. The renderer reaches none of it: it imports only
+// `src/shared`, whose types are re-exported from the engine's pure modules.
+//
+// How to expose something new to a front end: add it here, with a line saying who uses it.
+// Reaching past this file into an engine module is a lint error, on purpose.
+
+// The facade and its options (tray app, daemon, `once`, side commands).
+export { createEngine, type Engine, type EngineOptions } from './engine.js';
+export type { EngineApi, FieldIssue, LegacyImportReport, SettingsValidation } from './api.js';
+export type { PassReport } from './pipeline/pass.js';
+
+// Settings: the schema (form, CLI listing), the one validation, the file.
+export { settingsSchema, type Settings, type SettingKey } from './settings/schema.js';
+export { SETTING_LABELS } from './settings/labels.js';
+export { defaultSettings } from './settings/defaults.js';
+export { defaultConfigDir } from './settings/paths.js';
+export { renderRemoteRoot } from './settings/remote-root.js';
+export {
+  openSettingsService,
+  type SettingsService,
+  type SettingsServiceOptions,
+} from './services/settings-service.js';
+export { CONFIG_VERSION } from './settings/migrations.js';
+
+// Status as every front end shows it; a running daemon's status file; who holds the run lock.
+export type {
+  DropboxStatus,
+  EngineState,
+  HistoryQuery,
+  HistoryRecord,
+  LegResult,
+  Problem,
+  StatusSnapshot,
+} from './status/types.js';
+export { readStatusFile, type PublishedStatus } from './status/status-file.js';
+export { liveLockOwner } from './run-lock.js';
+
+// Errors, logging, ports the front ends plug in.
+export { isSyncError, SyncError, type ErrorCode } from './errors.js';
+export type { AccountInfo, Logger } from './ports.js';
+export {
+  createLogger,
+  formatLine,
+  redact,
+  tailLog,
+  type FileLogger,
+  type LogLevel,
+} from './log/index.js';
+export {
+  EncryptedCredentialStore,
+  FileCredentialStore,
+  type CredentialStore,
+  type StringCipher,
+} from './credentials/index.js';
+
+// `rdl-sync doctor`: the Dropbox probe.
+export { createDropboxConnection } from './dropbox/connection.js';
+export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';

@@ -1,0 +1,16 @@
+// The one keep-both naming rule every destination uses when a different file already holds a name:
+// `data.csv`, `data (1).csv`, `data (2).csv`… (the pattern Dropbox itself uses, so the copies on
+// Dropbox and on the card read alike). Names without an extension, dotfiles included (".env"),
+// get the number at the end.
+
+/** The n-th name tried for `path` (a '/'-separated path or a bare name); n = 0 is the name itself. */
+export function keepBothName(path: string, n: number): string {
+  if (n === 0) return path;
+  const slash = path.lastIndexOf('/');
+  const dir = path.slice(0, slash + 1);
+  const name = path.slice(slash + 1);
+  const dot = name.lastIndexOf('.');
+  // A leading dot is part of the name (".env"), not an extension.
+  if (dot <= 0) return `${dir}${name} (${n})`;
+  return `${dir}${name.slice(0, dot)} (${n})${name.slice(dot)}`;
+}

@@ -1,0 +1,79 @@
+// A destination ("leg") as one kind: the Dropbox store and the archive target both implement this
+// port, and the pass runs every enabled leg through the same runner (run-leg.ts). Not a plugin
+// system: the legs are known, keyed by id (README.md says how to add one).
+import type { SyncError } from '../errors.js';
+import type { CardState } from '../status/types.js';
+import type { LegId } from './ids.js';
+
+export type { LegId } from './ids.js';
+export type { CardState };
+
+/** One transit file handed to a leg. `rel` always uses '/' separators. */
+export interface PlaceItem {
+  rel: string;
+  /** Absolute path of the bytes (the transit copy). */
+  localPath: string;
+  size: number;
+  mtimeMs: number;
+  /**
+   * The copy this leg itself wrote for an earlier version of this staged file: replace it (only
+   * if it still holds that content) instead of keeping both.
+   */
+  replace?: OwnCopy;
+}
+
+/** A copy a leg wrote: where, with which content, and (Dropbox) which revision. */
+export interface OwnCopy {
+  path: string;
+  contentHash: string;
+  rev?: string;
+}
+
+export type PlaceOutcome =
+  | {
+      rel: string;
+      ok: true;
+      /** Where the bytes ended up; differs from the target when keep-both numbered it. */
+      path: string;
+      /** The content hash the destination verified (Dropbox's content_hash algorithm). */
+      contentHash: string;
+      rev?: string;
+      /** Identical content was already there: nothing new was written. */
+      alreadyPresent: boolean;
+    }
+  | { rel: string; ok: false; error: SyncError };
+
+/** Where a leg reports what happens to each file, as it happens. */
+export interface PlaceSink {
+  signal?: AbortSignal;
+  /** A file's bytes started moving (at most once per file). */
+  onStarted?: (rel: string, size: number) => void;
+  onProgress?: (rel: string, bytesDone: number) => void;
+  /** A file is placed and verified, or failed on its own (at most once per file). */
+  onOutcome(outcome: PlaceOutcome): void;
+}
+
+/** What one look at a destination found; `problem` set means the whole leg is blocked. */
+export interface LegHealth {
+  problem: SyncError | null;
+  /** The card's state (archive leg only): shown as the status' SD-card part. */
+  card?: CardState;
+}
+
+export interface DestinationLeg {
+  readonly id: LegId;
+  /** How a person calls it ("Dropbox", "SD card"). */
+  readonly label: string;
+  /** Looked at once per pass, before any file: a blocked leg waits, the other legs go on. */
+  check(): Promise<LegHealth>;
+  /**
+   * Places the files, verified and idempotent: identical content already there is done
+   * (`alreadyPresent`), different content there is kept beside (keep-both), the reported hash is
+   * the one the destination verified. A file's own trouble (a bad name, an unreadable file) is an
+   * `ok: false` outcome and never stops the others. Trouble that stops the whole leg (card
+   * missing, auth revoked, quota full, offline) is returned, never thrown; the files it stopped
+   * get no outcome and wait for the next pass. Batch-capable: Dropbox commits many files at
+   * once, the archive copies a few at a time.
+   */
+  place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null>;
+}

@@ -1,0 +1,131 @@
+// The one leg runner: whatever the destination, its due files go through `place`, each outcome
+// lands in the journal under the leg's id, and what happens is told as events. A file's failure
+// backs off on this leg only: its other legs go on.
+import type { SyncError } from '../errors.js';
+import type { JournalEntry } from '../journal/journal.js';
+import type { DestinationLeg, PlaceItem } from '../legs/leg.js';
+import { LEGS, type LegId } from '../legs/ids.js';
+import type { FileRef, PassDeps } from './deps.js';
+import { historyRecordFor } from './history-record.js';
+import { legDue, legRetry, worstFailure } from './leg-state.js';
+import { FILE_FAILING_THRESHOLD, fileRetryDelayMs } from './problems.js';
+
+export interface WorkItem {
+  file: FileRef;
+  entry: JournalEntry;
+}
+
+/** What the legs did in a pass, per leg id. */
+export interface LegTally {
+  placed: Partial<Record<LegId, number>>;
+  fileFailures: number;
+}
+
+/** Runs one leg over a window's items; returns what blocked the leg, or null. */
+export async function runLeg(
+  deps: PassDeps,
+  leg: DestinationLeg,
+  items: WorkItem[],
+  ctx: { firstSeenMs: Map<string, number>; tally: LegTally; settleMs: number },
+  signal?: AbortSignal,
+): Promise<SyncError | null> {
+  const now = deps.clock.now();
+  const todo = items.filter((w) => legDue(w.entry, leg.id, now, ctx.settleMs));
+  if (todo.length === 0) return null;
+  const byRel = new Map(todo.map((w) => [w.file.rel, w]));
+  const places: PlaceItem[] = todo.map((w) => {
+    const replace = w.entry.supersedes?.[leg.id];
+    return {
+      rel: w.file.rel,
+      localPath: w.file.absPath,
+      size: w.file.size,
+      mtimeMs: w.file.mtimeMs,
+      ...(replace ? { replace } : {}),
+    };
+  });
+  const started = new Set<string>();
+  const settled = new Set<string>();
+  const blocked = await leg.place(places, {
+    ...(signal ? { signal } : {}),
+    onStarted: (rel, size) => {
+      started.add(rel);
+      deps.emit({ type: 'leg-started', leg: leg.id, rel, size });
+    },
+    onProgress: (rel, bytesDone) =>
+      deps.emit({ type: 'leg-progress', leg: leg.id, rel, bytesDone }),
+    onOutcome: (o) => {
+      const w = byRel.get(o.rel);
+      if (!w || settled.has(o.rel)) return;
+      settled.add(o.rel);
+      if (!o.ok) {
+        recordLegFailure(deps, leg.id, w, o.error, ctx);
+        return;
+      }
+      // Whether this hash agrees with the other legs' is decided once, before removal
+      // (finish.ts): any leg may finish first, and any may have read a changing file.
+      const done = {
+        path: o.path,
+        contentHash: o.contentHash,
+        ...(o.rev === undefined ? {} : { rev: o.rev }),
+        atMs: deps.clock.now(),
+        alreadyPresent: o.alreadyPresent,
+      };
+      applyPatch(deps, w, { [leg.id]: done, contentHash: o.contentHash });
+      ctx.tally.placed[leg.id] = (ctx.tally.placed[leg.id] ?? 0) + 1;
+      deps.emit({
+        type: 'leg-done',
+        leg: leg.id,
+        rel: o.rel,
+        path: o.path,
+        contentHash: o.contentHash,
+        alreadyPresent: o.alreadyPresent,
+      });
+    },
+  });
+  for (const rel of started)
+    if (!settled.has(rel)) deps.emit({ type: 'leg-stopped', leg: leg.id, rel });
+  if (blocked) deps.emit({ type: 'leg-blocked', leg: leg.id, error: blocked });
+  else if (LEGS[leg.id].network) deps.emit({ type: 'leg-reached', leg: leg.id, atMs: now });
+  return blocked;
+}
+
+export function applyPatch(deps: PassDeps, w: WorkItem, patch: Partial<JournalEntry>): void {
+  w.entry = { ...w.entry, ...patch };
+  deps.journal.update(w.file.rel, patch);
+}
+
+function recordLegFailure(
+  deps: PassDeps,
+  leg: LegId,
+  w: WorkItem,
+  error: SyncError,
+  ctx: { firstSeenMs: Map<string, number>; tally: LegTally },
+): void {
+  ctx.tally.fileFailures++;
+  const now = deps.clock.now();
+  const before = worstFailure(w.entry)?.attempts ?? 0;
+  const attempts = legRetry(w.entry, leg).attempts + 1;
+  const lastError = { code: error.code, message: error.message, atMs: now };
+  const retry = { attempts, nextTryMs: now + fileRetryDelayMs(attempts), lastError };
+  applyPatch(deps, w, { retry: { ...w.entry.retry, [leg]: retry } });
+  deps.logger.warn('file failed', {
+    rel: w.file.rel,
+    leg,
+    code: error.code,
+    reason: error.message,
+    attempts,
+  });
+  deps.emit({ type: 'leg-failed', leg, rel: w.file.rel, error, attempts });
+  // One 'failed' record per file when it first crosses the threshold, whichever leg got it there.
+  if (attempts === FILE_FAILING_THRESHOLD && before < FILE_FAILING_THRESHOLD) {
+    deps.history.append(
+      historyRecordFor(
+        w.file,
+        w.entry,
+        'failed',
+        { startedAtMs: ctx.firstSeenMs.get(w.file.rel) ?? now, nowMs: now },
+        new Set(deps.legs.map((l) => l.id)),
+      ),
+    );
+  }
+}

@@ -1,0 +1,38 @@
+// A file's state on each leg, read off its journal entry: done, due, failing. Back-off is kept per
+// leg (DESIGN.md: "each leg backs off on its own"), beside the file's own wait (settling after a
+// change, legs that disagree), which holds every leg.
+import type { JournalEntry, LegRetry } from '../journal/journal.js';
+import type { LegId } from '../legs/ids.js';
+import { retryDue } from './problems.js';
+
+const FRESH: LegRetry = { attempts: 0, nextTryMs: 0 };
+
+export function legRetry(entry: JournalEntry, leg: LegId): LegRetry {
+  return entry.retry?.[leg] ?? FRESH;
+}
+
+/** Whether this leg should run for the file now. */
+export function legDue(entry: JournalEntry, leg: LegId, nowMs: number, settleMs: number): boolean {
+  return (
+    entry.finishedAtMs === undefined &&
+    entry[leg] === undefined &&
+    retryDue(entry, nowMs, settleMs) &&
+    retryDue(legRetry(entry, leg), nowMs)
+  );
+}
+
+/** The file's worst trouble (most attempts), on any leg or its own; null when none. */
+export function worstFailure(
+  entry: JournalEntry,
+): { attempts: number; code: string; message: string; atMs: number } | null {
+  let worst: { attempts: number; code: string; message: string; atMs: number } | null = null;
+  const candidates: { attempts: number; lastError?: LegRetry['lastError'] }[] = [
+    entry,
+    ...Object.values(entry.retry ?? {}),
+  ];
+  for (const c of candidates) {
+    if (!c.lastError || c.attempts <= 0) continue;
+    if (!worst || c.attempts > worst.attempts) worst = { attempts: c.attempts, ...c.lastError };
+  }
+  return worst;
+}

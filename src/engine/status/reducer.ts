@@ -1,0 +1,148 @@
+// The status rules in one place: the pass reports what happened as events (pipeline/events.ts)
+// and this reducer decides what the status model and its problems become. It also keeps the one
+// offline clock of the engine: "Dropbox unreachable for too long" is timed here and nowhere else.
+import { monotonicNow, type Clock } from '../ports.js';
+import type { PassEvent } from '../pipeline/events.js';
+import {
+  FILE_FAILING_PREFIX,
+  FILE_FAILING_THRESHOLD,
+  fileFailingProblem,
+  legProblem,
+  offlineProblem,
+} from '../pipeline/problems.js';
+import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
+import type { SyncError } from '../errors.js';
+import type { StatusModel } from './model.js';
+import type { StageCounts } from './types.js';
+
+const TRANSIENT = new Set(['retry', 'retry-after']);
+
+/** The status counts that show each leg's pending files (IPC contract names). */
+const PENDING_COUNT: Record<LegId, keyof StageCounts> = {
+  upload: 'uploadPending',
+  archive: 'archivePending',
+};
+
+export class StatusReducer {
+  /** Monotonic time Dropbox went away (durations survive a wall-clock step). */
+  private offlineSinceMono: number | null = null;
+  /** Files finished since the last counts event: folded in with it (one update per window). */
+  private doneSinceCounts = 0;
+  private lastDoneMs: number | null = null;
+
+  constructor(
+    private readonly status: StatusModel,
+    private readonly clock: Clock,
+    /** How long Dropbox may be unreachable before it is a problem (read per pass: settings change). */
+    private readonly offlineAlertMs: () => number,
+  ) {}
+
+  /** When Dropbox went away, on the monotonic clock; null while it is reachable. */
+  get offlineSince(): number | null {
+    return this.offlineSinceMono;
+  }
+
+  apply(e: PassEvent): void {
+    const { status } = this;
+    switch (e.type) {
+      case 'waiting':
+        status.updateCounts({ waiting: e.count });
+        return;
+      case 'staged':
+        return;
+      case 'leg-checked':
+        if (e.card)
+          status.update({ archive: { ...status.current.archive, enabled: true, ...e.card } });
+        return;
+      case 'leg-started':
+        status.transferStarted(e.rel, e.leg, e.size);
+        return;
+      case 'leg-progress':
+        status.transferProgress(e.rel, e.leg, e.bytesDone);
+        return;
+      case 'leg-done':
+      case 'leg-stopped':
+        status.transferEnded(e.rel, e.leg);
+        return;
+      case 'leg-failed':
+        status.transferEnded(e.rel, e.leg);
+        if (e.attempts === FILE_FAILING_THRESHOLD)
+          status.raise(fileFailingProblem(e.rel, e.attempts, e.error));
+        return;
+      case 'leg-blocked':
+        return; // shown once the pass ends, with the number of files it holds back
+      case 'leg-reached':
+        if (e.leg === 'upload') {
+          status.update({
+            offline: false,
+            dropbox: { ...status.current.dropbox, connected: true, lastContactMs: e.atMs },
+          });
+        }
+        return;
+      case 'file-done':
+        status.clear(`${FILE_FAILING_PREFIX}${e.rel}`);
+        this.doneSinceCounts++;
+        this.lastDoneMs = e.atMs;
+        return;
+      case 'counts': {
+        const patch: Partial<StageCounts> = {};
+        if (e.transit !== undefined) patch.transit = e.transit;
+        if (e.failed !== undefined) patch.failed = e.failed;
+        for (const [leg, n] of Object.entries(e.pending ?? {}))
+          patch[PENDING_COUNT[leg as LegId]] = n;
+        if (this.doneSinceCounts > 0) {
+          patch.doneThisRun = status.current.counts.doneThisRun + this.doneSinceCounts;
+          status.update({
+            lastSuccessMs: this.lastDoneMs,
+            counts: { ...status.current.counts, ...patch },
+          });
+          this.doneSinceCounts = 0;
+        } else {
+          status.updateCounts(patch);
+        }
+        return;
+      }
+      case 'problem':
+        status.raise(e.problem);
+        return;
+      case 'problem-cleared':
+        status.clear(e.id);
+        return;
+      case 'pass-ended':
+        this.reflectLegProblems(e.blocked, e.pending);
+        return;
+    }
+  }
+
+  /** After a pass, the problems shown match what the legs met: raised once, cleared when healed. */
+  private reflectLegProblems(
+    blocked: Partial<Record<LegId, SyncError | null>>,
+    pending: number,
+  ): void {
+    const { status } = this;
+    // Every leg, enabled or not: a leg turned off no longer holds anything back.
+    for (const id of LEG_IDS) {
+      const err = blocked[id] ?? null;
+      const offline =
+        LEGS[id].network && err !== null && (TRANSIENT.has(err.kind) || err.code === 'offline');
+      if (LEGS[id].network) {
+        if (offline) {
+          const mono = monotonicNow(this.clock);
+          this.offlineSinceMono ??= mono;
+          status.update({ offline: true });
+          if (mono - this.offlineSinceMono >= this.offlineAlertMs())
+            status.raise(offlineProblem(this.offlineSinceMono, mono, pending));
+        } else {
+          this.offlineSinceMono = null;
+          if (status.current.offline) status.update({ offline: false });
+        }
+      }
+      for (const pid of LEGS[id].problemIds) {
+        if (pid === 'offline' ? !offline : err?.code !== pid) status.clear(pid);
+      }
+      // A network leg's passing trouble is "offline" (above); any other block is its own problem.
+      if (err && !offline && (err.kind === 'blocked' || !LEGS[id].network))
+        status.raise(legProblem(err, pending));
+    }
+  }
+}

@@ -1,0 +1,142 @@
+// The pass as an event stream (pipeline/events.ts), on real parts: what a file goes through, what
+// a blocked leg looks like, and back-off per leg (DESIGN.md: "each leg backs off on its own: a
+// file Dropbox refuses still reaches the card").
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DropboxLeg } from '../../src/engine/legs/dropbox-leg.js';
+import { notConnected } from '../../src/engine/pipeline/problems.js';
+import type { PassEvent } from '../../src/engine/pipeline/events.js';
+import { startPassRig, storyOf, type PassRig } from './pass-rig.js';
+
+async function withRig(fn: (r: PassRig) => Promise<void>): Promise<void> {
+  const r = await startPassRig();
+  try {
+    await fn(r);
+  } finally {
+    await r.close();
+  }
+}
+
+function blockedLegs(events: PassEvent[]): string[] {
+  return events.flatMap((e) => (e.type === 'leg-blocked' ? [`${e.leg}:${e.error.code}`] : []));
+}
+
+test('a file through both legs: staged → leg-started ×2 → leg-done ×2 → file-done', async () => {
+  await withRig(async (r) => {
+    await r.drop('USB0/a.csv', 'time,value\n1,2\n');
+    const { report, events } = await r.pass();
+    assert.equal(report.done, 1);
+    const story = storyOf(events, 'USB0/a.csv');
+    assert.equal(story[0], 'staged');
+    assert.equal(story.at(-1), 'file-done');
+    assert.deepEqual(story.slice(1, -1).sort(), [
+      'leg-done:archive',
+      'leg-done:upload',
+      'leg-started:archive',
+      'leg-started:upload',
+    ]);
+    for (const leg of ['upload', 'archive'])
+      assert.ok(
+        story.indexOf(`leg-started:${leg}`) < story.indexOf(`leg-done:${leg}`),
+        `${leg}: started before done`,
+      );
+    assert.deepEqual(blockedLegs(events), []);
+    const end = events.at(-1);
+    assert.equal(end?.type, 'pass-ended');
+    assert.deepEqual(end?.type === 'pass-ended' && end.blocked, { upload: null, archive: null });
+    // Both legs reported the same verified hash.
+    const hashes = new Set(events.flatMap((e) => (e.type === 'leg-done' ? [e.contentHash] : [])));
+    assert.equal(hashes.size, 1);
+  });
+});
+
+test('a missing card blocks the archive leg only: leg-blocked for archive, the upload still runs', async () => {
+  await withRig(async (r) => {
+    await fs.rm(r.archiveDir, { recursive: true });
+    await r.drop('USB0/b.csv', 'b\n');
+    const { report, events } = await r.pass();
+    assert.deepEqual(blockedLegs(events), ['archive:archive-missing']);
+    assert.deepEqual(storyOf(events, 'USB0/b.csv'), [
+      'staged',
+      'leg-started:upload',
+      'leg-done:upload',
+    ]);
+    assert.equal(report.done, 0, 'nothing finishes without the card copy');
+    const checked = events.find((e) => e.type === 'leg-checked' && e.leg === 'archive');
+    assert.equal(checked?.type === 'leg-checked' && checked.card?.present, false);
+    const end = events.at(-1);
+    assert.equal(end?.type === 'pass-ended' && end.blocked.upload, null);
+    assert.equal(end?.type === 'pass-ended' && end.pending, 1);
+  });
+});
+
+test('back-off is per leg: a file Dropbox refuses still reaches the card on the next pass', async () => {
+  await withRig(async (r) => {
+    // A name ending in a space is fine on Linux and one Dropbox never stores: refused for it alone.
+    const rel = 'USB0/trailing.csv ';
+    const card = r.archiveDir;
+    await fs.rename(card, `${card}.away`); // card out for the first pass
+    await r.drop(rel, 'refused by Dropbox\n');
+    const first = await r.pass();
+    assert.deepEqual(storyOf(first.events, rel), [
+      'staged',
+      'leg-started:upload',
+      'leg-failed:upload',
+    ]);
+    assert.deepEqual(blockedLegs(first.events), ['archive:archive-missing']);
+    await fs.rename(`${card}.away`, card);
+
+    const second = await r.pass(); // no time passes: Dropbox's back-off for this file still runs
+    assert.deepEqual(storyOf(second.events, rel), ['leg-started:archive', 'leg-done:archive']);
+    assert.equal(
+      await fs.readFile(path.join(card, 'USB0', 'trailing.csv '), 'utf8'),
+      'refused by Dropbox\n',
+    );
+    const entry = r.journal.entry(rel);
+    assert.equal(entry?.retry?.upload?.attempts, 1);
+    assert.equal(entry?.retry?.upload?.lastError?.code, 'malformed-path');
+    assert.equal(entry?.retry?.upload?.lastError?.message.includes('trailing.csv'), true);
+    assert.equal(entry?.retry?.archive, undefined, 'the card leg has no back-off of its own');
+    assert.ok(entry?.archive, 'card copy recorded');
+    assert.equal(entry?.attempts, 0, "the file's own wait is untouched");
+  });
+});
+
+test('back-off is per leg: a file the card refuses still reaches Dropbox when it comes back', async () => {
+  await withRig(async (r) => {
+    const rel = 'USB0/c.csv';
+    // A regular file where the card needs the folder USB0: this file alone cannot be copied.
+    await fs.writeFile(path.join(r.archiveDir, 'USB0'), 'not a folder');
+    const dropbox = r.deps.legs[0]!;
+    r.deps.legs[0] = new DropboxLeg(null, notConnected()); // Dropbox away for the first pass
+    await r.drop(rel, 'refused by the card\n');
+    const first = await r.pass();
+    assert.deepEqual(storyOf(first.events, rel), [
+      'staged',
+      'leg-started:archive',
+      'leg-failed:archive',
+    ]);
+    assert.deepEqual(blockedLegs(first.events), ['upload:auth-missing']);
+    r.deps.legs[0] = dropbox;
+
+    const second = await r.pass(); // the card's back-off for this file still runs
+    assert.deepEqual(storyOf(second.events, rel), ['leg-started:upload', 'leg-done:upload']);
+    assert.ok(r.emulator.getFile('/RDL/site1/USB0/c.csv'), 'on Dropbox');
+    const entry = r.journal.entry(rel);
+    assert.equal(entry?.retry?.archive?.attempts, 1);
+    assert.equal(entry?.retry?.upload, undefined);
+
+    // The card healed and the back-off over: the file finishes, exactly once on each side.
+    await fs.rm(path.join(r.archiveDir, 'USB0'));
+    r.advance(60 * 60_000);
+    const third = await r.pass();
+    assert.deepEqual(storyOf(third.events, rel), [
+      'leg-started:archive',
+      'leg-done:archive',
+      'file-done',
+    ]);
+    assert.equal(third.report.done, 1);
+  });
+});
