@@ -3,18 +3,7 @@
 // backlog, fullest disk, problems and the last 24 hours as a spark line; hubs that share a site
 // name are flagged. Needs only the Dropbox connection and the remote folder setting, so it works
 // on a machine that syncs nothing (no watch folder, no site name).
-import fs from 'node:fs/promises';
-import { FileCredentialStore } from '../engine/credentials/index.js';
-import {
-  fleetConnection,
-  readFleet,
-  type FleetReadSettings,
-  type FleetSite,
-  type FleetView,
-} from '../engine/fleet/index.js';
-import { configFilePath } from '../engine/settings/paths.js';
-import { settingsSchema, STATIC_DEFAULTS } from '../engine/settings/schema.js';
-import { settingsFileProblem } from '../engine/settings/store.js';
+import { readFleetAsViewer, type FleetSite, type FleetView } from '../engine/index.js';
 import type { CliContext } from './commands.js';
 import { formatBytes } from './duration.js';
 
@@ -24,26 +13,12 @@ const RESET = '\u001b[0m';
 
 export async function runFleetCommand(ctx: CliContext): Promise<number> {
   const say = (text: string): void => void ctx.out.write(`${text}\n`);
-  const settings = await readFleetSettings(ctx.configDir);
-  let creds;
-  try {
-    creds = await new FileCredentialStore(ctx.configDir).load();
-  } catch (e) {
-    say(`${(e as Error).message}.`);
+  const read = await readFleetAsViewer(ctx.configDir, Date.now());
+  if (!read.ok) {
+    say(read.reason);
     return 2;
   }
-  if (!creds) {
-    say(
-      'Not connected to Dropbox: run `rdl-sync auth` first (a viewing machine needs only the app key and the connection).',
-    );
-    return 2;
-  }
-  const view = await readFleet({
-    connection: fleetConnection(settings, creds),
-    settings,
-    configDir: ctx.configDir,
-    nowMs: Date.now(),
-  });
+  const { view } = read;
   if (ctx.values.json) {
     say(JSON.stringify(view, null, 2));
     return 0;
@@ -56,35 +31,6 @@ export async function runFleetCommand(ctx: CliContext): Promise<number> {
     stale: view.sites.filter((s) => s.stale).length,
   });
   return 0;
-}
-
-/**
- * Only the settings a viewer needs, each taken from the file when valid there and from the
- * defaults otherwise: a viewer's other settings (site, folders) may well be unset.
- */
-async function readFleetSettings(configDir: string): Promise<FleetReadSettings> {
-  const file = configFilePath(configDir);
-  const problem = settingsFileProblem(file);
-  if (problem) throw new Error(problem);
-  let raw: Record<string, unknown> = {};
-  try {
-    raw = JSON.parse((await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, '')) as Record<
-      string,
-      unknown
-    >;
-  } catch {
-    // No settings file (a fresh viewer): the defaults name the same fleet folder as the hubs'.
-  }
-  const pick = <K extends keyof FleetReadSettings>(key: K): FleetReadSettings[K] => {
-    const parsed = settingsSchema.shape[key].safeParse(raw[key]);
-    return parsed.success ? (parsed.data as FleetReadSettings[K]) : STATIC_DEFAULTS[key];
-  };
-  return {
-    remoteRootTemplate: pick('remoteRootTemplate'),
-    fleetFolder: pick('fleetFolder'),
-    dropboxAppKey: pick('dropboxAppKey'),
-    dropboxEndpoint: pick('dropboxEndpoint'),
-  };
 }
 
 export function formatFleet(view: FleetView, colour: boolean): string[] {

@@ -58,3 +58,17 @@ export {
 // `rdl-sync doctor`: the Dropbox probe.
 export { createDropboxConnection } from './dropbox/connection.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';
+
+// The fleet (issue 10): `rdl-sync fleet` reads every heartbeat; the window gets the same data
+// through the engine API (readFleet, getActivity).
+export { readFleetAsViewer, type ViewerRead } from './fleet/viewer.js';
+export type {
+  Activity,
+  BeatResult,
+  FleetSite,
+  FleetSnapshot,
+  FleetView,
+  Heartbeat,
+  HourBucket,
+  SeenInstance,
+} from './fleet/types.js';

@@ -109,6 +109,9 @@ export function createIpcHandlers(
       app.logFromWindow(level, text);
       return null;
     },
+    // fleet (issue 10)
+    getActivity: () => engine.getActivity(),
+    readFleet: () => engine.readFleet(),
     setStartAtLogin: async (enabled) => {
       const actual = app.applyStartAtLogin(enabled);
       const settings = engine.getSettings();

@@ -9,6 +9,7 @@ import { settingsSchema, type SettingKey, type Settings } from '../engine/settin
 import type { HistoryRecord, StatusSnapshot } from '../engine/status/types.js';
 import type { EventChannel, InvokeChannel, SubscribeMethod, TabId } from './ipc-channels.js';
 import { TABS } from './ipc-channels.js';
+import type { Activity, FleetSnapshot } from './engine-types.js';
 
 /** Limits that keep a misbehaving window from handing main huge payloads. */
 export const LIMITS = {
@@ -181,6 +182,9 @@ export const ipcContract = {
   setStartAtLogin: call<boolean>()(z.tuple([z.boolean()])),
   /** The window's own errors, so they reach the log file (main redacts them). */
   logFromWindow: call<null>()(z.tuple([z.enum(['warn', 'error']), text()])),
+  // fleet (issue 10): the Status chart's 24 hours, and every site's heartbeat from Dropbox.
+  getActivity: call<Activity>()(none()),
+  readFleet: call<FleetSnapshot>()(none()),
 } satisfies { [K in InvokeChannel]: CallSpec<z.ZodTuple, unknown> };
 
 // The contract must name exactly the channels of ipc-channels.ts, no more and no fewer.

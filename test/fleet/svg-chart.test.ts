@@ -130,3 +130,15 @@ test('tick labels sit under their slots; text is escaped in the markup', () => {
   // No colour in the markup: the theme's stylesheet colours every part.
   assert.doesNotMatch(text, /fill=|stroke=|style=/);
 });
+
+test('a compact chart (a table row) leaves out axis labels and the empty sentence', () => {
+  const chart = barChart(input([1, 0, 3], { compact: true, width: 150, height: 36 }));
+  assert.equal(find(chart, 'text').length, 0);
+  assert.equal(find(chart, 'rect', 'bar').length, 3);
+  // Plot height 36 - 2 - 2 = 32, axis top niceMax(3) = 5.
+  assert.equal(find(chart, 'rect', 'bar')[2]!.attrs.height, r((3 / 5) * 32));
+  const none = barChart(input([0, 0], { compact: true }));
+  assert.equal(find(none, 'text').length, 0);
+  assert.equal(find(none, 'line', 'baseline').length, 1);
+  assert.equal(none.attrs['aria-label'], 'Files per hour: Nothing synced');
+});

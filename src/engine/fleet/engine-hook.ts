@@ -3,8 +3,9 @@
 // activity chart's data.
 import { SyncError } from '../errors.js';
 import type { History } from '../history/index.js';
+import type { BacklogRecorder } from './activity.js';
 import { type Activity, hourlyActivity } from './activity.js';
-import { HeartbeatService, type HeartbeatServiceDeps } from './heartbeat-service.js';
+import { HeartbeatService, loadBacklog, type HeartbeatServiceDeps } from './heartbeat-service.js';
 import { fleetConnection, readFleet } from './fleet-reader.js';
 import type { FleetSnapshot } from './types.js';
 
@@ -12,6 +13,7 @@ export type { FleetSnapshot };
 
 export class FleetHook {
   private service: HeartbeatService | null = null;
+  private backlog: BacklogRecorder | null = null;
 
   constructor(
     private readonly deps: Omit<HeartbeatServiceDeps, 'history'> & {
@@ -28,7 +30,10 @@ export class FleetHook {
 
   async start(): Promise<void> {
     if (this.service) return;
-    this.service = new HeartbeatService({ ...this.deps, history: this.allHistory });
+    this.service = new HeartbeatService(
+      { ...this.deps, history: this.allHistory },
+      this.backlogPeaks(),
+    );
     await this.service.start();
   }
 
@@ -39,7 +44,13 @@ export class FleetHook {
   activity(): Activity {
     return this.service
       ? this.service.activity()
-      : hourlyActivity(this.allHistory(), this.deps.clock.now());
+      : hourlyActivity(this.allHistory(), this.deps.clock.now(), this.backlogPeaks().get());
+  }
+
+  /** Read once from the file the heartbeat keeps, whether or not this engine is started. */
+  private backlogPeaks(): BacklogRecorder {
+    this.backlog ??= loadBacklog(this.deps.configDir, this.deps.clock.now());
+    return this.backlog;
   }
 
   async read(): Promise<FleetSnapshot> {

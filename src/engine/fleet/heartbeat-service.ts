@@ -3,7 +3,7 @@
 // touches them: a failed heartbeat is a log line (once per cause) and a note on the Fleet tab,
 // never a problem that changes the hub's state, and the next beat simply tries again.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DropboxCredentials } from '../credentials/index.js';
@@ -23,6 +23,22 @@ import { buildHeartbeat, parseHeartbeat, type Heartbeat } from './heartbeat.js';
 
 /** The first beat waits this long after start, so it carries the first pass's counts. */
 export type { BeatResult };
+
+/** Beside the settings: the queue's peak per hour over the last day (the backlog chart). */
+export function backlogFile(configDir: string): string {
+  return path.join(configDir, 'fleet-backlog.json');
+}
+
+/** The saved backlog peaks; a missing or damaged file is an empty chart, never an error. */
+export function loadBacklog(configDir: string, nowMs: number): BacklogRecorder {
+  const recorder = new BacklogRecorder();
+  try {
+    recorder.load(JSON.parse(readFileSync(backlogFile(configDir), 'utf8')) as unknown, nowMs);
+  } catch {
+    // nothing saved yet
+  }
+  return recorder;
+}
 
 const FIRST_BEAT_DELAY_MS = 5_000;
 
@@ -44,7 +60,6 @@ export interface HeartbeatServiceDeps {
 export class HeartbeatService {
   readonly instanceId = randomUUID();
   private readonly startedAtMs: number;
-  private readonly backlog = new BacklogRecorder();
   private lastError: { message: string; atMs: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -60,20 +75,19 @@ export class HeartbeatService {
   /** Other hubs found writing our file, by instance id. */
   private readonly others = new Map<string, Heartbeat['otherWriters'][number]>();
 
-  constructor(private readonly deps: HeartbeatServiceDeps) {
+  constructor(
+    private readonly deps: HeartbeatServiceDeps,
+    /** The queue's peaks per hour; owned by the caller, so an engine not started shows them too. */
+    private readonly backlog: BacklogRecorder,
+  ) {
     this.startedAtMs = deps.clock.now();
   }
 
   private get backlogFile(): string {
-    return path.join(this.deps.configDir, 'fleet-backlog.json');
+    return backlogFile(this.deps.configDir);
   }
 
   async start(): Promise<void> {
-    const saved = await fs.readFile(this.backlogFile, 'utf8').then(
-      (t) => JSON.parse(t) as unknown,
-      () => null,
-    );
-    this.backlog.load(saved, this.deps.clock.now());
     this.unsubscribe = this.deps.onStatus((s) => this.observe(s));
     this.observe(this.deps.status());
     if (!this.stopped) this.schedule(Math.min(FIRST_BEAT_DELAY_MS, this.intervalMs()));

@@ -27,10 +27,14 @@ export interface ChartInput {
   height?: number;
   /** Extra class on the root, e.g. 'chart-files'. */
   className?: string;
+  /** Leave out the axis labels (a small chart in a table row); the baseline stays. */
+  compact?: boolean;
 }
 
 /** Room for the axis labels around the plot. */
-const PAD = { left: 44, right: 8, top: 10, bottom: 20 } as const;
+const FULL_PAD = { left: 44, right: 8, top: 10, bottom: 20 } as const;
+const COMPACT_PAD = { left: 2, right: 2, top: 2, bottom: 2 } as const;
+type Pad = { left: number; right: number; top: number; bottom: number };
 const DEFAULT_SIZE = { width: 360, height: 120 } as const;
 
 const node = (
@@ -51,6 +55,7 @@ export function niceMax(max: number): number {
 }
 
 interface Frame {
+  pad: Pad;
   width: number;
   height: number;
   plotW: number;
@@ -61,11 +66,13 @@ interface Frame {
 function frame(input: ChartInput): Frame {
   const width = input.width ?? DEFAULT_SIZE.width;
   const height = input.height ?? DEFAULT_SIZE.height;
+  const pad = input.compact ? COMPACT_PAD : FULL_PAD;
   return {
+    pad,
     width,
     height,
-    plotW: width - PAD.left - PAD.right,
-    plotH: height - PAD.top - PAD.bottom,
+    plotW: width - pad.left - pad.right,
+    plotH: height - pad.top - pad.bottom,
     top: niceMax(Math.max(0, ...input.values.filter((v): v is number => v !== null))),
   };
 }
@@ -94,31 +101,45 @@ function root(
 
 /** Value axis (0 and the top), baseline and the x-axis tick labels. */
 function axes(input: ChartInput, f: Frame): SvgNode {
-  const baseY = PAD.top + f.plotH;
+  if (input.compact) {
+    const y = f.pad.top + f.plotH;
+    return node(
+      'g',
+      { class: 'axes' },
+      node('line', { class: 'baseline', x1: f.pad.left, y1: y, x2: f.pad.left + f.plotW, y2: y }),
+    );
+  }
+  const baseY = f.pad.top + f.plotH;
   const slotW = f.plotW / Math.max(1, input.values.length);
   return node(
     'g',
     { class: 'axes' },
-    node('line', { class: 'baseline', x1: PAD.left, y1: baseY, x2: PAD.left + f.plotW, y2: baseY }),
+    node('line', {
+      class: 'baseline',
+      x1: f.pad.left,
+      y1: baseY,
+      x2: f.pad.left + f.plotW,
+      y2: baseY,
+    }),
     node('line', {
       class: 'gridline',
-      x1: PAD.left,
-      y1: PAD.top,
-      x2: PAD.left + f.plotW,
-      y2: PAD.top,
+      x1: f.pad.left,
+      y1: f.pad.top,
+      x2: f.pad.left + f.plotW,
+      y2: f.pad.top,
     }),
     node(
       'text',
-      { class: 'axis-label', x: PAD.left - 4, y: PAD.top + 4, 'text-anchor': 'end' },
+      { class: 'axis-label', x: f.pad.left - 4, y: f.pad.top + 4, 'text-anchor': 'end' },
       input.valueLabel(f.top),
     ),
-    node('text', { class: 'axis-label', x: PAD.left - 4, y: baseY, 'text-anchor': 'end' }, '0'),
+    node('text', { class: 'axis-label', x: f.pad.left - 4, y: baseY, 'text-anchor': 'end' }, '0'),
     ...(input.ticks ?? []).map((t) =>
       node(
         'text',
         {
           class: 'tick-label',
-          x: r2(PAD.left + (t.index + 0.5) * slotW),
+          x: r2(f.pad.left + (t.index + 0.5) * slotW),
           y: f.height - 4,
           'text-anchor': 'middle',
         },
@@ -129,6 +150,8 @@ function axes(input: ChartInput, f: Frame): SvgNode {
 }
 
 function empty(input: ChartInput, f: Frame, kind: string): SvgNode {
+  // Too small for a sentence: the baseline alone, the summary in the accessible label.
+  if (input.compact) return root(input, f, kind, input.emptyText, axes(input, f));
   return root(
     input,
     f,
@@ -156,8 +179,8 @@ export function barChart(input: ChartInput): SvgNode {
       'rect',
       {
         class: 'bar',
-        x: r2(PAD.left + i * slotW + (slotW - barW) / 2),
-        y: r2(PAD.top + f.plotH - h),
+        x: r2(f.pad.left + i * slotW + (slotW - barW) / 2),
+        y: r2(f.pad.top + f.plotH - h),
         width: r2(barW),
         height: r2(h),
         'data-value': v,
@@ -186,8 +209,8 @@ export function lineChart(input: ChartInput): SvgNode {
     .filter((p): p is { v: number; i: number } => p.v !== null);
   if (measured.length === 0) return empty(input, f, 'line');
   const slotW = f.plotW / Math.max(1, input.values.length);
-  const x = (i: number) => r2(PAD.left + (i + 0.5) * slotW);
-  const y = (v: number) => r2(PAD.top + f.plotH - (v / f.top) * f.plotH);
+  const x = (i: number) => r2(f.pad.left + (i + 0.5) * slotW);
+  const y = (v: number) => r2(f.pad.top + f.plotH - (v / f.top) * f.plotH);
   let d = '';
   let previous = -2;
   for (const p of measured) {
