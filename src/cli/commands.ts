@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline/promises';
 import {
   createEngine,
+  formatBytes,
   liveLockOwner,
   openSettingsService,
   readStatusFile,
@@ -12,7 +13,7 @@ import {
   type FileLogger,
   type Settings,
 } from '../engine/index.js';
-import { formatBytes, formatTime, parseDuration } from './duration.js';
+import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { runDoctorCommand } from './doctor.js';
 import { runFleetCommand } from './fleet.js';

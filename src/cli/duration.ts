@@ -9,18 +9,6 @@ export function parseDuration(text: string): number {
   return Math.round(n * factor);
 }
 
-export function formatBytes(n: number | null): string {
-  if (n === null) return 'unknown';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}
-
 export function formatTime(ms: number | null): string {
   return ms === null ? 'never' : new Date(ms).toLocaleString();
 }

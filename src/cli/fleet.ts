@@ -3,9 +3,8 @@
 // backlog, fullest disk, problems and the last 24 hours as a spark line; hubs that share a site
 // name are flagged. Needs only the Dropbox connection and the remote folder setting, so it works
 // on a machine that syncs nothing (no watch folder, no site name).
-import { readFleetAsViewer, type FleetSite, type FleetView } from '../engine/index.js';
+import { formatBytes, readFleetAsViewer, type FleetSite, type FleetView } from '../engine/index.js';
 import type { CliContext } from './commands.js';
-import { formatBytes } from './duration.js';
 
 const SPARKS = '▁▂▃▄▅▆▇█';
 const RED = '\u001b[31m';

@@ -1,5 +1,5 @@
-import type { StatusSnapshot } from '../engine/index.js';
-import { formatBytes, formatTime } from './duration.js';
+import { formatBytes, type StatusSnapshot } from '../engine/index.js';
+import { formatTime } from './duration.js';
 
 /** Human form of the status model, the same facts the tray and window show. */
 export function printStatus(s: StatusSnapshot, line: (text: string) => void): void {

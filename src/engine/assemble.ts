@@ -5,7 +5,7 @@ import type { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
 import { createDropboxConnection } from './dropbox/connection.js';
 import { DropboxRemoteStore } from './dropbox/remote-store.js';
-import type { RetryPolicy } from './dropbox/retry.js';
+import type { RetryPolicy } from './retry-policy.js';
 import type { History } from './history/index.js';
 import type { Journal } from './journal/index.js';
 import type { PassDeps } from './pipeline/deps.js';

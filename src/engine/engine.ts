@@ -41,18 +41,16 @@ import {
 } from './credentials/index.js';
 import { registerSecret } from './log/index.js';
 import { tightenConfigModes } from './settings/private-files.js';
-import type { RetryPolicy } from './dropbox/retry.js';
 import { startPkceAuth, finishPkceAuth } from './dropbox/auth.js';
 import { prepareLegacyImport } from './legacy/index.js';
 import { HubHealth } from './health/hub-health.js';
 import { dropboxHashLookup } from './retention/dropbox-lookup.js';
 import type { RemoteHashLookup, RetentionReport } from './retention/retention.js';
-import { DEFAULT_RETRY_POLICY } from './dropbox/retry.js';
+import { CALL_RETRY, type RetryPolicy } from './retry-policy.js';
 import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
 
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 const STATE_POLL_MS = 2_000;
-const PASS_RETRY: Partial<RetryPolicy> = { baseMs: 500, capMs: 15_000, maxAttempts: 6 };
 
 const PASS_FAILED_ID = 'pass-failed';
 
@@ -581,7 +579,7 @@ class SyncEngine implements Engine {
           journal: this.journal,
           clock: this.clock,
           logger: this.logger,
-          retry: { ...PASS_RETRY, ...this.opts.retry },
+          retry: { ...CALL_RETRY, ...this.opts.retry },
           ...this.hostField(),
         });
       }
@@ -651,7 +649,7 @@ class SyncEngine implements Engine {
     return dropboxHashLookup(settings, creds, {
       clock: this.clock,
       logger: this.logger,
-      retry: { ...DEFAULT_RETRY_POLICY, ...PASS_RETRY, ...this.opts.retry },
+      retry: { ...CALL_RETRY, ...this.opts.retry },
       ...this.hostField(),
     });
   }

@@ -36,6 +36,8 @@ export type {
 } from './status/types.js';
 export { readStatusFile, type PublishedStatus } from './status/status-file.js';
 export { liveLockOwner } from './run-lock.js';
+// How a size reads (CLI; the window has it through src/shared/format.ts).
+export { formatBytes } from './format-bytes.js';
 
 // Errors, logging, ports the front ends plug in.
 export { isSyncError, SyncError, type ErrorCode } from './errors.js';

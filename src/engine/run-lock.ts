@@ -27,6 +27,7 @@ import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from './errors.js';
+import { LOCK_CLAIM_CHAIN, LOCK_TAKEOVER_ROUNDS } from './retry-policy.js';
 
 export interface RunLock {
   release(): Promise<void>;
@@ -203,7 +204,7 @@ export async function acquireRunLock(configDir: string): Promise<RunLock> {
   await fs.writeFile(tmp, mine, { mode: 0o600 });
   try {
     // Bounded: each round either wins, meets a live owner, or sees a generation end.
-    for (let round = 0; round < 50; round++) {
+    for (let round = 0; round < LOCK_TAKEOVER_ROUNDS; round++) {
       if (await linkNew(tmp, file)) return heldLock(file, mine);
       const current = await readLock(file);
       if (current === null) continue; // released between our link and our read
@@ -233,14 +234,14 @@ async function takeOver(
   const generation = generationOf(staleText);
   const claimRecord = JSON.stringify(ownerRecord(randomUUID()));
   let claim = path.join(configDir, `${LOCK_FILE}.claim-${generation}`);
-  for (let depth = 0; depth < 20; depth++) {
+  for (let depth = 0; depth < LOCK_CLAIM_CHAIN; depth++) {
     if (await tryCreate(claim, claimRecord)) break;
     const other = await readLock(claim);
     if (other === null) return false; // cleaned up by a winner: look at the lock again
     if (isLive(other)) return false; // someone else is taking over; re-read shows them
     // The claimant died before finishing: the next claim in its chain is again exclusive.
     claim = `${claim}-${generationOf(other.text).slice(0, 8)}`;
-    if (depth === 19) return false;
+    if (depth === LOCK_CLAIM_CHAIN - 1) return false;
   }
   // We hold the only claim for this generation; nobody else can replace the stale lock now.
   const still = await readLock(file);

@@ -1,15 +1,9 @@
 // How numbers and times read in the window.
+import { formatBytes } from '../shared/format.js';
 
+/** A size as everywhere else (src/shared/format.ts); a dash where it is not known. */
 export function bytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  return formatBytes(n, '—');
 }
 
 export function rate(bytesPerSecond: number): string {

@@ -18,12 +18,12 @@ import {
   ArchiveTarget,
   bytesNeededFor,
   DEFAULT_RESERVE_BYTES,
-  formatBytes,
   ARCHIVE_WORK_DIR,
   keepBothName,
   type ArchiveStoreResult,
 } from '../../src/engine/archive/index.js';
 import { dropboxContentHash, hashFileDropbox as hashOf } from '../../src/engine/fsutil/index.js';
+import { formatBytes } from '../../src/engine/format-bytes.js';
 import { isSyncError, type SyncError } from '../../src/engine/errors.js';
 import { canMount, mountTmpfs, removeDir, tempDir, unmount, writePatternFile } from './helpers.js';
 
@@ -326,7 +326,8 @@ test('card too full for the file: archive-full before any byte is written', asyn
       store(target, 'd/big.bin', srcPath),
       blocked(
         'archive-full',
-        /is full \(2\.0 MiB free, 3\.0 MiB needed\): free space or swap the card/,
+        // 2.0 MiB free, 3.0 MiB needed: sizes read in decimal units now
+        /is full \(2\.1 MB free, 3\.2 MB needed\): free space or swap the card/,
       ),
     );
     assert.deepEqual(await tree(r.card), ['d']);
@@ -354,7 +355,7 @@ test('free-space margin is proportionate (real 24 MiB tmpfs): 23.9 MiB free take
     const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: true });
     const before = (await target.check()).freeBytes ?? 0;
     t.diagnostic(`free before: ${formatBytes(before)}; file 20,000,000 bytes`);
-    assert.equal(formatBytes(before), '23.9 MiB');
+    assert.equal(formatBytes(before), '25 MB'); // 23.9 MiB: sizes read in decimal units now
     assert.ok(before < 20_000_000 + 8 * 1024 * 1024, 'the old flat 8 MiB margin refused this');
     const needed = bytesNeededFor(20_000_000, 4096, DEFAULT_RESERVE_BYTES);
     t.diagnostic(

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArchiveTarget, formatBytes } from '../../src/engine/archive/index.js';
+import { ArchiveTarget } from '../../src/engine/archive/index.js';
+import { formatBytes } from '../../src/engine/format-bytes.js';
 import { hashFileDropbox } from '../../src/engine/fsutil/index.js';
 import {
   canMount,

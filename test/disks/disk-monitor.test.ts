@@ -46,7 +46,7 @@ test('one card holding all folders, offline: listed once with its backlog; above
     t.diagnostic(`raised: ${problem.message}`);
     assert.match(
       problem.message,
-      /The disk holding the watch, transit and archive folders \(.*2_tosync\) is 9\d(\.\d)? % full, .* free \(warning level 90 %\); 1\.0 MiB wait in transit/,
+      /The disk holding the watch, transit and archive folders \(.*2_tosync\) is 9\d(\.\d)? % full, .* free \(warning level 90 %\); 1\.0 MB wait in transit/,
     );
 
     await rm(filler);

@@ -194,3 +194,45 @@ test('a record is on disk once flush resolves: it survives a SIGKILL right after
   const missing = reported.filter((rel) => !kept.has(rel));
   assert.deepEqual(missing, [], `${missing.length} of ${reported.length} flushed records lost`);
 });
+
+test('a history file written before the legs were one kind loads unchanged (legs under their ids)', async (t) => {
+  // Lines as the previous release wrote them: one record per line, each leg under its id.
+  const file = tempFile(t);
+  const done = {
+    id: 1,
+    rel: 'USB0/a.csv',
+    size: 12,
+    contentHash: 'a'.repeat(64),
+    startedAtMs: 1_000,
+    finishedAtMs: 2_000,
+    outcome: 'done',
+    upload: {
+      status: 'done',
+      atMs: 1_500,
+      path: '/RDL/site1/USB0/a.csv',
+      alreadyPresent: false,
+      contentHash: 'a'.repeat(64),
+    },
+    archive: {
+      status: 'done',
+      atMs: 1_600,
+      path: '/media/card/USB0/a.csv',
+      alreadyPresent: true,
+      contentHash: 'a'.repeat(64),
+    },
+  };
+  const failed = {
+    ...done,
+    id: 2,
+    rel: 'USB0/b.csv',
+    outcome: 'failed',
+    contentHash: null,
+    upload: { status: 'failed', atMs: 3_000, code: 'malformed-path', message: 'bad name' },
+    archive: { status: 'skipped', atMs: 3_000, reason: 'SD-card archive is turned off' },
+  };
+  fs.writeFileSync(file, `${JSON.stringify(done)}\n${JSON.stringify(failed)}\n`);
+  const h = await History.open(file, 100);
+  assert.deepEqual(h.query({}), [failed, done]);
+  assert.equal(h.hasRecord('USB0/a.csv', 2_000), true);
+  await h.close();
+});

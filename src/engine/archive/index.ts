@@ -7,6 +7,6 @@ export type {
   ArchiveTargetOptions,
 } from './archive-target.js';
 export { keepBothName } from '../legs/keep-both.js';
-export { archiveFull, archiveMissing, archiveReadOnly, formatBytes } from './problems.js';
+export { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
 export { bytesNeededFor } from './room.js';
 export { ARCHIVE_WORK_DIR, isReservedRel } from './work-dir.js';

@@ -1,14 +1,9 @@
 // The sentences a person sees when the SD-card leg cannot go on. Each names the folder and what
 // to do, and reassures: nothing is lost, files wait in transit.
 import { SyncError } from '../errors.js';
+import { formatBytes } from '../format-bytes.js';
 
 const WAITING = 'files wait safely in transit';
-
-export function formatBytes(n: number): string {
-  if (n < 1024 * 1024) return `${Math.ceil(n / 1024)} KiB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
-}
 
 export type MissingReason = 'absent' | 'not-mounted' | 'not-a-folder' | 'pulled';
 

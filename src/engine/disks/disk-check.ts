@@ -4,7 +4,7 @@
 // transit queue holds (what grows while Dropbox is unreachable), and raises a problem per disk
 // above the warning level, cleared as soon as it is below again.
 import { stat } from 'node:fs/promises';
-import { formatBytes } from '../archive/problems.js';
+import { formatBytes } from '../format-bytes.js';
 import { freeSpace } from '../fsutil/free-space.js';
 import { walkTree } from '../fsutil/walk.js';
 import type { DiskStatus, Problem } from '../status/types.js';

@@ -14,7 +14,8 @@ import {
 } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import type { DropboxConnection } from './connection.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../retry-policy.js';
+import { withRetry } from './retry.js';
 
 export type AppendResult =
   | { kind: 'stored' }

@@ -2,6 +2,7 @@
 // above this module branches on `kind`/`code` only. Messages are built here from known parts, never
 // copied from a request, so no token can leak into them.
 import { SyncError } from '../errors.js';
+import { RATE_LIMIT_WAIT_MS } from '../retry-policy.js';
 
 /** What the failing call was about, so messages can name the file. */
 export interface ErrorContext {
@@ -117,7 +118,7 @@ export function classifyUnion(
       kind: 'retry-after',
       code: 'rate-limited',
       message: 'Dropbox asked RDL Sync to slow down; will retry shortly',
-      retryAfterMs: retryAfter ?? 1000,
+      retryAfterMs: retryAfter ?? RATE_LIMIT_WAIT_MS,
       cause,
     });
   }

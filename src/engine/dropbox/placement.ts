@@ -5,6 +5,7 @@
 // copy. Instead 'keep both' names are chosen here, deterministically, by content.
 import type { files } from 'dropbox';
 import { SyncError } from '../errors.js';
+import { COMMIT_ROUNDS, MISMATCH_REPLACEMENTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
 import { dropboxTimestamp, keepBothName } from './remote-path.js';
 
@@ -46,7 +47,6 @@ export interface PlaceStart {
 }
 
 const MAX_KEEP_BOTH = 500;
-const MAX_ROUNDS = 8;
 
 /**
  * The first commit of a file: 'add' with strict_conflict, whatever the policy, so that identical
@@ -149,7 +149,7 @@ export async function place(
   let { sessionId, target } = start;
   let mightHaveWritten = start.mightHaveWritten ?? false;
   let mismatches = start.mismatches ?? 0;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  for (let round = 0; round < COMMIT_ROUNDS; round++) {
     if (target === undefined) {
       const r = await resolve(calls, file, policy, signal);
       if ('done' in r) return { metadata: r.done, alreadyPresent: !mightHaveWritten };
@@ -186,15 +186,15 @@ export async function place(
 }
 
 /**
- * Dropbox reports other bytes than we hashed: replace exactly that revision once with a fresh
- * upload, then give up on the file.
+ * Dropbox reports other bytes than we hashed: replace exactly that revision with a fresh upload
+ * (MISMATCH_REPLACEMENTS times), then give up on the file.
  */
 export function replaceMismatch(
   file: FileToPlace,
   landed: files.FileMetadata,
   mismatches: number,
 ): CommitTarget {
-  if (mismatches > 1) {
+  if (mismatches > MISMATCH_REPLACEMENTS) {
     throw new SyncError({
       kind: 'file-failed',
       code: 'hash-mismatch',

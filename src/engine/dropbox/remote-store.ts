@@ -22,7 +22,7 @@ import { HeaderBudget } from './header-budget.js';
 import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
 import { mapLimit } from '../pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { CALL_RETRY, type RetryPolicy } from '../retry-policy.js';
 import { uploadToClosedSession, type SessionUploadDeps } from './session-upload.js';
 import { okOutcome, perFile, uploadSmallFiles, type SmallJob } from './small-batch.js';
 
@@ -79,7 +79,7 @@ export class DropboxRemoteStore implements RemoteStore {
     this.sessions = opts.sessions;
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    this.retry = { ...CALL_RETRY, ...opts.retry };
     this.calls = new DropboxCalls(opts.connection, {
       policy: this.retry,
       clock: this.clock,

@@ -1,32 +1,15 @@
 // Retries transient failures: exponential backoff with full jitter, or exactly the delay the
 // server asked for (Retry-After). Per-file and engine-wide failures are never retried here.
+// The mechanism only: every number it uses is in ../retry-policy.ts.
 import type { SyncError } from '../errors.js';
 import { systemClock, type Clock } from '../ports.js';
+import { CALL_RETRY, RETRY_AFTER_SPREAD_MS, type RetryPolicy } from '../retry-policy.js';
 import { classifyDropboxError, exhausted, type ErrorContext } from './classify.js';
 
-export interface RetryPolicy {
-  /** First backoff ceiling; attempt n waits a random time in [0, min(cap, base * 2^n)). */
-  baseMs: number;
-  capMs: number;
-  /** Tries in total, the first included. */
-  maxAttempts: number;
-  /**
-   * Namespace lock contention (too_many_write_operations) without a Retry-After: the first wait.
-   * Dropbox's guides and mature clients wait 15 s and more; retrying every second only adds to
-   * the contention.
-   */
-  contentionBaseMs: number;
-  /** The longest wait for lock contention. */
-  contentionCapMs: number;
+/** The ceiling of attempt n: doubling from `base`, never above `cap`. */
+function ceilingMs(attempt: number, base: number, cap: number): number {
+  return Math.min(cap, base * 2 ** attempt);
 }
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  baseMs: 500,
-  capMs: 30_000,
-  maxAttempts: 8,
-  contentionBaseMs: 15_000,
-  contentionCapMs: 300_000,
-};
 
 /** Full-jitter backoff ("Exponential Backoff And Jitter", AWS architecture blog). */
 export function backoffDelayMs(
@@ -34,8 +17,7 @@ export function backoffDelayMs(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * ceilingMs(attempt, policy.baseMs, policy.capMs));
 }
 
 /**
@@ -47,7 +29,7 @@ export function contentionDelayMs(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(policy.contentionCapMs, policy.contentionBaseMs * 2 ** attempt);
+  const ceiling = ceilingMs(attempt, policy.contentionBaseMs, policy.contentionCapMs);
   return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }
 
@@ -60,7 +42,7 @@ export function retryDelayMs(
 ): number {
   if (err.kind === 'retry-after' && err.retryAfterMs !== undefined) {
     // The server's delay is a floor; a little spread keeps parallel workers from returning together.
-    return err.retryAfterMs + Math.floor(random() * Math.min(250, policy.baseMs));
+    return err.retryAfterMs + Math.floor(random() * Math.min(RETRY_AFTER_SPREAD_MS, policy.baseMs));
   }
   if (err.code === 'write-contention') return contentionDelayMs(attempt, policy, random);
   return backoffDelayMs(attempt, policy, random);
@@ -84,7 +66,7 @@ export async function withRetry<T>(
   op: (attempt: number) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+  const policy = { ...CALL_RETRY, ...options.policy };
   const clock = options.clock ?? systemClock;
   const { signal } = options;
   for (let attempt = 0; ; attempt++) {

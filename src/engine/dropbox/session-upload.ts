@@ -5,6 +5,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SyncError } from '../errors.js';
 import type { Clock, SessionStore, UploadProgress, UploadSessionState } from '../ports.js';
+import { OFFSET_REPOSITIONS, UPLOAD_SESSION_RESTARTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
 import { classifyLocalFileError } from './classify.js';
 import { ChunkReader } from './chunk-reader.js';
@@ -23,8 +24,6 @@ export const APPENDS_IN_FLIGHT = 2;
 
 /** Sessions live 7 days on Dropbox; one day of margin so a resume can finish. */
 export const SESSION_MAX_AGE_MS = 6 * 24 * 3600 * 1000;
-const MAX_RESTARTS = 2;
-const MAX_REPOSITIONS = 8;
 
 export interface SessionUploadDeps {
   calls: DropboxCalls;
@@ -100,7 +99,7 @@ export async function uploadToClosedSession(
       );
       if (result !== 'restart') return result;
       deps.sessions.delete(rel);
-      if (restarts >= MAX_RESTARTS) {
+      if (restarts >= UPLOAD_SESSION_RESTARTS) {
         throw new SyncError({
           kind: 'retry',
           code: 'server-error',
@@ -170,7 +169,7 @@ async function sendChunks(
         else if (r.correctOffset === offset + bytes.length)
           stored = true; // answer was lost
         else {
-          if (r.correctOffset < 0 || r.correctOffset > size || ++repositions > MAX_REPOSITIONS)
+          if (r.correctOffset < 0 || r.correctOffset > size || ++repositions > OFFSET_REPOSITIONS)
             return 'restart';
           hasher = await local(
             rel,

@@ -20,7 +20,7 @@ import {
   type PlaceStart,
 } from './placement.js';
 import type { HeaderBudget } from './header-budget.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../retry-policy.js';
 import { retryDelayMs } from './retry.js';
 import { readSmall } from './small-read.js';
 

@@ -12,7 +12,7 @@ import type { Clock, Logger } from '../ports.js';
 import { renderRemoteRoot } from '../settings/remote-root.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
-import { replaceFileAtomically } from '../journal/atomic-file.js';
+import { atomicWriteFile } from '../fsutil/index.js';
 import { BacklogRecorder, hourlyActivity, type Activity } from './activity.js';
 import { appVersion } from './app-version.js';
 import { uploadHeartbeat } from './fleet-dropbox.js';
@@ -252,10 +252,8 @@ export class HeartbeatService {
   }
 
   private async saveBacklog(): Promise<void> {
-    await replaceFileAtomically(
-      this.backlogFile,
-      `${JSON.stringify(this.backlog.toJSON())}\n`,
-      0o600,
-    ).catch(() => undefined);
+    await atomicWriteFile(this.backlogFile, `${JSON.stringify(this.backlog.toJSON())}\n`, {
+      durable: false,
+    }).catch(() => undefined);
   }
 }

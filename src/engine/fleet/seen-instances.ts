@@ -5,7 +5,7 @@
 // two hubs at once. A restart is not: the new instance starts after the old one's last beat.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { replaceFileAtomically } from '../journal/atomic-file.js';
+import { atomicWriteFile } from '../fsutil/index.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { SeenInstance } from './types.js';
 
@@ -82,10 +82,10 @@ export class SeenInstances {
     }
     if (!this.file) return;
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    await replaceFileAtomically(
+    await atomicWriteFile(
       this.file,
       `${JSON.stringify(Object.fromEntries(this.bySite), null, 1)}\n`,
-      0o600,
+      { durable: false },
     );
   }
 }

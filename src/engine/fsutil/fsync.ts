@@ -1,7 +1,5 @@
 // Durability helpers: a rename is only durable once the folder holding the new name is synced.
-import { open, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
 
 /**
  * fsync a directory so that entries created, renamed or removed in it survive a power cut.
@@ -23,26 +21,6 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-/** Replace `path` with `data` so that a reader sees either the old or the new content, never a mix. */
-export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  await fsyncDir(dir);
 }
 
 export function errnoCode(e: unknown): string | undefined {

@@ -1,5 +1,7 @@
 export { DropboxHasher, DROPBOX_BLOCK_SIZE, dropboxContentHash } from './dropbox-hash.js';
-export { fsyncDir, atomicWriteFile, errnoCode, isCode } from './fsync.js';
+export { fsyncDir, errnoCode, isCode } from './fsync.js';
+export { atomicWriteFile } from './atomic-write.js';
+export type { AtomicWriteOptions } from './atomic-write.js';
 export { copyFileHashed, hashFileDropbox, CopyError } from './copy-hashed.js';
 export type { CopyResult, CopySide } from './copy-hashed.js';
 export { pruneEmptyDirs, isStrictlyInside } from './prune.js';

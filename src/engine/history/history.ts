@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { silentLogger, type Logger } from '../ports.js';
 import type { HistoryQuery, HistoryRecord } from '../status/types.js';
-import { replaceFileAtomically } from '../journal/atomic-file.js';
+import { atomicWriteFile } from '../fsutil/index.js';
 
 export const DEFAULT_QUERY_LIMIT = 100;
 const SAVE_DELAY_MS = 500;
@@ -123,7 +123,7 @@ export class History {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
       if (this.needsRewrite || overLimit) {
         const text = this.records.map((r) => `${JSON.stringify(r)}\n`).join('');
-        await replaceFileAtomically(this.file, text, 0o600);
+        await atomicWriteFile(this.file, text);
         this.linesOnDisk = this.records.length;
         this.needsRewrite = false;
       } else {

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { silentLogger, type Logger, type SessionStore, type UploadSessionState } from '../ports.js';
-import { replaceFileAtomically } from './atomic-file.js';
+import { atomicWriteFile } from '../fsutil/index.js';
 
 // The one declaration of a journal entry: the pipeline's types are derived from these schemas.
 // Leg records are keyed by leg id ('upload', 'archive': persisted ids that never change).
@@ -235,7 +235,7 @@ export class Journal {
     const started = performance.now();
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
-      await replaceFileAtomically(this.file, JSON.stringify(snapshot));
+      await atomicWriteFile(this.file, JSON.stringify(snapshot));
       this.writes++;
       this.lastWriteMs = performance.now() - started;
     } catch (e) {

@@ -1,7 +1,8 @@
 // One pass of the life of a file (DESIGN.md): scan → stage → {upload leg, archive leg} → done.
 // The transit folder is the queue: the pass walks it in windows, so memory stays bounded however
 // long the backlog is. The journal only saves work (known legs, retry times); losing it costs a
-// re-check, never a file. Nothing leaves transit before both legs are verified.
+// re-check, never a file. Nothing leaves transit before every enabled leg (legs/) verified it. What
+// happens is told as events (events.ts); the engine's status reducer turns them into the status.
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
 import type { PassDeps } from './deps.js';

@@ -2,6 +2,7 @@
 // what is wrong, what to do, and that nothing is lost.
 import { SyncError } from '../errors.js';
 import type { Problem } from '../status/types.js';
+import { FILE_FAILING_THRESHOLD, FILE_RETRY } from '../retry-policy.js';
 
 type NewProblem = Omit<Problem, 'sinceMs'>;
 
@@ -48,8 +49,7 @@ export function offlineProblem(sinceMs: number, nowMs: number, pendingFiles: num
 }
 
 export const FILE_FAILING_PREFIX = 'file-failing:';
-/** After this many failed attempts a file's trouble is shown as a problem (and notified). */
-export const FILE_FAILING_THRESHOLD = 3;
+export { FILE_FAILING_THRESHOLD };
 
 export function fileFailingProblem(
   rel: string,
@@ -65,9 +65,9 @@ export function fileFailingProblem(
   };
 }
 
-/** Per-file retry delay: 30 s, 1 min, 2 min … capped at 1 h, so a bad file never hogs passes. */
+/** Per-file retry delay: doubling from FILE_RETRY.firstMs up to FILE_RETRY.capMs. */
 export function fileRetryDelayMs(attempts: number): number {
-  return Math.min(60 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+  return Math.min(FILE_RETRY.capMs, FILE_RETRY.firstMs * 2 ** Math.max(0, attempts - 1));
 }
 
 /**

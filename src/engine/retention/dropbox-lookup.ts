@@ -4,7 +4,7 @@
 import type { DropboxCredentials } from '../credentials/index.js';
 import { DropboxCalls } from '../dropbox/calls.js';
 import { createDropboxConnection } from '../dropbox/connection.js';
-import type { RetryPolicy } from '../dropbox/retry.js';
+import type { RetryPolicy } from '../retry-policy.js';
 import type { Clock, Logger } from '../ports.js';
 import { remotePathFor, renderRemoteRoot } from '../settings/remote-root.js';
 import type { Settings } from '../settings/schema.js';

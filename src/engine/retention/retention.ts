@@ -8,7 +8,7 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ARCHIVE_WORK_DIR } from '../archive/work-dir.js';
-import { formatBytes } from '../archive/problems.js';
+import { formatBytes } from '../format-bytes.js';
 import { freeSpace } from '../fsutil/free-space.js';
 import { hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { pruneEmptyDirs } from '../fsutil/prune.js';

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError } from '../errors.js';
+import { STAGE_PLACE_ATTEMPTS } from '../retry-policy.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
@@ -43,9 +44,6 @@ export interface StageOptions {
   /** File-system calls used to place the file; tests replace them to simulate EXDEV. */
   fsOps?: Partial<PlaceOps>;
 }
-
-/** Attempts when a concurrent prune of empty transit folders removes the parent we just made. */
-const PLACE_ATTEMPTS = 3;
 
 /** A path for fs: a Buffer when a watch-folder name is not UTF-8 (fsutil/name-map.ts). */
 type FsPath = string | Buffer;
@@ -196,7 +194,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
         throw await placeDenied(src, rawDir, transitDir, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(raw))) return { status: 'vanished' };
-      if (attempt >= PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
+      if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
       // The source is there, so the transit parent vanished under us (pruned): make it again.
     }
   }

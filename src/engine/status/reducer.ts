@@ -88,8 +88,8 @@ export class StatusReducer {
         const patch: Partial<StageCounts> = {};
         if (e.transit !== undefined) patch.transit = e.transit;
         if (e.failed !== undefined) patch.failed = e.failed;
-        for (const [leg, n] of Object.entries(e.pending ?? {}))
-          patch[PENDING_COUNT[leg as LegId]] = n;
+        // A leg turned off is absent from the pass: nothing is pending on it.
+        if (e.pending) for (const id of LEG_IDS) patch[PENDING_COUNT[id]] = e.pending[id] ?? 0;
         if (this.doneSinceCounts > 0) {
           patch.doneThisRun = status.current.counts.doneThisRun + this.doneSinceCounts;
           status.update({

@@ -3,6 +3,7 @@
 // a second; the last write on a clean stop clears the pid.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { atomicWriteFile } from '../fsutil/index.js';
 import type { Logger } from '../ports.js';
 import type { StatusSnapshot } from './types.js';
 
@@ -57,10 +58,10 @@ export class StatusFilePublisher {
       updatedAtMs: this.now(),
       status: this.snapshot(),
     };
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      await fs.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
-      await fs.rename(tmp, file);
+      // Not durable: it is rewritten every second while anything changes, and a daemon that
+      // starts again publishes afresh, so a power cut costs nothing but SD-card wear would.
+      await atomicWriteFile(file, JSON.stringify(body), { durable: false });
     } catch (e) {
       this.logger.debug('status file not written', { reason: (e as Error).message });
     }

@@ -1,6 +1,7 @@
 // The one status model every front end reads (tray, window, CLI, notifications).
 // Plain serialisable data only: it crosses IPC and is printed by `rdl-sync status --json`.
 import type { ErrorCode } from '../errors.js';
+import type { LegId } from '../legs/ids.js';
 
 export type EngineState =
   | 'idle' // nothing pending, all good
@@ -42,7 +43,8 @@ export interface StageCounts {
 
 export interface ActiveTransfer {
   rel: string;
-  leg: 'upload' | 'archive';
+  /** Which destination (legs/ids.ts). */
+  leg: LegId;
   bytesDone: number;
   size: number;
   /** Bytes per second over the last few seconds. */

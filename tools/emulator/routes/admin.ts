@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFaultRule } from '../faults.js';
 import { dropboxJson } from '../json.js';
-import type { Emulator } from '../emulator.js';
+import type { Emulator } from '../controls.js';
 
 function num(body: Record<string, unknown>, key: string): number | undefined {
   const v = body[key];

@@ -1,0 +1,170 @@
+// The status reducer: the pass's events in, the status a person sees out. Real StatusModel; the
+// clock is the port's simplest implementation, moved by hand (wall and monotonic separately).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SyncError } from '../../src/engine/errors.js';
+import type { Clock } from '../../src/engine/ports.js';
+import { StatusModel } from '../../src/engine/status/model.js';
+import { StatusReducer } from '../../src/engine/status/reducer.js';
+
+function handClock(): Clock & { wall: number; mono: number } {
+  const c = {
+    wall: 1_800_000_000_000,
+    mono: 0,
+    now: () => c.wall,
+    monotonic: () => c.mono,
+    sleep: async () => {},
+  };
+  return c;
+}
+
+const ALERT_MS = 30 * 60_000;
+const unreachable = new SyncError({ kind: 'retry', code: 'network', message: 'no route to host' });
+
+test('one offline clock: "offline too long" is raised once Dropbox was unreachable for the alert delay, on monotonic time, and cleared when it answers', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const passEnded = (upload: SyncError | null): void =>
+    reducer.apply({
+      type: 'pass-ended',
+      blocked: { upload, archive: null },
+      pending: 4,
+      aborted: false,
+    });
+
+  passEnded(unreachable);
+  assert.equal(status.snapshot().state, 'offline');
+  assert.equal(status.hasProblem('offline'), false, 'not a problem yet');
+  assert.equal(reducer.offlineSince, 0);
+
+  clock.mono += ALERT_MS - 1;
+  clock.wall -= 3_600_000; // a wall-clock step back changes nothing
+  passEnded(unreachable);
+  assert.equal(status.hasProblem('offline'), false);
+
+  clock.mono += 1;
+  passEnded(unreachable);
+  const offline = status.snapshot().problems.find((p) => p.id === 'offline');
+  assert.ok(offline, 'raised at the alert delay');
+  assert.match(
+    offline.message,
+    /unreachable for 30 min: check the network; 4 files are waiting safely/,
+  );
+  assert.equal(reducer.offlineSince, 0, 'timed from the first pass that could not reach Dropbox');
+
+  reducer.apply({ type: 'leg-reached', leg: 'upload', atMs: clock.now() });
+  assert.equal(status.current.offline, false);
+  assert.equal(status.current.dropbox.connected, true);
+  assert.equal(status.current.dropbox.lastContactMs, clock.now());
+  passEnded(null);
+  assert.equal(status.hasProblem('offline'), false, 'cleared when Dropbox answers');
+  assert.equal(reducer.offlineSince, null);
+  assert.equal(status.snapshot().state, 'idle');
+});
+
+test('a blocked leg raises its own problem and clears only its own; a card problem never makes the engine offline', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const missing = new SyncError({
+    kind: 'blocked',
+    code: 'archive-missing',
+    message: 'SD card not mounted at /media/card: insert it; files wait safely in transit',
+  });
+  const revoked = new SyncError({
+    kind: 'blocked',
+    code: 'auth-revoked',
+    message: 'Dropbox access was revoked: reconnect RDL Sync to Dropbox',
+  });
+  reducer.apply({
+    type: 'pass-ended',
+    blocked: { upload: revoked, archive: missing },
+    pending: 2,
+    aborted: false,
+  });
+  assert.deepEqual(
+    status
+      .snapshot()
+      .problems.map((p) => [p.id, p.severity])
+      .sort(),
+    [
+      ['archive-missing', 'attention'],
+      ['auth-revoked', 'error'],
+    ],
+  );
+  assert.match(
+    status.snapshot().problems.find((p) => p.id === 'archive-missing')!.message,
+    /2 files are waiting safely/,
+  );
+  assert.equal(status.current.offline, false);
+  // Dropbox reconnected; the card still missing.
+  reducer.apply({
+    type: 'pass-ended',
+    blocked: { upload: null, archive: missing },
+    pending: 2,
+    aborted: false,
+  });
+  assert.deepEqual(
+    status.snapshot().problems.map((p) => p.id),
+    ['archive-missing'],
+  );
+  // The archive leg turned off (absent from the pass): its problem does not linger.
+  reducer.apply({ type: 'pass-ended', blocked: { upload: revoked }, pending: 0, aborted: false });
+  assert.deepEqual(
+    status.snapshot().problems.map((p) => p.id),
+    ['auth-revoked'],
+  );
+  reducer.apply({ type: 'pass-ended', blocked: { upload: null }, pending: 0, aborted: false });
+  assert.deepEqual(status.snapshot().problems, []);
+});
+
+test('counts, transfers, failing files and finished files fold into the snapshot', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  reducer.apply({ type: 'waiting', count: 3 });
+  reducer.apply({ type: 'counts', transit: 5, pending: { upload: 4, archive: 2 }, failed: 1 });
+  assert.deepEqual(
+    { ...status.snapshot().counts },
+    { waiting: 3, transit: 5, uploadPending: 4, archivePending: 2, failed: 1, doneThisRun: 0 },
+  );
+  reducer.apply({ type: 'leg-started', leg: 'archive', rel: 'a.csv', size: 10 });
+  reducer.apply({ type: 'leg-progress', leg: 'archive', rel: 'a.csv', bytesDone: 4 });
+  assert.deepEqual(
+    status.snapshot().transfers.map((t) => [t.leg, t.rel, t.bytesDone, t.size]),
+    [['archive', 'a.csv', 4, 10]],
+  );
+  reducer.apply({ type: 'leg-stopped', leg: 'archive', rel: 'a.csv' });
+  assert.deepEqual(status.snapshot().transfers, []);
+
+  const refused = new SyncError({
+    kind: 'file-failed',
+    code: 'malformed-path',
+    message: '"b.csv " ends in a space',
+  });
+  for (const attempts of [1, 2, 3])
+    reducer.apply({ type: 'leg-failed', leg: 'upload', rel: 'b.csv ', error: refused, attempts });
+  const failing = status.snapshot().problems.find((p) => p.id === 'file-failing:b.csv ');
+  assert.ok(failing, 'raised at the third attempt');
+  assert.match(
+    failing.message,
+    /failed 3 times: "b\.csv " ends in a space\. Other files are not affected/,
+  );
+
+  clock.wall += 1_000;
+  reducer.apply({ type: 'file-done', rel: 'b.csv ', atMs: clock.now() });
+  reducer.apply({ type: 'file-done', rel: 'c.csv', atMs: clock.now() });
+  assert.equal(
+    status.hasProblem('file-failing:b.csv '),
+    false,
+    'a finished file is no longer failing',
+  );
+  reducer.apply({ type: 'counts', transit: 3, pending: { upload: 2, archive: 0 }, failed: 0 });
+  assert.equal(status.snapshot().counts.doneThisRun, 2);
+  // The archive turned off: its leg is absent from the counts, and nothing waits on it any more.
+  reducer.apply({ type: 'counts', pending: { upload: 2 } });
+  assert.equal(status.snapshot().counts.archivePending, 0);
+  assert.equal(status.snapshot().counts.uploadPending, 2);
+  assert.equal(status.snapshot().lastSuccessMs, clock.now());
+});
