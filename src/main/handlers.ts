@@ -2,6 +2,7 @@
 // Typed by the contract (IpcHandlers), so a missing or mistyped handler does not compile.
 // No Electron here: the app services are injected (Electron's in main.ts, fakes in tests).
 import type { EngineApi, Settings } from '../engine/index.js';
+import type { Commands } from './commands.js';
 import type {
   AppInfo,
   FilePurpose,
@@ -28,44 +29,28 @@ export interface AppServices {
   applyStartAtLogin(enabled: boolean): boolean;
 }
 
+/** `commands`: main's command table; the window's actions run the same commands as the tray. */
 export function createIpcHandlers(
   engine: EngineApi,
   app: AppServices,
   fields: () => SettingField[],
+  commands: Commands,
 ): IpcHandlers {
   const folderFor = (purpose: FolderPurpose, s: Settings): string =>
     purpose === 'watch' ? s.watchDir : purpose === 'transit' ? s.transitDir : s.archiveDir;
 
-  const pathFor = (kind: OpenPathKind): string => {
-    const s = engine.getSettings();
-    const info = app.appInfo();
-    switch (kind) {
-      case 'watch':
-      case 'transit':
-      case 'archive': {
-        const p = folderFor(kind, s);
-        if (p === '') throw new Error(`No ${kind} folder is set: choose one on the Settings tab.`);
-        return p;
-      }
-      case 'log':
-        return info.logPath;
-      case 'config':
-        return info.configPath;
-    }
-  };
-
   return {
     getStatus: () => engine.getStatus(),
-    syncNow: () => {
-      engine.syncNow();
+    syncNow: async () => {
+      await commands.run('syncNow');
       return null;
     },
     pause: async (forMs) => {
-      await engine.pause(forMs);
+      await commands.run('pause', forMs);
       return null;
     },
     resume: async () => {
-      await engine.resume();
+      await commands.run('resume');
       return null;
     },
     queryHistory: (query) => engine.queryHistory(query),
@@ -99,8 +84,8 @@ export function createIpcHandlers(
       ),
     pickFolder: (purpose) => app.pickFolder(purpose, folderFor(purpose, engine.getSettings())),
     pickFile: (purpose) => app.pickFile(purpose),
-    openPath: async (kind) => {
-      await app.openPath(pathFor(kind));
+    openPath: async (kind: OpenPathKind) => {
+      await commands.run('openPath', kind);
       return null;
     },
     readLogTail: (lines) => app.readLogTail(lines),

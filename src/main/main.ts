@@ -14,6 +14,7 @@ import {
 import { eventChannelName, type TabId } from '../shared/ipc-channels.js';
 import { electronAppServices } from './app-services.js';
 import { credentialStorageInfo, keyringBackend, trustworthyCipher } from './credential-info.js';
+import { createCommands, type CommandId } from './commands.js';
 import { createIpcHandlers } from './handlers.js';
 import { registerIpc } from './ipc.js';
 import { createDispatcher, ownWindowSenderCheck } from './ipc-dispatch.js';
@@ -33,7 +34,12 @@ import { createMainWindow, showWindow } from './window.js';
 import { takeBackSignals } from './headless-signals.js';
 
 const STOP_TIMEOUT_MS = 30_000;
-const FOLDER_NAMES = { watch: 'watch folder', archive: 'SD card folder', log: 'log file' } as const;
+/** Open commands a person chose from the tray: a failure is told to them, not only logged. */
+const OPEN_FAILED: Partial<Record<CommandId, string>> = {
+  openWatchFolder: 'watch folder',
+  openArchiveFolder: 'SD card folder',
+  openLogFile: 'log file',
+};
 const CHROMIUM_SWITCH =
   /^--(ozone-platform|disable-gpu|no-sandbox|enable-features|disable-features)(=|$)/;
 
@@ -121,7 +127,24 @@ async function runTrayApp(): Promise<void> {
       logPath: logger.file,
     }),
   });
-  const handlers = createIpcHandlers(engine, services, settingsFields);
+  // The one command table (commands.ts): tray items, the window's actions and notification
+  // clicks all run these.
+  const commands = createCommands(
+    {
+      engine,
+      openPath: (p) => services.openPath(p),
+      files: () => ({ logPath: logger.file, configPath: engine.settingsPath }),
+      openWindow: (tab) => openWindow(tab),
+      quit: () => app.quit(),
+    },
+    (id, error) => {
+      const what = OPEN_FAILED[id];
+      if (!what) return logger.error('Command failed', { command: id, reason: error.message });
+      logger.warn('Could not open folder', { command: id, reason: error.message });
+      notifier.tell(`RDL Sync could not open the ${what}`, error.message);
+    },
+  );
+  const handlers = createIpcHandlers(engine, services, settingsFields, commands);
   const dispatch = createDispatcher(
     handlers,
     ownWindowSenderCheck(
@@ -136,29 +159,8 @@ async function runTrayApp(): Promise<void> {
   );
   registerIpc(ipcMain, dispatch);
 
-  const notifier = new Notifier(paths.appIcon, (tab) => openWindow(tab));
-  const tray = new TrayController(paths.assetsDir, {
-    syncNow: () => engine.syncNow(),
-    pause: (forMs) =>
-      void engine
-        .pause(forMs)
-        .catch((e: unknown) => logger.error('Pause failed', { reason: String(e) })),
-    resume: () =>
-      void engine
-        .resume()
-        .catch((e: unknown) => logger.error('Resume failed', { reason: String(e) })),
-    openWindow: () => openWindow(),
-    // The same handler the window's buttons reach, so both resolve folders the same way.
-    openFolder: (kind) =>
-      void Promise.resolve()
-        .then(() => handlers.openPath(kind))
-        .catch((e: unknown) => {
-          const reason = e instanceof Error ? e.message : String(e);
-          logger.warn('Could not open folder', { kind, reason });
-          notifier.tell(`RDL Sync could not open the ${FOLDER_NAMES[kind]}`, reason);
-        }),
-    quit: () => app.quit(),
-  });
+  const notifier = new Notifier(paths.appIcon, (tab) => commands.fire('openWindow', tab));
+  const tray = new TrayController(paths.assetsDir, (action) => commands.fire(action));
 
   logger.info('Tray icon created');
   const onStatus = (status = engine.getStatus()): void => {

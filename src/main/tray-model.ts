@@ -2,27 +2,18 @@
 // this to Electron, so every rule here is tested without a display.
 import path from 'node:path';
 import type { EngineState, StatusSnapshot } from '../engine/index.js';
+import type { PlainCommandId } from './commands.js';
 
 export const TRAY_ICONS = ['idle', 'syncing', 'paused', 'attention', 'error'] as const;
 export type TrayIconName = (typeof TRAY_ICONS)[number];
 
-export type TrayAction =
-  | 'syncNow'
-  | 'pauseHour'
-  | 'pauseUntilResumed'
-  | 'resume'
-  | 'openWindow'
-  | 'openWatchFolder'
-  | 'openArchiveFolder'
-  | 'openLogFile'
-  | 'quit';
+/** A tray item runs one command of the table (commands.ts): adding an item is one line below. */
+export type TrayAction = PlainCommandId;
 
 export type TrayMenuItem =
   | { type: 'label'; label: string }
   | { type: 'separator' }
   | { type: 'action'; action: TrayAction; label: string; enabled: boolean };
-
-export const PAUSE_HOUR_MS = 60 * 60 * 1000;
 
 const ICON_BY_STATE: Record<EngineState, TrayIconName> = {
   idle: 'idle',

@@ -9,7 +9,6 @@ import {
 } from 'electron';
 import type { StatusSnapshot } from '../engine/index.js';
 import {
-  PAUSE_HOUR_MS,
   trayIcon,
   trayIconPath,
   trayMenu,
@@ -19,15 +18,6 @@ import {
   type TrayMenuItem,
 } from './tray-model.js';
 
-export interface TrayCommands {
-  syncNow(): void;
-  pause(forMs: number | null): void;
-  resume(): void;
-  openWindow(): void;
-  openFolder(kind: 'watch' | 'archive' | 'log'): void;
-  quit(): void;
-}
-
 export class TrayController {
   private readonly tray: Tray;
   private readonly icons = new Map<TrayIconName, NativeImage>();
@@ -36,13 +26,14 @@ export class TrayController {
 
   constructor(
     private readonly assetsDir: string,
-    private readonly commands: TrayCommands,
+    /** Runs a command of main's table (commands.ts); each menu item names one. */
+    private readonly fire: (action: TrayAction) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.tray = new Tray(this.icon('idle'));
     // Windows and Linux: a click opens the window; macOS shows the menu on click by itself.
     this.tray.on('click', () => {
-      if (process.platform !== 'darwin') commands.openWindow();
+      if (process.platform !== 'darwin') fire('openWindow');
     });
   }
 
@@ -85,24 +76,8 @@ export class TrayController {
         case 'separator':
           return { type: 'separator' };
         case 'action':
-          return { label: item.label, enabled: item.enabled, click: () => this.run(item.action) };
+          return { label: item.label, enabled: item.enabled, click: () => this.fire(item.action) };
       }
     });
-  }
-
-  private run(action: TrayAction): void {
-    const c = this.commands;
-    const table: Record<TrayAction, () => void> = {
-      syncNow: () => c.syncNow(),
-      pauseHour: () => c.pause(PAUSE_HOUR_MS),
-      pauseUntilResumed: () => c.pause(null),
-      resume: () => c.resume(),
-      openWindow: () => c.openWindow(),
-      openWatchFolder: () => c.openFolder('watch'),
-      openArchiveFolder: () => c.openFolder('archive'),
-      openLogFile: () => c.openFolder('log'),
-      quit: () => c.quit(),
-    };
-    table[action]();
   }
 }

@@ -157,19 +157,23 @@ test('after a crash mid-upload, a new store resumes from the saved session and s
   const sessions = new MapSessionStore();
   const ac = new AbortController();
   const first = rig.store({ sessions });
+  let crashedAt = 0;
   await assert.rejects(
     first.uploadMany([item], {
       signal: ac.signal,
       onProgress: (p) => {
-        if (p.bytesSent >= 8 * MiB) ac.abort(new Error('simulated crash'));
+        if (p.bytesSent >= 8 * MiB && crashedAt === 0) {
+          crashedAt = p.bytesSent;
+          ac.abort(new Error('simulated crash'));
+        }
       },
     }),
     /simulated crash/,
   );
   const saved = sessions.get('crash/c.bin');
   assert.ok(saved, 'session state was saved');
-  assert.equal(saved.offset, 8 * MiB);
-  assert.equal(saved.blockDigests.length, 2);
+  assert.equal(saved.offset, crashedAt, 'the stored prefix is what was saved');
+  assert.equal(saved.blockDigests.length, crashedAt / (4 * MiB));
   assert.equal(rig.emu.getFile('/RDL/site1/crash/c.bin'), undefined);
 
   rig.emu.resetStats();
@@ -177,7 +181,7 @@ test('after a crash mid-upload, a new store resumes from the saved session and s
   allOk(out);
   const s = rig.emu.stats();
   assert.equal(s['files/upload_session/start'] ?? 0, 0, 'no new session');
-  assert.equal(s['files/upload_session/append_v2'], 4, 'only the 4 remaining chunks');
+  assert.equal(s['received-bytes'], bytes.length - crashedAt, 'only the rest was sent');
   assert.equal(rig.emu.getFile('/RDL/site1/crash/c.bin')?.contentHash, contentHashOf(bytes));
   assert.equal(sessions.get('crash/c.bin'), undefined, 'state removed after the commit');
 });

@@ -140,3 +140,13 @@ export function pattern(size: number, seed = 1): Buffer {
   }
   return b;
 }
+
+/**
+ * Requests the emulator answered since its last resetStats(): the per-route counts only (routes
+ * name a path, 'files/upload'); stats() also carries link measures such as 'received-bytes'.
+ */
+export function requestsMade(emu: Emulator): number {
+  return Object.entries(emu.stats())
+    .filter(([key]) => key.includes('/'))
+    .reduce((sum, [, n]) => sum + n, 0);
+}

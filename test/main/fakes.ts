@@ -3,6 +3,7 @@
 import type { EngineApi, SettingsValidation } from '../../src/engine/api.js';
 import { STATIC_DEFAULTS, type Settings } from '../../src/engine/settings/schema.js';
 import type { AppServices } from '../../src/main/handlers.js';
+import { createCommands, type Commands } from '../../src/main/commands.js';
 import type { AppInfo } from '../../src/shared/ipc.js';
 import { statusFixture } from './status-fixture.js';
 
@@ -56,6 +57,24 @@ export function fakeEngine(rec: Recorder): EngineApi {
     importLegacy: async () => ({ changes: [], credentialsImported: false, warnings: [] }),
     stop: async () => {},
   };
+}
+
+/** Main's real command table over `engine` and `app`; window and quit are recorded. */
+export function commandsFor(
+  engine: EngineApi,
+  app: AppServices,
+  record: (call: [string, ...string[]]) => void,
+): Commands {
+  return createCommands(
+    {
+      engine,
+      openPath: (p) => app.openPath(p),
+      files: () => app.appInfo(),
+      openWindow: (tab) => record(['openWindow', tab ?? '']),
+      quit: () => record(['quit']),
+    },
+    (id, error) => record(['failed', id, error.message]),
+  );
 }
 
 export function fakeAppServices(rec: Recorder): AppServices {

@@ -7,7 +7,7 @@ import {
 } from '../../src/main/ipc-dispatch.js';
 import { createIpcHandlers } from '../../src/main/handlers.js';
 import { settingsFields } from '../../src/main/settings-fields.js';
-import { fakeAppServices, fakeEngine, type Recorder } from './fakes.js';
+import { commandsFor, fakeAppServices, fakeEngine, type Recorder } from './fakes.js';
 
 const PAGE = 'file:///opt/RDL%20Sync/resources/app.asar/dist/renderer/index.html';
 const own: SenderInfo = { webContentsId: 7, frameUrl: `${PAGE}#settings` };
@@ -15,7 +15,14 @@ const own: SenderInfo = { webContentsId: 7, frameUrl: `${PAGE}#settings` };
 function setup() {
   const rec: Recorder = { calls: [] };
   const rejected: string[] = [];
-  const handlers = createIpcHandlers(fakeEngine(rec), fakeAppServices(rec), settingsFields);
+  const engine = fakeEngine(rec);
+  const app = fakeAppServices(rec);
+  const handlers = createIpcHandlers(
+    engine,
+    app,
+    settingsFields,
+    commandsFor(engine, app, (c) => rec.calls.push(c)),
+  );
   const dispatch = createDispatcher(
     handlers,
     ownWindowSenderCheck(() => [7], PAGE),
@@ -165,7 +172,12 @@ test('handler failures come back as errors, with secrets redacted', async () => 
     throw new Error('refresh failed for token sl.ABCdef-123');
   };
   const dispatch = createDispatcher(
-    createIpcHandlers(engine, fakeAppServices(rec), settingsFields),
+    createIpcHandlers(
+      engine,
+      fakeAppServices(rec),
+      settingsFields,
+      commandsFor(engine, fakeAppServices(rec), (c) => rec.calls.push(c)),
+    ),
     () => true,
     {
       redact: (t) => t.replace(/sl\.[\w-]+/g, '[redacted]'),

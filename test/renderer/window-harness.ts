@@ -12,6 +12,7 @@ import { createIpcHandlers, type AppServices } from '../../src/main/handlers.js'
 import { createDispatcher, ownWindowSenderCheck } from '../../src/main/ipc-dispatch.js';
 import { createAppLogger, readLogLines, type AppLogger } from '../../src/main/log.js';
 import { settingsFields } from '../../src/main/settings-fields.js';
+import { commandsFor } from '../main/fakes.js';
 import { eventChannelName, isInvokeChannel } from '../../src/shared/ipc-channels.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
@@ -134,7 +135,12 @@ export async function openWindow(
     applyStartAtLogin: (on) => (calls.push(['applyStartAtLogin', String(on)]), on),
   };
   const dispatch = createDispatcher(
-    createIpcHandlers(engine, services, settingsFields),
+    createIpcHandlers(
+      engine,
+      services,
+      settingsFields,
+      commandsFor(engine, services, (c) => calls.push(c)),
+    ),
     ownWindowSenderCheck(() => [PAGE_WEB_CONTENTS_ID], server.url),
   );
 

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import {
   cleanupTransitTemps,
   listTransit,
+  removeFromTransit,
   stageFile,
   TRANSIT_TEMP_DIR,
 } from '../../src/engine/stage/index.js';
@@ -69,6 +70,33 @@ test('same disk: the file moves atomically into transit/<rel>; the watch subfold
     assert.equal(await readFile(dest, 'utf8'), 'a,b\n1,2\n');
     assert.equal((await stat(dest)).mtimeMs, file.mtimeMs, 'mtime kept');
     assert.deepEqual(await readdir(join(watch, 'USB0')), [], 'source gone, its folder kept');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('a transit folder removed after an earlier file was staged into it (pruned when that file finished) is made again for the next file', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'cam/2026-11-24/a.jpg', 'a');
+    await put(watch, 'cam/2026-11-24/b.jpg', 'b');
+    const a = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'cam/2026-11-24/a.jpg'),
+    });
+    assert.equal(a.status, 'staged');
+    // What finishing a file does: its copy goes, and so do the folders it left empty.
+    await removeFromTransit(transit, 'cam/2026-11-24/a.jpg');
+    assert.equal(await exists(join(transit, 'cam')), false, 'the emptied folders were pruned');
+    const b = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'cam/2026-11-24/b.jpg'),
+    });
+    assert.equal(b.status, 'staged');
+    assert.equal(await readFile(join(transit, 'cam', '2026-11-24', 'b.jpg'), 'utf8'), 'b');
+    assert.equal(await exists(join(watch, 'cam', '2026-11-24', 'b.jpg')), false);
   } finally {
     await removeDir(base);
   }

@@ -1,13 +1,71 @@
-// `npm run bench`: runs every benchmark section in turn and prints its figures.
-// Sections are added here as they are written (engine, archive...); each prints its own lines.
+// `npm run bench [-- scenario...]`: runs the named benchmark scenarios (all of them by default)
+// and prints their figures. Each scenario starts its own emulator in a child process.
+//   upload  (a) small files and (b) one large file through the uploader alone, with baseline
+//   small   (c) 2,000 x 8 KiB end to end: files/s, link share, engine CPU per file by phase
+//   large   (d) 1 GiB end to end: link share, peak RSS, requests by route
+//   idle    (e) CPU of an idle pass
+//   resets  (f) a large file over a 1 Mbit/s link that resets periodically: bytes re-sent per reset
+//   year    (g) a simulated year of one site through one engine: RSS, CPU/file, disk per tenth
+// Options: --year-files N (default 110000), --small-files N.
+import { parseArgs } from 'node:util';
 import { runUploadBench } from './upload-bench.js';
-import { runEngineBench } from './engine-bench.js';
+import { runIdleBench, runLargeFileBench, runSmallFilesBench } from './engine-bench.js';
+import { runResetsBench } from './resets-bench.js';
+import { runYearBench } from './year-bench.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'year-files': { type: 'string' },
+    'small-files': { type: 'string' },
+  },
+});
+
+const count = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number`);
+  return n;
+};
+
+const SCENARIOS: Record<string, () => Promise<unknown>> = {
+  upload: async () => {
+    console.log('== Dropbox upload ==');
+    await runUploadBench();
+  },
+  small: async () => {
+    console.log('== Engine, end to end: small files ==');
+    const smallFiles = count('small-files', values['small-files']);
+    await runSmallFilesBench(smallFiles ? { smallFiles } : {});
+  },
+  large: async () => {
+    console.log('== Engine, end to end: one large file ==');
+    await runLargeFileBench();
+  },
+  idle: async () => {
+    console.log('== Engine: idle pass ==');
+    await runIdleBench();
+  },
+  resets: async () => {
+    console.log('== Large file over a slow link that resets ==');
+    await runResetsBench();
+  },
+  year: async () => {
+    console.log('== A simulated year of one site, one engine ==');
+    const files = count('year-files', values['year-files']);
+    await runYearBench(files ? { files } : {});
+  },
+};
 
 async function main(): Promise<void> {
-  console.log('== Dropbox upload ==');
-  await runUploadBench();
-  console.log('== Engine, end to end ==');
-  await runEngineBench();
+  const unknown = positionals.filter((p) => !(p in SCENARIOS));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; choose from ${Object.keys(SCENARIOS).join(', ')}`,
+    );
+  }
+  const chosen = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
+  for (const name of chosen) await SCENARIOS[name]!();
 }
 
 main().catch((err: unknown) => {

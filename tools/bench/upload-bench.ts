@@ -248,6 +248,7 @@ async function benchLargeFile(
     mtimeMs: (await stat(bigPath)).mtimeMs,
   };
   global.gc?.();
+  const restingRss = process.memoryUsage().rss;
   const sampler = rssSampler();
   const t0 = performance.now();
   const [out] = await store.uploadMany([big]);
@@ -264,7 +265,7 @@ async function benchLargeFile(
   o.print(
     `(b) ${(o.largeFileBytes / MiB).toFixed(0)} MiB file, ${chunkSize / MiB} MiB chunks: ` +
       `${f.mbPerSecond.toFixed(2)} MB/s = ${(f.linkFraction * 100).toFixed(1)}% of the link; ` +
-      `peak RSS ${f.peakRssMB.toFixed(0)} MB (emulator in a child process)`,
+      `peak RSS ${f.peakRssMB.toFixed(0)} MB, ${((peakRss - restingRss) / 1e6).toFixed(0)} MB above the process at rest (emulator in a child process)`,
   );
   return f;
 }

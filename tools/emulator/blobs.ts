@@ -71,7 +71,7 @@ export class BlobDir {
       if (opts.cutAfter === 0) throw this.cut(req);
       for await (const chunk of req) {
         const buf = chunk as Buffer;
-        await opts.link.pass(buf.length);
+        await opts.link.receive(buf.length);
         size += buf.length;
         if (size > opts.maxBytes) tooLarge = true;
         if (tooLarge) continue;

@@ -2,6 +2,7 @@
 // the emulator that implements it, so the admin route depends on this list, not on the emulator
 // that hosts the route.
 import type { FaultRule } from './faults.js';
+import type { LinkShape } from './shaping.js';
 import type { HeaderRefusal } from './state.js';
 
 export interface StoredFileInfo {
@@ -37,9 +38,14 @@ export interface Emulator {
   setQuota(bytes: number): void;
   /** Request header limit and how it is enforced (see EmulatorOptions.headerLimitBytes). */
   setHeaderLimit(bytes: number, refusal?: HeaderRefusal): void;
-  /** Latency per request; bandwidth cap shared by all request and response bodies. */
-  shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void;
-  /** Per-route call counts since start or last resetStats(). */
+  /** Latency per request; bandwidth cap shared by all bodies; a reset of every connection every `resetEveryMs`. */
+  shapeLink(opts: LinkShape): void;
+  /** Cuts every open API connection now (a WiFi drop); returns how many were open. */
+  resetLink(): number;
+  /**
+   * Per-route call counts since start or last resetStats(), plus `received-bytes` (request-body
+   * bytes that crossed the link, cut-off ones included) and `link-resets`.
+   */
   stats(): Record<string, number>;
   resetStats(): void;
   /** Stored file by path (case-insensitive), or undefined. */

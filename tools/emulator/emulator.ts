@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator, StoredFileInfo } from './controls.js';
+import type { LinkShape } from './shaping.js';
 import { parseFaultRule, type FaultRule } from './faults.js';
 import { runAdminAction } from './routes/admin.js';
 import { createEmulatorServer, listen } from './server.js';
@@ -97,8 +98,12 @@ class RunningEmulator implements Emulator {
     this.state.ns.quotaBytes = bytes;
   }
 
-  shapeLink(opts: { latencyMs?: number; bytesPerSecond?: number }): void {
+  shapeLink(opts: LinkShape): void {
     this.state.link.shape(opts);
+  }
+
+  resetLink(): number {
+    return this.state.link.reset();
   }
 
   setHeaderLimit(bytes: number, refusal?: HeaderRefusal): void {
@@ -107,11 +112,17 @@ class RunningEmulator implements Emulator {
   }
 
   stats(): Record<string, number> {
-    return Object.fromEntries(this.state.stats);
+    return {
+      ...Object.fromEntries(this.state.stats),
+      'received-bytes': this.state.link.receivedBytes,
+      'link-resets': this.state.link.resets,
+    };
   }
 
   resetStats(): void {
     this.state.stats.clear();
+    this.state.link.receivedBytes = 0;
+    this.state.link.resets = 0;
   }
 
   getFile(path: string): StoredFileInfo | undefined {
@@ -156,6 +167,7 @@ class RunningEmulator implements Emulator {
   }
 
   async close(): Promise<void> {
+    this.state.link.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

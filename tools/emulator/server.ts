@@ -83,7 +83,7 @@ async function readSmallBody(ctx: RequestContext): Promise<string> {
   }
   for await (const chunk of ctx.req) {
     const buf = chunk as Buffer;
-    await ctx.state.link.pass(buf.length);
+    await ctx.state.link.receive(buf.length);
     size += buf.length;
     if (cutAt !== undefined && size >= cutAt) {
       ctx.req.socket.destroy();
@@ -281,6 +281,7 @@ async function dispatch(
     return;
   }
   state.count(route.name);
+  state.link.track(req.socket);
   await state.link.delay();
   if (await refuseLargeHeaders(state, req, res)) {
     state.count('refused-headers');

@@ -32,6 +32,18 @@ export interface BulkJob {
   replace?: { remotePath: string; rev: string };
 }
 
+/** What placement needs of a small job once its bytes are read (and hashed) whole. */
+export function fileToPlace(job: BulkJob, bytes: Buffer): FileToPlace {
+  return {
+    rel: job.rel,
+    target: job.target,
+    size: bytes.length,
+    contentHash: contentHashOf(bytes),
+    mtimeMs: job.mtimeMs,
+    ...(job.replace ? { replace: job.replace } : {}),
+  };
+}
+
 export interface AppendBatchDeps {
   calls: DropboxCalls;
   logger: Logger;
@@ -239,15 +251,7 @@ export async function appendSmallFiles<J extends BulkJob>(
         await dispatch(pack);
         pack = new Pack<J>();
       }
-      const file: FileToPlace = {
-        rel: job.rel,
-        target: job.target,
-        size: bytes.length,
-        contentHash: contentHashOf(bytes),
-        mtimeMs: job.mtimeMs,
-        ...(job.replace ? { replace: job.replace } : {}),
-      };
-      pack.add({ job, file, sessionId, headerBytes }, bytes);
+      pack.add({ job, file: fileToPlace(job, bytes), sessionId, headerBytes }, bytes);
     }
     if (pack.items.length > 0 && !fatal) await dispatch(pack);
   } catch (e) {

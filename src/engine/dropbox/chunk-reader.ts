@@ -5,7 +5,7 @@
 // used in turn, so memory is a fixed number of chunks whatever the file's size, and no garbage
 // piles up between collections.
 import type { FileHandle } from 'node:fs/promises';
-import { ContentHasher } from './content-hash.js';
+import { BLOCK_SIZE, ContentHasher } from './content-hash.js';
 
 /** A chunk's bytes and their content hash, computed while the previous chunk was on the wire. */
 export interface Chunk {
@@ -38,13 +38,13 @@ export class ChunkReader {
   }
 
   /**
-   * The chunk at `offset` (chunkSize bytes, or the rest of the file), then starts reading the
-   * next one. The returned bytes stay valid until slotCount - 1 more reads: a sequential caller
+   * The chunk at `offset` (`want` bytes, at most chunkSize, or the rest of the file), then
+   * starts reading the next one. The returned bytes stay valid until slotCount - 1 more reads: a sequential caller
    * sends a chunk and waits for its answer before asking for another, so the slot is free again
    * by then.
    */
-  async read(offset: number): Promise<Chunk> {
-    const length = Math.min(this.chunkSize, this.size - offset);
+  async read(offset: number, want = this.chunkSize): Promise<Chunk> {
+    const length = Math.min(want, this.chunkSize, this.size - offset);
     const ahead = this.ahead;
     this.ahead = undefined;
     let data: Chunk;
@@ -57,7 +57,9 @@ export class ChunkReader {
     }
     const next = offset + length;
     if (next < this.size) {
-      const nextLength = Math.min(this.chunkSize, this.size - next);
+      // The next chunk is guessed to be as long as this one; a caller that changes the length
+      // costs one read of the guess, which is dropped.
+      const nextLength = Math.min(length, this.size - next);
       const nextSlot = this.nextSlot();
       const pending = this.readAt(next, nextLength, nextSlot);
       // Failures surface when that chunk is asked for, not as an unhandled rejection.
@@ -73,11 +75,20 @@ export class ChunkReader {
     this.ahead = undefined;
   }
 
+  /**
+   * Reads and hashes one block (4 MiB) at a time rather than the whole chunk and then all of it:
+   * hashing a 16 MiB chunk in one go holds the event loop for tens of milliseconds (far more on
+   * a Raspberry Pi), during which the appends in flight cannot hand more bytes to their sockets
+   * and the link idles. Between blocks the awaited read lets the sockets be fed.
+   */
   private async readAt(offset: number, length: number, slot: number): Promise<Chunk> {
     const buf = (this.slots[slot] as Buffer).subarray(0, length);
+    const hash = new ContentHasher();
     let filled = 0;
+    let hashed = 0;
     while (filled < length) {
-      const { bytesRead } = await this.fh.read(buf, filled, length - filled, offset + filled);
+      const want = Math.min(length - filled, BLOCK_SIZE - (filled % BLOCK_SIZE));
+      const { bytesRead } = await this.fh.read(buf, filled, want, offset + filled);
       if (bytesRead === 0) {
         throw Object.assign(
           new Error(`file is shorter than expected (${offset + filled} of ${this.size} bytes)`),
@@ -85,7 +96,11 @@ export class ChunkReader {
         );
       }
       filled += bytesRead;
+      if (filled - hashed >= BLOCK_SIZE || filled === length) {
+        hash.update(buf.subarray(hashed, filled));
+        hashed = filled;
+      }
     }
-    return { bytes: buf, hash: new ContentHasher().update(buf) };
+    return { bytes: buf, hash };
   }
 }

@@ -4,7 +4,13 @@
 // server is instead of starting over, and the hash is rebuilt from the digests, not the file.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SyncError } from '../errors.js';
-import type { Clock, SessionStore, UploadProgress, UploadSessionState } from '../ports.js';
+import {
+  monotonicNow,
+  type Clock,
+  type SessionStore,
+  type UploadProgress,
+  type UploadSessionState,
+} from '../ports.js';
 import { OFFSET_REPOSITIONS, UPLOAD_SESSION_RESTARTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
 import { classifyLocalFileError } from './classify.js';
@@ -21,6 +27,17 @@ const CONCURRENT = 'concurrent:';
  * next chunk is already being sent, so the link never idles for a round trip between chunks.
  */
 export const APPENDS_IN_FLIGHT = 2;
+/**
+ * On a slow link a chunk should spend at most about this long on the wire: a connection reset
+ * (a WiFi drop) loses what is in flight, so this bounds the time lost per reset, and a link that
+ * resets every few minutes still gets whole chunks through between resets.
+ */
+export const CHUNK_SECONDS_TARGET = 30;
+/**
+ * When one chunk takes longer than this on the wire, one append at a time loses under 1 % to the
+ * round trip between chunks, while a second one in flight would double what a reset cuts off.
+ */
+export const PIPELINE_BELOW_SECONDS = 5;
 
 /** Sessions live 7 days on Dropbox; one day of margin so a resume can finish. */
 export const SESSION_MAX_AGE_MS = 6 * 24 * 3600 * 1000;
@@ -219,6 +236,7 @@ async function sendConcurrent(
       ? new ContentHasher()
       : await local(rel, hasherAt(localPath, resume.blockDigests, stored, signal));
   const reader = new ChunkReader(fh, size, deps.chunkSize, APPENDS_IN_FLIGHT + 1);
+  const pace = new LinkPace(deps.chunkSize, () => monotonicNow(deps.clock));
   const save = (): void => {
     deps.sessions.set(rel, {
       sessionId: CONCURRENT + sessionId,
@@ -236,12 +254,12 @@ async function sendConcurrent(
   let next = stored;
   try {
     while (stored < size) {
-      while (inFlight.size < APPENDS_IN_FLIGHT && next < size) {
+      while (inFlight.size < pace.appendsInFlight() && next < size) {
         const offset = next;
-        const length = Math.min(deps.chunkSize, size - offset);
+        const length = Math.min(pace.chunkBytes(), size - offset);
         const closing = offset + length === size;
         if (closing && inFlight.size > 0) break;
-        const { bytes, hash } = await local(rel, reader.read(offset));
+        const { bytes, hash } = await local(rel, reader.read(offset, length));
         const chunkHash = hash.digest();
         hasher.absorb(hash, bytes);
         const sending = deps.calls
@@ -253,12 +271,14 @@ async function sendConcurrent(
             ok: r.kind === 'stored' || (closing && r.kind === 'closed'),
           }));
         sending.catch(() => {});
+        pace.sent();
         inFlight.set(offset, sending);
         next += length;
       }
       const done = await Promise.race(inFlight.values());
       inFlight.delete(done.offset);
       if (!done.ok) return 'restart';
+      pace.stored(done.length);
       landed.set(done.offset, done.length);
       for (let len = landed.get(stored); len !== undefined; len = landed.get(stored)) {
         landed.delete(stored);
@@ -272,4 +292,50 @@ async function sendConcurrent(
     await reader.settle();
   }
   return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
+}
+
+/**
+ * The link's pace as this upload sees it, and the chunk size and appends in flight that suit it.
+ * Until one chunk has landed the pace is unknown, so the first chunk is the smallest a concurrent
+ * session allows and goes alone: on a slow link that resets often a full-size first chunk might
+ * never get through. Then chunks grow to what the link carries in CHUNK_SECONDS_TARGET, up to
+ * the configured size (a fast link reaches it at once), and a second append is sent alongside
+ * only while a chunk takes less than PIPELINE_BELOW_SECONDS.
+ */
+export class LinkPace {
+  private startMs: number | undefined;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxChunk: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** An append was sent (the clock starts with the first one). */
+  sent(): void {
+    this.startMs ??= this.now();
+  }
+
+  stored(bytes: number): void {
+    this.bytes += bytes;
+  }
+
+  /** Bytes per second since the first append, or undefined before any chunk landed. */
+  private rate(): number | undefined {
+    if (this.bytes === 0 || this.startMs === undefined) return undefined;
+    return (this.bytes / Math.max(1, this.now() - this.startMs)) * 1000;
+  }
+
+  chunkBytes(): number {
+    const rate = this.rate();
+    if (rate === undefined) return Math.min(BLOCK_SIZE, this.maxChunk);
+    const blocks = Math.floor((rate * CHUNK_SECONDS_TARGET) / BLOCK_SIZE);
+    return Math.min(this.maxChunk, Math.max(1, blocks) * BLOCK_SIZE);
+  }
+
+  appendsInFlight(): number {
+    const rate = this.rate();
+    if (rate === undefined) return 1;
+    return this.chunkBytes() / rate > PIPELINE_BELOW_SECONDS ? 1 : APPENDS_IN_FLIGHT;
+  }
 }

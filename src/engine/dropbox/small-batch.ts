@@ -7,7 +7,13 @@ import type { files } from 'dropbox';
 import { SyncError } from '../errors.js';
 import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
-import { appendSmallFiles, MAX_APPEND_BODY, MAX_BODIES_IN_FLIGHT } from './append-batch.js';
+import {
+  appendSmallFiles,
+  fileToPlace,
+  MAX_APPEND_BODY,
+  MAX_BODIES_IN_FLIGHT,
+  type BulkJob,
+} from './append-batch.js';
 import { classifyUnion, unionTags } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import {
@@ -26,14 +32,8 @@ import { readSmall } from './small-read.js';
 
 export const MAX_BATCH_ENTRIES = 1000;
 
-export interface SmallJob {
-  rel: string;
-  localPath: string;
-  target: string;
-  size: number;
-  mtimeMs: number;
-  replace?: { remotePath: string; rev: string };
-}
+/** One small file to upload: the job append_batch packs, under the name this module uses. */
+export type SmallJob = BulkJob;
 
 export interface SmallBatchDeps {
   calls: DropboxCalls;
@@ -92,16 +92,8 @@ export async function perFile(
 
 async function stage(deps: SmallBatchDeps, job: SmallJob, signal: AbortSignal): Promise<Staged> {
   const bytes = await readSmall(job, job.size);
-  const file: FileToPlace = {
-    rel: job.rel,
-    target: job.target,
-    size: bytes.length,
-    contentHash: contentHashOf(bytes),
-    mtimeMs: job.mtimeMs,
-    ...(job.replace ? { replace: job.replace } : {}),
-  };
   const sessionId = await deps.calls.start(job.rel, bytes, true, signal);
-  return { job, file, sessionId };
+  return { job, file: fileToPlace(job, bytes), sessionId };
 }
 
 /** Uploads a small file's bytes again into a new closed session (the old one is gone). */

@@ -45,6 +45,29 @@ export interface StageOptions {
   fsOps?: Partial<PlaceOps>;
 }
 
+/**
+ * Transit folders made (or found) recently. A burst of files lands in a few folders, and a
+ * recursive mkdir of an existing folder costs two system calls per file; remembering the last
+ * few saves them. A remembered folder that was pruned meanwhile only costs one failed place
+ * (ENOENT), after which it is forgotten and made again.
+ */
+class RecentDirs {
+  private readonly dirs: string[] = [];
+  constructor(private readonly max: number) {}
+  has(dir: string): boolean {
+    return this.dirs.includes(dir);
+  }
+  add(dir: string): void {
+    this.dirs.push(dir);
+    if (this.dirs.length > this.max) this.dirs.shift();
+  }
+  forget(dir: string): void {
+    const i = this.dirs.indexOf(dir);
+    if (i >= 0) this.dirs.splice(i, 1);
+  }
+}
+const madeDirs = new RecentDirs(16);
+
 /** A path for fs: a Buffer when a watch-folder name is not UTF-8 (fsutil/name-map.ts). */
 type FsPath = string | Buffer;
 
@@ -157,18 +180,16 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   }
   if (!before) return { status: 'vanished' };
   if (!sameAsScanned(before, file)) return { status: 'changed' };
-  let inTransit: Stats | null;
-  try {
-    inTransit = await lstatOrNull(dest);
-  } catch (e) {
-    throw transitWriteError(transitDir, e);
-  }
-  // The same file under both names: a move on one disk (link, then unlink) was cut short.
-  if (inTransit) return finishCutMove(raw, src, dest);
 
+  // No look at transit first: placing never replaces, and a name already taken answers 'exists'
+  // (then it is either this very file, a move cut short, or another one to wait behind).
+  const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await mkdir(dirname(dest), { recursive: true });
+      if (!madeDirs.has(destDir)) {
+        await mkdir(destDir, { recursive: true });
+        madeDirs.add(destDir);
+      }
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
@@ -177,9 +198,11 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
     try {
       const placed = await placeWithoutReplacing(raw, dest, ops);
       if (placed === 'exists') return await finishCutMove(raw, src, dest);
-      await fsyncDir(dirname(dest));
+      await fsyncDir(destDir);
       return { status: 'staged', transitPath: dest };
     } catch (e) {
+      // The folder may have been pruned since it was remembered: make it again next attempt.
+      madeDirs.forget(destDir);
       if (e instanceof CopyError) throw cannotMoveOut(src, e);
       if (isCode(e, 'EXDEV')) {
         try {

@@ -32,6 +32,7 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
       emu.shapeLink({
         latencyMs: num(body, 'latencyMs'),
         bytesPerSecond: num(body, 'bytesPerSecond'),
+        resetEveryMs: num(body, 'resetEveryMs'),
       });
       return DONE;
     },
@@ -59,6 +60,7 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
       emu.setHeaderLimit(bytes, refusal);
       return DONE;
     },
+    'reset-link': () => ({ open: emu.resetLink() }),
     stats: () => emu.stats(),
     'reset-stats': () => (emu.resetStats(), DONE),
     files: () => emu.listFiles(),

@@ -1,0 +1,183 @@
+// The Dropbox account: the saved connection (credentials), the one PKCE pair that makes one
+// (begin: authorize URL + verifier; finish: verifier + pasted code -> saved refresh token), and
+// the account check that fills the status card. The window's two-call flow keeps the verifier
+// here between its calls; the CLI keeps it in a file across its two processes. Same pair.
+import fs from 'node:fs/promises';
+import { SyncError, isSyncError } from '../errors.js';
+import {
+  monotonicNow,
+  type AccountInfo,
+  type Clock,
+  type Logger,
+  type RemoteStore,
+} from '../ports.js';
+import type { Settings } from '../settings/schema.js';
+import type { CredentialStore, DropboxCredentials } from '../credentials/index.js';
+import { registerSecret } from '../log/index.js';
+import { startPkceAuth, finishPkceAuth } from '../dropbox/auth.js';
+import type { StatusModel } from '../status/model.js';
+import { readStatusFile } from '../status/status-file.js';
+
+/** The account card (name, quota) is refreshed at most this often after passes. */
+const ACCOUNT_REFRESH_MS = 10 * 60_000;
+
+export interface DropboxAccountDeps {
+  configDir: string;
+  credentials: CredentialStore;
+  clock: Clock;
+  logger: Logger;
+  status: StatusModel;
+}
+
+export class DropboxAccount {
+  /** Why the saved connection cannot be used by this process, or null. */
+  problem: SyncError | null = null;
+  private pendingVerifier: string | null = null;
+  /** Monotonic time of the last account check (null: never), so a clock step cannot skip one. */
+  private lastAccountMono: number | null = null;
+
+  constructor(private readonly deps: DropboxAccountDeps) {}
+
+  describe(): { encrypted: boolean; where: string } {
+    return this.deps.credentials.describe();
+  }
+
+  // ---- the PKCE pair ---------------------------------------------------------------------
+
+  async begin(s: Settings): Promise<{ authorizeUrl: string; codeVerifier: string }> {
+    const start = await startPkceAuth({ appKey: s.dropboxAppKey, endpoint: s.dropboxEndpoint });
+    registerSecret(start.codeVerifier);
+    return start;
+  }
+
+  /** Trades the pasted code for a refresh token and saves it. */
+  async finish(s: Settings, codeVerifier: string, code: string): Promise<void> {
+    const result = await finishPkceAuth({
+      appKey: s.dropboxAppKey,
+      endpoint: s.dropboxEndpoint,
+      codeVerifier,
+      code,
+    });
+    await this.deps.credentials.save({
+      appKey: s.dropboxAppKey,
+      refreshToken: result.refreshToken,
+    });
+  }
+
+  /** begin() for a caller in this process: the verifier stays here until finish. */
+  async beginHere(s: Settings): Promise<{ authorizeUrl: string }> {
+    const { authorizeUrl, codeVerifier } = await this.begin(s);
+    this.pendingVerifier = codeVerifier;
+    return { authorizeUrl };
+  }
+
+  /** The verifier beginHere() kept; a finish without a start is told what to do first. */
+  keptVerifier(): string {
+    if (!this.pendingVerifier) {
+      throw new SyncError({
+        kind: 'blocked',
+        code: 'auth-missing',
+        message: 'Start connecting first (Connect to Dropbox), then paste the code Dropbox shows',
+      });
+    }
+    return this.pendingVerifier;
+  }
+
+  forgetVerifier(): void {
+    this.pendingVerifier = null;
+  }
+
+  // ---- the saved connection --------------------------------------------------------------
+
+  async save(creds: DropboxCredentials): Promise<void> {
+    await this.deps.credentials.save(creds);
+  }
+
+  async clear(): Promise<void> {
+    await this.deps.credentials.clear();
+  }
+
+  /**
+   * Null when there is no usable connection; then `problem` says why when a saved one exists but
+   * cannot be used here (e.g. only the tray app's keyring-encrypted file), so the status names
+   * the cause and the fix instead of a bare "not connected".
+   */
+  async load(): Promise<DropboxCredentials | null> {
+    try {
+      const creds = await this.deps.credentials.load();
+      if (creds) {
+        registerSecret(creds.refreshToken);
+        registerSecret(creds.appSecret);
+      }
+      this.problem = null;
+      return creds;
+    } catch (e) {
+      // The stores' messages name files, causes and fixes, never the secret.
+      const reason = (e as Error).message;
+      // Once per cause, not on every pass while it lasts.
+      const known = this.problem?.message.includes(reason) ?? false;
+      this.problem = isSyncError(e)
+        ? e
+        : new SyncError({
+            kind: 'blocked',
+            code: 'auth-missing',
+            message: `The saved Dropbox connection could not be read (${reason}): reconnect Dropbox (Connect in Settings, or rdl-sync auth)`,
+          });
+      if (!known) this.deps.logger.warn('Dropbox credentials could not be read', { reason });
+      return null;
+    }
+  }
+
+  // ---- the account card ------------------------------------------------------------------
+
+  /** Asks Dropbox who we are (at most every ACCOUNT_REFRESH_MS unless `force`). */
+  async refresh(remote: RemoteStore | null, force: boolean): Promise<AccountInfo | null> {
+    if (!remote) return null;
+    const { clock, status, logger } = this.deps;
+    const now = clock.now();
+    const mono = monotonicNow(clock);
+    if (!force && this.lastAccountMono !== null && mono - this.lastAccountMono < ACCOUNT_REFRESH_MS)
+      return null;
+    this.lastAccountMono = mono;
+    try {
+      const a = await remote.account();
+      status.update({
+        dropbox: {
+          connected: true,
+          accountName: a.displayName,
+          email: a.email,
+          usedBytes: a.usedBytes,
+          allocatedBytes: a.allocatedBytes,
+          lastContactMs: now,
+        },
+      });
+      return a;
+    } catch (e) {
+      logger.warn('account check failed', { reason: (e as Error).message });
+      return null;
+    }
+  }
+
+  /**
+   * The last daemon's word on the connection (status.json keeps its final snapshot): a revoked
+   * token it met stays "not connected" until the credentials are saved again.
+   */
+  async recallLastDaemonsWord(connected: boolean): Promise<void> {
+    const { configDir, status } = this.deps;
+    const last = await readStatusFile(configDir);
+    if (!last || last.pid !== null) return;
+    const authProblem = last.status.problems.find(
+      (p) => p.code === 'auth-revoked' || p.code === 'auth-missing',
+    );
+    if (!authProblem || !connected) return;
+    const where = this.describe().where;
+    const savedMs = await fs.stat(where).then(
+      (st) => st.mtimeMs,
+      () => 0,
+    );
+    if (savedMs > last.updatedAtMs) return; // reconnected since
+    const { id: _id, ...problem } = authProblem;
+    status.raise({ id: authProblem.id, ...problem });
+    status.update({ dropbox: { ...status.current.dropbox, connected: false } });
+  }
+}

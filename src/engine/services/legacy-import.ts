@@ -1,0 +1,45 @@
+// Legacy import: takes over the old Python syncer (its config.json, folder layout and the bash
+// uploader's token) through the same settings validation as every other writer. The credentials
+// are saved before the settings, so the one rebuild the settings save causes picks up both.
+import type { LegacyImportReport } from '../api.js';
+import { SyncError } from '../errors.js';
+import { prepareLegacyImport } from '../legacy/index.js';
+import type { Settings } from '../settings/schema.js';
+import type { DropboxAccount } from './dropbox-account.js';
+import type { SettingsService } from './settings-service.js';
+
+export interface LegacyImportInput {
+  configJsonPath?: string;
+  root?: string;
+  uploaderConfigPath?: string;
+  remoteRootTemplate?: string;
+}
+
+export interface LegacyImportDeps {
+  current: Settings;
+  settings: SettingsService;
+  account: DropboxAccount;
+  /** Saves validated settings and applies them; false when they equal what is saved. */
+  saveAndApply(settings: Settings): Promise<boolean>;
+  /** Applies a change of credentials alone. */
+  apply(reason: string): Promise<void>;
+}
+
+export async function importLegacy(
+  input: LegacyImportInput,
+  deps: LegacyImportDeps,
+): Promise<LegacyImportReport> {
+  const plan = await prepareLegacyImport({ ...input, current: deps.current });
+  const checked = deps.settings.validate(plan.settings);
+  if (!checked.ok) {
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'settings-invalid',
+      message: `The imported settings are not valid: ${checked.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    });
+  }
+  if (plan.credentials) await deps.account.save(plan.credentials);
+  const applied = await deps.saveAndApply(checked.settings);
+  if (!applied && plan.credentials) await deps.apply('legacy import: credentials');
+  return plan.report;
+}

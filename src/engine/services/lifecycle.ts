@@ -1,0 +1,161 @@
+// Lifecycle and scheduling: who may move files (the run lock), when passes run (the scheduler,
+// interval or cron), and a stop that is safe at any instant, also during start-up.
+import fs from 'node:fs/promises';
+import type { Clock, Logger } from '../ports.js';
+import { PassScheduler, type ScheduleSpec } from '../scheduler.js';
+import type { Settings } from '../settings/schema.js';
+import { defaultSettings } from '../settings/defaults.js';
+import { acquireRunLock, type RunLock } from '../run-lock.js';
+import { cleanupTransitTemps, removeLegacyTransitTemps } from '../stage/index.js';
+import { isIgnored } from '../scan/index.js';
+import type { PassReport } from '../pipeline/pass.js';
+import type { StatusModel } from '../status/model.js';
+import type { PauseState } from './pause-state.js';
+import type { PipelineBuilder } from './pipeline-builder.js';
+import type { PassRunner } from './pass-runner.js';
+
+export interface LifecycleDeps {
+  configDir: string;
+  readOnly: boolean;
+  /** Follow another process's pause (the daemon beside `rdl-sync pause`, the tray app). */
+  followPause: boolean;
+  home?: string;
+  clock: Clock;
+  logger: Logger;
+  status: StatusModel;
+  builder: PipelineBuilder;
+  passes: PassRunner;
+  pause: () => PauseState;
+}
+
+export class Lifecycle {
+  private scheduler: PassScheduler | null = null;
+  private runLock: RunLock | null = null;
+  private stopped = false;
+  /** start() in progress: stop() waits for it, so a stop during start-up still releases the lock. */
+  private starting: Promise<void> | null = null;
+  /** Aborted by stop(): ends a pass started by runPassNow() as well as scheduled ones. */
+  private readonly lifetime = new AbortController();
+  /** Holds the run lock (daemon, or one runPassNow): only then are transit temps ours to clean. */
+  private lockDepth = 0;
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** The running scheduler, for pause and "sync now"; null before start(). */
+  get running(): PassScheduler | null {
+    return this.scheduler;
+  }
+
+  async start(): Promise<void> {
+    if (this.scheduler || this.stopped) return;
+    this.starting ??= this.startUnderLock().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async startUnderLock(): Promise<void> {
+    const { deps } = this;
+    if (deps.readOnly) throw new Error('a read-only engine cannot start syncing');
+    const lock = await acquireRunLock(deps.configDir);
+    // A stop that arrived while we waited for the lock wins: hand it straight back.
+    if (this.stopped) {
+      await lock.release();
+      return;
+    }
+    this.runLock = lock;
+    this.lockDepth++;
+    await this.prepareFolders();
+    if (this.stopped) return; // stop() is waiting for us and releases the lock
+    this.scheduler = new PassScheduler(this.scheduleSpec(), {
+      runPass: (signal) => deps.passes.run(signal).then(() => undefined),
+      onChange: ({ running, nextRunMs }) =>
+        deps.status.update({ passRunning: running, nextPassMs: nextRunMs }),
+      logger: deps.logger,
+      clock: deps.clock,
+    });
+    this.scheduler.setPaused(deps.status.current.paused);
+    this.scheduler.start();
+    if (deps.followPause) deps.pause().follow();
+  }
+
+  async runPassNow(): Promise<PassReport> {
+    const { deps } = this;
+    if (this.scheduler?.isRunning) await this.scheduler.idle();
+    if (this.runLock) return deps.passes.run(this.lifetime.signal);
+    if (deps.readOnly) throw new Error('a read-only engine cannot run a pass');
+    // Not started (CLI `once`, tests): hold the lock for this pass only.
+    const lock = await acquireRunLock(deps.configDir);
+    this.lockDepth++;
+    try {
+      await this.prepareFolders();
+      return await deps.passes.run(this.lifetime.signal);
+    } finally {
+      this.lockDepth--;
+      await lock.release();
+    }
+  }
+
+  syncNow(): void {
+    if (this.scheduler) this.scheduler.triggerNow();
+    else void this.runPassNow();
+  }
+
+  /** After the pipeline was rebuilt: new folders while running, the new schedule. */
+  async afterRebuild(): Promise<void> {
+    // Temps are only cleaned at start, never under a running pass.
+    if (this.lockDepth > 0) await this.prepareFolders(false);
+    this.scheduler?.reconfigure(this.scheduleSpec());
+  }
+
+  /** Stops passes and gives the run lock back; the caller closes the rest. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.lifetime.abort(new Error('stopping'));
+    this.deps.pause().stop();
+    // A start-up in progress finishes first (it sees `stopped` and starts no passes), so the lock
+    // it may have taken is released below rather than after we return.
+    await this.starting?.catch(() => undefined);
+    // Abandoning is safe at any instant (that is the crash-safety invariant); it is also quick.
+    await this.scheduler?.stop(true);
+    await this.runLock?.release();
+    this.runLock = null;
+  }
+
+  private scheduleSpec(): ScheduleSpec {
+    const s: Settings = this.deps.builder.built.settings;
+    return s.scheduleMode === 'cron' && s.cron
+      ? { mode: 'cron', cron: s.cron }
+      : { mode: 'interval', intervalSeconds: s.intervalSeconds };
+  }
+
+  /**
+   * Only while holding the run lock: the transit folder (ours, created on purpose) and its
+   * leftover temps (ours only when no other engine is staging). The watch folder is created only
+   * when it is the default one; any other missing watch folder is most likely a typo or an
+   * unplugged stick, and the scan reports it instead of an empty tree appearing.
+   */
+  private async prepareFolders(cleanTemps = true): Promise<void> {
+    const { builder, logger, home } = this.deps;
+    const s = builder.built.settings;
+    if (!builder.built.deps) return;
+    if (s.watchDir === defaultSettings(home).watchDir) {
+      await fs.mkdir(s.watchDir, { recursive: true }).catch(() => undefined);
+    }
+    try {
+      await fs.mkdir(s.transitDir, { recursive: true });
+      if (cleanTemps) {
+        await cleanupTransitTemps(s.transitDir);
+        const legacy = await removeLegacyTransitTemps(
+          s.transitDir,
+          (name) => !isIgnored(name, s.ignorePatterns),
+        );
+        if (legacy > 0)
+          logger.info('removed staging copies left by an earlier version', { removed: legacy });
+      }
+    } catch (e) {
+      // The pass reports an unusable transit folder on its own; start-up must go on.
+      logger.warn('transit folder not ready', { reason: (e as Error).message });
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// One pass as the engine runs it: picks up a connection saved meanwhile, runs the pipeline's pass
+// (pipeline/pass.ts), then the hub's health checks and the account card; an unexpected failure
+// becomes a visible problem instead of a stale "Up to date". Also what a stopped engine can say
+// without moving anything (probe, the failing files).
+import { SyncError } from '../errors.js';
+import type { Logger } from '../ports.js';
+import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
+import { worstFailure } from '../pipeline/leg-state.js';
+import type { StatusReducer } from '../status/reducer.js';
+import { fileFailingProblem, legProblem } from '../pipeline/problems.js';
+import type { Journal } from '../journal/index.js';
+import type { HubHealth } from '../health/hub-health.js';
+import type { StatusModel } from '../status/model.js';
+import type { DropboxAccount } from './dropbox-account.js';
+import type { PipelineBuilder } from './pipeline-builder.js';
+
+const PASS_FAILED_ID = 'pass-failed';
+
+export interface FailingFile {
+  rel: string;
+  code: string;
+  message: string;
+  attempts: number;
+}
+
+export interface PassRunnerDeps {
+  builder: PipelineBuilder;
+  account: DropboxAccount;
+  journal: Journal;
+  health: HubHealth;
+  status: StatusModel;
+  reducer: StatusReducer;
+  logger: Logger;
+  now: () => number;
+}
+
+export class PassRunner {
+  private readonly memory = newPassMemory();
+
+  constructor(private readonly deps: PassRunnerDeps) {}
+
+  async run(signal: AbortSignal): Promise<PassReport> {
+    const { builder, status, logger } = this.deps;
+    await this.pickUpSavedConnection();
+    const { deps, blocked } = builder.built;
+    if (!deps) {
+      throw (
+        blocked ??
+        new SyncError({
+          kind: 'blocked',
+          code: 'settings-invalid',
+          message: 'Settings need fixing',
+        })
+      );
+    }
+    status.update({ passRunning: true });
+    try {
+      const report = await runPass(deps, this.memory, signal);
+      // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
+      await this.deps.health.afterPass(builder.built.settings, signal, report.transitBytes);
+      if (
+        report.staged ||
+        report.done ||
+        report.fileFailures ||
+        report.uploadBlocked ||
+        report.archiveBlocked
+      ) {
+        logger.info('pass', {
+          staged: report.staged,
+          uploaded: report.uploaded,
+          archived: report.archived,
+          done: report.done,
+          failed: report.fileFailures,
+          queued: report.remainingInTransit,
+          uploadBlocked: report.uploadBlocked?.code ?? null,
+          archiveBlocked: report.archiveBlocked?.code ?? null,
+        });
+      }
+      const { remote } = builder.built;
+      if (!report.uploadBlocked && remote) await this.deps.account.refresh(remote, false);
+      status.clear(PASS_FAILED_ID);
+      return report;
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      logger.error('pass failed', { reason });
+      // The pass isolates every file and every part; if it still fails, say so rather than
+      // letting the last good status stand ("Up to date" while nothing moves).
+      if (!signal.aborted) {
+        status.raise({
+          id: PASS_FAILED_ID,
+          code: 'pass-failed',
+          severity: 'error',
+          tab: 'log',
+          message: `Syncing stopped on an unexpected error (${reason}); it is retried on every pass, and files wait safely. See the log`,
+        });
+      }
+      throw e;
+    } finally {
+      status.update({ passRunning: false, lastPassMs: this.deps.now() });
+    }
+  }
+
+  /** Checks the SD card and counts the queue without moving anything (status of a stopped engine). */
+  async probe(): Promise<void> {
+    const { builder, status } = this.deps;
+    const { deps } = builder.built;
+    if (!deps) return;
+    const archive = deps.legs.find((leg) => leg.id === 'archive');
+    if (archive) {
+      const { problem, card } = await archive.check();
+      this.deps.reducer.apply({
+        type: 'leg-checked',
+        leg: 'archive',
+        problem,
+        ...(card ? { card } : {}),
+      });
+      if (problem) status.raise(legProblem(problem, 0));
+    }
+    const failing = await this.listFailures();
+    let transit = 0;
+    for await (const _f of deps.listTransit()) transit++;
+    status.updateCounts({ transit, failed: failing.length });
+    // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
+    for (const f of failing) status.raise(fileFailingProblem(f.rel, f.attempts, f));
+    await this.deps.account.recallLastDaemonsWord(builder.built.remote !== null);
+    await this.deps.health.check(builder.built.settings);
+  }
+
+  /** Files in transit whose last attempt failed, from the journal. */
+  async listFailures(): Promise<FailingFile[]> {
+    const { deps } = this.deps.builder.built;
+    if (!deps) return [];
+    const inTransit = new Set<string>();
+    for await (const f of deps.listTransit()) inTransit.add(f.rel);
+    const out: FailingFile[] = [];
+    const { journal } = this.deps;
+    for (const rel of journal.rels()) {
+      const e = journal.entry(rel);
+      // Per leg since back-off is per leg: the file's worst trouble, on whichever leg.
+      const failure = e && worstFailure(e);
+      if (!failure || !inTransit.has(rel)) continue;
+      const { code, message, attempts } = failure;
+      out.push({ rel, code, message, attempts });
+    }
+    return out.sort((a, b) => a.rel.localeCompare(b.rel));
+  }
+
+  /**
+   * A disconnected engine looks again before each pass: `rdl-sync auth` (another process) or the
+   * tray app may have saved a connection since, and the problem's message told the user to do
+   * exactly that, so it must take effect without a restart.
+   */
+  private async pickUpSavedConnection(): Promise<void> {
+    const { builder, account, logger } = this.deps;
+    if (builder.built.remote || !builder.built.deps) return;
+    const before = account.problem?.message ?? null;
+    const creds = await account.load();
+    if (creds || (account.problem?.message ?? null) !== before) {
+      if (creds) logger.info('Dropbox connection found: connecting');
+      await builder.rebuild('saved connection found');
+    }
+  }
+}

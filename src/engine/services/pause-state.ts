@@ -1,0 +1,88 @@
+// Pause state: a pause (for a while, or until resumed) is kept in the settings file's runtime
+// state, so it survives a restart and a pause set by `rdl-sync pause` in another process reaches
+// the running daemon or tray app. This module turns that saved state into the status and the
+// scheduler's paused flag, and ends a timed pause on time.
+import type { Clock } from '../ports.js';
+import { isPausedAt } from '../settings/store.js';
+import type { StatusModel } from '../status/model.js';
+import type { SettingsService } from './settings-service.js';
+
+/** How often a following engine re-reads the pause another process may have set. */
+const STATE_POLL_MS = 2_000;
+/** A timed pause is re-checked just after it ends, so it never ends a tick early. */
+const RESUME_SLACK_MS = 50;
+
+/** What a pause acts on: the running scheduler, when there is one. */
+export interface PauseTarget {
+  setPaused(paused: boolean): void;
+  triggerNow(): void;
+}
+
+export interface PauseStateDeps {
+  settings: SettingsService;
+  clock: Clock;
+  status: StatusModel;
+  target: () => PauseTarget | null;
+}
+
+export class PauseState {
+  private resumeTimer: NodeJS.Timeout | null = null;
+  private poll: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: PauseStateDeps) {}
+
+  get paused(): boolean {
+    return this.deps.status.current.paused;
+  }
+
+  pause(forMs: number | null): void {
+    const pausedUntilMs = forMs === null ? null : this.deps.clock.now() + Math.max(0, forMs);
+    this.deps.settings.setState({ paused: true, pausedUntilMs });
+    this.apply();
+  }
+
+  resume(): void {
+    this.deps.settings.setState({ paused: false, pausedUntilMs: null });
+    this.apply();
+    this.deps.target()?.triggerNow();
+  }
+
+  /** Picks up a pause set by another process (`rdl-sync pause` beside the daemon). */
+  follow(): void {
+    this.poll ??= setInterval(() => this.apply(), STATE_POLL_MS);
+    this.poll.unref();
+  }
+
+  stop(): void {
+    if (this.poll) clearInterval(this.poll);
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.poll = null;
+    this.resumeTimer = null;
+  }
+
+  /** Applies the saved pause (also one set by `rdl-sync pause` from another process). */
+  apply(): void {
+    const { settings, clock, status } = this.deps;
+    const state = settings.getState();
+    const now = clock.now();
+    const paused = isPausedAt(state, now);
+    if (state.paused && !paused) settings.setState({ paused: false, pausedUntilMs: null });
+    const pausedUntilMs = paused ? state.pausedUntilMs : null;
+    const cur = status.current;
+    if (cur.paused !== paused || cur.pausedUntilMs !== pausedUntilMs) {
+      status.update({ paused, pausedUntilMs });
+      const target = this.deps.target();
+      target?.setPaused(paused);
+      if (!paused) target?.triggerNow();
+    }
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = null;
+    if (paused && pausedUntilMs !== null) {
+      this.resumeTimer = setTimeout(
+        () => this.apply(),
+        Math.max(0, pausedUntilMs - now) + RESUME_SLACK_MS,
+      );
+      this.resumeTimer.unref();
+    }
+  }
+}

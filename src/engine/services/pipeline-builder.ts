@@ -1,0 +1,137 @@
+// Builds the pipeline's parts (pass dependencies, the Dropbox store) from the saved settings and
+// credentials, and says why passes cannot run when the settings are invalid. Rebuilds are
+// serialised: one settings change is one rebuild, and two changes in a row never build
+// concurrently into the same fields (a save used to rebuild twice at once: the save and the
+// file watcher's echo of it).
+import { SyncError } from '../errors.js';
+import type { Clock, Logger, RemoteStore } from '../ports.js';
+import type { Settings } from '../settings/schema.js';
+import { defaultSettings } from '../settings/defaults.js';
+import type { StatusModel } from '../status/model.js';
+import type { PassDeps } from '../pipeline/deps.js';
+import { legProblem, notConnected } from '../pipeline/problems.js';
+import { buildPassDeps, buildRemote } from '../assemble.js';
+import type { Journal } from '../journal/index.js';
+import type { History } from '../history/index.js';
+import type { RetryPolicy } from '../retry-policy.js';
+import type { PassEvent } from '../pipeline/events.js';
+import type { DropboxAccount } from './dropbox-account.js';
+import type { SettingsService } from './settings-service.js';
+
+export interface Built {
+  settings: Settings;
+  deps: PassDeps | null;
+  remote: RemoteStore | null;
+  /** Why passes cannot run (invalid settings), or null. */
+  blocked: SyncError | null;
+}
+
+export interface PipelineBuilderDeps {
+  settings: SettingsService;
+  account: DropboxAccount;
+  journal: Journal;
+  history: History;
+  status: StatusModel;
+  clock: Clock;
+  logger: Logger;
+  home?: string;
+  host?: string;
+  /** The retry policy of one pass's Dropbox calls. */
+  retry: Partial<RetryPolicy>;
+  /** Where the pass's events go (the engine's status reducer). */
+  emit: (event: PassEvent) => void;
+  /** Runs after each build (new folders, the new schedule). */
+  afterBuild: () => Promise<void>;
+}
+
+export class PipelineBuilder {
+  private current: Built | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: PipelineBuilderDeps) {}
+
+  get built(): Built {
+    if (!this.current) throw new Error('the pipeline is used before it was built');
+    return this.current;
+  }
+
+  /** Builds again; waits for a build in progress first, so builds never overlap. */
+  rebuild(reason: string): Promise<void> {
+    const next = this.chain.then(() => this.build(reason));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async build(reason: string): Promise<void> {
+    const { settings: store, status, logger } = this.deps;
+    const loaded = store.load();
+    const settings = loaded.ok
+      ? loaded.settings
+      : (this.current?.settings ?? defaultSettings(this.deps.home));
+    status.clear('settings-invalid');
+    if (!loaded.ok) {
+      const message = `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
+      status.raise({
+        id: 'settings-invalid',
+        code: 'settings-invalid',
+        severity: 'error',
+        message,
+        tab: 'settings',
+      });
+      status.update({
+        archive: {
+          ...status.current.archive,
+          enabled: settings.archiveEnabled,
+          path: settings.archiveDir,
+        },
+      });
+      this.current = {
+        settings,
+        deps: null,
+        remote: null,
+        blocked: new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
+      };
+      logger.debug('pipeline rebuilt', { reason, usable: false });
+      return;
+    }
+    const { account } = this.deps;
+    const creds = await account.load();
+    let remote: RemoteStore | null = null;
+    try {
+      if (creds) {
+        remote = buildRemote(settings, creds, {
+          journal: this.deps.journal,
+          clock: this.deps.clock,
+          logger,
+          retry: this.deps.retry,
+          ...(this.deps.host ? { host: this.deps.host } : {}),
+        });
+      }
+    } catch (e) {
+      logger.warn('Dropbox connection not usable', { reason: (e as Error).message });
+    }
+    const deps = buildPassDeps(settings, {
+      remote,
+      ...(remote ? {} : { remoteMissing: account.problem ?? notConnected() }),
+      journal: this.deps.journal,
+      history: this.deps.history,
+      emit: this.deps.emit,
+      clock: this.deps.clock,
+      logger,
+    });
+    this.current = { settings, deps, remote, blocked: null };
+    // Known before any pass: say so at once, so status is right even before the first pass.
+    if (remote) status.clear('auth-missing');
+    else status.raise(legProblem(account.problem ?? notConnected(), 0));
+    status.update({
+      archive: {
+        ...status.current.archive,
+        enabled: settings.archiveEnabled,
+        path: settings.archiveDir,
+      },
+      dropbox: { ...status.current.dropbox, connected: remote !== null },
+    });
+    logger.debug('pipeline rebuilt', { reason, usable: true });
+    await this.deps.afterBuild();
+  }
+}
