@@ -17,6 +17,7 @@ import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { runDoctorCommand } from './doctor.js';
 import { runFleetCommand } from './fleet.js';
+import { alert, report } from './alert-commands.js';
 
 export interface CliContext {
   configDir: string;
@@ -94,7 +95,13 @@ const run: CommandSpec = {
       ctx.logger.info('daemon started', { configDir: ctx.configDir, pid: process.pid });
       const started = engine.start();
       started.catch(() => undefined); // awaited below; a stop may come first
-      await Promise.race([started, stopRequested]);
+      try {
+        await Promise.race([started, stopRequested]);
+      } catch (e) {
+        // The daemon stopped on an error: one alert through the channels before it exits.
+        await engine.alerts.notifyStopped(e instanceof Error ? e.message : String(e));
+        throw e;
+      }
       await stopRequested;
       return 0;
     } finally {
@@ -531,4 +538,6 @@ export const commands: Record<string, CommandSpec> = {
   settings,
   doctor: { run: runDoctorCommand },
   fleet: { run: runFleetCommand },
+  alert,
+  report,
 };

@@ -40,6 +40,8 @@ Commands:
   settings        show, check or change settings (settings --help)
   doctor          check the Dropbox account with a short probe in a scratch folder
   fleet           every site's heartbeat from Dropbox: state, last seen, backlog, disk (--json)
+  alert           send a test alert (alert test), or save a channel secret (alert secret)
+  report          the digest: files per source, both legs, disks, alerts (--send emails it)
 
 ${COMMON_OPTIONS}`,
   run: `Usage: rdl-sync run
@@ -111,6 +113,25 @@ ${COMMON_OPTIONS}`,
   resume: `Usage: rdl-sync resume
 
 Resumes syncing and starts a pass.
+
+${COMMON_OPTIONS}`,
+  alert: `Usage: rdl-sync alert test
+       rdl-sync alert secret smtp-password|webhook-url   (the value on stdin)
+
+test     sends a test alert through every channel set up (email, webhook, command) and says
+         which got through. Exit codes: 0 all did; 1 one failed; 2 none is set up.
+secret   saves the SMTP password or the webhook URL (it carries a token) in alert-secrets.json,
+         readable only by this user; an empty value removes it. Never on the command line.
+
+The channels are settings: alertEmailTo, alertEmailFrom, smtpHost, smtpPort, smtpSecurity,
+smtpUser, alertWebhookFormat, alertCommand (see rdl-sync settings).
+
+${COMMON_OPTIONS}`,
+  report: `Usage: rdl-sync report [--send] [--json]
+
+The digest: per source folder the files and bytes synced since the last digest (at most a day,
+or a week with digestSchedule weekly) and the newest file, both destinations' state, disk free,
+the alerts of the period, version and uptime. --send emails it to alertEmailTo now.
 
 ${COMMON_OPTIONS}`,
   settings: `Usage: rdl-sync settings [show | path | check | set KEY VALUE]

@@ -27,4 +27,6 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   settings: {},
   doctor: {},
   fleet: { json: { type: 'boolean' } },
+  alert: {},
+  report: { send: { type: 'boolean' }, json: { type: 'boolean' } },
 };

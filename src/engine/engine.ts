@@ -38,6 +38,8 @@ import { Lifecycle } from './services/lifecycle.js';
 import { publishStatus, type StatusPublishing } from './services/status-publishing.js';
 import { importLegacy, type LegacyImportInput } from './services/legacy-import.js';
 import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
+import os from 'node:os';
+import { AlertService } from './alerts/alert-service.js'; // alerts (issue 10)
 
 export interface EngineOptions {
   configDir: string;
@@ -81,6 +83,8 @@ export interface Engine extends EngineApi {
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
   /** Archive retention now (`dryRun`: only list what would go). */
   runRetention(dryRun: boolean): Promise<RetentionReport>;
+  /** Alerts (issue 10): the one policy and its channels; see alerts/README.md. */
+  readonly alerts: AlertService;
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -97,6 +101,7 @@ class SyncEngine implements Engine {
   private readonly settings: SettingsService;
   private readonly account: DropboxAccount;
   private readonly status: StatusModel;
+  readonly alerts: AlertService;
   /** Folds the pass's events into the status (status/reducer.ts): the status rules live there. */
   private readonly reducer: StatusReducer;
   private readonly pauseState: PauseState;
@@ -126,6 +131,16 @@ class SyncEngine implements Engine {
     });
     this.settingsPath = this.settings.path;
     this.status = new StatusModel(() => this.clock.now());
+    // Alerts (issue 10): follows this engine's status while it syncs (start/stop below).
+    this.alerts = new AlertService({
+      configDir: opts.configDir,
+      status: this.status,
+      settings: () => this.getSettings(),
+      history: (q) => this.queryHistory(q),
+      clock: this.clock,
+      logger: this.logger,
+      host: opts.hostName ?? os.hostname(),
+    });
     this.reducer = new StatusReducer(
       this.status,
       this.clock,
@@ -235,6 +250,7 @@ class SyncEngine implements Engine {
   async start(): Promise<void> {
     await this.lifecycle.start();
     if (!this.stopped) await this.fleet.start(); // fleet (issue 10)
+    if (!this.stopped) await this.alerts.start(); // alerts (issue 10)
   }
 
   probe(): Promise<void> {
@@ -258,6 +274,7 @@ class SyncEngine implements Engine {
     this.stopped = true;
     await this.lifecycle.stop();
     await this.fleet.stop(); // fleet (issue 10)
+    await this.alerts.stop(); // alerts (issue 10)
     for (const u of this.unsubscribers) u();
     await this.applying.catch(() => undefined);
     await this.journal.close();

@@ -43,6 +43,8 @@ export type ErrorCode =
   | 'disk-nearly-full'
   | 'source-silent'
   | 'site-placeholder'
+  // an alert channel (email, webhook, command) not getting through
+  | 'alert-channel-failing'
   | 'unknown';
 
 export interface SyncErrorInit {

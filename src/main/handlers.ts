@@ -1,7 +1,7 @@
 // Main's handler table: every window call mapped onto the engine facade or an app service.
 // Typed by the contract (IpcHandlers), so a missing or mistyped handler does not compile.
 // No Electron here: the app services are injected (Electron's in main.ts, fakes in tests).
-import type { EngineApi, Settings } from '../engine/index.js';
+import type { ChannelResult, EngineApi, Settings } from '../engine/index.js';
 import type { Commands } from './commands.js';
 import type {
   AppInfo,
@@ -29,9 +29,14 @@ export interface AppServices {
   applyStartAtLogin(enabled: boolean): boolean;
 }
 
+/** The engine's alert service, as far as the window reaches it ("Send test alert"). */
+export interface AlertsAccess {
+  alerts: { sendTest(): Promise<ChannelResult[]> };
+}
+
 /** `commands`: main's command table; the window's actions run the same commands as the tray. */
 export function createIpcHandlers(
-  engine: EngineApi,
+  engine: EngineApi & AlertsAccess,
   app: AppServices,
   fields: () => SettingField[],
   commands: Commands,
@@ -104,5 +109,6 @@ export function createIpcHandlers(
         await engine.saveSettings({ ...settings, startAtLogin: actual });
       return actual;
     },
+    sendTestAlert: () => engine.alerts.sendTest(),
   };
 }

@@ -165,10 +165,10 @@ async function runTrayApp(): Promise<void> {
   logger.info('Tray icon created');
   const onStatus = (status = engine.getStatus()): void => {
     tray.update(status);
-    notifier.update(status, engine.getSettings().offlineAlertMinutes);
     send('status', status);
   };
   engine.onStatus(onStatus);
+  engine.alerts.onAlert((alert) => notifier.show(alert)); // the engine's alert policy (issue 10)
   logger.onLine((line) => send('log', [line]));
   onStatus();
 

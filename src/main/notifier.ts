@@ -1,12 +1,11 @@
-// Shows the notices NotificationPolicy decides on as desktop notifications; a click opens the
-// window on the tab that helps.
+// Shows the engine's alerts as desktop notifications (worded by notifications.ts); a click
+// opens the window on the tab that helps.
 import { Notification, dialog } from 'electron';
-import type { StatusSnapshot } from '../engine/index.js';
+import type { Alert } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
-import { NotificationPolicy } from './notifications.js';
+import { noticeOf } from './notifications.js';
 
 export class Notifier {
-  private readonly policy = new NotificationPolicy({ now: Date.now });
   // Electron drops a notification's click handler if the object is collected; keep them alive.
   private readonly live = new Set<Notification>();
 
@@ -31,19 +30,18 @@ export class Notifier {
     n.show();
   }
 
-  update(status: StatusSnapshot, offlineAlertMinutes: number): void {
+  show(alert: Alert): void {
     if (!Notification.isSupported()) return;
-    for (const notice of this.policy.update(status, offlineAlertMinutes)) {
-      const n = new Notification({
-        title: notice.title,
-        body: notice.body,
-        icon: this.iconPath,
-        silent: notice.kind === 'cleared',
-      });
-      n.on('click', () => this.openTab(notice.tab));
-      n.on('close', () => this.live.delete(n));
-      this.live.add(n);
-      n.show();
-    }
+    const notice = noticeOf(alert);
+    const n = new Notification({
+      title: notice.title,
+      body: notice.body,
+      icon: this.iconPath,
+      silent: notice.silent,
+    });
+    n.on('click', () => this.openTab(notice.tab));
+    n.on('close', () => this.live.delete(n));
+    this.live.add(n);
+    n.show();
   }
 }

@@ -30,6 +30,25 @@ const GROUPS: [string, SettingKey[]][] = [
       'startAtLogin',
     ],
   ],
+  [
+    'Alerts',
+    [
+      'alertEmailTo',
+      'alertEmailFrom',
+      'smtpHost',
+      'smtpPort',
+      'smtpSecurity',
+      'smtpUser',
+      'smtpCaFile',
+      'alertWebhookFormat',
+      'alertCommand',
+      'alertCommandTimeoutSeconds',
+      'alertReminderHours',
+      'alertFlapMinutes',
+      'digestSchedule',
+      'digestHour',
+    ],
+  ],
 ];
 
 type Candidate = ArgsIn<'saveSettings'>[0];
@@ -45,6 +64,7 @@ export class SettingsView {
   private readonly connect: ConnectSection;
   private readonly storage: HTMLElement;
   private readonly importReport: HTMLElement;
+  private readonly alertResult: HTMLElement;
 
   constructor(
     private readonly panel: HTMLElement,
@@ -68,6 +88,7 @@ export class SettingsView {
     });
     this.storage = h('p', { id: 'credential-storage', class: 'muted' });
     this.importReport = h('div', { id: 'import-report', attrs: { 'aria-live': 'polite' } });
+    this.alertResult = h('ul', { id: 'alert-test-result', attrs: { 'aria-live': 'polite' } });
     this.connect = connectSection(showError, showInfo);
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -177,6 +198,35 @@ export class SettingsView {
         }),
         this.importReport,
       ),
+      // Alerts (issue 10): the channels are settings; this proves they reach someone.
+      h(
+        'section',
+        { class: 'card', attrs: { 'aria-labelledby': 'alerts-title' } },
+        h('h3', { id: 'alerts-title', text: 'Alerts' }),
+        h('button', {
+          id: 'send-test-alert',
+          text: 'Send test alert',
+          attrs: { type: 'button' },
+          on: { click: () => void this.sendTestAlert() },
+        }),
+        this.alertResult,
+      ),
+    );
+  }
+
+  private async sendTestAlert(): Promise<void> {
+    const results = valueOr(await api().sendTestAlert(), this.showError);
+    if (!results) return;
+    replace(
+      this.alertResult,
+      ...(results.length === 0
+        ? [h('li', { text: 'No alert channel is set up (email, webhook or command).' })]
+        : results.map((r) =>
+            h('li', {
+              class: r.ok ? 'ok' : 'bad',
+              text: r.ok ? `Sent: ${r.label}` : `Failed: ${r.label}: ${r.error ?? ''}`,
+            }),
+          )),
     );
   }
 

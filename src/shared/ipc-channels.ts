@@ -27,6 +27,7 @@ export const INVOKE_CHANNELS = [
   // fleet (issue 10)
   'getActivity',
   'readFleet',
+  'sendTestAlert',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

@@ -7,6 +7,7 @@ import type { AccountInfo } from '../engine/ports.js';
 import type { FieldIssue, LegacyImportReport, SettingsValidation } from '../engine/api.js';
 import { settingsSchema, type SettingKey, type Settings } from '../engine/settings/schema.js';
 import type { HistoryRecord, StatusSnapshot } from '../engine/status/types.js';
+import type { ChannelResult } from '../engine/alerts/types.js';
 import type { EventChannel, InvokeChannel, SubscribeMethod, TabId } from './ipc-channels.js';
 import { TABS } from './ipc-channels.js';
 import type { Activity, FleetSnapshot } from './engine-types.js';
@@ -185,6 +186,8 @@ export const ipcContract = {
   // fleet (issue 10): the Status chart's 24 hours, and every site's heartbeat from Dropbox.
   getActivity: call<Activity>()(none()),
   readFleet: call<FleetSnapshot>()(none()),
+  /** A test alert through every configured channel; each channel's outcome. */
+  sendTestAlert: call<ChannelResult[]>()(none()),
 } satisfies { [K in InvokeChannel]: CallSpec<z.ZodTuple, unknown> };
 
 // The contract must name exactly the channels of ipc-channels.ts, no more and no fewer.

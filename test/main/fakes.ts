@@ -2,7 +2,7 @@
 // interfaces. The window e2e tests (test/renderer) use the real engine instead.
 import type { EngineApi, SettingsValidation } from '../../src/engine/api.js';
 import { STATIC_DEFAULTS, type Settings } from '../../src/engine/settings/schema.js';
-import type { AppServices } from '../../src/main/handlers.js';
+import type { AlertsAccess, AppServices } from '../../src/main/handlers.js';
 import { createCommands, type Commands } from '../../src/main/commands.js';
 import type { AppInfo } from '../../src/shared/ipc.js';
 import { statusFixture } from './status-fixture.js';
@@ -11,7 +11,7 @@ export interface Recorder {
   calls: [string, ...unknown[]][];
 }
 
-export function fakeEngine(rec: Recorder): EngineApi {
+export function fakeEngine(rec: Recorder): EngineApi & AlertsAccess {
   let settings: Settings = {
     ...STATIC_DEFAULTS,
     watchDir: '/data/tosync',
@@ -54,6 +54,12 @@ export function fakeEngine(rec: Recorder): EngineApi {
       return { accountId: 'a', displayName: 'Lab', email: 'e@x', usedBytes: 0, allocatedBytes: 1 };
     },
     disconnectDropbox: async () => {},
+    alerts: {
+      sendTest: async () => (
+        rec.calls.push(['sendTestAlert']),
+        [{ channel: 'email', label: 'email to ops@example.org', ok: true }]
+      ),
+    },
     importLegacy: async () => ({ changes: [], credentialsImported: false, warnings: [] }),
     stop: async () => {},
   };

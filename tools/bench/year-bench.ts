@@ -13,6 +13,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { createEngine } from '../../src/engine/engine.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { createLogger } from '../../src/engine/log/logger.js';
@@ -22,6 +24,15 @@ import type { Clock } from '../../src/engine/ports.js';
 import { startChildEmulator } from './upload-bench.js';
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * A full collection on demand (the bench runs without --expose-gc): the RSS and heap right after
+ * it are what the engine holds on to, while the peak also counts garbage not yet collected.
+ */
+function collector(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
 const FILES_PER_DAY = 290;
 
 export interface YearBenchOptions {
@@ -136,6 +147,7 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
       appKey: emu.appKey,
       refreshToken: emu.refreshToken,
     });
+    const gc = collector();
     const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
     const logger = createLogger({ file: path.join(logDir, 'rdl-sync.log'), level: 'info' });
     const engine = await createEngine({
@@ -153,7 +165,7 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
         `${((o.bytesPerSecond * 8) / 1e6).toFixed(0)} Mbit/s; file sizes scaled down to 1-8 KiB`,
     );
     console.log(
-      'tenth  files    days  peakRSS MB  CPU ms/file  history KB  journal KB  status KB  logs KB',
+      'tenth  files    days  peakRSS MB  RSS after GC  heap MB  CPU ms/file  history KB  journal KB  status KB  logs KB',
     );
     let written = 0;
     let tenth = 1;
@@ -162,7 +174,7 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
     const firstDayMs = clock.now();
-    const rows: Array<{ rss: number; cpuPerFile: number }> = [];
+    const rows: Array<{ rss: number; liveRss: number; heap: number; cpuPerFile: number }> = [];
     try {
       while (written < o.files) {
         const from = clock.now();
@@ -188,15 +200,18 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
           const files = written - tenthStartWritten;
           const cpuPerFile = engineCpuUs / 1000 / Math.max(1, files);
           peak = Math.max(peak, process.memoryUsage().rss);
+          gc();
+          const live = process.memoryUsage();
           const kb = async (p: string): Promise<string> =>
             ((await duBytes(p)) / 1024).toFixed(0).padStart(10);
           console.log(
             `${String(tenth).padStart(5)}  ${String(written).padStart(6)}  ${String(Math.round((clock.now() - firstDayMs) / DAY_MS)).padStart(6)}  ` +
-              `${(peak / 1e6).toFixed(0).padStart(10)}  ${cpuPerFile.toFixed(2).padStart(11)}  ` +
+              `${(peak / 1e6).toFixed(0).padStart(10)}  ${(live.rss / 1e6).toFixed(0).padStart(12)}  ` +
+              `${(live.heapUsed / 1e6).toFixed(1).padStart(7)}  ${cpuPerFile.toFixed(2).padStart(11)}  ` +
               `${await kb(path.join(configDir, 'history.jsonl'))}  ${await kb(path.join(configDir, 'journal.json'))}  ` +
               `${await kb(path.join(configDir, 'status.json'))}  ${await kb(logDir)}`,
           );
-          rows.push({ rss: peak, cpuPerFile });
+          rows.push({ rss: peak, liveRss: live.rss, heap: live.heapUsed, cpuPerFile });
           tenth++;
           tenthStartWritten = written;
           engineCpuUs = 0;
@@ -218,6 +233,8 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
         `${leftInTransit} in transit => ${written - Math.min(remote, onCard)} lost; ` +
         `peak RSS first tenth ${first ? (first.rss / 1e6).toFixed(0) : '?'} MB, last ${last ? (last.rss / 1e6).toFixed(0) : '?'} MB ` +
         `(growth ${first && last ? ((last.rss - first.rss) / 1e6).toFixed(1) : '?'} MB; goal < 10); ` +
+        `after a full GC first ${first ? (first.liveRss / 1e6).toFixed(0) : '?'} MB, last ${last ? (last.liveRss / 1e6).toFixed(0) : '?'} MB ` +
+        `(heap ${first ? (first.heap / 1e6).toFixed(1) : '?'} -> ${last ? (last.heap / 1e6).toFixed(1) : '?'} MB); ` +
         `CPU per file first ${first?.cpuPerFile.toFixed(2)} ms, last ${last?.cpuPerFile.toFixed(2)} ms`,
     );
   } finally {

@@ -52,6 +52,7 @@ export class DropboxLeg implements DestinationLeg {
       // The store throws only what stops the whole batch (auth, quota, offline).
       return asLegError(e, this.id);
     }
+    sink.onReached?.();
     for (const o of outcomes) {
       sink.onOutcome(
         o.ok

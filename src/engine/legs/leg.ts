@@ -51,6 +51,11 @@ export interface PlaceSink {
   onProgress?: (rel: string, bytesDone: number) => void;
   /** A file is placed and verified, or failed on its own (at most once per file). */
   onOutcome(outcome: PlaceOutcome): void;
+  /**
+   * A network destination answered the batch (whatever each file's outcome): it is reachable.
+   * Told before the outcomes, so the status shows "online" while the transfers are still listed.
+   */
+  onReached?: () => void;
 }
 
 /** What one look at a destination found; `problem` set means the whole leg is blocked. */

@@ -4,7 +4,7 @@
 import type { SyncError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { DestinationLeg, PlaceItem } from '../legs/leg.js';
-import { LEGS, type LegId } from '../legs/ids.js';
+import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
 import { legDue, legRetry, worstFailure } from './leg-state.js';
@@ -51,6 +51,7 @@ export async function runLeg(
       started.add(rel);
       deps.emit({ type: 'leg-started', leg: leg.id, rel, size });
     },
+    onReached: () => deps.emit({ type: 'leg-reached', leg: leg.id, atMs: deps.clock.now() }),
     onProgress: (rel, bytesDone) =>
       deps.emit({ type: 'leg-progress', leg: leg.id, rel, bytesDone }),
     onOutcome: (o) => {
@@ -85,7 +86,6 @@ export async function runLeg(
   for (const rel of started)
     if (!settled.has(rel)) deps.emit({ type: 'leg-stopped', leg: leg.id, rel });
   if (blocked) deps.emit({ type: 'leg-blocked', leg: leg.id, error: blocked });
-  else if (LEGS[leg.id].network) deps.emit({ type: 'leg-reached', leg: leg.id, atMs: now });
   return blocked;
 }
 

@@ -32,6 +32,20 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   fleetHeartbeatEnabled: 'Fleet heartbeat',
   fleetHeartbeatMinutes: 'Heartbeat interval (minutes)',
   fleetFolder: 'Fleet folder',
+  alertReminderHours: 'Alert reminder',
+  alertFlapMinutes: 'Alert repeat guard',
+  alertEmailTo: 'Alert recipients',
+  alertEmailFrom: 'Alert sender',
+  smtpHost: 'SMTP server',
+  smtpPort: 'SMTP port',
+  smtpSecurity: 'SMTP security',
+  smtpUser: 'SMTP user',
+  smtpCaFile: 'SMTP extra CA',
+  alertWebhookFormat: 'Alert webhook',
+  alertCommand: 'Alert command',
+  alertCommandTimeoutSeconds: 'Alert command timeout',
+  digestSchedule: 'Digest',
+  digestHour: 'Digest hour',
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_LABELS) as SettingKey[];

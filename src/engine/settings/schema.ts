@@ -52,6 +52,15 @@ export function endpointProblem(u: string): string | null {
     : `Dropbox endpoint ${u} is plain http to another machine: the Dropbox credentials would cross the network unencrypted; use https://, or http only to 127.0.0.1, ::1 or localhost`;
 }
 
+function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
+function isLoopbackHost(h: string): boolean {
+  const host = h.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 const absolutePath = (what: string) =>
   z
     .string()
@@ -272,6 +281,93 @@ export const settingsSchema = z
       .describe(
         'Dropbox folder holding every site’s heartbeat. Empty = beside the site folders (the remote folder cut before {site}, plus _fleet, e.g. /RDL/_fleet). Never inside a site’s data folder.',
       ),
+    // Alerts (issue 10): the policy, then the channels. Secrets (SMTP password, webhook URL) are
+    // not settings: they live in alert-secrets.json beside the Dropbox connection (0600).
+    alertReminderHours: z
+      .number()
+      .int('Reminder must be a whole number of hours')
+      .min(0, 'Reminder cannot be negative (0 = no reminders)')
+      .max(720, 'Reminder must be at most 720 hours (30 days)')
+      .describe(
+        'Hours after which a condition still present is announced again (0 = never remind).',
+      ),
+    alertFlapMinutes: z
+      .number()
+      .int('Repeat guard must be a whole number of minutes')
+      .min(0, 'Repeat guard cannot be negative')
+      .max(1440, 'Repeat guard must be at most 1440 minutes (a day)')
+      .describe(
+        'A condition that clears and comes back is announced again at most once in this many minutes (errors always are).',
+      ),
+    alertEmailTo: z
+      .array(z.string().trim().email('Each alert recipient must be an email address'))
+      .max(20, 'At most 20 alert recipients')
+      .describe('Email addresses that receive alerts and the digest (empty = no email).'),
+    alertEmailFrom: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || z.string().email().safeParse(v).success, {
+        message: 'Alert sender must be an email address',
+      })
+      .describe('Sender address of alert emails (your relay may require a verified one).'),
+    smtpHost: z
+      .string()
+      .trim()
+      .max(253, 'SMTP server name is too long')
+      .describe('SMTP relay for alert emails, e.g. smtp.sendgrid.net.'),
+    smtpPort: z
+      .number()
+      .int('SMTP port must be a whole number')
+      .min(1, 'SMTP port must be 1–65535')
+      .max(65_535, 'SMTP port must be 1–65535')
+      .describe('SMTP port: 587 for STARTTLS, 465 for TLS.'),
+    smtpSecurity: z
+      .enum(['starttls', 'tls', 'none'])
+      .describe(
+        'starttls: upgrade to TLS after connecting (port 587, required); tls: TLS from the start (465); none: plain (only to this machine).',
+      ),
+    smtpUser: z
+      .string()
+      .trim()
+      .max(320, 'SMTP user name is too long')
+      .describe(
+        'SMTP user name (SendGrid: apikey); the password is kept apart (rdl-sync alert secret smtp-password).',
+      ),
+    smtpCaFile: z
+      .string()
+      .trim()
+      .describe(
+        'Advanced: a PEM file of an extra CA to trust for the SMTP relay (private relays).',
+      ),
+    alertWebhookFormat: z
+      .enum(['off', 'generic', 'slack', 'ntfy'])
+      .describe(
+        'Send alerts as a JSON POST to a webhook (its URL is kept apart: rdl-sync alert secret webhook-url): generic JSON, Slack {text}, or ntfy.',
+      ),
+    alertCommand: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || isAbsolutePath(v), {
+        message: 'Alert command must be an absolute path to a program (or empty)',
+      })
+      .describe(
+        'A program run for every alert, with the alert as JSON on stdin and in RDL_ALERT_* variables (empty = none).',
+      ),
+    alertCommandTimeoutSeconds: z
+      .number()
+      .int('Command timeout must be a whole number of seconds')
+      .min(1, 'Command timeout must be at least 1 second')
+      .max(600, 'Command timeout must be at most 600 seconds')
+      .describe('The alert command is stopped after this many seconds.'),
+    digestSchedule: z
+      .enum(['off', 'daily', 'weekly'])
+      .describe('A summary email of what was synced: daily, weekly (Mondays) or off.'),
+    digestHour: z
+      .number()
+      .int('Digest hour must be a whole hour')
+      .min(0, 'Digest hour must be 0–23')
+      .max(23, 'Digest hour must be 0–23')
+      .describe('Local hour at which the digest is sent.'),
   })
   .superRefine((s, ctx) => {
     if (s.archiveEnabled && s.archiveDir === '') {
@@ -286,6 +382,29 @@ export const settingsSchema = z
         code: 'custom',
         path: ['cron'],
         message: 'Cron expression is empty: enter one (for example */5 * * * *) or use an interval',
+      });
+    }
+    if (s.alertEmailTo.length > 0 && (s.smtpHost === '' || s.alertEmailFrom === '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [s.smtpHost === '' ? 'smtpHost' : 'alertEmailFrom'],
+        message:
+          'Alert emails need an SMTP server and a sender address: set both, or clear the recipients',
+      });
+    }
+    if (s.smtpSecurity === 'none' && s.smtpUser !== '' && !isLoopbackHost(s.smtpHost)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['smtpSecurity'],
+        message:
+          'SMTP without TLS would send the password unencrypted: use starttls or tls (plain only to this machine)',
+      });
+    }
+    if (s.digestSchedule !== 'off' && s.alertEmailTo.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['digestSchedule'],
+        message: 'The digest is sent by email: add alert recipients, or turn the digest off',
       });
     }
     if (s.remoteRootTemplate.includes('{site}') && s.site === '') {
@@ -334,4 +453,18 @@ export const STATIC_DEFAULTS: Omit<Settings, 'watchDir' | 'transitDir'> = {
   fleetHeartbeatEnabled: true,
   fleetHeartbeatMinutes: 15,
   fleetFolder: '',
+  alertReminderHours: 24,
+  alertFlapMinutes: 30,
+  alertEmailTo: [],
+  alertEmailFrom: '',
+  smtpHost: '',
+  smtpPort: 587,
+  smtpSecurity: 'starttls',
+  smtpUser: '',
+  smtpCaFile: '',
+  alertWebhookFormat: 'off',
+  alertCommand: '',
+  alertCommandTimeoutSeconds: 30,
+  digestSchedule: 'off',
+  digestHour: 7,
 };

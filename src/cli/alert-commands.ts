@@ -1,0 +1,110 @@
+// `rdl-sync alert test | secret NAME` and `rdl-sync report [--send] [--json]` (issue 10). The
+// alert service itself lives in the engine; these only call it and print.
+import {
+  ALERT_SECRET_NAMES,
+  AlertSecretStore,
+  createEngine,
+  liveLockOwner,
+  readStatusFile,
+  type AlertSecretName,
+  type Engine,
+} from '../engine/index.js';
+import type { CliContext } from './commands.js';
+
+interface CommandSpec {
+  run(ctx: CliContext): Promise<number>;
+}
+
+function say(ctx: CliContext, text: string): void {
+  ctx.out.write(`${text}\n`);
+}
+
+/** Beside a running daemon: never takes the run lock, never touches the folders. */
+function sideEngine(ctx: CliContext, readOnly = false): Promise<Engine> {
+  return createEngine({ configDir: ctx.configDir, logger: ctx.logger, readOnly });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+export const alert: CommandSpec = {
+  async run(ctx) {
+    const [action, name] = ctx.positionals;
+    if (action === 'secret') {
+      if (!ALERT_SECRET_NAMES.includes(name as AlertSecretName)) {
+        say(ctx, `Usage: rdl-sync alert secret ${ALERT_SECRET_NAMES.join('|')}  (value on stdin)`);
+        return 2;
+      }
+      // From stdin, never from the command line (which other users can read in ps).
+      if (process.stdin.isTTY) say(ctx, `Type the ${name}, then Enter and Ctrl-D:`);
+      const value = await readStdin();
+      const store = new AlertSecretStore(ctx.configDir);
+      await store.set(name as AlertSecretName, value);
+      say(
+        ctx,
+        value === ''
+          ? `Removed the ${name}.`
+          : `Saved the ${name} in ${store.file} (only this user can read it).`,
+      );
+      return 0;
+    }
+    if (action !== 'test') {
+      say(ctx, 'Usage: rdl-sync alert test | rdl-sync alert secret NAME');
+      return 2;
+    }
+    const engine = await sideEngine(ctx);
+    try {
+      const results = await engine.alerts.sendTest();
+      if (results.length === 0) {
+        say(
+          ctx,
+          'No alert channel is set up: set alertEmailTo (with smtpHost, alertEmailFrom), alertWebhookFormat (with rdl-sync alert secret webhook-url) or alertCommand.',
+        );
+        return 2;
+      }
+      for (const r of results) {
+        say(ctx, r.ok ? `ok      ${r.label}` : `FAILED  ${r.label}: ${r.error ?? 'unknown error'}`);
+      }
+      return results.every((r) => r.ok) ? 0 : 1;
+    } finally {
+      await engine.stop();
+    }
+  },
+};
+
+export const report: CommandSpec = {
+  async run(ctx) {
+    const send = ctx.values.send === true;
+    const engine = await sideEngine(ctx, !send);
+    try {
+      // A running daemon's live status; otherwise what a stopped engine can see.
+      const published = await readStatusFile(ctx.configDir);
+      const owner = await liveLockOwner(ctx.configDir);
+      const running = published?.pid != null && owner?.pid === published.pid;
+      if (!running) await engine.probe();
+      const status = running ? published.status : engine.getStatus();
+      const digest = send
+        ? await engine.alerts.sendDigest(status)
+        : await engine.alerts.digest(status);
+      if (ctx.values.json) {
+        say(
+          ctx,
+          JSON.stringify(
+            { subject: digest.subject, sources: digest.sources, text: digest.text },
+            null,
+            2,
+          ),
+        );
+      } else {
+        say(ctx, digest.text);
+      }
+      if (send) say(ctx, `Sent "${digest.subject}" by email.`);
+      return 0;
+    } finally {
+      await engine.stop();
+    }
+  },
+};

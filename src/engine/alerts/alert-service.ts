@@ -1,0 +1,334 @@
+// The thin service around the alert policy: it follows the engine's status, asks the policy
+// what to announce, keeps every alert in the alert log, hands it to the desktop (the tray's
+// listener) and sends it through the configured channels. A channel that fails becomes a
+// problem of its own (alert-channel-failing:<id>), shown like any other and announced through
+// the channels that still work; it never throws into the engine. Also sends the digest when due.
+//
+// Runs only in the process that syncs (the daemon, or the tray app), so one hub sends each
+// alert once.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock, Logger } from '../ports.js';
+import { liveLockOwner } from '../run-lock.js';
+import type { Settings } from '../settings/schema.js';
+import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
+import { AlertLog } from './alert-log.js';
+import { buildChannels, type ChannelTuning } from './channels/build.js';
+import { EmailChannel } from './channels/email.js';
+import type { AlertChannel } from './channels/types.js';
+import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './digest.js';
+import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
+import { AlertSecretStore, type AlertSecrets } from './secrets.js';
+import type { Alert, AlertOrigin, ChannelResult } from './types.js';
+
+export type { ChannelResult };
+import { appVersion } from './version.js';
+
+export const CHANNEL_FAILING_PREFIX = 'alert-channel-failing:';
+const SECRETS_PROBLEM_ID = 'alert-secrets-unreadable';
+export const ALERT_STATE_FILE = 'alerts-state.json';
+/** Reminders, held-back raises and the digest are looked at this often without a status change. */
+const TICK_MS = 60_000;
+/** Stopping waits this long for alerts still being sent (a dead relay must not hold a shutdown). */
+const STOP_WAIT_MS = 10_000;
+
+export interface AlertStatusPort {
+  snapshot(): StatusSnapshot;
+  onChange(listener: (s: StatusSnapshot) => void): () => void;
+  raise(problem: Omit<Problem, 'sinceMs'>): void;
+  clear(id: string): void;
+}
+
+export interface AlertServiceDeps {
+  configDir: string;
+  status: AlertStatusPort;
+  settings: () => Settings;
+  history: (q: HistoryQuery) => HistoryRecord[];
+  clock: Clock;
+  logger: Logger;
+  host: string;
+  tuning?: ChannelTuning & { tickMs?: number };
+}
+
+interface AlertState {
+  pid?: number;
+  startedAtMs?: number;
+  lastDigestMs?: number;
+}
+
+export class AlertService {
+  private readonly policy: AlertPolicy;
+  private readonly log: AlertLog;
+  private readonly secrets: AlertSecretStore;
+  private readonly listeners = new Set<(alert: Alert) => void>();
+  private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** Sends one alert after another, so a clear never overtakes its raise. */
+  private queue: Promise<void> = Promise.resolve();
+  private startedAtMs: number | null = null;
+  private lastDigestMs: number | null = null;
+  private digestRunning = false;
+
+  constructor(private readonly deps: AlertServiceDeps) {
+    // The settings are read when the policy runs: the engine builds them after constructing us.
+    this.policy = new AlertPolicy({ flapMs: 0, reminderMs: 0 });
+    this.log = new AlertLog(deps.configDir);
+    this.secrets = new AlertSecretStore(deps.configDir);
+  }
+
+  /** The desktop's (tray's) way in: every alert the policy emits, in order. */
+  onAlert(listener: (alert: Alert) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.unsubscribe) return;
+    const now = this.deps.clock.now();
+    this.startedAtMs = now;
+    const state = await this.readState();
+    this.lastDigestMs = state.lastDigestMs ?? now;
+    await this.writeState({ pid: process.pid, startedAtMs: now, lastDigestMs: this.lastDigestMs });
+    this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
+    this.follow(this.deps.status.snapshot());
+    this.timer = setInterval(() => this.tick(), this.deps.tuning?.tickMs ?? TICK_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.race([this.queue, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+  }
+
+  /** The process is stopping on an error: tell people, waiting (bounded) for the channels. */
+  async notifyStopped(reason: string): Promise<ChannelResult[]> {
+    const now = this.deps.clock.now();
+    const alert: Alert = {
+      kind: 'raised',
+      conditionId: 'daemon-stopped',
+      code: 'daemon-stopped',
+      severity: 'error',
+      sentence: `RDL Sync stopped on an error (${reason}): nothing syncs until it runs again; files wait safely. See the log, then restart the service`,
+      sinceMs: now,
+      atMs: now,
+      tab: 'log',
+    };
+    await this.log.append(alert).catch(() => undefined);
+    for (const l of this.listeners) l(alert);
+    // Bounded: a dead relay must not keep a failed daemon from exiting (systemd restarts it).
+    return Promise.race([
+      this.dispatch(alert),
+      new Promise<ChannelResult[]>((r) => setTimeout(() => r([]), STOP_WAIT_MS).unref()),
+    ]);
+  }
+
+  /** A test alert through every configured channel now, with each channel's outcome. */
+  async sendTest(): Promise<ChannelResult[]> {
+    const now = this.deps.clock.now();
+    const alert: Alert = {
+      kind: 'raised',
+      conditionId: 'test',
+      code: 'test',
+      severity: 'attention',
+      sentence:
+        'This is a test alert from RDL Sync: if you read it, alerts reach you here. Nothing needs doing',
+      sinceMs: now,
+      atMs: now,
+      tab: 'settings',
+    };
+    for (const l of this.listeners) l(alert);
+    const results = await this.dispatch(alert);
+    this.deps.logger.info('test alert sent', {
+      channels: results.map((r) => `${r.channel}:${r.ok ? 'ok' : 'failed'}`).join(' '),
+    });
+    return results;
+  }
+
+  /** The digest for the period ending now (`status`: a live daemon's, when read from outside). */
+  async digest(status?: StatusSnapshot): Promise<Digest> {
+    const s = this.deps.settings();
+    const now = this.deps.clock.now();
+    const state = await this.readState();
+    const periodStartMs =
+      this.lastDigestMs !== null && this.lastDigestMs < now
+        ? Math.min(this.lastDigestMs, now - digestPeriodMs(s.digestSchedule))
+        : now - digestPeriodMs(s.digestSchedule);
+    const running = this.startedAtMs ?? (await this.liveStartedAt(state));
+    return buildDigest({
+      origin: this.origin(),
+      schedule: s.digestSchedule,
+      periodStartMs,
+      nowMs: now,
+      history: this.deps.history({ limit: s.historyLimit }),
+      status: status ?? this.deps.status.snapshot(),
+      alerts: await this.log.since(periodStartMs),
+      version: appVersion(),
+      uptimeMs: running === null ? null : now - running,
+    });
+  }
+
+  /** Sends the digest by email now; throws when email is not set up or the relay fails. */
+  async sendDigest(status?: StatusSnapshot): Promise<Digest> {
+    const s = this.deps.settings();
+    const secrets = await this.loadSecrets();
+    const email = EmailChannel.fromSettings(s, secrets.smtpPassword);
+    if (!email) {
+      throw new Error(
+        'no alert email is set up: set alertEmailTo, alertEmailFrom and smtpHost (rdl-sync settings set)',
+      );
+    }
+    // The period ends when the digest is built, not when the relay has answered (the next
+    // period starts there, so nothing falls between two digests).
+    const endMs = this.deps.clock.now();
+    const d = await this.digest(status);
+    await email.sendMail({ subject: d.subject, text: d.text, html: d.html });
+    this.lastDigestMs = endMs;
+    await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
+    this.deps.logger.info('digest sent', { files: d.sources.reduce((a, x) => a + x.files, 0) });
+    return d;
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  private follow(snapshot: StatusSnapshot): void {
+    this.policy.setOptions(this.policyOptions());
+    for (const alert of this.policy.update(snapshot, this.deps.clock.now())) this.emit(alert);
+  }
+
+  private tick(): void {
+    this.follow(this.deps.status.snapshot());
+    void this.digestIfDue();
+  }
+
+  private async digestIfDue(): Promise<void> {
+    const s = this.deps.settings();
+    if (this.digestRunning || this.lastDigestMs === null) return;
+    if (this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour))
+      return;
+    this.digestRunning = true;
+    try {
+      await this.sendDigest();
+      this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+    } catch (e) {
+      const reason = (e as Error).message;
+      this.deps.logger.warn('digest not sent', { reason });
+      this.deps.status.raise(failingProblem('digest', 'the digest email', reason));
+    } finally {
+      this.digestRunning = false;
+    }
+  }
+
+  private emit(alert: Alert): void {
+    this.deps.logger.info('alert', {
+      kind: alert.kind,
+      condition: alert.conditionId,
+      severity: alert.severity,
+    });
+    for (const l of this.listeners) {
+      try {
+        l(alert);
+      } catch (e) {
+        this.deps.logger.warn('alert listener failed', { reason: (e as Error).message });
+      }
+    }
+    this.queue = this.queue
+      .then(async () => {
+        await this.log.append(alert);
+        await this.dispatch(alert);
+      })
+      .catch((e: unknown) =>
+        this.deps.logger.warn('alert not recorded', { reason: (e as Error).message }),
+      );
+  }
+
+  private async dispatch(alert: Alert): Promise<ChannelResult[]> {
+    const channels = buildChannels(
+      this.deps.settings(),
+      await this.loadSecrets(),
+      this.deps.tuning ?? {},
+    ).filter((c) => alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}`);
+    const origin = this.origin();
+    return Promise.all(channels.map((c) => this.sendOne(c, alert, origin)));
+  }
+
+  private async sendOne(
+    c: AlertChannel,
+    alert: Alert,
+    origin: AlertOrigin,
+  ): Promise<ChannelResult> {
+    try {
+      await c.send(alert, origin);
+      this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${c.id}`);
+      return { channel: c.id, label: c.label, ok: true };
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      this.deps.logger.warn('alert channel failed', { channel: c.id, reason });
+      this.deps.status.raise(failingProblem(c.id, c.label, reason));
+      return { channel: c.id, label: c.label, ok: false, error: reason };
+    }
+  }
+
+  private async loadSecrets(): Promise<AlertSecrets> {
+    try {
+      const s = await this.secrets.load();
+      this.deps.status.clear(SECRETS_PROBLEM_ID);
+      return s;
+    } catch (e) {
+      this.deps.status.raise({
+        id: SECRETS_PROBLEM_ID,
+        code: 'alert-channel-failing',
+        severity: 'attention',
+        tab: 'settings',
+        message: (e as Error).message,
+      });
+      return {};
+    }
+  }
+
+  private origin(): AlertOrigin {
+    return { site: this.deps.settings().site, host: this.deps.host };
+  }
+
+  private policyOptions(): AlertPolicyOptions {
+    const s = this.deps.settings();
+    return { flapMs: s.alertFlapMinutes * 60_000, reminderMs: s.alertReminderHours * 3_600_000 };
+  }
+
+  private get stateFile(): string {
+    return path.join(this.deps.configDir, ALERT_STATE_FILE);
+  }
+
+  private async readState(): Promise<AlertState> {
+    try {
+      return JSON.parse(await fs.readFile(this.stateFile, 'utf8')) as AlertState;
+    } catch {
+      return {};
+    }
+  }
+
+  private async writeState(state: AlertState): Promise<void> {
+    const tmp = `${this.stateFile}.tmp-${process.pid}`;
+    await fs.writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
+    await fs.rename(tmp, this.stateFile);
+  }
+
+  /** Another process's start time, when it is the one syncing now. */
+  private async liveStartedAt(state: AlertState): Promise<number | null> {
+    if (state.pid === undefined || state.startedAtMs === undefined) return null;
+    const owner = await liveLockOwner(this.deps.configDir).catch(() => null);
+    return owner?.pid === state.pid ? state.startedAtMs : null;
+  }
+}
+
+function failingProblem(id: string, label: string, reason: string): Omit<Problem, 'sinceMs'> {
+  return {
+    id: `${CHANNEL_FAILING_PREFIX}${id}`,
+    code: 'alert-channel-failing',
+    severity: 'attention',
+    tab: 'settings',
+    message: `Alerts by ${label} are not getting through (${reason.replace(/[.\s]+$/, '')}): check the alert settings, then rdl-sync alert test`,
+  };
+}

@@ -1,0 +1,121 @@
+// Alerts as a JSON POST: a generic payload for the site's own tools, Slack's incoming-webhook
+// shape ({text}), or ntfy's JSON publish ({topic, title, message, priority, tags}, posted to the
+// server's root with the topic taken from the URL). Retried with back-off on network errors,
+// 429 and 5xx; a 4xx other than 429 is a mistake in the URL or format and is not retried.
+import { alertJson, alertText } from '../render.js';
+import { alertTitle, type Alert, type AlertOrigin } from '../types.js';
+import type { AlertChannel } from './types.js';
+
+export type WebhookFormat = 'generic' | 'slack' | 'ntfy';
+
+export interface WebhookRetry {
+  attempts: number;
+  /** First delay; doubled each time. */
+  baseMs: number;
+  /** One request's deadline. */
+  timeoutMs: number;
+}
+
+/** 4 tries over about 15 s: a relay restarting is waited out, a dead one does not hold the others. */
+export const WEBHOOK_RETRY: WebhookRetry = { attempts: 4, baseMs: 2_000, timeoutMs: 15_000 };
+
+export class WebhookChannel implements AlertChannel {
+  readonly id = 'webhook' as const;
+  readonly label: string;
+  private readonly url: URL;
+
+  constructor(
+    url: string,
+    private readonly format: WebhookFormat,
+    private readonly retry: WebhookRetry = WEBHOOK_RETRY,
+  ) {
+    this.url = new URL(url);
+    // The host only: the path and query carry the token.
+    this.label = `webhook (${format}) to ${this.url.host}`;
+  }
+
+  async send(alert: Alert, origin: AlertOrigin, signal?: AbortSignal): Promise<void> {
+    const { target, body } = this.request(alert, origin);
+    let lastReason = '';
+    for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
+      if (attempt > 1) await sleep(this.retry.baseMs * 2 ** (attempt - 2), signal);
+      const outcome = await this.post(target, body, signal);
+      if (outcome === 'ok') return;
+      lastReason = outcome.reason;
+      if (!outcome.retry) break;
+    }
+    throw new Error(`webhook to ${this.url.host} failed: ${lastReason}`);
+  }
+
+  private request(alert: Alert, origin: AlertOrigin): { target: URL; body: unknown } {
+    if (this.format === 'slack') {
+      return {
+        target: this.url,
+        body: { text: `*${alertTitle(alert, origin)}*\n${alertText(alert, origin)}` },
+      };
+    }
+    if (this.format === 'ntfy') {
+      const topic = this.url.pathname.replace(/^\/+|\/+$/g, '');
+      const root = new URL('/', this.url);
+      const urgent = alert.severity === 'error' && alert.kind !== 'cleared';
+      return {
+        target: root,
+        body: {
+          topic,
+          title: alertTitle(alert, origin),
+          message: alertText(alert, origin),
+          priority: alert.kind === 'cleared' ? 2 : urgent ? 5 : 4,
+          tags: [
+            alert.kind === 'cleared' ? 'white_check_mark' : urgent ? 'rotating_light' : 'warning',
+          ],
+        },
+      };
+    }
+    return { target: this.url, body: alertJson(alert, origin) };
+  }
+
+  private async post(
+    target: URL,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<'ok' | { retry: boolean; reason: string }> {
+    const timeout = AbortSignal.timeout(this.retry.timeoutMs);
+    try {
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return 'ok';
+      return {
+        retry: res.status === 429 || res.status >= 500,
+        reason: `HTTP ${res.status}${res.status === 404 ? ' (is the webhook URL right?)' : ''}`,
+      };
+    } catch (e) {
+      if (signal?.aborted) return { retry: false, reason: 'stopped' };
+      const cause = (e as { cause?: { code?: string } }).cause?.code;
+      return {
+        retry: true,
+        reason: timeout.aborted
+          ? `no answer in ${Math.round(this.retry.timeoutMs / 1000)} s`
+          : `cannot connect (${cause ?? 'network error'})`,
+      };
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

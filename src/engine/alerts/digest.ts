@@ -1,0 +1,167 @@
+// The digest: a daily or weekly summary for people who never look at the hub. Per source folder
+// the files and bytes synced in the period and the newest file (from the history), both legs'
+// state, disk free, the alerts of the period, version and uptime. Plain text plus simple HTML,
+// the same content that `rdl-sync report` prints. Pure: the caller gathers the facts.
+import { formatBytes } from '../format-bytes.js';
+import { sourceOf } from '../health/silent-sources.js';
+import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
+import type { Alert, AlertOrigin } from './types.js';
+
+export type DigestSchedule = 'off' | 'daily' | 'weekly';
+
+export interface DigestFacts {
+  origin: AlertOrigin;
+  schedule: DigestSchedule;
+  periodStartMs: number;
+  nowMs: number;
+  /** History records, any order; those finished in the period are counted. */
+  history: HistoryRecord[];
+  status: StatusSnapshot;
+  alerts: Alert[];
+  version: string;
+  /** How long the syncing process has run, or null when none runs. */
+  uptimeMs: number | null;
+}
+
+export interface SourceLine {
+  source: string;
+  files: number;
+  bytes: number;
+  newestRel: string;
+  newestMs: number;
+}
+
+export interface Digest {
+  subject: string;
+  text: string;
+  html: string;
+  sources: SourceLine[];
+}
+
+export function perSource(history: HistoryRecord[], startMs: number, endMs: number): SourceLine[] {
+  const by = new Map<string, SourceLine>();
+  for (const r of history) {
+    if (r.outcome !== 'done' || r.finishedAtMs < startMs || r.finishedAtMs > endMs) continue;
+    const source = sourceOf(r.rel);
+    const line = by.get(source) ?? { source, files: 0, bytes: 0, newestRel: '', newestMs: 0 };
+    line.files++;
+    line.bytes += r.size;
+    if (r.finishedAtMs >= line.newestMs) {
+      line.newestMs = r.finishedAtMs;
+      line.newestRel = r.rel;
+    }
+    by.set(source, line);
+  }
+  return [...by.values()].sort((a, b) => a.source.localeCompare(b.source));
+}
+
+function when(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC');
+}
+
+export function formatUptime(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  const d = Math.floor(min / 1440);
+  const h = Math.floor((min % 1440) / 60);
+  const m = min % 60;
+  return d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : `${m} min`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The digest's sections as title + lines, rendered twice (text and HTML). */
+function sections(f: DigestFacts, sources: SourceLine[]): [string, string[]][] {
+  const s = f.status;
+  const totalFiles = sources.reduce((a, x) => a + x.files, 0);
+  const totalBytes = sources.reduce((a, x) => a + x.bytes, 0);
+  const synced = sources.map(
+    (x) =>
+      `${x.source}: ${plural(x.files, 'file')}, ${x.bytes} bytes (${formatBytes(x.bytes)}); newest ${x.newestRel} at ${when(x.newestMs)}`,
+  );
+  synced.push(
+    `Total: ${plural(totalFiles, 'file')}, ${totalBytes} bytes (${formatBytes(totalBytes)})`,
+  );
+  const dropbox = s.dropbox.connected
+    ? `Dropbox: connected${s.dropbox.accountName ? ` as ${s.dropbox.accountName}` : ''}; ${plural(s.counts.uploadPending, 'file')} waiting to upload`
+    : `Dropbox: not connected; ${plural(s.counts.uploadPending, 'file')} waiting to upload`;
+  const a = s.archive;
+  const archive = !a.enabled
+    ? 'Archive: off'
+    : `Archive ${a.path}: ${a.present ? (a.writable ? 'present and writable' : 'present but NOT writable') : 'MISSING'}${a.freeBytes !== null ? `, ${formatBytes(a.freeBytes)} free` : ''}; ${plural(s.counts.archivePending, 'file')} waiting to copy`;
+  const disks = (s.disks ?? []).map(
+    (d) =>
+      `${d.path} (${d.roles.join(', ')}): ${formatBytes(d.freeBytes)} free of ${formatBytes(d.totalBytes)} (${d.usedPercent} % used)`,
+  );
+  const alerts = f.alerts.map((x) => `${when(x.atMs)} ${x.kind} ${x.conditionId}: ${x.sentence}`);
+  const problems = s.problems.map((p) => `${p.id}: ${p.message}`);
+  return [
+    ['Now', [s.sentence, ...(problems.length ? problems.map((p) => `Open problem: ${p}`) : [])]],
+    ['Files synced in the period, per source folder', synced],
+    ['Destinations', [dropbox, archive, `Transit queue: ${plural(s.counts.transit, 'file')}`]],
+    ['Disk free', disks.length ? disks : ['(not measured yet)']],
+    [`Alerts in the period (${f.alerts.length})`, alerts.length ? alerts : ['none']],
+    [
+      'RDL Sync',
+      [
+        `Version ${f.version}`,
+        f.uptimeMs === null ? 'Not running now' : `Running for ${formatUptime(f.uptimeMs)}`,
+      ],
+    ],
+  ];
+}
+
+export function buildDigest(f: DigestFacts): Digest {
+  const sources = perSource(f.history, f.periodStartMs, f.nowMs);
+  const site = f.origin.site || f.origin.host;
+  const kind = f.schedule === 'weekly' ? 'weekly' : f.schedule === 'daily' ? 'daily' : '';
+  const subject = `RDL Sync ${site}: ${kind ? `${kind} ` : ''}digest ${when(f.nowMs).slice(0, 10)}`;
+  const head = `RDL Sync ${kind ? `${kind} ` : ''}digest for ${site} (host ${f.origin.host})`;
+  const period = `Period: ${when(f.periodStartMs)} to ${when(f.nowMs)}`;
+  const secs = sections(f, sources);
+  const text = [
+    head,
+    period,
+    '',
+    ...secs.flatMap(([title, lines]) => [title, ...lines.map((l) => `  ${l}`), '']),
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<h2>${esc(head)}</h2>`,
+    `<p>${esc(period)}</p>`,
+    ...secs.map(
+      ([title, lines]) =>
+        `<h3>${esc(title)}</h3><ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`,
+    ),
+    '</body></html>',
+  ].join('\n');
+  return { subject, text, html, sources };
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The period a digest covers: since the last one, or one schedule length. */
+export function digestPeriodMs(schedule: DigestSchedule): number {
+  return (schedule === 'weekly' ? 7 : 1) * 24 * 3_600_000;
+}
+
+/**
+ * When the next digest is due after `lastMs`: the next `hour` o'clock local time (weekly: on a
+ * Monday) strictly after it. Local time, because "7 in the morning" is what a person sets.
+ */
+export function nextDigestDueMs(lastMs: number, schedule: DigestSchedule, hour: number): number {
+  if (schedule === 'off') return Infinity;
+  const d = new Date(lastMs);
+  d.setHours(hour, 0, 0, 0);
+  while (d.getTime() <= lastMs || (schedule === 'weekly' && d.getDay() !== 1)) {
+    d.setDate(d.getDate() + 1);
+    d.setHours(hour, 0, 0, 0);
+  }
+  return d.getTime();
+}

@@ -1,0 +1,53 @@
+// What the alert policy emits and every channel receives. Plain serialisable data: it is sent
+// as JSON (webhook, command hook), rendered as text (email, desktop notification) and kept in
+// the alert log that the digest reads.
+import type { Problem, ProblemSeverity } from '../status/types.js';
+
+/** raised: a condition appeared; cleared: it healed; reminder: still there after a long time. */
+export type AlertKind = 'raised' | 'cleared' | 'reminder';
+
+export interface Alert {
+  kind: AlertKind;
+  /** The condition's stable id, e.g. 'archive-missing' or 'source-silent:RDL/USB0'. */
+  conditionId: string;
+  code: Problem['code'] | 'test' | 'daemon-stopped';
+  /** 'error': syncing is stopped on a leg until a person acts; 'attention': act soon. */
+  severity: ProblemSeverity;
+  /** One sentence: what is wrong and what to do (for a clear: what healed). */
+  sentence: string;
+  /** When the condition began (epoch ms). */
+  sinceMs: number;
+  /** When this alert was emitted (epoch ms). */
+  atMs: number;
+  /** Which window tab helps (desktop notification clicks open it). */
+  tab: Problem['tab'];
+}
+
+/** One channel's outcome of a send (`alert test`, the Settings button). */
+export interface ChannelResult {
+  channel: 'email' | 'webhook' | 'command';
+  /** "email to ops@example.org", "webhook (slack) to hooks.slack.com": never a secret. */
+  label: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Who sends: put in every message so one inbox can serve many hubs. */
+export interface AlertOrigin {
+  site: string;
+  host: string;
+}
+
+/** A one-line subject/title: the site, the kind, and the condition. */
+export function alertTitle(alert: Alert, origin: AlertOrigin): string {
+  const site = origin.site || origin.host;
+  const what =
+    alert.kind === 'cleared'
+      ? 'resolved'
+      : alert.kind === 'reminder'
+        ? 'still needs attention'
+        : alert.severity === 'error'
+          ? 'has stopped a leg'
+          : 'needs attention';
+  return `RDL Sync ${site}: ${what} (${alert.conditionId})`;
+}

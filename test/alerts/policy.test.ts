@@ -1,0 +1,133 @@
+// The alert policy with a fake clock: one raise, one clear, reminders, per-condition flap guard,
+// and no shared cap (the old desktop policy held "access revoked" back behind four others).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AlertPolicy } from '../../src/engine/alerts/policy.js';
+import type { Problem } from '../../src/engine/status/types.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+function problem(id: string, severity: Problem['severity'] = 'attention', sinceMs = 0): Problem {
+  return {
+    id,
+    code: id.startsWith('source-silent') ? 'source-silent' : (id as Problem['code']),
+    severity,
+    message: `${id} happened: do something`,
+    sinceMs,
+    tab: 'status',
+  };
+}
+
+function policy(reminderMs = 24 * HOUR, flapMs = 30 * MIN): AlertPolicy {
+  return new AlertPolicy({ reminderMs, flapMs });
+}
+
+test('a condition is announced once when raised and once when cleared, with its since-when', () => {
+  const p = policy();
+  const missing = problem('archive-missing', 'attention', 1_000);
+  const first = p.update({ problems: [missing] }, 5_000);
+  assert.equal(first.length, 1);
+  assert.deepEqual(
+    {
+      kind: first[0]!.kind,
+      id: first[0]!.conditionId,
+      since: first[0]!.sinceMs,
+      at: first[0]!.atMs,
+    },
+    { kind: 'raised', id: 'archive-missing', since: 1_000, at: 5_000 },
+  );
+  assert.match(first[0]!.sentence, /archive-missing happened: do something\.$/);
+  // Still there: nothing new, however many snapshots arrive.
+  for (let t = 6_000; t < 60_000; t += 1_000) {
+    assert.deepEqual(p.update({ problems: [missing] }, t), []);
+  }
+  const cleared = p.update({ problems: [] }, 70_000);
+  assert.equal(cleared.length, 1);
+  assert.equal(cleared[0]!.kind, 'cleared');
+  assert.equal(cleared[0]!.sinceMs, 1_000);
+  assert.match(
+    cleared[0]!.sentence,
+    /^No longer a problem: “archive-missing happened: do something”\.$/,
+  );
+  assert.deepEqual(p.update({ problems: [] }, 80_000), []);
+});
+
+test('a critical alert is never delayed by others: ten conditions at once all go out', () => {
+  const p = policy();
+  const many = Array.from({ length: 9 }, (_, i) => problem(`source-silent:S${i}`));
+  const first = p.update({ problems: many }, 0);
+  assert.equal(first.length, 9);
+  const revoked = problem('auth-revoked', 'error', MIN);
+  const next = p.update({ problems: [...many, revoked] }, MIN);
+  assert.deepEqual(
+    next.map((a) => [a.kind, a.conditionId, a.severity]),
+    [['raised', 'auth-revoked', 'error']],
+  );
+});
+
+test('a flapping attention condition is announced again only after the guard; an error at once', () => {
+  const p = policy(0, 30 * MIN);
+  const card = problem('archive-missing');
+  assert.equal(p.update({ problems: [card] }, 0).length, 1);
+  assert.equal(p.update({ problems: [] }, MIN)[0]!.kind, 'cleared');
+  // Back after 2 min: held (the guard is per condition), announced when 30 min have passed.
+  assert.deepEqual(p.update({ problems: [card] }, 2 * MIN), []);
+  assert.deepEqual(p.update({ problems: [card] }, 29 * MIN), []);
+  const late = p.update({ problems: [card] }, 30 * MIN);
+  assert.deepEqual(
+    late.map((a) => a.kind),
+    ['raised'],
+  );
+  // A held raise that clears before it was announced is never announced as cleared either.
+  assert.equal(p.update({ problems: [] }, 31 * MIN)[0]!.kind, 'cleared');
+  assert.deepEqual(p.update({ problems: [card] }, 32 * MIN), []);
+  assert.deepEqual(p.update({ problems: [] }, 33 * MIN), []);
+
+  const quota = problem('quota-full', 'error');
+  assert.equal(p.update({ problems: [quota] }, 40 * MIN).length, 1);
+  assert.equal(p.update({ problems: [] }, 41 * MIN).length, 1);
+  assert.deepEqual(
+    p.update({ problems: [quota] }, 42 * MIN).map((a) => a.kind),
+    ['raised'],
+    'an error flapping is announced every time',
+  );
+});
+
+test('a condition still there after the reminder time is announced again, then again later', () => {
+  const p = policy(24 * HOUR);
+  const full = problem('disk-nearly-full');
+  assert.equal(p.update({ problems: [full] }, 0).length, 1);
+  assert.deepEqual(p.update({ problems: [full] }, 23 * HOUR), []);
+  const r = p.update({ problems: [full] }, 24 * HOUR);
+  assert.deepEqual(
+    r.map((a) => a.kind),
+    ['reminder'],
+  );
+  assert.equal(r[0]!.sinceMs, 0, 'a reminder keeps the original since-when');
+  assert.deepEqual(p.update({ problems: [full] }, 30 * HOUR), []);
+  assert.deepEqual(
+    p.update({ problems: [full] }, 48 * HOUR).map((a) => a.kind),
+    ['reminder'],
+  );
+  // Off: never.
+  const off = policy(0);
+  off.update({ problems: [full] }, 0);
+  assert.deepEqual(off.update({ problems: [full] }, 1_000 * HOUR), []);
+});
+
+test('offline is the engine problem: announced when the engine raises it, with its latest sentence', () => {
+  const p = policy();
+  // The engine raises `offline` only after the offline setting: the policy adds no delay.
+  const offline = {
+    ...problem('offline', 'attention', 0),
+    message: 'Dropbox has been unreachable for 60 min',
+  };
+  const a = p.update({ problems: [offline] }, 60 * MIN);
+  assert.equal(a.length, 1);
+  assert.match(a[0]!.sentence, /60 min/);
+  const later = { ...offline, message: 'Dropbox has been unreachable for 90 min' };
+  assert.deepEqual(p.update({ problems: [later] }, 90 * MIN), []);
+  const cleared = p.update({ problems: [] }, 95 * MIN);
+  assert.match(cleared[0]!.sentence, /90 min/);
+});
