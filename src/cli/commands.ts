@@ -16,6 +16,7 @@ import {
 import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { runDoctorCommand } from './doctor.js';
+import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
 
 export interface CliContext {
@@ -536,6 +537,7 @@ export const commands: Record<string, CommandSpec> = {
   resume,
   settings,
   doctor: { run: runDoctorCommand },
+  fleet: { run: runFleetCommand },
   alert,
   report,
 };

@@ -64,6 +64,19 @@ export { detectLegacyLayout, findLegacyConfig } from './legacy/index.js';
 export { createDropboxConnection } from './dropbox/connection.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';
 
+// The fleet (issue 10): `rdl-sync fleet` reads every heartbeat; the window gets the same data
+// through the engine API (readFleet, getActivity).
+export { readFleetAsViewer, type ViewerRead } from './fleet/viewer.js';
+export type {
+  Activity,
+  BeatResult,
+  FleetSite,
+  FleetSnapshot,
+  FleetView,
+  Heartbeat,
+  HourBucket,
+  SeenInstance,
+} from './fleet/types.js';
 // Alerts (issue 10): the tray renders them (src/main/notifier.ts); `rdl-sync alert` and
 // `rdl-sync report` reach the service through `engine.alerts`.
 export type { Alert, AlertKind, ChannelResult } from './alerts/types.js';

@@ -108,6 +108,9 @@ export function createIpcHandlers(
       commands.fire('quit');
       return null;
     },
+    // fleet (issue 10)
+    getActivity: () => engine.getActivity(),
+    readFleet: () => engine.readFleet(),
     setStartAtLogin: async (enabled) => {
       const actual = app.applyStartAtLogin(enabled);
       const settings = engine.getSettings();

@@ -11,6 +11,8 @@ import { SettingsView } from './settings-view.js';
 import { LogView } from './log-view.js';
 import { windowModeNote } from './window-mode-note.js';
 import { SetupView } from './setup-view.js';
+import { FleetTab } from './fleet-tab.js';
+import type { Activity } from '../shared/engine-types.js';
 
 const PAUSE_HOUR_MS = 60 * 60 * 1000;
 
@@ -42,10 +44,20 @@ function start(): void {
   let lastStatus: StatusSnapshot | null = null;
   let diskWarnPercent: number | null = null;
   let modeNote: HTMLElement | null = null;
+  let activity: Activity | null = null; // issue 10: the Status tab's charts
   const drawStatus = (s: StatusSnapshot): void => {
-    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true), diskWarnPercent);
+    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true), diskWarnPercent, activity);
     if (modeNote) byId('panel-status').prepend(modeNote);
   };
+  // issue 10: the charts' data is re-read when files finish, and each minute for the backlog.
+  const refreshActivity = async (): Promise<void> => {
+    const a = await rdl.getActivity();
+    if (!a.ok) return;
+    activity = a.value;
+    if (lastStatus) drawStatus(lastStatus);
+  };
+  setInterval(() => void refreshActivity(), 60_000);
+  const fleet = new FleetTab(byId('panel-fleet')); // issue 10
   const settings = new SettingsView(byId('panel-settings'), showError, showInfo, (saved) => {
     // The disk bars follow the warning level as soon as it is known or changed.
     diskWarnPercent = saved.diskFullPercent;
@@ -88,6 +100,7 @@ function start(): void {
     ) {
       void transfers.refresh();
     }
+    if (s.counts.doneThisRun !== lastDone) void refreshActivity(); // issue 10
     lastDone = s.counts.doneThisRun;
     lastFailed = s.counts.failed;
   };
@@ -119,6 +132,7 @@ function start(): void {
   tabs.onChange((tab) => {
     if (tab === 'transfers') void transfers.refresh();
     if (tab === 'log') void log.reload();
+    fleet.setVisible(tab === 'fleet'); // issue 10
   });
   rdl.onStatus(onStatus);
   rdl.onLog((lines) => log.append(lines));
@@ -138,7 +152,13 @@ function start(): void {
       }
     }
     const initial = location.hash.slice(1);
-    if (initial === 'transfers' || initial === 'settings' || initial === 'log') tabs.show(initial);
+    if (
+      initial === 'transfers' ||
+      initial === 'fleet' ||
+      initial === 'settings' ||
+      initial === 'log'
+    )
+      tabs.show(initial);
   })();
 }
 

@@ -24,6 +24,9 @@ export const INVOKE_CHANNELS = [
   'getAppInfo',
   'setStartAtLogin',
   'logFromWindow',
+  // fleet (issue 10)
+  'getActivity',
+  'readFleet',
   'sendTestAlert',
   'quitApp',
   'findOldSetups',
@@ -57,6 +60,6 @@ export function isInvokeChannel(name: string): name is InvokeChannel {
 }
 
 /** Window tabs; notifications and the tray open the window on one of them. */
-export const TABS = ['status', 'transfers', 'settings', 'log'] as const;
+export const TABS = ['status', 'transfers', 'fleet', 'settings', 'log'] as const;
 
 export type TabId = (typeof TABS)[number];

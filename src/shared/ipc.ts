@@ -10,6 +10,7 @@ import type { HistoryRecord, StatusSnapshot } from '../engine/status/types.js';
 import type { ChannelResult } from '../engine/alerts/types.js';
 import type { EventChannel, InvokeChannel, SubscribeMethod, TabId } from './ipc-channels.js';
 import { TABS } from './ipc-channels.js';
+import type { Activity, FleetSnapshot } from './engine-types.js';
 
 /** Limits that keep a misbehaving window from handing main huge payloads. */
 export const LIMITS = {
@@ -195,6 +196,9 @@ export const ipcContract = {
   setStartAtLogin: call<boolean>()(z.tuple([z.boolean()])),
   /** The window's own errors, so they reach the log file (main redacts them). */
   logFromWindow: call<null>()(z.tuple([z.enum(['warn', 'error']), text()])),
+  // fleet (issue 10): the Status chart's 24 hours, and every site's heartbeat from Dropbox.
+  getActivity: call<Activity>()(none()),
+  readFleet: call<FleetSnapshot>()(none()),
   /** A test alert through every configured channel; each channel's outcome. */
   sendTestAlert: call<ChannelResult[]>()(none()),
   /** Quit from the window: the only way out when no tray host shows the tray menu. */

@@ -28,6 +28,15 @@ export function fakeEngine(rec: Recorder): EngineApi & AlertsAccess {
     pause: async (forMs) => void rec.calls.push(['pause', forMs]),
     resume: async () => void rec.calls.push(['resume']),
     queryHistory: (q) => (rec.calls.push(['queryHistory', q]), []),
+    getActivity: () => ({ nowMs: 0, hours: [] }),
+    readFleet: async () => ({
+      folder: '/RDL/_fleet',
+      readAtMs: 0,
+      folderMissing: true,
+      sites: [],
+      unreadable: [],
+      ownBeat: null,
+    }),
     getSettings: () => settings,
     validateSettings: validation,
     saveSettings: async (c) => {

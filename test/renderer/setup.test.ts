@@ -33,7 +33,7 @@ test('first run: the setup shows, finds the old syncer, and the folder choice sy
     t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
     return;
   }
-  const w = await openWindow({}, undefined, true);
+  const w = await openWindow({}, undefined, { unconfigured: true });
   const { page } = w;
   try {
     // An old syncer as on the hubs, in another user's home (/home/pi/SHELF3).

@@ -17,7 +17,7 @@ import { commandsFor } from '../main/fakes.js';
 import { eventChannelName, isInvokeChannel } from '../../src/shared/ipc-channels.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../../src/engine/engine.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import type { Clock } from '../../src/engine/ports.js';
 
@@ -77,13 +77,20 @@ async function serve(dir: string): Promise<{ url: string; close: () => Promise<v
 export async function openWindow(
   settings: Partial<Settings> = {},
   clock?: Clock,
-  /** A first run: no settings saved at all (the first-run setup shows). */
-  unconfigured = false,
+  extra: {
+    /** A first run: no settings saved at all (the first-run setup shows). */
+    unconfigured?: boolean;
+    /** More engine options (the fleet tests' heartbeat interval). */
+    engine?: Partial<EngineOptions>;
+    /** Runs after the settings are written, before the engine opens (seed history files). */
+    beforeEngine?: (dirs: { root: string; configDir: string }) => Promise<void>;
+  } = {},
 ): Promise<WindowHarness> {
   const dirs = await makeDirs('rdl-window-');
   const emulator = await startEmulator();
-  if (!unconfigured)
+  if (!extra.unconfigured)
     await writeConfig(dirs.configDir, testSettings(dirs, emulator, settings), emulator);
+  await extra.beforeEngine?.(dirs);
   const logger = createAppLogger(path.join(dirs.root, 'logs', 'app.log'), 'debug');
   const engine = await createEngine({
     configDir: dirs.configDir,
@@ -91,6 +98,7 @@ export async function openWindow(
     logger,
     retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
     ...(clock ? { clock } : {}),
+    ...extra.engine,
   });
   const h = { ...dirs, emulator, engine };
 
