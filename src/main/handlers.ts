@@ -3,6 +3,7 @@
 // No Electron here: the app services are injected (Electron's in main.ts, fakes in tests).
 import type { ChannelResult, EngineApi, Settings } from '../engine/index.js';
 import type { Commands } from './commands.js';
+import type { DemoMode } from './demo-mode.js';
 import type {
   AppInfo,
   FilePurpose,
@@ -43,7 +44,13 @@ export function createIpcHandlers(
   app: AppServices,
   fields: () => SettingField[],
   commands: Commands,
+  /** "Try the demo" (demo-mode.ts); absent where no demo can run. */
+  demo?: DemoMode,
 ): IpcHandlers {
+  const needDemo = (): DemoMode => {
+    if (!demo) throw new Error('The demo is not available in this build.');
+    return demo;
+  };
   const folderFor = (purpose: FolderPurpose, s: Settings): string =>
     purpose === 'watch' ? s.watchDir : purpose === 'transit' ? s.transitDir : s.archiveDir;
 
@@ -119,5 +126,12 @@ export function createIpcHandlers(
       return actual;
     },
     sendTestAlert: () => engine.alerts.sendTest(),
+    // demo (issue 11)
+    startDemo: () => needDemo().start(),
+    leaveDemo: async () => {
+      await needDemo().leave();
+      return null;
+    },
+    demoState: () => demo?.state() ?? null,
   };
 }

@@ -16,6 +16,7 @@ import { electronAppServices } from './app-services.js';
 import { credentialStorageInfo, keyringBackend, trustworthyCipher } from './credential-info.js';
 import { createCommands, type CommandId } from './commands.js';
 import { createIpcHandlers } from './handlers.js';
+import { createDemoMode } from './demo-mode.js';
 import { registerIpc } from './ipc.js';
 import { createDispatcher, ownWindowSenderCheck } from './ipc-dispatch.js';
 import { createAppLogger, type AppLogger } from './log.js';
@@ -74,13 +75,16 @@ async function runTrayApp(): Promise<void> {
   const credentials = new EncryptedCredentialStore(configDir, keyring, logger);
   // publishStatus: `rdl-sync status` (and pause/resume) beside the tray app read status.json,
   // as beside the daemon.
-  const engine = await createEngine({
+  const realEngine = await createEngine({
     configDir,
     credentials,
     logger,
     watchConfig: true,
     publishStatus: true,
   });
+  // issue 11 "Try the demo": the window and tray use the demo's engine while it runs.
+  const demo = createDemoMode({ real: realEngine, configDir, home: os.homedir(), logger });
+  const engine = demo.engine;
   const loginDeps: LoginItemDeps = {
     platform: process.platform,
     app,
@@ -151,7 +155,7 @@ async function runTrayApp(): Promise<void> {
       notifier.tell(`RDL Sync could not open the ${what}`, error.message);
     },
   );
-  const handlers = createIpcHandlers(engine, services, settingsFields, commands);
+  const handlers = createIpcHandlers(engine, services, settingsFields, commands, demo);
   const dispatch = createDispatcher(
     handlers,
     ownWindowSenderCheck(

@@ -11,6 +11,7 @@ import { SettingsView } from './settings-view.js';
 import { LogView } from './log-view.js';
 import { windowModeNote } from './window-mode-note.js';
 import { SetupView } from './setup-view.js';
+import { DemoBanner } from './demo-banner.js';
 import { FleetTab } from './fleet-tab.js';
 import type { Activity } from '../shared/engine-types.js';
 
@@ -72,8 +73,21 @@ function start(): void {
       void settings.load();
       tabs.show(tab, true);
     },
+    demoStarted: (info) => demoBanner.show(info),
   });
+  // issue 11 "Try the demo": the banner stays over the tabs until the demo is left.
+  const demoBanner = new DemoBanner(
+    () =>
+      void (async () => {
+        if (valueOr(await rdl.leaveDemo(), showError) === undefined) return;
+        demoBanner.show(null);
+        void settings.load();
+        const s = await rdl.getStatus();
+        if (s.ok) onStatus(s.value);
+      })(),
+  );
   document.querySelector('main')?.before(setup.element);
+  byId('notice').before(demoBanner.element);
   let lastDone = -1;
   let lastFailed = -1;
 
@@ -142,6 +156,7 @@ function start(): void {
     const s = valueOr(await rdl.getStatus(), showError);
     if (s) onStatus(s);
     await settings.load();
+    demoBanner.show(valueOr(await rdl.demoState(), showError) ?? null);
     const info = valueOr(await rdl.getAppInfo(), showError);
     if (info) {
       byId('footer').textContent =

@@ -3,7 +3,7 @@
 // a config.json chosen by hand), or choose the watch folder, the archive and the site. The
 // settings go through the same validation as the Settings tab; Dropbox is connected there next.
 import type { LegacyImportReport, Settings } from '../shared/engine-types.js';
-import type { OldSetup } from '../shared/ipc.js';
+import type { DemoInfo, OldSetup } from '../shared/ipc.js';
 import { h, replace } from './dom.js';
 import { api, valueOr } from './rdl.js';
 
@@ -12,7 +12,9 @@ type ArchiveKind = 'card' | 'local' | 'none';
 export interface SetupCallbacks {
   showError(message: string): void;
   /** The setup is done: show the tabs again, on `tab`. */
-  finish(tab: 'status' | 'settings'): void;
+  finish(tab: 'status' | 'settings' | 'transfers'): void;
+  /** "Try the demo" started (main/demo-mode.ts): show the demo banner. */
+  demoStarted(info: DemoInfo): void;
 }
 
 export class SetupView {
@@ -37,7 +39,7 @@ export class SetupView {
     else if (!setupNeeded && this.visible && this.step !== 'done') this.close('status');
   }
 
-  private close(tab: 'status' | 'settings'): void {
+  private close(tab: 'status' | 'settings' | 'transfers'): void {
     this.step = null;
     this.element.replaceChildren();
     this.cb.finish(tab);
@@ -71,8 +73,26 @@ export class SetupView {
           'Pick the watch folder, the archive and the site name yourself.',
           () => void this.manualStep(),
         ),
+        choice(
+          'setup-choose-demo',
+          'Try the demo',
+          'See files move with sample files and a local Dropbox emulator: no Dropbox account needed, nothing of yours is touched.',
+          () => void this.tryDemo(),
+        ),
       ),
     );
+  }
+
+  private async tryDemo(): Promise<void> {
+    const button = this.element.querySelector<HTMLButtonElement>('#setup-choose-demo');
+    if (button) button.disabled = true;
+    const info = valueOr(await api().startDemo(), this.cb.showError);
+    if (button) button.disabled = false;
+    if (!info) return;
+    this.cb.demoStarted(info);
+    // The demo's engine is configured, so the next status closes the setup anyway; go straight
+    // to Transfers, where the sample files can be watched.
+    this.close('transfers');
   }
 
   private async importStep(): Promise<void> {

@@ -30,6 +30,10 @@ export const INVOKE_CHANNELS = [
   'sendTestAlert',
   'quitApp',
   'findOldSetups',
+  // demo (issue 11): the app against the bundled Dropbox emulator
+  'startDemo',
+  'leaveDemo',
+  'demoState',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

@@ -124,6 +124,15 @@ export interface OldSetup {
   uploaderConfigPath: string | null;
 }
 
+/** The running demo (main/demo-mode.ts). */
+export interface DemoInfo {
+  /** `<config>/demo/`: everything the demo made, removed when it is left. */
+  folder: string;
+  /** The emulator's address on 127.0.0.1. */
+  dropboxUrl: string;
+  watchDir: string;
+}
+
 export type PreviewResult = { ok: true; path: string } | { ok: false; message: string };
 
 /** A log line as the window shows it (already redacted by main). */
@@ -205,6 +214,12 @@ export const ipcContract = {
   quitApp: call<null>()(none()),
   /** The old RDL syncer's folders on this machine, for the first-run setup's import. */
   findOldSetups: call<OldSetup[]>()(none()),
+  /** "Try the demo": the app against the bundled Dropbox emulator, in `<config>/demo/`. */
+  startDemo: call<DemoInfo>()(none()),
+  /** Stops the demo and deletes `<config>/demo/`; the real settings are never touched. */
+  leaveDemo: call<null>()(none()),
+  /** The running demo, or null (a reopened window shows the banner again). */
+  demoState: call<DemoInfo | null>()(none()),
 } satisfies { [K in InvokeChannel]: CallSpec<z.ZodTuple, unknown> };
 
 // The contract must name exactly the channels of ipc-channels.ts, no more and no fewer.

@@ -13,6 +13,7 @@ import { createDispatcher, ownWindowSenderCheck } from '../../src/main/ipc-dispa
 import { createAppLogger, readLogLines, type AppLogger } from '../../src/main/log.js';
 import { settingsFields } from '../../src/main/settings-fields.js';
 import { findOldSetups } from '../../src/main/old-setup-finder.js';
+import { createDemoMode } from '../../src/main/demo-mode.js';
 import { commandsFor } from '../main/fakes.js';
 import { eventChannelName, isInvokeChannel } from '../../src/shared/ipc-channels.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
@@ -84,6 +85,8 @@ export async function openWindow(
     engine?: Partial<EngineOptions>;
     /** Runs after the settings are written, before the engine opens (seed history files). */
     beforeEngine?: (dirs: { root: string; configDir: string }) => Promise<void>;
+    /** "Try the demo" wired as in main (src/main/demo-mode.ts); `engine` is then its switch. */
+    demo?: boolean;
   } = {},
 ): Promise<WindowHarness> {
   const dirs = await makeDirs('rdl-window-');
@@ -92,7 +95,7 @@ export async function openWindow(
     await writeConfig(dirs.configDir, testSettings(dirs, emulator, settings), emulator);
   await extra.beforeEngine?.(dirs);
   const logger = createAppLogger(path.join(dirs.root, 'logs', 'app.log'), 'debug');
-  const engine = await createEngine({
+  const realEngine = await createEngine({
     configDir: dirs.configDir,
     home: dirs.root,
     logger,
@@ -100,6 +103,10 @@ export async function openWindow(
     ...(clock ? { clock } : {}),
     ...extra.engine,
   });
+  const demo = extra.demo
+    ? createDemoMode({ real: realEngine, configDir: dirs.configDir, home: dirs.root, logger })
+    : undefined;
+  const engine = demo?.engine ?? realEngine;
   const h = { ...dirs, emulator, engine };
 
   const rendererDir = await buildRenderer(path.join(h.root, 'renderer'));
@@ -148,6 +155,7 @@ export async function openWindow(
       services,
       settingsFields,
       commandsFor(engine, services, (c) => calls.push(c)),
+      demo,
     ),
     ownWindowSenderCheck(() => [PAGE_WEB_CONTENTS_ID], server.url),
   );

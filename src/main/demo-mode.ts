@@ -1,0 +1,170 @@
+// "Try the demo" (issue 11, defect 5): the app runs against the bundled Dropbox emulator, in this
+// process on 127.0.0.1 (port 0), with made-up logger files, so a newcomer sees files go Done/Done
+// without a Dropbox account. Everything the demo makes lives in `<configDir>/demo/`: its own
+// settings, credentials, watch, transit and archive folders. The real engine keeps running
+// untouched on the real config; the window and tray talk to whichever engine is active through
+// `engine` below. Leaving deletes `<configDir>/demo/` and nothing else. No Electron here.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { planSamples, publish } from '../../tools/demo/sample-files.js';
+import {
+  createEngine,
+  defaultSettings,
+  FileCredentialStore,
+  type Engine,
+  type Logger,
+  type StatusSnapshot,
+} from '../engine/index.js';
+import type { DemoInfo } from '../shared/ipc.js';
+
+const SITE = 'DemoLake';
+/** Small enough to finish in seconds on a slow link; one file is bigger than a chunk. */
+const SAMPLE_FILES = 8;
+const LARGE_MIB = 1;
+
+export interface DemoMode {
+  /** The engine the window and tray should use: the demo's while it runs, else the real one. */
+  readonly engine: Engine;
+  state(): DemoInfo | null;
+  start(): Promise<DemoInfo>;
+  /** Stops the demo and deletes its folder; the real engine is active again. */
+  leave(): Promise<void>;
+}
+
+interface Running {
+  engine: Engine;
+  emulator: Emulator;
+  info: DemoInfo;
+}
+
+export function createDemoMode(opts: {
+  real: Engine;
+  /** The app's config folder; the demo lives in its `demo/` subfolder. */
+  configDir: string;
+  home: string;
+  logger: Logger;
+}): DemoMode {
+  const root = path.join(opts.configDir, 'demo');
+  let running: Running | null = null;
+  let starting: Promise<DemoInfo> | null = null;
+  const listeners = new Set<(s: StatusSnapshot) => void>();
+  const active = (): Engine => running?.engine ?? opts.real;
+  const emit = (s: StatusSnapshot): void => listeners.forEach((l) => l(s));
+  // Each engine reports to the window only while it is the active one.
+  opts.real.onStatus((s) => {
+    if (!running) emit(s);
+  });
+
+  const stopDemo = async (): Promise<void> => {
+    const r = running;
+    if (!r) return;
+    running = null;
+    emit(opts.real.getStatus());
+    await r.engine.stop();
+    await r.emulator.close();
+    // Only the demo's own folder, never the real settings beside it.
+    await fs.rm(r.info.folder, { recursive: true, force: true });
+    opts.logger.info('Demo left: its folder was removed', { folder: r.info.folder });
+  };
+
+  const engine = new Proxy(opts.real, {
+    get(_target, prop) {
+      if (prop === 'onStatus') {
+        return (l: (s: StatusSnapshot) => void) => {
+          listeners.add(l);
+          return () => listeners.delete(l);
+        };
+      }
+      // Quitting stops both: the demo (and its folder) first, then the real engine.
+      if (prop === 'stop') return async () => (await stopDemo(), await opts.real.stop());
+      const target = active();
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+
+  const begin = async (): Promise<DemoInfo> => {
+    await fs.rm(root, { recursive: true, force: true }); // a demo left by a crash
+    const dirs = {
+      config: path.join(root, 'config'),
+      watch: path.join(root, 'watch'),
+      transit: path.join(root, 'transit'),
+      archive: path.join(root, 'archive'),
+      scratch: path.join(root, 'logger-scratch'),
+    };
+    for (const d of Object.values(dirs)) await fs.mkdir(d, { recursive: true });
+    const emulator = await startEmulator({});
+    try {
+      // The emulator's test login, as `rdl-sync auth` would save it after the browser step.
+      await new FileCredentialStore(dirs.config).save({
+        appKey: emulator.appKey,
+        refreshToken: emulator.issueRefreshToken(),
+      });
+      const demoEngine = await createEngine({
+        configDir: dirs.config,
+        home: opts.home,
+        logger: opts.logger,
+      });
+      // Through the engine's own validation, as the Settings tab saves.
+      const saved = await demoEngine.saveSettings({
+        ...defaultSettings(opts.home),
+        watchDir: dirs.watch,
+        transitDir: dirs.transit,
+        archiveDir: dirs.archive,
+        // A plain folder stands in for the SD card.
+        archiveMustBeMountPoint: false,
+        site: SITE,
+        remoteRootTemplate: '/Professional/WIRED/{site}',
+        intervalSeconds: 2,
+        stableSeconds: 1,
+        chunkSizeMiB: 4,
+        startAtLogin: false,
+        dropboxAppKey: emulator.appKey,
+        dropboxEndpoint: emulator.url,
+      });
+      if (!saved.ok) {
+        await demoEngine.stop();
+        throw new Error(`demo settings refused: ${saved.issues.map((i) => i.message).join('; ')}`);
+      }
+      const info: DemoInfo = { folder: root, dropboxUrl: emulator.url, watchDir: dirs.watch };
+      running = { engine: demoEngine, emulator, info };
+      demoEngine.onStatus((s) => {
+        if (running?.engine === demoEngine) emit(s);
+      });
+      await demoEngine.start();
+      emit(demoEngine.getStatus());
+      const plan = planSamples(SAMPLE_FILES, 1, LARGE_MIB);
+      for (const burst of plan.bursts) {
+        for (const file of burst) await publish(file, dirs.scratch, dirs.watch);
+      }
+      demoEngine.syncNow();
+      opts.logger.info('Demo started: files go to the local Dropbox emulator', {
+        folder: root,
+        dropbox: emulator.url,
+      });
+      return info;
+    } catch (e) {
+      if (running) await stopDemo();
+      else {
+        await emulator.close();
+        await fs.rm(root, { recursive: true, force: true });
+      }
+      throw e;
+    }
+  };
+
+  return {
+    engine,
+    state: () => running?.info ?? null,
+    start: () => {
+      if (running) return Promise.resolve(running.info);
+      starting ??= begin().finally(() => (starting = null));
+      return starting;
+    },
+    leave: async () => {
+      await starting?.catch(() => undefined);
+      await stopDemo();
+    },
+  };
+}
