@@ -179,13 +179,13 @@ class SyncEngine implements Engine {
       account: this.account,
       journal: this.journal,
       history: this.history,
-      status,
       clock,
       logger,
       ...(opts.home ? { home: opts.home } : {}),
       ...(opts.hostName ? { host: opts.hostName } : {}),
       retry: { ...CALL_RETRY, ...opts.retry },
       emit: (event) => this.reducer.apply(event),
+      report: (event) => this.reducer.apply(event),
       afterBuild: () => this.lifecycle.afterRebuild(),
     });
     this.passes = new PassRunner({
@@ -193,7 +193,6 @@ class SyncEngine implements Engine {
       account: this.account,
       journal: this.journal,
       health: this.health,
-      status,
       reducer: this.reducer,
       logger,
       now: () => clock.now(),

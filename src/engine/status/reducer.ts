@@ -1,6 +1,8 @@
-// The status rules in one place: the pass reports what happened as events (pipeline/events.ts)
-// and this reducer decides what the status model and its problems become. It also keeps the one
-// offline clock of the engine: "Dropbox unreachable for too long" is timed here and nowhere else.
+// The status rules in one place: the pass reports what happened as events (pipeline/events.ts),
+// the engine what it learnt outside a pass (status/engine-events.ts: builds, probes, a pass's
+// start and end), and this reducer decides what the status model and its problems become. It also
+// keeps the one offline clock of the engine: "Dropbox unreachable for too long" is timed here and
+// nowhere else.
 import { monotonicNow, type Clock } from '../ports.js';
 import type { PassEvent } from '../pipeline/events.js';
 import {
@@ -14,8 +16,11 @@ import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { StatusModel } from './model.js';
 import type { StageCounts } from './types.js';
+import type { EngineEvent } from './engine-events.js';
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
+const PASS_FAILED_ID = 'pass-failed';
+const SETTINGS_INVALID_ID = 'settings-invalid';
 
 /** The status counts that show each leg's pending files (IPC contract names). */
 const PENDING_COUNT: Record<LegId, keyof StageCounts> = {
@@ -42,7 +47,7 @@ export class StatusReducer {
     return this.offlineSinceMono;
   }
 
-  apply(e: PassEvent): void {
+  apply(e: PassEvent | EngineEvent): void {
     const { status } = this;
     switch (e.type) {
       case 'waiting':
@@ -110,6 +115,70 @@ export class StatusReducer {
         return;
       case 'pass-ended':
         this.reflectLegProblems(e.blocked, e.pending);
+        return;
+      default:
+        this.applyEngineEvent(e);
+    }
+  }
+
+  /** What the engine learnt outside a pass: builds, probes, a pass's start and end. */
+  private applyEngineEvent(e: EngineEvent): void {
+    const { status } = this;
+    switch (e.type) {
+      case 'settings-rejected':
+        status.clear(SETTINGS_INVALID_ID);
+        status.raise({
+          id: SETTINGS_INVALID_ID,
+          code: 'settings-invalid',
+          severity: 'error',
+          message: e.message,
+          tab: 'settings',
+        });
+        status.update({
+          archive: { ...status.current.archive, enabled: e.archiveEnabled, path: e.archiveDir },
+        });
+        return;
+      case 'pipeline-built':
+        status.clear(SETTINGS_INVALID_ID);
+        // Known before any pass: say so at once, so status is right even before the first pass.
+        if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, 0));
+        else status.clear('auth-missing');
+        status.update({
+          archive: { ...status.current.archive, enabled: e.archiveEnabled, path: e.archiveDir },
+          dropbox: { ...status.current.dropbox, connected: e.remoteMissing === null },
+        });
+        return;
+      case 'probed':
+        if (e.card) {
+          this.apply({
+            type: 'leg-checked',
+            leg: 'archive',
+            problem: e.card.problem,
+            ...(e.card.card ? { card: e.card.card } : {}),
+          });
+          if (e.card.problem) status.raise(legProblem(e.card.problem, 0));
+        }
+        status.updateCounts({ transit: e.transit, failed: e.failing.length });
+        // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
+        for (const f of e.failing) status.raise(fileFailingProblem(f.rel, f.attempts, f));
+        return;
+      case 'pass-begun':
+        status.update({ passRunning: true });
+        return;
+      case 'pass-finished':
+        // The pass isolates every file and every part; if it still fails, say so rather than
+        // letting the last good status stand ("Up to date" while nothing moves).
+        if (e.failure === null) status.clear(PASS_FAILED_ID);
+        else if (!e.aborted) {
+          status.raise({
+            id: PASS_FAILED_ID,
+            code: 'pass-failed',
+            severity: 'error',
+            tab: 'log',
+            message: `Syncing stopped on an unexpected error (${e.failure}); it is retried on every pass, and files wait safely. See the log`,
+          });
+        }
+        status.update({ passRunning: false, lastPassMs: e.atMs });
         return;
     }
   }
