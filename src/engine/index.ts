@@ -57,8 +57,8 @@ export {
   type StringCipher,
 } from './credentials/index.js';
 
-// `rdl-sync doctor`: the Dropbox probe.
-export { createDropboxConnection } from './dropbox/connection.js';
+// `rdl-sync doctor`: the Dropbox probe, over the saved connection as the engine opens it.
+export { connectSavedDropbox } from './dropbox/saved-connection.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';
 
 // Alerts (issue 10): the tray renders them (src/main/notifier.ts); `rdl-sync alert` and
