@@ -54,6 +54,9 @@ export class StatusReducer {
         status.updateCounts({ waiting: e.count });
         return;
       case 'staged':
+        // Nothing to fold: the status has no per-file staging fact, and the queue it shows comes
+        // from 'waiting' and 'counts' (transit). The event stays for the stream's readers (the
+        // pass's event tests assert staged → leg-started → … → file-done).
         return;
       case 'leg-checked':
         if (e.card)
