@@ -148,6 +148,7 @@ class SyncEngine implements Engine {
       clock: this.clock,
       logger: this.logger,
       status: this.status,
+      report: (event) => this.reducer.apply(event),
     });
     this.pauseState = new PauseState({
       settings: this.settings,
@@ -168,7 +169,7 @@ class SyncEngine implements Engine {
     const limit = loaded.ok ? loaded.settings.historyLimit : 5_000;
     this.history = await History.open(path.join(configDir, 'history.jsonl'), limit);
     this.health = new HubHealth({
-      status,
+      report: (event) => this.reducer.apply(event),
       history: this.history,
       clock,
       logger,

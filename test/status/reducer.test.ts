@@ -267,3 +267,74 @@ test('the end of a pass: an unexpected failure is the pass-failed problem, a sto
   reducer.apply({ type: 'pass-finished', atMs: 7, failure: null, aborted: false });
   assert.equal(status.hasProblem('pass-failed'), false);
 });
+
+test('the hub checks report, the reducer shows: a disk or source problem stays while reported and clears when healed, leaving the other family and the site problem alone', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const disk = (path: string) => ({
+    id: `disk-nearly-full:${path}`,
+    code: 'disk-nearly-full' as const,
+    severity: 'attention' as const,
+    tab: 'status' as const,
+    message: `The disk holding ${path} is 95% full`,
+  });
+  const silent = {
+    id: 'source-silent:camera',
+    code: 'source-silent' as const,
+    severity: 'attention' as const,
+    tab: 'status' as const,
+    message: 'No file from camera for 3 h',
+  };
+  reducer.apply({ type: 'disks-measured', disks: [], problems: [disk('/a'), disk('/b')] });
+  reducer.apply({ type: 'sources-learnt', sources: [], problems: [silent] });
+  reducer.apply({
+    type: 'site-checked',
+    problem: {
+      id: 'site-placeholder',
+      code: 'site-placeholder',
+      severity: 'attention',
+      tab: 'settings',
+      message: 'Site: still the image’s placeholder',
+    },
+  });
+  const ids = (): string[] =>
+    status
+      .snapshot()
+      .problems.map((p) => p.id)
+      .sort();
+  assert.deepEqual(ids(), [
+    'disk-nearly-full:/a',
+    'disk-nearly-full:/b',
+    'site-placeholder',
+    'source-silent:camera',
+  ]);
+  reducer.apply({ type: 'disks-measured', disks: [], problems: [disk('/b')] });
+  assert.deepEqual(ids(), ['disk-nearly-full:/b', 'site-placeholder', 'source-silent:camera']);
+  reducer.apply({ type: 'sources-learnt', sources: [], problems: [] });
+  reducer.apply({ type: 'site-checked', problem: null });
+  assert.deepEqual(ids(), ['disk-nearly-full:/b']);
+});
+
+test('the last daemon’s word on a revoked connection is shown by a stopped engine as not connected', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  reducer.apply({ type: 'leg-reached', leg: 'upload', atMs: clock.now() });
+  assert.equal(status.current.dropbox.connected, true);
+  reducer.apply({
+    type: 'last-daemons-word',
+    problem: {
+      id: 'auth-revoked',
+      code: 'auth-revoked',
+      severity: 'error',
+      tab: 'settings',
+      message: 'Dropbox access was revoked: reconnect RDL Sync to Dropbox',
+    },
+  });
+  assert.equal(status.current.dropbox.connected, false);
+  assert.deepEqual(
+    status.snapshot().problems.map((p) => [p.id, p.severity]),
+    [['auth-revoked', 'error']],
+  );
+});

@@ -4,6 +4,8 @@
 // live in status/reducer.ts with the pass's own, so a status rule is written in one place.
 import type { SyncError } from '../errors.js';
 import type { CardState } from '../legs/leg.js';
+import type { NewProblem } from '../pipeline/events.js';
+import type { DiskStatus, SourceStatus } from './types.js';
 
 /** A file whose last attempt failed, as the journal remembers it. */
 export interface FailingFileFact {
@@ -36,6 +38,16 @@ export type EngineEvent =
       transit: number;
       failing: FailingFileFact[];
     }
+  /**
+   * The last daemon's word on the connection (its final status.json): a revoked or missing
+   * connection it met, not saved again since, is shown as such.
+   */
+  | { type: 'last-daemons-word'; problem: NewProblem }
+  /** The hub's health checks (health/hub-health.ts): each family of problems is shown whole. */
+  | { type: 'disks-measured'; disks: DiskStatus[]; problems: NewProblem[] }
+  | { type: 'sources-learnt'; sources: SourceStatus[]; problems: NewProblem[] }
+  /** The placeholder site name of a cloned SD image, or null when the site is real. */
+  | { type: 'site-checked'; problem: NewProblem | null }
   | { type: 'pass-begun' }
   /** `failure` is the reason an unexpected error ended the pass; null when it ended normally. */
   | { type: 'pass-finished'; atMs: number; failure: string | null; aborted: boolean };

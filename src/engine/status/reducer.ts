@@ -17,10 +17,14 @@ import type { SyncError } from '../errors.js';
 import type { StatusModel } from './model.js';
 import type { StageCounts } from './types.js';
 import type { EngineEvent } from './engine-events.js';
+import type { NewProblem } from '../pipeline/events.js';
+import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
+import { SOURCE_PROBLEM_PREFIX } from '../health/silent-sources.js';
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
 const PASS_FAILED_ID = 'pass-failed';
 const SETTINGS_INVALID_ID = 'settings-invalid';
+const SITE_PLACEHOLDER_ID = 'site-placeholder';
 
 /** The status counts that show each leg's pending files (IPC contract names). */
 const PENDING_COUNT: Record<LegId, keyof StageCounts> = {
@@ -165,6 +169,22 @@ export class StatusReducer {
         // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
         for (const f of e.failing) status.raise(fileFailingProblem(f.rel, f.attempts, f));
         return;
+      case 'last-daemons-word':
+        status.raise(e.problem);
+        status.update({ dropbox: { ...status.current.dropbox, connected: false } });
+        return;
+      case 'disks-measured':
+        status.update({ disks: e.disks });
+        this.showFamily(DISK_PROBLEM_PREFIX, e.problems);
+        return;
+      case 'sources-learnt':
+        status.update({ sources: e.sources });
+        this.showFamily(SOURCE_PROBLEM_PREFIX, e.problems);
+        return;
+      case 'site-checked':
+        if (e.problem) status.raise(e.problem);
+        else status.clear(SITE_PLACEHOLDER_ID);
+        return;
       case 'pass-begun':
         status.update({ passRunning: true });
         return;
@@ -184,6 +204,16 @@ export class StatusReducer {
         status.update({ passRunning: false, lastPassMs: e.atMs });
         return;
     }
+  }
+
+  /** A family of problems (one per disk, per source) is shown whole: raised, the healed cleared. */
+  private showFamily(prefix: string, problems: NewProblem[]): void {
+    const raised = new Set<string>();
+    for (const p of problems) {
+      this.status.raise(p);
+      raised.add(p.id);
+    }
+    this.status.clearMatching((id) => id.startsWith(prefix) && !raised.has(id));
   }
 
   /** After a pass, the problems shown match what the legs met: raised once, cleared when healed. */
