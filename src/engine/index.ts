@@ -80,5 +80,6 @@ export type {
 // Alerts (issue 10): the tray renders them (src/main/notifier.ts); `rdl-sync alert` and
 // `rdl-sync report` reach the service through `engine.alerts`.
 export type { Alert, AlertKind, ChannelResult } from './alerts/types.js';
+export { alertHeadline } from './alerts/types.js';
 export type { AlertService } from './alerts/alert-service.js';
 export { ALERT_SECRET_NAMES, AlertSecretStore, type AlertSecretName } from './alerts/secrets.js';
