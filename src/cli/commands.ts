@@ -15,6 +15,7 @@ import {
 import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { doctor } from './doctor.js';
+import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
 import type { CliContext, CommandSpec } from './context.js';
 
@@ -524,6 +525,7 @@ export const commands: Record<string, CommandSpec> = {
   resume,
   settings,
   doctor,
+  fleet: { run: runFleetCommand },
   alert,
   report,
 };

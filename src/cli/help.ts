@@ -13,6 +13,16 @@ Works in a scratch folder under the remote folder and removes it again.
 Exit codes: 0 no problem found; 1 a problem found or Dropbox unreachable; 2 not set up.
 
 ${COMMON_OPTIONS}`,
+  fleet: `Usage: rdl-sync fleet [--json]
+
+Reads every hub's heartbeat from the fleet folder on Dropbox (fleetFolder; by default beside the
+site folders, e.g. /RDL/_fleet) and shows each site: state, when it was last heard from (STALE,
+in red on a terminal, after three of its heartbeat intervals), files waiting, its fullest disk,
+its problems and the files synced per hour over the last 24 hours. Two hubs writing the same site
+name (a cloned SD image) are flagged once this machine has seen both write. Works on any machine
+connected to the same Dropbox, also one that syncs nothing (only the connection is needed).
+
+${COMMON_OPTIONS}`,
   main: `rdl-sync: data-logger files to Dropbox and an SD-card backup, without losing a byte.
 
 Usage: rdl-sync <command> [options]
@@ -29,6 +39,7 @@ Commands:
   resume          resume syncing
   settings        show, check or change settings (settings --help)
   doctor          check the Dropbox account with a short probe in a scratch folder
+  fleet           every site's heartbeat from Dropbox: state, last seen, backlog, disk (--json)
   alert           send a test alert (alert test), or save a channel secret (alert secret)
   report          the digest: files per source, both legs, disks, alerts (--send emails it)
 

@@ -26,6 +26,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   resume: {},
   settings: {},
   doctor: {},
+  fleet: { json: { type: 'boolean' } },
   alert: {},
   report: { send: { type: 'boolean' }, json: { type: 'boolean' } },
 };

@@ -3,6 +3,7 @@
 import type { AccountInfo } from './ports.js';
 import type { Settings } from './settings/schema.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
+import type { Activity, FleetSnapshot } from './fleet/types.js'; // fleet (issue 10)
 
 export interface FieldIssue {
   /** Setting key (or dotted path such as 'ignorePatterns.2'). */
@@ -34,6 +35,9 @@ export interface EngineApi {
   pause(forMs: number | null): Promise<void>;
   resume(): Promise<void>;
   queryHistory(query: HistoryQuery): HistoryRecord[];
+  // fleet (issue 10): files, bytes and backlog per hour for the Status chart; every site's heartbeat.
+  getActivity(): Activity;
+  readFleet(): Promise<FleetSnapshot>;
   getSettings(): Settings;
   validateSettings(candidate: unknown): SettingsValidation;
   /** Validates, then saves and applies. Invalid input is not saved. */

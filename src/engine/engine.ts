@@ -37,6 +37,7 @@ import { PassRunner, type FailingFile } from './services/pass-runner.js';
 import { Lifecycle } from './services/lifecycle.js';
 import { publishStatus, type StatusPublishing } from './services/status-publishing.js';
 import { importLegacy, type LegacyImportInput } from './services/legacy-import.js';
+import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
 import os from 'node:os';
 import { AlertService } from './alerts/alert-service.js'; // alerts (issue 10)
 
@@ -62,6 +63,8 @@ export interface EngineOptions {
    * default: the next pass is seconds away, and the SD-card leg should not wait on a dead link.
    */
   retry?: Partial<RetryPolicy>;
+  /** fleet (issue 10): heartbeat interval overriding fleetHeartbeatMinutes (tests). */
+  fleetHeartbeatMs?: number;
 }
 
 export interface Engine extends EngineApi {
@@ -108,6 +111,7 @@ class SyncEngine implements Engine {
   private lifecycle!: Lifecycle;
   private passes!: PassRunner;
   private health!: HubHealth;
+  private fleet!: FleetHook; // fleet (issue 10)
   private publishing: StatusPublishing | null = null;
   /** The rebuild a settings change started (saveSettings waits for it). */
   private applying: Promise<void> = Promise.resolve();
@@ -210,6 +214,20 @@ class SyncEngine implements Engine {
       passes: this.passes,
       pause: () => this.pauseState,
     });
+    // fleet (issue 10): heartbeat while started; fleet reads and chart data for every front end.
+    this.fleet = new FleetHook({
+      configDir,
+      settings: () => this.builder.built.settings,
+      credentials: () => this.account.load(),
+      status: () => status.snapshot(),
+      onStatus: (l) => status.onChange(l),
+      history: () => this.history,
+      clock,
+      logger,
+      readOnly: opts.readOnly ?? false,
+      ...(opts.hostName ? { host: opts.hostName } : {}),
+      ...(opts.fleetHeartbeatMs ? { intervalMs: opts.fleetHeartbeatMs } : {}),
+    });
     await this.builder.rebuild('start');
     this.pauseState.apply();
     // The one place a settings change is applied: a save here and an edit by another process
@@ -231,6 +249,7 @@ class SyncEngine implements Engine {
 
   async start(): Promise<void> {
     await this.lifecycle.start();
+    if (!this.stopped) await this.fleet.start(); // fleet (issue 10)
     if (!this.stopped) await this.alerts.start(); // alerts (issue 10)
   }
 
@@ -254,6 +273,7 @@ class SyncEngine implements Engine {
     if (this.stopped) return;
     this.stopped = true;
     await this.lifecycle.stop();
+    await this.fleet.stop(); // fleet (issue 10)
     await this.alerts.stop(); // alerts (issue 10)
     for (const u of this.unsubscribers) u();
     await this.applying.catch(() => undefined);
@@ -288,6 +308,16 @@ class SyncEngine implements Engine {
 
   queryHistory(query: HistoryQuery): HistoryRecord[] {
     return this.history.query(query);
+  }
+
+  // fleet (issue 10)
+  getActivity(): Activity {
+    return this.fleet.activity();
+  }
+
+  // fleet (issue 10)
+  readFleet(): Promise<FleetSnapshot> {
+    return this.fleet.read();
   }
 
   // ---- settings --------------------------------------------------------------------------

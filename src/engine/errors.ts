@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'archive-full'
   | 'archive-readonly'
   | 'settings-invalid'
+  // never configured: the first-run setup (or `rdl-sync settings set`) is next, nothing is wrong
+  | 'setup-needed'
   | 'watch-unavailable'
   | 'transit-unwritable'
   | 'unreadable-entry'

@@ -10,6 +10,7 @@
 // move differently from the monotonic one.
 import schedule from 'node-schedule';
 import { monotonicNow, systemClock, type Clock, type Logger } from './ports.js';
+import { isSetupNeeded } from './settings/setup-needed.js';
 
 /** How often the wall clock is compared with the monotonic one. */
 export const CLOCK_CHECK_MS = 5_000;
@@ -199,6 +200,8 @@ export class PassScheduler {
       try {
         await this.hooks.runPass(this.abort.signal);
       } catch (e) {
+        // A first run waiting for its setup is not a failure (status says "setup needed").
+        if (isSetupNeeded(e)) return this.hooks.logger.debug('pass skipped: setup needed');
         this.hooks.logger.error('pass failed', {
           reason: e instanceof Error ? e.message : String(e),
         });

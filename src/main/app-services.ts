@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import type { AppServices } from './handlers.js';
 import type { AppInfo, FilePurpose, FolderPurpose } from '../shared/ipc.js';
 import { readLogLines } from './log.js';
+import { findOldSetups } from './old-setup-finder.js';
 
 const FOLDER_TITLES: Record<FolderPurpose, string> = {
   watch: 'Choose the folder the data logger writes into',
@@ -60,5 +61,6 @@ export function electronAppServices(opts: ElectronServicesOptions): AppServices 
     appInfo: opts.appInfo,
     applyStartAtLogin: opts.applyStartAtLogin,
     logFromWindow: opts.logFromWindow,
+    findOldSetups: () => findOldSetups(app.getPath('home')),
   };
 }

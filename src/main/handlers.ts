@@ -9,6 +9,7 @@ import type {
   FolderPurpose,
   IpcHandlers,
   LogLine,
+  OldSetup,
   OpenPathKind,
   SettingField,
 } from '../shared/ipc.js';
@@ -27,6 +28,8 @@ export interface AppServices {
   logFromWindow(level: 'warn' | 'error', text: string): void;
   /** Applies start-at-login to the OS; returns what the OS now reports. */
   applyStartAtLogin(enabled: boolean): boolean;
+  /** The old syncer's setups on this machine (old-setup-finder.ts). */
+  findOldSetups(): Promise<OldSetup[]>;
 }
 
 /** The engine's alert service, as far as the window reaches it ("Send test alert"). */
@@ -99,6 +102,15 @@ export function createIpcHandlers(
       app.logFromWindow(level, text);
       return null;
     },
+    findOldSetups: () => app.findOldSetups(),
+    // The tray's Quit: the engine stops first (main's before-quit).
+    quitApp: () => {
+      commands.fire('quit');
+      return null;
+    },
+    // fleet (issue 10)
+    getActivity: () => engine.getActivity(),
+    readFleet: () => engine.readFleet(),
     setStartAtLogin: async (enabled) => {
       const actual = app.applyStartAtLogin(enabled);
       const settings = engine.getSettings();

@@ -32,6 +32,9 @@ import { settingsFields } from './settings-fields.js';
 import { TrayController } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
 import { takeBackSignals } from './headless-signals.js';
+import { detectTrayHost } from './tray-host.js';
+import { applyMemorySwitches } from './memory-switches.js';
+import { minimizeOnClose, windowMode } from './window-mode.js';
 
 const STOP_TIMEOUT_MS = 30_000;
 /** Open commands a person chose from the tray: a failure is told to them, not only logged. */
@@ -87,6 +90,8 @@ async function runTrayApp(): Promise<void> {
 
   let window: BrowserWindow | null = null;
   let quitting = false;
+  // Tray or plain window (window-mode.ts): decided once the desktop has been asked.
+  const mode = windowMode(await detectTrayHost());
   const openWindow = (tab?: TabId): void => {
     if (!window || window.isDestroyed()) {
       window = createMainWindow({
@@ -96,6 +101,7 @@ async function runTrayApp(): Promise<void> {
         logger,
       });
       const win = window;
+      if (!mode.tray) minimizeOnClose(win, () => quitting, logger);
       win.once('ready-to-show', () => showWindow(win, tab));
       // Status is only pushed while the window is visible; catch up when it is shown again.
       win.on('show', () => send('status', engine.getStatus()));
@@ -125,6 +131,7 @@ async function runTrayApp(): Promise<void> {
       startAtLogin: isStartAtLoginOn(loginDeps),
       configPath: engine.settingsPath,
       logPath: logger.file,
+      windowModeNote: mode.note,
     }),
   });
   // The one command table (commands.ts): tray items, the window's actions and notification
@@ -160,11 +167,14 @@ async function runTrayApp(): Promise<void> {
   registerIpc(ipcMain, dispatch);
 
   const notifier = new Notifier(paths.appIcon, (tab) => commands.fire('openWindow', tab));
-  const tray = new TrayController(paths.assetsDir, (action) => commands.fire(action));
+  // Only where a tray host shows it (window-mode.ts); otherwise the window is the app.
+  const tray = mode.tray
+    ? new TrayController(paths.assetsDir, (action) => commands.fire(action))
+    : null;
 
-  logger.info('Tray icon created');
+  logger[mode.logLine.level](mode.logLine.message, mode.logLine.fields);
   const onStatus = (status = engine.getStatus()): void => {
-    tray.update(status);
+    tray?.update(status);
     send('status', status);
   };
   engine.onStatus(onStatus);
@@ -184,7 +194,7 @@ async function runTrayApp(): Promise<void> {
     void Promise.race([engine.stop(), timeout])
       .catch((e: unknown) => logger.error('Engine stop failed', { reason: String(e) }))
       .finally(() => {
-        tray.destroy();
+        tray?.destroy();
         app.exit(0);
       });
   });
@@ -197,7 +207,8 @@ async function runTrayApp(): Promise<void> {
 
   await engine.start();
   logger.info('RDL Sync started', { version: app.getVersion(), configDir });
-  if (!process.argv.includes('--hidden')) openWindow();
+  // Without a tray a hidden start (login) would leave nothing to find the app by.
+  if (!process.argv.includes('--hidden') || !mode.tray) openWindow();
 }
 
 function fail(e: unknown): void {
@@ -226,9 +237,9 @@ if (process.argv.includes('--headless')) {
   app.disableHardwareAcceleration();
   app.dock?.hide();
   runHeadless().catch(fail);
-} else if (!app.requestSingleInstanceLock()) {
-  // Another instance owns the tray; it opens its window on 'second-instance'.
-  app.quit();
 } else {
-  app.whenReady().then(runTrayApp).catch(fail);
+  applyMemorySwitches(app);
+  // Another instance owns the tray; it opens its window on 'second-instance'.
+  if (!app.requestSingleInstanceLock()) app.quit();
+  else app.whenReady().then(runTrayApp).catch(fail);
 }

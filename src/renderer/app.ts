@@ -9,6 +9,10 @@ import { renderStatus } from './status-view.js';
 import { TransfersView } from './transfers-view.js';
 import { SettingsView } from './settings-view.js';
 import { LogView } from './log-view.js';
+import { windowModeNote } from './window-mode-note.js';
+import { SetupView } from './setup-view.js';
+import { FleetTab } from './fleet-tab.js';
+import type { Activity } from '../shared/engine-types.js';
 
 const PAUSE_HOUR_MS = 60 * 60 * 1000;
 
@@ -39,14 +43,37 @@ function start(): void {
   const transfers = new TransfersView(byId('panel-transfers'), showError);
   let lastStatus: StatusSnapshot | null = null;
   let diskWarnPercent: number | null = null;
-  const drawStatus = (s: StatusSnapshot): void =>
-    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true), diskWarnPercent);
+  let modeNote: HTMLElement | null = null;
+  let activity: Activity | null = null; // issue 10: the Status tab's charts
+  const drawStatus = (s: StatusSnapshot): void => {
+    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true), diskWarnPercent, activity);
+    if (modeNote) byId('panel-status').prepend(modeNote);
+  };
+  // issue 10: the charts' data is re-read when files finish, and each minute for the backlog.
+  const refreshActivity = async (): Promise<void> => {
+    const a = await rdl.getActivity();
+    if (!a.ok) return;
+    activity = a.value;
+    if (lastStatus) drawStatus(lastStatus);
+  };
+  setInterval(() => void refreshActivity(), 60_000);
+  const fleet = new FleetTab(byId('panel-fleet')); // issue 10
   const settings = new SettingsView(byId('panel-settings'), showError, showInfo, (saved) => {
     // The disk bars follow the warning level as soon as it is known or changed.
     diskWarnPercent = saved.diskFullPercent;
     if (lastStatus) drawStatus(lastStatus);
   });
   const log = new LogView(byId('panel-log'), showError);
+  // First run: the setup replaces the tabs until it is done (setup-view.ts).
+  const setup = new SetupView({
+    showError,
+    finish: (tab) => {
+      document.body.classList.remove('setup-mode');
+      void settings.load();
+      tabs.show(tab, true);
+    },
+  });
+  document.querySelector('main')?.before(setup.element);
   let lastDone = -1;
   let lastFailed = -1;
 
@@ -62,6 +89,8 @@ function start(): void {
     document.title =
       s.problems.length > 0 ? `RDL Sync (${s.problems.length} to act on)` : 'RDL Sync';
     lastStatus = s;
+    setup.update(s.problems.some((p) => p.code === 'setup-needed'));
+    if (setup.visible) document.body.classList.add('setup-mode');
     drawStatus(s);
     settings.updateStatus(s);
     // Finished or failed files change the history: refresh it if someone is looking.
@@ -71,6 +100,7 @@ function start(): void {
     ) {
       void transfers.refresh();
     }
+    if (s.counts.doneThisRun !== lastDone) void refreshActivity(); // issue 10
     lastDone = s.counts.doneThisRun;
     lastFailed = s.counts.failed;
   };
@@ -102,6 +132,7 @@ function start(): void {
   tabs.onChange((tab) => {
     if (tab === 'transfers') void transfers.refresh();
     if (tab === 'log') void log.reload();
+    fleet.setVisible(tab === 'fleet'); // issue 10
   });
   rdl.onStatus(onStatus);
   rdl.onLog((lines) => log.append(lines));
@@ -112,11 +143,22 @@ function start(): void {
     if (s) onStatus(s);
     await settings.load();
     const info = valueOr(await rdl.getAppInfo(), showError);
-    if (info)
+    if (info) {
       byId('footer').textContent =
         `RDL Sync ${info.version} · settings: ${info.configPath} · log: ${info.logPath}`;
+      if (info.windowModeNote) {
+        modeNote = windowModeNote(info.windowModeNote, () => void rdl.quitApp());
+        byId('panel-status').prepend(modeNote);
+      }
+    }
     const initial = location.hash.slice(1);
-    if (initial === 'transfers' || initial === 'settings' || initial === 'log') tabs.show(initial);
+    if (
+      initial === 'transfers' ||
+      initial === 'fleet' ||
+      initial === 'settings' ||
+      initial === 'log'
+    )
+      tabs.show(initial);
   })();
 }
 

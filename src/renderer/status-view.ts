@@ -2,6 +2,7 @@
 // problem with what to do about it, the disks that must never fill and the sources (loggers,
 // cameras) that must never go quiet. Redrawn from each status snapshot.
 import type {
+  Activity,
   DiskStatus,
   Problem,
   SourceStatus,
@@ -10,6 +11,7 @@ import type {
 } from '../shared/engine-types.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { h, replace } from './dom.js';
+import { activityCard } from './activity-view.js';
 import { absoluteTime, bytes, duration, plural, rate, relativeTime, when } from './format.js';
 
 const COUNT_LABELS: [keyof StageCounts, string][] = [
@@ -24,6 +26,7 @@ const COUNT_LABELS: [keyof StageCounts, string][] = [
 const TAB_NAMES: Record<TabId, string> = {
   status: 'Status',
   transfers: 'Transfers',
+  fleet: 'Fleet',
   settings: 'Settings',
   log: 'Log',
 };
@@ -37,6 +40,7 @@ export function renderStatus(
   s: StatusSnapshot,
   goTo: (tab: TabId) => void,
   diskWarnPercent: number | null = null,
+  activity: Activity | null = null, // issue 10: the last 24 hours as charts
 ): void {
   // Status events arrive often while files move; a keyboard user must not lose their place.
   const focused = panel.contains(document.activeElement) ? document.activeElement?.id : undefined;
@@ -53,6 +57,7 @@ export function renderStatus(
       card('SD card', archive(s)),
       card('Timing', timing(s)),
     ),
+    activityCard(activity), // issue 10
     card('Disks', disks(s.disks, diskWarnPercent)),
     card('Sources', sources(s.sources)),
     transfers(s),

@@ -16,4 +16,5 @@ export type {
 export type { Settings, SettingKey } from '../engine/settings/schema.js';
 export type { FieldIssue, LegacyImportReport, SettingsValidation } from '../engine/api.js';
 export type { AccountInfo } from '../engine/ports.js';
+export type { Activity, FleetSite, FleetSnapshot, HourBucket } from '../engine/fleet/types.js'; // fleet (issue 10)
 export type { ChannelResult } from '../engine/alerts/types.js';

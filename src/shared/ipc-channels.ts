@@ -24,7 +24,12 @@ export const INVOKE_CHANNELS = [
   'getAppInfo',
   'setStartAtLogin',
   'logFromWindow',
+  // fleet (issue 10)
+  'getActivity',
+  'readFleet',
   'sendTestAlert',
+  'quitApp',
+  'findOldSetups',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
@@ -55,6 +60,6 @@ export function isInvokeChannel(name: string): name is InvokeChannel {
 }
 
 /** Window tabs; notifications and the tray open the window on one of them. */
-export const TABS = ['status', 'transfers', 'settings', 'log'] as const;
+export const TABS = ['status', 'transfers', 'fleet', 'settings', 'log'] as const;
 
 export type TabId = (typeof TABS)[number];

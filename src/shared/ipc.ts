@@ -10,6 +10,7 @@ import type { HistoryRecord, StatusSnapshot } from '../engine/status/types.js';
 import type { ChannelResult } from '../engine/alerts/types.js';
 import type { EventChannel, InvokeChannel, SubscribeMethod, TabId } from './ipc-channels.js';
 import { TABS } from './ipc-channels.js';
+import type { Activity, FleetSnapshot } from './engine-types.js';
 
 /** Limits that keep a misbehaving window from handing main huge payloads. */
 export const LIMITS = {
@@ -108,6 +109,19 @@ export interface AppInfo {
   startAtLogin: boolean;
   configPath: string;
   logPath: string;
+  /** Set when no tray host shows the icon: the app runs as a window (window-mode.ts). */
+  windowModeNote: string | null;
+}
+
+/** The old RDL syncer found on this machine (main/old-setup-finder.ts). */
+export interface OldSetup {
+  /** The old syncer's working folder (what `rdl-sync import-legacy --root` takes). */
+  root: string;
+  configJsonPath: string;
+  /** The watch folder found there (2_tosync or tosync). */
+  watchDir: string;
+  /** ~/.dropbox_uploader of the same user, when present. */
+  uploaderConfigPath: string | null;
 }
 
 export type PreviewResult = { ok: true; path: string } | { ok: false; message: string };
@@ -182,8 +196,15 @@ export const ipcContract = {
   setStartAtLogin: call<boolean>()(z.tuple([z.boolean()])),
   /** The window's own errors, so they reach the log file (main redacts them). */
   logFromWindow: call<null>()(z.tuple([z.enum(['warn', 'error']), text()])),
+  // fleet (issue 10): the Status chart's 24 hours, and every site's heartbeat from Dropbox.
+  getActivity: call<Activity>()(none()),
+  readFleet: call<FleetSnapshot>()(none()),
   /** A test alert through every configured channel; each channel's outcome. */
   sendTestAlert: call<ChannelResult[]>()(none()),
+  /** Quit from the window: the only way out when no tray host shows the tray menu. */
+  quitApp: call<null>()(none()),
+  /** The old RDL syncer's folders on this machine, for the first-run setup's import. */
+  findOldSetups: call<OldSetup[]>()(none()),
 } satisfies { [K in InvokeChannel]: CallSpec<z.ZodTuple, unknown> };
 
 // The contract must name exactly the channels of ipc-channels.ts, no more and no fewer.

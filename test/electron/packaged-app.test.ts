@@ -17,6 +17,8 @@ import type { StatusSnapshot } from '../../src/engine/status/types.js';
 import { killChild, startDesktop, waitFor, within, type Desktop } from './desktop.js';
 import { launchApp, packageApp, type PackagedApp, type RunningApp } from './packaged-app.js';
 import { chooseTrayItem, trayIconPicture, trayIconWindow } from './tray-host.js';
+import { NO_TRAY_NOTE } from '../../src/main/window-mode.js';
+import { askWindowToClose } from './x-close.js';
 
 let app: PackagedApp;
 let emulator: Emulator;
@@ -143,6 +145,9 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
 
     await t.test('the tray icon sits in the tray host', async () => {
       assert.match(await trayIconWindow(desktop), /^0x/);
+      const log = fs.readFileSync(path.join(dirs.configDir, 'logs', 'rdl-sync-app.log'), 'utf8');
+      assert.match(log, /Tray icon created.*xembed/);
+      assert.equal(await page.$('#window-mode-note'), null, 'no "no tray" note with a tray');
     });
 
     await t.test('files dropped into the watch folder show Done/Done in Transfers', async () => {
@@ -307,6 +312,130 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
       await running.browser.close().catch(() => {});
       await running.kill();
     }
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('without a tray host the app is a window: shown at start, a close minimizes, Quit in it', async () => {
+  // No trayer: nothing owns the XEmbed selection and no StatusNotifier watcher is on the bus.
+  const desktop = await startDesktop({});
+  const dirs = await makeDirs('rdl-no-tray-');
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'NoTray' }), emulator);
+  const env = { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: dirs.configDir };
+  const logFile = path.join(dirs.configDir, 'logs', 'rdl-sync-app.log');
+  const appLog = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+  // --hidden, as the login item starts it: without a tray the window must show all the same.
+  const running = await launchApp(app, desktop, env, ['--hidden']);
+  try {
+    const page = await running.window();
+    // The main window by its title (its X class is the product name; menus are "rdl-sync").
+    const windows = await waitFor('the window on screen', async () => {
+      const out = await desktop
+        .run('xdotool', ['search', '--onlyvisible', '--name', '^RDL Sync'])
+        .catch(() => ''); // xdotool exits 1 when nothing matches
+      const ids = out.split('\n').filter(Boolean);
+      return ids.length > 0 ? ids : null;
+    });
+    await page.waitForSelector('#window-mode-note');
+    assert.equal(await text(page, '#window-mode-note span'), NO_TRAY_NOTE);
+    assert.match(appLog(), /No system tray found/);
+    assert.doesNotMatch(appLog(), /Tray icon created/);
+
+    // The window manager's close button (WM_DELETE_WINDOW) minimizes it.
+    for (const id of windows) await askWindowToClose(desktop, id);
+    await waitFor('the close to be handled', () => /Window closed: minimized/.test(appLog()));
+    assert.equal(page.isClosed(), false, 'the window still exists');
+    assert.equal(running.child.exitCode, null, 'the app still runs');
+    // Still reachable: the same X window, which maps and answers again.
+    for (const id of windows) {
+      await desktop.run('xdotool', ['windowmap', id]);
+      assert.match(await desktop.run('xwininfo', ['-id', id]), /Map State: IsViewable/);
+    }
+    assert.equal(await page.evaluate(() => document.querySelector('#tab-status') !== null), true);
+
+    // No tray menu, so Quit is in the window; the engine stops as from the tray.
+    await page.click('#btn-quit-app');
+    const end = await within('the app to quit', running.exited, 60_000);
+    assert.equal(end.code, 0, running.output());
+    assert.match(appLog(), /Quitting: stopping the engine/);
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('first run of the packaged app: the setup shows, no error lines, the folders make it sync', async () => {
+  const desktop = await startDesktop({ trayHost: true });
+  const dirs = await makeDirs('rdl-first-run-e2e-');
+  // A config folder nobody wrote into: a new user's first start.
+  const configDir = path.join(dirs.root, 'fresh-config');
+  const env = { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: configDir };
+  const logFile = path.join(configDir, 'logs', 'rdl-sync-app.log');
+  const running = await launchApp(app, desktop, env);
+  try {
+    const page = await running.window();
+    await page.waitForSelector('#setup-choose-manual');
+    assert.equal(await text(page, '#setup-title'), 'Welcome to RDL Sync');
+    type Rdl = {
+      getStatus(): Promise<{ value: StatusSnapshot }>;
+      getSettings(): Promise<{ value: Record<string, unknown> }>;
+      saveSettings(c: unknown): Promise<{ value: { ok: boolean } }>;
+    };
+    const status = () =>
+      page.evaluate(async () => (await (window as unknown as { rdl: Rdl }).rdl.getStatus()).value);
+    // Two passes' worth: the scheduler arms a new pass after each one it had to skip.
+    const armed = new Set<number>();
+    await waitFor(
+      'two more passes scheduled',
+      async () => {
+        const s = await status();
+        assert.equal(s.problems[0]?.code, 'setup-needed');
+        if (s.nextPassMs) armed.add(s.nextPassMs);
+        return armed.size >= 3;
+      },
+      60_000,
+    );
+    assert.notEqual((await status()).state, 'error');
+    const log = fs.readFileSync(logFile, 'utf8');
+    assert.doesNotMatch(log, /\[error\]/, log);
+    assert.doesNotMatch(log, /Settings file changed/, log);
+
+    // The folder choice, through the same call the setup's Save makes.
+    const saved = await page.evaluate(
+      async (folders) => {
+        const rdl = (window as unknown as { rdl: Rdl }).rdl;
+        const current = (await rdl.getSettings()).value;
+        return (await rdl.saveSettings({ ...current, ...folders })).value;
+      },
+      {
+        watchDir: dirs.watchDir,
+        transitDir: dirs.transitDir,
+        archiveDir: dirs.archiveDir,
+        archiveMustBeMountPoint: false,
+        site: 'FirstRun',
+      },
+    );
+    assert.equal(saved.ok, true, JSON.stringify(saved));
+    const onDisk = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8')) as {
+      watchDir: string;
+      site: string;
+    };
+    assert.deepEqual([onDisk.watchDir, onDisk.site], [dirs.watchDir, 'FirstRun']);
+    // The setup gives way to the tabs, and the engine moves a file to the archive.
+    await page.waitForSelector('#tab-status', { state: 'visible' });
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/first.csv', 'timestamp,t\n');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(path.join(dirs.watchDir, 'RDL/USB0/first.csv'), hourAgo, hourAgo);
+    await waitFor('first.csv in the archive', async () =>
+      (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/first.csv'),
+    );
+    assert.doesNotMatch(fs.readFileSync(logFile, 'utf8'), /\[error\]/);
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
     await desktop.stop();
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }

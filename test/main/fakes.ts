@@ -28,6 +28,15 @@ export function fakeEngine(rec: Recorder): EngineApi & AlertsAccess {
     pause: async (forMs) => void rec.calls.push(['pause', forMs]),
     resume: async () => void rec.calls.push(['resume']),
     queryHistory: (q) => (rec.calls.push(['queryHistory', q]), []),
+    getActivity: () => ({ nowMs: 0, hours: [] }),
+    readFleet: async () => ({
+      folder: '/RDL/_fleet',
+      readAtMs: 0,
+      folderMissing: true,
+      sites: [],
+      unreadable: [],
+      ownBeat: null,
+    }),
     getSettings: () => settings,
     validateSettings: validation,
     saveSettings: async (c) => {
@@ -87,6 +96,7 @@ export function fakeAppServices(rec: Recorder): AppServices {
     startAtLogin: false,
     configPath: '/cfg/config.json',
     logPath: '/cfg/logs/main.log',
+    windowModeNote: null,
   };
   return {
     pickFolder: async (purpose, current) => (
@@ -101,5 +111,6 @@ export function fakeAppServices(rec: Recorder): AppServices {
     appInfo: () => info,
     logFromWindow: (level, text) => void rec.calls.push(['logFromWindow', level, text]),
     applyStartAtLogin: (on) => (rec.calls.push(['applyStartAtLogin', on]), on),
+    findOldSetups: async () => [],
   };
 }

@@ -12,11 +12,12 @@ import { createIpcHandlers, type AppServices } from '../../src/main/handlers.js'
 import { createDispatcher, ownWindowSenderCheck } from '../../src/main/ipc-dispatch.js';
 import { createAppLogger, readLogLines, type AppLogger } from '../../src/main/log.js';
 import { settingsFields } from '../../src/main/settings-fields.js';
+import { findOldSetups } from '../../src/main/old-setup-finder.js';
 import { commandsFor } from '../main/fakes.js';
 import { eventChannelName, isInvokeChannel } from '../../src/shared/ipc-channels.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../../src/engine/engine.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import type { Clock } from '../../src/engine/ports.js';
 
@@ -76,10 +77,20 @@ async function serve(dir: string): Promise<{ url: string; close: () => Promise<v
 export async function openWindow(
   settings: Partial<Settings> = {},
   clock?: Clock,
+  extra: {
+    /** A first run: no settings saved at all (the first-run setup shows). */
+    unconfigured?: boolean;
+    /** More engine options (the fleet tests' heartbeat interval). */
+    engine?: Partial<EngineOptions>;
+    /** Runs after the settings are written, before the engine opens (seed history files). */
+    beforeEngine?: (dirs: { root: string; configDir: string }) => Promise<void>;
+  } = {},
 ): Promise<WindowHarness> {
   const dirs = await makeDirs('rdl-window-');
   const emulator = await startEmulator();
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, settings), emulator);
+  if (!extra.unconfigured)
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, settings), emulator);
+  await extra.beforeEngine?.(dirs);
   const logger = createAppLogger(path.join(dirs.root, 'logs', 'app.log'), 'debug');
   const engine = await createEngine({
     configDir: dirs.configDir,
@@ -87,6 +98,7 @@ export async function openWindow(
     logger,
     retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
     ...(clock ? { clock } : {}),
+    ...extra.engine,
   });
   const h = { ...dirs, emulator, engine };
 
@@ -122,9 +134,13 @@ export async function openWindow(
       startAtLogin: false,
       configPath: engine.settingsPath,
       logPath: logger.file,
+      windowModeNote: null,
     }),
     logFromWindow: (level, text) => logger[level](`Window: ${text}`),
     applyStartAtLogin: (on) => (calls.push(['applyStartAtLogin', String(on)]), on),
+    // The old syncer is looked for in the test's own home and its sibling homes.
+    findOldSetups: () =>
+      findOldSetups(path.join(h.root, 'homes', 'me'), path.join(h.root, 'homes')),
   };
   const dispatch = createDispatcher(
     createIpcHandlers(

@@ -181,6 +181,7 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
 
   reducer.apply({
     type: 'settings-rejected',
+    setupNeeded: false,
     message: 'Settings need fixing: watchDir: required',
     archiveEnabled: true,
     archiveDir: '/media/card',

@@ -7,6 +7,7 @@ import { SyncError } from '../errors.js';
 import type { Clock, Logger, RemoteStore } from '../ports.js';
 import type { Settings } from '../settings/schema.js';
 import { defaultSettings } from '../settings/defaults.js';
+import { setupNeeded } from '../settings/setup-needed.js';
 import type { PassDeps } from '../pipeline/deps.js';
 import { notConnected } from '../pipeline/problems.js';
 import { buildPassDeps, buildRemote } from '../assemble.js';
@@ -70,9 +71,14 @@ export class PipelineBuilder {
       ? loaded.settings
       : (this.current?.settings ?? defaultSettings(this.deps.home));
     if (!loaded.ok) {
-      const message = `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
+      // Never configured: "setup needed", not an error (settings/setup-needed.ts). Issue 11.
+      const setup = store.hasSettings() ? null : setupNeeded();
+      const message =
+        setup?.message ??
+        `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
       this.deps.report({
         type: 'settings-rejected',
+        setupNeeded: setup !== null,
         message,
         archiveEnabled: settings.archiveEnabled,
         archiveDir: settings.archiveDir,
@@ -81,7 +87,7 @@ export class PipelineBuilder {
         settings,
         deps: null,
         remote: null,
-        blocked: new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
+        blocked: setup ?? new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
       };
       logger.debug('pipeline rebuilt', { reason, usable: false });
       return;

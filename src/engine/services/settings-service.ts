@@ -32,6 +32,8 @@ export interface SettingsService {
   load(): SettingsValidation;
   /** load() plus the checks made when settings are written (folders on disk). */
   check(): SettingsValidation;
+  /** Whether settings were ever saved (false: a first run, setup needed). */
+  hasSettings(): boolean;
   /** The one validation for a candidate about to be written, folder checks included. */
   validate(candidate: unknown): SettingsValidation;
   /** validate(), then write; an invalid candidate writes nothing. */
@@ -60,6 +62,7 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
     path: store.path,
     load: () => store.load(),
     check: () => store.check(),
+    hasSettings: () => store.hasSettings(),
     validate: (candidate) => store.validate(candidate, true),
     save: (candidate) => store.save(candidate),
     readForEditing: () => readForEditing(store.path, defaultSettings(opts.home)),

@@ -253,6 +253,34 @@ export const settingsSchema = z
       .describe(
         'Per-source silence limits in minutes, replacing the learned one: SOURCE=MINUTES, e.g. RDL/USB0=180; 0 turns the check off for that source.',
       ),
+    // ---- fleet heartbeat (issue 10) ----
+    fleetHeartbeatEnabled: z
+      .boolean()
+      .describe(
+        'Write a small heartbeat (health summary, <site>.json) to the fleet folder on Dropbox, so one person can watch every site (rdl-sync fleet, the Fleet tab).',
+      ),
+    fleetHeartbeatMinutes: z
+      .number()
+      .int('Heartbeat interval must be a whole number of minutes')
+      .min(1, 'Heartbeat interval must be at least 1 minute')
+      .max(1_440, 'Heartbeat interval must be at most 1440 minutes (a day)')
+      .describe(
+        'Minutes between heartbeats (one Dropbox call each). A site counts as stale after three intervals without one.',
+      ),
+    fleetFolder: z
+      .string()
+      .trim()
+      .refine((t) => t === '' || t.startsWith('/'), {
+        message: 'Fleet folder must be empty or start with / (for example /RDL/_fleet)',
+      })
+      .refine((t) => !/[{}]/.test(t), {
+        message:
+          'Fleet folder may not use {fields}: every hub and viewer must name the same folder',
+      })
+      .refine((t) => !t.endsWith('/') || t === '', { message: 'Fleet folder must not end with /' })
+      .describe(
+        'Dropbox folder holding every site’s heartbeat. Empty = beside the site folders (the remote folder cut before {site}, plus _fleet, e.g. /RDL/_fleet). Never inside a site’s data folder.',
+      ),
     // Alerts (issue 10): the policy, then the channels. Secrets (SMTP password, webhook URL) are
     // not settings: they live in alert-secrets.json beside the Dropbox connection (0600).
     alertReminderHours: z
@@ -422,6 +450,9 @@ export const STATIC_DEFAULTS: Omit<Settings, 'watchDir' | 'transitDir'> = {
   silentSourceFactor: 3,
   silentSourceMinSamples: 6,
   silentSourceOverrides: [],
+  fleetHeartbeatEnabled: true,
+  fleetHeartbeatMinutes: 15,
+  fleetFolder: '',
   alertReminderHours: 24,
   alertFlapMinutes: 30,
   alertEmailTo: [],

@@ -68,6 +68,11 @@ export interface SettingsStore {
   setState(patch: Partial<RuntimeState>): RuntimeState;
   /** Stops watching the file. */
   close(): void;
+  /**
+   * Whether a person (or an import) ever saved settings here: false while the file is missing
+   * or holds only runtime state. Until then the app needs setting up; nothing is broken.
+   */
+  hasSettings(): boolean;
 }
 
 export interface SettingsStoreOptions {
@@ -203,6 +208,12 @@ class ConfSettingsStore implements SettingsStore {
     return next;
   }
 
+  hasSettings(): boolean {
+    const raw = this.readRaw();
+    if (raw.kind === 'broken') return true;
+    return raw.kind === 'object' && Object.keys(raw.data).some((key) => !NOT_SETTINGS.has(key));
+  }
+
   close(): void {
     if (this.watching) fs.unwatchFile(this.path);
     this.watching = false;
@@ -287,7 +298,10 @@ class ConfSettingsStore implements SettingsStore {
     fs.watchFile(
       this.path,
       { interval: this.opts.watchIntervalMs ?? 1000, persistent: false },
-      () => {
+      (curr, prev) => {
+        // fs.watchFile calls once with zeroed stats when the file does not exist: nothing
+        // changed (a first run has no file yet), so nothing to read or warn about.
+        if (curr.mtimeMs === 0 && prev.mtimeMs === 0) return;
         const r = this.load();
         if (r.ok) {
           this.lastWarned = undefined;

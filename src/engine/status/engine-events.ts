@@ -16,9 +16,13 @@ export interface FailingFileFact {
 }
 
 export type EngineEvent =
-  /** The settings file does not validate: passes cannot run until it is fixed. */
+  /**
+   * The settings file does not validate: passes cannot run until it is fixed. `setupNeeded`: no
+   * settings were ever saved (a first run, not a broken install; settings/setup-needed.ts).
+   */
   | {
       type: 'settings-rejected';
+      setupNeeded: boolean;
       message: string;
       archiveEnabled: boolean;
       archiveDir: string;

@@ -136,8 +136,8 @@ export class StatusReducer {
         status.clear(SETTINGS_INVALID_ID);
         status.raise({
           id: SETTINGS_INVALID_ID,
-          code: 'settings-invalid',
-          severity: 'error',
+          code: e.setupNeeded ? 'setup-needed' : 'settings-invalid',
+          severity: e.setupNeeded ? 'attention' : 'error',
           message: e.message,
           tab: 'settings',
         });

@@ -1,0 +1,348 @@
+// The first-run setup, shown instead of the tabs while the engine says "setup needed" (no
+// settings were ever saved). Three ways in: import the old RDL syncer found on this machine (or
+// a config.json chosen by hand), or choose the watch folder, the archive and the site. The
+// settings go through the same validation as the Settings tab; Dropbox is connected there next.
+import type { LegacyImportReport, Settings } from '../shared/engine-types.js';
+import type { OldSetup } from '../shared/ipc.js';
+import { h, replace } from './dom.js';
+import { api, valueOr } from './rdl.js';
+
+type ArchiveKind = 'card' | 'local' | 'none';
+
+export interface SetupCallbacks {
+  showError(message: string): void;
+  /** The setup is done: show the tabs again, on `tab`. */
+  finish(tab: 'status' | 'settings'): void;
+}
+
+export class SetupView {
+  readonly element: HTMLElement;
+  private step: 'welcome' | 'import' | 'manual' | 'done' | null = null;
+
+  constructor(private readonly cb: SetupCallbacks) {
+    this.element = h('section', {
+      id: 'setup',
+      class: 'setup',
+      attrs: { 'aria-labelledby': 'setup-title' },
+    });
+  }
+
+  get visible(): boolean {
+    return this.step !== null;
+  }
+
+  /** From each status: show while setup is needed; go away if it was done elsewhere (CLI). */
+  update(setupNeeded: boolean): void {
+    if (setupNeeded && !this.visible) this.welcome();
+    else if (!setupNeeded && this.visible && this.step !== 'done') this.close('status');
+  }
+
+  private close(tab: 'status' | 'settings'): void {
+    this.step = null;
+    this.element.replaceChildren();
+    this.cb.finish(tab);
+  }
+
+  private show(step: NonNullable<SetupView['step']>, ...children: Node[]): void {
+    this.step = step;
+    replace(this.element, ...children);
+    this.element.querySelector<HTMLElement>('button, input')?.focus();
+  }
+
+  welcome(): void {
+    this.show(
+      'welcome',
+      h('h2', { id: 'setup-title', text: 'Welcome to RDL Sync' }),
+      h('p', {
+        text: 'RDL Sync moves the files your data loggers write to Dropbox and to a local archive (an SD card or a folder), and tells you when you must act. Nothing is moved until it is set up.',
+      }),
+      h(
+        'div',
+        { class: 'setup-choices' },
+        choice(
+          'setup-choose-import',
+          'Import the old RDL setup',
+          'Take over the old syncing script’s settings, folders and Dropbox login.',
+          () => void this.importStep(),
+        ),
+        choice(
+          'setup-choose-manual',
+          'Choose the folders',
+          'Pick the watch folder, the archive and the site name yourself.',
+          () => void this.manualStep(),
+        ),
+      ),
+    );
+  }
+
+  private async importStep(): Promise<void> {
+    const found = valueOr(await api().findOldSetups(), this.cb.showError) ?? [];
+    this.show(
+      'import',
+      h('h2', { id: 'setup-title', text: 'Import the old RDL setup' }),
+      found.length > 0
+        ? h(
+            'ul',
+            { class: 'setup-found', id: 'setup-found' },
+            ...found.map((f) => this.foundItem(f)),
+          )
+        : h('p', {
+            id: 'setup-none-found',
+            text: 'No old RDL syncer was found in the home folders here (a folder with config.json and logging-folder/2_tosync, or tosync/).',
+          }),
+      h(
+        'div',
+        { class: 'setup-nav' },
+        h('button', {
+          id: 'setup-import-pick',
+          text: 'Choose the old config.json…',
+          on: { click: () => void this.importPicked() },
+        }),
+        h('button', { id: 'setup-back', text: 'Back', on: { click: () => this.welcome() } }),
+      ),
+    );
+  }
+
+  private foundItem(f: OldSetup): HTMLElement {
+    return h(
+      'li',
+      { attrs: { 'data-root': f.root } },
+      h('strong', { text: f.root }),
+      h('span', { class: 'desc', text: `watch folder ${f.watchDir}` }),
+      h('span', {
+        class: 'desc',
+        text: f.uploaderConfigPath
+          ? `Dropbox login from ${f.uploaderConfigPath}`
+          : 'no Dropbox-Uploader file: connect Dropbox afterwards',
+      }),
+      h('button', {
+        class: 'setup-import-found',
+        text: 'Import',
+        on: {
+          click: () =>
+            void this.runImport(
+              f.uploaderConfigPath
+                ? { configJsonPath: f.configJsonPath, uploaderConfigPath: f.uploaderConfigPath }
+                : { configJsonPath: f.configJsonPath },
+            ),
+        },
+      }),
+    );
+  }
+
+  private async importPicked(): Promise<void> {
+    const config = valueOr(await api().pickFile('legacyConfig'), this.cb.showError);
+    if (!config) return;
+    const uploader = valueOr(await api().pickFile('uploaderConfig'), this.cb.showError);
+    await this.runImport(
+      uploader
+        ? { configJsonPath: config, uploaderConfigPath: uploader }
+        : { configJsonPath: config },
+    );
+  }
+
+  private async runImport(input: {
+    configJsonPath: string;
+    uploaderConfigPath?: string;
+  }): Promise<void> {
+    const report = valueOr(await api().importLegacy(input), this.cb.showError);
+    if (report) this.done(importLines(report), report.credentialsImported);
+  }
+
+  private async manualStep(): Promise<void> {
+    const current = valueOr(await api().getSettings(), this.cb.showError);
+    if (!current) return;
+    const watch = h('input', {
+      id: 'setup-watch',
+      attrs: { type: 'text', value: current.watchDir },
+    });
+    const archive = h('input', {
+      id: 'setup-archive',
+      attrs: { type: 'text', value: current.archiveDir },
+    });
+    const site = h('input', { id: 'setup-site', attrs: { type: 'text', value: current.site } });
+    const errors = h('ul', { id: 'setup-errors', class: 'bad', attrs: { 'aria-live': 'polite' } });
+    const kinds: [ArchiveKind, string][] = [
+      ['card', 'SD card (written only while it is mounted)'],
+      ['local', 'A folder on this computer'],
+      ['none', 'No archive: Dropbox only'],
+    ];
+    const pick = async (purpose: 'watch' | 'archive', input: HTMLInputElement) => {
+      const picked = valueOr(await api().pickFolder(purpose), this.cb.showError);
+      if (picked) input.value = picked;
+    };
+    const kind = (): ArchiveKind =>
+      (this.element.querySelector<HTMLInputElement>('input[name="setup-archive-kind"]:checked')
+        ?.value as ArchiveKind | undefined) ?? 'card';
+    const save = async () => {
+      const k = kind();
+      const candidate: Settings = {
+        ...current,
+        watchDir: watch.value.trim(),
+        archiveEnabled: k !== 'none',
+        archiveDir: k === 'none' ? '' : archive.value.trim(),
+        archiveMustBeMountPoint: k === 'card',
+        site: site.value.trim(),
+      };
+      const result = valueOr(await api().saveSettings(candidate), this.cb.showError);
+      if (!result) return;
+      if (!result.ok) {
+        replace(errors, ...result.issues.map((i) => h('li', { text: i.message })));
+        return;
+      }
+      const s = result.settings;
+      this.done(
+        [
+          `Watch folder: ${s.watchDir}`,
+          s.archiveEnabled
+            ? `Archive: ${s.archiveDir}${s.archiveMustBeMountPoint ? ' (SD card, only while mounted)' : ''}`
+            : 'Archive: none',
+          `Site: ${s.site}`,
+        ],
+        false,
+      );
+    };
+    this.show(
+      'manual',
+      h('h2', { id: 'setup-title', text: 'Choose the folders' }),
+      h(
+        'form',
+        {
+          class: 'setup-form',
+          attrs: { novalidate: true },
+          on: { submit: (e) => (e.preventDefault(), void save()) },
+        },
+        field(
+          'setup-watch',
+          'Watch folder: where the data loggers write finished files',
+          watch,
+          () => pick('watch', watch),
+        ),
+        h(
+          'fieldset',
+          {},
+          h('legend', { text: 'Archive: the second copy' }),
+          ...kinds.map(([value, label]) =>
+            h(
+              'label',
+              { class: 'setup-radio' },
+              h('input', {
+                id: `setup-archive-${value}`,
+                attrs: {
+                  type: 'radio',
+                  name: 'setup-archive-kind',
+                  value,
+                  checked:
+                    value ===
+                    (!current.archiveEnabled
+                      ? 'none'
+                      : current.archiveMustBeMountPoint
+                        ? 'card'
+                        : 'local'),
+                },
+              }),
+              ` ${label}`,
+            ),
+          ),
+          field('setup-archive', 'Archive folder', archive, () => pick('archive', archive)),
+        ),
+        h(
+          'div',
+          { class: 'setup-field' },
+          h('label', {
+            attrs: { for: 'setup-site' },
+            text: 'Site name (fills {site} in the Dropbox folder)',
+          }),
+          site,
+        ),
+        errors,
+        h(
+          'div',
+          { class: 'setup-nav' },
+          h('button', {
+            id: 'setup-save',
+            class: 'primary',
+            text: 'Save',
+            attrs: { type: 'submit' },
+          }),
+          h('button', {
+            id: 'setup-back',
+            text: 'Back',
+            attrs: { type: 'button' },
+            on: { click: () => this.welcome() },
+          }),
+        ),
+      ),
+    );
+  }
+
+  private done(lines: string[], dropboxConnected: boolean): void {
+    this.show(
+      'done',
+      h('h2', { id: 'setup-title', text: 'RDL Sync is set up' }),
+      h('ul', { id: 'setup-summary' }, ...lines.map((l) => h('li', { text: l }))),
+      h('p', {
+        text: dropboxConnected
+          ? 'The Dropbox login was imported too: files start moving on the next pass.'
+          : 'Next, connect Dropbox (Settings tab); until then files go to the archive and wait in transit for Dropbox.',
+      }),
+      h(
+        'div',
+        { class: 'setup-nav' },
+        dropboxConnected
+          ? null
+          : h('button', {
+              id: 'setup-connect',
+              class: 'primary',
+              text: 'Connect Dropbox',
+              on: { click: () => this.close('settings') },
+            }),
+        h('button', {
+          id: 'setup-finish',
+          text: 'Show status',
+          on: { click: () => this.close('status') },
+        }),
+      ),
+    );
+  }
+}
+
+function choice(id: string, title: string, desc: string, onClick: () => void): HTMLElement {
+  return h(
+    'button',
+    { id, class: 'setup-choice', on: { click: onClick } },
+    h('strong', { text: title }),
+    h('span', { class: 'desc', text: desc }),
+  );
+}
+
+function field(
+  id: string,
+  label: string,
+  input: HTMLInputElement,
+  choose: () => void,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'setup-field' },
+    h('label', { attrs: { for: id }, text: label }),
+    h(
+      'div',
+      { class: 'setup-folder' },
+      input,
+      h('button', {
+        id: `${id}-choose`,
+        text: 'Choose…',
+        attrs: { type: 'button' },
+        on: { click: choose },
+      }),
+    ),
+  );
+}
+
+function importLines(report: LegacyImportReport): string[] {
+  return [
+    ...report.changes.map((c) => `${c.field}: ${JSON.stringify(c.to)}`),
+    ...report.warnings.map((w) => `! ${w}`),
+  ];
+}

@@ -1,0 +1,131 @@
+// The first-run setup in the built renderer (Debian's Chromium), over main's real handler table
+// and a real engine started on an empty config folder: the welcome, the old syncer found on
+// this machine, the folder choice saved through the engine's validation, and a file that then
+// really moves. Screenshots of each step, light and dark.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { chromiumInstalled, openWindow, until } from './window-harness.js';
+
+const ARTEFACTS =
+  process.env.RDL_SETUP_SCREENSHOTS ??
+  path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'setup');
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.textContent(selector))?.trim() ?? '';
+}
+
+async function screenshots(page: Page, step: string): Promise<void> {
+  fs.mkdirSync(ARTEFACTS, { recursive: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const file = path.join(ARTEFACTS, `setup-${step}-${scheme}.png`);
+    await page.screenshot({ path: file });
+    assert.ok(fs.statSync(file).size > 5_000, `${file} is not empty`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+test('first run: the setup shows, finds the old syncer, and the folder choice syncs', async (t) => {
+  if (!(await chromiumInstalled())) {
+    t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
+    return;
+  }
+  const w = await openWindow({}, undefined, { unconfigured: true });
+  const { page } = w;
+  try {
+    // An old syncer as on the hubs, in another user's home (/home/pi/SHELF3).
+    const shelf = path.join(w.root, 'homes', 'pi', 'SHELF3');
+    fs.mkdirSync(path.join(shelf, 'logging-folder', '2_tosync'), { recursive: true });
+    fs.writeFileSync(path.join(shelf, 'config.json'), '{"SITE": "Site3_Lakeshore"}');
+    fs.mkdirSync(path.join(w.root, 'homes', 'me'), { recursive: true });
+
+    await t.test('the welcome replaces the tabs; the state is not an error', async () => {
+      await page.waitForSelector('#setup-choose-import');
+      assert.equal(await text(page, '#setup-title'), 'Welcome to RDL Sync');
+      assert.equal(await page.isVisible('#tab-status'), false, 'tabs hidden during setup');
+      assert.equal(await page.getAttribute('#state-badge', 'data-state'), 'attention');
+      assert.match(await text(page, '#state-line'), /^Setup needed/);
+      await screenshots(page, 'welcome');
+    });
+
+    await t.test('import: the old syncer on this machine is offered', async () => {
+      await page.click('#setup-choose-import');
+      await page.waitForSelector('#setup-found li');
+      assert.equal(await page.getAttribute('#setup-found li', 'data-root'), shelf);
+      assert.match(await text(page, '#setup-found li'), /2_tosync/);
+      await screenshots(page, 'import');
+      await page.click('#setup-back');
+    });
+
+    const watch = path.join(w.root, 'picked-watch');
+    const archive = path.join(w.root, 'picked-archive');
+    fs.mkdirSync(watch);
+    fs.mkdirSync(archive);
+
+    await t.test('choose the folders: a mistake is named, the fix is saved', async () => {
+      await page.click('#setup-choose-manual');
+      await page.waitForSelector('#setup-watch');
+      await page.click('#setup-watch-choose'); // the harness's folder dialog answers picked-watch
+      await until('the watch folder filled in', async () =>
+        (await page.inputValue('#setup-watch')) === watch ? true : undefined,
+      );
+      await page.check('#setup-archive-local');
+      await page.click('#setup-archive-choose');
+      await until('the archive folder filled in', async () =>
+        (await page.inputValue('#setup-archive')) === archive ? true : undefined,
+      );
+      await screenshots(page, 'folders');
+      // No site name, while the remote folder uses {site}: refused, with the reason.
+      await page.click('#setup-save');
+      await until('the site error', async () =>
+        /Site name is empty/.test(await text(page, '#setup-errors')) ? true : undefined,
+      );
+      assert.equal(fs.existsSync(w.engine.settingsPath), false, 'nothing saved yet');
+      await page.fill('#setup-site', 'Setup_Lake');
+      await page.click('#setup-save');
+      await page.waitForSelector('#setup-summary');
+      assert.match(await text(page, '#setup-summary'), /Site: Setup_Lake/);
+      await screenshots(page, 'done');
+      const saved = JSON.parse(fs.readFileSync(w.engine.settingsPath, 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(saved.watchDir, watch);
+      assert.equal(saved.archiveDir, archive);
+      assert.equal(saved.archiveMustBeMountPoint, false);
+      assert.equal(saved.site, 'Setup_Lake');
+      assert.equal(
+        w.engine.getStatus().problems.some((p) => p.code === 'setup-needed'),
+        false,
+      );
+    });
+
+    await t.test(
+      'Connect Dropbox leads to the Settings tab; a file reaches the archive',
+      async () => {
+        await page.click('#setup-connect');
+        await until('the settings tab', async () =>
+          (await page.getAttribute('#tab-settings', 'aria-selected')) === 'true' ? true : undefined,
+        );
+        assert.equal(await page.isVisible('#setup'), false);
+        // A logger's finished file (written an hour ago, so it is stable at once).
+        const file = path.join(watch, 'RDL', 'USB0', 'first.csv');
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, 'timestamp,t\n2026-12-01T08:00:00Z,3.9\n');
+        const hourAgo = new Date(Date.now() - 3_600_000);
+        fs.utimesSync(file, hourAgo, hourAgo);
+        w.engine.syncNow();
+        await until(
+          'first.csv in the archive',
+          () => fs.existsSync(path.join(archive, 'RDL', 'USB0', 'first.csv')),
+          60_000,
+        );
+      },
+    );
+  } finally {
+    await w.close();
+  }
+});
