@@ -9,11 +9,7 @@ import {
   type AlertSecretName,
   type Engine,
 } from '../engine/index.js';
-import type { CliContext } from './commands.js';
-
-interface CommandSpec {
-  run(ctx: CliContext): Promise<number>;
-}
+import type { CliContext, CommandSpec } from './context.js';
 
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);

@@ -10,28 +10,16 @@ import {
   readStatusFile,
   settingsSchema,
   type Engine,
-  type FileLogger,
   type Settings,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
-import { runDoctorCommand } from './doctor.js';
+import { doctor } from './doctor.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
+import type { CliContext, CommandSpec } from './context.js';
 
-export interface CliContext {
-  configDir: string;
-  logger: FileLogger;
-  out: NodeJS.WritableStream;
-  /** Aborted by SIGTERM/SIGINT (daemon only): start-up stops where it is, then the engine. */
-  stopSignal: AbortSignal;
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
-
-interface CommandSpec {
-  run(ctx: CliContext): Promise<number>;
-}
+export type { CliContext } from './context.js';
 
 /** `once` waits at most stableSeconds + this for files still settling. */
 const ONCE_SETTLE_MARGIN_S = 10;
@@ -536,7 +524,7 @@ export const commands: Record<string, CommandSpec> = {
   pause,
   resume,
   settings,
-  doctor: { run: runDoctorCommand },
+  doctor,
   fleet: { run: runFleetCommand },
   alert,
   report,

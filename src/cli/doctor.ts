@@ -2,17 +2,19 @@
 // folder (see src/engine/dropbox/doctor.ts) and prints what it found. Without a network it says
 // so plainly and changes nothing.
 import {
-  createDropboxConnection,
+  connectSavedDropbox,
   FileCredentialStore,
   openSettingsService,
   renderRemoteRoot,
   runDoctor,
 } from '../engine/index.js';
-import type { CliContext } from './commands.js';
+import type { CliContext, CommandSpec } from './context.js';
 
 const MARK = { ok: 'ok     ', problem: 'PROBLEM', info: 'info   ' } as const;
 
-export async function runDoctorCommand(ctx: CliContext): Promise<number> {
+export const doctor: CommandSpec = { run: runDoctorCommand };
+
+async function runDoctorCommand(ctx: CliContext): Promise<number> {
   const say = (text: string): void => {
     ctx.out.write(`${text}\n`);
   };
@@ -38,12 +40,8 @@ export async function runDoctorCommand(ctx: CliContext): Promise<number> {
     return 2;
   }
   const remoteRoot = renderRemoteRoot(s.remoteRootTemplate, { site: s.site });
-  const connection = createDropboxConnection({
-    appKey: creds.appKey,
-    ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
-    refreshToken: creds.refreshToken,
-    endpoint: s.dropboxEndpoint,
-  });
+  // The app key falls back to the settings' as the engine's own connection does.
+  const connection = connectSavedDropbox(s, creds);
   say(`Checking the Dropbox account in a scratch folder under ${remoteRoot || '/'} ...`);
   const report = await runDoctor(connection, remoteRoot);
   if (!report.reached) {

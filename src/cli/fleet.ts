@@ -4,7 +4,7 @@
 // name are flagged. Needs only the Dropbox connection and the remote folder setting, so it works
 // on a machine that syncs nothing (no watch folder, no site name).
 import { formatBytes, readFleetAsViewer, type FleetSite, type FleetView } from '../engine/index.js';
-import type { CliContext } from './commands.js';
+import type { CliContext } from './context.js';
 
 const SPARKS = '▁▂▃▄▅▆▇█';
 const RED = '\u001b[31m';

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { HELP } from './help.js';
 import { COMMAND_OPTIONS } from './options.js';
-import type { CliContext } from './commands.js';
+import type { CliContext } from './context.js';
 
 /** How long a stopping daemon may take before it exits anyway (abandoning is crash-safe). */
 const STOP_DEADLINE_MS = 5_000;

@@ -3,7 +3,7 @@
 import { ArchiveTarget } from './archive/index.js';
 import type { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
-import { createDropboxConnection } from './dropbox/connection.js';
+import { connectSavedDropbox } from './dropbox/saved-connection.js';
 import { DropboxRemoteStore } from './dropbox/remote-store.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { History } from './history/index.js';
@@ -32,12 +32,7 @@ export function buildRemote(
     host?: string;
   },
 ): RemoteStore {
-  const connection = createDropboxConnection({
-    appKey: creds.appKey || settings.dropboxAppKey,
-    ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
-    refreshToken: creds.refreshToken,
-    endpoint: settings.dropboxEndpoint,
-  });
+  const connection = connectSavedDropbox(settings, creds);
   return new DropboxRemoteStore({
     connection,
     remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, {

@@ -152,6 +152,7 @@ class SyncEngine implements Engine {
       clock: this.clock,
       logger: this.logger,
       status: this.status,
+      report: (event) => this.reducer.apply(event),
     });
     this.pauseState = new PauseState({
       settings: this.settings,
@@ -172,7 +173,7 @@ class SyncEngine implements Engine {
     const limit = loaded.ok ? loaded.settings.historyLimit : 5_000;
     this.history = await History.open(path.join(configDir, 'history.jsonl'), limit);
     this.health = new HubHealth({
-      status,
+      report: (event) => this.reducer.apply(event),
       history: this.history,
       clock,
       logger,
@@ -183,13 +184,13 @@ class SyncEngine implements Engine {
       account: this.account,
       journal: this.journal,
       history: this.history,
-      status,
       clock,
       logger,
       ...(opts.home ? { home: opts.home } : {}),
       ...(opts.hostName ? { host: opts.hostName } : {}),
       retry: { ...CALL_RETRY, ...opts.retry },
       emit: (event) => this.reducer.apply(event),
+      report: (event) => this.reducer.apply(event),
       afterBuild: () => this.lifecycle.afterRebuild(),
     });
     this.passes = new PassRunner({
@@ -197,7 +198,6 @@ class SyncEngine implements Engine {
       account: this.account,
       journal: this.journal,
       health: this.health,
-      status,
       reducer: this.reducer,
       logger,
       now: () => clock.now(),

@@ -60,8 +60,8 @@ export {
 // The first-run setup looks for the old syncer's folders on this machine (src/main).
 export { detectLegacyLayout, findLegacyConfig } from './legacy/index.js';
 
-// `rdl-sync doctor`: the Dropbox probe.
-export { createDropboxConnection } from './dropbox/connection.js';
+// `rdl-sync doctor`: the Dropbox probe, over the saved connection as the engine opens it.
+export { connectSavedDropbox } from './dropbox/saved-connection.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';
 
 // The fleet (issue 10): `rdl-sync fleet` reads every heartbeat; the window gets the same data
@@ -80,5 +80,6 @@ export type {
 // Alerts (issue 10): the tray renders them (src/main/notifier.ts); `rdl-sync alert` and
 // `rdl-sync report` reach the service through `engine.alerts`.
 export type { Alert, AlertKind, ChannelResult } from './alerts/types.js';
+export { alertHeadline } from './alerts/types.js';
 export type { AlertService } from './alerts/alert-service.js';
 export { ALERT_SECRET_NAMES, AlertSecretStore, type AlertSecretName } from './alerts/secrets.js';

@@ -16,7 +16,10 @@
 //   1. One Dropbox call: CALL_RETRY, RETRY_AFTER_SPREAD_MS, RATE_LIMIT_WAIT_MS.
 //   2. Loops inside one upload: UPLOAD_SESSION_RESTARTS, OFFSET_REPOSITIONS, COMMIT_ROUNDS,
 //      MISMATCH_REPLACEMENTS.
-//   3. One file across passes: FILE_RETRY, FILE_FAILING_THRESHOLD.
+//   3. One file on one leg, across passes: FILE_RETRY, FILE_FAILING_THRESHOLD. Back-off is per
+//      leg (the journal's `entry.retry[legId]`), so a file Dropbox refuses still goes to the card
+//      on time; the same numbers pace the file's own wait (`entry.attempts`: the legs' hashes
+//      disagreed) and a file that cannot leave the watch folder.
 //   4. The local disk: STAGE_PLACE_ATTEMPTS, and the run lock's LOCK_TAKEOVER_ROUNDS and
 //      LOCK_CLAIM_CHAIN.
 
@@ -90,15 +93,16 @@ export const COMMIT_ROUNDS = 8;
 export const MISMATCH_REPLACEMENTS = 1;
 
 /**
- * Layer 3: a file that failed waits 30 s, then 1 min, 2 min … capped at 1 h before its next try
- * (whatever pass comes first after that), so a bad file never hogs passes and a fixed one moves
- * within the hour.
+ * Layer 3: a file that failed on a leg waits 30 s, then 1 min, 2 min … capped at 1 h before its
+ * next try on that leg (whatever pass comes first after that; its other leg keeps its own count),
+ * so a bad file never hogs passes and a fixed one moves within the hour.
  */
 export const FILE_RETRY = Object.freeze({ firstMs: 30_000, capMs: 60 * 60_000 });
 
 /**
- * Layer 3: after this many failed attempts a file's trouble is shown as a problem (and
- * notified): one failure is usually passing, three in a row (about 1.5 min) need a person.
+ * Layer 3: after this many failed attempts in a row (on one leg, or of the file's own wait) a
+ * file's trouble is shown as a problem (and notified): one failure is usually passing, three in
+ * a row (about 1.5 min) need a person.
  */
 export const FILE_FAILING_THRESHOLD = 3;
 

@@ -2,7 +2,7 @@
 // reminders, no shared cap) lives in the engine (src/engine/alerts/policy.ts) and is the same for
 // the tray and the daemon; this module only words an alert for a notification. Pure:
 // notifier.ts shows them.
-import type { Alert } from '../engine/index.js';
+import { alertHeadline, type Alert } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
 
 export interface Notice {
@@ -17,14 +17,9 @@ export interface Notice {
 }
 
 export function noticeOf(alert: Alert): Notice {
-  const title =
-    alert.kind === 'cleared'
-      ? 'RDL Sync: resolved'
-      : alert.kind === 'reminder'
-        ? 'RDL Sync: still needs attention'
-        : alert.severity === 'error'
-          ? 'RDL Sync has stopped a leg'
-          : 'RDL Sync needs attention';
+  // A raise reads as a sentence ("RDL Sync needs attention"); a clear or reminder as a label.
+  const headline = alertHeadline(alert);
+  const title = alert.kind === 'raised' ? `RDL Sync ${headline}` : `RDL Sync: ${headline}`;
   return {
     conditionId: alert.conditionId,
     kind: alert.kind,

@@ -168,3 +168,174 @@ test('counts, transfers, failing files and finished files fold into the snapshot
   assert.equal(status.snapshot().counts.uploadPending, 2);
   assert.equal(status.snapshot().lastSuccessMs, clock.now());
 });
+
+test('a pipeline build says at once whether Dropbox is connected: auth-missing raised without credentials, cleared with them, and invalid settings shown until a good build', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const notConnected = new SyncError({
+    kind: 'blocked',
+    code: 'auth-missing',
+    message: 'Dropbox is not connected: connect RDL Sync to Dropbox in Settings',
+  });
+
+  reducer.apply({
+    type: 'settings-rejected',
+    setupNeeded: false,
+    message: 'Settings need fixing: watchDir: required',
+    archiveEnabled: true,
+    archiveDir: '/media/card',
+  });
+  assert.deepEqual(
+    status.snapshot().problems.map((p) => [p.id, p.tab, p.message]),
+    [['settings-invalid', 'settings', 'Settings need fixing: watchDir: required']],
+  );
+  assert.equal(status.current.archive.path, '/media/card');
+
+  reducer.apply({
+    type: 'pipeline-built',
+    remoteMissing: notConnected,
+    archiveEnabled: false,
+    archiveDir: '/media/card',
+  });
+  const auth = status.snapshot().problems;
+  assert.deepEqual(
+    auth.map((p) => [p.id, p.severity]),
+    [['auth-missing', 'error']],
+    'settings-invalid cleared; auth-missing raised before any pass',
+  );
+  assert.match(auth[0]!.message, /Dropbox is not connected/);
+  assert.equal(status.current.dropbox.connected, false);
+  assert.equal(status.current.archive.enabled, false);
+
+  reducer.apply({
+    type: 'pipeline-built',
+    remoteMissing: null,
+    archiveEnabled: true,
+    archiveDir: '/media/card',
+  });
+  assert.deepEqual(status.snapshot().problems, []);
+  assert.equal(status.current.dropbox.connected, true);
+  assert.equal(status.current.archive.enabled, true);
+});
+
+test('a probe of a stopped engine shows the card problem, the card state, the queue and the failures the journal remembers', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const missing = new SyncError({
+    kind: 'blocked',
+    code: 'archive-missing',
+    message: 'SD card not mounted at /media/card: insert it; files wait safely in transit',
+  });
+  reducer.apply({
+    type: 'probed',
+    card: {
+      problem: missing,
+      card: { present: false, writable: false, freeBytes: null, totalBytes: null },
+    },
+    transit: 3,
+    failing: [{ rel: 'a/b.dat', code: 'io', message: 'EIO reading a/b.dat', attempts: 7 }],
+  });
+  const problems = status.snapshot().problems;
+  assert.deepEqual(
+    problems.map((p) => p.id),
+    ['archive-missing', 'file-failing:a/b.dat'],
+  );
+  assert.match(problems[0]!.message, /SD card not mounted/);
+  assert.equal(status.current.archive.present, false);
+  assert.equal(status.current.archive.enabled, true);
+  assert.equal(status.current.counts.transit, 3);
+  assert.equal(status.current.counts.failed, 1);
+  assert.equal(status.current.offline, false, 'a card problem never makes the engine offline');
+});
+
+test('the end of a pass: an unexpected failure is the pass-failed problem, a stop is not, and a good pass clears it', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  reducer.apply({ type: 'pass-begun' });
+  assert.equal(status.current.passRunning, true);
+  reducer.apply({ type: 'pass-finished', atMs: 5, failure: 'boom', aborted: true });
+  assert.equal(status.hasProblem('pass-failed'), false, 'a stopped pass is not a failure');
+  assert.equal(status.current.passRunning, false);
+  reducer.apply({ type: 'pass-finished', atMs: 6, failure: 'boom', aborted: false });
+  assert.match(
+    status.snapshot().problems.find((p) => p.id === 'pass-failed')!.message,
+    /unexpected error \(boom\)/,
+  );
+  assert.equal(status.current.lastPassMs, 6);
+  reducer.apply({ type: 'pass-finished', atMs: 7, failure: null, aborted: false });
+  assert.equal(status.hasProblem('pass-failed'), false);
+});
+
+test('the hub checks report, the reducer shows: a disk or source problem stays while reported and clears when healed, leaving the other family and the site problem alone', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const disk = (path: string) => ({
+    id: `disk-nearly-full:${path}`,
+    code: 'disk-nearly-full' as const,
+    severity: 'attention' as const,
+    tab: 'status' as const,
+    message: `The disk holding ${path} is 95% full`,
+  });
+  const silent = {
+    id: 'source-silent:camera',
+    code: 'source-silent' as const,
+    severity: 'attention' as const,
+    tab: 'status' as const,
+    message: 'No file from camera for 3 h',
+  };
+  reducer.apply({ type: 'disks-measured', disks: [], problems: [disk('/a'), disk('/b')] });
+  reducer.apply({ type: 'sources-learnt', sources: [], problems: [silent] });
+  reducer.apply({
+    type: 'site-checked',
+    problem: {
+      id: 'site-placeholder',
+      code: 'site-placeholder',
+      severity: 'attention',
+      tab: 'settings',
+      message: 'Site: still the image’s placeholder',
+    },
+  });
+  const ids = (): string[] =>
+    status
+      .snapshot()
+      .problems.map((p) => p.id)
+      .sort();
+  assert.deepEqual(ids(), [
+    'disk-nearly-full:/a',
+    'disk-nearly-full:/b',
+    'site-placeholder',
+    'source-silent:camera',
+  ]);
+  reducer.apply({ type: 'disks-measured', disks: [], problems: [disk('/b')] });
+  assert.deepEqual(ids(), ['disk-nearly-full:/b', 'site-placeholder', 'source-silent:camera']);
+  reducer.apply({ type: 'sources-learnt', sources: [], problems: [] });
+  reducer.apply({ type: 'site-checked', problem: null });
+  assert.deepEqual(ids(), ['disk-nearly-full:/b']);
+});
+
+test('the last daemon’s word on a revoked connection is shown by a stopped engine as not connected', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  reducer.apply({ type: 'leg-reached', leg: 'upload', atMs: clock.now() });
+  assert.equal(status.current.dropbox.connected, true);
+  reducer.apply({
+    type: 'last-daemons-word',
+    problem: {
+      id: 'auth-revoked',
+      code: 'auth-revoked',
+      severity: 'error',
+      tab: 'settings',
+      message: 'Dropbox access was revoked: reconnect RDL Sync to Dropbox',
+    },
+  });
+  assert.equal(status.current.dropbox.connected, false);
+  assert.deepEqual(
+    status.snapshot().problems.map((p) => [p.id, p.severity]),
+    [['auth-revoked', 'error']],
+  );
+});

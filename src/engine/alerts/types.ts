@@ -38,16 +38,15 @@ export interface AlertOrigin {
   host: string;
 }
 
+/** What happened, in a few words: the same for a notification title and a mail subject. */
+export function alertHeadline(alert: Alert): string {
+  if (alert.kind === 'cleared') return 'resolved';
+  if (alert.kind === 'reminder') return 'still needs attention';
+  return alert.severity === 'error' ? 'has stopped a leg' : 'needs attention';
+}
+
 /** A one-line subject/title: the site, the kind, and the condition. */
 export function alertTitle(alert: Alert, origin: AlertOrigin): string {
   const site = origin.site || origin.host;
-  const what =
-    alert.kind === 'cleared'
-      ? 'resolved'
-      : alert.kind === 'reminder'
-        ? 'still needs attention'
-        : alert.severity === 'error'
-          ? 'has stopped a leg'
-          : 'needs attention';
-  return `RDL Sync ${site}: ${what} (${alert.conditionId})`;
+  return `RDL Sync ${site}: ${alertHeadline(alert)} (${alert.conditionId})`;
 }

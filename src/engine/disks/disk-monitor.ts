@@ -1,9 +1,11 @@
-// Puts the disk measurements into the status model after each pass (and for `status` without a
-// daemon): one call from the engine. Problems are raised per disk and cleared when the disk is
-// below the warning level again, or no longer holds any of our folders.
+// Measures the disks after each pass (and for `status` without a daemon): one call from the
+// engine. The result goes to the status reducer ('disks-measured'), which shows a problem per
+// disk and clears it when the disk is below the warning level again, or no longer holds any of
+// our folders.
+import type { NewProblem } from '../pipeline/events.js';
 import type { Settings } from '../settings/schema.js';
-import type { StatusModel } from '../status/model.js';
-import { DISK_PROBLEM_PREFIX, diskProblem, measureDisks, type DiskFolder } from './disk-check.js';
+import type { DiskStatus } from '../status/types.js';
+import { diskProblem, measureDisks, type DiskFolder } from './disk-check.js';
 
 export function diskFoldersOf(settings: Settings): DiskFolder[] {
   return [
@@ -15,21 +17,16 @@ export function diskFoldersOf(settings: Settings): DiskFolder[] {
   ];
 }
 
-export async function updateDiskStatus(
+export async function checkDisks(
   settings: Settings,
-  status: StatusModel,
   signal?: AbortSignal,
   knownTransitBytes: number | null = null,
-): Promise<void> {
+): Promise<{ disks: DiskStatus[]; problems: NewProblem[] }> {
   const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes);
-  status.update({ disks });
-  const raised = new Set<string>();
+  const problems: NewProblem[] = [];
   for (const disk of disks) {
     const problem = diskProblem(disk, settings.diskFullPercent);
-    if (problem) {
-      status.raise(problem);
-      raised.add(problem.id);
-    }
+    if (problem) problems.push(problem);
   }
-  status.clearMatching((id) => id.startsWith(DISK_PROBLEM_PREFIX) && !raised.has(id));
+  return { disks, problems };
 }

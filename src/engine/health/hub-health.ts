@@ -1,8 +1,8 @@
 // The hub's health beyond moving files, checked after every pass (and by `status` without a
 // daemon) with one call from the engine: disks filling up, loggers gone silent, a placeholder site
 // name from a cloned SD image, and (opt-in) archive retention. Each condition is a problem in the
-// status, raised once and cleared when it heals.
-import { updateDiskStatus } from '../disks/disk-monitor.js';
+// status, raised once and cleared when it heals (by the status reducer: these checks only report).
+import { checkDisks } from '../disks/disk-monitor.js';
 import type { Clock, Logger } from '../ports.js';
 import {
   retentionLimitsOf,
@@ -12,15 +12,10 @@ import {
 } from '../retention/retention.js';
 import type { Settings } from '../settings/schema.js';
 import { placeholderSiteReason } from '../settings/site-name.js';
-import type { StatusModel } from '../status/model.js';
+import type { EngineEvent } from '../status/engine-events.js';
 import type { HistoryQuery, HistoryRecord } from '../status/types.js';
 import type { HistoryPort } from '../pipeline/deps.js';
-import {
-  learnSources,
-  silenceRulesOf,
-  silentSourceProblem,
-  SOURCE_PROBLEM_PREFIX,
-} from './silent-sources.js';
+import { learnSources, silenceRulesOf, silentSourceProblem } from './silent-sources.js';
 
 /** Retention runs at most this often on its own (deleting is never urgent to the minute). */
 const RETENTION_EVERY_MS = 15 * 60_000;
@@ -28,7 +23,8 @@ const RETENTION_EVERY_MS = 15 * 60_000;
 const LEARN_FROM_RECORDS = 5_000;
 
 export interface HubHealthDeps {
-  status: StatusModel;
+  /** Where what the checks found goes (the engine's status reducer). */
+  report: (event: EngineEvent) => void;
   history: HistoryPort & { query(q: HistoryQuery): HistoryRecord[]; count(): number };
   clock: Clock;
   logger: Logger;
@@ -70,8 +66,9 @@ export class HubHealth {
     transitBytes: number | null = null,
   ): Promise<void> {
     // Each check alone: none of them may ever fail a pass or hide the others.
-    await updateDiskStatus(settings, this.deps.status, signal, transitBytes).catch((e: unknown) =>
-      this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
+    await checkDisks(settings, signal, transitBytes).then(
+      ({ disks, problems }) => this.deps.report({ type: 'disks-measured', disks, problems }),
+      (e: unknown) => this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
     );
     for (const [what, run] of [
       ['source check', () => this.checkSources(settings)],
@@ -113,7 +110,7 @@ export class HubHealth {
   }
 
   private checkSources(settings: Settings): void {
-    const { status, history, clock } = this.deps;
+    const { history, clock } = this.deps;
     const now = clock.now();
     // The newest record's id and the count change whenever a record is added or trimmed.
     const key = `${history.query({ limit: 1 })[0]?.id ?? ''}/${history.count()}`;
@@ -125,31 +122,25 @@ export class HubHealth {
       this.arrivals = { key, list };
     }
     const sources = learnSources(this.arrivals.list, silenceRulesOf(settings), now);
-    status.update({ sources });
-    const silent = new Set<string>();
-    for (const s of sources) {
-      if (!s.silent) continue;
-      const p = silentSourceProblem(s, now);
-      silent.add(p.id);
-      status.raise(p);
-    }
-    status.clearMatching((id) => id.startsWith(SOURCE_PROBLEM_PREFIX) && !silent.has(id));
+    const problems = sources.filter((s) => s.silent).map((s) => silentSourceProblem(s, now));
+    this.deps.report({ type: 'sources-learnt', sources, problems });
   }
 
   private checkSite(settings: Settings): void {
     const reason = settings.remoteRootTemplate.includes('{site}')
       ? placeholderSiteReason(settings.site)
       : null;
-    if (!reason) {
-      this.deps.status.clear('site-placeholder');
-      return;
-    }
-    this.deps.status.raise({
-      id: 'site-placeholder',
-      code: 'site-placeholder',
-      severity: 'attention',
-      tab: 'settings',
-      message: `Site: ${reason}; files go to a folder named after it: set the real site name (rdl-sync settings set site <name>, or in Settings)`,
+    this.deps.report({
+      type: 'site-checked',
+      problem: reason
+        ? {
+            id: 'site-placeholder',
+            code: 'site-placeholder',
+            severity: 'attention',
+            tab: 'settings',
+            message: `Site: ${reason}; files go to a folder named after it: set the real site name (rdl-sync settings set site <name>, or in Settings)`,
+          }
+        : null,
     });
   }
 }

@@ -3,7 +3,7 @@
 // or {month}) plus the file's path below the archive. One get_metadata call per file.
 import type { DropboxCredentials } from '../credentials/index.js';
 import { DropboxCalls } from '../dropbox/calls.js';
-import { createDropboxConnection } from '../dropbox/connection.js';
+import { connectSavedDropbox } from '../dropbox/saved-connection.js';
 import type { RetryPolicy } from '../retry-policy.js';
 import type { Clock, Logger } from '../ports.js';
 import { remotePathFor, renderRemoteRoot } from '../settings/remote-root.js';
@@ -15,12 +15,7 @@ export function dropboxHashLookup(
   creds: DropboxCredentials,
   ctx: { clock: Clock; logger: Logger; retry: RetryPolicy; host?: string },
 ): RemoteHashLookup {
-  const connection = createDropboxConnection({
-    appKey: creds.appKey || settings.dropboxAppKey,
-    ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
-    refreshToken: creds.refreshToken,
-    endpoint: settings.dropboxEndpoint,
-  });
+  const connection = connectSavedDropbox(settings, creds);
   const calls = new DropboxCalls(connection, {
     policy: ctx.retry,
     clock: ctx.clock,

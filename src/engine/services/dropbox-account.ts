@@ -17,6 +17,7 @@ import { registerSecret } from '../log/index.js';
 import { startPkceAuth, finishPkceAuth } from '../dropbox/auth.js';
 import type { StatusModel } from '../status/model.js';
 import { readStatusFile } from '../status/status-file.js';
+import type { EngineEvent } from '../status/engine-events.js';
 
 /** The account card (name, quota) is refreshed at most this often after passes. */
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
@@ -27,6 +28,8 @@ export interface DropboxAccountDeps {
   clock: Clock;
   logger: Logger;
   status: StatusModel;
+  /** Where what the account learns of the status rules goes (the engine's status reducer). */
+  report: (event: EngineEvent) => void;
 }
 
 export class DropboxAccount {
@@ -163,7 +166,7 @@ export class DropboxAccount {
    * token it met stays "not connected" until the credentials are saved again.
    */
   async recallLastDaemonsWord(connected: boolean): Promise<void> {
-    const { configDir, status } = this.deps;
+    const { configDir } = this.deps;
     const last = await readStatusFile(configDir);
     if (!last || last.pid !== null) return;
     const authProblem = last.status.problems.find(
@@ -176,8 +179,7 @@ export class DropboxAccount {
       () => 0,
     );
     if (savedMs > last.updatedAtMs) return; // reconnected since
-    const { id: _id, ...problem } = authProblem;
-    status.raise({ id: authProblem.id, ...problem });
-    status.update({ dropbox: { ...status.current.dropbox, connected: false } });
+    const { sinceMs: _since, ...problem } = authProblem;
+    this.deps.report({ type: 'last-daemons-word', problem });
   }
 }

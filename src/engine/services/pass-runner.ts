@@ -7,28 +7,20 @@ import type { Logger } from '../ports.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
 import { worstFailure } from '../pipeline/leg-state.js';
 import type { StatusReducer } from '../status/reducer.js';
-import { fileFailingProblem, legProblem } from '../pipeline/problems.js';
+import type { FailingFileFact } from '../status/engine-events.js';
 import type { Journal } from '../journal/index.js';
 import type { HubHealth } from '../health/hub-health.js';
-import type { StatusModel } from '../status/model.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { PipelineBuilder } from './pipeline-builder.js';
 
-const PASS_FAILED_ID = 'pass-failed';
-
-export interface FailingFile {
-  rel: string;
-  code: string;
-  message: string;
-  attempts: number;
-}
+export type FailingFile = FailingFileFact;
 
 export interface PassRunnerDeps {
   builder: PipelineBuilder;
   account: DropboxAccount;
   journal: Journal;
   health: HubHealth;
-  status: StatusModel;
+  /** Every status write goes through it: the status rules live in status/reducer.ts. */
   reducer: StatusReducer;
   logger: Logger;
   now: () => number;
@@ -40,7 +32,7 @@ export class PassRunner {
   constructor(private readonly deps: PassRunnerDeps) {}
 
   async run(signal: AbortSignal): Promise<PassReport> {
-    const { builder, status, logger } = this.deps;
+    const { builder, reducer, logger } = this.deps;
     await this.pickUpSavedConnection();
     const { deps, blocked } = builder.built;
     if (!deps) {
@@ -53,7 +45,8 @@ export class PassRunner {
         })
       );
     }
-    status.update({ passRunning: true });
+    reducer.apply({ type: 'pass-begun' });
+    let failure: string | null = null;
     try {
       const report = await runPass(deps, this.memory, signal);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
@@ -78,50 +71,34 @@ export class PassRunner {
       }
       const { remote } = builder.built;
       if (!report.uploadBlocked && remote) await this.deps.account.refresh(remote, false);
-      status.clear(PASS_FAILED_ID);
       return report;
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      logger.error('pass failed', { reason });
-      // The pass isolates every file and every part; if it still fails, say so rather than
-      // letting the last good status stand ("Up to date" while nothing moves).
-      if (!signal.aborted) {
-        status.raise({
-          id: PASS_FAILED_ID,
-          code: 'pass-failed',
-          severity: 'error',
-          tab: 'log',
-          message: `Syncing stopped on an unexpected error (${reason}); it is retried on every pass, and files wait safely. See the log`,
-        });
-      }
+      failure = e instanceof Error ? e.message : String(e);
+      logger.error('pass failed', { reason: failure });
       throw e;
     } finally {
-      status.update({ passRunning: false, lastPassMs: this.deps.now() });
+      // An unexpected failure becomes the "pass-failed" problem there (unless it was a stop).
+      reducer.apply({
+        type: 'pass-finished',
+        atMs: this.deps.now(),
+        failure,
+        aborted: signal.aborted,
+      });
     }
   }
 
   /** Checks the SD card and counts the queue without moving anything (status of a stopped engine). */
   async probe(): Promise<void> {
-    const { builder, status } = this.deps;
+    const { builder } = this.deps;
     const { deps } = builder.built;
     if (!deps) return;
     const archive = deps.legs.find((leg) => leg.id === 'archive');
-    if (archive) {
-      const { problem, card } = await archive.check();
-      this.deps.reducer.apply({
-        type: 'leg-checked',
-        leg: 'archive',
-        problem,
-        ...(card ? { card } : {}),
-      });
-      if (problem) status.raise(legProblem(problem, 0));
-    }
+    const card = archive ? await archive.check() : null;
     const failing = await this.listFailures();
     let transit = 0;
     for await (const _f of deps.listTransit()) transit++;
-    status.updateCounts({ transit, failed: failing.length });
-    // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
-    for (const f of failing) status.raise(fileFailingProblem(f.rel, f.attempts, f));
+    // The card's problem and the remembered failures: see 'probed' in status/reducer.ts.
+    this.deps.reducer.apply({ type: 'probed', card, transit, failing });
     await this.deps.account.recallLastDaemonsWord(builder.built.remote !== null);
     await this.deps.health.check(builder.built.settings);
   }

@@ -8,14 +8,14 @@ import type { Clock, Logger, RemoteStore } from '../ports.js';
 import type { Settings } from '../settings/schema.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { setupNeeded } from '../settings/setup-needed.js';
-import type { StatusModel } from '../status/model.js';
 import type { PassDeps } from '../pipeline/deps.js';
-import { legProblem, notConnected } from '../pipeline/problems.js';
+import { notConnected } from '../pipeline/problems.js';
 import { buildPassDeps, buildRemote } from '../assemble.js';
 import type { Journal } from '../journal/index.js';
 import type { History } from '../history/index.js';
 import type { RetryPolicy } from '../retry-policy.js';
 import type { PassEvent } from '../pipeline/events.js';
+import type { EngineEvent } from '../status/engine-events.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { SettingsService } from './settings-service.js';
 
@@ -32,7 +32,6 @@ export interface PipelineBuilderDeps {
   account: DropboxAccount;
   journal: Journal;
   history: History;
-  status: StatusModel;
   clock: Clock;
   logger: Logger;
   home?: string;
@@ -41,6 +40,8 @@ export interface PipelineBuilderDeps {
   retry: Partial<RetryPolicy>;
   /** Where the pass's events go (the engine's status reducer). */
   emit: (event: PassEvent) => void;
+  /** Where what a build learnt goes (the same reducer): the status rules live there. */
+  report: (event: EngineEvent) => void;
   /** Runs after each build (new folders, the new schedule). */
   afterBuild: () => Promise<void>;
 }
@@ -64,31 +65,23 @@ export class PipelineBuilder {
   }
 
   private async build(reason: string): Promise<void> {
-    const { settings: store, status, logger } = this.deps;
+    const { settings: store, logger } = this.deps;
     const loaded = store.load();
     const settings = loaded.ok
       ? loaded.settings
       : (this.current?.settings ?? defaultSettings(this.deps.home));
-    status.clear('settings-invalid');
     if (!loaded.ok) {
       // Never configured: "setup needed", not an error (settings/setup-needed.ts). Issue 11.
       const setup = store.hasSettings() ? null : setupNeeded();
       const message =
         setup?.message ??
         `Settings need fixing: ${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`;
-      status.raise({
-        id: 'settings-invalid',
-        code: setup ? 'setup-needed' : 'settings-invalid',
-        severity: setup ? 'attention' : 'error',
+      this.deps.report({
+        type: 'settings-rejected',
+        setupNeeded: setup !== null,
         message,
-        tab: 'settings',
-      });
-      status.update({
-        archive: {
-          ...status.current.archive,
-          enabled: settings.archiveEnabled,
-          path: settings.archiveDir,
-        },
+        archiveEnabled: settings.archiveEnabled,
+        archiveDir: settings.archiveDir,
       });
       this.current = {
         settings,
@@ -125,16 +118,12 @@ export class PipelineBuilder {
       logger,
     });
     this.current = { settings, deps, remote, blocked: null };
-    // Known before any pass: say so at once, so status is right even before the first pass.
-    if (remote) status.clear('auth-missing');
-    else status.raise(legProblem(account.problem ?? notConnected(), 0));
-    status.update({
-      archive: {
-        ...status.current.archive,
-        enabled: settings.archiveEnabled,
-        path: settings.archiveDir,
-      },
-      dropbox: { ...status.current.dropbox, connected: remote !== null },
+    // Auth missing is known before any pass: see 'pipeline-built' in status/reducer.ts.
+    this.deps.report({
+      type: 'pipeline-built',
+      remoteMissing: remote ? null : (account.problem ?? notConnected()),
+      archiveEnabled: settings.archiveEnabled,
+      archiveDir: settings.archiveDir,
     });
     logger.debug('pipeline rebuilt', { reason, usable: true });
     await this.deps.afterBuild();

@@ -1,6 +1,8 @@
-// The status rules in one place: the pass reports what happened as events (pipeline/events.ts)
-// and this reducer decides what the status model and its problems become. It also keeps the one
-// offline clock of the engine: "Dropbox unreachable for too long" is timed here and nowhere else.
+// The status rules in one place: the pass reports what happened as events (pipeline/events.ts),
+// the engine what it learnt outside a pass (status/engine-events.ts: builds, probes, a pass's
+// start and end), and this reducer decides what the status model and its problems become. It also
+// keeps the one offline clock of the engine: "Dropbox unreachable for too long" is timed here and
+// nowhere else.
 import { monotonicNow, type Clock } from '../ports.js';
 import type { PassEvent } from '../pipeline/events.js';
 import {
@@ -14,8 +16,15 @@ import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { StatusModel } from './model.js';
 import type { StageCounts } from './types.js';
+import type { EngineEvent } from './engine-events.js';
+import type { NewProblem } from '../pipeline/events.js';
+import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
+import { SOURCE_PROBLEM_PREFIX } from '../health/silent-sources.js';
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
+const PASS_FAILED_ID = 'pass-failed';
+const SETTINGS_INVALID_ID = 'settings-invalid';
+const SITE_PLACEHOLDER_ID = 'site-placeholder';
 
 /** The status counts that show each leg's pending files (IPC contract names). */
 const PENDING_COUNT: Record<LegId, keyof StageCounts> = {
@@ -42,13 +51,16 @@ export class StatusReducer {
     return this.offlineSinceMono;
   }
 
-  apply(e: PassEvent): void {
+  apply(e: PassEvent | EngineEvent): void {
     const { status } = this;
     switch (e.type) {
       case 'waiting':
         status.updateCounts({ waiting: e.count });
         return;
       case 'staged':
+        // Nothing to fold: the status has no per-file staging fact, and the queue it shows comes
+        // from 'waiting' and 'counts' (transit). The event stays for the stream's readers (the
+        // pass's event tests assert staged → leg-started → … → file-done).
         return;
       case 'leg-checked':
         if (e.card)
@@ -111,7 +123,97 @@ export class StatusReducer {
       case 'pass-ended':
         this.reflectLegProblems(e.blocked, e.pending);
         return;
+      default:
+        this.applyEngineEvent(e);
     }
+  }
+
+  /** What the engine learnt outside a pass: builds, probes, a pass's start and end. */
+  private applyEngineEvent(e: EngineEvent): void {
+    const { status } = this;
+    switch (e.type) {
+      case 'settings-rejected':
+        status.clear(SETTINGS_INVALID_ID);
+        status.raise({
+          id: SETTINGS_INVALID_ID,
+          code: e.setupNeeded ? 'setup-needed' : 'settings-invalid',
+          severity: e.setupNeeded ? 'attention' : 'error',
+          message: e.message,
+          tab: 'settings',
+        });
+        status.update({
+          archive: { ...status.current.archive, enabled: e.archiveEnabled, path: e.archiveDir },
+        });
+        return;
+      case 'pipeline-built':
+        status.clear(SETTINGS_INVALID_ID);
+        // Known before any pass: say so at once, so status is right even before the first pass.
+        if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, 0));
+        else status.clear('auth-missing');
+        status.update({
+          archive: { ...status.current.archive, enabled: e.archiveEnabled, path: e.archiveDir },
+          dropbox: { ...status.current.dropbox, connected: e.remoteMissing === null },
+        });
+        return;
+      case 'probed':
+        if (e.card) {
+          this.apply({
+            type: 'leg-checked',
+            leg: 'archive',
+            problem: e.card.problem,
+            ...(e.card.card ? { card: e.card.card } : {}),
+          });
+          if (e.card.problem) status.raise(legProblem(e.card.problem, 0));
+        }
+        status.updateCounts({ transit: e.transit, failed: e.failing.length });
+        // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
+        for (const f of e.failing) status.raise(fileFailingProblem(f.rel, f.attempts, f));
+        return;
+      case 'last-daemons-word':
+        status.raise(e.problem);
+        status.update({ dropbox: { ...status.current.dropbox, connected: false } });
+        return;
+      case 'disks-measured':
+        status.update({ disks: e.disks });
+        this.showFamily(DISK_PROBLEM_PREFIX, e.problems);
+        return;
+      case 'sources-learnt':
+        status.update({ sources: e.sources });
+        this.showFamily(SOURCE_PROBLEM_PREFIX, e.problems);
+        return;
+      case 'site-checked':
+        if (e.problem) status.raise(e.problem);
+        else status.clear(SITE_PLACEHOLDER_ID);
+        return;
+      case 'pass-begun':
+        status.update({ passRunning: true });
+        return;
+      case 'pass-finished':
+        // The pass isolates every file and every part; if it still fails, say so rather than
+        // letting the last good status stand ("Up to date" while nothing moves).
+        if (e.failure === null) status.clear(PASS_FAILED_ID);
+        else if (!e.aborted) {
+          status.raise({
+            id: PASS_FAILED_ID,
+            code: 'pass-failed',
+            severity: 'error',
+            tab: 'log',
+            message: `Syncing stopped on an unexpected error (${e.failure}); it is retried on every pass, and files wait safely. See the log`,
+          });
+        }
+        status.update({ passRunning: false, lastPassMs: e.atMs });
+        return;
+    }
+  }
+
+  /** A family of problems (one per disk, per source) is shown whole: raised, the healed cleared. */
+  private showFamily(prefix: string, problems: NewProblem[]): void {
+    const raised = new Set<string>();
+    for (const p of problems) {
+      this.status.raise(p);
+      raised.add(p.id);
+    }
+    this.status.clearMatching((id) => id.startsWith(prefix) && !raised.has(id));
   }
 
   /** After a pass, the problems shown match what the legs met: raised once, cleared when healed. */

@@ -1,0 +1,57 @@
+// What the engine itself (not the pass) learns, as plain reducer inputs: a pipeline build, a
+// probe of a stopped engine, the start and end of a pass. The status rules they imply (auth
+// missing, the card's problem, "settings need fixing", "syncing stopped on an unexpected error")
+// live in status/reducer.ts with the pass's own, so a status rule is written in one place.
+import type { SyncError } from '../errors.js';
+import type { CardState } from '../legs/leg.js';
+import type { NewProblem } from '../pipeline/events.js';
+import type { DiskStatus, SourceStatus } from './types.js';
+
+/** A file whose last attempt failed, as the journal remembers it. */
+export interface FailingFileFact {
+  rel: string;
+  code: string;
+  message: string;
+  attempts: number;
+}
+
+export type EngineEvent =
+  /**
+   * The settings file does not validate: passes cannot run until it is fixed. `setupNeeded`: no
+   * settings were ever saved (a first run, not a broken install; settings/setup-needed.ts).
+   */
+  | {
+      type: 'settings-rejected';
+      setupNeeded: boolean;
+      message: string;
+      archiveEnabled: boolean;
+      archiveDir: string;
+    }
+  /** A usable pipeline was built; `remoteMissing` says why there is no Dropbox connection. */
+  | {
+      type: 'pipeline-built';
+      remoteMissing: SyncError | null;
+      archiveEnabled: boolean;
+      archiveDir: string;
+    }
+  /** A stopped engine looked without moving anything (`status` without a daemon). */
+  | {
+      type: 'probed';
+      /** The archive leg's check, when the leg is on. */
+      card: { problem: SyncError | null; card?: CardState } | null;
+      transit: number;
+      failing: FailingFileFact[];
+    }
+  /**
+   * The last daemon's word on the connection (its final status.json): a revoked or missing
+   * connection it met, not saved again since, is shown as such.
+   */
+  | { type: 'last-daemons-word'; problem: NewProblem }
+  /** The hub's health checks (health/hub-health.ts): each family of problems is shown whole. */
+  | { type: 'disks-measured'; disks: DiskStatus[]; problems: NewProblem[] }
+  | { type: 'sources-learnt'; sources: SourceStatus[]; problems: NewProblem[] }
+  /** The placeholder site name of a cloned SD image, or null when the site is real. */
+  | { type: 'site-checked'; problem: NewProblem | null }
+  | { type: 'pass-begun' }
+  /** `failure` is the reason an unexpected error ended the pass; null when it ended normally. */
+  | { type: 'pass-finished'; atMs: number; failure: string | null; aborted: boolean };
