@@ -440,3 +440,53 @@ test('first run of the packaged app: the setup shows, no error lines, the folder
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('Try the demo in the packaged app: the bundled emulator, Done/Done, and leaving it', async () => {
+  const desktop = await startDesktop({ trayHost: true });
+  const dirs = await makeDirs('rdl-demo-e2e-');
+  const configDir = path.join(dirs.root, 'fresh-config');
+  const demoDir = path.join(configDir, 'demo');
+  const running = await launchApp(app, desktop, {
+    HOME: dirs.root,
+    RDL_SYNC_CONFIG_DIR: configDir,
+  });
+  try {
+    const page = await running.window();
+    await page.click('#setup-choose-demo');
+    await page.waitForSelector('#demo-banner:not([hidden])');
+    assert.match(await text(page, '#demo-banner-text'), /local Dropbox emulator, not your Dropbox/);
+    // The emulator runs inside the packaged app, on loopback.
+    const demoConfig = JSON.parse(
+      fs.readFileSync(path.join(demoDir, 'config', 'config.json'), 'utf8'),
+    ) as { dropboxEndpoint: string };
+    assert.match(demoConfig.dropboxEndpoint, /^http:\/\/127\.0\.0\.1:\d+/);
+    await waitFor(
+      'nine sample files Done/Done in Transfers',
+      async () => {
+        const legs = await page.$$eval('#panel-transfers tbody tr', (trs) =>
+          trs.map(
+            (tr) =>
+              `${tr.querySelector('td.leg-upload')?.textContent}/${tr.querySelector('td.leg-archive')?.textContent}`,
+          ),
+        );
+        return legs.length === 9 && legs.every((l) => l === 'Done/Done');
+      },
+      90_000,
+    );
+    assert.equal(
+      fs.existsSync(path.join(configDir, 'config.json')),
+      false,
+      'real config untouched',
+    );
+    await page.click('#demo-leave');
+    await page.waitForSelector('#demo-banner', { state: 'hidden' });
+    await page.waitForSelector('#setup-choose-demo');
+    assert.equal(fs.existsSync(demoDir), false, 'the demo folder is removed');
+    assert.equal(fs.existsSync(path.join(configDir, 'config.json')), false, 'no config left');
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
