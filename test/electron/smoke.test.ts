@@ -40,7 +40,9 @@ test('the packaged app starts: tray icon, window, IPC round trip, quit', async (
     const running = await launchApp(app, desktop, { HOME: home, RDL_SYNC_CONFIG_DIR: '' });
     try {
       const window = await running.window();
-      await window.waitForSelector('#tab-status');
+      // A fresh home has no settings: the window opens on the first-run setup (issue 11, defect 5).
+      await window.waitForSelector('#setup-choose-manual');
+      assert.equal(await window.textContent('#setup-title'), 'Welcome to RDL Sync');
       const status = (await window.evaluate(() =>
         (window as unknown as { rdl: { getStatus(): Promise<unknown> } }).rdl.getStatus(),
       )) as { ok: boolean; value?: { sentence: string } };

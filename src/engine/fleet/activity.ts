@@ -2,7 +2,7 @@
 // and the backlog (the queue as the engine saw it). Plain data for the Status chart, the
 // heartbeat and `rdl-sync fleet`.
 import type { HistoryRecord } from '../status/types.js';
-import type { Activity, HourBucket } from './types.js';
+import type { Activity, HourBucket } from './activity-types.js';
 
 export type { Activity, HourBucket };
 

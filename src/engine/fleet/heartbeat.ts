@@ -4,7 +4,7 @@
 // never repurposed), and says which file it could not read and why.
 import { z } from 'zod';
 import type { StatusSnapshot } from '../status/types.js';
-import type { Activity } from './activity.js';
+import type { Activity } from './activity-types.js';
 
 export const HEARTBEAT_SCHEMA_VERSION = 1;
 /** A heartbeat is a few kB; anything far bigger is not one of ours. */

@@ -4,21 +4,7 @@ import type { Heartbeat } from './heartbeat.js';
 
 export type { Heartbeat };
 
-export interface HourBucket {
-  /** Start of the hour (epoch ms, on a whole hour). */
-  startMs: number;
-  /** Files whose both copies were verified in this hour. */
-  files: number;
-  bytes: number;
-  /** The largest queue (watch folder + transit) seen in this hour; null when none was seen. */
-  backlog: number | null;
-}
-
-export interface Activity {
-  nowMs: number;
-  /** ACTIVITY_HOURS buckets, oldest first; the last one is the hour in progress. */
-  hours: HourBucket[];
-}
+export type { Activity, HourBucket } from './activity-types.js';
 
 export interface SeenInstance {
   instanceId: string;
