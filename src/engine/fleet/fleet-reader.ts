@@ -4,7 +4,8 @@
 // on a machine that syncs nothing.
 import path from 'node:path';
 import type { DropboxCredentials } from '../credentials/index.js';
-import { createDropboxConnection, type DropboxConnection } from '../dropbox/connection.js';
+import type { DropboxConnection } from '../dropbox/connection.js';
+import { connectSavedDropbox } from '../dropbox/saved-connection.js';
 import { readHeartbeatFiles } from './fleet-dropbox.js';
 import { fleetFolderFor } from './fleet-folder.js';
 import { buildFleetView, STALE_AFTER_INTERVALS, type FleetView } from './fleet-view.js';
@@ -24,16 +25,12 @@ export function seenInstancesFile(configDir: string): string {
   return path.join(configDir, 'fleet-seen.json');
 }
 
+/** The fleet reads and writes through the same saved connection as the pass (one rule for the app key). */
 export function fleetConnection(
   settings: FleetReadSettings,
   creds: DropboxCredentials,
 ): DropboxConnection {
-  return createDropboxConnection({
-    appKey: creds.appKey || settings.dropboxAppKey,
-    ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
-    refreshToken: creds.refreshToken,
-    endpoint: settings.dropboxEndpoint,
-  });
+  return connectSavedDropbox(settings, creds);
 }
 
 export async function readFleet(opts: {
