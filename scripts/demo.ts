@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator } from '../tools/emulator/index.js';
+import { DEMO_REMOTE_ROOT, demoSettings } from '../tools/demo/demo-settings.js';
 import { FileCredentialStore } from '../src/engine/credentials/index.js';
 import { defaultSettings } from '../src/engine/settings/defaults.js';
 import { openSettingsStore } from '../src/engine/settings/store.js';
@@ -23,8 +24,6 @@ const USAGE = `usage: npm run demo [-- --files N] [--keep]
   --keep      keep the temporary folders (watch, transit, SD card, config, log) afterwards`;
 
 const repo = path.resolve(import.meta.dirname, '..');
-const SITE = 'DemoLake';
-const REMOTE_ROOT = `/Professional/WIRED/${SITE}`;
 const WRITE_SECONDS = 5;
 const LARGE_MIB = 10;
 const LINK_BYTES_PER_SECOND = 5_000_000;
@@ -89,18 +88,7 @@ async function configure(f: Folders, emulator: Emulator): Promise<void> {
   try {
     const saved = store.save({
       ...defaultSettings(f.home),
-      watchDir: f.watch,
-      transitDir: f.transit,
-      archiveDir: f.sdCard,
-      // A plain folder stands in for the card here; on a real box this stays on.
-      archiveMustBeMountPoint: false,
-      site: SITE,
-      remoteRootTemplate: '/Professional/WIRED/{site}',
-      intervalSeconds: 2,
-      stableSeconds: 1,
-      chunkSizeMiB: 4,
-      dropboxAppKey: emulator.appKey,
-      dropboxEndpoint: emulator.url,
+      ...demoSettings({ watch: f.watch, transit: f.transit, archive: f.sdCard }, emulator),
     });
     if (!saved.ok) {
       throw new Error(`demo settings refused: ${saved.issues.map((i) => i.message).join('; ')}`);
@@ -181,7 +169,7 @@ async function run(opts: Options): Promise<number> {
   try {
     await configure(f, emulator);
     say('RDL Sync demo — no Dropbox account or SD card needed');
-    say(`  Dropbox:        local emulator at ${emulator.url}, files go to ${REMOTE_ROOT}/`);
+    say(`  Dropbox:        local emulator at ${emulator.url}, files go to ${DEMO_REMOTE_ROOT}/`);
     say(
       `                  link shaped to ${(LINK_BYTES_PER_SECOND * 8) / 1e6} Mbit/s and 20 ms latency, so transfers can be watched`,
     );
@@ -240,7 +228,7 @@ async function run(opts: Options): Promise<number> {
         !writing &&
         inTransit === 0 &&
         (published?.status.counts.doneThisRun ?? 0) >= expectedCount &&
-        (await allArrived(written, emulator, REMOTE_ROOT, f.sdCard))
+        (await allArrived(written, emulator, DEMO_REMOTE_ROOT, f.sdCard))
       ) {
         break;
       }
@@ -254,7 +242,7 @@ async function run(opts: Options): Promise<number> {
     const code = await stopDaemon(daemon);
     say(`Daemon stopped with SIGTERM (exit code ${code}).`);
     say();
-    const checks = await checkFiles(written, emulator, REMOTE_ROOT, f.sdCard);
+    const checks = await checkFiles(written, emulator, DEMO_REMOTE_ROOT, f.sdCard);
     for (const row of summaryTable(checks)) say(row);
     const transitLeft = await countFiles(f.transit);
     const watchLeft = await countFiles(f.watch);

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { planSamples, publish } from '../../tools/demo/sample-files.js';
+import { demoSettings } from '../../tools/demo/demo-settings.js';
 import {
   createEngine,
   defaultSettings,
@@ -18,7 +19,6 @@ import {
 } from '../engine/index.js';
 import type { DemoInfo } from '../shared/ipc.js';
 
-const SITE = 'DemoLake';
 /** Small enough to finish in seconds on a slow link; one file is bigger than a chunk. */
 const SAMPLE_FILES = 8;
 const LARGE_MIB = 1;
@@ -109,19 +109,8 @@ export function createDemoMode(opts: {
       // Through the engine's own validation, as the Settings tab saves.
       const saved = await demoEngine.saveSettings({
         ...defaultSettings(opts.home),
-        watchDir: dirs.watch,
-        transitDir: dirs.transit,
-        archiveDir: dirs.archive,
-        // A plain folder stands in for the SD card.
-        archiveMustBeMountPoint: false,
-        site: SITE,
-        remoteRootTemplate: '/Professional/WIRED/{site}',
-        intervalSeconds: 2,
-        stableSeconds: 1,
-        chunkSizeMiB: 4,
+        ...demoSettings(dirs, emulator),
         startAtLogin: false,
-        dropboxAppKey: emulator.appKey,
-        dropboxEndpoint: emulator.url,
       });
       if (!saved.ok) {
         await demoEngine.stop();
