@@ -10,19 +10,33 @@
 #   xdotool x11-utils      find and click the tray icon, list windows (xwininfo, xprop)
 #   x11-apps               xwd: the tray icon's pixels
 #   faketime               libfaketime: the wall-clock-step test steps a real daemon's clock
+#   gnome-keyring          a real OS keyring (Secret Service) for the tray app's safeStorage
+#   libsecret-tools        secret-tool: the keyring tests look into the keyring from outside
+# The keyring two without their Recommends: libpam-gnome-keyring would hook every PAM session
+# (runuser in the tests included) and start a keyring daemon outside the tests' control.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils x11-apps faketime)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
+KEYRING_PACKAGES=(gnome-keyring libsecret-tools)
+missing_of() {
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+mapfile -t missing < <(missing_of "${PACKAGES[@]}")
+mapfile -t missing_keyring < <(missing_of "${KEYRING_PACKAGES[@]}")
+if [ "${#missing[@]}" -gt 0 ] || [ "${#missing_keyring[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  echo "Installing Debian packages: ${missing[*]}"
+  echo "Installing Debian packages: ${missing[*]} ${missing_keyring[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ "${#missing[@]}" -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [ "${#missing_keyring[@]}" -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing_keyring[@]}" >/dev/null
+  fi
 fi
 
 # npm ci only when node_modules does not match package-lock.json (npm records what it installed
