@@ -29,10 +29,23 @@ export function credentialStorageInfo(
   described: { encrypted: boolean; where: string },
   backend: string,
   /** Whether a trustworthy keyring answers now (a plain file may still be in use: shared). */
-  keyringAvailable = false,
+  keyringAvailable: boolean,
 ): CredentialStorageInfo {
   // The background service cannot reach the keyring (encrypted-store.ts says why a plain file,
   // when present, is the shared connection): each summary says which front ends can use it.
+  if (described.encrypted && !keyringAvailable) {
+    // Saved with the keyring by an earlier start, and no keyring now (issue 11 defect 3: the
+    // window said "stored unencrypted in credentials.json", a file that did not exist).
+    return {
+      encrypted: true,
+      backend,
+      location: described.where,
+      summary:
+        `The Dropbox connection is saved encrypted with the system keyring in ${described.where}, ` +
+        'but the keyring is not available now, so RDL Sync cannot use it: log in to the desktop session ' +
+        '(or unlock its keyring) and restart RDL Sync, or connect again (Connect to Dropbox above, or `rdl-sync auth`).',
+    };
+  }
   if (described.encrypted) {
     return {
       encrypted: true,

@@ -49,3 +49,39 @@ test('the window names who can use the connection: keyring only, shared file, or
   const none = credentialStorageInfo(store.describe(), 'basic_text', false);
   assert.match(none.summary, /No system keyring is available/);
 });
+
+test('saved with the keyring, started without it: the window names the encrypted file and the fix, not "stored unencrypted"', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-cred-info-'));
+  t.after(() => {
+    clearRegisteredSecrets();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await new EncryptedCredentialStore(dir, new AesTestCipher()).save(creds());
+  // A later start: the keyring is not there (session locked, no secret service).
+  const gone = new AesTestCipher();
+  gone.available = false;
+  const store = new EncryptedCredentialStore(dir, gone);
+  await assert.rejects(store.load(), /which is not available now/);
+  assert.deepEqual(store.describe(), {
+    encrypted: true,
+    where: path.join(dir, 'credentials.enc.json'),
+  });
+  const info = credentialStorageInfo(store.describe(), 'gnome_libsecret', false);
+  assert.equal(info.location, path.join(dir, 'credentials.enc.json'));
+  assert.match(
+    info.summary,
+    /saved encrypted with the system keyring in .*credentials\.enc\.json, but the keyring is not available now/,
+  );
+  assert.match(info.summary, /unlock its keyring\) and restart RDL Sync/);
+  assert.doesNotMatch(info.summary, /stored unencrypted/);
+
+  // Nothing saved and no keyring: a new connection would go to the plain file, and it says so.
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-cred-info-'));
+  t.after(() => fs.rmSync(empty, { recursive: true, force: true }));
+  const fresh = new EncryptedCredentialStore(empty, gone);
+  assert.equal(await fresh.load(), null);
+  assert.match(
+    credentialStorageInfo(fresh.describe(), 'basic_text', false).summary,
+    /No system keyring is available/,
+  );
+});

@@ -85,6 +85,7 @@ test('the window says plainly when the token is not encrypted, and how to fix it
   const plain = credentialStorageInfo(
     { encrypted: false, where: '/home/pi/.config/rdl-sync/credentials.json' },
     'basic_text',
+    false,
   );
   assert.equal(plain.encrypted, false);
   assert.match(
@@ -95,6 +96,7 @@ test('the window says plainly when the token is not encrypted, and how to fix it
   const enc = credentialStorageInfo(
     { encrypted: true, where: '/x/credentials.enc.json' },
     'gnome_libsecret',
+    true,
   );
   assert.match(enc.summary, /encrypted with the system keyring \(gnome_libsecret\)/);
 });

@@ -34,8 +34,11 @@ export { ENCRYPTED_CREDENTIALS_FILE };
 export class EncryptedCredentialStore implements CredentialStore {
   readonly file: string;
   private readonly plain: FileCredentialStore;
-  /** Where the connection last loaded or saved lives (a plain file present wins). */
-  private plainInUse = false;
+  /**
+   * Where the connection last loaded or saved lives (a plain file present wins); 'encrypted'
+   * also while this start cannot open it (no keyring now), so describe() names the real file.
+   */
+  private inUse: 'plain' | 'encrypted' | null = null;
 
   constructor(
     private readonly configDir: string,
@@ -48,10 +51,11 @@ export class EncryptedCredentialStore implements CredentialStore {
 
   async load(): Promise<DropboxCredentials | null> {
     const shared = await this.plain.loadPlainOnly();
-    this.plainInUse = shared !== null;
+    this.inUse = shared !== null ? 'plain' : null;
     if (shared) return shared;
     const text = await readIfPresent(this.file);
     if (text === null) return null;
+    this.inUse = 'encrypted';
     // Asked every time: Electron only answers after the app is ready, and keyrings come and go.
     if (!this.cipher.isEncryptionAvailable()) throw keyringUnavailable(this.file, this.plain.file);
     let envelope: unknown;
@@ -75,7 +79,7 @@ export class EncryptedCredentialStore implements CredentialStore {
     const clean = checkCredentials(c);
     if (await exists(this.plain.file)) {
       await this.plain.save(clean);
-      this.plainInUse = true;
+      this.inUse = 'plain';
       await removeIfPresent(this.file);
       this.logger.info(
         'Dropbox connection saved in the shared file the background service and command line read (readable only by this user); to keep it only in the keyring, Disconnect and Connect again',
@@ -88,7 +92,7 @@ export class EncryptedCredentialStore implements CredentialStore {
         file: this.plain.file,
       });
       await this.plain.save(clean);
-      this.plainInUse = true;
+      this.inUse = 'plain';
       await removeIfPresent(this.file);
       return;
     }
@@ -98,7 +102,7 @@ export class EncryptedCredentialStore implements CredentialStore {
       this.file,
       JSON.stringify({ version: 1, data }, null, 2),
     );
-    this.plainInUse = false;
+    this.inUse = 'encrypted';
     this.logger.info(
       'Dropbox connection saved encrypted with the desktop keyring; the background service cannot read it (it needs `rdl-sync auth`)',
       { file: this.file },
@@ -108,13 +112,14 @@ export class EncryptedCredentialStore implements CredentialStore {
   async clear(): Promise<void> {
     await removeIfPresent(this.file);
     await this.plain.clear();
-    this.plainInUse = false;
+    this.inUse = null;
   }
 
+  /** Where the connection is (or, with none saved, where a new one would go). */
   describe(): { encrypted: boolean; where: string } {
-    if (this.plainInUse) return this.plain.describe();
-    return this.cipher.isEncryptionAvailable()
-      ? { encrypted: true, where: this.file }
-      : this.plain.describe();
+    if (this.inUse === 'plain') return this.plain.describe();
+    if (this.inUse === 'encrypted' || this.cipher.isEncryptionAvailable())
+      return { encrypted: true, where: this.file };
+    return this.plain.describe();
   }
 }
