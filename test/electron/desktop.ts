@@ -27,6 +27,34 @@ export interface DesktopOptions {
   notifications?: boolean;
   /** dunst's theme and timeout; notifications stay on screen until closed by default. */
   dunstConfig?: string;
+  /**
+   * false: the session bus starts no service on demand (keyring tests, issue 11 defect 3): with
+   * gnome-keyring installed, a bus with the standard service folders would start a keyring
+   * daemon of its own whenever the app asks for one, outside the test's control.
+   */
+  activation?: boolean;
+}
+
+/** A session bus like the standard one, minus the service folders (nothing started on demand). */
+function busConfigWithoutActivation(dir: string): string {
+  const file = path.join(dir, 'session-bus.conf');
+  fs.writeFileSync(
+    file,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=${dir}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  return file;
 }
 
 function waitExit(child: ChildProcess, ms: number): Promise<void> {
@@ -129,7 +157,11 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
   try {
     const { xvfb, display } = await startXvfb();
     children.push(xvfb);
-    const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], {
+    const busKind =
+      options.activation === false
+        ? [`--config-file=${busConfigWithoutActivation(runtimeDir)}`]
+        : ['--session'];
+    const bus = spawn('dbus-daemon', [...busKind, '--nofork', '--print-address=1'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     children.push(bus);
