@@ -227,6 +227,12 @@ test('connected in the tray app with a real keyring: encrypted, the service says
   let token = '';
   let keyringKey = '';
   let code = '';
+  /** An app a failed step left running would hold the single-instance lock for the next. */
+  const leftover = async (): Promise<void> => {
+    await running?.browser.close().catch(() => {});
+    await running?.kill();
+    running = null;
+  };
   try {
     await t.test(
       'a: connect in the window; the token is kept encrypted by the keyring',
@@ -244,7 +250,8 @@ test('connected in the tray app with a real keyring: encrypted, the service says
         // The keyring holds safeStorage's key (secret-tool, from outside the app), and that key
         // decrypts the file: the token is protected by the keyring, not by a fixed key.
         const keys = await keyring!.safeStorageKeys();
-        assert.equal(keys.size, 1, `keyring items: ${[...keys.keys()].join(', ')}`);
+        // One item, under the app's product name (`secret-tool search application 'RDL Sync'`).
+        assert.deepEqual([...keys.keys()], ['RDL Sync']);
         keyringKey = [...keys.values()][0]!;
         const envelope = JSON.parse(fs.readFileSync(encFile, 'utf8')) as { data: string };
         const saved = JSON.parse(
@@ -292,6 +299,7 @@ test('connected in the tray app with a real keyring: encrypted, the service says
     await t.test(
       'b: the daemon with no session bus says exactly why and how to fix it',
       async () => {
+        await leftover();
         const run = await runServiceDaemon(
           dirs,
           (s) => s.problems.some((p) => p.code === 'auth-missing'),
@@ -329,13 +337,19 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       `or reconnect Dropbox (Connect in Settings, or \`rdl-sync auth\`; without a keyring it is kept readable only by you in ${plainFile})`;
     const unavailable = `${unavailableReason}.`;
 
-    await t.test('c: a tray start with the keyring gone says why and how to fix it', async () => {
-      await keyring!.stop();
-      outputs.push(keyring!.output());
-      keyring = null;
-      running = await launchApp(app, desktop, trayEnv(dirs));
+    /** Each start's log lines checked on their own; the old ones still go to the secrets check. */
+    const setAsideAppLog = (): void => {
+      outputs.push(appLog(dirs));
+      fs.rmSync(path.join(dirs.configDir, 'logs', 'rdl-sync-app.log'), { force: true });
+    };
+
+    /** A tray start that cannot reach the keyring: the window and the status say why and how. */
+    const startWithoutKeyring = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<void> => {
+      await leftover();
+      running = await launchApp(app, desktop, { ...trayEnv(dirs), ...extraEnv });
       const page = await running.window();
       await page.waitForSelector('#tab-status');
+      const info = await windowAppInfo(page);
       const problem = await waitFor('the keyring problem in the status', async () =>
         (await windowStatus(page)).problems.find((p) => p.code === 'auth-missing'),
       );
@@ -360,6 +374,7 @@ test('connected in the tray app with a real keyring: encrypted, the service says
           'but the keyring is not available now, so RDL Sync cannot use it: log in to the desktop session ' +
           '(or unlock its keyring) and restart RDL Sync, or connect again (Connect to Dropbox above, or `rdl-sync auth`).',
       );
+      assert.equal(info.credentials.location, encFile);
       // `rdl-sync status` beside the running tray app says it too.
       const status = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });
       outputs.push(status.stdout, status.stderr);
@@ -374,13 +389,37 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       outputs.push(running.output());
       running = null;
       assert.ok(fs.existsSync(encFile), 'the saved connection is kept, not dropped');
+      assert.equal(fs.existsSync(plainFile), false, 'and not moved to a plain file');
+    };
+
+    await t.test('c: a tray start with the keyring daemon stopped', async () => {
+      await keyring!.stop();
+      outputs.push(keyring!.output());
+      keyring = null;
+      setAsideAppLog();
+      await startWithoutKeyring();
+    });
+
+    await t.test('c: a tray start with the keyring locked (nobody unlocked it)', async () => {
+      keyring = await startKeyring(desktop, dirs.root, null);
+      setAsideAppLog();
+      await startWithoutKeyring();
+      await keyring.stop();
+      outputs.push(keyring.output());
+      keyring = null;
+    });
+
+    await t.test('c: a tray start with no D-Bus session at all', async () => {
+      setAsideAppLog();
+      // "disabled:" rather than unset: unset, libdbus and GLib would start a bus of their own
+      // for the X display (dbus-launch --autolaunch), outside the test's control.
+      await startWithoutKeyring({ DBUS_SESSION_BUS_ADDRESS: 'disabled:' });
     });
 
     await t.test(
       'c: unlocking the keyring and restarting, as the message says, connects',
       async () => {
-        await running?.kill(); // left by a failed step before
-        running = null;
+        await leftover();
         keyring ??= await startKeyring(desktop, dirs.root, PASSWORD);
         running = await launchApp(app, desktop, trayEnv(dirs));
         const page = await running.window();
