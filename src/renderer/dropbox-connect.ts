@@ -7,7 +7,8 @@ import { h, replace } from './dom.js';
 
 export interface ConnectSection {
   element: HTMLElement;
-  update(d: DropboxStatus): void;
+  /** `why`: the reason a saved connection cannot be used here (the status problem's words). */
+  update(d: DropboxStatus, why?: string): void;
 }
 
 export function connectSection(
@@ -98,10 +99,14 @@ export function connectSection(
 
   return {
     element,
-    update(d) {
+    update(d, why) {
+      // A connection saved but unusable here (keyring not available, token refused) says why
+      // and what to do, never a bare "not connected" (issue 11 defect 3).
       state.textContent = d.connected
         ? `Connected as ${[d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ')}.`
-        : 'Not connected. Files wait safely in transit until you connect.';
+        : why
+          ? `Not connected: ${why}`
+          : 'Not connected. Files wait safely in transit until you connect.';
       state.classList.toggle('bad', !d.connected);
       disconnectButton.hidden = !d.connected;
       connectButton.textContent = d.connected ? 'Reconnect…' : 'Connect to Dropbox…';

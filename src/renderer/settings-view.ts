@@ -121,7 +121,8 @@ export class SettingsView {
   }
 
   updateStatus(status: StatusSnapshot): void {
-    this.connect.update(status.dropbox);
+    const why = status.problems.find((p) => p.code === 'auth-missing' || p.code === 'auth-revoked');
+    this.connect.update(status.dropbox, why?.message);
   }
 
   private showStorage(info: AppInfo): void {

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { root } from '../../scripts/build.mjs';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
 import type { AppInfo } from '../../src/shared/ipc.js';
@@ -21,6 +22,7 @@ import { decryptWithKeyringKey, startKeyring, type KeyringDaemon } from './keyri
 import { launchApp, packageApp, type PackagedApp, type RunningApp } from './packaged-app.js';
 
 const PASSWORD = 'test login password';
+const ARTIFACTS = path.join(root, 'test-artifacts', 'electron');
 const USER = os.userInfo().username;
 
 let app: PackagedApp;
@@ -269,6 +271,8 @@ test('connected in the tray app with a real keyring: encrypted, the service says
         const info = await windowAppInfo(page);
         assert.equal(info.credentials.encrypted, true);
         assert.equal(info.credentials.location, encFile);
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'keyring-connected-settings.png') });
         assert.match(
           info.credentials.summary,
           /encrypted with the system keyring \(gnome_libsecret\)/,
@@ -344,7 +348,10 @@ test('connected in the tray app with a real keyring: encrypted, the service says
     };
 
     /** A tray start that cannot reach the keyring: the window and the status say why and how. */
-    const startWithoutKeyring = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<void> => {
+    const startWithoutKeyring = async (
+      shots: string | null,
+      extraEnv: NodeJS.ProcessEnv = {},
+    ): Promise<void> => {
       await leftover();
       running = await launchApp(app, desktop, { ...trayEnv(dirs), ...extraEnv });
       const page = await running.window();
@@ -360,10 +367,13 @@ test('connected in the tray app with a real keyring: encrypted, the service says
         els.map((e) => e.textContent ?? ''),
       );
       assert.ok(shown.includes(unavailable), shown.join('\n'));
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      if (shots) await page.screenshot({ path: path.join(ARTIFACTS, `${shots}-status.png`) });
       // Settings says where the connection is and that the keyring is missing, not that it is
       // stored unencrypted somewhere else.
       await page.click('#tab-settings');
       await page.waitForSelector('#credential-storage');
+      assert.equal(await text(page, '#dropbox-state'), `Not connected: ${unavailable}`);
       const storage = await waitFor(
         'the storage line',
         async () => (await text(page, '#credential-storage')) || null,
@@ -375,6 +385,7 @@ test('connected in the tray app with a real keyring: encrypted, the service says
           '(or unlock its keyring) and restart RDL Sync, or connect again (Connect to Dropbox above, or `rdl-sync auth`).',
       );
       assert.equal(info.credentials.location, encFile);
+      if (shots) await page.screenshot({ path: path.join(ARTIFACTS, `${shots}-settings.png`) });
       // `rdl-sync status` beside the running tray app says it too.
       const status = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });
       outputs.push(status.stdout, status.stderr);
@@ -397,13 +408,13 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       outputs.push(keyring!.output());
       keyring = null;
       setAsideAppLog();
-      await startWithoutKeyring();
+      await startWithoutKeyring('keyring-stopped');
     });
 
     await t.test('c: a tray start with the keyring locked (nobody unlocked it)', async () => {
       keyring = await startKeyring(desktop, dirs.root, null);
       setAsideAppLog();
-      await startWithoutKeyring();
+      await startWithoutKeyring(null);
       await keyring.stop();
       outputs.push(keyring.output());
       keyring = null;
@@ -413,7 +424,7 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       setAsideAppLog();
       // "disabled:" rather than unset: unset, libdbus and GLib would start a bus of their own
       // for the X display (dbus-launch --autolaunch), outside the test's control.
-      await startWithoutKeyring({ DBUS_SESSION_BUS_ADDRESS: 'disabled:' });
+      await startWithoutKeyring(null, { DBUS_SESSION_BUS_ADDRESS: 'disabled:' });
     });
 
     await t.test(
