@@ -17,7 +17,7 @@ import type { StatusSnapshot } from '../../src/engine/status/types.js';
 import type { AppInfo } from '../../src/shared/ipc.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { readPublishedStatus, runCli, writeFileIn } from '../cli/cli-harness.js';
-import { killChild, startDesktop, waitFor, within } from './desktop.js';
+import { killChild, startDesktop, waitFor, within, type Desktop } from './desktop.js';
 import { decryptWithKeyringKey, startKeyring, type KeyringDaemon } from './keyring-daemon.js';
 import { launchApp, packageApp, type PackagedApp, type RunningApp } from './packaged-app.js';
 
@@ -64,6 +64,15 @@ const windowAppInfo = (page: Page): Promise<AppInfo> =>
   page.evaluate(async () => (await (window as unknown as { rdl: Rdl }).rdl.getAppInfo()).value);
 const text = async (page: Page, selector: string): Promise<string> =>
   (await page.textContent(selector))?.trim() ?? '';
+
+/** Every notification dunst has shown (closed ones go to its history, so close them first). */
+async function notificationsShown(desktop: Desktop): Promise<{ summary: string; body: string }[]> {
+  await desktop.run('dunstctl', ['close-all']);
+  const history = JSON.parse(await desktop.run('dunstctl', ['history'])) as {
+    data: { summary: { data: string }; body: { data: string } }[][];
+  };
+  return (history.data[0] ?? []).map((n) => ({ summary: n.summary.data, body: n.body.data }));
+}
 
 /** Every regular file below `dir`, read whole. */
 function filesBelow(dir: string): { file: string; data: Buffer }[] {
@@ -218,7 +227,7 @@ function allLogs(dirs: Dirs, outputs: string[]): string {
 }
 
 test('connected in the tray app with a real keyring: encrypted, the service says why and how, a start without the keyring too', async (t) => {
-  const desktop = await startDesktop({ trayHost: true, activation: false });
+  const desktop = await startDesktop({ trayHost: true, notifications: true, activation: false });
   const dirs = await makeDirs('rdl-keyring-tray-');
   await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'KeyTray' }), null);
   const outputs: string[] = [];
@@ -350,6 +359,7 @@ test('connected in the tray app with a real keyring: encrypted, the service says
     /** A tray start that cannot reach the keyring: the window and the status say why and how. */
     const startWithoutKeyring = async (
       shots: string | null,
+      notified: boolean,
       extraEnv: NodeJS.ProcessEnv = {},
     ): Promise<void> => {
       await leftover();
@@ -369,6 +379,14 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       assert.ok(shown.includes(unavailable), shown.join('\n'));
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       if (shots) await page.screenshot({ path: path.join(ARTIFACTS, `${shots}-status.png`) });
+      if (notified) {
+        // The tray app's desktop notification says it too (read from dunst's history).
+        const notice = await waitFor('a notification about the keyring', async () =>
+          (await notificationsShown(desktop)).find((n) => n.body.includes('not available now')),
+        );
+        assert.equal(notice.summary, 'RDL Sync has stopped a leg');
+        assert.equal(notice.body, unavailable);
+      }
       // Settings says where the connection is and that the keyring is missing, not that it is
       // stored unencrypted somewhere else.
       await page.click('#tab-settings');
@@ -408,13 +426,13 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       outputs.push(keyring!.output());
       keyring = null;
       setAsideAppLog();
-      await startWithoutKeyring('keyring-stopped');
+      await startWithoutKeyring('keyring-stopped', true);
     });
 
     await t.test('c: a tray start with the keyring locked (nobody unlocked it)', async () => {
       keyring = await startKeyring(desktop, dirs.root, null);
       setAsideAppLog();
-      await startWithoutKeyring(null);
+      await startWithoutKeyring(null, false);
       await keyring.stop();
       outputs.push(keyring.output());
       keyring = null;
@@ -424,7 +442,7 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       setAsideAppLog();
       // "disabled:" rather than unset: unset, libdbus and GLib would start a bus of their own
       // for the X display (dbus-launch --autolaunch), outside the test's control.
-      await startWithoutKeyring(null, { DBUS_SESSION_BUS_ADDRESS: 'disabled:' });
+      await startWithoutKeyring(null, false, { DBUS_SESSION_BUS_ADDRESS: 'disabled:' });
     });
 
     await t.test(
