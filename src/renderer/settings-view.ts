@@ -63,6 +63,8 @@ export class SettingsView {
   private readonly preview: HTMLElement;
   private readonly connect: ConnectSection;
   private readonly storage: HTMLElement;
+  /** The last connected state seen, so the storage line is read again when it changes. */
+  private lastConnected: boolean | null = null;
   private readonly importReport: HTMLElement;
   private readonly alertResult: HTMLElement;
 
@@ -123,6 +125,16 @@ export class SettingsView {
   updateStatus(status: StatusSnapshot): void {
     const why = status.problems.find((p) => p.code === 'auth-missing' || p.code === 'auth-revoked');
     this.connect.update(status.dropbox, why?.message);
+    // Connecting or disconnecting moves the token (keyring file, shared file, none): say where.
+    const connected = status.dropbox.connected;
+    if (this.lastConnected !== null && connected !== this.lastConnected)
+      void api()
+        .getAppInfo()
+        .then((info) => {
+          const appInfo = valueOr(info, this.showError);
+          if (appInfo) this.showStorage(appInfo);
+        });
+    this.lastConnected = connected;
   }
 
   private showStorage(info: AppInfo): void {

@@ -238,6 +238,9 @@ test('connected in the tray app with a real keyring: encrypted, the service says
   let token = '';
   let keyringKey = '';
   let code = '';
+  /** The connection made again without the keyring (the message's other fix). */
+  let plainToken = '';
+  let plainCode = '';
   /** An app a failed step left running would hold the single-instance lock for the next. */
   const leftover = async (): Promise<void> => {
     await running?.browser.close().catch(() => {});
@@ -470,6 +473,61 @@ test('connected in the tray app with a real keyring: encrypted, the service says
       },
     );
 
+    await t.test(
+      'c: reconnecting without the keyring, as the message offers, serves both front ends',
+      async () => {
+        await leftover();
+        await keyring?.stop();
+        outputs.push(keyring?.output() ?? '');
+        keyring = null;
+        setAsideAppLog();
+        running = await launchApp(app, desktop, trayEnv(dirs));
+        const page = await running.window();
+        await page.waitForSelector('#tab-status');
+        plainCode = await connectInWindow(page);
+        // Kept in the file both front ends read, readable only by this user; the encrypted copy
+        // it replaces is gone (one truth on disk).
+        assert.equal(fs.statSync(plainFile).mode & 0o777, 0o600);
+        assert.equal(fs.existsSync(encFile), false);
+        plainToken = (JSON.parse(fs.readFileSync(plainFile, 'utf8')) as { refreshToken: string })
+          .refreshToken;
+        assert.match(
+          appLog(dirs),
+          /\[warn\] {2}System keyring unavailable: Dropbox connection saved unencrypted/,
+        );
+        // The storage line follows the new connection, without reopening the window.
+        await waitFor('the storage line to follow', async () =>
+          (await text(page, '#credential-storage')).startsWith('No system keyring is available'),
+        );
+        assert.equal(
+          await text(page, '#credential-storage'),
+          `No system keyring is available, so the Dropbox connection is stored unencrypted in ${plainFile}, ` +
+            'readable only by your user account. Install and unlock a keyring (for example GNOME Keyring) to encrypt it.',
+        );
+        assert.match(await text(page, '#dropbox-state'), /^Connected as /);
+        await quit(running);
+        outputs.push(running.output());
+        running = null;
+
+        // And the daemon, which could not read the keyring's copy, now works with this one.
+        await writeFileIn(
+          dirs.watchDir,
+          'RDL/USB0/service.csv',
+          'timestamp,t\n2026-12-01T12:00:00Z,5\n',
+        );
+        const run = await runServiceDaemon(
+          dirs,
+          () => Boolean(emulator.getFile('/RDL/KeyTray/RDL/USB0/service.csv')),
+          'service.csv on Dropbox from the daemon',
+        );
+        outputs.push(run.output);
+        assert.equal(
+          run.status.problems.find((p) => p.code === 'auth-missing'),
+          undefined,
+        );
+      },
+    );
+
     await t.test('secrets stay out of every log of these runs', () => {
       const logs = allLogs(dirs, outputs);
       assert.ok(logs.length > 1000, 'the logs were read');
@@ -477,6 +535,8 @@ test('connected in the tray app with a real keyring: encrypted, the service says
         ['refresh token', token],
         ['keyring key', keyringKey],
         ['authorization code', code],
+        ['refresh token saved without the keyring', plainToken],
+        ['authorization code used without the keyring', plainCode],
       ] as const) {
         assert.ok(secret.length > 0, `${name} known`);
         assert.ok(!logs.includes(secret), `the ${name} is in a log`);
