@@ -158,7 +158,7 @@ test('webhook: Slack {text} and ntfy JSON shapes; a server that keeps failing is
     const ntfy = server.requests[1]!.body as Record<string, unknown>;
     assert.equal(ntfy.topic, 'rdl-alerts');
     assert.equal(ntfy.priority, 5);
-    assert.equal(ntfy.title, 'RDL Sync Site3_Ottawa: has stopped a leg (auth-revoked)');
+    assert.equal(ntfy.title, 'RDL Sync Site3_Ottawa: needs action now (auth-revoked)');
 
     const failing = new WebhookChannel(`${server.url}/secret-path-token`, 'generic', {
       attempts: 3,

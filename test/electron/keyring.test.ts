@@ -393,7 +393,7 @@ test('connected in the tray app with a real keyring: encrypted, the service says
         const notice = await waitFor('a notification about the keyring', async () =>
           (await notificationsShown(desktop)).find((n) => n.body.includes('not available now')),
         );
-        assert.equal(notice.summary, 'RDL Sync has stopped a leg');
+        assert.equal(notice.summary, 'RDL Sync needs action now');
         assert.equal(notice.body, unavailable);
       }
       // Settings says where the connection is and that the keyring is missing, not that it is

@@ -74,7 +74,7 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
         {
           conditionId: 'auth-revoked',
           kind: 'raised',
-          title: 'RDL Sync has stopped a leg',
+          title: 'RDL Sync needs action now',
           body: 'Dropbox access was revoked: reconnect in Settings.',
           tab: 'settings',
           silent: false,

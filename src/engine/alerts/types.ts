@@ -42,7 +42,7 @@ export interface AlertOrigin {
 export function alertHeadline(alert: Alert): string {
   if (alert.kind === 'cleared') return 'resolved';
   if (alert.kind === 'reminder') return 'still needs attention';
-  return alert.severity === 'error' ? 'has stopped a leg' : 'needs attention';
+  return alert.severity === 'error' ? 'needs action now' : 'needs attention';
 }
 
 /** A one-line subject/title: the site, the kind, and the condition. */
