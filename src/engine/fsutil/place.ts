@@ -28,11 +28,15 @@ export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLIN
  * removal of `from` fails, the new name is taken back and a CopyError with side 'source' is thrown.
  * If the process dies between link and unlink both names hold the same bytes: nothing is lost,
  * and the caller's idempotent legs treat the leftover as already done.
+ *
+ * `makeDurable`: called once the new name exists and, with hard links, before the old name is
+ * removed (the caller syncs the new folder there); if it fails, the new name is taken back.
  */
 export async function placeWithoutReplacing(
   from: string | Buffer,
   to: string,
   ops: PlaceOps = realPlaceOps,
+  makeDurable?: () => Promise<void>,
 ): Promise<PlaceResult> {
   try {
     await ops.link(from, to);
@@ -41,7 +45,16 @@ export async function placeWithoutReplacing(
     if (!isCode(e, ...NO_HARD_LINKS)) throw e;
     if (await exists(to)) return 'exists';
     await ops.rename(from, to);
+    await makeDurable?.();
     return 'placed';
+  }
+  if (makeDurable) {
+    try {
+      await makeDurable();
+    } catch (e) {
+      await ops.unlink(to).catch(() => {});
+      throw e;
+    }
   }
   try {
     await ops.unlink(from);

@@ -133,13 +133,13 @@ export class Journal {
 
   entry(rel: string): JournalEntry | undefined {
     const e = this.entries.get(rel);
-    return e && structuredClone(e);
+    return e && copyOf(e);
   }
 
   /** The entry only if it still describes the file as it is now (same size and mtime). */
   entryFor(rel: string, size: number, mtimeMs: number): JournalEntry | undefined {
     const e = this.entries.get(rel);
-    return e && e.size === size && e.mtimeMs === mtimeMs ? structuredClone(e) : undefined;
+    return e && e.size === size && e.mtimeMs === mtimeMs ? copyOf(e) : undefined;
   }
 
   /**
@@ -156,15 +156,19 @@ export class Journal {
     const base: JournalEntry = sameFile
       ? old
       : { size: old?.size ?? 0, mtimeMs: old?.mtimeMs ?? 0, attempts: 0, nextTryMs: 0 };
-    const next = withoutUndefined({ ...base, ...structuredClone(patch) });
-    this.entries.set(rel, next);
+    const next: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete next[key];
+      else next[key] = copyOf(value);
+    }
+    this.entries.set(rel, next as JournalEntry);
     this.changed();
-    return structuredClone(next);
+    return copyOf(next as JournalEntry);
   }
 
   /** Sets the entry as given, dropping whatever was there (a new version of the file). */
   put(rel: string, entry: JournalEntry): void {
-    this.entries.set(rel, withoutUndefined(structuredClone(entry)));
+    this.entries.set(rel, withoutUndefined(copyOf(entry)));
     this.changed();
   }
 
@@ -305,6 +309,22 @@ export class Journal {
       },
     );
   }
+}
+
+/**
+ * A deep copy of journal data (plain objects, arrays, strings, numbers, booleans), so no caller
+ * shares an object with the journal. Several times cheaper than structuredClone for these small
+ * records, which are copied a few times per file.
+ */
+function copyOf<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = copyOf(v);
+  }
+  return out as T;
 }
 
 function withoutUndefined<T extends object>(o: T): T {

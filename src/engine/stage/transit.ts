@@ -64,15 +64,37 @@ export async function statTransit(
   }
 }
 
-/** A file is done: drop its transit copy and any folders that became empty (not transit itself). */
-export async function removeFromTransit(transitDir: string, rel: string): Promise<void> {
+/**
+ * A file is done: drop its transit copy and any folders that became empty (not transit itself).
+ * `keepFolders`: the caller prunes the folders of many removed files at once (pruneTransitFolders).
+ */
+export async function removeFromTransit(
+  transitDir: string,
+  rel: string,
+  opts: { keepFolders?: boolean } = {},
+): Promise<void> {
   const p = resolveRel(transitDir, rel);
   try {
     await unlink(p);
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
   }
-  await pruneEmptyDirs(transitDir, dirname(p));
+  if (!opts.keepFolders) await pruneEmptyDirs(transitDir, dirname(p));
+}
+
+/**
+ * The folders of these removed files, and their parents, while empty: each folder tried once for
+ * a whole window of files, not once per file (a failed rmdir of a busy folder is not free).
+ */
+export async function pruneTransitFolders(
+  transitDir: string,
+  rels: Iterable<string>,
+): Promise<void> {
+  const dirs = new Set<string>();
+  for (const rel of rels) dirs.add(dirname(resolveRel(transitDir, rel)));
+  // Deepest first, so a parent is tried after its emptied children went.
+  const ordered = [...dirs].sort((a, b) => b.length - a.length);
+  for (const dir of ordered) await pruneEmptyDirs(transitDir, dir);
 }
 
 /** The temporary name of a cross-disk staging copy as versions before the reserved folder made it. */
