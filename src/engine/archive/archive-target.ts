@@ -20,6 +20,7 @@ import {
   type PlaceOps,
 } from '../fsutil/place.js';
 import { relSegments } from '../fsutil/rel-path.js';
+import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
 import { keepBothName } from '../legs/keep-both.js';
 import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
@@ -209,7 +210,7 @@ export class ArchiveTarget {
     const dir = join(this.root, ...segments);
     const known = this.knownFolders.get(dir);
     if (known) {
-      const s = await stat(dir).catch(() => null);
+      const s = await quickStat(dir).catch(() => null);
       if (s?.isDirectory() && s.dev === known.dev && s.ino === known.ino)
         return { dir, known: true };
       this.knownFolders.delete(dir);
@@ -542,7 +543,7 @@ export class ArchiveTarget {
     size: number,
     knownHash: string | undefined,
   ): Promise<string> {
-    const s = await lstat(path);
+    const s = await quickLstat(path);
     // A link names the caller's very inode, or the transit file was replaced under us.
     const otherInode =
       opts.dev !== undefined &&
@@ -656,7 +657,7 @@ export class ArchiveTarget {
 
   private async lstatOrNull(p: string): Promise<Stats | null> {
     try {
-      return await lstat(p);
+      return await quickLstat(p);
     } catch (e) {
       if (isCode(e, 'ENOENT')) return null;
       throw await this.destinationError(e, p);

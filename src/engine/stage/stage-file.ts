@@ -16,6 +16,7 @@ import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashe
 import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import type { FolderSyncs } from '../fsutil/folder-syncs.js';
+import { quickLstat } from '../fsutil/quick-fs.js';
 import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
@@ -79,7 +80,7 @@ type FsPath = string | Buffer;
 
 async function lstatOrNull(p: FsPath): Promise<Stats | null> {
   try {
-    return await lstat(p);
+    return await quickLstat(p);
   } catch (e) {
     if (isCode(e, 'ENOENT', 'ENOTDIR')) return null;
     throw e;

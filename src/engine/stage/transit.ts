@@ -1,8 +1,9 @@
 // The transit folder is the queue: whatever complete file sits in it still needs its legs.
-import { lstat, readdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { walkTree } from '../fsutil/walk.js';
 import { isCode } from '../fsutil/fsync.js';
+import { quickLstat, quickUnlink } from '../fsutil/quick-fs.js';
 import { pruneEmptyDirs } from '../fsutil/prune.js';
 import { resolveRel } from '../fsutil/rel-path.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
@@ -55,7 +56,7 @@ export async function statTransit(
   rel: string,
 ): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | null> {
   try {
-    const s = await lstat(resolveRel(transitDir, rel));
+    const s = await quickLstat(resolveRel(transitDir, rel));
     if (!s.isFile()) return null;
     return { size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
   } catch (e) {
@@ -75,7 +76,7 @@ export async function removeFromTransit(
 ): Promise<void> {
   const p = resolveRel(transitDir, rel);
   try {
-    await unlink(p);
+    await quickUnlink(p);
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
   }
