@@ -2,7 +2,7 @@
 // the same pass. Memory is one buffer whatever the file size.
 import { readFileSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { DropboxHasher } from './dropbox-hash.js';
+import { DropboxHasher, dropboxContentHash } from './dropbox-hash.js';
 import { isCode } from './fsync.js';
 
 const CHUNK_SIZE = 1024 * 1024;
@@ -126,7 +126,7 @@ export async function hashFileDropbox(
 ): Promise<string> {
   throwIfAborted(signal);
   if (sizeHint !== undefined && sizeHint <= SMALL_READ_MAX)
-    return new DropboxHasher().update(readFileSync(path)).digest();
+    return dropboxContentHash(readFileSync(path));
   const fh = await open(path, 'r');
   try {
     const hasher = new DropboxHasher();
