@@ -1,6 +1,7 @@
 // Builds the pipeline's parts (scanner, stage, archive, Dropbox store) from settings. Pure wiring:
 // the engine calls it again whenever settings or credentials change.
 import { ArchiveTarget } from './archive/index.js';
+import { FolderSyncs } from './fsutil/folder-syncs.js';
 import type { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
 import { connectSavedDropbox } from './dropbox/saved-connection.js';
@@ -17,7 +18,13 @@ import type { Clock, Logger, RemoteStore } from './ports.js';
 import { StabilityScanner, canDetectWriters, snapshotOpenWriters } from './scan/index.js';
 import { renderRemoteRoot } from './settings/remote-root.js';
 import type { Settings } from './settings/schema.js';
-import { listTransit, removeFromTransit, stageFile, statTransit } from './stage/index.js';
+import {
+  listTransit,
+  pruneTransitFolders,
+  removeFromTransit,
+  stageFile,
+  statTransit,
+} from './stage/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -70,6 +77,7 @@ export function buildArchive(settings: Settings, logger: Logger): ArchivePort {
       return result;
     },
     store: (o) => target.store(o),
+    syncFolders: (dirs) => target.syncFolders(dirs),
   };
 }
 
@@ -88,6 +96,7 @@ export function buildPassDeps(
   },
 ): PassDeps {
   const { watchDir, transitDir } = settings;
+  const folderSyncs = new FolderSyncs();
   return {
     transitDir,
     scanner: new StabilityScanner({
@@ -99,11 +108,12 @@ export function buildPassDeps(
       clock: parts.clock,
       logger: parts.logger,
     }),
-    stage: (file) => stageFile({ watchDir, transitDir, file }),
+    stage: (file) => stageFile({ watchDir, transitDir, file, folderSyncs }),
     listTransit: (onError) => listTransit(transitDir, onError ? { onError } : {}),
     statTransit: (rel) => statTransit(transitDir, rel),
     ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters() } : {}),
-    removeFromTransit: (rel) => removeFromTransit(transitDir, rel),
+    removeFromTransit: (rel, opts) => removeFromTransit(transitDir, rel, opts),
+    pruneTransit: (rels) => pruneTransitFolders(transitDir, rels),
     // A file that changed in transit waits as long as a new file must before it is staged.
     settleMs: settings.stableSeconds * 1000,
     // The legs, keyed by id (legs/ids.ts); the archive leg is absent when turned off.

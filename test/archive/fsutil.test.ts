@@ -309,3 +309,33 @@ test('walkTree reads names as bytes: a non-UTF-8 name is escaped (not garbled) a
     await removeDir(dir);
   }
 });
+
+test('walkTree sees the same tree whether entries are examined inline, asynchronously, or inline until a batch proves slow', async () => {
+  const dir = await tempDir();
+  try {
+    // More than one batch of 64 per folder, nested folders, a symlink, an unreadable-free tree.
+    for (const folder of ['a', 'a/b', 'c']) {
+      await mkdir(join(dir, folder), { recursive: true });
+      for (let i = 0; i < 150; i++)
+        await writeFile(join(dir, folder, `f${i}.csv`), `${folder}${i}`);
+    }
+    await symlink(join(dir, 'c'), join(dir, 'link'));
+    const walk = async (inlineBatchBudgetMs?: number): Promise<string[]> => {
+      const out: string[] = [];
+      const opts = inlineBatchBudgetMs === undefined ? {} : { inlineBatchBudgetMs };
+      for await (const e of walkTree(dir, opts)) {
+        const size = e.kind === 'file' ? e.stats.size : -1;
+        out.push(`${e.kind} ${e.rel} ${size}`);
+      }
+      return out.sort();
+    };
+    const inline = await walk();
+    assert.equal(inline.filter((l) => l.startsWith('file ')).length, 450);
+    assert.ok(inline.includes('other link -1'));
+    assert.deepEqual(await walk(0), inline, 'always asynchronous');
+    // A budget no batch can meet: the first batch inline, every later one asynchronous.
+    assert.deepEqual(await walk(1e-9), inline, 'switched to asynchronous after one batch');
+  } finally {
+    await removeDir(dir);
+  }
+});

@@ -31,9 +31,17 @@ const PHASE_OF_DIR: Record<string, string> = {
   disks: 'disks',
 };
 
+/** The leg adapters (src/engine/legs) are charged to their leg's phase. */
+const PHASE_OF_LEG_FILE: Record<string, string> = {
+  'archive-leg.ts': 'archive',
+  'dropbox-leg.ts': 'upload',
+};
+
 function phaseOfFrame(url: string, functionName: string): string | undefined {
   if (functionName === '(garbage collector)') return 'gc';
   if (url.includes('/node_modules/dropbox/')) return 'upload';
+  const leg = /\/src\/engine\/legs\/([^/]+)$/.exec(url)?.[1];
+  if (leg !== undefined && PHASE_OF_LEG_FILE[leg]) return PHASE_OF_LEG_FILE[leg];
   const m = /\/src\/engine\/([^/]+)\//.exec(url);
   if (m?.[1] === undefined || m[1] === 'fsutil') return undefined;
   return PHASE_OF_DIR[m[1]] ?? 'engine (other)';

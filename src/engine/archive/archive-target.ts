@@ -20,6 +20,7 @@ import {
   type PlaceOps,
 } from '../fsutil/place.js';
 import { relSegments } from '../fsutil/rel-path.js';
+import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
 import { keepBothName } from '../legs/keep-both.js';
 import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
@@ -72,6 +73,17 @@ export interface ArchiveStoreOptions {
    * when it still holds `contentHash`; otherwise it is not ours any more and keep-both applies.
    */
   replace?: { path: string; contentHash: string };
+  /**
+   * The source's identity as the caller saw it (the transit walk): a hard link must name this
+   * very inode, or the file was replaced under us and is done again.
+   */
+  dev?: number;
+  ino?: number;
+  /**
+   * Leave the fsync of the file's folder to the caller, who syncs each folder of a group of files
+   * once (`syncFolders`) before treating any of them as stored. The result's `folder` says which.
+   */
+  deferFolderSync?: boolean;
 }
 
 export interface ArchiveStoreResult {
@@ -82,6 +94,14 @@ export interface ArchiveStoreResult {
   alreadyPresent: boolean;
   /** A hard link to the source (same file system): no second copy of the bytes was made. */
   linked?: boolean;
+  /** With `deferFolderSync`: the folder to sync before this copy counts as stored. */
+  folder?: string;
+}
+
+/** A folder below the root as it was when made or found this pass (see `folderFor`). */
+interface KnownFolder {
+  dev: number;
+  ino: number;
 }
 
 type WriteMode = 'new' | 'replace';
@@ -92,6 +112,15 @@ export class ArchiveTarget {
   private readonly logger: Logger;
   private readonly reserveBytes: number;
   private readonly ops: ArchiveFsOps;
+  /**
+   * Folders made or found since the last check(): a burst of files lands in a few folders, and a
+   * root check plus a mkdir and lstat per level per file cost more than the link itself. A known
+   * folder is trusted only while it is still the same directory (device and inode): a card pulled
+   * or swapped mid-pass shows a missing folder or another one, and the full checks run again.
+   */
+  private readonly knownFolders = new Map<string, KnownFolder>();
+  /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
+  private linksWork = false;
 
   constructor(opts: ArchiveTargetOptions) {
     this.root = opts.root;
@@ -102,6 +131,7 @@ export class ArchiveTarget {
   }
 
   async check(): Promise<ArchiveCheck> {
+    this.knownFolders.clear();
     const missing = await this.rootProblem();
     if (missing) {
       return {
@@ -147,36 +177,93 @@ export class ArchiveTarget {
     }
     const segments = relSegments(opts.rel);
     const name = segments.pop() as string;
+    const folder = await this.folderFor(segments);
+    try {
+      return await this.storeIn(opts, folder.dir, name);
+    } catch (e) {
+      // A known folder that vanished between its check and the write (a card swapped mid-pass):
+      // forget it, check the root and make the folder again, once.
+      if (!folder.known || !isSyncError(e) || e.code === 'file-vanished') throw e;
+      if (!isCode(e.cause, 'ENOENT')) throw e;
+      this.knownFolders.delete(folder.dir);
+      const again = await this.folderFor(segments);
+      return await this.storeIn(opts, again.dir, name);
+    }
+  }
+
+  /** fsync each folder once: what `deferFolderSync` stores left to the caller. */
+  async syncFolders(dirs: Iterable<string>): Promise<void> {
+    for (const dir of new Set(dirs)) {
+      try {
+        await fsyncDir(dir);
+      } catch (e) {
+        throw await this.destinationError(e, dir);
+      }
+    }
+  }
+
+  /**
+   * The folder for a file's segments: a known one after one stat (still the same directory), else
+   * after the root checks (present, a mount point) and a mkdir of each level.
+   */
+  private async folderFor(segments: string[]): Promise<{ dir: string; known: boolean }> {
+    const dir = join(this.root, ...segments);
+    const known = this.knownFolders.get(dir);
+    if (known) {
+      const s = await quickStat(dir).catch(() => null);
+      if (s?.isDirectory() && s.dev === known.dev && s.ino === known.ino)
+        return { dir, known: true };
+      this.knownFolders.delete(dir);
+    }
     const missing = await this.rootProblem();
     if (missing) throw missing;
-    const destDir = await this.makeFoldersBelowRoot(segments);
+    const made = await this.makeFoldersBelowRoot(segments);
+    const s = await this.lstatOrNull(made);
+    if (s?.isDirectory()) this.knownFolders.set(made, { dev: s.dev, ino: s.ino });
+    return { dir: made, known: false };
+  }
+
+  private async storeIn(
+    opts: ArchiveStoreOptions,
+    destDir: string,
+    name: string,
+  ): Promise<ArchiveStoreResult> {
+    const folder = opts.deferFolderSync ? { folder: destDir } : {};
     let sourceHash = opts.knownContentHash;
     const hashSource = async (): Promise<string> =>
       (sourceHash ??= await this.readSource(opts.srcPath, () =>
-        hashFileDropbox(opts.srcPath, opts.signal),
+        hashFileDropbox(opts.srcPath, opts.signal, opts.size),
       ));
 
     if (opts.replace) {
       const replaced = await this.replaceOwnCopy(opts, opts.replace, destDir, hashSource);
-      if (replaced) return replaced;
+      if (replaced) return { ...replaced, ...folder };
     }
 
     let n = 0;
     let races = 0;
     while (n <= MAX_KEEP_BOTH) {
       const candidate = join(destDir, keepBothName(name, n));
-      const existing = await this.lstatOrNull(candidate);
+      // The first name is tried straight away (a link fails if it is taken); numbered names are
+      // looked at first, as there the name is usually taken.
+      const tryFirst = n === 0 && races === 0 && this.linksWork;
+      const existing = tryFirst ? null : await this.lstatOrNull(candidate);
       if (existing) {
         if (await this.holdsSameContent(candidate, existing, opts.size, hashSource)) {
-          return { path: candidate, contentHash: await hashSource(), alreadyPresent: true };
+          return {
+            path: candidate,
+            contentHash: await hashSource(),
+            alreadyPresent: true,
+            ...folder,
+          };
         }
         n++;
         continue;
       }
       const placed = await this.write(opts, destDir, candidate, sourceHash, 'new');
       if (placed === 'taken') {
-        // Another store took this name while we copied: look at what is there now. A few
-        // times at most; after that, move on to the next number.
+        // The name is taken (or another store took it while we copied): look at what is there
+        // now. A few times at most; after that, move on to the next number.
         if (++races > 3) n++;
         continue;
       }
@@ -191,6 +278,7 @@ export class ArchiveTarget {
         contentHash: placed.contentHash,
         alreadyPresent: false,
         linked: placed.linked,
+        ...folder,
       };
     }
     throw new SyncError({
@@ -248,7 +336,7 @@ export class ArchiveTarget {
     }
     let there: string;
     try {
-      there = await hashFileDropbox(target, opts.signal);
+      there = await hashFileDropbox(target, opts.signal, existing.size);
     } catch (e) {
       throw await this.destinationError(e, target);
     }
@@ -325,7 +413,7 @@ export class ArchiveTarget {
     if (!existing.isFile() || existing.size !== size) return false;
     let there: string;
     try {
-      there = await hashFileDropbox(path);
+      there = await hashFileDropbox(path, undefined, size);
     } catch (e) {
       throw await this.destinationError(e, path);
     }
@@ -366,8 +454,12 @@ export class ArchiveTarget {
     const linkPath = mode === 'new' ? finalPath : await this.workTemp();
     try {
       await this.ops.link(opts.srcPath, linkPath);
+      this.linksWork = true;
     } catch (e) {
-      if (isCode(e, 'EXDEV', ...NO_HARD_LINKS)) return 'cross-device';
+      if (isCode(e, 'EXDEV', ...NO_HARD_LINKS)) {
+        this.linksWork = false;
+        return 'cross-device';
+      }
       if (mode === 'new' && isCode(e, 'EEXIST')) return 'taken';
       if (isCode(e, 'ENOENT') && !(await this.sourceExists(opts.srcPath))) {
         throw this.sourceError(opts.srcPath, e);
@@ -377,7 +469,7 @@ export class ArchiveTarget {
     try {
       const contentHash = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
       if (mode === 'replace') await this.ops.rename(linkPath, finalPath);
-      await fsyncDir(destDir);
+      if (!opts.deferFolderSync) await fsyncDir(destDir);
       opts.onProgress?.(opts.size);
       return { contentHash, linked: true };
     } catch (e) {
@@ -421,7 +513,7 @@ export class ArchiveTarget {
       }
       // Read back before the copy takes its final name: in 'replace' mode the old copy is only
       // given up for a new one that is known to be right.
-      const landed = await hashFileDropbox(tmp, opts.signal);
+      const landed = await hashFileDropbox(tmp, opts.signal, opts.size);
       if (landed !== copied.contentHash) {
         throw new SyncError({
           kind: 'retry',
@@ -435,7 +527,7 @@ export class ArchiveTarget {
         await unlink(tmp);
         return 'taken';
       }
-      await fsyncDir(destDir);
+      if (!opts.deferFolderSync) await fsyncDir(destDir);
     } catch (e) {
       await unlink(tmp).catch(() => {});
       if (isSyncError(e) || opts.signal?.aborted) throw e;
@@ -451,9 +543,14 @@ export class ArchiveTarget {
     size: number,
     knownHash: string | undefined,
   ): Promise<string> {
-    const s = await lstat(path);
-    const contentHash = await hashFileDropbox(path, opts.signal);
-    if (s.size !== size || (knownHash !== undefined && knownHash !== contentHash)) {
+    const s = await quickLstat(path);
+    // A link names the caller's very inode, or the transit file was replaced under us.
+    const otherInode =
+      opts.dev !== undefined &&
+      opts.ino !== undefined &&
+      (s.dev !== opts.dev || s.ino !== opts.ino);
+    const contentHash = await hashFileDropbox(path, opts.signal, size);
+    if (otherInode || s.size !== size || (knownHash !== undefined && knownHash !== contentHash)) {
       throw new SyncError({
         kind: 'retry',
         code: 'hash-mismatch',
@@ -560,7 +657,7 @@ export class ArchiveTarget {
 
   private async lstatOrNull(p: string): Promise<Stats | null> {
     try {
-      return await lstat(p);
+      return await quickLstat(p);
     } catch (e) {
       if (isCode(e, 'ENOENT')) return null;
       throw await this.destinationError(e, p);

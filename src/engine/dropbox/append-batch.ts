@@ -19,8 +19,13 @@ import { readSmall } from './small-read.js';
 export const MAX_APPEND_ENTRIES = 1000;
 /** The most one append_batch body carries (also capped by the chunk size). */
 export const MAX_APPEND_BODY = 16 * 1024 * 1024;
-/** Bodies in flight at once: bounds memory to about this many bodies plus the one being packed. */
-export const MAX_BODIES_IN_FLIGHT = 4;
+/**
+ * Bodies in flight at once. The header budget keeps a body of small files to a few dozen entries
+ * (a few hundred KiB), so it takes several in flight to hide the per-request latency.
+ */
+export const MAX_BODIES_IN_FLIGHT = 8;
+/** Memory stays bounded by this many full bodies in flight, however many smaller ones that is. */
+export const FULL_BODIES_IN_FLIGHT = 4;
 
 export interface BulkJob {
   rel: string;
@@ -143,6 +148,8 @@ export async function appendSmallFiles<J extends BulkJob>(
   const sessions = new SessionIds(deps.calls, signal);
   const budget = deps.headers;
   const inFlight = new Set<Promise<void>>();
+  const maxBytesInFlight = FULL_BODIES_IN_FLIGHT * deps.bodyLimit;
+  let bytesInFlight = 0;
   const alone: J[] = [];
   let unsupported = false;
   let fatal: { error: unknown } | undefined;
@@ -202,12 +209,21 @@ export async function appendSmallFiles<J extends BulkJob>(
   };
 
   const dispatch = async (pack: Pack<J>): Promise<void> => {
-    while (inFlight.size >= deps.bodiesInFlight) await Promise.race(inFlight);
+    while (
+      inFlight.size >= deps.bodiesInFlight ||
+      (inFlight.size > 0 && bytesInFlight + pack.bytes > maxBytesInFlight)
+    )
+      await Promise.race(inFlight);
     if (fatal || unsupported) {
       alone.push(...pack.items.map((it) => it.job));
       return;
     }
-    const sending = sendPart(pack.items, pack.body()).finally(() => inFlight.delete(sending));
+    const bytes = pack.bytes;
+    bytesInFlight += bytes;
+    const sending = sendPart(pack.items, pack.body()).finally(() => {
+      inFlight.delete(sending);
+      bytesInFlight -= bytes;
+    });
     inFlight.add(sending);
   };
 

@@ -2,7 +2,7 @@
 // Our own streaming implementation, because the SDK's hasher is broken in its CommonJS build
 // and is not exported anyway. Its resumable state is just the digests of the complete blocks,
 // which is what an upload session saves so a restart does not re-read the whole file.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
 export const BLOCK_SIZE = 4 * 1024 * 1024;
@@ -70,9 +70,10 @@ export class ContentHasher {
 
 export function contentHashOf(data: Uint8Array): string {
   // One block or less (every small file): the hash of the block's digest, without the running
-  // hasher's copy and concatenation (this runs once per small file, thousands per pass).
+  // hasher's copy and concatenation, and with the one-shot hash (no Hash objects): this runs
+  // once per small file and leg, thousands per pass.
   if (data.length > 0 && data.length <= BLOCK_SIZE) {
-    return createHash('sha256').update(createHash('sha256').update(data).digest()).digest('hex');
+    return hash('sha256', hash('sha256', data, 'buffer'), 'hex');
   }
   return new ContentHasher().update(data).digest();
 }

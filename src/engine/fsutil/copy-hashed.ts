@@ -1,7 +1,8 @@
 // Read a file once, in fixed-size chunks, hashing what is read; optionally writing it elsewhere in
 // the same pass. Memory is one buffer whatever the file size.
+import { readFileSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { DropboxHasher } from './dropbox-hash.js';
+import { DropboxHasher, dropboxContentHash } from './dropbox-hash.js';
 import { isCode } from './fsync.js';
 
 const CHUNK_SIZE = 1024 * 1024;
@@ -107,9 +108,25 @@ export async function copyFileHashed(
   }
 }
 
-/** Dropbox content hash of a file, read in chunks (constant memory). */
-export async function hashFileDropbox(path: string, signal?: AbortSignal): Promise<string> {
+/**
+ * Files expected to be at most this big are read whole and synchronously: the promise API's
+ * open/read/close round trips and a 1 MiB buffer per file cost far more CPU than reading a logger's
+ * few KiB, and a page-cache read this small blocks for microseconds (a few ms from a slow card).
+ */
+export const SMALL_READ_MAX = 64 * 1024;
+
+/**
+ * Dropbox content hash of a file, read in chunks (constant memory). `sizeHint`: the size the
+ * caller expects; a small file is read in one go (a file that grew is still read whole).
+ */
+export async function hashFileDropbox(
+  path: string,
+  signal?: AbortSignal,
+  sizeHint?: number,
+): Promise<string> {
   throwIfAborted(signal);
+  if (sizeHint !== undefined && sizeHint <= SMALL_READ_MAX)
+    return dropboxContentHash(readFileSync(path));
   const fh = await open(path, 'r');
   try {
     const hasher = new DropboxHasher();

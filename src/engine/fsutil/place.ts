@@ -2,8 +2,8 @@
 // silently replaces, so where the file system has hard links we link (which fails with EEXIST)
 // and then drop the old name; FAT/exFAT cards and some network shares have no hard links, and
 // there we check and rename (we are the only writer of those folders, so the gap is harmless).
-import { link, lstat, rename, unlink } from 'node:fs/promises';
 import { isCode } from './fsync.js';
+import { quickLink, quickLstat, quickRename, quickUnlink } from './quick-fs.js';
 import { CopyError } from './copy-hashed.js';
 
 export type PlaceResult = 'placed' | 'exists';
@@ -17,7 +17,7 @@ export interface PlaceOps {
   unlink(path: string | Buffer): Promise<void>;
 }
 
-export const realPlaceOps: PlaceOps = { link, rename, unlink };
+export const realPlaceOps: PlaceOps = { link: quickLink, rename: quickRename, unlink: quickUnlink };
 
 /** errno codes meaning "this file system (or this file) cannot be hard-linked": copy instead. */
 export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EINVAL'];
@@ -28,11 +28,15 @@ export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLIN
  * removal of `from` fails, the new name is taken back and a CopyError with side 'source' is thrown.
  * If the process dies between link and unlink both names hold the same bytes: nothing is lost,
  * and the caller's idempotent legs treat the leftover as already done.
+ *
+ * `makeDurable`: called once the new name exists and, with hard links, before the old name is
+ * removed (the caller syncs the new folder there); if it fails, the new name is taken back.
  */
 export async function placeWithoutReplacing(
   from: string | Buffer,
   to: string,
   ops: PlaceOps = realPlaceOps,
+  makeDurable?: () => Promise<void>,
 ): Promise<PlaceResult> {
   try {
     await ops.link(from, to);
@@ -41,7 +45,16 @@ export async function placeWithoutReplacing(
     if (!isCode(e, ...NO_HARD_LINKS)) throw e;
     if (await exists(to)) return 'exists';
     await ops.rename(from, to);
+    await makeDurable?.();
     return 'placed';
+  }
+  if (makeDurable) {
+    try {
+      await makeDurable();
+    } catch (e) {
+      await ops.unlink(to).catch(() => {});
+      throw e;
+    }
   }
   try {
     await ops.unlink(from);
@@ -58,7 +71,7 @@ export async function placeWithoutReplacing(
 
 async function exists(p: string): Promise<boolean> {
   try {
-    await lstat(p);
+    await quickLstat(p);
     return true;
   } catch (e) {
     if (isCode(e, 'ENOENT')) return false;

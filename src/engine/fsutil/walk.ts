@@ -7,7 +7,7 @@
 // use the text names; `rawPath` is the path to give the file system (a Buffer only when some
 // name's bytes differ from its text).
 import { lstat, opendir } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { isCode } from './fsync.js';
 import { nameFromBytes } from './name-map.js';
@@ -47,7 +47,17 @@ export interface WalkOptions {
    */
   names?: 'escape' | 'verbatim';
   reservedTopNames?: ReadonlySet<string>;
+  /**
+   * A batch of entries is examined inline while the disk answers from its cache: the promise
+   * API costs about 15 µs of CPU per entry against 3 µs inline, and a walk sees every file of the
+   * queue. The first batch that takes longer than this (a cold cache, a slow card) turns the rest
+   * of the walk asynchronous, so the walk never blocks for long. 0: always asynchronous.
+   */
+  inlineBatchBudgetMs?: number;
 }
+
+/** See WalkOptions.inlineBatchBudgetMs: a warm batch of 64 takes well under a millisecond. */
+export const INLINE_BATCH_BUDGET_MS = 4;
 
 type Candidate = Where;
 
@@ -77,13 +87,37 @@ function joinRaw(parent: string | Buffer, raw: Buffer): string | Buffer {
 /** lstat calls in flight at once: enough to hide disk latency, few enough to bound memory. */
 const STAT_BATCH = 64;
 
+/** How this walk examines entries: inline until a batch proves slow (see WalkOptions). */
+interface StatMode {
+  inline: boolean;
+  budgetMs: number;
+}
+
+async function statBatch(
+  batch: Candidate[],
+  mode: StatMode,
+): Promise<Array<PromiseSettledResult<Stats>>> {
+  if (!mode.inline) return Promise.allSettled(batch.map((c) => lstat(c.rawPath)));
+  const started = performance.now();
+  const results = batch.map((c): PromiseSettledResult<Stats> => {
+    try {
+      return { status: 'fulfilled', value: lstatSync(c.rawPath) };
+    } catch (reason) {
+      return { status: 'rejected', reason };
+    }
+  });
+  if (performance.now() - started > mode.budgetMs) mode.inline = false;
+  return results;
+}
+
 async function* classify(
   batch: Candidate[],
   pending: Where[],
   excluded: Set<string>,
+  mode: StatMode,
 ): AsyncGenerator<WalkEntry> {
   // lstat, not the dirent type: it never follows links and works where d_type is unknown.
-  const results = await Promise.allSettled(batch.map((c) => lstat(c.rawPath)));
+  const results = await statBatch(batch, mode);
   for (let i = 0; i < batch.length; i++) {
     const where = batch[i] as Candidate;
     const r = results[i] as PromiseSettledResult<Stats>;
@@ -119,6 +153,8 @@ export async function* walkTree(
 ): AsyncGenerator<WalkEntry> {
   const excluded = new Set((options.excludeDirs ?? []).map((d) => resolve(d)));
   const escape = options.names === 'escape';
+  const budgetMs = options.inlineBatchBudgetMs ?? INLINE_BATCH_BUDGET_MS;
+  const mode: StatMode = { inline: budgetMs > 0, budgetMs };
   const pending: Where[] = [{ rel: '', absPath: root, rawPath: root }];
   let first = true;
   while (pending.length > 0) {
@@ -159,11 +195,11 @@ export async function* walkTree(
         }
         batch.push(where);
         if (batch.length === STAT_BATCH) {
-          yield* classify(batch, pending, excluded);
+          yield* classify(batch, pending, excluded, mode);
           batch = [];
         }
       }
-      yield* classify(batch, pending, excluded);
+      yield* classify(batch, pending, excluded, mode);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       yield { kind: 'error', ...here, error, what: 'folder' };

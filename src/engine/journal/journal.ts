@@ -1,8 +1,17 @@
 // The progress cache. The transit folder is the queue; the journal only saves work: known content
 // hashes, finished legs, retry timing, open upload sessions. Losing it costs re-reading and
 // re-sending bytes, never correctness, so a missing or damaged journal starts empty.
+//
+// On disk: a snapshot (`journal.json`, replaced atomically) and an append log beside it
+// (`journal.json.log`). A save appends one line holding every entry changed since the last save,
+// then fsyncs: its cost follows the changes, not the size of the journal (a week's backlog is
+// tens of thousands of entries). When the log outgrows the snapshot, the next save writes a fresh
+// snapshot and starts a new log. Each log begins with the generation of the snapshot it follows;
+// a log of another generation (a crash between the two writes of a compaction) is ignored, as the
+// snapshot already holds it. A line cut short by a crash is one save lost whole, never half of it.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { silentLogger, type Logger, type SessionStore, type UploadSessionState } from '../ports.js';
 import { atomicWriteFile } from '../fsutil/index.js';
@@ -90,17 +99,44 @@ export type FailureRecord = z.infer<typeof failureSchema>;
 const JOURNAL_VERSION = 1;
 /** Coalescing window of scheduleFlush(): at most one write per this many ms. */
 export const FLUSH_DELAY_MS = 500;
+/** The log is folded into a new snapshot once it is larger than this and than the snapshot. */
+export const LOG_COMPACT_MIN_BYTES = 1024 * 1024;
 
 interface JournalFile {
   version: number;
+  /** The generation of the log that continues this snapshot (absent before the log existed). */
+  generation?: number;
   entries: Record<string, JournalEntry>;
   sessions: Record<string, UploadSessionState>;
+}
+
+/** The first line of a log: which snapshot it continues. */
+interface LogHeader {
+  generation: number;
+}
+
+/** One save: entries and sessions set (a value) or removed (null). */
+interface LogLine {
+  e?: Record<string, JournalEntry | null>;
+  s?: Record<string, UploadSessionState | null>;
 }
 
 export class Journal {
   private readonly entries = new Map<string, JournalEntry>();
   private readonly sessionMap = new Map<string, UploadSessionState>();
   private dirty = false;
+  /** What changed since the last save (what the next log line holds). */
+  private readonly changedEntries = new Set<string>();
+  private readonly changedSessions = new Set<string>();
+  /** The generation of the snapshot on disk and of the log continuing it (null: none yet). */
+  private generation: number | null = null;
+  private logBytes = 0;
+  private snapshotBytes = 0;
+  /**
+   * The next save writes a snapshot instead of appending: no log of this generation yet, or the
+   * log on disk may end in a cut line that a new line must not be glued to.
+   */
+  private compactNext = true;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -112,10 +148,14 @@ export class Journal {
     get: (rel) => this.sessionMap.get(rel),
     set: (rel, state) => {
       this.sessionMap.set(rel, structuredClone(state));
+      this.changedSessions.add(rel);
       this.changed();
     },
     delete: (rel) => {
-      if (this.sessionMap.delete(rel)) this.changed();
+      if (this.sessionMap.delete(rel)) {
+        this.changedSessions.add(rel);
+        this.changed();
+      }
     },
   };
 
@@ -133,13 +173,13 @@ export class Journal {
 
   entry(rel: string): JournalEntry | undefined {
     const e = this.entries.get(rel);
-    return e && structuredClone(e);
+    return e && copyOf(e);
   }
 
   /** The entry only if it still describes the file as it is now (same size and mtime). */
   entryFor(rel: string, size: number, mtimeMs: number): JournalEntry | undefined {
     const e = this.entries.get(rel);
-    return e && e.size === size && e.mtimeMs === mtimeMs ? structuredClone(e) : undefined;
+    return e && e.size === size && e.mtimeMs === mtimeMs ? copyOf(e) : undefined;
   }
 
   /**
@@ -156,15 +196,21 @@ export class Journal {
     const base: JournalEntry = sameFile
       ? old
       : { size: old?.size ?? 0, mtimeMs: old?.mtimeMs ?? 0, attempts: 0, nextTryMs: 0 };
-    const next = withoutUndefined({ ...base, ...structuredClone(patch) });
-    this.entries.set(rel, next);
+    const next: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete next[key];
+      else next[key] = copyOf(value);
+    }
+    this.entries.set(rel, next as JournalEntry);
+    this.changedEntries.add(rel);
     this.changed();
-    return structuredClone(next);
+    return copyOf(next as JournalEntry);
   }
 
   /** Sets the entry as given, dropping whatever was there (a new version of the file). */
   put(rel: string, entry: JournalEntry): void {
-    this.entries.set(rel, withoutUndefined(structuredClone(entry)));
+    this.entries.set(rel, copyOf(entry));
+    this.changedEntries.add(rel);
     this.changed();
   }
 
@@ -172,6 +218,8 @@ export class Journal {
   delete(rel: string): void {
     const hadEntry = this.entries.delete(rel);
     const hadSession = this.sessionMap.delete(rel);
+    if (hadEntry) this.changedEntries.add(rel);
+    if (hadSession) this.changedSessions.add(rel);
     if (hadEntry || hadSession) this.changed();
   }
 
@@ -185,7 +233,7 @@ export class Journal {
     return [...new Set([...this.entries.keys(), ...this.sessionMap.keys()])];
   }
 
-  /** Writes now if anything changed: temp file, fsync, rename, fsync of the folder. */
+  /** Saves now if anything changed: one log line and an fsync, or a new snapshot (see top). */
   flush(): Promise<void> {
     this.writing = this.writing.catch(() => {}).then(() => this.writeIfDirty());
     return this.writing;
@@ -224,24 +272,85 @@ export class Journal {
     this.scheduleFlush();
   }
 
+  private get logFile(): string {
+    return `${this.file}.log`;
+  }
+
   private async writeIfDirty(): Promise<void> {
     if (!this.dirty) return;
-    const snapshot: JournalFile = {
-      version: JOURNAL_VERSION,
-      entries: Object.fromEntries(this.entries),
-      sessions: Object.fromEntries(this.sessionMap),
-    };
+    const compact =
+      this.compactNext ||
+      this.generation === null ||
+      this.logBytes > Math.max(LOG_COMPACT_MIN_BYTES, this.snapshotBytes);
+    // What this save holds is taken now; changes made while it is written go in the next one.
+    const line = compact ? null : this.takeLogLine();
+    if (compact) {
+      this.changedEntries.clear();
+      this.changedSessions.clear();
+    }
     this.dirty = false;
     const started = performance.now();
     try {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      await atomicWriteFile(this.file, JSON.stringify(snapshot));
+      if (line === null) await this.writeSnapshot();
+      else await this.appendLogLine(line);
       this.writes++;
       this.lastWriteMs = performance.now() - started;
     } catch (e) {
+      // Whatever failed is saved whole by a new snapshot next time (a log line may be half there).
       this.dirty = true;
+      this.compactNext = true;
       throw e;
     }
+  }
+
+  /** The log line of everything changed since the last save; forgets those changes. */
+  private takeLogLine(): string {
+    const line: LogLine = {};
+    if (this.changedEntries.size > 0) {
+      line.e = {};
+      for (const rel of this.changedEntries) line.e[rel] = this.entries.get(rel) ?? null;
+    }
+    if (this.changedSessions.size > 0) {
+      line.s = {};
+      for (const rel of this.changedSessions) line.s[rel] = this.sessionMap.get(rel) ?? null;
+    }
+    this.changedEntries.clear();
+    this.changedSessions.clear();
+    return `${JSON.stringify(line)}\n`;
+  }
+
+  private async appendLogLine(line: string): Promise<void> {
+    const handle = await fs.open(this.logFile, 'a', 0o600);
+    try {
+      await handle.write(line);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.logBytes += Buffer.byteLength(line);
+  }
+
+  /** A new snapshot, then a new log continuing it; either crash point leaves a consistent pair. */
+  private async writeSnapshot(): Promise<void> {
+    // Never a number used before, not even by a journal set aside as damaged: a stale log must
+    // never pass for the continuation of a new snapshot.
+    let generation = randomInt(1, 2 ** 47);
+    if (generation === this.generation) generation++;
+    const snapshot: JournalFile = {
+      version: JOURNAL_VERSION,
+      generation,
+      entries: Object.fromEntries(this.entries),
+      sessions: Object.fromEntries(this.sessionMap),
+    };
+    const text = JSON.stringify(snapshot);
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    await atomicWriteFile(this.file, text);
+    this.generation = generation;
+    this.snapshotBytes = Buffer.byteLength(text);
+    const header = `${JSON.stringify({ generation } satisfies LogHeader)}\n`;
+    await atomicWriteFile(this.logFile, header);
+    this.logBytes = Buffer.byteLength(header);
+    this.compactNext = false;
   }
 
   private async loadFromDisk(): Promise<void> {
@@ -272,17 +381,18 @@ export class Journal {
       await this.setAside('unknown format');
       return;
     }
-    const { entries, sessions } = data as Partial<JournalFile>;
+    const { entries, sessions, generation } = data as Partial<JournalFile>;
+    this.snapshotBytes = Buffer.byteLength(text);
     let dropped = 0;
     for (const [rel, raw] of Object.entries(entries ?? {})) {
-      const parsed = entrySchema.safeParse(raw);
-      if (parsed.success) this.entries.set(rel, withoutUndefined(parsed.data));
-      else dropped++;
+      if (!this.loadEntry(rel, raw)) dropped++;
     }
     for (const [rel, raw] of Object.entries(sessions ?? {})) {
-      const parsed = sessionSchema.safeParse(raw);
-      if (parsed.success) this.sessionMap.set(rel, parsed.data);
-      else dropped++;
+      if (!this.loadSession(rel, raw)) dropped++;
+    }
+    if (typeof generation === 'number') {
+      this.generation = generation;
+      dropped += await this.replayLog(generation);
     }
     if (dropped > 0) {
       this.logger.warn('Journal had damaged records; they were dropped', {
@@ -291,6 +401,53 @@ export class Journal {
       });
       this.dirty = true;
     }
+  }
+
+  private loadEntry(rel: string, raw: unknown): boolean {
+    const parsed = entrySchema.safeParse(raw);
+    if (parsed.success) this.entries.set(rel, withoutUndefined(parsed.data));
+    return parsed.success;
+  }
+
+  private loadSession(rel: string, raw: unknown): boolean {
+    const parsed = sessionSchema.safeParse(raw);
+    if (parsed.success) this.sessionMap.set(rel, parsed.data);
+    return parsed.success;
+  }
+
+  /**
+   * Applies the saves logged after the snapshot of `generation`, in order, up to a line cut short
+   * by a crash (that save is lost whole). Returns how many records were damaged.
+   */
+  private async replayLog(generation: number): Promise<number> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.logFile, 'utf8');
+    } catch {
+      return 0; // no log: the snapshot is everything
+    }
+    const lines = text.split('\n');
+    const header = parseLine<LogHeader>(lines[0] ?? '');
+    // A log of another generation was already folded into this snapshot (or belongs to none).
+    if (header?.generation !== generation) return 0;
+    this.logBytes = Buffer.byteLength(text);
+    // The last line may be cut: a new line must not be glued to it, so the next save compacts.
+    this.compactNext = true;
+    let dropped = 0;
+    for (const raw of lines.slice(1)) {
+      if (raw === '') continue;
+      const line = parseLine<LogLine>(raw);
+      if (!line) break; // cut short by a crash: this save and nothing after it happened
+      for (const [rel, value] of Object.entries(line.e ?? {})) {
+        if (value === null) this.entries.delete(rel);
+        else if (!this.loadEntry(rel, value)) dropped++;
+      }
+      for (const [rel, value] of Object.entries(line.s ?? {})) {
+        if (value === null) this.sessionMap.delete(rel);
+        else if (!this.loadSession(rel, value)) dropped++;
+      }
+    }
+    return dropped;
   }
 
   /** Keeps the damaged file for diagnosis (one copy) and starts empty. */
@@ -305,6 +462,31 @@ export class Journal {
       },
     );
   }
+}
+
+function parseLine<T>(line: string): T | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? (value as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A deep copy of journal data (plain objects, arrays, strings, numbers, booleans), so no caller
+ * shares an object with the journal. Several times cheaper than structuredClone for these small
+ * records, which are copied a few times per file.
+ */
+function copyOf<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = copyOf(v);
+  }
+  return out as T;
 }
 
 function withoutUndefined<T extends object>(o: T): T {

@@ -1,11 +1,12 @@
-// The archive target (SD card or local folder) as a leg: a few copies at a time, each verified
-// by hash (archive/archive-target.ts does the copying). A card too full for one file may still
-// take smaller ones; every other block stops the leg for this pass.
+// The archive target (SD card or local folder) as a leg: a few large copies at a time, small files
+// many at a time and in groups, each verified by hash (archive/archive-target.ts does the copying).
+// A card too full for one file may still take smaller ones; every other block stops the leg for
+// this pass.
 import { SyncError } from '../errors.js';
 import { mapLimit } from '../pool.js';
 import { LEGS } from './ids.js';
 import type { ArchiveCheck } from '../archive/archive-target.js';
-import type { DestinationLeg, LegHealth, PlaceItem, PlaceSink } from './leg.js';
+import type { DestinationLeg, LegHealth, PlaceItem, PlaceOutcome, PlaceSink } from './leg.js';
 import { asLegError } from './leg-error.js';
 
 /** What the archive leg needs of the target (ArchiveTarget, wrapped by assemble.ts). */
@@ -19,11 +20,25 @@ export interface ArchivePort {
     signal?: AbortSignal;
     onProgress?: (bytes: number) => void;
     replace?: { path: string; contentHash: string };
-  }): Promise<{ path: string; contentHash: string; alreadyPresent: boolean }>;
+    dev?: number;
+    ino?: number;
+    deferFolderSync?: boolean;
+  }): Promise<{ path: string; contentHash: string; alreadyPresent: boolean; folder?: string }>;
+  /** fsync these folders (each once); what `deferFolderSync` stores leave to the caller. */
+  syncFolders(dirs: Iterable<string>): Promise<void>;
 }
 
-/** Copies in flight at once: enough to overlap hashing and fsync, few enough for a slow card. */
+/** Large copies in flight at once: enough to overlap hashing and fsync, few enough for a slow card. */
 export const ARCHIVE_CONCURRENCY = 2;
+/** Up to this size a file is small: a link or a copy of a few KiB, mostly system calls. */
+export const SMALL_FILE_BYTES = 1024 * 1024;
+/** Small files in flight at once: their cost is round trips to the thread pool, not bytes. */
+export const SMALL_CONCURRENCY = 16;
+/**
+ * Small files stored before their folders are synced once for all of them. None of them counts as
+ * stored (no outcome) until that sync is done, so a power cut never loses a copy reported done.
+ */
+export const SMALL_GROUP = 128;
 
 export class ArchiveLeg implements DestinationLeg {
   readonly id = 'archive' as const;
@@ -57,35 +72,101 @@ export class ArchiveLeg implements DestinationLeg {
   }
 
   async place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null> {
-    let blocked: SyncError | null = null;
-    const { signal } = sink;
-    await mapLimit(items, this.concurrency, async (item) => {
-      if ((blocked && blocked.code !== 'archive-full') || signal?.aborted) return;
-      sink.onStarted?.(item.rel, item.size);
-      try {
-        const r = await this.target.store({
-          rel: item.rel,
-          srcPath: item.localPath,
-          size: item.size,
-          ...(signal ? { signal } : {}),
-          ...(item.replace
-            ? { replace: { path: item.replace.path, contentHash: item.replace.contentHash } }
-            : {}),
-          onProgress: (bytes) => sink.onProgress?.(item.rel, bytes),
-        });
-        sink.onOutcome({
-          rel: item.rel,
-          ok: true,
-          path: r.path,
-          contentHash: r.contentHash,
-          alreadyPresent: r.alreadyPresent,
-        });
-      } catch (e) {
-        const err = asLegError(e, this.id);
-        if (err.kind === 'blocked') blocked ??= err;
-        else if (!signal?.aborted) sink.onOutcome({ rel: item.rel, ok: false, error: err });
-      }
-    });
-    return blocked;
+    const run: PlaceRun = { sink, blocked: null };
+    const small = items.filter((i) => i.size <= SMALL_FILE_BYTES);
+    const large = items.filter((i) => i.size > SMALL_FILE_BYTES);
+    await Promise.all([
+      this.placeSmall(small, run),
+      mapLimit(large, this.concurrency, async (item) => {
+        if (stopped(run)) return;
+        const r = await this.storeOne(item, run, false);
+        if (r) sink.onOutcome(r);
+      }),
+    ]);
+    return run.blocked;
   }
+
+  /** Small files in groups: stored many at a time, their folders synced once per group. */
+  private async placeSmall(items: PlaceItem[], run: PlaceRun): Promise<void> {
+    for (let at = 0; at < items.length && !stopped(run); at += SMALL_GROUP) {
+      const group = items.slice(at, at + SMALL_GROUP);
+      const outcomes = await mapLimit(group, SMALL_CONCURRENCY, (item) =>
+        stopped(run) ? Promise.resolve(null) : this.storeOne(item, run, true),
+      );
+      const folders = outcomes.flatMap((o) => (o?.ok && o.folder ? [o.folder] : []));
+      try {
+        await this.target.syncFolders(folders);
+      } catch (e) {
+        // Stored but not known durable: nothing counts as done; the next try finds them there.
+        const err = asLegError(e, this.id);
+        if (err.kind === 'blocked') run.blocked ??= err;
+        else if (!run.sink.signal?.aborted)
+          for (const o of outcomes)
+            if (o?.ok) run.sink.onOutcome({ rel: o.rel, ok: false, error: err });
+        continue;
+      }
+      for (const o of outcomes) if (o) run.sink.onOutcome(stripFolder(o));
+    }
+  }
+
+  /** One file; its outcome (null: stopped, or blocked the leg). Never throws. */
+  private async storeOne(
+    item: PlaceItem,
+    run: PlaceRun,
+    deferFolderSync: boolean,
+  ): Promise<StoreOutcome | null> {
+    const { sink } = run;
+    const { signal } = sink;
+    sink.onStarted?.(item.rel, item.size);
+    try {
+      const r = await this.target.store({
+        rel: item.rel,
+        srcPath: item.localPath,
+        size: item.size,
+        ...(signal ? { signal } : {}),
+        ...(item.replace
+          ? { replace: { path: item.replace.path, contentHash: item.replace.contentHash } }
+          : {}),
+        ...(item.dev !== undefined && item.ino !== undefined
+          ? { dev: item.dev, ino: item.ino }
+          : {}),
+        ...(deferFolderSync ? { deferFolderSync } : {}),
+        onProgress: (bytes) => sink.onProgress?.(item.rel, bytes),
+      });
+      return {
+        rel: item.rel,
+        ok: true,
+        path: r.path,
+        contentHash: r.contentHash,
+        alreadyPresent: r.alreadyPresent,
+        ...(r.folder ? { folder: r.folder } : {}),
+      };
+    } catch (e) {
+      const err = asLegError(e, this.id);
+      if (err.kind === 'blocked') run.blocked ??= err;
+      else if (!signal?.aborted) return { rel: item.rel, ok: false, error: err };
+      return null;
+    }
+  }
+}
+
+interface PlaceRun {
+  sink: PlaceSink;
+  blocked: SyncError | null;
+}
+
+type StoreOutcome = PlaceOutcome & { folder?: string };
+
+/** A full card may still take smaller files; any other block, or an abort, stops the leg. */
+function stopped(run: PlaceRun): boolean {
+  return (
+    (run.blocked !== null && run.blocked.code !== 'archive-full') ||
+    Boolean(run.sink.signal?.aborted)
+  );
+}
+
+function stripFolder(o: StoreOutcome): PlaceOutcome {
+  if (!o.ok) return o;
+  const { folder: _f, ...rest } = o;
+  return rest;
 }

@@ -15,6 +15,9 @@ export interface PlaceItem {
   localPath: string;
   size: number;
   mtimeMs: number;
+  /** The transit inode's identity when the walk saw it (a hard-linked copy must name it). */
+  dev?: number;
+  ino?: number;
   /**
    * The copy this leg itself wrote for an earlier version of this staged file: replace it (only
    * if it still holds that content) instead of keeping both.

@@ -82,7 +82,10 @@ export interface PassDeps {
   /** `onError` hears of parts of transit that cannot be read (their files wait, visibly). */
   listTransit(onError?: (rel: string, error: unknown) => void): AsyncIterable<FileRef>;
   statTransit(rel: string): Promise<TransitStat | null>;
-  removeFromTransit(rel: string): Promise<void>;
+  /** `keepFolders`: emptied folders are left for `pruneTransit`, called once per window. */
+  removeFromTransit(rel: string, opts?: { keepFolders?: boolean }): Promise<void>;
+  /** Removes the emptied folders of these removed files (not transit itself). */
+  pruneTransit?(rels: string[]): Promise<void>;
   /**
    * Which files processes hold open for writing right now (one snapshot per window of files): a
    * writer whose descriptor followed its file into transit must not have it deleted under it.

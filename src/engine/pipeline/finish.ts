@@ -145,9 +145,12 @@ export async function finishFiles(
   await history.flush();
 
   let done = 0;
+  const keepFolders = deps.pruneTransit !== undefined;
+  const removed: string[] = [];
   for (const w of items) {
     try {
-      await deps.removeFromTransit(w.file.rel);
+      await deps.removeFromTransit(w.file.rel, { keepFolders });
+      removed.push(w.file.rel);
     } catch (e) {
       // Both copies are safe; the finished mark makes the next pass remove it without new legs.
       deps.logger.warn('could not remove a finished file from transit; will retry', {
@@ -161,6 +164,12 @@ export async function finishFiles(
     deps.emit({ type: 'file-done', rel: w.file.rel, atMs: clock.now() });
     done++;
   }
+  // Emptied folders go once per window; one that cannot go now is tried again by a later window.
+  await deps.pruneTransit?.(removed).catch((e: unknown) =>
+    deps.logger.warn('could not remove emptied folders from transit', {
+      reason: e instanceof Error ? e.message : String(e),
+    }),
+  );
   journal.scheduleFlush();
   return done;
 }

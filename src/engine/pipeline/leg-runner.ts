@@ -40,6 +40,9 @@ export async function runLeg(
       localPath: w.file.absPath,
       size: w.file.size,
       mtimeMs: w.file.mtimeMs,
+      ...(w.file.dev !== undefined && w.file.ino !== undefined
+        ? { dev: w.file.dev, ino: w.file.ino }
+        : {}),
       ...(replace ? { replace } : {}),
     };
   });

@@ -91,6 +91,9 @@ export async function runPass(
       ]),
     );
 
+  // A window's legs run while the window before it settles (checks, records, removal), so the
+  // link is not idle meanwhile; at most one window settles at a time, in order.
+  let settling: Promise<void> = Promise.resolve();
   const processWindow = async (): Promise<void> => {
     const items = window;
     window = [];
@@ -105,7 +108,14 @@ export async function runPass(
         blocked.set(leg.id, await runLeg(deps, leg, items, ctx, signal));
       }),
     );
+    await settling;
+    settling = settleWindow(items);
+    // Awaited before the next window settles and before the pass ends; handled here so a failure
+    // is not reported as unhandled in between.
+    settling.catch(() => {});
+  };
 
+  const settleWindow = async (items: WorkItem[]): Promise<void> => {
     const finishable: WorkItem[] = [];
     const waiting: WorkItem[] = [];
     const writers = items.some((w) => legsDone(deps, w.entry)) ? await writersNow(deps) : null;
@@ -163,6 +173,7 @@ export async function runPass(
   }
   if (!signal?.aborted) await processWindow();
   else remaining += window.length;
+  await settling;
   reflectTransitProblems(deps, memory, transitErrors);
   if (!signal?.aborted && transitErrors.size === 0) forgetLeftFiles(deps, seen);
 

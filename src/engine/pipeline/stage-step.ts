@@ -6,6 +6,7 @@
 import { SyncError, isSyncError } from '../errors.js';
 import type { FileRef, PassDeps, ScanOutcome, StageOutcome } from './deps.js';
 import type { NewProblem } from './events.js';
+import { mapLimit } from '../pool.js';
 import {
   FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
@@ -37,6 +38,9 @@ export interface StageStepResult {
   failing: number;
 }
 
+/** Files moved into transit at once: enough for one folder sync to cover many of them. */
+export const STAGE_CONCURRENCY = 16;
+
 export const WATCH_PROBLEM_ID = 'watch-unavailable';
 export const TRANSIT_PROBLEM_ID = 'transit-unwritable';
 export const ENTRY_PROBLEM_PREFIX = 'unreadable:';
@@ -58,15 +62,17 @@ export async function scanAndStage(
     failing: 0,
   };
   const now = deps.clock.now();
-  let blocked: SyncError | null = null;
+  // (Set inside the callbacks below: typed by hand so the checks after them are not narrowed away.)
+  let blocked = null as SyncError | null;
   const seen = new Set<string>();
-  for (const file of scan.stable) {
+  // Several files at a time, so their moves share one sync of each transit folder (stage-file.ts).
+  await mapLimit(scan.stable, STAGE_CONCURRENCY, async (file) => {
     seen.add(file.rel);
     const failure = memory.stageFailures.get(file.rel);
     if (blocked || signal?.aborted || (failure && !retryDue(failure, now))) {
       result.waiting++;
       if (failure) result.failing++;
-      continue;
+      return;
     }
     const outcome = await stageSafely(deps, file);
     switch (outcome.status) {
@@ -89,10 +95,10 @@ export async function scanAndStage(
         break;
       case 'blocked':
         result.waiting++;
-        blocked = outcome.error;
+        blocked ??= outcome.error;
         break;
     }
-  }
+  });
   // A failing file that left the watch folder (removed, or changing again) starts afresh.
   for (const rel of [...memory.stageFailures.keys()]) {
     if (!seen.has(rel)) forgetFailure(deps, memory, rel);

@@ -3,6 +3,7 @@ export type { StageResult, StageOptions } from './stage-file.js';
 export {
   listTransit,
   removeFromTransit,
+  pruneTransitFolders,
   cleanupTransitTemps,
   removeLegacyTransitTemps,
   statTransit,

@@ -15,6 +15,8 @@ import { STAGE_PLACE_ATTEMPTS } from '../retry-policy.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
+import type { FolderSyncs } from '../fsutil/folder-syncs.js';
+import { quickLstat } from '../fsutil/quick-fs.js';
 import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
@@ -43,6 +45,11 @@ export interface StageOptions {
   signal?: AbortSignal;
   /** File-system calls used to place the file; tests replace them to simulate EXDEV. */
   fsOps?: Partial<PlaceOps>;
+  /**
+   * Shared by files staged at the same time: the transit folder is synced once for all of them,
+   * still before each one's watch-folder name is removed. Without it, each file syncs alone.
+   */
+  folderSyncs?: FolderSyncs;
 }
 
 /**
@@ -73,7 +80,7 @@ type FsPath = string | Buffer;
 
 async function lstatOrNull(p: FsPath): Promise<Stats | null> {
   try {
-    return await lstat(p);
+    return await quickLstat(p);
   } catch (e) {
     if (isCode(e, 'ENOENT', 'ENOTDIR')) return null;
     throw e;
@@ -196,9 +203,11 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       throw transitWriteError(transitDir, e);
     }
     try {
-      const placed = await placeWithoutReplacing(raw, dest, ops);
+      // The transit name is durable before the watch-folder name goes.
+      const syncs = opts.folderSyncs;
+      const durable = syncs ? () => syncs.sync(destDir) : () => fsyncDir(destDir);
+      const placed = await placeWithoutReplacing(raw, dest, ops, durable);
       if (placed === 'exists') return await finishCutMove(raw, src, dest);
-      await fsyncDir(destDir);
       return { status: 'staged', transitPath: dest };
     } catch (e) {
       // The folder may have been pruned since it was remembered: make it again next attempt.

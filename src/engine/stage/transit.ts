@@ -1,8 +1,9 @@
 // The transit folder is the queue: whatever complete file sits in it still needs its legs.
-import { lstat, readdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { walkTree } from '../fsutil/walk.js';
 import { isCode } from '../fsutil/fsync.js';
+import { quickLstat, quickUnlink } from '../fsutil/quick-fs.js';
 import { pruneEmptyDirs } from '../fsutil/prune.js';
 import { resolveRel } from '../fsutil/rel-path.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
@@ -55,7 +56,7 @@ export async function statTransit(
   rel: string,
 ): Promise<{ size: number; mtimeMs: number; dev: number; ino: number } | null> {
   try {
-    const s = await lstat(resolveRel(transitDir, rel));
+    const s = await quickLstat(resolveRel(transitDir, rel));
     if (!s.isFile()) return null;
     return { size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
   } catch (e) {
@@ -64,15 +65,37 @@ export async function statTransit(
   }
 }
 
-/** A file is done: drop its transit copy and any folders that became empty (not transit itself). */
-export async function removeFromTransit(transitDir: string, rel: string): Promise<void> {
+/**
+ * A file is done: drop its transit copy and any folders that became empty (not transit itself).
+ * `keepFolders`: the caller prunes the folders of many removed files at once (pruneTransitFolders).
+ */
+export async function removeFromTransit(
+  transitDir: string,
+  rel: string,
+  opts: { keepFolders?: boolean } = {},
+): Promise<void> {
   const p = resolveRel(transitDir, rel);
   try {
-    await unlink(p);
+    await quickUnlink(p);
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
   }
-  await pruneEmptyDirs(transitDir, dirname(p));
+  if (!opts.keepFolders) await pruneEmptyDirs(transitDir, dirname(p));
+}
+
+/**
+ * The folders of these removed files, and their parents, while empty: each folder tried once for
+ * a whole window of files, not once per file (a failed rmdir of a busy folder is not free).
+ */
+export async function pruneTransitFolders(
+  transitDir: string,
+  rels: Iterable<string>,
+): Promise<void> {
+  const dirs = new Set<string>();
+  for (const rel of rels) dirs.add(dirname(resolveRel(transitDir, rel)));
+  // Deepest first, so a parent is tried after its emptied children went.
+  const ordered = [...dirs].sort((a, b) => b.length - a.length);
+  for (const dir of ordered) await pruneEmptyDirs(transitDir, dir);
 }
 
 /** The temporary name of a cross-disk staging copy as versions before the reserved folder made it. */

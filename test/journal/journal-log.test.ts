@@ -1,0 +1,206 @@
+// The journal's append log (journal.ts): a save appends one line of what changed, a line cut by a
+// crash loses that save whole and nothing else, a log left from before a compaction is never
+// replayed onto the newer snapshot, and the log is folded into a snapshot once it outgrows it.
+// Real files; the kill test uses a real child process and SIGKILL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Journal, LOG_COMPACT_MIN_BYTES } from '../../src/engine/journal/journal.js';
+import type { Logger, UploadSessionState } from '../../src/engine/ports.js';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-log-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function recordingLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m) };
+}
+
+const session = (offset: number): UploadSessionState => ({
+  sessionId: 'pid_upload_session:XYZ',
+  offset,
+  blockDigests: [],
+  size: 50_000_000,
+  mtimeMs: 1_700_000_000_000,
+  startedAtMs: 1_700_000_000_500,
+});
+
+test('a save appends one line of what changed; the snapshot is not rewritten; reopening replays sets, removals and sessions', async (t) => {
+  const file = path.join(tempDir(t), 'journal.json');
+  const j = await Journal.open(file);
+  for (let i = 0; i < 500; i++) j.update(`old/${i}`, { size: i, mtimeMs: i });
+  await j.flush();
+  const snapshot = fs.readFileSync(file, 'utf8');
+  const logAfterFirst = fs.readFileSync(`${file}.log`, 'utf8');
+  assert.equal(
+    logAfterFirst.split('\n').filter(Boolean).length,
+    1,
+    'a fresh log holds its header only',
+  );
+
+  j.update('old/1', { contentHash: 'h1' });
+  j.delete('old/2');
+  j.sessions.set('big.raw', session(4 * 1024 * 1024));
+  await j.flush();
+  j.sessions.set('big.raw', session(8 * 1024 * 1024));
+  j.update('new.csv', { size: 7, mtimeMs: 8 });
+  await j.flush();
+  j.sessions.delete('big.raw');
+  j.sessions.set('other.raw', session(0));
+  await j.flush();
+
+  assert.equal(fs.readFileSync(file, 'utf8'), snapshot, 'the snapshot was not rewritten');
+  const log = fs.readFileSync(`${file}.log`, 'utf8');
+  assert.equal(log.split('\n').filter(Boolean).length, 4, 'header and one line per save');
+  assert.ok(log.length < snapshot.length / 10, `three small saves cost ${log.length} bytes`);
+
+  const logger = recordingLogger();
+  const again = await Journal.open(file, logger);
+  assert.deepEqual(logger.warnings, []);
+  assert.equal(again.entry('old/1')?.contentHash, 'h1');
+  assert.equal(again.entry('old/2'), undefined);
+  assert.equal(again.entry('old/499')?.size, 499);
+  assert.equal(again.entry('new.csv')?.size, 7);
+  assert.equal(again.sessions.get('big.raw'), undefined);
+  assert.deepEqual(again.sessions.get('other.raw'), session(0));
+  assert.equal(again.rels().length, 500 + 1 + 1 - 1);
+  await again.close();
+});
+
+test('a log cut anywhere in its last line (a crash mid-save) loads the save before it; the next save is not glued to the cut', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'journal.json');
+  const j = await Journal.open(file);
+  j.update('a.csv', { size: 1, mtimeMs: 1 });
+  await j.flush();
+  j.update('b.csv', { size: 2, mtimeMs: 2 });
+  await j.flush();
+  j.update('c.csv', { size: 3, mtimeMs: 3 });
+  j.update('a.csv', { contentHash: 'ha' });
+  j.delete('b.csv');
+  await j.flush();
+  await j.close();
+  const full = fs.readFileSync(`${file}.log`);
+  const lastStart = full.lastIndexOf('\n', full.length - 2) + 1;
+  const snapshot = fs.readFileSync(file);
+  // Every cut that leaves the line incomplete (its newline alone missing, the save is all there).
+  for (let cut = lastStart + 1; cut < full.length - 1; cut += 7) {
+    fs.writeFileSync(file, snapshot);
+    fs.writeFileSync(`${file}.log`, full.subarray(0, cut));
+    const logger = recordingLogger();
+    const k = await Journal.open(file, logger);
+    assert.deepEqual(logger.warnings, [], `cut at ${cut}: loads without complaint`);
+    assert.deepEqual(
+      k.rels().sort(),
+      ['a.csv', 'b.csv'],
+      `cut at ${cut}: the last save is lost whole`,
+    );
+    assert.equal(k.entry('a.csv')?.contentHash, undefined);
+    k.update('d.csv', { size: 4, mtimeMs: 4 });
+    await k.close();
+    const reloaded = await Journal.open(file, logger);
+    assert.deepEqual(
+      reloaded.rels().sort(),
+      ['a.csv', 'b.csv', 'd.csv'],
+      `cut at ${cut}: the save after it holds`,
+    );
+    assert.deepEqual(logger.warnings, []);
+  }
+});
+
+test('a log from before a compaction (a crash between its two writes) is never replayed onto the newer snapshot', async (t) => {
+  const file = path.join(tempDir(t), 'journal.json');
+  const j = await Journal.open(file);
+  j.update('a.csv', { size: 1, mtimeMs: 1 });
+  await j.flush();
+  j.update('b.csv', { size: 2, mtimeMs: 2 });
+  await j.flush();
+  await j.close();
+  const oldLog = fs.readFileSync(`${file}.log`);
+  // Reopened, the first save compacts: a new snapshot (without b.csv), then a new log.
+  const k = await Journal.open(file);
+  k.delete('b.csv');
+  await k.close();
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).entries['b.csv'], undefined);
+  // The crash came after the new snapshot, before the new log: the old log is still there.
+  fs.writeFileSync(`${file}.log`, oldLog);
+  const after = await Journal.open(file);
+  assert.deepEqual(after.rels(), ['a.csv'], 'b.csv, removed before the crash, does not come back');
+});
+
+test('the log is folded into a new snapshot once it outgrows it; the state stays whole', async (t) => {
+  const file = path.join(tempDir(t), 'journal.json');
+  const j = await Journal.open(file);
+  j.update('counter', { size: 0, mtimeMs: 0 });
+  await j.flush();
+  let largestLog = 0;
+  let compactions = 0;
+  let lastLog = fs.statSync(`${file}.log`).size;
+  const expected = new Map<string, number>();
+  const lastError = { code: 'offline', message: 'Dropbox unreachable '.repeat(20), atMs: 1 };
+  for (let i = 1; i <= 4000; i++) {
+    j.update(`f/${i % 300}`, { size: i, mtimeMs: i, contentHash: 'z'.repeat(64), lastError });
+    expected.set(`f/${i % 300}`, i);
+    j.update('counter', { size: i, mtimeMs: i });
+    await j.flush();
+    const size = fs.statSync(`${file}.log`).size;
+    if (size < lastLog) compactions++;
+    lastLog = size;
+    largestLog = Math.max(largestLog, size);
+  }
+  await j.close();
+  assert.ok(compactions >= 1, 'the log was compacted');
+  assert.ok(largestLog < LOG_COMPACT_MIN_BYTES + 4096, `the log reached ${largestLog} bytes`);
+  const again = await Journal.open(file);
+  assert.equal(again.entry('counter')?.size, 4000);
+  assert.equal(again.rels().length, 301);
+  for (const [rel, size] of expected) assert.equal(again.entry(rel)?.size, size, rel);
+});
+
+test('killing a writer of large saves at any instant: every save is there whole or not at all, none lost once done', async (t) => {
+  const file = path.join(tempDir(t), 'journal.json');
+  const writer = fileURLToPath(new URL('./fixtures/batch-writer.ts', import.meta.url));
+  const PER_SAVE = 200;
+  let lastCounter = 0;
+  for (let round = 0; round < 5; round++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, file, String(PER_SAVE)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error('writer did not start')), 30_000);
+        child.once('error', reject);
+        child.stdout.once('data', () => {
+          clearTimeout(deadline);
+          resolve();
+        });
+      });
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 250));
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((r) =>
+        child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r),
+      );
+    }
+    const logger = recordingLogger();
+    const j = await Journal.open(file, logger);
+    assert.deepEqual(logger.warnings, [], `round ${round}: loads cleanly`);
+    const counter = j.entry('counter')?.size ?? 0;
+    assert.equal(
+      j.rels().length,
+      counter === 0 ? 0 : counter * PER_SAVE + 1,
+      `round ${round}: whole saves only`,
+    );
+    assert.ok(counter >= lastCounter, 'a finished save is never lost');
+    lastCounter = counter;
+    await j.close();
+  }
+  assert.ok(lastCounter > 0, 'the writer made progress');
+});
