@@ -263,7 +263,9 @@ async function sendConcurrent(
     while (stored < size) {
       while (inFlight.size < pace.appendsInFlight() && next < size) {
         const offset = next;
-        const length = Math.min(pace.chunkBytes(inFlight.size), size - offset);
+        // What is left for one full chunk goes whole (halving it would only add a request).
+        const rest = size - offset;
+        const length = rest <= pace.chunkBytes(1) ? rest : pace.chunkBytes(inFlight.size);
         const closing = offset + length === size;
         if (closing && inFlight.size > 0) break;
         const buffer = buffers.take();
