@@ -53,10 +53,11 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
     await runResetsBench();
   },
   year: async () => {
-    console.log('== A simulated year of one site, one engine ==');
     const files = count('year-files', values['year-files']);
     const missing = missingUnitEnvironment();
-    if (Object.keys(missing).length > 0) {
+    if (Object.keys(missing).length === 0)
+      console.log('== A simulated year of one site, one engine ==');
+    else {
       // The engine runs in this process: start it again the way the systemd unit starts the
       // daemon, since malloc reads its settings only when a process starts.
       const shown = Object.entries(missing).map(([k, v]) => `${k}=${v}`);
