@@ -19,8 +19,13 @@ test('link pace: a lone 4 MiB chunk first; then a fast link gets full chunks two
   fast.sent();
   now += 400; // 4 MiB in 0.4 s: about 100 Mbit/s
   fast.stored(4 * MiB);
-  assert.equal(fast.chunkBytes(), 16 * MiB);
   assert.equal(fast.appendsInFlight(), APPENDS_IN_FLIGHT);
+  assert.equal(fast.chunkBytes(1), 16 * MiB, 'beside an append in flight: a full chunk');
+  assert.equal(
+    fast.chunkBytes(0),
+    8 * MiB,
+    'a pipeline starting from nothing: half a chunk first, so the pair ends half a chunk apart',
+  );
 
   now = 0;
   const slow = new LinkPace(16 * MiB, () => now);

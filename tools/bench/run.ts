@@ -7,7 +7,9 @@
 //   resets  (f) a large file over a 1 Mbit/s link that resets periodically: bytes re-sent per reset
 //   year    (g) a simulated year of one site through one engine: RSS, CPU/file, disk per tenth
 // Options: --year-files N (default 110000), --small-files N.
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { missingUnitEnvironment } from './daemon-env.js';
 import { runUploadBench } from './upload-bench.js';
 import { runIdleBench, runLargeFileBench, runSmallFilesBench } from './engine-bench.js';
 import { runResetsBench } from './resets-bench.js';
@@ -51,8 +53,27 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
     await runResetsBench();
   },
   year: async () => {
-    console.log('== A simulated year of one site, one engine ==');
     const files = count('year-files', values['year-files']);
+    const missing = missingUnitEnvironment();
+    if (Object.keys(missing).length === 0)
+      console.log('== A simulated year of one site, one engine ==');
+    else {
+      // The engine runs in this process: start it again the way the systemd unit starts the
+      // daemon, since malloc reads its settings only when a process starts.
+      const shown = Object.entries(missing).map(([k, v]) => `${k}=${v}`);
+      console.log(`(in a child process with the daemon's environment: ${shown.join(' ')})`);
+      const args = ['year', ...(files ? ['--year-files', String(files)] : [])];
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+          env: { ...process.env, ...missing },
+          stdio: 'inherit',
+        });
+        child.once('error', reject);
+        child.once('exit', resolve);
+      });
+      if (code !== 0) throw new Error(`the year bench exited with ${code}`);
+      return;
+    }
     await runYearBench(files ? { files } : {});
   },
 };

@@ -22,6 +22,7 @@ import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import type { Clock } from '../../src/engine/ports.js';
 import { startChildEmulator } from './upload-bench.js';
+import { formatBreakdown, memoryBreakdown, type MemoryBreakdown } from './memory-breakdown.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -93,6 +94,16 @@ function arrivals(fromMs: number, toMs: number): Array<{ rel: string; bytes: num
   return out;
 }
 
+async function ramDir(): Promise<string> {
+  try {
+    const st = await fs.statfs('/dev/shm');
+    if (st.bavail * st.bsize > 4e9) return '/dev/shm';
+  } catch {
+    // no tmpfs: the temp folder
+  }
+  return os.tmpdir();
+}
+
 async function duBytes(p: string): Promise<number> {
   let st;
   try {
@@ -121,7 +132,10 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
     bytesPerSecond: 12_500_000,
     ...opts,
   };
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-year-bench-'));
+  // The site's folders and the emulator's store live in RAM when the machine has a tmpfs: a year
+  // is about 330,000 small file writes and fsyncs, and waiting on this machine's disk for them
+  // (shared with other work) would take most of the run while measuring neither memory nor CPU.
+  const root = await fs.mkdtemp(path.join(await ramDir(), 'rdl-year-bench-'));
   const emu = await startChildEmulator({ dataDir: path.join(root, 'emulator') });
   const configDir = path.join(root, 'config');
   const logDir = path.join(root, 'logs');
@@ -162,10 +176,11 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
     console.log(
       `${o.files} files (${(o.files / FILES_PER_DAY).toFixed(0)} simulated days, ${o.burstsPerDay} bursts a day), ` +
         `stability ${settings.stableSeconds} s, history limit ${settings.historyLimit}; link ${o.latencyMs} ms, ` +
-        `${((o.bytesPerSecond * 8) / 1e6).toFixed(0)} Mbit/s; file sizes scaled down to 1-8 KiB`,
+        `${((o.bytesPerSecond * 8) / 1e6).toFixed(0)} Mbit/s; file sizes scaled down to 1-8 KiB; folders in ${path.dirname(root)}`,
     );
     console.log(
-      'tenth  files    days  peakRSS MB  RSS after GC  heap MB  CPU ms/file  history KB  journal KB  status KB  logs KB',
+      'tenth  files    days  peakRSS MB  RSS after GC  heap MB  CPU ms/file  history KB  journal KB  status KB  logs KB' +
+        '  | after GC, MB: file-backed  brk  other anon  external',
     );
     let written = 0;
     let tenth = 1;
@@ -175,13 +190,19 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
     const firstDayMs = clock.now();
     const rows: Array<{ rss: number; liveRss: number; heap: number; cpuPerFile: number }> = [];
+    const mems: MemoryBreakdown[] = [];
+    const made = new Set<string>(); // folders already created (a mkdir per file is the bench's, not the loggers', cost)
     try {
       while (written < o.files) {
         const from = clock.now();
         const batch = arrivals(from, from + burstMs).slice(0, o.files - written);
         for (const f of batch) {
           const p = path.join(watch, ...f.rel.split('/'));
-          await fs.mkdir(path.dirname(p), { recursive: true });
+          const parent = path.dirname(p);
+          if (!made.has(parent)) {
+            await fs.mkdir(parent, { recursive: true });
+            made.add(parent);
+          }
           await fs.writeFile(p, Buffer.alloc(f.bytes, written % 251));
           written++;
         }
@@ -202,6 +223,8 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
           peak = Math.max(peak, process.memoryUsage().rss);
           gc();
           const live = process.memoryUsage();
+          const mem = memoryBreakdown();
+          mems.push(mem);
           const kb = async (p: string): Promise<string> =>
             ((await duBytes(p)) / 1024).toFixed(0).padStart(10);
           console.log(
@@ -209,7 +232,9 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
               `${(peak / 1e6).toFixed(0).padStart(10)}  ${(live.rss / 1e6).toFixed(0).padStart(12)}  ` +
               `${(live.heapUsed / 1e6).toFixed(1).padStart(7)}  ${cpuPerFile.toFixed(2).padStart(11)}  ` +
               `${await kb(path.join(configDir, 'history.jsonl'))}  ${await kb(path.join(configDir, 'journal.json'))}  ` +
-              `${await kb(path.join(configDir, 'status.json'))}  ${await kb(logDir)}`,
+              `${await kb(path.join(configDir, 'status.json'))}  ${await kb(logDir)}` +
+              `  | ${(mem.file / 1e6).toFixed(1).padStart(11)}  ${(mem.brk / 1e6).toFixed(1).padStart(4)}  ` +
+              `${(mem.anon / 1e6).toFixed(1).padStart(10)}  ${(mem.external / 1e6).toFixed(1).padStart(8)}`,
           );
           rows.push({ rss: peak, liveRss: live.rss, heap: live.heapUsed, cpuPerFile });
           tenth++;
@@ -237,6 +262,12 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
         `(heap ${first ? (first.heap / 1e6).toFixed(1) : '?'} -> ${last ? (last.heap / 1e6).toFixed(1) : '?'} MB); ` +
         `CPU per file first ${first?.cpuPerFile.toFixed(2)} ms, last ${last?.cpuPerFile.toFixed(2)} ms`,
     );
+    const m0 = mems[0];
+    const m1 = mems[mems.length - 1];
+    if (m0 && m1) {
+      console.log(`    after GC, first tenth: ${formatBreakdown(m0)}`);
+      console.log(`    after GC, last tenth:  ${formatBreakdown(m1)}`);
+    }
   } finally {
     await emu.close();
     await fs.rm(root, { recursive: true, force: true });

@@ -12,6 +12,12 @@ export interface StoredBytes {
   parts: string[];
   size: number;
   contentHash: string;
+  /**
+   * Digests of the body's 4 MiB blocks (the last may be partial), when it was hashed on receipt:
+   * a concurrent session's chunks are block-aligned, so finishing one combines these instead of
+   * reading the whole file again (as Dropbox's block-wise hash is designed to allow).
+   */
+  blockDigests?: Buffer[];
 }
 
 /** Thrown when a body was cut off on purpose (fault injection) or by the client. */
@@ -91,7 +97,8 @@ export class BlobDir {
       await rm(path, { force: true });
       throw new BodyTooLarge();
     }
-    return { parts: [path], size, contentHash: hasher.digest() };
+    const contentHash = hasher.digest();
+    return { parts: [path], size, contentHash, blockDigests: hasher.blockDigests() };
   }
 
   private cut(req: IncomingMessage): BodyAborted {

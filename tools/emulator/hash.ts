@@ -8,6 +8,8 @@ export class ContentHasher {
   private overall: Hash = createHash('sha256');
   private block: Hash = createHash('sha256');
   private blockFill = 0;
+  /** Digests of the blocks closed so far, in order (a concurrent session's finish combines them). */
+  private blocks: Buffer[] = [];
 
   /** An independent hasher in the same state (to hash a body that may still be refused). */
   copy(): ContentHasher {
@@ -15,6 +17,7 @@ export class ContentHasher {
     twin.overall = this.overall.copy();
     twin.block = this.block.copy();
     twin.blockFill = this.blockFill;
+    twin.blocks = [...this.blocks];
     return twin;
   }
 
@@ -36,8 +39,15 @@ export class ContentHasher {
     return this.overall.digest('hex');
   }
 
+  /** The digests of every block, the last partial one included; call after digest(). */
+  blockDigests(): Buffer[] {
+    return this.blocks;
+  }
+
   private closeBlock(): void {
-    this.overall.update(this.block.digest());
+    const digest = this.block.digest();
+    this.blocks.push(digest);
+    this.overall.update(digest);
     this.block = createHash('sha256');
     this.blockFill = 0;
   }

@@ -75,32 +75,43 @@ export class ChunkReader {
     this.ahead = undefined;
   }
 
-  /**
-   * Reads and hashes one block (4 MiB) at a time rather than the whole chunk and then all of it:
-   * hashing a 16 MiB chunk in one go holds the event loop for tens of milliseconds (far more on
-   * a Raspberry Pi), during which the appends in flight cannot hand more bytes to their sockets
-   * and the link idles. Between blocks the awaited read lets the sockets be fed.
-   */
-  private async readAt(offset: number, length: number, slot: number): Promise<Chunk> {
-    const buf = (this.slots[slot] as Buffer).subarray(0, length);
-    const hash = new ContentHasher();
-    let filled = 0;
-    let hashed = 0;
-    while (filled < length) {
-      const want = Math.min(length - filled, BLOCK_SIZE - (filled % BLOCK_SIZE));
-      const { bytesRead } = await this.fh.read(buf, filled, want, offset + filled);
-      if (bytesRead === 0) {
-        throw Object.assign(
-          new Error(`file is shorter than expected (${offset + filled} of ${this.size} bytes)`),
-          { code: 'ESHORT' },
-        );
-      }
-      filled += bytesRead;
-      if (filled - hashed >= BLOCK_SIZE || filled === length) {
-        hash.update(buf.subarray(hashed, filled));
-        hashed = filled;
-      }
-    }
-    return { bytes: buf, hash };
+  private readAt(offset: number, length: number, slot: number): Promise<Chunk> {
+    return readChunkInto(this.fh, this.slots[slot] as Buffer, offset, length, this.size);
   }
+}
+
+/**
+ * Reads `[offset, offset + length)` of the file into the start of `buf` and hashes it, one block
+ * (4 MiB) at a time rather than the whole chunk and then all of it: hashing a 16 MiB chunk in one
+ * go holds the event loop for tens of milliseconds (far more on a Raspberry Pi), during which the
+ * appends in flight cannot hand more bytes to their sockets and the link idles. Between blocks
+ * the awaited read lets the sockets be fed. `size` is the file's expected size (for the error).
+ */
+export async function readChunkInto(
+  fh: FileHandle,
+  into: Buffer,
+  offset: number,
+  length: number,
+  size: number,
+): Promise<Chunk> {
+  const buf = into.subarray(0, length);
+  const hash = new ContentHasher();
+  let filled = 0;
+  let hashed = 0;
+  while (filled < length) {
+    const want = Math.min(length - filled, BLOCK_SIZE - (filled % BLOCK_SIZE));
+    const { bytesRead } = await fh.read(buf, filled, want, offset + filled);
+    if (bytesRead === 0) {
+      throw Object.assign(
+        new Error(`file is shorter than expected (${offset + filled} of ${size} bytes)`),
+        { code: 'ESHORT' },
+      );
+    }
+    filled += bytesRead;
+    if (filled - hashed >= BLOCK_SIZE || filled === length) {
+      hash.update(buf.subarray(hashed, filled));
+      hashed = filled;
+    }
+  }
+  return { bytes: buf, hash };
 }

@@ -14,7 +14,7 @@ import {
 import { OFFSET_REPOSITIONS, UPLOAD_SESSION_RESTARTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
 import { classifyLocalFileError } from './classify.js';
-import { ChunkReader } from './chunk-reader.js';
+import { ChunkReader, readChunkInto, type Chunk } from './chunk-reader.js';
 import { BLOCK_SIZE, ContentHasher, hasherAt } from './content-hash.js';
 
 /**
@@ -216,6 +216,13 @@ async function sendChunks(
  * of 4 MiB, as concurrent sessions require; the last one closes the session and is sent once
  * every earlier chunk is stored). What is saved is the stored prefix, so a resume re-sends at
  * most the chunks that were in flight.
+ *
+ * Memory: one chunk buffer per append in flight and no more. A chunk is read (and hashed) into
+ * a buffer only once an earlier append has settled and given its buffer back; while that read
+ * runs (tens of ms) the other append keeps the link busy, so reading ahead into a third buffer
+ * would cost a whole chunk of memory for nothing. A buffer goes back to the pool only when its
+ * append has settled, whatever order the answers come in (a retried append may answer after a
+ * later one): bytes still being sent are never overwritten.
  */
 async function sendConcurrent(
   deps: SessionUploadDeps,
@@ -235,7 +242,7 @@ async function sendConcurrent(
     resume === undefined
       ? new ContentHasher()
       : await local(rel, hasherAt(localPath, resume.blockDigests, stored, signal));
-  const reader = new ChunkReader(fh, size, deps.chunkSize, APPENDS_IN_FLIGHT + 1);
+  const buffers = new ChunkBuffers(Math.min(deps.chunkSize, size));
   const pace = new LinkPace(deps.chunkSize, () => monotonicNow(deps.clock));
   const save = (): void => {
     deps.sessions.set(rel, {
@@ -256,10 +263,20 @@ async function sendConcurrent(
     while (stored < size) {
       while (inFlight.size < pace.appendsInFlight() && next < size) {
         const offset = next;
-        const length = Math.min(pace.chunkBytes(), size - offset);
+        // What is left for one full chunk goes whole (halving it would only add a request).
+        const rest = size - offset;
+        const length = rest <= pace.chunkBytes(1) ? rest : pace.chunkBytes(inFlight.size);
         const closing = offset + length === size;
         if (closing && inFlight.size > 0) break;
-        const { bytes, hash } = await local(rel, reader.read(offset, length));
+        const buffer = buffers.take();
+        let chunk: Chunk;
+        try {
+          chunk = await local(rel, readChunkInto(fh, buffer, offset, length, size));
+        } catch (e) {
+          buffers.give(buffer);
+          throw e;
+        }
+        const { bytes, hash } = chunk;
         const chunkHash = hash.digest();
         hasher.absorb(hash, bytes);
         const sending = deps.calls
@@ -269,7 +286,8 @@ async function sendConcurrent(
             offset,
             length,
             ok: r.kind === 'stored' || (closing && r.kind === 'closed'),
-          }));
+          }))
+          .finally(() => buffers.give(buffer));
         sending.catch(() => {});
         pace.sent();
         inFlight.set(offset, sending);
@@ -289,7 +307,6 @@ async function sendConcurrent(
     }
   } finally {
     await Promise.allSettled(inFlight.values());
-    await reader.settle();
   }
   return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
 }
@@ -326,7 +343,22 @@ export class LinkPace {
     return (this.bytes / Math.max(1, this.now() - this.startMs)) * 1000;
   }
 
-  chunkBytes(): number {
+  /**
+   * The next chunk's size, given how many appends are already in flight. When a pipeline of two
+   * starts from nothing, its first chunk is half the size: two appends sharing one link move at
+   * the same speed, so two equal chunks sent together also end together, and each time the link
+   * would idle while both next chunks are read and their requests cross the round trip. Half a
+   * chunk apart, one append always still has half a chunk to send while the other one's
+   * successor starts, and sharing the link keeps them apart from then on.
+   */
+  chunkBytes(inFlight = 0): number {
+    const full = this.fullChunk();
+    if (inFlight > 0 || this.appendsInFlight() < 2) return full;
+    return Math.max(1, Math.floor(full / 2 / BLOCK_SIZE)) * BLOCK_SIZE;
+  }
+
+  /** What the link carries in CHUNK_SECONDS_TARGET, in whole blocks, up to the configured size. */
+  private fullChunk(): number {
     const rate = this.rate();
     if (rate === undefined) return Math.min(BLOCK_SIZE, this.maxChunk);
     const blocks = Math.floor((rate * CHUNK_SECONDS_TARGET) / BLOCK_SIZE);
@@ -336,6 +368,30 @@ export class LinkPace {
   appendsInFlight(): number {
     const rate = this.rate();
     if (rate === undefined) return 1;
-    return this.chunkBytes() / rate > PIPELINE_BELOW_SECONDS ? 1 : APPENDS_IN_FLIGHT;
+    return this.fullChunk() / rate > PIPELINE_BELOW_SECONDS ? 1 : APPENDS_IN_FLIGHT;
+  }
+}
+
+/**
+ * The chunk buffers of one concurrent upload: allocated on first need (a slow link that keeps
+ * one append in flight never allocates a second) and reused, so memory is at most one chunk per
+ * append in flight whatever the file's size, and no garbage piles up between collections.
+ */
+export class ChunkBuffers {
+  private readonly idle: Buffer[] = [];
+  /** Buffers allocated so far (the most ever in use at once). */
+  allocated = 0;
+
+  constructor(private readonly bytes: number) {}
+
+  take(): Buffer {
+    const reused = this.idle.pop();
+    if (reused) return reused;
+    this.allocated++;
+    return Buffer.allocUnsafe(this.bytes);
+  }
+
+  give(buffer: Buffer): void {
+    this.idle.push(buffer);
   }
 }

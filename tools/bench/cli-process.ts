@@ -1,0 +1,93 @@
+// The real `rdl-sync` command as users run it, measured as its own process: the CLI bundle built
+// the way dist/cli/cli.mjs is (node, no tsx), run as a child, and its peak memory read from the
+// kernel (VmHWM in /proc/<pid>/status: the high-water mark of its resident set) rather than
+// sampled from inside, so nothing the bench itself loads is counted.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildCli } from '../../scripts/build.mjs';
+
+export interface CliRun {
+  code: number | null;
+  seconds: number;
+  /** Peak resident set (VmHWM), bytes. */
+  peakRss: number;
+  /** CPU of the process (user + system, all threads), ms. */
+  cpuMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Builds the CLI bundle into `dir` (minified as released); returns the path to run. */
+export function buildCliBundle(dir: string): Promise<string> {
+  return buildCli(path.join(dir, 'cli.mjs'));
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+async function sample(pid: number): Promise<{ hwm: number; cpuMs: number } | undefined> {
+  try {
+    const [status, stat] = await Promise.all([
+      readFile(`/proc/${pid}/status`, 'utf8'),
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+    ]);
+    const hwmKb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
+    // Fields after the command name (which may hold spaces): utime is the 14th field, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    if (!Number.isFinite(hwmKb)) return undefined;
+    return { hwm: hwmKb * 1024, cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+  } catch {
+    return undefined; // the process has ended
+  }
+}
+
+/**
+ * Runs `node <cli> <args>` to completion. VmHWM only grows, so the last reading before the
+ * process ends is its peak (the readings are 50 ms apart; a rise in the last 50 ms of a process
+ * that is closing its files would be missed, which is not where a large upload peaks).
+ */
+export function runCliMeasured(
+  cli: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<CliRun> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let last = { hwm: 0, cpuMs: 0 };
+  let sampling = false;
+  const timer = setInterval(() => {
+    if (sampling || child.pid === undefined) return;
+    sampling = true;
+    void sample(child.pid)
+      .then((s) => {
+        if (s) last = s;
+      })
+      .finally(() => (sampling = false));
+  }, 50);
+  return new Promise((resolve, reject) => {
+    child.once('error', (e) => {
+      clearInterval(timer);
+      reject(e);
+    });
+    child.once('close', (code) => {
+      clearInterval(timer);
+      resolve({
+        code,
+        seconds: (performance.now() - t0) / 1000,
+        peakRss: last.hwm,
+        cpuMs: last.cpuMs,
+        stdout,
+        stderr,
+      });
+    });
+  });
+}
