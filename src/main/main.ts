@@ -35,6 +35,7 @@ import { createMainWindow, showWindow } from './window.js';
 import { takeBackSignals } from './headless-signals.js';
 import { detectTrayHost } from './tray-host.js';
 import { applyMemorySwitches } from './memory-switches.js';
+import { installMemoryProbe } from './memory-probe.js';
 import { minimizeOnClose, windowMode } from './window-mode.js';
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -243,6 +244,8 @@ if (process.argv.includes('--headless')) {
   runHeadless().catch(fail);
 } else {
   applyMemorySwitches(app);
+  // Only with RDL_SYNC_MEMORY_PROBE set (the tray-memory benchmark); nothing otherwise.
+  installMemoryProbe();
   // Another instance owns the tray; it opens its window on 'second-instance'.
   if (!app.requestSingleInstanceLock()) app.quit();
   else app.whenReady().then(runTrayApp).catch(fail);
