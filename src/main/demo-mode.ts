@@ -4,11 +4,13 @@
 // settings, credentials, watch, transit and archive folders. The real engine keeps running
 // untouched on the real config; the window and tray talk to whichever engine is active through
 // `engine` below. Leaving deletes `<configDir>/demo/` and nothing else. No Electron here.
+// What stays the real engine's while the demo runs: `status.json` (what `rdl-sync status`
+// reads is the real site's, even unconfigured: "setup needed"), its alerts to the desktop and
+// its fleet heartbeat. The demo engine publishes no status, keeps its alert state and history
+// in `demo/config`, and its heartbeat goes to its own emulator, never to the real Dropbox.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
-import { planSamples, publish } from '../../tools/demo/sample-files.js';
-import { demoSettings } from '../../tools/demo/demo-settings.js';
+import type { Emulator } from '../../tools/emulator/index.js';
 import {
   createEngine,
   defaultSettings,
@@ -32,6 +34,30 @@ export interface DemoMode {
   leave(): Promise<void>;
 }
 
+/** Where the demo lives: `<configDir>/demo/`, and nothing of it anywhere else. */
+export function demoFolder(configDir: string): string {
+  return path.join(configDir, 'demo');
+}
+
+/**
+ * A demo folder left by a crash (or a kill) mid-demo: removed when the app starts, not only
+ * when the next demo starts, so a person who never tries the demo again is not left with its
+ * sample files, emulator login and archive in the settings folder. Only the app instance that
+ * holds the single-instance lock calls this, so no running demo is ever removed.
+ */
+export async function removeLeftoverDemo(configDir: string, logger: Logger): Promise<boolean> {
+  const folder = demoFolder(configDir);
+  try {
+    await fs.lstat(folder);
+  } catch {
+    return false; // none: the usual case
+  }
+  // A symlink named demo is removed as a link; rm never follows it out of the config folder.
+  await fs.rm(folder, { recursive: true, force: true });
+  logger.info('Removed a demo folder left by an earlier run', { folder });
+  return true;
+}
+
 interface Running {
   engine: Engine;
   emulator: Emulator;
@@ -45,7 +71,7 @@ export function createDemoMode(opts: {
   home: string;
   logger: Logger;
 }): DemoMode {
-  const root = path.join(opts.configDir, 'demo');
+  const root = demoFolder(opts.configDir);
   let running: Running | null = null;
   let starting: Promise<DemoInfo> | null = null;
   const listeners = new Set<(s: StatusSnapshot) => void>();
@@ -94,6 +120,13 @@ export function createDemoMode(opts: {
       scratch: path.join(root, 'logger-scratch'),
     };
     for (const d of Object.values(dirs)) await fs.mkdir(d, { recursive: true });
+    // Loaded only when someone tries the demo: the emulator and the sample-file maker are code
+    // the tray app otherwise never runs, so they stay out of its idle memory.
+    const [{ startEmulator }, { planSamples, publish }, { demoSettings }] = await Promise.all([
+      import('../../tools/emulator/index.js'),
+      import('../../tools/demo/sample-files.js'),
+      import('../../tools/demo/demo-settings.js'),
+    ]);
     const emulator = await startEmulator({});
     try {
       // The emulator's test login, as `rdl-sync auth` would save it after the browser step.

@@ -16,7 +16,7 @@ import { electronAppServices } from './app-services.js';
 import { credentialStorageInfo, keyringBackend, trustworthyCipher } from './credential-info.js';
 import { createCommands, type CommandId } from './commands.js';
 import { createIpcHandlers } from './handlers.js';
-import { createDemoMode } from './demo-mode.js';
+import { createDemoMode, removeLeftoverDemo } from './demo-mode.js';
 import { registerIpc } from './ipc.js';
 import { createDispatcher, ownWindowSenderCheck } from './ipc-dispatch.js';
 import { createAppLogger, type AppLogger } from './log.js';
@@ -35,6 +35,7 @@ import { createMainWindow, showWindow } from './window.js';
 import { takeBackSignals } from './headless-signals.js';
 import { detectTrayHost } from './tray-host.js';
 import { applyMemorySwitches } from './memory-switches.js';
+import { installMemoryProbe } from './memory-probe.js';
 import { minimizeOnClose, windowMode } from './window-mode.js';
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -82,7 +83,11 @@ async function runTrayApp(): Promise<void> {
     watchConfig: true,
     publishStatus: true,
   });
-  // issue 11 "Try the demo": the window and tray use the demo's engine while it runs.
+  // issue 11 "Try the demo": the window and tray use the demo's engine while it runs. A demo
+  // folder a crash left behind goes now (this instance holds the single-instance lock).
+  await removeLeftoverDemo(configDir, logger).catch((e: unknown) =>
+    logger.warn('Could not remove a leftover demo folder', { reason: String(e) }),
+  );
   const demo = createDemoMode({ real: realEngine, configDir, home: os.homedir(), logger });
   const engine = demo.engine;
   const loginDeps: LoginItemDeps = {
@@ -182,7 +187,9 @@ async function runTrayApp(): Promise<void> {
     send('status', status);
   };
   engine.onStatus(onStatus);
-  engine.alerts.onAlert((alert) => notifier.show(alert)); // the engine's alert policy (issue 10)
+  // The engine's alert policy (issue 10). The real engine's, always: alerts are about the real
+  // site and must not stop while someone tries the demo; the demo raises none to the desktop.
+  realEngine.alerts.onAlert((alert) => notifier.show(alert));
   logger.onLine((line) => send('log', [line]));
   onStatus();
 
@@ -243,6 +250,7 @@ if (process.argv.includes('--headless')) {
   runHeadless().catch(fail);
 } else {
   applyMemorySwitches(app);
+  installMemoryProbe();
   // Another instance owns the tray; it opens its window on 'second-instance'.
   if (!app.requestSingleInstanceLock()) app.quit();
   else app.whenReady().then(runTrayApp).catch(fail);

@@ -150,6 +150,12 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
       assert.equal(await page.$('#window-mode-note'), null, 'no "no tray" note with a tray');
     });
 
+    await t.test('GTK left OpenGL alone: no Mesa driver in the main process', () => {
+      // GDK_GL=disable (memory-switches.ts): GTK's GL probe loaded Mesa and LLVM, ~25 MB PSS.
+      const maps = fs.readFileSync(`/proc/${running!.child.pid}/maps`, 'utf8');
+      assert.doesNotMatch(maps, /libLLVM|_dri\.so|libGLX_mesa/);
+    });
+
     await t.test('files dropped into the watch folder show Done/Done in Transfers', async () => {
       const files = ['RDL/USB0/2026-12-01.csv', 'cameras/cam1.jpg'];
       for (const rel of files) await writeFileIn(dirs.watchDir, rel, `content of ${rel}\n`);
@@ -446,12 +452,21 @@ test('Try the demo in the packaged app: the bundled emulator, Done/Done, and lea
   const dirs = await makeDirs('rdl-demo-e2e-');
   const configDir = path.join(dirs.root, 'fresh-config');
   const demoDir = path.join(configDir, 'demo');
+  // A demo a crash left behind: the app removes it when it starts, before anyone asks.
+  fs.mkdirSync(path.join(demoDir, 'watch', 'RDL'), { recursive: true });
+  fs.writeFileSync(path.join(demoDir, 'watch', 'RDL', 'left-by-a-crash.csv'), 'a,b\n');
   const running = await launchApp(app, desktop, {
     HOME: dirs.root,
     RDL_SYNC_CONFIG_DIR: configDir,
   });
   try {
     const page = await running.window();
+    await page.waitForSelector('#setup-choose-demo');
+    assert.equal(fs.existsSync(demoDir), false, 'the leftover demo folder is removed at start');
+    assert.match(
+      fs.readFileSync(path.join(configDir, 'logs', 'rdl-sync-app.log'), 'utf8'),
+      /Removed a demo folder left by an earlier run/,
+    );
     await page.click('#setup-choose-demo');
     await page.waitForSelector('#demo-banner:not([hidden])');
     assert.match(await text(page, '#demo-banner-text'), /local Dropbox emulator, not your Dropbox/);
@@ -478,6 +493,11 @@ test('Try the demo in the packaged app: the bundled emulator, Done/Done, and lea
       false,
       'real config untouched',
     );
+    // `rdl-sync status` still reads the real (unconfigured) engine, not the demo's counts.
+    const published = await readPublishedStatus(configDir);
+    assert.ok(published, 'the real engine publishes status.json');
+    assert.equal(published.status.counts.doneThisRun, 0);
+    assert.ok(!JSON.stringify(published).includes(demoDir), 'no demo folder in status.json');
     await page.click('#demo-leave');
     await page.waitForSelector('#demo-banner', { state: 'hidden' });
     await page.waitForSelector('#setup-choose-demo');

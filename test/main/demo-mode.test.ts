@@ -9,10 +9,11 @@ import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { createEngine } from '../../src/engine/index.js';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
-import { createDemoMode } from '../../src/main/demo-mode.js';
+import { createDemoMode, demoFolder, removeLeftoverDemo } from '../../src/main/demo-mode.js';
 import { createAppLogger } from '../../src/main/log.js';
 import { listFilesRel, makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { until } from '../renderer/window-harness.js';
+import { readPublishedStatus } from '../cli/cli-harness.js';
 
 const SAMPLE_FILES = 9;
 
@@ -88,6 +89,130 @@ test('the demo runs beside a real config, and leaving or quitting removes only i
     assert.deepEqual(snapshot(dirs.configDir), before);
   } finally {
     if (!stopped) await demo.engine.stop();
+    await realEmulator.close();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+/** Every file under `dir` except the demo's folder, with its content. */
+function filesOutsideDemo(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (r === 'demo') continue;
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+      else if (e.isFile()) out.set(r, fs.readFileSync(path.join(d, e.name), 'utf8'));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+test('a demo folder left by a crash is removed at app start, and nothing else', async () => {
+  const dirs = await makeDirs('rdl-demo-leftover-');
+  const emulator = await startEmulator({});
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Real' }), emulator);
+    const before = snapshot(dirs.configDir);
+    const logFile = path.join(dirs.root, 'logs', 'app.log');
+    const logger = createAppLogger(logFile, 'debug');
+    // What a demo killed mid-run leaves: its settings, login, a sample file half moved.
+    const demoDir = demoFolder(dirs.configDir);
+    fs.mkdirSync(path.join(demoDir, 'config'), { recursive: true });
+    fs.mkdirSync(path.join(demoDir, 'transit', 'RDL'), { recursive: true });
+    fs.writeFileSync(path.join(demoDir, 'config', 'credentials.json'), '{"refreshToken":"x"}');
+    fs.writeFileSync(path.join(demoDir, 'transit', 'RDL', 'sample.csv'), 'a,b\n');
+
+    assert.equal(await removeLeftoverDemo(dirs.configDir, logger), true);
+    assert.equal(fs.existsSync(demoDir), false, 'the leftover demo is gone');
+    assert.deepEqual(snapshot(dirs.configDir), before, 'the real settings and login untouched');
+    assert.match(fs.readFileSync(logFile, 'utf8'), /Removed a demo folder left by an earlier run/);
+    // Nothing there: nothing done, nothing logged.
+    assert.equal(await removeLeftoverDemo(dirs.configDir, logger), false);
+
+    // A `demo` that is a link to elsewhere goes as a link; what it points at stays.
+    const elsewhere = path.join(dirs.root, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.writeFileSync(path.join(elsewhere, 'keep.txt'), 'keep');
+    fs.symlinkSync(elsewhere, demoDir);
+    assert.equal(await removeLeftoverDemo(dirs.configDir, logger), true);
+    assert.equal(fs.existsSync(demoDir), false);
+    assert.equal(fs.readFileSync(path.join(elsewhere, 'keep.txt'), 'utf8'), 'keep');
+  } finally {
+    await emulator.close();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('the demo writes no status.json, alert or heartbeat into the real config or the real Dropbox', async () => {
+  const dirs = await makeDirs('rdl-demo-isolated-');
+  const realEmulator = await startEmulator({});
+  // Configured, as the tray app runs it: status.json published, the settings file followed.
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, realEmulator, { site: 'Real' }),
+    realEmulator,
+  );
+  const logFile = path.join(dirs.root, 'logs', 'app.log');
+  const logger = createAppLogger(logFile, 'debug');
+  const real = await createEngine({
+    configDir: dirs.configDir,
+    home: dirs.root,
+    logger,
+    publishStatus: true,
+    watchConfig: true,
+  });
+  const demo = createDemoMode({ real, configDir: dirs.configDir, home: dirs.root, logger });
+  // As main.ts wires desktop notices: to the real engine's alerts, subscribed at start.
+  const alerts: unknown[] = [];
+  demo.engine.alerts.onAlert((a) => alerts.push(a));
+  const realHeartbeat = '/RDL/_fleet/Real.json';
+  try {
+    await demo.engine.start();
+    await until(
+      "the real engine's status.json and heartbeat",
+      async () =>
+        (await readPublishedStatus(dirs.configDir)) !== null &&
+        realEmulator.getFile(realHeartbeat) !== undefined,
+      30_000,
+    );
+    const realFilesBefore = realEmulator.listFiles().map((f) => f.pathDisplay);
+
+    const info = await demo.start();
+    await until(
+      'the sample files done and the demo heartbeat written (to its own emulator)',
+      () =>
+        demo.engine.getStatus().counts.doneThisRun === SAMPLE_FILES &&
+        /fleet heartbeat written.*DemoLake/.test(fs.readFileSync(logFile, 'utf8')),
+      90_000,
+    );
+    // A status change of the real engine is published while the demo runs, and is its own.
+    real.syncNow();
+    await until(
+      'status.json rewritten by the real engine during the demo',
+      async () => ((await readPublishedStatus(dirs.configDir))?.status.lastPassMs ?? 0) > 0,
+      30_000,
+    );
+    const published = (await readPublishedStatus(dirs.configDir))!;
+    assert.equal(published.pid, process.pid);
+    assert.equal(published.status.counts.doneThisRun, 0, 'not the demo counts');
+    assert.equal(published.status.counts.doneThisRun, real.getStatus().counts.doneThisRun);
+    for (const [rel, content] of filesOutsideDemo(dirs.configDir)) {
+      assert.doesNotMatch(content, /DemoLake/, `${rel} mentions the demo`);
+      assert.ok(!content.includes(info.dropboxUrl), `${rel} names the demo's Dropbox`);
+      assert.ok(!content.includes(info.folder), `${rel} names the demo's folder`);
+    }
+    // The real Dropbox got nothing from the demo: no files, no DemoLake heartbeat.
+    const realFilesAfter = realEmulator.listFiles().map((f) => f.pathDisplay);
+    assert.deepEqual(
+      realFilesAfter.filter((p) => !realFilesBefore.includes(p) && p !== realHeartbeat),
+      [],
+    );
+    assert.ok(!realFilesAfter.some((p) => /demo/i.test(p)), realFilesAfter.join(', '));
+    assert.deepEqual(alerts, [], 'no alert reached the desktop from the demo');
+  } finally {
+    await demo.engine.stop();
     await realEmulator.close();
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }

@@ -2,7 +2,6 @@
 // TLS from the start (465), STARTTLS required (587), or plain only to this machine; certificates
 // are always checked (an extra CA file serves private relays).
 import fs from 'node:fs';
-import nodemailer from 'nodemailer';
 import type { Settings } from '../../settings/schema.js';
 import { redact } from '../../log/index.js';
 import { alertSubject, alertText } from '../render.js';
@@ -59,6 +58,9 @@ export class EmailChannel implements AlertChannel {
       );
     }
     const ca = s.smtpCaFile === '' ? undefined : readCa(s.smtpCaFile);
+    // Loaded on the first mail: most hubs never send one, and nodemailer's modules would
+    // otherwise sit in every idle process (the tray app's memory, issue 11).
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: s.smtpHost,
       port: s.smtpPort,
