@@ -105,6 +105,6 @@ export interface PassDeps {
   emit(event: PassEvent): void;
   clock: Clock;
   logger: Logger;
-  /** Files handled per window: bounds memory however large the backlog is. */
+  /** Files handled per window (default 2000): bounds memory however large the backlog is. */
   windowSize?: number;
 }

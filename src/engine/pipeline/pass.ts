@@ -75,7 +75,10 @@ export async function runPass(
   }
 
   // 3. Walk the queue in windows.
-  const windowSize = deps.windowSize ?? 1000;
+  // Each window costs the link a pause (a start_batch before its first append, its last commit
+  // after) and the engine fixed work (a snapshot of open files, saves of journal and history).
+  // Two commits' worth per window: the second batch's appends overlap the first one's commit.
+  const windowSize = deps.windowSize ?? 2000;
   const settleMs = deps.settleMs ?? 0;
   let window: WorkItem[] = [];
   let remaining = 0;
