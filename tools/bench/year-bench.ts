@@ -225,13 +225,18 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
           const live = process.memoryUsage();
           const mem = memoryBreakdown();
           mems.push(mem);
-          const kb = async (p: string): Promise<string> =>
-            ((await duBytes(p)) / 1024).toFixed(0).padStart(10);
+          // The journal is a snapshot plus the append log of saves since it (both count).
+          const kbOf = async (...paths: string[]): Promise<string> => {
+            let bytes = 0;
+            for (const p of paths) bytes += await duBytes(p);
+            return (bytes / 1024).toFixed(0).padStart(10);
+          };
+          const kb = (p: string): Promise<string> => kbOf(p);
           console.log(
             `${String(tenth).padStart(5)}  ${String(written).padStart(6)}  ${String(Math.round((clock.now() - firstDayMs) / DAY_MS)).padStart(6)}  ` +
               `${(peak / 1e6).toFixed(0).padStart(10)}  ${(live.rss / 1e6).toFixed(0).padStart(12)}  ` +
               `${(live.heapUsed / 1e6).toFixed(1).padStart(7)}  ${cpuPerFile.toFixed(2).padStart(11)}  ` +
-              `${await kb(path.join(configDir, 'history.jsonl'))}  ${await kb(path.join(configDir, 'journal.json'))}  ` +
+              `${await kb(path.join(configDir, 'history.jsonl'))}  ${await kbOf(path.join(configDir, 'journal.json'), path.join(configDir, 'journal.json.log'))}  ` +
               `${await kb(path.join(configDir, 'status.json'))}  ${await kb(logDir)}` +
               `  | ${(mem.file / 1e6).toFixed(1).padStart(11)}  ${(mem.brk / 1e6).toFixed(1).padStart(4)}  ` +
               `${(mem.anon / 1e6).toFixed(1).padStart(10)}  ${(mem.external / 1e6).toFixed(1).padStart(8)}`,
