@@ -86,3 +86,15 @@ test('deriveState ignores a running pass with nothing to move', () => {
   assert.equal(deriveState({ ...m.current, passRunning: true }, []), 'idle');
   m.dispose();
 });
+
+test('times in the sentence are local HH:MM, zero-padded, without the locale machinery', () => {
+  const m = new StatusModel(() => 1_000);
+  m.update({ paused: true, pausedUntilMs: new Date(2026, 0, 5, 7, 5).getTime() });
+  assert.equal(m.snapshot().sentence, 'Paused until 07:05.');
+  m.update({
+    paused: false,
+    pausedUntilMs: null,
+    lastSuccessMs: new Date(2026, 0, 5, 23, 0).getTime(),
+  });
+  assert.equal(m.snapshot().sentence, 'Up to date. Last file synced at 23:00.');
+});
