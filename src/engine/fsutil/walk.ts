@@ -54,6 +54,63 @@ export interface WalkOptions {
    * of the walk asynchronous, so the walk never blocks for long. 0: always asynchronous.
    */
   inlineBatchBudgetMs?: number;
+  /**
+   * Folders found empty by earlier walks and unchanged since are not opened again (the watch
+   * folder collects one empty date folder per camera a day; see EmptyFolderMemo).
+   */
+  emptyFolders?: EmptyFolderMemo;
+}
+
+/** Times within this of the moment a folder was read are too close to trust (see below). */
+const EMPTY_FOLDER_SETTLE_MS = 5_000;
+
+/**
+ * Remembers folders a walk found empty, so later walks skip opening them while they stay so.
+ * Loggers leave one emptied date folder behind per camera a day: a year is over a thousand
+ * folders, and opening each on every pass made the scan's CPU grow all year.
+ *
+ * Creating, removing or renaming an entry changes a folder's ctime, and nothing can set ctime
+ * back, so the same device, inode and ctime mean the folder still holds nothing. Timestamps are
+ * coarse (a kernel tick; 2 s on FAT), so a folder whose ctime was less than a few seconds before
+ * it was read might change again within the same tick unseen: it is not remembered until a later
+ * walk reads it when its ctime is old. ctime and `Date.now()` are both the system's real-time
+ * clock (the engine's Clock port may be simulated, the file system's is not).
+ */
+export class EmptyFolderMemo {
+  private known = new Map<string, number>();
+  private seenThisWalk = new Map<string, number>();
+
+  constructor(readonly wallNow: () => number = Date.now) {}
+
+  /** A folder to skip: empty when last read, and its ctime has not moved since. */
+  skip(stats: Stats): boolean {
+    const key = `${stats.dev}:${stats.ino}`;
+    const ctime = this.known.get(key);
+    if (ctime === undefined || ctime !== stats.ctimeMs) return false;
+    this.seenThisWalk.set(key, ctime);
+    return true;
+  }
+
+  /** `stats` were taken before the folder was read and it held no entry at all. */
+  foundEmpty(stats: Stats, readAtMs: number): void {
+    if (stats.ctimeMs > readAtMs - EMPTY_FOLDER_SETTLE_MS) return;
+    this.seenThisWalk.set(`${stats.dev}:${stats.ino}`, stats.ctimeMs);
+  }
+
+  /** A whole walk finished: folders it did not see as empty (filled, gone) are forgotten. */
+  walkCompleted(): void {
+    this.known = this.seenThisWalk;
+    this.seenThisWalk = new Map();
+  }
+
+  /** A walk stopped part-way: keep what is known, drop the partial sightings. */
+  walkAbandoned(): void {
+    this.seenThisWalk = new Map();
+  }
+
+  get size(): number {
+    return this.known.size;
+  }
 }
 
 /** See WalkOptions.inlineBatchBudgetMs: a warm batch of 64 takes well under a millisecond. */
@@ -88,6 +145,11 @@ function joinRaw(parent: string | Buffer, raw: Buffer): string | Buffer {
 const STAT_BATCH = 64;
 
 /** How this walk examines entries: inline until a batch proves slow (see WalkOptions). */
+/** A folder still to visit; `stats` from its parent's lstat (none for the root). */
+interface Pending extends Where {
+  stats?: Stats;
+}
+
 interface StatMode {
   inline: boolean;
   budgetMs: number;
@@ -112,9 +174,10 @@ async function statBatch(
 
 async function* classify(
   batch: Candidate[],
-  pending: Where[],
+  pending: Pending[],
   excluded: Set<string>,
   mode: StatMode,
+  emptyFolders: EmptyFolderMemo | undefined,
 ): AsyncGenerator<WalkEntry> {
   // lstat, not the dirent type: it never follows links and works where d_type is unknown.
   const results = await statBatch(batch, mode);
@@ -132,7 +195,8 @@ async function* classify(
     if (stats.isDirectory()) {
       // Compared by the real path: a mapped name ('%25') must not hide an excluded folder.
       const real = typeof where.rawPath === 'string' ? resolve(where.rawPath) : null;
-      if (real === null || !excluded.has(real)) pending.push(where);
+      if ((real === null || !excluded.has(real)) && !emptyFolders?.skip(stats))
+        pending.push({ ...where, stats });
     } else if (stats.isFile()) {
       yield { kind: 'file', ...where, stats };
     } else {
@@ -155,54 +219,67 @@ export async function* walkTree(
   const escape = options.names === 'escape';
   const budgetMs = options.inlineBatchBudgetMs ?? INLINE_BATCH_BUDGET_MS;
   const mode: StatMode = { inline: budgetMs > 0, budgetMs };
-  const pending: Where[] = [{ rel: '', absPath: root, rawPath: root }];
+  const emptyFolders = options.emptyFolders;
+  const pending: Pending[] = [{ rel: '', absPath: root, rawPath: root }];
   let first = true;
-  while (pending.length > 0) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const here = pending.pop() as Where;
-    let dir;
-    try {
-      // 'buffer' is supported at run time; @types/node 20 only lists text encodings.
-      dir = await opendir(here.rawPath, {
-        bufferSize: 128,
-        encoding: 'buffer' as BufferEncoding,
-      });
-    } catch (error) {
-      if (first) throw error;
-      if (!isCode(error, 'ENOENT')) yield { kind: 'error', ...here, error, what: 'folder' };
-      continue;
-    }
-    first = false;
-    try {
-      let batch: Candidate[] = [];
-      for await (const dirent of dir) {
-        if (options.signal?.aborted) throw options.signal.reason;
-        // With encoding 'buffer' the name is the raw bytes (typed as a string by @types/node 20).
-        const raw = dirent.name as unknown as Buffer;
-        const name = escape
-          ? nameFromBytes(raw, here.rel === '' ? { reserved: options.reservedTopNames } : {})
-          : verbatimName(raw);
-        const rel = here.rel === '' ? name : `${here.rel}/${name}`;
-        const where = {
-          rel,
-          absPath: join(here.absPath, name),
-          rawPath: joinRaw(here.rawPath, raw),
-        };
-        // Ignore patterns are matched against the name as the user sees it on disk.
-        if (options.skip?.(escape ? verbatimName(raw) : name, rel)) {
-          yield { kind: 'skipped', ...where };
-          continue;
-        }
-        batch.push(where);
-        if (batch.length === STAT_BATCH) {
-          yield* classify(batch, pending, excluded, mode);
-          batch = [];
-        }
+  let completed = false;
+  try {
+    while (pending.length > 0) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const here = pending.pop() as Pending;
+      const readAtMs = emptyFolders?.wallNow() ?? 0;
+      let dir;
+      try {
+        // 'buffer' is supported at run time; @types/node 20 only lists text encodings.
+        dir = await opendir(here.rawPath, {
+          bufferSize: 128,
+          encoding: 'buffer' as BufferEncoding,
+        });
+      } catch (error) {
+        if (first) throw error;
+        if (!isCode(error, 'ENOENT')) yield { kind: 'error', ...here, error, what: 'folder' };
+        continue;
       }
-      yield* classify(batch, pending, excluded, mode);
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      yield { kind: 'error', ...here, error, what: 'folder' };
+      first = false;
+      try {
+        let batch: Candidate[] = [];
+        let entries = 0;
+        for await (const dirent of dir) {
+          entries++;
+          if (options.signal?.aborted) throw options.signal.reason;
+          // With encoding 'buffer' the name is the raw bytes (typed as a string by @types/node 20).
+          const raw = dirent.name as unknown as Buffer;
+          const name = escape
+            ? nameFromBytes(raw, here.rel === '' ? { reserved: options.reservedTopNames } : {})
+            : verbatimName(raw);
+          const rel = here.rel === '' ? name : `${here.rel}/${name}`;
+          const where = {
+            rel,
+            absPath: join(here.absPath, name),
+            rawPath: joinRaw(here.rawPath, raw),
+          };
+          // Ignore patterns are matched against the name as the user sees it on disk.
+          if (options.skip?.(escape ? verbatimName(raw) : name, rel)) {
+            yield { kind: 'skipped', ...where };
+            continue;
+          }
+          batch.push(where);
+          if (batch.length === STAT_BATCH) {
+            yield* classify(batch, pending, excluded, mode, emptyFolders);
+            batch = [];
+          }
+        }
+        yield* classify(batch, pending, excluded, mode, emptyFolders);
+        if (entries === 0 && here.stats) emptyFolders?.foundEmpty(here.stats, readAtMs);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        yield { kind: 'error', ...here, error, what: 'folder' };
+      }
     }
+    completed = true;
+  } finally {
+    // A consumer that stops early (or an abort) leaves a partial picture: not a reason to forget.
+    if (completed) emptyFolders?.walkCompleted();
+    else emptyFolders?.walkAbandoned();
   }
 }

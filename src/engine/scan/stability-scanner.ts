@@ -6,7 +6,7 @@
 // only guard, and `stableSeconds` must outlast the longest time a logger keeps a file open.
 import { monotonicNow, systemClock, silentLogger, type Clock, type Logger } from '../ports.js';
 import { SyncError } from '../errors.js';
-import { walkTree } from '../fsutil/walk.js';
+import { EmptyFolderMemo, walkTree } from '../fsutil/walk.js';
 import { errnoCode } from '../fsutil/fsync.js';
 import { compileIgnore, type IgnoreMatcher } from './ignore.js';
 import { snapshotOpenWriters, type WriterProbe } from './open-writers.js';
@@ -106,6 +106,8 @@ export class StabilityScanner {
   private readonly excludeDirs: string[];
   private readonly writers: WriterProbe | null;
   private readonly observations = new Map<string, Observation>();
+  /** Emptied date folders are not opened again on every pass while they stay empty. */
+  private readonly emptyFolders = new EmptyFolderMemo();
   private scanCount = 0;
   private running = false;
 
@@ -156,6 +158,7 @@ export class StabilityScanner {
       // Every name becomes a Dropbox-safe rel both legs share (fsutil/name-map.ts).
       names: 'escape',
       reservedTopNames: RESERVED_TOP_NAMES,
+      emptyFolders: this.emptyFolders,
     });
     try {
       for await (const entry of entries) {
