@@ -2,6 +2,7 @@
 // the files and bytes synced in the period and the newest file (from the history), both legs'
 // state, disk free, the alerts of the period, version and uptime. Plain text plus simple HTML,
 // the same content that `rdl-sync report` prints. Pure: the caller gathers the facts.
+import { compareNames } from '../compare-names.js';
 import { formatBytes } from '../format-bytes.js';
 import { sourceOf } from '../health/silent-sources.js';
 import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
@@ -52,7 +53,7 @@ export function perSource(history: HistoryRecord[], startMs: number, endMs: numb
     }
     by.set(source, line);
   }
-  return [...by.values()].sort((a, b) => a.source.localeCompare(b.source));
+  return [...by.values()].sort((a, b) => compareNames(a.source, b.source));
 }
 
 function when(ms: number): string {

@@ -1,6 +1,7 @@
 // The fleet's two uses of Dropbox: a hub overwrites its own heartbeat (one upload call), and a
 // viewer lists the fleet folder and downloads each heartbeat. Errors are classified at this edge
 // (classifyDropboxError) so callers get a sentence, never a raw SDK error.
+import { compareNames } from '../compare-names.js';
 import type { files } from 'dropbox';
 import { classifyDropboxError } from '../dropbox/classify.js';
 import type { DropboxConnection } from '../dropbox/connection.js';
@@ -91,7 +92,7 @@ export async function readHeartbeatFiles(
   const wanted = entries
     .filter((e): e is files.FileMetadataReference => e['.tag'] === 'file')
     .filter((e) => e.name.toLowerCase().endsWith('.json'))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareNames(a.name, b.name));
   const out: HeartbeatFile[] = [];
   for (const e of wanted) {
     const path = e.path_display ?? `${folder}/${e.name}`;

@@ -1,6 +1,7 @@
 // What a viewer shows of the fleet: each site's last heartbeat, whether it is stale, and whether
 // two hubs write the same site name. Pure: the Dropbox reading is in fleet-dropbox.ts and the
 // memory of earlier reads in seen-instances.ts.
+import { compareNames } from '../compare-names.js';
 import type { Heartbeat } from './heartbeat.js';
 import { parseHeartbeat } from './heartbeat.js';
 import type { HeartbeatFile } from './fleet-dropbox.js';
@@ -54,7 +55,7 @@ export function buildFleetView(input: {
       clones: input.clonesOf(site, hb),
     });
   }
-  sites.sort((a, b) => a.site.localeCompare(b.site));
+  sites.sort((a, b) => compareNames(a.site, b.site));
   return {
     folder: input.folder,
     readAtMs: input.nowMs,

@@ -3,6 +3,7 @@
 // RDL/USB0, cameras/reolink1, internet) learns its usual interval between new files from the
 // history, and is reported when silent for much longer than that (factor × usual; 3 × hourly =
 // 3 h). Until a source has delivered enough intervals nothing is learned, so nothing is reported.
+import { compareNames } from '../compare-names.js';
 import type { Problem, SourceStatus } from '../status/types.js';
 
 export const SOURCE_PROBLEM_PREFIX = 'source-silent:';
@@ -73,7 +74,7 @@ export function learnSources(
     list.push(a);
   }
   const out: SourceStatus[] = [];
-  for (const [source, list] of [...bySource.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [source, list] of [...bySource.entries()].sort(([a], [b]) => compareNames(a, b))) {
     list.sort((a, b) => a.atMs - b.atMs);
     const gaps: number[] = [];
     for (let i = 1; i < list.length; i++) {

@@ -5,6 +5,7 @@
 // has no batch form of get_metadata). A file missing or different on Dropbox is kept, and said so.
 // A file still hard-linked to a queued transit copy is not done yet and is kept. Every deletion is
 // written to the history.
+import { compareNames } from '../compare-names.js';
 import { lstat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ARCHIVE_WORK_DIR } from '../archive/work-dir.js';
@@ -84,7 +85,7 @@ export async function listArchive(root: string, signal?: AbortSignal): Promise<A
       nlink: e.stats.nlink,
     });
   }
-  return files.sort((a, b) => a.mtimeMs - b.mtimeMs || a.rel.localeCompare(b.rel));
+  return files.sort((a, b) => a.mtimeMs - b.mtimeMs || compareNames(a.rel, b.rel));
 }
 
 export async function runRetention(opts: {

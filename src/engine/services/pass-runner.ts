@@ -2,6 +2,7 @@
 // (pipeline/pass.ts), then the hub's health checks and the account card; an unexpected failure
 // becomes a visible problem instead of a stale "Up to date". Also what a stopped engine can say
 // without moving anything (probe, the failing files).
+import { compareNames } from '../compare-names.js';
 import { SyncError } from '../errors.js';
 import type { Logger } from '../ports.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
@@ -119,7 +120,7 @@ export class PassRunner {
       const { code, message, attempts } = failure;
       out.push({ rel, code, message, attempts });
     }
-    return out.sort((a, b) => a.rel.localeCompare(b.rel));
+    return out.sort((a, b) => compareNames(a.rel, b.rel));
   }
 
   /**
