@@ -77,6 +77,51 @@ test('1000 small files: one start_batch, append_batch within the header cap, one
   await landedExactly('bulk', items);
 });
 
+test('more files than one start_batch: the next ids are asked for while the last are packed, none wasted', async () => {
+  const items = await files('prefetch', 1300, 200);
+  const client = rig.connection.client;
+  const realStart = client.filesUploadSessionStartBatch.bind(client);
+  const realAppend = client.filesUploadSessionAppendBatch.bind(client);
+  // The order in which the store asks: start_batch calls (how many ids) and append_batch calls
+  // (which of the start_batch answers their sessions came from).
+  const log: string[] = [];
+  const idsFrom = new Map<string, number>();
+  let starts = 0;
+  client.filesUploadSessionStartBatch = async (arg, req) => {
+    const call = ++starts;
+    log.push(`start ${call} ${arg.num_sessions}`);
+    const res = await realStart(arg, req);
+    for (const id of res.result.session_ids) idsFrom.set(id, call);
+    return res;
+  };
+  client.filesUploadSessionAppendBatch = async (arg, req) => {
+    const from = new Set(arg.entries.map((e) => idsFrom.get(e.cursor.session_id)));
+    log.push(`append ${[...from].join('+')}`);
+    return realAppend(arg, req);
+  };
+  let out;
+  try {
+    out = await rig.store({ chunkSize: 4 * MiB }).uploadMany(items);
+  } finally {
+    client.filesUploadSessionStartBatch = realStart;
+    client.filesUploadSessionAppendBatch = realAppend;
+  }
+  allOk(out);
+  // Exactly as many sessions as files, in the fewest calls.
+  assert.deepEqual(
+    log.filter((l) => l.startsWith('start')),
+    ['start 1 1000', 'start 2 300'],
+  );
+  // The second start_batch went out while the first call's last SESSION_PREFETCH_AT sessions were
+  // still being packed: several appends of them follow it (asked only once they ran out, just the
+  // one pack already filled would).
+  const second = log.indexOf('start 2 300');
+  const firstsAfter = log.slice(second).filter((l) => l.startsWith('append 1')).length;
+  assert.ok(second >= 0 && firstsAfter >= 3, log.join(', '));
+  assert.equal(calls('start'), 0);
+  await landedExactly('prefetch', items);
+});
+
 test('an entry the server refuses (unknown session) falls back alone; the others commit', async () => {
   const items = await files('entry', 5, 300);
   const client = rig.connection.client;
