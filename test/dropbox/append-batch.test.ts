@@ -122,6 +122,57 @@ test('more files than one start_batch: the next ids are asked for while the last
   await landedExactly('prefetch', items);
 });
 
+/** Polls until `done` holds (bounded: a test never waits for ever). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done();) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('prepare(): the sessions are opened before the files come, used by the next upload, once', async () => {
+  const items = await files('prepared', 7, 500);
+  const store = rig.store();
+  store.prepare(items.length);
+  await until(() => calls('start_batch') === 1, 'the sessions asked for ahead');
+  store.prepare(items.length); // asked again before any upload: nothing more is opened
+  allOk(await store.uploadMany(items));
+  assert.equal(calls('start_batch'), 1, 'the upload used the sessions opened ahead');
+  assert.equal(calls('append_batch'), 1);
+  assert.equal(calls('start'), 0);
+  await landedExactly('prepared', items);
+  // Used once: the next upload asks for its own.
+  const more = await files('prepared-later', 3, 500);
+  allOk(await store.uploadMany(more));
+  assert.equal(calls('start_batch'), 2);
+  await landedExactly('prepared-later', more);
+});
+
+test('prepare(): when opening sessions ahead fails, that counts as the first call: the next ones are asked for, nothing is lost', async () => {
+  const items = await files('prepare-failed', 5, 500);
+  const store = rig.store();
+  rig.emu.addFault({
+    route: 'files/upload_session/start_batch',
+    kind: 'server_error',
+    times: 100,
+    noRetryAfter: true,
+  });
+  store.prepare(items.length);
+  await until(
+    () => rig.logger.lines.some((l) => l.includes('asked for ahead could not be opened')),
+    'the failed head start',
+  );
+  rig.emu.clearFaults();
+  rig.emu.resetStats();
+  allOk(await store.uploadMany(items));
+  // The failed call is not tried again behind the policy's back: its file goes alone (as when
+  // the upload's own first start_batch fails), the others get the next call's sessions.
+  assert.equal(calls('start_batch'), 1, 'asked again for the others');
+  assert.equal(calls('start'), 1, 'one file alone');
+  assert.equal(calls('append_batch'), 1, 'the others still batched');
+  await landedExactly('prepare-failed', items);
+});
+
 test('an entry the server refuses (unknown session) falls back alone; the others commit', async () => {
   const items = await files('entry', 5, 300);
   const client = rig.connection.client;

@@ -59,6 +59,12 @@ export interface AppendBatchDeps {
   concurrency: number;
   /** The header size limit in force (shared by every pass on this link). */
   headers: HeaderBudget;
+  /**
+   * Session ids asked for before these files were handed over (RemoteStore.prepare): the first
+   * start_batch's answer, already on its way. Its failure counts as that call's (already retried
+   * by the policy, so a failing server is not asked twice as often).
+   */
+  prepared?: Promise<string[]>;
 }
 
 export interface AppendSink<J extends BulkJob> {
@@ -115,12 +121,15 @@ export const SESSION_PREFETCH_AT = 250;
 class SessionIds {
   private ids: string[] = [];
   private at = 0;
-  private next: Promise<string[]> | null = null;
+  private next: Promise<string[]> | null;
 
   constructor(
     private readonly calls: DropboxCalls,
     private readonly signal: AbortSignal,
-  ) {}
+    prepared?: Promise<string[]>,
+  ) {
+    this.next = prepared ?? null;
+  }
 
   async take(stillToPack: number): Promise<string> {
     if (this.at >= this.ids.length) {
@@ -168,7 +177,7 @@ export async function appendSmallFiles<J extends BulkJob>(
   sink: AppendSink<J>,
   signal: AbortSignal,
 ): Promise<void> {
-  const sessions = new SessionIds(deps.calls, signal);
+  const sessions = new SessionIds(deps.calls, signal, deps.prepared);
   const budget = deps.headers;
   const inFlight = new Set<Promise<void>>();
   const maxBytesInFlight = FULL_BODIES_IN_FLIGHT * deps.bodyLimit;
