@@ -10,7 +10,12 @@ import {
   MAX_ARG_HEADER_BYTES,
 } from '../../src/engine/dropbox/header-budget.js';
 import { DEFAULT_HEADER_LIMIT_BYTES } from '../../tools/emulator/index.js';
-import type { Clock, UploadItem, UploadOutcome } from '../../src/engine/ports.js';
+import {
+  systemClock,
+  type Clock,
+  type UploadItem,
+  type UploadOutcome,
+} from '../../src/engine/ports.js';
 import { makeRig, MiB, pattern, type Rig } from './helpers.js';
 
 let rig: Rig;
@@ -146,6 +151,30 @@ test('prepare(): the sessions are opened before the files come, used by the next
   allOk(await store.uploadMany(more));
   assert.equal(calls('start_batch'), 2);
   await landedExactly('prepared-later', more);
+});
+
+test('prepare(): sessions asked for ahead and left unused for over ten minutes are replaced, not used', async () => {
+  const items = await files('prepared-stale', 4, 500);
+  let offset = 0;
+  const clock: Clock = { ...systemClock, now: () => systemClock.now() + offset };
+  const store = rig.store({ clock });
+  store.prepare(items.length);
+  await until(() => calls('start_batch') === 1, 'the first sessions asked for ahead');
+  offset += 11 * 60 * 1000;
+  store.prepare(items.length);
+  await until(() => calls('start_batch') === 2, 'fresh sessions instead of the stale ones');
+  allOk(await store.uploadMany(items));
+  assert.equal(calls('start_batch'), 2, 'the fresh ones were used');
+  assert.equal(calls('start'), 0);
+  await landedExactly('prepared-stale', items);
+  // Stale when the upload comes: not used, the upload asks for its own.
+  const later = await files('prepared-stale-later', 2, 500);
+  store.prepare(later.length);
+  await until(() => calls('start_batch') === 3, 'sessions asked for ahead again');
+  offset += 11 * 60 * 1000;
+  allOk(await store.uploadMany(later));
+  assert.equal(calls('start_batch'), 4, 'the stale ones were left alone');
+  await landedExactly('prepared-stale-later', later);
 });
 
 test('prepare(): when opening sessions ahead fails, that counts as the first call: the next ones are asked for, nothing is lost', async () => {

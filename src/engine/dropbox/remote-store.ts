@@ -96,7 +96,8 @@ export class DropboxRemoteStore implements RemoteStore {
   }
 
   prepare(files: number): void {
-    if (files <= 0 || this.prepared) return;
+    // Sessions asked for ahead and still fresh serve this hint too; stale ones are replaced.
+    if (files <= 0 || (this.prepared && !this.isStale(this.prepared))) return;
     const ids = this.calls.startBatch(Math.min(MAX_APPEND_ENTRIES, files));
     // Its failure is the upload's to meet (as that call's own); one never used is no rejection left
     // unhandled.
@@ -112,8 +113,12 @@ export class DropboxRemoteStore implements RemoteStore {
   private takePrepared(): Promise<string[]> | undefined {
     const p = this.prepared;
     this.prepared = null;
-    if (!p || this.clock.now() - p.atMs > PREPARED_MAX_AGE_MS) return undefined;
+    if (!p || this.isStale(p)) return undefined;
     return p.ids;
+  }
+
+  private isStale(p: { atMs: number }): boolean {
+    return this.clock.now() - p.atMs > PREPARED_MAX_AGE_MS;
   }
 
   async uploadMany(items: UploadItem[], options: UploadOptions = {}): Promise<UploadOutcome[]> {
