@@ -59,6 +59,11 @@ export interface AccountInfo {
 export interface RemoteStore {
   uploadMany(items: UploadItem[], options?: UploadOptions): Promise<UploadOutcome[]>;
   account(): Promise<AccountInfo>;
+  /**
+   * About this many files may come soon: open what they need meanwhile (Dropbox: upload
+   * sessions), so the upload does not start with a round trip. A hint only; never fails.
+   */
+  prepare?(files: number): void;
 }
 
 /** Saved state of a chunked upload, so a restart resumes instead of re-sending. */

@@ -10,7 +10,12 @@ import {
   MAX_ARG_HEADER_BYTES,
 } from '../../src/engine/dropbox/header-budget.js';
 import { DEFAULT_HEADER_LIMIT_BYTES } from '../../tools/emulator/index.js';
-import type { Clock, UploadItem, UploadOutcome } from '../../src/engine/ports.js';
+import {
+  systemClock,
+  type Clock,
+  type UploadItem,
+  type UploadOutcome,
+} from '../../src/engine/ports.js';
 import { makeRig, MiB, pattern, type Rig } from './helpers.js';
 
 let rig: Rig;
@@ -75,6 +80,126 @@ test('1000 small files: one start_batch, append_batch within the header cap, one
     assert.equal(o.contentHash, contentHashOf(pattern(size, i + 1)));
   }
   await landedExactly('bulk', items);
+});
+
+test('more files than one start_batch: the next ids are asked for while the last are packed, none wasted', async () => {
+  const items = await files('prefetch', 1300, 200);
+  const client = rig.connection.client;
+  const realStart = client.filesUploadSessionStartBatch.bind(client);
+  const realAppend = client.filesUploadSessionAppendBatch.bind(client);
+  // The order in which the store asks: start_batch calls (how many ids) and append_batch calls
+  // (which of the start_batch answers their sessions came from).
+  const log: string[] = [];
+  const idsFrom = new Map<string, number>();
+  let starts = 0;
+  client.filesUploadSessionStartBatch = async (arg, req) => {
+    const call = ++starts;
+    log.push(`start ${call} ${arg.num_sessions}`);
+    const res = await realStart(arg, req);
+    for (const id of res.result.session_ids) idsFrom.set(id, call);
+    return res;
+  };
+  client.filesUploadSessionAppendBatch = async (arg, req) => {
+    const from = new Set(arg.entries.map((e) => idsFrom.get(e.cursor.session_id)));
+    log.push(`append ${[...from].join('+')}`);
+    return realAppend(arg, req);
+  };
+  let out;
+  try {
+    out = await rig.store({ chunkSize: 4 * MiB }).uploadMany(items);
+  } finally {
+    client.filesUploadSessionStartBatch = realStart;
+    client.filesUploadSessionAppendBatch = realAppend;
+  }
+  allOk(out);
+  // Exactly as many sessions as files, in the fewest calls.
+  assert.deepEqual(
+    log.filter((l) => l.startsWith('start')),
+    ['start 1 1000', 'start 2 300'],
+  );
+  // The second start_batch went out while the first call's last SESSION_PREFETCH_AT sessions were
+  // still being packed: several appends of them follow it (asked only once they ran out, just the
+  // one pack already filled would).
+  const second = log.indexOf('start 2 300');
+  const firstsAfter = log.slice(second).filter((l) => l.startsWith('append 1')).length;
+  assert.ok(second >= 0 && firstsAfter >= 3, log.join(', '));
+  assert.equal(calls('start'), 0);
+  await landedExactly('prefetch', items);
+});
+
+/** Polls until `done` holds (bounded: a test never waits for ever). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done();) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('prepare(): the sessions are opened before the files come, used by the next upload, once', async () => {
+  const items = await files('prepared', 7, 500);
+  const store = rig.store();
+  store.prepare(items.length);
+  await until(() => calls('start_batch') === 1, 'the sessions asked for ahead');
+  store.prepare(items.length); // asked again before any upload: nothing more is opened
+  allOk(await store.uploadMany(items));
+  assert.equal(calls('start_batch'), 1, 'the upload used the sessions opened ahead');
+  assert.equal(calls('append_batch'), 1);
+  assert.equal(calls('start'), 0);
+  await landedExactly('prepared', items);
+  // Used once: the next upload asks for its own.
+  const more = await files('prepared-later', 3, 500);
+  allOk(await store.uploadMany(more));
+  assert.equal(calls('start_batch'), 2);
+  await landedExactly('prepared-later', more);
+});
+
+test('prepare(): sessions asked for ahead and left unused for over ten minutes are replaced, not used', async () => {
+  const items = await files('prepared-stale', 4, 500);
+  let offset = 0;
+  const clock: Clock = { ...systemClock, now: () => systemClock.now() + offset };
+  const store = rig.store({ clock });
+  store.prepare(items.length);
+  await until(() => calls('start_batch') === 1, 'the first sessions asked for ahead');
+  offset += 11 * 60 * 1000;
+  store.prepare(items.length);
+  await until(() => calls('start_batch') === 2, 'fresh sessions instead of the stale ones');
+  allOk(await store.uploadMany(items));
+  assert.equal(calls('start_batch'), 2, 'the fresh ones were used');
+  assert.equal(calls('start'), 0);
+  await landedExactly('prepared-stale', items);
+  // Stale when the upload comes: not used, the upload asks for its own.
+  const later = await files('prepared-stale-later', 2, 500);
+  store.prepare(later.length);
+  await until(() => calls('start_batch') === 3, 'sessions asked for ahead again');
+  offset += 11 * 60 * 1000;
+  allOk(await store.uploadMany(later));
+  assert.equal(calls('start_batch'), 4, 'the stale ones were left alone');
+  await landedExactly('prepared-stale-later', later);
+});
+
+test('prepare(): when opening sessions ahead fails, that counts as the first call: the next ones are asked for, nothing is lost', async () => {
+  const items = await files('prepare-failed', 5, 500);
+  const store = rig.store();
+  rig.emu.addFault({
+    route: 'files/upload_session/start_batch',
+    kind: 'server_error',
+    times: 100,
+    noRetryAfter: true,
+  });
+  store.prepare(items.length);
+  await until(
+    () => rig.logger.lines.some((l) => l.includes('asked for ahead could not be opened')),
+    'the failed head start',
+  );
+  rig.emu.clearFaults();
+  rig.emu.resetStats();
+  allOk(await store.uploadMany(items));
+  // The failed call is not tried again behind the policy's back: its file goes alone (as when
+  // the upload's own first start_batch fails), the others get the next call's sessions.
+  assert.equal(calls('start_batch'), 1, 'asked again for the others');
+  assert.equal(calls('start'), 1, 'one file alone');
+  assert.equal(calls('append_batch'), 1, 'the others still batched');
+  await landedExactly('prepare-failed', items);
 });
 
 test('an entry the server refuses (unknown session) falls back alone; the others commit', async () => {

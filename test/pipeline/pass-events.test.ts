@@ -3,6 +3,7 @@
 // file Dropbox refuses still reaches the card").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DropboxLeg } from '../../src/engine/legs/dropbox-leg.js';
@@ -138,5 +139,40 @@ test('back-off is per leg: a file the card refuses still reaches Dropbox when it
       'file-done',
     ]);
     assert.equal(third.report.done, 1);
+  });
+});
+
+test('the legs hear how many files the scan found before staging; Dropbox opens their sessions then, once', async () => {
+  await withRig(async (r) => {
+    for (const n of [1, 2, 3]) await r.drop(`USB0/p${n}.csv`, `time,value\n${n},${n}\n`);
+    const upload = r.deps.legs.find((leg) => leg.id === 'upload');
+    assert.ok(upload?.prepare, 'the Dropbox leg can get ready');
+    const heard: Array<{ files: number; staged: number }> = [];
+    const real = upload.prepare.bind(upload);
+    upload.prepare = (files) => {
+      // What transit holds at the moment of the hint (looked at synchronously: staging waits).
+      let staged: number;
+      try {
+        staged = readdirSync(path.join(r.transitDir, 'USB0')).length;
+      } catch {
+        staged = 0; // not even its folder yet
+      }
+      heard.push({ files, staged });
+      real(files);
+    };
+    const { report } = await r.pass();
+    assert.equal(report.done, 3);
+    assert.deepEqual(heard, [{ files: 3, staged: 0 }]);
+    const stats = r.emulator.stats();
+    assert.equal(
+      stats['files/upload_session/start_batch'],
+      1,
+      'the sessions opened ahead were used',
+    );
+    assert.equal(stats['files/upload_session/start'] ?? 0, 0);
+    // Nothing new in the watch folder: no hint, no sessions opened for nothing.
+    await r.pass();
+    assert.equal(heard.length, 1);
+    assert.equal(r.emulator.stats()['files/upload_session/start_batch'], 1);
   });
 });

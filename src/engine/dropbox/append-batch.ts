@@ -59,6 +59,12 @@ export interface AppendBatchDeps {
   concurrency: number;
   /** The header size limit in force (shared by every pass on this link). */
   headers: HeaderBudget;
+  /**
+   * Session ids asked for before these files were handed over (RemoteStore.prepare): the first
+   * start_batch's answer, already on its way. Its failure counts as that call's (already retried
+   * by the policy, so a failing server is not asked twice as often).
+   */
+  prepared?: Promise<string[]>;
 }
 
 export interface AppendSink<J extends BulkJob> {
@@ -101,22 +107,48 @@ class Pack<J> {
   }
 }
 
-/** Session ids from start_batch, fetched in as few calls as the remaining file count allows. */
+/**
+ * Fewer session ids left than this, and more files to come: the next start_batch is asked for
+ * already, so the appends never wait on it (a wait of one round trip, a link idle meanwhile).
+ */
+export const SESSION_PREFETCH_AT = 250;
+
+/**
+ * Session ids from start_batch, fetched in as few calls as the remaining file count allows, the
+ * next call made while the last ids are still being packed. An id fetched and never used costs
+ * nothing: an empty session expires on Dropbox by itself.
+ */
 class SessionIds {
   private ids: string[] = [];
+  private at = 0;
+  private next: Promise<string[]> | null;
 
   constructor(
     private readonly calls: DropboxCalls,
     private readonly signal: AbortSignal,
-  ) {}
+    prepared?: Promise<string[]>,
+  ) {
+    this.next = prepared ?? null;
+  }
 
   async take(stillToPack: number): Promise<string> {
-    if (this.ids.length === 0) {
+    if (this.at >= this.ids.length) {
       const want = Math.min(MAX_APPEND_ENTRIES, Math.max(1, stillToPack));
-      this.ids.push(...(await this.calls.startBatch(want, this.signal)));
+      const fetching = this.next ?? this.calls.startBatch(want, this.signal);
+      this.next = null;
+      this.ids = await fetching;
+      this.at = 0;
     }
-    const id = this.ids.shift();
+    const id = this.ids[this.at++];
     if (id === undefined) throw new Error('start_batch returned no session ids');
+    const held = this.ids.length - this.at;
+    const more = stillToPack - 1 - held;
+    if (this.next === null && held < SESSION_PREFETCH_AT && more > 0) {
+      this.next = this.calls.startBatch(Math.min(MAX_APPEND_ENTRIES, more), this.signal);
+      // Its failure is met by the take() that awaits it; one never awaited (the leg stopped) is
+      // not an unhandled rejection.
+      this.next.catch(() => {});
+    }
     return id;
   }
 }
@@ -145,7 +177,7 @@ export async function appendSmallFiles<J extends BulkJob>(
   sink: AppendSink<J>,
   signal: AbortSignal,
 ): Promise<void> {
-  const sessions = new SessionIds(deps.calls, signal);
+  const sessions = new SessionIds(deps.calls, signal, deps.prepared);
   const budget = deps.headers;
   const inFlight = new Set<Promise<void>>();
   const maxBytesInFlight = FULL_BODIES_IN_FLIGHT * deps.bodyLimit;

@@ -19,6 +19,7 @@ import { DropboxCalls } from './calls.js';
 import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
 import { HeaderBudget } from './header-budget.js';
+import { MAX_APPEND_ENTRIES } from './append-batch.js';
 import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
 import { mapLimit } from '../pool.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
@@ -30,6 +31,11 @@ import { okOutcome, perFile, uploadSmallFiles, type SmallJob } from './small-bat
 const MAX_CHUNK = 148 * 1024 * 1024;
 /** Large files in flight at once: each holds two chunks in memory; more would not fill the link faster. */
 const MAX_PARALLEL_LARGE = 2;
+/**
+ * Sessions asked for ahead are used within this long or not at all: an empty session expires on
+ * Dropbox after a while, and a pass that got them is long over by then.
+ */
+const PREPARED_MAX_AGE_MS = 10 * 60 * 1000;
 
 export interface DropboxRemoteStoreOptions {
   connection: DropboxConnection;
@@ -57,6 +63,8 @@ export class DropboxRemoteStore implements RemoteStore {
   private readonly retry: RetryPolicy;
   /** Learned header limit: a refusal in one pass keeps later passes small too. */
   readonly headers = new HeaderBudget();
+  /** Session ids asked for by prepare(), for the next uploadMany with small files. */
+  private prepared: { ids: Promise<string[]>; atMs: number } | null = null;
 
   constructor(opts: DropboxRemoteStoreOptions) {
     if (
@@ -85,6 +93,32 @@ export class DropboxRemoteStore implements RemoteStore {
       clock: this.clock,
       logger: this.logger,
     });
+  }
+
+  prepare(files: number): void {
+    // Sessions asked for ahead and still fresh serve this hint too; stale ones are replaced.
+    if (files <= 0 || (this.prepared && !this.isStale(this.prepared))) return;
+    const ids = this.calls.startBatch(Math.min(MAX_APPEND_ENTRIES, files));
+    // Its failure is the upload's to meet (as that call's own); one never used is no rejection left
+    // unhandled.
+    ids.catch((e: unknown) =>
+      this.logger.info('Dropbox: upload sessions asked for ahead could not be opened', {
+        code: e instanceof SyncError ? e.code : 'unknown',
+      }),
+    );
+    this.prepared = { ids, atMs: this.clock.now() };
+  }
+
+  /** What prepare() asked for, when still fresh (an old empty session may have expired). */
+  private takePrepared(): Promise<string[]> | undefined {
+    const p = this.prepared;
+    this.prepared = null;
+    if (!p || this.isStale(p)) return undefined;
+    return p.ids;
+  }
+
+  private isStale(p: { atMs: number }): boolean {
+    return this.clock.now() - p.atMs > PREPARED_MAX_AGE_MS;
   }
 
   async uploadMany(items: UploadItem[], options: UploadOptions = {}): Promise<UploadOutcome[]> {
@@ -122,6 +156,7 @@ export class DropboxRemoteStore implements RemoteStore {
       else large.push(item);
     }
 
+    const prepared = small.length > 0 ? this.takePrepared() : undefined;
     const guard = <T>(p: Promise<T>): Promise<T> =>
       p.catch((e: unknown) => {
         stop(e);
@@ -139,6 +174,7 @@ export class DropboxRemoteStore implements RemoteStore {
             clock: this.clock,
             logger: this.logger,
             headers: this.headers,
+            ...(prepared ? { prepared } : {}),
           },
           small,
           (job, o) => outcomes.set((job as (typeof small)[number]).item, o),

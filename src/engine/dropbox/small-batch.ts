@@ -48,6 +48,8 @@ export interface SmallBatchDeps {
   bodiesInFlight?: number;
   /** The header size limit in force on this link. */
   headers: HeaderBudget;
+  /** Session ids asked for ahead (AppendBatchDeps.prepared). */
+  prepared?: Promise<string[]>;
 }
 
 interface Staged {
@@ -323,6 +325,7 @@ export async function uploadSmallFiles(
       bodiesInFlight: deps.bodiesInFlight ?? Math.min(deps.concurrency, MAX_BODIES_IN_FLIGHT),
       concurrency: deps.concurrency,
       headers: deps.headers,
+      ...(deps.prepared ? { prepared: deps.prepared } : {}),
     },
     jobs,
     {

@@ -25,6 +25,11 @@ export class DropboxLeg implements DestinationLeg {
     return { problem: this.remote ? null : this.missing };
   }
 
+  /** Upload sessions are opened while the files are staged: the upload starts without waiting. */
+  prepare(files: number): void {
+    this.remote?.prepare?.(files);
+  }
+
   async place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null> {
     if (!this.remote) return this.missing;
     if (items.length === 0) return null;

@@ -84,4 +84,9 @@ export interface DestinationLeg {
    * once, the archive copies a few at a time.
    */
   place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null>;
+  /**
+   * About this many files may be placed soon (the scan found them; staging is still moving them):
+   * a leg may open meanwhile what they will need. A hint only: it never fails and places nothing.
+   */
+  prepare?(files: number): void;
 }

@@ -56,7 +56,10 @@ export async function runPass(
 
   // 1. Detect and stage finished files. Whatever fails here fails for one file or for staging
   //    alone: the queue below drains regardless.
-  const staging = await scanAndStage(deps, memory, signal);
+  //    The legs hear how many files are coming, so they can get ready while staging runs.
+  const staging = await scanAndStage(deps, memory, signal, (stable) => {
+    for (const leg of deps.legs) leg.prepare?.(stable);
+  });
   emit({ type: 'waiting', count: staging.waiting });
 
   // 2. Each leg is looked at once per pass; a blocked leg (card missing, not connected) waits
