@@ -60,10 +60,10 @@ export interface RemoteStore {
   uploadMany(items: UploadItem[], options?: UploadOptions): Promise<UploadOutcome[]>;
   account(): Promise<AccountInfo>;
   /**
-   * About this many files may come soon: open what they need meanwhile (Dropbox: upload
-   * sessions), so the upload does not start with a round trip. A hint only; never fails.
+   * Files of these sizes may come soon: open what they need meanwhile (Dropbox: upload sessions
+   * for the small ones), so the upload does not start with a round trip. A hint only; never fails.
    */
-  prepare?(files: number): void;
+  prepare?(sizes: readonly number[]): void;
 }
 
 /** Saved state of a chunked upload, so a restart resumes instead of re-sending. */

@@ -138,9 +138,9 @@ async function until(done: () => boolean, what: string): Promise<void> {
 test('prepare(): the sessions are opened before the files come, used by the next upload, once', async () => {
   const items = await files('prepared', 7, 500);
   const store = rig.store();
-  store.prepare(items.length);
+  store.prepare(items.map((i) => i.size));
   await until(() => calls('start_batch') === 1, 'the sessions asked for ahead');
-  store.prepare(items.length); // asked again before any upload: nothing more is opened
+  store.prepare(items.map((i) => i.size)); // asked again before any upload: nothing more is opened
   allOk(await store.uploadMany(items));
   assert.equal(calls('start_batch'), 1, 'the upload used the sessions opened ahead');
   assert.equal(calls('append_batch'), 1);
@@ -153,15 +153,26 @@ test('prepare(): the sessions are opened before the files come, used by the next
   await landedExactly('prepared-later', more);
 });
 
+test('prepare(): a large file opens no batch session ahead (it opens its own when it goes)', async () => {
+  const store = rig.store({ chunkSize: 4 * MiB });
+  const before = calls('start_batch');
+  store.prepare([4 * MiB + 1, 64 * MiB]);
+  // The hint is synchronous: had it asked, the call would be on its way by now.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(calls('start_batch'), before);
+  store.prepare([4 * MiB + 1, 500]);
+  await until(() => calls('start_batch') === before + 1, 'one session for the one small file');
+});
+
 test('prepare(): sessions asked for ahead and left unused for over ten minutes are replaced, not used', async () => {
   const items = await files('prepared-stale', 4, 500);
   let offset = 0;
   const clock: Clock = { ...systemClock, now: () => systemClock.now() + offset };
   const store = rig.store({ clock });
-  store.prepare(items.length);
+  store.prepare(items.map((i) => i.size));
   await until(() => calls('start_batch') === 1, 'the first sessions asked for ahead');
   offset += 11 * 60 * 1000;
-  store.prepare(items.length);
+  store.prepare(items.map((i) => i.size));
   await until(() => calls('start_batch') === 2, 'fresh sessions instead of the stale ones');
   allOk(await store.uploadMany(items));
   assert.equal(calls('start_batch'), 2, 'the fresh ones were used');
@@ -169,7 +180,7 @@ test('prepare(): sessions asked for ahead and left unused for over ten minutes a
   await landedExactly('prepared-stale', items);
   // Stale when the upload comes: not used, the upload asks for its own.
   const later = await files('prepared-stale-later', 2, 500);
-  store.prepare(later.length);
+  store.prepare(later.map((i) => i.size));
   await until(() => calls('start_batch') === 3, 'sessions asked for ahead again');
   offset += 11 * 60 * 1000;
   allOk(await store.uploadMany(later));
@@ -186,7 +197,7 @@ test('prepare(): when opening sessions ahead fails, that counts as the first cal
     times: 100,
     noRetryAfter: true,
   });
-  store.prepare(items.length);
+  store.prepare(items.map((i) => i.size));
   await until(
     () => rig.logger.lines.some((l) => l.includes('asked for ahead could not be opened')),
     'the failed head start',

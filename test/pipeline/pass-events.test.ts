@@ -149,7 +149,8 @@ test('the legs hear how many files the scan found before staging; Dropbox opens 
     assert.ok(upload?.prepare, 'the Dropbox leg can get ready');
     const heard: Array<{ files: number; staged: number }> = [];
     const real = upload.prepare.bind(upload);
-    upload.prepare = (files) => {
+    upload.prepare = (sizes) => {
+      const files = sizes.length;
       // What transit holds at the moment of the hint (looked at synchronously: staging waits).
       let staged: number;
       try {
@@ -158,7 +159,7 @@ test('the legs hear how many files the scan found before staging; Dropbox opens 
         staged = 0; // not even its folder yet
       }
       heard.push({ files, staged });
-      real(files);
+      real(sizes);
     };
     const { report } = await r.pass();
     assert.equal(report.done, 3);

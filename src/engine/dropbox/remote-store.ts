@@ -95,7 +95,9 @@ export class DropboxRemoteStore implements RemoteStore {
     });
   }
 
-  prepare(files: number): void {
+  prepare(sizes: readonly number[]): void {
+    // Only small files are sent in batches; a large file opens its own session when it goes.
+    const files = sizes.filter((size) => size <= this.chunkSize).length;
     // Sessions asked for ahead and still fresh serve this hint too; stale ones are replaced.
     if (files <= 0 || (this.prepared && !this.isStale(this.prepared))) return;
     const ids = this.calls.startBatch(Math.min(MAX_APPEND_ENTRIES, files));

@@ -26,8 +26,8 @@ export class DropboxLeg implements DestinationLeg {
   }
 
   /** Upload sessions are opened while the files are staged: the upload starts without waiting. */
-  prepare(files: number): void {
-    this.remote?.prepare?.(files);
+  prepare(sizes: readonly number[]): void {
+    this.remote?.prepare?.(sizes);
   }
 
   async place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null> {

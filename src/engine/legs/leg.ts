@@ -85,8 +85,8 @@ export interface DestinationLeg {
    */
   place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null>;
   /**
-   * About this many files may be placed soon (the scan found them; staging is still moving them):
+   * Files of these sizes may be placed soon (the scan found them; staging is still moving them):
    * a leg may open meanwhile what they will need. A hint only: it never fails and places nothing.
    */
-  prepare?(files: number): void;
+  prepare?(sizes: readonly number[]): void;
 }

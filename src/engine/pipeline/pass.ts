@@ -57,8 +57,8 @@ export async function runPass(
   // 1. Detect and stage finished files. Whatever fails here fails for one file or for staging
   //    alone: the queue below drains regardless.
   //    The legs hear how many files are coming, so they can get ready while staging runs.
-  const staging = await scanAndStage(deps, memory, signal, (stable) => {
-    for (const leg of deps.legs) leg.prepare?.(stable);
+  const staging = await scanAndStage(deps, memory, signal, (sizes) => {
+    for (const leg of deps.legs) leg.prepare?.(sizes);
   });
   emit({ type: 'waiting', count: staging.waiting });
 

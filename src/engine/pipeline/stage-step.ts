@@ -51,11 +51,11 @@ export async function scanAndStage(
   deps: PassDeps,
   memory: StageMemory,
   signal?: AbortSignal,
-  /** Told how many finished files the scan found, before they are staged. */
-  onScanned?: (stable: number) => void,
+  /** Told the sizes of the finished files the scan found, before they are staged. */
+  onScanned?: (sizes: readonly number[]) => void,
 ): Promise<StageStepResult> {
   const scan = await scanSafely(deps, signal);
-  if (scan.stable.length > 0) onScanned?.(scan.stable.length);
+  if (scan.stable.length > 0) onScanned?.(scan.stable.map((f) => f.size));
   reflectWatchProblem(deps, memory, scan.watchProblem ?? null);
   reflectEntryProblems(deps, memory, scan.errors);
 
