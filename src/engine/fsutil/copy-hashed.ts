@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { DropboxHasher, dropboxContentHash } from './dropbox-hash.js';
 import { isCode } from './fsync.js';
+import { SYNC_READ_MAX } from './quick-fs.js';
 
 const CHUNK_SIZE = 1024 * 1024;
 
@@ -109,13 +110,6 @@ export async function copyFileHashed(
 }
 
 /**
- * Files expected to be at most this big are read whole and synchronously: the promise API's
- * open/read/close round trips and a 1 MiB buffer per file cost far more CPU than reading a logger's
- * few KiB, and a page-cache read this small blocks for microseconds (a few ms from a slow card).
- */
-export const SMALL_READ_MAX = 64 * 1024;
-
-/**
  * Dropbox content hash of a file, read in chunks (constant memory). `sizeHint`: the size the
  * caller expects; a small file is read in one go (a file that grew is still read whole).
  */
@@ -125,7 +119,7 @@ export async function hashFileDropbox(
   sizeHint?: number,
 ): Promise<string> {
   throwIfAborted(signal);
-  if (sizeHint !== undefined && sizeHint <= SMALL_READ_MAX)
+  if (sizeHint !== undefined && sizeHint <= SYNC_READ_MAX)
     return dropboxContentHash(readFileSync(path));
   const fh = await open(path, 'r');
   try {

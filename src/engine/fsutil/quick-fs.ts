@@ -8,6 +8,14 @@
 // block for seconds. Errors are the same errno errors, delivered as rejections.
 import { linkSync, lstatSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 
+/**
+ * Files expected to be at most this big are read whole and synchronously (hashing for the card,
+ * packing for Dropbox): the promise API's open/read/close round trips cost more CPU than reading a
+ * logger's few KiB, and a page-cache read this small blocks for microseconds (a few ms from a
+ * slow card).
+ */
+export const SYNC_READ_MAX = 64 * 1024;
+
 export async function quickLstat(path: string | Buffer): Promise<Stats> {
   return lstatSync(path);
 }
