@@ -1,9 +1,9 @@
 // Reads a file chunk by chunk, always one chunk ahead: while a chunk is on the wire the next one
 // is already read from disk and hashed, so a large upload is limited by the link, not by the
-// disk or the CPU.
-// A few buffers (two by default; one more per extra request in flight) are allocated once and
-// used in turn, so memory is a fixed number of chunks whatever the file's size, and no garbage
-// piles up between collections.
+// disk or the CPU. For the sequential upload (one append in flight): two buffers, allocated once
+// and used in turn, so memory is two chunks whatever the file's size and no garbage piles up
+// between collections. The concurrent upload reads with `readChunkInto` into buffers of its own
+// (session-upload.ts ChunkBuffers), one per append in flight.
 import type { FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE, ContentHasher } from './content-hash.js';
 
@@ -18,18 +18,14 @@ export class ChunkReader {
   private ahead: { offset: number; length: number; slot: number; data: Promise<Chunk> } | undefined;
   private lastSlot = -1;
 
-  /**
-   * `slotCount` buffers: the returned bytes stay valid for `slotCount - 1` further reads, so a
-   * caller with N requests in flight needs N + 1 (the extra one is the read ahead).
-   */
   constructor(
     private readonly fh: FileHandle,
     private readonly size: number,
     private readonly chunkSize: number,
-    slotCount = 2,
   ) {
     const slotSize = Math.min(chunkSize, Math.max(1, size));
-    this.slots = Array.from({ length: Math.max(2, slotCount) }, () => Buffer.allocUnsafe(slotSize));
+    // One for the chunk on the wire, one for the chunk read ahead.
+    this.slots = [Buffer.allocUnsafe(slotSize), Buffer.allocUnsafe(slotSize)];
   }
 
   private nextSlot(): number {
@@ -39,7 +35,7 @@ export class ChunkReader {
 
   /**
    * The chunk at `offset` (`want` bytes, at most chunkSize, or the rest of the file), then
-   * starts reading the next one. The returned bytes stay valid until slotCount - 1 more reads: a sequential caller
+   * starts reading the next one. The returned bytes stay valid until the next read: the caller
    * sends a chunk and waits for its answer before asking for another, so the slot is free again
    * by then.
    */
