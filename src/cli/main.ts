@@ -2,10 +2,11 @@
 // engine facade and prints. Exit codes: 0 ok, 1 something failed or waits, 2 bad usage/settings.
 // Results go to stdout; usage mistakes and failures go to stderr, so `status --json | jq` and
 // similar pipes only ever see the answer.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import path from 'node:path';
 import { HELP } from './help.js';
 import { COMMAND_OPTIONS } from './options.js';
+import { joinOptionValues } from './option-values.js';
 import type { CliContext } from './context.js';
 
 /** How long a stopping daemon may take before it exits anyway (abandoning is crash-safe). */
@@ -31,15 +32,16 @@ export async function main(
     err.write(`Unknown command "${command}". Run rdl-sync --help for the list.\n`);
     return 2;
   }
+  const options: NonNullable<ParseArgsConfig['options']> = {
+    'config-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    ...commandOptions,
+  };
   let parsed;
   try {
     parsed = parseArgs({
-      args: rest,
-      options: {
-        'config-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        ...commandOptions,
-      },
+      args: joinOptionValues(rest, options),
+      options,
       allowPositionals: true,
       strict: true,
     });

@@ -75,3 +75,16 @@ test('two-step auth: address, then --code; the saved connection uploads', async 
   assert.equal(once.code, 0, once.stdout + once.stderr);
   assert.ok(emulator.getFile('/RDL/Auth/RDL/USB0/after-auth.csv'), 'uploaded with the new login');
 });
+
+test('a code that starts with a dash is taken as the code (one Dropbox code in 64 does)', async () => {
+  const otherConfig = path.join(dirs.root, 'dash-config');
+  await writeConfig(otherConfig, testSettings(dirs, emulator), null);
+  const r = await runCli(['auth', '--code', '-AbC_123', '--config-dir', otherConfig], {
+    home: dirs.root,
+  });
+  // Read as the code: with no connection started, the answer is what to do first, not a usage
+  // error about an ambiguous option.
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /run `rdl-sync auth` first/);
+  assert.doesNotMatch(r.stdout + r.stderr, /ambiguous/);
+});

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from 'node:util';
+import { joinOptionValues } from '../../src/cli/option-values.js';
+
+const options = {
+  code: { type: 'string' },
+  json: { type: 'boolean' },
+  'config-dir': { type: 'string', short: 'c' },
+} as const;
+
+test('a value option takes the next argument even when it starts with a dash; nothing else changes', () => {
+  assert.deepEqual(joinOptionValues(['--code', '-x1', '--json'], options), [
+    '--code=-x1',
+    '--json',
+  ]);
+  assert.deepEqual(joinOptionValues(['-c', '-dir'], options), ['-c-dir']);
+  // And node's parser reads them as those values.
+  const { values } = parseArgs({
+    args: joinOptionValues(['--code', '-x1', '-c', '-dir', '--json'], options),
+    options,
+    strict: true,
+  });
+  assert.deepEqual({ ...values }, { code: '-x1', 'config-dir': '-dir', json: true });
+  // Left alone: values without a dash, --name=value, flags, a trailing option, and after `--`.
+  assert.deepEqual(
+    joinOptionValues(['--code', 'abc', '--code=-y', '--json', '-z', '--', '--code', '-w'], options),
+    ['--code', 'abc', '--code=-y', '--json', '-z', '--', '--code', '-w'],
+  );
+  assert.deepEqual(joinOptionValues(['--code'], options), ['--code']);
+  assert.deepEqual(joinOptionValues(['--code', '--'], options), ['--code', '--']);
+});
