@@ -11,7 +11,6 @@
 // of files, not on their bytes. The engine is driven pass by pass (runPassNow) rather than by its
 // scheduler's timers, so simulated days take no real time; it is one engine for the whole year.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -22,6 +21,7 @@ import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import type { Clock } from '../../src/engine/ports.js';
 import { startChildEmulator } from './upload-bench.js';
+import { ramDir } from './engine-bench.js';
 import { formatBreakdown, memoryBreakdown, type MemoryBreakdown } from './memory-breakdown.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -92,16 +92,6 @@ function arrivals(fromMs: number, toMs: number): Array<{ rel: string; bytes: num
     }
   }
   return out;
-}
-
-async function ramDir(): Promise<string> {
-  try {
-    const st = await fs.statfs('/dev/shm');
-    if (st.bavail * st.bsize > 4e9) return '/dev/shm';
-  } catch {
-    // no tmpfs: the temp folder
-  }
-  return os.tmpdir();
 }
 
 async function duBytes(p: string): Promise<number> {
