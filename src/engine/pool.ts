@@ -1,5 +1,7 @@
-// The one bounded-concurrency pool of the engine: async work over a list with at most `limit` in
-// flight, results in input order (Dropbox batches, large uploads, archive copies).
+// The one bounded-concurrency pool of the engine: async work over a list, or over a source as its
+// items come, with at most `limit` in flight (Dropbox batches, large uploads, archive copies).
+import type { Source } from './channel.js';
+
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -15,4 +17,21 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+/** `fn` over the items of a source as they come, at most `limit` at a time. */
+export async function forEachLimit<T>(
+  source: Source<T>,
+  limit: number,
+  fn: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const got = await source.take(1, signal);
+      if (got.length === 0) return;
+      await fn(got[0] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
 }

@@ -1,6 +1,7 @@
 // The engine talks to the outside world only through these small interfaces (ports).
 // src/main and src/cli plug in real implementations; tests plug in the same real ones
 // pointed at temp folders and the Dropbox emulator.
+import type { Source } from './channel.js';
 import type { SyncError } from './errors.js';
 
 /** One file handed to the remote store. `rel` always uses '/' separators, whatever the OS. */
@@ -40,6 +41,8 @@ export interface UploadProgress {
 export interface UploadOptions {
   signal?: AbortSignal;
   onProgress?: (p: UploadProgress) => void;
+  /** Each item's outcome as soon as it is known (once per item; not for items a block stopped). */
+  onOutcome?: (o: UploadOutcome) => void;
 }
 
 export interface AccountInfo {
@@ -57,7 +60,11 @@ export interface AccountInfo {
  * back as `ok: false` outcomes so one bad file never fails the batch.
  */
 export interface RemoteStore {
-  uploadMany(items: UploadItem[], options?: UploadOptions): Promise<UploadOutcome[]>;
+  /** Items may come as a source while the caller still finds them; outcomes are in arrival order. */
+  uploadMany(
+    items: readonly UploadItem[] | Source<UploadItem>,
+    options?: UploadOptions,
+  ): Promise<UploadOutcome[]>;
   account(): Promise<AccountInfo>;
   /**
    * Files of these sizes may come soon: open what they need meanwhile (Dropbox: upload sessions

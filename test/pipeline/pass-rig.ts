@@ -26,6 +26,8 @@ export interface PassRig {
   transitDir: string;
   archiveDir: string;
   emulator: Emulator;
+  /** The refresh token the rig's Dropbox connection uses. */
+  refreshToken: string;
   settings: Settings;
   journal: Journal;
   deps: PassDeps;
@@ -53,9 +55,10 @@ export async function startPassRig(extra: Partial<Settings> = {}): Promise<PassR
   const journal = await Journal.open(path.join(dirs.configDir, 'journal.json'));
   const history = await History.open(path.join(dirs.configDir, 'history.jsonl'), 1000);
   const events: PassEvent[] = [];
+  const refreshToken = emulator.issueRefreshToken();
   const remote = buildRemote(
     settings,
-    { appKey: emulator.appKey, refreshToken: emulator.issueRefreshToken() },
+    { appKey: emulator.appKey, refreshToken },
     { journal, clock, logger: silentLogger, retry: { baseMs: 5, capMs: 20, maxAttempts: 3 } },
   );
   const deps = buildPassDeps(settings, {
@@ -71,6 +74,7 @@ export async function startPassRig(extra: Partial<Settings> = {}): Promise<PassR
   return {
     ...dirs,
     emulator,
+    refreshToken,
     settings,
     journal,
     deps,

@@ -1,19 +1,21 @@
-// Small files in bulk: files are read one after another and packed into append_batch bodies
-// (each file one closed session, its bytes one slice of the body), with a few bodies in flight
-// at a time. Sessions come from start_batch, up to 1000 per call. So a thousand 8 KiB files
+// Small files in bulk: files are read one after another as they come and packed into
+// append_batch bodies (each file one closed session, its bytes one slice of the body), with a few
+// bodies in flight at a time. A body goes when it is full, or at once when the link would
+// otherwise sit idle (nothing in flight and no file waiting to be packed). Sessions come from start_batch, up to 1000 per call. So a thousand 8 KiB files
 // cost one start_batch and one append_batch instead of a thousand upload_session/start calls.
 // Every request's Dropbox-API-Arg stays within the header budget (header-budget.ts); a request
 // the server refuses as too large is split in halves and sent again, never given up on.
 // A file whose entry fails, or every file once the server refuses append_batch itself, goes
 // the one-file way instead (the caller's `single`).
 import type { files } from 'dropbox';
+import { Channel, type Source } from '../channel.js';
 import { SyncError } from '../errors.js';
 import type { Logger } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
 import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
 import type { FileToPlace } from './placement.js';
-import { mapLimit } from '../pool.js';
+import { forEachLimit } from '../pool.js';
 import { readSmall } from './small-read.js';
 
 export const MAX_APPEND_ENTRIES = 1000;
@@ -60,11 +62,13 @@ export interface AppendBatchDeps {
   /** The header size limit in force (shared by every pass on this link). */
   headers: HeaderBudget;
   /**
-   * Session ids asked for before these files were handed over (RemoteStore.prepare): the first
-   * start_batch's answer, already on its way. Its failure counts as that call's (already retried
-   * by the policy, so a failing server is not asked twice as often).
+   * Session ids asked for before these files came (RemoteStore.prepare): the first start_batch's
+   * answer, already on its way, taken when the first file needs one. Its failure counts as that
+   * call's (already retried by the policy, so a failing server is not asked twice as often).
    */
-  prepared?: Promise<string[]>;
+  prepared?: () => Promise<string[]> | undefined;
+  /** How many files the caller expects in all (the scan's count, once known): sizes start_batch calls. */
+  expected?: () => number | undefined;
 }
 
 export interface AppendSink<J extends BulkJob> {
@@ -76,6 +80,8 @@ export interface AppendSink<J extends BulkJob> {
   failed(job: J, error: SyncError): void;
   /** Throws when the run must stop (a commit failed for everyone). */
   checkStop(): void;
+  /** Nothing is in flight and no file is waiting: a good moment to commit what is stored. */
+  idle?(): void;
 }
 
 interface PackedFile<J> {
@@ -121,17 +127,20 @@ export const SESSION_PREFETCH_AT = 250;
 class SessionIds {
   private ids: string[] = [];
   private at = 0;
-  private next: Promise<string[]> | null;
+  private next: Promise<string[]> | null = null;
 
   constructor(
     private readonly calls: DropboxCalls,
     private readonly signal: AbortSignal,
-    prepared?: Promise<string[]>,
-  ) {
-    this.next = prepared ?? null;
-  }
+    private prepared?: () => Promise<string[]> | undefined,
+  ) {}
 
+  /** `stillToPack`: this file and those expected after it. */
   async take(stillToPack: number): Promise<string> {
+    if (this.prepared) {
+      this.next ??= this.prepared() ?? null;
+      this.prepared = undefined;
+    }
     if (this.at >= this.ids.length) {
       const want = Math.min(MAX_APPEND_ENTRIES, Math.max(1, stillToPack));
       const fetching = this.next ?? this.calls.startBatch(want, this.signal);
@@ -171,18 +180,66 @@ function isFatal(e: unknown): boolean {
   return !(e instanceof SyncError) || e.kind === 'blocked';
 }
 
+/** A promise and the function that resolves it. */
+function signalled(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Files expected beyond what is in hand when the caller gave no count: a modest start_batch. */
+const UNKNOWN_COUNT_IDS = 100;
+
 export async function appendSmallFiles<J extends BulkJob>(
   deps: AppendBatchDeps,
-  jobs: readonly J[],
+  jobs: Source<J>,
   sink: AppendSink<J>,
   signal: AbortSignal,
 ): Promise<void> {
   const sessions = new SessionIds(deps.calls, signal, deps.prepared);
+  let taken = 0;
+  /** This file and those still to come, as far as the caller's count and the queue tell. */
+  const stillToPack = (): number => {
+    if (jobs.complete) return jobs.buffered + 1;
+    const expected = deps.expected?.();
+    return Math.max(
+      jobs.buffered + 1,
+      expected !== undefined ? expected - taken + 1 : UNKNOWN_COUNT_IDS,
+    );
+  };
   const budget = deps.headers;
   const inFlight = new Set<Promise<void>>();
   const maxBytesInFlight = FULL_BODIES_IN_FLIGHT * deps.bodyLimit;
   let bytesInFlight = 0;
-  const alone: J[] = [];
+  // Files that go the one-file way are uploaded while the rest are still packed: with files
+  // coming as a stream, waiting for its end would hold them (and the pass's room for files).
+  const aloneQueue = new Channel<J>();
+  /** Files handed to the one-file way and not yet through it (queued or uploading). */
+  let singlesRunning = 0;
+  const alone = {
+    push: (...jobs: J[]): void =>
+      jobs.forEach((j) => {
+        singlesRunning++;
+        aloneQueue.push(j);
+      }),
+  };
+  /** Resolves (and is replaced) whenever a body is answered or a single upload ends. */
+  let progress = signalled();
+  const progressed = (): void => {
+    progress.resolve();
+    progress = signalled();
+  };
+  const singles = forEachLimit(aloneQueue, deps.concurrency, async (job) => {
+    try {
+      sink.checkStop();
+      await sink.single(job);
+    } finally {
+      singlesRunning--;
+      progressed();
+    }
+  });
+  // A failure here surfaces when `singles` is awaited below; meanwhile it is no unhandled rejection.
+  singles.catch(() => {});
   let unsupported = false;
   let fatal: { error: unknown } | undefined;
 
@@ -255,17 +312,41 @@ export async function appendSmallFiles<J extends BulkJob>(
     const sending = sendPart(pack.items, pack.body()).finally(() => {
       inFlight.delete(sending);
       bytesInFlight -= bytes;
+      progressed();
     });
     inFlight.add(sending);
   };
 
   try {
     let pack = new Pack<J>();
-    for (let i = 0; i < jobs.length; i++) {
-      const job = jobs[i] as J;
+    let next: Promise<J[]> | null = null;
+    for (;;) {
       if (fatal) break;
       sink.checkStop();
       signal.throwIfAborted();
+      if (jobs.buffered === 0 && inFlight.size === 0) {
+        // The link would sit idle: send what is packed now, or (nothing else under way) let the
+        // caller commit what is stored.
+        if (pack.items.length > 0) {
+          await dispatch(pack);
+          pack = new Pack<J>();
+        } else if (singlesRunning === 0) sink.idle?.();
+      }
+      next ??= jobs.take(1, signal);
+      // While anything is under way, wait for the next file or for progress (whichever is first):
+      // then the part-filled body may have to go, or the stored files be committed.
+      const got =
+        jobs.buffered === 0 && (inFlight.size > 0 || singlesRunning > 0)
+          ? await Promise.race([next, progress.promise.then(() => null)])
+          : await next;
+      if (got === null) continue;
+      next = null;
+      if (got.length === 0) {
+        signal.throwIfAborted();
+        break;
+      }
+      const job = got[0] as J;
+      taken++;
       if (unsupported) {
         alone.push(job);
         continue;
@@ -284,7 +365,7 @@ export async function appendSmallFiles<J extends BulkJob>(
       }
       let sessionId: string;
       try {
-        sessionId = await sessions.take(jobs.length - i);
+        sessionId = await sessions.take(stillToPack());
       } catch (e) {
         if (isFatal(e)) throw e;
         alone.push(job);
@@ -306,9 +387,8 @@ export async function appendSmallFiles<J extends BulkJob>(
     fatal ??= { error: e };
   }
   await Promise.all(inFlight);
+  if (fatal) aloneQueue.abandon();
+  else aloneQueue.end();
+  await singles;
   if (fatal) throw fatal.error;
-  await mapLimit(alone, deps.concurrency, async (job) => {
-    sink.checkStop();
-    await sink.single(job);
-  });
 }

@@ -21,7 +21,8 @@ import { BLOCK_SIZE } from './content-hash.js';
 import { HeaderBudget } from './header-budget.js';
 import { MAX_APPEND_ENTRIES } from './append-batch.js';
 import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
-import { mapLimit } from '../pool.js';
+import { forEachLimit } from '../pool.js';
+import { asSource, Channel, type Source } from '../channel.js';
 import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
 import { CALL_RETRY, type RetryPolicy } from '../retry-policy.js';
 import { uploadToClosedSession, type SessionUploadDeps } from './session-upload.js';
@@ -65,6 +66,8 @@ export class DropboxRemoteStore implements RemoteStore {
   readonly headers = new HeaderBudget();
   /** Session ids asked for by prepare(), for the next uploadMany with small files. */
   private prepared: { ids: Promise<string[]>; atMs: number } | null = null;
+  /** Small files the last prepare() announced, for the next uploadMany. */
+  private expectedSmall: number | undefined;
 
   constructor(opts: DropboxRemoteStoreOptions) {
     if (
@@ -98,6 +101,7 @@ export class DropboxRemoteStore implements RemoteStore {
   prepare(sizes: readonly number[]): void {
     // Only small files are sent in batches; a large file opens its own session when it goes.
     const files = sizes.filter((size) => size <= this.chunkSize).length;
+    this.expectedSmall = files;
     // Sessions asked for ahead and still fresh serve this hint too; stale ones are replaced.
     if (files <= 0 || (this.prepared && !this.isStale(this.prepared))) return;
     const ids = this.calls.startBatch(Math.min(MAX_APPEND_ENTRIES, files));
@@ -123,8 +127,18 @@ export class DropboxRemoteStore implements RemoteStore {
     return this.clock.now() - p.atMs > PREPARED_MAX_AGE_MS;
   }
 
-  async uploadMany(items: UploadItem[], options: UploadOptions = {}): Promise<UploadOutcome[]> {
+  async uploadMany(
+    items: readonly UploadItem[] | Source<UploadItem>,
+    options: UploadOptions = {},
+  ): Promise<UploadOutcome[]> {
+    const source = asSource(items);
+    const seen: UploadItem[] = [];
     const outcomes = new Map<UploadItem, UploadOutcome>();
+    const report = (item: UploadItem, o: UploadOutcome): void => {
+      if (outcomes.has(item)) return;
+      outcomes.set(item, o);
+      options.onOutcome?.(o);
+    };
     const stopAll = new AbortController();
     const signal = options.signal
       ? AbortSignal.any([options.signal, stopAll.signal])
@@ -135,36 +149,52 @@ export class DropboxRemoteStore implements RemoteStore {
       if (!stopAll.signal.aborted) stopAll.abort(reason);
     };
 
-    const small: Array<SmallJob & { item: UploadItem }> = [];
-    const large: UploadItem[] = [];
-    for (const item of items) {
-      let target: string;
+    // Files are sorted as they come: small ones into batches, large ones into sessions of their own.
+    type SmallItem = SmallJob & { item: UploadItem };
+    const small = new Channel<SmallItem>();
+    const large = new Channel<UploadItem>();
+    const sort = async (): Promise<void> => {
       try {
-        target = remotePathFor(this.remoteRoot, item.rel);
-      } catch (e) {
-        outcomes.set(item, { rel: item.rel, ok: false, error: e as SyncError });
-        continue;
+        for (;;) {
+          const got = await source.take(Number.MAX_SAFE_INTEGER, signal);
+          if (got.length === 0) break;
+          for (const item of got) {
+            seen.push(item);
+            let target: string;
+            try {
+              target = remotePathFor(this.remoteRoot, item.rel);
+            } catch (e) {
+              report(item, { rel: item.rel, ok: false, error: e as SyncError });
+              continue;
+            }
+            if (item.size <= this.chunkSize)
+              small.push({
+                rel: item.rel,
+                localPath: item.localPath,
+                target,
+                size: item.size,
+                mtimeMs: item.mtimeMs,
+                ...(item.replace ? { replace: item.replace } : {}),
+                item,
+              });
+            else large.push(item);
+          }
+          // All there is has come (a list): the uploads know their count at once.
+          if (source.ended) break;
+        }
+      } finally {
+        small.end();
+        large.end();
       }
-      if (item.size <= this.chunkSize)
-        small.push({
-          rel: item.rel,
-          localPath: item.localPath,
-          target,
-          size: item.size,
-          mtimeMs: item.mtimeMs,
-          ...(item.replace ? { replace: item.replace } : {}),
-          item,
-        });
-      else large.push(item);
-    }
+    };
 
-    const prepared = small.length > 0 ? this.takePrepared() : undefined;
     const guard = <T>(p: Promise<T>): Promise<T> =>
       p.catch((e: unknown) => {
         stop(e);
         throw e;
       });
     const results = await Promise.allSettled([
+      sort(),
       guard(
         uploadSmallFiles(
           {
@@ -176,34 +206,40 @@ export class DropboxRemoteStore implements RemoteStore {
             clock: this.clock,
             logger: this.logger,
             headers: this.headers,
-            ...(prepared ? { prepared } : {}),
+            prepared: () => this.takePrepared(),
+            // Read when needed: the pass announces its files while this upload already runs.
+            expected: () => this.expectedSmall,
           },
           small,
-          (job, o) => outcomes.set((job as (typeof small)[number]).item, o),
+          (job, o) => report((job as SmallItem).item, o),
           signal,
           options.onProgress,
           stop,
         ),
       ),
       guard(
-        mapLimit(large, Math.min(this.concurrency, MAX_PARALLEL_LARGE), (item) =>
-          perFile(
-            item.rel,
-            (o) => outcomes.set(item, o),
-            async () => {
-              outcomes.set(item, await this.uploadLarge(item, signal, options));
-            },
-          ),
+        forEachLimit(
+          large,
+          Math.min(this.concurrency, MAX_PARALLEL_LARGE),
+          (item) =>
+            perFile(
+              item.rel,
+              (o) => report(item, o),
+              async () => report(item, await this.uploadLarge(item, signal, options)),
+            ),
+          signal,
         ),
       ),
     ]);
+    // The announcement was for this upload (it ran while the files were found).
+    this.expectedSmall = undefined;
     if (options.signal?.aborted) throw options.signal.reason;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
-    return items.map(
-      (item) =>
-        outcomes.get(item) ?? {
+    return seen.map((item) => {
+      if (!outcomes.has(item)) {
+        report(item, {
           rel: item.rel,
           ok: false,
           error: new SyncError({
@@ -211,8 +247,10 @@ export class DropboxRemoteStore implements RemoteStore {
             code: 'unknown',
             message: `"${item.rel}" was not uploaded; will retry`,
           }),
-        },
-    );
+        });
+      }
+      return outcomes.get(item) as UploadOutcome;
+    });
   }
 
   private async uploadLarge(

@@ -3,7 +3,9 @@
 // gets a session of its own via upload_session/start. Then up to 1000 of them are committed by
 // one finish_batch_v2 call, which takes Dropbox's namespace write lock once instead of once per
 // file. Commits take turns (one batch at a time); uploads of the next files continue meanwhile.
+// A batch is committed when it is full, when the files stop coming for now, or at their end.
 import type { files } from 'dropbox';
+import type { Source } from '../channel.js';
 import { SyncError } from '../errors.js';
 import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
@@ -49,7 +51,9 @@ export interface SmallBatchDeps {
   /** The header size limit in force on this link. */
   headers: HeaderBudget;
   /** Session ids asked for ahead (AppendBatchDeps.prepared). */
-  prepared?: Promise<string[]>;
+  prepared?: () => Promise<string[]> | undefined;
+  /** Small files the caller expects in all (AppendBatchDeps.expected). */
+  expected?: () => number | undefined;
 }
 
 interface Staged {
@@ -290,7 +294,7 @@ async function commitGroup(
 
 export async function uploadSmallFiles(
   deps: SmallBatchDeps,
-  jobs: SmallJob[],
+  jobs: Source<SmallJob>,
   report: Report,
   signal: AbortSignal,
   onProgress?: (p: UploadProgress) => void,
@@ -326,6 +330,7 @@ export async function uploadSmallFiles(
       concurrency: deps.concurrency,
       headers: deps.headers,
       ...(deps.prepared ? { prepared: deps.prepared } : {}),
+      ...(deps.expected ? { expected: deps.expected } : {}),
     },
     jobs,
     {
@@ -339,6 +344,11 @@ export async function uploadSmallFiles(
       failed: (job, error) => report(job, { rel: job.rel, ok: false, error }),
       checkStop: () => {
         if (commitFailure !== undefined) throw commitFailure;
+      },
+      // No more files for now and nothing on the way: what is stored is committed instead of
+      // waiting for a full batch (its files are answered for, and the pass moves on).
+      idle: () => {
+        if (ready.length > 0) flush();
       },
     },
     signal,

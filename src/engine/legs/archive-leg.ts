@@ -3,7 +3,8 @@
 // A card too full for one file may still take smaller ones; every other block stops the leg for
 // this pass.
 import { SyncError } from '../errors.js';
-import { mapLimit } from '../pool.js';
+import { forEachLimit, mapLimit } from '../pool.js';
+import { asSource, Channel, type Source } from '../channel.js';
 import { LEGS } from './ids.js';
 import type { ArchiveCheck } from '../archive/archive-target.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceOutcome, PlaceSink } from './leg.js';
@@ -71,25 +72,58 @@ export class ArchiveLeg implements DestinationLeg {
     }
   }
 
-  async place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null> {
-    const run: PlaceRun = { sink, blocked: null };
-    const small = items.filter((i) => i.size <= SMALL_FILE_BYTES);
-    const large = items.filter((i) => i.size > SMALL_FILE_BYTES);
+  async place(
+    items: readonly PlaceItem[] | Source<PlaceItem>,
+    sink: PlaceSink,
+  ): Promise<SyncError | null> {
+    const halt = new AbortController();
+    const run: PlaceRun = {
+      sink,
+      blocked: null,
+      halt,
+      taking: sink.signal ? AbortSignal.any([halt.signal, sink.signal]) : halt.signal,
+    };
+    const source = asSource(items);
+    const small = new Channel<PlaceItem>();
+    const large = new Channel<PlaceItem>();
+    const sort = async (): Promise<void> => {
+      try {
+        for (;;) {
+          const got = await source.take(SMALL_GROUP, run.taking);
+          if (got.length === 0) break;
+          for (const item of got) (item.size <= SMALL_FILE_BYTES ? small : large).push(item);
+        }
+      } finally {
+        small.end();
+        large.end();
+      }
+    };
     await Promise.all([
+      sort(),
       this.placeSmall(small, run),
-      mapLimit(large, this.concurrency, async (item) => {
-        if (stopped(run)) return;
-        const r = await this.storeOne(item, run, false);
-        if (r) sink.onOutcome(r);
-      }),
+      forEachLimit(
+        large,
+        this.concurrency,
+        async (item) => {
+          const r = stopped(run) ? null : await this.storeOne(item, run, false);
+          if (r) sink.onOutcome(r);
+          else sink.onLeft?.(item.rel);
+        },
+        run.taking,
+      ),
     ]);
     return run.blocked;
   }
 
-  /** Small files in groups: stored many at a time, their folders synced once per group. */
-  private async placeSmall(items: PlaceItem[], run: PlaceRun): Promise<void> {
-    for (let at = 0; at < items.length && !stopped(run); at += SMALL_GROUP) {
-      const group = items.slice(at, at + SMALL_GROUP);
+  /**
+   * Small files in groups: stored many at a time, their folders synced once per group. A group is
+   * what has come while the previous one was stored (up to SMALL_GROUP), so a burst makes large
+   * groups and a trickle is not held back.
+   */
+  private async placeSmall(items: Source<PlaceItem>, run: PlaceRun): Promise<void> {
+    while (!stopped(run)) {
+      const group = await items.take(SMALL_GROUP, run.taking);
+      if (group.length === 0) break;
       const outcomes = await mapLimit(group, SMALL_CONCURRENCY, (item) =>
         stopped(run) ? Promise.resolve(null) : this.storeOne(item, run, true),
       );
@@ -99,13 +133,21 @@ export class ArchiveLeg implements DestinationLeg {
       } catch (e) {
         // Stored but not known durable: nothing counts as done; the next try finds them there.
         const err = asLegError(e, this.id);
-        if (err.kind === 'blocked') run.blocked ??= err;
-        else if (!run.sink.signal?.aborted)
-          for (const o of outcomes)
-            if (o?.ok) run.sink.onOutcome({ rel: o.rel, ok: false, error: err });
+        if (err.kind === 'blocked') block(run, err);
+        group.forEach((item, i) => {
+          const o = outcomes[i];
+          if (o?.ok && err.kind !== 'blocked' && !run.sink.signal?.aborted)
+            run.sink.onOutcome({ rel: o.rel, ok: false, error: err });
+          else if (o && !o.ok) run.sink.onOutcome(o);
+          else run.sink.onLeft?.(item.rel);
+        });
         continue;
       }
-      for (const o of outcomes) if (o) run.sink.onOutcome(stripFolder(o));
+      group.forEach((item, i) => {
+        const o = outcomes[i];
+        if (o) run.sink.onOutcome(stripFolder(o));
+        else run.sink.onLeft?.(item.rel);
+      });
     }
   }
 
@@ -143,7 +185,7 @@ export class ArchiveLeg implements DestinationLeg {
       };
     } catch (e) {
       const err = asLegError(e, this.id);
-      if (err.kind === 'blocked') run.blocked ??= err;
+      if (err.kind === 'blocked') block(run, err);
       else if (!signal?.aborted) return { rel: item.rel, ok: false, error: err };
       return null;
     }
@@ -153,6 +195,16 @@ export class ArchiveLeg implements DestinationLeg {
 interface PlaceRun {
   sink: PlaceSink;
   blocked: SyncError | null;
+  /** Aborted when the leg stops taking files (see stopped()). */
+  halt: AbortController;
+  /** Ends waits for files: the leg stopped, or the pass was stopped. */
+  taking: AbortSignal;
+}
+
+/** What blocks the leg; once it is stopped, no more files are taken. */
+function block(run: PlaceRun, err: SyncError): void {
+  run.blocked ??= err;
+  if (stopped(run)) run.halt.abort();
 }
 
 type StoreOutcome = PlaceOutcome & { folder?: string };

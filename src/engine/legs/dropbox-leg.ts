@@ -5,6 +5,7 @@ import type { SyncError } from '../errors.js';
 import type { RemoteStore, UploadItem } from '../ports.js';
 import { LEGS } from './ids.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceSink } from './leg.js';
+import { asSource, Channel, type Source } from '../channel.js';
 import { asLegError } from './leg-error.js';
 
 export class DropboxLeg implements DestinationLeg {
@@ -30,20 +31,48 @@ export class DropboxLeg implements DestinationLeg {
     this.remote?.prepare?.(sizes);
   }
 
-  async place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null> {
+  async place(
+    items: readonly PlaceItem[] | Source<PlaceItem>,
+    sink: PlaceSink,
+  ): Promise<SyncError | null> {
     if (!this.remote) return this.missing;
-    if (items.length === 0) return null;
-    const uploads: UploadItem[] = items.map((i) => ({
-      rel: i.rel,
-      localPath: i.localPath,
-      size: i.size,
-      mtimeMs: i.mtimeMs,
-      ...(i.replace?.rev ? { replace: { remotePath: i.replace.path, rev: i.replace.rev } } : {}),
-    }));
+    const source = asSource(items);
+    if (source.ended) return null;
+    const uploads = new Channel<UploadItem>();
+    const stopHandOn = new AbortController();
+    let handed = 0;
+    // Handed on as they come, so the store starts on the first file.
+    const handOn = (async () => {
+      try {
+        for (;;) {
+          const got = await source.take(64, stopHandOn.signal);
+          if (got.length === 0) break;
+          for (const i of got) {
+            handed++;
+            uploads.push({
+              rel: i.rel,
+              localPath: i.localPath,
+              size: i.size,
+              mtimeMs: i.mtimeMs,
+              ...(i.replace?.rev
+                ? { replace: { remotePath: i.replace.path, rev: i.replace.rev } }
+                : {}),
+            });
+          }
+        }
+      } finally {
+        uploads.end();
+      }
+    })();
     const started = new Set<string>();
-    let outcomes;
+    let reached = false;
+    const reach = (): void => {
+      if (reached) return;
+      reached = true;
+      sink.onReached?.();
+    };
     try {
-      outcomes = await this.remote.uploadMany(uploads, {
+      await this.remote.uploadMany(uploads, {
         ...(sink.signal ? { signal: sink.signal } : {}),
         onProgress: (p) => {
           if (!started.has(p.rel)) {
@@ -52,26 +81,32 @@ export class DropboxLeg implements DestinationLeg {
           }
           sink.onProgress?.(p.rel, p.bytesSent);
         },
+        onOutcome: (o) => {
+          // Dropbox answered for this file: it is reachable (told before the outcome).
+          if (o.ok) reach();
+          sink.onOutcome(
+            o.ok
+              ? {
+                  rel: o.rel,
+                  ok: true,
+                  path: o.remotePath,
+                  contentHash: o.contentHash,
+                  rev: o.rev,
+                  alreadyPresent: o.alreadyPresent,
+                }
+              : o,
+          );
+        },
       });
     } catch (e) {
       // The store throws only what stops the whole batch (auth, quota, offline).
       return asLegError(e, this.id);
+    } finally {
+      stopHandOn.abort();
+      uploads.abandon();
+      await handOn;
     }
-    sink.onReached?.();
-    for (const o of outcomes) {
-      sink.onOutcome(
-        o.ok
-          ? {
-              rel: o.rel,
-              ok: true,
-              path: o.remotePath,
-              contentHash: o.contentHash,
-              rev: o.rev,
-              alreadyPresent: o.alreadyPresent,
-            }
-          : o,
-      );
-    }
+    if (handed > 0) reach();
     return null;
   }
 }

@@ -1,6 +1,7 @@
 // A destination ("leg") as one kind: the Dropbox store and the archive target both implement this
 // port, and the pass runs every enabled leg through the same runner (run-leg.ts). Not a plugin
 // system: the legs are known, keyed by id (README.md says how to add one).
+import type { Source } from '../channel.js';
 import type { SyncError } from '../errors.js';
 import type { CardState } from '../status/types.js';
 import type { LegId } from './ids.js';
@@ -55,6 +56,11 @@ export interface PlaceSink {
   /** A file is placed and verified, or failed on its own (at most once per file). */
   onOutcome(outcome: PlaceOutcome): void;
   /**
+   * This file gets no outcome in this pass (what blocks the leg stops it, while the leg goes on
+   * with others: a card too full for it): it waits for a later pass. At most once per file.
+   */
+  onLeft?: (rel: string) => void;
+  /**
    * A network destination answered the batch (whatever each file's outcome): it is reachable.
    * Told before the outcomes, so the status shows "online" while the transfers are still listed.
    */
@@ -82,8 +88,16 @@ export interface DestinationLeg {
    * missing, auth revoked, quota full, offline) is returned, never thrown; the files it stopped
    * get no outcome and wait for the next pass. Batch-capable: Dropbox commits many files at
    * once, the archive copies a few at a time.
+   *
+   * The pass hands files over as it finds them (a source that ends when the pass has no more):
+   * a leg starts on the first while the others are still being staged. A leg may hold files to
+   * batch them, but never waits for more files while it has nothing else to do (the pass hands
+   * over only so many files before earlier ones are answered for).
    */
-  place(items: PlaceItem[], sink: PlaceSink): Promise<SyncError | null>;
+  place(
+    items: readonly PlaceItem[] | Source<PlaceItem>,
+    sink: PlaceSink,
+  ): Promise<SyncError | null>;
   /**
    * Files of these sizes may be placed soon (the scan found them; staging is still moving them):
    * a leg may open meanwhile what they will need. A hint only: it never fails and places nothing.

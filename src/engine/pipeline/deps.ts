@@ -87,7 +87,7 @@ export interface PassDeps {
   /** Removes the emptied folders of these removed files (not transit itself). */
   pruneTransit?(rels: string[]): Promise<void>;
   /**
-   * Which files processes hold open for writing right now (one snapshot per window of files): a
+   * Which files processes hold open for writing right now (one snapshot per group of files settled): a
    * writer whose descriptor followed its file into transit must not have it deleted under it.
    * Absent where the OS does not tell; then size, mtime and inode decide alone.
    */
@@ -105,6 +105,6 @@ export interface PassDeps {
   emit(event: PassEvent): void;
   clock: Clock;
   logger: Logger;
-  /** Files handled per window (default 2000): bounds memory however large the backlog is. */
+  /** Files between found and settled at once (default 2000): bounds memory however long the backlog. */
   windowSize?: number;
 }

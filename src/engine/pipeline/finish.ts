@@ -2,7 +2,7 @@
 // when, and only when, both legs verified the same content hash and the transit file is still the
 // very one they read (same device, inode, size and mtime, and no process has it open for writing).
 //
-// Order, per window of files, so that a kill at any instant loses neither a file nor its record:
+// Order, per group of files settled, so that a kill at any instant loses neither a file nor its record:
 //   1. mark the entries finished and save the journal;
 //   2. append the history records and save the history;
 //   3. remove the transit copies; 4. forget the entries.
@@ -95,7 +95,7 @@ export function redoLegs(deps: PassDeps, w: FinishItem, settleMs: number): void 
   }
 }
 
-/** One snapshot of writers for a window's removal checks; a failed look counts as "cannot tell". */
+/** One snapshot of writers for a settled group's removal checks; a failed look counts as "cannot tell". */
 export async function writersNow(deps: PassDeps): Promise<WriterSnapshot> {
   if (!deps.openWriters) return null;
   try {
@@ -130,7 +130,7 @@ export async function finishFiles(
   for (const w of items) {
     const finishedAtMs = w.entry.finishedAtMs ?? now;
     // Only a file marked finished before a kill can have its record already (a scan of the kept
-    // history per file would put O(history) work on every file of every window).
+    // history per file would put O(history) work on every file of every group).
     if (!fresh.has(w) && history.hasRecord(w.file.rel, finishedAtMs)) continue;
     history.append(
       historyRecordFor(

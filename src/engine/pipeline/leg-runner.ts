@@ -1,5 +1,5 @@
-// The one leg runner: whatever the destination, its due files go through `place`, each outcome
-// lands in the journal under the leg's id, and what happens is told as events. A file's failure
+// The one leg runner: whatever the destination, the files it is fed go through `place`, each
+// outcome lands in the journal under the leg's id, and what happens is told as events. A file's failure
 // backs off on this leg only: its other legs go on.
 import type { SyncError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
@@ -7,7 +7,8 @@ import type { DestinationLeg, PlaceItem } from '../legs/leg.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
-import { legDue, legRetry, worstFailure } from './leg-state.js';
+import { legRetry, worstFailure } from './leg-state.js';
+import type { Source } from '../channel.js';
 import { FILE_FAILING_THRESHOLD, fileRetryDelayMs } from './problems.js';
 
 export interface WorkItem {
@@ -21,34 +22,41 @@ export interface LegTally {
   fileFailures: number;
 }
 
-/** Runs one leg over a window's items; returns what blocked the leg, or null. */
+/** The PlaceItem a leg gets for a work item. */
+export function placeItemFor(w: WorkItem, leg: LegId): PlaceItem {
+  const replace = w.entry.supersedes?.[leg];
+  return {
+    rel: w.file.rel,
+    localPath: w.file.absPath,
+    size: w.file.size,
+    mtimeMs: w.file.mtimeMs,
+    ...(w.file.dev !== undefined && w.file.ino !== undefined
+      ? { dev: w.file.dev, ino: w.file.ino }
+      : {}),
+    ...(replace ? { replace } : {}),
+  };
+}
+
+/** The files a leg is given in one pass, as they come, and where its answers go. */
+export interface LegFeed {
+  items: Source<PlaceItem>;
+  /** The work item behind a rel handed to this leg (undefined: not handed to it). */
+  workItem(rel: string): WorkItem | undefined;
+  /** The leg answered for this file (its outcome is in the journal). */
+  answered(rel: string): void;
+}
+
+/** Runs one leg over the files it is fed; returns what blocked the leg, or null. */
 export async function runLeg(
   deps: PassDeps,
   leg: DestinationLeg,
-  items: WorkItem[],
+  feed: LegFeed,
   ctx: { firstSeenMs: Map<string, number>; tally: LegTally; settleMs: number },
   signal?: AbortSignal,
 ): Promise<SyncError | null> {
-  const now = deps.clock.now();
-  const todo = items.filter((w) => legDue(w.entry, leg.id, now, ctx.settleMs));
-  if (todo.length === 0) return null;
-  const byRel = new Map(todo.map((w) => [w.file.rel, w]));
-  const places: PlaceItem[] = todo.map((w) => {
-    const replace = w.entry.supersedes?.[leg.id];
-    return {
-      rel: w.file.rel,
-      localPath: w.file.absPath,
-      size: w.file.size,
-      mtimeMs: w.file.mtimeMs,
-      ...(w.file.dev !== undefined && w.file.ino !== undefined
-        ? { dev: w.file.dev, ino: w.file.ino }
-        : {}),
-      ...(replace ? { replace } : {}),
-    };
-  });
   const started = new Set<string>();
   const settled = new Set<string>();
-  const blocked = await leg.place(places, {
+  const blocked = await leg.place(feed.items, {
     ...(signal ? { signal } : {}),
     onStarted: (rel, size) => {
       started.add(rel);
@@ -58,32 +66,37 @@ export async function runLeg(
     onProgress: (rel, bytesDone) =>
       deps.emit({ type: 'leg-progress', leg: leg.id, rel, bytesDone }),
     onOutcome: (o) => {
-      const w = byRel.get(o.rel);
+      const w = feed.workItem(o.rel);
       if (!w || settled.has(o.rel)) return;
       settled.add(o.rel);
       if (!o.ok) {
         recordLegFailure(deps, leg.id, w, o.error, ctx);
-        return;
+      } else {
+        // Whether this hash agrees with the other legs' is decided once, before removal
+        // (finish.ts): any leg may finish first, and any may have read a changing file.
+        const done = {
+          path: o.path,
+          contentHash: o.contentHash,
+          ...(o.rev === undefined ? {} : { rev: o.rev }),
+          atMs: deps.clock.now(),
+          alreadyPresent: o.alreadyPresent,
+        };
+        applyPatch(deps, w, { [leg.id]: done, contentHash: o.contentHash });
+        ctx.tally.placed[leg.id] = (ctx.tally.placed[leg.id] ?? 0) + 1;
+        deps.emit({
+          type: 'leg-done',
+          leg: leg.id,
+          rel: o.rel,
+          path: o.path,
+          contentHash: o.contentHash,
+          alreadyPresent: o.alreadyPresent,
+        });
       }
-      // Whether this hash agrees with the other legs' is decided once, before removal
-      // (finish.ts): any leg may finish first, and any may have read a changing file.
-      const done = {
-        path: o.path,
-        contentHash: o.contentHash,
-        ...(o.rev === undefined ? {} : { rev: o.rev }),
-        atMs: deps.clock.now(),
-        alreadyPresent: o.alreadyPresent,
-      };
-      applyPatch(deps, w, { [leg.id]: done, contentHash: o.contentHash });
-      ctx.tally.placed[leg.id] = (ctx.tally.placed[leg.id] ?? 0) + 1;
-      deps.emit({
-        type: 'leg-done',
-        leg: leg.id,
-        rel: o.rel,
-        path: o.path,
-        contentHash: o.contentHash,
-        alreadyPresent: o.alreadyPresent,
-      });
+      feed.answered(o.rel);
+    },
+    // Left for a later pass: it no longer holds the pass's room (told as stopped below).
+    onLeft: (rel) => {
+      if (!settled.has(rel)) feed.answered(rel);
     },
   });
   for (const rel of started)

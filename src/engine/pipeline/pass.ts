@@ -1,12 +1,14 @@
 // One pass of the life of a file (DESIGN.md): scan → stage → {upload leg, archive leg} → done.
-// The transit folder is the queue: the pass walks it in windows, so memory stays bounded however
-// long the backlog is. The journal only saves work (known legs, retry times); losing it costs a
+// The transit folder is the queue. Files flow: each goes to its legs as soon as it is staged (or
+// met in transit), and is settled once they answered, with a bounded number of files in the flow,
+// so memory stays bounded however long the backlog is and the link is busy while staging runs. The journal only saves work (known legs, retry times); losing it costs a
 // re-check, never a file. Nothing leaves transit before every enabled leg (legs/) verified it. What
 // happens is told as events (events.ts); the engine's status reducer turns them into the status.
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
-import type { PassDeps } from './deps.js';
-import { scanAndStage, type StageMemory } from './stage-step.js';
+import type { FileRef, PassDeps } from './deps.js';
+import { scanAndStage, type StageMemory, type StageStepResult } from './stage-step.js';
+import { FileFlow } from './file-flow.js';
 import { entryForCurrentVersion } from './file-version.js';
 import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 import { runLeg, type LegTally, type WorkItem } from './leg-runner.js';
@@ -46,6 +48,9 @@ export function newPassMemory(): PassMemory {
 
 const TRANSIT_PROBLEM_PREFIX = 'transit-unreadable:';
 
+/** Answered files settled together: one snapshot of open files and one journal save per group. */
+const SETTLE_GROUP = 500;
+
 export async function runPass(
   deps: PassDeps,
   memory: PassMemory,
@@ -53,17 +58,10 @@ export async function runPass(
 ): Promise<PassReport> {
   const { clock, emit } = deps;
   const tally: LegTally = { placed: {}, fileFailures: 0 };
+  const settleMs = deps.settleMs ?? 0;
 
-  // 1. Detect and stage finished files. Whatever fails here fails for one file or for staging
-  //    alone: the queue below drains regardless.
-  //    The legs hear how many files are coming, so they can get ready while staging runs.
-  const staging = await scanAndStage(deps, memory, signal, (sizes) => {
-    for (const leg of deps.legs) leg.prepare?.(sizes);
-  });
-  emit({ type: 'waiting', count: staging.waiting });
-
-  // 2. Each leg is looked at once per pass; a blocked leg (card missing, not connected) waits
-  //    alone, the others run.
+  // 1. Each leg is looked at once per pass, before any file; a blocked leg (card missing, not
+  //    connected) waits alone, the others run.
   const blocked = new Map<LegId, SyncError | null>();
   for (const leg of deps.legs) {
     const health = await leg.check();
@@ -77,51 +75,37 @@ export async function runPass(
     if (health.problem) emit({ type: 'leg-blocked', leg: leg.id, error: health.problem });
   }
 
-  // 3. Walk the queue in windows.
-  // Each window costs the link a pause (a start_batch before its first append, its last commit
-  // after) and the engine fixed work (a snapshot of open files, saves of journal and history).
-  // Two commits' worth per window: the second batch's appends overlap the first one's commit.
-  const windowSize = deps.windowSize ?? 2000;
-  const settleMs = deps.settleMs ?? 0;
-  let window: WorkItem[] = [];
+  // 2. The legs take files as the pass finds them (file-flow.ts); answered files are settled in
+  //    groups: checked, recorded, removed from transit.
   let remaining = 0;
   let remainingBytes = 0;
   const pending = new Map<LegId, number>(deps.legs.map((leg) => [leg.id, 0]));
-  let failed = staging.failing;
+  let failed = 0;
   let done = 0;
-  const pendingCounts = (extra: WorkItem[] = []): Partial<Record<LegId, number>> =>
-    Object.fromEntries(
-      deps.legs.map((leg) => [
-        leg.id,
-        (pending.get(leg.id) ?? 0) + extra.filter((w) => !w.entry[leg.id]).length,
-      ]),
-    );
-
-  // A window's legs run while the window before it settles (checks, records, removal), so the
-  // link is not idle meanwhile; at most one window settles at a time, in order.
-  let settling: Promise<void> = Promise.resolve();
-  const processWindow = async (): Promise<void> => {
-    const items = window;
-    window = [];
-    if (items.length === 0) return;
-    // Show the window's files as queued while its legs run, not only once they are settled.
-    emit({ type: 'counts', transit: remaining + items.length, pending: pendingCounts(items) });
-    // Files marked finished before a crash need no legs: only their removal is repeated.
-    const ctx = { firstSeenMs: memory.firstSeenMs, tally, settleMs };
-    await Promise.all(
-      deps.legs.map(async (leg) => {
-        if (blocked.get(leg.id)) return;
-        blocked.set(leg.id, await runLeg(deps, leg, items, ctx, signal));
-      }),
-    );
-    await settling;
-    settling = settleWindow(items);
-    // Awaited before the next window settles and before the pass ends; handled here so a failure
-    // is not reported as unhandled in between.
-    settling.catch(() => {});
+  const flow = new FileFlow({
+    legs: deps.legs,
+    limit: deps.windowSize ?? 2000,
+    settleGroup: SETTLE_GROUP,
+    now: () => clock.now(),
+    settleMs,
+    settle: (items) => settle(items),
+  });
+  const pendingCounts = (): Partial<Record<LegId, number>> => {
+    const counts = new Map(pending);
+    for (const w of flow.flowing)
+      for (const leg of deps.legs)
+        if (!w.entry[leg.id]) counts.set(leg.id, (counts.get(leg.id) ?? 0) + 1);
+    return Object.fromEntries(counts);
   };
+  const emitCounts = (): void =>
+    emit({
+      type: 'counts',
+      transit: remaining + flow.flowing.size,
+      pending: pendingCounts(),
+      failed,
+    });
 
-  const settleWindow = async (items: WorkItem[]): Promise<void> => {
+  const settle = async (items: WorkItem[]): Promise<void> => {
     const finishable: WorkItem[] = [];
     const waiting: WorkItem[] = [];
     const writers = items.some((w) => legsDone(deps, w.entry)) ? await writersNow(deps) : null;
@@ -157,34 +141,79 @@ export async function runPass(
       if (worstFailure(w.entry)) failed++;
     }
     deps.journal.scheduleFlush();
-    emit({ type: 'counts', transit: remaining, pending: pendingCounts(), failed });
+    // (The settled files are still in the flow here: counted once, as settled.)
+    for (const w of items) flow.flowing.delete(w);
+    emitCounts();
   };
 
-  const transitErrors = new Map<string, string>();
-  const seen = new Set<string>();
-  try {
-    for await (const file of deps.listTransit((rel, error) =>
-      transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
-    )) {
-      if (signal?.aborted) break;
-      seen.add(file.rel);
-      if (!memory.firstSeenMs.has(file.rel)) memory.firstSeenMs.set(file.rel, clock.now());
-      const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
-      window.push({ file, entry });
-      if (window.length >= windowSize) await processWindow();
+  const ctx = { firstSeenMs: memory.firstSeenMs, tally, settleMs };
+  const legRuns = deps.legs.map(async (leg) => {
+    if (blocked.get(leg.id)) {
+      flow.closeLeg(leg.id);
+      return;
     }
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    transitErrors.set('', e instanceof Error ? e.message : String(e));
+    try {
+      blocked.set(leg.id, await runLeg(deps, leg, flow.feedFor(leg.id), ctx, signal));
+    } finally {
+      flow.closeLeg(leg.id);
+    }
+  });
+
+  // 3. Find the files: those staged now first, as they land in transit, then any other file
+  //    waiting in transit (earlier passes' leftovers). Files already due nowhere settle at once.
+  const seen = new Set<string>();
+  const found = async (file: FileRef): Promise<void> => {
+    seen.add(file.rel);
+    if (!memory.firstSeenMs.has(file.rel)) memory.firstSeenMs.set(file.rel, clock.now());
+    const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
+    await flow.add({ file, entry });
+  };
+  const transitErrors = new Map<string, string>();
+  let staging: StageStepResult | undefined;
+  let walked = false;
+  try {
+    // The legs hear how many files are coming, so they can get ready while staging runs.
+    staging = await scanAndStage(
+      deps,
+      memory,
+      signal,
+      (sizes) => {
+        for (const leg of deps.legs) leg.prepare?.(sizes);
+      },
+      async (file, transitPath) => {
+        // The transit copy's own identity (a copy across disks is another inode).
+        const now = await deps.statTransit(file.rel);
+        if (!now || signal?.aborted) return; // gone already: the walk below decides
+        await found({ rel: file.rel, absPath: transitPath, ...now });
+      },
+    );
+    failed += staging.failing;
+    emit({ type: 'waiting', count: staging.waiting });
+    emitCounts();
+    try {
+      for await (const file of deps.listTransit((rel, error) =>
+        transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+      )) {
+        if (signal?.aborted) break;
+        if (seen.has(file.rel)) continue;
+        await found(file);
+      }
+      walked = !signal?.aborted;
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      transitErrors.set('', e instanceof Error ? e.message : String(e));
+    }
+  } finally {
+    flow.end();
+    await Promise.all(legRuns);
+    await flow.finish();
   }
-  if (!signal?.aborted) await processWindow();
-  else remaining += window.length;
-  await settling;
   reflectTransitProblems(deps, memory, transitErrors);
-  if (!signal?.aborted && transitErrors.size === 0) forgetLeftFiles(deps, seen);
+  const complete = walked && transitErrors.size === 0;
+  if (complete) forgetLeftFiles(deps, seen);
 
   const blockedBy = Object.fromEntries(blocked) as Partial<Record<LegId, SyncError | null>>;
-  emit({ type: 'counts', transit: remaining, pending: pendingCounts(), failed });
+  emitCounts();
   emit({
     type: 'pass-ended',
     blocked: blockedBy,
@@ -192,7 +221,7 @@ export async function runPass(
     aborted: Boolean(signal?.aborted),
   });
   const report: PassReport = {
-    staged: staging.staged,
+    staged: staging?.staged ?? 0,
     done,
     uploaded: tally.placed.upload ?? 0,
     archived: tally.placed.archive ?? 0,
@@ -201,7 +230,7 @@ export async function runPass(
     uploadBlocked: blocked.get('upload') ?? null,
     archiveBlocked: blocked.get('archive') ?? null,
     remainingInTransit: remaining,
-    transitBytes: !signal?.aborted && transitErrors.size === 0 ? remainingBytes : null,
+    transitBytes: !signal?.aborted && complete ? remainingBytes : null,
     aborted: Boolean(signal?.aborted),
   };
   if (deps.legs.some((leg) => blocked.get(leg.id))) {

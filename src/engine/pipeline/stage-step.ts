@@ -53,6 +53,8 @@ export async function scanAndStage(
   signal?: AbortSignal,
   /** Told the sizes of the finished files the scan found, before they are staged. */
   onScanned?: (sizes: readonly number[]) => void,
+  /** Told of each file once it is in transit; staging waits for it (the pass's room for files). */
+  onStaged?: (file: FileRef, transitPath: string) => Promise<void>,
 ): Promise<StageStepResult> {
   const scan = await scanSafely(deps, signal);
   if (scan.stable.length > 0) onScanned?.(scan.stable.map((f) => f.size));
@@ -83,6 +85,7 @@ export async function scanAndStage(
         result.staged++;
         deps.emit({ type: 'staged', rel: file.rel });
         forgetFailure(deps, memory, file.rel);
+        await onStaged?.(file, outcome.transitPath);
         break;
       case 'vanished':
         forgetFailure(deps, memory, file.rel);

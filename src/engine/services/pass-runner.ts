@@ -48,6 +48,10 @@ export class PassRunner {
     }
     reducer.apply({ type: 'pass-begun' });
     let failure: string | null = null;
+    // The account card (at most every few minutes) is asked for beside the pass, not after it:
+    // two small requests that would otherwise hold up the end of a pass by a round trip.
+    const { remote } = builder.built;
+    const accountChecked = remote ? this.deps.account.refresh(remote, false) : null;
     try {
       const report = await runPass(deps, this.memory, signal);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
@@ -70,14 +74,14 @@ export class PassRunner {
           archiveBlocked: report.archiveBlocked?.code ?? null,
         });
       }
-      const { remote } = builder.built;
-      if (!report.uploadBlocked && remote) await this.deps.account.refresh(remote, false);
       return report;
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
       logger.error('pass failed', { reason: failure });
       throw e;
     } finally {
+      // (It never throws: a failed check is logged and the card keeps its last figures.)
+      await accountChecked;
       // An unexpected failure becomes the "pass-failed" problem there (unless it was a stop).
       reducer.apply({
         type: 'pass-finished',
