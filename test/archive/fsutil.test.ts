@@ -16,10 +16,12 @@ import {
   parseMountInfo,
   freeSpace,
   relSegments,
+  resolveRel,
   placeWithoutReplacing,
   walkTree,
 } from '../../src/engine/fsutil/index.js';
 import { realPlaceOps } from '../../src/engine/fsutil/place.js';
+import { rawPathOf } from '../../src/engine/fsutil/rel-path.js';
 import {
   tempDir,
   removeDir,
@@ -243,6 +245,43 @@ test('relSegments refuses paths that could leave the root', () => {
   for (const bad of ['', '/abs', 'a//b', 'a/../b', '..', './a', 'a/']) {
     assert.throws(() => relSegments(bad), /Invalid relative path/, bad);
   }
+});
+
+test('resolveRel and rawPathOf give the path path.join gives, for any root, and refuse the same rels', () => {
+  // The joins take a shortcut for absolute roots (the root normalized once, then concatenated):
+  // it must name exactly what path.join names, whatever shape the root has.
+  const roots = [
+    '/',
+    '/w',
+    '/w/',
+    '/w//x',
+    '/w/./x/',
+    '/w/x/..',
+    '/w/ü x',
+    'rel',
+    './rel',
+    '',
+    '..',
+  ];
+  const rels = ['a', 'a/b.csv', 'USB0/2026 11/ü.csv', '...', '.a/..b', 'a\\b', '%zz/x'];
+  for (const root of roots) {
+    for (const rel of rels) {
+      const expected = join(root, ...rel.split('/'));
+      assert.equal(resolveRel(root, rel), expected, `${root} + ${rel}`);
+      assert.equal(rawPathOf(root, rel), expected, `${root} + ${rel}`);
+    }
+    for (const bad of ['', '/abs', 'a//b', 'a/../b', '..', './a', 'a/', 'a/.', 'a\0b']) {
+      assert.throws(() => resolveRel(root, bad), /Invalid relative path/, bad);
+      assert.throws(() => rawPathOf(root, bad), /Invalid relative path/, bad);
+    }
+  }
+  // An escaped name is turned back into its original bytes: here, one that is not UTF-8.
+  const raw = rawPathOf('/w', 'd/caf%E9.csv');
+  assert.ok(Buffer.isBuffer(raw));
+  assert.deepEqual(
+    raw,
+    Buffer.concat([Buffer.from('/w/d/caf'), Buffer.from([0xe9]), Buffer.from('.csv')]),
+  );
 });
 
 test('placeWithoutReplacing never replaces, also on a file system without hard links', async () => {
