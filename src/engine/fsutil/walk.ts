@@ -120,23 +120,32 @@ type Candidate = Where;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function verbatimName(raw: Buffer): string {
+/** The name as text, or null when its bytes are not UTF-8. */
+function decodeName(raw: Buffer): string | null {
   try {
     return strictUtf8.decode(raw);
   } catch {
-    return nameFromBytes(raw);
+    return null;
   }
 }
 
+/**
+ * A child's path. Below the root, the parent is already normalized and a listed name is never
+ * empty, '.', '..' or holds a separator, so concatenation gives what path.join would, without
+ * normalizing the whole path again for every entry; the root itself goes through join once.
+ */
+function childPath(parent: string, name: string, parentIsRoot: boolean): string {
+  return parentIsRoot ? join(parent, name) : `${parent}${sep}${name}`;
+}
+
 /** Append a raw name to a raw path; stays a string while every name is UTF-8 text. */
-function joinRaw(parent: string | Buffer, raw: Buffer): string | Buffer {
-  if (typeof parent === 'string') {
-    try {
-      return join(parent, strictUtf8.decode(raw));
-    } catch {
-      // not text: fall through to bytes
-    }
-  }
+function joinRaw(
+  parent: string | Buffer,
+  raw: Buffer,
+  text: string | null,
+  parentIsRoot: boolean,
+): string | Buffer {
+  if (typeof parent === 'string' && text !== null) return childPath(parent, text, parentIsRoot);
   const base = typeof parent === 'string' ? Buffer.from(parent, 'utf8') : parent;
   return Buffer.concat([base, Buffer.from(sep), raw]);
 }
@@ -249,17 +258,28 @@ export async function* walkTree(
           if (options.signal?.aborted) throw options.signal.reason;
           // With encoding 'buffer' the name is the raw bytes (typed as a string by @types/node 20).
           const raw = dirent.name as unknown as Buffer;
+          // Decoded once: the mapped name, the name shown to ignore patterns and the raw path
+          // all start from it.
+          const text = decodeName(raw);
+          const atRoot = here.rel === '';
+          // What the user sees on disk: the text, or only the bytes that are not UTF-8 escaped.
+          const onDisk = text ?? nameFromBytes(raw);
           const name = escape
-            ? nameFromBytes(raw, here.rel === '' ? { reserved: options.reservedTopNames } : {})
-            : verbatimName(raw);
-          const rel = here.rel === '' ? name : `${here.rel}/${name}`;
+            ? nameFromBytes(raw, atRoot ? { reserved: options.reservedTopNames } : {}, text)
+            : onDisk;
+          const rel = atRoot ? name : `${here.rel}/${name}`;
+          const absPath = childPath(here.absPath, name, atRoot);
           const where = {
             rel,
-            absPath: join(here.absPath, name),
-            rawPath: joinRaw(here.rawPath, raw),
+            absPath,
+            // The same string when the names are their own text (nearly always).
+            rawPath:
+              text === name && here.rawPath === here.absPath
+                ? absPath
+                : joinRaw(here.rawPath, raw, text, atRoot),
           };
           // Ignore patterns are matched against the name as the user sees it on disk.
-          if (options.skip?.(escape ? verbatimName(raw) : name, rel)) {
+          if (options.skip?.(onDisk, rel)) {
             yield { kind: 'skipped', ...where };
             continue;
           }
