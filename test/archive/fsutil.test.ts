@@ -22,6 +22,7 @@ import {
 } from '../../src/engine/fsutil/index.js';
 import { realPlaceOps } from '../../src/engine/fsutil/place.js';
 import { rawPathOf } from '../../src/engine/fsutil/rel-path.js';
+import { SYNC_READ_MAX } from '../../src/engine/fsutil/quick-fs.js';
 import {
   tempDir,
   removeDir,
@@ -59,6 +60,34 @@ test('DropboxHasher digest is a snapshot: hashing can go on after it', () => {
   assert.equal(h.digest(), h.digest());
   h.update(Buffer.from('c'));
   assert.equal(h.digest(), dropboxContentHash(Buffer.from('abc')));
+});
+
+test('hashFileDropbox of small files read whole: right at every size, also when a file outgrew its size hint, and for files hashed at once', async () => {
+  const dir = await tempDir();
+  try {
+    const sizes = [0, 1, 8192, SYNC_READ_MAX - 1, SYNC_READ_MAX, SYNC_READ_MAX + 1, 200_000];
+    const files = await Promise.all(
+      sizes.map(async (size, i) => {
+        const p = join(dir, `f${i}.bin`);
+        await writeFile(p, Buffer.alloc(size, 0x41 + i));
+        return { p, size, expected: dropboxContentHash(Buffer.alloc(size, 0x41 + i)) };
+      }),
+    );
+    for (const f of files) {
+      assert.equal(await hashFileDropbox(f.p, undefined, f.size), f.expected, `${f.size} bytes`);
+      // The hint says small, the file is larger now (it grew): still the whole file's hash.
+      assert.equal(await hashFileDropbox(f.p, undefined, 10), f.expected, `${f.size} grown`);
+    }
+    // Many at once (the small files of a window): each gets its own file's hash.
+    const all = await Promise.all(files.map((f) => hashFileDropbox(f.p, undefined, f.size)));
+    assert.deepEqual(
+      all,
+      files.map((f) => f.expected),
+    );
+    await assert.rejects(hashFileDropbox(join(dir, 'missing'), undefined, 10), { code: 'ENOENT' });
+  } finally {
+    await removeDir(dir);
+  }
 });
 
 test('hashFileDropbox and copyFileHashed agree with the in-memory hash; the copy is byte-identical', async () => {
