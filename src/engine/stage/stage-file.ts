@@ -162,21 +162,24 @@ async function placeDenied(
 async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const { watchDir, transitDir, file } = opts;
   const ops: PlaceOps = { ...realPlaceOps, ...opts.fsOps };
-  // `src` names the file for people; `raw` and `rawDir` reach it on disk (the rel's names may be
-  // in escaped form, and the original bytes are recovered from them).
+  // `src` names the file for people; `raw` and `rawDir()` reach it on disk (the rel's names may
+  // be in escaped form, and the original bytes are recovered from them).
   let src: string;
   let raw: FsPath;
-  let rawDir: FsPath;
   let dest: string;
   try {
     src = resolveRel(watchDir, file.rel);
     raw = rawPathOf(watchDir, file.rel);
-    const parent = file.rel.includes('/') ? file.rel.slice(0, file.rel.lastIndexOf('/')) : '';
-    rawDir = parent === '' ? watchDir : rawPathOf(watchDir, parent);
     dest = resolveRel(transitDir, file.rel);
   } catch (e) {
     throw badRel(file.rel, e);
   }
+  // Only a refused move looks at the file's folder: not worked out for every file. (The rel
+  // passed the checks above, so its parent does too.)
+  const rawDir = (): FsPath => {
+    const slash = file.rel.lastIndexOf('/');
+    return slash === -1 ? watchDir : rawPathOf(watchDir, file.rel.slice(0, slash));
+  };
   if (isReservedTransitRel(file.rel)) throw badRel(file.rel, 'reserved');
 
   let before: Stats | null;
@@ -223,7 +226,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       }
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'EACCES', 'EPERM', 'EROFS'))
-        throw await placeDenied(src, rawDir, transitDir, e);
+        throw await placeDenied(src, rawDir(), transitDir, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(raw))) return { status: 'vanished' };
       if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
