@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile, symlink, utimes } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DropboxHasher,
@@ -373,6 +374,45 @@ test('walkTree reads names as bytes: a non-UTF-8 name is escaped (not garbled) a
     // placeWithoutReplacing moves a byte-named source.
     assert.equal(await placeWithoutReplacing(raw as Buffer, join(dir, 'moved.csv')), 'placed');
     assert.equal(await readFile(join(dir, 'moved.csv'), 'utf8'), 'latin-1 named');
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('walkTree stays inline through a pause of one call, and turns asynchronous when the disk makes calls wait', async () => {
+  const dir = await tempDir();
+  try {
+    for (const folder of ['a', 'b', 'c']) {
+      await mkdir(join(dir, folder));
+      for (let i = 0; i < 150; i++) await writeFile(join(dir, folder, `f${i}.csv`), 'x');
+    }
+    const busyWait = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    /** Walks with an inline lstat that waits as told; returns how many entries it examined inline. */
+    const walk = async (budgetMs: number, waitMs: (call: number) => number): Promise<number> => {
+      let calls = 0;
+      const files: string[] = [];
+      for await (const e of walkTree(dir, {
+        inlineBatchBudgetMs: budgetMs,
+        inlineLstat: (p) => {
+          busyWait(waitMs(calls++));
+          return lstatSync(p);
+        },
+      }))
+        if (e.kind === 'file') files.push(e.rel);
+      assert.equal(files.length, 450, 'every file seen either way');
+      return calls;
+    };
+    // One call held up far beyond the budget (a collection, the core taken by another process):
+    // its batch is slow, but the disk did not make the calls wait; the walk stays inline.
+    assert.equal(await walk(200, (call) => (call === 70 ? 300 : 0)), 3 + 450);
+    // Every call waits (a cold card): the first slow batch (the top folder's 3 entries are within
+    // the budget, the first 64 files are not) is the last one examined inline.
+    assert.equal(await walk(20, () => 3), 3 + 64);
+    // A batch far beyond the budget turns the walk asynchronous whatever made it slow.
+    assert.equal(await walk(5, (call) => (call === 10 ? 80 : 0)), 3 + 64);
   } finally {
     await removeDir(dir);
   }
