@@ -873,3 +873,34 @@ test('a root given with a trailing slash or a "." part names copies as path.join
     await removeDir(r.base);
   }
 });
+
+test('files stored at once into a new folder share one mkdir per level, and all land', async () => {
+  const r = await rig();
+  try {
+    const made: string[] = [];
+    const target = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: false,
+      fsOps: {
+        mkdir: async (p) => {
+          made.push(p);
+          await mkdir(p);
+        },
+      },
+    });
+    assert.equal((await target.check()).problem, null);
+    const files = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => source(r, `f${i}.csv`, `content ${i}`)),
+    );
+    const stored = await Promise.all(
+      files.map((src, i) => store(target, `USB0/2026-12-02/f${i}.csv`, src)),
+    );
+    assert.deepEqual(made, [join(r.card, 'USB0'), join(r.card, 'USB0', '2026-12-02')]);
+    for (const [i, s] of stored.entries()) {
+      assert.equal(s.path, join(r.card, 'USB0', '2026-12-02', `f${i}.csv`));
+      assert.equal(await readFile(s.path, 'utf8'), `content ${i}`);
+    }
+  } finally {
+    await removeDir(r.base);
+  }
+});

@@ -127,6 +127,8 @@ export class ArchiveTarget {
    * or swapped mid-pass shows a missing folder or another one, and the full checks run again.
    */
   private readonly knownFolders = new Map<string, KnownFolder>();
+  /** Folders being checked and made now, by path (see `folderFor`). */
+  private readonly makingFolders = new Map<string, Promise<string>>();
   /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
   private linksWork = false;
 
@@ -224,12 +226,24 @@ export class ArchiveTarget {
         return { dir, known: true };
       this.knownFolders.delete(dir);
     }
+    // The files of a group start together: they share one round of checks and mkdirs per folder
+    // (each made its own, 16 at once, at the start of every pass).
+    let making = this.makingFolders.get(dir);
+    if (!making) {
+      making = this.makeFolder(segments).finally(() => this.makingFolders.delete(dir));
+      this.makingFolders.set(dir, making);
+    }
+    return { dir: await making, known: false };
+  }
+
+  /** The root checks (present, a mount point), a mkdir of each level; the folder is then known. */
+  private async makeFolder(segments: string[]): Promise<string> {
     const missing = await this.rootProblem();
     if (missing) throw missing;
     const made = await this.makeFoldersBelowRoot(segments);
     const s = await this.lstatOrNull(made);
     if (s?.isDirectory()) this.knownFolders.set(made, { dev: s.dev, ino: s.ino });
-    return { dir: made, known: false };
+    return made;
   }
 
   private async storeIn(

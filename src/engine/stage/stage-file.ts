@@ -60,11 +60,26 @@ export interface StageOptions {
  */
 class RecentDirs {
   private readonly dirs: string[] = [];
+  /**
+   * Folders being made now: the files of a burst start together, and each made its own recursive
+   * mkdir of the same folder before one had finished (64 at the start of every pass).
+   */
+  private readonly making = new Map<string, Promise<void>>();
   constructor(private readonly max: number) {}
-  has(dir: string): boolean {
-    return this.dirs.includes(dir);
+  /** Makes `dir` unless it was made recently; callers asking meanwhile share the one mkdir. */
+  ensure(dir: string, make: (dir: string) => Promise<unknown>): Promise<void> {
+    if (this.dirs.includes(dir)) return Promise.resolve();
+    let made = this.making.get(dir);
+    if (!made) {
+      made = make(dir)
+        .then(() => this.add(dir))
+        .finally(() => this.making.delete(dir));
+      this.making.set(dir, made);
+    }
+    return made;
   }
-  add(dir: string): void {
+  private add(dir: string): void {
+    if (this.dirs.includes(dir)) return;
     this.dirs.push(dir);
     if (this.dirs.length > this.max) this.dirs.shift();
   }
@@ -196,10 +211,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!madeDirs.has(destDir)) {
-        await mkdir(destDir, { recursive: true });
-        madeDirs.add(destDir);
-      }
+      await madeDirs.ensure(destDir, (dir) => mkdir(dir, { recursive: true }));
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
