@@ -90,6 +90,27 @@ class RecentDirs {
 }
 const madeDirs = new RecentDirs(16);
 
+/**
+ * Copies across disks at once. Files are staged many at a time (pipeline/stage-step.ts) so that
+ * moves share folder syncs; a copy holds a 1 MiB buffer and reads and writes whole files, so no
+ * more of them run together than staging ran files before it took 64 at once.
+ */
+export const STAGE_COPY_CONCURRENCY = 16;
+let copiesInFlight = 0;
+const copyWaiters: Array<() => void> = [];
+
+async function withCopySlot<T>(copy: () => Promise<T>): Promise<T> {
+  while (copiesInFlight >= STAGE_COPY_CONCURRENCY)
+    await new Promise<void>((resolve) => copyWaiters.push(resolve));
+  copiesInFlight++;
+  try {
+    return await copy();
+  } finally {
+    copiesInFlight--;
+    copyWaiters.shift()?.();
+  }
+}
+
 /** A path for fs: a Buffer when a watch-folder name is not UTF-8 (fsutil/name-map.ts). */
 type FsPath = string | Buffer;
 
@@ -229,12 +250,16 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       madeDirs.forget(destDir);
       if (e instanceof CopyError) throw cannotMoveOut(src, e);
       if (isCode(e, 'EXDEV')) {
-        try {
-          return await copyAcrossDisks(opts, ops, { src, raw }, dest);
-        } finally {
-          // Keep transit tidy for people looking at it; only an empty folder can go.
-          await rmdir(transitTempDir(transitDir)).catch(() => {});
-        }
+        return await withCopySlot(async () => {
+          try {
+            return await copyAcrossDisks(opts, ops, { src, raw }, dest);
+          } finally {
+            // Keep transit tidy for people looking at it; only an empty folder can go, and only
+            // when no other copy is under way: one between making the folder and creating its
+            // temporary would find the folder gone (and staging blocked for the pass).
+            if (copiesInFlight === 1) await rmdir(transitTempDir(transitDir)).catch(() => {});
+          }
+        });
       }
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'EACCES', 'EPERM', 'EROFS'))
