@@ -849,3 +849,58 @@ test('hard link: an in-place change of the transit file shows in the linked copy
     await removeDir(r.base);
   }
 });
+
+test('a root given with a trailing slash or a "." part names copies as path.join does, at the top and in folders, also numbered', async () => {
+  const r = await rig();
+  try {
+    await mkdir(join(r.card, 'x'));
+    for (const [i, root] of [`${r.card}/`, `${r.card}/./`, `${r.card}/x/..`].entries()) {
+      const target = new ArchiveTarget({ root, mustBeMountPoint: false });
+      assert.equal((await target.check()).problem, null);
+      const top = await store(target, `top${i}.csv`, await source(r, `top${i}`, `t${i}`));
+      assert.equal(top.path, join(r.card, `top${i}.csv`));
+      for (const round of [0, 1]) {
+        const deep = await store(
+          target,
+          `USB0/d/f${i}.csv`,
+          await source(r, `f${i}-${round}`, `f${i} round ${round}`),
+        );
+        assert.equal(deep.path, join(r.card, 'USB0', 'd', keepBothName(`f${i}.csv`, round)));
+        assert.equal(await readFile(deep.path, 'utf8'), `f${i} round ${round}`);
+      }
+    }
+  } finally {
+    await removeDir(r.base);
+  }
+});
+
+test('files stored at once into a new folder share one mkdir per level, and all land', async () => {
+  const r = await rig();
+  try {
+    const made: string[] = [];
+    const target = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: false,
+      fsOps: {
+        mkdir: async (p) => {
+          made.push(p);
+          await mkdir(p);
+        },
+      },
+    });
+    assert.equal((await target.check()).problem, null);
+    const files = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => source(r, `f${i}.csv`, `content ${i}`)),
+    );
+    const stored = await Promise.all(
+      files.map((src, i) => store(target, `USB0/2026-12-02/f${i}.csv`, src)),
+    );
+    assert.deepEqual(made, [join(r.card, 'USB0'), join(r.card, 'USB0', '2026-12-02')]);
+    for (const [i, s] of stored.entries()) {
+      assert.equal(s.path, join(r.card, 'USB0', '2026-12-02', `f${i}.csv`));
+      assert.equal(await readFile(s.path, 'utf8'), `content ${i}`);
+    }
+  } finally {
+    await removeDir(r.base);
+  }
+});

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile, symlink, utimes } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DropboxHasher,
@@ -16,10 +17,13 @@ import {
   parseMountInfo,
   freeSpace,
   relSegments,
+  resolveRel,
   placeWithoutReplacing,
   walkTree,
 } from '../../src/engine/fsutil/index.js';
 import { realPlaceOps } from '../../src/engine/fsutil/place.js';
+import { rawPathOf } from '../../src/engine/fsutil/rel-path.js';
+import { SYNC_READ_MAX } from '../../src/engine/fsutil/quick-fs.js';
 import {
   tempDir,
   removeDir,
@@ -57,6 +61,34 @@ test('DropboxHasher digest is a snapshot: hashing can go on after it', () => {
   assert.equal(h.digest(), h.digest());
   h.update(Buffer.from('c'));
   assert.equal(h.digest(), dropboxContentHash(Buffer.from('abc')));
+});
+
+test('hashFileDropbox of small files read whole: right at every size, also when a file outgrew its size hint, and for files hashed at once', async () => {
+  const dir = await tempDir();
+  try {
+    const sizes = [0, 1, 8192, SYNC_READ_MAX - 1, SYNC_READ_MAX, SYNC_READ_MAX + 1, 200_000];
+    const files = await Promise.all(
+      sizes.map(async (size, i) => {
+        const p = join(dir, `f${i}.bin`);
+        await writeFile(p, Buffer.alloc(size, 0x41 + i));
+        return { p, size, expected: dropboxContentHash(Buffer.alloc(size, 0x41 + i)) };
+      }),
+    );
+    for (const f of files) {
+      assert.equal(await hashFileDropbox(f.p, undefined, f.size), f.expected, `${f.size} bytes`);
+      // The hint says small, the file is larger now (it grew): still the whole file's hash.
+      assert.equal(await hashFileDropbox(f.p, undefined, 10), f.expected, `${f.size} grown`);
+    }
+    // Many at once (the small files of a window): each gets its own file's hash.
+    const all = await Promise.all(files.map((f) => hashFileDropbox(f.p, undefined, f.size)));
+    assert.deepEqual(
+      all,
+      files.map((f) => f.expected),
+    );
+    await assert.rejects(hashFileDropbox(join(dir, 'missing'), undefined, 10), { code: 'ENOENT' });
+  } finally {
+    await removeDir(dir);
+  }
 });
 
 test('hashFileDropbox and copyFileHashed agree with the in-memory hash; the copy is byte-identical', async () => {
@@ -245,6 +277,43 @@ test('relSegments refuses paths that could leave the root', () => {
   }
 });
 
+test('resolveRel and rawPathOf give the path path.join gives, for any root, and refuse the same rels', () => {
+  // The joins take a shortcut for absolute roots (the root normalized once, then concatenated):
+  // it must name exactly what path.join names, whatever shape the root has.
+  const roots = [
+    '/',
+    '/w',
+    '/w/',
+    '/w//x',
+    '/w/./x/',
+    '/w/x/..',
+    '/w/ü x',
+    'rel',
+    './rel',
+    '',
+    '..',
+  ];
+  const rels = ['a', 'a/b.csv', 'USB0/2026 11/ü.csv', '...', '.a/..b', 'a\\b', '%zz/x'];
+  for (const root of roots) {
+    for (const rel of rels) {
+      const expected = join(root, ...rel.split('/'));
+      assert.equal(resolveRel(root, rel), expected, `${root} + ${rel}`);
+      assert.equal(rawPathOf(root, rel), expected, `${root} + ${rel}`);
+    }
+    for (const bad of ['', '/abs', 'a//b', 'a/../b', '..', './a', 'a/', 'a/.', 'a\0b']) {
+      assert.throws(() => resolveRel(root, bad), /Invalid relative path/, bad);
+      assert.throws(() => rawPathOf(root, bad), /Invalid relative path/, bad);
+    }
+  }
+  // An escaped name is turned back into its original bytes: here, one that is not UTF-8.
+  const raw = rawPathOf('/w', 'd/caf%E9.csv');
+  assert.ok(Buffer.isBuffer(raw));
+  assert.deepEqual(
+    raw,
+    Buffer.concat([Buffer.from('/w/d/caf'), Buffer.from([0xe9]), Buffer.from('.csv')]),
+  );
+});
+
 test('placeWithoutReplacing never replaces, also on a file system without hard links', async () => {
   const dir = await tempDir();
   try {
@@ -305,6 +374,45 @@ test('walkTree reads names as bytes: a non-UTF-8 name is escaped (not garbled) a
     // placeWithoutReplacing moves a byte-named source.
     assert.equal(await placeWithoutReplacing(raw as Buffer, join(dir, 'moved.csv')), 'placed');
     assert.equal(await readFile(join(dir, 'moved.csv'), 'utf8'), 'latin-1 named');
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('walkTree stays inline through a pause of one call, and turns asynchronous when the disk makes calls wait', async () => {
+  const dir = await tempDir();
+  try {
+    for (const folder of ['a', 'b', 'c']) {
+      await mkdir(join(dir, folder));
+      for (let i = 0; i < 150; i++) await writeFile(join(dir, folder, `f${i}.csv`), 'x');
+    }
+    const busyWait = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    /** Walks with an inline lstat that waits as told; returns how many entries it examined inline. */
+    const walk = async (budgetMs: number, waitMs: (call: number) => number): Promise<number> => {
+      let calls = 0;
+      const files: string[] = [];
+      for await (const e of walkTree(dir, {
+        inlineBatchBudgetMs: budgetMs,
+        inlineLstat: (p) => {
+          busyWait(waitMs(calls++));
+          return lstatSync(p);
+        },
+      }))
+        if (e.kind === 'file') files.push(e.rel);
+      assert.equal(files.length, 450, 'every file seen either way');
+      return calls;
+    };
+    // One call held up far beyond the budget (a collection, the core taken by another process):
+    // its batch is slow, but the disk did not make the calls wait; the walk stays inline.
+    assert.equal(await walk(200, (call) => (call === 70 ? 300 : 0)), 3 + 450);
+    // Every call waits (a cold card): the first slow batch (the top folder's 3 entries are within
+    // the budget, the first 64 files are not) is the last one examined inline.
+    assert.equal(await walk(20, () => 3), 3 + 64);
+    // A batch far beyond the budget turns the walk asynchronous whatever made it slow.
+    assert.equal(await walk(5, (call) => (call === 10 ? 80 : 0)), 3 + 64);
   } finally {
     await removeDir(dir);
   }

@@ -236,3 +236,23 @@ test('a history file written before the legs were one kind loads unchanged (legs
   assert.equal(h.hasRecord('USB0/a.csv', 2_000), true);
   await h.close();
 });
+
+test('records handed in and out are copies: changing them, legs included, changes nothing kept', async (t) => {
+  const file = tempFile(t);
+  const h = await History.open(file, 1000);
+  const given = rec('USB0/a.csv');
+  const returned = h.append(given);
+  given.rel = 'changed/by/caller.csv';
+  (given.upload as { path: string }).path = '/changed';
+  returned.size = 1;
+  (returned.archive as { path: string }).path = '/changed';
+  const queried = h.query()[0]!;
+  (queried.upload as { atMs: number }).atMs = 0;
+  const kept = h.query()[0]!;
+  assert.equal(kept.rel, 'USB0/a.csv');
+  assert.equal(kept.size, 42);
+  assert.deepEqual(kept.upload, rec('USB0/a.csv').upload);
+  assert.deepEqual(kept.archive, rec('USB0/a.csv').archive);
+  await h.close();
+  assert.deepEqual(JSON.parse(lines(file)[0]!), { ...rec('USB0/a.csv'), id: kept.id });
+});

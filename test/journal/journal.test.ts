@@ -71,8 +71,8 @@ test('entryFor ignores an entry whose file changed; a changed file starts a fres
   assert.equal(j.entryFor('a.csv', 10, 100.5)?.contentHash, 'old');
   assert.equal(j.entryFor('a.csv', 11, 100.5), undefined);
   assert.equal(j.entryFor('a.csv', 10, 100.6), undefined);
-  const fresh = j.update('a.csv', { size: 11, mtimeMs: 200 });
-  assert.deepEqual(fresh, { size: 11, mtimeMs: 200, attempts: 0, nextTryMs: 0 });
+  j.update('a.csv', { size: 11, mtimeMs: 200 });
+  assert.deepEqual(j.entry('a.csv'), { size: 11, mtimeMs: 200, attempts: 0, nextTryMs: 0 });
   j.update('a.csv', { lastError: { code: 'network', message: 'x', atMs: 1 } });
   j.update('a.csv', { lastError: undefined });
   assert.equal('lastError' in j.entry('a.csv')!, false, 'undefined clears a field');

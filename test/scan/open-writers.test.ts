@@ -2,9 +2,9 @@
 // real child processes holding real files, as the infrared camera holds its CSV.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, utimes } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   StabilityScanner,
   canDetectWriters,
@@ -12,6 +12,7 @@ import {
 } from '../../src/engine/scan/index.js';
 import { stageFile } from '../../src/engine/stage/index.js';
 import { eventually, holdOpen, put, removeDir, tempDir, type Holder } from './helpers.js';
+import { NOBODY, cannotDropPrivileges } from '../stage/unprivileged.js';
 
 const linuxOnly = { skip: !canDetectWriters() && 'no /proc on this system' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -232,6 +233,71 @@ test(
       assert.ok(sawOpen >= 3, `seen open in ${sawOpen} scans`);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await removeDir(base);
+    }
+  },
+);
+
+test(
+  'a process whose descriptors are listed but cannot be read is counted as a blind spot, the others still answer',
+  { skip: cannotDropPrivileges() ?? false },
+  async () => {
+    // A /proc-shaped tree (the probe takes its root): process 100 holds `held` open for writing,
+    // process 200's descriptor folder can be listed but not searched, so its links cannot be
+    // read. Run as nobody: root would read through the missing permission.
+    const base = await tempDir();
+    try {
+      const held = await put(base, 'data/held.csv', 'x');
+      const other = await put(base, 'data/other.csv', 'y');
+      const proc = join(base, 'proc');
+      await mkdir(join(proc, 'self', 'fdinfo'), { recursive: true });
+      for (const [pid, fds] of [
+        ['100', { 3: [held, '0100001'], 4: [other, '0100000'], 5: ['socket:[1]', '02'] }],
+        ['200', { 3: [other, '0100002'] }],
+      ] as const) {
+        await mkdir(join(proc, pid, 'fd'), { recursive: true });
+        await mkdir(join(proc, pid, 'fdinfo'), { recursive: true });
+        for (const [fd, [target, flags]] of Object.entries(fds)) {
+          await symlink(target, join(proc, pid, 'fd', fd));
+          await put(proc, `${pid}/fdinfo/${fd}`, `pos:\t0\nflags:\t${flags}\nmnt_id:\t1\n`);
+        }
+      }
+      await chmod(join(proc, '200', 'fd'), 0o555 & ~0o111);
+      await chmod(base, 0o755);
+      const module = new URL('../../src/engine/scan/open-writers.ts', import.meta.url).pathname;
+      const script =
+        `const { snapshotOpenWriters } = await import(${JSON.stringify(module)});` +
+        `const s = await snapshotOpenWriters(${JSON.stringify(proc)});` +
+        `const { statSync } = await import('node:fs');` +
+        `const id = (p) => { const st = statSync(p); return [st.dev, st.ino]; };` +
+        `console.log(JSON.stringify({ processes: s.processes, skipped: s.skippedProcesses,` +
+        ` descriptors: s.descriptors, writable: s.writableFiles,` +
+        ` held: s.has(...id(${JSON.stringify(held)})), other: s.has(...id(${JSON.stringify(other)})) }));`;
+      const r = spawnSync(
+        'setpriv',
+        [
+          `--reuid=${NOBODY}`,
+          `--regid=${NOBODY}`,
+          '--clear-groups',
+          process.execPath,
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          script,
+        ],
+        { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        processes: 1,
+        skipped: 1,
+        descriptors: 2,
+        writable: 1,
+        held: true,
+        other: false,
+      });
+    } finally {
       await removeDir(base);
     }
   },

@@ -470,3 +470,43 @@ test('a rel inside the reserved folder is refused for that file alone, nothing m
     await removeDir(base);
   }
 });
+
+test('EXDEV: many files staged at once across disks all land, none blocked by another copy tidying the temporaries folder', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    const files: ScannedFile[] = [];
+    for (let i = 0; i < 40; i++) {
+      await put(watch, `USB0/f${i}.csv`, `line ${i}\n`.repeat(i + 1));
+      files.push(await scanned(watch, `USB0/f${i}.csv`));
+    }
+    const counter = { calls: 0 };
+    // As staging runs them: a few at a time, each next file starting as another one finishes.
+    const results: Array<Awaited<ReturnType<typeof stageFile>>> = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < files.length; i = next++) {
+        results[i] = await stageFile({
+          watchDir: watch,
+          transitDir: transit,
+          file: files[i]!,
+          fsOps: crossDevice(watch, counter),
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      files.map(() => 'staged'),
+    );
+    for (const [i, file] of files.entries()) {
+      assert.equal(
+        await readFile(join(transit, 'USB0', `f${i}.csv`), 'utf8'),
+        `line ${i}\n`.repeat(i + 1),
+      );
+      assert.equal(await exists(file.absPath), false);
+    }
+    assert.equal(await exists(join(transit, TRANSIT_TEMP_DIR)), false, 'temporaries folder tidied');
+  } finally {
+    await removeDir(base);
+  }
+});

@@ -4,7 +4,7 @@
 // back and verified, then given its final name and the folder fsynced. Either way a file under its
 // final name is always complete and verified.
 import { access, constants, lstat, mkdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
 import { silentLogger, type Logger } from '../ports.js';
@@ -19,7 +19,7 @@ import {
   realPlaceOps,
   type PlaceOps,
 } from '../fsutil/place.js';
-import { relSegments } from '../fsutil/rel-path.js';
+import { relSegments, resolveRel } from '../fsutil/rel-path.js';
 import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
 import { keepBothName } from '../legs/keep-both.js';
@@ -98,6 +98,14 @@ export interface ArchiveStoreResult {
   folder?: string;
 }
 
+/**
+ * path.join(dir, name) for a normalized folder and a plain name (no separator, not '.' or '..'):
+ * nothing to normalize, so a concatenation, once per file.
+ */
+function inFolder(dir: string, name: string): string {
+  return dir.endsWith(sep) ? `${dir}${name}` : `${dir}${sep}${name}`;
+}
+
 /** A folder below the root as it was when made or found this pass (see `folderFor`). */
 interface KnownFolder {
   dev: number;
@@ -119,6 +127,8 @@ export class ArchiveTarget {
    * or swapped mid-pass shows a missing folder or another one, and the full checks run again.
    */
   private readonly knownFolders = new Map<string, KnownFolder>();
+  /** Folders being checked and made now, by path (see `folderFor`). */
+  private readonly makingFolders = new Map<string, Promise<string>>();
   /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
   private linksWork = false;
 
@@ -207,7 +217,8 @@ export class ArchiveTarget {
    * after the root checks (present, a mount point) and a mkdir of each level.
    */
   private async folderFor(segments: string[]): Promise<{ dir: string; known: boolean }> {
-    const dir = join(this.root, ...segments);
+    // path.join(root, ...segments), the root normalized once (rel-path.ts), not per file.
+    const dir = segments.length === 0 ? join(this.root) : resolveRel(this.root, segments.join('/'));
     const known = this.knownFolders.get(dir);
     if (known) {
       const s = await quickStat(dir).catch(() => null);
@@ -215,12 +226,24 @@ export class ArchiveTarget {
         return { dir, known: true };
       this.knownFolders.delete(dir);
     }
+    // The files of a group start together: they share one round of checks and mkdirs per folder
+    // (each made its own, 16 at once, at the start of every pass).
+    let making = this.makingFolders.get(dir);
+    if (!making) {
+      making = this.makeFolder(segments).finally(() => this.makingFolders.delete(dir));
+      this.makingFolders.set(dir, making);
+    }
+    return { dir: await making, known: false };
+  }
+
+  /** The root checks (present, a mount point), a mkdir of each level; the folder is then known. */
+  private async makeFolder(segments: string[]): Promise<string> {
     const missing = await this.rootProblem();
     if (missing) throw missing;
     const made = await this.makeFoldersBelowRoot(segments);
     const s = await this.lstatOrNull(made);
     if (s?.isDirectory()) this.knownFolders.set(made, { dev: s.dev, ino: s.ino });
-    return { dir: made, known: false };
+    return made;
   }
 
   private async storeIn(
@@ -243,7 +266,7 @@ export class ArchiveTarget {
     let n = 0;
     let races = 0;
     while (n <= MAX_KEEP_BOTH) {
-      const candidate = join(destDir, keepBothName(name, n));
+      const candidate = inFolder(destDir, keepBothName(name, n));
       // The first name is tried straight away (a link fails if it is taken); numbered names are
       // looked at first, as there the name is usually taken.
       const tryFirst = n === 0 && races === 0 && this.linksWork;
@@ -383,7 +406,8 @@ export class ArchiveTarget {
 
   /** mkdir each level below the root, one at a time: a vanished root is never recreated. */
   private async makeFoldersBelowRoot(segments: string[]): Promise<string> {
-    let dir = this.root;
+    // Normalized like the folders below it, so a file's path is its folder's plus its name.
+    let dir = join(this.root);
     for (const segment of segments) {
       dir = join(dir, segment);
       try {

@@ -1,10 +1,9 @@
 // Read a file once, in fixed-size chunks, hashing what is read; optionally writing it elsewhere in
 // the same pass. Memory is one buffer whatever the file size.
-import { readFileSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { DropboxHasher, dropboxContentHash } from './dropbox-hash.js';
 import { isCode } from './fsync.js';
-import { SYNC_READ_MAX } from './quick-fs.js';
+import { SYNC_READ_MAX, readSmallShared } from './quick-fs.js';
 
 const CHUNK_SIZE = 1024 * 1024;
 
@@ -111,7 +110,7 @@ export async function copyFileHashed(
 
 /**
  * Dropbox content hash of a file, read in chunks (constant memory). `sizeHint`: the size the
- * caller expects; a small file is read in one go (a file that grew is still read whole).
+ * caller expects; a small file is read in one go (one that grew past the limit, in chunks).
  */
 export async function hashFileDropbox(
   path: string,
@@ -119,8 +118,11 @@ export async function hashFileDropbox(
   sizeHint?: number,
 ): Promise<string> {
   throwIfAborted(signal);
-  if (sizeHint !== undefined && sizeHint <= SYNC_READ_MAX)
-    return dropboxContentHash(readFileSync(path));
+  if (sizeHint !== undefined && sizeHint <= SYNC_READ_MAX) {
+    // Hashed before anything else can run: the shared buffer is not reused meanwhile.
+    const bytes = readSmallShared(path);
+    if (bytes) return dropboxContentHash(bytes);
+  }
   const fh = await open(path, 'r');
   try {
     const hasher = new DropboxHasher();

@@ -60,9 +60,16 @@ export interface NameMapOptions {
   reserved?: ReadonlySet<string>;
 }
 
-/** The text name a raw on-disk name syncs under (see the rules above). */
-export function nameFromBytes(raw: Uint8Array, options: NameMapOptions = {}): string {
-  const text = decodeUtf8(raw);
+/**
+ * The text name a raw on-disk name syncs under (see the rules above). `decoded`: the raw name
+ * already decoded by the caller (null: not UTF-8), so a walk decodes each name once.
+ */
+export function nameFromBytes(
+  raw: Uint8Array,
+  options: NameMapOptions = {},
+  decoded?: string | null,
+): string {
+  const text = decoded === undefined ? decodeUtf8(raw) : decoded;
   if (text !== null && !text.includes('\\') && !HEX_ESCAPE.test(text)) {
     if (!options.reserved?.has(text)) return text;
   }

@@ -6,7 +6,17 @@
 // block for microseconds (a few ms on a slow card), like the small-file reads (dropbox/small-read.ts).
 // Walks of whole folders (fsutil/walk.ts) stay asynchronous: a cold walk of a large backlog would
 // block for seconds. Errors are the same errno errors, delivered as rejections.
-import { linkSync, lstatSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  type Stats,
+} from 'node:fs';
 
 /**
  * Files expected to be at most this big are read whole and synchronously (hashing for the card,
@@ -15,6 +25,30 @@ import { linkSync, lstatSync, renameSync, statSync, unlinkSync, type Stats } fro
  * slow card).
  */
 export const SYNC_READ_MAX = 64 * 1024;
+
+/** One more byte than SYNC_READ_MAX, so a file that outgrew the limit is told by a full buffer. */
+const scratch = Buffer.allocUnsafe(SYNC_READ_MAX + 1);
+
+/**
+ * A whole small file read synchronously into one shared buffer, for a caller that only looks at
+ * the bytes (a hash): unlike readFileSync, no stat for the size and no new buffer per file. Null
+ * when the file holds more than SYNC_READ_MAX bytes (it grew): the caller reads it in chunks. The
+ * bytes are valid until the next call, so they must be used before the caller's next await.
+ */
+export function readSmallShared(path: string | Buffer): Buffer | null {
+  const fd = openSync(path, 'r');
+  try {
+    let filled = 0;
+    while (filled < scratch.length) {
+      const n = readSync(fd, scratch, filled, scratch.length - filled, null);
+      if (n === 0) return scratch.subarray(0, filled);
+      filled += n;
+    }
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export async function quickLstat(path: string | Buffer): Promise<Stats> {
   return lstatSync(path);

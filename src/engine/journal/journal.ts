@@ -187,7 +187,7 @@ export class Journal {
    * to undefined is removed. A patch that changes size or mtime starts a fresh entry: hashes and
    * finished legs belonged to other bytes. Schedules a flush.
    */
-  update(rel: string, patch: Partial<JournalEntry>): JournalEntry {
+  update(rel: string, patch: Partial<JournalEntry>): void {
     const old = this.entries.get(rel);
     const sameFile =
       old !== undefined &&
@@ -197,14 +197,15 @@ export class Journal {
       ? old
       : { size: old?.size ?? 0, mtimeMs: old?.mtimeMs ?? 0, attempts: 0, nextTryMs: 0 };
     const next: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(patch)) {
+    // Runs a few times per file: no entries array, and no copy handed back (entry() gives one).
+    for (const key in patch) {
+      const value = (patch as Record<string, unknown>)[key];
       if (value === undefined) delete next[key];
       else next[key] = copyOf(value);
     }
     this.entries.set(rel, next as JournalEntry);
     this.changedEntries.add(rel);
     this.changed();
-    return copyOf(next as JournalEntry);
   }
 
   /** Sets the entry as given, dropping whatever was there (a new version of the file). */

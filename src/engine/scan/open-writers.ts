@@ -76,29 +76,48 @@ function readFdinfo(path: string): string {
   }
 }
 
-/** Reads one process's descriptors into `out`; false when the process cannot be inspected. */
+/**
+ * Reads one process's descriptors into `out`; false when the process cannot be inspected. Paths
+ * are built by concatenation (`pidDir` is normalized): a path.join per descriptor cost more than
+ * the readlink it names.
+ */
 function readProcess(pidDir: string, out: Set<string>, counts: { descriptors: number }): boolean {
   let fds: string[];
   try {
-    fds = readdirSync(join(pidDir, 'fd'));
+    fds = readdirSync(`${pidDir}/fd`);
   } catch (e) {
     // ENOENT: the process ended while we looked; that is not a blind spot.
     return (e as { code?: string }).code === 'ENOENT';
   }
   for (const fd of fds) {
+    const link = `${pidDir}/fd/${fd}`;
+    let target: string;
+    try {
+      target = readlinkSync(link);
+    } catch (e) {
+      // Listed but not readable (another user's process in some setups, another namespace's):
+      // its descriptors are a blind spot, counted as such, not tried one error at a time.
+      if (isDenied(e)) return false;
+      continue; // closed between the listing and the read: nothing open to report
+    }
     try {
       // Pipes, sockets and anonymous inodes read as 'pipe:[…]', 'socket:[…]', 'anon_inode:…'.
-      if (!readlinkSync(join(pidDir, 'fd', fd)).startsWith('/')) continue;
+      if (!target.startsWith('/')) continue;
       counts.descriptors++;
-      if (!openedForWriting(readFdinfo(join(pidDir, 'fdinfo', fd)))) continue;
+      if (!openedForWriting(readFdinfo(`${pidDir}/fdinfo/${fd}`))) continue;
       // stat through the descriptor link reaches the open file itself, even if renamed or deleted.
-      const s = statSync(join(pidDir, 'fd', fd));
+      const s = statSync(link);
       out.add(key(s.dev, s.ino));
     } catch {
       // The descriptor was closed between the listing and the read: nothing open to report.
     }
   }
   return true;
+}
+
+function isDenied(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'EACCES' || code === 'EPERM';
 }
 
 /** One snapshot of every file open for writing, or null when /proc cannot tell. */
@@ -115,8 +134,9 @@ export async function snapshotOpenWriters(procRoot = '/proc'): Promise<WriterSna
   } catch {
     return null;
   }
+  const root = join(procRoot);
   for (let i = 0; i < pids.length; i++) {
-    if (readProcess(join(procRoot, pids[i] as string), writable, counts)) processes++;
+    if (readProcess(`${root}/${pids[i] as string}`, writable, counts)) processes++;
     else skippedProcesses++;
     if ((i + 1) % PROCESSES_PER_SLICE === 0) await new Promise((r) => setImmediate(r));
   }

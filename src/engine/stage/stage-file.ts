@@ -60,11 +60,26 @@ export interface StageOptions {
  */
 class RecentDirs {
   private readonly dirs: string[] = [];
+  /**
+   * Folders being made now: the files of a burst start together, and each made its own recursive
+   * mkdir of the same folder before one had finished (64 at the start of every pass).
+   */
+  private readonly making = new Map<string, Promise<void>>();
   constructor(private readonly max: number) {}
-  has(dir: string): boolean {
-    return this.dirs.includes(dir);
+  /** Makes `dir` unless it was made recently; callers asking meanwhile share the one mkdir. */
+  ensure(dir: string, make: (dir: string) => Promise<unknown>): Promise<void> {
+    if (this.dirs.includes(dir)) return Promise.resolve();
+    let made = this.making.get(dir);
+    if (!made) {
+      made = make(dir)
+        .then(() => this.add(dir))
+        .finally(() => this.making.delete(dir));
+      this.making.set(dir, made);
+    }
+    return made;
   }
-  add(dir: string): void {
+  private add(dir: string): void {
+    if (this.dirs.includes(dir)) return;
     this.dirs.push(dir);
     if (this.dirs.length > this.max) this.dirs.shift();
   }
@@ -74,6 +89,27 @@ class RecentDirs {
   }
 }
 const madeDirs = new RecentDirs(16);
+
+/**
+ * Copies across disks at once. Files are staged many at a time (pipeline/stage-step.ts) so that
+ * moves share folder syncs; a copy holds a 1 MiB buffer and reads and writes whole files, so no
+ * more of them run together than staging ran files before it took 64 at once.
+ */
+export const STAGE_COPY_CONCURRENCY = 16;
+let copiesInFlight = 0;
+const copyWaiters: Array<() => void> = [];
+
+async function withCopySlot<T>(copy: () => Promise<T>): Promise<T> {
+  while (copiesInFlight >= STAGE_COPY_CONCURRENCY)
+    await new Promise<void>((resolve) => copyWaiters.push(resolve));
+  copiesInFlight++;
+  try {
+    return await copy();
+  } finally {
+    copiesInFlight--;
+    copyWaiters.shift()?.();
+  }
+}
 
 /** A path for fs: a Buffer when a watch-folder name is not UTF-8 (fsutil/name-map.ts). */
 type FsPath = string | Buffer;
@@ -162,21 +198,24 @@ async function placeDenied(
 async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const { watchDir, transitDir, file } = opts;
   const ops: PlaceOps = { ...realPlaceOps, ...opts.fsOps };
-  // `src` names the file for people; `raw` and `rawDir` reach it on disk (the rel's names may be
-  // in escaped form, and the original bytes are recovered from them).
+  // `src` names the file for people; `raw` and `rawDir()` reach it on disk (the rel's names may
+  // be in escaped form, and the original bytes are recovered from them).
   let src: string;
   let raw: FsPath;
-  let rawDir: FsPath;
   let dest: string;
   try {
     src = resolveRel(watchDir, file.rel);
     raw = rawPathOf(watchDir, file.rel);
-    const parent = file.rel.includes('/') ? file.rel.slice(0, file.rel.lastIndexOf('/')) : '';
-    rawDir = parent === '' ? watchDir : rawPathOf(watchDir, parent);
     dest = resolveRel(transitDir, file.rel);
   } catch (e) {
     throw badRel(file.rel, e);
   }
+  // Only a refused move looks at the file's folder: not worked out for every file. (The rel
+  // passed the checks above, so its parent does too.)
+  const rawDir = (): FsPath => {
+    const slash = file.rel.lastIndexOf('/');
+    return slash === -1 ? watchDir : rawPathOf(watchDir, file.rel.slice(0, slash));
+  };
   if (isReservedTransitRel(file.rel)) throw badRel(file.rel, 'reserved');
 
   let before: Stats | null;
@@ -193,10 +232,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!madeDirs.has(destDir)) {
-        await mkdir(destDir, { recursive: true });
-        madeDirs.add(destDir);
-      }
+      await madeDirs.ensure(destDir, (dir) => mkdir(dir, { recursive: true }));
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
@@ -214,16 +250,20 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       madeDirs.forget(destDir);
       if (e instanceof CopyError) throw cannotMoveOut(src, e);
       if (isCode(e, 'EXDEV')) {
-        try {
-          return await copyAcrossDisks(opts, ops, { src, raw }, dest);
-        } finally {
-          // Keep transit tidy for people looking at it; only an empty folder can go.
-          await rmdir(transitTempDir(transitDir)).catch(() => {});
-        }
+        return await withCopySlot(async () => {
+          try {
+            return await copyAcrossDisks(opts, ops, { src, raw }, dest);
+          } finally {
+            // Keep transit tidy for people looking at it; only an empty folder can go, and only
+            // when no other copy is under way: one between making the folder and creating its
+            // temporary would find the folder gone (and staging blocked for the pass).
+            if (copiesInFlight === 1) await rmdir(transitTempDir(transitDir)).catch(() => {});
+          }
+        });
       }
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'EACCES', 'EPERM', 'EROFS'))
-        throw await placeDenied(src, rawDir, transitDir, e);
+        throw await placeDenied(src, rawDir(), transitDir, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(raw))) return { status: 'vanished' };
       if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
