@@ -3,7 +3,8 @@
 // gets a session of its own via upload_session/start. Then up to 1000 of them are committed by
 // one finish_batch_v2 call, which takes Dropbox's namespace write lock once instead of once per
 // file. Commits take turns (one batch at a time); uploads of the next files continue meanwhile.
-// A batch is committed when it is full, when the files stop coming for now, or at their end.
+// A batch is committed when it is full (smaller once every file has come), when the files stop
+// coming for now, or at their end.
 import type { files } from 'dropbox';
 import type { Source } from '../channel.js';
 import { SyncError } from '../errors.js';
@@ -33,6 +34,8 @@ import { retryDelayMs } from './retry.js';
 import { readSmall } from './small-read.js';
 
 export const MAX_BATCH_ENTRIES = 1000;
+/** Files per commit once no more files will come (see uploadSmallFiles). */
+export const TAIL_BATCH_ENTRIES = 250;
 
 /** One small file to upload: the job append_batch packs, under the name this module uses. */
 export type SmallJob = BulkJob;
@@ -319,7 +322,12 @@ export async function uploadSmallFiles(
   const accept = (staged: Staged): void => {
     onProgress?.({ rel: staged.job.rel, bytesSent: staged.file.size, size: staged.file.size });
     ready.push(staged);
-    if (ready.length >= MAX_BATCH_ENTRIES) flush();
+    // Once every file has been taken and only the last uploads are on their way, smaller
+    // batches: the last commit (and the removal of its files from transit) is what the caller
+    // waits for at the end, and the ones before it overlap the last uploads.
+    const last = jobs.complete && jobs.buffered === 0;
+    const batch = last ? TAIL_BATCH_ENTRIES : MAX_BATCH_ENTRIES;
+    if (ready.length >= batch) flush();
   };
   await appendSmallFiles(
     {

@@ -38,6 +38,8 @@ export class FileFlow {
   private roomWaiters: Array<() => void> = [];
   private settling: Promise<void> = Promise.resolve();
   private settleQueued = false;
+  /** No more files will be added. */
+  private ended = false;
   private settleFailure: { error: unknown } | undefined;
   /** Files found and not yet settled. */
   readonly flowing = new Set<WorkItem>();
@@ -105,7 +107,9 @@ export class FileFlow {
 
   /** No more files: the legs finish what they were given. */
   end(): void {
+    this.ended = true;
     for (const c of this.channels.values()) c.end();
+    this.settleReady();
   }
 
   /** Once every leg's place() has returned: settles the rest; throws a settle's failure. */
@@ -123,8 +127,10 @@ export class FileFlow {
 
   private answeredByAll(w: WorkItem): void {
     this.ready.push(w);
-    // A full flow settles what it can at once: the files waiting to come in need the room.
-    if (this.ready.length >= this.o.settleGroup || this.roomWaiters.length > 0) this.settleReady();
+    // A full flow settles what it can at once (the files waiting to come in need the room), and so
+    // does one with no more files to come (the pass waits for the last ones).
+    if (this.ready.length >= this.o.settleGroup || this.roomWaiters.length > 0 || this.ended)
+      this.settleReady();
   }
 
   /**
