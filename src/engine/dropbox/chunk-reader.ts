@@ -116,7 +116,7 @@ export async function readChunkInto(
 
 /**
  * Reads and hashes of a concurrent upload go in pieces this large: a chunk is never held whole
- * (a 16 MiB chunk in flight costs one piece of memory, not 16 MiB), and hashing one piece holds
+ * (a 16 MiB chunk in flight costs two pieces of memory, not 16 MiB), and hashing one piece holds
  * the event loop for about a millisecond, so the sockets of the appends in flight stay fed.
  */
 export const PIECE_SIZE = 1024 * 1024;
@@ -213,7 +213,7 @@ export class BlockDigests {
 
 /**
  * Request bodies read from the file piece by piece as the socket takes them (StreamedBody), with
- * piece buffers reused from a pool: the memory of a chunk in flight is one piece. Each attempt of
+ * piece buffers reused from a pool: the memory of a chunk in flight is two pieces. Each attempt of
  * an append gets a fresh body that reads its bytes from the file again, so a retried append sends
  * the same bytes whatever the other appends have done meanwhile (there is no shared chunk buffer
  * to overwrite). `close` stops every body still reading, before the file handle is closed.
@@ -222,7 +222,7 @@ export class RangeBodies {
   private readonly idle: Buffer[] = [];
   private readonly active = new Set<Promise<void>>();
   private closed = false;
-  /** Piece buffers allocated so far (the most ever in use at once). */
+  /** Piece buffers allocated so far (the most ever in use at once: two per body being read). */
   allocated = 0;
 
   /**
@@ -245,32 +245,51 @@ export class RangeBodies {
     await Promise.allSettled(this.active);
   }
 
+  /**
+   * Two buffers per body, in turn: while one piece is written to the socket the next is read
+   * into the other, so the socket never waits for the disk (or for a thread-pool slot on a busy
+   * machine) between pieces. A buffer is read into again only once the socket has its piece.
+   */
   private async *pieces(offset: number, length: number): AsyncGenerator<Uint8Array> {
     if (this.closed) throw new Error('the upload has ended');
-    const buf = this.idle.pop() ?? this.allocate();
+    const end = offset + length;
+    const bufs: [Buffer, Buffer] = [this.take(), this.take()];
     let release!: () => void;
     const done = new Promise<void>((r) => (release = r));
     this.active.add(done);
-    try {
-      for (let pos = offset; pos < offset + length;) {
-        if (this.closed) throw new Error('the upload has ended');
-        const want = Math.min(buf.length, offset + length - pos);
-        let bytesRead: number;
-        try {
-          ({ bytesRead } = await this.fh.read(buf, 0, want, pos));
-        } catch (e) {
+    const readInto = (buf: Buffer, at: number): Promise<number> =>
+      this.fh.read(buf, 0, Math.min(buf.length, end - at), at).then(
+        (r) => r.bytesRead,
+        (e: unknown) => {
           throw this.readFailure(e);
-        }
+        },
+      );
+    let turn: 0 | 1 = 0;
+    let ahead: Promise<number> | undefined = offset < end ? readInto(bufs[0], offset) : undefined;
+    try {
+      for (let pos = offset; pos < end;) {
+        if (this.closed) throw new Error('the upload has ended');
+        const bytesRead = await (ahead as Promise<number>);
         if (bytesRead === 0) throw this.readFailure(shortFile(pos, this.size));
+        const piece = bufs[turn].subarray(0, bytesRead);
         pos += bytesRead;
+        turn = turn === 0 ? 1 : 0;
+        ahead = pos < end ? readInto(bufs[turn], pos) : undefined;
+        ahead?.catch(() => {}); // seen when awaited
         // The consumer writes this piece and asks for the next only once the socket has it.
-        yield buf.subarray(0, bytesRead);
+        yield piece;
       }
     } finally {
-      this.idle.push(buf);
+      // A read still filling a buffer must end before the buffer serves another body.
+      await ahead?.catch(() => {});
+      this.idle.push(...bufs);
       this.active.delete(done);
       release();
     }
+  }
+
+  private take(): Buffer {
+    return this.idle.pop() ?? this.allocate();
   }
 
   private allocate(): Buffer {
