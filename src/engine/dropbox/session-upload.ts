@@ -237,8 +237,9 @@ async function sendChunks(
  * Memory: no chunk is held whole. The chunks' block digests are computed ahead (BlockDigests),
  * so an append goes out as soon as there is room for it with its content_hash in the header, and
  * its body is read from the file piece by piece as the socket takes it (RangeBodies): two piece
- * buffers per append in flight (one being sent, the next being read), whatever the chunk size. A retried append reads its bytes again;
- * Dropbox checks them against the content_hash computed before the first try.
+ * buffers per append in flight (one being sent, the next being read), whatever the chunk size.
+ * A retried append reads its bytes again; Dropbox checks them against the content_hash computed
+ * before the first try.
  */
 async function sendConcurrent(
   deps: SessionUploadDeps,
