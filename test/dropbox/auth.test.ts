@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { finishPkceAuth, startPkceAuth } from '../../src/engine/dropbox/auth.js';
 import { createDropboxConnection } from '../../src/engine/dropbox/connection.js';
+import { nodeHttpFetch } from '../../src/engine/dropbox/http-fetch.js';
 import { DropboxRemoteStore } from '../../src/engine/dropbox/remote-store.js';
 import { SyncError } from '../../src/engine/errors.js';
 import type { UploadItem } from '../../src/engine/ports.js';
@@ -27,7 +28,8 @@ const observingFetch: typeof fetch = async (input, init) => {
   const auth = new Headers(init?.headers).get('authorization');
   if (auth?.startsWith('Bearer ')) tokens.add(auth.slice(7));
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  const res = await fetch(input, init);
+  // The product's own fetch: large uploads stream their bodies, which only it sends.
+  const res = await nodeHttpFetch(input, init);
   if (url.includes('/oauth2/token') && res.ok) {
     const body = (await res.clone().json()) as { access_token?: string; refresh_token?: string };
     if (body.access_token) tokens.add(body.access_token);

@@ -157,6 +157,7 @@ test('after a crash mid-upload, a new store resumes from the saved session and s
   const sessions = new MapSessionStore();
   const ac = new AbortController();
   const first = rig.store({ sessions });
+  rig.emu.recordTimeline();
   let crashedAt = 0;
   await assert.rejects(
     first.uploadMany([item], {
@@ -179,6 +180,13 @@ test('after a crash mid-upload, a new store resumes from the saved session and s
   // The crashed store's append still in flight may have bytes the server has not read yet (a
   // loaded machine reads them late): cut its connection so the count below is the resume alone.
   rig.emu.resetLink();
+  // ...and let its request end on the emulator's side too: until then it may still count bytes
+  // it had read before the cut.
+  const deadline = Date.now() + 10_000;
+  while (rig.emu.timeline(true).requests.some((r) => r.endedMs === undefined)) {
+    assert.ok(Date.now() < deadline, "the crashed store's requests ended");
+    await new Promise((r) => setTimeout(r, 10));
+  }
   rig.emu.resetStats();
   const out = await rig.store({ sessions }).uploadMany([item]);
   allOk(out);

@@ -4,13 +4,23 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startEmulator } from '../../tools/emulator/index.js';
 import { classifyDropboxError } from '../../src/engine/dropbox/classify.js';
 import {
   endpointFetch,
   normaliseEndpoint,
   rewriteUrl,
 } from '../../src/engine/dropbox/endpoint-fetch.js';
-import { createNodeHttpFetch, nodeHttpFetch } from '../../src/engine/dropbox/http-fetch.js';
+import {
+  createNodeHttpFetch,
+  nodeHttpFetch,
+  type StreamedBody,
+} from '../../src/engine/dropbox/http-fetch.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Seen {
   method: string;
@@ -114,4 +124,94 @@ test('nodeHttpFetch gives up on a connection where nothing moves, as a network e
   const err = await impatient(`${base}/slow`, { method: 'POST' }).catch((e: unknown) => e);
   assert.match(String(err), /no data moved for 100 ms/);
   assert.equal(classifyDropboxError(err).code, 'network');
+});
+
+test('nodeHttpFetch streams a body piece by piece with its declared length; a failing piece ends the request with its error', async () => {
+  const whole = Buffer.alloc(3 * 1024 * 1024 + 17);
+  for (let i = 0; i < whole.length; i++) whole[i] = (i * 31) & 0xff;
+  const piece = Buffer.alloc(1024 * 1024);
+  let asked = 0;
+  const body: StreamedBody = {
+    streamedLength: whole.length,
+    async *pieces() {
+      for (let at = 0; at < whole.length; at += piece.length) {
+        asked++;
+        // One buffer, refilled for every piece: only safe because the next piece is asked for
+        // once the socket has the previous one.
+        const n = whole.copy(piece, 0, at, Math.min(whole.length, at + piece.length));
+        yield piece.subarray(0, n);
+      }
+    },
+  };
+  const res = await nodeHttpFetch(`${base}/json`, { method: 'POST', body: body as never });
+  assert.deepEqual(await res.json(), { got: whole.length });
+  const last = seen.at(-1)!;
+  assert.equal(last.headers['content-length'], String(whole.length));
+  assert.ok(last.body.equals(whole), 'the bytes arrived as they were read, none overwritten');
+  assert.equal(asked, 4);
+
+  const failing: StreamedBody = {
+    streamedLength: 10_000,
+    async *pieces() {
+      yield Buffer.alloc(1000, 1);
+      throw Object.assign(new Error('disk said no'), { code: 'EIO' });
+    },
+  };
+  const err = await nodeHttpFetch(`${base}/json`, { method: 'POST', body: failing as never }).catch(
+    (e: unknown) => e,
+  );
+  assert.match(String(err), /disk said no/);
+
+  const short: StreamedBody = {
+    streamedLength: 10_000,
+    async *pieces() {
+      yield Buffer.alloc(1000, 1);
+    },
+  };
+  const shortErr = await nodeHttpFetch(`${base}/json`, {
+    method: 'POST',
+    body: short as never,
+  }).catch((e: unknown) => e);
+  assert.match(String(shortErr), /shorter than declared/);
+});
+
+test('talking to Dropbox through the connection never loads undici (the web fetch globals cost start-up time)', async () => {
+  const emu = await startEmulator();
+  try {
+    const connection = pathToFileURL(join(ROOT, 'src/engine/dropbox/connection.ts')).href;
+    // A fresh process: this one has loaded undici already (the test's own fetch calls).
+    const script = `
+      import { createDropboxConnection } from ${JSON.stringify(connection)};
+      const c = createDropboxConnection(${JSON.stringify({
+        appKey: emu.appKey,
+        refreshToken: emu.issueRefreshToken(),
+        endpoint: emu.url,
+      })});
+      await c.call((d) => d.filesUpload({ path: '/u.txt', contents: Buffer.from('hi') }));
+      const r = await c.call((d) => d.usersGetCurrentAccount());
+      console.log(JSON.stringify({
+        name: r.result.name.display_name,
+        undici: process.moduleLoadList.filter((m) => /undici/.test(m)),
+      }));
+    `;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    clearTimeout(timer);
+    assert.equal(code, 0, err);
+    const seen = JSON.parse(out) as { name: string; undici: string[] };
+    assert.ok(seen.name.length > 0, 'the calls went through');
+    assert.deepEqual(seen.undici, []);
+    assert.equal(emu.getFile('/u.txt')?.size, 2);
+  } finally {
+    await emu.close();
+  }
 });

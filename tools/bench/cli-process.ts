@@ -10,6 +10,9 @@ import { buildCli } from '../../scripts/build.mjs';
 export interface CliRun {
   code: number | null;
   seconds: number;
+  /** Wall-clock ms (performance.timeOrigin + now) when the process was started and had ended. */
+  startedAtMs: number;
+  endedAtMs: number;
   /** Peak resident set (VmHWM), bytes. */
   peakRss: number;
   /** CPU of the process (user + system, all threads), ms. */
@@ -80,9 +83,12 @@ export function runCliMeasured(
     });
     child.once('close', (code) => {
       clearInterval(timer);
+      const t1 = performance.now();
       resolve({
         code,
-        seconds: (performance.now() - t0) / 1000,
+        seconds: (t1 - t0) / 1000,
+        startedAtMs: performance.timeOrigin + t0,
+        endedAtMs: performance.timeOrigin + t1,
         peakRss: last.hwm,
         cpuMs: last.cpuMs,
         stdout,

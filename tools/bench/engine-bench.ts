@@ -11,6 +11,8 @@ import type { Settings } from '../../src/engine/settings/schema.js';
 import { startChildEmulator, type ChildEmulator } from './upload-bench.js';
 import { formatPhases, profilePhases } from './phases.js';
 import { buildCliBundle, runCliMeasured } from './cli-process.js';
+import { describeTimeline } from './link-timeline.js';
+import type { TimelineSnapshot } from '../emulator/timeline.js';
 
 const MiB = 1024 * 1024;
 
@@ -210,6 +212,7 @@ export async function runLargeFileBench(
     await fs.mkdir(watch, { recursive: true });
     await writeSparseSized(path.join(watch, 'big.raw'), o.largeFileBytes);
     await emu.admin('reset-stats');
+    await emu.admin('record-timeline');
     const run = await runCliMeasured(cli, ['once', '--config-dir', configDir], {
       HOME: dir,
       RDL_SYNC_QUIET: '1',
@@ -218,6 +221,7 @@ export async function runLargeFileBench(
       throw new Error(`rdl-sync once exited ${run.code}: ${run.stdout}${run.stderr}`);
     }
     const stats = await emu.admin<Record<string, number>>('stats');
+    const timeline = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
     console.log(
       `(d) rdl-sync once, one ${(o.largeFileBytes / MiB).toFixed(0)} MiB file, its own process from start to exit: ` +
         `${linkShare(o, run.seconds)}, peak RSS (VmHWM) ${(run.peakRss / 1e6).toFixed(0)} MB (120 MB goal), ` +
@@ -226,6 +230,8 @@ export async function runLargeFileBench(
     console.log(
       `    ${requestsByRoute(stats, 1)}; bytes sent ${(stats['received-bytes'] ?? 0) - o.largeFileBytes} more than the file`,
     );
+    const window = { startMs: run.startedAtMs, endMs: run.endedAtMs };
+    for (const line of describeTimeline(timeline, window)) console.log(`    ${line}`);
     await fs.rm(dir, { recursive: true, force: true });
     if (opts.inProcess === false) return;
 

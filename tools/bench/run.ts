@@ -6,7 +6,8 @@
 //   idle    (e) CPU of an idle pass
 //   resets  (f) a large file over a 1 Mbit/s link that resets periodically: bytes re-sent per reset
 //   year    (g) a simulated year of one site through one engine: RSS, CPU/file, disk per tenth
-// Options: --year-files N (default 110000), --small-files N.
+// Options: --year-files N (default 110000), --small-files N, --cli-only (large: only the real CLI
+// process, not the in-process engine after it).
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { missingUnitEnvironment } from './daemon-env.js';
@@ -20,6 +21,7 @@ const { values, positionals } = parseArgs({
   options: {
     'year-files': { type: 'string' },
     'small-files': { type: 'string' },
+    'cli-only': { type: 'boolean' },
   },
 });
 
@@ -42,7 +44,7 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
   },
   large: async () => {
     console.log('== Engine, end to end: one large file ==');
-    await runLargeFileBench();
+    await runLargeFileBench(values['cli-only'] ? { inProcess: false } : {});
   },
   idle: async () => {
     console.log('== Engine: idle pass ==');

@@ -3,6 +3,7 @@
 // that hosts the route.
 import type { FaultRule } from './faults.js';
 import type { LinkShape } from './shaping.js';
+import type { TimelineSnapshot } from './timeline.js';
 import type { HeaderRefusal } from './state.js';
 
 export interface StoredFileInfo {
@@ -48,6 +49,13 @@ export interface Emulator {
    */
   stats(): Record<string, number>;
   resetStats(): void;
+  /**
+   * Starts recording a fresh timeline: each API request's route, arrival and end, and when the
+   * shaped link carried bytes (wall-clock ms). Off until started; stopped by timeline(stop).
+   */
+  recordTimeline(): void;
+  /** What the recording holds so far; `stop` ends the recording. */
+  timeline(stop?: boolean): TimelineSnapshot;
   /** Stored file by path (case-insensitive), or undefined. */
   getFile(path: string): StoredFileInfo | undefined;
   /** Small files only (tests). */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator, StoredFileInfo } from './controls.js';
 import type { LinkShape } from './shaping.js';
+import type { TimelineSnapshot } from './timeline.js';
 import { parseFaultRule, type FaultRule } from './faults.js';
 import { runAdminAction } from './routes/admin.js';
 import { createEmulatorServer, listen } from './server.js';
@@ -123,6 +124,15 @@ class RunningEmulator implements Emulator {
     this.state.stats.clear();
     this.state.link.receivedBytes = 0;
     this.state.link.resets = 0;
+  }
+
+  recordTimeline(): void {
+    this.state.link.timeline.start();
+  }
+
+  timeline(stop = false): TimelineSnapshot {
+    if (stop) this.state.link.timeline.stop();
+    return this.state.link.timeline.snapshot();
   }
 
   getFile(path: string): StoredFileInfo | undefined {

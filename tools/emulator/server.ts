@@ -241,6 +241,14 @@ async function handleApi(
   }
 }
 
+/** Puts the request on the timeline, when one is recording, ending when its answer is sent. */
+function onTimeline(state: EmulatorState, route: string, res: ServerResponse): void {
+  const ended = state.link.timeline.request(route);
+  if (ended === undefined) return;
+  res.once('finish', () => ended(res.statusCode));
+  res.once('close', () => ended(undefined));
+}
+
 async function dispatch(
   state: EmulatorState,
   req: IncomingMessage,
@@ -260,6 +268,7 @@ async function dispatch(
   }
   if (path === '/oauth2/token') {
     state.count('oauth2/token');
+    onTimeline(state, 'oauth2/token', res);
     await state.link.delay();
     const fault = state.faults.take('oauth2/token');
     const ctx = new RequestContext(req, res, 'oauth2/token', state, fault, undefined);
@@ -281,6 +290,7 @@ async function dispatch(
     return;
   }
   state.count(route.name);
+  onTimeline(state, route.name, res);
   state.link.track(req.socket);
   await state.link.delay();
   if (await refuseLargeHeaders(state, req, res)) {

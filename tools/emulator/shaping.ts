@@ -4,6 +4,7 @@
 // router's NAT table flushed): whatever was on the wire is lost and must be sent again.
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Timeline } from './timeline.js';
 
 /** How much idle link time a burst may use up: a small router queue's worth. */
 const QUEUE_CREDIT_MS = 20;
@@ -26,6 +27,8 @@ export class Link {
   resets = 0;
   /** Request-body bytes that crossed the link, including those later cut off by a reset. */
   receivedBytes = 0;
+  /** When requests came and the link was busy, while a recording runs (the benchmark's view). */
+  readonly timeline = new Timeline();
 
   shape(opts: LinkShape): void {
     this.latencyMs = Math.max(0, opts.latencyMs ?? 0);
@@ -80,6 +83,8 @@ export class Link {
     // would be lost link time, and no client could reach the configured rate.
     const start = Math.max(now - QUEUE_CREDIT_MS, this.busyUntil);
     this.busyUntil = start + (bytes / this.bytesPerSecond) * 1000;
+    const wall = performance.timeOrigin;
+    this.timeline.linkBusy(wall + start, wall + this.busyUntil);
     const wait = this.busyUntil - now;
     if (wait > 1) await sleep(wait);
   }

@@ -14,6 +14,7 @@ import {
 } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import type { DropboxConnection } from './connection.js';
+import type { StreamedBody } from './http-fetch.js';
 import type { RetryPolicy } from '../retry-policy.js';
 import { withRetry } from './retry.js';
 
@@ -23,7 +24,12 @@ export type AppendResult =
   | { kind: 'offset'; correctOffset: number }
   /** Unknown or expired session: start over. */
   | { kind: 'gone' }
-  | { kind: 'closed' };
+  | { kind: 'closed' }
+  /**
+   * A streamed body did not match its content_hash: damaged on the way, or the file changed
+   * after it was hashed (the caller tells which; a retry here would only read it again).
+   */
+  | { kind: 'mismatch' };
 
 export type FinishResult =
   | { kind: 'committed'; metadata: files.FileMetadata }
@@ -156,24 +162,30 @@ export class DropboxCalls {
     return res.result.session_id;
   }
 
+  /**
+   * Appends `bytes` at `offset`: a Buffer, or a function giving a fresh streamed body for each
+   * attempt (a retry reads the bytes again); then `contentHash` is required, computed from the
+   * bytes beforehand, and Dropbox refuses a body that does not match it.
+   */
   async append(
     rel: string,
     sessionId: string,
     offset: number,
-    bytes: Buffer,
+    bytes: Buffer | (() => StreamedBody),
     close: boolean,
     signal?: AbortSignal,
-    contentHash = contentHashOf(bytes),
+    contentHash = typeof bytes === 'function' ? undefined : contentHashOf(bytes),
   ): Promise<AppendResult> {
-    const arg: files.UploadSessionAppendArg = {
+    if (contentHash === undefined) throw new Error('a streamed append needs its content hash');
+    const arg = (): files.UploadSessionAppendArg => ({
       cursor: { session_id: sessionId, offset },
       close,
       content_hash: contentHash,
-      contents: bytes,
-    };
+      contents: typeof bytes === 'function' ? bytes() : bytes,
+    });
     return this.run('upload_session/append_v2', rel, signal, async (req) => {
       try {
-        await this.conn.client.filesUploadSessionAppendV2(arg, req);
+        await this.conn.client.filesUploadSessionAppendV2(arg(), req);
         return { kind: 'stored' } as const;
       } catch (e) {
         const r = rejected(e);
@@ -183,6 +195,8 @@ export class DropboxCalls {
         }
         if (r?.tags.includes('not_found')) return { kind: 'gone' } as const;
         if (r?.tags.includes('closed')) return { kind: 'closed' } as const;
+        if (r?.tags.includes('content_hash_mismatch') && typeof bytes === 'function')
+          return { kind: 'mismatch' } as const;
         throw e;
       }
     });

@@ -14,7 +14,10 @@ export interface DropboxConnectionConfig {
   refreshToken: string;
   /** '' or undefined = real Dropbox; otherwise a base URL such as http://127.0.0.1:8080. */
   endpoint?: string;
-  /** Default: nodeHttpFetch (sends upload chunks without copying them). */
+  /**
+   * Default: nodeHttpFetch (sends upload chunks without copying them). Another must send its
+   * StreamedBody bodies too (large files' appends), e.g. by wrapping nodeHttpFetch.
+   */
   fetchImpl?: typeof fetch;
 }
 

@@ -61,11 +61,26 @@ export class ContentHasher {
     return this;
   }
 
+  /**
+   * Continues with the digests of whole blocks hashed elsewhere (the last may be a partial
+   * block: the file's end). Only at a block boundary, where a block digest means the same here.
+   */
+  addBlockDigests(digests: readonly Buffer[]): this {
+    if (this.blockFill !== 0) throw new Error('block digests can only follow a block boundary');
+    this.digests.push(...digests);
+    return this;
+  }
+
   private closeBlock(): void {
     this.digests.push(this.block.digest());
     this.block = createHash('sha256');
     this.blockFill = 0;
   }
+}
+
+/** The content hash of bytes whose block digests (in order) these are. */
+export function contentHashOfDigests(digests: readonly Buffer[]): string {
+  return createHash('sha256').update(Buffer.concat(digests)).digest('hex');
 }
 
 export function contentHashOf(data: Uint8Array): string {

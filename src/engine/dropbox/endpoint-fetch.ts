@@ -28,15 +28,31 @@ export function endpointFetch(
 ): typeof fetch {
   if (endpoint === '') return base;
   return (input, init) => {
-    if (input instanceof Request) {
+    // Checked without touching the Request global: in Node 20 its first use loads undici, tens of
+    // ms before the first request (see http-fetch.ts). The SDK only ever passes URL strings.
+    if (typeof input !== 'string' && !(input instanceof URL)) {
       const { url, host } = rewriteUrl(input.url, endpoint);
       const request = new Request(url, input);
       if (host !== undefined) request.headers.set(ORIGINAL_HOST_HEADER, host);
       return base(request, init);
     }
     const { url, host } = rewriteUrl(input instanceof URL ? input.href : input, endpoint);
-    const headers = new Headers(init?.headers);
-    if (host !== undefined) headers.set(ORIGINAL_HOST_HEADER, host);
+    const headers = plainHeaders(init?.headers);
+    if (host !== undefined) headers[ORIGINAL_HOST_HEADER] = host;
     return base(url, { ...init, headers });
   };
+}
+
+/** Request headers as a plain object (the SDK gives one; a Headers or pairs are copied). */
+function plainHeaders(h: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (h === undefined) return out;
+  if (Array.isArray(h)) {
+    for (const [name, value] of h) if (name !== undefined) out[name] = String(value);
+  } else if (typeof (h as Headers).forEach === 'function') {
+    (h as Headers).forEach((value, name) => (out[name] = value));
+  } else {
+    for (const [name, value] of Object.entries(h)) out[name] = String(value);
+  }
+  return out;
 }

@@ -3,31 +3,134 @@
 // between garbage collections and dominate the uploader's memory. Here the caller's Buffer is
 // written to the socket as it is, and the (small, JSON) answer is read whole, without web
 // streams, which for thousands of small uploads cost more CPU than the upload itself.
-// Only what the uploader uses is supported: POST/GET with a string or byte body, headers, an
-// AbortSignal, answers read as text or JSON (not large downloads: they are buffered whole).
-// A connection on which nothing moves for `idleTimeoutMs` (default 2 min) is given up as a
-// network error: that catches dead links without cutting off slow transfers still moving.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+// Nor does it touch the web globals (Headers, Request, Response): in Node 20 the first use of any
+// of them loads undici, 30-150 ms of start-up spent before the first request could go out. The
+// answer is a small object with the parts of Response the SDK and the uploader read.
+// Only what the uploader uses is supported: POST/GET with a string, byte or streamed body
+// (StreamedBody: pieces read on demand, so a large chunk is never held in memory whole),
+// headers, an AbortSignal, answers read as text or JSON (not large downloads: they are buffered
+// whole). A connection on which nothing moves for `idleTimeoutMs` (default 2 min) is given up as
+// a network error: that catches dead links without cutting off slow transfers still moving.
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
 
-function bodyBytes(body: FetchInit['body']): Buffer | undefined {
+/**
+ * A request body of known length produced piece by piece. Each piece is written to the socket
+ * and handed to the kernel before the next one is asked for, so a piece's buffer may be reused
+ * for the next piece. One StreamedBody is one attempt: a retry needs a fresh one.
+ */
+export interface StreamedBody {
+  readonly streamedLength: number;
+  pieces(): AsyncIterable<Uint8Array>;
+}
+
+export function isStreamedBody(body: unknown): body is StreamedBody {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as StreamedBody).streamedLength === 'number' &&
+    typeof (body as StreamedBody).pieces === 'function'
+  );
+}
+
+function bodyBytes(body: unknown): Buffer | StreamedBody | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (Buffer.isBuffer(body)) return body;
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (body instanceof ArrayBuffer) return Buffer.from(body);
-  throw new TypeError('nodeHttpFetch sends only string or byte bodies');
+  if (isStreamedBody(body)) return body;
+  throw new TypeError('nodeHttpFetch sends only string, byte or streamed bodies');
 }
 
-function toHeaders(res: IncomingMessage): Headers {
-  const h = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) h.append(name, v);
+/** Request headers as the SDK (a plain object) or endpointFetch (a Headers-like) gives them. */
+function headerRecord(h: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (h === undefined || h === null) return out;
+  if (Array.isArray(h)) {
+    for (const [name, value] of h as [string, string][]) out[name.toLowerCase()] = String(value);
+  } else if (typeof (h as { forEach?: unknown }).forEach === 'function') {
+    (h as { forEach(cb: (value: string, name: string) => void): void }).forEach((value, name) => {
+      out[name.toLowerCase()] = value;
+    });
+  } else {
+    for (const [name, value] of Object.entries(h as Record<string, unknown>))
+      if (value !== undefined) out[name.toLowerCase()] = String(value);
   }
-  return h;
+  return out;
+}
+
+/** The parts of Headers that readers of an answer use (names are case-insensitive). */
+class AnswerHeaders {
+  constructor(readonly raw: IncomingMessage['headers']) {}
+
+  get(name: string): string | null {
+    const v = this.raw[name.toLowerCase()];
+    if (v === undefined) return null;
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  }
+
+  forEach(cb: (value: string, name: string) => void): void {
+    for (const name of Object.keys(this.raw)) cb(this.get(name) ?? '', name);
+  }
+}
+
+/** The parts of Response the SDK and the uploader read; the body is already here, whole. */
+class Answer {
+  readonly ok: boolean;
+  readonly headers: AnswerHeaders;
+  bodyUsed = false;
+
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    raw: IncomingMessage['headers'],
+    private readonly body: Buffer,
+    readonly url: string,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.headers = new AnswerHeaders(raw);
+  }
+
+  clone(): Answer {
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new Answer(this.status, this.statusText, this.headers.raw, this.body, this.url);
+  }
+
+  private take(): Buffer {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+    this.bodyUsed = true;
+    return this.body;
+  }
+
+  text(): Promise<string> {
+    try {
+      return Promise.resolve(this.take().toString('utf8'));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    try {
+      const b = this.take();
+      const copy = new ArrayBuffer(b.byteLength);
+      new Uint8Array(copy).set(b);
+      return Promise.resolve(copy);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
 }
 
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
@@ -39,33 +142,61 @@ function idleTimeout(ms: number): Error {
 
 export function createNodeHttpFetch(opts: { idleTimeoutMs?: number } = {}): typeof fetch {
   const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
-  return (input, init = {}) => send(input, init, idleMs);
+  return ((input: unknown, init: FetchInit = {}) =>
+    send(input, init, idleMs) as Promise<unknown>) as typeof fetch;
 }
 
 export const nodeHttpFetch: typeof fetch = createNodeHttpFetch();
 
-function send(
-  input: Parameters<typeof fetch>[0],
-  init: FetchInit,
-  idleMs: number,
-): Promise<Response> {
-  const url = new URL(input instanceof Request ? input.url : String(input));
-  if (input instanceof Request) {
+/** One piece to the socket; settles once the kernel has it (or the request has ended). */
+function writePiece(req: ClientRequest, piece: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => reject(new Error('the request ended while its body was sent'));
+    req.once('close', onClose);
+    req.write(piece, (e) => {
+      req.off('close', onClose);
+      if (e) reject(e);
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Writes a streamed body piece by piece. A failure to produce a piece (the file could not be
+ * read) ends the request with that error, so the caller sees the local cause, not a network one.
+ */
+async function writeStreamed(req: ClientRequest, body: StreamedBody): Promise<void> {
+  let sent = 0;
+  try {
+    for await (const piece of body.pieces()) {
+      if (req.destroyed) return;
+      sent += piece.byteLength;
+      if (sent > body.streamedLength) throw new Error('a streamed body is longer than declared');
+      await writePiece(req, piece);
+    }
+    if (sent !== body.streamedLength) throw new Error('a streamed body is shorter than declared');
+    req.end();
+  } catch (e) {
+    if (!req.destroyed) req.destroy(e instanceof Error ? e : new Error(String(e)));
+  }
+}
+
+function send(input: unknown, init: FetchInit, idleMs: number): Promise<Answer> {
+  if (typeof input !== 'string' && !(input instanceof URL)) {
     return Promise.reject(new TypeError('nodeHttpFetch takes a URL, not a Request'));
   }
-  const bytes = bodyBytes(init.body);
-  const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
-    headers[name] = value;
-  });
-  if (bytes !== undefined) headers['content-length'] = String(bytes.length);
+  const url = new URL(String(input));
+  const body = bodyBytes(init.body);
+  const headers = headerRecord(init.headers);
+  if (body !== undefined)
+    headers['content-length'] = String(Buffer.isBuffer(body) ? body.length : body.streamedLength);
   const signal = init.signal ?? undefined;
   const request =
     url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
   if (request === undefined)
     return Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`));
 
-  return new Promise<Response>((resolve, reject) => {
+  return new Promise<Answer>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const req = request(url, { method: init.method ?? 'GET', headers });
     const onAbort = (): void => {
@@ -88,16 +219,11 @@ function send(
       res.once('end', () => {
         done();
         const status = res.statusCode ?? 0;
-        const body = NULL_BODY_STATUS.has(status) ? null : Buffer.concat(chunks);
-        resolve(
-          new Response(body, {
-            status,
-            statusText: res.statusMessage ?? '',
-            headers: toHeaders(res),
-          }),
-        );
+        const bytes = NULL_BODY_STATUS.has(status) ? Buffer.alloc(0) : Buffer.concat(chunks);
+        resolve(new Answer(status, res.statusMessage ?? '', res.headers, bytes, url.href));
       });
     });
-    req.end(bytes);
+    if (body === undefined || Buffer.isBuffer(body)) req.end(body);
+    else void writeStreamed(req, body);
   });
 }

@@ -14,8 +14,14 @@ import {
 import { OFFSET_REPOSITIONS, UPLOAD_SESSION_RESTARTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
 import { classifyLocalFileError } from './classify.js';
-import { ChunkReader, readChunkInto, type Chunk } from './chunk-reader.js';
-import { BLOCK_SIZE, ContentHasher, hasherAt } from './content-hash.js';
+import { BlockDigests, ChunkReader, RangeBodies } from './chunk-reader.js';
+import {
+  BLOCK_SIZE,
+  ContentHasher,
+  contentHashOfDigests,
+  hashFileRange,
+  hasherAt,
+} from './content-hash.js';
 
 /**
  * Saved session ids of concurrent sessions carry this prefix, so a resume knows the session's
@@ -38,6 +44,16 @@ export const CHUNK_SECONDS_TARGET = 30;
  * round trip between chunks, while a second one in flight would double what a reset cuts off.
  */
 export const PIPELINE_BELOW_SECONDS = 5;
+
+/**
+ * Block digests are computed up to this many chunks ahead of the next append: enough that the
+ * chunks that go out when an answer arrives (up to APPENDS_IN_FLIGHT) are hashed already, and
+ * near enough that their bytes are still in the page cache when they are sent.
+ */
+export const HASH_AHEAD_CHUNKS = 2;
+
+/** A chunk Dropbox received damaged (its bytes unchanged on disk) is sent again this often. */
+const DAMAGED_RESENDS = 3;
 
 /** Sessions live 7 days on Dropbox; one day of margin so a resume can finish. */
 export const SESSION_MAX_AGE_MS = 6 * 24 * 3600 * 1000;
@@ -182,7 +198,8 @@ async function sendChunks(
           // Only our own closing append can have closed it (its answer was lost).
           if (!closing) return 'restart';
           stored = true;
-        } else if (r.kind === 'gone') return 'restart';
+        } else if (r.kind === 'gone' || r.kind === 'mismatch')
+          return 'restart'; // (a buffered body is never 'mismatch': its retries resend it)
         else if (r.correctOffset === offset + bytes.length)
           stored = true; // answer was lost
         else {
@@ -217,12 +234,12 @@ async function sendChunks(
  * every earlier chunk is stored). What is saved is the stored prefix, so a resume re-sends at
  * most the chunks that were in flight.
  *
- * Memory: one chunk buffer per append in flight and no more. A chunk is read (and hashed) into
- * a buffer only once an earlier append has settled and given its buffer back; while that read
- * runs (tens of ms) the other append keeps the link busy, so reading ahead into a third buffer
- * would cost a whole chunk of memory for nothing. A buffer goes back to the pool only when its
- * append has settled, whatever order the answers come in (a retried append may answer after a
- * later one): bytes still being sent are never overwritten.
+ * Memory: no chunk is held whole. The chunks' block digests are computed ahead (BlockDigests),
+ * so an append goes out as soon as there is room for it with its content_hash in the header, and
+ * its body is read from the file piece by piece as the socket takes it (RangeBodies): two piece
+ * buffers per append in flight (one being sent, the next being read), whatever the chunk size.
+ * A retried append reads its bytes again; Dropbox checks them against the content_hash computed
+ * before the first try.
  */
 async function sendConcurrent(
   deps: SessionUploadDeps,
@@ -233,33 +250,75 @@ async function sendConcurrent(
   onProgress: ((p: UploadProgress) => void) | undefined,
 ): Promise<ClosedSession | 'restart'> {
   const { rel, localPath, size, mtimeMs } = file;
-  const sessionId =
-    resume?.sessionId.slice(CONCURRENT.length) ?? (await deps.calls.startConcurrent(rel, signal));
   let stored = resume?.offset ?? 0;
-  const startedAtMs = resume?.startedAtMs ?? deps.clock.now();
-  // Chunks are read (and hashed) in order, ahead of their answers; a failure restarts or throws.
-  const hasher =
+  // Hashing ahead starts at once, so the first chunk's digests are ready when the session is.
+  const digests = new BlockDigests(fh, size, stored, HASH_AHEAD_CHUNKS * deps.chunkSize, signal);
+  const bodies = new RangeBodies(fh, size, (e) => classifyLocalFileError(e, { rel }));
+  const opened =
     resume === undefined
-      ? new ContentHasher()
-      : await local(rel, hasherAt(localPath, resume.blockDigests, stored, signal));
-  const buffers = new ChunkBuffers(Math.min(deps.chunkSize, size));
-  const pace = new LinkPace(deps.chunkSize, () => monotonicNow(deps.clock));
-  const save = (): void => {
-    deps.sessions.set(rel, {
-      sessionId: CONCURRENT + sessionId,
-      offset: stored,
-      blockDigests: hasher.completeBlockDigests().slice(0, Math.floor(stored / BLOCK_SIZE)),
-      size,
-      mtimeMs,
-      startedAtMs,
-    });
+      ? deps.calls.startConcurrent(rel, signal)
+      : Promise.resolve(resume.sessionId.slice(CONCURRENT.length));
+  opened.catch(() => {}); // awaited below, after the first digests
+  const firstDigests = digests.take(stored, Math.min(size - stored, BLOCK_SIZE));
+  firstDigests.catch(() => {});
+  type Sent = {
+    offset: number;
+    length: number;
+    closing: boolean;
+    contentHash: string;
+    result: 'ok' | 'mismatch' | 'restart';
   };
-  save();
-  type Sent = { offset: number; length: number; ok: boolean };
   const inFlight = new Map<number, Promise<Sent>>();
-  const landed = new Map<number, number>();
-  let next = stored;
   try {
+    const sessionId = await opened;
+    const startedAtMs = resume?.startedAtMs ?? deps.clock.now();
+    const hasher =
+      resume === undefined
+        ? new ContentHasher()
+        : await local(rel, hasherAt(localPath, resume.blockDigests, stored, signal));
+    const pace = new LinkPace(deps.chunkSize, () => monotonicNow(deps.clock));
+    const save = (): void => {
+      deps.sessions.set(rel, {
+        sessionId: CONCURRENT + sessionId,
+        offset: stored,
+        blockDigests: hasher.completeBlockDigests().slice(0, Math.floor(stored / BLOCK_SIZE)),
+        size,
+        mtimeMs,
+        startedAtMs,
+      });
+    };
+    save();
+    const landed = new Map<number, number>();
+    let next = stored;
+    let damaged = 0;
+    const launch = (offset: number, length: number, closing: boolean, contentHash: string) => {
+      const sending = deps.calls
+        .append(
+          rel,
+          sessionId,
+          offset,
+          () => bodies.body(offset, length),
+          closing,
+          signal,
+          contentHash,
+        )
+        .then((r): Sent => ({
+          offset,
+          length,
+          closing,
+          contentHash,
+          // `closed` answers a closing append sent again after its answer was lost.
+          result:
+            r.kind === 'stored' || (closing && r.kind === 'closed')
+              ? 'ok'
+              : r.kind === 'mismatch'
+                ? 'mismatch'
+                : 'restart',
+        }));
+      sending.catch(() => {});
+      inFlight.set(offset, sending);
+    };
+    let early: Buffer[] | undefined = await local(rel, firstDigests);
     while (stored < size) {
       while (inFlight.size < pace.appendsInFlight() && next < size) {
         const offset = next;
@@ -268,34 +327,31 @@ async function sendConcurrent(
         const length = rest <= pace.chunkBytes(1) ? rest : pace.chunkBytes(inFlight.size);
         const closing = offset + length === size;
         if (closing && inFlight.size > 0) break;
-        const buffer = buffers.take();
-        let chunk: Chunk;
-        try {
-          chunk = await local(rel, readChunkInto(fh, buffer, offset, length, size));
-        } catch (e) {
-          buffers.give(buffer);
-          throw e;
-        }
-        const { bytes, hash } = chunk;
-        const chunkHash = hash.digest();
-        hasher.absorb(hash, bytes);
-        const sending = deps.calls
-          .append(rel, sessionId, offset, bytes, closing, signal, chunkHash)
-          // `closed` answers a closing append sent again after its answer was lost.
-          .then((r) => ({
-            offset,
-            length,
-            ok: r.kind === 'stored' || (closing && r.kind === 'closed'),
-          }))
-          .finally(() => buffers.give(buffer));
-        sending.catch(() => {});
+        const head = early ?? [];
+        early = undefined;
+        const fromHead = Math.min(length, head.length * BLOCK_SIZE);
+        const blocks = [
+          ...head,
+          ...(fromHead < length
+            ? await local(rel, digests.take(offset + fromHead, length - fromHead))
+            : []),
+        ];
+        hasher.addBlockDigests(blocks);
+        launch(offset, length, closing, contentHashOfDigests(blocks));
         pace.sent();
-        inFlight.set(offset, sending);
         next += length;
       }
       const done = await Promise.race(inFlight.values());
       inFlight.delete(done.offset);
-      if (!done.ok) return 'restart';
+      if (done.result === 'mismatch') {
+        // What Dropbox got is not what was hashed: the file changed since, or the bytes were
+        // damaged on the way (then the same bytes go again, a few times at most).
+        if (await local(rel, rangeChanged(localPath, done, signal))) throw changedWhileSent(rel);
+        if (++damaged > DAMAGED_RESENDS) throw damagedOnTheWay(rel);
+        launch(done.offset, done.length, done.closing, done.contentHash);
+        continue;
+      }
+      if (done.result === 'restart') return 'restart';
       pace.stored(done.length);
       landed.set(done.offset, done.length);
       for (let len = landed.get(stored); len !== undefined; len = landed.get(stored)) {
@@ -305,10 +361,39 @@ async function sendConcurrent(
       if (stored < size) save();
       onProgress?.({ rel, bytesSent: stored, size });
     }
+    return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
   } finally {
     await Promise.allSettled(inFlight.values());
+    await bodies.close();
+    await digests.stop();
   }
-  return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
+}
+
+/** Whether the file's bytes in a sent range differ now from the hash they were sent with. */
+async function rangeChanged(
+  localPath: string,
+  sent: { offset: number; length: number; contentHash: string },
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const now = new ContentHasher();
+  await hashFileRange(localPath, now, sent.offset, sent.offset + sent.length, signal);
+  return now.digest() !== sent.contentHash;
+}
+
+function changedWhileSent(rel: string): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'hash-mismatch',
+    message: `"${rel}" changed while it was being uploaded; it will be sent again on a later pass`,
+  });
+}
+
+function damagedOnTheWay(rel: string): SyncError {
+  return new SyncError({
+    kind: 'retry',
+    code: 'network',
+    message: `Parts of "${rel}" kept arriving damaged at Dropbox; will retry later`,
+  });
 }
 
 /**
@@ -369,29 +454,5 @@ export class LinkPace {
     const rate = this.rate();
     if (rate === undefined) return 1;
     return this.fullChunk() / rate > PIPELINE_BELOW_SECONDS ? 1 : APPENDS_IN_FLIGHT;
-  }
-}
-
-/**
- * The chunk buffers of one concurrent upload: allocated on first need (a slow link that keeps
- * one append in flight never allocates a second) and reused, so memory is at most one chunk per
- * append in flight whatever the file's size, and no garbage piles up between collections.
- */
-export class ChunkBuffers {
-  private readonly idle: Buffer[] = [];
-  /** Buffers allocated so far (the most ever in use at once). */
-  allocated = 0;
-
-  constructor(private readonly bytes: number) {}
-
-  take(): Buffer {
-    const reused = this.idle.pop();
-    if (reused) return reused;
-    this.allocated++;
-    return Buffer.allocUnsafe(this.bytes);
-  }
-
-  give(buffer: Buffer): void {
-    this.idle.push(buffer);
   }
 }

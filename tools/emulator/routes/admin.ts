@@ -63,6 +63,12 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
     'reset-link': () => ({ open: emu.resetLink() }),
     stats: () => emu.stats(),
     'reset-stats': () => (emu.resetStats(), DONE),
+    'record-timeline': () => (emu.recordTimeline(), DONE),
+    timeline: () => {
+      if (body.stop !== undefined && typeof body.stop !== 'boolean')
+        throw new Error('timeline takes {"stop"?: true|false}');
+      return emu.timeline(body.stop === true);
+    },
     files: () => emu.listFiles(),
     'reset-cursors': () => (emu.resetCursors(), DONE),
   };
