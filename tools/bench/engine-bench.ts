@@ -164,13 +164,16 @@ export async function runSmallFilesBench(opts: EngineBenchOptions = {}): Promise
     for (let i = 0; i < o.smallFiles; i++)
       await fs.writeFile(path.join(watch, `rec-${i}.csv`), body);
     await emu.admin('reset-stats');
+    await emu.admin('record-timeline');
     global.gc?.();
     const rss = peakRss();
     const profile = await profilePhases();
     const cpu0 = process.cpuUsage();
+    const startMs = Date.now();
     const t0 = performance.now();
     const passes = await drain(engine);
     const seconds = (performance.now() - t0) / 1000;
+    const endMs = Date.now();
     const cpu = process.cpuUsage(cpu0);
     const phases = await profile.stop();
     const peak = rss.stop();
@@ -189,6 +192,10 @@ export async function runSmallFilesBench(opts: EngineBenchOptions = {}): Promise
     );
     console.log(`    main-thread CPU by phase, ms per file: ${formatPhases(phases, n)}`);
     console.log(`    ${requestsByRoute(stats, n)}`);
+    const timeline = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
+    const appends = 'files/upload_session/append_batch';
+    for (const line of describeTimeline(timeline, { startMs, endMs }, appends))
+      console.log(`    ${line}`);
   });
 }
 

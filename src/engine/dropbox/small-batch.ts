@@ -307,16 +307,23 @@ export async function uploadSmallFiles(
   const ready: Staged[] = [];
   let commits: Promise<void> = Promise.resolve();
   let commitFailure: unknown;
+  let commitQueued = false;
+  // A commit's files are taken when it starts, not when it was asked for: what was stored while
+  // the commit before it ran goes with it (one commit, not a queue of small ones).
   const flush = (): void => {
-    const group = ready.splice(0, MAX_BATCH_ENTRIES);
+    if (commitQueued || ready.length === 0) return;
+    commitQueued = true;
     commits = commits.then(async () => {
-      if (commitFailure !== undefined) return;
+      commitQueued = false;
+      const group = ready.splice(0, MAX_BATCH_ENTRIES);
+      if (commitFailure !== undefined || group.length === 0) return;
       try {
         await commitGroup(deps, group, report, signal);
       } catch (e) {
         commitFailure ??= e;
         stop?.(e);
       }
+      if (ready.length >= MAX_BATCH_ENTRIES) flush();
     });
   };
   const accept = (staged: Staged): void => {
@@ -361,7 +368,10 @@ export async function uploadSmallFiles(
     },
     signal,
   );
-  while (ready.length > 0) flush();
+  while (ready.length > 0 && commitFailure === undefined) {
+    flush();
+    await commits;
+  }
   await commits;
   if (commitFailure !== undefined) throw commitFailure;
 }
