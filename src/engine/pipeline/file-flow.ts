@@ -27,6 +27,8 @@ export interface FileFlowOptions {
   settleMs: number;
   /** Checks, records and removes answered files: one call at a time, in the order answered. */
   settle(items: WorkItem[]): Promise<void>;
+  /** A leg is handed its first file: start it (a pass with nothing for a leg never runs it). */
+  startLeg(leg: LegId): void;
 }
 
 export class FileFlow {
@@ -34,6 +36,7 @@ export class FileFlow {
   /** Per leg: files handed to it that it has not answered for. */
   private readonly open = new Map<LegId, Map<string, Flowing>>();
   private readonly closedLegs = new Set<LegId>();
+  private readonly startedLegs = new Set<LegId>();
   private ready: WorkItem[] = [];
   private roomWaiters: Array<() => void> = [];
   private settling: Promise<void> = Promise.resolve();
@@ -101,6 +104,10 @@ export class FileFlow {
       f.unanswered++;
       this.openOf(leg.id).set(w.file.rel, f);
       this.channelOf(leg.id).push(placeItemFor(w, leg.id));
+      if (!this.startedLegs.has(leg.id)) {
+        this.startedLegs.add(leg.id);
+        this.o.startLeg(leg.id);
+      }
     }
     if (f.unanswered === 0) this.answeredByAll(w);
   }

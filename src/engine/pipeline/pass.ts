@@ -89,6 +89,7 @@ export async function runPass(
     now: () => clock.now(),
     settleMs,
     settle: (items) => settle(items),
+    startLeg: (id) => startLeg(id),
   });
   const pendingCounts = (): Partial<Record<LegId, number>> => {
     const counts = new Map(pending);
@@ -147,17 +148,21 @@ export async function runPass(
   };
 
   const ctx = { firstSeenMs: memory.firstSeenMs, tally, settleMs };
-  const legRuns = deps.legs.map(async (leg) => {
-    if (blocked.get(leg.id)) {
-      flow.closeLeg(leg.id);
-      return;
-    }
-    try {
-      blocked.set(leg.id, await runLeg(deps, leg, flow.feedFor(leg.id), ctx, signal));
-    } finally {
-      flow.closeLeg(leg.id);
-    }
-  });
+  for (const leg of deps.legs) if (blocked.get(leg.id)) flow.closeLeg(leg.id);
+  const legRuns: Promise<void>[] = [];
+  function startLeg(id: LegId): void {
+    const leg = deps.legs.find((l) => l.id === id);
+    if (!leg) return;
+    legRuns.push(
+      (async () => {
+        try {
+          blocked.set(leg.id, await runLeg(deps, leg, flow.feedFor(leg.id), ctx, signal));
+        } finally {
+          flow.closeLeg(leg.id);
+        }
+      })(),
+    );
+  }
 
   // 3. Find the files: those staged now first, as they land in transit, then any other file
   //    waiting in transit (earlier passes' leftovers). Files already due nowhere settle at once.
