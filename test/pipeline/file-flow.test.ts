@@ -9,19 +9,10 @@ import path from 'node:path';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 import type { Source } from '../../src/engine/channel.js';
 import type { DestinationLeg, PlaceItem } from '../../src/engine/legs/leg.js';
-import { startPassRig, type PassRig } from './pass-rig.js';
+import { withRig } from './pass-rig.js';
 
 /** A pass that waits on itself would hang: the test fails instead. */
 const DEADLOCK_MS = 120_000;
-
-async function withRig(fn: (r: PassRig) => Promise<void>): Promise<void> {
-  const r = await startPassRig();
-  try {
-    await fn(r);
-  } finally {
-    await r.close();
-  }
-}
 
 async function until(what: string, cond: () => boolean, deadlineMs = 20_000): Promise<boolean> {
   const end = Date.now() + deadlineMs;

@@ -9,16 +9,7 @@ import path from 'node:path';
 import { DropboxLeg } from '../../src/engine/legs/dropbox-leg.js';
 import { notConnected } from '../../src/engine/pipeline/problems.js';
 import type { PassEvent } from '../../src/engine/pipeline/events.js';
-import { startPassRig, storyOf, type PassRig } from './pass-rig.js';
-
-async function withRig(fn: (r: PassRig) => Promise<void>): Promise<void> {
-  const r = await startPassRig();
-  try {
-    await fn(r);
-  } finally {
-    await r.close();
-  }
-}
+import { storyOf, withRig } from './pass-rig.js';
 
 function blockedLegs(events: PassEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'leg-blocked' ? [`${e.leg}:${e.error.code}`] : []));

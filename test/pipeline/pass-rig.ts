@@ -101,6 +101,16 @@ export async function startPassRig(extra: Partial<Settings> = {}): Promise<PassR
   };
 }
 
+/** Runs `fn` with a fresh rig, closed afterwards whatever happens. */
+export async function withRig(fn: (r: PassRig) => Promise<void>): Promise<void> {
+  const r = await startPassRig();
+  try {
+    await fn(r);
+  } finally {
+    await r.close();
+  }
+}
+
 /** The events about one file, as `type:leg` words (progress left out: its count depends on chunking). */
 export function storyOf(events: PassEvent[], rel: string): string[] {
   return events
