@@ -1,8 +1,9 @@
 // Small files in bulk: files are read one after another as they come and packed into
 // append_batch bodies (each file one closed session, its bytes one slice of the body), with a few
 // bodies in flight at a time. A body goes when it is full, or at once when the link would
-// otherwise sit idle (nothing in flight and no file waiting to be packed). Sessions come from start_batch, up to 1000 per call. So a thousand 8 KiB files
-// cost one start_batch and one append_batch instead of a thousand upload_session/start calls.
+// otherwise sit idle (nothing in flight and no file waiting to be packed). Sessions come from
+// start_batch, up to 1000 per call. So a thousand 8 KiB files cost one start_batch and a few
+// append_batch calls instead of a thousand upload_session/start calls.
 // Every request's Dropbox-API-Arg stays within the header budget (header-budget.ts); a request
 // the server refuses as too large is split in halves and sent again, never given up on.
 // A file whose entry fails, or every file once the server refuses append_batch itself, goes
@@ -67,7 +68,7 @@ export interface AppendBatchDeps {
    * call's (already retried by the policy, so a failing server is not asked twice as often).
    */
   prepared?: () => Promise<string[]> | undefined;
-  /** How many files the caller expects in all (the scan's count, once known): sizes start_batch calls. */
+  /** How many files the caller expects in all (the scan's count, once known): sizes start_batch. */
   expected?: () => number | undefined;
 }
 
@@ -215,11 +216,11 @@ export async function appendSmallFiles<J extends BulkJob>(
   // coming as a stream, waiting for its end would hold them (and the pass's room for files).
   const aloneQueue = new Channel<J>();
   /** Files handed to the one-file way and not yet through it (queued or uploading). */
-  let singlesRunning = 0;
+  let singlesUnderWay = 0;
   const alone = {
-    push: (...jobs: J[]): void =>
-      jobs.forEach((j) => {
-        singlesRunning++;
+    push: (...items: J[]): void =>
+      items.forEach((j) => {
+        singlesUnderWay++;
         aloneQueue.push(j);
       }),
   };
@@ -234,11 +235,11 @@ export async function appendSmallFiles<J extends BulkJob>(
       sink.checkStop();
       await sink.single(job);
     } finally {
-      singlesRunning--;
+      singlesUnderWay--;
       progressed();
     }
   });
-  // A failure here surfaces when `singles` is awaited below; meanwhile it is no unhandled rejection.
+  // A failure surfaces when `singles` is awaited below; meanwhile it is no unhandled rejection.
   singles.catch(() => {});
   let unsupported = false;
   let fatal: { error: unknown } | undefined;
@@ -330,13 +331,13 @@ export async function appendSmallFiles<J extends BulkJob>(
         if (pack.items.length > 0) {
           await dispatch(pack);
           pack = new Pack<J>();
-        } else if (singlesRunning === 0) sink.idle?.();
+        } else if (singlesUnderWay === 0) sink.idle?.();
       }
       next ??= jobs.take(1, signal);
       // While anything is under way, wait for the next file or for progress (whichever is first):
       // then the part-filled body may have to go, or the stored files be committed.
       const got =
-        jobs.buffered === 0 && (inFlight.size > 0 || singlesRunning > 0)
+        jobs.buffered === 0 && (inFlight.size > 0 || singlesUnderWay > 0)
           ? await Promise.race([next, progress.promise.then(() => null)])
           : await next;
       if (got === null) continue;

@@ -1,6 +1,6 @@
 // The one leg runner: whatever the destination, the files it is fed go through `place`, each
-// outcome lands in the journal under the leg's id, and what happens is told as events. A file's failure
-// backs off on this leg only: its other legs go on.
+// outcome lands in the journal under the leg's id, and what happens is told as events. A file's
+// failure backs off on this leg only: its other legs go on.
 import type { SyncError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { DestinationLeg, PlaceItem } from '../legs/leg.js';

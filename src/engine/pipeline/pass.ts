@@ -1,9 +1,10 @@
 // One pass of the life of a file (DESIGN.md): scan → stage → {upload leg, archive leg} → done.
 // The transit folder is the queue. Files flow: each goes to its legs as soon as it is staged (or
 // met in transit), and is settled once they answered, with a bounded number of files in the flow,
-// so memory stays bounded however long the backlog is and the link is busy while staging runs. The journal only saves work (known legs, retry times); losing it costs a
-// re-check, never a file. Nothing leaves transit before every enabled leg (legs/) verified it. What
-// happens is told as events (events.ts); the engine's status reducer turns them into the status.
+// so memory stays bounded however long the backlog is and the link is busy while staging runs.
+// The journal only saves work (known legs, retry times); losing it costs a re-check, never a
+// file. Nothing leaves transit before every enabled leg (legs/) verified it. What happens is told
+// as events (events.ts); the engine's status reducer turns them into the status.
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
