@@ -106,6 +106,31 @@ export function sourceOf<T>(items: Iterable<T>): Source<T> {
   return c;
 }
 
+/** The same source, each item seen through `fn` as it is taken (no queue, no loop in between). */
+export function mapSource<T, U>(source: Source<T>, fn: (item: T) => U): Source<U> {
+  return {
+    get buffered() {
+      return source.buffered;
+    },
+    get complete() {
+      return source.complete;
+    },
+    get ended() {
+      return source.ended;
+    },
+    async take(max, signal) {
+      return (await source.take(max, signal)).map(fn);
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const got = await this.take(1);
+        if (got.length === 0) return;
+        yield got[0] as U;
+      }
+    },
+  };
+}
+
 /** Callers with a list in hand may pass the list. */
 export function asSource<T>(items: readonly T[] | Source<T>): Source<T> {
   return Array.isArray(items) ? sourceOf(items) : (items as Source<T>);

@@ -41,7 +41,10 @@ export interface UploadProgress {
 export interface UploadOptions {
   signal?: AbortSignal;
   onProgress?: (p: UploadProgress) => void;
-  /** Each item's outcome as soon as it is known (once per item; not for items a block stopped). */
+  /**
+   * Each item's outcome as soon as it is known (once per item; not for items a block stopped).
+   * Given, uploadMany keeps no outcomes and returns [].
+   */
   onOutcome?: (o: UploadOutcome) => void;
 }
 
@@ -60,7 +63,10 @@ export interface AccountInfo {
  * back as `ok: false` outcomes so one bad file never fails the batch.
  */
 export interface RemoteStore {
-  /** Items may come as a source while the caller still finds them; outcomes are in arrival order. */
+  /**
+   * Items may come as a source while the caller still finds them. Outcomes come back in arrival
+   * order, or (with `onOutcome`) only through it: then none are kept and [] is returned.
+   */
   uploadMany(
     items: readonly UploadItem[] | Source<UploadItem>,
     options?: UploadOptions,

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
-import type { Source } from '../../src/engine/channel.js';
+import { mapSource, type Source } from '../../src/engine/channel.js';
 import type { DestinationLeg, PlaceItem } from '../../src/engine/legs/leg.js';
 import { withRig } from './pass-rig.js';
 
@@ -69,30 +69,12 @@ test(
 
 /** A leg that counts the files it was given and has not answered for yet. */
 function counting(leg: DestinationLeg, held: { now: number; max: number }): DestinationLeg {
-  const wrap = (items: Source<PlaceItem>): Source<PlaceItem> => ({
-    get buffered() {
-      return items.buffered;
-    },
-    get complete() {
-      return items.complete;
-    },
-    get ended() {
-      return items.ended;
-    },
-    async take(max, signal) {
-      const got = await items.take(max, signal);
-      held.now += got.length;
+  const wrap = (items: Source<PlaceItem>): Source<PlaceItem> =>
+    mapSource(items, (item) => {
+      held.now++;
       held.max = Math.max(held.max, held.now);
-      return got;
-    },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const got = await this.take(1);
-        if (got.length === 0) return;
-        yield got[0] as PlaceItem;
-      }
-    },
-  });
+      return item;
+    });
   return {
     id: leg.id,
     label: leg.label,

@@ -132,11 +132,15 @@ export class DropboxRemoteStore implements RemoteStore {
     options: UploadOptions = {},
   ): Promise<UploadOutcome[]> {
     const source = asSource(items);
-    const seen: UploadItem[] = [];
+    // A caller that takes the outcomes as they come gets none back: over a pass's stream of any
+    // length only the files still under way are held here.
+    const keep = options.onOutcome === undefined;
+    const kept: UploadItem[] = [];
     const outcomes = new Map<UploadItem, UploadOutcome>();
+    const unanswered = new Set<UploadItem>();
     const report = (item: UploadItem, o: UploadOutcome): void => {
-      if (outcomes.has(item)) return;
-      outcomes.set(item, o);
+      if (!unanswered.delete(item)) return;
+      if (keep) outcomes.set(item, o);
       options.onOutcome?.(o);
     };
     const stopAll = new AbortController();
@@ -159,7 +163,8 @@ export class DropboxRemoteStore implements RemoteStore {
           const got = await source.take(Number.MAX_SAFE_INTEGER, signal);
           if (got.length === 0) break;
           for (const item of got) {
-            seen.push(item);
+            unanswered.add(item);
+            if (keep) kept.push(item);
             let target: string;
             try {
               target = remotePathFor(this.remoteRoot, item.rel);
@@ -237,20 +242,18 @@ export class DropboxRemoteStore implements RemoteStore {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
-    return seen.map((item) => {
-      if (!outcomes.has(item)) {
-        report(item, {
-          rel: item.rel,
-          ok: false,
-          error: new SyncError({
-            kind: 'retry',
-            code: 'unknown',
-            message: `"${item.rel}" was not uploaded; will retry`,
-          }),
-        });
-      }
-      return outcomes.get(item) as UploadOutcome;
-    });
+    for (const item of [...unanswered]) {
+      report(item, {
+        rel: item.rel,
+        ok: false,
+        error: new SyncError({
+          kind: 'retry',
+          code: 'unknown',
+          message: `"${item.rel}" was not uploaded; will retry`,
+        }),
+      });
+    }
+    return kept.map((item) => outcomes.get(item) as UploadOutcome);
   }
 
   private async uploadLarge(

@@ -5,7 +5,7 @@ import type { SyncError } from '../errors.js';
 import type { RemoteStore, UploadItem } from '../ports.js';
 import { LEGS } from './ids.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceSink } from './leg.js';
-import { asSource, Channel, type Source } from '../channel.js';
+import { asSource, mapSource, type Source } from '../channel.js';
 import { asLegError } from './leg-error.js';
 
 export class DropboxLeg implements DestinationLeg {
@@ -38,32 +38,18 @@ export class DropboxLeg implements DestinationLeg {
     if (!this.remote) return this.missing;
     const source = asSource(items);
     if (source.ended) return null;
-    const uploads = new Channel<UploadItem>();
-    const stopHandOn = new AbortController();
     let handed = 0;
-    // Handed on as they come, so the store starts on the first file.
-    const handOn = (async () => {
-      try {
-        for (;;) {
-          const got = await source.take(64, stopHandOn.signal);
-          if (got.length === 0) break;
-          for (const i of got) {
-            handed++;
-            uploads.push({
-              rel: i.rel,
-              localPath: i.localPath,
-              size: i.size,
-              mtimeMs: i.mtimeMs,
-              ...(i.replace?.rev
-                ? { replace: { remotePath: i.replace.path, rev: i.replace.rev } }
-                : {}),
-            });
-          }
-        }
-      } finally {
-        uploads.end();
-      }
-    })();
+    // Handed on as they are taken, so the store starts on the first file.
+    const uploads = mapSource(source, (i): UploadItem => {
+      handed++;
+      return {
+        rel: i.rel,
+        localPath: i.localPath,
+        size: i.size,
+        mtimeMs: i.mtimeMs,
+        ...(i.replace?.rev ? { replace: { remotePath: i.replace.path, rev: i.replace.rev } } : {}),
+      };
+    });
     const started = new Set<string>();
     let reached = false;
     const reach = (): void => {
@@ -82,6 +68,7 @@ export class DropboxLeg implements DestinationLeg {
           sink.onProgress?.(p.rel, p.bytesSent);
         },
         onOutcome: (o) => {
+          started.delete(o.rel);
           // Dropbox answered for this file: it is reachable (told before the outcome).
           if (o.ok) reach();
           sink.onOutcome(
@@ -101,10 +88,6 @@ export class DropboxLeg implements DestinationLeg {
     } catch (e) {
       // The store throws only what stops the whole batch (auth, quota, offline).
       return asLegError(e, this.id);
-    } finally {
-      stopHandOn.abort();
-      uploads.abandon();
-      await handOn;
     }
     if (handed > 0) reach();
     return null;

@@ -54,8 +54,8 @@ export async function runLeg(
   ctx: { firstSeenMs: Map<string, number>; tally: LegTally; settleMs: number },
   signal?: AbortSignal,
 ): Promise<SyncError | null> {
+  /** Files whose bytes started moving and that have no outcome yet (a long pass: few at a time). */
   const started = new Set<string>();
-  const settled = new Set<string>();
   const blocked = await leg.place(feed.items, {
     ...(signal ? { signal } : {}),
     onStarted: (rel, size) => {
@@ -66,9 +66,10 @@ export async function runLeg(
     onProgress: (rel, bytesDone) =>
       deps.emit({ type: 'leg-progress', leg: leg.id, rel, bytesDone }),
     onOutcome: (o) => {
+      // Answered once: the feed forgets a file when its answer comes.
       const w = feed.workItem(o.rel);
-      if (!w || settled.has(o.rel)) return;
-      settled.add(o.rel);
+      if (!w) return;
+      started.delete(o.rel);
       if (!o.ok) {
         recordLegFailure(deps, leg.id, w, o.error, ctx);
       } else {
@@ -95,12 +96,9 @@ export async function runLeg(
       feed.answered(o.rel);
     },
     // Left for a later pass: it no longer holds the pass's room (told as stopped below).
-    onLeft: (rel) => {
-      if (!settled.has(rel)) feed.answered(rel);
-    },
+    onLeft: (rel) => feed.answered(rel),
   });
-  for (const rel of started)
-    if (!settled.has(rel)) deps.emit({ type: 'leg-stopped', leg: leg.id, rel });
+  for (const rel of started) deps.emit({ type: 'leg-stopped', leg: leg.id, rel });
   if (blocked) deps.emit({ type: 'leg-blocked', leg: leg.id, error: blocked });
   return blocked;
 }
