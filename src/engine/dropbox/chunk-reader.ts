@@ -85,7 +85,7 @@ export class ChunkReader {
  * appends in flight cannot hand more bytes to their sockets and the link idles. Between blocks
  * the awaited read lets the sockets be fed. `size` is the file's expected size (for the error).
  */
-export async function readChunkInto(
+async function readChunkInto(
   fh: FileHandle,
   into: Buffer,
   offset: number,
@@ -99,12 +99,7 @@ export async function readChunkInto(
   while (filled < length) {
     const want = Math.min(length - filled, BLOCK_SIZE - (filled % BLOCK_SIZE));
     const { bytesRead } = await fh.read(buf, filled, want, offset + filled);
-    if (bytesRead === 0) {
-      throw Object.assign(
-        new Error(`file is shorter than expected (${offset + filled} of ${size} bytes)`),
-        { code: 'ESHORT' },
-      );
-    }
+    if (bytesRead === 0) throw shortFile(offset + filled, size);
     filled += bytesRead;
     if (filled - hashed >= BLOCK_SIZE || filled === length) {
       hash.update(buf.subarray(hashed, filled));

@@ -45,7 +45,7 @@ export class ContentHasher {
   /** The content hash of everything hashed so far. Does not disturb the running state. */
   digest(): string {
     const all = this.blockFill > 0 ? [...this.digests, this.block.copy().digest()] : this.digests;
-    return createHash('sha256').update(Buffer.concat(all)).digest('hex');
+    return contentHashOfDigests(all);
   }
 
   /**

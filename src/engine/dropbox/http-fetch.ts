@@ -26,7 +26,7 @@ export interface StreamedBody {
   pieces(): AsyncIterable<Uint8Array>;
 }
 
-export function isStreamedBody(body: unknown): body is StreamedBody {
+function isStreamedBody(body: unknown): body is StreamedBody {
   return (
     typeof body === 'object' &&
     body !== null &&

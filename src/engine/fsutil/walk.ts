@@ -156,12 +156,12 @@ function joinRaw(
 /** lstat calls in flight at once: enough to hide disk latency, few enough to bound memory. */
 const STAT_BATCH = 64;
 
-/** How this walk examines entries: inline until a batch proves slow (see WalkOptions). */
 /** A folder still to visit; `stats` from its parent's lstat (none for the root). */
 interface Pending extends Where {
   stats?: Stats;
 }
 
+/** How this walk examines entries: inline until a batch proves slow (see WalkOptions). */
 interface StatMode {
   inline: boolean;
   budgetMs: number;

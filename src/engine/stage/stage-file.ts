@@ -100,14 +100,17 @@ let copiesInFlight = 0;
 const copyWaiters: Array<() => void> = [];
 
 async function withCopySlot<T>(copy: () => Promise<T>): Promise<T> {
-  while (copiesInFlight >= STAGE_COPY_CONCURRENCY)
+  // A freed slot goes straight to the first waiter (the count stays), so a newcomer can never
+  // take it first and send that waiter to the back of the queue again.
+  if (copiesInFlight >= STAGE_COPY_CONCURRENCY)
     await new Promise<void>((resolve) => copyWaiters.push(resolve));
-  copiesInFlight++;
+  else copiesInFlight++;
   try {
     return await copy();
   } finally {
-    copiesInFlight--;
-    copyWaiters.shift()?.();
+    const next = copyWaiters.shift();
+    if (next) next();
+    else copiesInFlight--;
   }
 }
 
