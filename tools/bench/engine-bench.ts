@@ -9,9 +9,9 @@ import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import { startChildEmulator, type ChildEmulator } from './upload-bench.js';
-import { formatPhases, profilePhases } from './phases.js';
+import { formatPhases, profilePhases, type PhaseProfile } from './phases.js';
 import { buildCliBundle, runCliMeasured } from './cli-process.js';
-import { describeTimeline } from './link-timeline.js';
+import { describeTimeline, timelineFigures } from './link-timeline.js';
 import type { TimelineSnapshot } from '../emulator/timeline.js';
 
 const MiB = 1024 * 1024;
@@ -152,50 +152,164 @@ function resolve(opts: EngineBenchOptions): Resolved {
   };
 }
 
-/** (c) many small files end to end: files/s, share of the link, engine CPU per file by phase. */
-export async function runSmallFilesBench(opts: EngineBenchOptions = {}): Promise<void> {
+interface SmallFilesRun {
+  seconds: number;
+  passes: number;
+  cpu: NodeJS.CpuUsage;
+  peakRss: number;
+  startMs: number;
+  endMs: number;
+}
+
+const APPENDS = 'files/upload_session/append_batch';
+
+/** Writes `o.smallFiles` fresh files into the site's watch folder (the real sites' USB0 pattern). */
+async function writeSmallFiles(dir: string, o: Resolved): Promise<void> {
+  const watch = path.join(dir, 'tosync', 'RDL', 'USB0');
+  await fs.mkdir(watch, { recursive: true });
+  const body = Buffer.alloc(o.smallFileBytes, 'x');
+  for (let i = 0; i < o.smallFiles; i++) await fs.writeFile(path.join(watch, `rec-${i}.csv`), body);
+}
+
+/** One fresh engine drains fresh files to Dropbox (a folder of its own) and the card. */
+async function drainSmallFiles(
+  dir: string,
+  emu: ChildEmulator,
+  o: Resolved,
+  site: string,
+  around: { before(): Promise<void>; after(): Promise<void> },
+): Promise<SmallFilesRun> {
+  const engine = await makeEngine(dir, emu, { site });
+  await writeSmallFiles(dir, o);
+  await emu.admin('reset-stats');
+  global.gc?.();
+  await around.before();
+  const rss = peakRss();
+  const cpu0 = process.cpuUsage();
+  const startMs = Date.now();
+  const t0 = performance.now();
+  const passes = await drain(engine);
+  const seconds = (performance.now() - t0) / 1000;
+  const endMs = Date.now();
+  const cpu = process.cpuUsage(cpu0);
+  const peak = rss.stop();
+  await around.after();
+  await engine.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+  return { seconds, passes, cpu, peakRss: peak, startMs, endMs };
+}
+
+const cpuMsPerFile = (cpu: NodeJS.CpuUsage, n: number): number =>
+  (cpu.user + cpu.system) / 1000 / n;
+
+function cpuPerFile(cpu: NodeJS.CpuUsage, n: number): string {
+  return (
+    `${cpuMsPerFile(cpu, n).toFixed(2)} ms per file (goal 0.5): ` +
+    `user ${(cpu.user / 1000 / n).toFixed(2)}, system ${(cpu.system / 1000 / n).toFixed(2)} (thread pool included)`
+  );
+}
+
+const share = (o: Resolved, seconds: number): number =>
+  ((o.smallFiles * o.smallFileBytes) / seconds / o.bytesPerSecond) * 100;
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/**
+ * (c) many small files end to end, `runs` times (a fresh engine, files and Dropbox folder each
+ * time; the first run is the process's first pass, with its code not yet compiled, as in
+ * `rdl-sync once`; later ones are warm, as a daemon's passes are): files/s, share of the link,
+ * engine CPU per file, and the link's time from the emulator's timeline; requests by route and
+ * the whole timeline of the last run. Then the same under a sampling profiler for the CPU by
+ * phase (the profiler costs CPU of its own, 5-10 % here, so the runs above go without it), and
+ * then the real `rdl-sync once` over the same files, start-up included.
+ */
+export async function runSmallFilesBench(
+  opts: EngineBenchOptions & { profileOut?: string; runs?: number } = {},
+): Promise<void> {
   const o = resolve(opts);
+  const runs = opts.runs ?? 3;
   await withEmulator(o, async (root, emu) => {
-    const dir = path.join(root, 'small');
-    const engine = await makeEngine(dir, emu);
-    const watch = path.join(dir, 'tosync', 'RDL', 'USB0');
-    await fs.mkdir(watch, { recursive: true });
-    const body = Buffer.alloc(o.smallFileBytes, 'x');
-    for (let i = 0; i < o.smallFiles; i++)
-      await fs.writeFile(path.join(watch, `rec-${i}.csv`), body);
+    const n = o.smallFiles;
+    const shares: number[] = [];
+    const cpus: number[] = [];
+    let last:
+      { run: SmallFilesRun; stats: Record<string, number>; tl: TimelineSnapshot } | undefined;
+    console.log(
+      `(c) end to end, ${n} files of ${o.smallFileBytes / 1024} KiB, one engine in this process, ${runs} runs ` +
+        `(goals: 80% of the link, 0.5 ms of engine CPU per file):`,
+    );
+    for (let k = 1; k <= runs; k++) {
+      const run = await drainSmallFiles(path.join(root, `small-${k}`), emu, o, `bench-${k}`, {
+        before: () => emu.admin('record-timeline'),
+        after: async () => undefined,
+      });
+      const stats = await emu.admin<Record<string, number>>('stats');
+      const tl = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
+      const f = timelineFigures(tl, run, APPENDS);
+      shares.push(share(o, run.seconds));
+      cpus.push(cpuMsPerFile(run.cpu, n));
+      console.log(
+        `    run ${k}${k === 1 ? ' (cold)' : ''}: ${(n / run.seconds).toFixed(0)} files/s (${run.seconds.toFixed(2)} s` +
+          `${run.passes === 1 ? '' : `, ${run.passes} passes`}) = ${share(o, run.seconds).toFixed(1)}% of the link; ` +
+          `engine CPU ${cpuMsPerFile(run.cpu, n).toFixed(2)} ms per file; peak RSS ${(run.peakRss / 1e6).toFixed(0)} MB` +
+          (f
+            ? `; first append at ${Math.round(f.head)} ms, link idle ${Math.round(f.idle)} ms among the appends, ` +
+              `${Math.round(f.tail)} ms after the last`
+            : ''),
+      );
+      last = { run, stats, tl };
+    }
+    console.log(
+      `    median of ${runs}: ${median(shares).toFixed(1)}% of the link (80% goal), ` +
+        `engine CPU ${median(cpus).toFixed(2)} ms per file (goal 0.5)`,
+    );
+    if (last) {
+      console.log(`    last run: engine CPU ${cpuPerFile(last.run.cpu, n)}`);
+      console.log(`    last run: ${requestsByRoute(last.stats, n)}`);
+      for (const line of describeTimeline(last.tl, last.run, APPENDS)) console.log(`    ${line}`);
+    }
+
+    let profile: PhaseProfile | undefined;
+    let phases: Array<[string, number]> = [];
+    const profiled = await drainSmallFiles(path.join(root, 'small-profiled'), emu, o, 'profiled', {
+      before: async () => void (profile = await profilePhases()),
+      after: async () => void (phases = (await profile?.stop(opts.profileOut)) ?? []),
+    });
+    console.log(
+      `    the same under a sampling profiler: ${(n / profiled.seconds).toFixed(0)} files/s, ` +
+        `engine CPU ${cpuMsPerFile(profiled.cpu, n).toFixed(2)} ms per file; main-thread CPU by phase, ms per file: ` +
+        formatPhases(phases, n),
+    );
+    if (opts.profileOut) console.log(`    its profile: ${opts.profileOut}`);
+
+    const cli = await buildCliBundle(path.join(root, 'cli'));
+    const dir = path.join(root, 'small-cli');
+    await (await makeEngine(dir, emu, { site: 'cli' })).stop(); // settings and login for `once`
+    await writeSmallFiles(dir, o);
     await emu.admin('reset-stats');
     await emu.admin('record-timeline');
-    global.gc?.();
-    const rss = peakRss();
-    const profile = await profilePhases();
-    const cpu0 = process.cpuUsage();
-    const startMs = Date.now();
-    const t0 = performance.now();
-    const passes = await drain(engine);
-    const seconds = (performance.now() - t0) / 1000;
-    const endMs = Date.now();
-    const cpu = process.cpuUsage(cpu0);
-    const phases = await profile.stop();
-    const peak = rss.stop();
-    await engine.stop();
-    const stats = await emu.admin<Record<string, number>>('stats');
-    const n = o.smallFiles;
-    const payload = n * o.smallFileBytes;
-    console.log(
-      `(c) end to end, ${n} files of ${o.smallFileBytes / 1024} KiB: ${(n / seconds).toFixed(0)} files/s ` +
-        `(${seconds.toFixed(2)} s, ${passes === 1 ? '1 pass' : `${passes} passes`}) = ${((payload / seconds / o.bytesPerSecond) * 100).toFixed(1)}% of the link ` +
-        `(80% goal); peak RSS ${(peak / 1e6).toFixed(0)} MB`,
+    const cliRun = await runCliMeasured(cli, ['once', '--config-dir', path.join(dir, 'config')], {
+      HOME: dir,
+      RDL_SYNC_QUIET: '1',
+    });
+    if (cliRun.code !== 0) {
+      throw new Error(`rdl-sync once exited ${cliRun.code}: ${cliRun.stdout}${cliRun.stderr}`);
+    }
+    const tl = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
+    const f = timelineFigures(
+      tl,
+      { startMs: cliRun.startedAtMs, endMs: cliRun.endedAtMs },
+      APPENDS,
     );
     console.log(
-      `    engine CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per file (goal 0.5): ` +
-        `user ${(cpu.user / 1000 / n).toFixed(2)}, system ${(cpu.system / 1000 / n).toFixed(2)} (thread pool included)`,
+      `    rdl-sync once over the same files, its own process from start to exit: ${(n / cliRun.seconds).toFixed(0)} files/s ` +
+        `(${cliRun.seconds.toFixed(2)} s) = ${share(o, cliRun.seconds).toFixed(1)}% of the link, CPU ${(cliRun.cpuMs / n).toFixed(2)} ms per file ` +
+        `(start-up included)${f ? `; first append at ${Math.round(f.head)} ms` : ''}`,
     );
-    console.log(`    main-thread CPU by phase, ms per file: ${formatPhases(phases, n)}`);
-    console.log(`    ${requestsByRoute(stats, n)}`);
-    const timeline = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
-    const appends = 'files/upload_session/append_batch';
-    for (const line of describeTimeline(timeline, { startMs, endMs }, appends))
-      console.log(`    ${line}`);
   });
 }
 

@@ -46,6 +46,33 @@ function linkUse(busy: [number, number][], fromMs: number, toMs: number) {
   return { busyMs, gaps };
 }
 
+/** The three figures of a transfer's time on the link, ms (undefined when no bulk request came). */
+export interface TimelineFigures {
+  /** From the process's start to the first bulk request's arrival. */
+  head: number;
+  /** Link idle between the first bulk request's arrival and the last one's answer. */
+  idle: number;
+  /** From the last bulk request's answer to the process's end. */
+  tail: number;
+}
+
+export function timelineFigures(
+  tl: TimelineSnapshot,
+  w: TimelineWindow,
+  bulkRoute: string,
+): TimelineFigures | undefined {
+  const bulk = tl.requests.filter((r) => r.route === bulkRoute);
+  const first = bulk[0];
+  if (first === undefined) return undefined;
+  const lastEnd = Math.max(...bulk.map((r) => r.endedMs ?? r.arrivedMs));
+  const during = linkUse(tl.linkBusy, first.arrivedMs, lastEnd);
+  return {
+    head: first.arrivedMs - w.startMs,
+    idle: lastEnd - first.arrivedMs - during.busyMs,
+    tail: w.endMs - lastEnd,
+  };
+}
+
 /**
  * Lines describing the process's time on the link, for the bench's output. `bulkRoute` names the
  * route that carries the file (its requests are summed up, the others listed one by one).

@@ -3,6 +3,7 @@
 // journal, ...). fsutil helpers are charged to the module that called them. Only the main
 // thread's JavaScript and the system calls it makes inline are sampled; file-system work run
 // on libuv's thread pool shows only in the process's total CPU (printed beside).
+import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 
 interface ProfileNode {
@@ -48,8 +49,8 @@ function phaseOfFrame(url: string, functionName: string): string | undefined {
 }
 
 export interface PhaseProfile {
-  /** ms of sampled main-thread CPU per phase, largest first. */
-  stop(): Promise<Array<[string, number]>>;
+  /** ms of sampled main-thread CPU per phase, largest first; the raw profile to `saveTo` if given. */
+  stop(saveTo?: string): Promise<Array<[string, number]>>;
 }
 
 export async function profilePhases(): Promise<PhaseProfile> {
@@ -59,9 +60,11 @@ export async function profilePhases(): Promise<PhaseProfile> {
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
   await session.post('Profiler.start');
   return {
-    async stop() {
+    async stop(saveTo) {
       const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
       session.disconnect();
+      // A .cpuprofile file: Chromium's DevTools and `node --cpu-prof` readers open it.
+      if (saveTo !== undefined) await writeFile(saveTo, JSON.stringify(profile));
       const byId = new Map(profile.nodes.map((n) => [n.id, n]));
       const parent = new Map<number, number>();
       for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -7,8 +7,10 @@
 //   resets  (f) a large file over a 1 Mbit/s link that resets periodically: bytes re-sent per reset
 //   year    (g) a simulated year of one site through one engine: RSS, CPU/file, disk per tenth
 // Options: --year-files N (default 110000), --small-files N, --cli-only (large: only the real CLI
-// process, not the in-process engine after it).
+// process, not the in-process engine after it), --runs N (small: runs of the engine, default 3),
+// --profile-out FILE (small: the profiled run's .cpuprofile).
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { missingUnitEnvironment } from './daemon-env.js';
 import { runUploadBench } from './upload-bench.js';
@@ -22,6 +24,8 @@ const { values, positionals } = parseArgs({
     'year-files': { type: 'string' },
     'small-files': { type: 'string' },
     'cli-only': { type: 'boolean' },
+    'profile-out': { type: 'string' },
+    runs: { type: 'string' },
   },
 });
 
@@ -40,7 +44,11 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
   small: async () => {
     console.log('== Engine, end to end: small files ==');
     const smallFiles = count('small-files', values['small-files']);
-    await runSmallFilesBench(smallFiles ? { smallFiles } : {});
+    await runSmallFilesBench({
+      ...(smallFiles ? { smallFiles } : {}),
+      ...(values['profile-out'] ? { profileOut: path.resolve(values['profile-out']) } : {}),
+      ...(values.runs ? { runs: count('runs', values.runs) } : {}),
+    });
   },
   large: async () => {
     console.log('== Engine, end to end: one large file ==');
