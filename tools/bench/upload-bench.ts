@@ -83,14 +83,14 @@ class MemorySessions implements SessionStore {
 
 /** Samples RSS until stopped; returns the peak. */
 function rssSampler(everyMs = 20): { stop(): number } {
-  let peak = process.memoryUsage().rss;
+  let peak = process.memoryUsage.rss();
   const t = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, everyMs);
   return {
     stop: () => {
       clearInterval(t);
-      return Math.max(peak, process.memoryUsage().rss);
+      return Math.max(peak, process.memoryUsage.rss());
     },
   };
 }
@@ -248,7 +248,7 @@ async function benchLargeFile(
     mtimeMs: (await stat(bigPath)).mtimeMs,
   };
   global.gc?.();
-  const restingRss = process.memoryUsage().rss;
+  const restingRss = process.memoryUsage.rss();
   const sampler = rssSampler();
   const t0 = performance.now();
   const [out] = await store.uploadMany([big]);

@@ -176,8 +176,8 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
     let tenth = 1;
     let tenthStartWritten = 0;
     let engineCpuUs = 0;
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    let peak = process.memoryUsage.rss();
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
     const firstDayMs = clock.now();
     const rows: Array<{ rss: number; liveRss: number; heap: number; cpuPerFile: number }> = [];
     const mems: MemoryBreakdown[] = [];
@@ -210,7 +210,7 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
         if (written >= (o.files * tenth) / 10 || written >= o.files) {
           const files = written - tenthStartWritten;
           const cpuPerFile = engineCpuUs / 1000 / Math.max(1, files);
-          peak = Math.max(peak, process.memoryUsage().rss);
+          peak = Math.max(peak, process.memoryUsage.rss());
           gc();
           const live = process.memoryUsage();
           const mem = memoryBreakdown();
@@ -235,7 +235,7 @@ export async function runYearBench(opts: YearBenchOptions = {}): Promise<void> {
           tenth++;
           tenthStartWritten = written;
           engineCpuUs = 0;
-          peak = process.memoryUsage().rss;
+          peak = process.memoryUsage.rss();
         }
       }
     } finally {
