@@ -206,6 +206,8 @@ const finish: Route = {
 };
 
 const MAX_BATCH = 1000;
+/** Entries of a batch committed between two turns of the event loop. */
+const BATCH_YIELD_EVERY = 32;
 
 /** Runs a whole batch under one lock acquisition; returns the per-entry result list. */
 async function runBatch(ctx: RequestContext): Promise<unknown[]> {
@@ -222,12 +224,24 @@ async function runBatch(ctx: RequestContext): Promise<unknown[]> {
     return { cursor, commitReader };
   });
   const locked = ctx.acquireLock();
+  if (!locked)
+    return parsed.map(() => ({
+      '.tag': 'failure',
+      failure: { '.tag': 'too_many_write_operations' },
+    }));
+  return ctx.state.lock.holdDuring(() => commitAll(ctx, parsed));
+}
+
+async function commitAll(
+  ctx: RequestContext,
+  parsed: Array<{ cursor: { sessionId: string; offset: number }; commitReader: ArgReader }>,
+): Promise<unknown[]> {
   const results: unknown[] = [];
-  for (const { cursor, commitReader } of parsed) {
-    if (!locked) {
-      results.push({ '.tag': 'failure', failure: { '.tag': 'too_many_write_operations' } });
-      continue;
-    }
+  for (const [i, { cursor, commitReader }] of parsed.entries()) {
+    // A long batch lets other requests in now and then, as Dropbox's servers serve them meanwhile
+    // (they do not share one thread with this commit); each entry is looked up when its turn
+    // comes, as after an awaited read below.
+    if (i > 0 && i % BATCH_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
     const session = ctx.state.sessions.find(cursor.sessionId);
     const problem = finishProblem(session, cursor.offset, true);
     if (problem || !session) {
