@@ -197,8 +197,12 @@ export async function runPass(
     emit({ type: 'waiting', count: staging.waiting });
     emitCounts();
     try {
-      for await (const file of deps.listTransit((rel, error) =>
-        transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+      // The files staged this pass are known already: the walk does not look at them again (on a
+      // big pass, an lstat each that competed with the last uploads).
+      for await (const file of deps.listTransit(
+        (rel, error) =>
+          transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+        (rel) => seen.has(rel),
       )) {
         if (signal?.aborted) break;
         if (seen.has(file.rel)) continue;
