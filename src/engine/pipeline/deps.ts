@@ -77,7 +77,10 @@ export interface TransitStat {
 
 export interface PassDeps {
   transitDir: string;
-  scanner: { scan(signal?: AbortSignal): Promise<ScanOutcome> };
+  /** `onSighting` hears of each file the walk meets, before the scan decides which are finished. */
+  scanner: {
+    scan(signal?: AbortSignal, onSighting?: (size: number) => void): Promise<ScanOutcome>;
+  };
   stage(file: FileRef): Promise<StageOutcome>;
   /**
    * `onError` hears of parts of transit that cannot be read (their files wait, visibly); files

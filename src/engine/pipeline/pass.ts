@@ -52,6 +52,13 @@ const TRANSIT_PROBLEM_PREFIX = 'transit-unreadable:';
 /** Answered files settled together: one snapshot of open files and one journal save per group. */
 const SETTLE_GROUP = 500;
 
+/**
+ * Files the scan's walk must have met for the legs to hear of them before the scan ends: a full
+ * start_batch's worth (Dropbox sessions), so a small pass never opens sessions for files it does
+ * not have, and a big one does not wait for the whole walk and the open-files check to ask.
+ */
+export const EARLY_PREPARE_AT = 1000;
+
 export async function runPass(
   deps: PassDeps,
   memory: PassMemory,
@@ -177,6 +184,14 @@ export async function runPass(
   const transitErrors = new Map<string, string>();
   let staging: StageStepResult | undefined;
   let walked = false;
+  let sighted: number[] | null = [];
+  const sighting = (size: number): void => {
+    if (sighted === null) return;
+    sighted.push(size);
+    if (sighted.length < EARLY_PREPARE_AT) return;
+    for (const leg of deps.legs) leg.prepare?.(sighted);
+    sighted = null; // once: the scan's end tells the finished files' count
+  };
   try {
     // The legs hear how many files are coming, so they can get ready while staging runs.
     staging = await scanAndStage(
@@ -192,6 +207,7 @@ export async function runPass(
         if (!now || signal?.aborted) return; // gone already: the walk below decides
         await found({ rel: file.rel, absPath: transitPath, ...now });
       },
+      sighting,
     );
     failed += staging.failing;
     emit({ type: 'waiting', count: staging.waiting });
