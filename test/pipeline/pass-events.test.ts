@@ -10,7 +10,7 @@ import { DropboxLeg } from '../../src/engine/legs/dropbox-leg.js';
 import { notConnected } from '../../src/engine/pipeline/problems.js';
 import type { PassEvent } from '../../src/engine/pipeline/events.js';
 import { EARLY_PREPARE_AT } from '../../src/engine/pipeline/pass.js';
-import { storyOf, withRig } from './pass-rig.js';
+import { startPassRig, storyOf, withRig } from './pass-rig.js';
 
 function blockedLegs(events: PassEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'leg-blocked' ? [`${e.leg}:${e.error.code}`] : []));
@@ -199,4 +199,25 @@ test('a big pass: Dropbox opens sessions once the walk met a full start_batch of
     assert.equal(stats['files/upload_session/start_batch'], 2);
     assert.equal(stats['files/upload_session/start'] ?? 0, 0);
   });
+});
+
+test('a big pass whose files are all still settling: the early count is withdrawn, no upload sized by it', async () => {
+  const r = await startPassRig({ stableSeconds: 3600 });
+  try {
+    for (let i = 0; i < EARLY_PREPARE_AT; i++) await r.drop(`USB0/w${i}.csv`, `${i}\n`);
+    const upload = r.deps.legs.find((leg) => leg.id === 'upload');
+    assert.ok(upload?.prepare, 'the Dropbox leg can get ready');
+    const heard: number[] = [];
+    const realPrepare = upload.prepare.bind(upload);
+    upload.prepare = (sizes) => {
+      heard.push(sizes.length);
+      realPrepare(sizes);
+    };
+    const { report } = await r.pass();
+    assert.equal(report.staged, 0, 'just written: none is finished yet');
+    // Heard during the walk, then told that none of them come.
+    assert.deepEqual(heard, [EARLY_PREPARE_AT, 0]);
+  } finally {
+    await r.close();
+  }
 });

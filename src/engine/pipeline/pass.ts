@@ -192,6 +192,7 @@ export async function runPass(
     for (const leg of deps.legs) leg.prepare?.(sighted);
     sighted = null; // once: the scan's end tells the finished files' count
   };
+  let heardCount = false;
   try {
     // The legs hear how many files are coming, so they can get ready while staging runs.
     staging = await scanAndStage(
@@ -199,6 +200,7 @@ export async function runPass(
       memory,
       signal,
       (sizes) => {
+        heardCount = true;
         for (const leg of deps.legs) leg.prepare?.(sizes);
       },
       async (file, transitPath) => {
@@ -209,6 +211,9 @@ export async function runPass(
       },
       sighting,
     );
+    // Told of files the scan then found unfinished (still being written): none come after all, so
+    // the early count is not left to size a later upload's sessions.
+    if (sighted === null && !heardCount) for (const leg of deps.legs) leg.prepare?.([]);
     failed += staging.failing;
     emit({ type: 'waiting', count: staging.waiting });
     emitCounts();
