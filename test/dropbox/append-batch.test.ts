@@ -11,7 +11,8 @@ import {
 } from '../../src/engine/dropbox/header-budget.js';
 import { DEFAULT_HEADER_LIMIT_BYTES } from '../../tools/emulator/index.js';
 import { MAX_BODIES_IN_FLIGHT } from '../../src/engine/dropbox/append-batch.js';
-import { TAIL_BATCH_ENTRIES } from '../../src/engine/dropbox/small-batch.js';
+import { COMMIT_AT, TAIL_BATCH_ENTRIES } from '../../src/engine/dropbox/small-batch.js';
+import { Channel } from '../../src/engine/channel.js';
 import {
   systemClock,
   type Clock,
@@ -324,3 +325,37 @@ for (const refusal of ['431', '400', 'reset'] as const) {
     }
   });
 }
+
+test('files still coming: a commit starts once COMMIT_AT are stored, not only when a batch of 1000 is full', async () => {
+  const items = await files('streamed', 1200, 300);
+  const client = rig.connection.client;
+  const realFinish = client.filesUploadSessionFinishBatchV2.bind(client);
+  const commits: number[] = [];
+  client.filesUploadSessionFinishBatchV2 = async (arg, req) => {
+    commits.push(arg.entries.length);
+    return realFinish(arg, req);
+  };
+  // A stream that stays open: every file is here, but more might come (a pass still finding files).
+  const source = new Channel<UploadItem>();
+  for (const item of items) source.push(item);
+  let out: Promise<UploadOutcome[]> | undefined;
+  try {
+    out = rig.store({ chunkSize: 4 * MiB }).uploadMany(source);
+    await until(() => commits.length > 0, 'the first commit');
+    // Taken when it started: what was stored by then, at least COMMIT_AT and less than a full
+    // batch (the files were all queued: nothing idle made it go early).
+    const first = commits[0] ?? 0;
+    assert.ok(first >= COMMIT_AT && first < 1000, `first commit of ${first} files`);
+    source.end();
+    allOk(await out);
+  } finally {
+    source.end();
+    await out?.catch(() => undefined);
+    client.filesUploadSessionFinishBatchV2 = realFinish;
+  }
+  assert.equal(
+    commits.reduce((n, c) => n + c, 0),
+    items.length,
+  );
+  await landedExactly('streamed', items);
+});

@@ -223,3 +223,34 @@ for (const refusal of ['431', '400', 'reset'] as const) {
     }
   });
 }
+
+test('entries larger than the emulator reads back at once, and ones across its reads, keep their bytes', async () => {
+  // 4 MiB is what the emulator reads of a received body at a time: the second entry starts
+  // inside the first read and ends in the third; the others sit on either side of a boundary.
+  const MiB = 1024 * 1024;
+  const sizes = [3 * MiB + 5, 5 * MiB + 7, 11, 4 * MiB, 1];
+  const bodies = sizes.map((n, i) => {
+    const b = Buffer.alloc(n);
+    for (let k = 0; k < n; k += 4096) b[k] = (i * 31 + k / 4096) & 0xff;
+    b[n - 1] = i + 1;
+    return b;
+  });
+  const ids = await openSessions(bodies.length);
+  const all = Buffer.concat(bodies);
+  const res = await h.dbx.filesUploadSessionAppendBatch({
+    entries: ids.map((id, i) => entry(id, 0, bodies[i] ?? Buffer.alloc(0))),
+    content_hash: dropboxContentHash(all),
+    contents: all,
+  });
+  assert.deepEqual(
+    res.result.entries.map((e) => e['.tag']),
+    sizes.map(() => 'success'),
+  );
+  const committed = await commitAll(ids, sizes, '/windows');
+  for (const [i, body] of bodies.entries()) {
+    const c = committed[i] as files.UploadSessionFinishBatchResultEntrySuccess;
+    assert.equal(c['.tag'], 'success');
+    assert.equal(c.content_hash, dropboxContentHash(body), `entry ${i}: hash`);
+    assert.ok((await download(`/windows/f${i}.bin`)).equals(body), `entry ${i}: bytes`);
+  }
+});

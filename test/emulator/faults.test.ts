@@ -1,6 +1,7 @@
 // Injected faults (section 7 items 6, 9, 13): 429 in both forms, 5xx, a reset mid-body that
 // applies nothing, a dropped response that did apply, quota, and lock contention.
 import { after, before, test } from 'node:test';
+import { WriteLock } from '../../tools/emulator/state.js';
 import assert from 'node:assert/strict';
 import { harness, sdkError, type Harness } from './helpers.js';
 
@@ -246,4 +247,20 @@ test('a chunked body that grows past 150 MiB is payload_too_large and stores not
   assert.equal(answer.status, 409, answer.text);
   assert.equal(JSON.parse(answer.text).error['.tag'], 'payload_too_large');
   assert.equal(h.emu.getFile('/f/chunked.bin'), undefined);
+});
+
+test('a batch commit keeps the namespace lock until its last entry, however long it takes', async () => {
+  let now = 1_000;
+  const lock = new WriteLock(50, () => now);
+  assert.equal(lock.tryAcquire(), true);
+  let inside: boolean | undefined;
+  await lock.holdDuring(async () => {
+    // Far past the window, but the batch (which lets other requests in meanwhile) still runs.
+    now += 10_000;
+    inside = lock.tryAcquire();
+  });
+  assert.equal(inside, false);
+  assert.equal(lock.tryAcquire(), true, 'free once the batch ended and its window passed');
+  const off = new WriteLock(0, () => now);
+  await off.holdDuring(async () => assert.equal(off.tryAcquire(), true, 'no contention modelled'));
 });

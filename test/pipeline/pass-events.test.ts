@@ -9,7 +9,8 @@ import path from 'node:path';
 import { DropboxLeg } from '../../src/engine/legs/dropbox-leg.js';
 import { notConnected } from '../../src/engine/pipeline/problems.js';
 import type { PassEvent } from '../../src/engine/pipeline/events.js';
-import { storyOf, withRig } from './pass-rig.js';
+import { EARLY_PREPARE_AT } from '../../src/engine/pipeline/pass.js';
+import { startPassRig, storyOf, withRig } from './pass-rig.js';
 
 function blockedLegs(events: PassEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'leg-blocked' ? [`${e.leg}:${e.error.code}`] : []));
@@ -167,4 +168,56 @@ test('the legs hear how many files the scan found before staging; Dropbox opens 
     assert.equal(heard.length, 1);
     assert.equal(r.emulator.stats()['files/upload_session/start_batch'], 1);
   });
+});
+
+test('a big pass: Dropbox opens sessions once the walk met a full start_batch of files, before the scan ends', async () => {
+  await withRig(async (r) => {
+    const n = EARLY_PREPARE_AT + 40;
+    for (let i = 0; i < n; i++) await r.drop(`USB0/b${i}.csv`, `${i}\n`);
+    const upload = r.deps.legs.find((leg) => leg.id === 'upload');
+    assert.ok(upload?.prepare, 'the Dropbox leg can get ready');
+    const order: string[] = [];
+    const realPrepare = upload.prepare.bind(upload);
+    upload.prepare = (sizes) => {
+      order.push(`prepare ${sizes.length}`);
+      realPrepare(sizes);
+    };
+    const realScan = r.deps.scanner.scan.bind(r.deps.scanner);
+    r.deps.scanner = {
+      scan: async (signal, onSighting) => {
+        const out = await realScan(signal, onSighting);
+        order.push('scan ended');
+        return out;
+      },
+    };
+    const { report } = await r.pass();
+    assert.equal(report.done, n);
+    // Asked during the walk (not after it and the open-files check), then told the final count.
+    assert.deepEqual(order, [`prepare ${EARLY_PREPARE_AT}`, 'scan ended', `prepare ${n}`]);
+    const stats = r.emulator.stats();
+    // The early sessions were used, and only the rest asked for after them.
+    assert.equal(stats['files/upload_session/start_batch'], 2);
+    assert.equal(stats['files/upload_session/start'] ?? 0, 0);
+  });
+});
+
+test('a big pass whose files are all still settling: the early count is withdrawn, no upload sized by it', async () => {
+  const r = await startPassRig({ stableSeconds: 3600 });
+  try {
+    for (let i = 0; i < EARLY_PREPARE_AT; i++) await r.drop(`USB0/w${i}.csv`, `${i}\n`);
+    const upload = r.deps.legs.find((leg) => leg.id === 'upload');
+    assert.ok(upload?.prepare, 'the Dropbox leg can get ready');
+    const heard: number[] = [];
+    const realPrepare = upload.prepare.bind(upload);
+    upload.prepare = (sizes) => {
+      heard.push(sizes.length);
+      realPrepare(sizes);
+    };
+    const { report } = await r.pass();
+    assert.equal(report.staged, 0, 'just written: none is finished yet');
+    // Heard during the walk, then told that none of them come.
+    assert.deepEqual(heard, [EARLY_PREPARE_AT, 0]);
+  } finally {
+    await r.close();
+  }
 });

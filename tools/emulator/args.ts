@@ -7,6 +7,13 @@ export type Args = Record<string, unknown>;
 /** Where the arguments came from, as named in Dropbox's 400 messages. */
 export type ArgSource = 'request body' | 'HTTP header "Dropbox-API-Arg"' | 'URL parameter "arg"';
 
+/**
+ * Timestamps already found valid: a batch's files mostly share a few, and each entry's commit info
+ * is read twice (checked up front, applied in turn); the Date round trip cost ~7 us a read.
+ */
+const VALID_TIMESTAMPS = new Set<string>();
+const MAX_REMEMBERED_TIMESTAMPS = 4096;
+
 export class ArgReader {
   constructor(
     readonly args: Args,
@@ -87,7 +94,7 @@ export class ArgReader {
   /** DropboxTimestamp: %Y-%m-%dT%H:%M:%SZ, UTC, whole seconds. */
   optionalTimestamp(field: string): string | undefined {
     const v = this.optionalString(field);
-    if (v === undefined) return undefined;
+    if (v === undefined || VALID_TIMESTAMPS.has(v)) return v;
     const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(v);
     const valid =
       m !== null &&
@@ -96,6 +103,8 @@ export class ArgReader {
     if (!valid) {
       this.fail(field, `time data '${v}' does not match format '%Y-%m-%dT%H:%M:%SZ'`);
     }
+    if (VALID_TIMESTAMPS.size >= MAX_REMEMBERED_TIMESTAMPS) VALID_TIMESTAMPS.clear();
+    VALID_TIMESTAMPS.add(v);
     return v;
   }
 

@@ -5,8 +5,11 @@ import { createHash, type Hash } from 'node:crypto';
 export const BLOCK_SIZE = 4 * 1024 * 1024;
 
 export class ContentHasher {
-  private overall: Hash = createHash('sha256');
-  private block: Hash = createHash('sha256');
+  // Made when first fed: every upload session starts with a hasher, and most are copied once
+  // before their only bytes arrive (a thousand sessions per start_batch), so an empty hasher
+  // costs nothing to make or copy.
+  private overall: Hash | undefined;
+  private block: Hash | undefined;
   private blockFill = 0;
   /** Digests of the blocks closed so far, in order (a concurrent session's finish combines them). */
   private blocks: Buffer[] = [];
@@ -14,8 +17,8 @@ export class ContentHasher {
   /** An independent hasher in the same state (to hash a body that may still be refused). */
   copy(): ContentHasher {
     const twin = new ContentHasher();
-    twin.overall = this.overall.copy();
-    twin.block = this.block.copy();
+    twin.overall = this.overall?.copy();
+    twin.block = this.block?.copy();
     twin.blockFill = this.blockFill;
     twin.blocks = [...this.blocks];
     return twin;
@@ -25,6 +28,7 @@ export class ContentHasher {
     let pos = 0;
     while (pos < data.length) {
       const take = Math.min(BLOCK_SIZE - this.blockFill, data.length - pos);
+      this.block ??= createHash('sha256');
       this.block.update(data.subarray(pos, pos + take));
       this.blockFill += take;
       pos += take;
@@ -36,7 +40,7 @@ export class ContentHasher {
   /** Lowercase hex. The hasher cannot be used afterwards. */
   digest(): string {
     if (this.blockFill > 0) this.closeBlock();
-    return this.overall.digest('hex');
+    return (this.overall ?? createHash('sha256')).digest('hex');
   }
 
   /** The digests of every block, the last partial one included; call after digest(). */
@@ -45,10 +49,11 @@ export class ContentHasher {
   }
 
   private closeBlock(): void {
-    const digest = this.block.digest();
+    const digest = (this.block ?? createHash('sha256')).digest();
     this.blocks.push(digest);
+    this.overall ??= createHash('sha256');
     this.overall.update(digest);
-    this.block = createHash('sha256');
+    this.block = undefined;
     this.blockFill = 0;
   }
 }

@@ -37,6 +37,8 @@ export interface TeamSpace {
 /** Commit lock of the one namespace: a commit holds it for lockWindowMs; others inside that lose. */
 export class WriteLock {
   private heldUntil = 0;
+  /** Batch commits under way: the lock stays theirs until they end, however long they take. */
+  private batches = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -46,9 +48,19 @@ export class WriteLock {
   tryAcquire(): boolean {
     if (this.windowMs <= 0) return true;
     const t = this.now();
-    if (t < this.heldUntil) return false;
+    if (t < this.heldUntil || this.batches > 0) return false;
     this.heldUntil = t + this.windowMs;
     return true;
+  }
+
+  /** Holds the acquired lock while `work` runs (a batch that lets other requests in meanwhile). */
+  async holdDuring<T>(work: () => Promise<T>): Promise<T> {
+    this.batches++;
+    try {
+      return await work();
+    } finally {
+      this.batches--;
+    }
   }
 }
 

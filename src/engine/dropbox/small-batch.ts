@@ -34,6 +34,12 @@ import { retryDelayMs } from './retry.js';
 import { readSmall } from './small-read.js';
 
 export const MAX_BATCH_ENTRIES = 1000;
+/**
+ * While files still come, a commit starts once this many are stored (taking all stored then, up to
+ * MAX_BATCH_ENTRIES). Half a full batch: commits keep pace with the uploads, so the one left after
+ * the last upload (which the pass waits for) is small, for one lock take more per 1000 files.
+ */
+export const COMMIT_AT = 500;
 /** Files per commit once no more files will come (see uploadSmallFiles). */
 export const TAIL_BATCH_ENTRIES = 250;
 
@@ -323,18 +329,23 @@ export async function uploadSmallFiles(
         commitFailure ??= e;
         stop?.(e);
       }
-      if (ready.length >= MAX_BATCH_ENTRIES) flush();
+      // What was stored meanwhile goes now when it is due: waiting for the next upload's answer
+      // would leave the commit line idle (and after the last upload, nothing would start it).
+      if (due()) flush();
     });
   };
-  const accept = (staged: Staged): void => {
-    onProgress?.({ rel: staged.job.rel, bytesSent: staged.file.size, size: staged.file.size });
-    ready.push(staged);
+  /** Enough is stored to commit now. */
+  const due = (): boolean => {
     // Once every file has been taken and only the last uploads are on their way, smaller
     // batches: the last commit (and the removal of its files from transit) is what the caller
     // waits for at the end, and the ones before it overlap the last uploads.
     const last = jobs.complete && jobs.buffered === 0;
-    const batch = last ? TAIL_BATCH_ENTRIES : MAX_BATCH_ENTRIES;
-    if (ready.length >= batch) flush();
+    return ready.length >= (last ? TAIL_BATCH_ENTRIES : COMMIT_AT);
+  };
+  const accept = (staged: Staged): void => {
+    onProgress?.({ rel: staged.job.rel, bytesSent: staged.file.size, size: staged.file.size });
+    ready.push(staged);
+    if (due()) flush();
   };
   await appendSmallFiles(
     {

@@ -77,10 +77,19 @@ export interface TransitStat {
 
 export interface PassDeps {
   transitDir: string;
-  scanner: { scan(signal?: AbortSignal): Promise<ScanOutcome> };
+  /** `onSighting` hears of each file the walk meets, before the scan decides which are finished. */
+  scanner: {
+    scan(signal?: AbortSignal, onSighting?: (size: number) => void): Promise<ScanOutcome>;
+  };
   stage(file: FileRef): Promise<StageOutcome>;
-  /** `onError` hears of parts of transit that cannot be read (their files wait, visibly). */
-  listTransit(onError?: (rel: string, error: unknown) => void): AsyncIterable<FileRef>;
+  /**
+   * `onError` hears of parts of transit that cannot be read (their files wait, visibly); files
+   * `known` says the caller has are left out unlooked-at.
+   */
+  listTransit(
+    onError?: (rel: string, error: unknown) => void,
+    known?: (rel: string) => boolean,
+  ): AsyncIterable<FileRef>;
   statTransit(rel: string): Promise<TransitStat | null>;
   /** `keepFolders`: emptied folders are left for `pruneTransit`, called once per window. */
   removeFromTransit(rel: string, opts?: { keepFolders?: boolean }): Promise<void>;

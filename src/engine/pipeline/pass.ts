@@ -52,6 +52,13 @@ const TRANSIT_PROBLEM_PREFIX = 'transit-unreadable:';
 /** Answered files settled together: one snapshot of open files and one journal save per group. */
 const SETTLE_GROUP = 500;
 
+/**
+ * Files the scan's walk must have met for the legs to hear of them before the scan ends: a full
+ * start_batch's worth (Dropbox sessions), so a small pass never opens sessions for files it does
+ * not have, and a big one does not wait for the whole walk and the open-files check to ask.
+ */
+export const EARLY_PREPARE_AT = 1000;
+
 export async function runPass(
   deps: PassDeps,
   memory: PassMemory,
@@ -177,6 +184,15 @@ export async function runPass(
   const transitErrors = new Map<string, string>();
   let staging: StageStepResult | undefined;
   let walked = false;
+  let sighted: number[] | null = [];
+  const sighting = (size: number): void => {
+    if (sighted === null) return;
+    sighted.push(size);
+    if (sighted.length < EARLY_PREPARE_AT) return;
+    for (const leg of deps.legs) leg.prepare?.(sighted);
+    sighted = null; // once: the scan's end tells the finished files' count
+  };
+  let heardCount = false;
   try {
     // The legs hear how many files are coming, so they can get ready while staging runs.
     staging = await scanAndStage(
@@ -184,6 +200,7 @@ export async function runPass(
       memory,
       signal,
       (sizes) => {
+        heardCount = true;
         for (const leg of deps.legs) leg.prepare?.(sizes);
       },
       async (file, transitPath) => {
@@ -192,13 +209,21 @@ export async function runPass(
         if (!now || signal?.aborted) return; // gone already: the walk below decides
         await found({ rel: file.rel, absPath: transitPath, ...now });
       },
+      sighting,
     );
+    // Told of files the scan then found unfinished (still being written): none come after all, so
+    // the early count is not left to size a later upload's sessions.
+    if (sighted === null && !heardCount) for (const leg of deps.legs) leg.prepare?.([]);
     failed += staging.failing;
     emit({ type: 'waiting', count: staging.waiting });
     emitCounts();
     try {
-      for await (const file of deps.listTransit((rel, error) =>
-        transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+      // The files staged this pass are known already: the walk does not look at them again (on a
+      // big pass, an lstat each that competed with the last uploads).
+      for await (const file of deps.listTransit(
+        (rel, error) =>
+          transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+        (rel) => seen.has(rel),
       )) {
         if (signal?.aborted) break;
         if (seen.has(file.rel)) continue;

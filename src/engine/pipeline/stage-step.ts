@@ -61,8 +61,10 @@ export async function scanAndStage(
   onScanned?: (sizes: readonly number[]) => void,
   /** Told of each file once it is in transit; staging waits for it (the pass's room for files). */
   onStaged?: (file: FileRef, transitPath: string) => Promise<void>,
+  /** Told the size of each file the scan's walk meets, before it has decided which are finished. */
+  onSighting?: (size: number) => void,
 ): Promise<StageStepResult> {
-  const scan = await scanSafely(deps, signal);
+  const scan = await scanSafely(deps, signal, onSighting);
   if (scan.stable.length > 0) onScanned?.(scan.stable.map((f) => f.size));
   reflectWatchProblem(deps, memory, scan.watchProblem ?? null);
   reflectEntryProblems(deps, memory, scan.errors);
@@ -129,9 +131,13 @@ export async function scanAndStage(
   return result;
 }
 
-async function scanSafely(deps: PassDeps, signal?: AbortSignal): Promise<ScanOutcome> {
+async function scanSafely(
+  deps: PassDeps,
+  signal?: AbortSignal,
+  onSighting?: (size: number) => void,
+): Promise<ScanOutcome> {
   try {
-    return await deps.scanner.scan(signal);
+    return await deps.scanner.scan(signal, onSighting);
   } catch (e) {
     if (signal?.aborted) throw e;
     // The scanner reports a missing watch folder itself; anything it throws is the same kind of

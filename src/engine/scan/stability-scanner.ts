@@ -129,18 +129,22 @@ export class StabilityScanner {
     return this.observations.size;
   }
 
-  async scan(signal?: AbortSignal): Promise<ScanResult> {
+  /** `onSighting` hears of each file as the walk meets it (finished or not: decided at the end). */
+  async scan(signal?: AbortSignal, onSighting?: (size: number) => void): Promise<ScanResult> {
     if (this.running)
       throw new Error('StabilityScanner.scan() is already running; passes must not overlap');
     this.running = true;
     try {
-      return await this.walk(signal);
+      return await this.walk(signal, onSighting);
     } finally {
       this.running = false;
     }
   }
 
-  private async walk(signal: AbortSignal | undefined): Promise<ScanResult> {
+  private async walk(
+    signal: AbortSignal | undefined,
+    onSighting: ((size: number) => void) | undefined,
+  ): Promise<ScanResult> {
     const scan = ++this.scanCount;
     const result: ScanResult = {
       stable: [],
@@ -170,6 +174,7 @@ export class StabilityScanner {
               dev,
               ino,
             });
+            onSighting?.(size);
             break;
           }
           case 'skipped':

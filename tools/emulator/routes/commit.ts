@@ -5,7 +5,9 @@ import { checkPath } from '../paths.js';
 import type { EmulatorState } from '../state.js';
 import type { CommitSpec } from '../store.js';
 
-export type ParsedCommit = { ok: true; spec: CommitSpec } | { ok: false; error: WriteError };
+/** `byId`: the path named a file by id, so what it means depends on the namespace at that moment. */
+export type ParsedCommit =
+  { ok: true; spec: CommitSpec; byId: boolean } | { ok: false; error: WriteError };
 
 /** Reads a CommitInfo with the spec defaults for absent fields; schema errors throw BadRequest. */
 export function readCommitInfo(reader: ArgReader, state: EmulatorState): ParsedCommit {
@@ -27,7 +29,8 @@ export function readCommitInfo(reader: ArgReader, state: EmulatorState): ParsedC
   const checked = checkPath(reader, 'path', { namespaceId: state.namespaceId });
   if (!checked.ok) return checked;
   let path = checked.path;
-  if (path.startsWith('id:')) {
+  const byId = path.startsWith('id:');
+  if (byId) {
     const target = state.ns.getById(path);
     if (!target) return { ok: false, error: { '.tag': 'malformed_path' } };
     path = target.pathDisplay;
@@ -43,5 +46,6 @@ export function readCommitInfo(reader: ArgReader, state: EmulatorState): ParsedC
       clientModified,
       mute,
     },
+    byId,
   };
 }

@@ -10,7 +10,7 @@ import { MAX_SESSION_BYTES, type Session } from '../sessions.js';
 import type { EmulatorState } from '../state.js';
 import type { FaultRule } from '../faults.js';
 import { appendBatch } from './append-batch.js';
-import { readCommitInfo } from './commit.js';
+import { readCommitInfo, type ParsedCommit } from './commit.js';
 import { refuseOversizedBody } from './files.js';
 import type { Route } from './route.js';
 
@@ -128,13 +128,17 @@ async function commitSession(
   session: Session,
   commitReader: ArgReader,
   fault: FaultRule | undefined,
+  /** The same commit info read before (a batch checks every entry first). */
+  readBefore?: ParsedCommit,
 ): Promise<
   { ok: true; metadata: Record<string, unknown> } | { ok: false; failure: FinishFailure }
 > {
   if (session.type === 'concurrent' && state.sessions.missingData(session)) {
     return { ok: false, failure: { '.tag': 'concurrent_session_missing_data' } };
   }
-  const commit = readCommitInfo(commitReader, state);
+  // Read again only when its meaning may have changed since: a path by id, resolved now.
+  const commit =
+    readBefore?.ok && !readBefore.byId ? readBefore : readCommitInfo(commitReader, state);
   if (!commit.ok) return { ok: false, failure: { '.tag': 'path', path: commit.error } };
   if (fault?.kind === 'encryption_not_supported') {
     return { ok: false, failure: { '.tag': 'encryption_not_supported' } };
@@ -206,6 +210,8 @@ const finish: Route = {
 };
 
 const MAX_BATCH = 1000;
+/** Entries of a batch committed between two turns of the event loop. */
+const BATCH_YIELD_EVERY = 32;
 
 /** Runs a whole batch under one lock acquisition; returns the per-entry result list. */
 async function runBatch(ctx: RequestContext): Promise<unknown[]> {
@@ -218,23 +224,39 @@ async function runBatch(ctx: RequestContext): Promise<unknown[]> {
   const parsed = entries.map((e) => {
     const cursor = readCursor(e);
     const commitReader = e.object('commit');
-    readCommitInfo(commitReader, ctx.state);
-    return { cursor, commitReader };
+    const commit = readCommitInfo(commitReader, ctx.state);
+    return { cursor, commitReader, commit };
   });
   const locked = ctx.acquireLock();
+  if (!locked)
+    return parsed.map(() => ({
+      '.tag': 'failure',
+      failure: { '.tag': 'too_many_write_operations' },
+    }));
+  return ctx.state.lock.holdDuring(() => commitAll(ctx, parsed));
+}
+
+async function commitAll(
+  ctx: RequestContext,
+  parsed: Array<{
+    cursor: { sessionId: string; offset: number };
+    commitReader: ArgReader;
+    commit: ParsedCommit;
+  }>,
+): Promise<unknown[]> {
   const results: unknown[] = [];
-  for (const { cursor, commitReader } of parsed) {
-    if (!locked) {
-      results.push({ '.tag': 'failure', failure: { '.tag': 'too_many_write_operations' } });
-      continue;
-    }
+  for (const [i, { cursor, commitReader, commit }] of parsed.entries()) {
+    // A long batch lets other requests in now and then, as Dropbox's servers serve them meanwhile
+    // (they do not share one thread with this commit); each entry is looked up when its turn
+    // comes, as after an awaited read below.
+    if (i > 0 && i % BATCH_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
     const session = ctx.state.sessions.find(cursor.sessionId);
     const problem = finishProblem(session, cursor.offset, true);
     if (problem || !session) {
       results.push({ '.tag': 'failure', failure: problem });
       continue;
     }
-    const outcome = await commitSession(ctx.state, session, commitReader, ctx.fault);
+    const outcome = await commitSession(ctx.state, session, commitReader, ctx.fault, commit);
     results.push(
       outcome.ok
         ? { '.tag': 'success', ...outcome.metadata }
