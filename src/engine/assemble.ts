@@ -109,7 +109,8 @@ export function buildPassDeps(
       logger: parts.logger,
     }),
     stage: (file) => stageFile({ watchDir, transitDir, file, folderSyncs }),
-    listTransit: (onError) => listTransit(transitDir, onError ? { onError } : {}),
+    listTransit: (onError, known) =>
+      listTransit(transitDir, { ...(onError ? { onError } : {}), ...(known ? { known } : {}) }),
     statTransit: (rel) => statTransit(transitDir, rel),
     ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters() } : {}),
     removeFromTransit: (rel, opts) => removeFromTransit(transitDir, rel, opts),

@@ -33,7 +33,8 @@ export interface ScanOutcome {
 }
 
 export type StageOutcome =
-  | { status: 'staged'; transitPath: string }
+  /** `identity`: the transit file's, when staging knows it (the same inode moved). */
+  | { status: 'staged'; transitPath: string; identity?: TransitStat }
   | { status: 'busy' }
   | { status: 'changed' }
   | { status: 'vanished' }
@@ -79,8 +80,14 @@ export interface PassDeps {
   transitDir: string;
   scanner: { scan(signal?: AbortSignal): Promise<ScanOutcome> };
   stage(file: FileRef): Promise<StageOutcome>;
-  /** `onError` hears of parts of transit that cannot be read (their files wait, visibly). */
-  listTransit(onError?: (rel: string, error: unknown) => void): AsyncIterable<FileRef>;
+  /**
+   * `onError` hears of parts of transit that cannot be read (their files wait, visibly); files
+   * `known` answers true for (the pass has them already) are passed over without a look.
+   */
+  listTransit(
+    onError?: (rel: string, error: unknown) => void,
+    known?: (rel: string) => boolean,
+  ): AsyncIterable<FileRef>;
   statTransit(rel: string): Promise<TransitStat | null>;
   /** `keepFolders`: emptied folders are left for `pruneTransit`, called once per window. */
   removeFromTransit(rel: string, opts?: { keepFolders?: boolean }): Promise<void>;

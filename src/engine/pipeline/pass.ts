@@ -186,9 +186,10 @@ export async function runPass(
       (sizes) => {
         for (const leg of deps.legs) leg.prepare?.(sizes);
       },
-      async (file, transitPath) => {
-        // The transit copy's own identity (a copy across disks is another inode).
-        const now = await deps.statTransit(file.rel);
+      async (file, transitPath, identity) => {
+        // The transit copy's own identity: staging's when it moved the inode itself, else looked
+        // at (a copy across disks is another inode).
+        const now = identity ?? (await deps.statTransit(file.rel));
         if (!now || signal?.aborted) return; // gone already: the walk below decides
         await found({ rel: file.rel, absPath: transitPath, ...now });
       },
@@ -197,8 +198,11 @@ export async function runPass(
     emit({ type: 'waiting', count: staging.waiting });
     emitCounts();
     try {
-      for await (const file of deps.listTransit((rel, error) =>
-        transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+      // Files staged just now are passed over by name: each was looked at as it was staged.
+      for await (const file of deps.listTransit(
+        (rel, error) =>
+          transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+        (rel) => seen.has(rel),
       )) {
         if (signal?.aborted) break;
         if (seen.has(file.rel)) continue;

@@ -22,6 +22,11 @@ export interface ListTransitOptions {
   signal?: AbortSignal;
   /** A part of transit that cannot be read: its files are not listed this time. */
   onError?: (rel: string, error: unknown) => void;
+  /**
+   * Files the caller already knows (staged in this pass): passed over by name, not looked at.
+   * Only file rels belong here: a folder of that name would not be entered either.
+   */
+  known?: (rel: string) => boolean;
 }
 
 /** Stream the files waiting in transit; the reserved temporaries folder and non-files are left out. */
@@ -29,9 +34,10 @@ export async function* listTransit(
   transitDir: string,
   options: ListTransitOptions = {},
 ): AsyncGenerator<TransitFile> {
-  const { signal, onError } = options;
+  const { signal, onError, known } = options;
   try {
-    const skip = (_name: string, rel: string): boolean => isReservedTransitRel(rel);
+    const skip = (_name: string, rel: string): boolean =>
+      isReservedTransitRel(rel) || (known?.(rel) ?? false);
     for await (const entry of walkTree(transitDir, { signal, skip })) {
       if (entry.kind === 'error') onError?.(entry.rel, entry.error);
       if (entry.kind !== 'file') continue;
