@@ -286,11 +286,11 @@ test('compacting keeps the newest lines of the file as written, and rewrites the
   const limit = 60; // margin: 50
   const h = await History.open(file, limit);
   const expected = (last: number, n: number): string[] =>
-    Array.from({ length: n }, (_, k) => `f${last - n + 1 + k}.csv`);
+    Array.from({ length: n }, (_, k) => `fü${last - n + 1 + k}.csv`);
   let i = 0;
   let linesOnDisk = 0; // appended until past limit + margin, then compacted to the newest `limit`
   for (let round = 0; round < 12; round++) {
-    for (let k = 0; k < 17; k++, i++) h.append(rec(`f${i}.csv`, i % 3 !== 0, i));
+    for (let k = 0; k < 17; k++, i++) h.append(rec(`fü${i}.csv`, i % 3 !== 0, i));
     await h.flush();
     linesOnDisk = linesOnDisk + 17 > limit + 50 ? limit : linesOnDisk + 17;
     const onDisk = lines(file).map((l) => JSON.parse(l) as HistoryRecord);
@@ -305,7 +305,7 @@ test('compacting keeps the newest lines of the file as written, and rewrites the
   // A blank line put into the file by hand: the next compaction cannot count on its lines and
   // writes the kept records instead.
   fs.appendFileSync(file, '\n');
-  for (let k = 0; k < 120; k++, i++) h.append(rec(`f${i}.csv`, true, i));
+  for (let k = 0; k < 120; k++, i++) h.append(rec(`fü${i}.csv`, true, i));
   await h.flush();
   const text = fs.readFileSync(file, 'utf8');
   assert.doesNotMatch(text, /\n\n/);
@@ -315,7 +315,7 @@ test('compacting keeps the newest lines of the file as written, and rewrites the
   );
   // Lines removed by hand: the same.
   fs.writeFileSync(file, lines(file).slice(30).join('\n') + '\n');
-  for (let k = 0; k < 120; k++, i++) h.append(rec(`f${i}.csv`, true, i));
+  for (let k = 0; k < 120; k++, i++) h.append(rec(`fü${i}.csv`, true, i));
   await h.close();
   const again = await History.open(file, limit);
   assert.deepEqual(

@@ -137,8 +137,10 @@ export class History {
       if (this.needsRewrite || overLimit) {
         const tail = this.needsRewrite ? null : await this.newestLinesOnDisk(lines);
         const kept = this.records.slice(this.firstKept());
-        const text = tail ?? kept.map((r) => `${JSON.stringify(r)}\n`).join('');
-        await atomicWriteFile(this.file, text);
+        await atomicWriteFile(
+          this.file,
+          tail ?? kept.map((r) => `${JSON.stringify(r)}\n`).join(''),
+        );
         this.linesOnDisk = kept.length;
         this.needsRewrite = false;
       } else {
@@ -162,13 +164,13 @@ export class History {
   }
 
   /**
-   * The text of the compacted file, taken from the file itself: its newest lines and the pending
+   * The bytes of the compacted file, taken from the file itself: its newest lines and the pending
    * ones, the newest `limit` of them, without serializing every kept record again (a full history
    * is compacted every few hundred files, and serializing its 5,000 records cost more than the
-   * files did). Null when the file is not exactly the lines this history wrote (then the caller
-   * writes the records out).
+   * files did; the kept lines are not decoded either). Null when the file is not exactly the
+   * lines this history wrote (then the caller writes the records out).
    */
-  private async newestLinesOnDisk(pending: string[]): Promise<string | null> {
+  private async newestLinesOnDisk(pending: string[]): Promise<Buffer | null> {
     let bytes: Buffer;
     try {
       bytes = await fs.readFile(this.file);
@@ -189,8 +191,8 @@ export class History {
     }
     if (lines !== this.linesOnDisk) return null;
     const fromPending = pending.slice(Math.max(0, skip - this.linesOnDisk));
-    const head = skip >= this.linesOnDisk ? '' : bytes.toString('utf8', start);
-    return head + fromPending.map((l) => `${l}\n`).join('');
+    const head = skip >= this.linesOnDisk ? bytes.subarray(0, 0) : bytes.subarray(start);
+    return Buffer.concat([head, Buffer.from(fromPending.map((l) => `${l}\n`).join(''), 'utf8')]);
   }
 
   private async load(): Promise<void> {
