@@ -256,3 +256,77 @@ test('records handed in and out are copies: changing them, legs included, change
   await h.close();
   assert.deepEqual(JSON.parse(lines(file)[0]!), { ...rec('USB0/a.csv'), id: kept.id });
 });
+
+test('a full history shows exactly its newest `limit` records while the oldest wait to be dropped together', async (t) => {
+  const file = tempFile(t);
+  const limit = 100; // margin: 50
+  const h = await History.open(file, limit);
+  for (let i = 0; i < 400; i++) {
+    h.append(rec(`f${i}.csv`, true, i));
+    const newest = Math.min(i + 1, limit);
+    assert.equal(h.count(), newest, `after ${i + 1} appends`);
+    const shown = h.query({ limit: 1_000 });
+    assert.equal(shown.length, newest);
+    assert.equal(shown[0]!.rel, `f${i}.csv`);
+    assert.equal(shown.at(-1)!.rel, `f${i + 1 - newest}.csv`);
+    // A record past the limit is no longer part of the history, even before it is dropped.
+    if (i >= limit) assert.equal(h.hasRecord(`f${i - limit}.csv`, i - limit + 5), false);
+    assert.equal(h.hasRecord(`f${i + 1 - newest}.csv`, i + 1 - newest + 5), true);
+  }
+  await h.close();
+  const again = await History.open(file, limit);
+  assert.deepEqual(
+    again.query({ limit: 1_000 }).map((r) => r.rel),
+    Array.from({ length: limit }, (_, k) => `f${399 - k}.csv`),
+  );
+});
+
+test('compacting keeps the newest lines of the file as written, and rewrites the records when the file is not line for line its own', async (t) => {
+  const file = tempFile(t);
+  const limit = 60; // margin: 50
+  const h = await History.open(file, limit);
+  const expected = (last: number, n: number): string[] =>
+    Array.from({ length: n }, (_, k) => `fü${last - n + 1 + k}.csv`);
+  let i = 0;
+  let linesOnDisk = 0; // appended until past limit + margin, then compacted to the newest `limit`
+  for (let round = 0; round < 12; round++) {
+    for (let k = 0; k < 17; k++, i++) h.append(rec(`fü${i}.csv`, i % 3 !== 0, i));
+    await h.flush();
+    linesOnDisk = linesOnDisk + 17 > limit + 50 ? limit : linesOnDisk + 17;
+    const onDisk = lines(file).map((l) => JSON.parse(l) as HistoryRecord);
+    assert.equal(onDisk.length, linesOnDisk, `round ${round}`);
+    // Whatever was compacted, the file ends with the newest records, in order, each whole.
+    assert.deepEqual(
+      onDisk.slice(-Math.min(i, limit)).map((r) => r.rel),
+      expected(i - 1, Math.min(i, limit)),
+    );
+    assert.deepEqual(onDisk.at(-1), h.query({ limit: 1 })[0]);
+  }
+  // A blank line put into the file by hand: the next compaction cannot count on its lines and
+  // writes the kept records instead.
+  fs.appendFileSync(file, '\n');
+  for (let k = 0; k < 120; k++, i++) h.append(rec(`fü${i}.csv`, true, i));
+  await h.flush();
+  const text = fs.readFileSync(file, 'utf8');
+  assert.doesNotMatch(text, /\n\n/);
+  assert.deepEqual(
+    lines(file).map((l) => (JSON.parse(l) as HistoryRecord).rel),
+    expected(i - 1, limit),
+  );
+  // Lines removed by hand: the same.
+  fs.writeFileSync(file, lines(file).slice(30).join('\n') + '\n');
+  for (let k = 0; k < 120; k++, i++) h.append(rec(`fü${i}.csv`, true, i));
+  await h.close();
+  const again = await History.open(file, limit);
+  assert.deepEqual(
+    again
+      .query({ limit: 1_000 })
+      .map((r) => r.rel)
+      .reverse(),
+    expected(i - 1, limit),
+  );
+  assert.deepEqual(
+    lines(file).map((l) => (JSON.parse(l) as HistoryRecord).rel),
+    expected(i - 1, limit),
+  );
+});

@@ -66,7 +66,13 @@ test('same disk: the file moves atomically into transit/<rel>; the watch subfold
     const file = await scanned(watch, 'USB0/2026-11-24.csv');
     const r = await stageFile({ watchDir: watch, transitDir: transit, file });
     const dest = join(transit, 'USB0', '2026-11-24.csv');
-    assert.deepEqual(r, { status: 'staged', transitPath: dest });
+    // The same inode under its transit name: staging hands on its identity, no look needed.
+    const there = await lstat(dest);
+    assert.deepEqual(r, {
+      status: 'staged',
+      transitPath: dest,
+      identity: { size: there.size, mtimeMs: there.mtimeMs, dev: there.dev, ino: there.ino },
+    });
     assert.equal(await readFile(dest, 'utf8'), 'a,b\n1,2\n');
     assert.equal((await stat(dest)).mtimeMs, file.mtimeMs, 'mtime kept');
     assert.deepEqual(await readdir(join(watch, 'USB0')), [], 'source gone, its folder kept');

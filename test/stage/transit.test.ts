@@ -119,6 +119,40 @@ test('listTransit reports a part it cannot read through onError and lists the re
   }
 });
 
+test('listTransit passes over the files the caller already knows, and lists the rest', async () => {
+  const transit = await tempDir('rdl-transit-');
+  try {
+    await put(transit, 'USB0/staged-1.csv', 'a');
+    await put(transit, 'USB0/staged-2.csv', 'b');
+    await put(transit, 'USB0/left-over.csv', 'c');
+    await put(transit, 'cam/deep/old.raw', 'd');
+    const known = new Set(['USB0/staged-1.csv', 'USB0/staged-2.csv']);
+    const asked: string[] = [];
+    const listed: string[] = [];
+    for await (const f of listTransit(transit, {
+      known: (rel) => {
+        asked.push(rel);
+        return known.has(rel);
+      },
+    })) {
+      listed.push(f.rel);
+    }
+    assert.deepEqual(listed.sort(), ['USB0/left-over.csv', 'cam/deep/old.raw']);
+    // Asked about every name below transit, folders included (it is asked before any look).
+    assert.deepEqual(asked.sort(), [
+      'USB0',
+      'USB0/left-over.csv',
+      'USB0/staged-1.csv',
+      'USB0/staged-2.csv',
+      'cam',
+      'cam/deep',
+      'cam/deep/old.raw',
+    ]);
+  } finally {
+    await removeDir(transit);
+  }
+});
+
 test('upgrade: staging copies an earlier version left beside the files are removed only where no user file can have their name', async () => {
   const transit = await tempDir('rdl-transit-legacy-');
   try {

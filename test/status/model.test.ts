@@ -98,3 +98,34 @@ test('times in the sentence are local HH:MM, zero-padded, without the locale mac
   });
   assert.equal(m.snapshot().sentence, 'Up to date. Last file synced at 23:00.');
 });
+
+test('transfers of one file on both legs are kept apart, listed earliest first, and each ends alone', () => {
+  let now = 100;
+  const m = new StatusModel(() => now, {}, 0);
+  m.transferStarted('a.csv', 'archive', 10);
+  now = 101;
+  m.transferStarted('b.csv', 'upload', 20);
+  now = 102;
+  m.transferStarted('a.csv', 'upload', 10);
+  m.transferProgress('a.csv', 'upload', 7);
+  const shown = (): Array<[string, string, number, number]> =>
+    m.snapshot().transfers.map((t) => [t.leg, t.rel, t.bytesDone, t.startedAtMs]);
+  assert.deepEqual(shown(), [
+    ['archive', 'a.csv', 0, 100],
+    ['upload', 'b.csv', 0, 101],
+    ['upload', 'a.csv', 7, 102],
+  ]);
+  // A snapshot holds copies: changing one changes nothing kept.
+  m.snapshot().transfers[0]!.bytesDone = 999;
+  assert.equal(m.snapshot().transfers[0]!.bytesDone, 0);
+  m.transferEnded('a.csv', 'upload');
+  m.transferProgress('a.csv', 'upload', 9); // after its end: nothing to update
+  assert.deepEqual(shown(), [
+    ['archive', 'a.csv', 0, 100],
+    ['upload', 'b.csv', 0, 101],
+  ]);
+  m.transferEnded('a.csv', 'archive');
+  m.transferEnded('b.csv', 'upload');
+  assert.deepEqual(shown(), []);
+  m.dispose();
+});

@@ -18,7 +18,10 @@ function compactionMargin(limit: number): number {
 }
 
 export class History {
-  /** Oldest first; at most `limit` records. */
+  /**
+   * Oldest first. The newest `limit` are the history; up to a margin more, older, wait to be
+   * dropped together (see append) and are never shown.
+   */
   private records: HistoryRecord[] = [];
   private pending: string[] = [];
   private linesOnDisk = 0;
@@ -44,7 +47,10 @@ export class History {
   append(rec: Omit<HistoryRecord, 'id'>): HistoryRecord {
     const record: HistoryRecord = { ...copyRecord(rec), id: ++this.lastId };
     this.records.push(record);
-    if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
+    // The oldest go a margin's worth at a time: dropping one per append moved the whole array
+    // (5,000 records by default) for every file once the history was full.
+    if (this.records.length > this.limit + compactionMargin(this.limit))
+      this.records.splice(0, this.records.length - this.limit);
     this.pending.push(JSON.stringify(record));
     this.scheduleFlush();
     return copyRecord(record);
@@ -55,7 +61,8 @@ export class History {
     const limit = Math.max(0, Math.floor(q.limit ?? DEFAULT_QUERY_LIMIT));
     const needle = q.search?.trim().toLowerCase() ?? '';
     const out: HistoryRecord[] = [];
-    for (let i = this.records.length - 1; i >= 0 && out.length < limit; i--) {
+    const first = this.firstKept();
+    for (let i = this.records.length - 1; i >= first && out.length < limit; i--) {
       const r = this.records[i]!;
       if (q.beforeId !== undefined && r.id >= q.beforeId) continue;
       if (q.onlyFailures && r.outcome !== 'failed') continue;
@@ -67,7 +74,8 @@ export class History {
 
   /** Whether a record of `rel` finished at `finishedAtMs` is kept (crash recovery of the pipeline). */
   hasRecord(rel: string, finishedAtMs: number): boolean {
-    for (let i = this.records.length - 1; i >= 0; i--) {
+    const first = this.firstKept();
+    for (let i = this.records.length - 1; i >= first; i--) {
       const r = this.records[i]!;
       if (r.rel === rel && r.finishedAtMs === finishedAtMs) return true;
     }
@@ -75,7 +83,12 @@ export class History {
   }
 
   count(): number {
-    return this.records.length;
+    return this.records.length - this.firstKept();
+  }
+
+  /** Index of the oldest record that is part of the history (older ones wait to be dropped). */
+  private firstKept(): number {
+    return Math.max(0, this.records.length - this.limit);
   }
 
   /** Applies a new historyLimit setting; the file shrinks on the next save. */
@@ -122,15 +135,23 @@ export class History {
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
       if (this.needsRewrite || overLimit) {
-        const text = this.records.map((r) => `${JSON.stringify(r)}\n`).join('');
-        await atomicWriteFile(this.file, text);
-        this.linesOnDisk = this.records.length;
+        const tail = this.needsRewrite ? null : await this.newestLinesOnDisk(lines);
+        const kept = this.records.slice(this.firstKept());
+        await atomicWriteFile(
+          this.file,
+          tail ?? kept.map((r) => `${JSON.stringify(r)}\n`).join(''),
+        );
+        this.linesOnDisk = kept.length;
         this.needsRewrite = false;
       } else {
         const handle = await fs.open(this.file, 'a', 0o600);
         try {
           await handle.writeFile(lines.map((l) => `${l}\n`).join(''));
           await handle.sync();
+        } catch (e) {
+          // Part of the lines may be there: the next save rewrites the file whole.
+          this.needsRewrite = true;
+          throw e;
         } finally {
           await handle.close();
         }
@@ -140,6 +161,38 @@ export class History {
       this.pending = [...lines, ...this.pending];
       throw e;
     }
+  }
+
+  /**
+   * The bytes of the compacted file, taken from the file itself: its newest lines and the pending
+   * ones, the newest `limit` of them, without serializing every kept record again (a full history
+   * is compacted every few hundred files, and serializing its 5,000 records cost more than the
+   * files did; the kept lines are not decoded either). Null when the file is not exactly the
+   * lines this history wrote (then the caller writes the records out).
+   */
+  private async newestLinesOnDisk(pending: string[]): Promise<Buffer | null> {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(this.file);
+    } catch {
+      return null;
+    }
+    const total = this.linesOnDisk + pending.length;
+    const skip = Math.max(0, total - this.limit);
+    let start = 0;
+    let lines = 0;
+    for (let at = 0; at < bytes.length; lines++) {
+      const nl = bytes.indexOf(0x0a, at);
+      if (nl === -1) return null; // a last line without its end: not ours
+      // Blank lines are not counted on load: a file holding any is not line for line ours.
+      if (nl === at) return null;
+      at = nl + 1;
+      if (lines + 1 === skip) start = at;
+    }
+    if (lines !== this.linesOnDisk) return null;
+    const fromPending = pending.slice(Math.max(0, skip - this.linesOnDisk));
+    const head = skip >= this.linesOnDisk ? bytes.subarray(0, 0) : bytes.subarray(start);
+    return Buffer.concat([head, Buffer.from(fromPending.map((l) => `${l}\n`).join(''), 'utf8')]);
   }
 
   private async load(): Promise<void> {

@@ -33,7 +33,8 @@ export interface ScanOutcome {
 }
 
 export type StageOutcome =
-  | { status: 'staged'; transitPath: string }
+  /** `identity`: the transit file's, when staging knows it (the same inode moved). */
+  | { status: 'staged'; transitPath: string; identity?: TransitStat }
   | { status: 'busy' }
   | { status: 'changed' }
   | { status: 'vanished' }
@@ -84,7 +85,7 @@ export interface PassDeps {
   stage(file: FileRef): Promise<StageOutcome>;
   /**
    * `onError` hears of parts of transit that cannot be read (their files wait, visibly); files
-   * `known` says the caller has are left out unlooked-at.
+   * `known` answers true for (the pass has them already) are passed over without a look.
    */
   listTransit(
     onError?: (rel: string, error: unknown) => void,

@@ -203,9 +203,10 @@ export async function runPass(
         heardCount = true;
         for (const leg of deps.legs) leg.prepare?.(sizes);
       },
-      async (file, transitPath) => {
-        // The transit copy's own identity (a copy across disks is another inode).
-        const now = await deps.statTransit(file.rel);
+      async (file, transitPath, identity) => {
+        // The transit copy's own identity: staging's when it moved the inode itself, else looked
+        // at (a copy across disks is another inode).
+        const now = identity ?? (await deps.statTransit(file.rel));
         if (!now || signal?.aborted) return; // gone already: the walk below decides
         await found({ rel: file.rel, absPath: transitPath, ...now });
       },
@@ -218,7 +219,7 @@ export async function runPass(
     emit({ type: 'waiting', count: staging.waiting });
     emitCounts();
     try {
-      // The files staged this pass are known already: the walk does not look at them again (on a
+      // Files staged this pass are passed over by name: each was looked at as it was staged (on a
       // big pass, an lstat each that competed with the last uploads).
       for await (const file of deps.listTransit(
         (rel, error) =>

@@ -4,7 +4,7 @@
 // a missing watch folder or a full transit disk stops staging only. None of it may stop the queue
 // already in transit from draining (the rest of the pass runs whatever happened here).
 import { SyncError, isSyncError } from '../errors.js';
-import type { FileRef, PassDeps, ScanOutcome, StageOutcome } from './deps.js';
+import type { FileRef, PassDeps, ScanOutcome, StageOutcome, TransitStat } from './deps.js';
 import type { NewProblem } from './events.js';
 import { mapLimit } from '../pool.js';
 import {
@@ -59,8 +59,11 @@ export async function scanAndStage(
   signal?: AbortSignal,
   /** Told the sizes of the finished files the scan found, before they are staged. */
   onScanned?: (sizes: readonly number[]) => void,
-  /** Told of each file once it is in transit; staging waits for it (the pass's room for files). */
-  onStaged?: (file: FileRef, transitPath: string) => Promise<void>,
+  /**
+   * Told of each file once it is in transit, with its transit identity when staging knows it;
+   * staging waits for it (the pass's room for files).
+   */
+  onStaged?: (file: FileRef, transitPath: string, identity?: TransitStat) => Promise<void>,
   /** Told the size of each file the scan's walk meets, before it has decided which are finished. */
   onSighting?: (size: number) => void,
 ): Promise<StageStepResult> {
@@ -93,7 +96,7 @@ export async function scanAndStage(
         result.staged++;
         deps.emit({ type: 'staged', rel: file.rel });
         forgetFailure(deps, memory, file.rel);
-        await onStaged?.(file, outcome.transitPath);
+        await onStaged?.(file, outcome.transitPath, outcome.identity);
         break;
       case 'vanished':
         forgetFailure(deps, memory, file.rel);

@@ -27,6 +27,11 @@ export type StageResult =
       transitPath: string;
       /** Dropbox content hash, known when the bytes had to be copied across disks. */
       contentHash?: string;
+      /**
+       * The transit file's identity, known when it is the watch folder's inode under a new name
+       * (a link or a rename): as looked at just before the move, so it needs no look of its own.
+       */
+      identity?: { size: number; mtimeMs: number; dev: number; ino: number };
     }
   /** transit already holds this rel: the file waits in the watch folder until that one is done. */
   | { status: 'busy' }
@@ -247,7 +252,11 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       const durable = syncs ? () => syncs.sync(destDir) : () => fsyncDir(destDir);
       const placed = await placeWithoutReplacing(raw, dest, ops, durable);
       if (placed === 'exists') return await finishCutMove(raw, src, dest);
-      return { status: 'staged', transitPath: dest };
+      // A link or a rename keeps the inode: what was looked at before the move is the transit
+      // file's identity (a write since then changes its size or mtime, and the removal check
+      // compares those with what it is then, so the file waits rather than being lost).
+      const { size, mtimeMs, dev, ino } = before;
+      return { status: 'staged', transitPath: dest, identity: { size, mtimeMs, dev, ino } };
     } catch (e) {
       // The folder may have been pruned since it was remembered: make it again next attempt.
       madeDirs.forget(destDir);

@@ -22,7 +22,10 @@ export interface ListTransitOptions {
   signal?: AbortSignal;
   /** A part of transit that cannot be read: its files are not listed this time. */
   onError?: (rel: string, error: unknown) => void;
-  /** Files the caller already knows of: left out without a look at them (no lstat each). */
+  /**
+   * Files the caller already knows (staged in this pass): passed over by name, not looked at.
+   * Only file rels belong here: a folder of that name would not be entered either.
+   */
   known?: (rel: string) => boolean;
 }
 
@@ -34,7 +37,7 @@ export async function* listTransit(
   const { signal, onError, known } = options;
   try {
     const skip = (_name: string, rel: string): boolean =>
-      isReservedTransitRel(rel) || known?.(rel) === true;
+      isReservedTransitRel(rel) || (known?.(rel) ?? false);
     for await (const entry of walkTree(transitDir, { signal, skip })) {
       if (entry.kind === 'error') onError?.(entry.rel, entry.error);
       if (entry.kind !== 'file') continue;

@@ -18,7 +18,8 @@ const RATE_WINDOW_MS = 5_000;
 const MIN_RATE_WINDOW_MS = 750;
 
 interface TransferTrack extends ActiveTransfer {
-  samples: { atMs: number; bytes: number }[];
+  /** Progress over the rate window; null until the first progress (most small files have none). */
+  samples: { atMs: number; bytes: number }[] | null;
 }
 
 export function emptyCounts(): StageCounts {
@@ -29,7 +30,12 @@ export class StatusModel {
   private readonly events = new EventEmitter();
   private facts: StatusFacts;
   private readonly problems = new Map<string, Problem>();
-  private readonly transfers = new Map<string, TransferTrack>();
+  /**
+   * Transfers under way, by leg, then by rel: the rel strings are the files' own, whose hashes
+   * the engine keeps, where a '<leg>:<rel>' key was a new string to build and hash at every
+   * start, progress and end (several times per small file).
+   */
+  private readonly transfers = new Map<ActiveTransfer['leg'], Map<string, TransferTrack>>();
   private emitTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -110,27 +116,29 @@ export class StatusModel {
   }
 
   transferStarted(rel: string, leg: ActiveTransfer['leg'], size: number): void {
-    const startedAtMs = this.now();
-    this.transfers.set(`${leg}:${rel}`, {
+    let ofLeg = this.transfers.get(leg);
+    if (!ofLeg) this.transfers.set(leg, (ofLeg = new Map()));
+    ofLeg.set(rel, {
       rel,
       leg,
       size,
       bytesDone: 0,
       rate: 0,
-      startedAtMs,
-      samples: [{ atMs: startedAtMs, bytes: 0 }],
+      startedAtMs: this.now(),
+      samples: null,
     });
     this.emitSoon();
   }
 
   transferProgress(rel: string, leg: ActiveTransfer['leg'], bytesDone: number): void {
-    const t = this.transfers.get(`${leg}:${rel}`);
+    const t = this.transfers.get(leg)?.get(rel);
     if (!t) return;
     const atMs = this.now();
     t.bytesDone = bytesDone;
-    t.samples.push({ atMs, bytes: bytesDone });
-    while (t.samples.length > 2 && atMs - t.samples[0]!.atMs > RATE_WINDOW_MS) t.samples.shift();
-    const first = t.samples[0]!;
+    const samples = (t.samples ??= [{ atMs: t.startedAtMs, bytes: 0 }]);
+    samples.push({ atMs, bytes: bytesDone });
+    while (samples.length > 2 && atMs - samples[0]!.atMs > RATE_WINDOW_MS) samples.shift();
+    const first = samples[0]!;
     const dt = atMs - first.atMs;
     // A rate over a few milliseconds is noise (one buffered chunk looks like GB/s): wait for a
     // meaningful window before showing one.
@@ -139,7 +147,7 @@ export class StatusModel {
   }
 
   transferEnded(rel: string, leg: ActiveTransfer['leg']): void {
-    if (this.transfers.delete(`${leg}:${rel}`)) this.emitSoon();
+    if (this.transfers.get(leg)?.delete(rel)) this.emitSoon();
   }
 
   snapshot(): StatusSnapshot {
@@ -150,7 +158,7 @@ export class StatusModel {
       state,
       sentence: describeState(state, f, problems),
       counts: { ...f.counts },
-      transfers: [...this.transfers.values()].map(({ samples: _s, ...t }) => ({ ...t })),
+      transfers: this.activeTransfers(),
       lastSuccessMs: f.lastSuccessMs,
       lastPassMs: f.lastPassMs,
       nextPassMs: f.nextPassMs,
@@ -162,6 +170,15 @@ export class StatusModel {
       disks: f.disks.map((d) => ({ ...d, roles: [...d.roles] })),
       sources: f.sources.map((x) => ({ ...x })),
     };
+  }
+
+  /** Copies of the transfers under way, the earliest started first. */
+  private activeTransfers(): ActiveTransfer[] {
+    const out: ActiveTransfer[] = [];
+    for (const ofLeg of this.transfers.values())
+      for (const { samples: _s, ...t } of ofLeg.values()) out.push(t);
+    // Stable: transfers started in the same millisecond stay in leg order.
+    return out.sort((a, b) => a.startedAtMs - b.startedAtMs);
   }
 
   onChange(listener: (s: StatusSnapshot) => void): () => void {
