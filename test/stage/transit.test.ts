@@ -181,23 +181,3 @@ test('upgrade: staging copies an earlier version left beside the files are remov
     await removeDir(transit);
   }
 });
-
-test('listTransit leaves out the files the caller says it knows, and lists the rest', async () => {
-  const transit = await tempDir('rdl-transit-');
-  try {
-    await put(transit, 'USB0/a.csv', 'aa');
-    await put(transit, 'USB0/b.csv', 'bb');
-    await put(transit, 'USB1/c.csv', 'cc');
-    const asked: string[] = [];
-    const known = (rel: string): boolean => {
-      asked.push(rel);
-      return rel === 'USB0/a.csv' || rel === 'USB1/c.csv';
-    };
-    const out: string[] = [];
-    for await (const f of listTransit(transit, { known })) out.push(f.rel);
-    assert.deepEqual(out, ['USB0/b.csv']);
-    assert.ok(asked.includes('USB0/a.csv') && asked.includes('USB1/c.csv'), asked.join(', '));
-  } finally {
-    await removeDir(transit);
-  }
-});
