@@ -7,7 +7,7 @@
 //   resets  (f) a large file over a 1 Mbit/s link that resets periodically: bytes re-sent per reset
 //   year    (g) a simulated year of one site through one engine: RSS, CPU/file, disk per tenth
 // Options: --year-files N (default 110000), --small-files N, --cli-only (large: only the real CLI
-// process, not the in-process engine after it), --runs N (small: runs of the engine, default 3),
+// process, not the in-process engine after it), --runs N (small: runs of the engine, default 6),
 // --profile-out FILE (small: the profiled run's .cpuprofile).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
