@@ -16,6 +16,9 @@ test('source folders: one or two levels, date folders are not part of a source',
   assert.equal(sourceOf('internet/internet_2026-11-29.txt'), 'internet');
   assert.equal(sourceOf('internet/2026-11/internet_2026-11-29.txt'), 'internet');
   assert.equal(sourceOf('loose.csv'), '(top folder)');
+  assert.equal(sourceOf('RDL/USB0.txt'), 'RDL');
+  assert.equal(sourceOf('RDL/20261129/x.txt'), 'RDL');
+  assert.equal(sourceOf('a/b/c/d/e.txt'), 'a/b');
 });
 
 test('learning needs enough samples; the median ignores one late file; overrides win', () => {

@@ -281,6 +281,30 @@ test('a full history shows exactly its newest `limit` records while the oldest w
   );
 });
 
+test("recentArrivals: the newest records within the limit and the history, newest first, without the card's retention deletions", async (t) => {
+  const h = await History.open(tempFile(t), 100); // margin: 50
+  for (let i = 0; i < 130; i++) {
+    const r = rec(`RDL/USB0/f${i}.csv`, true, 1_000 + i);
+    h.append(i % 10 === 9 ? { ...r, outcome: 'archive-removed' } : r);
+  }
+  // The same as reading the newest records and leaving the deletions out.
+  const expected = (limit: number) =>
+    h
+      .query({ limit })
+      .filter((r) => r.outcome !== 'archive-removed')
+      .map((r) => ({ rel: r.rel, atMs: r.startedAtMs }));
+  for (const limit of [0, 1, 10, 25, 100, 1_000]) {
+    assert.deepEqual(h.recentArrivals(limit), expected(limit), `limit ${limit}`);
+  }
+  // Records past the history's limit (30 wait to be dropped) are never read.
+  assert.equal(h.recentArrivals(1_000).length, 90);
+  assert.equal(h.recentArrivals(1_000).at(-1)!.rel, 'RDL/USB0/f30.csv');
+  // Plain values: changing them changes nothing kept.
+  h.recentArrivals(2)[0]!.rel = 'changed';
+  assert.equal(h.query({ limit: 2 })[1]!.rel, 'RDL/USB0/f128.csv');
+  await h.close();
+});
+
 test('compacting keeps the newest lines of the file as written, and rewrites the records when the file is not line for line its own', async (t) => {
   const file = tempFile(t);
   const limit = 60; // margin: 50

@@ -15,7 +15,12 @@ import { placeholderSiteReason } from '../settings/site-name.js';
 import type { EngineEvent } from '../status/engine-events.js';
 import type { HistoryQuery, HistoryRecord } from '../status/types.js';
 import type { HistoryPort } from '../pipeline/deps.js';
-import { learnSources, silenceRulesOf, silentSourceProblem } from './silent-sources.js';
+import {
+  learnSources,
+  silenceRulesOf,
+  silentSourceProblem,
+  type Arrival,
+} from './silent-sources.js';
 
 /** Retention runs at most this often on its own (deleting is never urgent to the minute). */
 const RETENTION_EVERY_MS = 15 * 60_000;
@@ -25,7 +30,11 @@ const LEARN_FROM_RECORDS = 5_000;
 export interface HubHealthDeps {
   /** Where what the checks found goes (the engine's status reducer). */
   report: (event: EngineEvent) => void;
-  history: HistoryPort & { query(q: HistoryQuery): HistoryRecord[]; count(): number };
+  history: HistoryPort & {
+    query(q: HistoryQuery): HistoryRecord[];
+    count(): number;
+    recentArrivals(limit: number): Arrival[];
+  };
   clock: Clock;
   logger: Logger;
   /** Dropbox lookups for retention, or null when Dropbox is not connected. */
@@ -115,11 +124,7 @@ export class HubHealth {
     // The newest record's id and the count change whenever a record is added or trimmed.
     const key = `${history.query({ limit: 1 })[0]?.id ?? ''}/${history.count()}`;
     if (this.arrivals?.key !== key) {
-      const list = history
-        .query({ limit: LEARN_FROM_RECORDS })
-        .filter((r) => r.outcome !== 'archive-removed')
-        .map((r) => ({ rel: r.rel, atMs: r.startedAtMs }));
-      this.arrivals = { key, list };
+      this.arrivals = { key, list: history.recentArrivals(LEARN_FROM_RECORDS) };
     }
     const sources = learnSources(this.arrivals.list, silenceRulesOf(settings), now);
     const problems = sources.filter((s) => s.silent).map((s) => silentSourceProblem(s, now));

@@ -72,6 +72,21 @@ export class History {
     return out;
   }
 
+  /**
+   * When each of the newest `limit` records' files arrived, newest first, leaving out the card's
+   * retention deletions (not arrivals). Read without copying the records: the silent-source check
+   * reads up to 5,000 after every pass that moved files, on the way to the pass's end.
+   */
+  recentArrivals(limit: number): Array<{ rel: string; atMs: number }> {
+    const out: Array<{ rel: string; atMs: number }> = [];
+    const first = Math.max(this.firstKept(), this.records.length - limit);
+    for (let i = this.records.length - 1; i >= first; i--) {
+      const r = this.records[i]!;
+      if (r.outcome !== 'archive-removed') out.push({ rel: r.rel, atMs: r.startedAtMs });
+    }
+    return out;
+  }
+
   /** Whether a record of `rel` finished at `finishedAtMs` is kept (crash recovery of the pipeline). */
   hasRecord(rel: string, finishedAtMs: number): boolean {
     const first = this.firstKept();
