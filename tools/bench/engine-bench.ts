@@ -167,24 +167,25 @@ const APPENDS = 'files/upload_session/append_batch';
 /** V8 optimises the engine's hot code over its first three passes or so in a process. */
 const WARM_FROM_RUN = 4;
 
-/** Writes `o.smallFiles` fresh files into the site's watch folder (the real sites' USB0 pattern). */
-async function writeSmallFiles(dir: string, o: Resolved): Promise<void> {
+/** Writes `o.smallFiles` new files into the site's watch folder (the real sites' USB0 pattern). */
+async function writeSmallFiles(dir: string, o: Resolved, tag: string): Promise<void> {
   const watch = path.join(dir, 'tosync', 'RDL', 'USB0');
   await fs.mkdir(watch, { recursive: true });
   const body = Buffer.alloc(o.smallFileBytes, 'x');
-  for (let i = 0; i < o.smallFiles; i++) await fs.writeFile(path.join(watch, `rec-${i}.csv`), body);
+  for (let i = 0; i < o.smallFiles; i++)
+    await fs.writeFile(path.join(watch, `rec-${tag}-${i}.csv`), body);
 }
 
-/** One fresh engine drains fresh files to Dropbox (a folder of its own) and the card. */
+/** The engine drains new files to Dropbox and the card, as `rdl-sync once` would. */
 async function drainSmallFiles(
+  engine: Engine,
   dir: string,
   emu: ChildEmulator,
   o: Resolved,
-  site: string,
+  tag: string,
   around: { before(): Promise<void>; after(): Promise<void> },
 ): Promise<SmallFilesRun> {
-  const engine = await makeEngine(dir, emu, { site });
-  await writeSmallFiles(dir, o);
+  await writeSmallFiles(dir, o, tag);
   await emu.admin('reset-stats');
   global.gc?.();
   await around.before();
@@ -198,8 +199,6 @@ async function drainSmallFiles(
   const cpu = process.cpuUsage(cpu0);
   const peak = rss.stop();
   await around.after();
-  await engine.stop();
-  await fs.rm(dir, { recursive: true, force: true });
   return { seconds, passes, cpu, peakRss: peak, startMs, endMs };
 }
 
@@ -223,13 +222,15 @@ function median(values: number[]): number {
 }
 
 /**
- * (c) many small files end to end, `runs` times (a fresh engine, files and Dropbox folder each
- * time, one process): files/s, share of the link, engine CPU per file, and the link's time from
+ * (c) many small files end to end: `runs` passes of one engine (as a daemon's; new files each
+ * time): files/s, share of the link, engine CPU per file, and the link's time from
  * the emulator's timeline; requests by route and the whole timeline of the last run. The first
  * run is cold, as `rdl-sync once` and a daemon's first pass are: V8 compiles the engine's code on
  * helper threads while it runs, and that compiling (about 0.3 ms per file of its CPU here) is
  * paid once per process. V8 keeps optimising through the next two or three passes, so the warm
- * figure, a daemon's steady state, is the median of the runs from the fourth on. Then the same
+ * figure, a daemon's steady state, is the median of the runs from the fourth on. The first pass
+ * also gets the engine's access token and its first upload sessions; a daemon's later passes have
+ * the token already, and ask for sessions as they need them. Then the same
  * under a sampling profiler for the CPU by phase (the profiler costs CPU of its own, 5-10 % here,
  * so the runs above go without it), and the real `rdl-sync once` over the same files, start-up
  * included.
@@ -246,11 +247,13 @@ export async function runSmallFilesBench(
     let last:
       { run: SmallFilesRun; stats: Record<string, number>; tl: TimelineSnapshot } | undefined;
     console.log(
-      `(c) end to end, ${n} files of ${o.smallFileBytes / 1024} KiB, one engine in this process, ${runs} runs ` +
+      `(c) end to end, ${n} files of ${o.smallFileBytes / 1024} KiB, ${runs} runs: passes of one engine in this process, new files each ` +
         `(goals: 80% of the link, 0.5 ms of engine CPU per file):`,
     );
+    const dir = path.join(root, 'small');
+    const engine = await makeEngine(dir, emu);
     for (let k = 1; k <= runs; k++) {
-      const run = await drainSmallFiles(path.join(root, `small-${k}`), emu, o, `bench-${k}`, {
+      const run = await drainSmallFiles(engine, dir, emu, o, String(k), {
         before: () => emu.admin('record-timeline'),
         after: async () => undefined,
       });
@@ -285,10 +288,11 @@ export async function runSmallFilesBench(
 
     let profile: PhaseProfile | undefined;
     let phases: Array<[string, number]> = [];
-    const profiled = await drainSmallFiles(path.join(root, 'small-profiled'), emu, o, 'profiled', {
+    const profiled = await drainSmallFiles(engine, dir, emu, o, 'profiled', {
       before: async () => void (profile = await profilePhases()),
       after: async () => void (phases = (await profile?.stop(opts.profileOut)) ?? []),
     });
+    await engine.stop();
     console.log(
       `    the same under a sampling profiler: ${(n / profiled.seconds).toFixed(0)} files/s, ` +
         `engine CPU ${cpuMsPerFile(profiled.cpu, n).toFixed(2)} ms per file; main-thread CPU by phase, ms per file: ` +
@@ -297,18 +301,26 @@ export async function runSmallFilesBench(
     if (opts.profileOut) console.log(`    its profile: ${opts.profileOut}`);
 
     const cli = await buildCliBundle(path.join(root, 'cli'));
-    const dir = path.join(root, 'small-cli');
-    await (await makeEngine(dir, emu, { site: 'cli' })).stop(); // settings and login for `once`
-    await writeSmallFiles(dir, o);
+    const cliDir = path.join(root, 'small-cli');
+    await (await makeEngine(cliDir, emu, { site: 'cli' })).stop(); // settings and login for `once`
+    await writeSmallFiles(cliDir, o, 'cli');
     await emu.admin('reset-stats');
     await emu.admin('record-timeline');
-    const cliRun = await runCliMeasured(cli, ['once', '--config-dir', path.join(dir, 'config')], {
-      HOME: dir,
-      RDL_SYNC_QUIET: '1',
-    });
+    const cliRun = await runCliMeasured(
+      cli,
+      ['once', '--config-dir', path.join(cliDir, 'config')],
+      {
+        HOME: cliDir,
+        RDL_SYNC_QUIET: '1',
+      },
+    );
     if (cliRun.code !== 0) {
       throw new Error(`rdl-sync once exited ${cliRun.code}: ${cliRun.stdout}${cliRun.stderr}`);
     }
+    const cliStats = await emu.admin<Record<string, number>>('stats');
+    const committed = cliStats['files/upload_session/finish_batch_v2'] ?? 0;
+    if (committed === 0)
+      throw new Error(`rdl-sync once uploaded nothing: ${JSON.stringify(cliStats)}`);
     const tl = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
     const f = timelineFigures(
       tl,
