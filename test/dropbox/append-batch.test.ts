@@ -359,3 +359,44 @@ test('files still coming: a commit starts once COMMIT_AT are stored, not only wh
   );
   await landedExactly('streamed', items);
 });
+
+test('a commit whose files all landed lets the next one go before its files are reported (one commit at a time still)', async () => {
+  const items = await files('early-line', 1200, 300);
+  const client = rig.connection.client;
+  const realFinish = client.filesUploadSessionFinishBatchV2.bind(client);
+  const commits: Array<{ files: number; reportedBefore: number }> = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
+  let reported = 0;
+  client.filesUploadSessionFinishBatchV2 = async (arg, req) => {
+    commits.push({ files: arg.entries.length, reportedBefore: reported });
+    mostInFlight = Math.max(mostInFlight, ++inFlight);
+    try {
+      return await realFinish(arg, req);
+    } finally {
+      inFlight--;
+    }
+  };
+  try {
+    const out: UploadOutcome[] = [];
+    await rig.store({ chunkSize: 4 * MiB }).uploadMany(items, {
+      onOutcome: (o) => {
+        reported++;
+        out.push(o);
+      },
+    });
+    allOk(out);
+    assert.equal(out.length, items.length);
+  } finally {
+    client.filesUploadSessionFinishBatchV2 = realFinish;
+  }
+  assert.ok(commits.length >= 2, JSON.stringify(commits));
+  assert.equal(mostInFlight, 1, 'never two commits at once');
+  // The second commit was asked for before the first one's files had all been reported.
+  const second = commits[1]!;
+  assert.ok(
+    second.reportedBefore < commits[0]!.files,
+    `second commit after ${second.reportedBefore} of ${commits[0]!.files} reports`,
+  );
+  await landedExactly('early-line', items);
+});

@@ -172,6 +172,8 @@ async function commitGroup(
   group: Staged[],
   report: Report,
   signal: AbortSignal,
+  /** Dropbox's answer came and every file landed as sent: the next commit may go now. */
+  lineFree?: () => void,
 ): Promise<void> {
   let pending = group;
   const slow: Array<{ s: Staged; start: PlaceStart }> = [];
@@ -198,6 +200,20 @@ async function commitGroup(
       gaveUp = e;
       unanswered.push(...pending);
       break;
+    }
+    if (
+      lineFree &&
+      results.length === pending.length &&
+      results.every(
+        (r, i) => r['.tag'] === 'success' && r.content_hash === pending[i]!.file.contentHash,
+      )
+    ) {
+      // Nothing of this group needs Dropbox again (no retry, no file sent alone), so the next
+      // commit need not wait for its files to be reported: that is the main thread's work of
+      // some milliseconds per hundred files, and after the last upload it held up the last commit.
+      // The turn of the event loop lets the next commit's request out first.
+      lineFree();
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const contended: Staged[] = [];
     let waitMs = 0;
@@ -311,7 +327,10 @@ export async function uploadSmallFiles(
   stop?: (reason: unknown) => void,
 ): Promise<void> {
   const ready: Staged[] = [];
-  let commits: Promise<void> = Promise.resolve();
+  /** Resolves when the next commit may start: one commit at a time takes Dropbox's lock. */
+  let line: Promise<void> = Promise.resolve();
+  /** Resolves when every commit started so far has ended (its files reported). */
+  let allCommits: Promise<unknown> = Promise.resolve();
   let commitFailure: unknown;
   let commitQueued = false;
   // A commit's files are taken when it starts, not when it was asked for: what was stored while
@@ -319,20 +338,29 @@ export async function uploadSmallFiles(
   const flush = (): void => {
     if (commitQueued || ready.length === 0) return;
     commitQueued = true;
-    commits = commits.then(async () => {
-      commitQueued = false;
-      const group = ready.splice(0, MAX_BATCH_ENTRIES);
-      if (commitFailure !== undefined || group.length === 0) return;
+    let free!: () => void;
+    const freed = new Promise<void>((resolve) => (free = resolve));
+    const run = line.then(async () => {
       try {
-        await commitGroup(deps, group, report, signal);
+        commitQueued = false;
+        const group = ready.splice(0, MAX_BATCH_ENTRIES);
+        if (commitFailure !== undefined || group.length === 0) return;
+        await commitGroup(deps, group, report, signal, () => {
+          free();
+          if (due()) flush();
+        });
       } catch (e) {
         commitFailure ??= e;
         stop?.(e);
+      } finally {
+        free();
       }
       // What was stored meanwhile goes now when it is due: waiting for the next upload's answer
       // would leave the commit line idle (and after the last upload, nothing would start it).
       if (due()) flush();
     });
+    line = freed;
+    allCommits = Promise.all([allCommits, run]);
   };
   /** Enough is stored to commit now. */
   const due = (): boolean => {
@@ -379,10 +407,12 @@ export async function uploadSmallFiles(
     },
     signal,
   );
-  while (ready.length > 0 && commitFailure === undefined) {
-    flush();
-    await commits;
+  // Commit what is left, and wait for every commit (one may have started the next early).
+  for (;;) {
+    if (ready.length > 0 && commitFailure === undefined) flush();
+    const waiting = allCommits;
+    await waiting;
+    if (waiting === allCommits && (ready.length === 0 || commitFailure !== undefined)) break;
   }
-  await commits;
   if (commitFailure !== undefined) throw commitFailure;
 }
