@@ -170,7 +170,7 @@ test('the legs hear how many files the scan found before staging; Dropbox opens 
   });
 });
 
-test('a big pass: Dropbox opens sessions once the walk met a full start_batch of files, before the scan ends', async () => {
+test('a big pass: Dropbox opens sessions once the walk met EARLY_PREPARE_AT files, before the scan ends', async () => {
   await withRig(async (r) => {
     const n = EARLY_PREPARE_AT + 40;
     for (let i = 0; i < n; i++) await r.drop(`USB0/b${i}.csv`, `${i}\n`);
