@@ -251,12 +251,11 @@ export class DropboxCalls {
     signal?: AbortSignal,
     headerSuspect = false,
   ): Promise<AppendBatchResult> {
-    // No content_hash of the body: each file's own hash is checked against the one its commit
-    // answers (small-batch.ts), and a file whose bytes arrived wrong is sent again, so a hash of
-    // the whole body would only find the same fault sooner, for a third SHA-256 pass over every
-    // small file's bytes (about 45 us per 8 KiB file on a Raspberry Pi 4, which has no SHA
-    // instructions). The transport (TLS) already checks the bytes it carries.
-    const arg: files.UploadSessionAppendBatchArg = { entries, contents: body };
+    const arg: files.UploadSessionAppendBatchArg = {
+      entries,
+      content_hash: contentHashOf(body),
+      contents: body,
+    };
     let resets = 0;
     return this.run('upload_session/append_batch', undefined, signal, async (req) => {
       try {
