@@ -354,3 +354,28 @@ test('compacting keeps the newest lines of the file as written, and rewrites the
     expected(i - 1, limit),
   );
 });
+
+test('a record appended while a rewrite is under way is on disk once, not twice', async (t) => {
+  const file = tempFile(t);
+  const limit = 10; // margin: 50
+  const h = await History.open(file, limit);
+  for (let i = 0; i < 60; i++) h.append(rec(`f${i}.csv`, true, i));
+  await h.flush();
+  // Edited by hand: the next save over the limit cannot keep the file's own lines and rewrites it
+  // from the records.
+  fs.writeFileSync(file, `\n${fs.readFileSync(file, 'utf8')}`);
+  h.append(rec('f60.csv', true, 60));
+  const saving = h.flush();
+  // A few turns of the microtask queue: the save has begun and waits on the disk (a real mkdir).
+  for (let i = 0; i < 5; i++) await null;
+  h.append(rec('late.csv', true, 61));
+  await saving;
+  await h.close();
+  const ids = lines(file).map((l) => (JSON.parse(l) as HistoryRecord).id);
+  assert.equal(new Set(ids).size, ids.length, `ids on disk: ${ids.join(' ')}`);
+  const again = await History.open(file, limit);
+  const shown = again.query({ limit: 100 }).map((r) => r.rel);
+  assert.equal(shown.filter((rel) => rel === 'late.csv').length, 1);
+  assert.equal(shown[0], 'late.csv');
+  await again.close();
+});

@@ -147,11 +147,13 @@ export class History {
     const overLimit = this.linesOnDisk + lines.length > this.limit + compactionMargin(this.limit);
     if (lines.length === 0 && !this.needsRewrite && !overLimit) return;
     this.pending = [];
+    // The records as of these lines, taken before any await: a record appended meanwhile is in
+    // the next save's lines, and written into this rewrite too it would be on disk twice.
+    const kept = this.records.slice(this.firstKept());
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
       if (this.needsRewrite || overLimit) {
         const tail = this.needsRewrite ? null : await this.newestLinesOnDisk(lines);
-        const kept = this.records.slice(this.firstKept());
         await atomicWriteFile(
           this.file,
           tail ?? kept.map((r) => `${JSON.stringify(r)}\n`).join(''),
