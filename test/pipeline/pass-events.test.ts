@@ -201,7 +201,7 @@ test('a big pass: Dropbox opens sessions once the walk met EARLY_PREPARE_AT file
   });
 });
 
-test('a big pass whose files are all still settling: the early count is withdrawn, no upload sized by it', async () => {
+test('a big pass whose files are all still settling: the early count is withdrawn (the legs hear 0)', async () => {
   const r = await startPassRig({ stableSeconds: 3600 });
   try {
     for (let i = 0; i < EARLY_PREPARE_AT; i++) await r.drop(`USB0/w${i}.csv`, `${i}\n`);

@@ -203,12 +203,15 @@ async function commitGroup(
     }
     if (
       lineFree &&
+      slow.length === 0 &&
+      unanswered.length === 0 &&
       results.length === pending.length &&
       results.every(
         (r, i) => r['.tag'] === 'success' && r.content_hash === pending[i]!.file.contentHash,
       )
     ) {
-      // Nothing of this group needs Dropbox again (no retry, no file sent alone), so the next
+      // Nothing of this group needs Dropbox again (no retry, no file sent alone, none to look
+      // for: earlier attempts of a contended group left none either), so the next
       // commit need not wait for its files to be reported: that is the main thread's work of
       // some milliseconds per hundred files, and after the last upload it held up the last commit.
       // The turn of the event loop lets the next commit's request out first.
