@@ -147,12 +147,14 @@ export class History {
     const overLimit = this.linesOnDisk + lines.length > this.limit + compactionMargin(this.limit);
     if (lines.length === 0 && !this.needsRewrite && !overLimit) return;
     this.pending = [];
+    const rewrite = this.needsRewrite || overLimit;
     // The records as of these lines, taken before any await: a record appended meanwhile is in
-    // the next save's lines, and written into this rewrite too it would be on disk twice.
-    const kept = this.records.slice(this.firstKept());
+    // the next save's lines, and written into this rewrite too it would be on disk twice. (Only
+    // for a rewrite: a plain append, every few dozen files, needs no copy of 5,000 records.)
+    const kept = rewrite ? this.records.slice(this.firstKept()) : [];
     try {
       await fs.mkdir(path.dirname(this.file), { recursive: true });
-      if (this.needsRewrite || overLimit) {
+      if (rewrite) {
         const tail = this.needsRewrite ? null : await this.newestLinesOnDisk(lines);
         await atomicWriteFile(
           this.file,
