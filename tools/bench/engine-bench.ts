@@ -332,6 +332,8 @@ export async function runSmallFilesBench(
         `(${cliRun.seconds.toFixed(2)} s) = ${share(o, cliRun.seconds).toFixed(1)}% of the link, CPU ${(cliRun.cpuMs / n).toFixed(2)} ms per file ` +
         `(start-up included)${f ? `; first append at ${Math.round(f.head)} ms` : ''}`,
     );
+    const cliWindow = { startMs: cliRun.startedAtMs, endMs: cliRun.endedAtMs };
+    for (const line of describeTimeline(tl, cliWindow, APPENDS)) console.log(`    ${line}`);
   });
 }
 
