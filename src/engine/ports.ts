@@ -75,8 +75,9 @@ export interface RemoteStore {
   /**
    * Files of these sizes may come soon: open what they need meanwhile (Dropbox: upload sessions
    * for the small ones), so the upload does not start with a round trip. A hint only; never fails.
+   * `more`: the scan goes on, so these are only the first of them.
    */
-  prepare?(sizes: readonly number[]): void;
+  prepare?(sizes: readonly number[], more?: boolean): void;
 }
 
 /** Saved state of a chunked upload, so a restart resumes instead of re-sending. */

@@ -13,6 +13,7 @@ import { DEFAULT_HEADER_LIMIT_BYTES } from '../../tools/emulator/index.js';
 import { MAX_BODIES_IN_FLIGHT } from '../../src/engine/dropbox/append-batch.js';
 import { COMMIT_AT, TAIL_BATCH_ENTRIES } from '../../src/engine/dropbox/small-batch.js';
 import { Channel } from '../../src/engine/channel.js';
+import { RESERVE_MAX_AGE_MS, SPARE_SESSIONS } from '../../src/engine/dropbox/session-reserve.js';
 import {
   systemClock,
   type Clock,
@@ -92,7 +93,7 @@ test('1000 small files: one start_batch, append_batch within the header cap, a f
   await landedExactly('bulk', items);
 });
 
-test('more files than one start_batch: the next ids are asked for while the last are packed, none wasted', async () => {
+test('more files than one start_batch: the next ids are asked for while the last are packed, none wasted beyond the spare ones', async () => {
   const items = await files('prefetch', 1300, 200);
   const client = rig.connection.client;
   const realStart = client.filesUploadSessionStartBatch.bind(client);
@@ -122,15 +123,15 @@ test('more files than one start_batch: the next ids are asked for while the last
     client.filesUploadSessionAppendBatch = realAppend;
   }
   allOk(out);
-  // Exactly as many sessions as files, in the fewest calls.
+  // As many sessions as files, in the fewest calls, and SPARE_SESSIONS more for the next pass.
   assert.deepEqual(
     log.filter((l) => l.startsWith('start')),
-    ['start 1 1000', 'start 2 300'],
+    ['start 1 1000', `start 2 ${300 + SPARE_SESSIONS}`],
   );
   // The second start_batch went out while the first call's last SESSION_PREFETCH_AT sessions were
   // still being packed: several appends of them follow it (asked only once they ran out, just the
   // one pack already filled would).
-  const second = log.indexOf('start 2 300');
+  const second = log.indexOf(`start 2 ${300 + SPARE_SESSIONS}`);
   const firstsAfter = log.slice(second).filter((l) => l.startsWith('append 1')).length;
   assert.ok(second >= 0 && firstsAfter >= 3, log.join(', '));
   assert.equal(calls('start'), 0);
@@ -174,14 +175,14 @@ test('prepare(): a large file opens no batch session ahead (it opens its own whe
   await until(() => calls('start_batch') === before + 1, 'one session for the one small file');
 });
 
-test('prepare(): sessions asked for ahead and left unused for over ten minutes are replaced, not used', async () => {
+test('prepare(): sessions asked for ahead and left unused for over an hour are replaced, not used', async () => {
   const items = await files('prepared-stale', 4, 500);
   let offset = 0;
   const clock: Clock = { ...systemClock, now: () => systemClock.now() + offset };
   const store = rig.store({ clock });
   store.prepare(items.map((i) => i.size));
   await until(() => calls('start_batch') === 1, 'the first sessions asked for ahead');
-  offset += 11 * 60 * 1000;
+  offset += RESERVE_MAX_AGE_MS + 60_000;
   store.prepare(items.map((i) => i.size));
   await until(() => calls('start_batch') === 2, 'fresh sessions instead of the stale ones');
   allOk(await store.uploadMany(items));
@@ -192,7 +193,7 @@ test('prepare(): sessions asked for ahead and left unused for over ten minutes a
   const later = await files('prepared-stale-later', 2, 500);
   store.prepare(later.map((i) => i.size));
   await until(() => calls('start_batch') === 3, 'sessions asked for ahead again');
-  offset += 11 * 60 * 1000;
+  offset += RESERVE_MAX_AGE_MS + 60_000;
   allOk(await store.uploadMany(later));
   assert.equal(calls('start_batch'), 4, 'the stale ones were left alone');
   await landedExactly('prepared-stale-later', later);

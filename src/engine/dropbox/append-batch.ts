@@ -8,6 +8,7 @@
 // the server refuses as too large is split in halves and sent again, never given up on.
 // A file whose entry fails, or every file once the server refuses append_batch itself, goes
 // the one-file way instead (the caller's `single`).
+import { setTimeout as delay } from 'node:timers/promises';
 import type { files } from 'dropbox';
 import { Channel, type Source } from '../channel.js';
 import { SyncError } from '../errors.js';
@@ -18,8 +19,15 @@ import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './
 import type { FileToPlace } from './placement.js';
 import { forEachLimit } from '../pool.js';
 import { readSmall } from './small-read.js';
+import {
+  MAX_SESSIONS_PER_CALL,
+  SPARE_SESSIONS,
+  type AskedIds,
+  type SessionReserve,
+} from './session-reserve.js';
 
-export const MAX_APPEND_ENTRIES = 1000;
+/** Entries one append_batch or finish_batch carries (Dropbox's limit, as start_batch's ids). */
+export const MAX_APPEND_ENTRIES = MAX_SESSIONS_PER_CALL;
 /** The most one append_batch body carries (also capped by the chunk size). */
 export const MAX_APPEND_BODY = 16 * 1024 * 1024;
 /**
@@ -63,11 +71,12 @@ export interface AppendBatchDeps {
   /** The header size limit in force (shared by every pass on this link). */
   headers: HeaderBudget;
   /**
-   * Session ids asked for before these files came (RemoteStore.prepare): the first start_batch's
-   * answer, already on its way, taken when the first file needs one. Its failure counts as that
-   * call's (already retried by the policy, so a failing server is not asked twice as often).
+   * Sessions held for these files (RemoteStore.prepare's, and the spare ones an earlier upload
+   * left), taken when the first file needs one; what this upload does not use goes back. A batch
+   * asked for ahead that failed counts as that call's failure (already retried by the policy, so
+   * a failing server is not asked twice as often).
    */
-  prepared?: () => Promise<string[]> | undefined;
+  reserve?: SessionReserve;
   /** How many files the caller expects in all (the scan's count, once known): sizes start_batch. */
   expected?: () => number | undefined;
 }
@@ -122,44 +131,98 @@ export const SESSION_PREFETCH_AT = 250;
 
 /**
  * Session ids from start_batch, fetched in as few calls as the remaining file count allows, the
- * next call made while the last ids are still being packed. An id fetched and never used costs
- * nothing: an empty session expires on Dropbox by itself.
+ * next call made while the last ids are still being packed. With a reserve, each call asks for
+ * SPARE_SESSIONS more than the files need, and the ids left unused go back to it for the next
+ * upload; without one, an id fetched and never used costs nothing either: an empty session
+ * expires on Dropbox by itself.
  */
 class SessionIds {
   private ids: string[] = [];
   private at = 0;
-  private next: Promise<string[]> | null = null;
+  /** When `ids` were asked for (their age decides whether the reserve may keep them). */
+  private idsAtMs = 0;
+  /** Ids kept from an earlier upload, while some of them are still in `ids`. */
+  private spare: Set<string> | null = null;
+  private next: AskedIds | null = null;
+  /** Whether the reserve's sessions were taken (at the first file). */
+  private pulled = false;
+  private readonly extra: number;
 
   constructor(
     private readonly calls: DropboxCalls,
     private readonly signal: AbortSignal,
-    private prepared?: () => Promise<string[]> | undefined,
-  ) {}
+    private readonly reserve?: SessionReserve,
+  ) {
+    this.extra = reserve ? SPARE_SESSIONS : 0;
+  }
 
   /** `stillToPack`: this file and those expected after it. */
   async take(stillToPack: number): Promise<string> {
-    if (this.prepared) {
-      this.next ??= this.prepared() ?? null;
-      this.prepared = undefined;
-    }
+    if (!this.pulled) this.pull();
     if (this.at >= this.ids.length) {
-      const want = Math.min(MAX_APPEND_ENTRIES, Math.max(1, stillToPack));
-      const fetching = this.next ?? this.calls.startBatch(want, this.signal);
+      const want = Math.min(MAX_SESSIONS_PER_CALL, Math.max(1, stillToPack) + this.extra);
+      const fetching = this.next ?? this.ask(want);
       this.next = null;
-      this.ids = await fetching;
+      this.ids = await fetching.ids;
+      this.idsAtMs = fetching.atMs;
       this.at = 0;
+      this.spare = null;
     }
     const id = this.ids[this.at++];
     if (id === undefined) throw new Error('start_batch returned no session ids');
     const held = this.ids.length - this.at;
     const more = stillToPack - 1 - held;
     if (this.next === null && held < SESSION_PREFETCH_AT && more > 0) {
-      this.next = this.calls.startBatch(Math.min(MAX_APPEND_ENTRIES, more), this.signal);
+      this.next = this.ask(Math.min(MAX_SESSIONS_PER_CALL, more + this.extra));
       // Its failure is met by the take() that awaits it; one never awaited (the leg stopped) is
       // not an unhandled rejection.
-      this.next.catch(() => {});
+      this.next.ids.catch(() => {});
     }
     return id;
+  }
+
+  /** Whether `id` is one an earlier upload left (see forgetSpare). */
+  isSpare(id: string): boolean {
+    return this.spare?.has(id) ?? false;
+  }
+
+  /**
+   * Dropbox no longer knows a spare session (it expired sooner than documented): the others
+   * from the same upload are as old, so they go too and the next file asks for fresh ones.
+   */
+  forgetSpare(): void {
+    if (this.spare === null) return;
+    this.ids = [];
+    this.at = 0;
+    this.spare = null;
+  }
+
+  /** The upload is over: ids never handed to a file, and a batch still coming, go back. */
+  handBack(): void {
+    if (!this.reserve || !this.pulled) return;
+    this.reserve.keep(this.ids.slice(this.at), this.idsAtMs);
+    // A batch asked for with this upload's signal: an aborted upload's fails, so it is not kept.
+    if (this.next && !this.signal.aborted) this.reserve.keepAsked(this.next);
+    this.ids = [];
+    this.at = 0;
+    this.next = null;
+  }
+
+  /** At the first file, not before: the scan's hint may still come while the upload starts. */
+  private pull(): void {
+    this.pulled = true;
+    if (!this.reserve) return;
+    const got = this.reserve.takeAll();
+    this.ids = got.spare;
+    this.idsAtMs = got.spareAtMs;
+    this.at = 0;
+    this.spare = got.spare.length > 0 ? new Set(got.spare) : null;
+    this.next = got.asked;
+  }
+
+  private ask(count: number): AskedIds {
+    const atMs = this.reserve?.now() ?? 0;
+    return { ids: this.calls.startBatch(count, this.signal), atMs };
   }
 }
 
@@ -177,8 +240,29 @@ function entryStored(r: files.UploadSessionAppendBatchResultEntry | undefined, s
   return tag === 'incorrect_offset' && r.failure.correct_offset === size;
 }
 
+/** Dropbox does not know the entry's session (expired, or never opened). */
+function unknownSession(r: files.UploadSessionAppendBatchResultEntry | undefined): boolean {
+  return r !== undefined && r['.tag'] === 'failure' && r.failure['.tag'] === 'not_found';
+}
+
 function isFatal(e: unknown): boolean {
   return !(e instanceof SyncError) || e.kind === 'blocked';
+}
+
+/**
+ * How long a part-filled first body waits for the files the scan found and staging is still
+ * handing on (a few ms for a hub's few files), rather than going with the first of them alone:
+ * a pass of five files then makes one append_batch, not two. A bound, not a rule: a stage that
+ * takes longer (a large file copied first, a slow disk) does not hold the others back.
+ */
+export const PACK_HOLD_MS = 20;
+
+class PackHold {
+  over = false;
+  readonly ended: Promise<null> = delay(PACK_HOLD_MS, null, { ref: false }).then(() => {
+    this.over = true;
+    return null;
+  });
 }
 
 /** A promise and the function that resolves it. */
@@ -197,7 +281,7 @@ export async function appendSmallFiles<J extends BulkJob>(
   sink: AppendSink<J>,
   signal: AbortSignal,
 ): Promise<void> {
-  const sessions = new SessionIds(deps.calls, signal, deps.prepared);
+  const sessions = new SessionIds(deps.calls, signal, deps.reserve);
   let taken = 0;
   /** This file and those still to come, as far as the caller's count and the queue tell. */
   const stillToPack = (): number => {
@@ -207,6 +291,12 @@ export async function appendSmallFiles<J extends BulkJob>(
       jobs.buffered + 1,
       expected !== undefined ? expected - taken + 1 : UNKNOWN_COUNT_IDS,
     );
+  };
+  /** The caller's count says files are still to come (this pass's scan found them). */
+  const moreExpected = (): boolean => {
+    if (jobs.complete) return false;
+    const expected = deps.expected?.();
+    return expected !== undefined && expected > taken;
   };
   const budget = deps.headers;
   const inFlight = new Set<Promise<void>>();
@@ -293,8 +383,12 @@ export async function appendSmallFiles<J extends BulkJob>(
     }
     budget.accepted(headerBytes);
     items.forEach((it, i) => {
-      if (entryStored(answer.entries[i], it.file.size)) sink.stored(it.job, it.file, it.sessionId);
-      else alone.push(it.job);
+      const entry = answer.entries[i];
+      if (entryStored(entry, it.file.size)) sink.stored(it.job, it.file, it.sessionId);
+      else {
+        if (unknownSession(entry) && sessions.isSpare(it.sessionId)) sessions.forgetSpare();
+        alone.push(it.job);
+      }
     });
   };
 
@@ -321,25 +415,30 @@ export async function appendSmallFiles<J extends BulkJob>(
   try {
     let pack = new Pack<J>();
     let next: Promise<J[]> | null = null;
+    let hold: PackHold | null = null;
     for (;;) {
       if (fatal) break;
       sink.checkStop();
       signal.throwIfAborted();
       if (jobs.buffered === 0 && inFlight.size === 0) {
-        // The link would sit idle: send what is packed now, or (nothing else under way) let the
-        // caller commit what is stored.
-        if (pack.items.length > 0) {
+        // The link would sit idle: send what is packed now (unless the files the scan found are
+        // still coming: then held a moment for them), or (nothing else under way) let the caller
+        // commit what is stored.
+        if (pack.items.length > 0 && moreExpected() && !hold?.over) hold ??= new PackHold();
+        else if (pack.items.length > 0) {
           await dispatch(pack);
           pack = new Pack<J>();
+          hold = null;
         } else if (singlesUnderWay === 0) sink.idle?.();
       }
       next ??= jobs.take(1, signal);
       // While anything is under way, wait for the next file or for progress (whichever is first):
       // then the part-filled body may have to go, or the stored files be committed.
-      const got =
-        jobs.buffered === 0 && (inFlight.size > 0 || singlesUnderWay > 0)
-          ? await Promise.race([next, progress.promise.then(() => null)])
-          : await next;
+      const waits: Array<Promise<J[] | null>> = [next];
+      if (jobs.buffered === 0 && (inFlight.size > 0 || singlesUnderWay > 0))
+        waits.push(progress.promise.then(() => null));
+      if (hold && !hold.over) waits.push(hold.ended);
+      const got = waits.length > 1 ? await Promise.race(waits) : await next;
       if (got === null) continue;
       next = null;
       if (got.length === 0) {
@@ -380,6 +479,7 @@ export async function appendSmallFiles<J extends BulkJob>(
       if (full && pack.items.length > 0) {
         await dispatch(pack);
         pack = new Pack<J>();
+        hold = null;
       }
       pack.add({ job, file: fileToPlace(job, bytes), sessionId, headerBytes }, bytes);
     }
@@ -388,6 +488,8 @@ export async function appendSmallFiles<J extends BulkJob>(
     fatal ??= { error: e };
   }
   await Promise.all(inFlight);
+  // After the last answer: a spare session Dropbox did not know has been forgotten by now.
+  sessions.handBack();
   if (fatal) aloneQueue.abandon();
   else aloneQueue.end();
   await singles;

@@ -19,7 +19,6 @@ import { DropboxCalls } from './calls.js';
 import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
 import { HeaderBudget } from './header-budget.js';
-import { MAX_APPEND_ENTRIES } from './append-batch.js';
 import { firstTargetOf, place, type ConflictPolicy, type FileToPlace } from './placement.js';
 import { forEachLimit } from '../pool.js';
 import { asSource, Channel, type Source } from '../channel.js';
@@ -27,17 +26,12 @@ import { normaliseRemoteRoot, remotePathFor } from './remote-path.js';
 import { CALL_RETRY, type RetryPolicy } from '../retry-policy.js';
 import { uploadToClosedSession, type SessionUploadDeps } from './session-upload.js';
 import { okOutcome, perFile, uploadSmallFiles, type SmallJob } from './small-batch.js';
+import { SessionReserve } from './session-reserve.js';
 
 /** Dropbox refuses request bodies above 150 MiB. */
 const MAX_CHUNK = 148 * 1024 * 1024;
 /** Large files in flight at once: each holds two chunks in memory; more would not fill the link faster. */
 const MAX_PARALLEL_LARGE = 2;
-/**
- * Sessions asked for ahead are used within this long or not at all: an empty session expires on
- * Dropbox after a while, and a pass that got them is long over by then.
- */
-const PREPARED_MAX_AGE_MS = 10 * 60 * 1000;
-
 export interface DropboxRemoteStoreOptions {
   connection: DropboxConnection;
   /** e.g. '/RDL/site1'; '' = the app's root. */
@@ -64,8 +58,8 @@ export class DropboxRemoteStore implements RemoteStore {
   private readonly retry: RetryPolicy;
   /** Learned header limit: a refusal in one pass keeps later passes small too. */
   readonly headers = new HeaderBudget();
-  /** Session ids asked for by prepare(), for the next uploadMany with small files. */
-  private prepared: { ids: Promise<string[]>; atMs: number } | null = null;
+  /** Upload sessions held for the small files to come (prepare's, and spare ones). */
+  private readonly reserve: SessionReserve;
   /** Small files the last prepare() announced, for the next uploadMany. */
   private expectedSmall: number | undefined;
 
@@ -96,35 +90,18 @@ export class DropboxRemoteStore implements RemoteStore {
       clock: this.clock,
       logger: this.logger,
     });
+    this.reserve = new SessionReserve(
+      this.clock,
+      (count) => this.calls.startBatch(count),
+      this.logger,
+    );
   }
 
-  prepare(sizes: readonly number[]): void {
+  prepare(sizes: readonly number[], more = false): void {
     // Only small files are sent in batches; a large file opens its own session when it goes.
     const files = sizes.filter((size) => size <= this.chunkSize).length;
     this.expectedSmall = files;
-    // Sessions asked for ahead and still fresh serve this hint too; stale ones are replaced.
-    if (files <= 0 || (this.prepared && !this.isStale(this.prepared))) return;
-    const ids = this.calls.startBatch(Math.min(MAX_APPEND_ENTRIES, files));
-    // Its failure is the upload's to meet (as that call's own); one never used is no rejection left
-    // unhandled.
-    ids.catch((e: unknown) =>
-      this.logger.info('Dropbox: upload sessions asked for ahead could not be opened', {
-        code: e instanceof SyncError ? e.code : 'unknown',
-      }),
-    );
-    this.prepared = { ids, atMs: this.clock.now() };
-  }
-
-  /** What prepare() asked for, when still fresh (an old empty session may have expired). */
-  private takePrepared(): Promise<string[]> | undefined {
-    const p = this.prepared;
-    this.prepared = null;
-    if (!p || this.isStale(p)) return undefined;
-    return p.ids;
-  }
-
-  private isStale(p: { atMs: number }): boolean {
-    return this.clock.now() - p.atMs > PREPARED_MAX_AGE_MS;
+    this.reserve.prepare(files, more);
   }
 
   async uploadMany(
@@ -211,7 +188,7 @@ export class DropboxRemoteStore implements RemoteStore {
             clock: this.clock,
             logger: this.logger,
             headers: this.headers,
-            prepared: () => this.takePrepared(),
+            reserve: this.reserve,
             // Read when needed: the pass announces its files while this upload already runs.
             expected: () => this.expectedSmall,
           },

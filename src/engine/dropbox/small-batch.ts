@@ -32,6 +32,7 @@ import type { HeaderBudget } from './header-budget.js';
 import type { RetryPolicy } from '../retry-policy.js';
 import { retryDelayMs } from './retry.js';
 import { readSmall } from './small-read.js';
+import type { SessionReserve } from './session-reserve.js';
 
 export const MAX_BATCH_ENTRIES = 1000;
 /**
@@ -59,8 +60,8 @@ export interface SmallBatchDeps {
   bodiesInFlight?: number;
   /** The header size limit in force on this link. */
   headers: HeaderBudget;
-  /** Session ids asked for ahead (AppendBatchDeps.prepared). */
-  prepared?: () => Promise<string[]> | undefined;
+  /** Sessions held for these files (AppendBatchDeps.reserve). */
+  reserve?: SessionReserve;
   /** Small files the caller expects in all (AppendBatchDeps.expected). */
   expected?: () => number | undefined;
 }
@@ -386,7 +387,7 @@ export async function uploadSmallFiles(
       bodiesInFlight: deps.bodiesInFlight ?? Math.min(deps.concurrency, MAX_BODIES_IN_FLIGHT),
       concurrency: deps.concurrency,
       headers: deps.headers,
-      ...(deps.prepared ? { prepared: deps.prepared } : {}),
+      ...(deps.reserve ? { reserve: deps.reserve } : {}),
       ...(deps.expected ? { expected: deps.expected } : {}),
     },
     jobs,

@@ -27,8 +27,8 @@ export class DropboxLeg implements DestinationLeg {
   }
 
   /** Upload sessions are opened while the files are staged: the upload starts without waiting. */
-  prepare(sizes: readonly number[]): void {
-    this.remote?.prepare?.(sizes);
+  prepare(sizes: readonly number[], more = false): void {
+    this.remote?.prepare?.(sizes, more);
   }
 
   async place(

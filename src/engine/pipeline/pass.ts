@@ -193,7 +193,7 @@ export async function runPass(
     if (sighted === null) return;
     sighted.push(size);
     if (sighted.length < EARLY_PREPARE_AT) return;
-    for (const leg of deps.legs) leg.prepare?.(sighted);
+    for (const leg of deps.legs) leg.prepare?.(sighted, true);
     sighted = null; // once: the scan's end tells the finished files' count
   };
   let heardCount = false;
