@@ -167,13 +167,50 @@ const APPENDS = 'files/upload_session/append_batch';
 /** V8 optimises the engine's hot code over its first three passes or so in a process. */
 const WARM_FROM_RUN = 4;
 
-/** Writes `o.smallFiles` new files into the site's watch folder (the real sites' USB0 pattern). */
-async function writeSmallFiles(dir: string, o: Resolved, tag: string): Promise<void> {
+/** Writes `count` (default `o.smallFiles`) new files into the watch folder (the sites' USB0 pattern). */
+async function writeSmallFiles(
+  dir: string,
+  o: Resolved,
+  tag: string,
+  count = o.smallFiles,
+): Promise<void> {
   const watch = path.join(dir, 'tosync', 'RDL', 'USB0');
   await fs.mkdir(watch, { recursive: true });
   const body = Buffer.alloc(o.smallFileBytes, 'x');
-  for (let i = 0; i < o.smallFiles; i++)
-    await fs.writeFile(path.join(watch, `rec-${tag}-${i}.csv`), body);
+  for (let i = 0; i < count; i++) await fs.writeFile(path.join(watch, `rec-${tag}-${i}.csv`), body);
+}
+
+/** A hub's usual pass (WORKLOAD.md: 200-310 files a day): a few new files each. */
+const HUB_PASS_FILES = 5;
+const HUB_PASSES = 10;
+
+/**
+ * Passes of a few new files each on a warm engine, as a hub's daemon runs most of its passes:
+ * the time of each pass (the link's latency, not its rate, is what they wait for) and the
+ * requests a pass makes.
+ */
+async function hubPasses(engine: Engine, dir: string, emu: ChildEmulator, o: Resolved) {
+  const ms: number[] = [];
+  await emu.admin('reset-stats');
+  for (let k = 1; k <= HUB_PASSES; k++) {
+    await writeSmallFiles(dir, o, `hub-${k}`, HUB_PASS_FILES);
+    const t0 = performance.now();
+    await drain(engine);
+    ms.push(performance.now() - t0);
+  }
+  const stats = await emu.admin<Record<string, number>>('stats');
+  const routes = Object.entries(stats)
+    .filter(([route]) => route.includes('/') && !route.startsWith('oauth2/'))
+    .sort((a, b) => b[1] - a[1]);
+  const perPass = routes.reduce((n, [, c]) => n + c, 0) / HUB_PASSES;
+  const list = routes
+    .map(([route, c]) => `${route.replace(/^files\/(upload_session\/)?/, '')} ${c / HUB_PASSES}`)
+    .join(', ');
+  console.log(
+    `    a hub's pass, ${HUB_PASS_FILES} new files each (${HUB_PASSES} passes of the warm engine): ` +
+      `median ${median(ms).toFixed(0)} ms a pass (${Math.min(...ms).toFixed(0)}-${Math.max(...ms).toFixed(0)}), ` +
+      `${perPass.toFixed(1)} requests a pass (${list})`,
+  );
 }
 
 /** The engine drains new files to Dropbox and the card, as `rdl-sync once` would. */
@@ -230,7 +267,8 @@ function median(values: number[]): number {
  * paid once per process. V8 keeps optimising through the next two or three passes, so the warm
  * figure, a daemon's steady state, is the median of the runs from the fourth on. The first pass
  * also gets the engine's access token and its first upload sessions; a daemon's later passes have
- * the token already, and ask for sessions as they need them. Then the same
+ * the token already, and ask for sessions as they need them. Then a hub's usual passes (a few
+ * new files each) on the same engine: time and requests per pass. Then the same
  * under a sampling profiler for the CPU by phase (the profiler costs CPU of its own, 5-10 % here,
  * so the runs above go without it), and the real `rdl-sync once` over the same files, start-up
  * included.
@@ -285,6 +323,7 @@ export async function runSmallFilesBench(
       console.log(`    last run: ${requestsByRoute(last.stats, n)}`);
       for (const line of describeTimeline(last.tl, last.run, APPENDS)) console.log(`    ${line}`);
     }
+    await hubPasses(engine, dir, emu, o);
 
     let profile: PhaseProfile | undefined;
     let phases: Array<[string, number]> = [];
