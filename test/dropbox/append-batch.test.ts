@@ -178,7 +178,8 @@ test('prepare(): a large file opens no batch session ahead (it opens its own whe
 test('prepare(): sessions asked for ahead and left unused for over an hour are replaced, not used', async () => {
   const items = await files('prepared-stale', 4, 500);
   let offset = 0;
-  const clock: Clock = { ...systemClock, now: () => systemClock.now() + offset };
+  // Time passing (the monotonic clock, as every age in the engine): the wall clock may step.
+  const clock: Clock = { ...systemClock, monotonic: () => performance.now() + offset };
   const store = rig.store({ clock });
   store.prepare(items.map((i) => i.size));
   await until(() => calls('start_batch') === 1, 'the first sessions asked for ahead');

@@ -144,19 +144,32 @@ test('the sessions a pass leaves unused serve the next: a few files go without a
   await landedExactly('spare-d', fourth);
 });
 
-test('spare sessions older than an hour are not used: the upload asks for its own', async () => {
-  let offset = 0;
-  const clock: Clock = { ...systemClock, now: () => systemClock.now() + offset };
+test('spare sessions older than an hour are not used, by the monotonic clock: a wall-clock step changes nothing', async () => {
+  let passed = 0; // time gone by
+  let stepped = 0; // what NTP (or a person) did to the wall clock
+  const clock: Clock = {
+    ...systemClock,
+    now: () => systemClock.now() + stepped,
+    monotonic: () => performance.now() + passed,
+  };
   const store = rig.store({ clock });
   const first = await files('aged-a', 2);
   assert.deepEqual((await upload(store, first, 'e')).starts, [2 + SPARE_SESSIONS]);
 
-  offset += RESERVE_MAX_AGE_MS + 60_000;
-  const second = await files('aged-b', 4);
+  // A Pi without a clock battery learns the date a day later: the spare ids are as young as before.
+  stepped += 24 * 3600 * 1000;
+  const second = await files('aged-b', 3);
   const b = await upload(store, second, 'f');
-  assert.deepEqual(b.starts, [4 + SPARE_SESSIONS], 'asked anew');
-  assert.ok(b.appends.length > 0 && b.appends.every((x) => x === 'f1'), 'none of the old ids');
+  assert.deepEqual(b.starts, [], 'a wall-clock step does not age them');
+  assert.ok(b.appends.length > 0 && b.appends.every((x) => x === 'e1'), b.appends.join(', '));
+
+  passed += RESERVE_MAX_AGE_MS + 60_000;
+  const third = await files('aged-c', 4);
+  const c = await upload(store, third, 'ee');
+  assert.deepEqual(c.starts, [4 + SPARE_SESSIONS], 'asked anew');
+  assert.ok(c.appends.length > 0 && c.appends.every((x) => x === 'ee1'), 'none of the old ids');
   await landedExactly('aged-b', second);
+  await landedExactly('aged-c', third);
 });
 
 test('a Dropbox that forgot the spare sessions sooner than documented: their files go one by one, the rest get fresh ones, nothing lost', async () => {

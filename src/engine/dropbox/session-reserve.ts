@@ -8,7 +8,7 @@
 // An empty session costs nothing on Dropbox and expires there by itself; one is never used twice
 // (a session an append was sent to is closed), so only ids never handed to a file are kept.
 import { SyncError } from '../errors.js';
-import type { Clock, Logger } from '../ports.js';
+import { monotonicNow, type Clock, type Logger } from '../ports.js';
 
 /** Most ids one start_batch opens (Dropbox's limit). */
 export const MAX_SESSIONS_PER_CALL = 1000;
@@ -52,8 +52,9 @@ export class SessionReserve {
     private readonly logger: Logger,
   ) {}
 
+  /** Monotonic: an age is a duration, whatever NTP does to the wall clock (a Pi without RTC). */
   now(): number {
-    return this.clock.now();
+    return monotonicNow(this.clock);
   }
 
   /**
@@ -73,7 +74,7 @@ export class SessionReserve {
         code: e instanceof SyncError ? e.code : 'unknown',
       }),
     );
-    this.asked = { ids, atMs: this.clock.now() };
+    this.asked = { ids, atMs: this.now() };
   }
 
   /** Everything held and still fresh, handed to an upload that needs sessions: held no more. */
@@ -108,6 +109,6 @@ export class SessionReserve {
   }
 
   private fresh(atMs: number): boolean {
-    return this.clock.now() - atMs <= RESERVE_MAX_AGE_MS;
+    return this.now() - atMs <= RESERVE_MAX_AGE_MS;
   }
 }
