@@ -172,7 +172,7 @@ test('spare sessions older than an hour are not used, by the monotonic clock: a 
   await landedExactly('aged-c', third);
 });
 
-test('a Dropbox that forgot the spare sessions sooner than documented: their files go one by one, the rest get fresh ones, nothing lost', async () => {
+test('a Dropbox that forgot the spare sessions sooner than documented: their files go one by one, the next upload asks for fresh ones, nothing lost', async () => {
   const store = rig.store();
   const first = await files('forgot-a', 1);
   assert.deepEqual((await upload(store, first, 'g')).starts, [1 + SPARE_SESSIONS]);
@@ -197,16 +197,40 @@ test('a Dropbox that forgot the spare sessions sooner than documented: their fil
   await landedExactly('forgot-c', third);
 });
 
-/** Feeds `items` into an open source one at a time, `gapMs` apart (staging handing them on). */
-async function feed(source: Channel<UploadItem>, items: UploadItem[], gapMs: number) {
-  for (const item of items) {
-    source.push(item);
-    await new Promise((r) => setTimeout(r, gapMs));
+/**
+ * A clock whose wait of PACK_HOLD_MS (the first body's wait for counted files) ends only when the
+ * test says: the tests below see the wait begin and decide when it is over, so no timing of
+ * theirs can decide what they assert.
+ */
+function holdingClock(): { clock: Clock; waits: () => number; release: () => void } {
+  let waits = 0;
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const clock: Clock = {
+    ...systemClock,
+    sleep: (ms, signal) => {
+      if (ms !== PACK_HOLD_MS) return systemClock.sleep(ms, signal);
+      waits++;
+      return new Promise((resolve, reject) => {
+        void released.then(resolve);
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    },
+  };
+  return { clock, waits: () => waits, release };
+}
+
+/** Polls until `done` holds (bounded: a test never waits for ever). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done();) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
   }
 }
 
 test('a pass of a few files the scan counted: one append_batch, not the first file alone and then the rest', async () => {
-  const store = rig.store();
+  const { clock, waits } = holdingClock();
+  const store = rig.store({ clock });
   await upload(store, await files('hold-warm', 1), 'j'); // spare sessions: the first file could go at once
   rig.emu.resetStats();
   const few = await files('hold', 5);
@@ -215,18 +239,28 @@ test('a pass of a few files the scan counted: one append_batch, not the first fi
     false,
   );
   const source = new Channel<UploadItem>();
+  source.push(few[0]!);
   const out = store.uploadMany(source);
-  await feed(source, few, 2);
-  source.end();
-  allOk(await out);
+  try {
+    // The first file is packed and the link idle: its body waits for the other four.
+    await until(() => waits() === 1, 'the first body to wait');
+    for (const item of few.slice(1)) source.push(item);
+    source.end();
+    allOk(await out);
+  } finally {
+    source.end();
+    await out.catch(() => undefined);
+  }
   assert.equal(calls('start_batch'), 0);
   assert.equal(calls('append_batch'), 1, 'the five in one body');
   assert.equal(calls('finish_batch_v2'), 1);
+  assert.equal(waits(), 1, 'only the first body waits');
   await landedExactly('hold', few);
 });
 
-test('the wait for counted files is bounded: files already here go when the rest are slow to come', async () => {
-  const store = rig.store();
+test('the wait for counted files is bounded: files in hand go when the rest are slow to come', async () => {
+  const { clock, waits, release } = holdingClock();
+  const store = rig.store({ clock });
   await upload(store, await files('hold-slow-warm', 1), 'k');
   rig.emu.resetStats();
   const items = await files('hold-slow', 4);
@@ -241,15 +275,18 @@ test('the wait for counted files is bounded: files already here go when the rest
     sent.push(arg.entries.length);
     return realAppend(arg, req);
   };
+  // Two of the four counted files are here; the other two are stuck (a large file copied first,
+  // a slow disk).
   const source = new Channel<UploadItem>();
+  for (const item of items.slice(0, 2)) source.push(item);
   const out = store.uploadMany(source);
   try {
-    await feed(source, items.slice(0, 2), 1);
-    // The other two are counted but stuck (a large file copied first, a slow disk): the first
-    // two do not wait for them beyond PACK_HOLD_MS.
-    await new Promise((r) => setTimeout(r, PACK_HOLD_MS * 25));
+    await until(() => waits() === 1, 'the first body to wait');
+    assert.deepEqual(sent, [], 'held while the wait lasts');
+    release(); // PACK_HOLD_MS are over
+    await until(() => sent.length > 0, 'the first body to go');
     assert.deepEqual(sent, [2], 'the files in hand went without the counted rest');
-    await feed(source, items.slice(2), 1);
+    for (const item of items.slice(2)) source.push(item);
     source.end();
     allOk(await out);
   } finally {
@@ -262,4 +299,28 @@ test('the wait for counted files is bounded: files already here go when the rest
     items.length,
   );
   await landedExactly('hold-slow', items);
+});
+
+test('spare sessions are topped up when they fall short, never left to run out: a hub keeps needing no start_batch', async () => {
+  const store = rig.store();
+  await upload(store, await files('topped-warm', 1), 'm');
+  rig.emu.resetStats();
+  const passes = 40;
+  for (let p = 0; p < passes; p++) {
+    const items = await files(`topped-${p}`, 5);
+    // As a pass does: the scan's count first, then the files.
+    store.prepare(
+      items.map((i) => i.size),
+      false,
+    );
+    allOk(await store.uploadMany(items));
+  }
+  // 200 files from 128 spare ones: one start_batch when they fell short (asking the shortfall and
+  // SPARE_SESSIONS more), not one a pass from then on.
+  const starts = calls('start_batch');
+  assert.ok(
+    starts >= 1 && starts <= Math.ceil((passes * 5) / SPARE_SESSIONS),
+    `${starts} start_batch`,
+  );
+  assert.equal(calls('start'), 0);
 });

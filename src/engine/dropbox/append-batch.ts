@@ -8,11 +8,10 @@
 // the server refuses as too large is split in halves and sent again, never given up on.
 // A file whose entry fails, or every file once the server refuses append_batch itself, goes
 // the one-file way instead (the caller's `single`).
-import { setTimeout as delay } from 'node:timers/promises';
 import type { files } from 'dropbox';
 import { Channel, type Source } from '../channel.js';
 import { SyncError } from '../errors.js';
-import type { Logger } from '../ports.js';
+import type { Clock, Logger } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
 import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
@@ -26,8 +25,8 @@ import {
   type SessionReserve,
 } from './session-reserve.js';
 
-/** Entries one append_batch or finish_batch carries (Dropbox's limit, as start_batch's ids). */
-export const MAX_APPEND_ENTRIES = MAX_SESSIONS_PER_CALL;
+/** Entries one append_batch or finish_batch carries (Dropbox's limit). */
+export const MAX_APPEND_ENTRIES = 1000;
 /** The most one append_batch body carries (also capped by the chunk size). */
 export const MAX_APPEND_BODY = 16 * 1024 * 1024;
 /**
@@ -63,6 +62,8 @@ export function fileToPlace(job: BulkJob, bytes: Buffer): FileToPlace {
 export interface AppendBatchDeps {
   calls: DropboxCalls;
   logger: Logger;
+  /** Times the first body's wait for counted files (PACK_HOLD_MS). */
+  clock: Clock;
   /** Largest body; files at most this size are packed. */
   bodyLimit: number;
   bodiesInFlight: number;
@@ -197,12 +198,21 @@ class SessionIds {
     this.spare = null;
   }
 
-  /** The upload is over: ids never handed to a file, and a batch still coming, go back. */
+  /**
+   * The upload is over: ids never handed to a file go back, and those of a batch still coming
+   * once it has answered (one that fails, or is stopped with this upload, is simply dropped: a
+   * later pass never meets this pass's error).
+   */
   handBack(): void {
-    if (!this.reserve || !this.pulled) return;
-    this.reserve.keep(this.ids.slice(this.at), this.idsAtMs);
-    // A batch asked for with this upload's signal: an aborted upload's fails, so it is not kept.
-    if (this.next && !this.signal.aborted) this.reserve.keepAsked(this.next);
+    const reserve = this.reserve;
+    if (!reserve || !this.pulled) return;
+    reserve.keep(this.ids.slice(this.at), this.idsAtMs);
+    const coming = this.next;
+    if (coming)
+      coming.ids.then(
+        (ids) => reserve.keep(ids, coming.atMs),
+        () => {},
+      );
     this.ids = [];
     this.at = 0;
     this.next = null;
@@ -250,19 +260,34 @@ function isFatal(e: unknown): boolean {
 }
 
 /**
- * How long a part-filled first body waits for the files the scan found and staging is still
- * handing on (a few ms for a hub's few files), rather than going with the first of them alone:
- * a pass of five files then makes one append_batch, not two. A bound, not a rule: a stage that
- * takes longer (a large file copied first, a slow disk) does not hold the others back.
+ * How long an upload's part-filled first body waits for the files the scan counted and staging
+ * is still handing on (a few ms for a hub's few files), rather than going with the first of them
+ * alone: a pass of five files then makes one append_batch, not two. Only the first body: later
+ * ones go as soon as the link would idle (a pass's file window may be waiting on their commit).
+ * A bound, not a rule: a stage that takes longer (a large file copied first, a slow disk, a
+ * counted file that never comes) holds the others back no longer than this.
  */
 export const PACK_HOLD_MS = 20;
 
+/** The first body's wait: ended by its time (`over`), or dropped early when the body goes. */
 class PackHold {
   over = false;
-  readonly ended: Promise<null> = delay(PACK_HOLD_MS, null, { ref: false }).then(() => {
-    this.over = true;
-    return null;
-  });
+  readonly ended: Promise<null>;
+  private readonly stop = new AbortController();
+
+  constructor(clock: Clock, signal: AbortSignal) {
+    this.ended = clock.sleep(PACK_HOLD_MS, AbortSignal.any([signal, this.stop.signal])).then(
+      () => {
+        this.over = true;
+        return null;
+      },
+      () => null, // dropped (the body went) or the upload stopped: the loop sees which
+    );
+  }
+
+  drop(): void {
+    this.stop.abort();
+  }
 }
 
 /** A promise and the function that resolves it. */
@@ -392,7 +417,14 @@ export async function appendSmallFiles<J extends BulkJob>(
     });
   };
 
+  /** The first body's wait for counted files (PACK_HOLD_MS), once it has begun; null after. */
+  let hold: PackHold | null = null;
+  /** Whether a body has gone: only the first one waits for counted files. */
+  let firstGone = false;
   const dispatch = async (pack: Pack<J>): Promise<void> => {
+    firstGone = true;
+    hold?.drop();
+    hold = null;
     while (
       inFlight.size >= deps.bodiesInFlight ||
       (inFlight.size > 0 && bytesInFlight + pack.bytes > maxBytesInFlight)
@@ -415,7 +447,6 @@ export async function appendSmallFiles<J extends BulkJob>(
   try {
     let pack = new Pack<J>();
     let next: Promise<J[]> | null = null;
-    let hold: PackHold | null = null;
     for (;;) {
       if (fatal) break;
       sink.checkStop();
@@ -424,11 +455,11 @@ export async function appendSmallFiles<J extends BulkJob>(
         // The link would sit idle: send what is packed now (unless the files the scan found are
         // still coming: then held a moment for them), or (nothing else under way) let the caller
         // commit what is stored.
-        if (pack.items.length > 0 && moreExpected() && !hold?.over) hold ??= new PackHold();
+        const waitForCounted = !firstGone && moreExpected() && !hold?.over;
+        if (pack.items.length > 0 && waitForCounted) hold ??= new PackHold(deps.clock, signal);
         else if (pack.items.length > 0) {
           await dispatch(pack);
           pack = new Pack<J>();
-          hold = null;
         } else if (singlesUnderWay === 0) sink.idle?.();
       }
       next ??= jobs.take(1, signal);
@@ -437,7 +468,7 @@ export async function appendSmallFiles<J extends BulkJob>(
       const waits: Array<Promise<J[] | null>> = [next];
       if (jobs.buffered === 0 && (inFlight.size > 0 || singlesUnderWay > 0))
         waits.push(progress.promise.then(() => null));
-      if (hold && !hold.over) waits.push(hold.ended);
+      if (hold !== null && !hold.over) waits.push(hold.ended);
       const got = waits.length > 1 ? await Promise.race(waits) : await next;
       if (got === null) continue;
       next = null;
@@ -479,7 +510,6 @@ export async function appendSmallFiles<J extends BulkJob>(
       if (full && pack.items.length > 0) {
         await dispatch(pack);
         pack = new Pack<J>();
-        hold = null;
       }
       pack.add({ job, file: fileToPlace(job, bytes), sessionId, headerBytes }, bytes);
     }

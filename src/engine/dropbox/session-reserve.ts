@@ -4,7 +4,7 @@
 //  - spare ones: every start_batch asks SPARE_SESSIONS beyond the files it is for, and those a
 //    pass leaves unused are kept for the next. A daemon whose sites drop a few files at a time
 //    then sends them in two requests (append_batch, finish_batch_v2) instead of three, and asks
-//    for new sessions only once the spare ones run out.
+//    for new sessions only when the spare ones fall short (about every 25 passes of 5 files).
 // An empty session costs nothing on Dropbox and expires there by itself; one is never used twice
 // (a session an append was sent to is closed), so only ids never handed to a file are kept.
 import { SyncError } from '../errors.js';
@@ -60,12 +60,15 @@ export class SessionReserve {
   /**
    * The scan's hint: `files` small files are coming; `more`: the walk goes on, so that is only a
    * lower bound. A final count the spare ids already cover asks for nothing; a lower bound asks
-   * anyway (the spare ids start the upload, these follow them).
+   * anyway (the spare ids start the upload, these follow them). What it asks includes
+   * SPARE_SESSIONS for the pass after, as every start_batch does: the spare ones are topped up
+   * whenever they run short, never left to run out.
    */
   prepare(files: number, more: boolean): void {
     if (files <= 0 || (this.asked && this.fresh(this.asked.atMs))) return;
-    const want = Math.min(MAX_SESSIONS_PER_CALL, files - (more ? 0 : this.spareCount()));
-    if (want <= 0) return;
+    const need = files - (more ? 0 : this.spareCount());
+    if (need <= 0) return;
+    const want = Math.min(MAX_SESSIONS_PER_CALL, need + SPARE_SESSIONS);
     const ids = this.startBatch(want);
     // Its failure is the upload's to meet (as that call's own); one never used is no rejection
     // left unhandled.
@@ -95,12 +98,6 @@ export class SessionReserve {
       // The older asking time: none is kept past its age.
       atMs: Math.min(held?.atMs ?? atMs, atMs),
     };
-  }
-
-  /** A batch an upload asked for and did not need after all: kept for the next, unless one is. */
-  keepAsked(asked: AskedIds): void {
-    if (this.asked && this.fresh(this.asked.atMs)) return;
-    if (this.fresh(asked.atMs)) this.asked = asked;
   }
 
   /** Spare ids in hand (still fresh). */

@@ -383,6 +383,7 @@ export async function uploadSmallFiles(
     {
       calls: deps.calls,
       logger: deps.logger,
+      clock: deps.clock,
       bodyLimit: Math.min(deps.bodyLimit ?? MAX_APPEND_BODY, MAX_APPEND_BODY),
       bodiesInFlight: deps.bodiesInFlight ?? Math.min(deps.concurrency, MAX_BODIES_IN_FLIGHT),
       concurrency: deps.concurrency,
