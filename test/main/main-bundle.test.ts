@@ -9,20 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAll } from '../../scripts/build.mjs';
-
-/** main.mjs and every chunk it imports statically (what runs at start). */
-function staticGraph(dir: string, entry: string): Set<string> {
-  const seen = new Set<string>();
-  const walk = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = fs.readFileSync(path.join(dir, file), 'utf8');
-    for (const m of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*"\.\/([^"]+)"/gms))
-      walk(m[1]!);
-  };
-  walk(entry);
-  return seen;
-}
+import { staticGraph } from '../cli/bundle-graph.js';
 
 test('the main bundle loads the emulator, the CLI and nodemailer only when asked, and is ASCII', async () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-main-bundle-'));
