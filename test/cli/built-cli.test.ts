@@ -92,6 +92,16 @@ test('dist/cli is split: --help loads neither the engine nor nodemailer, the eng
   );
 });
 
+test("zod's locales other than English stay out of the CLI bundle", () => {
+  // They are dropped only when zod is imported as a namespace (eslint.config.js says why).
+  const locales = readdirSync(cliDir).flatMap((f) =>
+    [...readFileSync(path.join(cliDir, f), 'utf8').matchAll(/zod\/v4\/locales\/(\w+)\.js/g)]
+      .map((m) => m[1]!)
+      .filter((l) => l !== 'en' && l !== 'index'),
+  );
+  assert.deepEqual(locales, []);
+});
+
 test('the installed CLI answers --help as the source does', async () => {
   const home = path.join(work, 'home-help');
   const [built, source] = await Promise.all([
