@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds what Electron and the CLI run, with esbuild:
 //   dist/main/main.mjs         Electron main (ESM; deps bundled, electron external; split at
-//                              dynamic imports into dist/main/*.mjs chunks)
+//                              dynamic imports into dist/main/*.mjs chunks): src/main/entry.ts,
+//                              which loads the app (src/main/main.ts) through a dynamic import
 //   dist/preload/preload.cjs   sandboxed preload (sandboxed preloads cannot be ESM)
 //   dist/renderer/             index.html, app.js (IIFE), app.css
 //   dist/assets/               tray and app icons
@@ -107,7 +108,7 @@ export async function buildCli(outfile, { dev = false } = {}) {
 export async function buildAll({ dev = false, dist = join(root, 'dist') } = {}) {
   rmSync(dist, { recursive: true, force: true });
   await Promise.all([
-    buildNodeEsm('src/main/main.ts', join(dist, 'main/main.mjs'), dev, { split: true }),
+    buildNodeEsm('src/main/entry.ts', join(dist, 'main/main.mjs'), dev, { split: true }),
     buildCli(join(dist, 'cli/cli.mjs'), { dev }),
     buildPreload(join(dist, 'preload'), { dev }),
     buildRenderer(join(dist, 'renderer'), { dev }),

@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
+import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli } from '../../scripts/build.mjs';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
 import { repo, runCli, writeFileIn, type CliResult } from './cli-harness.js';
-import { staticGraph } from './bundle-graph.js';
+import { chunksWith as chunksOf, staticGraph } from './bundle-graph.js';
 
 /** A hung CLI must fail its test, not the whole suite. */
 const COMMAND_TIMEOUT_MS = 45_000;
@@ -28,8 +29,7 @@ before(async () => {
   pkg = path.join(work, 'rdl-sync');
   cliDir = path.join(pkg, 'dist', 'cli');
   await buildCli(path.join(cliDir, 'cli.mjs'));
-  await fs.mkdir(path.join(pkg, 'bin'), { recursive: true });
-  await fs.copyFile(path.join(repo, 'bin/rdl-sync.js'), path.join(pkg, 'bin/rdl-sync.js'));
+  await fs.cp(path.join(repo, 'bin'), path.join(pkg, 'bin'), { recursive: true });
   await fs.copyFile(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
   emulator = await startEmulator({});
 });
@@ -70,12 +70,7 @@ function runInstalled(
   });
 }
 
-/** The chunks whose text holds `marker` (esbuild heads each module with a path comment). */
-function chunksWith(marker: string): string[] {
-  return readdirSync(cliDir).filter(
-    (f) => f.endsWith('.mjs') && readFileSync(path.join(cliDir, f), 'utf8').includes(marker),
-  );
-}
+const chunksWith = (marker: string): string[] => chunksOf(cliDir, marker);
 
 test('dist/cli is split: --help loads neither the engine nor nodemailer, the engine not nodemailer', () => {
   const engine = chunksWith('// src/engine/engine.ts');
@@ -125,6 +120,47 @@ test('the installed CLI runs once against the emulator: every file on Dropbox an
     assert.match(r.stdout, /Staged 3, uploaded 3, archived 3, done 3; 0 still queued in transit\./);
     assert.deepEqual(await listFilesRel(dirs.archiveDir), [...files].sort());
     for (const rel of files) assert.ok(emulator.getFile(`/RDL/Built/${rel}`), `${rel} on Dropbox`);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+/** Whether this runtime has V8's compile cache for modules (Node >= 22.1; Node 20 has not). */
+const runtimeHasCompileCache =
+  typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+test(`the compile cache is used exactly when the runtime has it (here: ${runtimeHasCompileCache ? 'has' : 'lacks'} it, Node ${process.versions.node})`, async () => {
+  const dirs = await makeDirs('rdl-built-cli-cache-');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Cache' }), emulator);
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/2026-12-03.csv', 'timestamp,value\n');
+    const xdg = path.join(dirs.root, 'xdg-cache');
+    const cache = path.join(xdg, 'rdl-sync', 'compile-cache');
+    const tmp = path.join(dirs.root, 'tmp');
+    await fs.mkdir(tmp);
+    const env = {
+      XDG_CACHE_HOME: xdg,
+      TMPDIR: tmp,
+      // Unset (spawn leaves undefined out): Node reads either, even empty, as an admin's choice.
+      NODE_COMPILE_CACHE: undefined,
+      NODE_DISABLE_COMPILE_CACHE: undefined,
+    };
+    const r = await runInstalled(['once', '--config-dir', dirs.configDir], dirs.root, env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /done 1; 0 still queued in transit\./);
+    const entries = await listFilesRel(cache).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    if (runtimeHasCompileCache) {
+      // One entry per module compiled: at least bin/rdl-sync.js, cli.mjs and the engine's chunk.
+      assert.ok(entries.length >= 3, `compiled modules cached in ${cache}: ${entries.join(', ')}`);
+    } else {
+      assert.deepEqual(entries, [], `nothing written to ${cache} by a runtime without the cache`);
+      await assert.rejects(fs.stat(path.join(xdg, 'rdl-sync')), { code: 'ENOENT' });
+    }
+    // Not in the temp folder, where Node puts it by default (os.tmpdir()/node-compile-cache).
+    assert.deepEqual(await fs.readdir(tmp), []);
   } finally {
     await fs.rm(dirs.root, { recursive: true, force: true });
   }

@@ -17,3 +17,12 @@ export function staticGraph(dir: string, entry: string): Set<string> {
   walk(entry);
   return seen;
 }
+
+/** The .mjs files of `dir` whose text holds `marker` (esbuild heads each module with its path). */
+export function chunksWith(dir: string, marker: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter(
+      (f) => f.endsWith('.mjs') && fs.readFileSync(path.join(dir, f), 'utf8').includes(marker),
+    );
+}
