@@ -1,6 +1,6 @@
 // How each setting is edited in the window, read off the engine's schema (type, bounds, choices,
 // description) so the form never declares a setting of its own.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SETTING_LABELS, settingsSchema, type SettingKey } from '../engine/index.js';
 import type { SettingField } from '../shared/ipc.js';
 

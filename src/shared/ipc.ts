@@ -2,7 +2,7 @@
 // of its arguments (main validates every payload against it before a handler runs) and the type
 // of its result. The preload API (RdlApi) and main's handler table (IpcHandlers) are both derived
 // from it, so a handler or a window call that drifts from the contract is a compile error.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccountInfo } from '../engine/ports.js';
 import type { FieldIssue, LegacyImportReport, SettingsValidation } from '../engine/api.js';
 import { settingsSchema, type SettingKey, type Settings } from '../engine/settings/schema.js';

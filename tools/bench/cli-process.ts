@@ -21,7 +21,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Builds the CLI bundle into `dir` (minified as released); returns the path to run. */
+/** Builds the CLI bundle into `dir` as released (cli.mjs and its chunks); returns the path to run. */
 export function buildCliBundle(dir: string): Promise<string> {
   return buildCli(path.join(dir, 'cli.mjs'));
 }

@@ -4,7 +4,7 @@
 // (which the window shows and people paste into support requests), registered for redaction as
 // soon as they are read so no log line or problem message can carry them.
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { registerSecret } from '../log/index.js';
 import { readIfPresent, removeIfPresent, writePrivateFile } from '../credentials/file-store.js';
 

@@ -3,7 +3,7 @@
 // app's encrypted file is there, loading says so (and how to fix it) instead of "not connected".
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SyncError } from '../errors.js';
 import { atomicWriteFile, fsyncDir } from '../fsutil/index.js';
 import { registerSecret } from '../log/index.js';

@@ -2,7 +2,7 @@
 // on the same Dropbox can see every site's health without a server. Versioned: a reader accepts
 // newer versions as long as the fields it knows still have their meaning (new fields are added,
 // never repurposed), and says which file it could not read and why.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StatusSnapshot } from '../status/types.js';
 import type { Activity } from './activity-types.js';
 

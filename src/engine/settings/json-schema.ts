@@ -1,7 +1,7 @@
 // The JSON schema conf (daemon) and electron-store (tray app) validate config.json with, derived
 // from the zod schema so there is one source. conf wants the `properties` map, not a whole schema.
 // Cross-field rules (refinements) cannot be expressed here; validateSettings() enforces them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { settingsSchema, type Settings } from './schema.js';
 
 export type SettingsJsonSchema = Record<keyof Settings, Record<string, unknown>>;

@@ -1,6 +1,6 @@
 // The one source of truth for settings: validation, defaults, descriptions (shown in the window
 // and `--help`), and the JSON schema handed to conf/electron-store. Nothing else declares a setting.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_IGNORE_PATTERNS = [
   '.*', // dotfiles and dot-folders (editor swap files, .DS_Store)

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import Conf, { type Schema } from 'conf';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SettingsValidation } from '../api.js';
 import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from './defaults.js';

@@ -1,0 +1,167 @@
+// The CLI as an installed package runs it: scripts/build.mjs's dist/cli (cli.mjs and the chunks
+// it is split into) with bin/rdl-sync.js and package.json, copied into a temp folder with no src/
+// and no node_modules anywhere above it, so the bundle must carry everything it loads. Checks the
+// split itself too: `--help` compiles neither the engine nor nodemailer, and `once` not nodemailer.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { buildCli } from '../../scripts/build.mjs';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
+import { repo, runCli, writeFileIn, type CliResult } from './cli-harness.js';
+import { chunksWith as chunksOf, staticGraph } from './bundle-graph.js';
+
+/** A hung CLI must fail its test, not the whole suite. */
+const COMMAND_TIMEOUT_MS = 45_000;
+
+let work: string;
+let pkg: string;
+let cliDir: string;
+let emulator: Emulator;
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-built-cli-'));
+  pkg = path.join(work, 'rdl-sync');
+  cliDir = path.join(pkg, 'dist', 'cli');
+  await buildCli(path.join(cliDir, 'cli.mjs'));
+  await fs.cp(path.join(repo, 'bin'), path.join(pkg, 'bin'), { recursive: true });
+  await fs.copyFile(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
+  emulator = await startEmulator({});
+});
+
+after(async () => {
+  await emulator?.close();
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+/** `node <pkg>/bin/rdl-sync.js <args>` from a folder outside the repo; killed at the deadline. */
+function runInstalled(
+  args: string[],
+  home: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [path.join(pkg, 'bin/rdl-sync.js'), ...args], {
+    cwd: work,
+    env: { ...process.env, HOME: home, RDL_SYNC_CONFIG_DIR: '', RDL_SYNC_QUIET: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`rdl-sync ${args.join(' ')} did not finish in ${COMMAND_TIMEOUT_MS} ms`));
+    }, COMMAND_TIMEOUT_MS);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const chunksWith = (marker: string): string[] => chunksOf(cliDir, marker);
+
+test('dist/cli is split: --help loads neither the engine nor nodemailer, the engine not nodemailer', () => {
+  const engine = chunksWith('// src/engine/engine.ts');
+  const mail = chunksWith('node_modules/nodemailer/');
+  assert.equal(engine.length, 1, `the engine in one chunk: ${engine.join(', ')}`);
+  assert.equal(mail.length, 1, `nodemailer in one chunk: ${mail.join(', ')}`);
+  const atStart = staticGraph(cliDir, 'cli.mjs');
+  assert.ok(!atStart.has(engine[0]!), `cli.mjs imports the engine statically: ${[...atStart]}`);
+  assert.ok(!atStart.has(mail[0]!), `cli.mjs imports nodemailer statically: ${[...atStart]}`);
+  const withEngine = staticGraph(cliDir, engine[0]!);
+  assert.ok(
+    !withEngine.has(mail[0]!),
+    `the engine imports nodemailer statically: ${[...withEngine]}`,
+  );
+});
+
+test("zod's locales other than English stay out of the CLI bundle", () => {
+  // They are dropped only when zod is imported as a namespace (eslint.config.js says why).
+  const locales = readdirSync(cliDir).flatMap((f) =>
+    [...readFileSync(path.join(cliDir, f), 'utf8').matchAll(/zod\/v4\/locales\/(\w+)\.js/g)]
+      .map((m) => m[1]!)
+      .filter((l) => l !== 'en' && l !== 'index'),
+  );
+  assert.deepEqual(locales, []);
+});
+
+test('the installed CLI answers --help as the source does', async () => {
+  const home = path.join(work, 'home-help');
+  const [built, source] = await Promise.all([
+    runInstalled(['--help'], home),
+    runCli(['--help'], { home }),
+  ]);
+  assert.equal(built.code, 0, built.stderr);
+  assert.match(built.stdout, /^Usage: rdl-sync <command>/m);
+  assert.equal(built.stdout, source.stdout, 'the bundle is the same CLI as src/cli');
+});
+
+test('the installed CLI runs once against the emulator: every file on Dropbox and the card', async () => {
+  const dirs = await makeDirs('rdl-built-cli-once-');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Built' }), emulator);
+    const files = ['RDL/USB0/2026-12-01.csv', 'RDL/USB0/2026-12-02.csv', 'cameras/cam1/0001.jpg'];
+    for (const rel of files) await writeFileIn(dirs.watchDir, rel, `${rel}\n`.repeat(50));
+
+    const r = await runInstalled(['once', '--config-dir', dirs.configDir], dirs.root);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Staged 3, uploaded 3, archived 3, done 3; 0 still queued in transit\./);
+    assert.deepEqual(await listFilesRel(dirs.archiveDir), [...files].sort());
+    for (const rel of files) assert.ok(emulator.getFile(`/RDL/Built/${rel}`), `${rel} on Dropbox`);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+/** Whether this runtime has V8's compile cache for modules (Node >= 22.1; Node 20 has not). */
+const runtimeHasCompileCache =
+  typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+test(`the compile cache is used exactly when the runtime has it (here: ${runtimeHasCompileCache ? 'has' : 'lacks'} it, Node ${process.versions.node})`, async () => {
+  const dirs = await makeDirs('rdl-built-cli-cache-');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Cache' }), emulator);
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/2026-12-03.csv', 'timestamp,value\n');
+    const xdg = path.join(dirs.root, 'xdg-cache');
+    const cache = path.join(xdg, 'rdl-sync', 'compile-cache');
+    const tmp = path.join(dirs.root, 'tmp');
+    await fs.mkdir(tmp);
+    const env = {
+      XDG_CACHE_HOME: xdg,
+      TMPDIR: tmp,
+      // Unset (spawn leaves undefined out): Node reads either, even empty, as an admin's choice.
+      NODE_COMPILE_CACHE: undefined,
+      NODE_DISABLE_COMPILE_CACHE: undefined,
+    };
+    const r = await runInstalled(['once', '--config-dir', dirs.configDir], dirs.root, env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /done 1; 0 still queued in transit\./);
+    const entries = await listFilesRel(cache).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    if (runtimeHasCompileCache) {
+      // One entry per module compiled: at least bin/rdl-sync.js, cli.mjs and the engine's chunk.
+      assert.ok(entries.length >= 3, `compiled modules cached in ${cache}: ${entries.join(', ')}`);
+    } else {
+      assert.deepEqual(entries, [], `nothing written to ${cache} by a runtime without the cache`);
+      await assert.rejects(fs.stat(path.join(xdg, 'rdl-sync')), { code: 'ENOENT' });
+    }
+    // Not in the temp folder, where Node puts it by default (os.tmpdir()/node-compile-cache).
+    assert.deepEqual(await fs.readdir(tmp), []);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
