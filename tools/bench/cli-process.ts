@@ -3,7 +3,9 @@
 // kernel (VmHWM in /proc/<pid>/status: the high-water mark of its resident set) rather than
 // sampled from inside, so nothing the bench itself loads is counted.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
+import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildCli } from '../../scripts/build.mjs';
 
@@ -21,10 +23,22 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Builds the CLI bundle into `dir` as released (cli.mjs and its chunks); returns the path to run. */
-export function buildCliBundle(dir: string): Promise<string> {
-  return buildCli(path.join(dir, 'cli.mjs'));
+/**
+ * Lays the CLI out in `dir` as an installed package has it (bin/ with the compile cache's switch,
+ * dist/cli built as released: cli.mjs and its chunks, package.json), and returns its
+ * bin/rdl-sync.js: run as users run it, V8's compile cache included where the runtime has one.
+ */
+export async function buildCliBundle(dir: string): Promise<string> {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  await buildCli(path.join(dir, 'dist', 'cli', 'cli.mjs'));
+  await cp(path.join(repo, 'bin'), path.join(dir, 'bin'), { recursive: true });
+  await cp(path.join(repo, 'package.json'), path.join(dir, 'package.json'));
+  return path.join(dir, 'bin', 'rdl-sync.js');
 }
+
+/** Whether this runtime has V8's compile cache for modules (Node >= 22.1, Electron 45). */
+export const hasCompileCache =
+  typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
