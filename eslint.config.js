@@ -62,7 +62,7 @@ export default tseslint.config(
         'error',
         {
           selector:
-            "ImportDeclaration[source.value='zod'][importKind='value'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+            "ImportDeclaration[source.value=/^zod(\\/|$)/][importKind='value'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
           message:
             "Import zod as `import * as z from 'zod'`: the bundles then keep only what is used.",
         },

@@ -7,6 +7,13 @@
 // Not measurable under Electron 45 here (only Electron 33, Node 20, is installed for the tests).
 // Measured with Node 22.23 standing in: V8's compile of the CLI's modules 49-73 ms -> 10-14 ms on
 // a warm cache; `rdl-sync once`'s first Dropbox request 357 -> 280 ms after start (medians of 8).
+//
+// Node runs whatever compiled code it finds in the cache folder: its checks (size, CRC32) catch a
+// damaged file, not a forged one. So the cache goes on only in a folder no one else can write to
+// (compileCacheRefusal), and never for an AppImage, whose mount point (and so every cache file's
+// name) changes at every start: nothing would ever be read back, and a service restarting in a
+// loop would fill the disk.
+import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,16 +40,74 @@ export function compileCacheDir(
   return path.join(base, 'rdl-sync', 'compile-cache');
 }
 
+/** Folders above the cache folder that are checked too: the cache base and the one holding it. */
+const CHECKED_ABOVE = 3; // compile-cache <- rdl-sync <- .cache (or $XDG_CACHE_HOME) <- home
+
 /**
- * Turns the cache on when the runtime has it; never throws (a cache that cannot be written is no
- * reason to stop). NODE_COMPILE_CACHE (another folder) and NODE_DISABLE_COMPILE_CACHE=1 are
- * honoured by Node itself. Returns what happened: 'unavailable' on runtimes without it, else
- * Node's status ('enabled', 'already-enabled', 'disabled', 'failed') with the folder or reason.
+ * Why the cache must stay off, or null when `dir` is safe for it: POSIX only; not an AppImage;
+ * the cache folder, the folders holding it (up to the home folder) and the folders Node made in
+ * it all real folders (no links), owned by this user (root may own those above the cache's own
+ * two), and writable by no one else. A folder not there yet is made by us, 0700.
+ */
+export function compileCacheRefusal(
+  dir,
+  env = process.env,
+  euid = typeof process.geteuid === 'function' ? process.geteuid() : undefined,
+) {
+  if (euid === undefined) return 'no owner checks on this platform';
+  if (env.APPIMAGE) return 'an AppImage is mounted at a new path at every start';
+  const chain = [dir];
+  for (let i = 0; i < CHECKED_ABOVE; i++) chain.push(path.dirname(chain[chain.length - 1]));
+  for (const [depth, folder] of chain.entries()) {
+    let st;
+    try {
+      st = lstatSync(folder);
+    } catch (e) {
+      if (e && e.code === 'ENOENT') continue;
+      return `${folder}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    const ownOnly = depth < 2; // compile-cache and rdl-sync: ours alone, never root's for a user
+    const refusal = unsafeFolder(folder, st, euid, ownOnly);
+    if (refusal) return refusal;
+  }
+  let made;
+  try {
+    made = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if (e && e.code === 'ENOENT') return null;
+    return `${dir}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  for (const entry of made) {
+    const folder = path.join(dir, entry.name);
+    const refusal = unsafeFolder(folder, lstatSync(folder), euid, true);
+    if (refusal) return refusal;
+  }
+  return null;
+}
+
+function unsafeFolder(folder, st, euid, ownOnly) {
+  if (!st.isDirectory()) return `${folder} is not a folder (a link or a file)`;
+  if (st.uid !== euid && (ownOnly || st.uid !== 0))
+    return `${folder} belongs to user ${st.uid}, not to this user (${euid})`;
+  if ((st.mode & 0o022) !== 0) return `${folder} may be written by other users`;
+  return null;
+}
+
+/**
+ * Turns the cache on when the runtime has it and the folder is safe; never throws (a cache that
+ * cannot be used is no reason to stop). NODE_COMPILE_CACHE (another folder) and
+ * NODE_DISABLE_COMPILE_CACHE=1 are honoured by Node itself. Returns what happened: 'unavailable'
+ * on runtimes without it, 'refused' (with the reason) for an unsafe folder, else Node's status
+ * ('enabled', 'already-enabled', 'disabled', 'failed') with the folder or reason.
  */
 export function enableCompileCache() {
   if (typeof module.enableCompileCache !== 'function') return { status: 'unavailable' };
   try {
-    const result = module.enableCompileCache(compileCacheDir());
+    const dir = compileCacheDir();
+    const refusal = compileCacheRefusal(dir);
+    if (refusal) return { status: 'refused', message: refusal };
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const result = module.enableCompileCache(dir);
     const names = Object.entries(module.constants?.compileCacheStatus ?? {});
     const name = names.find(([, value]) => value === result.status)?.[0] ?? String(result.status);
     return {
@@ -52,5 +117,19 @@ export function enableCompileCache() {
     };
   } catch (e) {
     return { status: 'failed', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * Writes what has been compiled so far to the cache now (Node >= 22.10), instead of only at a
+ * clean exit: a daemon is stopped by a signal or a power cut, which would leave nothing behind.
+ */
+export function flushCompileCache() {
+  if (typeof module.flushCompileCache === 'function') {
+    try {
+      module.flushCompileCache();
+    } catch {
+      // A cache that cannot be written is no reason to stop.
+    }
   }
 }

@@ -8,6 +8,7 @@ import { HELP } from './help.js';
 import { COMMAND_OPTIONS } from './options.js';
 import { joinOptionValues } from './option-values.js';
 import type { CliContext } from './context.js';
+import { flushCompileCache } from '../../bin/compile-cache.js';
 
 /** How long a stopping daemon may take before it exits anyway (abandoning is crash-safe). */
 const STOP_DEADLINE_MS = 5_000;
@@ -58,6 +59,9 @@ export async function main(
     import('./commands.js'),
     import('../engine/index.js'),
   ]);
+  // The modules every command needs are compiled now: into the compile cache with them (where it
+  // is on), not only at a clean exit, which a daemon stopped by a signal or a power cut never has.
+  flushCompileCache();
   const configDir = path.resolve(
     (parsed.values['config-dir'] as string | undefined) ?? defaultConfigDir(),
   );

@@ -47,7 +47,15 @@ function runInstalled(
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [path.join(pkg, 'bin/rdl-sync.js'), ...args], {
     cwd: work,
-    env: { ...process.env, HOME: home, RDL_SYNC_CONFIG_DIR: '', RDL_SYNC_QUIET: '1', ...env },
+    env: {
+      ...process.env,
+      HOME: home,
+      // The compile cache (Node >= 22.1) in the test's home, never the developer's own.
+      XDG_CACHE_HOME: path.join(home, '.cache'),
+      RDL_SYNC_CONFIG_DIR: '',
+      RDL_SYNC_QUIET: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -27,6 +27,8 @@ function childEnv(env: CliEnv): NodeJS.ProcessEnv {
     ...process.env,
     HOME: env.home,
     USERPROFILE: env.home,
+    // The compile cache (Node >= 22.1) in the test's home too, never the developer's own.
+    XDG_CACHE_HOME: path.join(env.home, '.cache'),
     RDL_SYNC_CONFIG_DIR: '',
     RDL_SYNC_QUIET: '1',
     NODE_ENV: 'test',
