@@ -20,7 +20,7 @@ import {
   type UploadItem,
   type UploadOutcome,
 } from '../../src/engine/ports.js';
-import { makeRig, MiB, pattern, type Rig } from './helpers.js';
+import { allOk, makeRig, MiB, pattern, until, type Rig } from './helpers.js';
 
 let rig: Rig;
 before(async () => {
@@ -35,10 +35,6 @@ beforeEach(() => {
 });
 
 const calls = (route: string): number => rig.emu.stats()[`files/upload_session/${route}`] ?? 0;
-
-function allOk(out: UploadOutcome[]): void {
-  for (const o of out) if (!o.ok) assert.fail(`${o.rel}: ${o.error.code} ${o.error.message}`);
-}
 
 async function files(prefix: string, n: number, size: number): Promise<UploadItem[]> {
   const items = [];
@@ -137,14 +133,6 @@ test('more files than one start_batch: the next ids are asked for while the last
   assert.equal(calls('start'), 0);
   await landedExactly('prefetch', items);
 });
-
-/** Polls until `done` holds (bounded: a test never waits for ever). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !done();) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test('prepare(): the sessions are opened before the files come and used by the upload; what it left, by the next', async () => {
   const items = await files('prepared', 7, 500);

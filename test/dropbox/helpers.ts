@@ -9,6 +9,7 @@ import type {
   Logger,
   SessionStore,
   UploadItem,
+  UploadOutcome,
   UploadSessionState,
 } from '../../src/engine/ports.js';
 import {
@@ -149,4 +150,17 @@ export function requestsMade(emu: Emulator): number {
   return Object.entries(emu.stats())
     .filter(([key]) => key.includes('/'))
     .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** Polls until `done` holds (bounded: a test never waits for ever). */
+export async function until(done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done();) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Fails the test with the first outcome that is not ok. */
+export function allOk(out: readonly UploadOutcome[]): void {
+  for (const o of out) if (!o.ok) throw new Error(`${o.rel}: ${o.error.code} ${o.error.message}`);
 }

@@ -7,16 +7,11 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentHashOf } from '../../src/engine/dropbox/content-hash.js';
 import { RESERVE_MAX_AGE_MS, SPARE_SESSIONS } from '../../src/engine/dropbox/session-reserve.js';
-import {
-  systemClock,
-  type Clock,
-  type UploadItem,
-  type UploadOutcome,
-} from '../../src/engine/ports.js';
+import { systemClock, type Clock, type UploadItem } from '../../src/engine/ports.js';
 import type { DropboxRemoteStore } from '../../src/engine/dropbox/remote-store.js';
 import { PACK_HOLD_MS } from '../../src/engine/dropbox/append-batch.js';
 import { Channel } from '../../src/engine/channel.js';
-import { makeRig, pattern, type Rig } from './helpers.js';
+import { allOk, makeRig, pattern, until, type Rig } from './helpers.js';
 
 /** The emulator's clock runs this far ahead of the client's (to expire its sessions). */
 let emulatorAheadMs = 0;
@@ -43,10 +38,6 @@ async function files(prefix: string, n: number): Promise<UploadItem[]> {
       await rig.file(`${prefix}/f${String(i).padStart(4, '0')}.bin`, pattern(300, seed++)),
     );
   return items;
-}
-
-function allOk(out: UploadOutcome[]): void {
-  for (const o of out) if (!o.ok) assert.fail(`${o.rel}: ${o.error.code} ${o.error.message}`);
 }
 
 /** Each file is on Dropbox exactly once, under its own name, with its own bytes. */
@@ -218,14 +209,6 @@ function holdingClock(): { clock: Clock; waits: () => number; release: () => voi
     },
   };
   return { clock, waits: () => waits, release };
-}
-
-/** Polls until `done` holds (bounded: a test never waits for ever). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !done();) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 test('a pass of a few files the scan counted: one append_batch, not the first file alone and then the rest', async () => {
