@@ -32,6 +32,7 @@ import { SessionReserve } from './session-reserve.js';
 const MAX_CHUNK = 148 * 1024 * 1024;
 /** Large files in flight at once: each holds two chunks in memory; more would not fill the link faster. */
 const MAX_PARALLEL_LARGE = 2;
+
 export interface DropboxRemoteStoreOptions {
   connection: DropboxConnection;
   /** e.g. '/RDL/site1'; '' = the app's root. */
