@@ -142,8 +142,11 @@ class SessionIds {
   private at = 0;
   /** When `ids` were asked for (their age decides whether the reserve may keep them). */
   private idsAtMs = 0;
-  /** Ids kept from an earlier upload, while some of them are still in `ids`. */
-  private spare: Set<string> | null = null;
+  /**
+   * `ids` are the spare ones an earlier upload left: until they are used up, every id this
+   * upload has handed out is one of them.
+   */
+  private idsAreSpare = false;
   private next: AskedIds | null = null;
   /** Whether the reserve's sessions were taken (at the first file). */
   private pulled = false;
@@ -167,7 +170,7 @@ class SessionIds {
       this.ids = await fetching.ids;
       this.idsAtMs = fetching.atMs;
       this.at = 0;
-      this.spare = null;
+      this.idsAreSpare = false;
     }
     const id = this.ids[this.at++];
     if (id === undefined) throw new Error('start_batch returned no session ids');
@@ -182,20 +185,17 @@ class SessionIds {
     return id;
   }
 
-  /** Whether `id` is one an earlier upload left (see forgetSpare). */
-  isSpare(id: string): boolean {
-    return this.spare?.has(id) ?? false;
-  }
-
   /**
-   * Dropbox no longer knows a spare session (it expired sooner than documented): the others
-   * from the same upload are as old, so they go too and the next file asks for fresh ones.
+   * Dropbox no longer knows one of this upload's sessions (one expired sooner than documented).
+   * While the ids in hand are the spare ones, it was one of them, and the others are as old: they
+   * go too, and the next file asks for fresh ones. (Once fresh ones are in hand, an answer about
+   * an earlier spare one changes nothing.)
    */
   forgetSpare(): void {
-    if (this.spare === null) return;
+    if (!this.idsAreSpare) return;
     this.ids = [];
     this.at = 0;
-    this.spare = null;
+    this.idsAreSpare = false;
   }
 
   /**
@@ -226,7 +226,7 @@ class SessionIds {
     this.ids = got.spare;
     this.idsAtMs = got.spareAtMs;
     this.at = 0;
-    this.spare = got.spare.length > 0 ? new Set(got.spare) : null;
+    this.idsAreSpare = got.spare.length > 0;
     this.next = got.asked;
   }
 
@@ -411,7 +411,7 @@ export async function appendSmallFiles<J extends BulkJob>(
       const entry = answer.entries[i];
       if (entryStored(entry, it.file.size)) sink.stored(it.job, it.file, it.sessionId);
       else {
-        if (unknownSession(entry) && sessions.isSpare(it.sessionId)) sessions.forgetSpare();
+        if (unknownSession(entry)) sessions.forgetSpare();
         alone.push(it.job);
       }
     });

@@ -55,11 +55,11 @@ const SETTLE_GROUP = 500;
 /**
  * Files the scan's walk must have met for the legs to hear of them before the scan ends. A small
  * pass never opens Dropbox sessions for files it does not have; a bigger one asks for this many
- * while the walk and the open-files check go on (a few bodies' worth: the rest are asked for as
- * they are used), so its first upload does not wait for a start_batch after the scan. At 1000
- * (one full start_batch) the walk of 2,000 files reached it only about 27 ms in; at 128, 6 ms in,
- * and the first append came about 20 ms sooner (warm, 3 alternating bench runs: 77.7-78.6 % of
- * the link against 79.2-80.5 %), for one start_batch more per big pass.
+ * (and the spare ones, dropbox/session-reserve.ts) while the walk and the open-files check go
+ * on, the rest as they are used, so its first upload does not wait for a start_batch after the
+ * scan. At 1000 (one full start_batch) the walk of 2,000 files reached it only about 27 ms in; at
+ * 128, 6 ms in, and the first append came about 20 ms sooner (warm, 3 alternating bench runs:
+ * 77.7-78.6 % of the link against 79.2-80.5 %).
  */
 export const EARLY_PREPARE_AT = 128;
 
