@@ -20,7 +20,16 @@ import {
   type UploadItem,
   type UploadOutcome,
 } from '../../src/engine/ports.js';
-import { allOk, makeRig, MiB, pattern, until, type Rig } from './helpers.js';
+import {
+  allOk,
+  landedExactly as checkLanded,
+  makeRig,
+  MiB,
+  pattern,
+  patternFiles,
+  until,
+  type Rig,
+} from './helpers.js';
 
 let rig: Rig;
 before(async () => {
@@ -34,28 +43,12 @@ beforeEach(() => {
   rig.emu.resetStats();
 });
 
+const files = (prefix: string, n: number, size: number): Promise<UploadItem[]> =>
+  patternFiles(rig, prefix, n, size);
+const landedExactly = (prefix: string, items: UploadItem[]): Promise<void> =>
+  checkLanded(rig, prefix, items);
+
 const calls = (route: string): number => rig.emu.stats()[`files/upload_session/${route}`] ?? 0;
-
-async function files(prefix: string, n: number, size: number): Promise<UploadItem[]> {
-  const items = [];
-  for (let i = 0; i < n; i++)
-    items.push(
-      await rig.file(`${prefix}/f${String(i).padStart(4, '0')}.bin`, pattern(size, i + 1)),
-    );
-  return items;
-}
-
-/** Each file is on Dropbox exactly once, under its own name, with its own bytes. */
-async function landedExactly(prefix: string, items: UploadItem[]): Promise<void> {
-  const remote = rig.emu
-    .listFiles()
-    .filter((f) => f.pathDisplay.startsWith(`/RDL/site1/${prefix}/`));
-  assert.equal(remote.length, items.length, 'no duplicates, nothing missing');
-  for (const [i, item] of items.entries()) {
-    const f = rig.emu.getFile(`/RDL/site1/${item.rel}`);
-    assert.equal(f?.contentHash, contentHashOf(pattern(item.size, i + 1)), item.rel);
-  }
-}
 
 test('1000 small files: one start_batch, append_batch within the header cap, a few large commits', async () => {
   const size = 10 * 1024;

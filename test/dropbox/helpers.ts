@@ -1,10 +1,12 @@
 // Shared set-up for the Dropbox tests: a real emulator on 127.0.0.1, a connection through the
 // real SDK, a temp folder of real files, and an in-memory SessionStore (the port's simplest
 // real implementation; the journal's persistent one is tested with the journal).
-import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../tools/emulator/index.js';
+import { contentHashOf } from '../../src/engine/dropbox/content-hash.js';
 import type {
   Logger,
   SessionStore,
@@ -163,4 +165,32 @@ export async function until(done: () => boolean, what: string): Promise<void> {
 /** Fails the test with the first outcome that is not ok. */
 export function allOk(out: readonly UploadOutcome[]): void {
   for (const o of out) if (!o.ok) throw new Error(`${o.rel}: ${o.error.code} ${o.error.message}`);
+}
+
+/** `n` local files `<prefix>/fNNNN.bin` of `size` bytes, each its own pattern (seeds from `seed`). */
+export async function patternFiles(
+  rig: Rig,
+  prefix: string,
+  n: number,
+  size: number,
+  seed = 1,
+): Promise<UploadItem[]> {
+  const items = [];
+  for (let i = 0; i < n; i++)
+    items.push(
+      await rig.file(`${prefix}/f${String(i).padStart(4, '0')}.bin`, pattern(size, seed + i)),
+    );
+  return items;
+}
+
+/** Each file is on Dropbox exactly once, under its own name, with the local file's bytes. */
+export async function landedExactly(rig: Rig, prefix: string, items: UploadItem[]): Promise<void> {
+  const remote = rig.emu
+    .listFiles()
+    .filter((f) => f.pathDisplay.startsWith(`/RDL/site1/${prefix}/`));
+  assert.equal(remote.length, items.length, 'no duplicates, nothing missing');
+  for (const item of items) {
+    const f = rig.emu.getFile(`/RDL/site1/${item.rel}`);
+    assert.equal(f?.contentHash, contentHashOf(await readFile(item.localPath)), item.rel);
+  }
 }

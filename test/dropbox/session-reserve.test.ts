@@ -5,13 +5,19 @@
 // wait that keeps a few counted files in one body once nothing else makes them wait.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentHashOf } from '../../src/engine/dropbox/content-hash.js';
 import { RESERVE_MAX_AGE_MS, SPARE_SESSIONS } from '../../src/engine/dropbox/session-reserve.js';
 import { systemClock, type Clock, type UploadItem } from '../../src/engine/ports.js';
 import type { DropboxRemoteStore } from '../../src/engine/dropbox/remote-store.js';
 import { PACK_HOLD_MS } from '../../src/engine/dropbox/append-batch.js';
 import { Channel } from '../../src/engine/channel.js';
-import { allOk, makeRig, pattern, until, type Rig } from './helpers.js';
+import {
+  allOk,
+  landedExactly as checkLanded,
+  makeRig,
+  patternFiles,
+  until,
+  type Rig,
+} from './helpers.js';
 
 /** The emulator's clock runs this far ahead of the client's (to expire its sessions). */
 let emulatorAheadMs = 0;
@@ -31,27 +37,14 @@ beforeEach(() => {
 const calls = (route: string): number => rig.emu.stats()[`files/upload_session/${route}`] ?? 0;
 
 let seed = 1;
+/** New files of 300 bytes, each with bytes no other file of this test file has. */
 async function files(prefix: string, n: number): Promise<UploadItem[]> {
-  const items = [];
-  for (let i = 0; i < n; i++)
-    items.push(
-      await rig.file(`${prefix}/f${String(i).padStart(4, '0')}.bin`, pattern(300, seed++)),
-    );
+  const items = await patternFiles(rig, prefix, n, 300, seed);
+  seed += n;
   return items;
 }
-
-/** Each file is on Dropbox exactly once, under its own name, with its own bytes. */
-async function landedExactly(prefix: string, items: UploadItem[]): Promise<void> {
-  const remote = rig.emu
-    .listFiles()
-    .filter((f) => f.pathDisplay.startsWith(`/RDL/site1/${prefix}/`));
-  assert.equal(remote.length, items.length, 'no duplicates, nothing missing');
-  const { readFile } = await import('node:fs/promises');
-  for (const item of items) {
-    const f = rig.emu.getFile(`/RDL/site1/${item.rel}`);
-    assert.equal(f?.contentHash, contentHashOf(await readFile(item.localPath)), item.rel);
-  }
-}
+const landedExactly = (prefix: string, items: UploadItem[]): Promise<void> =>
+  checkLanded(rig, prefix, items);
 
 /** Which upload's start_batch answered each session id: `<tag><call>`, e.g. 'a1'. */
 const idsFrom = new Map<string, string>();
