@@ -11,7 +11,7 @@ import type { Settings } from '../../src/engine/settings/schema.js';
 import { startChildEmulator, type ChildEmulator } from './upload-bench.js';
 import { formatPhases, profilePhases, type PhaseProfile } from './phases.js';
 import { buildCliBundle, hasCompileCache, runCliMeasured } from './cli-process.js';
-import { describeTimeline, timelineFigures } from './link-timeline.js';
+import { describeTimeline, shortRoute, timelineFigures } from './link-timeline.js';
 import type { TimelineSnapshot } from '../emulator/timeline.js';
 
 const MiB = 1024 * 1024;
@@ -104,15 +104,18 @@ export async function writeSparseSized(file: string, bytes: number): Promise<voi
 
 /** API requests by route since the emulator's counters were last reset: "N requests, … (route n, …)". */
 export function requestsByRoute(stats: Record<string, number>, files: number): string {
-  const routes = Object.entries(stats).filter(
-    ([route]) => route.includes('/') && !route.startsWith('oauth2/'),
-  );
-  const total = routes.reduce((n, [, c]) => n + c, 0);
-  const list = routes
-    .sort((a, b) => b[1] - a[1])
-    .map(([route, c]) => `${route.replace(/^files\/(upload_session\/)?/, '')} ${c}`)
-    .join(', ');
+  const { total, list } = apiRequests(stats);
   return `${total} requests = ${(total / files).toFixed(3)} per file (${list})`;
+}
+
+/** The API requests in the emulator's stats (not the token's): their total, and by route. */
+function apiRequests(stats: Record<string, number>, per = 1): { total: number; list: string } {
+  const routes = Object.entries(stats)
+    .filter(([route]) => route.includes('/') && !route.startsWith('oauth2/'))
+    .sort((a, b) => b[1] - a[1]);
+  const total = routes.reduce((n, [, c]) => n + c, 0) / per;
+  const list = routes.map(([route, c]) => `${shortRoute(route)} ${c / per}`).join(', ');
+  return { total, list };
 }
 
 type Resolved = Required<EngineBenchOptions>;
@@ -199,13 +202,7 @@ async function hubPasses(engine: Engine, dir: string, emu: ChildEmulator, o: Res
     ms.push(performance.now() - t0);
   }
   const stats = await emu.admin<Record<string, number>>('stats');
-  const routes = Object.entries(stats)
-    .filter(([route]) => route.includes('/') && !route.startsWith('oauth2/'))
-    .sort((a, b) => b[1] - a[1]);
-  const perPass = routes.reduce((n, [, c]) => n + c, 0) / HUB_PASSES;
-  const list = routes
-    .map(([route, c]) => `${route.replace(/^files\/(upload_session\/)?/, '')} ${c / HUB_PASSES}`)
-    .join(', ');
+  const { total: perPass, list } = apiRequests(stats, HUB_PASSES);
   console.log(
     `    a hub's pass, ${HUB_PASS_FILES} new files each (${HUB_PASSES} passes of the warm engine): ` +
       `median ${median(ms).toFixed(0)} ms a pass (${Math.min(...ms).toFixed(0)}-${Math.max(...ms).toFixed(0)}), ` +

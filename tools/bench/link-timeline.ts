@@ -23,7 +23,7 @@ function requestList(requests: TimelineRequest[], t0: number): string {
   return requests
     .map(
       (r) =>
-        `${r.route.replace(/^files\/(upload_session\/)?/, '')} ${Math.round(r.arrivedMs - t0)}` +
+        `${shortRoute(r.route)} ${Math.round(r.arrivedMs - t0)}` +
         `${r.endedMs === undefined ? '' : `..${Math.round(r.endedMs - t0)}`}`,
     )
     .join(', ');
@@ -92,7 +92,7 @@ export function describeTimeline(
     `timeline, ms from the process's start (total ${ms(total)}; the link busy ${ms(all.busyMs)} = ` +
       `${((all.busyMs / total) * 100).toFixed(1)}%, idle ${ms(total - all.busyMs)}):`,
     `  first request at ${firstRequest ? ms(rel(firstRequest.arrivedMs)) : '-'}; ` +
-      `requests other than ${bulkRoute.replace(/^files\/(upload_session\/)?/, '')} (arrived..answered): ` +
+      `requests other than ${shortRoute(bulkRoute)} (arrived..answered): ` +
       (requestList(others, w.startMs) || 'none'),
   ];
   const firstBulk = bulk[0];
@@ -106,7 +106,7 @@ export function describeTimeline(
       .map((g) => `${ms(g.ms)} at ${ms(rel(g.at))}`)
       .join(', ');
     lines.push(
-      `  ${bulk.length} ${bulkRoute.replace(/^files\/(upload_session\/)?/, '')} from ${ms(rel(firstBulk.arrivedMs))} ` +
+      `  ${bulk.length} ${shortRoute(bulkRoute)} from ${ms(rel(firstBulk.arrivedMs))} ` +
         `to ${ms(rel(lastEnd))}: the link idle ${ms(lastEnd - firstBulk.arrivedMs - during.busyMs)} ` +
         `(${during.gaps.length} gaps of ${GAP_MS} ms or more = ${ms(gapMs)}${largest ? `; largest ${largest}` : ''})`,
       `  after the last of them ${ms(w.endMs - lastEnd)} to the exit`,
@@ -114,4 +114,9 @@ export function describeTimeline(
   }
   if (tl.dropped > 0) lines.push(`  (the recording was full: ${tl.dropped} entries not kept)`);
   return lines;
+}
+
+/** A route as the bench prints it: `files/upload_session/append_batch` as `append_batch`. */
+export function shortRoute(route: string): string {
+  return route.replace(/^files\/(upload_session\/)?/, '');
 }
