@@ -173,11 +173,21 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
     await t.test('`rdl-sync status` beside the tray app sees it and its last sync', async () => {
       const cli = (...args: string[]) =>
         runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
-      const json = await cli('status', '--json');
-      assert.equal(json.code, 0, json.stderr);
-      const parsed = JSON.parse(json.stdout) as { daemonRunning: boolean; status: StatusSnapshot };
-      assert.equal(parsed.daemonRunning, true, 'the tray app counts as the running engine');
-      assert.notEqual(parsed.status.lastSuccessMs, null);
+      type Published = { daemonRunning: boolean; status: StatusSnapshot };
+      const statusJson = async (): Promise<Published> => {
+        const json = await cli('status', '--json');
+        assert.equal(json.code, 0, json.stderr);
+        return JSON.parse(json.stdout) as Published;
+      };
+      const first = await statusJson();
+      assert.equal(first.daemonRunning, true, 'the tray app counts as the running engine');
+      // status.json coalesces changes into one write a second, so the pass that showed the rows
+      // Done may not be in it yet: wait (bounded) for its last sync to be published.
+      await waitFor(
+        'status.json to carry the last sync',
+        async () => (await statusJson()).status.lastSuccessMs !== null,
+        10_000,
+      );
       const plain = await cli('status');
       assert.doesNotMatch(plain.stdout, /not running|Last file synced: never/, plain.stdout);
     });
