@@ -13,7 +13,8 @@ import path from 'node:path';
 import { buildCli } from '../../scripts/build.mjs';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
-import { repo, runCli, writeFileIn, type CliResult } from './cli-harness.js';
+import { exited, repo, runCli, waitFor, writeFileIn, type CliResult } from './cli-harness.js';
+import { startSmtp } from '../alerts/loopback.js';
 import { chunksWith as chunksOf, staticGraph } from './bundle-graph.js';
 
 /** A hung CLI must fail its test, not the whole suite. */
@@ -170,6 +171,68 @@ test(`the compile cache is used exactly when the runtime has it (here: ${runtime
     // Not in the temp folder, where Node puts it by default (os.tmpdir()/node-compile-cache).
     assert.deepEqual(await fs.readdir(tmp), []);
   } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test("a running daemon mails its alerts after the package's files were replaced under it (an upgrade)", async () => {
+  // Its own copy of the package: the test removes its dist/cli as an upgrade does (the new
+  // version's chunks have other names; scripts/build.mjs empties dist first).
+  const upgraded = path.join(work, 'rdl-sync-upgraded');
+  await fs.cp(pkg, upgraded, { recursive: true });
+  const dirs = await makeDirs('rdl-built-cli-upgrade-');
+  const smtp = await startSmtp();
+  const settings = testSettings(dirs, emulator, {
+    site: 'Upgraded',
+    alertEmailTo: ['ops@example.org'],
+    alertEmailFrom: 'hub@example.org',
+    smtpHost: '127.0.0.1',
+    smtpPort: smtp.port,
+    smtpSecurity: 'none',
+    alertFlapMinutes: 0,
+  });
+  await writeConfig(dirs.configDir, settings, emulator);
+  const daemon = spawn(
+    process.execPath,
+    [path.join(upgraded, 'bin/rdl-sync.js'), 'run', '--config-dir', dirs.configDir],
+    {
+      cwd: work,
+      env: {
+        ...process.env,
+        HOME: dirs.root,
+        XDG_CACHE_HOME: path.join(dirs.root, '.cache'),
+        RDL_SYNC_CONFIG_DIR: '',
+        RDL_SYNC_QUIET: '1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  daemon.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const log = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
+  try {
+    await waitFor('the daemon to load the mail module', async () => {
+      if (daemon.exitCode !== null) throw new Error(`the daemon exited: ${stderr}`);
+      return (await fs.readFile(log, 'utf8').catch(() => '')).includes('email alerts ready');
+    });
+    await fs.rm(path.join(upgraded, 'dist'), { recursive: true });
+
+    // A real condition: the card folder goes away. Its alert must still reach the mailbox.
+    await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
+    const mail = await waitFor(
+      'the archive-missing alert by email',
+      async () => smtp.mails.find((m) => /needs attention \(archive-missing\)/.test(m.subject)),
+      40_000,
+    );
+    assert.deepEqual(mail.to, ['ops@example.org']);
+    assert.doesNotMatch(
+      await fs.readFile(log, 'utf8'),
+      /mail module did not load|cannot load the mail module/,
+    );
+  } finally {
+    daemon.kill('SIGKILL');
+    await exited(daemon);
+    await smtp.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });

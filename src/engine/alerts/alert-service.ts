@@ -14,7 +14,7 @@ import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
-import { EmailChannel } from './channels/email.js';
+import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel } from './channels/types.js';
 import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './digest.js';
 import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
@@ -68,6 +68,7 @@ export class AlertService {
   private startedAtMs: number | null = null;
   private lastDigestMs: number | null = null;
   private digestRunning = false;
+  private mailerRequested = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -93,6 +94,7 @@ export class AlertService {
     this.follow(this.deps.status.snapshot());
     this.timer = setInterval(() => this.tick(), this.deps.tuning?.tickMs ?? TICK_MS);
     this.timer.unref();
+    this.loadMailerIfUsed();
   }
 
   async stop(): Promise<void> {
@@ -200,7 +202,26 @@ export class AlertService {
 
   private tick(): void {
     this.follow(this.deps.status.snapshot());
+    this.loadMailerIfUsed(); // email may have been set up since
     void this.digestIfDue();
+  }
+
+  /**
+   * The mail module is a file of its own, loaded when first used; this process runs for months,
+   * and the package may be upgraded under it meanwhile. So once email is set up it is loaded now,
+   * in the background, and the first alert does not depend on files that may be gone by then.
+   */
+  private loadMailerIfUsed(): void {
+    if (this.mailerRequested || !emailConfigured(this.deps.settings())) return;
+    this.mailerRequested = true;
+    loadMailer().then(
+      () => this.deps.logger.info('email alerts ready: the mail module is loaded'),
+      // Said once: every mail then tries again, and a failing one becomes a problem shown.
+      (e: unknown) =>
+        this.deps.logger.warn('email alerts: the mail module did not load', {
+          reason: (e as Error).message,
+        }),
+    );
   }
 
   private async digestIfDue(): Promise<void> {

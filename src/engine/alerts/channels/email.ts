@@ -2,6 +2,7 @@
 // TLS from the start (465), STARTTLS required (587), or plain only to this machine; certificates
 // are always checked (an extra CA file serves private relays).
 import fs from 'node:fs';
+import type NodemailerModule from 'nodemailer';
 import type { Settings } from '../../settings/schema.js';
 import { redact } from '../../log/index.js';
 import { alertSubject, alertText } from '../render.js';
@@ -10,6 +11,35 @@ import type { AlertChannel } from './types.js';
 
 /** An SMTP relay that does not answer is given up on after this (the next alert tries again). */
 const SMTP_TIMEOUT_MS = 30_000;
+
+type Nodemailer = typeof NodemailerModule;
+let mailer: Promise<Nodemailer> | undefined;
+
+/**
+ * nodemailer, loaded once per process. Not at start-up: most hubs never send a mail, and its
+ * modules would otherwise sit in every process (`once`'s start, the tray app's memory, issue 11).
+ * But a daemon with email set up loads it soon after it starts (AlertService), because it is a
+ * separate file of the package: one upgraded or removed under a running daemon would otherwise
+ * fail the first alert of the next months, the one that matters.
+ */
+export function loadMailer(): Promise<Nodemailer> {
+  mailer ??= import('nodemailer').then(
+    (m) => m.default,
+    (e: unknown) => {
+      mailer = undefined; // the files may come back (a reinstall); the next mail tries again
+      throw new Error(
+        `cannot load the mail module (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): RDL Sync's files changed while it ran (an upgrade?); restart RDL Sync (sudo systemctl restart rdl-sync, or quit the app and start it)`,
+        { cause: e },
+      );
+    },
+  );
+  return mailer;
+}
+
+/** Whether these settings send alerts by email (a recipient and a relay). */
+export function emailConfigured(s: Pick<Settings, 'alertEmailTo' | 'smtpHost'>): boolean {
+  return s.alertEmailTo.length > 0 && s.smtpHost !== '';
+}
 
 export interface Mail {
   subject: string;
@@ -42,7 +72,7 @@ export class EmailChannel implements AlertChannel {
 
   /** null when no recipient is set. */
   static fromSettings(s: EmailSettings, password: string | undefined): EmailChannel | null {
-    if (s.alertEmailTo.length === 0 || s.smtpHost === '') return null;
+    if (!emailConfigured(s)) return null;
     return new EmailChannel(s, password);
   }
 
@@ -58,9 +88,7 @@ export class EmailChannel implements AlertChannel {
       );
     }
     const ca = s.smtpCaFile === '' ? undefined : readCa(s.smtpCaFile);
-    // Loaded on the first mail: most hubs never send one, and nodemailer's modules would
-    // otherwise sit in every idle process (the tray app's memory, issue 11).
-    const { default: nodemailer } = await import('nodemailer');
+    const nodemailer = await loadMailer();
     const transport = nodemailer.createTransport({
       host: s.smtpHost,
       port: s.smtpPort,
