@@ -40,6 +40,7 @@ import { importLegacy, type LegacyImportInput } from './services/legacy-import.j
 import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
 import os from 'node:os';
 import { AlertService } from './alerts/alert-service.js'; // alerts (issue 10)
+import { appVersion } from './app-version.js';
 
 export interface EngineOptions {
   configDir: string;
@@ -248,6 +249,9 @@ class SyncEngine implements Engine {
   // ---- lifecycle -------------------------------------------------------------------------
 
   async start(): Promise<void> {
+    // Read now: an upgrade under this long-running process replaces package.json, and its
+    // heartbeats and digests must name the version that runs, not the one installed since.
+    appVersion();
     await this.lifecycle.start();
     if (!this.stopped) await this.fleet.start(); // fleet (issue 10)
     if (!this.stopped) await this.alerts.start(); // alerts (issue 10)

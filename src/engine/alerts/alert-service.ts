@@ -22,7 +22,7 @@ import { AlertSecretStore, type AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
 
 export type { ChannelResult };
-import { appVersion } from './version.js';
+import { appVersion } from '../app-version.js';
 
 export const CHANNEL_FAILING_PREFIX = 'alert-channel-failing:';
 const SECRETS_PROBLEM_ID = 'alert-secrets-unreadable';

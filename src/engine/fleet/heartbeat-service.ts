@@ -14,7 +14,7 @@ import type { Settings } from '../settings/schema.js';
 import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
 import { atomicWriteFile } from '../fsutil/index.js';
 import { BacklogRecorder, hourlyActivity, type Activity } from './activity.js';
-import { appVersion } from './app-version.js';
+import { appVersion } from '../app-version.js';
 import { uploadHeartbeat } from './fleet-dropbox.js';
 import { fleetFolderFor, fleetFolderProblem, heartbeatPath } from './fleet-folder.js';
 import { fleetConnection } from './fleet-reader.js';

@@ -1,5 +1,7 @@
-// The version a heartbeat reports: from the nearest package.json named rdl-sync above this module
-// (source checkout, bundled CLI and packaged app alike), read once.
+// RDL Sync's version, for heartbeats, digests and reports: from the nearest package.json named
+// rdl-sync above this module (source checkout, bundled CLI and packaged app alike), read once.
+// A syncing engine reads it when it starts (Engine.start): an upgrade under a running daemon
+// replaces package.json, and the old code must not report the new version.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
