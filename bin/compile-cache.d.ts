@@ -19,5 +19,11 @@ export function enableCompileCache(): {
   directory?: string;
   message?: string;
 };
-/** Writes the compiled code so far to the cache now (Node >= 22.10; else nothing). */
+/**
+ * Writes the compiled code so far to the cache now (Node >= 22.10; else nothing), then prunes
+ * the folders of runtimes unused for COMPILE_CACHE_MAX_AGE_MS.
+ */
 export function flushCompileCache(): void;
+export const COMPILE_CACHE_MAX_AGE_MS: number;
+/** Marks `activeName` in `dir` used now; removes runtime folders not marked for the max age. */
+export function pruneCompileCache(dir: string, activeName: string, now?: number): void;

@@ -13,7 +13,7 @@
 // (compileCacheRefusal), and never for an AppImage, whose mount point (and so every cache file's
 // name) changes at every start: nothing would ever be read back, and a service restarting in a
 // loop would fill the disk.
-import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,6 +130,57 @@ export function flushCompileCache() {
       module.flushCompileCache();
     } catch {
       // A cache that cannot be written is no reason to stop.
+    }
+  }
+  // Then the folders earlier runtimes left: in our own folder only, not in one NODE_COMPILE_CACHE
+  // names. (Worked out again, not remembered: the CLI bundle carries its own copy of this file.)
+  try {
+    const active = module.getCompileCacheDir?.();
+    const ours = compileCacheDir();
+    if (typeof active === 'string' && path.dirname(active) === ours) {
+      pruneCompileCache(ours, path.basename(active));
+    }
+  } catch {
+    // Pruning is housekeeping: never a reason to stop.
+  }
+}
+
+/** A runtime's folder unused this long is removed (its runtime was upgraded away, most likely). */
+export const COMPILE_CACHE_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+/** Node names each runtime's folder in the cache: v<version>-<arch>-<hash>-<uid>. */
+const RUNTIME_FOLDER = /^v\d+\.\d+\.\d+-[\w-]+$/;
+
+/**
+ * Node keeps one folder per runtime (version, architecture, V8 flags) in the cache, and never
+ * removes one: every Node or Electron upgrade would leave a few hundred KB behind for good. The
+ * folder in use is marked used now (its time; Node rewrites files in it only when a module
+ * changes); a runtime's folder not marked for COMPILE_CACHE_MAX_AGE_MS is removed. An age, not
+ * "every other folder": the CLI on the system's Node and the app's daemon on Electron's may share
+ * the cache, and each would otherwise delete the other's at every start. Links and files are
+ * left alone, and nothing here throws.
+ */
+export function pruneCompileCache(dir, activeName, now = Date.now()) {
+  try {
+    const when = new Date(now);
+    utimesSync(path.join(dir, activeName), when, when);
+  } catch {
+    // Not written yet (nothing compiled so far): nothing to mark.
+  }
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.name === activeName || !entry.isDirectory() || !RUNTIME_FOLDER.test(entry.name))
+      continue;
+    const folder = path.join(dir, entry.name);
+    try {
+      if (now - lstatSync(folder).mtimeMs > COMPILE_CACHE_MAX_AGE_MS)
+        rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile, or not ours to remove: the next start looks again.
     }
   }
 }

@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compileCacheDir, compileCacheRefusal } from '../../bin/compile-cache.js';
+import {
+  COMPILE_CACHE_MAX_AGE_MS,
+  compileCacheDir,
+  compileCacheRefusal,
+  pruneCompileCache,
+} from '../../bin/compile-cache.js';
 
 const NOBODY = 65534;
 const euid = process.geteuid!();
@@ -97,5 +102,57 @@ test('an AppImage (mounted at a new path at every start, so nothing would be rea
       compileCacheRefusal(dir, { APPIMAGE: '/opt/RDL_Sync.AppImage' }, euid) ?? '',
       /AppImage/,
     );
+  });
+});
+
+test("old runtimes' folders are removed after 30 days unused; the one in use, others recent, links and files stay", async () => {
+  await withHome(async (home, dir) => {
+    const now = Date.now();
+    const day = 24 * 3600 * 1000;
+    const folder = async (name: string, ageMs: number, file = true): Promise<string> => {
+      const p = path.join(dir, name);
+      await fs.mkdir(p, { recursive: true, mode: 0o700 });
+      if (file) await fs.writeFile(path.join(p, '112ef0ee'), 'compiled');
+      const t = new Date(now - ageMs);
+      await fs.utimes(p, t, t);
+      return p;
+    };
+    const active = await folder('v22.23.5-x64-9ac5647c-0', 90 * day); // in use, written long ago
+    const upgradedAway = await folder('v22.12.0-x64-1b2c3d4e-0', 45 * day);
+    const justOver = await folder('v22.14.0-x64-5f6a7b8c-0', COMPILE_CACHE_MAX_AGE_MS + 60_000);
+    const otherRuntime = await folder('v22.20.0-x64-0a1b2c3d-0', 3 * day); // Electron's, say
+    const notNodes = await folder('notes', 90 * day);
+    const elsewhere = await folder('v20.0.0-x64-00000000-0', 0);
+    const target = path.join(home, 'kept-target');
+    await fs.cp(elsewhere, target, { recursive: true });
+    await fs.rm(elsewhere, { recursive: true });
+    await fs.symlink(target, path.join(dir, 'v21.0.0-x64-00000000-0'));
+    await fs.writeFile(path.join(dir, 'v21.1.0-x64-00000000-0'), 'a file, not a folder');
+
+    pruneCompileCache(dir, path.basename(active), now);
+
+    assert.deepEqual(
+      (await fs.readdir(dir)).sort(),
+      [
+        path.basename(notNodes),
+        path.basename(otherRuntime),
+        'v21.0.0-x64-00000000-0',
+        'v21.1.0-x64-00000000-0',
+        path.basename(active),
+      ].sort(),
+    );
+    for (const gone of [upgradedAway, justOver])
+      await assert.rejects(fs.lstat(gone), { code: 'ENOENT' });
+    assert.deepEqual(await fs.readdir(target), ['112ef0ee'], "a link's target is never touched");
+    // The folder in use is marked used now, so it outlives the next 30 days of starts.
+    assert.ok(Math.abs((await fs.stat(active)).mtimeMs - now) < 1000);
+    assert.deepEqual(await fs.readdir(active), ['112ef0ee']);
+  });
+});
+
+test('pruning a cache folder that is missing or unreadable does nothing and never throws', async () => {
+  await withHome(async (_home, dir) => {
+    assert.doesNotThrow(() => pruneCompileCache(dir, 'v22.23.5-x64-9ac5647c-0'));
+    await assert.rejects(fs.stat(dir), { code: 'ENOENT' });
   });
 });
