@@ -133,11 +133,17 @@ export function flushCompileCache() {
     }
   }
   // Then the folders earlier runtimes left: in our own folder only, not in one NODE_COMPILE_CACHE
-  // names. (Worked out again, not remembered: the CLI bundle carries its own copy of this file.)
+  // names, and only while it passes the same checks as for turning the cache on (that variable
+  // can turn it on in a folder we refused). Worked out again, not remembered: the CLI bundle
+  // carries its own copy of this file.
   try {
     const active = module.getCompileCacheDir?.();
     const ours = compileCacheDir();
-    if (typeof active === 'string' && path.dirname(active) === ours) {
+    if (
+      typeof active === 'string' &&
+      path.dirname(active) === ours &&
+      compileCacheRefusal(ours) === null
+    ) {
       pruneCompileCache(ours, path.basename(active));
     }
   } catch {
@@ -145,7 +151,7 @@ export function flushCompileCache() {
   }
 }
 
-/** A runtime's folder unused this long is removed (its runtime was upgraded away, most likely). */
+/** A runtime's folder not started this long is removed (upgraded away, most likely). */
 export const COMPILE_CACHE_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 /** Node names each runtime's folder in the cache: v<version>-<arch>-<hash>-<uid>. */
 const RUNTIME_FOLDER = /^v\d+\.\d+\.\d+-[\w-]+$/;
@@ -153,11 +159,13 @@ const RUNTIME_FOLDER = /^v\d+\.\d+\.\d+-[\w-]+$/;
 /**
  * Node keeps one folder per runtime (version, architecture, V8 flags) in the cache, and never
  * removes one: every Node or Electron upgrade would leave a few hundred KB behind for good. The
- * folder in use is marked used now (its time; Node rewrites files in it only when a module
- * changes); a runtime's folder not marked for COMPILE_CACHE_MAX_AGE_MS is removed. An age, not
+ * folder in use is marked now (its time; Node rewrites files in it only when a module changes);
+ * a runtime's folder no start has marked for COMPILE_CACHE_MAX_AGE_MS is removed. An age, not
  * "every other folder": the CLI on the system's Node and the app's daemon on Electron's may share
- * the cache, and each would otherwise delete the other's at every start. Links and files are
- * left alone, and nothing here throws.
+ * the cache, and each would otherwise delete the other's at every start. A daemon running longer
+ * than that may lose its folder to a command started on the other runtime: harmless, Node skips
+ * writes into a folder that is gone and its next start compiles afresh. Links and files are left
+ * alone, and nothing here throws.
  */
 export function pruneCompileCache(dir, activeName, now = Date.now()) {
   try {

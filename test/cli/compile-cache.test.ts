@@ -128,6 +128,10 @@ test("old runtimes' folders are removed after 30 days unused; the one in use, ot
     await fs.rm(elsewhere, { recursive: true });
     await fs.symlink(target, path.join(dir, 'v21.0.0-x64-00000000-0'));
     await fs.writeFile(path.join(dir, 'v21.1.0-x64-00000000-0'), 'a file, not a folder');
+    // Both old enough to go, were they followed or taken for folders.
+    const old = new Date(now - 90 * day);
+    await fs.utimes(target, old, old);
+    await fs.utimes(path.join(dir, 'v21.1.0-x64-00000000-0'), old, old);
 
     pruneCompileCache(dir, path.basename(active), now);
 
@@ -150,7 +154,7 @@ test("old runtimes' folders are removed after 30 days unused; the one in use, ot
   });
 });
 
-test('pruning a cache folder that is missing or unreadable does nothing and never throws', async () => {
+test('pruning a cache folder that is missing does nothing and never throws', async () => {
   await withHome(async (_home, dir) => {
     assert.doesNotThrow(() => pruneCompileCache(dir, 'v22.23.5-x64-9ac5647c-0'));
     await assert.rejects(fs.stat(dir), { code: 'ENOENT' });
