@@ -4,7 +4,7 @@
 // split itself too: `--help` compiles neither the engine nor nodemailer, and `once` not nodemailer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import module from 'node:module';
@@ -13,8 +13,16 @@ import path from 'node:path';
 import { buildCli } from '../../scripts/build.mjs';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
-import { exited, repo, runCli, waitFor, writeFileIn, type CliResult } from './cli-harness.js';
-import { startSmtp } from '../alerts/loopback.js';
+import {
+  exited,
+  readPublishedStatus,
+  repo,
+  runCli,
+  waitFor,
+  writeFileIn,
+  type CliResult,
+} from './cli-harness.js';
+import { startSmtp, type LoopbackSmtp } from '../alerts/loopback.js';
 import { chunksWith as chunksOf, staticGraph } from './bundle-graph.js';
 
 /** A hung CLI must fail its test, not the whole suite. */
@@ -175,26 +183,29 @@ test(`the compile cache is used exactly when the runtime has it (here: ${runtime
   }
 });
 
-test("a running daemon mails its alerts after the package's files were replaced under it (an upgrade)", async () => {
-  // Its own copy of the package: the test removes its dist/cli as an upgrade does (the new
-  // version's chunks have other names; scripts/build.mjs empties dist first).
-  const upgraded = path.join(work, 'rdl-sync-upgraded');
-  await fs.cp(pkg, upgraded, { recursive: true });
-  const dirs = await makeDirs('rdl-built-cli-upgrade-');
-  const smtp = await startSmtp();
-  const settings = testSettings(dirs, emulator, {
-    site: 'Upgraded',
-    alertEmailTo: ['ops@example.org'],
-    alertEmailFrom: 'hub@example.org',
-    smtpHost: '127.0.0.1',
-    smtpPort: smtp.port,
-    smtpSecurity: 'none',
-    alertFlapMinutes: 0,
-  });
-  await writeConfig(dirs.configDir, settings, emulator);
+/** `rdl-sync run` from the package in `pkgDir`, set up to mail alerts to `smtpPort`. */
+async function startInstalledDaemon(
+  pkgDir: string,
+  dirs: Awaited<ReturnType<typeof makeDirs>>,
+  smtpPort: number,
+  site: string,
+): Promise<{ daemon: ChildProcess; log: string; stderr: () => string }> {
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, {
+      site,
+      alertEmailTo: ['ops@example.org'],
+      alertEmailFrom: 'hub@example.org',
+      smtpHost: '127.0.0.1',
+      smtpPort,
+      smtpSecurity: 'none',
+      alertFlapMinutes: 0,
+    }),
+    emulator,
+  );
   const daemon = spawn(
     process.execPath,
-    [path.join(upgraded, 'bin/rdl-sync.js'), 'run', '--config-dir', dirs.configDir],
+    [path.join(pkgDir, 'bin/rdl-sync.js'), 'run', '--config-dir', dirs.configDir],
     {
       cwd: work,
       env: {
@@ -208,12 +219,27 @@ test("a running daemon mails its alerts after the package's files were replaced 
     },
   );
   let stderr = '';
-  daemon.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const log = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
+  daemon.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return { daemon, log: path.join(dirs.configDir, 'logs', 'rdl-sync.log'), stderr: () => stderr };
+}
+
+const logOf = (file: string): Promise<string> => fs.readFile(file, 'utf8').catch(() => '');
+
+test("a running daemon mails its alerts after the package's files were replaced under it (an upgrade)", async () => {
+  // Its own copy of the package: the test removes its dist/cli as an upgrade does (the new
+  // version's chunks have other names; scripts/build.mjs empties dist first).
+  const upgraded = path.join(work, 'rdl-sync-upgraded');
+  await fs.cp(pkg, upgraded, { recursive: true });
+  const dirs = await makeDirs('rdl-built-cli-upgrade-');
+  let smtp: LoopbackSmtp | undefined;
+  let daemon: ChildProcess | undefined;
   try {
+    smtp = await startSmtp();
+    const started = await startInstalledDaemon(upgraded, dirs, smtp.port, 'Upgraded');
+    daemon = started.daemon;
     await waitFor('the daemon to load the mail module', async () => {
-      if (daemon.exitCode !== null) throw new Error(`the daemon exited: ${stderr}`);
-      return (await fs.readFile(log, 'utf8').catch(() => '')).includes('email alerts ready');
+      if (daemon!.exitCode !== null) throw new Error(`the daemon exited: ${started.stderr()}`);
+      return (await logOf(started.log)).includes('email alerts ready');
     });
     await fs.rm(path.join(upgraded, 'dist'), { recursive: true });
 
@@ -221,18 +247,65 @@ test("a running daemon mails its alerts after the package's files were replaced 
     await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
     const mail = await waitFor(
       'the archive-missing alert by email',
-      async () => smtp.mails.find((m) => /needs attention \(archive-missing\)/.test(m.subject)),
+      async () => smtp!.mails.find((m) => /needs attention \(archive-missing\)/.test(m.subject)),
       40_000,
     );
     assert.deepEqual(mail.to, ['ops@example.org']);
     assert.doesNotMatch(
-      await fs.readFile(log, 'utf8'),
+      await logOf(started.log),
       /mail module did not load|cannot load the mail module/,
     );
   } finally {
-    daemon.kill('SIGKILL');
-    await exited(daemon);
-    await smtp.close();
+    if (daemon) {
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+    await smtp?.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('a daemon whose mail module is gone says so, naming the file and the fix, in the log and as a problem', async () => {
+  const broken = path.join(work, 'rdl-sync-broken');
+  await fs.cp(pkg, broken, { recursive: true });
+  const [mailChunk] = chunksWith('node_modules/nodemailer/');
+  await fs.rm(path.join(broken, 'dist', 'cli', mailChunk!));
+  const dirs = await makeDirs('rdl-built-cli-nomail-');
+  let smtp: LoopbackSmtp | undefined;
+  let daemon: ChildProcess | undefined;
+  try {
+    smtp = await startSmtp();
+    const started = await startInstalledDaemon(broken, dirs, smtp.port, 'NoMail');
+    daemon = started.daemon;
+    const fix =
+      /restart RDL Sync \(sudo systemctl restart rdl-sync, or quit the app and start it\)/;
+    const line = await waitFor('the log to say the mail module did not load', async () => {
+      if (daemon!.exitCode !== null) throw new Error(`the daemon exited: ${started.stderr()}`);
+      return (await logOf(started.log))
+        .split('\n')
+        .find((l) => l.includes('the mail module did not load'));
+    });
+    assert.ok(line.includes(mailChunk!), `the missing file is named: ${line}`);
+    assert.match(line, fix);
+
+    // An alert then fails on email, and that failure is a problem shown with the same fix.
+    await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
+    const problem = await waitFor(
+      'the email channel to be a problem',
+      async () =>
+        (await readPublishedStatus(dirs.configDir))?.status.problems.find(
+          (p) => p.id === 'alert-channel-failing:email',
+        ),
+      40_000,
+    );
+    assert.match(problem.message, fix);
+    assert.deepEqual(smtp.mails, []);
+  } finally {
+    if (daemon) {
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+    await smtp?.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });

@@ -31,6 +31,8 @@ export const ALERT_STATE_FILE = 'alerts-state.json';
 const TICK_MS = 60_000;
 /** Stopping waits this long for alerts still being sent (a dead relay must not hold a shutdown). */
 const STOP_WAIT_MS = 10_000;
+/** With email set up, the mail module is loaded this long after start (loadMailerIfUsed). */
+const MAILER_LOAD_DELAY_MS = 5_000;
 
 export interface AlertStatusPort {
   snapshot(): StatusSnapshot;
@@ -69,6 +71,7 @@ export class AlertService {
   private lastDigestMs: number | null = null;
   private digestRunning = false;
   private mailerRequested = false;
+  private mailerTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -94,7 +97,9 @@ export class AlertService {
     this.follow(this.deps.status.snapshot());
     this.timer = setInterval(() => this.tick(), this.deps.tuning?.tickMs ?? TICK_MS);
     this.timer.unref();
-    this.loadMailerIfUsed();
+    // Not in the first pass's way (nodemailer's chunk is ~0.1 s of CPU here, more on a Pi).
+    this.mailerTimer = setTimeout(() => this.loadMailerIfUsed(), MAILER_LOAD_DELAY_MS);
+    this.mailerTimer.unref();
   }
 
   async stop(): Promise<void> {
@@ -102,6 +107,8 @@ export class AlertService {
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.mailerTimer) clearTimeout(this.mailerTimer);
+    this.mailerTimer = null;
     await Promise.race([this.queue, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
   }
 
@@ -208,8 +215,9 @@ export class AlertService {
 
   /**
    * The mail module is a file of its own, loaded when first used; this process runs for months,
-   * and the package may be upgraded under it meanwhile. So once email is set up it is loaded now,
-   * in the background, and the first alert does not depend on files that may be gone by then.
+   * and the package may be upgraded under it meanwhile. So once email is set up it is loaded soon
+   * (after start, or at the tick after email was set up), and the first alert does not depend on
+   * files that may be gone by then.
    */
   private loadMailerIfUsed(): void {
     if (this.mailerRequested || !emailConfigured(this.deps.settings())) return;

@@ -28,7 +28,7 @@ export function loadMailer(): Promise<Nodemailer> {
     (e: unknown) => {
       mailer = undefined; // the files may come back (a reinstall); the next mail tries again
       throw new Error(
-        `cannot load the mail module (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): RDL Sync's files changed while it ran (an upgrade?); restart RDL Sync (sudo systemctl restart rdl-sync, or quit the app and start it)`,
+        `cannot load the mail module (${(e as Error).message}): RDL Sync's files changed while it ran (an upgrade?); restart RDL Sync (sudo systemctl restart rdl-sync, or quit the app and start it)`,
         { cause: e },
       );
     },
