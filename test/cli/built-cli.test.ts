@@ -183,78 +183,82 @@ test(`the compile cache is used exactly when the runtime has it (here: ${runtime
   }
 });
 
-/** `rdl-sync run` from the package in `pkgDir`, set up to mail alerts to `smtpPort`. */
-async function startInstalledDaemon(
-  pkgDir: string,
-  dirs: Awaited<ReturnType<typeof makeDirs>>,
-  smtpPort: number,
-  site: string,
-): Promise<{ daemon: ChildProcess; log: string; stderr: () => string }> {
-  await writeConfig(
-    dirs.configDir,
-    testSettings(dirs, emulator, {
-      site,
-      alertEmailTo: ['ops@example.org'],
-      alertEmailFrom: 'hub@example.org',
-      smtpHost: '127.0.0.1',
-      smtpPort,
-      smtpSecurity: 'none',
-      alertFlapMinutes: 0,
-    }),
-    emulator,
-  );
-  const daemon = spawn(
-    process.execPath,
-    [path.join(pkgDir, 'bin/rdl-sync.js'), 'run', '--config-dir', dirs.configDir],
-    {
-      cwd: work,
-      env: {
-        ...process.env,
-        HOME: dirs.root,
-        XDG_CACHE_HOME: path.join(dirs.root, '.cache'),
-        RDL_SYNC_CONFIG_DIR: '',
-        RDL_SYNC_QUIET: '1',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  daemon.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return { daemon, log: path.join(dirs.configDir, 'logs', 'rdl-sync.log'), stderr: () => stderr };
+interface InstalledDaemon {
+  /** The package's copy this daemon runs from (the test may change its files). */
+  pkgDir: string;
+  dirs: Awaited<ReturnType<typeof makeDirs>>;
+  smtp: LoopbackSmtp;
+  daemon: ChildProcess;
+  /** Its log file's text so far. */
+  log(): Promise<string>;
+  /** Waits for a log line containing `text` (bounded); fails at once if the daemon exited. */
+  logLine(text: string): Promise<string>;
 }
 
-const logOf = (file: string): Promise<string> => fs.readFile(file, 'utf8').catch(() => '');
-
-test("a running daemon mails its alerts after the package's files were replaced under it (an upgrade)", async () => {
-  // Its own copy of the package: the test removes its dist/cli as an upgrade does (the new
-  // version's chunks have other names; scripts/build.mjs empties dist first).
-  const upgraded = path.join(work, 'rdl-sync-upgraded');
-  await fs.cp(pkg, upgraded, { recursive: true });
-  const dirs = await makeDirs('rdl-built-cli-upgrade-');
+/**
+ * `rdl-sync run` from a copy of the installed package (named `copy`; `prepare` may change its
+ * files first), set up to mail its alerts to a loopback SMTP server. Everything is stopped and
+ * removed after `run`, whatever happens.
+ */
+async function withInstalledDaemon(
+  copy: string,
+  site: string,
+  prepare: (pkgDir: string) => Promise<void>,
+  run: (d: InstalledDaemon) => Promise<void>,
+): Promise<void> {
+  const pkgDir = path.join(work, copy);
+  await fs.cp(pkg, pkgDir, { recursive: true });
+  await prepare(pkgDir);
+  const dirs = await makeDirs(`rdl-built-cli-${copy}-`);
   let smtp: LoopbackSmtp | undefined;
   let daemon: ChildProcess | undefined;
   try {
     smtp = await startSmtp();
-    const started = await startInstalledDaemon(upgraded, dirs, smtp.port, 'Upgraded');
-    daemon = started.daemon;
-    await waitFor('the daemon to load the mail module', async () => {
-      if (daemon!.exitCode !== null) throw new Error(`the daemon exited: ${started.stderr()}`);
-      return (await logOf(started.log)).includes('email alerts ready');
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, {
+        site,
+        alertEmailTo: ['ops@example.org'],
+        alertEmailFrom: 'hub@example.org',
+        smtpHost: '127.0.0.1',
+        smtpPort: smtp.port,
+        smtpSecurity: 'none',
+        alertFlapMinutes: 0,
+      }),
+      emulator,
+    );
+    const child = spawn(
+      process.execPath,
+      [path.join(pkgDir, 'bin/rdl-sync.js'), 'run', '--config-dir', dirs.configDir],
+      {
+        cwd: work,
+        env: {
+          ...process.env,
+          HOME: dirs.root,
+          XDG_CACHE_HOME: path.join(dirs.root, '.cache'),
+          RDL_SYNC_CONFIG_DIR: '',
+          RDL_SYNC_QUIET: '1',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    daemon = child;
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const logFile = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
+    const log = (): Promise<string> => fs.readFile(logFile, 'utf8').catch(() => '');
+    await run({
+      pkgDir,
+      dirs,
+      smtp,
+      daemon: child,
+      log,
+      logLine: (text) =>
+        waitFor(`a log line with "${text}"`, async () => {
+          if (child.exitCode !== null) throw new Error(`the daemon exited: ${stderr}`);
+          return (await log()).split('\n').find((l) => l.includes(text));
+        }),
     });
-    await fs.rm(path.join(upgraded, 'dist'), { recursive: true });
-
-    // A real condition: the card folder goes away. Its alert must still reach the mailbox.
-    await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
-    const mail = await waitFor(
-      'the archive-missing alert by email',
-      async () => smtp!.mails.find((m) => /needs attention \(archive-missing\)/.test(m.subject)),
-      40_000,
-    );
-    assert.deepEqual(mail.to, ['ops@example.org']);
-    assert.doesNotMatch(
-      await logOf(started.log),
-      /mail module did not load|cannot load the mail module/,
-    );
   } finally {
     if (daemon) {
       daemon.kill('SIGKILL');
@@ -263,49 +267,58 @@ test("a running daemon mails its alerts after the package's files were replaced 
     await smtp?.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
+}
+
+const fixOfMissingMail =
+  /restart RDL Sync \(sudo systemctl restart rdl-sync, or quit the app and start it\)/;
+
+test("a running daemon mails its alerts after the package's files were replaced under it (an upgrade)", async () => {
+  await withInstalledDaemon(
+    'upgraded',
+    'Upgraded',
+    async () => undefined,
+    async ({ pkgDir, dirs, smtp, log, logLine }) => {
+      await logLine('email alerts ready');
+      // As an upgrade does: the new version's chunks have other names, and scripts/build.mjs
+      // empties dist first.
+      await fs.rm(path.join(pkgDir, 'dist'), { recursive: true });
+
+      // A real condition: the card folder goes away. Its alert must still reach the mailbox.
+      await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
+      const mail = await waitFor(
+        'the archive-missing alert by email',
+        async () => smtp.mails.find((m) => /needs attention \(archive-missing\)/.test(m.subject)),
+        40_000,
+      );
+      assert.deepEqual(mail.to, ['ops@example.org']);
+      assert.doesNotMatch(await log(), /mail module did not load|cannot load the mail module/);
+    },
+  );
 });
 
 test('a daemon whose mail module is gone says so, naming the file and the fix, in the log and as a problem', async () => {
-  const broken = path.join(work, 'rdl-sync-broken');
-  await fs.cp(pkg, broken, { recursive: true });
   const [mailChunk] = chunksWith('node_modules/nodemailer/');
-  await fs.rm(path.join(broken, 'dist', 'cli', mailChunk!));
-  const dirs = await makeDirs('rdl-built-cli-nomail-');
-  let smtp: LoopbackSmtp | undefined;
-  let daemon: ChildProcess | undefined;
-  try {
-    smtp = await startSmtp();
-    const started = await startInstalledDaemon(broken, dirs, smtp.port, 'NoMail');
-    daemon = started.daemon;
-    const fix =
-      /restart RDL Sync \(sudo systemctl restart rdl-sync, or quit the app and start it\)/;
-    const line = await waitFor('the log to say the mail module did not load', async () => {
-      if (daemon!.exitCode !== null) throw new Error(`the daemon exited: ${started.stderr()}`);
-      return (await logOf(started.log))
-        .split('\n')
-        .find((l) => l.includes('the mail module did not load'));
-    });
-    assert.ok(line.includes(mailChunk!), `the missing file is named: ${line}`);
-    assert.match(line, fix);
+  await withInstalledDaemon(
+    'nomail',
+    'NoMail',
+    (pkgDir) => fs.rm(path.join(pkgDir, 'dist', 'cli', mailChunk!)),
+    async ({ dirs, smtp, logLine }) => {
+      const line = await logLine('the mail module did not load');
+      assert.ok(line.includes(mailChunk!), `the missing file is named: ${line}`);
+      assert.match(line, fixOfMissingMail);
 
-    // An alert then fails on email, and that failure is a problem shown with the same fix.
-    await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
-    const problem = await waitFor(
-      'the email channel to be a problem',
-      async () =>
-        (await readPublishedStatus(dirs.configDir))?.status.problems.find(
-          (p) => p.id === 'alert-channel-failing:email',
-        ),
-      40_000,
-    );
-    assert.match(problem.message, fix);
-    assert.deepEqual(smtp.mails, []);
-  } finally {
-    if (daemon) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
-    await smtp?.close();
-    await fs.rm(dirs.root, { recursive: true, force: true });
-  }
+      // An alert then fails on email, and that failure is a problem shown with the same fix.
+      await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
+      const problem = await waitFor(
+        'the email channel to be a problem',
+        async () =>
+          (await readPublishedStatus(dirs.configDir))?.status.problems.find(
+            (p) => p.id === 'alert-channel-failing:email',
+          ),
+        40_000,
+      );
+      assert.match(problem.message, fixOfMissingMail);
+      assert.deepEqual(smtp.mails, []);
+    },
+  );
 });
