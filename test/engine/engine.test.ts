@@ -52,6 +52,8 @@ test('a file still being written is not staged until it has been stable for stab
   await withHarness({ settings: { stableSeconds: 90 }, engine: { clock } }, async (h) => {
     const p = await h.drop('RDL/log.csv', 'line 1\n');
     await h.engine.runPassNow();
+    // Still in the watch folder: an empty transit alone would also follow a whole sync.
+    assert.deepEqual(await listFilesRel(h.watchDir), ['RDL/log.csv'], 'staged on first sight');
     assert.deepEqual(await listFilesRel(h.transitDir), [], 'staged on first sight');
     await fs.appendFile(p, 'line 2\n');
     offsetMs += 45_000; // half of stableSeconds after the last write
