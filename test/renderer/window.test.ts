@@ -515,6 +515,9 @@ test('with the engine clock in hand: a silent source, then the transit backlog w
   const clock: Clock = { now: () => now, sleep: systemClock.sleep };
   const w = await openWindow({ intervalSeconds: 3600 }, clock);
   const { page } = w;
+  // engine.start() (in openWindow) began a scheduled pass: a file dropped while it still runs can
+  // be synced by it, and every runPassNow after it then reports nothing done. Deliver after it.
+  await until('the first scheduled pass to end', () => w.engine.getStatus().lastPassMs !== null);
   const deliver = async (rel: string) => {
     await drop(w, rel, `${rel}\n`);
     let done = 0;
