@@ -84,6 +84,9 @@ test('the service sends the daily digest when due, and not again until the next 
   const smtp = await startSmtp();
   let now = local(2026, 12, 1, 6, 30);
   const status = new StatusModel(() => now);
+  // The service logs 'digest sent' once it has recorded the digest in alerts-state.json.
+  const infos: string[] = [];
+  const logger = { ...silentLogger, info: (m: string) => void infos.push(m) };
   const settings = {
     ...defaultSettings(),
     site: 'Site9_Digest',
@@ -105,7 +108,7 @@ test('the service sends the daily digest when due, and not again until the next 
     settings: () => settings,
     history: () => history,
     clock: { now: () => now, sleep: async () => undefined },
-    logger: silentLogger,
+    logger,
     host: 'hub9',
     tuning: { tickMs: 20 },
   });
@@ -116,6 +119,9 @@ test('the service sends the daily digest when due, and not again until the next 
     assert.equal(smtp.mails.length, 0);
     now = local(2026, 12, 1, 7, 0);
     await waitUntil('the digest', () => smtp.mails.length === 1);
+    // The SMTP server holds the mail before the service has heard the relay's answer, let alone
+    // recorded the digest in alerts-state.json: wait (bounded) for the service to finish sending.
+    await waitUntil('the digest to be recorded as sent', () => infos.includes('digest sent'));
     const d = smtp.mails[0]!;
     assert.equal(d.subject, 'RDL Sync Site9_Digest: daily digest 2026-12-01');
     assert.match(d.text, /RDL\/USB0: 1 file, 120 bytes/);

@@ -79,9 +79,15 @@ test('beside a running daemon, its staging temps and folders are left alone', as
   await writeConfig(dirs.configDir, testSettings(dirs, emulator), emulator);
   const env = { home: dirs.root };
   daemon = spawnCli(['run', '--config-dir', dirs.configDir], env);
+  // status.json is first written a second after the engine opens, which on a loaded machine can
+  // come before start() has taken the lock and cleared the leftover temps (ours, below, would go
+  // with them): wait until it shows a finished pass, which comes after that.
   await waitFor(
-    'the daemon to publish status.json',
-    async () => (await readPublishedStatus(dirs.configDir))?.pid === daemon!.pid,
+    'the daemon to publish a finished pass',
+    async () => {
+      const p = await readPublishedStatus(dirs.configDir);
+      return p !== null && p.pid === daemon!.pid && p.status.lastPassMs !== null;
+    },
     30_000,
   );
   // What a staging copy in progress looks like to everyone but the daemon doing it.

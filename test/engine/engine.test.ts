@@ -40,21 +40,32 @@ test('nested, Unicode and spaced paths land at the right remote and SD-card path
 });
 
 test('a file still being written is not staged until it has been stable for stableSeconds', async () => {
-  await withHarness({ settings: { stableSeconds: 1 } }, async (h) => {
+  // The test moves the engine's clock instead of sleeping: with real sleeps, a loaded machine
+  // that woke the test late could make a file written "600 ms ago" older than stableSeconds by the
+  // time the pass looked, and it would be staged. The file's own times are real; only the
+  // engine's now moves.
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ settings: { stableSeconds: 90 }, engine: { clock } }, async (h) => {
     const p = await h.drop('RDL/log.csv', 'line 1\n');
     await h.engine.runPassNow();
+    // Still in the watch folder: an empty transit alone would also follow a whole sync.
+    assert.deepEqual(await listFilesRel(h.watchDir), ['RDL/log.csv'], 'staged on first sight');
     assert.deepEqual(await listFilesRel(h.transitDir), [], 'staged on first sight');
     await fs.appendFile(p, 'line 2\n');
-    await new Promise((r) => setTimeout(r, 600));
+    offsetMs += 45_000; // half of stableSeconds after the last write
     await h.engine.runPassNow();
     assert.equal(
       h.emulator.getFile('/RDL/site1/RDL/log.csv'),
       undefined,
       'staged while still growing',
     );
-    await new Promise((r) => setTimeout(r, 1_300));
+    offsetMs += 60_000; // 105 s after the last write
     await h.engine.runPassNow();
-    await new Promise((r) => setTimeout(r, 1_100));
+    offsetMs += 60_000;
     await h.engine.runPassNow();
     const remote = h.emulator.getFile('/RDL/site1/RDL/log.csv');
     assert.ok(remote, 'never staged once stable');
