@@ -253,11 +253,16 @@ async function withInstalledDaemon(
       smtp,
       daemon: child,
       log,
+      // The mail module loads 5 s after start: the deadline leaves a loaded machine room.
       logLine: (text) =>
-        waitFor(`a log line with "${text}"`, async () => {
-          if (child.exitCode !== null) throw new Error(`the daemon exited: ${stderr}`);
-          return (await log()).split('\n').find((l) => l.includes(text));
-        }),
+        waitFor(
+          `a log line with "${text}"`,
+          async () => {
+            if (child.exitCode !== null) throw new Error(`the daemon exited: ${stderr}`);
+            return (await log()).split('\n').find((l) => l.includes(text));
+          },
+          40_000,
+        ),
     });
   } finally {
     if (daemon) {
