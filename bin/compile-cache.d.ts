@@ -21,7 +21,7 @@ export function enableCompileCache(): {
 };
 /**
  * Writes the compiled code so far to the cache now (Node >= 22.10; else nothing), then prunes
- * the folders of runtimes unused for COMPILE_CACHE_MAX_AGE_MS.
+ * the folders of runtimes no start has marked for COMPILE_CACHE_MAX_AGE_MS.
  */
 export function flushCompileCache(): void;
 export const COMPILE_CACHE_MAX_AGE_MS: number;
