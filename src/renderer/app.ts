@@ -82,14 +82,15 @@ function start(): void {
         if (valueOr(await rdl.leaveDemo(), showError) === undefined) return;
         demoBanner.show(null);
         void settings.load();
-        const s = await rdl.getStatus();
-        if (s.ok) onStatus(s.value);
+        await refreshStatus();
       })(),
   );
   document.querySelector('main')?.before(setup.element);
   byId('notice').before(demoBanner.element);
   let lastDone = -1;
   let lastFailed = -1;
+  /** Status pushes from main so far (see refreshStatus). */
+  let pushes = 0;
 
   const onStatus = (s: StatusSnapshot): void => {
     byId('state-line').textContent = s.sentence;
@@ -119,6 +120,18 @@ function start(): void {
     lastFailed = s.counts.failed;
   };
 
+  /**
+   * Asks main for the status now. Main pushes every change as it happens, in order with its
+   * answers, so a push that arrives while the answer is on its way is at least as new: the
+   * answer is then dropped, not drawn over it (a paused window for a running engine, until the
+   * next change, which on an idle hub may be minutes away).
+   */
+  const refreshStatus = async (): Promise<void> => {
+    const seen = pushes;
+    const s = valueOr(await rdl.getStatus(), showError);
+    if (s && pushes === seen) onStatus(s);
+  };
+
   const act = async (
     call: () => Promise<{ ok: boolean; error?: { message: string } }>,
     done: string,
@@ -126,8 +139,7 @@ function start(): void {
     const r = await call();
     if (r.ok) showInfo(done);
     else showError(r.error?.message ?? 'Failed');
-    const s = await rdl.getStatus();
-    if (s.ok) onStatus(s.value);
+    await refreshStatus();
   };
   byId('btn-sync-now').addEventListener(
     'click',
@@ -148,13 +160,15 @@ function start(): void {
     if (tab === 'log') void log.reload();
     fleet.setVisible(tab === 'fleet'); // issue 10
   });
-  rdl.onStatus(onStatus);
+  rdl.onStatus((s) => {
+    pushes++;
+    onStatus(s);
+  });
   rdl.onLog((lines) => log.append(lines));
   rdl.onShowTab((tab) => tabs.show(tab, true));
 
   void (async () => {
-    const s = valueOr(await rdl.getStatus(), showError);
-    if (s) onStatus(s);
+    await refreshStatus();
     await settings.load();
     demoBanner.show(valueOr(await rdl.demoState(), showError) ?? null);
     const info = valueOr(await rdl.getAppInfo(), showError);

@@ -38,7 +38,18 @@ export interface WindowHarness {
   /** What the app services were asked to do (open paths, URLs...). */
   calls: string[][];
   url: string;
+  /**
+   * The next call of `name` from the page is answered as usual, but its answer reaches the page
+   * only at release(): a slow reply, for what happens meanwhile. `answered` resolves once main
+   * has its answer (a status taken then, say).
+   */
+  holdNextReply(name: string): HeldReply;
   close(): Promise<void>;
+}
+
+export interface HeldReply {
+  answered: Promise<void>;
+  release(): void;
 }
 
 export async function chromiumInstalled(): Promise<boolean> {
@@ -176,13 +187,20 @@ export async function openWindow(
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const held = new Map<string, { answered(): void; released: Promise<void> }[]>();
   await context.exposeBinding('__rdlInvoke', async (source, channel: string, args: unknown[]) => {
     const name = channel.replace(/^rdl:invoke:/, '');
-    return dispatch(
+    const answer = await dispatch(
       isInvokeChannel(name) ? name : channel,
       { webContentsId: PAGE_WEB_CONTENTS_ID, frameUrl: source.frame.url() },
       args,
     );
+    const hold = held.get(name)?.shift();
+    if (hold) {
+      hold.answered();
+      await hold.released;
+    }
+    return answer;
   });
   await context.addInitScript({ content: bridge.outputFiles[0]!.text });
 
@@ -208,6 +226,17 @@ export async function openWindow(
     logger,
     calls,
     url: server.url,
+    holdNextReply: (name) => {
+      let answered!: () => void;
+      let release!: () => void;
+      const reply: HeldReply = {
+        answered: new Promise((resolve) => (answered = resolve)),
+        release: () => release(),
+      };
+      const released = new Promise<void>((resolve) => (release = resolve));
+      held.set(name, [...(held.get(name) ?? []), { answered, released }]);
+      return reply;
+    },
     close: async () => {
       offStatus();
       offLog();

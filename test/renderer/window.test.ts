@@ -206,6 +206,27 @@ test('the window drives a real engine', async (t) => {
       assert.equal(await page.isVisible('#btn-resume'), false);
     });
 
+    await t.test('a slow status reply overtaken by a push does not show the past', async () => {
+      await page.click('#tab-status');
+      await page.waitForSelector('#btn-pause:not([hidden])');
+      // The window asks for the status after a button's action; that answer (paused) is slow
+      // to arrive, and meanwhile the engine resumes and pushes its new status.
+      const slow = w.holdNextReply('getStatus');
+      await page.click('#btn-pause');
+      await slow.answered;
+      assert.equal(w.engine.getStatus().paused, true);
+      await w.engine.resume();
+      await page.waitForSelector('#btn-pause:not([hidden])');
+      slow.release();
+      // Let the page take the late answer: the reply is delivered before this evaluation, and
+      // what it sets in motion runs before the page's next timer.
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+      assert.equal(w.engine.getStatus().paused, false);
+      assert.equal(await page.isVisible('#btn-pause'), true, 'the window shows the engine running');
+      assert.equal(await page.isVisible('#btn-resume'), false);
+      assert.notEqual(await page.getAttribute('#state-badge', 'data-state'), 'paused');
+    });
+
     await t.test(
       'an invalid setting shows the schema’s message next to the field and is not saved',
       async () => {
