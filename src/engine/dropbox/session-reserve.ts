@@ -82,7 +82,7 @@ export class SessionReserve {
 
   /** Everything held and still fresh, handed to an upload that needs sessions: held no more. */
   takeAll(): HeldSessions {
-    const spare = this.spare && this.fresh(this.spare.atMs) ? this.spare : null;
+    const spare = this.freshSpare();
     const asked = this.asked && this.fresh(this.asked.atMs) ? this.asked : null;
     this.spare = null;
     this.asked = null;
@@ -92,7 +92,7 @@ export class SessionReserve {
   /** Ids an upload got and never handed to a file, asked for at `atMs`: kept for the next. */
   keep(ids: readonly string[], atMs: number): void {
     if (ids.length === 0 || !this.fresh(atMs)) return;
-    const held = this.spare && this.fresh(this.spare.atMs) ? this.spare : null;
+    const held = this.freshSpare();
     this.spare = {
       ids: [...(held?.ids ?? []), ...ids].slice(0, MAX_SESSIONS_PER_CALL),
       // The older asking time: none is kept past its age.
@@ -102,7 +102,12 @@ export class SessionReserve {
 
   /** Spare ids in hand (still fresh). */
   spareCount(): number {
-    return this.spare && this.fresh(this.spare.atMs) ? this.spare.ids.length : 0;
+    return this.freshSpare()?.ids.length ?? 0;
+  }
+
+  /** The spare ids, unless they have aged out. */
+  private freshSpare(): { ids: string[]; atMs: number } | null {
+    return this.spare && this.fresh(this.spare.atMs) ? this.spare : null;
   }
 
   private fresh(atMs: number): boolean {
