@@ -38,6 +38,11 @@ export class Lifecycle {
   private readonly lifetime = new AbortController();
   /** Holds the run lock (daemon, or one runPassNow): only then are transit temps ours to clean. */
   private lockDepth = 0;
+  /**
+   * Settles when the last pass asked for (scheduled or runPassNow) has ended. Two passes at once
+   * would scan, stage and commit the same files side by side; each pass waits its turn here.
+   */
+  private lastPass: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -68,7 +73,7 @@ export class Lifecycle {
     await this.prepareFolders();
     if (this.stopped) return; // stop() is waiting for us and releases the lock
     this.scheduler = new PassScheduler(this.scheduleSpec(), {
-      runPass: (signal) => deps.passes.run(signal).then(() => undefined),
+      runPass: (signal) => this.inTurn(() => deps.passes.run(signal)).then(() => undefined),
       onChange: ({ running, nextRunMs }) =>
         deps.status.update({ passRunning: running, nextPassMs: nextRunMs }),
       logger: deps.logger,
@@ -79,26 +84,42 @@ export class Lifecycle {
     if (deps.followPause) deps.pause().follow();
   }
 
-  async runPassNow(): Promise<PassReport> {
-    const { deps } = this;
-    if (this.scheduler?.isRunning) await this.scheduler.idle();
-    if (this.runLock) return deps.passes.run(this.lifetime.signal);
-    if (deps.readOnly) throw new Error('a read-only engine cannot run a pass');
-    // Not started (CLI `once`, tests): hold the lock for this pass only.
-    const lock = await acquireRunLock(deps.configDir);
-    this.lockDepth++;
-    try {
-      await this.prepareFolders();
-      return await deps.passes.run(this.lifetime.signal);
-    } finally {
-      this.lockDepth--;
-      await lock.release();
-    }
+  /** One pass now, after the pass running (if any); a scheduled pass due meanwhile waits for it. */
+  runPassNow(): Promise<PassReport> {
+    return this.inTurn(async () => {
+      const { deps } = this;
+      this.lifetime.signal.throwIfAborted();
+      if (this.runLock) return deps.passes.run(this.lifetime.signal);
+      if (deps.readOnly) throw new Error('a read-only engine cannot run a pass');
+      // Not started (CLI `once`, tests): hold the lock for this pass only.
+      const lock = await acquireRunLock(deps.configDir);
+      this.lockDepth++;
+      try {
+        await this.prepareFolders();
+        return await deps.passes.run(this.lifetime.signal);
+      } finally {
+        this.lockDepth--;
+        await lock.release();
+      }
+    });
   }
 
   syncNow(): void {
     if (this.scheduler) this.scheduler.triggerNow();
-    else void this.runPassNow();
+    // Asked for while starting (the tray's menu is up before the lock is taken): the scheduler's
+    // pass, once there is one. A pass of its own would contend with start() for the lock.
+    else if (this.starting)
+      void this.starting.then(
+        () => this.scheduler?.triggerNow(),
+        () => {},
+      );
+    else {
+      void this.runPassNow().catch((e: unknown) =>
+        this.deps.logger.warn('"Sync now" did not run a pass', {
+          reason: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    }
   }
 
   /** After the pipeline was rebuilt: new folders while running, the new schedule. */
@@ -106,6 +127,13 @@ export class Lifecycle {
     // Temps are only cleaned at start, never under a running pass.
     if (this.lockDepth > 0) await this.prepareFolders(false);
     this.scheduler?.reconfigure(this.scheduleSpec());
+  }
+
+  /** Runs `pass` once every pass asked for before it has ended: passes never overlap. */
+  private inTurn<T>(pass: () => Promise<T>): Promise<T> {
+    const turn = this.lastPass.then(pass);
+    this.lastPass = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Stops passes and gives the run lock back; the caller closes the rest. */
@@ -118,6 +146,8 @@ export class Lifecycle {
     await this.starting?.catch(() => undefined);
     // Abandoning is safe at any instant (that is the crash-safety invariant); it is also quick.
     await this.scheduler?.stop(true);
+    // A runPassNow pass too (aborted above): the caller closes the journal next.
+    await this.lastPass;
     await this.runLock?.release();
     this.runLock = null;
   }
