@@ -40,6 +40,11 @@ function slowPasses(ms: number): { runner: PassRunner; log: PassLog } {
       log.began++;
       try {
         await new Promise<void>((resolve) => {
+          // As the real pass: one begun with its signal already aborted ends at once.
+          if (signal.aborted) {
+            log.aborted++;
+            return resolve();
+          }
           const t = setTimeout(resolve, ms);
           signal.addEventListener('abort', () => {
             clearTimeout(t);
@@ -137,6 +142,25 @@ test('stop waits for a runPassNow pass to end (aborted) before it gives the run 
   assert.equal(await lockExists(configDir), false);
   await pass;
   await assert.rejects(life.runPassNow(), /stopping/, 'no pass after stop');
+});
+
+test('a scheduled pass still waiting its turn when stop() comes never begins', async () => {
+  const { runner, log } = slowPasses(60_000);
+  const { life } = await lifecycle(runner);
+  try {
+    await life.start();
+    const asked = life.runPassNow(); // in turn before the scheduler's first pass, as above
+    for (let i = 0; i < 100 && !(log.active === 1 && life.running?.isRunning); i++) await sleep(10);
+    assert.equal(log.active, 1, 'the pass asked for began');
+    assert.equal(life.running?.isRunning, true, "the scheduler's first pass waits its turn");
+    await life.stop();
+    await asked;
+    // The one asked for, aborted; the scheduler's, whose turn came only after the stop, not at all.
+    assert.equal(log.began, 1, 'a pass began after stop()');
+    assert.equal(log.aborted, 1);
+  } finally {
+    await life.stop();
+  }
 });
 
 test('"Sync now" on an engine that cannot run a pass says why in the log, and throws nothing', async () => {
