@@ -3,7 +3,7 @@
 // to drive an engine). Two passes side by side would scan, stage and commit the same files twice.
 // A real scheduler and the real run lock on a real folder; the pass itself is a stand-in that
 // records when it ran, which is what these tests are about.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -61,11 +61,16 @@ function slowPasses(ms: number): { runner: PassRunner; log: PassLog } {
   return { runner: runner as unknown as PassRunner, log };
 }
 
+/** Each test's config folder, removed when the file's tests are done. */
+const configDirs: string[] = [];
+after(() => Promise.all(configDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+
 async function lifecycle(
   runner: PassRunner,
   opts: { readOnly?: boolean; logger?: Logger } = {},
 ): Promise<{ life: Lifecycle; configDir: string; status: StatusModel }> {
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-lifecycle-'));
+  configDirs.push(configDir);
   const settings = { ...defaultSettings(), scheduleMode: 'interval', intervalSeconds: 3600 };
   const status = new StatusModel(() => Date.now());
   const life = new Lifecycle({
