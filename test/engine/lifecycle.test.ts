@@ -138,15 +138,20 @@ test('stop waits for a runPassNow pass to end (aborted) before it gives the run 
   const { life, configDir } = await lifecycle(runner);
   // Not started, as under `rdl-sync once`: the pass holds the lock for itself.
   const pass = life.runPassNow();
-  for (let i = 0; i < 100 && log.active === 0; i++) await sleep(10);
-  assert.equal(log.active, 1, 'the pass began');
-  assert.equal(await lockExists(configDir), true, 'the pass holds the run lock');
-  await life.stop();
-  assert.equal(log.active, 0, 'stop() returned while the pass still ran');
-  assert.equal(log.aborted, 1);
-  assert.equal(await lockExists(configDir), false);
-  await pass;
-  await assert.rejects(life.runPassNow(), /stopping/, 'no pass after stop');
+  try {
+    for (let i = 0; i < 100 && log.active === 0; i++) await sleep(10);
+    assert.equal(log.active, 1, 'the pass began');
+    assert.equal(await lockExists(configDir), true, 'the pass holds the run lock');
+    await life.stop();
+    assert.equal(log.active, 0, 'stop() returned while the pass still ran');
+    assert.equal(log.aborted, 1);
+    assert.equal(await lockExists(configDir), false);
+    await pass;
+    await assert.rejects(life.runPassNow(), /stopping/, 'no pass after stop');
+  } finally {
+    // Also when an assertion above failed: the minute-long pass must not outlive the test.
+    await life.stop();
+  }
 });
 
 test('a scheduled pass still waiting its turn when stop() comes never begins', async () => {
@@ -205,7 +210,8 @@ test('"Sync now" while the engine starts becomes the scheduler\'s pass, not a ri
     await life.running?.idle();
     assert.deepEqual(warnings, []);
     assert.equal(log.maxActive, 1);
-    // The first pass at start, and the one asked for (it came while that first one ran).
+    // The one asked for (run as soon as the scheduler exists, before the first pass at start that
+    // start() armed for the next turn of the event loop), then that first pass, queued behind it.
     assert.equal(log.began, 2);
   } finally {
     await life.stop();
