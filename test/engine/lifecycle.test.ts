@@ -3,7 +3,7 @@
 // to drive an engine). Two passes side by side would scan, stage and commit the same files twice.
 // A real scheduler and the real run lock on a real folder; the pass itself is a stand-in that
 // records when it ran, which is what these tests are about.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -40,6 +40,11 @@ function slowPasses(ms: number): { runner: PassRunner; log: PassLog } {
       log.began++;
       try {
         await new Promise<void>((resolve) => {
+          // As the real pass: one begun with its signal already aborted ends at once.
+          if (signal.aborted) {
+            log.aborted++;
+            return resolve();
+          }
           const t = setTimeout(resolve, ms);
           signal.addEventListener('abort', () => {
             clearTimeout(t);
@@ -56,11 +61,16 @@ function slowPasses(ms: number): { runner: PassRunner; log: PassLog } {
   return { runner: runner as unknown as PassRunner, log };
 }
 
+/** Each test's config folder, removed when the file's tests are done. */
+const configDirs: string[] = [];
+after(() => Promise.all(configDirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+
 async function lifecycle(
   runner: PassRunner,
   opts: { readOnly?: boolean; logger?: Logger } = {},
 ): Promise<{ life: Lifecycle; configDir: string; status: StatusModel }> {
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-lifecycle-'));
+  configDirs.push(configDir);
   const settings = { ...defaultSettings(), scheduleMode: 'interval', intervalSeconds: 3600 };
   const status = new StatusModel(() => Date.now());
   const life = new Lifecycle({
@@ -128,15 +138,39 @@ test('stop waits for a runPassNow pass to end (aborted) before it gives the run 
   const { life, configDir } = await lifecycle(runner);
   // Not started, as under `rdl-sync once`: the pass holds the lock for itself.
   const pass = life.runPassNow();
-  for (let i = 0; i < 100 && log.active === 0; i++) await sleep(10);
-  assert.equal(log.active, 1, 'the pass began');
-  assert.equal(await lockExists(configDir), true, 'the pass holds the run lock');
-  await life.stop();
-  assert.equal(log.active, 0, 'stop() returned while the pass still ran');
-  assert.equal(log.aborted, 1);
-  assert.equal(await lockExists(configDir), false);
-  await pass;
-  await assert.rejects(life.runPassNow(), /stopping/, 'no pass after stop');
+  try {
+    for (let i = 0; i < 100 && log.active === 0; i++) await sleep(10);
+    assert.equal(log.active, 1, 'the pass began');
+    assert.equal(await lockExists(configDir), true, 'the pass holds the run lock');
+    await life.stop();
+    assert.equal(log.active, 0, 'stop() returned while the pass still ran');
+    assert.equal(log.aborted, 1);
+    assert.equal(await lockExists(configDir), false);
+    await pass;
+    await assert.rejects(life.runPassNow(), /stopping/, 'no pass after stop');
+  } finally {
+    // Also when an assertion above failed: the minute-long pass must not outlive the test.
+    await life.stop();
+  }
+});
+
+test('a scheduled pass still waiting its turn when stop() comes never begins', async () => {
+  const { runner, log } = slowPasses(60_000);
+  const { life } = await lifecycle(runner);
+  try {
+    await life.start();
+    const asked = life.runPassNow(); // in turn before the scheduler's first pass, as above
+    for (let i = 0; i < 100 && !(log.active === 1 && life.running?.isRunning); i++) await sleep(10);
+    assert.equal(log.active, 1, 'the pass asked for began');
+    assert.equal(life.running?.isRunning, true, "the scheduler's first pass waits its turn");
+    await life.stop();
+    await asked;
+    // The one asked for, aborted; the scheduler's, whose turn came only after the stop, not at all.
+    assert.equal(log.began, 1, 'a pass began after stop()');
+    assert.equal(log.aborted, 1);
+  } finally {
+    await life.stop();
+  }
 });
 
 test('"Sync now" on an engine that cannot run a pass says why in the log, and throws nothing', async () => {
@@ -176,7 +210,8 @@ test('"Sync now" while the engine starts becomes the scheduler\'s pass, not a ri
     await life.running?.idle();
     assert.deepEqual(warnings, []);
     assert.equal(log.maxActive, 1);
-    // The first pass at start, and the one asked for (it came while that first one ran).
+    // The one asked for (run as soon as the scheduler exists, before the first pass at start that
+    // start() armed for the next turn of the event loop), then that first pass, queued behind it.
     assert.equal(log.began, 2);
   } finally {
     await life.stop();

@@ -73,7 +73,11 @@ export class Lifecycle {
     await this.prepareFolders();
     if (this.stopped) return; // stop() is waiting for us and releases the lock
     this.scheduler = new PassScheduler(this.scheduleSpec(), {
-      runPass: (signal) => this.inTurn(() => deps.passes.run(signal)).then(() => undefined),
+      // Its turn may come only after stop() (it waited behind a runPassNow pass): none begins then.
+      runPass: (signal) =>
+        this.inTurn(async () => {
+          if (!this.lifetime.signal.aborted) await deps.passes.run(signal);
+        }),
       onChange: ({ running, nextRunMs }) =>
         deps.status.update({ passRunning: running, nextPassMs: nextRunMs }),
       logger: deps.logger,
