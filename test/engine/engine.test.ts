@@ -358,3 +358,25 @@ test('one engine syncs a configuration at a time; a lock left by a dead process 
     }
   });
 });
+
+test('stop() while a runPassNow pass runs: a scheduled pass waiting behind it never begins', async () => {
+  await withHarness({ settings: { intervalSeconds: 3600 } }, async (h) => {
+    await h.engine.start();
+    for (let i = 0; i < 500 && h.engine.getStatus().lastPassMs === null; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.notEqual(h.engine.getStatus().lastPassMs, null, 'the first scheduled pass ended');
+    for (let i = 0; i < 20; i++) await h.drop(`RDL/USB0/f${i}.csv`, 'x'.repeat(1000));
+    let finished = 0;
+    let last = h.engine.getStatus().lastPassMs;
+    h.engine.onStatus((s) => {
+      if (s.lastPassMs !== last) finished++;
+      last = s.lastPassMs;
+    });
+    const asked = h.engine.runPassNow();
+    h.engine.syncNow(); // the scheduler's pass, in turn behind the one asked for
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await h.engine.stop();
+    await asked.catch(() => undefined);
+    assert.equal(finished, 1, 'a pass ran after stop()');
+  });
+});
