@@ -3,6 +3,7 @@
 // the account check that fills the status card. The window's two-call flow keeps the verifier
 // here between its calls; the CLI keeps it in a file across its two processes. Same pair.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { SyncError, isSyncError } from '../errors.js';
 import {
   monotonicNow,
@@ -12,7 +13,12 @@ import {
   type RemoteStore,
 } from '../ports.js';
 import type { Settings } from '../settings/schema.js';
-import type { CredentialStore, DropboxCredentials } from '../credentials/index.js';
+import {
+  CREDENTIALS_FILE,
+  ENCRYPTED_CREDENTIALS_FILE,
+  type CredentialStore,
+  type DropboxCredentials,
+} from '../credentials/index.js';
 import { registerSecret } from '../log/index.js';
 import { startPkceAuth, finishPkceAuth } from '../dropbox/auth.js';
 import type { StatusModel } from '../status/model.js';
@@ -129,6 +135,23 @@ export class DropboxAccount {
       if (!known) this.deps.logger.warn('Dropbox credentials could not be read', { reason });
       return null;
     }
+  }
+
+  /**
+   * The identity of the saved connection's files (either store's may be the one in use): when it
+   * changes, `rdl-sync auth` in another process or the tray app saved a connection. Two stats,
+   * cheap enough for every pass.
+   */
+  async savedStamp(): Promise<string> {
+    const parts = await Promise.all(
+      [CREDENTIALS_FILE, ENCRYPTED_CREDENTIALS_FILE].map((name) =>
+        fs.stat(path.join(this.deps.configDir, name)).then(
+          (st) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`,
+          () => '-',
+        ),
+      ),
+    );
+    return parts.join('|');
   }
 
   // ---- the account card ------------------------------------------------------------------

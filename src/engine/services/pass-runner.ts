@@ -128,13 +128,21 @@ export class PassRunner {
   }
 
   /**
-   * A disconnected engine looks again before each pass: `rdl-sync auth` (another process) or the
-   * tray app may have saved a connection since, and the problem's message told the user to do
-   * exactly that, so it must take effect without a restart.
+   * Before each pass the engine looks again for a connection saved meanwhile: `rdl-sync auth`
+   * (another process) or the tray app may have saved one, and the problem's message told the
+   * user to do exactly that, so it must take effect without a restart. That holds for a
+   * connected engine too: after Dropbox revoked its token it still held the old one, and a
+   * reconnect was ignored until the daemon restarted.
    */
   private async pickUpSavedConnection(): Promise<void> {
     const { builder, account, logger } = this.deps;
-    if (builder.built.remote || !builder.built.deps) return;
+    if (!builder.built.deps) return;
+    if (builder.built.remote) {
+      if ((await account.savedStamp()) === builder.savedStampAtBuild) return;
+      logger.info('Dropbox connection saved again: reconnecting');
+      await builder.rebuild('saved connection changed');
+      return;
+    }
     const before = account.problem?.message ?? null;
     const creds = await account.load();
     if (creds || (account.problem?.message ?? null) !== before) {

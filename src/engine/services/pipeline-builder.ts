@@ -49,6 +49,11 @@ export interface PipelineBuilderDeps {
 export class PipelineBuilder {
   private current: Built | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /**
+   * The saved connection's files (DropboxAccount.savedStamp) as the last build found them: the
+   * pass runner rebuilds when they change, so a reconnect made elsewhere replaces a revoked token.
+   */
+  savedStampAtBuild: string | null = null;
 
   constructor(private readonly deps: PipelineBuilderDeps) {}
 
@@ -93,6 +98,8 @@ export class PipelineBuilder {
       return;
     }
     const { account } = this.deps;
+    // Taken before reading: a save racing this read shows up as a change before the next pass.
+    this.savedStampAtBuild = await account.savedStamp();
     const creds = await account.load();
     let remote: RemoteStore | null = null;
     try {
