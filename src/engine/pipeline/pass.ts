@@ -14,6 +14,8 @@ import { entryForCurrentVersion } from './file-version.js';
 import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 import { runLeg, type LegTally, type WorkItem } from './leg-runner.js';
 import { worstFailure } from './leg-state.js';
+import { fileFailingProblem } from './problems.js';
+import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
 
 export interface PassReport {
   staged: number;
@@ -151,7 +153,18 @@ export async function runPass(
       remainingBytes += w.file.size;
       for (const leg of deps.legs)
         if (!w.entry[leg.id]) pending.set(leg.id, pending.get(leg.id)! + 1);
-      if (worstFailure(w.entry)) failed++;
+      const failure = worstFailure(w.entry);
+      if (failure) {
+        failed++;
+        // The journal keeps a file's failures across a restart, but 'leg-failed' announces only
+        // the crossing of the threshold, which a restarted engine never sees again: without this
+        // a file that kept failing vanished from the problems (and alerts) at the next restart.
+        if (failure.attempts >= FILE_FAILING_THRESHOLD)
+          emit({
+            type: 'problem',
+            problem: fileFailingProblem(w.file.rel, failure.attempts, failure),
+          });
+      }
     }
     deps.journal.scheduleFlush();
     // (The settled files are still in the flow here: counted once, as settled.)

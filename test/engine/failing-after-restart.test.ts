@@ -1,0 +1,62 @@
+// Defect found by the soak run: a file that kept failing was a problem ("failed 3 times") until
+// the daemon restarted (a hub reboots itself after 12 h offline); the restarted engine said
+// "idle", listed no problem and raised no alert, although the journal still held the failures and
+// the file never left transit. Real engines one after the other on the same folders, the
+// emulator over HTTP, a name Dropbox refuses (a trailing space).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { listFilesRel, withHarness } from './harness.js';
+
+const BAD = 'RDL/USB0/bad.csv ';
+const PROBLEM_ID = `file-failing:${BAD}`;
+
+test('a file that kept failing is still a problem after a restart, before and after its next try', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  const retry = { baseMs: 10, capMs: 50, maxAttempts: 3 };
+  await withHarness({ engine: { clock, retry } }, async (h) => {
+    await h.drop(BAD, 'trailing space: Dropbox refuses the name');
+    await h.drop('RDL/USB0/good.csv', 't,v\n1,2\n');
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await h.engine.runPassNow()).fileFailures, 1);
+      if (i < 2) offsetMs += 10 * 60_000; // past the file's back-off (30 s, then 1 min)
+    }
+    const before = h.engine.getStatus().problems.find((p) => p.id === PROBLEM_ID);
+    assert.ok(before, JSON.stringify(h.engine.getStatus().problems));
+    assert.match(before.message, /failed 3 times: Dropbox refused the path/);
+    await h.engine.stop();
+
+    const restarted: Engine = await createEngine({
+      configDir: h.configDir,
+      home: h.root,
+      clock,
+      retry,
+    });
+    try {
+      // Its next try is minutes away: this pass only meets it in transit.
+      const waiting = await restarted.runPassNow();
+      assert.equal(waiting.fileFailures, 0, 'not retried before its delay');
+      let s = restarted.getStatus();
+      const afterRestart = s.problems.find((p) => p.id === PROBLEM_ID);
+      assert.ok(afterRestart, `still a problem after the restart: ${JSON.stringify(s.problems)}`);
+      assert.match(afterRestart.message, /failed 3 times: Dropbox refused the path/);
+      assert.equal(s.state, 'attention');
+      assert.equal(s.counts.failed, 1);
+
+      offsetMs += 60 * 60_000;
+      assert.equal((await restarted.runPassNow()).fileFailures, 1, 'tried again when due');
+      s = restarted.getStatus();
+      const later = s.problems.find((p) => p.id === PROBLEM_ID);
+      assert.ok(later, `still a problem after its 4th failure: ${JSON.stringify(s.problems)}`);
+      assert.match(later.message, /failed 4 times/);
+      assert.deepEqual(await listFilesRel(h.transitDir), [BAD], 'the good file left transit');
+      assert.ok(h.emulator.getFile('/RDL/site1/RDL/USB0/good.csv'));
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
