@@ -60,6 +60,24 @@ function noAnswer(e: unknown): boolean {
   return !isDropboxHttpError(e) && classifyDropboxError(e).code === 'network';
 }
 
+/** Errors of a connection that was never made: no header was sent, so none was refused. */
+const NOT_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENETDOWN)$/;
+
+/**
+ * The request never reached a server (refused, no route, no name): a WiFi outage, not a front end
+ * resetting a connection over a header it would not take. Counting these as header refusals
+ * halved the header budget for the daemon's lifetime after every outage.
+ */
+function neverConnected(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; depth < 5; depth++) {
+    if (typeof cur !== 'object' || cur === null) return false;
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_CONNECTED.test(code)) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * Network failures of one request whose header might be too large before we call it that: a
  * front end may reset the connection instead of answering, but so may a passing network fault,
@@ -264,7 +282,12 @@ export class DropboxCalls {
       } catch (e) {
         if (headerRefusal(e)) return { kind: 'header-too-large' } as const;
         if (isDropboxHttpError(e) && e.status === 400) return { kind: 'unsupported' } as const;
-        if (headerSuspect && noAnswer(e) && ++resets >= RESETS_BEFORE_SUSPECTING_HEADER)
+        if (
+          headerSuspect &&
+          noAnswer(e) &&
+          !neverConnected(e) &&
+          ++resets >= RESETS_BEFORE_SUSPECTING_HEADER
+        )
           return { kind: 'header-too-large' } as const;
         throw e;
       }
