@@ -3,6 +3,7 @@
 // clears when files arrive again. A placeholder site name from a cloned image is a problem too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import { systemClock, type Clock } from '../../src/engine/ports.js';
 import { learnSources, silenceRulesOf, sourceOf } from '../../src/engine/health/silent-sources.js';
 import { startHarness, type Harness } from '../engine/harness.js';
@@ -140,6 +141,49 @@ test('a placeholder site name from a cloned image is a problem in status until i
     );
     await h.engine.runPassNow();
     assert.ok(!h.engine.getStatus().problems.some((x) => x.id === 'site-placeholder'));
+  } finally {
+    await h.close();
+  }
+});
+
+test('files waiting in transit (the SD card out) count as arrivals: a working logger is not silent, a stopped one is', async () => {
+  let now = Date.parse('2026-11-20T00:00:00Z');
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const h = await startHarness({ engine: { clock } });
+  const hour = (i: number) => String(i).padStart(2, '0');
+  try {
+    for (let i = 0; i < 7; i++) {
+      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
+      await deliver(h, `cameras/reolink1/2026-11-20/2026-11-20_${hour(i)}_00.jpg`);
+      now += HOUR;
+    }
+    // The card is pulled: every file now waits in transit. RDL/USB0 goes on; the camera stops.
+    const card = `${h.archiveDir}-pulled`;
+    await fs.rename(h.archiveDir, card);
+    for (let i = 7; i < 12; i++) {
+      await h.drop(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`, `${i}\n`);
+      const r = await h.engine.runPassNow();
+      assert.equal(r.archiveBlocked?.code, 'archive-missing');
+      assert.equal(r.done, 0);
+      now += HOUR;
+    }
+    await h.engine.runPassNow();
+    const s = h.engine.getStatus();
+    assert.ok(s.problems.some((p) => p.id === 'archive-missing'));
+    const silent = s.problems.filter((p) => p.code === 'source-silent').map((p) => p.id);
+    assert.deepEqual(silent, ['source-silent:cameras/reolink1'], JSON.stringify(s.problems));
+    const usb0 = s.sources?.find((x) => x.source === 'RDL/USB0');
+    assert.equal(usb0?.lastFileRel, 'RDL/USB0/2026-11/RDL_2026-11-20_11_USB0.txt');
+    assert.equal(usb0?.silent, false);
+
+    // The card is back: the queue drains and the same answer stands from the history alone.
+    await fs.rename(card, h.archiveDir);
+    assert.equal((await h.engine.runPassNow()).done, 5);
+    const after = h.engine.getStatus().problems.filter((p) => p.code === 'source-silent');
+    assert.deepEqual(
+      after.map((p) => p.id),
+      ['source-silent:cameras/reolink1'],
+    );
   } finally {
     await h.close();
   }

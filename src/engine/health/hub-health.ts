@@ -57,8 +57,9 @@ export class HubHealth {
     settings: Settings,
     signal?: AbortSignal,
     transitBytes: number | null = null,
+    queued: Arrival[] = [],
   ): Promise<void> {
-    await this.check(settings, signal, transitBytes);
+    await this.check(settings, signal, transitBytes, queued);
     const now = this.deps.clock.now();
     if (settings.retentionEnabled && now - this.lastRetentionMs >= RETENTION_EVERY_MS) {
       this.lastRetentionMs = now;
@@ -73,6 +74,7 @@ export class HubHealth {
     settings: Settings,
     signal?: AbortSignal,
     transitBytes: number | null = null,
+    queued: Arrival[] = [],
   ): Promise<void> {
     // Each check alone: none of them may ever fail a pass or hide the others.
     await checkDisks(settings, signal, transitBytes).then(
@@ -80,7 +82,7 @@ export class HubHealth {
       (e: unknown) => this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
     );
     for (const [what, run] of [
-      ['source check', () => this.checkSources(settings)],
+      ['source check', () => this.checkSources(settings, queued)],
       ['site check', () => this.checkSite(settings)],
     ] as const) {
       try {
@@ -118,7 +120,14 @@ export class HubHealth {
     });
   }
 
-  private checkSources(settings: Settings): void {
+  /**
+   * `queued`: files that arrived and wait in transit (Dropbox unreachable, the card out), with
+   * the time they were first seen. The history holds only finished files, so without them every
+   * logger looked silent during an outage longer than three of its intervals, and the problem
+   * sent the person to check loggers that were working (before the offline alert, which waits
+   * offlineAlertMinutes).
+   */
+  private checkSources(settings: Settings, queued: Arrival[]): void {
     const { history, clock } = this.deps;
     const now = clock.now();
     // The newest record's id and the count change whenever a record is added or trimmed.
@@ -126,7 +135,8 @@ export class HubHealth {
     if (this.arrivals?.key !== key) {
       this.arrivals = { key, list: history.recentArrivals(LEARN_FROM_RECORDS) };
     }
-    const sources = learnSources(this.arrivals.list, silenceRulesOf(settings), now);
+    const arrivals = queued.length ? [...this.arrivals.list, ...queued] : this.arrivals.list;
+    const sources = learnSources(arrivals, silenceRulesOf(settings), now);
     const problems = sources.filter((s) => s.silent).map((s) => silentSourceProblem(s, now));
     this.deps.report({ type: 'sources-learnt', sources, problems });
   }
