@@ -67,6 +67,23 @@ export function currentBootId(): string | null {
   return bootIdCache;
 }
 
+/**
+ * Whether `pid` has exited and only waits to be reaped (state Z or X in /proc/<pid>/stat): it
+ * still answers kill(pid, 0) with its start time, but holds nothing and never syncs again. A
+ * daemon killed under a parent that reaps late (a wrapper script, a container without an init)
+ * kept its successor out with "Another RDL Sync is already syncing".
+ */
+export function processExited(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return state === 'Z' || state === 'X';
+}
+
 /** The start time of process `pid` (Linux /proc), or null when it cannot be read. */
 export function processStartTime(pid: number): string | null {
   let stat: string;
@@ -116,7 +133,7 @@ export function parseOwner(text: string): LockOwner | null {
  * older pid-only form, a process that started after the lock was written is a reused pid.
  */
 export function ownerAlive(owner: LockOwner, lockWrittenMs?: number): boolean {
-  if (!processAlive(owner.pid)) return false;
+  if (!processAlive(owner.pid) || processExited(owner.pid)) return false;
   const boot = currentBootId();
   if (owner.bootId !== null && boot !== null && owner.bootId !== boot) return false;
   const start = processStartTime(owner.pid);

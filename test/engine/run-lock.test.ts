@@ -183,3 +183,46 @@ test('in one process: a live holder is refused, our own pid with another start t
   await second.release();
   assert.equal(await liveLockOwner(dir), null);
 });
+
+test('a lock whose owner has exited but is not reaped yet (a zombie) is stale and taken over', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-lock-zombie-'));
+  roots.push(dir);
+  // The inner shell exits at once; its parent then becomes `sleep`, which never reaps it.
+  const parent = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 60'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(parent);
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no pid printed')), ANSWER_TIMEOUT_MS);
+    readline.createInterface({ input: parent.stdout! }).once('line', (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+  });
+  const zombie = Number(line);
+  assert.ok(Number.isInteger(zombie) && zombie > 0, line);
+  let state = '';
+  for (let i = 0; i < 200 && state !== 'Z'; i++) {
+    const stat = await fs.readFile(`/proc/${zombie}/stat`, 'utf8');
+    state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+    if (state !== 'Z') await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(state, 'Z', 'the child is a zombie: exited, not reaped');
+  const startTime = processStartTime(zombie);
+  assert.ok(startTime !== null, 'a zombie still shows its start time');
+  await fs.writeFile(
+    path.join(dir, LOCK_FILE),
+    JSON.stringify({ pid: zombie, bootId: BOOT, startTime, tag: 'killed' }),
+  );
+  assert.equal(await liveLockOwner(dir), null);
+  const lock = await acquireRunLock(dir);
+  try {
+    assert.equal(
+      parseOwner(await fs.readFile(path.join(dir, LOCK_FILE), 'utf8'))?.pid,
+      process.pid,
+    );
+  } finally {
+    await lock.release();
+    parent.kill('SIGKILL');
+  }
+});
