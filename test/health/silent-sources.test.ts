@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { systemClock, type Clock } from '../../src/engine/ports.js';
 import { learnSources, silenceRulesOf, sourceOf } from '../../src/engine/health/silent-sources.js';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { startHarness, type Harness } from '../engine/harness.js';
 
 const HOUR = 3_600_000;
@@ -185,6 +186,58 @@ test('files waiting in transit (the SD card out) count as arrivals: a working lo
       ['source-silent:cameras/reolink1'],
     );
   } finally {
+    await h.close();
+  }
+});
+
+test('after a restart, a stopped logger whose last file still waits in transit stays silent (its wait is not a new arrival)', async () => {
+  let now = Date.parse('2026-11-20T00:00:00Z');
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const h = await startHarness({ engine: { clock } });
+  const hour = (i: number) => String(i).padStart(2, '0');
+  const camera = (i: number) => `cameras/reolink1/2026-11-20/2026-11-20_${hour(i)}_00.jpg`;
+  // Written by the logger when it was delivered (staging keeps the time): the logger's own word.
+  const dropAt = async (rel: string) => {
+    await h.drop(rel, `${rel}\n`);
+    const at = new Date(now);
+    await fs.utimes(`${h.watchDir}/${rel}`, at, at);
+  };
+  let restarted: Engine | null = null;
+  try {
+    for (let i = 0; i < 7; i++) {
+      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
+      await deliver(h, camera(i));
+      now += HOUR;
+    }
+    // The card is pulled; the camera delivers one more file, then stops. Both wait in transit.
+    const card = `${h.archiveDir}-pulled`;
+    await fs.rename(h.archiveDir, card);
+    await dropAt(camera(7));
+    for (let i = 7; i < 12; i++) {
+      await dropAt(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
+      assert.equal((await h.engine.runPassNow()).archiveBlocked?.code, 'archive-missing');
+      now += HOUR;
+    }
+    await h.engine.runPassNow();
+    const silentIds = (e: Engine) =>
+      e
+        .getStatus()
+        .problems.filter((p) => p.code === 'source-silent')
+        .map((p) => p.id);
+    assert.deepEqual(silentIds(h.engine), ['source-silent:cameras/reolink1']);
+
+    // The hub restarts (the card still out): the files it meets in transit arrived long ago.
+    await h.engine.stop();
+    restarted = await createEngine({ configDir: h.configDir, home: h.root, clock });
+    assert.equal((await restarted.runPassNow()).archiveBlocked?.code, 'archive-missing');
+    assert.deepEqual(silentIds(restarted), ['source-silent:cameras/reolink1']);
+    const cam = restarted.getStatus().sources?.find((x) => x.source === 'cameras/reolink1');
+    assert.equal(cam?.lastFileRel, camera(7));
+    assert.equal(cam?.lastFileMs, Date.parse('2026-11-20T07:00:00Z'));
+    const usb0 = restarted.getStatus().sources?.find((x) => x.source === 'RDL/USB0');
+    assert.equal(usb0?.silent, false);
+  } finally {
+    await restarted?.stop();
     await h.close();
   }
 });

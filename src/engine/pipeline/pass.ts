@@ -36,6 +36,14 @@ export interface PassReport {
 /** State that outlives one pass (kept by the engine): first sightings, problems raised. */
 export interface PassMemory extends StageMemory {
   firstSeenMs: Map<string, number>;
+  /**
+   * When each file waiting in transit arrived, as far as this engine can tell (the silent-logger
+   * check counts them): the time it staged it, or, for a file it found in transit at start-up
+   * (an earlier run staged it), the file's mtime, never later than now. Not its first sighting:
+   * after a restart that would make every file still waiting (one failing for ever, the queue of
+   * an outage) a fresh arrival, and hide a logger that stopped. Pruned with firstSeenMs.
+   */
+  arrivedMs: Map<string, number>;
   /** Problem ids raised for unreadable parts of transit by the last walk. */
   transitProblemIds: Set<string>;
 }
@@ -43,6 +51,7 @@ export interface PassMemory extends StageMemory {
 export function newPassMemory(): PassMemory {
   return {
     firstSeenMs: new Map(),
+    arrivedMs: new Map(),
     stageFailures: new Map(),
     entryProblemIds: new Set(),
     transitProblemIds: new Set(),
@@ -192,9 +201,13 @@ export async function runPass(
   // 3. Find the files: those staged now first, as they land in transit, then any other file
   //    waiting in transit (earlier passes' leftovers). Files already due nowhere settle at once.
   const seen = new Set<string>();
-  const found = async (file: FileRef): Promise<void> => {
+  const found = async (file: FileRef, stagedNow: boolean): Promise<void> => {
     seen.add(file.rel);
-    if (!memory.firstSeenMs.has(file.rel)) memory.firstSeenMs.set(file.rel, clock.now());
+    if (!memory.firstSeenMs.has(file.rel)) {
+      const now = clock.now();
+      memory.firstSeenMs.set(file.rel, now);
+      memory.arrivedMs.set(file.rel, stagedNow ? now : Math.min(file.mtimeMs, now));
+    }
     const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
     await flow.add({ file, entry });
   };
@@ -225,7 +238,7 @@ export async function runPass(
         // at (a copy across disks is another inode).
         const now = identity ?? (await deps.statTransit(file.rel));
         if (!now || signal?.aborted) return; // gone already: the walk below decides
-        await found({ rel: file.rel, absPath: transitPath, ...now });
+        await found({ rel: file.rel, absPath: transitPath, ...now }, true);
       },
       sighting,
     );
@@ -245,7 +258,7 @@ export async function runPass(
       )) {
         if (signal?.aborted) break;
         if (seen.has(file.rel)) continue;
-        await found(file);
+        await found(file, false);
       }
       walked = !signal?.aborted;
     } catch (e) {
@@ -259,7 +272,13 @@ export async function runPass(
   }
   reflectTransitProblems(deps, memory, transitErrors);
   const complete = walked && transitErrors.size === 0;
-  if (complete) forgetLeftFiles(deps, seen);
+  if (complete) {
+    forgetLeftFiles(deps, seen);
+    // Files taken out of transit by someone else: no longer waiting, nor arrivals to count.
+    for (const rel of memory.firstSeenMs.keys()) if (!seen.has(rel)) memory.firstSeenMs.delete(rel);
+  }
+  for (const rel of memory.arrivedMs.keys())
+    if (!memory.firstSeenMs.has(rel)) memory.arrivedMs.delete(rel);
 
   const blockedBy = Object.fromEntries(blocked) as Partial<Record<LegId, SyncError | null>>;
   emitCounts();

@@ -55,8 +55,8 @@ export class PassRunner {
     try {
       const report = await runPass(deps, this.memory, signal);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
-      // Files first seen in transit and not finished yet arrived too (see checkSources).
-      const queued = [...this.memory.firstSeenMs].map(([rel, atMs]) => ({ rel, atMs }));
+      // Files waiting in transit arrived too (see checkSources), when PassMemory.arrivedMs says.
+      const queued = [...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs }));
       await this.deps.health.afterPass(builder.built.settings, signal, report.transitBytes, queued);
       if (
         report.staged ||
