@@ -187,8 +187,9 @@ test('in one process: a live holder is refused, our own pid with another start t
 test('a lock whose owner has exited but is not reaped yet (a zombie) is stale and taken over', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-lock-zombie-'));
   roots.push(dir);
-  // The inner shell exits at once; its parent then becomes `sleep`, which never reaps it.
-  const parent = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 60'], {
+  // The inner shell exits after a second; by then its parent has become `sleep`, which never
+  // reaps it. (Exiting at once raced the outer shell, which reaps a child that ends before exec.)
+  const parent = spawn('sh', ['-c', 'sh -c "sleep 1; exit 0" & echo $!; exec sleep 60'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   children.push(parent);
@@ -202,7 +203,7 @@ test('a lock whose owner has exited but is not reaped yet (a zombie) is stale an
   const zombie = Number(line);
   assert.ok(Number.isInteger(zombie) && zombie > 0, line);
   let state = '';
-  for (let i = 0; i < 200 && state !== 'Z'; i++) {
+  for (let i = 0; i < 1000 && state !== 'Z'; i++) {
     const stat = await fs.readFile(`/proc/${zombie}/stat`, 'utf8');
     state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
     if (state !== 'Z') await new Promise((r) => setTimeout(r, 10));
