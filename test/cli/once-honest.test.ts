@@ -56,8 +56,8 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
   });
 
   await writeFileIn(dirs.watchDir, 'RDL/good.csv', 't,v\n1,2\n');
-  // Dropbox refuses names that end in a space; the card takes it, so it waits in transit.
-  await writeFileIn(dirs.watchDir, 'RDL/trailing .csv ', 't,v\n3,4\n');
+  // Dropbox refuses names with a DEL character; the card takes it, so it waits in transit.
+  await writeFileIn(dirs.watchDir, 'RDL/del\x7f.csv', 't,v\n3,4\n');
   const heldPath = await writeFileIn(dirs.watchDir, 'RDL/held.csv', 't,v\n');
   await fs.utimes(heldPath, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   // A writer that keeps held.csv open (and unchanged) for longer than once waits.
@@ -83,7 +83,7 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(
       r.stdout,
-      /Not moved: 1 file failing in transit: RDL\/trailing \.csv {2}\(malformed-path: /,
+      /Not moved: 1 file failing in transit: RDL\/del\x7f\.csv \(malformed-path: /,
     );
     assert.ok(emulator.getFile('/RDL/Honest/RDL/good.csv'), 'the good file moved');
     const left = await listFilesRel(dirs.watchDir);
@@ -97,7 +97,7 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^Daemon not running\./m);
     assert.doesNotMatch(status.stdout, /Up to date/);
-    assert.match(status.stdout, /! RDL\/trailing \.csv {2}failed 1 times: /);
+    assert.match(status.stdout, /! RDL\/del\x7f\.csv failed 1 times: /);
     assert.match(status.stdout, /failing 1\b/);
   } finally {
     writer.kill('SIGKILL');

@@ -39,6 +39,25 @@ test('nested, Unicode and spaced paths land at the right remote and SD-card path
   });
 });
 
+test('a name ending in a space (file or folder) syncs as %20 on both legs instead of failing for good', async () => {
+  await withHarness({}, async (h) => {
+    const body = 'time,temp\n0,21.5\n';
+    await h.drop('odd /data.csv ', body);
+    const report = await h.engine.runPassNow();
+    assert.equal(report.done, 1, JSON.stringify(report));
+    const rel = 'odd%20/data.csv%20';
+    const remote = h.emulator.getFile(`/RDL/site1/${rel}`);
+    assert.ok(remote, `missing on Dropbox: ${h.emulator.listFiles().map((f) => f.pathDisplay)}`);
+    assert.equal(remote.contentHash, dropboxContentHash(Buffer.from(body)));
+    assert.equal(
+      await localHash(path.join(h.archiveDir, 'odd%20', 'data.csv%20')),
+      remote.contentHash,
+    );
+    assert.deepEqual(await listFilesRel(h.transitDir), []);
+    assert.deepEqual(h.engine.getStatus().problems, []);
+  });
+});
+
 test('a file still being written is not staged until it has been stable for stableSeconds', async () => {
   // The test moves the engine's clock instead of sleeping: with real sleeps, a loaded machine
   // that woke the test late could make a file written "600 ms ago" older than stableSeconds by the
@@ -157,12 +176,12 @@ test('Dropbox unreachable: the archive leg goes on, files stay queued, and the b
 test('a file Dropbox refuses fails alone and visibly; the others complete', async () => {
   await withHarness({}, async (h) => {
     await h.drop('RDL/good1.csv', '1');
-    await h.drop('RDL/bad name .csv ', 'trailing space is not storable on Dropbox');
+    await h.drop('RDL/bad\x7fname.csv', 'a DEL character: Dropbox refuses the name');
     await h.drop('RDL/good2.csv', '2');
     const r = await h.engine.runPassNow();
     assert.equal(r.done, 2);
     assert.equal(r.fileFailures, 1);
-    assert.deepEqual(await listFilesRel(h.transitDir), ['RDL/bad name .csv ']);
+    assert.deepEqual(await listFilesRel(h.transitDir), ['RDL/bad\x7fname.csv']);
     assert.ok(h.emulator.getFile('/RDL/site1/RDL/good1.csv'));
     assert.ok(h.emulator.getFile('/RDL/site1/RDL/good2.csv'));
     const counts = h.engine.getStatus().counts;
@@ -303,7 +322,7 @@ test('a file that keeps failing is retried with growing delays, then shown as a 
     sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
   };
   await withHarness({ engine: { clock } }, async (h) => {
-    await h.drop('RDL/bad.csv ', 'trailing space: Dropbox refuses the name');
+    await h.drop('RDL/bad\x7f.csv', 'a DEL character: Dropbox refuses the name');
     const attempts: number[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await h.engine.runPassNow();
@@ -315,7 +334,7 @@ test('a file that keeps failing is retried with growing delays, then shown as a 
     }
     assert.deepEqual(attempts, [1, 1, 1, 1]);
     const s = h.engine.getStatus();
-    const problem = s.problems.find((p) => p.id === 'file-failing:RDL/bad.csv ');
+    const problem = s.problems.find((p) => p.id === 'file-failing:RDL/bad\x7f.csv');
     assert.ok(problem, JSON.stringify(s.problems));
     // Four passes failed it: the problem says so (it used to keep the count of its first raise).
     assert.match(problem.message, /failed 4 times/);

@@ -2,13 +2,13 @@
 // the daemon restarted (a hub reboots itself after 12 h offline); the restarted engine said
 // "idle", listed no problem and raised no alert, although the journal still held the failures and
 // the file never left transit. Real engines one after the other on the same folders, the
-// emulator over HTTP, a name Dropbox refuses (a trailing space).
+// emulator over HTTP, a name Dropbox refuses (a DEL character).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { listFilesRel, withHarness } from './harness.js';
 
-const BAD = 'RDL/USB0/bad.csv ';
+const BAD = 'RDL/USB0/bad\x7f.csv';
 const PROBLEM_ID = `file-failing:${BAD}`;
 
 test('a file that kept failing is still a problem after a restart, before and after its next try', async () => {
@@ -19,7 +19,7 @@ test('a file that kept failing is still a problem after a restart, before and af
   };
   const retry = { baseMs: 10, capMs: 50, maxAttempts: 3 };
   await withHarness({ engine: { clock, retry } }, async (h) => {
-    await h.drop(BAD, 'trailing space: Dropbox refuses the name');
+    await h.drop(BAD, 'a DEL character: Dropbox refuses the name');
     await h.drop('RDL/USB0/good.csv', 't,v\n1,2\n');
     for (let i = 0; i < 3; i++) {
       assert.equal((await h.engine.runPassNow()).fileFailures, 1);

@@ -68,8 +68,9 @@ test('a missing card blocks the archive leg only: leg-blocked for archive, the u
 
 test('back-off is per leg: a file Dropbox refuses still reaches the card on the next pass', async () => {
   await withRig(async (r) => {
-    // A name ending in a space is fine on Linux and one Dropbox never stores: refused for it alone.
-    const rel = 'USB0/trailing.csv ';
+    // A name with a DEL character is fine on Linux and one Dropbox never stores: refused for it
+    // alone.
+    const rel = 'USB0/del\x7f.csv';
     const card = r.archiveDir;
     await fs.rename(card, `${card}.away`); // card out for the first pass
     await r.drop(rel, 'refused by Dropbox\n');
@@ -85,13 +86,13 @@ test('back-off is per leg: a file Dropbox refuses still reaches the card on the 
     const second = await r.pass(); // no time passes: Dropbox's back-off for this file still runs
     assert.deepEqual(storyOf(second.events, rel), ['leg-started:archive', 'leg-done:archive']);
     assert.equal(
-      await fs.readFile(path.join(card, 'USB0', 'trailing.csv '), 'utf8'),
+      await fs.readFile(path.join(card, 'USB0', 'del\x7f.csv'), 'utf8'),
       'refused by Dropbox\n',
     );
     const entry = r.journal.entry(rel);
     assert.equal(entry?.retry?.upload?.attempts, 1);
     assert.equal(entry?.retry?.upload?.lastError?.code, 'malformed-path');
-    assert.equal(entry?.retry?.upload?.lastError?.message.includes('trailing.csv'), true);
+    assert.equal(entry?.retry?.upload?.lastError?.message.includes('del\x7f.csv'), true);
     assert.equal(entry?.retry?.archive, undefined, 'the card leg has no back-off of its own');
     assert.ok(entry?.archive, 'card copy recorded');
     assert.equal(entry?.attempts, 0, "the file's own wait is untouched");

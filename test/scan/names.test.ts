@@ -37,6 +37,11 @@ test('name mapping: plain names unchanged; others escaped visibly; every name co
     [b([0xc0, 0xaf]), '%C0%AF'], // overlong '/'
     [b([0xed, 0xa0, 0x80]), '%ED%A0%80'], // a UTF-16 surrogate
     [b('.rdl-sync-tmp'), '.rdl-sync-tmp'], // only reserved at the top (see below)
+    [b('data.csv '), 'data.csv%20'], // Dropbox refuses a name that ends in a space
+    [b('two  '), 'two %20'], // only the last character: the name no longer ends in one
+    [b('tab\t'), 'tab%09'],
+    [b(' lead.csv'), ' lead.csv'], // a leading or inner space is fine
+    [b('caf', [0xe9], ' '), 'caf%E9%20'],
   ];
   const seen = new Set<string>();
   for (const [raw, mapped] of cases) {
@@ -62,7 +67,9 @@ test('name mapping is lossless and injective over 20,000 random byte names', () 
     return (seed >>> 0) / 2 ** 32;
   };
   // Bytes biased towards the interesting ones: '%', '\\', hex digits, UTF-8 lead and tail bytes.
-  const alphabet = [0x25, 0x5c, 0x41, 0x65, 0x30, 0x2e, 0xc3, 0xa9, 0xe9, 0xe2, 0x82, 0xac, 0xff];
+  const alphabet = [
+    0x25, 0x5c, 0x41, 0x65, 0x30, 0x2e, 0xc3, 0xa9, 0xe9, 0xe2, 0x82, 0xac, 0xff, 0x20, 0x09,
+  ];
   const byMapped = new Map<string, string>();
   for (let i = 0; i < 20_000; i++) {
     const len = 1 + Math.floor(rand() * 8);
@@ -76,6 +83,7 @@ test('name mapping is lossless and injective over 20,000 random byte names', () 
     const name = nameFromBytes(raw);
     assert.ok(bytesFromName(name).equals(raw), `round trip of ${raw.toString('hex')}`);
     assert.ok(Buffer.from(name, 'utf8').toString('utf8') === name, 'the mapped name is text');
+    assert.ok(!/[ \t\n\v\f\r]$/.test(name), `the mapped name ends in whitespace: ${name}`);
     const before = byMapped.get(name);
     assert.ok(before === undefined || before === raw.toString('hex'), `collision on ${name}`);
     byMapped.set(name, raw.toString('hex'));

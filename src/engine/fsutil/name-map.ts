@@ -10,6 +10,10 @@
 //    the rest stays as it is. So `caf\xE9.csv` syncs as `caf%E9.csv` and `a\b.csv` as `a%5Cb.csv`.
 //    '\' is escaped because Dropbox would read it as a folder separator while the card would
 //    not: one rule for both legs keeps them identical.
+//  - A name ending in a space or other ASCII whitespace is escaped too, its last character
+//    written as '%20' (or '%09', ...): Dropbox refuses names that end in a space (rclone's
+//    Dropbox backend encodes a trailing space for that reason), so `data.csv ` syncs as
+//    `data.csv%20` on both legs instead of failing its upload for good.
 //  - A folder at the top of the watch folder named like RDL Sync's reserved transit folder
 //    (`.rdl-sync-tmp`) is also escaped, its leading '.' written '%2E', so it syncs as
 //    `%2Erdl-sync-tmp` and can never land inside the engine's temporaries.
@@ -24,6 +28,9 @@ const DOT = 0x2e;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const HEX_ESCAPE = /%[0-9A-Fa-f]{2}/;
+/** ASCII whitespace: space, tab, line feed, vertical tab, form feed, carriage return. */
+const isAsciiSpace = (b: number | undefined): boolean =>
+  b === 0x20 || (b !== undefined && b >= 0x09 && b <= 0x0d);
 
 function hex(byte: number): string {
   return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -70,7 +77,8 @@ export function nameFromBytes(
   decoded?: string | null,
 ): string {
   const text = decoded === undefined ? decodeUtf8(raw) : decoded;
-  if (text !== null && !text.includes('\\') && !HEX_ESCAPE.test(text)) {
+  const trailingSpace = isAsciiSpace(raw[raw.length - 1]);
+  if (text !== null && !text.includes('\\') && !HEX_ESCAPE.test(text) && !trailingSpace) {
     if (!options.reserved?.has(text)) return text;
   }
   let out = '';
@@ -81,7 +89,7 @@ export function nameFromBytes(
   }
   while (i < raw.length) {
     const b = raw[i] as number;
-    if (b === ESCAPE || b === BACKSLASH) {
+    if (b === ESCAPE || b === BACKSLASH || (trailingSpace && i === raw.length - 1)) {
       out += hex(b);
       i++;
       continue;
