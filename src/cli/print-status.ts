@@ -9,7 +9,7 @@ export function printStatus(s: StatusSnapshot, line: (text: string) => void): vo
     `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, SD card pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`,
   );
   line(
-    `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${formatTime(s.nextPassMs)}`,
+    `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${s.passRunning ? 'running now' : formatTime(s.nextPassMs)}`,
   );
   if (s.archive.enabled) {
     line(

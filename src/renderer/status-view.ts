@@ -174,7 +174,9 @@ function timing(s: StatusSnapshot): HTMLElement {
         ? s.pausedUntilMs
           ? `paused until ${when(s.pausedUntilMs)}`
           : 'paused'
-        : when(s.nextPassMs),
+        : s.passRunning
+          ? 'running now'
+          : when(s.nextPassMs),
     ],
   ]);
 }

@@ -635,3 +635,37 @@ test('with the engine clock in hand: a silent source, then the transit backlog w
     await w.close();
   }
 });
+
+test('while a pass runs, "Next pass" says it is running now, not "never"', async (t) => {
+  if (!(await chromiumInstalled())) {
+    t.skip(
+      'Chromium not installed at /usr/bin/chromium (run scripts/setup.sh); window tests skipped',
+    );
+    return;
+  }
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await page.click('#tab-status');
+    const timing = (): Promise<string> => text(page, '#card-timing + dl');
+    // The first pass (started by engine.start) has ended: the next one is an interval away.
+    await until('the next pass armed', async () => /Next passin 60 min/.test(await timing()));
+    await drop(w, 'RDL/USB0/2026-12-02.csv', 'time,temp\n0,21.5\n');
+    // A few round trips of a second each: the pass is long enough to be seen running.
+    w.emulator.shapeLink({ latencyMs: 1000 });
+    await page.click('#btn-sync-now');
+    // The scheduler arms the next pass only when this one has ended: until then there is no
+    // next time to show, and "never" would say no pass is coming.
+    await until('"running now" while the pass runs', async () =>
+      /Next passrunning now/.test(await timing()),
+    );
+    assert.equal(w.engine.getStatus().passRunning, true);
+    await until('the next pass armed again once it ended', async () =>
+      /Next passin 60 min/.test(await timing()),
+    );
+    w.emulator.shapeLink({ latencyMs: 0 });
+    assert.equal(w.engine.getStatus().counts.doneThisRun, 1);
+  } finally {
+    await w.close();
+  }
+});

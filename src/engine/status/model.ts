@@ -162,6 +162,7 @@ export class StatusModel {
       lastSuccessMs: f.lastSuccessMs,
       lastPassMs: f.lastPassMs,
       nextPassMs: f.nextPassMs,
+      passRunning: f.passRunning,
       pausedUntilMs: f.pausedUntilMs,
       paused: f.paused,
       archive: { ...f.archive },

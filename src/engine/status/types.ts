@@ -109,7 +109,13 @@ export interface StatusSnapshot {
   transfers: ActiveTransfer[];
   lastSuccessMs: number | null;
   lastPassMs: number | null;
+  /** Null while a pass runs (the next is armed when it ends) and when none is scheduled. */
   nextPassMs: number | null;
+  /**
+   * A pass is running now (scheduled or asked for): "Next pass" then says so instead of "never".
+   * Absent from a status.json an older version wrote.
+   */
+  passRunning?: boolean;
   pausedUntilMs: number | null;
   paused: boolean;
   archive: ArchiveStatus;

@@ -1,0 +1,30 @@
+// `rdl-sync status` in words: the status model's real snapshot through the CLI's printer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatusModel } from '../../src/engine/status/model.js';
+import { printStatus } from '../../src/cli/print-status.js';
+import { formatTime } from '../../src/cli/duration.js';
+
+function printed(model: StatusModel): string {
+  const lines: string[] = [];
+  printStatus(model.snapshot(), (l) => lines.push(l));
+  return lines.join('\n');
+}
+
+test('"Next pass" says a pass is running now while one runs (the next is armed only when it ends)', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0);
+  const model = new StatusModel(() => now);
+  const next = now + 3_600_000;
+  model.update({ passRunning: false, nextPassMs: next });
+  assert.match(printed(model), new RegExp(`Next pass: ${escape(formatTime(next))}`));
+  // The scheduler clears the next time while its pass runs: "never" would say none is coming.
+  model.update({ passRunning: true, nextPassMs: null });
+  assert.match(printed(model), /Next pass: running now/);
+  model.update({ passRunning: false, nextPassMs: null });
+  assert.match(printed(model), /Next pass: never/);
+});
+
+/** A string as a regular expression that matches it literally. */
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
