@@ -1,6 +1,6 @@
 // The status window end to end: the built renderer in Chromium, driving a real engine that
 // syncs real files to the Dropbox emulator and a folder standing in for the SD card.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -32,6 +32,15 @@ async function syncNowFromWindow(w: WindowHarness): Promise<void> {
   });
 }
 
+/** Skips the test (saying why) on a machine without Debian's Chromium. */
+async function noChromium(t: TestContext): Promise<boolean> {
+  if (await chromiumInstalled()) return false;
+  t.skip(
+    'Chromium not installed at /usr/bin/chromium (run scripts/setup.sh); window tests skipped',
+  );
+  return true;
+}
+
 async function text(page: Page, selector: string): Promise<string> {
   return (await page.textContent(selector))?.trim() ?? '';
 }
@@ -54,12 +63,7 @@ function shownFreeBytes(shown: string): number {
 }
 
 test('the window drives a real engine', async (t) => {
-  if (!(await chromiumInstalled())) {
-    t.skip(
-      'Chromium not installed at /usr/bin/chromium (run scripts/setup.sh); window tests skipped',
-    );
-    return;
-  }
+  if (await noChromium(t)) return;
   // A long interval, so only the window's "Sync now" starts passes after the first one.
   const w = await openWindow({ intervalSeconds: 3600 });
   const { page } = w;
@@ -525,10 +529,7 @@ test('the window drives a real engine', async (t) => {
 });
 
 test('with the engine clock in hand: a silent source, then the transit backlog while Dropbox fails', async (t) => {
-  if (!(await chromiumInstalled())) {
-    t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
-    return;
-  }
+  if (await noChromium(t)) return;
   const HOUR = 3_600_000;
   // The engine's clock starts 12 h ago and is moved by hand, so hours pass in a moment; it ends
   // near the real time, so the window's "… ago" reads true.
@@ -637,12 +638,7 @@ test('with the engine clock in hand: a silent source, then the transit backlog w
 });
 
 test('while a pass runs, "Next pass" says it is running now, not "never"', async (t) => {
-  if (!(await chromiumInstalled())) {
-    t.skip(
-      'Chromium not installed at /usr/bin/chromium (run scripts/setup.sh); window tests skipped',
-    );
-    return;
-  }
+  if (await noChromium(t)) return;
   const w = await openWindow({ intervalSeconds: 3600 });
   const { page } = w;
   try {
