@@ -10,6 +10,7 @@ import {
   correctOffsetOf,
   errorUnion,
   isDropboxHttpError,
+  neverConnected,
   unionTags,
 } from './classify.js';
 import { contentHashOf } from './content-hash.js';
@@ -58,24 +59,6 @@ export function headerRefusal(e: unknown): boolean {
 /** The connection failed without an HTTP answer (reset, closed, timed out). */
 function noAnswer(e: unknown): boolean {
   return !isDropboxHttpError(e) && classifyDropboxError(e).code === 'network';
-}
-
-/** Errors of a connection that was never made: no header was sent, so none was refused. */
-const NOT_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENETDOWN)$/;
-
-/**
- * The request never reached a server (refused, no route, no name): a WiFi outage, not a front end
- * resetting a connection over a header it would not take. Counting these as header refusals
- * halved the header budget for the daemon's lifetime after every outage.
- */
-function neverConnected(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; depth < 5; depth++) {
-    if (typeof cur !== 'object' || cur === null) return false;
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && NOT_CONNECTED.test(code)) return true;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**
@@ -282,6 +265,8 @@ export class DropboxCalls {
       } catch (e) {
         if (headerRefusal(e)) return { kind: 'header-too-large' } as const;
         if (isDropboxHttpError(e) && e.status === 400) return { kind: 'unsupported' } as const;
+        // A connection never made sent no header, so none was refused: counting outages here
+        // halved the header budget for the daemon's lifetime after every one.
         if (
           headerSuspect &&
           noAnswer(e) &&

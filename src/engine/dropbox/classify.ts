@@ -341,22 +341,38 @@ function classifyHttp(e: DropboxHttpError, ctx: ErrorContext): SyncError {
 
 const NETWORK_CODES =
   /^(E(CONN\w+|AI_AGAIN|NET\w+|HOST\w+|PIPE|TIMEDOUT|PROTO)|UND_ERR_\w+|ENOTFOUND)$/;
+/** Of those, the ones of a connection that was never made: no request reached a server. */
+const NOT_CONNECTED_CODES =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENETDOWN)$/;
+
+/** Whether `e` or one of its causes (a few levels down, as fetch and the SDK wrap) passes `test`. */
+function anyCause(e: unknown, test: (cur: Json) => boolean): boolean {
+  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 5; cur = cur.cause, depth++)
+    if (test(cur)) return true;
+  return false;
+}
+
+const hasCode = (cur: Json, codes: RegExp): boolean =>
+  typeof cur.code === 'string' && codes.test(cur.code);
 
 function isNetworkError(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 5; cur = cur.cause, depth++) {
-    const code = cur.code;
-    if (typeof code === 'string' && NETWORK_CODES.test(code)) return true;
-    if (
-      cur instanceof TypeError &&
-      /fetch failed|terminated|other side closed/i.test(String(cur.message))
-    )
-      return true;
-    if (cur instanceof Error && (cur.name === 'TimeoutError' || cur.name === 'AbortError'))
-      return true;
-    if (cur instanceof Error && /socket hang up|other side closed|terminated/i.test(cur.message))
-      return true;
-  }
-  return false;
+  return anyCause(
+    e,
+    (cur) =>
+      hasCode(cur, NETWORK_CODES) ||
+      (cur instanceof TypeError &&
+        /fetch failed|terminated|other side closed/i.test(String(cur.message))) ||
+      (cur instanceof Error && (cur.name === 'TimeoutError' || cur.name === 'AbortError')) ||
+      (cur instanceof Error && /socket hang up|other side closed|terminated/i.test(cur.message)),
+  );
+}
+
+/**
+ * The request never reached a server (refused, no route, no name): a WiFi outage, not a front end
+ * resetting a connection over a header it would not take.
+ */
+export function neverConnected(e: unknown): boolean {
+  return anyCause(e, (cur) => hasCode(cur, NOT_CONNECTED_CODES));
 }
 
 /**
