@@ -67,25 +67,8 @@ export function currentBootId(): string | null {
   return bootIdCache;
 }
 
-/**
- * Whether `pid` has exited and only waits to be reaped (state Z or X in /proc/<pid>/stat): it
- * still answers kill(pid, 0) with its start time, but holds nothing and never syncs again. A
- * daemon killed under a parent that reaps late (a wrapper script, a container without an init)
- * kept its successor out with "Another RDL Sync is already syncing".
- */
-export function processExited(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  return state === 'Z' || state === 'X';
-}
-
-/** The start time of process `pid` (Linux /proc), or null when it cannot be read. */
-export function processStartTime(pid: number): string | null {
+/** Fields 3 on of /proc/<pid>/stat (Linux), or null when it cannot be read. */
+function procStatFields(pid: number): string[] | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -93,10 +76,18 @@ export function processStartTime(pid: number): string | null {
     return null;
   }
   // The command name (field 2) is in parentheses and may itself hold spaces or ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+function startTimeOf(fields: string[] | null): string | null {
   // fields[0] is field 3 (state), so field 22 is fields[19].
-  const start = fields[19];
+  const start = fields?.[19];
   return start && /^\d+$/.test(start) ? start : null;
+}
+
+/** The start time of process `pid` (Linux /proc), or null when it cannot be read. */
+export function processStartTime(pid: number): string | null {
+  return startTimeOf(procStatFields(pid));
 }
 
 function ownerRecord(tag: string): LockOwner {
@@ -133,10 +124,15 @@ export function parseOwner(text: string): LockOwner | null {
  * older pid-only form, a process that started after the lock was written is a reused pid.
  */
 export function ownerAlive(owner: LockOwner, lockWrittenMs?: number): boolean {
-  if (!processAlive(owner.pid) || processExited(owner.pid)) return false;
+  if (!processAlive(owner.pid)) return false;
+  const fields = procStatFields(owner.pid);
+  // Exited and only waiting to be reaped (state Z or X): it still answers kill(pid, 0) with its
+  // start time, but holds nothing. A daemon killed under a parent that reaps late (a wrapper
+  // script, a container without an init) kept its successor out with "already syncing".
+  if (fields?.[0] === 'Z' || fields?.[0] === 'X') return false;
   const boot = currentBootId();
   if (owner.bootId !== null && boot !== null && owner.bootId !== boot) return false;
-  const start = processStartTime(owner.pid);
+  const start = startTimeOf(fields);
   if (owner.startTime !== null) return start === null || start === owner.startTime;
   if (lockWrittenMs !== undefined && start !== null) {
     const startedMs = processStartedAtMs(start);
