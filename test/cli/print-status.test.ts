@@ -16,15 +16,11 @@ test('"Next pass" says a pass is running now while one runs (the next is armed o
   const model = new StatusModel(() => now);
   const next = now + 3_600_000;
   model.update({ passRunning: false, nextPassMs: next });
-  assert.match(printed(model), new RegExp(`Next pass: ${escape(formatTime(next))}`));
+  const armed = printed(model);
+  assert.ok(armed.includes(`Next pass: ${formatTime(next)}`), armed);
   // The scheduler clears the next time while its pass runs: "never" would say none is coming.
   model.update({ passRunning: true, nextPassMs: null });
   assert.match(printed(model), /Next pass: running now/);
   model.update({ passRunning: false, nextPassMs: null });
   assert.match(printed(model), /Next pass: never/);
 });
-
-/** A string as a regular expression that matches it literally. */
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
