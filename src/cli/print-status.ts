@@ -1,4 +1,4 @@
-import { formatBytes, type StatusSnapshot } from '../engine/index.js';
+import { formatBytes, formatDuration, type StatusSnapshot } from '../engine/index.js';
 import { formatTime } from './duration.js';
 
 /** Human form of the status model, the same facts the tray and window show. */
@@ -28,7 +28,7 @@ export function printStatus(s: StatusSnapshot, line: (text: string) => void): vo
     );
   for (const src of s.sources ?? [])
     line(
-      `Source ${src.source}: last file ${formatTime(src.lastFileMs)}, usual interval ${src.usualIntervalMs === null ? 'still learning' : `${Math.round(src.usualIntervalMs / 60_000)} min`}${src.silent ? ' — SILENT' : ''}`,
+      `Source ${src.source}: last file ${formatTime(src.lastFileMs)}, usual interval ${src.usualIntervalMs === null ? 'still learning' : formatDuration(src.usualIntervalMs)}${src.silent ? ' — SILENT' : ''}`,
     );
   for (const t of s.transfers)
     line(

@@ -1,5 +1,5 @@
 // How numbers and times read in the window.
-import { formatBytes } from '../shared/format.js';
+import { formatBytes, formatDuration } from '../shared/format.js';
 
 /** A size as everywhere else (src/shared/format.ts); a dash where it is not known. */
 export function bytes(n: number | null | undefined): string {
@@ -41,14 +41,8 @@ export function plural(n: number, one: string, many: string = `${one}s`): string
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** A span of time as a person says it: "45 s", "15 min", "1 h", "2.5 h", "3 days". */
+/** A span of time as a person says it (src/shared/format.ts); a dash where it is not known. */
 export function duration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
-  const s = Math.max(0, ms) / 1000;
-  if (s < 90) return `${Math.round(s)} s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
-  const hours = s / 3600;
-  if (hours < 36) return `${hours < 10 ? Number(hours.toFixed(1)) : Math.round(hours)} h`;
-  const days = s / 86_400;
-  return `${days < 10 ? Number(days.toFixed(1)) : Math.round(days)} days`;
+  return formatDuration(ms);
 }

@@ -1,2 +1,4 @@
-// Formatting the window shares with the engine and the CLI, so a size reads the same everywhere.
+// Formatting the window shares with the engine and the CLI, so a size or a span of time reads the
+// same everywhere.
 export { formatBytes } from '../engine/format-bytes.js';
+export { formatDuration } from '../engine/format-duration.js';

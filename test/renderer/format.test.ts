@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytes, duration, relativeTime } from '../../src/renderer/format.js';
+import { formatDuration } from '../../src/shared/format.js';
 
 test('durations read as a person says them', () => {
   assert.equal(duration(null), '—');
@@ -12,6 +13,11 @@ test('durations read as a person says them', () => {
   assert.equal(duration(2.5 * 3_600_000), '2.5 h');
   assert.equal(duration(3 * 86_400_000), '3 days');
   assert.equal(duration(-5), '0 s', 'a clock step never shows a negative span');
+  // The engine's sentences and the CLI read spans through the same function as the window.
+  assert.equal(formatDuration(20_000), '20 s', 'a fast source is not "every 0 min"');
+  assert.equal(formatDuration(100 * 60_000), '1.7 h');
+  assert.equal(formatDuration(36 * 3_600_000), '1.5 days');
+  assert.equal(formatDuration(12 * 86_400_000), '12 days');
 });
 
 test('relative times and sizes used by the status rows', () => {

@@ -4,6 +4,7 @@
 // history, and is reported when silent for much longer than that (factor × usual; 3 × hourly =
 // 3 h). Until a source has delivered enough intervals nothing is learned, so nothing is reported.
 import { compareNames } from '../compare-names.js';
+import { formatDuration } from '../format-duration.js';
 import type { Problem, SourceStatus } from '../status/types.js';
 
 export const SOURCE_PROBLEM_PREFIX = 'source-silent:';
@@ -107,21 +108,16 @@ export function learnSources(
   return out;
 }
 
-function duration(ms: number): string {
-  const min = Math.round(ms / 60_000);
-  if (min < 120) return `${min} min`;
-  const h = ms / 3_600_000;
-  return h < 48 ? `${Math.round(h * 10) / 10} h` : `${Math.round((h / 24) * 10) / 10} days`;
-}
-
 export function silentSourceProblem(s: SourceStatus, nowMs: number): Omit<Problem, 'sinceMs'> {
   const usual =
-    s.usualIntervalMs === null ? '' : ` (usually a file every ${duration(s.usualIntervalMs)})`;
+    s.usualIntervalMs === null
+      ? ''
+      : ` (usually a file every ${formatDuration(s.usualIntervalMs)})`;
   return {
     id: `${SOURCE_PROBLEM_PREFIX}${s.source}`,
     code: 'source-silent',
     severity: 'attention',
     tab: 'status',
-    message: `No new file from ${s.source} for ${duration(nowMs - s.lastFileMs)}${usual}; the last was ${s.lastFileRel}: check that logger (a jammed serial port, a camera without power or network)`,
+    message: `No new file from ${s.source} for ${formatDuration(nowMs - s.lastFileMs)}${usual}; the last was ${s.lastFileRel}: check that logger (a jammed serial port, a camera without power or network)`,
   };
 }

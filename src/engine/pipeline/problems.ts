@@ -1,6 +1,7 @@
 // Turns errors that block a whole leg into the problems a person sees, one sentence each:
 // what is wrong, what to do, and that nothing is lost.
 import { SyncError } from '../errors.js';
+import { formatDuration } from '../format-duration.js';
 import type { Problem } from '../status/types.js';
 import { FILE_FAILING_THRESHOLD, FILE_RETRY } from '../retry-policy.js';
 
@@ -38,13 +39,12 @@ export function legProblem(error: SyncError, pendingFiles: number): NewProblem {
 }
 
 export function offlineProblem(sinceMs: number, nowMs: number, pendingFiles: number): NewProblem {
-  const minutes = Math.max(1, Math.round((nowMs - sinceMs) / 60_000));
   return {
     id: 'offline',
     code: 'offline',
     severity: 'attention',
     tab: 'status',
-    message: `Dropbox has been unreachable for ${minutes} min: check the network${waiting(pendingFiles)}, and the SD-card copy continues`,
+    message: `Dropbox has been unreachable for ${formatDuration(nowMs - sinceMs)}: check the network${waiting(pendingFiles)}, and the SD-card copy continues`,
   };
 }
 
