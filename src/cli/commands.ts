@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline/promises';
 import {
   createEngine,
+  FILE_FAILING_THRESHOLD,
   formatBytes,
   liveLockOwner,
   openSettingsService,
@@ -290,6 +291,17 @@ const importLegacy: CommandSpec = {
   },
 };
 
+/** Why a history query found nothing, so an empty answer is not read as "nothing failed". */
+function nothingRecorded(values: CliContext['values']): string {
+  const search = typeof values.search === 'string' ? ` matching "${values.search}"` : '';
+  if (values.failures)
+    return (
+      `No failures recorded${search}. A file is listed here once it has failed ` +
+      `${FILE_FAILING_THRESHOLD} times; \`rdl-sync status\` counts and names the files failing now.`
+    );
+  return search ? `No transfers recorded${search}.` : 'No transfers recorded yet.';
+}
+
 const history: CommandSpec = {
   async run(ctx) {
     const limit = ctx.values.limit === undefined ? 50 : Number(ctx.values.limit);
@@ -308,7 +320,7 @@ const history: CommandSpec = {
         say(ctx, JSON.stringify(records, null, 2));
         return 0;
       }
-      if (records.length === 0) say(ctx, 'No transfers recorded yet.');
+      if (records.length === 0) say(ctx, nothingRecorded(ctx.values));
       for (const r of records) {
         const leg = (l: (typeof r)['upload']): string =>
           l.status === 'done'

@@ -38,6 +38,8 @@ export { readStatusFile, type PublishedStatus } from './status/status-file.js';
 export { liveLockOwner } from './run-lock.js';
 // How a size reads (CLI; the window has it through src/shared/format.ts).
 export { formatBytes } from './format-bytes.js';
+export { formatDuration } from './format-duration.js';
+export { FILE_FAILING_THRESHOLD } from './retry-policy.js';
 
 // Errors, logging, ports the front ends plug in.
 export { isSyncError, SyncError, type ErrorCode } from './errors.js';

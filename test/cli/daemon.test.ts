@@ -135,13 +135,24 @@ test('history lists done transfers; --failures filters; --json parses', async ()
 
   const env: CliEnv = { home: dirs.root };
   const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);
-  const [all, failures, asJson, search] = await Promise.all([
+  const [all, failures, asJson, search, noFailure, noMatch] = await Promise.all([
     cli('history'),
     cli('history', '--failures'),
     cli('history', '--json', '--limit', '10'),
     cli('history', '--search', 'b.csv', '--json'),
+    cli('history', '--failures', '--search', 'USB1'),
+    cli('history', '--search', 'USB1'),
   ]);
-  for (const r of [all, failures, asJson, search]) assert.equal(r.code, 0, r.stdout + r.stderr);
+  for (const r of [all, failures, asJson, search, noFailure, noMatch])
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  // An empty answer says what it means: not "nothing recorded" when only the filter found none,
+  // and not "nothing failed" for a file still short of the attempts that put it here.
+  assert.equal(
+    noFailure.stdout.trim(),
+    'No failures recorded matching "USB1". A file is listed here once it has failed 3 times; ' +
+      '`rdl-sync status` counts and names the files failing now.',
+  );
+  assert.equal(noMatch.stdout.trim(), 'No transfers recorded matching "USB1".');
 
   const lines = all.stdout.trim().split('\n');
   assert.equal(lines.length, 3, all.stdout);

@@ -97,7 +97,13 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^Daemon not running\./m);
     assert.doesNotMatch(status.stdout, /Up to date/);
-    assert.match(status.stdout, /! RDL\/del\x7f\.csv failed 1 times: /);
+    // One failure: not yet a problem (a running engine raises it at the third), but named, with
+    // its reason, in the sentence.
+    assert.match(
+      status.stdout,
+      /^State: idle\. RDL\/del\x7f\.csv could not be synced yet and will be retried: Dropbox refused the path/m,
+    );
+    assert.doesNotMatch(status.stdout, /failed 1 times/);
     assert.match(status.stdout, /failing 1\b/);
   } finally {
     writer.kill('SIGKILL');

@@ -184,9 +184,19 @@ test('a file Dropbox refuses fails alone and visibly; the others complete', asyn
     assert.deepEqual(await listFilesRel(h.transitDir), ['RDL/bad\x7fname.csv']);
     assert.ok(h.emulator.getFile('/RDL/site1/RDL/good1.csv'));
     assert.ok(h.emulator.getFile('/RDL/site1/RDL/good2.csv'));
-    const counts = h.engine.getStatus().counts;
-    assert.equal(counts.failed, 1);
-    assert.equal(counts.transit, 1);
+    const s = h.engine.getStatus();
+    assert.equal(s.counts.failed, 1);
+    assert.equal(s.counts.transit, 1);
+    // One failure is not yet a problem nor in the history: the sentence itself says which and why.
+    assert.equal(s.state, 'idle');
+    assert.deepEqual(s.problems, []);
+    assert.deepEqual(h.engine.queryHistory({ onlyFailures: true }), []);
+    assert.match(
+      s.sentence,
+      /^RDL\/bad\x7fname\.csv could not be synced yet and will be retried: .*Dropbox/,
+      s.sentence,
+    );
+    assert.doesNotMatch(s.sentence, /see Transfers/, 'Transfers does not list it yet');
   });
 });
 
@@ -302,7 +312,7 @@ test('offline for longer than offlineAlertMinutes raises one problem, cleared wh
     s = h.engine.getStatus();
     const offline = s.problems.find((p) => p.id === 'offline');
     assert.ok(offline, JSON.stringify(s.problems));
-    assert.match(offline.message, /unreachable for 1 min/);
+    assert.match(offline.message, /unreachable for 6\d s/, 'a minute and a bit, in seconds');
     assert.match(offline.message, /SD-card copy continues/);
     assert.ok((await h.engine.saveSettings({ ...h.settings, dropboxEndpoint: good })).ok);
     await h.engine.runPassNow();

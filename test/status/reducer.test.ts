@@ -63,6 +63,25 @@ test('one offline clock: "offline too long" is raised once Dropbox was unreachab
   assert.equal(status.snapshot().state, 'idle');
 });
 
+test('an outage of days reads in days, not thousands of minutes', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const passEnded = (): void =>
+    reducer.apply({
+      type: 'pass-ended',
+      blocked: { upload: unreachable, archive: null },
+      pending: 4,
+      aborted: false,
+    });
+  passEnded();
+  clock.mono += 3 * 86_400_000; // a hub's mobile link down over a long weekend
+  passEnded();
+  const offline = status.snapshot().problems.find((p) => p.id === 'offline');
+  assert.ok(offline);
+  assert.match(offline.message, /unreachable for 3 days: check the network/);
+});
+
 test('a blocked leg raises its own problem and clears only its own; a card problem never makes the engine offline', () => {
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
@@ -143,7 +162,32 @@ test('counts, transfers, failing files and finished files fold into the snapshot
     code: 'malformed-path',
     message: '"b.csv " ends in a space',
   });
-  for (const attempts of [1, 2, 3])
+  reducer.apply({ type: 'leg-failed', leg: 'upload', rel: 'b.csv ', error: refused, attempts: 1 });
+  reducer.apply({
+    type: 'counts',
+    failed: 1,
+    failing: { rel: 'b.csv ', message: refused.message },
+  });
+  assert.equal(status.snapshot().state, 'idle', 'one failure is no problem yet');
+  assert.equal(
+    status.snapshot().sentence,
+    'b.csv  could not be synced yet and will be retried: "b.csv " ends in a space. 8 files waiting safely.',
+  );
+  reducer.apply({
+    type: 'counts',
+    failed: 2,
+    failing: { rel: 'c.csv', message: 'Permission denied: make it readable.' },
+  });
+  assert.equal(
+    status.snapshot().sentence,
+    '2 files could not be synced yet and will be retried; c.csv: Permission denied: make it readable. 8 files waiting safely.',
+  );
+  reducer.apply({
+    type: 'counts',
+    failed: 1,
+    failing: { rel: 'b.csv ', message: refused.message },
+  });
+  for (const attempts of [2, 3])
     reducer.apply({ type: 'leg-failed', leg: 'upload', rel: 'b.csv ', error: refused, attempts });
   const failing = status.snapshot().problems.find((p) => p.id === 'file-failing:b.csv ');
   assert.ok(failing, 'raised at the third attempt');
@@ -235,18 +279,22 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
       card: { present: false, writable: false, freeBytes: null, totalBytes: null },
     },
     transit: 3,
-    failing: [{ rel: 'a/b.dat', code: 'io', message: 'EIO reading a/b.dat', attempts: 7 }],
+    failing: [
+      { rel: 'a/c.dat', code: 'io', message: 'EACCES reading a/c.dat', attempts: 1 },
+      { rel: 'a/b.dat', code: 'io', message: 'EIO reading a/b.dat', attempts: 7 },
+    ],
   });
   const problems = status.snapshot().problems;
   assert.deepEqual(
     problems.map((p) => p.id),
     ['archive-missing', 'file-failing:a/b.dat'],
   );
+  assert.equal(status.current.failing?.rel, 'a/b.dat', 'the file that failed most is named');
   assert.match(problems[0]!.message, /SD card not mounted/);
   assert.equal(status.current.archive.present, false);
   assert.equal(status.current.archive.enabled, true);
   assert.equal(status.current.counts.transit, 3);
-  assert.equal(status.current.counts.failed, 1);
+  assert.equal(status.current.counts.failed, 2);
   assert.equal(status.current.offline, false, 'a card problem never makes the engine offline');
 });
 

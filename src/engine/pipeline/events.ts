@@ -4,7 +4,7 @@
 import type { SyncError } from '../errors.js';
 import type { CardState } from '../legs/leg.js';
 import type { LegId } from '../legs/ids.js';
-import type { Problem } from '../status/types.js';
+import type { NamedFailure, Problem } from '../status/types.js';
 
 export type NewProblem = Omit<Problem, 'sinceMs'>;
 
@@ -41,6 +41,8 @@ export type PassEvent =
       transit?: number;
       pending?: Partial<Record<LegId, number>>;
       failed?: number;
+      /** The file with the most failed attempts, named in the status sentence; null: none. */
+      failing?: NamedFailure | null;
     }
   /** Conditions of staging and of transit (not of a leg): raised and cleared by id. */
   | { type: 'problem'; problem: NewProblem }

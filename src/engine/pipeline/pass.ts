@@ -104,6 +104,7 @@ export async function runPass(
   let remainingBytes = 0;
   const pending = new Map<LegId, number>(deps.legs.map((leg) => [leg.id, 0]));
   let failed = 0;
+  let failing: { rel: string; message: string; attempts: number } | null = null;
   let done = 0;
   const flow = new FileFlow({
     legs: deps.legs,
@@ -127,6 +128,7 @@ export async function runPass(
       transit: remaining + flow.flowing.size,
       pending: pendingCounts(),
       failed,
+      failing: failing && { rel: failing.rel, message: failing.message },
     });
 
   const settle = async (items: WorkItem[]): Promise<void> => {
@@ -165,6 +167,8 @@ export async function runPass(
       const failure = worstFailure(w.entry);
       if (failure) {
         failed++;
+        if (!failing || failure.attempts > failing.attempts)
+          failing = { rel: w.file.rel, message: failure.message, attempts: failure.attempts };
         // The journal keeps a file's failures across a restart, but 'leg-failed' announces only
         // the crossing of the threshold, which a restarted engine never sees again: without this
         // a file that kept failing vanished from the problems (and alerts) at the next restart.

@@ -46,6 +46,7 @@ export class StatusModel {
   ) {
     this.facts = {
       counts: emptyCounts(),
+      failing: null,
       passRunning: false,
       offline: false,
       paused: false,

@@ -15,8 +15,8 @@ import {
 import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { StatusModel } from './model.js';
-import type { StageCounts } from './types.js';
-import type { EngineEvent } from './engine-events.js';
+import type { NamedFailure, StageCounts, StatusFacts } from './types.js';
+import type { EngineEvent, FailingFileFact } from './engine-events.js';
 import type { NewProblem } from '../pipeline/events.js';
 import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
 import { SOURCE_PROBLEM_PREFIX } from '../health/silent-sources.js';
@@ -102,16 +102,14 @@ export class StatusReducer {
         if (e.failed !== undefined) patch.failed = e.failed;
         // A leg turned off is absent from the pass: nothing is pending on it.
         if (e.pending) for (const id of LEG_IDS) patch[PENDING_COUNT[id]] = e.pending[id] ?? 0;
+        const facts: Partial<StatusFacts> = e.failing === undefined ? {} : { failing: e.failing };
         if (this.doneSinceCounts > 0) {
           patch.doneThisRun = status.current.counts.doneThisRun + this.doneSinceCounts;
-          status.update({
-            lastSuccessMs: this.lastDoneMs,
-            counts: { ...status.current.counts, ...patch },
-          });
+          facts.lastSuccessMs = this.lastDoneMs;
           this.doneSinceCounts = 0;
-        } else {
-          status.updateCounts(patch);
         }
+        // One update, so the window and the tray hear of it once.
+        status.update({ ...facts, counts: { ...status.current.counts, ...patch } });
         return;
       }
       case 'problem':
@@ -165,9 +163,16 @@ export class StatusReducer {
           });
           if (e.card.problem) status.raise(legProblem(e.card.problem, 0));
         }
-        status.updateCounts({ transit: e.transit, failed: e.failing.length });
+        status.update({
+          counts: { ...status.current.counts, transit: e.transit, failed: e.failing.length },
+          failing: mostAttempted(e.failing),
+        });
         // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".
-        for (const f of e.failing) status.raise(fileFailingProblem(f.rel, f.attempts, f));
+        // A problem from the threshold on, as a running engine raises it; below it the sentence
+        // names the file.
+        for (const f of e.failing)
+          if (f.attempts >= FILE_FAILING_THRESHOLD)
+            status.raise(fileFailingProblem(f.rel, f.attempts, f));
         return;
       case 'last-daemons-word':
         status.raise(e.problem);
@@ -247,4 +252,11 @@ export class StatusReducer {
         status.raise(legProblem(err, pending));
     }
   }
+}
+
+/** The failing file to name: the one with the most attempts (the first of equals). */
+function mostAttempted(failing: readonly FailingFileFact[]): NamedFailure | null {
+  let worst: FailingFileFact | null = null;
+  for (const f of failing) if (!worst || f.attempts > worst.attempts) worst = f;
+  return worst && { rel: worst.rel, message: worst.message };
 }

@@ -13,6 +13,15 @@ function clock(ms: number): string {
   return `${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
+function failedSentence(f: StatusFacts): string {
+  const n = f.counts.failed;
+  if (!f.failing) return `${files(n)} could not be synced yet and will be retried.`;
+  const reason = f.failing.message.replace(/[.\s]+$/, '');
+  return n === 1
+    ? `${f.failing.rel} could not be synced yet and will be retried: ${reason}.`
+    : `${files(n)} could not be synced yet and will be retried; ${f.failing.rel}: ${reason}.`;
+}
+
 export function describeState(state: EngineState, f: StatusFacts, problems: Problem[]): string {
   const pending = f.counts.transit + f.counts.waiting;
   const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
@@ -33,8 +42,9 @@ export function describeState(state: EngineState, f: StatusFacts, problems: Prob
       return `Syncing ${files(pending)}…`;
     case 'idle':
       // "Up to date" is a promise: only when nothing waits and nothing fails.
-      if (f.counts.failed > 0)
-        return `${files(f.counts.failed)} could not be synced yet and will be retried; see Transfers.${waitingSafely}`;
+      // Below the failing threshold a file is in neither the problems nor the history yet: the
+      // sentence itself says which and why (the log has every attempt).
+      if (f.counts.failed > 0) return `${failedSentence(f)}${waitingSafely}`;
       if (pending > 0) return `${files(pending)} waiting safely; the next pass will move them.`;
       return f.lastSuccessMs
         ? `Up to date. Last file synced at ${clock(f.lastSuccessMs)}.`

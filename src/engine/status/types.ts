@@ -127,9 +127,17 @@ export interface StatusSnapshot {
   sources?: SourceStatus[];
 }
 
+/** A file whose last attempt failed, and why: the one the status sentence names. */
+export interface NamedFailure {
+  rel: string;
+  message: string;
+}
+
 /** The facts the status model holds; the state word and the sentence are derived from them. */
 export interface StatusFacts {
   counts: StageCounts;
+  /** Of the files counted as failed, the one with the most attempts (null: none). */
+  failing: NamedFailure | null;
   passRunning: boolean;
   offline: boolean;
   paused: boolean;
