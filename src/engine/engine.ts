@@ -14,7 +14,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineApi, LegacyImportReport, SettingsValidation } from './api.js';
 import { SyncError } from './errors.js';
-import { silentLogger, systemClock, type AccountInfo, type Clock, type Logger } from './ports.js';
+import {
+  monotonicNow,
+  silentLogger,
+  systemClock,
+  type AccountInfo,
+  type Clock,
+  type Logger,
+} from './ports.js';
 import type { Settings } from './settings/schema.js';
 import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { tightenConfigModes } from './settings/private-files.js';
@@ -202,6 +209,7 @@ class SyncEngine implements Engine {
       reducer: this.reducer,
       logger,
       now: () => clock.now(),
+      monotonic: () => monotonicNow(clock),
     });
     this.lifecycle = new Lifecycle({
       configDir,

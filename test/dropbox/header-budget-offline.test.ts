@@ -5,47 +5,10 @@
 // closed (connections refused) and opened again on the same port, the emulator behind it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { createDropboxConnection } from '../../src/engine/dropbox/connection.js';
 import { MAX_ARG_HEADER_BYTES } from '../../src/engine/dropbox/header-budget.js';
 import { allOk, landedExactly, makeRig, patternFiles, type Rig } from './helpers.js';
-
-/** A relay to the emulator that can be taken down (the link refuses) and brought back. */
-class Relay {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: number) {}
-
-  async open(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
+import { Relay } from './tcp-relay.js';
 
 let rig: Rig;
 let relay: Relay;

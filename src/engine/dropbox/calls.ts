@@ -4,7 +4,8 @@
 // else is thrown as a classified SyncError.
 import type { DropboxRequestOptions, files, users } from 'dropbox';
 import { SyncError } from '../errors.js';
-import type { Clock, Logger } from '../ports.js';
+import { monotonicNow, type Clock, type Logger } from '../ports.js';
+import { RepeatQuieter } from '../log/repeats.js';
 import {
   classifyDropboxError,
   correctOffsetOf,
@@ -96,11 +97,16 @@ export class DropboxCalls {
   // Commits take the namespace's write lock on Dropbox's side; parallel commits only contend
   // (too_many_write_operations). One lane makes them take turns here instead.
   private commitLane: Promise<unknown> = Promise.resolve();
+  // While Dropbox cannot be reached every pass meets the same refusal: one line of it, then a
+  // reminder every half hour, until a call goes through (log/repeats.ts).
+  private readonly retryLines: RepeatQuieter;
 
   constructor(
     private readonly conn: DropboxConnection,
     private readonly opts: DropboxCallsOptions,
-  ) {}
+  ) {
+    this.retryLines = new RepeatQuieter(() => monotonicNow(opts.clock));
+  }
 
   private inCommitLane<T>(work: () => Promise<T>): Promise<T> {
     const turn = this.commitLane.then(work, work);
@@ -117,18 +123,25 @@ export class DropboxCalls {
     // No per-request timeout here: the connection's fetch gives up on a connection that goes
     // idle, which does not cut off a slow transfer that is still moving.
     const req: DropboxRequestOptions = signal ? { signal } : {};
-    return withRetry(() => this.conn.call(() => op(req)), {
+    const answered = withRetry(() => this.conn.call(() => op(req)), {
       policy: this.opts.policy,
       clock: this.opts.clock,
       ...(signal ? { signal } : {}),
       context: rel === undefined ? {} : { rel },
-      onRetry: (err, delayMs, attempt) =>
-        this.opts.logger.warn(`Dropbox ${what} failed, retrying`, {
-          rel,
-          code: err.code,
-          delayMs,
-          attempt: attempt + 1,
-        }),
+      onRetry: (err, delayMs, attempt) => {
+        const fields = { rel, code: err.code, delayMs, attempt: attempt + 1 };
+        const heldBack = this.retryLines.admit(err.code);
+        if (heldBack === null) this.opts.logger.debug(`Dropbox ${what} failed, retrying`, fields);
+        else
+          this.opts.logger.warn(
+            `Dropbox ${what} failed, retrying`,
+            heldBack > 0 ? { ...fields, heldBack } : fields,
+          );
+      },
+    });
+    return answered.then((value) => {
+      this.retryLines.settled();
+      return value;
     });
   }
 

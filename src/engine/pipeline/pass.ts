@@ -305,11 +305,6 @@ export async function runPass(
     transitBytes: !signal?.aborted && complete ? remainingBytes : null,
     aborted: Boolean(signal?.aborted),
   };
-  if (deps.legs.some((leg) => blocked.get(leg.id))) {
-    deps.logger.info('pass ended with a blocked leg', {
-      ...Object.fromEntries(deps.legs.map((leg) => [leg.id, blocked.get(leg.id)?.code ?? null])),
-    });
-  }
   await deps.journal.flush();
   return report;
 }

@@ -5,6 +5,7 @@
 import { compareNames } from '../compare-names.js';
 import { SyncError } from '../errors.js';
 import type { Logger } from '../ports.js';
+import { RepeatQuieter } from '../log/repeats.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
 import { worstFailure } from '../pipeline/leg-state.js';
 import type { StatusReducer } from '../status/reducer.js';
@@ -25,12 +26,19 @@ export interface PassRunnerDeps {
   reducer: StatusReducer;
   logger: Logger;
   now: () => number;
+  /** Monotonic ms: how long a blocked leg's passes have gone unlogged. */
+  monotonic: () => number;
 }
 
 export class PassRunner {
   private readonly memory = newPassMemory();
+  /** Passes that moved nothing because a leg stayed blocked the same way: see logPass. */
+  private readonly blockedPasses: RepeatQuieter;
+  private lastBlocked = '';
 
-  constructor(private readonly deps: PassRunnerDeps) {}
+  constructor(private readonly deps: PassRunnerDeps) {
+    this.blockedPasses = new RepeatQuieter(deps.monotonic);
+  }
 
   async run(signal: AbortSignal): Promise<PassReport> {
     const { builder, reducer, logger } = this.deps;
@@ -58,24 +66,7 @@ export class PassRunner {
       // Files waiting in transit arrived too (see checkSources), when PassMemory.arrivedMs says.
       const queued = [...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs }));
       await this.deps.health.afterPass(builder.built.settings, signal, report.transitBytes, queued);
-      if (
-        report.staged ||
-        report.done ||
-        report.fileFailures ||
-        report.uploadBlocked ||
-        report.archiveBlocked
-      ) {
-        logger.info('pass', {
-          staged: report.staged,
-          uploaded: report.uploaded,
-          archived: report.archived,
-          done: report.done,
-          failed: report.fileFailures,
-          queued: report.remainingInTransit,
-          uploadBlocked: report.uploadBlocked?.code ?? null,
-          archiveBlocked: report.archiveBlocked?.code ?? null,
-        });
-      }
+      this.logPass(report);
       return report;
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
@@ -92,6 +83,40 @@ export class PassRunner {
         aborted: signal.aborted,
       });
     }
+  }
+
+  /**
+   * The pass's line in the log: every pass that moved or failed a file; a pass that moved nothing
+   * because a leg is blocked only when the block is new or changed, then once every half hour
+   * with the number of such passes not logged (log/repeats.ts: a link down for days at a 10 s
+   * interval filled the 5 MB log in a day and a half). Idle passes are not logged.
+   */
+  private logPass(report: PassReport): void {
+    const blocked = `${report.uploadBlocked?.code ?? ''}/${report.archiveBlocked?.code ?? ''}`;
+    if (blocked !== this.lastBlocked) this.blockedPasses.settled();
+    this.lastBlocked = blocked;
+    const moved =
+      report.staged || report.done || report.fileFailures || report.uploaded || report.archived;
+    if (!moved && blocked === '/') return;
+    const heldBack = moved ? 0 : this.blockedPasses.admit(blocked);
+    const fields = {
+      staged: report.staged,
+      uploaded: report.uploaded,
+      archived: report.archived,
+      done: report.done,
+      failed: report.fileFailures,
+      queued: report.remainingInTransit,
+      uploadBlocked: report.uploadBlocked?.code ?? null,
+      archiveBlocked: report.archiveBlocked?.code ?? null,
+      // A stop cuts the pass short: what it was doing then reads as blocked ("unknown").
+      ...(report.aborted ? { stopped: true } : {}),
+    };
+    if (heldBack === null) this.deps.logger.debug('pass', fields);
+    else
+      this.deps.logger.info(
+        'pass',
+        heldBack > 0 ? { ...fields, passesNotLogged: heldBack } : fields,
+      );
   }
 
   /** Checks the SD card and counts the queue without moving anything (status of a stopped engine). */
