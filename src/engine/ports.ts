@@ -34,6 +34,11 @@ export type UploadOutcome =
 
 export interface UploadProgress {
   rel: string;
+  /**
+   * Bytes on their way so far: stored by Dropbox, or taken by a connection for a chunk still in
+   * flight (for the status; what a resume may skip is the saved session's offset). Never lower
+   * than an earlier report of the same upload.
+   */
   bytesSent: number;
   size: number;
 }

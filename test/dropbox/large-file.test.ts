@@ -68,11 +68,12 @@ test('a 2 GiB file uploads in 8 MiB chunks with bounded memory and a matching ha
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 25);
-  let chunks = 0;
+  const progress: number[] = [];
+  rig.emu.resetStats();
   try {
     const [out] = await rig.store({ chunkSize: 8 * MiB }).uploadMany([item], {
-      onProgress: () => {
-        chunks++;
+      onProgress: (p) => {
+        progress.push(p.bytesSent);
         peak = Math.max(peak, process.memoryUsage().rss);
       },
     });
@@ -83,7 +84,19 @@ test('a 2 GiB file uploads in 8 MiB chunks with bounded memory and a matching ha
   }
   // A first 4 MiB chunk alone measures the link, then half a chunk (4 MiB) so the pipelined pair
   // ends apart, then 8 MiB chunks (session-upload.ts LinkPace).
+  const chunks = rig.emu.stats()['files/upload_session/append_v2'];
   assert.equal(chunks, 2 + Math.ceil((SIZE - 8 * MiB) / (8 * MiB)));
+  // Progress as the bytes go, not only as chunks land: from 0 at once, never backwards, to all.
+  assert.equal(progress[0], 0);
+  assert.equal(progress.at(-1), SIZE);
+  assert.ok(
+    progress.every((b, i) => i === 0 || b > progress[i - 1]!),
+    'progress never goes back',
+  );
+  assert.ok(
+    progress.length > chunks! * 4,
+    `${progress.length} progress reports for ${chunks} chunks`,
+  );
   const remote = rig.emu.getFile('/RDL/site1/big/two-gib.bin');
   assert.equal(remote?.size, SIZE);
   assert.equal(remote?.contentHash, expected);

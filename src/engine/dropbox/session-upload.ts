@@ -13,6 +13,7 @@ import {
 } from '../ports.js';
 import { OFFSET_REPOSITIONS, UPLOAD_SESSION_RESTARTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
+import type { StreamedBody } from './http-fetch.js';
 import { classifyLocalFileError } from './classify.js';
 import { BlockDigests, ChunkReader, RangeBodies } from './chunk-reader.js';
 import {
@@ -156,6 +157,7 @@ async function sendChunks(
   const { rel, localPath, size, mtimeMs } = file;
   let sessionId = resume?.sessionId;
   let offset = resume?.offset ?? 0;
+  onProgress?.({ rel, bytesSent: offset, size }); // under way now, not when a chunk has landed
   const startedAtMs = resume?.startedAtMs ?? deps.clock.now();
   let hasher =
     resume === undefined
@@ -251,6 +253,8 @@ async function sendConcurrent(
 ): Promise<ClosedSession | 'restart'> {
   const { rel, localPath, size, mtimeMs } = file;
   let stored = resume?.offset ?? 0;
+  // Under way now: on a slow link the first chunk alone can take minutes to land.
+  onProgress?.({ rel, bytesSent: stored, size });
   // Hashing ahead starts at once, so the first chunk's digests are ready when the session is.
   const digests = new BlockDigests(fh, size, stored, HASH_AHEAD_CHUNKS * deps.chunkSize, signal);
   const bodies = new RangeBodies(fh, size, (e) => classifyLocalFileError(e, { rel }));
@@ -289,19 +293,40 @@ async function sendConcurrent(
     };
     save();
     const landed = new Map<number, number>();
+    // What the status shows between chunks: the bytes stored, and those of each append in flight
+    // that its connection has taken so far; never less than shown before (a resent append counts
+    // from its start again). A chunk takes CHUNK_SECONDS_TARGET on a slow link, the first one
+    // longer: without this a transfer sat at 0 B for its first minutes.
+    const taken = new Map<number, number>();
+    let shown = stored;
+    const show = (): void => {
+      let bytes = stored;
+      for (const length of landed.values()) bytes += length;
+      for (const count of taken.values()) bytes += count;
+      if (bytes <= shown) return;
+      shown = bytes;
+      onProgress?.({ rel, bytesSent: bytes, size });
+    };
+    const counted = (offset: number, length: number): StreamedBody => {
+      const body = bodies.body(offset, length);
+      return {
+        streamedLength: length,
+        async *pieces() {
+          taken.set(offset, 0);
+          for await (const piece of body.pieces()) {
+            yield piece;
+            // The next piece is asked for once the connection has taken this one.
+            taken.set(offset, (taken.get(offset) ?? 0) + piece.byteLength);
+            show();
+          }
+        },
+      };
+    };
     let next = stored;
     let damaged = 0;
     const launch = (offset: number, length: number, closing: boolean, contentHash: string) => {
       const sending = deps.calls
-        .append(
-          rel,
-          sessionId,
-          offset,
-          () => bodies.body(offset, length),
-          closing,
-          signal,
-          contentHash,
-        )
+        .append(rel, sessionId, offset, () => counted(offset, length), closing, signal, contentHash)
         .then((r): Sent => ({
           offset,
           length,
@@ -343,6 +368,7 @@ async function sendConcurrent(
       }
       const done = await Promise.race(inFlight.values());
       inFlight.delete(done.offset);
+      taken.delete(done.offset);
       if (done.result === 'mismatch') {
         // What Dropbox got is not what was hashed: the file changed since, or the bytes were
         // damaged on the way (then the same bytes go again, a few times at most).
@@ -359,7 +385,7 @@ async function sendConcurrent(
         stored += len;
       }
       if (stored < size) save();
-      onProgress?.({ rel, bytesSent: stored, size });
+      show();
     }
     return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
   } finally {
