@@ -401,6 +401,37 @@ test('a file that cannot leave the watch folder (real read-only mount) fails alo
   });
 });
 
+test('one file larger than the free space of transit waits alone: the smaller ones after it are staged and synced, the problem names it', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  await withHarness({}, async (h) => {
+    await fs.mkdir(h.transitDir, { recursive: true });
+    mountTmpfs(h.transitDir, 256);
+    try {
+      // A camera's clip larger than the whole transit disk, sorted before the logger's files.
+      const big = Buffer.alloc(400 * 1024, 7);
+      await h.drop('RDL/a-clip.bin', big);
+      for (let i = 0; i < 5; i++) await h.drop(`RDL/z${i}.csv`, `row ${i}\n`);
+      for (let pass = 0; pass < 2; pass++) await h.engine.runPassNow();
+      assert.deepEqual(
+        remoteRels(h),
+        ['RDL/z0.csv', 'RDL/z1.csv', 'RDL/z2.csv', 'RDL/z3.csv', 'RDL/z4.csv'],
+        'every file that fits went, however many passes the big one was tried in',
+      );
+      assert.deepEqual(await listFilesRel(h.watchDir), ['RDL/a-clip.bin']);
+      assert.deepEqual(await fs.readFile(path.join(h.watchDir, 'RDL', 'a-clip.bin')), big);
+      assert.deepEqual(await listFilesRel(h.transitDir), [], 'no partial copy left in transit');
+      const problem = h.engine.getStatus().problems.find((p) => p.id === 'transit-unwritable');
+      assert.ok(problem, JSON.stringify(h.engine.getStatus().problems));
+      assert.match(
+        problem.message,
+        /^RDL\/a-clip\.bin \(410 kB\) does not fit on the disk of the transit folder .* free\): it waits in the watch folder; free space on that disk or move the transit folder to a larger one/,
+      );
+    } finally {
+      unmount(h.transitDir);
+    }
+  });
+});
+
 test('a full transit disk stops staging only: the queue still drains, the new file waits whole in the watch folder', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
   await withHarness({}, async (h) => {

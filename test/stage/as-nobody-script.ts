@@ -37,7 +37,7 @@ async function main(): Promise<unknown> {
       file: { rel, absPath, size: s.size, mtimeMs: s.mtimeMs },
     });
     out[rel] =
-      r.status === 'failed' || r.status === 'blocked'
+      r.status === 'failed' || r.status === 'blocked' || r.status === 'no-room'
         ? { status: r.status, ...r.error.toJSON() }
         : { status: r.status };
   }

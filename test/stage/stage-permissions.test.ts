@@ -114,7 +114,7 @@ test(
 );
 
 test(
-  'a full transit disk and a transit folder that cannot be written are "blocked", files stay',
+  'a file the full transit disk has no room for waits ("no-room"); a transit folder that cannot be written is "blocked"; files stay',
   { skip: skip ?? false },
   async (t) => {
     if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
@@ -129,8 +129,11 @@ test(
         transitDir: transit,
         rels: ['big.bin'],
       });
-      assert.equal(full['big.bin']?.status, 'blocked');
-      assert.match(full['big.bin']?.message ?? '', /transit folder .*ENOSPC.*the disk is full/);
+      assert.equal(full['big.bin']?.status, 'no-room');
+      assert.match(
+        full['big.bin']?.message ?? '',
+        /^big\.bin \(262 kB\) does not fit on the disk of the transit folder .*\(\d+ kB free\)/,
+      );
       assert.equal((await lstat(big)).size, 256 * 1024);
     } finally {
       unmount(transit);

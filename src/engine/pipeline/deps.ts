@@ -40,7 +40,12 @@ export type StageOutcome =
   | { status: 'vanished' }
   /** This file alone cannot be staged (unreadable, read-only parent folder, bad name): recorded on it. */
   | { status: 'failed'; error: SyncError }
-  /** The transit folder cannot take files (disk full, not writable): staging stops for this pass only. */
+  /**
+   * The transit disk has no room for this file now (it waits in the watch folder); smaller files
+   * may still fit, so staging goes on.
+   */
+  | { status: 'no-room'; error: SyncError }
+  /** The transit folder cannot take files (not writable, missing): staging stops for this pass only. */
   | { status: 'blocked'; error: SyncError };
 
 /** A journal entry is declared once, by the journal's schema (journal/journal.ts). */

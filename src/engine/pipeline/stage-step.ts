@@ -36,6 +36,12 @@ export interface StageStepResult {
   waiting: number;
   /** Files that failed to stage this time or wait out their back-off. */
   failing: number;
+  /**
+   * The finished files that stay in the watch folder this pass (transit full or unwritable, a
+   * failure, a file busy or changing), with their mtime (never later than now): a logger that
+   * wrote them is working, whatever keeps them here (the silent-logger check counts them).
+   */
+  held: Array<{ rel: string; atMs: number }>;
 }
 
 /**
@@ -76,17 +82,25 @@ export async function scanAndStage(
     staged: 0,
     waiting: scan.pending, // files held open are among the pending ones
     failing: 0,
+    held: [],
   };
   const now = deps.clock.now();
+  const hold = (file: FileRef): void => {
+    result.waiting++;
+    result.held.push({ rel: file.rel, atMs: Math.min(file.mtimeMs, now) });
+  };
   // (Set inside the callbacks below: typed by hand so the checks after them are not narrowed away.)
   let blocked = null as SyncError | null;
+  // The first file the transit disk had no room for, and how many in all.
+  let noRoom = null as SyncError | null;
+  let noRoomFiles = 0;
   const seen = new Set<string>();
   // Several files at a time, so their moves share one sync of each transit folder (stage-file.ts).
   await mapLimit(scan.stable, STAGE_CONCURRENCY, async (file) => {
     seen.add(file.rel);
     const failure = memory.stageFailures.get(file.rel);
     if (blocked || signal?.aborted || (failure && !retryDue(failure, now))) {
-      result.waiting++;
+      hold(file);
       if (failure) result.failing++;
       return;
     }
@@ -103,15 +117,20 @@ export async function scanAndStage(
         break;
       case 'busy':
       case 'changed':
-        result.waiting++;
+        hold(file);
         break;
       case 'failed':
-        result.waiting++;
+        hold(file);
         result.failing++;
         recordStageFailure(deps, memory, file, outcome.error);
         break;
+      case 'no-room':
+        hold(file);
+        noRoom ??= outcome.error;
+        noRoomFiles++;
+        break;
       case 'blocked':
-        result.waiting++;
+        hold(file);
         blocked ??= outcome.error;
         break;
     }
@@ -120,15 +139,19 @@ export async function scanAndStage(
   for (const rel of [...memory.stageFailures.keys()]) {
     if (!seen.has(rel)) forgetFailure(deps, memory, rel);
   }
-  if (blocked) {
+  const problem = blocked ?? noRoom;
+  if (problem) {
+    const more =
+      !blocked && noRoomFiles > 1 ? ` (${noRoomFiles - 1} more files wait for room)` : '';
     raiseProblem(deps, {
       id: TRANSIT_PROBLEM_ID,
       code: 'transit-unwritable',
       severity: 'attention',
       tab: 'status',
-      message: `${blocked.message.replace(/[.\s]+$/, '')}. Files already in transit still sync`,
+      message: `${problem.message.replace(/[.\s]+$/, '')}${more}. Files already in transit still sync`,
     });
-  } else if (result.staged > 0) {
+  } else if (result.staged > 0 || scan.stable.length === 0) {
+    // Something was staged, or nothing waited to be: no file is held back for transit's sake.
     clearProblem(deps, TRANSIT_PROBLEM_ID);
   }
   return result;

@@ -20,6 +20,8 @@ import { quickLstat } from '../fsutil/quick-fs.js';
 import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
+import { freeSpace } from '../fsutil/free-space.js';
+import { formatBytes } from '../format-bytes.js';
 
 export type StageResult =
   | {
@@ -40,7 +42,13 @@ export type StageResult =
   | { status: 'vanished' }
   /** This file alone cannot be staged now; it stays in the watch folder. */
   | { status: 'failed'; error: SyncError }
-  /** The transit folder cannot take files (full, read-only, missing): stop staging this pass. */
+  /**
+   * Copying across disks, the transit disk has no room for this file now: it stays in the watch
+   * folder, and smaller files may still fit. (One file larger than the free space used to block
+   * all staging, pass after pass, while transit held room for every other file.)
+   */
+  | { status: 'no-room'; error: SyncError }
+  /** The transit folder cannot take files (read-only, missing): stop staging this pass. */
   | { status: 'blocked'; error: SyncError };
 
 export interface StageOptions {
@@ -298,12 +306,18 @@ async function copyAcrossDisks(
   } catch (e) {
     throw transitWriteError(transitDir, e);
   }
+  // Not started when it cannot fit: a full disk would otherwise cost every waiting file a copy
+  // cut short, every pass.
+  if (!(await fits(transitDir, file.size))) return await noRoom(file, transitDir);
   const tmp = join(tmpDir, `stage-${randomBytes(8).toString('hex')}`);
   let copied;
   try {
     copied = await copyFileHashed(raw, tmp, signal);
   } catch (e) {
     if (!(e instanceof CopyError)) throw e;
+    // The room went to other files meanwhile (copies run side by side): this one waits.
+    if (e.side === 'destination' && isCode(e.cause, 'ENOSPC', 'EDQUOT'))
+      return await noRoom(file, transitDir);
     if (e.side === 'destination') throw transitWriteError(transitDir, e.cause);
     if (e.code === 'ENOENT') return { status: 'vanished' };
     throw cannotRead(src, e.cause);
@@ -341,6 +355,29 @@ async function copyAcrossDisks(
     }
   }
   return { status: 'staged', transitPath: dest, contentHash: copied.contentHash };
+}
+
+/** Whether the file's blocks fit in the transit disk's free space now (statfs). */
+async function fits(transitDir: string, size: number): Promise<boolean> {
+  const space = await freeSpace(transitDir).catch(() => null);
+  if (!space) return true; // not known: the copy itself will tell
+  const block = space.blockSize > 0 ? space.blockSize : 4096;
+  return Math.ceil(size / block) * block <= space.freeBytes;
+}
+
+async function noRoom(file: ScannedFile, transitDir: string): Promise<StageResult> {
+  const free = await freeSpace(transitDir).then(
+    (s) => `${formatBytes(s.freeBytes)} free`,
+    () => 'free space unknown',
+  );
+  return {
+    status: 'no-room',
+    error: new SyncError({
+      kind: 'blocked',
+      code: 'transit-unwritable',
+      message: `${file.rel} (${formatBytes(file.size)}) does not fit on the disk of the transit folder ${transitDir} (${free}): it waits in the watch folder; free space on that disk or move the transit folder to a larger one. Smaller files go on`,
+    }),
+  };
 }
 
 function cannotMoveOut(src: string, e: CopyError): SyncError {
