@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../../src/engine/ports.js';
 import { learnSources, silenceRulesOf, sourceOf } from '../../src/engine/health/silent-sources.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { startHarness, type Harness } from '../engine/harness.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -238,6 +239,53 @@ test('after a restart, a stopped logger whose last file still waits in transit s
     assert.equal(usb0?.silent, false);
   } finally {
     await restarted?.stop();
+    await h.close();
+  }
+});
+
+test('files a full transit disk keeps in the watch folder count as arrivals: a working logger is not silent, a stopped one is', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  let now = Date.parse('2026-11-20T00:00:00Z');
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const h = await startHarness({ engine: { clock } });
+  const disk = `${h.root}/transit-disk`;
+  const hour = (i: number) => String(i).padStart(2, '0');
+  const dropAt = async (rel: string) => {
+    await h.drop(rel, `${rel}\n`);
+    const at = new Date(now);
+    await fs.utimes(`${h.watchDir}/${rel}`, at, at);
+  };
+  await fs.mkdir(disk, { recursive: true });
+  mountTmpfs(disk, 1024);
+  try {
+    // Transit on a disk of its own, as on a hub whose SD card holds the system and transit.
+    const moved = await h.engine.saveSettings({ ...h.settings, transitDir: `${disk}/transit` });
+    assert.ok(moved.ok);
+    for (let i = 0; i < 7; i++) {
+      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
+      await deliver(h, `cameras/reolink1/2026-11-20/2026-11-20_${hour(i)}_00.jpg`);
+      now += HOUR;
+    }
+    // Something else fills the transit disk: RDL/USB0 goes on writing, the camera stops.
+    await fs.writeFile(`${disk}/filler`, Buffer.alloc(1024 * 1024)).catch(() => {});
+    for (let i = 7; i < 12; i++) {
+      await dropAt(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
+      assert.equal((await h.engine.runPassNow()).staged, 0, 'no room in transit');
+      now += HOUR;
+    }
+    await h.engine.runPassNow();
+    const s = h.engine.getStatus();
+    assert.ok(
+      s.problems.some((p) => p.id === 'transit-unwritable'),
+      JSON.stringify(s.problems),
+    );
+    const silent = s.problems.filter((p) => p.code === 'source-silent').map((p) => p.id);
+    assert.deepEqual(silent, ['source-silent:cameras/reolink1'], JSON.stringify(s.problems));
+    const usb0 = s.sources?.find((x) => x.source === 'RDL/USB0');
+    assert.equal(usb0?.lastFileRel, 'RDL/USB0/2026-11/RDL_2026-11-20_11_USB0.txt');
+    assert.equal(usb0?.silent, false);
+  } finally {
+    await h.engine.stop().finally(() => unmount(disk)); // (lazily) before the root is removed
     await h.close();
   }
 });

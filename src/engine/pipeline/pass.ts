@@ -30,6 +30,8 @@ export interface PassReport {
   remainingInTransit: number;
   /** Bytes of the files left in transit; null when the walk of transit was not complete. */
   transitBytes: number | null;
+  /** Finished files left in the watch folder this pass, with their mtime (StageStepResult.held). */
+  heldInWatch: Array<{ rel: string; atMs: number }>;
   aborted: boolean;
 }
 
@@ -303,6 +305,7 @@ export async function runPass(
     archiveBlocked: blocked.get('archive') ?? null,
     remainingInTransit: remaining,
     transitBytes: !signal?.aborted && complete ? remainingBytes : null,
+    heldInWatch: staging?.held ?? [],
     aborted: Boolean(signal?.aborted),
   };
   await deps.journal.flush();

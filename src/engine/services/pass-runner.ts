@@ -64,7 +64,11 @@ export class PassRunner {
       const report = await runPass(deps, this.memory, signal);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
       // Files waiting in transit arrived too (see checkSources), when PassMemory.arrivedMs says.
-      const queued = [...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs }));
+      // So do finished files a full transit (or a failure) keeps in the watch folder.
+      const queued = [
+        ...[...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs })),
+        ...report.heldInWatch,
+      ];
       await this.deps.health.afterPass(builder.built.settings, signal, report.transitBytes, queued);
       this.logPass(report);
       return report;
