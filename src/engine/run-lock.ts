@@ -185,10 +185,32 @@ function busy(owner: LockOwner, configDir: string): SyncError {
   });
 }
 
+/**
+ * Writes an owner record to a private temporary. A failed write leaves no temporary behind (a
+ * service restarted every minute on a full disk would leave one each time), and a full disk is
+ * said in words: the settings folder usually sits on the loggers' disk, full being the hubs' most
+ * common fault, and a bare "ENOSPC ... write" named neither the disk nor the fix.
+ */
+async function writeRecord(tmp: string, data: string, configDir: string): Promise<void> {
+  try {
+    await fs.writeFile(tmp, data, { mode: 0o600 });
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'unknown',
+      message: `Cannot start: the disk holding the settings folder ${configDir} is full (${code}): free space on it, then start RDL Sync again; nothing is lost, the files wait in the watch and transit folders`,
+      cause: e,
+    });
+  }
+}
+
 /** Creates `target` holding `data`, whole or not at all: a reader never sees it half written. */
 async function tryCreate(target: string, data: string): Promise<boolean> {
   const tmp = path.join(path.dirname(target), `${LOCK_FILE}.${randomUUID()}.tmp`);
-  await fs.writeFile(tmp, data, { mode: 0o600 });
+  await writeRecord(tmp, data, path.dirname(target));
   try {
     return await linkNew(tmp, target);
   } finally {
@@ -214,7 +236,7 @@ export async function acquireRunLock(configDir: string): Promise<RunLock> {
   const file = path.join(configDir, LOCK_FILE);
   const mine = JSON.stringify(ownerRecord(randomUUID()));
   const tmp = path.join(configDir, `${LOCK_FILE}.${randomUUID()}.tmp`);
-  await fs.writeFile(tmp, mine, { mode: 0o600 });
+  await writeRecord(tmp, mine, configDir);
   try {
     // Bounded: each round either wins, meets a live owner, or sees a generation end.
     for (let round = 0; round < LOCK_TAKEOVER_ROUNDS; round++) {

@@ -9,6 +9,7 @@ import {
   readdir,
   rm,
   stat,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import {
 } from '../../src/engine/stage/index.js';
 import { StabilityScanner } from '../../src/engine/scan/index.js';
 import type { ScannedFile } from '../../src/engine/scan/index.js';
-import { dropboxContentHash } from '../../src/engine/fsutil/index.js';
+import { copyFileHashed, dropboxContentHash } from '../../src/engine/fsutil/index.js';
 import { isSyncError } from '../../src/engine/errors.js';
 import {
   bindMount,
@@ -325,6 +326,50 @@ test('EXDEV for real: transit on its own tmpfs', async (t) => {
       false,
       'no partial temp in transit',
     );
+  } finally {
+    unmount(transit);
+    await removeDir(base);
+  }
+});
+
+test('EXDEV for real: a copy cut short before the watch name went (a kill) is finished, not synced twice; another file of that name waits', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { base, watch, transit } = await setup();
+  mountTmpfs(transit, 8192);
+  try {
+    // What a SIGKILL after the verified copy took its transit name, and before the watch name was
+    // unlinked, leaves behind: the engine's own copy (same bytes, the source's mtime) in transit.
+    const body = Buffer.alloc(300_000, 'q');
+    const src = await put(watch, 'cam/shot.jpg', body);
+    await mkdir(join(transit, 'cam'));
+    const dest = join(transit, 'cam', 'shot.jpg');
+    await copyFileHashed(src, dest);
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'cam/shot.jpg'),
+    });
+    assert.deepEqual(r, {
+      status: 'staged',
+      transitPath: dest,
+      contentHash: dropboxContentHash(body),
+    });
+    assert.equal(await exists(src), false, 'the watch name is gone: it would be synced again');
+    assert.ok((await readFile(dest)).equals(body));
+
+    // A different file under a name transit holds (same size and mtime, other bytes) waits.
+    const other = Buffer.alloc(300_000, 'r');
+    const second = await put(watch, 'cam/shot.jpg', other);
+    const { atime, mtime } = await stat(dest);
+    await utimes(second, atime, mtime);
+    const again = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'cam/shot.jpg'),
+    });
+    assert.deepEqual(again, { status: 'busy' });
+    assert.ok((await readFile(second)).equals(other), 'the waiting file is untouched');
+    assert.ok((await readFile(dest)).equals(body));
   } finally {
     unmount(transit);
     await removeDir(base);

@@ -113,7 +113,7 @@ export async function copyFileHashed(
  * caller expects; a small file is read in one go (one that grew past the limit, in chunks).
  */
 export async function hashFileDropbox(
-  path: string,
+  path: string | Buffer,
   signal?: AbortSignal,
   sizeHint?: number,
 ): Promise<string> {

@@ -404,31 +404,43 @@ async function discard<T>(tmp: string, result: T): Promise<T> {
 }
 
 /**
- * Transit already holds the rel. If it is this very file (one inode under both names: a move cut
- * short by a kill between link and unlink), finish the move, or the watch name would be staged
- * and synced again once transit is done (a second history record). Otherwise wait behind it.
+ * Transit already holds the rel. If it is this very file, finish the move, or the watch name would
+ * be staged and synced again once transit is done (read and sent again, a second history record).
+ * It is this very file when both names are one inode (a move cut short by a kill between link and
+ * unlink), or, across disks, when transit holds a complete copy of it (a kill after the verified
+ * copy took its transit name and before the watch name was removed): same size, the mtime the
+ * copy was given, the same bytes. Otherwise wait behind it.
  */
 async function finishCutMove(
   raw: string | Buffer,
   src: string,
   dest: string,
 ): Promise<StageResult> {
-  if (!(await sameInode(raw, dest))) return { status: 'busy' };
+  const same = await sameFile(raw, dest);
+  if (!same) return { status: 'busy' };
   try {
     await unlink(raw);
   } catch {
     return { status: 'busy' };
   }
   await fsyncDir(dirname(src)).catch(() => {});
-  return { status: 'staged', transitPath: dest };
+  return { status: 'staged', transitPath: dest, ...same };
 }
 
-/** Whether two paths name the very same file (a hard link's two names). */
-async function sameInode(a: string | Buffer, b: string): Promise<boolean> {
+/**
+ * Whether the transit name holds this very file: one inode under both names, or its copy across
+ * disks (then with the content hash both hold). Hashes only a candidate copy: same size and mtime.
+ */
+async function sameFile(a: string | Buffer, b: string): Promise<{ contentHash?: string } | null> {
   try {
     const [x, y] = await Promise.all([lstat(a), lstat(b)]);
-    return x.dev === y.dev && x.ino === y.ino;
+    if (x.dev === y.dev) return x.ino === y.ino ? {} : null;
+    // copyFileHashed gives the copy the source's mtime (through a float of seconds: within 1 ms).
+    if (!x.isFile() || !y.isFile() || x.size !== y.size || Math.abs(x.mtimeMs - y.mtimeMs) >= 1)
+      return null;
+    const [hx, hy] = await Promise.all([hashFileDropbox(a), hashFileDropbox(b)]);
+    return hx === hy ? { contentHash: hy } : null;
   } catch {
-    return false;
+    return null;
   }
 }

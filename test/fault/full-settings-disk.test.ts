@@ -1,0 +1,69 @@
+// A hub keeps its settings folder on the loggers' one card, and a full disk is the hubs' most
+// common fault (WORKLOAD.md). Found by the crash torture: the daemon started on a full disk failed
+// with a bare "rdl-sync run: ENOSPC: no space left on device, write" and left an empty
+// engine.lock.<uuid>.tmp behind at every start (systemd restarts it every minute). It must say
+// which disk is full and what to do, lose nothing, leave nothing behind, and start once space is
+// freed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { runCli } from '../cli/cli-harness.js';
+
+/** Fills the file system holding `dir` with one file; returns its path. */
+async function fill(dir: string): Promise<string> {
+  const filler = path.join(dir, 'filler');
+  const fh = await fs.open(filler, 'w');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (let i = 0; i < 10_000; i++) await fh.write(chunk); // bounded: far more than the disk
+    assert.fail('the small disk never filled up');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    await fh.close();
+  }
+  return filler;
+}
+
+test('the daemon on a full settings disk names the disk and the fix, leaves no temporary, and runs once space is freed', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const dirs = await makeDirs('rdl-full-settings-');
+  const emulator = await startEmulator({});
+  const disk = path.join(dirs.root, 'card');
+  await fs.mkdir(disk);
+  mountTmpfs(disk, 1024);
+  try {
+    const configDir = path.join(disk, 'rdl-sync');
+    await writeConfig(configDir, testSettings(dirs, emulator), emulator);
+    await fs.writeFile(path.join(dirs.watchDir, 'day.csv'), 'a,b\n1,2\n');
+    const filler = await fill(disk);
+
+    const full = await runCli(['run', '--config-dir', configDir], { home: dirs.root });
+    assert.equal(full.code, 1, full.stderr);
+    assert.match(
+      full.stderr,
+      new RegExp(`disk holding the settings folder ${configDir} is full \\(ENOSPC\\): free space`),
+    );
+    assert.match(full.stderr, /nothing is lost/);
+    assert.deepEqual(
+      (await fs.readdir(configDir)).filter((n) => n.startsWith('engine.lock')),
+      [],
+      'no lock or lock temporary left behind',
+    );
+    assert.equal(await fs.readFile(path.join(dirs.watchDir, 'day.csv'), 'utf8'), 'a,b\n1,2\n');
+
+    // Space freed: the next start syncs.
+    await fs.rm(filler);
+    const once = await runCli(['once', '--config-dir', configDir], { home: dirs.root });
+    assert.equal(once.code, 0, once.stderr);
+    assert.equal(emulator.getFile('/RDL/site1/day.csv')?.size, 8);
+  } finally {
+    unmount(disk);
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
