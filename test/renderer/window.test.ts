@@ -665,3 +665,41 @@ test('while a pass runs, "Next pass" says it is running now, not "never"', async
     await w.close();
   }
 });
+
+test('a file already waiting in transit is shown while it uploads, never "Up to date"', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await page.click('#tab-status');
+    await until('the first pass over', () => w.engine.getStatus().nextPassMs !== null);
+    // Left in transit by an earlier run (a quit mid-upload, the old syncer's 3_transit): the
+    // pass meets it in its walk of transit, not in the watch folder.
+    const left = path.join(w.transitDir, 'big', 'left-by-a-quit.bin');
+    await fs.mkdir(path.dirname(left), { recursive: true });
+    await fs.writeFile(left, Buffer.alloc(6 << 20, 7));
+    w.emulator.shapeLink({ bytesPerSecond: 1 << 20 });
+    await page.click('#btn-sync-now');
+    await until('its upload under way', () =>
+      w.engine.getStatus().transfers.some((x) => x.leg === 'upload' && x.bytesDone > 0),
+    );
+    const inTransit = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('#panel-status dt')].find(
+          (dt) => dt.textContent === 'In transit (queue)',
+        )?.nextElementSibling?.textContent,
+    );
+    const line = await text(page, '#state-line');
+    const badge = await text(page, '#state-badge');
+    w.emulator.shapeLink({});
+    // Before: the pass counted transit before its walk and not again until the file settled,
+    // so the whole upload read "Up to date.", idle, 0 in transit (found by the desktop hunt).
+    assert.equal(inTransit, '1');
+    assert.doesNotMatch(line, /Up to date/);
+    assert.equal(badge, 'syncing');
+    await until('the file done', () => w.engine.getStatus().counts.doneThisRun === 1, 30_000);
+  } finally {
+    w.emulator.shapeLink({});
+    await w.close();
+  }
+});

@@ -251,7 +251,10 @@ export async function runPass(
     if (sighted === null && !heardCount) for (const leg of deps.legs) leg.prepare?.([]);
     failed += staging.failing;
     emit({ type: 'waiting', count: staging.waiting });
-    emitCounts();
+    // Counted before the walk of transit, the files left there by earlier passes are missing:
+    // with nothing staged, the last pass's count stands until the walk has met them (else a
+    // resumed upload read "Up to date", 0 in transit, until it settled).
+    if (staging.staged > 0) emitCounts();
     try {
       // Files staged this pass are passed over by name: each was looked at as it was staged (on a
       // big pass, an lstat each that competed with the last uploads).
@@ -265,6 +268,7 @@ export async function runPass(
         await found(file, false);
       }
       walked = !signal?.aborted;
+      emitCounts();
     } catch (e) {
       if (signal?.aborted) throw e;
       transitErrors.set('', e instanceof Error ? e.message : String(e));
