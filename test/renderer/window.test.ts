@@ -703,3 +703,42 @@ test('a file already waiting in transit is shown while it uploads, never "Up to 
     await w.close();
   }
 });
+
+test('a failing file the person renames in transit, as told, is no longer a problem', async (t) => {
+  if (await noChromium(t)) return;
+  let now = Date.now();
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const w = await openWindow({ intervalSeconds: 3600 }, clock);
+  const { page } = w;
+  try {
+    await page.click('#tab-status');
+    // A DEL in the name: Dropbox refuses it (malformed_path), the card takes it.
+    const bad = 'misc/bad\x7fname.csv';
+    await drop(w, bad, 'a,b\n1,2\n');
+    const problem = `#problems li[data-problem="file-failing:${bad}"]`;
+    for (let i = 0; i < 4 && !(await page.$(problem)); i++) {
+      await w.engine.runPassNow();
+      now += 10 * 60_000; // past the file's back-off
+    }
+    await page.waitForSelector(problem, { timeout: 10_000 });
+    assert.match(await text(page, `${problem} .problem-message`), /rename the file/);
+    // The fix the message names: the file is in transit now, renamed there.
+    await fs.rename(
+      path.join(w.transitDir, 'misc', 'bad\x7fname.csv'),
+      path.join(w.transitDir, 'misc', 'badname.csv'),
+    );
+    await w.engine.runPassNow();
+    assert.ok(w.emulator.getFile('/RDL/site1/misc/badname.csv'), 'the renamed file synced');
+    assert.equal(w.engine.getStatus().counts.transit, 0);
+    // Before: the problem (and the attention icon, its sentence, the title's count) stayed
+    // until a restart, naming a file that was gone, and hid newer problems behind "(+1 more)".
+    await until('the problem gone', async () => (await page.$(problem)) === null);
+    assert.deepEqual(
+      w.engine.getStatus().problems.map((p) => p.id),
+      [],
+    );
+    assert.match(await text(page, '#state-line'), /^Up to date/);
+  } finally {
+    await w.close();
+  }
+});

@@ -14,7 +14,7 @@ import { entryForCurrentVersion } from './file-version.js';
 import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 import { runLeg, type LegTally, type WorkItem } from './leg-runner.js';
 import { worstFailure } from './leg-state.js';
-import { fileFailingProblem } from './problems.js';
+import { FILE_FAILING_PREFIX, fileFailingProblem } from './problems.js';
 import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
 
 export interface PassReport {
@@ -153,7 +153,7 @@ export async function runPass(
       else {
         if (check === 'legs-disagree') redoLegs(deps, w, settleMs);
         if (check === 'gone')
-          deps.journal.delete(w.file.rel); // taken out of transit by someone
+          forgetFile(deps, w.file.rel); // taken out of transit by someone
         else waiting.push(w);
       }
     }
@@ -322,11 +322,21 @@ function forgetLeftFiles(deps: PassDeps, seen: Set<string>): void {
   let forgotten = 0;
   for (const rel of deps.journal.rels()) {
     if (seen.has(rel)) continue;
-    deps.journal.delete(rel);
+    forgetFile(deps, rel);
     forgotten++;
   }
   if (forgotten > 0)
     deps.logger.info('forgot journal entries of files no longer in transit', { forgotten });
+}
+
+/**
+ * A file gone from transit (a person removed it, or renamed a name Dropbox refuses, as its problem
+ * told them): its entry goes, and so does its problem, which nothing else would clear until a
+ * restart: it named a file no longer there and held the attention state.
+ */
+function forgetFile(deps: PassDeps, rel: string): void {
+  deps.journal.delete(rel);
+  deps.emit({ type: 'problem-cleared', id: `${FILE_FAILING_PREFIX}${rel}` });
 }
 
 /** Parts of transit that cannot be read hold files that cannot move: a problem, not a log line. */
