@@ -428,6 +428,26 @@ test('the window drives a real engine', async (t) => {
       );
     });
 
+    await t.test('lines written while Follow was off are there once it is on again', async () => {
+      await page.click('#tab-log');
+      const shown = () =>
+        page.$$eval('#log-lines li', (items) => items.map((i) => i.textContent ?? ''));
+      await page.uncheck('#log-follow');
+      w.logger.info('written while not following');
+      await page.check('#log-follow');
+      // Before: the list went on from where it stopped, the lines written meanwhile silently
+      // missing (only Reload brought them).
+      await until('the line written meanwhile', async () =>
+        (await shown()).some((l) => l.includes('written while not following')),
+      );
+      w.logger.info('written after following again');
+      await until('the next line', async () =>
+        (await shown()).some((l) => l.includes('written after following again')),
+      );
+      const lines = await shown();
+      assert.equal(lines.filter((l) => l.includes('written while not following')).length, 1);
+    });
+
     await t.test('a nearly full archive disk turns its bar to the warning colour', async () => {
       await page.click('#tab-status');
       // A real small disk: a 4 MB tmpfs mounted over the archive folder, filled to about 95 %.
