@@ -260,6 +260,14 @@ test('the window drives a real engine', async (t) => {
         await until('live error', async () =>
           /must start with \//.test(await text(page, '#err-remoteRootTemplate')),
         );
+        await until(
+          'the preview asking for a fix',
+          async () =>
+            (await text(page, '#remote-preview')) === '(fix the remote folder or site name first)',
+        );
+        // Before: each pause in typing sent the refused values for a preview, which main turned
+        // down and logged as a refused window call, a warning in the Log tab for ordinary typing.
+        assert.doesNotMatch(await fs.readFile(w.logger.file, 'utf8'), /Refused a window call/);
 
         // Cancel restores the saved values and clears the messages.
         await page.click('#settings-cancel');
