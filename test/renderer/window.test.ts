@@ -399,10 +399,27 @@ test('the window drives a real engine', async (t) => {
         w.calls.filter((c) => c[0] === 'openExternal'),
         [],
       );
-      // A code with a space is refused before it reaches the engine, with what to do.
+      // A code with a space is refused before it reaches the engine, with what to do; so is
+      // Finish pressed before pasting. Before: "Invalid call to connectDropboxFinish: argument
+      // 1: …" in the window, and a refused window call in the log.
       await page.fill('#dropbox-code', 'not a code');
       await page.click('#dropbox-finish');
       await until('the code error', async () => /copy it again/.test(await text(page, '#notice')));
+      assert.equal(
+        await text(page, '#notice'),
+        'The code may only contain letters, digits and - . _ ~ (copy it again).',
+      );
+      await page.fill('#dropbox-code', '');
+      await page.click('#dropbox-finish');
+      await until('the empty code', async () => /is empty/.test(await text(page, '#notice')));
+      assert.equal(
+        await text(page, '#notice'),
+        'The code is empty: paste the code Dropbox showed you.',
+      );
+      assert.doesNotMatch(
+        await fs.readFile(w.logger.file, 'utf8'),
+        /Refused a window call.*connectDropboxFinish/,
+      );
       await page.fill(
         '#dropbox-code',
         w.emulator.approveAuthorization({ codeChallenge: challenge }),
