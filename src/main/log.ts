@@ -20,7 +20,7 @@ export function createAppLogger(file: string, level: Level = 'info'): AppLogger 
     if (order.indexOf(lvl) < order.indexOf(level) || listeners.size === 0) return;
     const line: LogLine = {
       level: lvl,
-      text: `[${new Date().toISOString()}] [${lvl}] ${formatLine(message, fields)}`,
+      text: `${stamp(new Date(), lvl)} ${formatLine(message, fields)}`,
     };
     for (const l of listeners) l(line);
   };
@@ -35,6 +35,20 @@ export function createAppLogger(file: string, level: Level = 'info'): AppLogger 
       return () => void listeners.delete(listener);
     },
   };
+}
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * The start of a line as the file has it (electron-log's format in engine/log/logger.ts: local
+ * time, the level padded to align), so a line the Log tab follows reads like the same line read
+ * back by Reload: in UTC and another layout it read hours off on a hub away from Greenwich.
+ */
+function stamp(d: Date, level: Level): string {
+  const day = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  const ms = String(d.getMilliseconds()).padStart(3, '0');
+  return `[${day} ${time}.${ms}] [${`${level}]`.padEnd(6)}`;
 }
 
 const LEVEL_IN_LINE = /\[(debug|info|warn|error)\]/;

@@ -4,6 +4,7 @@
 import type { DropboxStatus } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
 import { h, replace } from './dom.js';
+import { dropboxCodeProblem } from '../shared/dropbox-code.js';
 
 export interface ConnectSection {
   element: HTMLElement;
@@ -72,6 +73,13 @@ export function connectSection(
     );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      // Said here in the person's words; main would refuse it as an invalid call.
+      const problem = dropboxCodeProblem(code.value);
+      if (problem) {
+        showError(`The code ${problem}.`);
+        code.focus();
+        return;
+      }
       const account = valueOr(await api().connectDropboxFinish(code.value), showError);
       if (!account) return;
       replace(steps);

@@ -13,7 +13,13 @@ export class LogView {
     panel: HTMLElement,
     private readonly showError: (message: string) => void,
   ) {
-    this.follow = h('input', { id: 'log-follow', attrs: { type: 'checkbox', checked: true } });
+    this.follow = h('input', {
+      id: 'log-follow',
+      attrs: { type: 'checkbox', checked: true },
+      // Lines written while it was off were not kept: read the tail again rather than go on
+      // from where it stopped, silently missing them.
+      on: { change: () => void (this.follow.checked && this.reload()) },
+    });
     this.list = h('ol', {
       id: 'log-lines',
       class: 'log',

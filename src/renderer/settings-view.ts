@@ -8,6 +8,8 @@ import { byId, debounce, h, replace } from './dom.js';
 import { connectSection, type ConnectSection } from './dropbox-connect.js';
 
 export const SAMPLE_REL = 'RDL/USB0/2026-11-24.csv';
+/** The settings the remote path preview is made of. */
+const PREVIEW_FIELDS = new Set<string>(['site', 'remoteRootTemplate']);
 
 const GROUPS: [string, SettingKey[]][] = [
   [
@@ -374,9 +376,19 @@ export class SettingsView {
   }
 
   private async check(): Promise<void> {
-    void this.updatePreview();
     const result = valueOr(await api().validateSettings(this.candidate()), this.showError);
-    if (result) this.showIssues(result.ok ? [] : result.issues);
+    if (!result) return;
+    const issues = result.ok ? [] : result.issues;
+    this.showIssues(issues);
+    // Main refuses a preview of values its schema refuses, and logs each refusal as a suspect
+    // call: with the field's own message on screen, ask only for values that can be shown.
+    if (issues.some((i) => PREVIEW_FIELDS.has(i.field.split('.')[0] ?? ''))) this.showPreview(null);
+    else void this.updatePreview();
+  }
+
+  private showPreview(path: string | null): void {
+    this.preview.textContent = path ?? '(fix the remote folder or site name first)';
+    this.preview.classList.toggle('bad', path === null);
   }
 
   private async updatePreview(): Promise<void> {
@@ -385,13 +397,7 @@ export class SettingsView {
       { site: String(c.site ?? ''), remoteRootTemplate: String(c.remoteRootTemplate ?? '') },
       SAMPLE_REL,
     );
-    if (r.ok && r.value.ok) {
-      this.preview.textContent = r.value.path;
-      this.preview.classList.remove('bad');
-    } else {
-      this.preview.textContent = '(fix the remote folder or site name first)';
-      this.preview.classList.add('bad');
-    }
+    this.showPreview(r.ok && r.value.ok ? r.value.path : null);
   }
 
   private showIssues(issues: FieldIssue[]): void {

@@ -10,13 +10,14 @@ import type { HistoryRecord, StatusSnapshot } from '../engine/status/types.js';
 import type { ChannelResult } from '../engine/alerts/types.js';
 import type { EventChannel, InvokeChannel, SubscribeMethod, TabId } from './ipc-channels.js';
 import { TABS } from './ipc-channels.js';
+import { DROPBOX_CODE_MAX, dropboxCodeProblem } from './dropbox-code.js';
 import type { Activity, FleetSnapshot } from './engine-types.js';
 
 /** Limits that keep a misbehaving window from handing main huge payloads. */
 export const LIMITS = {
   text: 4096,
   path: 4096,
-  code: 512,
+  code: DROPBOX_CODE_MAX,
   url: 2048,
   listItems: 500,
   logLines: 5000,
@@ -182,10 +183,12 @@ export const ipcContract = {
     z.tuple([
       z
         .string()
+        .max(LIMITS.text, `is longer than ${LIMITS.text} characters`)
         .trim()
-        .min(1, 'is empty: paste the code Dropbox showed you')
-        .max(LIMITS.code, `is longer than ${LIMITS.code} characters`)
-        .regex(/^[\w.~-]+$/, 'may only contain letters, digits and - . _ ~ (copy it again)'),
+        .superRefine((code, ctx) => {
+          const problem = dropboxCodeProblem(code);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
     ]),
   ),
   disconnectDropbox: call<null>()(none()),

@@ -169,6 +169,11 @@ export async function openWindow(
       demo,
     ),
     ownWindowSenderCheck(() => [PAGE_WEB_CONTENTS_ID], server.url),
+    // As main.ts logs them: a refused call is a line in the app log.
+    {
+      onRejected: (channel, error) =>
+        logger.warn('Refused a window call', { channel, code: error.code, reason: error.message }),
+    },
   );
 
   const browser: Browser = await chromium.launch({

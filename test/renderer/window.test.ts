@@ -260,6 +260,14 @@ test('the window drives a real engine', async (t) => {
         await until('live error', async () =>
           /must start with \//.test(await text(page, '#err-remoteRootTemplate')),
         );
+        await until(
+          'the preview asking for a fix',
+          async () =>
+            (await text(page, '#remote-preview')) === '(fix the remote folder or site name first)',
+        );
+        // Before: each pause in typing sent the refused values for a preview, which main turned
+        // down and logged as a refused window call, a warning in the Log tab for ordinary typing.
+        assert.doesNotMatch(await fs.readFile(w.logger.file, 'utf8'), /Refused a window call/);
 
         // Cancel restores the saved values and clears the messages.
         await page.click('#settings-cancel');
@@ -391,10 +399,27 @@ test('the window drives a real engine', async (t) => {
         w.calls.filter((c) => c[0] === 'openExternal'),
         [],
       );
-      // A code with a space is refused before it reaches the engine, with what to do.
+      // A code with a space is refused before it reaches the engine, with what to do; so is
+      // Finish pressed before pasting. Before: "Invalid call to connectDropboxFinish: argument
+      // 1: …" in the window, and a refused window call in the log.
       await page.fill('#dropbox-code', 'not a code');
       await page.click('#dropbox-finish');
       await until('the code error', async () => /copy it again/.test(await text(page, '#notice')));
+      assert.equal(
+        await text(page, '#notice'),
+        'The code may only contain letters, digits and - . _ ~ (copy it again).',
+      );
+      await page.fill('#dropbox-code', '');
+      await page.click('#dropbox-finish');
+      await until('the empty code', async () => /is empty/.test(await text(page, '#notice')));
+      assert.equal(
+        await text(page, '#notice'),
+        'The code is empty: paste the code Dropbox showed you.',
+      );
+      assert.doesNotMatch(
+        await fs.readFile(w.logger.file, 'utf8'),
+        /Refused a window call.*connectDropboxFinish/,
+      );
       await page.fill(
         '#dropbox-code',
         w.emulator.approveAuthorization({ codeChallenge: challenge }),
@@ -426,6 +451,26 @@ test('the window drives a real engine', async (t) => {
         ),
         'level-warn',
       );
+    });
+
+    await t.test('lines written while Follow was off are there once it is on again', async () => {
+      await page.click('#tab-log');
+      const shown = () =>
+        page.$$eval('#log-lines li', (items) => items.map((i) => i.textContent ?? ''));
+      await page.uncheck('#log-follow');
+      w.logger.info('written while not following');
+      await page.check('#log-follow');
+      // Before: the list went on from where it stopped, the lines written meanwhile silently
+      // missing (only Reload brought them).
+      await until('the line written meanwhile', async () =>
+        (await shown()).some((l) => l.includes('written while not following')),
+      );
+      w.logger.info('written after following again');
+      await until('the next line', async () =>
+        (await shown()).some((l) => l.includes('written after following again')),
+      );
+      const lines = await shown();
+      assert.equal(lines.filter((l) => l.includes('written while not following')).length, 1);
     });
 
     await t.test('a nearly full archive disk turns its bar to the warning colour', async () => {
@@ -661,6 +706,83 @@ test('while a pass runs, "Next pass" says it is running now, not "never"', async
     );
     w.emulator.shapeLink({ latencyMs: 0 });
     assert.equal(w.engine.getStatus().counts.doneThisRun, 1);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a file already waiting in transit is shown while it uploads, never "Up to date"', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await page.click('#tab-status');
+    await until('the first pass over', () => w.engine.getStatus().nextPassMs !== null);
+    // Left in transit by an earlier run (a quit mid-upload, the old syncer's 3_transit): the
+    // pass meets it in its walk of transit, not in the watch folder.
+    const left = path.join(w.transitDir, 'big', 'left-by-a-quit.bin');
+    await fs.mkdir(path.dirname(left), { recursive: true });
+    await fs.writeFile(left, Buffer.alloc(6 << 20, 7));
+    w.emulator.shapeLink({ bytesPerSecond: 1 << 20 });
+    await page.click('#btn-sync-now');
+    await until('its upload under way', () =>
+      w.engine.getStatus().transfers.some((x) => x.leg === 'upload' && x.bytesDone > 0),
+    );
+    const inTransit = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('#panel-status dt')].find(
+          (dt) => dt.textContent === 'In transit (queue)',
+        )?.nextElementSibling?.textContent,
+    );
+    const line = await text(page, '#state-line');
+    const badge = await text(page, '#state-badge');
+    w.emulator.shapeLink({});
+    // Before: the pass counted transit before its walk and not again until the file settled,
+    // so the whole upload read "Up to date.", idle, 0 in transit (found by the desktop hunt).
+    assert.equal(inTransit, '1');
+    assert.doesNotMatch(line, /Up to date/);
+    assert.equal(badge, 'syncing');
+    await until('the file done', () => w.engine.getStatus().counts.doneThisRun === 1, 30_000);
+  } finally {
+    w.emulator.shapeLink({});
+    await w.close();
+  }
+});
+
+test('a failing file the person renames in transit, as told, is no longer a problem', async (t) => {
+  if (await noChromium(t)) return;
+  let now = Date.now();
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const w = await openWindow({ intervalSeconds: 3600 }, clock);
+  const { page } = w;
+  try {
+    await page.click('#tab-status');
+    // A DEL in the name: Dropbox refuses it (malformed_path), the card takes it.
+    const bad = 'misc/bad\x7fname.csv';
+    await drop(w, bad, 'a,b\n1,2\n');
+    const problem = `#problems li[data-problem="file-failing:${bad}"]`;
+    for (let i = 0; i < 4 && !(await page.$(problem)); i++) {
+      await w.engine.runPassNow();
+      now += 10 * 60_000; // past the file's back-off
+    }
+    await page.waitForSelector(problem, { timeout: 10_000 });
+    assert.match(await text(page, `${problem} .problem-message`), /rename the file/);
+    // The fix the message names: the file is in transit now, renamed there.
+    await fs.rename(
+      path.join(w.transitDir, 'misc', 'bad\x7fname.csv'),
+      path.join(w.transitDir, 'misc', 'badname.csv'),
+    );
+    await w.engine.runPassNow();
+    assert.ok(w.emulator.getFile('/RDL/site1/misc/badname.csv'), 'the renamed file synced');
+    assert.equal(w.engine.getStatus().counts.transit, 0);
+    // Before: the problem (and the attention icon, its sentence, the title's count) stayed
+    // until a restart, naming a file that was gone, and hid newer problems behind "(+1 more)".
+    await until('the problem gone', async () => (await page.$(problem)) === null);
+    assert.deepEqual(
+      w.engine.getStatus().problems.map((p) => p.id),
+      [],
+    );
+    assert.match(await text(page, '#state-line'), /^Up to date/);
   } finally {
     await w.close();
   }

@@ -14,7 +14,7 @@ import { entryForCurrentVersion } from './file-version.js';
 import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 import { runLeg, type LegTally, type WorkItem } from './leg-runner.js';
 import { worstFailure } from './leg-state.js';
-import { fileFailingProblem } from './problems.js';
+import { FILE_FAILING_PREFIX, fileFailingProblem } from './problems.js';
 import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
 
 export interface PassReport {
@@ -155,7 +155,7 @@ export async function runPass(
       else {
         if (check === 'legs-disagree') redoLegs(deps, w, settleMs);
         if (check === 'gone')
-          deps.journal.delete(w.file.rel); // taken out of transit by someone
+          forgetFile(deps, w.file.rel); // taken out of transit by someone
         else waiting.push(w);
       }
     }
@@ -253,7 +253,10 @@ export async function runPass(
     if (sighted === null && !heardCount) for (const leg of deps.legs) leg.prepare?.([]);
     failed += staging.failing;
     emit({ type: 'waiting', count: staging.waiting });
-    emitCounts();
+    // Counted before the walk of transit, the files left there by earlier passes are missing:
+    // with nothing staged, the last pass's count stands until the walk has met them (else a
+    // resumed upload read "Up to date", 0 in transit, until it settled).
+    if (staging.staged > 0) emitCounts();
     try {
       // Files staged this pass are passed over by name: each was looked at as it was staged (on a
       // big pass, an lstat each that competed with the last uploads).
@@ -267,6 +270,7 @@ export async function runPass(
         await found(file, false);
       }
       walked = !signal?.aborted;
+      emitCounts();
     } catch (e) {
       if (signal?.aborted) throw e;
       transitErrors.set('', e instanceof Error ? e.message : String(e));
@@ -321,11 +325,21 @@ function forgetLeftFiles(deps: PassDeps, seen: Set<string>): void {
   let forgotten = 0;
   for (const rel of deps.journal.rels()) {
     if (seen.has(rel)) continue;
-    deps.journal.delete(rel);
+    forgetFile(deps, rel);
     forgotten++;
   }
   if (forgotten > 0)
     deps.logger.info('forgot journal entries of files no longer in transit', { forgotten });
+}
+
+/**
+ * A file gone from transit (a person removed it, or renamed a name Dropbox refuses, as its problem
+ * told them): its entry goes, and so does its problem, which nothing else would clear until a
+ * restart: it named a file no longer there and held the attention state.
+ */
+function forgetFile(deps: PassDeps, rel: string): void {
+  deps.journal.delete(rel);
+  deps.emit({ type: 'problem-cleared', id: `${FILE_FAILING_PREFIX}${rel}` });
 }
 
 /** Parts of transit that cannot be read hold files that cannot move: a problem, not a log line. */
