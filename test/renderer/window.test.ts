@@ -787,3 +787,45 @@ test('a failing file the person renames in transit, as told, is no longer a prob
     await w.close();
   }
 });
+
+test('the transit folder cannot be changed while files wait in it; once empty it can', async (t) => {
+  if (await noChromium(t)) return;
+  let now = Date.now();
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const w = await openWindow({ intervalSeconds: 3600 }, clock);
+  const { page } = w;
+  const configFile = path.join(w.configDir, 'config.json');
+  const savedTransit = async () =>
+    (JSON.parse(await fs.readFile(configFile, 'utf8')) as { transitDir: string }).transitDir;
+  try {
+    await until('the first pass over', () => w.engine.getStatus().nextPassMs !== null);
+    // Dropbox fails: the file waits in transit.
+    w.emulator.addFault({ kind: 'server_error', times: 100_000, noRetryAfter: true });
+    await drop(w, 'RDL/USB0/queued.csv', 'a,b\n');
+    now += 1000; // so the pass Sync now starts has a later time than the first
+    await syncNowFromWindow(w);
+    assert.equal(w.engine.getStatus().counts.transit, 1);
+    const elsewhere = path.join(w.root, 'transit-elsewhere');
+    await page.click('#tab-settings');
+    await page.fill('#set-transitDir', elsewhere);
+    await page.click('#settings-save');
+    await until('refused', async () => /^Not saved/.test(await text(page, '#settings-status')));
+    // Before: saved; the engine went on from the new folder, the queued file stayed in the old
+    // one for good, never uploaded, and the window said "Up to date".
+    assert.match(await text(page, '#err-transitDir'), /still holds files .*RDL\/USB0\/queued\.csv/);
+    assert.equal(await savedTransit(), w.transitDir);
+    // Once the queue has drained, the same change is saved.
+    w.emulator.clearFaults();
+    for (let i = 0; i < 4 && w.engine.getStatus().counts.transit > 0; i++) {
+      now += 10 * 60_000; // past the file's back-off
+      await w.engine.runPassNow();
+    }
+    assert.equal(w.engine.getStatus().counts.transit, 0);
+    await page.click('#settings-save');
+    await until('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
+    assert.equal(await savedTransit(), elsewhere);
+  } finally {
+    w.emulator.clearFaults();
+    await w.close();
+  }
+});

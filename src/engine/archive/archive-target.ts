@@ -499,6 +499,11 @@ export class ArchiveTarget {
     } catch (e) {
       await unlink(linkPath).catch(() => {});
       if (isSyncError(e) || opts.signal?.aborted) throw e;
+      // The link is the source's own inode: read back refused, it is that file's permission bits
+      // (its owner may link it, not read it), not the card refusing writes, which blocked the leg
+      // for every other file.
+      if (isCode(e, 'EACCES', 'EPERM') && !(await this.sourceReadable(opts.srcPath)))
+        throw this.sourceError(opts.srcPath, e);
       throw await this.destinationError(e, finalPath);
     }
   }
@@ -600,6 +605,13 @@ export class ArchiveTarget {
       });
     }
     return workTempPath(this.root);
+  }
+
+  private async sourceReadable(srcPath: string): Promise<boolean> {
+    return access(srcPath, constants.R_OK).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async sourceExists(srcPath: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FieldIssue } from '../api.js';
 import type { Settings } from './schema.js';
+import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
 
 export interface FolderCheckOptions {
   /** The config folder (settings and credentials): must never be synced itself. */
@@ -95,4 +96,41 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
     });
   }
   return issues;
+}
+
+/**
+ * A new transit folder while the current one still holds files: those are the queue, and once the
+ * engine works from the new folder nothing would ever look at them again (they were neither
+ * uploaded nor, some of them, archived, and the status read "Up to date"). Refused, with the fix.
+ */
+export function transitChangeIssue(from: Settings, to: Settings): FieldIssue | null {
+  if (path.resolve(from.transitDir) === path.resolve(to.transitDir)) return null;
+  const queued = firstFileBelow(from.transitDir);
+  if (queued === null) return null;
+  return {
+    field: 'transitDir',
+    message: `The transit folder ${from.transitDir} still holds files waiting for Dropbox or the SD card (${queued}, maybe more): wait until it is empty (the Status tab counts them), or move its files back into the watch folder, then change it`,
+  };
+}
+
+/** The first regular file below `dir` (RDL Sync's own temporary folder left out), or null. */
+function firstFileBelow(dir: string): string | null {
+  const pending = [''];
+  // Bounded: a folder tree this deep or wide with no file in it is not a queue worth a save's wait.
+  for (let looked = 0; pending.length > 0 && looked < 10_000; looked++) {
+    const rel = pending.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (rel === '' && e.name === TRANSIT_TEMP_DIR) continue;
+      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isFile()) return child;
+      if (e.isDirectory()) pending.push(child);
+    }
+  }
+  return null;
 }

@@ -20,6 +20,7 @@ import { CONFIG_NAME, configFilePath } from './paths.js';
 import { CONFIG_VERSION, CONFIG_VERSION_KEY, migrateSettingsFile } from './migrations.js';
 import type { Settings } from './schema.js';
 import { validateSettings } from './validate.js';
+import { transitChangeIssue } from './folder-checks.js';
 
 /**
  * Runtime state kept beside the settings.
@@ -140,6 +141,10 @@ class ConfSettingsStore implements SettingsStore {
   save(candidate: unknown): SettingsValidation {
     const result = this.validate(candidate, true);
     if (!result.ok) return result;
+    const saved = this.load();
+    const moved =
+      saved.ok && this.hasSettings() && transitChangeIssue(saved.settings, result.settings);
+    if (moved) return { ok: false, issues: [moved] };
     // Never replace a FIFO, device or folder someone put there: say so instead.
     assertRegularOrMissing(this.path);
     const onDisk = this.readRaw();
