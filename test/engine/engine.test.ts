@@ -136,7 +136,8 @@ test('SD card absent: nothing is written under the mount point, files wait, then
     assert.equal(status.state, 'attention');
     const problem = status.problems.find((p) => p.id === 'archive-missing');
     assert.ok(problem, JSON.stringify(status.problems));
-    assert.match(problem.message, /2 files are waiting safely/);
+    assert.match(problem.message, /; 2 files wait safely in transit\.$/);
+    assert.doesNotMatch(problem.message, /are waiting safely/, 'said once');
     assert.ok(problem.message.includes(h.archiveDir));
 
     await fs.mkdir(h.archiveDir);

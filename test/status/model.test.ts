@@ -129,3 +129,12 @@ test('transfers of one file on both legs are kept apart, listed earliest first, 
   assert.deepEqual(shown(), []);
   m.dispose();
 });
+
+test('files waiting between passes: "it" for one, "them" for more', () => {
+  const m = new StatusModel(() => 0);
+  m.updateCounts({ transit: 1 });
+  assert.equal(m.snapshot().sentence, '1 file waiting safely; the next pass will move it.');
+  m.updateCounts({ transit: 2, waiting: 1 });
+  assert.equal(m.snapshot().sentence, '3 files waiting safely; the next pass will move them.');
+  m.dispose();
+});

@@ -114,7 +114,8 @@ test('a blocked leg raises its own problem and clears only its own; a card probl
   );
   assert.match(
     status.snapshot().problems.find((p) => p.id === 'archive-missing')!.message,
-    /2 files are waiting safely/,
+    /^SD card not mounted at \/media\/card: insert it; 2 files wait safely in transit\.$/,
+    'the count in the card’s own words, not "files wait safely in transit; 2 files are waiting safely"',
   );
   assert.equal(status.current.offline, false);
   // Dropbox reconnected; the card still missing.

@@ -34,8 +34,17 @@ export function legProblem(error: SyncError, pendingFiles: number): NewProblem {
     code: error.code,
     severity,
     tab,
-    message: `${base}${waiting(pendingFiles)}.`,
+    message: `${withWaiting(base, pendingFiles)}.`,
   };
+}
+
+/** The card's messages end "files wait safely in transit": say how many there, not twice. */
+const WAIT_IN_TRANSIT = /\bfiles wait safely in transit$/;
+
+function withWaiting(base: string, pendingFiles: number): string {
+  if (pendingFiles <= 0 || !WAIT_IN_TRANSIT.test(base)) return `${base}${waiting(pendingFiles)}`;
+  const count = pendingFiles === 1 ? '1 file waits' : `${pendingFiles} files wait`;
+  return base.replace(WAIT_IN_TRANSIT, `${count} safely in transit`);
 }
 
 export function offlineProblem(sinceMs: number, nowMs: number, pendingFiles: number): NewProblem {

@@ -45,7 +45,8 @@ export function describeState(state: EngineState, f: StatusFacts, problems: Prob
       // Below the failing threshold a file is in neither the problems nor the history yet: the
       // sentence itself says which and why (the log has every attempt).
       if (f.counts.failed > 0) return `${failedSentence(f)}${waitingSafely}`;
-      if (pending > 0) return `${files(pending)} waiting safely; the next pass will move them.`;
+      if (pending > 0)
+        return `${files(pending)} waiting safely; the next pass will move ${pending === 1 ? 'it' : 'them'}.`;
       return f.lastSuccessMs
         ? `Up to date. Last file synced at ${clock(f.lastSuccessMs)}.`
         : 'Up to date.';
