@@ -241,6 +241,17 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   const second = await runCli(['run', '--config-dir', dirs.configDir], env);
   assert.notEqual(second.code, 0);
   assert.ok(hookEvents().includes('raised daemon-stopped'), hookEvents().join(', '));
+  // Restarted on the same error (systemd's Restart=on-failure, every 10 s): announced once, not
+  // at every start (before, one message per start).
+  const mailsBefore = smtp.mails.length;
+  const again = await runCli(['run', '--config-dir', dirs.configDir], env);
+  assert.notEqual(again.code, 0);
+  assert.equal(
+    hookEvents().filter((e) => e === 'raised daemon-stopped').length,
+    1,
+    hookEvents().join(', '),
+  );
+  assert.equal(smtp.mails.length, mailsBefore, 'no second email');
 
   // No secret in the log.
   const log = await fs.readFile(path.join(dirs.configDir, 'logs', 'rdl-sync.log'), 'utf8');

@@ -125,6 +125,19 @@ export class AlertService {
       atMs: now,
       tab: 'log',
     };
+    // systemd restarts a failed daemon every few seconds (Restart=on-failure): the same error at
+    // every start is one condition, announced once and then as a reminder, not a message a start.
+    const last = (await this.log.read()).findLast((a) => a.conditionId === 'daemon-stopped');
+    if (
+      last?.sentence === alert.sentence &&
+      now - last.atMs >= 0 &&
+      now - last.atMs < this.policyOptions().reminderMs
+    ) {
+      this.deps.logger.info('daemon stopped again on the same error; already announced', {
+        sinceMs: last.atMs,
+      });
+      return [];
+    }
     await this.log.append(alert).catch(() => undefined);
     for (const l of this.listeners) l(alert);
     // Bounded: a dead relay must not keep a failed daemon from exiting (systemd restarts it).

@@ -62,6 +62,9 @@ export function newPassMemory(): PassMemory {
 
 const TRANSIT_PROBLEM_PREFIX = 'transit-unreadable:';
 
+/** While files are being found, the counts are told at most this often. */
+const COUNTS_EVERY_MS = 250;
+
 /** Answered files settled together: one snapshot of open files and one journal save per group. */
 const SETTLE_GROUP = 500;
 
@@ -207,6 +210,7 @@ export async function runPass(
   // 3. Find the files: those staged now first, as they land in transit, then any other file
   //    waiting in transit (earlier passes' leftovers). Files already due nowhere settle at once.
   const seen = new Set<string>();
+  let countsAtMs = -Infinity;
   const found = async (file: FileRef, stagedNow: boolean): Promise<void> => {
     seen.add(file.rel);
     if (!memory.firstSeenMs.has(file.rel)) {
@@ -216,6 +220,14 @@ export async function runPass(
     }
     const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
     await flow.add({ file, entry });
+    // The queue as found so far. Counts otherwise come only as files settle, and a daemon started
+    // on a backlog in transit said "Up to date" until its first batch was done (minutes on a slow
+    // link).
+    const now = clock.now();
+    if (now - countsAtMs >= COUNTS_EVERY_MS) {
+      countsAtMs = now;
+      emitCounts();
+    }
   };
   const transitErrors = new Map<string, string>();
   let staging: StageStepResult | undefined;
@@ -270,7 +282,7 @@ export async function runPass(
         await found(file, false);
       }
       walked = !signal?.aborted;
-      emitCounts();
+      emitCounts(); // the whole queue, found: the last files' count may have been throttled
     } catch (e) {
       if (signal?.aborted) throw e;
       transitErrors.set('', e instanceof Error ? e.message : String(e));
