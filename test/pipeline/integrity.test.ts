@@ -372,6 +372,12 @@ test('a file that cannot leave the watch folder (real read-only mount) fails alo
       let status = h.engine.getStatus();
       assert.equal(status.counts.failed, 1, JSON.stringify(status.counts));
       assert.doesNotMatch(status.sentence, /Up to date/, status.sentence);
+      // Below the failing threshold it is no problem yet: the sentence names it and says why.
+      assert.match(
+        status.sentence,
+        /^RDL\/ro\/stuck\.csv could not be synced yet and will be retried: Cannot move .*stuck\.csv out of the watch folder \(EROFS\)/,
+        status.sentence,
+      );
       // Retried with back-off; after a few attempts it is a problem that names the file.
       for (let i = 0; i < 4; i++) {
         offset.ms += 2 * 60 * 60_000;

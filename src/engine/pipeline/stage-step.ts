@@ -37,6 +37,11 @@ export interface StageStepResult {
   /** Files that failed to stage this time or wait out their back-off. */
   failing: number;
   /**
+   * Of those, the one with the most attempts and why (the status sentence names it: below the
+   * failing threshold it is in no problem yet); null: none.
+   */
+  worstFailing: { rel: string; message: string; attempts: number } | null;
+  /**
    * The finished files that stay in the watch folder this pass (transit full or unwritable, a
    * failure, a file busy or changing), with their mtime (never later than now): a logger that
    * wrote them is working, whatever keeps them here (the silent-logger check counts them).
@@ -82,7 +87,14 @@ export async function scanAndStage(
     staged: 0,
     waiting: scan.pending, // files held open are among the pending ones
     failing: 0,
+    worstFailing: null,
     held: [],
+  };
+  const countFailing = (rel: string): void => {
+    result.failing++;
+    const f = memory.stageFailures.get(rel);
+    if (f && (!result.worstFailing || f.attempts > result.worstFailing.attempts))
+      result.worstFailing = { rel, message: f.error.message, attempts: f.attempts };
   };
   const now = deps.clock.now();
   const hold = (file: FileRef): void => {
@@ -101,7 +113,7 @@ export async function scanAndStage(
     const failure = memory.stageFailures.get(file.rel);
     if (blocked || signal?.aborted || (failure && !retryDue(failure, now))) {
       hold(file);
-      if (failure) result.failing++;
+      if (failure) countFailing(file.rel);
       return;
     }
     const outcome = await stageSafely(deps, file);
@@ -121,8 +133,8 @@ export async function scanAndStage(
         break;
       case 'failed':
         hold(file);
-        result.failing++;
         recordStageFailure(deps, memory, file, outcome.error);
+        countFailing(file.rel);
         break;
       case 'no-room':
         hold(file);
