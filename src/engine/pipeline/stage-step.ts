@@ -28,6 +28,8 @@ export interface StageMemory {
   entryProblemIds: Set<string>;
   /** Whether the watch folder's trouble was logged already (logged once, not every pass). */
   watchProblemLogged?: boolean;
+  /** Whether the transit problem shown names files without room (not an unwritable transit). */
+  transitNoRoomShown?: boolean;
 }
 
 export interface StageStepResult {
@@ -162,9 +164,17 @@ export async function scanAndStage(
       tab: 'status',
       message: `${problem.message.replace(/[.\s]+$/, '')}${more}. Files already in transit still sync`,
     });
-  } else if (result.staged > 0 || scan.stable.length === 0) {
+    memory.transitNoRoomShown = !blocked;
+  } else if (
+    result.staged > 0 ||
+    scan.stable.length === 0 ||
+    // Files without room are tried again every pass (they have no back-off): a whole pass that
+    // found none means the ones named have gone, or fit now, even if nothing else was staged.
+    (memory.transitNoRoomShown && !signal?.aborted)
+  ) {
     // Something was staged, or nothing waited to be: no file is held back for transit's sake.
     clearProblem(deps, TRANSIT_PROBLEM_ID);
+    memory.transitNoRoomShown = false;
   }
   return result;
 }
