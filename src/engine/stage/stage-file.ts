@@ -47,7 +47,7 @@ export type StageResult =
    * folder, and smaller files may still fit. (One file larger than the free space used to block
    * all staging, pass after pass, while transit held room for every other file.)
    */
-  | { status: 'no-room'; error: SyncError }
+  | { status: 'no-room'; error: SyncError; freeBytes: number | null }
   /** The transit folder cannot take files (read-only, missing): stop staging this pass. */
   | { status: 'blocked'; error: SyncError };
 
@@ -386,12 +386,14 @@ function noFilesLeft(transitDir: string, cause?: unknown): SyncError {
 }
 
 async function noRoom(file: ScannedFile, transitDir: string): Promise<StageResult> {
-  const free = await freeSpace(transitDir).then(
-    (s) => `${formatBytes(s.freeBytes)} free`,
-    () => 'free space unknown',
+  const freeBytes = await freeSpace(transitDir).then(
+    (s) => s.freeBytes,
+    () => null,
   );
+  const free = freeBytes === null ? 'free space unknown' : `${formatBytes(freeBytes)} free`;
   return {
     status: 'no-room',
+    freeBytes,
     error: new SyncError({
       kind: 'blocked',
       code: 'transit-unwritable',
