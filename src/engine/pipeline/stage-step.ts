@@ -30,6 +30,11 @@ export interface StageMemory {
   watchProblemLogged?: boolean;
   /** Whether the transit problem shown names files without room (not an unwritable transit). */
   transitNoRoomShown?: boolean;
+  /**
+   * Files held in the watch folder whose mtime is ahead of now (a logger's clock runs ahead): the
+   * pass that first held each, their arrival for the silent-logger check (see `held`).
+   */
+  heldAheadMs?: Map<string, number>;
 }
 
 export interface StageStepResult {
@@ -45,8 +50,9 @@ export interface StageStepResult {
   worstFailing: { rel: string; message: string; attempts: number } | null;
   /**
    * The finished files that stay in the watch folder this pass (transit full or unwritable, a
-   * failure, a file busy or changing), with their mtime (never later than now): a logger that
-   * wrote them is working, whatever keeps them here (the silent-logger check counts them).
+   * failure, a file busy or changing), with their mtime (one ahead of now: the pass that first
+   * held it): a logger that wrote them is working, whatever keeps them here (the silent-logger
+   * check counts them).
    */
   held: Array<{ rel: string; atMs: number }>;
 }
@@ -99,9 +105,17 @@ export async function scanAndStage(
       result.worstFailing = { rel, message: f.error.message, attempts: f.attempts };
   };
   const now = deps.clock.now();
+  const heldAhead = new Map<string, number>();
   const hold = (file: FileRef): void => {
     result.waiting++;
-    result.held.push({ rel: file.rel, atMs: Math.min(file.mtimeMs, now) });
+    let atMs = file.mtimeMs;
+    if (atMs > now) {
+      // Not "now" at every pass: a file stuck here would keep a stopped logger from ever being
+      // reported silent. Counted from the pass that first held it (only these are remembered).
+      atMs = memory.heldAheadMs?.get(file.rel) ?? now;
+      heldAhead.set(file.rel, atMs);
+    }
+    result.held.push({ rel: file.rel, atMs });
   };
   // (Set inside the callbacks below: typed by hand so the checks after them are not narrowed away.)
   let blocked = null as SyncError | null;
@@ -159,6 +173,7 @@ export async function scanAndStage(
         break;
     }
   });
+  memory.heldAheadMs = heldAhead;
   // A failing file that left the watch folder (removed, or changing again) starts afresh.
   for (const rel of [...memory.stageFailures.keys()]) {
     if (!seen.has(rel)) forgetFailure(deps, memory, rel);
