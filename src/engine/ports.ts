@@ -37,7 +37,8 @@ export interface UploadProgress {
   /**
    * Bytes on their way so far: stored by Dropbox, or taken by a connection for a chunk still in
    * flight (for the status; what a resume may skip is the saved session's offset). Never lower
-   * than an earlier report of the same upload.
+   * than an earlier report within one upload session; lower when Dropbox lost the session and
+   * the file is sent again from its start (the status then measures its rate afresh).
    */
   bytesSent: number;
   size: number;

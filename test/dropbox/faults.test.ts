@@ -208,8 +208,18 @@ test('a saved session that the server no longer knows is restarted cleanly', asy
     mtimeMs: item.mtimeMs,
     startedAtMs: Date.now(),
   });
-  allOk(await rig.store({ sessions }).uploadMany([item]));
+  const progress: number[] = [];
+  allOk(
+    await rig.store({ sessions }).uploadMany([item], {
+      onProgress: (p) => progress.push(p.bytesSent),
+    }),
+  );
   assert.equal(rig.emu.getFile('/RDL/site1/expired/e.bin')?.contentHash, contentHashOf(bytes));
+  // Shown from the saved offset at once, then from 0 again once the session proved unknown (the
+  // status model measures the rate afresh then: StatusModel.transferProgress), then to the end.
+  assert.equal(progress[0], 4 * MiB, progress.join(', '));
+  assert.equal(progress.indexOf(0), 1, progress.join(', '));
+  assert.equal(progress.at(-1), item.size);
 });
 
 test('a full Dropbox blocks the leg with quota-full', async () => {

@@ -289,3 +289,45 @@ test('files a full transit disk keeps in the watch folder count as arrivals: a w
     await h.close();
   }
 });
+
+test('a file held in the watch folder with an mtime ahead of the clock does not keep its stopped logger from being silent', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  let now = Date.parse('2026-11-20T00:00:00Z');
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const h = await startHarness({ engine: { clock } });
+  const disk = `${h.root}/transit-disk`;
+  const hour = (i: number) => String(i).padStart(2, '0');
+  const dropAt = async (rel: string, atMs: number) => {
+    await h.drop(rel, `${rel}\n`);
+    await fs.utimes(`${h.watchDir}/${rel}`, new Date(atMs), new Date(atMs));
+  };
+  await fs.mkdir(disk, { recursive: true });
+  mountTmpfs(disk, 1024);
+  try {
+    const moved = await h.engine.saveSettings({ ...h.settings, transitDir: `${disk}/transit` });
+    assert.ok(moved.ok);
+    for (let i = 0; i < 7; i++) {
+      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
+      await deliver(h, `cameras/reolink1/2026-11-20/2026-11-20_${hour(i)}_00.jpg`);
+      now += HOUR;
+    }
+    await fs.writeFile(`${disk}/filler`, Buffer.alloc(1024 * 1024)).catch(() => {});
+    // The camera's last file before it stopped, stamped a year ahead (its clock jumped); it waits
+    // in the watch folder with the others while transit is full.
+    await dropAt('cameras/reolink1/2026-11-20/2027-11-20_07_00.jpg', now + 365 * 24 * HOUR);
+    for (let i = 7; i < 12; i++) {
+      await dropAt(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`, now);
+      assert.equal((await h.engine.runPassNow()).staged, 0, 'no room in transit');
+      now += HOUR;
+    }
+    await h.engine.runPassNow();
+    const s = h.engine.getStatus();
+    const silent = s.problems.filter((p) => p.code === 'source-silent').map((p) => p.id);
+    assert.deepEqual(silent, ['source-silent:cameras/reolink1'], JSON.stringify(s.sources));
+    const camera = s.sources?.find((x) => x.source === 'cameras/reolink1');
+    assert.equal(camera?.lastFileMs, Date.parse('2026-11-20T07:00:00Z'), 'first held at 07:00');
+  } finally {
+    await h.engine.stop().finally(() => unmount(disk));
+    await h.close();
+  }
+});

@@ -372,6 +372,12 @@ test('a file that cannot leave the watch folder (real read-only mount) fails alo
       let status = h.engine.getStatus();
       assert.equal(status.counts.failed, 1, JSON.stringify(status.counts));
       assert.doesNotMatch(status.sentence, /Up to date/, status.sentence);
+      // Below the failing threshold it is no problem yet: the sentence names it and says why.
+      assert.match(
+        status.sentence,
+        /^RDL\/ro\/stuck\.csv could not be synced yet and will be retried: Cannot move .*stuck\.csv out of the watch folder \(EROFS\)/,
+        status.sentence,
+      );
       // Retried with back-off; after a few attempts it is a problem that names the file.
       for (let i = 0; i < 4; i++) {
         offset.ms += 2 * 60 * 60_000;
@@ -427,6 +433,38 @@ test('one file larger than the free space of transit waits alone: the smaller on
         /^RDL\/a-clip\.bin \(410 kB\) does not fit on the disk of the transit folder .* free\): it waits in the watch folder; free space on that disk or move the transit folder to a larger one/,
       );
     } finally {
+      unmount(h.transitDir);
+    }
+  });
+});
+
+test('the problem naming a file too big for transit clears once that file is gone, though nothing else could be staged', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  await withHarness({}, async (h) => {
+    await fs.mkdir(h.transitDir, { recursive: true });
+    mountTmpfs(h.transitDir, 256);
+    const stuckDir = path.join(h.watchDir, 'RDL', 'ro');
+    await h.drop('cameras/clip.bin', Buffer.alloc(400 * 1024, 7));
+    // The only other file cannot leave the watch folder (its folder is read-only): it waits out
+    // its back-off, so no pass stages anything.
+    await h.drop('RDL/ro/stuck.csv', 'cannot be moved\n');
+    bindMount(stuckDir, stuckDir, true);
+    try {
+      await h.engine.runPassNow();
+      const transitProblem = () =>
+        h.engine.getStatus().problems.find((p) => p.id === 'transit-unwritable');
+      assert.match(transitProblem()?.message ?? '', /^cameras\/clip\.bin \(410 kB\) does not fit/);
+      // The person takes the clip off by hand (it was a mistake, or it went another way).
+      await fs.rm(path.join(h.watchDir, 'cameras', 'clip.bin'));
+      const report = await h.engine.runPassNow();
+      assert.equal(report.staged, 0, JSON.stringify(report));
+      assert.equal(
+        transitProblem(),
+        undefined,
+        'no problem names a file that is no longer there, nor sends the person to free space',
+      );
+    } finally {
+      unmount(stuckDir);
       unmount(h.transitDir);
     }
   });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
   appendFile,
   link,
@@ -370,6 +371,42 @@ test('EXDEV for real: a copy cut short before the watch name went (a kill) is fi
     assert.deepEqual(again, { status: 'busy' });
     assert.ok((await readFile(second)).equals(other), 'the waiting file is untouched');
     assert.ok((await readFile(dest)).equals(body));
+  } finally {
+    unmount(transit);
+    await removeDir(base);
+  }
+});
+
+test('a transit disk with space but no free inodes stops staging ("blocked", naming the inodes), not "does not fit" for every small file', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { base, watch, transit } = await setup();
+  // Megabytes free, eight inodes: a folder of many tiny files (a logger's per-minute CSVs) uses
+  // up a disk's inodes long before its space.
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=8', 'tmpfs', transit]);
+  try {
+    // (Its folders are there already: the file's copy is what meets the refusal.)
+    await mkdir(join(transit, TRANSIT_TEMP_DIR));
+    await mkdir(join(transit, 'RDL'));
+    let made = 0;
+    for (let i = 0; i < 100; i++) {
+      try {
+        await writeFile(join(transit, `filler-${i}`), '');
+        made++;
+      } catch (e) {
+        assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+        break;
+      }
+    }
+    assert.ok(made > 0 && made < 100, `the inodes ran out after ${made} files`);
+    await put(watch, 'RDL/a.csv', 'row 1\n');
+    const file = await scanned(watch, 'RDL/a.csv');
+    const r = await stageFile({ watchDir: watch, transitDir: transit, file });
+    assert.equal(r.status, 'blocked', JSON.stringify(r));
+    assert.match(
+      r.status === 'blocked' ? r.error.message : '',
+      /transit folder .* can hold no more files \(no free inodes, however much space is free\)/,
+    );
+    assert.equal(await readFile(file.absPath, 'utf8'), 'row 1\n', 'the file waits whole');
   } finally {
     unmount(transit);
     await removeDir(base);

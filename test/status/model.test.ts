@@ -81,6 +81,27 @@ test('transfer rate waits for a meaningful window, then reflects bytes over time
   m.dispose();
 });
 
+test('a transfer that starts over (its upload session lost) shows its new rate, never a negative one', () => {
+  let now = 0;
+  const m = new StatusModel(() => now, {}, 0);
+  m.transferStarted('big.raw', 'upload', 100_000_000);
+  for (let s = 1; s <= 10; s++) {
+    now = s * 1_000;
+    m.transferProgress('big.raw', 'upload', s * 4_000_000);
+  }
+  // Dropbox no longer knows the session: the file goes again from its first byte.
+  now = 11_000;
+  m.transferProgress('big.raw', 'upload', 0);
+  let t = m.snapshot().transfers[0];
+  assert.equal(t?.bytesDone, 0);
+  assert.ok((t?.rate ?? -1) >= 0, `rate ${t?.rate} right after the restart`);
+  now = 12_000;
+  m.transferProgress('big.raw', 'upload', 3_000_000);
+  t = m.snapshot().transfers[0];
+  assert.ok(Math.abs((t?.rate ?? 0) - 3_000_000) < 1, `rate ${t?.rate} after a second more`);
+  m.dispose();
+});
+
 test('deriveState ignores a running pass with nothing to move', () => {
   const m = new StatusModel(() => 0);
   assert.equal(deriveState({ ...m.current, passRunning: true }, []), 'idle');

@@ -44,7 +44,12 @@ export type StageOutcome =
    * The transit disk has no room for this file now (it waits in the watch folder); smaller files
    * may still fit, so staging goes on.
    */
-  | { status: 'no-room'; error: SyncError }
+  | {
+      status: 'no-room';
+      error: SyncError;
+      /** The transit disk's free space then (null: not known): larger files need not be tried. */
+      freeBytes: number | null;
+    }
   /** The transit folder cannot take files (not writable, missing): staging stops for this pass only. */
   | { status: 'blocked'; error: SyncError };
 

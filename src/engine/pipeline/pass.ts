@@ -109,7 +109,8 @@ export async function runPass(
   let remainingBytes = 0;
   const pending = new Map<LegId, number>(deps.legs.map((leg) => [leg.id, 0]));
   let failed = 0;
-  let failing: { rel: string; message: string; attempts: number } | null = null;
+  // (Set inside `settle` too: typed by hand so the check after staging is not narrowed away.)
+  let failing = null as { rel: string; message: string; attempts: number } | null;
   let done = 0;
   const flow = new FileFlow({
     legs: deps.legs,
@@ -264,6 +265,9 @@ export async function runPass(
     // the early count is not left to size a later upload's sessions.
     if (sighted === null && !heardCount) for (const leg of deps.legs) leg.prepare?.([]);
     failed += staging.failing;
+    // A file failing to leave the watch folder is named as one failing in transit is.
+    const stuck = staging.worstFailing;
+    if (stuck && (!failing || stuck.attempts > failing.attempts)) failing = stuck;
     emit({ type: 'waiting', count: staging.waiting });
     // Counted before the walk of transit, the files left there by earlier passes are missing:
     // with nothing staged, the last pass's count stands until the walk has met them (else a

@@ -28,6 +28,13 @@ export interface StageMemory {
   entryProblemIds: Set<string>;
   /** Whether the watch folder's trouble was logged already (logged once, not every pass). */
   watchProblemLogged?: boolean;
+  /** Whether the transit problem shown names files without room (not an unwritable transit). */
+  transitNoRoomShown?: boolean;
+  /**
+   * Files held in the watch folder whose mtime is ahead of now (a logger's clock runs ahead): the
+   * pass that first held each, their arrival for the silent-logger check (see `held`).
+   */
+  heldAheadMs?: Map<string, number>;
 }
 
 export interface StageStepResult {
@@ -37,9 +44,15 @@ export interface StageStepResult {
   /** Files that failed to stage this time or wait out their back-off. */
   failing: number;
   /**
+   * Of those, the one with the most attempts and why (the status sentence names it: below the
+   * failing threshold it is in no problem yet); null: none.
+   */
+  worstFailing: { rel: string; message: string; attempts: number } | null;
+  /**
    * The finished files that stay in the watch folder this pass (transit full or unwritable, a
-   * failure, a file busy or changing), with their mtime (never later than now): a logger that
-   * wrote them is working, whatever keeps them here (the silent-logger check counts them).
+   * failure, a file busy or changing), with their mtime (one ahead of now: the pass that first
+   * held it): a logger that wrote them is working, whatever keeps them here (the silent-logger
+   * check counts them).
    */
   held: Array<{ rel: string; atMs: number }>;
 }
@@ -82,18 +95,37 @@ export async function scanAndStage(
     staged: 0,
     waiting: scan.pending, // files held open are among the pending ones
     failing: 0,
+    worstFailing: null,
     held: [],
   };
+  const countFailing = (rel: string): void => {
+    result.failing++;
+    const f = memory.stageFailures.get(rel);
+    if (f && (!result.worstFailing || f.attempts > result.worstFailing.attempts))
+      result.worstFailing = { rel, message: f.error.message, attempts: f.attempts };
+  };
   const now = deps.clock.now();
+  const heldAhead = new Map<string, number>();
   const hold = (file: FileRef): void => {
     result.waiting++;
-    result.held.push({ rel: file.rel, atMs: Math.min(file.mtimeMs, now) });
+    let atMs = file.mtimeMs;
+    if (atMs > now) {
+      // Not "now" at every pass: a file stuck here would keep a stopped logger from ever being
+      // reported silent. Counted from the pass that first held it (only these are remembered).
+      atMs = memory.heldAheadMs?.get(file.rel) ?? now;
+      heldAhead.set(file.rel, atMs);
+    }
+    result.held.push({ rel: file.rel, atMs });
   };
   // (Set inside the callbacks below: typed by hand so the checks after them are not narrowed away.)
   let blocked = null as SyncError | null;
   // The first file the transit disk had no room for, and how many in all.
   let noRoom = null as SyncError | null;
   let noRoomFiles = 0;
+  // The transit disk's free space when it last refused a file: larger files are not tried this
+  // pass. With transit full (a long outage fills it) every waiting file was otherwise tried, at
+  // several system calls each, every pass: 3,000 waiting files made a pass 4 times as long.
+  let roomLeft = null as number | null;
   const seen = new Set<string>();
   // Several files at a time, so their moves share one sync of each transit folder (stage-file.ts).
   await mapLimit(scan.stable, STAGE_CONCURRENCY, async (file) => {
@@ -101,7 +133,12 @@ export async function scanAndStage(
     const failure = memory.stageFailures.get(file.rel);
     if (blocked || signal?.aborted || (failure && !retryDue(failure, now))) {
       hold(file);
-      if (failure) result.failing++;
+      if (failure) countFailing(file.rel);
+      return;
+    }
+    if (roomLeft !== null && file.size > roomLeft) {
+      hold(file);
+      noRoomFiles++;
       return;
     }
     const outcome = await stageSafely(deps, file);
@@ -121,13 +158,14 @@ export async function scanAndStage(
         break;
       case 'failed':
         hold(file);
-        result.failing++;
         recordStageFailure(deps, memory, file, outcome.error);
+        countFailing(file.rel);
         break;
       case 'no-room':
         hold(file);
         noRoom ??= outcome.error;
         noRoomFiles++;
+        if (outcome.freeBytes !== null) roomLeft = outcome.freeBytes;
         break;
       case 'blocked':
         hold(file);
@@ -135,6 +173,7 @@ export async function scanAndStage(
         break;
     }
   });
+  memory.heldAheadMs = heldAhead;
   // A failing file that left the watch folder (removed, or changing again) starts afresh.
   for (const rel of [...memory.stageFailures.keys()]) {
     if (!seen.has(rel)) forgetFailure(deps, memory, rel);
@@ -150,9 +189,17 @@ export async function scanAndStage(
       tab: 'status',
       message: `${problem.message.replace(/[.\s]+$/, '')}${more}. Files already in transit still sync`,
     });
-  } else if (result.staged > 0 || scan.stable.length === 0) {
+    memory.transitNoRoomShown = !blocked;
+  } else if (
+    result.staged > 0 ||
+    scan.stable.length === 0 ||
+    // Files without room are tried again every pass (they have no back-off): a whole pass that
+    // found none means the ones named have gone, or fit now, even if nothing else was staged.
+    (memory.transitNoRoomShown && !signal?.aborted)
+  ) {
     // Something was staged, or nothing waited to be: no file is held back for transit's sake.
     clearProblem(deps, TRANSIT_PROBLEM_ID);
+    memory.transitNoRoomShown = false;
   }
   return result;
 }

@@ -47,7 +47,7 @@ export type StageResult =
    * folder, and smaller files may still fit. (One file larger than the free space used to block
    * all staging, pass after pass, while transit held room for every other file.)
    */
-  | { status: 'no-room'; error: SyncError }
+  | { status: 'no-room'; error: SyncError; freeBytes: number | null }
   /** The transit folder cannot take files (read-only, missing): stop staging this pass. */
   | { status: 'blocked'; error: SyncError };
 
@@ -308,16 +308,23 @@ async function copyAcrossDisks(
   }
   // Not started when it cannot fit: a full disk would otherwise cost every waiting file a copy
   // cut short, every pass.
-  if (!(await fits(transitDir, file.size))) return await noRoom(file, transitDir);
+  const before = await room(transitDir, file.size);
+  if (before === 'no-files') throw noFilesLeft(transitDir);
+  if (before === 'too-small') return await noRoom(file, transitDir);
   const tmp = join(tmpDir, `stage-${randomBytes(8).toString('hex')}`);
   let copied;
   try {
     copied = await copyFileHashed(raw, tmp, signal);
   } catch (e) {
     if (!(e instanceof CopyError)) throw e;
-    // The room went to other files meanwhile (copies run side by side): this one waits.
-    if (e.side === 'destination' && isCode(e.cause, 'ENOSPC', 'EDQUOT'))
+    if (e.side === 'destination' && isCode(e.cause, 'ENOSPC', 'EDQUOT')) {
+      // ENOSPC also means no file can be made at all (the inodes are used up): every file
+      // would meet it, whatever its size, so that stops staging like any unwritable transit.
+      if ((await room(transitDir, file.size)) === 'no-files')
+        throw noFilesLeft(transitDir, e.cause);
+      // The room went to other files meanwhile (copies run side by side): this one waits.
       return await noRoom(file, transitDir);
+    }
     if (e.side === 'destination') throw transitWriteError(transitDir, e.cause);
     if (e.code === 'ENOENT') return { status: 'vanished' };
     throw cannotRead(src, e.cause);
@@ -357,21 +364,36 @@ async function copyAcrossDisks(
   return { status: 'staged', transitPath: dest, contentHash: copied.contentHash };
 }
 
-/** Whether the file's blocks fit in the transit disk's free space now (statfs). */
-async function fits(transitDir: string, size: number): Promise<boolean> {
+/**
+ * Whether the file fits on the transit disk now (statfs): its blocks in the free space, and a file
+ * to hold them ('no-files': the disk's inodes are used up, however much space is free).
+ */
+async function room(transitDir: string, size: number): Promise<'fits' | 'too-small' | 'no-files'> {
   const space = await freeSpace(transitDir).catch(() => null);
-  if (!space) return true; // not known: the copy itself will tell
+  if (!space) return 'fits'; // not known: the copy itself will tell
+  if (space.freeFiles === 0) return 'no-files';
   const block = space.blockSize > 0 ? space.blockSize : 4096;
-  return Math.ceil(size / block) * block <= space.freeBytes;
+  return Math.ceil(size / block) * block <= space.freeBytes ? 'fits' : 'too-small';
+}
+
+function noFilesLeft(transitDir: string, cause?: unknown): SyncError {
+  return new SyncError({
+    kind: 'blocked',
+    code: 'unknown',
+    message: `Cannot write to the transit folder ${transitDir} (ENOSPC): its disk can hold no more files (no free inodes, however much space is free): remove files from that disk or move the transit folder; files wait in the watch folder`,
+    cause,
+  });
 }
 
 async function noRoom(file: ScannedFile, transitDir: string): Promise<StageResult> {
-  const free = await freeSpace(transitDir).then(
-    (s) => `${formatBytes(s.freeBytes)} free`,
-    () => 'free space unknown',
+  const freeBytes = await freeSpace(transitDir).then(
+    (s) => s.freeBytes,
+    () => null,
   );
+  const free = freeBytes === null ? 'free space unknown' : `${formatBytes(freeBytes)} free`;
   return {
     status: 'no-room',
+    freeBytes,
     error: new SyncError({
       kind: 'blocked',
       code: 'transit-unwritable',

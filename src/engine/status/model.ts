@@ -135,6 +135,13 @@ export class StatusModel {
     const t = this.transfers.get(leg)?.get(rel);
     if (!t) return;
     const atMs = this.now();
+    // Fewer bytes than before: the transfer started over (Dropbox lost its upload session, or a
+    // saved one it no longer knows). Its rate is measured afresh from here; against the samples
+    // before, it read as bytes going backwards (a negative rate, "-4.8 MB/s").
+    if (bytesDone < t.bytesDone) {
+      t.samples = [{ atMs, bytes: bytesDone }];
+      t.rate = 0;
+    }
     t.bytesDone = bytesDone;
     const samples = (t.samples ??= [{ atMs: t.startedAtMs, bytes: 0 }]);
     samples.push({ atMs, bytes: bytesDone });
