@@ -296,8 +296,8 @@ function nothingRecorded(values: CliContext['values']): string {
   const search = typeof values.search === 'string' ? ` matching "${values.search}"` : '';
   if (values.failures)
     return (
-      `No failures recorded${search}. A file is listed here once it has failed ` +
-      `${FILE_FAILING_THRESHOLD} times; \`rdl-sync status\` counts and names the files failing now.`
+      `No failures recorded${search}. A file failing in transit is listed here once it has failed ` +
+      `${FILE_FAILING_THRESHOLD} times; \`rdl-sync status\` counts and names every file failing now.`
     );
   return search ? `No transfers recorded${search}.` : 'No transfers recorded yet.';
 }

@@ -149,8 +149,8 @@ test('history lists done transfers; --failures filters; --json parses', async ()
   // and not "nothing failed" for a file still short of the attempts that put it here.
   assert.equal(
     noFailure.stdout.trim(),
-    'No failures recorded matching "USB1". A file is listed here once it has failed 3 times; ' +
-      '`rdl-sync status` counts and names the files failing now.',
+    'No failures recorded matching "USB1". A file failing in transit is listed here once it has ' +
+      'failed 3 times; `rdl-sync status` counts and names every file failing now.',
   );
   assert.equal(noMatch.stdout.trim(), 'No transfers recorded matching "USB1".');
 
