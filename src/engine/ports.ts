@@ -77,13 +77,14 @@ export interface RemoteStore {
     items: readonly UploadItem[] | Source<UploadItem>,
     options?: UploadOptions,
   ): Promise<UploadOutcome[]>;
-  account(): Promise<AccountInfo>;
+  /** `signal`: a stop gives up its retries (a check beside a pass must not hold up the stop). */
+  account(signal?: AbortSignal): Promise<AccountInfo>;
   /**
    * Files of these sizes may come soon: open what they need meanwhile (Dropbox: upload sessions
    * for the small ones), so the upload does not start with a round trip. A hint only; never fails.
-   * `more`: the scan goes on, so these are only the first of them.
+   * `more`: the scan goes on, so these are only the first of them. `signal`: a stop gives it up.
    */
-  prepare?(sizes: readonly number[], more?: boolean): void;
+  prepare?(sizes: readonly number[], more?: boolean, signal?: AbortSignal): void;
 }
 
 /** Saved state of a chunked upload, so a restart resumes instead of re-sending. */

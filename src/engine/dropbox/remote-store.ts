@@ -93,16 +93,16 @@ export class DropboxRemoteStore implements RemoteStore {
     });
     this.reserve = new SessionReserve(
       this.clock,
-      (count) => this.calls.startBatch(count),
+      (count, signal) => this.calls.startBatch(count, signal),
       this.logger,
     );
   }
 
-  prepare(sizes: readonly number[], more = false): void {
+  prepare(sizes: readonly number[], more = false, signal?: AbortSignal): void {
     // Only small files are sent in batches; a large file opens its own session when it goes.
     const files = sizes.filter((size) => size <= this.chunkSize).length;
     this.expectedSmall = files;
-    this.reserve.prepare(files, more);
+    this.reserve.prepare(files, more, signal);
   }
 
   async uploadMany(
@@ -279,8 +279,8 @@ export class DropboxRemoteStore implements RemoteStore {
     return okOutcome(item.rel, placed.metadata, file, placed.alreadyPresent);
   }
 
-  async account(): Promise<AccountInfo> {
-    const { account, usage } = await this.calls.account();
+  async account(signal?: AbortSignal): Promise<AccountInfo> {
+    const { account, usage } = await this.calls.account(signal);
     return {
       accountId: account.account_id,
       displayName: account.name.display_name,

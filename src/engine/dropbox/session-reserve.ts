@@ -48,7 +48,7 @@ export class SessionReserve {
 
   constructor(
     private readonly clock: Clock,
-    private readonly startBatch: (count: number) => Promise<string[]>,
+    private readonly startBatch: (count: number, signal?: AbortSignal) => Promise<string[]>,
     private readonly logger: Logger,
   ) {}
 
@@ -64,19 +64,23 @@ export class SessionReserve {
    * SPARE_SESSIONS for the pass after, as every start_batch does: the spare ones are topped up
    * whenever they run short, never left to run out.
    */
-  prepare(files: number, more: boolean): void {
+  prepare(files: number, more: boolean, signal?: AbortSignal): void {
     if (files <= 0 || (this.asked && this.fresh(this.asked.atMs))) return;
     const need = files - (more ? 0 : this.spareCount());
     if (need <= 0) return;
     const want = Math.min(MAX_SESSIONS_PER_CALL, need + SPARE_SESSIONS);
-    const ids = this.startBatch(want);
+    const ids = this.startBatch(want, signal);
     // Its failure is the upload's to meet (as that call's own); one never used is no rejection
-    // left unhandled.
-    ids.catch((e: unknown) =>
+    // left unhandled. One given up by a stop is no one's failure, and no later pass's to meet.
+    ids.catch((e: unknown) => {
+      if (signal?.aborted) {
+        if (this.asked?.ids === ids) this.asked = null;
+        return;
+      }
       this.logger.info('Dropbox: upload sessions asked for ahead could not be opened', {
         code: e instanceof SyncError ? e.code : 'unknown',
-      }),
-    );
+      });
+    });
     this.asked = { ids, atMs: this.now() };
   }
 

@@ -27,8 +27,8 @@ export class DropboxLeg implements DestinationLeg {
   }
 
   /** Upload sessions are opened while the files are staged: the upload starts without waiting. */
-  prepare(sizes: readonly number[], more = false): void {
-    this.remote?.prepare?.(sizes, more);
+  prepare(sizes: readonly number[], more = false, signal?: AbortSignal): void {
+    this.remote?.prepare?.(sizes, more, signal);
   }
 
   async place(

@@ -102,6 +102,7 @@ export interface DestinationLeg {
    * Files of these sizes may be placed soon (the scan found them; staging is still moving them):
    * a leg may open meanwhile what they will need. A hint only: it never fails and places nothing.
    * `more`: the scan's walk goes on, so these are only the first of them (a lower bound).
+   * `signal`: the pass's; a stop gives up what was opened ahead (its retries held a stop).
    */
-  prepare?(sizes: readonly number[], more?: boolean): void;
+  prepare?(sizes: readonly number[], more?: boolean, signal?: AbortSignal): void;
 }

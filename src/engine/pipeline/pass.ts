@@ -238,7 +238,7 @@ export async function runPass(
     if (sighted === null) return;
     sighted.push(size);
     if (sighted.length < EARLY_PREPARE_AT) return;
-    for (const leg of deps.legs) leg.prepare?.(sighted, true);
+    for (const leg of deps.legs) leg.prepare?.(sighted, true, signal);
     sighted = null; // once: the scan's end tells the finished files' count
   };
   let heardCount = false;
@@ -250,7 +250,7 @@ export async function runPass(
       signal,
       (sizes) => {
         heardCount = true;
-        for (const leg of deps.legs) leg.prepare?.(sizes);
+        for (const leg of deps.legs) leg.prepare?.(sizes, false, signal);
       },
       async (file, transitPath, identity) => {
         // The transit copy's own identity: staging's when it moved the inode itself, else looked
@@ -263,7 +263,8 @@ export async function runPass(
     );
     // Told of files the scan then found unfinished (still being written): none come after all, so
     // the early count is not left to size a later upload's sessions.
-    if (sighted === null && !heardCount) for (const leg of deps.legs) leg.prepare?.([]);
+    if (sighted === null && !heardCount)
+      for (const leg of deps.legs) leg.prepare?.([], false, signal);
     failed += staging.failing;
     // A file failing to leave the watch folder is named as one failing in transit is.
     const stuck = staging.worstFailing;

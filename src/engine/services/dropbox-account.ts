@@ -156,8 +156,15 @@ export class DropboxAccount {
 
   // ---- the account card ------------------------------------------------------------------
 
-  /** Asks Dropbox who we are (at most every ACCOUNT_REFRESH_MS unless `force`). */
-  async refresh(remote: RemoteStore | null, force: boolean): Promise<AccountInfo | null> {
+  /**
+   * Asks Dropbox who we are (at most every ACCOUNT_REFRESH_MS unless `force`). `signal`: the pass
+   * it runs beside; a stop gives up the check's retries (offline, they held a stop for 5 s).
+   */
+  async refresh(
+    remote: RemoteStore | null,
+    force: boolean,
+    signal?: AbortSignal,
+  ): Promise<AccountInfo | null> {
     if (!remote) return null;
     const { clock, status, logger } = this.deps;
     const now = clock.now();
@@ -166,7 +173,7 @@ export class DropboxAccount {
       return null;
     this.lastAccountMono = mono;
     try {
-      const a = await remote.account();
+      const a = await remote.account(signal);
       status.update({
         dropbox: {
           connected: true,
@@ -179,6 +186,7 @@ export class DropboxAccount {
       });
       return a;
     } catch (e) {
+      if (signal?.aborted) return null; // stopped: nothing went wrong with the account
       logger.warn('account check failed', { reason: (e as Error).message });
       return null;
     }

@@ -59,7 +59,7 @@ export class PassRunner {
     // The account card (at most every few minutes) is asked for beside the pass, not after it:
     // two small requests that would otherwise hold up the end of a pass by a round trip.
     const { remote } = builder.built;
-    const accountChecked = remote ? this.deps.account.refresh(remote, false) : null;
+    const accountChecked = remote ? this.deps.account.refresh(remote, false, signal) : null;
     try {
       const report = await runPass(deps, this.memory, signal);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
