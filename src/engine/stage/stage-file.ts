@@ -309,8 +309,8 @@ async function copyAcrossDisks(
   // Not started when it cannot fit: a full disk would otherwise cost every waiting file a copy
   // cut short, every pass.
   const before = await room(transitDir, file.size);
-  if (before === 'no-files') throw noFilesLeft(transitDir);
-  if (before === 'too-small') return await noRoom(file, transitDir);
+  if (before.verdict === 'no-files') throw noFilesLeft(transitDir);
+  if (before.verdict === 'too-small') return noRoom(file, transitDir, before.freeBytes);
   const tmp = join(tmpDir, `stage-${randomBytes(8).toString('hex')}`);
   let copied;
   try {
@@ -320,10 +320,10 @@ async function copyAcrossDisks(
     if (e.side === 'destination' && isCode(e.cause, 'ENOSPC', 'EDQUOT')) {
       // ENOSPC also means no file can be made at all (the inodes are used up): every file
       // would meet it, whatever its size, so that stops staging like any unwritable transit.
-      if ((await room(transitDir, file.size)) === 'no-files')
-        throw noFilesLeft(transitDir, e.cause);
+      const after = await room(transitDir, file.size);
+      if (after.verdict === 'no-files') throw noFilesLeft(transitDir, e.cause);
       // The room went to other files meanwhile (copies run side by side): this one waits.
-      return await noRoom(file, transitDir);
+      return noRoom(file, transitDir, after.freeBytes);
     }
     if (e.side === 'destination') throw transitWriteError(transitDir, e.cause);
     if (e.code === 'ENOENT') return { status: 'vanished' };
@@ -368,12 +368,17 @@ async function copyAcrossDisks(
  * Whether the file fits on the transit disk now (statfs): its blocks in the free space, and a file
  * to hold them ('no-files': the disk's inodes are used up, however much space is free).
  */
-async function room(transitDir: string, size: number): Promise<'fits' | 'too-small' | 'no-files'> {
+async function room(
+  transitDir: string,
+  size: number,
+): Promise<{ verdict: 'fits' | 'too-small' | 'no-files'; freeBytes: number | null }> {
   const space = await freeSpace(transitDir).catch(() => null);
-  if (!space) return 'fits'; // not known: the copy itself will tell
-  if (space.freeFiles === 0) return 'no-files';
+  if (!space) return { verdict: 'fits', freeBytes: null }; // not known: the copy will tell
+  const { freeBytes } = space;
+  if (space.freeFiles === 0) return { verdict: 'no-files', freeBytes };
   const block = space.blockSize > 0 ? space.blockSize : 4096;
-  return Math.ceil(size / block) * block <= space.freeBytes ? 'fits' : 'too-small';
+  const fits = Math.ceil(size / block) * block <= freeBytes;
+  return { verdict: fits ? 'fits' : 'too-small', freeBytes };
 }
 
 function noFilesLeft(transitDir: string, cause?: unknown): SyncError {
@@ -385,11 +390,8 @@ function noFilesLeft(transitDir: string, cause?: unknown): SyncError {
   });
 }
 
-async function noRoom(file: ScannedFile, transitDir: string): Promise<StageResult> {
-  const freeBytes = await freeSpace(transitDir).then(
-    (s) => s.freeBytes,
-    () => null,
-  );
+/** `freeBytes`: as room() just measured it (not asked of the disk again). */
+function noRoom(file: ScannedFile, transitDir: string, freeBytes: number | null): StageResult {
   const free = freeBytes === null ? 'free space unknown' : `${formatBytes(freeBytes)} free`;
   return {
     status: 'no-room',
