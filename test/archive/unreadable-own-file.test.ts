@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { listFilesRel, makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { repo } from '../cli/cli-harness.js';
-import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
+import { cannotDropPrivileges, NOBODY, nodeAsNobody } from '../stage/unprivileged.js';
 
 const ONCE_DEADLINE_MS = 90_000;
 
@@ -18,18 +18,7 @@ const ONCE_DEADLINE_MS = 90_000;
 function onceAsNobody(configDir: string, home: string): Promise<string> {
   const child = spawn(
     'setpriv',
-    [
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      '--clear-groups',
-      process.execPath,
-      '--import',
-      'tsx',
-      path.join(repo, 'src/cli/main.ts'),
-      'once',
-      '--config-dir',
-      configDir,
-    ],
+    nodeAsNobody(path.join(repo, 'src/cli/main.ts'), 'once', '--config-dir', configDir),
     {
       cwd: repo,
       env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') },

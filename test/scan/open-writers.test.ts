@@ -12,7 +12,7 @@ import {
 } from '../../src/engine/scan/index.js';
 import { stageFile } from '../../src/engine/stage/index.js';
 import { eventually, holdOpen, put, removeDir, tempDir, type Holder } from './helpers.js';
-import { NOBODY, cannotDropPrivileges } from '../stage/unprivileged.js';
+import { cannotDropPrivileges, nodeAsNobody } from '../stage/unprivileged.js';
 
 const linuxOnly = { skip: !canDetectWriters() && 'no /proc on this system' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -273,21 +273,11 @@ test(
         `console.log(JSON.stringify({ processes: s.processes, skipped: s.skippedProcesses,` +
         ` descriptors: s.descriptors, writable: s.writableFiles,` +
         ` held: s.has(...id(${JSON.stringify(held)})), other: s.has(...id(${JSON.stringify(other)})) }));`;
-      const r = spawnSync(
-        'setpriv',
-        [
-          `--reuid=${NOBODY}`,
-          `--regid=${NOBODY}`,
-          '--clear-groups',
-          process.execPath,
-          '--import',
-          'tsx',
-          '--input-type=module',
-          '-e',
-          script,
-        ],
-        { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
-      );
+      const r = spawnSync('setpriv', nodeAsNobody('--input-type=module', '-e', script), {
+        encoding: 'utf8',
+        timeout: 60_000,
+        killSignal: 'SIGKILL',
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), {
         processes: 1,

@@ -13,6 +13,19 @@ export function cannotDropPrivileges(): string | null {
   return null;
 }
 
+/** setpriv's arguments that run Node with tsx as nobody, then `args` (a script and its own). */
+export function nodeAsNobody(...args: string[]): string[] {
+  return [
+    `--reuid=${NOBODY}`,
+    `--regid=${NOBODY}`,
+    '--clear-groups',
+    process.execPath,
+    '--import',
+    'tsx',
+    ...args,
+  ];
+}
+
 /** Give paths to nobody (the tree the child works in). */
 export async function giveToNobody(...paths: string[]): Promise<void> {
   for (const p of paths) await chown(p, NOBODY, NOBODY);
@@ -21,20 +34,11 @@ export async function giveToNobody(...paths: string[]): Promise<void> {
 /** Run as-nobody-script.ts with `request`; returns its JSON answer. */
 export function asNobody<T>(request: object): T {
   const script = new URL('./as-nobody-script.ts', import.meta.url).pathname;
-  const r = spawnSync(
-    'setpriv',
-    [
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      '--clear-groups',
-      process.execPath,
-      '--import',
-      'tsx',
-      script,
-      JSON.stringify(request),
-    ],
-    { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
-  );
+  const r = spawnSync('setpriv', nodeAsNobody(script, JSON.stringify(request)), {
+    encoding: 'utf8',
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
   if (r.status !== 0) {
     throw new Error(`as nobody: exit ${r.status} ${r.signal ?? ''} ${r.stderr}`);
   }
