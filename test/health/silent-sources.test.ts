@@ -243,35 +243,61 @@ test('after a restart, a stopped logger whose last file still waits in transit s
   }
 });
 
-test('files a full transit disk keeps in the watch folder count as arrivals: a working logger is not silent, a stopped one is', async (t) => {
-  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
-  let now = Date.parse('2026-11-20T00:00:00Z');
-  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
-  const h = await startHarness({ engine: { clock } });
+/**
+ * A hub whose transit is on a small disk of its own (a 1 MiB tmpfs): both sources deliver hourly
+ * for 7 h (learnt), then something else fills that disk. `dropAt` writes a file into the watch
+ * folder with the mtime given (the logger's word for when it wrote it). `close` unmounts the disk
+ * (lazily) before the harness removes its root.
+ */
+async function transitFilledAfterLearning(): Promise<{
+  h: Harness;
+  clock: { now: number };
+  dropAt(rel: string, atMs: number): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const clock = { now: Date.parse('2026-11-20T00:00:00Z') };
+  const h = await startHarness({
+    engine: { clock: { now: () => clock.now, sleep: systemClock.sleep } },
+  });
   const disk = `${h.root}/transit-disk`;
-  const hour = (i: number) => String(i).padStart(2, '0');
-  const dropAt = async (rel: string) => {
-    await h.drop(rel, `${rel}\n`);
-    const at = new Date(now);
-    await fs.utimes(`${h.watchDir}/${rel}`, at, at);
-  };
   await fs.mkdir(disk, { recursive: true });
   mountTmpfs(disk, 1024);
+  const close = async (): Promise<void> => {
+    await h.engine.stop().finally(() => unmount(disk));
+    await h.close();
+  };
   try {
-    // Transit on a disk of its own, as on a hub whose SD card holds the system and transit.
     const moved = await h.engine.saveSettings({ ...h.settings, transitDir: `${disk}/transit` });
     assert.ok(moved.ok);
     for (let i = 0; i < 7; i++) {
       await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
       await deliver(h, `cameras/reolink1/2026-11-20/2026-11-20_${hour(i)}_00.jpg`);
-      now += HOUR;
+      clock.now += HOUR;
     }
-    // Something else fills the transit disk: RDL/USB0 goes on writing, the camera stops.
     await fs.writeFile(`${disk}/filler`, Buffer.alloc(1024 * 1024)).catch(() => {});
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const dropAt = async (rel: string, atMs: number): Promise<void> => {
+    await h.drop(rel, `${rel}\n`);
+    await fs.utimes(`${h.watchDir}/${rel}`, new Date(atMs), new Date(atMs));
+  };
+  return { h, clock, dropAt, close };
+}
+
+const hour = (i: number): string => String(i).padStart(2, '0');
+
+test('files a full transit disk keeps in the watch folder count as arrivals: a working logger is not silent, a stopped one is', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  // Transit on a disk of its own, as on a hub whose SD card holds the system and transit; then
+  // something else fills it: RDL/USB0 goes on writing, the camera stops.
+  const { h, clock, dropAt, close } = await transitFilledAfterLearning();
+  try {
     for (let i = 7; i < 12; i++) {
-      await dropAt(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
+      await dropAt(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`, clock.now);
       assert.equal((await h.engine.runPassNow()).staged, 0, 'no room in transit');
-      now += HOUR;
+      clock.now += HOUR;
     }
     await h.engine.runPassNow();
     const s = h.engine.getStatus();
@@ -285,40 +311,21 @@ test('files a full transit disk keeps in the watch folder count as arrivals: a w
     assert.equal(usb0?.lastFileRel, 'RDL/USB0/2026-11/RDL_2026-11-20_11_USB0.txt');
     assert.equal(usb0?.silent, false);
   } finally {
-    await h.engine.stop().finally(() => unmount(disk)); // (lazily) before the root is removed
-    await h.close();
+    await close();
   }
 });
 
 test('a file held in the watch folder with an mtime ahead of the clock does not keep its stopped logger from being silent', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
-  let now = Date.parse('2026-11-20T00:00:00Z');
-  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
-  const h = await startHarness({ engine: { clock } });
-  const disk = `${h.root}/transit-disk`;
-  const hour = (i: number) => String(i).padStart(2, '0');
-  const dropAt = async (rel: string, atMs: number) => {
-    await h.drop(rel, `${rel}\n`);
-    await fs.utimes(`${h.watchDir}/${rel}`, new Date(atMs), new Date(atMs));
-  };
-  await fs.mkdir(disk, { recursive: true });
-  mountTmpfs(disk, 1024);
+  const { h, clock, dropAt, close } = await transitFilledAfterLearning();
   try {
-    const moved = await h.engine.saveSettings({ ...h.settings, transitDir: `${disk}/transit` });
-    assert.ok(moved.ok);
-    for (let i = 0; i < 7; i++) {
-      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`);
-      await deliver(h, `cameras/reolink1/2026-11-20/2026-11-20_${hour(i)}_00.jpg`);
-      now += HOUR;
-    }
-    await fs.writeFile(`${disk}/filler`, Buffer.alloc(1024 * 1024)).catch(() => {});
     // The camera's last file before it stopped, stamped a year ahead (its clock jumped); it waits
     // in the watch folder with the others while transit is full.
-    await dropAt('cameras/reolink1/2026-11-20/2027-11-20_07_00.jpg', now + 365 * 24 * HOUR);
+    await dropAt('cameras/reolink1/2026-11-20/2027-11-20_07_00.jpg', clock.now + 365 * 24 * HOUR);
     for (let i = 7; i < 12; i++) {
-      await dropAt(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`, now);
+      await dropAt(`RDL/USB0/2026-11/RDL_2026-11-20_${hour(i)}_USB0.txt`, clock.now);
       assert.equal((await h.engine.runPassNow()).staged, 0, 'no room in transit');
-      now += HOUR;
+      clock.now += HOUR;
     }
     await h.engine.runPassNow();
     const s = h.engine.getStatus();
@@ -327,7 +334,6 @@ test('a file held in the watch folder with an mtime ahead of the clock does not 
     const camera = s.sources?.find((x) => x.source === 'cameras/reolink1');
     assert.equal(camera?.lastFileMs, Date.parse('2026-11-20T07:00:00Z'), 'first held at 07:00');
   } finally {
-    await h.engine.stop().finally(() => unmount(disk));
-    await h.close();
+    await close();
   }
 });
