@@ -165,6 +165,7 @@ class SyncEngine implements Engine {
     this.pauseState = new PauseState({
       settings: this.settings,
       clock: this.clock,
+      logger: this.logger,
       status: this.status,
       target: () => this.lifecycle?.running ?? null,
     });

@@ -48,6 +48,8 @@ export class PassScheduler {
   private paused = false;
   private stopped = true;
   private abort = new AbortController();
+  /** The pass running now: a pause ends it at its next safe point (see setPaused). */
+  private passAbort: AbortController | null = null;
 
   constructor(
     private spec: ScheduleSpec,
@@ -73,8 +75,19 @@ export class PassScheduler {
     void this.execute(true);
   }
 
+  /**
+   * Pausing also ends the pass under way, at its next safe point (the same abandon a stop uses,
+   * safe at any instant): the window says "Paused" at once, and a person who pauses before
+   * pulling the card or to free a slow link expects the bytes to stop now, not after a large
+   * upload ends. A pass queued behind it is dropped; "Sync now" while paused still runs one.
+   */
   setPaused(paused: boolean): void {
+    const pausing = paused && !this.paused;
     this.paused = paused;
+    if (pausing) {
+      this.queued = false;
+      this.passAbort?.abort(new Error('paused'));
+    }
     this.notify();
   }
 
@@ -196,9 +209,11 @@ export class PassScheduler {
       return;
     }
     if (this.spec.mode === 'interval') this.cancelJob();
+    const passAbort = new AbortController();
+    this.passAbort = passAbort;
     const run = (async () => {
       try {
-        await this.hooks.runPass(this.abort.signal);
+        await this.hooks.runPass(AbortSignal.any([this.abort.signal, passAbort.signal]));
       } catch (e) {
         // A first run waiting for its setup is not a failure (status says "setup needed").
         if (isSetupNeeded(e)) return this.hooks.logger.debug('pass skipped: setup needed');
@@ -211,6 +226,7 @@ export class PassScheduler {
     this.notify();
     await run;
     this.running = null;
+    this.passAbort = null;
     if (this.stopped) return;
     if (this.queued) {
       this.queued = false;

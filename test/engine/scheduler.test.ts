@@ -82,6 +82,42 @@ test('stop(abandon) aborts the running pass through its signal and waits for it'
   assert.equal(s.isRunning, false);
 });
 
+test('a pause ends the running pass through its signal and drops a pass queued behind it', async () => {
+  const reasons: string[] = [];
+  let runs = 0;
+  const s = new PassScheduler(
+    { mode: 'interval', intervalSeconds: 3600 },
+    {
+      logger: silentLogger,
+      runPass: (signal) => {
+        runs++;
+        return new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            reasons.push(String((signal.reason as Error).message));
+            resolve();
+          });
+          setTimeout(resolve, 200);
+        });
+      },
+    },
+  );
+  s.start();
+  await sleep(30);
+  s.triggerNow(); // queued behind the running pass
+  s.setPaused(true);
+  await s.idle();
+  assert.deepEqual(reasons, ['paused']);
+  assert.equal(runs, 1, 'the pass queued before the pause did not run');
+  // Paused again (already paused): nothing to end. "Sync now" while paused runs in full.
+  s.triggerNow();
+  await sleep(10);
+  s.setPaused(true);
+  await s.idle();
+  assert.equal(runs, 2);
+  assert.deepEqual(reasons, ['paused'], 'a pass asked for while paused is not cut short');
+  await s.stop();
+});
+
 test('cron expressions are checked', () => {
   assert.equal(cronProblem('*/5 * * * *'), null);
   assert.match(cronProblem('every five minutes') ?? '', /"every five minutes"/);

@@ -112,7 +112,7 @@ export class PassRunner {
       queued: report.remainingInTransit,
       uploadBlocked: report.uploadBlocked?.code ?? null,
       archiveBlocked: report.archiveBlocked?.code ?? null,
-      // A stop cuts the pass short: what it was doing then reads as blocked ("unknown").
+      // A stop or a pause cuts the pass short: what it was doing then reads as blocked ("unknown").
       ...(report.aborted ? { stopped: true } : {}),
     };
     if (heldBack === null) this.deps.logger.debug('pass', fields);

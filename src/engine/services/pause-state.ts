@@ -2,7 +2,7 @@
 // state, so it survives a restart and a pause set by `rdl-sync pause` in another process reaches
 // the running daemon or tray app. This module turns that saved state into the status and the
 // scheduler's paused flag, and ends a timed pause on time.
-import type { Clock } from '../ports.js';
+import type { Clock, Logger } from '../ports.js';
 import { isPausedAt } from '../settings/store.js';
 import type { StatusModel } from '../status/model.js';
 import type { SettingsService } from './settings-service.js';
@@ -16,11 +16,14 @@ const RESUME_SLACK_MS = 50;
 export interface PauseTarget {
   setPaused(paused: boolean): void;
   triggerNow(): void;
+  /** A pass is running (a pause ends it). */
+  readonly isRunning: boolean;
 }
 
 export interface PauseStateDeps {
   settings: SettingsService;
   clock: Clock;
+  logger: Logger;
   status: StatusModel;
   target: () => PauseTarget | null;
 }
@@ -60,6 +63,15 @@ export class PauseState {
     this.resumeTimer = null;
   }
 
+  private logChange(paused: boolean, untilMs: number | null, passRunning: boolean): void {
+    const { logger } = this.deps;
+    if (!paused) return logger.info('resumed');
+    logger.info('paused', {
+      until: untilMs === null ? 'resumed by hand' : new Date(untilMs).toISOString(),
+      ...(passRunning ? { passCutShort: true } : {}),
+    });
+  }
+
   /** Applies the saved pause (also one set by `rdl-sync pause` from another process). */
   apply(): void {
     const { settings, clock, status } = this.deps;
@@ -72,6 +84,8 @@ export class PauseState {
     if (cur.paused !== paused || cur.pausedUntilMs !== pausedUntilMs) {
       status.update({ paused, pausedUntilMs });
       const target = this.deps.target();
+      // Only where passes run (daemon, tray app): the log says why nothing moved for a while.
+      if (target) this.logChange(paused, pausedUntilMs, target.isRunning);
       target?.setPaused(paused);
       if (!paused) target?.triggerNow();
     }
