@@ -48,6 +48,8 @@ export class PassScheduler {
   private paused = false;
   private stopped = true;
   private abort = new AbortController();
+  /** A pass is about to begin (armed with no delay): "sync now" joins it rather than queue one. */
+  private immediate: { requested: boolean } | null = null;
   /** The pass running now: a pause ends it at its next safe point (see setPaused). */
   private passAbort: AbortController | null = null;
 
@@ -68,6 +70,12 @@ export class PassScheduler {
   /** Run a pass now (even while paused: a person asked), or right after the one running. */
   triggerNow(): void {
     if (this.stopped) return;
+    // The tray's "Sync now" during start-up arrived just before the first pass and queued a
+    // second one behind it: two passes back to back for one click.
+    if (this.immediate) {
+      this.immediate.requested = true;
+      return;
+    }
     if (this.running) {
       this.queued = true;
       return;
@@ -131,7 +139,12 @@ export class PassScheduler {
     if (this.spec.mode === 'interval') {
       const delay = delayMs ?? this.spec.intervalSeconds * 1000;
       if (delay <= 0) {
-        setImmediate(() => void this.execute(false));
+        const immediate = { requested: false };
+        this.immediate = immediate;
+        setImmediate(() => {
+          if (this.immediate === immediate) this.immediate = null;
+          void this.execute(immediate.requested);
+        });
         return;
       }
       this.dueMono = monotonicNow(this.clock) + delay;

@@ -118,6 +118,23 @@ test('a pause ends the running pass through its signal and drops a pass queued b
   await s.stop();
 });
 
+test('"sync now" at start-up joins the first pass; while paused it makes that pass run', async () => {
+  for (const paused of [false, true]) {
+    let runs = 0;
+    const s = new PassScheduler(
+      { mode: 'interval', intervalSeconds: 3600 },
+      { logger: silentLogger, runPass: async () => void runs++ },
+    );
+    s.setPaused(paused);
+    s.start(); // the first pass is due at once
+    s.triggerNow(); // the tray's "Sync now", clicked while the app starts
+    await sleep(30);
+    await s.idle();
+    assert.equal(runs, 1, `paused ${paused}: one click, one pass`);
+    await s.stop();
+  }
+});
+
 test('cron expressions are checked', () => {
   assert.equal(cronProblem('*/5 * * * *'), null);
   assert.match(cronProblem('every five minutes') ?? '', /"every five minutes"/);
