@@ -81,9 +81,16 @@ const run: CommandSpec = {
     try {
       if (refuseInvalid(ctx, engine)) return 2;
       if (stopSignal.aborted) return 0;
-      ctx.logger.info('daemon started', { configDir: ctx.configDir, pid: process.pid });
+      // "started" only once the run lock is ours: a second daemon refused beside a running one
+      // logged "daemon started" and then its refusal.
+      ctx.logger.info('daemon starting', { configDir: ctx.configDir, pid: process.pid });
       const started = engine.start();
-      started.catch(() => undefined); // awaited below; a stop may come first
+      started.then(
+        () => {
+          if (!stopSignal.aborted) ctx.logger.info('daemon started', { pid: process.pid });
+        },
+        () => undefined, // awaited below; a stop may come first
+      );
       try {
         await Promise.race([started, stopRequested]);
       } catch (e) {

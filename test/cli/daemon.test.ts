@@ -58,6 +58,16 @@ test('run + status --json + pause/resume across processes + SIGTERM', async () =
   const running = await statusWhere('the daemon to publish status.json', () => true);
   assert.equal(running.status.paused, false);
 
+  // A second daemon beside it is refused, and its log never says it started.
+  const second = await runCli(['run', '--config-dir', dirs.configDir], {
+    ...env,
+    extraEnv: { RDL_SYNC_QUIET: '0' },
+  });
+  assert.notEqual(second.code, 0);
+  assert.match(second.stderr, /Another RDL Sync \(pid \d+\) is already syncing/);
+  assert.match(second.stdout, /daemon starting/);
+  assert.doesNotMatch(second.stdout, /daemon started/);
+
   await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', CSV_A);
   await waitFor(
     'a.csv on Dropbox and the SD card',

@@ -50,7 +50,7 @@ function spawnDaemon(): {
   const started = new Promise<void>((resolve) => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (out.includes('daemon started')) resolve();
+      if (out.includes('daemon starting')) resolve();
     });
     child.once('exit', () => resolve());
   });
@@ -120,7 +120,7 @@ test(
       }
     }
 
-    // The narrowest moment: the daemon has said "daemon started" and is taking the lock and
+    // The narrowest moment: the daemon has said "daemon starting" and is taking the lock and
     // starting its scheduler. A stop that arrives then must still end everything.
     for (let i = 0; i < RIGHT_AT_START_TRIES; i++) {
       const { child, stderr, started } = spawnDaemon();
