@@ -13,6 +13,7 @@ import type { StatusModel } from '../status/model.js';
 import type { PauseState } from './pause-state.js';
 import type { PipelineBuilder } from './pipeline-builder.js';
 import type { PassRunner } from './pass-runner.js';
+import { removeStaleConfigTemps } from './config-temps.js';
 
 export interface LifecycleDeps {
   configDir: string;
@@ -171,6 +172,7 @@ export class Lifecycle {
    */
   private async prepareFolders(cleanTemps = true): Promise<void> {
     const { builder, logger, home } = this.deps;
+    if (cleanTemps) await removeStaleConfigTemps(this.deps.configDir, logger);
     const s = builder.built.settings;
     if (!builder.built.deps) return;
     if (s.watchDir === defaultSettings(home).watchDir) {
