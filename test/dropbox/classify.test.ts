@@ -92,13 +92,15 @@ test('bad names and paths fail the file alone with a message naming it', () => {
   assert.equal(malformed.kind, 'file-failed');
   assert.equal(malformed.code, 'malformed-path');
   assert.match(malformed.message, /"site\/bad \.csv"/);
+  // The file is in the transit folder by then: the fix names where to rename it.
+  assert.match(malformed.message, /rename the file or its folder in the transit folder/);
 
   const disallowed = classifyUnion(
     { '.tag': 'path', path: { '.tag': 'disallowed_name' } },
     { rel: 'desktop.ini' },
   );
   assert.equal(disallowed.code, 'disallowed-name');
-  assert.match(disallowed.message, /desktop\.ini.*rename/);
+  assert.match(disallowed.message, /desktop\.ini.*rename the file in the transit folder/);
 
   for (const tag of ['too_large', 'payload_too_large']) {
     const big = classifyUnion(

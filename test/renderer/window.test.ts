@@ -766,7 +766,10 @@ test('a failing file the person renames in transit, as told, is no longer a prob
       now += 10 * 60_000; // past the file's back-off
     }
     await page.waitForSelector(problem, { timeout: 10_000 });
-    assert.match(await text(page, `${problem} .problem-message`), /rename the file/);
+    assert.match(
+      await text(page, `${problem} .problem-message`),
+      /rename the file or its folder in the transit folder; it is then synced under the new name/,
+    );
     // The fix the message names: the file is in transit now, renamed there.
     await fs.rename(
       path.join(w.transitDir, 'misc', 'bad\x7fname.csv'),

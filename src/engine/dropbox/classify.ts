@@ -142,7 +142,9 @@ export function classifyUnion(
     return new SyncError({
       kind: 'file-failed',
       code: 'malformed-path',
-      message: `Dropbox refused the path of ${name(ctx)} (malformed path): rename the file or its folder`,
+      // Uploads read from the transit folder: that is where the file is now, and where a rename
+      // fixes it (the pass syncs it under its new name and forgets the old one's failures).
+      message: `Dropbox refused the path of ${name(ctx)} (malformed path): rename the file or its folder in the transit folder; it is then synced under the new name`,
       cause,
     });
   }
@@ -150,7 +152,7 @@ export function classifyUnion(
     return new SyncError({
       kind: 'file-failed',
       code: 'disallowed-name',
-      message: `Dropbox does not accept the name of ${name(ctx)}: rename the file`,
+      message: `Dropbox does not accept the name of ${name(ctx)}: rename the file in the transit folder; it is then synced under the new name`,
       cause,
     });
   }
