@@ -109,11 +109,13 @@ export function connectSection(
     element,
     update(d, why) {
       // A connection saved but unusable here (keyring not available, token refused) says why
-      // and what to do, never a bare "not connected" (issue 11 defect 3).
+      // and what to do, never a bare "not connected" (issue 11 defect 3). The plain "Dropbox is
+      // not connected: connect … in Settings" only repeated what this panel is for.
+      const reason = why?.startsWith('Dropbox is not connected:') ? undefined : why;
       state.textContent = d.connected
         ? `Connected as ${[d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ')}.`
-        : why
-          ? `Not connected: ${why}`
+        : reason
+          ? `Not connected: ${reason}`
           : 'Not connected. Files wait safely in transit until you connect.';
       state.classList.toggle('bad', !d.connected);
       disconnectButton.hidden = !d.connected;

@@ -832,3 +832,26 @@ test('the transit folder cannot be changed while files wait in it; once empty it
     await w.close();
   }
 });
+
+test('Settings says "Not connected" once, not "Not connected: Dropbox is not connected: connect … in Settings"', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 }, undefined, {
+    beforeEngine: ({ configDir }) => fs.rm(path.join(configDir, 'credentials.json')),
+  });
+  const { page } = w;
+  try {
+    await w.engine.runPassNow();
+    assert.ok(w.engine.getStatus().problems.some((p) => p.code === 'auth-missing'));
+    await page.click('#tab-settings');
+    await until('the connection state shown', async () =>
+      /^Not connected/.test(await text(page, '#dropbox-state')),
+    );
+    // The panel is the place to connect: the generic reason only repeated it (desktop hunt).
+    assert.equal(
+      await text(page, '#dropbox-state'),
+      'Not connected. Files wait safely in transit until you connect.',
+    );
+  } finally {
+    await w.close();
+  }
+});
