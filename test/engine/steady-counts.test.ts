@@ -1,0 +1,79 @@
+// The counts the window shows ("In transit", "SD card still to do", "Failing") hold steady
+// through a pass over an unchanged queue: they dropped for a moment in every pass (found by the
+// desktop hunt) because a pass counted only the files it had met so far in its walk of transit.
+// The real engine; the status read at every change it announces.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import type { StageCounts } from '../../src/engine/status/types.js';
+import { withHarness, type Harness } from './harness.js';
+
+const FILES = 1_300; // more than one settle group (500), so counts are told during the walk
+const REFUSED = 40; // names Dropbox refuses (a DEL): failing on the upload leg
+
+async function queue(h: Harness): Promise<void> {
+  for (let i = 0; i < FILES; i++) {
+    const name = i < REFUSED ? `bad\x7f${i}.csv` : `f${i}.csv`;
+    await h.drop(`RDL/USB0/${String(i % 13)}/${name}`, `t,v\n${i},1\n`);
+  }
+}
+
+/** The lowest value each count took while `pass` ran. */
+async function lowestDuring(h: Harness, pass: () => Promise<unknown>) {
+  const seen: StageCounts[] = [];
+  const off = h.engine.onStatus((s) => seen.push({ ...s.counts }));
+  try {
+    await pass();
+  } finally {
+    off();
+  }
+  const low = (k: keyof StageCounts) => Math.min(...seen.map((c) => c[k]));
+  return {
+    seen: seen.length,
+    transit: low('transit'),
+    archive: low('archivePending'),
+    failed: low('failed'),
+  };
+}
+
+test('the counts hold steady through a pass over an unchanged queue', async () => {
+  await withHarness({}, async (h) => {
+    await queue(h);
+    // The card out: every file waits in transit for it; the refused names fail on Dropbox too.
+    await fs.rm(h.archiveDir, { recursive: true });
+    await h.engine.runPassNow();
+    const after = h.engine.getStatus().counts;
+    assert.equal(after.transit, FILES);
+    assert.equal(after.archivePending, FILES);
+    assert.equal(after.failed, REFUSED);
+
+    const during = await lowestDuring(h, () => h.engine.runPassNow());
+    assert.ok(during.seen > 2, `the status changed ${during.seen} times during the pass`);
+    assert.deepEqual(
+      { transit: during.transit, archive: during.archive, failed: during.failed },
+      { transit: FILES, archive: FILES, failed: REFUSED },
+      'the lowest counts shown during the second pass',
+    );
+    const end = h.engine.getStatus().counts;
+    assert.deepEqual([end.transit, end.archivePending, end.failed], [FILES, FILES, REFUSED]);
+
+    // The card back: the queue drains, and its counts only go down on the way.
+    await fs.mkdir(h.archiveDir);
+    const seen: StageCounts[] = [];
+    const off = h.engine.onStatus((st) => seen.push({ ...st.counts }));
+    await h.engine.runPassNow();
+    off();
+    for (const k of ['transit', 'archivePending'] as const)
+      for (let i = 1; i < seen.length; i++)
+        assert.ok(
+          seen[i]![k] <= seen[i - 1]![k],
+          `${k} rose from ${seen[i - 1]![k]} to ${seen[i]![k]}`,
+        );
+    const drained = h.engine.getStatus().counts;
+    // The refused names stay in transit, failing on Dropbox alone; the card took every file.
+    assert.deepEqual(
+      [drained.transit, drained.archivePending, drained.failed],
+      [REFUSED, 0, REFUSED],
+    );
+  });
+});
