@@ -1,12 +1,39 @@
 // The Dropbox store as a leg. The store already batches (finish_batch) and verifies the server's
 // content_hash; this adapter only speaks the leg port. Without a usable connection the leg is
 // still here, blocked: its check names the cause and the fix.
-import type { SyncError } from '../errors.js';
-import type { RemoteStore, UploadItem } from '../ports.js';
+import { SyncError } from '../errors.js';
+import type { RemoteStore, UploadItem, UploadOutcome } from '../ports.js';
 import { LEGS } from './ids.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceSink } from './leg.js';
 import { asSource, mapSource, type Source } from '../channel.js';
 import { asLegError } from './leg-error.js';
+
+/**
+ * Server errors (HTTP 5xx after the call's own retries) for this many files in a row, with none
+ * placed in the pass, make the leg ask Dropbox one unrelated question (the account) to tell an
+ * outage from files Dropbox fails on.
+ */
+export const SERVER_TROUBLE_FILES = 3;
+
+/** A file's failure that may be Dropbox's own trouble rather than the file's. */
+function serverTrouble(o: UploadOutcome): o is Extract<UploadOutcome, { ok: false }> {
+  return !o.ok && o.error.code === 'server-error';
+}
+
+/**
+ * Dropbox failing for every file (an outage on its side): a leg-wide wait like a network outage,
+ * not each file failing on its own. Before, a few hours of 5xx gave every queued file its own
+ * failure count, a "failed 3 times" problem each, and a back-off of up to an hour that held the
+ * queue back after Dropbox had recovered.
+ */
+function dropboxDown(last: SyncError): SyncError {
+  return new SyncError({
+    kind: 'retry',
+    code: 'server-error',
+    message: `Dropbox is failing with server errors for every file (${last.message.replace(/; will retry$/, '')}): this is on Dropbox's side; uploads resume by themselves, files wait safely in transit`,
+    cause: last,
+  });
+}
 
 export class DropboxLeg implements DestinationLeg {
   readonly id = 'upload' as const;
@@ -57,9 +84,35 @@ export class DropboxLeg implements DestinationLeg {
       reached = true;
       sink.onReached?.();
     };
+    const remote = this.remote;
+    const failed = (o: Extract<UploadOutcome, { ok: false }>): void => sink.onOutcome(o);
+    // Server errors held back while it is not yet known whether Dropbox is down (see dropboxDown).
+    let held: Array<Extract<UploadOutcome, { ok: false }>> = [];
+    let settledUp = false; // a file was placed, or the account answered: failures are the files'
+    let down: SyncError | null = null;
+    let probe: Promise<void> | null = null;
+    const stopLeg = new AbortController();
+    const signal = sink.signal ? AbortSignal.any([sink.signal, stopLeg.signal]) : stopLeg.signal;
+    const release = (): void => {
+      settledUp = true;
+      const fails = held;
+      held = [];
+      for (const o of fails) failed(o);
+    };
+    const askAccount = (): Promise<void> =>
+      remote.account(signal).then(
+        () => release(),
+        (e: unknown) => {
+          if (signal.aborted && !down) return;
+          down = dropboxDown(held.at(-1)?.error ?? asLegError(e, this.id));
+          for (const o of held) sink.onLeft?.(o.rel);
+          held = [];
+          stopLeg.abort(down);
+        },
+      );
     try {
-      await this.remote.uploadMany(uploads, {
-        ...(sink.signal ? { signal: sink.signal } : {}),
+      await remote.uploadMany(uploads, {
+        signal,
         onProgress: (p) => {
           if (!started.has(p.rel)) {
             started.add(p.rel);
@@ -69,8 +122,17 @@ export class DropboxLeg implements DestinationLeg {
         },
         onOutcome: (o) => {
           started.delete(o.rel);
+          if (down) return sink.onLeft?.(o.rel);
+          if (!settledUp && serverTrouble(o)) {
+            held.push(o);
+            if (held.length >= SERVER_TROUBLE_FILES) probe ??= askAccount();
+            return;
+          }
           // Dropbox answered for this file: it is reachable (told before the outcome).
-          if (o.ok) reach();
+          if (o.ok) {
+            reach();
+            if (!settledUp) release();
+          }
           sink.onOutcome(
             o.ok
               ? {
@@ -86,9 +148,15 @@ export class DropboxLeg implements DestinationLeg {
         },
       });
     } catch (e) {
+      await probe;
+      if (down) return down;
       // The store throws only what stops the whole batch (auth, quota, offline).
       return asLegError(e, this.id);
     }
+    await probe;
+    if (down) return down;
+    // Fewer than SERVER_TROUBLE_FILES, or the account answered: each is that file's own failure.
+    release();
     if (handed > 0) reach();
     return null;
   }

@@ -47,13 +47,26 @@ function withWaiting(base: string, pendingFiles: number): string {
   return base.replace(WAIT_IN_TRANSIT, `${count} safely in transit`);
 }
 
-export function offlineProblem(sinceMs: number, nowMs: number, pendingFiles: number): NewProblem {
+/**
+ * Dropbox out of reach for long. `serverTrouble`: it answers, with server errors for every file
+ * (an outage on its side), and "check the network" would send a person to look for a fault that
+ * is not theirs.
+ */
+export function offlineProblem(
+  sinceMs: number,
+  nowMs: number,
+  pendingFiles: number,
+  serverTrouble = false,
+): NewProblem {
+  const dur = formatDuration(nowMs - sinceMs);
   return {
     id: 'offline',
     code: 'offline',
     severity: 'attention',
     tab: 'status',
-    message: `Dropbox has been unreachable for ${formatDuration(nowMs - sinceMs)}: check the network${waiting(pendingFiles)}, and the SD-card copy continues`,
+    message: serverTrouble
+      ? `Dropbox has been failing with server errors for ${dur}: this is on Dropbox's side (status.dropbox.com), nothing to fix here; uploads resume by themselves${waiting(pendingFiles)}, and the SD-card copy continues`
+      : `Dropbox has been unreachable for ${dur}: check the network${waiting(pendingFiles)}, and the SD-card copy continues`,
   };
 }
 

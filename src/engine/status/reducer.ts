@@ -236,9 +236,14 @@ export class StatusReducer {
         if (offline) {
           const mono = monotonicNow(this.clock);
           this.offlineSinceMono ??= mono;
-          status.update({ offline: true });
+          status.update({
+            offline: true,
+            offlineCause: err.code === 'server-error' ? 'server' : 'network',
+          });
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
-            status.raise(offlineProblem(this.offlineSinceMono, mono, pending));
+            status.raise(
+              offlineProblem(this.offlineSinceMono, mono, pending, err.code === 'server-error'),
+            );
         } else {
           this.offlineSinceMono = null;
           if (status.current.offline) status.update({ offline: false });

@@ -37,7 +37,9 @@ export function describeState(state: EngineState, f: StatusFacts, problems: Prob
       return `${first?.message ?? 'Something needs attention.'}${more}`;
     }
     case 'offline':
-      return `Dropbox is unreachable; retrying.${waitingSafely}`;
+      return f.offlineCause === 'server'
+        ? `Dropbox is failing with server errors (on its side); retrying.${waitingSafely}`
+        : `Dropbox is unreachable; retrying.${waitingSafely}`;
     case 'syncing':
       return `Syncing ${files(pending)}…`;
     case 'idle':

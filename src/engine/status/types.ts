@@ -140,6 +140,8 @@ export interface StatusFacts {
   failing: NamedFailure | null;
   passRunning: boolean;
   offline: boolean;
+  /** Why Dropbox is out of reach: no answer, or server errors for every file (its outage). */
+  offlineCause?: 'network' | 'server';
   paused: boolean;
   pausedUntilMs: number | null;
   lastSuccessMs: number | null;
