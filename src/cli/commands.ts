@@ -167,7 +167,9 @@ const status: CommandSpec = {
       // No daemon: build the engine without starting it, to report settings and problems.
       const engine = await openEngine(ctx, 'readOnly');
       await engine.probe();
-      snapshot = engine.getStatus();
+      // A fresh engine has passed never: the last pass is the one the daemon or `once` published.
+      const lastPassMs = published?.status?.lastPassMs ?? null;
+      snapshot = { ...engine.getStatus(), ...(lastPassMs === null ? {} : { lastPassMs }) };
       await engine.stop();
     }
     if (ctx.values.json) {

@@ -1,0 +1,113 @@
+// `rdl-sync status` as an operator reads it after the README's steps: `once` by hand, then the
+// service started (and, on a hub, restarted by every reboot). Before, a fresh engine knew nothing
+// of earlier runs: after `once` had moved files, `status` said "Last file synced: never   Last
+// pass: never", and so did a daemon after each restart until its own first file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { History } from '../../src/engine/history/index.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+  writeFileIn,
+  type CliEnv,
+} from './cli-harness.js';
+
+let emulator: Emulator;
+let dirs: Awaited<ReturnType<typeof makeDirs>>;
+let daemon: ChildProcess | null = null;
+
+before(async () => {
+  emulator = await startEmulator({});
+  dirs = await makeDirs('rdl-cli-status-restart-');
+});
+
+after(async () => {
+  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+    daemon.kill('SIGKILL');
+    await exited(daemon);
+  }
+  await emulator.close();
+  await fs.rm(dirs.root, { recursive: true, force: true });
+});
+
+test('after `once`, and after the daemon restarts, status names the last file synced and the last pass', async () => {
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Restart' }), emulator);
+  const env: CliEnv = { home: dirs.root };
+  const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);
+
+  await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', 'timestamp,t\n2026-11-24T08:00:00Z,4.1\n');
+  const once = await cli('once');
+  assert.equal(once.code, 0, once.stdout + once.stderr);
+
+  // No daemon: what `once` did is still known.
+  const after = await cli('status');
+  assert.equal(after.code, 0, after.stdout + after.stderr);
+  assert.match(after.stdout, /^Daemon not running\.$/m);
+  assert.match(after.stdout, /^State: idle\. Up to date\. Last file synced at \d\d:\d\d\.$/m);
+  assert.doesNotMatch(after.stdout, /Last file synced: never/);
+  assert.doesNotMatch(after.stdout, /Last pass: never/);
+
+  // The service starts (the README's step 4): its first status already knows the last file.
+  daemon = spawnCli(['run', '--config-dir', dirs.configDir], env);
+  const published = await waitFor('the daemon to publish status.json', async () => {
+    const p = await readPublishedStatus(dirs.configDir);
+    return p && p.pid === daemon!.pid && p.status.lastPassMs !== null ? p : null;
+  });
+  const history = JSON.parse((await cli('history', '--json')).stdout) as { finishedAtMs: number }[];
+  assert.equal(published.status.lastSuccessMs, history[0]!.finishedAtMs);
+  const running = await cli('status');
+  assert.match(running.stdout, /^Daemon running \(pid \d+\)\.$/m);
+  assert.doesNotMatch(running.stdout, /Last file synced: never/);
+  daemon.kill('SIGTERM');
+  assert.equal((await exited(daemon)).code, 0);
+});
+
+test('a last file from an earlier day is given with its date, not an hour that reads as today', async () => {
+  const other = await makeDirs('rdl-cli-status-day-');
+  try {
+    await writeConfig(other.configDir, testSettings(other, emulator, { site: 'Day' }), emulator);
+    // The history a hub keeps from before a restart: its last file three days ago.
+    const threeDaysAgo = Date.now() - 3 * 24 * 3600_000;
+    const HASH = 'a'.repeat(64);
+    const leg = (p: string) =>
+      ({
+        status: 'done',
+        atMs: threeDaysAgo,
+        path: p,
+        alreadyPresent: false,
+        contentHash: HASH,
+      }) as const;
+    const history = await History.open(path.join(other.configDir, 'history.jsonl'), 5_000);
+    history.append({
+      rel: 'RDL/USB0/old.csv',
+      size: 10,
+      contentHash: HASH,
+      startedAtMs: threeDaysAgo,
+      finishedAtMs: threeDaysAgo,
+      outcome: 'done',
+      upload: leg('/RDL/Day/RDL/USB0/old.csv'),
+      archive: leg(path.join(other.archiveDir, 'RDL/USB0/old.csv')),
+    });
+    await history.close();
+    const r = await runCli(['status', '--config-dir', other.configDir], { home: other.root });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const d = new Date(threeDaysAgo);
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const day = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+    const hhmm = `${two(d.getHours())}:${two(d.getMinutes())}`;
+    assert.match(
+      r.stdout,
+      new RegExp(`^State: idle\\. Up to date\\. Last file synced on ${day} at ${hhmm}\\.$`, 'm'),
+    );
+  } finally {
+    await fs.rm(other.root, { recursive: true, force: true });
+  }
+});
