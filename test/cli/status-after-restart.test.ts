@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { History } from '../../src/engine/history/index.js';
+import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import {
   exited,
@@ -109,5 +110,59 @@ test('a last file from an earlier day is given with its date, not an hour that r
     );
   } finally {
     await fs.rm(other.root, { recursive: true, force: true });
+  }
+});
+
+test('the running daemon whose token is revoked: status says not connected and how to reconnect a hub with no screen; a new connection clears it', async () => {
+  const d = await makeDirs('rdl-cli-status-revoked-');
+  let child: ChildProcess | null = null;
+  try {
+    await writeConfig(d.configDir, testSettings(d, emulator, { site: 'Revoked' }), emulator);
+    const env: CliEnv = { home: d.root };
+    const cli = (...args: string[]) => runCli([...args, '--config-dir', d.configDir], env);
+    const published = (
+      what: string,
+      ok: (p: NonNullable<Awaited<ReturnType<typeof readPublishedStatus>>>) => boolean,
+    ) =>
+      waitFor(what, async () => {
+        const p = await readPublishedStatus(d.configDir);
+        return p && p.pid === child!.pid && ok(p) ? p : null;
+      });
+    child = spawnCli(['run', '--config-dir', d.configDir], env);
+    await writeFileIn(d.watchDir, 'RDL/USB0/a.csv', 't,v\n1,2\n');
+    await published(
+      'a.csv synced, Dropbox connected',
+      (p) => p.status.counts.doneThisRun === 1 && p.status.dropbox.connected,
+    );
+
+    const creds = new FileCredentialStore(d.configDir);
+    emulator.revokeRefreshToken((await creds.load())!.refreshToken);
+    emulator.expireAccessTokens({ afterCalls: 0 });
+    await writeFileIn(d.watchDir, 'RDL/USB0/b.csv', 't,v\n3,4\n');
+    const revoked = await published('the revocation found', (p) =>
+      p.status.problems.some((x) => x.code === 'auth-revoked'),
+    );
+    // Before: connected stayed true and status printed the account as if all was well.
+    assert.equal(revoked.status.dropbox.connected, false);
+    const text = await cli('status');
+    assert.match(text.stdout, /^Dropbox: not connected$/m);
+    assert.match(
+      text.stdout,
+      /^! Dropbox access was revoked: reconnect RDL Sync to Dropbox \(window: Connect to Dropbox; headless: rdl-sync auth\); 1 file is waiting safely\.$/m,
+    );
+
+    // A new connection (as `rdl-sync auth` saves it): the next pass uploads and says connected.
+    await creds.save({ appKey: emulator.appKey, refreshToken: emulator.issueRefreshToken() });
+    const back = await published('connected again', (p) => p.status.counts.doneThisRun === 2);
+    assert.equal(back.status.dropbox.connected, true);
+    assert.ok(!back.status.problems.some((x) => x.code === 'auth-revoked'));
+    child.kill('SIGTERM');
+    assert.equal((await exited(child)).code, 0);
+  } finally {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    await fs.rm(d.root, { recursive: true, force: true });
   }
 });
