@@ -157,7 +157,7 @@ export class AlertService {
       code: 'test',
       severity: 'attention',
       sentence:
-        'This is a test alert from RDL Sync: if you read it, alerts reach you here. Nothing needs doing',
+        'This is a test alert from RDL Sync: if you read it, alerts reach you here. Nothing needs doing.',
       sinceMs: now,
       atMs: now,
       tab: 'settings',
