@@ -57,6 +57,13 @@ function printIssues(ctx: CliContext, issues: { field: string; message: string }
 function refuseInvalid(ctx: CliContext, engine: Engine): boolean {
   const problem = engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
   if (!problem) return false;
+  if (problem.code === 'setup-needed') {
+    // Nothing to fix, nothing there yet: often the service runs as another user than the one
+    // who imported (the path names whose settings were looked for).
+    say(ctx, `Not starting: RDL Sync is not set up yet (no settings in ${engine.settingsPath}).`);
+    say(ctx, problem.message);
+    return true;
+  }
   say(ctx, `Not starting: the settings in ${engine.settingsPath} need fixing.`);
   say(ctx, problem.message);
   say(

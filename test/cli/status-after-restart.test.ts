@@ -166,3 +166,24 @@ test('the running daemon whose token is revoked: status says not connected and h
     await fs.rm(d.root, { recursive: true, force: true });
   }
 });
+
+test('a daemon started before any setup says it is not set up and where it looked, not that settings "need fixing"', async () => {
+  const home = await makeDirs('rdl-cli-not-set-up-');
+  try {
+    // As the service does when it runs as another user than the one who imported.
+    const r = await runCli(['run'], { home: home.root, extraEnv: { XDG_CONFIG_HOME: '' } });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(
+      lines[0],
+      `Not starting: RDL Sync is not set up yet (no settings in ${path.join(home.root, '.config', 'rdl-sync', 'config.json')}).`,
+    );
+    assert.match(
+      lines[1]!,
+      /^Setup needed: RDL Sync has no settings yet\. .*`rdl-sync import-legacy`/,
+    );
+    assert.doesNotMatch(r.stdout, /need fixing|Fix them/);
+  } finally {
+    await fs.rm(home.root, { recursive: true, force: true });
+  }
+});
