@@ -55,6 +55,18 @@ test('after `once`, and after the daemon restarts, status names the last file sy
   assert.match(after.stdout, /^State: idle\. Up to date\. Last file synced at \d\d:\d\d\.$/m);
   assert.doesNotMatch(after.stdout, /Last file synced: never/);
   assert.doesNotMatch(after.stdout, /Last pass: never/);
+  // One date form, under the C locale of a service or an ssh session too (before: "12/2/2026,
+  // 4:18:57 PM", ambiguous and 12-hour beside the sentence's 16:18).
+  const stamp = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`;
+  assert.match(
+    after.stdout,
+    new RegExp(`^Last file synced: ${stamp} {3}Last pass: ${stamp} {3}Next pass: never$`, 'm'),
+  );
+  const listed = await runCli(['history', '--config-dir', dirs.configDir], {
+    ...env,
+    extraEnv: { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
+  });
+  assert.match(listed.stdout, new RegExp(`^${stamp} {2}done {4}RDL/USB0/a\\.csv `, 'm'));
 
   // The service starts (the README's step 4): its first status already knows the last file.
   daemon = spawnCli(['run', '--config-dir', dirs.configDir], env);
