@@ -16,6 +16,7 @@ import {
 import { placeholderSiteReason } from '../../src/engine/settings/site-name.js';
 import { currentPiHub, noCardKeyHub, olderPlainHub, orangePiHub } from './fixtures.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 async function temp(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'rdl-layout-'));
@@ -246,6 +247,47 @@ test('a card not mounted at /media/orangepi/<SD_CARD_NAME> at import time is sai
     );
   } finally {
     if (mounted) unmount(elsewhere);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('importing while the old syncer still runs: its process is named (a logger is not)', async (t) => {
+  if (process.platform !== 'linux') return t.skip('/proc is Linux only');
+  const dir = await temp();
+  const children: ChildProcess[] = [];
+  try {
+    const hub = await currentPiHub(path.join(dir, 'home', 'pi', 'SHELF3'));
+    // The old syncer and a logger, as their services run them: in the hub's folder, for good.
+    for (const script of ['sync_to_dropbox.sh', 'rdl_logger.sh'])
+      await fs.writeFile(path.join(hub.root, script), 'read forever\n'); // blocks on its stdin
+    const start = (script: string): ChildProcess => {
+      const c = spawn('/bin/sh', [path.join(hub.root, script)], {
+        cwd: hub.root,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      children.push(c);
+      return c;
+    };
+    const syncer = start('sync_to_dropbox.sh');
+    start('rdl_logger.sh');
+    const current = defaultSettings('/home/pi');
+    const plan = await prepareLegacyImport({ root: hub.root, current, unitDirs: [] });
+    const warnings = plan.report.warnings.join('\n');
+    assert.match(
+      warnings,
+      new RegExp(
+        `^The old syncer is running now \\(pid ${syncer.pid}: [^)]*\\): stop it before`,
+        'm',
+      ),
+    );
+    assert.equal(warnings.match(/pid \d+/g)?.length, 1, `only the syncer: ${warnings}`);
+
+    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+    const after = await prepareLegacyImport({ root: hub.root, current, unitDirs: [] });
+    assert.doesNotMatch(after.report.warnings.join('\n'), /is running now/);
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await fs.rm(dir, { recursive: true, force: true });
   }
 });

@@ -26,6 +26,8 @@ export interface LegacyImportInput {
   searchedIn?: string[];
   /** systemd units that look like the old syncer (named in the stop hint). */
   oldServiceUnits?: string[];
+  /** Processes of the old syncer running now (pid and command). */
+  runningOldSyncers?: { pid: number; command: string }[];
   /** False when the layout's local archive folder (4_synced) does not exist yet. */
   localArchiveExists?: boolean;
   /** With SD_CARD_NAME set: is the card mounted now, and where else a card of that name is. */
@@ -135,6 +137,12 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   if (credentials && !credentials.appSecret) {
     warnings.push(
       'The Dropbox-Uploader config has no OAUTH_APP_SECRET; if Dropbox refuses the imported connection, reconnect with `rdl-sync auth`',
+    );
+  }
+  const running = input.runningOldSyncers ?? [];
+  if (running.length > 0) {
+    warnings.push(
+      `The old syncer is running now (${running.map((r) => `pid ${r.pid}: ${r.command}`).join('; ')}): stop it before \`rdl-sync once\` or the service start, or both will move the same files`,
     );
   }
   warnings.push(stopOldServiceHint(input.oldServiceUnits ?? []));

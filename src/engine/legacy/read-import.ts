@@ -14,7 +14,7 @@ import {
   LOGGING_FOLDER,
 } from './layout.js';
 import { cardMountState } from './card-mount.js';
-import { findOldSyncerUnits, SYSTEMD_UNIT_DIRS } from './old-service.js';
+import { findOldSyncerUnits, findRunningOldSyncers, SYSTEMD_UNIT_DIRS } from './old-service.js';
 import { LEGACY_MEDIA_ROOT, planLegacyImport, type LegacyImportPlan } from './plan.js';
 import { parseLegacyConfig } from './python-config.js';
 
@@ -61,6 +61,7 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
       : layout.base
     : start;
   const oldServiceUnits = await findOldSyncerUnits(req.unitDirs ?? SYSTEMD_UNIT_DIRS, working);
+  const runningOldSyncers = await findRunningOldSyncers(working);
   // Parsed again by the plan, which reports its mistakes; here only to look at the card.
   let cardName = '';
   try {
@@ -82,6 +83,7 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
     layout,
     searchedIn,
     oldServiceUnits,
+    runningOldSyncers,
     ...(layout ? { localArchiveExists: await isFolder(layout.synced) } : {}),
     ...(card ? { card } : {}),
     ...(rootOnOthersFolder ? { rootOnOthersFolder } : {}),
