@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import {
+  closestSettingKey,
   createEngine,
   FILE_FAILING_THRESHOLD,
   formatBytes,
@@ -474,7 +475,11 @@ const settings: CommandSpec = {
           const k = pairs[i]!;
           // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
           if (!Object.hasOwn(shape, k)) {
-            say(ctx, `Unknown setting "${k}". Run \`rdl-sync settings\` to list them.`);
+            const near = closestSettingKey(k);
+            say(
+              ctx,
+              `Unknown setting "${k}"${near ? `: did you mean "${near}"?` : '.'} Run \`rdl-sync settings\` to list them.`,
+            );
             return 2;
           }
           candidate[k] = coerce(candidate[k], pairs[i + 1]!);
