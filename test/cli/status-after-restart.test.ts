@@ -195,6 +195,12 @@ test('a daemon started before any setup says it is not set up and where it looke
       /^Setup needed: RDL Sync has no settings yet\. .*`rdl-sync import-legacy`/,
     );
     assert.doesNotMatch(r.stdout, /need fixing|Fix them/);
+
+    // `status` there: before, 'SD card:  — NOT PRESENT' (an empty path, as if a card were out).
+    const st = await runCli(['status'], { home: home.root, extraEnv: { XDG_CONFIG_HOME: '' } });
+    assert.equal(st.code, 0, st.stdout + st.stderr);
+    assert.match(st.stdout, /^SD card: no archive folder set yet$/m);
+    assert.doesNotMatch(st.stdout, /NOT PRESENT/);
   } finally {
     await fs.rm(home.root, { recursive: true, force: true });
   }
