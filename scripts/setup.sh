@@ -19,6 +19,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils x11-apps faketime)
 KEYRING_PACKAGES=(gnome-keyring libsecret-tools)
+# systemd-analyze verify checks the shipped unit (test/cli/systemd-unit.test.ts); nothing is started.
+PACKAGES+=(systemd)
 missing_of() {
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"

@@ -26,6 +26,39 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
+/** One line typed at the terminal with echo off (raw mode), up to Enter; Ctrl-C saves nothing. */
+function readHidden(ctx: CliContext, prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  ctx.out.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      ctx.out.write('\n');
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          finish();
+          return resolve(value.trim());
+        }
+        if (ch === '\u0003') {
+          finish();
+          return reject(new Error('cancelled: nothing saved'));
+        }
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
 export const alert: CommandSpec = {
   async run(ctx) {
     const [action, name] = ctx.positionals;
@@ -34,9 +67,11 @@ export const alert: CommandSpec = {
         say(ctx, `Usage: rdl-sync alert secret ${ALERT_SECRET_NAMES.join('|')}  (value on stdin)`);
         return 2;
       }
-      // From stdin, never from the command line (which other users can read in ps).
-      if (process.stdin.isTTY) say(ctx, `Type the ${name}, then Enter and Ctrl-D:`);
-      const value = await readStdin();
+      // From stdin, never from the command line (which other users can read in ps); typed at a
+      // terminal, never echoed (it stayed on the screen, a remote desktop's too, and in scrollback).
+      const value = process.stdin.isTTY
+        ? await readHidden(ctx, `Type the ${name} (it is not shown), then Enter: `)
+        : await readStdin();
       const store = new AlertSecretStore(ctx.configDir);
       await store.set(name as AlertSecretName, value);
       say(

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import {
+  closestSettingKey,
   createEngine,
   FILE_FAILING_THRESHOLD,
   formatBytes,
@@ -57,6 +58,13 @@ function printIssues(ctx: CliContext, issues: { field: string; message: string }
 function refuseInvalid(ctx: CliContext, engine: Engine): boolean {
   const problem = engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
   if (!problem) return false;
+  if (problem.code === 'setup-needed') {
+    // Nothing to fix, nothing there yet: often the service runs as another user than the one
+    // who imported (the path names whose settings were looked for).
+    say(ctx, `Not starting: RDL Sync is not set up yet (no settings in ${engine.settingsPath}).`);
+    say(ctx, problem.message);
+    return true;
+  }
   say(ctx, `Not starting: the settings in ${engine.settingsPath} need fixing.`);
   say(ctx, problem.message);
   say(
@@ -174,7 +182,9 @@ const status: CommandSpec = {
       // No daemon: build the engine without starting it, to report settings and problems.
       const engine = await openEngine(ctx, 'readOnly');
       await engine.probe();
-      snapshot = engine.getStatus();
+      // A fresh engine has passed never: the last pass is the one the daemon or `once` published.
+      const lastPassMs = published?.status?.lastPassMs ?? null;
+      snapshot = { ...engine.getStatus(), ...(lastPassMs === null ? {} : { lastPassMs }) };
       await engine.stop();
     }
     if (ctx.values.json) {
@@ -472,7 +482,11 @@ const settings: CommandSpec = {
           const k = pairs[i]!;
           // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
           if (!Object.hasOwn(shape, k)) {
-            say(ctx, `Unknown setting "${k}". Run \`rdl-sync settings\` to list them.`);
+            const near = closestSettingKey(k);
+            say(
+              ctx,
+              `Unknown setting "${k}"${near ? `: did you mean "${near}"?` : '.'} Run \`rdl-sync settings\` to list them.`,
+            );
             return 2;
           }
           candidate[k] = coerce(candidate[k], pairs[i + 1]!);

@@ -9,6 +9,14 @@ export function parseDuration(text: string): number {
   return Math.round(n * factor);
 }
 
+/**
+ * Local "2026-12-02 16:18:57": one unambiguous form whatever the locale. toLocaleString gave
+ * "12/2/2026, 4:18:57 PM" under the C locale of a service or an ssh session (December 2 or
+ * February 12?), beside the 24-hour "Last file synced at 16:18" of the same status.
+ */
 export function formatTime(ms: number | null): string {
-  return ms === null ? 'never' : new Date(ms).toLocaleString();
+  if (ms === null) return 'never';
+  const d = new Date(ms);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }

@@ -79,7 +79,9 @@ export function formatFleet(view: FleetView, colour: boolean): string[] {
     if (details.length === 0) continue;
     out.push('');
     out.push(
-      `${s.site} (${hb.host}, version ${hb.appVersion}, up ${span(hb.uptimeSeconds * 1000)}):`,
+      // Uptime as the heartbeat said it: read later ("last seen 6 min ago"), a bare "up 5 s" read
+      // as the hub's uptime now.
+      `${s.site} (${hb.host}, version ${hb.appVersion}, up ${span(hb.uptimeSeconds * 1000)} at its last heartbeat):`,
     );
     for (const d of details) out.push(`  - ${d}`);
   }

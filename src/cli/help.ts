@@ -54,8 +54,9 @@ ${COMMON_OPTIONS}`,
   once: `Usage: rdl-sync once
 
 Runs one pass (scan, stage, upload, archive) and exits.
-Exit codes: 0 everything moved; 1 some file failed or a leg is blocked (files stay queued);
-2 invalid settings or usage.
+Files still being written are waited for, at most stableSeconds + 10 s.
+Exit codes: 0 everything moved; 1 something did not (a file failed, a leg is blocked, or a
+file was still being written): each named, and the files stay queued; 2 invalid settings or usage.
 
 ${COMMON_OPTIONS}`,
   status: `Usage: rdl-sync status [--json]
@@ -82,16 +83,19 @@ Takes over a hub from the old syncing script, in one command:
                 (older hubs: tosync, transit, synced); 1_inprogress is never watched.
   --config PATH the old config.json (the folders are then looked for beside it).
 From config.json: SITE -> site; SD_CARD_NAME set -> archive on the card mounted at
-/media/orangepi/<SD_CARD_NAME>; SD_CARD_NAME empty -> archive in the local 4_synced folder.
+/media/orangepi/<SD_CARD_NAME> (said when no card is mounted there now); SD_CARD_NAME empty,
+null or absent -> archive in the local 4_synced folder (made if the old syncer had not).
 The loggers' other keys are ignored (each named). Remote folder /Professional/WIRED/{site}
 (or --remote-root). With --uploader-config (e.g. ~/.dropbox_uploader) also imports the app key
 and refresh token, so no new Dropbox login is needed. Prints every setting it changed, and how to
-stop the old syncer's service (it is never stopped for you).
+stop the old syncer's service, naming its process if it runs now (it is never stopped for you).
+Run it as the hub's user (e.g. pi), not with sudo: settings belong to the user who runs it.
 
 ${COMMON_OPTIONS}`,
   history: `Usage: rdl-sync history [--failures] [--search TEXT] [--limit N] [--json]
 
-Recent transfers, newest first, with both legs' results.
+Recent transfers, newest first (the last 50 unless --limit), with both legs' results.
+--failures: files in transit that failed 3 times (rdl-sync status names every file failing now).
 
 ${COMMON_OPTIONS}`,
   retention: `Usage: rdl-sync retention [--dry-run] [--json]

@@ -11,7 +11,9 @@ export function printStatus(s: StatusSnapshot, line: (text: string) => void): vo
   line(
     `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${s.passRunning ? 'running now' : formatTime(s.nextPassMs)}`,
   );
-  if (s.archive.enabled) {
+  // No archive folder yet (a new install): nothing can be "not present".
+  if (s.archive.enabled && s.archive.path === '') line('SD card: no archive folder set yet');
+  else if (s.archive.enabled) {
     line(
       `SD card: ${s.archive.path} — ${s.archive.present ? `present, ${formatBytes(s.archive.freeBytes)} free of ${formatBytes(s.archive.totalBytes)}` : 'NOT PRESENT'}`,
     );

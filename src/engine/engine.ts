@@ -181,6 +181,10 @@ class SyncEngine implements Engine {
     const loaded = this.settings.load();
     const limit = loaded.ok ? loaded.settings.historyLimit : 5_000;
     this.history = await History.open(path.join(configDir, 'history.jsonl'), limit);
+    // "Last file synced" survives a restart (a reboot, the service restarted, `once` after `once`):
+    // before, a fresh engine said "never" until its own first file, whatever the history held.
+    const lastDone = this.history.newestDoneMs();
+    if (lastDone !== null) status.update({ lastSuccessMs: lastDone });
     this.health = new HubHealth({
       report: (event) => this.reducer.apply(event),
       history: this.history,

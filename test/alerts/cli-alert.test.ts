@@ -42,7 +42,11 @@ test('rdl-sync alert test: none set up, then a webhook that works, then one that
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.equal(ok.stdout.trim(), `ok      webhook (slack) to ${new URL(hook.url).host}`);
   assert.equal(hook.requests.length, 1);
-  assert.match((hook.requests[0]!.body as { text: string }).text, /needs attention \(test\)/);
+  // Read by the people who act on alerts: before, titled "needs attention (test)".
+  const text = (hook.requests[0]!.body as { text: string }).text;
+  assert.match(text, /^\*RDL Sync Site4: test alert, nothing to do \(test\)\*\n/);
+  assert.match(text, /alerts reach you here\. Nothing needs doing\.\n/);
+  assert.doesNotMatch(text, /needs attention/);
 
   const bad = await cli('alert', 'test');
   assert.equal(bad.code, 1, bad.stdout + bad.stderr);

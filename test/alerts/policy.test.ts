@@ -131,3 +131,70 @@ test('offline is the engine problem: announced when the engine raises it, with i
   const cleared = p.update({ problems: [] }, 95 * MIN);
   assert.match(cleared[0]!.sentence, /90 min/);
 });
+
+test('carried over from an earlier process: no second raise, its reminder time kept, cleared only once looked at (offline: once Dropbox answered)', () => {
+  const p = policy(24 * HOUR);
+  const start = 10 * HOUR;
+  p.carryOver(
+    [
+      { problem: problem('archive-missing', 'attention', 1 * HOUR), announcedAtMs: 2 * HOUR },
+      { problem: problem('offline', 'attention', 3 * HOUR), announcedAtMs: 4 * HOUR },
+      { problem: problem('source-silent:cam', 'attention', 3 * HOUR), announcedAtMs: 4 * HOUR },
+    ],
+    [],
+    start,
+  );
+  const dropbox = (lastContactMs: number | null) => ({
+    connected: true,
+    accountName: null,
+    email: null,
+    usedBytes: null,
+    allocatedBytes: null,
+    lastContactMs,
+  });
+  // Before this process's first pass ends nothing is known: nothing is said.
+  assert.deepEqual(p.update({ problems: [], lastPassMs: null, passRunning: true }, start + 1), []);
+  // The first pass: the card is still out (not announced again), the camera is back, Dropbox
+  // still unreachable (offline not yet raised by this process: no word about it).
+  const afterPass = p.update(
+    {
+      problems: [problem('archive-missing', 'attention', start)],
+      lastPassMs: start + 5_000,
+      passRunning: false,
+      dropbox: dropbox(null),
+    },
+    start + 5_000,
+  );
+  assert.deepEqual(
+    afterPass.map((a) => `${a.kind} ${a.conditionId}`),
+    ['cleared source-silent:cam'],
+  );
+  // The card's reminder counts from its first announcement (2 h), not from the restart.
+  const reminder = p.update(
+    {
+      problems: [problem('archive-missing', 'attention', start)],
+      lastPassMs: 26 * HOUR,
+      passRunning: false,
+      dropbox: dropbox(null),
+    },
+    26 * HOUR,
+  );
+  assert.deepEqual(
+    reminder.map((a) => `${a.kind} ${a.conditionId} since ${a.sinceMs}`),
+    [`reminder archive-missing since ${1 * HOUR}`],
+  );
+  // Dropbox answers: offline, announced before the restart, is resolved.
+  const online = p.update(
+    {
+      problems: [problem('archive-missing', 'attention', start)],
+      lastPassMs: 27 * HOUR,
+      passRunning: false,
+      dropbox: dropbox(27 * HOUR),
+    },
+    27 * HOUR,
+  );
+  assert.deepEqual(
+    online.map((a) => `${a.kind} ${a.conditionId}`),
+    ['cleared offline'],
+  );
+});

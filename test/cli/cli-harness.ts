@@ -20,6 +20,8 @@ export interface CliEnv {
   /** HOME of the child: defaults (~/rdl/tosync) land in the test's temp folder, never in ours. */
   home: string;
   extraEnv?: NodeJS.ProcessEnv;
+  /** Run as this unprivileged uid (and gid) through setpriv, as a hub's user `pi` would. */
+  asUid?: number;
 }
 
 function childEnv(env: CliEnv): NodeJS.ProcessEnv {
@@ -39,7 +41,21 @@ function childEnv(env: CliEnv): NodeJS.ProcessEnv {
 /** `node --import tsx src/cli/main.ts ...`, or with `viaBin` the installed `rdl-sync` entry. */
 export function spawnCli(args: string[], env: CliEnv, viaBin = false): ChildProcess {
   const command = viaBin ? [path.join(repo, 'bin/rdl-sync.js')] : ['--import', 'tsx', entry];
-  return spawn(process.execPath, [...command, ...args], {
+  const [file, argv] =
+    env.asUid === undefined
+      ? [process.execPath, [...command, ...args]]
+      : [
+          'setpriv',
+          [
+            `--reuid=${env.asUid}`,
+            `--regid=${env.asUid}`,
+            '--clear-groups',
+            process.execPath,
+            ...command,
+            ...args,
+          ],
+        ];
+  return spawn(file, argv, {
     cwd: repo,
     env: childEnv(env),
     // stdin is not a terminal: the commands must work unattended.

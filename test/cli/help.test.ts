@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { FILE_FAILING_THRESHOLD } from '../../src/engine/retry-policy.js';
 import { runCli, type CliEnv } from './cli-harness.js';
 
 let root: string;
@@ -24,11 +25,26 @@ after(async () => {
 /** Each command and words its help must mention (its own options, or what it does). */
 const COMMANDS: Record<string, string[]> = {
   run: ['SIGTERM', '--config-dir'],
-  once: ['Exit codes', '--config-dir'],
+  once: ['Exit codes', '--config-dir', 'was still being written', 'stableSeconds + 10 s'],
   status: ['--json'],
   auth: ['--code', 'PKCE'],
-  'import-legacy': ['--config PATH', '--uploader-config', '--remote-root', 'SD_CARD_NAME'],
-  history: ['--failures', '--search', '--limit', '--json'],
+  'import-legacy': [
+    '--config PATH',
+    '--uploader-config',
+    '--remote-root',
+    'SD_CARD_NAME',
+    'not with sudo',
+    'null or absent',
+  ],
+  history: [
+    '--failures',
+    '--search',
+    '--limit',
+    '--json',
+    'the last 50 unless --limit',
+    // The help is answered without loading the engine, so it states the number: kept in step.
+    `failed ${FILE_FAILING_THRESHOLD} times`,
+  ],
   pause: ['--for', '30m'],
   resume: ['Resumes'],
   settings: ['show', 'path', 'check', 'set KEY VALUE'],

@@ -9,6 +9,7 @@ import { runCli, type CliEnv, type CliResult } from './cli-harness.js';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { listFilesRel, localHash } from '../engine/harness.js';
 import { currentPiHub, noCardKeyHub, olderPlainHub, orangePiHub } from '../legacy/fixtures.js';
+import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
 
 let root: string;
 let env: CliEnv;
@@ -268,3 +269,91 @@ test('a whole hub switched with one command: import-legacy --root, then one pass
     await emulator.close();
   }
 });
+
+test('a hub the old syncer never archived on, imported as pi after a sudo mistake: 4_synced made (and pi’s), root and unreadable files explained', async (t) => {
+  const why = cannotDropPrivileges();
+  if (why) return t.skip(why);
+  // Reachable by nobody (mkdtemp makes 0700 folders).
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-legacy-pi-'));
+  await fs.chmod(base, 0o755);
+  const emulator = await startEmulator({});
+  try {
+    const home = path.join(base, 'home', 'pi');
+    const hub = await currentPiHub(path.join(home, 'SHELF3'));
+    const lf = hub.base;
+    // A new hub: the old syncer had archived nothing yet, so there is no 4_synced; its config
+    // says null for "no card".
+    await fs.rm(path.join(lf, '4_synced'), { recursive: true });
+    await fs.writeFile(
+      path.join(hub.root, 'config.json'),
+      JSON.stringify({ ...hub.config, SD_CARD_NAME: null }),
+    );
+    const up = path.join(home, '.dropbox_uploader');
+    await fs.writeFile(
+      up,
+      `OAUTH_APP_KEY=${emulator.appKey}\nOAUTH_REFRESH_TOKEN=${emulator.issueRefreshToken()}\n`,
+      { mode: 0o600 },
+    );
+    await chownTree(path.join(base, 'home'), NOBODY);
+    const pi: CliEnv = { home, asUid: NOBODY };
+    const importArgs = ['import-legacy', '--root', hub.root, '--uploader-config', up];
+
+    // 1. `sudo rdl-sync import-legacy …`: root's settings, said plainly; the folder made is pi's.
+    const asRoot = await runCli([...importArgs, '--config-dir', path.join(base, 'root-cfg')], {
+      home: path.join(base, 'root-home'),
+    });
+    t.diagnostic(asRoot.stdout);
+    assert.equal(asRoot.code, 0, asRoot.stdout + asRoot.stderr);
+    assert.match(
+      asRoot.stdout,
+      new RegExp(
+        `^! You ran the import as root, but ${hub.root} belongs to nobody: .* a service running as nobody never reads them .*sudo -u nobody rdl-sync import-legacy`,
+        'm',
+      ),
+    );
+    assert.match(asRoot.stdout, /4_synced did not exist yet: created by the import$/m);
+    const made = await fs.stat(path.join(lf, '4_synced'));
+    assert.ok(made.isDirectory());
+    assert.equal(made.uid, NOBODY, 'the archive folder belongs to the hub’s user, not root');
+
+    // 2. As pi, the token file made unreadable for pi (root's copy of it): the reason and the fix.
+    await fs.chown(up, 0, 0);
+    const unreadable = await runCli(importArgs, pi);
+    assert.equal(unreadable.code, 2, unreadable.stdout + unreadable.stderr);
+    assert.match(
+      unreadable.stderr,
+      /Cannot read the Dropbox-Uploader config at .*\.dropbox_uploader \(EACCES\): user nobody may not read it: run the import as the user who owns it, or give that user read access/,
+    );
+    await fs.chown(up, NOBODY, NOBODY);
+
+    // 3. As pi, as the README says: no root warning; then one pass archives into 4_synced.
+    const imp = await runCli(importArgs, pi);
+    t.diagnostic(imp.stdout);
+    assert.equal(imp.code, 0, imp.stdout + imp.stderr);
+    assert.doesNotMatch(imp.stdout, /as root/);
+    assert.match(imp.stdout, /^- SD_CARD_NAME is not set: the archive is the local folder /m);
+    const set = await runCli(
+      ['settings', 'set', 'dropboxEndpoint', emulator.url, 'stableSeconds', '0'],
+      pi,
+    );
+    assert.equal(set.code, 0, set.stdout + set.stderr);
+    const once = await runCli(['once'], pi);
+    t.diagnostic(once.stdout);
+    assert.equal(once.code, 0, once.stdout + once.stderr);
+    const archived = await listFilesRel(path.join(lf, '4_synced'));
+    for (const rel of [...Object.keys(hub.toSync), ...Object.keys(hub.inTransit)])
+      assert.ok(archived.includes(rel), `${rel} archived in 4_synced`);
+  } finally {
+    await emulator.close();
+    await fs.rm(base, { recursive: true, force: true });
+  }
+});
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await fs.chown(dir, uid, uid);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(p, uid);
+    else await fs.chown(p, uid, uid);
+  }
+}

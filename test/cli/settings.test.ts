@@ -115,6 +115,13 @@ test('invalid values are refused naming the field and the rule; the file is unch
   const unknown = await cli('settings', 'set', 'sitename', 'X');
   assert.equal(unknown.code, 2);
   assert.match(unknown.stdout, /Unknown setting "sitename"/);
+  // The old config.json's key, as a technician types it after the import: the setting it means.
+  const oldKey = await cli('settings', 'set', 'SITE', 'Site3_Lakeshore');
+  assert.equal(oldKey.code, 2);
+  assert.match(
+    oldKey.stdout,
+    /^Unknown setting "SITE": did you mean "site"\? Run `rdl-sync settings` to list them\.$/m,
+  );
 
   const odd = await cli('settings', 'set', 'site');
   assert.equal(odd.code, 2);

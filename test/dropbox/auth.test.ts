@@ -189,7 +189,8 @@ test('a revoked refresh token stops the leg with auth-revoked and the reconnect 
       e instanceof SyncError &&
       e.kind === 'blocked' &&
       e.code === 'auth-revoked' &&
-      e.message === 'Dropbox access was revoked: reconnect RDL Sync to Dropbox',
+      e.message ===
+        'Dropbox access was revoked: reconnect RDL Sync to Dropbox (window: Connect to Dropbox; headless: rdl-sync auth)',
   );
   await assert.rejects(
     store.account().catch(record),

@@ -131,7 +131,10 @@ test('a revoked refresh token is auth-revoked with the reconnect message', () =>
   );
   assert.equal(e.kind, 'blocked');
   assert.equal(e.code, 'auth-revoked');
-  assert.equal(e.message, 'Dropbox access was revoked: reconnect RDL Sync to Dropbox');
+  assert.equal(
+    e.message,
+    'Dropbox access was revoked: reconnect RDL Sync to Dropbox (window: Connect to Dropbox; headless: rdl-sync auth)',
+  );
 });
 
 test('401 expired/invalid access token is recognised as refreshable', () => {

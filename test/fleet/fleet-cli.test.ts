@@ -205,7 +205,7 @@ test('two hubs writing the same site name (a cloned image) are flagged', async (
   const text = await fleetText(v);
   assert.match(
     text,
-    /Site3_Lakeshore \(clone-[ab].*\):\n {2}- TWO HUBS WRITE THIS SITE NAME \(a cloned SD image\?\): host clone-[ab] \(instance \w{8}\) and host clone-[ab]/,
+    /Site3_Lakeshore \(clone-[ab], version [^,]+, up [^)]+ at its last heartbeat\):\n {2}- TWO HUBS WRITE THIS SITE NAME \(a cloned SD image\?\): host clone-[ab] \(instance \w{8}\) and host clone-[ab]/,
   );
 });
 

@@ -15,6 +15,8 @@ import {
 } from '../../src/engine/legacy/index.js';
 import { placeholderSiteReason } from '../../src/engine/settings/site-name.js';
 import { currentPiHub, noCardKeyHub, olderPlainHub, orangePiHub } from './fixtures.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 async function temp(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'rdl-layout-'));
@@ -201,6 +203,91 @@ test('the old syncer’s unit is found by its folder and a sync command, never g
       ['syncer.service'],
     );
   } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a card not mounted at /media/orangepi/<SD_CARD_NAME> at import time is said, with where a card of that name is mounted instead', async (t) => {
+  if (!(await canMount())) return t.skip('this machine cannot mount a tmpfs');
+  const dir = await temp();
+  // A name with a space (a card's label as the desktop shows it), unique to this run.
+  const cardName = `RDL CARD ${path.basename(dir).slice(-6)}`;
+  const elsewhere = path.join(dir, 'media', 'pi', cardName);
+  let mounted = false;
+  try {
+    const hub = await orangePiHub(path.join(dir, 'orangepi'));
+    await fs.writeFile(
+      path.join(hub.root, 'config.json'),
+      JSON.stringify({ SD_CARD_NAME: cardName, SITE: 'Site0_Montreal' }),
+    );
+    const current = defaultSettings('/home/orangepi');
+    const plan = () => prepareLegacyImport({ root: hub.root, current, unitDirs: [] });
+
+    const out = (await plan()).report.warnings.join('\n');
+    assert.match(
+      out,
+      new RegExp(
+        `^No card is mounted at /media/orangepi/${cardName} now: insert the card "${cardName}" \\(or correct archiveDir with .*\\); until then files wait safely in transit$`,
+        'm',
+      ),
+    );
+
+    // Raspberry Pi OS mounts a card at /media/<user>/<label>: a card of that name mounted elsewhere.
+    await fs.mkdir(elsewhere, { recursive: true });
+    mountTmpfs(elsewhere, 64);
+    mounted = true;
+    const p = await plan();
+    assert.equal(p.settings.archiveDir, `/media/orangepi/${cardName}`, 'the old path is kept');
+    assert.match(
+      p.report.warnings.join('\n'),
+      new RegExp(
+        `^No card is mounted at /media/orangepi/${cardName} now, but one named "${cardName}" is mounted at ${elsewhere}: if that is the archive card, \`rdl-sync settings set archiveDir "${elsewhere}"\``,
+        'm',
+      ),
+    );
+  } finally {
+    if (mounted) unmount(elsewhere);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('importing while the old syncer still runs: its process is named (a logger is not)', async (t) => {
+  if (process.platform !== 'linux') return t.skip('/proc is Linux only');
+  const dir = await temp();
+  const children: ChildProcess[] = [];
+  try {
+    const hub = await currentPiHub(path.join(dir, 'home', 'pi', 'SHELF3'));
+    // The old syncer and a logger, as their services run them: in the hub's folder, for good.
+    for (const script of ['sync_to_dropbox.sh', 'rdl_logger.sh'])
+      await fs.writeFile(path.join(hub.root, script), 'read forever\n'); // blocks on its stdin
+    const start = (script: string): ChildProcess => {
+      const c = spawn('/bin/sh', [path.join(hub.root, script)], {
+        cwd: hub.root,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      children.push(c);
+      return c;
+    };
+    const syncer = start('sync_to_dropbox.sh');
+    start('rdl_logger.sh');
+    const current = defaultSettings('/home/pi');
+    const plan = await prepareLegacyImport({ root: hub.root, current, unitDirs: [] });
+    const warnings = plan.report.warnings.join('\n');
+    assert.match(
+      warnings,
+      new RegExp(
+        `^The old syncer is running now \\(pid ${syncer.pid}: [^)]*\\): stop it before`,
+        'm',
+      ),
+    );
+    assert.equal(warnings.match(/pid \d+/g)?.length, 1, `only the syncer: ${warnings}`);
+
+    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+    const after = await prepareLegacyImport({ root: hub.root, current, unitDirs: [] });
+    assert.doesNotMatch(after.report.warnings.join('\n'), /is running now/);
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await fs.rm(dir, { recursive: true, force: true });
   }
 });

@@ -47,6 +47,13 @@ test('parses the old script config.json', () => {
     sdCardNamePresent: false,
     site: 'S',
   });
+  // null is no card, like an absent key; before, the refusal told the person to write "null",
+  // which would have archived to /media/orangepi/null.
+  assert.deepEqual(parseLegacyConfig('{"SITE": "S", "SD_CARD_NAME": null}'), {
+    sdCardName: '',
+    sdCardNamePresent: false,
+    site: 'S',
+  });
 });
 
 test('old config.json mistakes name the key and the fix', () => {
@@ -59,6 +66,10 @@ test('old config.json mistakes name the key and the fix', () => {
   legacyError(
     () => parseLegacyConfig('{"SD_CARD_NAME": 1, "SITE": "x"}'),
     /"SD_CARD_NAME" .* must be text in quotes \(got 1\): write "SD_CARD_NAME": "1"/,
+  );
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": "", "SITE": null}'),
+    /^"SITE" in the old config.json is null: enter the site name in quotes, e.g. "SITE": "Site3_Lakeshore"$/,
   );
   legacyError(
     () => parseLegacyConfig('{"SD_CARD_NAME": "SD1", "SITE": "  "}'),

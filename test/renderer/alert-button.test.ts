@@ -49,7 +49,7 @@ test('Send test alert: one mail arrives, a failing channel is shown and raised a
       'Sent: email to ops@example.org',
       `Failed: command ${failing}: alert command ${failing} failed (exit 1): pager service down`,
     ]);
-    assert.equal(smtp.mails[0]!.subject, 'RDL Sync Site2_Button: needs attention (test)');
+    assert.equal(smtp.mails[0]!.subject, 'RDL Sync Site2_Button: test alert, nothing to do (test)');
     assert.match(smtp.mails[0]!.text, /^This is a test alert from RDL Sync/);
     // The failing command is itself announced, through the channel that works.
     await until('the failing-channel alert by email', () => smtp.mails.length === 2);

@@ -109,7 +109,8 @@ test('deriveState ignores a running pass with nothing to move', () => {
 });
 
 test('times in the sentence are local HH:MM, zero-padded, without the locale machinery', () => {
-  const m = new StatusModel(() => 1_000);
+  let now = new Date(2026, 0, 5, 23, 30).getTime();
+  const m = new StatusModel(() => now);
   m.update({ paused: true, pausedUntilMs: new Date(2026, 0, 5, 7, 5).getTime() });
   assert.equal(m.snapshot().sentence, 'Paused until 07:05.');
   m.update({
@@ -118,6 +119,10 @@ test('times in the sentence are local HH:MM, zero-padded, without the locale mac
     lastSuccessMs: new Date(2026, 0, 5, 23, 0).getTime(),
   });
   assert.equal(m.snapshot().sentence, 'Up to date. Last file synced at 23:00.');
+  // The last file from another day (read back from the history after a restart) says its date:
+  // "at 23:00" alone would read as today.
+  now = new Date(2026, 0, 8, 9, 0).getTime();
+  assert.equal(m.snapshot().sentence, 'Up to date. Last file synced on 2026-01-05 at 23:00.');
 });
 
 test('transfers of one file on both legs are kept apart, listed earliest first, and each ends alone', () => {

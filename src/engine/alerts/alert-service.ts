@@ -93,6 +93,7 @@ export class AlertService {
     const state = await this.readState();
     this.lastDigestMs = state.lastDigestMs ?? now;
     await this.writeState({ pid: process.pid, startedAtMs: now, lastDigestMs: this.lastDigestMs });
+    await this.carryOver(now);
     this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
     this.follow(this.deps.status.snapshot());
     this.timer = setInterval(() => this.tick(), this.deps.tuning?.tickMs ?? TICK_MS);
@@ -156,7 +157,7 @@ export class AlertService {
       code: 'test',
       severity: 'attention',
       sentence:
-        'This is a test alert from RDL Sync: if you read it, alerts reach you here. Nothing needs doing',
+        'This is a test alert from RDL Sync: if you read it, alerts reach you here. Nothing needs doing.',
       sinceMs: now,
       atMs: now,
       tab: 'settings',
@@ -218,6 +219,39 @@ export class AlertService {
   private follow(snapshot: StatusSnapshot): void {
     this.policy.setOptions(this.policyOptions());
     for (const alert of this.policy.update(snapshot, this.deps.clock.now())) this.emit(alert);
+  }
+
+  /**
+   * What the process before this one announced and left open (alerts.jsonl): a restart (reboot,
+   * upgrade, systemd) must not announce it again, and must still say when it has healed.
+   */
+  private async carryOver(now: number): Promise<void> {
+    const last = new Map<string, Alert>();
+    const lastRaised = new Map<string, number>();
+    for (const a of await this.log.read().catch(() => [] as Alert[])) {
+      if (a.atMs > now) continue; // a clock set back: not to be trusted
+      last.set(a.conditionId, a);
+      if (a.kind === 'raised') lastRaised.set(a.conditionId, a.atMs);
+    }
+    const open = [...last.values()]
+      .filter((a) => a.kind !== 'cleared' && carriesOver(a) && now - a.atMs < CARRY_OVER_MS)
+      .map((a) => ({
+        problem: {
+          id: a.conditionId,
+          code: a.code as Problem['code'],
+          severity: a.severity,
+          tab: a.tab,
+          message: a.sentence,
+          sinceMs: a.sinceMs,
+        },
+        announcedAtMs: a.atMs,
+      }));
+    this.policy.setOptions(this.policyOptions());
+    this.policy.carryOver(
+      open,
+      [...lastRaised].map(([id, atMs]) => ({ id, atMs })),
+      now,
+    );
   }
 
   private tick(): void {
@@ -363,6 +397,23 @@ export class AlertService {
     const owner = await liveLockOwner(this.deps.configDir).catch(() => null);
     return owner?.pid === state.pid ? state.startedAtMs : null;
   }
+}
+
+/** Announcements older than this (the longest reminder setting) are not carried over. */
+const CARRY_OVER_MS = 30 * 24 * 3_600_000;
+
+/**
+ * Conditions of the status that the next process re-evaluates. Not: the daemon's own stop (it has
+ * its own once-per-error rule in notifyStopped), the alert channels' own trouble (known only at a
+ * send) and the test alert.
+ */
+function carriesOver(a: Alert): boolean {
+  return (
+    a.code !== 'test' &&
+    a.code !== 'daemon-stopped' &&
+    !a.conditionId.startsWith(CHANNEL_FAILING_PREFIX) &&
+    a.conditionId !== SECRETS_PROBLEM_ID
+  );
 }
 
 function failingProblem(id: string, label: string, reason: string): Omit<Problem, 'sinceMs'> {

@@ -12,6 +12,11 @@
 //    ('reminder'); 0 turns reminders off.
 // Offline is an ordinary problem here: the engine raises it only after the offline setting (its
 // one offline clock), so the policy adds no timer of its own.
+//  - What an earlier process announced and never cleared (the alert log, carryOver) is not
+//    announced again by the next one: a restarted service (a reboot, an upgrade) re-sent every
+//    open condition. Still there: its reminder keeps the first announcement's time. Gone: its
+//    'cleared' is sent once this process has looked (its first pass has ended; offline only once
+//    Dropbox has answered), so a condition healed while the service was down is resolved too.
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import type { Alert } from './types.js';
 
@@ -28,29 +33,60 @@ interface Tracked {
   announcedAtMs: number | null;
 }
 
+/** What the policy reads of a snapshot; the rest only matters for conditions carried over. */
+export type PolicyView = Pick<StatusSnapshot, 'problems'> &
+  Partial<Pick<StatusSnapshot, 'lastPassMs' | 'passRunning' | 'dropbox'>>;
+
 export class AlertPolicy {
   private readonly active = new Map<string, Tracked>();
   /** Last time each condition was announced as raised, also after it cleared (flap guard). */
   private readonly lastRaisedMs = new Map<string, number>();
+  /** Announced by an earlier process, not yet seen by this one; since when this one runs. */
+  private readonly carried = new Set<string>();
+  private carriedAtMs = 0;
 
   constructor(private options: AlertPolicyOptions) {}
+
+  /**
+   * Conditions an earlier process announced (raised or reminded, at `announcedAtMs`) and never
+   * cleared, and when conditions were last raised (the flap guard's memory). Call before the
+   * first update.
+   */
+  carryOver(
+    open: { problem: Problem; announcedAtMs: number }[],
+    lastRaised: { id: string; atMs: number }[],
+    nowMs: number,
+  ): void {
+    this.carriedAtMs = nowMs;
+    for (const { problem, announcedAtMs } of open) {
+      if (this.active.has(problem.id)) continue;
+      this.active.set(problem.id, { problem, announcedAtMs });
+      this.carried.add(problem.id);
+    }
+    for (const { id, atMs } of lastRaised)
+      if (!this.lastRaisedMs.has(id)) this.lastRaisedMs.set(id, atMs);
+  }
 
   setOptions(options: AlertPolicyOptions): void {
     this.options = options;
   }
 
   /** Feed every snapshot (and call it now and then with the last one for reminders). */
-  update(status: Pick<StatusSnapshot, 'problems'>, nowMs: number): Alert[] {
+  update(status: PolicyView, nowMs: number): Alert[] {
     const alerts: Alert[] = [];
     const present = new Map(status.problems.map((p) => [p.id, p]));
 
     for (const [id, tracked] of this.active) {
       if (present.has(id)) continue;
+      // Not seen yet may be not looked at yet: a carried condition waits for this process's look.
+      if (this.carried.has(id) && !this.hasLooked(id, status)) continue;
+      this.carried.delete(id);
       this.active.delete(id);
       if (tracked.announcedAtMs !== null) alerts.push(alertOf('cleared', tracked.problem, nowMs));
     }
 
     for (const problem of present.values()) {
+      this.carried.delete(problem.id);
       let tracked = this.active.get(problem.id);
       if (!tracked) {
         tracked = { problem, announcedAtMs: null };
@@ -77,6 +113,16 @@ export class AlertPolicy {
   /** The conditions currently announced (for `alert test` and the digest). */
   announced(): Problem[] {
     return [...this.active.values()].filter((t) => t.announcedAtMs !== null).map((t) => t.problem);
+  }
+
+  /** Has this process checked what a carried condition is about since it started? */
+  private hasLooked(id: string, status: PolicyView): boolean {
+    if (status.lastPassMs == null || status.lastPassMs < this.carriedAtMs || status.passRunning)
+      return false;
+    // Offline is raised only after offlineAlertMinutes of this process's own clock: its absence
+    // says nothing until Dropbox has answered this process.
+    if (id === 'offline') return (status.dropbox?.lastContactMs ?? 0) >= this.carriedAtMs;
+    return true;
   }
 
   private mayRaise(problem: Problem, nowMs: number): boolean {

@@ -67,7 +67,10 @@ export function isAccessTokenRejected(e: unknown): boolean {
   return tags.includes('expired_access_token') || tags.includes('invalid_access_token');
 }
 
-const AUTH_REVOKED = 'Dropbox access was revoked: reconnect RDL Sync to Dropbox';
+// How to reconnect, for both front ends: this sentence reaches email and webhooks from a hub
+// with no screen, where "reconnect" alone left the operator guessing.
+const AUTH_REVOKED =
+  'Dropbox access was revoked: reconnect RDL Sync to Dropbox (window: Connect to Dropbox; headless: rdl-sync auth)';
 
 const name = (ctx: ErrorContext): string => (ctx.rel === undefined ? 'the file' : `"${ctx.rel}"`);
 

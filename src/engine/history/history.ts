@@ -56,6 +56,15 @@ export class History {
     return copyRecord(record);
   }
 
+  /** When the newest file that reached both legs finished, or null (read without copying). */
+  newestDoneMs(): number | null {
+    for (let i = this.records.length - 1; i >= this.firstKept(); i--) {
+      const r = this.records[i]!;
+      if (r.outcome === 'done') return r.finishedAtMs;
+    }
+    return null;
+  }
+
   /** Newest first. `search` is a case-insensitive substring of rel; `beforeId` pages backwards. */
   query(q: HistoryQuery = {}): HistoryRecord[] {
     const limit = Math.max(0, Math.floor(q.limit ?? DEFAULT_QUERY_LIMIT));

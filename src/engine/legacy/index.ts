@@ -7,6 +7,11 @@ export { planLegacyImport, LEGACY_MEDIA_ROOT, LEGACY_REMOTE_ROOT_TEMPLATE } from
 export type { LegacyImportInput, LegacyImportPlan } from './plan.js';
 export { detectLegacyLayout, findLegacyConfig, LOGGING_FOLDER } from './layout.js';
 export type { LegacyLayout, LegacyNaming } from './layout.js';
-export { findOldSyncerUnits, stopOldServiceHint, SYSTEMD_UNIT_DIRS } from './old-service.js';
+export {
+  findOldSyncerUnits,
+  findRunningOldSyncers,
+  stopOldServiceHint,
+  SYSTEMD_UNIT_DIRS,
+} from './old-service.js';
 export { prepareLegacyImport } from './read-import.js';
 export type { LegacyImportRequest } from './read-import.js';

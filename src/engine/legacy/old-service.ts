@@ -2,7 +2,7 @@
 // would move the same files, so the import names the unit to stop, found by its unit file
 // mentioning the hub's folder and a sync script. It is never stopped for the person: the import
 // prints the commands, and the technician runs them.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Where administrators put their own units (the hubs' services are there). */
@@ -41,4 +41,42 @@ export function stopOldServiceHint(units: string[]): string {
     return 'Stop and disable the old syncing script before RDL Sync starts (both would move the same files): find its service with `systemctl list-units --type=service | grep -i sync`, then `sudo systemctl disable --now <that service>`';
   }
   return `Stop and disable the old syncing script before RDL Sync starts (both would move the same files): sudo systemctl disable --now ${units.join(' ')}`;
+}
+
+export interface RunningSyncer {
+  pid: number;
+  command: string;
+}
+
+/**
+ * Processes running now that look like the old syncer: a command mentioning "sync" (never RDL
+ * Sync's own) working in, or naming a file in, the hub's folder. Linux only (/proc); elsewhere,
+ * and for processes of other users that cannot be read, none.
+ */
+export async function findRunningOldSyncers(folder: string): Promise<RunningSyncer[]> {
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const inFolder = (p: string): boolean => p === folder || p.startsWith(`${folder}/`);
+  const found: RunningSyncer[] = [];
+  for (const name of pids) {
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    let args: string[];
+    try {
+      args = (await readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+    } catch {
+      continue; // gone meanwhile
+    }
+    const command = args.join(' ');
+    // rsync copies (a backup), it does not move: not the syncer.
+    if (!/sync/i.test(command) || /rdl-sync|rdl_sync/i.test(command)) continue;
+    if (/(^|\/)rsync$/.test(args[0] ?? '')) continue;
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => '');
+    if (inFolder(cwd) || args.some(inFolder)) found.push({ pid, command });
+  }
+  return found.sort((a, b) => a.pid - b.pid);
 }

@@ -26,12 +26,27 @@ export interface LegacyImportInput {
   searchedIn?: string[];
   /** systemd units that look like the old syncer (named in the stop hint). */
   oldServiceUnits?: string[];
+  /** Processes of the old syncer running now (pid and command). */
+  runningOldSyncers?: { pid: number; command: string }[];
+  /** False when the layout's local archive folder (4_synced) does not exist yet. */
+  localArchiveExists?: boolean;
+  /** With SD_CARD_NAME set: is the card mounted now, and where else a card of that name is. */
+  card?: { mounted: boolean; mountedElsewhere: string[] };
+  /** Set when the import runs as root on a hub folder owned by another user (that user's name). */
+  rootOnOthersFolder?: { folder: string; owner: string };
 }
 
 export interface LegacyImportPlan {
   settings: Settings;
   report: LegacyImportReport;
   credentials?: UploaderCredentials;
+  /**
+   * Folders to create before the settings are saved: the hub's local archive folder when the old
+   * syncer had not made it yet. The archive leg never creates its root (a missing root is a card
+   * that is out), so without this a hub imported before its first sync reported "SD card folder
+   * … does not exist: insert the card" for ever.
+   */
+  createFolders: string[];
 }
 
 export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
@@ -43,6 +58,13 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   const layout = input.layout ?? null;
   const notes: string[] = [];
   const warnings: string[] = [];
+  const createFolders: string[] = [];
+  if (input.rootOnOthersFolder) {
+    const { folder, owner } = input.rootOnOthersFolder;
+    warnings.push(
+      `You ran the import as root, but ${folder} belongs to ${owner}: these settings and the Dropbox connection were saved for root, and a service running as ${owner} never reads them (files root moves would become root's too). Run it again as ${owner}: sudo -u ${owner} rdl-sync import-legacy …`,
+    );
+  }
 
   let archive: Pick<Settings, 'archiveDir' | 'archiveMustBeMountPoint'>;
   if (legacy.sdCardName !== '') {
@@ -53,6 +75,14 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     notes.push(
       `SD_CARD_NAME is "${legacy.sdCardName}": the archive is the card mounted at ${archive.archiveDir}, written only while it is mounted`,
     );
+    if (input.card && !input.card.mounted) {
+      const elsewhere = input.card.mountedElsewhere;
+      warnings.push(
+        elsewhere.length > 0
+          ? `No card is mounted at ${archive.archiveDir} now, but one named "${legacy.sdCardName}" is mounted at ${elsewhere.join(' and ')}: if that is the archive card, \`rdl-sync settings set archiveDir ${JSON.stringify(elsewhere[0])}\`; until a card is mounted at the archive folder, files wait safely in transit`
+          : `No card is mounted at ${archive.archiveDir} now: insert the card "${legacy.sdCardName}" (or correct archiveDir with \`rdl-sync settings set archiveDir …\`); until then files wait safely in transit`,
+      );
+    }
   } else {
     if (!layout) {
       throw new LegacyImportError(
@@ -63,6 +93,10 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     notes.push(
       `SD_CARD_NAME is ${legacy.sdCardNamePresent ? 'empty' : 'not set'}: the archive is the local folder ${layout.synced} (on the hub's own disk, so no mount-point check)`,
     );
+    if (input.localArchiveExists === false) {
+      createFolders.push(layout.synced);
+      notes.push(`${layout.synced} did not exist yet: created by the import`);
+    }
   }
 
   const settings: Settings = {
@@ -105,11 +139,18 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
       'The Dropbox-Uploader config has no OAUTH_APP_SECRET; if Dropbox refuses the imported connection, reconnect with `rdl-sync auth`',
     );
   }
+  const running = input.runningOldSyncers ?? [];
+  if (running.length > 0) {
+    warnings.push(
+      `The old syncer is running now (${running.map((r) => `pid ${r.pid}: ${r.command}`).join('; ')}): stop it before \`rdl-sync once\` or the service start, or both will move the same files`,
+    );
+  }
   warnings.push(stopOldServiceHint(input.oldServiceUnits ?? []));
 
   return {
     settings,
     report: { changes, credentialsImported: credentials !== undefined, warnings, notes },
     ...(credentials ? { credentials } : {}),
+    createFolders,
   };
 }

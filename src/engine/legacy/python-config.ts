@@ -30,7 +30,8 @@ export function parseLegacyConfig(text: string): LegacyConfig {
     );
   }
   const record = data as Record<string, unknown>;
-  const sdCardNamePresent = 'SD_CARD_NAME' in record;
+  // `"SD_CARD_NAME": null` means no card, as an absent key does (Python reads it as None, falsy).
+  const sdCardNamePresent = 'SD_CARD_NAME' in record && record.SD_CARD_NAME !== null;
   return {
     sdCardName: sdCardNamePresent
       ? folderName(record, 'SD_CARD_NAME', 'the SD card folder under /media/orangepi', true)
@@ -62,6 +63,12 @@ function folderName(
     );
   }
   const value = record[key];
+  if (value === null) {
+    // Never suggest "null" in quotes: for SD_CARD_NAME that would name a card called null.
+    throw new LegacyImportError(
+      `"${key}" in the old config.json is null: enter ${what} in quotes, e.g. "${key}": "${key === 'SITE' ? 'Site3_Lakeshore' : 'SD1'}"`,
+    );
+  }
   if (typeof value !== 'string') {
     throw new LegacyImportError(
       `"${key}" in the old config.json must be text in quotes (got ${JSON.stringify(value)}): write "${key}": "${String(value)}"`,

@@ -2,6 +2,7 @@
 // root), the Dropbox-Uploader file, the folder layout (from --root, or from where the config is),
 // and the old syncer's systemd unit. Then plans; nothing is saved here.
 import { readFile, stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { SyncError } from '../errors.js';
 import type { Settings } from '../settings/schema.js';
@@ -12,8 +13,10 @@ import {
   layoutCandidates,
   LOGGING_FOLDER,
 } from './layout.js';
-import { findOldSyncerUnits, SYSTEMD_UNIT_DIRS } from './old-service.js';
-import { planLegacyImport, type LegacyImportPlan } from './plan.js';
+import { cardMountState } from './card-mount.js';
+import { findOldSyncerUnits, findRunningOldSyncers, SYSTEMD_UNIT_DIRS } from './old-service.js';
+import { LEGACY_MEDIA_ROOT, planLegacyImport, type LegacyImportPlan } from './plan.js';
+import { parseLegacyConfig } from './python-config.js';
 
 export interface LegacyImportRequest {
   configJsonPath?: string;
@@ -58,6 +61,19 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
       : layout.base
     : start;
   const oldServiceUnits = await findOldSyncerUnits(req.unitDirs ?? SYSTEMD_UNIT_DIRS, working);
+  const runningOldSyncers = await findRunningOldSyncers(working);
+  // Parsed again by the plan, which reports its mistakes; here only to look at the card.
+  let cardName = '';
+  try {
+    cardName = parseLegacyConfig(configJsonText).sdCardName;
+  } catch {
+    // the plan refuses the file with the reason
+  }
+  const card =
+    cardName === ''
+      ? undefined
+      : await cardMountState(`${LEGACY_MEDIA_ROOT}/${cardName}`, cardName);
+  const rootOnOthersFolder = await rootOnSomeoneElsesFolder(working);
 
   return planLegacyImport({
     configJsonText,
@@ -67,7 +83,43 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
     layout,
     searchedIn,
     oldServiceUnits,
+    runningOldSyncers,
+    ...(layout ? { localArchiveExists: await isFolder(layout.synced) } : {}),
+    ...(card ? { card } : {}),
+    ...(rootOnOthersFolder ? { rootOnOthersFolder } : {}),
   });
+}
+
+/**
+ * Run as root (`sudo rdl-sync import-legacy`) on a hub folder that belongs to another user (pi),
+ * the import saves root's settings, which the service running as pi never reads: said plainly.
+ */
+async function rootOnSomeoneElsesFolder(
+  folder: string,
+): Promise<{ folder: string; owner: string } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  let uid: number;
+  try {
+    uid = (await stat(folder)).uid;
+  } catch {
+    return undefined;
+  }
+  if (uid === 0) return undefined;
+  return { folder, owner: await userName(uid) };
+}
+
+/** The login name of `uid` from /etc/passwd, else the number (enough for `sudo -u #1000`). */
+async function userName(uid: number): Promise<string> {
+  try {
+    const passwd = await readFile('/etc/passwd', 'utf8');
+    for (const line of passwd.split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && id === String(uid)) return name;
+    }
+  } catch {
+    // no passwd file: the number
+  }
+  return `#${uid}`;
 }
 
 async function isFolder(p: string): Promise<boolean> {
@@ -78,15 +130,27 @@ async function isFolder(p: string): Promise<boolean> {
   }
 }
 
+function whoAmI(): string {
+  try {
+    return `user ${userInfo().username}`;
+  } catch {
+    return `user #${process.getuid?.() ?? '?'}`;
+  }
+}
+
 async function readForImport(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    const fix =
+      code === 'EACCES' || code === 'EPERM'
+        ? `${whoAmI()} may not read it: run the import as the user who owns it, or give that user read access`
+        : 'check the path';
     throw new SyncError({
       kind: 'blocked',
       code: 'settings-invalid',
-      message: `Cannot read the ${what} at ${file} (${code}): check the path`,
+      message: `Cannot read the ${what} at ${file} (${code}): ${fix}`,
     });
   }
 }

@@ -1,6 +1,8 @@
 // Legacy import: takes over the old Python syncer (its config.json, folder layout and the bash
 // uploader's token) through the same settings validation as every other writer. The credentials
 // are saved before the settings, so the one rebuild the settings save causes picks up both.
+import { chown, mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { LegacyImportReport } from '../api.js';
 import { SyncError } from '../errors.js';
 import { prepareLegacyImport } from '../legacy/index.js';
@@ -38,8 +40,30 @@ export async function importLegacy(
       message: `The imported settings are not valid: ${checked.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
     });
   }
+  for (const folder of plan.createFolders) await createFolder(folder);
   if (plan.credentials) await deps.account.save(plan.credentials);
   const applied = await deps.saveAndApply(checked.settings);
   if (!applied && plan.credentials) await deps.apply('legacy import: credentials');
   return plan.report;
+}
+
+/** The hub's own local archive folder, made before the settings pointing at it are saved. */
+async function createFolder(folder: string): Promise<void> {
+  try {
+    // Not recursive: its parent is the logging folder the import found.
+    await mkdir(folder);
+    // Made by root (sudo) in pi's logging folder, it must still be pi's: the service runs as pi.
+    if (process.getuid?.() === 0) {
+      const parent = await stat(dirname(folder));
+      await chown(folder, parent.uid, parent.gid);
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'EEXIST') return;
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'settings-invalid',
+      message: `Cannot create the archive folder ${folder} (${code}): run the import as the user who owns ${dirname(folder)}, or create the folder yourself`,
+    });
+  }
 }

@@ -158,7 +158,8 @@ function unknownKeyIssues(record: Record<string, unknown>): FieldIssue[] {
     });
 }
 
-function closestKey(key: string): SettingKey | undefined {
+/** The setting a mistyped name most likely meant (`SITE`, `intervalSecs`), or undefined. */
+export function closestKey(key: string): SettingKey | undefined {
   const lower = key.toLowerCase();
   let best: { key: SettingKey; d: number } | undefined;
   for (const k of SETTING_KEYS) {

@@ -164,7 +164,7 @@ export class StatusModel {
     const f = this.facts;
     return {
       state,
-      sentence: describeState(state, f, problems),
+      sentence: describeState(state, f, problems, this.now()),
       counts: { ...f.counts },
       transfers: this.activeTransfers(),
       lastSuccessMs: f.lastSuccessMs,

@@ -252,6 +252,14 @@ export class StatusReducer {
       for (const pid of LEGS[id].problemIds) {
         if (pid === 'offline' ? !offline : err?.code !== pid) status.clear(pid);
       }
+      // Refused credentials are no connection: the account reached before is not shown as
+      // connected beside "access was revoked" (a leg that reaches Dropbox again says connected).
+      if (
+        LEGS[id].network &&
+        (err?.code === 'auth-revoked' || err?.code === 'auth-missing') &&
+        status.current.dropbox.connected
+      )
+        status.update({ dropbox: { ...status.current.dropbox, connected: false } });
       // A network leg's passing trouble is "offline" (above); any other block is its own problem.
       if (err && !offline && (err.kind === 'blocked' || !LEGS[id].network))
         status.raise(legProblem(err, pending));

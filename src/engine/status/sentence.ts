@@ -13,6 +13,20 @@ function clock(ms: number): string {
   return `${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
+/** HH:MM today; "YYYY-MM-DD at HH:MM" on another day (the last file may be from before a restart). */
+function dayAndClock(ms: number, nowMs: number): string {
+  const d = new Date(ms);
+  const now = new Date(nowMs);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const sameDay =
+    d.getFullYear() === now.getFullYear() &&
+    d.getMonth() === now.getMonth() &&
+    d.getDate() === now.getDate();
+  return sameDay
+    ? `at ${clock(ms)}`
+    : `on ${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} at ${clock(ms)}`;
+}
+
 function failedSentence(f: StatusFacts): string {
   const n = f.counts.failed;
   if (!f.failing) return `${files(n)} could not be synced yet and will be retried.`;
@@ -22,7 +36,12 @@ function failedSentence(f: StatusFacts): string {
     : `${files(n)} could not be synced yet and will be retried; ${f.failing.rel}: ${reason}.`;
 }
 
-export function describeState(state: EngineState, f: StatusFacts, problems: Problem[]): string {
+export function describeState(
+  state: EngineState,
+  f: StatusFacts,
+  problems: Problem[],
+  nowMs: number = Date.now(),
+): string {
   const pending = f.counts.transit + f.counts.waiting;
   const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
   switch (state) {
@@ -50,7 +69,7 @@ export function describeState(state: EngineState, f: StatusFacts, problems: Prob
       if (pending > 0)
         return `${files(pending)} waiting safely; the next pass will move ${pending === 1 ? 'it' : 'them'}.`;
       return f.lastSuccessMs
-        ? `Up to date. Last file synced at ${clock(f.lastSuccessMs)}.`
+        ? `Up to date. Last file synced ${dayAndClock(f.lastSuccessMs, nowMs)}.`
         : 'Up to date.';
   }
 }
