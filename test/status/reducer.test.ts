@@ -308,6 +308,7 @@ test('the end of a pass: an unexpected failure is the pass-failed problem, a sto
   reducer.apply({ type: 'pass-finished', atMs: 5, failure: 'boom', aborted: true });
   assert.equal(status.hasProblem('pass-failed'), false, 'a stopped pass is not a failure');
   assert.equal(status.current.passRunning, false);
+  assert.equal(status.current.lastPassMs, null, 'a pass cut short is not the last pass');
   reducer.apply({ type: 'pass-finished', atMs: 6, failure: 'boom', aborted: false });
   assert.match(
     status.snapshot().problems.find((p) => p.id === 'pass-failed')!.message,

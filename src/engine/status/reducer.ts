@@ -206,7 +206,10 @@ export class StatusReducer {
             message: `Syncing stopped on an unexpected error (${e.failure}); it is retried on every pass, and files wait safely. See the log`,
           });
         }
-        status.update({ passRunning: false, lastPassMs: e.atMs });
+        // A pass cut short (a pause, a stop) has not looked at everything: "last pass" is the
+        // last whole one, which is what the alerts' restart carry-over waits for before it
+        // resolves a condition the earlier process announced (policy.ts hasLooked).
+        status.update({ passRunning: false, ...(e.aborted ? {} : { lastPassMs: e.atMs }) });
         return;
     }
   }
