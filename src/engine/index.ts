@@ -47,6 +47,7 @@ export type { AccountInfo, Logger } from './ports.js';
 export {
   createLogger,
   formatLine,
+  printable,
   redact,
   tailLog,
   type FileLogger,
