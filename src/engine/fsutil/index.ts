@@ -3,6 +3,7 @@ export { fsyncDir, errnoCode, isCode } from './fsync.js';
 export { FolderSyncs } from './folder-syncs.js';
 export { atomicWriteFile } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
+export { FOLDER_MODE } from './folder-mode.js';
 export { copyFileHashed, hashFileDropbox, CopyError, SOURCE_SWAPPED } from './copy-hashed.js';
 export type { CopyResult, CopySide, ExpectedSource } from './copy-hashed.js';
 export { pruneEmptyDirs, isStrictlyInside } from './prune.js';

@@ -26,6 +26,7 @@ import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 import { freeSpace } from '../fsutil/free-space.js';
+import { FOLDER_MODE } from '../fsutil/folder-mode.js';
 import { formatBytes } from '../format-bytes.js';
 
 export type StageResult =
@@ -253,7 +254,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await madeDirs.ensure(destDir, (dir) => mkdir(dir, { recursive: true }));
+      await madeDirs.ensure(destDir, (dir) => mkdir(dir, { recursive: true, mode: FOLDER_MODE }));
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
@@ -344,7 +345,7 @@ async function copyAcrossDisks(
   // In the reserved folder (same disk as dest, so placing it is a link or a rename).
   const tmpDir = transitTempDir(transitDir);
   try {
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: FOLDER_MODE });
   } catch (e) {
     throw transitWriteError(transitDir, e);
   }
