@@ -200,6 +200,21 @@ function badRel(rel: string, cause: unknown): SyncError {
 }
 
 /**
+ * The file's name (or a folder's), in the form it keeps in transit, is longer than the disk allows
+ * (255 bytes): a name that is not UTF-8, or holds many '%' or '\\', is escaped three bytes for
+ * one (fsutil/name-map.ts). This file's fault alone: it was reported as the transit folder not
+ * being writable, which stopped staging for the rest of each pass, every pass.
+ */
+function nameTooLong(rel: string, cause: unknown): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'malformed-path',
+    message: `The name ${rel} is too long for the transit folder once escaped (at most 255 bytes a name): shorten the file's name (or its folder's); it stays where it is`,
+    cause,
+  });
+}
+
+/**
  * Permission errors when moving the file out could be either side's. If the watch folder's part
  * cannot be written, the file is at fault (a read-only subfolder); otherwise transit is.
  */
@@ -258,6 +273,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
+      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
       throw transitWriteError(transitDir, e);
     }
     try {
@@ -302,6 +318,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'EACCES', 'EPERM', 'EROFS'))
         throw await placeDenied(src, rawDir(), transitDir, e);
+      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(raw))) return { status: 'vanished' };
       if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
@@ -394,6 +411,7 @@ async function copyAcrossDisks(
   } catch (e) {
     await unlink(tmp).catch(() => {});
     if (e instanceof SyncError || signal?.aborted) throw e;
+    if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
     throw transitWriteError(transitDir, e);
   }
   // The copy is complete and durable under its final name before the original goes.
