@@ -8,6 +8,7 @@
 // on Linux), first in PATH.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ import type { Page } from 'playwright-core';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { INVOKE_CHANNELS, EVENT_CHANNELS } from '../../src/shared/ipc-channels.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { writeFileIn } from '../cli/cli-harness.js';
+import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { startDesktop, waitFor } from './desktop.js';
 import { launchApp, packageApp, type PackagedApp } from './packaged-app.js';
 
@@ -24,7 +27,7 @@ let emulator: Emulator;
 
 before(async () => {
   app = await packageApp();
-  emulator = await startEmulator({});
+  emulator = await startEmulator({ appSecret: crypto.randomBytes(12).toString('base64url') });
 });
 
 after(async () => {
@@ -301,6 +304,100 @@ test('the packaged window: no Node, CSP, no navigation or window.open, no permis
     await running.kill();
     await desktop.stop();
     await new Promise((resolve) => remote.close(resolve));
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+/** Every regular file below `dir` (Chromium's profile included), as bytes. */
+function filesBelow(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => path.join(dir, name))
+    .filter((file) => fs.lstatSync(file).isFile());
+}
+
+test('the tray app with a revoked Dropbox token: no secret in any file it or Chromium wrote, nor in its processes', async () => {
+  const desktop = await startDesktop({ trayHost: true });
+  const dirs = await makeDirs('rdl-app-secrets-');
+  const configDir = path.join(dirs.root, '.config', 'rdl-sync');
+  const refreshToken = emulator.issueRefreshToken({ needsSecret: true });
+  await writeConfig(configDir, testSettings(dirs, emulator, { site: 'AppSweep' }), null);
+  await new FileCredentialStore(configDir).save({
+    appKey: emulator.appKey,
+    appSecret: emulator.appSecret,
+    refreshToken,
+  });
+  const secrets = [refreshToken, emulator.appSecret];
+  const appLog = path.join(configDir, 'logs', 'rdl-sync-app.log');
+  const logSays = (re: RegExp) => () =>
+    fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+  const running = await launchApp(app, desktop, { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: '' });
+  try {
+    const page = await running.window();
+    await page.waitForSelector('#tab-status');
+    await writeFileIn(dirs.watchDir, 'RDL/a.csv', 'a\n');
+    await waitFor('a file on Dropbox', () => emulator.getFile('/RDL/AppSweep/RDL/a.csv'), 60_000);
+    // The window asks for everything it shows (status, settings, app info, the log tail).
+    for (const channel of [
+      'getStatus',
+      'getSettings',
+      'getAppInfo',
+      'queryHistory',
+      'readLogTail',
+    ]) {
+      const r = await call(
+        page,
+        channel,
+        ...(channel === 'queryHistory' ? [{}] : channel === 'readLogTail' ? [500] : []),
+      );
+      assert.ok(r.ok, `${channel}: ${JSON.stringify(r)}`);
+      const text = JSON.stringify(r.value);
+      assert.ok(!secrets.some((s) => text.includes(s)), `${channel} handed a secret to the window`);
+    }
+    emulator.revokeRefreshToken(refreshToken);
+    emulator.expireAccessTokens({ afterSeconds: 0 });
+    await writeFileIn(dirs.watchDir, 'RDL/b.csv', 'b\n');
+    await waitFor('the revoked connection in the app log', logSays(/auth-revoked/), 60_000);
+    for (const pid of processesOf(app.executable)) {
+      for (const what of ['cmdline', 'environ']) {
+        const bytes = fs.readFileSync(`/proc/${pid}/${what}`);
+        for (const s of secrets) assert.ok(!bytes.includes(s), `/proc/${pid}/${what}`);
+      }
+    }
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+  }
+  try {
+    const stores = [
+      path.join(configDir, 'credentials.json'),
+      path.join(configDir, 'credentials.enc.json'),
+    ];
+    const written = filesBelow(dirs.root);
+    assert.ok(written.includes(appLog));
+    assert.ok(
+      written.some((f) => f.includes(path.join('.cache', 'rdl-sync', 'browser'))),
+      'Chromium wrote its profile',
+    );
+    for (const file of written) {
+      const bytes = fs.readFileSync(file);
+      const found = secrets.filter((s) => bytes.includes(s));
+      if (stores.includes(file)) {
+        assert.equal((fs.statSync(file).mode & 0o777).toString(8), '600', file);
+        continue;
+      }
+      assert.deepEqual(
+        found.map((s) => s.slice(0, 6)),
+        [],
+        file,
+      );
+      assert.ok(
+        !/sl\.[A-Za-z0-9._~+/=-]{16,}/.test(bytes.toString('latin1')),
+        `an access token in ${file}`,
+      );
+    }
+  } finally {
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
