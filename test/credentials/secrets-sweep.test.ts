@@ -6,6 +6,7 @@
 // journal, alerts, transit, archive), everything on "Dropbox" (the fleet heartbeat included),
 // what status, history, doctor and alert test print, and its command line and environment are
 // searched for each secret. Only credentials.json and alert-secrets.json may hold them, 0600.
+// And the daemon holds no listening socket (TCP or UDP) meanwhile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
+import { listeners } from '../main/sockets.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { runCli, spawnCli, waitFor, writeFileIn, exited } from '../cli/cli-harness.js';
 import {
@@ -136,6 +138,8 @@ test('after refreshes, a revoked token and failing alerts, no secret is anywhere
     assert.ok(smtp.refusedLogins > 0, 'the relay refused the password');
     assert.ok(hook.requests.some((r) => r.path === `${HOOK_PATH}?token=${HOOK_QUERY}`));
 
+    // Nothing listens: the daemon only ever connects out.
+    assert.deepEqual(listeners([daemon.pid!]), [], 'the daemon listens');
     // The running daemon's command line and environment.
     for (const what of ['cmdline', 'environ']) {
       const text = (await fs.readFile(`/proc/${daemon.pid}/${what}`)).toString('utf8');
