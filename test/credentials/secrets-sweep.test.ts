@@ -5,8 +5,9 @@
 // out, both channels fail). Then every file it wrote (settings folder, logs, status, history,
 // journal, alerts, transit, archive), everything on "Dropbox" (the fleet heartbeat included),
 // what status, history, doctor and alert test print, and its command line and environment are
-// searched for each secret. Only credentials.json and alert-secrets.json may hold them, 0600.
-// And the daemon holds no listening socket (TCP or UDP) meanwhile.
+// searched for each secret, and so are the alert bodies the webhook received. Only
+// credentials.json and alert-secrets.json may hold them, 0600. And the daemon holds no listening
+// socket (TCP or UDP) meanwhile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -137,6 +138,8 @@ test('after refreshes, a revoked token and failing alerts, no secret is anywhere
     );
     assert.ok(smtp.refusedLogins > 0, 'the relay refused the password');
     assert.ok(hook.requests.some((r) => r.path === `${HOOK_PATH}?token=${HOOK_QUERY}`));
+    // What the alerts said, to a third party: no secret in any body.
+    assert.deepEqual(leaks(JSON.stringify(hook.requests.map((r) => r.body)), secrets), []);
 
     // Nothing listens: the daemon only ever connects out.
     assert.deepEqual(listeners([daemon.pid!]), [], 'the daemon listens');
