@@ -353,3 +353,48 @@ test('the tray app with a revoked Dropbox token: no secret in any file it or Chr
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('a file name with markup reaches the desktop notification as text, never as markup', async () => {
+  const desktop = await startDesktop({ trayHost: true, notifications: true });
+  const dirs = await makeDirs('rdl-notice-markup-');
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, { site: 'Markup', intervalSeconds: 2 }),
+    emulator,
+  );
+  // A name Dropbox refuses (the DEL), so the file fails three times and is alerted; its folders
+  // and name hold markup ('/' cannot be in a name, so the link's address has one slash).
+  await writeFileIn(
+    dirs.watchDir,
+    'RDL/<b>urgent</b> <a href="https:/evil.example/">Reconnect</a>\x7f.csv',
+    'a',
+  );
+  const running = await launchApp(app, desktop, {
+    HOME: dirs.root,
+    RDL_SYNC_CONFIG_DIR: dirs.configDir,
+  });
+  try {
+    // dunst keeps what it was sent; shown notifications move to its history when closed.
+    const bodies = await waitFor(
+      'the failing-file notification',
+      async () => {
+        await desktop.run('dunstctl', ['close-all']);
+        const history = JSON.parse(await desktop.run('dunstctl', ['history'])) as {
+          data: { body: { data: string } }[][];
+        };
+        const all = (history.data[0] ?? []).map((n) => n.body.data);
+        return all.some((b) => b.includes('failed 3 times')) ? all : null;
+      },
+      180_000,
+      1000,
+    );
+    const body = bodies.find((b) => b.includes('failed 3 times'))!;
+    assert.match(body, /urgent/, body);
+    assert.doesNotMatch(body, /[<>]/, `markup reached the notification server: ${body}`);
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
