@@ -9,6 +9,7 @@ import {
   formatBytes,
   liveLockOwner,
   openSettingsService,
+  printable,
   readStatusFile,
   settingsSchema,
   type Engine,
@@ -152,10 +153,10 @@ const once: CommandSpec = {
       if (failures.length > 0) {
         say(
           ctx,
-          `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => `${f.rel} (${f.code}: ${f.message})`).join('; ')}`,
+          `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ')}`,
         );
       }
-      for (const p of engine.getStatus().problems) say(ctx, `! ${p.message}`);
+      for (const p of engine.getStatus().problems) say(ctx, `! ${printable(p.message)}`);
       // 0 only when everything found has moved: nothing failing, queued or left settling.
       const allMoved =
         r.fileFailures === 0 &&
@@ -346,10 +347,10 @@ const history: CommandSpec = {
               : 'ok'
             : l.status === 'skipped'
               ? 'off'
-              : `FAILED (${l.message})`;
+              : `FAILED (${printable(l.message)})`;
         say(
           ctx,
-          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : r.outcome === 'archive-removed' ? 'REMOVED' : 'FAILED'}  ${r.rel}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  sd: ${leg(r.archive)}`,
+          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : r.outcome === 'archive-removed' ? 'REMOVED' : 'FAILED'}  ${printable(r.rel)}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  sd: ${leg(r.archive)}`,
         );
       }
       return 0;
@@ -381,9 +382,9 @@ const retention: CommandSpec = {
       for (const f of r.removed)
         say(
           ctx,
-          `${dryRun ? 'would delete' : 'deleted'}  ${f.rel}  ${formatBytes(f.size)}  ${formatTime(f.mtimeMs)}`,
+          `${dryRun ? 'would delete' : 'deleted'}  ${printable(f.rel)}  ${formatBytes(f.size)}  ${formatTime(f.mtimeMs)}`,
         );
-      for (const k of r.kept) say(ctx, `kept  ${k.rel}: ${k.reason}`);
+      for (const k of r.kept) say(ctx, printable(`kept  ${k.rel}: ${k.reason}`));
       say(
         ctx,
         `${dryRun ? 'Would free' : 'Freed'} ${formatBytes(r.freedBytes)} (${r.removed.length} files, each verified on Dropbox).`,

@@ -3,7 +3,13 @@
 // backlog, fullest disk, problems and the last 24 hours as a spark line; hubs that share a site
 // name are flagged. Needs only the Dropbox connection and the remote folder setting, so it works
 // on a machine that syncs nothing (no watch folder, no site name).
-import { formatBytes, readFleetAsViewer, type FleetSite, type FleetView } from '../engine/index.js';
+import {
+  formatBytes,
+  printable,
+  readFleetAsViewer,
+  type FleetSite,
+  type FleetView,
+} from '../engine/index.js';
 import type { CliContext } from './context.js';
 
 const SPARKS = '▁▂▃▄▅▆▇█';
@@ -40,17 +46,20 @@ export function formatFleet(view: FleetView, colour: boolean): string[] {
     out.push('No heartbeats yet: no hub has written to this folder.');
     return out;
   }
-  const rows = view.sites.map((s) => [
-    s.site,
-    s.stale ? 'STALE' : s.heartbeat.state,
-    `${ago(view.readAtMs - s.lastSeenMs)}${s.stale ? ` (stale after ${span(s.staleAfterMs)})` : ''}`,
-    String(s.backlog),
-    s.fullestDisk
-      ? `${Math.round(s.fullestDisk.usedPercent)} % used, ${formatBytes(s.fullestDisk.freeBytes)} free`
-      : '—',
-    String(s.heartbeat.problems.length),
-    spark(s),
-  ]);
+  const rows = view.sites.map((s) =>
+    [
+      s.site,
+      s.stale ? 'STALE' : s.heartbeat.state,
+      `${ago(view.readAtMs - s.lastSeenMs)}${s.stale ? ` (stale after ${span(s.staleAfterMs)})` : ''}`,
+      String(s.backlog),
+      s.fullestDisk
+        ? `${Math.round(s.fullestDisk.usedPercent)} % used, ${formatBytes(s.fullestDisk.freeBytes)} free`
+        : '—',
+      String(s.heartbeat.problems.length),
+      spark(s),
+      // Another hub's words (site names, messages quoting file names): one line each here too.
+    ].map(printable),
+  );
   const head = ['SITE', 'STATE', 'LAST SEEN', 'BACKLOG', 'DISK', 'PROBLEMS', 'LAST 24 H'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -81,11 +90,13 @@ export function formatFleet(view: FleetView, colour: boolean): string[] {
     out.push(
       // Uptime as the heartbeat said it: read later ("last seen 6 min ago"), a bare "up 5 s" read
       // as the hub's uptime now.
-      `${s.site} (${hb.host}, version ${hb.appVersion}, up ${span(hb.uptimeSeconds * 1000)} at its last heartbeat):`,
+      printable(
+        `${s.site} (${hb.host}, version ${hb.appVersion}, up ${span(hb.uptimeSeconds * 1000)} at its last heartbeat):`,
+      ),
     );
-    for (const d of details) out.push(`  - ${d}`);
+    for (const d of details) out.push(`  - ${printable(d)}`);
   }
-  for (const u of view.unreadable) out.push(`Unreadable: ${u.path}: ${u.reason}`);
+  for (const u of view.unreadable) out.push(printable(`Unreadable: ${u.path}: ${u.reason}`));
   return out;
 }
 

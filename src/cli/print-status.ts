@@ -1,8 +1,13 @@
-import { formatBytes, formatDuration, type StatusSnapshot } from '../engine/index.js';
+import { formatBytes, formatDuration, printable, type StatusSnapshot } from '../engine/index.js';
 import { formatTime } from './duration.js';
 
-/** Human form of the status model, the same facts the tray and window show. */
-export function printStatus(s: StatusSnapshot, line: (text: string) => void): void {
+/**
+ * Human form of the status model, the same facts the tray and window show. Each line is one line:
+ * file and folder names in it (chosen by whoever writes the watch folder) have their control
+ * characters escaped (engine/log/printable.ts).
+ */
+export function printStatus(s: StatusSnapshot, write: (text: string) => void): void {
+  const line = (text: string): void => write(printable(text));
   line(`State: ${s.state}. ${s.sentence}`);
   const c = s.counts;
   line(

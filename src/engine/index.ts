@@ -48,6 +48,7 @@ export type { AccountInfo, Logger } from './ports.js';
 export {
   createLogger,
   formatLine,
+  printable,
   redact,
   tailLog,
   type FileLogger,

@@ -51,6 +51,11 @@ export function createIpcHandlers(
     if (!demo) throw new Error('The demo is not available in this build.');
     return demo;
   };
+  // The one address the system browser may be sent to: the authorize page the engine made for
+  // the connection under way. The contract already refuses all but https; this refuses every
+  // other https page too, so a window that ran code not ours could not open a look-alike login
+  // page in the person's browser (Electron's checklist: no openExternal of untrusted content).
+  let issuedAuthorizeUrl: string | null = null;
   const folderFor = (purpose: FolderPurpose, s: Settings): string =>
     purpose === 'watch' ? s.watchDir : purpose === 'transit' ? s.transitDir : s.archiveDir;
 
@@ -81,8 +86,16 @@ export function createIpcHandlers(
       return result;
     },
     previewRemotePath: (candidate, sampleRel) => engine.previewRemotePath(candidate, sampleRel),
-    connectDropboxStart: () => engine.connectDropboxStart(),
+    connectDropboxStart: async () => {
+      const started = await engine.connectDropboxStart();
+      issuedAuthorizeUrl = started.authorizeUrl;
+      return started;
+    },
     openAuthorizeUrl: async (url) => {
+      if (issuedAuthorizeUrl === null || url !== issuedAuthorizeUrl)
+        throw new Error(
+          'Only the Dropbox page RDL Sync made for this connection opens in the browser: press Connect to Dropbox again.',
+        );
       await app.openExternal(url);
       return null;
     },

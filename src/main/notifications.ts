@@ -16,6 +16,20 @@ export interface Notice {
   silent: boolean;
 }
 
+/**
+ * A notification body that shows as written. Linux notification servers that support markup
+ * (GNOME Shell, KDE Plasma, dunst) read the body as markup, and Electron passes it as it is: an
+ * alert naming a file called `<b>…</b> <a href="…">Reconnect Dropbox</a>.csv` showed that file's
+ * markup, a link included (seen in dunst's history). The angle brackets become look-alikes
+ * (U+2039/U+203A) there: no tag can form, and a server without markup shows no `&lt;`.
+ */
+export function notificationText(
+  text: string,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  return platform === 'linux' ? text.replace(/</g, '\u2039').replace(/>/g, '\u203a') : text;
+}
+
 export function noticeOf(alert: Alert): Notice {
   // A raise reads as a sentence ("RDL Sync needs attention"); a clear or reminder as a label.
   const headline = alertHeadline(alert);
@@ -24,7 +38,7 @@ export function noticeOf(alert: Alert): Notice {
     conditionId: alert.conditionId,
     kind: alert.kind,
     title,
-    body: alert.sentence,
+    body: notificationText(alert.sentence),
     tab: alert.tab,
     silent: alert.kind === 'cleared',
   };

@@ -3,7 +3,7 @@
 import { Notification, dialog } from 'electron';
 import type { Alert } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
-import { noticeOf } from './notifications.js';
+import { noticeOf, notificationText } from './notifications.js';
 
 export class Notifier {
   // Electron drops a notification's click handler if the object is collected; keep them alive.
@@ -24,7 +24,7 @@ export class Notifier {
       void dialog.showMessageBox({ type: 'warning', title, message: title, detail: body });
       return;
     }
-    const n = new Notification({ title, body, icon: this.iconPath });
+    const n = new Notification({ title, body: notificationText(body), icon: this.iconPath });
     n.on('close', () => this.live.delete(n));
     this.live.add(n);
     n.show();

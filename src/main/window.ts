@@ -1,7 +1,7 @@
 // The one window: sandboxed, context-isolated, no Node, only our file:// page. Closing it
 // destroys it, renderer process and all (an idle tray app held ~250 MB PSS with a hidden
 // window); the tray opens a new one. Quitting goes through the tray menu.
-import { BrowserWindow, session, shell } from 'electron';
+import { BrowserWindow, session } from 'electron';
 import { mayGrantPermission, mayLoad, mayNavigate } from './window-policy.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { eventChannelName } from '../shared/ipc-channels.js';
@@ -66,9 +66,12 @@ export function createMainWindow(opts: WindowOptions): BrowserWindow {
     if (!mayNavigate(url, opts.rendererUrl)) event.preventDefault();
   });
   wc.on('will-attach-webview', (event) => event.preventDefault());
+  // Nothing opens from the page, inside the app or out: the page has no links, and the one
+  // address the browser is sent to (Dropbox's authorize page) goes through main's check
+  // (handlers.ts openAuthorizeUrl), never through window.open. Any https URL used to be handed
+  // to shell.openExternal here.
   wc.setWindowOpenHandler(({ url }) => {
-    // Links to Dropbox help pages open in the browser; nothing opens inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    opts.logger.warn('Blocked a window the page tried to open', { url: url.slice(0, 200) });
     return { action: 'deny' };
   });
   void win.loadURL(opts.rendererUrl);

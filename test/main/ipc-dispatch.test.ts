@@ -107,7 +107,7 @@ test('a pasted code with spaces inside is refused with what to do; surrounding s
   assert.deepEqual(rec.calls, [['connectDropboxFinish', 'AbC-123_x']]);
 });
 
-test('only https authorize URLs are opened', async () => {
+test('only the authorize URL main issued is opened: https only, and no other https page', async () => {
   const { rec, dispatch } = setup();
   for (const bad of [
     'http://www.dropbox.com/oauth2/authorize',
@@ -120,9 +120,20 @@ test('only https authorize URLs are opened', async () => {
     assert.match(e.message, /https:\/\/ address/, bad);
   }
   assert.deepEqual(rec.calls, []);
-  const ok = 'https://www.dropbox.com/oauth2/authorize?client_id=k&code_challenge=c';
-  assert.equal((await dispatch('openAuthorizeUrl', own, [ok])).ok, true);
-  assert.deepEqual(rec.calls, [['openExternal', ok]]);
+  // Before a connection is started, no page at all; after, only the one it made.
+  const lookAlike = 'https://www.dropbox.com.example.net/oauth2/authorize?client_id=k';
+  for (const url of [lookAlike, 'https://www.dropbox.com/oauth2/authorize?x=1']) {
+    const e = await errorOf(dispatch('openAuthorizeUrl', own, [url]));
+    assert.match(e.message, /Only the Dropbox page RDL Sync made/, url);
+  }
+  const started = await dispatch('connectDropboxStart', own, []);
+  assert.ok(started.ok);
+  const issued = (started.value as { authorizeUrl: string }).authorizeUrl;
+  const e = await errorOf(dispatch('openAuthorizeUrl', own, [lookAlike]));
+  assert.match(e.message, /press Connect to Dropbox again/);
+  assert.deepEqual(rec.calls, [], 'nothing opened');
+  assert.equal((await dispatch('openAuthorizeUrl', own, [issued])).ok, true);
+  assert.deepEqual(rec.calls, [['openExternal', issued]]);
 });
 
 test('calls from other web contents or other pages are refused', async () => {

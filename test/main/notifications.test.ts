@@ -10,7 +10,7 @@ import { AlertService } from '../../src/engine/alerts/alert-service.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { StatusModel } from '../../src/engine/status/model.js';
 import { silentLogger } from '../../src/engine/ports.js';
-import { noticeOf, type Notice } from '../../src/main/notifications.js';
+import { noticeOf, notificationText, type Notice } from '../../src/main/notifications.js';
 
 const MIN = 60_000;
 
@@ -95,4 +95,17 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
     status.dispose();
     await fs.rm(configDir, { recursive: true, force: true });
   }
+});
+
+test('on Linux a notification body never carries markup from a file name; elsewhere it is as written', () => {
+  const sentence =
+    'RDL/<b>urgent</b> <a href="https:/evil.example/">Reconnect Dropbox</a> & co.csv failed 3 times';
+  const linux = notificationText(sentence, 'linux');
+  assert.doesNotMatch(linux, /[<>]/);
+  assert.equal(
+    linux,
+    'RDL/\u2039b\u203aurgent\u2039/b\u203a \u2039a href="https:/evil.example/"\u203aReconnect Dropbox\u2039/a\u203a & co.csv failed 3 times',
+  );
+  assert.equal(notificationText(sentence, 'darwin'), sentence);
+  assert.equal(notificationText(sentence, 'win32'), sentence);
 });

@@ -12,6 +12,7 @@ import type { CardState } from '../status/types.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace } from '../fsutil/free-space.js';
+import { FOLDER_MODE } from '../fsutil/folder-mode.js';
 import { isMountPoint } from '../fsutil/mount.js';
 import {
   NO_HARD_LINKS,
@@ -137,7 +138,7 @@ export class ArchiveTarget {
     this.mustBeMountPoint = opts.mustBeMountPoint;
     this.logger = opts.logger ?? silentLogger;
     this.reserveBytes = opts.reserveBytes ?? DEFAULT_RESERVE_BYTES;
-    this.ops = { ...realPlaceOps, mkdir: (p) => mkdir(p), ...opts.fsOps };
+    this.ops = { ...realPlaceOps, mkdir: (p) => mkdir(p, FOLDER_MODE), ...opts.fsOps };
   }
 
   async check(): Promise<ArchiveCheck> {

@@ -1,6 +1,6 @@
 // Read a file once, in fixed-size chunks, hashing what is read; optionally writing it elsewhere in
 // the same pass. Memory is one buffer whatever the file size.
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, open, unlink, type FileHandle } from 'node:fs/promises';
 import { DropboxHasher, dropboxContentHash } from './dropbox-hash.js';
 import { isCode } from './fsync.js';
 import { SYNC_READ_MAX, readSmallShared } from './quick-fs.js';
@@ -23,6 +23,20 @@ export class CopyError extends Error {
     this.code = typeof code === 'string' ? code : undefined;
   }
 }
+
+/**
+ * The file the caller looked at (lstat) before copying it from a folder other users write (the
+ * watch folder on a shared hub). Between that look and the copy's open, the name may have been
+ * swapped for a symlink (the copy would read its target: a private file uploaded to Dropbox), a
+ * FIFO (the open would block the pass forever) or a hard link to another file.
+ */
+export interface ExpectedSource {
+  dev: number;
+  ino: number;
+}
+
+/** CopyError code: the name no longer holds the file looked at (swapped; see ExpectedSource). */
+export const SOURCE_SWAPPED = 'ESOURCESWAPPED';
 
 export interface CopyResult {
   bytes: number;
@@ -60,12 +74,31 @@ export async function copyFileHashed(
   dst: string,
   signal?: AbortSignal,
   onProgress?: (bytes: number) => void,
+  expected?: ExpectedSource,
 ): Promise<CopyResult> {
   throwIfAborted(signal);
-  const input = await onSide('source', () => open(src, 'r'));
+  // With an expected source: never through a symlink (ELOOP), never waiting on a FIFO's writer
+  // (O_NONBLOCK; no effect on a regular file's reads); what was opened is checked below.
+  const flags = expected
+    ? constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
+    : constants.O_RDONLY;
+  const input = await onSide('source', () => open(src, flags));
   let output: FileHandle | undefined;
   try {
     const sourceStats = await onSide('source', () => input.stat());
+    if (
+      expected &&
+      (!sourceStats.isFile() ||
+        sourceStats.dev !== expected.dev ||
+        sourceStats.ino !== expected.ino)
+    ) {
+      throw new CopyError(
+        'source',
+        Object.assign(new Error('the name no longer holds the file that was looked at'), {
+          code: SOURCE_SWAPPED,
+        }),
+      );
+    }
     output = await onSide('destination', () => open(dst, 'wx', 0o644));
     const out = output;
     const hasher = new DropboxHasher();

@@ -21,7 +21,7 @@ export function parseLegacyConfig(text: string): LegacyConfig {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new LegacyImportError(
-      `The old config.json is not valid JSON (${(e as Error).message}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
+      `The old config.json is not valid JSON (${whereInvalid(e)}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
     );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -39,6 +39,18 @@ export function parseLegacyConfig(text: string): LegacyConfig {
     sdCardNamePresent,
     site: folderName(record, 'SITE', 'the site name', false),
   };
+}
+
+/**
+ * Where the parser gave up, without V8's own message: that quotes the text around the fault
+ * (`Unexpected token 'q', ..."_SECRET": q8w7e6r5t4"...`), so a value next to a typo, the loggers'
+ * keys or any file picked by mistake reached the window, the terminal and the log.
+ */
+function whereInvalid(e: unknown): string {
+  const message = e instanceof Error ? e.message : '';
+  if (/Unexpected end of JSON input/.test(message)) return 'it ends too early';
+  const at = /at position (\d+)/.exec(message);
+  return at ? `the parser stopped at character ${Number(at[1]) + 1}` : 'unexpected character';
 }
 
 /** Keys other than SD_CARD_NAME and SITE (reported, not imported). */

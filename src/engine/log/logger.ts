@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import electronLog from 'electron-log/node';
 import type { Logger } from '../ports.js';
+import { printable } from './printable.js';
 import { redact, redactValue } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -61,9 +62,13 @@ export function createLogger(opts: LoggerOptions): FileLogger {
   };
 }
 
-/** One line: the message, then the fields as compact JSON; all of it redacted. */
+/**
+ * One line: the message, then the fields as compact JSON; all of it redacted. A message may quote
+ * outside text (the window's errors, a reason naming a file): its control characters are escaped
+ * so it cannot start a line of its own (JSON escapes the fields' already).
+ */
 export function formatLine(message: string, fields?: Record<string, unknown>): string {
-  const text = redact(message);
+  const text = printable(redact(message));
   if (!fields || Object.keys(fields).length === 0) return text;
   let json: string;
   try {
@@ -71,5 +76,6 @@ export function formatLine(message: string, fields?: Record<string, unknown>): s
   } catch {
     json = '{"fields":"(not serialisable)"}';
   }
-  return `${text} ${redact(json)}`;
+  // JSON leaves C1 controls, U+2028/9 and bidi overrides as they are.
+  return `${text} ${printable(redact(json))}`;
 }

@@ -4,6 +4,8 @@
 // later, with nothing changed, so a file written moments ago is never taken at once. Where open
 // writers cannot be detected (no /proc), every file needs the two sightings: timing is then the
 // only guard, and `stableSeconds` must outlast the longest time a logger keeps a file open.
+// So does a file owned by another user while some process could not be inspected: a logger
+// running as another user is such a process, and could be holding it.
 import { monotonicNow, systemClock, silentLogger, type Clock, type Logger } from '../ports.js';
 import { SyncError } from '../errors.js';
 import { EmptyFolderMemo, walkTree } from '../fsutil/walk.js';
@@ -71,7 +73,11 @@ interface Sighting {
   file: ScannedFile;
   dev: number;
   ino: number;
+  uid: number;
 }
+
+/** This process's user, or null where there is none (Windows). */
+const OWN_UID: number | null = process.getuid?.() ?? null;
 
 interface Observation {
   size: number;
@@ -168,11 +174,12 @@ export class StabilityScanner {
       for await (const entry of entries) {
         switch (entry.kind) {
           case 'file': {
-            const { size, mtimeMs, dev, ino } = entry.stats;
+            const { size, mtimeMs, dev, ino, uid } = entry.stats;
             sightings.push({
               file: { rel: entry.rel, absPath: entry.absPath, size, mtimeMs },
               dev,
               ino,
+              uid,
             });
             onSighting?.(size);
             break;
@@ -212,10 +219,14 @@ export class StabilityScanner {
     }
     const now = this.clock.now();
     const mono = monotonicNow(this.clock);
-    for (const { file, dev, ino } of sightings) {
+    for (const { file, dev, ino, uid } of sightings) {
       const open = writers?.has(dev, ino) ?? false;
       if (open) result.openForWriting++;
-      if (this.observe(file, ino, { now, mono }, scan, open, writers !== null))
+      // Another user's file while some process could not be inspected (another user's: we may
+      // not read its /proc/<pid>/fd): its writer may be among them, so its writers are unknown.
+      const writersKnown =
+        writers !== null && (writers.skippedProcesses === 0 || OWN_UID === null || uid === OWN_UID);
+      if (this.observe(file, ino, { now, mono }, scan, open, writersKnown))
         result.stable.push(file);
       else result.pending++;
     }

@@ -6,13 +6,18 @@
 // stageFile never throws for a problem of one file: it answers 'failed' (this file alone, with a
 // message naming it and the fix) or 'blocked' (the transit folder cannot take files: staging stops
 // for this pass, the queue still drains). Only an abort is thrown.
-import { access, constants, lstat, mkdir, rmdir, unlink } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError } from '../errors.js';
 import { STAGE_PLACE_ATTEMPTS } from '../retry-policy.js';
-import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
+import {
+  copyFileHashed,
+  CopyError,
+  hashFileDropbox,
+  SOURCE_SWAPPED,
+} from '../fsutil/copy-hashed.js';
 import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import type { FolderSyncs } from '../fsutil/folder-syncs.js';
@@ -21,6 +26,7 @@ import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 import { freeSpace } from '../fsutil/free-space.js';
+import { FOLDER_MODE } from '../fsutil/folder-mode.js';
 import { formatBytes } from '../format-bytes.js';
 
 export type StageResult =
@@ -194,6 +200,21 @@ function badRel(rel: string, cause: unknown): SyncError {
 }
 
 /**
+ * The file's name (or a folder's), in the form it keeps in transit, is longer than the disk allows
+ * (255 bytes): a name that is not UTF-8, or holds many '%' or '\\', is escaped three bytes for
+ * one (fsutil/name-map.ts). This file's fault alone: it was reported as the transit folder not
+ * being writable, which stopped staging for the rest of each pass, every pass.
+ */
+function nameTooLong(rel: string, cause: unknown): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'malformed-path',
+    message: `The name ${rel} is too long for the transit folder once escaped (at most 255 bytes a name): shorten the file's name (or its folder's); it stays where it is`,
+    cause,
+  });
+}
+
+/**
  * Permission errors when moving the file out could be either side's. If the watch folder's part
  * cannot be written, the file is at fault (a read-only subfolder); otherwise transit is.
  */
@@ -248,17 +269,30 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await madeDirs.ensure(destDir, (dir) => mkdir(dir, { recursive: true }));
+      await madeDirs.ensure(destDir, (dir) => mkdir(dir, { recursive: true, mode: FOLDER_MODE }));
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
+      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
       throw transitWriteError(transitDir, e);
     }
     try {
-      // The transit name is durable before the watch-folder name goes.
+      // The transit name is durable before the watch-folder name goes; and it must name the
+      // file looked at above (swappedIn says why), or the watch-folder name stays.
       const syncs = opts.folderSyncs;
-      const durable = syncs ? () => syncs.sync(destDir) : () => fsyncDir(destDir);
-      const placed = await placeWithoutReplacing(raw, dest, ops, durable);
+      const sync = syncs ? () => syncs.sync(destDir) : () => fsyncDir(destDir);
+      const durable = async (): Promise<void> => {
+        await refuseSwappedIn(dest, before);
+        await sync();
+      };
+      let placed;
+      try {
+        placed = await placeWithoutReplacing(raw, dest, ops, durable);
+      } catch (e) {
+        if (!(e instanceof SwappedIn)) throw e;
+        await giveBackSwappedIn(raw, dest);
+        return { status: 'changed' };
+      }
       if (placed === 'exists') return await finishCutMove(raw, src, dest);
       // A link or a rename keeps the inode: what was looked at before the move is the transit
       // file's identity (a write since then changes its size or mtime, and the removal check
@@ -272,7 +306,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       if (isCode(e, 'EXDEV')) {
         return await withCopySlot(async () => {
           try {
-            return await copyAcrossDisks(opts, ops, { src, raw }, dest);
+            return await copyAcrossDisks(opts, ops, { src, raw, looked: before }, dest);
           } finally {
             // Keep transit tidy for people looking at it; only an empty folder can go, and only
             // when no other copy is under way: one between making the folder and creating its
@@ -284,6 +318,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'EACCES', 'EPERM', 'EROFS'))
         throw await placeDenied(src, rawDir(), transitDir, e);
+      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(raw))) return { status: 'vanished' };
       if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
@@ -292,17 +327,42 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   }
 }
 
+/**
+ * The watch folder may be shared: another user who can write it can swap a finished file, between
+ * staging's look at it and the move, for a symlink to a file only RDL Sync's user may read (link()
+ * takes the symlink itself into transit, and the legs would read through it and upload its
+ * target), a FIFO, or a hard link to another file. Whatever now holds the transit name must be
+ * the very file looked at (same device and inode, a regular file).
+ */
+class SwappedIn extends Error {}
+
+async function refuseSwappedIn(dest: string, before: Stats): Promise<void> {
+  const now = await quickLstat(dest);
+  if (!now.isFile() || now.dev !== before.dev || now.ino !== before.ino)
+    throw new SwappedIn(`${dest} is not the file looked at`);
+}
+
+/**
+ * After a refused swap: placing took the transit name back when it had linked; when it had
+ * renamed (no hard links, or a link refused, as protected_hardlinks refuses linking another
+ * user's symlink) the entry is in transit now and goes back to its name, untouched.
+ */
+async function giveBackSwappedIn(raw: FsPath, dest: string): Promise<void> {
+  if (!(await lstatOrNull(dest)) || (await lstatOrNull(raw))) return;
+  await rename(dest, raw).catch(() => {});
+}
+
 async function copyAcrossDisks(
   opts: StageOptions,
   ops: PlaceOps,
-  { src, raw }: { src: string; raw: FsPath },
+  { src, raw, looked }: { src: string; raw: FsPath; looked: Stats },
   dest: string,
 ): Promise<StageResult> {
   const { file, transitDir, signal } = opts;
   // In the reserved folder (same disk as dest, so placing it is a link or a rename).
   const tmpDir = transitTempDir(transitDir);
   try {
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: FOLDER_MODE });
   } catch (e) {
     throw transitWriteError(transitDir, e);
   }
@@ -314,7 +374,8 @@ async function copyAcrossDisks(
   const tmp = join(tmpDir, `stage-${randomBytes(8).toString('hex')}`);
   let copied;
   try {
-    copied = await copyFileHashed(raw, tmp, signal);
+    // Only the file looked at: not a symlink, FIFO or other file swapped in since (swappedIn).
+    copied = await copyFileHashed(raw, tmp, signal, undefined, looked);
   } catch (e) {
     if (!(e instanceof CopyError)) throw e;
     if (e.side === 'destination' && isCode(e.cause, 'ENOSPC', 'EDQUOT')) {
@@ -327,6 +388,8 @@ async function copyAcrossDisks(
     }
     if (e.side === 'destination') throw transitWriteError(transitDir, e.cause);
     if (e.code === 'ENOENT') return { status: 'vanished' };
+    // Swapped since the look (ELOOP: a symlink, refused by O_NOFOLLOW): the next scan decides.
+    if (e.code === SOURCE_SWAPPED || e.code === 'ELOOP') return { status: 'changed' };
     throw cannotRead(src, e.cause);
   }
   try {
@@ -348,6 +411,7 @@ async function copyAcrossDisks(
   } catch (e) {
     await unlink(tmp).catch(() => {});
     if (e instanceof SyncError || signal?.aborted) throw e;
+    if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
     throw transitWriteError(transitDir, e);
   }
   // The copy is complete and durable under its final name before the original goes.

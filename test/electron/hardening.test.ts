@@ -1,0 +1,400 @@
+// The tray app's security rules, checked in the PACKAGED app on the test Electron (33.2.1) under a
+// private X server, from inside its own window (what a page that ran code not ours could try):
+// no Node in the page, the CSP in force (no eval, no inline script, no remote content), no
+// navigation away, no window.open (inside the app or in the system browser), every permission
+// refused, only the authorize page main issued handed to the browser, and nothing listening on
+// the network but the test's own DevTools port, and the demo's emulator on 127.0.0.1 while the
+// demo runs. The system browser is a recording stand-in for xdg-open (Electron's openExternal
+// on Linux), first in PATH.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { INVOKE_CHANNELS, EVENT_CHANNELS } from '../../src/shared/ipc-channels.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { writeFileIn } from '../cli/cli-harness.js';
+import { FileCredentialStore } from '../../src/engine/credentials/index.js';
+import { startDesktop, waitFor } from './desktop.js';
+import { listeners } from '../main/sockets.js';
+import { launchApp, packageApp, type PackagedApp } from './packaged-app.js';
+
+let app: PackagedApp;
+let emulator: Emulator;
+
+before(async () => {
+  app = await packageApp();
+  emulator = await startEmulator({ appSecret: crypto.randomBytes(12).toString('base64url') });
+});
+
+after(async () => {
+  await emulator?.close();
+  app?.remove();
+});
+
+/** Processes running the packaged executable (main, renderer, GPU, utility). */
+function processesOf(executable: string): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${name}/exe`) === executable) pids.push(Number(name));
+    } catch {
+      // gone, or a kernel thread
+    }
+  }
+  return pids;
+}
+
+type Rdl = Record<
+  string,
+  (...a: unknown[]) => Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>
+>;
+
+function call(page: Page, channel: string, ...args: unknown[]) {
+  return page.evaluate(
+    ([c, a]) => (window as unknown as { rdl: Rdl }).rdl[c as string]!(...(a as unknown[])),
+    [channel, args] as const,
+  );
+}
+
+test('the packaged window: no Node, CSP, no navigation or window.open, no permission, no listener', async () => {
+  const desktop = await startDesktop({ trayHost: true });
+  const dirs = await makeDirs('rdl-hardening-');
+  // The system browser: records every address it is asked to open.
+  const bin = path.join(dirs.root, 'bin');
+  const opened = path.join(dirs.root, 'opened.txt');
+  fs.mkdirSync(bin);
+  for (const name of ['xdg-open', 'gio', 'x-www-browser', 'sensible-browser'])
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "$@" >> '${opened}'\n`, {
+      mode: 0o755,
+    });
+  // A web server the page must never reach.
+  let remoteHits = 0;
+  const remote = http.createServer((_req, res) => {
+    remoteHits++;
+    res.end('x');
+  });
+  await new Promise<void>((resolve) => remote.listen(0, '127.0.0.1', resolve));
+  const remoteUrl = `http://127.0.0.1:${(remote.address() as AddressInfo).port}`;
+  const configDir = path.join(dirs.root, 'config');
+  // Real Dropbox's endpoint and no connection: the authorize page is https (made locally, no
+  // network), and nothing is sent anywhere.
+  await writeConfig(
+    configDir,
+    testSettings(dirs, emulator, { site: 'Hardened', dropboxEndpoint: '' }),
+    null,
+  );
+  const appLog = path.join(configDir, 'logs', 'rdl-sync-app.log');
+  const logSays = (re: RegExp) => () =>
+    fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+
+  const running = await launchApp(app, desktop, {
+    HOME: dirs.root,
+    RDL_SYNC_CONFIG_DIR: configDir,
+    PATH: `${bin}:${process.env.PATH}`,
+    BROWSER: path.join(bin, 'x-www-browser'),
+  });
+  try {
+    const page = await running.window();
+    await page.waitForSelector('#tab-status');
+
+    // No Node in the page; window.rdl is the contract's methods and nothing else.
+    assert.deepEqual(
+      await page.evaluate(() =>
+        ['require', 'process', 'module', 'Buffer', 'global'].map(
+          (n) => typeof (globalThis as Record<string, unknown>)[n],
+        ),
+      ),
+      ['undefined', 'undefined', 'undefined', 'undefined', 'undefined'],
+    );
+    const subscriptions = EVENT_CHANNELS.map((e) => `on${e[0]!.toUpperCase()}${e.slice(1)}`);
+    assert.deepEqual(
+      await page.evaluate(() => Object.keys((window as unknown as { rdl: object }).rdl).sort()),
+      [...INVOKE_CHANNELS, ...subscriptions].sort(),
+    );
+
+    // CSP: no eval, no inline script, nothing fetched from the network. (Tried from a timer: what
+    // DevTools evaluates itself is allowed eval whatever the CSP says.)
+    assert.deepEqual(
+      await page.evaluate(
+        () =>
+          new Promise<string[]>((resolve) =>
+            setTimeout(() =>
+              resolve(
+                [() => eval('1 + 1'), () => new Function('return 1')()].map((f) => {
+                  try {
+                    f();
+                    return 'ran';
+                  } catch (e) {
+                    return (e as Error).name;
+                  }
+                }),
+              ),
+            ),
+          ),
+      ),
+      ['EvalError', 'EvalError'],
+    );
+    const inline = await page.evaluate(
+      () =>
+        new Promise<{ violated: string; ran: boolean }>((resolve) => {
+          document.addEventListener(
+            'securitypolicyviolation',
+            (e) =>
+              resolve({
+                violated: e.violatedDirective,
+                ran: (window as unknown as { inlineRan?: boolean }).inlineRan === true,
+              }),
+            { once: true },
+          );
+          const s = document.createElement('script');
+          s.textContent = 'window.inlineRan = true';
+          document.body.append(s);
+        }),
+    );
+    assert.deepEqual(inline, { violated: 'script-src-elem', ran: false });
+    const remoteLoad = await page.evaluate(
+      (url) =>
+        new Promise<string[]>((resolve) => {
+          const seen: string[] = [];
+          document.addEventListener('securitypolicyviolation', (e) => {
+            seen.push(e.violatedDirective);
+            if (seen.length === 2) resolve(seen.sort());
+          });
+          const img = new Image();
+          img.src = `${url}/pixel.png`;
+          void fetch(`${url}/data`).catch(() => {});
+        }),
+      remoteUrl,
+    );
+    assert.deepEqual(remoteLoad, ['connect-src', 'img-src']);
+    assert.equal(remoteHits, 0, 'the page reached a web server');
+
+    // window.open: nothing opens, in the app or in the browser (main logs the refusal).
+    assert.equal(
+      await page.evaluate(() => window.open('https://example.com/phish') === null),
+      true,
+    );
+    await waitFor('the refused window.open in the log', logSays(/Blocked a window the page/));
+    assert.equal(running.browser.contexts().flatMap((c) => c.pages()).length, 1);
+    // Navigation away: refused, the page stays.
+    await page.evaluate(() => {
+      location.href = 'https://example.com/elsewhere';
+    });
+    await waitFor('the refused navigation in the log', logSays(/Blocked navigation away/));
+    assert.match(page.url(), /\/renderer\/index\.html$/);
+    assert.equal(await page.evaluate(() => typeof (window as { rdl?: unknown }).rdl), 'object');
+
+    // Permissions: every one refused.
+    assert.equal(await page.evaluate(() => Notification.requestPermission()), 'denied');
+    const names = ['geolocation', 'camera', 'microphone', 'clipboard-read', 'notifications'];
+    assert.deepEqual(
+      await page.evaluate(
+        (ns) =>
+          Promise.all(
+            ns.map((name) =>
+              navigator.permissions
+                .query({ name: name as PermissionName })
+                .then((p) => p.state as string)
+                .catch((e: Error) => e.name),
+            ),
+          ),
+        names,
+      ),
+      names.map(() => 'denied'),
+    );
+    assert.equal(
+      await page.evaluate(
+        () =>
+          new Promise<number>((resolve) =>
+            navigator.geolocation.getCurrentPosition(
+              () => resolve(0),
+              (e) => resolve(e.code),
+            ),
+          ),
+      ),
+      1, // PERMISSION_DENIED
+    );
+
+    // The browser gets only the authorize page main made, never another https page.
+    const lookAlike = await call(page, 'openAuthorizeUrl', 'https://www.dropbox.com.example.net/');
+    assert.equal(lookAlike.ok, false);
+    const started = await call(page, 'connectDropboxStart');
+    assert.ok(started.ok, JSON.stringify(started));
+    const issued = (started.value as { authorizeUrl: string }).authorizeUrl;
+    const openIssued = await call(page, 'openAuthorizeUrl', issued);
+    assert.equal(openIssued.ok, true, JSON.stringify({ issued, openIssued }));
+    const browserSaw = await waitFor('the browser asked to open the authorize page', () =>
+      fs.existsSync(opened) ? fs.readFileSync(opened, 'utf8') : null,
+    );
+    assert.deepEqual(browserSaw.trim().split('\n'), [issued], 'only the issued page was opened');
+
+    // Nothing listens but Chromium's DevTools port, which only the test asked for.
+    const devtools = /DevTools listening on ws:\/\/([\d.]+:\d+)\//.exec(running.output())![1]!;
+    assert.deepEqual(listeners(processesOf(app.executable)), [`tcp ${devtools}`]);
+    // The demo's emulator listens while the demo runs, on 127.0.0.1 only, and stops with it.
+    const demo = await call(page, 'startDemo');
+    assert.ok(demo.ok, JSON.stringify(demo));
+    const demoAt = new URL((demo.value as { dropboxUrl: string }).dropboxUrl).host;
+    assert.match(demoAt, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(
+      listeners(processesOf(app.executable)),
+      [`tcp ${devtools}`, `tcp ${demoAt}`].sort(),
+    );
+    assert.ok((await call(page, 'leaveDemo')).ok);
+    await waitFor('the demo emulator to stop listening', () => {
+      const now = listeners(processesOf(app.executable));
+      return now.length === 1 && now[0] === `tcp ${devtools}`;
+    });
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+    await new Promise((resolve) => remote.close(resolve));
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+/** Every regular file below `dir` (Chromium's profile included), as bytes. */
+function filesBelow(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => path.join(dir, name))
+    .filter((file) => fs.lstatSync(file).isFile());
+}
+
+test('the tray app with a revoked Dropbox token: no secret in any file it or Chromium wrote, nor in its processes', async () => {
+  const desktop = await startDesktop({ trayHost: true });
+  const dirs = await makeDirs('rdl-app-secrets-');
+  const configDir = path.join(dirs.root, '.config', 'rdl-sync');
+  const refreshToken = emulator.issueRefreshToken({ needsSecret: true });
+  await writeConfig(configDir, testSettings(dirs, emulator, { site: 'AppSweep' }), null);
+  await new FileCredentialStore(configDir).save({
+    appKey: emulator.appKey,
+    appSecret: emulator.appSecret,
+    refreshToken,
+  });
+  const secrets = [refreshToken, emulator.appSecret];
+  const appLog = path.join(configDir, 'logs', 'rdl-sync-app.log');
+  const logSays = (re: RegExp) => () =>
+    fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+  const running = await launchApp(app, desktop, { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: '' });
+  try {
+    const page = await running.window();
+    await page.waitForSelector('#tab-status');
+    await writeFileIn(dirs.watchDir, 'RDL/a.csv', 'a\n');
+    await waitFor('a file on Dropbox', () => emulator.getFile('/RDL/AppSweep/RDL/a.csv'), 60_000);
+    // The window asks for everything it shows (status, settings, app info, the log tail).
+    for (const channel of [
+      'getStatus',
+      'getSettings',
+      'getAppInfo',
+      'queryHistory',
+      'readLogTail',
+    ]) {
+      const r = await call(
+        page,
+        channel,
+        ...(channel === 'queryHistory' ? [{}] : channel === 'readLogTail' ? [500] : []),
+      );
+      assert.ok(r.ok, `${channel}: ${JSON.stringify(r)}`);
+      const text = JSON.stringify(r.value);
+      assert.ok(!secrets.some((s) => text.includes(s)), `${channel} handed a secret to the window`);
+    }
+    emulator.revokeRefreshToken(refreshToken);
+    emulator.expireAccessTokens({ afterSeconds: 0 });
+    await writeFileIn(dirs.watchDir, 'RDL/b.csv', 'b\n');
+    await waitFor('the revoked connection in the app log', logSays(/auth-revoked/), 60_000);
+    for (const pid of processesOf(app.executable)) {
+      for (const what of ['cmdline', 'environ']) {
+        const bytes = fs.readFileSync(`/proc/${pid}/${what}`);
+        for (const s of secrets) assert.ok(!bytes.includes(s), `/proc/${pid}/${what}`);
+      }
+    }
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+  }
+  try {
+    const stores = [
+      path.join(configDir, 'credentials.json'),
+      path.join(configDir, 'credentials.enc.json'),
+    ];
+    const written = filesBelow(dirs.root);
+    assert.ok(written.includes(appLog));
+    assert.ok(
+      written.some((f) => f.includes(path.join('.cache', 'rdl-sync', 'browser'))),
+      'Chromium wrote its profile',
+    );
+    for (const file of written) {
+      const bytes = fs.readFileSync(file);
+      const found = secrets.filter((s) => bytes.includes(s));
+      if (stores.includes(file)) {
+        assert.equal((fs.statSync(file).mode & 0o777).toString(8), '600', file);
+        continue;
+      }
+      assert.deepEqual(
+        found.map((s) => s.slice(0, 6)),
+        [],
+        file,
+      );
+      assert.ok(
+        !/sl\.[A-Za-z0-9._~+/=-]{16,}/.test(bytes.toString('latin1')),
+        `an access token in ${file}`,
+      );
+    }
+  } finally {
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('a file name with markup reaches the desktop notification as text, never as markup', async () => {
+  const desktop = await startDesktop({ trayHost: true, notifications: true });
+  const dirs = await makeDirs('rdl-notice-markup-');
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, { site: 'Markup', intervalSeconds: 2 }),
+    emulator,
+  );
+  // A name Dropbox refuses (the DEL), so the file fails three times and is alerted; its folders
+  // and name hold markup ('/' cannot be in a name, so the link's address has one slash).
+  await writeFileIn(
+    dirs.watchDir,
+    'RDL/<b>urgent</b> <a href="https:/evil.example/">Reconnect</a>\x7f.csv',
+    'a',
+  );
+  const running = await launchApp(app, desktop, {
+    HOME: dirs.root,
+    RDL_SYNC_CONFIG_DIR: dirs.configDir,
+  });
+  try {
+    // dunst keeps what it was sent; shown notifications move to its history when closed.
+    const bodies = await waitFor(
+      'the failing-file notification',
+      async () => {
+        await desktop.run('dunstctl', ['close-all']);
+        const history = JSON.parse(await desktop.run('dunstctl', ['history'])) as {
+          data: { body: { data: string } }[][];
+        };
+        const all = (history.data[0] ?? []).map((n) => n.body.data);
+        return all.some((b) => b.includes('failed 3 times')) ? all : null;
+      },
+      180_000,
+      1000,
+    );
+    const body = bodies.find((b) => b.includes('failed 3 times'))!;
+    assert.match(body, /urgent/, body);
+    assert.doesNotMatch(body, /[<>]/, `markup reached the notification server: ${body}`);
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
