@@ -3,7 +3,7 @@
 // the bytes); elsewhere it is written under a temporary name in the reserved folder, fsynced, read
 // back and verified, then given its final name and the folder fsynced. Either way a file under its
 // final name is always complete and verified.
-import { access, constants, lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../ports.js';
 import type { CardState } from '../status/types.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
-import { freeSpace } from '../fsutil/free-space.js';
+import { knownFreeSpace } from '../fsutil/free-space.js';
 import { isMountPoint } from '../fsutil/mount.js';
 import {
   NO_HARD_LINKS,
@@ -22,6 +22,7 @@ import {
 import { relSegments, resolveRel } from '../fsutil/rel-path.js';
 import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
+import { cardNameTrouble, refusedNameMessage } from './card-names.js';
 import { keepBothName } from '../legs/keep-both.js';
 import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
 import {
@@ -44,8 +45,10 @@ export interface ArchiveTargetOptions {
   /** Fixed room that must stay free beyond each copy's own blocks (default 1 MiB, see room.ts). */
   reserveBytes?: number;
   /**
-   * The calls that name things on the card. Only tests replace them, to act like a FAT/exFAT
-   * card (no hard links, some characters refused), which this kernel may not be able to mount.
+   * The calls that name things on the card. Only tests replace them: to act like the kernel's
+   * vfat/exfat drivers (EINVAL for a refused name), which the test machines cannot load, or to
+   * fail one call at a chosen moment. Real FAT and exFAT cards are tested through FUSE drivers
+   * (test/archive/real-card*.test.ts).
    */
   fsOps?: Partial<ArchiveFsOps>;
 }
@@ -152,7 +155,7 @@ export class ArchiveTarget {
         problem: missing,
       };
     }
-    const space = await freeSpace(this.root).catch(() => null);
+    const space = await knownFreeSpace(this.root);
     const base = {
       present: true,
       freeBytes: space?.freeBytes ?? null,
@@ -422,7 +425,7 @@ export class ArchiveTarget {
             message: `Cannot archive below ${dir}: a file on the SD card has that name where a folder is needed; rename it`,
           });
         }
-        throw await this.destinationError(e, dir);
+        throw await this.creationError(e, dir);
       }
     }
     return dir;
@@ -488,7 +491,9 @@ export class ArchiveTarget {
       if (isCode(e, 'ENOENT') && !(await this.sourceExists(opts.srcPath))) {
         throw this.sourceError(opts.srcPath, e);
       }
-      throw await this.destinationError(e, linkPath);
+      throw mode === 'new'
+        ? await this.creationError(e, linkPath)
+        : await this.destinationError(e, linkPath);
     }
     try {
       const contentHash = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
@@ -516,7 +521,7 @@ export class ArchiveTarget {
     knownHash: string | undefined,
     mode: WriteMode,
   ): Promise<{ contentHash: string; linked: false } | 'taken'> {
-    const space = await freeSpace(destDir).catch(() => null);
+    const space = await knownFreeSpace(destDir);
     const needed = bytesNeededFor(opts.size, space?.blockSize ?? 4096, this.reserveBytes);
     if (space && space.freeBytes < needed) throw archiveFull(this.root, space.freeBytes, needed);
 
@@ -550,9 +555,16 @@ export class ArchiveTarget {
           message: `The copy of ${opts.rel} on the SD card at ${this.root} read back different from the original: the card may be failing; it will be copied again`,
         });
       }
-      if (mode === 'replace') {
-        await this.ops.rename(tmp, finalPath);
-      } else if ((await placeWithoutReplacing(tmp, finalPath, this.ops)) === 'exists') {
+      let placed;
+      try {
+        placed =
+          mode === 'replace'
+            ? await this.ops.rename(tmp, finalPath)
+            : await placeWithoutReplacing(tmp, finalPath, this.ops);
+      } catch (e) {
+        throw await this.creationError(e, finalPath);
+      }
+      if (placed === 'exists') {
         await unlink(tmp);
         return 'taken';
       }
@@ -657,22 +669,13 @@ export class ArchiveTarget {
   ): Promise<SyncError> {
     const code = errnoCode(cause) ?? 'unknown';
     if (code === 'ENOSPC' || code === 'EDQUOT') {
-      const free = (await freeSpace(this.root).catch(() => null))?.freeBytes ?? freeBytes ?? 0;
+      const free = (await knownFreeSpace(this.root))?.freeBytes ?? freeBytes ?? 0;
       return archiveFull(this.root, free, neededBytes ?? 0, cause);
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       return archiveReadOnly(this.root, code, cause);
     }
-    if (code === 'EINVAL' || code === 'ENAMETOOLONG') {
-      // FAT and exFAT refuse names Linux allows (: * ? " < > | and trailing dots or spaces);
-      // retrying cannot help, so this one file fails visibly and the others go on.
-      return new SyncError({
-        kind: 'file-failed',
-        code: code === 'EINVAL' ? 'disallowed-name' : 'malformed-path',
-        message: `The SD card at ${this.root} does not accept the name ${path} (${code}); FAT and exFAT cards refuse : * ? " < > | and very long names: rename the file at its source, or use a card formatted as ext4`,
-        cause,
-      });
-    }
+    if (code === 'EINVAL' || code === 'ENAMETOOLONG') return this.refusedName(code, path, cause);
     if (code === 'EFBIG') {
       return new SyncError({
         kind: 'file-failed',
@@ -689,6 +692,50 @@ export class ArchiveTarget {
       message: `Writing ${path} on the SD card failed (${code}); it will be tried again`,
       cause,
     });
+  }
+
+  /**
+   * Classify a failure to create `path` (a folder or a file's final name) on the card. FAT and
+   * exFAT refuse names Linux allows, and each driver says so differently (card-names.ts): EINVAL
+   * or ENAMETOOLONG, ENOENT for a name that cannot exist, EPERM or EACCES. Only this one file can
+   * never go there, so it fails alone, naming the trouble, and the others go on; EPERM and EACCES
+   * count as the name's only while the card still takes a new file of RDL Sync's own, else the
+   * card refuses writes and the leg is blocked.
+   */
+  private async creationError(cause: unknown, path: string): Promise<SyncError> {
+    const code = errnoCode(cause);
+    const trouble = cardNameTrouble(basename(path));
+    if (code === 'ENOENT' && trouble?.certain && !(await this.rootProblem())) {
+      const parent = await quickStat(dirname(path)).catch(() => null);
+      if (parent?.isDirectory()) return this.refusedName(code, path, cause);
+    }
+    if ((code === 'EPERM' || code === 'EACCES') && (await this.takesNewFiles())) {
+      return this.refusedName(code, path, cause);
+    }
+    return this.destinationError(cause, path);
+  }
+
+  private refusedName(code: string, path: string, cause: unknown): SyncError {
+    const name = basename(path);
+    return new SyncError({
+      kind: 'file-failed',
+      code: code === 'ENAMETOOLONG' ? 'malformed-path' : 'disallowed-name',
+      message: refusedNameMessage(this.root, path, name, code, cardNameTrouble(name)),
+      cause,
+    });
+  }
+
+  /** Whether the card still takes a new file (one of ours, in the reserved folder, removed again). */
+  private async takesNewFiles(): Promise<boolean> {
+    try {
+      if ((await ensureWorkDir(this.root, this.ops.mkdir)) !== 'ready') return false;
+      const probe = workTempPath(this.root);
+      await (await open(probe, 'wx')).close();
+      await unlink(probe);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async lstatOrNull(p: string): Promise<Stats | null> {

@@ -7,7 +7,7 @@ export { copyFileHashed, hashFileDropbox, CopyError } from './copy-hashed.js';
 export type { CopyResult, CopySide } from './copy-hashed.js';
 export { pruneEmptyDirs, isStrictlyInside } from './prune.js';
 export { isMountPoint, isReadOnlyMount, parseMountInfo } from './mount.js';
-export { freeSpace } from './free-space.js';
+export { freeSpace, knownFreeSpace } from './free-space.js';
 export type { FreeSpace } from './free-space.js';
 export { relSegments, resolveRel } from './rel-path.js';
 export { placeWithoutReplacing } from './place.js';

@@ -1,0 +1,167 @@
+// The SD-card leg on real exFAT and FAT card file systems (FUSE drivers on image files, see
+// helpers.ts CardImage): what a site's card really does with the loggers' names and files, where
+// the other archive tests use tmpfs and ext4. Transit is on another file system, so every file is
+// copied, as it is to a card.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ArchiveTarget, ARCHIVE_WORK_DIR } from '../../src/engine/archive/index.js';
+import { ArchiveLeg } from '../../src/engine/legs/archive-leg.js';
+import type { PlaceItem, PlaceOutcome } from '../../src/engine/legs/leg.js';
+import { hashFileDropbox } from '../../src/engine/fsutil/index.js';
+import { placeAll } from '../legs/conformance.js';
+import { cardsUnavailable, mountedCard, type CardFormat } from './helpers.js';
+
+const ALL: CardFormat[] = ['exfat', 'fat16', 'fat32'];
+const unavailable = cardsUnavailable();
+
+type Card = Awaited<ReturnType<typeof mountedCard>>;
+
+/** Runs `body` once per format on a fresh card mounted at a mount point; always unmounted. */
+function onCards(
+  what: string,
+  body: (m: Card, format: CardFormat, t: TestContext) => Promise<void>,
+  opts: { formats?: CardFormat[]; sizeMiB?: number } = {},
+): void {
+  for (const format of opts.formats ?? ALL) {
+    test(`${format} card: ${what}`, async (t) => {
+      if (unavailable) return t.skip(unavailable);
+      const m = await mountedCard(format, opts.sizeMiB ?? 64);
+      try {
+        await body(m, format, t);
+      } finally {
+        await m.done();
+      }
+    });
+  }
+}
+
+/** A transit file (on the test's own disk, not the card) as the leg is handed it. */
+async function transitFile(m: Card, rel: string, content: string | Buffer): Promise<PlaceItem> {
+  const localPath = join(m.base, 'transit', `${Math.random().toString(36).slice(2)}`, rel);
+  await mkdir(dirname(localPath), { recursive: true });
+  await writeFile(localPath, content);
+  const s = await stat(localPath);
+  return { rel, localPath, size: s.size, mtimeMs: s.mtimeMs };
+}
+
+function leg(m: Card): ArchiveLeg {
+  return new ArchiveLeg(new ArchiveTarget({ root: m.dir, mustBeMountPoint: true }));
+}
+
+function outcomeOf(outcomes: PlaceOutcome[], rel: string): PlaceOutcome {
+  const o = outcomes.find((x) => x.rel === rel);
+  assert.ok(o, `an outcome for ${rel}`);
+  return o;
+}
+
+/** Every file on the card below the root with its bytes, the reserved folder left out. */
+async function cardFiles(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const abs = join(e.parentPath, e.name);
+    const rel = abs.slice(root.length + 1);
+    if (rel.startsWith(`${ARCHIVE_WORK_DIR}/`)) continue;
+    out.set(rel, await readFile(abs, 'utf8'));
+  }
+  return out;
+}
+
+onCards(
+  'a site’s day of files lands complete and verified, folders and names as the loggers made them',
+  async (m) => {
+    const files: Record<string, string> = {
+      'RDL/USB0/2026-11/RDL_2026-11-24_USB0.txt': 'ts,v\n'.repeat(2000),
+      'RDL/USB1/2026-11/2026-11-24/RDL_2026-11-24_07_USB1.txt': 'hourly\n',
+      'internet/internet_2026-11-24.txt': 'up 23h\n',
+      'cameras/reolink1/2026-11-24/2026-11-24_10_15.jpg': 'jpeg'.repeat(50_000),
+      'cameras/infrared1/2026-11-24/2026-11-24_10_30.csv': '1,2,3\n'.repeat(24_000),
+      'cameras/infrared1/2026-11-24/2026-11-24_10_30.jpg': 'ir jpeg',
+    };
+    const items = await Promise.all(
+      Object.entries(files).map(([rel, c]) => transitFile(m, rel, c)),
+    );
+    const p = await placeAll(leg(m), items);
+    assert.equal(p.blocked, null, p.blocked?.message);
+    for (const item of items) {
+      const o = outcomeOf(p.outcomes, item.rel);
+      assert.ok(o.ok, o.ok ? '' : o.error.message);
+      assert.equal(o.path, join(m.dir, item.rel));
+      assert.equal(o.contentHash, await hashFileDropbox(item.localPath));
+    }
+    const onCard = await cardFiles(m.dir);
+    assert.deepEqual([...onCard.keys()].sort(), Object.keys(files).sort());
+    for (const [rel, c] of Object.entries(files)) assert.ok(onCard.get(rel) === c, `${rel} bytes`);
+    assert.deepEqual(await readdir(join(m.dir, ARCHIVE_WORK_DIR)), [], 'no temporary left');
+  },
+);
+
+onCards(
+  'names FAT and exFAT refuse fail alone, each with a message naming the trouble; the leg goes on',
+  async (m) => {
+    const refused = [
+      'RDL/USB0/2026-11-24T10:00:00.csv',
+      'RDL/USB0/what?.csv',
+      'RDL/USB0/star*.csv',
+      'RDL/USB0/say "hi".csv',
+      'RDL/USB0/a<b>.csv',
+      'RDL/USB0/pipe|d.csv',
+      'RDL/bad:folder/x.csv',
+      `RDL/USB0/${'n'.repeat(300)}.csv`,
+    ];
+    const good = await transitFile(m, 'RDL/USB0/good.csv', 'fine\n');
+    const bad = await Promise.all(
+      refused.map((rel) => transitFile(m, 'x.csv', rel).then((i) => ({ ...i, rel }))),
+    );
+    const p = await placeAll(leg(m), [...bad, good]);
+    assert.equal(p.blocked, null, `one bad name never blocks the card: ${p.blocked?.message}`);
+    const g = outcomeOf(p.outcomes, good.rel);
+    assert.ok(g.ok, g.ok ? '' : g.error.message);
+    for (const rel of refused) {
+      const o = outcomeOf(p.outcomes, rel);
+      assert.ok(!o.ok, `${rel} cannot be on the card`);
+      assert.equal(o.error.kind, 'file-failed', `${rel}: ${o.error.message}`);
+      // The message names the refused name, what in it is wrong, and the fix.
+      const name = rel.split('/').find((seg) => /[:?*"<>|]/.test(seg) || seg.length > 255);
+      assert.ok(name && o.error.message.includes(`"${name}"`), o.error.message);
+      assert.match(o.error.message, /it contains [:?*"<>|]|characters long/, o.error.message);
+      assert.match(o.error.message, /rename the file.*nothing is lost/, o.error.message);
+    }
+    assert.deepEqual([...(await cardFiles(m.dir)).keys()], ['RDL/USB0/good.csv']);
+    assert.deepEqual(await readdir(join(m.dir, ARCHIVE_WORK_DIR)), [], 'no temporary left');
+  },
+);
+
+onCards(
+  'two names differing only by case (files and folders) both survive on the card, in one batch',
+  async (m) => {
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < 20; i++) {
+      pairs.push(
+        [`RDL/USB0/data${i}.csv`, `lower ${i}\n`],
+        [`RDL/USB0/Data${i}.csv`, `Upper ${i}\n`],
+      );
+    }
+    pairs.push(['RDL/usb0/same.csv', 'usb0 folder\n'], ['RDL/USB0/same.csv', 'USB0 folder\n']);
+    const items = await Promise.all(pairs.map(([rel, c]) => transitFile(m, rel, c)));
+    const p = await placeAll(leg(m), items);
+    assert.equal(p.blocked, null, p.blocked?.message);
+    for (const item of items) {
+      const o = outcomeOf(p.outcomes, item.rel);
+      assert.ok(o.ok, o.ok ? '' : o.error.message);
+      assert.equal(
+        await readFile(o.path, 'utf8'),
+        await readFile(item.localPath, 'utf8'),
+        `${item.rel} at ${o.path}`,
+      );
+    }
+    const contents = [...(await cardFiles(m.dir)).values()].sort();
+    assert.deepEqual(
+      contents,
+      pairs.map(([, c]) => c).sort(),
+      'every file’s bytes are on the card once',
+    );
+  },
+);
