@@ -4,7 +4,7 @@
 // copied, as it is to a card.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArchiveTarget, ARCHIVE_WORK_DIR } from '../../src/engine/archive/index.js';
 import { ArchiveLeg } from '../../src/engine/legs/archive-leg.js';
@@ -163,5 +163,29 @@ onCards(
       pairs.map(([, c]) => c).sort(),
       'every file’s bytes are on the card once',
     );
+  },
+);
+
+onCards(
+  'the card keeps the logger’s mtime to its own granularity; a second pass finds the copy already there',
+  async (m, format) => {
+    const item = await transitFile(m, 'RDL/USB0/RDL_2026-11-24_USB0.txt', 'ts,v\n1,2\n');
+    const mtime = new Date('2026-11-24T23:59:59.700Z');
+    await utimes(item.localPath, mtime, mtime);
+    await chmod(item.localPath, 0o600);
+    const target = leg(m);
+    const first = await placeAll(target, [{ ...item, mtimeMs: mtime.getTime() }]);
+    const o = outcomeOf(first.outcomes, item.rel);
+    assert.ok(o.ok, o.ok ? '' : o.error.message);
+    const onCard = (await stat(o.path)).mtimeMs;
+    const granularity = format === 'exfat' ? 1000 : 2000;
+    assert.ok(
+      onCard <= mtime.getTime() && mtime.getTime() - onCard < granularity,
+      `${new Date(onCard).toISOString()}`,
+    );
+    const again = await placeAll(target, [{ ...item, mtimeMs: mtime.getTime() }]);
+    const a = outcomeOf(again.outcomes, item.rel);
+    assert.ok(a.ok && a.alreadyPresent, 'the copy on the card counts: content, not mtime, decides');
+    assert.deepEqual([...(await cardFiles(m.dir)).keys()], [item.rel], 'no numbered copy');
   },
 );

@@ -3,7 +3,7 @@
 // the bytes); elsewhere it is written under a temporary name in the reserved folder, fsynced, read
 // back and verified, then given its final name and the folder fsynced. Either way a file under its
 // final name is always complete and verified.
-import { access, constants, lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, open, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
@@ -37,6 +37,9 @@ export { DEFAULT_RESERVE_BYTES };
 
 /** More numbered copies than this means something is wrong, not that the logger is busy. */
 const MAX_KEEP_BOTH = 1000;
+
+/** FAT keeps file times to 2 s: a copy's mtime within this of the source's is the same time. */
+const FAT_TIME_STEP_MS = 2000;
 
 export interface ArchiveTargetOptions {
   root: string;
@@ -568,6 +571,7 @@ export class ArchiveTarget {
         await unlink(tmp);
         return 'taken';
       }
+      await this.keepLoggerTime(finalPath, copied);
       if (!opts.deferFolderSync) await fsyncDir(destDir);
     } catch (e) {
       await unlink(tmp).catch(() => {});
@@ -575,6 +579,28 @@ export class ArchiveTarget {
       throw await this.destinationError(e, finalPath);
     }
     return { contentHash: copied.contentHash, linked: false };
+  }
+
+  /**
+   * Give the placed copy the logger's mtime again if the rename took it away: fusefat stamps a
+   * renamed file with the time of the rename. The card's mtimes are what the weekly email picks the
+   * newest files by, and retention the oldest. FAT keeps times to 2 s, so a difference under that
+   * is the card's own rounding. A failure here leaves a good copy with a wrong time: logged only.
+   */
+  private async keepLoggerTime(
+    path: string,
+    times: { atimeMs: number; mtimeMs: number },
+  ): Promise<void> {
+    try {
+      const s = await quickStat(path);
+      if (Math.abs(s.mtimeMs - times.mtimeMs) < FAT_TIME_STEP_MS) return;
+      await utimes(path, times.atimeMs / 1000, times.mtimeMs / 1000);
+    } catch (e) {
+      this.logger.warn('archive: could not keep the logger’s time on the card copy', {
+        path,
+        code: errnoCode(e),
+      });
+    }
   }
 
   /** Read back what a link made visible and check it is the file the caller meant. */

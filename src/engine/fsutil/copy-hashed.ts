@@ -27,6 +27,9 @@ export class CopyError extends Error {
 export interface CopyResult {
   bytes: number;
   contentHash: string;
+  /** The source's times, which the copy was given (a caller that renames it may need them again). */
+  atimeMs: number;
+  mtimeMs: number;
 }
 
 async function onSide<T>(side: CopySide, op: () => Promise<T>): Promise<T> {
@@ -95,7 +98,12 @@ export async function copyFileHashed(
     await onSide('destination', () => out.sync());
     await onSide('destination', () => out.close());
     output = undefined;
-    return { bytes, contentHash: hasher.digest() };
+    return {
+      bytes,
+      contentHash: hasher.digest(),
+      atimeMs: sourceStats.atimeMs,
+      mtimeMs: sourceStats.mtimeMs,
+    };
   } catch (e) {
     if (output) await output.close().catch(() => {});
     // Only remove dst if we created it: a failed exclusive open means it belongs to someone else.
