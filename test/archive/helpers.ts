@@ -176,6 +176,13 @@ function missingCardTools(format: CardFormat): string[] {
   );
 }
 
+/**
+ * Every driver runs under `timeout`, killed after this long whatever happens: a driver that hangs
+ * (fusefat can spin on a damaged card) would keep the test process blocked in the kernel, unable
+ * to exit and unmount; once the driver dies its calls fail with ENOTCONN and the process ends.
+ */
+const DRIVER_LIFETIME = ['-s', 'KILL', '600'];
+
 /** Cards mounted and not yet destroyed: unmounted on exit whatever happened to the test. */
 const liveCards = new Set<CardImage>();
 let exitHookSet = false;
@@ -257,13 +264,21 @@ export class CardImage {
         const r = spawnSync('losetup', ['-f', '--show', this.image], { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`losetup failed: ${r.stderr}`);
         this.loop = r.stdout.trim();
-        this.daemon = spawn('mount.exfat-fuse', ['-d', this.loop, dir], {
-          stdio: ['ignore', logFd, logFd],
-        });
+        this.daemon = spawn(
+          'timeout',
+          [...DRIVER_LIFETIME, 'mount.exfat-fuse', '-d', this.loop, dir],
+          {
+            stdio: ['ignore', logFd, logFd],
+          },
+        );
       } else {
-        this.daemon = spawn('fusefat', ['-f', '-o', 'rw+', this.image, dir], {
-          stdio: ['ignore', logFd, logFd],
-        });
+        this.daemon = spawn(
+          'timeout',
+          [...DRIVER_LIFETIME, 'fusefat', '-f', '-s', '-o', 'rw+', this.image, dir],
+          {
+            stdio: ['ignore', logFd, logFd],
+          },
+        );
       }
     } finally {
       closeSync(logFd);
@@ -283,9 +298,33 @@ export class CardImage {
     this.mountedAt = dir;
   }
 
+  /**
+   * Repair the file system as fsck would when the card is next inserted (after `yank`: a write
+   * cut off leaves a FAT cluster chain open, on which fusefat spins for ever). Unmounted only.
+   */
+  repair(): void {
+    if (this.mountedAt) throw new Error('repair an unmounted card only');
+    const [cmd, args]: [string, string[]] =
+      this.format === 'exfat'
+        ? ['fsck.exfat', ['-y', this.image]]
+        : ['fsck.vfat', ['-a', this.image]];
+    // fsck exits 1 when it repaired something: only a status above that is a failure.
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status === null || r.status > 1) throw new Error(`${cmd} failed: ${r.stdout}${r.stderr}`);
+  }
+
   /** The card pulled out while mounted: the driver dies, the mount stays and fails ENOTCONN. */
   yank(): void {
-    this.daemon?.kill('SIGKILL');
+    const runner = this.daemon?.pid;
+    if (runner === undefined) return;
+    // The driver is the child of `timeout` (see mount): kill the driver itself, by its pid.
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${runner}/task/${runner}/children`, 'utf8').trim();
+    } catch {
+      return; // timeout has already ended, and its driver with it
+    }
+    for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
   }
 
   /** Unmount (lazily if something still holds it), end the driver, detach the loop device. */
@@ -295,7 +334,10 @@ export class CardImage {
     this.mountedAt = null;
     if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
       const gone = new Promise<void>((r) => daemon.once('exit', () => r()));
-      const deadline = sleep(5_000).then(() => daemon.kill('SIGKILL'));
+      const deadline = sleep(5_000).then(() => {
+        this.yank();
+        daemon.kill('SIGKILL');
+      });
       await Promise.race([gone, deadline]);
       await gone;
     }
@@ -317,6 +359,7 @@ export class CardImage {
   /** What destroy does, synchronously, for the process's exit hook. */
   destroySync(): void {
     if (this.mountedAt) unmount(this.mountedAt);
+    this.yank();
     this.daemon?.kill('SIGKILL');
     if (this.loop) run('losetup', ['-d', this.loop]);
     spawnSync('rm', ['-rf', this.imageDir]);

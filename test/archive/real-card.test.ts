@@ -4,17 +4,33 @@
 // copied, as it is to a card.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArchiveTarget, ARCHIVE_WORK_DIR } from '../../src/engine/archive/index.js';
 import { ArchiveLeg } from '../../src/engine/legs/archive-leg.js';
 import type { PlaceItem, PlaceOutcome } from '../../src/engine/legs/leg.js';
 import { hashFileDropbox } from '../../src/engine/fsutil/index.js';
 import { placeAll } from '../legs/conformance.js';
-import { cardsUnavailable, mountedCard, type CardFormat } from './helpers.js';
+import {
+  CardImage,
+  cardsUnavailable,
+  mountedCard,
+  writePatternFile,
+  type CardFormat,
+} from './helpers.js';
 
 const ALL: CardFormat[] = ['exfat', 'fat16', 'fat32'];
 const unavailable = cardsUnavailable();
+const CARD_TEST_TIMEOUT_MS = 120_000;
 
 type Card = Awaited<ReturnType<typeof mountedCard>>;
 
@@ -25,7 +41,9 @@ function onCards(
   opts: { formats?: CardFormat[]; sizeMiB?: number } = {},
 ): void {
   for (const format of opts.formats ?? ALL) {
-    test(`${format} card: ${what}`, async (t) => {
+    // A driver that hangs fails the test after a while instead of stopping the run; the exit
+    // hook in helpers.ts then unmounts the card and ends its driver.
+    test(`${format} card: ${what}`, { timeout: CARD_TEST_TIMEOUT_MS }, async (t) => {
       if (unavailable) return t.skip(unavailable);
       const m = await mountedCard(format, opts.sizeMiB ?? 64);
       try {
@@ -187,5 +205,162 @@ onCards(
     const a = outcomeOf(again.outcomes, item.rel);
     assert.ok(a.ok && a.alreadyPresent, 'the copy on the card counts: content, not mtime, decides');
     assert.deepEqual([...(await cardFiles(m.dir)).keys()], [item.rel], 'no numbered copy');
+  },
+);
+
+onCards(
+  'a file over 4 GiB fails alone at once on FAT (no byte written, not "card full"); exFAT only lacks the room',
+  async (m, format) => {
+    const big = await transitFile(m, 'cameras/infrared1/2026-11-24/huge.bin', '');
+    const size = 2 ** 32 + 1; // sparse: costs no disk
+    await truncate(big.localPath, size);
+    const small = await transitFile(m, 'RDL/USB0/small.csv', 'ts,v\n');
+    const p = await placeAll(leg(m), [{ ...big, size }, small]);
+    const s = outcomeOf(p.outcomes, small.rel);
+    assert.ok(s.ok, s.ok ? '' : s.error.message);
+    if (format === 'exfat') {
+      // exFAT holds such a file; this 64 MiB card has no room for it, which the leg says.
+      assert.equal(p.blocked?.code, 'archive-full', p.blocked?.message);
+    } else {
+      assert.equal(p.blocked, null, p.blocked?.message);
+      const b = outcomeOf(p.outcomes, big.rel);
+      assert.ok(!b.ok, 'a FAT card cannot hold it');
+      assert.deepEqual([b.error.kind, b.error.code], ['file-failed', 'file-too-large']);
+      assert.match(b.error.message, /huge\.bin .*4 GiB.*exFAT.*nothing is lost/, b.error.message);
+    }
+    assert.deepEqual([...(await cardFiles(m.dir)).keys()], [small.rel]);
+    assert.deepEqual(await readdir(join(m.dir, ARCHIVE_WORK_DIR)), [], 'no temporary left');
+  },
+);
+
+onCards(
+  'a full card: the leg says so, smaller files still go, nothing partial is left under any name',
+  async (m) => {
+    const items: PlaceItem[] = [];
+    for (let i = 0; i < 4; i++) {
+      const item = await transitFile(m, `cameras/reolink1/2026-11-2${i}/big${i}.bin`, '');
+      await writePatternFile(item.localPath, 12 * 1024 * 1024, i + 1);
+      items.push({ ...item, size: 12 * 1024 * 1024 });
+    }
+    for (let i = 0; i < 5; i++)
+      items.push(await transitFile(m, `RDL/USB0/small${i}.csv`, `row ${i}\n`));
+    const p = await placeAll(leg(m), items);
+    assert.equal(p.blocked?.code, 'archive-full', p.blocked?.message ?? 'not blocked');
+    assert.match(
+      p.blocked?.message ?? '',
+      /is full .*free space or swap the card; files wait safely in transit/,
+    );
+    assert.equal(p.outcomes.filter((o) => !o.ok).length, 0, 'no file is failed for a full card');
+    const placed = p.outcomes.filter((o) => o.ok);
+    assert.ok(placed.length >= 7 && placed.length < items.length, `${placed.length} placed`);
+    for (let i = 0; i < 5; i++) assert.ok(placed.some((o) => o.rel === `RDL/USB0/small${i}.csv`));
+    // Every file on the card is a whole, verified copy: a copy cut short by the full card is gone.
+    const onCard = await cardFiles(m.dir);
+    assert.equal(onCard.size, placed.length);
+    for (const o of placed) {
+      const item = items.find((i) => i.rel === o.rel)!;
+      assert.equal(
+        await hashFileDropbox(join(m.dir, o.rel)),
+        await hashFileDropbox(item.localPath),
+      );
+    }
+    assert.deepEqual(await readdir(join(m.dir, ARCHIVE_WORK_DIR)), [], 'no temporary left');
+  },
+  { sizeMiB: 40 },
+);
+
+onCards(
+  'the card pulled mid-copy (its driver killed): the leg is blocked, not the file; after re-inserting, the file goes',
+  async (m) => {
+    const item = await transitFile(m, 'cameras/infrared1/2026-11-24/2026-11-24_10_30.csv', '');
+    const size = 24 * 1024 * 1024;
+    await writePatternFile(item.localPath, size, 3);
+    const target = new ArchiveTarget({ root: m.dir, mustBeMountPoint: true });
+    const l = new ArchiveLeg(target);
+    const outcomes: PlaceOutcome[] = [];
+    let yanked = false;
+    const blocked = await l.place([{ ...item, size }], {
+      onOutcome: (o) => outcomes.push(o),
+      onProgress: (_rel, bytes) => {
+        if (!yanked && bytes >= 4 * 1024 * 1024) {
+          yanked = true;
+          m.card.yank();
+        }
+      },
+    });
+    assert.ok(yanked, 'the card was pulled during the copy');
+    assert.equal(blocked?.code, 'archive-missing', blocked?.message);
+    assert.deepEqual(
+      outcomes.filter((o) => !o.ok),
+      [],
+      'the file is not failed for it',
+    );
+    const health = await l.check();
+    assert.equal(health.problem?.code, 'archive-missing');
+    assert.match(
+      health.problem?.message ?? '',
+      /does not answer \(ENOTCONN\).*unmount it \(sudo umount .*\) and insert it again; files wait safely in transit/,
+    );
+    // The operator unmounts the dead mount and inserts the card again, checked as a card with
+    // a write cut off needs (the system's fsck; fusefat spins for ever on the open cluster chain).
+    await m.card.unmount();
+    m.card.repair();
+    await m.card.mount(m.dir);
+    assert.equal((await l.check()).problem, null);
+    await target.cleanupTemps();
+    const again = await placeAll(l, [{ ...item, size }]);
+    const o = outcomeOf(again.outcomes, item.rel);
+    assert.ok(o.ok, o.ok ? '' : o.error.message);
+    assert.equal(await hashFileDropbox(o.path), await hashFileDropbox(item.localPath));
+    assert.deepEqual([...(await cardFiles(m.dir)).keys()], [item.rel]);
+    assert.deepEqual(await readdir(join(m.dir, ARCHIVE_WORK_DIR)).catch(() => []), []);
+  },
+  // Not FAT16: after fsck repaired the cut-off write, fusefat refused (EPERM) every new folder
+  // below the one that was being written, a driver fault no kernel driver shares.
+  { formats: ['exfat', 'fat32'] },
+);
+
+test(
+  'a card swapped for another while files wait: the waiting files go to the new card, the old card is left as it was',
+  { timeout: CARD_TEST_TIMEOUT_MS },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const m = await mountedCard('exfat', 64);
+    const second = await CardImage.create('fat32', 64);
+    try {
+      const target = new ArchiveTarget({ root: m.dir, mustBeMountPoint: true });
+      const l = new ArchiveLeg(target);
+      const v1 = await transitFile(m, 'RDL/USB0/2026-11/RDL_2026-11-24_USB0.txt', 'v1\n');
+      const first = outcomeOf((await placeAll(l, [v1])).outcomes, v1.rel);
+      assert.ok(first.ok);
+      // Mid-pass, no check() in between: the folder the target knows is on the card taken out.
+      await m.card.unmount();
+      await second.mount(m.dir);
+      const v2 = await transitFile(m, v1.rel, 'v1\nv2\n');
+      const other = await transitFile(m, 'RDL/USB0/2026-11/RDL_2026-11-25_USB0.txt', 'next day\n');
+      const p = await placeAll(l, [
+        { ...v2, replace: { path: first.path, contentHash: first.contentHash } },
+        other,
+      ]);
+      assert.equal(p.blocked, null, p.blocked?.message);
+      for (const o of p.outcomes) assert.ok(o.ok, o.ok ? '' : o.error.message);
+      assert.deepEqual(
+        await cardFiles(m.dir),
+        new Map([
+          [v1.rel, 'v1\nv2\n'],
+          [other.rel, 'next day\n'],
+        ]),
+      );
+      await second.unmount();
+      await m.card.mount(m.dir);
+      assert.deepEqual(
+        await cardFiles(m.dir),
+        new Map([[v1.rel, 'v1\n']]),
+        'the first card untouched',
+      );
+    } finally {
+      await second.destroy();
+      await m.done();
+    }
   },
 );

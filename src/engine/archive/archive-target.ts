@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../ports.js';
 import type { CardState } from '../status/types.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
-import { knownFreeSpace } from '../fsutil/free-space.js';
+import { freeSpace, knownFreeSpace, usableSpace, type FreeSpace } from '../fsutil/free-space.js';
 import { isMountPoint } from '../fsutil/mount.js';
 import {
   NO_HARD_LINKS,
@@ -21,8 +21,10 @@ import {
 } from '../fsutil/place.js';
 import { relSegments, resolveRel } from '../fsutil/rel-path.js';
 import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
-import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
+import { archiveFull, archiveMissing, archiveReadOnly, type MissingReason } from './problems.js';
 import { cardNameTrouble, refusedNameMessage } from './card-names.js';
+import { fileSizeLimitOf } from './file-size-limit.js';
+import { formatBytes } from '../format-bytes.js';
 import { keepBothName } from '../legs/keep-both.js';
 import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
 import {
@@ -137,6 +139,8 @@ export class ArchiveTarget {
   private readonly makingFolders = new Map<string, Promise<string>>();
   /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
   private linksWork = false;
+  /** The largest file the card holds (FAT: 4 GiB - 1), asked again after each check(). */
+  private fileSizeLimit: Promise<number | null> | null = null;
 
   constructor(opts: ArchiveTargetOptions) {
     this.root = opts.root;
@@ -148,6 +152,7 @@ export class ArchiveTarget {
 
   async check(): Promise<ArchiveCheck> {
     this.knownFolders.clear();
+    this.fileSizeLimit = null;
     const missing = await this.rootProblem();
     if (missing) {
       return {
@@ -158,7 +163,19 @@ export class ArchiveTarget {
         problem: missing,
       };
     }
-    const space = await knownFreeSpace(this.root);
+    // statfs always asks the card's driver (a stat of the root may come from the kernel's cache
+    // for a second after a FUSE card's driver died): a card that does not answer is missing.
+    const asked = await freeSpace(this.root).catch((e: unknown) => e);
+    if (isCode(asked, 'ENOTCONN', 'EIO')) {
+      return {
+        present: false,
+        writable: false,
+        freeBytes: null,
+        totalBytes: null,
+        problem: archiveMissing(this.root, 'not-answering', asked),
+      };
+    }
+    const space = asked instanceof Error ? null : usableSpace(asked as FreeSpace);
     const base = {
       present: true,
       freeBytes: space?.freeBytes ?? null,
@@ -191,6 +208,7 @@ export class ArchiveTarget {
         message: `${opts.rel} cannot go to the SD card: ${ARCHIVE_WORK_DIR} at the top of the card is RDL Sync's own folder for unfinished copies; rename that folder in the watch folder`,
       });
     }
+    await this.refuseIfTooLarge(opts);
     const segments = relSegments(opts.rel);
     const name = segments.pop() as string;
     const folder = await this.folderFor(segments);
@@ -202,9 +220,21 @@ export class ArchiveTarget {
       if (!folder.known || !isSyncError(e) || e.code === 'file-vanished') throw e;
       if (!isCode(e.cause, 'ENOENT')) throw e;
       this.knownFolders.delete(folder.dir);
+      this.fileSizeLimit = null; // perhaps another card, perhaps another file system
       const again = await this.folderFor(segments);
       return await this.storeIn(opts, again.dir, name);
     }
+  }
+
+  /** A file larger than the card's file system can hold fails at once, before a byte is written. */
+  private async refuseIfTooLarge(opts: ArchiveStoreOptions): Promise<void> {
+    const limit = await (this.fileSizeLimit ??= fileSizeLimitOf(this.root));
+    if (limit === null || opts.size <= limit) return;
+    throw new SyncError({
+      kind: 'file-failed',
+      code: 'file-too-large',
+      message: `${opts.rel} (${formatBytes(opts.size)}) is larger than a file on the FAT card at ${this.root} can be (4 GiB): reformat the card as exFAT, or use a card formatted as ext4. The file waits in transit; nothing is lost`,
+    });
   }
 
   /** fsync each folder once: what `deferFolderSync` stores left to the caller. */
@@ -397,16 +427,20 @@ export class ArchiveTarget {
 
   /** Why nothing may be written to the root now, or null. Never creates anything. */
   private async rootProblem(): Promise<SyncError | null> {
+    const missing = await this.rootMissing();
+    return missing && archiveMissing(this.root, missing.reason, missing.cause);
+  }
+
+  private async rootMissing(): Promise<{ reason: MissingReason; cause?: unknown } | null> {
     let s: Stats;
     try {
       s = await stat(this.root);
     } catch (e) {
-      return archiveMissing(this.root, 'absent', e);
+      // A folder that is there but fails every call (ENOTCONN, EIO) is a dead mount, not absent.
+      return { reason: isCode(e, 'ENOENT', 'ENOTDIR') ? 'absent' : 'not-answering', cause: e };
     }
-    if (!s.isDirectory()) return archiveMissing(this.root, 'not-a-folder');
-    if (this.mustBeMountPoint && !(await isMountPoint(this.root))) {
-      return archiveMissing(this.root, 'not-mounted');
-    }
+    if (!s.isDirectory()) return { reason: 'not-a-folder' };
+    if (this.mustBeMountPoint && !(await isMountPoint(this.root))) return { reason: 'not-mounted' };
     return null;
   }
 
@@ -535,6 +569,12 @@ export class ArchiveTarget {
     } catch (e) {
       if (!(e instanceof CopyError)) throw e;
       if (e.side === 'source') throw this.sourceError(opts.srcPath, e.cause);
+      // A card that took the file but refuses more of its bytes with EPERM is full: fusefat
+      // answers so for a card without a free cluster (a write never checks permissions).
+      if (e.writing && isCode(e.cause, 'EPERM')) {
+        const free = (await knownFreeSpace(this.root))?.freeBytes ?? 0;
+        throw archiveFull(this.root, free, needed, e.cause);
+      }
       throw await this.destinationError(e.cause, tmp, space?.freeBytes, needed);
     }
     try {
@@ -710,7 +750,12 @@ export class ArchiveTarget {
         cause,
       });
     }
-    const missing = await this.rootProblem();
+    // The card's driver is gone (a FUSE card pulled out, its daemon dead). The root itself may
+    // still stat fine for a second from the kernel's cache, so the errno alone decides.
+    if (code === 'ENOTCONN') return archiveMissing(this.root, 'not-answering', cause);
+    const missing = await this.rootMissing();
+    if (missing?.reason === 'not-answering')
+      return archiveMissing(this.root, missing.reason, missing.cause);
     if (missing) return archiveMissing(this.root, 'pulled', cause);
     return new SyncError({
       kind: 'retry',

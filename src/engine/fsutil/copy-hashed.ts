@@ -14,6 +14,8 @@ export type CopySide = 'source' | 'destination';
 export class CopyError extends Error {
   readonly side: CopySide;
   readonly code: string | undefined;
+  /** True when the destination refused the bytes themselves, after it had been opened. */
+  writing = false;
 
   constructor(side: CopySide, cause: unknown) {
     const code = (cause as { code?: unknown } | null)?.code;
@@ -79,7 +81,10 @@ export async function copyFileHashed(
       const { bytesRead } = await onSide('source', () => input.read(buf, 0, CHUNK_SIZE, null));
       if (bytesRead === 0) break;
       hasher.update(buf.subarray(0, bytesRead));
-      await onSide('destination', () => writeAll(out, buf, bytesRead));
+      await onSide('destination', () => writeAll(out, buf, bytesRead)).catch((e: unknown) => {
+        if (e instanceof CopyError) e.writing = true;
+        throw e;
+      });
       bytes += bytesRead;
       onProgress?.(bytes);
     }

@@ -31,5 +31,10 @@ export async function freeSpace(path: string): Promise<FreeSpace> {
  */
 export async function knownFreeSpace(path: string): Promise<FreeSpace | null> {
   const space = await freeSpace(path).catch(() => null);
-  return space && space.totalBytes > 0 ? space : null;
+  return space && usableSpace(space);
+}
+
+/** The measured space, or null when the file system reports a size of 0 (see knownFreeSpace). */
+export function usableSpace(space: FreeSpace): FreeSpace | null {
+  return space.totalBytes > 0 ? space : null;
 }
