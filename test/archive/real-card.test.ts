@@ -364,3 +364,28 @@ test(
     }
   },
 );
+
+onCards(
+  'case twins with the same bytes, then one grows: the other’s copy is not replaced with it',
+  async (m) => {
+    const l = leg(m);
+    const lower = await transitFile(m, 'RDL/USB0/status.csv', 'ts,v\n');
+    const a = outcomeOf((await placeAll(l, [lower])).outcomes, lower.rel);
+    assert.ok(a.ok);
+    const upper = await transitFile(m, 'RDL/USB0/STATUS.csv', 'ts,v\n');
+    const b = outcomeOf((await placeAll(l, [upper])).outcomes, upper.rel);
+    assert.ok(b.ok);
+    // The lower-case file grows; its own earlier copy is replaced in place.
+    const grown = await transitFile(m, lower.rel, 'ts,v\n1,2\n');
+    const replace = { path: a.path, contentHash: a.contentHash };
+    const c = outcomeOf((await placeAll(l, [{ ...grown, replace }])).outcomes, lower.rel);
+    assert.ok(c.ok, c.ok ? '' : c.error.message);
+    assert.equal(await readFile(c.path, 'utf8'), 'ts,v\n1,2\n');
+    assert.equal(
+      await readFile(b.path, 'utf8'),
+      'ts,v\n',
+      'the upper-case file’s copy still holds its bytes',
+    );
+    assert.deepEqual([...(await cardFiles(m.dir)).values()].sort(), ['ts,v\n', 'ts,v\n1,2\n']);
+  },
+);

@@ -3,7 +3,17 @@
 // the bytes); elsewhere it is written under a temporary name in the reserved folder, fsynced, read
 // back and verified, then given its final name and the folder fsynced. Either way a file under its
 // final name is always complete and verified.
-import { access, constants, lstat, mkdir, open, stat, unlink, utimes } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  stat,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
@@ -308,7 +318,10 @@ export class ArchiveTarget {
       const tryFirst = n === 0 && races === 0 && this.linksWork;
       const existing = tryFirst ? null : await this.lstatOrNull(candidate);
       if (existing) {
-        if (await this.holdsSameContent(candidate, existing, opts.size, hashSource)) {
+        if (
+          (await this.holdsSameContent(candidate, existing, opts.size, hashSource)) &&
+          (await this.isNamedExactly(destDir, keepBothName(name, n)))
+        ) {
           return {
             path: candidate,
             contentHash: await hashSource(),
@@ -466,6 +479,22 @@ export class ArchiveTarget {
       }
     }
     return dir;
+  }
+
+  /**
+   * Whether `name` itself is in `dir`, not only a name the card takes for it. FAT and exFAT
+   * ignore case: `STATUS.csv` finds `status.csv`. Counting a case twin's identical copy as this
+   * file's would leave both files one copy, and when one of them grows its copy is replaced and
+   * the other's bytes are gone from the card. Only asked where hard links fail (FAT, exFAT, other
+   * cards), so an ext4 archive never lists a folder for it.
+   */
+  private async isNamedExactly(dir: string, name: string): Promise<boolean> {
+    if (this.linksWork) return true;
+    try {
+      return (await readdir(dir)).includes(name);
+    } catch (e) {
+      throw await this.destinationError(e, dir);
+    }
   }
 
   private async holdsSameContent(
