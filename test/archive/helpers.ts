@@ -250,13 +250,18 @@ export class CardImage {
     return this.mountedAt;
   }
 
-  /** Mount at `dir` (an empty folder); resolves once the mount is listed, within 15 s. */
-  async mount(dir: string): Promise<void> {
+  /**
+   * Mount at `dir` (an empty folder); resolves once the mount is listed, within 15 s. `tz`: the
+   * driver's time zone.
+   */
+  async mount(dir: string, opts: { tz?: string } = {}): Promise<void> {
     if (this.mountedAt)
       throw new Error(`card ${this.image} is already mounted at ${this.mountedAt}`);
     registerCard(this);
     const log = join(this.imageDir, `driver-${Date.now()}.log`);
     const logFd = openSync(log, 'a');
+    // FAT keeps local times: the driver's time zone is the card's (a hub's, not always UTC).
+    const env = opts.tz ? { ...process.env, TZ: opts.tz } : process.env;
     try {
       if (this.format === 'exfat') {
         // exfat-fuse needs a block device; -d keeps it in the foreground (its debug output goes
@@ -269,6 +274,7 @@ export class CardImage {
           [...DRIVER_LIFETIME, 'mount.exfat-fuse', '-d', this.loop, dir],
           {
             stdio: ['ignore', logFd, logFd],
+            env,
           },
         );
       } else {
@@ -277,6 +283,7 @@ export class CardImage {
           [...DRIVER_LIFETIME, 'fusefat', '-f', '-s', '-o', 'rw+', this.image, dir],
           {
             stdio: ['ignore', logFd, logFd],
+            env,
           },
         );
       }

@@ -389,3 +389,22 @@ onCards(
     assert.deepEqual([...(await cardFiles(m.dir)).values()].sort(), ['ts,v\n', 'ts,v\n1,2\n']);
   },
 );
+
+onCards(
+  'the card’s time zone: a card mounted in another zone, then again in UTC, still finds its copies by content',
+  async (m) => {
+    await m.card.unmount();
+    await m.card.mount(m.dir, { tz: 'America/Montreal' });
+    const l = leg(m);
+    const item = await transitFile(m, 'internet/internet_2026-03-08.txt', 'online\n');
+    const t = new Date('2026-03-08T06:59:59.500Z'); // the hour before Montreal's clocks went forward
+    await utimes(item.localPath, t, t);
+    const first = outcomeOf((await placeAll(l, [item])).outcomes, item.rel);
+    assert.ok(first.ok && !first.alreadyPresent, first.ok ? '' : first.error.message);
+    await m.card.unmount();
+    await m.card.mount(m.dir, { tz: 'UTC' });
+    const again = outcomeOf((await placeAll(leg(m), [item])).outcomes, item.rel);
+    assert.ok(again.ok && again.alreadyPresent, 'found by content, whatever time the card shows');
+    assert.deepEqual([...(await cardFiles(m.dir)).keys()], [item.rel], 'no numbered copy');
+  },
+);

@@ -491,7 +491,9 @@ export class ArchiveTarget {
   private async isNamedExactly(dir: string, name: string): Promise<boolean> {
     if (this.linksWork) return true;
     try {
-      return (await readdir(dir)).includes(name);
+      const names = await readdir(dir);
+      // The kernel's vfat drops a name's trailing dots ("data." is stored as "data").
+      return names.includes(name) || names.includes(name.replace(/\.+$/, ''));
     } catch (e) {
       throw await this.destinationError(e, dir);
     }
