@@ -20,6 +20,8 @@ import { ArchiveLeg } from '../../src/engine/legs/archive-leg.js';
 import type { PlaceItem, PlaceOutcome } from '../../src/engine/legs/leg.js';
 import { hashFileDropbox } from '../../src/engine/fsutil/index.js';
 import { placeAll } from '../legs/conformance.js';
+import { cannotDropPrivileges, nodeAsNobody } from '../stage/unprivileged.js';
+import { spawnSync } from 'node:child_process';
 import {
   CardImage,
   cardsUnavailable,
@@ -407,4 +409,45 @@ onCards(
     assert.ok(again.ok && again.alreadyPresent, 'found by content, whatever time the card shows');
     assert.deepEqual([...(await cardFiles(m.dir)).keys()], [item.rel], 'no numbered copy');
   },
+);
+
+onCards(
+  'RDL Sync as an ordinary user on a card mounted by root: files go, though the card refuses to take their times',
+  async (m, _format, t) => {
+    const why = cannotDropPrivileges();
+    if (why) return t.skip(why);
+    // exfat-fuse mounts as root with mode 777 and allow_other: anyone may write, only root may
+    // set a file's times or mode. The transit files are readable by nobody.
+    await chmod(m.base, 0o755);
+    const items = [
+      await transitFile(m, 'RDL/USB0/2026-11/RDL_2026-11-24_USB0.txt', 'ts,v\n1,2\n'),
+      await transitFile(m, 'internet/internet_2026-11-24.txt', 'online\n'),
+    ];
+    for (const i of items) {
+      let dir = dirname(i.localPath);
+      while (dir.startsWith(m.base) && dir !== m.base) {
+        await chmod(dir, 0o755);
+        dir = dirname(dir);
+      }
+    }
+    const script = new URL('./card-as-nobody-script.ts', import.meta.url).pathname;
+    const r = spawnSync('setpriv', nodeAsNobody(script, JSON.stringify({ root: m.dir, items })), {
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const answer = JSON.parse(r.stdout) as {
+      blocked: { code: string; message: string } | null;
+      outcomes: { rel: string; ok: boolean; path?: string; message?: string }[];
+    };
+    assert.equal(answer.blocked, null, answer.blocked?.message);
+    for (const i of items) {
+      const o = answer.outcomes.find((x) => x.rel === i.rel);
+      assert.ok(o?.ok, o?.message ?? `no outcome for ${i.rel}`);
+      assert.equal(await readFile(o.path!, 'utf8'), await readFile(i.localPath, 'utf8'));
+    }
+  },
+  // fusefat mounts for root alone (mode 700, no allow_other): nobody cannot even look in.
+  { formats: ['exfat'] },
 );

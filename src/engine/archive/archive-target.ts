@@ -596,7 +596,9 @@ export class ArchiveTarget {
     const tmp = await this.workTemp();
     let copied;
     try {
-      copied = await copyFileHashed(opts.srcPath, tmp, opts.signal, opts.onProgress);
+      copied = await copyFileHashed(opts.srcPath, tmp, opts.signal, opts.onProgress, {
+        timesOptional: true,
+      });
     } catch (e) {
       if (!(e instanceof CopyError)) throw e;
       if (e.side === 'source') throw this.sourceError(opts.srcPath, e.cause);
@@ -667,10 +669,15 @@ export class ArchiveTarget {
       if (Math.abs(s.mtimeMs - times.mtimeMs) < FAT_TIME_STEP_MS) return;
       await utimes(path, times.atimeMs / 1000, times.mtimeMs / 1000);
     } catch (e) {
-      this.logger.warn('archive: could not keep the logger’s time on the card copy', {
-        path,
-        code: errnoCode(e),
-      });
+      // A card mounted by another user (exFAT by root: uid=0, mode 777) lets this user write
+      // files but not set their times (EPERM): mounting it with this user's uid cures that.
+      this.logger.warn(
+        'archive: the card refused the logger’s time for this copy, which keeps the time it was written; mount the card with the uid of the user running RDL Sync',
+        {
+          path,
+          code: errnoCode(e),
+        },
+      );
     }
   }
 

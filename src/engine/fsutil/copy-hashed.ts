@@ -32,7 +32,21 @@ export interface CopyResult {
   /** The source's times, which the copy was given (a caller that renames it may need them again). */
   atimeMs: number;
   mtimeMs: number;
+  /** False when the destination refused the times (see CopyOptions.timesOptional). */
+  timesKept: boolean;
 }
+
+export interface CopyOptions {
+  /**
+   * A destination that refuses to take the source's times still gets the copy (timesKept false):
+   * an exFAT card mounted by root lets another user write files it owns but not set their times
+   * (EPERM), and a card without times support answers ENOSYS. The bytes are what is verified.
+   */
+  timesOptional?: boolean;
+}
+
+/** What cards answer to chmod (and, for a user who does not own the files, to utimes). */
+const REFUSED_ON_CARDS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
 
 async function onSide<T>(side: CopySide, op: () => Promise<T>): Promise<T> {
   try {
@@ -65,6 +79,7 @@ export async function copyFileHashed(
   dst: string,
   signal?: AbortSignal,
   onProgress?: (bytes: number) => void,
+  options: CopyOptions = {},
 ): Promise<CopyResult> {
   throwIfAborted(signal);
   const input = await onSide('source', () => open(src, 'r'));
@@ -90,14 +105,18 @@ export async function copyFileHashed(
     }
     // The copy keeps the logger's timestamp, as the move it stands in for would (to about a
     // microsecond: the call takes seconds as a double).
+    let timesKept = true;
     await onSide('destination', () =>
-      out.utimes(sourceStats.atimeMs / 1000, sourceStats.mtimeMs / 1000),
+      out.utimes(sourceStats.atimeMs / 1000, sourceStats.mtimeMs / 1000).catch((e: unknown) => {
+        if (!options.timesOptional || !isCode(e, ...REFUSED_ON_CARDS)) throw e;
+        timesKept = false;
+      }),
     );
     // And its permission bits (set explicitly: the create mode above went through the umask).
     // FAT and exFAT cards have no Unix permissions and refuse chmod: the copy is still good.
     await onSide('destination', () =>
       out.chmod(sourceStats.mode & 0o777).catch((e: unknown) => {
-        if (!isCode(e, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw e;
+        if (!isCode(e, ...REFUSED_ON_CARDS)) throw e;
       }),
     );
     await onSide('destination', () => out.sync());
@@ -108,6 +127,7 @@ export async function copyFileHashed(
       contentHash: hasher.digest(),
       atimeMs: sourceStats.atimeMs,
       mtimeMs: sourceStats.mtimeMs,
+      timesKept,
     };
   } catch (e) {
     if (output) await output.close().catch(() => {});
