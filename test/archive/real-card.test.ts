@@ -26,6 +26,7 @@ import {
   CardImage,
   cardsUnavailable,
   mountedCard,
+  unmount,
   writePatternFile,
   type CardFormat,
 } from './helpers.js';
@@ -450,4 +451,33 @@ onCards(
   },
   // fusefat mounts for root alone (mode 700, no allow_other): nobody cannot even look in.
   { formats: ['exfat'] },
+);
+
+onCards(
+  'the card unmounted mid-copy (umount -l): the leg is blocked, and nothing is written into the bare mount point',
+  async (m) => {
+    const item = await transitFile(m, 'cameras/reolink1/2026-11-24/2026-11-24_10_15.jpg', '');
+    const size = 16 * 1024 * 1024;
+    await writePatternFile(item.localPath, size, 5);
+    const outcomes: PlaceOutcome[] = [];
+    let unmounted = false;
+    const blocked = await leg(m).place([{ ...item, size }], {
+      onOutcome: (o) => outcomes.push(o),
+      onProgress: (_rel, bytes) => {
+        if (!unmounted && bytes >= 4 * 1024 * 1024) {
+          unmounted = true;
+          unmount(m.dir); // lazy: the copy in hand goes on writing to the detached card
+        }
+      },
+    });
+    assert.ok(unmounted, 'the card was unmounted during the copy');
+    assert.equal(blocked?.code, 'archive-missing', blocked?.message);
+    assert.match(blocked?.message ?? '', /files wait safely in transit/);
+    assert.deepEqual(
+      outcomes.filter((o) => !o.ok),
+      [],
+      'the file is not failed for it',
+    );
+    assert.deepEqual(await readdir(m.dir), [], 'not a byte in the mount point of the missing card');
+  },
 );
