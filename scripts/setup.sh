@@ -10,6 +10,8 @@
 #   xdotool x11-utils      find and click the tray icon, list windows (xwininfo, xprop)
 #   x11-apps               xwd: the tray icon's pixels
 #   faketime               libfaketime: the wall-clock-step test steps a real daemon's clock
+#   exfat-fuse exfatprogs  a real exFAT SD card for the archive tests (FUSE driver, mkfs.exfat)
+#   fusefat dosfstools     a real FAT16/FAT32 SD card for the archive tests (FUSE driver, mkfs.vfat)
 #   gnome-keyring          a real OS keyring (Secret Service) for the tray app's safeStorage
 #   libsecret-tools        secret-tool: the keyring tests look into the keyring from outside
 # The keyring two without their Recommends: libpam-gnome-keyring would hook every PAM session
@@ -17,7 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils x11-apps faketime)
+PACKAGES=(chromium unzip xvfb dbus-x11 trayer dunst xdotool x11-utils x11-apps faketime
+  exfat-fuse exfatprogs fusefat dosfstools)
 KEYRING_PACKAGES=(gnome-keyring libsecret-tools)
 # systemd-analyze verify checks the shipped unit (test/cli/systemd-unit.test.ts); nothing is started.
 PACKAGES+=(systemd)

@@ -570,7 +570,11 @@ test('temporaries live only in the reserved folder: cleanup removes them and nev
   }
 });
 
-/** Acts like a FAT/exFAT card (which this kernel cannot mount): no hard links, some names refused. */
+/**
+ * Acts like a FAT/exFAT card under the kernel's vfat and exfat drivers, which these machines
+ * cannot load: no hard links (EPERM), a refused name fails with EINVAL. The FUSE drivers answer
+ * ENOENT or EPERM instead; real-card.test.ts runs the same cases on real exFAT and FAT cards.
+ */
 function fatLikeOps() {
   const refuse = (p: string): boolean => /[:*?"<>|]/.test(p.split('/').pop() ?? '');
   const einval = (): never => {

@@ -101,7 +101,15 @@ test('hashFileDropbox and copyFileHashed agree with the in-memory hash; the copy
     assert.equal(await hashFileDropbox(src), expected);
     const seen: number[] = [];
     const res = await copyFileHashed(src, join(dir, 'dst.bin'), undefined, (b) => seen.push(b));
-    assert.deepEqual(res, { bytes: 9_000_001, contentHash: expected });
+    // The source's times as the copy began (the hash above has read it: its atime is now).
+    const { atimeMs, ...rest } = res;
+    assert.deepEqual(rest, {
+      bytes: 9_000_001,
+      contentHash: expected,
+      mtimeMs: 1_600_000_000_250,
+      timesKept: true,
+    });
+    assert.ok(atimeMs > 1_600_000_000_000, 'the source’s atime as read');
     assert.equal(seen.at(-1), 9_000_001);
     assert.ok(
       seen.every((b, i) => i === 0 || b > (seen[i - 1] ?? 0)),

@@ -1,9 +1,11 @@
 // Shared by the file-system tests: fresh temp folders and real mounts (tests run as root here,
 // where chmod does not stop writes, so read-only and full disks are produced by real mounts).
-import { mkdtemp, rm, mkdir, open } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, mkdir, open, readFile } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseMountInfo } from '../../src/engine/fsutil/mount.js';
 
 export async function tempDir(prefix = 'rdl-fs-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -141,4 +143,261 @@ export async function canMountExt4(): Promise<boolean> {
     await removeDir(dir);
   }
   return loopProbe;
+}
+
+// ---- Real SD-card file systems: exFAT and FAT through FUSE ----
+// Hubs archive to cards and sticks formatted exFAT or FAT32. This kernel may have no vfat/exfat
+// driver, but FUSE has both (exfat-fuse, fusefat; scripts/setup.sh installs them), so the tests
+// mount a real image of each. The FUSE daemon runs in the foreground as this process's child:
+// its pid is known (a test kills it to yank the card) and it never outlives the test run.
+
+export type CardFormat = 'exfat' | 'fat16' | 'fat32';
+
+/** The programs a card needs, by format; setup.sh installs the Debian packages holding them. */
+const CARD_TOOLS: Record<CardFormat, string[]> = {
+  exfat: ['mkfs.exfat', 'losetup', 'mount.exfat-fuse'],
+  fat16: ['mkfs.vfat', 'fusefat'],
+  fat32: ['mkfs.vfat', 'fusefat'],
+};
+
+/**
+ * Why this machine cannot mount real cards, or null when it can. Not root (or not Linux) is a
+ * reason to skip; as root a missing program or /dev/fuse is a broken set-up the tests report.
+ */
+export function cardsUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'real SD-card file systems are mounted on Linux only';
+  if (process.getuid?.() !== 0) return 'mounting a card image needs root';
+  return null;
+}
+
+function missingCardTools(format: CardFormat): string[] {
+  return CARD_TOOLS[format].filter(
+    (tool) => spawnSync('sh', ['-c', `command -v "$1"`, '_', tool]).status !== 0,
+  );
+}
+
+/**
+ * Every driver runs under `timeout`, killed after this long whatever happens: a driver that hangs
+ * (fusefat can spin on a damaged card) would keep the test process blocked in the kernel, unable
+ * to exit and unmount; once the driver dies its calls fail with ENOTCONN and the process ends.
+ */
+const DRIVER_LIFETIME = ['-s', 'KILL', '600'];
+
+/** Cards mounted and not yet destroyed: unmounted on exit whatever happened to the test. */
+const liveCards = new Set<CardImage>();
+let exitHookSet = false;
+function registerCard(card: CardImage): void {
+  liveCards.add(card);
+  if (exitHookSet) return;
+  exitHookSet = true;
+  process.once('exit', () => {
+    for (const c of liveCards) c.destroySync();
+  });
+}
+
+async function mountPointListed(dir: string): Promise<boolean> {
+  return parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8')).has(dir);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * A card: an image file formatted exFAT or FAT, mounted and unmounted like a card taken in and
+ * out. `mount` then `unmount` (eject), `yank` (the card pulled with the driver still mounted: its
+ * FUSE daemon killed, every call on the mount fails with ENOTCONN), `destroy` (always, in finally).
+ */
+export class CardImage {
+  private daemon: ChildProcess | null = null;
+  private loop: string | null = null;
+  private mountedAt: string | null = null;
+
+  private constructor(
+    readonly format: CardFormat,
+    readonly image: string,
+    private readonly imageDir: string,
+  ) {}
+
+  /** A freshly formatted card image of `sizeMiB` (FAT32 needs at least 33 MiB). */
+  static async create(format: CardFormat, sizeMiB = 64, label = 'RDLCARD'): Promise<CardImage> {
+    const missing = missingCardTools(format);
+    if (missing.length > 0) {
+      throw new Error(
+        `cannot make a ${format} card: ${missing.join(', ')} not installed; run bash scripts/setup.sh`,
+      );
+    }
+    const imageDir = await tempDir('rdl-cardimg-');
+    const image = join(imageDir, 'card.img');
+    const mkfs: [string, string[]] =
+      format === 'exfat'
+        ? ['mkfs.exfat', ['-L', label, image]]
+        : // No volume label on FAT: fusefat lists the label's directory entry as an empty file
+          // at the top of the card (the kernel's vfat does not), which no test wants to see.
+          ['mkfs.vfat', ['-F', format === 'fat32' ? '32' : '16', image]];
+    const steps: [string, string[]][] = [['truncate', ['-s', `${sizeMiB}M`, image]], mkfs];
+    for (const [cmd, args] of steps) {
+      const r = run(cmd, args);
+      if (!r.ok) {
+        await removeDir(imageDir);
+        throw new Error(`${cmd} failed: ${r.stderr}`);
+      }
+    }
+    return new CardImage(format, image, imageDir);
+  }
+
+  get mountPoint(): string | null {
+    return this.mountedAt;
+  }
+
+  /**
+   * Mount at `dir` (an empty folder); resolves once the mount is listed, within 15 s. `tz`: the
+   * driver's time zone.
+   */
+  async mount(dir: string, opts: { tz?: string } = {}): Promise<void> {
+    if (this.mountedAt)
+      throw new Error(`card ${this.image} is already mounted at ${this.mountedAt}`);
+    registerCard(this);
+    const log = join(this.imageDir, `driver-${Date.now()}.log`);
+    const logFd = openSync(log, 'a');
+    // FAT keeps local times: the driver's time zone is the card's (a hub's, not always UTC).
+    const env = opts.tz ? { ...process.env, TZ: opts.tz } : process.env;
+    try {
+      if (this.format === 'exfat') {
+        // exfat-fuse needs a block device; -d keeps it in the foreground (its debug output goes
+        // to the log file).
+        const r = spawnSync('losetup', ['-f', '--show', this.image], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`losetup failed: ${r.stderr}`);
+        this.loop = r.stdout.trim();
+        this.daemon = spawn(
+          'timeout',
+          [...DRIVER_LIFETIME, 'mount.exfat-fuse', '-d', this.loop, dir],
+          {
+            stdio: ['ignore', logFd, logFd],
+            env,
+          },
+        );
+      } else {
+        this.daemon = spawn(
+          'timeout',
+          [...DRIVER_LIFETIME, 'fusefat', '-f', '-s', '-o', 'rw+', this.image, dir],
+          {
+            stdio: ['ignore', logFd, logFd],
+            env,
+          },
+        );
+      }
+    } finally {
+      closeSync(logFd);
+    }
+    const daemon = this.daemon;
+    let exited = false;
+    daemon.once('exit', () => (exited = true));
+    const deadline = Date.now() + 15_000;
+    while (!(await mountPointListed(dir))) {
+      if (exited || Date.now() > deadline) {
+        const tail = readFileSync(log, 'utf8').slice(-2000);
+        await this.destroy();
+        throw new Error(`the ${this.format} card did not mount at ${dir}: ${tail}`);
+      }
+      await sleep(20);
+    }
+    this.mountedAt = dir;
+  }
+
+  /**
+   * Repair the file system as fsck would when the card is next inserted (after `yank`: a write
+   * cut off leaves a FAT cluster chain open, on which fusefat spins for ever). Unmounted only.
+   */
+  repair(): void {
+    if (this.mountedAt) throw new Error('repair an unmounted card only');
+    const [cmd, args]: [string, string[]] =
+      this.format === 'exfat'
+        ? ['fsck.exfat', ['-y', this.image]]
+        : ['fsck.vfat', ['-a', this.image]];
+    // fsck exits 1 when it repaired something: only a status above that is a failure.
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status === null || r.status > 1) throw new Error(`${cmd} failed: ${r.stdout}${r.stderr}`);
+  }
+
+  /** The card pulled out while mounted: the driver dies, the mount stays and fails ENOTCONN. */
+  yank(): void {
+    const runner = this.daemon?.pid;
+    if (runner === undefined) return;
+    // The driver is the child of `timeout` (see mount): kill the driver itself, by its pid.
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${runner}/task/${runner}/children`, 'utf8').trim();
+    } catch {
+      return; // timeout has already ended, and its driver with it
+    }
+    for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+  }
+
+  /** Unmount (lazily if something still holds it), end the driver, detach the loop device. */
+  async unmount(): Promise<void> {
+    const daemon = this.daemon;
+    if (this.mountedAt && !run('umount', [this.mountedAt]).ok) unmount(this.mountedAt);
+    this.mountedAt = null;
+    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+      const gone = new Promise<void>((r) => daemon.once('exit', () => r()));
+      const deadline = sleep(5_000).then(() => {
+        this.yank();
+        daemon.kill('SIGKILL');
+      });
+      await Promise.race([gone, deadline]);
+      await gone;
+    }
+    this.daemon = null;
+    if (this.loop) {
+      // The loop device stays busy until the driver has closed it: a few tries, a few ms apart.
+      for (let i = 0; i < 50 && !run('losetup', ['-d', this.loop]).ok; i++) await sleep(20);
+      this.loop = null;
+    }
+  }
+
+  /** Unmount and delete the image. Safe to call more than once. */
+  async destroy(): Promise<void> {
+    await this.unmount();
+    liveCards.delete(this);
+    await removeDir(this.imageDir);
+  }
+
+  /** What destroy does, synchronously, for the process's exit hook. */
+  destroySync(): void {
+    if (this.mountedAt) unmount(this.mountedAt);
+    this.yank();
+    this.daemon?.kill('SIGKILL');
+    if (this.loop) run('losetup', ['-d', this.loop]);
+    spawnSync('rm', ['-rf', this.imageDir]);
+  }
+}
+
+/** A fresh card of `format` mounted at a new folder `<tmp>/card`; `destroy()` it in finally. */
+export async function mountedCard(
+  format: CardFormat,
+  sizeMiB = 64,
+): Promise<{ card: CardImage; dir: string; base: string; done: () => Promise<void> }> {
+  const base = await tempDir(`rdl-${format}-`);
+  const dir = join(base, 'card');
+  await mkdir(dir);
+  let card: CardImage | undefined;
+  try {
+    card = await CardImage.create(format, sizeMiB);
+    await card.mount(dir);
+  } catch (e) {
+    await card?.destroy();
+    await removeDir(base);
+    throw e;
+  }
+  const c = card;
+  return {
+    card: c,
+    dir,
+    base,
+    done: async () => {
+      await c.destroy();
+      await removeDir(base);
+    },
+  };
 }

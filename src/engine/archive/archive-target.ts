@@ -3,7 +3,17 @@
 // the bytes); elsewhere it is written under a temporary name in the reserved folder, fsynced, read
 // back and verified, then given its final name and the folder fsynced. Either way a file under its
 // final name is always complete and verified.
-import { access, constants, lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  stat,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
@@ -11,7 +21,7 @@ import { silentLogger, type Logger } from '../ports.js';
 import type { CardState } from '../status/types.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
 import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
-import { freeSpace } from '../fsutil/free-space.js';
+import { freeSpace, knownFreeSpace, usableSpace, type FreeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
 import { isMountPoint } from '../fsutil/mount.js';
 import {
@@ -22,7 +32,10 @@ import {
 } from '../fsutil/place.js';
 import { relSegments, resolveRel } from '../fsutil/rel-path.js';
 import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
-import { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
+import { archiveFull, archiveMissing, archiveReadOnly, type MissingReason } from './problems.js';
+import { cardNameTrouble, refusedNameMessage } from './card-names.js';
+import { fileSizeLimitOf } from './file-size-limit.js';
+import { formatBytes } from '../format-bytes.js';
 import { keepBothName } from '../legs/keep-both.js';
 import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
 import {
@@ -38,6 +51,9 @@ export { DEFAULT_RESERVE_BYTES };
 /** More numbered copies than this means something is wrong, not that the logger is busy. */
 const MAX_KEEP_BOTH = 1000;
 
+/** FAT keeps file times to 2 s: a copy's mtime within this of the source's is the same time. */
+const FAT_TIME_STEP_MS = 2000;
+
 export interface ArchiveTargetOptions {
   root: string;
   mustBeMountPoint: boolean;
@@ -45,8 +61,10 @@ export interface ArchiveTargetOptions {
   /** Fixed room that must stay free beyond each copy's own blocks (default 1 MiB, see room.ts). */
   reserveBytes?: number;
   /**
-   * The calls that name things on the card. Only tests replace them, to act like a FAT/exFAT
-   * card (no hard links, some characters refused), which this kernel may not be able to mount.
+   * The calls that name things on the card. Only tests replace them: to act like the kernel's
+   * vfat/exfat drivers (EINVAL for a refused name), which the test machines cannot load, or to
+   * fail one call at a chosen moment. Real FAT and exFAT cards are tested through FUSE drivers
+   * (test/archive/real-card*.test.ts).
    */
   fsOps?: Partial<ArchiveFsOps>;
 }
@@ -132,6 +150,8 @@ export class ArchiveTarget {
   private readonly makingFolders = new Map<string, Promise<string>>();
   /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
   private linksWork = false;
+  /** The largest file the card holds (FAT: 4 GiB - 1), asked again after each check(). */
+  private fileSizeLimit: Promise<number | null> | null = null;
 
   constructor(opts: ArchiveTargetOptions) {
     this.root = opts.root;
@@ -143,6 +163,7 @@ export class ArchiveTarget {
 
   async check(): Promise<ArchiveCheck> {
     this.knownFolders.clear();
+    this.fileSizeLimit = null;
     const missing = await this.rootProblem();
     if (missing) {
       return {
@@ -153,7 +174,19 @@ export class ArchiveTarget {
         problem: missing,
       };
     }
-    const space = await freeSpace(this.root).catch(() => null);
+    // statfs always asks the card's driver (a stat of the root may come from the kernel's cache
+    // for a second after a FUSE card's driver died): a card that does not answer is missing.
+    const asked = await freeSpace(this.root).catch((e: unknown) => e);
+    if (isCode(asked, 'ENOTCONN', 'EIO')) {
+      return {
+        present: false,
+        writable: false,
+        freeBytes: null,
+        totalBytes: null,
+        problem: archiveMissing(this.root, 'not-answering', asked),
+      };
+    }
+    const space = asked instanceof Error ? null : usableSpace(asked as FreeSpace);
     const base = {
       present: true,
       freeBytes: space?.freeBytes ?? null,
@@ -186,6 +219,7 @@ export class ArchiveTarget {
         message: `${opts.rel} cannot go to the SD card: ${ARCHIVE_WORK_DIR} at the top of the card is RDL Sync's own folder for unfinished copies; rename that folder in the watch folder`,
       });
     }
+    await this.refuseIfTooLarge(opts);
     const segments = relSegments(opts.rel);
     const name = segments.pop() as string;
     const folder = await this.folderFor(segments);
@@ -197,9 +231,21 @@ export class ArchiveTarget {
       if (!folder.known || !isSyncError(e) || e.code === 'file-vanished') throw e;
       if (!isCode(e.cause, 'ENOENT')) throw e;
       this.knownFolders.delete(folder.dir);
+      this.fileSizeLimit = null; // perhaps another card, perhaps another file system
       const again = await this.folderFor(segments);
       return await this.storeIn(opts, again.dir, name);
     }
+  }
+
+  /** A file larger than the card's file system can hold fails at once, before a byte is written. */
+  private async refuseIfTooLarge(opts: ArchiveStoreOptions): Promise<void> {
+    const limit = await (this.fileSizeLimit ??= fileSizeLimitOf(this.root));
+    if (limit === null || opts.size <= limit) return;
+    throw new SyncError({
+      kind: 'file-failed',
+      code: 'file-too-large',
+      message: `${opts.rel} (${formatBytes(opts.size)}) is larger than a file on the FAT card at ${this.root} can be (4 GiB): reformat the card as exFAT, or use a card formatted as ext4. The file waits in transit; nothing is lost`,
+    });
   }
 
   /** fsync each folder once: what `deferFolderSync` stores left to the caller. */
@@ -273,7 +319,10 @@ export class ArchiveTarget {
       const tryFirst = n === 0 && races === 0 && this.linksWork;
       const existing = tryFirst ? null : await this.lstatOrNull(candidate);
       if (existing) {
-        if (await this.holdsSameContent(candidate, existing, opts.size, hashSource)) {
+        if (
+          (await this.holdsSameContent(candidate, existing, opts.size, hashSource)) &&
+          (await this.isNamedExactly(destDir, keepBothName(name, n)))
+        ) {
           return {
             path: candidate,
             contentHash: await hashSource(),
@@ -392,16 +441,20 @@ export class ArchiveTarget {
 
   /** Why nothing may be written to the root now, or null. Never creates anything. */
   private async rootProblem(): Promise<SyncError | null> {
+    const missing = await this.rootMissing();
+    return missing && archiveMissing(this.root, missing.reason, missing.cause);
+  }
+
+  private async rootMissing(): Promise<{ reason: MissingReason; cause?: unknown } | null> {
     let s: Stats;
     try {
       s = await stat(this.root);
     } catch (e) {
-      return archiveMissing(this.root, 'absent', e);
+      // A folder that is there but fails every call (ENOTCONN, EIO) is a dead mount, not absent.
+      return { reason: isCode(e, 'ENOENT', 'ENOTDIR') ? 'absent' : 'not-answering', cause: e };
     }
-    if (!s.isDirectory()) return archiveMissing(this.root, 'not-a-folder');
-    if (this.mustBeMountPoint && !(await isMountPoint(this.root))) {
-      return archiveMissing(this.root, 'not-mounted');
-    }
+    if (!s.isDirectory()) return { reason: 'not-a-folder' };
+    if (this.mustBeMountPoint && !(await isMountPoint(this.root))) return { reason: 'not-mounted' };
     return null;
   }
 
@@ -423,10 +476,28 @@ export class ArchiveTarget {
             message: `Cannot archive below ${dir}: a file on the SD card has that name where a folder is needed; rename it`,
           });
         }
-        throw await this.destinationError(e, dir);
+        throw await this.creationError(e, dir);
       }
     }
     return dir;
+  }
+
+  /**
+   * Whether `name` itself is in `dir`, not only a name the card takes for it. FAT and exFAT
+   * ignore case: `STATUS.csv` finds `status.csv`. Counting a case twin's identical copy as this
+   * file's would leave both files one copy, and when one of them grows its copy is replaced and
+   * the other's bytes are gone from the card. Only asked where hard links fail (FAT, exFAT, other
+   * cards), so an ext4 archive never lists a folder for it.
+   */
+  private async isNamedExactly(dir: string, name: string): Promise<boolean> {
+    if (this.linksWork) return true;
+    try {
+      const names = await readdir(dir);
+      // The kernel's vfat drops a name's trailing dots ("data." is stored as "data").
+      return names.includes(name) || names.includes(name.replace(/\.+$/, ''));
+    } catch (e) {
+      throw await this.destinationError(e, dir);
+    }
   }
 
   private async holdsSameContent(
@@ -489,7 +560,9 @@ export class ArchiveTarget {
       if (isCode(e, 'ENOENT') && !(await this.sourceExists(opts.srcPath))) {
         throw this.sourceError(opts.srcPath, e);
       }
-      throw await this.destinationError(e, linkPath);
+      throw mode === 'new'
+        ? await this.creationError(e, linkPath)
+        : await this.destinationError(e, linkPath);
     }
     try {
       const contentHash = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
@@ -517,17 +590,25 @@ export class ArchiveTarget {
     knownHash: string | undefined,
     mode: WriteMode,
   ): Promise<{ contentHash: string; linked: false } | 'taken'> {
-    const space = await freeSpace(destDir).catch(() => null);
+    const space = await knownFreeSpace(destDir);
     const needed = bytesNeededFor(opts.size, space?.blockSize ?? 4096, this.reserveBytes);
     if (space && space.freeBytes < needed) throw archiveFull(this.root, space.freeBytes, needed);
 
     const tmp = await this.workTemp();
     let copied;
     try {
-      copied = await copyFileHashed(opts.srcPath, tmp, opts.signal, opts.onProgress);
+      copied = await copyFileHashed(opts.srcPath, tmp, opts.signal, opts.onProgress, {
+        timesOptional: true,
+      });
     } catch (e) {
       if (!(e instanceof CopyError)) throw e;
       if (e.side === 'source') throw this.sourceError(opts.srcPath, e.cause);
+      // A card that took the file but refuses more of its bytes with EPERM is full: fusefat
+      // answers so for a card without a free cluster (a write never checks permissions).
+      if (e.writing && isCode(e.cause, 'EPERM')) {
+        const free = (await knownFreeSpace(this.root))?.freeBytes ?? 0;
+        throw archiveFull(this.root, free, needed, e.cause);
+      }
       throw await this.destinationError(e.cause, tmp, space?.freeBytes, needed);
     }
     try {
@@ -551,12 +632,20 @@ export class ArchiveTarget {
           message: `The copy of ${opts.rel} on the SD card at ${this.root} read back different from the original: the card may be failing; it will be copied again`,
         });
       }
-      if (mode === 'replace') {
-        await this.ops.rename(tmp, finalPath);
-      } else if ((await placeWithoutReplacing(tmp, finalPath, this.ops)) === 'exists') {
+      let placed;
+      try {
+        placed =
+          mode === 'replace'
+            ? await this.ops.rename(tmp, finalPath)
+            : await placeWithoutReplacing(tmp, finalPath, this.ops);
+      } catch (e) {
+        throw await this.creationError(e, finalPath);
+      }
+      if (placed === 'exists') {
         await unlink(tmp);
         return 'taken';
       }
+      await this.keepLoggerTime(finalPath, copied);
       if (!opts.deferFolderSync) await fsyncDir(destDir);
     } catch (e) {
       await unlink(tmp).catch(() => {});
@@ -564,6 +653,33 @@ export class ArchiveTarget {
       throw await this.destinationError(e, finalPath);
     }
     return { contentHash: copied.contentHash, linked: false };
+  }
+
+  /**
+   * Give the placed copy the logger's mtime again if the rename took it away: fusefat stamps a
+   * renamed file with the time of the rename. The card's mtimes are what the weekly email picks the
+   * newest files by, and retention the oldest. FAT keeps times to 2 s, so a difference under that
+   * is the card's own rounding. A failure here leaves a good copy with a wrong time: logged only.
+   */
+  private async keepLoggerTime(
+    path: string,
+    times: { atimeMs: number; mtimeMs: number },
+  ): Promise<void> {
+    try {
+      const s = await quickStat(path);
+      if (Math.abs(s.mtimeMs - times.mtimeMs) < FAT_TIME_STEP_MS) return;
+      await utimes(path, times.atimeMs / 1000, times.mtimeMs / 1000);
+    } catch (e) {
+      // A card mounted by another user (exFAT by root: uid=0, mode 777) lets this user write
+      // files but not set their times (EPERM): mounting it with this user's uid cures that.
+      this.logger.warn(
+        'archive: the card refused the logger’s time for this copy, which keeps the time it was written; mount the card with the uid of the user running RDL Sync',
+        {
+          path,
+          code: errnoCode(e),
+        },
+      );
+    }
   }
 
   /** Read back what a link made visible and check it is the file the caller meant. */
@@ -658,22 +774,13 @@ export class ArchiveTarget {
   ): Promise<SyncError> {
     const code = errnoCode(cause) ?? 'unknown';
     if (code === 'ENOSPC' || code === 'EDQUOT') {
-      const free = (await freeSpace(this.root).catch(() => null))?.freeBytes ?? freeBytes ?? 0;
+      const free = (await knownFreeSpace(this.root))?.freeBytes ?? freeBytes ?? 0;
       return archiveFull(this.root, free, neededBytes ?? 0, cause);
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       return archiveReadOnly(this.root, code, cause);
     }
-    if (code === 'EINVAL' || code === 'ENAMETOOLONG') {
-      // FAT and exFAT refuse names Linux allows (: * ? " < > | and trailing dots or spaces);
-      // retrying cannot help, so this one file fails visibly and the others go on.
-      return new SyncError({
-        kind: 'file-failed',
-        code: code === 'EINVAL' ? 'disallowed-name' : 'malformed-path',
-        message: `The SD card at ${this.root} does not accept the name ${path} (${code}); FAT and exFAT cards refuse : * ? " < > | and very long names: rename the file at its source, or use a card formatted as ext4`,
-        cause,
-      });
-    }
+    if (code === 'EINVAL' || code === 'ENAMETOOLONG') return this.refusedName(code, path, cause);
     if (code === 'EFBIG') {
       return new SyncError({
         kind: 'file-failed',
@@ -682,7 +789,12 @@ export class ArchiveTarget {
         cause,
       });
     }
-    const missing = await this.rootProblem();
+    // The card's driver is gone (a FUSE card pulled out, its daemon dead). The root itself may
+    // still stat fine for a second from the kernel's cache, so the errno alone decides.
+    if (code === 'ENOTCONN') return archiveMissing(this.root, 'not-answering', cause);
+    const missing = await this.rootMissing();
+    if (missing?.reason === 'not-answering')
+      return archiveMissing(this.root, missing.reason, missing.cause);
     if (missing) return archiveMissing(this.root, 'pulled', cause);
     return new SyncError({
       kind: 'retry',
@@ -690,6 +802,50 @@ export class ArchiveTarget {
       message: `Writing ${path} on the SD card failed (${code}); it will be tried again`,
       cause,
     });
+  }
+
+  /**
+   * Classify a failure to create `path` (a folder or a file's final name) on the card. FAT and
+   * exFAT refuse names Linux allows, and each driver says so differently (card-names.ts): EINVAL
+   * or ENAMETOOLONG, ENOENT for a name that cannot exist, EPERM or EACCES. Only this one file can
+   * never go there, so it fails alone, naming the trouble, and the others go on; EPERM and EACCES
+   * count as the name's only while the card still takes a new file of RDL Sync's own, else the
+   * card refuses writes and the leg is blocked.
+   */
+  private async creationError(cause: unknown, path: string): Promise<SyncError> {
+    const code = errnoCode(cause);
+    const trouble = cardNameTrouble(basename(path));
+    if (code === 'ENOENT' && trouble?.certain && !(await this.rootProblem())) {
+      const parent = await quickStat(dirname(path)).catch(() => null);
+      if (parent?.isDirectory()) return this.refusedName(code, path, cause);
+    }
+    if ((code === 'EPERM' || code === 'EACCES') && (await this.takesNewFiles())) {
+      return this.refusedName(code, path, cause);
+    }
+    return this.destinationError(cause, path);
+  }
+
+  private refusedName(code: string, path: string, cause: unknown): SyncError {
+    const name = basename(path);
+    return new SyncError({
+      kind: 'file-failed',
+      code: code === 'ENAMETOOLONG' ? 'malformed-path' : 'disallowed-name',
+      message: refusedNameMessage(this.root, path, name, code, cardNameTrouble(name)),
+      cause,
+    });
+  }
+
+  /** Whether the card still takes a new file (one of ours, in the reserved folder, removed again). */
+  private async takesNewFiles(): Promise<boolean> {
+    try {
+      if ((await ensureWorkDir(this.root, this.ops.mkdir)) !== 'ready') return false;
+      const probe = workTempPath(this.root);
+      await (await open(probe, 'wx')).close();
+      await unlink(probe);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async lstatOrNull(p: string): Promise<Stats | null> {

@@ -5,7 +5,7 @@ import { formatBytes } from '../format-bytes.js';
 
 const WAITING = 'files wait safely in transit';
 
-export type MissingReason = 'absent' | 'not-mounted' | 'not-a-folder' | 'pulled';
+export type MissingReason = 'absent' | 'not-mounted' | 'not-a-folder' | 'pulled' | 'not-answering';
 
 export function archiveMissing(root: string, reason: MissingReason, cause?: unknown): SyncError {
   const message = {
@@ -13,6 +13,9 @@ export function archiveMissing(root: string, reason: MissingReason, cause?: unkn
     'not-mounted': `SD card not mounted at ${root}: insert it; ${WAITING}`,
     'not-a-folder': `Archive folder ${root} is not a folder: correct it in settings; ${WAITING}`,
     pulled: `SD card at ${root} went away during a copy: insert it again; ${WAITING}`,
+    // The folder is there but every call on it fails (ENOTCONN, EIO): a card pulled out while
+    // mounted, or its driver gone. Inserting it again does not help until the dead mount is gone.
+    'not-answering': `SD card at ${root} does not answer (${errnoOf(cause)}): it was pulled out while mounted, or its driver stopped; unmount it (sudo umount ${root}) and insert it again; ${WAITING}`,
   }[reason];
   return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });
 }
@@ -42,4 +45,9 @@ export function archiveReadOnly(root: string, errno: string, cause?: unknown): S
     message: `SD card at ${root} ${what}; ${WAITING}`,
     cause,
   });
+}
+
+function errnoOf(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : 'error';
 }

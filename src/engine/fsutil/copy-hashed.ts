@@ -14,6 +14,8 @@ export type CopySide = 'source' | 'destination';
 export class CopyError extends Error {
   readonly side: CopySide;
   readonly code: string | undefined;
+  /** True when the destination refused the bytes themselves, after it had been opened. */
+  writing = false;
 
   constructor(side: CopySide, cause: unknown) {
     const code = (cause as { code?: unknown } | null)?.code;
@@ -41,7 +43,26 @@ export const SOURCE_SWAPPED = 'ESOURCESWAPPED';
 export interface CopyResult {
   bytes: number;
   contentHash: string;
+  /** The source's times, which the copy was given (a caller that renames it may need them again). */
+  atimeMs: number;
+  mtimeMs: number;
+  /** False when the destination refused the times (see CopyOptions.timesOptional). */
+  timesKept: boolean;
 }
+
+export interface CopyOptions {
+  /**
+   * A destination that refuses to take the source's times still gets the copy (timesKept false):
+   * an exFAT card mounted by root lets another user write files it owns but not set their times
+   * (EPERM), and a card without times support answers ENOSYS. The bytes are what is verified.
+   */
+  timesOptional?: boolean;
+  /** The source must be this very file (staging from a shared watch folder; ExpectedSource). */
+  expected?: ExpectedSource;
+}
+
+/** What cards answer to chmod (and, for a user who does not own the files, to utimes). */
+const REFUSED_ON_CARDS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
 
 async function onSide<T>(side: CopySide, op: () => Promise<T>): Promise<T> {
   try {
@@ -74,9 +95,10 @@ export async function copyFileHashed(
   dst: string,
   signal?: AbortSignal,
   onProgress?: (bytes: number) => void,
-  expected?: ExpectedSource,
+  options: CopyOptions = {},
 ): Promise<CopyResult> {
   throwIfAborted(signal);
+  const { expected } = options;
   // With an expected source: never through a symlink (ELOOP), never waiting on a FIFO's writer
   // (O_NONBLOCK; no effect on a regular file's reads); what was opened is checked below.
   const flags = expected
@@ -109,26 +131,39 @@ export async function copyFileHashed(
       const { bytesRead } = await onSide('source', () => input.read(buf, 0, CHUNK_SIZE, null));
       if (bytesRead === 0) break;
       hasher.update(buf.subarray(0, bytesRead));
-      await onSide('destination', () => writeAll(out, buf, bytesRead));
+      await onSide('destination', () => writeAll(out, buf, bytesRead)).catch((e: unknown) => {
+        if (e instanceof CopyError) e.writing = true;
+        throw e;
+      });
       bytes += bytesRead;
       onProgress?.(bytes);
     }
     // The copy keeps the logger's timestamp, as the move it stands in for would (to about a
     // microsecond: the call takes seconds as a double).
+    let timesKept = true;
     await onSide('destination', () =>
-      out.utimes(sourceStats.atimeMs / 1000, sourceStats.mtimeMs / 1000),
+      out.utimes(sourceStats.atimeMs / 1000, sourceStats.mtimeMs / 1000).catch((e: unknown) => {
+        if (!options.timesOptional || !isCode(e, ...REFUSED_ON_CARDS)) throw e;
+        timesKept = false;
+      }),
     );
     // And its permission bits (set explicitly: the create mode above went through the umask).
     // FAT and exFAT cards have no Unix permissions and refuse chmod: the copy is still good.
     await onSide('destination', () =>
       out.chmod(sourceStats.mode & 0o777).catch((e: unknown) => {
-        if (!isCode(e, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw e;
+        if (!isCode(e, ...REFUSED_ON_CARDS)) throw e;
       }),
     );
     await onSide('destination', () => out.sync());
     await onSide('destination', () => out.close());
     output = undefined;
-    return { bytes, contentHash: hasher.digest() };
+    return {
+      bytes,
+      contentHash: hasher.digest(),
+      atimeMs: sourceStats.atimeMs,
+      mtimeMs: sourceStats.mtimeMs,
+      timesKept,
+    };
   } catch (e) {
     if (output) await output.close().catch(() => {});
     // Only remove dst if we created it: a failed exclusive open means it belongs to someone else.

@@ -22,3 +22,19 @@ export async function freeSpace(path: string): Promise<FreeSpace> {
     freeFiles: s.files > 0 ? s.ffree : null,
   };
 }
+
+/**
+ * freeSpace, or null when it cannot be known: the call failed, or the file system reports a size
+ * of 0 blocks. Some FUSE drivers do (fusefat on a FAT32 card reports 0 blocks of 0 free however
+ * empty the card is), and reading that as "0 bytes free" would call a usable card full for good.
+ * With the size unknown a copy simply goes ahead; a card that really is full answers ENOSPC.
+ */
+export async function knownFreeSpace(path: string): Promise<FreeSpace | null> {
+  const space = await freeSpace(path).catch(() => null);
+  return space && usableSpace(space);
+}
+
+/** The measured space, or null when the file system reports a size of 0 (see knownFreeSpace). */
+export function usableSpace(space: FreeSpace): FreeSpace | null {
+  return space.totalBytes > 0 ? space : null;
+}

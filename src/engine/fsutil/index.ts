@@ -8,7 +8,7 @@ export { copyFileHashed, hashFileDropbox, CopyError, SOURCE_SWAPPED } from './co
 export type { CopyResult, CopySide, ExpectedSource } from './copy-hashed.js';
 export { pruneEmptyDirs, isStrictlyInside } from './prune.js';
 export { isMountPoint, isReadOnlyMount, parseMountInfo } from './mount.js';
-export { freeSpace } from './free-space.js';
+export { freeSpace, knownFreeSpace } from './free-space.js';
 export type { FreeSpace } from './free-space.js';
 export { relSegments, resolveRel } from './rel-path.js';
 export { placeWithoutReplacing } from './place.js';

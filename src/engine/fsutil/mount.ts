@@ -76,3 +76,35 @@ export async function isReadOnlyMount(point: string): Promise<boolean | undefine
   const options = mountOptionsFromInfo(info, real);
   return options === undefined ? undefined : options.includes('ro');
 }
+
+/**
+ * The file system type (mountinfo's field after " - ", e.g. "ext4", "vfat", "fuseblk",
+ * "fuse.fusefat") of the mount holding `path`: the one whose mount point is the longest prefix of
+ * its real path (the last such line, as later mounts stack on top). Undefined off Linux or when
+ * it cannot be told.
+ */
+export async function fileSystemTypeOf(path: string): Promise<string | undefined> {
+  const info = await readMountInfo();
+  if (info === undefined) return undefined;
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    return undefined;
+  }
+  let best: { point: string; type: string } | undefined;
+  for (const line of info.split('\n')) {
+    const fields = line.split(' ');
+    const field = fields[4];
+    const dash = fields.indexOf('-', 6);
+    const type = dash > 0 ? fields[dash + 1] : undefined;
+    if (!field || !type) continue;
+    const point = field.replace(/\\([0-7]{3})/g, (_, oct: string) =>
+      String.fromCharCode(parseInt(oct, 8)),
+    );
+    const inside =
+      real === point || point === '/' || real.startsWith(point.endsWith('/') ? point : `${point}/`);
+    if (inside && (!best || point.length >= best.point.length)) best = { point, type };
+  }
+  return best?.type;
+}

@@ -375,7 +375,7 @@ async function copyAcrossDisks(
   let copied;
   try {
     // Only the file looked at: not a symlink, FIFO or other file swapped in since (swappedIn).
-    copied = await copyFileHashed(raw, tmp, signal, undefined, looked);
+    copied = await copyFileHashed(raw, tmp, signal, undefined, { expected: looked });
   } catch (e) {
     if (!(e instanceof CopyError)) throw e;
     if (e.side === 'destination' && isCode(e.cause, 'ENOSPC', 'EDQUOT')) {
