@@ -117,6 +117,12 @@ const run: CommandSpec = {
   },
 };
 
+/** Files in the watch folder still being written or changing (an older status: all waiting). */
+function settlingNow(engine: { getStatus(): { counts: { waiting: number; settling?: number } } }) {
+  const { waiting, settling } = engine.getStatus().counts;
+  return settling ?? waiting;
+}
+
 const once: CommandSpec = {
   async run(ctx) {
     const engine = await openEngine(ctx, 'once');
@@ -133,7 +139,9 @@ const once: CommandSpec = {
         total.uploaded += r.uploaded;
         total.archived += r.archived;
         total.done += r.done;
-        const settling = engine.getStatus().counts.waiting;
+        // Only files still being written are worth waiting for: one that cannot be staged (a name
+        // too long, no room in transit) made every run wait out the stable time (100 s) for it.
+        const settling = settlingNow(engine);
         if (settling === 0 || r.uploadBlocked || r.archiveBlocked || Date.now() >= deadline) break;
         await new Promise((resolve) => setTimeout(resolve, ONCE_RECHECK_MS));
         r = await engine.runPassNow();
@@ -142,11 +150,21 @@ const once: CommandSpec = {
         ctx,
         `Staged ${total.staged}, uploaded ${total.uploaded}, archived ${total.archived}, done ${total.done}; ${r.remainingInTransit} still queued in transit.`,
       );
-      const settling = engine.getStatus().counts.waiting;
+      const settling = settlingNow(engine);
       if (settling > 0) {
         say(
           ctx,
           `Left ${settling} file${settling === 1 ? '' : 's'} in the watch folder: still being written (or changed) after waiting ${Math.round(settleMs / 1000)} s; the next run takes ${settling === 1 ? 'it' : 'them'}.`,
+        );
+      }
+      const { waiting } = engine.getStatus().counts;
+      const held = waiting - settling;
+      if (held > 0) {
+        // Why: the status sentence names the worst of them (a file failing to leave the watch
+        // folder) or the problem that holds them (transit full), as `rdl-sync status` would.
+        say(
+          ctx,
+          `Left ${held} file${held === 1 ? '' : 's'} in the watch folder that could not be moved to transit: ${printable(engine.getStatus().sentence)}`,
         );
       }
       const failures = await engine.listFailures();
@@ -164,7 +182,7 @@ const once: CommandSpec = {
         !r.uploadBlocked &&
         !r.archiveBlocked &&
         r.remainingInTransit === 0 &&
-        settling === 0;
+        waiting === 0;
       return allMoved ? 0 : 1;
     } finally {
       await engine.stop();

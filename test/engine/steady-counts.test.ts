@@ -27,7 +27,7 @@ async function lowestDuring(h: Harness, pass: () => Promise<unknown>) {
   } finally {
     off();
   }
-  const low = (k: keyof StageCounts) => Math.min(...seen.map((c) => c[k]));
+  const low = (k: 'transit' | 'archivePending' | 'failed') => Math.min(...seen.map((c) => c[k]));
   return {
     seen: seen.length,
     transit: low('transit'),

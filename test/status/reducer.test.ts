@@ -143,11 +143,19 @@ test('counts, transfers, failing files and finished files fold into the snapshot
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
   const reducer = new StatusReducer(status, clock, () => ALERT_MS);
-  reducer.apply({ type: 'waiting', count: 3 });
+  reducer.apply({ type: 'waiting', count: 3, settling: 2 });
   reducer.apply({ type: 'counts', transit: 5, pending: { upload: 4, archive: 2 }, failed: 1 });
   assert.deepEqual(
     { ...status.snapshot().counts },
-    { waiting: 3, transit: 5, uploadPending: 4, archivePending: 2, failed: 1, doneThisRun: 0 },
+    {
+      waiting: 3,
+      settling: 2,
+      transit: 5,
+      uploadPending: 4,
+      archivePending: 2,
+      failed: 1,
+      doneThisRun: 0,
+    },
   );
   reducer.apply({ type: 'leg-started', leg: 'archive', rel: 'a.csv', size: 10 });
   reducer.apply({ type: 'leg-progress', leg: 'archive', rel: 'a.csv', bytesDone: 4 });

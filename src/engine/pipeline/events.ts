@@ -10,7 +10,7 @@ export type NewProblem = Omit<Problem, 'sinceMs'>;
 
 export type PassEvent =
   /** Finished files still in the watch folder (after staging). */
-  | { type: 'waiting'; count: number }
+  | { type: 'waiting'; count: number; settling: number }
   /** A file moved from the watch folder into transit. */
   | { type: 'staged'; rel: string }
   /** One look at a leg before its files: `card` for the archive leg. */

@@ -305,7 +305,7 @@ export async function runPass(
     // A file failing to leave the watch folder is named as one failing in transit is.
     const stuck = staging.worstFailing;
     if (stuck && (!failing || stuck.attempts > failing.attempts)) failing = stuck;
-    emit({ type: 'waiting', count: staging.waiting });
+    emit({ type: 'waiting', count: staging.waiting, settling: staging.settling });
     // Counted before the walk of transit, the files left there by earlier passes are missing:
     // with nothing staged, the last pass's count stands until the walk has met them (else a
     // resumed upload read "Up to date", 0 in transit, until it settled).

@@ -41,6 +41,8 @@ export interface StageStepResult {
   staged: number;
   /** Files in the watch folder that wait: settling, still open, behind a same-named one, or failing. */
   waiting: number;
+  /** Of `waiting`, those still being written or changing (settling, or held open). */
+  settling: number;
   /** Files that failed to stage this time or wait out their back-off. */
   failing: number;
   /**
@@ -94,6 +96,7 @@ export async function scanAndStage(
   const result: StageStepResult = {
     staged: 0,
     waiting: scan.pending, // files held open are among the pending ones
+    settling: scan.pending,
     failing: 0,
     worstFailing: null,
     held: [],
@@ -155,6 +158,7 @@ export async function scanAndStage(
       case 'busy':
       case 'changed':
         hold(file);
+        result.settling++;
         break;
       case 'failed':
         hold(file);

@@ -55,7 +55,7 @@ export class StatusReducer {
     const { status } = this;
     switch (e.type) {
       case 'waiting':
-        status.updateCounts({ waiting: e.count });
+        status.updateCounts({ waiting: e.count, settling: e.settling });
         return;
       case 'staged':
         // Nothing to fold: the status has no per-file staging fact, and the queue it shows comes

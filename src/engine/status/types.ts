@@ -29,6 +29,11 @@ export interface Problem {
 export interface StageCounts {
   /** Finished files waiting in the watch folder to be staged. */
   waiting: number;
+  /**
+   * Of `waiting`, those still being written or changing; the others cannot be staged now (a file
+   * failing, no room in transit). Absent from a status.json an older version wrote.
+   */
+  settling?: number;
   /** Files in transit (the queue). */
   transit: number;
   /** In transit with the upload leg still to do. */
