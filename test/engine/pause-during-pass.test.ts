@@ -70,9 +70,20 @@ test('a pause during a pass stops the upload under way; resuming finishes the fi
       assert.ok(logger.lines.some((l) => /^info pass .*"stopped":true/.test(l)));
 
       h.emulator.shapeLink({ latencyMs: 0, bytesPerSecond: 0 });
+      // The pause cut the upload, not Dropbox: resumed, the window never says it is unreachable
+      // (it did until the file's first answer: the cut read as the leg's passing trouble).
+      const states: string[] = [];
+      const off = h.engine.onStatus((st) => states.push(`${st.state}: ${st.sentence}`));
       await h.engine.resume();
+      states.push(`${h.engine.getStatus().state}: ${h.engine.getStatus().sentence}`);
       await until('the file on Dropbox after resuming', () =>
         Boolean(h.emulator.getFile(`/RDL/site1/${CLIP}`)),
+      );
+      off();
+      assert.deepEqual(
+        states.filter((l) => l.startsWith('offline')),
+        [],
+        'not offline after resuming',
       );
       assert.equal(h.emulator.getFile(`/RDL/site1/${CLIP}`)?.size, 24 * MiB);
       assert.ok(logger.lines.some((l) => l.startsWith('info resumed')));
