@@ -94,3 +94,46 @@ test('a pause during a pass stops the upload under way; resuming finishes the fi
     },
   );
 });
+
+test('a pause as a pass begins cuts it short without logging a failure', async () => {
+  const logger = new RecordingLogger();
+  await withHarness({ settings: { intervalSeconds: 3600 }, engine: { logger } }, async (h) => {
+    for (let i = 0; i < 5; i++) await h.drop(`RDL/USB0/f${i}.csv`, `t,v\n${i},1\n`);
+    // Paused the moment the first pass is under way: it ends in its scan of the watch folder,
+    // where the abort is thrown (the tray's Pause clicked as a pass starts, or during the scan
+    // of a large watch folder).
+    let paused = false;
+    const off = h.engine.onStatus((s) => {
+      if (!s.passRunning || paused) return;
+      paused = true;
+      void h.engine.pause(null);
+    });
+    try {
+      await h.engine.start();
+      await until('the pause', () => paused);
+      await until('the pass to end', () => !h.engine.getStatus().passRunning);
+    } finally {
+      off();
+    }
+    const s = h.engine.getStatus();
+    assert.equal(s.state, 'paused');
+    assert.deepEqual(
+      s.problems.map((p) => p.message),
+      [],
+    );
+    // Cut before it staged anything: the files still wait in the watch folder.
+    assert.equal((await fs.readdir(path.join(h.watchDir, 'RDL', 'USB0'))).length, 5);
+    // "error pass failed {"reason":"paused"}" was logged twice (the pass runner, the scheduler).
+    assert.deepEqual(
+      logger.lines.filter((l) => l.startsWith('error ')),
+      [],
+    );
+
+    await h.engine.resume();
+    await until('the files on Dropbox after resuming', () =>
+      Array.from({ length: 5 }).every((_, i) =>
+        Boolean(h.emulator.getFile(`/RDL/site1/RDL/USB0/f${i}.csv`)),
+      ),
+    );
+  });
+});
