@@ -94,6 +94,9 @@ export class PassScheduler {
     this.paused = paused;
     if (pausing) {
       this.queued = false;
+      // So is a "Sync now" that joined the first pass at start-up (see triggerNow): asked for
+      // before the pause, it would otherwise run that pass in full while paused.
+      if (this.immediate) this.immediate.requested = false;
       this.passAbort?.abort(new Error('paused'));
     }
     this.notify();
