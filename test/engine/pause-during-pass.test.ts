@@ -137,3 +137,30 @@ test('a pause as a pass begins cuts it short without logging a failure', async (
     );
   });
 });
+
+test('a new end time for a pause already in force leaves a "Sync now" pass running, and the log says so', async () => {
+  const logger = new RecordingLogger();
+  await withHarness(
+    {
+      settings: { chunkSizeMiB: 4, intervalSeconds: 3600, archiveEnabled: false },
+      engine: { logger },
+    },
+    async (h) => {
+      await h.drop(CLIP, Buffer.alloc(12 * MiB, 7));
+      h.emulator.shapeLink({ latencyMs: 20, bytesPerSecond: 2_000_000 });
+      await h.engine.pause(null);
+      await h.engine.start();
+      h.engine.syncNow(); // runs while paused: a person asked
+      await until('the upload to start moving', () => uploadedBytes(h) > 0);
+
+      await h.engine.pause(3_600_000); // the tray's "Pause 1 h", already paused
+      const line = logger.lines.filter((l) => l.startsWith('info paused ')).at(-1) ?? '';
+      assert.match(line, /"until":"\d{4}-/);
+      // It said "passCutShort" while the pass went on to the end of the file.
+      assert.doesNotMatch(line, /passCutShort/);
+      assert.equal(h.engine.getStatus().passRunning, true);
+      h.emulator.shapeLink({ latencyMs: 0, bytesPerSecond: 0 });
+      await until('the file on Dropbox', () => Boolean(h.emulator.getFile(`/RDL/site1/${CLIP}`)));
+    },
+  );
+});
