@@ -164,3 +164,28 @@ test('a new end time for a pause already in force leaves a "Sync now" pass runni
     },
   );
 });
+
+test('a settings change while paused starts no pass', async () => {
+  await withHarness({ settings: { intervalSeconds: 3600 } }, async (h) => {
+    await h.engine.pause(null);
+    await h.engine.start();
+    await h.drop('RDL/USB0/a.csv', 't,v\n1,2\n');
+    const passes: number[] = [];
+    const off = h.engine.onStatus((s) => {
+      if (s.passRunning) passes.push(1);
+    });
+    try {
+      // A change (one rebuild), then a save of the same settings (the window's Save).
+      assert.equal(
+        (await h.engine.saveSettings({ ...h.engine.getSettings(), stableSeconds: 1 })).ok,
+        true,
+      );
+      assert.equal((await h.engine.saveSettings(h.engine.getSettings())).ok, true);
+    } finally {
+      off();
+    }
+    // Before, each began a full pass while paused, as "Sync now" does, and the file was uploaded.
+    assert.deepEqual(passes, [], 'no pass began');
+    assert.equal(h.engine.getStatus().passRunning, false);
+  });
+});
