@@ -250,7 +250,7 @@ class SyncEngine implements Engine {
       this.settings.onChange(() => {
         this.applying = this.builder
           .rebuild('settings changed')
-          .then(() => this.lifecycle.running?.triggerNow())
+          .then(() => this.passForNewSettings())
           .catch((e: unknown) =>
             this.logger.error('new settings could not be applied', { reason: String(e) }),
           );
@@ -354,8 +354,17 @@ class SyncEngine implements Engine {
     if (!saved.ok) return saved;
     // A real change started its one rebuild (onChange above); wait for it, start none here.
     if (this.applying !== before) await this.applying;
-    else this.lifecycle.running?.triggerNow();
+    else this.passForNewSettings();
     return saved;
+  }
+
+  /**
+   * New settings are tried at once (a folder fixed, a card named), but not while paused: a pause
+   * holds every byte until resumed (a save in the window ran a full pass). "Sync now" is the
+   * person's own way past a pause.
+   */
+  private passForNewSettings(): void {
+    if (!this.pauseState.paused) this.lifecycle.running?.triggerNow();
   }
 
   previewRemotePath(

@@ -94,6 +94,9 @@ export class PassScheduler {
     this.paused = paused;
     if (pausing) {
       this.queued = false;
+      // So is a "Sync now" that joined the first pass at start-up (see triggerNow): asked for
+      // before the pause, it would otherwise run that pass in full while paused.
+      if (this.immediate) this.immediate.requested = false;
       this.passAbort?.abort(new Error('paused'));
     }
     this.notify();
@@ -224,15 +227,17 @@ export class PassScheduler {
     if (this.spec.mode === 'interval') this.cancelJob();
     const passAbort = new AbortController();
     this.passAbort = passAbort;
+    const signal = AbortSignal.any([this.abort.signal, passAbort.signal]);
     const run = (async () => {
       try {
-        await this.hooks.runPass(AbortSignal.any([this.abort.signal, passAbort.signal]));
+        await this.hooks.runPass(signal);
       } catch (e) {
         // A first run waiting for its setup is not a failure (status says "setup needed").
         if (isSetupNeeded(e)) return this.hooks.logger.debug('pass skipped: setup needed');
-        this.hooks.logger.error('pass failed', {
-          reason: e instanceof Error ? e.message : String(e),
-        });
+        const reason = e instanceof Error ? e.message : String(e);
+        // Cut short by a pause or a stop, where the pass throws the abort's reason.
+        if (signal.aborted) return this.hooks.logger.debug('pass cut short', { reason });
+        this.hooks.logger.error('pass failed', { reason });
       }
     })();
     this.running = run;

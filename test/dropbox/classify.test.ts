@@ -102,6 +102,20 @@ test('bad names and paths fail the file alone with a message naming it', () => {
   assert.equal(disallowed.code, 'disallowed-name');
   assert.match(disallowed.message, /desktop\.ini.*rename the file in the transit folder/);
 
+  // A path that is no file's (the fleet heartbeat, `<fleet folder>/<site>.json`) comes from the
+  // settings: the fix is there, not a rename in the transit folder.
+  for (const tag of ['malformed_path', 'disallowed_name']) {
+    const notAFile = classifyDropboxError(
+      http(409, {
+        error_summary: `path/${tag}/..`,
+        error: { '.tag': 'path', path: { '.tag': tag } },
+      }),
+    );
+    assert.equal(notAFile.kind, 'file-failed');
+    assert.doesNotMatch(notAFile.message, /transit/);
+    assert.match(notAFile.message, /in the settings$/);
+  }
+
   for (const tag of ['too_large', 'payload_too_large']) {
     const big = classifyUnion(
       { '.tag': 'lookup_failed', lookup_failed: { '.tag': tag } },

@@ -70,9 +70,20 @@ test('a pause during a pass stops the upload under way; resuming finishes the fi
       assert.ok(logger.lines.some((l) => /^info pass .*"stopped":true/.test(l)));
 
       h.emulator.shapeLink({ latencyMs: 0, bytesPerSecond: 0 });
+      // The pause cut the upload, not Dropbox: resumed, the window never says it is unreachable
+      // (it did until the file's first answer: the cut read as the leg's passing trouble).
+      const states: string[] = [];
+      const off = h.engine.onStatus((st) => states.push(`${st.state}: ${st.sentence}`));
       await h.engine.resume();
+      states.push(`${h.engine.getStatus().state}: ${h.engine.getStatus().sentence}`);
       await until('the file on Dropbox after resuming', () =>
         Boolean(h.emulator.getFile(`/RDL/site1/${CLIP}`)),
+      );
+      off();
+      assert.deepEqual(
+        states.filter((l) => l.startsWith('offline')),
+        [],
+        'not offline after resuming',
       );
       assert.equal(h.emulator.getFile(`/RDL/site1/${CLIP}`)?.size, 24 * MiB);
       assert.ok(logger.lines.some((l) => l.startsWith('info resumed')));
@@ -82,4 +93,99 @@ test('a pause during a pass stops the upload under way; resuming finishes the fi
       assert.ok(received <= 28 * MiB + 64 * 1024, `${received} bytes received for a 24 MiB file`);
     },
   );
+});
+
+test('a pause as a pass begins cuts it short without logging a failure', async () => {
+  const logger = new RecordingLogger();
+  await withHarness({ settings: { intervalSeconds: 3600 }, engine: { logger } }, async (h) => {
+    for (let i = 0; i < 5; i++) await h.drop(`RDL/USB0/f${i}.csv`, `t,v\n${i},1\n`);
+    // Paused the moment the first pass is under way: it ends in its scan of the watch folder,
+    // where the abort is thrown (the tray's Pause clicked as a pass starts, or during the scan
+    // of a large watch folder).
+    let paused = false;
+    const off = h.engine.onStatus((s) => {
+      if (!s.passRunning || paused) return;
+      paused = true;
+      void h.engine.pause(null);
+    });
+    try {
+      await h.engine.start();
+      await until('the pause', () => paused);
+      await until('the pass to end', () => !h.engine.getStatus().passRunning);
+    } finally {
+      off();
+    }
+    const s = h.engine.getStatus();
+    assert.equal(s.state, 'paused');
+    assert.deepEqual(
+      s.problems.map((p) => p.message),
+      [],
+    );
+    // Cut before it staged anything: the files still wait in the watch folder.
+    assert.equal((await fs.readdir(path.join(h.watchDir, 'RDL', 'USB0'))).length, 5);
+    // "error pass failed {"reason":"paused"}" was logged twice (the pass runner, the scheduler).
+    assert.deepEqual(
+      logger.lines.filter((l) => l.startsWith('error ')),
+      [],
+    );
+
+    await h.engine.resume();
+    await until('the files on Dropbox after resuming', () =>
+      Array.from({ length: 5 }).every((_, i) =>
+        Boolean(h.emulator.getFile(`/RDL/site1/RDL/USB0/f${i}.csv`)),
+      ),
+    );
+  });
+});
+
+test('a new end time for a pause already in force leaves a "Sync now" pass running, and the log says so', async () => {
+  const logger = new RecordingLogger();
+  await withHarness(
+    {
+      settings: { chunkSizeMiB: 4, intervalSeconds: 3600, archiveEnabled: false },
+      engine: { logger },
+    },
+    async (h) => {
+      await h.drop(CLIP, Buffer.alloc(12 * MiB, 7));
+      h.emulator.shapeLink({ latencyMs: 20, bytesPerSecond: 2_000_000 });
+      await h.engine.pause(null);
+      await h.engine.start();
+      h.engine.syncNow(); // runs while paused: a person asked
+      await until('the upload to start moving', () => uploadedBytes(h) > 0);
+
+      await h.engine.pause(3_600_000); // the tray's "Pause 1 h", already paused
+      const line = logger.lines.filter((l) => l.startsWith('info paused ')).at(-1) ?? '';
+      assert.match(line, /"until":"\d{4}-/);
+      // It said "passCutShort" while the pass went on to the end of the file.
+      assert.doesNotMatch(line, /passCutShort/);
+      assert.equal(h.engine.getStatus().passRunning, true);
+      h.emulator.shapeLink({ latencyMs: 0, bytesPerSecond: 0 });
+      await until('the file on Dropbox', () => Boolean(h.emulator.getFile(`/RDL/site1/${CLIP}`)));
+    },
+  );
+});
+
+test('a settings change while paused starts no pass', async () => {
+  await withHarness({ settings: { intervalSeconds: 3600 } }, async (h) => {
+    await h.engine.pause(null);
+    await h.engine.start();
+    await h.drop('RDL/USB0/a.csv', 't,v\n1,2\n');
+    const passes: number[] = [];
+    const off = h.engine.onStatus((s) => {
+      if (s.passRunning) passes.push(1);
+    });
+    try {
+      // A change (one rebuild), then a save of the same settings (the window's Save).
+      assert.equal(
+        (await h.engine.saveSettings({ ...h.engine.getSettings(), stableSeconds: 1 })).ok,
+        true,
+      );
+      assert.equal((await h.engine.saveSettings(h.engine.getSettings())).ok, true);
+    } finally {
+      off();
+    }
+    // Before, each began a full pass while paused, as "Sync now" does, and the file was uploaded.
+    assert.deepEqual(passes, [], 'no pass began');
+    assert.equal(h.engine.getStatus().passRunning, false);
+  });
 });

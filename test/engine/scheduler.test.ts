@@ -135,6 +135,21 @@ test('"sync now" at start-up joins the first pass; while paused it makes that pa
   }
 });
 
+test('a pause right after "sync now" at start-up drops it: the first pass does not run', async () => {
+  let runs = 0;
+  const s = new PassScheduler(
+    { mode: 'interval', intervalSeconds: 3600 },
+    { logger: silentLogger, runPass: async () => void runs++ },
+  );
+  s.start(); // the first pass is due at once
+  s.triggerNow(); // "Sync now", clicked while the app starts: joins that pass
+  s.setPaused(true); // then Pause, before it began
+  await sleep(30);
+  await s.idle();
+  assert.equal(runs, 0, 'the pause came last: nothing runs');
+  await s.stop();
+});
+
 test('cron expressions are checked', () => {
   assert.equal(cronProblem('*/5 * * * *'), null);
   assert.match(cronProblem('every five minutes') ?? '', /"every five minutes"/);

@@ -77,3 +77,30 @@ test('the counts hold steady through a pass over an unchanged queue', async () =
     );
   });
 });
+
+test('"Failing" holds through a pass that drains a queue longer than the flow window', async () => {
+  // More files than a pass lets into its flow at once (2,000): the walk of transit waits for
+  // room while the first files finish, so counts are told before it has met every file. One
+  // refused name in each folder: the failing files are spread to the end of the walk.
+  const FOLDERS = 46;
+  const PER_FOLDER = 50;
+  await withHarness({}, async (h) => {
+    for (let d = 0; d < FOLDERS; d++)
+      for (let i = 0; i < PER_FOLDER; i++) {
+        const name = i === 0 ? `bad\x7f${d}.csv` : `f${i}.csv`;
+        await h.drop(`RDL/USB0/d${d}/${name}`, `t,v\n${d},${i}\n`);
+      }
+    await fs.rm(h.archiveDir, { recursive: true });
+    await h.engine.runPassNow();
+    assert.equal(h.engine.getStatus().counts.failed, FOLDERS);
+
+    // The card back: every good file finishes; the refused names keep failing on Dropbox.
+    await fs.mkdir(h.archiveDir);
+    const during = await lowestDuring(h, () => h.engine.runPassNow());
+    const end = h.engine.getStatus().counts;
+    assert.deepEqual([end.transit, end.archivePending, end.failed], [FOLDERS, 0, FOLDERS]);
+    // The floor took off every file done, failing or not: "Failing" fell as soon as as many
+    // files as were failing had finished, until the walk met the rest of them.
+    assert.equal(during.failed, FOLDERS, 'the lowest "Failing" shown while the queue drained');
+  });
+});

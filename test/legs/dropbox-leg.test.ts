@@ -2,9 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DropboxLeg } from '../../src/engine/legs/dropbox-leg.js';
+import { DropboxLeg, SERVER_TROUBLE_FILES } from '../../src/engine/legs/dropbox-leg.js';
+import type { PlaceItem, PlaceOutcome } from '../../src/engine/legs/leg.js';
+import type { UploadItem } from '../../src/engine/ports.js';
+import { Channel } from '../../src/engine/channel.js';
 import { notConnected } from '../../src/engine/pipeline/problems.js';
-import { makeRig } from '../dropbox/helpers.js';
+import { FAST_RETRY, MiB, makeRig, pattern, until } from '../dropbox/helpers.js';
 import { legConformance } from './conformance.js';
 
 legConformance('Dropbox', async () => {
@@ -39,3 +42,61 @@ test('Dropbox leg: without a connection its check names the cause and place touc
   assert.equal(blocked?.code, 'auth-missing');
   assert.deepEqual(outcomes, []);
 });
+
+test('Dropbox leg: a file placed while it asks whether Dropbox is down settles it, even if the answer is an error', async () => {
+  const rig = await makeRig();
+  try {
+    // Two tries per call; the account's refusal carries Retry-After, so the question is still
+    // open (between its two tries) when the fourth file goes through.
+    const leg = new DropboxLeg(
+      rig.store({ retry: { ...FAST_RETRY, maxAttempts: 2 } }),
+      notConnected(),
+    );
+    rig.emu.addFault({ route: 'files/upload_session/append_v2', kind: 'server_error', times: 1e6 });
+    const accountDown = {
+      route: 'users/get_current_account',
+      kind: 'server_error',
+      status: 503,
+      retryAfterSeconds: 3,
+      times: 1e6,
+    } as const;
+    rig.emu.addFault(accountDown);
+    const items = new Channel<PlaceItem>();
+    for (let i = 0; i < SERVER_TROUBLE_FILES; i++)
+      items.push(toPlace(await rig.file(`cam/clip${i}.bin`, pattern(5 * MiB, i + 1))));
+    const outcomes: PlaceOutcome[] = [];
+    const left: string[] = [];
+    const placing = leg.place(items, {
+      onOutcome: (o) => outcomes.push(o),
+      onLeft: (rel) => left.push(rel),
+    });
+    await until(
+      () => (rig.emu.stats()['users/get_current_account'] ?? 0) > 0,
+      'the leg to ask for the account',
+    );
+    // Dropbox takes files again (the account still refuses): the next file goes through.
+    rig.emu.clearFaults();
+    rig.emu.addFault(accountDown);
+    items.push(toPlace(await rig.file('RDL/a.csv', 't,v\n1,2\n')));
+    items.end();
+    const blocked = await placing;
+    assert.deepEqual(
+      outcomes.filter((o) => o.ok).map((o) => o.rel),
+      ['RDL/a.csv'],
+    );
+    // A file went through in this pass: Dropbox is not down for every file. The leg is not held
+    // (it was: "failing with server errors for every file"), and the three fail on their own.
+    assert.equal(blocked, null, blocked?.message);
+    assert.deepEqual(left, []);
+    assert.deepEqual(
+      outcomes.filter((o) => !o.ok).map((o) => (o.ok ? '' : `${o.rel} ${o.error.code}`)),
+      [0, 1, 2].map((i) => `cam/clip${i}.bin server-error`),
+    );
+  } finally {
+    await rig.close();
+  }
+});
+
+function toPlace(u: UploadItem): PlaceItem {
+  return { rel: u.rel, localPath: u.localPath, size: u.size, mtimeMs: u.mtimeMs };
+}

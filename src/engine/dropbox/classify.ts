@@ -74,6 +74,18 @@ const AUTH_REVOKED =
 
 const name = (ctx: ErrorContext): string => (ctx.rel === undefined ? 'the file' : `"${ctx.rel}"`);
 
+/**
+ * Uploads read from the transit folder: that is where a refused file is now, and where a rename
+ * fixes it (the pass syncs it under its new name and forgets the old one's failures).
+ */
+const RENAME_IN_TRANSIT = ' in the transit folder; it is then synced under the new name';
+/**
+ * A refused path that is no file's (the fleet heartbeat, the fleet's listing) is built from the
+ * settings alone: renaming a file in transit, as a file's refusal says, fixes nothing there.
+ */
+const SETTINGS_PATH_FIX =
+  'check the remote folder, the fleet folder and the site name in the settings';
+
 function retryAfterMs(e: DropboxHttpError, union: unknown): number | undefined {
   const header = e.headers?.get('retry-after');
   if (header != null && /^\s*\d+(\.\d+)?\s*$/.test(header))
@@ -145,9 +157,10 @@ export function classifyUnion(
     return new SyncError({
       kind: 'file-failed',
       code: 'malformed-path',
-      // Uploads read from the transit folder: that is where the file is now, and where a rename
-      // fixes it (the pass syncs it under its new name and forgets the old one's failures).
-      message: `Dropbox refused the path of ${name(ctx)} (malformed path): rename the file or its folder in the transit folder; it is then synced under the new name`,
+      message:
+        ctx.rel === undefined
+          ? `Dropbox refused a path (malformed path): ${SETTINGS_PATH_FIX}`
+          : `Dropbox refused the path of ${name(ctx)} (malformed path): rename the file or its folder${RENAME_IN_TRANSIT}`,
       cause,
     });
   }
@@ -155,7 +168,10 @@ export function classifyUnion(
     return new SyncError({
       kind: 'file-failed',
       code: 'disallowed-name',
-      message: `Dropbox does not accept the name of ${name(ctx)}: rename the file in the transit folder; it is then synced under the new name`,
+      message:
+        ctx.rel === undefined
+          ? `Dropbox does not accept a name in a path: ${SETTINGS_PATH_FIX}`
+          : `Dropbox does not accept the name of ${name(ctx)}: rename the file${RENAME_IN_TRANSIT}`,
       cause,
     });
   }

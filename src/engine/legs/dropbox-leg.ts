@@ -104,6 +104,10 @@ export class DropboxLeg implements DestinationLeg {
         () => release(),
         (e: unknown) => {
           if (signal.aborted && !down) return;
+          // A file went through while the question was open: Dropbox answers, and the failures
+          // were already told as the files' own. Held as down, the leg stopped the rest of the
+          // pass and said "failing for every file" right after placing one.
+          if (settledUp) return;
           down = dropboxDown(held.at(-1)?.error ?? asLegError(e, this.id));
           for (const o of held) sink.onLeft?.(o.rel);
           held = [];

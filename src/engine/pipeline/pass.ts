@@ -122,6 +122,8 @@ export async function runPass(
   // (Set inside `settle` too: typed by hand so the check after staging is not narrowed away.)
   let failing = null as { rel: string; message: string; attempts: number } | null;
   let done = 0;
+  /** Of those done, files that were failing: only these leave the "Failing" count's floor. */
+  let doneFailing = 0;
   const flow = new FileFlow({
     legs: deps.legs,
     limit: deps.windowSize ?? 2000,
@@ -157,7 +159,7 @@ export async function runPass(
     if (walked) memory.lastCounts = now;
     else if (floor) {
       now.transit = Math.max(now.transit, floor.transit - done);
-      now.failed = Math.max(now.failed, floor.failed - done);
+      now.failed = Math.max(now.failed, floor.failed - doneFailing);
       for (const leg of deps.legs) {
         const owed = (floor.pending[leg.id] ?? 0) - (tally.placed[leg.id] ?? 0);
         now.pending[leg.id] = Math.max(now.pending[leg.id] ?? 0, owed);
@@ -199,8 +201,13 @@ export async function runPass(
         else waiting.push(w);
       }
     }
-    if (!signal?.aborted) done += await finishFiles(deps, finishable, memory.firstSeenMs);
-    else waiting.push(...finishable);
+    if (!signal?.aborted) {
+      const wereFailing = finishable.filter((w) => worstFailure(w.entry)).length;
+      const finished = await finishFiles(deps, finishable, memory.firstSeenMs);
+      done += finished;
+      // (A file left in transit by a failed removal is not told apart: the floor errs low.)
+      doneFailing += Math.min(wereFailing, finished);
+    } else waiting.push(...finishable);
     for (const w of waiting) {
       remaining++;
       remainingBytes += w.file.size;

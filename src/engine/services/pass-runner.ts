@@ -74,7 +74,10 @@ export class PassRunner {
       return report;
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
-      logger.error('pass failed', { reason: failure });
+      // A pause or a stop ends the pass wherever it is (the scan, a copy into transit), and that
+      // throws its reason: not a failure ("error pass failed: paused" was logged, twice).
+      if (signal.aborted) logger.debug('pass cut short', { reason: failure });
+      else logger.error('pass failed', { reason: failure });
       throw e;
     } finally {
       // (It never throws: a failed check is logged and the card keeps its last figures.)

@@ -85,7 +85,9 @@ export class PauseState {
       status.update({ paused, pausedUntilMs });
       const target = this.deps.target();
       // Only where passes run (daemon, tray app): the log says why nothing moved for a while.
-      if (target) this.logChange(paused, pausedUntilMs, target.isRunning);
+      // A pass is cut short only by a new pause: one already paused runs a pass asked for with
+      // "Sync now", which a new end time (the tray's "Pause 1 h") leaves to finish.
+      if (target) this.logChange(paused, pausedUntilMs, target.isRunning && !cur.paused);
       target?.setPaused(paused);
       if (!paused) target?.triggerNow();
     }

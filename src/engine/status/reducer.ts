@@ -119,7 +119,7 @@ export class StatusReducer {
         status.clear(e.id);
         return;
       case 'pass-ended':
-        this.reflectLegProblems(e.blocked, e.pending);
+        this.reflectLegProblems(e.blocked, e.pending, e.aborted);
         return;
       default:
         this.applyEngineEvent(e);
@@ -228,6 +228,7 @@ export class StatusReducer {
   private reflectLegProblems(
     blocked: Partial<Record<LegId, SyncError | null>>,
     pending: number,
+    aborted: boolean,
   ): void {
     const { status } = this;
     // Every leg, enabled or not: a leg turned off no longer holds anything back.
@@ -235,6 +236,10 @@ export class StatusReducer {
       const err = blocked[id] ?? null;
       const offline =
         LEGS[id].network && err !== null && (TRANSIENT.has(err.kind) || err.code === 'offline');
+      // A pass cut short (a pause, a stop) leaves the network leg with the abort as its passing
+      // trouble: that says nothing of Dropbox. Read as offline, it made a resumed engine say
+      // "Dropbox is unreachable" until its first file was answered, and started the offline clock.
+      if (aborted && offline) continue;
       if (LEGS[id].network) {
         if (offline) {
           const mono = monotonicNow(this.clock);
