@@ -61,11 +61,20 @@ export class HubHealth {
   ): Promise<void> {
     await this.check(settings, signal, transitBytes, queued);
     const now = this.deps.clock.now();
-    if (settings.retentionEnabled && now - this.lastRetentionMs >= RETENTION_EVERY_MS) {
+    // Not after a pass cut short (a pause, a stop): it ran "once a day" from then, so a pause at
+    // the wrong moment put retention off for a day and logged "retention: not run".
+    if (
+      settings.retentionEnabled &&
+      !signal?.aborted &&
+      now - this.lastRetentionMs >= RETENTION_EVERY_MS
+    ) {
       this.lastRetentionMs = now;
-      await this.retention(settings, false, signal).catch((e: unknown) =>
-        this.deps.logger.warn('retention: not run', { reason: (e as Error).message }),
-      );
+      await this.retention(settings, false, signal).catch((e: unknown) => {
+        if (!signal?.aborted)
+          this.deps.logger.warn('retention: not run', { reason: (e as Error).message });
+      });
+      // Cut short while it ran: due again at the next pass.
+      if (signal?.aborted) this.lastRetentionMs = -Infinity;
     }
   }
 
