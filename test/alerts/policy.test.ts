@@ -198,3 +198,47 @@ test('carried over from an earlier process: no second raise, its reminder time k
     ['cleared offline'],
   );
 });
+
+test('carried over with other words (another cause, another fix) is announced as new; other figures are not other words', () => {
+  const p = policy(24 * HOUR);
+  const start = 10 * HOUR;
+  const withWords = (id: string, message: string): Problem => ({
+    ...problem(id, 'attention', start),
+    message,
+  });
+  p.carryOver(
+    [
+      {
+        problem: withWords(
+          'auth-missing',
+          'The service cannot read the tray app’s keyring: run rdl-sync auth',
+        ),
+        announcedAtMs: start - 60_000,
+      },
+      {
+        problem: withWords('offline', 'Dropbox has been unreachable for 60 min: check the network'),
+        announcedAtMs: start - 60_000,
+      },
+    ],
+    [
+      { id: 'auth-missing', atMs: start - 60_000 },
+      { id: 'offline', atMs: start - 60_000 },
+    ],
+    start,
+  );
+  const alerts = p.update(
+    {
+      problems: [
+        withWords('auth-missing', 'The keyring is not available now: unlock it and restart'),
+        withWords('offline', 'Dropbox has been unreachable for 75 min: check the network'),
+      ],
+      lastPassMs: start + 5_000,
+      passRunning: false,
+    },
+    start + 5_000,
+  );
+  assert.deepEqual(
+    alerts.map((a) => `${a.kind} ${a.conditionId}: ${a.sentence}`),
+    ['raised auth-missing: The keyring is not available now: unlock it and restart.'],
+  );
+});

@@ -86,8 +86,16 @@ export class AlertPolicy {
     }
 
     for (const problem of present.values()) {
-      this.carried.delete(problem.id);
       let tracked = this.active.get(problem.id);
+      // Carried over, but now with other words: another cause with another fix (the service
+      // could not read the tray's keyring; now the tray finds its keyring gone). The person was
+      // told the old fix, so this is announced as new, flap guard and all set aside. Figures
+      // (an offline problem counts its minutes) do not make other words.
+      if (this.carried.delete(problem.id) && tracked && !sameWords(tracked.problem, problem)) {
+        this.active.delete(problem.id);
+        this.lastRaisedMs.delete(problem.id);
+        tracked = undefined;
+      }
       if (!tracked) {
         tracked = { problem, announcedAtMs: null };
         this.active.set(problem.id, tracked);
@@ -152,4 +160,10 @@ function stripStop(s: string): string {
 
 function sentence(s: string): string {
   return `${stripStop(s)}.`;
+}
+
+/** The same sentence but for its figures. */
+function sameWords(a: Problem, b: Problem): boolean {
+  const words = (m: string): string => m.replace(/\d+/g, '#');
+  return words(a.message) === words(b.message);
 }
