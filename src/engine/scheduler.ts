@@ -234,9 +234,10 @@ export class PassScheduler {
       } catch (e) {
         // A first run waiting for its setup is not a failure (status says "setup needed").
         if (isSetupNeeded(e)) return this.hooks.logger.debug('pass skipped: setup needed');
+        // Cut short by a pause or a stop, where the pass throws the abort's reason: the pass
+        // runner has logged that once already.
+        if (signal.aborted) return;
         const reason = e instanceof Error ? e.message : String(e);
-        // Cut short by a pause or a stop, where the pass throws the abort's reason.
-        if (signal.aborted) return this.hooks.logger.debug('pass cut short', { reason });
         this.hooks.logger.error('pass failed', { reason });
       }
     })();

@@ -85,7 +85,6 @@ export class DropboxLeg implements DestinationLeg {
       sink.onReached?.();
     };
     const remote = this.remote;
-    const failed = (o: Extract<UploadOutcome, { ok: false }>): void => sink.onOutcome(o);
     // Server errors held back while it is not yet known whether Dropbox is down (see dropboxDown).
     let held: Array<Extract<UploadOutcome, { ok: false }>> = [];
     let settledUp = false; // a file was placed, or the account answered: failures are the files'
@@ -97,7 +96,7 @@ export class DropboxLeg implements DestinationLeg {
       settledUp = true;
       const fails = held;
       held = [];
-      for (const o of fails) failed(o);
+      for (const o of fails) sink.onOutcome(o);
     };
     const askAccount = (): Promise<void> =>
       remote.account(signal).then(

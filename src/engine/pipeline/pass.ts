@@ -133,13 +133,6 @@ export async function runPass(
     settle: (items) => settle(items),
     startLeg: (id) => startLeg(id),
   });
-  const pendingCounts = (): Partial<Record<LegId, number>> => {
-    const counts = new Map(pending);
-    for (const w of flow.flowing)
-      for (const leg of deps.legs)
-        if (!w.entry[leg.id]) counts.set(leg.id, (counts.get(leg.id) ?? 0) + 1);
-    return Object.fromEntries(counts);
-  };
   /**
    * The queue as known now. Until the walk of transit has met every file, files not yet met are
    * missing from it: each count is then never told below the last complete count less what this
@@ -148,11 +141,17 @@ export async function runPass(
    * A file in the legs again after failing before counts as failing until it succeeds.
    */
   const emitCounts = (): void => {
+    // The settled files' counts plus the files in the legs now, in one walk of the flow.
+    const owed = new Map(pending);
     let inFlowFailing = 0;
-    for (const w of flow.flowing) if (worstFailure(w.entry)) inFlowFailing++;
+    for (const w of flow.flowing) {
+      if (worstFailure(w.entry)) inFlowFailing++;
+      for (const leg of deps.legs)
+        if (!w.entry[leg.id]) owed.set(leg.id, (owed.get(leg.id) ?? 0) + 1);
+    }
     const now: QueueCounts = {
       transit: remaining + flow.flowing.size,
-      pending: pendingCounts(),
+      pending: Object.fromEntries(owed),
       failed: failed + inFlowFailing,
     };
     const floor = memory.lastCounts;
