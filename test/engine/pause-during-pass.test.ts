@@ -9,17 +9,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withHarness, type Harness } from './harness.js';
 import { RecordingLogger } from '../dropbox/helpers.js';
+import { waitFor } from '../cli/cli-harness.js';
 
 const MiB = 1024 * 1024;
 const CLIP = 'cameras/ir/clip.bin';
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The CLI tests' poll, with room for a slow link. */
+const until = (what: string, ok: () => boolean): Promise<true> =>
+  waitFor(what, async () => ok(), 60_000);
 
 function uploadedBytes(h: Harness): number {
   return (
