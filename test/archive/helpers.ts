@@ -208,6 +208,16 @@ function sleep(ms: number): Promise<void> {
  * out. `mount` then `unmount` (eject), `yank` (the card pulled with the driver still mounted: its
  * FUSE daemon killed, every call on the mount fails with ENOTCONN), `destroy` (always, in finally).
  */
+/** Whether a process still runs (a zombie, killed and awaiting its parent, does not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\S+ \(.*\) [ZX]/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
 export class CardImage {
   private daemon: ChildProcess | null = null;
   private loop: string | null = null;
@@ -331,7 +341,13 @@ export class CardImage {
     } catch {
       return; // timeout has already ended, and its driver with it
     }
-    for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+    const pids = children.split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    // Returns only once the driver is gone (bounded): a SIGKILL is delivered asynchronously, and
+    // a copy that went on meanwhile could finish and fsync on the live card (it did, 1 run in
+    // many), so the "pulled mid-copy" test saw no pull at all.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 400 && pids.some(alive); i++) Atomics.wait(pause, 0, 0, 5);
   }
 
   /** Unmount (lazily if something still holds it), end the driver, detach the loop device. */
