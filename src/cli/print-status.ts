@@ -1,4 +1,10 @@
-import { formatBytes, formatDuration, printable, type StatusSnapshot } from '../engine/index.js';
+import {
+  archiveTitle,
+  formatBytes,
+  formatDuration,
+  printable,
+  type StatusSnapshot,
+} from '../engine/index.js';
 import { formatTime } from './duration.js';
 
 /**
@@ -10,19 +16,21 @@ export function printStatus(s: StatusSnapshot, write: (text: string) => void): v
   const line = (text: string): void => write(printable(text));
   line(`State: ${s.state}. ${s.sentence}`);
   const c = s.counts;
+  const isCard = s.archive.card ?? true;
+  const archive = archiveTitle(isCard);
   line(
-    `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, SD card pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`,
+    `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`,
   );
   line(
     `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${s.passRunning ? 'running now' : formatTime(s.nextPassMs)}`,
   );
   // No archive folder yet (a new install): nothing can be "not present".
-  if (s.archive.enabled && s.archive.path === '') line('SD card: no archive folder set yet');
+  if (s.archive.enabled && s.archive.path === '') line(`${archive}: no archive folder set yet`);
   else if (s.archive.enabled) {
     line(
-      `SD card: ${s.archive.path} — ${s.archive.present ? `present, ${formatBytes(s.archive.freeBytes)} free of ${formatBytes(s.archive.totalBytes)}` : 'NOT PRESENT'}`,
+      `${archive}: ${s.archive.path} — ${s.archive.present ? `present, ${formatBytes(s.archive.freeBytes)} free of ${formatBytes(s.archive.totalBytes)}` : 'NOT PRESENT'}`,
     );
-  } else line('SD card: archive turned off');
+  } else line(`${archive}: turned off`);
   const d = s.dropbox;
   line(
     d.connected

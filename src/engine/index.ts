@@ -39,6 +39,7 @@ export { readStatusFile, type PublishedStatus } from './status/status-file.js';
 export { liveLockOwner } from './run-lock.js';
 // How a size reads (CLI; the window has it through src/shared/format.ts).
 export { formatBytes } from './format-bytes.js';
+export { archiveTitle } from './archive/archive-place.js';
 export { formatDuration } from './format-duration.js';
 export { FILE_FAILING_THRESHOLD } from './retry-policy.js';
 

@@ -10,7 +10,7 @@ import { findOldSetups } from './old-setup-finder.js';
 const FOLDER_TITLES: Record<FolderPurpose, string> = {
   watch: 'Choose the folder the data logger writes into',
   transit: 'Choose the transit (queue) folder',
-  archive: 'Choose the SD card folder',
+  archive: 'Choose the archive folder (the SD card, or a folder)',
 };
 
 const FILE_TITLES: Record<FilePurpose, string> = {

@@ -42,7 +42,7 @@ const STOP_TIMEOUT_MS = 30_000;
 /** Open commands a person chose from the tray: a failure is told to them, not only logged. */
 const OPEN_FAILED: Partial<Record<CommandId, string>> = {
   openWatchFolder: 'watch folder',
-  openArchiveFolder: 'SD card folder',
+  openArchiveFolder: 'archive folder',
   openLogFile: 'log file',
 };
 const CHROMIUM_SWITCH =

@@ -104,7 +104,7 @@ export function trayMenu(status: StatusSnapshot): TrayMenuItem[] {
     {
       type: 'action',
       action: 'openArchiveFolder',
-      label: 'Open SD card folder',
+      label: status.archive.card === false ? 'Open archive folder' : 'Open SD card folder',
       enabled: status.archive.enabled && status.archive.present,
     },
     { type: 'action', action: 'openLogFile', label: 'Open log file', enabled: true },

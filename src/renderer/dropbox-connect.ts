@@ -97,7 +97,7 @@ export function connectSection(
   disconnectButton.addEventListener('click', async () => {
     if (
       !window.confirm(
-        'Disconnect Dropbox? Files keep going to the SD card and wait in transit for Dropbox until you connect again.',
+        'Disconnect Dropbox? Files are still archived, and wait in transit for Dropbox until you connect again.',
       )
     )
       return;

@@ -13,15 +13,19 @@ import type { TabId } from '../shared/ipc-channels.js';
 import { h, replace } from './dom.js';
 import { activityCard } from './activity-view.js';
 import { absoluteTime, bytes, duration, plural, rate, relativeTime, when } from './format.js';
+import { archiveTitle } from '../shared/format.js';
 
-const COUNT_LABELS: [keyof StageCounts, string][] = [
-  ['waiting', 'Waiting in watch folder'],
-  ['transit', 'In transit (queue)'],
-  ['uploadPending', 'Dropbox still to do'],
-  ['archivePending', 'SD card still to do'],
-  ['failed', 'Failing'],
-  ['doneThisRun', 'Done since start'],
-];
+/** What each count is called; the archive's by what it is (a card, or a folder on the hub). */
+function countLabels(archive: string): [keyof StageCounts, string][] {
+  return [
+    ['waiting', 'Waiting in watch folder'],
+    ['transit', 'In transit (queue)'],
+    ['uploadPending', 'Dropbox still to do'],
+    ['archivePending', `${archive} still to do`],
+    ['failed', 'Failing'],
+    ['doneThisRun', 'Done since start'],
+  ];
+}
 
 const TAB_NAMES: Record<TabId, string> = {
   status: 'Status',
@@ -44,6 +48,7 @@ export function renderStatus(
 ): void {
   // Status events arrive often while files move; a keyboard user must not lose their place.
   const focused = panel.contains(document.activeElement) ? document.activeElement?.id : undefined;
+  const archiveName = archiveTitle(s.archive.card ?? true);
   replace(
     panel,
     h('h2', { class: 'visually-hidden', text: 'Status' }),
@@ -52,26 +57,29 @@ export function renderStatus(
     h(
       'div',
       { class: 'cards' },
-      card('Files', countsList(s.counts)),
+      card('Files', countsList(s.counts, archiveName)),
       card('Dropbox', dropbox(s)),
-      card('SD card', archive(s)),
+      card(archiveName, archive(s), 'card-archive'),
       card('Timing', timing(s)),
     ),
     activityCard(activity), // issue 10
     card('Disks', disks(s.disks, diskWarnPercent)),
     card('Sources', sources(s.sources)),
-    transfers(s),
+    transfers(s, archiveName),
   );
   if (focused) document.getElementById(focused)?.focus();
 }
 
-function card(title: string, ...body: (Node | null)[]): HTMLElement {
-  const id = `card-${title.toLowerCase().replace(/\W+/g, '-')}`;
+function card(
+  title: string,
+  body: Node | null,
+  id = `card-${title.toLowerCase().replace(/\W+/g, '-')}`,
+): HTMLElement {
   return h(
     'section',
     { class: 'card', attrs: { 'aria-labelledby': id } },
     h('h3', { id, text: title }),
-    ...body,
+    body,
   );
 }
 
@@ -86,9 +94,9 @@ function facts(rows: [string, string, string?][]): HTMLElement {
   );
 }
 
-function countsList(c: StageCounts): HTMLElement {
+function countsList(c: StageCounts, archiveName: string): HTMLElement {
   return facts(
-    COUNT_LABELS.map(([key, label]) => [
+    countLabels(archiveName).map(([key, label]) => [
       label,
       String(c[key]),
       key === 'failed' && c.failed > 0 ? 'bad' : undefined,
@@ -159,7 +167,7 @@ function archive(s: StatusSnapshot): HTMLElement {
     : 'Not found';
   return facts([
     ['Folder', a.path || '(not set)'],
-    ['Card', presence, a.present && a.writable ? 'good' : 'bad'],
+    [a.card === false ? 'State' : 'Card', presence, a.present && a.writable ? 'good' : 'bad'],
     ['Free space', a.present ? `${bytes(a.freeBytes)} free of ${bytes(a.totalBytes)}` : '—'],
   ]);
 }
@@ -181,7 +189,7 @@ function timing(s: StatusSnapshot): HTMLElement {
   ]);
 }
 
-function transfers(s: StatusSnapshot): HTMLElement {
+function transfers(s: StatusSnapshot, archiveName: string): HTMLElement {
   const title = h('h3', {
     id: 'active-title',
     text: `In progress: ${plural(s.transfers.length, 'transfer')}`,
@@ -205,7 +213,7 @@ function transfers(s: StatusSnapshot): HTMLElement {
           h('span', {
             id,
             class: 'file',
-            text: `${t.leg === 'upload' ? 'Dropbox' : 'SD card'}: ${t.rel}`,
+            text: `${t.leg === 'upload' ? 'Dropbox' : archiveName}: ${t.rel}`,
           }),
           h('progress', { attrs: { max: 100, value: pct, 'aria-labelledby': id } }),
           h('span', { class: 'muted', text: `${pct}% of ${bytes(t.size)}, ${rate(t.rate)}` }),

@@ -63,7 +63,7 @@ export class TransfersView {
           h(
             'tr',
             {},
-            ...['File', 'Size', 'Finished', 'Dropbox', 'SD card'].map((t) =>
+            ...['File', 'Size', 'Finished', 'Dropbox', 'Archive'].map((t) =>
               h('th', { text: t, attrs: { scope: 'col' } }),
             ),
           ),

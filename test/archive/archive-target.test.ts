@@ -343,6 +343,60 @@ test('card too full for the file: archive-full before any byte is written', asyn
   }
 });
 
+test('an archive folder on the hub’s own disk (not a card) is named as a folder: no card advice', async (t) => {
+  // Every RDL hub since mid-2024 archives to 4_synced on the disk it runs from: "insert the card",
+  // "swap the card" or "the write-protect switch" would send its keeper the wrong way.
+  const cardAdvice = /SD card|insert|swap the card|write-protect/;
+  const r = await rig();
+  try {
+    const gone = join(r.base, 'gone');
+    const missing = await new ArchiveTarget({ root: gone, mustBeMountPoint: false }).check();
+    assert.equal(
+      missing.problem?.message,
+      `Archive folder ${gone} does not exist: create it (or mount the disk it is on), or correct the archive folder in settings; files wait safely in transit`,
+    );
+    if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+    mountTmpfs(r.card, 1024, true);
+    let readOnly;
+    try {
+      readOnly = await new ArchiveTarget({ root: r.card, mustBeMountPoint: false }).check();
+    } finally {
+      unmount(r.card);
+    }
+    assert.equal(readOnly.problem?.code, 'archive-readonly');
+    assert.match(
+      readOnly.problem?.message ?? '',
+      new RegExp(`^Archive folder ${r.card} is on a disk that is read-only: .*check the disk`),
+    );
+    mountTmpfs(r.card, 2048);
+    let full;
+    try {
+      const big = join(r.src, 'big.bin');
+      await writePatternFile(big, 3 * 1024 * 1024);
+      const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
+      full = await store(target, 'd/big.bin', big).then(
+        () => null,
+        (e: unknown) => e,
+      );
+    } finally {
+      unmount(r.card);
+    }
+    assert.ok(isSyncError(full));
+    assert.equal(full.code, 'archive-full');
+    assert.match(
+      full.message,
+      /is full \(.*\): free space on its disk, or turn on retention in settings/,
+    );
+    for (const message of [missing.problem?.message, readOnly.problem?.message, full.message])
+      assert.doesNotMatch(message ?? '', cardAdvice);
+    // The card's own words stay for a card.
+    const card = await new ArchiveTarget({ root: gone, mustBeMountPoint: true }).check();
+    assert.match(card.problem?.message ?? '', /^SD card folder .* insert the card/);
+  } finally {
+    await removeDir(r.base);
+  }
+});
+
 test('free-space margin is proportionate (real 24 MiB tmpfs): 23.9 MiB free takes a 20 MB file', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
   const r = await rig();
@@ -485,7 +539,11 @@ test('source vanished, unreadable, or changed size: file-level errors, nothing l
     const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
     await assert.rejects(
       target.store({ rel: 'a.csv', srcPath: join(r.src, 'gone.csv'), size: 3 }),
-      failsWith('file-failed', 'file-vanished', /gone\.csv vanished before it reached the SD card/),
+      failsWith(
+        'file-failed',
+        'file-vanished',
+        /gone\.csv vanished before it reached the archive folder/,
+      ),
     );
     await mkdir(join(r.src, 'dir.csv'));
     await assert.rejects(

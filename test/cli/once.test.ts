@@ -58,7 +58,7 @@ test('once moves every file to Dropbox and to the SD card, exit 0', async () => 
   }
 });
 
-test('once with the SD card folder absent: exit 1, says so, files stay in transit', async () => {
+test('once with the archive folder absent: exit 1, says so, files stay in transit', async () => {
   const dirs = await makeDirs('rdl-cli-nocard-');
   roots.push(dirs.root);
   const card = path.join(dirs.root, 'media', 'SD1');
@@ -76,7 +76,8 @@ test('once with the SD card folder absent: exit 1, says so, files stay in transi
   const r = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /0 done|done 0/);
-  assert.match(r.stdout, new RegExp(`SD card folder ${card} does not exist: insert the card`));
+  // A plain folder (not a mounted card): no "insert the card" for it.
+  assert.match(r.stdout, new RegExp(`Archive folder ${card} does not exist: create it`));
   assert.match(r.stdout, /files wait safely in transit/);
 
   assert.deepEqual(await listFilesRel(dirs.transitDir), Object.keys(FILES).sort());

@@ -106,3 +106,16 @@ test('SD card folder item is disabled while the card is absent', () => {
   const item = menu.find((i) => i.type === 'action' && i.action === 'openArchiveFolder');
   assert.equal(item?.type === 'action' && item.enabled, false);
 });
+
+test('the archive folder item says what the archive is: the SD card, or a folder on the hub', () => {
+  const status = statusFixture();
+  const label = (card: boolean | undefined): string | undefined => {
+    const item = trayMenu({ ...status, archive: { ...status.archive, card } }).find(
+      (i) => i.type === 'action' && i.action === 'openArchiveFolder',
+    );
+    return item?.type === 'action' ? item.label : undefined;
+  };
+  assert.equal(label(true), 'Open SD card folder');
+  assert.equal(label(false), 'Open archive folder');
+  assert.equal(label(undefined), 'Open SD card folder', 'an older status.json: as before');
+});

@@ -81,8 +81,12 @@ test('the window drives a real engine', async (t) => {
       );
       assert.equal(await text(page, '#status-sentence'), sentence);
       assert.equal(w.engine.getStatus().sentence, sentence);
-      assert.match(await text(page, '#card-sd-card + dl'), new RegExp(`Folder${w.archiveDir}`));
+      assert.match(await text(page, '#card-archive + dl'), new RegExp(`Folder${w.archiveDir}`));
       assert.match(await text(page, '#panel-status'), /Done since start0/);
+      // The harness archives to a plain folder (not a mounted card): named as what it is.
+      assert.equal(await text(page, '#card-archive'), 'Archive');
+      assert.match(await text(page, '#panel-status'), /Archive still to do0/);
+      assert.doesNotMatch(await text(page, '#panel-status'), /SD card/);
     });
 
     await t.test('tabs work from the keyboard: arrows, Home, End, roving tabindex', async () => {
@@ -137,7 +141,7 @@ test('the window drives a real engine', async (t) => {
         );
         assert.equal(order.length, FILES.length);
         await page.click('#tab-status');
-        assert.match(await text(page, '#card-sd-card + dl'), /Present and writable/);
+        assert.match(await text(page, '#card-archive + dl'), /Present and writable/);
         assert.match(await text(page, '#card-files + dl'), /Done since start3/);
         await page.click('#tab-transfers');
 
@@ -306,7 +310,7 @@ test('the window drives a real engine', async (t) => {
           return t2 ?? undefined;
         });
         assert.equal(shown, problem.message);
-        assert.match(await text(page, '#card-sd-card + dl'), /Not found/);
+        assert.match(await text(page, '#card-archive + dl'), /Not found/);
         await fs.mkdir(SCREENSHOTS, { recursive: true });
         await page.screenshot({
           path: path.join(SCREENSHOTS, 'status-problem-light.png'),
@@ -320,7 +324,7 @@ test('the window drives a real engine', async (t) => {
           'the problem to clear in the window',
           async () => (await page.$('#problems')) === null,
         );
-        assert.match(await text(page, '#card-sd-card + dl'), /Present and writable/);
+        assert.match(await text(page, '#card-archive + dl'), /Present and writable/);
       },
     );
 

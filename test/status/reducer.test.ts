@@ -238,6 +238,7 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
     message: 'Settings need fixing: watchDir: required',
     archiveEnabled: true,
     archiveDir: '/media/card',
+    archiveIsCard: true,
   });
   assert.deepEqual(
     status.snapshot().problems.map((p) => [p.id, p.tab, p.message]),
@@ -250,6 +251,7 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
     remoteMissing: notConnected,
     archiveEnabled: false,
     archiveDir: '/media/card',
+    archiveIsCard: true,
   });
   const auth = status.snapshot().problems;
   assert.deepEqual(
@@ -265,11 +267,13 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
     type: 'pipeline-built',
     remoteMissing: null,
     archiveEnabled: true,
-    archiveDir: '/media/card',
+    archiveDir: '/home/pi/SHELF3/logging-folder/4_synced',
+    archiveIsCard: false,
   });
   assert.deepEqual(status.snapshot().problems, []);
   assert.equal(status.current.dropbox.connected, true);
   assert.equal(status.current.archive.enabled, true);
+  assert.equal(status.current.archive.card, false, 'a folder on the hub’s disk, named as such');
 });
 
 test('a probe of a stopped engine shows the card problem, the card state, the queue and the failures the journal remembers', () => {

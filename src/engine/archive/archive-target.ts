@@ -33,6 +33,7 @@ import {
 import { relSegments, resolveRel } from '../fsutil/rel-path.js';
 import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
 import { archiveFull, archiveMissing, archiveReadOnly, type MissingReason } from './problems.js';
+import { placeNamed, thePlace, type ArchivePlace } from './archive-place.js';
 import { cardNameTrouble, refusedNameMessage } from './card-names.js';
 import { fileSizeLimitOf } from './file-size-limit.js';
 import { formatBytes } from '../format-bytes.js';
@@ -135,7 +136,8 @@ type WriteMode = 'new' | 'replace';
 
 export class ArchiveTarget {
   readonly root: string;
-  private readonly mustBeMountPoint: boolean;
+  /** Where, and whether it is a card: how its sentences name it (archive-place.ts). */
+  private readonly place: ArchivePlace;
   private readonly logger: Logger;
   private readonly reserveBytes: number;
   private readonly ops: ArchiveFsOps;
@@ -155,7 +157,7 @@ export class ArchiveTarget {
 
   constructor(opts: ArchiveTargetOptions) {
     this.root = opts.root;
-    this.mustBeMountPoint = opts.mustBeMountPoint;
+    this.place = { root: opts.root, card: opts.mustBeMountPoint };
     this.logger = opts.logger ?? silentLogger;
     this.reserveBytes = opts.reserveBytes ?? DEFAULT_RESERVE_BYTES;
     this.ops = { ...realPlaceOps, mkdir: (p) => mkdir(p, FOLDER_MODE), ...opts.fsOps };
@@ -183,7 +185,7 @@ export class ArchiveTarget {
         writable: false,
         freeBytes: null,
         totalBytes: null,
-        problem: archiveMissing(this.root, 'not-answering', asked),
+        problem: archiveMissing(this.place, 'not-answering', asked),
       };
     }
     const space = asked instanceof Error ? null : usableSpace(asked as FreeSpace);
@@ -198,14 +200,14 @@ export class ArchiveTarget {
       return {
         ...base,
         writable: false,
-        problem: archiveReadOnly(this.root, errnoCode(e) ?? 'EACCES', e),
+        problem: archiveReadOnly(this.place, errnoCode(e) ?? 'EACCES', e),
       };
     }
     if (space && space.freeBytes <= this.reserveBytes) {
       return {
         ...base,
         writable: true,
-        problem: archiveFull(this.root, space.freeBytes, this.reserveBytes),
+        problem: archiveFull(this.place, space.freeBytes, this.reserveBytes),
       };
     }
     return { ...base, writable: true, problem: null };
@@ -216,7 +218,7 @@ export class ArchiveTarget {
       throw new SyncError({
         kind: 'file-failed',
         code: 'disallowed-name',
-        message: `${opts.rel} cannot go to the SD card: ${ARCHIVE_WORK_DIR} at the top of the card is RDL Sync's own folder for unfinished copies; rename that folder in the watch folder`,
+        message: `${opts.rel} cannot go to ${thePlace(this.place.card)}: ${ARCHIVE_WORK_DIR} at its top is RDL Sync's own folder for unfinished copies; rename that folder in the watch folder`,
       });
     }
     await this.refuseIfTooLarge(opts);
@@ -244,7 +246,7 @@ export class ArchiveTarget {
     throw new SyncError({
       kind: 'file-failed',
       code: 'file-too-large',
-      message: `${opts.rel} (${formatBytes(opts.size)}) is larger than a file on the FAT card at ${this.root} can be (4 GiB): reformat the card as exFAT, or use a card formatted as ext4. The file waits in transit; nothing is lost`,
+      message: `${opts.rel} (${formatBytes(opts.size)}) is larger than a file on the FAT file system of ${placeNamed(this.place)} can be (4 GiB): ${this.place.card ? 'reformat the card as exFAT, or use a card formatted as ext4' : 'move the archive to a disk formatted as exFAT or ext4'}. The file waits in transit; nothing is lost`,
     });
   }
 
@@ -357,7 +359,7 @@ export class ArchiveTarget {
     throw new SyncError({
       kind: 'file-failed',
       code: 'conflict',
-      message: `${opts.rel} already has ${MAX_KEEP_BOTH} different copies on the SD card at ${this.root}: tidy that folder`,
+      message: `${opts.rel} already has ${MAX_KEEP_BOTH} different copies in ${placeNamed(this.place)}: tidy that folder`,
     });
   }
 
@@ -442,7 +444,7 @@ export class ArchiveTarget {
   /** Why nothing may be written to the root now, or null. Never creates anything. */
   private async rootProblem(): Promise<SyncError | null> {
     const missing = await this.rootMissing();
-    return missing && archiveMissing(this.root, missing.reason, missing.cause);
+    return missing && archiveMissing(this.place, missing.reason, missing.cause);
   }
 
   private async rootMissing(): Promise<{ reason: MissingReason; cause?: unknown } | null> {
@@ -454,7 +456,7 @@ export class ArchiveTarget {
       return { reason: isCode(e, 'ENOENT', 'ENOTDIR') ? 'absent' : 'not-answering', cause: e };
     }
     if (!s.isDirectory()) return { reason: 'not-a-folder' };
-    if (this.mustBeMountPoint && !(await isMountPoint(this.root))) return { reason: 'not-mounted' };
+    if (this.place.card && !(await isMountPoint(this.root))) return { reason: 'not-mounted' };
     return null;
   }
 
@@ -473,7 +475,7 @@ export class ArchiveTarget {
           throw new SyncError({
             kind: 'file-failed',
             code: 'conflict',
-            message: `Cannot archive below ${dir}: a file on the SD card has that name where a folder is needed; rename it`,
+            message: `Cannot archive below ${dir}: a file in ${thePlace(this.place.card)} has that name where a folder is needed; rename it`,
           });
         }
         throw await this.creationError(e, dir);
@@ -592,7 +594,7 @@ export class ArchiveTarget {
   ): Promise<{ contentHash: string; linked: false } | 'taken'> {
     const space = await knownFreeSpace(destDir);
     const needed = bytesNeededFor(opts.size, space?.blockSize ?? 4096, this.reserveBytes);
-    if (space && space.freeBytes < needed) throw archiveFull(this.root, space.freeBytes, needed);
+    if (space && space.freeBytes < needed) throw archiveFull(this.place, space.freeBytes, needed);
 
     const tmp = await this.workTemp();
     let copied;
@@ -607,7 +609,7 @@ export class ArchiveTarget {
       // answers so for a card without a free cluster (a write never checks permissions).
       if (e.writing && isCode(e.cause, 'EPERM')) {
         const free = (await knownFreeSpace(this.root))?.freeBytes ?? 0;
-        throw archiveFull(this.root, free, needed, e.cause);
+        throw archiveFull(this.place, free, needed, e.cause);
       }
       throw await this.destinationError(e.cause, tmp, space?.freeBytes, needed);
     }
@@ -619,7 +621,7 @@ export class ArchiveTarget {
         throw new SyncError({
           kind: 'retry',
           code: 'hash-mismatch',
-          message: `${opts.rel} changed while it was copied to the SD card (expected ${opts.size} bytes, read ${copied.bytes}); it will be copied again`,
+          message: `${opts.rel} changed while it was copied to ${thePlace(this.place.card)} (expected ${opts.size} bytes, read ${copied.bytes}); it will be copied again`,
         });
       }
       // Read back before the copy takes its final name: in 'replace' mode the old copy is only
@@ -629,7 +631,7 @@ export class ArchiveTarget {
         throw new SyncError({
           kind: 'retry',
           code: 'hash-mismatch',
-          message: `The copy of ${opts.rel} on the SD card at ${this.root} read back different from the original: the card may be failing; it will be copied again`,
+          message: `The copy of ${opts.rel} in ${placeNamed(this.place)} read back different from the original: ${this.place.card ? 'the card' : 'its disk'} may be failing; it will be copied again`,
         });
       }
       let placed;
@@ -718,7 +720,7 @@ export class ArchiveTarget {
       throw new SyncError({
         kind: 'file-failed',
         code: 'conflict',
-        message: `${join(this.root, ARCHIVE_WORK_DIR)} on the SD card is not a folder: RDL Sync needs that name for unfinished copies; move that file away`,
+        message: `${join(this.root, ARCHIVE_WORK_DIR)} in ${thePlace(this.place.card)} is not a folder: RDL Sync needs that name for unfinished copies; move that file away`,
       });
     }
     return workTempPath(this.root);
@@ -753,14 +755,14 @@ export class ArchiveTarget {
       return new SyncError({
         kind: 'file-failed',
         code: 'file-vanished',
-        message: `${srcPath} vanished before it reached the SD card`,
+        message: `${srcPath} vanished before it reached ${thePlace(this.place.card)}`,
         cause,
       });
     }
     return new SyncError({
       kind: 'file-failed',
       code: 'file-unreadable',
-      message: `Cannot read ${srcPath} to copy it to the SD card (${errnoCode(cause) ?? 'error'}): check the file's permissions and the disk`,
+      message: `Cannot read ${srcPath} to copy it to ${thePlace(this.place.card)} (${errnoCode(cause) ?? 'error'}): check the file's permissions and the disk`,
       cause,
     });
   }
@@ -775,31 +777,31 @@ export class ArchiveTarget {
     const code = errnoCode(cause) ?? 'unknown';
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       const free = (await knownFreeSpace(this.root))?.freeBytes ?? freeBytes ?? 0;
-      return archiveFull(this.root, free, neededBytes ?? 0, cause);
+      return archiveFull(this.place, free, neededBytes ?? 0, cause);
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-      return archiveReadOnly(this.root, code, cause);
+      return archiveReadOnly(this.place, code, cause);
     }
     if (code === 'EINVAL' || code === 'ENAMETOOLONG') return this.refusedName(code, path, cause);
     if (code === 'EFBIG') {
       return new SyncError({
         kind: 'file-failed',
         code: 'file-too-large',
-        message: `${path} is too large for the SD card's file system (FAT32 stops at 4 GiB): reformat the card as exFAT`,
+        message: `${path} is too large for the file system of ${thePlace(this.place.card)} (FAT32 stops at 4 GiB): ${this.place.card ? 'reformat the card as exFAT' : 'move the archive to a disk formatted as exFAT or ext4'}`,
         cause,
       });
     }
     // The card's driver is gone (a FUSE card pulled out, its daemon dead). The root itself may
     // still stat fine for a second from the kernel's cache, so the errno alone decides.
-    if (code === 'ENOTCONN') return archiveMissing(this.root, 'not-answering', cause);
+    if (code === 'ENOTCONN') return archiveMissing(this.place, 'not-answering', cause);
     const missing = await this.rootMissing();
     if (missing?.reason === 'not-answering')
-      return archiveMissing(this.root, missing.reason, missing.cause);
-    if (missing) return archiveMissing(this.root, 'pulled', cause);
+      return archiveMissing(this.place, missing.reason, missing.cause);
+    if (missing) return archiveMissing(this.place, 'pulled', cause);
     return new SyncError({
       kind: 'retry',
       code: 'unknown',
-      message: `Writing ${path} on the SD card failed (${code}); it will be tried again`,
+      message: `Writing ${path} in ${thePlace(this.place.card)} failed (${code}); it will be tried again`,
       cause,
     });
   }
@@ -830,7 +832,7 @@ export class ArchiveTarget {
     return new SyncError({
       kind: 'file-failed',
       code: code === 'ENAMETOOLONG' ? 'malformed-path' : 'disallowed-name',
-      message: refusedNameMessage(this.root, path, name, code, cardNameTrouble(name)),
+      message: refusedNameMessage(this.place, path, name, code, cardNameTrouble(name)),
       cause,
     });
   }

@@ -4,6 +4,8 @@
 // differs by driver: the kernel's vfat and exfat answer EINVAL (ENAMETOOLONG for length), the FUSE
 // exfat driver ENOENT, fusefat EPERM (and it refuses every letter outside ASCII too).
 
+import { placeNamed, type ArchivePlace } from './archive-place.js';
+
 /** Characters FAT and exFAT never allow in a name. */
 // eslint-disable-next-line no-control-regex -- control characters are what is looked for
 const REFUSED = /[\x00-\x1f"*:<>?\\|]/g;
@@ -40,14 +42,18 @@ export function cardNameTrouble(name: string): NameTrouble | null {
 
 /** The sentence for a name the card refused: what, why, and what to do. */
 export function refusedNameMessage(
-  root: string,
+  place: ArchivePlace,
   path: string,
   name: string,
   code: string,
   trouble: NameTrouble | null,
 ): string {
+  const where = place.card ? 'the card' : 'its file system';
   const why =
     trouble?.words ??
-    'the card refuses it although it accepts other files (check the permissions of that folder on the card)';
-  return `The SD card at ${root} does not accept the name "${name}" (${path}, ${code}): ${why}. FAT and exFAT cards refuse " * : < > ? \\ | and control characters, and names over ${CARD_NAME_MAX} characters: rename the file where the logger writes it, or use a card formatted as ext4. The file waits in transit; nothing is lost`;
+    `${where} refuses it although it accepts other files (check the permissions of that folder ${place.card ? 'on the card' : 'there'})`;
+  const other = place.card
+    ? 'use a card formatted as ext4'
+    : 'move the archive to a disk formatted as ext4';
+  return `${placeNamed(place)} does not accept the name "${name}" (${path}, ${code}): ${why}. FAT and exFAT file systems refuse " * : < > ? \\ | and control characters, and names over ${CARD_NAME_MAX} characters: rename the file where the logger writes it, or ${other}. The file waits in transit; nothing is lost`;
 }

@@ -10,3 +10,4 @@ export { keepBothName } from '../legs/keep-both.js';
 export { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
 export { bytesNeededFor } from './room.js';
 export { ARCHIVE_WORK_DIR, isReservedRel } from './work-dir.js';
+export { archiveTitle, placeNamed, thePlace, type ArchivePlace } from './archive-place.js';

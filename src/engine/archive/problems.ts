@@ -1,48 +1,72 @@
-// The sentences a person sees when the SD-card leg cannot go on. Each names the folder and what
-// to do, and reassures: nothing is lost, files wait in transit.
+// The sentences a person sees when the archive leg cannot go on. Each names the card or folder
+// and what to do, and reassures: nothing is lost, files wait in transit. A card and a folder on
+// the hub's own disk need different advice (archive-place.ts).
 import { SyncError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
+import { placeNamed, type ArchivePlace } from './archive-place.js';
 
 const WAITING = 'files wait safely in transit';
 
 export type MissingReason = 'absent' | 'not-mounted' | 'not-a-folder' | 'pulled' | 'not-answering';
 
-export function archiveMissing(root: string, reason: MissingReason, cause?: unknown): SyncError {
-  const message = {
-    absent: `SD card folder ${root} does not exist: insert the card, or correct the archive folder in settings; ${WAITING}`,
-    'not-mounted': `SD card not mounted at ${root}: insert it; ${WAITING}`,
-    'not-a-folder': `Archive folder ${root} is not a folder: correct it in settings; ${WAITING}`,
-    pulled: `SD card at ${root} went away during a copy: insert it again; ${WAITING}`,
+export function archiveMissing(
+  place: ArchivePlace,
+  reason: MissingReason,
+  cause?: unknown,
+): SyncError {
+  const { root } = place;
+  const card = {
+    absent: `SD card folder ${root} does not exist: insert the card, or correct the archive folder in settings`,
+    'not-mounted': `SD card not mounted at ${root}: insert it`,
+    'not-a-folder': `Archive folder ${root} is not a folder: correct it in settings`,
+    pulled: `SD card at ${root} went away during a copy: insert it again`,
     // The folder is there but every call on it fails (ENOTCONN, EIO): a card pulled out while
     // mounted, or its driver gone. Inserting it again does not help until the dead mount is gone.
-    'not-answering': `SD card at ${root} does not answer (${errnoOf(cause)}): it was pulled out while mounted, or its driver stopped; unmount it (sudo umount ${root}) and insert it again; ${WAITING}`,
-  }[reason];
+    'not-answering': `SD card at ${root} does not answer (${errnoOf(cause)}): it was pulled out while mounted, or its driver stopped; unmount it (sudo umount ${root}) and insert it again`,
+  };
+  // Never created by RDL Sync, a card's or not: a folder that vanished may be a disk that is not
+  // mounted, and making it anew would archive into the wrong disk.
+  const folder = {
+    absent: `Archive folder ${root} does not exist: create it (or mount the disk it is on), or correct the archive folder in settings`,
+    'not-mounted': card['not-mounted'],
+    'not-a-folder': card['not-a-folder'],
+    pulled: `Archive folder ${root} went away during a copy: check that it exists and its disk is mounted`,
+    'not-answering': `Archive folder ${root} does not answer (${errnoOf(cause)}): its disk was disconnected or is failing; check the disk (sudo dmesg), then restart RDL Sync`,
+  };
+  const message = `${(place.card ? card : folder)[reason]}; ${WAITING}`;
   return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });
 }
 
 export function archiveFull(
-  root: string,
+  place: ArchivePlace,
   freeBytes: number,
   neededBytes: number,
   cause?: unknown,
 ): SyncError {
+  const fix = place.card
+    ? 'free space or swap the card'
+    : 'free space on its disk, or turn on retention in settings';
   return new SyncError({
     kind: 'blocked',
     code: 'archive-full',
-    message: `SD card at ${root} is full (${formatBytes(freeBytes)} free, ${formatBytes(neededBytes)} needed): free space or swap the card; ${WAITING}`,
+    message: `${placeNamed(place)} is full (${formatBytes(freeBytes)} free, ${formatBytes(neededBytes)} needed): ${fix}; ${WAITING}`,
     cause,
   });
 }
 
-export function archiveReadOnly(root: string, errno: string, cause?: unknown): SyncError {
+export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unknown): SyncError {
+  const readOnly = place.card
+    ? 'is read-only: check the card’s write-protect switch, or remount it read-write'
+    : // Linux remounts a disk read-only when it finds errors on it: the usual cause on a hub.
+      'is on a disk that is read-only: the system makes a disk read-only when it finds errors on it; check the disk (sudo dmesg), then remount it read-write or restart the hub';
   const what =
     errno === 'EROFS'
-      ? 'is read-only: check the card’s write-protect switch, or remount it read-write'
+      ? readOnly
       : `refuses writes (${errno}, permission denied): give the user running RDL Sync write access`;
   return new SyncError({
     kind: 'blocked',
     code: 'archive-readonly',
-    message: `SD card at ${root} ${what}; ${WAITING}`,
+    message: `${placeNamed(place)} ${what}; ${WAITING}`,
     cause,
   });
 }

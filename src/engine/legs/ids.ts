@@ -21,9 +21,9 @@ export const LEGS: Record<LegId, LegDescriptor> = {
     offReason: 'Dropbox upload is turned off',
   },
   archive: {
-    label: 'SD card',
+    label: 'Archive',
     network: false,
     problemIds: ['archive-missing', 'archive-full', 'archive-readonly'],
-    offReason: 'SD-card archive is turned off',
+    offReason: 'The archive (SD card or folder) is turned off',
   },
 };

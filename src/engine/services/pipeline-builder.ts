@@ -87,6 +87,7 @@ export class PipelineBuilder {
         message,
         archiveEnabled: settings.archiveEnabled,
         archiveDir: settings.archiveDir,
+        archiveIsCard: settings.archiveMustBeMountPoint,
       });
       this.current = {
         settings,
@@ -131,6 +132,7 @@ export class PipelineBuilder {
       remoteMissing: remote ? null : (account.problem ?? notConnected()),
       archiveEnabled: settings.archiveEnabled,
       archiveDir: settings.archiveDir,
+      archiveIsCard: settings.archiveMustBeMountPoint,
     });
     logger.debug('pipeline rebuilt', { reason, usable: true });
     await this.deps.afterBuild();

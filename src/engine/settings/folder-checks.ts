@@ -71,7 +71,7 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
   if (s.archiveEnabled && s.archiveDir !== '' && kindOf(s.archiveDir) === 'other') {
     issues.push({
       field: 'archiveDir',
-      message: `Archive folder ${s.archiveDir} is a file, not a folder: choose the SD card's folder`,
+      message: `Archive folder ${s.archiveDir} is a file, not a folder: choose a folder`,
     });
   }
   const realWatch = real(s.watchDir);
@@ -92,7 +92,7 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
   if (s.archiveEnabled && s.archiveDir !== '' && inside(real(s.archiveDir), realWatch)) {
     issues.push({
       field: 'archiveDir',
-      message: `Archive folder ${s.archiveDir} leads into the watch folder ${s.watchDir}: choose the SD card's folder, outside it`,
+      message: `Archive folder ${s.archiveDir} leads into the watch folder ${s.watchDir}: choose a folder outside it`,
     });
   }
   return issues;
@@ -109,7 +109,7 @@ export function transitChangeIssue(from: Settings, to: Settings): FieldIssue | n
   if (queued === null) return null;
   return {
     field: 'transitDir',
-    message: `The transit folder ${from.transitDir} still holds files waiting for Dropbox or the SD card (${queued}, maybe more): wait until it is empty (the Status tab counts them), or move its files back into the watch folder, then change it`,
+    message: `The transit folder ${from.transitDir} still holds files waiting for Dropbox or the archive (${queued}, maybe more): wait until it is empty (the Status tab counts them), or move its files back into the watch folder, then change it`,
   };
 }
 

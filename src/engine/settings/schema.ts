@@ -87,7 +87,7 @@ export const settingsSchema = z
       .string()
       .trim()
       .describe(
-        'Root of the SD card (for example /media/orangepi/SD1). RDL Sync never creates this folder.',
+        'Root of the SD card (for example /media/orangepi/SD1), or a local folder (for example /home/pi/SHELF3/logging-folder/4_synced). RDL Sync never creates this folder.',
       ),
     archiveMustBeMountPoint: z
       .boolean()
@@ -374,7 +374,8 @@ export const settingsSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['archiveDir'],
-        message: 'Archive folder is empty: choose the SD card folder, or turn the archive off',
+        message:
+          'Archive folder is empty: choose the SD card’s folder or a local folder, or turn the archive off',
       });
     }
     if (s.scheduleMode === 'cron' && s.cron === '') {

@@ -263,7 +263,7 @@ function folderOverlapIssues(s: Folders): FieldIssue[] {
       if (samePath(s.archiveDir, dir) || isInside(s.archiveDir, dir)) {
         issues.push({
           field: 'archiveDir',
-          message: `Archive folder (${s.archiveDir}) is inside the ${SETTING_LABELS[key].toLowerCase()} (${dir}): choose the SD card's folder, outside the watch and transit folders`,
+          message: `Archive folder (${s.archiveDir}) is inside the ${SETTING_LABELS[key].toLowerCase()} (${dir}): choose a folder outside the watch and transit folders`,
         });
       }
     }

@@ -26,6 +26,7 @@ export type EngineEvent =
       message: string;
       archiveEnabled: boolean;
       archiveDir: string;
+      archiveIsCard: boolean;
     }
   /** A usable pipeline was built; `remoteMissing` says why there is no Dropbox connection. */
   | {
@@ -33,6 +34,7 @@ export type EngineEvent =
       remoteMissing: SyncError | null;
       archiveEnabled: boolean;
       archiveDir: string;
+      archiveIsCard: boolean;
     }
   /** A stopped engine looked without moving anything (`status` without a daemon). */
   | {

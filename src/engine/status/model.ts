@@ -57,6 +57,7 @@ export class StatusModel {
       archive: {
         enabled: false,
         path: '',
+        card: true,
         present: false,
         writable: false,
         freeBytes: null,

@@ -140,7 +140,12 @@ export class StatusReducer {
           tab: 'settings',
         });
         status.update({
-          archive: { ...status.current.archive, enabled: e.archiveEnabled, path: e.archiveDir },
+          archive: {
+            ...status.current.archive,
+            enabled: e.archiveEnabled,
+            path: e.archiveDir,
+            card: e.archiveIsCard,
+          },
         });
         return;
       case 'pipeline-built':
@@ -149,7 +154,12 @@ export class StatusReducer {
         if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, 0));
         else status.clear('auth-missing');
         status.update({
-          archive: { ...status.current.archive, enabled: e.archiveEnabled, path: e.archiveDir },
+          archive: {
+            ...status.current.archive,
+            enabled: e.archiveEnabled,
+            path: e.archiveDir,
+            card: e.archiveIsCard,
+          },
           dropbox: { ...status.current.dropbox, connected: e.remoteMissing === null },
         });
         return;

@@ -69,6 +69,11 @@ export interface CardState {
 export interface ArchiveStatus extends CardState {
   enabled: boolean;
   path: string;
+  /**
+   * A removable card (written only while mounted) rather than a folder on the hub's own disk: how
+   * the window and the CLI name it. Absent in an older version's status.json: a card, as it said.
+   */
+  card?: boolean;
 }
 
 /** One file system holding some of the folders RDL Sync uses (shown once however many it holds). */
