@@ -27,6 +27,7 @@ import {
   type LoginItemDeps,
 } from './login-item.js';
 import { Notifier } from './notifier.js';
+import { NoticeGate } from './notice-gate.js';
 import { appPaths } from './paths.js';
 import { browserProfileDir } from './browser-profile.js';
 import { settingsFields } from './settings-fields.js';
@@ -176,6 +177,14 @@ async function runTrayApp(): Promise<void> {
   registerIpc(ipcMain, dispatch);
 
   const notifier = new Notifier(paths.appIcon, (tab) => commands.fire('openWindow', tab));
+  // Without a tray a hidden start (login) would leave nothing to find the app by.
+  const opensWindowAtStart = !process.argv.includes('--hidden') || !mode.tray;
+  const noticeGate = new NoticeGate(() =>
+    // Before the window exists (the engine starts first), what the start will do decides.
+    window === null
+      ? opensWindowAtStart
+      : !window.isDestroyed() && window.isVisible() && !window.isMinimized(),
+  );
   // Only where a tray host shows it (window-mode.ts); otherwise the window is the app.
   const tray = mode.tray
     ? new TrayController(paths.assetsDir, (action) => commands.fire(action))
@@ -189,7 +198,11 @@ async function runTrayApp(): Promise<void> {
   engine.onStatus(onStatus);
   // The engine's alert policy (issue 10). The real engine's, always: alerts are about the real
   // site and must not stop while someone tries the demo; the demo raises none to the desktop.
-  realEngine.alerts.onAlert((alert) => notifier.show(alert));
+  realEngine.alerts.onAlert((alert) => {
+    if (noticeGate.shows(alert)) notifier.show(alert);
+    else
+      logger.info('Notification left to the open setup window', { condition: alert.conditionId });
+  });
   logger.onLine((line) => send('log', [line]));
   onStatus();
 
@@ -218,8 +231,7 @@ async function runTrayApp(): Promise<void> {
 
   await engine.start();
   logger.info('RDL Sync started', { version: app.getVersion(), configDir });
-  // Without a tray a hidden start (login) would leave nothing to find the app by.
-  if (!process.argv.includes('--hidden') || !mode.tray) openWindow();
+  if (opensWindowAtStart) openWindow();
 }
 
 function fail(e: unknown): void {

@@ -384,7 +384,7 @@ test('without a tray host the app is a window: shown at start, a close minimizes
 });
 
 test('first run of the packaged app: the setup shows, no error lines, the folders make it sync', async () => {
-  const desktop = await startDesktop({ trayHost: true });
+  const desktop = await startDesktop({ trayHost: true, notifications: true });
   const dirs = await makeDirs('rdl-first-run-e2e-');
   // A config folder nobody wrote into: a new user's first start.
   const configDir = path.join(dirs.root, 'fresh-config');
@@ -449,11 +449,48 @@ test('first run of the packaged app: the setup shows, no error lines, the folder
       (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/first.csv'),
     );
     assert.doesNotMatch(fs.readFileSync(logFile, 'utf8'), /\[error\]/);
+    // The window asked for the setup and then for Dropbox itself: no notification said it again
+    // over it (both conditions were raised: the log says each was left to the window).
+    assert.equal((await status()).problems[0]?.code, 'auth-missing');
+    const left = await waitFor('both setup conditions left to the window', () => {
+      const lines = fs
+        .readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('Notification left to the open setup window'));
+      return lines.length >= 2 && lines;
+    });
+    assert.match(left.join('\n'), /settings-invalid/);
+    assert.match(left.join('\n'), /auth-missing/);
+    assert.deepEqual(
+      (await notificationsShown(desktop)).filter((n) =>
+        /Setup needed|not connected/i.test(`${n.summary} ${n.body}`),
+      ),
+      [],
+    );
   } finally {
     await running.browser.close().catch(() => {});
     await running.kill();
     await desktop.stop();
     fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('a first start hidden in the tray (at login) tells "Setup needed" as a notification', async () => {
+  const desktop = await startDesktop({ trayHost: true, notifications: true });
+  const { root: home } = await makeDirs('rdl-first-hidden-');
+  const env = { HOME: home, RDL_SYNC_CONFIG_DIR: path.join(home, 'fresh-config') };
+  const running = await launchApp(app, desktop, env, ['--hidden']);
+  try {
+    // No window to ask: the notification is how the person learns the app waits for them.
+    const shown = await waitFor('a "Setup needed" notification', async () =>
+      (await notificationsShown(desktop)).find((n) => /Setup needed/.test(n.body)),
+    );
+    assert.match(shown.summary, /RDL Sync/);
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
+    fs.rmSync(home, { recursive: true, force: true });
   }
 });
 
