@@ -401,3 +401,38 @@ test('the last daemon’s word on a revoked connection is shown by a stopped eng
     [['auth-revoked', 'error']],
   );
 });
+
+test('"offline too long" names the archive copy that goes on as what it is, and none when it is off', () => {
+  const said = (archive: { enabled: boolean; isCard: boolean }): string => {
+    const clock = handClock();
+    const status = new StatusModel(() => clock.now());
+    const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+    reducer.apply({
+      type: 'pipeline-built',
+      remoteMissing: null,
+      archiveEnabled: archive.enabled,
+      archiveDir: '/home/pi/SHELF3/logging-folder/4_synced',
+      archiveIsCard: archive.isCard,
+    });
+    for (let i = 0; i < 2; i++) {
+      reducer.apply({
+        type: 'pass-ended',
+        blocked: { upload: unreachable, archive: null },
+        pending: 4,
+        aborted: false,
+      });
+      clock.mono += ALERT_MS;
+    }
+    const offline = status.snapshot().problems.find((p) => p.id === 'offline');
+    assert.ok(offline);
+    return offline.message;
+  };
+  // A hub's archive is 4_synced on the card it runs from: no SD card to speak of.
+  const folder = said({ enabled: true, isCard: false });
+  assert.match(folder, /4 files are waiting safely, and the copy to the archive folder continues$/);
+  assert.doesNotMatch(folder, /SD/);
+  assert.match(said({ enabled: true, isCard: true }), /, and the copy to the SD card continues$/);
+  const off = said({ enabled: false, isCard: false });
+  assert.match(off, /4 files are waiting safely$/);
+  assert.doesNotMatch(off, /archive|SD|card/, 'no copy goes on when the archive is off');
+});

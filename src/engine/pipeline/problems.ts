@@ -2,7 +2,8 @@
 // what is wrong, what to do, and that nothing is lost.
 import { SyncError } from '../errors.js';
 import { formatDuration } from '../format-duration.js';
-import type { Problem } from '../status/types.js';
+import type { ArchiveStatus, Problem } from '../status/types.js';
+import { thePlace } from '../archive/archive-place.js';
 import { FILE_FAILING_THRESHOLD, FILE_RETRY } from '../retry-policy.js';
 
 type NewProblem = Omit<Problem, 'sinceMs'>;
@@ -48,6 +49,14 @@ function withWaiting(base: string, pendingFiles: number): string {
 }
 
 /**
+ * What still happens while Dropbox is out of reach: the archive copy, named as what it is (a hub's
+ * 4_synced folder is no SD card), and nothing when the archive is turned off.
+ */
+function archiveGoesOn(archive: Pick<ArchiveStatus, 'enabled' | 'card'>): string {
+  return archive.enabled ? `, and the copy to ${thePlace(archive.card ?? true)} continues` : '';
+}
+
+/**
  * Dropbox out of reach for long. `serverTrouble`: it answers, with server errors for every file
  * (an outage on its side), and "check the network" would send a person to look for a fault that
  * is not theirs.
@@ -56,17 +65,19 @@ export function offlineProblem(
   sinceMs: number,
   nowMs: number,
   pendingFiles: number,
+  archive: Pick<ArchiveStatus, 'enabled' | 'card'>,
   serverTrouble = false,
 ): NewProblem {
   const dur = formatDuration(nowMs - sinceMs);
+  const goesOn = archiveGoesOn(archive);
   return {
     id: 'offline',
     code: 'offline',
     severity: 'attention',
     tab: 'status',
     message: serverTrouble
-      ? `Dropbox has been failing with server errors for ${dur}: this is on Dropbox's side (status.dropbox.com), nothing to fix here; uploads resume by themselves${waiting(pendingFiles)}, and the SD-card copy continues`
-      : `Dropbox has been unreachable for ${dur}: check the network${waiting(pendingFiles)}, and the SD-card copy continues`,
+      ? `Dropbox has been failing with server errors for ${dur}: this is on Dropbox's side (status.dropbox.com), nothing to fix here; uploads resume by themselves${waiting(pendingFiles)}${goesOn}`
+      : `Dropbox has been unreachable for ${dur}: check the network${waiting(pendingFiles)}${goesOn}`,
   };
 }
 

@@ -260,7 +260,13 @@ export class StatusReducer {
           });
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
             status.raise(
-              offlineProblem(this.offlineSinceMono, mono, pending, err.code === 'server-error'),
+              offlineProblem(
+                this.offlineSinceMono,
+                mono,
+                pending,
+                status.current.archive,
+                err.code === 'server-error',
+              ),
             );
         } else {
           this.offlineSinceMono = null;
