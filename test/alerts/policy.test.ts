@@ -242,3 +242,41 @@ test('carried over with other words (another cause, another fix) is announced as
     ['raised auth-missing: The keyring is not available now: unlock it and restart.'],
   );
 });
+
+test('carried over as the alert log has it (a sentence with its full stop): the same words as the problem, not a new raise', () => {
+  // The alert log keeps an alert's sentence, which ends with a full stop; most problems' messages
+  // do not ("Setup needed: …", "Dropbox has been unreachable for 2 h: …", "x.csv failed 5 times:
+  // …"). Read as other words, each was announced again after every restart (a hub reboots itself
+  // after 12 h offline, and said "unreachable" again each time).
+  const messages: [string, string, string][] = [
+    ['settings-invalid', 'Setup needed: RDL Sync has no settings yet. Set it up', 'same'],
+    ['offline', 'Dropbox has been unreachable for 2 h: check the network', '3 h'],
+    ['file-failing:a.csv', 'a.csv failed 5 times: refused. Other files are not affected', 'same'],
+  ];
+  for (const [id, message, later] of messages) {
+    const before = policy(24 * HOUR);
+    const shown: Problem = { ...problem(id), message };
+    const [raised] = before.update({ problems: [shown] }, 1 * HOUR);
+    assert.ok(raised);
+    const after = policy(24 * HOUR);
+    after.carryOver(
+      [
+        {
+          problem: { ...shown, message: raised.sentence, sinceMs: raised.sinceMs },
+          announcedAtMs: raised.atMs,
+        },
+      ],
+      [{ id, atMs: raised.atMs }],
+      2 * HOUR,
+    );
+    const again = later === 'same' ? message : message.replace('2 h', later);
+    assert.deepEqual(
+      after.update(
+        { problems: [{ ...shown, message: again }], lastPassMs: 2 * HOUR + 1, passRunning: false },
+        2 * HOUR + 1,
+      ),
+      [],
+      `${id} announced again after a restart`,
+    );
+  }
+});

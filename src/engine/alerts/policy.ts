@@ -162,8 +162,11 @@ function sentence(s: string): string {
   return `${stripStop(s)}.`;
 }
 
-/** The same sentence but for its figures. */
+/**
+ * The same sentence but for its figures. A carried problem's words are the alert log's sentence,
+ * which ends with a full stop the problem's own message mostly lacks: that stop is no other word.
+ */
 function sameWords(a: Problem, b: Problem): boolean {
-  const words = (m: string): string => m.replace(/\d+/g, '#');
+  const words = (m: string): string => stripStop(m).replace(/\d+/g, '#');
   return words(a.message) === words(b.message);
 }
