@@ -112,6 +112,20 @@ async function runTrayApp(): Promise<void> {
       });
       const win = window;
       if (!mode.tray) minimizeOnClose(win, () => quitting, logger);
+      // A setup question left to the window and still open when the person leaves it is told now
+      // (notice-gate.ts): the alert policy would next remind of it only a day later.
+      const left = (): void => {
+        if (quitting) return;
+        for (const alert of noticeGate.windowLeft()) {
+          logger.info('Notification shown: the window was left with it open', {
+            condition: alert.conditionId,
+          });
+          notifier.show(alert);
+        }
+      };
+      win.on('hide', left);
+      win.on('minimize', left);
+      win.on('closed', left);
       win.once('ready-to-show', () => showWindow(win, tab));
       // Status is only pushed while the window is visible; catch up when it is shown again.
       win.on('show', () => send('status', engine.getStatus()));
@@ -198,6 +212,9 @@ async function runTrayApp(): Promise<void> {
   engine.onStatus(onStatus);
   // The engine's alert policy (issue 10). The real engine's, always: alerts are about the real
   // site and must not stop while someone tries the demo; the demo raises none to the desktop.
+  // The real engine's status says whether this is a first start, even one begun before a restart.
+  noticeGate.observe(realEngine.getStatus());
+  realEngine.onStatus((status) => noticeGate.observe(status));
   realEngine.alerts.onAlert((alert) => {
     if (noticeGate.shows(alert)) notifier.show(alert);
     else

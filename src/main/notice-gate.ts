@@ -6,7 +6,11 @@
 // the folders were saved, only talks over the window's own question. Those two are left to the
 // window while it is shown during the setup; started hidden (at login), or with the window closed,
 // they are shown as any other.
-import type { Alert } from '../engine/index.js';
+//
+// Left to the window is not dropped: the policy counts a condition as told once (its next word is
+// a reminder a day later), so one still standing when the window is hidden, minimized or closed
+// (the person left the setup half done) is notified then (`windowLeft`).
+import type { Alert, StatusSnapshot } from '../engine/index.js';
 
 /** The conditions the first-start window asks about itself. */
 const ASKED_BY_THE_SETUP = new Set(['setup-needed', 'auth-missing']);
@@ -14,20 +18,41 @@ const ASKED_BY_THE_SETUP = new Set(['setup-needed', 'auth-missing']);
 export class NoticeGate {
   /** This process met a first start (no settings yet): the setup is under way or done. */
   private inSetup = false;
-  /** Conditions whose raise was left to the window: their "resolved" would tell of nothing seen. */
-  private readonly withheld = new Set<string>();
+  /** Raises left to the window, by condition, until it clears or the window is left. */
+  private readonly withheld = new Map<string, Alert>();
 
   constructor(private readonly windowShown: () => boolean) {}
+
+  /**
+   * Every status of the real engine. A first start shows in it even when no alert says so: a
+   * setup begun before a restart (the app quit on the welcome, the hub rebooted) was announced by
+   * the earlier process, so this one's policy never raises "Setup needed" again.
+   */
+  observe(status: Pick<StatusSnapshot, 'problems'>): void {
+    if (status.problems.some((p) => p.code === 'setup-needed')) this.inSetup = true;
+  }
 
   /** Whether `alert` becomes a desktop notification. */
   shows(alert: Alert): boolean {
     if (alert.code === 'setup-needed') this.inSetup = true;
-    if (alert.kind === 'cleared') return !this.withheld.delete(alert.conditionId);
-    if (!this.inSetup || !ASKED_BY_THE_SETUP.has(alert.code) || !this.windowShown()) {
+    const leftToWindow = this.inSetup && ASKED_BY_THE_SETUP.has(alert.code) && this.windowShown();
+    // The end of a condition the window asked about is no news, whichever process raised it.
+    if (alert.kind === 'cleared') return !this.withheld.delete(alert.conditionId) && !leftToWindow;
+    if (!leftToWindow) {
       this.withheld.delete(alert.conditionId);
       return true;
     }
-    this.withheld.add(alert.conditionId);
+    this.withheld.set(alert.conditionId, alert);
     return false;
+  }
+
+  /**
+   * The window was hidden, minimized or closed: the conditions left to it that still stand, to be
+   * notified now (the person left without answering them). Their "resolved" is then told too.
+   */
+  windowLeft(): Alert[] {
+    const standing = [...this.withheld.values()];
+    this.withheld.clear();
+    return standing;
   }
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoticeGate } from '../../src/main/notice-gate.js';
-import type { Alert } from '../../src/engine/index.js';
+import type { Alert, Problem } from '../../src/engine/index.js';
 
 function alert(code: Alert['code'], kind: Alert['kind'] = 'raised'): Alert {
   return {
@@ -14,6 +14,17 @@ function alert(code: Alert['code'], kind: Alert['kind'] = 'raised'): Alert {
     sentence: `${code}.`,
     sinceMs: 0,
     atMs: 0,
+    tab: 'settings',
+  };
+}
+
+function problem(code: Problem['code']): Problem {
+  return {
+    id: code === 'setup-needed' ? 'settings-invalid' : code,
+    code,
+    severity: 'attention',
+    message: `${code}`,
+    sinceMs: 0,
     tab: 'settings',
   };
 }
@@ -43,4 +54,34 @@ test('not a first start: "Dropbox is not connected" is a notification even with 
 test('a first start hidden at login: "Setup needed" is a notification', () => {
   const gate = new NoticeGate(() => false);
   assert.equal(gate.shows(alert('setup-needed')), true);
+});
+
+test('a setup begun before a restart: no "Setup needed" raised again, yet its questions stay the window’s', () => {
+  // The first process announced "Setup needed" (left to its window); the person quit on the
+  // welcome. This start's policy carries the condition over and never raises it again.
+  const gate = new NoticeGate(() => true);
+  gate.observe({ problems: [problem('setup-needed')] });
+  assert.equal(
+    gate.shows(alert('setup-needed', 'cleared')),
+    false,
+    'the folders saved: no "resolved" over the window',
+  );
+  gate.observe({ problems: [] });
+  assert.equal(gate.shows(alert('auth-missing')), false, 'the welcome asks for Dropbox itself');
+});
+
+test('the window left with a setup question open: it is notified then, once, and so is its end', () => {
+  let shown = true;
+  const gate = new NoticeGate(() => shown);
+  assert.equal(gate.shows(alert('setup-needed')), false);
+  assert.equal(gate.shows(alert('setup-needed', 'cleared')), false);
+  assert.equal(gate.shows(alert('auth-missing')), false);
+  shown = false; // closed without connecting Dropbox
+  assert.deepEqual(
+    gate.windowLeft().map((a) => [a.code, a.kind]),
+    [['auth-missing', 'raised']],
+    'what still stands, not what the window already resolved',
+  );
+  assert.deepEqual(gate.windowLeft(), [], 'told once');
+  assert.equal(gate.shows(alert('auth-missing', 'cleared')), true, 'its end is news now');
 });
