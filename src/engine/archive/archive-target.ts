@@ -702,7 +702,7 @@ export class ArchiveTarget {
       throw new SyncError({
         kind: 'retry',
         code: 'hash-mismatch',
-        message: `${opts.rel} changed while it was linked into the SD-card folder (expected ${size} bytes, found ${s.size}); it will be done again`,
+        message: `${opts.rel} changed while it was linked into ${thePlace(this.place.card)} (expected ${size} bytes, found ${s.size}); it will be done again`,
       });
     }
     return contentHash;
