@@ -23,7 +23,7 @@ name (a cloned SD image) are flagged once this machine has seen both write. Work
 connected to the same Dropbox, also one that syncs nothing (only the connection is needed).
 
 ${COMMON_OPTIONS}`,
-  main: `rdl-sync: data-logger files to Dropbox and an SD-card backup, without losing a byte.
+  main: `rdl-sync: data-logger files to Dropbox and a local archive (SD card or folder), without losing a byte.
 
 Usage: rdl-sync <command> [options]
 
@@ -61,7 +61,7 @@ file was still being written): each named, and the files stay queued; 2 invalid 
 ${COMMON_OPTIONS}`,
   status: `Usage: rdl-sync status [--json]
 
-Shows the running daemon's status (state, counts per stage, SD card, Dropbox, problems).
+Shows the running daemon's status (state, counts per stage, archive, Dropbox, problems).
 When no daemon runs, says so and shows the queue on disk.
 
 ${COMMON_OPTIONS}`,

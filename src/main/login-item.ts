@@ -12,7 +12,7 @@ export function autostartEntry(execPath: string): string {
     '[Desktop Entry]',
     'Type=Application',
     'Name=RDL Sync',
-    'Comment=Sync data-logger files to Dropbox and an SD card',
+    'Comment=Sync data-logger files to Dropbox and a local archive',
     `Exec=${quoted} --hidden`,
     'Icon=rdl-sync',
     'Terminal=false',
