@@ -42,3 +42,30 @@ test('a source that delivers every 20 s reads "20 s", not "0 min"; a slow one in
   assert.match(text, /Source cameras\/ir: .*usual interval 6 h/, text);
   assert.doesNotMatch(text, /0 min/);
 });
+
+test('the archive is named as what it is: a folder as "Archive", a card or an older status.json (no card field) as "SD card"', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0);
+  const model = new StatusModel(() => now);
+  const archive = (card: boolean | undefined) => ({
+    enabled: true,
+    path: '/home/pi/SHELF3/logging-folder/4_synced',
+    card,
+    present: true,
+    writable: true,
+    freeBytes: 20e9,
+    totalBytes: 32e9,
+  });
+  model.update({ archive: archive(false) });
+  const folder = printed(model);
+  assert.match(folder, /^Archive: \/home\/pi\/SHELF3\/logging-folder\/4_synced — present/m);
+  assert.match(folder, /archive pending 0/);
+  assert.doesNotMatch(folder, /SD card/);
+  model.update({ archive: archive(true) });
+  assert.match(printed(model), /^SD card: \/home\/pi\/.* — present/m);
+  // A status.json written by the version before this field: it only knew cards.
+  const { card: _absent, ...older } = archive(undefined);
+  const lines: string[] = [];
+  printStatus({ ...model.snapshot(), archive: older }, (l) => lines.push(l));
+  assert.match(lines.join('\n'), /^SD card: \/home\/pi\/.* — present/m);
+  assert.match(lines.join('\n'), /SD card pending 0/);
+});
