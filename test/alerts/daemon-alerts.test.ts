@@ -175,7 +175,7 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   // The harness archives to a plain folder (not a mounted card): a folder's words and advice.
   assert.match(
     raised.text,
-    new RegExp(`^Archive folder ${dirs.archiveDir} does not exist: create it \\(or mount`),
+    new RegExp(`^Archive folder ${dirs.archiveDir} does not exist: if its disk is not mounted`),
   );
   assert.match(raised.text, /Site: Site7_Alerts\n/);
   assert.match(cleared.text, /^No longer a problem: “Archive folder/);

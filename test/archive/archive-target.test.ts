@@ -353,7 +353,7 @@ test('an archive folder on the hub’s own disk (not a card) is named as a folde
     const missing = await new ArchiveTarget({ root: gone, mustBeMountPoint: false }).check();
     assert.equal(
       missing.problem?.message,
-      `Archive folder ${gone} does not exist: create it (or mount the disk it is on), or correct the archive folder in settings; files wait safely in transit`,
+      `Archive folder ${gone} does not exist: if its disk is not mounted, mount it (a folder made in its place would take the archive onto the wrong disk); else create it, or correct the archive folder in settings; files wait safely in transit`,
     );
     if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
     mountTmpfs(r.card, 1024, true);

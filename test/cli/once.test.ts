@@ -77,7 +77,10 @@ test('once with the archive folder absent: exit 1, says so, files stay in transi
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /0 done|done 0/);
   // A plain folder (not a mounted card): no "insert the card" for it.
-  assert.match(r.stdout, new RegExp(`Archive folder ${card} does not exist: create it`));
+  assert.match(
+    r.stdout,
+    new RegExp(`Archive folder ${card} does not exist: if its disk is not mounted, mount it`),
+  );
   assert.match(r.stdout, /files wait safely in transit/);
 
   assert.deepEqual(await listFilesRel(dirs.transitDir), Object.keys(FILES).sort());

@@ -25,9 +25,10 @@ export function archiveMissing(
     'not-answering': `SD card at ${root} does not answer (${errnoOf(cause)}): it was pulled out while mounted, or its driver stopped; unmount it (sudo umount ${root}) and insert it again`,
   };
   // Never created by RDL Sync, a card's or not: a folder that vanished may be a disk that is not
-  // mounted, and making it anew would archive into the wrong disk.
+  // mounted, and making it anew would archive into the wrong disk. So the person is told to mount
+  // first, and why; creating it is right only for a plain folder (a hub's 4_synced removed).
   const folder = {
-    absent: `Archive folder ${root} does not exist: create it (or mount the disk it is on), or correct the archive folder in settings`,
+    absent: `Archive folder ${root} does not exist: if its disk is not mounted, mount it (a folder made in its place would take the archive onto the wrong disk); else create it, or correct the archive folder in settings`,
     'not-mounted': card['not-mounted'],
     'not-a-folder': card['not-a-folder'],
     pulled: `Archive folder ${root} went away during a copy: check that it exists and its disk is mounted`,
