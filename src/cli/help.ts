@@ -87,7 +87,8 @@ From config.json: SITE -> site; SD_CARD_NAME set -> archive on the card mounted 
 null or absent -> archive in the local 4_synced folder (made if the old syncer had not).
 The loggers' other keys are ignored (each named). Remote folder /Professional/WIRED/{site}
 (or --remote-root). With --uploader-config (e.g. ~/.dropbox_uploader) also imports the app key
-and refresh token, so no new Dropbox login is needed. Prints every setting it changed, and how to
+and refresh token, so no new Dropbox login is needed, and asks Dropbox once whether that login
+still works (accepted, refused: run rdl-sync auth, or not checkable now). Prints every setting it changed, and how to
 stop the old syncer's service, naming its process if it runs now (it is never stopped for you).
 Run it as the hub's user (e.g. pi), not with sudo: settings belong to the user who runs it.
 

@@ -38,6 +38,7 @@ import { dropboxHashLookup } from './retention/dropbox-lookup.js';
 import type { RemoteHashLookup, RetentionReport } from './retention/retention.js';
 import { openSettingsService, type SettingsService } from './services/settings-service.js';
 import { DropboxAccount } from './services/dropbox-account.js';
+import { checkLogin } from './services/login-check.js';
 import { PauseState } from './services/pause-state.js';
 import { PipelineBuilder } from './services/pipeline-builder.js';
 import { PassRunner, type FailingFile } from './services/pass-runner.js';
@@ -422,8 +423,8 @@ class SyncEngine implements Engine {
 
   // ---- legacy import ---------------------------------------------------------------------
 
-  importLegacy(input: LegacyImportInput): Promise<LegacyImportReport> {
-    return importLegacy(input, {
+  async importLegacy(input: LegacyImportInput): Promise<LegacyImportReport> {
+    const report = await importLegacy(input, {
       current: this.builder.built.settings,
       settings: this.settings,
       account: this.account,
@@ -441,6 +442,30 @@ class SyncEngine implements Engine {
       },
       apply: (reason) => this.builder.rebuild(reason),
     });
+    if (report.credentialsImported) await this.tellImportedLogin(report);
+    return report;
+  }
+
+  /** Asks Dropbox once whether the imported login works, and says so in the report. */
+  private async tellImportedLogin(report: LegacyImportReport): Promise<void> {
+    const creds = await this.account.load();
+    if (!creds) return;
+    const check = await checkLogin(this.builder.built.settings, creds, {
+      clock: this.clock,
+      logger: this.logger,
+      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
+    });
+    if (check.outcome === 'accepted') {
+      (report.notes ??= []).push(`Dropbox accepted the imported login: ${check.who}`);
+    } else if (check.outcome === 'refused') {
+      report.warnings.unshift(
+        `Dropbox refused the imported login (${check.message}): connect again with \`rdl-sync auth\` (or Connect in Settings); until then files go to the archive and wait in transit`,
+      );
+    } else {
+      report.warnings.push(
+        `The imported Dropbox login could not be checked now (${check.message}); the first sync checks it again`,
+      );
+    }
   }
 
   // ---- internals -------------------------------------------------------------------------

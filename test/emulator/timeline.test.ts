@@ -89,3 +89,25 @@ test('the timeline over the admin route', async () => {
     await h.emu.close();
   }
 });
+
+test('link-bytes: the body bytes of each route on the link, sent and answered', async () => {
+  const h = await harness();
+  try {
+    await h.accessToken();
+    h.emu.resetStats();
+    const body = Buffer.alloc(5000, 3);
+    const up = await h.dbx.filesUpload({ path: '/lb/one.bin', contents: body });
+    const usage = await h.dbx.usersGetSpaceUsage();
+    const bytes = h.emu.linkBytes();
+    assert.deepEqual(Object.keys(bytes).sort(), ['files/upload', 'users/get_space_usage']);
+    assert.equal(bytes['files/upload']!.sent, body.length, 'an upload sends its bytes');
+    // Answers are Dropbox-style JSON: as long as the metadata the SDK parsed, and then some.
+    assert.ok(bytes['files/upload']!.answered > JSON.stringify(up.result).length);
+    assert.equal(bytes['users/get_space_usage']!.sent, 0, 'a call without argument sends none');
+    assert.ok(bytes['users/get_space_usage']!.answered > JSON.stringify(usage.result).length);
+    h.emu.resetStats();
+    assert.deepEqual(h.emu.linkBytes(), {}, 'reset with the stats');
+  } finally {
+    await h.emu.close();
+  }
+});

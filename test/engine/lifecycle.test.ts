@@ -83,7 +83,8 @@ async function lifecycle(
     // No pipeline deps: prepareFolders has no folders to make (the pass is the stand-in's).
     builder: { built: { settings, deps: undefined } } as unknown as PipelineBuilder,
     passes: runner,
-    pause: () => ({ follow: () => {}, stop: () => {} }) as unknown as PauseState,
+    pause: () =>
+      ({ follow: () => {}, stop: () => {}, tellAtStart: () => {} }) as unknown as PauseState,
   });
   return { life, configDir, status };
 }

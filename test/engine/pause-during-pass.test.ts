@@ -186,3 +186,20 @@ test('a settings change while paused starts no pass', async () => {
     assert.equal(h.engine.getStatus().passRunning, false);
   });
 });
+
+test('an engine started while paused says so in its log', async () => {
+  const logger = new RecordingLogger();
+  await withHarness({ settings: { intervalSeconds: 3600 }, engine: { logger } }, async (h) => {
+    await h.engine.pause(null); // as a pause saved before a reboot: set, then the engine starts
+    assert.deepEqual(
+      logger.lines.filter((l) => l.startsWith('info paused ')),
+      [],
+      'no scheduler yet: nothing said',
+    );
+    await h.engine.start();
+    const paused = logger.lines.filter((l) => l.startsWith('info paused '));
+    assert.equal(paused.length, 1, logger.lines.join('\n'));
+    assert.match(paused[0]!, /resumed by hand/);
+    assert.doesNotMatch(paused[0]!, /passCutShort/);
+  });
+});

@@ -13,6 +13,7 @@ import { formatPhases, profilePhases, type PhaseProfile } from './phases.js';
 import { buildCliBundle, hasCompileCache, runCliMeasured } from './cli-process.js';
 import { describeTimeline, shortRoute, timelineFigures } from './link-timeline.js';
 import type { TimelineSnapshot } from '../emulator/timeline.js';
+import type { LinkBytes } from '../emulator/state.js';
 
 const MiB = 1024 * 1024;
 
@@ -116,6 +117,37 @@ function apiRequests(stats: Record<string, number>, per = 1): { total: number; l
   const total = routes.reduce((n, [, c]) => n + c, 0) / per;
   const list = routes.map(([route, c]) => `${shortRoute(route)} ${c / per}`).join(', ');
   return { total, list };
+}
+
+/**
+ * The link's bytes beyond the files' own, per file, by route: what the client sends (the
+ * append_batch bodies less the files' bytes, the commits' and other requests' JSON) and what
+ * Dropbox answers, and the link time they take per run.
+ */
+function linkBytesBeyondFiles(
+  bytes: Record<string, LinkBytes>,
+  files: number,
+  fileBytes: number,
+  bytesPerSecond: number,
+): string {
+  const sent: Array<[string, number]> = [];
+  const answered: Array<[string, number]> = [];
+  for (const [route, b] of Object.entries(bytes)) {
+    const beyond = route === APPENDS ? b.sent - fileBytes : b.sent;
+    if (beyond > 0) sent.push([route, beyond]);
+    if (b.answered > 0) answered.push([route, b.answered]);
+  }
+  const total = [...sent, ...answered].reduce((n, [, v]) => n + v, 0);
+  const list = (l: Array<[string, number]>): string =>
+    l
+      .filter(([, v]) => v / files >= 0.5)
+      .sort((a, b) => b[1] - a[1])
+      .map(([route, v]) => `${shortRoute(route)} ${(v / files).toFixed(0)}`)
+      .join(', ') || 'none';
+  return (
+    `link bytes beyond the files' own: ${(total / files).toFixed(0)} per file = ` +
+    `${((total / bytesPerSecond) * 1000).toFixed(0)} ms of link time (sent: ${list(sent)}; answers: ${list(answered)})`
+  );
 }
 
 type Resolved = Required<EngineBenchOptions>;
@@ -280,7 +312,13 @@ export async function runSmallFilesBench(
     const shares: number[] = [];
     const cpus: number[] = [];
     let last:
-      { run: SmallFilesRun; stats: Record<string, number>; tl: TimelineSnapshot } | undefined;
+      | {
+          run: SmallFilesRun;
+          stats: Record<string, number>;
+          tl: TimelineSnapshot;
+          bytes: Record<string, LinkBytes>;
+        }
+      | undefined;
     console.log(
       `(c) end to end, ${n} files of ${o.smallFileBytes / 1024} KiB, ${runs} runs: passes of one engine in this process, new files each ` +
         `(goals: 80% of the link, 0.5 ms of engine CPU per file):`,
@@ -293,6 +331,7 @@ export async function runSmallFilesBench(
         after: async () => undefined,
       });
       const stats = await emu.admin<Record<string, number>>('stats');
+      const bytes = await emu.admin<Record<string, LinkBytes>>('link-bytes');
       const tl = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
       const f = timelineFigures(tl, run, APPENDS);
       shares.push(share(o, run.seconds));
@@ -306,7 +345,7 @@ export async function runSmallFilesBench(
               `${Math.round(f.tail)} ms after the last`
             : ''),
       );
-      last = { run, stats, tl };
+      last = { run, stats, tl, bytes };
     }
     const warmFrom = runs >= WARM_FROM_RUN ? WARM_FROM_RUN : Math.min(2, runs);
     const warm = (v: number[]): number => median(v.slice(warmFrom - 1));
@@ -318,6 +357,9 @@ export async function runSmallFilesBench(
     if (last) {
       console.log(`    last run: engine CPU ${cpuPerFile(last.run.cpu, n)}`);
       console.log(`    last run: ${requestsByRoute(last.stats, n)}`);
+      console.log(
+        `    last run: ${linkBytesBeyondFiles(last.bytes, n, n * o.smallFileBytes, o.bytesPerSecond)}`,
+      );
       for (const line of describeTimeline(last.tl, last.run, APPENDS)) console.log(`    ${line}`);
     }
     await hubPasses(engine, dir, emu, o);
@@ -368,6 +410,7 @@ export async function runSmallFilesBench(
     const committed = cliStats['files/upload_session/finish_batch_v2'] ?? 0;
     if (committed === 0)
       throw new Error(`rdl-sync once uploaded nothing: ${JSON.stringify(cliStats)}`);
+    const cliBytes = await emu.admin<Record<string, LinkBytes>>('link-bytes');
     const tl = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
     const f = timelineFigures(
       tl,
@@ -381,6 +424,9 @@ export async function runSmallFilesBench(
         (hasCompileCache
           ? `V8 compile cache warm (Node ${process.versions.node})`
           : `no V8 compile cache in Node ${process.versions.node} (Node >= 22.1 and Electron 45 have one)`),
+    );
+    console.log(
+      `    ${linkBytesBeyondFiles(cliBytes, n, n * o.smallFileBytes, o.bytesPerSecond)} (the token and the account card included)`,
     );
     const cliWindow = { startMs: cliRun.startedAtMs, endMs: cliRun.endedAtMs };
     for (const line of describeTimeline(tl, cliWindow, APPENDS)) console.log(`    ${line}`);

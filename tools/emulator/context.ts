@@ -99,6 +99,7 @@ export class RequestContext {
     if (this.dropsResponse() || this.answers503()) return;
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     await this.state.link.pass(bytes.length);
+    this.state.countBytes(this.route, 'answered', bytes.length);
     const extra = this.closeAfterAnswer ? { Connection: 'close' } : {};
     this.res.writeHead(status, { ...headers, ...extra, 'Content-Length': bytes.length });
     this.res.end(bytes);

@@ -4,7 +4,7 @@
 import type { FaultRule } from './faults.js';
 import type { LinkShape } from './shaping.js';
 import type { TimelineSnapshot } from './timeline.js';
-import type { HeaderRefusal } from './state.js';
+import type { HeaderRefusal, LinkBytes } from './state.js';
 
 export interface StoredFileInfo {
   pathDisplay: string;
@@ -48,6 +48,11 @@ export interface Emulator {
    * bytes that crossed the link, cut-off ones included) and `link-resets`.
    */
   stats(): Record<string, number>;
+  /**
+   * Body bytes per route that crossed the link since start or the last resetStats(): `sent`,
+   * the requests' (as their Content-Length declares them), and `answered`, the answers'.
+   */
+  linkBytes(): Record<string, LinkBytes>;
   resetStats(): void;
   /**
    * Starts recording a fresh timeline: each API request's route, arrival and end, and when the

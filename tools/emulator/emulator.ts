@@ -11,7 +11,7 @@ import type { TimelineSnapshot } from './timeline.js';
 import { parseFaultRule, type FaultRule } from './faults.js';
 import { runAdminAction } from './routes/admin.js';
 import { createEmulatorServer, listen } from './server.js';
-import { EmulatorState, type HeaderRefusal, type TeamSpace } from './state.js';
+import { EmulatorState, type HeaderRefusal, type LinkBytes, type TeamSpace } from './state.js';
 
 export interface EmulatorOptions {
   /** 0/undefined = random free port; always binds 127.0.0.1. */
@@ -120,8 +120,14 @@ class RunningEmulator implements Emulator {
     };
   }
 
+  /** Body bytes per route on the link since the stats were last reset: requests and answers. */
+  linkBytes(): Record<string, LinkBytes> {
+    return Object.fromEntries([...this.state.linkBytes].map(([route, b]) => [route, { ...b }]));
+  }
+
   resetStats(): void {
     this.state.stats.clear();
+    this.state.linkBytes.clear();
     this.state.link.receivedBytes = 0;
     this.state.link.resets = 0;
   }

@@ -32,6 +32,12 @@ const MAX_RPC_BODY = 16 * 1024 * 1024;
 const TRANSPORT_LIMIT_TEXT =
   "Your team has used all of its data transport API calls for the month. Your monthly limit will reset on the 1st day of every month. If you'd like to move to a plan with unlimited API calls, please contact sales.";
 
+/** A request body's declared length (what the client puts on the link, unless cut off). */
+function declaredBodyBytes(req: IncomingMessage): number {
+  const n = Number(req.headers['content-length'] ?? 0);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
 /** Bytes of all request header lines, as a front end counts them against its limit. */
 function headerBytes(req: IncomingMessage): number {
   let n = 0;
@@ -268,6 +274,7 @@ async function dispatch(
   }
   if (path === '/oauth2/token') {
     state.count('oauth2/token');
+    state.countBytes('oauth2/token', 'sent', declaredBodyBytes(req));
     onTimeline(state, 'oauth2/token', res);
     await state.link.delay();
     const fault = state.faults.take('oauth2/token');
@@ -290,6 +297,7 @@ async function dispatch(
     return;
   }
   state.count(route.name);
+  state.countBytes(route.name, 'sent', declaredBodyBytes(req));
   onTimeline(state, route.name, res);
   state.link.track(req.socket);
   await state.link.delay();

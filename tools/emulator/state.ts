@@ -69,6 +69,12 @@ export interface BatchJob {
   checks: number;
 }
 
+/** Body bytes of one route that crossed the link: the client's requests and the answers. */
+export interface LinkBytes {
+  sent: number;
+  answered: number;
+}
+
 export class EmulatorState {
   readonly blobs: BlobDir;
   readonly ns: Namespace;
@@ -78,6 +84,8 @@ export class EmulatorState {
   readonly link = new Link();
   readonly lock: WriteLock;
   readonly stats = new Map<string, number>();
+  /** Body bytes on the link per route: requests' (as declared) and answers' (the benchmark's view). */
+  readonly linkBytes = new Map<string, LinkBytes>();
   readonly jobs = new Map<string, BatchJob>();
   readonly accountId = 'dbid:' + randomBytes(20).toString('base64url');
   readonly namespaceId = String(1000000000 + randomBytes(3).readUIntBE(0, 3));
@@ -100,5 +108,12 @@ export class EmulatorState {
 
   count(route: string): void {
     this.stats.set(route, (this.stats.get(route) ?? 0) + 1);
+  }
+
+  /** Counts body bytes of `route` on the link: a request's (`sent`) or an answer's (`answered`). */
+  countBytes(route: string, side: keyof LinkBytes, bytes: number): void {
+    let b = this.linkBytes.get(route);
+    if (!b) this.linkBytes.set(route, (b = { sent: 0, answered: 0 }));
+    b[side] += bytes;
   }
 }

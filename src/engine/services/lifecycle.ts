@@ -86,6 +86,7 @@ export class Lifecycle {
       clock: deps.clock,
     });
     this.scheduler.setPaused(deps.status.current.paused);
+    deps.pause().tellAtStart();
     this.scheduler.start();
     if (deps.followPause) deps.pause().follow();
   }

@@ -63,6 +63,15 @@ export class PauseState {
     this.resumeTimer = null;
   }
 
+  /**
+   * At a start: a pause carried over from before (a reboot while paused) is said in the log, or a
+   * day with no pass after a restart reads as a fault.
+   */
+  tellAtStart(): void {
+    const { paused, pausedUntilMs } = this.deps.status.current;
+    if (paused) this.logChange(true, pausedUntilMs, false);
+  }
+
   private logChange(paused: boolean, untilMs: number | null, passRunning: boolean): void {
     const { logger } = this.deps;
     if (!paused) return logger.info('resumed');

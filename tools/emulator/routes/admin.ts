@@ -62,6 +62,7 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
     },
     'reset-link': () => ({ open: emu.resetLink() }),
     stats: () => emu.stats(),
+    'link-bytes': () => emu.linkBytes(),
     'reset-stats': () => (emu.resetStats(), DONE),
     'record-timeline': () => (emu.recordTimeline(), DONE),
     timeline: () => {
