@@ -23,6 +23,11 @@ export interface LegacyImportReport {
   warnings: string[];
   /** What was found and why (the folder layout, keys of the old file that were ignored). */
   notes?: string[];
+  /**
+   * With credentials imported: Dropbox's answer to them (services/login-check.ts). 'refused': the
+   * login will not work until Dropbox is connected again, whatever was imported.
+   */
+  login?: 'accepted' | 'refused' | 'unknown';
 }
 
 export interface EngineApi {

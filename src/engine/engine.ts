@@ -455,6 +455,7 @@ class SyncEngine implements Engine {
       logger: this.logger,
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
     });
+    report.login = check.outcome;
     if (check.outcome === 'accepted') {
       (report.notes ??= []).push(`Dropbox accepted the imported login: ${check.who}`);
     } else if (check.outcome === 'refused') {

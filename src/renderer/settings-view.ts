@@ -478,6 +478,8 @@ export class SettingsView {
           h('li', { text: `${c.field}: ${show(c.from)} → ${show(c.to)}` }),
         ),
       ),
+      // What was found (the archive's kind, "Dropbox accepted the imported login: …").
+      ...(report.notes ?? []).map((n) => h('p', { text: n })),
       ...report.warnings.map((w) => h('p', { class: 'bad', text: w })),
     );
     await this.load();

@@ -2,10 +2,11 @@
 // settings were ever saved). Three ways in: import the old RDL syncer found on this machine (or
 // a config.json chosen by hand), or choose the watch folder, the archive and the site. The
 // settings go through the same validation as the Settings tab; Dropbox is connected there next.
-import type { LegacyImportReport, Settings } from '../shared/engine-types.js';
+import type { Settings } from '../shared/engine-types.js';
 import type { DemoInfo, OldSetup } from '../shared/ipc.js';
 import { h, replace } from './dom.js';
 import { api, valueOr } from './rdl.js';
+import { importSummary } from './import-summary.js';
 
 type ArchiveKind = 'card' | 'local' | 'none';
 
@@ -166,7 +167,9 @@ export class SetupView {
     uploaderConfigPath?: string;
   }): Promise<void> {
     const report = valueOr(await api().importLegacy(input), this.cb.showError);
-    if (report) this.done(importLines(report), report.credentialsImported);
+    if (!report) return;
+    const summary = importSummary(report);
+    this.done(summary.lines, summary.dropboxReady);
   }
 
   private async manualStep(): Promise<void> {
@@ -358,11 +361,4 @@ function field(
       }),
     ),
   );
-}
-
-function importLines(report: LegacyImportReport): string[] {
-  return [
-    ...report.changes.map((c) => `${c.field}: ${JSON.stringify(c.to)}`),
-    ...report.warnings.map((w) => `! ${w}`),
-  ];
 }

@@ -10,6 +10,7 @@ import { runCli, type CliResult } from './cli-harness.js';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { currentPiHub } from '../legacy/fixtures.js';
+import { createEngine } from '../../src/engine/index.js';
 
 let emulator: Emulator;
 const roots: string[] = [];
@@ -85,4 +86,30 @@ test('offline, the import says the login could not be checked, and ends', async 
     /^! The imported Dropbox login could not be checked now \(Dropbox could not be reached.+\); the first sync checks it again/m,
   );
   assert.doesNotMatch(r.stdout, /accepted the imported login|refused the imported login/);
+});
+
+test('the report says Dropbox’s answer, for the window to offer Connect Dropbox after a refusal', async () => {
+  const dirs = await makeDirs('rdl-import-login-engine-');
+  roots.push(dirs.root);
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator), null);
+  const hub = await currentPiHub(path.join(dirs.root, 'SHELF3'));
+  const engine = await createEngine({ configDir: dirs.configDir, home: dirs.root });
+  try {
+    const importing = async (token: string) => {
+      const uploader = path.join(dirs.root, '.dropbox_uploader');
+      await fs.writeFile(
+        uploader,
+        `CONFIGFILE_VERSION=2.0\nOAUTH_APP_KEY=${emulator.appKey}\nOAUTH_APP_SECRET=${emulator.appSecret}\nOAUTH_REFRESH_TOKEN=${token}\n`,
+      );
+      return engine.importLegacy({ root: hub.root, uploaderConfigPath: uploader });
+    };
+    const revoked = emulator.issueRefreshToken();
+    emulator.revokeRefreshToken(revoked);
+    const refused = await importing(revoked);
+    assert.equal(refused.credentialsImported, true);
+    assert.equal(refused.login, 'refused');
+    assert.equal((await importing(emulator.issueRefreshToken())).login, 'accepted');
+  } finally {
+    await engine.stop();
+  }
 });
