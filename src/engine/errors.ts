@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'auth-missing'
   | 'quota-full'
   | 'offline'
+  // the remote folder is named by the date and the clock has not been set yet (a Pi at boot)
+  | 'clock-not-set'
   | 'archive-missing'
   | 'archive-full'
   | 'archive-readonly'

@@ -63,6 +63,15 @@ export function spawnCli(args: string[], env: CliEnv, viaBin = false): ChildProc
   });
 }
 
+/** The bundle `npm run build` made (dist/cli/cli.mjs), as an installed package runs it. */
+export function spawnBuiltCli(args: string[], env: CliEnv): ChildProcess {
+  return spawn(process.execPath, [path.join(repo, 'dist/cli/cli.mjs'), ...args], {
+    cwd: repo,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** Runs one command to completion and collects what it printed. */
 export function runCli(args: string[], env: CliEnv, viaBin = false): Promise<CliResult> {
   const child = spawnCli(args, env, viaBin);
