@@ -27,6 +27,8 @@ export type { CliContext } from './context.js';
 /** `once` waits at most stableSeconds + this for files still settling. */
 const ONCE_SETTLE_MARGIN_S = 10;
 const ONCE_RECHECK_MS = 1_000;
+/** A daemon waiting for valid settings looks again this often (the watcher polls every second). */
+const SETTINGS_RECHECK_MS = 1_000;
 
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
@@ -55,24 +57,70 @@ function printIssues(ctx: CliContext, issues: { field: string; message: string }
   for (const i of issues) say(ctx, `  - ${i.field ? `${i.field}: ` : ''}${i.message}`);
 }
 
-/** The daemon and `once` refuse to guess: invalid settings stop them with every problem named. */
-function refuseInvalid(ctx: CliContext, engine: Engine): boolean {
-  const problem = engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
+function settingsProblem(engine: Engine) {
+  return engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
+}
+
+/**
+ * The daemon and `once` refuse to guess: invalid settings stop them with every problem named.
+ * `waiting`: the daemon under systemd, which says so once and waits for the file to be fixed.
+ */
+function refuseInvalid(ctx: CliContext, engine: Engine, waiting = false): boolean {
+  const problem = settingsProblem(engine);
   if (!problem) return false;
+  const not = waiting ? 'Not syncing yet' : 'Not starting';
   if (problem.code === 'setup-needed') {
     // Nothing to fix, nothing there yet: often the service runs as another user than the one
     // who imported (the path names whose settings were looked for).
-    say(ctx, `Not starting: RDL Sync is not set up yet (no settings in ${engine.settingsPath}).`);
+    say(ctx, `${not}: RDL Sync is not set up yet (no settings in ${engine.settingsPath}).`);
     say(ctx, problem.message);
-    return true;
+  } else {
+    say(ctx, `${not}: the settings in ${engine.settingsPath} need fixing.`);
+    say(ctx, problem.message);
+    say(
+      ctx,
+      'Fix them with `rdl-sync settings set KEY VALUE` (see `rdl-sync settings`) or in the window.',
+    );
   }
-  say(ctx, `Not starting: the settings in ${engine.settingsPath} need fixing.`);
-  say(ctx, problem.message);
-  say(
-    ctx,
-    'Fix them with `rdl-sync settings set KEY VALUE` (see `rdl-sync settings`) or in the window.',
-  );
+  if (waiting) {
+    say(
+      ctx,
+      'The service waits and starts syncing by itself once the settings file holds valid settings (no restart needed).',
+    );
+  }
   return true;
+}
+
+/**
+ * Started by systemd (which sets INVOCATION_ID for every unit it runs): a daemon that exited on
+ * invalid settings was restarted every 10 s for ever, three journal lines each time, and needed
+ * a restart once fixed. A person at a terminal still gets the refusal and exit code 2 at once.
+ */
+function startedBySystemd(): boolean {
+  return (process.env.INVOCATION_ID ?? '') !== '';
+}
+
+/** Resolves true once the settings are valid (the engine follows the file), false on a stop. */
+function settingsFixed(engine: Engine, stop: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (fixed: boolean): void => {
+      unsubscribe();
+      clearInterval(alive);
+      stop.removeEventListener('abort', onStop);
+      resolve(fixed);
+    };
+    const onStop = (): void => done(false);
+    const unsubscribe = engine.onStatus(() => {
+      if (!settingsProblem(engine)) done(true);
+    });
+    // The settings watcher and the status file's timer do not hold the process open: this does.
+    const alive = setInterval(() => {
+      if (!settingsProblem(engine)) done(true);
+    }, SETTINGS_RECHECK_MS);
+    stop.addEventListener('abort', onStop, { once: true });
+    if (stop.aborted) done(false);
+    else if (!settingsProblem(engine)) done(true);
+  });
 }
 
 const run: CommandSpec = {
@@ -88,7 +136,17 @@ const run: CommandSpec = {
     if (stopSignal.aborted) return 0;
     const engine = await openEngine(ctx, 'daemon');
     try {
-      if (refuseInvalid(ctx, engine)) return 2;
+      const waiting = startedBySystemd();
+      if (refuseInvalid(ctx, engine, waiting)) {
+        if (!waiting) return 2;
+        const problem = settingsProblem(engine);
+        ctx.logger.warn('daemon waiting for valid settings', {
+          settings: engine.settingsPath,
+          problem: problem?.message,
+        });
+        if (!(await settingsFixed(engine, stopSignal))) return 0;
+        ctx.logger.info('settings are valid now: starting');
+      }
       if (stopSignal.aborted) return 0;
       // "started" only once the run lock is ours: a second daemon refused beside a running one
       // logged "daemon started" and then its refusal.

@@ -34,6 +34,8 @@ function childEnv(env: CliEnv): NodeJS.ProcessEnv {
     RDL_SYNC_CONFIG_DIR: '',
     RDL_SYNC_QUIET: '1',
     NODE_ENV: 'test',
+    // As at a terminal, even when the tests themselves run under systemd (a test sets it).
+    INVOCATION_ID: '',
     ...env.extraEnv,
   };
 }
