@@ -17,6 +17,7 @@ import {
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
+import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
@@ -264,11 +265,21 @@ const status: CommandSpec = {
       snapshot = { ...engine.getStatus(), ...(lastPassMs === null ? {} : { lastPassMs }) };
       await engine.stop();
     }
+    const stale = running
+      ? await staleStatusReason(ctx.configDir, published!, Date.now())
+      : owner
+        ? await unpublishedReason(ctx.configDir, owner.pid)
+        : null;
     if (ctx.values.json) {
       say(
         ctx,
         JSON.stringify(
-          { daemonRunning: running, updatedAtMs: published?.updatedAtMs ?? null, status: snapshot },
+          {
+            daemonRunning: running,
+            updatedAtMs: published?.updatedAtMs ?? null,
+            stale,
+            status: snapshot,
+          },
           null,
           2,
         ),
@@ -276,6 +287,7 @@ const status: CommandSpec = {
       return 0;
     }
     say(ctx, running ? `Daemon running (pid ${published?.pid}).` : 'Daemon not running.');
+    if (stale) say(ctx, `! ${stale}`);
     if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
     return 0;
   },

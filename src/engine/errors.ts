@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'archive-full'
   | 'archive-readonly'
   | 'settings-invalid'
+  // the settings folder cannot be written (read-only card, full disk): nothing is saved there
+  | 'settings-unwritable'
   // never configured: the first-run setup (or `rdl-sync settings set`) is next, nothing is wrong
   | 'setup-needed'
   | 'watch-unavailable'
