@@ -28,6 +28,8 @@ export type { CliContext } from './context.js';
 /** `once` waits at most stableSeconds + this for files still settling. */
 const ONCE_SETTLE_MARGIN_S = 10;
 const ONCE_RECHECK_MS = 1_000;
+/** A daemon whose settings folder cannot be written tries to start again this often. */
+const UNWRITABLE_RETRY_MS = 15_000;
 /** A daemon waiting for valid settings looks again this often (the watcher polls every second). */
 const SETTINGS_RECHECK_MS = 1_000;
 
@@ -101,6 +103,49 @@ function startedBySystemd(): boolean {
   return (process.env.INVOCATION_ID ?? '') !== '';
 }
 
+/**
+ * Under systemd: a settings folder that cannot be written (its disk made read-only after SD-card
+ * errors, full, or given to another user) kept the daemon from taking its lock; it exited, and
+ * systemd started it again every 10 s, each time a journal error and an alert it could not record
+ * as sent (one every 10 s by email). Now it says so once, alerts once, and tries again until the
+ * folder can be written; a stop ends the wait.
+ */
+async function startWhenWritable(ctx: CliContext, engine: Engine): Promise<void> {
+  let said = false;
+  for (;;) {
+    try {
+      await engine.start();
+      if (said) ctx.logger.info('the settings folder can be written again: started');
+      return;
+    } catch (e) {
+      const unwritable =
+        e instanceof Error && (e as { code?: unknown }).code === 'settings-unwritable';
+      if (!unwritable || ctx.stopSignal.aborted) throw e;
+      if (!said) {
+        said = true;
+        const message = e.message;
+        say(ctx, `${message}. The service tries again every ${UNWRITABLE_RETRY_MS / 1000} s.`);
+        ctx.logger.error('daemon waiting for its settings folder to be writable', {
+          reason: message,
+        });
+        await engine.alerts.notifyStopped(message);
+      }
+    }
+    const stopped = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), UNWRITABLE_RETRY_MS);
+      ctx.stopSignal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+        { once: true },
+      );
+    });
+    if (stopped) return;
+  }
+}
+
 /** Resolves true once the settings are valid (the engine follows the file), false on a stop. */
 function settingsFixed(engine: Engine, stop: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
@@ -152,7 +197,7 @@ const run: CommandSpec = {
       // "started" only once the run lock is ours: a second daemon refused beside a running one
       // logged "daemon started" and then its refusal.
       ctx.logger.info('daemon starting', { configDir: ctx.configDir, pid: process.pid });
-      const started = engine.start();
+      const started = waiting ? startWhenWritable(ctx, engine) : engine.start();
       started.then(
         () => {
           if (!stopSignal.aborted) ctx.logger.info('daemon started', { pid: process.pid });

@@ -143,3 +143,80 @@ async function offsetFile(dir: string, offset: string): Promise<string> {
   await fs.writeFile(file, `${offset}\n`);
   return file;
 }
+
+test('under systemd, started on a read-only card: the daemon says why once, alerts once, and starts when the card is writable', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const outside = await makeDirs('rdl-ro-start-');
+  const emulator = await startEmulator({});
+  const card = path.join(outside.root, 'card');
+  await fs.mkdir(card);
+  mountTmpfs(card, 8 * 1024);
+  let daemon: ChildProcess | null = null;
+  try {
+    const dirs = {
+      configDir: path.join(card, 'config'),
+      watchDir: path.join(card, 'tosync'),
+      transitDir: path.join(card, 'transit'),
+      archiveDir: path.join(card, 'synced'),
+    };
+    await fs.mkdir(dirs.watchDir);
+    await fs.mkdir(dirs.archiveDir);
+    const alertLog = path.join(outside.root, 'alerts.log');
+    const hook = path.join(outside.root, 'on-alert.sh');
+    await fs.writeFile(
+      hook,
+      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
+      { mode: 0o755 },
+    );
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, { alertCommand: hook }),
+      emulator,
+    );
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/day.csv', 'written before the card failed\n');
+    remountReadOnly(card);
+
+    daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
+      home: outside.root,
+      extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
+    });
+    const child = daemon;
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    await waitFor('the reason on stdout', async () => /tries again every/.test(stdout), 60_000);
+    assert.match(
+      stdout,
+      /^Cannot start: the settings folder .*config cannot be written \(EROFS\): its disk was made read-only.*dmesg.*nothing is lost/m,
+    );
+    assert.doesNotMatch(stdout, /engine\.lock\..*\.tmp/, 'no bare errno naming a temporary');
+    await waitFor('one alert', async () =>
+      (await fs.readFile(alertLog, 'utf8').catch(() => '')).includes('raised daemon-stopped'),
+    );
+    assert.equal(child.exitCode, null, 'waits instead of exiting into a restart loop');
+
+    remountWritable(card);
+    await waitFor(
+      'day.csv on Dropbox and the card',
+      async () =>
+        (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/day.csv') &&
+        Boolean(emulator.getFile('/RDL/site1/RDL/USB0/day.csv')),
+      60_000,
+    );
+    assert.equal(
+      (await fs.readFile(alertLog, 'utf8')).match(/raised daemon-stopped/g)?.length,
+      1,
+      'one alert, not one per try',
+    );
+    assert.equal(stdout.match(/Cannot start/g)?.length, 1, 'said once');
+    child.kill('SIGTERM');
+    assert.equal((await exited(child)).code, 0);
+  } finally {
+    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+    unmount(card);
+    await emulator.close();
+    await fs.rm(outside.root, { recursive: true, force: true });
+  }
+});
