@@ -18,6 +18,7 @@ export const UPLOAD_PROBLEM_IDS = [
   'auth-missing',
   'quota-full',
   'offline',
+  'clock-not-set',
 ] as const;
 
 /** A blocked archive or upload leg as a problem. The error's message already names the fix. */
