@@ -20,7 +20,7 @@ import { SyncError, isSyncError } from '../errors.js';
 import { silentLogger, type Logger } from '../ports.js';
 import type { CardState } from '../status/types.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
-import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
+import { fsyncDir, fsyncFile, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace, knownFreeSpace, usableSpace, type FreeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
 import { isMountPoint } from '../fsutil/mount.js';
@@ -566,6 +566,9 @@ export class ArchiveTarget {
     }
     try {
       const contentHash = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
+      // The link shares the transit file's bytes, which nobody may have synced (a writer that
+      // went on after staging): once transit lets go, a power cut would leave this copy empty.
+      await fsyncFile(linkPath);
       if (mode === 'replace') await this.ops.rename(linkPath, finalPath);
       if (!opts.deferFolderSync) await fsyncDir(destDir);
       opts.onProgress?.(opts.size);
