@@ -4,11 +4,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import fs, { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path, { join } from 'node:path';
 import { stageFile } from '../../src/engine/stage/index.js';
 import { ArchiveTarget } from '../../src/engine/archive/index.js';
 import { fsyncDir } from '../../src/engine/fsutil/index.js';
+import { formatBytes } from '../../src/engine/format-bytes.js';
+import { dropboxContentHash } from '../../tools/emulator/index.js';
+import { listFilesRel, localHash, withHarness, type Harness } from '../engine/harness.js';
 import { canMountExt4, mountPowerCutDisk, type PowerCutDisk } from './power-cut.js';
 
 async function disk(t: TestContext): Promise<PowerCutDisk | null> {
@@ -80,4 +84,66 @@ test('the card copy linked to a transit file keeps its bytes through a power cut
   // Without the fsync: 0 bytes, while the leg had said the copy was verified.
   assert.equal(copy.length, bytes.length, 'the card copy is whole after the power cut');
   assert.ok(copy.equals(bytes));
+});
+
+/** Files on the emulator below the harness's site root, as rels. */
+function remoteRels(h: Harness): string[] {
+  return h.emulator
+    .listFiles()
+    .map((f) => f.pathDisplay)
+    .filter((p) => p.startsWith('/RDL/site1/'))
+    .map((p) => p.slice('/RDL/site1/'.length))
+    .sort();
+}
+
+test('a transit file a power cut cut short (shorter, its time unchanged) never replaces the whole copy on Dropbox, nor counts as done', async () => {
+  await withHarness({}, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-01_USB0.txt';
+    const whole = Buffer.from('2026-12-01 00:00:00,21.5,40\n'.repeat(2000));
+    await h.drop(rel, whole);
+    // The card is away: the upload is done, the file waits in transit for the card.
+    const away = `${h.archiveDir}.away`;
+    await fs.rename(h.archiveDir, away);
+    let report = await h.engine.runPassNow();
+    assert.equal(report.uploaded, 1, JSON.stringify(report));
+    const uploaded = dropboxContentHash(whole);
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, uploaded);
+
+    // The power goes: what ext4 had not written yet is gone. The inode and its time are as
+    // committed, the size is what had reached the disk (here nothing, as delayed allocation leaves it).
+    const transitPath = path.join(h.transitDir, ...rel.split('/'));
+    const stamp = path.join(h.root, 'stamp');
+    await fs.writeFile(stamp, '');
+    execFileSync('touch', ['-r', transitPath, stamp]); // keeps the nanoseconds, unlike utimes
+    await fs.truncate(transitPath, 0);
+    execFileSync('touch', ['-r', stamp, transitPath]);
+    await fs.rename(away, h.archiveDir);
+    for (let i = 0; i < 3; i++) report = await h.engine.runPassNow();
+
+    assert.deepEqual(remoteRels(h), [rel], 'no second copy on Dropbox');
+    assert.equal(
+      h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash,
+      uploaded,
+      'the whole file on Dropbox is not replaced by what the power cut left',
+    );
+    assert.equal(report.done, 0, 'not done: the card has no whole copy');
+    assert.deepEqual(await listFilesRel(h.archiveDir), [], 'the cut-short file is not archived');
+    assert.equal((await fs.stat(transitPath)).size, 0, 'the transit copy stays for a person');
+    const problem = h.engine.getStatus().problems.find((p) => p.message.includes(rel));
+    assert.ok(problem, 'status names the file');
+    assert.match(problem.message, /power/i);
+    assert.match(problem.message, new RegExp(`${whole.length}|${formatBytes(whole.length)}`));
+
+    // A person puts the whole file back (from Dropbox): it goes on, and nothing is doubled.
+    await fs.writeFile(transitPath, whole);
+    for (let i = 0; i < 3 && report.done === 0; i++) report = await h.engine.runPassNow();
+    assert.equal(report.done, 1, JSON.stringify(report));
+    assert.deepEqual(remoteRels(h), [rel]);
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, uploaded);
+    assert.equal(await localHash(path.join(h.archiveDir, ...rel.split('/'))), uploaded);
+    assert.ok(
+      !h.engine.getStatus().problems.some((p) => p.message.includes(rel)),
+      'the problem is gone',
+    );
+  });
 });
