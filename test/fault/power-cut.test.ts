@@ -11,6 +11,8 @@ import { stageFile } from '../../src/engine/stage/index.js';
 import { ArchiveTarget } from '../../src/engine/archive/index.js';
 import { fsyncDir } from '../../src/engine/fsutil/index.js';
 import { formatBytes } from '../../src/engine/format-bytes.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { Journal } from '../../src/engine/journal/index.js';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { listFilesRel, localHash, withHarness, type Harness } from '../engine/harness.js';
 import { canMountExt4, mountPowerCutDisk, type PowerCutDisk } from './power-cut.js';
@@ -145,5 +147,58 @@ test('a transit file a power cut cut short (shorter, its time unchanged) never r
       !h.engine.getStatus().problems.some((p) => p.message.includes(rel)),
       'the problem is gone',
     );
+  });
+});
+
+test('a file marked finished and then cut short by a power cut only leaves transit: no second copy of what was left', async () => {
+  await withHarness({}, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-02_USB0.txt';
+    const whole = Buffer.from('2026-12-02 00:00:00,19.0,55\n'.repeat(1000));
+    await h.drop(rel, whole);
+    let report = await h.engine.runPassNow();
+    assert.equal(report.done, 1, JSON.stringify(report));
+    const hash = dropboxContentHash(whole);
+    const finishedAtMs = h.engine.queryHistory({})[0]!.finishedAtMs;
+    await h.engine.stop();
+
+    // The power went after the finished mark was saved and before the transit copy was removed,
+    // and took the end of the transit copy's bytes (its inode and time as committed).
+    const transitPath = path.join(h.transitDir, ...rel.split('/'));
+    await fs.mkdir(path.dirname(transitPath), { recursive: true });
+    await fs.writeFile(transitPath, whole);
+    const s = await fs.stat(transitPath);
+    const journal = await Journal.open(path.join(h.configDir, 'journal.json'));
+    const done = { contentHash: hash, atMs: Date.now(), alreadyPresent: false };
+    journal.put(rel, {
+      size: s.size,
+      mtimeMs: s.mtimeMs,
+      dev: s.dev,
+      ino: s.ino,
+      contentHash: hash,
+      upload: { ...done, path: `/RDL/site1/${rel}` },
+      archive: { ...done, path: path.join(h.archiveDir, ...rel.split('/')) },
+      finishedAtMs,
+      attempts: 0,
+      nextTryMs: 0,
+    });
+    await journal.close();
+    const stamp = path.join(h.root, 'stamp');
+    await fs.writeFile(stamp, '');
+    execFileSync('touch', ['-r', transitPath, stamp]);
+    await fs.truncate(transitPath, 1000);
+    execFileSync('touch', ['-r', stamp, transitPath]);
+
+    const again = await createEngine({ configDir: h.configDir, home: h.root });
+    try {
+      report = await again.runPassNow();
+      assert.deepEqual(remoteRels(h), [rel], 'no name (1) copy of what was left on Dropbox');
+      assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, hash);
+      assert.deepEqual(await listFilesRel(h.archiveDir), [rel], 'none on the card either');
+      assert.equal(await localHash(path.join(h.archiveDir, ...rel.split('/'))), hash);
+      assert.deepEqual(await listFilesRel(h.transitDir), [], 'the leftover left transit');
+      assert.equal(again.queryHistory({}).length, 1, 'one history record');
+    } finally {
+      await again.stop();
+    }
   });
 });
