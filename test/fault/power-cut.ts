@@ -5,7 +5,7 @@
 // hold had the power gone then; mounting the copy replays ext4's journal as a reboot would.
 // Mounted with commit=60, so only our own fsyncs (and not ext4's 5 s timer) make things durable
 // during a test, and nothing reaches the image by luck.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { canMountExt4, removeDir, tempDir, unmount } from '../archive/helpers.js';
@@ -17,6 +17,13 @@ export interface PowerCutDisk {
   dir: string;
   /** Cuts the power now: mounts what the disk holds at this instant and returns where. */
   cut(): Promise<string>;
+  /**
+   * Cuts the power now and boots again: the live file system is dropped (whatever it still held
+   * in memory is gone) and what the disk held at the cut is mounted at `dir` in its place. Every
+   * process using the disk is stopped (frozen, with no call in flight) before, and `killAll`
+   * ends them once the disk's state at the cut is taken.
+   */
+  cutAndReboot(killAll: () => Promise<void>): Promise<void>;
   /** Unmounts everything and removes the images. */
   cleanup(): Promise<void>;
 }
@@ -46,14 +53,25 @@ export async function mountPowerCutDisk(sizeMiB = 64): Promise<PowerCutDisk> {
     throw e;
   }
   let cuts = 0;
+  let live = image;
   return {
     dir,
     cleanup,
+    async cutAndReboot(killAll) {
+      cuts++;
+      const copy = join(base, `rebooted-${cuts}.img`);
+      await copyFile(live, copy);
+      await killAll();
+      run('umount', [dir]);
+      await rm(live, { force: true });
+      run('mount', ['-o', 'loop,commit=60', copy, dir]);
+      live = copy;
+    },
     async cut() {
       cuts++;
       const copy = join(base, `after-cut-${cuts}.img`);
       const after = join(base, `after-cut-${cuts}`);
-      await copyFile(image, copy);
+      await copyFile(live, copy);
       await mkdir(after);
       run('mount', ['-o', 'loop', copy, after]);
       mounted.push(after);
