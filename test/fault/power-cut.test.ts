@@ -88,6 +88,36 @@ test('the card copy linked to a transit file keeps its bytes through a power cut
   assert.ok(copy.equals(bytes));
 });
 
+test('small files linked to the card in a group keep their bytes through a power cut once the group is synced', async (t) => {
+  const d = await disk(t);
+  if (!d) return;
+  await folders(d.dir, 'transit', 'archive');
+  const target = new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false });
+  const written = new Map<string, Buffer>();
+  const stored = [];
+  for (let i = 0; i < 5; i++) {
+    const rel = `cam-${i}.jpg`;
+    written.set(rel, await loggerWrites(join(d.dir, 'transit', rel)));
+    stored.push(
+      await target.store({
+        rel,
+        srcPath: join(d.dir, 'transit', rel),
+        size: written.get(rel)!.length,
+        deferFolderSync: true,
+      }),
+    );
+  }
+  await target.syncFolders(
+    stored.flatMap((r) => (r.folder ? [r.folder] : [])),
+    stored.flatMap((r) => (r.file ? [r.file] : [])),
+  );
+  const after = await d.cut();
+  for (const [rel, bytes] of written) {
+    const copy = await readFile(join(after, 'archive', rel));
+    assert.equal(copy.length, bytes.length, `${rel} is whole on the card after the power cut`);
+  }
+});
+
 /** Files on the emulator below the harness's site root, as rels. */
 function remoteRels(h: Harness): string[] {
   return h.emulator

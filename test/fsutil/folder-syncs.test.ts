@@ -72,3 +72,41 @@ test('a failed fsync fails the callers it answered, not later ones; folders are 
     await removeDir(base);
   }
 });
+
+test("the callers' own syncs run together, just before their folder's; one that fails fails its caller alone", async () => {
+  const dir = await tempDir('rdl-folder-syncs-');
+  try {
+    const order: string[] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    const syncs = new FolderSyncs(async (d) => {
+      order.push('folder');
+      await fsyncDir(d);
+    });
+    const own =
+      (name: string, fail = false) =>
+      async (): Promise<void> => {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        order.push(name);
+        if (fail) throw new Error(`${name} failed`);
+      };
+    const results = await Promise.allSettled([
+      syncs.sync(dir, own('a')),
+      syncs.sync(dir, own('b', true)),
+      syncs.sync(dir, own('c')),
+      syncs.sync(dir),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    assert.equal(mostAtOnce, 3, 'the batch ran its callers’ syncs at once');
+    assert.deepEqual(order.slice(-1), ['folder'], 'the folder is synced after them');
+    assert.equal(order.filter((o) => o === 'folder').length, 1, 'one folder sync for all four');
+  } finally {
+    await removeDir(dir);
+  }
+});
