@@ -13,8 +13,16 @@ import { fsyncDir } from '../../src/engine/fsutil/index.js';
 import { formatBytes } from '../../src/engine/format-bytes.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal/index.js';
-import { dropboxContentHash } from '../../tools/emulator/index.js';
-import { listFilesRel, localHash, withHarness, type Harness } from '../engine/harness.js';
+import { dropboxContentHash, startEmulator } from '../../tools/emulator/index.js';
+import {
+  listFilesRel,
+  localHash,
+  makeDirs,
+  testSettings,
+  withHarness,
+  writeConfig,
+  type Harness,
+} from '../engine/harness.js';
 import { canMountExt4, mountPowerCutDisk, type PowerCutDisk } from './power-cut.js';
 
 async function disk(t: TestContext): Promise<PowerCutDisk | null> {
@@ -231,4 +239,45 @@ test('a file marked finished and then cut short by a power cut only leaves trans
       await again.stop();
     }
   });
+});
+
+test('the engine starting on a history and a journal damaged by a power cut says so in its log, naming the copies it kept', async () => {
+  const dirs = await makeDirs('rdl-powercut-state-');
+  const emulator = await startEmulator({});
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator), emulator);
+    // A good record, then a block of NULs where the next ones were; a journal of NULs.
+    const good = JSON.stringify({
+      id: 1,
+      rel: 'a.txt',
+      outcome: 'done',
+      size: 1,
+      upload: {},
+      archive: {},
+    });
+    await fs.writeFile(
+      path.join(dirs.configDir, 'history.jsonl'),
+      Buffer.concat([Buffer.from(`${good}\n`), Buffer.alloc(4096)]),
+    );
+    await fs.writeFile(path.join(dirs.configDir, 'journal.json'), Buffer.alloc(2048));
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(f)}`),
+    };
+    const engine = await createEngine({ configDir: dirs.configDir, home: dirs.root, logger });
+    try {
+      const log = warnings.join('\n');
+      assert.match(log, /Transfer history had damaged lines.*history\.jsonl\.damaged/);
+      assert.match(log, /Journal was damaged.*journal\.json\.corrupt/);
+      assert.equal(engine.queryHistory({}).length, 1, 'the good record is kept');
+    } finally {
+      await engine.stop();
+    }
+  } finally {
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
 });
