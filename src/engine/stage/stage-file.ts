@@ -282,13 +282,11 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       // bytes: loggers do not fsync, and a file uploaded from memory and then emptied by a power
       // cut would come back in transit as a changed version and replace the good copies.
       const syncs = opts.folderSyncs;
+      const sync = syncs ? () => syncs.sync(destDir) : () => fsyncDir(destDir);
       const durable = async (): Promise<void> => {
         await refuseSwappedIn(dest, before);
-        if (syncs) await syncs.sync(destDir, () => syncBytes(dest));
-        else {
-          await syncBytes(dest);
-          await fsyncDir(destDir);
-        }
+        await syncBytes(dest);
+        await sync();
       };
       let placed;
       try {
