@@ -75,7 +75,7 @@ export function buildArchive(settings: Settings, logger: Logger): ArchivePort {
       return result;
     },
     store: (o) => target.store(o),
-    syncFolders: (dirs) => target.syncFolders(dirs),
+    syncFolders: (dirs, files) => target.syncFolders(dirs, files),
   };
 }
 

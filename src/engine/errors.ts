@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'file-too-large'
   | 'file-unreadable'
   | 'file-vanished'
+  | 'file-cut-short'
   | 'hash-mismatch'
   | 'conflict'
   // engine-wide, a person must act
