@@ -17,6 +17,7 @@ import {
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
+import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
@@ -27,6 +28,10 @@ export type { CliContext } from './context.js';
 /** `once` waits at most stableSeconds + this for files still settling. */
 const ONCE_SETTLE_MARGIN_S = 10;
 const ONCE_RECHECK_MS = 1_000;
+/** A daemon whose settings folder cannot be written tries to start again this often. */
+const UNWRITABLE_RETRY_MS = 15_000;
+/** A daemon waiting for valid settings looks again this often (the watcher polls every second). */
+const SETTINGS_RECHECK_MS = 1_000;
 
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
@@ -55,24 +60,113 @@ function printIssues(ctx: CliContext, issues: { field: string; message: string }
   for (const i of issues) say(ctx, `  - ${i.field ? `${i.field}: ` : ''}${i.message}`);
 }
 
-/** The daemon and `once` refuse to guess: invalid settings stop them with every problem named. */
-function refuseInvalid(ctx: CliContext, engine: Engine): boolean {
-  const problem = engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
+function settingsProblem(engine: Engine) {
+  return engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
+}
+
+/**
+ * The daemon and `once` refuse to guess: invalid settings stop them with every problem named.
+ * `waiting`: the daemon under systemd, which says so once and waits for the file to be fixed.
+ */
+function refuseInvalid(ctx: CliContext, engine: Engine, waiting = false): boolean {
+  const problem = settingsProblem(engine);
   if (!problem) return false;
+  const not = waiting ? 'Not syncing yet' : 'Not starting';
   if (problem.code === 'setup-needed') {
     // Nothing to fix, nothing there yet: often the service runs as another user than the one
     // who imported (the path names whose settings were looked for).
-    say(ctx, `Not starting: RDL Sync is not set up yet (no settings in ${engine.settingsPath}).`);
+    say(ctx, `${not}: RDL Sync is not set up yet (no settings in ${engine.settingsPath}).`);
     say(ctx, problem.message);
-    return true;
+  } else {
+    say(ctx, `${not}: the settings in ${engine.settingsPath} need fixing.`);
+    say(ctx, problem.message);
+    say(
+      ctx,
+      'Fix them with `rdl-sync settings set KEY VALUE` (see `rdl-sync settings`) or in the window.',
+    );
   }
-  say(ctx, `Not starting: the settings in ${engine.settingsPath} need fixing.`);
-  say(ctx, problem.message);
-  say(
-    ctx,
-    'Fix them with `rdl-sync settings set KEY VALUE` (see `rdl-sync settings`) or in the window.',
-  );
+  if (waiting) {
+    say(
+      ctx,
+      'The service waits and starts syncing by itself once the settings file holds valid settings (no restart needed).',
+    );
+  }
   return true;
+}
+
+/**
+ * Started by systemd (which sets INVOCATION_ID for every unit it runs): a daemon that exited on
+ * invalid settings was restarted every 10 s for ever, three journal lines each time, and needed
+ * a restart once fixed. A person at a terminal still gets the refusal and exit code 2 at once.
+ */
+function startedBySystemd(): boolean {
+  return (process.env.INVOCATION_ID ?? '') !== '';
+}
+
+/**
+ * Under systemd: a settings folder that cannot be written (its disk made read-only after SD-card
+ * errors, full, or given to another user) kept the daemon from taking its lock; it exited, and
+ * systemd started it again every 10 s, each time a journal error and an alert it could not record
+ * as sent (one every 10 s by email). Now it says so once, alerts once, and tries again until the
+ * folder can be written; a stop ends the wait.
+ */
+async function startWhenWritable(ctx: CliContext, engine: Engine): Promise<void> {
+  let said = false;
+  for (;;) {
+    try {
+      await engine.start();
+      if (said) ctx.logger.info('the settings folder can be written again: started');
+      return;
+    } catch (e) {
+      const unwritable =
+        e instanceof Error && (e as { code?: unknown }).code === 'settings-unwritable';
+      if (!unwritable || ctx.stopSignal.aborted) throw e;
+      if (!said) {
+        said = true;
+        const message = e.message;
+        say(ctx, `${message}. The service tries again every ${UNWRITABLE_RETRY_MS / 1000} s.`);
+        ctx.logger.error('daemon waiting for its settings folder to be writable', {
+          reason: message,
+        });
+        await engine.alerts.notifyStopped(message);
+      }
+    }
+    const stopped = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), UNWRITABLE_RETRY_MS);
+      ctx.stopSignal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+        { once: true },
+      );
+    });
+    if (stopped) return;
+  }
+}
+
+/** Resolves true once the settings are valid (the engine follows the file), false on a stop. */
+function settingsFixed(engine: Engine, stop: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (fixed: boolean): void => {
+      unsubscribe();
+      clearInterval(alive);
+      stop.removeEventListener('abort', onStop);
+      resolve(fixed);
+    };
+    const onStop = (): void => done(false);
+    const unsubscribe = engine.onStatus(() => {
+      if (!settingsProblem(engine)) done(true);
+    });
+    // The settings watcher and the status file's timer do not hold the process open: this does.
+    const alive = setInterval(() => {
+      if (!settingsProblem(engine)) done(true);
+    }, SETTINGS_RECHECK_MS);
+    stop.addEventListener('abort', onStop, { once: true });
+    if (stop.aborted) done(false);
+    else if (!settingsProblem(engine)) done(true);
+  });
 }
 
 const run: CommandSpec = {
@@ -88,12 +182,22 @@ const run: CommandSpec = {
     if (stopSignal.aborted) return 0;
     const engine = await openEngine(ctx, 'daemon');
     try {
-      if (refuseInvalid(ctx, engine)) return 2;
+      const waiting = startedBySystemd();
+      if (refuseInvalid(ctx, engine, waiting)) {
+        if (!waiting) return 2;
+        const problem = settingsProblem(engine);
+        ctx.logger.warn('daemon waiting for valid settings', {
+          settings: engine.settingsPath,
+          problem: problem?.message,
+        });
+        if (!(await settingsFixed(engine, stopSignal))) return 0;
+        ctx.logger.info('settings are valid now: starting');
+      }
       if (stopSignal.aborted) return 0;
       // "started" only once the run lock is ours: a second daemon refused beside a running one
       // logged "daemon started" and then its refusal.
       ctx.logger.info('daemon starting', { configDir: ctx.configDir, pid: process.pid });
-      const started = engine.start();
+      const started = waiting ? startWhenWritable(ctx, engine) : engine.start();
       started.then(
         () => {
           if (!stopSignal.aborted) ctx.logger.info('daemon started', { pid: process.pid });
@@ -206,11 +310,21 @@ const status: CommandSpec = {
       snapshot = { ...engine.getStatus(), ...(lastPassMs === null ? {} : { lastPassMs }) };
       await engine.stop();
     }
+    const stale = running
+      ? await staleStatusReason(ctx.configDir, published!, Date.now())
+      : owner
+        ? await unpublishedReason(ctx.configDir, owner.pid)
+        : null;
     if (ctx.values.json) {
       say(
         ctx,
         JSON.stringify(
-          { daemonRunning: running, updatedAtMs: published?.updatedAtMs ?? null, status: snapshot },
+          {
+            daemonRunning: running,
+            updatedAtMs: published?.updatedAtMs ?? null,
+            stale,
+            status: snapshot,
+          },
           null,
           2,
         ),
@@ -218,6 +332,7 @@ const status: CommandSpec = {
       return 0;
     }
     say(ctx, running ? `Daemon running (pid ${published?.pid}).` : 'Daemon not running.');
+    if (stale) say(ctx, `! ${stale}`);
     if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
     return 0;
   },

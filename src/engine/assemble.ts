@@ -16,7 +16,6 @@ import { DropboxLeg } from './legs/dropbox-leg.js';
 import { notConnected } from './pipeline/problems.js';
 import type { Clock, Logger, RemoteStore } from './ports.js';
 import { StabilityScanner, canDetectWriters, snapshotOpenWriters } from './scan/index.js';
-import { renderRemoteRoot } from './settings/remote-root.js';
 import type { Settings } from './settings/schema.js';
 import {
   listTransit,
@@ -37,15 +36,14 @@ export function buildRemote(
     logger: Logger;
     retry: Partial<RetryPolicy>;
     host?: string;
+    /** The folder rendered for now (remoteRootNow): a pass rebuilds the store when it moves. */
+    remoteRoot: string;
   },
 ): RemoteStore {
   const connection = connectSavedDropbox(settings, creds);
   return new DropboxRemoteStore({
     connection,
-    remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, {
-      site: settings.site,
-      ...(ctx.host ? { host: ctx.host } : {}),
-    }),
+    remoteRoot: ctx.remoteRoot,
     chunkSize: settings.chunkSizeMiB * MiB,
     concurrency: settings.concurrency,
     conflictPolicy: settings.conflictPolicy,
@@ -77,7 +75,7 @@ export function buildArchive(settings: Settings, logger: Logger): ArchivePort {
       return result;
     },
     store: (o) => target.store(o),
-    syncFolders: (dirs) => target.syncFolders(dirs),
+    syncFolders: (dirs, files) => target.syncFolders(dirs, files),
   };
 }
 

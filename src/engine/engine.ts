@@ -181,7 +181,7 @@ class SyncEngine implements Engine {
     this.journal = await Journal.open(path.join(configDir, 'journal.json'), logger);
     const loaded = this.settings.load();
     const limit = loaded.ok ? loaded.settings.historyLimit : 5_000;
-    this.history = await History.open(path.join(configDir, 'history.jsonl'), limit);
+    this.history = await History.open(path.join(configDir, 'history.jsonl'), limit, logger);
     // "Last file synced" survives a restart (a reboot, the service restarted, `once` after `once`):
     // before, a fresh engine said "never" until its own first file, whatever the history held.
     const lastDone = this.history.newestDoneMs();

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'file-too-large'
   | 'file-unreadable'
   | 'file-vanished'
+  | 'file-cut-short'
   | 'hash-mismatch'
   | 'conflict'
   // engine-wide, a person must act
@@ -31,10 +32,14 @@ export type ErrorCode =
   | 'auth-missing'
   | 'quota-full'
   | 'offline'
+  // the remote folder is named by the date and the clock has not been set yet (a Pi at boot)
+  | 'clock-not-set'
   | 'archive-missing'
   | 'archive-full'
   | 'archive-readonly'
   | 'settings-invalid'
+  // the settings folder cannot be written (read-only card, full disk): nothing is saved there
+  | 'settings-unwritable'
   // never configured: the first-run setup (or `rdl-sync settings set`) is next, nothing is wrong
   | 'setup-needed'
   | 'watch-unavailable'

@@ -16,6 +16,7 @@ export { settingsSchema, type Settings, type SettingKey } from './settings/schem
 export { SETTING_LABELS } from './settings/labels.js';
 export { defaultSettings } from './settings/defaults.js';
 export { defaultConfigDir } from './settings/paths.js';
+export { settingsUnwritableProblem } from './status/settings-unwritable.js';
 export { closestKey as closestSettingKey } from './settings/validate.js';
 export { renderRemoteRoot } from './settings/remote-root.js';
 export {

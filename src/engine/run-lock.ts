@@ -25,6 +25,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { SyncError } from './errors.js';
 import { LOCK_CLAIM_CHAIN, LOCK_TAKEOVER_ROUNDS } from './retry-policy.js';
@@ -197,13 +198,34 @@ async function writeRecord(tmp: string, data: string, configDir: string): Promis
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => {});
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+    const why = cannotWrite(configDir, code);
+    if (!why) throw e;
     throw new SyncError({
       kind: 'blocked',
-      code: 'unknown',
-      message: `Cannot start: the disk holding the settings folder ${configDir} is full (${code}): free space on it, then start RDL Sync again; nothing is lost, the files wait in the watch and transit folders`,
+      code: 'settings-unwritable',
+      message: `Cannot start: ${why}; nothing is lost, the files wait in the watch and transit folders`,
       cause: e,
     });
+  }
+}
+
+/** Why the settings folder cannot be written, in words with the fix; null for other errors. */
+function cannotWrite(configDir: string, code: string | undefined): string | null {
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the disk holding the settings folder ${configDir} is full (${code}): free space on it, then start RDL Sync again`;
+    case 'EROFS':
+      return `the settings folder ${configDir} cannot be written (EROFS): its disk was made read-only, which Linux does to an SD card with errors: check the card (\`dmesg\`), repair it (fsck) and reboot, or replace it`;
+    case 'EACCES':
+    case 'EPERM': {
+      const user = os.userInfo().username;
+      return `the settings folder ${configDir} cannot be written by user ${user} (${code}): give it back to that user (sudo chown -R ${user} '${configDir}')`;
+    }
+    case 'EIO':
+      return `the settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): check the disk (\`dmesg\`) and replace it if it is failing`;
+    default:
+      return null;
   }
 }
 

@@ -63,6 +63,8 @@ export class SettingsView {
   private readonly form: HTMLFormElement;
   private readonly formStatus: HTMLElement;
   private readonly preview: HTMLElement;
+  /** Live checks begun so far: only the latest one's answer is shown. */
+  private checks = 0;
   private readonly connect: ConnectSection;
   private readonly storage: HTMLElement;
   /** The last connected state seen, so the storage line is read again when it changes. */
@@ -322,6 +324,7 @@ export class SettingsView {
   }
 
   private fill(s: Settings): void {
+    this.checks++; // a check of the values replaced now would show messages about the past
     for (const [key, control] of this.controls) {
       const value = s[key];
       if (control instanceof HTMLInputElement && control.type === 'checkbox')
@@ -376,14 +379,19 @@ export class SettingsView {
   }
 
   private async check(): Promise<void> {
-    const result = valueOr(await api().validateSettings(this.candidate()), this.showError);
-    if (!result) return;
+    // The values checked are the values previewed: typing goes on while main answers, and a
+    // preview of the form as it is by then could ask for values no one has checked (main refuses
+    // those and logs a refused window call). An answer overtaken by a newer check is dropped.
+    const checked = this.candidate();
+    const turn = ++this.checks;
+    const result = valueOr(await api().validateSettings(checked), this.showError);
+    if (!result || turn !== this.checks) return;
     const issues = result.ok ? [] : result.issues;
     this.showIssues(issues);
     // Main refuses a preview of values its schema refuses, and logs each refusal as a suspect
     // call: with the field's own message on screen, ask only for values that can be shown.
     if (issues.some((i) => PREVIEW_FIELDS.has(i.field.split('.')[0] ?? ''))) this.showPreview(null);
-    else void this.updatePreview();
+    else void this.updatePreview(checked);
   }
 
   private showPreview(path: string | null): void {
@@ -391,8 +399,8 @@ export class SettingsView {
     this.preview.classList.toggle('bad', path === null);
   }
 
-  private async updatePreview(): Promise<void> {
-    const c = this.candidate();
+  /** `c`: values known to validate (the saved ones, or a check's); by default the form's. */
+  private async updatePreview(c: Candidate = this.candidate()): Promise<void> {
     const r = await api().previewRemotePath(
       { site: String(c.site ?? ''), remoteRootTemplate: String(c.remoteRootTemplate ?? '') },
       SAMPLE_REL,

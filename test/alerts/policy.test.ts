@@ -280,3 +280,38 @@ test('carried over as the alert log has it (a sentence with its full stop): the 
     );
   }
 });
+
+test('a wall clock stepped back two days neither holds a flapping raise nor a reminder back for the step', () => {
+  // A Pi without a real-time clock, its time two days ahead until NTP stepped it back.
+  const p = policy(24 * HOUR, 30 * MIN);
+  const t0 = 10 * 24 * HOUR;
+  const card = problem('archive-missing');
+  assert.deepEqual(
+    p.update({ problems: [card] }, t0).map((a) => a.kind),
+    ['raised'],
+  );
+  assert.deepEqual(
+    p.update({ problems: [] }, t0 + MIN).map((a) => a.kind),
+    ['cleared'],
+  );
+  const stepped = t0 - 2 * 24 * HOUR;
+  // Back after the step: before, the flap guard waited until t0 + 30 min, two days away.
+  assert.deepEqual(
+    p.update({ problems: [card] }, stepped + 31 * MIN).map((a) => a.kind),
+    ['raised'],
+  );
+  // Still there a day later on the new clock: reminded then, not three days after the step.
+  assert.deepEqual(p.update({ problems: [card] }, stepped + 12 * HOUR), []);
+  assert.deepEqual(
+    p.update({ problems: [card] }, stepped + 31 * MIN + 24 * HOUR).map((a) => a.kind),
+    ['reminder'],
+  );
+  // And a reminder already announced "in the future" is re-anchored, not sent at once.
+  const q = policy(24 * HOUR, 30 * MIN);
+  q.update({ problems: [card] }, t0);
+  assert.deepEqual(q.update({ problems: [card] }, stepped), [], 'no reminder at the step');
+  assert.deepEqual(
+    q.update({ problems: [card] }, stepped + 24 * HOUR).map((a) => a.kind),
+    ['reminder'],
+  );
+});

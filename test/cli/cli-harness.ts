@@ -34,6 +34,8 @@ function childEnv(env: CliEnv): NodeJS.ProcessEnv {
     RDL_SYNC_CONFIG_DIR: '',
     RDL_SYNC_QUIET: '1',
     NODE_ENV: 'test',
+    // As at a terminal, even when the tests themselves run under systemd (a test sets it).
+    INVOCATION_ID: '',
     ...env.extraEnv,
   };
 }
@@ -59,6 +61,15 @@ export function spawnCli(args: string[], env: CliEnv, viaBin = false): ChildProc
     cwd: repo,
     env: childEnv(env),
     // stdin is not a terminal: the commands must work unattended.
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** The bundle `npm run build` made (dist/cli/cli.mjs), as an installed package runs it. */
+export function spawnBuiltCli(args: string[], env: CliEnv): ChildProcess {
+  return spawn(process.execPath, [path.join(repo, 'dist/cli/cli.mjs'), ...args], {
+    cwd: repo,
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -7,22 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
 import { exited, readPublishedStatus, spawnCli, waitFor, writeFileIn } from '../cli/cli-harness.js';
+import { faketimeEnv, findLibfaketime, MISSING_LIBFAKETIME } from './faketime.js';
 
-/** Debian installs it under the architecture's triplet folder (x86_64-linux-gnu, aarch64-…). */
-function findLibfaketime(): string | null {
-  const triplets = existsSync('/usr/lib') ? readdirSync('/usr/lib') : [];
-  for (const t of ['', ...triplets]) {
-    const p = path.join('/usr/lib', t, 'faketime/libfaketime.so.1');
-    if (existsSync(p)) return p;
-  }
-  return null;
-}
 /** Far below the 5-minute step, far above a pass on a loaded machine (2 s interval, 4 s stable). */
 const ARRIVAL_DEADLINE_MS = Number(process.env.CLOCK_STEP_DEADLINE_MS ?? 60_000);
 
@@ -39,10 +30,7 @@ for (const schedule of SCHEDULES) {
     { timeout: 4 * ARRIVAL_DEADLINE_MS + 60_000 },
     async () => {
       const libfaketime = findLibfaketime();
-      assert.ok(
-        libfaketime,
-        "libfaketime.so.1 is missing: install Debian's faketime package (apt-get install -y faketime; scripts/setup.sh does it)",
-      );
+      assert.ok(libfaketime, MISSING_LIBFAKETIME);
       const dirs = await makeDirs('rdl-clockstep-');
       const emulator = await startEmulator({});
       const offsetFile = path.join(dirs.root, 'faketime-offset');
@@ -63,12 +51,7 @@ for (const schedule of SCHEDULES) {
           ['run', '--config-dir', dirs.configDir],
           {
             home: dirs.root,
-            extraEnv: {
-              LD_PRELOAD: libfaketime,
-              FAKETIME_TIMESTAMP_FILE: offsetFile,
-              FAKETIME_NO_CACHE: '1',
-              FAKETIME_DONT_FAKE_MONOTONIC: '1',
-            },
+            extraEnv: faketimeEnv(libfaketime, offsetFile),
           },
           true,
         );

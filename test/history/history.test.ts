@@ -138,6 +138,46 @@ test('a torn last line after a crash is dropped and the file repaired', async (t
   );
 });
 
+test('a block of NULs where records were (a power cut on an SD card): the good records load, and the file as found is kept beside for a person', async (t) => {
+  const file = tempFile(t);
+  const h = await History.open(file, 1000);
+  for (const rel of ['a.csv', 'b.csv', 'c.csv']) h.append(rec(rel));
+  await h.close();
+  const found = fs.readFileSync(file);
+  const second = found.indexOf(0x0a) + 1;
+  const third = found.indexOf(0x0a, second) + 1;
+  // b.csv's line zeroed in place, its newline with it: it runs into c.csv's line.
+  const damaged = Buffer.concat([
+    found.subarray(0, second),
+    Buffer.alloc(third - second),
+    found.subarray(third),
+  ]);
+  fs.writeFileSync(file, damaged);
+  const warnings: string[] = [];
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    error() {},
+    warn: (m, f) => warnings.push(`${m} ${JSON.stringify(f)}`),
+  };
+  const again = await History.open(file, 1000, logger);
+  assert.deepEqual(
+    again.query({}).map((r) => r.rel),
+    ['a.csv'],
+  );
+  assert.match(warnings.join(), /damaged lines.*keptAs/);
+  assert.ok(
+    fs.readFileSync(`${file}.damaged`).equals(damaged),
+    'the damaged file is kept as found',
+  );
+  await again.close();
+  assert.deepEqual(
+    lines(file).map((l) => (JSON.parse(l) as HistoryRecord).rel),
+    ['a.csv'],
+    'the history itself is repaired',
+  );
+});
+
 test('a bad limit is refused with a clear error', async (t) => {
   await assert.rejects(
     History.open(tempFile(t), 0),

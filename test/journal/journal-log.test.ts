@@ -115,6 +115,40 @@ test('a log cut anywhere in its last line (a crash mid-save) loads the save befo
   }
 });
 
+test('a log damaged in the middle (a torn block of NULs on an SD card): the saves before it load, the rest are named in a warning, and the log as found is kept', async (t) => {
+  const file = path.join(tempDir(t), 'journal.json');
+  const j = await Journal.open(file);
+  j.update('a.csv', { size: 1, mtimeMs: 1 });
+  await j.flush();
+  j.update('b.csv', { size: 2, mtimeMs: 2 });
+  await j.flush();
+  j.update('c.csv', { size: 3, mtimeMs: 3 });
+  await j.flush();
+  j.update('d.csv', { size: 4, mtimeMs: 4 });
+  await j.flush();
+  await j.close();
+  const log = fs.readFileSync(`${file}.log`);
+  // The first save wrote the snapshot (a.csv); the log is its header, then b's, c's, d's saves.
+  // b.csv's save zeroed in place, its newline kept.
+  const starts = [0];
+  for (let at = log.indexOf(0x0a); at !== -1; at = log.indexOf(0x0a, at + 1)) starts.push(at + 1);
+  const damaged = Buffer.from(log);
+  damaged.fill(0, starts[1], starts[2]! - 1);
+  fs.writeFileSync(`${file}.log`, damaged);
+
+  const logger = recordingLogger();
+  const k = await Journal.open(file, logger);
+  assert.deepEqual(k.rels(), ['a.csv'], 'nothing after the damage is applied');
+  assert.equal(logger.warnings.length, 1, logger.warnings.join());
+  assert.match(logger.warnings[0]!, /damaged before its end/);
+  assert.ok(fs.readFileSync(`${file}.log.corrupt`).equals(damaged), 'the log as found is kept');
+  k.update('e.csv', { size: 5, mtimeMs: 5 });
+  await k.close();
+  const again = await Journal.open(file);
+  assert.deepEqual(again.rels().sort(), ['a.csv', 'e.csv'], 'the journal goes on whole');
+  await again.close();
+});
+
 test('a log from before a compaction (a crash between its two writes) is never replayed onto the newer snapshot', async (t) => {
   const file = path.join(tempDir(t), 'journal.json');
   const j = await Journal.open(file);

@@ -18,6 +18,7 @@ import {
 } from '../../src/engine/pipeline/pass.js';
 import { silentLogger, systemClock, type Clock } from '../../src/engine/ports.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
+import { renderRemoteRoot } from '../../src/engine/settings/remote-root.js';
 import { makeDirs, testSettings } from '../engine/harness.js';
 
 export interface PassRig {
@@ -59,7 +60,13 @@ export async function startPassRig(extra: Partial<Settings> = {}): Promise<PassR
   const remote = buildRemote(
     settings,
     { appKey: emulator.appKey, refreshToken },
-    { journal, clock, logger: silentLogger, retry: { baseMs: 5, capMs: 20, maxAttempts: 3 } },
+    {
+      journal,
+      clock,
+      logger: silentLogger,
+      retry: { baseMs: 5, capMs: 20, maxAttempts: 3 },
+      remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, { site: settings.site }),
+    },
   );
   const deps = buildPassDeps(settings, {
     remote,

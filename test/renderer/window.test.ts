@@ -236,6 +236,34 @@ test('the window drives a real engine', async (t) => {
     });
 
     await t.test(
+      'typing on while a live check is answered: the preview asks only for values that were checked',
+      async () => {
+        await page.click('#tab-settings');
+        await page.waitForSelector('#set-remoteRootTemplate');
+        // A valid remote folder is being checked (main's answer held back) when the person types
+        // on and makes it invalid.
+        const slow = w.holdNextReply('validateSettings');
+        await page.fill('#set-remoteRootTemplate', '/RDL/{site}/x');
+        await slow.answered;
+        await page.fill('#set-remoteRootTemplate', 'RDL/{site}');
+        slow.release();
+        await until('the live error for the value typed last', async () =>
+          /must start with \//.test(await text(page, '#err-remoteRootTemplate')),
+        );
+        // Before, the late answer (valid) asked for a preview of the form as it was by then: main
+        // refused those values and logged a refused window call, a warning for ordinary typing.
+        await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+        assert.doesNotMatch(await fs.readFile(w.logger.file, 'utf8'), /Refused a window call/);
+        assert.equal(
+          await text(page, '#remote-preview'),
+          '(fix the remote folder or site name first)',
+        );
+        await page.click('#settings-cancel');
+        assert.equal(await text(page, '#err-remoteRootTemplate'), '');
+      },
+    );
+
+    await t.test(
       'an invalid setting shows the schema’s message next to the field and is not saved',
       async () => {
         const configFile = path.join(w.configDir, 'config.json');

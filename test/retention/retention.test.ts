@@ -175,3 +175,54 @@ test('retention on in the settings: the daemon’s pass runs it; a file still li
     await off.close();
   }
 });
+
+test('a remote folder named by the date: retention finds the copy in the month of its upload, not of its mtime', async () => {
+  // Before: retention asked Dropbox only in the folder of the file's mtime month, while the upload
+  // went to the month of the upload. A file written last month and uploaded this month (a week
+  // offline, a day's file finished at midnight) was "not on Dropbox" and never freed; so was one
+  // written while the hub's clock read 1970 (a Pi before NTP).
+  const h = await startHarness({
+    settings: {
+      remoteRootTemplate: '/RDL/{site}/{year}-{month}',
+      retentionMaxArchiveGiB: 1 / 1024 ** 3, // one byte: everything verified may go
+      retentionMinFreePercent: 0,
+    },
+  });
+  try {
+    const month = (ms: number): string => {
+      const d = new Date(ms);
+      return `/RDL/site1/${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+    };
+    const written: Record<string, number> = {
+      'RDL/USB0/last-month.txt': Date.now() - 40 * DAY,
+      'RDL/USB0/before-ntp.txt': Date.UTC(1970, 0, 3),
+    };
+    for (const [rel, ms] of Object.entries(written)) {
+      const p = await h.drop(rel, `${rel}\n`.repeat(50));
+      await utimes(p, ms / 1000, ms / 1000);
+    }
+    await h.engine.runPassNow();
+    const uploaded = h.emulator
+      .listFiles()
+      .map((f) => f.pathDisplay)
+      .sort();
+    assert.deepEqual(
+      uploaded,
+      Object.keys(written)
+        .map((rel) => `${month(Date.now())}/${rel}`)
+        .sort(),
+      'uploaded into the month of the upload',
+    );
+    // An older copy with other bytes in the mtime month's folder is not the one that counts.
+    h.emulator.putFile(
+      `${month(written['RDL/USB0/last-month.txt']!)}/RDL/USB0/last-month.txt`,
+      Buffer.from('an earlier version\n'),
+    );
+    const report = await h.engine.runRetention(false);
+    assert.deepEqual(report.kept, []);
+    assert.deepEqual(report.removed.map((r) => r.rel).sort(), Object.keys(written).sort());
+    assert.deepEqual(await onCard(h), []);
+  } finally {
+    await h.close();
+  }
+});

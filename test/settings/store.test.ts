@@ -100,6 +100,22 @@ test('a hand-edited bad file is reported, never thrown, never rewritten', (t) =>
   }
 });
 
+test('a settings file a power cut emptied or filled with zero bytes says so, and how to set it again', (t) => {
+  const { file, store } = setup(t);
+  for (const [text, expected] of [
+    ['', /config\.json is empty: a power cut.*rdl-sync settings set/],
+    ['\0'.repeat(1361), /config\.json holds nothing but zero bytes \(1361\): a power cut/],
+  ] as const) {
+    fs.writeFileSync(file, text);
+    const r = store.load();
+    assert.ok(!r.ok);
+    const message = r.issues.map((i) => i.message).join('\n');
+    assert.match(message, expected);
+    assert.doesNotMatch(message, /\0|Unexpected/, 'no invisible bytes quoted, no parser jargon');
+    assert.equal(fs.readFileSync(file, 'utf8'), text, 'file untouched');
+  }
+});
+
 test('saving over a broken file keeps a copy of it first', (t) => {
   const { dir, file, store } = setup(t);
   const broken = '{ "site": "lab", "intervalSeconds": 5,, }';

@@ -312,11 +312,18 @@ export class AlertService {
     }
     this.queue = this.queue
       .then(async () => {
-        await this.log.append(alert);
+        // Sent even when it cannot be recorded: the settings disk full or made read-only is when a
+        // person must hear most, and the channels need no disk. (The record only keeps a restart
+        // from announcing it again.) Before, a failed record dropped the alert: no alert at all.
+        await this.log.append(alert).catch((e: unknown) =>
+          this.deps.logger.warn('alert not recorded; sending it all the same', {
+            reason: (e as Error).message,
+          }),
+        );
         await this.dispatch(alert);
       })
       .catch((e: unknown) =>
-        this.deps.logger.warn('alert not recorded', { reason: (e as Error).message }),
+        this.deps.logger.warn('alert not sent', { reason: (e as Error).message }),
       );
   }
 

@@ -107,6 +107,10 @@ export class AlertPolicy {
         tracked.announcedAtMs = nowMs;
         this.lastRaisedMs.set(problem.id, nowMs);
         alerts.push(alertOf('raised', tracked.problem, nowMs));
+      } else if (nowMs < tracked.announcedAtMs) {
+        // The wall clock stepped back (NTP on a Pi with no real-time clock): the reminder counts
+        // from now, not from a time that lies days ahead, which held it back by the whole step.
+        tracked.announcedAtMs = nowMs;
       } else if (
         this.options.reminderMs > 0 &&
         nowMs - tracked.announcedAtMs >= this.options.reminderMs
@@ -136,7 +140,9 @@ export class AlertPolicy {
   private mayRaise(problem: Problem, nowMs: number): boolean {
     if (problem.severity === 'error') return true;
     const last = this.lastRaisedMs.get(problem.id);
-    return last === undefined || nowMs - last >= this.options.flapMs;
+    // A last raise "in the future" is a clock stepped back: the guard would hold the condition
+    // back for the whole step (days), so it is announced, as after any guard.
+    return last === undefined || nowMs < last || nowMs - last >= this.options.flapMs;
   }
 }
 

@@ -20,7 +20,7 @@ import { SyncError, isSyncError } from '../errors.js';
 import { silentLogger, type Logger } from '../ports.js';
 import type { CardState } from '../status/types.js';
 import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
-import { fsyncDir, errnoCode, isCode } from '../fsutil/fsync.js';
+import { fsyncDir, fsyncFile, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace, knownFreeSpace, usableSpace, type FreeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
 import { isMountPoint } from '../fsutil/mount.js';
@@ -116,6 +116,11 @@ export interface ArchiveStoreResult {
   linked?: boolean;
   /** With `deferFolderSync`: the folder to sync before this copy counts as stored. */
   folder?: string;
+  /**
+   * With `deferFolderSync`, a hard link: its bytes (the transit file's) to sync too, together with
+   * the group's, so that they share the card's journal commits.
+   */
+  file?: string;
 }
 
 /**
@@ -250,8 +255,20 @@ export class ArchiveTarget {
     });
   }
 
-  /** fsync each folder once: what `deferFolderSync` stores left to the caller. */
-  async syncFolders(dirs: Iterable<string>): Promise<void> {
+  /**
+   * fsync what `deferFolderSync` stores left to the caller: the linked files' bytes, all at once,
+   * then each folder once.
+   */
+  async syncFolders(dirs: Iterable<string>, files: Iterable<string> = []): Promise<void> {
+    await Promise.all(
+      [...new Set(files)].map(async (file) => {
+        try {
+          await fsyncFile(file);
+        } catch (e) {
+          throw await this.destinationError(e, file);
+        }
+      }),
+    );
     for (const dir of new Set(dirs)) {
       try {
         await fsyncDir(dir);
@@ -309,7 +326,10 @@ export class ArchiveTarget {
 
     if (opts.replace) {
       const replaced = await this.replaceOwnCopy(opts, opts.replace, destDir, hashSource);
-      if (replaced) return { ...replaced, ...folder };
+      if (replaced) {
+        const file = opts.deferFolderSync && replaced.linked ? { file: replaced.path } : {};
+        return { ...replaced, ...folder, ...file };
+      }
     }
 
     let n = 0;
@@ -354,6 +374,7 @@ export class ArchiveTarget {
         alreadyPresent: false,
         linked: placed.linked,
         ...folder,
+        ...(opts.deferFolderSync && placed.linked ? { file: candidate } : {}),
       };
     }
     throw new SyncError({
@@ -406,8 +427,13 @@ export class ArchiveTarget {
     if (source && source.dev === existing.dev && source.ino === existing.ino) {
       // Our copy is a hard link to this very transit file, so it already holds these bytes.
       // (Linking again and renaming over it would do nothing: rename() between two names of
-      // one inode leaves both, and the temporary would stay behind.)
-      return { path: target, contentHash: await hashSource(), alreadyPresent: true };
+      // one inode leaves both, and the temporary would stay behind.) They changed since it was
+      // linked, so they may not be on the card yet: synced like a new link.
+      const contentHash = await hashSource();
+      if (opts.deferFolderSync)
+        return { path: target, contentHash, alreadyPresent: true, file: target };
+      await this.syncFolders([], [target]);
+      return { path: target, contentHash, alreadyPresent: true };
     }
     let there: string;
     try {
@@ -568,6 +594,10 @@ export class ArchiveTarget {
     }
     try {
       const contentHash = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
+      // The link shares the transit file's bytes, which nobody may have synced (a writer that
+      // went on after staging): once transit lets go, a power cut would leave this copy empty.
+      // Deferred, the caller syncs them with the group's (the result's `file`).
+      if (!opts.deferFolderSync) await fsyncFile(linkPath);
       if (mode === 'replace') await this.ops.rename(linkPath, finalPath);
       if (!opts.deferFolderSync) await fsyncDir(destDir);
       opts.onProgress?.(opts.size);

@@ -1,4 +1,5 @@
 // Durability helpers: a rename is only durable once the folder holding the new name is synced.
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /**
@@ -18,6 +19,31 @@ export async function fsyncDir(dir: string): Promise<void> {
   } catch (e) {
     // Some file systems (certain FUSE and network mounts) refuse fsync on directories.
     if (!isCode(e, 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EPERM', 'EISDIR')) throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * fsync a file someone else wrote (a logger), so that its bytes survive a power cut before we act
+ * on them: delete another name of it, or tell Dropbox and the card they are the file. ext4 with
+ * delayed allocation keeps a fresh file's bytes in memory for up to 30 s, so a power cut leaves it
+ * empty, whatever its name says. Opened read-only (we may not write it), without following a link
+ * or waiting for a FIFO's writer. Costs little once the bytes are on disk: a journal commit, which
+ * the fsync of its folder that follows would make anyway.
+ */
+export async function fsyncFile(file: string): Promise<void> {
+  const flags =
+    process.platform === 'win32'
+      ? 'r'
+      : constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const fh = await open(file, flags);
+  try {
+    await fh.sync();
+  } catch (e) {
+    // Windows flushes only a handle opened for writing (EPERM): NTFS's own log keeps it whole.
+    if (process.platform === 'win32' && isCode(e, 'EPERM', 'EACCES', 'EBADF')) return;
+    if (!isCode(e, 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP')) throw e;
   } finally {
     await fh.close();
   }

@@ -1,5 +1,5 @@
 export { DropboxHasher, DROPBOX_BLOCK_SIZE, dropboxContentHash } from './dropbox-hash.js';
-export { fsyncDir, errnoCode, isCode } from './fsync.js';
+export { fsyncDir, fsyncFile, errnoCode, isCode } from './fsync.js';
 export { FolderSyncs } from './folder-syncs.js';
 export { atomicWriteFile } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';

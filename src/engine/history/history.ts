@@ -268,11 +268,20 @@ export class History {
     this.records.sort((a, b) => a.id - b.id);
     if (bad > 0 || !endsWithNewline) {
       // A torn last line would otherwise be glued to the next append.
-      if (bad > 0)
+      if (bad > 0) {
+        // The rewrite drops them: a copy of the file as found stays for a person to look at (a
+        // power cut can leave a block of NULs where records were).
+        const keptAs = `${this.file}.damaged`;
+        const kept = await fs.copyFile(this.file, keptAs).then(
+          () => true,
+          () => false,
+        );
         this.logger.warn('Transfer history had damaged lines; they were dropped', {
           file: this.file,
           dropped: bad,
+          ...(kept ? { keptAs } : {}),
         });
+      }
       this.needsRewrite = true;
     }
   }

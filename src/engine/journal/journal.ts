@@ -435,10 +435,18 @@ export class Journal {
     // The last line may be cut: a new line must not be glued to it, so the next save compacts.
     this.compactNext = true;
     let dropped = 0;
-    for (const raw of lines.slice(1)) {
+    const saves = lines.slice(1);
+    for (const [i, raw] of saves.entries()) {
       if (raw === '') continue;
       const line = parseLine<LogLine>(raw);
-      if (!line) break; // cut short by a crash: this save and nothing after it happened
+      if (!line) {
+        // Cut short by a crash: this save and nothing after it happened. Saves after it mean
+        // the log was damaged in the middle instead (an SD card returning a torn block): those
+        // are not applied either, but a person should know, and have the log as found.
+        const after = saves.slice(i + 1).filter((l) => l !== '').length;
+        if (after > 0) await this.keepDamagedLog(text, after + 1);
+        break;
+      }
       for (const [rel, value] of Object.entries(line.e ?? {})) {
         if (value === null) this.entries.delete(rel);
         else if (!this.loadEntry(rel, value)) dropped++;
@@ -449,6 +457,16 @@ export class Journal {
       }
     }
     return dropped;
+  }
+
+  /** A copy of a log damaged before its end, kept beside it (the next snapshot replaces the log). */
+  private async keepDamagedLog(text: string, skipped: number): Promise<void> {
+    const aside = `${this.logFile}.corrupt`;
+    await fs.writeFile(aside, text, { mode: 0o600 }).catch(() => {});
+    this.logger.warn(
+      'Journal log was damaged before its end; the saves from there on were not applied (work already done is re-checked)',
+      { file: this.logFile, skipped, keptAs: aside },
+    );
   }
 
   /** Keeps the damaged file for diagnosis (one copy) and starts empty. */

@@ -24,9 +24,18 @@ export interface ArchivePort {
     dev?: number;
     ino?: number;
     deferFolderSync?: boolean;
-  }): Promise<{ path: string; contentHash: string; alreadyPresent: boolean; folder?: string }>;
-  /** fsync these folders (each once); what `deferFolderSync` stores leave to the caller. */
-  syncFolders(dirs: Iterable<string>): Promise<void>;
+  }): Promise<{
+    path: string;
+    contentHash: string;
+    alreadyPresent: boolean;
+    folder?: string;
+    file?: string;
+  }>;
+  /**
+   * fsync these linked files and folders (each once); what `deferFolderSync` stores leave to the
+   * caller.
+   */
+  syncFolders(dirs: Iterable<string>, files?: Iterable<string>): Promise<void>;
 }
 
 /** Large copies in flight at once: enough to overlap hashing and fsync, few enough for a slow card. */
@@ -128,8 +137,9 @@ export class ArchiveLeg implements DestinationLeg {
         stopped(run) ? Promise.resolve(null) : this.storeOne(item, run, true),
       );
       const folders = outcomes.flatMap((o) => (o?.ok && o.folder ? [o.folder] : []));
+      const files = outcomes.flatMap((o) => (o?.ok && o.file ? [o.file] : []));
       try {
-        await this.target.syncFolders(folders);
+        await this.target.syncFolders(folders, files);
       } catch (e) {
         // Stored but not known durable: nothing counts as done; the next try finds them there.
         const err = asLegError(e, this.id);
@@ -182,6 +192,7 @@ export class ArchiveLeg implements DestinationLeg {
         contentHash: r.contentHash,
         alreadyPresent: r.alreadyPresent,
         ...(r.folder ? { folder: r.folder } : {}),
+        ...(r.file ? { file: r.file } : {}),
       };
     } catch (e) {
       const err = asLegError(e, this.id);
@@ -207,7 +218,7 @@ function block(run: PlaceRun, err: SyncError): void {
   if (stopped(run)) run.halt.abort();
 }
 
-type StoreOutcome = PlaceOutcome & { folder?: string };
+type StoreOutcome = PlaceOutcome & { folder?: string; file?: string };
 
 /** A full card may still take smaller files; any other block, or an abort, stops the leg. */
 function stopped(run: PlaceRun): boolean {
@@ -219,6 +230,6 @@ function stopped(run: PlaceRun): boolean {
 
 function stripFolder(o: StoreOutcome): PlaceOutcome {
   if (!o.ok) return o;
-  const { folder: _f, ...rest } = o;
+  const { folder: _f, file: _l, ...rest } = o;
   return rest;
 }

@@ -17,7 +17,7 @@ export const LEGS: Record<LegId, LegDescriptor> = {
   upload: {
     label: 'Dropbox',
     network: true,
-    problemIds: ['auth-revoked', 'auth-missing', 'quota-full', 'offline'],
+    problemIds: ['auth-revoked', 'auth-missing', 'quota-full', 'offline', 'clock-not-set'],
     offReason: 'Dropbox upload is turned off',
   },
   archive: {

@@ -26,7 +26,14 @@ let instances = 0;
 export function createLogger(opts: LoggerOptions): FileLogger {
   const file = path.resolve(opts.file);
   // Log lines name the site, folders and files: private to this user, like the rest of the config.
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // A folder that cannot be made (its disk read-only or full, another owner) is no reason to stop:
+  // the lines still reach the console (the journal) and the caller names the folder's trouble.
+  // Before, `run` on a read-only card died on a bare "ENOENT: ... mkdir '…/logs'" at every start.
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch {
+    // electron-log reports each line it cannot write; the daemon raises settings-unwritable
+  }
   const level = opts.level ?? 'info';
   // Each logger gets its own electron-log instance so two (tests, daemon + tool) never share transports.
   const log = electronLog.create({ logId: `rdl-sync-${++instances}` });

@@ -6,6 +6,11 @@
 import type { Logger } from '../ports.js';
 import type { FileRef, JournalEntry, JournalPort } from './deps.js';
 import { LEG_IDS } from '../legs/ids.js';
+import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
+import { formatBytes } from '../format-bytes.js';
+
+/** The file's own wait while it is shorter than the bytes its legs copied (see cutShort). */
+export const CUT_SHORT = 'file-cut-short';
 
 /** RDL Sync's own copies of an earlier version of a staged file, per leg id. */
 export type SupersededCopies = NonNullable<JournalEntry['supersedes']>;
@@ -32,6 +37,7 @@ export function entryForCurrentVersion(
   logger: Logger,
 ): JournalEntry {
   const old = journal.entry(file.rel);
+  if (old && cutShort(old, file)) return heldCutShort(old, file, nowMs, logger);
   if (old && sameVersion(old, file)) {
     if (old.dev === undefined && file.dev !== undefined) {
       journal.update(file.rel, { dev: file.dev, ino: file.ino });
@@ -92,4 +98,56 @@ export function ownCopiesOf(entry: JournalEntry): SupersededCopies | undefined {
     if (copy) copies[id] = copy;
   }
   return Object.keys(copies).length > 0 ? copies : undefined;
+}
+
+/**
+ * The transit file is shorter than the version the journal describes, yet it is the same inode
+ * and its time did not change: nothing wrote it (a write or a truncate sets the time). A power cut
+ * did: the end of its bytes had not reached the disk (ext4 keeps a fresh file's bytes in memory
+ * up to 30 s; files staged before RDL Sync synced them, or written on after staging). Taken for
+ * a new version, the rest would replace the whole copies Dropbox and the card hold.
+ */
+export function cutShort(entry: JournalEntry, file: FileRef): boolean {
+  return (
+    file.size < entry.size &&
+    file.mtimeMs === entry.mtimeMs &&
+    entry.ino !== undefined &&
+    file.ino !== undefined &&
+    entry.ino === file.ino
+  );
+}
+
+/**
+ * What a cut-short file gets: the journal keeps the whole version's entry untouched (restoring
+ * the file's bytes, or removing it from transit, ends the hold by itself). A file already marked
+ * finished has its whole copies and only leaves transit. Otherwise no leg runs and the file
+ * never counts as done: it waits, named as a problem, for a person.
+ */
+function heldCutShort(
+  old: JournalEntry,
+  file: FileRef,
+  nowMs: number,
+  logger: Logger,
+): JournalEntry {
+  logger.warn('a file in transit lost the end of its bytes (power cut?); its copies are kept', {
+    rel: file.rel,
+    size: file.size,
+    wasSize: old.size,
+    finished: old.finishedAtMs !== undefined,
+  });
+  if (old.finishedAtMs !== undefined) return old;
+  const whole = [
+    old.upload ? `Dropbox (${old.upload.path})` : null,
+    old.archive ? `the SD card (${old.archive.path})` : null,
+  ].filter(Boolean);
+  const kept =
+    whole.length > 0
+      ? `the whole file already on ${whole.join(' and on ')} is kept, and not replaced by the rest`
+      : 'no copy of the whole file was made before';
+  const message = `${file.rel} in transit is ${formatBytes(file.size)} where it was ${formatBytes(old.size)} (${old.size} bytes), and nothing wrote it since: a power cut lost the end of its bytes before they reached the disk. ${kept.charAt(0).toUpperCase()}${kept.slice(1)}. Put the whole file back in transit (from Dropbox or the SD card), or delete the transit copy if the copies are all you need`;
+  return {
+    ...old,
+    attempts: Math.max(old.attempts, FILE_FAILING_THRESHOLD),
+    lastError: { code: CUT_SHORT, message, atMs: nowMs },
+  };
 }

@@ -42,6 +42,8 @@ export async function checkBeforeRemoval(
 ): Promise<RemovalCheck> {
   const hashes = new Set(deps.legs.map((leg) => w.entry[leg.id]?.contentHash).filter(Boolean));
   if (hashes.size > 1) return 'legs-disagree';
+  // The legs' copies are of other bytes than the transit file has now (file-version.ts cutShort).
+  if (w.entry.size !== w.file.size || w.entry.mtimeMs !== w.file.mtimeMs) return 'changed';
   let now;
   try {
     now = await deps.statTransit(w.file.rel);

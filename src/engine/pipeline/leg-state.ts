@@ -4,6 +4,7 @@
 import type { JournalEntry, LegRetry } from '../journal/journal.js';
 import type { LegId } from '../legs/ids.js';
 import { retryDue } from './problems.js';
+import { CUT_SHORT } from './file-version.js';
 
 const FRESH: LegRetry = { attempts: 0, nextTryMs: 0 };
 
@@ -16,6 +17,7 @@ export function legDue(entry: JournalEntry, leg: LegId, nowMs: number, settleMs:
   return (
     entry.finishedAtMs === undefined &&
     entry[leg] === undefined &&
+    entry.lastError?.code !== CUT_SHORT &&
     retryDue(entry, nowMs, settleMs) &&
     retryDue(legRetry(entry, leg), nowMs)
   );

@@ -19,6 +19,7 @@ export const UPLOAD_PROBLEM_IDS = [
   'auth-missing',
   'quota-full',
   'offline',
+  'clock-not-set',
 ] as const;
 
 /** A blocked archive or upload leg as a problem. The error's message already names the fix. */
@@ -94,7 +95,11 @@ export function fileFailingProblem(
     code: error.code as Problem['code'],
     severity: 'attention',
     tab: 'transfers',
-    message: `${rel} failed ${attempts} times: ${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`,
+    // A cut-short file did not fail: it waits for a person, and its message says why.
+    message:
+      error.code === 'file-cut-short'
+        ? `${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`
+        : `${rel} failed ${attempts} times: ${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`,
   };
 }
 

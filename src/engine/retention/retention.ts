@@ -39,11 +39,14 @@ export function retentionLimitsOf(s: {
   };
 }
 
-/** The Dropbox copy of an archive rel (its path and content_hash), or null when there is none. */
+/**
+ * The Dropbox copy of an archive file (its path and content_hash): one holding `localHash` when
+ * there is one, else another copy found, else null.
+ */
 export interface RemoteHashLookup {
   copyOf(
-    rel: string,
-    mtimeMs: number,
+    file: Pick<ArchiveFile, 'rel' | 'mtimeMs' | 'ctimeMs'>,
+    localHash: string,
     signal?: AbortSignal,
   ): Promise<{ path: string; contentHash: string } | null>;
 }
@@ -53,6 +56,8 @@ export interface ArchiveFile {
   absPath: string;
   size: number;
   mtimeMs: number;
+  /** When the archive copy last changed: on the transit disk, when the file was done. */
+  ctimeMs: number;
   nlink: number;
 }
 
@@ -82,6 +87,7 @@ export async function listArchive(root: string, signal?: AbortSignal): Promise<A
       absPath: e.absPath,
       size: e.stats.size,
       mtimeMs: e.stats.mtimeMs,
+      ctimeMs: e.stats.ctimeMs,
       nlink: e.stats.nlink,
     });
   }
@@ -190,7 +196,7 @@ async function verify(
   }
   let remote: { path: string; contentHash: string } | null;
   try {
-    remote = await opts.lookup.copyOf(f.rel, f.mtimeMs, opts.signal);
+    remote = await opts.lookup.copyOf(f, local, opts.signal);
   } catch (e) {
     return { ok: false, reason: `Dropbox could not be asked (${(e as Error).message})` };
   }

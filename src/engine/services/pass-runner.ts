@@ -171,6 +171,15 @@ export class PassRunner {
   private async pickUpSavedConnection(): Promise<void> {
     const { builder, account, logger } = this.deps;
     if (!builder.built.deps) return;
+    const moved = builder.remoteRootMoved();
+    if (moved) {
+      logger.info('the Dropbox folder follows the date: new uploads go to the new folder', {
+        from: moved.from,
+        to: moved.to,
+      });
+      await builder.rebuild('the date in the remote folder changed');
+      return;
+    }
     if (builder.built.remote) {
       if ((await account.savedStamp()) === builder.savedStampAtBuild) return;
       logger.info('Dropbox connection saved again: reconnecting');

@@ -2,7 +2,7 @@
 // state, so it survives a restart and a pause set by `rdl-sync pause` in another process reaches
 // the running daemon or tray app. This module turns that saved state into the status and the
 // scheduler's paused flag, and ends a timed pause on time.
-import type { Clock, Logger } from '../ports.js';
+import { monotonicNow, type Clock, type Logger } from '../ports.js';
 import { isPausedAt } from '../settings/store.js';
 import type { StatusModel } from '../status/model.js';
 import type { SettingsService } from './settings-service.js';
@@ -31,6 +31,12 @@ export interface PauseStateDeps {
 export class PauseState {
   private resumeTimer: NodeJS.Timeout | null = null;
   private poll: NodeJS.Timeout | null = null;
+  /**
+   * The timed pause this process saw, and when it ends on the monotonic clock. The end is saved
+   * as a wall time (other processes read it), and a wall clock stepped back (NTP on a Pi without
+   * a real-time clock) stretched a one-hour pause by the whole step: days of nothing synced.
+   */
+  private timed: { untilMs: number; endsMono: number } | null = null;
 
   constructor(private readonly deps: PauseStateDeps) {}
 
@@ -86,7 +92,15 @@ export class PauseState {
     const { settings, clock, status } = this.deps;
     const state = settings.getState();
     const now = clock.now();
-    const paused = isPausedAt(state, now);
+    const mono = monotonicNow(clock);
+    if (state.paused && state.pausedUntilMs !== null) {
+      if (this.timed?.untilMs !== state.pausedUntilMs)
+        this.timed = {
+          untilMs: state.pausedUntilMs,
+          endsMono: mono + Math.max(0, state.pausedUntilMs - now),
+        };
+    } else this.timed = null;
+    const paused = isPausedAt(state, now) && !(this.timed && mono >= this.timed.endsMono);
     if (state.paused && !paused) settings.setState({ paused: false, pausedUntilMs: null });
     const pausedUntilMs = paused ? state.pausedUntilMs : null;
     const cur = status.current;
@@ -103,10 +117,8 @@ export class PauseState {
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.resumeTimer = null;
     if (paused && pausedUntilMs !== null) {
-      this.resumeTimer = setTimeout(
-        () => this.apply(),
-        Math.max(0, pausedUntilMs - now) + RESUME_SLACK_MS,
-      );
+      const left = Math.min(pausedUntilMs - now, (this.timed?.endsMono ?? Infinity) - mono);
+      this.resumeTimer = setTimeout(() => this.apply(), Math.max(0, left) + RESUME_SLACK_MS);
       this.resumeTimer.unref();
     }
   }

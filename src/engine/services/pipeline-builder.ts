@@ -8,6 +8,7 @@ import type { Clock, Logger, RemoteStore } from '../ports.js';
 import type { Settings } from '../settings/schema.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { setupNeeded } from '../settings/setup-needed.js';
+import { remoteRootNow, usesDate } from '../settings/remote-root.js';
 import type { PassDeps } from '../pipeline/deps.js';
 import { notConnected } from '../pipeline/problems.js';
 import { buildPassDeps, buildRemote } from '../assemble.js';
@@ -25,6 +26,13 @@ export interface Built {
   remote: RemoteStore | null;
   /** Why passes cannot run (invalid settings), or null. */
   blocked: SyncError | null;
+  /** The Dropbox folder the store was built for, or why there was none (remoteRootKey). */
+  remoteRootKey: string;
+}
+
+/** The Dropbox folder for this instant, or why there is none: equal keys, same folder. */
+function remoteRootKey(at: { root: string } | { problem: SyncError }): string {
+  return 'root' in at ? `root:${at.root}` : `problem:${at.problem.code}`;
 }
 
 export interface PipelineBuilderDeps {
@@ -62,6 +70,39 @@ export class PipelineBuilder {
     return this.current;
   }
 
+  /**
+   * The Dropbox folder has moved since the store was built: the template names the month and it
+   * turned, or the clock was set (NTP after a boot without network) or stepped. The store is built
+   * for one folder; a pass then rebuilds it, so new uploads go where the date now says.
+   */
+  remoteRootMoved(): { from: string; to: string } | null {
+    const built = this.current;
+    if (!built?.deps || !usesDate(built.settings.remoteRootTemplate)) return null;
+    let key: string;
+    try {
+      key = remoteRootKey(this.remoteRootNow(built.settings));
+    } catch {
+      return null; // the settings' own mistake, reported by the build
+    }
+    if (key === built.remoteRootKey) return null;
+    const say = (k: string): string =>
+      k.startsWith('root:') ? k.slice('root:'.length) : `none (${k.slice('problem:'.length)})`;
+    return { from: say(built.remoteRootKey), to: say(key) };
+  }
+
+  private remoteRootNow(settings: Settings): ReturnType<typeof remoteRootNow> {
+    try {
+      return remoteRootNow(
+        settings.remoteRootTemplate,
+        { site: settings.site, ...(this.deps.host ? { host: this.deps.host } : {}) },
+        this.deps.clock.now(),
+      );
+    } catch (e) {
+      if (e instanceof SyncError) return { problem: e };
+      throw e;
+    }
+  }
+
   /** Builds again; waits for a build in progress first, so builds never overlap. */
   rebuild(reason: string): Promise<void> {
     const next = this.chain.then(() => this.build(reason));
@@ -94,6 +135,7 @@ export class PipelineBuilder {
         deps: null,
         remote: null,
         blocked: setup ?? new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
+        remoteRootKey: '',
       };
       logger.debug('pipeline rebuilt', { reason, usable: false });
       return;
@@ -103,33 +145,39 @@ export class PipelineBuilder {
     this.savedStampAtBuild = await account.savedStamp();
     const creds = await account.load();
     let remote: RemoteStore | null = null;
+    const rootNow = this.remoteRootNow(settings);
     try {
-      if (creds) {
+      if (creds && 'root' in rootNow) {
         remote = buildRemote(settings, creds, {
           journal: this.deps.journal,
           clock: this.deps.clock,
           logger,
           retry: this.deps.retry,
+          remoteRoot: rootNow.root,
           ...(this.deps.host ? { host: this.deps.host } : {}),
         });
       }
     } catch (e) {
       logger.warn('Dropbox connection not usable', { reason: (e as Error).message });
     }
+    // Not connected says more than a clock not set yet: connecting is what a person must do first.
+    const remoteMissing =
+      account.problem ?? (creds && 'problem' in rootNow ? rootNow.problem : notConnected());
     const deps = buildPassDeps(settings, {
       remote,
-      ...(remote ? {} : { remoteMissing: account.problem ?? notConnected() }),
+      ...(remote ? {} : { remoteMissing }),
       journal: this.deps.journal,
       history: this.deps.history,
       emit: this.deps.emit,
       clock: this.deps.clock,
       logger,
     });
-    this.current = { settings, deps, remote, blocked: null };
+    this.current = { settings, deps, remote, blocked: null, remoteRootKey: remoteRootKey(rootNow) };
+    if ('problem' in rootNow && creds) logger.warn(rootNow.problem.message);
     // Auth missing is known before any pass: see 'pipeline-built' in status/reducer.ts.
     this.deps.report({
       type: 'pipeline-built',
-      remoteMissing: remote ? null : (account.problem ?? notConnected()),
+      remoteMissing: remote ? null : remoteMissing,
       archiveEnabled: settings.archiveEnabled,
       archiveDir: settings.archiveDir,
       archiveIsCard: settings.archiveMustBeMountPoint,

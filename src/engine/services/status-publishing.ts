@@ -5,6 +5,11 @@
 import type { Clock, Logger } from '../ports.js';
 import type { StatusModel } from '../status/model.js';
 import { StatusFilePublisher } from '../status/status-file.js';
+import { errnoCode } from '../fsutil/fsync.js';
+import {
+  SETTINGS_UNWRITABLE_ID,
+  settingsUnwritableProblem,
+} from '../status/settings-unwritable.js';
 
 export interface StatusPublishing {
   /** Writes the final snapshot and stops following changes. */
@@ -22,6 +27,16 @@ export function publishStatus(
     () => status.snapshot(),
     () => clock.now(),
     logger,
+    undefined,
+    // status.json is written after every pass: the one write that tells whether the folder can
+    // be written at all. The problem reaches people by the alert channels; this file cannot.
+    (e) => {
+      const problem = e === null ? null : settingsUnwritableProblem(configDir, errnoCode(e));
+      if (problem) {
+        if (!status.hasProblem(SETTINGS_UNWRITABLE_ID)) logger.error(problem.message);
+        status.raise(problem);
+      } else if (e === null) status.clear(SETTINGS_UNWRITABLE_ID);
+    },
   );
   const unsubscribe = status.onChange(() => publisher.schedule());
   publisher.schedule();

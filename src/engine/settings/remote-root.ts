@@ -77,6 +77,48 @@ export function remotePathFor(remoteRoot: string, rel: string): string {
   return `/${[...rootSegments, ...relSegments].join('/')}`;
 }
 
+/**
+ * Before this instant a hub's clock has not been set: a Raspberry Pi has no real-time clock and
+ * boots at 1970 (or where fake-hwclock saved it) until NTP steps it once the network is up. No
+ * release of RDL Sync is older, so no real upload happens earlier.
+ */
+export const CLOCK_SET_AFTER_MS = Date.UTC(2025, 0, 1);
+
+/** The template uses the date ({year}, {month}): the folder follows the clock. */
+export function usesDate(template: string): boolean {
+  return /\{(year|month)\}/.test(template);
+}
+
+/**
+ * Why files cannot go to Dropbox now, when the remote folder is named by a date the clock cannot
+ * give yet (a Pi booted without network reads 1970): they wait in transit, where the SD card leg
+ * still takes them, rather than land in a `1970/01` folder nobody looks in.
+ */
+export function clockNotSetProblem(template: string, nowMs: number): SyncError | null {
+  if (!usesDate(template) || nowMs >= CLOCK_SET_AFTER_MS) return null;
+  const reads = new Date(nowMs).toISOString().slice(0, 16).replace('T', ' ');
+  return new SyncError({
+    kind: 'blocked',
+    code: 'clock-not-set',
+    message: `The clock reads ${reads} UTC, so it has not been set yet (no network time since start-up), and the remote folder "${template.trim()}" is named by the date: uploads wait until the clock is set (check the network and \`timedatectl\`); files wait safely in transit`,
+  });
+}
+
+/**
+ * What the Dropbox folder is now: the rendered root, or why there is none yet. A pass compares it
+ * with the one its store was built for, so a month that turns (or a clock NTP steps) moves the
+ * uploads to the right folder without a restart.
+ */
+export function remoteRootNow(
+  template: string,
+  fields: Omit<RemoteRootFields, 'now'>,
+  nowMs: number,
+): { root: string } | { problem: SyncError } {
+  const problem = clockNotSetProblem(template, nowMs);
+  if (problem) return { problem };
+  return { root: renderRemoteRoot(template, { ...fields, now: new Date(nowMs) }) };
+}
+
 function invalid(message: string): SyncError {
   return new SyncError({ kind: 'blocked', code: 'settings-invalid', message });
 }

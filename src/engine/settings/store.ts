@@ -247,6 +247,13 @@ class ConfSettingsStore implements SettingsStore {
         message: `Cannot read the settings file ${this.path} (${code ?? String(e)}): check that this user may read it`,
       };
     }
+    const blank = blankFileTrouble(text);
+    if (blank) {
+      return {
+        kind: 'broken',
+        message: `The settings file ${this.path} ${blank}; set the settings again (rdl-sync settings set KEY VALUE ..., or in the window), or delete the file to start from the defaults; files wait safely in the watch and transit folders`,
+      };
+    }
     let data: unknown;
     try {
       data = JSON.parse(withoutBom(text));
@@ -416,4 +423,16 @@ function configFileSchema(): Schema<ConfigFile> {
     [STATE_KEY]: state,
     [CONFIG_VERSION_KEY]: { type: 'integer', minimum: 0 },
   } as Schema<ConfigFile>;
+}
+
+/**
+ * A file with nothing in it, or only zero bytes, is what a power cut (or a failing SD card) leaves
+ * of a file being replaced; JSON.parse said "Unexpected token" and quoted invisible NULs.
+ */
+function blankFileTrouble(text: string): string | null {
+  if (text.replace(/[\0\s\uFEFF]/g, '') !== '') return null;
+  const nuls = text.split('\0').length - 1;
+  return nuls > 0
+    ? `holds nothing but zero bytes (${nuls}): a power cut or a failing SD card destroyed it`
+    : 'is empty: a power cut or a failing SD card can leave it so';
 }

@@ -18,7 +18,7 @@ import {
   hashFileDropbox,
   SOURCE_SWAPPED,
 } from '../fsutil/copy-hashed.js';
-import { fsyncDir, isCode, errnoCode } from '../fsutil/fsync.js';
+import { fsyncDir, fsyncFile, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import type { FolderSyncs } from '../fsutil/folder-syncs.js';
 import { quickLstat } from '../fsutil/quick-fs.js';
@@ -278,11 +278,14 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
     }
     try {
       // The transit name is durable before the watch-folder name goes; and it must name the
-      // file looked at above (swappedIn says why), or the watch-folder name stays.
+      // file looked at above (swappedIn says why), or the watch-folder name stays. So are the
+      // bytes: loggers do not fsync, and a file uploaded from memory and then emptied by a power
+      // cut would come back in transit as a changed version and replace the good copies.
       const syncs = opts.folderSyncs;
       const sync = syncs ? () => syncs.sync(destDir) : () => fsyncDir(destDir);
       const durable = async (): Promise<void> => {
         await refuseSwappedIn(dest, before);
+        await syncBytes(dest);
         await sync();
       };
       let placed;
@@ -324,6 +327,18 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
       // The source is there, so the transit parent vanished under us (pruned): make it again.
     }
+  }
+}
+
+/**
+ * fsync the staged file's bytes. A file this user may not read is staged all the same, as before
+ * (a link needs no read access): its legs cannot read it either and say so, naming the file.
+ */
+async function syncBytes(dest: string): Promise<void> {
+  try {
+    await fsyncFile(dest);
+  } catch (e) {
+    if (!isCode(e, 'EACCES', 'EPERM')) throw e;
   }
 }
 

@@ -35,6 +35,8 @@ export class StatusFilePublisher {
     private readonly now: () => number,
     private readonly logger: Logger,
     private readonly intervalMs = 1_000,
+    /** After each write: null when it was saved, else why not. */
+    private readonly onWritten: (error: unknown) => void = () => {},
   ) {}
 
   /** Coalesces bursts of status changes into one write. */
@@ -64,6 +66,9 @@ export class StatusFilePublisher {
       await atomicWriteFile(file, JSON.stringify(body), { durable: false });
     } catch (e) {
       this.logger.debug('status file not written', { reason: (e as Error).message });
+      this.onWritten(e);
+      return;
     }
+    this.onWritten(null);
   }
 }

@@ -1,0 +1,39 @@
+// The settings folder cannot be written: the kernel remounted the SD card read-only after errors,
+// or its disk is full, or its owner changed. The daemon goes on moving files where it can, but
+// its log, history, journal and status.json are not saved, and `rdl-sync status` reads a status
+// that stopped moving. The problem reaches a person through the alert channels (email does not
+// need the disk), and clears once a write succeeds again.
+import os from 'node:os';
+import type { Problem } from './types.js';
+
+export const SETTINGS_UNWRITABLE_ID = 'settings-unwritable';
+
+/** The problem for a failed write into `configDir` with errno `code`, or null for other errors. */
+export function settingsUnwritableProblem(
+  configDir: string,
+  code: string | undefined,
+): Omit<Problem, 'sinceMs'> | null {
+  const unsaved =
+    'files keep moving where they can, but the log, the history and the status other programs read are not saved';
+  const back = 'RDL Sync carries on by itself once it can write there again';
+  let message: string;
+  if (code === 'EROFS') {
+    message = `The settings folder ${configDir} cannot be written (EROFS): its disk was made read-only, which Linux does to an SD card with errors; ${unsaved}. Check the card (\`dmesg\`), then repair it (fsck) and reboot, or replace it; ${back}`;
+  } else if (code === 'ENOSPC' || code === 'EDQUOT') {
+    message = `The disk holding the settings folder ${configDir} is full (${code}): ${unsaved}. Free space on it; ${back}`;
+  } else if (code === 'EACCES' || code === 'EPERM') {
+    const user = os.userInfo().username;
+    message = `The settings folder ${configDir} cannot be written by user ${user} (${code}): ${unsaved}. Give it back to that user (sudo chown -R ${user} '${configDir}'); ${back}`;
+  } else if (code === 'EIO') {
+    message = `The settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): ${unsaved}. Check the disk (\`dmesg\`) and replace it if it is failing; ${back}`;
+  } else {
+    return null;
+  }
+  return {
+    id: SETTINGS_UNWRITABLE_ID,
+    code: 'settings-unwritable',
+    severity: 'error',
+    message,
+    tab: 'status',
+  };
+}

@@ -1,0 +1,58 @@
+// A timed pause ends after its own length of time, whatever the wall clock does meanwhile. Its end
+// is saved as a wall time (another process, `rdl-sync pause`, may have set it), and a Pi's clock
+// stepped back by NTP two days into a one-hour pause kept the daemon paused for two more days.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PauseState, type PauseTarget } from '../../src/engine/services/pause-state.js';
+import type { SettingsService } from '../../src/engine/services/settings-service.js';
+import type { RuntimeState } from '../../src/engine/settings/store.js';
+import { StatusModel } from '../../src/engine/status/model.js';
+import { silentLogger, type Clock } from '../../src/engine/ports.js';
+
+const HOUR = 3_600_000;
+
+test('a one-hour pause ends after an hour of monotonic time when the wall clock steps back two days', () => {
+  const clock = { wall: 1_800_000_000_000, mono: 5_000 };
+  const twoHands: Clock = {
+    now: () => clock.wall,
+    monotonic: () => clock.mono,
+    sleep: async () => {},
+  };
+  let state: RuntimeState = { paused: false, pausedUntilMs: null };
+  const settings = {
+    getState: () => state,
+    setState: (patch: Partial<RuntimeState>) => (state = { ...state, ...patch }),
+  } as unknown as SettingsService;
+  const status = new StatusModel(() => clock.wall);
+  const calls: boolean[] = [];
+  const target: PauseTarget = {
+    setPaused: (p) => calls.push(p),
+    triggerNow: () => {},
+    isRunning: false,
+  };
+  const pause = new PauseState({
+    settings,
+    clock: twoHands,
+    logger: silentLogger,
+    status,
+    target: () => target,
+  });
+  try {
+    pause.pause(HOUR);
+    assert.equal(pause.paused, true);
+    // Ten minutes on, NTP steps the clock back two days.
+    clock.mono += 10 * 60_000;
+    clock.wall += 10 * 60_000 - 48 * HOUR;
+    pause.apply();
+    assert.equal(pause.paused, true, 'still within its hour');
+    // The hour is over on the monotonic clock; the wall clock reads two days before its end.
+    clock.mono += 50 * 60_000 + 1;
+    clock.wall += 50 * 60_000 + 1;
+    pause.apply();
+    assert.equal(pause.paused, false, 'resumed after an hour, not two days and an hour');
+    assert.deepEqual(state, { paused: false, pausedUntilMs: null }, 'saved for other processes');
+    assert.deepEqual(calls, [true, false]);
+  } finally {
+    pause.stop();
+  }
+});

@@ -1,0 +1,222 @@
+// A Pi keeps everything on one SD card: settings, logs, the watch, transit and archive folders.
+// When the card has errors the kernel remounts it read-only. Found with the real built daemon on a
+// tmpfs remounted `ro`: it went on running, but `rdl-sync status` read a status.json frozen at
+// the remount ("Up to date", next pass long past) and nothing named the settings folder. Now the
+// daemon raises a problem naming the disk and the fix (an alert through the channels, which need
+// no disk), `status` says its file is stale and why, and both clear by themselves once the card
+// is writable again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
+import { canMount, mountTmpfs, remountReadOnly, unmount } from '../archive/helpers.js';
+import { spawnSync } from 'node:child_process';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnBuiltCli,
+  waitFor,
+  writeFileIn,
+} from '../cli/cli-harness.js';
+import { faketimeEnv, findLibfaketime, MISSING_LIBFAKETIME } from './faketime.js';
+
+function remountWritable(dir: string): void {
+  const r = spawnSync('mount', ['-o', 'remount,rw', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test('the card remounted read-only: a problem and an alert name the settings folder, status says it is stale, and all clears when writable again', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const libfaketime = findLibfaketime();
+  assert.ok(libfaketime, MISSING_LIBFAKETIME);
+  const outside = await makeDirs('rdl-ro-card-');
+  const emulator = await startEmulator({});
+  const card = path.join(outside.root, 'card');
+  await fs.mkdir(card);
+  mountTmpfs(card, 8 * 1024);
+  let daemon: ChildProcess | null = null;
+  let stderr = '';
+  try {
+    const dirs = {
+      configDir: path.join(card, 'config'),
+      watchDir: path.join(card, 'tosync'),
+      transitDir: path.join(card, 'transit'),
+      archiveDir: path.join(card, 'synced'),
+    };
+    await fs.mkdir(dirs.watchDir);
+    await fs.mkdir(dirs.archiveDir);
+    // The alert command lives off the card, as an email server does.
+    const alertLog = path.join(outside.root, 'alerts.log');
+    const hook = path.join(outside.root, 'on-alert.sh');
+    await fs.writeFile(
+      hook,
+      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
+      { mode: 0o755 },
+    );
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, { alertCommand: hook, alertFlapMinutes: 0 }),
+      emulator,
+    );
+    const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
+    const home = outside.root;
+    daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], { home });
+    const child = daemon;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    await waitFor(
+      'the daemon to publish status.json',
+      async () => (await readPublishedStatus(dirs.configDir))?.pid === child.pid,
+      60_000,
+    );
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/before.csv', 'before the remount\n');
+    await waitFor(
+      'before.csv on Dropbox and the card',
+      async () =>
+        (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/before.csv') &&
+        Boolean(emulator.getFile('/RDL/site1/RDL/USB0/before.csv')),
+      60_000,
+    );
+
+    remountReadOnly(card);
+    await waitFor(
+      'an alert naming the unwritable settings folder',
+      async () => (await alerts()).includes('raised settings-unwritable'),
+      60_000,
+    );
+    assert.equal(child.exitCode, null, `the daemon exited: ${stderr.slice(-2000)}`);
+    // What `status` shows 10 minutes on: the file it reads stopped at the remount.
+    const later = await runCli(['status', '--config-dir', dirs.configDir], {
+      home,
+      extraEnv: faketimeEnv(libfaketime, await offsetFile(outside.root, '+10m')),
+    });
+    assert.equal(later.code, 0, later.stderr);
+    assert.match(
+      later.stdout,
+      /^! This status was written \d+ min ago and the daemon has not updated it since: The settings folder .*config cannot be written \(EROFS\): its disk was made read-only.*dmesg/m,
+    );
+
+    remountWritable(card);
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/after.csv', 'after the card is writable\n');
+    await waitFor(
+      'after.csv on Dropbox and the card, and the problem cleared',
+      async () => {
+        const p = await readPublishedStatus(dirs.configDir);
+        return (
+          (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/after.csv') &&
+          Boolean(emulator.getFile('/RDL/site1/RDL/USB0/after.csv')) &&
+          p !== null &&
+          !p.status.problems.some((x) => x.code === 'settings-unwritable')
+        );
+      },
+      60_000,
+    );
+    await waitFor('the clear alert', async () =>
+      (await alerts()).includes('cleared settings-unwritable'),
+    );
+    const now = await runCli(['status', '--config-dir', dirs.configDir], { home });
+    assert.doesNotMatch(now.stdout, /^! This status was written/m);
+    assert.equal(
+      (await alerts()).match(/raised settings-unwritable/g)?.length,
+      1,
+      'one alert for the condition, not one per pass',
+    );
+
+    child.kill('SIGTERM');
+    assert.equal((await exited(child)).code, 0, stderr.slice(-2000));
+  } finally {
+    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+    unmount(card);
+    await emulator.close();
+    await fs.rm(outside.root, { recursive: true, force: true });
+  }
+});
+
+async function offsetFile(dir: string, offset: string): Promise<string> {
+  const file = path.join(dir, 'faketime-offset');
+  await fs.writeFile(file, `${offset}\n`);
+  return file;
+}
+
+test('under systemd, started on a read-only card: the daemon says why once, alerts once, and starts when the card is writable', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const outside = await makeDirs('rdl-ro-start-');
+  const emulator = await startEmulator({});
+  const card = path.join(outside.root, 'card');
+  await fs.mkdir(card);
+  mountTmpfs(card, 8 * 1024);
+  let daemon: ChildProcess | null = null;
+  try {
+    const dirs = {
+      configDir: path.join(card, 'config'),
+      watchDir: path.join(card, 'tosync'),
+      transitDir: path.join(card, 'transit'),
+      archiveDir: path.join(card, 'synced'),
+    };
+    await fs.mkdir(dirs.watchDir);
+    await fs.mkdir(dirs.archiveDir);
+    const alertLog = path.join(outside.root, 'alerts.log');
+    const hook = path.join(outside.root, 'on-alert.sh');
+    await fs.writeFile(
+      hook,
+      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
+      { mode: 0o755 },
+    );
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, { alertCommand: hook }),
+      emulator,
+    );
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/day.csv', 'written before the card failed\n');
+    remountReadOnly(card);
+
+    daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
+      home: outside.root,
+      extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
+    });
+    const child = daemon;
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    await waitFor('the reason on stdout', async () => /tries again every/.test(stdout), 60_000);
+    assert.match(
+      stdout,
+      /^Cannot start: the settings folder .*config cannot be written \(EROFS\): its disk was made read-only.*dmesg.*nothing is lost/m,
+    );
+    assert.doesNotMatch(stdout, /engine\.lock\..*\.tmp/, 'no bare errno naming a temporary');
+    await waitFor('one alert', async () =>
+      (await fs.readFile(alertLog, 'utf8').catch(() => '')).includes('raised daemon-stopped'),
+    );
+    assert.equal(child.exitCode, null, 'waits instead of exiting into a restart loop');
+
+    remountWritable(card);
+    await waitFor(
+      'day.csv on Dropbox and the card',
+      async () =>
+        (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/day.csv') &&
+        Boolean(emulator.getFile('/RDL/site1/RDL/USB0/day.csv')),
+      60_000,
+    );
+    assert.equal(
+      (await fs.readFile(alertLog, 'utf8')).match(/raised daemon-stopped/g)?.length,
+      1,
+      'one alert, not one per try',
+    );
+    assert.equal(stdout.match(/Cannot start/g)?.length, 1, 'said once');
+    child.kill('SIGTERM');
+    assert.equal((await exited(child)).code, 0);
+  } finally {
+    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+    unmount(card);
+    await emulator.close();
+    await fs.rm(outside.root, { recursive: true, force: true });
+  }
+});
