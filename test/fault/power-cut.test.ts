@@ -173,6 +173,9 @@ test('a transit file a power cut cut short (shorter, its time unchanged) never r
     assert.ok(problem, 'status names the file');
     assert.match(problem.message, /power/i);
     assert.match(problem.message, new RegExp(`${whole.length}|${formatBytes(whole.length)}`));
+    // The harness archives to a plain folder, as a hub's 4_synced: no SD card to fetch it from.
+    assert.match(problem.message, /from Dropbox or the archive\)/);
+    assert.doesNotMatch(problem.message, /SD card/);
 
     // A person puts the whole file back (from Dropbox): it goes on, and nothing is doubled.
     await fs.writeFile(transitPath, whole);
