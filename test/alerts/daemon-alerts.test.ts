@@ -172,9 +172,9 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   assert.deepEqual(raised.to, ['ops@example.org']);
   assert.equal(raised.from, 'hub7@example.org');
   assert.equal(raised.subject, 'RDL Sync Site7_Alerts: needs attention (archive-missing)');
-  assert.match(raised.text, new RegExp(`^SD card folder ${dirs.archiveDir} does not exist`));
+  assert.match(raised.text, new RegExp(`^Archive folder ${dirs.archiveDir} does not exist`));
   assert.match(raised.text, /Site: Site7_Alerts\n/);
-  assert.match(cleared.text, /^No longer a problem: “SD card folder/);
+  assert.match(cleared.text, /^No longer a problem: “Archive folder/);
   // Exactly one raise and one clear per channel: no stream of mails while the card was away.
   assert.equal(subjects().filter((s) => s.includes('(archive-missing)')).length, 2);
   assert.deepEqual(

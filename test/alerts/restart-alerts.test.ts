@@ -93,6 +93,6 @@ test('a restarted daemon neither repeats an open alert nor forgets to resolve on
   await waitFor('the clear', async () => events().includes('cleared archive-missing'));
   assert.deepEqual(events(), ['raised archive-missing', 'cleared archive-missing']);
   const cleared = hook.requests[1]!.body as { message: string };
-  assert.match(cleared.message, /^No longer a problem: “SD card folder .* does not exist/);
+  assert.match(cleared.message, /^No longer a problem: “Archive folder .* does not exist/);
   await stop(child);
 });
