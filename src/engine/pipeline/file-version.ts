@@ -138,13 +138,13 @@ function heldCutShort(
   if (old.finishedAtMs !== undefined) return old;
   const whole = [
     old.upload ? `Dropbox (${old.upload.path})` : null,
-    old.archive ? `the SD card (${old.archive.path})` : null,
+    old.archive ? `the archive (${old.archive.path})` : null,
   ].filter(Boolean);
   const kept =
     whole.length > 0
       ? `the whole file already on ${whole.join(' and on ')} is kept, and not replaced by the rest`
       : 'no copy of the whole file was made before';
-  const message = `${file.rel} in transit is ${formatBytes(file.size)} where it was ${formatBytes(old.size)} (${old.size} bytes), and nothing wrote it since: a power cut lost the end of its bytes before they reached the disk. ${kept.charAt(0).toUpperCase()}${kept.slice(1)}. Put the whole file back in transit (from Dropbox or the SD card), or delete the transit copy if the copies are all you need`;
+  const message = `${file.rel} in transit is ${formatBytes(file.size)} where it was ${formatBytes(old.size)} (${old.size} bytes), and nothing wrote it since: a power cut lost the end of its bytes before they reached the disk. ${kept.charAt(0).toUpperCase()}${kept.slice(1)}. Put the whole file back in transit (from Dropbox or the archive), or delete the transit copy if the copies are all you need`;
   return {
     ...old,
     attempts: Math.max(old.attempts, FILE_FAILING_THRESHOLD),

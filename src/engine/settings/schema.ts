@@ -80,7 +80,7 @@ export const settingsSchema = z
       'Folder the data logger writes into (the old script’s tosync/). Its subfolders stay in place.',
     ),
     transitDir: absolutePath('Transit folder').describe(
-      'Queue folder: files wait here until both Dropbox and the SD card have a verified copy. Put it on the same disk as the watch folder so staging is an atomic rename.',
+      'Queue folder: files wait here until both Dropbox and the archive (SD card or folder) have a verified copy. Put it on the same disk as the watch folder so staging is an atomic rename.',
     ),
     archiveEnabled: z.boolean().describe('Keep a second copy on a local SD card or disk.'),
     archiveDir: z
