@@ -69,7 +69,7 @@ export function buildArchive(settings: Settings, logger: Logger): ArchivePort {
         // Partial copies left by a crash are removed once per card insertion (and at start).
         cleaned = true;
         const removed = await target.cleanupTemps().catch(() => 0);
-        if (removed > 0) logger.info('removed partial copies left on the SD card', { removed });
+        if (removed > 0) logger.info('removed partial copies left in the archive', { removed });
       }
       if (!result.present) cleaned = false;
       return result;
