@@ -383,6 +383,32 @@ test('without a tray host the app is a window: shown at start, a close minimizes
   }
 });
 
+/** The first-run folders and site saved through the same call the setup's Save makes. */
+async function saveFolders(
+  page: Page,
+  dirs: { watchDir: string; transitDir: string; archiveDir: string },
+): Promise<void> {
+  type Rdl = {
+    getSettings(): Promise<{ value: Record<string, unknown> }>;
+    saveSettings(c: unknown): Promise<{ value: { ok: boolean } }>;
+  };
+  const saved = await page.evaluate(
+    async (folders) => {
+      const rdl = (window as unknown as { rdl: Rdl }).rdl;
+      const current = (await rdl.getSettings()).value;
+      return (await rdl.saveSettings({ ...current, ...folders })).value;
+    },
+    {
+      watchDir: dirs.watchDir,
+      transitDir: dirs.transitDir,
+      archiveDir: dirs.archiveDir,
+      archiveMustBeMountPoint: false,
+      site: 'FirstRun',
+    },
+  );
+  assert.equal(saved.ok, true, JSON.stringify(saved));
+}
+
 test('first run of the packaged app: the setup shows, no error lines, the folders make it sync', async () => {
   const desktop = await startDesktop({ trayHost: true, notifications: true });
   const dirs = await makeDirs('rdl-first-run-e2e-');
@@ -395,11 +421,7 @@ test('first run of the packaged app: the setup shows, no error lines, the folder
     const page = await running.window();
     await page.waitForSelector('#setup-choose-manual');
     assert.equal(await text(page, '#setup-title'), 'Welcome to RDL Sync');
-    type Rdl = {
-      getStatus(): Promise<{ value: StatusSnapshot }>;
-      getSettings(): Promise<{ value: Record<string, unknown> }>;
-      saveSettings(c: unknown): Promise<{ value: { ok: boolean } }>;
-    };
+    type Rdl = { getStatus(): Promise<{ value: StatusSnapshot }> };
     const status = () =>
       page.evaluate(async () => (await (window as unknown as { rdl: Rdl }).rdl.getStatus()).value);
     // Two passes' worth: the scheduler arms a new pass after each one it had to skip.
@@ -419,22 +441,7 @@ test('first run of the packaged app: the setup shows, no error lines, the folder
     assert.doesNotMatch(log, /\[error\]/, log);
     assert.doesNotMatch(log, /Settings file changed/, log);
 
-    // The folder choice, through the same call the setup's Save makes.
-    const saved = await page.evaluate(
-      async (folders) => {
-        const rdl = (window as unknown as { rdl: Rdl }).rdl;
-        const current = (await rdl.getSettings()).value;
-        return (await rdl.saveSettings({ ...current, ...folders })).value;
-      },
-      {
-        watchDir: dirs.watchDir,
-        transitDir: dirs.transitDir,
-        archiveDir: dirs.archiveDir,
-        archiveMustBeMountPoint: false,
-        site: 'FirstRun',
-      },
-    );
-    assert.equal(saved.ok, true, JSON.stringify(saved));
+    await saveFolders(page, dirs);
     const onDisk = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8')) as {
       watchDir: string;
       site: string;
@@ -508,25 +515,7 @@ test('a first start begun before a restart: its setup questions stay the windowâ
     const page = await running.window();
     await page.waitForSelector('#setup-choose-manual');
     await notificationsShown(desktop); // from here on: what the second start shows
-    type Rdl = {
-      getSettings(): Promise<{ value: Record<string, unknown> }>;
-      saveSettings(c: unknown): Promise<{ value: { ok: boolean } }>;
-    };
-    const saved = await page.evaluate(
-      async (folders) => {
-        const rdl = (window as unknown as { rdl: Rdl }).rdl;
-        const current = (await rdl.getSettings()).value;
-        return (await rdl.saveSettings({ ...current, ...folders })).value;
-      },
-      {
-        watchDir: dirs.watchDir,
-        transitDir: dirs.transitDir,
-        archiveDir: dirs.archiveDir,
-        archiveMustBeMountPoint: false,
-        site: 'FirstRun',
-      },
-    );
-    assert.equal(saved.ok, true, JSON.stringify(saved));
+    await saveFolders(page, dirs);
     await page.waitForSelector('#tab-status', { state: 'visible' });
     await waitFor('"Dropbox is not connected" left to the window', () =>
       leftLines().some((l) => l.includes('auth-missing')),

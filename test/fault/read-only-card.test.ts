@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { startEmulator } from '../../tools/emulator/index.js';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import type { Settings } from '../../src/engine/settings/schema.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
 import { canMount, mountTmpfs, remountReadOnly, unmount } from '../archive/helpers.js';
 import { spawnSync } from 'node:child_process';
@@ -29,6 +30,42 @@ function remountWritable(dir: string): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
+/**
+ * A hub whose settings, watch, transit and archive folders are all on `card` (as on a Pi), with
+ * an alert command that lives off the card (as an email server does) and logs each alert.
+ */
+async function hubOnCard(
+  card: string,
+  outside: string,
+  emulator: Emulator,
+  extra: Partial<Settings> = {},
+): Promise<{
+  dirs: Record<'configDir' | 'watchDir' | 'transitDir' | 'archiveDir', string>;
+  alertLog: string;
+}> {
+  const dirs = {
+    configDir: path.join(card, 'config'),
+    watchDir: path.join(card, 'tosync'),
+    transitDir: path.join(card, 'transit'),
+    archiveDir: path.join(card, 'synced'),
+  };
+  await fs.mkdir(dirs.watchDir);
+  await fs.mkdir(dirs.archiveDir);
+  const alertLog = path.join(outside, 'alerts.log');
+  const hook = path.join(outside, 'on-alert.sh');
+  await fs.writeFile(
+    hook,
+    `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
+    { mode: 0o755 },
+  );
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, { alertCommand: hook, ...extra }),
+    emulator,
+  );
+  return { dirs, alertLog };
+}
+
 test('the card remounted read-only: a problem and an alert name the settings folder, status says it is stale, and all clears when writable again', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
   const libfaketime = findLibfaketime();
@@ -41,27 +78,9 @@ test('the card remounted read-only: a problem and an alert name the settings fol
   let daemon: ChildProcess | null = null;
   let stderr = '';
   try {
-    const dirs = {
-      configDir: path.join(card, 'config'),
-      watchDir: path.join(card, 'tosync'),
-      transitDir: path.join(card, 'transit'),
-      archiveDir: path.join(card, 'synced'),
-    };
-    await fs.mkdir(dirs.watchDir);
-    await fs.mkdir(dirs.archiveDir);
-    // The alert command lives off the card, as an email server does.
-    const alertLog = path.join(outside.root, 'alerts.log');
-    const hook = path.join(outside.root, 'on-alert.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
-      { mode: 0o755 },
-    );
-    await writeConfig(
-      dirs.configDir,
-      testSettings(dirs, emulator, { alertCommand: hook, alertFlapMinutes: 0 }),
-      emulator,
-    );
+    const { dirs, alertLog } = await hubOnCard(card, outside.root, emulator, {
+      alertFlapMinutes: 0,
+    });
     const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
     const home = outside.root;
     daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], { home });
@@ -153,26 +172,7 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
   mountTmpfs(card, 8 * 1024);
   let daemon: ChildProcess | null = null;
   try {
-    const dirs = {
-      configDir: path.join(card, 'config'),
-      watchDir: path.join(card, 'tosync'),
-      transitDir: path.join(card, 'transit'),
-      archiveDir: path.join(card, 'synced'),
-    };
-    await fs.mkdir(dirs.watchDir);
-    await fs.mkdir(dirs.archiveDir);
-    const alertLog = path.join(outside.root, 'alerts.log');
-    const hook = path.join(outside.root, 'on-alert.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
-      { mode: 0o755 },
-    );
-    await writeConfig(
-      dirs.configDir,
-      testSettings(dirs, emulator, { alertCommand: hook }),
-      emulator,
-    );
+    const { dirs, alertLog } = await hubOnCard(card, outside.root, emulator);
     await writeFileIn(dirs.watchDir, 'RDL/USB0/day.csv', 'written before the card failed\n');
     remountReadOnly(card);
 
