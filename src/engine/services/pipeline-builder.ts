@@ -26,13 +26,21 @@ export interface Built {
   remote: RemoteStore | null;
   /** Why passes cannot run (invalid settings), or null. */
   blocked: SyncError | null;
-  /** The Dropbox folder the store was built for, or why there was none (remoteRootKey). */
-  remoteRootKey: string;
+  /** The Dropbox folder the store was built for, or why there was none; null: not usable. */
+  remoteRoot: RootAt | null;
 }
 
-/** The Dropbox folder for this instant, or why there is none: equal keys, same folder. */
-function remoteRootKey(at: { root: string } | { problem: SyncError }): string {
-  return 'root' in at ? `root:${at.root}` : `problem:${at.problem.code}`;
+/** The Dropbox folder for an instant, or why there is none (the clock not set yet). */
+type RootAt = { root: string } | { problem: SyncError };
+
+function sameRoot(a: RootAt, b: RootAt): boolean {
+  return 'root' in a
+    ? 'root' in b && a.root === b.root
+    : 'problem' in b && a.problem.code === b.problem.code;
+}
+
+function rootWords(at: RootAt): string {
+  return 'root' in at ? at.root : `none (${at.problem.code})`;
 }
 
 export interface PipelineBuilderDeps {
@@ -77,20 +85,18 @@ export class PipelineBuilder {
    */
   remoteRootMoved(): { from: string; to: string } | null {
     const built = this.current;
-    if (!built?.deps || !usesDate(built.settings.remoteRootTemplate)) return null;
-    let key: string;
+    const was = built?.remoteRoot;
+    if (!built?.deps || !was || !usesDate(built.settings.remoteRootTemplate)) return null;
+    let now: RootAt;
     try {
-      key = remoteRootKey(this.remoteRootNow(built.settings));
+      now = this.remoteRootNow(built.settings);
     } catch {
       return null; // the settings' own mistake, reported by the build
     }
-    if (key === built.remoteRootKey) return null;
-    const say = (k: string): string =>
-      k.startsWith('root:') ? k.slice('root:'.length) : `none (${k.slice('problem:'.length)})`;
-    return { from: say(built.remoteRootKey), to: say(key) };
+    return sameRoot(was, now) ? null : { from: rootWords(was), to: rootWords(now) };
   }
 
-  private remoteRootNow(settings: Settings): ReturnType<typeof remoteRootNow> {
+  private remoteRootNow(settings: Settings): RootAt {
     try {
       return remoteRootNow(
         settings.remoteRootTemplate,
@@ -135,7 +141,7 @@ export class PipelineBuilder {
         deps: null,
         remote: null,
         blocked: setup ?? new SyncError({ kind: 'blocked', code: 'settings-invalid', message }),
-        remoteRootKey: '',
+        remoteRoot: null,
       };
       logger.debug('pipeline rebuilt', { reason, usable: false });
       return;
@@ -172,7 +178,7 @@ export class PipelineBuilder {
       clock: this.deps.clock,
       logger,
     });
-    this.current = { settings, deps, remote, blocked: null, remoteRootKey: remoteRootKey(rootNow) };
+    this.current = { settings, deps, remote, blocked: null, remoteRoot: rootNow };
     if ('problem' in rootNow && creds) logger.warn(rootNow.problem.message);
     // Auth missing is known before any pass: see 'pipeline-built' in status/reducer.ts.
     this.deps.report({
