@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
+import type { Emulator } from '../../tools/emulator/index.js';
+import { listFilesRel } from '../engine/harness.js';
 
 export const repo = path.resolve(import.meta.dirname, '../..');
 const entry = path.join(repo, 'src/cli/main.ts');
@@ -108,6 +110,22 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/** Waits (60 s at most) until `rel` is in the archive folder and on Dropbox below `remoteRoot`. */
+export function waitSynced(
+  dirs: { archiveDir: string },
+  emulator: Emulator,
+  rel: string,
+  remoteRoot = '/RDL/site1',
+): Promise<true> {
+  return waitFor(
+    `${rel} on Dropbox and the card`,
+    async () =>
+      (await listFilesRel(dirs.archiveDir)).includes(rel) &&
+      Boolean(emulator.getFile(`${remoteRoot}/${rel}`)),
+    60_000,
+  );
 }
 
 export interface PublishedStatus {

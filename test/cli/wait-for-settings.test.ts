@@ -10,7 +10,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
-import { exited, readPublishedStatus, spawnBuiltCli, waitFor, writeFileIn } from './cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  spawnBuiltCli,
+  waitFor,
+  waitSynced,
+  writeFileIn,
+} from './cli-harness.js';
 
 test('under systemd, invalid settings: the daemon reports once, waits, and syncs once the file is fixed', async () => {
   const dirs = await makeDirs('rdl-wait-settings-');
@@ -60,13 +67,7 @@ test('under systemd, invalid settings: the daemon reports once, waits, and syncs
     );
     // The fix, by hand as a technician does it.
     await fs.writeFile(path.join(dirs.configDir, 'config.json'), JSON.stringify(good, null, 2));
-    await waitFor(
-      'day.csv on Dropbox and the card',
-      async () =>
-        (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/day.csv') &&
-        Boolean(emulator.getFile('/RDL/site1/RDL/USB0/day.csv')),
-      60_000,
-    );
+    await waitSynced(dirs, emulator, 'RDL/USB0/day.csv');
     await waitFor('the settings problem to clear in status.json', async () => {
       const p = await readPublishedStatus(dirs.configDir);
       return p && !p.status.problems.some((x) => x.code === 'settings-invalid');

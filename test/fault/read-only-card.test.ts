@@ -21,6 +21,7 @@ import {
   runCli,
   spawnBuiltCli,
   waitFor,
+  waitSynced,
   writeFileIn,
 } from '../cli/cli-harness.js';
 import { faketimeEnv, findLibfaketime, MISSING_LIBFAKETIME } from './faketime.js';
@@ -92,13 +93,7 @@ test('the card remounted read-only: a problem and an alert name the settings fol
       60_000,
     );
     await writeFileIn(dirs.watchDir, 'RDL/USB0/before.csv', 'before the remount\n');
-    await waitFor(
-      'before.csv on Dropbox and the card',
-      async () =>
-        (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/before.csv') &&
-        Boolean(emulator.getFile('/RDL/site1/RDL/USB0/before.csv')),
-      60_000,
-    );
+    await waitSynced(dirs, emulator, 'RDL/USB0/before.csv');
 
     remountReadOnly(card);
     await waitFor(
@@ -195,13 +190,7 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
     assert.equal(child.exitCode, null, 'waits instead of exiting into a restart loop');
 
     remountWritable(card);
-    await waitFor(
-      'day.csv on Dropbox and the card',
-      async () =>
-        (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/day.csv') &&
-        Boolean(emulator.getFile('/RDL/site1/RDL/USB0/day.csv')),
-      60_000,
-    );
+    await waitSynced(dirs, emulator, 'RDL/USB0/day.csv');
     assert.equal(
       (await fs.readFile(alertLog, 'utf8')).match(/raised daemon-stopped/g)?.length,
       1,
