@@ -146,6 +146,16 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
     40_000,
   );
 
+  // Every file finished first: a folder removed while a copy is still being checked is "went
+  // away during a copy", a true but other sentence than the one asserted below.
+  await waitFor(
+    'nothing left in transit and no pass running',
+    async () => {
+      const p = await readPublishedStatus(dirs.configDir);
+      return p?.status.counts.transit === 0 && p.status.passRunning !== true;
+    },
+    40_000,
+  );
   // The card folder goes away: a real condition the engine raises.
   const parked = `${dirs.archiveDir}.away`;
   await fs.rename(dirs.archiveDir, parked);

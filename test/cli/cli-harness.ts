@@ -2,7 +2,10 @@
 // Dropbox emulator keeps serving in the test process (so spawning is async, never spawnSync).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { buildCli } from '../../scripts/build.mjs';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
 import type { Emulator } from '../../tools/emulator/index.js';
 import { listFilesRel } from '../engine/harness.js';
@@ -67,9 +70,27 @@ export function spawnCli(args: string[], env: CliEnv, viaBin = false): ChildProc
   });
 }
 
-/** The bundle `npm run build` made (dist/cli/cli.mjs), as an installed package runs it. */
-export function spawnBuiltCli(args: string[], env: CliEnv): ChildProcess {
-  return spawn(process.execPath, [path.join(repo, 'dist/cli/cli.mjs'), ...args], {
+/** The bundle built once per test process into a temp folder; see spawnBuiltCli. */
+let builtCli: Promise<string> | null = null;
+
+function builtCliPath(): Promise<string> {
+  builtCli ??= (async () => {
+    // Laid out as an installed package: its package.json above dist/ (the version it reports).
+    const pkg = mkdtempSync(path.join(os.tmpdir(), 'rdl-built-cli-'));
+    process.once('exit', () => rmSync(pkg, { recursive: true, force: true }));
+    copyFileSync(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
+    return buildCli(path.join(pkg, 'dist', 'cli', 'cli.mjs'));
+  })();
+  return builtCli;
+}
+
+/**
+ * The CLI bundled as `npm run build` bundles it (dist/cli/cli.mjs), as an installed package runs
+ * it. Built afresh from src for each test process: the repository's own dist/ is absent on a clean
+ * clone (CI) and stale after any edit, so a test must never run it.
+ */
+export async function spawnBuiltCli(args: string[], env: CliEnv): Promise<ChildProcess> {
+  return spawn(process.execPath, [await builtCliPath(), ...args], {
     cwd: repo,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,7 +30,7 @@ test('under systemd, invalid settings: the daemon reports once, waits, and syncs
     // A hand edit the CLI would have refused: a cron of four fields.
     await writeConfig(dirs.configDir, { ...good, scheduleMode: 'cron', cron: '* * * *' }, emulator);
     await writeFileIn(dirs.watchDir, 'RDL/USB0/day.csv', 'a,b\n1,2\n');
-    daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
+    daemon = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
       home: dirs.root,
       extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
     });
@@ -94,7 +94,7 @@ test('under systemd, a stop while waiting for settings ends the daemon at once w
   const dirs = await makeDirs('rdl-wait-stop-');
   try {
     // Nothing set up yet: the service was enabled before `rdl-sync import-legacy`.
-    const child = spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
+    const child = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
       home: dirs.root,
       extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
     });

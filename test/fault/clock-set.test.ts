@@ -44,7 +44,7 @@ test('a daemon started before the clock is set uploads nothing into 1970, says w
       testSettings(dirs, emulator, { remoteRootTemplate: '/RDL/{site}/{year}-{month}' }),
       emulator,
     );
-    daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
+    daemon = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
       home: dirs.root,
       extraEnv: faketimeEnv(libfaketime, offsetFile),
     });

@@ -84,7 +84,7 @@ test('the card remounted read-only: a problem and an alert name the settings fol
     });
     const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
     const home = outside.root;
-    daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], { home });
+    daemon = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], { home });
     const child = daemon;
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     await waitFor(
@@ -171,7 +171,7 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
     await writeFileIn(dirs.watchDir, 'RDL/USB0/day.csv', 'written before the card failed\n');
     remountReadOnly(card);
 
-    daemon = spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
+    daemon = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
       home: outside.root,
       extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
     });
