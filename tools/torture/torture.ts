@@ -1,4 +1,4 @@
-// Crash-and-fault torture of the real daemon (dist/cli/cli.mjs): simulated loggers feed a watch
+// Crash-and-fault torture of the real daemon (the CLI bundle, built afresh from src at start): simulated loggers feed a watch
 // folder while the daemon is SIGKILLed (sometimes SIGTERMed) at random moments and restarted,
 // with network, Dropbox, card and transit faults mixed in. After every kill (daemon dead: a
 // consistent snapshot) and after a final drain, the invariants of DESIGN.md are checked.
@@ -7,11 +7,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { createReadStream, openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { createReadStream, openSync, writeSync, closeSync, fsyncSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildCli } from '../../scripts/build.mjs';
 import { dropboxContentHash, DropboxHasher } from '../../src/engine/fsutil/index.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { keepBothName } from '../../src/engine/legs/keep-both.js';
@@ -20,7 +21,15 @@ import type { PublishedStatus } from '../../src/engine/status/status-file.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const cli = path.join(repo, 'dist/cli/cli.mjs');
+/** The daemon as installed (bundle under dist/cli, package.json above), built from today's src:
+ * a checkout's own dist/ may be missing or older than the code under test. */
+async function buildDaemon(): Promise<string> {
+  const pkg = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-torture-cli-'));
+  process.once('exit', () => rmSync(pkg, { recursive: true, force: true }));
+  await fs.copyFile(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
+  return buildCli(path.join(pkg, 'dist', 'cli', 'cli.mjs'));
+}
+const cli = await buildDaemon();
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '150' },
