@@ -264,6 +264,29 @@ test('the window drives a real engine', async (t) => {
     );
 
     await t.test(
+      'a slow preview answer overtaken by a newer one does not show the past',
+      async () => {
+        await page.click('#tab-settings');
+        await page.waitForSelector('#set-remoteRootTemplate');
+        // The preview of one remote folder is slow to come back; the person types on and the
+        // preview of the newer folder is answered first.
+        const slow = w.holdNextReply('previewRemotePath');
+        await page.fill('#set-remoteRootTemplate', '/RDL/{site}/older');
+        await slow.answered;
+        await page.fill('#set-remoteRootTemplate', '/RDL/{site}/newer');
+        await until('the newer folder previewed', async () =>
+          (await text(page, '#remote-preview')).includes('/newer/'),
+        );
+        slow.release();
+        await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+        const shown = await text(page, '#remote-preview');
+        assert.match(shown, /\/RDL\/site1\/newer\//, 'the preview of the value typed last');
+        assert.doesNotMatch(shown, /older/);
+        await page.click('#settings-cancel');
+      },
+    );
+
+    await t.test(
       'an invalid setting shows the schema’s message next to the field and is not saved',
       async () => {
         const configFile = path.join(w.configDir, 'config.json');
