@@ -134,7 +134,7 @@ export class SettingsView {
 
   updateStatus(status: StatusSnapshot): void {
     const why = status.problems.find((p) => p.code === 'auth-missing' || p.code === 'auth-revoked');
-    this.connect.update(status.dropbox, why?.message);
+    this.connect.update(status.dropbox, status.archive, why?.message);
     // Connecting or disconnecting moves the token (keyring file, shared file, none): say where.
     const connected = status.dropbox.connected;
     if (this.lastConnected !== null && connected !== this.lastConnected)

@@ -487,6 +487,45 @@ test('the window drives a real engine', async (t) => {
       assert.equal(await page.$('#dropbox-code'), null, 'the code form is gone');
     });
 
+    await t.test(
+      'Disconnect asks first, and promises the archive copy only while the archive is on',
+      async () => {
+        await page.click('#tab-settings');
+        await page.waitForSelector('#dropbox-disconnect:not([hidden])');
+        /** Clicks Disconnect, says no, and returns what the question said. */
+        const asked = async (): Promise<string> => {
+          let message = '';
+          // The click returns once the question is answered.
+          page.once('dialog', (d) => {
+            message = d.message();
+            void d.dismiss();
+          });
+          await page.click('#dropbox-disconnect');
+          return message;
+        };
+        assert.equal(
+          await asked(),
+          'Disconnect Dropbox? Files still go to the archive folder, and wait in transit for Dropbox until you connect again.',
+        );
+        const before = w.engine.getSettings();
+        try {
+          assert.equal((await w.engine.saveSettings({ ...before, archiveEnabled: false })).ok, true);
+          await until('the archive off in the window', async () =>
+            /Off \(Settings/.test(await text(page, 'section[aria-labelledby="card-archive"]')),
+          );
+          // Before: "Files are still archived" with the archive turned off.
+          const off = await asked();
+          assert.equal(
+            off,
+            'Disconnect Dropbox? Files wait in transit (the archive is off) until you connect again.',
+          );
+        } finally {
+          assert.equal((await w.engine.saveSettings(before)).ok, true);
+        }
+        assert.equal(w.engine.getStatus().dropbox.connected, true, 'said no: still connected');
+      },
+    );
+
     await t.test('the log tab follows new lines', async () => {
       await page.click('#tab-log');
       await page.waitForSelector('#log-lines li');
