@@ -117,8 +117,10 @@ export function connectSection(
       // and what to do, never a bare "not connected" (issue 11 defect 3). The plain "Dropbox is
       // not connected: connect … in Settings" only repeated what this panel is for.
       const reason = why?.startsWith('Dropbox is not connected:') ? undefined : why;
+      // The account's name is known once Dropbox has answered (not while the clock holds uploads).
+      const who = [d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ');
       state.textContent = d.connected
-        ? `Connected as ${[d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ')}.`
+        ? `Connected${who ? ` as ${who}` : ''}.`
         : reason
           ? `Not connected: ${reason}`
           : 'Not connected. Files wait safely in transit until you connect.';

@@ -949,3 +949,33 @@ test('Settings says "Not connected" once, not "Not connected: Dropbox is not con
     await w.close();
   }
 });
+
+test('a clock not set yet holds the uploads: the window still shows Dropbox connected, and why nothing goes', async (t) => {
+  if (await noChromium(t)) return;
+  // A Pi booted without network reads 1970, and the remote folder is named by the date.
+  const clock: Clock = { now: () => Date.UTC(1970, 0, 3, 8, 0), sleep: systemClock.sleep };
+  const w = await openWindow(
+    { intervalSeconds: 3600, remoteRootTemplate: '/RDL/{site}/{year}-{month}' },
+    clock,
+  );
+  const { page } = w;
+  try {
+    await until('the clock problem', () =>
+      w.engine.getStatus().problems.some((p) => p.code === 'clock-not-set'),
+    );
+    assert.equal(w.engine.getStatus().dropbox.connected, true, 'the account is still connected');
+    await page.click('#tab-status');
+    const card = 'section[aria-labelledby="card-dropbox"]';
+    await until('the Dropbox card', async () => /Uploads/.test(await text(page, card)));
+    // Before: "Not connected: connect on the Settings tab" beside a saved, working connection.
+    assert.doesNotMatch(await text(page, card), /Not connected/);
+    assert.match(await text(page, card), /Uploads\s*Waiting for the clock to be set/);
+    await page.click('#tab-settings');
+    await until('the connection line', async () =>
+      /^Connected/.test(await text(page, '#dropbox-state')),
+    );
+    assert.equal(await text(page, '#dropbox-state'), 'Connected.', 'no "Connected as ."');
+  } finally {
+    await w.close();
+  }
+});

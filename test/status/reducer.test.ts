@@ -249,6 +249,7 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
   reducer.apply({
     type: 'pipeline-built',
     remoteMissing: notConnected,
+    dropboxConnected: false,
     archiveEnabled: false,
     archiveDir: '/media/card',
     archiveIsCard: true,
@@ -266,6 +267,7 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
   reducer.apply({
     type: 'pipeline-built',
     remoteMissing: null,
+    dropboxConnected: true,
     archiveEnabled: true,
     archiveDir: '/home/pi/SHELF3/logging-folder/4_synced',
     archiveIsCard: false,
@@ -410,6 +412,7 @@ test('"offline too long" names the archive copy that goes on as what it is, and 
     reducer.apply({
       type: 'pipeline-built',
       remoteMissing: null,
+      dropboxConnected: true,
       archiveEnabled: archive.enabled,
       archiveDir: '/home/pi/SHELF3/logging-folder/4_synced',
       archiveIsCard: archive.isCard,

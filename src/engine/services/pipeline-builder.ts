@@ -167,8 +167,9 @@ export class PipelineBuilder {
       logger.warn('Dropbox connection not usable', { reason: (e as Error).message });
     }
     // Not connected says more than a clock not set yet: connecting is what a person must do first.
+    const waitsForClock = account.problem === null && creds !== null && 'problem' in rootNow;
     const remoteMissing =
-      account.problem ?? (creds && 'problem' in rootNow ? rootNow.problem : notConnected());
+      account.problem ?? (waitsForClock ? rootNow.problem : notConnected());
     const deps = buildPassDeps(settings, {
       remote,
       ...(remote ? {} : { remoteMissing }),
@@ -184,6 +185,7 @@ export class PipelineBuilder {
     this.deps.report({
       type: 'pipeline-built',
       remoteMissing: remote ? null : remoteMissing,
+      dropboxConnected: remote !== null || waitsForClock,
       archiveEnabled: settings.archiveEnabled,
       archiveDir: settings.archiveDir,
       archiveIsCard: settings.archiveMustBeMountPoint,

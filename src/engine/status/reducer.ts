@@ -160,7 +160,7 @@ export class StatusReducer {
             path: e.archiveDir,
             card: e.archiveIsCard,
           },
-          dropbox: { ...status.current.dropbox, connected: e.remoteMissing === null },
+          dropbox: { ...status.current.dropbox, connected: e.dropboxConnected },
         });
         return;
       case 'probed':
