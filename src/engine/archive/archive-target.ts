@@ -702,10 +702,12 @@ export class ArchiveTarget {
       if (Math.abs(s.mtimeMs - times.mtimeMs) < FAT_TIME_STEP_MS) return;
       await utimes(path, times.atimeMs / 1000, times.mtimeMs / 1000);
     } catch (e) {
-      // A card mounted by another user (exFAT by root: uid=0, mode 777) lets this user write
-      // files but not set their times (EPERM): mounting it with this user's uid cures that.
+      // A card or disk mounted by another user (exFAT by root: uid=0, mode 777) lets this user
+      // write files but not set their times (EPERM): mounting it with this user's uid cures that.
       this.logger.warn(
-        'archive: the card refused the logger’s time for this copy, which keeps the time it was written; mount the card with the uid of the user running RDL Sync',
+        this.place.card
+          ? 'archive: the card refused the logger’s time for this copy, which keeps the time it was written; mount the card with the uid of the user running RDL Sync'
+          : 'archive: the disk of the archive folder refused the logger’s time for this copy, which keeps the time it was written; mount that disk with the uid of the user running RDL Sync',
         {
           path,
           code: errnoCode(e),
