@@ -509,7 +509,10 @@ test('the window drives a real engine', async (t) => {
         );
         const before = w.engine.getSettings();
         try {
-          assert.equal((await w.engine.saveSettings({ ...before, archiveEnabled: false })).ok, true);
+          assert.equal(
+            (await w.engine.saveSettings({ ...before, archiveEnabled: false })).ok,
+            true,
+          );
           await until('the archive off in the window', async () =>
             /Off \(Settings/.test(await text(page, 'section[aria-labelledby="card-archive"]')),
           );
