@@ -10,6 +10,7 @@ import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/he
 import { startHarness } from '../engine/harness.js';
 import { systemClock, type Clock } from '../../src/engine/ports.js';
 import type { Problem } from '../../src/engine/index.js';
+import { retentionShortfall, type RetentionReport } from '../../src/engine/retention/retention.js';
 
 const MiB = 1024 * 1024;
 
@@ -79,4 +80,43 @@ test('a full archive folder: "turn on retention" only while it is off; with it o
     unmount(disk);
     await removeDir(disk);
   }
+});
+
+test('what a retention run says after "retention is on but", for each way it falls short', () => {
+  const run = (over: Partial<RetentionReport>): RetentionReport => ({
+    dryRun: false,
+    archiveBytes: 10 * MiB,
+    freeBytes: 0,
+    totalBytes: 12 * MiB,
+    bytesToFree: 2 * MiB,
+    removed: [],
+    kept: [],
+    freedBytes: 0,
+    ...over,
+  });
+  assert.equal(
+    retentionShortfall(run({ bytesToFree: 0 })),
+    'its limits ask for nothing to be freed: raise its free-space floor in settings',
+  );
+  assert.equal(
+    retentionShortfall(run({ freedBytes: 2 * MiB })),
+    'its last run freed 2.1 MB, all its limits asked for: raise its free-space floor in settings',
+  );
+  assert.equal(
+    retentionShortfall(run({ archiveBytes: MiB, freedBytes: MiB })),
+    'its last run freed 1.0 MB of the 2.1 MB its limits ask for: the archive holds only 1.0 MB, other files fill the disk',
+  );
+  // Dropbox offline: no file could be confirmed there.
+  assert.equal(
+    retentionShortfall(
+      run({
+        kept: [
+          { rel: 'a', reason: 'Dropbox could not be asked (Dropbox could not be reached)' },
+          { rel: 'b', reason: 'Dropbox could not be asked (Dropbox could not be reached)' },
+          { rel: 'c', reason: 'still queued in transit (not done yet)' },
+        ],
+      }),
+    ),
+    'its last run freed 0 B of the 2.1 MB its limits ask for: it deletes only files confirmed on Dropbox, and kept 2 files not checked (Dropbox did not answer), 1 file still queued in transit',
+  );
 });
