@@ -264,7 +264,7 @@ export class StatusReducer {
                 this.offlineSinceMono,
                 mono,
                 pending,
-                status.current.archive,
+                { ...status.current.archive, blocked: Boolean(blocked.archive) },
                 err.code === 'server-error',
               ),
             );
