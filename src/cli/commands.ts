@@ -104,7 +104,7 @@ function startedBySystemd(): boolean {
 }
 
 /**
- * Under systemd: a settings folder that cannot be written (its disk made read-only after SD-card
+ * Under systemd: a settings folder that cannot be written (its disk made read-only after disk
  * errors, full, or given to another user) kept the daemon from taking its lock; it exited, and
  * systemd started it again every 10 s, each time a journal error and an alert it could not record
  * as sent (one every 10 s by email). Now it says so once, alerts once, and tries again until the
@@ -483,7 +483,7 @@ const history: CommandSpec = {
               : `FAILED (${printable(l.message)})`;
         say(
           ctx,
-          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : r.outcome === 'archive-removed' ? 'REMOVED' : 'FAILED'}  ${printable(r.rel)}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  sd: ${leg(r.archive)}`,
+          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : r.outcome === 'archive-removed' ? 'REMOVED' : 'FAILED'}  ${printable(r.rel)}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  archive: ${leg(r.archive)}`,
         );
       }
       return 0;

@@ -34,7 +34,7 @@ export function printStatus(s: StatusSnapshot, write: (text: string) => void): v
   const d = s.dropbox;
   line(
     d.connected
-      ? `Dropbox: ${d.accountName ?? 'connected'}${d.email ? ` <${d.email}>` : ''}${d.usedBytes !== null ? `, ${formatBytes(d.usedBytes)} used of ${formatBytes(d.allocatedBytes)}` : ''}`
+      ? `Dropbox: ${d.accountName ?? 'connected'}${d.email ? ` <${d.email}>` : ''}${d.usedBytes !== null ? `, ${formatBytes(d.usedBytes)} used of ${formatBytes(d.allocatedBytes)}` : ''}${s.problems.some((p) => p.code === 'clock-not-set') ? ' — uploads wait for the clock to be set' : ''}`
       : 'Dropbox: not connected',
   );
   for (const disk of s.disks ?? [])

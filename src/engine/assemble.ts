@@ -1,6 +1,6 @@
 // Builds the pipeline's parts (scanner, stage, archive, Dropbox store) from settings. Pure wiring:
 // the engine calls it again whenever settings or credentials change.
-import { ArchiveTarget } from './archive/index.js';
+import { ArchiveTarget, type RetentionNote } from './archive/index.js';
 import { FolderSyncs } from './fsutil/folder-syncs.js';
 import type { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
@@ -54,11 +54,16 @@ export function buildRemote(
   });
 }
 
-export function buildArchive(settings: Settings, logger: Logger): ArchivePort {
+export function buildArchive(
+  settings: Settings,
+  logger: Logger,
+  retention?: () => RetentionNote,
+): ArchivePort {
   const target = new ArchiveTarget({
     root: settings.archiveDir,
     mustBeMountPoint: settings.archiveMustBeMountPoint,
     logger,
+    ...(retention ? { retention } : {}),
   });
   let cleaned = false;
   return {
@@ -91,6 +96,8 @@ export function buildPassDeps(
     emit: (event: PassEvent) => void;
     clock: Clock;
     logger: Logger;
+    /** Archive retention now, for the advice when the archive is full (hub-health.ts). */
+    retention?: () => RetentionNote;
   },
 ): PassDeps {
   const { watchDir, transitDir } = settings;
@@ -118,7 +125,9 @@ export function buildPassDeps(
     // The legs, keyed by id (legs/ids.ts); the archive leg is absent when turned off.
     legs: [
       new DropboxLeg(parts.remote, parts.remoteMissing ?? notConnected()),
-      ...(settings.archiveEnabled ? [new ArchiveLeg(buildArchive(settings, parts.logger))] : []),
+      ...(settings.archiveEnabled
+        ? [new ArchiveLeg(buildArchive(settings, parts.logger, parts.retention))]
+        : []),
     ],
     journal: parts.journal,
     history: parts.history,

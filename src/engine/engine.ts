@@ -206,6 +206,7 @@ class SyncEngine implements Engine {
       emit: (event) => this.reducer.apply(event),
       report: (event) => this.reducer.apply(event),
       afterBuild: () => this.lifecycle.afterRebuild(),
+      retentionNote: (s) => this.health.retentionNote(s),
     });
     this.passes = new PassRunner({
       builder: this.builder,

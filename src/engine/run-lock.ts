@@ -216,14 +216,14 @@ function cannotWrite(configDir: string, code: string | undefined): string | null
     case 'EDQUOT':
       return `the disk holding the settings folder ${configDir} is full (${code}): free space on it, then start RDL Sync again`;
     case 'EROFS':
-      return `the settings folder ${configDir} cannot be written (EROFS): its disk was made read-only, which Linux does to an SD card with errors: check the card (\`dmesg\`), repair it (fsck) and reboot, or replace it`;
+      return `the settings folder ${configDir} cannot be written (EROFS): its disk was made read-only, which Linux does to a disk that shows errors: check the disk (\`sudo dmesg\`), repair it (fsck) and reboot, or replace it`;
     case 'EACCES':
     case 'EPERM': {
       const user = os.userInfo().username;
       return `the settings folder ${configDir} cannot be written by user ${user} (${code}): give it back to that user (sudo chown -R ${user} '${configDir}')`;
     }
     case 'EIO':
-      return `the settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): check the disk (\`dmesg\`) and replace it if it is failing`;
+      return `the settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): check the disk (\`sudo dmesg\`) and replace it if it is failing`;
     default:
       return null;
   }

@@ -10,13 +10,17 @@
 // Left to the window is not dropped: the policy counts a condition as told once (its next word is
 // a reminder a day later), so one still standing when the window is hidden, minimized or closed
 // (the person left the setup half done) is notified then (`windowLeft`).
+//
+// The setup is done once the folders are saved and Dropbox is connected: from then on the process
+// is like any other, and a later "Disconnect" in Settings is told at once, not when the window is
+// next left.
 import type { Alert, StatusSnapshot } from '../engine/index.js';
 
 /** The conditions the first-start window asks about itself. */
 const ASKED_BY_THE_SETUP = new Set(['setup-needed', 'auth-missing']);
 
 export class NoticeGate {
-  /** This process met a first start (no settings yet): the setup is under way or done. */
+  /** This process met a first start (no settings yet) and its setup is still under way. */
   private inSetup = false;
   /** Raises left to the window, by condition, until it clears or the window is left. */
   private readonly withheld = new Map<string, Alert>();
@@ -28,8 +32,11 @@ export class NoticeGate {
    * setup begun before a restart (the app quit on the welcome, the hub rebooted) was announced by
    * the earlier process, so this one's policy never raises "Setup needed" again.
    */
-  observe(status: Pick<StatusSnapshot, 'problems'>): void {
+  observe(status: Pick<StatusSnapshot, 'problems' | 'dropbox'>): void {
     if (status.problems.some((p) => p.code === 'setup-needed')) this.inSetup = true;
+    // Both questions answered. Not merely "neither problem shown": saving the folders clears
+    // "Setup needed" a moment before "Dropbox is not connected" is raised.
+    else if (status.dropbox.connected) this.inSetup = false;
   }
 
   /** Whether `alert` becomes a desktop notification. */

@@ -1,15 +1,19 @@
 // Connecting Dropbox with the code-paste flow: open the authorize page in the browser (main
 // checks it is https), paste the code Dropbox shows, finish. Works the same with no browser on
 // this machine: the address is shown so it can be opened elsewhere.
-import type { DropboxStatus } from '../shared/engine-types.js';
+import type { ArchiveStatus, DropboxStatus } from '../shared/engine-types.js';
+import { thePlace } from '../shared/format.js';
 import { api, valueOr } from './rdl.js';
 import { h, replace } from './dom.js';
 import { dropboxCodeProblem } from '../shared/dropbox-code.js';
 
 export interface ConnectSection {
   element: HTMLElement;
-  /** `why`: the reason a saved connection cannot be used here (the status problem's words). */
-  update(d: DropboxStatus, why?: string): void;
+  /**
+   * `archive`: whether files still get their local copy while Dropbox is disconnected. `why`: the
+   * reason a saved connection cannot be used here (the status problem's words).
+   */
+  update(d: DropboxStatus, archive: Pick<ArchiveStatus, 'enabled' | 'card'>, why?: string): void;
 }
 
 export function connectSection(
@@ -28,6 +32,7 @@ export function connectSection(
     text: 'Disconnect',
     attrs: { type: 'button' },
   });
+  let archive: Pick<ArchiveStatus, 'enabled' | 'card'> = { enabled: false };
   const element = h(
     'div',
     { class: 'dropbox-connect' },
@@ -95,25 +100,27 @@ export function connectSection(
   });
 
   disconnectButton.addEventListener('click', async () => {
-    if (
-      !window.confirm(
-        'Disconnect Dropbox? Files are still archived, and wait in transit for Dropbox until you connect again.',
-      )
-    )
-      return;
+    // The local copy goes on only where there is one: with the archive off, nothing leaves transit.
+    const meanwhile = archive.enabled
+      ? `Files still go to ${thePlace(archive.card ?? true)}, and wait in transit for Dropbox`
+      : 'Files wait in transit (the archive is off)';
+    if (!window.confirm(`Disconnect Dropbox? ${meanwhile} until you connect again.`)) return;
     if (valueOr(await api().disconnectDropbox(), showError) !== undefined)
       showInfo('Dropbox disconnected.');
   });
 
   return {
     element,
-    update(d, why) {
+    update(d, archiveNow, why) {
+      archive = archiveNow;
       // A connection saved but unusable here (keyring not available, token refused) says why
       // and what to do, never a bare "not connected" (issue 11 defect 3). The plain "Dropbox is
       // not connected: connect … in Settings" only repeated what this panel is for.
       const reason = why?.startsWith('Dropbox is not connected:') ? undefined : why;
+      // The account's name is known once Dropbox has answered (not while the clock holds uploads).
+      const who = [d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ');
       state.textContent = d.connected
-        ? `Connected as ${[d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ')}.`
+        ? `Connected${who ? ` as ${who}` : ''}.`
         : reason
           ? `Not connected: ${reason}`
           : 'Not connected. Files wait safely in transit until you connect.';

@@ -65,6 +65,12 @@ export class SettingsView {
   private readonly preview: HTMLElement;
   /** Live checks begun so far: only the latest one's answer is shown. */
   private checks = 0;
+  /**
+   * Preview requests in the order they were made, and the newest whose answer is on screen: main
+   * may answer a slower earlier request last, and its path would then stand for a newer one.
+   */
+  private previews = 0;
+  private previewShown = 0;
   private readonly connect: ConnectSection;
   private readonly storage: HTMLElement;
   /** The last connected state seen, so the storage line is read again when it changes. */
@@ -128,7 +134,7 @@ export class SettingsView {
 
   updateStatus(status: StatusSnapshot): void {
     const why = status.problems.find((p) => p.code === 'auth-missing' || p.code === 'auth-revoked');
-    this.connect.update(status.dropbox, why?.message);
+    this.connect.update(status.dropbox, status.archive, why?.message);
     // Connecting or disconnecting moves the token (keyring file, shared file, none): say where.
     const connected = status.dropbox.connected;
     if (this.lastConnected !== null && connected !== this.lastConnected)
@@ -390,22 +396,27 @@ export class SettingsView {
     this.showIssues(issues);
     // Main refuses a preview of values its schema refuses, and logs each refusal as a suspect
     // call: with the field's own message on screen, ask only for values that can be shown.
-    if (issues.some((i) => PREVIEW_FIELDS.has(i.field.split('.')[0] ?? ''))) this.showPreview(null);
+    if (issues.some((i) => PREVIEW_FIELDS.has(i.field.split('.')[0] ?? '')))
+      this.showPreview(++this.previews, null);
     else void this.updatePreview(checked);
   }
 
-  private showPreview(path: string | null): void {
+  /** Shows the answer to preview request `turn`, unless a newer one is already shown. */
+  private showPreview(turn: number, path: string | null): void {
+    if (turn <= this.previewShown) return;
+    this.previewShown = turn;
     this.preview.textContent = path ?? '(fix the remote folder or site name first)';
     this.preview.classList.toggle('bad', path === null);
   }
 
   /** `c`: values known to validate (the saved ones, or a check's); by default the form's. */
   private async updatePreview(c: Candidate = this.candidate()): Promise<void> {
+    const turn = ++this.previews;
     const r = await api().previewRemotePath(
       { site: String(c.site ?? ''), remoteRootTemplate: String(c.remoteRootTemplate ?? '') },
       SAMPLE_REL,
     );
-    this.showPreview(r.ok && r.value.ok ? r.value.path : null);
+    this.showPreview(turn, r.ok && r.value.ok ? r.value.path : null);
   }
 
   private showIssues(issues: FieldIssue[]): void {

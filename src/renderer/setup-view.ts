@@ -169,7 +169,8 @@ export class SetupView {
     const report = valueOr(await api().importLegacy(input), this.cb.showError);
     if (!report) return;
     const summary = importSummary(report);
-    this.done(summary.lines, summary.dropboxReady);
+    // The import always keeps an archive: the hub's 4_synced or its card (legacy/plan.ts).
+    this.done(summary.lines, summary.dropboxReady, true);
   }
 
   private async manualStep(): Promise<void> {
@@ -223,6 +224,7 @@ export class SetupView {
           `Site: ${s.site}`,
         ],
         false,
+        s.archiveEnabled,
       );
     };
     this.show(
@@ -299,7 +301,7 @@ export class SetupView {
     );
   }
 
-  private done(lines: string[], dropboxConnected: boolean): void {
+  private done(lines: string[], dropboxConnected: boolean, archiveOn: boolean): void {
     this.show(
       'done',
       h('h2', { id: 'setup-title', text: 'RDL Sync is set up' }),
@@ -307,7 +309,9 @@ export class SetupView {
       h('p', {
         text: dropboxConnected
           ? 'The Dropbox login was imported too: files start moving on the next pass.'
-          : 'Next, connect Dropbox (Settings tab); until then files go to the archive and wait in transit for Dropbox.',
+          : archiveOn
+            ? 'Next, connect Dropbox (Settings tab); until then files go to the archive and wait in transit for Dropbox.'
+            : 'Next, connect Dropbox (Settings tab); until then files wait in transit for Dropbox.',
       }),
       h(
         'div',

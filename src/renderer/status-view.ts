@@ -152,9 +152,17 @@ function dropbox(s: StatusSnapshot): HTMLElement {
       'Account',
       [d.accountName, d.email && `<${d.email}>`].filter(Boolean).join(' ') || 'connected',
     ],
+    // Connected, yet nothing is uploaded until the clock is set (a Pi booted without network).
+    ...(waitsForClock(s)
+      ? [['Uploads', 'Waiting for the clock to be set', 'bad'] as [string, string, string]]
+      : []),
     ['Space', quota],
     ['Last contact', when(d.lastContactMs)],
   ]);
+}
+
+function waitsForClock(s: StatusSnapshot): boolean {
+  return s.problems.some((p) => p.code === 'clock-not-set');
 }
 
 function archive(s: StatusSnapshot): HTMLElement {

@@ -2,6 +2,7 @@
 // (lint enforces it). Types only: nothing here runs, so the sandboxed window never loads engine
 // code. Imported from the engine's pure type modules, not its index (which pulls in Node).
 export type {
+  ArchiveStatus,
   DiskStatus,
   DropboxStatus,
   EngineState,

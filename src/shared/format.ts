@@ -2,4 +2,4 @@
 // same everywhere.
 export { formatBytes } from '../engine/format-bytes.js';
 export { formatDuration } from '../engine/format-duration.js';
-export { archiveTitle } from '../engine/archive/archive-place.js';
+export { archiveTitle, thePlace } from '../engine/archive/archive-place.js';

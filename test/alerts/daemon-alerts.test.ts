@@ -152,7 +152,13 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
     'nothing left in transit and no pass running',
     async () => {
       const p = await readPublishedStatus(dirs.configDir);
-      return p?.status.counts.transit === 0 && p.status.passRunning !== true;
+      // All three done, not only "none in transit": status.json is written up to a second late,
+      // and one written before the pass staged them also read transit 0 and no pass running.
+      return (
+        p?.status.counts.doneThisRun === Object.keys(files).length &&
+        p.status.counts.transit === 0 &&
+        p.status.passRunning !== true
+      );
     },
     40_000,
   );

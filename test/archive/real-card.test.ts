@@ -412,44 +412,86 @@ onCards(
   },
 );
 
+/** What the archive leg did as the user nobody (card-as-nobody-script.ts). */
+interface AsNobody {
+  blocked: { code: string; message: string } | null;
+  outcomes: { rel: string; ok: boolean; path?: string; message?: string }[];
+  warnings: string[];
+}
+
+/** Places `items` on the card as the user nobody, the archive at `root`; `card`: its kind. */
+async function placeAsNobody(
+  m: Card,
+  items: PlaceItem[],
+  root: string,
+  card: boolean,
+): Promise<AsNobody> {
+  // exfat-fuse mounts as root with mode 777 and allow_other: anyone may write, only root may
+  // set a file's times or mode. The transit files are readable by nobody.
+  await chmod(m.base, 0o755);
+  for (const i of items) {
+    let dir = dirname(i.localPath);
+    while (dir.startsWith(m.base) && dir !== m.base) {
+      await chmod(dir, 0o755);
+      dir = dirname(dir);
+    }
+  }
+  const script = new URL('./card-as-nobody-script.ts', import.meta.url).pathname;
+  const r = spawnSync('setpriv', nodeAsNobody(script, JSON.stringify({ root, items, card })), {
+    encoding: 'utf8',
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const answer = JSON.parse(r.stdout) as AsNobody;
+  assert.equal(answer.blocked, null, answer.blocked?.message);
+  for (const i of items) {
+    const o = answer.outcomes.find((x) => x.rel === i.rel);
+    assert.ok(o?.ok, o?.message ?? `no outcome for ${i.rel}`);
+    assert.equal(await readFile(o.path!, 'utf8'), await readFile(i.localPath, 'utf8'));
+  }
+  return answer;
+}
+
 onCards(
   'RDL Sync as an ordinary user on a card mounted by root: files go, though the card refuses to take their times',
   async (m, _format, t) => {
     const why = cannotDropPrivileges();
     if (why) return t.skip(why);
-    // exfat-fuse mounts as root with mode 777 and allow_other: anyone may write, only root may
-    // set a file's times or mode. The transit files are readable by nobody.
-    await chmod(m.base, 0o755);
     const items = [
       await transitFile(m, 'RDL/USB0/2026-11/RDL_2026-11-24_USB0.txt', 'ts,v\n1,2\n'),
       await transitFile(m, 'internet/internet_2026-11-24.txt', 'online\n'),
     ];
-    for (const i of items) {
-      let dir = dirname(i.localPath);
-      while (dir.startsWith(m.base) && dir !== m.base) {
-        await chmod(dir, 0o755);
-        dir = dirname(dir);
-      }
-    }
-    const script = new URL('./card-as-nobody-script.ts', import.meta.url).pathname;
-    const r = spawnSync('setpriv', nodeAsNobody(script, JSON.stringify({ root: m.dir, items })), {
-      encoding: 'utf8',
-      timeout: 60_000,
-      killSignal: 'SIGKILL',
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const answer = JSON.parse(r.stdout) as {
-      blocked: { code: string; message: string } | null;
-      outcomes: { rel: string; ok: boolean; path?: string; message?: string }[];
-    };
-    assert.equal(answer.blocked, null, answer.blocked?.message);
-    for (const i of items) {
-      const o = answer.outcomes.find((x) => x.rel === i.rel);
-      assert.ok(o?.ok, o?.message ?? `no outcome for ${i.rel}`);
-      assert.equal(await readFile(o.path!, 'utf8'), await readFile(i.localPath, 'utf8'));
-    }
+    await placeAsNobody(m, items, m.dir, true);
   },
   // fusefat mounts for root alone (mode 700, no allow_other): nobody cannot even look in.
+  { formats: ['exfat'] },
+);
+
+onCards(
+  'an archive folder on an exFAT disk mounted by root: the refused times are logged about the disk, not a card',
+  async (m, _format, t) => {
+    const why = cannotDropPrivileges();
+    if (why) return t.skip(why);
+    // A lab desktop's USB disk, its archive a folder on it (no mount-point check). The logger
+    // wrote the file yesterday: the copy, stamped with the time it was written, differs.
+    const folder = join(m.dir, 'archive');
+    await mkdir(folder);
+    const item = await transitFile(m, 'RDL/USB0/2026-11/RDL_2026-11-24_USB0.txt', 'ts,v\n1,2\n');
+    const yesterday = new Date(Date.now() - 86_400_000);
+    await utimes(item.localPath, yesterday, yesterday);
+    const { warnings } = await placeAsNobody(m, [item], folder, false);
+    const refused = warnings.find((w) => w.includes('refused the logger’s time'));
+    assert.ok(refused, `the refused time is logged: ${warnings.join(' | ')}`);
+    // Before: "the card refused … mount the card with the uid …" for a plain folder.
+    assert.doesNotMatch(refused, /card/);
+    assert.match(refused, /mount that disk with the uid of the user running RDL Sync/);
+    // A card keeps its words.
+    const onCard = await transitFile(m, 'internet/internet_2026-11-24.txt', 'online\n');
+    await utimes(onCard.localPath, yesterday, yesterday);
+    const cardWarnings = (await placeAsNobody(m, [onCard], m.dir, true)).warnings;
+    assert.ok(cardWarnings.some((w) => /the card refused the logger’s time/.test(w)));
+  },
   { formats: ['exfat'] },
 );
 

@@ -166,8 +166,8 @@ test('history lists done transfers; --failures filters; --json parses', async ()
 
   const lines = all.stdout.trim().split('\n');
   assert.equal(lines.length, 3, all.stdout);
-  assert.match(all.stdout, /done +RDL\/USB0\/a\.csv .* dropbox: ok {2}sd: ok/);
-  assert.match(all.stdout, /done +RDL\/USB0\/b\.csv .* dropbox: ok {2}sd: ok/);
+  assert.match(all.stdout, /done +RDL\/USB0\/a\.csv .* dropbox: ok {2}archive: ok/);
+  assert.match(all.stdout, /done +RDL\/USB0\/b\.csv .* dropbox: ok {2}archive: ok/);
   assert.match(
     all.stdout,
     /FAILED {2}RDL\/USB0\/bad:name\.csv .*dropbox: FAILED \(Dropbox refuses/,

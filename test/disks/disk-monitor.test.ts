@@ -7,7 +7,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
 import { startHarness } from '../engine/harness.js';
-import { measureDisks } from '../../src/engine/disks/disk-check.js';
+import { diskProblem, measureDisks } from '../../src/engine/disks/disk-check.js';
 
 const MiB = 1024 * 1024;
 
@@ -93,5 +93,31 @@ test('folders on different disks are listed apart; a missing card is left out, n
   } finally {
     unmount(card);
     await removeDir(base);
+  }
+});
+
+test('a nearly full disk without the archive is not told to turn on archive retention', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const disk = await tempDir('rdl-disk-noarchive-');
+  mountTmpfs(disk, 2 * 1024);
+  try {
+    await mkdir(join(disk, 'watch'));
+    await mkdir(join(disk, 'transit'));
+    await writeFile(join(disk, 'other-program.bin'), Buffer.alloc(1.9 * MiB, 2));
+    const [measured] = await measureDisks([
+      { role: 'watch', path: join(disk, 'watch') },
+      { role: 'transit', path: join(disk, 'transit') },
+    ]);
+    assert.ok(measured);
+    // Retention frees the archive's disk only; off or on, this disk gains nothing from it.
+    for (const retentionOn of [false, true]) {
+      const message = diskProblem(measured, 90, retentionOn)?.message ?? '';
+      assert.match(message, /: free space before it fills; /);
+      assert.doesNotMatch(message, /retention/);
+    }
+  } finally {
+    unmount(disk);
+    await removeDir(disk);
   }
 });

@@ -14,6 +14,7 @@ import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/har
 import {
   exited,
   readPublishedStatus,
+  runCli,
   spawnBuiltCli,
   waitFor,
   writeFileIn,
@@ -41,7 +42,12 @@ test('a daemon started before the clock is set uploads nothing into 1970, says w
     await fs.writeFile(offsetFile, `-${toBoot}\n`);
     await writeConfig(
       dirs.configDir,
-      testSettings(dirs, emulator, { remoteRootTemplate: '/RDL/{site}/{year}-{month}' }),
+      // No fleet heartbeat: its first beat (5 s after the start) is no logger's file, and a run
+      // slower than 5 s listed it among the uploads below.
+      testSettings(dirs, emulator, {
+        remoteRootTemplate: '/RDL/{site}/{year}-{month}',
+        fleetHeartbeatEnabled: false,
+      }),
       emulator,
     );
     daemon = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], {
@@ -59,18 +65,29 @@ test('a daemon started before the clock is set uploads nothing into 1970, says w
         const p = await readPublishedStatus(dirs.configDir);
         const problem = p?.status.problems.find((x) => x.code === 'clock-not-set');
         const onCard = (await listFilesRel(dirs.archiveDir)).includes('RDL/USB0/at-boot.csv');
-        return onCard && (problem ?? emulator.listFiles().length > 0) ? { problem } : null;
+        return onCard && (problem ?? emulator.listFiles().length > 0)
+          ? { problem, dropbox: p!.status.dropbox }
+          : null;
       },
       60_000,
-    ).then(({ problem }) => {
+    ).then(({ problem, dropbox }) => {
       assert.deepEqual(
         emulator.listFiles().map((f) => f.pathDisplay),
         [],
         'nothing uploaded while the clock reads 1970',
       );
       assert.ok(problem, 'a "clock not set" problem');
+      // The saved connection is still there: only the uploads wait. Before, the status said
+      // "Dropbox: not connected" and sent the person to connect an account that was connected.
+      assert.equal(dropbox.connected, true, 'Dropbox still connected');
       return problem;
     });
+    const shown = await runCli(['status', '--config-dir', dirs.configDir], {
+      home: dirs.root,
+      extraEnv: faketimeEnv(libfaketime, offsetFile),
+    });
+    assert.match(shown.stdout, /^Dropbox: .* — uploads wait for the clock to be set$/m);
+    assert.doesNotMatch(shown.stdout, /not connected/);
     assert.match(held.message, /The clock reads 1970-01-0\d \d\d:\d\d UTC/);
     assert.match(held.message, /\{year\}-\{month\}/);
     assert.match(held.message, /1 file waits safely in transit/);

@@ -3,7 +3,7 @@
 // Fleet tab's own-heartbeat line says why, and the next beat after the cause clears succeeds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Logger } from '../../src/engine/ports.js';
+import { systemClock, type Clock, type Logger } from '../../src/engine/ports.js';
 import { listFilesRel, withHarness } from '../engine/harness.js';
 import { waitFor } from '../cli/cli-harness.js';
 
@@ -53,4 +53,24 @@ test('a failing heartbeat is a quiet log line and a note, never a stop', async (
       assert.equal((await h.engine.readFleet()).sites[0]?.heartbeat.host, 'hub-x');
     },
   );
+});
+
+test('no heartbeat while the clock reads 1970: the last true one is not replaced by one dated then', async () => {
+  // A Pi booted without network; its clock moves on from 3 January 1970 until NTP sets it.
+  const bootedMs = Date.now();
+  const clock: Clock = {
+    now: () => Date.UTC(1970, 0, 3) + (Date.now() - bootedMs),
+    sleep: systemClock.sleep,
+  };
+  await withHarness({ engine: { clock, fleetHeartbeatMs: 1_000 } }, async (h) => {
+    await h.engine.start();
+    const ownBeat = await waitFor('the first beat tried', async () => {
+      const beat = (await h.engine.readFleet()).ownBeat;
+      return beat ?? undefined;
+    });
+    assert.equal(ownBeat.ok, false);
+    assert.match(ownBeat.detail, /the clock is not set yet \(it reads 1970-01-0\d\)/);
+    // Before: /RDL/_fleet/site1.json written, dated 1970.
+    assert.equal(h.emulator.getFile('/RDL/_fleet/site1.json'), undefined);
+  });
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoticeGate } from '../../src/main/notice-gate.js';
-import type { Alert, Problem } from '../../src/engine/index.js';
+import type { Alert, DropboxStatus, Problem } from '../../src/engine/index.js';
 
 function alert(code: Alert['code'], kind: Alert['kind'] = 'raised'): Alert {
   return {
@@ -26,6 +26,19 @@ function problem(code: Problem['code']): Problem {
     message: `${code}`,
     sinceMs: 0,
     tab: 'settings',
+  };
+}
+
+const notConnected = { ...connected(), connected: false };
+
+function connected(): DropboxStatus {
+  return {
+    connected: true,
+    accountName: 'Lab',
+    email: null,
+    usedBytes: null,
+    allocatedBytes: null,
+    lastContactMs: null,
   };
 }
 
@@ -60,13 +73,13 @@ test('a setup begun before a restart: no "Setup needed" raised again, yet its qu
   // The first process announced "Setup needed" (left to its window); the person quit on the
   // welcome. This start's policy carries the condition over and never raises it again.
   const gate = new NoticeGate(() => true);
-  gate.observe({ problems: [problem('setup-needed')] });
+  gate.observe({ problems: [problem('setup-needed')], dropbox: notConnected });
   assert.equal(
     gate.shows(alert('setup-needed', 'cleared')),
     false,
     'the folders saved: no "resolved" over the window',
   );
-  gate.observe({ problems: [] });
+  gate.observe({ problems: [], dropbox: notConnected });
   assert.equal(gate.shows(alert('auth-missing')), false, 'the welcome asks for Dropbox itself');
 });
 
@@ -84,4 +97,22 @@ test('the window left with a setup question open: it is notified then, once, and
   );
   assert.deepEqual(gate.windowLeft(), [], 'told once');
   assert.equal(gate.shows(alert('auth-missing', 'cleared')), true, 'its end is news now');
+});
+
+test('once the first start’s setup is done, a later Disconnect in Settings is told at once', () => {
+  const gate = new NoticeGate(() => true);
+  gate.observe({ problems: [problem('setup-needed')], dropbox: notConnected });
+  assert.equal(gate.shows(alert('setup-needed')), false);
+  // The folders saved: "Setup needed" clears a moment before "not connected" is raised.
+  gate.observe({ problems: [], dropbox: notConnected });
+  assert.equal(gate.shows(alert('setup-needed', 'cleared')), false);
+  gate.observe({ problems: [problem('auth-missing')], dropbox: notConnected });
+  assert.equal(gate.shows(alert('auth-missing')), false, 'the welcome asks for Dropbox itself');
+  // Connected from the welcome: the setup is done.
+  gate.observe({ problems: [], dropbox: connected() });
+  assert.equal(gate.shows(alert('auth-missing', 'cleared')), false, 'no news over the window');
+  // Later, with the window still open, the person disconnects Dropbox in Settings.
+  gate.observe({ problems: [problem('auth-missing')], dropbox: notConnected });
+  assert.equal(gate.shows(alert('auth-missing')), true, 'told now, not when the window is left');
+  assert.deepEqual(gate.windowLeft(), [], 'nothing kept back for later');
 });

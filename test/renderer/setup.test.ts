@@ -129,3 +129,34 @@ test('first run: the setup shows, finds the old syncer, and the folder choice sy
     await w.close();
   }
 });
+
+test('first run with no archive: the setup does not promise an archive copy', async (t) => {
+  if (!(await chromiumInstalled())) {
+    t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
+    return;
+  }
+  const w = await openWindow({}, undefined, { unconfigured: true });
+  const { page } = w;
+  try {
+    const watch = path.join(w.root, 'picked-watch');
+    fs.mkdirSync(watch);
+    await page.waitForSelector('#setup-choose-manual');
+    await page.click('#setup-choose-manual');
+    await page.waitForSelector('#setup-watch');
+    await page.click('#setup-watch-choose');
+    await until('the watch folder filled in', async () =>
+      (await page.inputValue('#setup-watch')) === watch ? true : undefined,
+    );
+    await page.check('#setup-archive-none');
+    await page.fill('#setup-site', 'Lab_Desk');
+    await page.click('#setup-save');
+    await page.waitForSelector('#setup-summary');
+    assert.match(await text(page, '#setup-summary'), /Archive: none/);
+    const next = await text(page, '#setup');
+    // Before: "until then files go to the archive" with no archive at all.
+    assert.match(next, /until then files wait in transit for Dropbox/);
+    assert.doesNotMatch(next, /go to the archive/);
+  } finally {
+    await w.close();
+  }
+});

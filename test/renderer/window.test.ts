@@ -264,6 +264,29 @@ test('the window drives a real engine', async (t) => {
     );
 
     await t.test(
+      'a slow preview answer overtaken by a newer one does not show the past',
+      async () => {
+        await page.click('#tab-settings');
+        await page.waitForSelector('#set-remoteRootTemplate');
+        // The preview of one remote folder is slow to come back; the person types on and the
+        // preview of the newer folder is answered first.
+        const slow = w.holdNextReply('previewRemotePath');
+        await page.fill('#set-remoteRootTemplate', '/RDL/{site}/older');
+        await slow.answered;
+        await page.fill('#set-remoteRootTemplate', '/RDL/{site}/newer');
+        await until('the newer folder previewed', async () =>
+          (await text(page, '#remote-preview')).includes('/newer/'),
+        );
+        slow.release();
+        await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+        const shown = await text(page, '#remote-preview');
+        assert.match(shown, /\/RDL\/site1\/newer\//, 'the preview of the value typed last');
+        assert.doesNotMatch(shown, /older/);
+        await page.click('#settings-cancel');
+      },
+    );
+
+    await t.test(
       'an invalid setting shows the schema’s message next to the field and is not saved',
       async () => {
         const configFile = path.join(w.configDir, 'config.json');
@@ -463,6 +486,48 @@ test('the window drives a real engine', async (t) => {
       assert.equal(w.engine.getStatus().dropbox.connected, true);
       assert.equal(await page.$('#dropbox-code'), null, 'the code form is gone');
     });
+
+    await t.test(
+      'Disconnect asks first, and promises the archive copy only while the archive is on',
+      async () => {
+        await page.click('#tab-settings');
+        await page.waitForSelector('#dropbox-disconnect:not([hidden])');
+        /** Clicks Disconnect, says no, and returns what the question said. */
+        const asked = async (): Promise<string> => {
+          let message = '';
+          // The click returns once the question is answered.
+          page.once('dialog', (d) => {
+            message = d.message();
+            void d.dismiss();
+          });
+          await page.click('#dropbox-disconnect');
+          return message;
+        };
+        assert.equal(
+          await asked(),
+          'Disconnect Dropbox? Files still go to the archive folder, and wait in transit for Dropbox until you connect again.',
+        );
+        const before = w.engine.getSettings();
+        try {
+          assert.equal(
+            (await w.engine.saveSettings({ ...before, archiveEnabled: false })).ok,
+            true,
+          );
+          await until('the archive off in the window', async () =>
+            /Off \(Settings/.test(await text(page, 'section[aria-labelledby="card-archive"]')),
+          );
+          // Before: "Files are still archived" with the archive turned off.
+          const off = await asked();
+          assert.equal(
+            off,
+            'Disconnect Dropbox? Files wait in transit (the archive is off) until you connect again.',
+          );
+        } finally {
+          assert.equal((await w.engine.saveSettings(before)).ok, true);
+        }
+        assert.equal(w.engine.getStatus().dropbox.connected, true, 'said no: still connected');
+      },
+    );
 
     await t.test('the log tab follows new lines', async () => {
       await page.click('#tab-log');
@@ -883,6 +948,36 @@ test('Settings says "Not connected" once, not "Not connected: Dropbox is not con
       await text(page, '#dropbox-state'),
       'Not connected. Files wait safely in transit until you connect.',
     );
+  } finally {
+    await w.close();
+  }
+});
+
+test('a clock not set yet holds the uploads: the window still shows Dropbox connected, and why nothing goes', async (t) => {
+  if (await noChromium(t)) return;
+  // A Pi booted without network reads 1970, and the remote folder is named by the date.
+  const clock: Clock = { now: () => Date.UTC(1970, 0, 3, 8, 0), sleep: systemClock.sleep };
+  const w = await openWindow(
+    { intervalSeconds: 3600, remoteRootTemplate: '/RDL/{site}/{year}-{month}' },
+    clock,
+  );
+  const { page } = w;
+  try {
+    await until('the clock problem', () =>
+      w.engine.getStatus().problems.some((p) => p.code === 'clock-not-set'),
+    );
+    assert.equal(w.engine.getStatus().dropbox.connected, true, 'the account is still connected');
+    await page.click('#tab-status');
+    const card = 'section[aria-labelledby="card-dropbox"]';
+    await until('the Dropbox card', async () => /Uploads/.test(await text(page, card)));
+    // Before: "Not connected: connect on the Settings tab" beside a saved, working connection.
+    assert.doesNotMatch(await text(page, card), /Not connected/);
+    assert.match(await text(page, card), /Uploads\s*Waiting for the clock to be set/);
+    await page.click('#tab-settings');
+    await until('the connection line', async () =>
+      /^Connected/.test(await text(page, '#dropbox-state')),
+    );
+    assert.equal(await text(page, '#dropbox-state'), 'Connected.', 'no "Connected as ."');
   } finally {
     await w.close();
   }

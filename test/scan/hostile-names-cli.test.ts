@@ -56,7 +56,7 @@ test('once, history and status print hostile names escaped, one line each', asyn
   const history = await runCli(['history', ...args], env);
   assert.equal(history.code, 0, history.stderr);
   // Every history line is a whole record: a name's newline started one of its own.
-  assertPlainLines('history', history.stdout, /^\S.* {2}done {4}.+ {2}dropbox: ok {2}sd: ok$/);
+  assertPlainLines('history', history.stdout, /^\S.* {2}done {4}.+ {2}dropbox: ok {2}archive: ok$/);
   assert.ok(history.stdout.includes('evil\\n2026-12-02'), history.stdout);
   assert.equal(history.stdout.trimEnd().split('\n').length, 3, history.stdout);
 

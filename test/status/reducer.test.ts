@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyncError } from '../../src/engine/errors.js';
+import { archiveMissing } from '../../src/engine/archive/problems.js';
 import type { Clock } from '../../src/engine/ports.js';
 import { StatusModel } from '../../src/engine/status/model.js';
 import { StatusReducer } from '../../src/engine/status/reducer.js';
@@ -249,6 +250,7 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
   reducer.apply({
     type: 'pipeline-built',
     remoteMissing: notConnected,
+    dropboxConnected: false,
     archiveEnabled: false,
     archiveDir: '/media/card',
     archiveIsCard: true,
@@ -266,6 +268,7 @@ test('a pipeline build says at once whether Dropbox is connected: auth-missing r
   reducer.apply({
     type: 'pipeline-built',
     remoteMissing: null,
+    dropboxConnected: true,
     archiveEnabled: true,
     archiveDir: '/home/pi/SHELF3/logging-folder/4_synced',
     archiveIsCard: false,
@@ -403,13 +406,14 @@ test('the last daemon’s word on a revoked connection is shown by a stopped eng
 });
 
 test('"offline too long" names the archive copy that goes on as what it is, and none when it is off', () => {
-  const said = (archive: { enabled: boolean; isCard: boolean }): string => {
+  const said = (archive: { enabled: boolean; isCard: boolean; blocked?: SyncError }): string => {
     const clock = handClock();
     const status = new StatusModel(() => clock.now());
     const reducer = new StatusReducer(status, clock, () => ALERT_MS);
     reducer.apply({
       type: 'pipeline-built',
       remoteMissing: null,
+      dropboxConnected: true,
       archiveEnabled: archive.enabled,
       archiveDir: '/home/pi/SHELF3/logging-folder/4_synced',
       archiveIsCard: archive.isCard,
@@ -417,7 +421,7 @@ test('"offline too long" names the archive copy that goes on as what it is, and 
     for (let i = 0; i < 2; i++) {
       reducer.apply({
         type: 'pass-ended',
-        blocked: { upload: unreachable, archive: null },
+        blocked: { upload: unreachable, archive: archive.blocked ?? null },
         pending: 4,
         aborted: false,
       });
@@ -435,4 +439,12 @@ test('"offline too long" names the archive copy that goes on as what it is, and 
   const off = said({ enabled: false, isCard: false });
   assert.match(off, /4 files are waiting safely$/);
   assert.doesNotMatch(off, /archive|SD|card/, 'no copy goes on when the archive is off');
+  // The archive folder gone too: its own problem says so, and no copy goes on.
+  const gone = archiveMissing(
+    { root: '/home/pi/SHELF3/logging-folder/4_synced', card: false },
+    'absent',
+  );
+  const both = said({ enabled: true, isCard: false, blocked: gone });
+  assert.match(both, /4 files are waiting safely$/);
+  assert.doesNotMatch(both, /continues/);
 });

@@ -32,7 +32,13 @@ import {
 } from '../fsutil/place.js';
 import { relSegments, resolveRel } from '../fsutil/rel-path.js';
 import { quickLstat, quickStat } from '../fsutil/quick-fs.js';
-import { archiveFull, archiveMissing, archiveReadOnly, type MissingReason } from './problems.js';
+import {
+  archiveFull,
+  archiveMissing,
+  archiveReadOnly,
+  type MissingReason,
+  type RetentionNote,
+} from './problems.js';
 import { placeNamed, thePlace, type ArchivePlace } from './archive-place.js';
 import { cardNameTrouble, refusedNameMessage } from './card-names.js';
 import { fileSizeLimitOf } from './file-size-limit.js';
@@ -61,6 +67,8 @@ export interface ArchiveTargetOptions {
   logger?: Logger;
   /** Fixed room that must stay free beyond each copy's own blocks (default 1 MiB, see room.ts). */
   reserveBytes?: number;
+  /** Archive retention now, for the advice when the archive is full (default: off). */
+  retention?: () => RetentionNote;
   /**
    * The calls that name things on the card. Only tests replace them: to act like the kernel's
    * vfat/exfat drivers (EINVAL for a refused name), which the test machines cannot load, or to
@@ -146,6 +154,7 @@ export class ArchiveTarget {
   private readonly logger: Logger;
   private readonly reserveBytes: number;
   private readonly ops: ArchiveFsOps;
+  private readonly retention: () => RetentionNote;
   /**
    * Folders made or found since the last check(): a burst of files lands in a few folders, and a
    * root check plus a mkdir and lstat per level per file cost more than the link itself. A known
@@ -166,6 +175,11 @@ export class ArchiveTarget {
     this.logger = opts.logger ?? silentLogger;
     this.reserveBytes = opts.reserveBytes ?? DEFAULT_RESERVE_BYTES;
     this.ops = { ...realPlaceOps, mkdir: (p) => mkdir(p, FOLDER_MODE), ...opts.fsOps };
+    this.retention = opts.retention ?? (() => ({ on: false }));
+  }
+
+  private full(freeBytes: number, neededBytes: number, cause?: unknown): SyncError {
+    return archiveFull(this.place, freeBytes, neededBytes, cause, this.retention());
   }
 
   async check(): Promise<ArchiveCheck> {
@@ -212,7 +226,7 @@ export class ArchiveTarget {
       return {
         ...base,
         writable: true,
-        problem: archiveFull(this.place, space.freeBytes, this.reserveBytes),
+        problem: this.full(space.freeBytes, this.reserveBytes),
       };
     }
     return { ...base, writable: true, problem: null };
@@ -624,7 +638,7 @@ export class ArchiveTarget {
   ): Promise<{ contentHash: string; linked: false } | 'taken'> {
     const space = await knownFreeSpace(destDir);
     const needed = bytesNeededFor(opts.size, space?.blockSize ?? 4096, this.reserveBytes);
-    if (space && space.freeBytes < needed) throw archiveFull(this.place, space.freeBytes, needed);
+    if (space && space.freeBytes < needed) throw this.full(space.freeBytes, needed);
 
     const tmp = await this.workTemp();
     let copied;
@@ -639,7 +653,7 @@ export class ArchiveTarget {
       // answers so for a card without a free cluster (a write never checks permissions).
       if (e.writing && isCode(e.cause, 'EPERM')) {
         const free = (await knownFreeSpace(this.root))?.freeBytes ?? 0;
-        throw archiveFull(this.place, free, needed, e.cause);
+        throw this.full(free, needed, e.cause);
       }
       throw await this.destinationError(e.cause, tmp, space?.freeBytes, needed);
     }
@@ -702,10 +716,12 @@ export class ArchiveTarget {
       if (Math.abs(s.mtimeMs - times.mtimeMs) < FAT_TIME_STEP_MS) return;
       await utimes(path, times.atimeMs / 1000, times.mtimeMs / 1000);
     } catch (e) {
-      // A card mounted by another user (exFAT by root: uid=0, mode 777) lets this user write
-      // files but not set their times (EPERM): mounting it with this user's uid cures that.
+      // A card or disk mounted by another user (exFAT by root: uid=0, mode 777) lets this user
+      // write files but not set their times (EPERM): mounting it with this user's uid cures that.
       this.logger.warn(
-        'archive: the card refused the logger’s time for this copy, which keeps the time it was written; mount the card with the uid of the user running RDL Sync',
+        this.place.card
+          ? 'archive: the card refused the logger’s time for this copy, which keeps the time it was written; mount the card with the uid of the user running RDL Sync'
+          : 'archive: the disk of the archive folder refused the logger’s time for this copy, which keeps the time it was written; mount that disk with the uid of the user running RDL Sync',
         {
           path,
           code: errnoCode(e),
@@ -807,7 +823,7 @@ export class ArchiveTarget {
     const code = errnoCode(cause) ?? 'unknown';
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       const free = (await knownFreeSpace(this.root))?.freeBytes ?? freeBytes ?? 0;
-      return archiveFull(this.place, free, neededBytes ?? 0, cause);
+      return this.full(free, neededBytes ?? 0, cause);
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       return archiveReadOnly(this.place, code, cause);

@@ -7,7 +7,7 @@ export type {
   ArchiveTargetOptions,
 } from './archive-target.js';
 export { keepBothName } from '../legs/keep-both.js';
-export { archiveFull, archiveMissing, archiveReadOnly } from './problems.js';
+export { archiveFull, archiveMissing, archiveReadOnly, type RetentionNote } from './problems.js';
 export { bytesNeededFor } from './room.js';
 export { ARCHIVE_WORK_DIR, isReservedRel } from './work-dir.js';
 export { archiveTitle, placeNamed, thePlace, type ArchivePlace } from './archive-place.js';

@@ -38,15 +38,26 @@ export function archiveMissing(
   return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });
 }
 
+/**
+ * Archive retention as the advice for a full archive needs it: off (turning it on is then worth
+ * saying), or on, with why it has not freed enough. "Turn on retention" said to a person whose
+ * retention is on sends them to a setting that is already set, and hides the real obstacle.
+ */
+export type RetentionNote = { on: false } | { on: true; shortOf: string };
+
 export function archiveFull(
   place: ArchivePlace,
   freeBytes: number,
   neededBytes: number,
   cause?: unknown,
+  retention: RetentionNote = { on: false },
 ): SyncError {
-  const fix = place.card
-    ? 'free space or swap the card'
-    : 'free space on its disk, or turn on retention in settings';
+  const freeSpace = place.card ? 'free space or swap the card' : 'free space on its disk';
+  const fix = retention.on
+    ? `${freeSpace}; retention is on but ${retention.shortOf}`
+    : place.card
+      ? freeSpace
+      : `${freeSpace}, or turn on retention in settings`;
   return new SyncError({
     kind: 'blocked',
     code: 'archive-full',

@@ -92,8 +92,15 @@ export function diskProblemId(disk: DiskStatus): string {
 export function diskProblem(
   disk: DiskStatus,
   thresholdPercent: number,
+  retentionOn: boolean,
 ): Omit<Problem, 'sinceMs'> | null {
   if (disk.usedPercent < thresholdPercent) return null;
+  // Retention frees only the archive's disk, and is worth suggesting only while it is off.
+  const fix = !disk.roles.includes('archive')
+    ? 'free space'
+    : retentionOn
+      ? 'free space (archive retention is on)'
+      : 'free space or turn on archive retention';
   const growing =
     disk.transitBytes && disk.transitBytes > 0
       ? `; ${formatBytes(disk.transitBytes)} wait in transit and grow while Dropbox is unreachable`
@@ -103,6 +110,6 @@ export function diskProblem(
     code: 'disk-nearly-full',
     severity: 'attention',
     tab: 'status',
-    message: `The disk holding the ${rolesText(disk.roles)} (${disk.path}) is ${disk.usedPercent} % full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)${growing}: free space or turn on archive retention before it fills; at 95 % the hub stops its loggers`,
+    message: `The disk holding the ${rolesText(disk.roles)} (${disk.path}) is ${disk.usedPercent} % full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)${growing}: ${fix} before it fills; at 95 % the hub stops its loggers`,
   };
 }

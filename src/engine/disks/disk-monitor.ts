@@ -25,7 +25,7 @@ export async function checkDisks(
   const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes);
   const problems: NewProblem[] = [];
   for (const disk of disks) {
-    const problem = diskProblem(disk, settings.diskFullPercent);
+    const problem = diskProblem(disk, settings.diskFullPercent, settings.retentionEnabled);
     if (problem) problems.push(problem);
   }
   return { disks, problems };

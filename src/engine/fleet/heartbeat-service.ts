@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { DropboxCredentials } from '../credentials/index.js';
 import type { DropboxConnection } from '../dropbox/connection.js';
 import type { Clock, Logger } from '../ports.js';
-import { renderRemoteRoot } from '../settings/remote-root.js';
+import { CLOCK_SET_AFTER_MS, renderRemoteRoot } from '../settings/remote-root.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
 import { atomicWriteFile } from '../fsutil/index.js';
@@ -162,6 +162,14 @@ export class HeartbeatService {
         atMs: now,
         ok: false,
         detail: 'No heartbeat: the site name is empty (enter it in the settings)',
+      };
+    // A Pi booted without network reads 1970 until NTP sets the clock: a beat dated then would
+    // replace the last true one and show the hub to every viewer as silent for decades.
+    if (now < CLOCK_SET_AFTER_MS)
+      return {
+        atMs: now,
+        ok: false,
+        detail: `No heartbeat: the clock is not set yet (it reads ${new Date(now).toISOString().slice(0, 10)}); the next beat after it is set is written`,
       };
     const host = this.deps.host ?? os.hostname();
     const folder = fleetFolderFor(s.remoteRootTemplate, s.fleetFolder);

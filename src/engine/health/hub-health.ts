@@ -6,10 +6,12 @@ import { checkDisks } from '../disks/disk-monitor.js';
 import type { Clock, Logger } from '../ports.js';
 import {
   retentionLimitsOf,
+  retentionShortfall,
   runRetention,
   type RemoteHashLookup,
   type RetentionReport,
 } from '../retention/retention.js';
+import type { RetentionNote } from '../archive/problems.js';
 import type { Settings } from '../settings/schema.js';
 import { placeholderSiteReason } from '../settings/site-name.js';
 import type { EngineEvent } from '../status/engine-events.js';
@@ -43,6 +45,8 @@ export interface HubHealthDeps {
 
 export class HubHealth {
   private lastRetentionMs = -Infinity;
+  /** What the last whole retention run (not a dry run) did, or why it could not run. */
+  private lastRun: { report: RetentionReport } | { error: string } | null = null;
   /**
    * The arrivals the sources are learned from, kept until the history changes (perf, issue 12):
    * reading them copies up to LEARN_FROM_RECORDS records, and doing that after every pass made
@@ -102,8 +106,41 @@ export class HubHealth {
     }
   }
 
+  /**
+   * Retention as the advice for a full archive needs it: off, or on and why it has not freed
+   * enough (the last run's figures and what kept the files, or why it could not run).
+   */
+  retentionNote(settings: Settings): RetentionNote {
+    if (!settings.retentionEnabled) return { on: false };
+    const last = this.lastRun;
+    if (last === null)
+      return {
+        on: true,
+        shortOf: 'has not run yet (it runs after a pass, at most every 15 minutes)',
+      };
+    if ('error' in last) return { on: true, shortOf: `could not run (${last.error})` };
+    return { on: true, shortOf: retentionShortfall(last.report) };
+  }
+
   /** Retention now: `dryRun` lists what would go without deleting anything. */
   async retention(
+    settings: Settings,
+    dryRun: boolean,
+    signal?: AbortSignal,
+  ): Promise<RetentionReport> {
+    if (dryRun) return this.runRetention(settings, true, signal);
+    try {
+      const report = await this.runRetention(settings, false, signal);
+      // A run cut short has not looked at everything: it says nothing of what holds the room.
+      if (!signal?.aborted) this.lastRun = { report };
+      return report;
+    } catch (e) {
+      if (!signal?.aborted) this.lastRun = { error: (e as Error).message };
+      throw e;
+    }
+  }
+
+  private async runRetention(
     settings: Settings,
     dryRun: boolean,
     signal?: AbortSignal,

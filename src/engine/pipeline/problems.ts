@@ -51,11 +51,17 @@ function withWaiting(base: string, pendingFiles: number): string {
 
 /**
  * What still happens while Dropbox is out of reach: the archive copy, named as what it is (a hub's
- * 4_synced folder is no SD card), and nothing when the archive is turned off.
+ * 4_synced folder is no SD card), and nothing when the archive is turned off or is blocked itself
+ * (missing, full, read-only: its own problem says so).
  */
-function archiveGoesOn(archive: Pick<ArchiveStatus, 'enabled' | 'card'>): string {
-  return archive.enabled ? `, and the copy to ${thePlace(archive.card ?? true)} continues` : '';
+function archiveGoesOn(archive: OfflineArchive): string {
+  return archive.enabled && !archive.blocked
+    ? `, and the copy to ${thePlace(archive.card ?? true)} continues`
+    : '';
 }
+
+/** The archive as the offline problem needs it: `blocked` when the last pass found it blocked. */
+export type OfflineArchive = Pick<ArchiveStatus, 'enabled' | 'card'> & { blocked?: boolean };
 
 /**
  * Dropbox out of reach for long. `serverTrouble`: it answers, with server errors for every file
@@ -66,7 +72,7 @@ export function offlineProblem(
   sinceMs: number,
   nowMs: number,
   pendingFiles: number,
-  archive: Pick<ArchiveStatus, 'enabled' | 'card'>,
+  archive: OfflineArchive,
   serverTrouble = false,
 ): NewProblem {
   const dur = formatDuration(nowMs - sinceMs);

@@ -204,3 +204,38 @@ async function verify(
   if (remote.contentHash !== local) return { ok: false, reason: 'different on Dropbox' };
   return { ok: true, hash: local, remotePath: remote.path };
 }
+
+/** The reasons a run keeps a file, as they read after "N files" (the reasons of `verify` above). */
+const KEPT_WORDS: Record<string, string> = {
+  'still queued in transit': 'still queued in transit',
+  'cannot be read here': 'that cannot be read',
+  'Dropbox could not be asked': 'not checked (Dropbox did not answer)',
+  'not on Dropbox': 'not on Dropbox yet',
+  'different on Dropbox': 'different on Dropbox',
+  'changed while it was checked': 'changed while checked',
+};
+
+/**
+ * Why a run left the archive short of room, to follow "retention is on but" in the advice for a
+ * full archive: what its limits asked for, and what kept the oldest files (no copy confirmed on
+ * Dropbox, Dropbox not answering, files not done yet), or that other files fill the disk.
+ */
+export function retentionShortfall(r: RetentionReport): string {
+  if (r.bytesToFree === 0)
+    return 'its limits ask for nothing to be freed: raise its free-space floor in settings';
+  const freed = `its last run freed ${formatBytes(r.freedBytes)}`;
+  if (r.freedBytes >= r.bytesToFree)
+    return `${freed}, all its limits asked for: raise its free-space floor in settings`;
+  const of = `${freed} of the ${formatBytes(r.bytesToFree)} its limits ask for`;
+  if (r.kept.length === 0)
+    return `${of}: the archive holds only ${formatBytes(r.archiveBytes)}, other files fill the disk`;
+  const counts = new Map<string, number>();
+  for (const k of r.kept) {
+    const why = k.reason.replace(/ \(.*$/s, '');
+    counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+  const kept = [...counts]
+    .map(([why, n]) => `${n === 1 ? '1 file' : `${n} files`} ${KEPT_WORDS[why] ?? why}`)
+    .join(', ');
+  return `${of}: it deletes only files confirmed on Dropbox, and kept ${kept}`;
+}

@@ -16,6 +16,7 @@ import type { Journal } from '../journal/index.js';
 import type { History } from '../history/index.js';
 import type { RetryPolicy } from '../retry-policy.js';
 import type { PassEvent } from '../pipeline/events.js';
+import type { RetentionNote } from '../archive/problems.js';
 import type { EngineEvent } from '../status/engine-events.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { SettingsService } from './settings-service.js';
@@ -60,6 +61,8 @@ export interface PipelineBuilderDeps {
   report: (event: EngineEvent) => void;
   /** Runs after each build (new folders, the new schedule). */
   afterBuild: () => Promise<void>;
+  /** Archive retention now, for the advice when the archive is full (hub-health.ts). */
+  retentionNote?: (settings: Settings) => RetentionNote;
 }
 
 export class PipelineBuilder {
@@ -167,8 +170,9 @@ export class PipelineBuilder {
       logger.warn('Dropbox connection not usable', { reason: (e as Error).message });
     }
     // Not connected says more than a clock not set yet: connecting is what a person must do first.
-    const remoteMissing =
-      account.problem ?? (creds && 'problem' in rootNow ? rootNow.problem : notConnected());
+    const waitsForClock = account.problem === null && creds !== null && 'problem' in rootNow;
+    const remoteMissing = account.problem ?? (waitsForClock ? rootNow.problem : notConnected());
+    const note = this.deps.retentionNote;
     const deps = buildPassDeps(settings, {
       remote,
       ...(remote ? {} : { remoteMissing }),
@@ -177,6 +181,7 @@ export class PipelineBuilder {
       emit: this.deps.emit,
       clock: this.deps.clock,
       logger,
+      ...(note ? { retention: () => note(settings) } : {}),
     });
     this.current = { settings, deps, remote, blocked: null, remoteRoot: rootNow };
     if ('problem' in rootNow && creds) logger.warn(rootNow.problem.message);
@@ -184,6 +189,7 @@ export class PipelineBuilder {
     this.deps.report({
       type: 'pipeline-built',
       remoteMissing: remote ? null : remoteMissing,
+      dropboxConnected: remote !== null || waitsForClock,
       archiveEnabled: settings.archiveEnabled,
       archiveDir: settings.archiveDir,
       archiveIsCard: settings.archiveMustBeMountPoint,

@@ -91,7 +91,7 @@ export function usesDate(template: string): boolean {
 
 /**
  * Why files cannot go to Dropbox now, when the remote folder is named by a date the clock cannot
- * give yet (a Pi booted without network reads 1970): they wait in transit, where the SD card leg
+ * give yet (a Pi booted without network reads 1970): they wait in transit, where the archive leg
  * still takes them, rather than land in a `1970/01` folder nobody looks in.
  */
 export function clockNotSetProblem(template: string, nowMs: number): SyncError | null {

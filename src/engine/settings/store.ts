@@ -426,13 +426,13 @@ function configFileSchema(): Schema<ConfigFile> {
 }
 
 /**
- * A file with nothing in it, or only zero bytes, is what a power cut (or a failing SD card) leaves
+ * A file with nothing in it, or only zero bytes, is what a power cut (or a failing disk) leaves
  * of a file being replaced; JSON.parse said "Unexpected token" and quoted invisible NULs.
  */
 function blankFileTrouble(text: string): string | null {
   if (text.replace(/[\0\s\uFEFF]/g, '') !== '') return null;
   const nuls = text.split('\0').length - 1;
   return nuls > 0
-    ? `holds nothing but zero bytes (${nuls}): a power cut or a failing SD card destroyed it`
-    : 'is empty: a power cut or a failing SD card can leave it so';
+    ? `holds nothing but zero bytes (${nuls}): a power cut or a failing disk destroyed it`
+    : 'is empty: a power cut or a failing disk can leave it so';
 }

@@ -28,10 +28,15 @@ export type EngineEvent =
       archiveDir: string;
       archiveIsCard: boolean;
     }
-  /** A usable pipeline was built; `remoteMissing` says why there is no Dropbox connection. */
+  /** A usable pipeline was built; `remoteMissing` says why there is no Dropbox store. */
   | {
       type: 'pipeline-built';
       remoteMissing: SyncError | null;
+      /**
+       * A usable connection is saved, whether or not uploads can go now: while the clock is not
+       * set they wait (remoteMissing says so), and the account is still connected.
+       */
+      dropboxConnected: boolean;
       archiveEnabled: boolean;
       archiveDir: string;
       archiveIsCard: boolean;

@@ -160,7 +160,7 @@ export class StatusReducer {
             path: e.archiveDir,
             card: e.archiveIsCard,
           },
-          dropbox: { ...status.current.dropbox, connected: e.remoteMissing === null },
+          dropbox: { ...status.current.dropbox, connected: e.dropboxConnected },
         });
         return;
       case 'probed':
@@ -264,7 +264,7 @@ export class StatusReducer {
                 this.offlineSinceMono,
                 mono,
                 pending,
-                status.current.archive,
+                { ...status.current.archive, blocked: Boolean(blocked.archive) },
                 err.code === 'server-error',
               ),
             );

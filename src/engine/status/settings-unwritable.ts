@@ -1,4 +1,4 @@
-// The settings folder cannot be written: the kernel remounted the SD card read-only after errors,
+// The settings folder cannot be written: the kernel remounted its disk read-only after errors,
 // or its disk is full, or its owner changed. The daemon goes on moving files where it can, but
 // its log, history, journal and status.json are not saved, and `rdl-sync status` reads a status
 // that stopped moving. The problem reaches a person through the alert channels (email does not
@@ -18,14 +18,14 @@ export function settingsUnwritableProblem(
   const back = 'RDL Sync carries on by itself once it can write there again';
   let message: string;
   if (code === 'EROFS') {
-    message = `The settings folder ${configDir} cannot be written (EROFS): its disk was made read-only, which Linux does to an SD card with errors; ${unsaved}. Check the card (\`dmesg\`), then repair it (fsck) and reboot, or replace it; ${back}`;
+    message = `The settings folder ${configDir} cannot be written (EROFS): its disk was made read-only, which Linux does to a disk that shows errors; ${unsaved}. Check the disk (\`sudo dmesg\`), then repair it (fsck) and reboot, or replace it; ${back}`;
   } else if (code === 'ENOSPC' || code === 'EDQUOT') {
     message = `The disk holding the settings folder ${configDir} is full (${code}): ${unsaved}. Free space on it; ${back}`;
   } else if (code === 'EACCES' || code === 'EPERM') {
     const user = os.userInfo().username;
     message = `The settings folder ${configDir} cannot be written by user ${user} (${code}): ${unsaved}. Give it back to that user (sudo chown -R ${user} '${configDir}'); ${back}`;
   } else if (code === 'EIO') {
-    message = `The settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): ${unsaved}. Check the disk (\`dmesg\`) and replace it if it is failing; ${back}`;
+    message = `The settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): ${unsaved}. Check the disk (\`sudo dmesg\`) and replace it if it is failing; ${back}`;
   } else {
     return null;
   }
