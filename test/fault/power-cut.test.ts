@@ -5,7 +5,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import fs, { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import fs, { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path, { join } from 'node:path';
 import { stageFile } from '../../src/engine/stage/index.js';
 import { ArchiveTarget } from '../../src/engine/archive/index.js';
@@ -94,6 +95,80 @@ test('the card copy linked to a transit file keeps its bytes through a power cut
   // Without the fsync: 0 bytes, while the leg had said the copy was verified.
   assert.equal(copy.length, bytes.length, 'the card copy is whole after the power cut');
   assert.ok(copy.equals(bytes));
+});
+
+/** Staged as the engine stages a logger's file: older than the stable time, moved, fsynced. */
+async function stageOld(d: PowerCutDisk, rel: string): Promise<{ bytes: Buffer; staged: Stats }> {
+  const file = join(d.dir, 'watch', rel);
+  const bytes = await loggerWrites(file);
+  const old = new Date(Date.now() - 120_000);
+  await utimes(file, old, old);
+  const s = await stat(file);
+  const r = await stageFile({
+    watchDir: join(d.dir, 'watch'),
+    transitDir: join(d.dir, 'transit'),
+    file: { rel, absPath: file, size: s.size, mtimeMs: s.mtimeMs },
+  });
+  assert.ok(r.status === 'staged' && r.identity?.bytesSynced, 'staged, its bytes synced');
+  return { bytes, staged: await stat(join(d.dir, 'transit', rel)) };
+}
+
+test('a card link of a file staging synced, unchanged since, keeps its bytes through a power cut without a second fsync of them', async (t) => {
+  const d = await disk(t);
+  if (!d) return;
+  await folders(d.dir, 'watch', 'transit', 'archive');
+  const rel = 'RDL_2026-12-01_USB0.txt';
+  const { bytes, staged } = await stageOld(d, rel);
+  const target = new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false });
+  const stored = await target.store({
+    rel,
+    srcPath: join(d.dir, 'transit', rel),
+    size: staged.size,
+    dev: staged.dev,
+    ino: staged.ino,
+    syncedAs: { size: staged.size, mtimeMs: staged.mtimeMs },
+    deferFolderSync: true,
+  });
+  assert.equal(stored.linked, true, 'same file system: a hard link');
+  assert.equal(stored.file, undefined, 'its bytes are not synced again: staging did');
+  await target.syncFolders([stored.folder!]);
+
+  const after = await d.cut();
+  const copy = await readFile(join(after, 'archive', rel));
+  assert.equal(copy.length, bytes.length, 'the card copy is whole after the power cut');
+  assert.ok(copy.equals(bytes));
+});
+
+test('a card link of a file written again after staging synced it is synced itself, and keeps the new bytes through a power cut', async (t) => {
+  const d = await disk(t);
+  if (!d) return;
+  await folders(d.dir, 'watch', 'transit', 'archive');
+  const rel = 'RDL_2026-12-01_USB0.txt';
+  const { bytes, staged } = await stageOld(d, rel);
+  // A writer whose descriptor followed the file into transit overwrites it in place, same size:
+  // the new bytes wait in memory (no new blocks, so no journal commit carries them).
+  const again = Buffer.from(bytes.map((b) => b ^ 0xff));
+  const fh = await fs.open(join(d.dir, 'transit', rel), 'r+');
+  await fh.write(again, 0, again.length, 0);
+  await fh.close();
+  const target = new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false });
+  const stored = await target.store({
+    rel,
+    srcPath: join(d.dir, 'transit', rel),
+    size: staged.size,
+    dev: staged.dev,
+    ino: staged.ino,
+    syncedAs: { size: staged.size, mtimeMs: staged.mtimeMs },
+    deferFolderSync: true,
+  });
+  assert.equal(stored.contentHash, dropboxContentHash(again), 'the card holds the new bytes');
+  assert.ok(stored.file, 'the mtime moved on: its bytes are synced with the group');
+  await target.syncFolders([stored.folder!], [stored.file]);
+
+  const after = await d.cut();
+  const copy = await readFile(join(after, 'archive', rel));
+  // With staging's word taken for it: the old bytes, under a copy said to hold the new ones.
+  assert.ok(copy.equals(again), 'the card copy holds the bytes it was said to hold');
 });
 
 test('small files linked to the card in a group keep their bytes through a power cut once the group is synced', async (t) => {

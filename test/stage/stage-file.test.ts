@@ -65,19 +65,50 @@ test('same disk: the file moves atomically into transit/<rel>; the watch subfold
   const { base, watch, transit } = await setup();
   try {
     await put(watch, 'USB0/2026-11-24.csv', 'a,b\n1,2\n');
+    // Written a minute ago, as a logger's file is older than the stable time when it is staged.
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(watch, 'USB0', '2026-11-24.csv'), old, old);
     const file = await scanned(watch, 'USB0/2026-11-24.csv');
     const r = await stageFile({ watchDir: watch, transitDir: transit, file });
     const dest = join(transit, 'USB0', '2026-11-24.csv');
-    // The same inode under its transit name: staging hands on its identity, no look needed.
+    // The same inode under its transit name: staging hands on its identity, no look needed, and
+    // that it synced the bytes (any write since would change the mtime it is older than the move).
     const there = await lstat(dest);
     assert.deepEqual(r, {
       status: 'staged',
       transitPath: dest,
-      identity: { size: there.size, mtimeMs: there.mtimeMs, dev: there.dev, ino: there.ino },
+      identity: {
+        size: there.size,
+        mtimeMs: there.mtimeMs,
+        dev: there.dev,
+        ino: there.ino,
+        bytesSynced: true,
+      },
     });
     assert.equal(await readFile(dest, 'utf8'), 'a,b\n1,2\n');
     assert.equal((await stat(dest)).mtimeMs, file.mtimeMs, 'mtime kept');
     assert.deepEqual(await readdir(join(watch, 'USB0')), [], 'source gone, its folder kept');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('a file whose mtime is not older than its move into transit is not said synced: a write after the fsync could leave that mtime as it was', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    // A logger with its clock ahead: every write from now on gets an mtime before this one, so an
+    // unchanged mtime later could not tell that nothing was written.
+    await put(watch, 'cam.jpg', 'jpeg');
+    const ahead = new Date(Date.now() + 3_600_000);
+    await utimes(join(watch, 'cam.jpg'), ahead, ahead);
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file: await scanned(watch, 'cam.jpg'),
+    });
+    assert.equal(r.status, 'staged');
+    assert.ok(r.status === 'staged' && r.identity, 'the same inode moved');
+    assert.equal(r.identity.bytesSynced, undefined);
   } finally {
     await removeDir(base);
   }

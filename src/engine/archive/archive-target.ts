@@ -108,6 +108,12 @@ export interface ArchiveStoreOptions {
   dev?: number;
   ino?: number;
   /**
+   * Staging fsynced the bytes of the inode `dev`/`ino` while it had this size and mtime, and any
+   * write since changes its mtime (stage/stage-file.ts, writesShowInMtime). A hard link that finds
+   * them unchanged needs no fsync of those bytes again (linkStillSynced).
+   */
+  syncedAs?: { size: number; mtimeMs: number };
+  /**
    * Leave the fsync of the file's folder to the caller, who syncs each folder of a group of files
    * once (`syncFolders`) before treating any of them as stored. The result's `folder` says which.
    */
@@ -146,6 +152,30 @@ interface KnownFolder {
 }
 
 type WriteMode = 'new' | 'replace';
+
+/**
+ * Whether a hard link's bytes are already on disk: staging fsynced this very inode (same device
+ * and number) in this process, and its size and mtime, looked at after the link's bytes were read
+ * back, are still what they were then. Any write after that fsync would have changed the mtime
+ * (stage-file.ts, writesShowInMtime, argues why), so the bytes read, hashed and reported are the
+ * synced ones; the link itself is only a new name for them, which the sync of its folder makes
+ * durable (on ext4 that sync commits the journal transaction holding the link's entry and the
+ * inode's link count alike). A copy is another inode: it is never asked about here and is synced
+ * in full. A file staged by an earlier pass or process comes without `syncedAs` and is synced.
+ */
+export function linkStillSynced(
+  opts: Pick<ArchiveStoreOptions, 'syncedAs' | 'dev' | 'ino'>,
+  landed: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>,
+): boolean {
+  const { syncedAs } = opts;
+  return (
+    syncedAs !== undefined &&
+    opts.dev === landed.dev &&
+    opts.ino === landed.ino &&
+    syncedAs.size === landed.size &&
+    syncedAs.mtimeMs === landed.mtimeMs
+  );
+}
 
 export class ArchiveTarget {
   readonly root: string;
@@ -388,7 +418,7 @@ export class ArchiveTarget {
         alreadyPresent: false,
         linked: placed.linked,
         ...folder,
-        ...(opts.deferFolderSync && placed.linked ? { file: candidate } : {}),
+        ...(opts.deferFolderSync && placed.bytesToSync ? { file: candidate } : {}),
       };
     }
     throw new SyncError({
@@ -569,7 +599,7 @@ export class ArchiveTarget {
     finalPath: string,
     knownHash: string | undefined,
     mode: WriteMode,
-  ): Promise<{ contentHash: string; linked: boolean } | 'taken'> {
+  ): Promise<{ contentHash: string; linked: boolean; bytesToSync: boolean } | 'taken'> {
     const linked = await this.writeByLink(opts, destDir, finalPath, knownHash, mode);
     if (linked !== 'cross-device') return linked;
     return this.writeByCopy(opts, destDir, finalPath, knownHash, mode);
@@ -588,7 +618,9 @@ export class ArchiveTarget {
     finalPath: string,
     knownHash: string | undefined,
     mode: WriteMode,
-  ): Promise<{ contentHash: string; linked: true } | 'taken' | 'cross-device'> {
+  ): Promise<
+    { contentHash: string; linked: true; bytesToSync: boolean } | 'taken' | 'cross-device'
+  > {
     const linkPath = mode === 'new' ? finalPath : await this.workTemp();
     try {
       await this.ops.link(opts.srcPath, linkPath);
@@ -607,15 +639,18 @@ export class ArchiveTarget {
         : await this.destinationError(e, linkPath);
     }
     try {
-      const contentHash = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
+      const landed = await this.verifyLanded(opts, linkPath, opts.size, knownHash);
       // The link shares the transit file's bytes, which nobody may have synced (a writer that
       // went on after staging): once transit lets go, a power cut would leave this copy empty.
-      // Deferred, the caller syncs them with the group's (the result's `file`).
-      if (!opts.deferFolderSync) await fsyncFile(linkPath);
+      // Unless staging synced them and they are unchanged since (linkStillSynced): then only the
+      // new name needs its folder synced. Deferred, the caller syncs them with the group's (the
+      // result's `file`).
+      const bytesToSync = !linkStillSynced(opts, landed.stat);
+      if (bytesToSync && !opts.deferFolderSync) await fsyncFile(linkPath);
       if (mode === 'replace') await this.ops.rename(linkPath, finalPath);
       if (!opts.deferFolderSync) await fsyncDir(destDir);
       opts.onProgress?.(opts.size);
-      return { contentHash, linked: true };
+      return { contentHash: landed.contentHash, linked: true, bytesToSync };
     } catch (e) {
       await unlink(linkPath).catch(() => {});
       if (isSyncError(e) || opts.signal?.aborted) throw e;
@@ -635,7 +670,7 @@ export class ArchiveTarget {
     finalPath: string,
     knownHash: string | undefined,
     mode: WriteMode,
-  ): Promise<{ contentHash: string; linked: false } | 'taken'> {
+  ): Promise<{ contentHash: string; linked: false; bytesToSync: false } | 'taken'> {
     const space = await knownFreeSpace(destDir);
     const needed = bytesNeededFor(opts.size, space?.blockSize ?? 4096, this.reserveBytes);
     if (space && space.freeBytes < needed) throw this.full(space.freeBytes, needed);
@@ -698,7 +733,7 @@ export class ArchiveTarget {
       if (isSyncError(e) || opts.signal?.aborted) throw e;
       throw await this.destinationError(e, finalPath);
     }
-    return { contentHash: copied.contentHash, linked: false };
+    return { contentHash: copied.contentHash, linked: false, bytesToSync: false };
   }
 
   /**
@@ -730,20 +765,24 @@ export class ArchiveTarget {
     }
   }
 
-  /** Read back what a link made visible and check it is the file the caller meant. */
+  /**
+   * Read back what a link made visible and check it is the file the caller meant. Looked at after
+   * the read, so that a size and mtime still as staging synced them say the bytes read were those
+   * (linkStillSynced).
+   */
   private async verifyLanded(
     opts: ArchiveStoreOptions,
     path: string,
     size: number,
     knownHash: string | undefined,
-  ): Promise<string> {
+  ): Promise<{ contentHash: string; stat: Stats }> {
+    const contentHash = await hashFileDropbox(path, opts.signal, size);
     const s = await quickLstat(path);
     // A link names the caller's very inode, or the transit file was replaced under us.
     const otherInode =
       opts.dev !== undefined &&
       opts.ino !== undefined &&
       (s.dev !== opts.dev || s.ino !== opts.ino);
-    const contentHash = await hashFileDropbox(path, opts.signal, size);
     if (otherInode || s.size !== size || (knownHash !== undefined && knownHash !== contentHash)) {
       throw new SyncError({
         kind: 'retry',
@@ -751,7 +790,7 @@ export class ArchiveTarget {
         message: `${opts.rel} changed while it was linked into ${thePlace(this.place.card)} (expected ${size} bytes, found ${s.size}); it will be done again`,
       });
     }
-    return contentHash;
+    return { contentHash, stat: s };
   }
 
   /** A fresh temporary path in the reserved folder, which is made when missing. */

@@ -23,6 +23,7 @@ export interface ArchivePort {
     replace?: { path: string; contentHash: string };
     dev?: number;
     ino?: number;
+    syncedAs?: { size: number; mtimeMs: number };
     deferFolderSync?: boolean;
   }): Promise<{
     path: string;
@@ -182,6 +183,7 @@ export class ArchiveLeg implements DestinationLeg {
         ...(item.dev !== undefined && item.ino !== undefined
           ? { dev: item.dev, ino: item.ino }
           : {}),
+        ...(item.bytesSynced ? { syncedAs: { size: item.size, mtimeMs: item.mtimeMs } } : {}),
         ...(deferFolderSync ? { deferFolderSync } : {}),
         onProgress: (bytes) => sink.onProgress?.(item.rel, bytes),
       });

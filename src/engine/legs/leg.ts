@@ -20,6 +20,11 @@ export interface PlaceItem {
   dev?: number;
   ino?: number;
   /**
+   * Staging fsynced these bytes in this pass, and any write since changes the mtime: a hard link
+   * still at `size` and `mtimeMs` needs no fsync of its bytes again (pipeline/deps.ts FileRef).
+   */
+  bytesSynced?: true;
+  /**
    * The copy this leg itself wrote for an earlier version of this staged file: replace it (only
    * if it still holds that content) instead of keeping both.
    */

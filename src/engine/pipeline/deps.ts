@@ -15,6 +15,11 @@ export interface FileRef {
   /** Identity of the transit inode: a file is done only while these still match what the legs verified. */
   dev?: number;
   ino?: number;
+  /**
+   * Staging fsynced these bytes in this pass, and any write since changes mtimeMs
+   * (stage-file.ts, writesShowInMtime): while size and mtime are these, they are on disk.
+   */
+  bytesSynced?: true;
 }
 
 export interface ScanOutcome {
@@ -84,6 +89,8 @@ export interface TransitStat {
   mtimeMs: number;
   dev: number;
   ino: number;
+  /** Staging's, when it fsynced the bytes itself (FileRef.bytesSynced). */
+  bytesSynced?: true;
 }
 
 export interface PassDeps {

@@ -33,6 +33,7 @@ export function placeItemFor(w: WorkItem, leg: LegId): PlaceItem {
     ...(w.file.dev !== undefined && w.file.ino !== undefined
       ? { dev: w.file.dev, ino: w.file.ino }
       : {}),
+    ...(w.file.bytesSynced ? { bytesSynced: true } : {}),
     ...(replace ? { replace } : {}),
   };
 }

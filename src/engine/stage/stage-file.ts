@@ -39,7 +39,17 @@ export type StageResult =
        * The transit file's identity, known when it is the watch folder's inode under a new name
        * (a link or a rename): as looked at just before the move, so it needs no look of its own.
        */
-      identity?: { size: number; mtimeMs: number; dev: number; ino: number };
+      identity?: {
+        size: number;
+        mtimeMs: number;
+        dev: number;
+        ino: number;
+        /**
+         * Staging fsynced these bytes, and any write since changes the mtime (writesShowInMtime):
+         * while size and mtime are still these, they are the bytes on disk.
+         */
+        bytesSynced?: true;
+      };
     }
   /** transit already holds this rel: the file waits in the watch folder until that one is done. */
   | { status: 'busy' }
@@ -283,9 +293,10 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       // cut would come back in transit as a changed version and replace the good copies.
       const syncs = opts.folderSyncs;
       const sync = syncs ? () => syncs.sync(destDir) : () => fsyncDir(destDir);
+      let bytesSynced = false;
       const durable = async (): Promise<void> => {
-        await refuseSwappedIn(dest, before);
-        await syncBytes(dest);
+        const moved = await refuseSwappedIn(dest, before);
+        bytesSynced = (await syncBytes(dest)) && writesShowInMtime(before, moved);
         await sync();
       };
       let placed;
@@ -301,7 +312,14 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       // file's identity (a write since then changes its size or mtime, and the removal check
       // compares those with what it is then, so the file waits rather than being lost).
       const { size, mtimeMs, dev, ino } = before;
-      return { status: 'staged', transitPath: dest, identity: { size, mtimeMs, dev, ino } };
+      const identity = {
+        size,
+        mtimeMs,
+        dev,
+        ino,
+        ...(bytesSynced ? { bytesSynced: true as const } : {}),
+      };
+      return { status: 'staged', transitPath: dest, identity };
     } catch (e) {
       // The folder may have been pruned since it was remembered: make it again next attempt.
       madeDirs.forget(destDir);
@@ -334,12 +352,34 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
  * fsync the staged file's bytes. A file this user may not read is staged all the same, as before
  * (a link needs no read access): its legs cannot read it either and say so, naming the file.
  */
-async function syncBytes(dest: string): Promise<void> {
+async function syncBytes(dest: string): Promise<boolean> {
   try {
     await fsyncFile(dest);
+    return true;
   } catch (e) {
     if (!isCode(e, 'EACCES', 'EPERM')) throw e;
+    return false;
   }
+}
+
+/**
+ * Whether every write to the file after this moment changes its mtime, so that an unchanged mtime
+ * later says the bytes are still the ones synced now (the archive's hard link then needs no fsync
+ * of its own: archive-target.ts, linkStillSynced). `moved` is the look after staging's own link or
+ * rename, whose ctime that move set. A write (write, truncate, a store through mmap) sets mtime to
+ * the file system's clock at the time, cut to its granularity; that clock set `moved.ctimeMs` at
+ * the move, before the fsync, and does not run back (a clock stepped back would have to land on the
+ * logger's mtime to the nanosecond), so a later write's mtime is at least that ctime. When the
+ * logger's mtime is older than that ctime, a later write's cannot equal it. It is not older when the
+ * logger wrote in the same clock tick as the move (or a writer set a time to come): then no
+ * promise, and the link is synced as before. (FAT keeps the creation time as ctime; it has no hard
+ * links, so the archive never links there.) A writer that sets the mtime back by hand after
+ * writing defeats this as it defeats the removal check (size and mtime) already.
+ */
+function writesShowInMtime(looked: Stats, moved: Stats): boolean {
+  return (
+    moved.size === looked.size && moved.mtimeMs === looked.mtimeMs && looked.mtimeMs < moved.ctimeMs
+  );
 }
 
 /**
@@ -351,10 +391,11 @@ async function syncBytes(dest: string): Promise<void> {
  */
 class SwappedIn extends Error {}
 
-async function refuseSwappedIn(dest: string, before: Stats): Promise<void> {
+async function refuseSwappedIn(dest: string, before: Stats): Promise<Stats> {
   const now = await quickLstat(dest);
   if (!now.isFile() || now.dev !== before.dev || now.ino !== before.ino)
     throw new SwappedIn(`${dest} is not the file looked at`);
+  return now;
 }
 
 /**
