@@ -8,7 +8,7 @@
 import type { files } from 'dropbox';
 import type { Source } from '../channel.js';
 import { SyncError } from '../errors.js';
-import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
+import type { Clock, Committing, Logger, UploadOutcome, UploadProgress } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import {
   appendSmallFiles,
@@ -64,6 +64,8 @@ export interface SmallBatchDeps {
   reserve?: SessionReserve;
   /** Small files the caller expects in all (AppendBatchDeps.expected). */
   expected?: () => number | undefined;
+  /** Told before a group's commit (UploadOptions.onCommitting). */
+  committing?: (files: readonly Committing[]) => Promise<void>;
 }
 
 interface Staged {
@@ -168,6 +170,24 @@ async function landedByListing(
   return found;
 }
 
+/** Tells the caller what is about to be committed; its trouble never holds the commit back. */
+async function announceCommits(deps: SmallBatchDeps, group: readonly Staged[]): Promise<void> {
+  if (!deps.committing) return;
+  const files = group.map((s) => ({
+    rel: s.job.rel,
+    remotePath: firstTargetOf(s.file).path,
+    contentHash: s.file.contentHash,
+  }));
+  await deps
+    .committing(files)
+    .catch((e: unknown) =>
+      deps.logger.warn('could not note the commit to come', {
+        files: files.length,
+        error: String(e),
+      }),
+    );
+}
+
 async function commitGroup(
   deps: SmallBatchDeps,
   group: Staged[],
@@ -182,6 +202,7 @@ async function commitGroup(
   // landed. `gaveUp` holds the error when Dropbox kept failing the commit itself.
   const unanswered: Staged[] = [];
   let gaveUp: SyncError | undefined;
+  await announceCommits(deps, group);
   for (let attempt = 0; pending.length > 0; attempt++) {
     const entries = pending.map((s) => ({
       cursor: { session_id: s.sessionId, offset: s.file.size },
