@@ -178,14 +178,12 @@ async function announceCommits(deps: SmallBatchDeps, group: readonly Staged[]): 
     remotePath: firstTargetOf(s.file).path,
     contentHash: s.file.contentHash,
   }));
-  await deps
-    .committing(files)
-    .catch((e: unknown) =>
-      deps.logger.warn('could not note the commit to come', {
-        files: files.length,
-        error: String(e),
-      }),
-    );
+  await deps.committing(files).catch((e: unknown) =>
+    deps.logger.warn('could not note the commit to come', {
+      files: files.length,
+      error: String(e),
+    }),
+  );
 }
 
 async function commitGroup(
