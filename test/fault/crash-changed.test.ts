@@ -10,6 +10,7 @@ import path from 'node:path';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { Journal } from '../../src/engine/journal/index.js';
 import { listFilesRel } from '../engine/harness.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 import { killHard, summary, waitUntil, withScenario, assertClean } from './crash-harness.js';
 
 const ROUNDS = Number(process.env.CRASH_CHANGED_ROUNDS ?? 6);
@@ -60,6 +61,56 @@ test(
       );
       assert.ok(inDoubt > 0, 'at least one kill came before the journal saved the upload');
       assertClean(a);
+    });
+  },
+);
+
+test(
+  'killed right after the card copy, the file then changed in transit: the new version replaces the card copy, no "(1)"',
+  { timeout: 300_000 },
+  async (t) => {
+    if (!(await canMount())) return t.skip('needs root for a tmpfs card');
+    await withScenario('changed-card', { stableSeconds: 0 }, async (s) => {
+      // A card of its own (a copy, not a hard link of the transit file); Dropbox full meanwhile,
+      // so each file stays in transit after its card copy.
+      mountTmpfs(s.dirs.archiveDir, 64 * 1024);
+      try {
+        s.emulator.setQuota(0);
+        let inDoubt = 0;
+        for (let i = 0; i < ROUNDS; i++) {
+          const rel = `USB0/RDL_2026-12-${String(i + 1).padStart(2, '0')}_USB0.txt`;
+          const v1 = Buffer.from(`time,value\n${i},1\n`);
+          await s.write(rel, v1);
+          const child = s.startDaemon();
+          await s.started(child);
+          const card = path.join(s.dirs.archiveDir, ...rel.split('/'));
+          await waitUntil(
+            `${rel} on the card`,
+            async () => (await fs.stat(card).catch(() => null)) !== null,
+            30_000,
+            2,
+          );
+          await killHard(child);
+          const journal = await Journal.open(path.join(s.dirs.configDir, 'journal.json'));
+          if (journal.entry(rel)?.archive === undefined) inDoubt++;
+          await journal.close();
+          s.kills++;
+          const transit = path.join(s.dirs.transitDir, ...rel.split('/'));
+          const more = Buffer.from(`${i},2\n`);
+          await fs.appendFile(transit, more);
+          s.expected.set(rel, dropboxContentHash(Buffer.concat([v1, more])));
+        }
+        s.emulator.setQuota(1024 ** 4);
+        await s.drainAndStop(async () => (await listFilesRel(s.dirs.transitDir)).length === 0);
+        const a = await s.audit();
+        console.log(
+          `${ROUNDS} kills (${inDoubt} before the journal saved the card copy): ${summary(a)}`,
+        );
+        assert.ok(inDoubt > 0, 'at least one kill came before the journal saved the card copy');
+        assertClean(a);
+      } finally {
+        unmount(s.dirs.archiveDir);
+      }
     });
   },
 );

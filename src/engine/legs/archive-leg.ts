@@ -24,6 +24,7 @@ export interface ArchivePort {
     dev?: number;
     ino?: number;
     deferFolderSync?: boolean;
+    beforePlace?: (path: string, contentHash: string) => Promise<void>;
   }): Promise<{
     path: string;
     contentHash: string;
@@ -183,6 +184,12 @@ export class ArchiveLeg implements DestinationLeg {
           ? { dev: item.dev, ino: item.ino }
           : {}),
         ...(deferFolderSync ? { deferFolderSync } : {}),
+        ...(sink.beforeWrite
+          ? {
+              beforePlace: (path: string, contentHash: string) =>
+                sink.beforeWrite!([{ rel: item.rel, path, contentHash }]),
+            }
+          : {}),
         onProgress: (bytes) => sink.onProgress?.(item.rel, bytes),
       });
       return {
