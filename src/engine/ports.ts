@@ -29,6 +29,9 @@ export interface OwnUpload {
   contentHash?: string;
 }
 
+/** Files the caller holds back from a write, each with its reason (by rel). */
+export type Refusals = ReadonlyMap<string, SyncError>;
+
 /** A commit about to be sent: where, with which content. */
 export interface Committing {
   rel: string;
@@ -74,9 +77,10 @@ export interface UploadOptions {
    * These files are about to be committed (once per file and commit group, before the first
    * try). Awaited: the caller saves it durably, so that after a kill right after the commit its
    * copy is still known as ours (a later version replaces it instead of landing beside it).
-   * Its failure does not stop the commit.
+   * Its failure does not stop the commit. Files it answers with an error are held back: not
+   * committed, reported as failed with that error.
    */
-  onCommitting?: (files: readonly Committing[]) => Promise<void>;
+  onCommitting?: (files: readonly Committing[]) => Promise<Refusals | void>;
 }
 
 export interface AccountInfo {

@@ -76,6 +76,37 @@ test('a transit file a failing card turned to zeros never replaces the good copy
   });
 });
 
+test('a transit file turned to zeros after its card copy is not sent to Dropbox: held, named', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-03_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-03T00:00:00Z,19.0\n'.repeat(40));
+    // Dropbox full: the file reaches the card and waits in transit for Dropbox.
+    h.emulator.setQuota(0);
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`), undefined);
+
+    await turnToZeros(path.join(h.transitDir, ...rel.split('/')));
+    h.emulator.setQuota(1024 ** 4);
+    for (let i = 0; i < 4; i++) {
+      await h.engine.runPassNow();
+      offsetMs += 3_600_000;
+    }
+    // Before: the zeros went to Dropbox under the file's name (a .txt the merge tool reads).
+    assert.deepEqual(h.emulator.listFiles(), [], 'no zeros on Dropbox');
+    const transit = await fs.readFile(path.join(h.transitDir, ...rel.split('/')));
+    assert.equal(transit.length, body.length, 'the transit file is kept');
+    const problem = h.engine.getStatus().problems.find((p) => p.message.includes(rel));
+    assert.ok(problem, 'a problem names the file');
+    assert.match(problem.message, /reads as .* of zeros/);
+  });
+});
+
 test('the content hash of zeros is computed without reading them, and equals the real one', () => {
   for (const size of [1, 4096, DROPBOX_BLOCK_SIZE, DROPBOX_BLOCK_SIZE + 1, 2 * DROPBOX_BLOCK_SIZE])
     assert.equal(zeroContentHash(size), dropboxContentHash(Buffer.alloc(size)), `${size} bytes`);

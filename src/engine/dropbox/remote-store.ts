@@ -269,11 +269,16 @@ export class DropboxRemoteStore implements RemoteStore {
       return again.sessionId;
     };
     const start = firstTargetOf(file);
-    await options
+    const refused = await options
       .onCommitting?.([{ rel: item.rel, remotePath: start.path, contentHash: file.contentHash }])
       .catch((e: unknown) =>
         this.logger.warn('could not note the commit to come', { rel: item.rel, error: String(e) }),
       );
+    const held = refused ? refused.get(item.rel) : undefined;
+    if (held) {
+      this.sessions.delete(item.rel);
+      return { rel: item.rel, ok: false, error: held };
+    }
     const placed = await place(
       this.calls,
       file,

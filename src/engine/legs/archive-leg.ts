@@ -24,7 +24,7 @@ export interface ArchivePort {
     dev?: number;
     ino?: number;
     deferFolderSync?: boolean;
-    beforePlace?: (path: string, contentHash: string) => Promise<void>;
+    beforePlace?: (path: string, contentHash: string) => Promise<SyncError | undefined>;
   }): Promise<{
     path: string;
     contentHash: string;
@@ -186,8 +186,8 @@ export class ArchiveLeg implements DestinationLeg {
         ...(deferFolderSync ? { deferFolderSync } : {}),
         ...(sink.beforeWrite
           ? {
-              beforePlace: (path: string, contentHash: string) =>
-                sink.beforeWrite!([{ rel: item.rel, path, contentHash }]),
+              beforePlace: async (path: string, contentHash: string) =>
+                (await sink.beforeWrite!([{ rel: item.rel, path, contentHash }]))?.get(item.rel),
             }
           : {}),
         onProgress: (bytes) => sink.onProgress?.(item.rel, bytes),

@@ -4,6 +4,8 @@
 import type { SyncError } from '../errors.js';
 import type { JournalEntry, OwnCopyRecord as OwnCopy } from '../journal/journal.js';
 import type { DestinationLeg, PlaceItem, WriteToCome } from '../legs/leg.js';
+import type { Refusals } from '../ports.js';
+import { holdZeroed, writingZeros } from './zeroed.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
@@ -128,18 +130,23 @@ async function noteWrites(
   feed: LegFeed,
   copies: readonly WriteToCome[],
   writtenBefore: Map<string, OwnCopy | undefined>,
-): Promise<void> {
+): Promise<Refusals | undefined> {
   let noted = 0;
+  const refused = new Map<string, SyncError>();
   for (const c of copies) {
     const w = feed.workItem(c.rel);
     if (!w) continue;
+    if (writingZeros(w.entry, c.contentHash)) {
+      refused.set(c.rel, holdZeroed(deps, w));
+      continue;
+    }
     if (!writtenBefore.has(c.rel)) writtenBefore.set(c.rel, w.entry.writing?.[leg]);
     applyPatch(deps, w, {
       writing: { ...w.entry.writing, [leg]: { path: c.path, contentHash: c.contentHash } },
     });
     noted++;
   }
-  if (noted === 0) return;
+  if (noted === 0) return refused;
   // Failing to save costs only this protection: the write goes on (a full settings disk must
   // not stop the uploads), and the scheduled save retries.
   await deps.journal.flush().catch((e: unknown) =>
@@ -148,6 +155,7 @@ async function noteWrites(
       error: String(e),
     }),
   );
+  return refused;
 }
 
 /**

@@ -4,6 +4,7 @@
 // again (redoLegs) would replace the good copy with zeros, Dropbox's by its revision. Such a file
 // is held instead: nothing replaced, nothing removed, a problem naming it and the good copy.
 import { createHash } from 'node:crypto';
+import { SyncError } from '../errors.js';
 import { DROPBOX_BLOCK_SIZE } from '../fsutil/index.js';
 import { formatBytes } from '../format-bytes.js';
 import { LEG_IDS } from '../legs/ids.js';
@@ -34,8 +35,24 @@ export function readAsZeros(deps: PassDeps, entry: JournalEntry): boolean {
   return hashes.includes(zeros) && hashes.some((h) => h !== undefined && h !== zeros);
 }
 
-/** Keeps every copy as it is and names the file for a person (each pass says it again). */
-export function holdZeroed(deps: PassDeps, w: FinishItem): void {
+/**
+ * A leg is about to write zeros where another leg verified this very version's other bytes. (The
+ * zeros' hash is only computed then: the check costs nothing on the normal path.)
+ */
+export function writingZeros(entry: JournalEntry, contentHash: string): boolean {
+  return (
+    entry.size > 0 &&
+    entry.contentHash !== undefined &&
+    entry.contentHash !== contentHash &&
+    contentHash === zeroContentHash(entry.size)
+  );
+}
+
+/**
+ * Keeps every copy as it is and names the file for a person (each pass says it again); no leg
+ * runs for it any more (legDue). Returns the reason, for a leg told not to write it.
+ */
+export function holdZeroed(deps: PassDeps, w: FinishItem): SyncError {
   const zeros = zeroContentHash(w.entry.size);
   const good: string[] = [];
   const zeroed: string[] = [];
@@ -45,6 +62,8 @@ export function holdZeroed(deps: PassDeps, w: FinishItem): void {
     const where = id === 'upload' ? `Dropbox (${done.path})` : `the archive (${done.path})`;
     (done.contentHash === zeros ? zeroed : good).push(where);
   }
+  // Held before a write: the other leg's copy is the good one.
+  if (good.length === 0) good.push('another destination');
   const message = `${w.file.rel} in transit now reads as ${formatBytes(w.entry.size)} of zeros, unchanged otherwise, where the copy on ${good.join(' and on ')} was verified with its real bytes: the disk holding transit may be failing. That copy is kept and not replaced with zeros${zeroed.length > 0 ? `; the copy on ${zeroed.join(' and on ')} holds the zeros` : ''}. Check the disk, put the real file back in transit, or delete the transit copy if the good copy is all you need`;
   if (w.entry.lastError?.code !== ZEROED) {
     deps.logger.warn('a file in transit reads as zeros where a leg verified its real bytes; held', {
@@ -60,4 +79,5 @@ export function holdZeroed(deps: PassDeps, w: FinishItem): void {
     type: 'problem',
     problem: fileFailingProblem(w.file.rel, attempts, lastError),
   });
+  return new SyncError({ kind: 'file-failed', code: ZEROED, message });
 }
