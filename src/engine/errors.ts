@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'file-unreadable'
   | 'file-vanished'
   | 'file-cut-short'
+  | 'file-zeroed'
   | 'hash-mismatch'
   | 'conflict'
   // engine-wide, a person must act

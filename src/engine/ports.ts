@@ -13,9 +13,30 @@ export interface UploadItem {
   mtimeMs: number;
   /**
    * RDL Sync's own earlier upload of this staged file (a version that has since changed in
-   * transit): replace that revision (update mode) instead of making a `name (n)` copy.
+   * transit): replace it (update mode) instead of making a `name (n)` copy.
    */
-  replace?: { remotePath: string; rev: string };
+  replace?: OwnUpload;
+}
+
+/**
+ * Our own upload of an earlier version: the revision we know we wrote, and/or the content of a
+ * commit that may have landed without its answer being saved (a kill right after it). Whichever
+ * is there now (that revision, or a file with that content) is replaced.
+ */
+export interface OwnUpload {
+  remotePath: string;
+  rev?: string;
+  contentHash?: string;
+}
+
+/** Files the caller holds back from a write, each with its reason (by rel). */
+export type Refusals = ReadonlyMap<string, SyncError>;
+
+/** A commit about to be sent: where, with which content. */
+export interface Committing {
+  rel: string;
+  remotePath: string;
+  contentHash: string;
 }
 
 export type UploadOutcome =
@@ -52,6 +73,14 @@ export interface UploadOptions {
    * Given, uploadMany keeps no outcomes and returns [].
    */
   onOutcome?: (o: UploadOutcome) => void;
+  /**
+   * These files are about to be committed (once per file and commit group, before the first
+   * try). Awaited: the caller saves it durably, so that after a kill right after the commit its
+   * copy is still known as ours (a later version replaces it instead of landing beside it).
+   * Its failure does not stop the commit. Files it answers with an error are held back: not
+   * committed, reported as failed with that error.
+   */
+  onCommitting?: (files: readonly Committing[]) => Promise<Refusals | void>;
 }
 
 export interface AccountInfo {

@@ -167,6 +167,33 @@ export function legConformance(
   );
 
   run(
+    'a copy is told (beforeWrite) before it is written; a later version replaces it found by its content alone: no name (n) copy',
+    async (s, file) => {
+      const v1 = await file('USB0/told.csv', 'v1\n');
+      const events: string[] = [];
+      const told: { rel: string; path: string; contentHash: string }[] = [];
+      await s.leg.place([v1], {
+        beforeWrite: async (copies) => {
+          told.push(...copies);
+          events.push('told');
+        },
+        onOutcome: (o) => events.push(o.ok ? 'placed' : `failed: ${o.error.message}`),
+      });
+      assert.deepEqual(events, ['told', 'placed'], 'told before the outcome');
+      assert.equal(told.length, 1);
+      assert.equal(told[0]!.rel, v1.rel);
+      assert.equal(told[0]!.contentHash, await hashFileDropbox(v1.localPath));
+      // The kill came before the outcome was saved: only what was told is known (no revision).
+      const v2 = await file('USB0/told.csv', 'v1\nv2 longer\n');
+      const replace = { path: told[0]!.path, contentHash: told[0]!.contentHash };
+      const second = okOf(await placeAll(s.leg, [{ ...v2, replace }]), v2.rel);
+      assert.equal(second.path.toLowerCase(), told[0]!.path.toLowerCase(), 'in place of the first');
+      assert.deepEqual(await s.read(second.path), Buffer.from('v1\nv2 longer\n'));
+      assert.equal(await s.read(keepBothName(second.path, 1)), null, 'no numbered copy');
+    },
+  );
+
+  run(
     'a name the destination refuses fails that file alone (file-failed); the others are placed',
     async (s, file) => {
       const good = await file('USB0/good.csv', 'fine\n');

@@ -1,7 +1,11 @@
 // Every alert emitted, one JSON line each, so the digest (and `rdl-sync report` in another
 // process) can list the alerts of the period. Bounded: trimmed to the newest lines when it grows.
+// It is also what the next process knows of the alerts sent (AlertService.carryOver), so each
+// line is on the disk before the alert goes out: a raise sent and then lost in a power cut was
+// never cleared, since the next start did not know it had been announced.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDir } from '../fsutil/index.js';
 import type { Alert } from './types.js';
 
 export const ALERT_LOG_FILE = 'alerts.jsonl';
@@ -11,21 +15,30 @@ const TRIM_AT_LINES = 2_000;
 export class AlertLog {
   readonly file: string;
   private lines: number | null = null;
+  /** The folder was synced once the log file existed (its name is then durable). */
+  private folderSynced = false;
 
   constructor(configDir: string) {
     this.file = path.join(configDir, ALERT_LOG_FILE);
   }
 
+  /** Resolves once the line is on the disk (alerts are rare: one fsync each costs nothing). */
   async append(alert: Alert): Promise<void> {
-    await fs.appendFile(this.file, `${JSON.stringify(alert)}\n`, { mode: 0o600 });
+    const handle = await fs.open(this.file, 'a', 0o600);
+    try {
+      await handle.write(`${JSON.stringify(alert)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (!this.folderSynced) {
+      await fsyncDir(path.dirname(this.file));
+      this.folderSynced = true;
+    }
     this.lines = (this.lines ?? (await this.read()).length) + 1;
     if (this.lines > TRIM_AT_LINES) {
       const keep = (await this.read()).slice(-KEEP_LINES);
-      const tmp = `${this.file}.tmp-${process.pid}`;
-      await fs.writeFile(tmp, keep.map((a) => JSON.stringify(a)).join('\n') + '\n', {
-        mode: 0o600,
-      });
-      await fs.rename(tmp, this.file);
+      await replaceDurably(this.file, keep.map((a) => JSON.stringify(a)).join('\n') + '\n');
       this.lines = keep.length;
     }
   }
@@ -53,4 +66,22 @@ export class AlertLog {
   async since(startMs: number): Promise<Alert[]> {
     return (await this.read()).filter((a) => a.atMs >= startMs);
   }
+}
+
+/**
+ * Replaces a small state file whole: a power cut leaves the old content or the new, never an empty
+ * file under the name. The temporary is per process: `rdl-sync alert digest --send` writes the
+ * alert state beside the running daemon.
+ */
+export async function replaceDurably(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+  await fsyncDir(path.dirname(file));
 }

@@ -12,7 +12,7 @@ import type { Clock, Logger } from '../ports.js';
 import { liveLockOwner } from '../run-lock.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
-import { AlertLog } from './alert-log.js';
+import { AlertLog, replaceDurably } from './alert-log.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel } from './channels/types.js';
@@ -310,17 +310,31 @@ export class AlertService {
         this.deps.logger.warn('alert listener failed', { reason: (e as Error).message });
       }
     }
+    const record = (): Promise<void> =>
+      // Sent even when it cannot be recorded: the settings disk full or made read-only is when a
+      // person must hear most, and the channels need no disk. (The record only keeps a restart
+      // from announcing it again.) Before, a failed record dropped the alert: no alert at all.
+      this.log.append(alert).catch((e: unknown) =>
+        this.deps.logger.warn('alert not recorded; sending it all the same', {
+          reason: (e as Error).message,
+        }),
+      );
     this.queue = this.queue
       .then(async () => {
-        // Sent even when it cannot be recorded: the settings disk full or made read-only is when a
-        // person must hear most, and the channels need no disk. (The record only keeps a restart
-        // from announcing it again.) Before, a failed record dropped the alert: no alert at all.
-        await this.log.append(alert).catch((e: unknown) =>
-          this.deps.logger.warn('alert not recorded; sending it all the same', {
-            reason: (e as Error).message,
-          }),
-        );
-        await this.dispatch(alert);
+        // The record is what the next process knows (carryOver), and a power cut may fall between
+        // record and send. A raise is recorded first: once sent, its clear is never forgotten. A
+        // clear is sent first: lost, its record would say it went. Either way a power cut there
+        // costs at worst a message twice, never a clear that is not sent.
+        if (alert.kind === 'cleared') {
+          try {
+            await this.dispatch(alert);
+          } finally {
+            await record();
+          }
+        } else {
+          await record();
+          await this.dispatch(alert);
+        }
       })
       .catch((e: unknown) =>
         this.deps.logger.warn('alert not sent', { reason: (e as Error).message }),
@@ -392,10 +406,9 @@ export class AlertService {
     }
   }
 
+  /** Durable: a digest recorded as sent and then forgotten in a power cut is sent twice. */
   private async writeState(state: AlertState): Promise<void> {
-    const tmp = `${this.stateFile}.tmp-${process.pid}`;
-    await fs.writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
-    await fs.rename(tmp, this.stateFile);
+    await replaceDurably(this.stateFile, JSON.stringify(state));
   }
 
   /** Another process's start time, when it is the one syncing now. */

@@ -118,6 +118,13 @@ export interface ArchiveStoreOptions {
    * once (`syncFolders`) before treating any of them as stored. The result's `folder` says which.
    */
   deferFolderSync?: boolean;
+  /**
+   * Told before a copy (not a link: that shares the transit file's inode) takes its final name,
+   * and awaited: the caller saves it, so a kill right after the rename still leaves the copy
+   * known as ours (a later version replaces it instead of landing beside it as `name (1)`).
+   * An error it answers stops the copy (thrown; the temporary removed).
+   */
+  beforePlace?: (path: string, contentHash: string) => Promise<SyncError | undefined>;
 }
 
 export interface ArchiveStoreResult {
@@ -713,6 +720,8 @@ export class ArchiveTarget {
           message: `The copy of ${opts.rel} in ${placeNamed(this.place)} read back different from the original: ${this.place.card ? 'the card' : 'its disk'} may be failing; it will be copied again`,
         });
       }
+      const refused = await opts.beforePlace?.(finalPath, copied.contentHash);
+      if (refused) throw refused;
       let placed;
       try {
         placed =

@@ -11,7 +11,7 @@
 import type { files } from 'dropbox';
 import { Channel, type Source } from '../channel.js';
 import { SyncError } from '../errors.js';
-import type { Clock, Logger } from '../ports.js';
+import type { Clock, Logger, OwnUpload } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
 import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
@@ -44,7 +44,7 @@ export interface BulkJob {
   size: number;
   mtimeMs: number;
   /** Our own earlier revision of this file, to be replaced (see placement.firstTargetOf). */
-  replace?: { remotePath: string; rev: string };
+  replace?: OwnUpload;
 }
 
 /** What placement needs of a small job once its bytes are read (and hashed) whole. */

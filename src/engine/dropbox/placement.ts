@@ -6,6 +6,7 @@
 import type { files } from 'dropbox';
 import { SyncError } from '../errors.js';
 import { COMMIT_ROUNDS, MISMATCH_REPLACEMENTS } from '../retry-policy.js';
+import type { OwnUpload } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { dropboxTimestamp, keepBothName } from './remote-path.js';
 
@@ -19,8 +20,8 @@ export interface FileToPlace {
   size: number;
   contentHash: string;
   mtimeMs: number;
-  /** Our own upload of an earlier version of this staged file: the revision to replace. */
-  replace?: { remotePath: string; rev: string };
+  /** Our own upload of an earlier version of this staged file: what to replace. */
+  replace?: OwnUpload;
 }
 
 export interface Placed {
@@ -66,7 +67,8 @@ export function firstTarget(target: string): CommitTarget {
  * placement decides, so another party's file is never overwritten.
  */
 export function firstTargetOf(file: FileToPlace): CommitTarget {
-  if (!file.replace) return firstTarget(file.target);
+  // Without a revision (a commit of ours in doubt) the look-first placement finds it by content.
+  if (!file.replace?.rev) return firstTarget(file.target);
   return {
     path: file.replace.remotePath,
     mode: { '.tag': 'update', update: file.replace.rev },
@@ -106,6 +108,8 @@ async function resolve(
     return { target: { path: file.target, mode: { '.tag': 'add' }, strict: false } };
   if (at.kind === 'file' && at.metadata.content_hash === file.contentHash)
     return { done: at.metadata };
+  if (at.kind === 'file' && ourEarlierVersion(file, at.metadata))
+    return { target: updateOf(file.target, at.metadata) };
   if (at.kind === 'file' && policy === 'overwrite') {
     return { target: { path: file.target, mode: { '.tag': 'overwrite' }, strict: false } };
   }
@@ -115,12 +119,27 @@ async function resolve(
     if (e.kind === 'absent') return { target: { path, mode: { '.tag': 'add' }, strict: false } };
     if (e.kind === 'file' && e.metadata.content_hash === file.contentHash)
       return { done: e.metadata };
+    if (e.kind === 'file' && ourEarlierVersion(file, e.metadata))
+      return { target: updateOf(path, e.metadata) };
   }
   throw new SyncError({
     kind: 'file-failed',
     code: 'conflict',
     message: `"${file.rel}" has ${MAX_KEEP_BOTH} different versions on Dropbox already: move some away`,
   });
+}
+
+/**
+ * The file there holds the content of our own earlier upload of this staged file, committed just
+ * before a kill that lost its answer (the journal knew the commit was coming, not that it landed):
+ * the new version replaces it like any copy of ours, never beside it.
+ */
+function ourEarlierVersion(file: FileToPlace, there: files.FileMetadata): boolean {
+  return file.replace?.contentHash !== undefined && there.content_hash === file.replace.contentHash;
+}
+
+function updateOf(path: string, there: files.FileMetadata): CommitTarget {
+  return { path, mode: { '.tag': 'update', update: there.rev }, strict: false };
 }
 
 /**

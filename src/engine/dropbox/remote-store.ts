@@ -192,6 +192,7 @@ export class DropboxRemoteStore implements RemoteStore {
             reserve: this.reserve,
             // Read when needed: the pass announces its files while this upload already runs.
             expected: () => this.expectedSmall,
+            ...(options.onCommitting ? { committing: options.onCommitting } : {}),
           },
           small,
           (job, o) => report((job as SmallItem).item, o),
@@ -267,12 +268,23 @@ export class DropboxRemoteStore implements RemoteStore {
       }
       return again.sessionId;
     };
+    const start = firstTargetOf(file);
+    const refused = await options
+      .onCommitting?.([{ rel: item.rel, remotePath: start.path, contentHash: file.contentHash }])
+      .catch((e: unknown) =>
+        this.logger.warn('could not note the commit to come', { rel: item.rel, error: String(e) }),
+      );
+    const held = refused ? refused.get(item.rel) : undefined;
+    if (held) {
+      this.sessions.delete(item.rel);
+      return { rel: item.rel, ok: false, error: held };
+    }
     const placed = await place(
       this.calls,
       file,
       this.policy,
       fresh,
-      { sessionId: first.sessionId, target: firstTargetOf(file) },
+      { sessionId: first.sessionId, target: start },
       signal,
     );
     this.sessions.delete(item.rel);

@@ -8,7 +8,14 @@
 import type { files } from 'dropbox';
 import type { Source } from '../channel.js';
 import { SyncError } from '../errors.js';
-import type { Clock, Logger, UploadOutcome, UploadProgress } from '../ports.js';
+import type {
+  Clock,
+  Committing,
+  Logger,
+  Refusals,
+  UploadOutcome,
+  UploadProgress,
+} from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import {
   appendSmallFiles,
@@ -64,6 +71,8 @@ export interface SmallBatchDeps {
   reserve?: SessionReserve;
   /** Small files the caller expects in all (AppendBatchDeps.expected). */
   expected?: () => number | undefined;
+  /** Told before a group's commit (UploadOptions.onCommitting). */
+  committing?: (files: readonly Committing[]) => Promise<Refusals | void>;
 }
 
 interface Staged {
@@ -168,6 +177,35 @@ async function landedByListing(
   return found;
 }
 
+/**
+ * Tells the caller what is about to be committed; its trouble never holds the commit back. What
+ * it refuses is reported failed, and the rest of the group is returned.
+ */
+async function announceCommits(
+  deps: SmallBatchDeps,
+  group: Staged[],
+  report: Report,
+): Promise<Staged[]> {
+  if (!deps.committing) return group;
+  const files = group.map((s) => ({
+    rel: s.job.rel,
+    remotePath: firstTargetOf(s.file).path,
+    contentHash: s.file.contentHash,
+  }));
+  const refused: Refusals | void = await deps.committing(files).catch((e: unknown) =>
+    deps.logger.warn('could not note the commit to come', {
+      files: files.length,
+      error: String(e),
+    }),
+  );
+  if (!refused || refused.size === 0) return group;
+  return group.filter((s) => {
+    const error = refused.get(s.job.rel);
+    if (error) report(s.job, { rel: s.job.rel, ok: false, error });
+    return !error;
+  });
+}
+
 async function commitGroup(
   deps: SmallBatchDeps,
   group: Staged[],
@@ -176,7 +214,7 @@ async function commitGroup(
   /** Dropbox's answer came and every file landed as sent: the next commit may go now. */
   lineFree?: () => void,
 ): Promise<void> {
-  let pending = group;
+  let pending = await announceCommits(deps, group, report);
   const slow: Array<{ s: Staged; start: PlaceStart }> = [];
   // Commits whose answer never came (or whose retry found the session consumed): ours may have
   // landed. `gaveUp` holds the error when Dropbox kept failing the commit itself.

@@ -67,6 +67,13 @@ const entrySchema = z.object({
     .object({ upload: ownCopySchema.optional(), archive: ownCopySchema.optional() })
     .optional(),
   finishedAtMs: z.number().optional(),
+  /**
+   * Copies a leg was about to write for this version, saved before the write (PlaceSink
+   * beforeWrite): until the leg's outcome is saved, one may be there, written by us.
+   */
+  writing: z
+    .object({ upload: ownCopySchema.optional(), archive: ownCopySchema.optional() })
+    .optional(),
   upload: legDoneSchema.optional(),
   archive: legDoneSchema.optional(),
   retry: z

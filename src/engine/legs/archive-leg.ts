@@ -25,6 +25,7 @@ export interface ArchivePort {
     ino?: number;
     syncedAs?: { size: number; mtimeMs: number };
     deferFolderSync?: boolean;
+    beforePlace?: (path: string, contentHash: string) => Promise<SyncError | undefined>;
   }): Promise<{
     path: string;
     contentHash: string;
@@ -185,6 +186,12 @@ export class ArchiveLeg implements DestinationLeg {
           : {}),
         ...(item.bytesSynced ? { syncedAs: { size: item.size, mtimeMs: item.mtimeMs } } : {}),
         ...(deferFolderSync ? { deferFolderSync } : {}),
+        ...(sink.beforeWrite
+          ? {
+              beforePlace: async (path: string, contentHash: string) =>
+                (await sink.beforeWrite!([{ rel: item.rel, path, contentHash }]))?.get(item.rel),
+            }
+          : {}),
         onProgress: (bytes) => sink.onProgress?.(item.rel, bytes),
       });
       return {

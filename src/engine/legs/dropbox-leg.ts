@@ -2,7 +2,7 @@
 // content_hash; this adapter only speaks the leg port. Without a usable connection the leg is
 // still here, blocked: its check names the cause and the fix.
 import { SyncError } from '../errors.js';
-import type { RemoteStore, UploadItem, UploadOutcome } from '../ports.js';
+import type { Committing, RemoteStore, UploadItem, UploadOutcome } from '../ports.js';
 import { LEGS } from './ids.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceSink } from './leg.js';
 import { asSource, mapSource, type Source } from '../channel.js';
@@ -74,7 +74,15 @@ export class DropboxLeg implements DestinationLeg {
         localPath: i.localPath,
         size: i.size,
         mtimeMs: i.mtimeMs,
-        ...(i.replace?.rev ? { replace: { remotePath: i.replace.path, rev: i.replace.rev } } : {}),
+        ...(i.replace
+          ? {
+              replace: {
+                remotePath: i.replace.path,
+                contentHash: i.replace.contentHash,
+                ...(i.replace.rev ? { rev: i.replace.rev } : {}),
+              },
+            }
+          : {}),
       };
     });
     const started = new Set<string>();
@@ -116,6 +124,18 @@ export class DropboxLeg implements DestinationLeg {
     try {
       await remote.uploadMany(uploads, {
         signal,
+        ...(sink.beforeWrite
+          ? {
+              onCommitting: (files: readonly Committing[]) =>
+                sink.beforeWrite!(
+                  files.map((f) => ({
+                    rel: f.rel,
+                    path: f.remotePath,
+                    contentHash: f.contentHash,
+                  })),
+                ),
+            }
+          : {}),
         onProgress: (p) => {
           if (!started.has(p.rel)) {
             started.add(p.rel);

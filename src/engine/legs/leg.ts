@@ -3,6 +3,7 @@
 // system: the legs are known, keyed by id (README.md says how to add one).
 import type { Source } from '../channel.js';
 import type { SyncError } from '../errors.js';
+import type { Refusals } from '../ports.js';
 import type { CardState } from '../status/types.js';
 import type { LegId } from './ids.js';
 
@@ -31,7 +32,17 @@ export interface PlaceItem {
   replace?: OwnCopy;
 }
 
-/** A copy a leg wrote: where, with which content, and (Dropbox) which revision. */
+/** A copy a leg is about to write for a file. */
+export interface WriteToCome {
+  rel: string;
+  path: string;
+  contentHash: string;
+}
+
+/**
+ * A copy a leg wrote: where, with which content, and (Dropbox) which revision. Without a
+ * revision: a copy that may have been written just before a kill (see PlaceSink.beforeWrite).
+ */
 export interface OwnCopy {
   path: string;
   contentHash: string;
@@ -65,6 +76,14 @@ export interface PlaceSink {
    * with others: a card too full for it): it waits for a later pass. At most once per file.
    */
   onLeft?: (rel: string) => void;
+  /**
+   * The leg is about to write these copies (before the write that makes each visible). Awaited:
+   * the pass saves them durably, so a kill right after the write, before its outcome is saved,
+   * still leaves the copy known as RDL Sync's own (a later version replaces it; `replace`).
+   * Never throws. The files it answers with an error must not be written: the leg reports each
+   * as failed with that error (the pass holds a file that now reads as zeros: zeroed.ts).
+   */
+  beforeWrite?: (copies: readonly WriteToCome[]) => Promise<Refusals | void>;
   /**
    * A network destination answered the batch (whatever each file's outcome): it is reachable.
    * Told before the outcomes, so the status shows "online" while the transfers are still listed.

@@ -81,20 +81,29 @@ export function entryForCurrentVersion(
 /**
  * The copies RDL Sync itself wrote for this entry's version (or the one before it, if this one
  * got no further). A copy that was already there when we looked ("already present") was not
- * written by us, so it is not ours to replace.
+ * written by us, so it is not ours to replace. A copy the leg was about to write when the process
+ * died (`writing`: saved before the write, its outcome never saved) may be there: it is replaced
+ * if it is, found by its content; should it not have landed, the earlier version's revision at the
+ * same place still is.
  */
 export function ownCopiesOf(entry: JournalEntry): SupersededCopies | undefined {
   const copies: SupersededCopies = {};
   for (const id of LEG_IDS) {
     const done = entry[id];
-    const copy =
-      done && !done.alreadyPresent
-        ? {
-            path: done.path,
-            contentHash: done.contentHash,
-            ...(done.rev === undefined ? {} : { rev: done.rev }),
-          }
-        : entry.supersedes?.[id];
+    const earlier = entry.supersedes?.[id];
+    const writing = entry.writing?.[id];
+    let copy = earlier;
+    if (done && !done.alreadyPresent) {
+      copy = {
+        path: done.path,
+        contentHash: done.contentHash,
+        ...(done.rev === undefined ? {} : { rev: done.rev }),
+      };
+    } else if (!done && writing) {
+      const rev =
+        earlier?.path.toLowerCase() === writing.path.toLowerCase() ? earlier.rev : undefined;
+      copy = { path: writing.path, contentHash: writing.contentHash, ...(rev ? { rev } : {}) };
+    }
     if (copy) copies[id] = copy;
   }
   return Object.keys(copies).length > 0 ? copies : undefined;

@@ -2,8 +2,10 @@
 // outcome lands in the journal under the leg's id, and what happens is told as events. A file's
 // failure backs off on this leg only: its other legs go on.
 import type { SyncError } from '../errors.js';
-import type { JournalEntry } from '../journal/journal.js';
-import type { DestinationLeg, PlaceItem } from '../legs/leg.js';
+import type { JournalEntry, OwnCopyRecord as OwnCopy } from '../journal/journal.js';
+import type { DestinationLeg, PlaceItem, WriteToCome } from '../legs/leg.js';
+import type { Refusals } from '../ports.js';
+import { holdZeroed, writingZeros } from './zeroed.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
@@ -57,6 +59,8 @@ export async function runLeg(
 ): Promise<SyncError | null> {
   /** Files whose bytes started moving and that have no outcome yet (a long pass: few at a time). */
   const started = new Set<string>();
+  /** Per file: the copy this leg was writing before this pass noted its own (from a killed run). */
+  const writtenBefore = new Map<string, OwnCopy | undefined>();
   const blocked = await leg.place(feed.items, {
     ...(signal ? { signal } : {}),
     onStarted: (rel, size) => {
@@ -64,6 +68,7 @@ export async function runLeg(
       deps.emit({ type: 'leg-started', leg: leg.id, rel, size });
     },
     onReached: () => deps.emit({ type: 'leg-reached', leg: leg.id, atMs: deps.clock.now() }),
+    beforeWrite: (copies) => noteWrites(deps, leg.id, feed, copies, writtenBefore),
     onProgress: (rel, bytesDone) =>
       deps.emit({ type: 'leg-progress', leg: leg.id, rel, bytesDone }),
     onOutcome: (o) => {
@@ -81,9 +86,19 @@ export async function runLeg(
           contentHash: o.contentHash,
           ...(o.rev === undefined ? {} : { rev: o.rev }),
           atMs: deps.clock.now(),
-          alreadyPresent: o.alreadyPresent,
+          alreadyPresent:
+            o.alreadyPresent &&
+            !ourWrite(
+              writtenBefore.has(o.rel) ? writtenBefore.get(o.rel) : w.entry.writing?.[leg.id],
+              o,
+            ),
         };
-        applyPatch(deps, w, { [leg.id]: done, contentHash: o.contentHash });
+        const { [leg.id]: _written, ...stillWriting } = w.entry.writing ?? {};
+        applyPatch(deps, w, {
+          [leg.id]: done,
+          contentHash: o.contentHash,
+          writing: Object.keys(stillWriting).length > 0 ? stillWriting : undefined,
+        });
         ctx.tally.placed[leg.id] = (ctx.tally.placed[leg.id] ?? 0) + 1;
         deps.emit({
           type: 'leg-done',
@@ -102,6 +117,60 @@ export async function runLeg(
   for (const rel of started) deps.emit({ type: 'leg-stopped', leg: leg.id, rel });
   if (blocked) deps.emit({ type: 'leg-blocked', leg: leg.id, error: blocked });
   return blocked;
+}
+
+/**
+ * Saves the copies the leg is about to write, and waits for the save: the journal otherwise
+ * saves at most every FLUSH_DELAY_MS, and a kill in that window lost the knowledge that the copy
+ * was ours, so a later version of the file went beside it as `name (1)` (6 of 6 kills in
+ * test/fault/crash-changed.test.ts). One save per commit group, not per file.
+ */
+async function noteWrites(
+  deps: PassDeps,
+  leg: LegId,
+  feed: LegFeed,
+  copies: readonly WriteToCome[],
+  writtenBefore: Map<string, OwnCopy | undefined>,
+): Promise<Refusals | undefined> {
+  let noted = 0;
+  const refused = new Map<string, SyncError>();
+  for (const c of copies) {
+    const w = feed.workItem(c.rel);
+    if (!w) continue;
+    if (writingZeros(w.entry, c.contentHash)) {
+      refused.set(c.rel, holdZeroed(deps, w));
+      continue;
+    }
+    if (!writtenBefore.has(c.rel)) writtenBefore.set(c.rel, w.entry.writing?.[leg]);
+    applyPatch(deps, w, {
+      writing: { ...w.entry.writing, [leg]: { path: c.path, contentHash: c.contentHash } },
+    });
+    noted++;
+  }
+  if (noted === 0) return refused;
+  // Failing to save costs only this protection: the write goes on (a full settings disk must
+  // not stop the uploads), and the scheduled save retries.
+  await deps.journal.flush().catch((e: unknown) =>
+    deps.logger.warn('could not save the journal before a write; will retry', {
+      leg,
+      error: String(e),
+    }),
+  );
+  return refused;
+}
+
+/**
+ * "Already present" that is this version's own write from before a kill (or an earlier pass whose
+ * answer was lost): the leg was about to write this content there, so the copy is ours, replaced
+ * by a later version rather than kept beside it. A write noted in this pass does not count: its
+ * commit's answer says whether it wrote.
+ */
+function ourWrite(earlier: OwnCopy | undefined, o: { path: string; contentHash: string }): boolean {
+  return (
+    earlier !== undefined &&
+    earlier.contentHash === o.contentHash &&
+    earlier.path.toLowerCase() === o.path.toLowerCase()
+  );
 }
 
 export function applyPatch(deps: PassDeps, w: WorkItem, patch: Partial<JournalEntry>): void {

@@ -5,6 +5,7 @@ import type { JournalEntry, LegRetry } from '../journal/journal.js';
 import type { LegId } from '../legs/ids.js';
 import { retryDue } from './problems.js';
 import { CUT_SHORT } from './file-version.js';
+import { ZEROED } from './zeroed.js';
 
 const FRESH: LegRetry = { attempts: 0, nextTryMs: 0 };
 
@@ -18,6 +19,7 @@ export function legDue(entry: JournalEntry, leg: LegId, nowMs: number, settleMs:
     entry.finishedAtMs === undefined &&
     entry[leg] === undefined &&
     entry.lastError?.code !== CUT_SHORT &&
+    entry.lastError?.code !== ZEROED &&
     retryDue(entry, nowMs, settleMs) &&
     retryDue(legRetry(entry, leg), nowMs)
   );

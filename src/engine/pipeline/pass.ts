@@ -5,6 +5,7 @@
 // The journal only saves work (known legs, retry times); losing it costs a re-check, never a
 // file. Nothing leaves transit before every enabled leg (legs/) verified it. What happens is told
 // as events (events.ts); the engine's status reducer turns them into the status.
+import { holdZeroed, readAsZeros } from './zeroed.js';
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
@@ -194,7 +195,10 @@ export async function runPass(
       const check = await checkBeforeRemoval(deps, w, writers);
       if (check === 'ok') finishable.push(w);
       else {
-        if (check === 'legs-disagree') redoLegs(deps, w, settleMs);
+        if (check === 'legs-disagree') {
+          if (readAsZeros(deps, w.entry)) holdZeroed(deps, w);
+          else redoLegs(deps, w, settleMs);
+        }
         if (check === 'gone')
           forgetFile(deps, w.file.rel); // taken out of transit by someone
         else waiting.push(w);

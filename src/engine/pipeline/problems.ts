@@ -101,9 +101,9 @@ export function fileFailingProblem(
     code: error.code as Problem['code'],
     severity: 'attention',
     tab: 'transfers',
-    // A cut-short file did not fail: it waits for a person, and its message says why.
+    // A cut-short or zeroed file did not fail: it waits for a person, and its message says why.
     message:
-      error.code === 'file-cut-short'
+      error.code === 'file-cut-short' || error.code === 'file-zeroed'
         ? `${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`
         : `${rel} failed ${attempts} times: ${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`,
   };

@@ -1,0 +1,113 @@
+// A failing SD card returns zeros for a file it can no longer read: the same file (inode, size,
+// time), now all zero bytes. The hubs keep transit on the card. A leg that copies it then verifies
+// zeros, the legs disagree, and both used to run again, replacing the good copy the other leg had
+// verified with zeros (Dropbox's by its revision): the data gone from every copy but Dropbox's
+// version history.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { dropboxContentHash } from '../../tools/emulator/index.js';
+import { DROPBOX_BLOCK_SIZE } from '../../src/engine/fsutil/index.js';
+import { zeroContentHash } from '../../src/engine/pipeline/zeroed.js';
+import { withHarness } from '../engine/harness.js';
+
+/** Overwrites the file's bytes with zeros in place and puts its times back, as a dying card shows it. */
+async function turnToZeros(file: string): Promise<void> {
+  const before = await fs.stat(file, { bigint: true });
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.write(Buffer.alloc(Number(before.size)), 0, Number(before.size), 0);
+  } finally {
+    await handle.close();
+  }
+  // To the nanosecond (utimes from JavaScript rounds to the microsecond).
+  const ns = before.mtimeNs % 1_000_000_000n;
+  const time = `@${before.mtimeNs / 1_000_000_000n}.${String(ns).padStart(9, '0')}`;
+  execFileSync('touch', ['-m', '-d', time, file]);
+  const after = await fs.stat(file, { bigint: true });
+  assert.equal(after.ino, before.ino);
+  assert.equal(after.mtimeNs, before.mtimeNs);
+}
+
+test('a transit file a failing card turned to zeros never replaces the good copy on Dropbox; it is held and named', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-02_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-02T00:00:00Z,21.5\n'.repeat(40));
+    const good = dropboxContentHash(body);
+    // The card folder is away: the file reaches Dropbox and waits in transit for the archive.
+    await fs.rm(h.archiveDir, { recursive: true });
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, good);
+
+    await turnToZeros(path.join(h.transitDir, ...rel.split('/')));
+    await fs.mkdir(h.archiveDir);
+    // Passes until the file is done or they stop changing anything (bounded either way).
+    for (let i = 0; i < 6; i++) {
+      await h.engine.runPassNow();
+      offsetMs += 3_600_000; // past any settle or back-off
+    }
+    assert.equal(
+      h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash,
+      good,
+      'the verified copy on Dropbox still holds the real bytes',
+    );
+    assert.deepEqual(
+      h.emulator.listFiles().map((f) => f.pathDisplay),
+      [`/RDL/site1/${rel}`],
+      'no second copy',
+    );
+    const transit = await fs.readFile(path.join(h.transitDir, ...rel.split('/')));
+    assert.equal(transit.length, body.length, 'the transit file is kept for a person to look at');
+    const problem = h.engine.getStatus().problems.find((p) => p.message.includes(rel));
+    assert.ok(problem, 'a problem names the file');
+    assert.match(problem.message, /reads as .* of zeros/);
+    assert.match(
+      problem.message,
+      /Dropbox \(\/RDL\/site1\/RDL\/USB0\/RDL_2026-12-02_USB0\.txt\) was verified/,
+    );
+  });
+});
+
+test('a transit file turned to zeros after its card copy is not sent to Dropbox: held, named', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-03_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-03T00:00:00Z,19.0\n'.repeat(40));
+    // Dropbox full: the file reaches the card and waits in transit for Dropbox.
+    h.emulator.setQuota(0);
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`), undefined);
+
+    await turnToZeros(path.join(h.transitDir, ...rel.split('/')));
+    h.emulator.setQuota(1024 ** 4);
+    for (let i = 0; i < 4; i++) {
+      await h.engine.runPassNow();
+      offsetMs += 3_600_000;
+    }
+    // Before: the zeros went to Dropbox under the file's name (a .txt the merge tool reads).
+    assert.deepEqual(h.emulator.listFiles(), [], 'no zeros on Dropbox');
+    const transit = await fs.readFile(path.join(h.transitDir, ...rel.split('/')));
+    assert.equal(transit.length, body.length, 'the transit file is kept');
+    const problem = h.engine.getStatus().problems.find((p) => p.message.includes(rel));
+    assert.ok(problem, 'a problem names the file');
+    assert.match(problem.message, /reads as .* of zeros/);
+  });
+});
+
+test('the content hash of zeros is computed without reading them, and equals the real one', () => {
+  for (const size of [1, 4096, DROPBOX_BLOCK_SIZE, DROPBOX_BLOCK_SIZE + 1, 2 * DROPBOX_BLOCK_SIZE])
+    assert.equal(zeroContentHash(size), dropboxContentHash(Buffer.alloc(size)), `${size} bytes`);
+});
