@@ -436,6 +436,10 @@ export class SettingsView {
   }
 
   private async save(): Promise<void> {
+    // A live check still out answers for the form as it was before the save: its "no issues"
+    // must not wipe the reasons a save is refused for (main checks more on save, such as files
+    // still waiting in the old transit folder), so its answer is dropped.
+    this.checks++;
     this.formStatus.textContent = 'Saving…';
     const result = valueOr(await api().saveSettings(this.candidate()), this.showError);
     if (!result) {

@@ -907,9 +907,16 @@ test('the transit folder cannot be changed while files wait in it; once empty it
     assert.equal(w.engine.getStatus().counts.transit, 1);
     const elsewhere = path.join(w.root, 'transit-elsewhere');
     await page.click('#tab-settings');
+    // The live check of the typed folder is answered only after the save (held back): before, its
+    // late "no issues" wiped the save's reason and left "Not saved: fix the field marked in red"
+    // with nothing in red (CI met it under load).
+    const lateCheck = w.holdNextReply('validateSettings');
     await page.fill('#set-transitDir', elsewhere);
+    await lateCheck.answered;
     await page.click('#settings-save');
     await until('refused', async () => /^Not saved/.test(await text(page, '#settings-status')));
+    lateCheck.release();
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
     // Before: saved; the engine went on from the new folder, the queued file stayed in the old
     // one for good, never uploaded, and the window said "Up to date".
     assert.match(await text(page, '#err-transitDir'), /still holds files .*RDL\/USB0\/queued\.csv/);
