@@ -65,3 +65,21 @@ test('a write that cannot land throws, leaves what was there and no temporary', 
   await atomicWriteFile(file, 'y\n');
   assert.equal(await fs.readFile(file, 'utf8'), 'y\n');
 });
+
+test("a file another process writes too: this process's temporary is its own, never the other's", async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'alerts-state.json');
+  // The other writer (the daemon, while `alert digest --send` runs) is midway through its write.
+  const theirs = `${file}.tmp-${process.pid + 1}`;
+  await fs.writeFile(theirs, '{"digest');
+  // The one-writer name is not used either: something in its way does not stop this write.
+  await fs.mkdir(`${file}.tmp`);
+  await atomicWriteFile(file, '{"digestSentMs":1}', { otherWriters: true });
+  assert.equal(await fs.readFile(file, 'utf8'), '{"digestSentMs":1}');
+  assert.equal(await fs.readFile(theirs, 'utf8'), '{"digest', 'the other temporary is untouched');
+  assert.deepEqual((await fs.readdir(dir)).sort(), [
+    path.basename(file),
+    `${path.basename(file)}.tmp`,
+    path.basename(theirs),
+  ]);
+});

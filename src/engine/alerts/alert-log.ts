@@ -5,7 +5,7 @@
 // never cleared, since the next start did not know it had been announced.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncDir } from '../fsutil/index.js';
+import { atomicWriteFile, fsyncDir } from '../fsutil/index.js';
 import type { Alert } from './types.js';
 
 export const ALERT_LOG_FILE = 'alerts.jsonl';
@@ -38,7 +38,9 @@ export class AlertLog {
     this.lines = (this.lines ?? (await this.read()).length) + 1;
     if (this.lines > TRIM_AT_LINES) {
       const keep = (await this.read()).slice(-KEEP_LINES);
-      await replaceDurably(this.file, keep.map((a) => JSON.stringify(a)).join('\n') + '\n');
+      await atomicWriteFile(this.file, keep.map((a) => JSON.stringify(a)).join('\n') + '\n', {
+        otherWriters: true,
+      });
       this.lines = keep.length;
     }
   }
@@ -66,22 +68,4 @@ export class AlertLog {
   async since(startMs: number): Promise<Alert[]> {
     return (await this.read()).filter((a) => a.atMs >= startMs);
   }
-}
-
-/**
- * Replaces a small state file whole: a power cut leaves the old content or the new, never an empty
- * file under the name. The temporary is per process: `rdl-sync alert digest --send` writes the
- * alert state beside the running daemon.
- */
-export async function replaceDurably(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
-  await fsyncDir(path.dirname(file));
 }

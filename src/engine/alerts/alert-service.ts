@@ -9,10 +9,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock, Logger } from '../ports.js';
+import { atomicWriteFile } from '../fsutil/index.js';
 import { liveLockOwner } from '../run-lock.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
-import { AlertLog, replaceDurably } from './alert-log.js';
+import { AlertLog } from './alert-log.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel } from './channels/types.js';
@@ -408,7 +409,7 @@ export class AlertService {
 
   /** Durable: a digest recorded as sent and then forgotten in a power cut is sent twice. */
   private async writeState(state: AlertState): Promise<void> {
-    await replaceDurably(this.stateFile, JSON.stringify(state));
+    await atomicWriteFile(this.stateFile, JSON.stringify(state), { otherWriters: true });
   }
 
   /** Another process's start time, when it is the one syncing now. */

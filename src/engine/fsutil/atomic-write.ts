@@ -1,4 +1,5 @@
-// The one way the engine replaces a state file (journal, history, credentials, status.json): a
+// The one way the engine replaces a state file (journal, history, credentials, status.json, the
+// alert state and log): a
 // reader, and a power cut at any instant, sees the old content or the new, never a mix. Write a
 // temporary beside the file, fsync it, rename it over the file, fsync the folder.
 import { open, rename, rm } from 'node:fs/promises';
@@ -14,6 +15,11 @@ export interface AtomicWriteOptions {
    * often would only wear an SD card.
    */
   durable?: boolean;
+  /**
+   * Another process may write this file too (the alert state: the daemon and `rdl-sync alert
+   * digest --send`): the temporary is then `<file>.tmp-<pid>`, so two writers never share it.
+   */
+  otherWriters?: boolean;
 }
 
 /** Writes of one file in this process, queued so that two never share its temporary. */
@@ -42,9 +48,9 @@ export function atomicWriteFile(
 async function replace(
   file: string,
   data: string | Uint8Array,
-  { mode = 0o600, durable = true }: AtomicWriteOptions,
+  { mode = 0o600, durable = true, otherWriters = false }: AtomicWriteOptions,
 ): Promise<void> {
-  const tmp = `${file}.tmp`;
+  const tmp = otherWriters ? `${file}.tmp-${process.pid}` : `${file}.tmp`;
   // Removed, then created exclusively: a leftover keeps no looser mode, and a link is never followed.
   await rm(tmp, { force: true });
   const handle = await open(tmp, 'wx', mode);
