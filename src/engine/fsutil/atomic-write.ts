@@ -1,7 +1,7 @@
 // The one way the engine replaces a state file (journal, history, credentials, status.json, the
-// alert state and log): a
-// reader, and a power cut at any instant, sees the old content or the new, never a mix. Write a
-// temporary beside the file, fsync it, rename it over the file, fsync the folder.
+// alert state and log): a reader, and a power cut at any instant, sees the old content or the new,
+// never a mix. Write a temporary beside the file, fsync it, rename it over the file, fsync the
+// folder.
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDir } from './fsync.js';
