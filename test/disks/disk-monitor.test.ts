@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
 import { startHarness } from '../engine/harness.js';
 import { diskProblem, measureDisks } from '../../src/engine/disks/disk-check.js';
+import { checkDisks } from '../../src/engine/disks/disk-monitor.js';
+import { isRdlHubLayout } from '../../src/engine/disks/hub-layout.js';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,6 +24,8 @@ test('one card holding all folders, offline: listed once with its backlog; above
   const transitDir = join(folder, '3_transit');
   const archiveDir = join(folder, '4_synced');
   await mkdir(archiveDir, { recursive: true });
+  // An RDL hub's layout: the loggers write their growing files into 1_inprogress beside it.
+  await mkdir(join(folder, '1_inprogress'), { recursive: true });
   // Dropbox not connected: files wait in transit, which is what grows on a hub that is offline.
   const h = await startHarness({ settings: { watchDir, transitDir, archiveDir }, connect: false });
   try {
@@ -48,6 +53,8 @@ test('one card holding all folders, offline: listed once with its backlog; above
       problem.message,
       /The disk holding the watch, transit and archive folders \(.*2_tosync\) is 9\d(\.\d)? % full, .* free \(warning level 90 %\); 1\.0 MB wait in transit/,
     );
+    // The disk the hub's loggers write to: what a full one does to them is known.
+    assert.match(problem.message, /before it fills; at 95 % the hub stops its loggers$/);
 
     await rm(filler);
     await h.engine.runPassNow();
@@ -113,11 +120,53 @@ test('a nearly full disk without the archive is not told to turn on archive rete
     // Retention frees the archive's disk only; off or on, this disk gains nothing from it.
     for (const retentionOn of [false, true]) {
       const message = diskProblem(measured, 90, retentionOn)?.message ?? '';
-      assert.match(message, /: free space before it fills; /);
+      assert.match(message, /: free space before it fills$/);
       assert.doesNotMatch(message, /retention/);
+      // Not an RDL hub's layout (no 1_inprogress beside the watch folder): nothing is known of
+      // what its loggers do on a full disk, so nothing is said.
+      assert.doesNotMatch(message, /loggers/);
     }
   } finally {
     unmount(disk);
     await removeDir(disk);
+  }
+});
+
+test("the loggers are named only for the watch folder's disk in an RDL hub's layout", async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const base = await tempDir('rdl-disk-hub-');
+  const card = join(base, 'card');
+  await mkdir(card);
+  mountTmpfs(card, 2 * 1024);
+  try {
+    const logging = join(base, 'logging-folder');
+    const watchDir = join(logging, '2_tosync');
+    await mkdir(watchDir, { recursive: true });
+    await mkdir(join(logging, 'transit'));
+    assert.equal(await isRdlHubLayout(watchDir), false, 'no in-progress folder: not a hub');
+    // Older hubs name it inprogress, newer ones 1_inprogress; a file of that name is not one.
+    await writeFile(join(logging, 'inprogress'), 'x');
+    assert.equal(await isRdlHubLayout(watchDir), false);
+    await rm(join(logging, 'inprogress'));
+    await mkdir(join(logging, 'inprogress'));
+    assert.equal(await isRdlHubLayout(watchDir), true);
+
+    // An Orange Pi's separate archive card, nearly full, on a hub: its loggers write elsewhere.
+    await writeFile(join(card, 'old-data.bin'), Buffer.alloc(1.9 * MiB, 2));
+    const settings = {
+      ...defaultSettings(),
+      watchDir,
+      transitDir: join(logging, 'transit'),
+      archiveEnabled: true,
+      archiveDir: card,
+    };
+    const { problems } = await checkDisks(settings);
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0]!.message, /The disk holding the archive folder/);
+    assert.doesNotMatch(problems[0]!.message, /loggers/);
+  } finally {
+    unmount(card);
+    await removeDir(base);
   }
 });

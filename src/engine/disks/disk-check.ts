@@ -93,6 +93,8 @@ export function diskProblem(
   disk: DiskStatus,
   thresholdPercent: number,
   retentionOn: boolean,
+  /** The watch folder is in an RDL hub's logging folder (hub-layout.ts). */
+  hubLayout = false,
 ): Omit<Problem, 'sinceMs'> | null {
   if (disk.usedPercent < thresholdPercent) return null;
   // Retention frees only the archive's disk, and is worth suggesting only while it is off.
@@ -105,11 +107,15 @@ export function diskProblem(
     disk.transitBytes && disk.transitBytes > 0
       ? `; ${formatBytes(disk.transitBytes)} wait in transit and grow while Dropbox is unreachable`
       : '';
+  // The hub's scripts stop its loggers when the disk they write to (the watch folder's) is 95 %
+  // full: said only for that disk on a hub, not for a separate archive card nor a lab desktop.
+  const loggers =
+    hubLayout && disk.roles.includes('watch') ? '; at 95 % the hub stops its loggers' : '';
   return {
     id: diskProblemId(disk),
     code: 'disk-nearly-full',
     severity: 'attention',
     tab: 'status',
-    message: `The disk holding the ${rolesText(disk.roles)} (${disk.path}) is ${disk.usedPercent} % full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)${growing}: ${fix} before it fills; at 95 % the hub stops its loggers`,
+    message: `The disk holding the ${rolesText(disk.roles)} (${disk.path}) is ${disk.usedPercent} % full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)${growing}: ${fix} before it fills${loggers}`,
   };
 }

@@ -6,6 +6,7 @@ import type { NewProblem } from '../pipeline/events.js';
 import type { Settings } from '../settings/schema.js';
 import type { DiskStatus } from '../status/types.js';
 import { diskProblem, measureDisks, type DiskFolder } from './disk-check.js';
+import { isRdlHubLayout } from './hub-layout.js';
 
 export function diskFoldersOf(settings: Settings): DiskFolder[] {
   return [
@@ -24,8 +25,16 @@ export async function checkDisks(
 ): Promise<{ disks: DiskStatus[]; problems: NewProblem[] }> {
   const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes);
   const problems: NewProblem[] = [];
+  const hubLayout = disks.some((d) => d.usedPercent >= settings.diskFullPercent)
+    ? await isRdlHubLayout(settings.watchDir)
+    : false;
   for (const disk of disks) {
-    const problem = diskProblem(disk, settings.diskFullPercent, settings.retentionEnabled);
+    const problem = diskProblem(
+      disk,
+      settings.diskFullPercent,
+      settings.retentionEnabled,
+      hubLayout,
+    );
     if (problem) problems.push(problem);
   }
   return { disks, problems };
