@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import electronLog from 'electron-log/node';
 import type { Logger } from '../ports.js';
+import { catchFileFailure, FileTrouble, takeFileFailure } from './file-trouble.js';
 import { printable } from './printable.js';
 import { redact, redactValue } from './redact.js';
 
@@ -22,6 +23,20 @@ export type FileLogger = Logger & { readonly file: string };
 
 export const DEFAULT_MAX_LOG_BYTES = 5 * 1024 * 1024;
 let instances = 0;
+
+/**
+ * electron-log tells of a log file it cannot write through a console transport, stack and all, at
+ * every line: through the instance that made the shared file registry first, which is its default
+ * instance (made when the module loads). Caught in every console transport, said once
+ * (file-trouble.ts).
+ */
+function catchFileFailures(instance: typeof electronLog): void {
+  const consoleWrite = instance.transports.console.writeFn;
+  instance.transports.console.writeFn = (args) => {
+    if (!catchFileFailure(args.message.data)) consoleWrite(args);
+  };
+}
+catchFileFailures(electronLog);
 
 export function createLogger(opts: LoggerOptions): FileLogger {
   const file = path.resolve(opts.file);
@@ -57,8 +72,25 @@ export function createLogger(opts: LoggerOptions): FileLogger {
     data: message.data.map((d: unknown) => (typeof d === 'string' ? redact(d) : redactValue(d))),
   }));
 
+  catchFileFailures(log);
+  const trouble = new FileTrouble(file, {
+    tell: (text) => console.error(`rdl-sync: ${printable(redact(text))}`),
+    record: (text) => {
+      log.warn(printable(redact(text)));
+      takeFileFailure();
+    },
+  });
+  const stuck = (): boolean => {
+    const current = log.transports.file.getFile() as { isNull?: () => boolean };
+    return current.isNull?.() === true;
+  };
+
   const write = (lvl: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+    takeFileFailure();
     log[lvl](formatLine(message, fields));
+    if (!log.transports.file.level || !compareLevel(level, lvl)) return;
+    const reason = takeFileFailure();
+    if (reason !== null || trouble.active) trouble.afterLine(reason, stuck());
   };
   return {
     file,
@@ -67,6 +99,13 @@ export function createLogger(opts: LoggerOptions): FileLogger {
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
   };
+}
+
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Whether a line at `lvl` reaches a file whose threshold is `threshold`. */
+function compareLevel(threshold: LogLevel, lvl: LogLevel): boolean {
+  return LEVELS.indexOf(lvl) >= LEVELS.indexOf(threshold);
 }
 
 /**

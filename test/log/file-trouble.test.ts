@@ -1,0 +1,98 @@
+// A log file that cannot be written (its disk read-only after errors): electron-log printed the
+// error's whole stack to the console at every line, so under systemd each of the daemon's lines
+// became eleven in the journal. Real processes (their stderr is what the journal gets) and real
+// tmpfs mounts turned read-only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
+
+const loggerModule = fileURLToPath(new URL('../../src/engine/log/logger.ts', import.meta.url));
+
+/** Runs a script that logs through a real console logger; returns its console output. */
+async function runLogging(dir: string, body: string): Promise<string> {
+  const script = join(dir, 'logging.mts');
+  await writeFile(
+    script,
+    `import { execFileSync } from 'node:child_process';\n` +
+      `import { createLogger } from ${JSON.stringify(loggerModule)};\n` +
+      `const remount = (how: string, d: string) => execFileSync('mount', ['-o', 'remount,' + how, d]);\n` +
+      body,
+  );
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  return `${r.stdout}${r.stderr}`;
+}
+
+test('a log disk turned read-only: one line says so, no stacks, and its end is said and counted', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const base = await tempDir('rdl-logtrouble-');
+  const logs = join(base, 'logs');
+  await mkdir(logs);
+  mountTmpfs(logs, 1024);
+  try {
+    const file = join(logs, 'daemon.log');
+    const out = await runLogging(
+      base,
+      `const log = createLogger({ file: ${JSON.stringify(file)}, console: true });\n` +
+        `log.info('line one');\n` +
+        `remount('ro', ${JSON.stringify(logs)});\n` +
+        `for (let i = 0; i < 20; i++) log.info('while read-only ' + i);\n` +
+        `remount('rw', ${JSON.stringify(logs)});\n` +
+        `log.info('line back');\n`,
+    );
+    t.diagnostic(out.split('\n').slice(0, 4).join(' | '));
+    // Every line still reaches the console (the journal)…
+    for (let i = 0; i < 20; i++) assert.ok(out.includes(`while read-only ${i}\n`), `line ${i}`);
+    // …with one line about the file, not a stack per line.
+    assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+    const told = out.split('\n').filter((l) => l.includes('Cannot write the log file'));
+    assert.equal(told.length, 1, out);
+    assert.ok(told[0]!.includes(file));
+    assert.match(told[0]!, /EROFS: read-only file system\): .*until it can be written again/);
+    // The file: the lines before and after, and what happened between.
+    const text = await readFile(file, 'utf8');
+    assert.match(text, /line one\n/);
+    assert.match(text, /line back\n/);
+    assert.match(
+      text,
+      /\[warn\]\s+The log file can be written again \(it could not: EROFS: read-only file system\); 20 lines went only to the console meanwhile/,
+    );
+    assert.doesNotMatch(text, /while read-only/);
+  } finally {
+    unmount(logs);
+    await removeDir(base);
+  }
+});
+
+test('a log file that cannot be opened from the start: said once, with what to do', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const base = await tempDir('rdl-logtrouble-');
+  const logs = join(base, 'logs');
+  await mkdir(logs);
+  mountTmpfs(logs, 1024, true);
+  try {
+    const file = join(logs, 'daemon.log');
+    const out = await runLogging(
+      base,
+      `const log = createLogger({ file: ${JSON.stringify(file)}, console: true });\n` +
+        `for (let i = 0; i < 5; i++) log.warn('line ' + i);\n`,
+    );
+    for (let i = 0; i < 5; i++) assert.ok(out.includes(`line ${i}\n`), `line ${i}`);
+    assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+    const told = out.split('\n').filter((l) => l.includes('Cannot write the log file'));
+    assert.equal(told.length, 1, out);
+    assert.match(told[0]!, /from now on; restart RDL Sync once its disk can be written/);
+  } finally {
+    unmount(logs);
+    await removeDir(base);
+  }
+});
