@@ -258,7 +258,14 @@ class SyncEngine implements Engine {
           );
       }),
     );
-    if (opts.publishStatus) this.publishing = publishStatus(configDir, status, clock, logger);
+    if (opts.publishStatus)
+      this.publishing = publishStatus(
+        configDir,
+        status,
+        clock,
+        logger,
+        () => this.lifecycle?.holdsLock ?? false,
+      );
   }
 
   // ---- lifecycle -------------------------------------------------------------------------

@@ -67,6 +67,15 @@ test('run + status --json + pause/resume across processes + SIGTERM', async () =
   assert.match(second.stderr, /Another RDL Sync \(pid \d+\) is already syncing/);
   assert.match(second.stdout, /daemon starting/);
   assert.doesNotMatch(second.stdout, /daemon started/);
+  // …and leaves the running daemon's status.json as it was: `rdl-sync status` reads it. So does
+  // a `once` (from cron, say) refused beside it. Before, each wrote its own blank final status.
+  const afterSecond = await published();
+  assert.equal(afterSecond?.pid, daemon.pid, JSON.stringify(afterSecond));
+  const onceBeside = await cli('once');
+  assert.notEqual(onceBeside.code, 0);
+  assert.match(onceBeside.stderr, /Another RDL Sync \(pid \d+\) is already syncing/);
+  const afterOnce = await published();
+  assert.equal(afterOnce?.pid, daemon.pid, JSON.stringify(afterOnce));
 
   await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', CSV_A);
   await waitFor(

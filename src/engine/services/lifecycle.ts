@@ -48,6 +48,11 @@ export class Lifecycle {
 
   constructor(private readonly deps: LifecycleDeps) {}
 
+  /** This engine holds the run lock now (started, or in a runPassNow pass of its own). */
+  get holdsLock(): boolean {
+    return this.lockDepth > 0;
+  }
+
   /** The running scheduler, for pause and "sync now"; null before start(). */
   get running(): PassScheduler | null {
     return this.scheduler;

@@ -6,6 +6,7 @@ import type { Clock, Logger } from '../ports.js';
 import type { StatusModel } from '../status/model.js';
 import { StatusFilePublisher } from '../status/status-file.js';
 import { errnoCode } from '../fsutil/fsync.js';
+import { liveLockOwner } from '../run-lock.js';
 import {
   SETTINGS_UNWRITABLE_ID,
   settingsUnwritableProblem,
@@ -21,6 +22,8 @@ export function publishStatus(
   status: StatusModel,
   clock: Clock,
   logger: Logger,
+  /** This engine holds the run lock (then status.json is its own to write). */
+  holdsLock: () => boolean,
 ): StatusPublishing {
   const publisher = new StatusFilePublisher(
     configDir,
@@ -37,6 +40,12 @@ export function publishStatus(
         status.raise(problem);
       } else if (e === null) status.clear(SETTINGS_UNWRITABLE_ID);
     },
+    // status.json is the running daemon's: an engine that does not hold the run lock while
+    // another live process does (a second `run` or a `once` from cron refused beside the
+    // service, a tray app started beside it) leaves it alone. Before, the refused one's final
+    // write replaced the daemon's status by its own blank "Up to date." with no problems, which
+    // `rdl-sync status` showed until the daemon's next change (on an idle, offline hub: hours).
+    async () => holdsLock() || (await liveLockOwner(configDir)) === null,
   );
   const unsubscribe = status.onChange(() => publisher.schedule());
   publisher.schedule();

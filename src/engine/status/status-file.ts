@@ -37,6 +37,8 @@ export class StatusFilePublisher {
     private readonly intervalMs = 1_000,
     /** After each write: null when it was saved, else why not. */
     private readonly onWritten: (error: unknown) => void = () => {},
+    /** Asked before each write: false leaves the file to the process whose status it is. */
+    private readonly mayWrite: () => Promise<boolean> = () => Promise.resolve(true),
   ) {}
 
   /** Coalesces bursts of status changes into one write. */
@@ -54,6 +56,7 @@ export class StatusFilePublisher {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    if (!(await this.mayWrite())) return;
     const file = statusFilePath(this.configDir);
     const body: PublishedStatus = {
       pid: final ? null : process.pid,
