@@ -22,6 +22,8 @@ import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
 import { SOURCE_PROBLEM_PREFIX } from '../health/silent-sources.js';
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
+/** Upload problems only an answer from Dropbox can show healed (a reconnect aside). */
+const ANSWERED_BY_DROPBOX = new Set(['auth-revoked', 'quota-full']);
 const PASS_FAILED_ID = 'pass-failed';
 const SETTINGS_INVALID_ID = 'settings-invalid';
 const SITE_PLACEHOLDER_ID = 'site-placeholder';
@@ -153,6 +155,8 @@ export class StatusReducer {
         // Known before any pass: say so at once, so status is right even before the first pass.
         if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, 0));
         else status.clear('auth-missing');
+        // A reconnect answers "access was revoked" (kept through an outage: reflectLegProblems).
+        if (e.connectionSaved) status.clear('auth-revoked');
         status.update({
           archive: {
             ...status.current.archive,
@@ -274,6 +278,11 @@ export class StatusReducer {
         }
       }
       for (const pid of LEGS[id].problemIds) {
+        // Revoked access and a full Dropbox are Dropbox's verdicts: only its answer can lift them.
+        // A pass that did not reach it heard none; clearing them there told a person "No longer
+        // a problem: Dropbox access was revoked" as the network went down, and raised it anew
+        // when it came back.
+        if (offline && ANSWERED_BY_DROPBOX.has(pid)) continue;
         if (pid === 'offline' ? !offline : err?.code !== pid) status.clear(pid);
       }
       // Refused credentials are no connection: the account reached before is not shown as

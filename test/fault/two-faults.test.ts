@@ -1,0 +1,131 @@
+// Two faults at once, on the real built daemon: each fault alone has its tests; these are the pairs
+// where one fault changed what the other was shown as. The emulator behind a TCP relay that is
+// taken down and brought back on the same port (the hub's link), an alert command that logs each
+// alert, and the status a person reads (status.json, `rdl-sync status`).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator } from '../../tools/emulator/index.js';
+import { FileCredentialStore } from '../../src/engine/credentials/index.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { Relay } from '../dropbox/tcp-relay.js';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnBuiltCli,
+  waitFor,
+  waitSynced,
+  writeFileIn,
+} from '../cli/cli-harness.js';
+
+/** Resolves once the daemon has finished a whole pass that began after this call. */
+async function passAfterNow(configDir: string): Promise<void> {
+  const from = Date.now();
+  await waitFor(
+    'a whole pass after now',
+    async () => {
+      const s = (await readPublishedStatus(configDir))?.status;
+      return s !== undefined && s.lastPassMs !== null && s.lastPassMs > from && !s.passRunning;
+    },
+    60_000,
+  );
+}
+
+test('access revoked, then the network goes down: the problem and its alert stay until a reconnect, not "No longer a problem" while nothing was heard', async () => {
+  const dirs = await makeDirs('rdl-two-faults-');
+  const emulator = await startEmulator({});
+  const relay = new Relay(Number(new URL(emulator.url).port));
+  await relay.open();
+  let daemon: ChildProcess | null = null;
+  let stderr = '';
+  try {
+    const alertLog = path.join(dirs.root, 'alerts.log');
+    const hook = path.join(dirs.root, 'on-alert.sh');
+    await fs.writeFile(
+      hook,
+      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
+      { mode: 0o755 },
+    );
+    const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, {
+        dropboxEndpoint: `http://127.0.0.1:${relay.port}`,
+        alertCommand: hook,
+        alertFlapMinutes: 0,
+      }),
+      emulator,
+    );
+    const home = dirs.root;
+    daemon = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], { home });
+    const child = daemon;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', 'before\n');
+    await waitSynced(dirs, emulator, 'RDL/USB0/a.csv');
+
+    // Dropbox revokes the hub's access: told once.
+    const credsFile = path.join(dirs.configDir, 'credentials.json');
+    const token = (JSON.parse(await fs.readFile(credsFile, 'utf8')) as { refreshToken: string })
+      .refreshToken;
+    emulator.revokeRefreshToken(token);
+    emulator.expireAccessTokens({ afterCalls: 0 });
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/b.csv', 'during\n');
+    await waitFor(
+      'the revoked access announced',
+      async () => (await alerts()).includes('raised auth-revoked'),
+      60_000,
+    );
+
+    // Then the link goes down. Dropbox has said nothing since: access is still revoked.
+    await relay.close();
+    await passAfterNow(dirs.configDir);
+    await passAfterNow(dirs.configDir);
+    assert.doesNotMatch(await alerts(), /cleared auth-revoked/);
+    const published = (await readPublishedStatus(dirs.configDir))!.status;
+    assert.deepEqual(
+      published.problems.filter((p) => p.id === 'auth-revoked').length,
+      1,
+      JSON.stringify(published.problems),
+    );
+    const shown = await runCli(['status', '--config-dir', dirs.configDir], { home });
+    assert.match(shown.stdout, /^State: error\. Dropbox access was revoked: reconnect/m);
+
+    // The person reconnects (the link still down): the revoked token's problem is answered.
+    await new FileCredentialStore(dirs.configDir).save({
+      appKey: emulator.appKey,
+      refreshToken: emulator.issueRefreshToken(),
+    });
+    await waitFor(
+      'the revoked access cleared by the reconnect',
+      async () => (await alerts()).includes('cleared auth-revoked'),
+      60_000,
+    );
+    await passAfterNow(dirs.configDir);
+    const after = (await readPublishedStatus(dirs.configDir))!.status;
+    assert.equal(after.state, 'offline', after.sentence);
+    assert.deepEqual(after.problems, []);
+
+    // The link is back: the file waiting goes, nothing is left to tell.
+    await relay.open();
+    await waitSynced(dirs, emulator, 'RDL/USB0/b.csv');
+    await passAfterNow(dirs.configDir);
+    const end = (await readPublishedStatus(dirs.configDir))!.status;
+    assert.deepEqual(end.problems, []);
+    assert.equal(end.state, 'idle', end.sentence);
+    assert.equal((await alerts()).match(/raised auth-revoked/g)?.length, 1, await alerts());
+
+    child.kill('SIGTERM');
+    assert.equal((await exited(child)).code, 0, stderr.slice(-2000));
+  } finally {
+    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+      daemon.kill('SIGKILL');
+      await exited(daemon);
+    }
+    await relay.close();
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
