@@ -15,7 +15,7 @@ import {
 import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { StatusModel } from './model.js';
-import type { NamedFailure, StageCounts, StatusFacts } from './types.js';
+import type { NamedFailure, OfflineCause, StageCounts, StatusFacts } from './types.js';
 import type { EngineEvent, FailingFileFact } from './engine-events.js';
 import type { NewProblem } from '../pipeline/events.js';
 import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
@@ -258,10 +258,8 @@ export class StatusReducer {
         if (offline) {
           const mono = monotonicNow(this.clock);
           this.offlineSinceMono ??= mono;
-          status.update({
-            offline: true,
-            offlineCause: err.code === 'server-error' ? 'server' : 'network',
-          });
+          const cause = offlineCauseOf(err);
+          status.update({ offline: true, offlineCause: cause });
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
             status.raise(
               offlineProblem(
@@ -269,7 +267,7 @@ export class StatusReducer {
                 mono,
                 pending,
                 { ...status.current.archive, blocked: Boolean(blocked.archive) },
-                err.code === 'server-error',
+                cause,
               ),
             );
         } else {
@@ -298,6 +296,12 @@ export class StatusReducer {
         status.raise(legProblem(err, pending));
     }
   }
+}
+
+/** Why the network leg cannot place files: no answer, Dropbox's outage, or its rate limit. */
+function offlineCauseOf(err: SyncError): OfflineCause {
+  if (err.code === 'server-error') return 'server';
+  return err.code === 'rate-limited' ? 'rate-limit' : 'network';
 }
 
 /** The failing file to name: the one with the most attempts (the first of equals). */

@@ -56,9 +56,11 @@ export function describeState(
       return `${first?.message ?? 'Something needs attention.'}${more}`;
     }
     case 'offline':
-      return f.offlineCause === 'server'
-        ? `Dropbox is failing with server errors (on its side); retrying.${waitingSafely}`
-        : `Dropbox is unreachable; retrying.${waitingSafely}`;
+      if (f.offlineCause === 'server')
+        return `Dropbox is failing with server errors (on its side); retrying.${waitingSafely}`;
+      if (f.offlineCause === 'rate-limit')
+        return `Dropbox asks RDL Sync to slow down (too many requests); retrying.${waitingSafely}`;
+      return `Dropbox is unreachable; retrying.${waitingSafely}`;
     case 'syncing':
       return `Syncing ${files(pending)}…`;
     case 'idle':
