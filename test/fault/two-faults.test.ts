@@ -129,3 +129,85 @@ test('access revoked, then the network goes down: the problem and its alert stay
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('access revoked, then the hub restarts with its link down: the alert the first daemon sent is not resolved by the second, which has heard nothing from Dropbox', async () => {
+  const dirs = await makeDirs('rdl-two-faults-restart-');
+  const emulator = await startEmulator({});
+  const relay = new Relay(Number(new URL(emulator.url).port));
+  await relay.open();
+  const daemons: ChildProcess[] = [];
+  try {
+    const alertLog = path.join(dirs.root, 'alerts.log');
+    const hook = path.join(dirs.root, 'on-alert.sh');
+    await fs.writeFile(
+      hook,
+      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
+      { mode: 0o755 },
+    );
+    const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, {
+        dropboxEndpoint: `http://127.0.0.1:${relay.port}`,
+        alertCommand: hook,
+        alertFlapMinutes: 0,
+      }),
+      emulator,
+    );
+    const home = dirs.root;
+    const start = async (): Promise<ChildProcess> => {
+      const d = await spawnBuiltCli(['run', '--config-dir', dirs.configDir], { home });
+      daemons.push(d);
+      await waitFor(
+        'the daemon to publish status.json',
+        async () => (await readPublishedStatus(dirs.configDir))?.pid === d.pid,
+        60_000,
+      );
+      return d;
+    };
+    const first = await start();
+    const credsFile = path.join(dirs.configDir, 'credentials.json');
+    const token = (JSON.parse(await fs.readFile(credsFile, 'utf8')) as { refreshToken: string })
+      .refreshToken;
+    emulator.revokeRefreshToken(token);
+    emulator.expireAccessTokens({ afterCalls: 0 });
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/b.csv', 'during\n');
+    await waitFor(
+      'the revoked access announced',
+      async () => (await alerts()).includes('raised auth-revoked'),
+      60_000,
+    );
+    // A power cut: no goodbye in status.json. The hub comes back with no network.
+    first.kill('SIGKILL');
+    await exited(first);
+    await relay.close();
+    await start();
+    await passAfterNow(dirs.configDir);
+    await passAfterNow(dirs.configDir);
+    assert.doesNotMatch(await alerts(), /cleared auth-revoked/);
+
+    // The link is back: Dropbox says it again, and the alert is still the first one.
+    await relay.open();
+    await waitFor(
+      'the second daemon to meet the revoked access',
+      async () =>
+        (await readPublishedStatus(dirs.configDir))?.status.problems.some(
+          (p) => p.id === 'auth-revoked',
+        ),
+      60_000,
+    );
+    await passAfterNow(dirs.configDir);
+    const told = await alerts();
+    assert.equal(told.match(/raised auth-revoked/g)?.length, 1, told);
+    assert.doesNotMatch(told, /cleared auth-revoked/);
+  } finally {
+    for (const d of daemons)
+      if (d.exitCode === null && d.signalCode === null) {
+        d.kill('SIGKILL');
+        await exited(d);
+      }
+    await relay.close();
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
