@@ -9,7 +9,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
-import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { makeDirs, testSettings, withHarness, writeConfig } from '../engine/harness.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 import { Relay } from '../dropbox/tcp-relay.js';
 import {
   exited,
@@ -210,4 +212,80 @@ test('access revoked, then the hub restarts with its link down: the alert the fi
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
+});
+
+test('the link down and the archive full at once: the status names both, the offline problem does not say the copy goes on, and each clears when its own cause does, in either order', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 5))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const relay = new Relay(Number(new URL(h.settings.dropboxEndpoint).port));
+    await relay.open();
+    // The harness's engine talks to the emulator directly: this one goes through the relay.
+    await h.engine.stop();
+    const engine = await createEngine({ configDir: h.configDir, home: h.root, clock });
+    const pass = async (): Promise<void> => {
+      offsetMs += 10 * 60_000;
+      await engine.runPassNow();
+    };
+    const ids = (): string[] =>
+      engine
+        .getStatus()
+        .problems.map((p) => p.id)
+        .sort();
+    try {
+      const saved = await engine.saveSettings({
+        ...h.settings,
+        offlineAlertMinutes: 15,
+        dropboxEndpoint: `http://127.0.0.1:${relay.port}`,
+      });
+      assert.ok(saved.ok);
+      for (const order of ['link first', 'card first']) {
+        mountTmpfs(h.archiveDir, 64); // less than the archive's reserve: full
+        await relay.close();
+        await h.drop(`RDL/${order}.csv`, 'while both are down\n');
+        for (let i = 0; i < 3; i++) await pass();
+        const s = engine.getStatus();
+        assert.deepEqual(ids(), ['archive-full', 'offline'], order);
+        assert.equal(s.state, 'offline');
+        assert.match(
+          s.sentence,
+          /^Dropbox is unreachable; retrying\. 1 file waiting safely\. \(\+1 more\)$/,
+        );
+        const offline = s.problems.find((p) => p.id === 'offline')!;
+        assert.doesNotMatch(offline.message, /continues/, 'the archive is full: no copy goes on');
+
+        if (order === 'link first') {
+          await relay.open();
+          await pass();
+          assert.deepEqual(ids(), ['archive-full'], order);
+          assert.equal(engine.getStatus().counts.uploadPending, 0);
+          unmount(h.archiveDir);
+        } else {
+          unmount(h.archiveDir);
+          await pass();
+          assert.deepEqual(ids(), ['offline'], order);
+          assert.equal(engine.getStatus().counts.archivePending, 0);
+          assert.match(
+            engine.getStatus().problems[0]!.message,
+            /the copy to the archive folder continues/,
+          );
+          await relay.open();
+        }
+        await pass();
+        const end = engine.getStatus();
+        assert.deepEqual(ids(), [], order);
+        assert.equal(end.counts.transit, 0, order);
+        assert.match(end.sentence, /^Up to date\./);
+        assert.ok(h.emulator.getFile(`/RDL/site1/RDL/${order}.csv`), order);
+      }
+    } finally {
+      await engine.stop();
+      await relay.close();
+      unmount(h.archiveDir);
+    }
+  });
 });
