@@ -289,3 +289,34 @@ test('the link down and the archive full at once: the status names both, the off
     }
   });
 });
+
+test('the transit disk nearly full and the archive full, Dropbox answering: the disk warning says the queue grows for the archive, not "while Dropbox is unreachable"', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  await withHarness({}, async (h) => {
+    // The transit folder on a disk of its own, which another program's file fills past the
+    // warning level (90 %).
+    const disk = path.join(h.root, 'disk');
+    await fs.mkdir(disk);
+    mountTmpfs(disk, 1024);
+    mountTmpfs(h.archiveDir, 64); // less than the archive's reserve: full
+    try {
+      await fs.writeFile(path.join(disk, 'other-program.bin'), Buffer.alloc(950 * 1024, 1));
+      const transitDir = path.join(disk, 'transit');
+      assert.ok((await h.engine.saveSettings({ ...h.settings, transitDir })).ok);
+      await h.drop('RDL/USB0/a.csv', 't,v\n1,2\n');
+      const r = await h.engine.runPassNow();
+      assert.equal(r.uploaded, 1, JSON.stringify(r));
+      assert.equal(r.archiveBlocked?.code, 'archive-full');
+      const warning = h.engine.getStatus().problems.find((p) => p.code === 'disk-nearly-full');
+      assert.ok(warning, JSON.stringify(h.engine.getStatus().problems));
+      assert.doesNotMatch(warning.message, /Dropbox is unreachable/);
+      assert.match(
+        warning.message,
+        /wait in transit and grow while the archive folder does not take them/,
+      );
+    } finally {
+      unmount(h.archiveDir);
+      unmount(disk);
+    }
+  });
+});

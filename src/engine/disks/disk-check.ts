@@ -1,7 +1,7 @@
 // Disks that never fill: the hubs keep the OS, the data and the archive on one 32 GB card, and at
 // 95 % every logging service is disabled. Each pass measures the file systems holding the watch,
 // transit and archive folders (each file system once, with the folders it holds), how much the
-// transit queue holds (what grows while Dropbox is unreachable), and raises a problem per disk
+// transit queue holds (what grows while Dropbox or the archive cannot take it), and raises a problem per disk
 // above the warning level, cleared as soon as it is below again.
 import { stat } from 'node:fs/promises';
 import { formatBytes } from '../format-bytes.js';
@@ -93,6 +93,12 @@ export function diskProblem(
   disk: DiskStatus,
   thresholdPercent: number,
   retentionOn: boolean,
+  /**
+   * Why the queue grows, as the last pass found it ("Dropbox is unreachable", "the SD card is
+   * missing"); null when nothing held it back or no pass has run. It was always "while Dropbox is
+   * unreachable", also when Dropbox took every file and the card was full.
+   */
+  heldBy: string | null = null,
 ): Omit<Problem, 'sinceMs'> | null {
   if (disk.usedPercent < thresholdPercent) return null;
   // Retention frees only the archive's disk, and is worth suggesting only while it is off.
@@ -103,7 +109,7 @@ export function diskProblem(
       : 'free space or turn on archive retention';
   const growing =
     disk.transitBytes && disk.transitBytes > 0
-      ? `; ${formatBytes(disk.transitBytes)} wait in transit and grow while Dropbox is unreachable`
+      ? `; ${formatBytes(disk.transitBytes)} wait in transit${heldBy ? ` and grow while ${heldBy}` : ''}`
       : '';
   return {
     id: diskProblemId(disk),

@@ -21,11 +21,13 @@ export async function checkDisks(
   settings: Settings,
   signal?: AbortSignal,
   knownTransitBytes: number | null = null,
+  /** Why the queue grows: see diskProblem. */
+  heldBy: string | null = null,
 ): Promise<{ disks: DiskStatus[]; problems: NewProblem[] }> {
   const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes);
   const problems: NewProblem[] = [];
   for (const disk of disks) {
-    const problem = diskProblem(disk, settings.diskFullPercent, settings.retentionEnabled);
+    const problem = diskProblem(disk, settings.diskFullPercent, settings.retentionEnabled, heldBy);
     if (problem) problems.push(problem);
   }
   return { disks, problems };

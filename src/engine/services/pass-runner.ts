@@ -14,6 +14,7 @@ import type { Journal } from '../journal/index.js';
 import type { HubHealth } from '../health/hub-health.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { PipelineBuilder } from './pipeline-builder.js';
+import { thePlace } from '../archive/archive-place.js';
 
 export type FailingFile = FailingFileFact;
 
@@ -69,7 +70,13 @@ export class PassRunner {
         ...[...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs })),
         ...report.heldInWatch,
       ];
-      await this.deps.health.afterPass(builder.built.settings, signal, report.transitBytes, queued);
+      await this.deps.health.afterPass(
+        builder.built.settings,
+        signal,
+        report.transitBytes,
+        queued,
+        heldBy(report, builder.built.settings.archiveMustBeMountPoint),
+      );
       this.logPass(report);
       return report;
     } catch (e) {
@@ -193,4 +200,23 @@ export class PassRunner {
       await builder.rebuild('saved connection found');
     }
   }
+}
+
+/**
+ * What held the queue back in this pass, for the disk warning's "grow while …": the legs that
+ * were blocked, each as a person knows it. Null when none was (files only in flight).
+ */
+function heldBy(report: PassReport, archiveIsCard: boolean): string | null {
+  const up = report.uploadBlocked;
+  const parts = [
+    ...(up === null
+      ? []
+      : [
+          up.code === 'offline' || up.code === 'network'
+            ? 'Dropbox is unreachable'
+            : 'Dropbox does not take them',
+        ]),
+    ...(report.archiveBlocked === null ? [] : [`${thePlace(archiveIsCard)} does not take them`]),
+  ];
+  return parts.length > 0 ? parts.join(' and ') : null;
 }
