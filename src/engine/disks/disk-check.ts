@@ -1,8 +1,8 @@
 // Disks that never fill: the hubs keep the OS, the data and the archive on one 32 GB card, and at
 // 95 % every logging service is disabled. Each pass measures the file systems holding the watch,
 // transit and archive folders (each file system once, with the folders it holds), how much the
-// transit queue holds (what grows while Dropbox or the archive cannot take it), and raises a problem per disk
-// above the warning level, cleared as soon as it is below again.
+// transit queue holds (what grows while Dropbox or the archive cannot take it), and raises a
+// problem per disk above the warning level, cleared as soon as it is below again.
 import { stat } from 'node:fs/promises';
 import { formatBytes } from '../format-bytes.js';
 import { freeSpace } from '../fsutil/free-space.js';
