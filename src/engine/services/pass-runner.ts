@@ -207,15 +207,17 @@ export class PassRunner {
  * were blocked, each as a person knows it. Null when none was (files only in flight).
  */
 function heldBy(report: PassReport, archiveIsCard: boolean): string | null {
-  const up = report.uploadBlocked;
+  const up = report.uploadBlocked?.code;
+  const upload =
+    up === undefined
+      ? null
+      : up === 'offline' || up === 'network'
+        ? 'Dropbox is unreachable'
+        : up === 'clock-not-set'
+          ? 'the clock is not set'
+          : 'Dropbox does not take them';
   const parts = [
-    ...(up === null
-      ? []
-      : [
-          up.code === 'offline' || up.code === 'network'
-            ? 'Dropbox is unreachable'
-            : 'Dropbox does not take them',
-        ]),
+    ...(upload === null ? [] : [upload]),
     ...(report.archiveBlocked === null ? [] : [`${thePlace(archiveIsCard)} does not take them`]),
   ];
   return parts.length > 0 ? parts.join(' and ') : null;
