@@ -320,3 +320,42 @@ test('the transit disk nearly full and the archive full, Dropbox answering: the 
     }
   });
 });
+
+test('the transit disk full while Dropbox is unreachable: the problem does not say the files in transit "still sync", and all goes once the link is back', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const clock = {
+    now: () => Date.now(),
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 5))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const relay = new Relay(Number(new URL(h.settings.dropboxEndpoint).port));
+    await relay.open();
+    await h.engine.stop();
+    const engine = await createEngine({ configDir: h.configDir, home: h.root, clock });
+    await fs.mkdir(h.transitDir, { recursive: true });
+    mountTmpfs(h.transitDir, 200);
+    try {
+      const endpoint = `http://127.0.0.1:${relay.port}`;
+      assert.ok((await engine.saveSettings({ ...h.settings, dropboxEndpoint: endpoint })).ok);
+      await relay.close();
+      for (let i = 0; i < 8; i++) await h.drop(`RDL/f${i}.bin`, Buffer.alloc(40 * 1024, i));
+      for (let i = 0; i < 3; i++) await engine.runPassNow();
+      const full = engine.getStatus().problems.find((p) => p.id === 'transit-unwritable');
+      assert.ok(full, JSON.stringify(engine.getStatus().problems));
+      assert.match(full.message, /does not fit on the disk of the transit folder/);
+      assert.doesNotMatch(full.message, /still sync/);
+      assert.match(full.message, /Files in transit wait too while Dropbox is unreachable/);
+
+      await relay.open();
+      for (let i = 0; i < 4 && engine.getStatus().counts.doneThisRun < 8; i++)
+        await engine.runPassNow();
+      assert.equal(engine.getStatus().counts.doneThisRun, 8);
+      assert.deepEqual(engine.getStatus().problems, []);
+      assert.equal(h.emulator.listFiles().length, 8);
+    } finally {
+      await engine.stop();
+      await relay.close();
+      unmount(h.transitDir);
+    }
+  });
+});

@@ -70,12 +70,15 @@ export class PassRunner {
         ...[...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs })),
         ...report.heldInWatch,
       ];
+      const held = heldBy(report, builder.built.settings.archiveMustBeMountPoint);
+      // A pass cut short has not seen its legs through: what it found says nothing.
+      if (!report.aborted) this.memory.queueHeldBy = held;
       await this.deps.health.afterPass(
         builder.built.settings,
         signal,
         report.transitBytes,
         queued,
-        heldBy(report, builder.built.settings.archiveMustBeMountPoint),
+        held,
       );
       this.logPass(report);
       return report;
