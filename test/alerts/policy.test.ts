@@ -315,3 +315,37 @@ test('a wall clock stepped back two days neither holds a flapping raise nor a re
     ['reminder'],
   );
 });
+
+test('carried over: revoked access and a full Dropbox are resolved only once Dropbox has answered this process (a restart with the link down says nothing of them)', () => {
+  const p = policy(24 * HOUR);
+  const start = 10 * HOUR;
+  p.carryOver(
+    [
+      { problem: problem('auth-revoked', 'error', 1 * HOUR), announcedAtMs: 1 * HOUR },
+      { problem: problem('quota-full', 'error', 2 * HOUR), announcedAtMs: 2 * HOUR },
+    ],
+    [],
+    start,
+  );
+  const view = (lastContactMs: number | null, atMs: number) => ({
+    problems: [],
+    lastPassMs: atMs,
+    passRunning: false,
+    dropbox: {
+      connected: true,
+      accountName: null,
+      email: null,
+      usedBytes: null,
+      allocatedBytes: null,
+      lastContactMs,
+    },
+  });
+  assert.deepEqual(p.update(view(null, start + 5_000), start + 5_000), []);
+  assert.deepEqual(p.update(view(start - HOUR, start + 10_000), start + 10_000), []);
+  assert.deepEqual(
+    p
+      .update(view(start + 20_000, start + 20_000), start + 20_000)
+      .map((a) => `${a.kind} ${a.conditionId}`),
+    ['cleared auth-revoked', 'cleared quota-full'],
+  );
+});

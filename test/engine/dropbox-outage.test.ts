@@ -75,3 +75,35 @@ test('large files Dropbox fails on while it answers other calls fail alone', asy
     assert.equal(h.engine.getStatus().counts.failed, 3);
   });
 });
+
+test('a storm of "too many requests" for every request is one wait too, named as what it is, and the queue goes at once when it ends; the card copy goes on', async () => {
+  let now = Date.now();
+  // Retry-After is honoured through the clock: waited out at once here.
+  const clock: Clock = { now: () => now, sleep: () => systemClock.sleep(1) };
+  await withHarness({ engine: { clock } }, async (h) => {
+    for (let i = 0; i < FILES; i++) await h.drop(`RDL/USB0/f${i}.csv`, `t,v\n${i},1\n`);
+    h.emulator.addFault({ kind: 'too_many_requests', times: 1_000_000, retryAfterSeconds: 1 });
+    for (let pass = 0; pass < 30; pass++) {
+      await h.engine.runPassNow();
+      if (h.engine.getStatus().problems.some((p) => p.id === 'offline')) break;
+      now += 10 * 60_000;
+    }
+    const s = h.engine.getStatus();
+    assert.equal(s.counts.failed, 0, 'no file failing on its own, nor backing off on its own');
+    assert.deepEqual(
+      s.problems.filter((p) => p.id.startsWith('file-failing:')).map((p) => p.id),
+      [],
+    );
+    assert.equal(s.counts.archivePending, 0, 'the SD-card copy went on');
+    assert.match(s.sentence, /^Dropbox asks RDL Sync to slow down \(too many requests\); retrying/);
+    const storm = s.problems.find((p) => p.id === 'offline');
+    assert.ok(storm, JSON.stringify(s.problems));
+    assert.match(storm.message, /asking RDL Sync to slow down \(too many requests\) for 60 min/);
+    assert.doesNotMatch(storm.message, /check the network|server errors/);
+
+    h.emulator.clearFaults();
+    const r = await h.engine.runPassNow();
+    assert.equal(r.done, FILES, 'no file waits out a back-off of its own');
+    assert.deepEqual(h.engine.getStatus().problems, []);
+  });
+});

@@ -448,3 +448,43 @@ test('"offline too long" names the archive copy that goes on as what it is, and 
   assert.match(both, /4 files are waiting safely$/);
   assert.doesNotMatch(both, /continues/);
 });
+
+test('Dropbox’s own verdicts (access revoked, Dropbox full) stay through an outage: a pass that heard nothing clears neither; an answer or a reconnect does', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const passEnded = (upload: SyncError | null): void =>
+    reducer.apply({
+      type: 'pass-ended',
+      blocked: { upload, archive: null },
+      pending: 2,
+      aborted: false,
+    });
+  const full = new SyncError({ kind: 'blocked', code: 'quota-full', message: 'Dropbox is full' });
+  const revoked = new SyncError({ kind: 'blocked', code: 'auth-revoked', message: 'revoked' });
+  const outage = new SyncError({ kind: 'retry', code: 'server-error', message: '503' });
+
+  passEnded(full);
+  for (const down of [unreachable, outage]) passEnded(down);
+  assert.equal(status.hasProblem('quota-full'), true, 'offline says nothing of the quota');
+  assert.equal(status.snapshot().state, 'error');
+  passEnded(null);
+  assert.equal(status.hasProblem('quota-full'), false, 'an answer clears it');
+
+  passEnded(revoked);
+  passEnded(unreachable);
+  assert.equal(status.hasProblem('auth-revoked'), true);
+  const built = {
+    type: 'pipeline-built',
+    remoteMissing: null,
+    dropboxConnected: true,
+    archiveEnabled: true,
+    archiveDir: '/media/card',
+    archiveIsCard: true,
+  } as const;
+  reducer.apply(built); // a settings save: no new connection
+  assert.equal(status.hasProblem('auth-revoked'), true);
+  reducer.apply({ ...built, connectionSaved: true });
+  assert.equal(status.hasProblem('auth-revoked'), false, 'a reconnect answers it');
+  assert.equal(status.snapshot().state, 'offline');
+});

@@ -20,6 +20,9 @@
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import type { Alert } from './types.js';
 
+/** Carried conditions whose absence counts only once Dropbox has answered this process. */
+const NEEDS_DROPBOX_ANSWER = new Set(['offline', 'auth-revoked', 'quota-full']);
+
 export interface AlertPolicyOptions {
   /** Minimum time between two raises of one condition (attention only). */
   flapMs: number;
@@ -131,9 +134,12 @@ export class AlertPolicy {
   private hasLooked(id: string, status: PolicyView): boolean {
     if (status.lastPassMs == null || status.lastPassMs < this.carriedAtMs || status.passRunning)
       return false;
-    // Offline is raised only after offlineAlertMinutes of this process's own clock: its absence
-    // says nothing until Dropbox has answered this process.
-    if (id === 'offline') return (status.dropbox?.lastContactMs ?? 0) >= this.carriedAtMs;
+    // Offline is raised only after offlineAlertMinutes of this process's own clock, and revoked
+    // access or a full Dropbox only by Dropbox's answer: their absence says nothing until Dropbox
+    // has answered this process (a hub rebooted with its link down sent "No longer a problem:
+    // Dropbox access was revoked" after its first pass, and raised it again when the link came).
+    if (NEEDS_DROPBOX_ANSWER.has(id))
+      return (status.dropbox?.lastContactMs ?? 0) >= this.carriedAtMs;
     return true;
   }
 

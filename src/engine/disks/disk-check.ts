@@ -1,8 +1,8 @@
 // Disks that never fill: the hubs keep the OS, the data and the archive on one 32 GB card, and at
 // 95 % every logging service is disabled. Each pass measures the file systems holding the watch,
 // transit and archive folders (each file system once, with the folders it holds), how much the
-// transit queue holds (what grows while Dropbox is unreachable), and raises a problem per disk
-// above the warning level, cleared as soon as it is below again.
+// transit queue holds (what grows while Dropbox or the archive cannot take it), and raises a
+// problem per disk above the warning level, cleared as soon as it is below again.
 import { stat } from 'node:fs/promises';
 import { formatBytes } from '../format-bytes.js';
 import { freeSpace } from '../fsutil/free-space.js';
@@ -93,6 +93,12 @@ export function diskProblem(
   disk: DiskStatus,
   thresholdPercent: number,
   retentionOn: boolean,
+  /**
+   * Why the queue grows, as the last pass found it ("Dropbox is unreachable", "the SD card is
+   * missing"); null when nothing held it back or no pass has run. It was always "while Dropbox is
+   * unreachable", also when Dropbox took every file and the card was full.
+   */
+  heldBy: string | null = null,
   /** The watch folder is in an RDL hub's logging folder (hub-layout.ts). */
   hubLayout = false,
 ): Omit<Problem, 'sinceMs'> | null {
@@ -105,7 +111,7 @@ export function diskProblem(
       : 'free space or turn on archive retention';
   const growing =
     disk.transitBytes && disk.transitBytes > 0
-      ? `; ${formatBytes(disk.transitBytes)} wait in transit and grow while Dropbox is unreachable`
+      ? `; ${formatBytes(disk.transitBytes)} wait in transit${heldBy ? ` and grow while ${heldBy}` : ''}`
       : '';
   // The hub's scripts stop its loggers when the disk they write to (the watch folder's) is 95 %
   // full: said only for that disk on a hub, not for a separate archive card nor a lab desktop.

@@ -22,6 +22,8 @@ export async function checkDisks(
   settings: Settings,
   signal?: AbortSignal,
   knownTransitBytes: number | null = null,
+  /** Why the queue grows: see diskProblem. */
+  heldBy: string | null = null,
 ): Promise<{ disks: DiskStatus[]; problems: NewProblem[] }> {
   const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes);
   const problems: NewProblem[] = [];
@@ -33,6 +35,7 @@ export async function checkDisks(
       disk,
       settings.diskFullPercent,
       settings.retentionEnabled,
+      heldBy,
       hubLayout,
     );
     if (problem) problems.push(problem);

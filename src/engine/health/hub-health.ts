@@ -62,8 +62,9 @@ export class HubHealth {
     signal?: AbortSignal,
     transitBytes: number | null = null,
     queued: Arrival[] = [],
+    heldBy: string | null = null,
   ): Promise<void> {
-    await this.check(settings, signal, transitBytes, queued);
+    await this.check(settings, signal, transitBytes, queued, heldBy);
     const now = this.deps.clock.now();
     // Not after a pass cut short (a pause, a stop): it ran "once a day" from then, so a pause at
     // the wrong moment put retention off for a day and logged "retention: not run".
@@ -88,9 +89,11 @@ export class HubHealth {
     signal?: AbortSignal,
     transitBytes: number | null = null,
     queued: Arrival[] = [],
+    /** Why the transit queue grows (diskProblem); null: not known. */
+    heldBy: string | null = null,
   ): Promise<void> {
     // Each check alone: none of them may ever fail a pass or hide the others.
-    await checkDisks(settings, signal, transitBytes).then(
+    await checkDisks(settings, signal, transitBytes, heldBy).then(
       ({ disks, problems }) => this.deps.report({ type: 'disks-measured', disks, problems }),
       (e: unknown) => this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
     );

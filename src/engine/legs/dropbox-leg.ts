@@ -15,9 +15,13 @@ import { asLegError } from './leg-error.js';
  */
 export const SERVER_TROUBLE_FILES = 3;
 
-/** A file's failure that may be Dropbox's own trouble rather than the file's. */
+/**
+ * A file's failure that may be Dropbox's own trouble rather than the file's: server errors, and
+ * "too many requests" still there after the call's own waits (a storm of 429s answers every call,
+ * the account's too).
+ */
 function serverTrouble(o: UploadOutcome): o is Extract<UploadOutcome, { ok: false }> {
-  return !o.ok && o.error.code === 'server-error';
+  return !o.ok && (o.error.code === 'server-error' || o.error.code === 'rate-limited');
 }
 
 /**
@@ -27,6 +31,17 @@ function serverTrouble(o: UploadOutcome): o is Extract<UploadOutcome, { ok: fals
  * queue back after Dropbox had recovered.
  */
 function dropboxDown(last: SyncError): SyncError {
+  // The same for a storm of 429s: each file got a back-off of up to an hour, "failed 3 times"
+  // ("Other files are not affected") each, and the queue stayed behind after the storm.
+  if (last.code === 'rate-limited')
+    return new SyncError({
+      kind: 'retry-after',
+      code: 'rate-limited',
+      message:
+        'Dropbox asks RDL Sync to slow down (too many requests) for every file: uploads resume by themselves, files wait safely in transit',
+      ...(last.retryAfterMs === undefined ? {} : { retryAfterMs: last.retryAfterMs }),
+      cause: last,
+    });
   return new SyncError({
     kind: 'retry',
     code: 'server-error',

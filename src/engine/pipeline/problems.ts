@@ -2,7 +2,7 @@
 // what is wrong, what to do, and that nothing is lost.
 import { SyncError } from '../errors.js';
 import { formatDuration } from '../format-duration.js';
-import type { ArchiveStatus, Problem } from '../status/types.js';
+import type { ArchiveStatus, OfflineCause, Problem } from '../status/types.js';
 import { thePlace } from '../archive/archive-place.js';
 import { FILE_FAILING_THRESHOLD, FILE_RETRY } from '../retry-policy.js';
 
@@ -64,28 +64,25 @@ function archiveGoesOn(archive: OfflineArchive): string {
 export type OfflineArchive = Pick<ArchiveStatus, 'enabled' | 'card'> & { blocked?: boolean };
 
 /**
- * Dropbox out of reach for long. `serverTrouble`: it answers, with server errors for every file
- * (an outage on its side), and "check the network" would send a person to look for a fault that
- * is not theirs.
+ * Dropbox out of reach for long. A cause other than 'network': it answers, with server errors for
+ * every file (an outage on its side) or "too many requests" for every file, and "check the
+ * network" would send a person to look for a fault that is not theirs.
  */
 export function offlineProblem(
   sinceMs: number,
   nowMs: number,
   pendingFiles: number,
   archive: OfflineArchive,
-  serverTrouble = false,
+  cause: OfflineCause = 'network',
 ): NewProblem {
   const dur = formatDuration(nowMs - sinceMs);
-  const goesOn = archiveGoesOn(archive);
-  return {
-    id: 'offline',
-    code: 'offline',
-    severity: 'attention',
-    tab: 'status',
-    message: serverTrouble
-      ? `Dropbox has been failing with server errors for ${dur}: this is on Dropbox's side (status.dropbox.com), nothing to fix here; uploads resume by themselves${waiting(pendingFiles)}${goesOn}`
-      : `Dropbox has been unreachable for ${dur}: check the network${waiting(pendingFiles)}${goesOn}`,
-  };
+  const tail = `${waiting(pendingFiles)}${archiveGoesOn(archive)}`;
+  const message = {
+    server: `Dropbox has been failing with server errors for ${dur}: this is on Dropbox's side (status.dropbox.com), nothing to fix here; uploads resume by themselves${tail}`,
+    'rate-limit': `Dropbox has been asking RDL Sync to slow down (too many requests) for ${dur}: nothing to fix here; uploads resume by themselves once it allows them${tail}`,
+    network: `Dropbox has been unreachable for ${dur}: check the network${tail}`,
+  }[cause];
+  return { id: 'offline', code: 'offline', severity: 'attention', tab: 'status', message };
 }
 
 export const FILE_FAILING_PREFIX = 'file-failing:';

@@ -35,6 +35,11 @@ export interface StageMemory {
    * pass that first held each, their arrival for the silent-logger check (see `held`).
    */
   heldAheadMs?: Map<string, number>;
+  /**
+   * What held the transit queue back in the last pass ("Dropbox is unreachable"), told by the
+   * engine after each pass; null or absent: nothing did.
+   */
+  queueHeldBy?: string | null;
 }
 
 export interface StageStepResult {
@@ -186,12 +191,17 @@ export async function scanAndStage(
   if (problem) {
     const more =
       !blocked && noRoomFiles > 1 ? ` (${noRoomFiles - 1} more files wait for room)` : '';
+    // "Still sync" was said also while Dropbox was unreachable or the card full, which is what
+    // filled the transit disk: the files there then wait too, and their leaving makes the room.
+    const inTransit = memory.queueHeldBy
+      ? `Files in transit wait too while ${memory.queueHeldBy}, and free room as they leave`
+      : 'Files already in transit still sync';
     raiseProblem(deps, {
       id: TRANSIT_PROBLEM_ID,
       code: 'transit-unwritable',
       severity: 'attention',
       tab: 'status',
-      message: `${problem.message.replace(/[.\s]+$/, '')}${more}. Files already in transit still sync`,
+      message: `${problem.message.replace(/[.\s]+$/, '')}${more}. ${inTransit}`,
     });
     memory.transitNoRoomShown = !blocked;
   } else if (

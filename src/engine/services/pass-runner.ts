@@ -14,6 +14,7 @@ import type { Journal } from '../journal/index.js';
 import type { HubHealth } from '../health/hub-health.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { PipelineBuilder } from './pipeline-builder.js';
+import { thePlace } from '../archive/archive-place.js';
 
 export type FailingFile = FailingFileFact;
 
@@ -69,7 +70,16 @@ export class PassRunner {
         ...[...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs })),
         ...report.heldInWatch,
       ];
-      await this.deps.health.afterPass(builder.built.settings, signal, report.transitBytes, queued);
+      const held = heldBy(report, builder.built.settings.archiveMustBeMountPoint);
+      // A pass cut short has not seen its legs through: what it found says nothing.
+      if (!report.aborted) this.memory.queueHeldBy = held;
+      await this.deps.health.afterPass(
+        builder.built.settings,
+        signal,
+        report.transitBytes,
+        queued,
+        held,
+      );
       this.logPass(report);
       return report;
     } catch (e) {
@@ -193,4 +203,25 @@ export class PassRunner {
       await builder.rebuild('saved connection found');
     }
   }
+}
+
+/**
+ * What held the queue back in this pass, for the disk warning's "grow while …": the legs that
+ * were blocked, each as a person knows it. Null when none was (files only in flight).
+ */
+function heldBy(report: PassReport, archiveIsCard: boolean): string | null {
+  const up = report.uploadBlocked?.code;
+  const upload =
+    up === undefined
+      ? null
+      : up === 'offline' || up === 'network'
+        ? 'Dropbox is unreachable'
+        : up === 'clock-not-set'
+          ? 'the clock is not set'
+          : 'Dropbox does not take them';
+  const parts = [
+    ...(upload === null ? [] : [upload]),
+    ...(report.archiveBlocked === null ? [] : [`${thePlace(archiveIsCard)} does not take them`]),
+  ];
+  return parts.length > 0 ? parts.join(' and ') : null;
 }

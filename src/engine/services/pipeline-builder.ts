@@ -151,7 +151,9 @@ export class PipelineBuilder {
     }
     const { account } = this.deps;
     // Taken before reading: a save racing this read shows up as a change before the next pass.
+    const stampBefore = this.savedStampAtBuild;
     this.savedStampAtBuild = await account.savedStamp();
+    const connectionSaved = stampBefore !== null && stampBefore !== this.savedStampAtBuild;
     const creds = await account.load();
     let remote: RemoteStore | null = null;
     const rootNow = this.remoteRootNow(settings);
@@ -190,6 +192,7 @@ export class PipelineBuilder {
       type: 'pipeline-built',
       remoteMissing: remote ? null : remoteMissing,
       dropboxConnected: remote !== null || waitsForClock,
+      connectionSaved: connectionSaved && remote !== null,
       archiveEnabled: settings.archiveEnabled,
       archiveDir: settings.archiveDir,
       archiveIsCard: settings.archiveMustBeMountPoint,

@@ -37,6 +37,11 @@ export type EngineEvent =
        * set they wait (remoteMissing says so), and the account is still connected.
        */
       dropboxConnected: boolean;
+      /**
+       * Built on a connection saved since the last build (a reconnect): what Dropbox said of the
+       * old one (access revoked) no longer applies, even before the new one has been answered.
+       */
+      connectionSaved?: boolean;
       archiveEnabled: boolean;
       archiveDir: string;
       archiveIsCard: boolean;

@@ -15,13 +15,15 @@ import {
 import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { StatusModel } from './model.js';
-import type { NamedFailure, StageCounts, StatusFacts } from './types.js';
+import type { NamedFailure, OfflineCause, StageCounts, StatusFacts } from './types.js';
 import type { EngineEvent, FailingFileFact } from './engine-events.js';
 import type { NewProblem } from '../pipeline/events.js';
 import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
 import { SOURCE_PROBLEM_PREFIX } from '../health/silent-sources.js';
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
+/** Upload problems only an answer from Dropbox can show healed (a reconnect aside). */
+const ANSWERED_BY_DROPBOX = new Set(['auth-revoked', 'quota-full']);
 const PASS_FAILED_ID = 'pass-failed';
 const SETTINGS_INVALID_ID = 'settings-invalid';
 const SITE_PLACEHOLDER_ID = 'site-placeholder';
@@ -153,6 +155,8 @@ export class StatusReducer {
         // Known before any pass: say so at once, so status is right even before the first pass.
         if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, 0));
         else status.clear('auth-missing');
+        // A reconnect answers "access was revoked" (kept through an outage: reflectLegProblems).
+        if (e.connectionSaved) status.clear('auth-revoked');
         status.update({
           archive: {
             ...status.current.archive,
@@ -254,10 +258,8 @@ export class StatusReducer {
         if (offline) {
           const mono = monotonicNow(this.clock);
           this.offlineSinceMono ??= mono;
-          status.update({
-            offline: true,
-            offlineCause: err.code === 'server-error' ? 'server' : 'network',
-          });
+          const cause = offlineCauseOf(err);
+          status.update({ offline: true, offlineCause: cause });
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
             status.raise(
               offlineProblem(
@@ -265,7 +267,7 @@ export class StatusReducer {
                 mono,
                 pending,
                 { ...status.current.archive, blocked: Boolean(blocked.archive) },
-                err.code === 'server-error',
+                cause,
               ),
             );
         } else {
@@ -274,6 +276,11 @@ export class StatusReducer {
         }
       }
       for (const pid of LEGS[id].problemIds) {
+        // Revoked access and a full Dropbox are Dropbox's verdicts: only its answer can lift them.
+        // A pass that did not reach it heard none; clearing them there told a person "No longer
+        // a problem: Dropbox access was revoked" as the network went down, and raised it anew
+        // when it came back.
+        if (offline && ANSWERED_BY_DROPBOX.has(pid)) continue;
         if (pid === 'offline' ? !offline : err?.code !== pid) status.clear(pid);
       }
       // Refused credentials are no connection: the account reached before is not shown as
@@ -289,6 +296,12 @@ export class StatusReducer {
         status.raise(legProblem(err, pending));
     }
   }
+}
+
+/** Why the network leg cannot place files: no answer, Dropbox's outage, or its rate limit. */
+function offlineCauseOf(err: SyncError): OfflineCause {
+  if (err.code === 'server-error') return 'server';
+  return err.code === 'rate-limited' ? 'rate-limit' : 'network';
 }
 
 /** The failing file to name: the one with the most attempts (the first of equals). */

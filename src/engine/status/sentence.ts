@@ -55,10 +55,17 @@ export function describeState(
       const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
       return `${first?.message ?? 'Something needs attention.'}${more}`;
     }
-    case 'offline':
-      return f.offlineCause === 'server'
-        ? `Dropbox is failing with server errors (on its side); retrying.${waitingSafely}`
-        : `Dropbox is unreachable; retrying.${waitingSafely}`;
+    case 'offline': {
+      // Offline outranks attention in the state word: the card missing or full beside it (which
+      // a person must see to) is counted, as the other states count theirs, not left unsaid.
+      const others = problems.filter((p) => p.id !== 'offline').length;
+      const more = others > 0 ? ` (+${others} more)` : '';
+      if (f.offlineCause === 'server')
+        return `Dropbox is failing with server errors (on its side); retrying.${waitingSafely}${more}`;
+      if (f.offlineCause === 'rate-limit')
+        return `Dropbox asks RDL Sync to slow down (too many requests); retrying.${waitingSafely}${more}`;
+      return `Dropbox is unreachable; retrying.${waitingSafely}${more}`;
+    }
     case 'syncing':
       return `Syncing ${files(pending)}…`;
     case 'idle':

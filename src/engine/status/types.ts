@@ -143,6 +143,8 @@ export interface NamedFailure {
   message: string;
 }
 
+export type OfflineCause = 'network' | 'server' | 'rate-limit';
+
 /** The facts the status model holds; the state word and the sentence are derived from them. */
 export interface StatusFacts {
   counts: StageCounts;
@@ -150,8 +152,11 @@ export interface StatusFacts {
   failing: NamedFailure | null;
   passRunning: boolean;
   offline: boolean;
-  /** Why Dropbox is out of reach: no answer, or server errors for every file (its outage). */
-  offlineCause?: 'network' | 'server';
+  /**
+   * Why Dropbox is out of reach: no answer, server errors for every file (its outage), or "too
+   * many requests" for every file (its rate limit).
+   */
+  offlineCause?: OfflineCause;
   paused: boolean;
   pausedUntilMs: number | null;
   lastSuccessMs: number | null;
