@@ -6,6 +6,7 @@
 //
 // Runs only in the process that syncs (the daemon, or the tray app), so one hub sends each
 // alert once.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock, Logger } from '../ports.js';
@@ -18,6 +19,7 @@ import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel } from './channels/types.js';
 import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './digest.js';
+import { ALERT_RETRY, AlertOutbox, retryDelayMs, type AlertRetry, type Dropped } from './outbox.js';
 import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
 import { AlertSecretStore, type AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
@@ -50,7 +52,7 @@ export interface AlertServiceDeps {
   clock: Clock;
   logger: Logger;
   host: string;
-  tuning?: ChannelTuning & { tickMs?: number };
+  tuning?: ChannelTuning & { tickMs?: number; retry?: Partial<AlertRetry> };
 }
 
 interface AlertState {
@@ -62,6 +64,8 @@ interface AlertState {
 export class AlertService {
   private readonly policy: AlertPolicy;
   private readonly log: AlertLog;
+  /** Alerts a channel did not accept, tried again (outbox.ts); only once started. */
+  private readonly outbox: AlertOutbox;
   private readonly secrets: AlertSecretStore;
   private readonly listeners = new Set<(alert: Alert) => void>();
   private unsubscribe: (() => void) | null = null;
@@ -71,13 +75,27 @@ export class AlertService {
   private startedAtMs: number | null = null;
   private lastDigestMs: number | null = null;
   private digestRunning = false;
+  /** A digest the relay refused is tried again from then on, with the alerts' delays. */
+  private digestFailures = 0;
+  private digestRetryAtMs = 0;
   private mailerRequested = false;
   private mailerTimer: NodeJS.Timeout | null = null;
+  /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
+  private retryQueued = false;
+  /** The channels' settings and secrets last tried: a change is worth a try at once. */
+  private channelsKey: string | null = null;
+  /** The last read of the alert secrets failed (its channels then look not set up). */
+  private secretsUnreadable = false;
+  /** Owed alerts wait for this process's look at their condition (just after a start). */
+  private retryWhenLooked = false;
+  /** Alerts emitted and not yet at their turn in the queue, per condition. */
+  private readonly emitting = new Map<string, number>();
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
     this.policy = new AlertPolicy({ flapMs: 0, reminderMs: 0 });
     this.log = new AlertLog(deps.configDir);
+    this.outbox = new AlertOutbox(deps.configDir, { ...ALERT_RETRY, ...deps.tuning?.retry });
     this.secrets = new AlertSecretStore(deps.configDir);
   }
 
@@ -95,8 +113,13 @@ export class AlertService {
     this.lastDigestMs = state.lastDigestMs ?? now;
     await this.writeState({ pid: process.pid, startedAtMs: now, lastDigestMs: this.lastDigestMs });
     await this.carryOver(now);
+    // What the process before this one could not deliver. Only alerts of conditions this process
+    // re-evaluates: a channel's own trouble is the earlier process's, and comes back if still true.
+    await this.outbox.load(carriesOver);
     this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
     this.follow(this.deps.status.snapshot());
+    // Tried at once, whatever the delays said: a restart often follows a fix of the settings.
+    this.queueRetry(true);
     this.timer = setInterval(() => this.tick(), this.deps.tuning?.tickMs ?? TICK_MS);
     this.timer.unref();
     // Not in the first pass's way (nodemailer's chunk is ~0.1 s of CPU here, more on a Pi).
@@ -168,6 +191,8 @@ export class AlertService {
     this.deps.logger.info('test alert sent', {
       channels: results.map((r) => `${r.channel}:${r.ok ? 'ok' : 'failed'}`).join(' '),
     });
+    // A channel that just took the test takes what it owes now (the Settings button, once fixed).
+    if (this.unsubscribe && results.some((r) => r.ok)) this.queueRetry(true);
     return results;
   }
 
@@ -257,6 +282,7 @@ export class AlertService {
 
   private tick(): void {
     this.follow(this.deps.status.snapshot());
+    this.queueRetry(false);
     this.loadMailerIfUsed(); // email may have been set up since
     void this.digestIfDue();
   }
@@ -285,13 +311,48 @@ export class AlertService {
     if (this.digestRunning || this.lastDigestMs === null) return;
     if (this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour))
       return;
+    // Before, a refused digest was tried (and warned of) at every tick, once a minute.
+    const retry = this.outbox.retry;
+    if (
+      this.deps.clock.now() < this.digestRetryAtMs &&
+      this.digestRetryAtMs - this.deps.clock.now() <= retry.maxDelayMs
+    )
+      return;
     this.digestRunning = true;
     try {
+      // `rdl-sync report --send` (another process) may have sent this period's digest since:
+      // it wrote its time to the state file. Before, the daemon's own memory of its last digest
+      // sent the same digest a second time minutes later.
+      const sentElsewhere = (await this.readState()).lastDigestMs;
+      if (
+        sentElsewhere !== undefined &&
+        sentElsewhere > this.lastDigestMs &&
+        sentElsewhere <= this.deps.clock.now()
+      ) {
+        this.lastDigestMs = sentElsewhere;
+        if (
+          this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour)
+        ) {
+          this.digestFailures = 0;
+          this.digestRetryAtMs = 0;
+          this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+          return;
+        }
+      }
       await this.sendDigest();
+      this.digestFailures = 0;
+      this.digestRetryAtMs = 0;
       this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
     } catch (e) {
       const reason = (e as Error).message;
-      this.deps.logger.warn('digest not sent', { reason });
+      this.digestFailures++;
+      const delayMs = retryDelayMs(retry, this.digestFailures);
+      this.digestRetryAtMs = this.deps.clock.now() + delayMs;
+      this.deps.logger.warn('digest not sent', {
+        reason,
+        tries: this.digestFailures,
+        nextTryInS: Math.round(delayMs / 1000),
+      });
       this.deps.status.raise(failingProblem('digest', 'the digest email', reason));
     } finally {
       this.digestRunning = false;
@@ -320,21 +381,29 @@ export class AlertService {
           reason: (e as Error).message,
         }),
       );
+    // Until its turn in the queue, what is owed of this condition waits (a retry queued before
+    // it would send a raise this clear cancels, or overtake it).
+    this.emitting.set(alert.conditionId, (this.emitting.get(alert.conditionId) ?? 0) + 1);
     this.queue = this.queue
       .then(async () => {
+        const left = this.emitting.get(alert.conditionId)! - 1;
+        if (left > 0) this.emitting.set(alert.conditionId, left);
+        else this.emitting.delete(alert.conditionId);
         // The record is what the next process knows (carryOver), and a power cut may fall between
         // record and send. A raise is recorded first: once sent, its clear is never forgotten. A
         // clear is sent first: lost, its record would say it went. Either way a power cut there
-        // costs at worst a message twice, never a clear that is not sent.
+        // costs at worst a message twice, never a clear that is not sent. A raise is also owed
+        // (the outbox, on the disk) before it is sent, so a power cut between record and send no
+        // longer loses it: the next start delivers it.
         if (alert.kind === 'cleared') {
           try {
-            await this.dispatch(alert);
+            await this.deliver(alert);
           } finally {
             await record();
           }
         } else {
           await record();
-          await this.dispatch(alert);
+          await this.deliver(alert);
         }
       })
       .catch((e: unknown) =>
@@ -342,14 +411,178 @@ export class AlertService {
       );
   }
 
-  private async dispatch(alert: Alert): Promise<ChannelResult[]> {
-    const channels = buildChannels(
-      this.deps.settings(),
-      await this.loadSecrets(),
-      this.deps.tuning ?? {},
-    ).filter((c) => alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}`);
+  /**
+   * Sends a new alert through every channel, by way of the outbox: a channel that does not accept
+   * it keeps owing it (retryOwed). A channel that already owes alerts sends those first, so on
+   * each channel a clear never overtakes its raise.
+   */
+  private async deliver(alert: Alert): Promise<void> {
+    const channels = await this.channelsFor(alert);
+    const now = this.deps.clock.now();
+    const { owedBy, dropped } = this.outbox.add(
+      alert,
+      channels.map((c) => c.id),
+      now,
+    );
+    this.logDropped(dropped);
+    try {
+      // A new alert is worth a try of every channel at once, whatever its delay says.
+      await Promise.all(
+        channels.filter((c) => owedBy.includes(c.id)).map((c) => this.sendOwed(c, alert)),
+      );
+    } finally {
+      await this.saveOutbox();
+    }
+  }
+
+  private queueRetry(now: boolean): void {
+    // What waited for this process's first look at its condition goes as soon as it can.
+    now ||= this.retryWhenLooked;
+    if (this.retryQueued) return;
+    this.retryQueued = true;
+    this.queue = this.queue
+      .then(async () => {
+        this.retryQueued = false;
+        await this.retryOwed(now);
+      })
+      .catch((e: unknown) =>
+        this.deps.logger.warn('alert retry failed', { reason: (e as Error).message }),
+      );
+  }
+
+  /** Tries each channel that owes alerts and whose delay has passed (all of them when `now`). */
+  private async retryOwed(now: boolean): Promise<void> {
+    this.retryWhenLooked = false;
+    if (this.outbox.size === 0) return;
+    const secrets = await this.loadSecrets();
+    const all = buildChannels(this.deps.settings(), secrets, this.deps.tuning ?? {});
+    // Unreadable secrets make the webhook look not set up: not a reason to give up what it owes.
+    if (this.secretsUnreadable) return;
+    const nowMs = this.deps.clock.now();
+    const dropped = this.outbox.expire(
+      nowMs,
+      all.map((c) => c.id),
+    );
+    this.logDropped(dropped);
+    // Settings or a secret changed (a person fixed the relay): each channel is tried at once.
+    const key = channelsKey(this.deps.settings(), secrets);
+    const changed = this.channelsKey !== null && key !== this.channelsKey;
+    this.channelsKey = key;
+    const due = all.filter(
+      (c) =>
+        this.outbox.owedBy(c.id).length > 0 && (now || changed || this.outbox.isDue(c.id, nowMs)),
+    );
+    if (due.length === 0 && dropped.length === 0) return;
+    try {
+      await Promise.all(due.map((c) => this.sendOwed(c, null)));
+    } finally {
+      await this.saveOutbox();
+    }
+  }
+
+  /**
+   * Sends what `c` owes, oldest first, stopping at the first failure (the channel is down: one
+   * try per pass, not one per alert). `fresh` is the new alert this try is for (null: a retry).
+   */
+  private async sendOwed(c: AlertChannel, fresh: Alert | null): Promise<void> {
     const origin = this.origin();
-    return Promise.all(channels.map((c) => this.sendOne(c, alert, origin)));
+    const failuresBefore = this.outbox.failures(c.id);
+    // Owed by the process before this one, of a condition this one has not looked at yet: it may
+    // have healed meanwhile (then its clear replaces a raise never delivered), so it waits for
+    // the look (the first pass), as the policy's own carried-over conditions do.
+    const owed = this.outbox.owedBy(c.id);
+    const ready = owed.filter(
+      (e) =>
+        !this.policy.awaitsLook(e.alert.conditionId) && !this.emitting.has(e.alert.conditionId),
+    );
+    if (ready.length < owed.length) this.retryWhenLooked = true;
+    if (ready.length === 0) return;
+    // On the disk before they go: a power cut during a send leaves them owed and "unsure" (a raise
+    // recorded is then delivered, at worst twice; its clear is never dropped).
+    this.outbox.sending(ready);
+    await this.saveOutbox();
+    for (const [i, entry] of ready.entries()) {
+      const retried = entry.alert !== fresh;
+      const r = await this.sendOne(c, entry.alert, origin);
+      if (!r.ok) {
+        this.outbox.notSent(ready.slice(i));
+        const { failures, delayMs } = this.outbox.failed(c.id, this.deps.clock.now());
+        // Once per try of the channel, whatever it owes: the reason (never a secret: channels
+        // name hosts, never tokened URLs; the logger redacts) and when it is tried next.
+        this.deps.logger.warn(retried ? 'alert retry failed' : 'alert channel failed', {
+          channel: c.id,
+          reason: r.error,
+          owed: this.outbox.owedBy(c.id).length,
+          tries: failures,
+          nextTryInS: Math.round(delayMs / 1000),
+        });
+        return;
+      }
+      this.outbox.delivered(entry);
+      if (retried) {
+        this.deps.logger.info('alert delivered on retry', {
+          channel: c.id,
+          kind: entry.alert.kind,
+          condition: entry.alert.conditionId,
+          lateByS: Math.round((this.deps.clock.now() - entry.alert.atMs) / 1000),
+          failedTries: failuresBefore,
+        });
+      }
+    }
+    this.outbox.recovered(c.id);
+  }
+
+  private logDropped(dropped: Dropped[]): void {
+    for (const { entry, reason } of dropped) {
+      const why = {
+        resolved: 'its condition cleared before this channel was told of it: neither is sent',
+        'too-old': 'not delivered in time: given up',
+        'too-many': 'too many alerts owed: the oldest is given up',
+        'channel-removed': 'the channel is no longer set up',
+      }[reason];
+      const log = reason === 'resolved' ? this.deps.logger.info : this.deps.logger.warn;
+      log.call(this.deps.logger, `alert not delivered: ${why}`, {
+        channel: entry.channel,
+        kind: entry.alert.kind,
+        condition: entry.alert.conditionId,
+      });
+    }
+  }
+
+  private async saveOutbox(): Promise<void> {
+    // Not fatal: an alert must go out even when the settings disk cannot keep what is owed.
+    await this.outbox
+      .save()
+      .catch((e: unknown) =>
+        this.deps.logger.warn('alerts owed not recorded', { reason: (e as Error).message }),
+      );
+  }
+
+  private async builtChannels(): Promise<AlertChannel[]> {
+    return buildChannels(this.deps.settings(), await this.loadSecrets(), this.deps.tuning ?? {});
+  }
+
+  /**
+   * The channels an alert goes to: not a channel's own trouble through that channel, nor the
+   * digest's by email (the digest is an email through the same relay).
+   */
+  private async channelsFor(alert: Alert): Promise<AlertChannel[]> {
+    return (await this.builtChannels()).filter(
+      (c) =>
+        alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}` &&
+        !(c.id === 'email' && alert.conditionId === `${CHANNEL_FAILING_PREFIX}digest`),
+    );
+  }
+
+  /** Once through every channel, owed by none after (the test alert, "daemon stopped"). */
+  private async dispatch(alert: Alert): Promise<ChannelResult[]> {
+    const channels = await this.channelsFor(alert);
+    const origin = this.origin();
+    const results = await Promise.all(channels.map((c) => this.sendOne(c, alert, origin)));
+    for (const r of results)
+      if (!r.ok)
+        this.deps.logger.warn('alert channel failed', { channel: r.channel, reason: r.error });
+    return results;
   }
 
   private async sendOne(
@@ -363,7 +596,6 @@ export class AlertService {
       return { channel: c.id, label: c.label, ok: true };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      this.deps.logger.warn('alert channel failed', { channel: c.id, reason });
       this.deps.status.raise(failingProblem(c.id, c.label, reason));
       return { channel: c.id, label: c.label, ok: false, error: reason };
     }
@@ -372,9 +604,11 @@ export class AlertService {
   private async loadSecrets(): Promise<AlertSecrets> {
     try {
       const s = await this.secrets.load();
+      this.secretsUnreadable = false;
       this.deps.status.clear(SECRETS_PROBLEM_ID);
       return s;
     } catch (e) {
+      this.secretsUnreadable = true;
       this.deps.status.raise({
         id: SECRETS_PROBLEM_ID,
         code: 'alert-channel-failing',
@@ -435,6 +669,27 @@ function carriesOver(a: Alert): boolean {
     !a.conditionId.startsWith(CHANNEL_FAILING_PREFIX) &&
     a.conditionId !== SECRETS_PROBLEM_ID
   );
+}
+
+/**
+ * What the channels are built from, as a digest (a change is a fix worth trying at once): held
+ * in memory only, and a hash, so no secret is kept in it.
+ */
+function channelsKey(s: Settings, secrets: AlertSecrets): string {
+  const material = JSON.stringify([
+    secrets.smtpPassword ?? null,
+    secrets.webhookUrl ?? null,
+    s.alertEmailTo,
+    s.alertEmailFrom,
+    s.smtpHost,
+    s.smtpPort,
+    s.smtpSecurity,
+    s.smtpUser,
+    s.smtpCaFile,
+    s.alertWebhookFormat,
+    s.alertCommand,
+  ]);
+  return createHash('sha256').update(material).digest('hex');
 }
 
 function failingProblem(id: string, label: string, reason: string): Omit<Problem, 'sinceMs'> {
