@@ -417,3 +417,44 @@ test('the digest the relay refused, sent by hand with `rdl-sync report --send` o
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('a damaged alerts-outbox.json (a hand edit) does not stop the service: what is readable in it is delivered', async () => {
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-damaged-', { webhook: hook });
+  const good = {
+    channel: 'webhook',
+    told: false,
+    sinceMs: T0,
+    alert: {
+      kind: 'raised',
+      conditionId: 'quota-full',
+      code: 'quota-full',
+      severity: 'error',
+      sentence: 'Dropbox is full: free space or upgrade the plan.',
+      sinceMs: T0,
+      atMs: T0,
+      tab: 'status',
+    },
+  };
+  await fs.writeFile(
+    path.join(hub.configDir, ALERT_OUTBOX_FILE),
+    JSON.stringify({ version: 1, owed: [{ channel: 'webhook', alert: {} }, 5, null, good] }),
+  );
+  try {
+    await hub.service.start();
+    await waitUntil('the readable one delivered', () => events(hook).includes('raised quota-full'));
+    await waitUntil('nothing owed', async () => (await hub.owed()).length === 0);
+    // A file that is not JSON at all: nothing owed, the service starts and sends.
+    await hub.service.stop();
+    await fs.writeFile(path.join(hub.configDir, ALERT_OUTBOX_FILE), '{"owed": [');
+    hub.service = hub.build();
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('a new alert sent', () => events(hook).includes('raised archive-missing'));
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

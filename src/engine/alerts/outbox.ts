@@ -104,10 +104,19 @@ export class AlertOutbox {
     try {
       parsed = JSON.parse(await fs.readFile(this.file, 'utf8')) as Partial<OutboxFile>;
     } catch {
-      return; // none yet, or torn by something other than our atomic write: nothing owed
+      return; // none yet, or damaged by something other than our atomic write: nothing owed
     }
+    if (!parsed || typeof parsed !== 'object') return;
     const owed = Array.isArray(parsed.owed) ? parsed.owed : [];
-    this.owed = owed.filter((e) => e && typeof e.channel === 'string' && e.alert && keep(e.alert));
+    // A damaged entry (a hand edit) is skipped, never fatal: the service must start.
+    this.owed = owed.filter(
+      (e) =>
+        typeof e?.channel === 'string' &&
+        typeof e.alert?.conditionId === 'string' &&
+        typeof e.alert.kind === 'string' &&
+        typeof e.sinceMs === 'number' &&
+        keep(e.alert),
+    );
     this.dirty = this.owed.length !== owed.length;
     this.backoff.clear();
     for (const [id, b] of Object.entries(parsed.backoff ?? {}))
