@@ -86,8 +86,8 @@ export class AlertService {
   private channelsKey: string | null = null;
   /** The last read of the alert secrets failed (its channels then look not set up). */
   private secretsUnreadable = false;
-  /** Owed alerts wait for this process's look at their condition (just after a start). */
-  private retryWhenLooked = false;
+  /** The retry pass queued tries every channel at once, whatever its delay says. */
+  private retryAtOnce = false;
   /** Alerts emitted and not yet at their turn in the queue, per condition. */
   private readonly emitting = new Map<string, number>();
 
@@ -244,7 +244,10 @@ export class AlertService {
 
   private follow(snapshot: StatusSnapshot): void {
     this.policy.setOptions(this.policyOptions());
+    const awaiting = this.policy.awaitingLook();
     for (const alert of this.policy.update(snapshot, this.deps.clock.now())) this.emit(alert);
+    // Conditions carried over were looked at: what was owed of them (and waited) goes now.
+    if (this.policy.awaitingLook() < awaiting) this.queueRetry(true);
   }
 
   /**
@@ -435,14 +438,15 @@ export class AlertService {
     }
   }
 
-  private queueRetry(now: boolean): void {
-    // What waited for this process's first look at its condition goes as soon as it can.
-    now ||= this.retryWhenLooked;
+  private queueRetry(atOnce: boolean): void {
+    this.retryAtOnce ||= atOnce;
     if (this.retryQueued) return;
     this.retryQueued = true;
     this.queue = this.queue
       .then(async () => {
         this.retryQueued = false;
+        const now = this.retryAtOnce;
+        this.retryAtOnce = false;
         await this.retryOwed(now);
       })
       .catch((e: unknown) =>
@@ -452,7 +456,6 @@ export class AlertService {
 
   /** Tries each channel that owes alerts and whose delay has passed (all of them when `now`). */
   private async retryOwed(now: boolean): Promise<void> {
-    this.retryWhenLooked = false;
     if (this.outbox.size === 0) return;
     const secrets = await this.loadSecrets();
     const all = buildChannels(this.deps.settings(), secrets, this.deps.tuning ?? {});
@@ -489,13 +492,13 @@ export class AlertService {
     const failuresBefore = this.outbox.failures(c.id);
     // Owed by the process before this one, of a condition this one has not looked at yet: it may
     // have healed meanwhile (then its clear replaces a raise never delivered), so it waits for
-    // the look (the first pass), as the policy's own carried-over conditions do.
-    const owed = this.outbox.owedBy(c.id);
-    const ready = owed.filter(
-      (e) =>
-        !this.policy.awaitsLook(e.alert.conditionId) && !this.emitting.has(e.alert.conditionId),
-    );
-    if (ready.length < owed.length) this.retryWhenLooked = true;
+    // the look (the first pass), as the policy's own carried-over conditions do (follow).
+    const ready = this.outbox
+      .owedBy(c.id)
+      .filter(
+        (e) =>
+          !this.policy.awaitsLook(e.alert.conditionId) && !this.emitting.has(e.alert.conditionId),
+      );
     if (ready.length === 0) return;
     // On the disk before they go: a power cut during a send leaves them owed and "unsure" (a raise
     // recorded is then delivered, at worst twice; its clear is never dropped).

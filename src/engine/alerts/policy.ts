@@ -127,6 +127,11 @@ export class AlertPolicy {
     return this.carried.has(id);
   }
 
+  /** How many conditions carried over wait for this process's look (only ever fewer). */
+  awaitingLook(): number {
+    return this.carried.size;
+  }
+
   /** The conditions currently announced (for `alert test` and the digest). */
   announced(): Problem[] {
     return [...this.active.values()].filter((t) => t.announcedAtMs !== null).map((t) => t.problem);
