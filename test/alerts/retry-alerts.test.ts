@@ -458,3 +458,33 @@ test('a damaged alerts-outbox.json (a hand edit) does not stop the service: what
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('the relay fixed in the settings: what email owes is tried at the next tick, not an hour later', async () => {
+  const dead = await freePort();
+  const smtp = await startSmtp();
+  const hub = await setup('rdl-retry-fixed-', { email: dead });
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil(
+      'the email channel to fail',
+      () => hub.logged('alert channel failed').length > 0,
+    );
+    // Failing for a while: the next try is an hour away.
+    for (let i = 0; i < 7; i++) {
+      const before = hub.logged('alert retry failed').length;
+      hub.now += 60 * MIN;
+      await waitUntil('a retry', () => hub.logged('alert retry failed').length === before + 1);
+    }
+    assert.equal(hub.logged('alert retry failed').at(-1)!.fields.nextTryInS, 3600);
+    // A person puts the right port in (rdl-sync settings set smtpPort ...); the clock stands.
+    hub.settings.smtpPort = smtp.port;
+    await waitUntil('the raise by email', () => smtp.mails.length === 1, 5_000);
+    assert.equal(smtp.mails[0]!.subject, 'RDL Sync Site5_Retry: needs attention (archive-missing)');
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await smtp.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
