@@ -488,3 +488,20 @@ test('the relay fixed in the settings: what email owes is tried at the next tick
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('a condition raised and cleared at once, channels healthy: both are sent, in order, as before the outbox', async () => {
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-flap-', { webhook: hook });
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    hub.status.clear('archive-missing');
+    await waitUntil('the clear', () => events(hook).includes('cleared archive-missing'));
+    assert.deepEqual(events(hook), ['raised archive-missing', 'cleared archive-missing']);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

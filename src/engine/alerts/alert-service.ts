@@ -492,12 +492,14 @@ export class AlertService {
     const failuresBefore = this.outbox.failures(c.id);
     // Owed by the process before this one, of a condition this one has not looked at yet: it may
     // have healed meanwhile (then its clear replaces a raise never delivered), so it waits for
-    // the look (the first pass), as the policy's own carried-over conditions do (follow).
+    // the look (the first pass), as the policy's own carried-over conditions do (follow). A retry
+    // also leaves a condition with an alert still queued to it (that alert's turn sends it all).
     const ready = this.outbox
       .owedBy(c.id)
       .filter(
         (e) =>
-          !this.policy.awaitsLook(e.alert.conditionId) && !this.emitting.has(e.alert.conditionId),
+          !this.policy.awaitsLook(e.alert.conditionId) &&
+          (e.alert.conditionId === fresh?.conditionId || !this.emitting.has(e.alert.conditionId)),
       );
     if (ready.length === 0) return;
     // On the disk before they go: a power cut during a send leaves them owed and "unsure" (a raise
