@@ -2,11 +2,11 @@
 // what to announce, keeps every alert in the alert log, hands it to the desktop (the tray's
 // listener) and sends it through the configured channels. A channel that fails becomes a
 // problem of its own (alert-channel-failing:<id>), shown like any other and announced through
-// the channels that still work; it never throws into the engine. Also sends the digest when due.
+// the channels that still work, and keeps owing the alert until it takes it (delivery.ts); it
+// never throws into the engine. Also sends the digest when due.
 //
 // Runs only in the process that syncs (the daemon, or the tray app), so one hub sends each
 // alert once.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock, Logger } from '../ports.js';
@@ -19,7 +19,8 @@ import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel } from './channels/types.js';
 import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './digest.js';
-import { ALERT_RETRY, AlertOutbox, retryDelayMs, type AlertRetry, type Dropped } from './outbox.js';
+import { AlertDelivery } from './delivery.js';
+import { retryDelayMs, type AlertRetry } from './outbox.js';
 import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
 import { AlertSecretStore, type AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
@@ -64,8 +65,8 @@ interface AlertState {
 export class AlertService {
   private readonly policy: AlertPolicy;
   private readonly log: AlertLog;
-  /** Alerts a channel did not accept, tried again (outbox.ts); only once started. */
-  private readonly outbox: AlertOutbox;
+  /** Alerts a channel did not accept, tried again (delivery.ts, outbox.ts); once started. */
+  private readonly delivery: AlertDelivery;
   private readonly secrets: AlertSecretStore;
   private readonly listeners = new Set<(alert: Alert) => void>();
   private unsubscribe: (() => void) | null = null;
@@ -82,20 +83,29 @@ export class AlertService {
   private mailerTimer: NodeJS.Timeout | null = null;
   /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
   private retryQueued = false;
-  /** The channels' settings and secrets last tried: a change is worth a try at once. */
-  private channelsKey: string | null = null;
   /** The last read of the alert secrets failed (its channels then look not set up). */
   private secretsUnreadable = false;
   /** The retry pass queued tries every channel at once, whatever its delay says. */
   private retryAtOnce = false;
-  /** Alerts emitted and not yet at their turn in the queue, per condition. */
-  private readonly emitting = new Map<string, number>();
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
     this.policy = new AlertPolicy({ flapMs: 0, reminderMs: 0 });
     this.log = new AlertLog(deps.configDir);
-    this.outbox = new AlertOutbox(deps.configDir, { ...ALERT_RETRY, ...deps.tuning?.retry });
+    this.delivery = new AlertDelivery({
+      configDir: deps.configDir,
+      settings: deps.settings,
+      loadSecrets: async () => {
+        const secrets = await this.loadSecrets();
+        return this.secretsUnreadable ? null : secrets;
+      },
+      sendOne: (c, alert, origin) => this.sendOne(c, alert, origin),
+      origin: () => this.origin(),
+      awaitsLook: (id) => this.policy.awaitsLook(id),
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(deps.tuning ? { tuning: deps.tuning } : {}),
+    });
     this.secrets = new AlertSecretStore(deps.configDir);
   }
 
@@ -115,7 +125,7 @@ export class AlertService {
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
     // re-evaluates: a channel's own trouble is the earlier process's, and comes back if still true.
-    await this.outbox.load(carriesOver);
+    await this.delivery.outbox.load(carriesOver);
     this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
     this.follow(this.deps.status.snapshot());
     // Tried at once, whatever the delays said: a restart often follows a fix of the settings.
@@ -315,7 +325,7 @@ export class AlertService {
     if (this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour))
       return;
     // Before, a refused digest was tried (and warned of) at every tick, once a minute.
-    const retry = this.outbox.retry;
+    const retry = this.delivery.outbox.retry;
     if (
       this.deps.clock.now() < this.digestRetryAtMs &&
       this.digestRetryAtMs - this.deps.clock.now() <= retry.maxDelayMs
@@ -386,12 +396,10 @@ export class AlertService {
       );
     // Until its turn in the queue, what is owed of this condition waits (a retry queued before
     // it would send a raise this clear cancels, or overtake it).
-    this.emitting.set(alert.conditionId, (this.emitting.get(alert.conditionId) ?? 0) + 1);
+    this.delivery.emitted(alert.conditionId);
     this.queue = this.queue
       .then(async () => {
-        const left = this.emitting.get(alert.conditionId)! - 1;
-        if (left > 0) this.emitting.set(alert.conditionId, left);
-        else this.emitting.delete(alert.conditionId);
+        this.delivery.turn(alert.conditionId);
         // The record is what the next process knows (carryOver), and a power cut may fall between
         // record and send. A raise is recorded first: once sent, its clear is never forgotten. A
         // clear is sent first: lost, its record would say it went. Either way a power cut there
@@ -400,42 +408,18 @@ export class AlertService {
         // longer loses it: the next start delivers it.
         if (alert.kind === 'cleared') {
           try {
-            await this.deliver(alert);
+            await this.delivery.deliver(alert, await this.channelsFor(alert));
           } finally {
             await record();
           }
         } else {
           await record();
-          await this.deliver(alert);
+          await this.delivery.deliver(alert, await this.channelsFor(alert));
         }
       })
       .catch((e: unknown) =>
         this.deps.logger.warn('alert not sent', { reason: (e as Error).message }),
       );
-  }
-
-  /**
-   * Sends a new alert through every channel, by way of the outbox: a channel that does not accept
-   * it keeps owing it (retryOwed). A channel that already owes alerts sends those first, so on
-   * each channel a clear never overtakes its raise.
-   */
-  private async deliver(alert: Alert): Promise<void> {
-    const channels = await this.channelsFor(alert);
-    const now = this.deps.clock.now();
-    const { owedBy, dropped } = this.outbox.add(
-      alert,
-      channels.map((c) => c.id),
-      now,
-    );
-    this.logDropped(dropped);
-    try {
-      // A new alert is worth a try of every channel at once, whatever its delay says.
-      await Promise.all(
-        channels.filter((c) => owedBy.includes(c.id)).map((c) => this.sendOwed(c, alert)),
-      );
-    } finally {
-      await this.saveOutbox();
-    }
   }
 
   private queueRetry(atOnce: boolean): void {
@@ -447,119 +431,10 @@ export class AlertService {
         this.retryQueued = false;
         const now = this.retryAtOnce;
         this.retryAtOnce = false;
-        await this.retryOwed(now);
+        await this.delivery.retryOwed(now);
       })
       .catch((e: unknown) =>
         this.deps.logger.warn('alert retry failed', { reason: (e as Error).message }),
-      );
-  }
-
-  /** Tries each channel that owes alerts and whose delay has passed (all of them when `now`). */
-  private async retryOwed(now: boolean): Promise<void> {
-    if (this.outbox.size === 0) return;
-    const secrets = await this.loadSecrets();
-    const all = buildChannels(this.deps.settings(), secrets, this.deps.tuning ?? {});
-    // Unreadable secrets make the webhook look not set up: not a reason to give up what it owes.
-    if (this.secretsUnreadable) return;
-    const nowMs = this.deps.clock.now();
-    const dropped = this.outbox.expire(
-      nowMs,
-      all.map((c) => c.id),
-    );
-    this.logDropped(dropped);
-    // Settings or a secret changed (a person fixed the relay): each channel is tried at once.
-    const key = channelsKey(this.deps.settings(), secrets);
-    const changed = this.channelsKey !== null && key !== this.channelsKey;
-    this.channelsKey = key;
-    const due = all.filter(
-      (c) =>
-        this.outbox.owedBy(c.id).length > 0 && (now || changed || this.outbox.isDue(c.id, nowMs)),
-    );
-    if (due.length === 0 && dropped.length === 0) return;
-    try {
-      await Promise.all(due.map((c) => this.sendOwed(c, null)));
-    } finally {
-      await this.saveOutbox();
-    }
-  }
-
-  /**
-   * Sends what `c` owes, oldest first, stopping at the first failure (the channel is down: one
-   * try per pass, not one per alert). `fresh` is the new alert this try is for (null: a retry).
-   */
-  private async sendOwed(c: AlertChannel, fresh: Alert | null): Promise<void> {
-    const origin = this.origin();
-    const failuresBefore = this.outbox.failures(c.id);
-    // Owed by the process before this one, of a condition this one has not looked at yet: it may
-    // have healed meanwhile (then its clear replaces a raise never delivered), so it waits for
-    // the look (the first pass), as the policy's own carried-over conditions do (follow). A retry
-    // also leaves a condition with an alert still queued to it (that alert's turn sends it all).
-    const ready = this.outbox
-      .owedBy(c.id)
-      .filter(
-        (e) =>
-          !this.policy.awaitsLook(e.alert.conditionId) &&
-          (e.alert.conditionId === fresh?.conditionId || !this.emitting.has(e.alert.conditionId)),
-      );
-    if (ready.length === 0) return;
-    // On the disk before they go: a power cut during a send leaves them owed and "unsure" (a raise
-    // recorded is then delivered, at worst twice; its clear is never dropped).
-    this.outbox.sending(ready);
-    await this.saveOutbox();
-    for (const [i, entry] of ready.entries()) {
-      const retried = entry.alert !== fresh;
-      const r = await this.sendOne(c, entry.alert, origin);
-      if (!r.ok) {
-        this.outbox.notSent(ready.slice(i));
-        const { failures, delayMs } = this.outbox.failed(c.id, this.deps.clock.now());
-        // Once per try of the channel, whatever it owes: the reason (never a secret: channels
-        // name hosts, never tokened URLs; the logger redacts) and when it is tried next.
-        this.deps.logger.warn(retried ? 'alert retry failed' : 'alert channel failed', {
-          channel: c.id,
-          reason: r.error,
-          owed: this.outbox.owedBy(c.id).length,
-          tries: failures,
-          nextTryInS: Math.round(delayMs / 1000),
-        });
-        return;
-      }
-      this.outbox.delivered(entry);
-      if (retried) {
-        this.deps.logger.info('alert delivered on retry', {
-          channel: c.id,
-          kind: entry.alert.kind,
-          condition: entry.alert.conditionId,
-          lateByS: Math.round((this.deps.clock.now() - entry.alert.atMs) / 1000),
-          failedTries: failuresBefore,
-        });
-      }
-    }
-    this.outbox.recovered(c.id);
-  }
-
-  private logDropped(dropped: Dropped[]): void {
-    for (const { entry, reason } of dropped) {
-      const why = {
-        resolved: 'its condition cleared before this channel was told of it: neither is sent',
-        'too-old': 'not delivered in time: given up',
-        'too-many': 'too many alerts owed: the oldest is given up',
-        'channel-removed': 'the channel is no longer set up',
-      }[reason];
-      const log = reason === 'resolved' ? this.deps.logger.info : this.deps.logger.warn;
-      log.call(this.deps.logger, `alert not delivered: ${why}`, {
-        channel: entry.channel,
-        kind: entry.alert.kind,
-        condition: entry.alert.conditionId,
-      });
-    }
-  }
-
-  private async saveOutbox(): Promise<void> {
-    // Not fatal: an alert must go out even when the settings disk cannot keep what is owed.
-    await this.outbox
-      .save()
-      .catch((e: unknown) =>
-        this.deps.logger.warn('alerts owed not recorded', { reason: (e as Error).message }),
       );
   }
 
@@ -674,27 +549,6 @@ function carriesOver(a: Alert): boolean {
     !a.conditionId.startsWith(CHANNEL_FAILING_PREFIX) &&
     a.conditionId !== SECRETS_PROBLEM_ID
   );
-}
-
-/**
- * What the channels are built from, as a digest (a change is a fix worth trying at once): held
- * in memory only, and a hash, so no secret is kept in it.
- */
-function channelsKey(s: Settings, secrets: AlertSecrets): string {
-  const material = JSON.stringify([
-    secrets.smtpPassword ?? null,
-    secrets.webhookUrl ?? null,
-    s.alertEmailTo,
-    s.alertEmailFrom,
-    s.smtpHost,
-    s.smtpPort,
-    s.smtpSecurity,
-    s.smtpUser,
-    s.smtpCaFile,
-    s.alertWebhookFormat,
-    s.alertCommand,
-  ]);
-  return createHash('sha256').update(material).digest('hex');
 }
 
 function failingProblem(id: string, label: string, reason: string): Omit<Problem, 'sinceMs'> {
