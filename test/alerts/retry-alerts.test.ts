@@ -505,3 +505,35 @@ test('a condition raised and cleared at once, channels healthy: both are sent, i
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('a clear the webhook refuses for more than a day is still delivered on the third day: the person is not left believing the condition open', async () => {
+  let refusing = false;
+  const hook = await startWebhookServer(() => (refusing ? 503 : 200));
+  const hub = await setup('rdl-retry-late-clear-', { webhook: hook });
+  hub.settings.alertReminderHours = 0;
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('the raise', () => events(hook).includes('raised archive-missing'));
+    refusing = true;
+    hub.status.clear('archive-missing');
+    await waitUntil('the clear refused', () => hub.logged('alert channel failed').length === 1);
+    // Hourly tries for two days: each refused.
+    for (let hour = 1; hour <= 48; hour++) {
+      const before = hook.requests.length;
+      hub.now = T0 + hour * 60 * MIN;
+      await waitUntil('a try', () => hook.requests.length === before + 1, 5_000);
+      await waitUntil('its failure logged', () => hub.logged('alert retry failed').length === hour);
+    }
+    refusing = false;
+    hub.now = T0 + 49 * 60 * MIN;
+    await waitUntil('the clear delivered', async () => (await hub.owed()).length === 0, 5_000);
+    assert.equal(events(hook).at(-1), 'cleared archive-missing', 'the last request, accepted');
+    assert.equal(hub.logged('alert delivered on retry').at(-1)!.fields.kind, 'cleared');
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

@@ -13,8 +13,8 @@
 //    send), is owed like any alert: a person told of a problem is always told it healed;
 //  - a raise after an owed clear (the condition is back) waits behind it, so the channel ends on
 //    the truth.
-// Bounded: an alert owed longer than maxAgeMs is given up (an open condition's reminder is owed
-// afresh), and at most maxEntries are kept, the oldest given up first.
+// Bounded: a raise owed longer than a day is given up (an open condition's reminder is owed
+// afresh), a clear after a week, and at most maxEntries are kept, the oldest given up first.
 //
 // Written only by the process that syncs (the run lock's holder): `alert test` and `report
 // --send` never touch it, so no second writer can bring back an alert already delivered.
@@ -31,8 +31,13 @@ export interface AlertRetry {
   firstDelayMs: number;
   /** The longest delay between two tries of a channel. */
   maxDelayMs: number;
-  /** An alert not delivered after this long is given up. */
+  /** A raise or reminder not delivered after this long is given up (a reminder owes it afresh). */
   maxAgeMs: number;
+  /**
+   * A clear, longer: nothing brings a clear back, and without it the person believes the
+   * condition still open (and may drive out to a site for it).
+   */
+  maxClearAgeMs: number;
   /** At most this many owed alerts in all (a permanently broken channel grows nothing). */
   maxEntries: number;
 }
@@ -42,6 +47,7 @@ export const ALERT_RETRY: AlertRetry = {
   firstDelayMs: 60_000,
   maxDelayMs: 3_600_000,
   maxAgeMs: 24 * 3_600_000,
+  maxClearAgeMs: 7 * 24 * 3_600_000,
   maxEntries: 100,
 };
 
@@ -244,7 +250,8 @@ export class AlertOutbox {
       if (entry.sinceMs > nowMs) entry.sinceMs = nowMs;
       const reason: DropReason | null = !configured.includes(entry.channel)
         ? 'channel-removed'
-        : nowMs - entry.sinceMs > this.retry.maxAgeMs
+        : nowMs - entry.sinceMs >
+            (entry.alert.kind === 'cleared' ? this.retry.maxClearAgeMs : this.retry.maxAgeMs)
           ? 'too-old'
           : null;
       if (reason) {
