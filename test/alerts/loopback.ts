@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,7 +30,12 @@ export interface LoopbackSmtp {
 }
 
 export async function startSmtp(
-  opts: { auth?: { user: string; pass: string }; tls?: { key: Buffer; cert: Buffer } } = {},
+  opts: {
+    auth?: { user: string; pass: string };
+    tls?: { key: Buffer; cert: Buffer };
+    /** A port found free before (freePort): a relay that was down and comes back. */
+    port?: number;
+  } = {},
 ): Promise<LoopbackSmtp> {
   const mails: ReceivedMail[] = [];
   const state = { refusedLogins: 0 };
@@ -63,7 +68,7 @@ export async function startSmtp(
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,
@@ -204,6 +209,15 @@ export async function startWebhookServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** A port nothing listens on (yet): connections to it are refused until a server takes it. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 export async function waitUntil(

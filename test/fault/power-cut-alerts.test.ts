@@ -1,7 +1,8 @@
 // The alert log through a power cut (power-cut.ts: a real ext4 disk, only what was synced
 // survives). The next process learns from alerts.jsonl what was announced and still open: a raise
-// it does not find there is never cleared, a clear it finds there is never sent again. So a
-// power cut while an alert goes out may cost a message twice, never a clear that is not sent.
+// it does not find there is never cleared, a clear it finds there is never sent again. What was
+// owed and not yet delivered is in alerts-outbox.json, written before each send. So a power cut
+// while an alert goes out may cost a message twice, never a raise or a clear that is not sent.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -173,6 +174,43 @@ test('a clear the power cut stopped on its way is sent by the next start', async
     // Recorded before it was sent, the clear was taken as sent: never again.
     await waitUntil('the clear', () => hook.got.includes('cleared archive-missing'), 10_000);
     assert.deepEqual(hook.got, ['raised archive-missing', 'cleared archive-missing']);
+  } finally {
+    await second.stop();
+  }
+});
+
+test('a raise the power cut stopped on its way is delivered by the next start while the card is still out', async (t) => {
+  const d = await disk(t);
+  if (!d) return;
+  let after = '';
+  const hook = await webhook(async (event) => {
+    if (event !== 'raised archive-missing' || after !== '') return { delivered: true };
+    // The power goes while the raise is on its way (recorded, not yet out): nobody gets it.
+    after = await d.cut();
+    return { delivered: false };
+  });
+  t.after(() => hook.close());
+  const configDir = await configOn(d, hook.url);
+
+  const status = new StatusModel(() => Date.now());
+  const first = service(configDir, status);
+  await first.start();
+  status.raise(CARD_OUT);
+  await waitUntil('the power cut', () => after !== '');
+  await first.stop();
+
+  // Rebooted from what the disk held; the card is still out.
+  const nextStatus = new StatusModel(() => Date.now());
+  const second = service(join(after, 'config'), nextStatus);
+  await second.start();
+  nextStatus.raise(CARD_OUT);
+  nextStatus.update({ lastPassMs: Date.now() });
+  try {
+    // Before, the log said it was announced: the next start neither sent it nor raised it again,
+    // and no one heard of the card until the reminder a day later.
+    await waitUntil('the raise', () => hook.got.includes('raised archive-missing'), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(hook.got, ['raised archive-missing']);
   } finally {
     await second.stop();
   }

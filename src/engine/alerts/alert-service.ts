@@ -2,7 +2,8 @@
 // what to announce, keeps every alert in the alert log, hands it to the desktop (the tray's
 // listener) and sends it through the configured channels. A channel that fails becomes a
 // problem of its own (alert-channel-failing:<id>), shown like any other and announced through
-// the channels that still work; it never throws into the engine. Also sends the digest when due.
+// the channels that still work, and keeps owing the alert until it takes it (delivery.ts); it
+// never throws into the engine. Also sends the digest when due.
 //
 // Runs only in the process that syncs (the daemon, or the tray app), so one hub sends each
 // alert once.
@@ -18,6 +19,8 @@ import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel } from './channels/types.js';
 import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './digest.js';
+import { AlertDelivery } from './delivery.js';
+import { retryDelayMs, type AlertRetry } from './outbox.js';
 import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
 import { AlertSecretStore, type AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
@@ -50,7 +53,7 @@ export interface AlertServiceDeps {
   clock: Clock;
   logger: Logger;
   host: string;
-  tuning?: ChannelTuning & { tickMs?: number };
+  tuning?: ChannelTuning & { tickMs?: number; retry?: Partial<AlertRetry> };
 }
 
 interface AlertState {
@@ -62,6 +65,8 @@ interface AlertState {
 export class AlertService {
   private readonly policy: AlertPolicy;
   private readonly log: AlertLog;
+  /** Alerts a channel did not accept, tried again (delivery.ts, outbox.ts); once started. */
+  private readonly delivery: AlertDelivery;
   private readonly secrets: AlertSecretStore;
   private readonly listeners = new Set<(alert: Alert) => void>();
   private unsubscribe: (() => void) | null = null;
@@ -71,13 +76,36 @@ export class AlertService {
   private startedAtMs: number | null = null;
   private lastDigestMs: number | null = null;
   private digestRunning = false;
+  /** A digest the relay refused is tried again from then on, with the alerts' delays. */
+  private digestFailures = 0;
+  private digestRetryAtMs = 0;
   private mailerRequested = false;
   private mailerTimer: NodeJS.Timeout | null = null;
+  /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
+  private retryQueued = false;
+  /** The last read of the alert secrets failed (its channels then look not set up). */
+  private secretsUnreadable = false;
+  /** The retry pass queued tries every channel at once, whatever its delay says. */
+  private retryAtOnce = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
     this.policy = new AlertPolicy({ flapMs: 0, reminderMs: 0 });
     this.log = new AlertLog(deps.configDir);
+    this.delivery = new AlertDelivery({
+      configDir: deps.configDir,
+      settings: deps.settings,
+      loadSecrets: async () => {
+        const secrets = await this.loadSecrets();
+        return this.secretsUnreadable ? null : secrets;
+      },
+      sendOne: (c, alert, origin) => this.sendOne(c, alert, origin),
+      origin: () => this.origin(),
+      awaitsLook: (id) => this.policy.awaitsLook(id),
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(deps.tuning ? { tuning: deps.tuning } : {}),
+    });
     this.secrets = new AlertSecretStore(deps.configDir);
   }
 
@@ -95,8 +123,13 @@ export class AlertService {
     this.lastDigestMs = state.lastDigestMs ?? now;
     await this.writeState({ pid: process.pid, startedAtMs: now, lastDigestMs: this.lastDigestMs });
     await this.carryOver(now);
+    // What the process before this one could not deliver. Only alerts of conditions this process
+    // re-evaluates: a channel's own trouble is the earlier process's, and comes back if still true.
+    await this.delivery.outbox.load(carriesOver);
     this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
     this.follow(this.deps.status.snapshot());
+    // Tried at once, whatever the delays said: a restart often follows a fix of the settings.
+    this.queueRetry(true);
     this.timer = setInterval(() => this.tick(), this.deps.tuning?.tickMs ?? TICK_MS);
     this.timer.unref();
     // Not in the first pass's way (nodemailer's chunk is ~0.1 s of CPU here, more on a Pi).
@@ -168,6 +201,8 @@ export class AlertService {
     this.deps.logger.info('test alert sent', {
       channels: results.map((r) => `${r.channel}:${r.ok ? 'ok' : 'failed'}`).join(' '),
     });
+    // A channel that just took the test takes what it owes now (the Settings button, once fixed).
+    if (this.unsubscribe && results.some((r) => r.ok)) this.queueRetry(true);
     return results;
   }
 
@@ -219,7 +254,10 @@ export class AlertService {
 
   private follow(snapshot: StatusSnapshot): void {
     this.policy.setOptions(this.policyOptions());
+    const awaiting = this.policy.awaitingLook();
     for (const alert of this.policy.update(snapshot, this.deps.clock.now())) this.emit(alert);
+    // Conditions carried over were looked at: what was owed of them (and waited) goes now.
+    if (this.policy.awaitingLook() < awaiting) this.queueRetry(true);
   }
 
   /**
@@ -257,6 +295,7 @@ export class AlertService {
 
   private tick(): void {
     this.follow(this.deps.status.snapshot());
+    this.queueRetry(false);
     this.loadMailerIfUsed(); // email may have been set up since
     void this.digestIfDue();
   }
@@ -285,13 +324,48 @@ export class AlertService {
     if (this.digestRunning || this.lastDigestMs === null) return;
     if (this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour))
       return;
+    // Before, a refused digest was tried (and warned of) at every tick, once a minute.
+    const retry = this.delivery.outbox.retry;
+    if (
+      this.deps.clock.now() < this.digestRetryAtMs &&
+      this.digestRetryAtMs - this.deps.clock.now() <= retry.maxDelayMs
+    )
+      return;
     this.digestRunning = true;
     try {
+      // `rdl-sync report --send` (another process) may have sent this period's digest since:
+      // it wrote its time to the state file. Before, the daemon's own memory of its last digest
+      // sent the same digest a second time minutes later.
+      const sentElsewhere = (await this.readState()).lastDigestMs;
+      if (
+        sentElsewhere !== undefined &&
+        sentElsewhere > this.lastDigestMs &&
+        sentElsewhere <= this.deps.clock.now()
+      ) {
+        this.lastDigestMs = sentElsewhere;
+        if (
+          this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour)
+        ) {
+          this.digestFailures = 0;
+          this.digestRetryAtMs = 0;
+          this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+          return;
+        }
+      }
       await this.sendDigest();
+      this.digestFailures = 0;
+      this.digestRetryAtMs = 0;
       this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
     } catch (e) {
       const reason = (e as Error).message;
-      this.deps.logger.warn('digest not sent', { reason });
+      this.digestFailures++;
+      const delayMs = retryDelayMs(retry, this.digestFailures);
+      this.digestRetryAtMs = this.deps.clock.now() + delayMs;
+      this.deps.logger.warn('digest not sent', {
+        reason,
+        tries: this.digestFailures,
+        nextTryInS: Math.round(delayMs / 1000),
+      });
       this.deps.status.raise(failingProblem('digest', 'the digest email', reason));
     } finally {
       this.digestRunning = false;
@@ -320,21 +394,27 @@ export class AlertService {
           reason: (e as Error).message,
         }),
       );
+    // Until its turn in the queue, what is owed of this condition waits (a retry queued before
+    // it would send a raise this clear cancels, or overtake it).
+    this.delivery.emitted(alert.conditionId);
     this.queue = this.queue
       .then(async () => {
+        this.delivery.turn(alert.conditionId);
         // The record is what the next process knows (carryOver), and a power cut may fall between
         // record and send. A raise is recorded first: once sent, its clear is never forgotten. A
         // clear is sent first: lost, its record would say it went. Either way a power cut there
-        // costs at worst a message twice, never a clear that is not sent.
+        // costs at worst a message twice, never a clear that is not sent. A raise is also owed
+        // (the outbox, on the disk) before it is sent, so a power cut between record and send no
+        // longer loses it: the next start delivers it.
         if (alert.kind === 'cleared') {
           try {
-            await this.dispatch(alert);
+            await this.delivery.deliver(alert, await this.channelsFor(alert));
           } finally {
             await record();
           }
         } else {
           await record();
-          await this.dispatch(alert);
+          await this.delivery.deliver(alert, await this.channelsFor(alert));
         }
       })
       .catch((e: unknown) =>
@@ -342,14 +422,47 @@ export class AlertService {
       );
   }
 
+  private queueRetry(atOnce: boolean): void {
+    this.retryAtOnce ||= atOnce;
+    if (this.retryQueued) return;
+    this.retryQueued = true;
+    this.queue = this.queue
+      .then(async () => {
+        this.retryQueued = false;
+        const now = this.retryAtOnce;
+        this.retryAtOnce = false;
+        await this.delivery.retryOwed(now);
+      })
+      .catch((e: unknown) =>
+        this.deps.logger.warn('alert retry failed', { reason: (e as Error).message }),
+      );
+  }
+
+  private async builtChannels(): Promise<AlertChannel[]> {
+    return buildChannels(this.deps.settings(), await this.loadSecrets(), this.deps.tuning ?? {});
+  }
+
+  /**
+   * The channels an alert goes to: not a channel's own trouble through that channel, nor the
+   * digest's by email (the digest is an email through the same relay).
+   */
+  private async channelsFor(alert: Alert): Promise<AlertChannel[]> {
+    return (await this.builtChannels()).filter(
+      (c) =>
+        alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}` &&
+        !(c.id === 'email' && alert.conditionId === `${CHANNEL_FAILING_PREFIX}digest`),
+    );
+  }
+
+  /** Once through every channel, owed by none after (the test alert, "daemon stopped"). */
   private async dispatch(alert: Alert): Promise<ChannelResult[]> {
-    const channels = buildChannels(
-      this.deps.settings(),
-      await this.loadSecrets(),
-      this.deps.tuning ?? {},
-    ).filter((c) => alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}`);
+    const channels = await this.channelsFor(alert);
     const origin = this.origin();
-    return Promise.all(channels.map((c) => this.sendOne(c, alert, origin)));
+    const results = await Promise.all(channels.map((c) => this.sendOne(c, alert, origin)));
+    for (const r of results)
+      if (!r.ok)
+        this.deps.logger.warn('alert channel failed', { channel: r.channel, reason: r.error });
+    return results;
   }
 
   private async sendOne(
@@ -363,7 +476,6 @@ export class AlertService {
       return { channel: c.id, label: c.label, ok: true };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      this.deps.logger.warn('alert channel failed', { channel: c.id, reason });
       this.deps.status.raise(failingProblem(c.id, c.label, reason));
       return { channel: c.id, label: c.label, ok: false, error: reason };
     }
@@ -372,9 +484,11 @@ export class AlertService {
   private async loadSecrets(): Promise<AlertSecrets> {
     try {
       const s = await this.secrets.load();
+      this.secretsUnreadable = false;
       this.deps.status.clear(SECRETS_PROBLEM_ID);
       return s;
     } catch (e) {
+      this.secretsUnreadable = true;
       this.deps.status.raise({
         id: SECRETS_PROBLEM_ID,
         code: 'alert-channel-failing',

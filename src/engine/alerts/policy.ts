@@ -125,6 +125,16 @@ export class AlertPolicy {
     return alerts;
   }
 
+  /** Carried over from an earlier process and not yet looked at by this one. */
+  awaitsLook(id: string): boolean {
+    return this.carried.has(id);
+  }
+
+  /** How many conditions carried over wait for this process's look (only ever fewer). */
+  awaitingLook(): number {
+    return this.carried.size;
+  }
+
   /** The conditions currently announced (for `alert test` and the digest). */
   announced(): Problem[] {
     return [...this.active.values()].filter((t) => t.announcedAtMs !== null).map((t) => t.problem);

@@ -1,0 +1,539 @@
+// An alert a channel did not accept is delivered once the channel is back. Before, it was
+// recorded as announced and never sent again: only a local "channel failing" problem said so,
+// which no one sees on a hub in the field. Real parts: an SMTP relay on loopback that is down
+// (nothing listens on its port) and comes back on the same port, a webhook server that answers
+// 503 and then 200, alerts.jsonl and alerts-outbox.json on disk, a second service on the same
+// settings folder for a restart. The clock is the test's, so the retry delays (a minute, then
+// doubled, up to an hour) are stepped through, not waited for.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { AlertService } from '../../src/engine/alerts/alert-service.js';
+import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
+import { clearRegisteredSecrets } from '../../src/engine/log/index.js';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
+import type { Logger } from '../../src/engine/ports.js';
+import { StatusModel } from '../../src/engine/status/model.js';
+import type { Problem } from '../../src/engine/status/types.js';
+import {
+  freePort,
+  startSmtp,
+  startWebhookServer,
+  tempDir,
+  waitUntil,
+  type LoopbackHttp,
+  type LoopbackSmtp,
+} from './loopback.js';
+
+/** What each channel still owes (src/engine/alerts/outbox.ts). */
+const ALERT_OUTBOX_FILE = 'alerts-outbox.json';
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 11, 3, 9, 0);
+const TOKEN = 'Hook-Token-Secret-987';
+
+const archiveMissing: Omit<Problem, 'sinceMs'> = {
+  id: 'archive-missing',
+  code: 'archive-missing',
+  severity: 'attention',
+  tab: 'status',
+  message: 'SD card folder /media/sd does not exist: insert the card; files wait safely',
+};
+
+interface LogLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** A hub's alert service as the daemon runs it, on the test's clock. */
+class Hub {
+  now = T0;
+  readonly status = new StatusModel(() => this.now);
+  readonly lines: LogLine[] = [];
+  service: AlertService;
+
+  constructor(
+    readonly configDir: string,
+    readonly settings: ReturnType<typeof defaultSettings>,
+  ) {
+    this.service = this.build();
+  }
+
+  build(): AlertService {
+    const line =
+      (level: string) =>
+      (message: string, fields: Record<string, unknown> = {}): void =>
+        void this.lines.push({ level, message, fields });
+    const logger: Logger = {
+      debug: line('debug'),
+      info: line('info'),
+      warn: line('warn'),
+      error: line('error'),
+    };
+    return new AlertService({
+      configDir: this.configDir,
+      status: this.status,
+      settings: () => this.settings,
+      history: () => [],
+      clock: { now: () => this.now, sleep: async () => undefined },
+      logger,
+      host: 'hub-retry',
+      tuning: { tickMs: 20, webhookRetry: { attempts: 1, baseMs: 1, timeoutMs: 5_000 } },
+    });
+  }
+
+  logged(message: string): LogLine[] {
+    return this.lines.filter((l) => l.message === message);
+  }
+
+  async owed(): Promise<{ channel: string; alert: { kind: string; conditionId: string } }[]> {
+    try {
+      const text = await fs.readFile(path.join(this.configDir, ALERT_OUTBOX_FILE), 'utf8');
+      return (JSON.parse(text) as { owed: [] }).owed;
+    } catch {
+      return [];
+    }
+  }
+
+  hasProblem(id: string): boolean {
+    return this.status.snapshot().problems.some((p) => p.id === id);
+  }
+}
+
+async function setup(
+  prefix: string,
+  opts: { email?: number; webhook?: LoopbackHttp },
+): Promise<Hub> {
+  const configDir = await tempDir(prefix);
+  clearRegisteredSecrets();
+  if (opts.webhook) {
+    await new AlertSecretStore(configDir).set('webhook-url', `${opts.webhook.url}/hooks/${TOKEN}`);
+  }
+  const settings = {
+    ...defaultSettings(),
+    site: 'Site5_Retry',
+    alertFlapMinutes: 0,
+    ...(opts.email !== undefined
+      ? {
+          alertEmailTo: ['ops@example.org'],
+          alertEmailFrom: 'hub@example.org',
+          smtpHost: '127.0.0.1',
+          smtpPort: opts.email,
+          smtpSecurity: 'none' as const,
+        }
+      : {}),
+    alertWebhookFormat: opts.webhook ? ('generic' as const) : ('off' as const),
+  };
+  return new Hub(configDir, settings);
+}
+
+const events = (hook: LoopbackHttp, condition?: string): string[] =>
+  hook.requests
+    .map((r) => r.body as { event: string; condition: string })
+    .filter((b) => condition === undefined || b.condition === condition)
+    .map((b) => `${b.event} ${b.condition}`);
+
+const subjects = (smtp: LoopbackSmtp | null): string[] => smtp?.mails.map((m) => m.subject) ?? [];
+
+/** A few of the service's ticks (20 ms each) go by: for "nothing more happened" only. */
+const someTicks = (): Promise<void> => new Promise((r) => setTimeout(r, 200));
+
+test('a raise the SMTP relay refused arrives once the relay is back, on the retry and not before; the webhook that took it is not sent it again', async () => {
+  const port = await freePort();
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-email-', { email: port, webhook: hook });
+  let smtp: LoopbackSmtp | null = null;
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('the webhook to take the raise', () =>
+      events(hook).includes('raised archive-missing'),
+    );
+    await waitUntil(
+      'the email channel to fail',
+      () => hub.logged('alert channel failed').length > 0,
+    );
+    assert.ok(hub.hasProblem('alert-channel-failing:email'), 'the channel failing is shown');
+    // The webhook is told of the email trouble meanwhile (owed while it is on its way).
+    const owed = async (): Promise<string[]> =>
+      (await hub.owed()).map((e) => `${e.channel} ${e.alert.kind} ${e.alert.conditionId}`);
+    await waitUntil('the webhook told of the email trouble', () =>
+      events(hook).includes('raised alert-channel-failing:email'),
+    );
+    await waitUntil('what is owed written', async () => (await owed()).length === 1);
+    assert.deepEqual(
+      await owed(),
+      ['email raised archive-missing'],
+      'owed on the disk, by email only',
+    );
+
+    // The relay comes back; the first retry is a minute after the failure.
+    smtp = await startSmtp({ port });
+    hub.now = T0 + 30_000;
+    await someTicks();
+    assert.deepEqual(subjects(smtp), [], 'not tried before its delay');
+    hub.now = T0 + MIN + 1_000;
+    await waitUntil('the raise by email', () => smtp!.mails.length === 1, 5_000);
+    assert.equal(smtp.mails[0]!.subject, 'RDL Sync Site5_Retry: needs attention (archive-missing)');
+    assert.match(smtp.mails[0]!.text, /^SD card folder \/media\/sd does not exist/);
+    await waitUntil(
+      'the channel failing to clear',
+      () => !hub.hasProblem('alert-channel-failing:email'),
+    );
+    await waitUntil('nothing owed', async () => (await hub.owed()).length === 0);
+    const delivered = hub.logged('alert delivered on retry');
+    assert.equal(delivered.length, 1);
+    assert.equal(delivered[0]!.fields.channel, 'email');
+    // The webhook heard of the email trouble, and of its end.
+    await waitUntil(
+      'the webhook told of the email channel failing and healed',
+      () => events(hook, 'alert-channel-failing:email').length === 2,
+    );
+    assert.deepEqual(events(hook, 'alert-channel-failing:email'), [
+      'raised alert-channel-failing:email',
+      'cleared alert-channel-failing:email',
+    ]);
+
+    // The card goes back: the clear goes to both, once.
+    hub.status.clear('archive-missing');
+    await waitUntil('the clear by email', () => subjects(smtp).some((s) => s.includes('resolved')));
+    await waitUntil('the clear by webhook', () => events(hook).includes('cleared archive-missing'));
+    await someTicks();
+    assert.deepEqual(events(hook, 'archive-missing'), [
+      'raised archive-missing',
+      'cleared archive-missing',
+    ]);
+    assert.deepEqual(subjects(smtp), [
+      'RDL Sync Site5_Retry: needs attention (archive-missing)',
+      'RDL Sync Site5_Retry: resolved (archive-missing)',
+    ]);
+    const logText = JSON.stringify(hub.lines);
+    assert.ok(!logText.includes(TOKEN), 'the webhook token is never logged');
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await smtp?.close();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('a restart in between: the raise the webhook refused is delivered by the next process, once, and not announced again', async () => {
+  let refusing = true;
+  const hook = await startWebhookServer(() => (refusing ? 503 : 200));
+  const hub = await setup('rdl-retry-restart-', { webhook: hook });
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('the refused raise', () => hub.logged('alert channel failed').length === 1);
+    await hub.service.stop();
+    assert.equal((await hub.owed()).length, 1, 'owed on the disk when the process stops');
+
+    // The next process (a reboot, systemd): the card is still out.
+    refusing = false;
+    hub.now = T0 + 5 * MIN;
+    hub.service = hub.build();
+    await hub.service.start();
+    // Its first pass has looked: the card is still out. (Until then what is owed of a condition
+    // carried over waits: it may have healed while the service was down.)
+    hub.status.update({ lastPassMs: hub.now });
+    // Its first request was refused (the server keeps refused requests too): a second one.
+    await waitUntil('the raise delivered', () => events(hook, 'archive-missing').length === 2);
+    await waitUntil('nothing owed', async () => (await hub.owed()).length === 0);
+    await someTicks();
+    // Refused once, then delivered once: no second raise from the restart.
+    assert.deepEqual(events(hook, 'archive-missing'), [
+      'raised archive-missing',
+      'raised archive-missing',
+    ]);
+    assert.equal(hook.requests.length, 2);
+    const body = hook.requests[1]!.body as { at: string; message: string };
+    assert.equal(body.at, new Date(T0).toISOString(), 'the raise of its time, not a new one');
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('cleared before the channel was told: neither the raise nor the clear is sent by it; the channel that was told gets both', async () => {
+  const port = await freePort();
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-cleared-', { email: port, webhook: hook });
+  let smtp: LoopbackSmtp | null = null;
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil(
+      'the email channel to fail',
+      () => hub.logged('alert channel failed').length > 0,
+    );
+    // The relay is back, and the card too, before the retry was due.
+    smtp = await startSmtp({ port });
+    hub.now = T0 + 20_000;
+    hub.status.clear('archive-missing');
+    await waitUntil('the clear by webhook', () => events(hook).includes('cleared archive-missing'));
+    await waitUntil('the drop to be logged', () =>
+      hub.lines.some((l) => l.message.startsWith('alert not delivered: its condition cleared')),
+    );
+    // Another condition, later: the email channel works and owes nothing before it.
+    hub.now = T0 + 2 * MIN;
+    hub.status.raise({ ...archiveMissing, id: 'quota-full', code: 'quota-full' });
+    await waitUntil('the next alert by email', () => smtp!.mails.length > 0);
+    await someTicks();
+    assert.deepEqual(subjects(smtp), ['RDL Sync Site5_Retry: needs attention (quota-full)']);
+    assert.deepEqual(events(hook, 'archive-missing'), [
+      'raised archive-missing',
+      'cleared archive-missing',
+    ]);
+    assert.deepEqual(await hub.owed(), []);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await smtp?.close();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('a webhook that never accepts: tries from a minute apart up to an hour, given up after a day, the owed list bounded; the channel failing shows until it delivers again', async () => {
+  let refusing = true;
+  const hook = await startWebhookServer(() => (refusing ? 503 : 200));
+  const hub = await setup('rdl-retry-bounds-', { webhook: hook });
+  // Reminders off: a reminder owes an open condition afresh, and this is about giving up.
+  hub.settings.alertReminderHours = 0;
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('the first try', () => hook.requests.length === 1);
+    await waitUntil('its failure logged', () => hub.logged('alert channel failed').length === 1);
+    const delays: number[] = [];
+    // Each try is stepped to exactly when it is due; a day of them.
+    for (;;) {
+      const failed = [...hub.logged('alert channel failed'), ...hub.logged('alert retry failed')];
+      const next = failed.at(-1)!.fields.nextTryInS as number;
+      if (hub.now + next * 1000 - T0 > 24 * 60 * MIN) break;
+      delays.push(next / 60);
+      hub.now += next * 1000;
+      const before = hook.requests.length;
+      await waitUntil('the next try', () => hook.requests.length === before + 1, 5_000);
+      await waitUntil('its failure logged', () => {
+        const n =
+          hub.logged('alert channel failed').length + hub.logged('alert retry failed').length;
+        return n === failed.length + 1;
+      });
+    }
+    assert.deepEqual(delays.slice(0, 8), [1, 2, 4, 8, 16, 32, 60, 60], 'minutes between tries');
+    assert.ok(delays.length < 40, `${delays.length} tries in a day`);
+    assert.ok(hub.hasProblem('alert-channel-failing:webhook'), 'still shown');
+
+    // Past a day: given up, nothing owed, nothing more tried.
+    hub.now += 61 * MIN;
+    await waitUntil('given up', () =>
+      hub.lines.some((l) => l.message === 'alert not delivered: not delivered in time: given up'),
+    );
+    await waitUntil('nothing owed', async () => (await hub.owed()).length === 0);
+    const tries = hook.requests.length;
+    hub.now += 5 * 60 * MIN;
+    await someTicks();
+    assert.equal(hook.requests.length, tries, 'no try of what was given up');
+
+    // Many conditions while it refuses: at most 100 owed, the oldest given up first.
+    for (let i = 0; i < 130; i++) {
+      hub.status.raise({
+        ...archiveMissing,
+        id: `source-silent:logger${i}`,
+        code: 'source-silent',
+      });
+    }
+    await waitUntil(
+      'all 130 tried or queued',
+      () =>
+        hub.lines.filter((l) => l.message.startsWith('alert not delivered: too many')).length ===
+        30,
+    );
+    await waitUntil('the owed list written', async () => (await hub.owed()).length === 100);
+    const owed = await hub.owed();
+    assert.equal(owed[0]!.alert.conditionId, 'source-silent:logger30');
+    const size = (await fs.stat(path.join(hub.configDir, ALERT_OUTBOX_FILE))).size;
+    assert.ok(size < 100 * 1024, `outbox ${size} bytes`);
+
+    // The webhook takes alerts again: the owed ones go, the channel failing clears.
+    const refused = hook.requests.length;
+    refusing = false;
+    hub.now += 61 * MIN;
+    await waitUntil('all 100 delivered', async () => (await hub.owed()).length === 0, 20_000);
+    await waitUntil(
+      'the channel failing cleared',
+      () => !hub.hasProblem('alert-channel-failing:webhook'),
+    );
+    const delivered = events(hook)
+      .slice(refused)
+      .filter((e) => e.startsWith('raised source-silent:'));
+    assert.equal(delivered.length, 100, 'each owed alert once');
+    assert.equal(new Set(delivered).size, 100);
+    assert.equal(delivered[0], 'raised source-silent:logger30', 'oldest first');
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('the digest the relay refused, sent by hand with `rdl-sync report --send` once the relay is back: the daemon does not send it again', async () => {
+  const port = await freePort();
+  const hub = await setup('rdl-retry-digest-', { email: port });
+  hub.settings.digestSchedule = 'daily';
+  hub.settings.digestHour = 7;
+  const local = (d: number, h: number, m = 0): number => new Date(2026, 11, d, h, m).getTime();
+  hub.now = local(3, 6, 59);
+  // The CLI's own service on the same settings folder, never started (as `report --send` runs).
+  const cli = hub.build();
+  let smtp: LoopbackSmtp | null = null;
+  try {
+    await hub.service.start();
+    hub.now = local(3, 7, 0);
+    await waitUntil('the digest refused', () => hub.logged('digest not sent').length === 1);
+    assert.equal(hub.logged('digest not sent')[0]!.fields.nextTryInS, 60);
+    await someTicks();
+    assert.equal(hub.logged('digest not sent').length, 1, 'not tried (and warned of) every tick');
+    smtp = await startSmtp({ port });
+    hub.now = local(3, 7, 0) + 30_000;
+    await cli.sendDigest();
+    assert.equal(smtp.mails.length, 1);
+    hub.now = local(3, 7, 5);
+    await someTicks();
+    assert.equal(smtp.mails.length, 1, 'the digest of this period was sent already');
+    hub.now = local(4, 7, 0);
+    await waitUntil('the next day’s digest', () => smtp!.mails.length === 2);
+    assert.match(smtp.mails[1]!.subject, /daily digest 2026-12-04/);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await smtp?.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged alerts-outbox.json (a hand edit) does not stop the service: what is readable in it is delivered', async () => {
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-damaged-', { webhook: hook });
+  const good = {
+    channel: 'webhook',
+    told: false,
+    sinceMs: T0,
+    alert: {
+      kind: 'raised',
+      conditionId: 'quota-full',
+      code: 'quota-full',
+      severity: 'error',
+      sentence: 'Dropbox is full: free space or upgrade the plan.',
+      sinceMs: T0,
+      atMs: T0,
+      tab: 'status',
+    },
+  };
+  await fs.writeFile(
+    path.join(hub.configDir, ALERT_OUTBOX_FILE),
+    JSON.stringify({ version: 1, owed: [{ channel: 'webhook', alert: {} }, 5, null, good] }),
+  );
+  try {
+    await hub.service.start();
+    await waitUntil('the readable one delivered', () => events(hook).includes('raised quota-full'));
+    await waitUntil('nothing owed', async () => (await hub.owed()).length === 0);
+    // A file that is not JSON at all: nothing owed, the service starts and sends.
+    await hub.service.stop();
+    await fs.writeFile(path.join(hub.configDir, ALERT_OUTBOX_FILE), '{"owed": [');
+    hub.service = hub.build();
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('a new alert sent', () => events(hook).includes('raised archive-missing'));
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('the relay fixed in the settings: what email owes is tried at the next tick, not an hour later', async () => {
+  const dead = await freePort();
+  const smtp = await startSmtp();
+  const hub = await setup('rdl-retry-fixed-', { email: dead });
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil(
+      'the email channel to fail',
+      () => hub.logged('alert channel failed').length > 0,
+    );
+    // Failing for a while: the next try is an hour away.
+    for (let i = 0; i < 7; i++) {
+      const before = hub.logged('alert retry failed').length;
+      hub.now += 60 * MIN;
+      await waitUntil('a retry', () => hub.logged('alert retry failed').length === before + 1);
+    }
+    assert.equal(hub.logged('alert retry failed').at(-1)!.fields.nextTryInS, 3600);
+    // A person puts the right port in (rdl-sync settings set smtpPort ...); the clock stands.
+    hub.settings.smtpPort = smtp.port;
+    await waitUntil('the raise by email', () => smtp.mails.length === 1, 5_000);
+    assert.equal(smtp.mails[0]!.subject, 'RDL Sync Site5_Retry: needs attention (archive-missing)');
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await smtp.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('a condition raised and cleared at once, channels healthy: both are sent, in order, as before the outbox', async () => {
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-flap-', { webhook: hook });
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    hub.status.clear('archive-missing');
+    await waitUntil('the clear', () => events(hook).includes('cleared archive-missing'));
+    assert.deepEqual(events(hook), ['raised archive-missing', 'cleared archive-missing']);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('a clear the webhook refuses for more than a day is still delivered on the third day: the person is not left believing the condition open', async () => {
+  let refusing = false;
+  const hook = await startWebhookServer(() => (refusing ? 503 : 200));
+  const hub = await setup('rdl-retry-late-clear-', { webhook: hook });
+  hub.settings.alertReminderHours = 0;
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('the raise', () => events(hook).includes('raised archive-missing'));
+    refusing = true;
+    hub.status.clear('archive-missing');
+    await waitUntil('the clear refused', () => hub.logged('alert channel failed').length === 1);
+    // Hourly tries for two days: each refused.
+    for (let hour = 1; hour <= 48; hour++) {
+      const before = hook.requests.length;
+      hub.now = T0 + hour * 60 * MIN;
+      await waitUntil('a try', () => hook.requests.length === before + 1, 5_000);
+      await waitUntil('its failure logged', () => hub.logged('alert retry failed').length === hour);
+    }
+    refusing = false;
+    hub.now = T0 + 49 * 60 * MIN;
+    await waitUntil('the clear delivered', async () => (await hub.owed()).length === 0, 5_000);
+    assert.equal(events(hook).at(-1), 'cleared archive-missing', 'the last request, accepted');
+    assert.equal(hub.logged('alert delivered on retry').at(-1)!.fields.kind, 'cleared');
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
