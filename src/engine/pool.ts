@@ -35,3 +35,40 @@ export async function forEachLimit<T>(
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
 }
+
+/**
+ * At most `limit` holders at a time, served in the order they asked. For work that gives its turn
+ * up while it waits on something other than its own progress (a save shared by a group).
+ */
+export class Slots {
+  private free: number;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.free = Math.max(1, limit);
+  }
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.free++;
+  }
+
+  /** Runs `wait` without holding a slot (the caller holds one), and takes one again after it. */
+  async without<T>(wait: () => Promise<T>): Promise<T> {
+    this.release();
+    try {
+      return await wait();
+    } finally {
+      await this.acquire();
+    }
+  }
+}

@@ -6,9 +6,11 @@
 //   idle    (e) CPU of an idle pass
 //   resets  (f) a large file over a 1 Mbit/s link that resets periodically: bytes re-sent per reset
 //   year    (g) a simulated year of one site through one engine: RSS, CPU/file, disk per tenth
+//   cardcopy    small files to the archive by hard link and by copy (a card on another file
+//               system): files/s, journal saves and fsyncs per file
 // Options: --year-files N (default 110000), --small-files N, --cli-only (large: only the real CLI
 // process, not the in-process engine after it), --runs N (small: runs of the engine, default 6),
-// --profile-out FILE (small: the profiled run's .cpuprofile).
+// --profile-out FILE (small: the profiled run's .cpuprofile), --card-files N (cardcopy, default 500).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,12 +19,14 @@ import { runUploadBench } from './upload-bench.js';
 import { runIdleBench, runLargeFileBench, runSmallFilesBench } from './engine-bench.js';
 import { runResetsBench } from './resets-bench.js';
 import { runYearBench } from './year-bench.js';
+import { runCardCopyBench } from './card-copy-bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     'year-files': { type: 'string' },
     'small-files': { type: 'string' },
+    'card-files': { type: 'string' },
     'cli-only': { type: 'boolean' },
     'profile-out': { type: 'string' },
     runs: { type: 'string' },
@@ -61,6 +65,14 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
   resets: async () => {
     console.log('== Large file over a slow link that resets ==');
     await runResetsBench();
+  },
+  cardcopy: async () => {
+    console.log('== Archive: small files by hard link and by copy ==');
+    const files = count('card-files', values['card-files']);
+    await runCardCopyBench({
+      ...(files ? { files } : {}),
+      ...(values.runs ? { runs: count('runs', values.runs) } : {}),
+    });
   },
   year: async () => {
     const files = count('year-files', values['year-files']);

@@ -3,12 +3,13 @@
 // A card too full for one file may still take smaller ones; every other block stops the leg for
 // this pass.
 import { SyncError } from '../errors.js';
-import { forEachLimit, mapLimit } from '../pool.js';
+import { forEachLimit, Slots } from '../pool.js';
 import { asSource, Channel, type Source } from '../channel.js';
 import { LEGS } from './ids.js';
 import type { ArchiveCheck } from '../archive/archive-target.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceOutcome, PlaceSink } from './leg.js';
 import { asLegError } from './leg-error.js';
+import { GroupSave } from './group-save.js';
 
 /** What the archive leg needs of the target (ArchiveTarget, wrapped by assemble.ts). */
 export interface ArchivePort {
@@ -25,7 +26,7 @@ export interface ArchivePort {
     ino?: number;
     syncedAs?: { size: number; mtimeMs: number };
     deferFolderSync?: boolean;
-    beforePlace?: (path: string, contentHash: string) => Promise<SyncError | undefined>;
+    beforePlace?: BeforePlace;
   }): Promise<{
     path: string;
     contentHash: string;
@@ -127,17 +128,15 @@ export class ArchiveLeg implements DestinationLeg {
   }
 
   /**
-   * Small files in groups: stored many at a time, their folders synced once per group. A group is
-   * what has come while the previous one was stored (up to SMALL_GROUP), so a burst makes large
-   * groups and a trickle is not held back.
+   * Small files in groups: stored many at a time, their copies saved as ours once per group and
+   * their folders synced once per group. A group is what has come while the previous one was
+   * stored (up to SMALL_GROUP), so a burst makes large groups and a trickle is not held back.
    */
   private async placeSmall(items: Source<PlaceItem>, run: PlaceRun): Promise<void> {
     while (!stopped(run)) {
       const group = await items.take(SMALL_GROUP, run.taking);
       if (group.length === 0) break;
-      const outcomes = await mapLimit(group, SMALL_CONCURRENCY, (item) =>
-        stopped(run) ? Promise.resolve(null) : this.storeOne(item, run, true),
-      );
+      const outcomes = await this.storeGroup(group, run);
       const folders = outcomes.flatMap((o) => (o?.ok && o.folder ? [o.folder] : []));
       const files = outcomes.flatMap((o) => (o?.ok && o.file ? [o.file] : []));
       try {
@@ -163,11 +162,51 @@ export class ArchiveLeg implements DestinationLeg {
     }
   }
 
-  /** One file; its outcome (null: stopped, or blocked the leg). Never throws. */
+  /**
+   * A group of small files, SMALL_CONCURRENCY at a time, their copies saved as ours in one save
+   * before any of them takes its final name (group-save.ts). A copy waiting for that save gives
+   * its turn to the next file of the group. Outcomes in the group's order (null: none).
+   */
+  private async storeGroup(
+    group: readonly PlaceItem[],
+    run: PlaceRun,
+  ): Promise<(StoreOutcome | null)[]> {
+    const slots = new Slots(SMALL_CONCURRENCY);
+    const { sink } = run;
+    const saves = sink.beforeWrite && new GroupSave(group.length, (c) => sink.beforeWrite!(c));
+    return Promise.all(
+      group.map(async (item) => {
+        try {
+          await slots.acquire();
+          try {
+            if (stopped(run)) return null;
+            return await this.storeOne(
+              item,
+              run,
+              true,
+              saves &&
+                ((path, contentHash) =>
+                  slots.without(() => saves.before({ rel: item.rel, path, contentHash }))),
+            );
+          } finally {
+            slots.release();
+          }
+        } finally {
+          saves?.done();
+        }
+      }),
+    );
+  }
+
+  /**
+   * One file; its outcome (null: stopped, or blocked the leg). Never throws. `beforePlace`: how a
+   * copy is saved before it takes its final name (default: a save of its own).
+   */
   private async storeOne(
     item: PlaceItem,
     run: PlaceRun,
     deferFolderSync: boolean,
+    beforePlace = ownSave(item, run.sink),
   ): Promise<StoreOutcome | null> {
     const { sink } = run;
     const { signal } = sink;
@@ -186,12 +225,7 @@ export class ArchiveLeg implements DestinationLeg {
           : {}),
         ...(item.bytesSynced ? { syncedAs: { size: item.size, mtimeMs: item.mtimeMs } } : {}),
         ...(deferFolderSync ? { deferFolderSync } : {}),
-        ...(sink.beforeWrite
-          ? {
-              beforePlace: async (path: string, contentHash: string) =>
-                (await sink.beforeWrite!([{ rel: item.rel, path, contentHash }]))?.get(item.rel),
-            }
-          : {}),
+        ...(beforePlace ? { beforePlace } : {}),
         onProgress: (bytes) => sink.onProgress?.(item.rel, bytes),
       });
       return {
@@ -228,6 +262,15 @@ function block(run: PlaceRun, err: SyncError): void {
 }
 
 type StoreOutcome = PlaceOutcome & { folder?: string; file?: string };
+
+type BeforePlace = (path: string, contentHash: string) => Promise<SyncError | undefined>;
+
+/** A copy saved as ours on its own, before it takes its final name (a large file's). */
+function ownSave(item: PlaceItem, sink: PlaceSink): BeforePlace | undefined {
+  if (!sink.beforeWrite) return undefined;
+  return async (path, contentHash) =>
+    (await sink.beforeWrite!([{ rel: item.rel, path, contentHash }]))?.get(item.rel);
+}
 
 /** A full card may still take smaller files; any other block, or an abort, stops the leg. */
 function stopped(run: PlaceRun): boolean {
