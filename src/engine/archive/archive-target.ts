@@ -98,9 +98,10 @@ export interface ArchiveStoreOptions {
   knownContentHash?: string;
   /**
    * The copy RDL Sync itself wrote for an earlier version of this staged file: replaced in place
-   * when it still holds `contentHash`; otherwise it is not ours any more and keep-both applies.
+   * when it still holds `contentHash` (or one of `earlierContentHashes`: a replace of ours that
+   * may not have taken its name); otherwise it is not ours any more and keep-both applies.
    */
-  replace?: { path: string; contentHash: string };
+  replace?: { path: string; contentHash: string; earlierContentHashes?: string[] };
   /**
    * The source's identity as the caller saw it (the transit walk): a hard link must name this
    * very inode, or the file was replaced under us and is done again.
@@ -459,7 +460,7 @@ export class ArchiveTarget {
    */
   private async replaceOwnCopy(
     opts: ArchiveStoreOptions,
-    replace: { path: string; contentHash: string },
+    replace: { path: string; contentHash: string; earlierContentHashes?: string[] },
     destDir: string,
     hashSource: () => Promise<string>,
   ): Promise<ArchiveStoreResult | null> {
@@ -492,7 +493,7 @@ export class ArchiveTarget {
     } catch (e) {
       throw await this.destinationError(e, target);
     }
-    if (there !== replace.contentHash) {
+    if (there !== replace.contentHash && !replace.earlierContentHashes?.includes(there)) {
       // Already the new version (a crash after the replace, or a hard link that followed the
       // transit file): done. Anything else is no longer ours.
       if (there === (await hashSource())) {

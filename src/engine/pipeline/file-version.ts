@@ -5,6 +5,7 @@
 // new one as `name (n)` (downstream tools would merge every copy into the data).
 import type { Logger } from '../ports.js';
 import type { FileRef, JournalEntry, JournalPort } from './deps.js';
+import type { OwnCopyRecord } from '../journal/journal.js';
 import { LEG_IDS } from '../legs/ids.js';
 import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
 import { formatBytes } from '../format-bytes.js';
@@ -83,8 +84,8 @@ export function entryForCurrentVersion(
  * got no further). A copy that was already there when we looked ("already present") was not
  * written by us, so it is not ours to replace. A copy the leg was about to write when the process
  * died (`writing`: saved before the write, its outcome never saved) may be there: it is replaced
- * if it is, found by its content; should it not have landed, the earlier version's revision at the
- * same place still is.
+ * if it is, found by its content; should it not have landed, what the earlier write left at the
+ * same place still is (inDoubt).
  */
 export function ownCopiesOf(entry: JournalEntry): SupersededCopies | undefined {
   const copies: SupersededCopies = {};
@@ -100,13 +101,37 @@ export function ownCopiesOf(entry: JournalEntry): SupersededCopies | undefined {
         ...(done.rev === undefined ? {} : { rev: done.rev }),
       };
     } else if (!done && writing) {
-      const rev =
-        earlier?.path.toLowerCase() === writing.path.toLowerCase() ? earlier.rev : undefined;
-      copy = { path: writing.path, contentHash: writing.contentHash, ...(rev ? { rev } : {}) };
+      copy = inDoubt(writing, earlier);
     }
     if (copy) copies[id] = copy;
   }
   return Object.keys(copies).length > 0 ? copies : undefined;
+}
+
+/** At most this many contents of earlier writes are kept for a copy in doubt (see inDoubt). */
+const EARLIER_CONTENTS_KEPT = 4;
+
+/**
+ * Our copy at the path of a write that may not have landed (a kill, a power cut or a failed
+ * rename between the note and the write): it holds either that write's content or, at the same
+ * path, what our earlier write there left (for Dropbox, also its revision). Both stay ours: with
+ * only the write's content, a copy the write never replaced read as someone else's, and the next
+ * version landed beside it as `name (1)`.
+ */
+function inDoubt(writing: OwnCopyRecord, earlier: OwnCopyRecord | undefined): OwnCopyRecord {
+  const samePath = earlier?.path.toLowerCase() === writing.path.toLowerCase();
+  const rev = samePath ? earlier.rev : undefined;
+  const contents = samePath
+    ? [earlier.contentHash, ...(earlier.earlierContentHashes ?? [])]
+        .filter((h, i, all) => h !== writing.contentHash && all.indexOf(h) === i)
+        .slice(0, EARLIER_CONTENTS_KEPT)
+    : [];
+  return {
+    path: writing.path,
+    contentHash: writing.contentHash,
+    ...(rev ? { rev } : {}),
+    ...(contents.length > 0 ? { earlierContentHashes: contents } : {}),
+  };
 }
 
 /**
