@@ -9,6 +9,7 @@ import type { OwnCopyRecord } from '../journal/journal.js';
 import { LEG_IDS } from '../legs/ids.js';
 import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
 import { formatBytes } from '../format-bytes.js';
+import { ZEROED } from './zeroed.js';
 
 /** The file's own wait while it is shorter than the bytes its legs copied (see cutShort). */
 export const CUT_SHORT = 'file-cut-short';
@@ -50,11 +51,17 @@ export function entryForCurrentVersion(
   // file that was replaced, not changed: either way this is another file with the same name (a
   // logger reusing names, the autumn clock change), never a new version of ours, so it must not
   // replace the copies of the earlier one. (Entries of files that left transit otherwise are
-  // pruned after each complete walk of transit, see pass.ts.)
+  // pruned after each complete walk of transit, see pass.ts.) Except the real file put back in
+  // place of one held as read as zeros, as that hold asks, whatever its inode (a download moved
+  // there is another): its copies of zeros (a hub's hard-linked card copy) are ours to replace,
+  // not to keep under the file's name with the real bytes beside them as `name (1)`.
   const ours =
     old !== undefined &&
     old.finishedAtMs === undefined &&
-    (old.ino === undefined || file.ino === undefined || old.ino === file.ino);
+    (old.ino === undefined ||
+      file.ino === undefined ||
+      old.ino === file.ino ||
+      old.lastError?.code === ZEROED);
   const supersedes = ours && old ? ownCopiesOf(old) : undefined;
   const entry: JournalEntry = {
     size: file.size,
