@@ -248,8 +248,9 @@ test('a transit file a power cut cut short (shorter, its time unchanged) never r
     assert.ok(problem, 'status names the file');
     assert.match(problem.message, /power/i);
     assert.match(problem.message, new RegExp(`${whole.length}|${formatBytes(whole.length)}`));
-    // The harness archives to a plain folder, as a hub's 4_synced: no SD card to fetch it from.
-    assert.match(problem.message, /from Dropbox or the archive\)/);
+    // Only Dropbox has the whole file (the archive never got it), and the harness archives to a
+    // plain folder, as a hub's 4_synced: no SD card, and no archive, to fetch it from.
+    assert.match(problem.message, /back in transit \(from Dropbox\)/);
     assert.doesNotMatch(problem.message, /SD card/);
 
     // A person puts the whole file back (from Dropbox): it goes on, and nothing is doubled.
@@ -263,6 +264,32 @@ test('a transit file a power cut cut short (shorter, its time unchanged) never r
       !h.engine.getStatus().problems.some((p) => p.message.includes(rel)),
       'the problem is gone',
     );
+  });
+});
+
+test('a transit file cut short before any whole copy was made is not sent looking for one on Dropbox or the archive', async () => {
+  await withHarness({}, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-05_USB0.txt';
+    const whole = Buffer.from('2026-12-05 00:00:00,21.5,40\n'.repeat(200));
+    // Dropbox full and the card away: the file waits in transit with no copy anywhere.
+    h.emulator.setQuota(0);
+    const away = `${h.archiveDir}.away`;
+    await fs.rename(h.archiveDir, away);
+    await h.drop(rel, whole);
+    await h.engine.runPassNow();
+    assert.deepEqual(remoteRels(h), []);
+    const transitPath = path.join(h.transitDir, ...rel.split('/'));
+    const stamp = path.join(h.root, 'stamp');
+    await fs.writeFile(stamp, '');
+    execFileSync('touch', ['-r', transitPath, stamp]);
+    await fs.truncate(transitPath, 100);
+    execFileSync('touch', ['-r', stamp, transitPath]);
+    await h.engine.runPassNow();
+    const problem = h.engine.getStatus().problems.find((p) => p.message.includes(rel));
+    assert.ok(problem, 'status names the file');
+    assert.match(problem.message, /No copy of the whole file was made before/);
+    assert.doesNotMatch(problem.message, /from Dropbox|from the archive/);
+    await fs.rename(away, h.archiveDir);
   });
 });
 

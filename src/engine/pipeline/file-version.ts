@@ -182,11 +182,14 @@ function heldCutShort(
     // "the archive": an SD card or a folder such as a hub's 4_synced, the path says which.
     old.archive ? `the archive (${old.archive.path})` : null,
   ].filter(Boolean);
-  const kept =
+  // The advice names only where a whole copy is: with none, "from Dropbox or the archive" sent a
+  // person looking for a file neither holds.
+  const from = [old.upload ? 'Dropbox' : null, old.archive ? 'the archive' : null].filter(Boolean);
+  const advice =
     whole.length > 0
-      ? `the whole file already on ${whole.join(' and on ')} is kept, and not replaced by the rest`
-      : 'no copy of the whole file was made before';
-  const message = `${file.rel} in transit is ${formatBytes(file.size)} where it was ${formatBytes(old.size)} (${old.size} bytes), and nothing wrote it since: a power cut lost the end of its bytes before they reached the disk. ${kept.charAt(0).toUpperCase()}${kept.slice(1)}. Put the whole file back in transit (from Dropbox or the archive), or delete the transit copy if the copies are all you need`;
+      ? `The whole file already on ${whole.join(' and on ')} is kept, and not replaced by the rest. Put the whole file back in transit (from ${from.join(' or ')}), or delete the transit copy if the copies are all you need`
+      : 'No copy of the whole file was made before. Put the whole file back in transit if you have it elsewhere, or delete the transit copy (copies of an earlier version stay as they are)';
+  const message = `${file.rel} in transit is ${formatBytes(file.size)} where it was ${formatBytes(old.size)} (${old.size} bytes), and nothing wrote it since: a power cut lost the end of its bytes before they reached the disk. ${advice}`;
   return {
     ...old,
     attempts: Math.max(old.attempts, FILE_FAILING_THRESHOLD),
