@@ -79,10 +79,22 @@ test('a replace of the card copy that never took its name, then a further change
   });
 });
 
-test('Dropbox: a commit in doubt after one whose answer a kill lost, then a further change: the copy is replaced, no "(1)"', async () => {
-  // The state two in-doubt commits leave, as the journal holds it: version 1 was committed just
-  // before a kill that lost its answer (`writing`, no revision), the logger appended (version 2),
-  // whose commit was noted and then failed (Dropbox full), and the logger appended again.
+/**
+ * A real engine started on a journal and a Dropbox as a killed run left them (`prepare` writes
+ * them; the transit file is already in place), with a clock that `later` moves past any wait.
+ */
+async function afterAKill(
+  prepare: (
+    dirs: Awaited<ReturnType<typeof makeDirs>>,
+    emulator: Awaited<ReturnType<typeof startEmulator>>,
+    journal: Journal,
+  ) => Promise<void>,
+  run: (r: {
+    dirs: Awaited<ReturnType<typeof makeDirs>>;
+    emulator: Awaited<ReturnType<typeof startEmulator>>;
+    later: () => Promise<void>;
+  }) => Promise<void>,
+): Promise<void> {
   const dirs = await makeDirs();
   const emulator = await startEmulator({});
   let offsetMs = 0;
@@ -90,51 +102,116 @@ test('Dropbox: a commit in doubt after one whose answer a kill lost, then a furt
     now: () => Date.now() + offsetMs,
     sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
   };
-  const engine = { stop: async (): Promise<void> => {} };
+  let stop = async (): Promise<void> => {};
   try {
     await writeConfig(dirs.configDir, testSettings(dirs, emulator), emulator);
-    const rel = 'RDL/USB0/RDL_2026-12-03_USB0.txt';
-    const remote = `/RDL/site1/${rel}`;
-    const v1 = Buffer.from('time,value\n2026-12-03T00:00:00Z,1\n');
-    const v2 = Buffer.concat([v1, Buffer.from('2026-12-03T00:01:00Z,2\n')]);
-    const v3 = Buffer.concat([v2, Buffer.from('2026-12-03T00:02:00Z,3\n')]);
-    emulator.putFile(remote, v1);
-    const transit = path.join(dirs.transitDir, ...rel.split('/'));
-    await fs.mkdir(path.dirname(transit), { recursive: true });
-    await fs.writeFile(transit, v3);
-    const s = await fs.stat(transit);
     const journal = await Journal.open(path.join(dirs.configDir, 'journal.json'));
-    journal.put(rel, {
-      size: v2.length,
-      mtimeMs: s.mtimeMs - 60_000,
-      dev: s.dev,
-      ino: s.ino,
-      attempts: 0,
-      nextTryMs: 0,
-      supersedes: { upload: { path: remote, contentHash: dropboxContentHash(v1) } },
-      writing: { upload: { path: remote, contentHash: dropboxContentHash(v2) } },
-    });
+    await prepare(dirs, emulator, journal);
     await journal.close();
-
-    const e = await createEngine({
+    const engine = await createEngine({
       configDir: dirs.configDir,
       home: dirs.root,
       retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
       clock,
     });
-    engine.stop = () => e.stop();
-    for (let i = 0; i < 4 && (await listFilesRel(dirs.transitDir)).length > 0; i++) {
-      await e.runPassNow();
-      offsetMs += 3_600_000; // past the settling of a changed file
-    }
-    assert.deepEqual(
-      emulator.listFiles().map((f) => [f.pathDisplay, f.contentHash]),
-      [[remote, dropboxContentHash(v3)]],
-      'one copy on Dropbox, the last version, no "(1)"',
-    );
+    stop = () => engine.stop();
+    const later = async (): Promise<void> => {
+      await engine.runPassNow();
+      offsetMs += 3_600_000; // past the settling of a changed file and any back-off
+    };
+    await run({ dirs, emulator, later });
   } finally {
-    await engine.stop();
+    await stop();
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
+}
+
+/** Writes the transit file and returns its identity. */
+async function inTransit(
+  dirs: { transitDir: string },
+  rel: string,
+  bytes: Buffer,
+): Promise<{ path: string; dev: number; ino: number; mtimeMs: number }> {
+  const transit = path.join(dirs.transitDir, ...rel.split('/'));
+  await fs.mkdir(path.dirname(transit), { recursive: true });
+  await fs.writeFile(transit, bytes);
+  const s = await fs.stat(transit);
+  return { path: transit, dev: s.dev, ino: s.ino, mtimeMs: s.mtimeMs };
+}
+
+const rel = 'RDL/USB0/RDL_2026-12-03_USB0.txt';
+const remote = `/RDL/site1/${rel}`;
+const v1 = Buffer.from('time,value\n2026-12-03T00:00:00Z,1\n');
+const v2 = Buffer.concat([v1, Buffer.from('2026-12-03T00:01:00Z,2\n')]);
+const v3 = Buffer.concat([v2, Buffer.from('2026-12-03T00:02:00Z,3\n')]);
+
+test('Dropbox: a commit in doubt after one whose answer a kill lost, then a further change: the copy is replaced, no "(1)"', async () => {
+  // The state two in-doubt commits leave, as the journal holds it: version 1 was committed just
+  // before a kill that lost its answer (`writing`, no revision), the logger appended (version 2),
+  // whose commit was noted and then failed (Dropbox full), and the logger appended again.
+  await afterAKill(
+    async (dirs, emulator, journal) => {
+      emulator.putFile(remote, v1);
+      const t = await inTransit(dirs, rel, v3);
+      journal.put(rel, {
+        size: v2.length,
+        mtimeMs: t.mtimeMs - 60_000,
+        dev: t.dev,
+        ino: t.ino,
+        attempts: 0,
+        nextTryMs: 0,
+        supersedes: { upload: { path: remote, contentHash: dropboxContentHash(v1) } },
+        writing: { upload: { path: remote, contentHash: dropboxContentHash(v2) } },
+      });
+    },
+    async ({ dirs, emulator, later }) => {
+      for (let i = 0; i < 4 && (await listFilesRel(dirs.transitDir)).length > 0; i++) await later();
+      assert.deepEqual(
+        emulator.listFiles().map((f) => [f.pathDisplay, f.contentHash]),
+        [[remote, dropboxContentHash(v3)]],
+        'one copy on Dropbox, the last version, no "(1)"',
+      );
+    },
+  );
+});
+
+test('Dropbox: a commit a kill cut off that went to the keep-both name (another file at the name) is ours: the next version replaces it, no "(2)"', async () => {
+  // Another party's file has the name, so the commit noted for it found a conflict and went to
+  // "name (1)"; the kill came before its answer was saved.
+  const theirs = Buffer.from('someone else,s file\n');
+  const ours1 = `/RDL/site1/RDL/USB0/RDL_2026-12-03_USB0 (1).txt`;
+  await afterAKill(
+    async (dirs, emulator, journal) => {
+      emulator.putFile(remote, theirs);
+      emulator.putFile(ours1, v1);
+      const t = await inTransit(dirs, rel, v1);
+      journal.put(rel, {
+        size: v1.length,
+        mtimeMs: t.mtimeMs,
+        dev: t.dev,
+        ino: t.ino,
+        attempts: 0,
+        nextTryMs: 0,
+        writing: { upload: { path: remote, contentHash: dropboxContentHash(v1) } },
+      });
+    },
+    async ({ dirs, emulator, later }) => {
+      // The archive folder is away: the file stays in transit once Dropbox has it.
+      await fs.rm(dirs.archiveDir, { recursive: true });
+      await later();
+      await fs.appendFile(path.join(dirs.transitDir, ...rel.split('/')), v2.subarray(v1.length));
+      await fs.mkdir(dirs.archiveDir);
+      for (let i = 0; i < 4 && (await listFilesRel(dirs.transitDir)).length > 0; i++) await later();
+      assert.deepEqual(await listFilesRel(dirs.transitDir), [], 'the file left transit');
+      assert.deepEqual(
+        emulator.listFiles().map((f) => [f.pathDisplay, f.contentHash]),
+        [
+          [ours1, dropboxContentHash(v2)],
+          [remote, dropboxContentHash(theirs)],
+        ],
+        'their file kept, ours replaced in place, no "(2)"',
+      );
+    },
+  );
 });
