@@ -171,6 +171,47 @@ test('a card link of a file written again after staging synced it is synced itse
   assert.ok(copy.equals(again), 'the card copy holds the bytes it was said to hold');
 });
 
+test('a card link found already there (a kill after the link, before its outcome was saved), its file written again since, is synced before it counts', async (t) => {
+  const d = await disk(t);
+  if (!d) return;
+  await folders(d.dir, 'watch', 'transit', 'archive');
+  const rel = 'RDL_2026-12-01_USB0.txt';
+  const { bytes, staged } = await stageOld(d, rel);
+  const store = (target: ArchiveTarget) =>
+    target.store({
+      rel,
+      srcPath: join(d.dir, 'transit', rel),
+      size: staged.size,
+      dev: staged.dev,
+      ino: staged.ino,
+      deferFolderSync: true,
+    });
+  // The killed run: its link is on the card (synced), its outcome never reached the journal.
+  const first = await store(
+    new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false }),
+  );
+  await new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false }).syncFolders(
+    [first.folder!],
+    first.file ? [first.file] : [],
+  );
+  // The writer that kept its descriptor overwrites the file in place, same size: the new bytes
+  // wait in memory, and the link shares them.
+  const again = Buffer.from(bytes.map((b) => b ^ 0xff));
+  const fh = await fs.open(join(d.dir, 'transit', rel), 'r+');
+  await fh.write(again, 0, again.length, 0);
+  await fh.close();
+  // The next process finds the link there, holding these very bytes.
+  const target = new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false });
+  const stored = await store(target);
+  assert.equal(stored.contentHash, dropboxContentHash(again), 'the card holds the new bytes');
+  await target.syncFolders([stored.folder!], stored.file ? [stored.file] : []);
+
+  const after = await d.cut();
+  const copy = await readFile(join(after, 'archive', rel));
+  // Without its sync: the old bytes, under a copy said to hold the new ones.
+  assert.ok(copy.equals(again), 'the card copy holds the bytes it was said to hold');
+});
+
 test('small files linked to the card in a group keep their bytes through a power cut once the group is synced', async (t) => {
   const d = await disk(t);
   if (!d) return;
