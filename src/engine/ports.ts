@@ -27,6 +27,8 @@ export interface OwnUpload {
   remotePath: string;
   rev?: string;
   contentHash?: string;
+  /** Contents our earlier commits left there, should the one of `contentHash` not have landed. */
+  earlierContentHashes?: string[];
 }
 
 /** Files the caller holds back from a write, each with its reason (by rel). */

@@ -171,6 +171,47 @@ test('a card link of a file written again after staging synced it is synced itse
   assert.ok(copy.equals(again), 'the card copy holds the bytes it was said to hold');
 });
 
+test('a card link found already there (a kill after the link, before its outcome was saved), its file written again since, is synced before it counts', async (t) => {
+  const d = await disk(t);
+  if (!d) return;
+  await folders(d.dir, 'watch', 'transit', 'archive');
+  const rel = 'RDL_2026-12-01_USB0.txt';
+  const { bytes, staged } = await stageOld(d, rel);
+  const store = (target: ArchiveTarget) =>
+    target.store({
+      rel,
+      srcPath: join(d.dir, 'transit', rel),
+      size: staged.size,
+      dev: staged.dev,
+      ino: staged.ino,
+      deferFolderSync: true,
+    });
+  // The killed run: its link is on the card (synced), its outcome never reached the journal.
+  const first = await store(
+    new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false }),
+  );
+  await new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false }).syncFolders(
+    [first.folder!],
+    first.file ? [first.file] : [],
+  );
+  // The writer that kept its descriptor overwrites the file in place, same size: the new bytes
+  // wait in memory, and the link shares them.
+  const again = Buffer.from(bytes.map((b) => b ^ 0xff));
+  const fh = await fs.open(join(d.dir, 'transit', rel), 'r+');
+  await fh.write(again, 0, again.length, 0);
+  await fh.close();
+  // The next process finds the link there, holding these very bytes.
+  const target = new ArchiveTarget({ root: join(d.dir, 'archive'), mustBeMountPoint: false });
+  const stored = await store(target);
+  assert.equal(stored.contentHash, dropboxContentHash(again), 'the card holds the new bytes');
+  await target.syncFolders([stored.folder!], stored.file ? [stored.file] : []);
+
+  const after = await d.cut();
+  const copy = await readFile(join(after, 'archive', rel));
+  // Without its sync: the old bytes, under a copy said to hold the new ones.
+  assert.ok(copy.equals(again), 'the card copy holds the bytes it was said to hold');
+});
+
 test('small files linked to the card in a group keep their bytes through a power cut once the group is synced', async (t) => {
   const d = await disk(t);
   if (!d) return;
@@ -248,8 +289,9 @@ test('a transit file a power cut cut short (shorter, its time unchanged) never r
     assert.ok(problem, 'status names the file');
     assert.match(problem.message, /power/i);
     assert.match(problem.message, new RegExp(`${whole.length}|${formatBytes(whole.length)}`));
-    // The harness archives to a plain folder, as a hub's 4_synced: no SD card to fetch it from.
-    assert.match(problem.message, /from Dropbox or the archive\)/);
+    // Only Dropbox has the whole file (the archive never got it), and the harness archives to a
+    // plain folder, as a hub's 4_synced: no SD card, and no archive, to fetch it from.
+    assert.match(problem.message, /back in transit \(from Dropbox\)/);
     assert.doesNotMatch(problem.message, /SD card/);
 
     // A person puts the whole file back (from Dropbox): it goes on, and nothing is doubled.
@@ -263,6 +305,32 @@ test('a transit file a power cut cut short (shorter, its time unchanged) never r
       !h.engine.getStatus().problems.some((p) => p.message.includes(rel)),
       'the problem is gone',
     );
+  });
+});
+
+test('a transit file cut short before any whole copy was made is not sent looking for one on Dropbox or the archive', async () => {
+  await withHarness({}, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-05_USB0.txt';
+    const whole = Buffer.from('2026-12-05 00:00:00,21.5,40\n'.repeat(200));
+    // Dropbox full and the card away: the file waits in transit with no copy anywhere.
+    h.emulator.setQuota(0);
+    const away = `${h.archiveDir}.away`;
+    await fs.rename(h.archiveDir, away);
+    await h.drop(rel, whole);
+    await h.engine.runPassNow();
+    assert.deepEqual(remoteRels(h), []);
+    const transitPath = path.join(h.transitDir, ...rel.split('/'));
+    const stamp = path.join(h.root, 'stamp');
+    await fs.writeFile(stamp, '');
+    execFileSync('touch', ['-r', transitPath, stamp]);
+    await fs.truncate(transitPath, 100);
+    execFileSync('touch', ['-r', stamp, transitPath]);
+    await h.engine.runPassNow();
+    const problem = h.engine.getStatus().problems.find((p) => p.message.includes(rel));
+    assert.ok(problem, 'status names the file');
+    assert.match(problem.message, /No copy of the whole file was made before/);
+    assert.doesNotMatch(problem.message, /from Dropbox|from the archive/);
+    await fs.rename(away, h.archiveDir);
   });
 });
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { DROPBOX_BLOCK_SIZE } from '../../src/engine/fsutil/index.js';
 import { zeroContentHash } from '../../src/engine/pipeline/zeroed.js';
-import { withHarness } from '../engine/harness.js';
+import { listFilesRel, withHarness } from '../engine/harness.js';
 
 /** Overwrites the file's bytes with zeros in place and puts its times back, as a dying card shows it. */
 async function turnToZeros(file: string): Promise<void> {
@@ -110,4 +110,53 @@ test('a transit file turned to zeros after its card copy is not sent to Dropbox:
 test('the content hash of zeros is computed without reading them, and equals the real one', () => {
   for (const size of [1, 4096, DROPBOX_BLOCK_SIZE, DROPBOX_BLOCK_SIZE + 1, 2 * DROPBOX_BLOCK_SIZE])
     assert.equal(zeroContentHash(size), dropboxContentHash(Buffer.alloc(size)), `${size} bytes`);
+});
+
+test('a zeroed file held, then the real file put back in transit as a new file: it replaces the zeroed card copy, no "(1)"', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-04_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-04T00:00:00Z,7.5\n'.repeat(40));
+    const transit = path.join(h.transitDir, ...rel.split('/'));
+    const card = path.join(h.archiveDir, ...rel.split('/'));
+    // A hub: transit and the archive on one disk, the card copy a hard link of the transit file.
+    await fs.rm(h.archiveDir, { recursive: true });
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    await turnToZeros(transit);
+    await fs.mkdir(h.archiveDir);
+    for (let i = 0; i < 3; i++) {
+      await h.engine.runPassNow();
+      offsetMs += 3_600_000;
+    }
+    assert.deepEqual(
+      await fs.readFile(card),
+      Buffer.alloc(body.length),
+      'the card link reads zeros',
+    );
+    assert.ok(h.engine.getStatus().problems.some((p) => /reads as .* of zeros/.test(p.message)));
+
+    // The person does what the problem says: the real file back in transit (a download moved
+    // into place: another inode).
+    const download = path.join(h.root, 'download.txt');
+    await fs.writeFile(download, body);
+    await fs.rename(download, transit);
+    for (let i = 0; i < 4 && (await listFilesRel(h.transitDir)).length > 0; i++) {
+      await h.engine.runPassNow();
+      offsetMs += 3_600_000;
+    }
+    assert.deepEqual(await listFilesRel(h.transitDir), [], 'the file left transit');
+    assert.deepEqual(
+      (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.')),
+      [rel],
+      'one card copy, no "(1)"',
+    );
+    assert.deepEqual(await fs.readFile(card), body, 'the card copy holds the real bytes again');
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, dropboxContentHash(body));
+    assert.ok(!h.engine.getStatus().problems.some((p) => p.message.includes(rel)), 'problem gone');
+  });
 });

@@ -98,9 +98,10 @@ export interface ArchiveStoreOptions {
   knownContentHash?: string;
   /**
    * The copy RDL Sync itself wrote for an earlier version of this staged file: replaced in place
-   * when it still holds `contentHash`; otherwise it is not ours any more and keep-both applies.
+   * when it still holds `contentHash` (or one of `earlierContentHashes`: a replace of ours that
+   * may not have taken its name); otherwise it is not ours any more and keep-both applies.
    */
-  replace?: { path: string; contentHash: string };
+  replace?: { path: string; contentHash: string; earlierContentHashes?: string[] };
   /**
    * The source's identity as the caller saw it (the transit walk): a hard link must name this
    * very inode, or the file was replaced under us and is done again.
@@ -396,11 +397,17 @@ export class ArchiveTarget {
           (await this.holdsSameContent(candidate, existing, opts.size, hashSource)) &&
           (await this.isNamedExactly(destDir, keepBothName(name, n)))
         ) {
+          // A hard link of this very transit file (made by a run killed before its outcome was
+          // saved) holds the transit file's bytes as they are now: written since, they may be in
+          // memory only, so they are synced as a new link's are before the copy counts.
+          const shared = await this.isSourceInode(opts.srcPath, existing);
+          if (shared && !opts.deferFolderSync) await this.syncFolders([], [candidate]);
           return {
             path: candidate,
             contentHash: await hashSource(),
             alreadyPresent: true,
             ...folder,
+            ...(shared && opts.deferFolderSync ? { file: candidate } : {}),
           };
         }
         n++;
@@ -459,7 +466,7 @@ export class ArchiveTarget {
    */
   private async replaceOwnCopy(
     opts: ArchiveStoreOptions,
-    replace: { path: string; contentHash: string },
+    replace: { path: string; contentHash: string; earlierContentHashes?: string[] },
     destDir: string,
     hashSource: () => Promise<string>,
   ): Promise<ArchiveStoreResult | null> {
@@ -474,8 +481,7 @@ export class ArchiveTarget {
     }
     const existing = await this.lstatOrNull(target);
     if (!existing?.isFile()) return null;
-    const source = await this.lstatOrNull(opts.srcPath);
-    if (source && source.dev === existing.dev && source.ino === existing.ino) {
+    if (await this.isSourceInode(opts.srcPath, existing)) {
       // Our copy is a hard link to this very transit file, so it already holds these bytes.
       // (Linking again and renaming over it would do nothing: rename() between two names of
       // one inode leaves both, and the temporary would stay behind.) They changed since it was
@@ -492,7 +498,7 @@ export class ArchiveTarget {
     } catch (e) {
       throw await this.destinationError(e, target);
     }
-    if (there !== replace.contentHash) {
+    if (there !== replace.contentHash && !replace.earlierContentHashes?.includes(there)) {
       // Already the new version (a crash after the replace, or a hard link that followed the
       // transit file): done. Anything else is no longer ours.
       if (there === (await hashSource())) {
@@ -577,6 +583,12 @@ export class ArchiveTarget {
     } catch (e) {
       throw await this.destinationError(e, dir);
     }
+  }
+
+  /** The copy is a hard link of the source: the same inode under another name. */
+  private async isSourceInode(srcPath: string, copy: Stats): Promise<boolean> {
+    const source = await this.lstatOrNull(srcPath);
+    return source !== null && source.dev === copy.dev && source.ino === copy.ino;
   }
 
   private async holdsSameContent(

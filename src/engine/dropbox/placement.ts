@@ -132,10 +132,15 @@ async function resolve(
 /**
  * The file there holds the content of our own earlier upload of this staged file, committed just
  * before a kill that lost its answer (the journal knew the commit was coming, not that it landed):
- * the new version replaces it like any copy of ours, never beside it.
+ * the new version replaces it like any copy of ours, never beside it. Or it holds what an earlier
+ * commit of ours left there, that commit in doubt not having landed (OwnUpload.earlierContentHashes).
  */
 function ourEarlierVersion(file: FileToPlace, there: files.FileMetadata): boolean {
-  return file.replace?.contentHash !== undefined && there.content_hash === file.replace.contentHash;
+  const hash = there.content_hash;
+  if (hash === undefined || !file.replace) return false;
+  return (
+    hash === file.replace.contentHash || (file.replace.earlierContentHashes ?? []).includes(hash)
+  );
 }
 
 function updateOf(path: string, there: files.FileMetadata): CommitTarget {

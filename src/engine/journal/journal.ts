@@ -45,7 +45,17 @@ const legDoneSchema = z.preprocess(
 /** A copy RDL Sync itself wrote of an earlier version: replaced, never kept beside. */
 const ownCopySchema = z.preprocess(
   legacyRemotePath,
-  z.object({ path: z.string(), contentHash: z.string(), rev: z.string().optional() }),
+  z.object({
+    path: z.string(),
+    contentHash: z.string(),
+    rev: z.string().optional(),
+    /**
+     * What our own earlier writes left at this path, should the write of `contentHash` not have
+     * landed (it was noted before the write and its outcome never saved: pipeline/file-version.ts
+     * ownCopiesOf). A copy there holding any of these is ours too.
+     */
+    earlierContentHashes: z.array(z.string()).optional(),
+  }),
 );
 
 const failureSchema = z.object({ code: z.string(), message: z.string(), atMs: z.number() });

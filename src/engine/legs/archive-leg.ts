@@ -21,7 +21,7 @@ export interface ArchivePort {
     size: number;
     signal?: AbortSignal;
     onProgress?: (bytes: number) => void;
-    replace?: { path: string; contentHash: string };
+    replace?: { path: string; contentHash: string; earlierContentHashes?: string[] };
     dev?: number;
     ino?: number;
     syncedAs?: { size: number; mtimeMs: number };
@@ -218,7 +218,15 @@ export class ArchiveLeg implements DestinationLeg {
         size: item.size,
         ...(signal ? { signal } : {}),
         ...(item.replace
-          ? { replace: { path: item.replace.path, contentHash: item.replace.contentHash } }
+          ? {
+              replace: {
+                path: item.replace.path,
+                contentHash: item.replace.contentHash,
+                ...(item.replace.earlierContentHashes
+                  ? { earlierContentHashes: item.replace.earlierContentHashes }
+                  : {}),
+              },
+            }
           : {}),
         ...(item.dev !== undefined && item.ino !== undefined
           ? { dev: item.dev, ino: item.ino }

@@ -95,6 +95,9 @@ export class DropboxLeg implements DestinationLeg {
                 remotePath: i.replace.path,
                 contentHash: i.replace.contentHash,
                 ...(i.replace.rev ? { rev: i.replace.rev } : {}),
+                ...(i.replace.earlierContentHashes
+                  ? { earlierContentHashes: i.replace.earlierContentHashes }
+                  : {}),
               },
             }
           : {}),

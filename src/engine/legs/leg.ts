@@ -47,6 +47,11 @@ export interface OwnCopy {
   path: string;
   contentHash: string;
   rev?: string;
+  /**
+   * The write of `contentHash` may not have landed: a copy there still holding one of these
+   * (what our earlier writes left) is ours as well.
+   */
+  earlierContentHashes?: string[];
 }
 
 export type PlaceOutcome =

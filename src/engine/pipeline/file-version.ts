@@ -5,9 +5,11 @@
 // new one as `name (n)` (downstream tools would merge every copy into the data).
 import type { Logger } from '../ports.js';
 import type { FileRef, JournalEntry, JournalPort } from './deps.js';
+import type { OwnCopyRecord } from '../journal/journal.js';
 import { LEG_IDS } from '../legs/ids.js';
 import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
 import { formatBytes } from '../format-bytes.js';
+import { ZEROED } from './zeroed.js';
 
 /** The file's own wait while it is shorter than the bytes its legs copied (see cutShort). */
 export const CUT_SHORT = 'file-cut-short';
@@ -49,11 +51,17 @@ export function entryForCurrentVersion(
   // file that was replaced, not changed: either way this is another file with the same name (a
   // logger reusing names, the autumn clock change), never a new version of ours, so it must not
   // replace the copies of the earlier one. (Entries of files that left transit otherwise are
-  // pruned after each complete walk of transit, see pass.ts.)
+  // pruned after each complete walk of transit, see pass.ts.) Except the real file put back in
+  // place of one held as read as zeros, as that hold asks, whatever its inode (a download moved
+  // there is another): its copies of zeros (a hub's hard-linked card copy) are ours to replace,
+  // not to keep under the file's name with the real bytes beside them as `name (1)`.
   const ours =
     old !== undefined &&
     old.finishedAtMs === undefined &&
-    (old.ino === undefined || file.ino === undefined || old.ino === file.ino);
+    (old.ino === undefined ||
+      file.ino === undefined ||
+      old.ino === file.ino ||
+      old.lastError?.code === ZEROED);
   const supersedes = ours && old ? ownCopiesOf(old) : undefined;
   const entry: JournalEntry = {
     size: file.size,
@@ -83,8 +91,8 @@ export function entryForCurrentVersion(
  * got no further). A copy that was already there when we looked ("already present") was not
  * written by us, so it is not ours to replace. A copy the leg was about to write when the process
  * died (`writing`: saved before the write, its outcome never saved) may be there: it is replaced
- * if it is, found by its content; should it not have landed, the earlier version's revision at the
- * same place still is.
+ * if it is, found by its content; should it not have landed, what the earlier write left at the
+ * same place still is (inDoubt).
  */
 export function ownCopiesOf(entry: JournalEntry): SupersededCopies | undefined {
   const copies: SupersededCopies = {};
@@ -100,13 +108,37 @@ export function ownCopiesOf(entry: JournalEntry): SupersededCopies | undefined {
         ...(done.rev === undefined ? {} : { rev: done.rev }),
       };
     } else if (!done && writing) {
-      const rev =
-        earlier?.path.toLowerCase() === writing.path.toLowerCase() ? earlier.rev : undefined;
-      copy = { path: writing.path, contentHash: writing.contentHash, ...(rev ? { rev } : {}) };
+      copy = inDoubt(writing, earlier);
     }
     if (copy) copies[id] = copy;
   }
   return Object.keys(copies).length > 0 ? copies : undefined;
+}
+
+/** At most this many contents of earlier writes are kept for a copy in doubt (see inDoubt). */
+const EARLIER_CONTENTS_KEPT = 4;
+
+/**
+ * Our copy at the path of a write that may not have landed (a kill, a power cut or a failed
+ * rename between the note and the write): it holds either that write's content or, at the same
+ * path, what our earlier write there left (for Dropbox, also its revision). Both stay ours: with
+ * only the write's content, a copy the write never replaced read as someone else's, and the next
+ * version landed beside it as `name (1)`.
+ */
+function inDoubt(writing: OwnCopyRecord, earlier: OwnCopyRecord | undefined): OwnCopyRecord {
+  const samePath = earlier?.path.toLowerCase() === writing.path.toLowerCase();
+  const rev = samePath ? earlier.rev : undefined;
+  const contents = samePath
+    ? [earlier.contentHash, ...(earlier.earlierContentHashes ?? [])]
+        .filter((h, i, all) => h !== writing.contentHash && all.indexOf(h) === i)
+        .slice(0, EARLIER_CONTENTS_KEPT)
+    : [];
+  return {
+    path: writing.path,
+    contentHash: writing.contentHash,
+    ...(rev ? { rev } : {}),
+    ...(contents.length > 0 ? { earlierContentHashes: contents } : {}),
+  };
 }
 
 /**
@@ -150,11 +182,14 @@ function heldCutShort(
     // "the archive": an SD card or a folder such as a hub's 4_synced, the path says which.
     old.archive ? `the archive (${old.archive.path})` : null,
   ].filter(Boolean);
-  const kept =
+  // The advice names only where a whole copy is: with none, "from Dropbox or the archive" sent a
+  // person looking for a file neither holds.
+  const from = [old.upload ? 'Dropbox' : null, old.archive ? 'the archive' : null].filter(Boolean);
+  const advice =
     whole.length > 0
-      ? `the whole file already on ${whole.join(' and on ')} is kept, and not replaced by the rest`
-      : 'no copy of the whole file was made before';
-  const message = `${file.rel} in transit is ${formatBytes(file.size)} where it was ${formatBytes(old.size)} (${old.size} bytes), and nothing wrote it since: a power cut lost the end of its bytes before they reached the disk. ${kept.charAt(0).toUpperCase()}${kept.slice(1)}. Put the whole file back in transit (from Dropbox or the archive), or delete the transit copy if the copies are all you need`;
+      ? `The whole file already on ${whole.join(' and on ')} is kept, and not replaced by the rest. Put the whole file back in transit (from ${from.join(' or ')}), or delete the transit copy if the copies are all you need`
+      : 'No copy of the whole file was made before. Put the whole file back in transit if you have it elsewhere, or delete the transit copy (copies of an earlier version stay as they are)';
+  const message = `${file.rel} in transit is ${formatBytes(file.size)} where it was ${formatBytes(old.size)} (${old.size} bytes), and nothing wrote it since: a power cut lost the end of its bytes before they reached the disk. ${advice}`;
   return {
     ...old,
     attempts: Math.max(old.attempts, FILE_FAILING_THRESHOLD),

@@ -9,6 +9,7 @@ import { holdZeroed, writingZeros } from './zeroed.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
+import { keepBothName } from '../legs/keep-both.js';
 import { legRetry, worstFailure } from './leg-state.js';
 import type { Source } from '../channel.js';
 import { FILE_FAILING_THRESHOLD, fileRetryDelayMs } from './problems.js';
@@ -166,11 +167,20 @@ async function noteWrites(
  * commit's answer says whether it wrote.
  */
 function ourWrite(earlier: OwnCopy | undefined, o: { path: string; contentHash: string }): boolean {
-  return (
-    earlier !== undefined &&
-    earlier.contentHash === o.contentHash &&
-    earlier.path.toLowerCase() === o.path.toLowerCase()
-  );
+  if (earlier === undefined || earlier.contentHash !== o.contentHash) return false;
+  return earlier.path.toLowerCase() === o.path.toLowerCase() || keptBeside(earlier.path, o.path);
+}
+
+/**
+ * `path` is a keep-both name of `noted` (`name (n).ext`). What a leg notes is where it means to
+ * write; another party's file found there sends the write to a keep-both name (Dropbox's
+ * look-first placement) without a note of its own, so a kill before the answer was saved left the
+ * copy there, with the noted content, taken for someone else's: the next version went to `(2)`.
+ */
+function keptBeside(noted: string, path: string): boolean {
+  const numbers = [...path.slice(path.lastIndexOf('/') + 1).matchAll(/ \((\d+)\)/g)];
+  const n = Number(numbers.at(-1)?.[1]);
+  return n > 0 && keepBothName(noted, n).toLowerCase() === path.toLowerCase();
 }
 
 export function applyPatch(deps: PassDeps, w: WorkItem, patch: Partial<JournalEntry>): void {
