@@ -19,6 +19,7 @@ import { ArchiveTarget, ARCHIVE_WORK_DIR } from '../../src/engine/archive/index.
 import { ArchiveLeg } from '../../src/engine/legs/archive-leg.js';
 import type { PlaceItem, PlaceOutcome } from '../../src/engine/legs/leg.js';
 import { hashFileDropbox } from '../../src/engine/fsutil/index.js';
+import { placeWithoutReplacing } from '../../src/engine/fsutil/place.js';
 import { placeAll } from '../legs/conformance.js';
 import { cannotDropPrivileges, nodeAsNobody } from '../stage/unprivileged.js';
 import { spawnSync } from 'node:child_process';
@@ -521,5 +522,36 @@ onCards(
       'the file is not failed for it',
     );
     assert.deepEqual(await readdir(m.dir), [], 'not a byte in the mount point of the missing card');
+  },
+);
+
+// Without hard links, "place unless the name is taken" is a look, then a rename. The copies of a
+// group are placed together, and two names such a card takes for one (it ignores case) both saw
+// the name free: the second rename replaced the first copy (real-card-engine.test.ts lost
+// 'internet/status.txt' so in about half its runs once the copies of a group were placed at once).
+onCards(
+  'two copies placed at once under names the card takes for one: neither replaces the other',
+  async (m) => {
+    await mkdir(join(m.dir, 'internet'));
+    const work = join(m.dir, 'work');
+    await mkdir(work);
+    const tries = ['status.txt', 'STATUS.txt', 'Status.txt'];
+    for (const [i, name] of tries.entries()) await writeFile(join(work, `${i}.tmp`), `${name}\n`);
+    const results = await Promise.all(
+      tries.map((name, i) =>
+        placeWithoutReplacing(join(work, `${i}.tmp`), join(m.dir, 'internet', name)),
+      ),
+    );
+    assert.deepEqual(
+      results.filter((r) => r === 'placed').length,
+      1,
+      `one name placed, the others told it is taken: ${results.join(', ')}`,
+    );
+    const placed = tries[results.indexOf('placed')]!;
+    const onCard = await readdir(join(m.dir, 'internet'));
+    assert.equal(onCard.length, 1, onCard.join(', '));
+    assert.equal(await readFile(join(m.dir, 'internet', onCard[0]!), 'utf8'), `${placed}\n`);
+    // The copies told "taken" are left where they were, for the caller's keep-both name.
+    assert.equal((await readdir(work)).length, tries.length - 1);
   },
 );

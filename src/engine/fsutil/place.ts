@@ -1,7 +1,11 @@
 // Give a finished file its final name without ever replacing a file already there. rename()
 // silently replaces, so where the file system has hard links we link (which fails with EEXIST)
 // and then drop the old name; FAT/exFAT cards and some network shares have no hard links, and
-// there we check and rename (we are the only writer of those folders, so the gap is harmless).
+// there we check and rename. We are the only writer of those folders, but not a single one: the
+// copies of a group are placed together, and two names the card takes for one (status.txt and
+// STATUS.txt on FAT/exFAT, which ignore case) both saw the name free, so the second rename
+// replaced the first copy. Our own checks-and-renames therefore take turns (one process writes a
+// card: the run lock).
 import { isCode } from './fsync.js';
 import { quickLink, quickLstat, quickRename, quickUnlink } from './quick-fs.js';
 import { CopyError } from './copy-hashed.js';
@@ -43,10 +47,14 @@ export async function placeWithoutReplacing(
   } catch (e) {
     if (isCode(e, 'EEXIST')) return 'exists';
     if (!isCode(e, ...NO_HARD_LINKS)) throw e;
-    if (await exists(to)) return 'exists';
-    await ops.rename(from, to);
-    await makeDurable?.();
-    return 'placed';
+    const placed = await inTurn(async () => {
+      if (await exists(to)) return 'exists' as const;
+      await ops.rename(from, to);
+      return 'placed' as const;
+    });
+    // Outside the turn: a sync (10-30 ms on an SD card) need not hold up the other placements.
+    if (placed === 'placed') await makeDurable?.();
+    return placed;
   }
   if (makeDurable) {
     try {
@@ -67,6 +75,15 @@ export async function placeWithoutReplacing(
     throw new CopyError('source', e);
   }
   return 'placed';
+}
+
+/** The check-and-rename placements of this process, one at a time (see the top of the file). */
+let lastTurn: Promise<unknown> = Promise.resolve();
+
+function inTurn<T>(step: () => Promise<T>): Promise<T> {
+  const turn = lastTurn.then(step, step);
+  lastTurn = turn.catch(() => undefined);
+  return turn;
 }
 
 async function exists(p: string): Promise<boolean> {
