@@ -200,7 +200,13 @@ const run: CommandSpec = {
       const started = waiting ? startWhenWritable(ctx, engine) : engine.start();
       started.then(
         () => {
-          if (!stopSignal.aborted) ctx.logger.info('daemon started', { pid: process.pid });
+          if (stopSignal.aborted) return;
+          ctx.logger.info('daemon started', { pid: process.pid });
+          void engine.alerts
+            .notifyRunningAgain()
+            .catch((e: unknown) =>
+              ctx.logger.warn('could not tell that the daemon runs again', { reason: String(e) }),
+            );
         },
         () => undefined, // awaited below; a stop may come first
       );

@@ -200,6 +200,15 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
       'one alert, not one per try',
     );
     assert.equal(stdout.match(/Cannot start/g)?.length, 1, 'said once');
+    // The people told "nothing syncs until it runs again" hear that it does (before: never).
+    await waitFor('the stop resolved', async () =>
+      (await fs.readFile(alertLog, 'utf8')).includes('cleared daemon-stopped'),
+    );
+    assert.equal(
+      (await fs.readFile(alertLog, 'utf8')).match(/cleared daemon-stopped/g)?.length,
+      1,
+      'resolved once',
+    );
     child.kill('SIGTERM');
     assert.equal((await exited(child)).code, 0);
   } finally {

@@ -81,6 +81,8 @@ export class AlertService {
   private digestRetryAtMs = 0;
   private mailerRequested = false;
   private mailerTimer: NodeJS.Timeout | null = null;
+  /** The "stopped" this process announced (notifyRunningAgain answers it). */
+  private stopAnnounced: Alert | null = null;
   /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
   private retryQueued = false;
   /** The last read of the alert secrets failed (its channels then look not set up). */
@@ -174,12 +176,43 @@ export class AlertService {
       return [];
     }
     await this.log.append(alert).catch(() => undefined);
+    this.stopAnnounced = alert;
     for (const l of this.listeners) l(alert);
     // Bounded: a dead relay must not keep a failed daemon from exiting (systemd restarts it).
     return Promise.race([
       this.dispatch(alert),
       new Promise<ChannelResult[]>((r) => setTimeout(() => r([]), STOP_WAIT_MS).unref()),
     ]);
+  }
+
+  /**
+   * This daemon has started after a "stopped" that it or an earlier process announced: the people
+   * told "nothing syncs until it runs again" hear that it does (before, they never did, and a hub
+   * that came back by itself, its settings folder writable again, read as down for good). Once
+   * through every channel, like the stop itself.
+   */
+  async notifyRunningAgain(): Promise<ChannelResult[]> {
+    // This process's own announcement first: a daemon waiting for its unwritable settings folder
+    // announced its stop but could not record it there.
+    const last =
+      this.stopAnnounced ??
+      (await this.log.read().catch(() => [])).findLast((a) => a.conditionId === 'daemon-stopped');
+    this.stopAnnounced = null;
+    if (!last || last.kind === 'cleared') return [];
+    const now = this.deps.clock.now();
+    const alert: Alert = {
+      kind: 'cleared',
+      conditionId: 'daemon-stopped',
+      code: 'daemon-stopped',
+      severity: last.severity,
+      sentence: `No longer a problem: “${last.sentence.replace(/\.$/, '')}”. RDL Sync runs again`,
+      sinceMs: last.sinceMs,
+      atMs: now,
+      tab: 'log',
+    };
+    await this.log.append(alert).catch(() => undefined);
+    for (const l of this.listeners) l(alert);
+    return this.dispatch(alert);
   }
 
   /** A test alert through every configured channel now, with each channel's outcome. */
