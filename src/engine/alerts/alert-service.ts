@@ -123,7 +123,16 @@ export class AlertService {
     this.startedAtMs = now;
     const state = await this.readState();
     this.lastDigestMs = state.lastDigestMs ?? now;
-    await this.writeState({ pid: process.pid, startedAtMs: now, lastDigestMs: this.lastDigestMs });
+    // Not a reason to stop syncing: the state only paces the digest, and a settings disk that
+    // cannot be written is a problem of its own (status publishing raises it). Before, a full
+    // one-card hub's daemon exited on a bare "ENOSPC: no space left on device, write" here.
+    await this.writeState({
+      pid: process.pid,
+      startedAtMs: now,
+      lastDigestMs: this.lastDigestMs,
+    }).catch((e: unknown) =>
+      this.deps.logger.warn('alert state not saved', { reason: (e as Error).message }),
+    );
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
     // re-evaluates: a channel's own trouble is the earlier process's, and comes back if still true.
