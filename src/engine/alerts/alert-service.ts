@@ -81,7 +81,10 @@ export class AlertService {
   private digestRetryAtMs = 0;
   private mailerRequested = false;
   private mailerTimer: NodeJS.Timeout | null = null;
-  /** The "stopped" this process announced (notifyRunningAgain answers it). */
+  /**
+   * The "stopped" notifyRunningAgain answers: this process's own announcement, else the alert
+   * log's last unresolved one (found by carryOver, which reads the log at the start anyway).
+   */
   private stopAnnounced: Alert | null = null;
   /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
   private retryQueued = false;
@@ -201,13 +204,11 @@ export class AlertService {
    * through every channel, like the stop itself.
    */
   async notifyRunningAgain(): Promise<ChannelResult[]> {
-    // This process's own announcement first: a daemon waiting for its unwritable settings folder
-    // announced its stop but could not record it there.
-    const last =
-      this.stopAnnounced ??
-      (await this.log.read().catch(() => [])).findLast((a) => a.conditionId === 'daemon-stopped');
+    // This process's own announcement first (a daemon waiting for its unwritable settings folder
+    // announced its stop but could not record it there), else the log's (carryOver).
+    const last = this.stopAnnounced;
     this.stopAnnounced = null;
-    if (!last || last.kind === 'cleared') return [];
+    if (!last) return [];
     const now = this.deps.clock.now();
     const alert: Alert = {
       kind: 'cleared',
@@ -314,6 +315,8 @@ export class AlertService {
       last.set(a.conditionId, a);
       if (a.kind === 'raised') lastRaised.set(a.conditionId, a.atMs);
     }
+    const stop = last.get('daemon-stopped');
+    if (stop && stop.kind !== 'cleared') this.stopAnnounced ??= stop;
     const open = [...last.values()]
       .filter((a) => a.kind !== 'cleared' && carriesOver(a) && now - a.atMs < CARRY_OVER_MS)
       .map((a) => ({

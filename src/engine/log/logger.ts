@@ -88,7 +88,8 @@ export function createLogger(opts: LoggerOptions): FileLogger {
   const write = (lvl: LogLevel, message: string, fields?: Record<string, unknown>): void => {
     takeFileFailure();
     log[lvl](formatLine(message, fields));
-    if (!log.transports.file.level || !compareLevel(level, lvl)) return;
+    // A line below the file's level never tries the file: nothing to learn from it.
+    if (!compareLevel(level, lvl)) return;
     const reason = takeFileFailure();
     if (reason !== null || trouble.active) trouble.afterLine(reason, stuck());
   };
