@@ -73,7 +73,11 @@ export const alert: CommandSpec = {
         ? await readHidden(ctx, `Type the ${name} (it is not shown), then Enter: `)
         : await readStdin();
       const store = new AlertSecretStore(ctx.configDir);
-      await store.set(name as AlertSecretName, value);
+      const { replacedDamaged } = await store.set(name as AlertSecretName, value);
+      if (replacedDamaged) {
+        const others = ALERT_SECRET_NAMES.filter((n) => n !== name).join(', ');
+        say(ctx, `The damaged ${store.file} was replaced: set the ${others} again if you use it.`);
+      }
       say(
         ctx,
         value === ''

@@ -88,8 +88,8 @@ export class AlertService {
   private stopAnnounced: Alert | null = null;
   /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
   private retryQueued = false;
-  /** The last read of the alert secrets failed (its channels then look not set up). */
-  private secretsUnreadable = false;
+  /** Why the last read of the alert secrets failed, or null (its channels then look not set up). */
+  private secretsTrouble: string | null = null;
   /** The retry pass queued tries every channel at once, whatever its delay says. */
   private retryAtOnce = false;
 
@@ -102,7 +102,7 @@ export class AlertService {
       settings: deps.settings,
       loadSecrets: async () => {
         const secrets = await this.loadSecrets();
-        return this.secretsUnreadable ? null : secrets;
+        return this.secretsTrouble === null ? secrets : null;
       },
       sendOne: (c, alert, origin) => this.sendOne(c, alert, origin),
       origin: () => this.origin(),
@@ -241,6 +241,15 @@ export class AlertService {
     };
     for (const l of this.listeners) l(alert);
     const results = await this.dispatch(alert);
+    // Unreadable secrets leave the webhook (and the SMTP password) out of the channels: a test that
+    // reached the others must not read as all is well, nor "no channel is set up".
+    if (this.secretsTrouble !== null)
+      results.push({
+        channel: 'secrets',
+        label: 'the alert secrets (SMTP password, webhook URL)',
+        ok: false,
+        error: this.secretsTrouble,
+      });
     this.deps.logger.info('test alert sent', {
       channels: results.map((r) => `${r.channel}:${r.ok ? 'ok' : 'failed'}`).join(' '),
     });
@@ -529,11 +538,11 @@ export class AlertService {
   private async loadSecrets(): Promise<AlertSecrets> {
     try {
       const s = await this.secrets.load();
-      this.secretsUnreadable = false;
+      this.secretsTrouble = null;
       this.deps.status.clear(SECRETS_PROBLEM_ID);
       return s;
     } catch (e) {
-      this.secretsUnreadable = true;
+      this.secretsTrouble = (e as Error).message;
       this.deps.status.raise({
         id: SECRETS_PROBLEM_ID,
         code: 'alert-channel-failing',

@@ -3,10 +3,12 @@
 // a JSON file only this user can read (0600 in the 0700 config folder), never in settings.json
 // (which the window shows and people paste into support requests), registered for redaction as
 // soon as they are read so no log line or problem message can carry them.
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
 import { registerSecret } from '../log/index.js';
-import { readIfPresent, removeIfPresent, writePrivateFile } from '../credentials/file-store.js';
+import { removeIfPresent, writePrivateFile } from '../credentials/file-store.js';
 
 export const ALERT_SECRETS_FILE = 'alert-secrets.json';
 
@@ -36,41 +38,72 @@ export class AlertSecretStore {
   }
 
   async load(): Promise<AlertSecrets> {
-    const text = await readIfPresent(this.file).catch(() => null);
+    const text = await this.readText();
     if (text === null) return {};
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // Never quote the file: it is the secret.
-      throw new Error(
-        `The alert secrets file ${this.file} is damaged (not valid JSON): set them again with rdl-sync alert secret`,
-      );
-    }
-    const parsed = secretsSchema.safeParse(data);
-    if (!parsed.success) {
+    const parsed = parseSecrets(text);
+    // Never quote the file: it is the secret.
+    if (!parsed)
       throw new Error(
         `The alert secrets file ${this.file} is damaged: set them again with rdl-sync alert secret`,
       );
-    }
-    registerAll(parsed.data);
-    return parsed.data;
+    registerAll(parsed);
+    return parsed;
   }
 
-  /** Sets (or with an empty value removes) one secret. */
-  async set(name: AlertSecretName, value: string): Promise<void> {
+  /**
+   * Sets (or with an empty value removes) one secret. A damaged file is replaced, since setting a
+   * secret is what its error tells a person to do (`replacedDamaged` then says so, as the other
+   * secret in it is gone); a file this user cannot read is not: replacing it would drop the other
+   * secret silently, and its owner is what needs fixing.
+   */
+  async set(name: AlertSecretName, value: string): Promise<{ replacedDamaged: boolean }> {
     const v = value.trim();
     if (name === 'webhook-url' && v !== '') checkWebhookUrl(v);
-    const current = await this.load();
+    const text = await this.readText();
+    const parsed = text === null ? {} : parseSecrets(text);
+    const current = parsed ?? {};
+    if (parsed) registerAll(parsed);
     const next: AlertSecrets = { ...current, [KEY_OF[name]]: v === '' ? undefined : v };
     registerAll(next);
     const clean = JSON.parse(JSON.stringify(next)) as AlertSecrets;
-    if (Object.keys(clean).length === 0) {
-      await removeIfPresent(this.file);
-      return;
-    }
-    await writePrivateFile(this.configDir, this.file, JSON.stringify(clean, null, 2));
+    if (Object.keys(clean).length === 0) await removeIfPresent(this.file);
+    else await writePrivateFile(this.configDir, this.file, JSON.stringify(clean, null, 2));
+    return { replacedDamaged: parsed === null };
   }
+
+  /**
+   * The file's text, or null when there is none. Any other failure to read it is an error: an
+   * unreadable file taken for "no secrets" left the webhook and the SMTP password silently unset
+   * (a `sudo rdl-sync alert secret` leaves a root-owned file the service's user cannot read).
+   */
+  private async readText(): Promise<string | null> {
+    try {
+      return await fs.readFile(this.file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      if (code === 'ENOENT') return null;
+      const user = os.userInfo().username;
+      const fix =
+        code === 'EACCES' || code === 'EPERM'
+          ? `make it this user's (${user}): sudo chown ${user} '${this.file}', or remove it and set the secrets again with rdl-sync alert secret`
+          : 'remove it and set the secrets again with rdl-sync alert secret';
+      throw new Error(`Cannot read the alert secrets file ${this.file} (${code}): ${fix}`, {
+        cause: e,
+      });
+    }
+  }
+}
+
+/** The secrets in the file's text, or null when it is not what we write (damaged). */
+function parseSecrets(text: string): AlertSecrets | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = secretsSchema.safeParse(data);
+  return parsed.success ? parsed.data : null;
 }
 
 function registerAll(s: AlertSecrets): void {

@@ -25,7 +25,8 @@ export interface Alert {
 
 /** One channel's outcome of a send (`alert test`, the Settings button). */
 export interface ChannelResult {
-  channel: 'email' | 'webhook' | 'command';
+  /** `secrets`: the alert secrets could not be read (only a test alert says so this way). */
+  channel: 'email' | 'webhook' | 'command' | 'secrets';
   /** "email to ops@example.org", "webhook (slack) to hooks.slack.com": never a secret. */
   label: string;
   ok: boolean;
