@@ -537,3 +537,44 @@ test('a clear the webhook refuses for more than a day is still delivered on the 
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('secrets that cannot be read: the webhook set up owes what is raised meanwhile and delivers it once the file is fixed', async () => {
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-secrets-', { webhook: hook });
+  const secretsFile = path.join(hub.configDir, 'alert-secrets.json');
+  try {
+    // Unreadable even by root: a link to itself (ELOOP), as a file of another owner (EACCES) is
+    // for the service's user (secrets-unreadable.test.ts runs that as nobody).
+    const good = await fs.readFile(secretsFile, 'utf8');
+    await fs.rm(secretsFile);
+    await fs.symlink('alert-secrets.json', secretsFile);
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('the secrets shown unreadable', () =>
+      hub.hasProblem('alert-secrets-unreadable'),
+    );
+    await waitUntil('the raise owed by the webhook', async () =>
+      (await hub.owed()).some(
+        (e) => e.channel === 'webhook' && e.alert.conditionId === 'archive-missing',
+      ),
+    );
+    await someTicks();
+    assert.equal(hook.requests.length, 0, 'nothing can reach the webhook meanwhile');
+
+    // The file fixed in one step (a rename over the link); the next tries deliver what was
+    // raised meanwhile.
+    await fs.writeFile(`${secretsFile}.fixed`, good, { mode: 0o600 });
+    await fs.rename(`${secretsFile}.fixed`, secretsFile);
+    hub.now = T0 + MIN + 1_000;
+    await waitUntil('the raise delivered', () => events(hook, 'archive-missing').length === 1);
+    await waitUntil('the secrets problem gone', () => !hub.hasProblem('alert-secrets-unreadable'));
+    await waitUntil('nothing owed', async () => (await hub.owed()).length === 0);
+    await someTicks();
+    assert.deepEqual(events(hook, 'archive-missing'), ['raised archive-missing']);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

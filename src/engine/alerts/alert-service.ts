@@ -17,7 +17,7 @@ import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../st
 import { AlertLog } from './alert-log.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
-import type { AlertChannel } from './channels/types.js';
+import type { AlertChannel, ChannelId } from './channels/types.js';
 import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './digest.js';
 import { AlertDelivery } from './delivery.js';
 import { retryDelayMs, type AlertRetry } from './outbox.js';
@@ -462,13 +462,13 @@ export class AlertService {
         // longer loses it: the next start delivers it.
         if (alert.kind === 'cleared') {
           try {
-            await this.delivery.deliver(alert, await this.channelsFor(alert));
+            await this.deliverOwed(alert);
           } finally {
             await record();
           }
         } else {
           await record();
-          await this.delivery.deliver(alert, await this.channelsFor(alert));
+          await this.deliverOwed(alert);
         }
       })
       .catch((e: unknown) =>
@@ -506,6 +506,21 @@ export class AlertService {
         alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}` &&
         !(c.id === 'email' && alert.conditionId === `${CHANNEL_FAILING_PREFIX}digest`),
     );
+  }
+
+  /**
+   * Through the outbox to every channel. While the secrets cannot be read, a webhook set up in the
+   * settings (its URL is a secret) owes the alert without a try: fixing the file delivers it.
+   */
+  private async deliverOwed(alert: Alert): Promise<void> {
+    const channels = await this.channelsFor(alert);
+    const waiting: ChannelId[] =
+      this.secretsTrouble !== null &&
+      this.deps.settings().alertWebhookFormat !== 'off' &&
+      alert.conditionId !== `${CHANNEL_FAILING_PREFIX}webhook`
+        ? ['webhook']
+        : [];
+    await this.delivery.deliver(alert, channels, waiting);
   }
 
   /** Once through every channel, owed by none after (the test alert, "daemon stopped"). */

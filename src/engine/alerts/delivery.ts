@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Clock, Logger } from '../ports.js';
 import type { Settings } from '../settings/schema.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
-import type { AlertChannel } from './channels/types.js';
+import type { AlertChannel, ChannelId } from './channels/types.js';
 import { ALERT_RETRY, AlertOutbox, type AlertRetry, type Dropped } from './outbox.js';
 import type { AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
@@ -56,13 +56,18 @@ export class AlertDelivery {
   /**
    * Sends a new alert through every channel, by way of the outbox: a channel that does not accept
    * it keeps owing it (retryOwed). A channel that already owes alerts sends those first, so on
-   * each channel a clear never overtakes its raise.
+   * each channel a clear never overtakes its raise. `waiting`: channels set up whose secrets
+   * cannot be read now; they owe the alert without a try, until the secrets can be read.
    */
-  async deliver(alert: Alert, channels: AlertChannel[]): Promise<void> {
+  async deliver(
+    alert: Alert,
+    channels: AlertChannel[],
+    waiting: readonly ChannelId[] = [],
+  ): Promise<void> {
     const now = this.deps.clock.now();
     const { owedBy, dropped } = this.outbox.add(
       alert,
-      channels.map((c) => c.id),
+      [...channels.map((c) => c.id), ...waiting],
       now,
     );
     this.logDropped(dropped);
