@@ -28,6 +28,8 @@ export interface LegacyImportReport {
    * login will not work until Dropbox is connected again, whatever was imported.
    */
   login?: 'accepted' | 'refused' | 'unknown';
+  /** The archive card the old config names is not mounted now: files wait in transit meanwhile. */
+  cardAway?: boolean;
 }
 
 export interface EngineApi {

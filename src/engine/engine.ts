@@ -467,8 +467,11 @@ class SyncEngine implements Engine {
     if (check.outcome === 'accepted') {
       (report.notes ??= []).push(`Dropbox accepted the imported login: ${check.who}`);
     } else if (check.outcome === 'refused') {
+      // An archive card named in the old config but not mounted keeps files in transit: not "they
+      // go to the archive" beside the import's warning that they wait.
+      const cardAway = report.cardAway === true;
       report.warnings.unshift(
-        `Dropbox refused the imported login (${check.message}): connect again with \`rdl-sync auth\` (or Connect in Settings); until then files go to the archive and wait in transit`,
+        `Dropbox refused the imported login (${check.message}): connect again with \`rdl-sync auth\` (or Connect in Settings); until then files ${cardAway ? 'wait safely in transit' : 'go to the archive and wait in transit'}`,
       );
     } else {
       report.warnings.push(

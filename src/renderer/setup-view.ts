@@ -169,8 +169,9 @@ export class SetupView {
     const report = valueOr(await api().importLegacy(input), this.cb.showError);
     if (!report) return;
     const summary = importSummary(report);
-    // The import always keeps an archive: the hub's 4_synced or its card (legacy/plan.ts).
-    this.done(summary.lines, summary.dropboxReady, true);
+    // The import always keeps an archive: the hub's 4_synced or its card (legacy/plan.ts), which
+    // takes files only once it is mounted.
+    this.done(summary.lines, summary.dropboxReady, report.cardAway !== true);
   }
 
   private async manualStep(): Promise<void> {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runCli, type CliResult } from './cli-harness.js';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { currentPiHub } from '../legacy/fixtures.js';
+import { currentPiHub, orangePiHub, type HubFixture } from '../legacy/fixtures.js';
 import { createEngine } from '../../src/engine/index.js';
 
 let emulator: Emulator;
@@ -25,7 +25,11 @@ after(async () => {
 });
 
 /** A hub whose settings point at `endpoint`, an old config.json and an uploader file with `token`. */
-async function importWith(token: string, endpoint = emulator.url): Promise<CliResult> {
+async function importWith(
+  token: string,
+  endpoint = emulator.url,
+  makeHub: (root: string) => Promise<HubFixture> = currentPiHub,
+): Promise<CliResult> {
   const dirs = await makeDirs('rdl-import-login-');
   roots.push(dirs.root);
   await writeConfig(
@@ -33,7 +37,7 @@ async function importWith(token: string, endpoint = emulator.url): Promise<CliRe
     testSettings(dirs, emulator, { dropboxEndpoint: endpoint }),
     null, // not connected: the login comes from the uploader's file
   );
-  const hub = await currentPiHub(path.join(dirs.root, 'SHELF3'));
+  const hub = await makeHub(path.join(dirs.root, 'SHELF3'));
   const uploader = path.join(dirs.root, '.dropbox_uploader');
   await fs.writeFile(
     uploader,
@@ -69,9 +73,22 @@ test('a revoked imported login is told at the import, with the fix', async () =>
   const r = await importWith(token);
   assert.match(
     r.stdout,
-    /^! Dropbox refused the imported login \(.+\): connect again with `rdl-sync auth`/m,
+    /^! Dropbox refused the imported login \(.+\): connect again with `rdl-sync auth`.*; until then files go to the archive and wait in transit$/m,
   );
   assert.doesNotMatch(r.stdout, /accepted the imported login/);
+});
+
+test('a revoked login imported on a hub whose archive card is not mounted: files wait in transit, said once, not "go to the archive"', async () => {
+  const token = emulator.issueRefreshToken();
+  emulator.revokeRefreshToken(token);
+  // The Orange Pi's old config names the card SD1, which nothing mounts at /media/orangepi/SD1.
+  const r = await importWith(token, emulator.url, orangePiHub);
+  assert.match(r.stdout, /^! No card is mounted at \/media\/orangepi\/SD1 now/m);
+  assert.match(
+    r.stdout,
+    /^! Dropbox refused the imported login \(.+\): connect again with `rdl-sync auth` \(or Connect in Settings\); until then files wait safely in transit$/m,
+  );
+  assert.doesNotMatch(r.stdout, /go to the archive/);
 });
 
 test('offline, the import says the login could not be checked, and ends', async () => {

@@ -160,3 +160,33 @@ test('first run with no archive: the setup does not promise an archive copy', as
     await w.close();
   }
 });
+
+test('an import naming an archive card that is not mounted: the setup says files wait in transit, not that they go to the archive', async (t) => {
+  if (!(await chromiumInstalled())) {
+    t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
+    return;
+  }
+  const w = await openWindow({}, undefined, { unconfigured: true });
+  const { page } = w;
+  try {
+    // An Orange Pi's old syncer: its archive is the card SD1, which nothing mounts here.
+    const shelf = path.join(w.root, 'homes', 'orangepi', 'SHELF3');
+    fs.mkdirSync(path.join(shelf, 'logging-folder', '2_tosync'), { recursive: true });
+    fs.writeFileSync(
+      path.join(shelf, 'config.json'),
+      '{"SITE": "Site0_Montreal", "SD_CARD_NAME": "SD1"}',
+    );
+    await page.waitForSelector('#setup-choose-import');
+    await page.click('#setup-choose-import');
+    await page.waitForSelector('#setup-found li .setup-import-found');
+    await page.click('#setup-found li .setup-import-found');
+    await page.waitForSelector('#setup-summary');
+    const next = await text(page, '#setup');
+    assert.match(next, /No card is mounted at \/media\/orangepi\/SD1 now/);
+    // Before: "until then files go to the archive and wait in transit" beside that warning.
+    assert.match(next, /until then files wait in transit for Dropbox/);
+    assert.doesNotMatch(next, /go to the archive/);
+  } finally {
+    await w.close();
+  }
+});

@@ -149,7 +149,13 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
 
   return {
     settings,
-    report: { changes, credentialsImported: credentials !== undefined, warnings, notes },
+    report: {
+      changes,
+      credentialsImported: credentials !== undefined,
+      warnings,
+      notes,
+      ...(input.card && !input.card.mounted ? { cardAway: true } : {}),
+    },
     ...(credentials ? { credentials } : {}),
     createFolders,
   };
