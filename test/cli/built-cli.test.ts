@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildCli } from '../../scripts/build.mjs';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
@@ -137,6 +138,57 @@ test('the installed CLI runs once against the emulator: every file on Dropbox an
     assert.match(r.stdout, /Staged 3, uploaded 3, archived 3, done 3; 0 still queued in transit\./);
     assert.deepEqual(await listFilesRel(dirs.archiveDir), [...files].sort());
     for (const rel of files) assert.ok(emulator.getFile(`/RDL/Built/${rel}`), `${rel} on Dropbox`);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('a finished command ends by process.exit once nothing is left to run, its output, log and status complete', async () => {
+  // Node's own teardown after the event loop empties (freeing the heap, joining its threads) took
+  // 60-140 ms of `once` after its work was done. A preload tells how the process ended: through
+  // process.exit (reallyExit), and whether anything was still pending then (it never may be).
+  const dirs = await makeDirs('rdl-built-cli-exit-');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Exit' }), emulator);
+    const files = ['RDL/USB0/2026-12-03.csv', 'RDL/USB0/2026-12-04.csv'];
+    for (const rel of files) await writeFileIn(dirs.watchDir, rel, `${rel}\n`.repeat(20));
+    const preload = path.join(dirs.root, 'how-it-ended.mjs');
+    await fs.writeFile(
+      preload,
+      [
+        "import { writeSync } from 'node:fs';",
+        'const reallyExit = process.reallyExit;',
+        'process.reallyExit = (code) => {',
+        "  const pending = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');",
+        '  writeSync(2, `ended by process.exit(${code}); pending: ${pending.join(",") || "none"}\\n`);',
+        '  return reallyExit.call(process, code);',
+        '};',
+      ].join('\n'),
+    );
+    const r = await runInstalled(['once', '--config-dir', dirs.configDir], dirs.root, {
+      NODE_OPTIONS: `--import=${pathToFileURL(preload).href}`,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Staged 2, uploaded 2, archived 2, done 2; 0 still queued in transit\./);
+    assert.match(r.stderr, /^ended by process\.exit\(0\); pending: none$/m);
+    // What `once` writes last is all there: its final status (no pid: no one runs) and its log.
+    const status = await readPublishedStatus(dirs.configDir);
+    assert.equal(status?.pid, null, JSON.stringify(status));
+    const log = await fs.readFile(path.join(dirs.configDir, 'logs', 'rdl-sync.log'), 'utf8');
+    assert.match(log, /\[info\] +pass \{"staged":2,"uploaded":2,"archived":2,"done":2,/);
+    // A command that fails ends the same way, with its own code.
+    const bad = await runInstalled(
+      ['once', '--config-dir', path.join(dirs.root, 'none')],
+      dirs.root,
+      {
+        NODE_OPTIONS: `--import=${pathToFileURL(preload).href}`,
+      },
+    );
+    assert.notEqual(bad.code, 0, bad.stdout + bad.stderr);
+    assert.match(
+      bad.stderr,
+      new RegExp(`^ended by process\\.exit\\(${bad.code}\\); pending: none$`, 'm'),
+    );
   } finally {
     await fs.rm(dirs.root, { recursive: true, force: true });
   }

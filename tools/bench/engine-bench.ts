@@ -10,7 +10,7 @@ import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import { startChildEmulator, type ChildEmulator } from './upload-bench.js';
 import { formatPhases, profilePhases, type PhaseProfile } from './phases.js';
-import { buildCliBundle, hasCompileCache, runCliMeasured } from './cli-process.js';
+import { buildCliBundle, cliRuntime, runCliMeasured } from './cli-process.js';
 import { describeTimeline, shortRoute, timelineFigures } from './link-timeline.js';
 import type { TimelineSnapshot } from '../emulator/timeline.js';
 import type { LinkBytes } from '../emulator/state.js';
@@ -421,9 +421,9 @@ export async function runSmallFilesBench(
       `    rdl-sync once over the same files, its own process from start to exit: ${(n / cliRun.seconds).toFixed(0)} files/s ` +
         `(${cliRun.seconds.toFixed(2)} s) = ${share(o, cliRun.seconds).toFixed(1)}% of the link, CPU ${(cliRun.cpuMs / n).toFixed(2)} ms per file ` +
         `(start-up included)${f ? `; first append at ${Math.round(f.head)} ms` : ''}; ` +
-        (hasCompileCache
-          ? `V8 compile cache warm (Node ${process.versions.node})`
-          : `no V8 compile cache in Node ${process.versions.node} (Node >= 22.1 and Electron 45 have one)`),
+        (cliRuntime.hasCompileCache
+          ? `V8 compile cache warm (Node ${cliRuntime.version})`
+          : `no V8 compile cache in Node ${cliRuntime.version} (Node >= 22.1 and Electron 45 have one; RDL_SYNC_BENCH_NODE names another node)`),
     );
     console.log(
       `    ${linkBytesBeyondFiles(cliBytes, n, n * o.smallFileBytes, o.bytesPerSecond)} (the token and the account card included)`,
