@@ -29,7 +29,8 @@ export function sameVersion(entry: JournalEntry, file: FileRef): boolean {
 /**
  * The journal entry for the file as it is now, creating a fresh one when the file is new or
  * changed. A changed file waits `settleMs` before its legs run again, so a file still growing is
- * not re-sent on every pass.
+ * not re-sent on every pass. `heldTold`: the cut-short files this process has logged already
+ * (kept by the caller across passes, see heldCutShort).
  */
 export function entryForCurrentVersion(
   journal: JournalPort,
@@ -37,9 +38,11 @@ export function entryForCurrentVersion(
   nowMs: number,
   settleMs: number,
   logger: Logger,
+  heldTold: Set<string> = new Set(),
 ): JournalEntry {
   const old = journal.entry(file.rel);
-  if (old && cutShort(old, file)) return heldCutShort(old, file, nowMs, logger);
+  if (old && cutShort(old, file)) return heldCutShort(old, file, nowMs, logger, heldTold);
+  heldTold.delete(file.rel); // its hold ended (bytes back, or another file): a new one is told
   if (old && sameVersion(old, file)) {
     if (old.dev === undefined && file.dev !== undefined) {
       journal.update(file.rel, { dev: file.dev, ino: file.ino });
@@ -163,19 +166,27 @@ export function cutShort(entry: JournalEntry, file: FileRef): boolean {
  * the file's bytes, or removing it from transit, ends the hold by itself). A file already marked
  * finished has its whole copies and only leaves transit. Otherwise no leg runs and the file
  * never counts as done: it waits, named as a problem, for a person.
+ *
+ * Logged once per hold and process: the hold is not saved (nothing in the journal marks it told),
+ * and each pass meets the file again, so a warning per pass wrote 8,640 lines a day per held file
+ * at a 10 s interval onto a hub's SD card. The status problem names it on every pass.
  */
 function heldCutShort(
   old: JournalEntry,
   file: FileRef,
   nowMs: number,
   logger: Logger,
+  heldTold: Set<string>,
 ): JournalEntry {
-  logger.warn('a file in transit lost the end of its bytes (power cut?); its copies are kept', {
-    rel: file.rel,
-    size: file.size,
-    wasSize: old.size,
-    finished: old.finishedAtMs !== undefined,
-  });
+  if (!heldTold.has(file.rel)) {
+    heldTold.add(file.rel);
+    logger.warn('a file in transit lost the end of its bytes (power cut?); its copies are kept', {
+      rel: file.rel,
+      size: file.size,
+      wasSize: old.size,
+      finished: old.finishedAtMs !== undefined,
+    });
+  }
   if (old.finishedAtMs !== undefined) return old;
   const whole = [
     old.upload ? `Dropbox (${old.upload.path})` : null,

@@ -51,6 +51,8 @@ export interface PassMemory extends StageMemory {
   transitProblemIds: Set<string>;
   /** The counts told once a walk of transit had met every file: a pass's partial counts' floor. */
   lastCounts: QueueCounts | null;
+  /** Transit files held as cut short whose hold was logged (once per hold: file-version.ts). */
+  cutShortTold: Set<string>;
 }
 
 /** What a pass tells of the queue: the files in transit, those each leg still owes, the failing. */
@@ -68,6 +70,7 @@ export function newPassMemory(): PassMemory {
     entryProblemIds: new Set(),
     transitProblemIds: new Set(),
     lastCounts: null,
+    cutShortTold: new Set(),
   };
 }
 
@@ -265,7 +268,14 @@ export async function runPass(
       memory.firstSeenMs.set(file.rel, now);
       memory.arrivedMs.set(file.rel, stagedNow ? now : Math.min(file.mtimeMs, now));
     }
-    const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
+    const entry = entryForCurrentVersion(
+      deps.journal,
+      file,
+      clock.now(),
+      settleMs,
+      deps.logger,
+      memory.cutShortTold,
+    );
     await flow.add({ file, entry });
     // The queue as found so far. Counts otherwise come only as files settle, and a daemon started
     // on a backlog in transit said "Up to date" until its first batch was done (minutes on a slow
@@ -349,6 +359,7 @@ export async function runPass(
     forgetLeftFiles(deps, seen);
     // Files taken out of transit by someone else: no longer waiting, nor arrivals to count.
     for (const rel of memory.firstSeenMs.keys()) if (!seen.has(rel)) memory.firstSeenMs.delete(rel);
+    for (const rel of memory.cutShortTold) if (!seen.has(rel)) memory.cutShortTold.delete(rel);
   }
   for (const rel of memory.arrivedMs.keys())
     if (!memory.firstSeenMs.has(rel)) memory.arrivedMs.delete(rel);
