@@ -50,21 +50,21 @@ export function entryForCurrentVersion(
     }
     return old;
   }
-  // A finished entry belongs to a file that has left transit, and an entry of another inode to a
-  // file that was replaced, not changed: either way this is another file with the same name (a
-  // logger reusing names, the autumn clock change), never a new version of ours, so it must not
-  // replace the copies of the earlier one. (Entries of files that left transit otherwise are
+  // An entry of another inode belongs to a file that was replaced, not changed: another file with
+  // the same name (a logger reusing names, the autumn clock change), never a new version of ours,
+  // so it must not replace the copies of the earlier one. (Entries of files that left transit are
   // pruned after each complete walk of transit, see pass.ts.) Except the real file put back in
   // place of one held as read as zeros, as that hold asks, whatever its inode (a download moved
   // there is another): its copies of zeros (a hub's hard-linked card copy) are ours to replace,
   // not to keep under the file's name with the real bytes beside them as `name (1)`.
   const ours =
     old !== undefined &&
-    old.finishedAtMs === undefined &&
-    (old.ino === undefined ||
-      file.ino === undefined ||
-      old.ino === file.ino ||
-      old.lastError?.code === ZEROED);
+    (old.finishedAtMs === undefined
+      ? old.ino === undefined ||
+        file.ino === undefined ||
+        old.ino === file.ino ||
+        old.lastError?.code === ZEROED
+      : finishedYetHere(old, file));
   const supersedes = ours && old ? ownCopiesOf(old) : undefined;
   const entry: JournalEntry = {
     size: file.size,
@@ -87,6 +87,20 @@ export function entryForCurrentVersion(
   }
   journal.put(file.rel, entry);
   return entry;
+}
+
+/**
+ * A file marked finished whose very inode is still in transit: the removal never came (a kill
+ * between the finished mark and the removal, or a removal that failed, finish.ts), and the file
+ * was written since (a writer's descriptor that followed the rename, a person). That is a later
+ * version of our file: taken for another file of the name, it went beside our copies as
+ * `name (1)` on both legs (the crash torture's --edit-transit, seed 12). A file of the name staged
+ * after the removal cannot be met with the entry: the removal deletes the entry, a pass ends by
+ * saving the journal, and a same-named file is staged by a later pass (one watch path holds one
+ * file at a time). Without inodes (an old journal) nothing tells, so it stays another file.
+ */
+function finishedYetHere(old: JournalEntry, file: FileRef): boolean {
+  return old.ino !== undefined && file.ino !== undefined && old.ino === file.ino;
 }
 
 /**
