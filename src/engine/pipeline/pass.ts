@@ -5,7 +5,13 @@
 // The journal only saves work (known legs, retry times); losing it costs a re-check, never a
 // file. Nothing leaves transit before every enabled leg (legs/) verified it. What happens is told
 // as events (events.ts); the engine's status reducer turns them into the status.
-import { holdZeroed, readAsZeros } from './zeroed.js';
+import {
+  holdZeroed,
+  readAsZeros,
+  recheckZeroed,
+  zeroedRecheckDue,
+  ZEROED_RECHECKS_PER_PASS,
+} from './zeroed.js';
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
@@ -261,6 +267,7 @@ export async function runPass(
   //    waiting in transit (earlier passes' leftovers). Files already due nowhere settle at once.
   const seen = new Set<string>();
   let countsAtMs = -Infinity;
+  let zeroedRechecks = 0;
   const found = async (file: FileRef, stagedNow: boolean): Promise<void> => {
     seen.add(file.rel);
     if (!memory.firstSeenMs.has(file.rel)) {
@@ -268,7 +275,7 @@ export async function runPass(
       memory.firstSeenMs.set(file.rel, now);
       memory.arrivedMs.set(file.rel, stagedNow ? now : Math.min(file.mtimeMs, now));
     }
-    const entry = entryForCurrentVersion(
+    let entry = entryForCurrentVersion(
       deps.journal,
       file,
       clock.now(),
@@ -276,6 +283,11 @@ export async function runPass(
       deps.logger,
       memory.cutShortTold,
     );
+    // A few held files a pass, each at its back-off: a dying card may hold thousands.
+    if (zeroedRechecks < ZEROED_RECHECKS_PER_PASS && zeroedRecheckDue(entry, clock.now())) {
+      zeroedRechecks++;
+      entry = await recheckZeroed(deps, file, entry, signal);
+    }
     await flow.add({ file, entry });
     // The queue as found so far. Counts otherwise come only as files settle, and a daemon started
     // on a backlog in transit said "Up to date" until its first batch was done (minutes on a slow
