@@ -372,8 +372,16 @@ async function rewriteSynced(): Promise<void> {
 // A writer whose descriptor followed the rename, writing while the daemon is down: the transit
 // copy grows; the new bytes must reach both legs, replacing our copies of the earlier bytes.
 async function editInTransit(): Promise<void> {
+  // Not a file still in the watch folder too: its staging was cut short (a copy across disks,
+  // killed before the watch name went), so no writer's descriptor followed it into transit, and
+  // the watch file, the logger's own, is staged after it as another file of the name.
+  const inWatch = new Set(await listRel(watchDir));
   const t = (await listRel(transitDir)).filter(
-    (r) => !r.startsWith('.rdl-sync-tmp/') && /\.(csv|txt)$/.test(r) && expected.has(r),
+    (r) =>
+      !r.startsWith('.rdl-sync-tmp/') &&
+      /\.(csv|txt)$/.test(r) &&
+      expected.has(r) &&
+      !inWatch.has(r),
   );
   const rel = t[Math.floor(rnd() * t.length)];
   if (!rel) return;
