@@ -12,6 +12,7 @@ import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { DROPBOX_BLOCK_SIZE } from '../../src/engine/fsutil/index.js';
 import { ZEROED_RECHECKS_PER_PASS, zeroContentHash } from '../../src/engine/pipeline/zeroed.js';
 import { listFilesRel, withHarness } from '../engine/harness.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 
 /** Overwrites the file's bytes with zeros in place and puts its times back, as a dying card shows it. */
 async function turnToZeros(file: string): Promise<void> {
@@ -295,5 +296,49 @@ test('held files are re-read a few a pass (a dying card may hold thousands): the
       await h.engine.runPassNow();
     assert.deepEqual(await listFilesRel(h.transitDir), [], 'the rest in the next passes');
     assert.equal(h.emulator.listFiles().length, n, 'no "(1)" on Dropbox');
+  });
+});
+
+test('a card of its own: no copy of the zeros is made while held, and the real bytes reach it once they come back in place', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a tmpfs card');
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-10_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-10T00:00:00Z,12.5\n'.repeat(40));
+    const transit = path.join(h.transitDir, ...rel.split('/'));
+    const card = path.join(h.archiveDir, ...rel.split('/'));
+    const away = `${h.archiveDir}.away`;
+    await fs.rename(h.archiveDir, away);
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    await turnToZeros(transit);
+    // The card: another file system, so its copy is a copy (of the zeros), not a link.
+    await fs.mkdir(h.archiveDir);
+    mountTmpfs(h.archiveDir, 16 * 1024);
+    try {
+      await h.engine.runPassNow();
+      // A copy (not a link) is hashed before it is written: the zeros are refused, the file held.
+      assert.equal(await fs.stat(card).catch(() => null), null, 'no zeros on the card');
+      assert.ok(h.engine.getStatus().problems.some((p) => /reads as .* of zeros/.test(p.message)));
+      await realBytesBack(transit, body);
+      for (let i = 0; i < 4 && (await listFilesRel(h.transitDir)).length > 0; i++) {
+        offsetMs += 3_600_000;
+        await h.engine.runPassNow();
+      }
+      assert.deepEqual(await listFilesRel(h.transitDir), [], 'the file left transit');
+      assert.deepEqual(
+        (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.')),
+        [rel],
+        'one card copy, no "(1)"',
+      );
+      assert.deepEqual(await fs.readFile(card), body, 'the card holds the real bytes');
+      assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, dropboxContentHash(body));
+    } finally {
+      unmount(h.archiveDir);
+    }
   });
 });
