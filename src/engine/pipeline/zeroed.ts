@@ -121,9 +121,9 @@ export async function recheckZeroed(
 ): Promise<JournalEntry> {
   const zeros = zeroContentHash(entry.size);
   const good = goodHash(entry, zeros);
-  let now: string | null = null;
+  let read: string | null = null;
   try {
-    now = good ? await hashFileDropbox(file.absPath, signal, file.size) : null;
+    read = good ? await hashFileDropbox(file.absPath, signal, file.size) : null;
   } catch (e) {
     if (signal?.aborted) return entry;
     deps.logger.debug('could not re-read a file held as zeros', {
@@ -132,7 +132,7 @@ export async function recheckZeroed(
     });
   }
   const nowMs = deps.clock.now();
-  if (now === null || now !== good) {
+  if (read === null || read !== good) {
     const attempts = entry.attempts + 1;
     const patch = { attempts, nextTryMs: nowMs + fileRetryDelayMs(attempts) };
     deps.journal.update(file.rel, patch);
