@@ -49,6 +49,8 @@ import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js';
 import os from 'node:os';
 import { AlertService } from './alerts/alert-service.js'; // alerts (issue 10)
 import { appVersion } from './app-version.js';
+import { errnoCode } from './fsutil/index.js';
+import { cannotWrite } from './run-lock.js';
 
 export interface EngineOptions {
   configDir: string;
@@ -303,11 +305,38 @@ class SyncEngine implements Engine {
     await this.alerts.stop(); // alerts (issue 10)
     for (const u of this.unsubscribers) u();
     await this.applying.catch(() => undefined);
-    await this.journal.close();
-    await this.history.close();
+    await this.saveAtStop(
+      'journal.json',
+      'the work it saves (hashes, legs done) is done again at the next start; no file is lost',
+      () => this.journal.close(),
+    );
+    await this.saveAtStop(
+      'history.jsonl',
+      'its newest records are missing; files still in transit get theirs when they are done',
+      () => this.history.close(),
+    );
     this.settings.close();
     await this.publishing?.stop();
     this.status.dispose();
+  }
+
+  /**
+   * One of the last saves. On a full (or read-only) settings disk it fails; it must neither skip
+   * the saves after it nor fail the stop: the daemon exited 1 with a bare "ENOSPC: no space left
+   * on device, write" (crash torture, one card full), which systemd counts as a failed stop and
+   * which named neither the file nor the fix. Said in the log instead (on the console when the
+   * log file cannot be written either).
+   */
+  private async saveAtStop(file: string, cost: string, save: () => Promise<void>): Promise<void> {
+    try {
+      await save();
+    } catch (e) {
+      const why = cannotWrite(this.configDir, errnoCode(e));
+      this.logger.error(`could not save ${file} before stopping: ${cost}`, {
+        file: path.join(this.configDir, file),
+        reason: why ?? (e instanceof Error ? e.message : String(e)),
+      });
+    }
   }
 
   // ---- status, pause, history ------------------------------------------------------------

@@ -210,7 +210,7 @@ async function writeRecord(tmp: string, data: string, configDir: string): Promis
 }
 
 /** Why the settings folder cannot be written, in words with the fix; null for other errors. */
-function cannotWrite(configDir: string, code: string | undefined): string | null {
+export function cannotWrite(configDir: string, code: string | undefined): string | null {
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':

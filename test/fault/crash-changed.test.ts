@@ -9,8 +9,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { Journal } from '../../src/engine/journal/index.js';
-import { listFilesRel } from '../engine/harness.js';
-import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { listFilesRel, localHash, withHarness } from '../engine/harness.js';
+import { bindMount, canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { spawnSync } from 'node:child_process';
 import { killHard, summary, waitUntil, withScenario, assertClean } from './crash-harness.js';
 
 const ROUNDS = Number(process.env.CRASH_CHANGED_ROUNDS ?? 6);
@@ -114,3 +115,66 @@ test(
     });
   },
 );
+
+test('a file recorded done whose removal from transit never came, then written in transit: the new version replaces both copies, no "(1)"', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a read-only bind mount');
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-07_USB0.txt';
+    const v1 = Buffer.from('2026-12-07 00:00:00,18.5,60\n'.repeat(300));
+    // The card away: the file reaches Dropbox and waits in transit.
+    const away = `${h.archiveDir}.away`;
+    await fs.rename(h.archiveDir, away);
+    await h.drop(rel, v1);
+    await h.engine.runPassNow();
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, dropboxContentHash(v1));
+
+    // The transit file's folder read-only: the file is copied to the card and recorded done, and
+    // its removal fails, leaving it in transit marked finished: the state a kill between the
+    // finished mark and the removal leaves (finish.ts).
+    const folder = path.join(h.transitDir, 'RDL', 'USB0');
+    bindMount(folder, folder);
+    try {
+      remountReadOnlyBind(folder);
+      await fs.rename(away, h.archiveDir);
+      await h.engine.runPassNow();
+    } finally {
+      unmount(folder);
+    }
+    assert.equal(h.engine.queryHistory({}).length, 1, 'recorded done');
+    const transit = path.join(folder, 'RDL_2026-12-07_USB0.txt');
+    assert.ok(await fs.stat(transit), 'still in transit');
+
+    // A writer that kept its descriptor appends a line (the same inode).
+    const more = Buffer.from('2026-12-07 00:00:10,18.6,60\n');
+    await fs.appendFile(transit, more);
+    const v2 = dropboxContentHash(Buffer.concat([v1, more]));
+    for (let i = 0; i < 4 && (await listFilesRel(h.transitDir)).length > 0; i++) {
+      offsetMs += 3_600_000; // past the settle after a change
+      await h.engine.runPassNow();
+    }
+    assert.deepEqual(await listFilesRel(h.transitDir), [], 'the file left transit');
+    assert.deepEqual(
+      h.emulator.listFiles().map((f) => f.pathDisplay),
+      [`/RDL/site1/${rel}`],
+      'one copy on Dropbox, no "(1)"',
+    );
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, v2, 'the new version');
+    assert.deepEqual(
+      (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.')),
+      [rel],
+      'one card copy, no "(1)"',
+    );
+    assert.equal(await localHash(path.join(h.archiveDir, ...rel.split('/'))), v2);
+  });
+});
+
+/** A bind mount made read-only (its own flag: the file system under it stays writable). */
+function remountReadOnlyBind(dir: string): void {
+  const r = spawnSync('mount', ['-o', 'remount,bind,ro', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`remount ro ${dir} failed: ${r.stderr}`);
+}

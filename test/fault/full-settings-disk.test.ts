@@ -6,12 +6,13 @@
 // freed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
-import { runCli } from '../cli/cli-harness.js';
+import { exited, runCli, spawnCli, waitFor, waitSynced } from '../cli/cli-harness.js';
 
 /** Fills the file system holding `dir` with one file; returns its path. */
 async function fill(dir: string): Promise<string> {
@@ -27,6 +28,22 @@ async function fill(dir: string): Promise<string> {
     await fh.close();
   }
   return filler;
+}
+
+/** Fills what `fill` left (less than one of its chunks) with smaller writes to the same file. */
+async function fillToTheByte(filler: string): Promise<void> {
+  const fh = await fs.open(filler, 'a');
+  try {
+    for (const size of [4096, 1]) {
+      try {
+        for (let i = 0; i < 64 * 1024; i++) await fh.write(Buffer.alloc(size, 1)); // bounded
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 test('the daemon on a full settings disk names the disk and the fix, leaves no temporary, and runs once space is freed', async (t) => {
@@ -62,6 +79,54 @@ test('the daemon on a full settings disk names the disk and the fix, leaves no t
     assert.equal(once.code, 0, once.stderr);
     assert.equal(emulator.getFile('/RDL/site1/day.csv')?.size, 8);
   } finally {
+    unmount(disk);
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('a daemon stopped while its settings disk is full exits 0: the saves it cannot make are named in its log, none is a bare ENOSPC', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const dirs = await makeDirs('rdl-full-settings-stop-');
+  const emulator = await startEmulator({});
+  let child: ChildProcess | undefined;
+  const disk = path.join(dirs.root, 'card');
+  await fs.mkdir(disk);
+  mountTmpfs(disk, 1024);
+  try {
+    const configDir = path.join(disk, 'rdl-sync');
+    await writeConfig(configDir, testSettings(dirs, emulator), emulator);
+    child = spawnCli(['run', '--config-dir', configDir], {
+      home: dirs.root,
+      extraEnv: { RDL_SYNC_QUIET: '0' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await fs.writeFile(path.join(dirs.watchDir, 'first.csv'), 'a,b\n1,2\n');
+    await waitSynced(dirs, emulator, 'first.csv');
+
+    // The loggers fill the card: the journal and the history can no longer be saved, and a file
+    // synced now leaves work the journal holds only in memory when the stop comes.
+    // To the byte: an append that fits in a file's last page still lands on a full tmpfs.
+    const filler = await fill(disk);
+    await fillToTheByte(filler);
+    for (let i = 0; i < 60; i++)
+      await fs.writeFile(path.join(dirs.watchDir, `more-${i}.csv`), `a,b\n${i},4\n`);
+    await waitFor('the files on Dropbox', async () => emulator.getFile('/RDL/site1/more-59.csv'));
+    child.kill('SIGTERM');
+    const { code } = await exited(child);
+    // Before: exit 1 and "rdl-sync run: ENOSPC: no space left on device, write" (crash torture,
+    // onecard layout, seed 32): systemd counts the stop as failed, and nothing said which file.
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /rdl-sync run: ENOSPC/);
+    assert.match(
+      stderr,
+      new RegExp(
+        `could not save journal\\.json before stopping: .* no file is lost .*disk holding the settings folder ${configDir} is full \\(ENOSPC\\): free space on it`,
+      ),
+    );
+  } finally {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     unmount(disk);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });

@@ -427,3 +427,51 @@ test('the engine starting on a history and a journal damaged by a power cut says
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('a held cut-short file is logged once, not on every pass, and still named in the status on each', async () => {
+  const warnings: string[] = [];
+  const logger = {
+    debug: () => {},
+    info: () => {},
+    warn: (message: string) => warnings.push(message),
+    error: () => {},
+  };
+  await withHarness({ engine: { logger } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-06_USB0.txt';
+    const whole = Buffer.from('2026-12-06 00:00:00,20.5,41\n'.repeat(500));
+    const away = `${h.archiveDir}.away`;
+    await fs.rename(h.archiveDir, away);
+    await h.drop(rel, whole);
+    await h.engine.runPassNow();
+    const transitPath = path.join(h.transitDir, ...rel.split('/'));
+    const stamp = path.join(h.root, 'stamp');
+    await fs.writeFile(stamp, '');
+    execFileSync('touch', ['-r', transitPath, stamp]);
+    await fs.truncate(transitPath, 0);
+    execFileSync('touch', ['-r', stamp, transitPath]);
+    await fs.rename(away, h.archiveDir);
+    const told = (): number => warnings.filter((w) => /lost the end of its bytes/.test(w)).length;
+    // A hub's pass every 10 s: this warning was written on every one (8,640 lines a day).
+    for (let i = 0; i < 5; i++) {
+      await h.engine.runPassNow();
+      assert.ok(
+        h.engine.getStatus().problems.some((p) => p.message.includes(rel)),
+        `pass ${i + 1}: status names the held file`,
+      );
+    }
+    assert.equal(told(), 1, 'logged once for the hold');
+
+    // The bytes back ends the hold; a later hold of the same file is a new one, logged again.
+    await fs.writeFile(transitPath, whole);
+    await h.engine.runPassNow();
+    await fs.rm(h.archiveDir, { recursive: true });
+    await h.drop(rel, whole);
+    await h.engine.runPassNow();
+    await fs.mkdir(h.archiveDir);
+    execFileSync('touch', ['-r', transitPath, stamp]);
+    await fs.truncate(transitPath, 10);
+    execFileSync('touch', ['-r', stamp, transitPath]);
+    for (let i = 0; i < 3; i++) await h.engine.runPassNow();
+    assert.equal(told(), 2, 'a new hold is logged once more');
+  });
+});

@@ -10,8 +10,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { DROPBOX_BLOCK_SIZE } from '../../src/engine/fsutil/index.js';
-import { zeroContentHash } from '../../src/engine/pipeline/zeroed.js';
+import { ZEROED_RECHECKS_PER_PASS, zeroContentHash } from '../../src/engine/pipeline/zeroed.js';
 import { listFilesRel, withHarness } from '../engine/harness.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 
 /** Overwrites the file's bytes with zeros in place and puts its times back, as a dying card shows it. */
 async function turnToZeros(file: string): Promise<void> {
@@ -158,5 +159,186 @@ test('a zeroed file held, then the real file put back in transit as a new file: 
     assert.deepEqual(await fs.readFile(card), body, 'the card copy holds the real bytes again');
     assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, dropboxContentHash(body));
     assert.ok(!h.engine.getStatus().problems.some((p) => p.message.includes(rel)), 'problem gone');
+  });
+});
+
+/** Writes `body` back over the file in place and puts its times back: the card reads right again. */
+async function realBytesBack(file: string, body: Buffer): Promise<void> {
+  const before = await fs.stat(file, { bigint: true });
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.write(body, 0, body.length, 0);
+  } finally {
+    await handle.close();
+  }
+  const ns = before.mtimeNs % 1_000_000_000n;
+  const time = `@${before.mtimeNs / 1_000_000_000n}.${String(ns).padStart(9, '0')}`;
+  execFileSync('touch', ['-m', '-d', time, file]);
+  const after = await fs.stat(file, { bigint: true });
+  assert.equal(after.ino, before.ino);
+  assert.equal(after.size, before.size);
+  assert.equal(after.mtimeNs, before.mtimeNs);
+}
+
+test('a file held as zeros whose real bytes come back in place (same inode, size, time) is released: done, no "(1)"; it is re-read at its back-off, not every pass', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-08_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-08T00:00:00Z,9.5\n'.repeat(40));
+    const good = dropboxContentHash(body);
+    const transit = path.join(h.transitDir, ...rel.split('/'));
+    const card = path.join(h.archiveDir, ...rel.split('/'));
+    // The card folder away: the file reaches Dropbox, then reads as zeros; the card copy (a hard
+    // link of the transit file, as on a hub) is made of the zeros and the file is held.
+    await fs.rm(h.archiveDir, { recursive: true });
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    await turnToZeros(transit);
+    await fs.mkdir(h.archiveDir);
+    await h.engine.runPassNow();
+    await h.engine.runPassNow();
+    assert.ok(h.engine.getStatus().problems.some((p) => /reads as .* of zeros/.test(p.message)));
+
+    // The card gives the real bytes back (a reader re-seated). Before the file's back-off the
+    // held file is not read again: passes go on holding it.
+    await realBytesBack(transit, body);
+    await h.engine.runPassNow();
+    await h.engine.runPassNow();
+    assert.deepEqual(await listFilesRel(h.transitDir), [rel], 'not re-read before its back-off');
+    assert.ok(h.engine.getStatus().problems.some((p) => /reads as .* of zeros/.test(p.message)));
+
+    // Past it, the re-read finds the bytes the Dropbox copy was verified with: the hold ends.
+    for (let i = 0; i < 4 && (await listFilesRel(h.transitDir)).length > 0; i++) {
+      offsetMs += 3_600_000;
+      await h.engine.runPassNow();
+    }
+    assert.deepEqual(await listFilesRel(h.transitDir), [], 'the file left transit');
+    assert.deepEqual(
+      h.emulator.listFiles().map((f) => f.pathDisplay),
+      [`/RDL/site1/${rel}`],
+      'one copy on Dropbox',
+    );
+    assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, good);
+    assert.deepEqual(
+      (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.')),
+      [rel],
+      'one card copy, no "(1)"',
+    );
+    assert.deepEqual(await fs.readFile(card), body, 'the card copy holds the real bytes');
+    assert.ok(!h.engine.getStatus().problems.some((p) => p.message.includes(rel)), 'problem gone');
+    assert.equal(h.engine.queryHistory({})[0]?.outcome, 'done');
+  });
+});
+
+test('a file held as zeros before Dropbox got it, its real bytes back in place: released, the real bytes go to Dropbox', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-09_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-09T00:00:00Z,11.0\n'.repeat(40));
+    h.emulator.setQuota(0);
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    const transit = path.join(h.transitDir, ...rel.split('/'));
+    await turnToZeros(transit);
+    h.emulator.setQuota(1024 ** 4);
+    await h.engine.runPassNow();
+    assert.deepEqual(h.emulator.listFiles(), [], 'no zeros on Dropbox');
+    await realBytesBack(transit, body);
+    for (let i = 0; i < 4 && (await listFilesRel(h.transitDir)).length > 0; i++) {
+      offsetMs += 3_600_000;
+      await h.engine.runPassNow();
+    }
+    assert.deepEqual(await listFilesRel(h.transitDir), [], 'the file left transit');
+    assert.deepEqual(
+      h.emulator.listFiles().map((f) => [f.pathDisplay, f.contentHash]),
+      [[`/RDL/site1/${rel}`, dropboxContentHash(body)]],
+    );
+    assert.ok(!h.engine.getStatus().problems.some((p) => p.message.includes(rel)), 'problem gone');
+  });
+});
+
+test('held files are re-read a few a pass (a dying card may hold thousands): the rest wait for later passes', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const n = ZEROED_RECHECKS_PER_PASS + 4;
+    const files = Array.from({ length: n }, (_, i) => ({
+      rel: `RDL/USB0/RDL_2026-11-${String(i + 1).padStart(2, '0')}_USB0.txt`,
+      body: Buffer.from(`time,value\n2026-11-${i + 1},${i}\n`.repeat(30)),
+    }));
+    await fs.rm(h.archiveDir, { recursive: true });
+    for (const f of files) await h.drop(f.rel, f.body);
+    await h.engine.runPassNow();
+    for (const f of files) await turnToZeros(path.join(h.transitDir, ...f.rel.split('/')));
+    await fs.mkdir(h.archiveDir);
+    await h.engine.runPassNow();
+    for (const f of files)
+      await realBytesBack(path.join(h.transitDir, ...f.rel.split('/')), f.body);
+    offsetMs += 3_600_000;
+    await h.engine.runPassNow();
+    assert.equal(
+      (await listFilesRel(h.transitDir)).length,
+      n - ZEROED_RECHECKS_PER_PASS,
+      `${ZEROED_RECHECKS_PER_PASS} re-read and released in one pass`,
+    );
+    for (let i = 0; i < 3 && (await listFilesRel(h.transitDir)).length > 0; i++)
+      await h.engine.runPassNow();
+    assert.deepEqual(await listFilesRel(h.transitDir), [], 'the rest in the next passes');
+    assert.equal(h.emulator.listFiles().length, n, 'no "(1)" on Dropbox');
+  });
+});
+
+test('a card of its own: no copy of the zeros is made while held, and the real bytes reach it once they come back in place', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a tmpfs card');
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  await withHarness({ engine: { clock } }, async (h) => {
+    const rel = 'RDL/USB0/RDL_2026-12-10_USB0.txt';
+    const body = Buffer.from('time,value\n2026-12-10T00:00:00Z,12.5\n'.repeat(40));
+    const transit = path.join(h.transitDir, ...rel.split('/'));
+    const card = path.join(h.archiveDir, ...rel.split('/'));
+    const away = `${h.archiveDir}.away`;
+    await fs.rename(h.archiveDir, away);
+    await h.drop(rel, body);
+    await h.engine.runPassNow();
+    await turnToZeros(transit);
+    // The card: another file system, so its copy is a copy (of the zeros), not a link.
+    await fs.mkdir(h.archiveDir);
+    mountTmpfs(h.archiveDir, 16 * 1024);
+    try {
+      await h.engine.runPassNow();
+      // A copy (not a link) is hashed before it is written: the zeros are refused, the file held.
+      assert.equal(await fs.stat(card).catch(() => null), null, 'no zeros on the card');
+      assert.ok(h.engine.getStatus().problems.some((p) => /reads as .* of zeros/.test(p.message)));
+      await realBytesBack(transit, body);
+      for (let i = 0; i < 4 && (await listFilesRel(h.transitDir)).length > 0; i++) {
+        offsetMs += 3_600_000;
+        await h.engine.runPassNow();
+      }
+      assert.deepEqual(await listFilesRel(h.transitDir), [], 'the file left transit');
+      assert.deepEqual(
+        (await listFilesRel(h.archiveDir)).filter((f) => !f.startsWith('.')),
+        [rel],
+        'one card copy, no "(1)"',
+      );
+      assert.deepEqual(await fs.readFile(card), body, 'the card holds the real bytes');
+      assert.equal(h.emulator.getFile(`/RDL/site1/${rel}`)?.contentHash, dropboxContentHash(body));
+    } finally {
+      unmount(h.archiveDir);
+    }
   });
 });

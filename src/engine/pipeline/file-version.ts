@@ -29,7 +29,8 @@ export function sameVersion(entry: JournalEntry, file: FileRef): boolean {
 /**
  * The journal entry for the file as it is now, creating a fresh one when the file is new or
  * changed. A changed file waits `settleMs` before its legs run again, so a file still growing is
- * not re-sent on every pass.
+ * not re-sent on every pass. `heldTold`: the cut-short files this process has logged already
+ * (kept by the caller across passes, see heldCutShort).
  */
 export function entryForCurrentVersion(
   journal: JournalPort,
@@ -37,9 +38,11 @@ export function entryForCurrentVersion(
   nowMs: number,
   settleMs: number,
   logger: Logger,
+  heldTold: Set<string> = new Set(),
 ): JournalEntry {
   const old = journal.entry(file.rel);
-  if (old && cutShort(old, file)) return heldCutShort(old, file, nowMs, logger);
+  if (old && cutShort(old, file)) return heldCutShort(old, file, nowMs, logger, heldTold);
+  heldTold.delete(file.rel); // its hold ended (bytes back, or another file): a new one is told
   if (old && sameVersion(old, file)) {
     if (old.dev === undefined && file.dev !== undefined) {
       journal.update(file.rel, { dev: file.dev, ino: file.ino });
@@ -47,21 +50,21 @@ export function entryForCurrentVersion(
     }
     return old;
   }
-  // A finished entry belongs to a file that has left transit, and an entry of another inode to a
-  // file that was replaced, not changed: either way this is another file with the same name (a
-  // logger reusing names, the autumn clock change), never a new version of ours, so it must not
-  // replace the copies of the earlier one. (Entries of files that left transit otherwise are
+  // An entry of another inode belongs to a file that was replaced, not changed: another file with
+  // the same name (a logger reusing names, the autumn clock change), never a new version of ours,
+  // so it must not replace the copies of the earlier one. (Entries of files that left transit are
   // pruned after each complete walk of transit, see pass.ts.) Except the real file put back in
   // place of one held as read as zeros, as that hold asks, whatever its inode (a download moved
   // there is another): its copies of zeros (a hub's hard-linked card copy) are ours to replace,
   // not to keep under the file's name with the real bytes beside them as `name (1)`.
   const ours =
     old !== undefined &&
-    old.finishedAtMs === undefined &&
-    (old.ino === undefined ||
-      file.ino === undefined ||
-      old.ino === file.ino ||
-      old.lastError?.code === ZEROED);
+    (old.finishedAtMs === undefined
+      ? old.ino === undefined ||
+        file.ino === undefined ||
+        old.ino === file.ino ||
+        old.lastError?.code === ZEROED
+      : finishedYetHere(old, file));
   const supersedes = ours && old ? ownCopiesOf(old) : undefined;
   const entry: JournalEntry = {
     size: file.size,
@@ -84,6 +87,20 @@ export function entryForCurrentVersion(
   }
   journal.put(file.rel, entry);
   return entry;
+}
+
+/**
+ * A file marked finished whose very inode is still in transit: the removal never came (a kill
+ * between the finished mark and the removal, or a removal that failed, finish.ts), and the file
+ * was written since (a writer's descriptor that followed the rename, a person). That is a later
+ * version of our file: taken for another file of the name, it went beside our copies as
+ * `name (1)` on both legs (the crash torture's --edit-transit, seed 12). A file of the name staged
+ * after the removal cannot be met with the entry: the removal deletes the entry, a pass ends by
+ * saving the journal, and a same-named file is staged by a later pass (one watch path holds one
+ * file at a time). Without inodes (an old journal) nothing tells, so it stays another file.
+ */
+function finishedYetHere(old: JournalEntry, file: FileRef): boolean {
+  return old.ino !== undefined && file.ino !== undefined && old.ino === file.ino;
 }
 
 /**
@@ -163,19 +180,27 @@ export function cutShort(entry: JournalEntry, file: FileRef): boolean {
  * the file's bytes, or removing it from transit, ends the hold by itself). A file already marked
  * finished has its whole copies and only leaves transit. Otherwise no leg runs and the file
  * never counts as done: it waits, named as a problem, for a person.
+ *
+ * Logged once per hold and process: the hold is not saved (nothing in the journal marks it told),
+ * and each pass meets the file again, so a warning per pass wrote 8,640 lines a day per held file
+ * at a 10 s interval onto a hub's SD card. The status problem names it on every pass.
  */
 function heldCutShort(
   old: JournalEntry,
   file: FileRef,
   nowMs: number,
   logger: Logger,
+  heldTold: Set<string>,
 ): JournalEntry {
-  logger.warn('a file in transit lost the end of its bytes (power cut?); its copies are kept', {
-    rel: file.rel,
-    size: file.size,
-    wasSize: old.size,
-    finished: old.finishedAtMs !== undefined,
-  });
+  if (!heldTold.has(file.rel)) {
+    heldTold.add(file.rel);
+    logger.warn('a file in transit lost the end of its bytes (power cut?); its copies are kept', {
+      rel: file.rel,
+      size: file.size,
+      wasSize: old.size,
+      finished: old.finishedAtMs !== undefined,
+    });
+  }
   if (old.finishedAtMs !== undefined) return old;
   const whole = [
     old.upload ? `Dropbox (${old.upload.path})` : null,

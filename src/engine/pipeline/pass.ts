@@ -5,7 +5,13 @@
 // The journal only saves work (known legs, retry times); losing it costs a re-check, never a
 // file. Nothing leaves transit before every enabled leg (legs/) verified it. What happens is told
 // as events (events.ts); the engine's status reducer turns them into the status.
-import { holdZeroed, readAsZeros } from './zeroed.js';
+import {
+  holdZeroed,
+  readAsZeros,
+  recheckZeroed,
+  zeroedRecheckDue,
+  ZEROED_RECHECKS_PER_PASS,
+} from './zeroed.js';
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
@@ -51,6 +57,8 @@ export interface PassMemory extends StageMemory {
   transitProblemIds: Set<string>;
   /** The counts told once a walk of transit had met every file: a pass's partial counts' floor. */
   lastCounts: QueueCounts | null;
+  /** Transit files held as cut short whose hold was logged (once per hold: file-version.ts). */
+  cutShortTold: Set<string>;
 }
 
 /** What a pass tells of the queue: the files in transit, those each leg still owes, the failing. */
@@ -68,6 +76,7 @@ export function newPassMemory(): PassMemory {
     entryProblemIds: new Set(),
     transitProblemIds: new Set(),
     lastCounts: null,
+    cutShortTold: new Set(),
   };
 }
 
@@ -258,6 +267,7 @@ export async function runPass(
   //    waiting in transit (earlier passes' leftovers). Files already due nowhere settle at once.
   const seen = new Set<string>();
   let countsAtMs = -Infinity;
+  let zeroedRechecks = 0;
   const found = async (file: FileRef, stagedNow: boolean): Promise<void> => {
     seen.add(file.rel);
     if (!memory.firstSeenMs.has(file.rel)) {
@@ -265,7 +275,19 @@ export async function runPass(
       memory.firstSeenMs.set(file.rel, now);
       memory.arrivedMs.set(file.rel, stagedNow ? now : Math.min(file.mtimeMs, now));
     }
-    const entry = entryForCurrentVersion(deps.journal, file, clock.now(), settleMs, deps.logger);
+    let entry = entryForCurrentVersion(
+      deps.journal,
+      file,
+      clock.now(),
+      settleMs,
+      deps.logger,
+      memory.cutShortTold,
+    );
+    // A few held files a pass, each at its back-off: a dying card may hold thousands.
+    if (zeroedRechecks < ZEROED_RECHECKS_PER_PASS && zeroedRecheckDue(entry, clock.now())) {
+      zeroedRechecks++;
+      entry = await recheckZeroed(deps, file, entry, signal);
+    }
     await flow.add({ file, entry });
     // The queue as found so far. Counts otherwise come only as files settle, and a daemon started
     // on a backlog in transit said "Up to date" until its first batch was done (minutes on a slow
@@ -349,6 +371,7 @@ export async function runPass(
     forgetLeftFiles(deps, seen);
     // Files taken out of transit by someone else: no longer waiting, nor arrivals to count.
     for (const rel of memory.firstSeenMs.keys()) if (!seen.has(rel)) memory.firstSeenMs.delete(rel);
+    for (const rel of memory.cutShortTold) if (!seen.has(rel)) memory.cutShortTold.delete(rel);
   }
   for (const rel of memory.arrivedMs.keys())
     if (!memory.firstSeenMs.has(rel)) memory.arrivedMs.delete(rel);

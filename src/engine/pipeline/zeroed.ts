@@ -5,12 +5,18 @@
 // is held instead: nothing replaced, nothing removed, a problem naming it and the good copy.
 import { createHash } from 'node:crypto';
 import { SyncError } from '../errors.js';
-import { DROPBOX_BLOCK_SIZE } from '../fsutil/index.js';
+import { DROPBOX_BLOCK_SIZE, hashFileDropbox } from '../fsutil/index.js';
 import { formatBytes } from '../format-bytes.js';
-import { LEG_IDS } from '../legs/ids.js';
-import type { JournalEntry, PassDeps } from './deps.js';
+import { LEG_IDS, type LegId } from '../legs/ids.js';
+import type { FileRef, JournalEntry, PassDeps } from './deps.js';
 import type { FinishItem } from './finish.js';
-import { FILE_FAILING_THRESHOLD, fileFailingProblem } from './problems.js';
+import {
+  FILE_FAILING_PREFIX,
+  FILE_FAILING_THRESHOLD,
+  fileFailingProblem,
+  fileRetryDelayMs,
+  retryDue,
+} from './problems.js';
 
 export const ZEROED = 'file-zeroed';
 
@@ -72,12 +78,97 @@ export function holdZeroed(deps: PassDeps, w: FinishItem): SyncError {
     });
   }
   const attempts = Math.max(w.entry.attempts, FILE_FAILING_THRESHOLD);
-  const lastError = { code: ZEROED, message, atMs: deps.clock.now() };
-  w.entry = { ...w.entry, attempts, lastError };
-  deps.journal.update(w.file.rel, { attempts, lastError });
+  const now = deps.clock.now();
+  const lastError = { code: ZEROED, message, atMs: now };
+  // The first look for the real bytes (recheckZeroed) after the file's back-off; set once, as
+  // each pass that meets the held file holds it again.
+  const patch =
+    w.entry.lastError?.code === ZEROED
+      ? { attempts, lastError }
+      : { attempts, lastError, nextTryMs: now + fileRetryDelayMs(attempts) };
+  w.entry = { ...w.entry, ...patch };
+  deps.journal.update(w.file.rel, patch);
   deps.emit({
     type: 'problem',
     problem: fileFailingProblem(w.file.rel, attempts, lastError),
   });
   return new SyncError({ kind: 'file-failed', code: ZEROED, message });
+}
+
+/** Held files re-read for their real bytes in one pass, at most (the others wait for a later one). */
+export const ZEROED_RECHECKS_PER_PASS = 8;
+
+/**
+ * Whether a held zeroed file is due for a look at its bytes: the file's own back-off paces it
+ * (doubling to an hour), so a held file is read at most once an hour after its first looks.
+ */
+export function zeroedRecheckDue(entry: JournalEntry, nowMs: number): boolean {
+  return entry.lastError?.code === ZEROED && retryDue(entry, nowMs);
+}
+
+/**
+ * Reads a held file again. A card that returned zeros for a while (a loose contact, a reader
+ * re-seated, a retry that succeeded) can give the real bytes back in place: the same inode, size
+ * and time, so nothing else ever looked again and the file stayed held for good. When they hash
+ * to the copy a leg verified, the hold ends: the legs that hold zeros run again, replacing their
+ * own copy of zeros (superseded, not kept beside as `name (1)`). Otherwise the next look backs off.
+ */
+export async function recheckZeroed(
+  deps: PassDeps,
+  file: FileRef,
+  entry: JournalEntry,
+  signal?: AbortSignal,
+): Promise<JournalEntry> {
+  const zeros = zeroContentHash(entry.size);
+  const good = goodHash(entry, zeros);
+  let read: string | null = null;
+  try {
+    read = good ? await hashFileDropbox(file.absPath, signal, file.size) : null;
+  } catch (e) {
+    if (signal?.aborted) return entry;
+    deps.logger.debug('could not re-read a file held as zeros', {
+      rel: file.rel,
+      reason: e instanceof Error ? e.message : String(e),
+    });
+  }
+  const nowMs = deps.clock.now();
+  if (read === null || read !== good) {
+    const attempts = entry.attempts + 1;
+    const patch = { attempts, nextTryMs: nowMs + fileRetryDelayMs(attempts) };
+    deps.journal.update(file.rel, patch);
+    return { ...entry, ...patch };
+  }
+  const supersedes: NonNullable<JournalEntry['supersedes']> = { ...entry.supersedes };
+  const redo: LegId[] = [];
+  const { lastError: _e, ...rest } = entry;
+  const released: JournalEntry = { ...rest, contentHash: good, attempts: 0, nextTryMs: 0 };
+  for (const id of LEG_IDS) {
+    const done = entry[id];
+    if (!done || done.contentHash !== zeros) continue;
+    redo.push(id);
+    delete released[id];
+    if (!done.alreadyPresent)
+      supersedes[id] = {
+        path: done.path,
+        contentHash: done.contentHash,
+        ...(done.rev === undefined ? {} : { rev: done.rev }),
+      };
+  }
+  if (Object.keys(supersedes).length > 0) released.supersedes = supersedes;
+  deps.journal.put(file.rel, released);
+  deps.logger.info('a file held as zeros reads its real bytes again; the hold ends', {
+    rel: file.rel,
+    redo: redo.join('+'),
+  });
+  deps.emit({ type: 'problem-cleared', id: `${FILE_FAILING_PREFIX}${file.rel}` });
+  return released;
+}
+
+/** The real bytes' hash a leg verified (or was about to write over with zeros). */
+function goodHash(entry: JournalEntry, zeros: string): string | undefined {
+  for (const id of LEG_IDS) {
+    const h = entry[id]?.contentHash;
+    if (h !== undefined && h !== zeros) return h;
+  }
+  return entry.contentHash !== zeros ? entry.contentHash : undefined;
 }
