@@ -245,6 +245,10 @@ export class StatusReducer {
     aborted: boolean,
   ): void {
     const { status } = this;
+    // What the problems count as waiting is what the status sentence counts: the files in
+    // transit and those still in the watch folder (the offline problem said 5 beside "8 files
+    // waiting safely" when 3 waited behind same-named ones or were still being written).
+    const inWatch = status.current.counts.waiting;
     // Every leg, enabled or not: a leg turned off no longer holds anything back.
     for (const id of LEG_IDS) {
       const err = blocked[id] ?? null;
@@ -265,7 +269,7 @@ export class StatusReducer {
               offlineProblem(
                 this.offlineSinceMono,
                 mono,
-                pending,
+                pending + inWatch,
                 { ...status.current.archive, blocked: Boolean(blocked.archive) },
                 cause,
               ),
@@ -293,7 +297,7 @@ export class StatusReducer {
         status.update({ dropbox: { ...status.current.dropbox, connected: false } });
       // A network leg's passing trouble is "offline" (above); any other block is its own problem.
       if (err && !offline && (err.kind === 'blocked' || !LEGS[id].network))
-        status.raise(legProblem(err, pending));
+        status.raise(legProblem(err, pending, inWatch));
     }
   }
 }
