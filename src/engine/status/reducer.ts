@@ -40,6 +40,8 @@ export class StatusReducer {
   /** Files finished since the last counts event: folded in with it (one update per window). */
   private doneSinceCounts = 0;
   private lastDoneMs: number | null = null;
+  /** Dropbox answered the upload leg since the last pass ended (its verdicts may be lifted). */
+  private heardFromDropbox = false;
 
   constructor(
     private readonly status: StatusModel,
@@ -86,6 +88,7 @@ export class StatusReducer {
       case 'leg-blocked':
         return; // shown once the pass ends, with the number of files it holds back
       case 'leg-reached':
+        if (LEGS[e.leg].network) this.heardFromDropbox = true;
         if (e.leg === 'upload') {
           status.update({
             offline: false,
@@ -122,6 +125,7 @@ export class StatusReducer {
         return;
       case 'pass-ended':
         this.reflectLegProblems(e.blocked, e.pending, e.aborted);
+        this.heardFromDropbox = false;
         return;
       default:
         this.applyEngineEvent(e);
@@ -282,9 +286,10 @@ export class StatusReducer {
       for (const pid of LEGS[id].problemIds) {
         // Revoked access and a full Dropbox are Dropbox's verdicts: only its answer can lift them.
         // A pass that did not reach it heard none; clearing them there told a person "No longer
-        // a problem: Dropbox access was revoked" as the network went down, and raised it anew
-        // when it came back.
-        if (offline && ANSWERED_BY_DROPBOX.has(pid)) continue;
+        // a problem: Dropbox access was revoked" as the network went down (and raised it anew
+        // when it came back), or while the clock was not set, when no pass asks Dropbox at all.
+        // A pass with nothing to upload hears nothing either.
+        if (ANSWERED_BY_DROPBOX.has(pid) && !this.heardFromDropbox) continue;
         if (pid === 'offline' ? !offline : err?.code !== pid) status.clear(pid);
       }
       // Refused credentials are no connection: the account reached before is not shown as
