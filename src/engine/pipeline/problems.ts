@@ -90,7 +90,7 @@ export function offlineProblem(
     'rate-limit': `Dropbox has been asking RDL Sync to slow down (too many requests) for ${dur}: nothing to fix here; uploads resume by themselves once it allows them${tail}`,
     network: `Dropbox has been unreachable for ${dur}: check the network${tail}`,
   }[cause];
-  return { id: 'offline', code: 'offline', severity: 'attention', tab: 'status', message };
+  return { id: 'offline', code: 'offline', severity: 'attention', tab: 'status', message, cause };
 }
 
 export const FILE_FAILING_PREFIX = 'file-failing:';
