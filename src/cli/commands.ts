@@ -14,6 +14,7 @@ import {
   readStatusFile,
   settingsSchema,
   type Engine,
+  type LockRole,
   type Settings,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
@@ -388,12 +389,29 @@ const status: CommandSpec = {
       );
       return 0;
     }
-    say(ctx, running ? `Daemon running (pid ${published?.pid}).` : 'Daemon not running.');
+    say(ctx, running && owner ? whoSyncs(owner) : 'Daemon not running.');
     if (stale) say(ctx, `! ${stale}`);
     if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
     return 0;
   },
 };
+
+/**
+ * Which RDL Sync publishes the status shown: the tray app syncs as the daemon does, and a hub
+ * may have both installed ("Daemon running" while it was the tray app sent people to systemctl).
+ */
+function whoSyncs(owner: { pid: number; role?: LockRole }): string {
+  switch (owner.role) {
+    case 'tray-app':
+      return `The RDL Sync tray app is syncing (pid ${owner.pid}).`;
+    case 'once':
+      return `An \`rdl-sync once\` is syncing (pid ${owner.pid}).`;
+    case 'service':
+      return `Daemon running (pid ${owner.pid}, the rdl-sync service).`;
+    default:
+      return `Daemon running (pid ${owner.pid}).`;
+  }
+}
 
 /** Where the connection went, so nobody wonders which front end can use it. */
 function sayConnected(

@@ -6,7 +6,7 @@
 // nothing is left unsynced. Real processes, the emulator, the alert command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
@@ -14,6 +14,7 @@ import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import {
   exited,
   readPublishedStatus,
+  repo,
   runCli,
   spawnCli,
   waitFor,
@@ -42,13 +43,27 @@ test('refused beside a running RDL Sync: no alert; the service waits, names the 
     const env: CliEnv = { home: dirs.root };
     const heardNow = (): Promise<string> => fs.readFile(heard, 'utf8').catch(() => '');
 
-    // The first RDL Sync (a daemon at a terminal, standing in for the tray app).
-    const first = spawnCli(['run', '--config-dir', dirs.configDir], env);
-    children.push(first);
-    await waitFor('the first daemon to publish status.json', async () => {
-      if (first.exitCode !== null) throw new Error('the first daemon exited');
-      return (await readPublishedStatus(dirs.configDir))?.pid === first.pid;
+    // The tray app syncs (its engine, as main.ts builds it, in a process of its own).
+    const tray = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repo, 'test/alerts/tray-stand-in.ts'), dirs.configDir],
+      { cwd: repo, env: { ...process.env, HOME: dirs.root }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(tray);
+    let trayOut = '';
+    tray.stdout!.setEncoding('utf8').on('data', (d: string) => (trayOut += d));
+    tray.stderr!.setEncoding('utf8').on('data', (d: string) => (trayOut += d));
+    await waitFor('the tray app to sync and publish status.json', async () => {
+      if (tray.exitCode !== null) throw new Error(`the tray app exited: ${trayOut}`);
+      return (
+        trayOut.includes('started') && (await readPublishedStatus(dirs.configDir))?.pid === tray.pid
+      );
     });
+    const shown = await runCli(['status', '--config-dir', dirs.configDir], env);
+    assert.match(
+      shown.stdout,
+      new RegExp(`^The RDL Sync tray app is syncing \\(pid ${tray.pid}\\)\\.$`, 'm'),
+    );
 
     // The service (systemd sets INVOCATION_ID) started beside it: it waits, it does not exit.
     const service = spawnCli(['run', '--config-dir', dirs.configDir], {
@@ -66,7 +81,7 @@ test('refused beside a running RDL Sync: no alert; the service waits, names the 
     assert.match(
       serviceOut,
       new RegExp(
-        `Another RDL Sync \\(pid ${first.pid}\\) is already syncing with the settings in .* \\(it is an \`rdl-sync run\` daemon\\): nothing is wrong, it syncs on`,
+        `Another RDL Sync \\(pid ${tray.pid}\\) is already syncing with the settings in .* \\(it is the RDL Sync tray app\\): nothing is wrong, it syncs on\\. To sync here instead, stop it first \\(its tray menu: Quit RDL Sync\\)`,
       ),
     );
 
@@ -75,25 +90,28 @@ test('refused beside a running RDL Sync: no alert; the service waits, names the 
     assert.equal(once.code, 1, once.stdout + once.stderr);
     assert.match(
       once.stderr,
-      new RegExp(
-        `Another RDL Sync \\(pid ${first.pid}\\) .*\\(it is an \`rdl-sync run\` daemon\\)`,
-      ),
+      new RegExp(`Another RDL Sync \\(pid ${tray.pid}\\) .*\\(it is the RDL Sync tray app\\)`),
     );
-    // The first syncs on meanwhile.
+    // The tray app syncs on meanwhile.
     await writeFileIn(dirs.watchDir, 'RDL/USB0/before.csv', 'ts,t\n1,2\n');
     await waitSynced(dirs, emulator, 'RDL/USB0/before.csv');
     assert.equal(service.exitCode, null, 'the service still waits');
-    assert.equal((await readPublishedStatus(dirs.configDir))?.pid, first.pid);
+    assert.equal((await readPublishedStatus(dirs.configDir))?.pid, tray.pid);
 
-    // The first quits: the service takes over by itself, and syncs what comes next.
-    first.kill('SIGTERM');
-    assert.equal((await exited(first)).code, 0);
+    // The tray app quits: the service takes over by itself, and syncs what comes next.
+    tray.kill('SIGTERM');
+    assert.equal((await exited(tray)).code, 0);
     await waitFor('the service to publish status.json', async () => {
       if (service.exitCode !== null) throw new Error(`the service exited: ${serviceOut}`);
       return (await readPublishedStatus(dirs.configDir))?.pid === service.pid;
     });
     await writeFileIn(dirs.watchDir, 'RDL/USB0/after.csv', 'ts,t\n3,4\n');
     await waitSynced(dirs, emulator, 'RDL/USB0/after.csv');
+    const nowShown = await runCli(['status', '--config-dir', dirs.configDir], env);
+    assert.match(
+      nowShown.stdout,
+      new RegExp(`^Daemon running \\(pid ${service.pid}, the rdl-sync service\\)\\.$`, 'm'),
+    );
     const onceNow = await runCli(['once', '--config-dir', dirs.configDir], env);
     assert.equal(onceNow.code, 1);
     assert.match(
