@@ -126,6 +126,22 @@ test('refused beside a running RDL Sync: no alert; the service waits, names the 
       `said once, not at every look: ${serviceOut}`,
     );
 
+    // A second service waiting beside it ends cleanly on a stop (systemctl stop while it waits).
+    const spare = spawnCli(['run', '--config-dir', dirs.configDir], {
+      ...env,
+      extraEnv: { INVOCATION_ID: 'fedcba9876543210fedcba9876543210' },
+    });
+    children.push(spare);
+    let spareOut = '';
+    spare.stdout!.setEncoding('utf8').on('data', (d: string) => (spareOut += d));
+    spare.stderr!.setEncoding('utf8').on('data', (d: string) => (spareOut += d));
+    await waitFor('the spare service to say it waits', async () => {
+      if (spare.exitCode !== null) throw new Error(`the spare service exited: ${spareOut}`);
+      return /The service waits/.test(spareOut);
+    });
+    spare.kill('SIGTERM');
+    assert.equal((await exited(spare)).code, 0, spareOut);
+
     service.kill('SIGTERM');
     assert.equal((await exited(service)).code, 0, serviceOut);
     // No refusal was taken for a stop: no "daemon stopped" through any channel, at any point.
