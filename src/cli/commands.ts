@@ -5,6 +5,7 @@ import readline from 'node:readline/promises';
 import {
   closestSettingKey,
   createEngine,
+  describeLockOwner,
   FILE_FAILING_THRESHOLD,
   formatBytes,
   liveLockOwner,
@@ -13,6 +14,7 @@ import {
   readStatusFile,
   settingsSchema,
   type Engine,
+  type LockRole,
   type Settings,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
@@ -30,6 +32,11 @@ const ONCE_SETTLE_MARGIN_S = 10;
 const ONCE_RECHECK_MS = 1_000;
 /** A daemon whose settings folder cannot be written tries to start again this often. */
 const UNWRITABLE_RETRY_MS = 15_000;
+/**
+ * A service refused beside another RDL Sync looks this often whether the lock holder has ended. A
+ * read only (the lock file and /proc): a hub's card is not written while it waits, for months.
+ */
+const LOCK_RECHECK_MS = 2_000;
 /** A daemon waiting for valid settings looks again this often (the watcher polls every second). */
 const SETTINGS_RECHECK_MS = 1_000;
 
@@ -53,6 +60,9 @@ async function openEngine(
     // `once` too: its final snapshot (pid null) is what `status` shows afterwards (auth state).
     publishStatus: mode === 'daemon' || mode === 'once',
     readOnly: mode === 'readOnly',
+    // Recorded in the run lock: a process refused beside this one names what holds it.
+    ...(mode === 'daemon' ? { role: startedBySystemd() ? 'service' : 'daemon' } : {}),
+    ...(mode === 'once' ? { role: 'once' } : {}),
   });
 }
 
@@ -103,26 +113,75 @@ function startedBySystemd(): boolean {
   return (process.env.INVOCATION_ID ?? '') !== '';
 }
 
+function errorCode(e: unknown): unknown {
+  return e instanceof Error ? (e as { code?: unknown }).code : undefined;
+}
+
+/** Another RDL Sync holds the run lock: a refusal, not a stop (run-lock.ts busy()). */
+function refusedBesideAnother(e: unknown): boolean {
+  return errorCode(e) === 'already-running';
+}
+
+/** Resolves true after `ms`, false at once on a stop. */
+function waitOrStop(ms: number, stop: AbortSignal): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (stop.aborted) return resolve(false);
+    const onStop = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      stop.removeEventListener('abort', onStop);
+      resolve(true);
+    }, ms);
+    stop.addEventListener('abort', onStop, { once: true });
+  });
+}
+
 /**
- * Under systemd: a settings folder that cannot be written (its disk made read-only after disk
- * errors, full, or given to another user) kept the daemon from taking its lock; it exited, and
- * systemd started it again every 10 s, each time a journal error and an alert it could not record
- * as sent (one every 10 s by email). Now it says so once, alerts once, and tries again until the
- * folder can be written; a stop ends the wait.
+ * Under systemd, two reasons not to start make the service wait instead of exiting into
+ * systemd's restart loop (a journal error every 10 s, and an alert each time):
+ *  - a settings folder that cannot be written (its disk made read-only after disk errors, full,
+ *    or given to another user) keeps the daemon from taking its lock: a stop a person must fix,
+ *    said once and alerted once; tried again until the folder can be written.
+ *  - another RDL Sync (the tray app, say) holds the lock and syncs: nobody needs to act, so it is
+ *    said in the log but alerted to no one; the service takes over as soon as that process ends,
+ *    so a tray app quit later leaves nothing unsynced.
+ * A stop ends the wait.
  */
-async function startWhenWritable(ctx: CliContext, engine: Engine): Promise<void> {
-  let said = false;
+async function startWhenPossible(ctx: CliContext, engine: Engine): Promise<void> {
+  let saidUnwritable = false;
+  let saidHolder: number | null = null;
   for (;;) {
     try {
       await engine.start();
-      if (said) ctx.logger.info('the settings folder can be written again: started');
+      if (saidUnwritable) ctx.logger.info('the settings folder can be written again: started');
+      if (saidHolder !== null)
+        ctx.logger.info('the other RDL Sync has ended: this service syncs now', {
+          previousPid: saidHolder,
+        });
       return;
     } catch (e) {
-      const unwritable =
-        e instanceof Error && (e as { code?: unknown }).code === 'settings-unwritable';
-      if (!unwritable || ctx.stopSignal.aborted) throw e;
-      if (!said) {
-        said = true;
+      if (ctx.stopSignal.aborted || !(e instanceof Error)) throw e;
+      if (refusedBesideAnother(e)) {
+        const holder = await liveLockOwner(ctx.configDir);
+        // Said again only when another process holds it (the tray app quit, a `once` took it).
+        if (holder && holder.pid !== saidHolder) {
+          saidHolder = holder.pid;
+          say(ctx, `${e.message}. The service waits and starts syncing by itself when it ends.`);
+          ctx.logger.warn('daemon waiting: another RDL Sync is syncing', {
+            holder: describeLockOwner(holder),
+          });
+        }
+        // Until the holder has gone: only then is a start worth trying.
+        while ((await liveLockOwner(ctx.configDir)) !== null) {
+          if (!(await waitOrStop(LOCK_RECHECK_MS, ctx.stopSignal))) return;
+        }
+        continue;
+      }
+      if (errorCode(e) !== 'settings-unwritable') throw e;
+      if (!saidUnwritable) {
+        saidUnwritable = true;
         const message = e.message;
         say(ctx, `${message}. The service tries again every ${UNWRITABLE_RETRY_MS / 1000} s.`);
         ctx.logger.error('daemon waiting for its settings folder to be writable', {
@@ -131,18 +190,7 @@ async function startWhenWritable(ctx: CliContext, engine: Engine): Promise<void>
         await engine.alerts.notifyStopped(message);
       }
     }
-    const stopped = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), UNWRITABLE_RETRY_MS);
-      ctx.stopSignal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-        { once: true },
-      );
-    });
-    if (stopped) return;
+    if (!(await waitOrStop(UNWRITABLE_RETRY_MS, ctx.stopSignal))) return;
   }
 }
 
@@ -197,7 +245,7 @@ const run: CommandSpec = {
       // "started" only once the run lock is ours: a second daemon refused beside a running one
       // logged "daemon started" and then its refusal.
       ctx.logger.info('daemon starting', { configDir: ctx.configDir, pid: process.pid });
-      const started = waiting ? startWhenWritable(ctx, engine) : engine.start();
+      const started = waiting ? startWhenPossible(ctx, engine) : engine.start();
       started.then(
         () => {
           if (stopSignal.aborted) return;
@@ -213,6 +261,10 @@ const run: CommandSpec = {
       try {
         await Promise.race([started, stopRequested]);
       } catch (e) {
+        // Refused beside another RDL Sync, which syncs on: not a stop, nobody is alerted (every
+        // channel used to hear "RDL Sync stopped on an error … nothing syncs until it runs
+        // again"). The refusal, naming the other process, is this process's error and exit 1.
+        if (refusedBesideAnother(e)) throw e;
         // The daemon stopped on an error: one alert through the channels before it exits.
         await engine.alerts.notifyStopped(e instanceof Error ? e.message : String(e));
         throw e;
@@ -337,12 +389,29 @@ const status: CommandSpec = {
       );
       return 0;
     }
-    say(ctx, running ? `Daemon running (pid ${published?.pid}).` : 'Daemon not running.');
+    say(ctx, running && owner ? whoSyncs(owner) : 'Daemon not running.');
     if (stale) say(ctx, `! ${stale}`);
     if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
     return 0;
   },
 };
+
+/**
+ * Which RDL Sync publishes the status shown: the tray app syncs as the daemon does, and a hub
+ * may have both installed ("Daemon running" while it was the tray app sent people to systemctl).
+ */
+function whoSyncs(owner: { pid: number; role?: LockRole }): string {
+  switch (owner.role) {
+    case 'tray-app':
+      return `The RDL Sync tray app is syncing (pid ${owner.pid}).`;
+    case 'once':
+      return `An \`rdl-sync once\` is syncing (pid ${owner.pid}).`;
+    case 'service':
+      return `Daemon running (pid ${owner.pid}, the rdl-sync service).`;
+    default:
+      return `Daemon running (pid ${owner.pid}).`;
+  }
+}
 
 /** Where the connection went, so nobody wonders which front end can use it. */
 function sayConnected(

@@ -82,7 +82,10 @@ export async function main(
   } catch (e) {
     const message = isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e);
     err.write(`rdl-sync ${command}: ${message}\n`);
-    logger.error(`${command} failed`, { reason: message });
+    // Refused beside another RDL Sync that syncs on: a refusal, not a failure of the syncing.
+    if (isSyncError(e) && e.code === 'already-running')
+      logger.warn(`${command} refused: another RDL Sync is syncing`, { reason: message });
+    else logger.error(`${command} failed`, { reason: message });
     return isSyncError(e) && e.code === 'settings-invalid' ? 2 : 1;
   }
 }

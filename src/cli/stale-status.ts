@@ -10,7 +10,7 @@ export const STALE_AFTER_MS = 2 * 60_000;
 
 export interface PublishedView {
   updatedAtMs: number;
-  status: { nextPassMs: number | null; paused: boolean };
+  status: { nextPassMs: number | null; paused: boolean; passRunning?: boolean };
 }
 
 /** Why the published status is stale, or null when it is current. */
@@ -19,12 +19,20 @@ export async function staleStatusReason(
   published: PublishedView,
   nowMs: number,
 ): Promise<string | null> {
-  const { nextPassMs, paused } = published.status;
-  // Paused, or waiting for settings: no pass is due, and nothing needs to change.
-  if (paused || nextPassMs === null) return null;
-  if (nowMs - Math.max(published.updatedAtMs, nextPassMs) <= STALE_AFTER_MS) return null;
+  const { nextPassMs, paused, passRunning } = published.status;
+  if (paused) return null;
   const minutes = Math.round((nowMs - published.updatedAtMs) / 60_000);
   const stale = `This status was written ${minutes} min ago and the daemon has not updated it since`;
+  if (nextPassMs === null) {
+    // Waiting for settings: no pass is due, and nothing needs to change.
+    if (passRunning !== true || nowMs - published.updatedAtMs <= STALE_AFTER_MS) return null;
+    // Written in the middle of a pass: the card remounted read-only mid-pass froze "Syncing 1
+    // file…, next pass: running now" for good, never called stale. A long upload may write
+    // nothing for minutes, so only a settings folder that cannot be written makes it stale here.
+    const cause = await unwritableCause(configDir);
+    return cause ? `${stale}: ${cause}` : null;
+  }
+  if (nowMs - Math.max(published.updatedAtMs, nextPassMs) <= STALE_AFTER_MS) return null;
   const cause = await unwritableCause(configDir);
   return cause
     ? `${stale}: ${cause}`

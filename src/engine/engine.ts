@@ -43,6 +43,7 @@ import { PauseState } from './services/pause-state.js';
 import { PipelineBuilder } from './services/pipeline-builder.js';
 import { PassRunner, type FailingFile } from './services/pass-runner.js';
 import { Lifecycle } from './services/lifecycle.js';
+import type { LockRole } from './run-lock.js';
 import { publishStatus, type StatusPublishing } from './services/status-publishing.js';
 import { importLegacy, type LegacyImportInput } from './services/legacy-import.js';
 import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
@@ -69,6 +70,8 @@ export interface EngineOptions {
    * do not hold the run lock never touch the watch or transit folders in any case.
    */
   readOnly?: boolean;
+  /** What this process is, recorded in the run lock so one refused beside it can name it. */
+  role?: LockRole;
   /**
    * How hard one pass retries Dropbox before leaving the rest to the next pass. Kept short by
    * default: the next pass is seconds away, and the SD-card leg should not wait on a dead link.
@@ -225,6 +228,7 @@ class SyncEngine implements Engine {
       readOnly: opts.readOnly ?? false,
       followPause: opts.watchConfig ?? false,
       ...(opts.home ? { home: opts.home } : {}),
+      ...(opts.role ? { role: opts.role } : {}),
       clock,
       logger,
       status,

@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'archive-full'
   | 'archive-readonly'
   | 'settings-invalid'
+  // another RDL Sync holds the run lock and syncs: this process is refused, nothing is wrong
+  | 'already-running'
   // the settings folder cannot be written (read-only card, full disk): nothing is saved there
   | 'settings-unwritable'
   // never configured: the first-run setup (or `rdl-sync settings set`) is next, nothing is wrong

@@ -36,6 +36,19 @@ export interface RunLock {
 
 export const LOCK_FILE = 'engine.lock';
 
+/**
+ * Which kind of RDL Sync holds the lock, recorded so a process refused beside it can name it (a
+ * tray app and the service on one hub, a `once` from cron beside either).
+ */
+export type LockRole = 'service' | 'daemon' | 'once' | 'tray-app';
+
+const ROLE_WORDS: Record<LockRole, string> = {
+  service: 'the rdl-sync service',
+  daemon: 'an `rdl-sync run` daemon',
+  once: 'an `rdl-sync once`',
+  'tray-app': 'the RDL Sync tray app',
+};
+
 /** Who holds (or held) a lock. Boot id and start time are null where the OS does not tell. */
 export interface LockOwner {
   pid: number;
@@ -43,6 +56,8 @@ export interface LockOwner {
   /** Field 22 of /proc/<pid>/stat: clock ticks after boot at which the process started. */
   startTime: string | null;
   tag: string;
+  /** Absent in locks written before it was recorded, or by an engine that did not say. */
+  role?: LockRole;
 }
 
 /** Whether a process with this pid exists (EPERM: it does, but belongs to another user). */
@@ -91,12 +106,13 @@ export function processStartTime(pid: number): string | null {
   return startTimeOf(procStatFields(pid));
 }
 
-function ownerRecord(tag: string): LockOwner {
+function ownerRecord(tag: string, role?: LockRole): LockOwner {
   return {
     pid: process.pid,
     bootId: currentBootId(),
     startTime: processStartTime(process.pid),
     tag,
+    ...(role ? { role } : {}),
   };
 }
 
@@ -110,6 +126,9 @@ export function parseOwner(text: string): LockOwner | null {
         bootId: typeof o.bootId === 'string' ? o.bootId : null,
         startTime: typeof o.startTime === 'string' ? o.startTime : null,
         tag: typeof o.tag === 'string' ? o.tag : '',
+        ...(typeof o.role === 'string' && Object.hasOwn(ROLE_WORDS, o.role)
+          ? { role: o.role }
+          : {}),
       };
     }
   } catch {
@@ -178,11 +197,37 @@ export async function liveLockOwner(configDir: string): Promise<LockOwner | null
   return lock ? isLive(lock) : null;
 }
 
+/** "pid 123, the RDL Sync tray app" (the kind only when the lock names it). */
+export function describeLockOwner(owner: LockOwner): string {
+  return owner.role ? `pid ${owner.pid}, ${ROLE_WORDS[owner.role]}` : `pid ${owner.pid}`;
+}
+
+/** How to end the process that holds the lock, when its kind is known. */
+function howToStop(owner: LockOwner): string {
+  switch (owner.role) {
+    case 'service':
+      return 'sudo systemctl stop rdl-sync';
+    case 'daemon':
+      return `kill ${owner.pid}: it stops safely`;
+    case 'once':
+      return 'it ends by itself after its pass';
+    case 'tray-app':
+      return 'its tray menu: Quit RDL Sync';
+    default:
+      return 'tray: Quit; service: systemctl stop rdl-sync';
+  }
+}
+
+/**
+ * A refusal, not a failure: the other RDL Sync syncs on. Its own code, so that no front end takes
+ * it for a stop (the refused daemon used to alert "RDL Sync stopped on an error … nothing syncs").
+ */
 function busy(owner: LockOwner, configDir: string): SyncError {
+  const which = owner.role ? ` (it is ${ROLE_WORDS[owner.role]})` : '';
   return new SyncError({
     kind: 'blocked',
-    code: 'unknown',
-    message: `Another RDL Sync (pid ${owner.pid}) is already syncing with the settings in ${configDir}: stop it first (tray: Quit; service: systemctl stop rdl-sync), or use rdl-sync status / pause / resume, which work beside it`,
+    code: 'already-running',
+    message: `Another RDL Sync (pid ${owner.pid}) is already syncing with the settings in ${configDir}${which}: nothing is wrong, it syncs on. To sync here instead, stop it first (${howToStop(owner)}); or use rdl-sync status / pause / resume, which work beside it`,
   });
 }
 
@@ -254,9 +299,9 @@ async function linkNew(tmp: string, file: string): Promise<boolean> {
  * Takes the lock, or throws naming the live owner. Never waits: the other engine may run for
  * months. A stale lock (dead owner, reused pid, other boot) is taken over race-free.
  */
-export async function acquireRunLock(configDir: string): Promise<RunLock> {
+export async function acquireRunLock(configDir: string, role?: LockRole): Promise<RunLock> {
   const file = path.join(configDir, LOCK_FILE);
-  const mine = JSON.stringify(ownerRecord(randomUUID()));
+  const mine = JSON.stringify(ownerRecord(randomUUID(), role));
   const tmp = path.join(configDir, `${LOCK_FILE}.${randomUUID()}.tmp`);
   await writeRecord(tmp, mine, configDir);
   try {

@@ -83,6 +83,7 @@ async function runTrayApp(): Promise<void> {
     logger,
     watchConfig: true,
     publishStatus: true,
+    role: 'tray-app',
   });
   // issue 11 "Try the demo": the window and tray use the demo's engine while it runs. A demo
   // folder a crash left behind goes now (this instance holds the single-instance lock).

@@ -349,3 +349,48 @@ test('carried over: revoked access and a full Dropbox are resolved only once Dro
     ['cleared auth-revoked', 'cleared quota-full'],
   );
 });
+
+test('a change of cause is told once; a link flipping between causes tells each cause at most once per reminder time; figures never', () => {
+  const p = policy(24 * HOUR, 30 * MIN);
+  const offline = (cause: string, minutes: number): Problem => ({
+    ...problem('offline'),
+    cause,
+    message: `Dropbox offline (${cause}) for ${minutes} min`,
+  });
+  const kinds = (alerts: { kind: string; sentence: string }[]): string[] =>
+    alerts.map((a) => `${a.kind}: ${a.sentence}`);
+  assert.deepEqual(kinds(p.update({ problems: [offline('network', 60)] }, 0)), [
+    'raised: Dropbox offline (network) for 60 min.',
+  ]);
+  assert.deepEqual(p.update({ problems: [offline('network', 70)] }, 10 * MIN), []);
+  assert.deepEqual(kinds(p.update({ problems: [offline('rate-limit', 80)] }, 20 * MIN)), [
+    'raised: Dropbox offline (rate-limit) for 80 min.',
+  ]);
+  // Flipping every pass for hours: nothing more until the reminder time.
+  let told: string[] = [];
+  for (let m = 21; m < 24 * 60; m++) {
+    const cause = m % 2 === 0 ? 'network' : 'rate-limit';
+    told = [...told, ...kinds(p.update({ problems: [offline(cause, 60 + m)] }, m * MIN))];
+  }
+  assert.deepEqual(told, []);
+  // A day after the network was told: one message, in the words of now (each cause is told at
+  // most once per reminder time).
+  const day = p.update({ problems: [offline('network', 1500)] }, 24 * HOUR);
+  assert.deepEqual(
+    day.map((a) => a.sentence),
+    ['Dropbox offline (network) for 1500 min.'],
+  );
+  assert.deepEqual(p.update({ problems: [offline('network', 1510)] }, 24 * HOUR + MIN), []);
+});
+
+test('carried over without a cause: the cause it has now is taken as told, not announced', () => {
+  const p = policy();
+  const told = problem('offline');
+  p.carryOver([{ problem: told, announcedAtMs: 0 }], [{ id: 'offline', atMs: 0 }], 1_000);
+  assert.deepEqual(p.update({ problems: [{ ...told, cause: 'network' }] }, 2_000), []);
+  assert.equal(
+    p.update({ problems: [{ ...told, cause: 'server' }] }, 3_000)[0]?.kind,
+    'raised',
+    'a change after that is told',
+  );
+});

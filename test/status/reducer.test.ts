@@ -119,7 +119,8 @@ test('a blocked leg raises its own problem and clears only its own; a card probl
     'the count in the card’s own words, not "files wait safely in transit; 2 files are waiting safely"',
   );
   assert.equal(status.current.offline, false);
-  // Dropbox reconnected; the card still missing.
+  // Dropbox reconnected (the pass's uploads were answered); the card still missing.
+  reducer.apply({ type: 'leg-reached', leg: 'upload', atMs: clock.now() });
   reducer.apply({
     type: 'pass-ended',
     blocked: { upload: null, archive: missing },
@@ -136,6 +137,13 @@ test('a blocked leg raises its own problem and clears only its own; a card probl
     status.snapshot().problems.map((p) => p.id),
     ['auth-revoked'],
   );
+  // A pass with nothing to upload asks Dropbox nothing: access still reads revoked.
+  reducer.apply({ type: 'pass-ended', blocked: { upload: null }, pending: 0, aborted: false });
+  assert.deepEqual(
+    status.snapshot().problems.map((p) => p.id),
+    ['auth-revoked'],
+  );
+  reducer.apply({ type: 'leg-reached', leg: 'upload', atMs: clock.now() });
   reducer.apply({ type: 'pass-ended', blocked: { upload: null }, pending: 0, aborted: false });
   assert.deepEqual(status.snapshot().problems, []);
 });
@@ -463,11 +471,22 @@ test('Dropbox’s own verdicts (access revoked, Dropbox full) stay through an ou
   const full = new SyncError({ kind: 'blocked', code: 'quota-full', message: 'Dropbox is full' });
   const revoked = new SyncError({ kind: 'blocked', code: 'auth-revoked', message: 'revoked' });
   const outage = new SyncError({ kind: 'retry', code: 'server-error', message: '503' });
+  const clockNotSet = new SyncError({
+    kind: 'blocked',
+    code: 'clock-not-set',
+    message: 'The clock reads 1970-01-03 00:00 UTC, so it has not been set yet',
+  });
 
   passEnded(full);
   for (const down of [unreachable, outage]) passEnded(down);
   assert.equal(status.hasProblem('quota-full'), true, 'offline says nothing of the quota');
   assert.equal(status.snapshot().state, 'error');
+  // Blocked before asking Dropbox anything (the clock not set): no answer, nothing lifted.
+  passEnded(clockNotSet);
+  assert.equal(status.hasProblem('quota-full'), true, 'a clock not set says nothing of the quota');
+  passEnded(null);
+  assert.equal(status.hasProblem('quota-full'), true, 'nor does a pass with nothing to upload');
+  reducer.apply({ type: 'leg-reached', leg: 'upload', atMs: clock.now() });
   passEnded(null);
   assert.equal(status.hasProblem('quota-full'), false, 'an answer clears it');
 

@@ -12,6 +12,10 @@
 //    ('reminder'); 0 turns reminders off.
 // Offline is an ordinary problem here: the engine raises it only after the offline setting (its
 // one offline clock), so the policy adds no timer of its own.
+//  - A condition announced whose cause changes (Problem.cause: offline's network, Dropbox's
+//    outage, its "too many requests", each with another fix) is announced again, once, in the new
+//    words; a cause already told of it is not told again before the reminder time, and figures
+//    (minutes, files) never make a new announcement.
 //  - What an earlier process announced and never cleared (the alert log, carryOver) is not
 //    announced again by the next one: a restarted service (a reboot, an upgrade) re-sent every
 //    open condition. Still there: its reminder keeps the first announcement's time. Gone: its
@@ -34,6 +38,10 @@ interface Tracked {
   problem: Problem;
   /** Announced (raised or reminded) at; null while held back. */
   announcedAtMs: number | null;
+  /** The cause (Problem.cause) people were last told of; undefined before any was. */
+  toldCause?: string;
+  /** When each cause of this condition was last told, while it lasts. */
+  causesToldMs: Map<string, number>;
 }
 
 /** What the policy reads of a snapshot; the rest only matters for conditions carried over. */
@@ -63,7 +71,7 @@ export class AlertPolicy {
     this.carriedAtMs = nowMs;
     for (const { problem, announcedAtMs } of open) {
       if (this.active.has(problem.id)) continue;
-      this.active.set(problem.id, { problem, announcedAtMs });
+      this.active.set(problem.id, { problem, announcedAtMs, causesToldMs: new Map() });
       this.carried.add(problem.id);
     }
     for (const { id, atMs } of lastRaised)
@@ -100,7 +108,7 @@ export class AlertPolicy {
         tracked = undefined;
       }
       if (!tracked) {
-        tracked = { problem, announcedAtMs: null };
+        tracked = { problem, announcedAtMs: null, causesToldMs: new Map() };
         this.active.set(problem.id, tracked);
       }
       // The latest sentence (an offline problem counts its minutes), the first since-when.
@@ -109,16 +117,25 @@ export class AlertPolicy {
         if (!this.mayRaise(problem, nowMs)) continue;
         tracked.announcedAtMs = nowMs;
         this.lastRaisedMs.set(problem.id, nowMs);
+        told(tracked, nowMs);
         alerts.push(alertOf('raised', tracked.problem, nowMs));
       } else if (nowMs < tracked.announcedAtMs) {
         // The wall clock stepped back (NTP on a Pi with no real-time clock): the reminder counts
         // from now, not from a time that lies days ahead, which held it back by the whole step.
         tracked.announcedAtMs = nowMs;
+      } else if (this.causeToTell(tracked, nowMs)) {
+        // The same condition with another cause and another fix: "check the network" became
+        // Dropbox's outage, or its "too many requests". Told once, as a raise in the new words,
+        // or a person drives to a hub whose network is fine.
+        tracked.announcedAtMs = nowMs;
+        told(tracked, nowMs);
+        alerts.push(alertOf('raised', tracked.problem, nowMs));
       } else if (
         this.options.reminderMs > 0 &&
         nowMs - tracked.announcedAtMs >= this.options.reminderMs
       ) {
         tracked.announcedAtMs = nowMs;
+        told(tracked, nowMs);
         alerts.push(alertOf('reminder', tracked.problem, nowMs));
       }
     }
@@ -153,6 +170,29 @@ export class AlertPolicy {
     return true;
   }
 
+  /**
+   * Whether an announced condition's cause has changed to one worth telling. Without noise: a
+   * cause already told of this condition is told again only after the reminder time (a link
+   * that flips between timeouts and "too many requests" every pass is told each cause once);
+   * figures never count. A condition announced before its cause was known (carried over from an
+   * earlier process) takes the cause it has now as the one told.
+   */
+  private causeToTell(tracked: Tracked, nowMs: number): boolean {
+    const cause = tracked.problem.cause;
+    if (cause === undefined || cause === tracked.toldCause) return false;
+    if (tracked.toldCause === undefined) {
+      tracked.toldCause = cause;
+      tracked.causesToldMs.set(cause, tracked.announcedAtMs ?? nowMs);
+      return false;
+    }
+    const last = tracked.causesToldMs.get(cause);
+    return (
+      last === undefined ||
+      nowMs < last ||
+      (this.options.reminderMs > 0 && nowMs - last >= this.options.reminderMs)
+    );
+  }
+
   private mayRaise(problem: Problem, nowMs: number): boolean {
     if (problem.severity === 'error') return true;
     const last = this.lastRaisedMs.get(problem.id);
@@ -160,6 +200,14 @@ export class AlertPolicy {
     // back for the whole step (days), so it is announced, as after any guard.
     return last === undefined || nowMs < last || nowMs - last >= this.options.flapMs;
   }
+}
+
+/** People were told of this condition now, with its present cause. */
+function told(tracked: Tracked, nowMs: number): void {
+  const cause = tracked.problem.cause;
+  if (cause === undefined) return;
+  tracked.toldCause = cause;
+  tracked.causesToldMs.set(cause, nowMs);
 }
 
 function alertOf(kind: Alert['kind'], p: Problem, nowMs: number): Alert {

@@ -22,8 +22,12 @@ export const UPLOAD_PROBLEM_IDS = [
   'clock-not-set',
 ] as const;
 
-/** A blocked archive or upload leg as a problem. The error's message already names the fix. */
-export function legProblem(error: SyncError, pendingFiles: number): NewProblem {
+/**
+ * A blocked archive or upload leg as a problem. The error's message already names the fix.
+ * `inWatch`: files still in the watch folder (settling, behind a same-named one, transit full);
+ * they wait too, and the status sentence counts them with transit's, so the problem does.
+ */
+export function legProblem(error: SyncError, inTransit: number, inWatch = 0): NewProblem {
   const severity: Problem['severity'] =
     error.code === 'auth-revoked' || error.code === 'auth-missing' || error.code === 'quota-full'
       ? 'error'
@@ -36,17 +40,21 @@ export function legProblem(error: SyncError, pendingFiles: number): NewProblem {
     code: error.code,
     severity,
     tab,
-    message: `${withWaiting(base, pendingFiles)}.`,
+    message: `${withWaiting(base, inTransit, inWatch)}.`,
   };
 }
 
 /** The card's messages end "files wait safely in transit": say how many there, not twice. */
 const WAIT_IN_TRANSIT = /\bfiles wait safely in transit$/;
 
-function withWaiting(base: string, pendingFiles: number): string {
-  if (pendingFiles <= 0 || !WAIT_IN_TRANSIT.test(base)) return `${base}${waiting(pendingFiles)}`;
-  const count = pendingFiles === 1 ? '1 file waits' : `${pendingFiles} files wait`;
-  return base.replace(WAIT_IN_TRANSIT, `${count} safely in transit`);
+function withWaiting(base: string, inTransit: number, inWatch: number): string {
+  if (!WAIT_IN_TRANSIT.test(base)) return `${base}${waiting(inTransit + inWatch)}`;
+  const wait = (n: number): string => (n === 1 ? '1 file waits' : `${n} files wait`);
+  if (inTransit <= 0 && inWatch <= 0) return base;
+  if (inTransit <= 0)
+    return base.replace(WAIT_IN_TRANSIT, `${wait(inWatch)} safely in the watch folder`);
+  const more = inWatch > 0 ? `, ${inWatch} more in the watch folder` : '';
+  return base.replace(WAIT_IN_TRANSIT, `${wait(inTransit)} safely in transit${more}`);
 }
 
 /**
@@ -82,7 +90,7 @@ export function offlineProblem(
     'rate-limit': `Dropbox has been asking RDL Sync to slow down (too many requests) for ${dur}: nothing to fix here; uploads resume by themselves once it allows them${tail}`,
     network: `Dropbox has been unreachable for ${dur}: check the network${tail}`,
   }[cause];
-  return { id: 'offline', code: 'offline', severity: 'attention', tab: 'status', message };
+  return { id: 'offline', code: 'offline', severity: 'attention', tab: 'status', message, cause };
 }
 
 export const FILE_FAILING_PREFIX = 'file-failing:';

@@ -5,7 +5,7 @@ import type { Clock, Logger } from '../ports.js';
 import { PassScheduler, type ScheduleSpec } from '../scheduler.js';
 import type { Settings } from '../settings/schema.js';
 import { defaultSettings } from '../settings/defaults.js';
-import { acquireRunLock, type RunLock } from '../run-lock.js';
+import { acquireRunLock, type LockRole, type RunLock } from '../run-lock.js';
 import { cleanupTransitTemps, removeLegacyTransitTemps } from '../stage/index.js';
 import { isIgnored } from '../scan/index.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
@@ -22,6 +22,8 @@ export interface LifecycleDeps {
   /** Follow another process's pause (the daemon beside `rdl-sync pause`, the tray app). */
   followPause: boolean;
   home?: string;
+  /** Recorded in the run lock (run-lock.ts LockRole). */
+  role?: LockRole;
   clock: Clock;
   logger: Logger;
   status: StatusModel;
@@ -69,7 +71,7 @@ export class Lifecycle {
   private async startUnderLock(): Promise<void> {
     const { deps } = this;
     if (deps.readOnly) throw new Error('a read-only engine cannot start syncing');
-    const lock = await acquireRunLock(deps.configDir);
+    const lock = await acquireRunLock(deps.configDir, deps.role);
     // A stop that arrived while we waited for the lock wins: hand it straight back.
     if (this.stopped) {
       await lock.release();
@@ -104,7 +106,7 @@ export class Lifecycle {
       if (this.runLock) return deps.passes.run(this.lifetime.signal);
       if (deps.readOnly) throw new Error('a read-only engine cannot run a pass');
       // Not started (CLI `once`, tests): hold the lock for this pass only.
-      const lock = await acquireRunLock(deps.configDir);
+      const lock = await acquireRunLock(deps.configDir, deps.role);
       this.lockDepth++;
       try {
         await this.prepareFolders();

@@ -40,6 +40,8 @@ export class StatusReducer {
   /** Files finished since the last counts event: folded in with it (one update per window). */
   private doneSinceCounts = 0;
   private lastDoneMs: number | null = null;
+  /** Dropbox answered the upload leg since the last pass ended (its verdicts may be lifted). */
+  private heardFromDropbox = false;
 
   constructor(
     private readonly status: StatusModel,
@@ -86,6 +88,7 @@ export class StatusReducer {
       case 'leg-blocked':
         return; // shown once the pass ends, with the number of files it holds back
       case 'leg-reached':
+        if (LEGS[e.leg].network) this.heardFromDropbox = true;
         if (e.leg === 'upload') {
           status.update({
             offline: false,
@@ -122,6 +125,7 @@ export class StatusReducer {
         return;
       case 'pass-ended':
         this.reflectLegProblems(e.blocked, e.pending, e.aborted);
+        this.heardFromDropbox = false;
         return;
       default:
         this.applyEngineEvent(e);
@@ -245,6 +249,10 @@ export class StatusReducer {
     aborted: boolean,
   ): void {
     const { status } = this;
+    // What the problems count as waiting is what the status sentence counts: the files in
+    // transit and those still in the watch folder (the offline problem said 5 beside "8 files
+    // waiting safely" when 3 waited behind same-named ones or were still being written).
+    const inWatch = status.current.counts.waiting;
     // Every leg, enabled or not: a leg turned off no longer holds anything back.
     for (const id of LEG_IDS) {
       const err = blocked[id] ?? null;
@@ -265,7 +273,7 @@ export class StatusReducer {
               offlineProblem(
                 this.offlineSinceMono,
                 mono,
-                pending,
+                pending + inWatch,
                 { ...status.current.archive, blocked: Boolean(blocked.archive) },
                 cause,
               ),
@@ -278,9 +286,10 @@ export class StatusReducer {
       for (const pid of LEGS[id].problemIds) {
         // Revoked access and a full Dropbox are Dropbox's verdicts: only its answer can lift them.
         // A pass that did not reach it heard none; clearing them there told a person "No longer
-        // a problem: Dropbox access was revoked" as the network went down, and raised it anew
-        // when it came back.
-        if (offline && ANSWERED_BY_DROPBOX.has(pid)) continue;
+        // a problem: Dropbox access was revoked" as the network went down (and raised it anew
+        // when it came back), or while the clock was not set, when no pass asks Dropbox at all.
+        // A pass with nothing to upload hears nothing either.
+        if (ANSWERED_BY_DROPBOX.has(pid) && !this.heardFromDropbox) continue;
         if (pid === 'offline' ? !offline : err?.code !== pid) status.clear(pid);
       }
       // Refused credentials are no connection: the account reached before is not shown as
@@ -293,7 +302,7 @@ export class StatusReducer {
         status.update({ dropbox: { ...status.current.dropbox, connected: false } });
       // A network leg's passing trouble is "offline" (above); any other block is its own problem.
       if (err && !offline && (err.kind === 'blocked' || !LEGS[id].network))
-        status.raise(legProblem(err, pending));
+        status.raise(legProblem(err, pending, inWatch));
     }
   }
 }

@@ -24,6 +24,11 @@ export interface Problem {
   sinceMs: number;
   /** Which window tab helps: 'status' | 'transfers' | 'settings' | 'log'. */
   tab: 'status' | 'transfers' | 'settings' | 'log';
+  /**
+   * Why, where one condition has causes with different fixes (offline: 'network', 'server',
+   * 'rate-limit'). The alert policy announces a change of cause once; figures never are.
+   */
+  cause?: string;
 }
 
 export interface StageCounts {
