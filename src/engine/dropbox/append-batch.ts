@@ -93,6 +93,8 @@ export interface AppendSink<J extends BulkJob> {
   checkStop(): void;
   /** Nothing is in flight and no file is waiting: a good moment to commit what is stored. */
   idle?(): void;
+  /** How many files the append_batch requests in flight carry (told whenever it changes). */
+  sending?(files: number): void;
 }
 
 interface PackedFile<J> {
@@ -327,6 +329,7 @@ export async function appendSmallFiles<J extends BulkJob>(
   const inFlight = new Set<Promise<void>>();
   const maxBytesInFlight = FULL_BODIES_IN_FLIGHT * deps.bodyLimit;
   let bytesInFlight = 0;
+  let filesInFlight = 0;
   // Files that go the one-file way are uploaded while the rest are still packed: with files
   // coming as a stream, waiting for its end would hold them (and the pass's room for files).
   const aloneQueue = new Channel<J>();
@@ -367,10 +370,16 @@ export async function appendSmallFiles<J extends BulkJob>(
       close: true,
     }));
     const headerBytes = items.reduce((n, it) => n + it.headerBytes, APPEND_BATCH_BASE_BYTES);
+    /** These files are answered for (before they are stored, so the sink sees them as such). */
+    const answered = (): void => {
+      filesInFlight -= items.length;
+      sink.sending?.(filesInFlight);
+    };
     let answer;
     try {
       answer = await deps.calls.appendBatch(entries, body, signal, budget.suspect(headerBytes));
     } catch (e) {
+      answered();
       if (isFatal(e)) {
         fatal ??= { error: e };
         return;
@@ -389,15 +398,18 @@ export async function appendSmallFiles<J extends BulkJob>(
         limit: budget.limit,
       });
       if (items.length === 1) {
+        answered();
         alone.push(...items.map((it) => it.job));
         return;
       }
+      // The halves are still in flight: each is answered for by its own send.
       const half = Math.ceil(items.length / 2);
       const cut = items.slice(0, half).reduce((n, it) => n + it.file.size, 0);
       await sendPart(items.slice(0, half), body.subarray(0, cut));
       await sendPart(items.slice(half), body.subarray(cut));
       return;
     }
+    answered();
     if (answer.kind === 'unsupported') {
       if (!unsupported) {
         deps.logger.warn('Dropbox refused append_batch; small files go one request each', {});
@@ -436,6 +448,8 @@ export async function appendSmallFiles<J extends BulkJob>(
     }
     const bytes = pack.bytes;
     bytesInFlight += bytes;
+    filesInFlight += pack.items.length;
+    sink.sending?.(filesInFlight);
     const sending = sendPart(pack.items, pack.body()).finally(() => {
       inFlight.delete(sending);
       bytesInFlight -= bytes;
