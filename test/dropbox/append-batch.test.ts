@@ -425,3 +425,55 @@ test('the last uploads: their files join one final commit rather than wait behin
   assert.deepEqual(commits, [items.length]);
   await landedExactly('tail', items);
 });
+
+test("the last uploads' commit is noted while their append_batch is on its way, not in the commit's turn; every commit noted before it is sent", async () => {
+  const items = await files('noted', TAIL_BATCH_ENTRIES + 60, 300);
+  const client = rig.connection.client;
+  const realAppend = client.filesUploadSessionAppendBatch.bind(client);
+  const realFinish = client.filesUploadSessionFinishBatchV2.bind(client);
+  const noted = new Set<string>();
+  const sessionOf = new Map<string, string>(); // session id -> rel, from the append order
+  let appended = 0;
+  let lastNotedBeforeAnswer: boolean | undefined;
+  const unnotedAtCommit: string[] = [];
+  client.filesUploadSessionAppendBatch = async (arg, req) => {
+    const rels = items.slice(appended, appended + arg.entries.length).map((i) => i.rel);
+    arg.entries.forEach((e, i) => sessionOf.set(e.cursor.session_id, rels[i]!));
+    appended += arg.entries.length;
+    if (appended === items.length) {
+      // The last request is answered once its files are noted, or after a bound.
+      for (let i = 0; i < 50 && !rels.every((r) => noted.has(r)); i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      lastNotedBeforeAnswer = rels.every((r) => noted.has(r));
+    }
+    return realAppend(arg, req);
+  };
+  client.filesUploadSessionFinishBatchV2 = async (arg, req) => {
+    for (const e of arg.entries) {
+      const rel = sessionOf.get(e.cursor.session_id);
+      if (rel === undefined || !noted.has(rel)) unnotedAtCommit.push(rel ?? e.cursor.session_id);
+    }
+    return realFinish(arg, req);
+  };
+  try {
+    // Packed in the order given (one file read after another), so append order names the files.
+    allOk(
+      await rig.store({ chunkSize: 4 * MiB }).uploadMany(items, {
+        onCommitting: async (c) => {
+          await new Promise((resolve) => setTimeout(resolve, 5)); // a journal save's time
+          for (const f of c) noted.add(f.rel);
+        },
+      }),
+    );
+  } finally {
+    client.filesUploadSessionAppendBatch = realAppend;
+    client.filesUploadSessionFinishBatchV2 = realFinish;
+  }
+  assert.deepEqual(unnotedAtCommit, [], 'every commit noted before it is sent');
+  assert.equal(
+    lastNotedBeforeAnswer,
+    true,
+    'the last files noted while their upload was on its way',
+  );
+  await landedExactly('noted', items);
+});

@@ -95,6 +95,8 @@ export interface AppendSink<J extends BulkJob> {
   idle?(): void;
   /** How many files the append_batch requests in flight carry (told whenever it changes). */
   sending?(files: number): void;
+  /** These files go in an append_batch request now (told before it is sent). */
+  packed?(files: ReadonlyArray<{ job: J; file: FileToPlace }>): void;
 }
 
 interface PackedFile<J> {
@@ -449,6 +451,7 @@ export async function appendSmallFiles<J extends BulkJob>(
     const bytes = pack.bytes;
     bytesInFlight += bytes;
     filesInFlight += pack.items.length;
+    sink.packed?.(pack.items);
     sink.sending?.(filesInFlight);
     const sending = sendPart(pack.items, pack.body()).finally(() => {
       inFlight.delete(sending);
