@@ -392,20 +392,22 @@ test('a commit whose files all landed lets the next one go before its files are 
 });
 
 test('the last uploads: their files join one final commit rather than wait behind a commit started just before them', async () => {
-  // Every file is known (the tail from the start): TAIL_BATCH_ENTRIES and more get stored while the
-  // last append_batch is still on its way. A commit of those would hold the last files until its
-  // answer, then take a round trip of its own: one commit of all of them is the shorter way.
-  const items = await files('tail', TAIL_BATCH_ENTRIES + 60, 300);
+  // Every file is known (the tail from the start) and they fit one finish_batch. The requests
+  // after the first TAIL_BATCH_ENTRIES files stay on their way while those are stored: a commit of
+  // the stored ones would hold the rest until its answer, then take a round trip of their own;
+  // one commit of all of them is the shorter way.
+  const items = await files('tail', 600, 300);
   const client = rig.connection.client;
   const realAppend = client.filesUploadSessionAppendBatch.bind(client);
   const realFinish = client.filesUploadSessionFinishBatchV2.bind(client);
   const commits: number[] = [];
   let appended = 0;
   client.filesUploadSessionAppendBatch = async (arg, req) => {
+    const before = appended;
     appended += arg.entries.length;
-    // The last request is answered once a commit has started or after a bound (the time in which
-    // a commit of what was stored would have started), whichever is first.
-    if (appended === items.length) {
+    // Answered once a commit has started or after a bound (the time in which a commit of what
+    // was stored would have started), whichever is first.
+    if (before >= TAIL_BATCH_ENTRIES) {
       for (let i = 0; i < 50 && commits.length === 0; i++)
         await new Promise((resolve) => setTimeout(resolve, 10));
     }

@@ -3,8 +3,8 @@
 // gets a session of its own via upload_session/start. Then up to 1000 of them are committed by
 // one finish_batch_v2 call, which takes Dropbox's namespace write lock once instead of once per
 // file. Commits take turns (one batch at a time); uploads of the next files continue meanwhile.
-// A batch is committed when it is full (smaller once every file has come), when the files stop
-// coming for now, or at their end.
+// A batch is committed when COMMIT_AT are stored, when the files stop coming for now, or at their
+// end (the last uploads' files then join it: see `due` in uploadSmallFiles).
 import type { files } from 'dropbox';
 import type { Source } from '../channel.js';
 import { SyncError } from '../errors.js';
@@ -48,7 +48,10 @@ export const MAX_BATCH_ENTRIES = 1000;
  * the last upload (which the pass waits for) is small, for one lock take more per 1000 files.
  */
 export const COMMIT_AT = 500;
-/** Files per commit once no more files will come (see uploadSmallFiles). */
+/**
+ * Once no more files will come, the last uploads' files join one final commit; only when they
+ * and the stored ones would not fit one finish_batch does a commit of at least this many go first.
+ */
 export const TAIL_BATCH_ENTRIES = 250;
 
 /** One small file to upload: the job append_batch packs, under the name this module uses. */
@@ -462,13 +465,12 @@ export async function uploadSmallFiles(
     if (!last) return ready.length >= COMMIT_AT;
     // Every file has been taken and only the last uploads are on their way: the last commit (and
     // the removal of its files from transit) is what the caller waits for at the end. Commits
-    // take turns, so one started shortly before the last upload is answered makes the last files
-    // wait for it and then a round trip of their own (measured: the pass's two last commits one
-    // after the other, ~60 ms more). A commit goes early only while the uploads still on their
-    // way carry at least as many files as it would (their answers are then still some time
-    // off); otherwise those files join it at the end, one commit, within finish_batch's limit.
-    if (ready.length + sending > MAX_BATCH_ENTRIES) return ready.length >= TAIL_BATCH_ENTRIES;
-    return ready.length >= TAIL_BATCH_ENTRIES && sending >= ready.length;
+    // take turns, so one started before the last uploads are answered makes their files wait
+    // for it and then a round trip of their own (measured: the pass's two last commits one after
+    // the other, ~60 ms more). The requests in flight share the link and are answered close
+    // together, so their count says little about how long they still take: their files join
+    // what is stored in one final commit, unless together they would not fit one finish_batch.
+    return ready.length + sending > MAX_BATCH_ENTRIES && ready.length >= TAIL_BATCH_ENTRIES;
   };
   const accept = (staged: Staged): void => {
     onTheWay.delete(staged.job);
