@@ -93,7 +93,10 @@ export interface AppendSink<J extends BulkJob> {
   checkStop(): void;
   /** Nothing is in flight and no file is waiting: a good moment to commit what is stored. */
   idle?(): void;
-  /** How many files the append_batch requests in flight carry (told whenever it changes). */
+  /**
+   * How many files are packed or in append_batch requests in flight, their answer still to come
+   * (told whenever it changes).
+   */
   sending?(files: number): void;
   /** These files go in an append_batch request now (told before it is sent). */
   packed?(files: ReadonlyArray<{ job: J; file: FileToPlace }>): void;
@@ -331,7 +334,10 @@ export async function appendSmallFiles<J extends BulkJob>(
   const inFlight = new Set<Promise<void>>();
   const maxBytesInFlight = FULL_BODIES_IN_FLIGHT * deps.bodyLimit;
   let bytesInFlight = 0;
+  /** Files in requests in flight, and in the pack being filled. */
   let filesInFlight = 0;
+  let filesPacking = 0;
+  const tellSending = (): void => sink.sending?.(filesInFlight + filesPacking);
   // Files that go the one-file way are uploaded while the rest are still packed: with files
   // coming as a stream, waiting for its end would hold them (and the pass's room for files).
   const aloneQueue = new Channel<J>();
@@ -375,7 +381,7 @@ export async function appendSmallFiles<J extends BulkJob>(
     /** These files are answered for (before they are stored, so the sink sees them as such). */
     const answered = (): void => {
       filesInFlight -= items.length;
-      sink.sending?.(filesInFlight);
+      tellSending();
     };
     let answer;
     try {
@@ -444,7 +450,9 @@ export async function appendSmallFiles<J extends BulkJob>(
       (inFlight.size > 0 && bytesInFlight + pack.bytes > maxBytesInFlight)
     )
       await Promise.race(inFlight);
+    filesPacking -= pack.items.length;
     if (fatal || unsupported) {
+      tellSending();
       alone.push(...pack.items.map((it) => it.job));
       return;
     }
@@ -452,7 +460,7 @@ export async function appendSmallFiles<J extends BulkJob>(
     bytesInFlight += bytes;
     filesInFlight += pack.items.length;
     sink.packed?.(pack.items);
-    sink.sending?.(filesInFlight);
+    tellSending();
     const sending = sendPart(pack.items, pack.body()).finally(() => {
       inFlight.delete(sending);
       bytesInFlight -= bytes;
@@ -529,6 +537,8 @@ export async function appendSmallFiles<J extends BulkJob>(
         pack = new Pack<J>();
       }
       pack.add({ job, file: fileToPlace(job, bytes), sessionId, headerBytes }, bytes);
+      filesPacking++;
+      tellSending();
     }
     if (pack.items.length > 0 && !fatal) await dispatch(pack);
   } catch (e) {

@@ -470,6 +470,8 @@ export async function uploadSmallFiles(
     // the other, ~60 ms more). The requests in flight share the link and are answered close
     // together, so their count says little about how long they still take: their files join
     // what is stored in one final commit, unless together they would not fit one finish_batch.
+    // (An early commit pays off only when the last answers are more than a round trip away;
+    // should real Dropbox's commits of many entries prove slow, that is the rule to refine.)
     return ready.length + sending > MAX_BATCH_ENTRIES && ready.length >= TAIL_BATCH_ENTRIES;
   };
   const accept = (staged: Staged): void => {
