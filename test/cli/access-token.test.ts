@@ -67,11 +67,10 @@ test('once keeps the access token for the next process: one refresh for several 
   const second = JSON.parse(await fs.readFile(kept, 'utf8')) as { token: string };
   assert.notEqual(second.token, first.token);
 
-  // Access withdrawn (the app disconnected on Dropbox): the refresh is refused and the kept
-  // token goes with it.
+  // Access withdrawn (the app disconnected on Dropbox: the kept token is refused as well): the
+  // refresh is refused and the kept token goes with it.
   const creds = await new FileCredentialStore(dirs.configDir).loadPlainOnly();
   emulator.revokeRefreshToken(creds!.refreshToken);
-  emulator.expireAccessTokens();
   await writeFileIn(dirs.watchDir, 'e.csv', 'e\n');
   const refused = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
   assert.notEqual(refused.code, 0, refused.stdout + refused.stderr);
