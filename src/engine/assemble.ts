@@ -4,7 +4,7 @@ import { ArchiveTarget, type RetentionNote } from './archive/index.js';
 import { FolderSyncs } from './fsutil/folder-syncs.js';
 import type { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
-import { connectSavedDropbox } from './dropbox/saved-connection.js';
+import { connectSavedDropbox, type AccessTokenKeeper } from './dropbox/saved-connection.js';
 import { DropboxRemoteStore } from './dropbox/remote-store.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { History } from './history/index.js';
@@ -38,9 +38,11 @@ export function buildRemote(
     host?: string;
     /** The folder rendered for now (remoteRootNow): a pass rebuilds the store when it moves. */
     remoteRoot: string;
+    /** Keeps each refresh's access token for the next process. */
+    accessTokens?: AccessTokenKeeper;
   },
 ): RemoteStore {
-  const connection = connectSavedDropbox(settings, creds);
+  const connection = connectSavedDropbox(settings, creds, ctx.accessTokens);
   return new DropboxRemoteStore({
     connection,
     remoteRoot: ctx.remoteRoot,

@@ -186,3 +186,28 @@ test('file store (daemon, CLI): only the tray app’s encrypted file is a named 
     return true;
   });
 });
+
+test('the kept access token is encrypted like the connection it belongs to, and leaves with it', async (t) => {
+  const dir = tempDir(t);
+  const cipher = new AesTestCipher();
+  const store = new EncryptedCredentialStore(dir, cipher);
+  const c = creds();
+  await store.save(c);
+  const access = {
+    token: `sl.${crypto.randomBytes(32).toString('base64url')}`,
+    expiresAtMs: Date.now() + 4 * 3600_000,
+  };
+  await store.keepAccessToken(c.refreshToken, access);
+  const file = path.join(dir, 'access-token.json');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.ok(!fs.readFileSync(file, 'utf8').includes(access.token), 'not in plain text');
+  assert.deepEqual((await new EncryptedCredentialStore(dir, cipher).load())?.access, access);
+  // Another keyring (or none) cannot read it: the connection's own problem says so, the token
+  // is simply not used.
+  cipher.available = false;
+  await assert.rejects(new EncryptedCredentialStore(dir, cipher).load());
+  cipher.available = true;
+  assert.equal(redact(`Bearer ${access.token}`).includes(access.token), false, 'redacted in logs');
+  await store.clear();
+  assert.equal(fs.existsSync(file), false);
+});

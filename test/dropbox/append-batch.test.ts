@@ -390,3 +390,92 @@ test('a commit whose files all landed lets the next one go before its files are 
   );
   await landedExactly('early-line', items);
 });
+
+test('the last uploads: their files join one final commit rather than wait behind a commit started just before them', async () => {
+  // Every file is known (the tail from the start) and they fit one finish_batch. The requests
+  // after the first TAIL_BATCH_ENTRIES files stay on their way while those are stored: a commit of
+  // the stored ones would hold the rest until its answer, then take a round trip of their own;
+  // one commit of all of them is the shorter way.
+  const items = await files('tail', 600, 300);
+  const client = rig.connection.client;
+  const realAppend = client.filesUploadSessionAppendBatch.bind(client);
+  const realFinish = client.filesUploadSessionFinishBatchV2.bind(client);
+  const commits: number[] = [];
+  let appended = 0;
+  client.filesUploadSessionAppendBatch = async (arg, req) => {
+    const before = appended;
+    appended += arg.entries.length;
+    // Answered once a commit has started or after a bound (the time in which a commit of what
+    // was stored would have started), whichever is first.
+    if (before >= TAIL_BATCH_ENTRIES) {
+      for (let i = 0; i < 50 && commits.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return realAppend(arg, req);
+  };
+  client.filesUploadSessionFinishBatchV2 = async (arg, req) => {
+    commits.push(arg.entries.length);
+    return realFinish(arg, req);
+  };
+  try {
+    allOk(await rig.store({ chunkSize: 4 * MiB }).uploadMany(items));
+  } finally {
+    client.filesUploadSessionAppendBatch = realAppend;
+    client.filesUploadSessionFinishBatchV2 = realFinish;
+  }
+  assert.ok(calls('append_batch') > 1, `${calls('append_batch')} append_batch`);
+  assert.deepEqual(commits, [items.length]);
+  await landedExactly('tail', items);
+});
+
+test("the last uploads' commit is noted while their append_batch is on its way, not in the commit's turn; every commit noted before it is sent", async () => {
+  const items = await files('noted', TAIL_BATCH_ENTRIES + 60, 300);
+  const client = rig.connection.client;
+  const realAppend = client.filesUploadSessionAppendBatch.bind(client);
+  const realFinish = client.filesUploadSessionFinishBatchV2.bind(client);
+  const noted = new Set<string>();
+  const sessionOf = new Map<string, string>(); // session id -> rel, from the append order
+  let appended = 0;
+  let lastNotedBeforeAnswer: boolean | undefined;
+  const unnotedAtCommit: string[] = [];
+  client.filesUploadSessionAppendBatch = async (arg, req) => {
+    const rels = items.slice(appended, appended + arg.entries.length).map((i) => i.rel);
+    arg.entries.forEach((e, i) => sessionOf.set(e.cursor.session_id, rels[i]!));
+    appended += arg.entries.length;
+    if (appended === items.length) {
+      // The last request is answered once its files are noted, or after a bound.
+      for (let i = 0; i < 50 && !rels.every((r) => noted.has(r)); i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      lastNotedBeforeAnswer = rels.every((r) => noted.has(r));
+    }
+    return realAppend(arg, req);
+  };
+  client.filesUploadSessionFinishBatchV2 = async (arg, req) => {
+    for (const e of arg.entries) {
+      const rel = sessionOf.get(e.cursor.session_id);
+      if (rel === undefined || !noted.has(rel)) unnotedAtCommit.push(rel ?? e.cursor.session_id);
+    }
+    return realFinish(arg, req);
+  };
+  try {
+    // Packed in the order given (one file read after another), so append order names the files.
+    allOk(
+      await rig.store({ chunkSize: 4 * MiB }).uploadMany(items, {
+        onCommitting: async (c) => {
+          await new Promise((resolve) => setTimeout(resolve, 5)); // a journal save's time
+          for (const f of c) noted.add(f.rel);
+        },
+      }),
+    );
+  } finally {
+    client.filesUploadSessionAppendBatch = realAppend;
+    client.filesUploadSessionFinishBatchV2 = realFinish;
+  }
+  assert.deepEqual(unnotedAtCommit, [], 'every commit noted before it is sent');
+  assert.equal(
+    lastNotedBeforeAnswer,
+    true,
+    'the last files noted while their upload was on its way',
+  );
+  await landedExactly('noted', items);
+});

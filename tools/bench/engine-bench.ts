@@ -381,21 +381,24 @@ export async function runSmallFilesBench(
     const cli = await buildCliBundle(path.join(root, 'cli'));
     const cliDir = path.join(root, 'small-cli');
     await (await makeEngine(cliDir, emu, { site: 'cli' })).stop(); // settings and login for `once`
-    await writeSmallFiles(cliDir, o, 'cli');
     const cliEnv = {
       HOME: cliDir,
       RDL_SYNC_QUIET: '1',
       XDG_CACHE_HOME: path.join(root, 'cache'),
     };
-    // As a `once` run from a timer meets it: the command has run before (V8's compile cache, on
-    // runtimes that have one, is written by then; so are the OS's caches of the bundle's files).
+    // As a `once` run from a timer meets it: the command has run before, over an empty watch
+    // folder (V8's compile cache, on runtimes that have one, is written by then; so are the OS's
+    // caches of the bundle's files, and whatever the last run kept, such as the access token).
     const warmUp = await runCliMeasured(
       cli,
-      ['status', '--config-dir', path.join(cliDir, 'config')],
+      ['once', '--config-dir', path.join(cliDir, 'config')],
       cliEnv,
     );
     if (warmUp.code !== 0)
-      throw new Error(`rdl-sync status exited ${warmUp.code}: ${warmUp.stdout}${warmUp.stderr}`);
+      throw new Error(
+        `rdl-sync once (warm-up) exited ${warmUp.code}: ${warmUp.stdout}${warmUp.stderr}`,
+      );
+    await writeSmallFiles(cliDir, o, 'cli');
     await emu.admin('reset-stats');
     await emu.admin('record-timeline');
     const cliRun = await runCliMeasured(

@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 
 interface AccessToken {
   expiresAtMs: number;
+  /** The refresh token it was issued for: revoking that revokes it too. */
+  from?: string;
   /** Set by expireAccessTokens({afterCalls}): shared countdown of authenticated calls. */
   callBudget?: { left: number };
 }
@@ -46,9 +48,12 @@ export class AuthState {
     return token;
   }
 
-  issueAccessToken(): string {
+  issueAccessToken(from?: string): string {
     const token = 'sl.emu.' + randomBytes(32).toString('base64url');
-    this.access.set(token, { expiresAtMs: this.now() + this.ttlSeconds * 1000 });
+    this.access.set(token, {
+      expiresAtMs: this.now() + this.ttlSeconds * 1000,
+      ...(from !== undefined ? { from } : {}),
+    });
     return token;
   }
 
@@ -102,9 +107,14 @@ export class AuthState {
       throw new TokenGrant('invalid_request', 'No auth function available for given request');
   }
 
+  /**
+   * As when a person disconnects the app on Dropbox: the refresh token and every access token
+   * issued for it stop working (they answer invalid_access_token), however long they had left.
+   */
   revokeRefreshToken(token: string): void {
     const entry = this.refresh.get(token);
     if (entry) entry.revoked = true;
+    for (const [access, t] of this.access) if (t.from === token) this.access.delete(access);
   }
 
   /** Expires every access token issued so far, now, after some seconds, or after some calls. */

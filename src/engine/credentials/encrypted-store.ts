@@ -26,7 +26,7 @@ import {
   writePrivateFile,
 } from './file-store.js';
 import { keyringCannotDecrypt, keyringUnavailable } from './unreadable.js';
-import type { CredentialStore, DropboxCredentials, StringCipher } from './types.js';
+import type { AccessToken, CredentialStore, DropboxCredentials, StringCipher } from './types.js';
 import path from 'node:path';
 
 export { ENCRYPTED_CREDENTIALS_FILE };
@@ -52,7 +52,7 @@ export class EncryptedCredentialStore implements CredentialStore {
   async load(): Promise<DropboxCredentials | null> {
     const shared = await this.plain.loadPlainOnly();
     this.inUse = shared !== null ? 'plain' : null;
-    if (shared) return shared;
+    if (shared) return this.plain.withAccessToken(shared);
     const text = await readIfPresent(this.file);
     if (text === null) return null;
     this.inUse = 'encrypted';
@@ -72,7 +72,9 @@ export class EncryptedCredentialStore implements CredentialStore {
     } catch {
       throw keyringCannotDecrypt(this.file);
     }
-    return parseCredentials(decrypted, this.file);
+    const creds = parseCredentials(decrypted, this.file);
+    const access = await this.plain.accessToken.load(creds.refreshToken, this.cipher);
+    return access ? { ...creds, access } : creds;
   }
 
   async save(c: DropboxCredentials): Promise<void> {
@@ -102,6 +104,7 @@ export class EncryptedCredentialStore implements CredentialStore {
       this.file,
       JSON.stringify({ version: 1, data }, null, 2),
     );
+    await this.plain.accessToken.clear();
     this.inUse = 'encrypted';
     this.logger.info(
       'Dropbox connection saved encrypted with the desktop keyring; the background service cannot read it (it needs `rdl-sync auth`)',
@@ -113,6 +116,18 @@ export class EncryptedCredentialStore implements CredentialStore {
     await removeIfPresent(this.file);
     await this.plain.clear();
     this.inUse = null;
+  }
+
+  /** Encrypted as the connection is; plain (0600) beside a plain connection. */
+  async keepAccessToken(refreshToken: string, access: AccessToken): Promise<void> {
+    const saved = await this.load().catch(() => null);
+    if (saved?.refreshToken !== refreshToken.trim()) return;
+    if (this.inUse === 'plain') return this.plain.keepAccessToken(refreshToken, access);
+    await this.plain.accessToken.save(refreshToken, access, this.cipher);
+  }
+
+  async forgetAccessToken(): Promise<void> {
+    await this.plain.accessToken.clear();
   }
 
   /** Where the connection is (or, with none saved, where a new one would go). */

@@ -7,7 +7,8 @@ import * as z from 'zod';
 import { SyncError } from '../errors.js';
 import { atomicWriteFile, fsyncDir } from '../fsutil/index.js';
 import { registerSecret } from '../log/index.js';
-import type { CredentialStore, DropboxCredentials } from './types.js';
+import { AccessTokenFile } from './access-token.js';
+import type { AccessToken, CredentialStore, DropboxCredentials } from './types.js';
 import { savedForTrayAppOnly } from './unreadable.js';
 
 export const CREDENTIALS_FILE = 'credentials.json';
@@ -22,14 +23,16 @@ export const credentialsSchema = z.object({
 
 export class FileCredentialStore implements CredentialStore {
   readonly file: string;
+  readonly accessToken: AccessTokenFile;
 
   constructor(private readonly configDir: string) {
     this.file = path.join(configDir, CREDENTIALS_FILE);
+    this.accessToken = new AccessTokenFile(configDir);
   }
 
   async load(): Promise<DropboxCredentials | null> {
     const own = await this.loadPlainOnly();
-    if (own) return own;
+    if (own) return this.withAccessToken(own);
     const encrypted = path.join(this.configDir, ENCRYPTED_CREDENTIALS_FILE);
     if (await exists(encrypted)) throw savedForTrayAppOnly(encrypted, this.file);
     return null;
@@ -49,10 +52,29 @@ export class FileCredentialStore implements CredentialStore {
       this.file,
       JSON.stringify({ version: 1, ...clean }, null, 2),
     );
+    // A connection saved anew starts without the last one's access token.
+    await this.accessToken.clear();
   }
 
   async clear(): Promise<void> {
+    await this.accessToken.clear();
     await removeIfPresent(this.file);
+  }
+
+  /** `creds` with the access token kept for them (this file's: never encrypted). */
+  async withAccessToken(creds: DropboxCredentials): Promise<DropboxCredentials> {
+    const access = await this.accessToken.load(creds.refreshToken, null);
+    return access ? { ...creds, access } : creds;
+  }
+
+  async keepAccessToken(refreshToken: string, access: AccessToken): Promise<void> {
+    const saved = await this.loadPlainOnly().catch(() => null);
+    if (saved?.refreshToken !== refreshToken.trim()) return;
+    await this.accessToken.save(refreshToken, access, null);
+  }
+
+  async forgetAccessToken(): Promise<void> {
+    await this.accessToken.clear();
   }
 
   describe(): { encrypted: boolean; where: string } {

@@ -93,6 +93,13 @@ export interface AppendSink<J extends BulkJob> {
   checkStop(): void;
   /** Nothing is in flight and no file is waiting: a good moment to commit what is stored. */
   idle?(): void;
+  /**
+   * How many files are packed or in append_batch requests in flight, their answer still to come
+   * (told whenever it changes).
+   */
+  sending?(files: number): void;
+  /** These files go in an append_batch request now (told before it is sent). */
+  packed?(files: ReadonlyArray<{ job: J; file: FileToPlace }>): void;
 }
 
 interface PackedFile<J> {
@@ -327,6 +334,10 @@ export async function appendSmallFiles<J extends BulkJob>(
   const inFlight = new Set<Promise<void>>();
   const maxBytesInFlight = FULL_BODIES_IN_FLIGHT * deps.bodyLimit;
   let bytesInFlight = 0;
+  /** Files in requests in flight, and in the pack being filled. */
+  let filesInFlight = 0;
+  let filesPacking = 0;
+  const tellSending = (): void => sink.sending?.(filesInFlight + filesPacking);
   // Files that go the one-file way are uploaded while the rest are still packed: with files
   // coming as a stream, waiting for its end would hold them (and the pass's room for files).
   const aloneQueue = new Channel<J>();
@@ -367,10 +378,16 @@ export async function appendSmallFiles<J extends BulkJob>(
       close: true,
     }));
     const headerBytes = items.reduce((n, it) => n + it.headerBytes, APPEND_BATCH_BASE_BYTES);
+    /** These files are answered for (before they are stored, so the sink sees them as such). */
+    const answered = (): void => {
+      filesInFlight -= items.length;
+      tellSending();
+    };
     let answer;
     try {
       answer = await deps.calls.appendBatch(entries, body, signal, budget.suspect(headerBytes));
     } catch (e) {
+      answered();
       if (isFatal(e)) {
         fatal ??= { error: e };
         return;
@@ -389,15 +406,18 @@ export async function appendSmallFiles<J extends BulkJob>(
         limit: budget.limit,
       });
       if (items.length === 1) {
+        answered();
         alone.push(...items.map((it) => it.job));
         return;
       }
+      // The halves are still in flight: each is answered for by its own send.
       const half = Math.ceil(items.length / 2);
       const cut = items.slice(0, half).reduce((n, it) => n + it.file.size, 0);
       await sendPart(items.slice(0, half), body.subarray(0, cut));
       await sendPart(items.slice(half), body.subarray(cut));
       return;
     }
+    answered();
     if (answer.kind === 'unsupported') {
       if (!unsupported) {
         deps.logger.warn('Dropbox refused append_batch; small files go one request each', {});
@@ -430,12 +450,17 @@ export async function appendSmallFiles<J extends BulkJob>(
       (inFlight.size > 0 && bytesInFlight + pack.bytes > maxBytesInFlight)
     )
       await Promise.race(inFlight);
+    filesPacking -= pack.items.length;
     if (fatal || unsupported) {
+      tellSending();
       alone.push(...pack.items.map((it) => it.job));
       return;
     }
     const bytes = pack.bytes;
     bytesInFlight += bytes;
+    filesInFlight += pack.items.length;
+    sink.packed?.(pack.items);
+    tellSending();
     const sending = sendPart(pack.items, pack.body()).finally(() => {
       inFlight.delete(sending);
       bytesInFlight -= bytes;
@@ -512,6 +537,8 @@ export async function appendSmallFiles<J extends BulkJob>(
         pack = new Pack<J>();
       }
       pack.add({ job, file: fileToPlace(job, bytes), sessionId, headerBytes }, bytes);
+      filesPacking++;
+      tellSending();
     }
     if (pack.items.length > 0 && !fatal) await dispatch(pack);
   } catch (e) {

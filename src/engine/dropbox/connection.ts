@@ -2,8 +2,10 @@
 // endpoint, with the two things the SDK leaves out: refreshing once when the server refuses an
 // access token (401), and not refreshing N times when N requests start together.
 import { Dropbox, DropboxAuth } from 'dropbox';
+import type { AccessToken } from '../credentials/types.js';
 import { SyncError } from '../errors.js';
-import { classifyDropboxError, isAccessTokenRejected } from './classify.js';
+import { registerSecret } from '../log/index.js';
+import { classifyDropboxError, isAccessTokenRejected, isDropboxHttpError } from './classify.js';
 import { endpointFetch, normaliseEndpoint } from './endpoint-fetch.js';
 import { nodeHttpFetch } from './http-fetch.js';
 
@@ -19,6 +21,12 @@ export interface DropboxConnectionConfig {
    * StreamedBody bodies too (large files' appends), e.g. by wrapping nodeHttpFetch.
    */
   fetchImpl?: typeof fetch;
+  /** An access token an earlier process kept (CredentialStore.load): used until it expires. */
+  access?: AccessToken;
+  /** Told each new access token (to keep it for the next process). */
+  onAccessToken?: (access: AccessToken) => void;
+  /** The token endpoint refused the refresh token (revoked, or another app's). */
+  onRefreshRefused?: () => void;
 }
 
 export interface DropboxConnection {
@@ -36,11 +44,27 @@ export interface DropboxConnection {
 /** DropboxAuth whose refreshes are shared by everyone who asks while one is running. */
 class SharedRefreshAuth extends DropboxAuth {
   private running: Promise<void> | undefined;
+  onAccessToken?: (access: AccessToken) => void;
+  onRefreshRefused?: () => void;
 
   override refreshAccessToken(scope?: Array<string>): Promise<void> {
-    this.running ??= super.refreshAccessToken(scope).finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= super
+      .refreshAccessToken(scope)
+      .then(
+        () => {
+          const token = this.getAccessToken();
+          const expiresAt = this.getAccessTokenExpiresAt();
+          registerSecret(token);
+          if (token && expiresAt) this.onAccessToken?.({ token, expiresAtMs: expiresAt.getTime() });
+        },
+        (e: unknown) => {
+          if (isDropboxHttpError(e) && e.status >= 400 && e.status < 500) this.onRefreshRefused?.();
+          throw e;
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 
@@ -75,6 +99,14 @@ export function createDropboxConnection(cfg: DropboxConnectionConfig): DropboxCo
     refreshToken: cfg.refreshToken.trim(),
     fetch: fetchImpl,
   });
+  if (cfg.access) {
+    // The SDK refreshes by itself once less than 5 minutes are left, and call() below when
+    // Dropbox refuses it sooner (revoked, or this machine's clock was wrong).
+    auth.setAccessToken(cfg.access.token);
+    auth.setAccessTokenExpiresAt(new Date(cfg.access.expiresAtMs));
+  }
+  if (cfg.onAccessToken) auth.onAccessToken = cfg.onAccessToken;
+  if (cfg.onRefreshRefused) auth.onRefreshRefused = cfg.onRefreshRefused;
   const client = new Dropbox({ auth, fetch: fetchImpl });
 
   async function call<T>(fn: (c: Dropbox) => Promise<T>): Promise<T> {

@@ -19,6 +19,7 @@ import {
   type CredentialStore,
   type DropboxCredentials,
 } from '../credentials/index.js';
+import type { AccessTokenKeeper } from '../dropbox/saved-connection.js';
 import { registerSecret } from '../log/index.js';
 import { startPkceAuth, finishPkceAuth } from '../dropbox/auth.js';
 import type { StatusModel } from '../status/model.js';
@@ -104,6 +105,11 @@ export class DropboxAccount {
 
   async clear(): Promise<void> {
     await this.deps.credentials.clear();
+  }
+
+  /** Where each refresh's access token is kept for the next process (the connection's store). */
+  get accessTokens(): AccessTokenKeeper {
+    return this.deps.credentials;
   }
 
   /**

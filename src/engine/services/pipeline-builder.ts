@@ -165,6 +165,7 @@ export class PipelineBuilder {
           logger,
           retry: this.deps.retry,
           remoteRoot: rootNow.root,
+          accessTokens: account.accessTokens,
           ...(this.deps.host ? { host: this.deps.host } : {}),
         });
       }

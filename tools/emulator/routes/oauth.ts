@@ -74,7 +74,7 @@ export async function handleToken(
         params.get('redirect_uri'),
       );
       return await deliver(200, {
-        access_token: state.auth.issueAccessToken(),
+        access_token: state.auth.issueAccessToken(refresh),
         token_type: 'bearer',
         expires_in: state.auth.accessTokenTtlSeconds,
         refresh_token: refresh,
@@ -88,7 +88,7 @@ export async function handleToken(
       if (!token) throw new TokenGrant('invalid_request', 'No "refresh_token" parameter');
       state.auth.useRefreshToken(token, secret !== undefined);
       return await deliver(200, {
-        access_token: state.auth.issueAccessToken(),
+        access_token: state.auth.issueAccessToken(token),
         token_type: 'bearer',
         expires_in: state.auth.accessTokenTtlSeconds,
       });
