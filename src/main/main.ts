@@ -2,7 +2,7 @@
 //  - `rdl-sync --headless <command>`: the CLI/daemon from the app binary, no window, no tray
 //    (so the packaged app needs no RunAsNode fuse to serve the systemd unit).
 //  - otherwise the tray app: one instance, the engine in this process, the window on demand.
-import { app, ipcMain, safeStorage, type BrowserWindow } from 'electron';
+import { app, ipcMain, Notification, safeStorage, type BrowserWindow } from 'electron';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -264,7 +264,34 @@ function fail(e: unknown): void {
   } catch {
     // the log folder itself is unusable; stderr is all we have
   }
-  app.exit(1);
+  if (process.argv.includes('--headless')) app.exit(1);
+  else void tellDesktop(redact(message)).finally(() => app.exit(1));
+}
+
+/**
+ * The tray app started from the desktop's menu has no console: a person whose start failed (the
+ * RDL Sync service already syncing on this hub, a settings folder it cannot write) saw nothing
+ * at all. Said as a notification before the app ends (bounded: a notification server that never
+ * answers does not keep the process).
+ */
+async function tellDesktop(body: string): Promise<void> {
+  try {
+    await app.whenReady();
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ title: 'RDL Sync could not start', body });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5_000);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      notification.once('show', done);
+      notification.once('failed', done);
+      notification.show();
+    });
+  } catch {
+    // the log and stderr already have it
+  }
 }
 
 // Before anything asks for it (the single-instance lock lives there too).

@@ -553,6 +553,61 @@ test('a first start hidden in the tray (at login) tells "Setup needed" as a noti
   }
 });
 
+test('the tray app started beside the running service says why it cannot start, on the desktop', async () => {
+  const dirs = await makeDirs('rdl-tray-beside-service-');
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Beside' }), emulator);
+  // The service, as the unit runs it: the app binary, headless.
+  const serviceEnv: NodeJS.ProcessEnv = { ...process.env, HOME: dirs.root, RDL_SYNC_QUIET: '1' };
+  delete serviceEnv.DISPLAY;
+  delete serviceEnv.DBUS_SESSION_BUS_ADDRESS;
+  const service = spawn(
+    app.executable,
+    [
+      '--headless',
+      'run',
+      '--config-dir',
+      dirs.configDir,
+      '--ozone-platform=headless',
+      '--no-sandbox',
+    ],
+    { env: serviceEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let serviceOut = '';
+  service.stdout.on('data', (c: Buffer) => (serviceOut += c.toString()));
+  service.stderr.on('data', (c: Buffer) => (serviceOut += c.toString()));
+  const desktop = await startDesktop({ trayHost: true, notifications: true });
+  let tray: ReturnType<typeof spawn> | null = null;
+  try {
+    await waitFor('the service to hold the run lock', async () => {
+      if (service.exitCode !== null) throw new Error(`the service exited: ${serviceOut}`);
+      return (await readPublishedStatus(dirs.configDir))?.pid === service.pid;
+    });
+    // Started from the desktop's menu: no terminal to read an error from.
+    tray = spawn(app.executable, ['--no-sandbox'], {
+      env: { ...desktop.env, HOME: dirs.root, RDL_SYNC_CONFIG_DIR: dirs.configDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const trayExit = new Promise<number | null>((resolve) => tray!.once('exit', (c) => resolve(c)));
+    const shown = await waitFor('a notification saying why the app cannot start', async () =>
+      (await notificationsShown(desktop)).find((n) => /could not start/.test(n.summary)),
+    );
+    assert.match(shown.summary, /^RDL Sync could not start$/);
+    assert.match(
+      shown.body,
+      new RegExp(`Another RDL Sync \\(pid ${service.pid}\\) is already syncing`),
+    );
+    assert.equal(await within('the tray app to end', trayExit, 20_000), 1);
+    // The service syncs on, untouched.
+    assert.equal(service.exitCode, null, serviceOut);
+    assert.equal((await readPublishedStatus(dirs.configDir))?.pid, service.pid);
+  } finally {
+    if (tray) await killChild(tray);
+    await killChild(service, 10_000);
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
 test('Try the demo in the packaged app: the bundled emulator, Done/Done, and leaving it', async () => {
   const desktop = await startDesktop({ trayHost: true });
   const dirs = await makeDirs('rdl-demo-e2e-');
