@@ -33,6 +33,10 @@ test('offline: the problem counts the files held in the watch folder, as the sta
     const offline = s.problems.find((p) => p.id === 'offline');
     assert.ok(offline, JSON.stringify(s.problems));
     assert.match(offline.message, /check the network; 4 files are waiting safely, and the copy/);
+    // The digest (the operators' weekly email) counts the same queue: the legs' counts are
+    // transit's, and the file held in the watch folder is said beside them.
+    const digest = await h.engine.alerts.digest(s);
+    assert.match(digest.text, /Transit queue: 3 files; 1 more waiting in the watch folder\n/);
   });
 });
 

@@ -75,6 +75,16 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * The queue as the status sentence counts it: the legs' "waiting to upload / to copy" are files
+ * in transit, and files held in the watch folder (a newer version behind one in transit, transit
+ * full, one still being written) wait too. The weekly email is where an operator reads the backlog.
+ */
+function queueLine(c: StatusSnapshot['counts']): string {
+  const transit = `Transit queue: ${plural(c.transit, 'file')}`;
+  return c.waiting === 0 ? transit : `${transit}; ${c.waiting} more waiting in the watch folder`;
+}
+
 /** The digest's sections as title + lines, rendered twice (text and HTML). */
 function sections(f: DigestFacts, sources: SourceLine[]): [string, string[]][] {
   const s = f.status;
@@ -103,7 +113,7 @@ function sections(f: DigestFacts, sources: SourceLine[]): [string, string[]][] {
   return [
     ['Now', [s.sentence, ...(problems.length ? problems.map((p) => `Open problem: ${p}`) : [])]],
     ['Files synced in the period, per source folder', synced],
-    ['Destinations', [dropbox, archive, `Transit queue: ${plural(s.counts.transit, 'file')}`]],
+    ['Destinations', [dropbox, archive, queueLine(s.counts)]],
     ['Disk free', disks.length ? disks : ['(not measured yet)']],
     [`Alerts in the period (${f.alerts.length})`, alerts.length ? alerts : ['none']],
     [
