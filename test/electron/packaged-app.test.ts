@@ -47,16 +47,16 @@ function processesOf(executable: string): number[] {
   return pids;
 }
 
-test('headless daemon from the app binary stops on SIGTERM like the node daemon', async () => {
-  const dirs = await makeDirs('rdl-headless-');
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Headless' }), emulator);
-  // As the systemd unit runs it: no display, no session bus.
+/**
+ * The packaged app's headless daemon as the systemd unit runs it (no display, no session bus; the
+ * unit's switches, with --no-sandbox because the tests run as root and the unit does not).
+ */
+function startHeadlessDaemon(dirs: { root: string; configDir: string }) {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: dirs.root, RDL_SYNC_QUIET: '1' };
   delete env.DISPLAY;
   delete env.DBUS_SESSION_BUS_ADDRESS;
   const daemon = spawn(
     app.executable,
-    // The unit's switches; --no-sandbox because the test runs as root (the unit does not).
     [
       '--headless',
       'run',
@@ -70,12 +70,19 @@ test('headless daemon from the app binary stops on SIGTERM like the node daemon'
   let output = '';
   daemon.stdout.on('data', (c: Buffer) => (output += c.toString()));
   daemon.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  return { daemon, output: () => output };
+}
+
+test('headless daemon from the app binary stops on SIGTERM like the node daemon', async () => {
+  const dirs = await makeDirs('rdl-headless-');
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Headless' }), emulator);
+  const { daemon, output } = startHeadlessDaemon(dirs);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     daemon.once('exit', (code, signal) => resolve({ code, signal })),
   );
   try {
     await waitFor('the daemon to publish status.json', async () => {
-      if (daemon.exitCode !== null) throw new Error(`the daemon exited: ${output}`);
+      if (daemon.exitCode !== null) throw new Error(`the daemon exited: ${output()}`);
       const p = await readPublishedStatus(dirs.configDir);
       return p?.pid === daemon.pid;
     });
@@ -91,7 +98,7 @@ test('headless daemon from the app binary stops on SIGTERM like the node daemon'
     daemon.kill('SIGTERM');
     const end = await within('the daemon to exit after SIGTERM', exited, 40_000);
     const log = fs.readFileSync(path.join(dirs.configDir, 'logs', 'rdl-sync.log'), 'utf8');
-    assert.deepEqual(end, { code: 0, signal: null }, `${log}\n${output}`);
+    assert.deepEqual(end, { code: 0, signal: null }, `${log}\n${output()}`);
     assert.match(log, /received SIGTERM: stopping/);
     assert.match(log, /daemon stopped/);
     assert.ok(!fs.existsSync(path.join(dirs.configDir, 'engine.lock')), 'engine.lock released');
@@ -557,29 +564,12 @@ test('the tray app started beside the running service says why it cannot start, 
   const dirs = await makeDirs('rdl-tray-beside-service-');
   await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Beside' }), emulator);
   // The service, as the unit runs it: the app binary, headless.
-  const serviceEnv: NodeJS.ProcessEnv = { ...process.env, HOME: dirs.root, RDL_SYNC_QUIET: '1' };
-  delete serviceEnv.DISPLAY;
-  delete serviceEnv.DBUS_SESSION_BUS_ADDRESS;
-  const service = spawn(
-    app.executable,
-    [
-      '--headless',
-      'run',
-      '--config-dir',
-      dirs.configDir,
-      '--ozone-platform=headless',
-      '--no-sandbox',
-    ],
-    { env: serviceEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let serviceOut = '';
-  service.stdout.on('data', (c: Buffer) => (serviceOut += c.toString()));
-  service.stderr.on('data', (c: Buffer) => (serviceOut += c.toString()));
+  const { daemon: service, output: serviceOut } = startHeadlessDaemon(dirs);
   const desktop = await startDesktop({ trayHost: true, notifications: true });
   let tray: ReturnType<typeof spawn> | null = null;
   try {
     await waitFor('the service to hold the run lock', async () => {
-      if (service.exitCode !== null) throw new Error(`the service exited: ${serviceOut}`);
+      if (service.exitCode !== null) throw new Error(`the service exited: ${serviceOut()}`);
       return (await readPublishedStatus(dirs.configDir))?.pid === service.pid;
     });
     // Started from the desktop's menu: no terminal to read an error from.
@@ -598,7 +588,7 @@ test('the tray app started beside the running service says why it cannot start, 
     );
     assert.equal(await within('the tray app to end', trayExit, 20_000), 1);
     // The service syncs on, untouched.
-    assert.equal(service.exitCode, null, serviceOut);
+    assert.equal(service.exitCode, null, serviceOut());
     assert.equal((await readPublishedStatus(dirs.configDir))?.pid, service.pid);
   } finally {
     if (tray) await killChild(tray);
