@@ -10,7 +10,6 @@
 //   lifecycle          run lock, scheduler, start/stop
 //   status-publishing  status.json for `rdl-sync status` in another process
 //   legacy-import      taking over the old Python syncer
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineApi, LegacyImportReport, SettingsValidation } from './api.js';
 import { SyncError } from './errors.js';
@@ -50,7 +49,7 @@ import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js';
 import os from 'node:os';
 import { AlertService } from './alerts/alert-service.js'; // alerts (issue 10)
 import { appVersion } from './app-version.js';
-import { errnoCode } from './fsutil/index.js';
+import { errnoCode, makeFolders } from './fsutil/index.js';
 import { cannotWrite } from './run-lock.js';
 
 export interface EngineOptions {
@@ -180,7 +179,7 @@ class SyncEngine implements Engine {
   async init(): Promise<void> {
     const { opts, configDir, logger, clock, status } = this;
     if (!opts.readOnly) {
-      await fs.mkdir(configDir, { recursive: true, mode: 0o700 });
+      await makeFolders(configDir, 0o700);
       await tightenConfigModes(configDir, logger);
     }
     this.journal = await Journal.open(path.join(configDir, 'journal.json'), logger);

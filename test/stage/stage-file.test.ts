@@ -444,6 +444,35 @@ test('a transit disk with space but no free inodes stops staging ("blocked", nam
   }
 });
 
+test('a new dated folder on a transit disk with no free inodes names the inodes, not "(ENOENT): check that it exists"', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { base, watch, transit } = await setup();
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=8', 'tmpfs', transit]);
+  try {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await writeFile(join(transit, `filler-${i}`), '');
+      } catch (e) {
+        assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+        break;
+      }
+    }
+    // The day's first file: its folder is not in transit yet (Node 20's recursive mkdir said
+    // ENOENT for the refused level).
+    await put(watch, 'RDL/2026-12-03/a.csv', 'row 1\n');
+    const file = await scanned(watch, 'RDL/2026-12-03/a.csv');
+    const r = await stageFile({ watchDir: watch, transitDir: transit, file });
+    assert.equal(r.status, 'blocked', JSON.stringify(r));
+    const message = r.status === 'blocked' ? r.error.message : '';
+    assert.match(message, /\(ENOSPC\): its disk can hold no more files \(no free inodes/);
+    assert.doesNotMatch(message, /ENOENT|check that it exists/);
+    assert.equal(await readFile(file.absPath, 'utf8'), 'row 1\n', 'the file waits whole');
+  } finally {
+    unmount(transit);
+    await removeDir(base);
+  }
+});
+
 test('a rel that would leave the watch or transit folder is refused', async () => {
   const { base, watch, transit } = await setup();
   try {

@@ -9,6 +9,7 @@ import { acquireRunLock, type LockRole, type RunLock } from '../run-lock.js';
 import { cleanupTransitTemps, removeLegacyTransitTemps } from '../stage/index.js';
 import { isIgnored } from '../scan/index.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
+import { makeFolders } from '../fsutil/make-folders.js';
 import type { PassReport } from '../pipeline/pass.js';
 import type { StatusModel } from '../status/model.js';
 import type { PauseState } from './pause-state.js';
@@ -188,7 +189,7 @@ export class Lifecycle {
       await fs.mkdir(s.watchDir, { recursive: true }).catch(() => undefined);
     }
     try {
-      await fs.mkdir(s.transitDir, { recursive: true, mode: FOLDER_MODE });
+      await makeFolders(s.transitDir, FOLDER_MODE);
       if (cleanTemps) {
         await cleanupTransitTemps(s.transitDir);
         const legacy = await removeLegacyTransitTemps(

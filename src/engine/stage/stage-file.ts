@@ -6,7 +6,7 @@
 // stageFile never throws for a problem of one file: it answers 'failed' (this file alone, with a
 // message naming it and the fix) or 'blocked' (the transit folder cannot take files: staging stops
 // for this pass, the queue still drains). Only an abort is thrown.
-import { access, constants, lstat, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { access, constants, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
@@ -27,6 +27,7 @@ import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 import { freeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
+import { makeFolders } from '../fsutil/make-folders.js';
 import { formatBytes } from '../format-bytes.js';
 
 export type StageResult =
@@ -279,12 +280,12 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await madeDirs.ensure(destDir, (dir) => mkdir(dir, { recursive: true, mode: FOLDER_MODE }));
+      await madeDirs.ensure(destDir, (dir) => makeFolders(dir, FOLDER_MODE));
     } catch (e) {
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
-      throw transitWriteError(transitDir, e);
+      throw await folderRefused(transitDir, e);
     }
     try {
       // The transit name is durable before the watch-folder name goes; and it must name the
@@ -418,9 +419,9 @@ async function copyAcrossDisks(
   // In the reserved folder (same disk as dest, so placing it is a link or a rename).
   const tmpDir = transitTempDir(transitDir);
   try {
-    await mkdir(tmpDir, { recursive: true, mode: FOLDER_MODE });
+    await makeFolders(tmpDir, FOLDER_MODE);
   } catch (e) {
-    throw transitWriteError(transitDir, e);
+    throw await folderRefused(transitDir, e);
   }
   // Not started when it cannot fit: a full disk would otherwise cost every waiting file a copy
   // cut short, every pass.
@@ -499,6 +500,13 @@ async function room(
   const block = space.blockSize > 0 ? space.blockSize : 4096;
   const fits = Math.ceil(size / block) * block <= freeBytes;
   return { verdict: fits ? 'fits' : 'too-small', freeBytes };
+}
+
+/** A folder in transit could not be made: ENOSPC there is mostly the inodes, not the space. */
+async function folderRefused(transitDir: string, cause: unknown): Promise<SyncError> {
+  if (isCode(cause, 'ENOSPC') && (await room(transitDir, 0)).verdict === 'no-files')
+    return noFilesLeft(transitDir, cause);
+  return transitWriteError(transitDir, cause);
 }
 
 function noFilesLeft(transitDir: string, cause?: unknown): SyncError {
