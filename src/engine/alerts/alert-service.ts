@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock, Logger } from '../ports.js';
 import { atomicWriteFile } from '../fsutil/index.js';
-import { liveLockOwner } from '../run-lock.js';
+import { liveLockOwner, tryLockFile, type RunLock } from '../run-lock.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
@@ -31,6 +31,14 @@ import { appVersion } from '../app-version.js';
 export const CHANNEL_FAILING_PREFIX = 'alert-channel-failing:';
 const SECRETS_PROBLEM_ID = 'alert-secrets-unreadable';
 export const ALERT_STATE_FILE = 'alerts-state.json';
+/**
+ * Held while a digest is built, sent and recorded: the daemon's scheduled digest and `rdl-sync
+ * report --send` at the same moment sent the same digest twice (each read "not sent yet").
+ */
+export const DIGEST_LOCK_FILE = 'digest.lock';
+/** `report --send` waits this long for another process's send (the relay's timeouts, and more). */
+const DIGEST_LOCK_WAIT_MS = 150_000;
+const DIGEST_LOCK_POLL_MS = 200;
 /** Reminders, held-back raises and the digest are looked at this often without a status change. */
 const TICK_MS = 60_000;
 /** Stopping waits this long for alerts still being sent (a dead relay must not hold a shutdown). */
@@ -55,6 +63,10 @@ export interface AlertServiceDeps {
   host: string;
   tuning?: ChannelTuning & { tickMs?: number; retry?: Partial<AlertRetry> };
 }
+
+/** What `sendDigest` did: sent it, or found it sent by another process while it waited. */
+export type DigestSendOutcome =
+  { sent: true; digest: Digest } | { sent: false; digest: Digest; sentAtMs: number };
 
 interface AlertState {
   pid?: number;
@@ -281,8 +293,29 @@ export class AlertService {
     });
   }
 
-  /** Sends the digest by email now; throws when email is not set up or the relay fails. */
-  async sendDigest(status?: StatusSnapshot): Promise<Digest> {
+  /**
+   * Sends the digest by email now (`rdl-sync report --send`); throws when email is not set up or
+   * the relay fails. When another process is sending a digest, waits for it (`onWait` is told its
+   * pid) and sends none if that one was sent meanwhile: one email, not two.
+   */
+  async sendDigest(
+    status?: StatusSnapshot,
+    opts: { onWait?: (pid: number) => void } = {},
+  ): Promise<DigestSendOutcome> {
+    const before = (await this.readState()).lastDigestMs;
+    const lock = await this.waitDigestLock(opts.onWait);
+    try {
+      const after = (await this.readState()).lastDigestMs;
+      if (after !== undefined && after !== before)
+        return { sent: false, digest: await this.digest(status), sentAtMs: after };
+      return { sent: true, digest: await this.sendDigestNow(status) };
+    } finally {
+      await lock?.release().catch(() => undefined);
+    }
+  }
+
+  /** Sends and records the digest; the caller holds the digest lock (or could not take it). */
+  private async sendDigestNow(status?: StatusSnapshot): Promise<Digest> {
     const s = this.deps.settings();
     const secrets = await this.loadSecrets();
     const email = EmailChannel.fromSettings(s, secrets.smtpPassword);
@@ -300,6 +333,37 @@ export class AlertService {
     await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
     this.deps.logger.info('digest sent', { files: d.sources.reduce((a, x) => a + x.files, 0) });
     return d;
+  }
+
+  /**
+   * The digest lock, taking it as soon as its holder lets go (bounded). Null when it cannot be
+   * written (a full or read-only settings disk): the digest goes out all the same, unguarded.
+   */
+  private async waitDigestLock(onWait?: (pid: number) => void): Promise<RunLock | null> {
+    const deadline = Date.now() + DIGEST_LOCK_WAIT_MS;
+    let told = false;
+    for (;;) {
+      const got = await this.tryDigestLock();
+      if (got === null || 'lock' in got) return got?.lock ?? null;
+      if (Date.now() > deadline)
+        throw new Error(
+          `another RDL Sync (pid ${got.owner.pid}) has been sending the digest for ${DIGEST_LOCK_WAIT_MS / 1000} s: try again later`,
+        );
+      if (!told) onWait?.(got.owner.pid);
+      told = true;
+      await new Promise((r) => setTimeout(r, DIGEST_LOCK_POLL_MS));
+    }
+  }
+
+  private async tryDigestLock(): Promise<Awaited<ReturnType<typeof tryLockFile>> | null> {
+    try {
+      return await tryLockFile(this.deps.configDir, DIGEST_LOCK_FILE);
+    } catch (e) {
+      this.deps.logger.warn('digest lock not taken; sending without it', {
+        reason: (e as Error).message,
+      });
+      return null;
+    }
   }
 
   // ---- internals ---------------------------------------------------------------------
@@ -386,7 +450,18 @@ export class AlertService {
     )
       return;
     this.digestRunning = true;
+    let lock: RunLock | null = null;
     try {
+      // `rdl-sync report --send` may be sending it now: the next tick looks again (and finds it
+      // sent, below). Before, both sent it at the same moment: two emails.
+      const got = await this.tryDigestLock();
+      if (got && 'owner' in got) {
+        this.deps.logger.info('digest due: another RDL Sync is sending one now', {
+          pid: got.owner.pid,
+        });
+        return;
+      }
+      lock = got?.lock ?? null;
       // `rdl-sync report --send` (another process) may have sent this period's digest since:
       // it wrote its time to the state file. Before, the daemon's own memory of its last digest
       // sent the same digest a second time minutes later.
@@ -406,7 +481,7 @@ export class AlertService {
           return;
         }
       }
-      await this.sendDigest();
+      await this.sendDigestNow();
       this.digestFailures = 0;
       this.digestRetryAtMs = 0;
       this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
@@ -422,6 +497,7 @@ export class AlertService {
       });
       this.deps.status.raise(failingProblem('digest', 'the digest email', reason));
     } finally {
+      await lock?.release().catch(() => undefined);
       this.digestRunning = false;
     }
   }
