@@ -104,6 +104,8 @@ export class AlertService {
   private secretsTrouble: string | null = null;
   /** The retry pass queued tries every channel at once, whatever its delay says. */
   private retryAtOnce = false;
+  /** alerts-outbox.json has been read (at start, or by a daemon stopping before it started). */
+  private outboxLoaded = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -150,8 +152,10 @@ export class AlertService {
     );
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
-    // re-evaluates: a channel's own trouble is the earlier process's, and comes back if still true.
-    await this.delivery.outbox.load(carriesOver);
+    // re-evaluates, and its stop (notifyStopped): a channel's own trouble is the earlier
+    // process's, and comes back if still true. (Read already when this process announced its
+    // stop while it waited to start: what it holds is newer than a file it could not write.)
+    if (!this.outboxLoaded) await this.loadOutbox();
     this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
     this.follow(this.deps.status.snapshot());
     // Tried at once, whatever the delays said: a restart often follows a fix of the settings.
@@ -197,23 +201,33 @@ export class AlertService {
       this.deps.logger.info('daemon stopped again on the same error; already announced', {
         sinceMs: last.atMs,
       });
+      // What a channel did not take of that announcement is tried again now, on its delays: in a
+      // restart loop no start ever runs the service's retries.
+      if (await this.mayWriteOutbox())
+        await bounded(
+          this.queued(() => this.delivery.retryOwed(false, (a) => a.code === 'daemon-stopped')),
+          undefined,
+        );
       return [];
     }
     await this.log.append(alert).catch(() => undefined);
     this.stopAnnounced = alert;
     for (const l of this.listeners) l(alert);
+    // Owed (alerts-outbox.json) by a channel that does not take it now: a relay down for a moment
+    // must not lose the alert that matters most. This process cannot try again; the next one
+    // does, whether it starts or stops again. Before, a stop a channel refused was never sent.
+    const send = (await this.mayWriteOutbox())
+      ? this.queued(() => this.deliverOwed(alert)).then((r) => r ?? [])
+      : this.dispatch(alert);
     // Bounded: a dead relay must not keep a failed daemon from exiting (systemd restarts it).
-    return Promise.race([
-      this.dispatch(alert),
-      new Promise<ChannelResult[]>((r) => setTimeout(() => r([]), STOP_WAIT_MS).unref()),
-    ]);
+    return bounded(send, []);
   }
 
   /**
    * This daemon has started after a "stopped" that it or an earlier process announced: the people
    * told "nothing syncs until it runs again" hear that it does (before, they never did, and a hub
-   * that came back by itself, its settings folder writable again, read as down for good). Once
-   * through every channel, like the stop itself.
+   * that came back by itself, its settings folder writable again, read as down for good). Once,
+   * and owed by a channel that does not take it, like the stop itself.
    */
   async notifyRunningAgain(): Promise<ChannelResult[]> {
     // This process's own announcement first (a daemon waiting for its unwritable settings folder
@@ -234,7 +248,10 @@ export class AlertService {
     };
     await this.log.append(alert).catch(() => undefined);
     for (const l of this.listeners) l(alert);
-    return this.dispatch(alert);
+    // Through the outbox, behind the start's retry (queued by start(), so not held back for this
+    // clear): a stop a channel was owed goes first; one it still cannot take is dropped with this
+    // clear (the outbox's rule: it came and went unheard there; the digest lists it).
+    return (await this.queued(() => this.deliverOwed(alert))) ?? [];
   }
 
   /** A test alert through every configured channel now, with each channel's outcome. */
@@ -588,7 +605,7 @@ export class AlertService {
    * Through the outbox to every channel. While the secrets cannot be read, a webhook set up in the
    * settings (its URL is a secret) owes the alert without a try: fixing the file delivers it.
    */
-  private async deliverOwed(alert: Alert): Promise<void> {
+  private async deliverOwed(alert: Alert): Promise<ChannelResult[]> {
     const channels = await this.channelsFor(alert);
     const waiting: ChannelId[] =
       this.secretsTrouble !== null &&
@@ -596,10 +613,39 @@ export class AlertService {
       alert.conditionId !== `${CHANNEL_FAILING_PREFIX}webhook`
         ? ['webhook']
         : [];
-    await this.delivery.deliver(alert, channels, waiting);
+    return this.delivery.deliver(alert, channels, waiting);
   }
 
-  /** Once through every channel, owed by none after (the test alert, "daemon stopped"). */
+  /** Runs `step` in the queue (after the alerts and retries before it); never rejects. */
+  private queued<T>(step: () => Promise<T>): Promise<T | undefined> {
+    const done = this.queue.then(step).catch((e: unknown) => {
+      this.deps.logger.warn('alert not sent', { reason: (e as Error).message });
+      return undefined;
+    });
+    this.queue = done.then(() => undefined);
+    return done;
+  }
+
+  /**
+   * A daemon stopping may write alerts-outbox.json when no other RDL Sync syncs (the file has one
+   * writer: the run lock's holder). It reads the file first if its service never started.
+   */
+  private async mayWriteOutbox(): Promise<boolean> {
+    const owner = await liveLockOwner(this.deps.configDir).catch(() => null);
+    if (owner && owner.pid !== process.pid) return false;
+    if (!this.outboxLoaded) await this.loadOutbox();
+    return true;
+  }
+
+  private async loadOutbox(): Promise<void> {
+    await this.delivery.outbox.load(owedAcrossRestarts);
+    this.outboxLoaded = true;
+  }
+
+  /**
+   * Once through every channel, owed by none after: the test alert (its outcome is for the person
+   * testing, now), and a stop while another RDL Sync syncs (that one writes the outbox).
+   */
   private async dispatch(alert: Alert): Promise<ChannelResult[]> {
     const channels = await this.channelsFor(alert);
     const origin = this.origin();
@@ -694,6 +740,19 @@ function carriesOver(a: Alert): boolean {
     !a.conditionId.startsWith(CHANNEL_FAILING_PREFIX) &&
     a.conditionId !== SECRETS_PROBLEM_ID
   );
+}
+
+/** What the next process still delivers: its own conditions' alerts, and a daemon's stop. */
+function owedAcrossRestarts(a: Alert): boolean {
+  return carriesOver(a) || a.code === 'daemon-stopped';
+}
+
+/** `p`, or `fallback` once STOP_WAIT_MS have passed. */
+function bounded<T, F>(p: Promise<T>, fallback: F): Promise<T | F> {
+  return Promise.race([
+    p,
+    new Promise<F>((r) => setTimeout(() => r(fallback), STOP_WAIT_MS).unref()),
+  ]);
 }
 
 function failingProblem(id: string, label: string, reason: string): Omit<Problem, 'sinceMs'> {
