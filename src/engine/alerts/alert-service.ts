@@ -602,14 +602,15 @@ export class AlertService {
   }
 
   /**
-   * Through the outbox to every channel. While the secrets cannot be read, a webhook set up in the
-   * settings (its URL is a secret) owes the alert without a try: fixing the file delivers it.
+   * Through the outbox to every channel. A webhook set up in the settings whose URL (a secret)
+   * cannot be read, or is not set (removed, to be set again), owes the alert without a try:
+   * fixing the file, or setting the URL, delivers it.
    */
   private async deliverOwed(alert: Alert): Promise<ChannelResult[]> {
     const channels = await this.channelsFor(alert);
     const waiting: ChannelId[] =
-      this.secretsTrouble !== null &&
       this.deps.settings().alertWebhookFormat !== 'off' &&
+      !channels.some((c) => c.id === 'webhook') &&
       alert.conditionId !== `${CHANNEL_FAILING_PREFIX}webhook`
         ? ['webhook']
         : [];

@@ -93,10 +93,12 @@ export class AlertDelivery {
     if (!secrets) return;
     const all = buildChannels(this.deps.settings(), secrets, this.deps.tuning ?? {});
     const nowMs = this.deps.clock.now();
-    const dropped = this.outbox.expire(
-      nowMs,
-      all.map((c) => c.id),
-    );
+    // A webhook whose URL was removed while its format is still set is to be set again, not off:
+    // what it owes waits for the URL. Before, removing the secrets file dropped it all.
+    const setUp = all.map((c) => c.id);
+    if (this.deps.settings().alertWebhookFormat !== 'off' && !setUp.includes('webhook'))
+      setUp.push('webhook');
+    const dropped = this.outbox.expire(nowMs, setUp);
     this.logDropped(dropped);
     // Settings or a secret changed (a person fixed the relay): each channel is tried at once.
     const key = channelsKey(this.deps.settings(), secrets);
