@@ -88,6 +88,8 @@ export class AlertService {
   private startedAtMs: number | null = null;
   private lastDigestMs: number | null = null;
   private digestRunning = false;
+  /** The tick's digest check, while it runs (stop waits for it). */
+  private digesting: Promise<void> = Promise.resolve();
   /** A digest the relay refused is tried again from then on, with the alerts' delays. */
   private digestFailures = 0;
   private digestRetryAtMs = 0;
@@ -174,7 +176,8 @@ export class AlertService {
     this.timer = null;
     if (this.mailerTimer) clearTimeout(this.mailerTimer);
     this.mailerTimer = null;
-    await Promise.race([this.queue, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+    // And for a digest being sent: it ends recorded, its lock released, not cut off half-way.
+    await bounded(Promise.all([this.queue, this.digesting]), undefined);
   }
 
   /** The process is stopping on an error: tell people, waiting (bounded) for the channels. */
@@ -432,7 +435,7 @@ export class AlertService {
     this.follow(this.deps.status.snapshot());
     this.queueRetry(false);
     this.loadMailerIfUsed(); // email may have been set up since
-    void this.digestIfDue();
+    if (!this.digestRunning) this.digesting = this.digestIfDue();
   }
 
   /**
