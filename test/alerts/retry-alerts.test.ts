@@ -606,6 +606,13 @@ test('the webhook URL removed while its format is still set (to set it again): w
       (await hub.owed()).map((e) => `${e.channel} ${e.alert.kind} ${e.alert.conditionId}`),
       ['webhook raised archive-missing', 'webhook raised disk-nearly-full:transit'],
     );
+    // Said in the status (`rdl-sync status`, the window), with what the webhook holds back.
+    const failing = (): string | undefined =>
+      hub.status.snapshot().problems.find((p) => p.id === 'alert-channel-failing:webhook')?.message;
+    assert.equal(
+      failing(),
+      'Alerts by webhook (generic) are not getting through (its URL is not set: rdl-sync alert secret webhook-url): 2 alerts wait to be sent again; check the alert settings, then rdl-sync alert test',
+    );
     // Set again (the webhook works by now): both delivered, in order, once.
     refusing = false;
     await new AlertSecretStore(hub.configDir).set('webhook-url', `${hook.url}/hooks/${TOKEN}`);
@@ -627,6 +634,8 @@ test('the webhook URL removed while its format is still set (to set it again): w
       'the clear given up',
       () => hub.logged('alert not delivered: the channel is no longer set up').length === 1,
     );
+    // And the webhook, turned off, is no longer shown failing.
+    await waitUntil('the webhook no longer failing', () => failing() === undefined);
   } finally {
     await hub.service.stop();
     hub.status.dispose();

@@ -581,6 +581,7 @@ export class AlertService {
         this.retryQueued = false;
         const now = this.retryAtOnce;
         this.retryAtOnce = false;
+        await this.forgetChannelsTurnedOff();
         await this.delivery.retryOwed(now);
       })
       .catch((e: unknown) =>
@@ -611,13 +612,37 @@ export class AlertService {
    */
   private async deliverOwed(alert: Alert): Promise<ChannelResult[]> {
     const channels = await this.channelsFor(alert);
+    const format = this.deps.settings().alertWebhookFormat;
     const waiting: ChannelId[] =
-      this.deps.settings().alertWebhookFormat !== 'off' &&
+      format !== 'off' &&
       !channels.some((c) => c.id === 'webhook') &&
       alert.conditionId !== `${CHANNEL_FAILING_PREFIX}webhook`
         ? ['webhook']
         : [];
-    return this.delivery.deliver(alert, channels, waiting);
+    const results = await this.delivery.deliver(alert, channels, waiting);
+    // Unreadable secrets are a problem of their own; a URL not set is said here, or nothing
+    // would tell that the webhook holds alerts back.
+    if (waiting.length > 0 && this.secretsTrouble === null)
+      this.deps.status.raise(
+        failingProblem(
+          'webhook',
+          `webhook (${format})`,
+          'its URL is not set: rdl-sync alert secret webhook-url',
+          this.delivery.outbox.owedBy('webhook').length,
+        ),
+      );
+    return results;
+  }
+
+  /**
+   * A channel turned off is no longer failing: its problem (raised at its last failed send, and
+   * cleared only by a send that works) would otherwise stand until the process ends.
+   */
+  private async forgetChannelsTurnedOff(): Promise<void> {
+    const setUp = new Set<string>((await this.builtChannels()).map((c) => c.id));
+    if (this.deps.settings().alertWebhookFormat !== 'off') setUp.add('webhook');
+    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[])
+      if (!setUp.has(id)) this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${id}`);
   }
 
   /** Runs `step` in the queue (after the alerts and retries before it); never rejects. */
@@ -671,7 +696,9 @@ export class AlertService {
       return { channel: c.id, label: c.label, ok: true };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      this.deps.status.raise(failingProblem(c.id, c.label, reason));
+      // What it owes, this alert included (it leaves the outbox only once delivered).
+      const owed = this.delivery.outbox.owedBy(c.id).length;
+      this.deps.status.raise(failingProblem(c.id, c.label, reason, owed));
       return { channel: c.id, label: c.label, ok: false, error: reason };
     }
   }
@@ -759,12 +786,23 @@ function bounded<T, F>(p: Promise<T>, fallback: F): Promise<T | F> {
   ]);
 }
 
-function failingProblem(id: string, label: string, reason: string): Omit<Problem, 'sinceMs'> {
+/**
+ * `owed`: how many alerts the channel still owes (`status` says so: a person at the hub sees how
+ * much a failing relay holds back, not only that it fails).
+ */
+function failingProblem(
+  id: string,
+  label: string,
+  reason: string,
+  owed = 0,
+): Omit<Problem, 'sinceMs'> {
+  const waiting =
+    owed === 0 ? '' : ` ${owed === 1 ? '1 alert waits' : `${owed} alerts wait`} to be sent again;`;
   return {
     id: `${CHANNEL_FAILING_PREFIX}${id}`,
     code: 'alert-channel-failing',
     severity: 'attention',
     tab: 'settings',
-    message: `Alerts by ${label} are not getting through (${reason.replace(/[.\s]+$/, '')}): check the alert settings, then rdl-sync alert test`,
+    message: `Alerts by ${label} are not getting through (${reason.replace(/[.\s]+$/, '')}):${waiting} check the alert settings, then rdl-sync alert test`,
   };
 }
