@@ -100,6 +100,8 @@ export class AlertService {
    * log's last unresolved one (found by carryOver, which reads the log at the start anyway).
    */
   private stopAnnounced: Alert | null = null;
+  /** An unresolved stop was carried over from the alert log: what is owed of it waits. */
+  private stopCarried = false;
   /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
   private retryQueued = false;
   /** Why the last read of the alert secrets failed, or null (its channels then look not set up). */
@@ -122,7 +124,11 @@ export class AlertService {
       },
       sendOne: (c, alert, origin) => this.sendOne(c, alert, origin),
       origin: () => this.origin(),
-      awaitsLook: (id) => this.policy.awaitsLook(id),
+      // A stop carried over waits for its "runs again" (notifyRunningAgain), which sends it first:
+      // delivered alone, by a process that never says it runs again (the tray app), it would tell
+      // "nothing syncs" of a hub that syncs.
+      awaitsLook: (id) =>
+        this.policy.awaitsLook(id) || (id === 'daemon-stopped' && this.stopCarried),
       clock: deps.clock,
       logger: deps.logger,
       ...(deps.tuning ? { tuning: deps.tuning } : {}),
@@ -237,6 +243,7 @@ export class AlertService {
     // announced its stop but could not record it there), else the log's (carryOver).
     const last = this.stopAnnounced;
     this.stopAnnounced = null;
+    this.stopCarried = false;
     if (!last) return [];
     const now = this.deps.clock.now();
     const alert: Alert = {
@@ -251,10 +258,14 @@ export class AlertService {
     };
     await this.log.append(alert).catch(() => undefined);
     for (const l of this.listeners) l(alert);
-    // Through the outbox, behind the start's retry (queued by start(), so not held back for this
-    // clear): a stop a channel was owed goes first; one it still cannot take is dropped with this
-    // clear (the outbox's rule: it came and went unheard there; the digest lists it).
-    return (await this.queued(() => this.deliverOwed(alert))) ?? [];
+    // Through the outbox: a stop a channel was owed goes first; one it still cannot take is
+    // dropped with this clear (the outbox's rule: it came and went unheard there; the digest
+    // lists it).
+    const results = await this.queued(async () => {
+      await this.delivery.retryOwed(true, (a) => a.code === 'daemon-stopped');
+      return this.deliverOwed(alert);
+    });
+    return results ?? [];
   }
 
   /** A test alert through every configured channel now, with each channel's outcome. */
@@ -409,7 +420,10 @@ export class AlertService {
       if (a.kind === 'raised') lastRaised.set(a.conditionId, a.atMs);
     }
     const stop = last.get('daemon-stopped');
-    if (stop && stop.kind !== 'cleared') this.stopAnnounced ??= stop;
+    if (stop && stop.kind !== 'cleared') {
+      this.stopAnnounced ??= stop;
+      this.stopCarried = true;
+    }
     const open = [...last.values()]
       .filter((a) => a.kind !== 'cleared' && carriesOver(a) && now - a.atMs < CARRY_OVER_MS)
       .map((a) => ({
