@@ -653,6 +653,10 @@ export class AlertService {
    * cleared only by a send that works) would otherwise stand until the process ends.
    */
   private async forgetChannelsTurnedOff(): Promise<void> {
+    const failing = this.deps.status
+      .snapshot()
+      .problems.some((p) => p.id.startsWith(CHANNEL_FAILING_PREFIX));
+    if (!failing) return; // nothing to forget: no secrets file read a minute for it
     const setUp = new Set<string>((await this.builtChannels()).map((c) => c.id));
     if (this.deps.settings().alertWebhookFormat !== 'off') setUp.add('webhook');
     for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[])
