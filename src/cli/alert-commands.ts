@@ -121,9 +121,14 @@ export const report: CommandSpec = {
       const running = published?.pid != null && owner?.pid === published.pid;
       if (!running) await engine.probe();
       const status = running ? published.status : engine.getStatus();
-      const digest = send
-        ? await engine.alerts.sendDigest(status)
-        : await engine.alerts.digest(status);
+      // Another RDL Sync (the service's scheduled digest) may be sending one this moment.
+      const outcome = send
+        ? await engine.alerts.sendDigest(status, {
+            onWait: (pid) =>
+              say(ctx, `Another RDL Sync (pid ${pid}) is sending the digest now: waiting for it.`),
+          })
+        : null;
+      const digest = outcome?.digest ?? (await engine.alerts.digest(status));
       if (ctx.values.json) {
         say(
           ctx,
@@ -136,7 +141,12 @@ export const report: CommandSpec = {
       } else {
         say(ctx, digest.text);
       }
-      if (send) say(ctx, `Sent "${digest.subject}" by email.`);
+      if (outcome?.sent) say(ctx, `Sent "${digest.subject}" by email.`);
+      else if (outcome)
+        say(
+          ctx,
+          `Not sent again: another RDL Sync sent the digest by email at ${new Date(outcome.sentAtMs).toISOString()} while this waited.`,
+        );
       return 0;
     } finally {
       await engine.stop();

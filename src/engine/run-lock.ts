@@ -300,20 +300,34 @@ async function linkNew(tmp: string, file: string): Promise<boolean> {
  * months. A stale lock (dead owner, reused pid, other boot) is taken over race-free.
  */
 export async function acquireRunLock(configDir: string, role?: LockRole): Promise<RunLock> {
-  const file = path.join(configDir, LOCK_FILE);
+  const got = await tryLockFile(configDir, LOCK_FILE, role);
+  if ('owner' in got) throw busy(got.owner, configDir);
+  return got.lock;
+}
+
+/**
+ * Takes the lock file `name` in `configDir` by the same rules as the run lock (a dead holder's
+ * lock is taken over race-free), or returns the live process holding it. Never waits.
+ */
+export async function tryLockFile(
+  configDir: string,
+  name: string,
+  role?: LockRole,
+): Promise<{ lock: RunLock } | { owner: LockOwner }> {
+  const file = path.join(configDir, name);
   const mine = JSON.stringify(ownerRecord(randomUUID(), role));
   const tmp = path.join(configDir, `${LOCK_FILE}.${randomUUID()}.tmp`);
   await writeRecord(tmp, mine, configDir);
   try {
     // Bounded: each round either wins, meets a live owner, or sees a generation end.
     for (let round = 0; round < LOCK_TAKEOVER_ROUNDS; round++) {
-      if (await linkNew(tmp, file)) return heldLock(file, mine);
+      if (await linkNew(tmp, file)) return { lock: heldLock(file, mine) };
       const current = await readLock(file);
       if (current === null) continue; // released between our link and our read
       const owner = isLive(current);
-      if (owner) throw busy(owner, configDir);
-      if (await takeOver(configDir, file, current.text, tmp)) {
-        return heldLock(file, mine);
+      if (owner) return { owner };
+      if (await takeOver(file, current.text, tmp)) {
+        return { lock: heldLock(file, mine) };
       }
     }
     throw new SyncError({
@@ -327,15 +341,10 @@ export async function acquireRunLock(configDir: string, role?: LockRole): Promis
 }
 
 /** Replaces the stale lock `staleText` by ours if this process wins its claim. */
-async function takeOver(
-  configDir: string,
-  file: string,
-  staleText: string,
-  tmp: string,
-): Promise<boolean> {
+async function takeOver(file: string, staleText: string, tmp: string): Promise<boolean> {
   const generation = generationOf(staleText);
   const claimRecord = JSON.stringify(ownerRecord(randomUUID()));
-  let claim = path.join(configDir, `${LOCK_FILE}.claim-${generation}`);
+  let claim = `${file}.claim-${generation}`;
   for (let depth = 0; depth < LOCK_CLAIM_CHAIN; depth++) {
     if (await tryCreate(claim, claimRecord)) break;
     const other = await readLock(claim);
@@ -355,14 +364,15 @@ async function takeOver(
   const staged = `${tmp}.takeover`;
   await fs.link(tmp, staged);
   await fs.rename(staged, file);
-  await removeClaims(configDir, generation);
+  await removeClaims(file, generation);
   return true;
 }
 
-async function removeClaims(configDir: string, generation: string): Promise<void> {
-  const prefix = `${LOCK_FILE}.claim-${generation}`;
-  for (const name of await fs.readdir(configDir).catch(() => [] as string[])) {
-    if (name.startsWith(prefix)) await fs.rm(path.join(configDir, name), { force: true });
+async function removeClaims(file: string, generation: string): Promise<void> {
+  const prefix = `${path.basename(file)}.claim-${generation}`;
+  const dir = path.dirname(file);
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith(prefix)) await fs.rm(path.join(dir, name), { force: true });
   }
 }
 

@@ -11,7 +11,14 @@ import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
-import { exited, readPublishedStatus, spawnCli, waitFor, type CliEnv } from '../cli/cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+  type CliEnv,
+} from '../cli/cli-harness.js';
 import { startWebhookServer, type LoopbackHttp } from './loopback.js';
 
 const TOKEN = 'Daemon-Retry-Token-4711';
@@ -80,6 +87,16 @@ test('a raise the webhook refused is delivered by the next daemon once the webho
   await waitFor('the raise refused', async () => /alert channel failed/.test(await log()), 40_000);
   assert.deepEqual(accepted(), []);
   assert.ok(hook.requests.length > 0);
+  // `rdl-sync status` beside it says the webhook fails, and what it holds back.
+  const shown = await waitFor('the failing webhook in `rdl-sync status`', async () => {
+    const r = await runCli(['status', '--config-dir', dirs.configDir], env);
+    return /^! Alerts by webhook/m.test(r.stdout) ? r.stdout : null;
+  });
+  assert.match(
+    shown,
+    /^! Alerts by webhook \(generic\) to 127\.0\.0\.1:\d+ are not getting through \(.*503.*\): 1 alert waits to be sent again; check the alert settings, then rdl-sync alert test$/m,
+  );
+  assert.ok(!shown.includes(TOKEN), 'the webhook token is never shown');
   await stop(child);
 
   // The webhook is back; the service restarts with the card still out.

@@ -35,6 +35,11 @@ export async function startSmtp(
     tls?: { key: Buffer; cert: Buffer };
     /** A port found free before (freePort): a relay that was down and comes back. */
     port?: number;
+    /**
+     * The n-th message (0-based) is kept in `mails` at once but answered only once this resolves:
+     * a slow relay, its sender still waiting for the answer.
+     */
+    answerAfter?: (n: number) => Promise<void>;
   } = {},
 ): Promise<LoopbackSmtp> {
   const mails: ReceivedMail[] = [];
@@ -57,6 +62,7 @@ export async function startSmtp(
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
+        const answered = opts.answerAfter?.(mails.length) ?? Promise.resolve();
         mails.push({
           ...parseMail(raw),
           raw,
@@ -64,7 +70,7 @@ export async function startSmtp(
           to: session.envelope.rcptTo.map((r) => r.address),
           user: (session.user as string | undefined) ?? null,
         });
-        cb();
+        void answered.then(() => cb());
       });
     },
   });

@@ -578,3 +578,68 @@ test('secrets that cannot be read: the webhook set up owes what is raised meanwh
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('the webhook URL removed while its format is still set (to set it again): what the webhook owes is kept, and delivered once the URL is back', async () => {
+  let refusing = true;
+  const hook = await startWebhookServer(() => (refusing ? 503 : 200));
+  const hub = await setup('rdl-retry-url-removed-', { webhook: hook });
+  const secretsFile = path.join(hub.configDir, 'alert-secrets.json');
+  const transitFull: Omit<Problem, 'sinceMs'> = {
+    id: 'disk-nearly-full:transit',
+    code: 'disk-nearly-full',
+    severity: 'attention',
+    tab: 'status',
+    message: 'The transit disk is nearly full: free space on it',
+  };
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil('the raise refused', () => hub.logged('alert channel failed').length === 1);
+    // A person removes the secrets file, meaning to set the URL again (or `alert secret
+    // webhook-url` with nothing on stdin). The retry comes due meanwhile, and a new condition.
+    await fs.rm(secretsFile);
+    hub.now = T0 + 2 * MIN;
+    hub.status.raise(transitFull);
+    await someTicks();
+    assert.deepEqual(hub.logged('alert not delivered: the channel is no longer set up'), []);
+    assert.deepEqual(
+      (await hub.owed()).map((e) => `${e.channel} ${e.alert.kind} ${e.alert.conditionId}`),
+      ['webhook raised archive-missing', 'webhook raised disk-nearly-full:transit'],
+    );
+    // Said in the status (`rdl-sync status`, the window), with what the webhook holds back.
+    const failing = (): string | undefined =>
+      hub.status.snapshot().problems.find((p) => p.id === 'alert-channel-failing:webhook')?.message;
+    assert.equal(
+      failing(),
+      'Alerts by webhook (generic) are not getting through (its URL is not set: rdl-sync alert secret webhook-url): 2 alerts wait to be sent again; check the alert settings, then rdl-sync alert test',
+    );
+    // Set again (the webhook works by now): both delivered, in order, once.
+    refusing = false;
+    await new AlertSecretStore(hub.configDir).set('webhook-url', `${hook.url}/hooks/${TOKEN}`);
+    hub.now = T0 + 3 * MIN;
+    await waitUntil('what was owed delivered', async () => (await hub.owed()).length === 0);
+    await someTicks();
+    assert.deepEqual(
+      events(hook).slice(1),
+      ['raised archive-missing', 'raised disk-nearly-full:transit'],
+      'after the refused try',
+    );
+    // Turned off in the settings: then what it owes is given up, as before.
+    refusing = true;
+    hub.status.clear('archive-missing');
+    await waitUntil('the clear refused', () => hub.logged('alert channel failed').length === 2);
+    hub.settings.alertWebhookFormat = 'off';
+    hub.now = T0 + 5 * MIN;
+    await waitUntil(
+      'the clear given up',
+      () => hub.logged('alert not delivered: the channel is no longer set up').length === 1,
+    );
+    // And the webhook, turned off, is no longer shown failing.
+    await waitUntil('the webhook no longer failing', () => failing() === undefined);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock, Logger } from '../ports.js';
 import { atomicWriteFile } from '../fsutil/index.js';
-import { liveLockOwner } from '../run-lock.js';
+import { liveLockOwner, tryLockFile, type RunLock } from '../run-lock.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
@@ -31,6 +31,14 @@ import { appVersion } from '../app-version.js';
 export const CHANNEL_FAILING_PREFIX = 'alert-channel-failing:';
 const SECRETS_PROBLEM_ID = 'alert-secrets-unreadable';
 export const ALERT_STATE_FILE = 'alerts-state.json';
+/**
+ * Held while a digest is built, sent and recorded: the daemon's scheduled digest and `rdl-sync
+ * report --send` at the same moment sent the same digest twice (each read "not sent yet").
+ */
+export const DIGEST_LOCK_FILE = 'digest.lock';
+/** `report --send` waits this long for another process's send (the relay's timeouts, and more). */
+const DIGEST_LOCK_WAIT_MS = 150_000;
+const DIGEST_LOCK_POLL_MS = 200;
 /** Reminders, held-back raises and the digest are looked at this often without a status change. */
 const TICK_MS = 60_000;
 /** Stopping waits this long for alerts still being sent (a dead relay must not hold a shutdown). */
@@ -56,6 +64,10 @@ export interface AlertServiceDeps {
   tuning?: ChannelTuning & { tickMs?: number; retry?: Partial<AlertRetry> };
 }
 
+/** What `sendDigest` did: sent it, or found it sent by another process while it waited. */
+export type DigestSendOutcome =
+  { sent: true; digest: Digest } | { sent: false; digest: Digest; sentAtMs: number };
+
 interface AlertState {
   pid?: number;
   startedAtMs?: number;
@@ -76,6 +88,8 @@ export class AlertService {
   private startedAtMs: number | null = null;
   private lastDigestMs: number | null = null;
   private digestRunning = false;
+  /** The tick's digest check, while it runs (stop waits for it). */
+  private digesting: Promise<void> = Promise.resolve();
   /** A digest the relay refused is tried again from then on, with the alerts' delays. */
   private digestFailures = 0;
   private digestRetryAtMs = 0;
@@ -86,12 +100,16 @@ export class AlertService {
    * log's last unresolved one (found by carryOver, which reads the log at the start anyway).
    */
   private stopAnnounced: Alert | null = null;
+  /** An unresolved stop was carried over from the alert log: what is owed of it waits. */
+  private stopCarried = false;
   /** A retry pass is waiting in the queue (ticks do not pile them up behind a slow channel). */
   private retryQueued = false;
   /** Why the last read of the alert secrets failed, or null (its channels then look not set up). */
   private secretsTrouble: string | null = null;
   /** The retry pass queued tries every channel at once, whatever its delay says. */
   private retryAtOnce = false;
+  /** alerts-outbox.json has been read (at start, or by a daemon stopping before it started). */
+  private outboxLoaded = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -106,7 +124,11 @@ export class AlertService {
       },
       sendOne: (c, alert, origin) => this.sendOne(c, alert, origin),
       origin: () => this.origin(),
-      awaitsLook: (id) => this.policy.awaitsLook(id),
+      // A stop carried over waits for its "runs again" (notifyRunningAgain), which sends it first:
+      // delivered alone, by a process that never says it runs again (the tray app), it would tell
+      // "nothing syncs" of a hub that syncs.
+      awaitsLook: (id) =>
+        this.policy.awaitsLook(id) || (id === 'daemon-stopped' && this.stopCarried),
       clock: deps.clock,
       logger: deps.logger,
       ...(deps.tuning ? { tuning: deps.tuning } : {}),
@@ -138,8 +160,10 @@ export class AlertService {
     );
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
-    // re-evaluates: a channel's own trouble is the earlier process's, and comes back if still true.
-    await this.delivery.outbox.load(carriesOver);
+    // re-evaluates, and its stop (notifyStopped): a channel's own trouble is the earlier
+    // process's, and comes back if still true. (Read already when this process announced its
+    // stop while it waited to start: what it holds is newer than a file it could not write.)
+    if (!this.outboxLoaded) await this.loadOutbox();
     this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
     this.follow(this.deps.status.snapshot());
     // Tried at once, whatever the delays said: a restart often follows a fix of the settings.
@@ -158,7 +182,8 @@ export class AlertService {
     this.timer = null;
     if (this.mailerTimer) clearTimeout(this.mailerTimer);
     this.mailerTimer = null;
-    await Promise.race([this.queue, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+    // And for a digest being sent: it ends recorded, its lock released, not cut off half-way.
+    await bounded(Promise.all([this.queue, this.digesting]), undefined);
   }
 
   /** The process is stopping on an error: tell people, waiting (bounded) for the channels. */
@@ -185,29 +210,40 @@ export class AlertService {
       this.deps.logger.info('daemon stopped again on the same error; already announced', {
         sinceMs: last.atMs,
       });
+      // What a channel did not take of that announcement is tried again now, on its delays: in a
+      // restart loop no start ever runs the service's retries.
+      if (await this.mayWriteOutbox())
+        await bounded(
+          this.queued(() => this.delivery.retryOwed(false, (a) => a.code === 'daemon-stopped')),
+          undefined,
+        );
       return [];
     }
     await this.log.append(alert).catch(() => undefined);
     this.stopAnnounced = alert;
     for (const l of this.listeners) l(alert);
+    // Owed (alerts-outbox.json) by a channel that does not take it now: a relay down for a moment
+    // must not lose the alert that matters most. This process cannot try again; the next one
+    // does, whether it starts or stops again. Before, a stop a channel refused was never sent.
+    const send = (await this.mayWriteOutbox())
+      ? this.queued(() => this.deliverOwed(alert)).then((r) => r ?? [])
+      : this.dispatch(alert);
     // Bounded: a dead relay must not keep a failed daemon from exiting (systemd restarts it).
-    return Promise.race([
-      this.dispatch(alert),
-      new Promise<ChannelResult[]>((r) => setTimeout(() => r([]), STOP_WAIT_MS).unref()),
-    ]);
+    return bounded(send, []);
   }
 
   /**
    * This daemon has started after a "stopped" that it or an earlier process announced: the people
    * told "nothing syncs until it runs again" hear that it does (before, they never did, and a hub
-   * that came back by itself, its settings folder writable again, read as down for good). Once
-   * through every channel, like the stop itself.
+   * that came back by itself, its settings folder writable again, read as down for good). Once,
+   * and owed by a channel that does not take it, like the stop itself.
    */
   async notifyRunningAgain(): Promise<ChannelResult[]> {
     // This process's own announcement first (a daemon waiting for its unwritable settings folder
     // announced its stop but could not record it there), else the log's (carryOver).
     const last = this.stopAnnounced;
     this.stopAnnounced = null;
+    this.stopCarried = false;
     if (!last) return [];
     const now = this.deps.clock.now();
     const alert: Alert = {
@@ -222,7 +258,14 @@ export class AlertService {
     };
     await this.log.append(alert).catch(() => undefined);
     for (const l of this.listeners) l(alert);
-    return this.dispatch(alert);
+    // Through the outbox: a stop a channel was owed goes first; one it still cannot take is
+    // dropped with this clear (the outbox's rule: it came and went unheard there; the digest
+    // lists it).
+    const results = await this.queued(async () => {
+      await this.delivery.retryOwed(true, (a) => a.code === 'daemon-stopped');
+      return this.deliverOwed(alert);
+    });
+    return results ?? [];
   }
 
   /** A test alert through every configured channel now, with each channel's outcome. */
@@ -281,8 +324,29 @@ export class AlertService {
     });
   }
 
-  /** Sends the digest by email now; throws when email is not set up or the relay fails. */
-  async sendDigest(status?: StatusSnapshot): Promise<Digest> {
+  /**
+   * Sends the digest by email now (`rdl-sync report --send`); throws when email is not set up or
+   * the relay fails. When another process is sending a digest, waits for it (`onWait` is told its
+   * pid) and sends none if that one was sent meanwhile: one email, not two.
+   */
+  async sendDigest(
+    status?: StatusSnapshot,
+    opts: { onWait?: (pid: number) => void } = {},
+  ): Promise<DigestSendOutcome> {
+    const before = (await this.readState()).lastDigestMs;
+    const lock = await this.waitDigestLock(opts.onWait);
+    try {
+      const after = (await this.readState()).lastDigestMs;
+      if (after !== undefined && after !== before)
+        return { sent: false, digest: await this.digest(status), sentAtMs: after };
+      return { sent: true, digest: await this.sendDigestNow(status) };
+    } finally {
+      await lock?.release().catch(() => undefined);
+    }
+  }
+
+  /** Sends and records the digest; the caller holds the digest lock (or could not take it). */
+  private async sendDigestNow(status?: StatusSnapshot): Promise<Digest> {
     const s = this.deps.settings();
     const secrets = await this.loadSecrets();
     const email = EmailChannel.fromSettings(s, secrets.smtpPassword);
@@ -300,6 +364,37 @@ export class AlertService {
     await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
     this.deps.logger.info('digest sent', { files: d.sources.reduce((a, x) => a + x.files, 0) });
     return d;
+  }
+
+  /**
+   * The digest lock, taking it as soon as its holder lets go (bounded). Null when it cannot be
+   * written (a full or read-only settings disk): the digest goes out all the same, unguarded.
+   */
+  private async waitDigestLock(onWait?: (pid: number) => void): Promise<RunLock | null> {
+    const deadline = Date.now() + DIGEST_LOCK_WAIT_MS;
+    let told = false;
+    for (;;) {
+      const got = await this.tryDigestLock();
+      if (got === null || 'lock' in got) return got?.lock ?? null;
+      if (Date.now() > deadline)
+        throw new Error(
+          `another RDL Sync (pid ${got.owner.pid}) has been sending the digest for ${DIGEST_LOCK_WAIT_MS / 1000} s: try again later`,
+        );
+      if (!told) onWait?.(got.owner.pid);
+      told = true;
+      await new Promise((r) => setTimeout(r, DIGEST_LOCK_POLL_MS));
+    }
+  }
+
+  private async tryDigestLock(): Promise<Awaited<ReturnType<typeof tryLockFile>> | null> {
+    try {
+      return await tryLockFile(this.deps.configDir, DIGEST_LOCK_FILE);
+    } catch (e) {
+      this.deps.logger.warn('digest lock not taken; sending without it', {
+        reason: (e as Error).message,
+      });
+      return null;
+    }
   }
 
   // ---- internals ---------------------------------------------------------------------
@@ -325,7 +420,10 @@ export class AlertService {
       if (a.kind === 'raised') lastRaised.set(a.conditionId, a.atMs);
     }
     const stop = last.get('daemon-stopped');
-    if (stop && stop.kind !== 'cleared') this.stopAnnounced ??= stop;
+    if (stop && stop.kind !== 'cleared') {
+      this.stopAnnounced ??= stop;
+      this.stopCarried = true;
+    }
     const open = [...last.values()]
       .filter((a) => a.kind !== 'cleared' && carriesOver(a) && now - a.atMs < CARRY_OVER_MS)
       .map((a) => ({
@@ -351,7 +449,7 @@ export class AlertService {
     this.follow(this.deps.status.snapshot());
     this.queueRetry(false);
     this.loadMailerIfUsed(); // email may have been set up since
-    void this.digestIfDue();
+    if (!this.digestRunning) this.digesting = this.digestIfDue();
   }
 
   /**
@@ -386,7 +484,18 @@ export class AlertService {
     )
       return;
     this.digestRunning = true;
+    let lock: RunLock | null = null;
     try {
+      // `rdl-sync report --send` may be sending it now: the next tick looks again (and finds it
+      // sent, below). Before, both sent it at the same moment: two emails.
+      const got = await this.tryDigestLock();
+      if (got && 'owner' in got) {
+        this.deps.logger.info('digest due: another RDL Sync is sending one now', {
+          pid: got.owner.pid,
+        });
+        return;
+      }
+      lock = got?.lock ?? null;
       // `rdl-sync report --send` (another process) may have sent this period's digest since:
       // it wrote its time to the state file. Before, the daemon's own memory of its last digest
       // sent the same digest a second time minutes later.
@@ -406,7 +515,7 @@ export class AlertService {
           return;
         }
       }
-      await this.sendDigest();
+      await this.sendDigestNow();
       this.digestFailures = 0;
       this.digestRetryAtMs = 0;
       this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
@@ -422,6 +531,7 @@ export class AlertService {
       });
       this.deps.status.raise(failingProblem('digest', 'the digest email', reason));
     } finally {
+      await lock?.release().catch(() => undefined);
       this.digestRunning = false;
     }
   }
@@ -485,6 +595,7 @@ export class AlertService {
         this.retryQueued = false;
         const now = this.retryAtOnce;
         this.retryAtOnce = false;
+        await this.forgetChannelsTurnedOff();
         await this.delivery.retryOwed(now);
       })
       .catch((e: unknown) =>
@@ -509,21 +620,79 @@ export class AlertService {
   }
 
   /**
-   * Through the outbox to every channel. While the secrets cannot be read, a webhook set up in the
-   * settings (its URL is a secret) owes the alert without a try: fixing the file delivers it.
+   * Through the outbox to every channel. A webhook set up in the settings whose URL (a secret)
+   * cannot be read, or is not set (removed, to be set again), owes the alert without a try:
+   * fixing the file, or setting the URL, delivers it.
    */
-  private async deliverOwed(alert: Alert): Promise<void> {
+  private async deliverOwed(alert: Alert): Promise<ChannelResult[]> {
     const channels = await this.channelsFor(alert);
+    const format = this.deps.settings().alertWebhookFormat;
     const waiting: ChannelId[] =
-      this.secretsTrouble !== null &&
-      this.deps.settings().alertWebhookFormat !== 'off' &&
+      format !== 'off' &&
+      !channels.some((c) => c.id === 'webhook') &&
       alert.conditionId !== `${CHANNEL_FAILING_PREFIX}webhook`
         ? ['webhook']
         : [];
-    await this.delivery.deliver(alert, channels, waiting);
+    const results = await this.delivery.deliver(alert, channels, waiting);
+    // Unreadable secrets are a problem of their own; a URL not set is said here, or nothing
+    // would tell that the webhook holds alerts back.
+    if (waiting.length > 0 && this.secretsTrouble === null)
+      this.deps.status.raise(
+        failingProblem(
+          'webhook',
+          `webhook (${format})`,
+          'its URL is not set: rdl-sync alert secret webhook-url',
+          this.delivery.outbox.owedBy('webhook').length,
+        ),
+      );
+    return results;
   }
 
-  /** Once through every channel, owed by none after (the test alert, "daemon stopped"). */
+  /**
+   * A channel turned off is no longer failing: its problem (raised at its last failed send, and
+   * cleared only by a send that works) would otherwise stand until the process ends.
+   */
+  private async forgetChannelsTurnedOff(): Promise<void> {
+    const failing = this.deps.status
+      .snapshot()
+      .problems.some((p) => p.id.startsWith(CHANNEL_FAILING_PREFIX));
+    if (!failing) return; // nothing to forget: no secrets file read a minute for it
+    const setUp = new Set<string>((await this.builtChannels()).map((c) => c.id));
+    if (this.deps.settings().alertWebhookFormat !== 'off') setUp.add('webhook');
+    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[])
+      if (!setUp.has(id)) this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${id}`);
+  }
+
+  /** Runs `step` in the queue (after the alerts and retries before it); never rejects. */
+  private queued<T>(step: () => Promise<T>): Promise<T | undefined> {
+    const done = this.queue.then(step).catch((e: unknown) => {
+      this.deps.logger.warn('alert not sent', { reason: (e as Error).message });
+      return undefined;
+    });
+    this.queue = done.then(() => undefined);
+    return done;
+  }
+
+  /**
+   * A daemon stopping may write alerts-outbox.json when no other RDL Sync syncs (the file has one
+   * writer: the run lock's holder). It reads the file first if its service never started.
+   */
+  private async mayWriteOutbox(): Promise<boolean> {
+    const owner = await liveLockOwner(this.deps.configDir).catch(() => null);
+    if (owner && owner.pid !== process.pid) return false;
+    if (!this.outboxLoaded) await this.loadOutbox();
+    return true;
+  }
+
+  private async loadOutbox(): Promise<void> {
+    await this.delivery.outbox.load(owedAcrossRestarts);
+    this.outboxLoaded = true;
+  }
+
+  /**
+   * Once through every channel, owed by none after: the test alert (its outcome is for the person
+   * testing, now), and a stop while another RDL Sync syncs (that one writes the outbox).
+   */
   private async dispatch(alert: Alert): Promise<ChannelResult[]> {
     const channels = await this.channelsFor(alert);
     const origin = this.origin();
@@ -545,7 +714,9 @@ export class AlertService {
       return { channel: c.id, label: c.label, ok: true };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      this.deps.status.raise(failingProblem(c.id, c.label, reason));
+      // What it owes, this alert included (it leaves the outbox only once delivered).
+      const owed = this.delivery.outbox.owedBy(c.id).length;
+      this.deps.status.raise(failingProblem(c.id, c.label, reason, owed));
       return { channel: c.id, label: c.label, ok: false, error: reason };
     }
   }
@@ -620,12 +791,36 @@ function carriesOver(a: Alert): boolean {
   );
 }
 
-function failingProblem(id: string, label: string, reason: string): Omit<Problem, 'sinceMs'> {
+/** What the next process still delivers: its own conditions' alerts, and a daemon's stop. */
+function owedAcrossRestarts(a: Alert): boolean {
+  return carriesOver(a) || a.code === 'daemon-stopped';
+}
+
+/** `p`, or `fallback` once STOP_WAIT_MS have passed. */
+function bounded<T, F>(p: Promise<T>, fallback: F): Promise<T | F> {
+  return Promise.race([
+    p,
+    new Promise<F>((r) => setTimeout(() => r(fallback), STOP_WAIT_MS).unref()),
+  ]);
+}
+
+/**
+ * `owed`: how many alerts the channel still owes (`status` says so: a person at the hub sees how
+ * much a failing relay holds back, not only that it fails).
+ */
+function failingProblem(
+  id: string,
+  label: string,
+  reason: string,
+  owed = 0,
+): Omit<Problem, 'sinceMs'> {
+  const waiting =
+    owed === 0 ? '' : ` ${owed === 1 ? '1 alert waits' : `${owed} alerts wait`} to be sent again;`;
   return {
     id: `${CHANNEL_FAILING_PREFIX}${id}`,
     code: 'alert-channel-failing',
     severity: 'attention',
     tab: 'settings',
-    message: `Alerts by ${label} are not getting through (${reason.replace(/[.\s]+$/, '')}): check the alert settings, then rdl-sync alert test`,
+    message: `Alerts by ${label} are not getting through (${reason.replace(/[.\s]+$/, '')}):${waiting} check the alert settings, then rdl-sync alert test`,
   };
 }

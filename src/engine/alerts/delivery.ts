@@ -63,7 +63,7 @@ export class AlertDelivery {
     alert: Alert,
     channels: AlertChannel[],
     waiting: readonly ChannelId[] = [],
-  ): Promise<void> {
+  ): Promise<ChannelResult[]> {
     const now = this.deps.clock.now();
     const { owedBy, dropped } = this.outbox.add(
       alert,
@@ -73,26 +73,32 @@ export class AlertDelivery {
     this.logDropped(dropped);
     try {
       // A new alert is worth a try of every channel at once, whatever its delay says.
-      await Promise.all(
+      const results = await Promise.all(
         channels.filter((c) => owedBy.includes(c.id)).map((c) => this.sendOwed(c, alert)),
       );
+      return results.filter((r) => r !== null);
     } finally {
       await this.saveOutbox();
     }
   }
 
-  /** Tries each channel that owes alerts and whose delay has passed (all of them when `now`). */
-  async retryOwed(now: boolean): Promise<void> {
+  /**
+   * Tries each channel that owes alerts and whose delay has passed (all of them when `now`);
+   * `only`: just the alerts it accepts (a stopping daemon's own, see AlertService.notifyStopped).
+   */
+  async retryOwed(now: boolean, only?: (a: Alert) => boolean): Promise<void> {
     if (this.outbox.size === 0) return;
     const secrets = await this.deps.loadSecrets();
     // Unreadable secrets make the webhook look not set up: not a reason to give up what it owes.
     if (!secrets) return;
     const all = buildChannels(this.deps.settings(), secrets, this.deps.tuning ?? {});
     const nowMs = this.deps.clock.now();
-    const dropped = this.outbox.expire(
-      nowMs,
-      all.map((c) => c.id),
-    );
+    // A webhook whose URL was removed while its format is still set is to be set again, not off:
+    // what it owes waits for the URL. Before, removing the secrets file dropped it all.
+    const setUp = all.map((c) => c.id);
+    if (this.deps.settings().alertWebhookFormat !== 'off' && !setUp.includes('webhook'))
+      setUp.push('webhook');
+    const dropped = this.outbox.expire(nowMs, setUp);
     this.logDropped(dropped);
     // Settings or a secret changed (a person fixed the relay): each channel is tried at once.
     const key = channelsKey(this.deps.settings(), secrets);
@@ -104,7 +110,7 @@ export class AlertDelivery {
     );
     if (due.length === 0 && dropped.length === 0) return;
     try {
-      await Promise.all(due.map((c) => this.sendOwed(c, null)));
+      await Promise.all(due.map((c) => this.sendOwed(c, null, only)));
     } finally {
       await this.saveOutbox();
     }
@@ -112,9 +118,14 @@ export class AlertDelivery {
 
   /**
    * Sends what `c` owes, oldest first, stopping at the first failure (the channel is down: one
-   * try per pass, not one per alert). `fresh` is the new alert this try is for (null: a retry).
+   * try per pass, not one per alert). `fresh` is the new alert this try is for (null: a retry);
+   * returns the outcome for it (a failure before its turn is its outcome too), or null.
    */
-  private async sendOwed(c: AlertChannel, fresh: Alert | null): Promise<void> {
+  private async sendOwed(
+    c: AlertChannel,
+    fresh: Alert | null,
+    only?: (a: Alert) => boolean,
+  ): Promise<ChannelResult | null> {
     const origin = this.deps.origin();
     const failuresBefore = this.outbox.failures(c.id);
     // Owed by the process before this one, of a condition this one has not looked at yet: it may
@@ -126,9 +137,11 @@ export class AlertDelivery {
       .filter(
         (e) =>
           !this.deps.awaitsLook(e.alert.conditionId) &&
+          (only?.(e.alert) ?? true) &&
           (e.alert.conditionId === fresh?.conditionId || !this.emitting.has(e.alert.conditionId)),
       );
-    if (ready.length === 0) return;
+    if (ready.length === 0) return null;
+    let outcome: ChannelResult | null = null;
     // On the disk before they go: a power cut during a send leaves them owed and "unsure" (a raise
     // recorded is then delivered, at worst twice; its clear is never dropped).
     this.outbox.sending(ready);
@@ -136,6 +149,7 @@ export class AlertDelivery {
     for (const [i, entry] of ready.entries()) {
       const retried = entry.alert !== fresh;
       const r = await this.deps.sendOne(c, entry.alert, origin);
+      if (!retried || !r.ok) outcome = r;
       if (!r.ok) {
         this.outbox.notSent(ready.slice(i));
         const { failures, delayMs } = this.outbox.failed(c.id, this.deps.clock.now());
@@ -148,7 +162,7 @@ export class AlertDelivery {
           tries: failures,
           nextTryInS: Math.round(delayMs / 1000),
         });
-        return;
+        return outcome;
       }
       this.outbox.delivered(entry);
       if (retried) {
@@ -162,6 +176,7 @@ export class AlertDelivery {
       }
     }
     this.outbox.recovered(c.id);
+    return outcome;
   }
 
   private logDropped(dropped: Dropped[]): void {

@@ -16,8 +16,9 @@
 // Bounded: a raise owed longer than a day is given up (an open condition's reminder is owed
 // afresh), a clear after a week, and at most maxEntries are kept, the oldest given up first.
 //
-// Written only by the process that syncs (the run lock's holder): `alert test` and `report
-// --send` never touch it, so no second writer can bring back an alert already delivered.
+// Written only by the process that syncs (the run lock's holder), or by a daemon stopping on an
+// error while no other process syncs (its "stopped"): `alert test` and `report --send` never touch
+// it, so no second writer can bring back an alert already delivered.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { atomicWriteFile } from '../fsutil/index.js';
