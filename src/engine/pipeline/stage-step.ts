@@ -108,7 +108,9 @@ export async function scanAndStage(
     if (f && (!result.worstFailing || f.attempts > result.worstFailing.attempts))
       result.worstFailing = { rel, message: f.error.message, attempts: f.attempts };
   };
-  const now = deps.clock.now();
+  // Taken again once the scan has ended, for the files decided then (the early ones are staged
+  // while it walks).
+  let now = deps.clock.now();
   const heldAhead = new Map<string, number>();
   const hold = (file: FileRef): void => {
     result.waiting++;
@@ -198,6 +200,7 @@ export async function scanAndStage(
   if (scan.stable.length > 0) onScanned?.(scan.stable.map((f) => f.size));
   reflectWatchProblem(deps, memory, scan.watchProblem ?? null);
   reflectEntryProblems(deps, memory, scan.errors);
+  now = deps.clock.now();
   result.waiting += scan.pending;
   result.settling += scan.pending;
   for (const file of scan.stable.slice(early)) queue.push(file);
