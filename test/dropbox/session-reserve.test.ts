@@ -300,3 +300,81 @@ test('spare sessions are topped up when they fall short, never left to run out: 
   );
   assert.equal(calls('start'), 0);
 });
+
+test('a big pass the scan counted: the first body goes as soon as the link would idle, without the wait for counted files', async () => {
+  const { clock, waits } = holdingClock();
+  const store = rig.store({ clock });
+  await upload(store, await files('big-first-warm', 1), 'm');
+  rig.emu.resetStats();
+  // More than one body holds (the header budget keeps a body to a few dozen entries): waiting for
+  // the rest would not save a request, only hold the link idle while staging hands them on.
+  const items = await files('big-first', 200);
+  store.prepare(
+    items.map((i) => i.size),
+    false,
+  );
+  const client = rig.connection.client;
+  const realAppend = client.filesUploadSessionAppendBatch.bind(client);
+  const sent: number[] = [];
+  client.filesUploadSessionAppendBatch = async (arg, req) => {
+    sent.push(arg.entries.length);
+    return realAppend(arg, req);
+  };
+  const source = new Channel<UploadItem>();
+  source.push(items[0]!);
+  const out = store.uploadMany(source);
+  try {
+    // (The holding clock never ends a wait by itself: a body that waited would never go here.)
+    await until(() => sent.length > 0, 'the first body to go');
+    assert.deepEqual(sent, [1], 'the file in hand went at once');
+    assert.equal(waits(), 0, 'no wait for the counted files');
+    for (const item of items.slice(1)) source.push(item);
+    source.end();
+    allOk(await out);
+  } finally {
+    source.end();
+    await out.catch(() => undefined);
+    client.filesUploadSessionAppendBatch = realAppend;
+  }
+  await landedExactly('big-first', items);
+});
+
+test('the final count heard while an upload already draws on the held sessions asks for none: the upload asks what it needs', async () => {
+  const store = rig.store();
+  const items = await files('count-late', 200);
+  const client = rig.connection.client;
+  const realStart = client.filesUploadSessionStartBatch.bind(client);
+  const starts: number[] = [];
+  client.filesUploadSessionStartBatch = async (arg, req) => {
+    starts.push(arg.num_sessions);
+    return realStart(arg, req);
+  };
+  const source = new Channel<UploadItem>();
+  let out: Promise<unknown> | undefined;
+  try {
+    // The walk's early hint (a lower bound), then the first files staged while the walk goes on.
+    store.prepare(
+      items.slice(0, 10).map((i) => i.size),
+      true,
+    );
+    source.push(items[0]!);
+    out = store.uploadMany(source);
+    await until(() => calls('append_batch') > 0, 'the upload to be under way');
+    // The scan's end: the final count. The upload takes it from here (`expected`).
+    store.prepare(
+      items.map((i) => i.size),
+      false,
+    );
+    for (const item of items.slice(1)) source.push(item);
+    source.end();
+    allOk((await out) as Awaited<ReturnType<DropboxRemoteStore['uploadMany']>>);
+  } finally {
+    source.end();
+    await out?.catch(() => undefined);
+    client.filesUploadSessionStartBatch = realStart;
+  }
+  // The hint's batch, then the upload's own for the rest: not a third, asked beside it (1,000
+  // session ids that went unused, one request more).
+  assert.deepEqual(starts, [10 + SPARE_SESSIONS, 200 - 10 - SPARE_SESSIONS + SPARE_SESSIONS]);
+  await landedExactly('count-late', items);
+});

@@ -34,6 +34,7 @@ import {
   unmount,
 } from '../archive/helpers.js';
 import { put } from '../scan/helpers.js';
+import { FolderSyncs } from '../../src/engine/fsutil/folder-syncs.js';
 
 async function setup(): Promise<{ base: string; watch: string; transit: string }> {
   const base = await tempDir('rdl-stage-');
@@ -658,6 +659,34 @@ test('EXDEV: many files staged at once across disks all land, none blocked by an
       assert.equal(await exists(file.absPath), false);
     }
     assert.equal(await exists(join(transit, TRANSIT_TEMP_DIR)), false, 'temporaries folder tidied');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+test('the watch-folder name goes only once the transit name is synced (its sync asked beside the bytes fsync), then the file is staged and said synced', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'USB0/held.csv', 'x,y\n', Date.now() - 60_000);
+    const file = await scanned(watch, 'USB0/held.csv');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    const folderSyncs = new FolderSyncs(async () => {
+      asked++;
+      await gate;
+    });
+    const staging = stageFile({ watchDir: watch, transitDir: transit, file, folderSyncs });
+    // Bounded: the folder's sync is asked for (it then waits for the test).
+    for (let i = 0; i < 200 && asked === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(asked, 1, 'the transit folder sync was asked for');
+    assert.ok(await exists(join(watch, 'USB0', 'held.csv')), 'both names while the sync runs');
+    assert.ok(await exists(join(transit, 'USB0', 'held.csv')));
+    release();
+    const r = await staging;
+    assert.equal(r.status, 'staged');
+    assert.ok(r.status === 'staged' && r.identity?.bytesSynced, 'the bytes were synced too');
+    assert.equal(await exists(join(watch, 'USB0', 'held.csv')), false, 'then the watch name goes');
   } finally {
     await removeDir(base);
   }

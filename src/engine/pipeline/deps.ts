@@ -95,9 +95,16 @@ export interface TransitStat {
 
 export interface PassDeps {
   transitDir: string;
-  /** `onSighting` hears of each file the walk meets, before the scan decides which are finished. */
+  /**
+   * `onSighting` hears of each file the walk meets, before the scan decides which are finished;
+   * `onEarly`, of finished files decided while the walk goes on (they lead `stable` too).
+   */
   scanner: {
-    scan(signal?: AbortSignal, onSighting?: (size: number) => void): Promise<ScanOutcome>;
+    scan(
+      signal?: AbortSignal,
+      onSighting?: (size: number) => void,
+      onEarly?: (stable: FileRef[]) => void,
+    ): Promise<ScanOutcome>;
   };
   stage(file: FileRef): Promise<StageOutcome>;
   /**
