@@ -105,6 +105,14 @@ test('dist/cli is split: --help loads neither the engine nor nodemailer, the eng
   );
 });
 
+test('the CLI bundle carries no JSON-schema validator: the settings file is written by our own code', () => {
+  // conf brought ajv (with ajv-formats, fast-uri, semver: about 400 KB) into the chunk every
+  // command loads, compiled and run before `once`'s first request; settings/settings-file.ts
+  // writes the file now.
+  for (const dep of ['ajv', 'ajv-formats', 'conf', 'fast-uri'])
+    assert.deepEqual(chunksWith(`node_modules/${dep}/`), [], `${dep} is in the CLI bundle`);
+});
+
 test("zod's locales other than English stay out of the CLI bundle", () => {
   // They are dropped only when zod is imported as a namespace (eslint.config.js says why).
   const locales = readdirSync(cliDir).flatMap((f) =>
