@@ -113,6 +113,23 @@ test('the CLI bundle carries no JSON-schema validator: the settings file is writ
     assert.deepEqual(chunksWith(`node_modules/${dep}/`), [], `${dep} is in the CLI bundle`);
 });
 
+test('the engine does not load the scheduler: node-schedule, cron-parser and luxon wait for a daemon or a cron setting', () => {
+  // About 310 KB that `once` over an interval schedule never runs (cron-check.ts, lifecycle.ts).
+  const engine = chunksWith('// src/engine/engine.ts');
+  const withEngine = staticGraph(cliDir, engine[0]!);
+  for (const marker of [
+    'node_modules/node-schedule/',
+    'node_modules/cron-parser/',
+    'node_modules/luxon/',
+    '// src/engine/scheduler.ts',
+  ]) {
+    const holders = chunksWith(marker);
+    assert.ok(holders.length > 0, `${marker} is in the bundle`);
+    for (const chunk of holders)
+      assert.ok(!withEngine.has(chunk), `the engine loads ${marker} at start (${chunk})`);
+  }
+});
+
 test("zod's locales other than English stay out of the CLI bundle", () => {
   // They are dropped only when zod is imported as a namespace (eslint.config.js says why).
   const locales = readdirSync(cliDir).flatMap((f) =>

@@ -236,43 +236,7 @@ class ConfSettingsStore implements SettingsStore {
   }
 
   private readRaw(): RawRead {
-    let text: string;
-    try {
-      text = readRegularFile(this.path);
-    } catch (e) {
-      if (e instanceof NotRegularFile) return { kind: 'broken', message: e.message };
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { kind: 'missing' };
-      return {
-        kind: 'broken',
-        message: `Cannot read the settings file ${this.path} (${code ?? String(e)}): check that this user may read it`,
-      };
-    }
-    const blank = blankFileTrouble(text);
-    if (blank) {
-      return {
-        kind: 'broken',
-        message: `The settings file ${this.path} ${blank}; set the settings again (rdl-sync settings set KEY VALUE ..., or in the window), or delete the file to start from the defaults; files wait safely in the watch and transit folders`,
-      };
-    }
-    let data: unknown;
-    try {
-      data = JSON.parse(withoutBom(text));
-    } catch (e) {
-      return {
-        kind: 'broken',
-        message: `The settings file ${this.path} is not valid JSON (${(e as Error).message}): fix the mistake, or delete the file to start from the defaults`,
-      };
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      return {
-        kind: 'broken',
-        message: `The settings file ${this.path} must hold one JSON object { "name": value, ... }: fix it, or delete the file to start from the defaults`,
-      };
-    }
-    const migrated = migrateSettingsFile(data as Record<string, unknown>, this.path);
-    if (!migrated.ok) return { kind: 'refused', message: migrated.message };
-    return { kind: 'object', data: migrated.data };
+    return readSettingsFile(this.path);
   }
 
   private openWriter(): SettingsFileWriter {
@@ -335,6 +299,56 @@ class ConfSettingsStore implements SettingsStore {
       }
     }
   }
+}
+
+function readSettingsFile(file: string): RawRead {
+  let text: string;
+  try {
+    text = readRegularFile(file);
+  } catch (e) {
+    if (e instanceof NotRegularFile) return { kind: 'broken', message: e.message };
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    return {
+      kind: 'broken',
+      message: `Cannot read the settings file ${file} (${code ?? String(e)}): check that this user may read it`,
+    };
+  }
+  const blank = blankFileTrouble(text);
+  if (blank) {
+    return {
+      kind: 'broken',
+      message: `The settings file ${file} ${blank}; set the settings again (rdl-sync settings set KEY VALUE ..., or in the window), or delete the file to start from the defaults; files wait safely in the watch and transit folders`,
+    };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(withoutBom(text));
+  } catch (e) {
+    return {
+      kind: 'broken',
+      message: `The settings file ${file} is not valid JSON (${(e as Error).message}): fix the mistake, or delete the file to start from the defaults`,
+    };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return {
+      kind: 'broken',
+      message: `The settings file ${file} must hold one JSON object { "name": value, ... }: fix it, or delete the file to start from the defaults`,
+    };
+  }
+  const migrated = migrateSettingsFile(data as Record<string, unknown>, file);
+  if (!migrated.ok) return { kind: 'refused', message: migrated.message };
+  return { kind: 'object', data: migrated.data };
+}
+
+/**
+ * Whether the settings file asks for a cron schedule (createEngine loads the cron check for
+ * `once` only then). Read as the store reads it (never blocking on a FIFO, migrated); a file that
+ * cannot be read has no schedule to check.
+ */
+export function settingsFileUsesCron(configDir: string): boolean {
+  const raw = readSettingsFile(configFilePath(configDir));
+  return raw.kind === 'object' && raw.data.scheduleMode === 'cron';
 }
 
 class NotRegularFile extends Error {}
