@@ -7,9 +7,9 @@
 // (loadCronCheck): `rdl-sync once` over an interval schedule, the common case, never needs it,
 // and compiling it sat on the way to its first Dropbox request. Every engine but `once`'s loads it
 // before it reads the settings (createEngine), as do the CLI's settings commands.
-type Schedule = typeof import('node-schedule');
+import type * as Schedule from 'node-schedule';
 
-let schedule: Schedule | undefined;
+let schedule: Pick<typeof Schedule, 'scheduleJob'> | undefined;
 
 /** Loads what cronProblem needs; call (and wait for) it before validating a cron setting. */
 export async function loadCronCheck(): Promise<void> {
