@@ -100,10 +100,10 @@ type RawRead =
   | { kind: 'refused'; message: string };
 
 export function openSettingsStore(opts: SettingsStoreOptions): SettingsStore {
-  return new ConfSettingsStore(opts);
+  return new FileSettingsStore(opts);
 }
 
-class ConfSettingsStore implements SettingsStore {
+class FileSettingsStore implements SettingsStore {
   readonly path: string;
   private readonly defaults: Settings;
   private readonly logger: Logger;
