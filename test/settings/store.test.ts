@@ -250,3 +250,17 @@ test('root saving another user’s settings file leaves it that user’s', (t) =
   assert.deepEqual([st.uid, st.gid], [1234, 1234]);
   assert.ok(store.load().ok);
 });
+
+test('a pause is written into a file whose values are of the right kinds but break a rule (as before)', (t) => {
+  const { file, store } = setup(t);
+  fs.writeFileSync(file, JSON.stringify({ ...good, chunkSizeMiB: 10 }));
+  assert.equal(store.load().ok, false, 'the rule is reported on reading');
+  store.setState({ paused: true, pausedUntilMs: null });
+  const onDisk = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(
+    onDisk.state,
+    { paused: true, pausedUntilMs: null },
+    'the pause reaches the file',
+  );
+  assert.equal(onDisk.chunkSizeMiB, 10, 'the person’s value is left for them to fix');
+});

@@ -5,15 +5,19 @@
 // replaced are unchanged: tab-indented JSON, mode 0600, a temporary beside it fsynced and renamed
 // over it, the folder synced, the owner kept when root edits another user's file.
 //
-// The checks of the whole file before a write are the same as conf's in effect: every setting
-// present has a value of its type and range (the zod field the JSON schema was derived from), the
-// runtime state and the version number are well formed. A file that fails them is not written
-// over by a state change (a pause stays in memory) and is set aside by a save, as before.
+// The checks of the whole file before a write are conf's: every setting present has a value the
+// JSON schema derived from the zod schema allows (json-schema.ts: its types, ranges, lengths,
+// patterns and lists, checked here by jsonSchemaProblems, which knows exactly the keywords that
+// schema uses), the runtime state and the version number are well formed. A file that fails them
+// is not written over by a state change (a pause stays in memory) and is set aside by a save, as
+// before. Cross-field rules and refinements are not checked here, as conf did not: a file whose
+// settings are of the right kinds but wrong together still gets a pause written into it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
-import { settingsSchema, type Settings } from './schema.js';
+import type { Settings } from './schema.js';
+import { settingsJsonSchema, type SettingsJsonSchema } from './json-schema.js';
 
 /** conf's key for its own bookkeeping: kept as it is, never a setting. */
 export const CONF_INTERNAL_KEY = '__internal__';
@@ -27,32 +31,124 @@ const fileStateSchema = z.object({
 });
 const fileVersionSchema = z.number().int().min(0);
 
+/** The JSON-schema keywords json-schema.ts produces for a setting (a test keeps this list whole). */
+export const CHECKED_KEYWORDS = [
+  'type',
+  'enum',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'maxItems',
+  'items',
+  'description',
+] as const;
+
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  maxItems?: number;
+  items?: JsonSchema;
+}
+
+let settingsJson: SettingsJsonSchema | undefined;
+
 /**
- * Throws SettingsFileRejected naming every value of the wrong kind: a setting whose value its
- * field refuses, a malformed `state` or version. Unknown keys are left to the validation that
- * reads the file (they are reported there, and a save replaces the whole settings part).
+ * Throws SettingsFileRejected naming every value of the wrong kind: a setting the JSON schema
+ * refuses, a malformed `state` or version. Unknown keys are left to the validation that reads
+ * the file (they are reported there, and a save replaces the whole settings part).
  */
 export function checkSettingsFile(data: unknown, stateKey: string, versionKey: string): void {
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new SettingsFileRejected('Config schema violation: the file must hold one JSON object');
+  settingsJson ??= settingsJsonSchema();
   const problems: string[] = [];
-  const shape = settingsSchema.shape as Record<string, z.ZodType>;
   for (const [key, value] of Object.entries(data)) {
-    const field =
-      key === stateKey
-        ? fileStateSchema
-        : key === versionKey
-          ? fileVersionSchema
-          : Object.hasOwn(shape, key)
-            ? shape[key]
-            : undefined;
-    if (!field) continue;
-    const parsed = field.safeParse(value, { jitless: true });
-    if (!parsed.success)
-      problems.push(`\`${key}\` ${parsed.error.issues.map((i) => i.message).join(', ')}`);
+    if (key === stateKey || key === versionKey) {
+      const parsed = (key === stateKey ? fileStateSchema : fileVersionSchema).safeParse(value, {
+        jitless: true,
+      });
+      if (!parsed.success)
+        problems.push(`\`${key}\` ${parsed.error.issues.map((i) => i.message).join(', ')}`);
+    } else if (Object.hasOwn(settingsJson, key)) {
+      const schema = settingsJson[key as keyof SettingsJsonSchema] as JsonSchema;
+      problems.push(...jsonSchemaProblems(value, schema, key));
+    }
   }
   if (problems.length > 0)
     throw new SettingsFileRejected(`Config schema violation: ${problems.join('; ')}`);
+}
+
+/** What `schema` refuses in `value` (the keywords of CHECKED_KEYWORDS), as ajv said it. */
+export function jsonSchemaProblems(value: unknown, schema: JsonSchema, at: string): string[] {
+  const where = `\`${at}\``;
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (!types.some((t) => isOfType(value, t))) return [`${where} must be ${types.join(',')}`];
+  }
+  if (schema.enum && !schema.enum.some((v) => v === value))
+    return [`${where} must be equal to one of the allowed values`];
+  const out: string[] = [];
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum)
+      out.push(`${where} must be >= ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum)
+      out.push(`${where} must be <= ${schema.maximum}`);
+  }
+  if (typeof value === 'string') {
+    // ajv counts characters as code points, not UTF-16 units.
+    const length = [...value].length;
+    if (schema.minLength !== undefined && length < schema.minLength)
+      out.push(`${where} must NOT have fewer than ${schema.minLength} characters`);
+    if (schema.maxLength !== undefined && length > schema.maxLength)
+      out.push(`${where} must NOT have more than ${schema.maxLength} characters`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value))
+      out.push(`${where} must match pattern "${schema.pattern}"`);
+    if (schema.format === 'email' && !EMAIL.test(value))
+      out.push(`${where} must match format "email"`);
+  }
+  if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      out.push(`${where} must NOT have more than ${schema.maxItems} items`);
+    if (schema.items)
+      value.forEach((item, i) =>
+        out.push(...jsonSchemaProblems(item, schema.items!, `${at}/${i}`)),
+      );
+  }
+  return out;
+}
+
+/** The address shape conf's validator (ajv-formats, full mode) took for `format: email`. */
+const EMAIL =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+
+function isOfType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'array':
+      return Array.isArray(value);
+    case 'null':
+      return value === null;
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return false;
+  }
 }
 
 /**
