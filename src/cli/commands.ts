@@ -9,6 +9,7 @@ import {
   FILE_FAILING_THRESHOLD,
   formatBytes,
   liveLockOwner,
+  loadCronCheck,
   openSettingsService,
   printable,
   readStatusFile,
@@ -648,6 +649,7 @@ const settings: CommandSpec = {
   async run(ctx) {
     const [action = 'show', key, ...valueParts] = ctx.positionals;
     // The engine's settings service: the same validation the window's saves go through.
+    await loadCronCheck();
     const store = openSettingsService({ configDir: ctx.configDir });
     try {
       if (action === 'path') {

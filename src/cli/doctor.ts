@@ -4,6 +4,7 @@
 import {
   connectSavedDropbox,
   FileCredentialStore,
+  loadCronCheck,
   openSettingsService,
   renderRemoteRoot,
   runDoctor,
@@ -18,6 +19,7 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
   const say = (text: string): void => {
     ctx.out.write(`${text}\n`);
   };
+  await loadCronCheck();
   const store = openSettingsService({ configDir: ctx.configDir });
   const loaded = store.load();
   store.close();

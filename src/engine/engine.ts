@@ -24,6 +24,8 @@ import {
 import type { Settings } from './settings/schema.js';
 import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { tightenConfigModes } from './settings/private-files.js';
+import { loadCronCheck } from './settings/cron-check.js';
+import { settingsFileUsesCron } from './settings/store.js';
 import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import type { PassReport } from './pipeline/pass.js';
@@ -101,6 +103,9 @@ export interface Engine extends EngineApi {
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  // Before the settings are read (the constructor validates them). Any engine may be handed a cron
+  // schedule to save; `once` only reads the file, so it loads the check only when the file has one.
+  if (opts.role !== 'once' || settingsFileUsesCron(opts.configDir)) await loadCronCheck();
   const engine = new SyncEngine(opts);
   await engine.init();
   return engine;

@@ -25,6 +25,8 @@ export {
   type SettingsServiceOptions,
 } from './services/settings-service.js';
 export { CONFIG_VERSION } from './settings/migrations.js';
+// Before a settings service is opened without an engine (CLI `settings`, `doctor`): cron-check.ts.
+export { loadCronCheck } from './settings/cron-check.js';
 
 // Status as every front end shows it; a running daemon's status file; who holds the run lock.
 export type {

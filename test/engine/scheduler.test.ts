@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassScheduler } from '../../src/engine/scheduler.js';
-import { cronProblem } from '../../src/engine/settings/cron-check.js';
+import { cronProblem, loadCronCheck } from '../../src/engine/settings/cron-check.js';
 import { silentLogger, type Clock, type Logger } from '../../src/engine/ports.js';
+
+// Loaded on demand in the product (cron-check.ts says why); these tests check what it then says.
+await loadCronCheck();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -10,8 +10,11 @@ import path from 'node:path';
 import type { FieldIssue } from '../../src/engine/api.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { validateSettings, type ValidateOptions } from '../../src/engine/settings/validate.js';
-import { cronProblem } from '../../src/engine/settings/cron-check.js';
+import { cronProblem, loadCronCheck } from '../../src/engine/settings/cron-check.js';
 import { tightenConfigModes } from '../../src/engine/settings/private-files.js';
+
+// Loaded on demand in the product (cron-check.ts says why); these tests check what it then says.
+await loadCronCheck();
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-rules-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -196,3 +196,71 @@ test('saving over a file whose state conf rejects keeps a copy and writes the se
   assert.ok(reloaded.ok && reloaded.settings.intervalSeconds === 20);
   assert.deepEqual(store.getState(), { paused: false, pausedUntilMs: null });
 });
+
+test('a pause is not written into a file holding a value of the wrong kind: the file stays as the person wrote it', (t) => {
+  const { file, store } = setup(t);
+  const text = JSON.stringify({ ...good, intervalSeconds: 'ten' }, null, 1);
+  fs.writeFileSync(file, text);
+  assert.deepEqual(store.setState({ paused: true, pausedUntilMs: null }), {
+    paused: true,
+    pausedUntilMs: null,
+  });
+  assert.equal(fs.readFileSync(file, 'utf8'), text, 'not rewritten');
+  assert.deepEqual(store.getState(), { paused: true, pausedUntilMs: null }, 'kept in memory');
+  assert.deepEqual(
+    fs.readdirSync(path.dirname(file)),
+    ['config.json'],
+    'no temporary left beside it',
+  );
+});
+
+test('a save replaces the file atomically: private, tab-indented, the defaults filled in, conf’s own key kept', (t) => {
+  const { dir, file, store } = setup(t);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ ...good, site: 'lab', __internal__: { migrations: {} } }),
+    { mode: 0o644 },
+  );
+  assert.ok(store.save(good).ok);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const text = fs.readFileSync(file, 'utf8');
+  assert.ok(text.startsWith('{\n\t"'), 'tab-indented as before');
+  const onDisk = JSON.parse(text) as Record<string, unknown>;
+  assert.equal(onDisk.site, 'site1');
+  assert.deepEqual(onDisk.__internal__, { migrations: {} });
+  assert.deepEqual(onDisk.state, { paused: false, pausedUntilMs: null });
+  assert.deepEqual(fs.readdirSync(dir), ['config.json']);
+  // A pause on a trimmed file fills in the defaults it lacks, as the file's writer always did.
+  fs.writeFileSync(file, JSON.stringify({ site: 'lab' }));
+  const reopened = openSettingsStore({ configDir: dir, home: HOME });
+  reopened.setState({ paused: true, pausedUntilMs: null });
+  const paused = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  assert.equal(paused.site, 'lab');
+  assert.equal(paused.intervalSeconds, defaultSettings(HOME).intervalSeconds);
+  assert.deepEqual(paused.state, { paused: true, pausedUntilMs: null });
+});
+
+test('root saving another user’s settings file leaves it that user’s', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root');
+  const { file, store } = setup(t);
+  fs.writeFileSync(file, JSON.stringify(good));
+  fs.chownSync(file, 1234, 1234);
+  assert.ok(store.save({ ...good, intervalSeconds: 20 }).ok);
+  const st = fs.statSync(file);
+  assert.deepEqual([st.uid, st.gid], [1234, 1234]);
+  assert.ok(store.load().ok);
+});
+
+test('a pause is written into a file whose values are of the right kinds but break a rule (as before)', (t) => {
+  const { file, store } = setup(t);
+  fs.writeFileSync(file, JSON.stringify({ ...good, chunkSizeMiB: 10 }));
+  assert.equal(store.load().ok, false, 'the rule is reported on reading');
+  store.setState({ paused: true, pausedUntilMs: null });
+  const onDisk = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(
+    onDisk.state,
+    { paused: true, pausedUntilMs: null },
+    'the pause reaches the file',
+  );
+  assert.equal(onDisk.chunkSizeMiB, 10, 'the person’s value is left for them to fix');
+});

@@ -10,81 +10,89 @@ export const HEARTBEAT_SCHEMA_VERSION = 1;
 /** A heartbeat is a few kB; anything far bigger is not one of ours. */
 export const HEARTBEAT_MAX_BYTES = 256 * 1024;
 
-const problemSchema = z.object({
-  id: z.string(),
-  code: z.string(),
-  severity: z.enum(['attention', 'error']),
-  message: z.string(),
-  sinceMs: z.number(),
-});
+/**
+ * Built at the first heartbeat read, not when the engine loads: about 55 zod schema
+ * constructions that `rdl-sync once` (no heartbeat) ran before its first Dropbox request.
+ */
+function buildHeartbeatSchema() {
+  const problemSchema = z.object({
+    id: z.string(),
+    code: z.string(),
+    severity: z.enum(['attention', 'error']),
+    message: z.string(),
+    sinceMs: z.number(),
+  });
 
-export const heartbeatSchema = z.object({
-  schemaVersion: z.number().int().min(1),
-  appVersion: z.string(),
-  site: z.string(),
-  host: z.string(),
-  /** Random per engine start: two ids alive at once for one site means two hubs share the name. */
-  instanceId: z.string().min(1),
-  startedAtMs: z.number(),
-  uptimeSeconds: z.number(),
-  writtenAtMs: z.number(),
-  /** The writer's heartbeat interval: it is stale after three of them. */
-  intervalMs: z.number().positive(),
-  state: z.string(),
-  sentence: z.string(),
-  counts: z.object({
-    waiting: z.number(),
-    transit: z.number(),
-    uploadPending: z.number(),
-    archivePending: z.number(),
-    failed: z.number(),
-    doneThisRun: z.number(),
-  }),
-  lastSuccessMs: z.number().nullable(),
-  sources: z.array(
-    z.object({
-      source: z.string(),
-      lastFileMs: z.number(),
-      lastFileRel: z.string(),
-      silent: z.boolean(),
+  return z.object({
+    schemaVersion: z.number().int().min(1),
+    appVersion: z.string(),
+    site: z.string(),
+    host: z.string(),
+    /** Random per engine start: two ids alive at once for one site means two hubs share the name. */
+    instanceId: z.string().min(1),
+    startedAtMs: z.number(),
+    uptimeSeconds: z.number(),
+    writtenAtMs: z.number(),
+    /** The writer's heartbeat interval: it is stale after three of them. */
+    intervalMs: z.number().positive(),
+    state: z.string(),
+    sentence: z.string(),
+    counts: z.object({
+      waiting: z.number(),
+      transit: z.number(),
+      uploadPending: z.number(),
+      archivePending: z.number(),
+      failed: z.number(),
+      doneThisRun: z.number(),
     }),
-  ),
-  disks: z.array(
-    z.object({
-      path: z.string(),
-      roles: z.array(z.string()),
-      freeBytes: z.number(),
-      totalBytes: z.number(),
-      usedPercent: z.number(),
-    }),
-  ),
-  problems: z.array(problemSchema),
-  lastError: z.object({ message: z.string(), atMs: z.number() }).nullable(),
-  /**
-   * Other hubs found writing this same file (a cloned image kept the site name): seen when this
-   * hub's update of its own revision conflicted. Empty when it is the only writer.
-   */
-  otherWriters: z
-    .array(
+    lastSuccessMs: z.number().nullable(),
+    sources: z.array(
       z.object({
-        instanceId: z.string(),
-        host: z.string(),
-        startedAtMs: z.number(),
-        seenAtMs: z.number(),
+        source: z.string(),
+        lastFileMs: z.number(),
+        lastFileRel: z.string(),
+        silent: z.boolean(),
       }),
-    )
-    .default([]),
-  hours: z.array(
-    z.object({
-      startMs: z.number(),
-      files: z.number(),
-      bytes: z.number(),
-      backlog: z.number().nullable(),
-    }),
-  ),
-});
+    ),
+    disks: z.array(
+      z.object({
+        path: z.string(),
+        roles: z.array(z.string()),
+        freeBytes: z.number(),
+        totalBytes: z.number(),
+        usedPercent: z.number(),
+      }),
+    ),
+    problems: z.array(problemSchema),
+    lastError: z.object({ message: z.string(), atMs: z.number() }).nullable(),
+    /**
+     * Other hubs found writing this same file (a cloned image kept the site name): seen when this
+     * hub's update of its own revision conflicted. Empty when it is the only writer.
+     */
+    otherWriters: z
+      .array(
+        z.object({
+          instanceId: z.string(),
+          host: z.string(),
+          startedAtMs: z.number(),
+          seenAtMs: z.number(),
+        }),
+      )
+      .default([]),
+    hours: z.array(
+      z.object({
+        startMs: z.number(),
+        files: z.number(),
+        bytes: z.number(),
+        backlog: z.number().nullable(),
+      }),
+    ),
+  });
+}
 
-export type Heartbeat = z.infer<typeof heartbeatSchema>;
+let heartbeatSchema: ReturnType<typeof buildHeartbeatSchema> | undefined;
+
+export type Heartbeat = z.infer<ReturnType<typeof buildHeartbeatSchema>>;
 
 export interface HeartbeatFacts {
   appVersion: string;
@@ -156,7 +164,7 @@ export function parseHeartbeat(bytes: Uint8Array | string): ParsedHeartbeat {
   } catch (e) {
     return { ok: false, reason: `not JSON (${(e as Error).message})` };
   }
-  const checked = heartbeatSchema.safeParse(raw);
+  const checked = (heartbeatSchema ??= buildHeartbeatSchema()).safeParse(raw);
   if (!checked.success) {
     const first = checked.error.issues[0];
     const where = first?.path.length ? first.path.join('.') : 'the file';

@@ -2,7 +2,7 @@
 // interval or cron), and a stop that is safe at any instant, also during start-up.
 import fs from 'node:fs/promises';
 import type { Clock, Logger } from '../ports.js';
-import { PassScheduler, type ScheduleSpec } from '../scheduler.js';
+import type { PassScheduler, ScheduleSpec } from '../scheduler.js';
 import type { Settings } from '../settings/schema.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { acquireRunLock, type LockRole, type RunLock } from '../run-lock.js';
@@ -81,6 +81,9 @@ export class Lifecycle {
     this.runLock = lock;
     this.lockDepth++;
     await this.prepareFolders();
+    // Loaded here, not with the engine: the scheduler brings node-schedule, cron-parser and luxon
+    // (about 310 KB), which `once` and the side commands, which never schedule, need not compile.
+    const { PassScheduler } = await import('../scheduler.js');
     if (this.stopped) return; // stop() is waiting for us and releases the lock
     this.scheduler = new PassScheduler(this.scheduleSpec(), {
       // Its turn may come only after stop() (it waited behind a runPassNow pass): none begins then.
