@@ -105,14 +105,6 @@ test('dist/cli is split: --help loads neither the engine nor nodemailer, the eng
   );
 });
 
-test('the CLI bundle carries no JSON-schema validator: the settings file is written by our own code', () => {
-  // conf brought ajv (with ajv-formats, fast-uri, semver: about 400 KB) into the chunk every
-  // command loads, compiled and run before `once`'s first request; settings/settings-file.ts
-  // writes the file now.
-  for (const dep of ['ajv', 'ajv-formats', 'conf', 'fast-uri'])
-    assert.deepEqual(chunksWith(`node_modules/${dep}/`), [], `${dep} is in the CLI bundle`);
-});
-
 test('the engine does not load the scheduler: node-schedule, cron-parser and luxon wait for a daemon or a cron setting', () => {
   // About 310 KB that `once` over an interval schedule never runs (cron-check.ts, lifecycle.ts).
   const engine = chunksWith('// src/engine/engine.ts');

@@ -23,19 +23,17 @@ test('taking the run lock removes temporaries left by stopped processes, and onl
     const stale = [
       `alerts-state.json.tmp-${dead}`,
       `alerts.jsonl.tmp-${dead}`,
-      `config.json.tmp-${dead}`,
       `engine.lock.${randomUUID()}.tmp`,
     ];
     const kept = [
       `alerts-state.json.tmp-${process.pid}`, // a live process's write in progress
-      `config.json.tmp-${process.pid}`,
       `engine.lock.${randomUUID()}.tmp`, // another engine starting right now
       `notes.json.tmp-${dead}`, // not ours
       'alerts-state.json',
     ];
     for (const name of [...stale, ...kept]) await fs.writeFile(path.join(h.configDir, name), '{}');
     const hourAgo = new Date(Date.now() - 3_600_000);
-    await fs.utimes(path.join(h.configDir, stale[3]!), hourAgo, hourAgo);
+    await fs.utimes(path.join(h.configDir, stale[2]!), hourAgo, hourAgo);
 
     await h.engine.runPassNow();
     const left = new Set(await fs.readdir(h.configDir));

@@ -8,7 +8,6 @@ import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { settingsJsonSchema } from '../../src/engine/settings/json-schema.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import { SETTING_KEYS } from '../../src/engine/settings/labels.js';
-import { CHECKED_KEYWORDS, jsonSchemaProblems } from '../../src/engine/settings/settings-file.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-jsonschema-'));
@@ -67,81 +66,4 @@ test('conf refuses to open a hand-edited file that breaks the schema', (t) => {
   fs.writeFileSync(file, JSON.stringify({ ...defaultSettings('/home/pi'), concurrency: 0 }));
   assert.throws(() => openConf(dir), /concurrency/);
   assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).concurrency, 0, 'file left as it was');
-});
-
-test('the settings file writer checks the keywords the schema uses, and only those', () => {
-  const used = new Set<string>();
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (!node || typeof node !== 'object') return;
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'enum') {
-        used.add(k);
-        continue;
-      }
-      used.add(k);
-      walk(v);
-    }
-  };
-  for (const property of Object.values(settingsJsonSchema())) walk(property);
-  const unknown = [...used].filter((k) => !(CHECKED_KEYWORDS as readonly string[]).includes(k));
-  assert.deepEqual(unknown, [], 'a keyword settings-file.ts does not check');
-  const formats = new Set<unknown>();
-  const findFormats = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    const format = (node as { format?: unknown }).format;
-    if (format !== undefined) formats.add(format);
-    Object.values(node).forEach(findFormats);
-  };
-  Object.values(settingsJsonSchema()).forEach(findFormats);
-  assert.deepEqual([...formats], ['email']);
-});
-
-test('the settings file writer refuses exactly the values conf (ajv) refused', (t) => {
-  const conf = openConf(tempDir(t));
-  const schema = settingsJsonSchema();
-  const cases: [keyof Settings, unknown][] = [
-    ['intervalSeconds', 1],
-    ['intervalSeconds', 2],
-    ['intervalSeconds', 2.5],
-    ['intervalSeconds', '10'],
-    ['concurrency', 0],
-    ['concurrency', 8],
-    ['chunkSizeMiB', 10],
-    ['chunkSizeMiB', 400],
-    ['scheduleMode', 'hourly'],
-    ['scheduleMode', 'cron'],
-    ['site', 'a/b'],
-    ['site', 'lab-2'],
-    ['site', ''],
-    ['remoteRootTemplate', 'RDL'],
-    ['remoteRootTemplate', '/Professional/{site}'],
-    ['watchDir', ''],
-    ['watchDir', 42],
-    ['ignorePatterns', ['*.tmp', '']],
-    ['ignorePatterns', ['*.tmp', 'x'.repeat(501)]],
-    ['ignorePatterns', Array.from({ length: 201 }, (_, i) => `p${i}`)],
-    ['ignorePatterns', 'not a list'],
-    ['alertEmailTo', ['ops@example.org']],
-    ['alertEmailTo', ['not an address']],
-    ['alertEmailTo', ['a..b@example.org']],
-    ['archiveMustBeMountPoint', 'yes'],
-    ['archiveMustBeMountPoint', false],
-    ['dropboxEndpoint', null],
-  ];
-  for (const [key, value] of cases) {
-    if (!Object.hasOwn(schema, key)) continue; // a setting renamed since: nothing to compare
-    let confRefused = false;
-    try {
-      conf.set(key, value as never);
-    } catch (e) {
-      confRefused = /Config schema violation/.test((e as Error).message);
-    }
-    const ours = jsonSchemaProblems(value, schema[key] as never, key);
-    assert.equal(
-      ours.length > 0,
-      confRefused,
-      `${key} = ${JSON.stringify(value)}: conf ${confRefused ? 'refused' : 'took'} it, ours said ${JSON.stringify(ours)}`,
-    );
-  }
 });

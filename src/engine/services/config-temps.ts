@@ -1,8 +1,8 @@
 // Temporaries a killed process leaves in the settings folder. The state files written through
 // atomicWriteFile reuse one fixed `<file>.tmp`, so a torn one is replaced by the next write; the
-// alert files and the settings file are written by more than one process (the daemon, `rdl-sync
-// alert test`, the tray app, `rdl-sync settings set`) and so use `<file>.tmp-<pid>`, and the run
-// lock writes `engine.lock.<uuid>.tmp` before linking it. A kill between write and rename (a power cut on a hub, a SIGKILL) left each of these for good: small,
+// alert files are written by more than one process (the daemon, `rdl-sync alert test`) and so use
+// `<file>.tmp-<pid>`, and the run lock writes `engine.lock.<uuid>.tmp` before linking it. A kill
+// between write and rename (a power cut on a hub, a SIGKILL) left each of these for good: small,
 // but a hub restarted by power cuts for months collects them. Removed when an engine takes the
 // run lock: a `.tmp-<pid>` whose process is gone, a lock temporary older than any start-up.
 import fs from 'node:fs/promises';
@@ -10,11 +10,10 @@ import path from 'node:path';
 import { ALERT_LOG_FILE } from '../alerts/alert-log.js';
 import { ALERT_STATE_FILE } from '../alerts/alert-service.js';
 import { LOCK_FILE, processAlive } from '../run-lock.js';
-import { CONFIG_NAME } from '../settings/paths.js';
 import type { Logger } from '../ports.js';
 
-/** Files written as `<name>.tmp-<pid>` then renamed over `<name>` (the settings: settings-file.ts). */
-const PID_TEMP_OWNERS = [ALERT_STATE_FILE, ALERT_LOG_FILE, `${CONFIG_NAME}.json`];
+/** Files written as `<name>.tmp-<pid>` then renamed over `<name>`. */
+const PID_TEMP_OWNERS = [ALERT_STATE_FILE, ALERT_LOG_FILE];
 /** A lock temporary lives for one link() call; one this old belongs to a dead start-up. */
 const LOCK_TEMP_MAX_AGE_MS = 10 * 60_000;
 

@@ -1,6 +1,5 @@
-// config.json's settings as a JSON schema, derived from the zod schema so there is one source, in
-// the `properties` map conf and electron-store take. The engine no longer runs it (settings-file.ts
-// checks a file before writing with the zod fields themselves); kept for tools that read the file.
+// The JSON schema conf (daemon) and electron-store (tray app) validate config.json with, derived
+// from the zod schema so there is one source. conf wants the `properties` map, not a whole schema.
 // Cross-field rules (refinements) cannot be expressed here; validateSettings() enforces them.
 import * as z from 'zod';
 import { settingsSchema, type Settings } from './schema.js';

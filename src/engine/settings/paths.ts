@@ -1,5 +1,5 @@
-// Where the one settings file lives. The tray app, the headless daemon and the CLI all open
-// `<configDir>/config.json`, so a setting changed in the window is what the service runs.
+// Where the one settings file lives. The tray app (electron-store) and the headless daemon (conf)
+// both open `<configDir>/config.json`, so a setting changed in the window is what the service runs.
 import os from 'node:os';
 import path from 'node:path';
 

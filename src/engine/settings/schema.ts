@@ -1,5 +1,5 @@
 // The one source of truth for settings: validation, defaults, descriptions (shown in the window
-// and `--help`), and the JSON schema derived from it. Nothing else declares a setting.
+// and `--help`), and the JSON schema handed to conf/electron-store. Nothing else declares a setting.
 import * as z from 'zod';
 
 export const DEFAULT_IGNORE_PATTERNS = [

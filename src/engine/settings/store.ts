@@ -1,9 +1,6 @@
-// The settings file, shared by the tray app, the daemon and the CLI (written by settings-file.ts):
+// The settings file, shared by the tray app (electron-store) and the daemon (conf):
 //
 //   <configDir>/config.json = { ...settings, "state": RuntimeState, "__internal__": conf's own }
-//
-// (`__internal__` is what the conf package, which wrote this file until 2026, kept for itself:
-// carried over untouched, never a setting.)
 //
 // Settings are what a person chooses; `state` is runtime state that must survive a restart
 // (a pause) but is not a setting: it is never shown in the settings form or validated as one.
@@ -13,16 +10,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import Conf, { type Schema } from 'conf';
 import * as z from 'zod';
 import type { SettingsValidation } from '../api.js';
 import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from './defaults.js';
+import { settingsJsonSchema } from './json-schema.js';
 import { CONFIG_NAME, configFilePath } from './paths.js';
 import { CONFIG_VERSION, CONFIG_VERSION_KEY, migrateSettingsFile } from './migrations.js';
 import type { Settings } from './schema.js';
 import { validateSettings } from './validate.js';
 import { transitChangeIssue } from './folder-checks.js';
-import { CONF_INTERNAL_KEY, SettingsFileRejected, SettingsFileWriter } from './settings-file.js';
 
 /**
  * Runtime state kept beside the settings.
@@ -36,6 +34,7 @@ export interface RuntimeState {
 }
 
 export const STATE_KEY = 'state';
+const CONF_INTERNAL_KEY = '__internal__';
 const NOT_SETTINGS = new Set([STATE_KEY, CONF_INTERNAL_KEY, CONFIG_VERSION_KEY]);
 
 export const RUNNING_STATE: RuntimeState = Object.freeze({ paused: false, pausedUntilMs: null });
@@ -100,15 +99,15 @@ type RawRead =
   | { kind: 'refused'; message: string };
 
 export function openSettingsStore(opts: SettingsStoreOptions): SettingsStore {
-  return new FileSettingsStore(opts);
+  return new ConfSettingsStore(opts);
 }
 
-class FileSettingsStore implements SettingsStore {
+class ConfSettingsStore implements SettingsStore {
   readonly path: string;
   private readonly defaults: Settings;
   private readonly logger: Logger;
   private readonly listeners = new Set<(s: Settings) => void>();
-  private writer: SettingsFileWriter | undefined;
+  private conf: Conf<ConfigFile> | undefined;
   private memoryState: RuntimeState | undefined;
   private lastNotified: Settings | undefined;
   private watching = false;
@@ -163,14 +162,14 @@ class FileSettingsStore implements SettingsStore {
       [CONFIG_VERSION_KEY]: CONFIG_VERSION,
     };
     try {
-      this.openWriter().replace(contents);
+      this.openConf().store = contents;
     } catch (e) {
-      // A file that fails the writer's own checks (e.g. a mangled `state`): keep a copy of that
-      // file and write the validated settings. Any other failure (disk full, permissions) is the
-      // caller's to report; the file on disk stays as it was.
-      if (!(e instanceof SettingsFileRejected)) throw e;
+      // conf refuses to start from a file that fails its own checks (e.g. a mangled `state`):
+      // keep a copy of that file and write the validated settings. Any other failure (disk
+      // full, permissions) is the caller's to report; the file on disk stays as it was.
+      if (!isConfRejectingFile(e)) throw e;
       this.setAsideBrokenFile();
-      this.openWriter().replace(contents);
+      this.openConf().store = contents;
     }
     this.notify(result.settings);
     return result;
@@ -203,7 +202,7 @@ class FileSettingsStore implements SettingsStore {
       assertRegularOrMissing(this.path);
       const onDisk = this.readRaw();
       if (onDisk.kind === 'refused') throw new Error(onDisk.message);
-      this.openWriter().set(STATE_KEY, next);
+      this.openConf().set(STATE_KEY, next);
     } catch (e) {
       // A hand-edited file that does not parse is left exactly as the person wrote it.
       this.logger.warn('Pause state kept in memory only: the settings file cannot be updated', {
@@ -239,15 +238,23 @@ class FileSettingsStore implements SettingsStore {
     return readSettingsFile(this.path);
   }
 
-  private openWriter(): SettingsFileWriter {
-    this.writer ??= new SettingsFileWriter(
-      this.path,
-      this.defaults,
-      { state: STATE_KEY, version: CONFIG_VERSION_KEY },
+  private openConf(): Conf<ConfigFile> {
+    if (!this.conf) fs.mkdirSync(this.opts.configDir, { recursive: true, mode: 0o700 });
+    this.conf ??= new Conf<ConfigFile>({
+      // Site, folders and the app key: this user's only, like the credentials beside it.
+      configFileMode: 0o600,
+      cwd: this.opts.configDir,
+      configName: CONFIG_NAME,
+      schema: configFileSchema(),
+      defaults: this.defaults,
+      // We validate with zod and report issues ourselves; conf must never wipe a person's file.
+      clearInvalidConfig: false,
+      // Setting names never contain dots; dotted access would only surprise.
+      accessPropertiesByDotNotation: false,
       // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the JSON.
-      (text) => JSON.parse(withoutBom(text)),
-    );
-    return this.writer;
+      deserialize: (text: string) => JSON.parse(withoutBom(text)) as ConfigFile,
+    });
+    return this.conf;
   }
 
   private setAsideBrokenFile(): void {
@@ -257,9 +264,9 @@ class FileSettingsStore implements SettingsStore {
     this.logger.warn('The settings file had mistakes; a copy was kept before saving new settings', {
       copy: aside,
     });
-    // The old file may fail the writer's checks; remove it so the writer starts afresh.
+    // The old file may fail conf's own checks; remove it so conf starts from the new settings.
     fs.rmSync(this.path, { force: true });
-    this.writer = undefined;
+    this.conf = undefined;
   }
 
   private startWatching(): void {
@@ -406,8 +413,30 @@ function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+function isConfRejectingFile(e: unknown): boolean {
+  return (
+    e instanceof SyntaxError ||
+    (e instanceof Error && e.message.startsWith('Config schema violation'))
+  );
+}
+
 function normaliseState(s: RuntimeState): RuntimeState {
   return s.paused ? { paused: true, pausedUntilMs: s.pausedUntilMs } : { ...RUNNING_STATE };
+}
+
+function configFileSchema(): Schema<ConfigFile> {
+  const state = {
+    type: 'object',
+    properties: {
+      paused: { type: 'boolean' },
+      pausedUntilMs: { type: ['number', 'null'] },
+    },
+  };
+  return {
+    ...settingsJsonSchema(),
+    [STATE_KEY]: state,
+    [CONFIG_VERSION_KEY]: { type: 'integer', minimum: 0 },
+  } as Schema<ConfigFile>;
 }
 
 /**
