@@ -25,7 +25,7 @@ import type { Settings } from './settings/schema.js';
 import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { tightenConfigModes } from './settings/private-files.js';
 import { loadCronCheck } from './settings/cron-check.js';
-import { settingsFileUsesCron } from './settings/store.js';
+import { settingsFileUsesCron, type SettingsFileOpener } from './settings/store.js';
 import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import type { PassReport } from './pipeline/pass.js';
@@ -80,6 +80,8 @@ export interface EngineOptions {
   retry?: Partial<RetryPolicy>;
   /** fleet (issue 10): heartbeat interval overriding fleetHeartbeatMinutes (tests). */
   fleetHeartbeatMs?: number;
+  /** What writes the settings file: the tray app's electron-store; conf when absent. */
+  openSettingsFile?: SettingsFileOpener;
 }
 
 export interface Engine extends EngineApi {
@@ -146,6 +148,7 @@ class SyncEngine implements Engine {
       logger: this.logger,
       ...(opts.home ? { home: opts.home } : {}),
       ...(opts.hostName ? { host: opts.hostName } : {}),
+      ...(opts.openSettingsFile ? { openFile: opts.openSettingsFile } : {}),
     });
     this.settingsPath = this.settings.path;
     this.status = new StatusModel(() => this.clock.now());

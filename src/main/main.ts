@@ -38,6 +38,7 @@ import { detectTrayHost } from './tray-host.js';
 import { applyMemorySwitches } from './memory-switches.js';
 import { installMemoryProbe } from './memory-probe.js';
 import { minimizeOnClose, windowMode } from './window-mode.js';
+import { openWithElectronStore } from './settings-file.js';
 
 const STOP_TIMEOUT_MS = 30_000;
 /** Open commands a person chose from the tray: a failure is told to them, not only logged. */
@@ -84,6 +85,7 @@ async function runTrayApp(): Promise<void> {
     watchConfig: true,
     publishStatus: true,
     role: 'tray-app',
+    openSettingsFile: openWithElectronStore,
   });
   // issue 11 "Try the demo": the window and tray use the demo's engine while it runs. A demo
   // folder a crash left behind goes now (this instance holds the single-instance lock).

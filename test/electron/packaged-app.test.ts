@@ -205,10 +205,14 @@ test('the packaged tray app under X: tray, window, settings, notifications, quit
       await page.fill('#set-site', 'North');
       await page.click('#settings-save');
       await waitFor('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
-      const saved = JSON.parse(
-        fs.readFileSync(path.join(dirs.configDir, 'config.json'), 'utf8'),
-      ) as { site: string };
+      // Written by electron-store (src/main/settings-file.ts) as the daemon's conf writes it:
+      // tab-indented, this user's only.
+      const file = path.join(dirs.configDir, 'config.json');
+      const written = fs.readFileSync(file, 'utf8');
+      const saved = JSON.parse(written) as { site: string };
       assert.equal(saved.site, 'North');
+      assert.match(written, /^\{\n\t"/);
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
       // The engine follows: the next file goes to the new site's folder.
       await writeFileIn(dirs.watchDir, 'RDL/USB0/after-save.csv', 'x\n');
       await waitFor('after-save.csv under /RDL/North', () =>

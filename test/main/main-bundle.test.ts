@@ -5,7 +5,7 @@
 // the entry itself must not import the app statically (V8's compile cache for --headless is turned
 // on before the app is compiled, see src/main/entry.ts); and every file must be ASCII, since V8
 // holds a script's source in the heap at two bytes a character as soon as one character is beyond
-// Latin-1.
+// Latin-1. The tray app's settings are written by electron-store, the CLI's by conf.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -43,6 +43,16 @@ test('the main bundle loads the emulator, the CLI and nodemailer only when asked
       const chunk = only(what, marker);
       assert.ok(!atStart.has(chunk), `${what} is loaded at start: ${[...atStart].join(', ')}`);
     }
+    // The tray app writes its settings with electron-store (src/main/settings-file.ts); the CLI,
+    // which runs without Electron, with conf, which electron-store is built on.
+    const store = only('electron-store', 'node_modules/electron-store/');
+    assert.ok(atStart.has(store), 'the tray app does not write its settings with electron-store');
+    assert.deepEqual(
+      chunksWith(path.join(dist, 'cli'), 'node_modules/electron-store/'),
+      [],
+      'electron-store (which imports electron) is in the CLI bundle',
+    );
+    assert.ok(chunksWith(path.join(dist, 'cli'), 'node_modules/conf/').length > 0, 'conf');
     for (const dir of ['main', 'cli']) {
       for (const f of fs.readdirSync(path.join(dist, dir)).filter((n) => n.endsWith('.mjs'))) {
         const text = fs.readFileSync(path.join(dist, dir, f), 'utf8');

@@ -12,6 +12,7 @@ import {
   openSettingsStore,
   settingsFileProblem,
   type RuntimeState,
+  type SettingsFileOpener,
   type SettingsStore,
 } from '../settings/store.js';
 
@@ -24,6 +25,8 @@ export interface SettingsServiceOptions {
   /** Follow edits of the file by another process. */
   watch?: boolean;
   logger?: Logger;
+  /** What writes the file (the tray app's electron-store); conf when absent. */
+  openFile?: SettingsFileOpener;
 }
 
 export interface SettingsService {
@@ -57,6 +60,7 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
     logger: opts.logger ?? silentLogger,
     ...(opts.home ? { home: opts.home } : {}),
     ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.openFile ? { openFile: opts.openFile } : {}),
   });
   return {
     path: store.path,

@@ -1,4 +1,5 @@
-// The settings file, shared by the tray app (electron-store) and the daemon (conf):
+// The settings file, shared by the tray app (electron-store: src/main/settings-file.ts hands it in
+// as `openFile`) and the daemon and CLI (conf, which electron-store is built on):
 //
 //   <configDir>/config.json = { ...settings, "state": RuntimeState, "__internal__": conf's own }
 //
@@ -10,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import Conf, { type Schema } from 'conf';
+import Conf, { type Options as ConfOptions, type Schema } from 'conf';
 import * as z from 'zod';
 import type { SettingsValidation } from '../api.js';
 import { silentLogger, type Logger } from '../ports.js';
@@ -87,9 +88,18 @@ export interface SettingsStoreOptions {
   /** Fills {host} when the remote folder is checked (default: this machine's name). */
   host?: string;
   logger?: Logger;
+  /**
+   * Makes the object that writes the file from conf's options. The tray app passes one making an
+   * electron-store (a Conf with Electron's defaults, which the engine may not import); without
+   * it, conf itself: the daemon and the CLI. Both write the same file the same way.
+   */
+  openFile?: SettingsFileOpener;
 }
 
-type ConfigFile = Settings & { state?: RuntimeState; configVersion?: number };
+export type ConfigFile = Settings & { state?: RuntimeState; configVersion?: number };
+
+/** Opens config.json for writing: conf, or electron-store in the tray app (SettingsStoreOptions). */
+export type SettingsFileOpener = (options: ConfOptions<ConfigFile>) => Conf<ConfigFile>;
 
 type RawRead =
   | { kind: 'missing' }
@@ -240,7 +250,7 @@ class ConfSettingsStore implements SettingsStore {
 
   private openConf(): Conf<ConfigFile> {
     if (!this.conf) fs.mkdirSync(this.opts.configDir, { recursive: true, mode: 0o700 });
-    this.conf ??= new Conf<ConfigFile>({
+    this.conf ??= (this.opts.openFile ?? ((o) => new Conf<ConfigFile>(o)))({
       // Site, folders and the app key: this user's only, like the credentials beside it.
       configFileMode: 0o600,
       cwd: this.opts.configDir,
