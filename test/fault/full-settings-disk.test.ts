@@ -11,40 +11,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
 import { exited, runCli, spawnCli, waitFor, waitSynced } from '../cli/cli-harness.js';
-
-/** Fills the file system holding `dir` with one file; returns its path. */
-async function fill(dir: string): Promise<string> {
-  const filler = path.join(dir, 'filler');
-  const fh = await fs.open(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (let i = 0; i < 10_000; i++) await fh.write(chunk); // bounded: far more than the disk
-    assert.fail('the small disk never filled up');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    await fh.close();
-  }
-  return filler;
-}
-
-/** Fills what `fill` left (less than one of its chunks) with smaller writes to the same file. */
-async function fillToTheByte(filler: string): Promise<void> {
-  const fh = await fs.open(filler, 'a');
-  try {
-    for (const size of [4096, 1]) {
-      try {
-        for (let i = 0; i < 64 * 1024; i++) await fh.write(Buffer.alloc(size, 1)); // bounded
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-      }
-    }
-  } finally {
-    await fh.close();
-  }
-}
 
 test('the daemon on a full settings disk names the disk and the fix, leaves no temporary, and runs once space is freed', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
