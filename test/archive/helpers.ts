@@ -57,6 +57,38 @@ export function unmount(dir: string): void {
   run('umount', ['-l', dir]);
 }
 
+/** Fills the file system holding `dir` with one file; returns its path. */
+export async function fill(dir: string): Promise<string> {
+  const filler = join(dir, 'filler');
+  const fh = await open(filler, 'w');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (let i = 0; i < 10_000; i++) await fh.write(chunk); // bounded: far more than the disk
+    throw new Error('the small disk never filled up');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    await fh.close();
+  }
+  return filler;
+}
+
+/** Fills what `fill` left (less than one of its chunks) with smaller writes to the same file. */
+export async function fillToTheByte(filler: string): Promise<void> {
+  const fh = await open(filler, 'a');
+  try {
+    for (const size of [4096, 1]) {
+      try {
+        for (let i = 0; i < 64 * 1024; i++) await fh.write(Buffer.alloc(size, 1)); // bounded
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Write `size` bytes of a repeating, position-dependent pattern, a chunk at a time. */
 export async function writePatternFile(path: string, size: number, seed = 1): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });

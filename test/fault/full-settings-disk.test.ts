@@ -10,41 +10,10 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
-import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
-import { exited, runCli, spawnCli, waitFor, waitSynced } from '../cli/cli-harness.js';
-
-/** Fills the file system holding `dir` with one file; returns its path. */
-async function fill(dir: string): Promise<string> {
-  const filler = path.join(dir, 'filler');
-  const fh = await fs.open(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (let i = 0; i < 10_000; i++) await fh.write(chunk); // bounded: far more than the disk
-    assert.fail('the small disk never filled up');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    await fh.close();
-  }
-  return filler;
-}
-
-/** Fills what `fill` left (less than one of its chunks) with smaller writes to the same file. */
-async function fillToTheByte(filler: string): Promise<void> {
-  const fh = await fs.open(filler, 'a');
-  try {
-    for (const size of [4096, 1]) {
-      try {
-        for (let i = 0; i < 64 * 1024; i++) await fh.write(Buffer.alloc(size, 1)); // bounded
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-      }
-    }
-  } finally {
-    await fh.close();
-  }
-}
+import { listFilesRel, makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { History } from '../../src/engine/history/index.js';
+import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
+import { exited, runCli, spawnCli, waitFor, waitSynced, writeFileIn } from '../cli/cli-harness.js';
 
 test('the daemon on a full settings disk names the disk and the fix, leaves no temporary, and runs once space is freed', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
@@ -127,6 +96,134 @@ test('a daemon stopped while its settings disk is full exits 0: the saves it can
     );
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    unmount(disk);
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('a file finished while the settings disk is full is recorded done once: no record is kept whose finished mark could not be saved', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const dirs = await makeDirs('rdl-full-settings-finish-');
+  const emulator = await startEmulator({});
+  const children: ChildProcess[] = [];
+  const disk = path.join(dirs.root, 'card');
+  await fs.mkdir(disk);
+  mountTmpfs(disk, 1024);
+  let cardMounted = false;
+  try {
+    const configDir = path.join(disk, 'rdl-sync');
+    // The archive is a card that is not in yet: the files reach Dropbox and wait in transit.
+    await writeConfig(
+      configDir,
+      testSettings(dirs, emulator, { archiveMustBeMountPoint: true }),
+      emulator,
+    );
+    // Yesterday's history, one short record: its file's last page has room for a few more.
+    const kept = await History.open(path.join(configDir, 'history.jsonl'), 5000);
+    kept.append({
+      rel: 'yesterday.csv',
+      size: 1,
+      contentHash: null,
+      startedAtMs: 1,
+      finishedAtMs: 2,
+      outcome: 'archive-removed',
+      upload: { status: 'skipped', atMs: 2, reason: 'test' },
+      archive: { status: 'skipped', atMs: 2, reason: 'test' },
+    });
+    await kept.close();
+    const run = (): { child: ChildProcess; stderr: () => string } => {
+      const child = spawnCli(['run', '--config-dir', configDir], {
+        home: dirs.root,
+        extraEnv: { RDL_SYNC_QUIET: '0' },
+      });
+      children.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      return { child, stderr: () => stderr };
+    };
+    const first = run();
+    const log = path.join(configDir, 'logs', 'rdl-sync.log');
+    await waitFor(
+      'the daemon to start',
+      async () =>
+        (await fs.readFile(log, 'utf8').catch(() => '')).includes(`"pid":${first.child.pid}`),
+      60_000,
+    );
+
+    // The loggers fill the card to the byte; then a day's files come.
+    const filler = await fill(disk);
+    await fillToTheByte(filler);
+    const rels = Array.from({ length: 40 }, (_, i) => `RDL/USB0/2026-12/RDL_2026-12-${i}_USB0.txt`);
+    for (const rel of rels) await writeFileIn(dirs.watchDir, rel, `time,value\n${rel},1\n`);
+    await waitFor('the files on Dropbox', async () =>
+      rels.every((rel) => emulator.getFile(`/RDL/site1/${rel}`)),
+    );
+    await waitFor('a journal save refused', async () =>
+      first.stderr().includes('Could not save the journal'),
+    );
+
+    // The card goes in: every file gets its card copy and is finished while nothing can be saved.
+    mountTmpfs(dirs.archiveDir, 4096);
+    cardMounted = true;
+    await waitFor('the card copies', async () => {
+      const onCard = new Set(await listFilesRel(dirs.archiveDir));
+      return rels.every((rel) => onCard.has(rel));
+    });
+    // Five passes more (each failed pass is logged twice), or until a record of ours is kept:
+    // before, the third pass after the copies appended the records of files marked finished by
+    // the first two, whose marks were never saved.
+    const failed = (): number => first.stderr().split('pass failed').length;
+    const failedBefore = failed();
+    const historyFile = path.join(configDir, 'history.jsonl');
+    await waitFor('five more passes that could not save', async () => {
+      const recorded = (await fs.readFile(historyFile, 'utf8')).includes('RDL_2026-12-');
+      return recorded || failed() >= failedBefore + 10;
+    });
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+
+    // Room again: the next daemon finishes what is left.
+    await fs.rm(filler);
+    const second = run();
+    await waitFor(
+      'transit to empty',
+      async () => (await listFilesRel(dirs.transitDir)).length === 0,
+      60_000,
+    );
+    second.child.kill('SIGTERM');
+    assert.equal((await exited(second.child)).code, 0, second.stderr());
+
+    const history = await History.open(path.join(configDir, 'history.jsonl'), 5000);
+    const done = new Map<string, number>();
+    for (const r of history.query({ limit: 10_000 }))
+      if (r.outcome === 'done') done.set(r.rel, (done.get(r.rel) ?? 0) + 1);
+    await history.close();
+    // Before: the first daemon appended the records of the files whose marks it could not save
+    // (the room left in the history's last page took a few), the second finished those files
+    // again: two `done` records each (the crash torture, onecard seed 32).
+    assert.deepEqual(
+      rels.filter((rel) => done.get(rel) !== 1).map((rel) => `${rel}: ${done.get(rel) ?? 0}`),
+      [],
+      'one done record per file',
+    );
+    assert.deepEqual(
+      emulator
+        .listFiles()
+        .map((f) => f.pathDisplay)
+        .filter((p) => p.startsWith('/RDL/site1/'))
+        .sort(),
+      rels.map((rel) => `/RDL/site1/${rel}`).sort(),
+      'one copy each on Dropbox, no "(1)"',
+    );
+    assert.deepEqual(
+      (await listFilesRel(dirs.archiveDir)).filter((f) => !f.startsWith('.')).sort(),
+      [...rels].sort(),
+      'and on the card',
+    );
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    if (cardMounted) unmount(dirs.archiveDir);
     unmount(disk);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { History } from '../../src/engine/history/index.js';
 import type { Logger } from '../../src/engine/ports.js';
 import type { HistoryRecord } from '../../src/engine/status/types.js';
+import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
 
 function tempFile(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-history-'));
@@ -418,4 +419,38 @@ test('a record appended while a rewrite is under way is on disk once, not twice'
   assert.equal(shown.filter((rel) => rel === 'late.csv').length, 1);
   assert.equal(shown[0], 'late.csv');
   await again.close();
+});
+
+test('a history with a torn last line opens on a full disk (its repair waits for room), and the next save leaves it whole', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a small tmpfs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-history-full-'));
+  mountTmpfs(dir, 256);
+  t.after(() => {
+    unmount(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const file = path.join(dir, 'history.jsonl');
+  const h = await History.open(file, 100);
+  h.append(rec('a.csv'));
+  await h.close();
+  // An append cut by the disk filling up, then the disk full to the byte.
+  fs.appendFileSync(file, '{"rel":"b.cs');
+  const filler = await fill(dir);
+  await fillToTheByte(filler);
+
+  // Before: History.open threw ENOSPC (its repair is a rewrite) and the daemon did not start.
+  const reopened = await History.open(file, 100);
+  assert.deepEqual(
+    reopened.query().map((r) => r.rel),
+    ['a.csv'],
+  );
+  fs.rmSync(filler);
+  reopened.append(rec('c.csv'));
+  await reopened.close();
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  assert.deepEqual(
+    lines.map((l) => (JSON.parse(l) as HistoryRecord).rel),
+    ['a.csv', 'c.csv'],
+    'the torn line is gone and nothing was glued to it',
+  );
 });

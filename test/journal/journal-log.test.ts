@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Journal, LOG_COMPACT_MIN_BYTES } from '../../src/engine/journal/journal.js';
 import type { Logger, UploadSessionState } from '../../src/engine/ports.js';
+import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-log-'));
@@ -237,4 +238,38 @@ test('killing a writer of large saves at any instant: every save is there whole 
     await j.close();
   }
   assert.ok(lastCounter > 0, 'the writer made progress');
+});
+
+test('a save on a disk filling up is saved whole or fails, never cut short and counted saved: the saves after it survive a restart', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a small tmpfs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-full-'));
+  mountTmpfs(dir, 256);
+  t.after(() => {
+    unmount(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const file = path.join(dir, 'journal.json');
+  const j = await Journal.open(file);
+  j.update('first.csv', { size: 1, mtimeMs: 1 });
+  await j.flush(); // a snapshot and a log of one short line: the rest of its page is free
+  const filler = await fill(dir);
+  await fillToTheByte(filler);
+
+  // One save longer than the room left in the log's last page: a single write() stored the
+  // part that fitted and answered success.
+  const rels = Array.from({ length: 60 }, (_, i) => `RDL/USB0/2026-12/RDL_2026-12-${i}_USB0.txt`);
+  for (const rel of rels) j.update(rel, { size: 100, mtimeMs: 2, finishedAtMs: 3 });
+  await assert.rejects(j.flush(), { code: 'ENOSPC' }, 'the save did not fit: it fails');
+
+  fs.rmSync(filler);
+  j.update('after.csv', { size: 4, mtimeMs: 4 });
+  await j.flush();
+  // As a SIGKILL leaves it: nothing closed.
+  const reopened = await Journal.open(file);
+  assert.deepEqual(
+    reopened.rels().sort(),
+    ['after.csv', 'first.csv', ...rels].sort(),
+    'every save made once there was room is there after a restart',
+  );
+  assert.equal(reopened.entry(rels[0]!)?.finishedAtMs, 3);
 });

@@ -24,9 +24,13 @@ export class AlertLog {
 
   /** Resolves once the line is on the disk (alerts are rare: one fsync each costs nothing). */
   async append(alert: Alert): Promise<void> {
-    const handle = await fs.open(this.file, 'a', 0o600);
+    const handle = await fs.open(this.file, 'a+', 0o600);
     try {
-      await handle.write(`${JSON.stringify(alert)}\n`);
+      // writeFile, not write: on a disk filling up one write() stores what fits and answers
+      // success. A line cut there (or by a power loss) is ended first, so this one is not glued
+      // to it and lost with it.
+      const cut = await endsCut(handle);
+      await handle.writeFile(`${cut ? '\n' : ''}${JSON.stringify(alert)}\n`);
       await handle.sync();
     } finally {
       await handle.close();
@@ -68,4 +72,13 @@ export class AlertLog {
   async since(startMs: number): Promise<Alert[]> {
     return (await this.read()).filter((a) => a.atMs >= startMs);
   }
+}
+
+/** Whether the file's last line has no end (a write cut short): one byte read, alerts are rare. */
+async function endsCut(handle: fs.FileHandle): Promise<boolean> {
+  const { size } = await handle.stat();
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
 }

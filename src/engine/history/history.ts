@@ -40,7 +40,16 @@ export class History {
   static async open(file: string, limit: number, logger: Logger = silentLogger): Promise<History> {
     const history = new History(file, checkLimit(limit), logger);
     await history.load();
-    if (history.needsRewrite) await history.flush();
+    // The repair can wait for room: a full disk (a torn last line is what a full disk leaves)
+    // made the daemon's start fail on a bare "ENOSPC … write" until space was freed (the crash
+    // torture, onecard). needsRewrite stays set, so no line is appended to the torn one.
+    if (history.needsRewrite)
+      await history.flush().catch((e: unknown) =>
+        logger.warn('Could not repair transfer history yet; will retry', {
+          file,
+          error: String(e),
+        }),
+      );
     return history;
   }
 

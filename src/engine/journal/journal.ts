@@ -340,7 +340,12 @@ export class Journal {
   private async appendLogLine(line: string): Promise<void> {
     const handle = await fs.open(this.logFile, 'a', 0o600);
     try {
-      await handle.write(line);
+      // writeFile, not write: on a disk filling up, one write() stores what fits and answers
+      // success (tmpfs: the slack of the log's last page). Such a cut line counted as saved, the
+      // next save was glued to it, and a restart dropped every save from the cut on (finished
+      // marks, the legs' answers, the notes of writes). writeFile writes the rest or throws; the
+      // catch in writeIfDirty then makes the next save a snapshot.
+      await handle.writeFile(line);
       await handle.sync();
     } finally {
       await handle.close();

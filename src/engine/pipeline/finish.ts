@@ -3,7 +3,8 @@
 // very one they read (same device, inode, size and mtime, and no process has it open for writing).
 //
 // Order, per group of files settled, so that a kill at any instant loses neither a file nor its record:
-//   1. mark the entries finished and save the journal;
+//   1. mark the entries finished and save the journal (a failed save stops here: no record of a
+//      file whose mark is not on disk);
 //   2. append the history records and save the history;
 //   3. remove the transit copies; 4. forget the entries.
 // A transit file found later with a finished mark and the same identity was killed between 1 and
@@ -127,7 +128,11 @@ export async function finishFiles(
     journal.update(w.file.rel, { finishedAtMs: now });
     fresh.add(w);
   }
-  if (fresh.size > 0) await journal.flush();
+  // Saved even with no fresh mark: a mark set by an earlier pass whose save failed (a full
+  // settings disk) is in memory only, and a record appended for it then would be kept by a kill
+  // while the mark is lost: the next process finished the file again, and recorded it done twice
+  // (the crash torture, onecard). A journal with nothing unsaved writes nothing here.
+  await journal.flush();
 
   for (const w of items) {
     const finishedAtMs = w.entry.finishedAtMs ?? now;
