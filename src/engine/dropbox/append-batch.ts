@@ -213,7 +213,6 @@ class SessionIds {
   handBack(): void {
     const reserve = this.reserve;
     if (!reserve || !this.pulled) return;
-    reserve.handedBack();
     reserve.keep(this.ids.slice(this.at), this.idsAtMs);
     const coming = this.next;
     if (coming)
@@ -305,23 +304,6 @@ function signalled(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/**
- * Whether `more` files like those in the pack would still fit it: only then does the first body
- * wait for them (PACK_HOLD_MS). Files that fill more than one body are sent in several whatever
- * it waits, so a big pass's first body goes as soon as the link would idle (it waited for a full
- * body, about 50 files of 8 KiB, while the early ones were still being staged).
- */
-function fitsWith<J>(pack: Pack<J>, more: number, headerLimit: number, bodyLimit: number): boolean {
-  const n = pack.items.length;
-  if (more <= 0 || n === 0) return false;
-  const perHeader = (pack.headerBytes - APPEND_BATCH_BASE_BYTES) / n;
-  return (
-    n + more <= MAX_APPEND_ENTRIES &&
-    pack.headerBytes + more * perHeader <= headerLimit &&
-    pack.bytes + (more * pack.bytes) / n <= bodyLimit
-  );
-}
-
 /** Files expected beyond what is in hand when the caller gave no count: a modest start_batch. */
 const UNKNOWN_COUNT_IDS = 100;
 
@@ -342,11 +324,11 @@ export async function appendSmallFiles<J extends BulkJob>(
       expected !== undefined ? expected - taken + 1 : UNKNOWN_COUNT_IDS,
     );
   };
-  /** Files the caller's count says are still to come (this pass's scan found them). */
-  const stillExpected = (): number => {
-    if (jobs.complete) return 0;
+  /** The caller's count says files are still to come (this pass's scan found them). */
+  const moreExpected = (): boolean => {
+    if (jobs.complete) return false;
     const expected = deps.expected?.();
-    return expected !== undefined ? Math.max(0, expected - taken) : 0;
+    return expected !== undefined && expected > taken;
   };
   const budget = deps.headers;
   const inFlight = new Set<Promise<void>>();
@@ -498,10 +480,7 @@ export async function appendSmallFiles<J extends BulkJob>(
         // The link would sit idle: send what is packed now (unless the files the scan found are
         // still coming: then held a moment for them), or (nothing else under way) let the caller
         // commit what is stored.
-        const waitForCounted =
-          !firstGone &&
-          !hold?.over &&
-          fitsWith(pack, stillExpected(), budget.limit, deps.bodyLimit);
+        const waitForCounted = !firstGone && moreExpected() && !hold?.over;
         if (pack.items.length > 0 && waitForCounted) hold ??= new PackHold(deps.clock, signal);
         else if (pack.items.length > 0) {
           await dispatch(pack);

@@ -45,11 +45,6 @@ export interface HeldSessions {
 export class SessionReserve {
   private spare: { ids: string[]; atMs: number } | null = null;
   private asked: AskedIds | null = null;
-  /**
-   * Uploads that took the held sessions and have not handed back yet: each asks for the ids it
-   * still needs itself, from the count the scan tells it, so a hint meanwhile asks for none.
-   */
-  private drawing = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -70,9 +65,7 @@ export class SessionReserve {
    * whenever they run short, never left to run out.
    */
   prepare(files: number, more: boolean, signal?: AbortSignal): void {
-    // (An upload under way: a big pass stages its first files while the walk goes on, and the
-    // final count came after its first files; asked here as well, 1,000 ids went unused.)
-    if (files <= 0 || this.drawing > 0 || (this.asked && this.fresh(this.asked.atMs))) return;
+    if (files <= 0 || (this.asked && this.fresh(this.asked.atMs))) return;
     const need = files - (more ? 0 : this.spareCount());
     if (need <= 0) return;
     const want = Math.min(MAX_SESSIONS_PER_CALL, need + SPARE_SESSIONS);
@@ -91,22 +84,13 @@ export class SessionReserve {
     this.asked = { ids, atMs: this.now() };
   }
 
-  /**
-   * Everything held and still fresh, handed to an upload that needs sessions: held no more. The
-   * upload asks for what else it needs itself, until it calls `handedBack`.
-   */
+  /** Everything held and still fresh, handed to an upload that needs sessions: held no more. */
   takeAll(): HeldSessions {
-    this.drawing++;
     const spare = this.freshSpare();
     const asked = this.asked && this.fresh(this.asked.atMs) ? this.asked : null;
     this.spare = null;
     this.asked = null;
     return { spare: spare?.ids ?? [], spareAtMs: spare?.atMs ?? 0, asked };
-  }
-
-  /** The upload that took the sessions has ended (what it left is given to `keep`). */
-  handedBack(): void {
-    this.drawing = Math.max(0, this.drawing - 1);
   }
 
   /** Ids an upload got and never handed to a file, asked for at `atMs`: kept for the next. */

@@ -95,16 +95,9 @@ export interface TransitStat {
 
 export interface PassDeps {
   transitDir: string;
-  /**
-   * `onSighting` hears of each file the walk meets, before the scan decides which are finished;
-   * `onEarly`, of finished files decided while the walk goes on (they lead `stable` too).
-   */
+  /** `onSighting` hears of each file the walk meets, before the scan decides which are finished. */
   scanner: {
-    scan(
-      signal?: AbortSignal,
-      onSighting?: (size: number) => void,
-      onEarly?: (stable: FileRef[]) => void,
-    ): Promise<ScanOutcome>;
+    scan(signal?: AbortSignal, onSighting?: (size: number) => void): Promise<ScanOutcome>;
   };
   stage(file: FileRef): Promise<StageOutcome>;
   /**

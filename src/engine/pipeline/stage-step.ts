@@ -6,8 +6,7 @@
 import { SyncError, isSyncError } from '../errors.js';
 import type { FileRef, PassDeps, ScanOutcome, StageOutcome, TransitStat } from './deps.js';
 import type { NewProblem } from './events.js';
-import { forEachLimit } from '../pool.js';
-import { Channel } from '../channel.js';
+import { mapLimit } from '../pool.js';
 import {
   FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
@@ -94,10 +93,15 @@ export async function scanAndStage(
   /** Told the size of each file the scan's walk meets, before it has decided which are finished. */
   onSighting?: (size: number) => void,
 ): Promise<StageStepResult> {
+  const scan = await scanSafely(deps, signal, onSighting);
+  if (scan.stable.length > 0) onScanned?.(scan.stable.map((f) => f.size));
+  reflectWatchProblem(deps, memory, scan.watchProblem ?? null);
+  reflectEntryProblems(deps, memory, scan.errors);
+
   const result: StageStepResult = {
     staged: 0,
-    waiting: 0, // and the scan's pending files (files held open are among them)
-    settling: 0,
+    waiting: scan.pending, // files held open are among the pending ones
+    settling: scan.pending,
     failing: 0,
     worstFailing: null,
     held: [],
@@ -108,9 +112,7 @@ export async function scanAndStage(
     if (f && (!result.worstFailing || f.attempts > result.worstFailing.attempts))
       result.worstFailing = { rel, message: f.error.message, attempts: f.attempts };
   };
-  // Taken again once the scan has ended, for the files decided then (the early ones are staged
-  // while it walks).
-  let now = deps.clock.now();
+  const now = deps.clock.now();
   const heldAhead = new Map<string, number>();
   const hold = (file: FileRef): void => {
     result.waiting++;
@@ -133,7 +135,8 @@ export async function scanAndStage(
   // several system calls each, every pass: 3,000 waiting files made a pass 4 times as long.
   let roomLeft = null as number | null;
   const seen = new Set<string>();
-  const stageOne = async (file: FileRef): Promise<void> => {
+  // Several files at a time, so their moves share one sync of each transit folder (stage-file.ts).
+  await mapLimit(scan.stable, STAGE_CONCURRENCY, async (file) => {
     seen.add(file.rel);
     const failure = memory.stageFailures.get(file.rel);
     if (blocked || signal?.aborted || (failure && !retryDue(failure, now))) {
@@ -178,34 +181,7 @@ export async function scanAndStage(
         blocked ??= outcome.error;
         break;
     }
-  };
-  // Files are staged as the scan decides them, in its order: a big pass's early ones while the
-  // walk goes on (stability-scanner.ts EARLY_DECIDE_AT), the rest after it. Several at a time,
-  // so their moves share one sync of each transit folder (stage-file.ts).
-  const queue = new Channel<FileRef>();
-  const staging = forEachLimit(queue, STAGE_CONCURRENCY, stageOne);
-  staging.catch(() => {}); // awaited below; meanwhile a failure is no unhandled rejection
-  let early = 0;
-  let scan: ScanOutcome;
-  try {
-    scan = await scanSafely(deps, signal, onSighting, (files) => {
-      early = files.length;
-      for (const file of files) queue.push(file);
-    });
-  } catch (e) {
-    queue.end();
-    await staging.catch(() => {});
-    throw e;
-  }
-  if (scan.stable.length > 0) onScanned?.(scan.stable.map((f) => f.size));
-  reflectWatchProblem(deps, memory, scan.watchProblem ?? null);
-  reflectEntryProblems(deps, memory, scan.errors);
-  now = deps.clock.now();
-  result.waiting += scan.pending;
-  result.settling += scan.pending;
-  for (const file of scan.stable.slice(early)) queue.push(file);
-  queue.end();
-  await staging;
+  });
   memory.heldAheadMs = heldAhead;
   // A failing file that left the watch folder (removed, or changing again) starts afresh.
   for (const rel of [...memory.stageFailures.keys()]) {
@@ -246,10 +222,9 @@ async function scanSafely(
   deps: PassDeps,
   signal?: AbortSignal,
   onSighting?: (size: number) => void,
-  onEarly?: (stable: FileRef[]) => void,
 ): Promise<ScanOutcome> {
   try {
-    return await deps.scanner.scan(signal, onSighting, onEarly);
+    return await deps.scanner.scan(signal, onSighting);
   } catch (e) {
     if (signal?.aborted) throw e;
     // The scanner reports a missing watch folder itself; anything it throws is the same kind of

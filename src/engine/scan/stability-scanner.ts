@@ -33,10 +33,7 @@ export interface ScannedFile {
 }
 
 export interface ScanResult {
-  /**
-   * Finished files, oldest mtime first; on a walk that met more than EARLY_DECIDE_AT files, the
-   * finished ones among the first EARLY_DECIDE_AT (oldest first) lead, then the others.
-   */
+  /** Finished files, oldest mtime first. */
   stable: ScannedFile[];
   /** Files seen but not yet stable. */
   pending: number;
@@ -78,17 +75,6 @@ interface Sighting {
   ino: number;
   uid: number;
 }
-
-/**
- * A walk that meets more files than this decides the first this many (a snapshot of open files
- * of their own) and hands the finished ones on while it walks the rest, so a big pass starts
- * staging, and its first upload, without waiting for the whole walk: 2,000 files in one folder
- * took 80-160 ms to walk and decide on this 2-core machine under load, more on a Pi. The
- * price is order: these go first, oldest first among themselves, before older files the walk
- * meets later (a backlog's order is otherwise oldest first), and one more snapshot of open files
- * (a few ms) per big pass. A hub's usual pass (a few files) is decided whole, as before.
- */
-export const EARLY_DECIDE_AT = 256;
 
 /** This process's user, or null where there is none (Windows). */
 const OWN_UID: number | null = process.getuid?.() ?? null;
@@ -149,22 +135,13 @@ export class StabilityScanner {
     return this.observations.size;
   }
 
-  /**
-   * `onSighting` hears of each file as the walk meets it (finished or not: decided later).
-   * `onEarly`, on a walk that meets more than EARLY_DECIDE_AT files, hears of the finished ones
-   * among the first EARLY_DECIDE_AT while the walk goes on (see EARLY_DECIDE_AT); they lead
-   * `stable` in the result too.
-   */
-  async scan(
-    signal?: AbortSignal,
-    onSighting?: (size: number) => void,
-    onEarly?: (stable: ScannedFile[]) => void,
-  ): Promise<ScanResult> {
+  /** `onSighting` hears of each file as the walk meets it (finished or not: decided at the end). */
+  async scan(signal?: AbortSignal, onSighting?: (size: number) => void): Promise<ScanResult> {
     if (this.running)
       throw new Error('StabilityScanner.scan() is already running; passes must not overlap');
     this.running = true;
     try {
-      return await this.walk(signal, onSighting, onEarly);
+      return await this.walk(signal, onSighting);
     } finally {
       this.running = false;
     }
@@ -173,7 +150,6 @@ export class StabilityScanner {
   private async walk(
     signal: AbortSignal | undefined,
     onSighting: ((size: number) => void) | undefined,
-    onEarly: ((stable: ScannedFile[]) => void) | undefined,
   ): Promise<ScanResult> {
     const scan = ++this.scanCount;
     const result: ScanResult = {
@@ -185,8 +161,6 @@ export class StabilityScanner {
       watchProblem: null,
     };
     const sightings: Sighting[] = [];
-    /** Sightings already decided (the early ones, when the walk met enough). */
-    let decided = 0;
     const entries = walkTree(this.watchDir, {
       signal,
       skip: (name, rel) => this.ignore(name, rel),
@@ -208,13 +182,6 @@ export class StabilityScanner {
               uid,
             });
             onSighting?.(size);
-            if (onEarly && sightings.length === EARLY_DECIDE_AT + 1) {
-              // (One more than the early ones: a walk of exactly that many files has one snapshot.)
-              const early = await this.decide(sightings.slice(0, EARLY_DECIDE_AT), scan, result);
-              decided = EARLY_DECIDE_AT;
-              result.stable.push(...early);
-              if (early.length > 0) onEarly(early);
-            }
             break;
           }
           case 'skipped':
@@ -236,29 +203,11 @@ export class StabilityScanner {
       }
     } catch (error) {
       if (signal?.aborted) throw error;
-      // Not thrown: the queue already in transit must still drain while the folder is away. (Only
-      // the root's opening throws, before any file is met: no early file was told.)
+      // Not thrown: the queue already in transit must still drain while the folder is away.
       result.watchProblem = watchFolderProblem(this.watchDir, error);
       return result;
     }
-    result.stable.push(...(await this.decide(sightings.slice(decided), scan, result)));
-    for (const [rel, obs] of this.observations) {
-      if (obs.scan !== scan) this.observations.delete(rel);
-    }
-    return result;
-  }
-
-  /**
-   * Which of these sightings are finished, oldest first (counting the others in `result`). The
-   * snapshot of open files is taken here, after the walk met them and as close to staging as
-   * possible, and only when there is a file to ask about.
-   */
-  private async decide(
-    sightings: Sighting[],
-    scan: number,
-    result: ScanResult,
-  ): Promise<ScannedFile[]> {
-    const stable: ScannedFile[] = [];
+    // Taken after the walk, as close to staging as possible, and only when there is a file to ask about.
     const writers = sightings.length > 0 && this.writers ? await this.writers() : null;
     if (writers) {
       this.logger.debug('scan: open writers checked', {
@@ -277,12 +226,17 @@ export class StabilityScanner {
       // not read its /proc/<pid>/fd): its writer may be among them, so its writers are unknown.
       const writersKnown =
         writers !== null && (writers.skippedProcesses === 0 || OWN_UID === null || uid === OWN_UID);
-      if (this.observe(file, ino, { now, mono }, scan, open, writersKnown)) stable.push(file);
+      if (this.observe(file, ino, { now, mono }, scan, open, writersKnown))
+        result.stable.push(file);
       else result.pending++;
     }
-    return stable.sort(
+    for (const [rel, obs] of this.observations) {
+      if (obs.scan !== scan) this.observations.delete(rel);
+    }
+    result.stable.sort(
       (a, b) => a.mtimeMs - b.mtimeMs || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0),
     );
+    return result;
   }
 
   /** Record one sighting; true when the file counts as finished. */
