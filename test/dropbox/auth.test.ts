@@ -172,6 +172,36 @@ test('parallel first calls share one token refresh; server-side expiry mid-run i
   texts.push(...logger.lines);
 });
 
+test("a request refused with the stale token after another one's refresh ended is retried with the new token, not refreshed again", async () => {
+  const refreshToken = rig.emu.issueRefreshToken();
+  tokens.add(refreshToken);
+  // The space call's answer (a 401 for the stale token) comes back late, after the account
+  // call's 401 has been answered by a refresh: the two were sent together with one token.
+  const late: typeof fetch = async (input, init) => {
+    const res = await observingFetch(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (url.includes('get_space_usage') && res.status === 401)
+      await new Promise((r) => setTimeout(r, 300));
+    return res;
+  };
+  const connection = createDropboxConnection({
+    appKey: rig.emu.appKey,
+    refreshToken,
+    endpoint: rig.emu.url,
+    fetchImpl: late,
+  });
+  await connection.call((c) => c.usersGetCurrentAccount()); // a token, then made stale
+  rig.emu.expireAccessTokens();
+  rig.emu.resetStats();
+  const [account, space] = await Promise.all([
+    connection.call((c) => c.usersGetCurrentAccount()),
+    connection.call((c) => c.usersGetSpaceUsage()),
+  ]);
+  assert.equal(account.status, 200);
+  assert.equal(space.status, 200);
+  assert.equal(rig.emu.stats()['oauth2/token'], 1, 'one refresh for the two refused requests');
+});
+
 test('a revoked refresh token stops the leg with auth-revoked and the reconnect message', async () => {
   const logger = new RecordingLogger();
   const refreshToken = rig.emu.issueRefreshToken();

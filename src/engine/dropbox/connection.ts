@@ -110,11 +110,15 @@ export function createDropboxConnection(cfg: DropboxConnectionConfig): DropboxCo
   const client = new Dropbox({ auth, fetch: fetchImpl });
 
   async function call<T>(fn: (c: Dropbox) => Promise<T>): Promise<T> {
+    const sentWith = auth.getAccessToken();
     try {
       return await fn(client);
     } catch (e) {
       if (!isAccessTokenRejected(e)) throw e;
-      await auth.refreshAccessToken();
+      // Requests sent together with a stale token are refused one by one: one refused after
+      // another's refresh has ended only needs the new token (it refreshed a second time, and a
+      // `once` started on an expired kept token made two refreshes instead of one).
+      if (auth.getAccessToken() === sentWith) await auth.refreshAccessToken();
       try {
         return await fn(client);
       } catch (again) {
