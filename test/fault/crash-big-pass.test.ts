@@ -4,7 +4,6 @@
 // bytes, with exactly one history record (crash.test.ts's invariant). Each round's files land before its daemon starts, so its first pass is a big one.
 import { test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { listFilesRel } from '../engine/harness.js';
 import { assertClean, summary, withScenario } from './crash-harness.js';
 
 /** Five rounds of staging's 64 at a time. */
@@ -26,13 +25,7 @@ test(
             );
         });
       }
-      await s.drainAndStop(async () => {
-        const [w, t] = await Promise.all([
-          listFilesRel(s.dirs.watchDir),
-          listFilesRel(s.dirs.transitDir),
-        ]);
-        return w.length === 0 && t.length === 0;
-      });
+      await s.drainAndStop(() => s.queueEmpty());
       const audit = await s.audit();
       console.log(
         `crash test big pass: kills ${s.kills} (${s.killsInFlight} with work still in flight at the kill), files ${s.expected.size}, ${summary(audit)}`,

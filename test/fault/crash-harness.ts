@@ -158,6 +158,15 @@ export class Scenario {
     this.kills++;
   }
 
+  /** Nothing waits in the watch or transit folder: what a last daemon drains to. */
+  async queueEmpty(): Promise<boolean> {
+    const [w, t] = await Promise.all([
+      listFilesRel(this.dirs.watchDir),
+      listFilesRel(this.dirs.transitDir),
+    ]);
+    return w.length === 0 && t.length === 0;
+  }
+
   /** A last daemon drains the queue (until `drained` holds), then must stop on SIGTERM. */
   async drainAndStop(drained: () => Promise<boolean>): Promise<void> {
     const child = this.startDaemon();

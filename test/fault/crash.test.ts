@@ -8,7 +8,6 @@
 // same scenario with loggers holding files open and a bad file is in crash-writers.test.ts.
 import { test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { listFilesRel } from '../engine/harness.js';
 import { assertClean, summary, withScenario } from './crash-harness.js';
 
 test(
@@ -37,13 +36,7 @@ test(
             await s.write(`cameras/round-${k}.raw`, randomBytes(9 * 1024 * 1024 + k));
         });
       }
-      await s.drainAndStop(async () => {
-        const [w, t] = await Promise.all([
-          listFilesRel(s.dirs.watchDir),
-          listFilesRel(s.dirs.transitDir),
-        ]);
-        return w.length === 0 && t.length === 0;
-      });
+      await s.drainAndStop(() => s.queueEmpty());
       const audit = await s.audit();
       console.log(
         `crash test plain: kills ${s.kills} (${s.killsInFlight} with work still in flight at the kill), files ${s.expected.size}, ${summary(audit)}`,

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
-import { listFilesRel, localHash, testSettings, writeConfig } from '../engine/harness.js';
+import { localHash, testSettings, writeConfig } from '../engine/harness.js';
 import {
   assertClean,
   killHard,
@@ -127,13 +127,7 @@ async function torture(t: TestContext, { loggersSync }: TortureOptions): Promise
         }
       }
     }
-    await s.drainAndStop(async () => {
-      const [w, tr] = await Promise.all([
-        listFilesRel(dirs.watchDir),
-        listFilesRel(dirs.transitDir),
-      ]);
-      return w.length === 0 && tr.length === 0;
-    });
+    await s.drainAndStop(() => s.queueEmpty());
     const audit = await s.audit();
     console.log(
       `power-cut test (loggers ${loggersSync ? 'sync' : 'never sync'}): cuts ${CUTS} (${cutsInFlight} with work still in flight at the cut), files ${s.expected.size}, whole on Dropbox at a cut ${heldWhole.size}, cut short in the watch folder before staging (the loggers' loss) ${lostByLoggers}, ${summary(audit)}`,
