@@ -2,6 +2,7 @@
 // over a shaped link, with the emulator in a child process so only the engine's CPU and memory
 // are measured here. Prints figures; asserts nothing (targets are read off the output).
 import fs from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
@@ -14,6 +15,9 @@ import { buildCliBundle, cliRuntime, runCliMeasured } from './cli-process.js';
 import { describeTimeline, shortRoute, timelineFigures } from './link-timeline.js';
 import type { TimelineSnapshot } from '../emulator/timeline.js';
 import type { LinkBytes } from '../emulator/state.js';
+import { MAX_ARG_HEADER_BYTES } from '../../src/engine/dropbox/header-budget.js';
+import { MAX_BODIES_IN_FLIGHT } from '../../src/engine/dropbox/append-batch.js';
+import { COMMIT_AT, MAX_BATCH_ENTRIES } from '../../src/engine/dropbox/small-batch.js';
 
 const MiB = 1024 * 1024;
 
@@ -49,6 +53,9 @@ export function peakRss(): { stop(): number } {
   };
 }
 
+/** The bench's transfer settings (the bare client uses them too). */
+const SETTINGS = { concurrency: 8, chunkSizeMiB: 16 } as const;
+
 export async function makeEngine(
   root: string,
   emu: ChildEmulator,
@@ -64,8 +71,7 @@ export async function makeEngine(
     archiveMustBeMountPoint: false,
     site: 'bench',
     stableSeconds: 0,
-    concurrency: 8,
-    chunkSizeMiB: 16,
+    ...SETTINGS,
     dropboxAppKey: emu.appKey,
     dropboxEndpoint: emu.url,
     ...extra,
@@ -433,7 +439,60 @@ export async function runSmallFilesBench(
     );
     const cliWindow = { startMs: cliRun.startedAtMs, endMs: cliRun.endedAtMs };
     for (const line of describeTimeline(tl, cliWindow, APPENDS)) console.log(`    ${line}`);
+    await bareClientRun(emu, root, o);
   });
+}
+
+/**
+ * The ceiling `once` is read against: tools/bench/bare-client.mjs (the same requests for the same
+ * number of files and nothing else) in its own process on the same runtime, link and emulator.
+ */
+async function bareClientRun(emu: ChildEmulator, root: string, o: Resolved): Promise<void> {
+  const dir = path.join(root, 'bare');
+  await writeSmallFiles(dir, o, 'bare');
+  const token = await accessToken(emu);
+  await emu.admin('reset-stats');
+  await emu.admin('record-timeline');
+  const options = {
+    url: emu.url,
+    token,
+    dir: path.join(dir, 'tosync', 'RDL', 'USB0'),
+    remote: '/bare',
+    headerBytes: MAX_ARG_HEADER_BYTES,
+    bodyLimit: SETTINGS.chunkSizeMiB * 1024 * 1024,
+    bodiesInFlight: Math.min(SETTINGS.concurrency, MAX_BODIES_IN_FLIGHT),
+    commitAt: COMMIT_AT,
+    batchEntries: MAX_BATCH_ENTRIES,
+  };
+  const run = await runCliMeasured(BARE_CLIENT, [JSON.stringify(options)], {});
+  const tl = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
+  if (run.code !== 0) throw new Error(`bare client exited ${run.code}: ${run.stderr}`);
+  const stats = await emu.admin<Record<string, number>>('stats');
+  const window = { startMs: run.startedAtMs, endMs: run.endedAtMs };
+  const f = timelineFigures(tl, window, APPENDS);
+  console.log(
+    `    a bare client on the same runtime (tools/bench/bare-client.mjs: the same requests, nothing else), from start to exit: ` +
+      `${(o.smallFiles / run.seconds).toFixed(0)} files/s (${run.seconds.toFixed(2)} s) = ${share(o, run.seconds).toFixed(1)}% of the link` +
+      `${f ? `; first append at ${Math.round(f.head)} ms` : ''}; ${requestsByRoute(stats, o.smallFiles)}`,
+  );
+  for (const line of describeTimeline(tl, window, APPENDS)) console.log(`    ${line}`);
+}
+
+const BARE_CLIENT = fileURLToPath(new URL('./bare-client.mjs', import.meta.url));
+
+/** An access token from the emulator's token endpoint, as any client gets one. */
+async function accessToken(emu: ChildEmulator): Promise<string> {
+  const res = await fetch(`${emu.url}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: emu.refreshToken,
+      client_id: emu.appKey,
+    }).toString(),
+  });
+  if (!res.ok) throw new Error(`token: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 /**
