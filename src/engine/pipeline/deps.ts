@@ -71,6 +71,8 @@ export interface JournalPort {
   /** Every rel with an entry or an upload session. */
   rels(): string[];
   delete(rel: string): void;
+  /** Whether a restart could find an entry for `rel`: one is kept, or its deletion is unsaved. */
+  knows(rel: string): boolean;
   scheduleFlush(): void;
   flush(): Promise<void>;
 }
