@@ -136,7 +136,12 @@ export function removeDeep(dir: string): void {
  * Pi's SD card really has, whose statfs counts inodes as ext4 does (tmpfs charges one per link).
  * Returns a function that unmounts it and removes the image.
  */
-export async function mountExt4Image(dir: string, sizeMiB: number): Promise<() => Promise<void>> {
+export async function mountExt4Image(
+  dir: string,
+  sizeMiB: number,
+  /** How many inodes the file system has (mkfs.ext4 -N): a test can leave just a few free. */
+  inodes?: number,
+): Promise<() => Promise<void>> {
   const imageDir = await tempDir('rdl-ext4img-');
   const image = join(imageDir, 'card.img');
   const cleanup = async (): Promise<void> => {
@@ -145,7 +150,7 @@ export async function mountExt4Image(dir: string, sizeMiB: number): Promise<() =
   };
   const steps: [string, string[]][] = [
     ['truncate', ['-s', `${sizeMiB}M`, image]],
-    ['mkfs.ext4', ['-q', '-F', image]],
+    ['mkfs.ext4', ['-q', '-F', ...(inodes === undefined ? [] : ['-N', String(inodes)]), image]],
     ['mount', ['-o', 'loop', image, dir]],
   ];
   for (const [cmd, args] of steps) {

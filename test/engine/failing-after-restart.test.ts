@@ -5,7 +5,10 @@
 // emulator over HTTP, a name Dropbox refuses (a DEL character).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { History } from '../../src/engine/history/index.js';
 import { listFilesRel, withHarness } from './harness.js';
 
 const BAD = 'RDL/USB0/bad\x7f.csv';
@@ -58,5 +61,47 @@ test('a file that kept failing is still a problem after a restart, before and af
     } finally {
       await restarted.stop();
     }
+  });
+});
+
+test('a file that kept failing is recorded failed once, also when its count of attempts was lost with the journal', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  const retry = { baseMs: 10, capMs: 50, maxAttempts: 3 };
+  const failedRecords = async (configDir: string): Promise<number> => {
+    const history = await History.open(path.join(configDir, 'history.jsonl'), 5000);
+    return history.query({ limit: 100 }).filter((r) => r.rel === BAD && r.outcome === 'failed')
+      .length;
+  };
+  const failThrice = async (engine: Engine): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      offsetMs += 60 * 60_000; // past the file's back-off
+      assert.equal((await engine.runPassNow()).fileFailures, 1);
+    }
+  };
+  await withHarness({ engine: { clock, retry } }, async (h) => {
+    await h.drop(BAD, 'a DEL character: Dropbox refuses the name');
+    await failThrice(h.engine);
+    await h.engine.stop();
+    assert.equal(await failedRecords(h.configDir), 1);
+
+    // The journal is found damaged at the next start (an SD card's torn block): it starts empty,
+    // and the file's attempts are counted from nothing again.
+    await fs.writeFile(path.join(h.configDir, 'journal.json'), '{"version":1,"entr');
+    const restarted = await createEngine({ configDir: h.configDir, home: h.root, clock, retry });
+    try {
+      await failThrice(restarted);
+      assert.match(
+        restarted.getStatus().problems.find((p) => p.id === PROBLEM_ID)?.message ?? '',
+        /failed 3 times/,
+        'counted from nothing again',
+      );
+    } finally {
+      await restarted.stop();
+    }
+    assert.equal(await failedRecords(h.configDir), 1, 'the same failure is not recorded twice');
   });
 });

@@ -273,3 +273,35 @@ test('a save on a disk filling up is saved whole or fails, never cut short and c
   );
   assert.equal(reopened.entry(rels[0]!)?.finishedAtMs, 3);
 });
+
+test('a deletion is known until a save holds it: one refused by a full disk leaves it known, as a restart would find the entry', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a small tmpfs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-knows-'));
+  mountTmpfs(dir, 256);
+  t.after(() => {
+    unmount(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const file = path.join(dir, 'journal.json');
+  const j = await Journal.open(file);
+  const rels = Array.from({ length: 120 }, (_, i) => `RDL/USB0/2026-12/RDL_2026-12-${i}_USB0.txt`);
+  for (const rel of rels) j.update(rel, { size: 100, mtimeMs: 2, finishedAtMs: 3 });
+  await j.flush();
+  assert.equal(j.knows('never.csv'), false);
+  const filler = await fill(dir);
+  await fillToTheByte(filler);
+
+  // Deletions of many long names: a line longer than the room left in the log's last page.
+  for (const rel of rels) j.delete(rel);
+  assert.equal(j.entry(rels[0]!), undefined);
+  assert.equal(j.knows(rels[0]!), true, 'deleted, not saved');
+  await assert.rejects(j.flush(), { code: 'ENOSPC' });
+  assert.equal(j.knows(rels[0]!), true, 'the save that failed did not hold it');
+  assert.equal((await Journal.open(file)).entry(rels[0]!)?.finishedAtMs, 3, 'a restart finds it');
+
+  fs.rmSync(filler);
+  await j.flush();
+  assert.equal(j.knows(rels[0]!), false, 'saved');
+  assert.equal((await Journal.open(file)).entry(rels[0]!), undefined);
+  await j.close();
+});

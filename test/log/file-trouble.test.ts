@@ -96,3 +96,45 @@ test('a log file that cannot be opened from the start: said once, with what to d
     await removeDir(base);
   }
 });
+
+test('a log line cut short by a full disk ends there: the first line once there is room starts a line of its own', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const base = await tempDir('rdl-logtrouble-');
+  const logs = join(base, 'logs');
+  await mkdir(logs);
+  mountTmpfs(logs, 256);
+  try {
+    const file = join(logs, 'daemon.log');
+    const filler = join(logs, 'filler');
+    await runLogging(
+      base,
+      `import fs from 'node:fs';\n` +
+        `const log = createLogger({ file: ${JSON.stringify(file)}, console: true });\n` +
+        `log.info('line one');\n` +
+        // The loggers' files fill the disk, to the byte (bounded loops: far more than 256 KiB).
+        `const fd = fs.openSync(${JSON.stringify(filler)}, 'w');\n` +
+        `for (const size of [65536, 4096, 1]) {\n` +
+        `  try { for (let i = 0; i < 70000; i++) fs.writeSync(fd, Buffer.alloc(size, 1)); }\n` +
+        `  catch (e) { if (e.code !== 'ENOSPC') throw e; }\n` +
+        `}\n` +
+        `fs.closeSync(fd);\n` +
+        // Longer than what the log's last page has left: what fits is stored, the rest refused.
+        `log.info('a long line ' + 'x'.repeat(8192));\n` +
+        `log.info('while full');\n` +
+        `fs.rmSync(${JSON.stringify(filler)});\n` +
+        `log.info('line back');\n`,
+    );
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const stamped = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[(info|warn)\]/;
+    assert.match(lines[1]!, /\[info\]\s+a long line x+$/, 'the cut line holds only itself');
+    assert.ok(!lines[1]!.endsWith('x'.repeat(8192)), 'the long line was cut');
+    for (const line of lines.slice(2, -1)) assert.match(line, stamped, 'a line of its own');
+    assert.match(lines[2]!, /\[info\]\s+line back$/);
+    assert.match(lines[3]!, /The log file can be written again \(it could not: ENOSPC/);
+    assert.equal(lines.at(-1), '', 'the file ends with a line end');
+  } finally {
+    unmount(logs);
+    await removeDir(base);
+  }
+});

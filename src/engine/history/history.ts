@@ -115,6 +115,16 @@ export class History {
     return false;
   }
 
+  /** The newest kept record of `rel`, if any (scanned from the newest: a file's recent past). */
+  newestOf(rel: string): HistoryRecord | undefined {
+    const first = this.firstKept();
+    for (let i = this.records.length - 1; i >= first; i--) {
+      const r = this.records[i]!;
+      if (r.rel === rel) return r;
+    }
+    return undefined;
+  }
+
   count(): number {
     return this.records.length - this.firstKept();
   }

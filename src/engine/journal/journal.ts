@@ -145,6 +145,12 @@ export class Journal {
   /** What changed since the last save (what the next log line holds). */
   private readonly changedEntries = new Set<string>();
   private readonly changedSessions = new Set<string>();
+  /**
+   * Entries deleted since the last save that succeeded, and those the save under way holds: until
+   * a save holds the deletion, a restart finds the entry again (see knows()).
+   */
+  private unsavedDeletions = new Set<string>();
+  private savingDeletions = new Set<string>();
   /** The generation of the snapshot on disk and of the log continuing it (null: none yet). */
   private generation: number | null = null;
   private logBytes = 0;
@@ -193,6 +199,14 @@ export class Journal {
     return e && copyOf(e);
   }
 
+  /**
+   * Whether a process started now could find an entry for `rel`: one is kept, or its deletion is
+   * not saved yet (a kill, or a full settings disk, between the deletion and its save).
+   */
+  knows(rel: string): boolean {
+    return this.entries.has(rel) || this.unsavedDeletions.has(rel) || this.savingDeletions.has(rel);
+  }
+
   /** The entry only if it still describes the file as it is now (same size and mtime). */
   entryFor(rel: string, size: number, mtimeMs: number): JournalEntry | undefined {
     const e = this.entries.get(rel);
@@ -236,7 +250,10 @@ export class Journal {
   delete(rel: string): void {
     const hadEntry = this.entries.delete(rel);
     const hadSession = this.sessionMap.delete(rel);
-    if (hadEntry) this.changedEntries.add(rel);
+    if (hadEntry) {
+      this.changedEntries.add(rel);
+      this.unsavedDeletions.add(rel);
+    }
     if (hadSession) this.changedSessions.add(rel);
     if (hadEntry || hadSession) this.changed();
   }
@@ -307,6 +324,9 @@ export class Journal {
       this.changedSessions.clear();
     }
     this.dirty = false;
+    const deletions = this.unsavedDeletions;
+    this.savingDeletions = deletions;
+    this.unsavedDeletions = new Set();
     const started = performance.now();
     try {
       if (line === null) await this.writeSnapshot();
@@ -317,7 +337,10 @@ export class Journal {
       // Whatever failed is saved whole by a new snapshot next time (a log line may be half there).
       this.dirty = true;
       this.compactNext = true;
+      for (const rel of deletions) if (!this.entries.has(rel)) this.unsavedDeletions.add(rel);
       throw e;
+    } finally {
+      this.savingDeletions = new Set();
     }
   }
 

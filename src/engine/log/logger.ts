@@ -1,6 +1,7 @@
 // The engine's Logger on electron-log's Node entry: one file per logger, rotated by size (the
 // previous file is kept as <name>.old.<ext>), every line redacted before it is formatted.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import electronLog from 'electron-log/node';
 import type { Logger } from '../ports.js';
@@ -86,6 +87,7 @@ export function createLogger(opts: LoggerOptions): FileLogger {
   };
 
   const write = (lvl: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+    if (trouble.active) endCutLine(file);
     takeFileFailure();
     log[lvl](formatLine(message, fields));
     // A line below the file's level never tries the file: nothing to learn from it.
@@ -100,6 +102,29 @@ export function createLogger(opts: LoggerOptions): FileLogger {
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
   };
+}
+
+/**
+ * On a full disk electron-log's write stores what fits of a line and then fails: the line is cut,
+ * without its line end, and the first line written once there is room was glued to it (the log
+ * tail and `grep` then showed the next line's time in the middle of the cut one). Tried before
+ * each line while the file is in trouble only; a file it cannot write is left for the line's own
+ * write to report.
+ */
+function endCutLine(file: string): void {
+  try {
+    const fd = fs.openSync(file, 'a+', 0o600);
+    try {
+      const { size } = fs.fstatSync(fd);
+      const last = Buffer.alloc(1);
+      if (size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a)
+        fs.writeSync(fd, os.EOL);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // still cannot be written (full, read-only): the line's own write tells
+  }
 }
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];

@@ -71,6 +71,8 @@ export interface JournalPort {
   /** Every rel with an entry or an upload session. */
   rels(): string[];
   delete(rel: string): void;
+  /** Whether a restart could find an entry for `rel`: one is kept, or its deletion is unsaved. */
+  knows(rel: string): boolean;
   scheduleFlush(): void;
   flush(): Promise<void>;
 }
@@ -81,6 +83,8 @@ export interface HistoryPort {
   flush(): Promise<void>;
   /** Whether a record of this file finished at this time is kept (recovery after a crash). */
   hasRecord(rel: string, finishedAtMs: number): boolean;
+  /** The newest kept record of this file, if any. */
+  newestOf(rel: string): HistoryRecord | undefined;
 }
 
 /** A transit file's identity now, or null when it is gone. */

@@ -95,9 +95,10 @@ export function entryForCurrentVersion(
  * was written since (a writer's descriptor that followed the rename, a person). That is a later
  * version of our file: taken for another file of the name, it went beside our copies as
  * `name (1)` on both legs (the crash torture's --edit-transit, seed 12). A file of the name staged
- * after the removal cannot be met with the entry: the removal deletes the entry, a pass ends by
- * saving the journal, and a same-named file is staged by a later pass (one watch path holds one
- * file at a time). Without inodes (an old journal) nothing tells, so it stays another file.
+ * after the removal cannot be met with the entry, even with the freed inode number: staging saves
+ * the entry's deletion before it places a file under a name the journal still knows
+ * (stage-step.ts journalFreesName), so a kill between the removal and that save cannot leave it.
+ * Without inodes (an old journal) nothing tells, so it stays another file.
  */
 function finishedYetHere(old: JournalEntry, file: FileRef): boolean {
   return old.ino !== undefined && file.ino !== undefined && old.ino === file.ino;

@@ -12,6 +12,7 @@ import { historyRecordFor } from './history-record.js';
 import { keepBothName } from '../legs/keep-both.js';
 import { legRetry, worstFailure } from './leg-state.js';
 import type { Source } from '../channel.js';
+import type { HistoryRecord } from '../status/types.js';
 import { FILE_FAILING_THRESHOLD, fileRetryDelayMs } from './problems.js';
 
 export interface WorkItem {
@@ -212,14 +213,32 @@ function recordLegFailure(
   deps.emit({ type: 'leg-failed', leg, rel: w.file.rel, error, attempts });
   // One 'failed' record per file when it first crosses the threshold, whichever leg got it there.
   if (attempts === FILE_FAILING_THRESHOLD && before < FILE_FAILING_THRESHOLD) {
-    deps.history.append(
-      historyRecordFor(
-        w.file,
-        w.entry,
-        'failed',
-        { startedAtMs: ctx.firstSeenMs.get(w.file.rel) ?? now, nowMs: now },
-        new Set(deps.legs.map((l) => l.id)),
-      ),
+    const record = historyRecordFor(
+      w.file,
+      w.entry,
+      'failed',
+      { startedAtMs: ctx.firstSeenMs.get(w.file.rel) ?? now, nowMs: now },
+      new Set(deps.legs.map((l) => l.id)),
     );
+    if (!failureRecorded(deps, record)) deps.history.append(record);
   }
+}
+
+/**
+ * The file's newest record already tells this failure: a count of attempts lost with the journal
+ * (a save refused by a full settings disk, or a kill, after the history's save of the record
+ * landed; a journal set aside as damaged) made the file cross the threshold again, and the
+ * history showed it failed twice. A record of the same size whose content hash does not differ
+ * (unknown on either side) is the same file; a record after it (done) ends that failure. Looked
+ * up once per file crossing the threshold, not per attempt.
+ */
+function failureRecorded(deps: PassDeps, record: Omit<HistoryRecord, 'id'>): boolean {
+  const last = deps.history.newestOf(record.rel);
+  return (
+    last?.outcome === 'failed' &&
+    last.size === record.size &&
+    (last.contentHash === null ||
+      record.contentHash === null ||
+      last.contentHash === record.contentHash)
+  );
 }

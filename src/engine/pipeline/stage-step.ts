@@ -149,6 +149,11 @@ export async function scanAndStage(
       noRoomFiles++;
       return;
     }
+    if (!(await journalFreesName(deps, file.rel))) {
+      hold(file);
+      result.settling++; // as a file behind a same-named one in transit ('busy')
+      return;
+    }
     const outcome = await stageSafely(deps, file);
     switch (outcome.status) {
       case 'staged':
@@ -243,6 +248,34 @@ async function scanSafely(
       }),
     };
   }
+}
+
+/**
+ * Whether a file may take its name in transit as far as the journal goes. An entry still known
+ * for the name belongs to an earlier file of that name, and until its deletion is on disk a
+ * restart finds it again: a kill between a finished file's removal and the save of its deletion
+ * (or a full settings disk refusing that save, then a kill) left the finished mark of a file
+ * gone from transit, and a new file placed under the name could get the freed inode number (a
+ * copy's temporary, or a logger's new file moved in). The next process took it for a later
+ * version of the finished file (file-version.ts finishedYetHere): its legs replaced the earlier
+ * file's copies on Dropbox and the card, which then held only the new bytes. So the deletion is
+ * saved first; the name stays taken while its file is still in transit (staging would wait
+ * behind it anyway), or while the journal cannot be saved (the file waits in the watch folder).
+ * The common case, a name the journal does not know, costs one lookup and no save.
+ */
+async function journalFreesName(deps: PassDeps, rel: string): Promise<boolean> {
+  if (!deps.journal.knows(rel)) return true;
+  const inTransit = await deps.statTransit(rel).catch(() => undefined);
+  if (inTransit !== null) return false; // still there, or cannot tell
+  deps.journal.delete(rel);
+  try {
+    await deps.journal.flush();
+  } catch {
+    return false; // the journal's own retry logs it; the file is safe where it is
+  }
+  // A problem of the file that left transit named it; the new file's own are raised afresh.
+  clearProblem(deps, `${FILE_FAILING_PREFIX}${rel}`);
+  return true;
 }
 
 async function stageSafely(deps: PassDeps, file: FileRef): Promise<StageOutcome> {
