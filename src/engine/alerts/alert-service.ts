@@ -124,9 +124,9 @@ export class AlertService {
       },
       sendOne: (c, alert, origin) => this.sendOne(c, alert, origin),
       origin: () => this.origin(),
-      // A stop carried over waits for its "runs again" (notifyRunningAgain), which sends it first:
-      // delivered alone, by a process that never says it runs again (the tray app), it would tell
-      // "nothing syncs" of a hub that syncs.
+      // A stop carried over waits for its "runs again" (notifyRunningAgain, said by the daemon and
+      // the tray app once they sync), which sends it first: delivered alone by a retry before
+      // that, it would tell "nothing syncs" of a hub that syncs, and arrive after its clear.
       awaitsLook: (id) =>
         this.policy.awaitsLook(id) || (id === 'daemon-stopped' && this.stopCarried),
       clock: deps.clock,
@@ -233,7 +233,8 @@ export class AlertService {
   }
 
   /**
-   * This daemon has started after a "stopped" that it or an earlier process announced: the people
+   * This process (the daemon, or the tray app) syncs after a "stopped" that it or an earlier
+   * process announced: the people
    * told "nothing syncs until it runs again" hear that it does (before, they never did, and a hub
    * that came back by itself, its settings folder writable again, read as down for good). Once,
    * and owed by a channel that does not take it, like the stop itself.
