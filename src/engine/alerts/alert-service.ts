@@ -64,9 +64,13 @@ export interface AlertServiceDeps {
   tuning?: ChannelTuning & { tickMs?: number; retry?: Partial<AlertRetry> };
 }
 
-/** What `sendDigest` did: sent it, or found it sent by another process while it waited. */
+/**
+ * What `sendDigest` did: sent it (`unrecorded`: why it could not be recorded as sent, or null),
+ * or found it sent by another process while it waited.
+ */
 export type DigestSendOutcome =
-  { sent: true; digest: Digest } | { sent: false; digest: Digest; sentAtMs: number };
+  | { sent: true; digest: Digest; unrecorded: string | null }
+  | { sent: false; digest: Digest; sentAtMs: number };
 
 interface AlertState {
   pid?: number;
@@ -340,14 +344,22 @@ export class AlertService {
       const after = (await this.readState()).lastDigestMs;
       if (after !== undefined && after !== before)
         return { sent: false, digest: await this.digest(status), sentAtMs: after };
-      return { sent: true, digest: await this.sendDigestNow(status) };
+      return { sent: true, ...(await this.sendDigestNow(status)) };
     } finally {
       await lock?.release().catch(() => undefined);
     }
   }
 
-  /** Sends and records the digest; the caller holds the digest lock (or could not take it). */
-  private async sendDigestNow(status?: StatusSnapshot): Promise<Digest> {
+  /**
+   * Sends and records the digest; the caller holds the digest lock (or could not take it). Sent
+   * is sent: a record that fails (a full or read-only settings disk) is said (`unrecorded`), not
+   * thrown. Before, it read as a digest that failed: "Alerts by the digest email are not getting
+   * through" went to the other channels about a digest the people had in their mailbox, and
+   * `report --send` exited with an error after sending it.
+   */
+  private async sendDigestNow(
+    status?: StatusSnapshot,
+  ): Promise<{ digest: Digest; unrecorded: string | null }> {
     const s = this.deps.settings();
     const secrets = await this.loadSecrets();
     const email = EmailChannel.fromSettings(s, secrets.smtpPassword);
@@ -361,10 +373,21 @@ export class AlertService {
     const endMs = this.deps.clock.now();
     const d = await this.digest(status);
     await email.sendMail({ subject: d.subject, text: d.text, html: d.html });
+    // Kept in memory whatever the disk does: this process does not send it again.
     this.lastDigestMs = endMs;
-    await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
-    this.deps.logger.info('digest sent', { files: d.sources.reduce((a, x) => a + x.files, 0) });
-    return d;
+    const files = d.sources.reduce((a, x) => a + x.files, 0);
+    try {
+      await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
+    } catch (e) {
+      const unrecorded = (e as Error).message;
+      this.deps.logger.warn(
+        `digest sent but not recorded as sent in ${ALERT_STATE_FILE}: after a restart (or from another RDL Sync) it may be sent again`,
+        { files, reason: unrecorded },
+      );
+      return { digest: d, unrecorded };
+    }
+    this.deps.logger.info('digest sent', { files });
+    return { digest: d, unrecorded: null };
   }
 
   /**
