@@ -498,6 +498,15 @@ export class AlertService {
   private async digestIfDue(): Promise<void> {
     const s = this.deps.settings();
     if (this.digestRunning || this.lastDigestMs === null) return;
+    // Turned off: a digest that was failing no longer is (its problem, cleared only by a digest
+    // that goes, stood with daily reminders and never a "resolved"); and its delays start afresh
+    // when it is turned on again.
+    if (s.digestSchedule === 'off') {
+      this.digestFailures = 0;
+      this.digestRetryAtMs = 0;
+      this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+      return;
+    }
     if (this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour))
       return;
     // Before, a refused digest was tried (and warned of) at every tick, once a minute.
