@@ -114,6 +114,9 @@ export class AlertService {
   private retryAtOnce = false;
   /** alerts-outbox.json has been read (at start, or by a daemon stopping before it started). */
   private outboxLoaded = false;
+  /** This process's start, recorded once another's digest send lets go of digest.lock. */
+  private recordingStart: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -152,16 +155,7 @@ export class AlertService {
     this.startedAtMs = now;
     const state = await this.readState();
     this.lastDigestMs = state.lastDigestMs ?? now;
-    // Not a reason to stop syncing: the state only paces the digest, and a settings disk that
-    // cannot be written is a problem of its own (status publishing raises it). Before, a full
-    // one-card hub's daemon exited on a bare "ENOSPC: no space left on device, write" here.
-    await this.writeState({
-      pid: process.pid,
-      startedAtMs: now,
-      lastDigestMs: this.lastDigestMs,
-    }).catch((e: unknown) =>
-      this.deps.logger.warn('alert state not saved', { reason: (e as Error).message }),
-    );
+    await this.recordStart(now);
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
     // re-evaluates, and its stop (notifyStopped): a channel's own trouble is the earlier
@@ -180,6 +174,7 @@ export class AlertService {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
@@ -187,7 +182,7 @@ export class AlertService {
     if (this.mailerTimer) clearTimeout(this.mailerTimer);
     this.mailerTimer = null;
     // And for a digest being sent: it ends recorded, its lock released, not cut off half-way.
-    await bounded(Promise.all([this.queue, this.digesting]), undefined);
+    await bounded(Promise.all([this.queue, this.digesting, this.recordingStart]), undefined);
   }
 
   /** The process is stopping on an error: tell people, waiting (bounded) for the channels. */
@@ -422,6 +417,65 @@ export class AlertService {
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  /**
+   * Records which process syncs since when (`report` from outside reads it) beside when the last
+   * digest went, read and written under digest.lock. Before, a `report --send` recording its
+   * digest between this start's read and write had its lastDigestMs overwritten with the older
+   * one, and the digest went again at the next due time. While another process is sending a
+   * digest, written once it lets go, without holding up the start.
+   */
+  private async recordStart(now: number): Promise<void> {
+    let got: Awaited<ReturnType<typeof tryLockFile>> | null = null;
+    try {
+      got = await tryLockFile(this.deps.configDir, DIGEST_LOCK_FILE);
+    } catch {
+      // A settings disk that cannot be written: the write below fails and says so.
+    }
+    if (got && 'owner' in got) {
+      this.recordingStart = this.recordStartOnceFree(now);
+      return;
+    }
+    await this.writeStartState(now, got?.lock ?? null);
+  }
+
+  private async recordStartOnceFree(now: number): Promise<void> {
+    const deadline = Date.now() + DIGEST_LOCK_WAIT_MS;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, DIGEST_LOCK_POLL_MS));
+      if (this.stopping) return; // the next start records it
+      const got = await tryLockFile(this.deps.configDir, DIGEST_LOCK_FILE).catch(() => null);
+      if (got === null || 'lock' in got || Date.now() > deadline)
+        return this.writeStartState(now, got && 'lock' in got ? got.lock : null);
+    }
+  }
+
+  /** The caller holds digest.lock (or it could not be taken). */
+  private async writeStartState(now: number, lock: RunLock | null): Promise<void> {
+    try {
+      // What another process recorded since this start first read it.
+      const recorded = (await this.readState()).lastDigestMs;
+      if (
+        recorded !== undefined &&
+        this.lastDigestMs !== null &&
+        recorded > this.lastDigestMs &&
+        recorded <= this.deps.clock.now()
+      )
+        this.lastDigestMs = recorded;
+      await this.writeState({
+        pid: process.pid,
+        startedAtMs: now,
+        lastDigestMs: this.lastDigestMs ?? now,
+      });
+    } catch (e) {
+      // Not a reason to stop syncing: the state only paces the digest, and a settings disk that
+      // cannot be written is a problem of its own (status publishing raises it). Before, a full
+      // one-card hub's daemon exited on a bare "ENOSPC: no space left on device, write" here.
+      this.deps.logger.warn('alert state not saved', { reason: (e as Error).message });
+    } finally {
+      await lock?.release().catch(() => undefined);
+    }
+  }
 
   private follow(snapshot: StatusSnapshot): void {
     this.policy.setOptions(this.policyOptions());
