@@ -141,8 +141,15 @@ export const report: CommandSpec = {
       } else {
         say(ctx, digest.text);
       }
-      if (outcome?.sent) say(ctx, `Sent "${digest.subject}" by email.`);
-      else if (outcome)
+      if (outcome?.sent) {
+        say(ctx, `Sent "${digest.subject}" by email.`);
+        // Sent all the same: not an error (a cron job would send it again).
+        if (outcome.unrecorded !== null)
+          say(
+            ctx,
+            `Warning: the digest could not be recorded as sent (${outcome.unrecorded}): the service may send it again when it is next due. Free space on the settings folder's disk (or make it writable).`,
+          );
+      } else if (outcome)
         say(
           ctx,
           `Not sent again: another RDL Sync sent the digest by email at ${new Date(outcome.sentAtMs).toISOString()} while this waited.`,

@@ -251,6 +251,17 @@ async function runTrayApp(): Promise<void> {
 
   await engine.start();
   logger.info('RDL Sync started', { version: app.getVersion(), configDir });
+  // Holding the run lock, this app syncs: people told "RDL Sync stopped on an error … nothing
+  // syncs until it runs again" (by the service, before the app started) hear that it does, and
+  // a stop a channel still owed goes first. Before, only the service said so: a hub whose tray
+  // app synced for weeks read as down to the people far away, and an owed stop was given up
+  // after a day. Should the service fail again once the app quits, its stop is a new one
+  // (the last record is this "runs again"), announced again.
+  void realEngine.alerts
+    .notifyRunningAgain()
+    .catch((e: unknown) =>
+      logger.warn('Could not tell that RDL Sync runs again', { reason: String(e) }),
+    );
   if (opensWindowAtStart) openWindow();
 }
 

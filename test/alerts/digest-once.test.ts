@@ -154,3 +154,43 @@ test('the scheduled digest comes due while `report --send` is sending one: the s
     await teardown(s, child);
   }
 });
+
+// The service's start records itself in alerts-state.json (which process syncs since when) beside
+// the last digest's time. Before, that read-and-write ignored digest.lock: a `report --send`
+// recording its digest between them had its time overwritten with the older one, and the
+// service sent the same digest again at its next due time. The start now waits for the lock to
+// write (without holding up the start): not written while another process holds it.
+test('a service starting while `report --send` sends: its start is recorded after, the digest’s time kept', async () => {
+  const s = await setup('rdl-digest-once-c-');
+  const stateFile = path.join(s.dirs.configDir, 'alerts-state.json');
+  const state = async (): Promise<{ pid?: number; lastDigestMs?: number }> =>
+    JSON.parse(await fs.readFile(stateFile, 'utf8')) as { pid?: number; lastDigestMs?: number };
+  let child: ChildProcess | null = null;
+  try {
+    const report = reportSend(s);
+    child = report.child;
+    await waitUntil('the command’s digest at the relay', () => s.smtp.mails.length === 1, 30_000);
+    const before = await fs.readFile(stateFile, 'utf8');
+    await s.service.start();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(
+      await fs.readFile(stateFile, 'utf8'),
+      before,
+      'alerts-state.json is not written while the command holds digest.lock',
+    );
+    s.answerFirst();
+    assert.equal((await exited(child)).code, 0, report.out());
+    await waitUntil(
+      'the service’s start recorded',
+      async () => (await state()).pid === process.pid,
+    );
+    assert.ok(
+      ((await state()).lastDigestMs ?? 0) > Date.now() - DAY,
+      'the command’s digest stays recorded as sent',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.smtp.mails.length, 1, 'one digest, not two');
+  } finally {
+    await teardown(s, child);
+  }
+});

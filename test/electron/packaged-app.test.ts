@@ -19,6 +19,7 @@ import { launchApp, packageApp, type PackagedApp, type RunningApp } from './pack
 import { chooseTrayItem, trayIconPicture, trayIconWindow } from './tray-host.js';
 import { NO_TRAY_NOTE } from '../../src/main/window-mode.js';
 import { askWindowToClose } from './x-close.js';
+import { freePort, startSmtp, type LoopbackSmtp } from '../alerts/loopback.js';
 
 let app: PackagedApp;
 let emulator: Emulator;
@@ -598,6 +599,94 @@ test('the tray app started beside the running service says why it cannot start, 
     if (tray) await killChild(tray);
     await killChild(service, 10_000);
     await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+// The service stopped on an error while the relay was down: its "stopped" is owed. The tray app
+// then syncs (started from the desktop's menu, the cause gone): it delivers the stop and says
+// "runs again", since it does run. Before, the tray app never said so, and the owed stop waited
+// for a service start for a day, then was given up; a stop delivered earlier stood unanswered
+// for as long as the tray app synced. After a Quit, a service that fails again is not silent:
+// its stop is announced anew. Real parts: the packaged binary as the service and as the tray
+// app, an SMTP relay on loopback that is down and comes back on the same port.
+test('the tray app that syncs after the service stopped says "runs again", the stop first', async () => {
+  const dirs = await makeDirs('rdl-tray-runs-again-');
+  const port = await freePort();
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, {
+      site: 'Site7_Tray',
+      alertEmailTo: ['ops@example.org'],
+      alertEmailFrom: 'hub7@example.org',
+      smtpHost: '127.0.0.1',
+      smtpPort: port,
+      smtpSecurity: 'none',
+    }),
+    emulator,
+  );
+  const lockFile = path.join(dirs.configDir, 'engine.lock');
+  const owed = (): string[] => {
+    try {
+      const text = fs.readFileSync(path.join(dirs.configDir, 'alerts-outbox.json'), 'utf8');
+      return (JSON.parse(text) as { owed: { alert: { kind: string; code: string } }[] }).owed.map(
+        (e) => `${e.alert.kind} ${e.alert.code}`,
+      );
+    } catch {
+      return [];
+    }
+  };
+  /** The service as the unit runs it, stopping on a real error (a folder where the lock belongs). */
+  const serviceStops = async (): Promise<void> => {
+    fs.mkdirSync(lockFile);
+    const { daemon, output } = startHeadlessDaemon(dirs);
+    const end = await within(
+      'the service to stop',
+      new Promise<number | null>((resolve) => daemon.once('exit', (c) => resolve(c))),
+      60_000,
+    );
+    assert.equal(end, 1, output());
+    assert.match(output(), /EISDIR/);
+    fs.rmdirSync(lockFile);
+  };
+  let smtp: LoopbackSmtp | null = null;
+  let desktop: Desktop | null = null;
+  let running: RunningApp | null = null;
+  try {
+    await serviceStops();
+    assert.deepEqual(owed(), ['raised daemon-stopped']);
+    smtp = await startSmtp({ port });
+    const subjects = (): string[] => smtp!.mails.map((m) => m.subject);
+    desktop = await startDesktop({ trayHost: true });
+    running = await launchApp(
+      app,
+      desktop,
+      { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: dirs.configDir },
+      ['--hidden'],
+    );
+    await waitFor('the stop and its "runs again" by email', () => smtp!.mails.length >= 2, 60_000);
+    assert.deepEqual(subjects(), [
+      'RDL Sync Site7_Tray: needs action now (daemon-stopped)',
+      'RDL Sync Site7_Tray: resolved (daemon-stopped)',
+    ]);
+    assert.match(smtp.mails[0]!.text, /RDL Sync stopped on an error \(.*EISDIR/);
+    assert.match(smtp.mails[1]!.text, /RDL Sync runs again/);
+    await waitFor('the outbox to be empty', () => owed().length === 0);
+
+    // The person quits the app; the service, started again, still fails: a new stop, told.
+    await chooseTrayItem(desktop, 'quit', { paused: false, archivePresent: true });
+    assert.equal((await within('the app to quit', running.exited, 60_000)).code, 0);
+    await serviceStops();
+    assert.deepEqual(subjects().slice(2), [
+      'RDL Sync Site7_Tray: needs action now (daemon-stopped)',
+    ]);
+  } finally {
+    if (running) {
+      await running.browser.close().catch(() => {});
+      await running.kill();
+    }
+    await desktop?.stop();
+    await smtp?.close();
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });

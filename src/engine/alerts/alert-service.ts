@@ -64,9 +64,13 @@ export interface AlertServiceDeps {
   tuning?: ChannelTuning & { tickMs?: number; retry?: Partial<AlertRetry> };
 }
 
-/** What `sendDigest` did: sent it, or found it sent by another process while it waited. */
+/**
+ * What `sendDigest` did: sent it (`unrecorded`: why it could not be recorded as sent, or null),
+ * or found it sent by another process while it waited.
+ */
 export type DigestSendOutcome =
-  { sent: true; digest: Digest } | { sent: false; digest: Digest; sentAtMs: number };
+  | { sent: true; digest: Digest; unrecorded: string | null }
+  | { sent: false; digest: Digest; sentAtMs: number };
 
 interface AlertState {
   pid?: number;
@@ -110,6 +114,9 @@ export class AlertService {
   private retryAtOnce = false;
   /** alerts-outbox.json has been read (at start, or by a daemon stopping before it started). */
   private outboxLoaded = false;
+  /** This process's start, recorded once another's digest send lets go of digest.lock. */
+  private recordingStart: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -124,9 +131,9 @@ export class AlertService {
       },
       sendOne: (c, alert, origin) => this.sendOne(c, alert, origin),
       origin: () => this.origin(),
-      // A stop carried over waits for its "runs again" (notifyRunningAgain), which sends it first:
-      // delivered alone, by a process that never says it runs again (the tray app), it would tell
-      // "nothing syncs" of a hub that syncs.
+      // A stop carried over waits for its "runs again" (notifyRunningAgain, said by the daemon and
+      // the tray app once they sync), which sends it first: delivered alone by a retry before
+      // that, it would tell "nothing syncs" of a hub that syncs, and arrive after its clear.
       awaitsLook: (id) =>
         this.policy.awaitsLook(id) || (id === 'daemon-stopped' && this.stopCarried),
       clock: deps.clock,
@@ -148,16 +155,7 @@ export class AlertService {
     this.startedAtMs = now;
     const state = await this.readState();
     this.lastDigestMs = state.lastDigestMs ?? now;
-    // Not a reason to stop syncing: the state only paces the digest, and a settings disk that
-    // cannot be written is a problem of its own (status publishing raises it). Before, a full
-    // one-card hub's daemon exited on a bare "ENOSPC: no space left on device, write" here.
-    await this.writeState({
-      pid: process.pid,
-      startedAtMs: now,
-      lastDigestMs: this.lastDigestMs,
-    }).catch((e: unknown) =>
-      this.deps.logger.warn('alert state not saved', { reason: (e as Error).message }),
-    );
+    await this.recordStart(now);
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
     // re-evaluates, and its stop (notifyStopped): a channel's own trouble is the earlier
@@ -176,6 +174,7 @@ export class AlertService {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
@@ -183,7 +182,7 @@ export class AlertService {
     if (this.mailerTimer) clearTimeout(this.mailerTimer);
     this.mailerTimer = null;
     // And for a digest being sent: it ends recorded, its lock released, not cut off half-way.
-    await bounded(Promise.all([this.queue, this.digesting]), undefined);
+    await bounded(Promise.all([this.queue, this.digesting, this.recordingStart]), undefined);
   }
 
   /** The process is stopping on an error: tell people, waiting (bounded) for the channels. */
@@ -233,7 +232,8 @@ export class AlertService {
   }
 
   /**
-   * This daemon has started after a "stopped" that it or an earlier process announced: the people
+   * This process (the daemon, or the tray app) syncs after a "stopped" that it or an earlier
+   * process announced: the people
    * told "nothing syncs until it runs again" hear that it does (before, they never did, and a hub
    * that came back by itself, its settings folder writable again, read as down for good). Once,
    * and owed by a channel that does not take it, like the stop itself.
@@ -339,14 +339,22 @@ export class AlertService {
       const after = (await this.readState()).lastDigestMs;
       if (after !== undefined && after !== before)
         return { sent: false, digest: await this.digest(status), sentAtMs: after };
-      return { sent: true, digest: await this.sendDigestNow(status) };
+      return { sent: true, ...(await this.sendDigestNow(status)) };
     } finally {
       await lock?.release().catch(() => undefined);
     }
   }
 
-  /** Sends and records the digest; the caller holds the digest lock (or could not take it). */
-  private async sendDigestNow(status?: StatusSnapshot): Promise<Digest> {
+  /**
+   * Sends and records the digest; the caller holds the digest lock (or could not take it). Sent
+   * is sent: a record that fails (a full or read-only settings disk) is said (`unrecorded`), not
+   * thrown. Before, it read as a digest that failed: "Alerts by the digest email are not getting
+   * through" went to the other channels about a digest the people had in their mailbox, and
+   * `report --send` exited with an error after sending it.
+   */
+  private async sendDigestNow(
+    status?: StatusSnapshot,
+  ): Promise<{ digest: Digest; unrecorded: string | null }> {
     const s = this.deps.settings();
     const secrets = await this.loadSecrets();
     const email = EmailChannel.fromSettings(s, secrets.smtpPassword);
@@ -360,10 +368,21 @@ export class AlertService {
     const endMs = this.deps.clock.now();
     const d = await this.digest(status);
     await email.sendMail({ subject: d.subject, text: d.text, html: d.html });
+    // Kept in memory whatever the disk does: this process does not send it again.
     this.lastDigestMs = endMs;
-    await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
-    this.deps.logger.info('digest sent', { files: d.sources.reduce((a, x) => a + x.files, 0) });
-    return d;
+    const files = d.sources.reduce((a, x) => a + x.files, 0);
+    try {
+      await this.writeState({ ...(await this.readState()), lastDigestMs: this.lastDigestMs });
+    } catch (e) {
+      const unrecorded = (e as Error).message;
+      this.deps.logger.warn(
+        `digest sent but not recorded as sent in ${ALERT_STATE_FILE}: after a restart (or from another RDL Sync) it may be sent again`,
+        { files, reason: unrecorded },
+      );
+      return { digest: d, unrecorded };
+    }
+    this.deps.logger.info('digest sent', { files });
+    return { digest: d, unrecorded: null };
   }
 
   /**
@@ -398,6 +417,65 @@ export class AlertService {
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  /**
+   * Records which process syncs since when (`report` from outside reads it) beside when the last
+   * digest went, read and written under digest.lock. Before, a `report --send` recording its
+   * digest between this start's read and write had its lastDigestMs overwritten with the older
+   * one, and the digest went again at the next due time. While another process is sending a
+   * digest, written once it lets go, without holding up the start.
+   */
+  private async recordStart(now: number): Promise<void> {
+    let got: Awaited<ReturnType<typeof tryLockFile>> | null = null;
+    try {
+      got = await tryLockFile(this.deps.configDir, DIGEST_LOCK_FILE);
+    } catch {
+      // A settings disk that cannot be written: the write below fails and says so.
+    }
+    if (got && 'owner' in got) {
+      this.recordingStart = this.recordStartOnceFree(now);
+      return;
+    }
+    await this.writeStartState(now, got?.lock ?? null);
+  }
+
+  private async recordStartOnceFree(now: number): Promise<void> {
+    const deadline = Date.now() + DIGEST_LOCK_WAIT_MS;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, DIGEST_LOCK_POLL_MS));
+      if (this.stopping) return; // the next start records it
+      const got = await tryLockFile(this.deps.configDir, DIGEST_LOCK_FILE).catch(() => null);
+      if (got === null || 'lock' in got || Date.now() > deadline)
+        return this.writeStartState(now, got && 'lock' in got ? got.lock : null);
+    }
+  }
+
+  /** The caller holds digest.lock (or it could not be taken). */
+  private async writeStartState(now: number, lock: RunLock | null): Promise<void> {
+    try {
+      // What another process recorded since this start first read it.
+      const recorded = (await this.readState()).lastDigestMs;
+      if (
+        recorded !== undefined &&
+        this.lastDigestMs !== null &&
+        recorded > this.lastDigestMs &&
+        recorded <= this.deps.clock.now()
+      )
+        this.lastDigestMs = recorded;
+      await this.writeState({
+        pid: process.pid,
+        startedAtMs: now,
+        lastDigestMs: this.lastDigestMs ?? now,
+      });
+    } catch (e) {
+      // Not a reason to stop syncing: the state only paces the digest, and a settings disk that
+      // cannot be written is a problem of its own (status publishing raises it). Before, a full
+      // one-card hub's daemon exited on a bare "ENOSPC: no space left on device, write" here.
+      this.deps.logger.warn('alert state not saved', { reason: (e as Error).message });
+    } finally {
+      await lock?.release().catch(() => undefined);
+    }
+  }
 
   private follow(snapshot: StatusSnapshot): void {
     this.policy.setOptions(this.policyOptions());
@@ -474,6 +552,15 @@ export class AlertService {
   private async digestIfDue(): Promise<void> {
     const s = this.deps.settings();
     if (this.digestRunning || this.lastDigestMs === null) return;
+    // Turned off: a digest that was failing no longer is (its problem, cleared only by a digest
+    // that goes, stood with daily reminders and never a "resolved"); and its delays start afresh
+    // when it is turned on again.
+    if (s.digestSchedule === 'off') {
+      this.digestFailures = 0;
+      this.digestRetryAtMs = 0;
+      this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+      return;
+    }
     if (this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour))
       return;
     // Before, a refused digest was tried (and warned of) at every tick, once a minute.
