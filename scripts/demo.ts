@@ -13,7 +13,7 @@ import { startEmulator, type Emulator } from '../tools/emulator/index.js';
 import { DEMO_REMOTE_ROOT, demoSettings } from '../tools/demo/demo-settings.js';
 import { FileCredentialStore } from '../src/engine/credentials/index.js';
 import { defaultSettings } from '../src/engine/settings/defaults.js';
-import { openSettingsStore } from '../src/engine/settings/store.js';
+import { loadSettingsWriter, openSettingsStore } from '../src/engine/settings/store.js';
 import type { StatusSnapshot } from '../src/engine/status/types.js';
 import { planSamples, publish, type SampleFile } from '../tools/demo/sample-files.js';
 import { progressLine } from '../tools/demo/progress.js';
@@ -84,6 +84,7 @@ async function makeFolders(): Promise<Folders> {
 
 /** The same settings file the tray app and `rdl-sync settings set` write, validated on save. */
 async function configure(f: Folders, emulator: Emulator): Promise<void> {
+  await loadSettingsWriter();
   const store = openSettingsStore({ configDir: f.config, home: f.home });
   try {
     const saved = store.save({

@@ -10,6 +10,7 @@ import {
   formatBytes,
   liveLockOwner,
   loadCronCheck,
+  loadSettingsWriter,
   openSettingsService,
   printable,
   readStatusFile,
@@ -649,7 +650,7 @@ const settings: CommandSpec = {
   async run(ctx) {
     const [action = 'show', key, ...valueParts] = ctx.positionals;
     // The engine's settings service: the same validation the window's saves go through.
-    await loadCronCheck();
+    await Promise.all([loadCronCheck(), loadSettingsWriter()]);
     const store = openSettingsService({ configDir: ctx.configDir });
     try {
       if (action === 'path') {

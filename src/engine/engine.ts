@@ -25,7 +25,11 @@ import type { Settings } from './settings/schema.js';
 import { renderRemoteRoot, remotePathFor } from './settings/remote-root.js';
 import { tightenConfigModes } from './settings/private-files.js';
 import { loadCronCheck } from './settings/cron-check.js';
-import { settingsFileUsesCron, type SettingsFileOpener } from './settings/store.js';
+import {
+  loadSettingsWriter,
+  settingsFileNeeds,
+  type SettingsFileOpener,
+} from './settings/store.js';
 import { StatusModel } from './status/model.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import type { PassReport } from './pipeline/pass.js';
@@ -106,8 +110,14 @@ export interface Engine extends EngineApi {
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   // Before the settings are read (the constructor validates them). Any engine may be handed a cron
-  // schedule to save; `once` only reads the file, so it loads the check only when the file has one.
-  if (opts.role !== 'once' || settingsFileUsesCron(opts.configDir)) await loadCronCheck();
+  // schedule to save; `once` only reads the file, so it loads the check only when the file has one,
+  // and the writer only when the file holds a pause (one that has ended is cleared).
+  const needs =
+    opts.role === 'once' ? settingsFileNeeds(opts.configDir) : { cronCheck: true, writer: true };
+  await Promise.all([
+    needs.cronCheck ? loadCronCheck() : null,
+    needs.writer && !opts.openSettingsFile ? loadSettingsWriter() : null,
+  ]);
   const engine = new SyncEngine(opts);
   await engine.init();
   return engine;

@@ -122,6 +122,18 @@ test('the engine does not load the scheduler: node-schedule, cron-parser and lux
   }
 });
 
+test('the engine does not load the settings writer: conf, ajv and semver wait for an engine that may write', () => {
+  // About 420 KB that `once` only reads around (settings/store.ts, loadSettingsWriter).
+  const engine = chunksWith('// src/engine/engine.ts');
+  const withEngine = staticGraph(cliDir, engine[0]!);
+  for (const marker of ['node_modules/conf/', 'node_modules/ajv/', 'node_modules/semver/']) {
+    const holders = chunksWith(marker);
+    assert.ok(holders.length > 0, `${marker} is in the bundle`);
+    for (const chunk of holders)
+      assert.ok(!withEngine.has(chunk), `the engine loads ${marker} at start (${chunk})`);
+  }
+});
+
 test("zod's locales other than English stay out of the CLI bundle", () => {
   // They are dropped only when zod is imported as a namespace (eslint.config.js says why).
   const locales = readdirSync(cliDir).flatMap((f) =>

@@ -95,3 +95,27 @@ test('once with the archive folder absent: exit 1, says so, files stay in transi
   assert.deepEqual(await listFilesRel(dirs.transitDir), []);
   assert.deepEqual(await listFilesRel(card), Object.keys(FILES).sort());
 });
+
+test('once over a timed pause that has ended clears it in the settings file and syncs', async () => {
+  // `once` loads the settings writer only when the file holds a pause (settings/store.ts,
+  // settingsFileNeeds): this is the one write it makes.
+  const dirs = await makeDirs('rdl-cli-ended-pause-');
+  roots.push(dirs.root);
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Weir' }), emulator);
+  const file = path.join(dirs.configDir, 'config.json');
+  const settings = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+  settings.state = { paused: true, pausedUntilMs: Date.now() - 60_000 };
+  await fs.writeFile(file, JSON.stringify(settings, null, 2));
+  await writeFileIn(dirs.watchDir, 'RDL/USB0/2026-11-25.csv', 'timestamp,level_m\n');
+
+  const r = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /done 1; 0 still queued in transit\./);
+  const after = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(
+    after.state,
+    { paused: false, pausedUntilMs: null },
+    'the ended pause is cleared',
+  );
+  assert.ok(emulator.getFile('/RDL/Weir/RDL/USB0/2026-11-25.csv'));
+});

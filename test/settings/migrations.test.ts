@@ -1,6 +1,6 @@
 // The settings file's version: old files (no configVersion) are read and migrated, the next save
 // stamps the current version, and a file from a newer build is refused and never overwritten.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,13 @@ import {
   CONFIG_VERSION_KEY,
   migrateSettingsFile,
 } from '../../src/engine/settings/migrations.js';
-import { openSettingsStore, type SettingsStore } from '../../src/engine/settings/store.js';
+import {
+  loadSettingsWriter,
+  openSettingsStore,
+  type SettingsStore,
+} from '../../src/engine/settings/store.js';
+
+before(() => loadSettingsWriter());
 
 const HOME = '/home/pi';
 const good = { ...defaultSettings(HOME), site: 'site1', archiveDir: '/media/orangepi/SD1' };

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,9 +7,13 @@ import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import {
   isPausedAt,
+  loadSettingsWriter,
   openSettingsStore,
   type SettingsStore,
 } from '../../src/engine/settings/store.js';
+
+// The writer (conf) is loaded by whoever writes: createEngine, the `settings` command.
+before(() => loadSettingsWriter());
 
 const HOME = '/home/pi';
 const good: Settings = {

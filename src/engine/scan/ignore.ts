@@ -36,10 +36,31 @@ export function compileIgnore(
   const pmOptions = { dot: true, nocase };
   const byName = patterns.filter((p) => !p.includes('/'));
   const byPath = patterns.filter((p) => p.includes('/')).map((p) => p.replace(/^\/+/, ''));
-  const nameMatch = byName.length > 0 ? picomatch(byName, pmOptions) : () => false;
-  const pathMatch = byPath.length > 0 ? picomatch(byPath, pmOptions) : () => false;
+  const nameMatch = anyOf(byName, pmOptions);
+  const pathMatch = anyOf(byPath, pmOptions);
   return (name, rel) =>
     isDropboxIgnoredName(name) || nameMatch(name) || (rel !== undefined && pathMatch(rel));
+}
+
+/**
+ * Whether a string matches any of the globs, as picomatch's matcher for the list answers (a
+ * pattern equal to the string matches it as it is, else its regular expression decides), but with
+ * the expressions joined into one: picomatch's own list matcher calls one matcher per pattern,
+ * each building a result object, and with the nine default patterns that took about 6 µs a name
+ * in a cold process, on the way to every pass's first upload (10-12 ms of the walk of 2,000 files
+ * in `rdl-sync once`'s profile); one expression does it in about a fifth of that.
+ */
+function anyOf(
+  patterns: readonly string[],
+  options: { dot: boolean; nocase: boolean },
+): (s: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  const verbatim = new Set(patterns);
+  const one = new RegExp(
+    patterns.map((p) => `(?:${picomatch.makeRe(p, options).source})`).join('|'),
+    options.nocase ? 'i' : '',
+  );
+  return (s) => s !== '' && (verbatim.has(s) || one.test(s));
 }
 
 const cache = new Map<string, IgnoreMatcher>();

@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import Conf, { type Options as ConfOptions, type Schema } from 'conf';
+import type Conf from 'conf';
+import type { Options as ConfOptions, Schema } from 'conf';
 import * as z from 'zod';
 import type { SettingsValidation } from '../api.js';
 import { silentLogger, type Logger } from '../ports.js';
@@ -100,6 +101,32 @@ export type ConfigFile = Settings & { state?: RuntimeState; configVersion?: numb
 
 /** Opens config.json for writing: conf, or electron-store in the tray app (SettingsStoreOptions). */
 export type SettingsFileOpener = (options: ConfOptions<ConfigFile>) => Conf<ConfigFile>;
+
+/** conf's class, once loadSettingsWriter has loaded it. */
+let ConfClass: typeof Conf | undefined;
+
+/**
+ * Loads conf, which writes the settings file (the store only reads it by itself). conf brings ajv,
+ * ajv-formats and semver: about 420 KB of the CLI's engine chunk, which V8 compiled and ran on the
+ * way to every start's first request (about 25 ms on this machine, Node 20). `rdl-sync once`
+ * writes the file only to clear a timed pause that has ended, so createEngine loads the writer for
+ * it only when the file holds a pause; every other engine, and the `settings` command, load it
+ * first. A store asked to write before it is loaded refuses (settingsWriterMissing).
+ */
+export async function loadSettingsWriter(): Promise<void> {
+  ConfClass ??= (await import('conf')).default;
+}
+
+function openWithConf(options: ConfOptions<ConfigFile>): Conf<ConfigFile> {
+  if (!ConfClass) throw settingsWriterMissing();
+  return new ConfClass(options);
+}
+
+function settingsWriterMissing(): Error {
+  return new Error(
+    'the settings file cannot be written by this command: its writer was not loaded (loadSettingsWriter); run the command again',
+  );
+}
 
 type RawRead =
   | { kind: 'missing' }
@@ -250,7 +277,7 @@ class ConfSettingsStore implements SettingsStore {
 
   private openConf(): Conf<ConfigFile> {
     if (!this.conf) fs.mkdirSync(this.opts.configDir, { recursive: true, mode: 0o700 });
-    this.conf ??= (this.opts.openFile ?? ((o) => new Conf<ConfigFile>(o)))({
+    this.conf ??= (this.opts.openFile ?? openWithConf)({
       // Site, folders and the app key: this user's only, like the credentials beside it.
       configFileMode: 0o600,
       cwd: this.opts.configDir,
@@ -359,13 +386,19 @@ function readSettingsFile(file: string): RawRead {
 }
 
 /**
- * Whether the settings file asks for a cron schedule (createEngine loads the cron check for
- * `once` only then). Read as the store reads it (never blocking on a FIFO, migrated); a file that
- * cannot be read has no schedule to check.
+ * What `once` must load before it reads the settings file (createEngine): the cron check when the
+ * file asks for a cron schedule, the writer when it holds a pause (one that has ended is cleared
+ * in the file). Read as the store reads it (never blocking on a FIFO, migrated); a file that
+ * cannot be read has neither.
  */
-export function settingsFileUsesCron(configDir: string): boolean {
+export function settingsFileNeeds(configDir: string): { cronCheck: boolean; writer: boolean } {
   const raw = readSettingsFile(configFilePath(configDir));
-  return raw.kind === 'object' && raw.data.scheduleMode === 'cron';
+  if (raw.kind !== 'object') return { cronCheck: false, writer: false };
+  const state = raw.data[STATE_KEY] as { paused?: unknown } | undefined;
+  return {
+    cronCheck: raw.data.scheduleMode === 'cron',
+    writer: typeof state === 'object' && state !== null && state.paused !== false,
+  };
 }
 
 class NotRegularFile extends Error {}
