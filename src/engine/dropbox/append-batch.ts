@@ -14,6 +14,7 @@ import { SyncError } from '../errors.js';
 import type { Clock, Logger, OwnUpload } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
+import { BodyParts } from './http-fetch.js';
 import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
 import type { FileToPlace } from './placement.js';
 import { forEachLimit } from '../pool.js';
@@ -123,9 +124,9 @@ class Pack<J> {
     this.headerBytes += item.headerBytes;
   }
 
-  /** The body; the pack lets go of the separate buffers. */
-  body(): Buffer {
-    const body = Buffer.concat(this.parts, this.bytes);
+  /** The body: the files' own buffers, one part per item (the pack lets go of them). */
+  body(): BodyParts {
+    const body = new BodyParts(this.parts);
     this.parts = [];
     return body;
   }
@@ -370,8 +371,8 @@ export async function appendSmallFiles<J extends BulkJob>(
   let unsupported = false;
   let fatal: { error: unknown } | undefined;
 
-  /** Sends items whose bytes are `body` (in item order); halves on a too-large header. */
-  const sendPart = async (items: Array<PackedFile<J>>, body: Buffer): Promise<void> => {
+  /** Sends items whose bytes are `body` (one part each, in item order); halves on a too-large header. */
+  const sendPart = async (items: Array<PackedFile<J>>, body: BodyParts): Promise<void> => {
     const entries = items.map((it) => ({
       cursor: { session_id: it.sessionId, offset: 0 },
       length: it.file.size,
@@ -412,9 +413,8 @@ export async function appendSmallFiles<J extends BulkJob>(
       }
       // The halves are still in flight: each is answered for by its own send.
       const half = Math.ceil(items.length / 2);
-      const cut = items.slice(0, half).reduce((n, it) => n + it.file.size, 0);
-      await sendPart(items.slice(0, half), body.subarray(0, cut));
-      await sendPart(items.slice(half), body.subarray(cut));
+      await sendPart(items.slice(0, half), body.slice(0, half));
+      await sendPart(items.slice(half), body.slice(half));
       return;
     }
     answered();
