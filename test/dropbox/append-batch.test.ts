@@ -244,6 +244,24 @@ for (const kind of ['reset_mid_body', 'drop_response'] as const) {
   });
 }
 
+test('a reset halfway through a body of many buffers of different sizes (an empty file among them): the retry sends the same bytes', async () => {
+  const sizes = [1, 0, 8192, 300, 12_345, 4096, 1, 65_536, 7, 2000, 0, 33_333];
+  const items: UploadItem[] = [];
+  for (const [i, size] of sizes.entries())
+    items.push(
+      await rig.file(`partsreset/f${String(i).padStart(2, '0')}.bin`, pattern(size, 60 + i)),
+    );
+  rig.emu.addFault({ route: 'files/upload_session/append_batch', kind: 'reset_mid_body' });
+  const out = await rig.store().uploadMany(items);
+  allOk(out);
+  assert.equal(calls('append_batch'), 2, 'one body, cut and sent again');
+  // A file that landed different would have been replaced by an upload of its own.
+  assert.equal(calls('start'), 0);
+  assert.equal(calls('finish'), 0);
+  assert.equal(calls('finish_batch_v2'), 1);
+  await landedExactly('partsreset', items);
+});
+
 test('429 on append_batch waits the Retry-After the server gave', async () => {
   const items = await files('slow', 3, 100);
   const sleeps: number[] = [];

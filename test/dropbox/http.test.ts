@@ -15,6 +15,7 @@ import {
   rewriteUrl,
 } from '../../src/engine/dropbox/endpoint-fetch.js';
 import {
+  BodyParts,
   createNodeHttpFetch,
   nodeHttpFetch,
   type StreamedBody,
@@ -173,6 +174,26 @@ test('nodeHttpFetch streams a body piece by piece with its declared length; a fa
     body: short as never,
   }).catch((e: unknown) => e);
   assert.match(String(shortErr), /shorter than declared/);
+});
+
+test('nodeHttpFetch sends a parted body as its parts in order, with their total length, the same again on a second send', async () => {
+  // An append_batch body: one buffer per file, of any size, an empty file among them.
+  const parts = [300, 0, 8192, 1, 65_537, 4096].map((n, i) => Buffer.alloc(n, i + 1));
+  const body = new BodyParts(parts);
+  const whole = Buffer.concat(parts);
+  assert.equal(body.length, whole.length);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const res = await nodeHttpFetch(`${base}/json`, { method: 'POST', body: body as never });
+    assert.deepEqual(await res.json(), { got: whole.length });
+    const last = seen.at(-1)!;
+    assert.equal(last.headers['content-length'], String(whole.length));
+    assert.ok(last.body.equals(whole), `attempt ${attempt}: the parts arrived whole and in order`);
+  }
+  const half = body.slice(3);
+  assert.equal(half.length, 1 + 65_537 + 4096);
+  const res = await nodeHttpFetch(`${base}/json`, { method: 'POST', body: half as never });
+  assert.deepEqual(await res.json(), { got: half.length });
+  assert.ok(seen.at(-1)!.body.equals(Buffer.concat(parts.slice(3))));
 });
 
 test('talking to Dropbox through the connection never loads undici (the web fetch globals cost start-up time)', async () => {

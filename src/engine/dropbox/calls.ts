@@ -268,9 +268,9 @@ export class DropboxCalls {
     // No content_hash of the whole body: each file's own hash, taken in the read that filled the
     // very buffer sent here, is what its commit is verified against (a file that lands different
     // is replaced, never taken as uploaded), and over TLS a body altered on the way fails the
-    // record's check first. A second SHA-256 of every byte only to fail earlier was about a
-    // tenth of the upload's CPU per small file (several times that on a Raspberry Pi 4, whose
-    // cores have no SHA instructions).
+    // record's check first. A second SHA-256 of every byte, only to fail earlier, cost about 5 us
+    // per 8 KiB file here (several times that on a Raspberry Pi 4, whose cores have no SHA
+    // instructions).
     const arg: files.UploadSessionAppendBatchArg = {
       entries,
       contents: body,

@@ -36,9 +36,11 @@ export interface StreamedBody {
 
 /**
  * A request body held as several buffers (an append_batch body: one per file), written to the
- * socket one after another as they are, never joined into one: a joined copy cost a memcpy of
- * every byte and, in a fresh allocation, a page fault per 4 KiB. The parts must not change once
- * given (a retry sends the same parts again).
+ * socket one after another as they are, never joined into one. A joined copy is a memcpy of every
+ * byte into a fresh allocation, and under the daemon's unit (MALLOC_MMAP_THRESHOLD_: glibc maps
+ * fresh pages for every allocation over 128 KiB) a page fault per 4 KiB and a map and unmap per
+ * body: about 35 us of CPU per 8 KiB file here, against under 1 us without that setting.
+ * The parts must not change once given (a retry sends the same parts again).
  */
 export class BodyParts {
   readonly length: number;
