@@ -351,6 +351,9 @@ export async function runSmallFilesBench(
               `${Math.round(f.tail)} ms after the last`
             : ''),
       );
+      // The cold pass's own requests: what its first append waited for (the access token, then
+      // the upload sessions, in a process without a kept token); later passes have spare ones.
+      if (k === 1) console.log(`      run 1's ${describeTimeline(tl, run, APPENDS)[1]!.trim()}`);
       last = { run, stats, tl, bytes };
     }
     const warmFrom = runs >= WARM_FROM_RUN ? WARM_FROM_RUN : Math.min(2, runs);
