@@ -7,8 +7,9 @@
 // as new: read and sent again, and recorded done twice. Staging's own check of a taken transit
 // name (stage-file.ts finishCutMove) knows this very file and finishes its move.
 //
-// Real parts: the files, the hard link a kill leaves, a real open descriptor the kernel reports
-// (/proc), the Dropbox emulator through the real SDK, the journal and history on disk.
+// Real parts: the files, what a kill leaves (the hard link on one disk; across disks, transit on
+// its own tmpfs, the complete copy with the original's mtime), a real open descriptor the kernel
+// reports (/proc), the Dropbox emulator through the real SDK, the journal and history on disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -22,12 +23,22 @@ import { canDetectWriters } from '../../src/engine/scan/open-writers.js';
 import { silentLogger, systemClock } from '../../src/engine/ports.js';
 import { renderRemoteRoot } from '../../src/engine/settings/remote-root.js';
 import { listFilesRel, makeDirs, testSettings } from '../engine/harness.js';
+import { mountTmpfs, unmount } from '../archive/helpers.js';
 
-test('a move cut short that the next process meets in transit first is finished, not staged and sent again', async (t) => {
-  if (!canDetectWriters()) return t.skip('open writers cannot be detected here (no /proc)');
+for (const acrossDisks of [false, true])
+  test(`a move cut short (${acrossDisks ? 'across disks' : 'one disk'}) that the next process meets in transit first is finished, not staged and sent again`, async (t) => {
+    if (!canDetectWriters()) return t.skip('open writers cannot be detected here (no /proc)');
+    await cutMoveMetInTransitFirst(acrossDisks);
+  });
+
+async function cutMoveMetInTransitFirst(acrossDisks: boolean): Promise<void> {
   const dirs = await makeDirs('rdl-cut-move-known-');
   const emulator = await startEmulator({});
   const held: Array<fs.FileHandle> = [];
+  if (acrossDisks) {
+    await fs.mkdir(dirs.transitDir, { recursive: true });
+    mountTmpfs(dirs.transitDir, 4096);
+  }
   try {
     const settings = testSettings(dirs, emulator);
     const rel = 'RDL/USB0/2026-12/RDL_2026-12-03_USB0.txt';
@@ -37,8 +48,17 @@ test('a move cut short that the next process meets in transit first is finished,
     await fs.mkdir(path.dirname(watchPath), { recursive: true });
     await fs.mkdir(path.dirname(transitPath), { recursive: true });
     await fs.writeFile(watchPath, body);
-    // What a kill between the link and the unlink leaves: both names, one inode.
-    await fs.link(watchPath, transitPath);
+    if (acrossDisks) {
+      // What a kill after the verified copy took its transit name leaves: a complete copy, with
+      // the original's mtime, and the original.
+      await fs.copyFile(watchPath, transitPath);
+      const { atime, mtime } = await fs.stat(watchPath);
+      await fs.utimes(transitPath, atime, mtime);
+      assert.notEqual((await fs.stat(transitPath)).dev, (await fs.stat(watchPath)).dev);
+    } else {
+      // What a kill between the link and the unlink leaves: both names, one inode.
+      await fs.link(watchPath, transitPath);
+    }
 
     const journal = await Journal.open(path.join(dirs.configDir, 'journal.json'));
     const history = await History.open(path.join(dirs.configDir, 'history.jsonl'), 1000);
@@ -72,10 +92,12 @@ test('a move cut short that the next process meets in transit first is finished,
 
     // The next process's first pass: a writer holds the file open, so staging leaves the
     // watch-folder name; the walk of transit meets the transit name (the journal now knows it).
+    // Across disks the transit copy is another inode: held too, so it is not finished this pass.
     held.push(await fs.open(watchPath, 'r+'));
+    if (acrossDisks) held.push(await fs.open(transitPath, 'r+'));
     await runPass(deps, memory, new AbortController().signal);
     assert.ok(journal.knows(rel), 'the walk of transit gave the name an entry');
-    await held.pop()?.close();
+    for (const h of held.splice(0)) await h.close();
 
     for (let i = 0; i < 8; i++) {
       await runPass(deps, memory, new AbortController().signal);
@@ -112,7 +134,8 @@ test('a move cut short that the next process meets in transit first is finished,
     );
   } finally {
     for (const h of held) await h.close().catch(() => {});
+    if (acrossDisks) unmount(dirs.transitDir);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
-});
+}
