@@ -564,9 +564,10 @@ export class ArchiveTarget {
   private async refuseOffCard(result: ArchiveStoreResult): Promise<ArchiveStoreResult> {
     if (!this.place.card || this.cardDev === null) return result;
     const landed = await this.lstatOrNull(result.path);
-    if (landed === null || landed.dev === this.cardDev) return result;
+    if (landed?.dev === this.cardDev) return result;
     this.knownFolders.clear();
-    if (!result.alreadyPresent) {
+    // Gone already (the card back over it, hiding the copy): nothing to remove, still not stored.
+    if (landed && !result.alreadyPresent) {
       const now = await this.lstatOrNull(result.path);
       if (now && now.dev === landed.dev && now.ino === landed.ino)
         await unlink(result.path).catch(() => {});
