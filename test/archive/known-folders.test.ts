@@ -82,6 +82,52 @@ test('card pulled mid-pass, the same folders present in the bare mount point: ar
   }
 });
 
+test('card unmounted (lazily) between the root check and the write: archive-missing, nothing left in the bare mount point, the file lands once it is back', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const r = await rig();
+  mountTmpfs(r.card, 1024);
+  let unmounted = false;
+  try {
+    // The first folder made after the root check: the card goes away just before it (an
+    // automounter's lazy unmount, a pulled reader), as the crash torture's card-unmount fault did.
+    const target = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: true,
+      reserveBytes: 0,
+      fsOps: {
+        mkdir: async (p) => {
+          if (!unmounted) {
+            unmounted = true;
+            unmount(r.card);
+          }
+          await mkdir(p, 0o755);
+        },
+      },
+    });
+    await target.check();
+    const src = await sourceFile(r.src, 'a.csv', 'belongs on the card');
+    await assert.rejects(storeFile(target, 'RDL/USB0/a.csv', src), (e: unknown) => {
+      assert.ok(isSyncError(e));
+      assert.deepEqual([e.kind, e.code], ['blocked', 'archive-missing']);
+      assert.match(e.message, /went away during a copy/);
+      return true;
+    });
+    assert.ok(unmounted);
+    assert.deepEqual(await tree(r.card), [], 'nothing left in the bare mount point');
+    // The card again: the next check and store put the file on it.
+    mountTmpfs(r.card, 1024);
+    await target.check();
+    const stored = await storeFile(target, 'RDL/USB0/a.csv', src);
+    assert.equal(stored.path, join(r.card, 'RDL/USB0/a.csv'));
+    assert.equal(await readFile(stored.path, 'utf8'), 'belongs on the card');
+    unmount(r.card);
+    assert.deepEqual(await tree(r.card), [], 'still nothing in the bare mount point');
+  } finally {
+    unmount(r.card);
+    await removeDir(r.base);
+  }
+});
+
 test('a remembered folder removed between its check and the link (ENOENT): made again once, the file lands', async () => {
   const r = await rig();
   try {

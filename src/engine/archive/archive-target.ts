@@ -10,6 +10,7 @@ import {
   mkdir,
   open,
   readdir,
+  rmdir,
   stat,
   unlink,
   utimes,
@@ -202,6 +203,12 @@ export class ArchiveTarget {
   private readonly knownFolders = new Map<string, KnownFolder>();
   /** Folders being checked and made now, by path (see `folderFor`). */
   private readonly makingFolders = new Map<string, Promise<string>>();
+  /**
+   * The card's device, as its root showed it when last found mounted. A card unmounted after that
+   * check (lazily, mid-copy: an automounter, a pulled reader) leaves paths below the root on the
+   * disk under the mount point: a copy written there is not on the card (see refuseOffCard).
+   */
+  private cardDev: number | null = null;
   /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
   private linksWork = false;
   /** The largest file the card holds (FAT: 4 GiB - 1), asked again after each check(). */
@@ -283,7 +290,7 @@ export class ArchiveTarget {
     const name = segments.pop() as string;
     const folder = await this.folderFor(segments);
     try {
-      return await this.storeIn(opts, folder.dir, name);
+      return await this.refuseOffCard(await this.storeIn(opts, folder.dir, name));
     } catch (e) {
       // A known folder that vanished between its check and the write (a card swapped mid-pass):
       // forget it, check the root and make the folder again, once.
@@ -292,7 +299,7 @@ export class ArchiveTarget {
       this.knownFolders.delete(folder.dir);
       this.fileSizeLimit = null; // perhaps another card, perhaps another file system
       const again = await this.folderFor(segments);
-      return await this.storeIn(opts, again.dir, name);
+      return await this.refuseOffCard(await this.storeIn(opts, again.dir, name));
     }
   }
 
@@ -360,7 +367,9 @@ export class ArchiveTarget {
     if (missing) throw missing;
     const made = await this.makeFoldersBelowRoot(segments);
     const s = await this.lstatOrNull(made);
-    if (s?.isDirectory()) this.knownFolders.set(made, { dev: s.dev, ino: s.ino });
+    // Made below the mount point of a card gone since the root check: not a folder of the card.
+    if (s?.isDirectory() && (!this.place.card || s.dev === this.cardDev))
+      this.knownFolders.set(made, { dev: s.dev, ino: s.ino });
     return made;
   }
 
@@ -540,7 +549,40 @@ export class ArchiveTarget {
     }
     if (!s.isDirectory()) return { reason: 'not-a-folder' };
     if (this.place.card && !(await isMountPoint(this.root))) return { reason: 'not-mounted' };
+    if (this.place.card) this.cardDev = s.dev;
     return null;
+  }
+
+  /**
+   * A card's copy must be on the card. The root checks come before the folders and the write, and
+   * a card unmounted in between (lazily: open files stay on it, new paths resolve below the mount
+   * point) took the copy onto the disk holding the mount point: read back from there it verified,
+   * the file counted as archived and left transit, and once the card was back it lacked the file
+   * (the crash torture, split layout, seed 203). Such a copy is removed (it is not ours to keep
+   * on that disk) and the card is missing: the file waits in transit.
+   */
+  private async refuseOffCard(result: ArchiveStoreResult): Promise<ArchiveStoreResult> {
+    if (!this.place.card || this.cardDev === null) return result;
+    const landed = await this.lstatOrNull(result.path);
+    if (landed?.dev === this.cardDev) return result;
+    this.knownFolders.clear();
+    // Gone already (the card back over it, hiding the copy): nothing to remove, still not stored.
+    if (landed && !result.alreadyPresent) {
+      const now = await this.lstatOrNull(result.path);
+      if (now && now.dev === landed.dev && now.ino === landed.ino)
+        await unlink(result.path).catch(() => {});
+      // The folders made for it below the mount point, while empty (never the root).
+      for (let dir = dirname(result.path); dir.startsWith(this.root + sep); dir = dirname(dir))
+        if (
+          !(await rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+      await rmdir(join(this.root, ARCHIVE_WORK_DIR)).catch(() => {});
+    }
+    throw archiveMissing(this.place, 'pulled');
   }
 
   /** mkdir each level below the root, one at a time: a vanished root is never recreated. */

@@ -259,14 +259,19 @@ async function scanSafely(
  * copy's temporary, or a logger's new file moved in). The next process took it for a later
  * version of the finished file (file-version.ts finishedYetHere): its legs replaced the earlier
  * file's copies on Dropbox and the card, which then held only the new bytes. So the deletion is
- * saved first; the name stays taken while its file is still in transit (staging would wait
- * behind it anyway), or while the journal cannot be saved (the file waits in the watch folder).
+ * saved first, or while the journal cannot be saved the file waits in the watch folder.
+ * While the name's file is still in transit, staging itself decides, as for a name the journal
+ * does not know: placing never replaces, so it either waits behind that file or, when the transit
+ * name holds this very file (a move a kill cut short, that the walk of transit met first and so
+ * gave an entry), finishes the move (stage-file.ts finishCutMove). Held back here instead, that
+ * file was staged again once its transit copy was done: read and sent twice, recorded done twice.
  * The common case, a name the journal does not know, costs one lookup and no save.
  */
 async function journalFreesName(deps: PassDeps, rel: string): Promise<boolean> {
   if (!deps.journal.knows(rel)) return true;
   const inTransit = await deps.statTransit(rel).catch(() => undefined);
-  if (inTransit !== null) return false; // still there, or cannot tell
+  if (inTransit === undefined) return false; // cannot tell
+  if (inTransit !== null) return true; // taken: staging waits behind it, or finishes a cut move
   deps.journal.delete(rel);
   try {
     await deps.journal.flush();
