@@ -116,12 +116,6 @@ export interface RemoteStore {
    * `more`: the scan goes on, so these are only the first of them. `signal`: a stop gives it up.
    */
   prepare?(sizes: readonly number[], more?: boolean, signal?: AbortSignal): void;
-  /**
-   * Gets the access the next calls need (Dropbox: an access token when there is none, or it is
-   * about to expire) ahead of them; calls made meanwhile wait for it instead of asking again.
-   * Its failure is no one's: the next call asks again and meets it as its own.
-   */
-  readyAccess?(): Promise<void>;
 }
 
 /** Saved state of a chunked upload, so a restart resumes instead of re-sending. */

@@ -28,17 +28,13 @@ interface PassLog {
   began: number;
   /** Passes that saw their signal aborted before they ended. */
   aborted: number;
-  /** In order: 'ready' for each prepareAccess (the access token asked for ahead), 'pass' for each pass begun. */
-  events: string[];
 }
 
 /** A pass that takes `ms` (or until aborted) and records itself. */
 function slowPasses(ms: number): { runner: PassRunner; log: PassLog } {
-  const log: PassLog = { active: 0, maxActive: 0, began: 0, aborted: 0, events: [] };
+  const log: PassLog = { active: 0, maxActive: 0, began: 0, aborted: 0 };
   const runner = {
-    prepareAccess: (): void => void log.events.push('ready'),
     run: async (signal: AbortSignal): Promise<PassReport> => {
-      log.events.push('pass');
       log.active++;
       log.maxActive = Math.max(log.maxActive, log.active);
       log.began++;
@@ -222,45 +218,5 @@ test('"Sync now" while the engine starts becomes the scheduler\'s pass, not a ri
     assert.equal(log.began, 1);
   } finally {
     await life.stop();
-  }
-});
-
-test('the access token is asked for as the engine gets ready, before its first pass: at start, and for a runPassNow of an engine not started; a paused start asks nothing', async () => {
-  // Without it the first pass asked for the token only when it began, and its first upload waited
-  // for two round trips in a row (the token, then the upload sessions).
-  {
-    const { runner, log } = slowPasses(10);
-    const { life } = await lifecycle(runner);
-    try {
-      await life.start();
-      for (let i = 0; i < 200 && log.began < 1; i++) await sleep(10);
-      await life.running?.idle();
-      assert.deepEqual(log.events, ['ready', 'pass']);
-    } finally {
-      await life.stop();
-    }
-  }
-  {
-    const { runner, log } = slowPasses(10);
-    const { life } = await lifecycle(runner);
-    try {
-      await life.runPassNow();
-      await life.runPassNow();
-      assert.deepEqual(log.events, ['ready', 'pass', 'ready', 'pass']);
-    } finally {
-      await life.stop();
-    }
-  }
-  {
-    const { runner, log } = slowPasses(10);
-    const { life, status } = await lifecycle(runner);
-    status.update({ paused: true });
-    try {
-      await life.start();
-      await sleep(50);
-      assert.deepEqual(log.events, []);
-    } finally {
-      await life.stop();
-    }
   }
 });

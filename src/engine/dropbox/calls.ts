@@ -245,14 +245,6 @@ export class DropboxCalls {
     );
   }
 
-  /**
-   * The access token, refreshed now if there is none or it is about to expire (the SDK's own
-   * rule); a call made meanwhile waits for this refresh instead of making its own.
-   */
-  readyAccess(): Promise<void> {
-    return this.conn.auth.checkAndRefreshAccessToken();
-  }
-
   /** Opens `count` (1..1000) empty sequential sessions in one call; returns their ids. */
   async startBatch(count: number, signal?: AbortSignal): Promise<string[]> {
     const res = await this.run('upload_session/start_batch', undefined, signal, (req) =>

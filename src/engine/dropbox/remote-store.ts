@@ -291,10 +291,6 @@ export class DropboxRemoteStore implements RemoteStore {
     return okOutcome(item.rel, placed.metadata, file, placed.alreadyPresent);
   }
 
-  readyAccess(): Promise<void> {
-    return this.calls.readyAccess();
-  }
-
   async account(signal?: AbortSignal): Promise<AccountInfo> {
     const { account, usage } = await this.calls.account(signal);
     return {

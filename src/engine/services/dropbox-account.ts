@@ -166,12 +166,6 @@ export class DropboxAccount {
    * Asks Dropbox who we are (at most every ACCOUNT_REFRESH_MS unless `force`). `signal`: the pass
    * it runs beside; a stop gives up the check's retries (offline, they held a stop for 5 s).
    */
-  /** The next refresh() without `force` will ask Dropbox (the card is due). */
-  refreshDue(): boolean {
-    const mono = monotonicNow(this.deps.clock);
-    return this.lastAccountMono === null || mono - this.lastAccountMono >= ACCOUNT_REFRESH_MS;
-  }
-
   async refresh(
     remote: RemoteStore | null,
     force: boolean,
@@ -181,7 +175,8 @@ export class DropboxAccount {
     const { clock, status, logger } = this.deps;
     const now = clock.now();
     const mono = monotonicNow(clock);
-    if (!force && !this.refreshDue()) return null;
+    if (!force && this.lastAccountMono !== null && mono - this.lastAccountMono < ACCOUNT_REFRESH_MS)
+      return null;
     this.lastAccountMono = mono;
     try {
       const a = await remote.account(signal);

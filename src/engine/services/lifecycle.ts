@@ -80,8 +80,6 @@ export class Lifecycle {
     }
     this.runLock = lock;
     this.lockDepth++;
-    // A paused daemon runs no pass, and asks Dropbox nothing, until it is resumed.
-    if (!deps.status.current.paused) deps.passes.prepareAccess();
     await this.prepareFolders();
     // Loaded here, not with the engine: the scheduler brings node-schedule, cron-parser and luxon
     // (about 310 KB), which `once` and the side commands, which never schedule, need not compile.
@@ -115,7 +113,6 @@ export class Lifecycle {
       const lock = await acquireRunLock(deps.configDir, deps.role);
       this.lockDepth++;
       try {
-        deps.passes.prepareAccess();
         await this.prepareFolders();
         return await deps.passes.run(this.lifetime.signal);
       } finally {

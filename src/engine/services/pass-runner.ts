@@ -103,27 +103,6 @@ export class PassRunner {
   }
 
   /**
-   * Called as the engine gets ready for its first pass (the run lock taken; the transit folder's
-   * tidy-up, and for a daemon the scheduler's loading, still to come): the access token that
-   * pass's account card needs is asked for now, so that it is there when the pass starts. A
-   * process without a kept token (a daemon after a hub was off for hours, the first `once`)
-   * otherwise met two round trips in a row before its first upload: the token, then the upload
-   * sessions (start_batch, which waits for it). Only when the coming pass asks Dropbox for the
-   * card anyway: then the token costs no request the pass would not make, an empty watch folder
-   * included. A refusal or no network is not reported here: the pass asks again and meets it as
-   * before.
-   */
-  prepareAccess(): void {
-    const { remote, deps } = this.deps.builder.built;
-    if (!deps || !remote?.readyAccess || !this.deps.account.refreshDue()) return;
-    remote.readyAccess().catch((e: unknown) =>
-      this.deps.logger.debug('Dropbox: access token asked for ahead could not be had', {
-        code: e instanceof SyncError ? e.code : 'unknown',
-      }),
-    );
-  }
-
-  /**
    * The pass's line in the log: every pass that moved or failed a file; a pass that moved nothing
    * because a leg is blocked only when the block is new or changed, then once every half hour
    * with the number of such passes not logged (log/repeats.ts: a link down for days at a 10 s
