@@ -15,13 +15,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
-import { buildPassDeps, buildRemote } from '../../src/engine/assemble.js';
 import { History } from '../../src/engine/history/index.js';
 import { Journal } from '../../src/engine/journal/index.js';
+import { passDepsFor } from '../pipeline/pass-rig.js';
 import { newPassMemory, runPass } from '../../src/engine/pipeline/pass.js';
 import { canDetectWriters } from '../../src/engine/scan/open-writers.js';
-import { silentLogger, systemClock } from '../../src/engine/ports.js';
-import { renderRemoteRoot } from '../../src/engine/settings/remote-root.js';
+import { systemClock } from '../../src/engine/ports.js';
 import { listFilesRel, makeDirs, testSettings } from '../engine/harness.js';
 import { mountTmpfs, unmount } from '../archive/helpers.js';
 
@@ -62,24 +61,10 @@ async function cutMoveMetInTransitFirst(acrossDisks: boolean): Promise<void> {
 
     const journal = await Journal.open(path.join(dirs.configDir, 'journal.json'));
     const history = await History.open(path.join(dirs.configDir, 'history.jsonl'), 1000);
-    const remote = buildRemote(
-      settings,
-      { appKey: emulator.appKey, refreshToken: emulator.issueRefreshToken() },
-      {
-        journal,
-        clock: systemClock,
-        logger: silentLogger,
-        retry: { baseMs: 5, capMs: 20, maxAttempts: 3 },
-        remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, { site: settings.site }),
-      },
-    );
-    const deps = buildPassDeps(settings, {
-      remote,
+    const deps = passDepsFor(settings, emulator, emulator.issueRefreshToken(), {
       journal,
       history,
-      emit: () => {},
       clock: systemClock,
-      logger: silentLogger,
     });
     const memory = newPassMemory();
     let staged = 0;

@@ -17,14 +17,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
-import { buildPassDeps, buildRemote } from '../../src/engine/assemble.js';
 import { History } from '../../src/engine/history/index.js';
 import { Journal } from '../../src/engine/journal/index.js';
 import type { PassDeps } from '../../src/engine/pipeline/deps.js';
+import { passDepsFor } from '../pipeline/pass-rig.js';
 import { newPassMemory, runPass, type PassReport } from '../../src/engine/pipeline/pass.js';
-import { silentLogger, systemClock, type Clock } from '../../src/engine/ports.js';
+import { systemClock, type Clock } from '../../src/engine/ports.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
-import { renderRemoteRoot } from '../../src/engine/settings/remote-root.js';
 import { listFilesRel, makeDirs, testSettings } from '../engine/harness.js';
 import {
   canMountExt4,
@@ -52,24 +51,10 @@ async function startProcess(
 ): Promise<Process> {
   const journal = await Journal.open(path.join(configDir, 'journal.json'));
   const history = await History.open(path.join(configDir, 'history.jsonl'), 1000);
-  const remote = buildRemote(
-    settings,
-    { appKey: emulator.appKey, refreshToken: emulator.issueRefreshToken() },
-    {
-      journal,
-      clock,
-      logger: silentLogger,
-      retry: { baseMs: 5, capMs: 20, maxAttempts: 3 },
-      remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, { site: settings.site }),
-    },
-  );
-  const deps = buildPassDeps(settings, {
-    remote,
+  const deps = passDepsFor(settings, emulator, emulator.issueRefreshToken(), {
     journal,
     history,
-    emit: () => {},
     clock,
-    logger: silentLogger,
   });
   const memory = newPassMemory();
   return {

@@ -43,6 +43,38 @@ export interface PassRig {
   close(): Promise<void>;
 }
 
+/**
+ * A pass's parts as the engine assembles them over these settings, journal and history,
+ * uploading to the emulator with quick retries (for tests that run passes themselves).
+ */
+export function passDepsFor(
+  settings: Settings,
+  emulator: Emulator,
+  refreshToken: string,
+  parts: { journal: Journal; history: History; clock: Clock; emit?: (e: PassEvent) => void },
+): PassDeps {
+  const { journal, history, clock } = parts;
+  const remote = buildRemote(
+    settings,
+    { appKey: emulator.appKey, refreshToken },
+    {
+      journal,
+      clock,
+      logger: silentLogger,
+      retry: { baseMs: 5, capMs: 20, maxAttempts: 3 },
+      remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, { site: settings.site }),
+    },
+  );
+  return buildPassDeps(settings, {
+    remote,
+    journal,
+    history,
+    emit: parts.emit ?? (() => {}),
+    clock,
+    logger: silentLogger,
+  });
+}
+
 export async function startPassRig(extra: Partial<Settings> = {}): Promise<PassRig> {
   const dirs = await makeDirs('rdl-pass-');
   const emulator = await startEmulator({});
@@ -57,24 +89,11 @@ export async function startPassRig(extra: Partial<Settings> = {}): Promise<PassR
   const history = await History.open(path.join(dirs.configDir, 'history.jsonl'), 1000);
   const events: PassEvent[] = [];
   const refreshToken = emulator.issueRefreshToken();
-  const remote = buildRemote(
-    settings,
-    { appKey: emulator.appKey, refreshToken },
-    {
-      journal,
-      clock,
-      logger: silentLogger,
-      retry: { baseMs: 5, capMs: 20, maxAttempts: 3 },
-      remoteRoot: renderRemoteRoot(settings.remoteRootTemplate, { site: settings.site }),
-    },
-  );
-  const deps = buildPassDeps(settings, {
-    remote,
+  const deps = passDepsFor(settings, emulator, refreshToken, {
     journal,
     history,
-    emit: (e) => events.push(e),
     clock,
-    logger: silentLogger,
+    emit: (e) => events.push(e),
   });
   await fs.mkdir(dirs.transitDir, { recursive: true });
   const memory = newPassMemory();
