@@ -4,11 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { AlertLog } from '../../src/engine/alerts/alert-log.js';
 import type { Alert } from '../../src/engine/alerts/types.js';
-import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
+import { canMount, fill, fillToTheByte, smallTmpfs } from '../archive/helpers.js';
 
 const alert = (conditionId: string, sentence: string, atMs: number): Alert => ({
   kind: 'raised',
@@ -23,12 +21,7 @@ const alert = (conditionId: string, sentence: string, atMs: number): Alert => ({
 
 test('an alert that does not fit on a full disk fails to append; the next one, once there is room, is read back', async (t) => {
   if (!(await canMount())) return t.skip('needs root for a small tmpfs');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-alert-log-full-'));
-  mountTmpfs(dir, 256);
-  t.after(() => {
-    unmount(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = smallTmpfs(t, 'rdl-alert-log-full-', 256);
   const log = new AlertLog(dir);
   await log.append(alert('first', 'The SD card is missing.', 1));
   const filler = await fill(dir);

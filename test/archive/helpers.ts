@@ -2,9 +2,10 @@
 // where chmod does not stop writes, so read-only and full disks are produced by real mounts).
 import { mkdtemp, rm, mkdir, open, readFile } from 'node:fs/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { parseMountInfo } from '../../src/engine/fsutil/mount.js';
 
 export async function tempDir(prefix = 'rdl-fs-'): Promise<string> {
@@ -55,6 +56,17 @@ export function remountReadOnly(dir: string): void {
 /** Unmount, lazily so an open handle cannot keep a test's mount alive; ignores "not mounted". */
 export function unmount(dir: string): void {
   run('umount', ['-l', dir]);
+}
+
+/** A fresh folder with a tmpfs of `sizeKiB` on it, unmounted and removed when the test ends. */
+export function smallTmpfs(t: TestContext, prefix: string, sizeKiB: number): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  mountTmpfs(dir, sizeKiB);
+  t.after(() => {
+    unmount(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
 }
 
 /** Fills the file system holding `dir` with one file; returns its path. */

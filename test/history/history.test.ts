@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { History } from '../../src/engine/history/index.js';
 import type { Logger } from '../../src/engine/ports.js';
 import type { HistoryRecord } from '../../src/engine/status/types.js';
-import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
+import { canMount, fill, fillToTheByte, smallTmpfs } from '../archive/helpers.js';
 
 function tempFile(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-history-'));
@@ -423,12 +423,7 @@ test('a record appended while a rewrite is under way is on disk once, not twice'
 
 test('a history with a torn last line opens on a full disk (its repair waits for room), and the next save leaves it whole', async (t) => {
   if (!(await canMount())) return t.skip('needs root for a small tmpfs');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-history-full-'));
-  mountTmpfs(dir, 256);
-  t.after(() => {
-    unmount(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = smallTmpfs(t, 'rdl-history-full-', 256);
   const file = path.join(dir, 'history.jsonl');
   const h = await History.open(file, 100);
   h.append(rec('a.csv'));

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Journal, LOG_COMPACT_MIN_BYTES } from '../../src/engine/journal/journal.js';
 import type { Logger, UploadSessionState } from '../../src/engine/ports.js';
-import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
+import { canMount, fill, fillToTheByte, smallTmpfs } from '../archive/helpers.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-log-'));
@@ -242,12 +242,7 @@ test('killing a writer of large saves at any instant: every save is there whole 
 
 test('a save on a disk filling up is saved whole or fails, never cut short and counted saved: the saves after it survive a restart', async (t) => {
   if (!(await canMount())) return t.skip('needs root for a small tmpfs');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-full-'));
-  mountTmpfs(dir, 256);
-  t.after(() => {
-    unmount(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = smallTmpfs(t, 'rdl-journal-full-', 256);
   const file = path.join(dir, 'journal.json');
   const j = await Journal.open(file);
   j.update('first.csv', { size: 1, mtimeMs: 1 });
@@ -276,12 +271,7 @@ test('a save on a disk filling up is saved whole or fails, never cut short and c
 
 test('a deletion is known until a save holds it: one refused by a full disk leaves it known, as a restart would find the entry', async (t) => {
   if (!(await canMount())) return t.skip('needs root for a small tmpfs');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-knows-'));
-  mountTmpfs(dir, 256);
-  t.after(() => {
-    unmount(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = smallTmpfs(t, 'rdl-journal-knows-', 256);
   const file = path.join(dir, 'journal.json');
   const j = await Journal.open(file);
   const rels = Array.from({ length: 120 }, (_, i) => `RDL/USB0/2026-12/RDL_2026-12-${i}_USB0.txt`);
