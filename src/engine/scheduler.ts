@@ -11,6 +11,7 @@
 import schedule from 'node-schedule';
 import { monotonicNow, systemClock, type Clock, type Logger } from './ports.js';
 import { isSetupNeeded } from './settings/setup-needed.js';
+import { wasLogged } from './log/logged-failures.js';
 
 /** How often the wall clock is compared with the monotonic one. */
 export const CLOCK_CHECK_MS = 5_000;
@@ -237,6 +238,8 @@ export class PassScheduler {
         // Cut short by a pause or a stop, where the pass throws the abort's reason: the pass
         // runner has logged that once already.
         if (signal.aborted) return;
+        // A pass that failed is logged by the pass runner, with its reason: once is enough.
+        if (wasLogged(e)) return;
         const reason = e instanceof Error ? e.message : String(e);
         this.hooks.logger.error('pass failed', { reason });
       }

@@ -6,6 +6,7 @@ import { compareNames } from '../compare-names.js';
 import { SyncError } from '../errors.js';
 import type { Logger } from '../ports.js';
 import { RepeatQuieter } from '../log/repeats.js';
+import { markLogged } from '../log/logged-failures.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
 import { worstFailure } from '../pipeline/leg-state.js';
 import type { StatusReducer } from '../status/reducer.js';
@@ -87,7 +88,10 @@ export class PassRunner {
       // A pause or a stop ends the pass wherever it is (the scan, a copy into transit), and that
       // throws its reason: not a failure ("error pass failed: paused" was logged, twice).
       if (signal.aborted) logger.debug('pass cut short', { reason: failure });
-      else logger.error('pass failed', { reason: failure });
+      else {
+        logger.error('pass failed', { reason: failure });
+        markLogged(e);
+      }
       throw e;
     } finally {
       // (It never throws: a failed check is logged and the card keeps its last figures.)
