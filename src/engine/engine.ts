@@ -281,6 +281,12 @@ class SyncEngine implements Engine {
           );
       }),
     );
+    // A hand edit that cannot be used is shown, not only logged: nobody reads a hub's log.
+    this.unsubscribers.push(
+      this.settings.onFileMistakes((issues) =>
+        this.reducer.apply({ type: 'settings-file-mistakes', issues }),
+      ),
+    );
     if (opts.publishStatus)
       this.publishing = publishStatus(
         configDir,

@@ -13,6 +13,7 @@ import {
   settingsFileProblem,
   type RuntimeState,
   type SettingsFileOpener,
+  type SettingsIssues,
   type SettingsStore,
 } from '../settings/store.js';
 
@@ -48,6 +49,8 @@ export interface SettingsService {
   readForEditing(): { values: Record<string, unknown>; unreadable: boolean };
   /** After a save here, or (with `watch`) a valid edit elsewhere; once per distinct change. */
   onChange(cb: (s: Settings) => void): () => void;
+  /** (With `watch`) the mistakes of a hand edit that could not be used; null once fixed. */
+  onFileMistakes(cb: (issues: SettingsIssues | null) => void): () => void;
   getState(): RuntimeState;
   setState(patch: Partial<RuntimeState>): RuntimeState;
   close(): void;
@@ -71,6 +74,7 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
     save: (candidate) => store.save(candidate),
     readForEditing: () => readForEditing(store.path, defaultSettings(opts.home)),
     onChange: (cb) => store.onChange(cb),
+    onFileMistakes: (cb) => store.onFileMistakes(cb),
     getState: () => store.getState(),
     setState: (patch) => store.setState(patch),
     close: () => store.close(),

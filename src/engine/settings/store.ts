@@ -15,6 +15,7 @@ import type Conf from 'conf';
 import type { Options as ConfOptions, Schema } from 'conf';
 import * as z from 'zod';
 import type { SettingsValidation } from '../api.js';
+
 import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from './defaults.js';
 import { settingsJsonSchema } from './json-schema.js';
@@ -23,6 +24,9 @@ import { CONFIG_VERSION, CONFIG_VERSION_KEY, migrateSettingsFile } from './migra
 import type { Settings } from './schema.js';
 import { validateSettings } from './validate.js';
 import { transitChangeIssue } from './folder-checks.js';
+
+/** What is wrong with settings that cannot be used: field and message, as validation gives them. */
+export type SettingsIssues = Extract<SettingsValidation, { ok: false }>['issues'];
 
 /**
  * Runtime state kept beside the settings.
@@ -66,6 +70,11 @@ export interface SettingsStore {
   validate(candidate: unknown, checkFolders?: boolean): SettingsValidation;
   /** Called with the new settings after a save here, or (with `watch`) a valid edit elsewhere. */
   onChange(cb: (s: Settings) => void): () => void;
+  /**
+   * With `watch`: called with the mistakes when the file is changed by hand into one that cannot
+   * be used (the settings in force are kept), and with null once it can be used again.
+   */
+  onFileMistakes(cb: (issues: SettingsIssues | null) => void): () => void;
   getState(): RuntimeState;
   /** Merges and persists; returns the new state. Kept in memory if the file cannot be written. */
   setState(patch: Partial<RuntimeState>): RuntimeState;
@@ -149,6 +158,7 @@ class ConfSettingsStore implements SettingsStore {
   private lastNotified: Settings | undefined;
   private watching = false;
   private lastWarned: string | undefined;
+  private readonly mistakeListeners = new Set<(issues: SettingsIssues | null) => void>();
 
   constructor(private readonly opts: SettingsStoreOptions) {
     this.path = configFilePath(opts.configDir);
@@ -317,7 +327,10 @@ class ConfSettingsStore implements SettingsStore {
         if (curr.mtimeMs === 0 && prev.mtimeMs === 0) return;
         const r = this.load();
         if (r.ok) {
+          const hadMistakes = this.lastWarned !== undefined;
           this.lastWarned = undefined;
+          // Fixed back to the settings in force, the file changes nothing but the mistakes.
+          if (hadMistakes) this.tellMistakes(null);
           this.notify(r.settings);
           return;
         }
@@ -328,8 +341,24 @@ class ConfSettingsStore implements SettingsStore {
         this.logger.warn('Settings file changed but has mistakes; keeping the current settings', {
           issues: r.issues,
         });
+        this.tellMistakes(r.issues);
       },
     );
+  }
+
+  onFileMistakes(cb: (issues: SettingsIssues | null) => void): () => void {
+    this.mistakeListeners.add(cb);
+    return () => this.mistakeListeners.delete(cb);
+  }
+
+  private tellMistakes(issues: SettingsIssues | null): void {
+    for (const cb of [...this.mistakeListeners]) {
+      try {
+        cb(issues);
+      } catch (e) {
+        this.logger.error('A settings listener failed', { error: String(e) });
+      }
+    }
   }
 
   private notify(settings: Settings): void {

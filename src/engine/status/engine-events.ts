@@ -28,6 +28,11 @@ export type EngineEvent =
       archiveDir: string;
       archiveIsCard: boolean;
     }
+  /**
+   * The settings file was changed by hand into one that cannot be used (the settings in force
+   * are kept): its mistakes, or null once the file can be used again.
+   */
+  | { type: 'settings-file-mistakes'; issues: { field: string; message: string }[] | null }
   /** A usable pipeline was built; `remoteMissing` says why there is no Dropbox store. */
   | {
       type: 'pipeline-built';

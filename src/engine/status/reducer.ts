@@ -26,6 +26,8 @@ const TRANSIENT = new Set(['retry', 'retry-after']);
 const ANSWERED_BY_DROPBOX = new Set(['auth-revoked', 'quota-full']);
 const PASS_FAILED_ID = 'pass-failed';
 const SETTINGS_INVALID_ID = 'settings-invalid';
+/** A hand edit of the settings file that could not be used, while the settings in force run. */
+const SETTINGS_FILE_MISTAKES_ID = 'settings-file-mistakes';
 const SITE_PLACEHOLDER_ID = 'site-placeholder';
 
 /** The status counts that show each leg's pending files (IPC contract names). */
@@ -153,6 +155,20 @@ export class StatusReducer {
             card: e.archiveIsCard,
           },
         });
+        return;
+      case 'settings-file-mistakes':
+        status.clear(SETTINGS_FILE_MISTAKES_ID);
+        // Settings refused at start are one problem already, with no settings in force to keep.
+        if (e.issues && !status.hasProblem(SETTINGS_INVALID_ID))
+          status.raise({
+            id: SETTINGS_FILE_MISTAKES_ID,
+            code: 'settings-invalid',
+            // Syncing goes on with the settings in force: nothing is stopped, but the edit a
+            // person made (over remote desktop, on a hub nobody watches) has not taken effect.
+            severity: 'attention',
+            message: settingsFileMistakesMessage(e.issues),
+            tab: 'settings',
+          });
         return;
       case 'pipeline-built':
         status.clear(SETTINGS_INVALID_ID);
@@ -318,4 +334,13 @@ function mostAttempted(failing: readonly FailingFileFact[]): NamedFailure | null
   let worst: FailingFileFact | null = null;
   for (const f of failing) if (!worst || f.attempts > worst.attempts) worst = f;
   return worst && { rel: worst.rel, message: worst.message };
+}
+
+/** One sentence for a hand edit that could not be used: what is wrong, what runs, the fix. */
+function settingsFileMistakesMessage(issues: { field: string; message: string }[]): string {
+  const wrong = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ');
+  return (
+    `The settings file was changed but has mistakes (${wrong}); the settings in force are kept ` +
+    'until it is fixed: correct config.json, or save the settings from the window. Nothing is lost.'
+  );
 }
