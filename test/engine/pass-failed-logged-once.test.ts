@@ -1,65 +1,101 @@
-// A pass that fails is one error line in the log, not two. The pass runner logs the failure (with
-// its reason) and the scheduler that ran the pass logged the same failure again, so every failed
-// pass of a daemon read as two failures to an operator reading a hub's log. The real engine with
-// its scheduler, its settings folder on a full tmpfs (the journal cannot be saved: every pass
-// that has a file to record fails as a whole).
+// A pass that fails is one error line in the log, and passes that go on failing the same way are
+// not a line each. The pass runner logs a failure with its reason, and the scheduler that ran the
+// pass logged the same failure again: every failed pass read as two. And a condition that fails
+// every pass (a full settings disk; settings refused in a tray app) wrote an error line every
+// pass, 8,640 a day at the 10 s interval, pushing everything else out of the rotated log. Now the
+// first failure of a kind is logged at once, then one line every half hour while it holds
+// (log/repeats.ts, with the count not logged). The real engine with its scheduler.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
-import { createEngine } from '../../src/engine/index.js';
-import { makeDirs, testSettings, writeConfig } from './harness.js';
+import { createEngine, type Engine } from '../../src/engine/index.js';
+import { makeDirs, testSettings, writeConfig, withHarness } from './harness.js';
 import { RecordingLogger } from '../dropbox/helpers.js';
 import { waitFor } from '../cli/cli-harness.js';
 import { canMount, fill, smallTmpfs } from '../archive/helpers.js';
 
-test('a failed pass is logged once, with its reason', { skip: !canMount() }, async (t) => {
-  const dirs = await makeDirs();
-  t.after(() => fs.rm(dirs.root, { recursive: true, force: true }));
-  const emulator = await startEmulator();
-  t.after(() => emulator.close());
-  // The settings folder on a disk of its own, small enough to fill in a moment.
-  const configDir = smallTmpfs(t, 'rdl-pass-failed-config-', 1024);
-  await writeConfig(configDir, testSettings(dirs, emulator, { archiveEnabled: false }), emulator);
-  const logger = new RecordingLogger();
-  const engine = await createEngine({
-    configDir,
-    home: dirs.root,
-    logger,
-    retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
-  });
-  t.after(() => engine.stop());
-  const failures = (): string[] =>
-    logger.lines.filter((l) => l.startsWith('error ') && l.includes('pass failed'));
-  // Passes ended, from the status's "a pass is running" turning off.
+/** Passes ended so far, from the status's "a pass is running" turning off. */
+function countPasses(engine: Engine): { ended: () => number; off: () => void } {
   let ended = 0;
   let running = false;
   const off = engine.onStatus((s) => {
     if (running && !s.passRunning) ended++;
     running = s.passRunning === true;
   });
-  try {
+  return { ended: () => ended, off };
+}
+
+const failureLines = (logger: RecordingLogger): string[] =>
+  logger.lines.filter((l) => l.startsWith('error ') && l.includes('pass failed'));
+
+test(
+  'passes failing on a full settings disk: one line, not one (or two) per pass',
+  { skip: !canMount() },
+  async (t) => {
+    const dirs = await makeDirs();
+    t.after(() => fs.rm(dirs.root, { recursive: true, force: true }));
+    const emulator = await startEmulator();
+    t.after(() => emulator.close());
+    // The settings folder on a disk of its own, small enough to fill in a moment.
+    const configDir = smallTmpfs(t, 'rdl-pass-failed-config-', 1024);
+    await writeConfig(configDir, testSettings(dirs, emulator, { archiveEnabled: false }), emulator);
+    const logger = new RecordingLogger();
+    const engine = await createEngine({
+      configDir,
+      home: dirs.root,
+      logger,
+      retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
+    });
+    t.after(() => engine.stop());
+    const passes = countPasses(engine);
+    t.after(() => passes.off());
+
     // Started first (a start on a full settings disk is refused, as it should be), then full.
     await engine.start();
     await fill(configDir);
     await fs.mkdir(path.join(dirs.watchDir, 'RDL'), { recursive: true });
     await fs.writeFile(path.join(dirs.watchDir, 'RDL', 'a.csv'), 'a\n');
     // Passes every 2 s, each failing to save the file's journal entry.
-    await waitFor('three failed passes', async () => failures().length >= 3, 30_000);
+    await waitFor('a failed pass', async () => failureLines(logger).length >= 1, 30_000);
+    const endedAtFirst = passes.ended();
+    await waitFor('three more passes', async () => passes.ended() >= endedAtFirst + 3, 30_000);
+    const lines = failureLines(logger);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /"reason":"[^"]+"/);
+    assert.ok(
+      engine.getStatus().problems.length > 0,
+      'the failure is a visible problem, not only a log line',
+    );
+
     await engine.stop();
-  } finally {
-    off();
-  }
-  const lines = failures();
-  for (const line of lines) assert.match(line, /"reason":"[^"]+"/);
-  // One line per pass that ended (a pass cut short by the stop logs none).
-  assert.ok(
-    lines.length <= ended,
-    `${lines.length} "pass failed" lines for ${ended} passes:\n${lines.join('\n')}`,
-  );
-  assert.ok(
-    engine.getStatus().problems.length > 0,
-    'the failure is a visible problem, not only a log line',
-  );
+  },
+);
+
+test('settings refused in a running engine (a tray app): one line for many refused passes', async () => {
+  const logger = new RecordingLogger();
+  // 1 s is below the 2 s allowed: the engine starts (a tray app does), its passes are refused.
+  await withHarness({ settings: { intervalSeconds: 1 }, engine: { logger } }, async (h) => {
+    const passes = countPasses(h.engine);
+    try {
+      await h.engine.start();
+      // "Sync now" until three passes were refused (the interval in force is the default 10 s).
+      await waitFor(
+        'three refused passes',
+        async () => {
+          h.engine.syncNow();
+          return passes.ended() >= 3;
+        },
+        60_000,
+      );
+    } finally {
+      passes.off();
+    }
+    await h.engine.stop();
+    const lines = failureLines(logger);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /Settings need fixing: intervalSeconds/);
+    assert.ok(h.engine.getStatus().problems.some((p) => p.id === 'settings-invalid'));
+  });
 });

@@ -295,3 +295,35 @@ test('a deletion is known until a save holds it: one refused by a full disk leav
   assert.equal((await Journal.open(file)).entry(rels[0]!), undefined);
   await j.close();
 });
+
+test(
+  'saves retried on a full disk warn once, not twice a second; a save that works again is news again',
+  { skip: !canMount() },
+  async (t) => {
+    const dir = smallTmpfs(t, 'rdl-journal-retries-', 256);
+    const file = path.join(dir, 'journal.json');
+    const logger = recordingLogger();
+    const j = await Journal.open(file, logger);
+    j.update('first.csv', { size: 1, mtimeMs: 1 });
+    await j.flush();
+    const filler = await fill(dir);
+    await fillToTheByte(filler);
+    // A change that cannot be saved: the coalesced save is tried every half second.
+    const rels = Array.from({ length: 60 }, (_, i) => `RDL/USB0/2026-12/RDL_2026-12-${i}_USB0.txt`);
+    for (const rel of rels) j.update(rel, { size: 100, mtimeMs: 2 });
+    const failed = () => logger.warnings.filter((w) => w.startsWith('Could not save the journal'));
+    await new Promise((r) => setTimeout(r, 3_200)); // six tries or so
+    assert.equal(failed().length, 1, logger.warnings.join('\n'));
+
+    // Room again: saved; then full again, and that failure is logged at once.
+    await fs.promises.rm(filler);
+    await j.flush();
+    const filler2 = await fill(dir);
+    await fillToTheByte(filler2);
+    for (const rel of rels) j.update(`again/${rel}`, { size: 100, mtimeMs: 2 });
+    await new Promise((r) => setTimeout(r, 1_200));
+    assert.equal(failed().length, 2, logger.warnings.join('\n'));
+    await fs.promises.rm(filler2);
+    await j.close();
+  },
+);

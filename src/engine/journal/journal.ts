@@ -15,6 +15,7 @@ import { randomInt } from 'node:crypto';
 import * as z from 'zod';
 import { silentLogger, type Logger, type SessionStore, type UploadSessionState } from '../ports.js';
 import { atomicWriteFile } from '../fsutil/index.js';
+import { RepeatQuieter } from '../log/repeats.js';
 
 // The one declaration of a journal entry: the pipeline's types are derived from these schemas.
 // Leg records are keyed by leg id ('upload', 'archive': persisted ids that never change).
@@ -182,6 +183,9 @@ export class Journal {
     },
   };
 
+  /** Saves that failed one after another (a full disk): see scheduleFlush. */
+  private readonly failedSaves = new RepeatQuieter(() => performance.now());
+
   private constructor(
     readonly file: string,
     private readonly logger: Logger,
@@ -270,7 +274,11 @@ export class Journal {
 
   /** Saves now if anything changed: one log line and an fsync, or a new snapshot (see top). */
   flush(): Promise<void> {
-    this.writing = this.writing.catch(() => {}).then(() => this.writeIfDirty());
+    this.writing = this.writing
+      .catch(() => {})
+      .then(() => this.writeIfDirty())
+      // Saved: a failure after this one is news again.
+      .then(() => this.failedSaves.settled());
     return this.writing;
   }
 
@@ -284,10 +292,15 @@ export class Journal {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch((e: unknown) => {
-        this.logger.warn('Could not save the journal; will retry', {
-          file: this.file,
-          error: String(e),
-        });
+        // Retried every half second while the disk stays full: that was two lines a second
+        // (172,800 a day) in the service's journal. The first at once, then one per half hour.
+        const heldBack = this.failedSaves.admit('save');
+        if (heldBack !== null)
+          this.logger.warn('Could not save the journal; will retry', {
+            file: this.file,
+            error: String(e),
+            ...(heldBack > 0 ? { triesNotLogged: heldBack } : {}),
+          });
         this.scheduleFlush();
       });
     }, delay);

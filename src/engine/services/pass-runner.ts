@@ -7,6 +7,7 @@ import { SyncError } from '../errors.js';
 import type { Logger } from '../ports.js';
 import { RepeatQuieter } from '../log/repeats.js';
 import { markLogged } from '../log/logged-failures.js';
+import { isSetupNeeded } from '../settings/setup-needed.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
 import { worstFailure } from '../pipeline/leg-state.js';
 import type { StatusReducer } from '../status/reducer.js';
@@ -37,9 +38,29 @@ export class PassRunner {
   /** Passes that moved nothing because a leg stayed blocked the same way: see logPass. */
   private readonly blockedPasses: RepeatQuieter;
   private lastBlocked = '';
+  /** Passes failing the same way, pass after pass: see logFailure. */
+  private readonly failedPasses: RepeatQuieter;
 
   constructor(private readonly deps: PassRunnerDeps) {
     this.blockedPasses = new RepeatQuieter(deps.monotonic);
+    this.failedPasses = new RepeatQuieter(deps.monotonic);
+  }
+
+  /**
+   * A failed pass's line: the first of a kind at once, then one every half hour while passes go
+   * on failing the same way, with how many were not logged (settings refused in a tray app, or a
+   * full settings disk, failed every pass: at the 10 s interval 8,640 error lines a day, which
+   * pushed everything else out of the rotated log). Marked as logged either way: the scheduler
+   * that ran the pass does not log it again.
+   */
+  private logFailure(e: unknown, reason: string): void {
+    const heldBack = this.failedPasses.admit(reason);
+    if (heldBack !== null)
+      this.deps.logger.error(
+        'pass failed',
+        heldBack > 0 ? { reason, passesNotLogged: heldBack } : { reason },
+      );
+    markLogged(e);
   }
 
   async run(signal: AbortSignal): Promise<PassReport> {
@@ -47,14 +68,16 @@ export class PassRunner {
     await this.pickUpSavedConnection();
     const { deps, blocked } = builder.built;
     if (!deps) {
-      throw (
+      const refused =
         blocked ??
         new SyncError({
           kind: 'blocked',
           code: 'settings-invalid',
           message: 'Settings need fixing',
-        })
-      );
+        });
+      // A first run waiting for its setup is no failure (the scheduler says so at debug level).
+      if (!isSetupNeeded(refused)) this.logFailure(refused, refused.message);
+      throw refused;
     }
     reducer.apply({ type: 'pass-begun' });
     let failure: string | null = null;
@@ -82,16 +105,15 @@ export class PassRunner {
         held,
       );
       this.logPass(report);
+      // A failure after this one is news again, however like the last it reads.
+      this.failedPasses.settled();
       return report;
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e);
       // A pause or a stop ends the pass wherever it is (the scan, a copy into transit), and that
       // throws its reason: not a failure ("error pass failed: paused" was logged, twice).
       if (signal.aborted) logger.debug('pass cut short', { reason: failure });
-      else {
-        logger.error('pass failed', { reason: failure });
-        markLogged(e);
-      }
+      else this.logFailure(e, failure);
       throw e;
     } finally {
       // (It never throws: a failed check is logged and the card keeps its last figures.)
