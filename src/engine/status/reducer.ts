@@ -341,6 +341,7 @@ function settingsFileMistakesMessage(issues: { field: string; message: string }[
   const wrong = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ');
   return (
     `The settings file was changed but has mistakes (${wrong}); the settings in force are kept ` +
-    'until it is fixed: correct config.json, or save the settings from the window. Nothing is lost.'
+    'until it is fixed: correct config.json (`rdl-sync settings check` names each mistake), or ' +
+    'save the settings from the window or with `rdl-sync settings set`. Nothing is lost.'
   );
 }
