@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
+import { ALERT_OUTBOX_FILE } from '../../src/engine/alerts/outbox.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { makeDirs, testSettings, withHarness, writeConfig } from '../engine/harness.js';
 import { createEngine } from '../../src/engine/engine.js';
@@ -31,6 +32,27 @@ async function passAfterNow(configDir: string): Promise<void> {
     async () => {
       const s = (await readPublishedStatus(configDir))?.status;
       return s !== undefined && s.lastPassMs !== null && s.lastPassMs > from && !s.passRunning;
+    },
+    60_000,
+  );
+}
+
+/**
+ * The daemon has recorded what it sent of `condition` as delivered: alerts-outbox.json owes none
+ * of it. The alert command appends its line before that record is written; a power cut between
+ * the two leaves the alert owed and "unsure", and the next daemon sends it again (at worst twice,
+ * by design: never lost). A test that asserts one announcement across a power cut cuts after it.
+ */
+async function deliveryRecorded(configDir: string, condition: string): Promise<void> {
+  await waitFor(
+    `the ${condition} alert recorded as delivered`,
+    async () => {
+      const text = await fs
+        .readFile(path.join(configDir, ALERT_OUTBOX_FILE), 'utf8')
+        .catch(() => '');
+      if (text === '') return false; // none yet: an alert is written to it before its send
+      const owed = (JSON.parse(text) as { owed: { alert: { conditionId: string } }[] }).owed;
+      return !owed.some((e) => e.alert.conditionId === condition);
     },
     60_000,
   );
@@ -180,6 +202,7 @@ test('access revoked, then the hub restarts with its link down: the alert the fi
       60_000,
     );
     // A power cut: no goodbye in status.json. The hub comes back with no network.
+    await deliveryRecorded(dirs.configDir, 'auth-revoked');
     first.kill('SIGKILL');
     await exited(first);
     await relay.close();
@@ -260,6 +283,7 @@ test('access revoked, announced with one file waiting; a power cut, and another 
     const announced = await fs.readFile(path.join(dirs.configDir, 'alerts.jsonl'), 'utf8');
     assert.match(announced, /; 1 file is waiting safely\./);
     // A power cut; a logger writes another file meanwhile.
+    await deliveryRecorded(dirs.configDir, 'auth-revoked');
     first.kill('SIGKILL');
     await exited(first);
     await writeFileIn(dirs.watchDir, 'RDL/USB0/b.csv', 'two\n');
