@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlertPolicy } from '../../src/engine/alerts/policy.js';
+import { SyncError } from '../../src/engine/errors.js';
+import { legProblem } from '../../src/engine/pipeline/problems.js';
 import type { Problem } from '../../src/engine/status/types.js';
 
 const MIN = 60_000;
@@ -277,6 +279,58 @@ test('carried over as the alert log has it (a sentence with its full stop): the 
       ),
       [],
       `${id} announced again after a restart`,
+    );
+  }
+});
+
+test('carried over with another count of files waiting (none, one, several; in transit or the watch folder): the same words, not a new raise', () => {
+  // A hub whose Dropbox access was revoked, announced with no file waiting yet, rebooted while a
+  // logger wrote one: "…; 1 file is waiting safely" read as other words and the person got
+  // "Dropbox access was revoked" a second time (two-faults.test.ts failed so, once, in CI). So did
+  // any reboot once the count went from one file to two ("file is" / "files are").
+  const revoked = new SyncError({
+    kind: 'blocked',
+    code: 'auth-revoked',
+    message:
+      'Dropbox access was revoked: reconnect RDL Sync to Dropbox (window: Connect to Dropbox; headless: rdl-sync auth)',
+  });
+  const card = new SyncError({
+    kind: 'blocked',
+    code: 'archive-missing',
+    message: 'SD card not mounted at /media/sd: insert it; files wait safely in transit',
+  });
+  const counts: [SyncError, [number, number], [number, number]][] = [
+    [revoked, [0, 0], [1, 0]],
+    [revoked, [1, 0], [3, 0]],
+    [revoked, [2, 1], [0, 1]],
+    [revoked, [4, 0], [0, 0]],
+    [card, [0, 0], [1, 0]],
+    [card, [1, 0], [2, 1]],
+    [card, [0, 1], [5, 0]],
+  ];
+  for (const [error, before, after] of counts) {
+    const first = policy(24 * HOUR);
+    const [raised] = first.update(
+      { problems: [{ ...legProblem(error, ...before), sinceMs: 0 }] },
+      HOUR,
+    );
+    assert.ok(raised);
+    const next = policy(24 * HOUR);
+    next.carryOver(
+      [
+        {
+          problem: { ...legProblem(error, ...before), message: raised.sentence, sinceMs: 0 },
+          announcedAtMs: raised.atMs,
+        },
+      ],
+      [{ id: error.code, atMs: raised.atMs }],
+      2 * HOUR,
+    );
+    const now = { ...legProblem(error, ...after), sinceMs: 2 * HOUR };
+    assert.deepEqual(
+      next.update({ problems: [now], lastPassMs: 2 * HOUR + 1, passRunning: false }, 2 * HOUR + 1),
+      [],
+      `"${raised.sentence}" announced again as "${now.message}"`,
     );
   }
 });

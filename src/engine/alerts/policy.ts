@@ -21,6 +21,7 @@
 //    open condition. Still there: its reminder keeps the first announcement's time. Gone: its
 //    'cleared' is sent once this process has looked (its first pass has ended; offline only once
 //    Dropbox has answered), so a condition healed while the service was down is resolved too.
+import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import type { Alert } from './types.js';
 
@@ -233,10 +234,11 @@ function sentence(s: string): string {
 }
 
 /**
- * The same sentence but for its figures. A carried problem's words are the alert log's sentence,
- * which ends with a full stop the problem's own message mostly lacks: that stop is no other word.
+ * The same sentence but for its figures, and for how many files wait ("1 file is waiting", "2 files
+ * are"; none: no such words). A carried problem's words are the alert log's sentence, which ends
+ * with a full stop the problem's own message mostly lacks: that stop is no other word.
  */
 function sameWords(a: Problem, b: Problem): boolean {
-  const words = (m: string): string => stripStop(m).replace(/\d+/g, '#');
+  const words = (m: string): string => withoutWaiting(stripStop(m)).replace(/\d+/g, '#');
   return words(a.message) === words(b.message);
 }

@@ -47,6 +47,20 @@ export function legProblem(error: SyncError, inTransit: number, inWatch = 0): Ne
 /** The card's messages end "files wait safely in transit": say how many there, not twice. */
 const WAIT_IN_TRANSIT = /\bfiles wait safely in transit$/;
 
+/**
+ * A problem's message (its full stop taken off) without the count withWaiting put in it: the same
+ * condition with more or fewer files waiting is no other fix. The alert policy compares words
+ * with it; before, a hub rebooted while one more file came announced its open problem again.
+ */
+export function withoutWaiting(message: string): string {
+  return message
+    .replace(/; \d+ files? (?:is|are) waiting safely$/, '')
+    .replace(
+      /\b\d+ files? waits? safely in (?:transit|the watch folder)(?:, \d+ more in the watch folder)?$/,
+      'files wait safely in transit',
+    );
+}
+
 function withWaiting(base: string, inTransit: number, inWatch: number): string {
   if (!WAIT_IN_TRANSIT.test(base)) return `${base}${waiting(inTransit + inWatch)}`;
   const wait = (n: number): string => (n === 1 ? '1 file waits' : `${n} files wait`);
