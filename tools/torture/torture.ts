@@ -101,6 +101,8 @@ if (LAYOUT === 'split') {
 }
 await fs.mkdir(inprogress, { recursive: true });
 let cardMounted = true;
+/** The card's mount made read-only (the kernel does so to an SD card that shows errors). */
+let cardReadOnly = false;
 
 // ---------------------------------------------------------------------------------------------
 // Emulator (its own process) and a TCP relay in front of it that can refuse connections.
@@ -642,6 +644,7 @@ type Fault =
   | 'reset-link'
   | 'card-full'
   | 'card-unmount'
+  | 'card-readonly'
   | 'transit-full'
   | 'drop-response'
   | 'insufficient-space';
@@ -702,6 +705,17 @@ async function startFault(f: Fault): Promise<void> {
       if (cardStore) {
         spawnSync('umount', ['-l', archiveDir]);
         cardMounted = false;
+        cardReadOnly = false; // the read-only mount went with it
+      }
+      break;
+    case 'card-readonly':
+      // Only the card's own mount (split): onecard's one disk holds the settings too. The kernel
+      // refuses (EBUSY) while the daemon writes a file there; a real card's errors do not wait,
+      // but the next round's fault (daemon dead) gets through.
+      if (cardStore && cardMounted && !cardReadOnly) {
+        const r = spawnSync('mount', ['-o', 'remount,bind,ro', archiveDir], { encoding: 'utf8' });
+        if (r.status === 0) cardReadOnly = true;
+        else faultCounts['card-readonly (busy)'] = (faultCounts['card-readonly (busy)'] ?? 0) + 1;
       }
       break;
   }
@@ -710,6 +724,10 @@ async function clearFaults(): Promise<void> {
   await relayUp();
   await admin('clear-faults');
   for (const d of fillerDirs) await fs.rm(path.join(d, '.filler'), { force: true });
+  if (cardReadOnly && cardMounted) {
+    sh('mount', '-o', 'remount,bind,rw', archiveDir);
+    cardReadOnly = false;
+  }
   if (!cardMounted && cardStore) {
     const strays = await listRel(archiveDir);
     if (strays.length)
@@ -807,6 +825,7 @@ async function round(i: number): Promise<void> {
       'reset-link',
       'card-full',
       'card-unmount',
+      'card-readonly',
       'transit-full',
       'drop-response',
       'insufficient-space',
@@ -854,7 +873,14 @@ async function round(i: number): Promise<void> {
       if (Date.now() >= faultAt) {
         faultAt = Infinity;
         await startFault(
-          pick<Fault>(['refused', 'card-unmount', 'card-full', 'reset-link', 'drop-response']),
+          pick<Fault>([
+            'refused',
+            'card-unmount',
+            'card-readonly',
+            'card-full',
+            'reset-link',
+            'drop-response',
+          ]),
         );
       }
       if (targeted) {
