@@ -710,13 +710,21 @@ async function startFault(f: Fault): Promise<void> {
       break;
     case 'card-readonly':
       // Only the card's own mount (split): onecard's one disk holds the settings too. The kernel
-      // refuses (EBUSY) while the daemon writes a file there; a real card's errors do not wait,
-      // but the next round's fault (daemon dead) gets through.
-      if (cardStore && cardMounted && !cardReadOnly) {
+      // may refuse (EBUSY) while the daemon writes a file there; a real card's errors do not
+      // wait, but the next round's fault (daemon dead) gets through.
+      if (cardReadOnly) break;
+      if (cardStore && cardMounted) {
         const r = spawnSync('mount', ['-o', 'remount,bind,ro', archiveDir], { encoding: 'utf8' });
-        if (r.status === 0) cardReadOnly = true;
-        else faultCounts['card-readonly (busy)'] = (faultCounts['card-readonly (busy)'] ?? 0) + 1;
+        if (r.status === 0) {
+          cardReadOnly = true;
+          break;
+        }
       }
+      // Not applied (onecard, the card away, or busy): not counted as made.
+      active.delete(f);
+      faultCounts[f]!--;
+      faultCounts['card-readonly (not applied)'] =
+        (faultCounts['card-readonly (not applied)'] ?? 0) + 1;
       break;
   }
 }
