@@ -631,6 +631,10 @@ async function checkInvariants(when: string, final = false): Promise<CheckResult
       defect(`${when}: still in watch after drain: ${watch.slice(0, 5).join(', ')}`);
     if (transit.length > 0)
       defect(`${when}: still in transit after drain: ${transit.slice(0, 5).join(', ')}`);
+    // Partial copies a kill left on the card go when the daemon starts with the card writable.
+    const cardTemps = card?.filter((r) => r.startsWith('.rdl-sync-tmp/')) ?? [];
+    if (cardTemps.length > 0)
+      defect(`${when}: partial copies left on the card: ${cardTemps.slice(0, 5).join(', ')}`);
   }
   return r;
 }
