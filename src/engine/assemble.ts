@@ -71,12 +71,17 @@ export function buildArchive(
   return {
     root: settings.archiveDir,
     async check() {
-      const result = await target.check();
-      if (!cleaned && result.present && result.writable && !result.problem) {
-        // Partial copies left by a crash are removed once per card insertion (and at start).
+      let result = await target.check();
+      if (!cleaned && result.present && result.writable) {
+        // Partial copies left by a crash are removed once per card insertion (and at start), a
+        // full card's too: they may be what fills it (two large copies at once, cut short by a
+        // power cut), and a card reported full was never cleaned of them, so it stayed full.
         cleaned = true;
         const removed = await target.cleanupTemps().catch(() => 0);
-        if (removed > 0) logger.info('removed partial copies left in the archive', { removed });
+        if (removed > 0) {
+          logger.info('removed partial copies left in the archive', { removed });
+          if (result.problem) result = await target.check(); // the room they took is free again
+        }
       }
       if (!result.present) cleaned = false;
       return result;

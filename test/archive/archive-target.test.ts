@@ -25,7 +25,15 @@ import {
 import { dropboxContentHash, hashFileDropbox as hashOf } from '../../src/engine/fsutil/index.js';
 import { formatBytes } from '../../src/engine/format-bytes.js';
 import { isSyncError, type SyncError } from '../../src/engine/errors.js';
-import { canMount, mountTmpfs, removeDir, tempDir, unmount, writePatternFile } from './helpers.js';
+import {
+  canMount,
+  mountTmpfs,
+  remountReadOnly,
+  removeDir,
+  tempDir,
+  unmount,
+  writePatternFile,
+} from './helpers.js';
 
 interface Rig {
   base: string;
@@ -308,6 +316,30 @@ test('read-only card (real read-only mount; chmod does not stop root): archive-r
       store(target, 'sub/a.csv', srcPath),
       blocked('archive-readonly', /read-only/),
     );
+  } finally {
+    unmount(r.card);
+    await removeDir(r.base);
+  }
+});
+
+test('a card made read-only while in use (the kernel after errors): the advice names the repair, not only the switch', async (t) => {
+  // The write-protect switch is read when the card goes in; a card that turns read-only between
+  // two copies is the kernel's doing after errors (ext4 errors=remount-ro). Told only "check the
+  // switch, or remount it read-write", its keeper would remount a failing card and meet them again.
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const r = await rig();
+  mountTmpfs(r.card, 1024);
+  try {
+    const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: true, reserveBytes: 0 });
+    await store(target, 'a.csv', await source(r, 'a.csv', 'x'));
+    remountReadOnly(r.card);
+    const repair =
+      /writable until now, the system made it read-only after errors.*sudo dmesg.*fsck/;
+    await assert.rejects(
+      store(target, 'b.csv', await source(r, 'b.csv', 'y')),
+      blocked('archive-readonly', repair),
+    );
+    assert.match((await target.check()).problem?.message ?? '', repair);
   } finally {
     unmount(r.card);
     await removeDir(r.base);

@@ -101,6 +101,10 @@ if (LAYOUT === 'split') {
 }
 await fs.mkdir(inprogress, { recursive: true });
 let cardMounted = true;
+/** Cards taken out by a swap (split): still mounted at their own store, holding what they got. */
+const oldCards: string[] = [];
+/** The card's mount made read-only (the kernel does so to an SD card that shows errors). */
+let cardReadOnly = false;
 
 // ---------------------------------------------------------------------------------------------
 // Emulator (its own process) and a TCP relay in front of it that can refuse connections.
@@ -522,15 +526,25 @@ async function remoteFiles(): Promise<Map<string, string>> {
 }
 
 const cardHashCache = new Map<string, { ino: number; mtimeMs: number; size: number; h: string }>();
-async function cardHash(rel: string): Promise<string | undefined> {
-  const p = path.join(archiveDir, ...rel.split('/'));
+async function cardHash(rel: string, card = archiveDir): Promise<string | undefined> {
+  const p = path.join(card, ...rel.split('/'));
   const st = await fs.stat(p).catch(() => null);
   if (!st || !st.isFile()) return undefined;
-  const c = cardHashCache.get(rel);
+  const c = cardHashCache.get(p);
   if (c && c.ino === st.ino && c.mtimeMs === st.mtimeMs && c.size === st.size) return c.h;
   const h = await hashFile(p).catch(() => undefined);
-  if (h) cardHashCache.set(rel, { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, h });
+  if (h) cardHashCache.set(p, { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, h });
   return h;
+}
+/** The bytes under these names on the card in the slot and on every card swapped out before. */
+async function hashesOnAnyCard(names: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const card of [archiveDir, ...oldCards])
+    for (const n of names) {
+      const h = await cardHash(n, card);
+      if (h) out.add(h);
+    }
+  return out;
 }
 
 const IGNORED_CARD = /^(\.rdl-sync-tmp\/|\.filler)/;
@@ -579,7 +593,7 @@ async function checkInvariants(when: string, final = false): Promise<CheckResult
       const onRemote = names.map((n) => remote.get(n) ?? '-').sort();
       if (onRemote.join() !== versions.join())
         defect(`${when}: versions of ${rel} on Dropbox ${onRemote.join()} want ${versions.join()}`);
-      if (cardMounted) {
+      if (cardMounted && oldCards.length === 0) {
         const onCard = (
           await Promise.all(names.map(async (n) => (await cardHash(n)) ?? '-'))
         ).sort();
@@ -587,6 +601,13 @@ async function checkInvariants(when: string, final = false): Promise<CheckResult
           defect(
             `${when}: versions of ${rel} on the card ${onCard.join()} want ${versions.join()}`,
           );
+      } else if (cardMounted) {
+        // After a swap each version is on the card it reached, under whichever of its names was
+        // free there (a new card lacks the earlier versions, so a later one may take `name`).
+        const onCards = await hashesOnAnyCard(names);
+        const missing = versions.filter((v) => !onCards.has(v));
+        if (missing.length)
+          defect(`${when}: versions of ${rel} on no card: ${missing.join()} (want ${versions})`);
       }
       r.done++;
       continue;
@@ -597,7 +618,9 @@ async function checkInvariants(when: string, final = false): Promise<CheckResult
         `${when}: ${rel} left watch+transit but Dropbox has ${rh ? 'other bytes' : 'nothing'}`,
       );
     if (cardMounted) {
-      const ch = await cardHash(e.synced);
+      let ch = await cardHash(e.synced);
+      if (ch !== e.hash && oldCards.length && (await hashesOnAnyCard([e.synced])).has(e.hash))
+        ch = e.hash; // on a card swapped out since
       if (ch !== e.hash)
         defect(
           `${when}: ${rel} left watch+transit but the card has ${ch ? 'other bytes' : 'nothing'}`,
@@ -629,6 +652,10 @@ async function checkInvariants(when: string, final = false): Promise<CheckResult
       defect(`${when}: still in watch after drain: ${watch.slice(0, 5).join(', ')}`);
     if (transit.length > 0)
       defect(`${when}: still in transit after drain: ${transit.slice(0, 5).join(', ')}`);
+    // Partial copies a kill left on the card go when the daemon starts with the card writable.
+    const cardTemps = card?.filter((r) => r.startsWith('.rdl-sync-tmp/')) ?? [];
+    if (cardTemps.length > 0)
+      defect(`${when}: partial copies left on the card: ${cardTemps.slice(0, 5).join(', ')}`);
   }
   return r;
 }
@@ -642,6 +669,8 @@ type Fault =
   | 'reset-link'
   | 'card-full'
   | 'card-unmount'
+  | 'card-readonly'
+  | 'card-swap'
   | 'transit-full'
   | 'drop-response'
   | 'insufficient-space';
@@ -702,7 +731,45 @@ async function startFault(f: Fault): Promise<void> {
       if (cardStore) {
         spawnSync('umount', ['-l', archiveDir]);
         cardMounted = false;
+        cardReadOnly = false; // the read-only mount went with it
       }
+      break;
+    case 'card-swap':
+      // A person swaps the card (what a full card's advice says), perhaps mid-copy: the old one
+      // keeps what it got (mounted at its own store, for the checks), the new one comes blank.
+      active.delete(f);
+      if (cardStore && cardMounted) {
+        const next = path.join(root, `cardstore${oldCards.length + 1}`);
+        await fs.mkdir(next);
+        sh('mount', '-t', 'tmpfs', '-o', 'size=640m', 'tmpfs', next);
+        spawnSync('umount', ['-l', archiveDir]);
+        sh('mount', '--bind', next, archiveDir);
+        oldCards.push(cardStore);
+        cardStore = next;
+        fillerDirs.push(next);
+        cardReadOnly = false;
+        break;
+      }
+      faultCounts[f]!--;
+      faultCounts['card-swap (not applied)'] = (faultCounts['card-swap (not applied)'] ?? 0) + 1;
+      break;
+    case 'card-readonly':
+      // Only the card's own mount (split): onecard's one disk holds the settings too. The kernel
+      // may refuse (EBUSY) while the daemon writes a file there; a real card's errors do not
+      // wait, but the next round's fault (daemon dead) gets through.
+      if (cardReadOnly) break;
+      if (cardStore && cardMounted) {
+        const r = spawnSync('mount', ['-o', 'remount,bind,ro', archiveDir], { encoding: 'utf8' });
+        if (r.status === 0) {
+          cardReadOnly = true;
+          break;
+        }
+      }
+      // Not applied (onecard, the card away, or busy): not counted as made.
+      active.delete(f);
+      faultCounts[f]!--;
+      faultCounts['card-readonly (not applied)'] =
+        (faultCounts['card-readonly (not applied)'] ?? 0) + 1;
       break;
   }
 }
@@ -710,6 +777,10 @@ async function clearFaults(): Promise<void> {
   await relayUp();
   await admin('clear-faults');
   for (const d of fillerDirs) await fs.rm(path.join(d, '.filler'), { force: true });
+  if (cardReadOnly && cardMounted) {
+    sh('mount', '-o', 'remount,bind,rw', archiveDir);
+    cardReadOnly = false;
+  }
   if (!cardMounted && cardStore) {
     const strays = await listRel(archiveDir);
     if (strays.length)
@@ -776,7 +847,12 @@ async function phaseOf(pid: number): Promise<string> {
     if (t.startsWith(configDir)) kinds.add(path.basename(t).replace(/\.tmp.*$/, '.tmp'));
     else if (t.includes('.rdl-sync-tmp'))
       kinds.add(t.startsWith(transitDir) ? 'transit-tmp' : 'card-tmp');
-    else if (t.startsWith(archiveDir) || (cardStore && t.startsWith(cardStore))) kinds.add('card');
+    else if (
+      t.startsWith(archiveDir) ||
+      (cardStore && t.startsWith(cardStore)) ||
+      oldCards.some((c) => t.startsWith(c))
+    )
+      kinds.add('card');
     else if (t.startsWith(transitDir)) kinds.add('transit-file');
     else if (t.startsWith(watchDir)) kinds.add('watch-file');
   }
@@ -807,6 +883,8 @@ async function round(i: number): Promise<void> {
       'reset-link',
       'card-full',
       'card-unmount',
+      'card-readonly',
+      'card-swap',
       'transit-full',
       'drop-response',
       'insufficient-space',
@@ -854,7 +932,15 @@ async function round(i: number): Promise<void> {
       if (Date.now() >= faultAt) {
         faultAt = Infinity;
         await startFault(
-          pick<Fault>(['refused', 'card-unmount', 'card-full', 'reset-link', 'drop-response']),
+          pick<Fault>([
+            'refused',
+            'card-unmount',
+            'card-readonly',
+            'card-swap',
+            'card-full',
+            'reset-link',
+            'drop-response',
+          ]),
         );
       }
       if (targeted) {
@@ -1037,6 +1123,7 @@ try {
   if (!args.keep) {
     if (cardStore) spawnSync('umount', ['-l', archiveDir]);
     if (cardStore) spawnSync('umount', ['-l', cardStore]);
+    for (const c of oldCards) spawnSync('umount', ['-l', c]);
     spawnSync('umount', ['-l', transitDisk]);
     await fs.rm(root, { recursive: true, force: true });
   } else log('kept', root);

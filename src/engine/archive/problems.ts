@@ -68,7 +68,10 @@ export function archiveFull(
 
 export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unknown): SyncError {
   const readOnly = place.card
-    ? 'is read-only: check the card’s write-protect switch, or remount it read-write'
+    ? // The switch is read only when the card goes in: a card that turns read-only while in use
+      // is the kernel's doing after errors on it (ext4 errors=remount-ro, the usual SD failure),
+      // and remounting it read-write without a repair would only meet the same errors again.
+      'is read-only: check the card’s write-protect switch, or remount it read-write; if it was writable until now, the system made it read-only after errors on it: check it (sudo dmesg), repair it (fsck) or replace it'
     : // Linux remounts a disk read-only when it finds errors on it: the usual cause on a hub.
       'is on a disk that is read-only: the system makes a disk read-only when it finds errors on it; check the disk (sudo dmesg), then remount it read-write or restart the hub';
   const what =
