@@ -63,14 +63,18 @@ test('a hand edit with a mistake is a visible problem until the file is fixed; t
   });
 });
 
-test('a file that is not JSON any more is the same visible problem', async () => {
+test('a file that is not JSON any more is the same visible problem, naming the line of the mistake', async () => {
   await withHarness({ engine: { watchConfig: true } }, async (h) => {
     await h.engine.start();
     const file = path.join(h.configDir, 'config.json');
     const good = await fs.readFile(file, 'utf8');
-    await fs.writeFile(file, good.replace(/}\s*$/, ',}')); // a trailing comma, as by hand
+    const broken = good.replace(/}\s*$/, ',}'); // a trailing comma, as by hand
+    await fs.writeFile(file, broken);
     await waitFor('the problem', async () => problem(h) !== undefined, 15_000);
     assert.match(problem(h)!.message, /settings in force are kept/);
+    // Where the mistake is, as a person looks for it: the line (the last) and column.
+    const lines = broken.split('\n').length;
+    assert.match(problem(h)!.message, new RegExp(`line ${lines} column \\d+`));
     await fs.writeFile(file, good);
     await waitFor('the problem cleared', async () => problem(h) === undefined, 15_000);
   });

@@ -374,6 +374,19 @@ class ConfSettingsStore implements SettingsStore {
   }
 }
 
+/**
+ * JSON.parse's message with the line and column of its "at position N": a person fixing the
+ * file over remote desktop looks for a line. Newer V8 (Node 22, Electron 45) adds them itself.
+ */
+function withLine(message: string, text: string): string {
+  const at = /at position (\d+)/.exec(message);
+  if (!at || /\bline \d+/.test(message)) return message;
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line} column ${column})`;
+}
+
 function readSettingsFile(file: string): RawRead {
   let text: string;
   try {
@@ -400,7 +413,7 @@ function readSettingsFile(file: string): RawRead {
   } catch (e) {
     return {
       kind: 'broken',
-      message: `The settings file ${file} is not valid JSON (${(e as Error).message}): fix the mistake, or delete the file to start from the defaults`,
+      message: `The settings file ${file} is not valid JSON (${withLine((e as Error).message, withoutBom(text))}): fix the mistake, or delete the file to start from the defaults`,
     };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
