@@ -104,6 +104,11 @@ export async function writeSparseSized(file: string, bytes: number): Promise<voi
   try {
     for (let off = 0; off < bytes; off += piece.length)
       await fh.write(piece, 0, Math.min(piece.length, bytes - off));
+    // On disk before the run, as a logger's file is by the time it is staged: it has been still
+    // for stableSeconds (90 s by default), longer than the kernel takes to write dirty pages back
+    // (30 s). Written just before the run, its bytes were still in memory, and staging's fsync of
+    // the file wrote 1 GiB first (measured: ~0.55 s before the upload's first request).
+    await fh.sync();
   } finally {
     await fh.close();
   }
