@@ -48,8 +48,19 @@ export function bindMount(from: string, to: string, readOnly = false): void {
   if (!r.ok) throw new Error(`bind mount ${from} -> ${to} failed: ${r.stderr}`);
 }
 
+/**
+ * Remounts read-only. The kernel refuses ("mount point is busy") while any file on it is open for
+ * writing, and a running daemon opens files there for writing for moments (its log, journal,
+ * status and alert files): a CI run met one such moment. Tried again for up to 5 s, 50 ms apart;
+ * the kernel's own remount after disk errors does not wait, but what the tests check starts once
+ * the card is read-only.
+ */
 export function remountReadOnly(dir: string): void {
-  const r = run('mount', ['-o', 'remount,ro', dir]);
+  let r = run('mount', ['-o', 'remount,ro', dir]);
+  for (let i = 0; i < 100 && !r.ok && /busy/i.test(r.stderr); i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    r = run('mount', ['-o', 'remount,ro', dir]);
+  }
   if (!r.ok) throw new Error(`remount ro ${dir} failed: ${r.stderr}`);
 }
 
