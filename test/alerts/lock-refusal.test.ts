@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { alertLogHook } from './loopback.js';
 import {
   exited,
   readPublishedStatus,
@@ -28,13 +29,7 @@ test('refused beside a running RDL Sync: no alert; the service waits, names the 
   const dirs = await makeDirs('rdl-lock-refusal-');
   const children: ChildProcess[] = [];
   try {
-    const heard = path.join(dirs.root, 'heard.log');
-    const hook = path.join(dirs.root, 'on-alert.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${heard}"\n`,
-      { mode: 0o755 },
-    );
+    const { hook, log: heard } = await alertLogHook(dirs.root, 'heard.log');
     await writeConfig(
       dirs.configDir,
       testSettings(dirs, emulator, { alertCommand: hook, alertFlapMinutes: 0 }),

@@ -242,3 +242,21 @@ export async function waitUntil(
 export async function tempDir(prefix: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
+
+/**
+ * An alert command for a test: a shell script that appends "<event> <condition>" (raised, cleared,
+ * ...) to a log file, one line per alert it is run for. `heard()` reads that file ('' before any).
+ */
+export async function alertLogHook(
+  dir: string,
+  logName = 'alerts.log',
+): Promise<{ hook: string; log: string; heard: () => Promise<string> }> {
+  const log = path.join(dir, logName);
+  const hook = path.join(dir, 'on-alert.sh');
+  await fs.writeFile(
+    hook,
+    `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${log}"\n`,
+    { mode: 0o755 },
+  );
+  return { hook, log, heard: () => fs.readFile(log, 'utf8').catch(() => '') };
+}

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startHarness } from '../engine/harness.js';
+import { alertLogHook } from './loopback.js';
 import type { Alert } from '../../src/engine/alerts/types.js';
 
 function stopAlert(kind: Alert['kind'], atMs: number): Alert {
@@ -27,13 +28,7 @@ async function withStopsInLog(
 ) {
   const h = await startHarness();
   try {
-    const heardFile = path.join(h.root, 'heard.log');
-    const hook = path.join(h.root, 'on-alert.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${heardFile}"\n`,
-      { mode: 0o755 },
-    );
+    const { hook, log: heardFile } = await alertLogHook(h.root, 'heard.log');
     const saved = await h.engine.saveSettings({ ...h.engine.getSettings(), alertCommand: hook });
     assert.ok(saved.ok, JSON.stringify(saved));
     await fs.writeFile(

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
+import { alertLogHook } from '../alerts/loopback.js';
 import { canMount, mountTmpfs, remountReadOnly, unmount } from '../archive/helpers.js';
 import { spawnSync } from 'node:child_process';
 import {
@@ -52,13 +53,7 @@ async function hubOnCard(
   };
   await fs.mkdir(dirs.watchDir);
   await fs.mkdir(dirs.archiveDir);
-  const alertLog = path.join(outside, 'alerts.log');
-  const hook = path.join(outside, 'on-alert.sh');
-  await fs.writeFile(
-    hook,
-    `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
-    { mode: 0o755 },
-  );
+  const { hook, log: alertLog } = await alertLogHook(outside);
   await writeConfig(
     dirs.configDir,
     testSettings(dirs, emulator, { alertCommand: hook, ...extra }),

@@ -11,6 +11,7 @@ import { startEmulator } from '../../tools/emulator/index.js';
 import { ALERT_OUTBOX_FILE } from '../../src/engine/alerts/outbox.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { makeDirs, testSettings, withHarness, writeConfig } from '../engine/harness.js';
+import { alertLogHook } from '../alerts/loopback.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 import { Relay } from '../dropbox/tcp-relay.js';
@@ -66,14 +67,7 @@ test('access revoked, then the network goes down: the problem and its alert stay
   let daemon: ChildProcess | null = null;
   let stderr = '';
   try {
-    const alertLog = path.join(dirs.root, 'alerts.log');
-    const hook = path.join(dirs.root, 'on-alert.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
-      { mode: 0o755 },
-    );
-    const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
+    const { hook, heard: alerts } = await alertLogHook(dirs.root);
     await writeConfig(
       dirs.configDir,
       testSettings(dirs, emulator, {
@@ -161,14 +155,7 @@ test('access revoked, then the hub restarts with its link down: the alert the fi
   await relay.open();
   const daemons: ChildProcess[] = [];
   try {
-    const alertLog = path.join(dirs.root, 'alerts.log');
-    const hook = path.join(dirs.root, 'on-alert.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
-      { mode: 0o755 },
-    );
-    const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
+    const { hook, heard: alerts } = await alertLogHook(dirs.root);
     await writeConfig(
       dirs.configDir,
       testSettings(dirs, emulator, {
@@ -247,14 +234,7 @@ test('access revoked, announced with one file waiting; a power cut, and another 
   const emulator = await startEmulator({});
   const daemons: ChildProcess[] = [];
   try {
-    const alertLog = path.join(dirs.root, 'alerts.log');
-    const hook = path.join(dirs.root, 'on-alert.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\n`,
-      { mode: 0o755 },
-    );
-    const alerts = (): Promise<string> => fs.readFile(alertLog, 'utf8').catch(() => '');
+    const { hook, heard: alerts } = await alertLogHook(dirs.root);
     await writeConfig(
       dirs.configDir,
       testSettings(dirs, emulator, { alertCommand: hook, alertFlapMinutes: 0 }),

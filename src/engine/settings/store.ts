@@ -15,7 +15,6 @@ import type Conf from 'conf';
 import type { Options as ConfOptions, Schema } from 'conf';
 import * as z from 'zod';
 import type { SettingsValidation } from '../api.js';
-
 import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from './defaults.js';
 import { settingsJsonSchema } from './json-schema.js';
