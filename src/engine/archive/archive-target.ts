@@ -25,6 +25,7 @@ import { fsyncDir, fsyncFile, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace, knownFreeSpace, usableSpace, type FreeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
 import { isMountPoint } from '../fsutil/mount.js';
+import { pruneEmptyDirs } from '../fsutil/prune.js';
 import {
   NO_HARD_LINKS,
   placeWithoutReplacing,
@@ -572,14 +573,7 @@ export class ArchiveTarget {
       if (now && now.dev === landed.dev && now.ino === landed.ino)
         await unlink(result.path).catch(() => {});
       // The folders made for it below the mount point, while empty (never the root).
-      for (let dir = dirname(result.path); dir.startsWith(this.root + sep); dir = dirname(dir))
-        if (
-          !(await rmdir(dir).then(
-            () => true,
-            () => false,
-          ))
-        )
-          break;
+      await pruneEmptyDirs(this.root, dirname(result.path)).catch(() => {});
       await rmdir(join(this.root, ARCHIVE_WORK_DIR)).catch(() => {});
     }
     throw archiveMissing(this.place, 'pulled');

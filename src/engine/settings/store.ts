@@ -351,9 +351,14 @@ class ConfSettingsStore implements SettingsStore {
   }
 
   private tellMistakes(issues: SettingsIssues | null): void {
-    for (const cb of [...this.mistakeListeners]) {
+    this.tell(this.mistakeListeners, issues);
+  }
+
+  /** Calls each listener; one that throws is logged and the others still hear. */
+  private tell<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const cb of [...listeners]) {
       try {
-        cb(issues);
+        cb(value);
       } catch (e) {
         this.logger.error('A settings listener failed', { error: String(e) });
       }
@@ -363,13 +368,7 @@ class ConfSettingsStore implements SettingsStore {
   private notify(settings: Settings): void {
     if (this.lastNotified && isDeepStrictEqual(this.lastNotified, settings)) return;
     this.lastNotified = settings;
-    for (const cb of [...this.listeners]) {
-      try {
-        cb(settings);
-      } catch (e) {
-        this.logger.error('A settings listener failed', { error: String(e) });
-      }
-    }
+    this.tell(this.listeners, settings);
   }
 }
 
