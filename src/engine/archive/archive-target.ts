@@ -46,7 +46,7 @@ import { cardNameTrouble, refusedNameMessage } from './card-names.js';
 import { fileSizeLimitOf } from './file-size-limit.js';
 import { formatBytes } from '../format-bytes.js';
 import { keepBothName } from '../legs/keep-both.js';
-import { bytesNeededFor, DEFAULT_RESERVE_BYTES } from './room.js';
+import { CopiesInFlight, DEFAULT_RESERVE_BYTES } from './room.js';
 import {
   ARCHIVE_WORK_DIR,
   cleanWorkDir,
@@ -212,6 +212,8 @@ export class ArchiveTarget {
   private cardDev: number | null = null;
   /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
   private linksWork = false;
+  /** The room copies to this card hold until their bytes are on it (room.ts). */
+  private readonly inFlight: CopiesInFlight;
   /** The largest file the card holds (FAT: 4 GiB - 1), asked again after each check(). */
   private fileSizeLimit: Promise<number | null> | null = null;
 
@@ -220,6 +222,7 @@ export class ArchiveTarget {
     this.place = { root: opts.root, card: opts.mustBeMountPoint };
     this.logger = opts.logger ?? silentLogger;
     this.reserveBytes = opts.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+    this.inFlight = new CopiesInFlight(this.reserveBytes);
     this.ops = { ...realPlaceOps, mkdir: (p) => mkdir(p, FOLDER_MODE), ...opts.fsOps };
     this.retention = opts.retention ?? (() => ({ on: false }));
   }
@@ -726,26 +729,36 @@ export class ArchiveTarget {
     knownHash: string | undefined,
     mode: WriteMode,
   ): Promise<{ contentHash: string; linked: false; bytesToSync: false } | 'taken'> {
-    const space = await knownFreeSpace(destDir);
-    const needed = bytesNeededFor(opts.size, space?.blockSize ?? 4096, this.reserveBytes);
-    if (space && space.freeBytes < needed) throw this.full(space.freeBytes, needed);
+    const room = await this.inFlight.room(opts.size, () => knownFreeSpace(destDir), opts.signal);
+    if ('full' in room) throw this.full(room.freeBytes, room.neededBytes);
+    const { held, neededBytes: needed } = room;
 
-    const tmp = await this.workTemp();
+    let tmp;
     let copied;
     try {
-      copied = await copyFileHashed(opts.srcPath, tmp, opts.signal, opts.onProgress, {
-        timesOptional: true,
-      });
-    } catch (e) {
-      if (!(e instanceof CopyError)) throw e;
-      if (e.side === 'source') throw this.sourceError(opts.srcPath, e.cause);
-      // A card that took the file but refuses more of its bytes with EPERM is full: fusefat
-      // answers so for a card without a free cluster (a write never checks permissions).
-      if (e.writing && isCode(e.cause, 'EPERM')) {
-        const free = (await knownFreeSpace(this.root))?.freeBytes ?? 0;
-        throw this.full(free, needed, e.cause);
+      tmp = await this.workTemp();
+      const onProgress = (bytes: number): void => {
+        held.written = bytes;
+        opts.onProgress?.(bytes);
+      };
+      try {
+        copied = await copyFileHashed(opts.srcPath, tmp, opts.signal, onProgress, {
+          timesOptional: true,
+        });
+      } catch (e) {
+        if (!(e instanceof CopyError)) throw e;
+        if (e.side === 'source') throw this.sourceError(opts.srcPath, e.cause);
+        // A card that took the file but refuses more of its bytes with EPERM is full: fusefat
+        // answers so for a card without a free cluster (a write never checks permissions).
+        if (e.writing && isCode(e.cause, 'EPERM')) {
+          const free = (await knownFreeSpace(this.root))?.freeBytes ?? 0;
+          throw this.full(free, needed, e.cause);
+        }
+        throw await this.destinationError(e.cause, tmp, room.freeBytes, needed);
       }
-      throw await this.destinationError(e.cause, tmp, space?.freeBytes, needed);
+    } finally {
+      // Its bytes are on the card now, where statfs counts them, or it failed and they are gone.
+      held.release();
     }
     try {
       if (
