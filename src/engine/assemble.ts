@@ -67,23 +67,25 @@ export function buildArchive(
     logger,
     ...(retention ? { retention } : {}),
   });
-  let cleaned = false;
   return {
     root: settings.archiveDir,
     async check() {
       let result = await target.check();
-      if (!cleaned && result.present && result.writable) {
-        // Partial copies left by a crash are removed once per card insertion (and at start), a
-        // full card's too: they may be what fills it (two large copies at once, cut short by a
-        // power cut), and a card reported full was never cleaned of them, so it stayed full.
-        cleaned = true;
+      if (result.present && result.writable) {
+        // Partial copies left by a crash or a pull are removed at every check (checks come
+        // before a pass's copies), a full card's too: they may be what fills it (two large copies
+        // at once, cut short by a power cut), and a card reported full was never cleaned of them,
+        // so it stayed full. Once per insertion was not enough: an insertion was noticed only by
+        // a check that saw the card away, and one swapped, or pulled mid-copy and put back,
+        // between two checks kept its leftovers until RDL Sync restarted. Nor can a check tell
+        // an insertion by the card: the same card back in its reader has the same device number
+        // and root, and even a new tmpfs mounted there took the old one's device and mount ID.
         const removed = await target.cleanupTemps().catch(() => 0);
         if (removed > 0) {
           logger.info('removed partial copies left in the archive', { removed });
           if (result.problem) result = await target.check(); // the room they took is free again
         }
       }
-      if (!result.present) cleaned = false;
       return result;
     },
     store: (o) => target.store(o),

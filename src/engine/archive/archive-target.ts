@@ -214,6 +214,8 @@ export class ArchiveTarget {
   private linksWork = false;
   /** The room copies to this card hold until their bytes are on it (room.ts). */
   private readonly inFlight: CopiesInFlight;
+  /** Stores in flight: while there are any, the reserved folder holds their temporaries. */
+  private storing = 0;
   /** The largest file the card holds (FAT: 4 GiB - 1), asked again after each check(). */
   private fileSizeLimit: Promise<number | null> | null = null;
 
@@ -282,6 +284,15 @@ export class ArchiveTarget {
   }
 
   async store(opts: ArchiveStoreOptions): Promise<ArchiveStoreResult> {
+    this.storing++;
+    try {
+      return await this.storeCounted(opts);
+    } finally {
+      this.storing--;
+    }
+  }
+
+  private async storeCounted(opts: ArchiveStoreOptions): Promise<ArchiveStoreResult> {
     if (isReservedRel(opts.rel)) {
       throw new SyncError({
         kind: 'file-failed',
@@ -460,7 +471,8 @@ export class ArchiveTarget {
    * the reserved folder, so a user's file is never taken for one, whatever its name.
    */
   async cleanupTemps(): Promise<number> {
-    if (await this.rootProblem()) return 0;
+    // A store in flight may have its temporary there: not a leftover.
+    if (this.storing > 0 || (await this.rootProblem())) return 0;
     try {
       return await cleanWorkDir(this.root);
     } catch (e) {

@@ -64,6 +64,9 @@ export async function cleanWorkDir(root: string): Promise<number> {
   }
   if (!s.isDirectory()) return 0; // not ours: a file of the user's would never be touched
   const leftovers = (await readdir(dir)).length;
+  // Left in place when empty: asked at every check, removing it and making it again for the next
+  // copy would write the card's top folder at every pass for nothing.
+  if (leftovers === 0) return 0;
   await rm(dir, { recursive: true, force: true });
   return leftovers;
 }
