@@ -66,3 +66,37 @@ test('card not mounted (a bare mount-point folder): nothing is written into it',
     await h.close();
   }
 });
+
+test('two large files that fit on the card alone but not together: one is archived at once, and the card is said full only with less free than needed', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const h = await startHarness({ settings: { archiveMustBeMountPoint: true } });
+  try {
+    // A 12 MiB card, two 7 MiB files: each fits alone (its blocks plus the 1 MiB reserve). Both
+    // copies used to start together, fill the card and usually both fail, the card said full
+    // with "13 MB free, 8.4 MB needed" while neither file reached it.
+    mountTmpfs(h.archiveDir, 12 * 1024);
+    await h.drop('cameras/a.jpg', randomBytes(7 * 1024 * 1024));
+    await h.drop('cameras/b.jpg', randomBytes(7 * 1024 * 1024));
+    const r1 = await h.engine.runPassNow();
+    assert.equal(r1.done, 1, JSON.stringify(r1));
+    assert.equal(r1.archiveBlocked?.code, 'archive-full', JSON.stringify(r1));
+    const full = h.engine.getStatus().problems.find((p) => p.id === 'archive-full');
+    const figures = /\(([\d.]+) MB free, ([\d.]+) MB needed\)/.exec(full?.message ?? '');
+    assert.ok(figures && Number(figures[1]) < Number(figures[2]), full?.message);
+    const onCard = await listFilesRel(h.archiveDir);
+    assert.equal(onCard.filter((f) => f.startsWith('cameras/')).length, 1, onCard.join(', '));
+    assert.ok(!onCard.some((f) => f.startsWith(`${ARCHIVE_WORK_DIR}/`)), onCard.join(', '));
+    assert.equal((await listFilesRel(h.transitDir)).length, 1);
+
+    unmount(h.archiveDir);
+    mountTmpfs(h.archiveDir, 32 * 1024); // the card swapped for a larger one, as advised
+    const r2 = await h.engine.runPassNow();
+    assert.equal(r2.done, 1, JSON.stringify(r2));
+    assert.deepEqual(await listFilesRel(h.transitDir), []);
+    assert.equal(h.engine.getStatus().problems.length, 0);
+  } finally {
+    unmount(h.archiveDir);
+    await h.close();
+  }
+});
