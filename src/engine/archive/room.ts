@@ -67,6 +67,8 @@ export class CopiesInFlight {
       // What each had written before statfs looked: that much is in its answer already.
       const seen = new Map([...this.copies].map((c) => [c, c.written]));
       const space = await measure();
+      // One ended while statfs looked: what it wrote after the look is counted nowhere; look again.
+      if ([...seen.keys()].some((c) => !this.copies.has(c))) continue;
       const blockSize = space?.blockSize ?? 4096;
       const neededBytes = bytesNeededFor(size, blockSize, this.reserveBytes);
       let stillToCome = 0;
