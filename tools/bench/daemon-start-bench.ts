@@ -123,6 +123,13 @@ async function startDaemon(
   const at = await d.sampleNow();
   const stats = await emu.admin<Record<string, number>>('stats');
   const tl = await emu.admin<TimelineSnapshot>('timeline', { stop: true });
+  // Stopped once its pass has ended (its files out of transit and the journal), not in the middle
+  // of that: the next run would meet what this one left (a bigger journal, files in transit).
+  while (!Number.isFinite((await logMarks(configDir, d.startedAtMs)).passEndedMs)) {
+    if (ended) await fail('ended before its first pass did');
+    if (Date.now() > deadline) await fail('its first pass did not end');
+    await sleep(50);
+  }
   const stopAsked = performance.now();
   d.child.kill('SIGTERM');
   const killer = setTimeout(() => d.child.kill('SIGKILL'), EXIT_DEADLINE_MS);
