@@ -4,7 +4,7 @@
 // while the hub was down, so the first sighting takes them). Measured from the spawn: the first
 // request, the first append, every file committed (seen by the emulator, not guessed with a
 // sleep), the link's share over that span, the process's CPU, and the emulator's timeline; then
-// a SIGTERM and the time to exit. Two cases, alternated:
+// a SIGTERM once its first pass has ended, and the time to exit. Two cases, alternated:
 //  - restart: the access token the last process kept is still valid (a `systemctl restart`, an
 //    update, a crash and Restart=on-failure);
 //  - reboot: the kept token has expired (the hub was off for 12 h: Dropbox's tokens live 4 h),
