@@ -11,12 +11,14 @@ enableCompileCache();
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
 const built = fileURLToPath(new URL('../dist/cli/cli.mjs', import.meta.url));
+// Run by name, not left to the module to guess that it is the entry: started through a link or
+// wrapper of another name, it did nothing and exited 0 (main.ts isMainModule).
 if (existsSync(fileURLToPath(source))) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(source.href);
+  (await import(source.href)).runCommandLine();
 } else if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
+  (await import(pathToFileURL(built).href)).runCommandLine();
 } else {
   process.stderr.write(
     'rdl-sync: neither src/cli/main.ts nor dist/cli/cli.mjs found; run npm run build\n',

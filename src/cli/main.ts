@@ -3,7 +3,9 @@
 // Results go to stdout; usage mistakes and failures go to stderr, so `status --json | jq` and
 // similar pipes only ever see the answer.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HELP } from './help.js';
 import { COMMAND_OPTIONS } from './options.js';
 import { joinOptionValues } from './option-values.js';
@@ -114,9 +116,13 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-const isEntry =
-  process.argv[1] && /(?:^|[\\/])(?:main\.ts|cli\.mjs|rdl-sync(?:\.js)?)$/.test(process.argv[1]);
-if (isEntry) {
+/**
+ * Runs the command line this process was started with, and exits as a command does. Called by
+ * bin/rdl-sync.js after it imports this module, whatever name the process was started by (a link
+ * such as /usr/local/bin/rdl-sync, a wrapper, systemd's ExecStart), and by this module itself
+ * when it is the process's main module (`node dist/cli/cli.mjs`, `tsx src/cli/main.ts`).
+ */
+export function runCommandLine(): void {
   const argv = process.argv.slice(2);
   const stopper = new AbortController();
   if (argv[0] === 'run') installDaemonStop(stopper);
@@ -140,3 +146,21 @@ if (isEntry) {
     },
   );
 }
+
+/**
+ * This module is the file node was asked to run (links resolved). Not its name: the entry used to
+ * be recognised by the name it was started as, and one started through a link or wrapper of any
+ * other name (`rdlsync`, `rdl-sync-daemon`) did nothing and exited 0, a service that never synced
+ * and that systemd, seeing success, never restarted. The tray app's bundle, which imports this
+ * module under Electron, never runs it this way (its headless mode calls main itself).
+ */
+function isMainModule(): boolean {
+  if (process.versions.electron || !process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) runCommandLine();

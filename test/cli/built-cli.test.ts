@@ -49,13 +49,17 @@ after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-/** `node <pkg>/bin/rdl-sync.js <args>` from a folder outside the repo; killed at the deadline. */
+/**
+ * `node <pkg>/bin/rdl-sync.js <args>` (or `node <entry> <args>`) from a folder outside the repo;
+ * killed at the deadline.
+ */
 function runInstalled(
   args: string[],
   home: string,
   env: NodeJS.ProcessEnv = {},
+  entry = path.join(pkg, 'bin/rdl-sync.js'),
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [path.join(pkg, 'bin/rdl-sync.js'), ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: work,
     env: {
       ...process.env,
@@ -153,6 +157,30 @@ test('the installed CLI answers --help as the source does', async () => {
   assert.equal(built.code, 0, built.stderr);
   assert.match(built.stdout, /^Usage: rdl-sync <command>/m);
   assert.equal(built.stdout, source.stdout, 'the bundle is the same CLI as src/cli');
+});
+
+test('started through a link of another name (a wrapper, systemd ExecStart), the installed CLI runs its command', async () => {
+  // It used to know it was the entry by the name it was started as (rdl-sync, rdl-sync.js,
+  // cli.mjs): under any other it did nothing and exited 0, a service that never synced and that
+  // systemd, seeing success, never restarted.
+  const links = path.join(work, 'links');
+  await fs.mkdir(links, { recursive: true });
+  const daemon = path.join(links, 'rdlsync-daemon');
+  const bare = path.join(links, 'rdl');
+  await fs.symlink(path.join(pkg, 'bin/rdl-sync.js'), daemon);
+  await fs.symlink(path.join(cliDir, 'cli.mjs'), bare);
+  const home = path.join(work, 'home-links');
+  const configDir = path.join(home, 'nothing-set-up');
+  const run = await runInstalled(['run', '--config-dir', configDir], home, {}, daemon);
+  assert.equal(run.code, 2, `${run.stdout}${run.stderr}`);
+  assert.match(run.stdout, /Not starting: RDL Sync is not set up yet/);
+  const help = await runInstalled(['--help'], home, {}, bare);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: rdl-sync <command>/m);
+  // Run once, not twice, by its usual name.
+  const usual = await runInstalled(['run', '--config-dir', configDir], home);
+  assert.equal(usual.code, 2, usual.stderr);
+  assert.equal(usual.stdout.match(/Not starting/g)?.length, 1, usual.stdout);
 });
 
 test('the installed CLI runs once against the emulator: every file on Dropbox and the card', async () => {

@@ -111,3 +111,30 @@ test('link-bytes: the body bytes of each route on the link, sent and answered', 
     await h.emu.close();
   }
 });
+
+test('file-count over the admin route: the files below a folder, without listing them', async () => {
+  const h = await harness();
+  try {
+    for (const p of [
+      '/RDL/site/a.csv',
+      '/RDL/site/USB0/b.csv',
+      '/RDL/siteB/c.csv',
+      '/RDL/_fleet/site.json',
+    ])
+      h.emu.putFile(p, Buffer.from('x'));
+    const count = async (body: unknown): Promise<Response> =>
+      fetch(`${h.emu.url}/__admin/file-count`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${h.emu.adminToken}` },
+        body: JSON.stringify(body),
+      });
+    assert.deepEqual(await (await count({})).json(), { count: 4 });
+    // Below the folder only (not a sibling whose name starts the same), in any case.
+    assert.deepEqual(await (await count({ under: '/rdl/SITE' })).json(), { count: 2 });
+    const bad = await count({ under: 3 });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /file-count takes/);
+  } finally {
+    await h.emu.close();
+  }
+});

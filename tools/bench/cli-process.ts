@@ -2,7 +2,7 @@
 // the way dist/cli/cli.mjs is (node, no tsx), run as a child, and its peak memory read from the
 // kernel (VmHWM in /proc/<pid>/status: the high-water mark of its resident set) rather than
 // sampled from inside, so nothing the bench itself loads is counted.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cp, readFile } from 'node:fs/promises';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -85,17 +85,29 @@ async function sample(pid: number): Promise<{ hwm: number; cpuMs: number } | und
   }
 }
 
+/** A CLI process started by startCliMeasured: its readings so far, and its end. */
+export interface MeasuredCli {
+  child: ChildProcess;
+  /** Wall-clock ms (performance.timeOrigin + now) when it was started. */
+  startedAtMs: number;
+  /** Peak RSS and CPU read from /proc now (the last reading if it has ended). */
+  sampleNow(): Promise<{ hwm: number; cpuMs: number }>;
+  /** Resolves when it has ended. */
+  done: Promise<CliRun>;
+}
+
 /**
- * Runs `node <cli> <args>` to completion (node: cliNode). VmHWM only grows, so the last reading before the
- * process ends is its peak (the readings are 50 ms apart; a rise in the last 50 ms of a process
- * that is closing its files would be missed, which is not where a large upload peaks).
+ * Starts `node <cli> <args>` (node: cliNode) and reads its peak RSS and CPU from /proc every 50 ms
+ * while it runs. VmHWM only grows, so the last reading before the process ends is its peak (the
+ * readings are 50 ms apart; a rise in the last 50 ms of a process that is closing its files would
+ * be missed, which is not where a large upload peaks).
  */
-export function runCliMeasured(
+export function startCliMeasured(
   cli: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   nodeArgs: string[] = [],
-): Promise<CliRun> {
+): MeasuredCli {
   const t0 = performance.now();
   const child = spawn(cliNode, [...nodeArgs, cli, ...args], {
     env: { ...process.env, ...env },
@@ -116,7 +128,7 @@ export function runCliMeasured(
       })
       .finally(() => (sampling = false));
   }, 50);
-  return new Promise((resolve, reject) => {
+  const done = new Promise<CliRun>((resolve, reject) => {
     child.once('error', (e) => {
       clearInterval(timer);
       reject(e);
@@ -136,4 +148,24 @@ export function runCliMeasured(
       });
     });
   });
+  return {
+    child,
+    startedAtMs: performance.timeOrigin + t0,
+    async sampleNow() {
+      const s = child.pid === undefined ? undefined : await sample(child.pid);
+      if (s) last = s;
+      return last;
+    },
+    done,
+  };
+}
+
+/** Runs `node <cli> <args>` to completion (see startCliMeasured). */
+export function runCliMeasured(
+  cli: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<CliRun> {
+  return startCliMeasured(cli, args, env, nodeArgs).done;
 }

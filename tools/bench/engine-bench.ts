@@ -161,9 +161,9 @@ function linkBytesBeyondFiles(
   );
 }
 
-type Resolved = Required<EngineBenchOptions>;
+export type Resolved = Required<EngineBenchOptions>;
 
-async function withEmulator(
+export async function withEmulator(
   o: Resolved,
   run: (root: string, emu: ChildEmulator) => Promise<void>,
 ): Promise<void> {
@@ -187,7 +187,7 @@ async function withEmulator(
   }
 }
 
-function resolve(opts: EngineBenchOptions): Resolved {
+export function resolve(opts: EngineBenchOptions): Resolved {
   return {
     smallFiles: 2_000,
     smallFileBytes: 8 * 1024,
@@ -208,22 +208,32 @@ interface SmallFilesRun {
   endMs: number;
 }
 
-const APPENDS = 'files/upload_session/append_batch';
+export const APPENDS = 'files/upload_session/append_batch';
 
 /** V8 optimises the engine's hot code over its first three passes or so in a process. */
 const WARM_FROM_RUN = 4;
 
-/** Writes `count` (default `o.smallFiles`) new files into the watch folder (the sites' USB0 pattern). */
-async function writeSmallFiles(
+/**
+ * Writes `count` (default `o.smallFiles`) new files into the watch folder (the sites' USB0
+ * pattern). `mtimeMs`: their modification time (a backlog that has waited: older than the stable
+ * time, so the first sighting takes them); by default now.
+ */
+export async function writeSmallFiles(
   dir: string,
   o: Resolved,
   tag: string,
   count = o.smallFiles,
+  mtimeMs?: number,
 ): Promise<void> {
   const watch = path.join(dir, 'tosync', 'RDL', 'USB0');
   await fs.mkdir(watch, { recursive: true });
   const body = Buffer.alloc(o.smallFileBytes, 'x');
-  for (let i = 0; i < count; i++) await fs.writeFile(path.join(watch, `rec-${tag}-${i}.csv`), body);
+  const when = mtimeMs === undefined ? undefined : new Date(mtimeMs);
+  for (let i = 0; i < count; i++) {
+    const file = path.join(watch, `rec-${tag}-${i}.csv`);
+    await fs.writeFile(file, body);
+    if (when) await fs.utimes(file, when, when);
+  }
 }
 
 /** A hub's usual pass (WORKLOAD.md: 200-310 files a day): a few new files each. */
@@ -289,7 +299,7 @@ function cpuPerFile(cpu: NodeJS.CpuUsage, n: number): string {
   );
 }
 
-const share = (o: Resolved, seconds: number): number =>
+export const share = (o: Resolved, seconds: number): number =>
   ((o.smallFiles * o.smallFileBytes) / seconds / o.bytesPerSecond) * 100;
 
 function median(values: number[]): number {

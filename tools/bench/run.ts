@@ -6,10 +6,13 @@
 //   idle    (e) CPU of an idle pass
 //   resets  (f) a large file over a 1 Mbit/s link that resets periodically: bytes re-sent per reset
 //   year    (g) a simulated year of one site through one engine: RSS, CPU/file, disk per tenth
+//   daemonstart (h) the built `rdl-sync run` started with a backlog: first request, first
+//               append, all committed, link share, CPU; a restart (token kept) and a reboot
 //   cardcopy    small files to the archive by hard link and by copy (a card on another file
 //               system): files/s, journal saves and fsyncs per file
 // Options: --year-files N (default 110000), --small-files N, --cli-only (large: only the real CLI
-// process, not the in-process engine after it), --runs N (small: runs of the engine, default 6),
+// process, not the in-process engine after it), --runs N (small: runs of the engine, default 6;
+// daemonstart: runs of each case, default 3),
 // --profile-out FILE (small: the profiled run's .cpuprofile), --card-files N (cardcopy, default 500).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -17,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { missingUnitEnvironment } from './daemon-env.js';
 import { runUploadBench } from './upload-bench.js';
 import { runIdleBench, runLargeFileBench, runSmallFilesBench } from './engine-bench.js';
+import { runDaemonStartBench } from './daemon-start-bench.js';
 import { runResetsBench } from './resets-bench.js';
 import { runYearBench } from './year-bench.js';
 import { runCardCopyBench } from './card-copy-bench.js';
@@ -51,6 +55,14 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
     await runSmallFilesBench({
       ...(smallFiles ? { smallFiles } : {}),
       ...(values['profile-out'] ? { profileOut: path.resolve(values['profile-out']) } : {}),
+      ...(values.runs ? { runs: count('runs', values.runs) } : {}),
+    });
+  },
+  daemonstart: async () => {
+    console.log('== The daemon started with a backlog ==');
+    const smallFiles = count('small-files', values['small-files']);
+    await runDaemonStartBench({
+      ...(smallFiles ? { smallFiles } : {}),
       ...(values.runs ? { runs: count('runs', values.runs) } : {}),
     });
   },

@@ -71,6 +71,17 @@ export function runAdminAction(emu: Emulator, action: string, raw: unknown): unk
       return emu.timeline(body.stop === true);
     },
     files: () => emu.listFiles(),
+    'file-count': () => {
+      if (body.under !== undefined && typeof body.under !== 'string')
+        throw new Error('file-count takes {"under"?: "/folder"}');
+      const under = typeof body.under === 'string' ? body.under.toLowerCase() : undefined;
+      const files = emu.listFiles();
+      const count =
+        under === undefined
+          ? files.length
+          : files.filter((f) => f.pathDisplay.toLowerCase().startsWith(`${under}/`)).length;
+      return { count };
+    },
     'reset-cursors': () => (emu.resetCursors(), DONE),
   };
   const run = actions[action];
