@@ -9,7 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Journal, LOG_COMPACT_MIN_BYTES } from '../../src/engine/journal/journal.js';
+import {
+  Journal,
+  LOG_COMPACT_MIN_BYTES,
+  STALE_SNAPSHOT_MIN_BYTES,
+} from '../../src/engine/journal/journal.js';
 import type { Logger, UploadSessionState } from '../../src/engine/ports.js';
 import { canMount, fill, fillToTheByte, smallTmpfs } from '../archive/helpers.js';
 
@@ -197,6 +201,48 @@ test('the log is folded into a new snapshot once it outgrows it; the state stays
   assert.equal(again.entry('counter')?.size, 4000);
   assert.equal(again.rels().length, 301);
   for (const [rel, size] of expected) assert.equal(again.entry(rel)?.size, size, rel);
+});
+
+test('a backlog drained: the snapshot that held it is written afresh as it empties, so the next start reads a small journal', async (t) => {
+  const file = path.join(tempDir(t), 'journal.json');
+  const j = await Journal.open(file);
+  // A week offline (WORKLOAD.md: about 2,000 files), each with its hash and a leg's answer.
+  const rel = (i: number): string =>
+    `RDL/USB0/2026-11/RDL_2026-11-${String(i).padStart(4, '0')}_USB0.txt`;
+  for (let i = 0; i < 2000; i++)
+    j.update(rel(i), {
+      size: 300_000 + i,
+      mtimeMs: 1_700_000_000_000 + i,
+      contentHash: 'a'.repeat(64),
+    });
+  await j.flush();
+  const first = fs.statSync(file).size;
+  assert.ok(first > STALE_SNAPSHOT_MIN_BYTES, `the backlog's snapshot is ${first} bytes`);
+  const generation = (): string => fs.readFileSync(`${file}.log`, 'utf8').split('\n')[0] ?? '';
+  let rewrites = 0;
+  let rewrittenBytes = 0;
+  let last = generation();
+  // Files leave transit in groups, each group's deletions one save, until 10 are left.
+  for (let done = 0; done < 1990; done += 110) {
+    for (let i = done; i < Math.min(done + 110, 1990); i++) j.delete(rel(i));
+    await j.flush();
+    if (generation() !== last) {
+      rewrites++;
+      rewrittenBytes += fs.statSync(file).size;
+      last = generation();
+    }
+  }
+  await j.close();
+  const onDisk = fs.statSync(file).size + fs.statSync(`${file}.log`).size;
+  assert.ok(onDisk < first / 8, `${onDisk} bytes on disk for 10 entries (the backlog's ${first})`);
+  assert.ok(rewrites >= 1 && rewrites <= 8, `${rewrites} snapshots written while draining`);
+  assert.ok(rewrittenBytes <= first, `${rewrittenBytes} bytes of snapshots written while draining`);
+  const again = await Journal.open(file);
+  assert.deepEqual(
+    again.rels().sort(),
+    Array.from({ length: 10 }, (_, k) => rel(1990 + k)),
+  );
+  assert.equal(again.entry(rel(1999))?.size, 301_999);
 });
 
 test('killing a writer of large saves at any instant: every save is there whole or not at all, none lost once done', async (t) => {
