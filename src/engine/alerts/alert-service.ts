@@ -251,7 +251,7 @@ export class AlertService {
       conditionId: 'daemon-stopped',
       code: 'daemon-stopped',
       severity: last.severity,
-      sentence: `No longer a problem: “${last.sentence.replace(/\.$/, '')}”. RDL Sync runs again`,
+      sentence: `No longer a problem: “${last.sentence.replace(/\.$/, '')}”. ${runsAgainSentence(this.deps.status.snapshot())}`,
       sinceMs: last.sinceMs,
       atMs: now,
       tab: 'log',
@@ -859,6 +859,25 @@ export class AlertService {
     const owner = await liveLockOwner(this.deps.configDir).catch(() => null);
     return owner?.pid === state.pid ? state.startedAtMs : null;
   }
+}
+
+/**
+ * What is true of a process that syncs again. Paused by a person (a pause outlives a restart),
+ * it runs but moves nothing: "runs again" alone told the people far away that the files flowed
+ * when they waited, and named no way to resume.
+ */
+function runsAgainSentence(s: StatusSnapshot): string {
+  if (!s.paused) return 'RDL Sync runs again';
+  const until =
+    s.pausedUntilMs === null
+      ? 'until someone resumes it; files wait safely. To sync again'
+      : `until ${utcMinute(s.pausedUntilMs)}, when it resumes by itself; files wait safely. To sync sooner`;
+  return `RDL Sync runs again, but syncing is paused (a person paused it): nothing is uploaded or archived ${until}: rdl-sync resume, or Resume in the tray menu`;
+}
+
+/** "2026-12-03 18:30 UTC": read far away, in another time zone than the hub's. */
+function utcMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
 /** Announcements older than this (the longest reminder setting) are not carried over. */
