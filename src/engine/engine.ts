@@ -239,6 +239,7 @@ class SyncEngine implements Engine {
       logger,
       now: () => clock.now(),
       monotonic: () => monotonicNow(clock),
+      checkSettingsFolder: () => this.publishing?.check() ?? Promise.resolve(),
     });
     this.lifecycle = new Lifecycle({
       configDir,
