@@ -15,6 +15,8 @@ import { liveLockOwner, tryLockFile, type RunLock } from '../run-lock.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
+import { groupFailingFiles } from './file-groups.js';
+import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel, ChannelId } from './channels/types.js';
@@ -480,7 +482,8 @@ export class AlertService {
   private follow(snapshot: StatusSnapshot): void {
     this.policy.setOptions(this.policyOptions());
     const awaiting = this.policy.awaitingLook();
-    for (const alert of this.policy.update(snapshot, this.deps.clock.now())) this.emit(alert);
+    const view = { ...snapshot, problems: groupFailingFiles(snapshot.problems) };
+    for (const alert of this.policy.update(view, this.deps.clock.now())) this.emit(alert);
     // Conditions carried over were looked at: what was owed of them (and waited) goes now.
     if (this.policy.awaitingLook() < awaiting) this.queueRetry(true);
   }
@@ -886,11 +889,14 @@ const CARRY_OVER_MS = 30 * 24 * 3_600_000;
 /**
  * Conditions of the status that the next process re-evaluates. Not: the daemon's own stop (it has
  * its own once-per-error rule in notifyStopped), the alert channels' own trouble (known only at a
- * send) and the test alert.
+ * send), the test alert, and a single file's failure as an earlier version announced it (now
+ * grouped, file-groups.ts: resolved by this version, it would say "No longer a problem" of a file
+ * that still fails).
  */
 function carriesOver(a: Alert): boolean {
   return (
     a.code !== 'test' &&
+    !a.conditionId.startsWith(FILE_FAILING_PREFIX) &&
     a.code !== 'daemon-stopped' &&
     !a.conditionId.startsWith(CHANNEL_FAILING_PREFIX) &&
     a.conditionId !== SECRETS_PROBLEM_ID
