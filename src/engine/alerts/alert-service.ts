@@ -195,7 +195,8 @@ export class AlertService {
       conditionId: 'daemon-stopped',
       code: 'daemon-stopped',
       severity: 'error',
-      sentence: `RDL Sync stopped on an error (${reason}): nothing syncs until it runs again; files wait safely. See the log, then restart the service`,
+      // Read by email, far from the hub: where the log is, and the command that restarts it.
+      sentence: `RDL Sync stopped on an error (${reason}): nothing syncs until it runs again; files wait safely. See its log (${path.join(this.deps.configDir, 'logs', 'rdl-sync.log')}; under systemd also journalctl -u rdl-sync), then restart the service (sudo systemctl restart rdl-sync)`,
       sinceMs: now,
       atMs: now,
       tab: 'log',

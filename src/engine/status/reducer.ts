@@ -51,6 +51,8 @@ export class StatusReducer {
     private readonly clock: Clock,
     /** How long Dropbox may be unreachable before it is a problem (read per pass: settings change). */
     private readonly offlineAlertMs: () => number,
+    /** Where this process logs, named where a problem says "see the log" (read by email). */
+    private readonly logFolder: string | null = null,
   ) {}
 
   /** When Dropbox went away, on the monotonic clock; null while it is reachable. */
@@ -249,7 +251,9 @@ export class StatusReducer {
             code: 'pass-failed',
             severity: 'error',
             tab: 'log',
-            message: `Syncing stopped on an unexpected error (${e.failure}); it is retried on every pass, and files wait safely. See the log`,
+            // Not "syncing stopped": the next pass tries again, and files may still move. And the
+            // log named where it is: "See the log" told a person reading it by email nothing.
+            message: `A sync pass failed on an unexpected error (${e.failure}); every pass tries again and files wait safely meanwhile. See the log${this.logFolder === null ? '' : ` in ${this.logFolder}`}`,
           });
         // A pass cut short (a pause, a stop) has not looked at everything: "last pass" is the
         // last whole one, which is what the alerts' restart carry-over waits for before it
