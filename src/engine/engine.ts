@@ -176,6 +176,7 @@ class SyncEngine implements Engine {
       this.status,
       this.clock,
       () => this.builder.built.settings.offlineAlertMinutes * 60_000,
+      path.join(this.configDir, 'logs'),
     );
     this.account = new DropboxAccount({
       configDir: opts.configDir,
@@ -239,6 +240,7 @@ class SyncEngine implements Engine {
       logger,
       now: () => clock.now(),
       monotonic: () => monotonicNow(clock),
+      checkSettingsFolder: () => this.publishing?.check() ?? Promise.resolve(),
     });
     this.lifecycle = new Lifecycle({
       configDir,

@@ -53,6 +53,8 @@ export type ErrorCode =
   | 'disk-nearly-full'
   | 'source-silent'
   | 'site-placeholder'
+  // paused until resumed, for more than a day (a pause forgotten on a hub nobody watches)
+  | 'paused-long'
   // an alert channel (email, webhook, command) not getting through
   | 'alert-channel-failing'
   | 'unknown';

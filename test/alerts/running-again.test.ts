@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startHarness } from '../engine/harness.js';
-import { alertLogHook } from './loopback.js';
+import { alertLogHook, startSmtp } from './loopback.js';
 import type { Alert } from '../../src/engine/alerts/types.js';
 
 function stopAlert(kind: Alert['kind'], atMs: number): Alert {
@@ -65,4 +65,62 @@ test('a stop already resolved is not resolved again', async () => {
       assert.doesNotMatch(await heard(), /daemon-stopped/);
     },
   );
+});
+
+// A pause outlives a restart (the settings file keeps it): a daemon or tray app that starts while
+// a person has syncing paused runs, but moves nothing. "RDL Sync runs again" told the people far
+// away that the files flowed again; the email says it is paused, until when, and how to resume.
+/** `pauseForMs`: null paused until resumed, a number paused for that long, undefined not paused. */
+async function runningAgainMail(pauseForMs?: number | null): Promise<string> {
+  const smtp = await startSmtp();
+  const h = await startHarness();
+  try {
+    const saved = await h.engine.saveSettings({
+      ...h.engine.getSettings(),
+      alertEmailTo: ['ops@example.org'],
+      alertEmailFrom: 'hub6@example.org',
+      smtpHost: '127.0.0.1',
+      smtpPort: smtp.port,
+      smtpSecurity: 'none',
+    });
+    assert.ok(saved.ok, JSON.stringify(saved));
+    await fs.writeFile(
+      path.join(h.configDir, 'alerts.jsonl'),
+      `${JSON.stringify(stopAlert('raised', Date.now() - 60_000))}\n`,
+      { mode: 0o600 },
+    );
+    if (pauseForMs !== undefined) await h.engine.pause(pauseForMs);
+    await h.engine.start();
+    const results = await h.engine.alerts.notifyRunningAgain();
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true],
+      JSON.stringify(results),
+    );
+    assert.equal(smtp.mails.length, 1);
+    return smtp.mails[0]!.text.replace(/\s+/g, ' ');
+  } finally {
+    await h.close();
+    await smtp.close();
+  }
+}
+
+test('started while paused until resumed: the email says it is paused and how to resume', async () => {
+  const text = await runningAgainMail(null);
+  assert.match(text, /RDL Sync runs again, but syncing is paused/);
+  assert.match(text, /until someone resumes it/);
+  assert.match(text, /rdl-sync resume/);
+});
+
+test('started while paused for a while: the email says until when (UTC)', async () => {
+  const text = await runningAgainMail(3 * 3_600_000);
+  assert.match(text, /syncing is paused/);
+  assert.match(text, /until \d{4}-\d\d-\d\d \d\d:\d\d UTC, when it resumes by itself/);
+  assert.match(text, /rdl-sync resume/);
+});
+
+test('started and not paused: it says it runs again, and no word of a pause', async () => {
+  const text = await runningAgainMail();
+  assert.match(text, /RDL Sync runs again/);
+  assert.doesNotMatch(text, /paused/);
 });

@@ -83,6 +83,11 @@ test('a stop the relay refused is delivered by the next daemon, then "runs again
       'RDL Sync Site6_Stop: resolved (daemon-stopped)',
     ]);
     assert.match(smtp.mails[0]!.text, /RDL Sync stopped on an error \(.*EISDIR/);
+    // Read far from the hub: where the log is, and how to restart (not a bare "See the log").
+    const stopText = smtp.mails[0]!.text.replace(/\s+/g, ' ');
+    const log = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
+    assert.ok(stopText.includes(`See its log (${log};`), stopText);
+    assert.match(stopText, /then restart the service \(sudo systemctl restart rdl-sync\)/);
     child.kill('SIGTERM');
     assert.equal((await exited(child)).code, 0);
     assert.deepEqual(await owedOf(dirs.configDir), []);

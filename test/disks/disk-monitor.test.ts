@@ -5,7 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
+import {
+  canMount,
+  fill,
+  fillToTheByte,
+  mountTmpfs,
+  removeDir,
+  tempDir,
+  unmount,
+} from '../archive/helpers.js';
 import { startHarness } from '../engine/harness.js';
 import { diskProblem, measureDisks } from '../../src/engine/disks/disk-check.js';
 import { checkDisks } from '../../src/engine/disks/disk-monitor.js';
@@ -165,6 +173,42 @@ test("the loggers are named only for the watch folder's disk in an RDL hub's lay
     assert.equal(problems.length, 1, JSON.stringify(problems));
     assert.match(problems[0]!.message, /The disk holding the archive folder/);
     assert.doesNotMatch(problems[0]!.message, /loggers/);
+  } finally {
+    unmount(card);
+    await removeDir(base);
+  }
+});
+
+// The hubs' most common fault is the disk full (WORKLOAD.md): the warning said of a disk with
+// 0 B free "… is 100 % full, 0 B free …: free space before it fills", telling the person reading
+// it that there was still time; and on a hub "at 95 % the hub stops its loggers" of a disk past it.
+test('a disk already full is said to be full, not "before it fills"; on a hub, the loggers may have stopped', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const base = await tempDir('rdl-disk-full-');
+  const card = join(base, 'card');
+  await mkdir(card);
+  mountTmpfs(card, 2 * 1024);
+  try {
+    const logging = join(card, 'logging-folder');
+    const watchDir = join(logging, '2_tosync');
+    await mkdir(watchDir, { recursive: true });
+    await mkdir(join(logging, '1_inprogress'));
+    await mkdir(join(logging, '3_transit'));
+    const settings = {
+      ...defaultSettings(),
+      watchDir,
+      transitDir: join(logging, '3_transit'),
+      archiveEnabled: false,
+    };
+    await fillToTheByte(await fill(card));
+    const { problems } = await checkDisks(settings);
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    const message = problems[0]!.message;
+    assert.match(message, /2_tosync\) is full, 0 B free \(warning level 90 %\)/);
+    assert.match(message, /: free space now: nothing more can be written there/);
+    assert.doesNotMatch(message, /before it fills/);
+    assert.match(message, /the hub stops its loggers at 95 %: they may have stopped already$/);
   } finally {
     unmount(card);
     await removeDir(base);

@@ -14,7 +14,7 @@ import { createEngine, type Engine } from '../../src/engine/index.js';
 import { makeDirs, testSettings, writeConfig, withHarness } from './harness.js';
 import { RecordingLogger } from '../dropbox/helpers.js';
 import { waitFor } from '../cli/cli-harness.js';
-import { canMount, fill, smallTmpfs } from '../archive/helpers.js';
+import { canMount, fill, fillToTheByte, smallTmpfs } from '../archive/helpers.js';
 
 /** Passes ended so far, from the status's "a pass is running" turning off. */
 function countPasses(engine: Engine): { ended: () => number; off: () => void } {
@@ -99,3 +99,74 @@ test('settings refused in a running engine (a tray app): one line for many refus
     assert.ok(h.engine.getStatus().problems.some((p) => p.id === 'settings-invalid'));
   });
 });
+
+// The quieter holds back a failure like the last one for half an hour; a pass that went well ends
+// the condition, so the same failure coming back after it is news, logged at once. Otherwise a
+// settings disk that filled again ten minutes after it was freed would fail every pass unseen in
+// the log for up to half an hour. Real engine: its settings disk filled, freed (a good pass),
+// filled again.
+test(
+  'a pass that went well starts afresh: the same failure after it is logged at once',
+  { skip: !canMount() },
+  async (t) => {
+    const dirs = await makeDirs();
+    t.after(() => fs.rm(dirs.root, { recursive: true, force: true }));
+    const emulator = await startEmulator();
+    t.after(() => emulator.close());
+    const configDir = smallTmpfs(t, 'rdl-pass-afresh-config-', 1024);
+    await writeConfig(configDir, testSettings(dirs, emulator, { archiveEnabled: false }), emulator);
+    const logger = new RecordingLogger();
+    const engine = await createEngine({
+      configDir,
+      home: dirs.root,
+      logger,
+      retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
+    });
+    t.after(() => engine.stop());
+    const passes = countPasses(engine);
+    t.after(() => passes.off());
+    const passFailed = (): boolean =>
+      engine.getStatus().problems.some((p) => p.id === 'pass-failed');
+    const dataDir = path.join(dirs.watchDir, 'RDL');
+    await fs.mkdir(dataDir, { recursive: true });
+
+    await engine.start();
+    // Full (to the byte: the journal's small save must not fit): passes fail, one line for all.
+    let filler = await fill(configDir);
+    await fillToTheByte(filler);
+    await fs.writeFile(path.join(dataDir, 'a.csv'), 'a\n');
+    await waitFor('a failed pass', async () => failureLines(logger).length >= 1, 30_000);
+    const endedAtFirst = passes.ended();
+    await waitFor('two more passes', async () => passes.ended() >= endedAtFirst + 2, 30_000);
+    assert.equal(failureLines(logger).length, 1, failureLines(logger).join('\n'));
+    const first = failureLines(logger)[0]!;
+
+    // Room again: a pass goes well (the file synced, the failure's problem cleared).
+    await fs.rm(filler);
+    await waitFor('a pass that went well', async () => !passFailed(), 30_000);
+    assert.equal(failureLines(logger).length, 1, 'no failure while there was room');
+
+    // Full again, the same way: the failure is logged at once, not held back as a repeat. (The
+    // engine's own files are rewritten meanwhile, freeing a page here and there: filled again
+    // until a pass fails, with a new file to sync each time.)
+    filler = await fill(configDir);
+    let n = 0;
+    await waitFor(
+      'the failure again',
+      async () => {
+        await fillToTheByte(filler);
+        await fs.writeFile(path.join(dataDir, `b${n++}.csv`), 'b\n');
+        return passFailed();
+      },
+      30_000,
+    );
+    const lines = failureLines(logger);
+    assert.equal(lines.length, 2, lines.join('\n'));
+    // The same failure (the quieter's kind is its reason), and a first line: nothing held back.
+    const reason = (l: string): string => /"reason":"([^"]+)"/.exec(l)?.[1] ?? l;
+    assert.equal(reason(lines[1]!), reason(first));
+    assert.doesNotMatch(lines[1]!, /passesNotLogged/);
+    await fs.rm(filler);
+    await engine.stop();
+  },
+);

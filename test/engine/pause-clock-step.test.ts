@@ -21,7 +21,11 @@ test('a one-hour pause ends after an hour of monotonic time when the wall clock 
   let state: RuntimeState = { paused: false, pausedUntilMs: null };
   const settings = {
     getState: () => state,
-    setState: (patch: Partial<RuntimeState>) => (state = { ...state, ...patch }),
+    // As the real store saves it: a running state carries nothing else (no pause start).
+    setState: (patch: Partial<RuntimeState>) => {
+      const next = { ...state, ...patch };
+      return (state = next.paused ? next : { paused: false, pausedUntilMs: null });
+    },
   } as unknown as SettingsService;
   const status = new StatusModel(() => clock.wall);
   const calls: boolean[] = [];

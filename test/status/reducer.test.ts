@@ -7,6 +7,7 @@ import { archiveMissing } from '../../src/engine/archive/problems.js';
 import type { Clock } from '../../src/engine/ports.js';
 import { StatusModel } from '../../src/engine/status/model.js';
 import { StatusReducer } from '../../src/engine/status/reducer.js';
+import { settingsUnwritableProblem } from '../../src/engine/status/settings-unwritable.js';
 
 function handClock(): Clock & { wall: number; mono: number } {
   const c = {
@@ -340,6 +341,31 @@ test('the end of a pass: an unexpected failure is the pass-failed problem, a sto
   assert.equal(status.current.lastPassMs, 6);
   reducer.apply({ type: 'pass-finished', atMs: 7, failure: null, aborted: false });
   assert.equal(status.hasProblem('pass-failed'), false);
+});
+
+test('a pass failed by the settings folder that cannot be written: its problem says it, no pass-failed beside it', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const full = settingsUnwritableProblem('/cfg', 'ENOSPC')!;
+  status.raise(full);
+  const failed = { type: 'pass-finished', atMs: 5, aborted: false } as const;
+  reducer.apply({
+    ...failed,
+    failure: 'ENOSPC: no space left on device, write',
+    failureCode: 'ENOSPC',
+  });
+  assert.deepEqual(
+    status.snapshot().problems.map((p) => p.id),
+    ['settings-unwritable'],
+  );
+  // Another failure (no errno the settings problem explains) is still one of its own.
+  reducer.apply({ ...failed, failure: 'boom' });
+  assert.ok(status.hasProblem('pass-failed'));
+  // And a settings-disk errno while the settings folder is writable (another disk's) too.
+  status.clear('settings-unwritable');
+  reducer.apply({ ...failed, failure: 'EIO: i/o error, read', failureCode: 'EIO' });
+  assert.ok(status.hasProblem('pass-failed'));
 });
 
 test('the hub checks report, the reducer shows: a disk or source problem stays while reported and clears when healed, leaving the other family and the site problem alone', () => {

@@ -15,6 +15,8 @@ import { liveLockOwner, tryLockFile, type RunLock } from '../run-lock.js';
 import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
+import { groupFailingFiles } from './file-groups.js';
+import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
 import type { AlertChannel, ChannelId } from './channels/types.js';
@@ -193,7 +195,8 @@ export class AlertService {
       conditionId: 'daemon-stopped',
       code: 'daemon-stopped',
       severity: 'error',
-      sentence: `RDL Sync stopped on an error (${reason}): nothing syncs until it runs again; files wait safely. See the log, then restart the service`,
+      // Read by email, far from the hub: where the log is, and the command that restarts it.
+      sentence: `RDL Sync stopped on an error (${reason}): nothing syncs until it runs again; files wait safely. See its log (${path.join(this.deps.configDir, 'logs', 'rdl-sync.log')}; under systemd also journalctl -u rdl-sync), then restart the service (sudo systemctl restart rdl-sync)`,
       sinceMs: now,
       atMs: now,
       tab: 'log',
@@ -251,7 +254,7 @@ export class AlertService {
       conditionId: 'daemon-stopped',
       code: 'daemon-stopped',
       severity: last.severity,
-      sentence: `No longer a problem: “${last.sentence.replace(/\.$/, '')}”. RDL Sync runs again`,
+      sentence: `No longer a problem: “${last.sentence.replace(/\.$/, '')}”. ${runsAgainSentence(this.deps.status.snapshot())}`,
       sinceMs: last.sinceMs,
       atMs: now,
       tab: 'log',
@@ -480,7 +483,8 @@ export class AlertService {
   private follow(snapshot: StatusSnapshot): void {
     this.policy.setOptions(this.policyOptions());
     const awaiting = this.policy.awaitingLook();
-    for (const alert of this.policy.update(snapshot, this.deps.clock.now())) this.emit(alert);
+    const view = { ...snapshot, problems: groupFailingFiles(snapshot.problems) };
+    for (const alert of this.policy.update(view, this.deps.clock.now())) this.emit(alert);
     // Conditions carried over were looked at: what was owed of them (and waited) goes now.
     if (this.policy.awaitingLook() < awaiting) this.queueRetry(true);
   }
@@ -861,17 +865,39 @@ export class AlertService {
   }
 }
 
+/**
+ * What is true of a process that syncs again. Paused by a person (a pause outlives a restart),
+ * it runs but moves nothing: "runs again" alone told the people far away that the files flowed
+ * when they waited, and named no way to resume.
+ */
+function runsAgainSentence(s: StatusSnapshot): string {
+  if (!s.paused) return 'RDL Sync runs again';
+  const until =
+    s.pausedUntilMs === null
+      ? 'until someone resumes it; files wait safely. To sync again'
+      : `until ${utcMinute(s.pausedUntilMs)}, when it resumes by itself; files wait safely. To sync sooner`;
+  return `RDL Sync runs again, but syncing is paused (a person paused it): nothing is uploaded or archived ${until}: rdl-sync resume, or Resume in the tray menu`;
+}
+
+/** "2026-12-03 18:30 UTC": read far away, in another time zone than the hub's. */
+function utcMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
 /** Announcements older than this (the longest reminder setting) are not carried over. */
 const CARRY_OVER_MS = 30 * 24 * 3_600_000;
 
 /**
  * Conditions of the status that the next process re-evaluates. Not: the daemon's own stop (it has
  * its own once-per-error rule in notifyStopped), the alert channels' own trouble (known only at a
- * send) and the test alert.
+ * send), the test alert, and a single file's failure as an earlier version announced it (now
+ * grouped, file-groups.ts: resolved by this version, it would say "No longer a problem" of a file
+ * that still fails).
  */
 function carriesOver(a: Alert): boolean {
   return (
     a.code !== 'test' &&
+    !a.conditionId.startsWith(FILE_FAILING_PREFIX) &&
     a.code !== 'daemon-stopped' &&
     !a.conditionId.startsWith(CHANNEL_FAILING_PREFIX) &&
     a.conditionId !== SECRETS_PROBLEM_ID

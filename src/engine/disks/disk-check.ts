@@ -116,12 +116,23 @@ export function diskProblem(
   // The hub's scripts stop its loggers when the disk they write to (the watch folder's) is 95 %
   // full: said only for that disk on a hub, not for a separate archive card nor a lab desktop.
   const loggers =
-    hubLayout && disk.roles.includes('watch') ? '; at 95 % the hub stops its loggers' : '';
+    hubLayout && disk.roles.includes('watch')
+      ? disk.usedPercent >= 95
+        ? '; the hub stops its loggers at 95 %: they may have stopped already'
+        : '; at 95 % the hub stops its loggers'
+      : '';
+  // Full already (the hubs' most common fault): "before it fills" was said of a disk with 0 B
+  // free, telling a person reading it by email that there was still time.
+  const full = disk.freeBytes === 0 || disk.usedPercent >= 100;
+  const state = full
+    ? `is full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)`
+    : `is ${disk.usedPercent} % full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)`;
+  const when = full ? 'now: nothing more can be written there' : 'before it fills';
   return {
     id: diskProblemId(disk),
     code: 'disk-nearly-full',
     severity: 'attention',
     tab: 'status',
-    message: `The disk holding the ${rolesText(disk.roles)} (${disk.path}) is ${disk.usedPercent} % full, ${formatBytes(disk.freeBytes)} free (warning level ${thresholdPercent} %)${growing}: ${fix} before it fills${loggers}`,
+    message: `The disk holding the ${rolesText(disk.roles)} (${disk.path}) ${state}${growing}: ${fix} ${when}${loggers}`,
   };
 }

@@ -17,6 +17,8 @@ import type { HubHealth } from '../health/hub-health.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { PipelineBuilder } from './pipeline-builder.js';
 import { thePlace } from '../archive/archive-place.js';
+import { errnoCode } from '../fsutil/fsync.js';
+import { mayBeSettingsUnwritable } from '../status/settings-unwritable.js';
 
 export type FailingFile = FailingFileFact;
 
@@ -31,6 +33,13 @@ export interface PassRunnerDeps {
   now: () => number;
   /** Monotonic ms: how long a blocked leg's passes have gone unlogged. */
   monotonic: () => number;
+  /**
+   * Writes the status file now, which raises (or clears) the settings-unwritable problem: asked
+   * when a pass failed with an errno that problem explains, so it stands before the failure is
+   * shown and the failure is not announced a second time (status/reducer.ts). Absent in an
+   * engine that publishes no status.
+   */
+  checkSettingsFolder?: () => Promise<void>;
 }
 
 export class PassRunner {
@@ -81,6 +90,7 @@ export class PassRunner {
     }
     reducer.apply({ type: 'pass-begun' });
     let failure: string | null = null;
+    let failureCode: string | undefined;
     // The account card (at most every few minutes) is asked for beside the pass, not after it:
     // two small requests that would otherwise hold up the end of a pass by a round trip.
     const { remote } = builder.built;
@@ -113,7 +123,12 @@ export class PassRunner {
       // A pause or a stop ends the pass wherever it is (the scan, a copy into transit), and that
       // throws its reason: not a failure ("error pass failed: paused" was logged, twice).
       if (signal.aborted) logger.debug('pass cut short', { reason: failure });
-      else this.logFailure(e, failure);
+      else {
+        this.logFailure(e, failure);
+        failureCode = errnoCode(e);
+        if (mayBeSettingsUnwritable(failureCode))
+          await this.deps.checkSettingsFolder?.().catch(() => undefined);
+      }
       throw e;
     } finally {
       // (It never throws: a failed check is logged and the card keeps its last figures.)
@@ -123,6 +138,7 @@ export class PassRunner {
         type: 'pass-finished',
         atMs: this.deps.now(),
         failure,
+        ...(failureCode === undefined ? {} : { failureCode }),
         aborted: signal.aborted,
       });
     }

@@ -5,12 +5,22 @@
 import { monotonicNow, type Clock, type Logger } from '../ports.js';
 import { isPausedAt } from '../settings/store.js';
 import type { StatusModel } from '../status/model.js';
+import type { Problem } from '../status/types.js';
 import type { SettingsService } from './settings-service.js';
 
 /** How often a following engine re-reads the pause another process may have set. */
 const STATE_POLL_MS = 2_000;
 /** A timed pause is re-checked just after it ends, so it never ends a tick early. */
 const RESUME_SLACK_MS = 50;
+/**
+ * A pause until resumed that has lasted this long is a problem, announced like any other: on a hub
+ * nobody watches, a pause forgotten (the tray's Pause over remote desktop, `rdl-sync pause`)
+ * stopped the data for good and told nobody; only the digest, if set up, said "Paused".
+ */
+export const LONG_PAUSE_MS = 24 * 3_600_000;
+export const PAUSED_LONG_ID = 'paused-long';
+/** The long-pause check waits at most this long at a time (a wall clock that steps). */
+const LONG_PAUSE_RECHECK_MAX_MS = 3_600_000;
 
 /** What a pause acts on: the running scheduler, when there is one. */
 export interface PauseTarget {
@@ -37,6 +47,9 @@ export class PauseState {
    * a real-time clock) stretched a one-hour pause by the whole step: days of nothing synced.
    */
   private timed: { untilMs: number; endsMono: number } | null = null;
+  private longPauseTimer: NodeJS.Timeout | null = null;
+  /** A pause saved without its start (by an earlier version): counted from when first seen. */
+  private pauseFirstSeenMs: number | null = null;
 
   constructor(private readonly deps: PauseStateDeps) {}
 
@@ -45,8 +58,12 @@ export class PauseState {
   }
 
   pause(forMs: number | null): void {
-    const pausedUntilMs = forMs === null ? null : this.deps.clock.now() + Math.max(0, forMs);
-    this.deps.settings.setState({ paused: true, pausedUntilMs });
+    const now = this.deps.clock.now();
+    const pausedUntilMs = forMs === null ? null : now + Math.max(0, forMs);
+    // A pause changed while paused (another end time) goes on from when it began.
+    const before = this.deps.settings.getState();
+    const pausedAtMs = before.paused ? (before.pausedAtMs ?? now) : now;
+    this.deps.settings.setState({ paused: true, pausedUntilMs, pausedAtMs });
     this.apply();
   }
 
@@ -65,6 +82,8 @@ export class PauseState {
   stop(): void {
     if (this.poll) clearInterval(this.poll);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    if (this.longPauseTimer) clearTimeout(this.longPauseTimer);
+    this.longPauseTimer = null;
     this.poll = null;
     this.resumeTimer = null;
   }
@@ -121,5 +140,42 @@ export class PauseState {
       this.resumeTimer = setTimeout(() => this.apply(), Math.max(0, left) + RESUME_SLACK_MS);
       this.resumeTimer.unref();
     }
+    this.checkLongPause(paused && pausedUntilMs === null, state.pausedAtMs ?? null, now);
   }
+
+  /**
+   * A pause until resumed, LONG_PAUSE_MS old: raised (and so announced); cleared when it ends. A
+   * timed pause ends by itself and is not. Re-checked by a timer when it comes due.
+   */
+  private checkLongPause(untilResumed: boolean, pausedAtMs: number | null, now: number): void {
+    const { status } = this.deps;
+    if (this.longPauseTimer) clearTimeout(this.longPauseTimer);
+    this.longPauseTimer = null;
+    if (!untilResumed) {
+      this.pauseFirstSeenMs = null;
+      status.clear(PAUSED_LONG_ID);
+      return;
+    }
+    const since = pausedAtMs ?? (this.pauseFirstSeenMs ??= now);
+    const dueMs = since + LONG_PAUSE_MS;
+    if (now >= dueMs) {
+      status.raise(pausedLongProblem(since));
+      return;
+    }
+    status.clear(PAUSED_LONG_ID);
+    const wait = Math.min(dueMs - now, LONG_PAUSE_RECHECK_MAX_MS) + RESUME_SLACK_MS;
+    this.longPauseTimer = setTimeout(() => this.apply(), wait);
+    this.longPauseTimer.unref();
+  }
+}
+
+function pausedLongProblem(sinceMs: number): Omit<Problem, 'sinceMs'> {
+  const since = new Date(sinceMs).toISOString().slice(0, 16).replace('T', ' ');
+  return {
+    id: PAUSED_LONG_ID,
+    code: 'paused-long',
+    severity: 'attention',
+    tab: 'status',
+    message: `Syncing has been paused since ${since} UTC (more than a day) until someone resumes it: nothing is uploaded or archived, and new files wait in the watch folder. If the pause was not meant to last: rdl-sync resume, or Resume in the tray menu`,
+  };
 }

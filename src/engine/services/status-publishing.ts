@@ -15,6 +15,8 @@ import {
 export interface StatusPublishing {
   /** Writes the final snapshot and stops following changes. */
   stop(): Promise<void>;
+  /** Writes the status now: whether the settings folder can be written, said as a problem. */
+  check(): Promise<void>;
 }
 
 export function publishStatus(
@@ -50,6 +52,7 @@ export function publishStatus(
   const unsubscribe = status.onChange(() => publisher.schedule());
   publisher.schedule();
   return {
+    check: () => publisher.write(false),
     async stop() {
       unsubscribe();
       await publisher.write(true);

@@ -32,10 +32,13 @@ export type SettingsIssues = Extract<SettingsValidation, { ok: false }>['issues'
  * - `paused: false` → running (`pausedUntilMs` is then always null).
  * - `paused: true, pausedUntilMs: null` → paused until a person resumes.
  * - `paused: true, pausedUntilMs: t` → paused until epoch ms `t`; see isPausedAt().
+ * - `pausedAtMs`: when the pause began (a pause saved by an earlier version has none); a pause
+ *   until resumed that lasts is announced (services/pause-state.ts).
  */
 export interface RuntimeState {
   paused: boolean;
   pausedUntilMs: number | null;
+  pausedAtMs?: number | null;
 }
 
 export const STATE_KEY = 'state';
@@ -47,6 +50,7 @@ export const RUNNING_STATE: RuntimeState = Object.freeze({ paused: false, paused
 const runtimeStateSchema = z.object({
   paused: z.boolean(),
   pausedUntilMs: z.number().nonnegative().finite().nullable(),
+  pausedAtMs: z.number().nonnegative().finite().nullable().optional(),
 });
 
 /** Whether a saved pause is still in force at `nowMs` (a timed pause ends by itself). */
@@ -504,7 +508,13 @@ function isConfRejectingFile(e: unknown): boolean {
 }
 
 function normaliseState(s: RuntimeState): RuntimeState {
-  return s.paused ? { paused: true, pausedUntilMs: s.pausedUntilMs } : { ...RUNNING_STATE };
+  if (!s.paused) return { ...RUNNING_STATE };
+  const at = s.pausedAtMs ?? null;
+  return {
+    paused: true,
+    pausedUntilMs: s.pausedUntilMs,
+    ...(at === null ? {} : { pausedAtMs: at }),
+  };
 }
 
 function configFileSchema(): Schema<ConfigFile> {
@@ -513,6 +523,7 @@ function configFileSchema(): Schema<ConfigFile> {
     properties: {
       paused: { type: 'boolean' },
       pausedUntilMs: { type: ['number', 'null'] },
+      pausedAtMs: { type: ['number', 'null'] },
     },
   };
   return {

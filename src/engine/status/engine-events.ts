@@ -70,5 +70,14 @@ export type EngineEvent =
   /** The placeholder site name of a cloned SD image, or null when the site is real. */
   | { type: 'site-checked'; problem: NewProblem | null }
   | { type: 'pass-begun' }
-  /** `failure` is the reason an unexpected error ended the pass; null when it ended normally. */
-  | { type: 'pass-finished'; atMs: number; failure: string | null; aborted: boolean };
+  /**
+   * `failure` is the reason an unexpected error ended the pass; null when it ended normally.
+   * `failureCode`: its errno, when it has one.
+   */
+  | {
+      type: 'pass-finished';
+      atMs: number;
+      failure: string | null;
+      failureCode?: string;
+      aborted: boolean;
+    };

@@ -20,6 +20,7 @@ import type { EngineEvent, FailingFileFact } from './engine-events.js';
 import type { NewProblem } from '../pipeline/events.js';
 import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
 import { SOURCE_PROBLEM_PREFIX } from '../health/silent-sources.js';
+import { SETTINGS_UNWRITABLE_ID, mayBeSettingsUnwritable } from './settings-unwritable.js';
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
 /** Upload problems only an answer from Dropbox can show healed (a reconnect aside). */
@@ -50,6 +51,8 @@ export class StatusReducer {
     private readonly clock: Clock,
     /** How long Dropbox may be unreachable before it is a problem (read per pass: settings change). */
     private readonly offlineAlertMs: () => number,
+    /** Where this process logs, named where a problem says "see the log" (read by email). */
+    private readonly logFolder: string | null = null,
   ) {}
 
   /** When Dropbox went away, on the monotonic clock; null while it is reachable. */
@@ -231,15 +234,27 @@ export class StatusReducer {
         // The pass isolates every file and every part; if it still fails, say so rather than
         // letting the last good status stand ("Up to date" while nothing moves).
         if (e.failure === null) status.clear(PASS_FAILED_ID);
-        else if (!e.aborted) {
+        else if (e.aborted) {
+          // A stop or a pause ended it: no failure.
+        } else if (
+          // The settings folder cannot be written (its disk full or read-only), which fails the
+          // pass's journal save: that problem names the disk and the fix, and files still move.
+          // Before, this one was raised beside it: a second error alert for the same full disk,
+          // saying "Syncing stopped … See the log" of a hub that uploaded, its log unwritable.
+          status.hasProblem(SETTINGS_UNWRITABLE_ID) &&
+          mayBeSettingsUnwritable(e.failureCode)
+        )
+          status.clear(PASS_FAILED_ID);
+        else
           status.raise({
             id: PASS_FAILED_ID,
             code: 'pass-failed',
             severity: 'error',
             tab: 'log',
-            message: `Syncing stopped on an unexpected error (${e.failure}); it is retried on every pass, and files wait safely. See the log`,
+            // Not "syncing stopped": the next pass tries again, and files may still move. And the
+            // log named where it is: "See the log" told a person reading it by email nothing.
+            message: `A sync pass failed on an unexpected error (${e.failure}); every pass tries again and files wait safely meanwhile. See the log${this.logFolder === null ? '' : ` in ${this.logFolder}`}`,
           });
-        }
         // A pass cut short (a pause, a stop) has not looked at everything: "last pass" is the
         // last whole one, which is what the alerts' restart carry-over waits for before it
         // resolves a condition the earlier process announced (policy.ts hasLooked).

@@ -8,11 +8,20 @@ import type { Problem } from './types.js';
 
 export const SETTINGS_UNWRITABLE_ID = 'settings-unwritable';
 
+/** The errno codes the problem explains (settingsUnwritableProblem); others are no such problem. */
+const CODES = new Set(['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EIO']);
+
+/** A failed write with this errno may be the settings folder's: the problem would say why. */
+export function mayBeSettingsUnwritable(code: string | undefined): boolean {
+  return code !== undefined && CODES.has(code);
+}
+
 /** The problem for a failed write into `configDir` with errno `code`, or null for other errors. */
 export function settingsUnwritableProblem(
   configDir: string,
   code: string | undefined,
 ): Omit<Problem, 'sinceMs'> | null {
+  if (!mayBeSettingsUnwritable(code)) return null;
   const unsaved =
     'files keep moving where they can, but the log, the history and the status other programs read are not saved';
   const back = 'RDL Sync carries on by itself once it can write there again';

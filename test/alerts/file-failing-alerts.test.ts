@@ -1,0 +1,73 @@
+// Files that keep failing the same way are one condition for the people alerted, not one email a
+// file. A logger whose every file fails (names Dropbox refuses here; on a hub an infrared camera
+// whose CSVs are cut short every 30 min, or files the service may not read) sent one alert per
+// file, and a daily reminder per file: dozens of emails a day, growing, about one fault. The
+// status and the window still list each file. A real engine and its alert service; the alert
+// command logs what the people hear.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withHarness } from '../engine/harness.js';
+import { waitFor } from '../cli/cli-harness.js';
+import { alertLogHook } from './loopback.js';
+import fs from 'node:fs/promises';
+
+test('four files refused the same way: one alert, and one "resolved" once all are gone', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  const dir = await fs.mkdtemp('/tmp/rdl-file-failing-alerts-');
+  try {
+    const { hook, heard } = await alertLogHook(dir);
+    await withHarness(
+      { settings: { alertCommand: hook, alertFlapMinutes: 0 }, engine: { clock } },
+      async (h) => {
+        for (const n of [1, 2, 3, 4])
+          await h.drop(`RDL/bad${n}\x7f.csv`, 'a DEL character: Dropbox refuses the name');
+        await h.engine.start();
+        const failing = (): string[] =>
+          h.engine
+            .getStatus()
+            .problems.filter((p) => p.id.startsWith('file-failing:'))
+            .map((p) => p.id);
+        // Past each retry delay, pass after pass, until every file is shown as failing.
+        await waitFor(
+          'four failing files',
+          async () => {
+            offsetMs += 5 * 60_000;
+            h.engine.syncNow();
+            await new Promise((r) => setTimeout(r, 200));
+            return failing().length === 4;
+          },
+          60_000,
+        );
+        await waitFor('the alert', async () => /raised/.test(await heard()));
+        await new Promise((r) => setTimeout(r, 1_000)); // any others still on their way
+        const raised = (await heard()).split('\n').filter((l) => l.startsWith('raised'));
+        assert.equal(raised.length, 1, raised.join('\n'));
+        assert.match(raised[0]!, /^raised files-failing:/);
+
+        // All four removed: the condition is over, said once.
+        for (const n of [1, 2, 3, 4])
+          await fs.rm(`${h.transitDir}/RDL/bad${n}\x7f.csv`, { force: true });
+        await waitFor(
+          'the failures gone',
+          async () => {
+            h.engine.syncNow();
+            await new Promise((r) => setTimeout(r, 200));
+            return failing().length === 0;
+          },
+          30_000,
+        );
+        await waitFor('the resolved alert', async () => /cleared/.test(await heard()));
+        await new Promise((r) => setTimeout(r, 1_000));
+        const cleared = (await heard()).split('\n').filter((l) => l.startsWith('cleared'));
+        assert.equal(cleared.length, 1, cleared.join('\n'));
+        await h.engine.stop();
+      },
+    );
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
