@@ -16,6 +16,7 @@ import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
 import { groupFailingFiles } from './file-groups.js';
+import { formatUtcMinute } from '../format-utc.js';
 import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
 import { EmailChannel, emailConfigured, loadMailer } from './channels/email.js';
@@ -875,13 +876,8 @@ function runsAgainSentence(s: StatusSnapshot): string {
   const until =
     s.pausedUntilMs === null
       ? 'until someone resumes it; files wait safely. To sync again'
-      : `until ${utcMinute(s.pausedUntilMs)}, when it resumes by itself; files wait safely. To sync sooner`;
+      : `until ${formatUtcMinute(s.pausedUntilMs)}, when it resumes by itself; files wait safely. To sync sooner`;
   return `RDL Sync runs again, but syncing is paused (a person paused it): nothing is uploaded or archived ${until}: rdl-sync resume, or Resume in the tray menu`;
-}
-
-/** "2026-12-03 18:30 UTC": read far away, in another time zone than the hub's. */
-function utcMinute(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
 /** Announcements older than this (the longest reminder setting) are not carried over. */

@@ -6,6 +6,7 @@ import { monotonicNow, type Clock, type Logger } from '../ports.js';
 import { isPausedAt } from '../settings/store.js';
 import type { StatusModel } from '../status/model.js';
 import type { Problem } from '../status/types.js';
+import { formatUtcMinute } from '../format-utc.js';
 import type { SettingsService } from './settings-service.js';
 
 /** How often a following engine re-reads the pause another process may have set. */
@@ -170,12 +171,11 @@ export class PauseState {
 }
 
 function pausedLongProblem(sinceMs: number): Omit<Problem, 'sinceMs'> {
-  const since = new Date(sinceMs).toISOString().slice(0, 16).replace('T', ' ');
   return {
     id: PAUSED_LONG_ID,
     code: 'paused-long',
     severity: 'attention',
     tab: 'status',
-    message: `Syncing has been paused since ${since} UTC (more than a day) until someone resumes it: nothing is uploaded or archived, and new files wait in the watch folder. If the pause was not meant to last: rdl-sync resume, or Resume in the tray menu`,
+    message: `Syncing has been paused since ${formatUtcMinute(sinceMs)} (more than a day) until someone resumes it: nothing is uploaded or archived, and new files wait in the watch folder. If the pause was not meant to last: rdl-sync resume, or Resume in the tray menu`,
   };
 }

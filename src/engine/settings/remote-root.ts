@@ -1,6 +1,7 @@
 // Where files go on Dropbox: the remote folder template filled in, then `<root>/<rel>`.
 import os from 'node:os';
 import { SyncError } from '../errors.js';
+import { formatUtcMinute } from '../format-utc.js';
 
 export interface RemoteRootFields {
   site: string;
@@ -96,11 +97,10 @@ export function usesDate(template: string): boolean {
  */
 export function clockNotSetProblem(template: string, nowMs: number): SyncError | null {
   if (!usesDate(template) || nowMs >= CLOCK_SET_AFTER_MS) return null;
-  const reads = new Date(nowMs).toISOString().slice(0, 16).replace('T', ' ');
   return new SyncError({
     kind: 'blocked',
     code: 'clock-not-set',
-    message: `The clock reads ${reads} UTC, so it has not been set yet (no network time since start-up), and the remote folder "${template.trim()}" is named by the date: uploads wait until the clock is set (check the network and \`timedatectl\`); files wait safely in transit`,
+    message: `The clock reads ${formatUtcMinute(nowMs)}, so it has not been set yet (no network time since start-up), and the remote folder "${template.trim()}" is named by the date: uploads wait until the clock is set (check the network and \`timedatectl\`); files wait safely in transit`,
   });
 }
 
