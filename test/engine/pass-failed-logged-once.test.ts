@@ -5,7 +5,7 @@
 // pass, 8,640 a day at the 10 s interval, pushing everything else out of the rotated log. Now the
 // first failure of a kind is logged at once, then one line every half hour while it holds
 // (log/repeats.ts, with the count not logged). The real engine with its scheduler.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +27,30 @@ function countPasses(engine: Engine): { ended: () => number; off: () => void } {
   return { ended: () => ended, off };
 }
 
+/**
+ * A real engine (not started) whose settings folder is a 1 MiB tmpfs of its own, small enough to
+ * fill in a moment, syncing to the emulator without an archive; its passes counted.
+ */
+async function engineOnSmallSettingsDisk(t: TestContext, prefix: string) {
+  const dirs = await makeDirs();
+  t.after(() => fs.rm(dirs.root, { recursive: true, force: true }));
+  const emulator = await startEmulator();
+  t.after(() => emulator.close());
+  const configDir = smallTmpfs(t, prefix, 1024);
+  await writeConfig(configDir, testSettings(dirs, emulator, { archiveEnabled: false }), emulator);
+  const logger = new RecordingLogger();
+  const engine = await createEngine({
+    configDir,
+    home: dirs.root,
+    logger,
+    retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
+  });
+  t.after(() => engine.stop());
+  const passes = countPasses(engine);
+  t.after(() => passes.off());
+  return { dirs, configDir, logger, engine, passes };
+}
+
 const failureLines = (logger: RecordingLogger): string[] =>
   logger.lines.filter((l) => l.startsWith('error ') && l.includes('pass failed'));
 
@@ -34,23 +58,10 @@ test(
   'passes failing on a full settings disk: one line, not one (or two) per pass',
   { skip: !canMount() },
   async (t) => {
-    const dirs = await makeDirs();
-    t.after(() => fs.rm(dirs.root, { recursive: true, force: true }));
-    const emulator = await startEmulator();
-    t.after(() => emulator.close());
-    // The settings folder on a disk of its own, small enough to fill in a moment.
-    const configDir = smallTmpfs(t, 'rdl-pass-failed-config-', 1024);
-    await writeConfig(configDir, testSettings(dirs, emulator, { archiveEnabled: false }), emulator);
-    const logger = new RecordingLogger();
-    const engine = await createEngine({
-      configDir,
-      home: dirs.root,
-      logger,
-      retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
-    });
-    t.after(() => engine.stop());
-    const passes = countPasses(engine);
-    t.after(() => passes.off());
+    const { dirs, configDir, logger, engine, passes } = await engineOnSmallSettingsDisk(
+      t,
+      'rdl-pass-failed-config-',
+    );
 
     // Started first (a start on a full settings disk is refused, as it should be), then full.
     await engine.start();
@@ -109,22 +120,10 @@ test(
   'a pass that went well starts afresh: the same failure after it is logged at once',
   { skip: !canMount() },
   async (t) => {
-    const dirs = await makeDirs();
-    t.after(() => fs.rm(dirs.root, { recursive: true, force: true }));
-    const emulator = await startEmulator();
-    t.after(() => emulator.close());
-    const configDir = smallTmpfs(t, 'rdl-pass-afresh-config-', 1024);
-    await writeConfig(configDir, testSettings(dirs, emulator, { archiveEnabled: false }), emulator);
-    const logger = new RecordingLogger();
-    const engine = await createEngine({
-      configDir,
-      home: dirs.root,
-      logger,
-      retry: { baseMs: 10, capMs: 50, maxAttempts: 3 },
-    });
-    t.after(() => engine.stop());
-    const passes = countPasses(engine);
-    t.after(() => passes.off());
+    const { dirs, configDir, logger, engine, passes } = await engineOnSmallSettingsDisk(
+      t,
+      'rdl-pass-afresh-config-',
+    );
     const passFailed = (): boolean =>
       engine.getStatus().problems.some((p) => p.id === 'pass-failed');
     const dataDir = path.join(dirs.watchDir, 'RDL');
