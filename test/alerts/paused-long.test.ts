@@ -52,6 +52,26 @@ test('paused until resumed since yesterday: announced, naming since when and how
   await engine.stop();
 });
 
+test('a pause that turns a day old while the engine runs is announced then, not only at a start', async (t) => {
+  // A day old in 2 s: the engine's own timer, not a restart, must notice it.
+  const pausedAtMs = Date.now() - 24 * HOUR + 2_000;
+  const { engine, heard } = await engineWithPause(t, {
+    paused: true,
+    pausedUntilMs: null,
+    pausedAtMs,
+  });
+  await engine.start();
+  assert.deepEqual(
+    engine.getStatus().problems.map((p) => p.id),
+    [],
+    'not yet a day old at the start',
+  );
+  await waitFor('the long pause announced', async () => /raised paused-long/.test(await heard()));
+  assert.ok(Date.now() >= pausedAtMs + 24 * HOUR, 'announced once a day old, not before');
+  assert.ok(engine.getStatus().problems.some((p) => p.id === 'paused-long'));
+  await engine.stop();
+});
+
 test('paused a moment ago, paused for a while, or paused by an earlier version: no alert now', async (t) => {
   for (const state of [
     { paused: true, pausedUntilMs: null, pausedAtMs: Date.now() - HOUR },
