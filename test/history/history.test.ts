@@ -449,3 +449,56 @@ test('a history with a torn last line opens on a full disk (its repair waits for
     'the torn line is gone and nothing was glued to it',
   );
 });
+
+test('a history of several MiB loads whole, names in any script intact where the read slices cut a character in two', async (t) => {
+  const file = tempFile(t);
+  // Lines of different lengths holding 2-, 3- and 4-byte characters, written as the history
+  // writes them: among 9,000 of them, slice ends (every 1 MiB) fall inside characters.
+  const names: string[] = [];
+  const body: string[] = [];
+  for (let i = 0; i < 9_000; i++) {
+    const rel = `Station-${'é'.repeat(i % 5)}/漢字-${'𝔇'.repeat(i % 3)}/${'x'.repeat(i % 7)}${i}.csv`;
+    names.push(rel);
+    body.push(`${JSON.stringify({ ...rec(rel, true, 1_000 + i), id: i + 1 })}\n`);
+  }
+  const bytes = Buffer.from(body.join(''), 'utf8');
+  assert.ok(bytes.length > 3 * (1 << 20), `the file spans several slices (${bytes.length} B)`);
+  // At least one slice boundary inside a multibyte character (a UTF-8 continuation byte there).
+  const cutInside = [1, 2, 3].some((k) => (bytes[k * (1 << 20)]! & 0xc0) === 0x80);
+  if (!cutInside) {
+    // Shift the text by one byte until a boundary falls inside a character.
+    let shift = 1;
+    while (![1, 2, 3].some((k) => (bytes[k * (1 << 20) - shift]! & 0xc0) === 0x80)) shift++;
+    body[0] = `${' '.repeat(shift)}${body[0]}`;
+  }
+  fs.writeFileSync(file, body.join(''));
+  const written = fs.readFileSync(file);
+  assert.ok([1, 2, 3].some((k) => (written[k * (1 << 20)]! & 0xc0) === 0x80));
+  const warnings: string[] = [];
+  const logger: Logger = { debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m) };
+  const h = await History.open(file, 10_000, logger);
+  assert.deepEqual(warnings, [], 'no line read as damaged');
+  assert.equal(h.count(), 9_000);
+  const got = h.query({ limit: 10_000 }).map((r) => r.rel);
+  assert.deepEqual(got, names.slice().reverse());
+  // Ids continue after the newest, and the file was not rewritten (nothing was wrong with it).
+  assert.equal(h.append(rec('next.csv')).id, 9_001);
+  await h.close();
+  assert.equal(lines(file).length, 9_001);
+});
+
+test('a folder where the history file should be: a new history, said in the log, nothing thrown', async (t) => {
+  const file = tempFile(t);
+  fs.mkdirSync(file);
+  const warnings: string[] = [];
+  const logger: Logger = { debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m) };
+  const h = await History.open(file, 100, logger);
+  assert.equal(h.count(), 0);
+  assert.match(warnings.join(), /Transfer history unreadable; starting a new one/);
+  h.append(rec('a.csv'));
+  assert.deepEqual(
+    h.query({}).map((r) => r.rel),
+    ['a.csv'],
+  );
+  await h.close().catch(() => undefined); // cannot be saved over a folder: the log says so
+});

@@ -1,16 +1,17 @@
 // Recent transfers, newest first. Persisted as JSON lines: an append per save instead of a
 // rewrite, compacted (atomically) when the file grows past the limit by a margin, so it stays
 // bounded. A crash can tear the last line; that line is dropped on open and the file repaired.
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { silentLogger, type Logger } from '../ports.js';
 import type { HistoryQuery, HistoryRecord } from '../status/types.js';
 import { atomicWriteFile } from '../fsutil/index.js';
 
 export const DEFAULT_QUERY_LIMIT = 100;
 const SAVE_DELAY_MS = 500;
+/** The history is read in slices of this size at open (a full one is a few MB). */
+const LOAD_SLICE_BYTES = 1 << 20;
 
 /** How far past the limit the file may grow before it is rewritten. */
 function compactionMargin(limit: number): number {
@@ -243,18 +244,25 @@ export class History {
   }
 
   private async load(): Promise<void> {
-    let endsWithNewline: boolean;
-    try {
-      const handle = await fs.open(this.file, 'r');
-      try {
-        const { size } = await handle.stat();
-        if (size === 0) return;
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        endsWithNewline = last[0] === 0x0a;
-      } finally {
-        await handle.close();
+    let endsWithNewline = true;
+    let bad = 0;
+    const take = (line: string): void => {
+      if (line.trim() === '') return;
+      this.linesOnDisk++;
+      const record = parseRecord(line);
+      if (!record) {
+        bad++;
+        return;
       }
+      this.lastId = Math.max(this.lastId, record.id);
+      this.records.push(record);
+      // Trim as we go so a long file never sits in memory whole.
+      if (this.records.length > this.limit * 2)
+        this.records.splice(0, this.records.length - this.limit);
+    };
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.file, 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.logger.warn('Transfer history unreadable; starting a new one', {
@@ -264,24 +272,44 @@ export class History {
       this.needsRewrite = true;
       return;
     }
-    let bad = 0;
-    const lines = createInterface({
-      input: createReadStream(this.file, 'utf8'),
-      crlfDelay: Infinity,
-    });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      this.linesOnDisk++;
-      const record = parseRecord(line);
-      if (!record) {
-        bad++;
-        continue;
+    try {
+      // Read in large slices and split here: a line iterator (readline) paid a promise and a
+      // string event per line, about 60 ms for a full history (5,000 records, 2.7 MB) at every
+      // start of a daemon, before its first upload.
+      const buffer = Buffer.allocUnsafe(LOAD_SLICE_BYTES);
+      const decoder = new StringDecoder('utf8');
+      let carry = '';
+      let lastByte = -1;
+      for (;;) {
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
+        } catch (e) {
+          if (lastByte !== -1) throw e;
+          // Not readable at all (a folder of that name, an unreadable block at its start).
+          this.logger.warn('Transfer history unreadable; starting a new one', {
+            file: this.file,
+            error: String(e),
+          });
+          this.needsRewrite = true;
+          return;
+        }
+        if (bytesRead === 0) break;
+        lastByte = buffer[bytesRead - 1]!;
+        const text = carry + decoder.write(buffer.subarray(0, bytesRead));
+        let at = 0;
+        for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', at)) {
+          take(text.slice(at, nl));
+          at = nl + 1;
+        }
+        carry = text.slice(at);
       }
-      this.lastId = Math.max(this.lastId, record.id);
-      this.records.push(record);
-      // Trim as we go so a long file never sits in memory whole.
-      if (this.records.length > this.limit * 2)
-        this.records.splice(0, this.records.length - this.limit);
+      carry += decoder.end();
+      if (carry !== '') take(carry);
+      if (lastByte === -1) return; // empty
+      endsWithNewline = lastByte === 0x0a;
+    } finally {
+      await handle.close();
     }
     if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
     this.records.sort((a, b) => a.id - b.id);
