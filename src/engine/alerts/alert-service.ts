@@ -16,6 +16,7 @@ import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
 import { groupFailingFiles } from './file-groups.js';
+import { resolvedSentence } from './resolved.js';
 import { formatUtcMinute } from '../format-utc.js';
 import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
@@ -255,7 +256,7 @@ export class AlertService {
       conditionId: 'daemon-stopped',
       code: 'daemon-stopped',
       severity: last.severity,
-      sentence: `No longer a problem: “${last.sentence.replace(/\.$/, '')}”. ${runsAgainSentence(this.deps.status.snapshot())}`,
+      sentence: `${resolvedSentence(last, last.sentence, now)} ${runsAgainSentence(this.deps.status.snapshot())}`,
       sinceMs: last.sinceMs,
       atMs: now,
       tab: 'log',

@@ -23,6 +23,7 @@
 //    Dropbox has answered), so a condition healed while the service was down is resolved too.
 import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
+import { resolvedSentence } from './resolved.js';
 import type { Alert } from './types.js';
 
 /** Carried conditions whose absence counts only once Dropbox has answered this process. */
@@ -217,8 +218,12 @@ function alertOf(kind: Alert['kind'], p: Problem, nowMs: number): Alert {
     conditionId: p.id,
     code: p.code,
     severity: p.severity,
+    // A clear names what was wrong and quotes its last words as past: quoted as they stood, the
+    // counts and the fix in them read as current in a message saying all is well.
     sentence:
-      kind === 'cleared' ? `No longer a problem: “${stripStop(p.message)}”.` : sentence(p.message),
+      kind === 'cleared'
+        ? resolvedSentence({ ...p, conditionId: p.id }, p.message, nowMs)
+        : sentence(p.message),
     sinceMs: p.sinceMs,
     atMs: nowMs,
     tab: p.tab,
