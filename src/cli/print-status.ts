@@ -3,6 +3,7 @@ import {
   formatBytes,
   formatDuration,
   printable,
+  sentenceAsText,
   type StatusSnapshot,
 } from '../engine/index.js';
 import { formatTime } from './duration.js';
@@ -14,7 +15,7 @@ import { formatTime } from './duration.js';
  */
 export function printStatus(s: StatusSnapshot, write: (text: string) => void): void {
   const line = (text: string): void => write(printable(text));
-  line(`State: ${s.state}. ${s.sentence}`);
+  line(`State: ${s.state}. ${sentenceAsText(s)}`);
   const c = s.counts;
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);

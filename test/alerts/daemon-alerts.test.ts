@@ -195,7 +195,10 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
     new RegExp(`^Archive folder ${dirs.archiveDir} does not exist: if its disk is not mounted`),
   );
   assert.match(raised.text, /Site: Site7_Alerts\n/);
-  assert.match(cleared.text, /^No longer a problem: “Archive folder/);
+  assert.match(
+    cleared.text,
+    /^Resolved: the archive folder missing \(since .*\)\. It last read: “Archive folder/,
+  );
   // Exactly one raise and one clear per channel: no stream of mails while the card was away.
   assert.equal(subjects().filter((s) => s.includes('(archive-missing)')).length, 2);
   assert.deepEqual(

@@ -1,4 +1,4 @@
-// A digest that fails is a problem ("Alerts by the digest email are not getting through"), told
+// A digest that fails is a problem ("The digest by email to … is not getting through"), told
 // through the other channels and cleared by the next digest that goes. Turning the digest off
 // (digestSchedule off) is the other way it ends. Before, nothing cleared it then: it stood in the
 // window, `status` and the tray, reminded every day, and the people never heard "resolved". Real
@@ -57,22 +57,22 @@ test('the digest turned off while it fails: its problem is cleared, and the webh
       .map((r) => r.body as { event: string; condition: string })
       .map((b) => `${b.event} ${b.condition}`);
   const failing = (): boolean =>
-    status.snapshot().problems.some((p) => p.id === 'alert-channel-failing:digest');
+    status.snapshot().problems.some((p) => p.id === 'alert-channel-failing:email');
   try {
     await service.start();
     await waitUntil('the digest to fail', failing);
     await waitUntil('the webhook told', () =>
-      events().includes('raised alert-channel-failing:digest'),
+      events().includes('raised alert-channel-failing:email'),
     );
     // The person does not want the digest any more.
     settings = { ...settings, digestSchedule: 'off' };
     await waitUntil('the problem to be cleared', () => !failing(), 5_000);
     await waitUntil('the webhook to hear it', () =>
-      events().includes('cleared alert-channel-failing:digest'),
+      events().includes('cleared alert-channel-failing:email'),
     );
     assert.deepEqual(events(), [
-      'raised alert-channel-failing:digest',
-      'cleared alert-channel-failing:digest',
+      'raised alert-channel-failing:email',
+      'cleared alert-channel-failing:email',
     ]);
   } finally {
     await service.stop();

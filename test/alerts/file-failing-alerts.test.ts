@@ -71,3 +71,51 @@ test('four files refused the same way: one alert, and one "resolved" once all ar
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+// Several files crossing the failing threshold in one pass: the status raises them one by one, and
+// the alert followed the first snapshot, so the raise named one file ("RDL/bad1 failed 3 times")
+// while the reminders named all four. Now the raise waits for the pass that found them to end.
+test('four files failing in the same pass: the raise names all four', async () => {
+  let offsetMs = 0;
+  const clock = {
+    now: () => Date.now() + offsetMs,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20))),
+  };
+  const dir = await fs.mkdtemp('/tmp/rdl-file-failing-raise-');
+  try {
+    // The alert command logs each alert's event and its words.
+    const log = `${dir}/heard.log`;
+    const hook = `${dir}/on-alert.sh`;
+    await fs.writeFile(
+      hook,
+      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION $RDL_ALERT_MESSAGE" >> "${log}"\n`,
+      { mode: 0o755 },
+    );
+    const heard = () => fs.readFile(log, 'utf8').catch(() => '');
+    await withHarness(
+      { settings: { alertCommand: hook, alertFlapMinutes: 0 }, engine: { clock } },
+      async (h) => {
+        for (const n of [1, 2, 3, 4])
+          await h.drop(`RDL/bad${n}\x7f.csv`, 'a DEL character: Dropbox refuses the name');
+        await h.engine.start();
+        await waitFor(
+          'the raise',
+          async () => {
+            offsetMs += 5 * 60_000;
+            h.engine.syncNow();
+            await new Promise((r) => setTimeout(r, 200));
+            return /^raised files-failing:/m.test(await heard());
+          },
+          60_000,
+        );
+        const raised = (await heard()).split('\n').filter((l) => l.startsWith('raised'));
+        assert.equal(raised.length, 1, raised.join('\n'));
+        assert.match(raised[0]!, /4 files keep failing the same way \(malformed-path\)/);
+        for (const n of [1, 2, 3, 4]) assert.ok(raised[0]!.includes(`RDL/bad${n}`), raised[0]);
+        await h.engine.stop();
+      },
+    );
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -50,7 +50,7 @@ test('a condition is announced once when raised and once when cleared, with its 
   assert.equal(cleared[0]!.sinceMs, 1_000);
   assert.match(
     cleared[0]!.sentence,
-    /^No longer a problem: “archive-missing happened: do something”\.$/,
+    /^Resolved: the archive folder missing \(since 1970-01-01 00:00 UTC, for 69 s\)\. It last read: “archive-missing happened: do something”\.$/,
   );
   assert.deepEqual(p.update({ problems: [] }, 80_000), []);
 });
@@ -447,4 +447,27 @@ test('carried over without a cause: the cause it has now is taken as told, not a
     'raised',
     'a change after that is told',
   );
+});
+
+test('a new group of failing files waits for its pass to end, at most a minute; other conditions do not', () => {
+  const p = policy();
+  const group = { ...problem('files-failing:disallowed-name'), code: 'disallowed-name' as const };
+  const silent = problem('source-silent:S1');
+  // Found during a pass: held (more files of the same pass may follow); another condition is not.
+  assert.deepEqual(
+    p.update({ problems: [group, silent], passRunning: true }, 0).map((a) => a.conditionId),
+    ['source-silent:S1'],
+  );
+  assert.deepEqual(p.update({ problems: [group, silent], passRunning: true }, 30_000), []);
+  // The pass ends: raised, once.
+  const raised = p.update({ problems: [group, silent], passRunning: false }, 31_000);
+  assert.deepEqual(
+    raised.map((a) => [a.kind, a.conditionId]),
+    [['raised', 'files-failing:disallowed-name']],
+  );
+  // A pass that runs on (a backlog draining) holds a new group one minute at most.
+  const q = policy();
+  assert.deepEqual(q.update({ problems: [group], passRunning: true }, 0), []);
+  assert.deepEqual(q.update({ problems: [group], passRunning: true }, MIN - 1), []);
+  assert.equal(q.update({ problems: [group], passRunning: true }, MIN).length, 1);
 });

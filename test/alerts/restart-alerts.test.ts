@@ -94,6 +94,9 @@ test('a restarted daemon neither repeats an open alert nor forgets to resolve on
   assert.deepEqual(events(), ['raised archive-missing', 'cleared archive-missing']);
   const cleared = hook.requests[1]!.body as { message: string };
   // A plain folder as the archive (not a mounted card): named as one.
-  assert.match(cleared.message, /^No longer a problem: “Archive folder .* does not exist/);
+  assert.match(
+    cleared.message,
+    /^Resolved: the archive folder missing \(since .* UTC, for .*\)\. It last read: “Archive folder .* does not exist/,
+  );
   await stop(child);
 });

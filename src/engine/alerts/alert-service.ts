@@ -16,6 +16,7 @@ import type { Settings } from '../settings/schema.js';
 import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { AlertLog } from './alert-log.js';
 import { groupFailingFiles } from './file-groups.js';
+import { resolvedSentence } from './resolved.js';
 import { formatUtcMinute } from '../format-utc.js';
 import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
@@ -120,6 +121,8 @@ export class AlertService {
   /** This process's start, recorded once another's digest send lets go of digest.lock. */
   private recordingStart: Promise<void> = Promise.resolve();
   private stopping = false;
+  /** Why mail through the relay fails: alerts by email, the digest (showMailTrouble). */
+  private readonly mailTrouble: MailTrouble = { alerts: null, digest: null };
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -255,7 +258,7 @@ export class AlertService {
       conditionId: 'daemon-stopped',
       code: 'daemon-stopped',
       severity: last.severity,
-      sentence: `No longer a problem: “${last.sentence.replace(/\.$/, '')}”. ${runsAgainSentence(this.deps.status.snapshot())}`,
+      sentence: `${resolvedSentence(last, last.sentence, now)} ${runsAgainSentence(this.deps.status.snapshot())}`,
       sinceMs: last.sinceMs,
       atMs: now,
       tab: 'log',
@@ -563,7 +566,7 @@ export class AlertService {
     if (s.digestSchedule === 'off') {
       this.digestFailures = 0;
       this.digestRetryAtMs = 0;
-      this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+      this.digestTrouble(null);
       return;
     }
     if (this.deps.clock.now() < nextDigestDueMs(this.lastDigestMs, s.digestSchedule, s.digestHour))
@@ -603,14 +606,14 @@ export class AlertService {
         ) {
           this.digestFailures = 0;
           this.digestRetryAtMs = 0;
-          this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+          this.digestTrouble(null);
           return;
         }
       }
       await this.sendDigestNow();
       this.digestFailures = 0;
       this.digestRetryAtMs = 0;
-      this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}digest`);
+      this.digestTrouble(null);
     } catch (e) {
       const reason = (e as Error).message;
       this.digestFailures++;
@@ -621,7 +624,7 @@ export class AlertService {
         tries: this.digestFailures,
         nextTryInS: Math.round(delayMs / 1000),
       });
-      this.deps.status.raise(failingProblem('digest', 'the digest email', reason));
+      this.digestTrouble(reason);
     } finally {
       await lock?.release().catch(() => undefined);
       this.digestRunning = false;
@@ -700,14 +703,12 @@ export class AlertService {
   }
 
   /**
-   * The channels an alert goes to: not a channel's own trouble through that channel, nor the
-   * digest's by email (the digest is an email through the same relay).
+   * The channels an alert goes to: not a channel's own trouble through that channel (the digest's
+   * is the email channel's: the same relay).
    */
   private async channelsFor(alert: Alert): Promise<AlertChannel[]> {
     return (await this.builtChannels()).filter(
-      (c) =>
-        alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}` &&
-        !(c.id === 'email' && alert.conditionId === `${CHANNEL_FAILING_PREFIX}digest`),
+      (c) => alert.conditionId !== `${CHANNEL_FAILING_PREFIX}${c.id}`,
     );
   }
 
@@ -751,8 +752,11 @@ export class AlertService {
     if (!failing) return; // nothing to forget: no secrets file read a minute for it
     const setUp = new Set<string>((await this.builtChannels()).map((c) => c.id));
     if (this.deps.settings().alertWebhookFormat !== 'off') setUp.add('webhook');
-    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[])
-      if (!setUp.has(id)) this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${id}`);
+    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[]) {
+      if (setUp.has(id)) continue;
+      if (id === 'email') this.emailTrouble(null);
+      else this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${id}`);
+    }
   }
 
   /** Runs `step` in the queue (after the alerts and retries before it); never rejects. */
@@ -802,15 +806,42 @@ export class AlertService {
   ): Promise<ChannelResult> {
     try {
       await c.send(alert, origin);
-      this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${c.id}`);
+      if (c.id === 'email') this.emailTrouble(null);
+      else this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${c.id}`);
       return { channel: c.id, label: c.label, ok: true };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       // What it owes, this alert included (it leaves the outbox only once delivered).
       const owed = this.delivery.outbox.owedBy(c.id).length;
-      this.deps.status.raise(failingProblem(c.id, c.label, reason, owed));
+      if (c.id === 'email') this.emailTrouble({ reason, owed, label: c.label });
+      else this.deps.status.raise(failingProblem(c.id, c.label, reason, owed));
       return { channel: c.id, label: c.label, ok: false, error: reason };
     }
+  }
+
+  /** Alerts by email fail (why, and what they owe), or go through again (null). */
+  private emailTrouble(trouble: MailTrouble['alerts']): void {
+    this.mailTrouble.alerts = trouble;
+    this.showMailTrouble();
+  }
+
+  /** The digest fails (why), or went, or is no longer sent (null). */
+  private digestTrouble(reason: string | null): void {
+    const label = EmailChannel.fromSettings(this.deps.settings(), undefined)?.label ?? 'email';
+    this.mailTrouble.digest = reason === null ? null : { reason, label };
+    this.showMailTrouble();
+  }
+
+  /**
+   * The relay's trouble as one problem, alert-channel-failing:email: the alerts by email and the
+   * digest go through the same relay to the same people, with the same fix. They were two
+   * problems (…:email and …:digest), two raises and two "resolved" for one relay down, read as
+   * two faults. Resolved once both go through.
+   */
+  private showMailTrouble(): void {
+    const { alerts, digest } = this.mailTrouble;
+    if (!alerts && !digest) this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}email`);
+    else this.deps.status.raise(mailFailingProblem(alerts, digest));
   }
 
   private async loadSecrets(): Promise<AlertSecrets> {
@@ -911,6 +942,41 @@ function bounded<T, F>(p: Promise<T>, fallback: F): Promise<T | F> {
     p,
     new Promise<F>((r) => setTimeout(() => r(fallback), STOP_WAIT_MS).unref()),
   ]);
+}
+
+interface MailTrouble {
+  alerts: { reason: string; owed: number; label: string } | null;
+  digest: { reason: string; label: string } | null;
+}
+
+/**
+ * Mail through the relay not getting through: the alerts by email, the digest, or both, in one
+ * problem (the email channel's), saying what waits.
+ */
+function mailFailingProblem(
+  alerts: MailTrouble['alerts'],
+  digest: MailTrouble['digest'],
+): Omit<Problem, 'sinceMs'> {
+  if (!digest) return failingProblem('email', alerts!.label, alerts!.reason, alerts!.owed);
+  const clean = (r: string): string => r.replace(/[.\s]+$/, '');
+  const fix = 'check the alert settings, then rdl-sync alert test';
+  if (!alerts)
+    return {
+      ...failingProblem('email', digest.label, digest.reason),
+      message: `The digest by ${digest.label} is not getting through (${clean(digest.reason)}): it waits to be sent again; ${fix}`,
+    };
+  const why =
+    clean(alerts.reason) === clean(digest.reason)
+      ? clean(alerts.reason)
+      : `${clean(alerts.reason)}; the digest: ${clean(digest.reason)}`;
+  const what =
+    alerts.owed === 0
+      ? 'the digest waits to be sent again'
+      : `${alerts.owed === 1 ? '1 alert waits' : `${alerts.owed} alerts wait`} to be sent again, and the digest`;
+  return {
+    ...failingProblem('email', alerts.label, alerts.reason),
+    message: `Alerts and the digest by ${alerts.label} are not getting through (${why}): ${what}; ${fix}`,
+  };
 }
 
 /**

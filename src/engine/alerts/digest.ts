@@ -5,6 +5,7 @@
 import { compareNames } from '../compare-names.js';
 import { formatBytes } from '../format-bytes.js';
 import { sourceOf } from '../health/silent-sources.js';
+import { sentenceAsText } from '../status/sentence.js';
 import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
 import type { Alert, AlertOrigin } from './types.js';
 
@@ -111,7 +112,10 @@ function sections(f: DigestFacts, sources: SourceLine[]): [string, string[]][] {
   const alerts = f.alerts.map((x) => `${when(x.atMs)} ${x.kind} ${x.conditionId}: ${x.sentence}`);
   const problems = s.problems.map((p) => `${p.id}: ${p.message}`);
   return [
-    ['Now', [s.sentence, ...(problems.length ? problems.map((p) => `Open problem: ${p}`) : [])]],
+    [
+      'Now',
+      [sentenceAsText(s), ...(problems.length ? problems.map((p) => `Open problem: ${p}`) : [])],
+    ],
     ['Files synced in the period, per source folder', synced],
     ['Destinations', [dropbox, archive, queueLine(s.counts)]],
     ['Disk free', disks.length ? disks : ['(not measured yet)']],

@@ -2,7 +2,8 @@
 // window, `rdl-sync status`, the digest) lists each file; an alert per file was an email per file
 // and a daily reminder per file: a logger whose every file fails (an infrared camera's CSVs cut
 // short every 30 min, files the service may not read, names Dropbox refuses) sent dozens a day,
-// growing, about one fault. Grouped by the failure's code: one raise when the first file fails,
+// growing, about one fault. Grouped by the failure's code: one raise once the pass that found the
+// first failing files has ended (policy.ts, GATHER_MS: it names all that pass found),
 // one "resolved" when the last is gone; the sentence names the files.
 import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
 import type { Problem } from '../status/types.js';

@@ -23,10 +23,19 @@
 //    Dropbox has answered), so a condition healed while the service was down is resolved too.
 import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
+import { FILES_FAILING_PREFIX } from './file-groups.js';
+import { resolvedSentence } from './resolved.js';
 import type { Alert } from './types.js';
 
 /** Carried conditions whose absence counts only once Dropbox has answered this process. */
 const NEEDS_DROPBOX_ANSWER = new Set(['offline', 'auth-revoked', 'quota-full']);
+
+/**
+ * A new group of failing files (file-groups.ts) is raised once the pass that found it has ended,
+ * or after this long (a long pass, a backlog draining): the status raises the files of one pass
+ * one by one, and the raise named only the first of them while the reminders named them all.
+ */
+const GATHER_MS = 60_000;
 
 export interface AlertPolicyOptions {
   /** Minimum time between two raises of one condition (attention only). */
@@ -37,6 +46,8 @@ export interface AlertPolicyOptions {
 
 interface Tracked {
   problem: Problem;
+  /** When this process first saw it (GATHER_MS counts from here). */
+  firstSeenMs: number;
   /** Announced (raised or reminded) at; null while held back. */
   announcedAtMs: number | null;
   /** The cause (Problem.cause) people were last told of; undefined before any was. */
@@ -72,7 +83,12 @@ export class AlertPolicy {
     this.carriedAtMs = nowMs;
     for (const { problem, announcedAtMs } of open) {
       if (this.active.has(problem.id)) continue;
-      this.active.set(problem.id, { problem, announcedAtMs, causesToldMs: new Map() });
+      this.active.set(problem.id, {
+        problem,
+        firstSeenMs: nowMs,
+        announcedAtMs,
+        causesToldMs: new Map(),
+      });
       this.carried.add(problem.id);
     }
     for (const { id, atMs } of lastRaised)
@@ -109,13 +125,13 @@ export class AlertPolicy {
         tracked = undefined;
       }
       if (!tracked) {
-        tracked = { problem, announcedAtMs: null, causesToldMs: new Map() };
+        tracked = { problem, firstSeenMs: nowMs, announcedAtMs: null, causesToldMs: new Map() };
         this.active.set(problem.id, tracked);
       }
       // The latest sentence (an offline problem counts its minutes), the first since-when.
       tracked.problem = { ...problem, sinceMs: tracked.problem.sinceMs };
       if (tracked.announcedAtMs === null) {
-        if (!this.mayRaise(problem, nowMs)) continue;
+        if (!this.mayRaise(problem, nowMs) || gathering(tracked, status, nowMs)) continue;
         tracked.announcedAtMs = nowMs;
         this.lastRaisedMs.set(problem.id, nowMs);
         told(tracked, nowMs);
@@ -203,6 +219,16 @@ export class AlertPolicy {
   }
 }
 
+/** A new group of failing files whose pass may still find more of them (GATHER_MS). */
+function gathering(tracked: Tracked, status: PolicyView, nowMs: number): boolean {
+  return (
+    tracked.problem.id.startsWith(FILES_FAILING_PREFIX) &&
+    status.passRunning === true &&
+    nowMs >= tracked.firstSeenMs &&
+    nowMs - tracked.firstSeenMs < GATHER_MS
+  );
+}
+
 /** People were told of this condition now, with its present cause. */
 function told(tracked: Tracked, nowMs: number): void {
   const cause = tracked.problem.cause;
@@ -217,8 +243,12 @@ function alertOf(kind: Alert['kind'], p: Problem, nowMs: number): Alert {
     conditionId: p.id,
     code: p.code,
     severity: p.severity,
+    // A clear names what was wrong and quotes its last words as past: quoted as they stood, the
+    // counts and the fix in them read as current in a message saying all is well.
     sentence:
-      kind === 'cleared' ? `No longer a problem: “${stripStop(p.message)}”.` : sentence(p.message),
+      kind === 'cleared'
+        ? resolvedSentence({ ...p, conditionId: p.id }, p.message, nowMs)
+        : sentence(p.message),
     sinceMs: p.sinceMs,
     atMs: nowMs,
     tab: p.tab,

@@ -3,6 +3,7 @@
 // newer versions as long as the fields it knows still have their meaning (new fields are added,
 // never repurposed), and says which file it could not read and why.
 import * as z from 'zod';
+import { sentenceAsText } from '../status/sentence.js';
 import type { StatusSnapshot } from '../status/types.js';
 import type { Activity } from './activity-types.js';
 
@@ -121,7 +122,8 @@ export function buildHeartbeat(f: HeartbeatFacts): Heartbeat {
     writtenAtMs: f.nowMs,
     intervalMs: f.intervalMs,
     state: s.state,
-    sentence: s.sentence,
+    // Read on another hub's fleet view, far from this hub's tray: a pause names how to resume.
+    sentence: sentenceAsText(s),
     counts: { ...s.counts },
     lastSuccessMs: s.lastSuccessMs,
     sources: (s.sources ?? []).map((src) => ({

@@ -1,5 +1,5 @@
 // The one sentence a person reads first (status line, tray tooltip, `rdl-sync status`).
-import type { EngineState, Problem, StatusFacts } from './types.js';
+import type { EngineState, Problem, StatusFacts, StatusSnapshot } from './types.js';
 
 function files(n: number): string {
   return n === 1 ? '1 file' : `${n} files`;
@@ -46,9 +46,7 @@ export function describeState(
   const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
   switch (state) {
     case 'paused':
-      return f.pausedUntilMs
-        ? `Paused until ${clock(f.pausedUntilMs)}.${waitingSafely}`
-        : `Paused until you resume.${waitingSafely}`;
+      return pausedSentence(f.pausedUntilMs, pending, 'beside-resume');
     case 'error':
     case 'attention': {
       const first = problems.find((p) => p.severity === state) ?? problems[0];
@@ -79,4 +77,40 @@ export function describeState(
         ? `Up to date. Last file synced ${dayAndClock(f.lastSuccessMs, nowMs)}.`
         : 'Up to date.';
   }
+}
+
+/**
+ * Where the sentence is read: beside a Resume button or menu item (the window, the tray), or as
+ * text far from one (`rdl-sync status` over ssh on a headless hub, the digest by email, another
+ * hub's fleet view), where "until you resume" named no way to do it.
+ */
+type PauseSurface = 'beside-resume' | 'text';
+
+const HOW_TO_RESUME = 'rdl-sync resume, or Resume in the tray menu';
+
+function pausedSentence(
+  pausedUntilMs: number | null,
+  pending: number,
+  surface: PauseSurface,
+): string {
+  const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
+  return `${pausedWords(pausedUntilMs, surface)}.${waitingSafely}`;
+}
+
+function pausedWords(pausedUntilMs: number | null, surface: PauseSurface): string {
+  if (surface === 'beside-resume')
+    return pausedUntilMs ? `Paused until ${clock(pausedUntilMs)}` : 'Paused until you resume';
+  return pausedUntilMs
+    ? `Paused until ${clock(pausedUntilMs)}, when it resumes by itself (sooner: ${HOW_TO_RESUME})`
+    : `Paused until someone resumes it (${HOW_TO_RESUME})`;
+}
+
+/**
+ * The snapshot's sentence as text read away from the tray (`rdl-sync status`, the digest, the
+ * fleet heartbeat): a pause names how to resume, as the long-pause alert does. The snapshot's own
+ * sentence stays short: the window and the tray show it beside their Resume button.
+ */
+export function sentenceAsText(s: StatusSnapshot): string {
+  if (s.state !== 'paused') return s.sentence;
+  return pausedSentence(s.pausedUntilMs, s.counts.transit + s.counts.waiting, 'text');
 }

@@ -1,0 +1,57 @@
+// The words of a "resolved" alert. It quoted the problem's last sentence as "No longer a problem:
+// “12 files have failed … for 3 h”": figures and a fix that read as current, in a message meant
+// to say that all is well. Now it names what the problem was, when it began and how long it
+// lasted, then quotes its last words as past ("It last read: …"), so a person far away knows which
+// problem is over without mistaking the old counts for today's.
+import { formatDuration } from '../format-duration.js';
+import { formatUtcMinute } from '../format-utc.js';
+import { FILES_FAILING_PREFIX } from './file-groups.js';
+import type { Alert } from './types.js';
+
+/** What each kind of problem was, in a few words (the condition's code). */
+const TITLES: Partial<Record<Alert['code'], string>> = {
+  offline: 'Dropbox out of reach',
+  'auth-revoked': 'Dropbox access revoked',
+  'auth-missing': 'Dropbox not connected',
+  'quota-full': 'Dropbox full',
+  'clock-not-set': 'the clock not set',
+  'archive-missing': 'the archive folder missing',
+  'archive-full': 'the archive disk full',
+  'archive-readonly': 'the archive disk read-only',
+  'settings-invalid': 'settings not valid',
+  'settings-unwritable': 'the settings folder not writable',
+  'setup-needed': 'setup not done',
+  'watch-unavailable': 'the watch folder unavailable',
+  'transit-unwritable': 'the transit folder not writable',
+  'unreadable-entry': 'part of a folder unreadable',
+  'pass-failed': 'sync passes failing on an unexpected error',
+  'disk-nearly-full': 'a disk nearly full',
+  'source-silent': 'a logger gone silent',
+  'site-placeholder': 'the site name still a placeholder',
+  'paused-long': 'syncing paused for more than a day',
+  'alert-channel-failing': 'alerts not getting through',
+  'daemon-stopped': 'RDL Sync stopped on an error',
+};
+
+/** The problem an alert is about, in a few words: "Dropbox out of reach". */
+export function problemTitle(alert: Pick<Alert, 'code' | 'conditionId'>): string {
+  // Files are grouped by the failure's code (file-groups.ts), which is no problem kind of its own.
+  if (alert.conditionId.startsWith(FILES_FAILING_PREFIX))
+    return `files failing to sync (${alert.code})`;
+  return TITLES[alert.code] ?? alert.conditionId;
+}
+
+/**
+ * "Resolved: Dropbox out of reach (since 2026-12-03 11:02 UTC, for 3 h). It last read: “…”."
+ * `lastWords`: the problem's sentence as it last stood.
+ */
+export function resolvedSentence(
+  alert: Pick<Alert, 'code' | 'conditionId' | 'sinceMs'>,
+  lastWords: string,
+  nowMs: number,
+): string {
+  const title = problemTitle(alert);
+  const span = `since ${formatUtcMinute(alert.sinceMs)}, for ${formatDuration(nowMs - alert.sinceMs)}`;
+  const quote = lastWords.replace(/[.\s]+$/, '');
+  return `Resolved: ${title} (${span}). It last read: “${quote}”.`;
+}

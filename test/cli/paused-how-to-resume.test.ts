@@ -1,0 +1,64 @@
+// A hub paused until someone resumes it, read where no Resume button is: `rdl-sync status` over
+// ssh, the digest by email. Both said "Paused until you resume." and named no way to do it (the
+// long-pause alert names both). Now they do; the window and the tray keep their short sentence,
+// their own Resume button or menu item beside it. The real CLI on a real settings file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { runCli, writeFileIn } from './cli-harness.js';
+
+let emulator: Emulator;
+let dirs: Awaited<ReturnType<typeof makeDirs>>;
+
+before(async () => {
+  emulator = await startEmulator({});
+  dirs = await makeDirs('rdl-cli-paused-resume-');
+});
+
+after(async () => {
+  await emulator.close();
+  await fs.rm(dirs.root, { recursive: true, force: true });
+});
+
+/** The settings file with syncing paused: until resumed (null), or until that time. */
+async function pausedConfig(pausedUntilMs: number | null): Promise<void> {
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Paused' }), emulator);
+  const file = path.join(dirs.configDir, 'config.json');
+  const settings = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+  settings.state = { paused: true, pausedUntilMs };
+  await fs.writeFile(file, JSON.stringify(settings, null, 2));
+}
+
+const cli = (...args: string[]) =>
+  runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
+
+test('paused until resumed: status and the digest say how to resume', async () => {
+  await pausedConfig(null);
+  await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', 'timestamp,t\n');
+  const status = await cli('status');
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  assert.match(
+    status.stdout,
+    /^State: paused\. Paused until someone resumes it \(rdl-sync resume, or Resume in the tray menu\)\./m,
+  );
+  const report = await cli('report');
+  assert.equal(report.code, 0, report.stdout + report.stderr);
+  assert.match(
+    report.stdout,
+    /Paused until someone resumes it \(rdl-sync resume, or Resume in the tray menu\)\./,
+  );
+  assert.doesNotMatch(status.stdout + report.stdout, /until you resume/);
+});
+
+test('paused for a while: status says it resumes by itself, and how to resume sooner', async () => {
+  await pausedConfig(Date.now() + 3 * 3_600_000);
+  const status = await cli('status');
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  assert.match(
+    status.stdout,
+    /^State: paused\. Paused until \d\d:\d\d, when it resumes by itself \(sooner: rdl-sync resume, or Resume in the tray menu\)\./m,
+  );
+});
