@@ -124,7 +124,7 @@ test('started and not paused: it says it runs again, and no word of a pause', as
   // What was wrong as past, not "No longer a problem: “… nothing syncs …”" as if still true.
   assert.match(
     text,
-    /^Resolved: RDL Sync stopped on an error \(since \d{4}-\d\d-\d\d \d\d:\d\d UTC, for \d+ s\)\. It last read: “RDL Sync stopped on an error \(boom\): nothing syncs until it runs again”\. RDL Sync runs again/,
+    /^Resolved: RDL Sync stopped on an error, which began \d{4}-\d\d-\d\d \d\d:\d\d UTC and lasted \d+ s\. It last read: “RDL Sync stopped on an error \(boom\): nothing syncs until it runs again”\. RDL Sync runs again/,
   );
   assert.doesNotMatch(text, /paused/);
 });

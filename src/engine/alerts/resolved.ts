@@ -42,7 +42,8 @@ export function problemTitle(alert: Pick<Alert, 'code' | 'conditionId'>): string
 }
 
 /**
- * "Resolved: Dropbox out of reach (since 2026-12-03 11:02 UTC, for 3 h). It last read: “…”."
+ * "Resolved: Dropbox out of reach, which began 2026-12-03 11:02 UTC and lasted 3 h. It last read:
+ * “…”."
  * `lastWords`: the problem's sentence as it last stood.
  */
 export function resolvedSentence(
@@ -51,7 +52,8 @@ export function resolvedSentence(
   nowMs: number,
 ): string {
   const title = problemTitle(alert);
-  const span = `since ${formatUtcMinute(alert.sinceMs)}, for ${formatDuration(nowMs - alert.sinceMs)}`;
+  // "Since" and "for" read as still going on: the span is told in the past.
+  const span = `began ${formatUtcMinute(alert.sinceMs)} and lasted ${formatDuration(nowMs - alert.sinceMs)}`;
   const quote = lastWords.replace(/[.\s]+$/, '');
-  return `Resolved: ${title} (${span}). It last read: “${quote}”.`;
+  return `Resolved: ${title}, which ${span}. It last read: “${quote}”.`;
 }
