@@ -41,6 +41,11 @@ const UNWRITABLE_RETRY_MS = 15_000;
 const LOCK_RECHECK_MS = 2_000;
 /** A daemon waiting for valid settings looks again this often (the watcher polls every second). */
 const SETTINGS_RECHECK_MS = 1_000;
+/**
+ * …and this often whether people are owed a reminder, or the file now holds other mistakes (the
+ * alert service reads its log: cheap, and quiet when nothing is owed).
+ */
+const SETTINGS_ALERT_RECHECK_MS = 60_000;
 
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
@@ -196,15 +201,70 @@ async function startWhenPossible(ctx: CliContext, engine: Engine): Promise<void>
   }
 }
 
-/** Resolves true once the settings are valid (the engine follows the file), false on a stop. */
-function settingsFixed(engine: Engine, stop: AbortSignal): Promise<boolean> {
+/**
+ * Tells people that the daemon waits for its settings file to be fixed: nothing syncs, and a hub
+ * nobody watches was silent about it for weeks. Not a first run ("setup needed": nothing to fix,
+ * a machine being set up). The channels: what can be trusted of the file, else those of the last
+ * valid settings (alerts/trusted-settings.ts). `first`: said on stdout too.
+ */
+async function tellSettingsInvalid(ctx: CliContext, engine: Engine, first: boolean): Promise<void> {
+  const problem = settingsProblem(engine);
+  if (!problem || problem.code === 'setup-needed') return;
+  const issues = engine.settingsIssues();
+  if (issues.length === 0) return; // fixed meanwhile
+  const source = engine.alertSettingsSource();
+  if (source === 'none') {
+    // No channel can be trusted: none is made up, and nothing is recorded as told (its "No
+    // longer a problem" would reach people who never heard of it). Looked at again meanwhile.
+    if (first) {
+      ctx.logger.warn('no alert channel can be trusted while the settings file cannot be used');
+      say(
+        ctx,
+        "No alert could be sent about this: neither the file's alert settings nor earlier valid settings of this hub can be used, so no alert channel is known.",
+      );
+    }
+    return;
+  }
+  const notice = await engine.alerts.notifySettingsInvalid(engine.settingsPath, issues);
+  if (notice.outcome === 'sent' || notice.outcome === 'reminded' || first)
+    ctx.logger.info('settings problem and its fix told through the alert channels', {
+      outcome: notice.outcome,
+      channelsFrom: source,
+      channels: notice.results.map((r) => `${r.channel}:${r.ok ? 'ok' : 'failed'}`).join(' '),
+    });
+  if (first && source === 'last-valid' && notice.outcome !== 'another-syncs') {
+    say(
+      ctx,
+      "The file's alert settings cannot be used either: people are told through the alert channels of the last valid settings.",
+    );
+  }
+}
+
+/**
+ * Resolves true once the settings are valid (the engine follows the file), false on a stop.
+ * `whileWaiting` runs now and then (never two at once) until then.
+ */
+function settingsFixed(
+  engine: Engine,
+  stop: AbortSignal,
+  whileWaiting: () => Promise<void> = async () => undefined,
+): Promise<boolean> {
   return new Promise((resolve) => {
+    let looking: Promise<void> | null = null;
+    const look = (): void => {
+      looking ??= whileWaiting()
+        .catch(() => undefined)
+        .finally(() => (looking = null));
+    };
     const done = (fixed: boolean): void => {
       unsubscribe();
       clearInterval(alive);
+      clearInterval(lookAgain);
       stop.removeEventListener('abort', onStop);
-      resolve(fixed);
+      // A notice being sent ends first (bounded by the alert service): a stop must not cut it.
+      void (looking ?? Promise.resolve()).then(() => resolve(fixed));
     };
+    const lookAgain = setInterval(look, SETTINGS_ALERT_RECHECK_MS);
     const onStop = (): void => done(false);
     const unsubscribe = engine.onStatus(() => {
       if (!settingsProblem(engine)) done(true);
@@ -240,7 +300,11 @@ const run: CommandSpec = {
           settings: engine.settingsPath,
           problem: problem?.message,
         });
-        if (!(await settingsFixed(engine, stopSignal))) return 0;
+        await tellSettingsInvalid(ctx, engine, true).catch((e: unknown) =>
+          ctx.logger.warn('could not tell that the settings need fixing', { reason: String(e) }),
+        );
+        const remind = (): Promise<void> => tellSettingsInvalid(ctx, engine, false);
+        if (!(await settingsFixed(engine, stopSignal, remind))) return 0;
         ctx.logger.info('settings are valid now: starting');
       }
       if (stopSignal.aborted) return 0;

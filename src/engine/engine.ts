@@ -11,7 +11,7 @@
 //   status-publishing  status.json for `rdl-sync status` in another process
 //   legacy-import      taking over the old Python syncer
 import path from 'node:path';
-import type { EngineApi, LegacyImportReport, SettingsValidation } from './api.js';
+import type { EngineApi, FieldIssue, LegacyImportReport, SettingsValidation } from './api.js';
 import { SyncError } from './errors.js';
 import {
   monotonicNow,
@@ -54,6 +54,15 @@ import { importLegacy, type LegacyImportInput } from './services/legacy-import.j
 import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
 import os from 'node:os';
 import { AlertService } from './alerts/alert-service.js'; // alerts (issue 10)
+import {
+  readLastAlertSettings,
+  rememberAlertSettings,
+  trustAlertSettings,
+  type TrustedAlertSettings,
+} from './alerts/trusted-settings.js';
+import { defaultSettings } from './settings/defaults.js';
+import { validateSettings as validateCandidate } from './settings/validate.js';
+import fs from 'node:fs';
 import { appVersion } from './app-version.js';
 import { errnoCode, makeFolders } from './fsutil/index.js';
 import { cannotWrite } from './run-lock.js';
@@ -106,6 +115,10 @@ export interface Engine extends EngineApi {
   runRetention(dryRun: boolean): Promise<RetentionReport>;
   /** Alerts (issue 10): the one policy and its channels; see alerts/README.md. */
   readonly alerts: AlertService;
+  /** What is wrong with the settings file now (empty when it can be used). */
+  settingsIssues(): FieldIssue[];
+  /** Where the alerts' channels come from now (alerts/trusted-settings.ts). */
+  alertSettingsSource(): TrustedAlertSettings['source'];
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -145,6 +158,8 @@ class SyncEngine implements Engine {
   private publishing: StatusPublishing | null = null;
   /** The rebuild a settings change started (saveSettings waits for it). */
   private applying: Promise<void> = Promise.resolve();
+  /** The alert settings trusted while the file cannot be used, for the file as it was then. */
+  private trusted: { fileStamp: string; value: TrustedAlertSettings } | null = null;
   private unsubscribers: (() => void)[] = [];
   private stopped = false;
 
@@ -166,7 +181,8 @@ class SyncEngine implements Engine {
     this.alerts = new AlertService({
       configDir: opts.configDir,
       status: this.status,
-      settings: () => this.getSettings(),
+      // Not getSettings(): while the file cannot be used, the channels that can still be trusted.
+      settings: () => this.alertSettings().settings,
       history: (q) => this.queryHistory(q),
       clock: this.clock,
       logger: this.logger,
@@ -278,6 +294,7 @@ class SyncEngine implements Engine {
         this.applying = this.builder
           .rebuild('settings changed')
           .then(() => this.passForNewSettings())
+          .then(() => this.rememberAlertSettings())
           .catch((e: unknown) =>
             this.logger.error('new settings could not be applied', { reason: String(e) }),
           );
@@ -308,6 +325,63 @@ class SyncEngine implements Engine {
     await this.lifecycle.start();
     if (!this.stopped) await this.fleet.start(); // fleet (issue 10)
     if (!this.stopped) await this.alerts.start(); // alerts (issue 10)
+    if (!this.stopped) await this.rememberAlertSettings();
+  }
+
+  /**
+   * The alert part of the valid settings this process syncs with, kept for a later start on a
+   * file that cannot be used (alerts/trusted-settings.ts). Only the run lock's holder writes it.
+   */
+  private async rememberAlertSettings(): Promise<void> {
+    if (!this.builder.settingsInForce || !this.lifecycle.holdsLock || this.stopped) return;
+    await rememberAlertSettings(this.configDir, this.builder.built.settings).catch((e: unknown) =>
+      this.logger.warn('the alert settings could not be recorded', {
+        reason: e instanceof Error ? e.message : String(e),
+      }),
+    );
+  }
+
+  /** The settings the alerts use: those in force, else what can be trusted of the file. */
+  private alertSettings(): TrustedAlertSettings {
+    if (this.builder.settingsInForce)
+      return { settings: this.builder.built.settings, source: 'in-force' };
+    // Read again only when the file changed: the alert service asks at every status change.
+    const stamp = fileStamp(this.settingsPath);
+    if (this.trusted?.fileStamp !== stamp) {
+      let fileValues: Record<string, unknown> | null;
+      try {
+        const read = this.settings.readForEditing();
+        fileValues = read.unreadable ? null : read.values;
+      } catch {
+        fileValues = null; // not a regular file (a FIFO, a folder)
+      }
+      this.trusted = {
+        fileStamp: stamp,
+        value: trustAlertSettings({
+          fileValues,
+          record: readLastAlertSettings(this.configDir),
+          defaults: defaultSettings(this.opts.home),
+          // Without the folder checks (the settings service's validate has them): a watch folder
+          // not there yet says nothing about the alert settings.
+          validate: (candidate) =>
+            validateCandidate(candidate, {
+              configDir: this.configDir,
+              ...(this.opts.home ? { home: this.opts.home } : {}),
+              ...(this.opts.hostName ? { host: this.opts.hostName } : {}),
+            }),
+        }),
+      };
+    }
+    return this.trusted.value;
+  }
+
+  alertSettingsSource(): TrustedAlertSettings['source'] {
+    return this.alertSettings().source;
+  }
+
+  settingsIssues(): FieldIssue[] {
+    const loaded = this.settings.load();
+    return loaded.ok ? [] : loaded.issues;
   }
 
   probe(): Promise<void> {
@@ -553,5 +627,15 @@ class SyncEngine implements Engine {
       retry: { ...CALL_RETRY, ...this.opts.retry },
       ...this.hostField(),
     });
+  }
+}
+
+/** Changes whenever the file does (or appears, or goes). */
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch (e) {
+    return String(errnoCode(e));
   }
 }

@@ -28,6 +28,8 @@ import { retryDelayMs, type AlertRetry } from './outbox.js';
 import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
 import { AlertSecretStore, type AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
+import { SETTINGS_INVALID_CONDITION, settingsInvalidSentence } from './settings-sentence.js';
+import type { FieldIssue } from '../api.js';
 
 export type { ChannelResult };
 import { appVersion } from '../app-version.js';
@@ -75,6 +77,13 @@ export interface AlertServiceDeps {
 export type DigestSendOutcome =
   | { sent: true; digest: Digest; unrecorded: string | null }
   | { sent: false; digest: Digest; sentAtMs: number };
+
+/** What notifySettingsInvalid did; `atMs`: when people were told, for 'already-told'. */
+export interface SettingsNotice {
+  outcome: 'sent' | 'reminded' | 'already-told' | 'another-syncs';
+  results: ChannelResult[];
+  atMs?: number;
+}
 
 interface AlertState {
   pid?: number;
@@ -273,6 +282,70 @@ export class AlertService {
       return this.deliverOwed(alert);
     });
     return results ?? [];
+  }
+
+  /**
+   * The daemon waits for a settings file it cannot use (src/cli/commands.ts): it has not started,
+   * so the policy does not run, and it holds no run lock (the tray app may run meanwhile). Told
+   * here as the policy would: once, recorded in the alert log and owed by a channel that does not
+   * take it (the outbox), again as a reminder after alertReminderHours; a daemon restarted while
+   * still waiting finds its announcement in the log and does not repeat it. Its resolution is the
+   * policy's: once the file is valid and the service syncs, the condition (carried over from the
+   * log) is cleared after its first pass. The channels are what `settings` gives: while the file
+   * cannot be used, alerts/trusted-settings.ts. Meant to be called again now and then (reminders,
+   * and a file changed into other mistakes: told in the new words).
+   */
+  async notifySettingsInvalid(file: string, issues: FieldIssue[]): Promise<SettingsNotice> {
+    // Another RDL Sync syncs (the tray app): its own policy tells people; one hub, one alert.
+    if (!(await this.mayWriteOutbox())) return { outcome: 'another-syncs', results: [] };
+    const now = this.deps.clock.now();
+    const sentence = settingsInvalidSentence(file, issues);
+    const last = (await this.log.read().catch(() => [] as Alert[])).findLast(
+      (a) => a.conditionId === SETTINGS_INVALID_CONDITION,
+    );
+    const open =
+      last !== undefined &&
+      last.kind !== 'cleared' &&
+      last.sentence === sentence &&
+      last.atMs <= now
+        ? last
+        : null;
+    const { reminderMs } = this.policyOptions();
+    if (open && (reminderMs === 0 || now - open.atMs < reminderMs)) {
+      // What a channel did not take of it is tried again now, on its delays.
+      await bounded(
+        this.queued(() =>
+          this.delivery.retryOwed(false, (a) => a.conditionId === SETTINGS_INVALID_CONDITION),
+        ),
+        undefined,
+      );
+      return { outcome: 'already-told', results: [], atMs: open.atMs };
+    }
+    const alert: Alert = {
+      kind: open ? 'reminder' : 'raised',
+      conditionId: SETTINGS_INVALID_CONDITION,
+      code: 'settings-invalid',
+      // Nothing syncs: like every stop of the syncing, an error (never held back).
+      severity: 'error',
+      sentence,
+      sinceMs: open ? open.sinceMs : now,
+      atMs: now,
+      tab: 'settings',
+    };
+    this.deps.logger.info('alert', { kind: alert.kind, condition: alert.conditionId });
+    // Recorded first, as emit() does a raise: once sent, the next process knows to resolve it.
+    await this.log.append(alert).catch((e: unknown) =>
+      this.deps.logger.warn('alert not recorded; sending it all the same', {
+        reason: (e as Error).message,
+      }),
+    );
+    for (const l of this.listeners) l(alert);
+    const send = this.queued(() => this.deliverOwed(alert)).then((r) => r ?? []);
+    // Bounded: a dead relay must not hold the wait (a stop, a fixed file) for long.
+    return {
+      outcome: alert.kind === 'raised' ? 'sent' : 'reminded',
+      results: await bounded(send, []),
+    };
   }
 
   /** A test alert through every configured channel now, with each channel's outcome. */

@@ -67,6 +67,11 @@ export interface PipelineBuilderDeps {
 
 export class PipelineBuilder {
   private current: Built | null = null;
+  /**
+   * The settings built are the file's, now or at an earlier build of this process: not the
+   * defaults standing in for a file that could never be used (the alerts then look elsewhere).
+   */
+  private fromFile = false;
   private chain: Promise<void> = Promise.resolve();
   /**
    * The saved connection's files (DropboxAccount.savedStamp) as the last build found them: the
@@ -75,6 +80,10 @@ export class PipelineBuilder {
   savedStampAtBuild: string | null = null;
 
   constructor(private readonly deps: PipelineBuilderDeps) {}
+
+  get settingsInForce(): boolean {
+    return this.fromFile;
+  }
 
   get built(): Built {
     if (!this.current) throw new Error('the pipeline is used before it was built');
@@ -149,6 +158,7 @@ export class PipelineBuilder {
       logger.debug('pipeline rebuilt', { reason, usable: false });
       return;
     }
+    this.fromFile = true;
     const { account } = this.deps;
     // Taken before reading: a save racing this read shows up as a change before the next pass.
     const stampBefore = this.savedStampAtBuild;

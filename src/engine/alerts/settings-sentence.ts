@@ -1,0 +1,20 @@
+// The words of the alert a waiting daemon sends when its settings file cannot be used (read by
+// email far from the hub): which file, each mistake (setting and what is wrong), and the fix.
+import type { FieldIssue } from '../api.js';
+
+/** The alert's condition: the status problem's id, so the next process resolves it (policy.ts). */
+export const SETTINGS_INVALID_CONDITION = 'settings-invalid';
+
+export function settingsInvalidSentence(file: string, issues: readonly FieldIssue[]): string {
+  const mistakes = issues
+    .map((i) => (i.field ? `${i.field}: ${i.message}` : i.message).replace(/[.\s]+$/, ''))
+    .join('; ');
+  const first = issues.find((i) => i.field !== '')?.field;
+  const example = first ? ` (here: rdl-sync settings set ${first} VALUE)` : '';
+  return (
+    `RDL Sync does not sync: its settings file ${file} cannot be used, and files wait safely until it is fixed. ` +
+    `What is wrong: ${mistakes}. ` +
+    `To fix it: rdl-sync settings set KEY VALUE${example}, or edit the file. ` +
+    'The service starts syncing by itself once the file is valid: no restart needed.'
+  );
+}

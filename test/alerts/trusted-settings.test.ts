@@ -1,0 +1,59 @@
+// The alert settings used while the settings file cannot be used (alerts/trusted-settings.ts),
+// through the one validation: the file's alert part when it alone is valid (a typo elsewhere must
+// not silence the alerts), else the last valid settings recorded, else none (nothing invented).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { trustAlertSettings, type TrustInput } from '../../src/engine/alerts/trusted-settings.js';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
+import { validateSettings } from '../../src/engine/settings/validate.js';
+
+test('the channels trusted: the file alert part alone; else the last valid record; else none', () => {
+  const home = '/home/pi';
+  const defaults = defaultSettings(home);
+  const base: Omit<TrustInput, 'fileValues' | 'record'> = {
+    defaults,
+    validate: (c) => validateSettings(c, { home, configDir: '/home/pi/.config/rdl-sync' }),
+  };
+  const mail = {
+    alertEmailTo: [' tech@example.org '],
+    alertEmailFrom: 'hub@example.org',
+    smtpHost: 'smtp.example.org',
+  };
+  const record = { site: 'Site3_Farm', alerts: { alertCommand: '/usr/local/bin/page-me' } };
+
+  // A typo elsewhere (and a site name): the file's own alert part, as the schema reads it.
+  const typo = trustAlertSettings({
+    ...base,
+    fileValues: { ...defaults, ...mail, site: 'Site7_Bog', stableSeconds: 'ten' },
+    record,
+  });
+  assert.equal(typo.source, 'file');
+  assert.deepEqual(typo.settings.alertEmailTo, ['tech@example.org']);
+  assert.equal(typo.settings.alertCommand, '');
+  assert.equal(typo.settings.site, 'Site7_Bog');
+
+  // The alert part breaks a rule of its own (email without a server): the last valid record.
+  const alertTypo = trustAlertSettings({
+    ...base,
+    fileValues: { ...defaults, ...mail, smtpHost: '', site: 'Site7_Bog' },
+    record,
+  });
+  assert.equal(alertTypo.source, 'last-valid');
+  assert.equal(alertTypo.settings.alertCommand, '/usr/local/bin/page-me');
+  assert.deepEqual(alertTypo.settings.alertEmailTo, []);
+  assert.equal(alertTypo.settings.site, 'Site7_Bog', "the file's site still names the hub");
+
+  // Not JSON: the record, site and all.
+  const broken = trustAlertSettings({ ...base, fileValues: null, record });
+  assert.equal(broken.source, 'last-valid');
+  assert.equal(broken.settings.site, 'Site3_Farm');
+
+  // Not JSON and no record (or a record that is no longer valid): nothing invented.
+  for (const r of [null, { site: 'x', alerts: { alertCommandTimeoutSeconds: 'long' } }]) {
+    const none = trustAlertSettings({ ...base, fileValues: null, record: r });
+    assert.equal(none.source, 'none');
+    assert.equal(none.settings.alertCommand, '');
+    assert.deepEqual(none.settings.alertEmailTo, []);
+    assert.equal(none.settings.alertWebhookFormat, 'off');
+  }
+});
