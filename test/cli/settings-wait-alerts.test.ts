@@ -2,7 +2,7 @@
 // channels were the defaults (none), so a hub whose config.json got a bad hand edit went silent
 // for weeks. The real daemon under systemd (INVOCATION_ID set), a real SMTP server on loopback and
 // the alert command: the people hear once what is wrong and how to fix it, a restart while still
-// waiting does not tell them twice, and the fix brings the files and a "No longer a problem". The
+// waiting does not tell them twice, and the fix brings the files and a "Resolved". The
 // channels come from what can be trusted: the file's alert section when it alone is valid, else
 // those of the last valid settings recorded; a machine never set up tells no one.
 import { test } from 'node:test';
@@ -110,7 +110,7 @@ test('under systemd, a typo outside the alert settings: one alert with the mista
     assert.equal(smtp.mails.length, 2, smtp.mails.map((m) => m.subject).join(' | '));
     assert.match(
       smtp.mails[1]!.text.replace(/\s+/g, ' '),
-      /No longer a problem: “RDL Sync does not sync/,
+      /Resolved: settings not valid, which began .* UTC and lasted .*\. It last read: “RDL Sync does not sync/,
     );
     assert.deepEqual((await heard()).trim().split('\n'), [
       'raised settings-invalid',

@@ -244,7 +244,7 @@ export class History {
   }
 
   private async load(): Promise<void> {
-    let endsWithNewline = true;
+    let endsWithNewline: boolean;
     let bad = 0;
     const take = (line: string): void => {
       if (line.trim() === '') return;
