@@ -161,7 +161,11 @@ test('alert settings themselves invalid, or the file not JSON: the last valid ch
       if (first.child.exitCode !== null) throw new Error(`exited: ${first.out()}`);
       return (await heard()).includes('raised settings-invalid');
     });
-    assert.match(first.out(), /alert channels of the last valid settings/);
+    // Said on stdout once the channels have answered (the command may be heard before that).
+    await waitFor('the daemon to say whose channels it used', async () => {
+      if (first.child.exitCode !== null) throw new Error(`exited: ${first.out()}`);
+      return /alert channels of the last valid settings/.test(first.out());
+    });
     await stopDaemon(first);
 
     // A power cut left the file empty: nothing of it can be read, the record still tells.
