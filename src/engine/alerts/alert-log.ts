@@ -5,10 +5,19 @@
 // never cleared, since the next start did not know it had been announced.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { atomicWriteFile, fsyncDir } from '../fsutil/index.js';
+import { atomicWriteFile, fsyncDir, isCode } from '../fsutil/index.js';
 import type { Alert } from './types.js';
 
 export const ALERT_LOG_FILE = 'alerts.jsonl';
+/**
+ * Room kept for the alert records on a disk that fills up. On a hub the settings folder is on the
+ * one card with the data: when it fills, the "disk full" raise could not be recorded, and a
+ * restart before the disk was freed (systemd, a reboot) then never sent its "resolved", since the
+ * next process did not know it had been announced. This file holds that room; a record that meets
+ * a full disk frees it and is written in its place.
+ */
+export const ALERT_RESERVE_FILE = 'alerts.reserve';
+const RESERVE_BYTES = 64 * 1024;
 const KEEP_LINES = 1_000;
 const TRIM_AT_LINES = 2_000;
 
@@ -24,16 +33,11 @@ export class AlertLog {
 
   /** Resolves once the line is on the disk (alerts are rare: one fsync each costs nothing). */
   async append(alert: Alert): Promise<void> {
-    const handle = await fs.open(this.file, 'a+', 0o600);
     try {
-      // writeFile, not write: on a disk filling up one write() stores what fits and answers
-      // success. A line cut there (or by a power loss) is ended first, so this one is not glued
-      // to it and lost with it.
-      const cut = await endsCut(handle);
-      await handle.writeFile(`${cut ? '\n' : ''}${JSON.stringify(alert)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await this.writeLine(alert);
+    } catch (e) {
+      if (!isCode(e, 'ENOSPC') || !(await this.releaseReserve())) throw e;
+      await this.writeLine(alert); // a line cut by the first try is ended first (endsCut)
     }
     if (!this.folderSynced) {
       await fsyncDir(path.dirname(this.file));
@@ -46,6 +50,54 @@ export class AlertLog {
         otherWriters: true,
       });
       this.lines = keep.length;
+    }
+    await this.keepReserve();
+  }
+
+  /**
+   * Makes the reserve when it is missing (at start, and after a record once space is back).
+   * Best effort: on a disk already full it is made later.
+   */
+  async keepReserve(): Promise<void> {
+    const reserve = path.join(path.dirname(this.file), ALERT_RESERVE_FILE);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(reserve, 'wx', 0o600);
+    } catch {
+      return; // there already (or no room even for its name)
+    }
+    try {
+      // Real bytes, not a sparse file: only written blocks are given back by the unlink.
+      await handle.writeFile(Buffer.alloc(RESERVE_BYTES));
+      await handle.sync();
+      await handle.close();
+    } catch {
+      await handle.close().catch(() => undefined);
+      await fs.rm(reserve, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Frees the reserve's room for a record; false when there was none. */
+  private async releaseReserve(): Promise<boolean> {
+    try {
+      await fs.unlink(path.join(path.dirname(this.file), ALERT_RESERVE_FILE));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async writeLine(alert: Alert): Promise<void> {
+    const handle = await fs.open(this.file, 'a+', 0o600);
+    try {
+      // writeFile, not write: on a disk filling up one write() stores what fits and answers
+      // success. A line cut there (or by a power loss) is ended first, so this one is not glued
+      // to it and lost with it.
+      const cut = await endsCut(handle);
+      await handle.writeFile(`${cut ? '\n' : ''}${JSON.stringify(alert)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
   }
 
