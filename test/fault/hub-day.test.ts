@@ -78,19 +78,23 @@ fs.writeFileSync(to, fs.readFileSync(from));
 
 /**
  * Infrared camera: most of the CSV straight into 2_tosync, then the file kept open with size and
- * mtime unchanged for `holdMs`, then the rest, then closed.
+ * mtime unchanged for `holdMs`, or until the test creates `release` (so that the hold surely
+ * spans what the test looks at, however slow the machine), then the rest, then closed.
  */
 const INFRARED = `
 const fs = require('node:fs'); const path = require('node:path');
-const [from, to, firstBytes, holdMs] = process.argv.slice(1);
+const [from, to, firstBytes, holdMs, release] = process.argv.slice(1);
 const body = fs.readFileSync(from);
 fs.mkdirSync(path.dirname(to), { recursive: true });
 const fd = fs.openSync(to, 'w');
 fs.writeSync(fd, body, 0, +firstBytes);
-setTimeout(() => {
+const until = Date.now() + +holdMs;
+const finish = () => {
+  if (Date.now() < until && !(release && fs.existsSync(release))) return setTimeout(finish, 50);
   fs.writeSync(fd, body, +firstBytes, body.length - +firstBytes);
   fs.closeSync(fd);
-}, +holdMs);
+};
+finish();
 `;
 
 /** Deterministic bytes standing in for a JPEG or a CSV (`seed` makes two files differ). */
@@ -215,14 +219,18 @@ class Day {
   }
 
   /** The infrared camera's CSV: 136 of 144 kB, held open, then the rest. */
-  async infrared(rel: string): Promise<ChildProcess> {
+  async infrared(
+    rel: string,
+    hold: { ms: number; release?: string } = { ms: INFRARED_HOLD_MS },
+  ): Promise<ChildProcess> {
     const { file, body } = await this.source(144_000);
     this.expected.set(rel, dropboxContentHash(body));
     return this.spawnWriter(INFRARED, [
       file,
       path.join(this.hub.watchDir, ...rel.split('/')),
       '136000',
-      String(INFRARED_HOLD_MS),
+      String(hold.ms),
+      hold.release ?? '',
     ]);
   }
 
@@ -465,37 +473,52 @@ test('a hub day: loggers as they write, an outage, a full card, a SIGKILL, a han
   try {
     // -- morning: every logger writes; the daemon runs as the service -------------------------
     day.startDaemon();
+    const irRel = 'cameras/infrared1/2026-10-25/2026-10-25_02_30.csv';
+    const release = path.join(hub.root, 'infrared-release');
     const morning = [
       await day.rdl('2026-10-24', 40),
       await day.camera('cameras/reolink1/2026-10-25/2026-10-25_02_15.jpg'),
       await day.camera('cameras/reolink1/2026-10-25/2026-10-25_02_30.jpg'),
       await day.camera('cameras/reolink2/2026-10-25/2026-10-25_02_30.jpg'),
-      await day.infrared('cameras/infrared1/2026-10-25/2026-10-25_02_30.csv'),
+      await day.infrared(irRel, { ms: 2 * WAIT_MS, release }),
     ];
-    // While the infrared camera holds its CSV (well past stableSeconds and several passes), it
-    // must stay in the watch folder, and no short copy may appear anywhere.
-    const irRel = 'cameras/infrared1/2026-10-25/2026-10-25_02_30.csv';
+    // While the infrared camera holds its CSV, across passes and a restart, it stays in the watch
+    // folder: looked at every 100 ms of the hold.
+    const noShortInfrared = async (): Promise<void> => {
+      assert.equal(day.onDropbox(irRel), undefined, 'an infrared CSV still open was uploaded');
+      assert.ok(
+        !(await listFilesRel(hub.transitDir)).includes(irRel),
+        'an infrared CSV still open was staged',
+      );
+    };
     await day.until(
-      'the other morning files on Dropbox',
-      async () => Boolean(day.onDropbox('cameras/reolink2/2026-10-25/2026-10-25_02_30.jpg')),
+      'the other morning files on Dropbox while the infrared CSV is held',
+      async () => {
+        await noShortInfrared();
+        return Boolean(day.onDropbox('cameras/reolink2/2026-10-25/2026-10-25_02_30.jpg'));
+      },
       WAIT_MS,
       100,
     );
-    assert.ok(running(morning[4]!), 'the infrared camera still holds its CSV');
-    assert.equal(day.onDropbox(irRel), undefined, 'an infrared CSV still open was uploaded');
-    assert.deepEqual(
-      (await listFilesRel(hub.transitDir)).filter((r) => r.includes('infrared')),
-      [],
-      'an infrared CSV still open was staged',
-    );
     // systemd restarts the service while the camera still holds the file: the new daemon finds
-    // it with its mtime long past stableSeconds, and still must not take it.
+    // it with its mtime long past stableSeconds, and still must not take it (two passes of its).
     await killHard(day.daemon!);
     const second = day.startDaemon();
+    const passes = new Set<number>();
     await day.until(
-      'the daemon restarted during the hold publishing its status',
-      async () => (await readPublishedStatus(hub.configDir))?.pid === second.pid,
+      'two passes of the restarted daemon during the hold',
+      async () => {
+        await noShortInfrared();
+        const p = await readPublishedStatus(hub.configDir);
+        if (p && p.pid === second.pid && p.status.lastPassMs) passes.add(p.status.lastPassMs);
+        // The first value seen may be the killed daemon's last pass, carried over.
+        return passes.size >= 3;
+      },
+      WAIT_MS,
+      100,
     );
+    assert.ok(running(morning[4]!), 'the infrared camera held its CSV until released');
+    await fs.writeFile(release, '');
     for (const w of morning) await day.finished(w);
     await day.until('the morning on Dropbox and the card', () => day.allSynced(), WAIT_MS, 100);
 
