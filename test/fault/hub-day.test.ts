@@ -358,6 +358,23 @@ class Day {
     assert.ok(i >= 0 && heard.indexOf(then, i) > i, `${first}, then ${then}:\n${heard.join('\n')}`);
   }
 
+  /**
+   * Conditions the alert command heard raised again while still open (no clear between): one
+   * announcement per condition, also across restarts (README: a restart does not announce again
+   * what was already announced).
+   */
+  async raisedTwice(): Promise<string[]> {
+    const open = new Set<string>();
+    const twice: string[] = [];
+    for (const line of await this.heard()) {
+      const [event, condition] = line.split(' ');
+      if (event === 'raised' && open.has(condition!)) twice.push(condition!);
+      if (event === 'raised') open.add(condition!);
+      if (event === 'cleared') open.delete(condition!);
+    }
+    return twice;
+  }
+
   /** Conditions the alert command heard raised and not cleared since. */
   async openAlerts(): Promise<string[]> {
     const open = new Set<string>();
@@ -689,6 +706,7 @@ test('a hub day: loggers as they write, an outage, a full card, a SIGKILL, a han
       'every condition raised heard cleared',
       async () => (await day.openAlerts()).length === 0,
     );
+    assert.deepEqual(await day.raisedTwice(), [], (await day.heard()).join('\n'));
     await day.stopDaemon();
   } catch (e) {
     console.log(stages.join('\n'));
@@ -777,6 +795,7 @@ test("the hub's one card full (data, local archive and settings on one disk) whi
       'every condition raised heard cleared',
       async () => (await day.openAlerts()).length === 0,
     );
+    assert.deepEqual(await day.raisedTwice(), [], (await day.heard()).join('\n'));
     await day.stopDaemon();
   } catch (e) {
     console.log(stages.join('\n'));
