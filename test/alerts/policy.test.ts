@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { AlertPolicy } from '../../src/engine/alerts/policy.js';
 import { SyncError } from '../../src/engine/errors.js';
 import { legProblem } from '../../src/engine/pipeline/problems.js';
-import type { Problem } from '../../src/engine/status/types.js';
+import type { DiskStatus, Problem } from '../../src/engine/status/types.js';
+import { diskProblem } from '../../src/engine/disks/disk-check.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -470,4 +471,73 @@ test('a new group of failing files waits for its pass to end, at most a minute; 
   assert.deepEqual(q.update({ problems: [group], passRunning: true }, 0), []);
   assert.deepEqual(q.update({ problems: [group], passRunning: true }, MIN - 1), []);
   assert.equal(q.update({ problems: [group], passRunning: true }, MIN).length, 1);
+});
+
+test('a full disk carried over a restart is not announced again for its changing state: figures, "is full", what waits in transit and why', () => {
+  // A one-card hub: its disk raised while offline with files growing in transit; the service
+  // restarted (a reboot after 12 h offline) with the WiFi back and a few kB more or less free.
+  const disk = (freeBytes: number, usedPercent: number, transitBytes: number | null) => ({
+    roles: ['watch', 'transit', 'archive'] as DiskStatus['roles'],
+    path: '/home/pi/SHELF3/logging-folder/2_tosync',
+    freeBytes,
+    totalBytes: 6_000_000,
+    usedPercent,
+    transitBytes,
+  });
+  const raisedAs = diskProblem(
+    disk(57_000, 99.1, 211_000),
+    90,
+    false,
+    'Dropbox is unreachable',
+    true,
+  )!;
+  const laters = [
+    diskProblem(disk(45_000, 99.3, null), 90, false, null, true)!,
+    diskProblem(disk(0, 100, 211_000), 90, false, 'the SD card is missing', true)!,
+    diskProblem(disk(300_000, 94, 5_000), 90, false, null, true)!,
+  ];
+  for (const later of laters) {
+    const first = policy(24 * HOUR);
+    const [raised] = first.update({ problems: [{ ...raisedAs, sinceMs: 0 }] }, HOUR);
+    assert.ok(raised);
+    const next = policy(24 * HOUR);
+    next.carryOver(
+      [{ problem: { ...raisedAs, message: raised.sentence, sinceMs: 0 }, announcedAtMs: HOUR }],
+      [{ id: raisedAs.id, atMs: HOUR }],
+      2 * HOUR,
+    );
+    assert.deepEqual(
+      next.update(
+        {
+          problems: [{ ...later, sinceMs: 2 * HOUR }],
+          lastPassMs: 2 * HOUR + 1,
+          passRunning: false,
+        },
+        2 * HOUR + 1,
+      ),
+      [],
+      `"${raised.sentence}" announced again as "${later.message}"`,
+    );
+  }
+  // Another fix is still news: retention turned on since ("free space (archive retention is on)").
+  const next = policy(24 * HOUR);
+  next.carryOver(
+    [{ problem: { ...raisedAs, sinceMs: 0 }, announcedAtMs: HOUR }],
+    [{ id: raisedAs.id, atMs: HOUR }],
+    2 * HOUR,
+  );
+  const retentionOn = diskProblem(disk(45_000, 99.3, null), 90, true, null, true)!;
+  assert.deepEqual(
+    next
+      .update(
+        {
+          problems: [{ ...retentionOn, sinceMs: 2 * HOUR }],
+          lastPassMs: 2 * HOUR + 1,
+          passRunning: false,
+        },
+        2 * HOUR + 1,
+      )
+      .map((a) => a.kind),
+    ['raised'],
+  );
 });

@@ -5,36 +5,51 @@
 // never cleared, since the next start did not know it had been announced.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { atomicWriteFile, fsyncDir } from '../fsutil/index.js';
+import { atomicWriteFile, fsyncDir, isCode } from '../fsutil/index.js';
 import type { Alert } from './types.js';
 
 export const ALERT_LOG_FILE = 'alerts.jsonl';
+/**
+ * Room kept for the alert records on a disk that fills up. On a hub the settings folder is on the
+ * one card with the data: when it fills, the "disk full" raise could not be recorded, and a
+ * restart before the disk was freed (systemd, a reboot) then never sent its "resolved", since the
+ * next process did not know it had been announced. This file is written once with zeros; a record
+ * that meets a full disk is written over those zeros, in place, so it needs no new room and frees
+ * none (freed room would be taken by the next write of anything else, leaving the disk as full and
+ * the reserve gone). Its records are read after the log's, and moved into the log, ahead of the
+ * next record, once the log takes writes again.
+ */
+export const ALERT_RESERVE_FILE = 'alerts.reserve';
+const RESERVE_BYTES = 64 * 1024;
 const KEEP_LINES = 1_000;
 const TRIM_AT_LINES = 2_000;
 
 export class AlertLog {
   readonly file: string;
+  private readonly reserve: string;
   private lines: number | null = null;
   /** The folder was synced once the log file existed (its name is then durable). */
   private folderSynced = false;
 
   constructor(configDir: string) {
     this.file = path.join(configDir, ALERT_LOG_FILE);
+    this.reserve = path.join(configDir, ALERT_RESERVE_FILE);
   }
 
   /** Resolves once the line is on the disk (alerts are rare: one fsync each costs nothing). */
   async append(alert: Alert): Promise<void> {
-    const handle = await fs.open(this.file, 'a+', 0o600);
+    const line = `${JSON.stringify(alert)}\n`;
+    // Records kept in the reserve go into the log first, so the log stays in order. Should this
+    // write stop half-way, those records are in both places for a while: read twice, which
+    // changes nothing of what carryOver concludes (the last record of a condition wins).
+    const held = await this.reserved();
     try {
-      // writeFile, not write: on a disk filling up one write() stores what fits and answers
-      // success. A line cut there (or by a power loss) is ended first, so this one is not glued
-      // to it and lost with it.
-      const cut = await endsCut(handle);
-      await handle.writeFile(`${cut ? '\n' : ''}${JSON.stringify(alert)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await this.writeLines(held + line);
+    } catch (e) {
+      if (!isCode(e, 'ENOSPC') || !(await this.writeInReserve(held.length, line))) throw e;
+      return;
     }
+    if (held) await this.emptyReserve(held.length);
     if (!this.folderSynced) {
       await fsyncDir(path.dirname(this.file));
       this.folderSynced = true;
@@ -47,6 +62,86 @@ export class AlertLog {
       });
       this.lines = keep.length;
     }
+    await this.keepReserve();
+  }
+
+  /**
+   * Makes the reserve when it is missing (at start, and after a record once space is back).
+   * Best effort: on a disk already full it is made later.
+   */
+  async keepReserve(): Promise<void> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.reserve, 'wx', 0o600);
+    } catch {
+      return; // there already (or no room even for its name)
+    }
+    try {
+      // Real zeros, not a sparse file: the blocks must be allocated now, while there is room.
+      await handle.writeFile(Buffer.alloc(RESERVE_BYTES));
+      await handle.sync();
+      await handle.close();
+    } catch {
+      await handle.close().catch(() => undefined);
+      await fs.rm(this.reserve, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The records written in the reserve (text before its first zero byte); '' when none. */
+  private async reserved(): Promise<string> {
+    let data: Buffer;
+    try {
+      data = await fs.readFile(this.reserve);
+    } catch {
+      return '';
+    }
+    const end = data.indexOf(0);
+    return data.toString('utf8', 0, end === -1 ? data.length : end);
+  }
+
+  /** Writes `line` over the reserve's zeros at `used`, in place; false when it has no room. */
+  private async writeInReserve(used: number, line: string): Promise<boolean> {
+    const bytes = Buffer.from(line);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.reserve, 'r+');
+    } catch {
+      return false;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (used + bytes.length > size) return false;
+      await handle.write(bytes, 0, bytes.length, used);
+      await handle.sync();
+      return true;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Zeros the reserve's records again, in place (they are in the log now). */
+  private async emptyReserve(used: number): Promise<void> {
+    const handle = await fs.open(this.reserve, 'r+');
+    try {
+      await handle.write(Buffer.alloc(used), 0, used, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async writeLines(text: string): Promise<void> {
+    const handle = await fs.open(this.file, 'a+', 0o600);
+    try {
+      // writeFile, not write: on a disk filling up one write() stores what fits and answers
+      // success. A line cut there (or by a power loss) is ended first, so this one is not glued
+      // to it and lost with it.
+      const cut = await endsCut(handle);
+      await handle.writeFile(`${cut ? '\n' : ''}${text}`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** All alerts kept, oldest first; a damaged line is skipped, never fatal. */
@@ -55,8 +150,10 @@ export class AlertLog {
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch {
-      return [];
+      text = '';
     }
+    // The reserve's records are newer than every line of the log (see ALERT_RESERVE_FILE).
+    text += `\n${await this.reserved()}`;
     const out: Alert[] = [];
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;

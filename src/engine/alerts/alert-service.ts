@@ -571,6 +571,8 @@ export class AlertService {
    * upgrade, systemd) must not announce it again, and must still say when it has healed.
    */
   private async carryOver(now: number): Promise<void> {
+    // The room for records on a disk that fills up later (alert-log.ts, ALERT_RESERVE_FILE).
+    await this.log.keepReserve();
     const last = new Map<string, Alert>();
     const lastRaised = new Map<string, number>();
     for (const a of await this.log.read().catch(() => [] as Alert[])) {

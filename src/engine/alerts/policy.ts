@@ -21,6 +21,7 @@
 //    open condition. Still there: its reminder keeps the first announcement's time. Gone: its
 //    'cleared' is sent once this process has looked (its first pass has ended; offline only once
 //    Dropbox has answered), so a condition healed while the service was down is resolved too.
+import { diskProblemFix } from '../disks/disk-check.js';
 import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from './file-groups.js';
@@ -269,6 +270,10 @@ function sentence(s: string): string {
  * with a full stop the problem's own message mostly lacks: that stop is no other word.
  */
 function sameWords(a: Problem, b: Problem): boolean {
-  const words = (m: string): string => withoutWaiting(stripStop(m)).replace(/\d+/g, '#');
-  return words(a.message) === words(b.message);
+  const words = (p: Problem): string =>
+    (p.code === 'disk-nearly-full' ? diskProblemFix : withoutWaiting)(stripStop(p.message)).replace(
+      /\d+/g,
+      '#',
+    );
+  return words(a) === words(b);
 }

@@ -88,6 +88,21 @@ export function diskProblemId(disk: DiskStatus): string {
   return `${DISK_PROBLEM_PREFIX}${disk.path}`;
 }
 
+/**
+ * A disk problem's message reduced to what a person acts on: which disk and the fix. Its state
+ * ("is 93 % full" / "is full", "before it fills" / "now"), what waits in transit and why, and the
+ * loggers' 95 % note change from pass to pass with the same fix. The alert policy compares a
+ * condition carried over a restart with this: comparing whole sentences, a hub restarted after
+ * its WiFi came back (the "grow while Dropbox is unreachable" gone) or a few kB later ("is full"
+ * became "is 99 % full") announced its full disk a second time, as a new problem.
+ */
+export function diskProblemFix(message: string): string {
+  return message
+    .replace(/\) is .*?: (free space)/, '): $1')
+    .replace(/ (?:now: nothing more can be written there|before it fills)(?=;|\.?$)/, '')
+    .replace(/; (?:the hub stops its loggers at 95 %|at 95 % the hub stops its loggers).*$/, '');
+}
+
 /** The problem for a disk at or above the warning level, or null when it is below. */
 export function diskProblem(
   disk: DiskStatus,
