@@ -194,7 +194,7 @@ async function startWhenPossible(ctx: CliContext, engine: Engine): Promise<void>
         ctx.logger.error('daemon waiting for its settings folder to be writable', {
           reason: message,
         });
-        await engine.alerts.notifyStopped(message);
+        await engine.alerts.notifyStopped(message, UNWRITABLE_RETRY_MS / 1000);
       }
     }
     if (!(await waitOrStop(UNWRITABLE_RETRY_MS, ctx.stopSignal))) return;

@@ -164,7 +164,16 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
   mountTmpfs(card, 8 * 1024);
   let daemon: ChildProcess | null = null;
   try {
-    const { dirs, alertLog } = await hubOnCard(card, outside.root, emulator);
+    // The alert command keeps each alert's words too (RDL_ALERT_MESSAGE), beside the usual log.
+    const alertLog = path.join(outside.root, 'alerts.log');
+    const sentences = path.join(outside.root, 'sentences.log');
+    const hook = path.join(outside.root, 'on-alert-words.sh');
+    await fs.writeFile(
+      hook,
+      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\necho "$RDL_ALERT_MESSAGE" >> "${sentences}"\n`,
+      { mode: 0o755 },
+    );
+    const { dirs } = await hubOnCard(card, outside.root, emulator, { alertCommand: hook });
     await writeFileIn(dirs.watchDir, 'RDL/USB0/day.csv', 'written before the card failed\n');
     remountReadOnly(card);
 
@@ -186,6 +195,13 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
       (await fs.readFile(alertLog, 'utf8').catch(() => '')).includes('raised daemon-stopped'),
     );
     assert.equal(child.exitCode, null, 'waits instead of exiting into a restart loop');
+    // It waits and tries again by itself: people are not sent to restart it (they were).
+    const words = await fs.readFile(sentences, 'utf8');
+    assert.match(
+      words,
+      /^RDL Sync cannot start: the settings folder .* cannot be written \(EROFS\): .*\. Nothing syncs until it does; files wait safely\. It tries again every 15 s and starts by itself once this is fixed, no restart needed\./m,
+    );
+    assert.doesNotMatch(words, /systemctl restart|Cannot start/);
 
     remountWritable(card);
     await waitSynced(dirs, emulator, 'RDL/USB0/day.csv');

@@ -200,16 +200,25 @@ export class AlertService {
     await bounded(Promise.all([this.queue, this.digesting, this.recordingStart]), undefined);
   }
 
-  /** The process is stopping on an error: tell people, waiting (bounded) for the channels. */
-  async notifyStopped(reason: string): Promise<ChannelResult[]> {
+  /**
+   * The process is stopping on an error: tell people, waiting (bounded) for the channels.
+   * `retryingEveryS`: it is not stopping but waits and tries again by itself this often (the
+   * service on a settings folder it cannot write): no restart is needed, and telling people to
+   * restart it sent them to the hub for nothing.
+   */
+  async notifyStopped(reason: string, retryingEveryS?: number): Promise<ChannelResult[]> {
     const now = this.deps.clock.now();
+    const log = path.join(this.deps.configDir, 'logs', 'rdl-sync.log');
     const alert: Alert = {
       kind: 'raised',
       conditionId: 'daemon-stopped',
       code: 'daemon-stopped',
       severity: 'error',
       // Read by email, far from the hub: where the log is, and the command that restarts it.
-      sentence: `RDL Sync stopped on an error (${reason}): nothing syncs until it runs again; files wait safely. See its log (${path.join(this.deps.configDir, 'logs', 'rdl-sync.log')}; under systemd also journalctl -u rdl-sync), then restart the service (sudo systemctl restart rdl-sync)`,
+      sentence:
+        retryingEveryS === undefined
+          ? `RDL Sync stopped on an error (${reason}): nothing syncs until it runs again; files wait safely. See its log (${log}; under systemd also journalctl -u rdl-sync), then restart the service (sudo systemctl restart rdl-sync)`
+          : `RDL Sync cannot start: ${reason.replace(/^Cannot start:\s*/i, '').replace(/[.\s]+$/, '')}. Nothing syncs until it does; files wait safely. It tries again every ${retryingEveryS} s and starts by itself once this is fixed, no restart needed. See its log (${log}; under systemd also journalctl -u rdl-sync)`,
       sinceMs: now,
       atMs: now,
       tab: 'log',
