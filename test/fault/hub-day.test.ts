@@ -12,7 +12,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
+import { Relay } from '../dropbox/tcp-relay.js';
 import path from 'node:path';
 import { startEmulator, dropboxContentHash, type Emulator } from '../../tools/emulator/index.js';
 import { testSettings, writeConfig, listFilesRel, localHash } from '../engine/harness.js';
@@ -108,48 +108,8 @@ function bytes(size: number, seed: number): Buffer {
   return b;
 }
 
-// ---- a loopback link to the emulator that can go down, as the hub's WiFi does -----------------
-
-class Link {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: number) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async up(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Nothing answers any more: open connections cut, new ones refused. */
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((r) => server.close(() => r()));
-  }
-}
+// The hub's WiFi: test/dropbox/tcp-relay.ts, a loopback relay to the emulator taken down and
+// brought back on the same port.
 
 // ---- the hub ----------------------------------------------------------------------------------
 
@@ -448,12 +408,12 @@ async function makeHub(
 }
 
 /** Emulator, link, alert command and settings for `hub`; the daemon not started yet. */
-async function setUp(t: TestContext, hub: Hub): Promise<{ day: Day; link: Link }> {
+async function setUp(t: TestContext, hub: Hub): Promise<{ day: Day; link: Relay }> {
   const emulator = await startEmulator({});
   onEnd(t, () => emulator.close());
-  const link = new Link(Number(new URL(emulator.url).port));
-  await link.up();
-  onEnd(t, () => link.down());
+  const link = new Relay(Number(new URL(emulator.url).port));
+  await link.open();
+  onEnd(t, () => link.close());
   const hook = path.join(hub.root, 'on-alert.sh');
   await fs.writeFile(
     hook,
@@ -463,7 +423,7 @@ async function setUp(t: TestContext, hub: Hub): Promise<{ day: Day; link: Link }
   const settings = testSettings(hub, emulator, {
     site: SITE,
     remoteRootTemplate: '/Professional/WIRED/{site}',
-    dropboxEndpoint: link.url,
+    dropboxEndpoint: `http://127.0.0.1:${link.port}`,
     stableSeconds: STABLE_SECONDS,
     intervalSeconds: 2,
     concurrency: 4,
@@ -549,7 +509,7 @@ test('a hub day: loggers as they write, an outage, a full card, a SIGKILL, a han
     await day.until('the repeated name kept as (1)', () => day.allSynced(), WAIT_MS, 100);
 
     // -- the WiFi drops: Dropbox unreachable; the archive leg goes on --------------------------
-    await link.down();
+    await link.close();
     const offline = [
       await day.rdl('2026-10-25', 40),
       await day.camera('cameras/reolink1/2026-10-25/2026-10-25_03_00.jpg'),
@@ -615,7 +575,7 @@ test('a hub day: loggers as they write, an outage, a full card, a SIGKILL, a han
       kind: 'too_many_write_operations',
       afterCalls: 1,
     });
-    await link.up();
+    await link.open();
     const before = emulator.listFiles().length;
     await day.until(
       'the daemon uploading the backlog',
@@ -736,7 +696,7 @@ test("the hub's one card full (data, local archive and settings on one disk) whi
     await day.until('the morning on Dropbox and in the archive', () => day.allSynced());
 
     // The WiFi drops; files arrive, are staged and archived (a hard link on this disk), and wait.
-    await link.down();
+    await link.close();
     const offline = [
       await day.rdl('2026-10-25', 30),
       await day.camera('cameras/reolink1/2026-10-25/2026-10-25_08_15.jpg'),
@@ -761,7 +721,7 @@ test("the hub's one card full (data, local archive and settings on one disk) whi
     assert.doesNotMatch(s, /Up to date/, s);
 
     // Dropbox back while the disk is still full: the waiting files go up.
-    await link.up();
+    await link.open();
     await day.until('the waiting files on Dropbox', async () =>
       waiting.every((r) => day.onDropbox(r) === day.expected.get(r)),
     );
