@@ -304,6 +304,7 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
       card: { present: false, writable: false, freeBytes: null, totalBytes: null },
     },
     transit: 3,
+    watch: { waiting: 5, settling: 2 },
     failing: [
       { rel: 'a/c.dat', code: 'io', message: 'EACCES reading a/c.dat', attempts: 1 },
       { rel: 'a/b.dat', code: 'io', message: 'EIO reading a/b.dat', attempts: 7 },
@@ -320,6 +321,8 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
   assert.equal(status.current.archive.enabled, true);
   assert.equal(status.current.counts.transit, 3);
   assert.equal(status.current.counts.failed, 2);
+  assert.equal(status.current.counts.waiting, 5, 'what waits in the watch folder');
+  assert.equal(status.current.counts.settling, 2);
   assert.equal(status.current.offline, false, 'a card problem never makes the engine offline');
 });
 

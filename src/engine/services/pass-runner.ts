@@ -188,8 +188,16 @@ export class PassRunner {
     const failing = await this.listFailures();
     let transit = 0;
     for await (const _f of deps.listTransit()) transit++;
+    // What waits in the watch folder: with no daemon nothing stages it, and `status` said
+    // "Waiting in watch folder: 0" over a folder full of files, when a person most needs the truth.
+    // A scan moves nothing (this engine never stages); a folder that cannot be read counts none.
+    const scan = await deps.scanner.scan().catch(() => null);
+    const watch =
+      scan && !scan.watchProblem
+        ? { waiting: scan.stable.length + scan.pending, settling: scan.pending }
+        : null;
     // The card's problem and the remembered failures: see 'probed' in status/reducer.ts.
-    this.deps.reducer.apply({ type: 'probed', card, transit, failing });
+    this.deps.reducer.apply({ type: 'probed', card, transit, watch, failing });
     await this.deps.account.recallLastDaemonsWord(builder.built.remote !== null);
     await this.deps.health.check(builder.built.settings);
   }

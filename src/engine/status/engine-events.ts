@@ -57,6 +57,8 @@ export type EngineEvent =
       /** The archive leg's check, when the leg is on. */
       card: { problem: SyncError | null; card?: CardState } | null;
       transit: number;
+      /** Files in the watch folder (no daemon stages them), and of those the ones still settling. */
+      watch: { waiting: number; settling: number } | null;
       failing: FailingFileFact[];
     }
   /**

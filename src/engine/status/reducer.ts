@@ -201,7 +201,12 @@ export class StatusReducer {
           if (e.card.problem) status.raise(legProblem(e.card.problem, 0));
         }
         status.update({
-          counts: { ...status.current.counts, transit: e.transit, failed: e.failing.length },
+          counts: {
+            ...status.current.counts,
+            transit: e.transit,
+            failed: e.failing.length,
+            ...(e.watch ? { waiting: e.watch.waiting, settling: e.watch.settling } : {}),
+          },
           failing: mostAttempted(e.failing),
         });
         // Without a daemon, the journal is what remembers the failures: show them, not "Up to date".

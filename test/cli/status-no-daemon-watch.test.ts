@@ -1,0 +1,53 @@
+// `rdl-sync status` with no daemon running: nothing stages the watch folder then, and the status
+// said "Waiting in watch folder: 0" over a folder full of files, when a person most needs the
+// truth (the service stopped, a hub looked at over ssh). It counts them now, and moves nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { startEmulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { runCli, writeFileIn } from './cli-harness.js';
+
+test('no daemon: status counts the files waiting in the watch folder, one still settling among them, and moves none', async () => {
+  const emulator = await startEmulator({});
+  const dirs = await makeDirs('rdl-cli-status-watch-');
+  try {
+    // A stable time of an hour: the file written just now is still settling.
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, { stableSeconds: 3600 }),
+      emulator,
+    );
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const rel of ['RDL/USB0/2026-11/a.txt', 'cameras/reolink1/2026-11-30/b.jpg']) {
+      const file = await writeFileIn(dirs.watchDir, rel, `${rel}\n`);
+      await fs.utimes(file, old, old);
+    }
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/2026-12/fresh.txt', 'written just now\n');
+
+    const out = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.match(out.stdout, /^Daemon not running\./m);
+    assert.match(out.stdout, /Waiting in watch folder: 3 /);
+    assert.doesNotMatch(out.stdout, /Up to date/, 'not while files wait');
+
+    const json = await runCli(['status', '--json', '--config-dir', dirs.configDir], {
+      home: dirs.root,
+    });
+    const counts = (JSON.parse(json.stdout) as { status: { counts: Record<string, number> } })
+      .status.counts;
+    assert.equal(counts.waiting, 3);
+    assert.equal(counts.settling, 1, 'the fresh file is still settling');
+    assert.equal(counts.transit, 0);
+    // Looked at, not moved: every file is where it was, transit empty.
+    const left = await fs.readdir(dirs.watchDir, { recursive: true });
+    assert.equal(left.filter((f) => /\.(txt|jpg)$/.test(f)).length, 3);
+    assert.deepEqual(
+      (await fs.readdir(dirs.transitDir).catch(() => [])).filter((f) => !f.startsWith('.')),
+      [],
+    );
+  } finally {
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
