@@ -17,6 +17,10 @@ import {
 import type { Logger, UploadSessionState } from '../../src/engine/ports.js';
 import { canMount, fill, fillToTheByte, smallTmpfs } from '../archive/helpers.js';
 
+// canMount is async: `skip: !canMount()` read a Promise, never skipped (a sandbox without mounts
+// then failed these tests instead of skipping them).
+const mountable = await canMount();
+
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-log-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -344,7 +348,7 @@ test('a deletion is known until a save holds it: one refused by a full disk leav
 
 test(
   'saves retried on a full disk warn once, not twice a second; a save that works again is news again',
-  { skip: !canMount() },
+  { skip: !mountable && 'this sandbox does not allow mounts' },
   async (t) => {
     const dir = smallTmpfs(t, 'rdl-journal-retries-', 256);
     const file = path.join(dir, 'journal.json');
