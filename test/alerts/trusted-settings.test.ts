@@ -3,7 +3,12 @@
 // not silence the alerts), else the last valid settings recorded, else none (nothing invented).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { trustAlertSettings, type TrustInput } from '../../src/engine/alerts/trusted-settings.js';
+import {
+  ALERT_SETTING_KEYS,
+  trustAlertSettings,
+  type TrustInput,
+} from '../../src/engine/alerts/trusted-settings.js';
+import { settingsSchema } from '../../src/engine/settings/schema.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { validateSettings } from '../../src/engine/settings/validate.js';
 
@@ -56,4 +61,12 @@ test('the channels trusted: the file alert part alone; else the last valid recor
     assert.deepEqual(none.settings.alertEmailTo, []);
     assert.equal(none.settings.alertWebhookFormat, 'off');
   }
+});
+
+test('every alert, mail and digest setting of the schema is among those kept for a broken file', () => {
+  // A new alert setting left out of ALERT_SETTING_KEYS would fall back to its default while the
+  // file cannot be used: a channel set up by a person silently not used when it is needed most.
+  const alertLike = Object.keys(settingsSchema.shape).filter((k) => /^(alert|smtp|digest)/.test(k));
+  assert.ok(alertLike.length >= 10, `found ${alertLike.length}`);
+  assert.deepEqual([...ALERT_SETTING_KEYS].sort(), alertLike.sort());
 });
