@@ -353,6 +353,28 @@ class Day {
     assert.equal(d.exitCode, 0, this.stderr.slice(-2000));
   }
 
+  /**
+   * How every day must end: "Up to date", every file once and whole (audit), every condition
+   * raised heard cleared and none raised twice, the daemon stopped cleanly. Returns the last status.
+   */
+  async endsClean(): Promise<string> {
+    let s = '';
+    await this.until(
+      'status "Up to date"',
+      async () => /Up to date/.test((s = await this.status())),
+      WAIT_MS,
+      500,
+    );
+    await this.audit();
+    await this.until(
+      'every condition raised heard cleared',
+      async () => (await this.openAlerts()).length === 0,
+    );
+    assert.deepEqual(await this.raisedTwice(), [], (await this.heard()).join('\n'));
+    await this.stopDaemon();
+    return s;
+  }
+
   async cleanup(): Promise<void> {
     for (const c of this.children) if (running(c)) c.kill('SIGKILL');
     await Promise.all(this.children.map((c) => exitWithin(c, 10_000)));
@@ -652,22 +674,8 @@ test('a hub day: loggers as they write, an outage, a full card, a SIGKILL, a han
       WAIT_MS,
       200,
     );
-    await day.until(
-      'status "Up to date"',
-      async () => /Up to date/.test((s = await day.status())),
-      WAIT_MS,
-      500,
-    );
-    note('the end', s);
-
-    await day.audit();
+    note('the end', await day.endsClean());
     await day.heardInOrder('raised archive-full', 'cleared archive-full');
-    await day.until(
-      'every condition raised heard cleared',
-      async () => (await day.openAlerts()).length === 0,
-    );
-    assert.deepEqual(await day.raisedTwice(), [], (await day.heard()).join('\n'));
-    await day.stopDaemon();
   } catch (e) {
     console.log(stages.join('\n'));
     console.log('alerts heard:\n' + (await day.heard()).join('\n'));
@@ -743,20 +751,7 @@ test("the hub's one card full (data, local archive and settings on one disk) whi
     await day.until('the full disk cleared through the alert command', async () =>
       (await day.heard()).some((l) => l.startsWith('cleared disk-nearly-full')),
     );
-    await day.until(
-      'status "Up to date"',
-      async () => /Up to date/.test((s = await day.status())),
-      WAIT_MS,
-      500,
-    );
-    stages.push(`--- the end\n${s}`);
-    await day.audit();
-    await day.until(
-      'every condition raised heard cleared',
-      async () => (await day.openAlerts()).length === 0,
-    );
-    assert.deepEqual(await day.raisedTwice(), [], (await day.heard()).join('\n'));
-    await day.stopDaemon();
+    stages.push(`--- the end\n${await day.endsClean()}`);
   } catch (e) {
     console.log(stages.join('\n'));
     console.log('alerts heard:\n' + (await day.heard()).join('\n'));
