@@ -84,14 +84,7 @@ test('four files failing in the same pass: the raise names all four', async () =
   const dir = await fs.mkdtemp('/tmp/rdl-file-failing-raise-');
   try {
     // The alert command logs each alert's event and its words.
-    const log = `${dir}/heard.log`;
-    const hook = `${dir}/on-alert.sh`;
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION $RDL_ALERT_MESSAGE" >> "${log}"\n`,
-      { mode: 0o755 },
-    );
-    const heard = () => fs.readFile(log, 'utf8').catch(() => '');
+    const { hook, heard } = await alertLogHook(dir, 'heard.log', { words: true });
     await withHarness(
       { settings: { alertCommand: hook, alertFlapMinutes: 0 }, engine: { clock } },
       async (h) => {

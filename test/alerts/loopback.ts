@@ -250,12 +250,15 @@ export async function tempDir(prefix: string): Promise<string> {
 export async function alertLogHook(
   dir: string,
   logName = 'alerts.log',
+  /** Each line also carries the alert's words (RDL_ALERT_MESSAGE) after the condition. */
+  { words = false }: { words?: boolean } = {},
 ): Promise<{ hook: string; log: string; heard: () => Promise<string> }> {
   const log = path.join(dir, logName);
   const hook = path.join(dir, 'on-alert.sh');
+  const message = words ? ' $RDL_ALERT_MESSAGE' : '';
   await fs.writeFile(
     hook,
-    `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${log}"\n`,
+    `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION${message}" >> "${log}"\n`,
     { mode: 0o755 },
   );
   return { hook, log, heard: () => fs.readFile(log, 'utf8').catch(() => '') };

@@ -53,7 +53,8 @@ async function hubOnCard(
   };
   await fs.mkdir(dirs.watchDir);
   await fs.mkdir(dirs.archiveDir);
-  const { hook, log: alertLog } = await alertLogHook(outside);
+  // Each alert's words after its condition: what a person is told is checked, not only that.
+  const { hook, log: alertLog } = await alertLogHook(outside, 'alerts.log', { words: true });
   await writeConfig(
     dirs.configDir,
     testSettings(dirs, emulator, { alertCommand: hook, ...extra }),
@@ -164,16 +165,7 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
   mountTmpfs(card, 8 * 1024);
   let daemon: ChildProcess | null = null;
   try {
-    // The alert command keeps each alert's words too (RDL_ALERT_MESSAGE), beside the usual log.
-    const alertLog = path.join(outside.root, 'alerts.log');
-    const sentences = path.join(outside.root, 'sentences.log');
-    const hook = path.join(outside.root, 'on-alert-words.sh');
-    await fs.writeFile(
-      hook,
-      `#!/bin/sh\ncat > /dev/null\necho "$RDL_ALERT_EVENT $RDL_ALERT_CONDITION" >> "${alertLog}"\necho "$RDL_ALERT_MESSAGE" >> "${sentences}"\n`,
-      { mode: 0o755 },
-    );
-    const { dirs } = await hubOnCard(card, outside.root, emulator, { alertCommand: hook });
+    const { dirs, alertLog } = await hubOnCard(card, outside.root, emulator);
     await writeFileIn(dirs.watchDir, 'RDL/USB0/day.csv', 'written before the card failed\n');
     remountReadOnly(card);
 
@@ -196,10 +188,10 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
     );
     assert.equal(child.exitCode, null, 'waits instead of exiting into a restart loop');
     // It waits and tries again by itself: people are not sent to restart it (they were).
-    const words = await fs.readFile(sentences, 'utf8');
+    const words = await fs.readFile(alertLog, 'utf8');
     assert.match(
       words,
-      /^RDL Sync cannot start: the settings folder .* cannot be written \(EROFS\): .*\. Nothing syncs until it does; files wait safely\. It tries again every 15 s and starts by itself once this is fixed, no restart needed\./m,
+      /^raised daemon-stopped RDL Sync cannot start: the settings folder .* cannot be written \(EROFS\): .*\. Nothing syncs until it does; files wait safely\. It tries again every 15 s and starts by itself once this is fixed, no restart needed\./m,
     );
     assert.doesNotMatch(words, /systemctl restart|Cannot start/);
 
