@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { AlertPolicy } from '../../src/engine/alerts/policy.js';
 import { SyncError } from '../../src/engine/errors.js';
 import { legProblem } from '../../src/engine/pipeline/problems.js';
+import { archiveFull } from '../../src/engine/archive/problems.js';
 import type { DiskStatus, Problem } from '../../src/engine/status/types.js';
 import { diskProblem } from '../../src/engine/disks/disk-check.js';
 
@@ -334,6 +335,46 @@ test('carried over with another count of files waiting (none, one, several; in t
       `"${raised.sentence}" announced again as "${now.message}"`,
     );
   }
+});
+
+test('a full archive carried over a restart is not announced again because it was found at a file before and at the check between files now (other figures in other words); another fix still is', () => {
+  const card = { root: '/media/sd', card: true };
+  const atAFile = archiveFull(card, 2_100_000, { file: 3_200_000 });
+  const atTheCheck = archiveFull(card, 524_288, { margin: 1_048_576 });
+  const refused = archiveFull(card, 9_000_000, 'unknown');
+  const retentionOn = archiveFull(card, 524_288, { margin: 1_048_576 }, undefined, {
+    on: true,
+    shortOf: 'every file on the card is younger than 30 days',
+  });
+  const announcedAgain = (before: SyncError, after: SyncError): string[] => {
+    const first = policy(24 * HOUR);
+    const [raised] = first.update({ problems: [{ ...legProblem(before, 3), sinceMs: 0 }] }, HOUR);
+    assert.ok(raised);
+    const next = policy(24 * HOUR);
+    next.carryOver(
+      [
+        {
+          problem: { ...legProblem(before, 3), message: raised.sentence, sinceMs: 0 },
+          announcedAtMs: raised.atMs,
+        },
+      ],
+      [{ id: before.code, atMs: raised.atMs }],
+      2 * HOUR,
+    );
+    const now = { ...legProblem(after, 5), sinceMs: 2 * HOUR };
+    return next
+      .update({ problems: [now], lastPassMs: 2 * HOUR + 1, passRunning: false }, 2 * HOUR + 1)
+      .map((a) => a.kind);
+  };
+  for (const [before, after] of [
+    [atAFile, atTheCheck],
+    [atTheCheck, atAFile],
+    [atAFile, refused],
+  ] as const) {
+    assert.notEqual(before.message.replace(/\d+/g, '#'), after.message.replace(/\d+/g, '#'));
+    assert.deepEqual(announcedAgain(before, after), [], `${before.message} → ${after.message}`);
+  }
+  assert.deepEqual(announcedAgain(atTheCheck, retentionOn), ['raised'], 'another fix is news');
 });
 
 test('a wall clock stepped back two days neither holds a flapping raise nor a reminder back for the step', () => {

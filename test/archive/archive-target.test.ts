@@ -375,6 +375,52 @@ test('card too full for the file: archive-full before any byte is written', asyn
   }
 });
 
+test('one disk for transit and the archive (a one-card hub) full: the words give what RDL Sync keeps free, or that the disk refused more, never a size no file needs', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const r = await rig();
+  // 4 MiB and at most 16 files or folders (tmpfs nr_inodes), as a card out of inodes.
+  mountTmpfs(r.card, 4096, false, 16);
+  try {
+    const transit = join(r.card, 'transit');
+    const archive = join(r.card, 'archive');
+    await mkdir(transit);
+    await mkdir(archive);
+    const target = new ArchiveTarget({ root: archive, mustBeMountPoint: false });
+    assert.equal((await target.check()).problem, null, 'room at first');
+    const srcPath = join(transit, 'a.csv');
+    writeFileSync(srcPath, 'x'.repeat(1000));
+    // Filled to 512 KiB short of the brim: less than the margin RDL Sync keeps free, more than a
+    // hard link of a.csv needs (nothing).
+    await writePatternFile(join(r.card, 'filler.bin'), 3.5 * 1024 * 1024 - 8192);
+    const full = (await target.check()).problem;
+    assert.equal(full?.code, 'archive-full');
+    assert.match(
+      full?.message ?? '',
+      /is full \(\d+ kB free; RDL Sync keeps at least 1\.0 MB free on it\): free space on its disk/,
+    );
+    assert.doesNotMatch(full?.message ?? '', /needed/, 'no file needed that 1.0 MB');
+    // Out of inodes but one: the file's first new folder takes it, its second is refused with
+    // ENOSPC while room is left (a hard link takes no inode).
+    let spare = 0;
+    for (; ; spare++) {
+      try {
+        await mkdir(join(r.card, `spare-${spare}`));
+      } catch (e) {
+        assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+        break;
+      }
+    }
+    await rm(join(r.card, `spare-${spare - 1}`), { recursive: true });
+    await assert.rejects(
+      store(target, 'site/day/a.csv', srcPath),
+      blocked('archive-full', /is full \(\d+ kB free, yet it refused a new file or folder\)/),
+    );
+  } finally {
+    unmount(r.card);
+    await removeDir(r.base);
+  }
+});
+
 test('an archive folder on the hub’s own disk (not a card) is named as a folder: no card advice', async (t) => {
   // Every RDL hub since mid-2024 archives to 4_synced on the disk it runs from: "insert the card",
   // "swap the card" or "the write-protect switch" would send its keeper the wrong way.

@@ -37,8 +37,9 @@ export async function canMount(): Promise<boolean> {
   return mountProbe;
 }
 
-export function mountTmpfs(dir: string, sizeKiB: number, readOnly = false): void {
-  const opts = `size=${sizeKiB}k${readOnly ? ',ro' : ''}`;
+/** `inodes` caps the files and folders it holds (tmpfs nr_inodes), as a card out of inodes. */
+export function mountTmpfs(dir: string, sizeKiB: number, readOnly = false, inodes?: number): void {
+  const opts = `size=${sizeKiB}k${readOnly ? ',ro' : ''}${inodes ? `,nr_inodes=${inodes}` : ''}`;
   const r = run('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir]);
   if (!r.ok) throw new Error(`mount tmpfs on ${dir} failed: ${r.stderr}`);
 }

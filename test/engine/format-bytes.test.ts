@@ -36,7 +36,7 @@ test('the engine’s sentences and the window read a size the same way', () => {
   for (const n of [0, 512, 4_194_304, 25_060_966, 83_313_537_024])
     assert.equal(bytes(n), formatBytes(n));
   assert.match(
-    archiveFull({ root: '/media/card', card: true }, 25_060_966, 28_000_000).message,
+    archiveFull({ root: '/media/card', card: true }, 25_060_966, { file: 28_000_000 }).message,
     /\(25 MB free, 28 MB needed\)/,
   );
 });

@@ -22,6 +22,7 @@
 //    'cleared' is sent once this process has looked (its first pass has ended; offline only once
 //    Dropbox has answered), so a condition healed while the service was down is resolved too.
 import { diskProblemFix } from '../disks/disk-check.js';
+import { archiveFullFix } from '../archive/problems.js';
 import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from './file-groups.js';
@@ -270,10 +271,15 @@ function sentence(s: string): string {
  * with a full stop the problem's own message mostly lacks: that stop is no other word.
  */
 function sameWords(a: Problem, b: Problem): boolean {
-  const words = (p: Problem): string =>
-    (p.code === 'disk-nearly-full' ? diskProblemFix : withoutWaiting)(stripStop(p.message)).replace(
-      /\d+/g,
-      '#',
-    );
+  const words = (p: Problem): string => {
+    const message = stripStop(p.message);
+    const fix =
+      p.code === 'disk-nearly-full'
+        ? diskProblemFix(message)
+        : p.code === 'archive-full'
+          ? archiveFullFix(withoutWaiting(message))
+          : withoutWaiting(message);
+    return fix.replace(/\d+/g, '#');
+  };
   return words(a) === words(b);
 }

@@ -38,6 +38,7 @@ import {
   archiveFull,
   archiveMissing,
   archiveReadOnly,
+  type FullShortOf,
   type MissingReason,
   type RetentionNote,
 } from './problems.js';
@@ -229,8 +230,8 @@ export class ArchiveTarget {
     this.retention = opts.retention ?? (() => ({ on: false }));
   }
 
-  private full(freeBytes: number, neededBytes: number, cause?: unknown): SyncError {
-    return archiveFull(this.place, freeBytes, neededBytes, cause, this.retention());
+  private full(freeBytes: number, shortOf: FullShortOf, cause?: unknown): SyncError {
+    return archiveFull(this.place, freeBytes, shortOf, cause, this.retention());
   }
 
   async check(): Promise<ArchiveCheck> {
@@ -277,7 +278,7 @@ export class ArchiveTarget {
       return {
         ...base,
         writable: true,
-        problem: this.full(space.freeBytes, this.reserveBytes),
+        problem: this.full(space.freeBytes, { margin: this.reserveBytes }),
       };
     }
     return { ...base, writable: true, problem: null };
@@ -742,7 +743,7 @@ export class ArchiveTarget {
     mode: WriteMode,
   ): Promise<{ contentHash: string; linked: false; bytesToSync: false } | 'taken'> {
     const room = await this.inFlight.room(opts.size, () => knownFreeSpace(destDir), opts.signal);
-    if ('full' in room) throw this.full(room.freeBytes, room.neededBytes);
+    if ('full' in room) throw this.full(room.freeBytes, { file: room.neededBytes });
     const { held, neededBytes: needed } = room;
 
     let tmp;
@@ -764,7 +765,7 @@ export class ArchiveTarget {
         // answers so for a card without a free cluster (a write never checks permissions).
         if (e.writing && isCode(e.cause, 'EPERM')) {
           const free = (await knownFreeSpace(this.root))?.freeBytes ?? 0;
-          throw this.full(free, needed, e.cause);
+          throw this.full(free, { file: needed }, e.cause);
         }
         throw await this.destinationError(e.cause, tmp, room.freeBytes, needed);
       }
@@ -944,7 +945,7 @@ export class ArchiveTarget {
     const code = errnoCode(cause) ?? 'unknown';
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       const free = (await knownFreeSpace(this.root))?.freeBytes ?? freeBytes ?? 0;
-      return this.full(free, neededBytes ?? 0, cause);
+      return this.full(free, neededBytes === undefined ? 'unknown' : { file: neededBytes }, cause);
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       return archiveReadOnly(this.place, code, cause);

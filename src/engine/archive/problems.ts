@@ -45,13 +45,29 @@ export function archiveMissing(
  */
 export type RetentionNote = { on: false } | { on: true; shortOf: string };
 
+/**
+ * What the full archive lacked: room for a file (its blocks and the margin), only the margin RDL
+ * Sync leaves free (the check between files, which copies nothing: "1.0 MB needed" there read as
+ * if some file needed it, puzzling most where transit shares the disk and a file needs no room at
+ * all), or nothing known (the file system said ENOSPC where no size was asked, a new folder).
+ */
+export type FullShortOf = { file: number } | { margin: number } | 'unknown';
+
 export function archiveFull(
   place: ArchivePlace,
   freeBytes: number,
-  neededBytes: number,
+  shortOf: FullShortOf,
   cause?: unknown,
   retention: RetentionNote = { on: false },
 ): SyncError {
+  const free = `${formatBytes(freeBytes)} free`;
+  const figures =
+    shortOf === 'unknown'
+      ? // Room left and still ENOSPC: out of inodes, or of directory entries in a FAT root.
+        `${free}, yet it refused a new file or folder`
+      : 'file' in shortOf
+        ? `${free}, ${formatBytes(shortOf.file)} needed`
+        : `${free}; RDL Sync keeps at least ${formatBytes(shortOf.margin)} free on it`;
   const freeSpace = place.card ? 'free space or swap the card' : 'free space on its disk';
   const fix = retention.on
     ? `${freeSpace}; retention is on but ${retention.shortOf}`
@@ -61,7 +77,7 @@ export function archiveFull(
   return new SyncError({
     kind: 'blocked',
     code: 'archive-full',
-    message: `${placeNamed(place)} is full (${formatBytes(freeBytes)} free, ${formatBytes(neededBytes)} needed): ${fix}; ${WAITING}`,
+    message: `${placeNamed(place)} is full (${figures}): ${fix}; ${WAITING}`,
     cause,
   });
 }
@@ -89,4 +105,13 @@ export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unkn
 function errnoOf(cause: unknown): string {
   const code = (cause as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' ? code : 'error';
+}
+
+/**
+ * A full archive's message without its parenthesis of figures, which the alert policy compares
+ * across a restart: the same full card read "(… free, … needed)" at a file and "(… free; RDL Sync
+ * keeps at least … free on it)" at the check between files, the same fix in other words.
+ */
+export function archiveFullFix(message: string): string {
+  return message.replace(/ is full \([^)]*\):/, ' is full:');
 }
