@@ -53,12 +53,18 @@ test('paused until resumed: status and the digest say how to resume', async () =
   assert.doesNotMatch(status.stdout + report.stdout, /until you resume/);
 });
 
-test('paused for a while: status says it resumes by itself, and how to resume sooner', async () => {
-  await pausedConfig(Date.now() + 3 * 3_600_000);
+test('paused for a while: status says when it resumes by itself, date and UTC as the alerts say it, and how to resume sooner', async () => {
+  // Two days: the time alone ("Paused until 14:00") read as today, two days early.
+  const until = Date.now() + 2 * 24 * 3_600_000;
+  await pausedConfig(until);
   const status = await cli('status');
   assert.equal(status.code, 0, status.stdout + status.stderr);
+  const utc = new Date(until).toISOString().slice(0, 16).replace('T', ' ');
   assert.match(
     status.stdout,
-    /^State: paused\. Paused until \d\d:\d\d, when it resumes by itself \(sooner: rdl-sync resume, or Resume in the tray menu\)\./m,
+    new RegExp(
+      `^State: paused\\. Paused until ${utc} UTC, when it resumes by itself \\(sooner: rdl-sync resume, or Resume in the tray menu\\)\\.`,
+      'm',
+    ),
   );
 });

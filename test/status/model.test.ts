@@ -113,6 +113,9 @@ test('times in the sentence are local HH:MM, zero-padded, without the locale mac
   const m = new StatusModel(() => now);
   m.update({ paused: true, pausedUntilMs: new Date(2026, 0, 5, 7, 5).getTime() });
   assert.equal(m.snapshot().sentence, 'Paused until 07:05.');
+  // A pause that ends on another day says its date: `pause --for 2d` read "until 07:05" as today.
+  m.update({ paused: true, pausedUntilMs: new Date(2026, 0, 7, 7, 5).getTime() });
+  assert.equal(m.snapshot().sentence, 'Paused until 2026-01-07 07:05.');
   m.update({
     paused: false,
     pausedUntilMs: null,

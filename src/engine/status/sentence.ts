@@ -1,4 +1,5 @@
 // The one sentence a person reads first (status line, tray tooltip, `rdl-sync status`).
+import { formatUtcMinute } from '../format-utc.js';
 import type { EngineState, Problem, StatusFacts, StatusSnapshot } from './types.js';
 
 function files(n: number): string {
@@ -13,8 +14,8 @@ function clock(ms: number): string {
   return `${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
-/** HH:MM today; "YYYY-MM-DD at HH:MM" on another day (the last file may be from before a restart). */
-function dayAndClock(ms: number, nowMs: number): string {
+/** Local "YYYY-MM-DD", or null when `ms` falls on the same local day as `nowMs`. */
+function otherDay(ms: number, nowMs: number): string | null {
   const d = new Date(ms);
   const now = new Date(nowMs);
   const two = (n: number): string => String(n).padStart(2, '0');
@@ -22,9 +23,13 @@ function dayAndClock(ms: number, nowMs: number): string {
     d.getFullYear() === now.getFullYear() &&
     d.getMonth() === now.getMonth() &&
     d.getDate() === now.getDate();
-  return sameDay
-    ? `at ${clock(ms)}`
-    : `on ${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} at ${clock(ms)}`;
+  return sameDay ? null : `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
+
+/** HH:MM today; "YYYY-MM-DD at HH:MM" on another day (the last file may be from before a restart). */
+function dayAndClock(ms: number, nowMs: number): string {
+  const day = otherDay(ms, nowMs);
+  return day === null ? `at ${clock(ms)}` : `on ${day} at ${clock(ms)}`;
 }
 
 function failedSentence(f: StatusFacts): string {
@@ -46,7 +51,7 @@ export function describeState(
   const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
   switch (state) {
     case 'paused':
-      return pausedSentence(f.pausedUntilMs, pending, 'beside-resume');
+      return pausedSentence(f.pausedUntilMs, pending, 'beside-resume', nowMs);
     case 'error':
     case 'attention': {
       const first = problems.find((p) => p.severity === state) ?? problems[0];
@@ -92,16 +97,26 @@ function pausedSentence(
   pausedUntilMs: number | null,
   pending: number,
   surface: PauseSurface,
+  nowMs: number,
 ): string {
   const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
-  return `${pausedWords(pausedUntilMs, surface)}.${waitingSafely}`;
+  return `${pausedWords(pausedUntilMs, surface, nowMs)}.${waitingSafely}`;
 }
 
-function pausedWords(pausedUntilMs: number | null, surface: PauseSurface): string {
-  if (surface === 'beside-resume')
-    return pausedUntilMs ? `Paused until ${clock(pausedUntilMs)}` : 'Paused until you resume';
+/**
+ * When a timed pause ends. Beside the Resume button, the hub's own clock, its date too when not
+ * today: `pause --for 2d` read "Paused until 14:00", two days early. As text it goes by email to
+ * people in other time zones (the digest, the fleet view), as the alerts about the same pause
+ * do: in UTC with its date, the alerts' form.
+ */
+function pausedWords(pausedUntilMs: number | null, surface: PauseSurface, nowMs: number): string {
+  if (surface === 'beside-resume') {
+    if (!pausedUntilMs) return 'Paused until you resume';
+    const day = otherDay(pausedUntilMs, nowMs);
+    return `Paused until ${day === null ? '' : `${day} `}${clock(pausedUntilMs)}`;
+  }
   return pausedUntilMs
-    ? `Paused until ${clock(pausedUntilMs)}, when it resumes by itself (sooner: ${HOW_TO_RESUME})`
+    ? `Paused until ${formatUtcMinute(pausedUntilMs)}, when it resumes by itself (sooner: ${HOW_TO_RESUME})`
     : `Paused until someone resumes it (${HOW_TO_RESUME})`;
 }
 
@@ -112,5 +127,5 @@ function pausedWords(pausedUntilMs: number | null, surface: PauseSurface): strin
  */
 export function sentenceAsText(s: StatusSnapshot): string {
   if (s.state !== 'paused') return s.sentence;
-  return pausedSentence(s.pausedUntilMs, s.counts.transit + s.counts.waiting, 'text');
+  return pausedSentence(s.pausedUntilMs, s.counts.transit + s.counts.waiting, 'text', Date.now());
 }
