@@ -71,3 +71,56 @@ test('alerts on a full disk are written in the reserve, in place; once it is use
     'the reserve is zeros again, its records moved into the log',
   );
 });
+
+test('records in the reserve that are not plain ASCII (a resolved alert quotes its last words in “…”) are each read back, none overwritten by the next', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a small tmpfs');
+  const dir = smallTmpfs(t, 'rdl-alert-log-utf8-', 256);
+  const log = new AlertLog(dir);
+  await log.append(alert('first', 'The SD card is missing.', 1));
+  const filler = await fill(dir);
+  await fillToTheByte(filler);
+  // Longer than the room left in the log's last page: from here on, records go to the reserve.
+  await log.append(alert('long', `No new files from logger0. ${'x'.repeat(6000)}`, 2));
+  const resolved: Alert = {
+    ...alert(
+      'archive-missing',
+      'Resolved: the SD card missing, which began 2026-12-03 22:38 UTC and lasted 40 s. It last read: “The SD card is missing.”',
+      2,
+    ),
+    kind: 'cleared',
+  };
+  await log.append(resolved);
+  await log.append(alert('disk:/srv/rdl', 'The card of site Forêt-Nord is full.', 3));
+  await log.append(alert('source-silent:logger1', 'No new files from logger1.', 4));
+  assert.deepEqual(
+    (await log.read()).map((a) => [a.conditionId, a.sentence.slice(0, 120)]),
+    [
+      ['first', 'The SD card is missing.'],
+      ['long', `No new files from logger0. ${'x'.repeat(93)}`],
+      ['archive-missing', resolved.sentence],
+      ['disk:/srv/rdl', 'The card of site Forêt-Nord is full.'],
+      ['source-silent:logger1', 'No new files from logger1.'],
+    ],
+    'each record whole, in order: each written after the bytes of the one before',
+  );
+
+  fs.rmSync(filler);
+  await log.append(alert('archive-missing', 'The SD card is back.', 5));
+  assert.deepEqual(
+    (await log.read()).map((a) => a.conditionId),
+    [
+      'first',
+      'long',
+      'archive-missing',
+      'disk:/srv/rdl',
+      'source-silent:logger1',
+      'archive-missing',
+    ],
+    'once there is room, moved into the log, each once',
+  );
+  assert.deepEqual(
+    fs.readFileSync(join(dir, ALERT_RESERVE_FILE)),
+    Buffer.alloc(64 * 1024),
+    'the reserve is zeros again, to its last byte',
+  );
+});

@@ -42,14 +42,17 @@ export class AlertLog {
     // Records kept in the reserve go into the log first, so the log stays in order. Should this
     // write stop half-way, those records are in both places for a while: read twice, which
     // changes nothing of what carryOver concludes (the last record of a condition wins).
-    const held = await this.reserved();
+    // Counted in bytes, not characters: a record with “quotes” or a site named Forêt is longer
+    // on the disk than its string, and the next record written at its character count overwrote
+    // its end, losing both.
+    const held = await this.reservedBytes();
     try {
-      await this.writeLines(held + line);
+      await this.writeLines(held.toString('utf8') + line);
     } catch (e) {
       if (!isCode(e, 'ENOSPC') || !(await this.writeInReserve(held.length, line))) throw e;
       return;
     }
-    if (held) await this.emptyReserve(held.length);
+    if (held.length > 0) await this.emptyReserve(held.length);
     if (!this.folderSynced) {
       await fsyncDir(path.dirname(this.file));
       this.folderSynced = true;
@@ -87,16 +90,16 @@ export class AlertLog {
     }
   }
 
-  /** The records written in the reserve (text before its first zero byte); '' when none. */
-  private async reserved(): Promise<string> {
+  /** The records written in the reserve (the bytes before its first zero); empty when none. */
+  private async reservedBytes(): Promise<Buffer> {
     let data: Buffer;
     try {
       data = await fs.readFile(this.reserve);
     } catch {
-      return '';
+      return Buffer.alloc(0);
     }
     const end = data.indexOf(0);
-    return data.toString('utf8', 0, end === -1 ? data.length : end);
+    return end === -1 ? data : data.subarray(0, end);
   }
 
   /** Writes `line` over the reserve's zeros at `used`, in place; false when it has no room. */
@@ -153,7 +156,7 @@ export class AlertLog {
       text = '';
     }
     // The reserve's records are newer than every line of the log (see ALERT_RESERVE_FILE).
-    text += `\n${await this.reserved()}`;
+    text += `\n${(await this.reservedBytes()).toString('utf8')}`;
     const out: Alert[] = [];
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
