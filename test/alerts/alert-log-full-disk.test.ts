@@ -124,3 +124,28 @@ test('records in the reserve that are not plain ASCII (a resolved alert quotes i
     'the reserve is zeros again, to its last byte',
   );
 });
+
+test('records moved from the reserve into a log with less room than they need are in the log once each, not again at the next append', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a small tmpfs');
+  const dir = smallTmpfs(t, 'rdl-alert-log-partial-', 256);
+  const log = new AlertLog(dir);
+  await log.append(alert('first', 'The SD card is missing.', 1));
+  // The log ends on a page boundary (blank lines are skipped when read): no room in its last page.
+  const size = fs.statSync(log.file).size;
+  fs.appendFileSync(log.file, '\n'.repeat(4096 - (size % 4096)));
+  const filler = await fill(dir);
+  await fillToTheByte(filler);
+
+  await log.append(alert('short', 'The archive folder is missing.', 2));
+  await log.append(alert('long', `Files failing: ${'a.csv, '.repeat(1000)}`, 3));
+  // One page comes free (a temporary file removed): less than the two records held need.
+  fs.truncateSync(filler, fs.statSync(filler).size - 4096);
+  await log.append(alert('third', 'No new files from logger1.', 4));
+  fs.rmSync(filler);
+  await log.append(alert('back', 'The SD card is back.', 5));
+  assert.deepEqual(
+    (await log.read()).map((a) => a.conditionId),
+    ['first', 'short', 'long', 'third', 'back'],
+    'each once (the digest lists what the log holds)',
+  );
+});

@@ -39,9 +39,10 @@ export class AlertLog {
   /** Resolves once the line is on the disk (alerts are rare: one fsync each costs nothing). */
   async append(alert: Alert): Promise<void> {
     const line = `${JSON.stringify(alert)}\n`;
-    // Records kept in the reserve go into the log first, so the log stays in order. Should this
-    // write stop half-way, those records are in both places for a while: read twice, which
-    // changes nothing of what carryOver concludes (the last record of a condition wins).
+    // Records kept in the reserve go into the log first, so the log stays in order. A write that
+    // fails is taken back whole (writeLines); a crash before the reserve is zeroed leaves them in
+    // both places: read twice, which changes nothing of what carryOver concludes (the last record
+    // of a condition wins).
     // Counted in bytes, not characters: a record with “quotes” or a site named Forêt is longer
     // on the disk than its string, and the next record written at its character count overwrote
     // its end, losing both.
@@ -139,9 +140,18 @@ export class AlertLog {
       // writeFile, not write: on a disk filling up one write() stores what fits and answers
       // success. A line cut there (or by a power loss) is ended first, so this one is not glued
       // to it and lost with it.
-      const cut = await endsCut(handle);
-      await handle.writeFile(`${cut ? '\n' : ''}${text}`);
-      await handle.sync();
+      const { size } = await handle.stat();
+      const cut = await endsCut(handle, size);
+      try {
+        await handle.writeFile(`${cut ? '\n' : ''}${text}`);
+        await handle.sync();
+      } catch (e) {
+        // All or nothing: what fitted is taken back (shrinking needs no room). Records from the
+        // reserve left whole in the log were written there again at the next append, and listed
+        // twice in the digest; and meanwhile read from both places.
+        await handle.truncate(size).catch(() => undefined);
+        throw e;
+      }
     } finally {
       await handle.close();
     }
@@ -175,8 +185,7 @@ export class AlertLog {
 }
 
 /** Whether the file's last line has no end (a write cut short): one byte read, alerts are rare. */
-async function endsCut(handle: fs.FileHandle): Promise<boolean> {
-  const { size } = await handle.stat();
+async function endsCut(handle: fs.FileHandle, size: number): Promise<boolean> {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   await handle.read(last, 0, 1, size - 1);
