@@ -105,6 +105,11 @@ export class AlertOutbox {
     this.file = path.join(configDir, ALERT_OUTBOX_FILE);
   }
 
+  /** Something changed has not been saved (the file could not be written). */
+  get unsaved(): boolean {
+    return this.dirty;
+  }
+
   /** What an earlier process left owed, keeping only the alerts `keep` accepts. */
   async load(keep: (a: Alert) => boolean): Promise<void> {
     let parsed: Partial<OutboxFile>;
