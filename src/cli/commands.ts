@@ -18,6 +18,7 @@ import {
   type Engine,
   type LockRole,
   type Settings,
+  withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
@@ -189,7 +190,8 @@ async function startWhenPossible(ctx: CliContext, engine: Engine): Promise<void>
       if (errorCode(e) !== 'settings-unwritable') throw e;
       if (!saidUnwritable) {
         saidUnwritable = true;
-        const message = e.message;
+        // It starts by itself once the folder can be written: nobody needs to start it again.
+        const message = withoutStartAgain(e.message);
         say(ctx, `${message}. The service tries again every ${UNWRITABLE_RETRY_MS / 1000} s.`);
         ctx.logger.error('daemon waiting for its settings folder to be writable', {
           reason: message,
