@@ -149,3 +149,42 @@ test('records moved from the reserve into a log with less room than they need ar
     'each once (the digest lists what the log holds)',
   );
 });
+
+test('a record cut short in the reserve (a power cut during its write) does not take the next one with it', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a small tmpfs');
+  const dir = smallTmpfs(t, 'rdl-alert-log-torn-', 256);
+  const log = new AlertLog(dir);
+  await log.append(alert('first', 'The SD card is missing.', 1));
+  const filler = await fill(dir);
+  await fillToTheByte(filler);
+  await log.append(alert('long', `No new files from logger0. ${'x'.repeat(6000)}`, 2));
+  // The next record's write in the reserve was cut by a power loss: part of it, no line end.
+  const reserve = join(dir, ALERT_RESERVE_FILE);
+  const cutShort = (conditionId: string): void => {
+    const used = fs.readFileSync(reserve).indexOf(0);
+    const torn = Buffer.from(
+      JSON.stringify(alert(conditionId, 'The disk is full.', 3)).slice(0, 40),
+    );
+    const fd = fs.openSync(reserve, 'r+');
+    try {
+      fs.writeSync(fd, torn, 0, torn.length, used);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  cutShort('torn');
+  await log.append(alert('after', 'No new files from logger1.', 4));
+  assert.deepEqual(
+    (await log.read()).map((a) => a.conditionId),
+    ['first', 'long', 'after'],
+    'the cut record is lost alone',
+  );
+  // Cut again, and then there is room: the records move into the log, the next one whole.
+  cutShort('torn again');
+  fs.rmSync(filler);
+  await log.append(alert('back', 'The SD card is back.', 5));
+  assert.deepEqual(
+    (await log.read()).map((a) => a.conditionId),
+    ['first', 'long', 'after', 'back'],
+  );
+});

@@ -47,10 +47,13 @@ export class AlertLog {
     // on the disk than its string, and the next record written at its character count overwrote
     // its end, losing both.
     const held = await this.reservedBytes();
+    // A record there cut by a power loss (no line end) is ended first, as in the log: the next
+    // one was glued to it and lost with it.
+    const next = held.length > 0 && held[held.length - 1] !== 0x0a ? `\n${line}` : line;
     try {
-      await this.writeLines(held.toString('utf8') + line);
+      await this.writeLines(held.toString('utf8') + next);
     } catch (e) {
-      if (!isCode(e, 'ENOSPC') || !(await this.writeInReserve(held.length, line))) throw e;
+      if (!isCode(e, 'ENOSPC') || !(await this.writeInReserve(held.length, next))) throw e;
       return;
     }
     if (held.length > 0) await this.emptyReserve(held.length);
