@@ -218,7 +218,7 @@ test("an alert setting's name mistyped in a hand edit: its channel is not droppe
   const emulator = await startEmulator({});
   const daemons: Daemon[] = [];
   try {
-    const { hook, heard } = await alertLogHook(dirs.root, 'heard.log');
+    const { hook, heard } = await alertLogHook(dirs.root, 'heard.log', { words: true });
     const good = testSettings(dirs, emulator, { alertCommand: hook });
     // What the hub last ran with (written by the daemon that syncs: see the test above).
     await fs.mkdir(dirs.configDir, { recursive: true });
@@ -248,6 +248,9 @@ test("an alert setting's name mistyped in a hand edit: its channel is not droppe
     await waitFor('the alert command', async () =>
       (await heard()).includes('raised settings-invalid'),
     );
+    // The command it gives names the setting meant: the CLI refuses the mistyped name.
+    assert.match(await heard(), /rdl-sync settings set alertCommand VALUE/);
+    assert.doesNotMatch(await heard(), /settings set alertCommnad/);
     await stopDaemon(daemon);
   } finally {
     for (const d of daemons)
