@@ -97,6 +97,8 @@ export class AlertOutbox {
   private readonly backoff = new Map<ChannelId, Backoff>();
   /** Changed since last saved (a hub with no channel failing never writes the file). */
   private dirty = false;
+  /** The last save failed (the settings folder could not be written). */
+  private saveFailed = false;
 
   constructor(
     configDir: string,
@@ -105,9 +107,9 @@ export class AlertOutbox {
     this.file = path.join(configDir, ALERT_OUTBOX_FILE);
   }
 
-  /** Something changed has not been saved (the file could not be written). */
+  /** What is held is newer than the file: a change could not be saved (nor saved since). */
   get unsaved(): boolean {
-    return this.dirty;
+    return this.dirty && this.saveFailed;
   }
 
   /** What an earlier process left owed, keeping only the alerts `keep` accepts. */
@@ -145,8 +147,10 @@ export class AlertOutbox {
     this.dirty = false;
     try {
       await atomicWriteFile(this.file, JSON.stringify(data));
+      this.saveFailed = false;
     } catch (e) {
       this.dirty = true;
+      this.saveFailed = true;
       throw e;
     }
   }
