@@ -5,6 +5,7 @@ import readline from 'node:readline/promises';
 import {
   closestSettingKey,
   createEngine,
+  defaultSettings,
   describeLockOwner,
   FILE_FAILING_THRESHOLD,
   formatBytes,
@@ -18,6 +19,7 @@ import {
   type Engine,
   type LockRole,
   type Settings,
+  withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
@@ -189,7 +191,8 @@ async function startWhenPossible(ctx: CliContext, engine: Engine): Promise<void>
       if (errorCode(e) !== 'settings-unwritable') throw e;
       if (!saidUnwritable) {
         saidUnwritable = true;
-        const message = e.message;
+        // It starts by itself once the folder can be written: nobody needs to start it again.
+        const message = withoutStartAgain(e.message);
         say(ctx, `${message}. The service tries again every ${UNWRITABLE_RETRY_MS / 1000} s.`);
         ctx.logger.error('daemon waiting for its settings folder to be writable', {
           reason: message,
@@ -754,6 +757,7 @@ const settings: CommandSpec = {
         }
         const shape = settingsSchema.shape as Record<string, unknown>;
         const candidate = readForEditing(store, ctx);
+        const defaults = defaultSettings();
         for (let i = 0; i < pairs.length; i += 2) {
           const k = pairs[i]!;
           // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
@@ -765,7 +769,9 @@ const settings: CommandSpec = {
             );
             return 2;
           }
-          candidate[k] = coerce(candidate[k], pairs[i + 1]!);
+          // Read as the setting's type (its default's), not as the value in the file: that one
+          // may be the mistake being fixed ("ten"), and "30" then stayed text and was refused.
+          candidate[k] = coerce(defaults[k as keyof Settings], pairs[i + 1]!);
         }
         const saved = store.save(candidate);
         if (!saved.ok) {
@@ -802,19 +808,19 @@ function readForEditing(
   return values;
 }
 
-/** Turns the text typed on the command line into the type the current value has. */
-function coerce(current: unknown, text: string): unknown {
-  if (typeof current === 'number') {
+/** Turns the text typed on the command line into the type of `like` (the setting's default). */
+function coerce(like: unknown, text: string): unknown {
+  if (typeof like === 'number') {
     // Text that is not a number stays text, so the refusal quotes what was typed.
     const n = Number(text);
     return text.trim() === '' || Number.isNaN(n) ? text : n;
   }
-  if (typeof current === 'boolean') {
+  if (typeof like === 'boolean') {
     if (/^(true|yes|on|1)$/i.test(text)) return true;
     if (/^(false|no|off|0)$/i.test(text)) return false;
     return text;
   }
-  if (Array.isArray(current))
+  if (Array.isArray(like))
     return text
       .split(',')
       .map((s) => s.trim())

@@ -359,6 +359,7 @@ class SyncEngine implements Engine {
         fileStamp: stamp,
         value: trustAlertSettings({
           fileValues,
+          fileIssues: fileValues ? this.settingsIssues() : [],
           record: readLastAlertSettings(this.configDir),
           defaults: defaultSettings(this.opts.home),
           // Without the folder checks (the settings service's validate has them): a watch folder

@@ -254,12 +254,23 @@ async function writeRecord(tmp: string, data: string, configDir: string): Promis
   }
 }
 
+/** Said to a process that gives up on a full settings disk (see withoutStartAgain). */
+const START_AGAIN = ', then start RDL Sync again';
+
+/**
+ * A "cannot start" message for a process that tries again by itself (the service under systemd):
+ * telling people to start it again sent them to the hub for nothing, next to "no restart needed".
+ */
+export function withoutStartAgain(message: string): string {
+  return message.replace(START_AGAIN, '');
+}
+
 /** Why the settings folder cannot be written, in words with the fix; null for other errors. */
 export function cannotWrite(configDir: string, code: string | undefined): string | null {
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return `the disk holding the settings folder ${configDir} is full (${code}): free space on it, then start RDL Sync again`;
+      return `the disk holding the settings folder ${configDir} is full (${code}): free space on it${START_AGAIN}`;
     case 'EROFS':
       return `the settings folder ${configDir} cannot be written (EROFS): its disk was made read-only, which Linux does to a disk that shows errors: check the disk (\`sudo dmesg\`), repair it (fsck) and reboot, or replace it`;
     case 'EACCES':

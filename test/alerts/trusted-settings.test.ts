@@ -17,6 +17,7 @@ test('the channels trusted: the file alert part alone; else the last valid recor
   const defaults = defaultSettings(home);
   const base: Omit<TrustInput, 'fileValues' | 'record'> = {
     defaults,
+    fileIssues: [],
     validate: (c) => validateSettings(c, { home, configDir: '/home/pi/.config/rdl-sync' }),
   };
   const mail = {
@@ -47,6 +48,24 @@ test('the channels trusted: the file alert part alone; else the last valid recor
   assert.equal(alertTypo.settings.alertCommand, '/usr/local/bin/page-me');
   assert.deepEqual(alertTypo.settings.alertEmailTo, []);
   assert.equal(alertTypo.settings.site, 'Site7_Bog', "the file's site still names the hub");
+
+  // An alert setting's name mistyped: its part reads as no channel, but it is a mistake in it.
+  const misnamed = trustAlertSettings({
+    ...base,
+    fileValues: { ...defaults, site: 'Site7_Bog' },
+    fileIssues: [{ field: 'alertcommnad', message: 'unknown setting "alertcommnad"' }],
+    record,
+  });
+  assert.equal(misnamed.source, 'last-valid');
+  assert.equal(misnamed.settings.alertCommand, '/usr/local/bin/page-me');
+  // A name near no alert setting is a mistake elsewhere: the file's alert part still holds.
+  const elsewhere = trustAlertSettings({
+    ...base,
+    fileValues: { ...defaults, ...mail, site: 'Site7_Bog' },
+    fileIssues: [{ field: 'stableSecs', message: 'unknown setting "stableSecs"' }],
+    record,
+  });
+  assert.equal(elsewhere.source, 'file');
 
   // Not JSON: the record, site and all.
   const broken = trustAlertSettings({ ...base, fileValues: null, record });

@@ -76,3 +76,42 @@ test('settings set refuses to overwrite a file written by a newer build', async 
   assert.match(r.stdout, /written by a newer RDL Sync/);
   assert.equal(await fs.readFile(path.join(dir, 'config.json'), 'utf8'), text);
 });
+
+test('a value of the wrong type written by hand is fixed by the command the alert gives (settings set KEY VALUE)', async () => {
+  // The waiting service's alert says "To fix it: rdl-sync settings set stableSeconds VALUE". The
+  // value typed was read as the type of the value in the file, the wrong one being fixed: "30"
+  // stayed text and was refused as "must be a number (got "30")".
+  const file = path.join(configDir, 'config.json');
+  const before_ = await fs.readFile(file, 'utf8');
+  try {
+    await fs.writeFile(
+      file,
+      JSON.stringify({ ...settings, stableSeconds: 'ten', alertEmailTo: 'tech@example.org' }),
+    );
+    const r = await runCli(
+      [
+        'settings',
+        'set',
+        'stableSeconds',
+        '30',
+        'alertEmailTo',
+        'tech@example.org',
+        'alertEmailFrom',
+        'hub@example.org',
+        'smtpHost',
+        'smtp.example.org',
+        '--config-dir',
+        configDir,
+      ],
+      env,
+    );
+    assert.equal(r.code, 0, r.stdout);
+    const saved = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    assert.equal(saved.stableSeconds, 30);
+    assert.deepEqual(saved.alertEmailTo, ['tech@example.org']);
+    const check = await runCli(['settings', 'check', '--config-dir', configDir], env);
+    assert.equal(check.code, 0, check.stdout);
+  } finally {
+    await fs.writeFile(file, before_);
+  }
+});

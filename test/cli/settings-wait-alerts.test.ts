@@ -212,3 +212,53 @@ test('alert settings themselves invalid, or the file not JSON: the last valid ch
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
+
+test("an alert setting's name mistyped in a hand edit: its channel is not dropped, the last valid channels are told", async () => {
+  const dirs = await makeDirs('rdl-wait-alert-keytypo-');
+  const emulator = await startEmulator({});
+  const daemons: Daemon[] = [];
+  try {
+    const { hook, heard } = await alertLogHook(dirs.root, 'heard.log', { words: true });
+    const good = testSettings(dirs, emulator, { alertCommand: hook });
+    // What the hub last ran with (written by the daemon that syncs: see the test above).
+    await fs.mkdir(dirs.configDir, { recursive: true });
+    await fs.writeFile(
+      path.join(dirs.configDir, RECORD),
+      JSON.stringify({ site: 'site1', alerts: { alertCommand: hook } }),
+      { mode: 0o600 },
+    );
+    // The line retyped by hand: "alertCommnad". The file's alert part without it is valid, and
+    // names no channel: taken as the file's, nobody was told.
+    const { alertCommand, ...rest } = good;
+    await writeConfig(
+      dirs.configDir,
+      { ...rest, alertCommnad: alertCommand } as unknown as Settings,
+      emulator,
+    );
+
+    const daemon = startDaemon(dirs.configDir, dirs.root);
+    daemons.push(daemon);
+    await waitFor('the daemon to log its notice', async () => {
+      if (daemon.child.exitCode !== null) throw new Error(`exited: ${daemon.out()}`);
+      return (await daemonLog(dirs.configDir))
+        .split('\n')
+        .find((l) => l.includes('settings problem and its fix told'));
+    });
+    assert.match(await daemonLog(dirs.configDir), /"channelsFrom":"last-valid"/);
+    await waitFor('the alert command', async () =>
+      (await heard()).includes('raised settings-invalid'),
+    );
+    // The command it gives names the setting meant: the CLI refuses the mistyped name.
+    assert.match(await heard(), /rdl-sync settings set alertCommand VALUE/);
+    assert.doesNotMatch(await heard(), /settings set alertCommnad/);
+    await stopDaemon(daemon);
+  } finally {
+    for (const d of daemons)
+      if (d.child.exitCode === null && d.child.signalCode === null) {
+        d.child.kill('SIGKILL');
+        await exited(d.child);
+      }
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,7 @@ import { listFilesRel, makeDirs, testSettings, writeConfig } from '../engine/har
 import { History } from '../../src/engine/history/index.js';
 import { canMount, fill, fillToTheByte, mountTmpfs, unmount } from '../archive/helpers.js';
 import { exited, runCli, spawnCli, waitFor, waitSynced, writeFileIn } from '../cli/cli-harness.js';
+import { alertLogHook } from '../alerts/loopback.js';
 
 test('the daemon on a full settings disk names the disk and the fix, leaves no temporary, and runs once space is freed', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
@@ -223,6 +224,58 @@ test('a file finished while the settings disk is full is recorded done once: no 
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     if (cardMounted) unmount(dirs.archiveDir);
+    unmount(disk);
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('under systemd, started on a full settings disk: it waits and tries again by itself, and neither its words nor its alert tell people to start it again', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const dirs = await makeDirs('rdl-full-settings-wait-');
+  const emulator = await startEmulator({});
+  let child: ChildProcess | undefined;
+  const disk = path.join(dirs.root, 'card');
+  await fs.mkdir(disk);
+  mountTmpfs(disk, 1024);
+  try {
+    const configDir = path.join(disk, 'rdl-sync');
+    // The alert command lives off the card (as an email server does) and logs each alert's words.
+    const { hook, heard } = await alertLogHook(dirs.root, 'heard.log', { words: true });
+    await writeConfig(configDir, testSettings(dirs, emulator, { alertCommand: hook }), emulator);
+    await fs.writeFile(path.join(dirs.watchDir, 'day.csv'), 'a,b\n1,2\n');
+    const filler = await fill(disk);
+    await fillToTheByte(filler);
+
+    child = spawnCli(['run', '--config-dir', configDir], {
+      home: dirs.root,
+      extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
+    });
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    await waitFor('the reason on stdout', async () => /tries again every/.test(stdout));
+    const words = await waitFor('the alert', async () => {
+      const w = await heard();
+      return w.includes('raised daemon-stopped') && w;
+    });
+    assert.match(
+      words,
+      /^raised daemon-stopped RDL Sync cannot start: the disk holding the settings folder .* is full \(ENOSPC\): free space on it.* It tries again every 15 s and starts by itself once this is fixed, no restart needed\./m,
+    );
+    // It starts by itself: "then start RDL Sync again" sent people to the hub for nothing.
+    assert.doesNotMatch(words, /start RDL Sync again|systemctl restart/);
+    assert.match(
+      stdout,
+      /is full \(ENOSPC\): free space on it.*The service tries again every 15 s/,
+    );
+    assert.doesNotMatch(stdout, /start RDL Sync again/);
+
+    await fs.rm(filler);
+    await waitSynced(dirs, emulator, 'day.csv');
+    child.kill('SIGTERM');
+    assert.equal((await exited(child)).code, 0);
+  } finally {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     unmount(disk);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });

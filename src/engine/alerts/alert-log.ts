@@ -39,17 +39,24 @@ export class AlertLog {
   /** Resolves once the line is on the disk (alerts are rare: one fsync each costs nothing). */
   async append(alert: Alert): Promise<void> {
     const line = `${JSON.stringify(alert)}\n`;
-    // Records kept in the reserve go into the log first, so the log stays in order. Should this
-    // write stop half-way, those records are in both places for a while: read twice, which
-    // changes nothing of what carryOver concludes (the last record of a condition wins).
-    const held = await this.reserved();
+    // Records kept in the reserve go into the log first, so the log stays in order. A write that
+    // fails is taken back whole (writeLines); a crash before the reserve is zeroed leaves them in
+    // both places: read twice, which changes nothing of what carryOver concludes (the last record
+    // of a condition wins).
+    // Counted in bytes, not characters: a record with “quotes” or a site named Forêt is longer
+    // on the disk than its string, and the next record written at its character count overwrote
+    // its end, losing both.
+    const held = await this.reservedBytes();
+    // A record there cut by a power loss (no line end) is ended first, as in the log: the next
+    // one was glued to it and lost with it.
+    const next = held.length > 0 && held[held.length - 1] !== 0x0a ? `\n${line}` : line;
     try {
-      await this.writeLines(held + line);
+      await this.writeLines(held.toString('utf8') + next);
     } catch (e) {
-      if (!isCode(e, 'ENOSPC') || !(await this.writeInReserve(held.length, line))) throw e;
+      if (!isCode(e, 'ENOSPC') || !(await this.writeInReserve(held.length, next))) throw e;
       return;
     }
-    if (held) await this.emptyReserve(held.length);
+    if (held.length > 0) await this.emptyReserve(held.length);
     if (!this.folderSynced) {
       await fsyncDir(path.dirname(this.file));
       this.folderSynced = true;
@@ -87,16 +94,16 @@ export class AlertLog {
     }
   }
 
-  /** The records written in the reserve (text before its first zero byte); '' when none. */
-  private async reserved(): Promise<string> {
+  /** The records written in the reserve (the bytes before its first zero); empty when none. */
+  private async reservedBytes(): Promise<Buffer> {
     let data: Buffer;
     try {
       data = await fs.readFile(this.reserve);
     } catch {
-      return '';
+      return Buffer.alloc(0);
     }
     const end = data.indexOf(0);
-    return data.toString('utf8', 0, end === -1 ? data.length : end);
+    return end === -1 ? data : data.subarray(0, end);
   }
 
   /** Writes `line` over the reserve's zeros at `used`, in place; false when it has no room. */
@@ -136,9 +143,18 @@ export class AlertLog {
       // writeFile, not write: on a disk filling up one write() stores what fits and answers
       // success. A line cut there (or by a power loss) is ended first, so this one is not glued
       // to it and lost with it.
-      const cut = await endsCut(handle);
-      await handle.writeFile(`${cut ? '\n' : ''}${text}`);
-      await handle.sync();
+      const { size } = await handle.stat();
+      const cut = await endsCut(handle, size);
+      try {
+        await handle.writeFile(`${cut ? '\n' : ''}${text}`);
+        await handle.sync();
+      } catch (e) {
+        // All or nothing: what fitted is taken back (shrinking needs no room). Records from the
+        // reserve left whole in the log were written there again at the next append, and listed
+        // twice in the digest; and meanwhile read from both places.
+        await handle.truncate(size).catch(() => undefined);
+        throw e;
+      }
     } finally {
       await handle.close();
     }
@@ -153,7 +169,7 @@ export class AlertLog {
       text = '';
     }
     // The reserve's records are newer than every line of the log (see ALERT_RESERVE_FILE).
-    text += `\n${await this.reserved()}`;
+    text += `\n${(await this.reservedBytes()).toString('utf8')}`;
     const out: Alert[] = [];
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
@@ -172,8 +188,7 @@ export class AlertLog {
 }
 
 /** Whether the file's last line has no end (a write cut short): one byte read, alerts are rare. */
-async function endsCut(handle: fs.FileHandle): Promise<boolean> {
-  const { size } = await handle.stat();
+async function endsCut(handle: fs.FileHandle, size: number): Promise<boolean> {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   await handle.read(last, 0, 1, size - 1);

@@ -174,9 +174,17 @@ export class AlertService {
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
     // re-evaluates, and its stop (notifyStopped): a channel's own trouble is the earlier
-    // process's, and comes back if still true. (Read already when this process announced its
-    // stop while it waited to start: what it holds is newer than a file it could not write.)
+    // process's, and comes back if still true.
     if (!this.outboxLoaded) await this.loadOutbox();
+    // Read already while this process waited to start (its settings file being fixed, its folder
+    // not writable). Kept when it could not save what it changed since: what it holds is newer
+    // than the file. Else read again, after a send of the wait still under way: another RDL Sync
+    // (the tray app) may have synced meanwhile and delivered, resolved or dropped what was owed,
+    // and an alert it resolved was sent again from this process's memory, after its "Resolved".
+    else
+      void this.queued(async () => {
+        if (!this.delivery.outbox.unsaved) await this.loadOutbox();
+      });
     this.unsubscribe = this.deps.status.onChange((s) => this.follow(s));
     this.follow(this.deps.status.snapshot());
     // Tried at once, whatever the delays said: a restart often follows a fix of the settings.

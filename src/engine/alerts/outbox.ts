@@ -97,12 +97,19 @@ export class AlertOutbox {
   private readonly backoff = new Map<ChannelId, Backoff>();
   /** Changed since last saved (a hub with no channel failing never writes the file). */
   private dirty = false;
+  /** The last save failed (the settings folder could not be written). */
+  private saveFailed = false;
 
   constructor(
     configDir: string,
     readonly retry: AlertRetry = ALERT_RETRY,
   ) {
     this.file = path.join(configDir, ALERT_OUTBOX_FILE);
+  }
+
+  /** What is held is newer than the file: a change could not be saved (nor saved since). */
+  get unsaved(): boolean {
+    return this.dirty && this.saveFailed;
   }
 
   /** What an earlier process left owed, keeping only the alerts `keep` accepts. */
@@ -140,8 +147,10 @@ export class AlertOutbox {
     this.dirty = false;
     try {
       await atomicWriteFile(this.file, JSON.stringify(data));
+      this.saveFailed = false;
     } catch (e) {
       this.dirty = true;
+      this.saveFailed = true;
       throw e;
     }
   }

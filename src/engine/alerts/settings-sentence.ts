@@ -1,6 +1,8 @@
 // The words of the alert a waiting daemon sends when its settings file cannot be used (read by
 // email far from the hub): which file, each mistake (setting and what is wrong), and the fix.
 import type { FieldIssue } from '../api.js';
+import { isSettingKey } from '../settings/labels.js';
+import { closestKey } from '../settings/validate.js';
 
 /** The alert's condition: the status problem's id, so the next process resolves it (policy.ts). */
 export const SETTINGS_INVALID_CONDITION = 'settings-invalid';
@@ -9,7 +11,7 @@ export function settingsInvalidSentence(file: string, issues: readonly FieldIssu
   const mistakes = issues
     .map((i) => (i.field ? `${i.field}: ${i.message}` : i.message).replace(/[.\s]+$/, ''))
     .join('; ');
-  const first = issues.find((i) => i.field !== '')?.field;
+  const first = issues.map((i) => settingToSet(i.field)).find((k) => k !== undefined);
   const example = first ? ` (here: rdl-sync settings set ${first} VALUE)` : '';
   return (
     `RDL Sync does not sync: its settings file ${file} cannot be used, and files wait safely until it is fixed. ` +
@@ -17,4 +19,15 @@ export function settingsInvalidSentence(file: string, issues: readonly FieldIssu
     `To fix it: rdl-sync settings set KEY VALUE${example}, or edit the file. ` +
     'The service starts syncing by itself once the file is valid: no restart needed.'
   );
+}
+
+/**
+ * The setting `rdl-sync settings set` takes for a mistake in `field`: a name that is no setting
+ * ("alertCommnad") means the nearest one; the command refuses the mistyped name itself, which the
+ * alert gave as the fix. None for a name near no setting (to remove from the file).
+ */
+function settingToSet(field: string): string | undefined {
+  const top = field.split('.')[0]!;
+  if (top === '') return undefined;
+  return isSettingKey(top) ? top : closestKey(top);
 }

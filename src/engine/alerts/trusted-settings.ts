@@ -11,9 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { SettingsValidation } from '../api.js';
+import type { FieldIssue, SettingsValidation } from '../api.js';
 import { atomicWriteFile } from '../fsutil/index.js';
+import { isSettingKey } from '../settings/labels.js';
 import { settingsSchema, type SettingKey, type Settings } from '../settings/schema.js';
+import { closestKey } from '../settings/validate.js';
 
 /** The settings the alert service reads besides the site: its policy, channels and digest. */
 export const ALERT_SETTING_KEYS = [
@@ -49,6 +51,8 @@ export interface TrustedAlertSettings {
 export interface TrustInput {
   /** The file's settings over the defaults, even invalid; null when the file cannot be read. */
   fileValues: Record<string, unknown> | null;
+  /** What is wrong with the file (its names that are no setting are only seen here). */
+  fileIssues: readonly FieldIssue[];
   /** The content of LAST_ALERT_SETTINGS_FILE, or null. */
   record: unknown;
   defaults: Settings;
@@ -60,7 +64,10 @@ export interface TrustInput {
 export function trustAlertSettings(input: TrustInput): TrustedAlertSettings {
   const { fileValues, defaults } = input;
   const record = recordParts(input.record);
-  const fromFile = fileValues ? validAlertPart(fileValues, input) : null;
+  const fromFile =
+    fileValues && !misnamesAlertSetting(input.fileIssues)
+      ? validAlertPart(fileValues, input)
+      : null;
   const fromRecord = fromFile ? null : record ? validAlertPart(record.alerts, input) : null;
   const alerts = fromFile ?? fromRecord;
   const site =
@@ -81,6 +88,17 @@ function pickAlertPart(values: Record<string, unknown>): Record<string, unknown>
 
 const isAlertKey = (key: string): boolean =>
   (ALERT_SETTING_KEYS as readonly string[]).includes(key);
+
+/**
+ * The file names an alert setting wrongly ("alertCommnad"): its alert part read without that
+ * setting (its default: no channel) passed as valid, and the people set up there were not told.
+ */
+function misnamesAlertSetting(issues: readonly FieldIssue[]): boolean {
+  return issues.some((i) => {
+    const top = i.field.split('.')[0]!;
+    return top !== '' && !isSettingKey(top) && isAlertKey(closestKey(top) ?? '');
+  });
+}
 
 /**
  * The alert part of `values` as the one validation sees it over the defaults, or null when it
