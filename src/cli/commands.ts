@@ -23,6 +23,7 @@ import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
+import { withSettingsEditLock } from './settings-edit-lock.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
 import type { CliContext, CommandSpec } from './context.js';
@@ -683,7 +684,7 @@ const pause: CommandSpec = {
     }
     const engine = await openEngine(ctx, 'side');
     try {
-      await engine.pause(forMs);
+      await withSettingsEditLock(ctx.configDir, () => engine.pause(forMs));
       say(
         ctx,
         forMs === null
@@ -701,7 +702,7 @@ const resume: CommandSpec = {
   async run(ctx) {
     const engine = await openEngine(ctx, 'side');
     try {
-      await engine.resume();
+      await withSettingsEditLock(ctx.configDir, () => engine.resume());
       say(ctx, 'Resumed.');
       return 0;
     } finally {
@@ -753,7 +754,6 @@ const settings: CommandSpec = {
           return 2;
         }
         const shape = settingsSchema.shape as Record<string, unknown>;
-        const candidate = readForEditing(store, ctx);
         for (let i = 0; i < pairs.length; i += 2) {
           const k = pairs[i]!;
           // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
@@ -765,9 +765,14 @@ const settings: CommandSpec = {
             );
             return 2;
           }
-          candidate[k] = coerce(candidate[k], pairs[i + 1]!);
         }
-        const saved = store.save(candidate);
+        // Read, change and write in one turn: another command's change made meanwhile is kept.
+        const saved = await withSettingsEditLock(ctx.configDir, () => {
+          const candidate = readForEditing(store, ctx);
+          for (let i = 0; i < pairs.length; i += 2)
+            candidate[pairs[i]!] = coerce(candidate[pairs[i]!], pairs[i + 1]!);
+          return store.save(candidate);
+        });
         if (!saved.ok) {
           say(ctx, 'Not saved:');
           printIssues(ctx, saved.issues);
