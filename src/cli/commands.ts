@@ -24,6 +24,7 @@ import { printStatus } from './print-status.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { withSettingsEditLock } from './settings-edit-lock.js';
+import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
 import type { CliContext, CommandSpec } from './context.js';
@@ -457,6 +458,10 @@ const status: CommandSpec = {
       return 0;
     }
     say(ctx, running && owner ? whoSyncs(owner) : 'Daemon not running.');
+    if (!owner) {
+      for (const other of await otherUsersDaemons())
+        say(ctx, `! ${printable(otherUserDaemonLine(other, ctx.configDir))}`);
+    }
     if (stale) say(ctx, `! ${stale}`);
     if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
     return 0;
