@@ -404,7 +404,15 @@ const once: CommandSpec = {
           `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ')}`,
         );
       }
-      for (const p of engine.getStatus().problems) say(ctx, `! ${printable(p.message)}`);
+      const problems = engine.getStatus().problems;
+      for (const p of problems) say(ctx, `! ${printable(p.message)}`);
+      // What stopped a leg this pass, when no problem says it yet: Dropbox unreachable is a
+      // problem only after offlineAlertMinutes (a daemon rides out short outages quietly), so a
+      // technician's `once` while offline ended on "1 still queued in transit" and nothing else.
+      for (const blocked of [r.uploadBlocked, r.archiveBlocked]) {
+        if (blocked && !problems.some((p) => p.id === blocked.code))
+          say(ctx, `! ${printable(blocked.message)}`);
+      }
       // 0 only when everything found has moved: nothing failing, queued or left settling.
       const allMoved =
         r.fileFailures === 0 &&
