@@ -789,6 +789,7 @@ const settings: CommandSpec = {
         if (!saved.ok) {
           say(ctx, 'Not saved:');
           printIssues(ctx, saved.issues);
+          for (const hint of listSeparatorHints(pairs, saved.issues)) say(ctx, hint);
           return 2;
         }
         for (let i = 0; i < pairs.length; i += 2) {
@@ -804,6 +805,30 @@ const settings: CommandSpec = {
     }
   },
 };
+
+/**
+ * A list typed with semicolons or spaces between its values (`alertEmailTo 'a@x.org; b@y.org'`,
+ * as a mail program takes them) was refused as one value that is no email address, and nothing
+ * said that the CLI separates values with commas (the window takes one per line).
+ */
+function listSeparatorHints(
+  pairs: readonly (string | undefined)[],
+  issues: readonly { field: string; message: string }[],
+): string[] {
+  const hints: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const key = pairs[i] ?? '';
+    const value = pairs[i + 1] ?? '';
+    // A list's refused values are reported by index: alertEmailTo.0.
+    const isList = issues.some((issue) => issue.field.startsWith(`${key}.`));
+    const parts = value.split(/[;\s]+/).filter((p) => p !== '');
+    if (!isList || parts.length < 2 || value.includes(',')) continue;
+    hints.push(
+      `Several values are separated by commas: rdl-sync settings set ${key} '${parts.join(',')}'`,
+    );
+  }
+  return hints;
+}
 
 /** The settings as written in the file (even when invalid) over the defaults, for editing. */
 function readForEditing(
