@@ -25,6 +25,8 @@ import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
+import { withSettingsEditLock } from './settings-edit-lock.js';
+import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
 import type { CliContext, CommandSpec } from './context.js';
@@ -405,7 +407,15 @@ const once: CommandSpec = {
           `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ')}`,
         );
       }
-      for (const p of engine.getStatus().problems) say(ctx, `! ${printable(p.message)}`);
+      const problems = engine.getStatus().problems;
+      for (const p of problems) say(ctx, `! ${printable(p.message)}`);
+      // What stopped a leg this pass, when no problem says it yet: Dropbox unreachable is a
+      // problem only after offlineAlertMinutes (a daemon rides out short outages quietly), so a
+      // technician's `once` while offline ended on "1 still queued in transit" and nothing else.
+      for (const blocked of [r.uploadBlocked, r.archiveBlocked]) {
+        if (blocked && !problems.some((p) => p.id === blocked.code))
+          say(ctx, `! ${printable(blocked.message)}`);
+      }
       // 0 only when everything found has moved: nothing failing, queued or left settling.
       const allMoved =
         r.fileFailures === 0 &&
@@ -459,6 +469,10 @@ const status: CommandSpec = {
       return 0;
     }
     say(ctx, running && owner ? whoSyncs(owner) : 'Daemon not running.');
+    if (!owner) {
+      for (const other of await otherUsersDaemons())
+        say(ctx, `! ${printable(otherUserDaemonLine(other, ctx.configDir))}`);
+    }
     if (stale) say(ctx, `! ${stale}`);
     if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
     return 0;
@@ -686,7 +700,7 @@ const pause: CommandSpec = {
     }
     const engine = await openEngine(ctx, 'side');
     try {
-      await engine.pause(forMs);
+      await withSettingsEditLock(ctx.configDir, () => engine.pause(forMs));
       say(
         ctx,
         forMs === null
@@ -704,7 +718,7 @@ const resume: CommandSpec = {
   async run(ctx) {
     const engine = await openEngine(ctx, 'side');
     try {
-      await engine.resume();
+      await withSettingsEditLock(ctx.configDir, () => engine.resume());
       say(ctx, 'Resumed.');
       return 0;
     } finally {
@@ -756,7 +770,6 @@ const settings: CommandSpec = {
           return 2;
         }
         const shape = settingsSchema.shape as Record<string, unknown>;
-        const candidate = readForEditing(store, ctx);
         const defaults = defaultSettings();
         for (let i = 0; i < pairs.length; i += 2) {
           const k = pairs[i]!;
@@ -769,14 +782,22 @@ const settings: CommandSpec = {
             );
             return 2;
           }
+        }
+        // Read, change and write in one turn: another command's change made meanwhile is kept.
+        const saved = await withSettingsEditLock(ctx.configDir, () => {
+          const candidate = readForEditing(store, ctx);
           // Read as the setting's type (its default's), not as the value in the file: that one
           // may be the mistake being fixed ("ten"), and "30" then stayed text and was refused.
-          candidate[k] = coerce(defaults[k as keyof Settings], pairs[i + 1]!);
-        }
-        const saved = store.save(candidate);
+          for (let i = 0; i < pairs.length; i += 2) {
+            const k = pairs[i]!;
+            candidate[k] = coerce(defaults[k as keyof Settings], pairs[i + 1]!);
+          }
+          return store.save(candidate);
+        });
         if (!saved.ok) {
           say(ctx, 'Not saved:');
           printIssues(ctx, saved.issues);
+          for (const hint of listSeparatorHints(pairs, saved.issues)) say(ctx, hint);
           return 2;
         }
         for (let i = 0; i < pairs.length; i += 2) {
@@ -792,6 +813,30 @@ const settings: CommandSpec = {
     }
   },
 };
+
+/**
+ * A list typed with semicolons or spaces between its values (`alertEmailTo 'a@x.org; b@y.org'`,
+ * as a mail program takes them) was refused as one value that is no email address, and nothing
+ * said that the CLI separates values with commas (the window takes one per line).
+ */
+function listSeparatorHints(
+  pairs: readonly (string | undefined)[],
+  issues: readonly { field: string; message: string }[],
+): string[] {
+  const hints: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const key = pairs[i] ?? '';
+    const value = pairs[i + 1] ?? '';
+    // A list's refused values are reported by index: alertEmailTo.0.
+    const isList = issues.some((issue) => issue.field.startsWith(`${key}.`));
+    const parts = value.split(/[;\s]+/).filter((p) => p !== '');
+    if (!isList || parts.length < 2 || value.includes(',')) continue;
+    hints.push(
+      `Several values are separated by commas: rdl-sync settings set ${key} '${parts.join(',')}'`,
+    );
+  }
+  return hints;
+}
 
 /** The settings as written in the file (even when invalid) over the defaults, for editing. */
 function readForEditing(

@@ -42,7 +42,14 @@ export type {
 } from './status/types.js';
 export { readStatusFile, type PublishedStatus } from './status/status-file.js';
 export { sentenceAsText } from './status/sentence.js';
-export { describeLockOwner, liveLockOwner, withoutStartAgain, type LockRole } from './run-lock.js';
+export {
+  describeLockOwner,
+  liveLockOwner,
+  withoutStartAgain,
+  tryLockFile,
+  type LockRole,
+  type RunLock,
+} from './run-lock.js';
 // How a size reads (CLI; the window has it through src/shared/format.ts).
 export { formatBytes } from './format-bytes.js';
 export { archiveTitle } from './archive/archive-place.js';

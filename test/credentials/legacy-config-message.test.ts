@@ -19,10 +19,13 @@ test('a broken old config.json is reported by position, never by quoting it', ()
   const cases: [string, RegExp][] = [
     // An unquoted value: V8 said `Unexpected token 'q', ..."_SECRET": q8w7e6r5t4"...`.
     [`{"SITE": "Lake", "APP_SECRET": ${secret}}`, /\(unexpected character\)/],
-    [`{"SITE": "Lake", "APP_SECRET": "${secret}" "X": 1}`, /stopped at character 51\)/],
-    [`{"SITE": "Lake", "APP_SECRET": "${secret}`, /stopped at character 49\)/],
+    [`{"SITE": "Lake", "APP_SECRET": "${secret}" "X": 1}`, /stopped at line 1, column 51;/],
+    [`{"SITE": "Lake", "APP_SECRET": "${secret}`, /stopped at line 1, column 49;/],
     ['', /\(it ends too early\)/],
-    ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU', /character 2\)/],
+    [
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU',
+      /at line 1, column 2;/,
+    ],
   ];
   for (const [text, where] of cases) {
     const message = messageOf(text);

@@ -37,7 +37,12 @@ export type FinishResult =
   | { kind: 'committed'; metadata: files.FileMetadata }
   | { kind: 'conflict' }
   /** The session cannot be committed (consumed by an earlier commit, expired, not closed). */
-  | { kind: 'session-unusable' };
+  | { kind: 'session-unusable' }
+  /**
+   * A concurrent session whose chunks do not cover the file (concurrent_session_missing_data):
+   * nothing was written, and committing it again can only fail the same way.
+   */
+  | { kind: 'session-incomplete' };
 
 export type AppendBatchResult =
   | { kind: 'results'; entries: files.UploadSessionAppendBatchResultEntry[] }
@@ -237,6 +242,8 @@ export class DropboxCalls {
         } catch (e) {
           const r = rejected(e);
           if (r?.tags[0] === 'lookup_failed') return { kind: 'session-unusable' } as const;
+          if (r?.tags[0] === 'concurrent_session_missing_data')
+            return { kind: 'session-incomplete' } as const;
           if (r?.tags[0] === 'path' && r.tags.includes('conflict'))
             return { kind: 'conflict' } as const;
           throw e;

@@ -17,11 +17,14 @@ const KNOWN_KEYS = ['SD_CARD_NAME', 'SITE'] as const;
 
 export function parseLegacyConfig(text: string): LegacyConfig {
   let data: unknown;
+  const withoutBom = text.replace(/^\uFEFF/, '');
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(withoutBom);
   } catch (e) {
+    const where = whereInvalid(e, withoutBom);
+    const hint = where.startsWith('the parser stopped') ? `; ${JSON_HINT}` : '';
     throw new LegacyImportError(
-      `The old config.json is not valid JSON (${whereInvalid(e)}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
+      `The old config.json is not valid JSON (${where}${hint}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
     );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -46,12 +49,22 @@ export function parseLegacyConfig(text: string): LegacyConfig {
  * (`Unexpected token 'q', ..."_SECRET": q8w7e6r5t4"...`), so a value next to a typo, the loggers'
  * keys or any file picked by mistake reached the window, the terminal and the log.
  */
-function whereInvalid(e: unknown): string {
+function whereInvalid(e: unknown, text: string): string {
   const message = e instanceof Error ? e.message : '';
   if (/Unexpected end of JSON input/.test(message)) return 'it ends too early';
   const at = /at position (\d+)/.exec(message);
-  return at ? `the parser stopped at character ${Number(at[1]) + 1}` : 'unexpected character';
+  if (!at) return 'unexpected character';
+  // Line and column, as an editor (nano, the desktop's) shows them: "character 44" of a file
+  // had to be counted by hand. Lines end at \n, so a Windows \r\n file counts the same.
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `the parser stopped at line ${line}, column ${column}`;
 }
+
+/** Hand edits that break JSON; a technician can check for each without knowing the grammar. */
+const JSON_HINT =
+  'look there for a comma before } or ], a # or // comment, or single quotes, which JSON does not allow';
 
 /** Keys other than SD_CARD_NAME and SITE (reported, not imported). */
 export function unknownLegacyKeys(text: string): string[] {

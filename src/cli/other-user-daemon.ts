@@ -1,0 +1,79 @@
+// Settings are per user: the service runs as the hub's user (pi) with ~pi/.config/rdl-sync. A
+// technician who types `sudo rdl-sync status` out of habit read root's status: "Daemon not
+// running. Setup needed: RDL Sync has no settings yet", on a hub that had synced for months, and
+// the obvious next step (set it up again, as root) makes a second syncer on the same folders.
+// When nothing syncs with this user's settings, `status` looks for an RDL Sync daemon that another
+// user runs on this machine and names it, with the command that shows its status.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface OtherUserDaemon {
+  pid: number;
+  uid: number;
+  user: string;
+  /** The --config-dir it was started with, when it was. */
+  configDir: string | null;
+}
+
+/**
+ * `rdl-sync run` daemons of other users (`rdl-sync.js run` from a checkout, `rdl-sync --headless
+ * run` of a package). Linux only (/proc); elsewhere none.
+ */
+export async function otherUsersDaemons(): Promise<OtherUserDaemon[]> {
+  const me = process.getuid?.();
+  if (me === undefined) return [];
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const found: OtherUserDaemon[] = [];
+  for (const name of pids) {
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    try {
+      const args = (await readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0');
+      const entry = args.findIndex((a) => /^rdl-sync(\.js)?$/.test(path.basename(a)));
+      if (entry < 0 || !args.slice(entry + 1).includes('run')) continue;
+      const uid = Number(
+        /^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${name}/status`, 'utf8'))?.[1],
+      );
+      if (!Number.isInteger(uid) || uid === me) continue;
+      found.push({ pid, uid, user: await userName(uid), configDir: configDirArg(args) });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found.sort((a, b) => a.pid - b.pid);
+}
+
+function configDirArg(args: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--config-dir') return args[i + 1] ?? null;
+    if (a.startsWith('--config-dir=')) return a.slice('--config-dir='.length);
+  }
+  return null;
+}
+
+/** The login name of `uid` from /etc/passwd, else `#uid` (what sudo -u takes for a number). */
+async function userName(uid: number): Promise<string> {
+  try {
+    for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && id === String(uid)) return name;
+    }
+  } catch {
+    // no passwd file: the number
+  }
+  return `#${uid}`;
+}
+
+/** What `status` says about such a daemon: whose it is, and the command that shows its status. */
+export function otherUserDaemonLine(d: OtherUserDaemon, configDir: string): string {
+  // Quoted: a bare #1000 would start a comment in the shell.
+  const user = d.user.startsWith('#') ? `'${d.user}'` : d.user;
+  const dir = d.configDir === null ? '' : ` --config-dir '${d.configDir}'`;
+  return `RDL Sync runs on this machine as user ${d.user} (pid ${d.pid}), with that user's settings: what follows are the settings in ${configDir}, which it never reads (settings are per user). Its status: sudo -u ${user} rdl-sync status${dir}`;
+}
