@@ -29,8 +29,11 @@ async function readStdin(): Promise<string> {
 /** One line typed at the terminal with echo off (raw mode), up to Enter; Ctrl-C saves nothing. */
 function readHidden(ctx: CliContext, prompt: string): Promise<string> {
   const stdin = process.stdin;
-  ctx.out.write(prompt);
+  // Echo off before the prompt invites typing. Before, the prompt went first: keys typed the
+  // moment it showed (a paste, a busy hub slow to reach the next line) were echoed, and Ctrl-C
+  // killed the command (exit 130) instead of cancelling it.
   stdin.setRawMode(true);
+  ctx.out.write(prompt);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {

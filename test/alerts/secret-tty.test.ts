@@ -21,13 +21,16 @@ after(async () => {
 });
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+/** Says whether the terminal was raw when the prompt was printed (raw-at-prompt-probe.ts). */
+const probe = path.join(import.meta.dirname, 'raw-at-prompt-probe.ts');
 
 /** Runs `alert secret smtp-password` on a pty; types `keys` once the prompt shows. */
 async function typeAtTerminal(
   configDir: string,
   keys: string,
 ): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, '--import', 'tsx', path.join(repo, 'src/cli/main.ts')]
+  const command = [process.execPath, '--import', 'tsx', '--import', probe]
+    .concat(path.join(repo, 'src/cli/main.ts'))
     .concat(['alert', 'secret', 'smtp-password', '--config-dir', configDir])
     .map(quote)
     .join(' ');
@@ -62,6 +65,9 @@ test('a password typed at the prompt is saved and never shown; Ctrl-C saves noth
   assert.equal(typed.code, 0, typed.screen);
   assert.match(typed.screen, /Type the smtp-password \(it is not shown\), then Enter:/);
   assert.match(typed.screen, /Saved the smtp-password in /);
+  // Echo was off before the prompt invited typing (before, the prompt came first: keys typed as
+  // it showed were echoed, and Ctrl-C killed the command with 130 instead of cancelling).
+  assert.match(typed.screen, /\[raw when prompted: true\]/);
   assert.ok(!typed.screen.includes(secret.slice(0, 6)), `echoed: ${typed.screen}`);
   const saved = JSON.parse(await fs.readFile(path.join(configDir, 'alert-secrets.json'), 'utf8'));
   assert.deepEqual(saved, { smtpPassword: secret });
@@ -70,6 +76,7 @@ test('a password typed at the prompt is saved and never shown; Ctrl-C saves noth
   const cancelled = await typeAtTerminal(other, 'half-typed\u0003');
   assert.equal(cancelled.code, 1, cancelled.screen);
   assert.match(cancelled.screen, /cancelled: nothing saved/);
+  assert.match(cancelled.screen, /\[raw when prompted: true\]/);
   assert.ok(!cancelled.screen.includes('half-typed'), cancelled.screen);
   await assert.rejects(fs.stat(path.join(other, 'alert-secrets.json')), { code: 'ENOENT' });
 });

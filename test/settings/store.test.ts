@@ -1,4 +1,5 @@
 import { before, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -172,6 +173,43 @@ test('with watch, a valid edit from another process is delivered; a bad one is n
   assert.equal(second.site, 'site2');
   assert.equal(second.concurrency, good.concurrency);
 });
+
+test('with watch, an edit made as the store opens while the thread pool is busy is delivered', async (t) => {
+  // The daemon opens its settings while a pass hashes and copies files: libuv's thread pool busy.
+  // Before, the watcher's first look at the file waited behind that work; an edit made meanwhile
+  // was its starting point, never seen as a change, and the daemon kept the old settings.
+  const release = holdThreadPool(t);
+  const { file, store } = setup(t, true);
+  const other = openSettingsStore({ configDir: path.dirname(file), home: HOME });
+  assert.ok(other.save(good).ok);
+  release();
+  const first = await nextChange(store);
+  assert.equal(first.site, 'site1');
+});
+
+/**
+ * Every thread of libuv's pool held (each opening a FIFO for reading, which waits for a writer)
+ * until the returned release() opens their writers.
+ */
+function holdThreadPool(t: { after: (fn: () => void) => void }): () => void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-pool-'));
+  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const fifos = Array.from({ length: size }, (_, i) => path.join(dir, `hold-${i}`));
+  for (const f of fifos) execFileSync('mkfifo', [f]);
+  const readers = fifos.map((f) => fs.promises.open(f, 'r'));
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    for (const f of fifos) fs.closeSync(fs.openSync(f, 'w'));
+  };
+  t.after(async () => {
+    release();
+    for (const r of readers) await (await r).close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return release;
+}
 
 function nextChange(store: SettingsStore): Promise<Settings> {
   return new Promise((resolve, reject) => {

@@ -159,7 +159,8 @@ class ConfSettingsStore implements SettingsStore {
   private conf: Conf<ConfigFile> | undefined;
   private memoryState: RuntimeState | undefined;
   private lastNotified: Settings | undefined;
-  private watching = false;
+  /** The poll of the file for edits by other processes (with `watch`), until close(). */
+  private watchTimer: NodeJS.Timeout | undefined;
   private lastWarned: string | undefined;
   private readonly mistakeListeners = new Set<(issues: SettingsIssues | null) => void>();
 
@@ -167,9 +168,11 @@ class ConfSettingsStore implements SettingsStore {
     this.path = configFilePath(opts.configDir);
     this.defaults = defaultSettings(opts.home);
     this.logger = opts.logger ?? silentLogger;
+    // Before the first read: an edit made from then on changes what the poll compares with.
+    const seen = fileStamp(this.path);
     const first = this.load();
     if (first.ok) this.lastNotified = first.settings;
-    if (opts.watch) this.startWatching();
+    if (opts.watch) this.startWatching(seen);
   }
 
   load(): SettingsValidation {
@@ -270,8 +273,8 @@ class ConfSettingsStore implements SettingsStore {
   }
 
   close(): void {
-    if (this.watching) fs.unwatchFile(this.path);
-    this.watching = false;
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
     this.listeners.clear();
   }
 
@@ -319,34 +322,43 @@ class ConfSettingsStore implements SettingsStore {
     this.conf = undefined;
   }
 
-  private startWatching(): void {
-    this.watching = true;
-    fs.watchFile(
-      this.path,
-      { interval: this.opts.watchIntervalMs ?? 1000, persistent: false },
-      (curr, prev) => {
-        // fs.watchFile calls once with zeroed stats when the file does not exist: nothing
-        // changed (a first run has no file yet), so nothing to read or warn about.
-        if (curr.mtimeMs === 0 && prev.mtimeMs === 0) return;
-        const r = this.load();
-        if (r.ok) {
-          const hadMistakes = this.lastWarned !== undefined;
-          this.lastWarned = undefined;
-          // Fixed back to the settings in force, the file changes nothing but the mistakes.
-          if (hadMistakes) this.tellMistakes(null);
-          this.notify(r.settings);
-          return;
-        }
-        // The file also changes when runtime state (a pause) is written: warn once per mistake.
-        const key = JSON.stringify(r.issues);
-        if (key === this.lastWarned) return;
-        this.lastWarned = key;
-        this.logger.warn('Settings file changed but has mistakes; keeping the current settings', {
-          issues: r.issues,
-        });
-        this.tellMistakes(r.issues);
-      },
-    );
+  /**
+   * Polls the file's stamp, compared with `seen` (taken before the first read). Before, this was
+   * fs.watchFile, whose first look at the file is taken later, on libuv's thread pool: an edit
+   * made between this store's first read and that look (the pool busy, as while a pass hashes
+   * files, or a loaded machine) was the watcher's starting point, never a change, and the daemon
+   * kept the old settings until the next edit.
+   */
+  private startWatching(seen: string): void {
+    let last = seen;
+    this.watchTimer = setInterval(() => {
+      const now = fileStamp(this.path);
+      if (now === last) return;
+      last = now;
+      this.fileChanged();
+    }, this.opts.watchIntervalMs ?? 1000);
+    // Like the watcher it replaces: never what keeps a process alive.
+    this.watchTimer.unref();
+  }
+
+  private fileChanged(): void {
+    const r = this.load();
+    if (r.ok) {
+      const hadMistakes = this.lastWarned !== undefined;
+      this.lastWarned = undefined;
+      // Fixed back to the settings in force, the file changes nothing but the mistakes.
+      if (hadMistakes) this.tellMistakes(null);
+      this.notify(r.settings);
+      return;
+    }
+    // The file also changes when runtime state (a pause) is written: warn once per mistake.
+    const key = JSON.stringify(r.issues);
+    if (key === this.lastWarned) return;
+    this.lastWarned = key;
+    this.logger.warn('Settings file changed but has mistakes; keeping the current settings', {
+      issues: r.issues,
+    });
+    this.tellMistakes(r.issues);
   }
 
   onFileMistakes(cb: (issues: SettingsIssues | null) => void): () => void {
@@ -387,6 +399,20 @@ function withLine(message: string, text: string): string {
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   return `${message} (line ${line} column ${column})`;
+}
+
+/**
+ * What tells one version of the file from the next, as fs.watchFile compared: a save through conf
+ * renames a new file in (another inode), a hand edit changes the time or the size. '' while there
+ * is no file (or it cannot be looked at): a first run has none, and nothing has changed.
+ */
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return '';
+  }
 }
 
 function readSettingsFile(file: string): RawRead {
