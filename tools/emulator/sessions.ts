@@ -114,6 +114,29 @@ export class SessionTable {
   }
 
   /**
+   * A concurrent session's append over bytes it already holds: the offset of the first 4 MiB
+   * block already there, or undefined. Dropbox answers such an append with a plain-text 400
+   * "Different data already uploaded at offset N" (quoted in a Dropbox engineer's commit to the
+   * Rust SDK's resumable-upload example, seen when a resume re-sent a block that had landed), so
+   * it is refused here too rather than replacing the bytes: a client that re-sends a chunk whose
+   * answer it never got, or that cuts its chunks at other sizes after a restart, meets it.
+   */
+  occupiedAt(s: Session, offset: number, length: number): number | undefined {
+    if (s.type !== 'concurrent') return undefined;
+    const end = offset + Math.max(length, 1);
+    let first: number | undefined;
+    for (const c of s.chunks) {
+      const cEnd = c.offset + Math.max(c.size, 1);
+      if (c.offset < end && offset < cEnd) {
+        const at = Math.max(c.offset, offset);
+        const block = at - (at % BLOCK_SIZE);
+        if (first === undefined || block < first) first = block;
+      }
+    }
+    return first;
+  }
+
+  /**
    * Accepts a body. `hashed` is the session hasher copy that already saw these bytes (sequential
    * sessions hash while receiving).
    */

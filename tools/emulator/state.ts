@@ -110,6 +110,11 @@ export class EmulatorState {
     this.stats.set(route, (this.stats.get(route) ?? 0) + 1);
   }
 
+  /** Adds `n` to the counter `name` (bytes, not requests: e.g. bytes appends stored). */
+  tally(name: string, n: number): void {
+    this.stats.set(name, (this.stats.get(name) ?? 0) + n);
+  }
+
   /** Counts body bytes of `route` on the link: a request's (`sent`) or an answer's (`answered`). */
   countBytes(route: string, side: keyof LinkBytes, bytes: number): void {
     let b = this.linkBytes.get(route);

@@ -6,7 +6,7 @@ import type { RequestContext } from '../context.js';
 import { BadRequest, RouteError } from '../errors.js';
 import { ContentHasher } from '../hash.js';
 import { fileMetadata } from '../metadata.js';
-import { MAX_SESSION_BYTES, type Session } from '../sessions.js';
+import { MAX_SESSION_BYTES, type Session, type SessionTable } from '../sessions.js';
 import type { EmulatorState } from '../state.js';
 import type { FaultRule } from '../faults.js';
 import { appendBatch } from './append-batch.js';
@@ -91,10 +91,24 @@ const append: Route = {
       ctx.state.blobs.remove(bytes.parts);
       throw new RouteError(late);
     }
+    try {
+      // Checked once the body is in: "different data" says Dropbox compares what it received.
+      refuseOccupied(sessions, session, offset, bytes.size);
+    } catch (e) {
+      ctx.state.blobs.remove(bytes.parts);
+      throw e;
+    }
+    ctx.state.tally('append-stored-bytes', bytes.size);
     sessions.addData(session, offset, bytes, close, hashed);
     await ctx.json(null);
   },
 };
+
+/** Dropbox's plain-text 400 for a concurrent append over bytes the session holds already. */
+function refuseOccupied(sessions: SessionTable, session: Session, offset: number, length: number) {
+  const at = sessions.occupiedAt(session, offset, length);
+  if (at !== undefined) throw new BadRequest(`Different data already uploaded at offset ${at}`);
+}
 
 type FinishFailure = Record<string, unknown>;
 
