@@ -129,6 +129,20 @@ export interface UploadSessionState {
   size: number;
   mtimeMs: number;
   startedAtMs: number;
+  /**
+   * Concurrent sessions: every chunk sent from `offset` on, in order and end to end, and whether
+   * its answer came. Saved before a chunk is sent, so a resume re-sends the unanswered ones at
+   * the very same offsets and lengths and cuts new chunks only after the last one: chunks cut at
+   * other sizes would overlap bytes that landed, which Dropbox refuses.
+   */
+  chunks?: SentChunk[];
+}
+
+export interface SentChunk {
+  offset: number;
+  length: number;
+  /** Dropbox acknowledged it (beyond `offset`: an earlier chunk's answer is still missing). */
+  landed: boolean;
 }
 
 /** Journal port used by the uploader. Losing it only costs re-sending bytes. */
@@ -136,6 +150,8 @@ export interface SessionStore {
   get(rel: string): UploadSessionState | undefined;
   set(rel: string, state: UploadSessionState): void;
   delete(rel: string): void;
+  /** Resolves once what was set is on disk (a journal saves changes a moment later). */
+  persist?(): Promise<void>;
 }
 
 export interface Clock {

@@ -28,6 +28,12 @@ export type AppendResult =
   | { kind: 'gone' }
   | { kind: 'closed' }
   /**
+   * Concurrent sessions: bytes are there already at that offset (a chunk sent again whose first
+   * answer never came). Dropbox answers a plain-text 400 "Different data already uploaded at
+   * offset N"; the commit's content hash tells whether they were ours.
+   */
+  | { kind: 'occupied' }
+  /**
    * A streamed body did not match its content_hash: damaged on the way, or the file changed
    * after it was hashed (the caller tells which; a retry here would only read it again).
    */
@@ -59,6 +65,16 @@ export function headerRefusal(e: unknown): boolean {
     e.status === 400 &&
     typeof e.error === 'string' &&
     /header.*(too large|too long)|request header/i.test(e.error)
+  );
+}
+
+/** Dropbox's 400 for an append over bytes a concurrent session holds already. */
+function alreadyUploaded(e: unknown): boolean {
+  return (
+    isDropboxHttpError(e) &&
+    e.status === 400 &&
+    typeof e.error === 'string' &&
+    /already uploaded at offset/i.test(e.error)
   );
 }
 
@@ -216,6 +232,7 @@ export class DropboxCalls {
         if (r?.tags.includes('closed')) return { kind: 'closed' } as const;
         if (r?.tags.includes('content_hash_mismatch') && typeof bytes === 'function')
           return { kind: 'mismatch' } as const;
+        if (alreadyUploaded(e)) return { kind: 'occupied' } as const;
         throw e;
       }
     });

@@ -201,10 +201,11 @@ export async function place(
       // Someone (perhaps our own lost commit) wrote there meanwhile: look again.
       target = undefined;
     } else if (res.kind === 'session-incomplete') {
-      // A resumed concurrent session whose chunks do not tile the file: chunks that landed
-      // before an interruption (Ctrl-C, a kill, a reboot) but were not yet counted overlap the
-      // ones sent again, cut at other sizes. Committing it again failed the same way at every
-      // pass until the session expired (6 days): upload the bytes afresh, nothing was written.
+      // A resumed concurrent session whose chunks do not tile the file. A resume re-sends its
+      // unanswered chunks cut as before (session-upload.ts), so this is the safety net: a
+      // session saved by an earlier version (no chunks in the journal), or a journal that could
+      // not be written. Committing it again failed the same way at every pass until the
+      // session expired (6 days): upload the bytes afresh, nothing was written.
       sessionId = undefined;
     } else {
       // Consumed or expired; if consumed, most likely by a commit of ours whose answer was lost.

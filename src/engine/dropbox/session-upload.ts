@@ -1,12 +1,14 @@
 // Large files: a sequential upload session fed chunk by chunk from disk, hashing each byte in
 // the same pass that sends it. After every acknowledged chunk the session id, offset and the
-// digests of complete 4 MiB blocks are saved, so after a crash the upload continues where the
-// server is instead of starting over, and the hash is rebuilt from the digests, not the file.
+// digests of complete 4 MiB blocks are saved (concurrent sessions: also every chunk sent beyond
+// the offset, before it goes), so after a crash the upload continues where the server is instead
+// of starting over, and the hash is rebuilt from the digests, not the file.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SyncError } from '../errors.js';
 import {
   monotonicNow,
   type Clock,
+  type SentChunk,
   type SessionStore,
   type UploadProgress,
   type UploadSessionState,
@@ -200,7 +202,7 @@ async function sendChunks(
           // Only our own closing append can have closed it (its answer was lost).
           if (!closing) return 'restart';
           stored = true;
-        } else if (r.kind === 'gone' || r.kind === 'mismatch')
+        } else if (r.kind === 'gone' || r.kind === 'mismatch' || r.kind === 'occupied')
           return 'restart'; // (a buffered body is never 'mismatch': its retries resend it)
         else if (r.correctOffset === offset + bytes.length)
           stored = true; // answer was lost
@@ -231,10 +233,31 @@ async function sendChunks(
 }
 
 /**
+ * The chunks an interrupted run sent from its stored prefix on, if they still describe this file
+ * as concurrent sessions require (end to end from the prefix, 4 MiB-aligned, whole blocks but the
+ * last); otherwise none, and the resume cuts afresh (a session that then misses data is replaced
+ * at the commit: see place()).
+ */
+function sentChunks(resume: UploadSessionState, size: number): SentChunk[] {
+  const chunks = resume.chunks ?? [];
+  let at = resume.offset;
+  for (const c of chunks) {
+    const end = c.offset + c.length;
+    const aligned = c.offset % BLOCK_SIZE === 0 && (end === size || c.length % BLOCK_SIZE === 0);
+    if (c.offset !== at || c.length <= 0 || end > size || !aligned) return [];
+    at = end;
+  }
+  return chunks.map((c) => ({ ...c }));
+}
+
+/**
  * The whole file into a concurrent session, APPENDS_IN_FLIGHT chunks at a time (each a multiple
  * of 4 MiB, as concurrent sessions require; the last one closes the session and is sent once
- * every earlier chunk is stored). What is saved is the stored prefix, so a resume re-sends at
- * most the chunks that were in flight.
+ * every earlier chunk is stored). What is saved is the stored prefix and, on disk before each
+ * chunk goes out, every chunk sent beyond it, so a resume re-sends at most the chunks that were
+ * in flight, cut exactly as before: Dropbox refuses an append over bytes it holds already
+ * ("Different data already uploaded at offset N"), and chunks cut at other sizes would overlap
+ * those that landed unanswered, leaving a session that could never be committed.
  *
  * Memory: no chunk is held whole. The chunks' block digests are computed ahead (BlockDigests),
  * so an append goes out as soon as there is room for it with its content_hash in the header, and
@@ -253,6 +276,8 @@ async function sendConcurrent(
 ): Promise<ClosedSession | 'restart'> {
   const { rel, localPath, size, mtimeMs } = file;
   let stored = resume?.offset ?? 0;
+  // What the interrupted run sent beyond `stored`: sent again (or, landed, skipped) as it was cut.
+  const replay = resume === undefined ? [] : sentChunks(resume, size);
   // Under way now: on a slow link the first chunk alone can take minutes to land.
   onProgress?.({ rel, bytesSent: stored, size });
   // Hashing ahead starts at once, so the first chunk's digests are ready when the session is.
@@ -281,6 +306,8 @@ async function sendConcurrent(
         ? new ContentHasher()
         : await local(rel, hasherAt(localPath, resume.blockDigests, stored, signal));
     const pace = new LinkPace(deps.chunkSize, () => monotonicNow(deps.clock));
+    // Every chunk sent from `stored` on, by offset (the journal's `chunks`).
+    const sent = new Map<number, SentChunk>(replay.map((c) => [c.offset, { ...c }]));
     const save = (): void => {
       deps.sessions.set(rel, {
         sessionId: CONCURRENT + sessionId,
@@ -289,6 +316,7 @@ async function sendConcurrent(
         size,
         mtimeMs,
         startedAtMs,
+        chunks: [...sent.values()].sort((a, b) => a.offset - b.offset),
       });
     };
     save();
@@ -324,6 +352,19 @@ async function sendConcurrent(
     };
     let next = stored;
     let damaged = 0;
+    /** A chunk is stored on Dropbox: the prefix grows over every landed chunk it reaches. */
+    const stores = (offset: number, length: number): void => {
+      landed.set(offset, length);
+      const chunk = sent.get(offset);
+      if (chunk) chunk.landed = true;
+      for (let len = landed.get(stored); len !== undefined; len = landed.get(stored)) {
+        landed.delete(stored);
+        sent.delete(stored);
+        stored += len;
+      }
+      if (stored < size) save();
+      show();
+    };
     const launch = (offset: number, length: number, closing: boolean, contentHash: string) => {
       const sending = deps.calls
         .append(rel, sessionId, offset, () => counted(offset, length), closing, signal, contentHash)
@@ -332,9 +373,15 @@ async function sendConcurrent(
           length,
           closing,
           contentHash,
-          // `closed` answers a closing append sent again after its answer was lost.
+          // A chunk sent again whose first answer never came (a retry, or a resume after the
+          // process was stopped): a closing one finds the session `closed`, another one finds
+          // its bytes there (`occupied`; `incorrect_offset` at its end, as a sequential session
+          // would say). Whether those bytes are ours the commit's content hash checks.
           result:
-            r.kind === 'stored' || (closing && r.kind === 'closed')
+            r.kind === 'stored' ||
+            r.kind === 'occupied' ||
+            (closing && r.kind === 'closed') ||
+            (r.kind === 'offset' && r.correctOffset === offset + length)
               ? 'ok'
               : r.kind === 'mismatch'
                 ? 'mismatch'
@@ -347,11 +394,14 @@ async function sendConcurrent(
     while (stored < size) {
       while (inFlight.size < pace.appendsInFlight() && next < size) {
         const offset = next;
+        const again = replay[0]?.offset === offset ? replay[0] : undefined;
         // What is left for one full chunk goes whole (halving it would only add a request).
         const rest = size - offset;
-        const length = rest <= pace.chunkBytes(1) ? rest : pace.chunkBytes(inFlight.size);
+        const length =
+          again?.length ?? (rest <= pace.chunkBytes(1) ? rest : pace.chunkBytes(inFlight.size));
         const closing = offset + length === size;
-        if (closing && inFlight.size > 0) break;
+        if (closing && inFlight.size > 0 && !again?.landed) break;
+        replay.shift();
         const head = early ?? [];
         early = undefined;
         const fromHead = Math.min(length, head.length * BLOCK_SIZE);
@@ -362,10 +412,20 @@ async function sendConcurrent(
             : []),
         ];
         hasher.addBlockDigests(blocks);
+        next += length;
+        if (again?.landed) {
+          stores(offset, length); // its answer came before the interruption
+          continue;
+        }
+        sent.set(offset, { offset, length, landed: false });
+        save();
+        // On disk before it goes: a resume must know where this chunk was cut. (A journal that
+        // cannot be written now, a full disk, costs at worst the safety net of place().)
+        await deps.sessions.persist?.().catch(() => {});
         launch(offset, length, closing, contentHashOfDigests(blocks));
         pace.sent();
-        next += length;
       }
+      if (inFlight.size === 0) continue; // only chunks that had landed before the interruption
       const done = await Promise.race(inFlight.values());
       inFlight.delete(done.offset);
       taken.delete(done.offset);
@@ -379,13 +439,7 @@ async function sendConcurrent(
       }
       if (done.result === 'restart') return 'restart';
       pace.stored(done.length);
-      landed.set(done.offset, done.length);
-      for (let len = landed.get(stored); len !== undefined; len = landed.get(stored)) {
-        landed.delete(stored);
-        stored += len;
-      }
-      if (stored < size) save();
-      show();
+      stores(done.offset, done.length);
     }
     return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
   } finally {

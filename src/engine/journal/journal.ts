@@ -106,6 +106,15 @@ const sessionSchema = z.object({
   size: z.number().nonnegative(),
   mtimeMs: z.number(),
   startedAtMs: z.number(),
+  chunks: z
+    .array(
+      z.object({
+        offset: z.number().int().nonnegative(),
+        length: z.number().int().positive(),
+        landed: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 
 export type JournalEntry = z.infer<typeof entrySchema>;
@@ -191,6 +200,7 @@ export class Journal {
         this.changed();
       }
     },
+    persist: () => this.flush(),
   };
 
   /** Saves that failed one after another (a full disk): see scheduleFlush. */
