@@ -368,3 +368,50 @@ test('racing requests on one session: exactly one append and one finish win, the
   assert.equal(second.reason.error.error['.tag'], 'lookup_failed');
   assert.deepEqual(await h.emu.readFile('/s/race.bin'), chunk);
 });
+
+test('concurrent sessions refuse an append over bytes they hold (400), whatever its cut; the bytes stay', async () => {
+  const start = await h.dbx.filesUploadSessionStartBatch({
+    num_sessions: 1,
+    session_type: { '.tag': 'concurrent' },
+  });
+  const [id] = start.result.session_ids;
+  assert.ok(id);
+  const first = Buffer.alloc(2 * MiB4, 'A');
+  await h.dbx.filesUploadSessionAppendV2({
+    cursor: { session_id: id, offset: MiB4 },
+    contents: first,
+  });
+  // The same range again, and a range cut elsewhere that overlaps it (as a resume that re-cuts).
+  for (const [offset, length] of [
+    [MiB4, 2 * MiB4],
+    [0, 2 * MiB4],
+    [2 * MiB4, 2 * MiB4],
+  ] as const) {
+    const refused = await sdkError(
+      h.dbx.filesUploadSessionAppendV2({
+        cursor: { session_id: id, offset },
+        contents: Buffer.alloc(length, 'B'),
+      }),
+    );
+    assert.equal(refused.status, 400, `append at ${offset} of ${length}`);
+    assert.match(
+      String(refused.error),
+      new RegExp(`Different data already uploaded at offset ${Math.max(offset, MiB4)}`),
+    );
+  }
+  await h.dbx.filesUploadSessionAppendV2({
+    cursor: { session_id: id, offset: 0 },
+    contents: Buffer.alloc(MiB4, 'C'),
+  });
+  await h.dbx.filesUploadSessionAppendV2({
+    cursor: { session_id: id, offset: 3 * MiB4 },
+    close: true,
+    contents: Buffer.from('end'),
+  });
+  const done = await h.dbx.filesUploadSessionFinish({
+    cursor: { session_id: id, offset: 3 * MiB4 + 3 },
+    commit: { path: '/s/refused-overlap.bin' },
+  });
+  const whole = Buffer.concat([Buffer.alloc(MiB4, 'C'), first, Buffer.from('end')]);
+  assert.equal(done.result.content_hash, dropboxContentHash(whole));
+});
