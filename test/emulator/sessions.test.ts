@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dropboxContentHash } from '../../tools/emulator/index.js';
 import { harness, rawPost, sdkError, type Harness } from './helpers.js';
+import type { DropboxResponseError } from 'dropbox';
 
 let h: Harness;
 let clock = Date.now();
@@ -382,12 +383,13 @@ test('concurrent sessions refuse an append over bytes they hold (400), whatever 
     contents: first,
   });
   // The same range again, and a range cut elsewhere that overlaps it (as a resume that re-cuts).
-  for (const [offset, length] of [
+  const overlaps: [number, number][] = [
     [MiB4, 2 * MiB4],
     [0, 2 * MiB4],
     [2 * MiB4, 2 * MiB4],
-  ] as const) {
-    const refused = await sdkError(
+  ];
+  for (const [offset, length] of overlaps) {
+    const refused: DropboxResponseError<unknown> = await sdkError(
       h.dbx.filesUploadSessionAppendV2({
         cursor: { session_id: id, offset },
         contents: Buffer.alloc(length, 'B'),
