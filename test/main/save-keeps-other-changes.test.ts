@@ -7,6 +7,8 @@
 // engine behind main's real IPC handlers and dispatcher, real `rdl-sync` processes beside it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -111,5 +113,55 @@ test('a window Save made while another writer is mid-edit waits its turn: both c
     const file = await fileOf(h);
     assert.equal(file.stableSeconds, 71, "the window's change is saved");
     assert.equal(file.concurrency, 3, "the other writer's change is kept");
+  });
+});
+
+test('a Save the lock keeps out too long says so and changes nothing; main answers meanwhile', async () => {
+  await withHarness({}, async (h) => {
+    const dispatch = mainFor(h);
+    const loaded = await dispatch('getSettings', own, []);
+    const form = { ...(loaded.ok ? (loaded.value as Settings) : ({} as Settings)) };
+    // Another program that took the lock and hangs (a stuck `rdl-sync settings set`).
+    const lockFile = new URL('../../src/engine/run-lock.ts', import.meta.url).href;
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { tryLockFile } from ${JSON.stringify(lockFile)};
+         const got = await tryLockFile(${JSON.stringify(h.configDir)}, 'settings.lock');
+         console.log('lock' in got ? 'held' : 'busy');
+         setInterval(() => {}, 60_000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [first] = (await once(holder.stdout!, 'data')) as [Buffer];
+      assert.equal(first.toString().trim(), 'held');
+      const before = await fs.readFile(path.join(h.configDir, 'config.json'), 'utf8');
+      const started = Date.now();
+      const save = dispatch('saveSettings', own, [{ ...form, site: 'Site9_Barn' }, form]);
+      // While the Save waits its turn, main's other calls are answered (the wait never blocks).
+      const status = await dispatch('getStatus', own, []);
+      assert.equal(status.ok, true);
+      assert.ok(Date.now() - started < 5_000, 'main answered while the Save waited');
+      const saved = await save;
+      assert.equal(saved.ok, false, 'the Save is refused, not silently dropped');
+      if (!saved.ok) {
+        assert.equal(saved.error.code, 'settings-busy');
+        assert.match(saved.error.message, new RegExp(`pid ${holder.pid}\\b`));
+        assert.match(saved.error.message, /nothing was changed/);
+      }
+      assert.equal(
+        await fs.readFile(path.join(h.configDir, 'config.json'), 'utf8'),
+        before,
+        'the file is as it was',
+      );
+    } finally {
+      holder.kill();
+      await once(holder, 'exit').catch(() => undefined);
+    }
   });
 });
