@@ -152,7 +152,7 @@ test('a Save the lock keeps out too long says so and changes nothing; main answe
       if (!saved.ok) {
         assert.equal(saved.error.code, 'settings-busy');
         assert.match(saved.error.message, new RegExp(`pid ${holder.pid}\\b`));
-        assert.match(saved.error.message, /nothing was changed/);
+        assert.match(saved.error.message, /the settings were not changed/);
       }
       assert.equal(
         await fs.readFile(path.join(h.configDir, 'config.json'), 'utf8'),

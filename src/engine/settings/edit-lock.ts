@@ -56,6 +56,6 @@ function settingsBusy(configDir: string, pid: number, waitMs: number): SyncError
   return new SyncError({
     kind: 'blocked',
     code: 'settings-busy',
-    message: `Another RDL Sync program (pid ${pid}${self}) has been changing the settings in ${configDir} for ${Math.round(waitMs / 1000)} s: nothing was changed. Check that program (kill ${pid} if it hangs), then try again`,
+    message: `Another RDL Sync program (pid ${pid}${self}) has been changing the settings in ${configDir} for ${Math.round(waitMs / 1000)} s: the settings were not changed. Check that program (kill ${pid} if it hangs), then try again`,
   });
 }
