@@ -25,7 +25,6 @@ import { formatTime, parseDuration } from './duration.js';
 import { printStatus } from './print-status.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
-import { withSettingsEditLock } from './settings-edit-lock.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
@@ -700,7 +699,7 @@ const pause: CommandSpec = {
     }
     const engine = await openEngine(ctx, 'side');
     try {
-      await withSettingsEditLock(ctx.configDir, () => engine.pause(forMs));
+      await engine.pause(forMs);
       say(
         ctx,
         forMs === null
@@ -718,7 +717,7 @@ const resume: CommandSpec = {
   async run(ctx) {
     const engine = await openEngine(ctx, 'side');
     try {
-      await withSettingsEditLock(ctx.configDir, () => engine.resume());
+      await engine.resume();
       say(ctx, 'Resumed.');
       return 0;
     } finally {
@@ -784,7 +783,7 @@ const settings: CommandSpec = {
           }
         }
         // Read, change and write in one turn: another command's change made meanwhile is kept.
-        const saved = await withSettingsEditLock(ctx.configDir, () => {
+        const saved = await store.edit(() => {
           const candidate = readForEditing(store, ctx);
           // Read as the setting's type (its default's), not as the value in the file: that one
           // may be the mistake being fixed ("ten"), and "30" then stayed text and was refused.

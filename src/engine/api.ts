@@ -47,8 +47,14 @@ export interface EngineApi {
   readFleet(): Promise<FleetSnapshot>;
   getSettings(): Settings;
   validateSettings(candidate: unknown): SettingsValidation;
-  /** Validates, then saves and applies. Invalid input is not saved. */
-  saveSettings(candidate: unknown): Promise<SettingsValidation>;
+  /**
+   * Validates, then saves and applies. Invalid input is not saved. With `loadedWith` (what the
+   * form was filled with) only the fields changed from it are saved, over the file as it is now.
+   */
+  saveSettings(
+    candidate: unknown,
+    loadedWith?: Record<string, unknown>,
+  ): Promise<SettingsValidation>;
   /** Where `<watchDir>/<sampleRel>` would go on Dropbox with these (unsaved) settings. */
   previewRemotePath(
     candidate: Partial<Settings>,

@@ -405,6 +405,8 @@ class SyncEngine implements Engine {
     if (this.stopped) return;
     this.stopped = true;
     await this.lifecycle.stop();
+    // A timed pause that ended is cleared in the file in turn with other writers: not cut short.
+    await this.pauseState.settled();
     await this.fleet.stop(); // fleet (issue 10)
     await this.alerts.stop(); // alerts (issue 10)
     for (const u of this.unsubscribers) u();
@@ -458,11 +460,11 @@ class SyncEngine implements Engine {
   }
 
   async pause(forMs: number | null): Promise<void> {
-    this.pauseState.pause(forMs);
+    await this.pauseState.pause(forMs);
   }
 
   async resume(): Promise<void> {
-    this.pauseState.resume();
+    await this.pauseState.resume();
   }
 
   queryHistory(query: HistoryQuery): HistoryRecord[] {
@@ -490,9 +492,12 @@ class SyncEngine implements Engine {
     return this.settings.validate(candidate);
   }
 
-  async saveSettings(candidate: unknown): Promise<SettingsValidation> {
+  async saveSettings(
+    candidate: unknown,
+    loadedWith?: Record<string, unknown>,
+  ): Promise<SettingsValidation> {
     const before = this.applying;
-    const saved = this.settings.save(candidate);
+    const saved = await this.settings.saveEdited(candidate, loadedWith);
     if (!saved.ok) return saved;
     // A real change started its one rebuild (onChange above); wait for it, start none here.
     if (this.applying !== before) await this.applying;
@@ -565,13 +570,15 @@ class SyncEngine implements Engine {
   // ---- legacy import ---------------------------------------------------------------------
 
   async importLegacy(input: LegacyImportInput): Promise<LegacyImportReport> {
+    const current = this.builder.built.settings;
     const report = await importLegacy(input, {
-      current: this.builder.built.settings,
+      current,
       settings: this.settings,
       account: this.account,
       saveAndApply: async (settings) => {
         const before = this.applying;
-        const saved = await this.saveSettings(settings);
+        // Only what the import changes, over the file as it is now (a change made meanwhile stays).
+        const saved = await this.saveSettings(settings, current);
         if (!saved.ok) {
           throw new SyncError({
             kind: 'blocked',

@@ -43,6 +43,8 @@ export type ErrorCode =
   | 'already-running'
   // the settings folder cannot be written (read-only card, full disk): nothing is saved there
   | 'settings-unwritable'
+  // another program has held the settings edit lock too long: this change was not made
+  | 'settings-busy'
   // never configured: the first-run setup (or `rdl-sync settings set`) is next, nothing is wrong
   | 'setup-needed'
   | 'watch-unavailable'

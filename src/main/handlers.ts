@@ -77,9 +77,9 @@ export function createIpcHandlers(
     getSettings: () => engine.getSettings(),
     getSettingsFields: () => fields(),
     validateSettings: (candidate) => engine.validateSettings(candidate),
-    saveSettings: async (candidate) => {
+    saveSettings: async (candidate, loadedWith) => {
       const before = engine.getSettings().startAtLogin;
-      const result = await engine.saveSettings(candidate);
+      const result = await engine.saveSettings(candidate, loadedWith);
       if (result.ok && result.settings.startAtLogin !== before) {
         app.applyStartAtLogin(result.settings.startAtLogin);
       }
@@ -135,7 +135,7 @@ export function createIpcHandlers(
       const actual = app.applyStartAtLogin(enabled);
       const settings = engine.getSettings();
       if (settings.startAtLogin !== actual)
-        await engine.saveSettings({ ...settings, startAtLogin: actual });
+        await engine.saveSettings({ ...settings, startAtLogin: actual }, settings);
       return actual;
     },
     sendTestAlert: () => engine.alerts.sendTest(),

@@ -60,6 +60,12 @@ export class SettingsView {
   private fields: SettingField[] = [];
   private readonly controls = new Map<SettingKey, Control>();
   private loaded: Settings | null = null;
+  /**
+   * The form's values as filled from `loaded`: a save sends them along, and only the fields the
+   * person changed from them are saved. A Save of the whole form undid a change made meanwhile
+   * elsewhere (`rdl-sync settings set`, a pause) to a field nobody touched here.
+   */
+  private filledWith: Candidate | undefined;
   private readonly form: HTMLFormElement;
   private readonly formStatus: HTMLElement;
   private readonly preview: HTMLElement;
@@ -127,6 +133,7 @@ export class SettingsView {
     this.onSettings(s);
     this.build();
     this.fill(s);
+    this.filledWith = this.candidate();
     const appInfo = valueOr(info, this.showError);
     if (appInfo) this.showStorage(appInfo);
     void this.updatePreview();
@@ -441,7 +448,10 @@ export class SettingsView {
     // still waiting in the old transit folder), so its answer is dropped.
     this.checks++;
     this.formStatus.textContent = 'Saving…';
-    const result = valueOr(await api().saveSettings(this.candidate()), this.showError);
+    const result = valueOr(
+      await api().saveSettings(this.candidate(), this.filledWith),
+      this.showError,
+    );
     if (!result) {
       this.formStatus.textContent = '';
       return;
@@ -457,6 +467,7 @@ export class SettingsView {
     this.loaded = result.settings;
     this.onSettings(result.settings);
     this.fill(result.settings);
+    this.filledWith = this.candidate();
     this.formStatus.textContent = 'Saved. The new settings apply from the next pass.';
     this.showInfo('Settings saved.');
   }

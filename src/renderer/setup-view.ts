@@ -209,7 +209,8 @@ export class SetupView {
         archiveMustBeMountPoint: k === 'card',
         site: site.value.trim(),
       };
-      const result = valueOr(await api().saveSettings(candidate), this.cb.showError);
+      // Only what this step changes, over the file as it is now.
+      const result = valueOr(await api().saveSettings(candidate, current), this.cb.showError);
       if (!result) return;
       if (!result.ok) {
         replace(errors, ...result.issues.map((i) => h('li', { text: i.message })));

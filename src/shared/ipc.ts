@@ -173,7 +173,11 @@ export const ipcContract = {
   getSettings: call<Settings>()(none()),
   getSettingsFields: call<SettingField[]>()(none()),
   validateSettings: call<SettingsValidation>()(z.tuple([settingsCandidateSchema])),
-  saveSettings: call<SettingsValidation>()(z.tuple([settingsCandidateSchema])),
+  // The form's values, and what the form was filled with: only the fields changed from those are
+  // saved, over the file as it is now (a change made meanwhile elsewhere is kept).
+  saveSettings: call<SettingsValidation>()(
+    z.tuple([settingsCandidateSchema, settingsCandidateSchema.optional()]),
+  ),
   previewRemotePath: call<PreviewResult>()(
     z.tuple([remotePathCandidateSchema, text(1024).min(1, 'is empty')]),
   ),

@@ -11,7 +11,7 @@ import { silentLogger, type Clock } from '../../src/engine/ports.js';
 
 const HOUR = 3_600_000;
 
-test('a one-hour pause ends after an hour of monotonic time when the wall clock steps back two days', () => {
+test('a one-hour pause ends after an hour of monotonic time when the wall clock steps back two days', async () => {
   const clock = { wall: 1_800_000_000_000, mono: 5_000 };
   const twoHands: Clock = {
     now: () => clock.wall,
@@ -25,6 +25,10 @@ test('a one-hour pause ends after an hour of monotonic time when the wall clock 
     setState: (patch: Partial<RuntimeState>) => {
       const next = { ...state, ...patch };
       return (state = next.paused ? next : { paused: false, pausedUntilMs: null });
+    },
+    async changeState(decide: (now: RuntimeState) => Partial<RuntimeState> | null) {
+      const patch = decide(state);
+      return patch ? settings.setState(patch) : state;
     },
   } as unknown as SettingsService;
   const status = new StatusModel(() => clock.wall);
@@ -42,7 +46,7 @@ test('a one-hour pause ends after an hour of monotonic time when the wall clock 
     target: () => target,
   });
   try {
-    pause.pause(HOUR);
+    await pause.pause(HOUR);
     assert.equal(pause.paused, true);
     // Ten minutes on, NTP steps the clock back two days.
     clock.mono += 10 * 60_000;
@@ -54,6 +58,7 @@ test('a one-hour pause ends after an hour of monotonic time when the wall clock 
     clock.wall += 50 * 60_000 + 1;
     pause.apply();
     assert.equal(pause.paused, false, 'resumed after an hour, not two days and an hour');
+    await pause.settled();
     assert.deepEqual(state, { paused: false, pausedUntilMs: null }, 'saved for other processes');
     assert.deepEqual(calls, [true, false]);
   } finally {

@@ -296,6 +296,12 @@ test('the window drives a real engine', async (t) => {
         assert.match(await text(page, '#desc-intervalSeconds'), /Seconds between passes/);
         await page.fill('#set-intervalSeconds', '1');
         await page.click('#settings-save');
+        // The live check (as typed) can show the field error before the save's answer arrives:
+        // the save now waits its turn for the settings lock, a few ms more on a loaded machine.
+        await until(
+          'the save to answer',
+          async () => (await text(page, '#settings-status')) !== 'Saving…',
+        );
         await until(
           'the field error',
           async () => (await text(page, '#err-intervalSeconds')) !== '',

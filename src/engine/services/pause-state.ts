@@ -51,6 +51,8 @@ export class PauseState {
   private longPauseTimer: NodeJS.Timeout | null = null;
   /** A pause saved without its start (by an earlier version): counted from when first seen. */
   private pauseFirstSeenMs: number | null = null;
+  /** The clearing of an ended timed pause in the file, while it waits its turn or writes. */
+  private clearing: Promise<void> | null = null;
 
   constructor(private readonly deps: PauseStateDeps) {}
 
@@ -58,20 +60,27 @@ export class PauseState {
     return this.deps.status.current.paused;
   }
 
-  pause(forMs: number | null): void {
-    const now = this.deps.clock.now();
-    const pausedUntilMs = forMs === null ? null : now + Math.max(0, forMs);
-    // A pause changed while paused (another end time) goes on from when it began.
-    const before = this.deps.settings.getState();
-    const pausedAtMs = before.paused ? (before.pausedAtMs ?? now) : now;
-    this.deps.settings.setState({ paused: true, pausedUntilMs, pausedAtMs });
+  /** Saved in turn with every other writer of the settings file (settings/edit-lock.ts). */
+  async pause(forMs: number | null): Promise<void> {
+    await this.deps.settings.changeState((before) => {
+      const now = this.deps.clock.now();
+      const pausedUntilMs = forMs === null ? null : now + Math.max(0, forMs);
+      // A pause changed while paused (another end time) goes on from when it began.
+      const pausedAtMs = before.paused ? (before.pausedAtMs ?? now) : now;
+      return { paused: true, pausedUntilMs, pausedAtMs };
+    });
     this.apply();
   }
 
-  resume(): void {
-    this.deps.settings.setState({ paused: false, pausedUntilMs: null });
+  async resume(): Promise<void> {
+    await this.deps.settings.changeState(() => ({ paused: false, pausedUntilMs: null }));
     this.apply();
     this.deps.target()?.triggerNow();
+  }
+
+  /** Resolves once an ended pause being cleared in the file is written (or given up). */
+  async settled(): Promise<void> {
+    await this.clearing;
   }
 
   /** Picks up a pause set by another process (`rdl-sync pause` beside the daemon). */
@@ -121,7 +130,7 @@ export class PauseState {
         };
     } else this.timed = null;
     const paused = isPausedAt(state, now) && !(this.timed && mono >= this.timed.endsMono);
-    if (state.paused && !paused) settings.setState({ paused: false, pausedUntilMs: null });
+    if (state.paused && !paused) this.clearEnded(state.pausedUntilMs);
     const pausedUntilMs = paused ? state.pausedUntilMs : null;
     const cur = status.current;
     if (cur.paused !== paused || cur.pausedUntilMs !== pausedUntilMs) {
@@ -142,6 +151,31 @@ export class PauseState {
       this.resumeTimer.unref();
     }
     this.checkLongPause(paused && pausedUntilMs === null, state.pausedAtMs ?? null, now);
+  }
+
+  /**
+   * Clears the timed pause that ended at `untilMs` in the file, in turn with every other writer,
+   * without holding up this apply (the daemon's loop never waits for the lock). Only that pause: a
+   * new one saved meanwhile (`rdl-sync pause` at that moment) was cleared with it before, and the
+   * daemon synced on while the person had been told "Paused". Not written now (the lock held too
+   * long, the file not writable): said in the log, and the next apply tries again.
+   */
+  private clearEnded(untilMs: number | null): void {
+    if (this.clearing) return;
+    this.clearing = this.deps.settings
+      .changeState((now) =>
+        now.paused && now.pausedUntilMs === untilMs ? { paused: false, pausedUntilMs: null } : null,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) =>
+          this.deps.logger.warn('The pause that ended is not yet cleared in the settings file', {
+            reason: e instanceof Error ? e.message : String(e),
+          }),
+      )
+      .finally(() => {
+        this.clearing = null;
+      });
   }
 
   /**

@@ -4,9 +4,11 @@
 // edit picked up by the watcher. A writer that opened the file any other way could accept what
 // the engine refuses (a cron that never fires, a remote root with an unknown field).
 import fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import type { SettingsValidation } from '../api.js';
 import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from '../settings/defaults.js';
+import { withSettingsEditLock } from '../settings/edit-lock.js';
 import { settingsSchema, type Settings } from '../settings/schema.js';
 import {
   openSettingsStore,
@@ -40,8 +42,24 @@ export interface SettingsService {
   hasSettings(): boolean;
   /** The one validation for a candidate about to be written, folder checks included. */
   validate(candidate: unknown): SettingsValidation;
-  /** validate(), then write; an invalid candidate writes nothing. */
+  /**
+   * validate(), then write; an invalid candidate writes nothing. Not guarded by itself: call it
+   * inside edit(), or use saveEdited().
+   */
   save(candidate: unknown): SettingsValidation;
+  /**
+   * Runs a read-change-write of the file in turn with every other writer, in this process or
+   * another (settings/edit-lock.ts). Throws (settings-busy) when another holds it too long.
+   */
+  edit<T>(change: () => T | Promise<T>): Promise<T>;
+  /**
+   * Saves in turn with every other writer. With `loadedWith` (the values a form was filled with),
+   * only the fields changed from those are written, over the file as it is now: a change made
+   * meanwhile elsewhere (the CLI, another window) to another field is kept. A field changed both
+   * here and elsewhere takes the value saved here (last writer wins, for that field only). A file
+   * that cannot be used as it is (a hand edit's mistake) is replaced by the whole candidate.
+   */
+  saveEdited(candidate: unknown, loadedWith?: Record<string, unknown>): Promise<SettingsValidation>;
   /**
    * The settings as written in the file, even when invalid, over the defaults: what an edit
    * starts from. `unreadable` when the file exists but is not JSON (a save sets it aside).
@@ -52,7 +70,13 @@ export interface SettingsService {
   /** (With `watch`) the mistakes of a hand edit that could not be used; null once fixed. */
   onFileMistakes(cb: (issues: SettingsIssues | null) => void): () => void;
   getState(): RuntimeState;
+  /** Not guarded by itself: call it inside edit(), or use changeState(). */
   setState(patch: Partial<RuntimeState>): RuntimeState;
+  /**
+   * Reads the runtime state and writes `decide`'s change to it, in turn with every other writer;
+   * `decide` returns null to leave it as it is. Returns the state afterwards.
+   */
+  changeState(decide: (now: RuntimeState) => Partial<RuntimeState> | null): Promise<RuntimeState>;
   close(): void;
 }
 
@@ -72,11 +96,26 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
     hasSettings: () => store.hasSettings(),
     validate: (candidate) => store.validate(candidate, true),
     save: (candidate) => store.save(candidate),
+    edit: (change) => withSettingsEditLock(opts.configDir, change),
+    saveEdited: (candidate, loadedWith) =>
+      withSettingsEditLock(opts.configDir, () => {
+        const now = store.load();
+        // A file that cannot be used as it is (a hand edit's mistake) is replaced by the whole
+        // form, as before: the form shows the settings in force, and a field left as it was
+        // must not keep the mistake the person is saving over.
+        if (!loadedWith || !isPlainObject(candidate) || !now.ok) return store.save(candidate);
+        return store.save({ ...now.settings, ...changedFields(candidate, loadedWith) });
+      }),
     readForEditing: () => readForEditing(store.path, defaultSettings(opts.home)),
     onChange: (cb) => store.onChange(cb),
     onFileMistakes: (cb) => store.onFileMistakes(cb),
     getState: () => store.getState(),
     setState: (patch) => store.setState(patch),
+    changeState: (decide) =>
+      withSettingsEditLock(opts.configDir, () => {
+        const patch = decide(store.getState());
+        return patch ? store.setState(patch) : store.getState();
+      }),
     close: () => store.close(),
   };
 }
@@ -98,4 +137,21 @@ function readForEditing(
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { values, unreadable: true };
   }
   return { values, unreadable: false };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The fields of `candidate` that differ from what the form was filled with. */
+function changedFields(
+  candidate: Record<string, unknown>,
+  loadedWith: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(candidate).filter(
+      ([key, value]) =>
+        !Object.hasOwn(loadedWith, key) || !isDeepStrictEqual(value, loadedWith[key]),
+    ),
+  );
 }
