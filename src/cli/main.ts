@@ -57,9 +57,14 @@ export async function main(
     return 0;
   }
   // Loaded only now: help and usage mistakes are answered without starting the engine's modules.
-  const [{ commands }, { createLogger, defaultConfigDir, isSyncError }] = await Promise.all([
+  const [
+    { commands },
+    { createLogger, defaultConfigDir, isSyncError },
+    { guardFor, besideOtherUsersServices },
+  ] = await Promise.all([
     import('./commands.js'),
     import('../engine/index.js'),
+    import('./other-user-guard.js'),
   ]);
   // The modules every command needs are compiled now: into the compile cache with them (where it
   // is on), not only at a clean exit, which a daemon stopped by a signal or a power cut never has.
@@ -67,6 +72,19 @@ export async function main(
   const configDir = path.resolve(
     (parsed.values['config-dir'] as string | undefined) ?? defaultConfigDir(),
   );
+  // Before anything is written here (the log file included): `sudo rdl-sync pause` beside the
+  // service of the hub's user must not make root's settings folder at all (other-user-guard.ts).
+  const named =
+    parsed.values['config-dir'] !== undefined || (process.env.RDL_SYNC_CONFIG_DIR ?? '').trim();
+  const guard = named ? 'none' : guardFor(command, parsed.positionals, parsed.values.send === true);
+  if (guard !== 'none') {
+    const beside = await besideOtherUsersServices(command, [command, ...rest], configDir);
+    if (beside && guard === 'refuse') {
+      err.write(beside.refusal);
+      return 2;
+    }
+    if (beside) err.write(beside.note);
+  }
   const logger = createLogger({
     file: path.join(configDir, 'logs', 'rdl-sync.log'),
     console: command === 'run' && process.env.RDL_SYNC_QUIET !== '1',

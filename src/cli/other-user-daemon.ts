@@ -4,8 +4,9 @@
 // the obvious next step (set it up again, as root) makes a second syncer on the same folders.
 // When nothing syncs with this user's settings, `status` looks for an RDL Sync daemon that another
 // user runs on this machine and names it, with the command that shows its status.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { defaultConfigDir } from '../engine/index.js';
 
 export interface OtherUserDaemon {
   pid: number;
@@ -13,6 +14,14 @@ export interface OtherUserDaemon {
   user: string;
   /** The --config-dir it was started with, when it was. */
   configDir: string | null;
+  /**
+   * The settings folder it uses, when known: its --config-dir (made absolute), else the default
+   * its own environment gives (RDL_SYNC_CONFIG_DIR, XDG_CONFIG_HOME, HOME: only root may read
+   * another user's environment), else that user's home's .config/rdl-sync.
+   */
+  settingsDir: string | null;
+  /** That user's home in /etc/passwd: where `sudo -u USER rdl-sync` looks by default. */
+  home: string | null;
 }
 
 /**
@@ -40,7 +49,16 @@ export async function otherUsersDaemons(): Promise<OtherUserDaemon[]> {
         /^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${name}/status`, 'utf8'))?.[1],
       );
       if (!Number.isInteger(uid) || uid === me) continue;
-      found.push({ pid, uid, user: await userName(uid), configDir: configDirArg(args) });
+      const account = await passwdEntry(uid);
+      const configDir = configDirArg(args);
+      found.push({
+        pid,
+        uid,
+        user: account?.name ?? `#${uid}`,
+        configDir,
+        settingsDir: await settingsDirOf(name, configDir, account?.home ?? null),
+        home: account?.home ?? null,
+      });
     } catch {
       // ended meanwhile
     }
@@ -57,17 +75,42 @@ function configDirArg(args: string[]): string | null {
   return null;
 }
 
-/** The login name of `uid` from /etc/passwd, else `#uid` (what sudo -u takes for a number). */
-async function userName(uid: number): Promise<string> {
+/** The login name and home of `uid` in /etc/passwd, or null (a user without a name). */
+async function passwdEntry(uid: number): Promise<{ name: string; home: string | null } | null> {
   try {
     for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
-      const [name, , id] = line.split(':');
-      if (name && id === String(uid)) return name;
+      const [name, , id, , , home] = line.split(':');
+      if (name && id === String(uid)) return { name, home: home || null };
     }
   } catch {
     // no passwd file: the number
   }
-  return `#${uid}`;
+  return null;
+}
+
+/** The settings folder of process `pid` (see OtherUserDaemon.settingsDir). */
+async function settingsDirOf(
+  pid: string,
+  configDir: string | null,
+  home: string | null,
+): Promise<string | null> {
+  if (configDir !== null) {
+    if (path.isAbsolute(configDir)) return configDir;
+    // Relative to where it was started: its working folder.
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => null);
+    return cwd === null ? null : path.resolve(cwd, configDir);
+  }
+  const env: NodeJS.ProcessEnv = {};
+  try {
+    for (const pair of (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  } catch {
+    // another user's environment: readable by root only
+  }
+  const itsHome = env.HOME ?? home;
+  return itsHome ? defaultConfigDir(env, 'linux', itsHome) : null;
 }
 
 /** What `status` says about such a daemon: whose it is, and the command that shows its status. */

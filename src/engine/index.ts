@@ -16,6 +16,8 @@ export { settingsSchema, type Settings, type SettingKey } from './settings/schem
 export { SETTING_LABELS } from './settings/labels.js';
 export { defaultSettings } from './settings/defaults.js';
 export { defaultConfigDir } from './settings/paths.js';
+// Commands printed for people to paste (CLI: the refusal beside another user's service).
+export { shellWord } from './shell-word.js';
 export { settingsUnwritableProblem } from './status/settings-unwritable.js';
 export { closestKey as closestSettingKey } from './settings/validate.js';
 export { renderRemoteRoot } from './settings/remote-root.js';

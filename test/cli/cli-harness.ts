@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli } from '../../scripts/build.mjs';
+import { defaultConfigDir } from '../../src/engine/settings/paths.js';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
 import type { Emulator } from '../../tools/emulator/index.js';
 import { listFilesRel } from '../engine/harness.js';
@@ -36,7 +37,14 @@ function childEnv(env: CliEnv): NodeJS.ProcessEnv {
     USERPROFILE: env.home,
     // The compile cache (Node >= 22.1) in the test's home too, never the developer's own.
     XDG_CACHE_HOME: path.join(env.home, '.cache'),
-    RDL_SYNC_CONFIG_DIR: '',
+    // The child's own default folder, named: a command of one test run beside another test's
+    // daemon of another user (root's, nobody's) would be refused as `sudo rdl-sync …` beside a
+    // hub's service is (src/cli/other-user-guard.ts). The tests of that refusal clear it.
+    RDL_SYNC_CONFIG_DIR: defaultConfigDir(
+      { ...process.env, RDL_SYNC_CONFIG_DIR: '', ...env.extraEnv },
+      process.platform,
+      env.home,
+    ),
     RDL_SYNC_QUIET: '1',
     NODE_ENV: 'test',
     // As at a terminal, even when the tests themselves run under systemd (a test sets it).

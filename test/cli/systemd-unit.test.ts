@@ -109,6 +109,9 @@ test('its ExecStart, run as the service user with the unit’s environment, sync
         USER: 'nobody',
         LOGNAME: 'nobody',
         SHELL: '/usr/sbin/nologin',
+        // As systemd sets for every unit it starts (a `run` beside another user's RDL Sync is
+        // refused unless systemd started it: src/cli/other-user-guard.ts).
+        INVOCATION_ID: 'systemd-unit-test',
         ...unitEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

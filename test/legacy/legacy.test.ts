@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { validateSettings } from '../../src/engine/settings/validate.js';
 import {
@@ -175,4 +176,20 @@ test('without an uploader config, or with a chosen remote folder', () => {
     current,
   });
   assert.match(noSecret.report.warnings.join('\n'), /no OAUTH_APP_SECRET/);
+});
+
+// The import run as root on a folder of a user without a name said `sudo -u #1000 rdl-sync …`:
+// pasted, the shell took `#1000 rdl-sync …` for a comment and ran `sudo -u` alone.
+test('the command to run the import as the folder owner survives a shell, a uid too', () => {
+  const plan = planLegacyImport({
+    configJsonText: '{"SD_CARD_NAME": "CARD", "SITE": "S"}',
+    current: defaultSettings('/home/pi'),
+    rootOnOthersFolder: { folder: '/home/x/SHELF3', owner: '#1000' },
+  });
+  const line = /: (sudo -u .*) rdl-sync import-legacy …$/m.exec(plan.report.warnings.join('\n'));
+  assert.ok(line, plan.report.warnings.join('\n'));
+  const words = spawnSync('bash', ['-c', `sudo() { printf '%s\\0' "$@"; }; ${line[1]}`], {
+    encoding: 'utf8',
+  }).stdout.split('\0');
+  assert.deepEqual(words.slice(0, 2), ['-u', '#1000']);
 });

@@ -4,6 +4,7 @@ import type { LegacyImportReport } from '../api.js';
 import { SETTING_KEYS } from '../settings/labels.js';
 import type { Settings } from '../settings/schema.js';
 import { placeholderSiteReason } from '../settings/site-name.js';
+import { shellWord } from '../shell-word.js';
 import { LegacyImportError } from './errors.js';
 import type { LegacyLayout } from './layout.js';
 import { stopOldServiceHint } from './old-service.js';
@@ -62,7 +63,7 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   if (input.rootOnOthersFolder) {
     const { folder, owner } = input.rootOnOthersFolder;
     warnings.push(
-      `You ran the import as root, but ${folder} belongs to ${owner}: these settings and the Dropbox connection were saved for root, and a service running as ${owner} never reads them (files root moves would become root's too). Run it again as ${owner}: sudo -u ${owner} rdl-sync import-legacy …`,
+      `You ran the import as root, but ${folder} belongs to ${owner}: these settings and the Dropbox connection were saved for root, and a service running as ${owner} never reads them (files root moves would become root's too). Run it again as ${owner}: sudo -u ${shellWord(owner)} rdl-sync import-legacy …`,
     );
   }
 

@@ -108,7 +108,7 @@ async function rootOnSomeoneElsesFolder(
   return { folder, owner: await userName(uid) };
 }
 
-/** The login name of `uid` from /etc/passwd, else the number (enough for `sudo -u #1000`). */
+/** The login name of `uid` from /etc/passwd, else `#uid` (what `sudo -u` takes, quoted: plan.ts). */
 async function userName(uid: number): Promise<string> {
   try {
     const passwd = await readFile('/etc/passwd', 'utf8');
