@@ -74,9 +74,14 @@ export async function main(
   );
   // Before anything is written here (the log file included): `sudo rdl-sync pause` beside the
   // service of the hub's user must not make root's settings folder at all (other-user-guard.ts).
+  // Only root's habit is guarded: another user running a command of its own beside someone's
+  // service is a second, separate RDL Sync (a shared lab machine), not a mistaken `sudo`.
   const named =
     parsed.values['config-dir'] !== undefined || (process.env.RDL_SYNC_CONFIG_DIR ?? '').trim();
-  const guard = named ? 'none' : guardFor(command, parsed.positionals, parsed.values.send === true);
+  const guard =
+    named || process.getuid?.() !== 0
+      ? 'none'
+      : guardFor(command, parsed.positionals, parsed.values.send === true);
   if (guard !== 'none') {
     const beside = await besideOtherUsersServices(command, [command, ...rest], configDir);
     if (beside && guard === 'refuse') {

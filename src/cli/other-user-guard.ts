@@ -9,10 +9,14 @@
 // Not checked:
 //  - an explicit --config-dir or RDL_SYNC_CONFIG_DIR: the person named the folder on purpose
 //    (root editing pi's folder, or a second, separate RDL Sync of its own);
+//  - users other than root (main.ts): theirs is a separate RDL Sync of their own on a shared
+//    machine, not the habit of `sudo`;
+//  - root with settings of its own already: root runs an RDL Sync of its own on purpose;
 //  - a `run` started by systemd: its unit is the machine's deliberate set-up, and a service
 //    refused at boot would leave the hub unsynced (and restarting for ever) whenever some other
 //    user's RDL Sync was up at that moment;
 //  - commands that change nothing here: they get a note on stderr instead (see guardFor).
+import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { shellWord } from '../engine/index.js';
@@ -79,13 +83,15 @@ function serviceSentence(d: OtherUserDaemon): string {
 
 /**
  * Another user's running RDL Sync daemons whose settings are not `configDir` (one sharing this
- * folder is no mistake: the command acts on what it runs), each with what to say.
+ * folder is no mistake: the command acts on what it runs), each with what to say; none when
+ * `configDir` holds settings already (an RDL Sync of this user's own, set up on purpose).
  */
 export async function besideOtherUsersServices(
   command: string,
   argv: readonly string[],
   configDir: string,
 ): Promise<{ refusal: string; note: string } | null> {
+  if (await exists(path.join(configDir, 'config.json'))) return null;
   const others = (await otherUsersDaemons()).filter((d) => d.settingsDir !== configDir);
   if (others.length === 0) return null;
   const me = currentUser();
@@ -94,7 +100,7 @@ export async function besideOtherUsersServices(
       ? `would start a second syncer beside it, on the same folders, with the settings in ${configDir}`
       : `would use ${me}'s own settings in ${configDir}, which that service never reads: it would change nothing of what the service does`;
   const refusal = [
-    `rdl-sync ${command}: not done. ${serviceSentence(others[0]!)}; this command, run as ${me}, ${does}.`,
+    `rdl-sync ${command}: not done. ${others.map(serviceSentence).join('; ')}; this command, run as ${me}, ${does}.`,
     ...others.map((d) => `To run it for the service of user ${d.user}: ${insteadCommand(d, argv)}`),
     '',
   ].join('\n');
@@ -114,4 +120,11 @@ function currentUser(): string {
   } catch {
     return `user #${process.getuid?.() ?? '?'}`;
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -110,11 +110,15 @@ function wordsBashSees(line: string): string[] {
   return r.stdout.split('\0').slice(0, -1);
 }
 
-/** The command the message gives to type instead. */
+/**
+ * The command the message gives to type instead for the hub user's service (another test's
+ * daemon of another user, running meanwhile, gets a line of its own).
+ */
 function suggested(said: string): string {
-  const m = /: (sudo -u .*)$/m.exec(said);
-  assert.ok(m, `no command to type instead in: ${said}`);
-  return m[1]!;
+  const lines = [...said.matchAll(/: (sudo -u .*)$/gm)].map((m) => m[1]!);
+  const ours = lines.find((l) => l.includes(piConfig));
+  assert.ok(ours, `no command to type instead for ${piConfig} in: ${said}`);
+  return ours;
 }
 
 const refused: string[][] = [
@@ -139,7 +143,7 @@ test('sudo rdl-sync beside the service of the hub user: refused, with the comman
     assert.match(
       r.stderr,
       new RegExp(
-        `^rdl-sync ${args[0]}: not done\\. RDL Sync runs on this machine as user nobody \\(pid ${pid}\\), with its settings in ${piConfig}; this command, run as root, `,
+        `^rdl-sync ${args[0]}: not done\\. (.*; )?RDL Sync runs on this machine as user nobody \\(pid ${pid}\\), with its settings in ${piConfig}; (.*; )?this command, run as root, `,
       ),
       r.stderr,
     );
@@ -205,4 +209,43 @@ test('a settings folder named on purpose is used, as before', async (t) => {
   assert.equal(saved.settings?.site ?? saved.site, 'Site8_Barn');
   // Root's write into the hub user's folder keeps the file the hub user's: its service reads on.
   assert.equal((await fs.stat(path.join(piConfig, 'config.json'))).uid, NOBODY);
+});
+
+test('root with settings of its own (an RDL Sync of root on purpose) is not refused', async (t) => {
+  if (skip) return t.skip(skip);
+  const rootsOwn: CliEnv = {
+    home: path.join(root, 'root-own'),
+    extraEnv: { RDL_SYNC_CONFIG_DIR: '' },
+  };
+  const ownConfig = path.join(rootsOwn.home, '.config', 'rdl-sync');
+  for (const dir of ['watch', 'transit', 'archive'])
+    await fs.mkdir(path.join(rootsOwn.home, dir), { recursive: true });
+  const made = await builtCli(
+    [
+      'settings',
+      'set',
+      'watchDir',
+      path.join(rootsOwn.home, 'watch'),
+      'transitDir',
+      path.join(rootsOwn.home, 'transit'),
+      'archiveDir',
+      path.join(rootsOwn.home, 'archive'),
+      'archiveMustBeMountPoint',
+      'false',
+      'site',
+      'Root_Own',
+      '--config-dir',
+      ownConfig,
+    ],
+    rootsOwn,
+  );
+  assert.equal(made.code, 0, made.stdout + made.stderr);
+  const r = await builtCli(['settings', 'set', 'site', 'Root_Own2'], rootsOwn);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.stderr, '');
+  const saved = JSON.parse(await fs.readFile(path.join(ownConfig, 'config.json'), 'utf8')) as {
+    settings?: { site?: string };
+    site?: string;
+  };
+  assert.equal(saved.settings?.site ?? saved.site, 'Root_Own2');
 });
