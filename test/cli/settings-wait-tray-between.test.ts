@@ -75,9 +75,18 @@ test('the tray app ran while the service waited for its settings: the service do
       }),
     );
     procs.push(service);
-    await waitFor('the notice owed in the outbox', async () => {
+    // The outbox is saved before a send (a power cut then leaves it owed): owed alone is not yet
+    // "tried and failed", and a send still under way once `down` is gone would deliver it. The
+    // channel's failure recorded after the try is.
+    const triedAndFailed = async (): Promise<boolean> => {
+      const saved = JSON.parse(await fs.readFile(outbox, 'utf8').catch(() => '{}')) as {
+        backoff?: Record<string, { failures?: number }>;
+      };
+      return Object.values(saved.backoff ?? {}).some((b) => (b.failures ?? 0) >= 1);
+    };
+    await waitFor('the notice owed in the outbox, its channel tried and failed', async () => {
       if (service.child.exitCode !== null) throw new Error(`exited: ${service.out()}`);
-      return (await owed()) === 1;
+      return (await owed()) === 1 && (await triedAndFailed());
     });
 
     // The tray app starts (it takes the run lock even on a broken file), the command is back: it
