@@ -157,3 +157,39 @@ test('folder clashes are reported together with other mistakes', () => {
   const issues = issuesOf({ ...good, intervalSeconds: 0, transitDir: '/home/pi/rdl/tosync/t' });
   assert.deepEqual(issues.map((i) => i.field).sort(), ['intervalSeconds', 'transitDir']);
 });
+
+// A password, token or webhook URL pasted into the wrong setting was quoted in the issue, and the
+// issue goes to the log, into the alert a waiting service emails and into the fleet heartbeat.
+test('a secret typed into the wrong setting is described, not quoted; other values are quoted', () => {
+  const token = 'Xk3vQ9-fAkeRefreshT0ken_0123456789abcdefABCDEFghijklmnopQRS7';
+  const appPassword = 'abcd efgh ijkl mnop';
+  const webhook = 'https://hooks.slack.com/services/T000/B000/XXXXXXXXsecretXXXX';
+  for (const secret of [token, appPassword, webhook, `sl.u.${token}`]) {
+    const message = issueFor({ ...good, smtpPort: secret }, 'smtpPort');
+    assert.match(message, /^SMTP port must be a number/, message);
+    assert.ok(!message.includes(secret.slice(-12)), message);
+    if (secret === webhook) assert.match(message, /\(got "https:\/\/hooks\.slack\.com\/…"/);
+    else
+      assert.match(
+        message,
+        new RegExp(`\\(got a text of ${secret.length} characters \\(not shown`),
+      );
+  }
+  // A text setting too: the SMTP password pasted as the sender.
+  const sender = issueFor({ ...good, alertEmailFrom: token }, 'alertEmailFrom');
+  assert.equal(
+    sender,
+    `Alert sender must be an email address (got a text of ${token.length} characters (not shown: it may be a password or token typed into the wrong setting))`,
+  );
+  // What a person mistyped is still shown to them as it is.
+  for (const typed of [
+    'ten',
+    'smtp.example.org:587',
+    'me@exampel.org',
+    '/media/pi/CARD/x',
+    'Site9 farm',
+  ]) {
+    const message = issueFor({ ...good, smtpPort: typed }, 'smtpPort');
+    assert.ok(message.includes(`(got ${JSON.stringify(typed)})`), message);
+  }
+});

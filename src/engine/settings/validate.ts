@@ -227,8 +227,19 @@ function valueAt(record: Record<string, unknown>, p: readonly PropertyKey[]): un
   return v;
 }
 
+/**
+ * A value as an issue quotes it. These messages go to the log, into the alert a waiting service
+ * emails far away and into the fleet's heartbeat: a password, token or webhook URL pasted into
+ * the wrong setting (the SMTP password into alertSmtpUser, a refresh token into the port) would
+ * be sent with them. Such text is described, not quoted (secretLooking); other values are quoted
+ * as they are, which is what lets a person spot a typo.
+ */
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (typeof value === 'string') {
+    const hidden = secretLooking(value);
+    if (hidden) return hidden;
+  }
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
@@ -299,4 +310,25 @@ function isInside(child: string, parent: string): boolean {
 function joinLike(home: string, rest: string): string {
   const api = pathApi(home);
   return api.join(home, rest);
+}
+
+/**
+ * How `text` is shown when it may be a secret, else null. A URL with a path or query (a webhook's
+ * token is in it) shows its scheme and host only. One word of 16 characters or more that is not a
+ * path, an email address or a host name (a token, an app secret or key, a password), and the
+ * four groups of four letters of an app password, are described by their length.
+ */
+export function secretLooking(text: string): string | null {
+  const t = text.trim();
+  const url = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\s]+)[/?#]\S/i.exec(t);
+  if (url) return `"${url[1]}/…" (the rest is not shown: a URL's path may hold its token)`;
+  const oneWord = !/\s/.test(t) && t.length >= 16;
+  const pathLike = /^(\/|~|[A-Za-z]:[\\/]|\.{1,2}\/)/.test(t);
+  const emailLike = /^[^@]+@[^@]+\.[^@]+$/.test(t);
+  // Host names are written in lower case; a token with dots (an access token) mixes cases.
+  const hostLike = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?$/.test(t);
+  const appPassword = /^[a-z]{4}( [a-z]{4}){3}$/.test(t);
+  if ((oneWord && !pathLike && !emailLike && !hostLike) || appPassword)
+    return `a text of ${[...t].length} characters (not shown: it may be a password or token typed into the wrong setting)`;
+  return null;
 }
