@@ -473,7 +473,14 @@ const status: CommandSpec = {
         say(ctx, `! ${printable(otherUserDaemonLine(other, ctx.configDir))}`);
     }
     if (stale) say(ctx, `! ${stale}`);
-    if (snapshot) printStatus(snapshot, (l) => say(ctx, l));
+    if (snapshot)
+      printStatus(
+        snapshot,
+        (l) => say(ctx, l),
+        running || owner
+          ? undefined
+          : { lastContactMs: published?.status?.dropbox.lastContactMs ?? null },
+      );
     return 0;
   },
 };

@@ -13,7 +13,17 @@ import { formatTime } from './duration.js';
  * file and folder names in it (chosen by whoever writes the watch folder) have their control
  * characters escaped (engine/log/printable.ts).
  */
-export function printStatus(s: StatusSnapshot, write: (text: string) => void): void {
+export function printStatus(
+  s: StatusSnapshot,
+  write: (text: string) => void,
+  /**
+   * Set when nothing syncs now (no daemon): the status is read from the settings, the saved
+   * connection and the folders, and Dropbox was not asked. `lastContactMs`: when the last process
+   * that synced reached it. Without these words a saved account read "connected" on a hub that
+   * could not reach Dropbox at all.
+   */
+  offline?: { lastContactMs: number | null },
+): void {
   const line = (text: string): void => write(printable(text));
   line(`State: ${s.state}. ${sentenceAsText(s)}`);
   const c = s.counts;
@@ -38,6 +48,10 @@ export function printStatus(s: StatusSnapshot, write: (text: string) => void): v
       ? `Dropbox: ${d.accountName ?? 'connected'}${d.email ? ` <${d.email}>` : ''}${d.usedBytes !== null ? `, ${formatBytes(d.usedBytes)} used of ${formatBytes(d.allocatedBytes)}` : ''}${s.problems.some((p) => p.code === 'clock-not-set') ? ' — uploads wait for the clock to be set' : ''}`
       : 'Dropbox: not connected',
   );
+  if (d.connected && offline)
+    line(
+      `  (not checked now: nothing syncs. Last reached: ${formatTime(offline.lastContactMs)}. rdl-sync doctor checks the connection)`,
+    );
   for (const disk of s.disks ?? [])
     line(
       `Disk (${disk.roles.join(', ')}): ${disk.path} — ${disk.usedPercent} % used, ${formatBytes(disk.freeBytes)} free of ${formatBytes(disk.totalBytes)}${disk.transitBytes ? `, ${formatBytes(disk.transitBytes)} waiting in transit` : ''}`,

@@ -51,3 +51,28 @@ test('no daemon: status counts the files waiting in the watch folder, one still 
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
+
+// With no daemon nothing asks Dropbox: a saved account read "Dropbox: connected" on a hub that
+// could not reach it at all (its network down since the last run).
+test('no daemon: the Dropbox account is said not checked now, with when it was last reached', async () => {
+  const emulator = await startEmulator({});
+  const dirs = await makeDirs('rdl-cli-status-notchecked-');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator), emulator);
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/a.txt', 'a\n');
+    const once = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(once.code, 0, once.stdout + once.stderr);
+    await emulator.close();
+
+    const out = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.match(
+      out.stdout,
+      /^Dropbox: .*\n {2}\(not checked now: nothing syncs\. Last reached: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\. rdl-sync doctor checks the connection\)$/m,
+      out.stdout,
+    );
+  } finally {
+    await emulator.close().catch(() => undefined);
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
