@@ -477,9 +477,7 @@ const status: CommandSpec = {
       printStatus(
         snapshot,
         (l) => say(ctx, l),
-        running || owner
-          ? undefined
-          : { lastContactMs: published?.status?.dropbox.lastContactMs ?? null },
+        running || owner ? undefined : { lastContactMs: snapshot.dropbox.lastContactMs },
       );
     return 0;
   },

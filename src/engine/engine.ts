@@ -225,6 +225,8 @@ class SyncEngine implements Engine {
     // before, a fresh engine said "never" until its own first file, whatever the history held.
     const lastDone = this.history.newestDoneMs();
     if (lastDone !== null) status.update({ lastSuccessMs: lastDone });
+    // "Last reached" too, from the status the last process published, before this one publishes.
+    await this.account.recallLastContact();
     this.health = new HubHealth({
       report: (event) => this.reducer.apply(event),
       history: this.history,

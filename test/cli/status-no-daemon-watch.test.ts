@@ -54,7 +54,7 @@ test('no daemon: status counts the files waiting in the watch folder, one still 
 
 // With no daemon nothing asks Dropbox: a saved account read "Dropbox: connected" on a hub that
 // could not reach it at all (its network down since the last run).
-test('no daemon: the Dropbox account is said not checked now, with when it was last reached', async () => {
+test('no daemon: the Dropbox account is said not checked now, with when it was last reached; what waits for it is counted', async () => {
   const emulator = await startEmulator({});
   const dirs = await makeDirs('rdl-cli-status-notchecked-');
   try {
@@ -63,9 +63,15 @@ test('no daemon: the Dropbox account is said not checked now, with when it was l
     const once = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
     assert.equal(once.code, 0, once.stdout + once.stderr);
     await emulator.close();
+    // A file staged while Dropbox cannot be reached: on the card, waiting in transit for Dropbox.
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/b.txt', 'b\n');
+    const offline = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(offline.code, 1, offline.stdout + offline.stderr);
 
     const out = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });
     assert.equal(out.code, 0, out.stdout + out.stderr);
+    // Before, "upload pending 0" beside the file in transit: the probe counted no leg's queue.
+    assert.match(out.stdout, /In transit: 1 \(upload pending 1, archive pending 0, failing 0\)/);
     assert.match(
       out.stdout,
       /^Dropbox: .*\n {2}\(not checked now: nothing syncs\. Last reached: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\. rdl-sync doctor checks the connection\)$/m,

@@ -304,6 +304,7 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
       card: { present: false, writable: false, freeBytes: null, totalBytes: null },
     },
     transit: 3,
+    pending: { upload: 2, archive: 3 },
     watch: { waiting: 5, settling: 2 },
     failing: [
       { rel: 'a/c.dat', code: 'io', message: 'EACCES reading a/c.dat', attempts: 1 },
@@ -320,6 +321,8 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
   assert.equal(status.current.archive.present, false);
   assert.equal(status.current.archive.enabled, true);
   assert.equal(status.current.counts.transit, 3);
+  assert.equal(status.current.counts.uploadPending, 2, 'what waits for Dropbox');
+  assert.equal(status.current.counts.archivePending, 3, 'what waits for the card');
   assert.equal(status.current.counts.failed, 2);
   assert.equal(status.current.counts.waiting, 5, 'what waits in the watch folder');
   assert.equal(status.current.counts.settling, 2);

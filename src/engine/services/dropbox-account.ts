@@ -202,6 +202,22 @@ export class DropboxAccount {
    * The last daemon's word on the connection (status.json keeps its final snapshot): a revoked
    * token it met stays "not connected" until the credentials are saved again.
    */
+  /**
+   * When Dropbox last answered, as the process before this one published it: the status says
+   * "Last reached" from it until this process reaches Dropbox itself. Before, a `once` run with
+   * the network down published "never", and a status read after it said the hub had never
+   * reached Dropbox. Only ever moves forward (a contact of this process is newer).
+   */
+  async recallLastContact(): Promise<void> {
+    const last = await readStatusFile(this.deps.configDir).catch(() => null);
+    const before = last?.status.dropbox?.lastContactMs;
+    if (typeof before !== 'number' || !Number.isFinite(before)) return;
+    const { status } = this.deps;
+    const current = status.current.dropbox.lastContactMs;
+    if (current !== null && current >= before) return;
+    status.update({ dropbox: { ...status.current.dropbox, lastContactMs: before } });
+  }
+
   async recallLastDaemonsWord(connected: boolean): Promise<void> {
     const { configDir } = this.deps;
     const last = await readStatusFile(configDir);

@@ -12,6 +12,7 @@ import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
 import { worstFailure } from '../pipeline/leg-state.js';
 import type { StatusReducer } from '../status/reducer.js';
 import type { FailingFileFact } from '../status/engine-events.js';
+import type { LegId } from '../legs/ids.js';
 import type { Journal } from '../journal/index.js';
 import type { HubHealth } from '../health/hub-health.js';
 import type { DropboxAccount } from './dropbox-account.js';
@@ -186,8 +187,18 @@ export class PassRunner {
     const archive = deps.legs.find((leg) => leg.id === 'archive');
     const card = archive ? await archive.check() : null;
     const failing = await this.listFailures();
+    // Each leg's pending files, as a running engine counts them: without them a file waiting in
+    // transit for Dropbox read "upload pending 0".
     let transit = 0;
-    for await (const _f of deps.listTransit()) transit++;
+    const pending: Partial<Record<LegId, number>> = {};
+    for (const leg of deps.legs) pending[leg.id] = 0;
+    for await (const f of deps.listTransit()) {
+      transit++;
+      const entry = this.deps.journal.entry(f.rel);
+      for (const leg of deps.legs)
+        if (entry?.finishedAtMs === undefined && entry?.[leg.id] === undefined)
+          pending[leg.id]! += 1;
+    }
     // What waits in the watch folder: with no daemon nothing stages it, and `status` said
     // "Waiting in watch folder: 0" over a folder full of files, when a person most needs the truth.
     // A scan moves nothing (this engine never stages); a folder that cannot be read counts none.
@@ -197,7 +208,7 @@ export class PassRunner {
         ? { waiting: scan.stable.length + scan.pending, settling: scan.pending }
         : null;
     // The card's problem and the remembered failures: see 'probed' in status/reducer.ts.
-    this.deps.reducer.apply({ type: 'probed', card, transit, watch, failing });
+    this.deps.reducer.apply({ type: 'probed', card, transit, pending, watch, failing });
     await this.deps.account.recallLastDaemonsWord(builder.built.remote !== null);
     await this.deps.health.check(builder.built.settings);
   }

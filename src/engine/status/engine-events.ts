@@ -2,6 +2,7 @@
 // probe of a stopped engine, the start and end of a pass. The status rules they imply (auth
 // missing, the card's problem, "settings need fixing", "syncing stopped on an unexpected error")
 // live in status/reducer.ts with the pass's own, so a status rule is written in one place.
+import type { LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { CardState } from '../legs/leg.js';
 import type { NewProblem } from '../pipeline/events.js';
@@ -57,6 +58,8 @@ export type EngineEvent =
       /** The archive leg's check, when the leg is on. */
       card: { problem: SyncError | null; card?: CardState } | null;
       transit: number;
+      /** Of those, the files each leg has still to do (the journal has no record of it done). */
+      pending: Partial<Record<LegId, number>>;
       /** Files in the watch folder (no daemon stages them), and of those the ones still settling. */
       watch: { waiting: number; settling: number } | null;
       failing: FailingFileFact[];

@@ -204,6 +204,9 @@ export class StatusReducer {
           counts: {
             ...status.current.counts,
             transit: e.transit,
+            ...Object.fromEntries(
+              Object.entries(e.pending).map(([leg, n]) => [PENDING_COUNT[leg as LegId], n]),
+            ),
             failed: e.failing.length,
             ...(e.watch ? { waiting: e.watch.waiting, settling: e.watch.settling } : {}),
           },
