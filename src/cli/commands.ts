@@ -18,6 +18,7 @@ import {
   settingsSchema,
   type Engine,
   type LockRole,
+  shellWord,
   type Settings,
   withoutStartAgain,
 } from '../engine/index.js';
@@ -808,6 +809,8 @@ const settings: CommandSpec = {
           const k = pairs[i] as keyof Settings;
           say(ctx, `${k} = ${JSON.stringify(saved.settings[k])}`);
         }
+        const archiveNote = await archiveFolderNote(saved.settings, pairs);
+        if (archiveNote) say(ctx, archiveNote);
         return 0;
       }
       say(ctx, `Unknown action "${action}": use show, path, check or set.`);
@@ -817,6 +820,30 @@ const settings: CommandSpec = {
     }
   },
 };
+
+/**
+ * Saved, but the archive folder just set is not there now: a card not inserted (or mounted
+ * elsewhere), a typo in the path. The settings are valid either way (a card comes and goes), so
+ * the save stands; without a word the technician learnt it only from a later status.
+ */
+async function archiveFolderNote(
+  settings: Settings,
+  pairs: readonly (string | undefined)[],
+): Promise<string | null> {
+  const changed = new Set(pairs.filter((_, i) => i % 2 === 0));
+  if (!settings.archiveEnabled || settings.archiveDir === '') return null;
+  if (!['archiveDir', 'archiveEnabled', 'archiveMustBeMountPoint'].some((k) => changed.has(k)))
+    return null;
+  const isFolder = await fs.stat(settings.archiveDir).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (isFolder) return null;
+  const dir = shellWord(settings.archiveDir);
+  return settings.archiveMustBeMountPoint
+    ? `Note: ${settings.archiveDir} does not exist now (no SD card is mounted there). Files wait safely in transit until the card is mounted there; lsblk -o NAME,MOUNTPOINT shows where it is.`
+    : `Note: the archive folder ${settings.archiveDir} does not exist now. Files wait safely in transit until it does: create it (mkdir -p ${dir}) or correct the path.`;
+}
 
 /**
  * A list typed with semicolons or spaces between its values (`alertEmailTo 'a@x.org; b@y.org'`,

@@ -1,0 +1,56 @@
+// `settings set archiveDir …` to a folder that is not there (a card not inserted or mounted
+// elsewhere, a typo) saved silently: the technician learnt it only from a later status. It is still
+// saved (a card comes and goes), with a note saying what happens meanwhile and what to do.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { makeDirs } from '../engine/harness.js';
+import { runCli } from './cli-harness.js';
+
+test('an archive folder that is not there is saved, with a note on what to do', async () => {
+  const dirs = await makeDirs('rdl-cli-archive-note-');
+  try {
+    const env = { home: dirs.root };
+    const set = (...pairs: string[]) =>
+      runCli(['settings', 'set', ...pairs, '--config-dir', dirs.configDir], env);
+    const base = await set(
+      'watchDir',
+      dirs.watchDir,
+      'transitDir',
+      dirs.transitDir,
+      'site',
+      'Site7_Farm',
+      'archiveDir',
+      path.join(dirs.root, 'card'),
+    );
+    assert.equal(base.code, 0, base.stdout + base.stderr);
+    assert.match(
+      base.stdout,
+      /^Note: .*card does not exist now \(no SD card is mounted there\)\. Files wait safely in transit until the card is mounted there; lsblk -o NAME,MOUNTPOINT shows where it is\.$/m,
+    );
+
+    const local = path.join(dirs.root, 'local archive');
+    const r = await set('archiveMustBeMountPoint', 'false', 'archiveDir', local);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(
+      r.stdout.includes(
+        `Note: the archive folder ${local} does not exist now. Files wait safely in transit until it does: create it (mkdir -p '${local}') or correct the path.`,
+      ),
+      r.stdout,
+    );
+    const saved = JSON.parse(await fs.readFile(path.join(dirs.configDir, 'config.json'), 'utf8'));
+    assert.equal((saved.settings ?? saved).archiveDir, local, 'saved all the same');
+
+    // There: no note. Nor for a change that does not touch the archive.
+    await fs.mkdir(local);
+    const there = await set('archiveDir', local);
+    assert.equal(there.code, 0, there.stdout + there.stderr);
+    assert.doesNotMatch(there.stdout, /Note:/);
+    await fs.rm(local, { recursive: true });
+    const other = await set('stableSeconds', '60');
+    assert.doesNotMatch(other.stdout, /Note:/);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
