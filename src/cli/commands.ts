@@ -811,6 +811,8 @@ const settings: CommandSpec = {
         }
         const archiveNote = await archiveFolderNote(saved.settings, pairs);
         if (archiveNote) say(ctx, archiveNote);
+        const remoteNote = sharedRemoteFolderNote(saved.settings, pairs);
+        if (remoteNote) say(ctx, remoteNote);
         return 0;
       }
       say(ctx, `Unknown action "${action}": use show, path, check or set.`);
@@ -843,6 +845,22 @@ async function archiveFolderNote(
   return settings.archiveMustBeMountPoint
     ? `Note: ${settings.archiveDir} does not exist now (no SD card is mounted there). Files wait safely in transit until the card is mounted there; lsblk -o NAME,MOUNTPOINT shows where it is.`
     : `Note: the archive folder ${settings.archiveDir} does not exist now. Files wait safely in transit until it does: create it (mkdir -p ${dir}) or correct the path.`;
+}
+
+/**
+ * A Dropbox folder that names neither the site nor the host: every hub set up alike (hubs are
+ * cloned from one image, WORKLOAD.md) uploads into the same folder, and the merge tool, which reads
+ * every .txt below a site's folder, would mix several sites' data as one. Valid (a single hub may
+ * want it), so said, not refused.
+ */
+function sharedRemoteFolderNote(
+  settings: Settings,
+  pairs: readonly (string | undefined)[],
+): string | null {
+  if (!pairs.some((k, i) => i % 2 === 0 && k === 'remoteRootTemplate')) return null;
+  const t = settings.remoteRootTemplate;
+  if (t.includes('{site}') || t.includes('{host}')) return null;
+  return `Note: the Dropbox folder ${t} names no {site} (nor {host}): every hub with this setting uploads into that same folder, and their data would be mixed as one site's. For more than one hub, include {site}, e.g. ${t.replace(/\/+$/, '')}/{site}.`;
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { makeDirs } from '../engine/harness.js';
 import { runCli } from './cli-harness.js';
 
-test('an archive folder that is not there is saved, with a note on what to do', async () => {
+test('an archive folder that is not there, or a Dropbox folder shared by every hub, is saved with a note on what to do', async () => {
   const dirs = await makeDirs('rdl-cli-archive-note-');
   try {
     const env = { home: dirs.root };
@@ -50,6 +50,16 @@ test('an archive folder that is not there is saved, with a note on what to do', 
     await fs.rm(local, { recursive: true });
     const other = await set('stableSeconds', '60');
     assert.doesNotMatch(other.stdout, /Note:/);
+
+    // A Dropbox folder naming no site: every hub cloned alike would upload into it.
+    const shared = await set('remoteRootTemplate', '/RDL/data');
+    assert.equal(shared.code, 0, shared.stdout + shared.stderr);
+    assert.match(
+      shared.stdout,
+      /^Note: the Dropbox folder \/RDL\/data names no \{site\} \(nor \{host\}\): every hub .* include \{site\}, e\.g\. \/RDL\/data\/\{site\}\.$/m,
+    );
+    const perSite = await set('remoteRootTemplate', '/RDL/{site}/{year}');
+    assert.doesNotMatch(perSite.stdout, /Note:/);
   } finally {
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
