@@ -188,3 +188,41 @@ test('a record cut short in the reserve (a power cut during its write) does not 
     ['first', 'long', 'after', 'back'],
   );
 });
+
+// A power cut while the reserve was being made left it at 0 bytes (or part of its zeros), and
+// "there already" kept it so for good: the next full disk found no room in it.
+test('a reserve left unfinished by a power cut is made again; one holding records is kept', async (t) => {
+  if (!(await canMount())) return t.skip('needs root for a small tmpfs');
+  const dir = smallTmpfs(t, 'rdl-alert-log-unfinished-', 256);
+  const reserve = join(dir, ALERT_RESERVE_FILE);
+  for (const size of [0, 4096]) {
+    fs.writeFileSync(reserve, Buffer.alloc(size));
+    const log = new AlertLog(dir);
+    await log.keepReserve();
+    assert.equal(fs.statSync(reserve).size, 64 * 1024, `made again from ${size} bytes`);
+    assert.ok(
+      fs.readFileSync(reserve).every((b) => b === 0),
+      'zeros',
+    );
+  }
+  // Made again, it does its work: the disk filled, a record lands in it and is read back.
+  const log = new AlertLog(dir);
+  await log.append(alert('first', 'The SD card is missing.', 1));
+  const filler = await fill(dir);
+  await fillToTheByte(filler);
+  await log.append(alert('full', 'The disk is full.', 2));
+  assert.deepEqual(
+    (await log.read()).map((a) => a.conditionId),
+    ['first', 'full'],
+  );
+  // A short reserve that holds a record is never thrown away (it is not one being made).
+  fs.rmSync(filler);
+  const held = Buffer.concat([
+    Buffer.from(`${JSON.stringify(alert('kept', 'x', 3))}\n`),
+    Buffer.alloc(100),
+  ]);
+  fs.rmSync(join(dir, 'alerts.jsonl'), { force: true });
+  fs.writeFileSync(reserve, held);
+  await new AlertLog(dir).keepReserve();
+  assert.deepEqual(fs.readFileSync(reserve), held);
+});

@@ -76,12 +76,22 @@ export class AlertLog {
    * Makes the reserve when it is missing (at start, and after a record once space is back).
    * Best effort: on a disk already full it is made later.
    */
-  async keepReserve(): Promise<void> {
+  keepReserve(): Promise<void> {
+    return this.makeReserve(true);
+  }
+
+  /** `remake`: an unfinished reserve found is removed and made again, once. */
+  private async makeReserve(remake: boolean): Promise<void> {
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(this.reserve, 'wx', 0o600);
-    } catch {
-      return; // there already (or no room even for its name)
+    } catch (e) {
+      // There already, or no room even for its name. One left shorter than a reserve by a power
+      // cut while it was made (0 bytes, or part of its zeros) holds no record: it was never
+      // used, and kept as it is the next full disk would find no room in it. Made again.
+      if (!remake || !isCode(e, 'EEXIST') || !(await this.unfinishedReserve())) return;
+      await fs.rm(this.reserve, { force: true }).catch(() => undefined);
+      return this.makeReserve(false);
     }
     try {
       // Real zeros, not a sparse file: the blocks must be allocated now, while there is room.
@@ -92,6 +102,15 @@ export class AlertLog {
       await handle.close().catch(() => undefined);
       await fs.rm(this.reserve, { force: true }).catch(() => undefined);
     }
+  }
+
+  /** A reserve file shorter than a reserve, with no record in it: its making was cut short. */
+  private async unfinishedReserve(): Promise<boolean> {
+    const size = await fs.stat(this.reserve).then(
+      (st) => (st.isFile() ? st.size : null),
+      () => null,
+    );
+    return size !== null && size < RESERVE_BYTES && (await this.reservedBytes()).length === 0;
   }
 
   /** The records written in the reserve (the bytes before its first zero); empty when none. */
