@@ -351,9 +351,11 @@ class SyncEngine implements Engine {
     const stamp = fileStamp(this.settingsPath);
     if (this.trusted?.fileStamp !== stamp) {
       let fileValues: Record<string, unknown> | null;
+      let fileKeys: string[] | undefined;
       try {
         const read = this.settings.readForEditing();
         fileValues = read.unreadable ? null : read.values;
+        fileKeys = read.keys;
       } catch {
         fileValues = null; // not a regular file (a FIFO, a folder)
       }
@@ -361,6 +363,7 @@ class SyncEngine implements Engine {
         fileStamp: stamp,
         value: trustAlertSettings({
           fileValues,
+          ...(fileKeys ? { fileKeys } : {}),
           fileIssues: fileValues ? this.settingsIssues() : [],
           record: readLastAlertSettings(this.configDir),
           defaults: defaultSettings(this.opts.home),

@@ -89,3 +89,47 @@ test('every alert, mail and digest setting of the schema is among those kept for
   assert.ok(alertLike.length >= 10, `found ${alertLike.length}`);
   assert.deepEqual([...ALERT_SETTING_KEYS].sort(), alertLike.sort());
 });
+
+// A file rewritten from an old or minimal copy names no alert setting: its alert part was the
+// defaults (no channel), counted "the file's own", and the channels the hub last ran with were
+// silenced while it waited on that file.
+test('a file that names no alert setting yields to the last valid channels; one that sets them, even to none, does not', () => {
+  const home = '/home/pi';
+  const defaults = defaultSettings(home);
+  const base: Omit<TrustInput, 'fileValues' | 'record'> = {
+    defaults,
+    fileIssues: [],
+    validate: (c) => validateSettings(c, { home, configDir: '/home/pi/.config/rdl-sync' }),
+  };
+  const record = { site: 'Site3_Farm', alerts: { alertCommand: '/usr/local/bin/page-me' } };
+  const minimal = { ...defaults, site: 'Site7_Bog', stableSeconds: 'ten' };
+
+  const none = trustAlertSettings({
+    ...base,
+    fileValues: minimal,
+    fileKeys: ['site', 'stableSeconds'],
+    record,
+  });
+  assert.equal(none.source, 'last-valid');
+  assert.equal(none.settings.alertCommand, '/usr/local/bin/page-me');
+  assert.equal(none.settings.site, 'Site7_Bog');
+
+  // The person set the command off in the file: that is the file's own choice.
+  const off = trustAlertSettings({
+    ...base,
+    fileValues: { ...minimal, alertCommand: '' },
+    fileKeys: ['site', 'stableSeconds', 'alertCommand'],
+    record,
+  });
+  assert.equal(off.source, 'file');
+  assert.equal(off.settings.alertCommand, '');
+
+  // No record to yield to: the file's (empty) part, as before.
+  const alone = trustAlertSettings({
+    ...base,
+    fileValues: minimal,
+    fileKeys: ['site', 'stableSeconds'],
+    record: null,
+  });
+  assert.equal(alone.source, 'file');
+});

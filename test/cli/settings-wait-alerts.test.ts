@@ -13,6 +13,7 @@ import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import type { Settings } from '../../src/engine/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { ALERT_SETTING_KEYS } from '../../src/engine/alerts/trusted-settings.js';
 import { alertLogHook, startSmtp } from '../alerts/loopback.js';
 import { exited, spawnCli, waitFor, waitSynced, writeFileIn } from './cli-harness.js';
 
@@ -251,6 +252,50 @@ test("an alert setting's name mistyped in a hand edit: its channel is not droppe
     // The command it gives names the setting meant: the CLI refuses the mistyped name.
     assert.match(await heard(), /rdl-sync settings set alertCommand VALUE/);
     assert.doesNotMatch(await heard(), /settings set alertCommnad/);
+    await stopDaemon(daemon);
+  } finally {
+    for (const d of daemons)
+      if (d.child.exitCode === null && d.child.signalCode === null) {
+        d.child.kill('SIGKILL');
+        await exited(d.child);
+      }
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('a file rewritten without any alert setting: the last valid channels are told, not none', async () => {
+  const dirs = await makeDirs('rdl-wait-alert-nokeys-');
+  const emulator = await startEmulator({});
+  const daemons: Daemon[] = [];
+  try {
+    const { hook, heard } = await alertLogHook(dirs.root, 'heard.log', { words: true });
+    await fs.mkdir(dirs.configDir, { recursive: true });
+    await fs.writeFile(
+      path.join(dirs.configDir, RECORD),
+      JSON.stringify({ site: 'site1', alerts: { alertCommand: hook } }),
+      { mode: 0o600 },
+    );
+    // An old or minimal copy put back by hand: no alert setting in it, and one mistake.
+    const minimal: Record<string, unknown> = {
+      ...testSettings(dirs, emulator),
+      stableSeconds: 'ten',
+    };
+    for (const key of ALERT_SETTING_KEYS) delete minimal[key];
+    await writeConfig(dirs.configDir, minimal as unknown as Settings, emulator);
+
+    const daemon = startDaemon(dirs.configDir, dirs.root);
+    daemons.push(daemon);
+    await waitFor('the daemon to log its notice', async () => {
+      if (daemon.child.exitCode !== null) throw new Error(`exited: ${daemon.out()}`);
+      return (await daemonLog(dirs.configDir))
+        .split('\n')
+        .find((l) => l.includes('settings problem and its fix told'));
+    });
+    assert.match(await daemonLog(dirs.configDir), /"channelsFrom":"last-valid"/);
+    await waitFor('the alert command', async () =>
+      (await heard()).includes('raised settings-invalid'),
+    );
     await stopDaemon(daemon);
   } finally {
     for (const d of daemons)

@@ -51,6 +51,13 @@ export interface TrustedAlertSettings {
 export interface TrustInput {
   /** The file's settings over the defaults, even invalid; null when the file cannot be read. */
   fileValues: Record<string, unknown> | null;
+  /**
+   * The settings the file itself names (absent: not known, taken as naming its alert part). A
+   * file naming no alert setting at all (rewritten from an old or minimal copy, cut down by hand)
+   * has no alert part of its own: its "valid" defaults (no channel) silenced the channels the hub
+   * last ran with.
+   */
+  fileKeys?: readonly string[];
   /** What is wrong with the file (its names that are no setting are only seen here). */
   fileIssues: readonly FieldIssue[];
   /** The content of LAST_ALERT_SETTINGS_FILE, or null. */
@@ -64,11 +71,15 @@ export interface TrustInput {
 export function trustAlertSettings(input: TrustInput): TrustedAlertSettings {
   const { fileValues, defaults } = input;
   const record = recordParts(input.record);
-  const fromFile =
+  const fileOwn =
     fileValues && !misnamesAlertSetting(input.fileIssues)
       ? validAlertPart(fileValues, input)
       : null;
-  const fromRecord = fromFile ? null : record ? validAlertPart(record.alerts, input) : null;
+  // A file naming no alert setting yields to the record; with no usable record, it is its own.
+  const namesAlerts = input.fileKeys === undefined || input.fileKeys.some(isAlertKey);
+  const fromRecord =
+    fileOwn && namesAlerts ? null : record ? validAlertPart(record.alerts, input) : null;
+  const fromFile = fromRecord ? null : fileOwn;
   const alerts = fromFile ?? fromRecord;
   const site =
     (fileValues ? validSite(fileValues.site) : null) ??

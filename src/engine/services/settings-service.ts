@@ -64,7 +64,8 @@ export interface SettingsService {
    * The settings as written in the file, even when invalid, over the defaults: what an edit
    * starts from. `unreadable` when the file exists but is not JSON (a save sets it aside).
    */
-  readForEditing(): { values: Record<string, unknown>; unreadable: boolean };
+  /** `keys`: the settings the file itself names (the rest of `values` are the defaults). */
+  readForEditing(): { values: Record<string, unknown>; unreadable: boolean; keys: string[] };
   /** After a save here, or (with `watch`) a valid edit elsewhere; once per distinct change. */
   onChange(cb: (s: Settings) => void): () => void;
   /** (With `watch`) the mistakes of a hand edit that could not be used; null once fixed. */
@@ -123,8 +124,9 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
 function readForEditing(
   file: string,
   defaults: Settings,
-): { values: Record<string, unknown>; unreadable: boolean } {
+): { values: Record<string, unknown>; unreadable: boolean; keys: string[] } {
   const values: Record<string, unknown> = { ...defaults };
+  const keys: string[] = [];
   // Never read a FIFO or device (it would hang), and never edit on top of one.
   const problem = settingsFileProblem(file);
   if (problem) throw new Error(problem);
@@ -132,11 +134,14 @@ function readForEditing(
     const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
     const raw = JSON.parse(text) as Record<string, unknown>;
     for (const [k, v] of Object.entries(raw))
-      if (Object.hasOwn(settingsSchema.shape, k)) values[k] = v;
+      if (Object.hasOwn(settingsSchema.shape, k)) {
+        values[k] = v;
+        keys.push(k);
+      }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { values, unreadable: true };
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { values, unreadable: true, keys };
   }
-  return { values, unreadable: false };
+  return { values, unreadable: false, keys };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
