@@ -63,8 +63,8 @@ export interface SettingsService {
   /**
    * The settings as written in the file, even when invalid, over the defaults: what an edit
    * starts from. `unreadable` when the file exists but is not JSON (a save sets it aside).
+   * `keys`: the settings the file itself names (the rest of `values` are the defaults).
    */
-  /** `keys`: the settings the file itself names (the rest of `values` are the defaults). */
   readForEditing(): { values: Record<string, unknown>; unreadable: boolean; keys: string[] };
   /** After a save here, or (with `watch`) a valid edit elsewhere; once per distinct change. */
   onChange(cb: (s: Settings) => void): () => void;
