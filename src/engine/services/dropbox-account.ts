@@ -199,10 +199,6 @@ export class DropboxAccount {
   }
 
   /**
-   * The last daemon's word on the connection (status.json keeps its final snapshot): a revoked
-   * token it met stays "not connected" until the credentials are saved again.
-   */
-  /**
    * When Dropbox last answered, as the process before this one published it: the status says
    * "Last reached" from it until this process reaches Dropbox itself. Before, a `once` run with
    * the network down published "never", and a status read after it said the hub had never
@@ -218,6 +214,10 @@ export class DropboxAccount {
     status.update({ dropbox: { ...status.current.dropbox, lastContactMs: before } });
   }
 
+  /**
+   * The last daemon's word on the connection (status.json keeps its final snapshot): a revoked
+   * token it met stays "not connected" until the credentials are saved again.
+   */
   async recallLastDaemonsWord(connected: boolean): Promise<void> {
     const { configDir } = this.deps;
     const last = await readStatusFile(configDir);
