@@ -12,14 +12,16 @@ import { settingsSchema } from '../../src/engine/settings/schema.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { validateSettings } from '../../src/engine/settings/validate.js';
 
+const home = '/home/pi';
+const defaults = defaultSettings(home);
+/** Every input but the file and the record: the one validation, without the folder checks. */
+const base: Omit<TrustInput, 'fileValues' | 'record'> = {
+  defaults,
+  fileIssues: [],
+  validate: (c) => validateSettings(c, { home, configDir: '/home/pi/.config/rdl-sync' }),
+};
+
 test('the channels trusted: the file alert part alone; else the last valid record; else none', () => {
-  const home = '/home/pi';
-  const defaults = defaultSettings(home);
-  const base: Omit<TrustInput, 'fileValues' | 'record'> = {
-    defaults,
-    fileIssues: [],
-    validate: (c) => validateSettings(c, { home, configDir: '/home/pi/.config/rdl-sync' }),
-  };
   const mail = {
     alertEmailTo: [' tech@example.org '],
     alertEmailFrom: 'hub@example.org',
@@ -94,13 +96,6 @@ test('every alert, mail and digest setting of the schema is among those kept for
 // defaults (no channel), counted "the file's own", and the channels the hub last ran with were
 // silenced while it waited on that file.
 test('a file that names no alert setting yields to the last valid channels; one that sets them, even to none, does not', () => {
-  const home = '/home/pi';
-  const defaults = defaultSettings(home);
-  const base: Omit<TrustInput, 'fileValues' | 'record'> = {
-    defaults,
-    fileIssues: [],
-    validate: (c) => validateSettings(c, { home, configDir: '/home/pi/.config/rdl-sync' }),
-  };
   const record = { site: 'Site3_Farm', alerts: { alertCommand: '/usr/local/bin/page-me' } };
   const minimal = { ...defaults, site: 'Site7_Bog', stableSeconds: 'ten' };
 

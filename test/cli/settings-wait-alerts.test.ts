@@ -45,6 +45,31 @@ function daemonLog(configDir: string): Promise<string> {
   return fs.readFile(path.join(configDir, 'logs', 'rdl-sync.log'), 'utf8').catch(() => '');
 }
 
+/** Every daemon a test started is gone, and its emulator and folders with it. */
+async function cleanUp(
+  daemons: Daemon[],
+  emulator: { close(): Promise<void> },
+  root: string,
+): Promise<void> {
+  for (const d of daemons)
+    if (d.child.exitCode === null && d.child.signalCode === null) {
+      d.child.kill('SIGKILL');
+      await exited(d.child);
+    }
+  await emulator.close();
+  await fs.rm(root, { recursive: true, force: true });
+}
+
+/** The record of the last valid alert settings, as the daemon that syncs writes it. */
+async function writeRecord(configDir: string, alertCommand: string): Promise<void> {
+  await fs.mkdir(configDir, { recursive: true });
+  await fs.writeFile(
+    path.join(configDir, RECORD),
+    JSON.stringify({ site: 'site1', alerts: { alertCommand } }),
+    { mode: 0o600 },
+  );
+}
+
 /** The notice of a start, logged once by each (its outcome named): the log has no pids. */
 async function waitNotice(configDir: string, d: Daemon, outcome: string): Promise<void> {
   await waitFor(`the daemon to log its notice: ${outcome}`, async () => {
@@ -119,14 +144,8 @@ test('under systemd, a typo outside the alert settings: one alert with the mista
     ]);
     await stopDaemon(second);
   } finally {
-    for (const d of daemons)
-      if (d.child.exitCode === null && d.child.signalCode === null) {
-        d.child.kill('SIGKILL');
-        await exited(d.child);
-      }
+    await cleanUp(daemons, emulator, dirs.root);
     await smtp.close();
-    await emulator.close();
-    await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
 
@@ -204,13 +223,7 @@ test('alert settings themselves invalid, or the file not JSON: the last valid ch
     await stopDaemon(fresh);
     assert.equal((await heard()).trim().split('\n').length, 2, await heard());
   } finally {
-    for (const d of daemons)
-      if (d.child.exitCode === null && d.child.signalCode === null) {
-        d.child.kill('SIGKILL');
-        await exited(d.child);
-      }
-    await emulator.close();
-    await fs.rm(dirs.root, { recursive: true, force: true });
+    await cleanUp(daemons, emulator, dirs.root);
   }
 });
 
@@ -222,12 +235,7 @@ test("an alert setting's name mistyped in a hand edit: its channel is not droppe
     const { hook, heard } = await alertLogHook(dirs.root, 'heard.log', { words: true });
     const good = testSettings(dirs, emulator, { alertCommand: hook });
     // What the hub last ran with (written by the daemon that syncs: see the test above).
-    await fs.mkdir(dirs.configDir, { recursive: true });
-    await fs.writeFile(
-      path.join(dirs.configDir, RECORD),
-      JSON.stringify({ site: 'site1', alerts: { alertCommand: hook } }),
-      { mode: 0o600 },
-    );
+    await writeRecord(dirs.configDir, hook);
     // The line retyped by hand: "alertCommnad". The file's alert part without it is valid, and
     // names no channel: taken as the file's, nobody was told.
     const { alertCommand, ...rest } = good;
@@ -239,12 +247,7 @@ test("an alert setting's name mistyped in a hand edit: its channel is not droppe
 
     const daemon = startDaemon(dirs.configDir, dirs.root);
     daemons.push(daemon);
-    await waitFor('the daemon to log its notice', async () => {
-      if (daemon.child.exitCode !== null) throw new Error(`exited: ${daemon.out()}`);
-      return (await daemonLog(dirs.configDir))
-        .split('\n')
-        .find((l) => l.includes('settings problem and its fix told'));
-    });
+    await waitNotice(dirs.configDir, daemon, 'sent');
     assert.match(await daemonLog(dirs.configDir), /"channelsFrom":"last-valid"/);
     await waitFor('the alert command', async () =>
       (await heard()).includes('raised settings-invalid'),
@@ -254,13 +257,7 @@ test("an alert setting's name mistyped in a hand edit: its channel is not droppe
     assert.doesNotMatch(await heard(), /settings set alertCommnad/);
     await stopDaemon(daemon);
   } finally {
-    for (const d of daemons)
-      if (d.child.exitCode === null && d.child.signalCode === null) {
-        d.child.kill('SIGKILL');
-        await exited(d.child);
-      }
-    await emulator.close();
-    await fs.rm(dirs.root, { recursive: true, force: true });
+    await cleanUp(daemons, emulator, dirs.root);
   }
 });
 
@@ -270,12 +267,7 @@ test('a file rewritten without any alert setting: the last valid channels are to
   const daemons: Daemon[] = [];
   try {
     const { hook, heard } = await alertLogHook(dirs.root, 'heard.log', { words: true });
-    await fs.mkdir(dirs.configDir, { recursive: true });
-    await fs.writeFile(
-      path.join(dirs.configDir, RECORD),
-      JSON.stringify({ site: 'site1', alerts: { alertCommand: hook } }),
-      { mode: 0o600 },
-    );
+    await writeRecord(dirs.configDir, hook);
     // An old or minimal copy put back by hand: no alert setting in it, and one mistake.
     const minimal: Record<string, unknown> = {
       ...testSettings(dirs, emulator),
@@ -286,24 +278,13 @@ test('a file rewritten without any alert setting: the last valid channels are to
 
     const daemon = startDaemon(dirs.configDir, dirs.root);
     daemons.push(daemon);
-    await waitFor('the daemon to log its notice', async () => {
-      if (daemon.child.exitCode !== null) throw new Error(`exited: ${daemon.out()}`);
-      return (await daemonLog(dirs.configDir))
-        .split('\n')
-        .find((l) => l.includes('settings problem and its fix told'));
-    });
+    await waitNotice(dirs.configDir, daemon, 'sent');
     assert.match(await daemonLog(dirs.configDir), /"channelsFrom":"last-valid"/);
     await waitFor('the alert command', async () =>
       (await heard()).includes('raised settings-invalid'),
     );
     await stopDaemon(daemon);
   } finally {
-    for (const d of daemons)
-      if (d.child.exitCode === null && d.child.signalCode === null) {
-        d.child.kill('SIGKILL');
-        await exited(d.child);
-      }
-    await emulator.close();
-    await fs.rm(dirs.root, { recursive: true, force: true });
+    await cleanUp(daemons, emulator, dirs.root);
   }
 });

@@ -9,15 +9,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import {
-  exited,
-  readPublishedStatus,
-  runCli,
-  spawnCli,
-  waitFor,
-  type CliEnv,
-} from './cli-harness.js';
-import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
+import { exited, runCli } from './cli-harness.js';
+import { startHubUserService } from './hub-user-service.js';
+import { cannotDropPrivileges } from '../stage/unprivileged.js';
 
 let root: string;
 let daemon: ChildProcess | undefined;
@@ -40,37 +34,9 @@ test('status run as root beside a service of another user names that service', a
   const why = cannotDropPrivileges();
   if (why) return t.skip(why);
   const piHome = path.join(root, 'pi');
-  const piConfig = path.join(piHome, 'settings');
-  for (const dir of ['watch', 'transit', 'archive'])
-    await fs.mkdir(path.join(piHome, dir), { recursive: true });
-  for (const p of [piHome, ...['watch', 'transit', 'archive'].map((d) => path.join(piHome, d))])
-    await fs.chown(p, NOBODY, NOBODY);
-  const pi: CliEnv = { home: piHome, asUid: NOBODY };
-  const setUp = await runCli(
-    [
-      'settings',
-      'set',
-      'watchDir',
-      path.join(piHome, 'watch'),
-      'transitDir',
-      path.join(piHome, 'transit'),
-      'archiveDir',
-      path.join(piHome, 'archive'),
-      'archiveMustBeMountPoint',
-      'false',
-      'site',
-      'Site7_Farm',
-      '--config-dir',
-      piConfig,
-    ],
-    pi,
-  );
-  assert.equal(setUp.code, 0, setUp.stdout + setUp.stderr);
-  daemon = spawnCli(['run', '--config-dir', piConfig], pi, true);
-  await waitFor('the hub user daemon to publish its status', async () => {
-    const s = await readPublishedStatus(piConfig);
-    return s !== null && s.pid === daemon!.pid;
-  });
+  const service = await startHubUserService(piHome, path.join(piHome, 'settings'));
+  daemon = service.daemon;
+  const { configDir: piConfig, env: pi, pid } = service;
 
   // root, with its own (empty) settings folder, as `sudo rdl-sync status` has.
   const rootHome = path.join(root, 'root-home');
@@ -79,7 +45,6 @@ test('status run as root beside a service of another user names that service', a
   assert.equal(r.code, 0, r.stderr);
   const said = r.stdout;
   assert.match(said, /^Daemon not running\.$/m);
-  const pid = (await readPublishedStatus(piConfig))!.pid!;
   assert.match(
     said,
     new RegExp(

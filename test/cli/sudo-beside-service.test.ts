@@ -14,14 +14,12 @@ import path from 'node:path';
 import {
   exited,
   readPublishedStatus,
-  runCli,
   spawnBuiltCli,
-  spawnCli,
-  waitFor,
   type CliEnv,
   type CliResult,
 } from './cli-harness.js';
 import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
+import { startHubUserService } from './hub-user-service.js';
 
 let root: string;
 let piHome: string;
@@ -39,37 +37,9 @@ before(async () => {
   // mkdtemp makes it 0700: the hub's user must reach its folders below.
   await fs.chmod(root, 0o755);
   piHome = path.join(root, 'pi');
-  piConfig = path.join(piHome, '.config', 'rdl-sync');
-  for (const dir of ['watch', 'transit', 'archive'])
-    await fs.mkdir(path.join(piHome, dir), { recursive: true });
-  spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, piHome]);
   // The service as on a hub: no --config-dir, its settings in its home's .config/rdl-sync.
-  const pi: CliEnv = { home: piHome, asUid: NOBODY, extraEnv: { RDL_SYNC_CONFIG_DIR: '' } };
-  const setUp = await runCli(
-    [
-      'settings',
-      'set',
-      'watchDir',
-      path.join(piHome, 'watch'),
-      'transitDir',
-      path.join(piHome, 'transit'),
-      'archiveDir',
-      path.join(piHome, 'archive'),
-      'archiveMustBeMountPoint',
-      'false',
-      'site',
-      'Site7_Farm',
-    ],
-    pi,
-  );
-  assert.equal(setUp.code, 0, setUp.stdout + setUp.stderr);
-  daemon = spawnCli(['run'], pi, true);
-  pid = (
-    await waitFor('the hub user daemon to publish its status', async () => {
-      const s = await readPublishedStatus(piConfig);
-      return s !== null && s.pid === daemon!.pid ? s : null;
-    })
-  ).pid!;
+  const service = await startHubUserService(piHome);
+  ({ daemon, pid, configDir: piConfig } = service);
   asRoot = { home: path.join(root, 'root-home'), extraEnv: { RDL_SYNC_CONFIG_DIR: '' } };
 });
 
