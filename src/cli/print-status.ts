@@ -25,8 +25,8 @@ export function printStatus(
   offline?: { lastContactMs: number | null },
 ): void {
   const line = (text: string): void => write(printable(text));
-  line(`State: ${s.state}. ${sentenceAsText(s)}`);
   const c = s.counts;
+  line(`State: ${s.state}. ${offline ? notRunningSentence(s) : sentenceAsText(s)}`);
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);
   line(
@@ -65,4 +65,16 @@ export function printStatus(
       `  ${t.leg === 'upload' ? '↑' : '→'} ${t.rel} ${formatBytes(t.bytesDone)}/${formatBytes(t.size)} at ${formatBytes(t.rate)}/s`,
     );
   for (const p of s.problems) line(`! ${p.message}`);
+}
+
+/**
+ * The status sentence when nothing runs: "the next pass will move them" promised a pass no process
+ * would run (the service stopped, a `once` ended), on the line a person reads to learn whether
+ * anything is being done.
+ */
+function notRunningSentence(s: StatusSnapshot): string {
+  const pending = s.counts.transit + s.counts.waiting;
+  if (s.state !== 'idle' || s.counts.failed > 0 || pending === 0) return sentenceAsText(s);
+  const them = pending === 1 ? '1 file waits' : `${pending} files wait`;
+  return `${them} safely; nothing moves ${pending === 1 ? 'it' : 'them'} until RDL Sync runs (on a hub: sudo systemctl start rdl-sync; now, once: rdl-sync once).`;
 }

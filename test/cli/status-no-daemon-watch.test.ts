@@ -70,6 +70,11 @@ test('no daemon: the Dropbox account is said not checked now, with when it was l
 
     const out = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });
     assert.equal(out.code, 0, out.stdout + out.stderr);
+    // No pass is coming: not "the next pass will move it".
+    assert.match(
+      out.stdout,
+      /^State: idle\. 1 file waits safely; nothing moves it until RDL Sync runs \(on a hub: sudo systemctl start rdl-sync; now, once: rdl-sync once\)\.$/m,
+    );
     // Before, "upload pending 0" beside the file in transit: the probe counted no leg's queue.
     assert.match(out.stdout, /In transit: 1 \(upload pending 1, archive pending 0, failing 0\)/);
     assert.match(
