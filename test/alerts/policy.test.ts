@@ -8,6 +8,7 @@ import { legProblem } from '../../src/engine/pipeline/problems.js';
 import { archiveFull } from '../../src/engine/archive/problems.js';
 import type { DiskStatus, Problem } from '../../src/engine/status/types.js';
 import { diskProblem } from '../../src/engine/disks/disk-check.js';
+import { settingsInvalidSentence } from '../../src/engine/alerts/settings-sentence.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -580,5 +581,44 @@ test('a full disk carried over a restart is not announced again for its changing
       )
       .map((a) => a.kind),
     ['raised'],
+  );
+});
+
+// The waiting service told people of a broken settings file in its words; a tray app started on
+// the same file (its status problem: "Settings need fixing: …") announced it again in its own.
+test('a carried settings-invalid alert is the same condition in the status problem’s words; other mistakes are new', () => {
+  const serviceWords = settingsInvalidSentence('/home/pi/.config/rdl-sync/config.json', [
+    { field: 'stableSeconds', message: 'Stable time must be a number (got "ten")' },
+    { field: 'site', message: 'Site name is empty.' },
+  ]);
+  const told: Problem = {
+    ...problem('settings-invalid', 'error', HOUR),
+    code: 'settings-invalid',
+    message: serviceWords,
+  };
+  const trayProblem = (mistakes: string): Problem => ({
+    ...problem('settings-invalid', 'error', 2 * HOUR),
+    code: 'settings-invalid',
+    message: `Settings need fixing: ${mistakes}`,
+  });
+  const p = policy(24 * HOUR, 0);
+  p.carryOver([{ problem: told, announcedAtMs: HOUR }], [], 2 * HOUR);
+  const same = trayProblem(
+    'stableSeconds: Stable time must be a number (got "ten"); site: Site name is empty.',
+  );
+  assert.deepEqual(p.update({ problems: [same] }, 2 * HOUR + 1_000), []);
+  assert.deepEqual(
+    p
+      .update({ problems: [], lastPassMs: 2 * HOUR + 5_000, passRunning: false }, 2 * HOUR + 5_000)
+      .map((a) => a.kind),
+    ['cleared'],
+  );
+
+  const q = policy(24 * HOUR, 0);
+  q.carryOver([{ problem: told, announcedAtMs: HOUR }], [], 2 * HOUR);
+  const other = trayProblem('stableSeconds: Stable time must be a number (got "ten")');
+  assert.deepEqual(
+    q.update({ problems: [other] }, 2 * HOUR + 1_000).map((a) => `${a.kind}: ${a.sentence}`),
+    ['raised: Settings need fixing: stableSeconds: Stable time must be a number (got "ten").'],
   );
 });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import type { Settings } from '../../src/engine/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import { alertLogHook } from '../alerts/loopback.js';
 import {
   exited,
   readPublishedStatus,
@@ -124,6 +125,65 @@ test('the tray app ran while the service waited for its settings: the service do
     await waitSynced(dirs, emulator, 'RDL/USB0/day2.csv');
     await stop(service);
     assert.deepEqual(await heard(), told, 'nothing sent again after its "Resolved"');
+  } finally {
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGKILL');
+        await exited(p.child);
+      }
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+// The waiting service told people of the broken file; the tray app, started on it meanwhile, told
+// them again in its own words ("Settings need fixing: …"): one broken file, two alerts.
+test('the tray app started after the waiting service told people: not told again in other words', async () => {
+  const dirs = await makeDirs('rdl-wait-tray-told-');
+  const emulator = await startEmulator({});
+  const procs: Proc[] = [];
+  try {
+    const { hook, heard } = await alertLogHook(dirs.root, 'heard.log', { words: true });
+    const lines = async (): Promise<string[]> => (await heard()).trim().split('\n').filter(Boolean);
+    const good = testSettings(dirs, emulator, { alertCommand: hook, alertFlapMinutes: 0 });
+    await writeConfig(
+      dirs.configDir,
+      { ...good, stableSeconds: 'ten' } as unknown as Settings,
+      emulator,
+    );
+    const service = watch(
+      spawnCli(['run', '--config-dir', dirs.configDir], {
+        home: dirs.root,
+        extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
+      }),
+    );
+    procs.push(service);
+    await waitFor('the service to tell people', async () => {
+      if (service.child.exitCode !== null) throw new Error(`exited: ${service.out()}`);
+      return (await lines()).length === 1;
+    });
+    const tray = watch(
+      spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(repo, 'test/alerts/tray-stand-in.ts'), dirs.configDir],
+        { cwd: repo, env: { ...process.env, HOME: dirs.root }, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    procs.push(tray);
+    await waitFor('the tray app to start', async () => {
+      if (tray.child.exitCode !== null) throw new Error(`the tray app exited: ${tray.out()}`);
+      return tray.out().includes('started');
+    });
+    await fs.writeFile(path.join(dirs.configDir, 'config.json'), JSON.stringify(good, null, 2));
+    await waitFor('the tray app to tell it is resolved', async () =>
+      (await lines()).some((l) => l.startsWith('cleared settings-invalid')),
+    );
+    const told = await lines();
+    assert.equal(told.length, 2, told.join('\n'));
+    assert.match(told[0]!, /^raised settings-invalid RDL Sync does not sync: its settings file /);
+    assert.match(told[1]!, /^cleared settings-invalid Resolved: settings not valid/);
+    await stop(tray);
+    await stop(service);
   } finally {
     for (const p of procs)
       if (p.child.exitCode === null && p.child.signalCode === null) {

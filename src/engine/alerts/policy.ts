@@ -23,6 +23,7 @@
 //    Dropbox has answered), so a condition healed while the service was down is resolved too.
 import { diskProblemFix } from '../disks/disk-check.js';
 import { archiveFullFix } from '../archive/problems.js';
+import { settingsMistakes } from './settings-sentence.js';
 import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from './file-groups.js';
@@ -278,7 +279,9 @@ function sameWords(a: Problem, b: Problem): boolean {
         ? diskProblemFix(message)
         : p.code === 'archive-full'
           ? archiveFullFix(withoutWaiting(message))
-          : withoutWaiting(message);
+          : p.code === 'settings-invalid'
+            ? (settingsMistakes(message) ?? withoutWaiting(message))
+            : withoutWaiting(message);
     return fix.replace(/\d+/g, '#');
   };
   return words(a) === words(b);

@@ -31,3 +31,20 @@ function settingToSet(field: string): string | undefined {
   if (top === '') return undefined;
   return isSettingKey(top) ? top : closestKey(top);
 }
+
+/**
+ * The mistakes a settings-invalid alert or status problem names, whoever worded it: the waiting
+ * service's alert ("… What is wrong: A; B. To fix it: …") and the status problem of a process that
+ * reads the same file ("Settings need fixing: A; B"), or null for other words. A tray app started
+ * beside the waiting service announced the same broken file again in its own words.
+ */
+export function settingsMistakes(message: string): string | null {
+  const m =
+    /What is wrong: (.*?)\. To fix it:/.exec(message) ??
+    /^Settings need fixing: (.*)$/.exec(message);
+  if (!m) return null;
+  return m[1]!
+    .split('; ')
+    .map((part) => part.replace(/[.\s]+$/, ''))
+    .join('; ');
+}
