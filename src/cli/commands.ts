@@ -809,10 +809,12 @@ const settings: CommandSpec = {
           const k = pairs[i] as keyof Settings;
           say(ctx, `${k} = ${JSON.stringify(saved.settings[k])}`);
         }
-        const archiveNote = await archiveFolderNote(saved.settings, pairs);
-        if (archiveNote) say(ctx, archiveNote);
-        const remoteNote = sharedRemoteFolderNote(saved.settings, pairs);
-        if (remoteNote) say(ctx, remoteNote);
+        const setKeys = new Set(pairs.filter((_, i) => i % 2 === 0));
+        for (const note of [
+          await archiveFolderNote(saved.settings, setKeys),
+          sharedRemoteFolderNote(saved.settings, setKeys),
+        ])
+          if (note) say(ctx, note);
         return 0;
       }
       say(ctx, `Unknown action "${action}": use show, path, check or set.`);
@@ -830,9 +832,8 @@ const settings: CommandSpec = {
  */
 async function archiveFolderNote(
   settings: Settings,
-  pairs: readonly (string | undefined)[],
+  changed: ReadonlySet<string | undefined>,
 ): Promise<string | null> {
-  const changed = new Set(pairs.filter((_, i) => i % 2 === 0));
   if (!settings.archiveEnabled || settings.archiveDir === '') return null;
   if (!['archiveDir', 'archiveEnabled', 'archiveMustBeMountPoint'].some((k) => changed.has(k)))
     return null;
@@ -855,9 +856,9 @@ async function archiveFolderNote(
  */
 function sharedRemoteFolderNote(
   settings: Settings,
-  pairs: readonly (string | undefined)[],
+  changed: ReadonlySet<string | undefined>,
 ): string | null {
-  if (!pairs.some((k, i) => i % 2 === 0 && k === 'remoteRootTemplate')) return null;
+  if (!changed.has('remoteRootTemplate')) return null;
   const t = settings.remoteRootTemplate;
   if (t.includes('{site}') || t.includes('{host}')) return null;
   return `Note: the Dropbox folder ${t} names no {site} (nor {host}): every hub with this setting uploads into that same folder, and their data would be mixed as one site's. For more than one hub, include {site}, e.g. ${t.replace(/\/+$/, '')}/{site}.`;

@@ -36,6 +36,27 @@ function watch(child: ChildProcess): Proc {
   return { child, out: () => out };
 }
 
+/** The service as systemd starts it (it waits on a broken settings file instead of exiting). */
+function startService(dirs: { configDir: string; root: string }): Proc {
+  return watch(
+    spawnCli(['run', '--config-dir', dirs.configDir], {
+      home: dirs.root,
+      extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
+    }),
+  );
+}
+
+/** The tray app's engine in a process of its own (test/alerts/tray-stand-in.ts). */
+function startTray(dirs: { configDir: string; root: string }): Proc {
+  return watch(
+    spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repo, 'test/alerts/tray-stand-in.ts'), dirs.configDir],
+      { cwd: repo, env: { ...process.env, HOME: dirs.root }, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+}
+
 async function stop(p: Proc): Promise<void> {
   p.child.kill('SIGTERM');
   assert.equal((await exited(p.child)).code, 0, p.out().slice(-2000));
@@ -69,12 +90,7 @@ test('the tray app ran while the service waited for its settings: the service do
 
     // The service (under systemd) waits and tells; the command is down: the notice is owed.
     await fs.writeFile(down, '');
-    const service = watch(
-      spawnCli(['run', '--config-dir', dirs.configDir], {
-        home: dirs.root,
-        extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
-      }),
-    );
+    const service = startService(dirs);
     procs.push(service);
     // The outbox is saved before a send (a power cut then leaves it owed): owed alone is not yet
     // "tried and failed", and a send still under way once `down` is gone would deliver it. The
@@ -93,13 +109,7 @@ test('the tray app ran while the service waited for its settings: the service do
     // The tray app starts (it takes the run lock even on a broken file), the command is back: it
     // delivers what was owed; then the file is fixed, it syncs and tells people it is resolved.
     await fs.rm(down);
-    const tray = watch(
-      spawn(
-        process.execPath,
-        ['--import', 'tsx', path.join(repo, 'test/alerts/tray-stand-in.ts'), dirs.configDir],
-        { cwd: repo, env: { ...process.env, HOME: dirs.root }, stdio: ['ignore', 'pipe', 'pipe'] },
-      ),
-    );
+    const tray = startTray(dirs);
     procs.push(tray);
     await waitFor('the tray app to hold the run lock', async () => {
       if (tray.child.exitCode !== null) throw new Error(`the tray app exited: ${tray.out()}`);
@@ -151,24 +161,13 @@ test('the tray app started after the waiting service told people: not told again
       { ...good, stableSeconds: 'ten' } as unknown as Settings,
       emulator,
     );
-    const service = watch(
-      spawnCli(['run', '--config-dir', dirs.configDir], {
-        home: dirs.root,
-        extraEnv: { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' },
-      }),
-    );
+    const service = startService(dirs);
     procs.push(service);
     await waitFor('the service to tell people', async () => {
       if (service.child.exitCode !== null) throw new Error(`exited: ${service.out()}`);
       return (await lines()).length === 1;
     });
-    const tray = watch(
-      spawn(
-        process.execPath,
-        ['--import', 'tsx', path.join(repo, 'test/alerts/tray-stand-in.ts'), dirs.configDir],
-        { cwd: repo, env: { ...process.env, HOME: dirs.root }, stdio: ['ignore', 'pipe', 'pipe'] },
-      ),
-    );
+    const tray = startTray(dirs);
     procs.push(tray);
     await waitFor('the tray app to start', async () => {
       if (tray.child.exitCode !== null) throw new Error(`the tray app exited: ${tray.out()}`);

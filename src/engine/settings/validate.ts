@@ -318,7 +318,7 @@ function joinLike(home: string, rest: string): string {
  * path, an email address or a host name (a token, an app secret or key, a password), and the
  * four groups of four letters of an app password, are described by their length.
  */
-export function secretLooking(text: string): string | null {
+function secretLooking(text: string): string | null {
   const t = text.trim();
   const url = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\s]+)[/?#]\S/i.exec(t);
   if (url) return `"${url[1]}/…" (the rest is not shown: a URL's path may hold its token)`;
