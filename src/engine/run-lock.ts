@@ -116,10 +116,22 @@ function ownerRecord(tag: string, role?: LockRole): LockOwner {
   };
 }
 
-/** Parses a lock's contents; also the older `pid` and `pid:tag` forms. */
+/**
+ * A lock's contents: the owner record as JSON after its pid and a colon. The pid in front is for
+ * the versions before the record (up to 2026-11-24), which read a lock as `pid:tag`: given the
+ * bare JSON, they found no pid in it, took the live owner's lock for a dead one's, synced beside
+ * it and deleted the lock when they ended. Versions since read this form as `pid:tag` too (a
+ * live pid, by the lock's age), and this one reads the record after the colon.
+ */
+export function lockText(owner: LockOwner): string {
+  return `${owner.pid}:${JSON.stringify(owner)}`;
+}
+
+/** Parses a lock's contents (lockText); also the bare JSON record, and the older `pid` and `pid:tag` forms. */
 export function parseOwner(text: string): LockOwner | null {
   try {
-    const o = JSON.parse(text) as Partial<LockOwner>;
+    const record = /^\d+:(\{.*)$/s.exec(text)?.[1] ?? text;
+    const o = JSON.parse(record) as Partial<LockOwner>;
     if (typeof o === 'object' && o !== null && Number.isInteger(o.pid) && (o.pid as number) > 0) {
       return {
         pid: o.pid as number,
@@ -326,7 +338,7 @@ export async function tryLockFile(
   role?: LockRole,
 ): Promise<{ lock: RunLock } | { owner: LockOwner }> {
   const file = path.join(configDir, name);
-  const mine = JSON.stringify(ownerRecord(randomUUID(), role));
+  const mine = lockText(ownerRecord(randomUUID(), role));
   const tmp = path.join(configDir, `${LOCK_FILE}.${randomUUID()}.tmp`);
   await writeRecord(tmp, mine, configDir);
   try {
@@ -354,7 +366,7 @@ export async function tryLockFile(
 /** Replaces the stale lock `staleText` by ours if this process wins its claim. */
 async function takeOver(file: string, staleText: string, tmp: string): Promise<boolean> {
   const generation = generationOf(staleText);
-  const claimRecord = JSON.stringify(ownerRecord(randomUUID()));
+  const claimRecord = lockText(ownerRecord(randomUUID()));
   let claim = `${file}.claim-${generation}`;
   for (let depth = 0; depth < LOCK_CLAIM_CHAIN; depth++) {
     if (await tryCreate(claim, claimRecord)) break;

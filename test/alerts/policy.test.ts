@@ -248,6 +248,55 @@ test('carried over with other words (another cause, another fix) is announced as
   );
 });
 
+test('carried over in the words of an older version: announced in the new words, still since it began, and its resolved tells the whole span', () => {
+  // An upgrade from 7f25959 (2026-12-02) with the archive folder still gone: that version said
+  // "SD card folder … insert the card"; this one gives a folder's fix. The new words are told
+  // (another fix), but the condition began 20 minutes before the restart: the raise and the
+  // resolved said it began at the restart ("which began 10:00 UTC and lasted 10 s").
+  const p = policy(24 * HOUR);
+  const start = 10 * HOUR;
+  const began = start - 20 * MIN;
+  const archiveMissing = (message: string, sinceMs: number): Problem => ({
+    ...problem('archive-missing', 'attention', sinceMs),
+    message,
+  });
+  p.carryOver(
+    [
+      {
+        problem: archiveMissing(
+          'SD card folder /home/pi/SHELF3/logging-folder/4_synced does not exist: insert the card, or correct the archive folder in settings; 6 files wait safely in transit.',
+          began,
+        ),
+        announcedAtMs: began,
+      },
+    ],
+    [{ id: 'archive-missing', atMs: began }],
+    start,
+  );
+  const now = archiveMissing(
+    'Archive folder /home/pi/SHELF3/logging-folder/4_synced does not exist: if its disk is not mounted, mount it (a folder made in its place would take the archive onto the wrong disk); else create it, or correct the archive folder in settings; 6 files wait safely in transit',
+    start + 5_000,
+  );
+  const raised = p.update(
+    { problems: [now], lastPassMs: start + 5_000, passRunning: false },
+    start + 5_000,
+  );
+  assert.deepEqual(
+    raised.map((a) => [a.kind, a.sinceMs]),
+    [['raised', began]],
+  );
+  assert.match(raised[0]!.sentence, /^Archive folder .* mount it/);
+  const cleared = p.update(
+    { problems: [], lastPassMs: start + 15_000, passRunning: false },
+    start + 15_000,
+  );
+  assert.deepEqual(
+    cleared.map((a) => [a.kind, a.sinceMs]),
+    [['cleared', began]],
+  );
+  assert.match(cleared[0]!.sentence, /which began 1970-01-01 09:40 UTC and lasted 20 min/);
+});
+
 test('carried over as the alert log has it (a sentence with its full stop): the same words as the problem, not a new raise', () => {
   // The alert log keeps an alert's sentence, which ends with a full stop; most problems' messages
   // do not ("Setup needed: …", "Dropbox has been unreachable for 2 h: …", "x.csv failed 5 times:

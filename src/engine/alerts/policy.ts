@@ -118,17 +118,27 @@ export class AlertPolicy {
 
     for (const problem of present.values()) {
       let tracked = this.active.get(problem.id);
+      let sinceMs = problem.sinceMs;
       // Carried over, but now with other words: another cause with another fix (the service
-      // could not read the tray's keyring; now the tray finds its keyring gone). The person was
-      // told the old fix, so this is announced as new, flap guard and all set aside. Figures
-      // (an offline problem counts its minutes) do not make other words.
+      // could not read the tray's keyring; now the tray finds its keyring gone), or an upgrade
+      // that words the fix anew. The person was told the old fix, so this is announced as new,
+      // flap guard and all set aside; but the condition began when it was first told, not at
+      // this restart, so its since-when stays (the resolved tells the whole span). Figures (an
+      // offline problem counts its minutes) do not make other words.
       if (this.carried.delete(problem.id) && tracked && !sameWords(tracked.problem, problem)) {
+        const began = tracked.problem.sinceMs;
+        if (Number.isFinite(began)) sinceMs = Math.min(sinceMs, began);
         this.active.delete(problem.id);
         this.lastRaisedMs.delete(problem.id);
         tracked = undefined;
       }
       if (!tracked) {
-        tracked = { problem, firstSeenMs: nowMs, announcedAtMs: null, causesToldMs: new Map() };
+        tracked = {
+          problem: { ...problem, sinceMs },
+          firstSeenMs: nowMs,
+          announcedAtMs: null,
+          causesToldMs: new Map(),
+        };
         this.active.set(problem.id, tracked);
       }
       // The latest sentence (an offline problem counts its minutes), the first since-when.

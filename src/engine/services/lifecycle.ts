@@ -99,6 +99,17 @@ export class Lifecycle {
     this.scheduler.setPaused(deps.status.current.paused);
     deps.pause().tellAtStart();
     this.scheduler.start();
+    // Started under a pause (a reboot, or an upgrade restarting the service, while paused): no
+    // pass runs until someone resumes, and nothing else counts the queue, so status said
+    // "In transit: 0" over the files waiting there and named no missing card. Count them once
+    // as `rdl-sync status` does with no daemon (moving nothing), in turn with the passes.
+    if (deps.status.current.paused) {
+      void this.inTurn(() => deps.passes.probe()).catch((e: unknown) =>
+        deps.logger.warn('could not count the files waiting while paused', {
+          reason: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    }
     if (deps.followPause) deps.pause().follow();
   }
 
