@@ -54,21 +54,25 @@ export class TransfersView {
       ),
       this.summary,
       h(
-        'table',
-        { class: 'history' },
-        h('caption', { class: 'visually-hidden', text: 'Recent transfers, newest first' }),
+        'div',
+        { class: 'history-scroll' },
         h(
-          'thead',
-          {},
+          'table',
+          { class: 'history' },
+          h('caption', { class: 'visually-hidden', text: 'Recent transfers, newest first' }),
           h(
-            'tr',
+            'thead',
             {},
-            ...['File', 'Size', 'Finished', 'Dropbox', 'Archive'].map((t) =>
-              h('th', { text: t, attrs: { scope: 'col' } }),
+            h(
+              'tr',
+              {},
+              ...['File', 'Size', 'Finished', 'Dropbox', 'Archive'].map((t) =>
+                h('th', { text: t, attrs: { scope: 'col' } }),
+              ),
             ),
           ),
+          this.body,
         ),
-        this.body,
       ),
     );
   }

@@ -1,0 +1,62 @@
+// The status window as a lab person reads it over months, in Chromium over a real engine: a
+// small window at 200 % zoom, figures that must follow what the engine is doing, and controls
+// that must say they are working.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { chromiumInstalled, openWindow, until, type WindowHarness } from './window-harness.js';
+
+/** Skips the test (saying why) on a machine without Debian's Chromium. */
+async function noChromium(t: TestContext): Promise<boolean> {
+  if (await chromiumInstalled()) return false;
+  t.skip(
+    'Chromium not installed at /usr/bin/chromium (run scripts/setup.sh); window tests skipped',
+  );
+  return true;
+}
+
+async function drop(w: WindowHarness, rel: string, content: string | Buffer): Promise<void> {
+  const p = path.join(w.watchDir, ...rel.split('/'));
+  await fs.mkdir(path.dirname(p), { recursive: true });
+  await fs.writeFile(p, content);
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.textContent(selector))?.trim() ?? '';
+}
+
+test('at 200 % zoom in the smallest window every tab is in sight and nothing scrolls sideways', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await until('the first pass over', () => w.engine.getStatus().lastPassMs !== null);
+    await drop(w, 'cameras/reolink1/2026-11-20/2026-11-20_13_45.jpg', 'jpeg');
+    await w.engine.runPassNow();
+    assert.equal(w.engine.getStatus().counts.doneThisRun, 1);
+    // The window's minimum size is 640 × 480 (main/window.ts); at 200 % zoom the page has half.
+    await page.setViewportSize({ width: 320, height: 240 });
+    for (const tab of ['status', 'transfers', 'settings', 'log'] as const) {
+      await page.click(`#tab-${tab}`);
+      if (tab === 'status') await page.waitForSelector('#chart-backlog');
+      if (tab === 'transfers') await page.waitForSelector('#history-rows tr');
+      const seen = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        width: document.documentElement.clientWidth,
+        // Tabs past the right edge: before, Settings and Log were off the edge on every tab.
+        tabsOff: [...document.querySelectorAll('[role=tab]')]
+          .filter((b) => b.getBoundingClientRect().right > document.documentElement.clientWidth)
+          .map((b) => b.id),
+      }));
+      assert.deepEqual(seen.tabsOff, [], `${tab}: tabs out of sight`);
+      assert.ok(
+        seen.page <= seen.width,
+        `${tab}: the page is ${seen.page} px wide in ${seen.width}`,
+      );
+    }
+  } finally {
+    await w.close();
+  }
+});
