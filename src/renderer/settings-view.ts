@@ -245,8 +245,18 @@ export class SettingsView {
   }
 
   private async sendTestAlert(): Promise<void> {
-    const results = valueOr(await api().sendTestAlert(), this.showError);
-    if (!results) return;
+    // An email to an unreachable server takes its time out (10 s and more): say it is under way,
+    // and take no second click meanwhile (a second test alert to everyone).
+    const button = byId<HTMLButtonElement>('send-test-alert');
+    button.disabled = true;
+    replace(this.alertResult, h('li', { text: 'Sending a test alert through each channel…' }));
+    const answer = await api().sendTestAlert();
+    button.disabled = false;
+    const results = valueOr(answer, this.showError);
+    if (!results) {
+      replace(this.alertResult);
+      return;
+    }
     replace(
       this.alertResult,
       ...(results.length === 0

@@ -60,3 +60,30 @@ test('at 200 % zoom in the smallest window every tab is in sight and nothing scr
     await w.close();
   }
 });
+
+test('Send test alert says it is sending and takes no second click until the answer', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await page.click('#tab-settings');
+    await page.waitForSelector('#send-test-alert');
+    // Main's answer held back, as while an email waits for an unreachable SMTP server (10 s
+    // and more on a hub): before, the button stayed as it was and nothing on screen changed.
+    const slow = w.holdNextReply('sendTestAlert');
+    await page.click('#send-test-alert');
+    await slow.answered;
+    assert.equal(
+      await text(page, '#alert-test-result'),
+      'Sending a test alert through each channel…',
+    );
+    assert.equal(await page.isDisabled('#send-test-alert'), true);
+    slow.release();
+    await until('the answer shown', async () =>
+      /^No alert channel is set up/.test(await text(page, '#alert-test-result')),
+    );
+    assert.equal(await page.isDisabled('#send-test-alert'), false);
+  } finally {
+    await w.close();
+  }
+});
