@@ -87,3 +87,35 @@ test('Send test alert says it is sending and takes no second click until the ans
     await w.close();
   }
 });
+
+test('the backlog chart follows the queue while Dropbox is down and no file finishes', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await until('the first pass over', () => w.engine.getStatus().lastPassMs !== null);
+    await page.waitForSelector('#chart-backlog svg');
+    w.emulator.addFault({ kind: 'server_error', times: 100_000, noRetryAfter: true });
+    for (let i = 0; i < 3; i++) await drop(w, `RDL/USB0/2026-11-2${i}.csv`, 'a,b\n1,2\n');
+    for (let i = 0; i < 4 && w.engine.getStatus().counts.transit < 3; i++)
+      await w.engine.runPassNow();
+    assert.equal(w.engine.getStatus().counts.transit, 3, 'three files wait for Dropbox');
+    await until('the state line', async () =>
+      /3 files waiting/.test(await text(page, '#state-line')),
+    );
+    // Before: re-read only when a file finished, or after a minute; the chart said "No queue
+    // measured yet" beside "3 files waiting safely". Well under that minute here.
+    const label = await until(
+      'the backlog chart to show the queue',
+      async () => {
+        const l = (await page.getAttribute('#chart-backlog svg', 'aria-label')) ?? '';
+        return /now 3 files/.test(l) && l;
+      },
+      15_000,
+    );
+    assert.match(label, /^Files waiting \(highest each hour\): now 3 files/);
+  } finally {
+    w.emulator.clearFaults();
+    await w.close();
+  }
+});
