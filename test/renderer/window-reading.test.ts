@@ -3,8 +3,10 @@
 // that must say they are working.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { chromiumInstalled, openWindow, until, type WindowHarness } from './window-harness.js';
 
@@ -16,6 +18,8 @@ async function noChromium(t: TestContext): Promise<boolean> {
   );
   return true;
 }
+
+const run = promisify(execFile);
 
 async function drop(w: WindowHarness, rel: string, content: string | Buffer): Promise<void> {
   const p = path.join(w.watchDir, ...rel.split('/'));
@@ -116,6 +120,44 @@ test('the backlog chart follows the queue while Dropbox is down and no file fini
     assert.match(label, /^Files waiting \(highest each hour\): now 3 files/);
   } finally {
     w.emulator.clearFaults();
+    await w.close();
+  }
+});
+
+test('a full archive disk is not shown as fine beside the problem that says it is full', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await until('the first pass over', () => w.engine.getStatus().lastPassMs !== null);
+    // A real small disk: a 1 MB tmpfs over the archive folder, filled to the last few kB.
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'rdl-test', w.archiveDir]);
+    try {
+      await fs.writeFile(path.join(w.archiveDir, 'filler.bin'), Buffer.alloc(1_000_000, 1));
+      await drop(w, 'RDL/USB0/2026-11-24.csv', Buffer.alloc(50_000, 65));
+      for (
+        let i = 0;
+        i < 4 && !w.engine.getStatus().problems.some((p) => p.code === 'archive-full');
+        i++
+      )
+        await w.engine.runPassNow();
+      assert.ok(w.engine.getStatus().problems.some((p) => p.code === 'archive-full'));
+      await page.click('#tab-status');
+      const card = '#card-archive + dl';
+      await page.waitForSelector('#problems [data-problem="archive-full"]', { timeout: 10_000 });
+      // Before: "Present and writable", in green, under the problem "Archive folder … is full".
+      assert.match(await text(page, card), /StatePresent but full: files wait in transit/);
+      assert.equal(
+        await page.$$eval(
+          `${card} dd`,
+          (dds) => dds.find((d) => d.textContent?.startsWith('Present'))?.className,
+        ),
+        'bad',
+      );
+    } finally {
+      await run('umount', [w.archiveDir]);
+    }
+  } finally {
     await w.close();
   }
 });
