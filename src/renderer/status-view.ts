@@ -197,7 +197,7 @@ function timing(s: StatusSnapshot): HTMLElement {
       'Next pass',
       s.paused
         ? s.pausedUntilMs
-          ? `paused until ${when(s.pausedUntilMs)}`
+          ? `paused, resumes ${when(s.pausedUntilMs)}`
           : 'paused'
         : s.passRunning
           ? 'running now'

@@ -161,3 +161,29 @@ test('a full archive disk is not shown as fine beside the problem that says it i
     await w.close();
   }
 });
+
+test('paused for an hour, the Status tab says when it resumes in plain words', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await until('the first pass over', () => w.engine.getStatus().lastPassMs !== null);
+    await page.click('#btn-pause-hour');
+    await until('paused', () => w.engine.getStatus().pausedUntilMs !== null);
+    const nextPass = async () =>
+      page.evaluate(
+        () =>
+          [...document.querySelectorAll('#card-timing + dl dt')].find(
+            (dt) => dt.textContent === 'Next pass',
+          )?.nextElementSibling?.textContent ?? '',
+      );
+    await page.waitForSelector('#btn-resume:not([hidden])');
+    // Before: "paused until in 60 min (2026-12-04 12:05:18)".
+    assert.match(
+      await nextPass(),
+      /^paused, resumes in (59|60) min \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)$/,
+    );
+  } finally {
+    await w.close();
+  }
+});
