@@ -3,7 +3,7 @@
 // that the engine already knows.
 import type { StatusSnapshot } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
-import { byId } from './dom.js';
+import { byId, setText } from './dom.js';
 import { Tabs } from './tabs.js';
 import { renderStatus } from './status-view.js';
 import { TransfersView } from './transfers-view.js';
@@ -97,7 +97,7 @@ function start(): void {
   let pushes = 0;
 
   const onStatus = (s: StatusSnapshot): void => {
-    byId('state-line').textContent = s.sentence;
+    setText(byId('state-line'), s.sentence);
     const badge = byId('state-badge');
     badge.dataset.state = s.state;
     badge.textContent = s.state;

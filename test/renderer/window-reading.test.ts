@@ -187,3 +187,70 @@ test('paused for an hour, the Status tab says when it resumes in plain words', a
     await w.close();
   }
 });
+
+test('the spoken state line is rewritten only when its words change, not at each progress tick', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await until('the first pass over', () => w.engine.getStatus().lastPassMs !== null);
+    // #state-line is a live region: each write is read out again by a screen reader. Record
+    // every write (a text node replaced counts, even with the same words) and what it said.
+    await page.evaluate(() => {
+      const writes: string[] = [];
+      (window as unknown as { __writes: string[] }).__writes = writes;
+      const line = document.getElementById('state-line')!;
+      new MutationObserver(() => writes.push(line.textContent ?? '')).observe(line, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    // A slow link: a 6 MiB upload takes a few seconds, with a status push every 250 ms.
+    w.emulator.shapeLink({ bytesPerSecond: 2_000_000 });
+    await drop(w, 'RDL/USB2/big.bin', Buffer.alloc(6 << 20, 7));
+    for (let i = 0; i < 4 && w.engine.getStatus().counts.doneThisRun === 0; i++)
+      await w.engine.runPassNow();
+    w.emulator.shapeLink({});
+    assert.equal(w.engine.getStatus().counts.doneThisRun, 1);
+    await until('the window to settle', async () =>
+      /^Up to date/.test(await text(page, '#state-line')),
+    );
+    const writes = await page.evaluate(
+      () => (window as unknown as { __writes: string[] }).__writes,
+    );
+    const repeats = writes.filter((s, i) => i > 0 && s === writes[i - 1]);
+    // Before: the same sentence was written again with each progress push during the upload.
+    assert.ok(writes.length >= 2, `the line changed: ${JSON.stringify(writes)}`);
+    assert.deepEqual(repeats, [], `${writes.length} writes`);
+
+    // The Transfers summary is a live region too, re-queried as files finish and on Refresh.
+    await page.click('#tab-transfers');
+    await until('the summary', async () => (await text(page, '#history-summary')) === '1 transfer');
+    await page.evaluate(() => {
+      const said: string[] = [];
+      (window as unknown as { __said: string[] }).__said = said;
+      const summary = document.getElementById('history-summary')!;
+      new MutationObserver(() => said.push(summary.textContent ?? '')).observe(summary, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    for (let i = 0; i < 2; i++) {
+      const asked = w.holdNextReply('queryHistory');
+      await page.click('#panel-transfers button:has-text("Refresh")');
+      await asked.answered;
+      asked.release();
+    }
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    // Before: "1 transfer" written (and read out) again at each refresh.
+    assert.deepEqual(
+      await page.evaluate(() => (window as unknown as { __said: string[] }).__said),
+      [],
+    );
+  } finally {
+    w.emulator.shapeLink({});
+    await w.close();
+  }
+});
