@@ -254,3 +254,49 @@ test('the spoken state line is rewritten only when its words change, not at each
     await w.close();
   }
 });
+
+test('connecting and disconnecting Dropbox from the keyboard leaves the focus in the Dropbox section', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 }, undefined, {
+    beforeEngine: ({ configDir }) => fs.rm(path.join(configDir, 'credentials.json')),
+  });
+  const { page } = w;
+  const focused = () =>
+    page.evaluate(() => ({
+      id: document.activeElement?.id ?? '',
+      inDropbox: Boolean(document.activeElement?.closest('[aria-labelledby="dropbox-title"]')),
+    }));
+  try {
+    await page.click('#tab-settings');
+    await page.waitForSelector('#dropbox-connect');
+    await page.focus('#dropbox-connect');
+    await page.keyboard.press('Enter');
+    const url = await until(
+      'the authorize address',
+      async () => (await text(page, '#dropbox-steps .url')) || undefined,
+    );
+    const challenge = new URL(url).searchParams.get('code_challenge')!;
+    assert.equal((await focused()).id, 'dropbox-code', 'the code field takes the focus');
+    await page.keyboard.type(w.emulator.approveAuthorization({ codeChallenge: challenge }));
+    await page.keyboard.press('Enter');
+    await until('connected', async () =>
+      /^Connected to Dropbox as /.test(await text(page, '#notice')),
+    );
+    // Before: the form (and the focused field in it) was removed: the focus fell to the page,
+    // and the next Tab started again at "Sync now" at the top of the window.
+    assert.deepEqual(await focused(), { id: 'dropbox-connect', inDropbox: true });
+
+    await page.waitForSelector('#dropbox-disconnect:not([hidden])');
+    page.once('dialog', (d) => void d.accept());
+    await page.focus('#dropbox-disconnect');
+    await page.keyboard.press('Enter');
+    await until('disconnected', async () =>
+      /^Dropbox disconnected/.test(await text(page, '#notice')),
+    );
+    await page.waitForSelector('#dropbox-disconnect[hidden]', { state: 'attached' });
+    // Before: the focused Disconnect button was hidden under the keyboard.
+    assert.deepEqual(await focused(), { id: 'dropbox-connect', inDropbox: true });
+  } finally {
+    await w.close();
+  }
+});
