@@ -116,6 +116,11 @@ export class SettingsView {
       'input',
       debounce(() => void this.check(), 300),
     );
+    // "Saved." from the last save must not stand beside a change made since: the window was
+    // closed on it, and the change was lost.
+    this.form.addEventListener('input', () => {
+      this.formStatus.textContent = 'Changed, not saved yet: press Save to keep it.';
+    });
     this.form.addEventListener('change', () => this.syncEnabled());
   }
 

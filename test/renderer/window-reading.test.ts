@@ -300,3 +300,32 @@ test('connecting and disconnecting Dropbox from the keyboard leaves the focus in
     await w.close();
   }
 });
+
+test('Settings: "Saved." does not stay beside a change made after the save', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await page.click('#tab-settings');
+    await page.waitForSelector('#set-site');
+    await page.fill('#set-site', 'north-field');
+    await page.click('#settings-save');
+    await until('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
+    // Another change, not saved: before, the line still read "Saved. The new settings apply
+    // from the next pass." and the window could be closed on the change.
+    await page.fill('#set-intervalSeconds', '600');
+    assert.equal(
+      await text(page, '#settings-status'),
+      'Changed, not saved yet: press Save to keep it.',
+    );
+    await page.click('#settings-save');
+    await until('saved again', async () => /^Saved/.test(await text(page, '#settings-status')));
+    assert.equal(w.engine.getSettings().intervalSeconds, 600);
+    await page.check('#set-startAtLogin');
+    assert.match(await text(page, '#settings-status'), /^Changed, not saved yet/);
+    await page.click('#settings-cancel');
+    assert.equal(await text(page, '#settings-status'), 'Changes discarded.');
+  } finally {
+    await w.close();
+  }
+});
