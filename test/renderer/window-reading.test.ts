@@ -329,3 +329,53 @@ test('Settings: "Saved." does not stay beside a change made after the save', asy
     await w.close();
   }
 });
+
+test('first run: a mistake in "Choose the folders" is tied to its field and takes the focus there', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({}, undefined, { unconfigured: true });
+  const { page } = w;
+  try {
+    await page.waitForSelector('#setup-choose-manual');
+    await page.click('#setup-choose-manual');
+    await page.waitForSelector('#setup-watch');
+    // A folder on this computer, its path left empty, and no site name; Enter from the keyboard.
+    await page.check('#setup-archive-local');
+    await page.fill('#setup-archive', '');
+    await page.fill('#setup-site', '');
+    await page.focus('#setup-site');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#setup-errors li');
+    const field = (id: string) =>
+      page.evaluate((id) => {
+        const input = document.getElementById(id)!;
+        const ids = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+        return {
+          invalid: input.getAttribute('aria-invalid'),
+          description: ids.map((d) => document.getElementById(d)?.textContent ?? '').join(' '),
+        };
+      }, id);
+    // Before: the messages were a list under the form, tied to no field, and the focus stayed
+    // where it was.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'setup-archive');
+    const archive = await field('setup-archive');
+    assert.equal(archive.invalid, 'true');
+    assert.match(archive.description, /^Archive folder is empty: choose/);
+    const site = await field('setup-site');
+    assert.equal(site.invalid, 'true');
+    assert.match(site.description, /^Site name is empty .*: enter the site name/);
+    assert.deepEqual(await field('setup-watch'), { invalid: null, description: '' });
+
+    // The site fixed, saved again: its mark goes, the archive's stays.
+    await page.fill('#setup-site', 'Site3_Lakeshore');
+    await page.click('#setup-save');
+    await until('one message left', async () => (await page.$$('#setup-errors li')).length === 1);
+    assert.deepEqual(await field('setup-site'), { invalid: null, description: '' });
+    assert.equal((await field('setup-archive')).invalid, 'true');
+    await page.fill('#setup-archive', path.join(w.root, 'archive-here'));
+    await fs.mkdir(path.join(w.root, 'archive-here'));
+    await page.click('#setup-save');
+    await page.waitForSelector('#setup-summary');
+  } finally {
+    await w.close();
+  }
+});
