@@ -50,6 +50,14 @@ export function replace(parent: Element, ...children: Child[]): void {
   append(parent, children);
 }
 
+/**
+ * Sets an element's text only when it differs. For live regions: a screen reader reads each
+ * write out again, even of the same words (a status push arrives every 250 ms during an upload).
+ */
+export function setText(el: Element, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (!el) throw new Error(`The window is missing #${id}; the build is broken.`);

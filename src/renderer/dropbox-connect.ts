@@ -87,7 +87,10 @@ export function connectSection(
       }
       const account = valueOr(await api().connectDropboxFinish(code.value), showError);
       if (!account) return;
+      // The form goes, and the focus with it: a keyboard user would start again from the top of
+      // the window. It moves to the button that stays (now "Reconnect…").
       replace(steps);
+      connectButton.focus();
       showInfo(`Connected to Dropbox as ${account.displayName} (${account.email}).`);
     });
     replace(steps, form);
@@ -105,8 +108,11 @@ export function connectSection(
       ? `Files still go to ${thePlace(archive.card ?? true)}, and wait in transit for Dropbox`
       : 'Files wait in transit (the archive is off)';
     if (!window.confirm(`Disconnect Dropbox? ${meanwhile} until you connect again.`)) return;
-    if (valueOr(await api().disconnectDropbox(), showError) !== undefined)
+    if (valueOr(await api().disconnectDropbox(), showError) !== undefined) {
+      // Disconnect is hidden once the status follows: keep the keyboard in this section.
+      connectButton.focus();
       showInfo('Dropbox disconnected.');
+    }
   });
 
   return {

@@ -116,6 +116,11 @@ export class SettingsView {
       'input',
       debounce(() => void this.check(), 300),
     );
+    // "Saved." from the last save must not stand beside a change made since: the window was
+    // closed on it, and the change was lost.
+    this.form.addEventListener('input', () => {
+      this.formStatus.textContent = 'Changed, not saved yet: press Save to keep it.';
+    });
     this.form.addEventListener('change', () => this.syncEnabled());
   }
 
@@ -245,8 +250,18 @@ export class SettingsView {
   }
 
   private async sendTestAlert(): Promise<void> {
-    const results = valueOr(await api().sendTestAlert(), this.showError);
-    if (!results) return;
+    // An email to an unreachable server takes its time out (10 s and more): say it is under way,
+    // and take no second click meanwhile (a second test alert to everyone).
+    const button = byId<HTMLButtonElement>('send-test-alert');
+    button.disabled = true;
+    replace(this.alertResult, h('li', { text: 'Sending a test alert through each channel…' }));
+    const answer = await api().sendTestAlert();
+    button.disabled = false;
+    const results = valueOr(answer, this.showError);
+    if (!results) {
+      replace(this.alertResult);
+      return;
+    }
     replace(
       this.alertResult,
       ...(results.length === 0

@@ -3,7 +3,7 @@
 // a config.json chosen by hand), or choose the watch folder, the archive and the site. The
 // settings go through the same validation as the Settings tab; Dropbox is connected there next.
 import type { Settings } from '../shared/engine-types.js';
-import type { DemoInfo, OldSetup } from '../shared/ipc.js';
+import type { DemoInfo, FieldIssue, OldSetup } from '../shared/ipc.js';
 import { h, replace } from './dom.js';
 import { api, valueOr } from './rdl.js';
 import { importSummary } from './import-summary.js';
@@ -213,7 +213,7 @@ export class SetupView {
       const result = valueOr(await api().saveSettings(candidate, current), this.cb.showError);
       if (!result) return;
       if (!result.ok) {
-        replace(errors, ...result.issues.map((i) => h('li', { text: i.message })));
+        showIssues(errors, { watchDir: watch, archiveDir: archive, site }, result.issues);
         return;
       }
       const s = result.settings;
@@ -334,6 +334,38 @@ export class SetupView {
       ),
     );
   }
+}
+
+/**
+ * Lists the save's messages and ties each to its field (marked invalid, read with it); the first
+ * such field takes the focus. A bare list under the form named no field to a screen reader.
+ */
+function showIssues(
+  list: HTMLElement,
+  inputs: Record<string, HTMLInputElement>,
+  issues: FieldIssue[],
+): void {
+  const described = new Map<HTMLInputElement, string[]>();
+  replace(
+    list,
+    ...issues.map((issue, n) => {
+      const input = inputs[issue.field.split('.')[0] ?? ''];
+      const id = `setup-error-${n}`;
+      if (input) described.set(input, [...(described.get(input) ?? []), id]);
+      return h('li', { id, text: issue.message });
+    }),
+  );
+  for (const input of Object.values(inputs)) {
+    const ids = described.get(input);
+    if (ids) {
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', ids.join(' '));
+    } else {
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+    }
+  }
+  [...described.keys()][0]?.focus();
 }
 
 function choice(id: string, title: string, desc: string, onClick: () => void): HTMLElement {

@@ -168,14 +168,23 @@ function waitsForClock(s: StatusSnapshot): boolean {
 function archive(s: StatusSnapshot): HTMLElement {
   const a = s.archive;
   if (!a.enabled) return facts([['Backup copy', 'Off (Settings → Archive on)']]);
+  // Full is writable to the file system, yet nothing more is archived: it must not read as fine
+  // (green "Present and writable") beside the problem that says the archive is full.
+  const full = s.problems.some((p) => p.code === 'archive-full');
   const presence = a.present
-    ? a.writable
-      ? 'Present and writable'
-      : 'Present but read-only'
+    ? !a.writable
+      ? 'Present but read-only'
+      : full
+        ? 'Present but full: files wait in transit'
+        : 'Present and writable'
     : 'Not found';
   return facts([
     ['Folder', a.path || '(not set)'],
-    [a.card === false ? 'State' : 'Card', presence, a.present && a.writable ? 'good' : 'bad'],
+    [
+      a.card === false ? 'State' : 'Card',
+      presence,
+      a.present && a.writable && !full ? 'good' : 'bad',
+    ],
     ['Free space', a.present ? `${bytes(a.freeBytes)} free of ${bytes(a.totalBytes)}` : '—'],
   ]);
 }
@@ -188,7 +197,7 @@ function timing(s: StatusSnapshot): HTMLElement {
       'Next pass',
       s.paused
         ? s.pausedUntilMs
-          ? `paused until ${when(s.pausedUntilMs)}`
+          ? `paused, resumes ${when(s.pausedUntilMs)}`
           : 'paused'
         : s.passRunning
           ? 'running now'

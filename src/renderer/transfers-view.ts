@@ -2,7 +2,7 @@
 // failures and search by name. Re-queried when it is shown and when files finish.
 import type { HistoryRecord, LegResult } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
-import { debounce, h, replace } from './dom.js';
+import { debounce, h, replace, setText } from './dom.js';
 import { absoluteTime, bytes, relativeTime } from './format.js';
 
 const PAGE = 200;
@@ -54,21 +54,25 @@ export class TransfersView {
       ),
       this.summary,
       h(
-        'table',
-        { class: 'history' },
-        h('caption', { class: 'visually-hidden', text: 'Recent transfers, newest first' }),
+        'div',
+        { class: 'history-scroll' },
         h(
-          'thead',
-          {},
+          'table',
+          { class: 'history' },
+          h('caption', { class: 'visually-hidden', text: 'Recent transfers, newest first' }),
           h(
-            'tr',
+            'thead',
             {},
-            ...['File', 'Size', 'Finished', 'Dropbox', 'Archive'].map((t) =>
-              h('th', { text: t, attrs: { scope: 'col' } }),
+            h(
+              'tr',
+              {},
+              ...['File', 'Size', 'Finished', 'Dropbox', 'Archive'].map((t) =>
+                h('th', { text: t, attrs: { scope: 'col' } }),
+              ),
             ),
           ),
+          this.body,
         ),
-        this.body,
       ),
     );
   }
@@ -85,12 +89,15 @@ export class TransfersView {
     const now = Date.now();
     replace(this.body, ...records.map((r) => row(r, now)));
     const filter = this.onlyFailures.checked ? ' failed' : '';
-    this.summary.textContent =
+    // A live region, refreshed as each file finishes: spoken only when the words change.
+    setText(
+      this.summary,
       records.length === 0
         ? search || filter
           ? 'No transfers match.'
           : 'No transfers yet. Files appear here once both copies are verified.'
-        : `${records.length}${filter} transfer${records.length === 1 ? '' : 's'}${records.length === PAGE ? ' (most recent)' : ''}`;
+        : `${records.length}${filter} transfer${records.length === 1 ? '' : 's'}${records.length === PAGE ? ' (most recent)' : ''}`,
+    );
   }
 }
 
