@@ -66,9 +66,10 @@ export async function runOutageBench(opts: { files?: number } = {}): Promise<voi
         await fs.writeFile(file, body);
       }
       await engine.start();
-      const first = await engine.runPassNow();
+      await engine.runPassNow(); // after the scheduler's first pass: the queue is in transit
+      const q = engine.getStatus().counts;
       console.log(
-        `queue: ${first.staged} files staged and ${first.archived} archived while Dropbox is unreachable`,
+        `queue: ${q.transit} files in transit, ${q.archivePending} still to archive, Dropbox unreachable`,
       );
       const cpuMs: number[] = [];
       for (let i = 0; i < OFFLINE_PASSES; i++) {
