@@ -10,10 +10,13 @@
 //               append, all committed, link share, CPU; a restart (token kept) and a reboot
 //   cardcopy    small files to the archive by hard link and by copy (a card on another file
 //               system): files/s, journal saves and fsyncs per file
+//   outage      a queue left by a long Dropbox outage (card working): CPU of a pass over it, RSS,
+//               the engine's files, then the recovery's time, CPU and requests by route
 // Options: --year-files N (default 110000), --small-files N, --cli-only (large: only the real CLI
 // process, not the in-process engine after it), --runs N (small: runs of the engine, default 6;
 // daemonstart: runs of each case, default 3),
-// --profile-out FILE (small: the profiled run's .cpuprofile), --card-files N (cardcopy, default 500).
+// --profile-out FILE (small: the profiled run's .cpuprofile), --card-files N (cardcopy, default 500),
+// --outage-files N (outage, default 20000).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +27,7 @@ import { runDaemonStartBench } from './daemon-start-bench.js';
 import { runResetsBench } from './resets-bench.js';
 import { runYearBench } from './year-bench.js';
 import { runCardCopyBench } from './card-copy-bench.js';
+import { runOutageBench } from './outage-bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,6 +35,7 @@ const { values, positionals } = parseArgs({
     'year-files': { type: 'string' },
     'small-files': { type: 'string' },
     'card-files': { type: 'string' },
+    'outage-files': { type: 'string' },
     'cli-only': { type: 'boolean' },
     'profile-out': { type: 'string' },
     runs: { type: 'string' },
@@ -85,6 +90,11 @@ const SCENARIOS: Record<string, () => Promise<unknown>> = {
       ...(files ? { files } : {}),
       ...(values.runs ? { runs: count('runs', values.runs) } : {}),
     });
+  },
+  outage: async () => {
+    console.log('== A long Dropbox outage, the SD card working ==');
+    const files = count('outage-files', values['outage-files']);
+    await runOutageBench(files ? { files } : {});
   },
   year: async () => {
     const files = count('year-files', values['year-files']);

@@ -17,12 +17,21 @@ import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
 import { scanAndStage, type StageMemory, type StageStepResult } from './stage-step.js';
 import { FileFlow } from './file-flow.js';
+import { mapSource } from '../channel.js';
 import { entryForCurrentVersion } from './file-version.js';
 import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 import { runLeg, type LegTally, type WorkItem } from './leg-runner.js';
 import { worstFailure } from './leg-state.js';
 import { FILE_FAILING_PREFIX, fileFailingProblem } from './problems.js';
 import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
+import {
+  FILES_TO_TELL_AN_OUTAGE,
+  isOutage,
+  mayLeaveTransitUnwalked,
+  networkLegOf,
+  quietOutageAfter,
+  type QuietOutage,
+} from './quiet-outage.js';
 
 export interface PassReport {
   staged: number;
@@ -59,6 +68,8 @@ export interface PassMemory extends StageMemory {
   lastCounts: QueueCounts | null;
   /** Transit files held as cut short whose hold was logged (once per hold: file-version.ts). */
   cutShortTold: Set<string>;
+  /** The queue held by Dropbox's outage alone, as the last pass left it (quiet-outage.ts). */
+  quietOutage: QuietOutage | null;
 }
 
 /** What a pass tells of the queue: the files in transit, those each leg still owes, the failing. */
@@ -77,6 +88,7 @@ export function newPassMemory(): PassMemory {
     transitProblemIds: new Set(),
     lastCounts: null,
     cutShortTold: new Set(),
+    quietOutage: null,
   };
 }
 
@@ -107,6 +119,16 @@ export async function runPass(
   const { clock, emit } = deps;
   const tally: LegTally = { placed: {}, fileFailures: 0 };
   const settleMs = deps.settleMs ?? 0;
+  // The queue the last pass left while only Dropbox's outage held it (quiet-outage.ts): set again
+  // at the end of this pass if that still holds.
+  const carried = mayLeaveTransitUnwalked(memory.quietOutage, deps, clock.now())
+    ? memory.quietOutage
+    : null;
+  memory.quietOutage = null;
+  /** The rest of transit was left unwalked: Dropbox is still out (set once, during the walk). */
+  let unwalked = false;
+  /** Files this pass met in its walk of transit (not staged by it): part of the carried queue. */
+  const met = { files: 0, failing: 0, bytes: 0 };
 
   // 1. Each leg is looked at once per pass, before any file; a blocked leg (card missing, not
   //    connected) waits alone, the others run.
@@ -150,7 +172,7 @@ export async function runPass(
    * moment in every pass over an unchanged queue, to 1 with 1,300 files waiting for the card).
    * A file in the legs again after failing before counts as failing until it succeeds.
    */
-  const emitCounts = (): void => {
+  const emitCounts = (): QueueCounts => {
     // The settled files' counts plus the files in the legs now, in one walk of the flow.
     const owed = new Map(pending);
     let inFlowFailing = 0;
@@ -165,7 +187,18 @@ export async function runPass(
       failed: failed + inFlowFailing,
     };
     const floor = memory.lastCounts;
-    if (walked) memory.lastCounts = now;
+    if (carried && !walked) {
+      // The files not met yet are the carried queue's, each waiting for Dropbox alone; those
+      // staged now come on top (the floor below takes the larger of the two, and a file staged
+      // while Dropbox was tried read as the queue shrinking by one). A file put into transit by
+      // hand since the last walk, if met, counts as one of them until the next complete walk.
+      const notMet = Math.max(0, carried.transit - met.files);
+      now.transit += notMet;
+      const network = networkLegOf(deps);
+      if (network) now.pending[network] = (now.pending[network] ?? 0) + notMet;
+      now.failed += Math.max(0, carried.failed - met.failing);
+      if (unwalked) memory.lastCounts = now;
+    } else if (walked) memory.lastCounts = now;
     else if (floor) {
       now.transit = Math.max(now.transit, floor.transit - done);
       now.failed = Math.max(now.failed, floor.failed - doneFailing);
@@ -182,6 +215,7 @@ export async function runPass(
         ? { failing: failing && { rel: failing.rel, message: failing.message } }
         : {}),
     });
+    return now;
   };
 
   const settle = async (items: WorkItem[]): Promise<void> => {
@@ -249,26 +283,86 @@ export async function runPass(
   const ctx = { firstSeenMs: memory.firstSeenMs, tally, settleMs };
   for (const leg of deps.legs) if (blocked.get(leg.id)) flow.closeLeg(leg.id);
   const legRuns: Promise<void>[] = [];
+  // Whether Dropbox is still out this pass: known once the network leg answered for a file (or
+  // reached Dropbox), or ended. Only waited for while the carried queue may be left unwalked.
+  const networkLeg = networkLegOf(deps);
+  let networkStarted = false;
+  let networkAnswered = false;
+  let networkEnded = false;
+  /** Files the network leg has taken this pass. */
+  let networkTaken = 0;
+  let heardFromNetwork: () => void = () => undefined;
+  const networkVerdict = new Promise<void>((resolve) => (heardFromNetwork = resolve));
   function startLeg(id: LegId): void {
     const leg = deps.legs.find((l) => l.id === id);
     if (!leg) return;
+    const network = id === networkLeg;
+    if (network) networkStarted = true;
+    const legDeps: PassDeps = network
+      ? {
+          ...deps,
+          emit: (event) => {
+            if (
+              event.type === 'leg-reached' ||
+              event.type === 'leg-done' ||
+              event.type === 'leg-failed'
+            ) {
+              networkAnswered = true;
+              heardFromNetwork();
+            }
+            deps.emit(event);
+          },
+        }
+      : deps;
+    const feed = flow.feedFor(leg.id);
+    const counted = network
+      ? {
+          ...feed,
+          items: mapSource(feed.items, (item) => {
+            networkTaken++;
+            return item;
+          }),
+        }
+      : feed;
     legRuns.push(
       (async () => {
         try {
-          blocked.set(leg.id, await runLeg(deps, leg, flow.feedFor(leg.id), ctx, signal));
+          blocked.set(leg.id, await runLeg(legDeps, leg, counted, ctx, signal));
         } finally {
           flow.closeLeg(leg.id);
+          if (network) {
+            networkEnded = true;
+            heardFromNetwork();
+          }
         }
       })(),
     );
   }
+  /**
+   * While the carried queue may be left unwalked and Dropbox has been tried with a file this pass:
+   * waits for its word, and says whether it is still out (the rest of transit is then left).
+   */
+  const stillOut = async (): Promise<boolean> => {
+    if (!carried || unwalked || !networkStarted || networkAnswered || networkLeg === null)
+      return false;
+    // The leg tells Dropbox's own outage (server errors) from a file's trouble only after a few
+    // files failed: it holds their failures and waits for more, so it is given that many first.
+    if (!networkEnded && networkTaken < FILES_TO_TELL_AN_OUTAGE) return false;
+    await networkVerdict;
+    return (
+      !networkAnswered &&
+      isOutage(blocked.get(networkLeg)) &&
+      transitErrors.size === 0 &&
+      !signal?.aborted
+    );
+  };
 
   // 3. Find the files: those staged now first, as they land in transit, then any other file
   //    waiting in transit (earlier passes' leftovers). Files already due nowhere settle at once.
   const seen = new Set<string>();
   let countsAtMs = -Infinity;
   let zeroedRechecks = 0;
-  const found = async (file: FileRef, stagedNow: boolean): Promise<void> => {
+  const found = async (file: FileRef, stagedNow: boolean): Promise<WorkItem['entry']> => {
     seen.add(file.rel);
     if (!memory.firstSeenMs.has(file.rel)) {
       const now = clock.now();
@@ -288,6 +382,7 @@ export async function runPass(
       zeroedRechecks++;
       entry = await recheckZeroed(deps, file, entry, signal);
     }
+    const before = entry;
     await flow.add({ file, entry });
     // The queue as found so far. Counts otherwise come only as files settle, and a daemon started
     // on a backlog in transit said "Up to date" until its first batch was done (minutes on a slow
@@ -297,6 +392,7 @@ export async function runPass(
       countsAtMs = now;
       emitCounts();
     }
+    return before;
   };
   const transitErrors = new Map<string, string>();
   let staging: StageStepResult | undefined;
@@ -344,17 +440,29 @@ export async function runPass(
     if (staging.staged > 0) emitCounts();
     try {
       // Files staged this pass are passed over by name: each was looked at as it was staged (on a
-      // big pass, an lstat each that competed with the last uploads).
-      for await (const file of deps.listTransit(
-        (rel, error) =>
-          transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
-        (rel) => seen.has(rel),
-      )) {
-        if (signal?.aborted) break;
-        if (seen.has(file.rel)) continue;
-        await found(file, false);
-      }
-      walked = !signal?.aborted;
+      // big pass, an lstat each that competed with the last uploads). While the carried queue
+      // waits for Dropbox alone, the walk goes only until Dropbox has been tried with a file (one
+      // staged now, or the first met) and stops there if it is still out.
+      unwalked = await stillOut();
+      if (!unwalked)
+        for await (const file of deps.listTransit(
+          (rel, error) =>
+            transitErrors.set(rel, error instanceof Error ? error.message : String(error)),
+          (rel) => seen.has(rel),
+        )) {
+          if (signal?.aborted) break;
+          if (seen.has(file.rel)) continue;
+          const entry = await found(file, false);
+          met.files++;
+          met.bytes += file.size;
+          if (worstFailure(entry)) met.failing++;
+          // Asked after the file, so the one after the file Dropbox was tried with is not read.
+          if (await stillOut()) {
+            unwalked = true;
+            break;
+          }
+        }
+      walked = !signal?.aborted && !unwalked;
       emitCounts(); // the whole queue, found: the last files' count may have been throttled
     } catch (e) {
       if (signal?.aborted) throw e;
@@ -365,7 +473,8 @@ export async function runPass(
     await Promise.all(legRuns);
     await flow.finish();
   }
-  reflectTransitProblems(deps, memory, transitErrors);
+  // (Left unwalked, transit's unreadable parts are as the last walk found them.)
+  if (!unwalked) reflectTransitProblems(deps, memory, transitErrors);
   const complete = walked && transitErrors.size === 0;
   if (complete) {
     forgetLeftFiles(deps, seen);
@@ -377,7 +486,19 @@ export async function runPass(
     if (!memory.firstSeenMs.has(rel)) memory.arrivedMs.delete(rel);
 
   const blockedBy = Object.fromEntries(blocked) as Partial<Record<LegId, SyncError | null>>;
-  emitCounts();
+  const counts = emitCounts();
+  // Left unwalked, the queue is the carried one, less what was met, plus what this pass left.
+  const notMetBytes = unwalked && carried ? Math.max(0, carried.bytes - met.bytes) : 0;
+  if (unwalked) remaining = counts.transit;
+  const queueBytes = remainingBytes + notMetBytes;
+  if (!signal?.aborted && (complete || unwalked))
+    memory.quietOutage = quietOutageAfter(
+      deps,
+      blocked,
+      counts,
+      queueBytes,
+      complete ? clock.now() : carried!.walkedAtMs,
+    );
   emit({
     type: 'pass-ended',
     blocked: blockedBy,
@@ -394,7 +515,7 @@ export async function runPass(
     uploadBlocked: blocked.get('upload') ?? null,
     archiveBlocked: blocked.get('archive') ?? null,
     remainingInTransit: remaining,
-    transitBytes: !signal?.aborted && complete ? remainingBytes : null,
+    transitBytes: !signal?.aborted && (complete || unwalked) ? queueBytes : null,
     heldInWatch: staging?.held ?? [],
     aborted: Boolean(signal?.aborted),
   };
