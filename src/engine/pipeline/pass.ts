@@ -298,7 +298,10 @@ export async function runPass(
     if (!leg) return;
     const network = id === networkLeg;
     if (network) networkStarted = true;
-    const legDeps: PassDeps = network
+    // Its files counted and its word heard only while the queue may be left unwalked (stillOut):
+    // every other pass gives the leg its feed and deps as they are, nothing more per file.
+    const watched = network && carried !== null;
+    const legDeps: PassDeps = watched
       ? {
           ...deps,
           emit: (event) => {
@@ -315,7 +318,7 @@ export async function runPass(
         }
       : deps;
     const feed = flow.feedFor(leg.id);
-    const counted = network
+    const counted = watched
       ? {
           ...feed,
           items: mapSource(feed.items, (item) => {
