@@ -446,7 +446,7 @@ export async function runPass(
       // big pass, an lstat each that competed with the last uploads). While the carried queue
       // waits for Dropbox alone, the walk goes only until Dropbox has been tried with a file (one
       // staged now, or the first met) and stops there if it is still out.
-      unwalked = await stillOut();
+      unwalked = carried !== null && (await stillOut());
       if (!unwalked)
         for await (const file of deps.listTransit(
           (rel, error) =>
@@ -460,7 +460,7 @@ export async function runPass(
           met.bytes += file.size;
           if (worstFailure(entry)) met.failing++;
           // Asked after the file, so the one after the file Dropbox was tried with is not read.
-          if (await stillOut()) {
+          if (carried && (await stillOut())) {
             unwalked = true;
             break;
           }
