@@ -57,6 +57,21 @@ function startTray(dirs: { configDir: string; root: string }): Proc {
   );
 }
 
+/** Kills what is still running, closes the emulator, removes the test's folders. */
+async function cleanUp(
+  procs: Proc[],
+  emulator: { close(): Promise<void> },
+  dirs: { root: string },
+): Promise<void> {
+  for (const p of procs)
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGKILL');
+      await exited(p.child);
+    }
+  await emulator.close();
+  await fs.rm(dirs.root, { recursive: true, force: true });
+}
+
 async function stop(p: Proc): Promise<void> {
   p.child.kill('SIGTERM');
   assert.equal((await exited(p.child)).code, 0, p.out().slice(-2000));
@@ -136,13 +151,7 @@ test('the tray app ran while the service waited for its settings: the service do
     await stop(service);
     assert.deepEqual(await heard(), told, 'nothing sent again after its "Resolved"');
   } finally {
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await exited(p.child);
-      }
-    await emulator.close();
-    await fs.rm(dirs.root, { recursive: true, force: true });
+    await cleanUp(procs, emulator, dirs);
   }
 });
 
@@ -184,12 +193,6 @@ test('the tray app started after the waiting service told people: not told again
     await stop(tray);
     await stop(service);
   } finally {
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await exited(p.child);
-      }
-    await emulator.close();
-    await fs.rm(dirs.root, { recursive: true, force: true });
+    await cleanUp(procs, emulator, dirs);
   }
 });
