@@ -102,13 +102,16 @@ export class Lifecycle {
     // Started under a pause (a reboot, or an upgrade restarting the service, while paused): no
     // pass runs until someone resumes, and nothing else counts the queue, so status said
     // "In transit: 0" over the files waiting there and named no missing card. Count them once
-    // as `rdl-sync status` does with no daemon (moving nothing), in turn with the passes.
+    // as `rdl-sync status` does with no daemon (moving nothing), in turn with the passes. A stop
+    // ends the count: with 100,000 files in transit it would otherwise hold the stop for seconds.
     if (deps.status.current.paused) {
-      void this.inTurn(() => deps.passes.probe()).catch((e: unknown) =>
+      const { signal } = this.lifetime;
+      void this.inTurn(() => deps.passes.probe(signal)).catch((e: unknown) => {
+        if (signal.aborted) return;
         deps.logger.warn('could not count the files waiting while paused', {
           reason: e instanceof Error ? e.message : String(e),
-        }),
-      );
+        });
+      });
     }
     if (deps.followPause) deps.pause().follow();
   }

@@ -179,20 +179,26 @@ export class PassRunner {
       );
   }
 
-  /** Checks the SD card and counts the queue without moving anything (status of a stopped engine). */
-  async probe(): Promise<void> {
+  /**
+   * Checks the SD card and counts the queue without moving anything (status of a stopped engine).
+   * `signal`: a daemon started under a pause counts in its passes' turn, and its stop waits for
+   * that turn; aborted, the count ends between files (nothing half-counted is published).
+   */
+  async probe(signal?: AbortSignal): Promise<void> {
     const { builder } = this.deps;
     const { deps } = builder.built;
     if (!deps) return;
     const archive = deps.legs.find((leg) => leg.id === 'archive');
     const card = archive ? await archive.check() : null;
-    const failing = await this.listFailures();
+    signal?.throwIfAborted();
+    const failing = await this.listFailures(signal);
     // Each leg's pending files, as a running engine counts them: without them a file waiting in
     // transit for Dropbox read "upload pending 0".
     let transit = 0;
     const pending: Partial<Record<LegId, number>> = {};
     for (const leg of deps.legs) pending[leg.id] = 0;
     for await (const f of deps.listTransit()) {
+      signal?.throwIfAborted();
       transit++;
       const entry = this.deps.journal.entry(f.rel);
       for (const leg of deps.legs)
@@ -202,7 +208,8 @@ export class PassRunner {
     // What waits in the watch folder: with no daemon nothing stages it, and `status` said
     // "Waiting in watch folder: 0" over a folder full of files, when a person most needs the truth.
     // A scan moves nothing (this engine never stages); a folder that cannot be read counts none.
-    const scan = await deps.scanner.scan().catch(() => null);
+    const scan = await deps.scanner.scan(signal).catch(() => null);
+    signal?.throwIfAborted();
     const watch =
       scan && !scan.watchProblem
         ? { waiting: scan.stable.length + scan.pending, settling: scan.pending }
@@ -214,11 +221,14 @@ export class PassRunner {
   }
 
   /** Files in transit whose last attempt failed, from the journal. */
-  async listFailures(): Promise<FailingFile[]> {
+  async listFailures(signal?: AbortSignal): Promise<FailingFile[]> {
     const { deps } = this.deps.builder.built;
     if (!deps) return [];
     const inTransit = new Set<string>();
-    for await (const f of deps.listTransit()) inTransit.add(f.rel);
+    for await (const f of deps.listTransit()) {
+      signal?.throwIfAborted();
+      inTransit.add(f.rel);
+    }
     const out: FailingFile[] = [];
     const { journal } = this.deps;
     for (const rel of journal.rels()) {
