@@ -191,15 +191,17 @@ export class PassRunner {
     const archive = deps.legs.find((leg) => leg.id === 'archive');
     const card = archive ? await archive.check() : null;
     signal?.throwIfAborted();
-    const failing = await this.listFailures(signal);
     // Each leg's pending files, as a running engine counts them: without them a file waiting in
-    // transit for Dropbox read "upload pending 0".
+    // transit for Dropbox read "upload pending 0". One walk of transit serves the failures too
+    // (a second one doubled `rdl-sync status`'s time with a large queue and no daemon).
     let transit = 0;
+    const inTransit = new Set<string>();
     const pending: Partial<Record<LegId, number>> = {};
     for (const leg of deps.legs) pending[leg.id] = 0;
     for await (const f of deps.listTransit()) {
       signal?.throwIfAborted();
       transit++;
+      inTransit.add(f.rel);
       const entry = this.deps.journal.entry(f.rel);
       for (const leg of deps.legs)
         if (entry?.finishedAtMs === undefined && entry?.[leg.id] === undefined)
@@ -210,6 +212,7 @@ export class PassRunner {
     // A scan moves nothing (this engine never stages); a folder that cannot be read counts none.
     const scan = await deps.scanner.scan(signal).catch(() => null);
     signal?.throwIfAborted();
+    const failing = this.failuresAmong(inTransit);
     const watch =
       scan && !scan.watchProblem
         ? { waiting: scan.stable.length + scan.pending, settling: scan.pending }
@@ -221,14 +224,16 @@ export class PassRunner {
   }
 
   /** Files in transit whose last attempt failed, from the journal. */
-  async listFailures(signal?: AbortSignal): Promise<FailingFile[]> {
+  async listFailures(): Promise<FailingFile[]> {
     const { deps } = this.deps.builder.built;
     if (!deps) return [];
     const inTransit = new Set<string>();
-    for await (const f of deps.listTransit()) {
-      signal?.throwIfAborted();
-      inTransit.add(f.rel);
-    }
+    for await (const f of deps.listTransit()) inTransit.add(f.rel);
+    return this.failuresAmong(inTransit);
+  }
+
+  /** The journal's failing files among `inTransit` (rel paths), by name. */
+  private failuresAmong(inTransit: Set<string>): FailingFile[] {
     const out: FailingFile[] = [];
     const { journal } = this.deps;
     for (const rel of journal.rels()) {
