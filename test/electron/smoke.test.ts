@@ -64,6 +64,8 @@ test('the packaged app starts: tray icon, window, IPC round trip, quit', async (
       await trayIconWindow(desktop);
       const log = fs.readFileSync(path.join(configDir, 'logs', 'rdl-sync-app.log'), 'utf8');
       assert.match(log, /Tray icon created/);
+      // The page asks the app scheme only for files it has (no favicon or other 404 noise).
+      assert.doesNotMatch(log, /Refused a request for a file/);
       // The .desktop entry's StartupWMClass is the window's real class, so docks group them.
       const windowId = await waitFor(
         'the main window on X',
