@@ -3,7 +3,9 @@
 //   `rdl-sync --headless run`, handled by our own main process.
 // - Node options / inspect flags off: nobody can inject code through the environment or a debugger.
 // - Embedded asar integrity + only load the app from the asar: a modified app.asar does not run.
-// - Cookie encryption on. File-protocol privileges stay on: the window is loaded from file://.
+// - Cookie encryption on.
+// - File-protocol extra privileges off: the window's page comes from our own scheme
+//   (rdl-sync://app/, src/main/app-protocol.ts), so no file:// page needs to read other files.
 const path = require('node:path');
 const { flipFuses, FuseVersion, FuseV1Options } = require('@electron/fuses');
 
@@ -27,7 +29,7 @@ const FUSES = {
   [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
   [FuseV1Options.OnlyLoadAppFromAsar]: true,
   [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: false,
-  [FuseV1Options.GrantFileProtocolExtraPrivileges]: true,
+  [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
 };
 
 module.exports = async function afterPack(context) {

@@ -16,8 +16,9 @@ export interface SenderInfo {
 export type SenderCheck = (sender: SenderInfo) => boolean;
 
 /**
- * Accepts only messages from our own window's web contents, from the page we loaded (a file:
- * URL in the app, or the test server), never from an iframe or a page navigated elsewhere.
+ * Accepts only messages from our own window's web contents, from the page we loaded
+ * (rdl-sync://app/index.html in the app, or the test server), never from an iframe or a page
+ * navigated elsewhere.
  */
 export function ownWindowSenderCheck(
   ownIds: () => readonly number[],

@@ -2,7 +2,7 @@
 //  - `rdl-sync --headless <command>`: the CLI/daemon from the app binary, no window, no tray
 //    (so the packaged app needs no RunAsNode fuse to serve the systemd unit).
 //  - otherwise the tray app: one instance, the engine in this process, the window on demand.
-import { app, ipcMain, Notification, safeStorage, type BrowserWindow } from 'electron';
+import { app, ipcMain, Notification, protocol, safeStorage, type BrowserWindow } from 'electron';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -29,6 +29,7 @@ import {
 import { Notifier } from './notifier.js';
 import { NoticeGate } from './notice-gate.js';
 import { appPaths } from './paths.js';
+import { APP_SCHEME } from './app-protocol.js';
 import { browserProfileDir } from './browser-profile.js';
 import { settingsFields } from './settings-fields.js';
 import { TrayController } from './tray.js';
@@ -109,6 +110,7 @@ async function runTrayApp(): Promise<void> {
     if (!window || window.isDestroyed()) {
       window = createMainWindow({
         preloadPath: paths.preload,
+        rendererDir: paths.rendererDir,
         rendererUrl: paths.rendererUrl,
         iconPath: paths.appIcon,
         logger,
@@ -321,6 +323,12 @@ if (process.argv.includes('--headless')) {
 } else {
   applyMemorySwitches(app);
   installMemoryProbe();
+  // The window's page comes from rdl-sync://app/ (app-protocol.ts). Chromium learns a scheme's
+  // privileges only before the app is ready: standard (an origin, relative URLs resolve),
+  // secure (a secure context, as https). Not bypassCSP, not fetch or CORS: the page needs none.
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true } },
+  ]);
   // Another instance owns the tray; it opens its window on 'second-instance'.
   if (!app.requestSingleInstanceLock()) app.quit();
   else app.whenReady().then(runTrayApp).catch(fail);

@@ -5,7 +5,7 @@
 //  - no GPU acceleration: a status window needs none; the GPU process then runs only
 //    software compositing (about 10 MB less);
 //  - the network service inside the browser process: the engine talks to Dropbox through
-//    Node's own http, so Chromium's network process served only the window's file:// pages and
+//    Node's own http, so Chromium's network process served only the window's own pages and
 //    cost a whole process (about 28 MB).
 // The same switch names exist in Electron 45 (Chromium 140); see the README.
 import type { App } from 'electron';

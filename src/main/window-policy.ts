@@ -1,5 +1,6 @@
 // The window's security rules as plain functions (window.ts applies them to Electron's events):
 // the page may never leave the one file we loaded, open windows, or get any permission.
+import { APP_HOST, APP_SCHEME } from './app-protocol.js';
 
 /** Same document (only the fragment may differ), so in-page anchors still work. */
 export function isOwnPage(url: string, rendererUrl: string): boolean {
@@ -23,13 +24,26 @@ export function mayNavigate(url: string, rendererUrl: string): boolean {
 }
 
 /**
- * What the window's session may load: its own files (and devtools, data: images). Everything
- * else, http(s) and ws included, is cancelled, a second wall behind the page's CSP. The engine's
- * Dropbox traffic uses Node's http in main and never passes through this session.
+ * What the window's session may load: the app scheme's own host (app-protocol.ts; which of its
+ * files exist is that module's business), devtools and data: images. Everything else, file:
+ * (the page used to be a file:// one), http(s) and ws included, is cancelled, a second wall
+ * behind the page's CSP. The engine's Dropbox traffic uses Node's http in main and never passes
+ * through this session.
  */
 export function mayLoad(url: string): boolean {
   const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
-  return scheme === 'file:' || scheme === 'data:' || scheme === 'devtools:';
+  if (scheme === 'data:' || scheme === 'devtools:') return true;
+  try {
+    const u = new URL(url);
+    return (
+      u.protocol === `${APP_SCHEME}:` &&
+      u.host.toLowerCase() === APP_HOST &&
+      !u.username &&
+      !u.password
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** No permission is ever granted: the window needs none (no camera, notifications, clipboard-read...). */

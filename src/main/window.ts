@@ -1,7 +1,9 @@
-// The one window: sandboxed, context-isolated, no Node, only our file:// page. Closing it
+// The one window: sandboxed, context-isolated, no Node, only our page, served from our own
+// scheme (app-protocol.ts: rdl-sync://app/index.html, never file://). Closing it
 // destroys it, renderer process and all (an idle tray app held ~250 MB PSS with a hidden
 // window); the tray opens a new one. Quitting goes through the tray menu.
 import { BrowserWindow, session } from 'electron';
+import { APP_SCHEME, serveAppFile } from './app-protocol.js';
 import { mayGrantPermission, mayLoad, mayNavigate } from './window-policy.js';
 import type { TabId } from '../shared/ipc-channels.js';
 import { eventChannelName } from '../shared/ipc-channels.js';
@@ -9,6 +11,8 @@ import type { Logger } from '../engine/index.js';
 
 export interface WindowOptions {
   preloadPath: string;
+  /** The folder of the built page, which the app scheme serves. */
+  rendererDir: string;
   rendererUrl: string;
   iconPath: string;
   logger: Logger;
@@ -16,10 +20,21 @@ export interface WindowOptions {
 
 let permissionsLocked = false;
 
-/** Deny every permission request and check for the whole default session, once. */
-function lockDownSession(): void {
+/**
+ * Once, for the default session (the window's: it sets no partition): serve the app scheme from
+ * the renderer folder, deny every permission request and check, cancel every load but our own.
+ */
+function lockDownSession(opts: WindowOptions): void {
   if (permissionsLocked) return;
   permissionsLocked = true;
+  session.defaultSession.protocol.handle(APP_SCHEME, async (request) => {
+    const answer = await serveAppFile(request.url, opts.rendererDir, request.method);
+    if (answer.status !== 200)
+      opts.logger.warn('Refused a request for a file the window does not have', {
+        url: request.url.slice(0, 200),
+      });
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  });
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
     callback(mayGrantPermission(permission)),
   );
@@ -32,7 +47,7 @@ function lockDownSession(): void {
 }
 
 export function createMainWindow(opts: WindowOptions): BrowserWindow {
-  lockDownSession();
+  lockDownSession(opts);
   const win = new BrowserWindow({
     width: 920,
     height: 680,

@@ -4,7 +4,7 @@
 // navigation away, no window.open (inside the app or in the system browser), every permission
 // refused, only the authorize page main issued handed to the browser, and nothing listening on
 // the network but the test's own DevTools port, and the demo's emulator on 127.0.0.1 while the
-// demo runs. The system browser is a recording stand-in for xdg-open (Electron's openExternal
+// demo runs. The page comes from rdl-sync://app/ and reads no file outside its folder. The system browser is a recording stand-in for xdg-open (Electron's openExternal
 // on Linux), first in PATH.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { INVOKE_CHANNELS, EVENT_CHANNELS } from '../../src/shared/ipc-channels.js';
+import { PAGE_CSP } from '../../src/main/app-protocol.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { writeFileIn } from '../cli/cli-harness.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
@@ -161,10 +162,12 @@ test('the packaged window: no Node, CSP, no navigation or window.open, no permis
     const remoteLoad = await page.evaluate(
       (url) =>
         new Promise<string[]>((resolve) => {
-          const seen: string[] = [];
+          // The policy is both index.html's meta tag and the scheme's header, so each refusal
+          // may be reported twice: wait for both directives.
+          const seen = new Set<string>();
           document.addEventListener('securitypolicyviolation', (e) => {
-            seen.push(e.violatedDirective);
-            if (seen.length === 2) resolve(seen.sort());
+            seen.add(e.violatedDirective);
+            if (seen.size === 2) resolve([...seen].sort());
           });
           const img = new Image();
           img.src = `${url}/pixel.png`;
@@ -187,7 +190,7 @@ test('the packaged window: no Node, CSP, no navigation or window.open, no permis
       location.href = 'https://example.com/elsewhere';
     });
     await waitFor('the refused navigation in the log', logSays(/Blocked navigation away/));
-    assert.match(page.url(), /\/renderer\/index\.html$/);
+    assert.equal(page.url(), 'rdl-sync://app/index.html');
     assert.equal(await page.evaluate(() => typeof (window as { rdl?: unknown }).rdl), 'object');
 
     // Permissions: every one refused.
@@ -256,6 +259,114 @@ test('the packaged window: no Node, CSP, no navigation or window.open, no permis
     await running.kill();
     await desktop.stop();
     await new Promise((resolve) => remote.close(resolve));
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('the window comes from rdl-sync://app/ and reads no file beside it, even with its CSP out of the way', async () => {
+  const desktop = await startDesktop({ trayHost: true });
+  const dirs = await makeDirs('rdl-app-scheme-');
+  const configDir = path.join(dirs.root, 'config');
+  await writeConfig(configDir, testSettings(dirs, emulator, { site: 'Scheme' }), emulator);
+  const appLog = path.join(configDir, 'logs', 'rdl-sync-app.log');
+  const logSays = (re: RegExp) => () =>
+    fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+  const running = await launchApp(app, desktop, {
+    HOME: dirs.root,
+    RDL_SYNC_CONFIG_DIR: configDir,
+  });
+  try {
+    const page = await running.window();
+    await page.waitForSelector('#tab-status');
+    // Served by the app scheme (app-protocol.ts), and working: the status is shown, the IPC
+    // sender check knows the new address.
+    assert.equal(page.url(), 'rdl-sync://app/index.html');
+    await waitFor('the status line', async () => {
+      const line = await page.textContent('#state-line');
+      return line && line !== 'Loading…' ? line : null;
+    });
+    const status = await call(page, 'getStatus');
+    assert.equal(status.ok, true, JSON.stringify(status));
+    const stays = async (what: string) => {
+      assert.equal(page.url(), 'rdl-sync://app/index.html', what);
+      assert.equal(await page.evaluate(() => typeof (window as { rdl?: unknown }).rdl), 'object');
+    };
+
+    // The page navigating to a file, or out of its folder: it stays where it is. (Chromium
+    // refuses file: from a non-file page by itself; the folded `..` reaches main's check, logged.)
+    await page.evaluate(() => {
+      location.href = 'file:///etc/passwd';
+    });
+    await page.evaluate(() => {
+      location.href = 'rdl-sync://app/../../../etc/passwd';
+    });
+    await waitFor('the refused navigation in the log', logSays(/Blocked navigation.*etc\/passwd/));
+    await stays('after navigating to file:///etc/passwd and rdl-sync://app/../../../etc/passwd');
+
+    // What a page running code not ours would do: with the CSP out of the way (DevTools'
+    // Page.setBypassCSP, then a reload), read files by XMLHttpRequest. Its own stylesheet still
+    // reads (so the refusals below are the scheme's and the session's, not a broken probe); a
+    // file: URL is cancelled by the session (the old file:// page, with the fuse on, read
+    // /etc/passwd here); every traversal is the scheme's 404; another host is not even asked.
+    const read = (urls: string[]) =>
+      page.evaluate(
+        (list) =>
+          Promise.all(
+            list.map(
+              (url) =>
+                new Promise<string>((resolve) => {
+                  const xhr = new XMLHttpRequest();
+                  xhr.onload = () => resolve(`${xhr.status} ${xhr.responseText.slice(0, 12)}`);
+                  xhr.onerror = () => resolve('refused');
+                  xhr.open('GET', url);
+                  xhr.send();
+                }),
+            ),
+          ),
+        urls,
+      );
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Page.setBypassCSP', { enabled: true });
+    const reloaded = await page.reload();
+    // The scheme sends the page's CSP as a header too (the same as index.html's meta tag).
+    assert.equal(reloaded?.headers()['content-security-policy'], PAGE_CSP);
+    await page.waitForSelector('#tab-status');
+    const hostile = [
+      'file:///etc/passwd',
+      'rdl-sync://app/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      'rdl-sync://app/..%2f..%2f..%2f..%2fetc%2fpasswd',
+      'rdl-sync://app/..%5c..%5c..%5c..%5cetc%5cpasswd',
+      // Files of a type the scheme serves, beside the renderer folder: the app's icon in the
+      // asar, Chromium's licence page beside the executable.
+      'rdl-sync://app/..%2fassets%2ficon.png',
+      'rdl-sync://app/..%2f..%2f..%2f..%2fLICENSES.chromium.html',
+      'rdl-sync://app/',
+      'rdl-sync://other/index.html',
+    ];
+    assert.deepEqual(await read(['rdl-sync://app/app.css', ...hostile]), [
+      '200 /* One style',
+      'refused',
+      '404 Not found',
+      '404 Not found',
+      '404 Not found',
+      '404 Not found',
+      '404 Not found',
+      '404 Not found',
+      'refused', // another host is another origin
+    ]);
+
+    // Loads DevTools starts (past the page's navigation check): a file: URL is cancelled by the
+    // session, a traversal is the scheme's 404 (the traversal first: the cancelled load leaves
+    // Chromium's error page behind).
+    const traversal = await page.goto('rdl-sync://app/..%2f..%2f..%2f..%2fetc%2fpasswd');
+    assert.equal(traversal?.status(), 404);
+    assert.equal(await traversal?.text(), 'Not found');
+    await assert.rejects(page.goto('file:///etc/passwd'), /ERR_BLOCKED_BY_CLIENT/);
+    assert.ok(logSays(/Refused a request for a file the window does not have/)());
+  } finally {
+    await running.browser.close().catch(() => {});
+    await running.kill();
+    await desktop.stop();
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });

@@ -32,6 +32,11 @@ test('the test runtime is Electron 33.2.1, checked', async () => {
 
 test('the packaged app starts: tray icon, window, IPC round trip, quit', async () => {
   const app = await packageApp();
+  // The shipped binary gives file:// pages no extra privileges: the window above opened with
+  // the GrantFileProtocolExtraPrivileges fuse off ('0', 48, in the binary's fuse wire).
+  const { getCurrentFuseWire, FuseV1Options } = await import('@electron/fuses');
+  const wire = await getCurrentFuseWire(app.executable);
+  assert.equal(wire[FuseV1Options.GrantFileProtocolExtraPrivileges], 48);
   const desktop = await startDesktop({ trayHost: true });
   // A fresh home with the settings in their default place (~/.config/rdl-sync).
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-electron-'));
@@ -40,6 +45,8 @@ test('the packaged app starts: tray icon, window, IPC round trip, quit', async (
     const running = await launchApp(app, desktop, { HOME: home, RDL_SYNC_CONFIG_DIR: '' });
     try {
       const window = await running.window();
+      // Served from the app's own scheme (src/main/app-protocol.ts), never file://.
+      assert.equal(window.url(), 'rdl-sync://app/index.html');
       // A fresh home has no settings: the window opens on the first-run setup (issue 11, defect 5).
       await window.waitForSelector('#setup-choose-manual');
       assert.equal(await window.textContent('#setup-title'), 'Welcome to RDL Sync');
@@ -57,6 +64,8 @@ test('the packaged app starts: tray icon, window, IPC round trip, quit', async (
       await trayIconWindow(desktop);
       const log = fs.readFileSync(path.join(configDir, 'logs', 'rdl-sync-app.log'), 'utf8');
       assert.match(log, /Tray icon created/);
+      // The page asks the app scheme only for files it has (no favicon or other 404 noise).
+      assert.doesNotMatch(log, /Refused a request for a file/);
       // The .desktop entry's StartupWMClass is the window's real class, so docks group them.
       const windowId = await waitFor(
         'the main window on X',

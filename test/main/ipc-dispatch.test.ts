@@ -9,7 +9,7 @@ import { createIpcHandlers } from '../../src/main/handlers.js';
 import { settingsFields } from '../../src/main/settings-fields.js';
 import { commandsFor, fakeAppServices, fakeEngine, type Recorder } from './fakes.js';
 
-const PAGE = 'file:///opt/RDL%20Sync/resources/app.asar/dist/renderer/index.html';
+const PAGE = 'rdl-sync://app/index.html';
 const own: SenderInfo = { webContentsId: 7, frameUrl: `${PAGE}#settings` };
 
 function setup() {
@@ -142,6 +142,8 @@ test('calls from other web contents or other pages are refused', async () => {
     { webContentsId: 8, frameUrl: PAGE },
     { webContentsId: 7, frameUrl: 'https://evil.example/index.html' },
     { webContentsId: 7, frameUrl: 'file:///tmp/other/index.html' },
+    { webContentsId: 7, frameUrl: 'rdl-sync://app/other.html' },
+    { webContentsId: 7, frameUrl: 'rdl-sync://evil/index.html' },
     { webContentsId: 7, frameUrl: '' },
   ];
   for (const sender of others) {
@@ -149,7 +151,7 @@ test('calls from other web contents or other pages are refused', async () => {
     assert.equal(e.code, 'forbidden-sender');
   }
   assert.deepEqual(rec.calls, []);
-  assert.equal(rejected.length, 4);
+  assert.equal(rejected.length, 6);
   assert.equal(
     (await dispatch('syncNow', { webContentsId: 7, frameUrl: `${PAGE}?x=1` }, [])).ok,
     true,

@@ -1,5 +1,6 @@
 // electron-builder.yml: valid against electron-builder's own schema, the targets we promise,
-// and every file it names exists. The afterPack hook sets every fuse, RunAsNode off.
+// and every file it names exists. The afterPack hook sets every fuse, RunAsNode and
+// file-protocol privileges off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -93,7 +94,7 @@ test('every file the config names exists', () => {
   );
 });
 
-test('the afterPack hook sets every fuse: RunAsNode off, asar integrity and asar-only on', () => {
+test('the afterPack hook sets every fuse: RunAsNode and file-protocol privileges off, asar integrity and asar-only on', () => {
   const { FUSES, electronBinary } = require(path.join(root, 'scripts', 'after-pack.cjs')) as {
     FUSES: Record<string, unknown>;
     electronBinary(ctx: unknown): string;
@@ -109,6 +110,8 @@ test('the afterPack hook sets every fuse: RunAsNode off, asar integrity and asar
   assert.equal(FUSES[FuseV1Options.EnableNodeOptionsEnvironmentVariable as number], false);
   assert.equal(FUSES[FuseV1Options.EnableEmbeddedAsarIntegrityValidation as number], true);
   assert.equal(FUSES[FuseV1Options.OnlyLoadAppFromAsar as number], true);
+  // The page is served from rdl-sync://app/ (src/main/app-protocol.ts), not file://.
+  assert.equal(FUSES[FuseV1Options.GrantFileProtocolExtraPrivileges as number], false);
 
   const ctx = (platform: string) => ({
     appOutDir: '/out',

@@ -25,7 +25,7 @@ import {
 } from '../../src/main/login-item.js';
 import { trayIconPath } from '../../src/main/tray-model.js';
 
-const PAGE = 'file:///opt/RDL%20Sync/resources/app.asar/dist/renderer/index.html';
+const PAGE = 'rdl-sync://app/index.html';
 
 test('the window may only reload its own page; everything else is blocked', () => {
   assert.ok(mayNavigate(PAGE, PAGE));
@@ -33,6 +33,9 @@ test('the window may only reload its own page; everything else is blocked', () =
   for (const url of [
     'https://www.dropbox.com/',
     'file:///etc/passwd',
+    'file:///opt/RDL%20Sync/resources/app.asar/dist/renderer/index.html',
+    'rdl-sync://evil/index.html',
+    'rdl-sync://app/other.html',
     `${PAGE}?evil=1`,
     'javascript:alert(1)',
     'garbage',
@@ -42,6 +45,12 @@ test('the window may only reload its own page; everything else is blocked', () =
   assert.ok(mayLoad(`${PAGE.replace('index.html', 'app.js')}`));
   assert.ok(mayLoad('data:image/png;base64,AAAA'));
   for (const url of [
+    // The page is no longer a file:// one: no file: URL at all, its own old address included.
+    'file:///etc/passwd',
+    'file:///opt/RDL%20Sync/resources/app.asar/dist/renderer/index.html',
+    'FILE:///etc/passwd',
+    'rdl-sync://other/index.html',
+    'rdl-sync://user@app/index.html',
     'https://www.dropbox.com/',
     'http://127.0.0.1:8080/x',
     'ws://127.0.0.1/',
