@@ -53,7 +53,7 @@ export interface PassReport {
 
 /** State that outlives one pass (kept by the engine): first sightings, problems raised. */
 export interface PassMemory extends StageMemory {
-  firstSeenMs: Map<string, number>;
+  firstSeenMs: FirstSightings;
   /**
    * When each file waiting in transit arrived, as far as this engine can tell (the silent-logger
    * check counts them): the time it staged it, or, for a file it found in transit at start-up
@@ -79,9 +79,24 @@ interface QueueCounts {
   failed: number;
 }
 
+/**
+ * When this engine first saw each file in transit; remembers the files forgotten since the last
+ * pass ended, so that their arrivals (arrivedMs) are pruned by name instead of by a look at every
+ * arrival after every pass: during a long outage that is the whole queue, weeks of files.
+ */
+export class FirstSightings extends Map<string, number> {
+  readonly forgotten = new Set<string>();
+
+  override delete(rel: string): boolean {
+    if (!super.delete(rel)) return false;
+    this.forgotten.add(rel);
+    return true;
+  }
+}
+
 export function newPassMemory(): PassMemory {
   return {
-    firstSeenMs: new Map(),
+    firstSeenMs: new FirstSightings(),
     arrivedMs: new Map(),
     stageFailures: new Map(),
     entryProblemIds: new Set(),
@@ -485,8 +500,11 @@ export async function runPass(
     for (const rel of memory.firstSeenMs.keys()) if (!seen.has(rel)) memory.firstSeenMs.delete(rel);
     for (const rel of memory.cutShortTold) if (!seen.has(rel)) memory.cutShortTold.delete(rel);
   }
-  for (const rel of memory.arrivedMs.keys())
+  // Every arrival's file is in firstSeenMs or among those it forgot (both are set together in
+  // `found`): only those can have left.
+  for (const rel of memory.firstSeenMs.forgotten)
     if (!memory.firstSeenMs.has(rel)) memory.arrivedMs.delete(rel);
+  memory.firstSeenMs.forgotten.clear();
 
   const blockedBy = Object.fromEntries(blocked) as Partial<Record<LegId, SyncError | null>>;
   const counts = emitCounts();
