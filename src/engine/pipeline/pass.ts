@@ -32,6 +32,7 @@ import {
   quietOutageAfter,
   type QuietOutage,
 } from './quiet-outage.js';
+import { ArrivalTimes } from '../health/arrival-times.js';
 
 export interface PassReport {
   staged: number;
@@ -59,9 +60,10 @@ export interface PassMemory extends StageMemory {
    * check counts them): the time it staged it, or, for a file it found in transit at start-up
    * (an earlier run staged it), the file's mtime, never later than now. Not its first sighting:
    * after a restart that would make every file still waiting (one failing for ever, the queue of
-   * an outage) a fresh arrival, and hide a logger that stopped. Pruned with firstSeenMs.
+   * an outage) a fresh arrival, and hide a logger that stopped. Pruned with firstSeenMs. Kept by
+   * source, so the silent-logger check learns again only what changed (arrival-times.ts).
    */
-  arrivedMs: Map<string, number>;
+  arrivedMs: ArrivalTimes;
   /** Problem ids raised for unreadable parts of transit by the last walk. */
   transitProblemIds: Set<string>;
   /** The counts told once a walk of transit had met every file: a pass's partial counts' floor. */
@@ -97,7 +99,7 @@ export class FirstSightings extends Map<string, number> {
 export function newPassMemory(): PassMemory {
   return {
     firstSeenMs: new FirstSightings(),
-    arrivedMs: new Map(),
+    arrivedMs: new ArrivalTimes(),
     stageFailures: new Map(),
     entryProblemIds: new Set(),
     transitProblemIds: new Set(),
