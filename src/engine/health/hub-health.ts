@@ -17,17 +17,23 @@ import { placeholderSiteReason } from '../settings/site-name.js';
 import type { EngineEvent } from '../status/engine-events.js';
 import type { HistoryQuery, HistoryRecord } from '../status/types.js';
 import type { HistoryPort } from '../pipeline/deps.js';
-import {
-  learnSources,
-  silenceRulesOf,
-  silentSourceProblem,
-  type Arrival,
-} from './silent-sources.js';
+import { silenceRulesOf, silentSourceProblem, type Arrival } from './silent-sources.js';
+import type { ArrivalTimes } from './arrival-times.js';
+import { SourceLearner } from './source-learner.js';
 
 /** Retention runs at most this often on its own (deleting is never urgent to the minute). */
 const RETENTION_EVERY_MS = 15 * 60_000;
 /** History records read to learn the sources' rhythm. */
 const LEARN_FROM_RECORDS = 5_000;
+
+/**
+ * Files that arrived and wait: in transit (Dropbox unreachable, the card out), with when they
+ * arrived (PassMemory.arrivedMs), and finished files kept in the watch folder this pass.
+ */
+export interface QueuedArrivals {
+  transit: ArrivalTimes;
+  watch: Arrival[];
+}
 
 export interface HubHealthDeps {
   /** Where what the checks found goes (the engine's status reducer). */
@@ -48,11 +54,12 @@ export class HubHealth {
   /** What the last whole retention run (not a dry run) did, or why it could not run. */
   private lastRun: { report: RetentionReport } | { error: string } | null = null;
   /**
-   * The arrivals the sources are learned from, kept until the history changes (perf, issue 12):
-   * reading them copies up to LEARN_FROM_RECORDS records, and doing that after every pass made
-   * the CPU per file grow with the kept history (about 3x once it held 5,000 records).
+   * The sources as last learnt, each learnt again only when its arrivals change (perf, issue 12):
+   * reading the history copies up to LEARN_FROM_RECORDS records, and doing that after every pass
+   * made the CPU per file grow with the kept history (about 3x once it held 5,000 records); and
+   * learning a long outage's queue again after every pass cost tens of ms at 20,000 files.
    */
-  private arrivals: { key: string; list: Array<{ rel: string; atMs: number }> } | null = null;
+  private readonly learner = new SourceLearner();
 
   constructor(private readonly deps: HubHealthDeps) {}
 
@@ -61,7 +68,7 @@ export class HubHealth {
     settings: Settings,
     signal?: AbortSignal,
     transitBytes: number | null = null,
-    queued: Arrival[] = [],
+    queued: QueuedArrivals | null = null,
     heldBy: string | null = null,
   ): Promise<void> {
     await this.check(settings, signal, transitBytes, queued, heldBy);
@@ -88,7 +95,7 @@ export class HubHealth {
     settings: Settings,
     signal?: AbortSignal,
     transitBytes: number | null = null,
-    queued: Arrival[] = [],
+    queued: QueuedArrivals | null = null,
     /** Why the transit queue grows (diskProblem); null: not known. */
     heldBy: string | null = null,
   ): Promise<void> {
@@ -176,16 +183,20 @@ export class HubHealth {
    * sent the person to check loggers that were working (before the offline alert, which waits
    * offlineAlertMinutes).
    */
-  private checkSources(settings: Settings, queued: Arrival[]): void {
+  private checkSources(settings: Settings, queued: QueuedArrivals | null): void {
     const { history, clock } = this.deps;
     const now = clock.now();
-    // The newest record's id and the count change whenever a record is added or trimmed.
-    const key = `${history.query({ limit: 1 })[0]?.id ?? ''}/${history.count()}`;
-    if (this.arrivals?.key !== key) {
-      this.arrivals = { key, list: history.recentArrivals(LEARN_FROM_RECORDS) };
-    }
-    const arrivals = queued.length ? [...this.arrivals.list, ...queued] : this.arrivals.list;
-    const sources = learnSources(arrivals, silenceRulesOf(settings), now);
+    const sources = this.learner.learn(
+      {
+        // The newest record's id and the count change whenever a record is added or trimmed.
+        historyKey: `${history.query({ limit: 1 })[0]?.id ?? ''}/${history.count()}`,
+        readHistory: () => history.recentArrivals(LEARN_FROM_RECORDS),
+        queued: queued?.transit ?? null,
+        held: queued?.watch ?? [],
+      },
+      silenceRulesOf(settings),
+      now,
+    );
     const problems = sources.filter((s) => s.silent).map((s) => silentSourceProblem(s, now));
     this.deps.report({ type: 'sources-learnt', sources, problems });
   }

@@ -75,37 +75,59 @@ export function learnSources(
     if (!list) bySource.set(s, (list = []));
     list.push(a);
   }
-  const out: SourceStatus[] = [];
-  for (const [source, list] of [...bySource.entries()].sort(([a], [b]) => compareNames(a, b))) {
-    list.sort((a, b) => a.atMs - b.atMs);
-    const gaps: number[] = [];
-    for (let i = 1; i < list.length; i++) {
-      const gap = list[i]!.atMs - list[i - 1]!.atMs;
-      // Files that arrive together (a camera's CSV and JPEG, a backlog drained at once) are one
-      // delivery, not an interval.
-      if (gap > 1_000) gaps.push(gap);
-    }
-    const last = list[list.length - 1]!;
-    const usual = gaps.length >= rules.minSamples ? median(gaps) : null;
-    const override = rules.overrides.get(source);
-    const silentAfterMs =
-      override !== undefined
-        ? override > 0
-          ? override
-          : null
-        : usual === null
-          ? null
-          : usual * rules.factor;
-    out.push({
+  return [...bySource.entries()]
+    .sort(([a], [b]) => compareNames(a, b))
+    .map(([source, list]) => learnSource(source, list, rules, nowMs));
+}
+
+/**
+ * One source learnt from its arrivals (at least one; sorted here, in place). Of arrivals at the
+ * same instant, the one given last is the source's last file.
+ */
+export function learnSource(
+  source: string,
+  list: Arrival[],
+  rules: SilenceRules,
+  nowMs: number,
+): SourceStatus {
+  list.sort((a, b) => a.atMs - b.atMs);
+  const gaps: number[] = [];
+  for (let i = 1; i < list.length; i++) {
+    const gap = list[i]!.atMs - list[i - 1]!.atMs;
+    // Files that arrive together (a camera's CSV and JPEG, a backlog drained at once) are one
+    // delivery, not an interval.
+    if (gap > 1_000) gaps.push(gap);
+  }
+  const last = list[list.length - 1]!;
+  const usual = gaps.length >= rules.minSamples ? median(gaps) : null;
+  const override = rules.overrides.get(source);
+  const silentAfterMs =
+    override !== undefined
+      ? override > 0
+        ? override
+        : null
+      : usual === null
+        ? null
+        : usual * rules.factor;
+  return silentAt(
+    {
       source,
       lastFileMs: last.atMs,
       lastFileRel: last.rel,
       usualIntervalMs: usual,
       silentAfterMs,
-      silent: silentAfterMs !== null && nowMs - last.atMs > silentAfterMs,
-    });
-  }
-  return out;
+      silent: false,
+    },
+    nowMs,
+  );
+}
+
+/** The source as it stands at `nowMs`: silent once its last file is older than its limit. */
+export function silentAt(s: SourceStatus, nowMs: number): SourceStatus {
+  return {
+    ...s,
+    silent: s.silentAfterMs !== null && nowMs - s.lastFileMs > s.silentAfterMs,
+  };
 }
 
 export function silentSourceProblem(s: SourceStatus, nowMs: number): Omit<Problem, 'sinceMs'> {

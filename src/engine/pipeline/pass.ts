@@ -32,6 +32,7 @@ import {
   quietOutageAfter,
   type QuietOutage,
 } from './quiet-outage.js';
+import { ArrivalTimes } from '../health/arrival-times.js';
 
 export interface PassReport {
   staged: number;
@@ -53,15 +54,16 @@ export interface PassReport {
 
 /** State that outlives one pass (kept by the engine): first sightings, problems raised. */
 export interface PassMemory extends StageMemory {
-  firstSeenMs: Map<string, number>;
+  firstSeenMs: FirstSightings;
   /**
    * When each file waiting in transit arrived, as far as this engine can tell (the silent-logger
    * check counts them): the time it staged it, or, for a file it found in transit at start-up
    * (an earlier run staged it), the file's mtime, never later than now. Not its first sighting:
    * after a restart that would make every file still waiting (one failing for ever, the queue of
-   * an outage) a fresh arrival, and hide a logger that stopped. Pruned with firstSeenMs.
+   * an outage) a fresh arrival, and hide a logger that stopped. Pruned with firstSeenMs. Kept by
+   * source, so the silent-logger check learns again only what changed (arrival-times.ts).
    */
-  arrivedMs: Map<string, number>;
+  arrivedMs: ArrivalTimes;
   /** Problem ids raised for unreadable parts of transit by the last walk. */
   transitProblemIds: Set<string>;
   /** The counts told once a walk of transit had met every file: a pass's partial counts' floor. */
@@ -79,10 +81,25 @@ interface QueueCounts {
   failed: number;
 }
 
+/**
+ * When this engine first saw each file in transit; remembers the files forgotten since the last
+ * pass ended, so that their arrivals (arrivedMs) are pruned by name instead of by a look at every
+ * arrival after every pass: during a long outage that is the whole queue, weeks of files.
+ */
+export class FirstSightings extends Map<string, number> {
+  readonly forgotten = new Set<string>();
+
+  override delete(rel: string): boolean {
+    if (!super.delete(rel)) return false;
+    this.forgotten.add(rel);
+    return true;
+  }
+}
+
 export function newPassMemory(): PassMemory {
   return {
-    firstSeenMs: new Map(),
-    arrivedMs: new Map(),
+    firstSeenMs: new FirstSightings(),
+    arrivedMs: new ArrivalTimes(),
     stageFailures: new Map(),
     entryProblemIds: new Set(),
     transitProblemIds: new Set(),
@@ -485,8 +502,11 @@ export async function runPass(
     for (const rel of memory.firstSeenMs.keys()) if (!seen.has(rel)) memory.firstSeenMs.delete(rel);
     for (const rel of memory.cutShortTold) if (!seen.has(rel)) memory.cutShortTold.delete(rel);
   }
-  for (const rel of memory.arrivedMs.keys())
+  // Every arrival's file is in firstSeenMs or among those it forgot (both are set together in
+  // `found`): only those can have left.
+  for (const rel of memory.firstSeenMs.forgotten)
     if (!memory.firstSeenMs.has(rel)) memory.arrivedMs.delete(rel);
+  memory.firstSeenMs.forgotten.clear();
 
   const blockedBy = Object.fromEntries(blocked) as Partial<Record<LegId, SyncError | null>>;
   const counts = emitCounts();

@@ -101,10 +101,7 @@ export class PassRunner {
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
       // Files waiting in transit arrived too (see checkSources), when PassMemory.arrivedMs says.
       // So do finished files a full transit (or a failure) keeps in the watch folder.
-      const queued = [
-        ...[...this.memory.arrivedMs].map(([rel, atMs]) => ({ rel, atMs })),
-        ...report.heldInWatch,
-      ];
+      const queued = { transit: this.memory.arrivedMs, watch: report.heldInWatch };
       const held = heldBy(report, builder.built.settings.archiveMustBeMountPoint);
       // A pass cut short has not seen its legs through: what it found says nothing.
       if (!report.aborted) this.memory.queueHeldBy = held;
