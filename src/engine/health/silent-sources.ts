@@ -59,6 +59,18 @@ function median(values: number[]): number {
   return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
+/** The arrivals by source (sourceOf), each source's in the order given. */
+export function groupBySource(arrivals: Iterable<Arrival>): Map<string, Arrival[]> {
+  const bySource = new Map<string, Arrival[]>();
+  for (const a of arrivals) {
+    const s = sourceOf(a.rel);
+    let list = bySource.get(s);
+    if (!list) bySource.set(s, (list = []));
+    list.push(a);
+  }
+  return bySource;
+}
+
 /**
  * Each source with its last file, usual interval (the median gap between arrivals: one late file
  * or a burst after an outage does not move it) and whether it is silent now.
@@ -68,14 +80,7 @@ export function learnSources(
   rules: SilenceRules,
   nowMs: number,
 ): SourceStatus[] {
-  const bySource = new Map<string, Arrival[]>();
-  for (const a of arrivals) {
-    const s = sourceOf(a.rel);
-    let list = bySource.get(s);
-    if (!list) bySource.set(s, (list = []));
-    list.push(a);
-  }
-  return [...bySource.entries()]
+  return [...groupBySource(arrivals).entries()]
     .sort(([a], [b]) => compareNames(a, b))
     .map(([source, list]) => learnSource(source, list, rules, nowMs));
 }

@@ -9,9 +9,9 @@ import { compareNames } from '../compare-names.js';
 import type { SourceStatus } from '../status/types.js';
 import type { ArrivalTimes } from './arrival-times.js';
 import {
+  groupBySource,
   learnSource,
   silentAt,
-  sourceOf,
   type Arrival,
   type SilenceRules,
 } from './silent-sources.js';
@@ -39,13 +39,7 @@ export class SourceLearner {
       this.rulesKey = rulesKey;
       this.learnt.clear();
     }
-    const held = new Map<string, Arrival[]>();
-    for (const a of arrivals.held) {
-      const source = sourceOf(a.rel);
-      let list = held.get(source);
-      if (!list) held.set(source, (list = []));
-      list.push(a);
-    }
+    const held = groupBySource(arrivals.held);
     const sources = new Set([
       ...history.keys(),
       ...(arrivals.queued?.sources() ?? []),
@@ -77,16 +71,11 @@ export class SourceLearner {
 
   /** The history's arrivals by source, read again only when the history changed. */
   private historyBySource(arrivals: ArrivalsNow): Map<string, Arrival[]> {
-    if (this.history?.key !== arrivals.historyKey) {
-      const bySource = new Map<string, Arrival[]>();
-      for (const a of arrivals.readHistory()) {
-        const source = sourceOf(a.rel);
-        let list = bySource.get(source);
-        if (!list) bySource.set(source, (list = []));
-        list.push(a);
-      }
-      this.history = { key: arrivals.historyKey, bySource };
-    }
+    if (this.history?.key !== arrivals.historyKey)
+      this.history = {
+        key: arrivals.historyKey,
+        bySource: groupBySource(arrivals.readHistory()),
+      };
     return this.history.bySource;
   }
 }
