@@ -42,6 +42,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  */
 const SAFE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
+/** The app scheme's own host, with no user name or password: the window's one origin. */
+export function isAppOrigin(u: URL): boolean {
+  return (
+    u.protocol === `${APP_SCHEME}:` &&
+    u.host.toLowerCase() === APP_HOST &&
+    !u.username &&
+    !u.password
+  );
+}
+
 /** The relative path inside the renderer folder that `url` names, or null: refused (a 404). */
 export function appFileOf(url: string): string[] | null {
   // Traversal is checked on the raw text too: the URL parser folds `..` and `%2e%2e` away, so
@@ -54,13 +64,7 @@ export function appFileOf(url: string): string[] | null {
   } catch {
     return null;
   }
-  if (
-    u.protocol !== `${APP_SCHEME}:` ||
-    u.host.toLowerCase() !== APP_HOST ||
-    u.username ||
-    u.password
-  )
-    return null;
+  if (!isAppOrigin(u)) return null;
   const segments = u.pathname.split('/').slice(1);
   if (segments.length === 0 || !segments.every((s) => SAFE_SEGMENT.test(s))) return null;
   if (!contentTypeOf(segments[segments.length - 1]!)) return null;

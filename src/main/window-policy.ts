@@ -1,6 +1,6 @@
 // The window's security rules as plain functions (window.ts applies them to Electron's events):
 // the page may never leave the one file we loaded, open windows, or get any permission.
-import { APP_HOST, APP_SCHEME } from './app-protocol.js';
+import { isAppOrigin } from './app-protocol.js';
 
 /** Same document (only the fragment may differ), so in-page anchors still work. */
 export function isOwnPage(url: string, rendererUrl: string): boolean {
@@ -34,13 +34,7 @@ export function mayLoad(url: string): boolean {
   const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
   if (scheme === 'data:' || scheme === 'devtools:') return true;
   try {
-    const u = new URL(url);
-    return (
-      u.protocol === `${APP_SCHEME}:` &&
-      u.host.toLowerCase() === APP_HOST &&
-      !u.username &&
-      !u.password
-    );
+    return isAppOrigin(new URL(url));
   } catch {
     return false;
   }
