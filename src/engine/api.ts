@@ -36,7 +36,10 @@ export interface EngineApi {
   getStatus(): StatusSnapshot;
   /** Called on every status change; returns the unsubscribe function. */
   onStatus(listener: (status: StatusSnapshot) => void): () => void;
-  /** Run a pass now, or queue one right after the running pass. */
+  /**
+   * Run a pass now, or queue one right after the running pass; files waiting out the back-off
+   * of an earlier failure are tried in it (a person who asks has most likely fixed something).
+   */
   syncNow(): void;
   /** Pause for `forMs` milliseconds, or until resumed when null. Persists across restarts. */
   pause(forMs: number | null): Promise<void>;

@@ -461,6 +461,8 @@ class SyncEngine implements Engine {
   }
 
   syncNow(): void {
+    // A person who asks has most likely just fixed what the failing files failed on.
+    this.passes.retryWaitingNow();
     this.lifecycle.syncNow();
   }
 

@@ -95,7 +95,8 @@ export const MISMATCH_REPLACEMENTS = 1;
 /**
  * Layer 3: a file that failed on a leg waits 30 s, then 1 min, 2 min … capped at 1 h before its
  * next try on that leg (whatever pass comes first after that; its other leg keeps its own count),
- * so a bad file never hogs passes and a fixed one moves within the hour.
+ * so a bad file never hogs passes and a fixed one moves within the hour; at once when a person
+ * asks ("Sync now": the next pass tries every file that failed before the ask, once).
  */
 export const FILE_RETRY = Object.freeze({ firstMs: 30_000, capMs: 60 * 60_000 });
 

@@ -485,10 +485,14 @@ test('a file name with markup reaches the desktop notification as text, never as
     RDL_SYNC_CONFIG_DIR: dirs.configDir,
   });
   try {
+    const page = await running.window();
+    await page.waitForSelector('#tab-status');
     // dunst keeps what it was sent; shown notifications move to its history when closed.
     const bodies = await waitFor(
       'the failing-file notification',
       async () => {
+        // "Sync now" tries the failing file again at once (its own back-off is 30 s, then 60 s).
+        assert.ok((await call(page, 'syncNow')).ok);
         await desktop.run('dunstctl', ['close-all']);
         const history = JSON.parse(await desktop.run('dunstctl', ['history'])) as {
           data: { body: { data: string } }[][];
@@ -496,7 +500,7 @@ test('a file name with markup reaches the desktop notification as text, never as
         const all = (history.data[0] ?? []).map((n) => n.body.data);
         return all.some((b) => b.includes('failed 3 times')) ? all : null;
       },
-      180_000,
+      60_000,
       1000,
     );
     const body = bodies.find((b) => b.includes('failed 3 times'))!;

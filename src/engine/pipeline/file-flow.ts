@@ -25,6 +25,8 @@ export interface FileFlowOptions {
   settleGroup: number;
   now(): number;
   settleMs: number;
+  /** When a person last asked for a pass: failures from before it are due (see retryDue). */
+  retryAskedMs?: number;
   /** Checks, records and removes answered files: one call at a time, in the order answered. */
   settle(items: WorkItem[]): Promise<void>;
   /** A leg is handed its first file: start it (a pass with nothing for a leg never runs it). */
@@ -100,7 +102,11 @@ export class FileFlow {
     const f: Flowing = { w, unanswered: 0 };
     const now = this.o.now();
     for (const leg of this.o.legs) {
-      if (this.closedLegs.has(leg.id) || !legDue(w.entry, leg.id, now, this.o.settleMs)) continue;
+      if (
+        this.closedLegs.has(leg.id) ||
+        !legDue(w.entry, leg.id, now, this.o.settleMs, this.o.retryAskedMs)
+      )
+        continue;
       f.unanswered++;
       this.openOf(leg.id).set(w.file.rel, f);
       this.channelOf(leg.id).push(placeItemFor(w, leg.id));

@@ -13,15 +13,21 @@ export function legRetry(entry: JournalEntry, leg: LegId): LegRetry {
   return entry.retry?.[leg] ?? FRESH;
 }
 
-/** Whether this leg should run for the file now. */
-export function legDue(entry: JournalEntry, leg: LegId, nowMs: number, settleMs: number): boolean {
+/** Whether this leg should run for the file now (`askedMs`: see retryDue). */
+export function legDue(
+  entry: JournalEntry,
+  leg: LegId,
+  nowMs: number,
+  settleMs: number,
+  askedMs?: number,
+): boolean {
   return (
     entry.finishedAtMs === undefined &&
     entry[leg] === undefined &&
     entry.lastError?.code !== CUT_SHORT &&
     entry.lastError?.code !== ZEROED &&
-    retryDue(entry, nowMs, settleMs) &&
-    retryDue(legRetry(entry, leg), nowMs)
+    retryDue(entry, nowMs, settleMs, askedMs) &&
+    retryDue(legRetry(entry, leg), nowMs, 0, askedMs)
   );
 }
 

@@ -179,6 +179,7 @@ export async function runPass(
     settleGroup: SETTLE_GROUP,
     now: () => clock.now(),
     settleMs,
+    retryAskedMs: memory.retryAskedMs,
     settle: (items) => settle(items),
     startLeg: (id) => startLeg(id),
   });
@@ -398,7 +399,10 @@ export async function runPass(
       memory.cutShortTold,
     );
     // A few held files a pass, each at its back-off: a dying card may hold thousands.
-    if (zeroedRechecks < ZEROED_RECHECKS_PER_PASS && zeroedRecheckDue(entry, clock.now())) {
+    if (
+      zeroedRechecks < ZEROED_RECHECKS_PER_PASS &&
+      zeroedRecheckDue(entry, clock.now(), memory.retryAskedMs)
+    ) {
       zeroedRechecks++;
       entry = await recheckZeroed(deps, file, entry, signal);
     }

@@ -138,12 +138,22 @@ export function fileRetryDelayMs(attempts: number): number {
  * restarts, where no monotonic reading survives), so a backward clock step would stretch the
  * wait by the step: a wait longer than any the pass sets for this file (its back-off delay, or
  * `settleMs` for a file that changed in transit) can only come from such a step, and counts as due.
+ *
+ * `askedMs`: when a person last asked for a pass ("Sync now"), most likely having fixed what a
+ * file failed on (a permission, a name, a folder). A failure from before the ask is due then, not
+ * at the end of its back-off (up to an hour later); once it has settled (`settleMs` after it: a
+ * file that changed under a leg still waits for its writer). A failure after the ask backs off
+ * as usual, so an ask tries each waiting file once more, not every pass.
  */
 export function retryDue(
-  entry: { attempts: number; nextTryMs: number },
+  entry: { attempts: number; nextTryMs: number; lastError?: { atMs: number } },
   nowMs: number,
   settleMs = 0,
+  askedMs = -Infinity,
 ): boolean {
+  const failedMs = entry.lastError?.atMs;
+  if (entry.attempts > 0 && failedMs !== undefined && failedMs <= askedMs)
+    return failedMs + settleMs <= nowMs || entry.nextTryMs <= nowMs;
   const longest = Math.max(fileRetryDelayMs(Math.max(1, entry.attempts)), settleMs);
   return entry.nextTryMs <= nowMs || entry.nextTryMs - nowMs > longest;
 }

@@ -19,11 +19,15 @@ import {
 export interface StageFailure {
   attempts: number;
   nextTryMs: number;
+  /** When it failed (retryDue reads it against a person's "Sync now"). */
+  lastError: { atMs: number };
   error: SyncError;
 }
 
 export interface StageMemory {
   stageFailures: Map<string, StageFailure>;
+  /** When a person last asked for a pass ("Sync now"): failures from before are due (retryDue). */
+  retryAskedMs?: number;
   /** Problem ids raised for unreadable entries by the last scan (cleared when they heal). */
   entryProblemIds: Set<string>;
   /** Whether the watch folder's trouble was logged already (logged once, not every pass). */
@@ -139,7 +143,11 @@ export async function scanAndStage(
   await mapLimit(scan.stable, STAGE_CONCURRENCY, async (file) => {
     seen.add(file.rel);
     const failure = memory.stageFailures.get(file.rel);
-    if (blocked || signal?.aborted || (failure && !retryDue(failure, now))) {
+    if (
+      blocked ||
+      signal?.aborted ||
+      (failure && !retryDue(failure, now, 0, memory.retryAskedMs))
+    ) {
       hold(file);
       if (failure) countFailing(file.rel);
       return;
@@ -312,6 +320,7 @@ function recordStageFailure(
   memory.stageFailures.set(file.rel, {
     attempts,
     nextTryMs: now + fileRetryDelayMs(attempts),
+    lastError: { atMs: now },
     error,
   });
   deps.logger.warn('file could not be staged', {

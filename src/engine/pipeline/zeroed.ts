@@ -102,8 +102,8 @@ export const ZEROED_RECHECKS_PER_PASS = 8;
  * Whether a held zeroed file is due for a look at its bytes: the file's own back-off paces it
  * (doubling to an hour), so a held file is read at most once an hour after its first looks.
  */
-export function zeroedRecheckDue(entry: JournalEntry, nowMs: number): boolean {
-  return entry.lastError?.code === ZEROED && retryDue(entry, nowMs);
+export function zeroedRecheckDue(entry: JournalEntry, nowMs: number, askedMs?: number): boolean {
+  return entry.lastError?.code === ZEROED && retryDue(entry, nowMs, 0, askedMs);
 }
 
 /**

@@ -177,6 +177,14 @@ export class PassRunner {
   }
 
   /**
+   * A person asked for a pass ("Sync now"): files waiting out the back-off of a failure from
+   * before now are tried in the next pass, not up to an hour later (pipeline/problems.ts retryDue).
+   */
+  retryWaitingNow(): void {
+    this.memory.retryAskedMs = this.deps.now();
+  }
+
+  /**
    * Checks the SD card and counts the queue without moving anything (status of a stopped engine).
    * `signal`: a daemon started under a pause counts in its passes' turn, and its stop waits for
    * that turn; aborted, the count ends between files (nothing half-counted is published).
