@@ -21,6 +21,7 @@ import {
   waitFor,
   writeFileIn,
   type CliEnv,
+  killIfRunning,
 } from '../cli/cli-harness.js';
 import { startSmtp, startWebhookServer, type LoopbackHttp, type LoopbackSmtp } from './loopback.js';
 
@@ -41,10 +42,7 @@ before(async () => {
 
 after(async () => {
   for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await exited(c);
-    }
+    await killIfRunning(c);
   }
   await hook.close();
   await smtp.close();

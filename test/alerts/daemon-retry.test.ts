@@ -18,6 +18,7 @@ import {
   spawnCli,
   waitFor,
   type CliEnv,
+  killIfRunning,
 } from '../cli/cli-harness.js';
 import { startWebhookServer, type LoopbackHttp } from './loopback.js';
 
@@ -38,10 +39,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-    daemon.kill('SIGKILL');
-    await exited(daemon);
-  }
+  await killIfRunning(daemon);
   await hook.close();
   await emulator.close();
   await fs.rm(dirs.root, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import type { Logger } from '../../src/engine/ports.js';
 import { StatusModel } from '../../src/engine/status/model.js';
 import { makeDirs } from '../engine/harness.js';
-import { exited, spawnCli } from '../cli/cli-harness.js';
+import { exited, spawnCli, killIfRunning } from '../cli/cli-harness.js';
 import { startSmtp, waitUntil, type LoopbackSmtp } from './loopback.js';
 
 const DAY = 24 * 3_600_000;
@@ -81,10 +81,7 @@ async function setup(prefix: string): Promise<Setup> {
 
 async function teardown(s: Setup, child: ChildProcess | null): Promise<void> {
   s.answerFirst();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await exited(child);
-  }
+  await killIfRunning(child);
   await s.service.stop();
   s.status.dispose();
   await s.smtp.close();

@@ -22,6 +22,7 @@ import {
   waitSynced,
   writeFileIn,
   type CliEnv,
+  killIfRunning,
 } from '../cli/cli-harness.js';
 
 test('refused beside a running RDL Sync: no alert; the service waits, names the holder and takes over when it ends', async () => {
@@ -147,10 +148,7 @@ test('refused beside a running RDL Sync: no alert; the service waits, names the 
     assert.doesNotMatch(log, /daemon-stopped/);
   } finally {
     for (const c of children) {
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGKILL');
-        await exited(c);
-      }
+      await killIfRunning(c);
     }
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });

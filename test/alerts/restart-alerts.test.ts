@@ -10,7 +10,14 @@ import fs from 'node:fs/promises';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
-import { exited, readPublishedStatus, spawnCli, waitFor, type CliEnv } from '../cli/cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  spawnCli,
+  waitFor,
+  type CliEnv,
+  killIfRunning,
+} from '../cli/cli-harness.js';
 import { startWebhookServer, type LoopbackHttp } from './loopback.js';
 
 let emulator: Emulator;
@@ -25,10 +32,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-    daemon.kill('SIGKILL');
-    await exited(daemon);
-  }
+  await killIfRunning(daemon);
   await hook.close();
   await emulator.close();
   await fs.rm(dirs.root, { recursive: true, force: true });

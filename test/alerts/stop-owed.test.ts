@@ -16,7 +16,14 @@ import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { silentLogger } from '../../src/engine/ports.js';
 import { StatusModel } from '../../src/engine/status/model.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { exited, readPublishedStatus, runCli, spawnCli, waitFor } from '../cli/cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+  killIfRunning,
+} from '../cli/cli-harness.js';
 import { freePort, startSmtp, tempDir, waitUntil, type LoopbackSmtp } from './loopback.js';
 
 const MIN = 60_000;
@@ -93,10 +100,7 @@ test('a stop the relay refused is delivered by the next daemon, then "runs again
     assert.deepEqual(await owedOf(dirs.configDir), []);
     assert.equal(smtp.mails.length, 2, subjects().join(' | '));
   } finally {
-    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
     await smtp?.close();
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });

@@ -183,6 +183,13 @@ export function exited(
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** A test's cleanup: kills `child` (SIGKILL) if it still runs, and waits for its exit. */
+export async function killIfRunning(child: ChildProcess | null | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await exited(child);
+}
+
 export async function writeFileIn(
   dir: string,
   rel: string,

@@ -18,6 +18,7 @@ import {
   waitFor,
   writeFileIn,
   type CliEnv,
+  killIfRunning,
 } from './cli-harness.js';
 
 let emulator: Emulator;
@@ -30,10 +31,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-    daemon.kill('SIGKILL');
-    await exited(daemon);
-  }
+  await killIfRunning(daemon);
   await emulator.close();
   await fs.rm(dirs.root, { recursive: true, force: true });
 });

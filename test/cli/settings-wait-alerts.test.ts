@@ -15,7 +15,14 @@ import type { Settings } from '../../src/engine/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { ALERT_SETTING_KEYS } from '../../src/engine/alerts/trusted-settings.js';
 import { alertLogHook, startSmtp } from '../alerts/loopback.js';
-import { exited, spawnCli, waitFor, waitSynced, writeFileIn } from './cli-harness.js';
+import {
+  exited,
+  spawnCli,
+  waitFor,
+  waitSynced,
+  writeFileIn,
+  killIfRunning,
+} from './cli-harness.js';
 
 const SYSTEMD = { INVOCATION_ID: 'f00dfeedf00dfeedf00dfeedf00dfeed' };
 const RECORD = 'alerts-last-valid-settings.json';
@@ -51,11 +58,7 @@ async function cleanUp(
   emulator: { close(): Promise<void> },
   root: string,
 ): Promise<void> {
-  for (const d of daemons)
-    if (d.child.exitCode === null && d.child.signalCode === null) {
-      d.child.kill('SIGKILL');
-      await exited(d.child);
-    }
+  for (const d of daemons) await killIfRunning(d.child);
   await emulator.close();
   await fs.rm(root, { recursive: true, force: true });
 }

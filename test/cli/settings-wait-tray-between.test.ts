@@ -22,6 +22,7 @@ import {
   waitFor,
   waitSynced,
   writeFileIn,
+  killIfRunning,
 } from './cli-harness.js';
 
 interface Proc {
@@ -63,11 +64,7 @@ async function cleanUp(
   emulator: { close(): Promise<void> },
   dirs: { root: string },
 ): Promise<void> {
-  for (const p of procs)
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGKILL');
-      await exited(p.child);
-    }
+  for (const p of procs) await killIfRunning(p.child);
   await emulator.close();
   await fs.rm(dirs.root, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ import {
   waitFor,
   writeFileIn,
   type CliEnv,
+  killIfRunning,
 } from './cli-harness.js';
 
 let emulator: Emulator;
@@ -31,10 +32,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-    daemon.kill('SIGKILL');
-    await exited(daemon);
-  }
+  await killIfRunning(daemon);
   await emulator.close();
   await fs.rm(dirs.root, { recursive: true, force: true });
 });
@@ -171,10 +169,7 @@ test('the running daemon whose token is revoked: status says not connected and h
     child.kill('SIGTERM');
     assert.equal((await exited(child)).code, 0);
   } finally {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited(child);
-    }
+    await killIfRunning(child);
     await fs.rm(d.root, { recursive: true, force: true });
   }
 });

@@ -11,7 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { testSettings, writeConfig } from '../engine/harness.js';
-import { exited, readPublishedStatus, repo, waitFor, writeFileIn } from './cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  repo,
+  waitFor,
+  writeFileIn,
+  killIfRunning,
+} from './cli-harness.js';
 import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
 
 const UNIT = path.join(repo, 'build', 'rdl-sync.service');
@@ -144,9 +151,6 @@ test('its ExecStart, run as the service user with the unit’s environment, sync
     assert.match(journal, /daemon started/);
     assert.match(journal, /daemon stopped/);
   } finally {
-    if (daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
   }
 });

@@ -19,6 +19,7 @@ import {
   waitFor,
   writeFileIn,
   type CliEnv,
+  killIfRunning,
 } from './cli-harness.js';
 
 test('a daemon started under an older version’s pause counts the queue and names the missing archive, moving nothing', async () => {
@@ -84,10 +85,7 @@ test('a daemon started under an older version’s pause counts the queue and nam
     daemon.kill('SIGTERM');
     assert.equal((await exited(daemon)).code, 0, daemonOut);
   } finally {
-    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }

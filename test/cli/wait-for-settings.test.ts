@@ -17,6 +17,7 @@ import {
   waitFor,
   waitSynced,
   writeFileIn,
+  killIfRunning,
 } from './cli-harness.js';
 
 test('under systemd, invalid settings: the daemon reports once, waits, and syncs once the file is fixed', async () => {
@@ -81,10 +82,7 @@ test('under systemd, invalid settings: the daemon reports once, waits, and syncs
     child.kill('SIGTERM');
     assert.equal((await exited(child)).code, 0, stderr.slice(-2000));
   } finally {
-    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }

@@ -18,6 +18,7 @@ import {
   spawnBuiltCli,
   waitFor,
   writeFileIn,
+  killIfRunning,
 } from '../cli/cli-harness.js';
 import { faketimeEnv, findLibfaketime, MISSING_LIBFAKETIME } from './faketime.js';
 
@@ -132,10 +133,7 @@ test('a daemon started before the clock is set uploads nothing into 1970, says w
     const end = await exited(child);
     assert.equal(end.code, 0, stderr.slice(-2000));
   } finally {
-    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }

@@ -11,7 +11,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel } from '../engine/harness.js';
-import { exited, readPublishedStatus, spawnCli, waitFor, writeFileIn } from '../cli/cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  spawnCli,
+  waitFor,
+  writeFileIn,
+  killIfRunning,
+} from '../cli/cli-harness.js';
 import { faketimeEnv, findLibfaketime, MISSING_LIBFAKETIME } from './faketime.js';
 
 /** Far below the 5-minute step, far above a pass on a loaded machine (2 s interval, 4 s stable). */
@@ -121,10 +128,7 @@ for (const schedule of SCHEDULES) {
         assert.ok(end, 'the daemon did not stop within 20 s of SIGTERM');
         assert.equal(end.code, 0, stderr.slice(-2000));
       } finally {
-        if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-          daemon.kill('SIGKILL');
-          await exited(daemon);
-        }
+        await killIfRunning(daemon);
         await emulator.close();
         await fs.rm(dirs.root, { recursive: true, force: true });
       }

@@ -24,6 +24,7 @@ import {
   waitFor,
   waitSynced,
   writeFileIn,
+  killIfRunning,
 } from '../cli/cli-harness.js';
 import { faketimeEnv, findLibfaketime, MISSING_LIBFAKETIME } from './faketime.js';
 
@@ -140,10 +141,7 @@ test('the card remounted read-only: a problem and an alert name the settings fol
     child.kill('SIGTERM');
     assert.equal((await exited(child)).code, 0, stderr.slice(-2000));
   } finally {
-    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
     unmount(card);
     await emulator.close();
     await fs.rm(outside.root, { recursive: true, force: true });
@@ -215,10 +213,7 @@ test('under systemd, started on a read-only card: the daemon says why once, aler
     child.kill('SIGTERM');
     assert.equal((await exited(child)).code, 0);
   } finally {
-    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
     unmount(card);
     await emulator.close();
     await fs.rm(outside.root, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import {
   waitFor,
   waitSynced,
   writeFileIn,
+  killIfRunning,
 } from '../cli/cli-harness.js';
 
 /** Resolves once the daemon has finished a whole pass that began after this call. */
@@ -138,10 +139,7 @@ test('access revoked, then the network goes down: the problem and its alert stay
     child.kill('SIGTERM');
     assert.equal((await exited(child)).code, 0, stderr.slice(-2000));
   } finally {
-    if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-      daemon.kill('SIGKILL');
-      await exited(daemon);
-    }
+    await killIfRunning(daemon);
     await relay.close();
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
@@ -213,11 +211,7 @@ test('access revoked, then the hub restarts with its link down: the alert the fi
     assert.equal(told.match(/raised auth-revoked/g)?.length, 1, told);
     assert.doesNotMatch(told, /cleared auth-revoked/);
   } finally {
-    for (const d of daemons)
-      if (d.exitCode === null && d.signalCode === null) {
-        d.kill('SIGKILL');
-        await exited(d);
-      }
+    for (const d of daemons) await killIfRunning(d);
     await relay.close();
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
@@ -286,11 +280,7 @@ test('access revoked, announced with one file waiting; a power cut, and another 
     const told = await alerts();
     assert.equal(told.match(/raised auth-revoked/g)?.length, 1, told);
   } finally {
-    for (const d of daemons)
-      if (d.exitCode === null && d.signalCode === null) {
-        d.kill('SIGKILL');
-        await exited(d);
-      }
+    for (const d of daemons) await killIfRunning(d);
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
