@@ -356,78 +356,105 @@ function settlingNow(engine: { getStatus(): { counts: { waiting: number; settlin
   return settling ?? waiting;
 }
 
-const once: CommandSpec = {
-  async run(ctx) {
-    const engine = await openEngine(ctx, 'once');
-    try {
-      if (refuseInvalid(ctx, engine)) return 2;
-      // Files still settling (written to moments ago, or held open by the logger) get a bounded
-      // wait: the stable time plus a margin. Whatever is still settling then is named, not hidden.
-      const settleMs = (engine.getSettings().stableSeconds + ONCE_SETTLE_MARGIN_S) * 1000;
-      const deadline = Date.now() + settleMs;
-      const total = { staged: 0, uploaded: 0, archived: 0, done: 0 };
-      let r = await engine.runPassNow();
-      for (;;) {
-        total.staged += r.staged;
-        total.uploaded += r.uploaded;
-        total.archived += r.archived;
-        total.done += r.done;
-        // Only files still being written are worth waiting for: one that cannot be staged (a name
-        // too long, no room in transit) made every run wait out the stable time (100 s) for it.
-        const settling = settlingNow(engine);
-        if (settling === 0 || r.uploadBlocked || r.archiveBlocked || Date.now() >= deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, ONCE_RECHECK_MS));
-        r = await engine.runPassNow();
-      }
+const once: CommandSpec = { run: (ctx) => runOnce(ctx, false) };
+
+/**
+ * One pass here, with a bounded wait for files still settling; 0 only when everything moved.
+ * `retryWaiting` (`rdl-sync sync`): files waiting out a failure's back-off are tried too.
+ */
+async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> {
+  const engine = await openEngine(ctx, 'once');
+  try {
+    if (refuseInvalid(ctx, engine)) return 2;
+    // Files still settling (written to moments ago, or held open by the logger) get a bounded
+    // wait: the stable time plus a margin. Whatever is still settling then is named, not hidden.
+    const settleMs = (engine.getSettings().stableSeconds + ONCE_SETTLE_MARGIN_S) * 1000;
+    const deadline = Date.now() + settleMs;
+    const total = { staged: 0, uploaded: 0, archived: 0, done: 0 };
+    let r = await engine.runPassNow({ retryWaiting });
+    for (;;) {
+      total.staged += r.staged;
+      total.uploaded += r.uploaded;
+      total.archived += r.archived;
+      total.done += r.done;
+      // Only files still being written are worth waiting for: one that cannot be staged (a name
+      // too long, no room in transit) made every run wait out the stable time (100 s) for it.
+      const settling = settlingNow(engine);
+      if (settling === 0 || r.uploadBlocked || r.archiveBlocked || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, ONCE_RECHECK_MS));
+      r = await engine.runPassNow();
+    }
+    say(
+      ctx,
+      `Staged ${total.staged}, uploaded ${total.uploaded}, archived ${total.archived}, done ${total.done}; ${r.remainingInTransit} still queued in transit.`,
+    );
+    const settling = settlingNow(engine);
+    if (settling > 0) {
       say(
         ctx,
-        `Staged ${total.staged}, uploaded ${total.uploaded}, archived ${total.archived}, done ${total.done}; ${r.remainingInTransit} still queued in transit.`,
+        `Left ${settling} file${settling === 1 ? '' : 's'} in the watch folder: still being written (or changed) after waiting ${Math.round(settleMs / 1000)} s; the next run takes ${settling === 1 ? 'it' : 'them'}.`,
       );
-      const settling = settlingNow(engine);
-      if (settling > 0) {
-        say(
-          ctx,
-          `Left ${settling} file${settling === 1 ? '' : 's'} in the watch folder: still being written (or changed) after waiting ${Math.round(settleMs / 1000)} s; the next run takes ${settling === 1 ? 'it' : 'them'}.`,
-        );
-      }
-      const { waiting } = engine.getStatus().counts;
-      const held = waiting - settling;
-      if (held > 0) {
-        // Why: the status sentence names the worst of them (a file failing to leave the watch
-        // folder) or the problem that holds them (transit full), as `rdl-sync status` would.
-        say(
-          ctx,
-          `Left ${held} file${held === 1 ? '' : 's'} in the watch folder that could not be moved to transit: ${printable(engine.getStatus().sentence)}`,
-        );
-      }
-      const failures = await engine.listFailures();
-      if (failures.length > 0) {
-        say(
-          ctx,
-          `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ')}`,
-        );
-      }
-      const problems = engine.getStatus().problems;
-      for (const p of problems) say(ctx, `! ${printable(p.message)}`);
-      // What stopped a leg this pass, when no problem says it yet: Dropbox unreachable is a
-      // problem only after offlineAlertMinutes (a daemon rides out short outages quietly), so a
-      // technician's `once` while offline ended on "1 still queued in transit" and nothing else.
-      for (const blocked of [r.uploadBlocked, r.archiveBlocked]) {
-        if (blocked && !problems.some((p) => p.id === blocked.code))
-          say(ctx, `! ${printable(blocked.message)}`);
-      }
-      // 0 only when everything found has moved: nothing failing, queued or left settling.
-      const allMoved =
-        r.fileFailures === 0 &&
-        failures.length === 0 &&
-        !r.uploadBlocked &&
-        !r.archiveBlocked &&
-        r.remainingInTransit === 0 &&
-        waiting === 0;
-      return allMoved ? 0 : 1;
+    }
+    const { waiting } = engine.getStatus().counts;
+    const held = waiting - settling;
+    if (held > 0) {
+      // Why: the status sentence names the worst of them (a file failing to leave the watch
+      // folder) or the problem that holds them (transit full), as `rdl-sync status` would.
+      say(
+        ctx,
+        `Left ${held} file${held === 1 ? '' : 's'} in the watch folder that could not be moved to transit: ${printable(engine.getStatus().sentence)}`,
+      );
+    }
+    const failures = await engine.listFailures();
+    if (failures.length > 0) {
+      say(
+        ctx,
+        `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ')}`,
+      );
+    }
+    const problems = engine.getStatus().problems;
+    for (const p of problems) say(ctx, `! ${printable(p.message)}`);
+    // What stopped a leg this pass, when no problem says it yet: Dropbox unreachable is a
+    // problem only after offlineAlertMinutes (a daemon rides out short outages quietly), so a
+    // technician's `once` while offline ended on "1 still queued in transit" and nothing else.
+    for (const blocked of [r.uploadBlocked, r.archiveBlocked]) {
+      if (blocked && !problems.some((p) => p.id === blocked.code))
+        say(ctx, `! ${printable(blocked.message)}`);
+    }
+    // 0 only when everything found has moved: nothing failing, queued or left settling.
+    const allMoved =
+      r.fileFailures === 0 &&
+      failures.length === 0 &&
+      !r.uploadBlocked &&
+      !r.archiveBlocked &&
+      r.remainingInTransit === 0 &&
+      waiting === 0;
+    return allMoved ? 0 : 1;
+  } finally {
+    await engine.stop();
+  }
+}
+
+/**
+ * "Sync now" from a terminal: a person who fixed what files failed on (a permission, a name)
+ * should not wait out their back-off, up to an hour. Beside a running daemon or tray app (which
+ * `once` must not run beside) it asks that one; with none, it runs the pass here.
+ */
+const sync: CommandSpec = {
+  async run(ctx) {
+    const owner = await liveLockOwner(ctx.configDir);
+    if (owner === null) return runOnce(ctx, true);
+    const engine = await openEngine(ctx, 'side');
+    try {
+      await engine.askSyncNow();
     } finally {
       await engine.stop();
     }
+    say(
+      ctx,
+      `Asked the running RDL Sync (pid ${owner.pid}) for a pass now, the failing files tried again: it begins within a few seconds (after the pass under way, if any). rdl-sync status shows how it goes.`,
+    );
+    return 0;
   },
 };
 
@@ -926,6 +953,7 @@ function coerce(like: unknown, text: string): unknown {
 export const commands: Record<string, CommandSpec> = {
   run,
   once,
+  sync,
   status,
   auth,
   'import-legacy': importLegacy,

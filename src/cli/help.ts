@@ -30,6 +30,7 @@ Usage: rdl-sync <command> [options]
 Commands:
   run             run the sync daemon (scheduled passes) until SIGTERM/SIGINT
   once            run one pass and exit (exit code 1 if anything failed or waits)
+  sync            sync now, the failing files tried again (asks a running daemon or tray app)
   status          show what the engine is doing (--json for scripts)
   auth            connect to Dropbox (paste the code Dropbox shows)
   import-legacy   take over the old Python script's config.json (and Dropbox-Uploader token)
@@ -57,6 +58,17 @@ Runs one pass (scan, stage, upload, archive) and exits.
 Files still being written are waited for, at most stableSeconds + 10 s.
 Exit codes: 0 everything moved; 1 something did not (a file failed, a leg is blocked, or a
 file was still being written): each named, and the files stay queued; 2 invalid settings or usage.
+A file that failed waits before its next try (30 s, doubling up to an hour); once leaves it
+waiting. To try it now (after fixing its cause), use rdl-sync sync.
+
+${COMMON_OPTIONS}`,
+  sync: `Usage: rdl-sync sync
+
+Sync now, like the tray's "Sync now": the files that failed are tried again at once instead of
+after their back-off (30 s, doubling up to an hour), for when you have fixed the cause.
+Beside a running daemon or tray app, asks it (it begins within a few seconds) and exits 0;
+rdl-sync status shows how it goes. With none running, runs one pass here as rdl-sync once does,
+with the same exit codes.
 
 ${COMMON_OPTIONS}`,
   status: `Usage: rdl-sync status [--json]

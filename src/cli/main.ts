@@ -132,12 +132,12 @@ export function installDaemonStop(stopper: AbortController): void {
 }
 
 /**
- * Ctrl-C (or a stop) during `once`: the pass is safe to abandon at any instant (DESIGN.md), so the
+ * Ctrl-C (or a stop) during `once` (or `sync` running its pass here): the pass is safe to abandon at any instant (DESIGN.md), so the
  * process ends at once, as the signal's default would, but says what became of the files: the
  * shell printed only "Interrupt", and a technician could not tell whether the file in hand was
  * lost, half on Dropbox, or would have to be copied by hand.
  */
-function installOnceInterrupt(): void {
+function installOnceInterrupt(command: string): void {
   for (const [signal, number] of [
     ['SIGINT', 2],
     ['SIGTERM', 15],
@@ -145,7 +145,7 @@ function installOnceInterrupt(): void {
   ] as const) {
     process.once(signal, () => {
       process.stderr.write(
-        `rdl-sync once: interrupted (${signal}). Nothing is lost: the files it moved are where it put them, and the rest wait in the watch and transit folders; the next run takes them up (a large upload goes on from the part Dropbox already has).\n`,
+        `rdl-sync ${command}: interrupted (${signal}). Nothing is lost: the files it moved are where it put them, and the rest wait in the watch and transit folders; the next run takes them up (a large upload goes on from the part Dropbox already has).\n`,
       );
       process.exit(128 + number);
     });
@@ -170,7 +170,7 @@ export function runCommandLine(): void {
   const argv = process.argv.slice(2);
   const stopper = new AbortController();
   if (argv[0] === 'run') installDaemonStop(stopper);
-  else if (argv[0] === 'once') installOnceInterrupt();
+  else if (argv[0] === 'once' || argv[0] === 'sync') installOnceInterrupt(argv[0]);
   quietOnClosedPipe(process.stdout);
   quietOnClosedPipe(process.stderr);
   main(argv, process.stdout, process.stderr, stopper).then(

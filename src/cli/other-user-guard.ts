@@ -40,6 +40,7 @@ export function guardFor(command: string, positionals: string[], sends: boolean)
     case 'run':
       return (process.env.INVOCATION_ID ?? '') === '' ? 'refuse' : 'none';
     case 'once':
+    case 'sync':
     case 'auth':
     case 'import-legacy':
     case 'pause':

@@ -100,8 +100,16 @@ export interface EngineOptions {
 export interface Engine extends EngineApi {
   /** Starts scheduled passes. */
   start(): Promise<void>;
-  /** Runs one pass now and resolves with what it did (CLI `once`, tests). */
-  runPassNow(): Promise<PassReport>;
+  /**
+   * Runs one pass now and resolves with what it did (CLI `once`, tests). `retryWaiting`: a
+   * person asked (`rdl-sync sync`), so files waiting out a failure's back-off are tried in it.
+   */
+  runPassNow(opts?: { retryWaiting?: boolean }): Promise<PassReport>;
+  /**
+   * Asks the engine that runs passes in another process (daemon, tray app) for a pass now that
+   * tries the failing files again (`rdl-sync sync`); it follows the ask within seconds.
+   */
+  askSyncNow(): Promise<void>;
   readonly configDir: string;
   readonly settingsPath: string;
   describeCredentials(): { encrypted: boolean; where: string };
@@ -208,6 +216,7 @@ class SyncEngine implements Engine {
       logger: this.logger,
       status: this.status,
       target: () => this.lifecycle?.running ?? null,
+      syncAsked: () => this.syncNow(),
     });
   }
 
@@ -402,7 +411,8 @@ class SyncEngine implements Engine {
     return this.passes.listFailures();
   }
 
-  runPassNow(): Promise<PassReport> {
+  runPassNow(opts: { retryWaiting?: boolean } = {}): Promise<PassReport> {
+    if (opts.retryWaiting) this.passes.retryWaitingNow();
     return this.lifecycle.runPassNow();
   }
 
@@ -472,6 +482,10 @@ class SyncEngine implements Engine {
 
   async resume(): Promise<void> {
     await this.pauseState.resume();
+  }
+
+  async askSyncNow(): Promise<void> {
+    await this.settings.changeState(() => ({ syncAskedAtMs: this.clock.now() }));
   }
 
   queryHistory(query: HistoryQuery): HistoryRecord[] {

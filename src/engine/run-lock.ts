@@ -239,7 +239,7 @@ function busy(owner: LockOwner, configDir: string): SyncError {
   return new SyncError({
     kind: 'blocked',
     code: 'already-running',
-    message: `Another RDL Sync (pid ${owner.pid}) is already syncing with the settings in ${configDir}${which}: nothing is wrong, it syncs on. To sync here instead, stop it first (${howToStop(owner)}); or use rdl-sync status / pause / resume, which work beside it`,
+    message: `Another RDL Sync (pid ${owner.pid}) is already syncing with the settings in ${configDir}${which}: nothing is wrong, it syncs on. To sync here instead, stop it first (${howToStop(owner)}); or use rdl-sync sync / status / pause / resume, which work beside it`,
   });
 }
 

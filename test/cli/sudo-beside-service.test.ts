@@ -95,6 +95,7 @@ const refused: string[][] = [
   ['settings', 'set', 'site', "Site9 O'Brien farm"],
   ['pause', '--for', '2h'],
   ['resume'],
+  ['sync'],
   ['once'],
   ['run'],
   ['auth'],

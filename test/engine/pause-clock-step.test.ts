@@ -44,6 +44,7 @@ test('a one-hour pause ends after an hour of monotonic time when the wall clock 
     logger: silentLogger,
     status,
     target: () => target,
+    syncAsked: () => {},
   });
   try {
     await pause.pause(HOUR);

@@ -69,6 +69,8 @@ export interface Emulator {
   listFiles(): { pathDisplay: string; size: number; contentHash: string }[];
   /** Put a file directly (to set up conflicts). */
   putFile(path: string, content: Buffer): void;
+  /** Deletes a file or a folder with what is below it (a person in Dropbox's web page). */
+  deletePath(path: string): void;
   /** Forget every list_folder cursor: the next continue answers `reset`. */
   resetCursors(): void;
   close(): Promise<void>;

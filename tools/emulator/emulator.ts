@@ -178,6 +178,11 @@ class RunningEmulator implements Emulator {
     if (!result.written) this.state.blobs.remove(bytes.parts);
   }
 
+  /** Deletes a file or folder (and what is below it), as a person would in Dropbox's web page. */
+  deletePath(path: string): void {
+    if (!this.state.ns.delete(path)) throw new Error(`emulator has nothing at ${path}`);
+  }
+
   resetCursors(): void {
     this.state.listings.clear();
   }

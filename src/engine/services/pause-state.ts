@@ -37,6 +37,8 @@ export interface PauseStateDeps {
   logger: Logger;
   status: StatusModel;
   target: () => PauseTarget | null;
+  /** `rdl-sync sync` asked for a pass now (read with the pause: the same file, the same poll). */
+  syncAsked: () => void;
 }
 
 export class PauseState {
@@ -53,6 +55,8 @@ export class PauseState {
   private pauseFirstSeenMs: number | null = null;
   /** The clearing of an ended timed pause in the file, while it waits its turn or writes. */
   private clearing: Promise<void> | null = null;
+  /** The last `rdl-sync sync` ask seen (undefined: none read yet; one from before is old news). */
+  private askSeen: number | null | undefined = undefined;
 
   constructor(private readonly deps: PauseStateDeps) {}
 
@@ -120,6 +124,7 @@ export class PauseState {
   apply(): void {
     const { settings, clock, status } = this.deps;
     const state = settings.getState();
+    this.followSyncAsk(state.syncAskedAtMs ?? null);
     const now = clock.now();
     const mono = monotonicNow(clock);
     if (state.paused && state.pausedUntilMs !== null) {
@@ -151,6 +156,26 @@ export class PauseState {
       this.resumeTimer.unref();
     }
     this.checkLongPause(paused && pausedUntilMs === null, state.pausedAtMs ?? null, now);
+  }
+
+  /**
+   * An ask for a pass now saved by `rdl-sync sync` in another process reaches the engine that
+   * runs passes (daemon, tray app) here. Only there: a side command's engine never syncs. An ask
+   * saved before this engine first read the state was served by whoever ran then (`rdl-sync sync`
+   * with no daemon runs its own pass).
+   */
+  private followSyncAsk(askedMs: number | null): void {
+    if (this.askSeen === undefined) {
+      this.askSeen = askedMs;
+      return;
+    }
+    // Not yet started (an ask while the daemon starts): served at the first poll after the start.
+    if (askedMs === null || askedMs === this.askSeen || !this.deps.target()) return;
+    this.askSeen = askedMs;
+    this.deps.logger.info('a pass asked for by rdl-sync sync; failing files are tried again', {
+      askedAt: new Date(askedMs).toISOString(),
+    });
+    this.deps.syncAsked();
   }
 
   /**

@@ -34,11 +34,14 @@ export type SettingsIssues = Extract<SettingsValidation, { ok: false }>['issues'
  * - `paused: true, pausedUntilMs: t` → paused until epoch ms `t`; see isPausedAt().
  * - `pausedAtMs`: when the pause began (a pause saved by an earlier version has none); a pause
  *   until resumed that lasts is announced (services/pause-state.ts).
+ * - `syncAskedAtMs`: when `rdl-sync sync` last asked the running daemon or tray app for a pass
+ *   now (services/pause-state.ts follows it); kept whether paused or not.
  */
 export interface RuntimeState {
   paused: boolean;
   pausedUntilMs: number | null;
   pausedAtMs?: number | null;
+  syncAskedAtMs?: number | null;
 }
 
 export const STATE_KEY = 'state';
@@ -51,6 +54,7 @@ const runtimeStateSchema = z.object({
   paused: z.boolean(),
   pausedUntilMs: z.number().nonnegative().finite().nullable(),
   pausedAtMs: z.number().nonnegative().finite().nullable().optional(),
+  syncAskedAtMs: z.number().nonnegative().finite().nullable().optional(),
 });
 
 /** Whether a saved pause is still in force at `nowMs` (a timed pause ends by itself). */
@@ -534,12 +538,15 @@ function isConfRejectingFile(e: unknown): boolean {
 }
 
 function normaliseState(s: RuntimeState): RuntimeState {
-  if (!s.paused) return { ...RUNNING_STATE };
+  const asked = s.syncAskedAtMs ?? null;
+  const ask = asked === null ? {} : { syncAskedAtMs: asked };
+  if (!s.paused) return { ...RUNNING_STATE, ...ask };
   const at = s.pausedAtMs ?? null;
   return {
     paused: true,
     pausedUntilMs: s.pausedUntilMs,
     ...(at === null ? {} : { pausedAtMs: at }),
+    ...ask,
   };
 }
 
@@ -550,6 +557,7 @@ function configFileSchema(): Schema<ConfigFile> {
       paused: { type: 'boolean' },
       pausedUntilMs: { type: ['number', 'null'] },
       pausedAtMs: { type: ['number', 'null'] },
+      syncAskedAtMs: { type: ['number', 'null'] },
     },
   };
   return {
