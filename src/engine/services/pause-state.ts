@@ -1,7 +1,8 @@
 // Pause state: a pause (for a while, or until resumed) is kept in the settings file's runtime
 // state, so it survives a restart and a pause set by `rdl-sync pause` in another process reaches
 // the running daemon or tray app. This module turns that saved state into the status and the
-// scheduler's paused flag, and ends a timed pause on time.
+// scheduler's paused flag, and ends a timed pause on time. The same state carries `rdl-sync sync`'s
+// ask for a pass now, which the running engine follows with the pause (followSyncAsk).
 import { monotonicNow, type Clock, type Logger } from '../ports.js';
 import { isPausedAt } from '../settings/store.js';
 import type { StatusModel } from '../status/model.js';
