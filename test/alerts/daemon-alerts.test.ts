@@ -24,6 +24,7 @@ import {
   killIfRunning,
 } from '../cli/cli-harness.js';
 import { startSmtp, startWebhookServer, type LoopbackHttp, type LoopbackSmtp } from './loopback.js';
+import { cliCommand } from '../cli/cli-command.js';
 
 const ARTEFACTS = path.resolve(repo, '..', 'alerts-artefacts');
 
@@ -54,16 +55,7 @@ after(async () => {
 async function setSecret(name: string, value: string, env: CliEnv): Promise<void> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(repo, 'src/cli/main.ts'),
-      'alert',
-      'secret',
-      name,
-      '--config-dir',
-      dirs.configDir,
-    ],
+    [...cliCommand(), 'alert', 'secret', name, '--config-dir', dirs.configDir],
     {
       cwd: repo,
       env: { ...process.env, HOME: env.home, RDL_SYNC_QUIET: '1' },

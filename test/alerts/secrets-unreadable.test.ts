@@ -14,6 +14,7 @@ import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { repo, runCli, type CliEnv, type CliResult } from '../cli/cli-harness.js';
 import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
 import { startWebhookServer, type LoopbackHttp } from './loopback.js';
+import { cliCommand } from '../cli/cli-command.js';
 
 let emulator: Emulator;
 let hook: LoopbackHttp;
@@ -37,9 +38,7 @@ function setSecret(
 ): Promise<CliResult> {
   const cli = [
     process.execPath,
-    '--import',
-    'tsx',
-    path.join(repo, 'src/cli/main.ts'),
+    ...cliCommand(),
     'alert',
     'secret',
     name,

@@ -10,9 +10,9 @@ import { defaultConfigDir } from '../../src/engine/settings/paths.js';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
 import type { Emulator } from '../../tools/emulator/index.js';
 import { listFilesRel } from '../engine/harness.js';
+import { cliCommand } from './cli-command.js';
 
 export const repo = path.resolve(import.meta.dirname, '../..');
-const entry = path.join(repo, 'src/cli/main.ts');
 /** A hung CLI must fail its test, not the whole suite. */
 const COMMAND_TIMEOUT_MS = 45_000;
 
@@ -53,9 +53,9 @@ function childEnv(env: CliEnv): NodeJS.ProcessEnv {
   };
 }
 
-/** `node --import tsx src/cli/main.ts ...`, or with `viaBin` the installed `rdl-sync` entry. */
+/** The CLI (cli-command.ts: the run's bundle, or the source), or with `viaBin` bin/rdl-sync.js. */
 export function spawnCli(args: string[], env: CliEnv, viaBin = false): ChildProcess {
-  const command = viaBin ? [path.join(repo, 'bin/rdl-sync.js')] : ['--import', 'tsx', entry];
+  const command = viaBin ? [path.join(repo, 'bin/rdl-sync.js')] : cliCommand();
   const [file, argv] =
     env.asUid === undefined
       ? [process.execPath, [...command, ...args]]
@@ -82,6 +82,9 @@ export function spawnCli(args: string[], env: CliEnv, viaBin = false): ChildProc
 let builtCli: Promise<string> | null = null;
 
 function builtCliPath(): Promise<string> {
+  // The one scripts/run-tests.mjs built for this run, laid out the same way.
+  const bundle = process.env.RDL_TEST_CLI_BUNDLE;
+  if (bundle) return Promise.resolve(bundle);
   builtCli ??= (async () => {
     // Laid out as an installed package: its package.json above dist/ (the version it reports).
     const pkg = mkdtempSync(path.join(os.tmpdir(), 'rdl-built-cli-'));

@@ -10,6 +10,7 @@ import { History } from '../../src/engine/history/index.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import { makeDirs, testSettings, writeConfig, listFilesRel, localHash } from '../engine/harness.js';
 import { readPublishedStatus } from '../cli/cli-harness.js';
+import { cliCommand } from '../cli/cli-command.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const START_DEADLINE_MS = 60_000;
@@ -89,14 +90,7 @@ export class Scenario {
   startDaemon(): ChildProcess {
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(repo, 'src/cli/main.ts'),
-        'run',
-        '--config-dir',
-        this.dirs.configDir,
-      ],
+      [...cliCommand(), 'run', '--config-dir', this.dirs.configDir],
       {
         cwd: repo,
         env: { ...process.env, HOME: this.dirs.root, RDL_SYNC_QUIET: '1' },

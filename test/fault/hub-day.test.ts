@@ -27,8 +27,8 @@ import {
   removeDir,
 } from '../archive/helpers.js';
 import { exitWithin, killHard, running, waitUntil } from './crash-harness.js';
+import { cliCommand } from '../cli/cli-command.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 const SITE = 'Site3_Lakeshore';
 const REMOTE_ROOT = `/Professional/WIRED/${SITE}/`;
 /** The infrared camera's hold, scaled down from ~60 s: many passes and stable times long. */
@@ -198,10 +198,8 @@ class Day {
     const child = spawn(
       process.execPath,
       [
-        // tsx found from here: the daemon's working directory is the hub's SHELF3, as systemd's.
-        '--import',
-        import.meta.resolve('tsx'),
-        path.join(repo, 'src/cli/main.ts'),
+        // (The daemon's working directory is the hub's SHELF3, as systemd's.)
+        ...cliCommand(),
         'run',
         '--config-dir',
         this.hub.configDir,
