@@ -444,6 +444,15 @@ const sync: CommandSpec = {
   async run(ctx) {
     const owner = await liveLockOwner(ctx.configDir);
     if (owner === null) return runOnce(ctx, true);
+    // A `once` (or another `sync` running its pass) follows no asks: saved, this one would wait
+    // unserved until some daemon started.
+    if (owner.role === 'once') {
+      say(
+        ctx,
+        `An rdl-sync once or sync (pid ${owner.pid}) is syncing now and takes no asks: run rdl-sync sync again when it has ended.`,
+      );
+      return 1;
+    }
     const engine = await openEngine(ctx, 'side');
     try {
       await engine.askSyncNow();
@@ -452,7 +461,7 @@ const sync: CommandSpec = {
     }
     say(
       ctx,
-      `Asked the running RDL Sync (pid ${owner.pid}) for a pass now, the failing files tried again: it begins within a few seconds (after the pass under way, if any). rdl-sync status shows how it goes.`,
+      `Asked the running RDL Sync (${describeLockOwner(owner)}) for a pass now, the failing files tried again: it begins within a few seconds (after the pass under way, if any). rdl-sync status shows how it goes.`,
     );
     return 0;
   },

@@ -9,7 +9,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { killIfRunning, readPublishedStatus, runCli, spawnCli, waitFor } from './cli-harness.js';
+import { liveLockOwner } from '../../src/engine/run-lock.js';
+import {
+  exited,
+  killIfRunning,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+} from './cli-harness.js';
 
 const LOCKED = 'RDL/held/locked.csv';
 
@@ -97,7 +105,10 @@ test('beside a running daemon, sync asks it: it runs a pass at once and tries th
 
   const asked = await cli('sync');
   assert.equal(asked.code, 0, asked.stdout + asked.stderr);
-  assert.match(asked.stdout, new RegExp(`Asked the running RDL Sync \\(pid ${daemon.pid}\\)`));
+  assert.match(
+    asked.stdout,
+    new RegExp(`Asked the running RDL Sync \\(pid ${daemon.pid}, an .rdl-sync run. daemon\\)`),
+  );
   await waitFor('the fixed file on Dropbox', async () => emulator.getFile(`/RDL/site1/${LOCKED}`));
   assert.ok(!fs.existsSync(file));
   assert.match(log(), /a pass asked for by rdl-sync sync; failing files are tried again/);
@@ -110,4 +121,33 @@ test('beside a running daemon, sync asks it: it runs a pass at once and tries th
   });
   await new Promise((r) => setTimeout(r, 4500));
   assert.equal(await lastPass(), served, `the same ask served twice: ${log()}`);
+});
+
+test('beside a once still at work, sync says to run it again when it has ended, and saves no ask', async () => {
+  const dirs = await makeDirs('rdl-cli-sync-');
+  roots.push(dirs.root);
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Busy' }), emulator);
+  const file = path.join(dirs.watchDir, 'RDL', 'USB0', 'a.csv');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, 't,v\n1,2\n');
+  // A slow link: `once` holds the run lock through a pass of several requests.
+  emulator.shapeLink({ latencyMs: 1500 });
+  const once = spawnCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+  try {
+    await waitFor('once holding the run lock', async () => {
+      return (await liveLockOwner(dirs.configDir))?.role === 'once';
+    });
+    const r = await runCli(['sync', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(`An rdl-sync once or sync \\(pid ${once.pid}\\) is syncing now and takes no asks`),
+    );
+    const saved = JSON.parse(fs.readFileSync(path.join(dirs.configDir, 'config.json'), 'utf8'));
+    assert.equal(saved.state?.syncAskedAtMs, undefined, 'an ask nobody would serve was saved');
+  } finally {
+    emulator.resetLink();
+    await exited(once);
+  }
+  assert.equal(once.exitCode, 0);
 });
