@@ -68,7 +68,7 @@ Sync now, like the tray's "Sync now": the files that failed are tried again at o
 after their back-off (30 s, doubling up to an hour), for when you have fixed the cause.
 Beside a running daemon or tray app, asks it (it begins within a few seconds) and exits 0;
 rdl-sync status shows how it goes. With none running, runs one pass here as rdl-sync once does,
-with the same exit codes.
+with the same exit codes. While an rdl-sync once is at work, says to run it again after (exit 1).
 
 ${COMMON_OPTIONS}`,
   status: `Usage: rdl-sync status [--json]
