@@ -81,6 +81,42 @@ test('email: SMTP with auth delivers subject, body and recipients; a wrong passw
   }
 });
 
+test("email: a failing file's alert says how to try it again at once once fixed; its clear, and a file held for a person, do not", async () => {
+  const smtp = await startSmtp({});
+  try {
+    const channel = new EmailChannel(emailSettings(smtp.port), '');
+    const failing: Alert = {
+      ...alert,
+      conditionId: 'file-failing:RDL/USB0/a.csv',
+      code: 'file-unreadable',
+      sentence:
+        'RDL/USB0/a.csv failed 3 times: Cannot move it out of the watch folder (EACCES): give the user running RDL Sync write access to the folder. Other files are not affected',
+      tab: 'transfers',
+    };
+    const sent: Alert[] = [
+      failing,
+      { ...failing, kind: 'reminder' },
+      { ...failing, conditionId: 'files-failing:file-unreadable' },
+      { ...failing, kind: 'cleared', sentence: 'RDL/USB0/a.csv no longer fails' },
+      { ...failing, code: 'file-cut-short', sentence: 'RDL/USB0/a.csv in transit is 2 KB …' },
+    ];
+    for (const a of sent) await channel.send(a, origin);
+    const told = smtp.mails.map((m) => /rdl-sync sync` on the hub .*Sync now/.test(m.text));
+    assert.deepEqual(
+      told,
+      [true, true, true, false, false],
+      smtp.mails.map((m) => m.text).join('\n---\n'),
+    );
+    // Said after the sentence, before the facts.
+    assert.match(
+      smtp.mails[0]!.text,
+      /Other files are not affected\n\nOnce the cause is fixed, .*\n\nSite: /,
+    );
+  } finally {
+    await smtp.close();
+  }
+});
+
 test('email: STARTTLS is required and the certificate is checked (trusted through the extra CA file)', async () => {
   const dir = await tempDir('rdl-smtp-tls-');
   const smtp = await (async () => {
