@@ -7,6 +7,7 @@ import {
   createEngine,
   defaultSettings,
   describeLockOwner,
+  FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
   formatBytes,
   liveLockOwner,
@@ -20,6 +21,8 @@ import {
   type LockRole,
   shellWord,
   type Settings,
+  triedAgainWhenAsked,
+  TRY_AGAIN_NOW,
   withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
@@ -414,6 +417,11 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     }
     const problems = engine.getStatus().problems;
     for (const p of problems) say(ctx, `! ${printable(p.message)}`);
+    // A failing file waits out its back-off, also for the next `once`: say what does not.
+    const fixable =
+      problems.some((p) => triedAgainWhenAsked(p.id, p.code)) ||
+      failures.some((f) => triedAgainWhenAsked(`${FILE_FAILING_PREFIX}${f.rel}`, f.code));
+    if (fixable) say(ctx, `  ${TRY_AGAIN_NOW}`);
     // What stopped a leg this pass, when no problem says it yet: Dropbox unreachable is a
     // problem only after offlineAlertMinutes (a daemon rides out short outages quietly), so a
     // technician's `once` while offline ended on "1 still queued in transit" and nothing else.

@@ -4,6 +4,8 @@ import {
   formatDuration,
   printable,
   sentenceAsText,
+  TRY_AGAIN_NOW,
+  triedAgainWhenAsked,
   type StatusSnapshot,
 } from '../engine/index.js';
 import { formatTime } from './duration.js';
@@ -65,6 +67,7 @@ export function printStatus(
       `  ${t.leg === 'upload' ? '↑' : '→'} ${t.rel} ${formatBytes(t.bytesDone)}/${formatBytes(t.size)} at ${formatBytes(t.rate)}/s`,
     );
   for (const p of s.problems) line(`! ${p.message}`);
+  if (s.problems.some((p) => triedAgainWhenAsked(p.id, p.code))) line(`  ${TRY_AGAIN_NOW}`);
 }
 
 /**

@@ -69,3 +69,30 @@ test('the archive is named as what it is: a folder as "Archive", a card or an ol
   assert.match(lines.join('\n'), /^SD card: \/home\/pi\/.* — present/m);
   assert.match(lines.join('\n'), /SD card pending 0/);
 });
+
+test('beside a failing file a person can fix, how to have it tried again now; not beside a file held cut short', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0);
+  const model = new StatusModel(() => now);
+  const hint =
+    /^ {2}Once the cause is fixed, `rdl-sync sync` on the hub .* at most an hour later\.$/m;
+  assert.doesNotMatch(printed(model), /rdl-sync sync/);
+  model.raise({
+    id: 'file-failing:RDL/USB0/b.csv',
+    code: 'file-cut-short',
+    severity: 'attention',
+    tab: 'transfers',
+    message: 'RDL/USB0/b.csv in transit is 2 KB where it was 4 KB …',
+  });
+  assert.doesNotMatch(printed(model), /rdl-sync sync/, 'a file held for a person');
+  model.raise({
+    id: 'file-failing:RDL/USB0/a.csv',
+    code: 'file-unreadable',
+    severity: 'attention',
+    tab: 'transfers',
+    message: 'RDL/USB0/a.csv failed 3 times: check its permissions. Other files are not affected',
+  });
+  const text = printed(model);
+  assert.match(text, hint, text);
+  assert.equal(text.match(/rdl-sync sync/g)?.length, 1, 'said once, after the problems');
+  assert.match(text, /Other files are not affected\n {2}Once the cause is fixed/);
+});

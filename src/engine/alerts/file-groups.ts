@@ -5,10 +5,10 @@
 // growing, about one fault. Grouped by the failure's code: one raise once the pass that found the
 // first failing files has ended (policy.ts, GATHER_MS: it names all that pass found),
 // one "resolved" when the last is gone; the sentence names the files.
-import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
+import { FILE_FAILING_PREFIX, FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import type { Problem } from '../status/types.js';
 
-export const FILES_FAILING_PREFIX = 'files-failing:';
+export { FILES_FAILING_PREFIX };
 
 /** Files named in a group's sentence; the others are counted. */
 const NAMED = 5;

@@ -1,7 +1,6 @@
 // An alert as words: the text of an email or chat message, the same for every channel.
 import { alertTitle, type Alert, type AlertOrigin } from './types.js';
-import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
-import { FILES_FAILING_PREFIX } from './file-groups.js';
+import { TRY_AGAIN_NOW, triedAgainWhenAsked } from '../pipeline/problems.js';
 
 function when(ms: number): string {
   return new Date(ms)
@@ -10,23 +9,10 @@ function when(ms: number): string {
     .replace(/\.\d+Z$/, ' UTC');
 }
 
-/** Files held until a person puts the file itself right (pipeline/file-version.ts, zeroed.ts). */
-const HELD_FOR_A_PERSON: ReadonlySet<Alert['code']> = new Set(['file-cut-short', 'file-zeroed']);
-
-/**
- * A failing file is tried again by itself, at most an hour apart; the person who fixes its cause
- * from afar need not wait for that, and the alert is where a headless hub's operator reads what
- * to do. Not for a file cut short or zeroed: those wait for the file itself to be put right.
- */
+/** A failing file's alert says how to have it tried again once fixed (pipeline/problems.ts). */
 function afterTheFix(alert: Alert): string[] {
-  const failing =
-    alert.conditionId.startsWith(FILE_FAILING_PREFIX) ||
-    alert.conditionId.startsWith(FILES_FAILING_PREFIX);
-  if (!failing || alert.kind === 'cleared' || HELD_FOR_A_PERSON.has(alert.code)) return [];
-  return [
-    '',
-    'Once the cause is fixed, `rdl-sync sync` on the hub (or "Sync now" in its tray app) tries again at once; otherwise the next try comes by itself, at most an hour later.',
-  ];
+  if (alert.kind === 'cleared' || !triedAgainWhenAsked(alert.conditionId, alert.code)) return [];
+  return ['', TRY_AGAIN_NOW];
 }
 
 export function alertText(alert: Alert, origin: AlertOrigin): string {

@@ -108,6 +108,22 @@ export function offlineProblem(
 }
 
 export const FILE_FAILING_PREFIX = 'file-failing:';
+/** The alerts' one condition for files failing the same way (alerts/file-groups.ts). */
+export const FILES_FAILING_PREFIX = 'files-failing:';
+
+/**
+ * Whether a failing-file problem (or its alert) names files that a person's ask ("Sync now",
+ * `rdl-sync sync`) tries again at once (retryDue): not a file cut short or read as zeros
+ * (file-version.ts CUT_SHORT, zeroed.ts ZEROED), which waits for the file itself to be put right.
+ */
+export function triedAgainWhenAsked(id: string, code: string): boolean {
+  const failing = id.startsWith(FILE_FAILING_PREFIX) || id.startsWith(FILES_FAILING_PREFIX);
+  return failing && code !== 'file-cut-short' && code !== 'file-zeroed';
+}
+
+/** What a person reads beside such a problem: how to have the files tried again now. */
+export const TRY_AGAIN_NOW =
+  'Once the cause is fixed, `rdl-sync sync` on the hub (or "Sync now" in its tray app) tries again at once; otherwise the next try comes by itself, at most an hour later.';
 export { FILE_FAILING_THRESHOLD };
 
 export function fileFailingProblem(
