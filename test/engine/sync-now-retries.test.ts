@@ -10,7 +10,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../src/engine/engine.js';
-import { fileRetryDelayMs, retryDue } from '../../src/engine/pipeline/problems.js';
+import {
+  FILE_FAILING_PREFIX,
+  fileRetryDelayMs,
+  retryDue,
+  triedAgainWhenAsked,
+} from '../../src/engine/pipeline/problems.js';
+import { CUT_SHORT } from '../../src/engine/pipeline/file-version.js';
+import { ZEROED } from '../../src/engine/pipeline/zeroed.js';
 import { withHarness } from './harness.js';
 
 const BAD = 'RDL/USB0/bad\x7f.csv';
@@ -92,4 +99,15 @@ test('an ask makes a failure from before it due, never a settle wait or a later 
   // A file that changed in transit (attempts 0, no failure) settles whatever the ask.
   const changed = { attempts: 0, nextTryMs: now + settleMs };
   assert.equal(retryDue(changed, now, settleMs, now), false, 'a change is no failure');
+});
+
+test('the words that point to "Sync now" go with the files an ask tries again, not with those held for a person', () => {
+  const id = `${FILE_FAILING_PREFIX}RDL/USB0/a.csv`;
+  assert.equal(triedAgainWhenAsked(id, 'file-unreadable'), true);
+  assert.equal(triedAgainWhenAsked(id, 'hash-mismatch'), true);
+  assert.equal(triedAgainWhenAsked('files-failing:file-unreadable', 'file-unreadable'), true);
+  // legDue holds these whatever the ask (leg-state.ts): pointing to "Sync now" would mislead.
+  assert.equal(triedAgainWhenAsked(id, CUT_SHORT), false);
+  assert.equal(triedAgainWhenAsked(id, ZEROED), false);
+  assert.equal(triedAgainWhenAsked('archive-missing', 'archive-missing'), false);
 });
