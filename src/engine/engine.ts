@@ -485,7 +485,7 @@ class SyncEngine implements Engine {
   }
 
   async askSyncNow(): Promise<void> {
-    await this.settings.changeState(() => ({ syncAskedAtMs: this.clock.now() }));
+    await this.pauseState.askSyncNow();
   }
 
   queryHistory(query: HistoryQuery): HistoryRecord[] {

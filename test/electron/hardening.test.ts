@@ -37,6 +37,11 @@ after(async () => {
   app?.remove();
 });
 
+/** A probe for waitFor: whether the app's log (not written yet: no) matches `re`. */
+function appLogSays(appLog: string) {
+  return (re: RegExp) => () => fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+}
+
 /** Processes running the packaged executable (main, renderer, GPU, utility). */
 function processesOf(executable: string): number[] {
   const pids: number[] = [];
@@ -91,8 +96,7 @@ test('the packaged window: no Node, CSP, no navigation or window.open, no permis
     null,
   );
   const appLog = path.join(configDir, 'logs', 'rdl-sync-app.log');
-  const logSays = (re: RegExp) => () =>
-    fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+  const logSays = appLogSays(appLog);
 
   const running = await launchApp(app, desktop, {
     HOME: dirs.root,
@@ -269,8 +273,7 @@ test('the window comes from rdl-sync://app/ and reads no file beside it, even wi
   const configDir = path.join(dirs.root, 'config');
   await writeConfig(configDir, testSettings(dirs, emulator, { site: 'Scheme' }), emulator);
   const appLog = path.join(configDir, 'logs', 'rdl-sync-app.log');
-  const logSays = (re: RegExp) => () =>
-    fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+  const logSays = appLogSays(appLog);
   const running = await launchApp(app, desktop, {
     HOME: dirs.root,
     RDL_SYNC_CONFIG_DIR: configDir,
@@ -392,8 +395,7 @@ test('the tray app with a revoked Dropbox token: no secret in any file it or Chr
   });
   const secrets = [refreshToken, emulator.appSecret];
   const appLog = path.join(configDir, 'logs', 'rdl-sync-app.log');
-  const logSays = (re: RegExp) => () =>
-    fs.existsSync(appLog) && re.test(fs.readFileSync(appLog, 'utf8'));
+  const logSays = appLogSays(appLog);
   const running = await launchApp(app, desktop, { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: '' });
   try {
     const page = await running.window();

@@ -26,7 +26,6 @@ test('a saved sync ask is served once, only by an engine that runs passes, and n
     await loadSettingsWriter(); // as every command that writes the file does first
     const command = openSettingsService({ configDir });
     const daemon = openSettingsService({ configDir });
-    const ask = (atMs: number) => command.changeState(() => ({ syncAskedAtMs: atMs }));
     let served = 0;
     let runsPasses = false;
     const target: PauseTarget = { setPaused: () => {}, triggerNow: () => {}, isRunning: false };
@@ -41,6 +40,20 @@ test('a saved sync ask is served once, only by an engine that runs passes, and n
       });
     const pause = follower(() => runsPasses);
     const side = follower(() => false);
+    // The command's side (Engine.askSyncNow), at times the test sets.
+    let askAtMs = 0;
+    const asker = new PauseState({
+      settings: command,
+      clock: { ...systemClock, now: () => askAtMs },
+      logger: silentLogger,
+      status: new StatusModel(() => Date.now()),
+      target: () => null,
+      syncAsked: () => assert.fail('the asking command served an ask'),
+    });
+    const ask = (atMs: number) => {
+      askAtMs = atMs;
+      return asker.askSyncNow();
+    };
 
     await ask(1_000);
     pause.apply();

@@ -8,8 +8,6 @@
 import { FILE_FAILING_PREFIX, FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import type { Problem } from '../status/types.js';
 
-export { FILES_FAILING_PREFIX };
-
 /** Files named in a group's sentence; the others are counted. */
 const NAMED = 5;
 

@@ -26,7 +26,7 @@ import { archiveFullFix } from '../archive/problems.js';
 import { settingsMistakes } from './settings-sentence.js';
 import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
-import { FILES_FAILING_PREFIX } from './file-groups.js';
+import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import { resolvedSentence } from './resolved.js';
 import type { Alert } from './types.js';
 

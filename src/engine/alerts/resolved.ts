@@ -5,7 +5,7 @@
 // problem is over without mistaking the old counts for today's.
 import { formatDuration } from '../format-duration.js';
 import { formatUtcMinute } from '../format-utc.js';
-import { FILES_FAILING_PREFIX } from './file-groups.js';
+import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import type { Alert } from './types.js';
 
 /** What each kind of problem was, in a few words (the condition's code). */

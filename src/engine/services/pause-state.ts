@@ -77,6 +77,14 @@ export class PauseState {
     this.apply();
   }
 
+  /**
+   * `rdl-sync sync` beside a running engine: saved in the same state as a pause, in turn with
+   * every other writer, for that engine's followSyncAsk to serve.
+   */
+  async askSyncNow(): Promise<void> {
+    await this.deps.settings.changeState(() => ({ syncAskedAtMs: this.deps.clock.now() }));
+  }
+
   async resume(): Promise<void> {
     await this.deps.settings.changeState(() => ({ paused: false, pausedUntilMs: null }));
     this.apply();
