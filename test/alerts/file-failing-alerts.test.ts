@@ -11,6 +11,28 @@ import { waitFor } from '../cli/cli-harness.js';
 import { alertLogHook } from './loopback.js';
 import fs from 'node:fs/promises';
 
+/**
+ * One pass asked for with the engine's clock moved past every file's retry delay first. The clock
+ * moves only between passes: moved while a pass ran, the files that pass tried before the move
+ * and those it tried after it came due at different times, and then crossed the failing threshold
+ * in different passes (the raise named one file of four, once in a CI run).
+ */
+async function passAfterTheDelays(
+  engine: { syncNow(): void; getStatus(): { passRunning?: boolean; lastPassMs: number | null } },
+  advance: () => void,
+): Promise<void> {
+  const idle = () => !engine.getStatus().passRunning;
+  await waitFor('no pass running', async () => idle(), 30_000);
+  const before = engine.getStatus().lastPassMs;
+  advance();
+  engine.syncNow();
+  await waitFor(
+    'the pass asked for',
+    async () => idle() && engine.getStatus().lastPassMs !== before,
+    30_000,
+  );
+}
+
 test('four files refused the same way: one alert, and one "resolved" once all are gone', async () => {
   let offsetMs = 0;
   const clock = {
@@ -21,7 +43,10 @@ test('four files refused the same way: one alert, and one "resolved" once all ar
   try {
     const { hook, heard } = await alertLogHook(dir);
     await withHarness(
-      { settings: { alertCommand: hook, alertFlapMinutes: 0 }, engine: { clock } },
+      {
+        settings: { alertCommand: hook, alertFlapMinutes: 0, intervalSeconds: 3600 },
+        engine: { clock },
+      },
       async (h) => {
         for (const n of [1, 2, 3, 4])
           await h.drop(`RDL/bad${n}\x7f.csv`, 'a DEL character: Dropbox refuses the name');
@@ -35,9 +60,7 @@ test('four files refused the same way: one alert, and one "resolved" once all ar
         await waitFor(
           'four failing files',
           async () => {
-            offsetMs += 5 * 60_000;
-            h.engine.syncNow();
-            await new Promise((r) => setTimeout(r, 200));
+            await passAfterTheDelays(h.engine, () => (offsetMs += 5 * 60_000));
             return failing().length === 4;
           },
           60_000,
@@ -86,7 +109,10 @@ test('four files failing in the same pass: the raise names all four', async () =
     // The alert command logs each alert's event and its words.
     const { hook, heard } = await alertLogHook(dir, 'heard.log', { words: true });
     await withHarness(
-      { settings: { alertCommand: hook, alertFlapMinutes: 0 }, engine: { clock } },
+      {
+        settings: { alertCommand: hook, alertFlapMinutes: 0, intervalSeconds: 3600 },
+        engine: { clock },
+      },
       async (h) => {
         for (const n of [1, 2, 3, 4])
           await h.drop(`RDL/bad${n}\x7f.csv`, 'a DEL character: Dropbox refuses the name');
@@ -94,9 +120,7 @@ test('four files failing in the same pass: the raise names all four', async () =
         await waitFor(
           'the raise',
           async () => {
-            offsetMs += 5 * 60_000;
-            h.engine.syncNow();
-            await new Promise((r) => setTimeout(r, 200));
+            await passAfterTheDelays(h.engine, () => (offsetMs += 5 * 60_000));
             return /^raised files-failing:/m.test(await heard());
           },
           60_000,
