@@ -15,6 +15,8 @@ import {
   loadSettingsWriter,
   openSettingsService,
   printable,
+  sentenceAsText,
+  formatDuration,
   readStatusFile,
   settingsSchema,
   type Engine,
@@ -26,7 +28,8 @@ import {
   withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
-import { printStatus } from './print-status.js';
+import { printPassOutcome, printStatus } from './print-status.js';
+import { allMovedBy, waitForAskedPass } from './asked-pass.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
@@ -39,6 +42,11 @@ export type { CliContext } from './context.js';
 /** `once` waits at most stableSeconds + this for files still settling. */
 const ONCE_SETTLE_MARGIN_S = 10;
 const ONCE_RECHECK_MS = 1_000;
+/**
+ * How long `rdl-sync sync` waits for the pass it asked a running process for: long enough for a
+ * pass over a day's files on a slow link, short enough not to look hung to a person at a terminal.
+ */
+const SYNC_WAIT_DEFAULT_MS = 10 * 60_000;
 /** A daemon whose settings folder cannot be written tries to start again this often. */
 const UNWRITABLE_RETRY_MS = 15_000;
 /**
@@ -446,10 +454,20 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
 /**
  * "Sync now" from a terminal: a person who fixed what files failed on (a permission, a name)
  * should not wait out their back-off, up to an hour. Beside a running daemon or tray app (which
- * `once` must not run beside) it asks that one; with none, it runs the pass here.
+ * `once` must not run beside) it asks that one and waits for the pass to end; with none, it runs
+ * the pass here.
  */
 const sync: CommandSpec = {
   async run(ctx) {
+    let waitMs = SYNC_WAIT_DEFAULT_MS;
+    if (typeof ctx.values.wait === 'string') {
+      try {
+        waitMs = parseDuration(ctx.values.wait);
+      } catch (e) {
+        say(ctx, `--wait: ${(e as Error).message} (0 asks and returns at once).`);
+        return 2;
+      }
+    }
     const owner = await liveLockOwner(ctx.configDir);
     if (owner === null) return runOnce(ctx, true);
     // A `once` (or another `sync` running its pass) follows no asks: saved, this one would wait
@@ -461,17 +479,63 @@ const sync: CommandSpec = {
       );
       return 1;
     }
+    const before = await readStatusFile(ctx.configDir);
+    const doneBefore = before?.pid === owner.pid ? before.status.counts.doneThisRun : null;
     const engine = await openEngine(ctx, 'side');
+    let askedMs: number;
     try {
-      await engine.askSyncNow();
+      askedMs = await engine.askSyncNow();
     } finally {
       await engine.stop();
     }
+    const asked = `Asked the running RDL Sync (${describeLockOwner(owner)}) for a pass now, the failing files tried again`;
+    if (waitMs === 0) {
+      say(
+        ctx,
+        `${asked}: it begins within a few seconds (after the pass under way, if any). rdl-sync status shows how it goes.`,
+      );
+      return 0;
+    }
     say(
       ctx,
-      `Asked the running RDL Sync (${describeLockOwner(owner)}) for a pass now, the failing files tried again: it begins within a few seconds (after the pass under way, if any). rdl-sync status shows how it goes.`,
+      `${asked}; waiting for it to end (at most ${formatDuration(waitMs)}; Ctrl-C ends the wait, not the pass).`,
     );
-    return 0;
+    const outcome = await waitForAskedPass({
+      configDir: ctx.configDir,
+      pid: owner.pid,
+      askedMs,
+      untilMs: Date.now() + waitMs,
+      progress: (status) => say(ctx, printable(`  … ${sentenceAsText(status)}`)),
+    });
+    switch (outcome.kind) {
+      case 'older':
+        say(
+          ctx,
+          `The running RDL Sync (pid ${owner.pid}) is an older version that does not take this ask: restart it (${owner.role === 'tray-app' ? 'quit the tray app and start it again' : 'sudo systemctl restart rdl-sync'}); its first pass tries every file.`,
+        );
+        return 1;
+      case 'gone':
+        say(
+          ctx,
+          `The running RDL Sync (pid ${owner.pid}) stopped before its pass ended. rdl-sync status shows what is running now; rdl-sync sync asks again.`,
+        );
+        return 1;
+      case 'waited':
+        say(
+          ctx,
+          `The pass had not ended after ${formatDuration(waitMs)}; it goes on. rdl-sync status shows how it goes${outcome.status ? printable(`: ${sentenceAsText(outcome.status)}`) : '.'}`,
+        );
+        return 1;
+      case 'served': {
+        const done = outcome.status.counts.doneThisRun - (doneBefore ?? 0);
+        say(
+          ctx,
+          `The pass has ended${doneBefore === null ? '' : `; ${done} file${done === 1 ? '' : 's'} done since the ask`}.`,
+        );
+        printPassOutcome(outcome.status, (l) => say(ctx, l));
+        return allMovedBy(outcome.status) ? 0 : 1;
+      }
+    }
   },
 };
 

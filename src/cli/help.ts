@@ -62,13 +62,20 @@ A file that failed waits before its next try (30 s, doubling up to an hour); onc
 waiting. To try it now (after fixing its cause), use rdl-sync sync.
 
 ${COMMON_OPTIONS}`,
-  sync: `Usage: rdl-sync sync
+  sync: `Usage: rdl-sync sync [--wait DURATION]
 
 Sync now, like the tray's "Sync now": the files that failed are tried again at once instead of
 after their back-off (30 s, doubling up to an hour), for when you have fixed the cause.
-Beside a running daemon or tray app, asks it (it begins within a few seconds) and exits 0;
-rdl-sync status shows how it goes. With none running, runs one pass here as rdl-sync once does,
-with the same exit codes. While an rdl-sync once is at work, says to run it again after (exit 1).
+Beside a running daemon or tray app, asks it (it begins within a few seconds, after the pass
+under way) and waits for that pass to end, then shows what it left: the state, the queue, the
+problems. With none running, runs one pass here as rdl-sync once does.
+Exit codes: 0 everything moved; 1 something did not (each named, the files stay queued), the
+pass had not ended within the wait (it goes on), or an rdl-sync once is at work (run sync again
+after it); 2 invalid settings or usage.
+
+Options:
+  --wait DURATION    how long to wait for the running daemon's pass (default 10m; 90s, 1h …;
+                     0 asks and returns at once, exit 0)
 
 ${COMMON_OPTIONS}`,
   status: `Usage: rdl-sync status [--json]

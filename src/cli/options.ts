@@ -7,7 +7,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export const COMMAND_OPTIONS: Record<string, Options> = {
   run: {},
   once: {},
-  sync: {},
+  sync: { wait: { type: 'string' } },
   status: { json: { type: 'boolean' } },
   auth: { code: { type: 'string' } },
   'import-legacy': {

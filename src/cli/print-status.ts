@@ -27,13 +27,10 @@ export function printStatus(
   offline?: { lastContactMs: number | null },
 ): void {
   const line = (text: string): void => write(printable(text));
-  const c = s.counts;
   line(`State: ${s.state}. ${offline ? notRunningSentence(s) : sentenceAsText(s)}`);
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);
-  line(
-    `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`,
-  );
+  line(countsLine(s));
   line(
     `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${s.passRunning ? 'running now' : formatTime(s.nextPassMs)}`,
   );
@@ -66,6 +63,27 @@ export function printStatus(
     line(
       `  ${t.leg === 'upload' ? '↑' : '→'} ${t.rel} ${formatBytes(t.bytesDone)}/${formatBytes(t.size)} at ${formatBytes(t.rate)}/s`,
     );
+  problemLines(s, line);
+}
+
+/**
+ * What a pass asked for by `rdl-sync sync` left, from the running process's status: the state,
+ * the queue and the problems, without the rest of `rdl-sync status` (disks, sources, account).
+ */
+export function printPassOutcome(s: StatusSnapshot, write: (text: string) => void): void {
+  const line = (text: string): void => write(printable(text));
+  line(`State: ${s.state}. ${sentenceAsText(s)}`);
+  line(countsLine(s));
+  problemLines(s, line);
+}
+
+function countsLine(s: StatusSnapshot): string {
+  const c = s.counts;
+  const isCard = s.archive.card ?? true;
+  return `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`;
+}
+
+function problemLines(s: StatusSnapshot, line: (text: string) => void): void {
   for (const p of s.problems) line(`! ${p.message}`);
   if (s.problems.some((p) => triedAgainWhenAsked(p.id, p.code))) line(`  ${TRY_AGAIN_NOW}`);
 }

@@ -107,9 +107,10 @@ export interface Engine extends EngineApi {
   runPassNow(opts?: { retryWaiting?: boolean }): Promise<PassReport>;
   /**
    * Asks the engine that runs passes in another process (daemon, tray app) for a pass now that
-   * tries the failing files again (`rdl-sync sync`); it follows the ask within seconds.
+   * tries the failing files again (`rdl-sync sync`); it follows the ask within seconds. Resolves
+   * with the ask's saved time, which that engine's status names once its pass has ended.
    */
-  askSyncNow(): Promise<void>;
+  askSyncNow(): Promise<number>;
   readonly configDir: string;
   readonly settingsPath: string;
   describeCredentials(): { encrypted: boolean; where: string };
@@ -216,7 +217,10 @@ class SyncEngine implements Engine {
       logger: this.logger,
       status: this.status,
       target: () => this.lifecycle?.running ?? null,
-      syncAsked: () => this.syncNow(),
+      syncAsked: (askedMs) => {
+        this.passes.serveAsk(askedMs);
+        this.syncNow();
+      },
     });
   }
 
@@ -484,8 +488,8 @@ class SyncEngine implements Engine {
     await this.pauseState.resume();
   }
 
-  async askSyncNow(): Promise<void> {
-    await this.pauseState.askSyncNow();
+  async askSyncNow(): Promise<number> {
+    return this.pauseState.askSyncNow();
   }
 
   queryHistory(query: HistoryQuery): HistoryRecord[] {

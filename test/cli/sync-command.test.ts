@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { liveLockOwner } from '../../src/engine/run-lock.js';
+import { acquireRunLock, liveLockOwner } from '../../src/engine/run-lock.js';
+import { StatusModel } from '../../src/engine/status/model.js';
 import {
   exited,
   killIfRunning,
@@ -84,21 +85,47 @@ test('with no daemon, sync runs the pass here and tries the fixed file at once; 
   assert.ok(emulator.getFile(`/RDL/Plain/${rel}`), 'on Dropbox');
 });
 
-test('beside a running daemon, sync asks it: it runs a pass at once and tries the fixed file', async () => {
-  // An hour between passes: only the pass at its start, and then the one asked for.
+test('beside a running daemon, sync asks it and waits for its pass: what the pass left, before and after the fix', async () => {
+  // An hour between passes: only the pass at its start, and then the ones asked for.
   const { dirs, file, cli, fix } = await hubWithLockedFile(3600);
   daemon = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
   const log = () => {
     const p = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
     return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
   };
+  const asksServed = () => log().match(/a pass asked for by rdl-sync sync/g)?.length ?? 0;
   await waitFor('the daemon failing to stage the file', async () =>
     /file could not be staged/.test(log()),
   );
-  const firstPass = await waitFor('the end of its first pass', async () => {
+  await waitFor('the end of its first pass', async () => {
     const s = await readPublishedStatus(dirs.configDir);
     return !s?.status.passRunning && s?.status.lastPassMs;
   });
+  const askedOf = new RegExp(
+    `Asked the running RDL Sync \\(pid ${daemon.pid}, an .rdl-sync run. daemon\\)`,
+  );
+
+  // --wait 0: asks and returns at once, as before the wait existed.
+  const quick = await cli('sync', '--wait', '0');
+  assert.equal(quick.code, 0, quick.stdout + quick.stderr);
+  assert.match(quick.stdout, askedOf);
+  assert.match(quick.stdout, /it begins within a few seconds/);
+  assert.doesNotMatch(quick.stdout, /The pass has ended/);
+  const saved = JSON.parse(fs.readFileSync(path.join(dirs.configDir, 'config.json'), 'utf8'));
+  await waitFor('the quick ask served', async () => {
+    const served = (await readPublishedStatus(dirs.configDir))?.status.syncAskServedMs;
+    return served != null && served >= saved.state.syncAskedAtMs;
+  });
+
+  // Not fixed yet: the pass asked for tries the file again, and sync says it is still held.
+  const early = await cli('sync');
+  assert.equal(early.code, 1, early.stdout + early.stderr);
+  assert.match(early.stdout, askedOf);
+  assert.match(early.stdout, /waiting for it to end \(at most 10 min; Ctrl-C ends the wait/);
+  assert.match(early.stdout, /The pass has ended; 0 files done since the ask\./);
+  assert.match(early.stdout, /Waiting in watch folder: 1 /);
+  assert.equal(asksServed(), 2, log());
+
   fix();
   // `once` beside it is refused, and says what works beside it.
   const refused = await cli('once');
@@ -107,22 +134,97 @@ test('beside a running daemon, sync asks it: it runs a pass at once and tries th
 
   const asked = await cli('sync');
   assert.equal(asked.code, 0, asked.stdout + asked.stderr);
-  assert.match(
-    asked.stdout,
-    new RegExp(`Asked the running RDL Sync \\(pid ${daemon.pid}, an .rdl-sync run. daemon\\)`),
-  );
-  await waitFor('the fixed file on Dropbox', async () => emulator.getFile(`/RDL/site1/${LOCKED}`));
+  assert.match(asked.stdout, /The pass has ended; 1 file done since the ask\./);
+  assert.match(asked.stdout, /State: idle\. /);
+  assert.match(asked.stdout, /Waiting in watch folder: 0 +In transit: 0 /);
+  // sync returned after the pass: the file is there already, not on its way.
+  assert.ok(emulator.getFile(`/RDL/site1/${LOCKED}`), 'on Dropbox when sync returned');
   assert.ok(!fs.existsSync(file));
-  assert.match(log(), /a pass asked for by rdl-sync sync; failing files are tried again/);
-  // The daemon took the ask once: the next polls of the same saved ask (every 2 s) run no pass.
+  assert.equal(asksServed(), 3, log());
+  // The daemon took each ask once: the next polls of the same saved ask (every 2 s) run no pass.
   const lastPass = async () => (await readPublishedStatus(dirs.configDir))?.status.lastPassMs;
-  const served = await waitFor('the end of the pass asked for', async () => {
-    const s = await readPublishedStatus(dirs.configDir);
-    const last = s?.status.lastPassMs;
-    return !s?.status.passRunning && last && last > firstPass && last;
-  });
+  const served = await lastPass();
   await new Promise((r) => setTimeout(r, 4500));
   assert.equal(await lastPass(), served, `the same ask served twice: ${log()}`);
+  assert.equal(asksServed(), 3, log());
+});
+
+test('sync waiting on a daemon that stops before its pass ends says so (exit 1)', async () => {
+  const dirs = await makeDirs('rdl-cli-sync-');
+  roots.push(dirs.root);
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, { site: 'Stops', intervalSeconds: 3600 }),
+    emulator,
+  );
+  const proc = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
+  await waitFor('the end of its first pass', async () => {
+    const s = await readPublishedStatus(dirs.configDir);
+    return s?.pid === proc.pid && !s?.status.passRunning && s?.status.lastPassMs;
+  });
+  // A file to upload over a slow link: the pass asked for runs for several seconds.
+  const file = path.join(dirs.watchDir, 'RDL', 'USB0', 'slow.csv');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, 't,v\n1,2\n');
+  emulator.shapeLink({ latencyMs: 1500 });
+  try {
+    const waiting = runCli(['sync', '--config-dir', dirs.configDir], { home: dirs.root });
+    await waitFor('the daemon running the pass asked for', async () => {
+      const s = await readPublishedStatus(dirs.configDir);
+      return s?.status.passRunning;
+    });
+    proc.kill('SIGTERM');
+    const r = await waiting;
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(`The running RDL Sync \\(pid ${proc.pid}\\) stopped before its pass ended`),
+    );
+    await exited(proc);
+  } finally {
+    emulator.resetLink();
+    await killIfRunning(proc);
+  }
+});
+
+test('beside an older daemon, whose status has no word for asks, sync says to restart it', async () => {
+  // What a daemon of the version before this one publishes: the run lock (held here, as the
+  // service holds it) and a status.json without syncAskServedMs. It follows no ask.
+  const dirs = await makeDirs('rdl-cli-sync-');
+  roots.push(dirs.root);
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Older' }), emulator);
+  const lock = await acquireRunLock(dirs.configDir, 'service');
+  try {
+    const status = new StatusModel(() => Date.now()).snapshot();
+    delete status.syncAskServedMs;
+    fs.writeFileSync(
+      path.join(dirs.configDir, 'status.json'),
+      JSON.stringify({ pid: process.pid, updatedAtMs: Date.now(), status }),
+    );
+    const r = await runCli(['sync', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `The running RDL Sync \\(pid ${process.pid}\\) is an older version that does not take this ask: restart it \\(sudo systemctl restart rdl-sync\\)`,
+      ),
+    );
+  } finally {
+    await lock.release();
+  }
+});
+
+test('sync refuses a --wait that is not a duration, saving no ask', async () => {
+  const dirs = await makeDirs('rdl-cli-sync-');
+  roots.push(dirs.root);
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Usage' }), emulator);
+  const r = await runCli(['sync', '--wait', 'soon', '--config-dir', dirs.configDir], {
+    home: dirs.root,
+  });
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /--wait: "soon" is not a duration/);
+  const saved = JSON.parse(fs.readFileSync(path.join(dirs.configDir, 'config.json'), 'utf8'));
+  assert.equal(saved.state?.syncAskedAtMs, undefined);
 });
 
 test('beside a once still at work, sync says to run it again when it has ended, and saves no ask', async () => {

@@ -50,6 +50,11 @@ export class PassRunner {
   private lastBlocked = '';
   /** Passes failing the same way, pass after pass: see logFailure. */
   private readonly failedPasses: RepeatQuieter;
+  /**
+   * The latest `rdl-sync sync` ask (its saved time) that no pass has served yet: the next pass to
+   * begin serves it, and says so in the status when it ends, which is what that command waits for.
+   */
+  private askToServe: number | null = null;
 
   constructor(private readonly deps: PassRunnerDeps) {
     this.blockedPasses = new RepeatQuieter(deps.monotonic);
@@ -74,6 +79,26 @@ export class PassRunner {
   }
 
   async run(signal: AbortSignal): Promise<PassReport> {
+    // Only a pass that begins after the ask serves it: one under way may have scanned already.
+    const serving = this.askToServe;
+    this.askToServe = null;
+    try {
+      return await this.runServing(signal);
+    } finally {
+      if (serving !== null) this.askServed(serving, signal.aborted);
+    }
+  }
+
+  /**
+   * A pass cut short (a pause, a stop) has not tried everything: the ask waits for the next one.
+   * Any other end serves it, a failed pass too: its problem is what the person asking must read.
+   */
+  private askServed(askedMs: number, aborted: boolean): void {
+    if (aborted) this.askToServe = Math.max(this.askToServe ?? 0, askedMs);
+    else this.deps.reducer.apply({ type: 'sync-ask-served', askedMs });
+  }
+
+  private async runServing(signal: AbortSignal): Promise<PassReport> {
     const { builder, reducer, logger } = this.deps;
     await this.pickUpSavedConnection();
     const { deps, blocked } = builder.built;
@@ -182,6 +207,11 @@ export class PassRunner {
    */
   retryWaitingNow(): void {
     this.memory.retryAskedMs = this.deps.now();
+  }
+
+  /** `rdl-sync sync` (saved at `askedMs`) asked for a pass: the next one serves it. */
+  serveAsk(askedMs: number): void {
+    this.askToServe = Math.max(this.askToServe ?? 0, askedMs);
   }
 
   /**

@@ -38,8 +38,11 @@ export interface PauseStateDeps {
   logger: Logger;
   status: StatusModel;
   target: () => PauseTarget | null;
-  /** `rdl-sync sync` asked for a pass now (read with the pause: the same file, the same poll). */
-  syncAsked: () => void;
+  /**
+   * `rdl-sync sync` asked for a pass now (read with the pause: the same file, the same poll);
+   * `askedMs`: when it saved the ask, which the status names once that pass has ended.
+   */
+  syncAsked: (askedMs: number) => void;
 }
 
 export class PauseState {
@@ -79,10 +82,13 @@ export class PauseState {
 
   /**
    * `rdl-sync sync` beside a running engine: saved in the same state as a pause, in turn with
-   * every other writer, for that engine's followSyncAsk to serve.
+   * every other writer, for that engine's followSyncAsk to serve. Resolves with the time saved,
+   * which the status names once the pass that serves it has ended (`syncAskServedMs`).
    */
-  async askSyncNow(): Promise<void> {
-    await this.deps.settings.changeState(() => ({ syncAskedAtMs: this.deps.clock.now() }));
+  async askSyncNow(): Promise<number> {
+    const askedMs = this.deps.clock.now();
+    await this.deps.settings.changeState(() => ({ syncAskedAtMs: askedMs }));
+    return askedMs;
   }
 
   async resume(): Promise<void> {
@@ -184,7 +190,7 @@ export class PauseState {
     this.deps.logger.info('a pass asked for by rdl-sync sync; failing files are tried again', {
       askedAt: new Date(askedMs).toISOString(),
     });
-    this.deps.syncAsked();
+    this.deps.syncAsked(askedMs);
   }
 
   /**

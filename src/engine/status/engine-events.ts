@@ -75,6 +75,8 @@ export type EngineEvent =
   /** The placeholder site name of a cloned SD image, or null when the site is real. */
   | { type: 'site-checked'; problem: NewProblem | null }
   | { type: 'pass-begun' }
+  /** A pass asked for by `rdl-sync sync` (saved at `askedMs`) has ended, after pass-finished. */
+  | { type: 'sync-ask-served'; askedMs: number }
   /**
    * `failure` is the reason an unexpected error ended the pass; null when it ended normally.
    * `failureCode`: its errno, when it has one.

@@ -54,6 +54,7 @@ export class StatusModel {
       lastSuccessMs: null,
       lastPassMs: null,
       nextPassMs: null,
+      syncAskServedMs: null,
       archive: {
         enabled: false,
         path: '',
@@ -172,6 +173,7 @@ export class StatusModel {
       lastPassMs: f.lastPassMs,
       nextPassMs: f.nextPassMs,
       passRunning: f.passRunning,
+      syncAskServedMs: f.syncAskServedMs,
       pausedUntilMs: f.pausedUntilMs,
       paused: f.paused,
       archive: { ...f.archive },

@@ -238,6 +238,9 @@ export class StatusReducer {
       case 'pass-begun':
         status.update({ passRunning: true });
         return;
+      case 'sync-ask-served':
+        status.update({ syncAskServedMs: e.askedMs });
+        return;
       case 'pass-finished':
         // The pass isolates every file and every part; if it still fails, say so rather than
         // letting the last good status stand ("Up to date" while nothing moves).

@@ -131,6 +131,12 @@ export interface StatusSnapshot {
    * Absent from a status.json an older version wrote.
    */
   passRunning?: boolean;
+  /**
+   * The latest `rdl-sync sync` ask (when it was saved) whose pass has ended: that command waits
+   * for it. Null: none served since the engine started. Absent from a status.json an older
+   * version wrote, which is how that command knows the running one follows no asks.
+   */
+  syncAskServedMs?: number | null;
   pausedUntilMs: number | null;
   paused: boolean;
   archive: ArchiveStatus;
@@ -167,6 +173,8 @@ export interface StatusFacts {
   lastSuccessMs: number | null;
   lastPassMs: number | null;
   nextPassMs: number | null;
+  /** See StatusSnapshot. */
+  syncAskServedMs: number | null;
   archive: ArchiveStatus;
   dropbox: DropboxStatus;
   disks: DiskStatus[];
