@@ -2,7 +2,7 @@
 // reminders, no shared cap) lives in the engine (src/engine/alerts/policy.ts) and is the same for
 // the tray and the daemon; this module only words an alert for a notification. Pure:
 // notifier.ts shows them.
-import { alertHeadline, type Alert } from '../engine/index.js';
+import { alertHeadline, triedAgainWhenAsked, type Alert } from '../engine/index.js';
 import type { TabId } from '../shared/ipc-channels.js';
 
 export interface Notice {
@@ -30,15 +30,23 @@ export function notificationText(
   return platform === 'linux' ? text.replace(/</g, '\u2039').replace(/>/g, '\u203a') : text;
 }
 
+/**
+ * Said after a failing file's alert: its next try may be an hour away, and a person who fixes the
+ * cause should know the tray's "Sync now" tries it at once (the email says `rdl-sync sync`).
+ */
+export const SYNC_NOW_TRIES_AGAIN =
+  'Fixed the cause? "Sync now" in the tray menu tries again at once.';
+
 export function noticeOf(alert: Alert): Notice {
   // A raise reads as a sentence ("RDL Sync needs attention"); a clear or reminder as a label.
   const headline = alertHeadline(alert);
   const title = alert.kind === 'raised' ? `RDL Sync ${headline}` : `RDL Sync: ${headline}`;
+  const tryAgain = alert.kind !== 'cleared' && triedAgainWhenAsked(alert.conditionId, alert.code);
   return {
     conditionId: alert.conditionId,
     kind: alert.kind,
     title,
-    body: notificationText(alert.sentence),
+    body: notificationText(tryAgain ? `${alert.sentence} ${SYNC_NOW_TRIES_AGAIN}` : alert.sentence),
     tab: alert.tab,
     silent: alert.kind === 'cleared',
   };

@@ -5,7 +5,7 @@ import type { StatusSnapshot } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
 import { byId, setText } from './dom.js';
 import { Tabs } from './tabs.js';
-import { renderStatus } from './status-view.js';
+import { renderStatus, type StatusActions } from './status-view.js';
 import { TransfersView } from './transfers-view.js';
 import { SettingsView } from './settings-view.js';
 import { LogView } from './log-view.js';
@@ -46,8 +46,10 @@ function start(): void {
   let diskWarnPercent: number | null = null;
   let modeNote: HTMLElement | null = null;
   let activity: Activity | null = null; // issue 10: the Status tab's charts
+  // Its syncNow is the window's own "Sync now" (set below, with that button).
+  const statusActions: StatusActions = { goTo: (tab) => tabs.show(tab, true), syncNow: () => {} };
   const drawStatus = (s: StatusSnapshot): void => {
-    renderStatus(byId('panel-status'), s, (tab) => tabs.show(tab, true), diskWarnPercent, activity);
+    renderStatus(byId('panel-status'), s, statusActions, diskWarnPercent, activity);
     if (modeNote) byId('panel-status').prepend(modeNote);
   };
   // issue 10: the charts' data is re-read when files finish or the queue changes, and each
@@ -149,6 +151,7 @@ function start(): void {
     else showError(r.error?.message ?? 'Failed');
     await refreshStatus();
   };
+  statusActions.syncNow = () => void act(() => rdl.syncNow(), 'Trying again now.');
   byId('btn-sync-now').addEventListener(
     'click',
     () => void act(() => rdl.syncNow(), 'Sync started.'),

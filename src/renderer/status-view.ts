@@ -39,10 +39,17 @@ const TAB_NAMES: Record<TabId, string> = {
  * `diskWarnPercent` is the saved `diskFullPercent` setting (null until the settings are read):
  * the used-space bar turns to the warning colour at or above it, like the engine's disk problem.
  */
+/** What the status panel's buttons ask of the window. */
+export interface StatusActions {
+  goTo: (tab: TabId) => void;
+  /** "Sync now": a problem's "Try again now" asks what the window's own button asks. */
+  syncNow: () => void;
+}
+
 export function renderStatus(
   panel: HTMLElement,
   s: StatusSnapshot,
-  goTo: (tab: TabId) => void,
+  actions: StatusActions,
   diskWarnPercent: number | null = null,
   activity: Activity | null = null, // issue 10: the last 24 hours as charts
 ): void {
@@ -53,7 +60,7 @@ export function renderStatus(
     panel,
     h('h2', { class: 'visually-hidden', text: 'Status' }),
     h('p', { class: `sentence state-${s.state}`, id: 'status-sentence', text: s.sentence }),
-    problems(s.problems, goTo),
+    problems(s.problems, actions, s.paused),
     h(
       'div',
       { class: 'cards' },
@@ -104,7 +111,7 @@ function countsList(c: StageCounts, archiveName: string): HTMLElement {
   );
 }
 
-function problems(list: Problem[], goTo: (tab: TabId) => void): HTMLElement | null {
+function problems(list: Problem[], actions: StatusActions, paused: boolean): HTMLElement | null {
   if (list.length === 0) return null;
   return h(
     'section',
@@ -115,8 +122,32 @@ function problems(list: Problem[], goTo: (tab: TabId) => void): HTMLElement | nu
     h(
       'ul',
       {},
-      ...list.map((p) =>
-        h(
+      ...list.map((p) => {
+        const key = p.id.replace(/[^\w-]/g, '_');
+        // A failing file waits up to an hour before its next try: a person who just fixed the
+        // cause (a folder's permissions, a name) should not have to know that "Sync now", at the
+        // window's top, cuts the wait short. Disabled while paused, as that button is.
+        const retry = p.triedOnAsk
+          ? h('button', {
+              id: `problem-retry-${key}`,
+              class: 'problem-retry',
+              text: 'Try again now',
+              title:
+                'Once the cause is fixed: tries it again now, not after its wait (up to an hour)',
+              attrs: { type: 'button', disabled: paused },
+              on: { click: () => actions.syncNow() },
+            })
+          : null;
+        const open =
+          p.tab !== 'status'
+            ? h('button', {
+                id: `problem-open-${key}`,
+                text: `Open ${TAB_NAMES[p.tab]}`,
+                attrs: { type: 'button' },
+                on: { click: () => actions.goTo(p.tab) },
+              })
+            : null;
+        return h(
           'li',
           { class: `problem ${p.severity}`, attrs: { 'data-problem': p.id } },
           h('span', {
@@ -125,16 +156,9 @@ function problems(list: Problem[], goTo: (tab: TabId) => void): HTMLElement | nu
           }),
           h('span', { class: 'problem-message', text: p.message }),
           h('span', { class: 'problem-since', text: `since ${when(p.sinceMs)}` }),
-          p.tab !== 'status'
-            ? h('button', {
-                id: `problem-open-${p.id.replace(/[^\w-]/g, '_')}`,
-                text: `Open ${TAB_NAMES[p.tab]}`,
-                attrs: { type: 'button' },
-                on: { click: () => goTo(p.tab) },
-              })
-            : null,
-        ),
-      ),
+          retry || open ? h('span', { class: 'problem-actions' }, retry, open) : null,
+        );
+      }),
     ),
   );
 }

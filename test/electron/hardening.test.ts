@@ -508,6 +508,12 @@ test('a file name with markup reaches the desktop notification as text, never as
     const body = bodies.find((b) => b.includes('failed 3 times'))!;
     assert.match(body, /urgent/, body);
     assert.doesNotMatch(body, /[<>]/, `markup reached the notification server: ${body}`);
+    // …and it says how to have the file tried at once, once its cause is fixed.
+    assert.match(
+      body,
+      /Fixed the cause\? "Sync now" in the tray menu tries again at once\.$/,
+      body,
+    );
   } finally {
     await running.browser.close().catch(() => {});
     await running.kill();

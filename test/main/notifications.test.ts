@@ -10,6 +10,7 @@ import { AlertService } from '../../src/engine/alerts/alert-service.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { StatusModel } from '../../src/engine/status/model.js';
 import { silentLogger } from '../../src/engine/ports.js';
+import { fileFailingProblem } from '../../src/engine/pipeline/problems.js';
 import { noticeOf, notificationText, type Notice } from '../../src/main/notifications.js';
 
 const MIN = 60_000;
@@ -90,6 +91,58 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
       ],
     );
     assert.equal(notices.filter((n) => n.conditionId.startsWith('source-silent')).length, 5);
+  } finally {
+    await service.stop();
+    status.dispose();
+    await fs.rm(configDir, { recursive: true, force: true });
+  }
+});
+
+test('a failing file\'s notice says that "Sync now" tries it again at once; one cut short, and the clear, do not', async () => {
+  const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-notices-'));
+  let now = 1_000_000;
+  const clock = { now: () => now, sleep: async () => undefined };
+  const status = new StatusModel(() => now);
+  const settings = { ...defaultSettings(), site: 'Site0_Montreal' };
+  const service = new AlertService({
+    configDir,
+    status,
+    settings: () => settings,
+    history: () => [],
+    clock,
+    logger: silentLogger,
+    host: 'hub',
+  });
+  const notices: Notice[] = [];
+  service.onAlert((a) => notices.push(noticeOf(a)));
+  try {
+    await service.start();
+    // The problems as the pipeline raises them (pipeline/problems.ts).
+    const failing = fileFailingProblem('RDL/USB0/a.csv', 3, {
+      code: 'file-unreadable',
+      message: 'permission denied: make the file readable by the service user',
+    });
+    const cut = fileFailingProblem('RDL/USB0/b.csv', 1, {
+      code: 'file-cut-short',
+      message: 'RDL/USB0/b.csv is shorter than when it was first seen: it is held',
+    });
+    assert.equal(failing.triedOnAsk, true, 'the window offers "Try again now" on its card');
+    assert.equal(cut.triedOnAsk, undefined, 'a file cut short waits for a person, not an ask');
+    status.raise(failing);
+    status.raise(cut);
+    now += MIN;
+    status.clear(failing.id);
+    // Files failing the same way are one condition for the people alerted (alerts/file-groups.ts).
+    const of = (code: string, kind: Notice['kind']) =>
+      notices.find((n) => n.conditionId === `files-failing:${code}` && n.kind === kind)?.body ?? '';
+    assert.match(
+      of('file-unreadable', 'raised'),
+      /failed 3 times: .*\. Fixed the cause\? "Sync now" in the tray menu tries again at once\.$/,
+    );
+    assert.doesNotMatch(of('file-cut-short', 'raised'), /Sync now/);
+    assert.match(of('file-cut-short', 'raised'), /held/);
+    assert.match(of('file-unreadable', 'cleared'), /^Resolved/);
+    assert.doesNotMatch(of('file-unreadable', 'cleared'), /Sync now/);
   } finally {
     await service.stop();
     status.dispose();

@@ -367,6 +367,8 @@ test('the window drives a real engine', async (t) => {
           return t2 ?? undefined;
         });
         assert.equal(shown, problem.message);
+        // Not a failing file: nothing an ask would try again, so no "Try again now" on its card.
+        assert.equal(await page.$(`[data-problem="${problem.id}"] .problem-retry`), null);
         assert.match(await text(page, '#card-archive + dl'), /Not found/);
         await fs.mkdir(SCREENSHOTS, { recursive: true });
         await page.screenshot({
@@ -889,6 +891,51 @@ test('a failing file the person renames in transit, as told, is no longer a prob
       [],
     );
     assert.match(await text(page, '#state-line'), /^Up to date/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a failing file\'s card offers "Try again now": once the cause is fixed, the file goes at once, not after its wait', async (t) => {
+  if (await noChromium(t)) return;
+  let now = Date.now();
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const w = await openWindow({ intervalSeconds: 3600 }, clock);
+  const { page } = w;
+  try {
+    await page.click('#tab-status');
+    // A file on Dropbox where the file's folder should be: its upload fails (not_folder).
+    w.emulator.putFile('/RDL/site1/held', Buffer.from('a file where a folder should be'));
+    await drop(w, 'held/a.csv', 'a,b\n1,2\n');
+    const problem = '#problems li[data-problem="file-failing:held/a.csv"]';
+    for (let i = 0; i < 4 && !(await page.$(problem)); i++) {
+      if (i > 0) now += 10 * 60_000; // past the file's back-off
+      await w.engine.runPassNow();
+    }
+    await page.waitForSelector(problem, { timeout: 10_000 });
+    const retry = `${problem} button.problem-retry`;
+    assert.equal(await text(page, retry), 'Try again now');
+    // The person deletes that file in Dropbox. Its next try is minutes away (the back-off): a
+    // pass nobody asked for leaves it…
+    w.emulator.deletePath('/RDL/site1/held');
+    now += 1_000;
+    await w.engine.runPassNow();
+    assert.equal(w.emulator.getFile('/RDL/site1/held/a.csv'), undefined);
+    // …the card's button does not (what the window's "Sync now" does, where the problem is read).
+    await page.click(retry);
+    await until('the file on Dropbox', async () => w.emulator.getFile('/RDL/site1/held/a.csv'));
+    await until('the problem gone', async () => (await page.$(problem)) === null);
+    // While paused, as the window's "Sync now", the button is there but cannot be pressed.
+    w.emulator.putFile('/RDL/site1/held2', Buffer.from('again'));
+    await drop(w, 'held2/b.csv', 'a,b\n1,2\n');
+    const second = '#problems li[data-problem="file-failing:held2/b.csv"]';
+    for (let i = 0; i < 4 && !(await page.$(second)); i++) {
+      now += 10 * 60_000;
+      await w.engine.runPassNow();
+    }
+    await page.waitForSelector(second, { timeout: 10_000 });
+    await w.engine.pause(null);
+    await page.waitForSelector(`${second} button.problem-retry[disabled]`, { timeout: 10_000 });
   } finally {
     await w.close();
   }

@@ -131,9 +131,11 @@ export function fileFailingProblem(
   attempts: number,
   error: { code: string; message: string },
 ): NewProblem {
+  const id = `${FILE_FAILING_PREFIX}${rel}`;
   return {
-    id: `${FILE_FAILING_PREFIX}${rel}`,
+    id,
     code: error.code as Problem['code'],
+    ...(triedAgainWhenAsked(id, error.code) ? { triedOnAsk: true } : {}),
     severity: 'attention',
     tab: 'transfers',
     // A cut-short or zeroed file did not fail: it waits for a person, and its message says why.

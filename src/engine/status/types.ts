@@ -29,6 +29,12 @@ export interface Problem {
    * 'rate-limit'). The alert policy announces a change of cause once; figures never are.
    */
   cause?: string;
+  /**
+   * A person's ask ("Sync now", `rdl-sync sync`) tries it again at once, instead of after its
+   * back-off (up to an hour): the window offers that on the problem's card. Set on a failing
+   * file's problem (pipeline/problems.ts triedAgainWhenAsked); absent elsewhere.
+   */
+  triedOnAsk?: boolean;
 }
 
 export interface StageCounts {
