@@ -15,7 +15,17 @@ import { noticeOf, notificationText, type Notice } from '../../src/main/notifica
 
 const MIN = 60_000;
 
-test('a condition raised and cleared in the engine becomes one notice each; a revoked token is not held back', async () => {
+/**
+ * The tray's path for alerts: a real status model and the engine's alert service on a clock in
+ * hand, each alert worded by noticeOf as the notifier words it.
+ */
+async function withNotices(
+  fn: (t: {
+    status: StatusModel;
+    notices: Notice[];
+    advance: (ms: number) => void;
+  }) => Promise<void>,
+): Promise<void> {
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-notices-'));
   let now = 1_000_000;
   const clock = { now: () => now, sleep: async () => undefined };
@@ -34,6 +44,16 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
   service.onAlert((a) => notices.push(noticeOf(a)));
   try {
     await service.start();
+    await fn({ status, notices, advance: (ms) => (now += ms) });
+  } finally {
+    await service.stop();
+    status.dispose();
+    await fs.rm(configDir, { recursive: true, force: true });
+  }
+}
+
+test('a condition raised and cleared in the engine becomes one notice each; a revoked token is not held back', async () => {
+  await withNotices(async ({ status, notices, advance }) => {
     status.raise({
       id: 'archive-missing',
       code: 'archive-missing',
@@ -41,7 +61,7 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
       tab: 'status',
       message: 'SD card folder /media/sd does not exist: insert the card',
     });
-    now += MIN;
+    advance(MIN);
     // Five more conditions at once, then "access revoked": no shared cap holds it back.
     for (let i = 0; i < 5; i++) {
       status.raise({
@@ -59,7 +79,7 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
       tab: 'settings',
       message: 'Dropbox access was revoked: reconnect in Settings',
     });
-    now += MIN;
+    advance(MIN);
     status.clear('archive-missing');
     assert.deepEqual(
       notices.filter((n) => !n.conditionId.startsWith('source-silent')),
@@ -91,32 +111,11 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
       ],
     );
     assert.equal(notices.filter((n) => n.conditionId.startsWith('source-silent')).length, 5);
-  } finally {
-    await service.stop();
-    status.dispose();
-    await fs.rm(configDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a failing file\'s notice says that "Sync now" tries it again at once; one cut short, and the clear, do not', async () => {
-  const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-notices-'));
-  let now = 1_000_000;
-  const clock = { now: () => now, sleep: async () => undefined };
-  const status = new StatusModel(() => now);
-  const settings = { ...defaultSettings(), site: 'Site0_Montreal' };
-  const service = new AlertService({
-    configDir,
-    status,
-    settings: () => settings,
-    history: () => [],
-    clock,
-    logger: silentLogger,
-    host: 'hub',
-  });
-  const notices: Notice[] = [];
-  service.onAlert((a) => notices.push(noticeOf(a)));
-  try {
-    await service.start();
+  await withNotices(async ({ status, notices, advance }) => {
     // The problems as the pipeline raises them (pipeline/problems.ts).
     const failing = fileFailingProblem('RDL/USB0/a.csv', 3, {
       code: 'file-unreadable',
@@ -130,7 +129,7 @@ test('a failing file\'s notice says that "Sync now" tries it again at once; one 
     assert.equal(cut.triedOnAsk, undefined, 'a file cut short waits for a person, not an ask');
     status.raise(failing);
     status.raise(cut);
-    now += MIN;
+    advance(MIN);
     status.clear(failing.id);
     // Files failing the same way are one condition for the people alerted (alerts/file-groups.ts).
     const of = (code: string, kind: Notice['kind']) =>
@@ -143,11 +142,7 @@ test('a failing file\'s notice says that "Sync now" tries it again at once; one 
     assert.match(of('file-cut-short', 'raised'), /held/);
     assert.match(of('file-unreadable', 'cleared'), /^Resolved/);
     assert.doesNotMatch(of('file-unreadable', 'cleared'), /Sync now/);
-  } finally {
-    await service.stop();
-    status.dispose();
-    await fs.rm(configDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('on Linux a notification body never carries markup from a file name; elsewhere it is as written', () => {
