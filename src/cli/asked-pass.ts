@@ -14,8 +14,13 @@ export type AskedPassOutcome =
   | { kind: 'served'; status: StatusSnapshot }
   /** The process asked stopped (or another took its place) before serving the ask. */
   | { kind: 'gone' }
-  /** The process asked is of a version that follows no asks (its status has no word for it). */
+  /**
+   * The process asked is of an earlier version: its status does not say when an ask's pass ends
+   * (and the earliest follow no asks at all).
+   */
   | { kind: 'older' }
+  /** Paused before the pass ended (or began): the ask waits for a resume. */
+  | { kind: 'paused'; status: StatusSnapshot }
   /** Not served within the wait: the last status published, if any. */
   | { kind: 'waited'; status: StatusSnapshot | null };
 
@@ -23,43 +28,67 @@ export interface AskedPassWait {
   configDir: string;
   /** The process asked (the run lock's owner when the ask was saved). */
   pid: number;
-  /** When the ask was saved: a pass that served it or a later ask ends the wait. */
+  /** The ask saved (asks only grow: a later ask served serves this one too). */
   askedMs: number;
-  /** Wall-clock deadline (ms). */
-  untilMs: number;
+  /** How long to wait at most. */
+  waitMs: number;
   /** The status while the pass runs, when its sentence has changed. */
   progress: (status: StatusSnapshot) => void;
 }
 
+/**
+ * Paused with no pass running, and the ask not served, for this long: the pause cut the asked pass
+ * short (or came before it began), and nothing runs it until a resume. Longer than the running
+ * engine takes to see an ask (its 2 s poll) and to publish (1 s): an ask made while paused is
+ * served by a pass of its own, which shows as running well within it.
+ */
+const PAUSED_UNSERVED_MS = 6_000;
+
 export async function waitForAskedPass(w: AskedPassWait): Promise<AskedPassOutcome> {
+  // Monotonic: a Pi without a real-time clock may step its wall clock by hours (NTP at boot).
+  const start = performance.now();
+  let saidAt = start;
   let lastSaid = '';
-  let saidAtMs = Date.now();
+  let pausedSince: number | null = null;
   let last: StatusSnapshot | null = null;
   for (;;) {
+    const now = performance.now();
     const published = await readStatusFile(w.configDir);
-    // Its own status only: the file may still hold an earlier process's until this one writes.
+    // Served: also in the final status of a process that stopped right after (its pid then null).
+    if (published && (published.status.syncAskServedMs ?? -1) >= w.askedMs)
+      return { kind: 'served', status: published.status };
+    // Otherwise its own status only: the file may hold an earlier process's until it writes.
     if (published?.pid === w.pid) {
       last = published.status;
       if (!('syncAskServedMs' in last)) return { kind: 'older' };
-      if ((last.syncAskServedMs ?? -1) >= w.askedMs) return { kind: 'served', status: last };
-      if (last.sentence !== lastSaid && Date.now() - saidAtMs >= PROGRESS_EVERY_MS) {
+      pausedSince = last.paused && !last.passRunning ? (pausedSince ?? now) : null;
+      if (pausedSince !== null && now - pausedSince >= PAUSED_UNSERVED_MS)
+        return { kind: 'paused', status: last };
+      if (last.sentence !== lastSaid && now - saidAt >= PROGRESS_EVERY_MS) {
         lastSaid = last.sentence;
-        saidAtMs = Date.now();
+        saidAt = now;
         w.progress(last);
       }
     }
     if ((await liveLockOwner(w.configDir))?.pid !== w.pid) return { kind: 'gone' };
-    if (Date.now() >= w.untilMs) return { kind: 'waited', status: last };
+    if (now - start >= w.waitMs) return { kind: 'waited', status: last };
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
+/** The settings are not valid (or not set up yet): no pass could run at all. */
+export function settingsHeldIt(s: StatusSnapshot): boolean {
+  return s.problems.some((p) => p.code === 'settings-invalid' || p.code === 'setup-needed');
+}
+
 /**
  * Whether the pass left everything moved, as `once` counts it: nothing failing, nothing queued in
- * transit, nothing held in the watch folder. Files still being written are not held: the running
- * process takes them once they settle.
+ * transit, nothing held in the watch folder, and nothing stopped (an error a person must act on, a
+ * pass that failed, Dropbox out of reach). Files still being written are not held: the running
+ * process takes them once they settle (`once`, which ends, waits for them a while instead).
  */
 export function allMovedBy(s: StatusSnapshot): boolean {
   const c = s.counts;
-  return c.failed === 0 && c.transit === 0 && c.waiting - (c.settling ?? 0) === 0;
+  const stopped = s.state === 'error' || s.state === 'offline' || settingsHeldIt(s);
+  return !stopped && c.failed === 0 && c.transit === 0 && c.waiting - (c.settling ?? 0) === 0;
 }

@@ -29,7 +29,7 @@ import {
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus } from './print-status.js';
-import { allMovedBy, waitForAskedPass } from './asked-pass.js';
+import { allMovedBy, settingsHeldIt, waitForAskedPass } from './asked-pass.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
@@ -504,14 +504,22 @@ const sync: CommandSpec = {
       configDir: ctx.configDir,
       pid: owner.pid,
       askedMs,
-      untilMs: Date.now() + waitMs,
+      waitMs,
       progress: (status) => say(ctx, printable(`  … ${sentenceAsText(status)}`)),
     });
     switch (outcome.kind) {
       case 'older':
         say(
           ctx,
-          `The running RDL Sync (pid ${owner.pid}) is an older version that does not take this ask: restart it (${owner.role === 'tray-app' ? 'quit the tray app and start it again' : 'sudo systemctl restart rdl-sync'}); its first pass tries every file.`,
+          `The running RDL Sync (pid ${owner.pid}) is an earlier version: it does not say when the pass asked for ends (and the earliest follow no asks at all). rdl-sync status shows whether the files moved; to have rdl-sync sync wait for its pass, ${restartAdvice(owner)}.`,
+        );
+        return 1;
+      case 'paused':
+        say(
+          ctx,
+          printable(
+            `RDL Sync was paused before the pass asked for ended: ${sentenceAsText(outcome.status)} The pass after the resume tries the failing files again.`,
+          ),
         );
         return 1;
       case 'gone':
@@ -527,6 +535,16 @@ const sync: CommandSpec = {
         );
         return 1;
       case 'served': {
+        // Settings the running process refuses: it ran no pass, and says why in its problems.
+        if (settingsHeldIt(outcome.status)) {
+          const setup = outcome.status.problems.some((p) => p.code === 'setup-needed');
+          say(
+            ctx,
+            `No pass could run: the running RDL Sync ${setup ? 'waits to be set up' : 'waits for its settings to be fixed'}.`,
+          );
+          printPassOutcome(outcome.status, (l) => say(ctx, l));
+          return 2;
+        }
         const done = outcome.status.counts.doneThisRun - (doneBefore ?? 0);
         say(
           ctx,
@@ -538,6 +556,20 @@ const sync: CommandSpec = {
     }
   },
 };
+
+/** How a person restarts the process that holds the lock, by what it is. */
+function restartAdvice(owner: { pid: number; role?: LockRole }): string {
+  switch (owner.role) {
+    case 'service':
+      return 'restart it: sudo systemctl restart rdl-sync';
+    case 'tray-app':
+      return 'quit the tray app and start it again';
+    case 'daemon':
+      return `stop it (kill ${owner.pid}: it stops safely) and start rdl-sync run again`;
+    default:
+      return 'restart it';
+  }
+}
 
 const status: CommandSpec = {
   async run(ctx) {

@@ -35,7 +35,7 @@ export function notificationText(
  * cause should know the tray's "Sync now" tries it at once (the email says `rdl-sync sync`).
  */
 export const SYNC_NOW_TRIES_AGAIN =
-  'Fixed the cause? "Sync now" in the tray menu tries again at once.';
+  'Fixed the cause? "Sync now" in the tray menu (after Resume, if paused) tries again at once.';
 
 export function noticeOf(alert: Alert): Notice {
   // A raise reads as a sentence ("RDL Sync needs attention"); a clear or reminder as a label.

@@ -123,7 +123,7 @@ function problems(list: Problem[], actions: StatusActions, paused: boolean): HTM
       'ul',
       {},
       ...list.map((p) => {
-        const key = p.id.replace(/[^\w-]/g, '_');
+        const key = idPart(p.id);
         // A failing file waits up to an hour before its next try: a person who just fixed the
         // cause (a folder's permissions, a name) should not have to know that "Sync now", at the
         // window's top, cuts the wait short. Disabled while paused, as that button is.
@@ -161,6 +161,14 @@ function problems(list: Problem[], actions: StatusActions, paused: boolean): HTM
       }),
     ),
   );
+}
+
+/**
+ * A problem id as part of an element id, one to one: files named `a b.csv` and `a_b.csv` gave
+ * their cards' buttons the same id, and focus kept across a redraw could land on the other's.
+ */
+function idPart(id: string): string {
+  return id.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.codePointAt(0)!.toString(16)}.`);
 }
 
 function dropbox(s: StatusSnapshot): HTMLElement {

@@ -11,6 +11,7 @@ import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { acquireRunLock, liveLockOwner } from '../../src/engine/run-lock.js';
 import { StatusModel } from '../../src/engine/status/model.js';
+import { createEngine } from '../../src/engine/index.js';
 import {
   exited,
   killIfRunning,
@@ -149,7 +150,7 @@ test('beside a running daemon, sync asks it and waits for its pass: what the pas
   assert.equal(asksServed(), 3, log());
 });
 
-test('sync waiting on a daemon that stops before its pass ends says so (exit 1)', async () => {
+test('sync waiting on a daemon that is paused, then stopped, before its pass ends says which (exit 1)', async () => {
   const dirs = await makeDirs('rdl-cli-sync-');
   roots.push(dirs.root);
   await writeConfig(
@@ -157,27 +158,64 @@ test('sync waiting on a daemon that stops before its pass ends says so (exit 1)'
     testSettings(dirs, emulator, { site: 'Stops', intervalSeconds: 3600 }),
     emulator,
   );
+  const cli = (...args: string[]) =>
+    runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
   const proc = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
+  const log = () => {
+    const p = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
+    return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
+  };
+  const asksTaken = () => log().match(/a pass asked for by rdl-sync sync/g)?.length ?? 0;
+  /** The daemon took the nth ask and is running its pass (published). */
+  const runningAsk = (n: number) =>
+    waitFor(`the daemon running the pass of ask ${n}`, async () => {
+      const s = await readPublishedStatus(dirs.configDir);
+      return asksTaken() >= n && s?.pid === proc.pid && s?.status.passRunning;
+    });
+  const drop = (name: string) => {
+    const file = path.join(dirs.watchDir, 'RDL', 'USB0', name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 't,v\n1,2\n');
+  };
   await waitFor('the end of its first pass', async () => {
     const s = await readPublishedStatus(dirs.configDir);
     return s?.pid === proc.pid && !s?.status.passRunning && s?.status.lastPassMs;
   });
-  // A file to upload over a slow link: the pass asked for runs for several seconds.
-  const file = path.join(dirs.watchDir, 'RDL', 'USB0', 'slow.csv');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, 't,v\n1,2\n');
+  // A file to upload over a slow link: each pass asked for runs for several seconds.
   emulator.shapeLink({ latencyMs: 1500 });
   try {
-    const waiting = runCli(['sync', '--config-dir', dirs.configDir], { home: dirs.root });
-    await waitFor('the daemon running the pass asked for', async () => {
-      const s = await readPublishedStatus(dirs.configDir);
-      return s?.status.passRunning;
-    });
-    proc.kill('SIGTERM');
-    const r = await waiting;
-    assert.equal(r.code, 1, r.stdout + r.stderr);
+    drop('paused.csv');
+    const first = cli('sync');
+    await runningAsk(1);
+    // `rdl-sync pause` cuts the pass short: nothing runs the ask until a resume.
+    assert.equal((await cli('pause')).code, 0);
+    const paused = await first;
+    assert.equal(paused.code, 1, paused.stdout + paused.stderr);
     assert.match(
-      r.stdout,
+      paused.stdout,
+      /RDL Sync was paused before the pass asked for ended: Paused until someone resumes it \(rdl-sync resume, .*\)\. 1 file waiting safely\. The pass after the resume tries the failing files again\.$/m,
+    );
+    assert.equal(emulator.getFile('/RDL/Stops/RDL/USB0/paused.csv'), undefined);
+    // The resume's pass serves the ask the pause cut short.
+    const saved = JSON.parse(fs.readFileSync(path.join(dirs.configDir, 'config.json'), 'utf8'));
+    assert.equal((await cli('resume')).code, 0);
+    await waitFor(
+      'the ask served after the resume',
+      async () =>
+        ((await readPublishedStatus(dirs.configDir))?.status.syncAskServedMs ?? 0) >=
+        saved.state.syncAskedAtMs,
+      30_000,
+    );
+    assert.ok(emulator.getFile('/RDL/Stops/RDL/USB0/paused.csv'), 'served before the file moved');
+
+    drop('stopped.csv');
+    const second = cli('sync');
+    await runningAsk(2);
+    proc.kill('SIGTERM');
+    const stopped = await second;
+    assert.equal(stopped.code, 1, stopped.stdout + stopped.stderr);
+    assert.match(
+      stopped.stdout,
       new RegExp(`The running RDL Sync \\(pid ${proc.pid}\\) stopped before its pass ended`),
     );
     await exited(proc);
@@ -187,9 +225,9 @@ test('sync waiting on a daemon that stops before its pass ends says so (exit 1)'
   }
 });
 
-test('beside an older daemon, whose status has no word for asks, sync says to restart it', async () => {
-  // What a daemon of the version before this one publishes: the run lock (held here, as the
-  // service holds it) and a status.json without syncAskServedMs. It follows no ask.
+test("beside an earlier version's daemon, whose status has no word for asks, sync says to restart it", async () => {
+  // What a daemon of an earlier version publishes: the run lock (held here, as the service holds
+  // it) and a status.json without syncAskServedMs. It never says an ask was served.
   const dirs = await makeDirs('rdl-cli-sync-');
   roots.push(dirs.root);
   await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Older' }), emulator);
@@ -206,11 +244,37 @@ test('beside an older daemon, whose status has no word for asks, sync says to re
     assert.match(
       r.stdout,
       new RegExp(
-        `The running RDL Sync \\(pid ${process.pid}\\) is an older version that does not take this ask: restart it \\(sudo systemctl restart rdl-sync\\)`,
+        `The running RDL Sync \\(pid ${process.pid}\\) is an earlier version: it does not say when the pass asked for ends .*; to have rdl-sync sync wait for its pass, restart it: sudo systemctl restart rdl-sync\\.`,
       ),
     );
   } finally {
     await lock.release();
+  }
+});
+
+test('beside a tray app still waiting to be set up, sync says no pass could run (exit 2)', async () => {
+  // The tray app takes the run lock before its first-run setup is done: a real engine started
+  // here as the tray app starts it, with no settings saved yet.
+  const dirs = await makeDirs('rdl-cli-sync-');
+  roots.push(dirs.root);
+  const engine = await createEngine({
+    configDir: dirs.configDir,
+    home: dirs.root,
+    watchConfig: true,
+    publishStatus: true,
+    role: 'tray-app',
+  });
+  try {
+    await engine.start();
+    const r = await runCli(['sync', '--wait', '30s', '--config-dir', dirs.configDir], {
+      home: dirs.root,
+    });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /the RDL Sync tray app\) for a pass now/);
+    assert.match(r.stdout, /^No pass could run: the running RDL Sync waits to be set up\.$/m);
+    assert.match(r.stdout, /^! Setup needed: RDL Sync has no settings yet/m);
+  } finally {
+    await engine.stop();
   }
 });
 

@@ -511,7 +511,7 @@ test('a file name with markup reaches the desktop notification as text, never as
     // …and it says how to have the file tried at once, once its cause is fixed.
     assert.match(
       body,
-      /Fixed the cause\? "Sync now" in the tray menu tries again at once\.$/,
+      /Fixed the cause\? "Sync now" in the tray menu \(after Resume, if paused\) tries again at once\.$/,
       body,
     );
   } finally {

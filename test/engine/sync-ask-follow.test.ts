@@ -81,6 +81,12 @@ test('a saved sync ask is served once, only by an engine that runs passes, and n
     pause.apply();
     side.apply();
     assert.equal(served, 2, 'a new ask, once, and never by the side engine');
+
+    // A wall clock stepped back (a Pi at boot): the ask still grows past the last one, or the
+    // command would take the last ask's pass for its own; and it is served.
+    assert.equal(await ask(1_500), 3_001);
+    pause.apply();
+    assert.equal(served, 3, 'an ask after a clock step back');
     pause.stop();
     side.stop();
   } finally {

@@ -136,7 +136,7 @@ test('a failing file\'s notice says that "Sync now" tries it again at once; one 
       notices.find((n) => n.conditionId === `files-failing:${code}` && n.kind === kind)?.body ?? '';
     assert.match(
       of('file-unreadable', 'raised'),
-      /failed 3 times: .*\. Fixed the cause\? "Sync now" in the tray menu tries again at once\.$/,
+      /failed 3 times: .*\. Fixed the cause\? "Sync now" in the tray menu \(after Resume, if paused\) tries again at once\.$/,
     );
     assert.doesNotMatch(of('file-cut-short', 'raised'), /Sync now/);
     assert.match(of('file-cut-short', 'raised'), /held/);

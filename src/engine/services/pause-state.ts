@@ -82,12 +82,17 @@ export class PauseState {
 
   /**
    * `rdl-sync sync` beside a running engine: saved in the same state as a pause, in turn with
-   * every other writer, for that engine's followSyncAsk to serve. Resolves with the time saved,
-   * which the status names once the pass that serves it has ended (`syncAskServedMs`).
+   * every other writer, for that engine's followSyncAsk to serve. Resolves with the ask saved,
+   * which the status names once the pass that serves it has ended (`syncAskServedMs`). Asks only
+   * grow, whatever the wall clock does (a Pi's clock stepped back at boot): an ask served counts
+   * for every ask before it, so an earlier ask stamped later must never stand for a new one.
    */
   async askSyncNow(): Promise<number> {
-    const askedMs = this.deps.clock.now();
-    await this.deps.settings.changeState(() => ({ syncAskedAtMs: askedMs }));
+    let askedMs = 0;
+    await this.deps.settings.changeState((before) => {
+      askedMs = Math.max(this.deps.clock.now(), (before.syncAskedAtMs ?? 0) + 1);
+      return { syncAskedAtMs: askedMs };
+    });
     return askedMs;
   }
 
