@@ -35,10 +35,6 @@ const TAB_NAMES: Record<TabId, string> = {
   log: 'Log',
 };
 
-/**
- * `diskWarnPercent` is the saved `diskFullPercent` setting (null until the settings are read):
- * the used-space bar turns to the warning colour at or above it, like the engine's disk problem.
- */
 /** What the status panel's buttons ask of the window. */
 export interface StatusActions {
   goTo: (tab: TabId) => void;
@@ -46,6 +42,10 @@ export interface StatusActions {
   syncNow: () => void;
 }
 
+/**
+ * `diskWarnPercent` is the saved `diskFullPercent` setting (null until the settings are read):
+ * the used-space bar turns to the warning colour at or above it, like the engine's disk problem.
+ */
 export function renderStatus(
   panel: HTMLElement,
   s: StatusSnapshot,
