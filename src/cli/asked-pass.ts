@@ -76,9 +76,12 @@ export async function waitForAskedPass(w: AskedPassWait): Promise<AskedPassOutco
   }
 }
 
-/** The settings are not valid (or not set up yet): no pass could run at all. */
+/**
+ * The settings are not valid (or not set up yet): no pass could run at all. By the problem's id:
+ * a hand edit with mistakes has the same code, and the settings in force run on meanwhile.
+ */
 export function settingsHeldIt(s: StatusSnapshot): boolean {
-  return s.problems.some((p) => p.code === 'settings-invalid' || p.code === 'setup-needed');
+  return s.problems.some((p) => p.id === 'settings-invalid');
 }
 
 /**

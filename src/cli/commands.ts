@@ -30,6 +30,7 @@ import {
 import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus } from './print-status.js';
 import { allMovedBy, settingsHeldIt, waitForAskedPass } from './asked-pass.js';
+import { sayOnInterrupt } from './interrupt-words.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
@@ -469,7 +470,13 @@ const sync: CommandSpec = {
       }
     }
     const owner = await liveLockOwner(ctx.configDir);
-    if (owner === null) return runOnce(ctx, true);
+    if (owner === null) {
+      say(
+        ctx,
+        'No RDL Sync is running here (no daemon, no tray app): the pass runs in this command.',
+      );
+      return runOnce(ctx, true);
+    }
     // A `once` (or another `sync` running its pass) follows no asks: saved, this one would wait
     // unserved until some daemon started.
     if (owner.role === 'once') {
@@ -499,6 +506,13 @@ const sync: CommandSpec = {
     say(
       ctx,
       `${asked}; waiting for it to end (at most ${formatDuration(waitMs)}; Ctrl-C ends the wait, not the pass).`,
+    );
+    // A pass asked for runs while paused, as the window's and tray's do not: said, so a person who
+    // paused to swap the card is not caught out.
+    if (before?.pid === owner.pid && before.status.paused)
+      say(ctx, 'It is paused: this one pass runs anyway, and it stays paused after.');
+    sayOnInterrupt(
+      `stopped waiting. The pass asked for goes on in the running RDL Sync (pid ${owner.pid}); rdl-sync status shows how it goes.`,
     );
     const outcome = await waitForAskedPass({
       configDir: ctx.configDir,

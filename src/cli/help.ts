@@ -69,10 +69,11 @@ after their back-off (30 s, doubling up to an hour), for when you have fixed the
 Beside a running daemon or tray app, asks it (it begins within a few seconds, after the pass
 under way) and waits for that pass to end, then shows what it left: the state, the queue, the
 problems. Files still being written are left to it (it takes them once written).
-With none running, runs one pass here as rdl-sync once does (--wait does not apply).
-Exit codes: 0 everything moved; 1 something did not (each named, the files stay queued), the
-pass had not ended within the wait (it goes on), RDL Sync was paused before it ended, or an
-rdl-sync once is at work (run sync again after it); 2 invalid settings or usage.
+A pass asked for runs while paused too (it stays paused). With none running, runs one pass
+here as rdl-sync once does (--wait does not apply).
+Exit codes: 0 everything moved; 1 something did not (said as rdl-sync status says it; the files
+stay queued), the pass had not ended within the wait (it goes on), RDL Sync was paused before
+it ended, or an rdl-sync once is at work (run sync again after it); 2 invalid settings or usage.
 
 Options:
   --wait DURATION    how long to wait for the running daemon's pass: 90s, 10m, 1h; a bare

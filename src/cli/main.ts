@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HELP } from './help.js';
+import { interruptWords } from './interrupt-words.js';
 import { COMMAND_OPTIONS } from './options.js';
 import { joinOptionValues } from './option-values.js';
 import type { CliContext } from './context.js';
@@ -144,9 +145,7 @@ function installOnceInterrupt(command: string): void {
     ['SIGHUP', 1],
   ] as const) {
     process.once(signal, () => {
-      process.stderr.write(
-        `rdl-sync ${command}: interrupted (${signal}). Nothing is lost: the files it moved are where it put them, and the rest wait in the watch and transit folders; the next run takes them up (a large upload goes on from the part Dropbox already has).\n`,
-      );
+      process.stderr.write(interruptWords(command, signal));
       process.exit(128 + number);
     });
   }

@@ -82,6 +82,10 @@ test('with no daemon, sync runs the pass here and tries the fixed file at once; 
 
   const asked = await cli('sync');
   assert.equal(asked.code, 0, asked.stdout + asked.stderr);
+  assert.match(
+    asked.stdout,
+    /^No RDL Sync is running here \(no daemon, no tray app\): the pass runs in this command\.$/m,
+  );
   assert.match(asked.stdout, /uploaded 1, .*0 still queued in transit/);
   assert.ok(emulator.getFile(`/RDL/Plain/${rel}`), 'on Dropbox');
 });
@@ -150,7 +154,7 @@ test('beside a running daemon, sync asks it and waits for its pass: what the pas
   assert.equal(asksServed(), 3, log());
 });
 
-test('sync waiting on a daemon that is paused, then stopped, before its pass ends says which (exit 1)', async () => {
+test('sync waiting on a daemon that is paused, then stopped, before its pass ends says which (exit 1); Ctrl-C ends only the wait', async () => {
   const dirs = await makeDirs('rdl-cli-sync-');
   roots.push(dirs.root);
   await writeConfig(
@@ -208,9 +212,32 @@ test('sync waiting on a daemon that is paused, then stopped, before its pass end
     );
     assert.ok(emulator.getFile('/RDL/Stops/RDL/USB0/paused.csv'), 'served before the file moved');
 
+    // Ctrl-C ends the wait, not the pass, and says so (not the words of a pass run here).
+    drop('interrupted.csv');
+    const interrupted = spawnCli(['sync', '--config-dir', dirs.configDir], { home: dirs.root });
+    let stderr = '';
+    interrupted.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await runningAsk(2);
+    interrupted.kill('SIGINT');
+    await exited(interrupted);
+    assert.equal(interrupted.exitCode, 130, stderr);
+    assert.match(
+      stderr,
+      new RegExp(
+        `^rdl-sync sync: stopped waiting\\. The pass asked for goes on in the running RDL Sync \\(pid ${proc.pid}\\); rdl-sync status shows how it goes\\.$`,
+        'm',
+      ),
+    );
+    assert.doesNotMatch(stderr, /the next run takes them up/);
+    await waitFor(
+      "the interrupted wait's pass on Dropbox",
+      async () => emulator.getFile('/RDL/Stops/RDL/USB0/interrupted.csv'),
+      30_000,
+    );
+
     drop('stopped.csv');
     const second = cli('sync');
-    await runningAsk(2);
+    await runningAsk(3);
     proc.kill('SIGTERM');
     const stopped = await second;
     assert.equal(stopped.code, 1, stopped.stdout + stopped.stderr);
@@ -275,6 +302,54 @@ test('beside a tray app still waiting to be set up, sync says no pass could run 
     assert.match(r.stdout, /^! Setup needed: RDL Sync has no settings yet/m);
   } finally {
     await engine.stop();
+  }
+});
+
+test('a hand edit with a mistake in the settings file: sync and pause beside the daemon say they could not be done, and why (exit 2), the file untouched', async () => {
+  // The daemon keeps its last valid settings. Its pause and the sync ask live in that file, which
+  // is left as the person wrote it (conf checks the whole file before it writes a key). Before,
+  // both commands said "Paused" and "Asked", and nothing followed: sync waited its whole wait.
+  const dirs = await makeDirs('rdl-cli-sync-');
+  roots.push(dirs.root);
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, { site: 'Typo', intervalSeconds: 3600 }),
+    emulator,
+  );
+  const cli = (...args: string[]) =>
+    runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
+  const proc = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
+  const configFile = path.join(dirs.configDir, 'config.json');
+  try {
+    await waitFor('the end of its first pass', async () => {
+      const s = await readPublishedStatus(dirs.configDir);
+      return s?.pid === proc.pid && !s?.status.passRunning && s?.status.lastPassMs;
+    });
+    const data = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    const edited = JSON.stringify({ ...data, intervalSeconds: -5 }, null, 2);
+    fs.writeFileSync(configFile, edited);
+    await waitFor('the mistake shown', async () =>
+      (await readPublishedStatus(dirs.configDir))?.status.problems.some(
+        (p) => p.id === 'settings-file-mistakes',
+      ),
+    );
+    for (const command of [['sync', '--wait', '30s'], ['pause']]) {
+      const r = await cli(...command);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^rdl-sync ${command[0]}: Not done: a pause or a sync ask is kept in the settings file, and that file could not be written: .*config\\.json has mistakes \\(intervalSeconds: Interval must be at least 2 seconds \\(got -5\\)\\)\\. It is left as it is; fix it first`,
+          'm',
+        ),
+      );
+      assert.doesNotMatch(r.stdout, /Asked the running|Paused until/);
+    }
+    assert.equal(fs.readFileSync(configFile, 'utf8'), edited, 'the file as the person wrote it');
+    const s = await readPublishedStatus(dirs.configDir);
+    assert.equal(s?.status.paused, false);
+  } finally {
+    await killIfRunning(proc);
   }
 });
 

@@ -30,6 +30,7 @@ test('a one-hour pause ends after an hour of monotonic time when the wall clock 
       const patch = decide(state);
       return patch ? settings.setState(patch) : state;
     },
+    stateNotSaved: () => null,
   } as unknown as SettingsService;
   const status = new StatusModel(() => clock.wall);
   const calls: boolean[] = [];

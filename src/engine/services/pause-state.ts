@@ -4,7 +4,8 @@
 // scheduler's paused flag, and ends a timed pause on time. The same state carries `rdl-sync sync`'s
 // ask for a pass now, which the running engine follows with the pause (followSyncAsk).
 import { monotonicNow, type Clock, type Logger } from '../ports.js';
-import { isPausedAt } from '../settings/store.js';
+import { isPausedAt, type RuntimeState } from '../settings/store.js';
+import { SyncError } from '../errors.js';
 import type { StatusModel } from '../status/model.js';
 import type { Problem } from '../status/types.js';
 import { formatUtcMinute } from '../format-utc.js';
@@ -70,14 +71,35 @@ export class PauseState {
 
   /** Saved in turn with every other writer of the settings file (settings/edit-lock.ts). */
   async pause(forMs: number | null): Promise<void> {
+    let until: number | null = null;
     await this.deps.settings.changeState((before) => {
       const now = this.deps.clock.now();
       const pausedUntilMs = forMs === null ? null : now + Math.max(0, forMs);
+      until = pausedUntilMs;
       // A pause changed while paused (another end time) goes on from when it began.
       const pausedAtMs = before.paused ? (before.pausedAtMs ?? now) : now;
       return { paused: true, pausedUntilMs, pausedAtMs };
     });
+    this.tookEffect((s) => s.paused && s.pausedUntilMs === until);
     this.apply();
+  }
+
+  /**
+   * A change that could not be saved did not happen: the running engine (this one too, which reads
+   * the file) never sees it. A hand edit with a wrong value made `rdl-sync pause` say "Paused" and
+   * `rdl-sync sync` say "Asked" while nothing followed; the file is left as the person wrote it.
+   */
+  private tookEffect(saved: (state: RuntimeState) => boolean): void {
+    const why = this.deps.settings.stateNotSaved();
+    if (why === null) return;
+    // Kept in memory, a change still holds for the engine that runs passes here (the tray app's
+    // own pause, while its file cannot be written); another process reads it only from the file.
+    if (this.deps.target() && saved(this.deps.settings.getState())) return;
+    throw new SyncError({
+      kind: 'blocked',
+      code: 'settings-invalid',
+      message: `Not done: a pause or a sync ask is kept in the settings file, and that file could not be written: ${why}. It is left as it is; fix it first (\`rdl-sync settings check\` names each mistake), then try again`,
+    });
   }
 
   /**
@@ -93,11 +115,13 @@ export class PauseState {
       askedMs = Math.max(this.deps.clock.now(), (before.syncAskedAtMs ?? 0) + 1);
       return { syncAskedAtMs: askedMs };
     });
+    this.tookEffect((s) => s.syncAskedAtMs === askedMs);
     return askedMs;
   }
 
   async resume(): Promise<void> {
     await this.deps.settings.changeState(() => ({ paused: false, pausedUntilMs: null }));
+    this.tookEffect((s) => !s.paused);
     this.apply();
     this.deps.target()?.triggerNow();
   }

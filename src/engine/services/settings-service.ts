@@ -78,6 +78,8 @@ export interface SettingsService {
    * `decide` returns null to leave it as it is. Returns the state afterwards.
    */
   changeState(decide: (now: RuntimeState) => Partial<RuntimeState> | null): Promise<RuntimeState>;
+  /** Why the last state change could not be written to the file; null when it was. */
+  stateNotSaved(): string | null;
   close(): void;
 }
 
@@ -117,6 +119,7 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
         const patch = decide(store.getState());
         return patch ? store.setState(patch) : store.getState();
       }),
+    stateNotSaved: () => store.stateNotSaved(),
     close: () => store.close(),
   };
 }

@@ -85,6 +85,8 @@ export interface SettingsStore {
   getState(): RuntimeState;
   /** Merges and persists; returns the new state. Kept in memory if the file cannot be written. */
   setState(patch: Partial<RuntimeState>): RuntimeState;
+  /** Why the last setState could not write the file, in a person's words; null when it did. */
+  stateNotSaved(): string | null;
   /** Stops watching the file. */
   close(): void;
   /**
@@ -162,6 +164,7 @@ class ConfSettingsStore implements SettingsStore {
   private readonly listeners = new Set<(s: Settings) => void>();
   private conf: Conf<ConfigFile> | undefined;
   private memoryState: RuntimeState | undefined;
+  private stateUnsaved: string | null = null;
   private lastNotified: Settings | undefined;
   /** The poll of the file for edits by other processes (with `watch`), until close(). */
   private watchTimer: NodeJS.Timeout | undefined;
@@ -260,7 +263,9 @@ class ConfSettingsStore implements SettingsStore {
       const onDisk = this.readRaw();
       if (onDisk.kind === 'refused') throw new Error(onDisk.message);
       this.openConf().set(STATE_KEY, next);
+      this.stateUnsaved = null;
     } catch (e) {
+      this.stateUnsaved = this.whyNotSaved(e);
       // A hand-edited file that does not parse is left exactly as the person wrote it.
       this.logger.warn('Pause state kept in memory only: the settings file cannot be updated', {
         file: this.path,
@@ -268,6 +273,23 @@ class ConfSettingsStore implements SettingsStore {
       });
     }
     return next;
+  }
+
+  stateNotSaved(): string | null {
+    return this.stateUnsaved;
+  }
+
+  /**
+   * conf checks the whole file before it writes a key: a hand edit with a wrong value refuses
+   * every pause, and it said "Config schema violation: `intervalSeconds` must be >= 2".
+   */
+  private whyNotSaved(e: unknown): string {
+    if (isConfRejectingFile(e)) {
+      const loaded = this.load();
+      if (!loaded.ok)
+        return `${this.path} has mistakes (${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')})`;
+    }
+    return e instanceof Error ? e.message : String(e);
   }
 
   hasSettings(): boolean {
