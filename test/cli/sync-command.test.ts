@@ -152,6 +152,21 @@ test('beside a running daemon, sync asks it and waits for its pass: what the pas
   await new Promise((r) => setTimeout(r, 4500));
   assert.equal(await lastPass(), served, `the same ask served twice: ${log()}`);
   assert.equal(asksServed(), 3, log());
+
+  // Asked while paused: the pass runs anyway (as the tray's and window's buttons do not), said.
+  assert.equal((await cli('pause')).code, 0);
+  await waitFor('the daemon paused', async () => {
+    const s = await readPublishedStatus(dirs.configDir);
+    return s?.pid === daemon?.pid && s?.status.paused;
+  });
+  const whilePaused = await cli('sync');
+  assert.equal(whilePaused.code, 0, whilePaused.stdout + whilePaused.stderr);
+  assert.match(
+    whilePaused.stdout,
+    /^It is paused: this one pass runs anyway, and it stays paused after\.$/m,
+  );
+  assert.match(whilePaused.stdout, /^State: paused\./m);
+  assert.equal(asksServed(), 4, log());
 });
 
 test('sync waiting on a daemon that is paused, then stopped, before its pass ends says which (exit 1); Ctrl-C ends only the wait', async () => {
