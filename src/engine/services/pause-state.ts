@@ -85,9 +85,10 @@ export class PauseState {
   }
 
   /**
-   * A change that could not be saved did not happen: the running engine (this one too, which reads
-   * the file) never sees it. A hand edit with a wrong value made `rdl-sync pause` say "Paused" and
-   * `rdl-sync sync` say "Asked" while nothing followed; the file is left as the person wrote it.
+   * A change that could not be saved did not reach the file, and another process (the running
+   * daemon, for `rdl-sync pause` and `sync`) reads it only there. A hand edit with a wrong value
+   * made those commands say "Paused" and "Asked" while nothing followed; the file is left as the
+   * person wrote it, and the command now says it was not done.
    */
   private tookEffect(saved: (state: RuntimeState) => boolean): void {
     const why = this.deps.settings.stateNotSaved();
