@@ -77,21 +77,14 @@ export async function waitForAskedPass(w: AskedPassWait): Promise<AskedPassOutco
 }
 
 /**
- * The settings are not valid (or not set up yet): no pass could run at all. By the problem's id:
- * a hand edit with mistakes has the same code, and the settings in force run on meanwhile.
- */
-export function settingsHeldIt(s: StatusSnapshot): boolean {
-  return s.problems.some((p) => p.id === 'settings-invalid');
-}
-
-/**
  * Whether the pass left everything moved, as `once` counts it: nothing failing, nothing queued in
  * transit, nothing held in the watch folder, and nothing stopped (an error a person must act on, a
  * pass that failed, Dropbox out of reach). Files still being written are not held: the running
  * process takes them once they settle (`once`, which ends, waits for them a while instead).
+ * Settings that stop every pass are the caller's to tell apart first (exit 2, as `once`).
  */
 export function allMovedBy(s: StatusSnapshot): boolean {
   const c = s.counts;
-  const stopped = s.state === 'error' || s.state === 'offline' || settingsHeldIt(s);
+  const stopped = s.state === 'error' || s.state === 'offline';
   return !stopped && c.failed === 0 && c.transit === 0 && c.waiting - (c.settling ?? 0) === 0;
 }

@@ -21,6 +21,8 @@ import {
   settingsSchema,
   type Engine,
   type LockRole,
+  type Problem,
+  SETTINGS_INVALID_ID,
   shellWord,
   type Settings,
   triedAgainWhenAsked,
@@ -29,7 +31,7 @@ import {
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus } from './print-status.js';
-import { allMovedBy, settingsHeldIt, waitForAskedPass } from './asked-pass.js';
+import { allMovedBy, waitForAskedPass } from './asked-pass.js';
 import { sayOnInterrupt } from './interrupt-words.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
@@ -94,7 +96,15 @@ function printIssues(ctx: CliContext, issues: { field: string; message: string }
 }
 
 function settingsProblem(engine: Engine) {
-  return engine.getStatus().problems.find((p) => p.id === 'settings-invalid');
+  return settingsRefusal(engine.getStatus().problems);
+}
+
+/**
+ * The settings cannot be used at all (none yet, or refused): no pass runs. By the problem's id: a
+ * hand edit with mistakes has the same code, and the settings in force run on meanwhile.
+ */
+function settingsRefusal(problems: readonly Problem[]): Problem | undefined {
+  return problems.find((p) => p.id === SETTINGS_INVALID_ID);
 }
 
 /**
@@ -550,8 +560,9 @@ const sync: CommandSpec = {
         return 1;
       case 'served': {
         // Settings the running process refuses: it ran no pass, and says why in its problems.
-        if (settingsHeldIt(outcome.status)) {
-          const setup = outcome.status.problems.some((p) => p.code === 'setup-needed');
+        const refused = settingsRefusal(outcome.status.problems);
+        if (refused) {
+          const setup = refused.code === 'setup-needed';
           say(
             ctx,
             `No pass could run: the running RDL Sync ${setup ? 'waits to be set up' : 'waits for its settings to be fixed'}.`,

@@ -26,7 +26,8 @@ const TRANSIENT = new Set(['retry', 'retry-after']);
 /** Upload problems only an answer from Dropbox can show healed (a reconnect aside). */
 const ANSWERED_BY_DROPBOX = new Set(['auth-revoked', 'quota-full']);
 const PASS_FAILED_ID = 'pass-failed';
-const SETTINGS_INVALID_ID = 'settings-invalid';
+/** The problem of settings that cannot be used at all (none yet, or refused): nothing syncs. */
+export const SETTINGS_INVALID_ID = 'settings-invalid';
 /** A hand edit of the settings file that could not be used, while the settings in force run. */
 const SETTINGS_FILE_MISTAKES_ID = 'settings-file-mistakes';
 const SITE_PLACEHOLDER_ID = 'site-placeholder';
