@@ -24,7 +24,7 @@ import {
 const LOCKED = 'RDL/held/locked.csv';
 
 let emulator: Emulator;
-let daemon: ChildProcess | null = null;
+const daemons: ChildProcess[] = [];
 const roots: string[] = [];
 
 before(async () => {
@@ -32,7 +32,7 @@ before(async () => {
 });
 
 after(async () => {
-  await killIfRunning(daemon);
+  for (const daemon of daemons) await killIfRunning(daemon);
   await emulator.close();
   for (const root of roots) {
     execFileSync('chattr', ['-R', '-i', root]);
@@ -40,35 +40,58 @@ after(async () => {
   }
 });
 
-/** Folders and settings of their own, with the logger's file in a folder it cannot leave. */
-async function hubWithLockedFile(intervalSeconds: number) {
+/**
+ * A hub of its own: folders and settings (an hour between passes: only the pass at a daemon's
+ * start, and then the ones asked for), the CLI on them, the daemon's log, and its start.
+ */
+async function hubOf(site: string) {
   const dirs = await makeDirs('rdl-cli-sync-');
   roots.push(dirs.root);
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { intervalSeconds }), emulator);
-  const file = path.join(dirs.watchDir, ...LOCKED.split('/'));
+  await writeConfig(
+    dirs.configDir,
+    testSettings(dirs, emulator, { site, intervalSeconds: 3600 }),
+    emulator,
+  );
+  const cli = (...args: string[]) =>
+    runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
+  const log = () => {
+    const p = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
+    return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
+  };
+  /** `rdl-sync run`, once its first pass has ended (killed after the file's tests if still up). */
+  const startDaemon = async (): Promise<ChildProcess> => {
+    const proc = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
+    daemons.push(proc);
+    await waitFor('the end of its first pass', async () => {
+      const s = await readPublishedStatus(dirs.configDir);
+      return s?.pid === proc.pid && !s?.status.passRunning && s?.status.lastPassMs;
+    });
+    return proc;
+  };
+  return { dirs, cli, log, startDaemon };
+}
+
+/** A hub whose logger's file is in a folder it cannot leave (chattr +i holds root too). */
+async function hubWithLockedFile() {
+  const hub = await hubOf('site1');
+  const file = path.join(hub.dirs.watchDir, ...LOCKED.split('/'));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, 't,v\n1,2\n');
   execFileSync('chattr', ['+i', path.dirname(file)]);
-  const cli = (...args: string[]) =>
-    runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
   const fix = () => execFileSync('chattr', ['-i', path.dirname(file)]);
-  return { dirs, file, cli, fix };
+  return { ...hub, file, fix };
 }
 
 test('with no daemon, sync runs the pass here and tries the fixed file at once; once waits out its back-off', async () => {
   // A file on Dropbox where the file's folder should be (the upload fails, not_folder), which the
   // person then deletes in Dropbox's web page. That failure is kept in the journal: the next
   // `once`, in a new process, leaves the file to its back-off.
-  const dirs = await makeDirs('rdl-cli-sync-');
-  roots.push(dirs.root);
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Plain' }), emulator);
+  const { dirs, cli } = await hubOf('Plain');
   const rel = 'RDL/USB0/a.csv';
   const file = path.join(dirs.watchDir, ...rel.split('/'));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, 't,v\n1,2\n');
   emulator.putFile('/RDL/Plain/RDL/USB0', Buffer.from('a file where a folder should be'));
-  const cli = (...args: string[]) =>
-    runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
 
   const first = await cli('once');
   assert.equal(first.code, 1, first.stdout + first.stderr);
@@ -91,21 +114,10 @@ test('with no daemon, sync runs the pass here and tries the fixed file at once; 
 });
 
 test('beside a running daemon, sync asks it and waits for its pass: what the pass left, before and after the fix', async () => {
-  // An hour between passes: only the pass at its start, and then the ones asked for.
-  const { dirs, file, cli, fix } = await hubWithLockedFile(3600);
-  daemon = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
-  const log = () => {
-    const p = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
-    return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
-  };
+  const { dirs, file, cli, fix, log, startDaemon } = await hubWithLockedFile();
+  const daemon = await startDaemon();
   const asksServed = () => log().match(/a pass asked for by rdl-sync sync/g)?.length ?? 0;
-  await waitFor('the daemon failing to stage the file', async () =>
-    /file could not be staged/.test(log()),
-  );
-  await waitFor('the end of its first pass', async () => {
-    const s = await readPublishedStatus(dirs.configDir);
-    return !s?.status.passRunning && s?.status.lastPassMs;
-  });
+  assert.match(log(), /file could not be staged/, 'the first pass tried the file');
   const askedOf = new RegExp(
     `Asked the running RDL Sync \\(pid ${daemon.pid}, an .rdl-sync run. daemon\\)`,
   );
@@ -157,7 +169,7 @@ test('beside a running daemon, sync asks it and waits for its pass: what the pas
   assert.equal((await cli('pause')).code, 0);
   await waitFor('the daemon paused', async () => {
     const s = await readPublishedStatus(dirs.configDir);
-    return s?.pid === daemon?.pid && s?.status.paused;
+    return s?.pid === daemon.pid && s?.status.paused;
   });
   const whilePaused = await cli('sync');
   assert.equal(whilePaused.code, 0, whilePaused.stdout + whilePaused.stderr);
@@ -170,20 +182,8 @@ test('beside a running daemon, sync asks it and waits for its pass: what the pas
 });
 
 test('sync waiting on a daemon that is paused, then stopped, before its pass ends says which (exit 1); Ctrl-C ends only the wait', async () => {
-  const dirs = await makeDirs('rdl-cli-sync-');
-  roots.push(dirs.root);
-  await writeConfig(
-    dirs.configDir,
-    testSettings(dirs, emulator, { site: 'Stops', intervalSeconds: 3600 }),
-    emulator,
-  );
-  const cli = (...args: string[]) =>
-    runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
-  const proc = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
-  const log = () => {
-    const p = path.join(dirs.configDir, 'logs', 'rdl-sync.log');
-    return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '';
-  };
+  const { dirs, cli, log, startDaemon } = await hubOf('Stops');
+  const proc = await startDaemon();
   const asksTaken = () => log().match(/a pass asked for by rdl-sync sync/g)?.length ?? 0;
   /** The daemon took the nth ask and is running its pass (published). */
   const runningAsk = (n: number) =>
@@ -196,10 +196,6 @@ test('sync waiting on a daemon that is paused, then stopped, before its pass end
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, 't,v\n1,2\n');
   };
-  await waitFor('the end of its first pass', async () => {
-    const s = await readPublishedStatus(dirs.configDir);
-    return s?.pid === proc.pid && !s?.status.passRunning && s?.status.lastPassMs;
-  });
   // A file to upload over a slow link: each pass asked for runs for several seconds.
   emulator.shapeLink({ latencyMs: 1500 });
   try {
@@ -270,9 +266,7 @@ test('sync waiting on a daemon that is paused, then stopped, before its pass end
 test("beside an earlier version's daemon, whose status has no word for asks, sync says to restart it", async () => {
   // What a daemon of an earlier version publishes: the run lock (held here, as the service holds
   // it) and a status.json without syncAskServedMs. It never says an ask was served.
-  const dirs = await makeDirs('rdl-cli-sync-');
-  roots.push(dirs.root);
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Older' }), emulator);
+  const { dirs } = await hubOf('Older');
   const lock = await acquireRunLock(dirs.configDir, 'service');
   try {
     const status = new StatusModel(() => Date.now()).snapshot();
@@ -324,22 +318,10 @@ test('a hand edit with a mistake in the settings file: sync and pause beside the
   // The daemon keeps its last valid settings. Its pause and the sync ask live in that file, which
   // is left as the person wrote it (conf checks the whole file before it writes a key). Before,
   // both commands said "Paused" and "Asked", and nothing followed: sync waited its whole wait.
-  const dirs = await makeDirs('rdl-cli-sync-');
-  roots.push(dirs.root);
-  await writeConfig(
-    dirs.configDir,
-    testSettings(dirs, emulator, { site: 'Typo', intervalSeconds: 3600 }),
-    emulator,
-  );
-  const cli = (...args: string[]) =>
-    runCli([...args, '--config-dir', dirs.configDir], { home: dirs.root });
-  const proc = spawnCli(['run', '--config-dir', dirs.configDir], { home: dirs.root });
+  const { dirs, cli, startDaemon } = await hubOf('Typo');
+  const proc = await startDaemon();
   const configFile = path.join(dirs.configDir, 'config.json');
   try {
-    await waitFor('the end of its first pass', async () => {
-      const s = await readPublishedStatus(dirs.configDir);
-      return s?.pid === proc.pid && !s?.status.passRunning && s?.status.lastPassMs;
-    });
     const data = JSON.parse(fs.readFileSync(configFile, 'utf8'));
     const edited = JSON.stringify({ ...data, intervalSeconds: -5 }, null, 2);
     fs.writeFileSync(configFile, edited);
@@ -369,9 +351,7 @@ test('a hand edit with a mistake in the settings file: sync and pause beside the
 });
 
 test('sync refuses a --wait that is not a duration, saving no ask', async () => {
-  const dirs = await makeDirs('rdl-cli-sync-');
-  roots.push(dirs.root);
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Usage' }), emulator);
+  const { dirs } = await hubOf('Usage');
   const r = await runCli(['sync', '--wait', 'soon', '--config-dir', dirs.configDir], {
     home: dirs.root,
   });
@@ -382,9 +362,7 @@ test('sync refuses a --wait that is not a duration, saving no ask', async () => 
 });
 
 test('beside a once still at work, sync says to run it again when it has ended, and saves no ask', async () => {
-  const dirs = await makeDirs('rdl-cli-sync-');
-  roots.push(dirs.root);
-  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Busy' }), emulator);
+  const { dirs } = await hubOf('Busy');
   const file = path.join(dirs.watchDir, 'RDL', 'USB0', 'a.csv');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, 't,v\n1,2\n');
