@@ -854,6 +854,19 @@ test('a file already waiting in transit is shown while it uploads, never "Up to 
   }
 });
 
+/**
+ * Passes until a failing file's problem card shows (its third failure), `advance` moving the
+ * engine's clock past the file's back-off between them; not after the last, so the file is still
+ * waiting out its back-off when this returns.
+ */
+async function failUntilCard(w: WindowHarness, card: string, advance: () => void): Promise<void> {
+  for (let i = 0; i < 4 && !(await w.page.$(card)); i++) {
+    if (i > 0) advance();
+    await w.engine.runPassNow();
+  }
+  await w.page.waitForSelector(card, { timeout: 10_000 });
+}
+
 test('a failing file the person renames in transit, as told, is no longer a problem', async (t) => {
   if (await noChromium(t)) return;
   let now = Date.now();
@@ -866,11 +879,7 @@ test('a failing file the person renames in transit, as told, is no longer a prob
     const bad = 'misc/bad\x7fname.csv';
     await drop(w, bad, 'a,b\n1,2\n');
     const problem = `#problems li[data-problem="file-failing:${bad}"]`;
-    for (let i = 0; i < 4 && !(await page.$(problem)); i++) {
-      await w.engine.runPassNow();
-      now += 10 * 60_000; // past the file's back-off
-    }
-    await page.waitForSelector(problem, { timeout: 10_000 });
+    await failUntilCard(w, problem, () => (now += 10 * 60_000));
     assert.match(
       await text(page, `${problem} .problem-message`),
       /rename the file or its folder in the transit folder; it is then synced under the new name/,
@@ -908,11 +917,7 @@ test('a failing file\'s card offers "Try again now": once the cause is fixed, th
     w.emulator.putFile('/RDL/site1/held', Buffer.from('a file where a folder should be'));
     await drop(w, 'held/a.csv', 'a,b\n1,2\n');
     const problem = '#problems li[data-problem="file-failing:held/a.csv"]';
-    for (let i = 0; i < 4 && !(await page.$(problem)); i++) {
-      if (i > 0) now += 10 * 60_000; // past the file's back-off
-      await w.engine.runPassNow();
-    }
-    await page.waitForSelector(problem, { timeout: 10_000 });
+    await failUntilCard(w, problem, () => (now += 10 * 60_000));
     const retry = `${problem} button.problem-retry`;
     assert.equal(await text(page, retry), 'Try again now');
     // The person deletes that file in Dropbox. Its next try is minutes away (the back-off): a
@@ -929,11 +934,7 @@ test('a failing file\'s card offers "Try again now": once the cause is fixed, th
     w.emulator.putFile('/RDL/site1/held2', Buffer.from('again'));
     await drop(w, 'held2/b.csv', 'a,b\n1,2\n');
     const second = '#problems li[data-problem="file-failing:held2/b.csv"]';
-    for (let i = 0; i < 4 && !(await page.$(second)); i++) {
-      now += 10 * 60_000;
-      await w.engine.runPassNow();
-    }
-    await page.waitForSelector(second, { timeout: 10_000 });
+    await failUntilCard(w, second, () => (now += 10 * 60_000));
     await w.engine.pause(null);
     await page.waitForSelector(`${second} button.problem-retry[disabled]`, { timeout: 10_000 });
   } finally {
