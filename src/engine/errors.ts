@@ -21,6 +21,9 @@ export type ErrorCode =
   // per file
   | 'disallowed-name'
   | 'malformed-path'
+  // a folder in the archive refuses new entries (its permissions, an immutable flag) while the
+  // rest of the archive takes them: the files bound there fail, the others go on
+  | 'folder-unwritable'
   | 'file-too-large'
   | 'file-unreadable'
   | 'file-vanished'

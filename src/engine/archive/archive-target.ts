@@ -44,6 +44,7 @@ import {
 } from './problems.js';
 import { placeNamed, thePlace, type ArchivePlace } from './archive-place.js';
 import { cardNameTrouble, refusedNameMessage } from './card-names.js';
+import { folderRefused, refusesNewEntries } from './folder-refusal.js';
 import { fileSizeLimitOf } from './file-size-limit.js';
 import { formatBytes } from '../format-bytes.js';
 import { keepBothName } from '../legs/keep-both.js';
@@ -990,6 +991,14 @@ export class ArchiveTarget {
       if (parent?.isDirectory()) return this.refusedName(code, path, cause);
     }
     if ((code === 'EPERM' || code === 'EACCES') && (await this.takesNewFiles())) {
+      // The name, or the folder it goes into? A folder whose permissions or immutable flag refuse
+      // every new entry says so to access(2); a card's FUSE driver refusing a name does not.
+      // Told "the card does not accept the name", a person renamed a good file and reformatted a
+      // good disk while the folder stayed locked.
+      const folder = dirname(path);
+      if (!trouble?.certain && (await refusesNewEntries(folder))) {
+        return folderRefused(this.place, folder, basename(path), code, cause);
+      }
       return this.refusedName(code, path, cause);
     }
     return this.destinationError(cause, path);
