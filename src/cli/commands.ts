@@ -26,11 +26,11 @@ import {
   shellWord,
   type Settings,
   triedAgainWhenAsked,
-  TRY_AGAIN_NOW,
+  TRY_AGAIN_WHEN_NOTHING_RUNS,
   withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
-import { printPassOutcome, printStatus } from './print-status.js';
+import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
 import { allMovedBy, waitForAskedPass } from './asked-pass.js';
 import { sayOnInterrupt } from './interrupt-words.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
@@ -440,7 +440,8 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     const fixable =
       problems.some((p) => triedAgainWhenAsked(p.id, p.code)) ||
       failures.some((f) => triedAgainWhenAsked(`${FILE_FAILING_PREFIX}${f.rel}`, f.code));
-    if (fixable) say(ctx, `  ${TRY_AGAIN_NOW}`);
+    // Nothing runs on after this command to make the try "that comes by itself".
+    if (fixable) say(ctx, `  ${TRY_AGAIN_WHEN_NOTHING_RUNS}`);
     // What stopped a leg this pass, when no problem says it yet: Dropbox unreachable is a
     // problem only after offlineAlertMinutes (a daemon rides out short outages quietly), so a
     // technician's `once` while offline ended on "1 still queued in transit" and nothing else.
@@ -640,31 +641,14 @@ const status: CommandSpec = {
     }
     if (stale) say(ctx, `! ${stale}`);
     if (snapshot)
-      printStatus(
-        snapshot,
-        (l) => say(ctx, l),
-        running || owner ? undefined : { lastContactMs: snapshot.dropbox.lastContactMs },
-      );
+      printStatus(snapshot, (l) => say(ctx, l), {
+        ...(running || owner ? {} : { offline: { lastContactMs: snapshot.dropbox.lastContactMs } }),
+        // A `once` ends after its pass: no later try comes by itself.
+        runsOn: running && owner?.role !== 'once',
+      });
     return 0;
   },
 };
-
-/**
- * Which RDL Sync publishes the status shown: the tray app syncs as the daemon does, and a hub
- * may have both installed ("Daemon running" while it was the tray app sent people to systemctl).
- */
-function whoSyncs(owner: { pid: number; role?: LockRole }): string {
-  switch (owner.role) {
-    case 'tray-app':
-      return `The RDL Sync tray app is syncing (pid ${owner.pid}).`;
-    case 'once':
-      return `An \`rdl-sync once\` is syncing (pid ${owner.pid}).`;
-    case 'service':
-      return `Daemon running (pid ${owner.pid}, the rdl-sync service).`;
-    default:
-      return `Daemon running (pid ${owner.pid}).`;
-  }
-}
 
 /** Where the connection went, so nobody wonders which front end can use it. */
 function sayConnected(

@@ -5,7 +5,9 @@ import {
   printable,
   sentenceAsText,
   TRY_AGAIN_NOW,
+  TRY_AGAIN_WHEN_NOTHING_RUNS,
   triedAgainWhenAsked,
+  type LockRole,
   type StatusSnapshot,
 } from '../engine/index.js';
 import { formatTime } from './duration.js';
@@ -18,21 +20,28 @@ import { formatTime } from './duration.js';
 export function printStatus(
   s: StatusSnapshot,
   write: (text: string) => void,
-  /**
-   * Set when nothing syncs now (no daemon): the status is read from the settings, the saved
-   * connection and the folders, and Dropbox was not asked. `lastContactMs`: when the last process
-   * that synced reached it. Without these words a saved account read "connected" on a hub that
-   * could not reach Dropbox at all.
-   */
-  offline?: { lastContactMs: number | null },
+  how: {
+    /**
+     * Set when nothing syncs now (no daemon): the status is read from the settings, the saved
+     * connection and the folders, and Dropbox was not asked. `lastContactMs`: when the last
+     * process that synced reached it. Without these words a saved account read "connected" on a
+     * hub that could not reach Dropbox at all.
+     */
+    offline?: { lastContactMs: number | null };
+    /** Whether a process that syncs runs on after now (not a `once`), to make the next try; by
+     * default, when something syncs now. */
+    runsOn?: boolean;
+  } = {},
 ): void {
+  const { offline } = how;
+  const runsOn = how.runsOn ?? offline === undefined;
   const line = (text: string): void => write(printable(text));
   line(`State: ${s.state}. ${offline ? notRunningSentence(s) : sentenceAsText(s)}`);
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);
   line(countsLine(s));
   line(
-    `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${s.passRunning ? 'running now' : formatTime(s.nextPassMs)}`,
+    `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${nextPassWords(s, offline !== undefined)}`,
   );
   // No archive folder yet (a new install): nothing can be "not present".
   if (s.archive.enabled && s.archive.path === '') line(`${archive}: no archive folder set yet`);
@@ -63,7 +72,7 @@ export function printStatus(
     line(
       `  ${t.leg === 'upload' ? '↑' : '→'} ${t.rel} ${formatBytes(t.bytesDone)}/${formatBytes(t.size)} at ${formatBytes(t.rate)}/s`,
     );
-  problemLines(s, line);
+  problemLines(s, line, runsOn);
 }
 
 /**
@@ -74,7 +83,19 @@ export function printPassOutcome(s: StatusSnapshot, write: (text: string) => voi
   const line = (text: string): void => write(printable(text));
   line(`State: ${s.state}. ${sentenceAsText(s)}`);
   line(countsLine(s));
-  problemLines(s, line);
+  problemLines(s, line, true);
+}
+
+/**
+ * When the next pass runs. A paused engine keeps its schedule armed but skips each pass, so its
+ * time read as a promise the pause breaks; with nothing running there is no next pass at all.
+ */
+function nextPassWords(s: StatusSnapshot, nothingRuns: boolean): string {
+  if (s.passRunning) return 'running now';
+  if (nothingRuns) return 'none (nothing runs)';
+  if (s.paused)
+    return `none while paused (${s.pausedUntilMs === null ? 'until someone resumes it' : `until ${formatTime(s.pausedUntilMs)}`})`;
+  return formatTime(s.nextPassMs);
 }
 
 function countsLine(s: StatusSnapshot): string {
@@ -83,9 +104,10 @@ function countsLine(s: StatusSnapshot): string {
   return `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`;
 }
 
-function problemLines(s: StatusSnapshot, line: (text: string) => void): void {
+function problemLines(s: StatusSnapshot, line: (text: string) => void, runsOn: boolean): void {
   for (const p of s.problems) line(`! ${p.message}`);
-  if (s.problems.some((p) => triedAgainWhenAsked(p.id, p.code))) line(`  ${TRY_AGAIN_NOW}`);
+  if (s.problems.some((p) => triedAgainWhenAsked(p.id, p.code)))
+    line(`  ${runsOn ? TRY_AGAIN_NOW : TRY_AGAIN_WHEN_NOTHING_RUNS}`);
 }
 
 /**
@@ -98,4 +120,21 @@ function notRunningSentence(s: StatusSnapshot): string {
   if (s.state !== 'idle' || s.counts.failed > 0 || pending === 0) return sentenceAsText(s);
   const them = pending === 1 ? '1 file waits' : `${pending} files wait`;
   return `${them} safely; nothing moves ${pending === 1 ? 'it' : 'them'} until RDL Sync runs (on a hub: sudo systemctl start rdl-sync; now, once: rdl-sync once).`;
+}
+
+/**
+ * Which RDL Sync publishes the status shown: the tray app syncs as the daemon does, and a hub
+ * may have both installed ("Daemon running" while it was the tray app sent people to systemctl).
+ */
+export function whoSyncs(owner: { pid: number; role?: LockRole }): string {
+  switch (owner.role) {
+    case 'tray-app':
+      return `The RDL Sync tray app is syncing (pid ${owner.pid}).`;
+    case 'once':
+      return `An \`rdl-sync once\` or \`sync\` is running its one pass (pid ${owner.pid}); it ends by itself.`;
+    case 'service':
+      return `Daemon running (pid ${owner.pid}, the rdl-sync service).`;
+    default:
+      return `Daemon running (pid ${owner.pid}).`;
+  }
 }

@@ -57,7 +57,12 @@ export { formatBytes } from './format-bytes.js';
 export { archiveTitle } from './archive/archive-place.js';
 export { formatDuration } from './format-duration.js';
 export { FILE_FAILING_THRESHOLD } from './retry-policy.js';
-export { FILE_FAILING_PREFIX, TRY_AGAIN_NOW, triedAgainWhenAsked } from './pipeline/problems.js';
+export {
+  FILE_FAILING_PREFIX,
+  TRY_AGAIN_NOW,
+  TRY_AGAIN_WHEN_NOTHING_RUNS,
+  triedAgainWhenAsked,
+} from './pipeline/problems.js';
 
 // Errors, logging, ports the front ends plug in.
 export { isSyncError, SyncError, type ErrorCode } from './errors.js';

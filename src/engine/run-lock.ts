@@ -45,7 +45,8 @@ export type LockRole = 'service' | 'daemon' | 'once' | 'tray-app';
 const ROLE_WORDS: Record<LockRole, string> = {
   service: 'the rdl-sync service',
   daemon: 'an `rdl-sync run` daemon',
-  once: 'an `rdl-sync once`',
+  // `rdl-sync sync` with no daemon runs its one pass as a `once` does.
+  once: 'an `rdl-sync once` or `sync`',
   'tray-app': 'the RDL Sync tray app',
 };
 

@@ -38,6 +38,9 @@ async function assertOnlyTheLockedFolderFails(
   assert.ok(out.includes(`the folder ${locked} refuses new files and folders (${code})`), out);
   assert.ok(out.includes(`lsattr -d ${locked}`), out);
   assert.match(out, /The file waits in transit; nothing is lost/, out);
+  // Nothing runs on after a `once` to make a try "that comes by itself".
+  assert.match(out, /`rdl-sync sync` tries again at once \(a plain `rdl-sync once` may leave/, out);
+  assert.doesNotMatch(out, /comes by itself/, out);
   // The folder takes nothing; the file beside it went on, and Dropbox took all three.
   assert.deepEqual(await listFilesRel(dirs.archiveDir), ['RDL/USB0/fine.csv'], out);
   for (const rel of ['RDL/USB0/fine.csv', 'RDL/USB1/locked.csv', 'RDL/USB1/deeper/below.csv'])

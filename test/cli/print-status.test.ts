@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusModel } from '../../src/engine/status/model.js';
-import { printStatus } from '../../src/cli/print-status.js';
+import { printStatus, whoSyncs } from '../../src/cli/print-status.js';
 import { formatTime } from '../../src/cli/duration.js';
 
 function printed(model: StatusModel): string {
@@ -95,4 +95,63 @@ test('beside a failing file a person can fix, how to have it tried again now; no
   assert.match(text, hint, text);
   assert.equal(text.match(/rdl-sync sync/g)?.length, 1, 'said once, after the problems');
   assert.match(text, /Other files are not affected\n {2}Once the cause is fixed/);
+});
+
+test('where nothing runs on (after a `once`, no service), the try again line promises no try that comes by itself', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0);
+  const model = new StatusModel(() => now);
+  model.raise({
+    id: 'file-failing:RDL/USB0/a.csv',
+    code: 'file-unreadable',
+    severity: 'attention',
+    tab: 'transfers',
+    message: 'RDL/USB0/a.csv failed 3 times: check its permissions. Other files are not affected',
+  });
+  const print = (how: Parameters<typeof printStatus>[2]): string => {
+    const lines: string[] = [];
+    printStatus(model.snapshot(), (l) => lines.push(l), how);
+    return lines.join('\n');
+  };
+  for (const how of [{ offline: { lastContactMs: null } }, { runsOn: false }]) {
+    const text = print(how);
+    assert.doesNotMatch(text, /comes by itself/, text);
+    assert.match(
+      text,
+      /^ {2}Once the cause is fixed, `rdl-sync sync` tries again at once \(a plain `rdl-sync once` may leave a failing file until its next try is due, at most an hour after the last\)\.$/m,
+      text,
+    );
+  }
+  assert.match(print({}), /comes by itself, at most an hour later/, 'a service runs on');
+});
+
+test('"Next pass" while paused says none comes until the pause ends; with nothing running, none', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0);
+  const model = new StatusModel(() => now);
+  const armed = now + 60_000;
+  model.update({ passRunning: false, nextPassMs: armed, paused: true, pausedUntilMs: null });
+  assert.match(printed(model), /Next pass: none while paused \(until someone resumes it\)$/m);
+  const until = now + 2 * 3_600_000;
+  model.update({ pausedUntilMs: until });
+  const text = printed(model);
+  assert.ok(text.includes(`Next pass: none while paused (until ${formatTime(until)})`), text);
+  assert.ok(!text.includes(formatTime(armed)), 'the skipped pass is not promised');
+  // A pass asked for while paused runs, and is said to.
+  model.update({ passRunning: true, nextPassMs: null });
+  assert.match(printed(model), /Next pass: running now/);
+  model.update({ passRunning: false, paused: false, pausedUntilMs: null, nextPassMs: armed });
+  const lines: string[] = [];
+  printStatus(model.snapshot(), (l) => lines.push(l), { offline: { lastContactMs: null } });
+  assert.match(lines.join('\n'), /Next pass: none \(nothing runs\)$/m);
+});
+
+test('who syncs: a `once` or a `sync` without a daemon (both hold the lock as "once") is said to end by itself', () => {
+  const line = whoSyncs({ pid: 4321, role: 'once' });
+  assert.equal(
+    line,
+    'An `rdl-sync once` or `sync` is running its one pass (pid 4321); it ends by itself.',
+  );
+  assert.match(
+    whoSyncs({ pid: 7, role: 'service' }),
+    /^Daemon running \(pid 7, the rdl-sync service\)\.$/,
+  );
 });

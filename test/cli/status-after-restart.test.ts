@@ -58,7 +58,10 @@ test('after `once`, and after the daemon restarts, status names the last file sy
   const stamp = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`;
   assert.match(
     after.stdout,
-    new RegExp(`^Last file synced: ${stamp} {3}Last pass: ${stamp} {3}Next pass: never$`, 'm'),
+    new RegExp(
+      `^Last file synced: ${stamp} {3}Last pass: ${stamp} {3}Next pass: none \\(nothing runs\\)$`,
+      'm',
+    ),
   );
   const listed = await runCli(['history', '--config-dir', dirs.configDir], {
     ...env,

@@ -97,7 +97,12 @@ test('with no daemon, sync runs the pass here and tries the fixed file at once; 
   assert.equal(first.code, 1, first.stdout + first.stderr);
   assert.match(first.stdout, /failing in transit: RDL\/USB0\/a\.csv/);
   // …and says what tries it again before its back-off ends, as a second `once` would not.
-  assert.match(first.stdout, /Once the cause is fixed, `rdl-sync sync` on the hub/);
+  assert.match(
+    first.stdout,
+    /Once the cause is fixed, `rdl-sync sync` tries again at once \(a plain `rdl-sync once` may leave/,
+  );
+  // Nothing runs on after it: no next try "comes by itself".
+  assert.doesNotMatch(first.stdout, /comes by itself/);
   emulator.deletePath('/RDL/Plain/RDL/USB0');
   const unasked = await cli('once');
   assert.equal(unasked.code, 1, 'once leaves a failed file to its back-off (30 s)');

@@ -165,6 +165,13 @@ test('in one process: a live holder is refused, our own pid with another start t
   );
   await first.release();
   await assert.rejects(fs.stat(path.join(dir, LOCK_FILE)), /ENOENT/);
+  // `rdl-sync sync` with no daemon holds the lock as a `once` does: the refusal says both.
+  const oneShot = await acquireRunLock(dir, 'once');
+  await assert.rejects(
+    acquireRunLock(dir),
+    /\(it is an `rdl-sync once` or `sync`\).*it ends by itself after its pass/,
+  );
+  await oneShot.release();
 
   // The same pid, but a process that started at another time: a reused pid, so stale.
   const ours = processStartTime(process.pid);

@@ -124,6 +124,14 @@ export function triedAgainWhenAsked(id: string, code: string): boolean {
 /** What a person reads beside such a problem: how to have the files tried again now. */
 export const TRY_AGAIN_NOW =
   'Once the cause is fixed, `rdl-sync sync` on the hub (or "Sync now" in its tray app) tries again at once; otherwise the next try comes by itself, at most an hour later.';
+
+/**
+ * The same where nothing runs on to make that next try: after an `rdl-sync once` (by hand, or
+ * from cron) or in `status` with no service. "Comes by itself" promised a try no process would
+ * make, and a plain `once` run again at once skips the file until its try is due.
+ */
+export const TRY_AGAIN_WHEN_NOTHING_RUNS =
+  'Once the cause is fixed, `rdl-sync sync` tries again at once (a plain `rdl-sync once` may leave a failing file until its next try is due, at most an hour after the last).';
 export { FILE_FAILING_THRESHOLD };
 
 export function fileFailingProblem(
