@@ -1,12 +1,41 @@
-/** Parses '90s', '30m', '1h', '2d' or a bare number of minutes into milliseconds. */
+const UNIT_MS: Record<string, number> = {
+  s: 1_000,
+  sec: 1_000,
+  secs: 1_000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
+
+/**
+ * Parses '90s', '30m', '1h', '2d', '1h30m' (or '1 h 30 min') or a bare number of minutes into
+ * milliseconds. "1h30m" was refused, the form `systemd` and most tools take.
+ */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$/i.exec(text);
-  if (!m) throw new Error(`"${text}" is not a duration: use for example 30m, 1h or 2d`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'm').toLowerCase();
-  const factor =
-    unit === 's' ? 1_000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000;
-  return Math.round(n * factor);
+  const refused = new Error(
+    `"${text}" is not a duration: use for example 30m, 1h, 1h30m or 2d (a bare number is minutes)`,
+  );
+  const bare = /^\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (bare) return Math.round(Number(bare[1]) * UNIT_MS.m!);
+  const part = /\s*(\d+(?:\.\d+)?)\s*([a-z]+)/giy;
+  let total = 0;
+  let end = 0;
+  for (let m = part.exec(text); m; m = part.exec(text)) {
+    const unit = UNIT_MS[m[2]!.toLowerCase()];
+    if (unit === undefined) throw refused;
+    total += Number(m[1]) * unit;
+    end = part.lastIndex;
+  }
+  if (end === 0 || text.slice(end).trim() !== '') throw refused;
+  return Math.round(total);
 }
 
 /**

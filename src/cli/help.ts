@@ -76,8 +76,8 @@ stay queued), the pass had not ended within the wait (it goes on), RDL Sync was 
 it ended, or an rdl-sync once is at work (run sync again after it); 2 invalid settings or usage.
 
 Options:
-  --wait DURATION    how long to wait for the running daemon's pass: 90s, 10m, 1h; a bare
-                     number is minutes (default 10m; 0 asks and returns at once, exit 0)
+  --wait DURATION    how long to wait for the running daemon's pass: 90s, 10m, 1h30m; a
+                     bare number is minutes (default 10m; 0 asks and returns at once, exit 0)
 
 ${COMMON_OPTIONS}`,
   status: `Usage: rdl-sync status [--json]
@@ -132,7 +132,7 @@ retentionEnabled is true; this command runs it now whatever that setting says.
 ${COMMON_OPTIONS}`,
   pause: `Usage: rdl-sync pause [--for DURATION]
 
-Pauses syncing until resumed, or for a while (--for 30m, 1h, 2d). A running daemon
+Pauses syncing until resumed, or for a while (--for 30m, 1h30m, 2d). A running daemon
 follows within a few seconds. Files keep waiting safely.
 
 ${COMMON_OPTIONS}`,

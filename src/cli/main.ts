@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HELP } from './help.js';
 import { interruptWords } from './interrupt-words.js';
-import { COMMAND_OPTIONS } from './options.js';
+import { COMMAND_OPTIONS, strayArguments } from './options.js';
 import { joinOptionValues } from './option-values.js';
 import type { CliContext } from './context.js';
 import { flushCompileCache } from '../../bin/compile-cache.js';
@@ -50,12 +50,17 @@ export async function main(
       strict: true,
     });
   } catch (e) {
-    err.write(`${(e as Error).message}\n\n${HELP[command] ?? HELP.main}\n`);
+    err.write(`${usageMistake(e as Error)}\n\n${HELP[command] ?? HELP.main}\n`);
     return 2;
   }
   if (parsed.values.help) {
     out.write(`${HELP[command]}\n`);
     return 0;
+  }
+  const stray = strayArguments(command, parsed.positionals);
+  if (stray) {
+    err.write(`${stray}\n\n${HELP[command] ?? HELP.main}\n`);
+    return 2;
   }
   // Loaded only now: help and usage mistakes are answered without starting the engine's modules.
   const [
@@ -157,6 +162,16 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+}
+
+/**
+ * node's words for a usage mistake, but an option left without its value (`sync --wait
+ * --config-dir D`), which node calls "ambiguous" and answers with a '--wait=-XYZ' riddle.
+ */
+function usageMistake(e: Error): string {
+  const missing = /^Option '(--[\w-]+)' argument is ambiguous/.exec(e.message);
+  if (!missing) return e.message;
+  return `Option '${missing[1]}' needs a value right after it, not another option (for example ${missing[1]}=VALUE).`;
 }
 
 /**

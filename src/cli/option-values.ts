@@ -22,7 +22,13 @@ export function joinOptionValues(args: readonly string[], options: Options): str
       break;
     }
     const value = args[i + 1];
-    if (takesValue.has(arg) && value !== undefined && value.startsWith('-') && value !== '--') {
+    if (
+      takesValue.has(arg) &&
+      value !== undefined &&
+      value.startsWith('-') &&
+      value !== '--' &&
+      !isOptionOf(value, options)
+    ) {
       // `--name=value`; a short option takes its value glued on (`-c-dir`), as getopt does.
       out.push(arg.startsWith('--') ? `${arg}=${value}` : `${arg}${value}`);
       i++;
@@ -31,4 +37,16 @@ export function joinOptionValues(args: readonly string[], options: Options): str
     }
   }
   return out;
+}
+
+/**
+ * Whether `arg` names one of `options` (`--config-dir`, `--config-dir=x`, `-h`): then the value
+ * before it was left out (`sync --wait --config-dir D`), and taking the option's name as that
+ * value made "--config-dir" a duration and `D` a stray argument.
+ */
+function isOptionOf(arg: string, options: Options): boolean {
+  if (arg.startsWith('--')) return Object.hasOwn(options, arg.slice(2).split('=')[0]!);
+  return Object.values(options).some(
+    (spec) => spec.short !== undefined && arg === `-${spec.short}`,
+  );
 }

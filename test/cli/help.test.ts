@@ -100,7 +100,44 @@ test('no command, an unknown command or an unknown option: exit 2 and a clear me
   assert.equal(badLimit.code, 2);
   assert.match(badLimit.stdout + badLimit.stderr, /--limit must be a whole number.*"ten"/);
   assert.equal(badPause.code, 2);
-  assert.match(badPause.stdout, /--for "soon" is not a duration: use for example 30m, 1h or 2d/);
+  assert.match(
+    badPause.stdout,
+    /--for "soon" is not a duration: use for example 30m, 1h, 1h30m or 2d/,
+  );
   // Refused usage touches nothing.
   await assert.rejects(fs.stat(path.join(configDir, 'config.json')), { code: 'ENOENT' });
+});
+
+test('words a command does not take are refused, not ignored: `pause 30m` pauses nothing and names --for', async () => {
+  const configDir = path.join(root, 'config-stray');
+  const [pauseFor, onceExtra, syncWait, waitNoValue] = await Promise.all([
+    runCli(['pause', '30m', '--config-dir', configDir], env),
+    runCli(['once', 'now', '--config-dir', configDir], env),
+    runCli(['sync', '5', '--config-dir', configDir], env),
+    // The value left out: the next option's name was taken for it, and the folder for a stray word.
+    runCli(['sync', '--wait', '--config-dir', configDir], env),
+  ]);
+  for (const r of [pauseFor, onceExtra, syncWait, waitNoValue]) {
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(r.stdout, '', 'usage mistakes go to stderr');
+  }
+  assert.match(
+    pauseFor.stderr,
+    /^rdl-sync pause takes no arguments, only options: "30m" is not one of them\. To give it a duration: rdl-sync pause --for 30m$/m,
+  );
+  assert.match(pauseFor.stderr, /Usage: rdl-sync pause \[--for DURATION\]/);
+  assert.match(
+    onceExtra.stderr,
+    /^rdl-sync once takes no arguments, only options: "now" is not one of them\.$/m,
+  );
+  assert.match(syncWait.stderr, /To give it a duration: rdl-sync sync --wait 5$/m);
+  assert.match(
+    waitNoValue.stderr,
+    /^Option '--wait' needs a value right after it, not another option \(for example --wait=VALUE\)\.$/m,
+  );
+  // Refused, nothing was done: no settings folder, so no pause saved.
+  await assert.rejects(fs.stat(configDir), { code: 'ENOENT' });
+  // `settings` and `alert` take words of their own.
+  const shown = await runCli(['settings', 'path', '--config-dir', configDir], env);
+  assert.equal(shown.code, 0, shown.stderr);
 });

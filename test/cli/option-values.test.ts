@@ -30,3 +30,20 @@ test('a value option takes the next argument even when it starts with a dash; no
   assert.deepEqual(joinOptionValues(['--code'], options), ['--code']);
   assert.deepEqual(joinOptionValues(['--code', '--'], options), ['--code', '--']);
 });
+
+test('an option left without its value does not take the name of the next option as it', () => {
+  // `sync --wait --config-dir D` made "--config-dir" the wait and D a stray word.
+  assert.deepEqual(joinOptionValues(['--code', '--config-dir', 'D'], options), [
+    '--code',
+    '--config-dir',
+    'D',
+  ]);
+  assert.deepEqual(joinOptionValues(['--code', '--json'], options), ['--code', '--json']);
+  assert.deepEqual(joinOptionValues(['--code', '--config-dir=D'], options), [
+    '--code',
+    '--config-dir=D',
+  ]);
+  assert.deepEqual(joinOptionValues(['--code', '-c'], options), ['--code', '-c']);
+  // A value that only looks like an option is still a value.
+  assert.deepEqual(joinOptionValues(['--code', '--jsonx'], options), ['--code=--jsonx']);
+});
