@@ -2,7 +2,12 @@
 // reads the outcome from the status that process publishes (status.json): a person who fixed a
 // folder's permissions and typed the command learns there whether the file went through, instead
 // of "it begins within a few seconds" and a second command to type, again and again.
-import { liveLockOwner, readStatusFile, type StatusSnapshot } from '../engine/index.js';
+import {
+  holdsUncountedFiles,
+  liveLockOwner,
+  readStatusFile,
+  type StatusSnapshot,
+} from '../engine/index.js';
 
 /** How often the published status is read while waiting: it is written at most once a second. */
 const POLL_MS = 500;
@@ -86,5 +91,11 @@ export async function waitForAskedPass(w: AskedPassWait): Promise<AskedPassOutco
 export function allMovedBy(s: StatusSnapshot): boolean {
   const c = s.counts;
   const stopped = s.state === 'error' || s.state === 'offline';
-  return !stopped && c.failed === 0 && c.transit === 0 && c.waiting - (c.settling ?? 0) === 0;
+  return (
+    !stopped &&
+    c.failed === 0 &&
+    c.transit === 0 &&
+    c.waiting - (c.settling ?? 0) === 0 &&
+    !s.problems.some(holdsUncountedFiles)
+  );
 }

@@ -27,6 +27,7 @@ import {
   type Settings,
   triedAgainWhenAsked,
   TRY_AGAIN_WHEN_NOTHING_RUNS,
+  holdsUncountedFiles,
   withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
@@ -456,7 +457,8 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
       !r.uploadBlocked &&
       !r.archiveBlocked &&
       r.remainingInTransit === 0 &&
-      waiting === 0;
+      waiting === 0 &&
+      !problems.some(holdsUncountedFiles);
     return allMoved ? 0 : 1;
   } finally {
     await engine.stop();

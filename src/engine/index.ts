@@ -59,6 +59,7 @@ export { formatDuration } from './format-duration.js';
 export { FILE_FAILING_THRESHOLD } from './retry-policy.js';
 export {
   FILE_FAILING_PREFIX,
+  holdsUncountedFiles,
   TRY_AGAIN_NOW,
   TRY_AGAIN_WHEN_NOTHING_RUNS,
   triedAgainWhenAsked,

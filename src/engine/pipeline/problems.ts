@@ -121,6 +121,15 @@ export function triedAgainWhenAsked(id: string, code: string): boolean {
   return failing && code !== 'file-cut-short' && code !== 'file-zeroed';
 }
 
+/**
+ * Whether a problem holds files that no count shows: a folder in the watch folder (or transit)
+ * nobody can read, whose files are unknown, or a watch folder that cannot be used at all. A
+ * command's "everything moved" must not be said over it (`once` exited 0 beside "Cannot read").
+ */
+export function holdsUncountedFiles(p: { code: string }): boolean {
+  return p.code === 'unreadable-entry' || p.code === 'watch-unavailable';
+}
+
 /** What a person reads beside such a problem: how to have the files tried again now. */
 export const TRY_AGAIN_NOW =
   'Once the cause is fixed, `rdl-sync sync` on the hub (or "Sync now" in its tray app) tries again at once; otherwise the next try comes by itself, at most an hour later.';

@@ -347,13 +347,18 @@ function reflectWatchProblem(deps: PassDeps, memory: StageMemory, problem: SyncE
     memory.watchProblemLogged = true;
     deps.logger.warn('watch folder unavailable', { code: problem.code, reason: problem.message });
   }
-  raiseProblem(deps, {
+  raiseProblem(deps, watchProblemOf(problem));
+}
+
+/** The problem a watch folder that cannot be used (missing, unreadable) stands as. */
+export function watchProblemOf(problem: SyncError): NewProblem {
+  return {
     id: WATCH_PROBLEM_ID,
     code: 'watch-unavailable',
     severity: 'attention',
     tab: 'settings',
     message: problem.message,
-  });
+  };
 }
 
 /** Unreadable folders and names are problems a person sees, raised once and cleared when healed. */
@@ -364,36 +369,44 @@ function reflectEntryProblems(
 ): void {
   const ids = new Set<string>();
   for (const e of errors.slice(0, MAX_ENTRY_PROBLEMS)) {
-    const id = `${ENTRY_PROBLEM_PREFIX}${e.rel}`;
-    ids.add(id);
-    if (!memory.entryProblemIds.has(id)) {
+    if (!memory.entryProblemIds.has(`${ENTRY_PROBLEM_PREFIX}${e.rel}`)) {
       deps.logger.warn('watch folder entry cannot be read', {
         rel: e.rel,
         code: e.code ?? 'unreadable-entry',
         reason: e.message,
       });
     }
-    raiseProblem(deps, {
-      id,
-      code: 'unreadable-entry',
-      severity: 'attention',
-      tab: 'status',
-      message: e.message,
-    });
   }
+  for (const problem of entryProblemsOf(errors)) {
+    ids.add(problem.id);
+    raiseProblem(deps, problem);
+  }
+  for (const id of memory.entryProblemIds) if (!ids.has(id)) clearProblem(deps, id);
+  memory.entryProblemIds = ids;
+}
+
+/**
+ * The problems a scan's unreadable folders and names stand as: one each, up to a limit, then one
+ * for the rest. Also for `rdl-sync status` with no daemon, which scans and stages nothing.
+ */
+export function entryProblemsOf(errors: ScanOutcome['errors']): NewProblem[] {
+  const problems: NewProblem[] = errors.slice(0, MAX_ENTRY_PROBLEMS).map((e) => ({
+    id: `${ENTRY_PROBLEM_PREFIX}${e.rel}`,
+    code: 'unreadable-entry',
+    severity: 'attention',
+    tab: 'status',
+    message: e.message,
+  }));
   if (errors.length > MAX_ENTRY_PROBLEMS) {
-    const id = `${ENTRY_PROBLEM_PREFIX}*`;
-    ids.add(id);
-    raiseProblem(deps, {
-      id,
+    problems.push({
+      id: `${ENTRY_PROBLEM_PREFIX}*`,
       code: 'unreadable-entry',
       severity: 'attention',
       tab: 'log',
       message: `${errors.length - MAX_ENTRY_PROBLEMS} more entries in the watch folder cannot be read: see the log`,
     });
   }
-  for (const id of memory.entryProblemIds) if (!ids.has(id)) clearProblem(deps, id);
-  memory.entryProblemIds = ids;
+  return problems;
 }
 
 function raiseProblem(deps: PassDeps, problem: NewProblem): void {

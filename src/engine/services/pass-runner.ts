@@ -9,6 +9,7 @@ import { RepeatQuieter } from '../log/repeats.js';
 import { markLogged } from '../log/logged-failures.js';
 import { isSetupNeeded } from '../settings/setup-needed.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
+import { entryProblemsOf, watchProblemOf } from '../pipeline/stage-step.js';
 import { worstFailure } from '../pipeline/leg-state.js';
 import type { StatusReducer } from '../status/reducer.js';
 import type { FailingFileFact } from '../status/engine-events.js';
@@ -254,6 +255,16 @@ export class PassRunner {
         : null;
     // The card's problem and the remembered failures: see 'probed' in status/reducer.ts.
     this.deps.reducer.apply({ type: 'probed', card, transit, pending, watch, failing });
+    // What the scan could not read, as a pass would raise it: without it `status` read "Up to
+    // date" over a folder of files nobody could enter, right after `once` had said so.
+    const unread = scan?.watchProblem
+      ? [watchProblemOf(scan.watchProblem)]
+      : entryProblemsOf(scan?.errors ?? []);
+    for (const problem of unread) {
+      this.deps.reducer.apply({ type: 'problem', problem });
+      // Known to the passes, so the first one clears it when healed (a probe while paused).
+      if (problem.code === 'unreadable-entry') this.memory.entryProblemIds.add(problem.id);
+    }
     await this.deps.account.recallLastDaemonsWord(builder.built.remote !== null);
     await this.deps.health.check(builder.built.settings);
   }
