@@ -49,6 +49,11 @@ import { PipelineBuilder } from './services/pipeline-builder.js';
 import { PassRunner, type FailingFile } from './services/pass-runner.js';
 import { Lifecycle } from './services/lifecycle.js';
 import type { LockRole } from './run-lock.js';
+import {
+  WATCH_FAILURES_FILE,
+  loadWatchFailures,
+  saveWatchFailures,
+} from './stage/watch-failures-file.js';
 import { publishStatus, type StatusPublishing } from './services/status-publishing.js';
 import { importLegacy, type LegacyImportInput } from './services/legacy-import.js';
 import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
@@ -262,7 +267,16 @@ class SyncEngine implements Engine {
       afterBuild: () => this.lifecycle.afterRebuild(),
       retentionNote: (s) => this.health.retentionNote(s),
     });
+    // The watch folder's failing files, as the last process left them (watch-failures-file.ts).
+    const watchFailuresFile = path.join(configDir, WATCH_FAILURES_FILE);
+    const savedWatchFailures = await loadWatchFailures(watchFailuresFile, logger);
     this.passes = new PassRunner({
+      watchFailures: {
+        saved: savedWatchFailures,
+        ...(opts.readOnly
+          ? {}
+          : { save: (failures) => saveWatchFailures(watchFailuresFile, failures) }),
+      },
       builder: this.builder,
       account: this.account,
       journal: this.journal,

@@ -26,6 +26,8 @@ export interface StageFailure {
 
 export interface StageMemory {
   stageFailures: Map<string, StageFailure>;
+  /** Set when `stageFailures` changed: the engine saves them then (watch-failures-file.ts). */
+  stageFailuresChanged?: boolean;
   /** When a person last asked for a pass ("Sync now"): failures from before are due (retryDue). */
   retryAskedMs?: number;
   /** Problem ids raised for unreadable entries by the last scan (cleared when they heal). */
@@ -317,6 +319,7 @@ function recordStageFailure(
 ): void {
   const attempts = (memory.stageFailures.get(file.rel)?.attempts ?? 0) + 1;
   const now = deps.clock.now();
+  memory.stageFailuresChanged = true;
   memory.stageFailures.set(file.rel, {
     attempts,
     nextTryMs: now + fileRetryDelayMs(attempts),
@@ -334,7 +337,9 @@ function recordStageFailure(
 }
 
 function forgetFailure(deps: PassDeps, memory: StageMemory, rel: string): void {
-  if (memory.stageFailures.delete(rel)) clearProblem(deps, `${FILE_FAILING_PREFIX}${rel}`);
+  if (!memory.stageFailures.delete(rel)) return;
+  memory.stageFailuresChanged = true;
+  clearProblem(deps, `${FILE_FAILING_PREFIX}${rel}`);
 }
 
 function reflectWatchProblem(deps: PassDeps, memory: StageMemory, problem: SyncError | null): void {

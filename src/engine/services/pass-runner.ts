@@ -9,7 +9,12 @@ import { RepeatQuieter } from '../log/repeats.js';
 import { markLogged } from '../log/logged-failures.js';
 import { isSetupNeeded } from '../settings/setup-needed.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
-import { entryProblemsOf, watchProblemOf } from '../pipeline/stage-step.js';
+import { entryProblemsOf, watchProblemOf, type StageFailure } from '../pipeline/stage-step.js';
+import {
+  FILE_FAILING_PREFIX,
+  FILE_FAILING_THRESHOLD,
+  fileFailingProblem,
+} from '../pipeline/problems.js';
 import { worstFailure } from '../pipeline/leg-state.js';
 import type { StatusReducer } from '../status/reducer.js';
 import type { FailingFileFact } from '../status/engine-events.js';
@@ -42,6 +47,14 @@ export interface PassRunnerDeps {
    * engine that publishes no status.
    */
   checkSettingsFolder?: () => Promise<void>;
+  /**
+   * The files that could not leave the watch folder, as the last process left them, and where to
+   * save them when they change (absent in an engine that runs no passes of its own: `status`).
+   */
+  watchFailures?: {
+    saved: Map<string, StageFailure>;
+    save?: (failures: ReadonlyMap<string, StageFailure>) => Promise<void>;
+  };
 }
 
 export class PassRunner {
@@ -60,6 +73,39 @@ export class PassRunner {
   constructor(private readonly deps: PassRunnerDeps) {
     this.blockedPasses = new RepeatQuieter(deps.monotonic);
     this.failedPasses = new RepeatQuieter(deps.monotonic);
+    this.recallWatchFailures();
+  }
+
+  /**
+   * The watch folder's failing files go on where the last process left them: their count, their
+   * back-off, and the problem of those that failed often enough, standing from the start (a
+   * restart must not read as the trouble resolved, nor announce it anew).
+   */
+  private recallWatchFailures(): void {
+    const saved = this.deps.watchFailures?.saved;
+    if (!saved) return;
+    this.memory.stageFailures = new Map(saved);
+    for (const [rel, f] of saved) {
+      if (f.attempts >= FILE_FAILING_THRESHOLD)
+        this.deps.reducer.apply({
+          type: 'problem',
+          problem: fileFailingProblem(rel, f.attempts, f.error),
+        });
+    }
+  }
+
+  /** Saves the watch folder's failures when a pass changed them; a failure to save is logged. */
+  private async saveWatchFailures(): Promise<void> {
+    const save = this.deps.watchFailures?.save;
+    if (!save || !this.memory.stageFailuresChanged) return;
+    this.memory.stageFailuresChanged = false;
+    await save(this.memory.stageFailures).catch((e: unknown) => {
+      // Tried again after the next pass that changes them; meanwhile only counts are at stake.
+      this.memory.stageFailuresChanged = true;
+      this.deps.logger.warn('could not save the watch folder failures', {
+        reason: e instanceof Error ? e.message : String(e),
+      });
+    });
   }
 
   /**
@@ -155,6 +201,7 @@ export class PassRunner {
       }
       throw e;
     } finally {
+      await this.saveWatchFailures();
       // (It never throws: a failed check is logged and the card keeps its last figures.)
       await accountChecked;
       // An unexpected failure becomes the "pass-failed" problem there (unless it was a stop).
@@ -249,6 +296,14 @@ export class PassRunner {
     const scan = await deps.scanner.scan(signal).catch(() => null);
     signal?.throwIfAborted();
     const failing = this.failuresAmong(inTransit);
+    // A file that failed to leave the watch folder and is gone from it now: its saved problem
+    // is over (a pass would forget it the same way).
+    if (scan && !scan.watchProblem) {
+      const present = new Set(scan.stable.map((f) => f.rel));
+      for (const rel of this.memory.stageFailures.keys())
+        if (!present.has(rel))
+          this.deps.reducer.apply({ type: 'problem-cleared', id: `${FILE_FAILING_PREFIX}${rel}` });
+    }
     const watch =
       scan && !scan.watchProblem
         ? { waiting: scan.stable.length + scan.pending, settling: scan.pending }

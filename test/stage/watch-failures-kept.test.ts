@@ -1,0 +1,112 @@
+// A file that cannot leave the watch folder keeps its count, its back-off and its problem across
+// processes (src/engine/stage/watch-failures-file.ts). Kept in memory only, the count began again
+// at every start: `rdl-sync sync` or `once` from cron never reached "failed 3 times" (so nobody
+// was told), and after a daemon restart the problem vanished and the alert told every channel
+// "Resolved" while nothing had changed. The real CLI and daemon against the Dropbox emulator; the
+// file's folder is immutable (chattr +i holds root too), then opened.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator } from '../../tools/emulator/index.js';
+import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
+import {
+  exited,
+  killIfRunning,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+  type CliEnv,
+} from '../cli/cli-harness.js';
+import { alertLogHook } from '../alerts/loopback.js';
+
+const REL = 'RDL/USB0/stuck.csv';
+
+test('a file stuck in the watch folder: counted across commands and restarts; a restart is no "Resolved"', async (t) => {
+  const dirs = await makeDirs('rdl-watch-failures-');
+  const folder = path.join(dirs.watchDir, 'RDL', 'USB0');
+  await fs.mkdir(folder, { recursive: true });
+  await fs.writeFile(path.join(folder, 'stuck.csv'), 't,v\n1,2\n');
+  if (spawnSync('chattr', ['+i', folder]).status !== 0) {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+    return t.skip('chattr +i is not possible here');
+  }
+  const emulator = await startEmulator({});
+  let daemon: ChildProcess | null = null;
+  try {
+    const { hook, heard } = await alertLogHook(dirs.root);
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, {
+        site: 'Kept',
+        intervalSeconds: 3600,
+        alertCommand: hook,
+        alertFlapMinutes: 0,
+      }),
+      emulator,
+    );
+    const env: CliEnv = { home: dirs.root };
+    const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);
+    const saved = async () =>
+      JSON.parse(await fs.readFile(path.join(dirs.configDir, 'watch-failures.json'), 'utf8')) as {
+        failures: Array<{ rel: string; attempts: number; code: string }>;
+      };
+
+    // Three asks, three processes: the third try is the third failure, and is said so.
+    for (const n of [1, 2, 3]) {
+      const r = await cli('sync');
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.deepEqual(
+        (await saved()).failures.map((f) => [f.rel, f.attempts]),
+        [[REL, n]],
+      );
+    }
+    const third = await cli('status');
+    assert.match(third.stdout, new RegExp(`^! ${REL} failed 3 times`, 'm'), third.stdout);
+
+    // The service starts: the problem stands from its start, and its alert is raised.
+    const startDaemon = async (): Promise<ChildProcess> => {
+      const proc = spawnCli(['run', '--config-dir', dirs.configDir], env);
+      await waitFor('the daemon to end its first pass', async () => {
+        const s = await readPublishedStatus(dirs.configDir);
+        return s !== null && s.pid === proc.pid && !s.status.passRunning && !!s.status.lastPassMs;
+      });
+      return proc;
+    };
+    daemon = await startDaemon();
+    await waitFor('the alert', async () => /^raised /m.test(await heard()));
+    const first = await readPublishedStatus(dirs.configDir);
+    assert.ok(
+      first?.status.problems.some((p) => p.id === `file-failing:${REL}`),
+      JSON.stringify(first?.status.problems),
+    );
+    // Restarted (an upgrade, a reboot): the trouble is not "resolved", nor announced again.
+    daemon.kill('SIGTERM');
+    assert.equal((await exited(daemon)).code, 0);
+    daemon = await startDaemon();
+    const again = await readPublishedStatus(dirs.configDir);
+    assert.ok(
+      again?.status.problems.some((p) => p.id === `file-failing:${REL}`),
+      JSON.stringify(again?.status.problems),
+    );
+    await new Promise((r) => setTimeout(r, 2_000)); // an alert on its way would be heard by now
+    const told = await heard();
+    assert.doesNotMatch(told, /^cleared /m, told);
+    assert.equal(told.match(/^raised /gm)?.length, 1, told);
+
+    // Opened: the file moves, its saved failure goes, and the condition is over.
+    execFileSync('chattr', ['-i', folder]);
+    const moved = await cli('sync', '--wait', '1m');
+    assert.equal(moved.code, 0, moved.stdout + moved.stderr);
+    assert.ok(emulator.getFile(`/RDL/Kept/${REL}`), 'on Dropbox');
+    assert.deepEqual((await saved()).failures, []);
+    await waitFor('the resolved alert', async () => /^cleared /m.test(await heard()));
+  } finally {
+    spawnSync('chattr', ['-i', folder]);
+    await killIfRunning(daemon);
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
