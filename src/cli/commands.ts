@@ -381,6 +381,17 @@ function settlingNow(engine: { getStatus(): { counts: { waiting: number; settlin
 
 const once: CommandSpec = { run: (ctx) => runOnce(ctx, false) };
 
+function files(n: number): string {
+  return `${n} file${n === 1 ? '' : 's'}`;
+}
+
+/** Failing files as `once` lists them: each name with its code and why, printable. */
+function failureList(
+  failures: ReadonlyArray<{ rel: string; code: string; message: string }>,
+): string {
+  return failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ');
+}
+
 /**
  * One pass here, with a bounded wait for files still settling; 0 only when everything moved.
  * `retryWaiting` (`rdl-sync sync`): files waiting out a failure's back-off are tried too.
@@ -419,23 +430,33 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
       );
     }
     const { waiting } = engine.getStatus().counts;
-    const held = waiting - settling;
-    if (held > 0) {
-      // Why: the status sentence names the worst of them (a file failing to leave the watch
-      // folder) or the problem that holds them (transit full), as `rdl-sync status` would.
+    const problems = engine.getStatus().problems;
+    // Each file that failed to leave the watch folder with its own reason: the status sentence
+    // (given before for all of them) names one file, or another problem altogether.
+    const watchFailures = engine.listWatchFailures();
+    if (watchFailures.length > 0) {
       say(
         ctx,
-        `Left ${held} file${held === 1 ? '' : 's'} in the watch folder that could not be moved to transit: ${printable(engine.getStatus().sentence)}`,
+        `Not moved to transit: ${files(watchFailures.length)} failing in the watch folder: ${failureList(watchFailures)}`,
+      );
+    }
+    const held = waiting - settling - watchFailures.length;
+    if (held > 0) {
+      // Held by a problem (transit full or unwritable), printed below; else the sentence says why.
+      const why = problems.length > 0 ? 'the problems below say why' : engine.getStatus().sentence;
+      say(
+        ctx,
+        `Left ${files(held)} in the watch folder that could not be moved to transit: ${printable(why)}`,
       );
     }
     const failures = await engine.listFailures();
     if (failures.length > 0) {
+      // Moved into transit, where they wait safely; what failed is a copy to Dropbox or the archive.
       say(
         ctx,
-        `Not moved: ${failures.length} file${failures.length === 1 ? '' : 's'} failing in transit: ${failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ')}`,
+        `Not done: ${files(failures.length)} failing in transit, kept there safely: ${failureList(failures)}`,
       );
     }
-    const problems = engine.getStatus().problems;
     for (const p of problems) say(ctx, `! ${printable(p.message)}`);
     // A failing file waits out its back-off, also for the next `once`: say what does not.
     const fixable =
@@ -762,7 +783,7 @@ function nothingRecorded(values: CliContext['values']): string {
   if (values.failures)
     return (
       `No failures recorded${search}. A file failing in transit is listed here once it has failed ` +
-      `${FILE_FAILING_THRESHOLD} times; \`rdl-sync status\` counts and names every file failing now.`
+      `${FILE_FAILING_THRESHOLD} times. \`rdl-sync status\` counts every file failing now and names those that failed ${FILE_FAILING_THRESHOLD} times; the log names each failure as it happens.`
     );
   return search ? `No transfers recorded${search}.` : 'No transfers recorded yet.';
 }

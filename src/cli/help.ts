@@ -117,7 +117,8 @@ ${COMMON_OPTIONS}`,
   history: `Usage: rdl-sync history [--failures] [--search TEXT] [--limit N] [--json]
 
 Recent transfers, newest first (the last 50 unless --limit), with both legs' results.
---failures: files in transit that failed 3 times (rdl-sync status names every file failing now).
+--failures: files in transit that failed 3 times (rdl-sync status counts every file failing
+now and names those that failed 3 times; the log names each failure as it happens).
 
 ${COMMON_OPTIONS}`,
   retention: `Usage: rdl-sync retention [--dry-run] [--json]

@@ -101,7 +101,9 @@ function nextPassWords(s: StatusSnapshot, nothingRuns: boolean): string {
 function countsLine(s: StatusSnapshot): string {
   const c = s.counts;
   const isCard = s.archive.card ?? true;
-  return `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending}, failing ${c.failed})   Done this run: ${c.doneThisRun}`;
+  // Failing on a line of its own: it counts files failing in the watch folder too, and inside
+  // "In transit (…)" it read as a part of the files there ("In transit: 0 (…, failing 1)").
+  return `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending})   Failing: ${c.failed}   Done this run: ${c.doneThisRun}`;
 }
 
 function problemLines(s: StatusSnapshot, line: (text: string) => void, runsOn: boolean): void {

@@ -122,6 +122,8 @@ export interface Engine extends EngineApi {
   probe(): Promise<void>;
   /** Files in transit whose last attempt failed, from the journal (names for `once`, `status`). */
   listFailures(): Promise<FailingFile[]>;
+  /** Files in the watch folder that could not be moved into transit, each with its failure. */
+  listWatchFailures(): FailingFile[];
   /** PKCE start whose verifier the caller keeps (the CLI's two-step flow across processes). */
   connectDropboxBegin(): Promise<{ authorizeUrl: string; codeVerifier: string }>;
   connectDropboxWithVerifier(codeVerifier: string, code: string): Promise<AccountInfo>;
@@ -423,6 +425,10 @@ class SyncEngine implements Engine {
 
   runRetention(dryRun: boolean): Promise<RetentionReport> {
     return this.health.retention(this.builder.built.settings, dryRun);
+  }
+
+  listWatchFailures(): FailingFile[] {
+    return this.passes.listWatchFailures();
   }
 
   listFailures(): Promise<FailingFile[]> {

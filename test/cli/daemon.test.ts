@@ -167,7 +167,8 @@ test('history lists done transfers; --failures filters; --json parses', async ()
   assert.equal(
     noFailure.stdout.trim(),
     'No failures recorded matching "USB1". A file failing in transit is listed here once it has ' +
-      'failed 3 times; `rdl-sync status` counts and names every file failing now.',
+      'failed 3 times. `rdl-sync status` counts every file failing now and names those that ' +
+      'failed 3 times; the log names each failure as it happens.',
   );
   assert.equal(noMatch.stdout.trim(), 'No transfers recorded matching "USB1".');
 

@@ -4,6 +4,7 @@
 // why, and exits 1; a good file beside it is synced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
@@ -36,10 +37,57 @@ test('once neither waits for nor calls "still being written" a file that cannot 
     assert.doesNotMatch(r.stdout, /still being written/);
     assert.match(
       r.stdout,
-      /Left 1 file in the watch folder that could not be moved to transit: .*too long for the transit folder once escaped.*shorten the file's name/,
+      /^Not moved to transit: 1 file failing in the watch folder: .*\.csv \(malformed-path: .*too long for the transit folder once escaped.*shorten the file's name/m,
     );
+    // Each such file is named with its own reason, not the status sentence for all of them.
+    assert.doesNotMatch(r.stdout, /^Left \d+ files? in the watch folder/m);
     assert.ok(fs.existsSync(bad), 'the file stays where it is');
   } finally {
+    await emulator.close();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+// Files failing in the watch folder and in transit, and a problem beside them: once gave the
+// status sentence as the reason every file left in the watch folder was left, which named another
+// file or another problem ("… (+4 more)"), so a person fixed the wrong thing.
+test('once names each failing file with its own reason, in the watch folder and in transit', async (t) => {
+  const emulator = await startEmulator({});
+  const dirs = await makeDirs('rdl-cli-held-each-');
+  const stuckDir = path.join(dirs.watchDir, 'RDL', 'USB0');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Each' }), emulator);
+    fs.mkdirSync(stuckDir, { recursive: true });
+    fs.writeFileSync(path.join(stuckDir, 'stuck.csv'), 't,v\n1,2\n');
+    fs.mkdirSync(path.join(dirs.watchDir, 'RDL', 'USB1'), { recursive: true });
+    fs.writeFileSync(path.join(dirs.watchDir, 'RDL', 'USB1', 'c.csv'), 't,v\n3,4\n');
+    // A file on Dropbox where USB1's folder should be: c.csv fails in transit.
+    emulator.putFile('/RDL/Each/RDL/USB1', Buffer.from('a file where a folder should be'));
+    try {
+      execFileSync('chattr', ['+i', stuckDir]);
+    } catch (e) {
+      return t.skip(`chattr +i is not possible here: ${String(e)}`);
+    }
+
+    const r = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /^Not moved to transit: 1 file failing in the watch folder: RDL\/USB0\/stuck\.csv \(file-unreadable: Cannot move .*stuck\.csv out of the watch folder/m,
+      r.stdout,
+    );
+    assert.match(
+      r.stdout,
+      /^Not done: 1 file failing in transit, kept there safely: RDL\/USB1\/c\.csv \(conflict: /m,
+      r.stdout,
+    );
+    assert.doesNotMatch(r.stdout, /^Left \d+ files? in the watch folder/m, r.stdout);
+  } finally {
+    try {
+      execFileSync('chattr', ['-i', stuckDir]);
+    } catch {
+      // never made immutable
+    }
     await emulator.close();
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }

@@ -84,7 +84,7 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
     assert.match(
       r.stdout,
       // The name's DEL is printed escaped (engine/log/printable.ts), never raw to the terminal.
-      /Not moved: 1 file failing in transit: RDL\/del\\u007f\.csv \(malformed-path: /,
+      /Not done: 1 file failing in transit, kept there safely: RDL\/del\\u007f\.csv \(malformed-path: /,
     );
     assert.ok(emulator.getFile('/RDL/Honest/RDL/good.csv'), 'the good file moved');
     const left = await listFilesRel(dirs.watchDir);
@@ -105,7 +105,7 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
       /^State: idle\. RDL\/del\\u007f\.csv could not be synced yet and will be retried: Dropbox refused the path/m,
     );
     assert.doesNotMatch(status.stdout, /failed 1 times/);
-    assert.match(status.stdout, /failing 1\b/);
+    assert.match(status.stdout, /Failing: 1\b/);
   } finally {
     writer.kill('SIGKILL');
     await exited(writer);

@@ -95,7 +95,7 @@ test('with no daemon, sync runs the pass here and tries the fixed file at once; 
 
   const first = await cli('once');
   assert.equal(first.code, 1, first.stdout + first.stderr);
-  assert.match(first.stdout, /failing in transit: RDL\/USB0\/a\.csv/);
+  assert.match(first.stdout, /failing in transit, kept there safely: RDL\/USB0\/a\.csv/);
   // …and says what tries it again before its back-off ends, as a second `once` would not.
   assert.match(
     first.stdout,

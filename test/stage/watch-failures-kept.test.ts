@@ -65,6 +65,12 @@ test('a file stuck in the watch folder: counted across commands and restarts; a 
     }
     const third = await cli('status');
     assert.match(third.stdout, new RegExp(`^! ${REL} failed 3 times`, 'm'), third.stdout);
+    // Counted as failing, on a line of its own (it is not in transit).
+    assert.match(
+      third.stdout,
+      /\(upload pending 0, archive pending 0\) {3}Failing: 1 /,
+      third.stdout,
+    );
 
     // The service starts: the problem stands from its start, and its alert is raised.
     const startDaemon = async (): Promise<ChildProcess> => {

@@ -31,7 +31,7 @@ test('state word follows the facts: paused > error > offline > attention > synci
     tab: 'settings',
   });
   assert.equal(m.snapshot().state, 'error');
-  assert.match(m.snapshot().sentence, /Reconnect Dropbox\. \(\+1 more\)/);
+  assert.match(m.snapshot().sentence, /Reconnect Dropbox\. \(\+1 more problem\)/);
   m.update({ paused: true, pausedUntilMs: null });
   assert.equal(m.snapshot().state, 'paused');
   assert.match(m.snapshot().sentence, /Paused until you resume\. 3 files waiting safely\./);

@@ -296,13 +296,18 @@ export class PassRunner {
     const scan = await deps.scanner.scan(signal).catch(() => null);
     signal?.throwIfAborted();
     const failing = this.failuresAmong(inTransit);
-    // A file that failed to leave the watch folder and is gone from it now: its saved problem
-    // is over (a pass would forget it the same way).
+    // The files failing in the watch folder count as failing too, as a pass counts them; one gone
+    // from it now is over, its saved problem too (a pass would forget it the same way).
     if (scan && !scan.watchProblem) {
       const present = new Set(scan.stable.map((f) => f.rel));
-      for (const rel of this.memory.stageFailures.keys())
-        if (!present.has(rel))
-          this.deps.reducer.apply({ type: 'problem-cleared', id: `${FILE_FAILING_PREFIX}${rel}` });
+      for (const f of this.listWatchFailures()) {
+        if (present.has(f.rel)) failing.push(f);
+        else
+          this.deps.reducer.apply({
+            type: 'problem-cleared',
+            id: `${FILE_FAILING_PREFIX}${f.rel}`,
+          });
+      }
     }
     const watch =
       scan && !scan.watchProblem
@@ -331,6 +336,22 @@ export class PassRunner {
     const inTransit = new Set<string>();
     for await (const f of deps.listTransit()) inTransit.add(f.rel);
     return this.failuresAmong(inTransit);
+  }
+
+  /**
+   * Files the last pass could not move into transit, each with its own failure, by name (what
+   * the status sentence names is one file, or another problem: `once` gave that as the reason
+   * every file left behind was left).
+   */
+  listWatchFailures(): FailingFile[] {
+    return [...this.memory.stageFailures]
+      .map(([rel, f]) => ({
+        rel,
+        code: f.error.code,
+        message: f.error.message,
+        attempts: f.attempts,
+      }))
+      .sort((a, b) => compareNames(a.rel, b.rel));
   }
 
   /** The journal's failing files among `inTransit` (rel paths), by name. */

@@ -41,6 +41,11 @@ function failedSentence(f: StatusFacts): string {
     : `${files(n)} could not be synced yet and will be retried; ${f.failing.rel}: ${reason}.`;
 }
 
+/** " (+2 more problems)": problems, not files ("(+4 more)" after one file's trouble read as files). */
+function moreProblems(others: number): string {
+  return others > 0 ? ` (+${others} more problem${others === 1 ? '' : 's'})` : '';
+}
+
 export function describeState(
   state: EngineState,
   f: StatusFacts,
@@ -55,14 +60,12 @@ export function describeState(
     case 'error':
     case 'attention': {
       const first = problems.find((p) => p.severity === state) ?? problems[0];
-      const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
-      return `${first?.message ?? 'Something needs attention.'}${more}`;
+      return `${first?.message ?? 'Something needs attention.'}${moreProblems(problems.length - 1)}`;
     }
     case 'offline': {
       // Offline outranks attention in the state word: the card missing or full beside it (which
       // a person must see to) is counted, as the other states count theirs, not left unsaid.
-      const others = problems.filter((p) => p.id !== 'offline').length;
-      const more = others > 0 ? ` (+${others} more)` : '';
+      const more = moreProblems(problems.filter((p) => p.id !== 'offline').length);
       if (f.offlineCause === 'server')
         return `Dropbox is failing with server errors (on its side); retrying.${waitingSafely}${more}`;
       if (f.offlineCause === 'rate-limit')
