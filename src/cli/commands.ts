@@ -385,11 +385,24 @@ function files(n: number): string {
   return `${n} file${n === 1 ? '' : 's'}`;
 }
 
-/** Failing files as `once` lists them: each name with its code and why, printable. */
+/**
+ * Failing files as `once` lists them: each name with its code and why, printable. One this
+ * command did not try (still waiting out its back-off) says when it failed: its old error in the
+ * present tense read as the fix just made having failed.
+ */
 function failureList(
-  failures: ReadonlyArray<{ rel: string; code: string; message: string }>,
+  failures: ReadonlyArray<{ rel: string; code: string; message: string; atMs?: number }>,
+  startedMs: number,
 ): string {
-  return failures.map((f) => printable(`${f.rel} (${f.code}: ${f.message})`)).join('; ');
+  return failures
+    .map((f) =>
+      printable(
+        f.atMs !== undefined && f.atMs < startedMs
+          ? `${f.rel} (${f.code}, not tried this time; it failed at ${formatTime(f.atMs)}: ${f.message})`
+          : `${f.rel} (${f.code}: ${f.message})`,
+      ),
+    )
+    .join('; ');
 }
 
 /**
@@ -403,7 +416,8 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     // Files still settling (written to moments ago, or held open by the logger) get a bounded
     // wait: the stable time plus a margin. Whatever is still settling then is named, not hidden.
     const settleMs = (engine.getSettings().stableSeconds + ONCE_SETTLE_MARGIN_S) * 1000;
-    const deadline = Date.now() + settleMs;
+    const startedMs = Date.now();
+    const deadline = startedMs + settleMs;
     const total = { staged: 0, uploaded: 0, archived: 0, done: 0 };
     let r = await engine.runPassNow({ retryWaiting });
     for (;;) {
@@ -437,7 +451,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     if (watchFailures.length > 0) {
       say(
         ctx,
-        `Not moved to transit: ${files(watchFailures.length)} failing in the watch folder: ${failureList(watchFailures)}`,
+        `Not moved to transit: ${files(watchFailures.length)} failing in the watch folder: ${failureList(watchFailures, startedMs)}`,
       );
     }
     const held = waiting - settling - watchFailures.length;
@@ -454,7 +468,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
       // Moved into transit, where they wait safely; what failed is a copy to Dropbox or the archive.
       say(
         ctx,
-        `Not done: ${files(failures.length)} failing in transit, kept there safely: ${failureList(failures)}`,
+        `Not done: ${files(failures.length)} failing in transit, kept there safely: ${failureList(failures, startedMs)}`,
       );
     }
     for (const p of problems) say(ctx, `! ${printable(p.message)}`);

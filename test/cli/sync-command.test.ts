@@ -106,6 +106,13 @@ test('with no daemon, sync runs the pass here and tries the fixed file at once; 
   emulator.deletePath('/RDL/Plain/RDL/USB0');
   const unasked = await cli('once');
   assert.equal(unasked.code, 1, 'once leaves a failed file to its back-off (30 s)');
+  // …and says it did not try it, with when it failed: not the old error as if the fix had failed.
+  assert.match(
+    unasked.stdout,
+    /failing in transit, kept there safely: RDL\/USB0\/a\.csv \(conflict, not tried this time; it failed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: /,
+    unasked.stdout,
+  );
+  assert.doesNotMatch(first.stdout, /not tried this time/, 'the first once tried it');
   assert.equal(emulator.getFile(`/RDL/Plain/${rel}`), undefined, unasked.stdout);
 
   const asked = await cli('sync');

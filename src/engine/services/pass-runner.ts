@@ -350,6 +350,7 @@ export class PassRunner {
         code: f.error.code,
         message: f.error.message,
         attempts: f.attempts,
+        atMs: f.lastError.atMs,
       }))
       .sort((a, b) => compareNames(a.rel, b.rel));
   }
@@ -363,8 +364,8 @@ export class PassRunner {
       // Per leg since back-off is per leg: the file's worst trouble, on whichever leg.
       const failure = e && worstFailure(e);
       if (!failure || !inTransit.has(rel)) continue;
-      const { code, message, attempts } = failure;
-      out.push({ rel, code, message, attempts });
+      const { code, message, attempts, atMs } = failure;
+      out.push({ rel, code, message, attempts, atMs });
     }
     return out.sort((a, b) => compareNames(a.rel, b.rel));
   }

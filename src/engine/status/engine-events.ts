@@ -14,6 +14,8 @@ export interface FailingFileFact {
   code: string;
   message: string;
   attempts: number;
+  /** When it last failed (absent where not known). */
+  atMs?: number;
 }
 
 export type EngineEvent =
