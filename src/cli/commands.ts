@@ -816,12 +816,30 @@ const history: CommandSpec = {
         onlyFailures: Boolean(ctx.values.failures),
         ...(typeof ctx.values.search === 'string' ? { search: ctx.values.search } : {}),
       });
+      // A failure since put right reads as one still open unless it says so: a technician saw
+      // "FAILED locked.csv" after the file had long been synced.
+      const doneSince = (r: (typeof records)[number]): number | null =>
+        r.outcome !== 'failed'
+          ? null
+          : (engine
+              .queryHistory({ search: r.rel, limit: 1_000 })
+              .find(
+                (x) => x.rel === r.rel && x.outcome === 'done' && x.finishedAtMs > r.finishedAtMs,
+              )?.finishedAtMs ?? null);
       if (ctx.values.json) {
-        say(ctx, JSON.stringify(records, null, 2));
+        say(
+          ctx,
+          JSON.stringify(
+            records.map((r) => (r.outcome === 'failed' ? { ...r, doneSinceMs: doneSince(r) } : r)),
+            null,
+            2,
+          ),
+        );
         return 0;
       }
       if (records.length === 0) say(ctx, nothingRecorded(ctx.values));
       for (const r of records) {
+        const since = doneSince(r);
         const leg = (l: (typeof r)['upload']): string =>
           l.status === 'done'
             ? l.alreadyPresent
@@ -832,7 +850,7 @@ const history: CommandSpec = {
               : `FAILED (${printable(l.message)})`;
         say(
           ctx,
-          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : r.outcome === 'archive-removed' ? 'REMOVED' : 'FAILED'}  ${printable(r.rel)}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  archive: ${leg(r.archive)}`,
+          `${formatTime(r.finishedAtMs)}  ${r.outcome === 'done' ? 'done  ' : r.outcome === 'archive-removed' ? 'REMOVED' : 'FAILED'}  ${printable(r.rel)}  ${formatBytes(r.size)}  dropbox: ${leg(r.upload)}  archive: ${leg(r.archive)}${since === null ? '' : `  (done since, at ${formatTime(since)})`}`,
         );
       }
       return 0;
