@@ -1,5 +1,6 @@
 import {
   archiveTitle,
+  ENTRY_PROBLEM_PREFIX,
   formatBytes,
   formatDuration,
   printable,
@@ -39,7 +40,7 @@ export function printStatus(
   line(`State: ${s.state}. ${offline ? notRunningSentence(s) : sentenceAsText(s)}`);
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);
-  line(countsLine(s));
+  line(countsLine(s, offline !== undefined));
   line(
     `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${nextPassWords(s, offline !== undefined)}`,
   );
@@ -98,12 +99,17 @@ function nextPassWords(s: StatusSnapshot, nothingRuns: boolean): string {
   return formatTime(s.nextPassMs);
 }
 
-function countsLine(s: StatusSnapshot): string {
+function countsLine(s: StatusSnapshot, nothingRuns = false): string {
   const c = s.counts;
   const isCard = s.archive.card ?? true;
   // Failing on a line of its own: it counts files failing in the watch folder too, and inside
   // "In transit (…)" it read as a part of the files there ("In transit: 0 (…, failing 1)").
-  return `Waiting in watch folder: ${c.waiting}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending})   Failing: ${c.failed}   Done this run: ${c.doneThisRun}`;
+  // Files in a folder nobody can read are in no count: say so where the count is read. With
+  // nothing running there is no run whose done files to count ("Done this run: 0" read as news).
+  const unread = s.problems.some((p) => p.id.startsWith(ENTRY_PROBLEM_PREFIX))
+    ? ' + what cannot be read (below)'
+    : '';
+  return `Waiting in watch folder: ${c.waiting}${unread}   In transit: ${c.transit} (upload pending ${c.uploadPending}, ${isCard ? 'SD card' : 'archive'} pending ${c.archivePending})   Failing: ${c.failed}${nothingRuns ? '' : `   Done this run: ${c.doneThisRun}`}`;
 }
 
 function problemLines(s: StatusSnapshot, line: (text: string) => void, runsOn: boolean): void {

@@ -64,6 +64,7 @@ export {
   TRY_AGAIN_WHEN_NOTHING_RUNS,
   triedAgainWhenAsked,
 } from './pipeline/problems.js';
+export { ENTRY_PROBLEM_PREFIX } from './pipeline/stage-step.js';
 
 // Errors, logging, ports the front ends plug in.
 export { isSyncError, SyncError, type ErrorCode } from './errors.js';

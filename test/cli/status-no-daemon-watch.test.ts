@@ -78,8 +78,10 @@ test('no daemon: the Dropbox account is said not checked now, with when it was l
     // Before, "upload pending 0" beside the file in transit: the probe counted no leg's queue.
     assert.match(
       out.stdout,
-      /In transit: 1 \(upload pending 1, archive pending 0\) {3}Failing: 0 /,
+      /In transit: 1 \(upload pending 1, archive pending 0\) {3}Failing: 0$/m,
     );
+    // Nothing runs: no run whose done files to count.
+    assert.doesNotMatch(out.stdout, /Done this run/);
     assert.match(
       out.stdout,
       /^Dropbox: .*\n {2}\(not checked now: nothing syncs\. Last reached: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\. rdl-sync doctor checks the connection\)$/m,

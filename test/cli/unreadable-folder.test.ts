@@ -60,6 +60,8 @@ test('a folder nobody can enter: once, status and sync beside the daemon say fil
     assert.match(status.stdout, /^State: attention\. Cannot read RDL\/USB1/m, status.stdout);
     assert.doesNotMatch(status.stdout, /Up to date/, status.stdout);
     assert.match(status.stdout, cannotRead, status.stdout);
+    // Its files are in no count, and the count says so.
+    assert.match(status.stdout, /^Waiting in watch folder: 0 \+ what cannot be read \(below\) /m);
 
     daemon = spawnCli(['run', '--config-dir', dirs.configDir], env);
     const pid = daemon.pid;

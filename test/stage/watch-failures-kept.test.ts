@@ -68,7 +68,7 @@ test('a file stuck in the watch folder: counted across commands and restarts; a 
     // Counted as failing, on a line of its own (it is not in transit).
     assert.match(
       third.stdout,
-      /\(upload pending 0, archive pending 0\) {3}Failing: 1 /,
+      /\(upload pending 0, archive pending 0\) {3}Failing: 1$/m,
       third.stdout,
     );
 
