@@ -82,6 +82,13 @@ test('once names each failing file with its own reason, in the watch folder and 
       r.stdout,
     );
     assert.doesNotMatch(r.stdout, /^Left \d+ files? in the watch folder/m, r.stdout);
+    // EPERM from an immutable folder, which refuses root too: the advice names the flag.
+    assert.ok(
+      r.stdout.includes(
+        `(EPERM): give the user RDL Sync runs as (root) write access to the folder ${stuckDir}, and check that it is not marked immutable (lsattr -d ${stuckDir}; sudo chattr -i ${stuckDir} clears that); the file stays there`,
+      ),
+      r.stdout,
+    );
   } finally {
     try {
       execFileSync('chattr', ['-i', stuckDir]);

@@ -63,7 +63,7 @@ test(
       );
       assert.match(
         r['ro/b.csv']?.message ?? '',
-        /Cannot move .*ro\/b\.csv out of the watch folder \(EACCES\): give the user running RDL Sync write access to the folder .*\/watch\/ro; the file stays there/,
+        /Cannot move .*ro\/b\.csv out of the watch folder \(EACCES\): give the user RDL Sync runs as \(nobody\) write access to the folder .*\/watch\/ro; the file stays there/,
       );
       assert.equal(r['ok/a.csv']?.status, 'staged');
       assert.equal(await readFile(locked, 'utf8'), 'locked data', 'the locked file is untouched');
@@ -100,7 +100,7 @@ test(
       );
       assert.match(
         r['cams/secret.csv']?.message ?? '',
-        /Cannot read .*cams\/secret\.csv \(EACCES\): give the user running RDL Sync read permission/,
+        /Cannot read .*cams\/secret\.csv \(EACCES\): give the user RDL Sync runs as \(nobody\) read permission/,
       );
       assert.equal(r['cams/fine.csv']?.status, 'staged');
       assert.equal(await readFile(join(transit, 'cams', 'fine.csv'), 'utf8'), 'readable');
@@ -188,11 +188,11 @@ test(
       ]);
       assert.match(
         byRel.get('noexec/c.csv')?.message ?? '',
-        /^Cannot read noexec\/c\.csv: permission denied \(EACCES\); give the user running RDL Sync search \(x\) permission on its folder\./,
+        /^Cannot read noexec\/c\.csv: permission denied \(EACCES\); give the user RDL Sync runs as \(nobody\) search \(x\) permission on its folder\./,
       );
       assert.match(
         byRel.get('closed')?.message ?? '',
-        /^Cannot read closed: permission denied \(EACCES\); give the user running RDL Sync read and search \(x\) permission on it\./,
+        /^Cannot read closed: permission denied \(EACCES\); give the user RDL Sync runs as \(nobody\) read and search \(x\) permission on it\./,
       );
       assert.equal(r.watchProblem, null);
 

@@ -4,9 +4,9 @@
 // and every other file goes on. The name of the file is not the trouble, so the sentence never
 // talks of names or file systems (card-names.ts says those).
 import { access, constants } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { SyncError } from '../errors.js';
 import { isCode } from '../fsutil/fsync.js';
+import { runningUser } from '../fsutil/running-user.js';
 import { shellWord } from '../shell-word.js';
 import type { ArchivePlace } from './archive-place.js';
 
@@ -22,15 +22,6 @@ export async function refusesNewEntries(folder: string): Promise<boolean> {
     return false;
   } catch (e) {
     return isCode(e, 'EACCES', 'EPERM');
-  }
-}
-
-/** The user this process runs as, for "RDL Sync runs as pi"; its uid when it has no name. */
-function runningUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }
 

@@ -1,6 +1,7 @@
 // The sentences a person sees when the archive leg cannot go on. Each names the card or folder
 // and what to do, and reassures: nothing is lost, files wait in transit. A card and a folder on
 // the hub's own disk need different advice (archive-place.ts).
+import { runningUser } from '../fsutil/running-user.js';
 import { SyncError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
 import { placeNamed, type ArchivePlace } from './archive-place.js';
@@ -93,7 +94,7 @@ export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unkn
   const what =
     errno === 'EROFS'
       ? readOnly
-      : `refuses writes (${errno}, permission denied): give the user running RDL Sync write access`;
+      : `refuses writes (${errno}, permission denied): give the user RDL Sync runs as (${runningUser()}) write access`;
   return new SyncError({
     kind: 'blocked',
     code: 'archive-readonly',

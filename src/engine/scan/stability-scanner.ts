@@ -6,6 +6,7 @@
 // only guard, and `stableSeconds` must outlast the longest time a logger keeps a file open.
 // So does a file owned by another user while some process could not be inspected: a logger
 // running as another user is such a process, and could be holding it.
+import { runningUser } from '../fsutil/running-user.js';
 import { monotonicNow, systemClock, silentLogger, type Clock, type Logger } from '../ports.js';
 import { SyncError } from '../errors.js';
 import { EmptyFolderMemo, walkTree } from '../fsutil/walk.js';
@@ -274,8 +275,8 @@ function scanError(rel: string, error: unknown, what: 'folder' | 'entry'): ScanE
   const fix =
     errnoCode(error) === 'EACCES' || errnoCode(error) === 'EPERM'
       ? folder
-        ? 'give the user running RDL Sync read and search (x) permission on it'
-        : 'give the user running RDL Sync search (x) permission on its folder'
+        ? `give the user RDL Sync runs as (${runningUser()}) read and search (x) permission on it`
+        : `give the user RDL Sync runs as (${runningUser()}) search (x) permission on its folder`
       : errnoCode(error) === 'ENAMETOOLONG'
         ? 'shorten the folder names above it'
         : 'check the disk';

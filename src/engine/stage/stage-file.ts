@@ -6,6 +6,8 @@
 // stageFile never throws for a problem of one file: it answers 'failed' (this file alone, with a
 // message naming it and the fix) or 'blocked' (the transit folder cannot take files: staging stops
 // for this pass, the queue still drains). Only an abort is thrown.
+import { runningUser } from '../fsutil/running-user.js';
+import { shellWord } from '../shell-word.js';
 import { access, constants, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -538,10 +540,16 @@ function noRoom(file: ScannedFile, transitDir: string, freeBytes: number | null)
 }
 
 function cannotMoveOut(src: string, e: CopyError): SyncError {
+  const folder = shellWord(dirname(src));
+  // EPERM where permission bits would say EACCES: an immutable folder, which refuses root too.
+  const immutable =
+    e.code === 'EPERM'
+      ? `, and check that it is not marked immutable (lsattr -d ${folder}; sudo chattr -i ${folder} clears that)`
+      : '';
   return new SyncError({
     kind: 'file-failed',
     code: 'file-unreadable',
-    message: `Cannot move ${src} out of the watch folder (${e.code ?? 'error'}): give the user running RDL Sync write access to the folder ${dirname(src)}; the file stays there`,
+    message: `Cannot move ${src} out of the watch folder (${e.code ?? 'error'}): give the user RDL Sync runs as (${runningUser()}) write access to the folder ${dirname(src)}${immutable}; the file stays there`,
     cause: e.cause,
   });
 }
@@ -550,7 +558,7 @@ function cannotRead(src: string, cause: unknown): SyncError {
   return new SyncError({
     kind: 'file-failed',
     code: 'file-unreadable',
-    message: `Cannot read ${src} (${errnoCode(cause) ?? 'error'}): give the user running RDL Sync read permission on it and its folders; it stays in the watch folder`,
+    message: `Cannot read ${src} (${errnoCode(cause) ?? 'error'}): give the user RDL Sync runs as (${runningUser()}) read permission on it and its folders; it stays in the watch folder`,
     cause,
   });
 }
