@@ -21,6 +21,7 @@ import {
   type CliEnv,
 } from '../cli/cli-harness.js';
 import { alertLogHook } from '../alerts/loopback.js';
+import { cannotDropPrivileges, NOBODY } from './unprivileged.js';
 
 const REL = 'RDL/USB0/stuck.csv';
 
@@ -112,6 +113,57 @@ test('a file stuck in the watch folder: counted across commands and restarts; a 
   } finally {
     spawnSync('chattr', ['-i', folder]);
     await killIfRunning(daemon);
+    await emulator.close();
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+// The hub's own case: RDL Sync runs as pi, the stuck file and its folder are root's. A new
+// process's first look cannot tell such a file finished (its writers may be root's processes,
+// which pi may not inspect), so it is unsettled until a second look: the first pass forgot its
+// kept failure for that, and every `sync` counted from 1 again.
+test('another user’s stuck file, unsettled at a new process’s first look, keeps its count', async (t) => {
+  const why = cannotDropPrivileges();
+  if (why) return t.skip(why);
+  const emulator = await startEmulator({});
+  const dirs = await makeDirs('rdl-watch-failures-other-');
+  try {
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, { site: 'Other', stableSeconds: 1 }),
+      emulator,
+    );
+    await fs.mkdir(dirs.transitDir, { recursive: true });
+    await fs.chmod(dirs.root, 0o755);
+    for (const e of await fs.readdir(dirs.root, { withFileTypes: true, recursive: true }))
+      await fs.lchown(path.join(e.parentPath, e.name), NOBODY, NOBODY);
+    await fs.chown(dirs.root, NOBODY, NOBODY);
+    // Root's folder and root's file, an hour old: nobody may not move it out.
+    const folder = path.join(dirs.watchDir, 'RDL', 'USB0');
+    await fs.mkdir(folder, { recursive: true, mode: 0o755 });
+    await fs.writeFile(path.join(folder, 'stuck.csv'), 't,v\n1,2\n');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await fs.utimes(path.join(folder, 'stuck.csv'), hourAgo, hourAgo);
+    await fs.chown(path.join(dirs.watchDir, 'RDL'), 0, 0);
+
+    const env: CliEnv = { home: dirs.root, asUid: NOBODY };
+    const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);
+    for (const n of [1, 2, 3]) {
+      const r = await cli('sync');
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const saved = JSON.parse(
+        await fs.readFile(path.join(dirs.configDir, 'watch-failures.json'), 'utf8'),
+      ) as { failures: Array<{ rel: string; attempts: number }> };
+      assert.deepEqual(
+        saved.failures.map((f) => [f.rel, f.attempts]),
+        [[REL, n]],
+        r.stdout,
+      );
+    }
+    const status = await cli('status');
+    assert.match(status.stdout, new RegExp(`^! ${REL} failed 3 times`, 'm'), status.stdout);
+    assert.match(status.stdout, /Failing: 1$/m, status.stdout);
+  } finally {
     await emulator.close();
     await fs.rm(dirs.root, { recursive: true, force: true });
   }

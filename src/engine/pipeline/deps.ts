@@ -25,6 +25,8 @@ export interface FileRef {
 export interface ScanOutcome {
   stable: FileRef[];
   pending: number;
+  /** The rels of the pending files (absent from scanners that do not say). */
+  pendingRels?: string[];
   ignored: number;
   /**
    * Entries that could not be read (a folder without permission, a name that cannot be decoded):

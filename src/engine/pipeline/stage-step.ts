@@ -198,9 +198,9 @@ export async function scanAndStage(
     }
   });
   memory.heldAheadMs = heldAhead;
-  // A failing file that left the watch folder (removed, or changing again) starts afresh.
-  for (const rel of [...memory.stageFailures.keys()]) {
-    if (!seen.has(rel)) forgetFailure(deps, memory, rel);
+  // A failing file that left the watch folder starts afresh.
+  for (const rel of goneFromWatch(memory.stageFailures.keys(), scan, seen)) {
+    forgetFailure(deps, memory, rel);
   }
   const problem = blocked ?? noRoom;
   if (problem) {
@@ -309,6 +309,30 @@ async function stageSafely(deps: PassDeps, file: FileRef): Promise<StageOutcome>
         });
     return error.kind === 'blocked' ? { status: 'blocked', error } : { status: 'failed', error };
   }
+}
+
+/**
+ * Of `failing`, the files the scan shows gone from the watch folder. Not a file merely unsettled
+ * (a new process's first look cannot always tell a finished file: another user's, with writers it
+ * may not inspect), nor one below a folder it could not read, nor any when the watch folder itself
+ * could not be read: each of those forgot the kept failure, so the first pass after a restart
+ * read as the trouble resolved. `seen`: the stable files this pass met, when not all of them.
+ */
+export function goneFromWatch(
+  failing: Iterable<string>,
+  scan: ScanOutcome,
+  seen: ReadonlySet<string> = new Set(scan.stable.map((f) => f.rel)),
+): string[] {
+  if (scan.watchProblem) return [];
+  const pending = new Set(scan.pendingRels ?? []);
+  const unread = scan.errors.map((e) => e.rel);
+  const gone: string[] = [];
+  for (const rel of failing) {
+    if (seen.has(rel) || pending.has(rel)) continue;
+    if (unread.some((dir) => dir === '' || rel === dir || rel.startsWith(`${dir}/`))) continue;
+    gone.push(rel);
+  }
+  return gone;
 }
 
 function recordStageFailure(

@@ -38,6 +38,8 @@ export interface ScanResult {
   stable: ScannedFile[];
   /** Files seen but not yet stable. */
   pending: number;
+  /** Their rels: seen, so still there (a failure kept for one must not be forgotten). */
+  pendingRels: string[];
   /** Entries left out: ignore patterns, Dropbox-ignored names, symlinks, fifos, sockets, devices. */
   ignored: number;
   /** Parts of the tree that could not be read; each is a problem for the person, with the fix. */
@@ -156,6 +158,7 @@ export class StabilityScanner {
     const result: ScanResult = {
       stable: [],
       pending: 0,
+      pendingRels: [],
       ignored: 0,
       errors: [],
       openForWriting: 0,
@@ -229,7 +232,10 @@ export class StabilityScanner {
         writers !== null && (writers.skippedProcesses === 0 || OWN_UID === null || uid === OWN_UID);
       if (this.observe(file, ino, { now, mono }, scan, open, writersKnown))
         result.stable.push(file);
-      else result.pending++;
+      else {
+        result.pending++;
+        result.pendingRels.push(file.rel);
+      }
     }
     for (const [rel, obs] of this.observations) {
       if (obs.scan !== scan) this.observations.delete(rel);

@@ -9,7 +9,12 @@ import { RepeatQuieter } from '../log/repeats.js';
 import { markLogged } from '../log/logged-failures.js';
 import { isSetupNeeded } from '../settings/setup-needed.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
-import { entryProblemsOf, watchProblemOf, type StageFailure } from '../pipeline/stage-step.js';
+import {
+  entryProblemsOf,
+  goneFromWatch,
+  watchProblemOf,
+  type StageFailure,
+} from '../pipeline/stage-step.js';
 import {
   FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
@@ -297,17 +302,15 @@ export class PassRunner {
     signal?.throwIfAborted();
     const failing = this.failuresAmong(inTransit);
     // The files failing in the watch folder count as failing too, as a pass counts them; one gone
-    // from it now is over, its saved problem too (a pass would forget it the same way).
-    if (scan && !scan.watchProblem) {
-      const present = new Set(scan.stable.map((f) => f.rel));
-      for (const f of this.listWatchFailures()) {
-        if (present.has(f.rel)) failing.push(f);
-        else
-          this.deps.reducer.apply({
-            type: 'problem-cleared',
-            id: `${FILE_FAILING_PREFIX}${f.rel}`,
-          });
-      }
+    // from it now is over, its saved problem too (a pass would forget it the same way). When the
+    // folder could not be scanned, every one is still as last known.
+    const watchFailures = this.listWatchFailures();
+    const rels = watchFailures.map((f) => f.rel);
+    const gone = new Set(scan && rels.length > 0 ? goneFromWatch(rels, scan) : []);
+    for (const f of watchFailures) {
+      if (!gone.has(f.rel)) failing.push(f);
+      else
+        this.deps.reducer.apply({ type: 'problem-cleared', id: `${FILE_FAILING_PREFIX}${f.rel}` });
     }
     const watch =
       scan && !scan.watchProblem
