@@ -394,7 +394,10 @@ function failureList(
   failures: ReadonlyArray<{ rel: string; code: string; message: string; atMs?: number }>,
   startedMs: number,
 ): string {
-  return failures
+  // A folder of thousands of failing files made a line of megabytes in cron's mail.
+  const shown = failures.slice(0, LISTED_FAILURES_MAX);
+  const more = failures.length - shown.length;
+  const list = shown
     .map((f) =>
       printable(
         f.atMs !== undefined && f.atMs < startedMs
@@ -403,7 +406,11 @@ function failureList(
       ),
     )
     .join('; ');
+  return more > 0 ? `${list}; and ${more} more (the log names each)` : list;
 }
+
+/** How many failing files `once` names one by one; the rest are counted. */
+const LISTED_FAILURES_MAX = 20;
 
 /**
  * One pass here, with a bounded wait for files still settling; 0 only when everything moved.
@@ -454,7 +461,8 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
         `Not moved to transit: ${files(watchFailures.length)} failing in the watch folder: ${failureList(watchFailures, startedMs)}`,
       );
     }
-    const held = waiting - settling - watchFailures.length;
+    // (A failing file that is unsettled again counts in both: never below 0.)
+    const held = Math.max(0, waiting - settling - watchFailures.length);
     if (held > 0) {
       // Held by a problem (transit full or unwritable), printed below; else the sentence says why.
       const why = problems.length > 0 ? 'the problems below say why' : engine.getStatus().sentence;
@@ -817,15 +825,17 @@ const history: CommandSpec = {
         ...(typeof ctx.values.search === 'string' ? { search: ctx.values.search } : {}),
       });
       // A failure since put right reads as one still open unless it says so: a technician saw
-      // "FAILED locked.csv" after the file had long been synced.
-      const doneSince = (r: (typeof records)[number]): number | null =>
-        r.outcome !== 'failed'
-          ? null
-          : (engine
-              .queryHistory({ search: r.rel, limit: 1_000 })
-              .find(
-                (x) => x.rel === r.rel && x.outcome === 'done' && x.finishedAtMs > r.finishedAtMs,
-              )?.finishedAtMs ?? null);
+      // "FAILED locked.csv" after the file had long been synced. One walk of the history finds
+      // each file's newest "done" (a query per record took seconds over a long history).
+      const newestDone = new Map<string, number>();
+      if (records.some((r) => r.outcome === 'failed')) {
+        for (const x of engine.queryHistory({ limit: Number.MAX_SAFE_INTEGER }))
+          if (x.outcome === 'done' && !newestDone.has(x.rel)) newestDone.set(x.rel, x.finishedAtMs);
+      }
+      const doneSince = (r: (typeof records)[number]): number | null => {
+        const done = r.outcome === 'failed' ? newestDone.get(r.rel) : undefined;
+        return done !== undefined && done > r.finishedAtMs ? done : null;
+      };
       if (ctx.values.json) {
         say(
           ctx,

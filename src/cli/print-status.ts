@@ -42,7 +42,7 @@ export function printStatus(
   const archive = archiveTitle(isCard);
   line(countsLine(s, offline !== undefined));
   line(
-    `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${nextPassWords(s, offline !== undefined)}`,
+    `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${nextPassWords(s, offline !== undefined, runsOn)}`,
   );
   // No archive folder yet (a new install): nothing can be "not present".
   if (s.archive.enabled && s.archive.path === '') line(`${archive}: no archive folder set yet`);
@@ -91,9 +91,11 @@ export function printPassOutcome(s: StatusSnapshot, write: (text: string) => voi
  * When the next pass runs. A paused engine keeps its schedule armed but skips each pass, so its
  * time read as a promise the pause breaks; with nothing running there is no next pass at all.
  */
-function nextPassWords(s: StatusSnapshot, nothingRuns: boolean): string {
+function nextPassWords(s: StatusSnapshot, nothingRuns: boolean, runsOn: boolean): string {
   if (s.passRunning) return 'running now';
   if (nothingRuns) return 'none (nothing runs)';
+  // A `once` between its passes (waiting for a file to settle): it ends by itself.
+  if (!runsOn) return 'none after this command (it ends by itself)';
   if (s.paused)
     return `none while paused (${s.pausedUntilMs === null ? 'until someone resumes it' : `until ${formatTime(s.pausedUntilMs)}`})`;
   return formatTime(s.nextPassMs);

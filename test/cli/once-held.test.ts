@@ -99,3 +99,38 @@ test('once names each failing file with its own reason, in the watch folder and 
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('once names at most 20 failing files and counts the rest: a folder of thousands is not a line of megabytes', async (t) => {
+  const emulator = await startEmulator({});
+  const dirs = await makeDirs('rdl-cli-held-many-');
+  const stuckDir = path.join(dirs.watchDir, 'RDL', 'USB0');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Many' }), emulator);
+    fs.mkdirSync(stuckDir, { recursive: true });
+    for (let i = 0; i < 23; i++)
+      fs.writeFileSync(path.join(stuckDir, `f${String(i).padStart(2, '0')}.csv`), `t,v\n${i},1\n`);
+    try {
+      execFileSync('chattr', ['+i', stuckDir]);
+    } catch (e) {
+      return t.skip(`chattr +i is not possible here: ${String(e)}`);
+    }
+    const r = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('Not moved to transit:')) ?? '';
+    assert.match(
+      line,
+      /^Not moved to transit: 23 files failing in the watch folder: RDL\/USB0\/f00\.csv /,
+    );
+    assert.equal(line.match(/\(file-unreadable: /g)?.length, 20, line);
+    assert.match(line, /RDL\/USB0\/f19\.csv .*; and 3 more \(the log names each\)$/);
+    assert.doesNotMatch(line, /f20\.csv/);
+  } finally {
+    try {
+      execFileSync('chattr', ['-i', stuckDir]);
+    } catch {
+      // never made immutable
+    }
+    await emulator.close();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});

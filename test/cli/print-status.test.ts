@@ -138,6 +138,11 @@ test('"Next pass" while paused says none comes until the pause ends; with nothin
   // A pass asked for while paused runs, and is said to.
   model.update({ passRunning: true, nextPassMs: null });
   assert.match(printed(model), /Next pass: running now/);
+  // Between the passes of a `once` (a file settling): it ends by itself, no next pass comes.
+  model.update({ passRunning: false, paused: false, pausedUntilMs: null, nextPassMs: null });
+  const between: string[] = [];
+  printStatus(model.snapshot(), (l) => between.push(l), { runsOn: false });
+  assert.match(between.join('\n'), /Next pass: none after this command \(it ends by itself\)$/m);
   model.update({ passRunning: false, paused: false, pausedUntilMs: null, nextPassMs: armed });
   const lines: string[] = [];
   printStatus(model.snapshot(), (l) => lines.push(l), { offline: { lastContactMs: null } });
