@@ -13,7 +13,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { listFilesRel, makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { runCli } from '../cli/cli-harness.js';
-import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
+import { cannotDropPrivileges, giveTreeToNobody, NOBODY } from '../stage/unprivileged.js';
 
 type Dirs = Awaited<ReturnType<typeof makeDirs>>;
 
@@ -63,10 +63,7 @@ test('an archive folder its user may not write: only its files fail, naming the 
     await writeLoggerFiles(dirs);
     // USB1 made by hand as root (mode 755) in an archive that belongs to nobody.
     await fs.mkdir(path.join(dirs.archiveDir, 'RDL', 'USB1'), { recursive: true });
-    await fs.chmod(dirs.root, 0o755);
-    for (const e of await fs.readdir(dirs.root, { withFileTypes: true, recursive: true }))
-      await fs.lchown(path.join(e.parentPath, e.name), NOBODY, NOBODY);
-    await fs.chown(dirs.root, NOBODY, NOBODY);
+    await giveTreeToNobody(dirs.root);
     await fs.chown(path.join(dirs.archiveDir, 'RDL', 'USB1'), 0, 0);
 
     const r = await runCli(['once', '--config-dir', dirs.configDir], {

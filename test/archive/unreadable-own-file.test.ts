@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { listFilesRel, makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { repo } from '../cli/cli-harness.js';
-import { cannotDropPrivileges, NOBODY, nodeAsNobody } from '../stage/unprivileged.js';
+import { cannotDropPrivileges, giveTreeToNobody, nodeAsNobody } from '../stage/unprivileged.js';
 
 const ONCE_DEADLINE_MS = 90_000;
 
@@ -55,10 +55,7 @@ test('a file its owner cannot read fails alone; the SD card is not blamed', asyn
     await fs.mkdir(path.dirname(locked), { recursive: true });
     await fs.writeFile(locked, 'time,t\n0,1\n');
     await fs.writeFile(fine, 'time,t\n0,2\n');
-    await fs.chmod(dirs.root, 0o755);
-    for (const e of await fs.readdir(dirs.root, { withFileTypes: true, recursive: true }))
-      await fs.lchown(path.join(e.parentPath, e.name), NOBODY, NOBODY);
-    await fs.chown(dirs.root, NOBODY, NOBODY);
+    await giveTreeToNobody(dirs.root);
     await fs.chmod(locked, 0o000);
 
     const out = await onceAsNobody(dirs.configDir, dirs.root);

@@ -2,14 +2,16 @@
 // "still being written": `once` waited out the stable time for it on every run (90 s + 10 s with
 // the defaults) and then said so. Now it does not wait for it, says it could not be moved and
 // why, and exits 1; a good file beside it is synced.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startEmulator } from '../../tools/emulator/index.js';
+import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { runCli } from './cli-harness.js';
+
+type Dirs = Awaited<ReturnType<typeof makeDirs>>;
 
 test('once neither waits for nor calls "still being written" a file that cannot be staged', async () => {
   const emulator = await startEmulator({});
@@ -48,32 +50,53 @@ test('once neither waits for nor calls "still being written" a file that cannot 
   }
 });
 
+/**
+ * A hub whose logger's folder RDL/USB0 holds `count` files and cannot be left (chattr +i holds
+ * root too); `body` runs with it, then the folder is opened and everything removed.
+ */
+async function withStuckFolder(
+  t: TestContext,
+  site: string,
+  count: number,
+  body: (hub: { dirs: Dirs; emulator: Emulator; stuckDir: string }) => Promise<void>,
+): Promise<void> {
+  const emulator = await startEmulator({});
+  const dirs = await makeDirs('rdl-cli-held-stuck-');
+  const stuckDir = path.join(dirs.watchDir, 'RDL', 'USB0');
+  try {
+    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site }), emulator);
+    fs.mkdirSync(stuckDir, { recursive: true });
+    for (let i = 0; i < count; i++)
+      fs.writeFileSync(path.join(stuckDir, `f${String(i).padStart(2, '0')}.csv`), `t,v\n${i},1\n`);
+    try {
+      execFileSync('chattr', ['+i', stuckDir]);
+    } catch (e) {
+      t.skip(`chattr +i is not possible here: ${String(e)}`);
+      return;
+    }
+    await body({ dirs, emulator, stuckDir });
+  } finally {
+    spawnSync('chattr', ['-i', stuckDir]);
+    await emulator.close();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+}
+
 // Files failing in the watch folder and in transit, and a problem beside them: once gave the
 // status sentence as the reason every file left in the watch folder was left, which named another
 // file or another problem ("… (+4 more)"), so a person fixed the wrong thing.
-test('once names each failing file with its own reason, in the watch folder and in transit', async (t) => {
-  const emulator = await startEmulator({});
-  const dirs = await makeDirs('rdl-cli-held-each-');
-  const stuckDir = path.join(dirs.watchDir, 'RDL', 'USB0');
-  try {
-    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Each' }), emulator);
-    fs.mkdirSync(stuckDir, { recursive: true });
-    fs.writeFileSync(path.join(stuckDir, 'stuck.csv'), 't,v\n1,2\n');
+test('once names each failing file with its own reason, in the watch folder and in transit', (t) =>
+  withStuckFolder(t, 'Each', 1, async ({ dirs, emulator, stuckDir }) => {
     fs.mkdirSync(path.join(dirs.watchDir, 'RDL', 'USB1'), { recursive: true });
     fs.writeFileSync(path.join(dirs.watchDir, 'RDL', 'USB1', 'c.csv'), 't,v\n3,4\n');
     // A file on Dropbox where USB1's folder should be: c.csv fails in transit.
     emulator.putFile('/RDL/Each/RDL/USB1', Buffer.from('a file where a folder should be'));
-    try {
-      execFileSync('chattr', ['+i', stuckDir]);
-    } catch (e) {
-      return t.skip(`chattr +i is not possible here: ${String(e)}`);
-    }
 
     const r = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(
       r.stdout,
-      /^Not moved to transit: 1 file failing in the watch folder: RDL\/USB0\/stuck\.csv \(file-unreadable: Cannot move .*stuck\.csv out of the watch folder/m,
+      /^Not moved to transit: 1 file failing in the watch folder: RDL\/USB0\/f00\.csv \(file-unreadable: Cannot move .*f00\.csv out of the watch folder/m,
       r.stdout,
     );
     assert.match(
@@ -89,31 +112,10 @@ test('once names each failing file with its own reason, in the watch folder and 
       ),
       r.stdout,
     );
-  } finally {
-    try {
-      execFileSync('chattr', ['-i', stuckDir]);
-    } catch {
-      // never made immutable
-    }
-    await emulator.close();
-    fs.rmSync(dirs.root, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('once names at most 20 failing files and counts the rest: a folder of thousands is not a line of megabytes', async (t) => {
-  const emulator = await startEmulator({});
-  const dirs = await makeDirs('rdl-cli-held-many-');
-  const stuckDir = path.join(dirs.watchDir, 'RDL', 'USB0');
-  try {
-    await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Many' }), emulator);
-    fs.mkdirSync(stuckDir, { recursive: true });
-    for (let i = 0; i < 23; i++)
-      fs.writeFileSync(path.join(stuckDir, `f${String(i).padStart(2, '0')}.csv`), `t,v\n${i},1\n`);
-    try {
-      execFileSync('chattr', ['+i', stuckDir]);
-    } catch (e) {
-      return t.skip(`chattr +i is not possible here: ${String(e)}`);
-    }
+test('once names at most 20 failing files and counts the rest: a folder of thousands is not a line of megabytes', (t) =>
+  withStuckFolder(t, 'Many', 23, async ({ dirs }) => {
     const r = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const line = r.stdout.split('\n').find((l) => l.startsWith('Not moved to transit:')) ?? '';
@@ -124,13 +126,4 @@ test('once names at most 20 failing files and counts the rest: a folder of thous
     assert.equal(line.match(/\(file-unreadable: /g)?.length, 20, line);
     assert.match(line, /RDL\/USB0\/f19\.csv .*; and 3 more \(the log names each\)$/);
     assert.doesNotMatch(line, /f20\.csv/);
-  } finally {
-    try {
-      execFileSync('chattr', ['-i', stuckDir]);
-    } catch {
-      // never made immutable
-    }
-    await emulator.close();
-    fs.rmSync(dirs.root, { recursive: true, force: true });
-  }
-});
+  }));

@@ -19,7 +19,7 @@ import {
   waitFor,
   type CliEnv,
 } from './cli-harness.js';
-import { cannotDropPrivileges, NOBODY } from '../stage/unprivileged.js';
+import { cannotDropPrivileges, giveTreeToNobody, NOBODY } from '../stage/unprivileged.js';
 
 test('a folder nobody can enter: once, status and sync beside the daemon say files are held (exit 1), until it is opened', async (t) => {
   const why = cannotDropPrivileges();
@@ -39,10 +39,7 @@ test('a folder nobody can enter: once, status and sync beside the daemon say fil
       await fs.mkdir(path.dirname(p), { recursive: true });
       await fs.writeFile(p, `t,v\n${rel.length},1\n`);
     }
-    await fs.chmod(dirs.root, 0o755);
-    for (const e of await fs.readdir(dirs.root, { withFileTypes: true, recursive: true }))
-      await fs.lchown(path.join(e.parentPath, e.name), NOBODY, NOBODY);
-    await fs.chown(dirs.root, NOBODY, NOBODY);
+    await giveTreeToNobody(dirs.root);
     await fs.chmod(shut, 0o000);
     const env: CliEnv = { home: dirs.root, asUid: NOBODY };
     const cli = (...args: string[]) => runCli([...args, '--config-dir', dirs.configDir], env);

@@ -1,7 +1,8 @@
 // Permission bits do not bind root, so the permission cases run the engine code in a child
 // process as the unprivileged user nobody (65534), through setpriv.
 import { spawnSync } from 'node:child_process';
-import { chown } from 'node:fs/promises';
+import { chmod, chown, lchown, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export const NOBODY = 65534;
 
@@ -29,6 +30,17 @@ export function nodeAsNobody(...args: string[]): string[] {
 /** Give paths to nobody (the tree the child works in). */
 export async function giveToNobody(...paths: string[]): Promise<void> {
   for (const p of paths) await chown(p, NOBODY, NOBODY);
+}
+
+/**
+ * Give a test's whole tree to nobody, as a hub's folders belong to the user `pi` (its root made
+ * readable to others, so nobody can reach it through the temp folder).
+ */
+export async function giveTreeToNobody(root: string): Promise<void> {
+  await chmod(root, 0o755);
+  for (const e of await readdir(root, { withFileTypes: true, recursive: true }))
+    await lchown(join(e.parentPath, e.name), NOBODY, NOBODY);
+  await chown(root, NOBODY, NOBODY);
 }
 
 /** Run as-nobody-script.ts with `request`; returns its JSON answer. */

@@ -21,7 +21,7 @@ import {
   type CliEnv,
 } from '../cli/cli-harness.js';
 import { alertLogHook } from '../alerts/loopback.js';
-import { cannotDropPrivileges, NOBODY } from './unprivileged.js';
+import { cannotDropPrivileges, giveTreeToNobody, NOBODY } from './unprivileged.js';
 
 const REL = 'RDL/USB0/stuck.csv';
 
@@ -134,10 +134,7 @@ test('another user’s stuck file, unsettled at a new process’s first look, ke
       emulator,
     );
     await fs.mkdir(dirs.transitDir, { recursive: true });
-    await fs.chmod(dirs.root, 0o755);
-    for (const e of await fs.readdir(dirs.root, { withFileTypes: true, recursive: true }))
-      await fs.lchown(path.join(e.parentPath, e.name), NOBODY, NOBODY);
-    await fs.chown(dirs.root, NOBODY, NOBODY);
+    await giveTreeToNobody(dirs.root);
     // Root's folder and root's file, an hour old: nobody may not move it out.
     const folder = path.join(dirs.watchDir, 'RDL', 'USB0');
     await fs.mkdir(folder, { recursive: true, mode: 0o755 });
