@@ -71,29 +71,32 @@ test('a critical alert is never delayed by others: ten conditions at once all go
   );
 });
 
-test('a flapping attention condition is announced again only after the guard; an error at once', () => {
+test('a flapping attention condition is never left on "Resolved": told again at once, its next Resolved waits out the guard; an error at once', () => {
   const p = policy(0, 30 * MIN);
   const card = problem('archive-missing');
-  assert.equal(p.update({ problems: [card] }, 0).length, 1);
-  assert.equal(p.update({ problems: [] }, MIN)[0]!.kind, 'cleared');
-  // Back after 2 min: held (the guard is per condition), announced when 30 min have passed.
-  assert.deepEqual(p.update({ problems: [card] }, 2 * MIN), []);
-  assert.deepEqual(p.update({ problems: [card] }, 29 * MIN), []);
-  const late = p.update({ problems: [card] }, 30 * MIN);
-  assert.deepEqual(
-    late.map((a) => a.kind),
-    ['raised'],
-  );
-  // A held raise that clears before it was announced is never announced as cleared either.
-  assert.equal(p.update({ problems: [] }, 31 * MIN)[0]!.kind, 'cleared');
-  assert.deepEqual(p.update({ problems: [card] }, 32 * MIN), []);
-  assert.deepEqual(p.update({ problems: [] }, 33 * MIN), []);
+  const kinds = (t: number, problems: Problem[]) => p.update({ problems }, t).map((a) => a.kind);
+  assert.deepEqual(kinds(0, [card]), ['raised']);
+  assert.deepEqual(kinds(MIN, []), ['cleared']);
+  // Back after 2 min: the last word was "Resolved", so it is told at once. Before, it was held
+  // for the guard's 30 min while the person read "Resolved" and the card was missing again.
+  assert.deepEqual(kinds(2 * MIN, [card]), ['raised']);
+  // Flapping now: away again, its "Resolved" waits until it has stayed away 30 min; coming and
+  // going meanwhile tells nothing (it is still announced).
+  assert.deepEqual(kinds(3 * MIN, []), []);
+  assert.deepEqual(kinds(4 * MIN, [card]), []);
+  assert.deepEqual(kinds(5 * MIN, []), []);
+  assert.deepEqual(p.announced(), [], 'away: not listed as open (digest, alert test)');
+  assert.deepEqual(kinds(34 * MIN, []), []);
+  assert.deepEqual(kinds(35 * MIN, []), ['cleared']);
+  // Back long after: an ordinary raise, and an ordinary (prompt) "Resolved".
+  assert.deepEqual(kinds(70 * MIN, [card]), ['raised']);
+  assert.deepEqual(kinds(71 * MIN, []), ['cleared']);
 
   const quota = problem('quota-full', 'error');
-  assert.equal(p.update({ problems: [quota] }, 40 * MIN).length, 1);
-  assert.equal(p.update({ problems: [] }, 41 * MIN).length, 1);
+  assert.equal(p.update({ problems: [quota] }, 80 * MIN).length, 1);
+  assert.equal(p.update({ problems: [] }, 81 * MIN).length, 1);
   assert.deepEqual(
-    p.update({ problems: [quota] }, 42 * MIN).map((a) => a.kind),
+    p.update({ problems: [quota] }, 82 * MIN).map((a) => a.kind),
     ['raised'],
     'an error flapping is announced every time',
   );
@@ -670,4 +673,18 @@ test('a carried settings-invalid alert is the same condition in the status probl
     q.update({ problems: [other] }, 2 * HOUR + 1_000).map((a) => `${a.kind}: ${a.sentence}`),
     ['raised: Settings need fixing: stableSeconds: Stable time must be a number (got "ten").'],
   );
+});
+
+test('after a restart, a condition whose last word (in the alert log) was "Resolved" is told at once when it returns within the guard', () => {
+  const card = problem('archive-missing');
+  const restarted = policy(0, 30 * MIN);
+  restarted.carryOver([], [{ id: 'archive-missing', atMs: 0 }], 2 * MIN, ['archive-missing']);
+  assert.deepEqual(
+    restarted.update({ problems: [card] }, 3 * MIN).map((a) => a.kind),
+    ['raised'],
+  );
+  // Raised last, never resolved (its record too old to carry over): the guard holds it, as before.
+  const other = policy(0, 30 * MIN);
+  other.carryOver([], [{ id: 'archive-missing', atMs: 0 }], 2 * MIN);
+  assert.deepEqual(other.update({ problems: [card] }, 3 * MIN), []);
 });

@@ -620,6 +620,7 @@ export class AlertService {
       open,
       [...lastRaised].map(([id, atMs]) => ({ id, atMs })),
       now,
+      [...last.values()].filter((a) => a.kind === 'cleared').map((a) => a.conditionId),
     );
   }
 

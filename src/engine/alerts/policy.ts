@@ -5,9 +5,11 @@
 // conditions used up a budget):
 //  - A problem that appears is announced once ('raised'); when it disappears, once ('cleared')
 //    — only if its raise was announced.
-//  - A condition that flaps (cleared, then back) is announced again at most once per
-//    `flapMs`; if it is still there when that time has passed, it is announced then. Errors
-//    (syncing stopped on a leg) are never held back.
+//  - A condition that flaps (cleared, then back) is never left on a "Resolved": back within
+//    `flapMs` of its last raise, it is announced again at once, and then its next 'cleared' waits
+//    until it has stayed away `flapMs` (a card that comes and goes makes three messages, not one
+//    a minute). Holding the raise instead left a person reading "Resolved" for up to half an
+//    hour while the card was missing again. Errors (syncing stopped on a leg) always flap freely.
 //  - A condition still there `reminderMs` after its last announcement is announced again
 //    ('reminder'); 0 turns reminders off.
 // Offline is an ordinary problem here: the engine raises it only after the offline setting (its
@@ -55,6 +57,10 @@ interface Tracked {
   announcedAtMs: number | null;
   /** The cause (Problem.cause) people were last told of; undefined before any was. */
   toldCause?: string;
+  /** Raised again soon after its 'cleared' (flapping): its next 'cleared' waits for `flapMs`. */
+  holdClear?: boolean;
+  /** While a held 'cleared' waits: since when the condition is away. */
+  awaySinceMs?: number;
   /** When each cause of this condition was last told, while it lasts. */
   causesToldMs: Map<string, number>;
 }
@@ -67,6 +73,8 @@ export class AlertPolicy {
   private readonly active = new Map<string, Tracked>();
   /** Last time each condition was announced as raised, also after it cleared (flap guard). */
   private readonly lastRaisedMs = new Map<string, number>();
+  /** Conditions whose last announcement was 'cleared': a return must not stay untold. */
+  private readonly toldResolved = new Set<string>();
   /** Announced by an earlier process, not yet seen by this one; since when this one runs. */
   private readonly carried = new Set<string>();
   private carriedAtMs = 0;
@@ -82,8 +90,11 @@ export class AlertPolicy {
     open: { problem: Problem; announcedAtMs: number }[],
     lastRaised: { id: string; atMs: number }[],
     nowMs: number,
+    /** Conditions whose last announcement was their 'cleared'. */
+    resolvedLast: string[] = [],
   ): void {
     this.carriedAtMs = nowMs;
+    for (const id of resolvedLast) this.toldResolved.add(id);
     for (const { problem, announcedAtMs } of open) {
       if (this.active.has(problem.id)) continue;
       this.active.set(problem.id, {
@@ -108,12 +119,25 @@ export class AlertPolicy {
     const present = new Map(status.problems.map((p) => [p.id, p]));
 
     for (const [id, tracked] of this.active) {
-      if (present.has(id)) continue;
+      if (present.has(id)) {
+        delete tracked.awaySinceMs;
+        continue;
+      }
       // Not seen yet may be not looked at yet: a carried condition waits for this process's look.
       if (this.carried.has(id) && !this.hasLooked(id, status)) continue;
+      if (tracked.announcedAtMs !== null && tracked.holdClear && this.options.flapMs > 0) {
+        // Flapping: "Resolved" only once it has stayed away the guard's time (a clock stepped
+        // back restarts the wait rather than stretching it).
+        if (tracked.awaySinceMs === undefined || nowMs < tracked.awaySinceMs)
+          tracked.awaySinceMs = nowMs;
+        if (nowMs - tracked.awaySinceMs < this.options.flapMs) continue;
+      }
       this.carried.delete(id);
       this.active.delete(id);
-      if (tracked.announcedAtMs !== null) alerts.push(alertOf('cleared', tracked.problem, nowMs));
+      if (tracked.announcedAtMs !== null) {
+        alerts.push(alertOf('cleared', tracked.problem, nowMs));
+        this.toldResolved.add(id);
+      }
     }
 
     for (const problem of present.values()) {
@@ -144,7 +168,12 @@ export class AlertPolicy {
       // The latest sentence (an offline problem counts its minutes), the first since-when.
       tracked.problem = { ...problem, sinceMs: tracked.problem.sinceMs };
       if (tracked.announcedAtMs === null) {
-        if (!this.mayRaise(problem, nowMs) || gathering(tracked, status, nowMs)) continue;
+        const flapping = !this.mayRaise(problem, nowMs);
+        // Within the guard, but the last word was "Resolved": told at once (see the header).
+        if (flapping && !this.toldResolved.has(problem.id)) continue;
+        if (gathering(tracked, status, nowMs)) continue;
+        if (flapping) tracked.holdClear = true;
+        this.toldResolved.delete(problem.id);
         tracked.announcedAtMs = nowMs;
         this.lastRaisedMs.set(problem.id, nowMs);
         told(tracked, nowMs);
@@ -184,7 +213,9 @@ export class AlertPolicy {
 
   /** The conditions currently announced (for `alert test` and the digest). */
   announced(): Problem[] {
-    return [...this.active.values()].filter((t) => t.announcedAtMs !== null).map((t) => t.problem);
+    return [...this.active.values()]
+      .filter((t) => t.announcedAtMs !== null && t.awaySinceMs === undefined)
+      .map((t) => t.problem);
   }
 
   /** Has this process checked what a carried condition is about since it started? */

@@ -297,7 +297,7 @@ export const settingsSchema = z
       .min(0, 'Repeat guard cannot be negative')
       .max(1440, 'Repeat guard must be at most 1440 minutes (a day)')
       .describe(
-        'A condition that clears and comes back is announced again at most once in this many minutes (errors always are).',
+        'A condition that clears and comes back within this many minutes is announced again at once, and its next "Resolved" waits until it has stayed away this long (errors are always told).',
       ),
     alertEmailTo: z
       .array(z.string().trim().email('Each alert recipient must be an email address'))
