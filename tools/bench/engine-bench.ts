@@ -63,6 +63,9 @@ export async function makeEngine(
 ): Promise<Engine> {
   const configDir = path.join(root, 'config');
   await fs.mkdir(path.join(root, 'sdcard'), { recursive: true });
+  // The logger's folder exists before RDL Sync runs, as on a hub: a `once` over a missing watch
+  // folder (the warm-up's "empty watch folder") exits 1, as it must.
+  await fs.mkdir(path.join(root, 'tosync'), { recursive: true });
   const settings: Settings = {
     ...defaultSettings(root),
     watchDir: path.join(root, 'tosync'),
