@@ -1,6 +1,7 @@
 // Alerts and the digest by email over SMTP (any relay: SendGrid, the site's own, a local MTA).
 // TLS from the start (465), STARTTLS required (587), or plain only to this machine; certificates
 // are always checked (an extra CA file serves private relays).
+import { smtpHint } from './smtp-hints.js';
 import fs from 'node:fs';
 import type NodemailerModule from 'nodemailer';
 import type { Settings } from '../../settings/schema.js';
@@ -110,9 +111,11 @@ export class EmailChannel implements AlertChannel {
         ...(mail.html ? { html: mail.html } : {}),
       });
     } catch (e) {
-      throw new Error(`SMTP ${s.smtpHost}:${s.smtpPort} refused or failed: ${smtpReason(e)}`, {
-        cause: e,
-      });
+      const hint = smtpHint(e, s);
+      throw new Error(
+        `SMTP ${s.smtpHost}:${s.smtpPort} refused or failed: ${smtpReason(e)}${hint ? `; ${hint}` : ''}`,
+        { cause: e },
+      );
     } finally {
       transport.close();
     }

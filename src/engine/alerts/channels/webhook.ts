@@ -100,10 +100,23 @@ export class WebhookChannel implements AlertChannel {
         retry: true,
         reason: timeout.aborted
           ? `no answer in ${Math.round(this.retry.timeoutMs / 1000)} s`
-          : `cannot connect (${cause ?? 'network error'})`,
+          : connectFailure(cause),
       };
     }
   }
+}
+
+/** Why the webhook could not be reached, with the part of the URL to check where it tells. */
+function connectFailure(code: string | undefined): string {
+  const hint =
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG'
+      ? ': the server speaks plain HTTP there, so the URL must begin with http://, not https://'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? ": the URL's host name is not found (check it, and the hub's DNS)"
+        : code === 'ECONNREFUSED'
+          ? ": nothing takes connections at the URL's host and port (check them)"
+          : '';
+  return `cannot connect (${code ?? 'network error'})${hint}`;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
