@@ -54,6 +54,9 @@ test('one offline clock: "offline too long" is raised once Dropbox was unreachab
     /unreachable for 30 min: check the network; 4 files are waiting safely/,
   );
   assert.equal(reducer.offlineSince, 0, 'timed from the first pass that could not reach Dropbox');
+  // Its since-when is the outage's start, on the wall clock of now (stepped back an hour above):
+  // not the raise, which told a 3 h outage as 2 h in the alert's "Since" and "lasted".
+  assert.equal(offline.sinceMs, clock.now() - ALERT_MS);
 
   reducer.apply({ type: 'leg-reached', leg: 'upload', atMs: clock.now() });
   assert.equal(status.current.offline, false);

@@ -92,12 +92,17 @@ export class StatusModel {
     return this.facts;
   }
 
-  /** Raises a problem once; raising the same id again only refreshes its message. */
-  raise(problem: Omit<Problem, 'sinceMs'>): void {
+  /**
+   * Raises a problem once; raising the same id again only refreshes its message. `sinceMs`: when
+   * the trouble began, where that is before the raise (an outage raised after the offline delay):
+   * else now.
+   */
+  raise(problem: Omit<Problem, 'sinceMs'> & { sinceMs?: number }): void {
     const existing = this.problems.get(problem.id);
     if (existing && existing.message === problem.message && existing.severity === problem.severity)
       return;
-    this.problems.set(problem.id, { ...problem, sinceMs: existing?.sinceMs ?? this.now() });
+    const sinceMs = existing?.sinceMs ?? Math.min(problem.sinceMs ?? Infinity, this.now());
+    this.problems.set(problem.id, { ...problem, sinceMs });
     this.emitNow();
   }
 

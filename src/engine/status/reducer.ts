@@ -312,15 +312,18 @@ export class StatusReducer {
           const cause = offlineCauseOf(err);
           status.update({ offline: true, offlineCause: cause });
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
-            status.raise(
-              offlineProblem(
+            status.raise({
+              ...offlineProblem(
                 this.offlineSinceMono,
                 mono,
                 pending + inWatch,
                 { ...status.current.archive, blocked: Boolean(blocked.archive) },
                 cause,
               ),
-            );
+              // Since the outage began, not since the delay ran out: the alert's "Since" and its
+              // "Resolved … lasted" told a 3 h outage as 2 h (the default delay is an hour).
+              sinceMs: this.clock.now() - (mono - this.offlineSinceMono),
+            });
         } else {
           this.offlineSinceMono = null;
           if (status.current.offline) status.update({ offline: false });
