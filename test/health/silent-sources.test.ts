@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { systemClock, type Clock } from '../../src/engine/ports.js';
 import { learnSources, silenceRulesOf, sourceOf } from '../../src/engine/health/silent-sources.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
@@ -108,6 +109,27 @@ test('with a controllable clock: an hourly logger silent for 4 h is a problem; a
       /No new file from RDL\/USB0 for 5 h \(usually a file every 60 min\); the last was RDL\/USB0\/2026-11\/RDL_2026-11-20_06_USB0\.txt: check that logger/,
     );
     assert.equal(s.sources?.find((x) => x.source === 'RDL/USB0')?.silent, true);
+
+    // With no daemon (`rdl-sync status`'s engine, which moves nothing), a new file in transit is
+    // an arrival too: a `once` moved it there with the card away, and status called the working
+    // logger silent from the history alone.
+    const fresh = path.join(h.transitDir, 'RDL/USB0/2026-11/RDL_2026-11-20_11_USB0.txt');
+    await fs.mkdir(path.dirname(fresh), { recursive: true });
+    await fs.writeFile(fresh, 'new\n');
+    await fs.utimes(fresh, new Date(now - 60_000), new Date(now - 60_000));
+    const reader = await createEngine({ configDir: h.configDir, readOnly: true, clock });
+    try {
+      await reader.probe();
+      const read = reader.getStatus();
+      assert.ok(
+        !read.problems.some((p) => p.code === 'source-silent'),
+        JSON.stringify(read.problems),
+      );
+      assert.equal(read.sources?.find((x) => x.source === 'RDL/USB0')?.silent, false);
+    } finally {
+      await reader.stop();
+    }
+    await fs.rm(fresh);
 
     // An override for that source (10 h) silences the report; removing it brings it back.
     const base = h.engine.getSettings();

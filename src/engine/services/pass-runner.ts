@@ -21,6 +21,7 @@ import {
   fileFailingProblem,
 } from '../pipeline/problems.js';
 import { worstFailure } from '../pipeline/leg-state.js';
+import { ArrivalTimes } from '../health/arrival-times.js';
 import type { StatusReducer } from '../status/reducer.js';
 import type { FailingFileFact } from '../status/engine-events.js';
 import type { LegId } from '../legs/ids.js';
@@ -286,10 +287,16 @@ export class PassRunner {
     const inTransit = new Set<string>();
     const pending: Partial<Record<LegId, number>> = {};
     for (const leg of deps.legs) pending[leg.id] = 0;
+    // The files waiting arrived too, when their logger wrote them (as a pass counts the files it
+    // meets in transit): after a `once` that moved a new file into transit (the card away),
+    // `status` called its logger silent, from the history alone.
+    const now = this.deps.now();
+    const arrived = new ArrivalTimes();
     for await (const f of deps.listTransit()) {
       signal?.throwIfAborted();
       transit++;
       inTransit.add(f.rel);
+      arrived.set(f.rel, Math.min(f.mtimeMs, now));
       const entry = this.deps.journal.entry(f.rel);
       for (const leg of deps.legs)
         if (entry?.finishedAtMs === undefined && entry?.[leg.id] === undefined)
@@ -329,7 +336,11 @@ export class PassRunner {
       if (problem.code === 'unreadable-entry') this.memory.entryProblemIds.add(problem.id);
     }
     await this.deps.account.recallLastDaemonsWord(builder.built.remote !== null);
-    await this.deps.health.check(builder.built.settings);
+    const held = (scan?.stable ?? []).map((f) => ({ rel: f.rel, atMs: Math.min(f.mtimeMs, now) }));
+    await this.deps.health.check(builder.built.settings, signal, null, {
+      transit: arrived,
+      watch: held,
+    });
   }
 
   /** Files in transit whose last attempt failed, from the journal. */
