@@ -688,8 +688,9 @@ const status: CommandSpec = {
     if (snapshot)
       printStatus(snapshot, (l) => say(ctx, l), {
         ...(running || owner ? {} : { offline: { lastContactMs: snapshot.dropbox.lastContactMs } }),
-        // A `once` ends after its pass: no later try comes by itself.
-        runsOn: running && owner?.role !== 'once',
+        // A `once` ends after its pass: no later try comes by itself. A daemon that holds the
+        // lock but has not published yet (just started) runs on.
+        runsOn: (running || owner !== null) && owner?.role !== 'once',
       });
     return 0;
   },
