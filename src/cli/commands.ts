@@ -8,6 +8,7 @@ import {
   defaultSettings,
   describeLockOwner,
   FILE_FAILING_PREFIX,
+  fileCount,
   FILE_FAILING_THRESHOLD,
   formatBytes,
   liveLockOwner,
@@ -381,10 +382,6 @@ function settlingNow(engine: { getStatus(): { counts: { waiting: number; settlin
 
 const once: CommandSpec = { run: (ctx) => runOnce(ctx, false) };
 
-function files(n: number): string {
-  return `${n} file${n === 1 ? '' : 's'}`;
-}
-
 /**
  * Failing files as `once` lists them: each name with its code and why, printable. One this
  * command did not try (still waiting out its back-off) says when it failed: its old error in the
@@ -458,7 +455,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     if (watchFailures.length > 0) {
       say(
         ctx,
-        `Not moved to transit: ${files(watchFailures.length)} failing in the watch folder: ${failureList(watchFailures, startedMs)}`,
+        `Not moved to transit: ${fileCount(watchFailures.length)} failing in the watch folder: ${failureList(watchFailures, startedMs)}`,
       );
     }
     // (A failing file that is unsettled again counts in both: never below 0.)
@@ -468,7 +465,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
       const why = problems.length > 0 ? 'the problems below say why' : engine.getStatus().sentence;
       say(
         ctx,
-        `Left ${files(held)} in the watch folder that could not be moved to transit: ${printable(why)}`,
+        `Left ${fileCount(held)} in the watch folder that could not be moved to transit: ${printable(why)}`,
       );
     }
     const failures = await engine.listFailures();
@@ -476,7 +473,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
       // Moved into transit, where they wait safely; what failed is a copy to Dropbox or the archive.
       say(
         ctx,
-        `Not done: ${files(failures.length)} failing in transit, kept there safely: ${failureList(failures, startedMs)}`,
+        `Not done: ${fileCount(failures.length)} failing in transit, kept there safely: ${failureList(failures, startedMs)}`,
       );
     }
     for (const p of problems) say(ctx, `! ${printable(p.message)}`);

@@ -43,7 +43,7 @@ export type {
   StatusSnapshot,
 } from './status/types.js';
 export { readStatusFile, type PublishedStatus } from './status/status-file.js';
-export { sentenceAsText } from './status/sentence.js';
+export { fileCount, sentenceAsText } from './status/sentence.js';
 export {
   describeLockOwner,
   liveLockOwner,

@@ -2,7 +2,8 @@
 import { formatUtcMinute } from '../format-utc.js';
 import type { EngineState, Problem, StatusFacts, StatusSnapshot } from './types.js';
 
-function files(n: number): string {
+/** "1 file", "3 files": how every sentence about files counts them (the CLI's too). */
+export function fileCount(n: number): string {
   return n === 1 ? '1 file' : `${n} files`;
 }
 
@@ -34,11 +35,11 @@ function dayAndClock(ms: number, nowMs: number): string {
 
 function failedSentence(f: StatusFacts): string {
   const n = f.counts.failed;
-  if (!f.failing) return `${files(n)} could not be synced yet and will be retried.`;
+  if (!f.failing) return `${fileCount(n)} could not be synced yet and will be retried.`;
   const reason = f.failing.message.replace(/[.\s]+$/, '');
   return n === 1
     ? `${f.failing.rel} could not be synced yet and will be retried: ${reason}.`
-    : `${files(n)} could not be synced yet and will be retried; ${f.failing.rel}: ${reason}.`;
+    : `${fileCount(n)} could not be synced yet and will be retried; ${f.failing.rel}: ${reason}.`;
 }
 
 /** " (+2 more problems)": problems, not files ("(+4 more)" after one file's trouble read as files). */
@@ -53,7 +54,7 @@ export function describeState(
   nowMs: number = Date.now(),
 ): string {
   const pending = f.counts.transit + f.counts.waiting;
-  const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
+  const waitingSafely = pending > 0 ? ` ${fileCount(pending)} waiting safely.` : '';
   switch (state) {
     case 'paused':
       return pausedSentence(f.pausedUntilMs, pending, 'beside-resume', nowMs);
@@ -73,14 +74,14 @@ export function describeState(
       return `Dropbox is unreachable; retrying.${waitingSafely}${more}`;
     }
     case 'syncing':
-      return `Syncing ${files(pending)}…`;
+      return `Syncing ${fileCount(pending)}…`;
     case 'idle':
       // "Up to date" is a promise: only when nothing waits and nothing fails.
       // Below the failing threshold a file is in neither the problems nor the history yet: the
       // sentence itself says which and why (the log has every attempt).
       if (f.counts.failed > 0) return `${failedSentence(f)}${waitingSafely}`;
       if (pending > 0)
-        return `${files(pending)} waiting safely; the next pass will move ${pending === 1 ? 'it' : 'them'}.`;
+        return `${fileCount(pending)} waiting safely; the next pass will move ${pending === 1 ? 'it' : 'them'}.`;
       return f.lastSuccessMs
         ? `Up to date. Last file synced ${dayAndClock(f.lastSuccessMs, nowMs)}.`
         : 'Up to date.';
@@ -102,7 +103,7 @@ function pausedSentence(
   surface: PauseSurface,
   nowMs: number,
 ): string {
-  const waitingSafely = pending > 0 ? ` ${files(pending)} waiting safely.` : '';
+  const waitingSafely = pending > 0 ? ` ${fileCount(pending)} waiting safely.` : '';
   return `${pausedWords(pausedUntilMs, surface, nowMs)}.${waitingSafely}`;
 }
 
