@@ -6,41 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { EmailChannel, type EmailSettings } from '../../src/engine/alerts/channels/email.js';
-import type { Alert } from '../../src/engine/alerts/types.js';
+import { alert, emailSettings as settings, origin } from './channel-fixtures.js';
 import { WebhookChannel } from '../../src/engine/alerts/channels/webhook.js';
 import { freePort, startSmtp, startWebhookServer } from './loopback.js';
 
-const alert: Alert = {
-  kind: 'raised',
-  conditionId: 'archive-missing',
-  code: 'archive-missing',
-  severity: 'attention',
-  sentence: 'SD card folder /media/sd does not exist: insert the card.',
-  sinceMs: Date.UTC(2026, 10, 30, 8, 0),
-  atMs: Date.UTC(2026, 10, 30, 8, 5),
-  tab: 'status',
-};
-
-function settings(port: number, extra: Partial<EmailSettings> = {}): EmailSettings {
-  return {
-    alertEmailTo: ['ops@example.org'],
-    alertEmailFrom: 'hub@example.org',
-    smtpHost: '127.0.0.1',
-    smtpPort: port,
-    smtpSecurity: 'none',
-    smtpUser: '',
-    smtpCaFile: '',
-    ...extra,
-  };
-}
-
 async function failure(s: EmailSettings, password?: string, timeoutMs = 5_000): Promise<string> {
-  const e = await new EmailChannel(s, password, timeoutMs)
-    .send(alert, { site: 'S', host: 'h' })
-    .then(
-      () => null,
-      (x: unknown) => x as Error,
-    );
+  const e = await new EmailChannel(s, password, timeoutMs).send(alert, origin).then(
+    () => null,
+    (x: unknown) => x as Error,
+  );
   assert.ok(e, 'the send must fail');
   return e.message;
 }
@@ -85,7 +59,7 @@ test('a webhook that cannot be reached names the part of the URL to fix: https:/
   try {
     const send = (url: string) =>
       new WebhookChannel(url, 'generic', { attempts: 1, baseMs: 10, timeoutMs: 5_000 })
-        .send(alert, { site: 'S', host: 'h' })
+        .send(alert, origin)
         .then(
           () => '',
           (e: unknown) => (e as Error).message,

@@ -6,38 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { EmailChannel, type EmailSettings } from '../../src/engine/alerts/channels/email.js';
+import { EmailChannel } from '../../src/engine/alerts/channels/email.js';
 import { WebhookChannel } from '../../src/engine/alerts/channels/webhook.js';
 import { CommandChannel } from '../../src/engine/alerts/channels/command.js';
-import type { Alert, AlertOrigin } from '../../src/engine/alerts/types.js';
 import { redact, registerSecret } from '../../src/engine/log/index.js';
 import { selfSignedCert, startSmtp, startWebhookServer, tempDir } from './loopback.js';
-
-const origin: AlertOrigin = { site: 'Site3_Ottawa', host: 'hub-3' };
-const alert: Alert = {
-  kind: 'raised',
-  conditionId: 'archive-missing',
-  code: 'archive-missing',
-  severity: 'attention',
-  sentence:
-    'SD card folder /media/sd does not exist: insert the card; files wait safely in transit.',
-  sinceMs: Date.UTC(2026, 10, 30, 8, 0),
-  atMs: Date.UTC(2026, 10, 30, 8, 5),
-  tab: 'status',
-};
-
-function emailSettings(port: number, extra: Partial<EmailSettings> = {}): EmailSettings {
-  return {
-    alertEmailTo: ['ops@example.org', 'lab@example.org'],
-    alertEmailFrom: 'hub@example.org',
-    smtpHost: '127.0.0.1',
-    smtpPort: port,
-    smtpSecurity: 'none',
-    smtpUser: '',
-    smtpCaFile: '',
-    ...extra,
-  };
-}
+import type { Alert } from '../../src/engine/alerts/types.js';
+import { alert, emailSettings, origin } from './channel-fixtures.js';
 
 test('email: SMTP with auth delivers subject, body and recipients; a wrong password fails without the password in the error', async () => {
   const password = 'smtp-pass-Very-Secret-42';

@@ -5,11 +5,21 @@ import { StatusModel } from '../../src/engine/status/model.js';
 import { printStatus, whoSyncs } from '../../src/cli/print-status.js';
 import { formatTime } from '../../src/cli/duration.js';
 
-function printed(model: StatusModel): string {
+/** What `rdl-sync status` prints of the model's snapshot; `how`: printStatus's third argument. */
+function printed(model: StatusModel, how?: Parameters<typeof printStatus>[2]): string {
   const lines: string[] = [];
-  printStatus(model.snapshot(), (l) => lines.push(l));
+  printStatus(model.snapshot(), (l) => lines.push(l), how);
   return lines.join('\n');
 }
+
+/** A file failing 3 times on a permission: a problem a person can fix, then have tried again. */
+const UNREADABLE_FAILING = {
+  id: 'file-failing:RDL/USB0/a.csv',
+  code: 'file-unreadable',
+  severity: 'attention',
+  tab: 'transfers',
+  message: 'RDL/USB0/a.csv failed 3 times: check its permissions. Other files are not affected',
+} as const;
 
 test('"Next pass" says a pass is running now while one runs (the next is armed only when it ends)', () => {
   const now = Date.UTC(2026, 11, 2, 12, 0);
@@ -84,13 +94,7 @@ test('beside a failing file a person can fix, how to have it tried again now; no
     message: 'RDL/USB0/b.csv in transit is 2 KB where it was 4 KB …',
   });
   assert.doesNotMatch(printed(model), /rdl-sync sync/, 'a file held for a person');
-  model.raise({
-    id: 'file-failing:RDL/USB0/a.csv',
-    code: 'file-unreadable',
-    severity: 'attention',
-    tab: 'transfers',
-    message: 'RDL/USB0/a.csv failed 3 times: check its permissions. Other files are not affected',
-  });
+  model.raise(UNREADABLE_FAILING);
   const text = printed(model);
   assert.match(text, hint, text);
   assert.equal(text.match(/rdl-sync sync/g)?.length, 1, 'said once, after the problems');
@@ -100,20 +104,9 @@ test('beside a failing file a person can fix, how to have it tried again now; no
 test('where nothing runs on (after a `once`, no service), the try again line promises no try that comes by itself', () => {
   const now = Date.UTC(2026, 11, 2, 12, 0);
   const model = new StatusModel(() => now);
-  model.raise({
-    id: 'file-failing:RDL/USB0/a.csv',
-    code: 'file-unreadable',
-    severity: 'attention',
-    tab: 'transfers',
-    message: 'RDL/USB0/a.csv failed 3 times: check its permissions. Other files are not affected',
-  });
-  const print = (how: Parameters<typeof printStatus>[2]): string => {
-    const lines: string[] = [];
-    printStatus(model.snapshot(), (l) => lines.push(l), how);
-    return lines.join('\n');
-  };
+  model.raise(UNREADABLE_FAILING);
   for (const how of [{ offline: { lastContactMs: null } }, { runsOn: false }]) {
-    const text = print(how);
+    const text = printed(model, how);
     assert.doesNotMatch(text, /comes by itself/, text);
     assert.match(
       text,
@@ -121,7 +114,7 @@ test('where nothing runs on (after a `once`, no service), the try again line pro
       text,
     );
   }
-  assert.match(print({}), /comes by itself, at most an hour later/, 'a service runs on');
+  assert.match(printed(model, {}), /comes by itself, at most an hour later/, 'a service runs on');
 });
 
 test('"Next pass" while paused says none comes until the pause ends; with nothing running, none', () => {
@@ -140,13 +133,15 @@ test('"Next pass" while paused says none comes until the pause ends; with nothin
   assert.match(printed(model), /Next pass: running now/);
   // Between the passes of a `once` (a file settling): it ends by itself, no next pass comes.
   model.update({ passRunning: false, paused: false, pausedUntilMs: null, nextPassMs: null });
-  const between: string[] = [];
-  printStatus(model.snapshot(), (l) => between.push(l), { runsOn: false });
-  assert.match(between.join('\n'), /Next pass: none after this command \(it ends by itself\)$/m);
+  assert.match(
+    printed(model, { runsOn: false }),
+    /Next pass: none after this command \(it ends by itself\)$/m,
+  );
   model.update({ passRunning: false, paused: false, pausedUntilMs: null, nextPassMs: armed });
-  const lines: string[] = [];
-  printStatus(model.snapshot(), (l) => lines.push(l), { offline: { lastContactMs: null } });
-  assert.match(lines.join('\n'), /Next pass: none \(nothing runs\)$/m);
+  assert.match(
+    printed(model, { offline: { lastContactMs: null } }),
+    /Next pass: none \(nothing runs\)$/m,
+  );
 });
 
 test('who syncs: a `once` or a `sync` without a daemon (both hold the lock as "once") is said to end by itself', () => {
