@@ -323,11 +323,13 @@ export function goneFromWatch(
   scan: ScanOutcome,
   seen: ReadonlySet<string> = new Set(scan.stable.map((f) => f.rel)),
 ): string[] {
-  if (scan.watchProblem) return [];
+  const rels = [...failing];
+  // Every pass asks, most with no failure kept: nothing to build then.
+  if (rels.length === 0 || scan.watchProblem) return [];
   const pending = new Set(scan.pendingRels ?? []);
   const unread = scan.errors.map((e) => e.rel);
   const gone: string[] = [];
-  for (const rel of failing) {
+  for (const rel of rels) {
     if (seen.has(rel) || pending.has(rel)) continue;
     if (unread.some((dir) => dir === '' || rel === dir || rel.startsWith(`${dir}/`))) continue;
     gone.push(rel);
