@@ -7,6 +7,7 @@ import { archiveMissing } from '../../src/engine/archive/problems.js';
 import type { Clock } from '../../src/engine/ports.js';
 import { StatusModel } from '../../src/engine/status/model.js';
 import { StatusReducer } from '../../src/engine/status/reducer.js';
+import { withoutWaiting } from '../../src/engine/pipeline/problems.js';
 import { settingsUnwritableProblem } from '../../src/engine/status/settings-unwritable.js';
 
 function handClock(): Clock & { wall: number; mono: number } {
@@ -320,7 +321,11 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
     ['archive-missing', 'file-failing:a/b.dat'],
   );
   assert.equal(status.current.failing?.rel, 'a/b.dat', 'the file that failed most is named');
-  assert.match(problems[0]!.message, /SD card not mounted/);
+  assert.match(
+    problems[0]!.message,
+    /^SD card not mounted at \/media\/card: insert it; 3 files wait safely in transit, 5 more in the watch folder\.$/,
+    'the files the probe counted, as a pass counts them',
+  );
   assert.equal(status.current.archive.present, false);
   assert.equal(status.current.archive.enabled, true);
   assert.equal(status.current.counts.transit, 3);
@@ -330,6 +335,50 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
   assert.equal(status.current.counts.waiting, 5, 'what waits in the watch folder');
   assert.equal(status.current.counts.settling, 2);
   assert.equal(status.current.offline, false, 'a card problem never makes the engine offline');
+});
+
+test('a blocked leg with no file waiting promises nothing of files in transit: new files will wait there; the alert policy reads both as the same words', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const missing = new SyncError({
+    kind: 'blocked',
+    code: 'archive-missing',
+    message: 'SD card not mounted at /media/card: insert it; files wait safely in transit',
+  });
+  const messageAfter = (pending: number, inWatch: number): string => {
+    status.update({ counts: { ...status.current.counts, waiting: inWatch } });
+    reducer.apply({ type: 'pass-ended', blocked: { archive: missing }, pending, aborted: false });
+    return status.snapshot().problems.find((p) => p.id === 'archive-missing')!.message;
+  };
+  const none = messageAfter(0, 0);
+  assert.equal(
+    none,
+    'SD card not mounted at /media/card: insert it; new files will wait safely in transit.',
+  );
+  assert.equal(
+    withoutWaiting(none.replace(/\.$/, '')),
+    withoutWaiting(messageAfter(2, 1).replace(/\.$/, '')),
+    'one condition, whatever waits behind it',
+  );
+  // Known before any pass counted (settings built): the general words, not "none waiting".
+  const clockUnset = new SyncError({
+    kind: 'blocked',
+    code: 'clock-not-set',
+    message: 'The clock is not set: uploads wait until it is; files wait safely in transit',
+  });
+  reducer.apply({
+    type: 'pipeline-built',
+    remoteMissing: clockUnset,
+    archiveEnabled: true,
+    archiveDir: '/media/card',
+    archiveIsCard: true,
+    dropboxConnected: true,
+  });
+  assert.match(
+    status.snapshot().problems.find((p) => p.id === 'clock-not-set')!.message,
+    /it is; files wait safely in transit\.$/,
+  );
 });
 
 test('the end of a pass: an unexpected failure is the pass-failed problem, a stop is not, and a good pass clears it', () => {

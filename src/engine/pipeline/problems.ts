@@ -26,8 +26,9 @@ export const UPLOAD_PROBLEM_IDS = [
  * A blocked archive or upload leg as a problem. The error's message already names the fix.
  * `inWatch`: files still in the watch folder (settling, behind a same-named one, transit full);
  * they wait too, and the status sentence counts them with transit's, so the problem does.
+ * `inTransit` null: not counted yet (known before any pass looked), so the general words stay.
  */
-export function legProblem(error: SyncError, inTransit: number, inWatch = 0): NewProblem {
+export function legProblem(error: SyncError, inTransit: number | null, inWatch = 0): NewProblem {
   const severity: Problem['severity'] =
     error.code === 'auth-revoked' || error.code === 'auth-missing' || error.code === 'quota-full'
       ? 'error'
@@ -56,15 +57,19 @@ export function withoutWaiting(message: string): string {
   return message
     .replace(/; \d+ files? (?:is|are) waiting safely$/, '')
     .replace(
-      /\b\d+ files? waits? safely in (?:transit|the watch folder)(?:, \d+ more in the watch folder)?$/,
+      /\b(?:\d+ files? waits?|new files will wait) safely in (?:transit|the watch folder)(?:, \d+ more in the watch folder)?$/,
       'files wait safely in transit',
     );
 }
 
-function withWaiting(base: string, inTransit: number, inWatch: number): string {
+function withWaiting(base: string, inTransit: number | null, inWatch: number): string {
+  if (inTransit === null) return base;
   if (!WAIT_IN_TRANSIT.test(base)) return `${base}${waiting(inTransit + inWatch)}`;
   const wait = (n: number): string => (n === 1 ? '1 file waits' : `${n} files wait`);
-  if (inTransit <= 0 && inWatch <= 0) return base;
+  // None waiting now: the sentence promised files in transit where there were none. What holds is
+  // what will happen to the next files, so that is what it says.
+  if (inTransit <= 0 && inWatch <= 0)
+    return base.replace(WAIT_IN_TRANSIT, 'new files will wait safely in transit');
   if (inTransit <= 0)
     return base.replace(WAIT_IN_TRANSIT, `${wait(inWatch)} safely in the watch folder`);
   const more = inWatch > 0 ? `, ${inWatch} more in the watch folder` : '';

@@ -177,7 +177,7 @@ export class StatusReducer {
       case 'pipeline-built':
         status.clear(SETTINGS_INVALID_ID);
         // Known before any pass: say so at once, so status is right even before the first pass.
-        if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, 0));
+        if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, null));
         else status.clear('auth-missing');
         // A reconnect answers "access was revoked" (kept through an outage: reflectLegProblems).
         if (e.connectionSaved) status.clear('auth-revoked');
@@ -199,7 +199,9 @@ export class StatusReducer {
             problem: e.card.problem,
             ...(e.card.card ? { card: e.card.card } : {}),
           });
-          if (e.card.problem) status.raise(legProblem(e.card.problem, 0));
+          // The files the probe counted, as a pass's problem counts them (0 read as "none wait").
+          if (e.card.problem)
+            status.raise(legProblem(e.card.problem, e.transit, e.watch?.waiting ?? 0));
         }
         status.update({
           counts: {
