@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AlertService } from '../../src/engine/alerts/alert-service.js';
-import { nextDigestDueMs, perSource } from '../../src/engine/alerts/digest.js';
+import { buildDigest, nextDigestDueMs, perSource } from '../../src/engine/alerts/digest.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
 import { clearRegisteredSecrets, redact } from '../../src/engine/log/index.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
@@ -77,6 +77,48 @@ test('per source: files, bytes and newest file of the period only; failures not 
       newestMs: t0 + 2 * HOUR,
     },
   ]);
+});
+
+test('the archive line: a folder in the archive that refuses files is named beside "present and writable"', () => {
+  const now = local(2026, 12, 1, 7);
+  const status = new StatusModel(() => now);
+  status.update({
+    archive: {
+      ...status.current.archive,
+      enabled: true,
+      path: '/media/card',
+      present: true,
+      writable: true,
+      freeBytes: 2 ** 30,
+    },
+  });
+  const archiveLine = (): string =>
+    buildDigest({
+      origin: { site: 'Site3', host: 'hub3' },
+      schedule: 'daily',
+      periodStartMs: now - 24 * HOUR,
+      nowMs: now,
+      history: [],
+      status: status.snapshot(),
+      alerts: [],
+      version: '0.0.0',
+      uptimeMs: null,
+    })
+      .text.split('\n')
+      .find((l) => l.includes('Archive /media/card'))!;
+  assert.match(archiveLine(), /: present and writable, 1\.1 GB free; 0 files waiting to copy$/);
+  for (const rel of ['RDL/USB0/f8.csv', 'RDL/USB0/f9.csv'])
+    status.raise({
+      id: `file-failing:${rel}`,
+      code: 'folder-unwritable',
+      severity: 'attention',
+      tab: 'status',
+      message: `${rel} failed 3 times: the folder /media/card/RDL/USB0 refuses new files`,
+    });
+  assert.match(
+    archiveLine(),
+    /: present and writable, but 2 files fail there: a folder in it refuses new files \(see the open problems\), 1\.1 GB free;/,
+  );
 });
 
 test('the service sends the daily digest when due, and not again until the next day', async () => {

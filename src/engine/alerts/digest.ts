@@ -86,6 +86,26 @@ function queueLine(c: StatusSnapshot['counts']): string {
   return c.waiting === 0 ? transit : `${transit}; ${c.waiting} more waiting in the watch folder`;
 }
 
+/**
+ * The archive's line. "Writable" is the archive's root: a folder in it may still refuse files
+ * (made by root, marked immutable), and the line said "present and writable" beside those files'
+ * open problems, so it names them.
+ */
+function archiveLine(s: StatusSnapshot): string {
+  const a = s.archive;
+  if (!a.enabled) return 'Archive: off';
+  const refused = s.problems.filter((p) => p.code === 'folder-unwritable').length;
+  const state = !a.present
+    ? 'MISSING'
+    : !a.writable
+      ? 'present but NOT writable'
+      : refused > 0
+        ? `present and writable, but ${refused === 1 ? '1 file fails' : `${refused} files fail`} there: a folder in it refuses new files (see the open problems)`
+        : 'present and writable';
+  const free = a.freeBytes !== null ? `, ${formatBytes(a.freeBytes)} free` : '';
+  return `Archive ${a.path}: ${state}${free}; ${plural(s.counts.archivePending, 'file')} waiting to copy`;
+}
+
 /** The digest's sections as title + lines, rendered twice (text and HTML). */
 function sections(f: DigestFacts, sources: SourceLine[]): [string, string[]][] {
   const s = f.status;
@@ -101,10 +121,7 @@ function sections(f: DigestFacts, sources: SourceLine[]): [string, string[]][] {
   const dropbox = s.dropbox.connected
     ? `Dropbox: connected${s.dropbox.accountName ? ` as ${s.dropbox.accountName}` : ''}; ${plural(s.counts.uploadPending, 'file')} waiting to upload`
     : `Dropbox: not connected; ${plural(s.counts.uploadPending, 'file')} waiting to upload`;
-  const a = s.archive;
-  const archive = !a.enabled
-    ? 'Archive: off'
-    : `Archive ${a.path}: ${a.present ? (a.writable ? 'present and writable' : 'present but NOT writable') : 'MISSING'}${a.freeBytes !== null ? `, ${formatBytes(a.freeBytes)} free` : ''}; ${plural(s.counts.archivePending, 'file')} waiting to copy`;
+  const archive = archiveLine(s);
   const disks = (s.disks ?? []).map(
     (d) =>
       `${d.path} (${d.roles.join(', ')}): ${formatBytes(d.freeBytes)} free of ${formatBytes(d.totalBytes)} (${d.usedPercent} % used)`,
