@@ -1,9 +1,11 @@
 // The sentence of files failing the same way (alerts/file-groups.ts): one file keeps its own;
-// several name the oldest with its reason, then the others (five, then a count).
+// several name the files (five, then a count), then the oldest one's reason; the group's
+// "Resolved" names every file it had.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileFailingProblem } from '../../src/engine/pipeline/problems.js';
 import { groupFailingFiles } from '../../src/engine/alerts/file-groups.js';
+import { AlertPolicy } from '../../src/engine/alerts/policy.js';
 import type { Problem } from '../../src/engine/status/types.js';
 
 function failing(rel: string, sinceMs: number, code = 'disallowed-name'): Problem {
@@ -38,6 +40,62 @@ test('seven failing the same way, one another way, one other problem: three cond
   assert.equal(group.sinceMs, 1, 'since the oldest');
   assert.equal(
     group.message,
-    '7 files keep failing the same way (disallowed-name): RDL/f1.csv failed 3 times: Dropbox refuses the name; so do RDL/f2.csv, RDL/f3.csv, RDL/f4.csv, RDL/f5.csv, RDL/f6.csv and 1 more. Other files are not affected; each is listed in rdl-sync status',
+    '7 files keep failing the same way (disallowed-name): RDL/f1.csv, RDL/f2.csv, RDL/f3.csv, RDL/f4.csv, RDL/f5.csv and 2 more. The first of them, RDL/f1.csv, failed 3 times: Dropbox refuses the name. Other files are not affected; each is listed in rdl-sync status',
   );
+  assert.deepEqual(
+    (group as { files?: readonly string[] }).files,
+    [1, 2, 3, 4, 5, 6, 7].map((n) => `RDL/f${n}.csv`),
+    'every file, for its "Resolved"',
+  );
+  // Two cut short: their sentence does not start "<file> failed", and says so whole.
+  const cut = groupFailingFiles([
+    {
+      ...fileFailingProblem('RDL/x.csv', 3, {
+        code: 'file-cut-short',
+        message: 'RDL/x.csv is shorter than when copied',
+      }),
+      sinceMs: 1,
+    },
+    {
+      ...fileFailingProblem('RDL/y.csv', 3, {
+        code: 'file-cut-short',
+        message: 'RDL/y.csv is shorter than when copied',
+      }),
+      sinceMs: 2,
+    },
+  ])[0]!;
+  assert.equal(
+    cut.message,
+    '2 files keep failing the same way (file-cut-short): RDL/x.csv and RDL/y.csv. The first of them: RDL/x.csv is shorter than when copied. Other files are not affected; each is listed in rdl-sync status',
+  );
+});
+
+test('a group that shrank before it cleared: its "Resolved" names every file it had, not only the last', () => {
+  const p = new AlertPolicy({ reminderMs: 24 * 3_600_000, flapMs: 30 * 60_000 });
+  const f8 = failing('RDL/USB0/f8.csv', 1, 'folder-unwritable');
+  const f9 = failing('RDL/USB0/f9.csv', 2, 'folder-unwritable');
+  const raised = p.update({ problems: groupFailingFiles([f8, f9]) }, 10);
+  assert.deepEqual(
+    raised.map((a) => a.kind),
+    ['raised'],
+  );
+  assert.match(
+    raised[0]!.sentence,
+    /^2 files keep failing the same way \(folder-unwritable\): RDL\/USB0\/f8\.csv and RDL\/USB0\/f9\.csv\./,
+  );
+  assert.deepEqual(
+    p.update({ problems: groupFailingFiles([f9]) }, 20),
+    [],
+    'one file left: still the one condition',
+  );
+  const [resolved] = p.update({ problems: [] }, 30);
+  assert.equal(resolved!.kind, 'cleared');
+  assert.match(
+    resolved!.sentence,
+    /^Resolved: files failing to sync \(folder-unwritable\), which began .* and lasted .*: none of its 2 files fails now \(RDL\/USB0\/f8\.csv and RDL\/USB0\/f9\.csv\)\. It last read: “RDL\/USB0\/f9\.csv failed 3 times/,
+  );
+  // One file all along: no list beside its own words.
+  p.update({ problems: groupFailingFiles([failing('RDL/a.csv', 40)]) }, 40);
+  const [single] = p.update({ problems: [] }, 50);
+  assert.doesNotMatch(single!.sentence, /none of its/);
 });

@@ -30,6 +30,7 @@ import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import { resolvedSentence } from './resolved.js';
+import type { GroupedProblem } from './file-groups.js';
 import type { Alert } from './types.js';
 
 /** Carried conditions whose absence counts only once Dropbox has answered this process. */
@@ -63,11 +64,14 @@ interface Tracked {
   awaySinceMs?: number;
   /** When each cause of this condition was last told, while it lasts. */
   causesToldMs: Map<string, number>;
+  /** A group of failing files: every file it has had while it lasts (its "Resolved" names them). */
+  files?: Set<string>;
 }
 
 /** What the policy reads of a snapshot; the rest only matters for conditions carried over. */
-export type PolicyView = Pick<StatusSnapshot, 'problems'> &
-  Partial<Pick<StatusSnapshot, 'lastPassMs' | 'passRunning' | 'dropbox'>>;
+export type PolicyView = { problems: readonly GroupedProblem[] } & Partial<
+  Pick<StatusSnapshot, 'lastPassMs' | 'passRunning' | 'dropbox'>
+>;
 
 export class AlertPolicy {
   private readonly active = new Map<string, Tracked>();
@@ -135,7 +139,7 @@ export class AlertPolicy {
       this.carried.delete(id);
       this.active.delete(id);
       if (tracked.announcedAtMs !== null) {
-        alerts.push(alertOf('cleared', tracked.problem, nowMs));
+        alerts.push(alertOf('cleared', tracked.problem, nowMs, tracked.files));
         this.toldResolved.add(id);
       }
     }
@@ -166,7 +170,9 @@ export class AlertPolicy {
         this.active.set(problem.id, tracked);
       }
       // The latest sentence (an offline problem counts its minutes), the first since-when.
-      tracked.problem = { ...problem, sinceMs: tracked.problem.sinceMs };
+      const { files, ...own } = problem;
+      tracked.problem = { ...own, sinceMs: tracked.problem.sinceMs };
+      if (files) for (const rel of files) (tracked.files ??= new Set()).add(rel);
       if (tracked.announcedAtMs === null) {
         const flapping = !this.mayRaise(problem, nowMs);
         // Within the guard, but the last word was "Resolved": told at once (see the header).
@@ -281,7 +287,12 @@ function told(tracked: Tracked, nowMs: number): void {
   tracked.causesToldMs.set(cause, nowMs);
 }
 
-function alertOf(kind: Alert['kind'], p: Problem, nowMs: number): Alert {
+function alertOf(
+  kind: Alert['kind'],
+  p: Problem,
+  nowMs: number,
+  files: ReadonlySet<string> = new Set(),
+): Alert {
   return {
     kind,
     conditionId: p.id,
@@ -291,7 +302,7 @@ function alertOf(kind: Alert['kind'], p: Problem, nowMs: number): Alert {
     // counts and the fix in them read as current in a message saying all is well.
     sentence:
       kind === 'cleared'
-        ? resolvedSentence({ ...p, conditionId: p.id }, p.message, nowMs)
+        ? resolvedSentence({ ...p, conditionId: p.id }, p.message, nowMs, [...files].sort())
         : sentence(p.message),
     sinceMs: p.sinceMs,
     atMs: nowMs,

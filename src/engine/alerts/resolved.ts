@@ -6,6 +6,7 @@
 import { formatDuration } from '../format-duration.js';
 import { formatUtcMinute } from '../format-utc.js';
 import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
+import { namedFiles } from './file-groups.js';
 import type { Alert } from './types.js';
 
 /** What each kind of problem was, in a few words (the condition's code). */
@@ -44,16 +45,22 @@ export function problemTitle(alert: Pick<Alert, 'code' | 'conditionId'>): string
 /**
  * "Resolved: Dropbox out of reach, which began 2026-12-03 11:02 UTC and lasted 3 h. It last read:
  * “…”."
- * `lastWords`: the problem's sentence as it last stood.
+ * `lastWords`: the problem's sentence as it last stood; `files`: every file a group of failing
+ * files had while it lasted.
  */
 export function resolvedSentence(
   alert: Pick<Alert, 'code' | 'conditionId' | 'sinceMs'>,
   lastWords: string,
   nowMs: number,
+  files: readonly string[] = [],
 ): string {
   const title = problemTitle(alert);
   // "Since" and "for" read as still going on: the span is told in the past.
   const span = `began ${formatUtcMinute(alert.sinceMs)} and lasted ${formatDuration(nowMs - alert.sinceMs)}`;
   const quote = lastWords.replace(/[.\s]+$/, '');
-  return `Resolved: ${title}, which ${span}. It last read: “${quote}”.`;
+  // A group that shrank before it cleared last read as its last file alone: the others it was
+  // about, told in its raise, went unmentioned.
+  const all =
+    files.length > 1 ? `: none of its ${files.length} files fails now (${namedFiles(files)})` : '';
+  return `Resolved: ${title}, which ${span}${all}. It last read: “${quote}”.`;
 }
