@@ -23,6 +23,12 @@ function handClock(): Clock & { wall: number; mono: number } {
 
 const ALERT_MS = 30 * 60_000;
 const unreachable = new SyncError({ kind: 'retry', code: 'network', message: 'no route to host' });
+/** The card's problem in its own words (archive/problems.ts), before any count is put in. */
+const missing = new SyncError({
+  kind: 'blocked',
+  code: 'archive-missing',
+  message: 'SD card not mounted at /media/card: insert it; files wait safely in transit',
+});
 
 test('one offline clock: "offline too long" is raised once Dropbox was unreachable for the alert delay, on monotonic time, and cleared when it answers', () => {
   const clock = handClock();
@@ -92,11 +98,6 @@ test('a blocked leg raises its own problem and clears only its own; a card probl
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
   const reducer = new StatusReducer(status, clock, () => ALERT_MS);
-  const missing = new SyncError({
-    kind: 'blocked',
-    code: 'archive-missing',
-    message: 'SD card not mounted at /media/card: insert it; files wait safely in transit',
-  });
   const revoked = new SyncError({
     kind: 'blocked',
     code: 'auth-revoked',
@@ -296,11 +297,6 @@ test('a probe of a stopped engine shows the card problem, the card state, the qu
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
   const reducer = new StatusReducer(status, clock, () => ALERT_MS);
-  const missing = new SyncError({
-    kind: 'blocked',
-    code: 'archive-missing',
-    message: 'SD card not mounted at /media/card: insert it; files wait safely in transit',
-  });
   reducer.apply({
     type: 'probed',
     card: {
@@ -341,11 +337,6 @@ test('a blocked leg with no file waiting promises nothing of files in transit: n
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
   const reducer = new StatusReducer(status, clock, () => ALERT_MS);
-  const missing = new SyncError({
-    kind: 'blocked',
-    code: 'archive-missing',
-    message: 'SD card not mounted at /media/card: insert it; files wait safely in transit',
-  });
   const messageAfter = (pending: number, inWatch: number): string => {
     status.update({ counts: { ...status.current.counts, waiting: inWatch } });
     reducer.apply({ type: 'pass-ended', blocked: { archive: missing }, pending, aborted: false });
