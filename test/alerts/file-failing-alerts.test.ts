@@ -50,6 +50,7 @@ test('four files refused the same way: one alert, and one "resolved" once all ar
       async (h) => {
         for (const n of [1, 2, 3, 4])
           await h.drop(`RDL/bad${n}\x7f.csv`, 'a DEL character: Dropbox refuses the name');
+        const startedMs = clock.now();
         await h.engine.start();
         const failing = (): string[] =>
           h.engine
@@ -65,6 +66,13 @@ test('four files refused the same way: one alert, and one "resolved" once all ar
           },
           60_000,
         );
+        // Since each file first failed (the first pass, before the clock moved 5 min a pass),
+        // not since its third failure, which raised it.
+        for (const p of h.engine.getStatus().problems.filter((x) => x.id.startsWith('file-')))
+          assert.ok(
+            p.sinceMs < startedMs + 5 * 60_000,
+            `${p.id} since ${p.sinceMs - startedMs} ms`,
+          );
         await waitFor('the alert', async () => /raised/.test(await heard()));
         await new Promise((r) => setTimeout(r, 1_000)); // any others still on their way
         const raised = (await heard()).split('\n').filter((l) => l.startsWith('raised'));

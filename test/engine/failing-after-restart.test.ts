@@ -24,6 +24,7 @@ test('a file that kept failing is still a problem after a restart, before and af
   await withHarness({ engine: { clock, retry } }, async (h) => {
     await h.drop(BAD, 'a DEL character: Dropbox refuses the name');
     await h.drop('RDL/USB0/good.csv', 't,v\n1,2\n');
+    const firstTryMs = clock.now();
     for (let i = 0; i < 3; i++) {
       assert.equal((await h.engine.runPassNow()).fileFailures, 1);
       if (i < 2) offsetMs += 10 * 60_000; // past the file's back-off (30 s, then 1 min)
@@ -31,6 +32,9 @@ test('a file that kept failing is still a problem after a restart, before and af
     const before = h.engine.getStatus().problems.find((p) => p.id === PROBLEM_ID);
     assert.ok(before, JSON.stringify(h.engine.getStatus().problems));
     assert.match(before.message, /failed 3 times: Dropbox refused the path/);
+    // Since its first failure (the first pass), not the third: 20 min of the clock in between.
+    const since = before.sinceMs;
+    assert.ok(since >= firstTryMs && since < firstTryMs + 10 * 60_000, `${since - firstTryMs} ms`);
     await h.engine.stop();
 
     const restarted: Engine = await createEngine({
@@ -47,6 +51,7 @@ test('a file that kept failing is still a problem after a restart, before and af
       const afterRestart = s.problems.find((p) => p.id === PROBLEM_ID);
       assert.ok(afterRestart, `still a problem after the restart: ${JSON.stringify(s.problems)}`);
       assert.match(afterRestart.message, /failed 3 times: Dropbox refused the path/);
+      assert.equal(afterRestart.sinceMs, since, 'the journal kept when it began, not the restart');
       assert.equal(s.state, 'attention');
       assert.equal(s.counts.failed, 1);
 
@@ -56,6 +61,7 @@ test('a file that kept failing is still a problem after a restart, before and af
       const later = s.problems.find((p) => p.id === PROBLEM_ID);
       assert.ok(later, `still a problem after its 4th failure: ${JSON.stringify(s.problems)}`);
       assert.match(later.message, /failed 4 times/);
+      assert.equal(later.sinceMs, since, 'still since the first failure');
       assert.deepEqual(await listFilesRel(h.transitDir), [BAD], 'the good file left transit');
       assert.ok(h.emulator.getFile('/RDL/site1/RDL/USB0/good.csv'));
     } finally {

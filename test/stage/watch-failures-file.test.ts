@@ -17,7 +17,8 @@ function failure(attempts: number): StageFailure {
   return {
     attempts,
     nextTryMs: 1_000 + attempts,
-    lastError: { atMs: 500 + attempts },
+    // Failing since before the last failure once there were several (the problem's since-when).
+    lastError: { atMs: 500 + attempts, ...(attempts > 1 ? { sinceMs: 100 } : {}) },
     error: new SyncError({
       kind: 'file-failed',
       code: 'file-unreadable',
@@ -46,13 +47,14 @@ test('saved failures read back the same, private; a damaged file reads as none a
         f.attempts,
         f.nextTryMs,
         f.lastError.atMs,
+        f.lastError.sinceMs,
         f.error.code,
         f.error.message,
         f.error.kind,
       ]),
       [
-        ['b/two.csv', 4, 1_004, 504, 'file-unreadable', 'failed 4', 'file-failed'],
-        ['a/one.csv', 1, 1_001, 501, 'file-unreadable', 'failed 1', 'file-failed'],
+        ['b/two.csv', 4, 1_004, 504, 100, 'file-unreadable', 'failed 4', 'file-failed'],
+        ['a/one.csv', 1, 1_001, 501, undefined, 'file-unreadable', 'failed 1', 'file-failed'],
       ],
     );
 

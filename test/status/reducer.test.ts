@@ -186,7 +186,15 @@ test('counts, transfers, failing files and finished files fold into the snapshot
     code: 'malformed-path',
     message: '"b.csv " ends in a space',
   });
-  reducer.apply({ type: 'leg-failed', leg: 'upload', rel: 'b.csv ', error: refused, attempts: 1 });
+  const firstFailedMs = clock.now();
+  reducer.apply({
+    type: 'leg-failed',
+    leg: 'upload',
+    rel: 'b.csv ',
+    error: refused,
+    attempts: 1,
+    sinceMs: firstFailedMs,
+  });
   reducer.apply({
     type: 'counts',
     failed: 1,
@@ -211,10 +219,20 @@ test('counts, transfers, failing files and finished files fold into the snapshot
     failed: 1,
     failing: { rel: 'b.csv ', message: refused.message },
   });
-  for (const attempts of [2, 3])
-    reducer.apply({ type: 'leg-failed', leg: 'upload', rel: 'b.csv ', error: refused, attempts });
+  for (const attempts of [2, 3]) {
+    clock.wall += 5 * 60_000;
+    reducer.apply({
+      type: 'leg-failed',
+      leg: 'upload',
+      rel: 'b.csv ',
+      error: refused,
+      attempts,
+      sinceMs: firstFailedMs,
+    });
+  }
   const failing = status.snapshot().problems.find((p) => p.id === 'file-failing:b.csv ');
   assert.ok(failing, 'raised at the third attempt');
+  assert.equal(failing.sinceMs, firstFailedMs, 'since its first failure, not the third');
   assert.match(
     failing.message,
     /failed 3 times: "b\.csv " ends in a space\. Other files are not affected/,

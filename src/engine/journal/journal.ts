@@ -59,7 +59,17 @@ const ownCopySchema = z.preprocess(
   }),
 );
 
-const failureSchema = z.object({ code: z.string(), message: z.string(), atMs: z.number() });
+/**
+ * A failure: the last one, and `sinceMs` when the failures in a row began before it (absent: at
+ * `atMs`). A failing file's problem and its alert say "since" the first of them, not the third
+ * (the raise), nor the last restart (which raised it again from the journal).
+ */
+const failureSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  atMs: z.number(),
+  sinceMs: z.number().optional(),
+});
 
 /** One leg's back-off: a file Dropbox refuses does not delay its card copy (and the reverse). */
 const legRetrySchema = z.object({

@@ -25,8 +25,18 @@ export type PassEvent =
       contentHash: string;
       alreadyPresent: boolean;
     }
-  /** This file failed on this leg (its back-off on this leg only). */
-  | { type: 'leg-failed'; leg: LegId; rel: string; error: SyncError; attempts: number }
+  /**
+   * This file failed on this leg (its back-off on this leg only). `sinceMs`: when this leg's
+   * failures in a row began (the first of the `attempts`).
+   */
+  | {
+      type: 'leg-failed';
+      leg: LegId;
+      rel: string;
+      error: SyncError;
+      attempts: number;
+      sinceMs: number;
+    }
   /** A file whose transfer started got no outcome (the pass was stopped, the leg blocked). */
   | { type: 'leg-stopped'; leg: LegId; rel: string }
   /** The whole leg cannot go on this pass (card missing, auth revoked, offline…). */
@@ -44,8 +54,11 @@ export type PassEvent =
       /** The file with the most failed attempts, named in the status sentence; null: none. */
       failing?: NamedFailure | null;
     }
-  /** Conditions of staging and of transit (not of a leg): raised and cleared by id. */
-  | { type: 'problem'; problem: NewProblem }
+  /**
+   * Conditions of staging and of transit (not of a leg): raised and cleared by id. `sinceMs`:
+   * when the trouble began, where that was before now (status/model.ts raise).
+   */
+  | { type: 'problem'; problem: NewProblem & { sinceMs?: number } }
   | { type: 'problem-cleared'; id: string }
   /** The pass is over: which legs ended blocked, and how many files wait. */
   | {

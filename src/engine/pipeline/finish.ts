@@ -13,7 +13,12 @@ import type { FileRef, JournalEntry, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
 import { LEG_IDS } from '../legs/ids.js';
 import { ownCopiesOf } from './file-version.js';
-import { FILE_FAILING_THRESHOLD, fileFailingProblem, fileRetryDelayMs } from './problems.js';
+import {
+  FILE_FAILING_THRESHOLD,
+  failingSince,
+  fileFailingProblem,
+  fileRetryDelayMs,
+} from './problems.js';
 
 export interface FinishItem {
   file: FileRef;
@@ -74,6 +79,7 @@ export function redoLegs(deps: PassDeps, w: FinishItem, settleMs: number): void 
   const now = deps.clock.now();
   const again = w.entry.lastError?.code === 'hash-mismatch';
   const attempts = w.entry.attempts + 1;
+  const sinceMs = failingSince(w.entry, now);
   const message = `${w.file.rel} read differently for Dropbox and for the archive; it is synced again (check the disk if this repeats)`;
   deps.logger.warn('Dropbox and the archive hold different content for a file; syncing it again', {
     rel: w.file.rel,
@@ -86,14 +92,18 @@ export function redoLegs(deps: PassDeps, w: FinishItem, settleMs: number): void 
     ...rest,
     attempts,
     nextTryMs: now + (again ? fileRetryDelayMs(attempts) : settleMs),
-    lastError: { code: 'hash-mismatch', message, atMs: now },
+    lastError: { code: 'hash-mismatch', message, atMs: now, ...(sinceMs < now ? { sinceMs } : {}) },
     ...(supersedes ? { supersedes } : {}),
   };
   deps.journal.put(w.file.rel, w.entry);
   if (again && attempts >= FILE_FAILING_THRESHOLD) {
     deps.emit({
       type: 'problem',
-      problem: fileFailingProblem(w.file.rel, attempts, { code: 'hash-mismatch', message }),
+      problem: fileFailingProblem(w.file.rel, attempts, {
+        code: 'hash-mismatch',
+        message,
+        sinceMs,
+      }),
     });
   }
 }

@@ -13,7 +13,7 @@ import { keepBothName } from '../legs/keep-both.js';
 import { legRetry, worstFailure } from './leg-state.js';
 import type { Source } from '../channel.js';
 import type { HistoryRecord } from '../status/types.js';
-import { FILE_FAILING_THRESHOLD, fileRetryDelayMs } from './problems.js';
+import { FILE_FAILING_THRESHOLD, failingSince, fileRetryDelayMs } from './problems.js';
 
 export interface WorkItem {
   file: FileRef;
@@ -199,8 +199,15 @@ function recordLegFailure(
   ctx.tally.fileFailures++;
   const now = deps.clock.now();
   const before = worstFailure(w.entry)?.attempts ?? 0;
-  const attempts = legRetry(w.entry, leg).attempts + 1;
-  const lastError = { code: error.code, message: error.message, atMs: now };
+  const prior = legRetry(w.entry, leg);
+  const attempts = prior.attempts + 1;
+  const sinceMs = failingSince(prior, now);
+  const lastError = {
+    code: error.code,
+    message: error.message,
+    atMs: now,
+    ...(sinceMs < now ? { sinceMs } : {}),
+  };
   const retry = { attempts, nextTryMs: now + fileRetryDelayMs(attempts), lastError };
   applyPatch(deps, w, { retry: { ...w.entry.retry, [leg]: retry } });
   deps.logger.warn('file failed', {
@@ -210,7 +217,7 @@ function recordLegFailure(
     reason: error.message,
     attempts,
   });
-  deps.emit({ type: 'leg-failed', leg, rel: w.file.rel, error, attempts });
+  deps.emit({ type: 'leg-failed', leg, rel: w.file.rel, error, attempts, sinceMs });
   // One 'failed' record per file when it first crosses the threshold, whichever leg got it there.
   if (attempts === FILE_FAILING_THRESHOLD && before < FILE_FAILING_THRESHOLD) {
     const record = historyRecordFor(

@@ -31,11 +31,12 @@ export function legDue(
   );
 }
 
+/** A failure as the journal keeps it, with how many times in a row (attempts). */
+export type WorstFailure = { attempts: number } & NonNullable<LegRetry['lastError']>;
+
 /** The file's worst trouble (most attempts), on any leg or its own; null when none. */
-export function worstFailure(
-  entry: JournalEntry,
-): { attempts: number; code: string; message: string; atMs: number } | null {
-  let worst: { attempts: number; code: string; message: string; atMs: number } | null = null;
+export function worstFailure(entry: JournalEntry): WorstFailure | null {
+  let worst: WorstFailure | null = null;
   const candidates: { attempts: number; lastError?: LegRetry['lastError'] }[] = [
     entry,
     ...Object.values(entry.retry ?? {}),

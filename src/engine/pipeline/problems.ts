@@ -148,13 +148,31 @@ export const TRY_AGAIN_WHEN_NOTHING_RUNS =
   'Once the cause is fixed, `rdl-sync sync` tries again at once (a plain `rdl-sync once` may leave a failing file until its next try is due, at most an hour after the last).';
 export { FILE_FAILING_THRESHOLD };
 
+/**
+ * When a run of failures began, for the failure recorded now: the run's start kept from the
+ * failure before it, or now for the first (attempts counted before this one: 0).
+ */
+export function failingSince(
+  before: { attempts: number; lastError?: { atMs: number; sinceMs?: number } },
+  nowMs: number,
+): number {
+  if (before.attempts <= 0 || !before.lastError) return nowMs;
+  return Math.min(before.lastError.sinceMs ?? before.lastError.atMs, nowMs);
+}
+
+/**
+ * A file failing `attempts` times in a row. `error.sinceMs` (or its `atMs`, when it is the
+ * recorded failure): when the run of failures began, the problem's since-when.
+ */
 export function fileFailingProblem(
   rel: string,
   attempts: number,
-  error: { code: string; message: string },
-): NewProblem {
+  error: { code: string; message: string; atMs?: number; sinceMs?: number },
+): NewProblem & { sinceMs?: number } {
   const id = `${FILE_FAILING_PREFIX}${rel}`;
+  const sinceMs = error.sinceMs ?? error.atMs;
   return {
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
     id,
     code: error.code as Problem['code'],
     ...(triedAgainWhenAsked(id, error.code) ? { triedOnAsk: true } : {}),

@@ -10,6 +10,7 @@ import { mapLimit } from '../pool.js';
 import {
   FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
+  failingSince,
   fileFailingProblem,
   fileRetryDelayMs,
   retryDue,
@@ -19,8 +20,11 @@ import {
 export interface StageFailure {
   attempts: number;
   nextTryMs: number;
-  /** When it failed (retryDue reads it against a person's "Sync now"). */
-  lastError: { atMs: number };
+  /**
+   * When it failed (retryDue reads it against a person's "Sync now"), and `sinceMs` when its
+   * failures in a row began before that.
+   */
+  lastError: { atMs: number; sinceMs?: number };
   error: SyncError;
 }
 
@@ -343,13 +347,15 @@ function recordStageFailure(
   file: FileRef,
   error: SyncError,
 ): void {
-  const attempts = (memory.stageFailures.get(file.rel)?.attempts ?? 0) + 1;
+  const before = memory.stageFailures.get(file.rel);
+  const attempts = (before?.attempts ?? 0) + 1;
   const now = deps.clock.now();
+  const sinceMs = before ? failingSince(before, now) : now;
   memory.stageFailuresChanged = true;
   memory.stageFailures.set(file.rel, {
     attempts,
     nextTryMs: now + fileRetryDelayMs(attempts),
-    lastError: { atMs: now },
+    lastError: { atMs: now, ...(sinceMs < now ? { sinceMs } : {}) },
     error,
   });
   deps.logger.warn('file could not be staged', {
@@ -359,7 +365,14 @@ function recordStageFailure(
     attempts,
   });
   if (attempts >= FILE_FAILING_THRESHOLD)
-    raiseProblem(deps, fileFailingProblem(file.rel, attempts, error));
+    raiseProblem(
+      deps,
+      fileFailingProblem(file.rel, attempts, {
+        code: error.code,
+        message: error.message,
+        sinceMs,
+      }),
+    );
 }
 
 function forgetFailure(deps: PassDeps, memory: StageMemory, rel: string): void {

@@ -13,6 +13,7 @@ import type { FinishItem } from './finish.js';
 import {
   FILE_FAILING_PREFIX,
   FILE_FAILING_THRESHOLD,
+  failingSince,
   fileFailingProblem,
   fileRetryDelayMs,
   retryDue,
@@ -79,7 +80,9 @@ export function holdZeroed(deps: PassDeps, w: FinishItem): SyncError {
   }
   const attempts = Math.max(w.entry.attempts, FILE_FAILING_THRESHOLD);
   const now = deps.clock.now();
-  const lastError = { code: ZEROED, message, atMs: now };
+  // Held since it was first found zeroed (each pass that meets it holds it again).
+  const sinceMs = w.entry.lastError?.code === ZEROED ? failingSince(w.entry, now) : now;
+  const lastError = { code: ZEROED, message, atMs: now, ...(sinceMs < now ? { sinceMs } : {}) };
   // The first look for the real bytes (recheckZeroed) after the file's back-off; set once, as
   // each pass that meets the held file holds it again.
   const patch =

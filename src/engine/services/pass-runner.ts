@@ -95,7 +95,11 @@ export class PassRunner {
       if (f.attempts >= FILE_FAILING_THRESHOLD)
         this.deps.reducer.apply({
           type: 'problem',
-          problem: fileFailingProblem(rel, f.attempts, f.error),
+          problem: fileFailingProblem(rel, f.attempts, {
+            code: f.error.code,
+            message: f.error.message,
+            sinceMs: f.lastError.sinceMs ?? f.lastError.atMs,
+          }),
         });
     }
   }
@@ -365,6 +369,7 @@ export class PassRunner {
         message: f.error.message,
         attempts: f.attempts,
         atMs: f.lastError.atMs,
+        ...(f.lastError.sinceMs !== undefined ? { sinceMs: f.lastError.sinceMs } : {}),
       }))
       .sort((a, b) => compareNames(a.rel, b.rel));
   }
@@ -378,8 +383,15 @@ export class PassRunner {
       // Per leg since back-off is per leg: the file's worst trouble, on whichever leg.
       const failure = e && worstFailure(e);
       if (!failure || !inTransit.has(rel)) continue;
-      const { code, message, attempts, atMs } = failure;
-      out.push({ rel, code, message, attempts, atMs });
+      const { code, message, attempts, atMs, sinceMs } = failure;
+      out.push({
+        rel,
+        code,
+        message,
+        attempts,
+        atMs,
+        ...(sinceMs !== undefined ? { sinceMs } : {}),
+      });
     }
     return out.sort((a, b) => compareNames(a.rel, b.rel));
   }

@@ -30,6 +30,8 @@ const savedSchema = z.object({
       attempts: z.number().int().positive(),
       nextTryMs: z.number(),
       atMs: z.number(),
+      /** When its failures in a row began, where before `atMs` (the problem's since-when). */
+      sinceMs: z.number().optional(),
       code: z.string(),
       message: z.string(),
     }),
@@ -65,7 +67,7 @@ export async function loadWatchFailures(
     out.set(f.rel, {
       attempts: f.attempts,
       nextTryMs: f.nextTryMs,
-      lastError: { atMs: f.atMs },
+      lastError: { atMs: f.atMs, ...(f.sinceMs !== undefined ? { sinceMs: f.sinceMs } : {}) },
       error: new SyncError({
         kind: 'file-failed',
         code: f.code as ErrorCode,
@@ -89,6 +91,7 @@ export async function saveWatchFailures(
       attempts: f.attempts,
       nextTryMs: f.nextTryMs,
       atMs: f.lastError.atMs,
+      ...(f.lastError.sinceMs !== undefined ? { sinceMs: f.lastError.sinceMs } : {}),
       code: f.error.code,
       message: f.error.message,
     }));

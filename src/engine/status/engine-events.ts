@@ -16,6 +16,8 @@ export interface FailingFileFact {
   attempts: number;
   /** When it last failed (absent where not known). */
   atMs?: number;
+  /** When its failures in a row began, where before `atMs`. */
+  sinceMs?: number;
 }
 
 export type EngineEvent =
