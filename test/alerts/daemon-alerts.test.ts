@@ -187,7 +187,7 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   assert.match(raised.text, /Site: Site7_Alerts\n/);
   assert.match(
     cleared.text,
-    /^Resolved: the archive folder missing, which began .* UTC and lasted .*\. It last read: “Archive folder/,
+    /^Resolved: the archive missing, which began .* UTC and lasted .*\. It last read: “Archive folder/,
   );
   // Exactly one raise and one clear per channel: no stream of mails while the card was away.
   assert.equal(subjects().filter((s) => s.includes('(archive-missing)')).length, 2);

@@ -41,7 +41,7 @@ test('the archive folder back: the resolved mail names the problem and its span,
         const text = mail(/resolved \(archive-missing\)/)!.text.replace(/\s+/g, ' ');
         assert.match(
           text,
-          /^Resolved: the archive folder missing, which began \d{4}-\d\d-\d\d \d\d:\d\d UTC and lasted \d+ s\. It last read: “Archive folder .* does not exist/,
+          /^Resolved: the archive missing, which began \d{4}-\d\d-\d\d \d\d:\d\d UTC and lasted \d+ s\. It last read: “Archive folder .* does not exist/,
         );
         // The old count is only ever inside the quote of what it read, never said as current.
         const [said, quoted] = text.split('It last read:');

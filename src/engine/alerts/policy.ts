@@ -139,7 +139,16 @@ export class AlertPolicy {
       this.carried.delete(id);
       this.active.delete(id);
       if (tracked.announcedAtMs !== null) {
-        alerts.push(alertOf('cleared', tracked.problem, nowMs, tracked.files));
+        // A held "Resolved" tells when the condition went, not when the guard let it out: "lasted
+        // 8 min" was read of a card read-only for 15 s.
+        alerts.push(
+          alertOf('cleared', tracked.problem, nowMs, {
+            files: tracked.files,
+            ...(tracked.holdClear && tracked.awaySinceMs !== undefined
+              ? { wentMs: tracked.awaySinceMs }
+              : {}),
+          }),
+        );
         this.toldResolved.add(id);
       }
     }
@@ -287,12 +296,16 @@ function told(tracked: Tracked, nowMs: number): void {
   tracked.causesToldMs.set(cause, nowMs);
 }
 
-function alertOf(
-  kind: Alert['kind'],
-  p: Problem,
-  nowMs: number,
-  files: ReadonlySet<string> = new Set(),
-): Alert {
+/**
+ * What a "Resolved" says beyond the problem: every file of a group, and for a condition that
+ * came and went (its "Resolved" held by the flap guard) when it went for the last time.
+ */
+interface ClearFacts {
+  files?: ReadonlySet<string>;
+  wentMs?: number;
+}
+
+function alertOf(kind: Alert['kind'], p: Problem, nowMs: number, clear: ClearFacts = {}): Alert {
   return {
     kind,
     conditionId: p.id,
@@ -302,7 +315,10 @@ function alertOf(
     // counts and the fix in them read as current in a message saying all is well.
     sentence:
       kind === 'cleared'
-        ? resolvedSentence({ ...p, conditionId: p.id }, p.message, nowMs, [...files].sort())
+        ? resolvedSentence({ ...p, conditionId: p.id }, p.message, nowMs, {
+            files: [...(clear.files ?? [])].sort(),
+            ...(clear.wentMs !== undefined ? { wentMs: clear.wentMs } : {}),
+          })
         : sentence(p.message),
     sinceMs: p.sinceMs,
     atMs: nowMs,

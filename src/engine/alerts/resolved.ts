@@ -16,7 +16,8 @@ const TITLES: Partial<Record<Alert['code'], string>> = {
   'auth-missing': 'Dropbox not connected',
   'quota-full': 'Dropbox full',
   'clock-not-set': 'the clock not set',
-  'archive-missing': 'the archive folder missing',
+  // Not "folder": most archives are an SD card, and the quote that follows names which.
+  'archive-missing': 'the archive missing',
   'archive-full': 'the archive disk full',
   'archive-readonly': 'the archive disk read-only',
   'settings-invalid': 'settings not valid',
@@ -46,17 +47,23 @@ export function problemTitle(alert: Pick<Alert, 'code' | 'conditionId'>): string
  * "Resolved: Dropbox out of reach, which began 2026-12-03 11:02 UTC and lasted 3 h. It last read:
  * “…”."
  * `lastWords`: the problem's sentence as it last stood; `files`: every file a group of failing
- * files had while it lasted.
+ * files had while it lasted; `wentMs`: when a condition that came and went went for the last
+ * time (its "Resolved" was held back to see it stay away).
  */
 export function resolvedSentence(
   alert: Pick<Alert, 'code' | 'conditionId' | 'sinceMs'>,
   lastWords: string,
   nowMs: number,
-  files: readonly string[] = [],
+  { files = [], wentMs }: { files?: readonly string[]; wentMs?: number } = {},
 ): string {
   const title = problemTitle(alert);
-  // "Since" and "for" read as still going on: the span is told in the past.
-  const span = `began ${formatUtcMinute(alert.sinceMs)} and lasted ${formatDuration(nowMs - alert.sinceMs)}`;
+  // "Since" and "for" read as still going on: the span is told in the past. A condition that came
+  // and went is told until it went, not until this message (held back meanwhile).
+  const began = formatUtcMinute(alert.sinceMs);
+  const span =
+    wentMs === undefined
+      ? `began ${began} and lasted ${formatDuration(nowMs - alert.sinceMs)}`
+      : `began ${began} and came and went until ${formatUtcMinute(wentMs)} (${formatDuration(wentMs - alert.sinceMs)})`;
   const quote = lastWords.replace(/[.\s]+$/, '');
   // A group that shrank before it cleared last read as its last file alone: the others it was
   // about, told in its raise, went unmentioned.
