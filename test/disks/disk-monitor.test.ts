@@ -111,6 +111,51 @@ test('folders on different disks are listed apart; a missing card is left out, n
   }
 });
 
+test('an SD card: measured only while mounted (its empty mount point is the system disk), and a full one is to be swapped, as the full archive says', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  const base = await tempDir('rdl-disk-card-');
+  const card = join(base, 'card');
+  await mkdir(card);
+  await mkdir(join(base, 'watch'));
+  try {
+    const folders = [
+      { role: 'watch' as const, path: join(base, 'watch') },
+      { role: 'archive' as const, path: card, card: true },
+    ];
+    // The card out: its mount point is an empty folder on the watch folder's disk.
+    assert.deepEqual(
+      (await measureDisks(folders)).map((d) => d.roles),
+      [['watch']],
+      'the system disk does not hold the archive while the card is out',
+    );
+    mountTmpfs(card, 2 * 1024);
+    await writeFile(join(card, 'data.bin'), Buffer.alloc(1.9 * MiB, 2));
+    const disks = await measureDisks(folders);
+    assert.deepEqual(
+      disks.map((d) => d.roles),
+      [['watch'], ['archive']],
+    );
+    const full = disks[1]!;
+    assert.match(
+      diskProblem(full, 90, false, null, false, true)?.message ?? '',
+      /: free space or swap the card before it fills$/,
+    );
+    assert.match(
+      diskProblem(full, 90, true, null, false, true)?.message ?? '',
+      /: free space or swap the card \(archive retention is on\) before it fills$/,
+    );
+    // A folder on the hub's own disk is not swapped: retention is what frees it.
+    assert.match(
+      diskProblem(full, 90, false)?.message ?? '',
+      /: free space or turn on archive retention before it fills$/,
+    );
+  } finally {
+    unmount(card);
+    await removeDir(base);
+  }
+});
+
 test('a nearly full disk without the archive is not told to turn on archive retention', async (t) => {
   if (!(await canMount()))
     return t.skip('this machine does not allow mounting a tmpfs (needs root)');

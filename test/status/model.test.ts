@@ -42,6 +42,33 @@ test('state word follows the facts: paused > error > offline > attention > synci
   m.dispose();
 });
 
+test('the sentence leads with a problem that holds files back now, before an older warning of what may come', () => {
+  let now = 1_000;
+  const m = new StatusModel(() => now);
+  m.raise({
+    id: 'disk-nearly-full:/media/sd',
+    code: 'disk-nearly-full',
+    severity: 'attention',
+    message:
+      'The disk holding the archive folder (/media/sd) is 95.9 % full: free space before it fills',
+    tab: 'status',
+  });
+  assert.match(m.snapshot().sentence, /^The disk holding the archive folder/, 'alone, it leads');
+  now += 60_000;
+  m.raise({
+    id: 'archive-readonly',
+    code: 'archive-readonly',
+    severity: 'attention',
+    message: 'SD card at /media/sd is read-only: remount it writable',
+    tab: 'status',
+  });
+  assert.equal(
+    m.snapshot().sentence,
+    'SD card at /media/sd is read-only: remount it writable (+1 more problem)',
+  );
+  m.dispose();
+});
+
 test('a problem raised twice keeps its first time and notifies once', () => {
   let now = 5;
   const m = new StatusModel(() => now);

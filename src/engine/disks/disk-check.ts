@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { formatBytes } from '../format-bytes.js';
 import { freeSpace } from '../fsutil/free-space.js';
+import { isMountPoint } from '../fsutil/mount.js';
 import { walkTree } from '../fsutil/walk.js';
 import type { DiskStatus, Problem } from '../status/types.js';
 
@@ -16,6 +17,11 @@ export const DISK_PROBLEM_PREFIX = 'disk-nearly-full:';
 export interface DiskFolder {
   role: DiskRole;
   path: string;
+  /**
+   * An SD card's folder: measured only while a card is mounted there. With the card out its empty
+   * mount point lies on the system's disk, which was then reported as holding the archive.
+   */
+  card?: boolean;
 }
 
 /** Bytes of every file below `dir` (0 when it cannot be read). */
@@ -31,7 +37,10 @@ export async function bytesBelow(dir: string, signal?: AbortSignal): Promise<num
   return total;
 }
 
-/** Measures each file system once; a folder that does not exist (a card that is out) is left out. */
+/**
+ * Measures each file system once; a folder that does not exist, or a card's folder with no card
+ * mounted there (a card that is out), is left out.
+ */
 export async function measureDisks(
   folders: DiskFolder[],
   signal?: AbortSignal,
@@ -46,6 +55,7 @@ export async function measureDisks(
     } catch {
       continue;
     }
+    if (f.card && !(await isMountPoint(f.path))) continue;
     const known = byDev.get(dev);
     if (known) {
       if (!known.roles.includes(f.role)) known.roles.push(f.role);
@@ -116,14 +126,22 @@ export function diskProblem(
   heldBy: string | null = null,
   /** The watch folder is in an RDL hub's logging folder (hub-layout.ts). */
   hubLayout = false,
+  /** The archive is a removable SD card (archiveMustBeMountPoint). */
+  archiveIsCard = false,
 ): Omit<Problem, 'sinceMs'> | null {
   if (disk.usedPercent < thresholdPercent) return null;
-  // Retention frees only the archive's disk, and is worth suggesting only while it is off.
-  const fix = !disk.roles.includes('archive')
+  // Retention frees only the archive's disk, and is worth suggesting only while it is off. A card
+  // is swapped for an empty one, as the full archive's own problem says (archive/problems.ts):
+  // two alerts about one card gave two different fixes.
+  const archive = disk.roles.includes('archive');
+  const retention = retentionOn ? ' (archive retention is on)' : '';
+  const fix = !archive
     ? 'free space'
-    : retentionOn
-      ? 'free space (archive retention is on)'
-      : 'free space or turn on archive retention';
+    : archiveIsCard
+      ? `free space or swap the card${retention}`
+      : retentionOn
+        ? `free space${retention}`
+        : 'free space or turn on archive retention';
   const growing =
     disk.transitBytes && disk.transitBytes > 0
       ? `; ${formatBytes(disk.transitBytes)} wait in transit${heldBy ? ` and grow while ${heldBy}` : ''}`

@@ -13,7 +13,13 @@ export function diskFoldersOf(settings: Settings): DiskFolder[] {
     { role: 'watch', path: settings.watchDir },
     { role: 'transit', path: settings.transitDir },
     ...(settings.archiveEnabled && settings.archiveDir
-      ? [{ role: 'archive' as const, path: settings.archiveDir }]
+      ? [
+          {
+            role: 'archive' as const,
+            path: settings.archiveDir,
+            card: settings.archiveMustBeMountPoint,
+          },
+        ]
       : []),
   ];
 }
@@ -37,6 +43,7 @@ export async function checkDisks(
       settings.retentionEnabled,
       heldBy,
       hubLayout,
+      settings.archiveMustBeMountPoint,
     );
     if (problem) problems.push(problem);
   }

@@ -42,6 +42,18 @@ function failedSentence(f: StatusFacts): string {
     : `${fileCount(n)} could not be synced yet and will be retried; ${f.failing.rel}: ${reason}.`;
 }
 
+/**
+ * Problems that warn of what may come, or of something beside the syncing: the sentence leads
+ * with one that holds files back now, if any, though it be newer. A card read-only since a
+ * minute was headed by its "95.9 % full … before it fills" of an hour before.
+ */
+const FORESIGHT: ReadonlySet<string> = new Set([
+  'disk-nearly-full',
+  'source-silent',
+  'site-placeholder',
+  'alert-channel-failing',
+]);
+
 /** " (+2 more problems)": problems, not files ("(+4 more)" after one file's trouble read as files). */
 function moreProblems(others: number): string {
   return others > 0 ? ` (+${others} more problem${others === 1 ? '' : 's'})` : '';
@@ -60,7 +72,8 @@ export function describeState(
       return pausedSentence(f.pausedUntilMs, pending, 'beside-resume', nowMs);
     case 'error':
     case 'attention': {
-      const first = problems.find((p) => p.severity === state) ?? problems[0];
+      const ofState = problems.filter((p) => p.severity === state);
+      const first = ofState.find((p) => !FORESIGHT.has(p.code)) ?? ofState[0] ?? problems[0];
       return `${first?.message ?? 'Something needs attention.'}${moreProblems(problems.length - 1)}`;
     }
     case 'offline': {
