@@ -142,6 +142,25 @@ test('with a controllable clock: an hourly logger silent for 4 h is a problem; a
     await h.engine.runPassNow();
     assert.ok(h.engine.getStatus().problems.some((p) => p.id === 'source-silent:RDL/USB0'));
 
+    // A new file from it in the watch folder, not finished yet (its writer still has it open):
+    // the logger is working. It was called silent beside "Waiting in watch folder: 1".
+    const writing = path.join(h.watchDir, 'RDL/USB0/2026-11/RDL_2026-11-20_10_USB0.txt');
+    await fs.mkdir(path.dirname(writing), { recursive: true });
+    const writer = await fs.open(writing, 'a');
+    try {
+      await writer.write('t,v\n');
+      await h.engine.runPassNow();
+      const settling = h.engine.getStatus();
+      assert.equal(settling.counts.settling, 1, 'still being written: not staged');
+      assert.ok(
+        !settling.problems.some((p) => p.code === 'source-silent'),
+        JSON.stringify(settling.problems),
+      );
+    } finally {
+      await writer.close();
+      await fs.rm(writing);
+    }
+
     // Someone clears the port: files arrive again and the problem clears.
     now += 10 * 60_000;
     await deliver(h, 'RDL/USB0/2026-11/RDL_2026-11-20_11_USB0.txt');

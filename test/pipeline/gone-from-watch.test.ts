@@ -20,7 +20,7 @@ function scan(extra: Partial<ScanOutcome> = {}): ScanOutcome {
   return {
     stable: [{ rel: 'a/stable.csv', absPath: '/w/a/stable.csv', size: 1, mtimeMs: 1 }],
     pending: 1,
-    pendingRels: ['a/unsettled.csv'],
+    pendingFiles: [{ rel: 'a/unsettled.csv', mtimeMs: 1 }],
     ignored: 0,
     errors: [{ rel: 'shut', message: 'Cannot read shut', code: 'unreadable-folder' }],
     ...extra,

@@ -25,8 +25,8 @@ export interface FileRef {
 export interface ScanOutcome {
   stable: FileRef[];
   pending: number;
-  /** The rels of the pending files (absent from scanners that do not say). */
-  pendingRels?: string[];
+  /** The pending files, with their mtimes (absent from scanners that do not say). */
+  pendingFiles?: Array<{ rel: string; mtimeMs: number }>;
   ignored: number;
   /**
    * Entries that could not be read (a folder without permission, a name that cannot be decoded):

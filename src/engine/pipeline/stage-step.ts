@@ -66,10 +66,10 @@ export interface StageStepResult {
    */
   worstFailing: { rel: string; message: string; attempts: number } | null;
   /**
-   * The finished files that stay in the watch folder this pass (transit full or unwritable, a
-   * failure, a file busy or changing), with their mtime (one ahead of now: the pass that first
-   * held it): a logger that wrote them is working, whatever keeps them here (the silent-logger
-   * check counts them).
+   * The files that stay in the watch folder this pass, finished (transit full or unwritable, a
+   * failure, a file busy or changing) or still settling, with their mtime (one ahead of now: the
+   * pass that first held it): a logger that wrote them is working, whatever keeps them here (the
+   * silent-logger check counts them).
    */
   held: Array<{ rel: string; atMs: number }>;
 }
@@ -124,8 +124,7 @@ export async function scanAndStage(
   };
   const now = deps.clock.now();
   const heldAhead = new Map<string, number>();
-  const hold = (file: FileRef): void => {
-    result.waiting++;
+  const arrived = (file: { rel: string; mtimeMs: number }): void => {
     let atMs = file.mtimeMs;
     if (atMs > now) {
       // Not "now" at every pass: a file stuck here would keep a stopped logger from ever being
@@ -135,6 +134,13 @@ export async function scanAndStage(
     }
     result.held.push({ rel: file.rel, atMs });
   };
+  const hold = (file: FileRef): void => {
+    result.waiting++;
+    arrived(file);
+  };
+  // A file still settling came from its logger too: a logger whose new file waited out the stable
+  // time was called silent beside "Waiting in watch folder: 1".
+  for (const file of scan.pendingFiles ?? []) arrived(file);
   // (Set inside the callbacks below: typed by hand so the checks after them are not narrowed away.)
   let blocked = null as SyncError | null;
   // The first file the transit disk had no room for, and how many in all.
@@ -330,7 +336,7 @@ export function goneFromWatch(
   const rels = [...failing];
   // Every pass asks, most with no failure kept: nothing to build then.
   if (rels.length === 0 || scan.watchProblem) return [];
-  const pending = new Set(scan.pendingRels ?? []);
+  const pending = new Set((scan.pendingFiles ?? []).map((f) => f.rel));
   const unread = scan.errors.map((e) => e.rel);
   const gone: string[] = [];
   for (const rel of rels) {

@@ -33,13 +33,22 @@ export interface ScannedFile {
   mtimeMs: number;
 }
 
+/** A file seen in the watch folder but not finished yet. */
+export interface PendingFile {
+  rel: string;
+  mtimeMs: number;
+}
+
 export interface ScanResult {
   /** Finished files, oldest mtime first. */
   stable: ScannedFile[];
   /** Files seen but not yet stable. */
   pending: number;
-  /** Their rels: seen, so still there (a failure kept for one must not be forgotten). */
-  pendingRels: string[];
+  /**
+   * Those files: seen, so still there (a failure kept for one must not be forgotten), and when
+   * each was last written (its logger is alive: the silent-logger check counts it).
+   */
+  pendingFiles: PendingFile[];
   /** Entries left out: ignore patterns, Dropbox-ignored names, symlinks, fifos, sockets, devices. */
   ignored: number;
   /** Parts of the tree that could not be read; each is a problem for the person, with the fix. */
@@ -158,7 +167,7 @@ export class StabilityScanner {
     const result: ScanResult = {
       stable: [],
       pending: 0,
-      pendingRels: [],
+      pendingFiles: [],
       ignored: 0,
       errors: [],
       openForWriting: 0,
@@ -234,7 +243,7 @@ export class StabilityScanner {
         result.stable.push(file);
       else {
         result.pending++;
-        result.pendingRels.push(file.rel);
+        result.pendingFiles.push({ rel: file.rel, mtimeMs: file.mtimeMs });
       }
     }
     for (const [rel, obs] of this.observations) {

@@ -340,7 +340,11 @@ export class PassRunner {
       if (problem.code === 'unreadable-entry') this.memory.entryProblemIds.add(problem.id);
     }
     await this.deps.account.recallLastDaemonsWord(builder.built.remote !== null);
-    const held = (scan?.stable ?? []).map((f) => ({ rel: f.rel, atMs: Math.min(f.mtimeMs, now) }));
+    // Finished or still settling: either came from its logger.
+    const held = [...(scan?.stable ?? []), ...(scan?.pendingFiles ?? [])].map((f) => ({
+      rel: f.rel,
+      atMs: Math.min(f.mtimeMs, now),
+    }));
     await this.deps.health.check(builder.built.settings, signal, null, {
       transit: arrived,
       watch: held,
