@@ -29,6 +29,7 @@ import {
   triedAgainWhenAsked,
   TRY_AGAIN_WHEN_NOTHING_RUNS,
   holdsUncountedFiles,
+  keptUnderOtherName,
   withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
@@ -848,13 +849,18 @@ const history: CommandSpec = {
       if (records.length === 0) say(ctx, nothingRecorded(ctx.values));
       for (const r of records) {
         const since = doneSince(r);
+        // Placed beside a different file of the same name: said, with the name it has there.
+        const as = (l: { path: string }): string => {
+          const other = keptUnderOtherName(r.rel, l.path);
+          return other === null ? '' : ` as "${printable(other)}"`;
+        };
         const leg = (l: (typeof r)['upload']): string =>
           l.status === 'done'
-            ? l.alreadyPresent
-              ? 'already there'
-              : 'ok'
+            ? `${l.alreadyPresent ? 'already there' : 'ok'}${as(l)}`
             : l.status === 'skipped'
-              ? 'off'
+              ? r.outcome === 'archive-removed' && l === r.archive
+                ? 'removed by retention'
+                : 'off'
               : `FAILED (${printable(l.message)})`;
         say(
           ctx,

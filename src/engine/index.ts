@@ -18,6 +18,8 @@ export { defaultSettings } from './settings/defaults.js';
 export { defaultConfigDir } from './settings/paths.js';
 // Commands printed for people to paste (CLI: the refusal beside another user's service).
 export { shellWord } from './shell-word.js';
+// `history`: the name a file was placed under beside a different file of its name.
+export { keptUnderOtherName } from './legs/keep-both.js';
 export { settingsUnwritableProblem } from './status/settings-unwritable.js';
 export { closestKey as closestSettingKey } from './settings/validate.js';
 export { renderRemoteRoot } from './settings/remote-root.js';

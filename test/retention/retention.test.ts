@@ -106,7 +106,10 @@ test('retention deletes only files verified on Dropbox, oldest first; missing or
       'empty folders pruned',
     );
     const history = await runCli(['history', ...cfg], { home: h.root });
-    assert.match(history.stdout, /REMOVED {2}RDL\/USB0\/2026-10\/RDL_2026-10-01_USB0\.txt/);
+    assert.match(
+      history.stdout,
+      /REMOVED {2}RDL\/USB0\/2026-10\/RDL_2026-10-01_USB0\.txt .* dropbox: already there {2}archive: removed by retention$/m,
+    );
     assert.match(history.stdout, /REMOVED {2}cameras\/reolink1\/2026-10-04\/2026-10-04_10_15\.jpg/);
     const json = JSON.parse(
       (await runCli(['history', '--json', ...cfg], { home: h.root })).stdout,

@@ -14,3 +14,15 @@ export function keepBothName(path: string, n: number): string {
   if (dot <= 0) return `${dir}${name} (${n})`;
   return `${dir}${name.slice(0, dot)} (${n})${name.slice(dot)}`;
 }
+
+/**
+ * The name a file was placed under when it is not its own: a different file held the name, so it
+ * went beside it numbered (`data (1).csv`). Null when placed under its own name (letter case
+ * aside: Dropbox reads `Data.csv` and `data.csv` as one name). `placedPath`: a Dropbox path or a
+ * path on the card.
+ */
+export function keptUnderOtherName(rel: string, placedPath: string): string | null {
+  const own = rel.slice(rel.lastIndexOf('/') + 1);
+  const placed = placedPath.split(/[\\/]/).pop() ?? placedPath;
+  return placed.toLowerCase() === own.toLowerCase() ? null : placed;
+}

@@ -9,7 +9,7 @@ import { holdZeroed, writingZeros } from './zeroed.js';
 import type { LegId } from '../legs/ids.js';
 import type { FileRef, PassDeps } from './deps.js';
 import { historyRecordFor } from './history-record.js';
-import { keepBothName } from '../legs/keep-both.js';
+import { keepBothName, keptUnderOtherName } from '../legs/keep-both.js';
 import { legRetry, worstFailure } from './leg-state.js';
 import type { Source } from '../channel.js';
 import type { HistoryRecord } from '../status/types.js';
@@ -102,6 +102,17 @@ export async function runLeg(
           writing: Object.keys(stillWriting).length > 0 ? stillWriting : undefined,
         });
         ctx.tally.placed[leg.id] = (ctx.tally.placed[leg.id] ?? 0) + 1;
+        // Another file held the name there: each destination numbers its own copy, so the names
+        // on Dropbox and on the card may differ, and a `name (1)` is what a merge tool reads as
+        // more data. Said, not only kept in the journal.
+        const placedAs = keptUnderOtherName(o.rel, o.path);
+        if (placedAs !== null)
+          deps.logger.warn('a different file already had this name there: kept beside it', {
+            rel: o.rel,
+            leg: leg.id,
+            placedAs,
+            path: o.path,
+          });
         deps.emit({
           type: 'leg-done',
           leg: leg.id,
