@@ -506,7 +506,9 @@ test('free-space margin is proportionate (real 24 MiB tmpfs): 23.9 MiB free take
       store(target, 'RDL/too-big.bin', tooBig),
       blocked(
         'archive-full',
-        new RegExp(`\\(${formatBytes(after)} free, ${formatBytes(want)} needed\\)`),
+        new RegExp(
+          `\\(${formatBytes(after)} free, ${formatBytes(want)} needed: ${formatBytes(want - DEFAULT_RESERVE_BYTES)} for the file and the ${formatBytes(DEFAULT_RESERVE_BYTES)} RDL Sync keeps free\\)`,
+        ),
       ),
     );
     t.diagnostic(

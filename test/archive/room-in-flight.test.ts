@@ -46,7 +46,7 @@ async function place(card: string, items: PlaceItem[]) {
 
 /** The figures a full card's sentence gives, in MB. */
 function figures(message: string): { free: number; needed: number } {
-  const m = /\(([\d.]+) MB free, ([\d.]+) MB needed\)/.exec(message);
+  const m = /\(([\d.]+) MB free, ([\d.]+) MB needed[:)]/.exec(message);
   assert.ok(m, message);
   return { free: Number(m[1]), needed: Number(m[2]) };
 }

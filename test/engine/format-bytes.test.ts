@@ -39,4 +39,13 @@ test('the engine’s sentences and the window read a size the same way', () => {
     archiveFull({ root: '/media/card', card: true }, 25_060_966, { file: 28_000_000 }).message,
     /\(25 MB free, 28 MB needed\)/,
   );
+  // With the margin RDL Sync keeps free: how much of the need is which (a 60 kB file read as
+  // "1.1 MB free, 1.1 MB needed").
+  assert.match(
+    archiveFull({ root: '/media/card', card: true }, 1_100_000, {
+      file: 61_440 + 1_048_576,
+      margin: 1_048_576,
+    }).message,
+    /is full \(1\.1 MB free, 1\.1 MB needed: 61 kB for the file and the 1\.0 MB RDL Sync keeps free\): free space or swap the card/,
+  );
 });

@@ -82,7 +82,7 @@ test('two large files that fit on the card alone but not together: one is archiv
     assert.equal(r1.done, 1, JSON.stringify(r1));
     assert.equal(r1.archiveBlocked?.code, 'archive-full', JSON.stringify(r1));
     const full = h.engine.getStatus().problems.find((p) => p.id === 'archive-full');
-    const figures = /\(([\d.]+) MB free, ([\d.]+) MB needed\)/.exec(full?.message ?? '');
+    const figures = /\(([\d.]+) MB free, ([\d.]+) MB needed[:)]/.exec(full?.message ?? '');
     assert.ok(figures && Number(figures[1]) < Number(figures[2]), full?.message);
     const onCard = await listFilesRel(h.archiveDir);
     assert.equal(onCard.filter((f) => f.startsWith('cameras/')).length, 1, onCard.join(', '));

@@ -232,7 +232,12 @@ export class ArchiveTarget {
   }
 
   private full(freeBytes: number, shortOf: FullShortOf, cause?: unknown): SyncError {
-    return archiveFull(this.place, freeBytes, shortOf, cause, this.retention());
+    // A file's need includes the margin kept free: the sentence says how much of it is which.
+    const parts =
+      shortOf !== 'unknown' && 'file' in shortOf
+        ? { ...shortOf, margin: this.reserveBytes }
+        : shortOf;
+    return archiveFull(this.place, freeBytes, parts, cause, this.retention());
   }
 
   async check(): Promise<ArchiveCheck> {

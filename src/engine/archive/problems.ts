@@ -4,6 +4,7 @@
 import { runningUser } from '../fsutil/running-user.js';
 import { SyncError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
+import { shellWord } from '../shell-word.js';
 import { placeNamed, type ArchivePlace } from './archive-place.js';
 
 const WAITING = 'files wait safely in transit';
@@ -52,7 +53,7 @@ export type RetentionNote = { on: false } | { on: true; shortOf: string };
  * if some file needed it, puzzling most where transit shares the disk and a file needs no room at
  * all), or nothing known (the file system said ENOSPC where no size was asked, a new folder).
  */
-export type FullShortOf = { file: number } | { margin: number } | 'unknown';
+export type FullShortOf = { file: number; margin?: number } | { margin: number } | 'unknown';
 
 export function archiveFull(
   place: ArchivePlace,
@@ -67,7 +68,7 @@ export function archiveFull(
       ? // Room left and still ENOSPC: out of inodes, or of directory entries in a FAT root.
         `${free}, yet it refused a new file or folder`
       : 'file' in shortOf
-        ? `${free}, ${formatBytes(shortOf.file)} needed`
+        ? `${free}, ${formatBytes(shortOf.file)} needed${marginPart(shortOf.file, shortOf.margin)}`
         : `${free}; RDL Sync keeps at least ${formatBytes(shortOf.margin)} free on it`;
   const freeSpace = place.card ? 'free space or swap the card' : 'free space on its disk';
   const fix = retention.on
@@ -83,6 +84,16 @@ export function archiveFull(
   });
 }
 
+/**
+ * What the room needed for a file is made of: "1.1 MB free, 1.1 MB needed" was read of a 60 kB
+ * file (the margin RDL Sync keeps free is in the need, and rounded the two figures looked equal).
+ * No parentheses: archiveFullFix takes the figures out by theirs.
+ */
+function marginPart(needed: number, margin = 0): string {
+  if (margin <= 0) return '';
+  return `: ${formatBytes(Math.max(0, needed - margin))} for the file and the ${formatBytes(margin)} RDL Sync keeps free`;
+}
+
 export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unknown): SyncError {
   const readOnly = place.card
     ? // The switch is read only when the card goes in: a card that turns read-only while in use
@@ -94,13 +105,27 @@ export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unkn
   const what =
     errno === 'EROFS'
       ? readOnly
-      : `refuses writes (${errno}, permission denied): give the user RDL Sync runs as (${runningUser()}) write access`;
+      : `refuses writes (${errno}, permission denied): give the user RDL Sync runs as (${runningUser()}) write access (${ownerFix(place)})`;
   return new SyncError({
     kind: 'blocked',
     code: 'archive-readonly',
     message: `${placeNamed(place)} ${what}; ${WAITING}`,
     cause,
   });
+}
+
+/**
+ * How to give RDL Sync's user the archive: the owner is seen with `ls -ld`; an ext4 card or folder
+ * changes it with chown, while a FAT or exFAT card has no owners: it takes one from its mount.
+ * No parentheses inside: the message puts this in its own.
+ */
+function ownerFix(place: ArchivePlace): string {
+  const user = runningUser();
+  const root = shellWord(place.root);
+  const chown = `ls -ld ${root} shows its owner; sudo chown -R ${shellWord(user)} ${root} gives it`;
+  return place.card
+    ? `${chown} on an ext4 card; a FAT or exFAT card takes its owner from its mount: mount it with uid=${user}`
+    : chown;
 }
 
 function errnoOf(cause: unknown): string {
