@@ -63,6 +63,21 @@ test('a full archive folder: "turn on retention" only while it is off; with it o
     assert.doesNotMatch(nearlyFull, /turn on archive retention/);
     assert.match(nearlyFull, /free space \(archive retention is on\) before it fills/);
 
+    // Its limits changed (what the advice sends a person to do): retention runs after the next
+    // pass, not up to 15 minutes later, and the advice speaks of the new limits.
+    const asked = (m: string): string =>
+      /freed 0 B of the (.*?) its limits ask for/.exec(m)?.[1] ?? m;
+    const tighter = await h.engine.saveSettings({
+      ...h.engine.getSettings(),
+      retentionMaxArchiveGiB: 0.001,
+    });
+    assert.ok(tighter.ok);
+    await h.engine.runPassNow();
+    await h.engine.runPassNow();
+    const retold = problem('archive-full')?.message ?? '';
+    t.diagnostic(retold);
+    assert.notEqual(asked(retold), asked(kept.message), retold);
+
     // Dropbox disconnected: no archive file can be confirmed on Dropbox, so retention waits.
     await h.engine.disconnectDropbox();
     ahead += 16 * 60_000;

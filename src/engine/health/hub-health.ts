@@ -53,6 +53,8 @@ export class HubHealth {
   private lastRetentionMs = -Infinity;
   /** What the last whole retention run (not a dry run) did, or why it could not run. */
   private lastRun: { report: RetentionReport } | { error: string } | null = null;
+  /** The limits and folder retention last ran with (retentionKey). */
+  private lastRetentionKey: string | null = null;
   /**
    * The sources as last learnt, each learnt again only when its arrivals change (perf, issue 12):
    * reading the history copies up to LEARN_FROM_RECORDS records, and doing that after every pass
@@ -73,14 +75,18 @@ export class HubHealth {
   ): Promise<void> {
     await this.check(settings, signal, transitBytes, queued, heldBy);
     const now = this.deps.clock.now();
+    // Its limits or folder changed since it last ran: due now. A person who raised the limits
+    // because the full archive's problem said so read the old advice for up to 15 minutes.
+    const limits = retentionKey(settings);
     // Not after a pass cut short (a pause, a stop): it ran "once a day" from then, so a pause at
     // the wrong moment put retention off for a day and logged "retention: not run".
     if (
       settings.retentionEnabled &&
       !signal?.aborted &&
-      now - this.lastRetentionMs >= RETENTION_EVERY_MS
+      (now - this.lastRetentionMs >= RETENTION_EVERY_MS || limits !== this.lastRetentionKey)
     ) {
       this.lastRetentionMs = now;
+      this.lastRetentionKey = limits;
       await this.retention(settings, false, signal).catch((e: unknown) => {
         if (!signal?.aborted)
           this.deps.logger.warn('retention: not run', { reason: (e as Error).message });
@@ -218,4 +224,9 @@ export class HubHealth {
         : null,
     });
   }
+}
+
+/** What retention's outcome depends on among the settings: a change makes it due at once. */
+function retentionKey(settings: Settings): string {
+  return JSON.stringify([settings.archiveDir, retentionLimitsOf(settings)]);
 }
