@@ -390,6 +390,32 @@ test('a blocked leg with no file waiting promises nothing of files in transit: n
   );
 });
 
+test("a blocked leg's problem follows the files waiting behind it as they move from the watch folder to transit in the next pass", () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const message = (): string =>
+    status.snapshot().problems.find((p) => p.id === 'archive-missing')?.message ?? '(none)';
+  reducer.apply({ type: 'waiting', count: 12, settling: 0 });
+  reducer.apply({ type: 'pass-ended', blocked: { archive: missing }, pending: 0, aborted: false });
+  assert.match(message(), /: insert it; 12 files wait safely in the watch folder\.$/);
+  // The next pass stages them: the counts say transit, and so does the problem.
+  reducer.apply({ type: 'waiting', count: 0, settling: 0 });
+  reducer.apply({ type: 'counts', transit: 12 });
+  assert.match(message(), /: insert it; 12 files wait safely in transit\.$/);
+  reducer.apply({ type: 'counts', transit: 13 });
+  assert.match(message(), /: insert it; 13 files wait safely in transit\.$/, 'one more came');
+  // Files leaving the queue are the block lifting (the card back, copies made before the pass
+  // ends): the words stay those of the trouble, which its "Resolved" quotes.
+  reducer.apply({ type: 'counts', transit: 4 });
+  assert.match(message(), /: insert it; 13 files wait safely in transit\.$/);
+  // The card back: the problem cleared, and no count brings it back.
+  reducer.apply({ type: 'pass-ended', blocked: { archive: null }, pending: 0, aborted: false });
+  assert.equal(message(), '(none)');
+  reducer.apply({ type: 'counts', transit: 3 });
+  assert.equal(message(), '(none)');
+});
+
 test('the end of a pass: an unexpected failure is the pass-failed problem, a stop is not, and a good pass clears it', () => {
   const clock = handClock();
   const status = new StatusModel(() => clock.now());

@@ -46,6 +46,11 @@ export class StatusReducer {
   private lastDoneMs: number | null = null;
   /** Dropbox answered the upload leg since the last pass ended (its verdicts may be lifted). */
   private heardFromDropbox = false;
+  /**
+   * The blocked legs' errors as last raised, by problem id: their words count the files waiting
+   * behind them, worded again as those files move (recountLegProblems).
+   */
+  private readonly legErrors = new Map<string, { err: SyncError; waiting: number }>();
 
   constructor(
     private readonly status: StatusModel,
@@ -66,6 +71,7 @@ export class StatusReducer {
     switch (e.type) {
       case 'waiting':
         status.updateCounts({ waiting: e.count, settling: e.settling });
+        this.recountLegProblems();
         return;
       case 'staged':
         // Nothing to fold: the status has no per-file staging fact, and the queue it shows comes
@@ -129,6 +135,7 @@ export class StatusReducer {
         }
         // One update, so the window and the tray hear of it once.
         status.update({ ...facts, counts: { ...status.current.counts, ...patch } });
+        this.recountLegProblems();
         return;
       }
       case 'problem':
@@ -209,7 +216,7 @@ export class StatusReducer {
           });
           // The files the probe counted, as a pass's problem counts them (0 read as "none wait").
           if (e.card.problem)
-            status.raise(legProblem(e.card.problem, e.transit, e.watch?.waiting ?? 0));
+            this.raiseLegProblem(e.card.problem, e.transit, e.watch?.waiting ?? 0);
         }
         status.update({
           counts: {
@@ -358,7 +365,29 @@ export class StatusReducer {
         status.update({ dropbox: { ...status.current.dropbox, connected: false } });
       // A network leg's passing trouble is "offline" (above); any other block is its own problem.
       if (err && !offline && (err.kind === 'blocked' || !LEGS[id].network))
-        status.raise(legProblem(err, pending, inWatch));
+        this.raiseLegProblem(err, pending, inWatch);
+    }
+  }
+
+  private raiseLegProblem(err: SyncError, inTransit: number, inWatch: number): void {
+    this.legErrors.set(err.code, { err, waiting: inTransit + inWatch });
+    this.status.raise(legProblem(err, inTransit, inWatch));
+  }
+
+  /**
+   * A blocked leg's problem counts the files waiting behind it, and where: raised at the end of a
+   * pass, it said "12 files wait safely in the watch folder" through the whole next pass, above
+   * "Waiting in watch folder: 0, In transit: 12", once they had moved to transit. Worded again as
+   * files move or come (only while such a problem stands; the same words raise nothing), not as
+   * they go: files leaving the queue are the block lifting, and its "Resolved" quoted "new files
+   * will wait" from the pass that copied them all.
+   */
+  private recountLegProblems(): void {
+    if (this.legErrors.size === 0) return;
+    const { transit, waiting } = this.status.current.counts;
+    for (const [id, told] of this.legErrors) {
+      if (!this.status.hasProblem(id)) this.legErrors.delete(id);
+      else if (transit + waiting >= told.waiting) this.raiseLegProblem(told.err, transit, waiting);
     }
   }
 }
