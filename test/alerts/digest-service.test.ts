@@ -121,6 +121,38 @@ test('the archive line: a folder in the archive that refuses files is named besi
   );
 });
 
+test('the Dropbox line: connected is not reached; an outage and its cause are said', () => {
+  const now = local(2026, 12, 1, 7);
+  const status = new StatusModel(() => now);
+  status.update({
+    dropbox: { ...status.current.dropbox, connected: true, accountName: 'Lab' },
+    counts: { ...status.current.counts, uploadPending: 3 },
+  });
+  const dropboxLine = (): string =>
+    buildDigest({
+      origin: { site: 'Site3', host: 'hub3' },
+      schedule: 'daily',
+      periodStartMs: now - 24 * HOUR,
+      nowMs: now,
+      history: [],
+      status: status.snapshot(),
+      alerts: [],
+      version: '0.0.0',
+      uptimeMs: null,
+    })
+      .text.split('\n')
+      .find((l) => l.includes('Dropbox: '))!
+      .trim();
+  assert.equal(dropboxLine(), 'Dropbox: connected as Lab; 3 files waiting to upload');
+  status.update({ offline: true, offlineCause: 'server' });
+  assert.equal(
+    dropboxLine(),
+    'Dropbox: connected as Lab, but failing with server errors now (on its side); 3 files waiting to upload',
+  );
+  status.update({ offlineCause: 'network' });
+  assert.match(dropboxLine(), /^Dropbox: connected as Lab, but out of reach now;/);
+});
+
 test('the service sends the daily digest when due, and not again until the next day', async () => {
   const configDir = await tempDir('rdl-digest-');
   const smtp = await startSmtp();

@@ -118,8 +118,16 @@ function sections(f: DigestFacts, sources: SourceLine[]): [string, string[]][] {
   synced.push(
     `Total: ${plural(totalFiles, 'file')}, ${totalBytes} bytes (${formatBytes(totalBytes)})`,
   );
+  // Connected (the account set up) is not reached: "connected as …" stood beside an outage.
+  const reach = !s.offlineCause
+    ? ''
+    : s.offlineCause === 'server'
+      ? ', but failing with server errors now (on its side)'
+      : s.offlineCause === 'rate-limit'
+        ? ', but asking RDL Sync to slow down now (too many requests)'
+        : ', but out of reach now';
   const dropbox = s.dropbox.connected
-    ? `Dropbox: connected${s.dropbox.accountName ? ` as ${s.dropbox.accountName}` : ''}; ${plural(s.counts.uploadPending, 'file')} waiting to upload`
+    ? `Dropbox: connected${s.dropbox.accountName ? ` as ${s.dropbox.accountName}` : ''}${reach}; ${plural(s.counts.uploadPending, 'file')} waiting to upload`
     : `Dropbox: not connected; ${plural(s.counts.uploadPending, 'file')} waiting to upload`;
   const archive = archiveLine(s);
   const disks = (s.disks ?? []).map(

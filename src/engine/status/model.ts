@@ -186,6 +186,7 @@ export class StatusModel {
       problems,
       disks: f.disks.map((d) => ({ ...d, roles: [...d.roles] })),
       sources: f.sources.map((x) => ({ ...x })),
+      ...(f.offline ? { offlineCause: f.offlineCause ?? 'network' } : {}),
     };
   }
 

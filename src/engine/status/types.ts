@@ -152,6 +152,11 @@ export interface StatusSnapshot {
   disks?: DiskStatus[];
   /** Each source folder with its last file and usual interval. */
   sources?: SourceStatus[];
+  /**
+   * Present only while Dropbox is out of reach, and why (the state word may be another: paused,
+   * an error). The digest said "connected as …" beside an outage.
+   */
+  offlineCause?: OfflineCause;
 }
 
 /** A file whose last attempt failed, and why: the one the status sentence names. */
