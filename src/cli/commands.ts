@@ -1006,6 +1006,16 @@ const settings: CommandSpec = {
             return 2;
           }
         }
+        // A file that is not JSON holds settings nobody can read: saving over it started every
+        // other setting from its default, and a hub switched to ~/rdl/tosync, a "card" archive
+        // and another Dropbox folder while its loggers went on writing to 2_tosync.
+        if (store.readForEditing().unreadable) {
+          say(
+            ctx,
+            `Not saved: ${store.path} cannot be read as JSON, so the settings in it are not known, and saving now would set every other setting back to its default (the watch, transit and archive folders, the Dropbox folder, the site). Correct the mistake in the file by hand (\`rdl-sync settings check\` says where it is), or move the file aside to start over from the defaults.`,
+          );
+          return 2;
+        }
         // Read, change and write in one turn: another command's change made meanwhile is kept.
         const saved = await store.edit(() => {
           const candidate = readForEditing(store, ctx);

@@ -139,3 +139,21 @@ test('invalid values are refused naming the field and the rule; the file is unch
     'no stray copies of the file either',
   );
 });
+
+test('a settings file that is not JSON is never saved over from the defaults: set refuses and says how to fix it; the file is unchanged', async () => {
+  const dir = await fs.mkdtemp(path.join(root, 'broken-'));
+  const file = path.join(dir, 'config.json');
+  // An imported hub's settings, hand-edited with a stray comma.
+  const text = `{\n  "watchDir": "/home/pi/SHELF3/logging-folder/2_tosync",\n  "site": "Site3_Lakeshore",,\n  "archiveDir": "/home/pi/SHELF3/logging-folder/4_synced"\n}\n`;
+  await fs.writeFile(file, text);
+  const set = await runCli(['settings', 'set', 'stableSeconds', '90', '--config-dir', dir], env);
+  assert.equal(set.code, 2, set.stdout + set.stderr);
+  assert.match(
+    set.stdout,
+    /Not saved: .*config\.json cannot be read as JSON, .* would set every other setting back to its default .*Correct the mistake in the file by hand \(`rdl-sync settings check` says where it is\), or move the file aside/,
+  );
+  assert.equal(await fs.readFile(file, 'utf8'), text, 'nothing written');
+  const check = await runCli(['settings', 'check', '--config-dir', dir], env);
+  assert.equal(check.code, 2);
+  assert.match(check.stdout, /JSON|line \d+/i, check.stdout);
+});

@@ -95,7 +95,9 @@ test('a file finished while the settings disk filled, then another file of its n
     };
     const rel = 'RDL_2026-12-03_USB0.txt';
     const first = 'time,value\n2026-12-03 00:00,1\n';
-    const second = 'time,value\n2026-12-03 00:00,1\n2026-12-03 00:10,2\n';
+    // Another file, not the first one grown: a copy holding exactly a file's beginning is that
+    // file cut short, which the whole file replaces (placement.ts earlierCutShort).
+    const second = 'time,value\n2026-12-03 00:10,2\n2026-12-03 00:20,3\n';
     const drop = (content: string): Promise<void> =>
       fs.writeFile(path.join(dirs.watchDir, rel), content);
 

@@ -20,7 +20,12 @@ import type { Stats } from 'node:fs';
 import { SyncError, isSyncError } from '../errors.js';
 import { silentLogger, type Logger } from '../ports.js';
 import type { CardState } from '../status/types.js';
-import { copyFileHashed, CopyError, hashFileDropbox } from '../fsutil/copy-hashed.js';
+import {
+  copyFileHashed,
+  CopyError,
+  hashFileDropbox,
+  hashFilePrefix,
+} from '../fsutil/copy-hashed.js';
 import { fsyncDir, fsyncFile, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace, knownFreeSpace, usableSpace, type FreeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
@@ -441,6 +446,25 @@ export class ArchiveTarget {
             ...(shared && opts.deferFolderSync ? { file: candidate } : {}),
           };
         }
+        if (n === 0 && (await this.isBeginningOf(candidate, existing, opts))) {
+          // The beginning of this very file (a copy cut short while it was still being written:
+          // the old syncer's, on a hub switching over): the whole file replaces it, never goes
+          // beside it as `name (1)`, which the merge tool would read as those lines twice.
+          const placed = await this.write(opts, destDir, candidate, sourceHash, 'replace');
+          if (placed === 'taken') continue; // only 'new' writes can find the name taken
+          this.logger.warn(
+            'archive: the copy there was the beginning of this file (cut short): replaced by the whole file',
+            { rel: opts.rel, path: candidate, wasSize: existing.size, size: opts.size },
+          );
+          return {
+            path: candidate,
+            contentHash: placed.contentHash,
+            alreadyPresent: false,
+            linked: placed.linked,
+            ...folder,
+            ...(opts.deferFolderSync && placed.bytesToSync ? { file: candidate } : {}),
+          };
+        }
         n++;
         continue;
       }
@@ -647,6 +671,28 @@ export class ArchiveTarget {
   private async isSourceInode(srcPath: string, copy: Stats): Promise<boolean> {
     const source = await this.lstatOrNull(srcPath);
     return source !== null && source.dev === copy.dev && source.ino === copy.ino;
+  }
+
+  /**
+   * Whether the file at `path` holds exactly the first bytes of the source and fewer of them (not
+   * none): an earlier copy of it, cut short. Read errors of the source say no (the usual keep-both
+   * then decides); the card's are the card's.
+   */
+  private async isBeginningOf(
+    path: string,
+    existing: Stats,
+    opts: ArchiveStoreOptions,
+  ): Promise<boolean> {
+    if (!existing.isFile() || existing.size <= 0 || existing.size >= opts.size) return false;
+    const ours = await hashFilePrefix(opts.srcPath, existing.size, opts.signal).catch(() => null);
+    if (ours === null) return false;
+    let there: string;
+    try {
+      there = await hashFileDropbox(path, opts.signal, existing.size);
+    } catch (e) {
+      throw await this.destinationError(e, path);
+    }
+    return there === ours;
   }
 
   private async holdsSameContent(

@@ -56,6 +56,7 @@ export function fileToPlace(job: BulkJob, bytes: Buffer): FileToPlace {
     size: bytes.length,
     contentHash: contentHashOf(bytes),
     mtimeMs: job.mtimeMs,
+    localPath: job.localPath,
     ...(job.replace ? { replace: job.replace } : {}),
   };
 }

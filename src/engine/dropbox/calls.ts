@@ -129,6 +129,11 @@ export class DropboxCalls {
     this.retryLines = new RepeatQuieter(() => monotonicNow(opts.clock));
   }
 
+  /** Where placement says what it decided about a file (a cut-short copy replaced). */
+  get logger(): Logger {
+    return this.opts.logger;
+  }
+
   private inCommitLane<T>(work: () => Promise<T>): Promise<T> {
     const turn = this.commitLane.then(work, work);
     this.commitLane = turn.catch(() => {});

@@ -6,6 +6,7 @@
 import type { files } from 'dropbox';
 import { SyncError } from '../errors.js';
 import { COMMIT_ROUNDS, MISMATCH_REPLACEMENTS } from '../retry-policy.js';
+import { hashFilePrefix } from '../fsutil/copy-hashed.js';
 import type { OwnUpload } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { dropboxTimestamp, keepBothName } from './remote-path.js';
@@ -22,6 +23,11 @@ export interface FileToPlace {
   mtimeMs: number;
   /** Our own upload of an earlier version of this staged file: what to replace. */
   replace?: OwnUpload;
+  /**
+   * The file on disk (its bytes as hashed), when placement may read it again: a shorter copy at
+   * the target is compared with its beginning (earlierCutShort).
+   */
+  localPath?: string;
 }
 
 export interface Placed {
@@ -110,6 +116,18 @@ async function resolve(
     return { done: at.metadata };
   if (at.kind === 'file' && ourEarlierVersion(file, at.metadata))
     return { target: updateOf(file.target, at.metadata) };
+  if (at.kind === 'file' && (await earlierCutShort(file, at.metadata, signal))) {
+    calls.logger.warn(
+      'Dropbox held the beginning of this file (an upload cut short): replaced by the whole file',
+      {
+        rel: file.rel,
+        path: file.target,
+        wasSize: at.metadata.size,
+        size: file.size,
+      },
+    );
+    return { target: updateOf(file.target, at.metadata) };
+  }
   if (at.kind === 'file' && policy === 'overwrite') {
     return { target: { path: file.target, mode: { '.tag': 'overwrite' }, strict: false } };
   }
@@ -135,6 +153,28 @@ async function resolve(
  * the new version replaces it like any copy of ours, never beside it. Or it holds what an earlier
  * commit of ours left there, that commit in doubt not having landed (OwnUpload.earlierContentHashes).
  */
+/**
+ * Whether the copy there is the beginning of this file: shorter, not empty, and holding exactly
+ * the file's first bytes (its content hash is theirs). An upload of the file cut short while it
+ * was still being written (the old syncer took files so, and a hub switching over finds its
+ * copies): replaced by the whole file, which holds every byte of it, and never kept beside it as
+ * `name (1)`, which the sites' merge tool would concatenate into the data, those lines twice.
+ */
+async function earlierCutShort(
+  file: FileToPlace,
+  there: files.FileMetadata,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (!file.localPath || there.content_hash === undefined) return false;
+  if (there.size <= 0 || there.size >= file.size) return false;
+  try {
+    return (await hashFilePrefix(file.localPath, there.size, signal)) === there.content_hash;
+  } catch {
+    // Unreadable now: the copy there is not known to be ours; the usual placement decides.
+    return false;
+  }
+}
+
 function ourEarlierVersion(file: FileToPlace, there: files.FileMetadata): boolean {
   const hash = there.content_hash;
   if (hash === undefined || !file.replace) return false;

@@ -254,6 +254,7 @@ export class DropboxRemoteStore implements RemoteStore {
       size: first.size,
       contentHash: first.contentHash,
       mtimeMs: item.mtimeMs,
+      localPath: item.localPath,
       ...(item.replace ? { replace: item.replace } : {}),
     };
     const fresh = async (): Promise<string> => {

@@ -206,3 +206,32 @@ export async function hashFileDropbox(
     await fh.close();
   }
 }
+
+/**
+ * Dropbox content hash of the first `bytes` bytes of a file (constant memory), or null when the
+ * file is shorter than that. Compared with the hash of a copy that is shorter than the file, it
+ * tells whether that copy is the file's beginning: an earlier upload of it, cut short.
+ */
+export async function hashFilePrefix(
+  path: string,
+  bytes: number,
+  signal?: AbortSignal,
+): Promise<string | null> {
+  throwIfAborted(signal);
+  const fh = await open(path, 'r');
+  try {
+    const hasher = new DropboxHasher();
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    let left = bytes;
+    while (left > 0) {
+      throwIfAborted(signal);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK_SIZE, left), null);
+      if (bytesRead === 0) return null;
+      hasher.update(buf.subarray(0, bytesRead));
+      left -= bytesRead;
+    }
+    return hasher.digest();
+  } finally {
+    await fh.close();
+  }
+}

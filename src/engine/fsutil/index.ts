@@ -5,7 +5,13 @@ export { atomicWriteFile } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { FOLDER_MODE } from './folder-mode.js';
 export { makeFolders } from './make-folders.js';
-export { copyFileHashed, hashFileDropbox, CopyError, SOURCE_SWAPPED } from './copy-hashed.js';
+export {
+  copyFileHashed,
+  hashFileDropbox,
+  hashFilePrefix,
+  CopyError,
+  SOURCE_SWAPPED,
+} from './copy-hashed.js';
 export type { CopyResult, CopySide, ExpectedSource } from './copy-hashed.js';
 export { pruneEmptyDirs, isStrictlyInside } from './prune.js';
 export { isMountPoint, isReadOnlyMount, parseMountInfo } from './mount.js';

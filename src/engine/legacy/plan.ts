@@ -119,7 +119,7 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     notes.push(
       `Folders found in ${layout.base} (${names}): watch ${layout.toSync}, transit ${layout.transit}`,
       `${layout.inProgress} holds files the loggers are still writing: it is never watched`,
-      `Files the old syncer left in ${layout.transit} are RDL Sync's queue now: they go to Dropbox and the archive first (a copy already there counts as done)`,
+      `Files the old syncer left in ${layout.transit} are RDL Sync's queue now: they go to Dropbox and the archive first (a copy already there counts as done; one holding only the file's beginning, which the old syncer left when it took a file still being written, is replaced by the whole file; any other different copy is kept beside it as name (1): rdl-sync history names those)`,
     );
   } else {
     warnings.push(
