@@ -8,10 +8,12 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../../src/engine/ports.js';
 import { learnSources, silenceRulesOf, sourceOf } from '../../src/engine/health/silent-sources.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { startHarness, type Harness } from '../engine/harness.js';
+import { listFilesRel, startHarness, type Harness } from '../engine/harness.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 
 const HOUR = 3_600_000;
+
+const listTransit = (h: Harness): Promise<string[]> => listFilesRel(h.transitDir);
 
 test('source folders: one or two levels, date folders are not part of a source', () => {
   assert.equal(sourceOf('RDL/USB0/2026-11/RDL_2026-11-29_USB0.txt'), 'RDL/USB0');
@@ -170,20 +172,31 @@ test('with a controllable clock: an hourly logger silent for 4 h is a problem; a
   }
 });
 
-test('a placeholder site name from a cloned image is a problem in status until it is set', async () => {
+test('a placeholder site name from a cloned image holds the uploads (the archive copy goes on) until it is set, and says so once', async () => {
   const h = await startHarness({ settings: { site: 'SiteX_Dummy' } });
   try {
+    const rel = 'RDL/USB0/2026-11/RDL_2026-11-20_USB0.txt';
+    await h.drop(rel, 't,v\n1,2\n');
     await h.engine.runPassNow();
-    const p = h.engine.getStatus().problems.find((x) => x.id === 'site-placeholder');
+    const s = h.engine.getStatus();
+    const site = s.problems.filter((x) => x.code === 'site-placeholder');
+    assert.equal(site.length, 1, JSON.stringify(s.problems));
     assert.match(
-      p?.message ?? '',
-      /"SiteX_Dummy" looks like a placeholder .* set the real site name/,
+      site[0]!.message,
+      /^Site: the site name "SiteX_Dummy" looks like a placeholder .*uploads wait until the real site name is set, so that hubs cloned from one image never mix their data \(rdl-sync settings set site <name>, or in Settings\); files wait safely in transit$/,
     );
+    // Two hubs cloned from one image would have mixed their data in this folder.
+    assert.equal(h.emulator.getFile(`/RDL/SiteX_Dummy/${rel}`), undefined, 'nothing uploaded');
+    assert.ok(await fs.stat(path.join(h.archiveDir, rel)), 'the archive copy goes on');
+    assert.deepEqual(await listTransit(h), [rel], 'it waits in transit');
+
     assert.ok(
       (await h.engine.saveSettings({ ...h.engine.getSettings(), site: 'Site4_Sherbrooke' })).ok,
     );
     await h.engine.runPassNow();
     assert.ok(!h.engine.getStatus().problems.some((x) => x.id === 'site-placeholder'));
+    assert.ok(h.emulator.getFile(`/RDL/Site4_Sherbrooke/${rel}`), 'uploaded under the real name');
+    assert.deepEqual(await listTransit(h), [], 'and done');
   } finally {
     await h.close();
   }

@@ -148,7 +148,7 @@ test('placeholder site names are flagged; refusals name the fix', async () => {
     const plan = await prepareLegacyImport({ root: clone.root, current, unitDirs: [] });
     assert.match(
       plan.report.warnings.join('\n'),
-      /SITE: the site name "SiteX_Dummy" looks like a placeholder.*\/Professional\/WIRED\/SiteX_Dummy/,
+      /SITE: the site name "SiteX_Dummy" looks like a placeholder.*until then uploads wait \(the archive copy goes on\), so nothing goes to \/Professional\/WIRED\/SiteX_Dummy,/,
     );
     // Local archive but no folders to be found: refused, naming --root.
     const lonely = path.join(dir, 'lonely');

@@ -13,7 +13,7 @@ import {
 } from '../retention/retention.js';
 import type { RetentionNote } from '../archive/problems.js';
 import type { Settings } from '../settings/schema.js';
-import { placeholderSiteReason } from '../settings/site-name.js';
+import { sitePlaceholderProblem } from '../settings/remote-root.js';
 import type { EngineEvent } from '../status/engine-events.js';
 import type { HistoryQuery, HistoryRecord } from '../status/types.js';
 import type { HistoryPort } from '../pipeline/deps.js';
@@ -207,19 +207,21 @@ export class HubHealth {
     this.deps.report({ type: 'sources-learnt', sources, problems });
   }
 
+  /**
+   * The one place the placeholder site is shown (connected or not): the upload leg's own block
+   * for it (settings/remote-root.ts) is not raised as a problem beside this one.
+   */
   private checkSite(settings: Settings): void {
-    const reason = settings.remoteRootTemplate.includes('{site}')
-      ? placeholderSiteReason(settings.site)
-      : null;
+    const problem = sitePlaceholderProblem(settings.remoteRootTemplate, settings.site);
     this.deps.report({
       type: 'site-checked',
-      problem: reason
+      problem: problem
         ? {
             id: 'site-placeholder',
             code: 'site-placeholder',
             severity: 'attention',
             tab: 'settings',
-            message: `Site: ${reason}; files go to a folder named after it: set the real site name (rdl-sync settings set site <name>, or in Settings)`,
+            message: problem.message,
           }
         : null,
     });

@@ -132,7 +132,7 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   const placeholder = placeholderSiteReason(legacy.site);
   if (placeholder) {
     warnings.push(
-      `SITE: ${placeholder}: set the real site name in the old config.json and import again, or \`rdl-sync settings set site <name>\`; until then files would go to ${settings.remoteRootTemplate.replace('{site}', legacy.site)}`,
+      `SITE: ${placeholder}: set the real site name in the old config.json and import again, or \`rdl-sync settings set site <name>\`; until then uploads wait (the archive copy goes on), so nothing goes to ${settings.remoteRootTemplate.replace('{site}', legacy.site)}, where hubs cloned from one image would mix their data`,
     );
   }
   if (credentials && !credentials.appSecret) {

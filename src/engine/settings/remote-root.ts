@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { SyncError } from '../errors.js';
 import { formatUtcMinute } from '../format-utc.js';
+import { placeholderSiteReason } from './site-name.js';
 
 export interface RemoteRootFields {
   site: string;
@@ -105,6 +106,24 @@ export function clockNotSetProblem(template: string, nowMs: number): SyncError |
 }
 
 /**
+ * Why files cannot go to Dropbox while the site name is a placeholder and names the folder: hubs
+ * are cloned from one SD image, and two with the image's `SiteX_Dummy` uploaded into one folder,
+ * their data mixed (and same-named files kept beside each other as `name (1)`), while a person
+ * was only told. Uploads wait; the archive copy goes on. Null when the name is real, or the
+ * folder is not named by it.
+ */
+export function sitePlaceholderProblem(template: string, site: string): SyncError | null {
+  if (!template.includes('{site}')) return null;
+  const reason = placeholderSiteReason(site);
+  if (reason === null) return null;
+  return new SyncError({
+    kind: 'blocked',
+    code: 'site-placeholder',
+    message: `Site: ${reason}, and the Dropbox folder is named after it: uploads wait until the real site name is set, so that hubs cloned from one image never mix their data (rdl-sync settings set site <name>, or in Settings); files wait safely in transit`,
+  });
+}
+
+/**
  * What the Dropbox folder is now: the rendered root, or why there is none yet. A pass compares it
  * with the one its store was built for, so a month that turns (or a clock NTP steps) moves the
  * uploads to the right folder without a restart.
@@ -114,7 +133,8 @@ export function remoteRootNow(
   fields: Omit<RemoteRootFields, 'now'>,
   nowMs: number,
 ): { root: string } | { problem: SyncError } {
-  const problem = clockNotSetProblem(template, nowMs);
+  const problem =
+    clockNotSetProblem(template, nowMs) ?? sitePlaceholderProblem(template, fields.site);
   if (problem) return { problem };
   return { root: renderRemoteRoot(template, { ...fields, now: new Date(nowMs) }) };
 }

@@ -192,7 +192,8 @@ export class StatusReducer {
       case 'pipeline-built':
         status.clear(SETTINGS_INVALID_ID);
         // Known before any pass: say so at once, so status is right even before the first pass.
-        if (e.remoteMissing) status.raise(legProblem(e.remoteMissing, null));
+        if (e.remoteMissing && !shownBySiteCheck(e.remoteMissing))
+          status.raise(legProblem(e.remoteMissing, null));
         else status.clear('auth-missing');
         // A reconnect answers "access was revoked" (kept through an outage: reflectLegProblems).
         if (e.connectionSaved) status.clear('auth-revoked');
@@ -364,7 +365,12 @@ export class StatusReducer {
       )
         status.update({ dropbox: { ...status.current.dropbox, connected: false } });
       // A network leg's passing trouble is "offline" (above); any other block is its own problem.
-      if (err && !offline && (err.kind === 'blocked' || !LEGS[id].network))
+      if (
+        err &&
+        !offline &&
+        (err.kind === 'blocked' || !LEGS[id].network) &&
+        !shownBySiteCheck(err)
+      )
         this.raiseLegProblem(err, pending, inWatch);
     }
   }
@@ -390,6 +396,15 @@ export class StatusReducer {
       else if (transit + waiting >= told.waiting) this.raiseLegProblem(told.err, transit, waiting);
     }
   }
+}
+
+/**
+ * Uploads held for a placeholder site name: the site check shows that problem in its own words
+ * (health/hub-health.ts checkSite), connected or not; raised here too, the two would replace each
+ * other's words at every pass.
+ */
+function shownBySiteCheck(err: SyncError): boolean {
+  return err.code === SITE_PLACEHOLDER_ID;
 }
 
 /** Why the network leg cannot place files: no answer, Dropbox's outage, or its rate limit. */

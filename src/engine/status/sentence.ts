@@ -50,7 +50,6 @@ function failedSentence(f: StatusFacts): string {
 const FORESIGHT: ReadonlySet<string> = new Set([
   'disk-nearly-full',
   'source-silent',
-  'site-placeholder',
   'alert-channel-failing',
 ]);
 
