@@ -1031,6 +1031,8 @@ const settings: CommandSpec = {
           say(ctx, 'Not saved:');
           printIssues(ctx, saved.issues);
           for (const hint of listSeparatorHints(pairs, saved.issues)) say(ctx, hint);
+          const others = otherFieldsHint(pairs, saved.issues);
+          if (others) say(ctx, others);
           return 2;
         }
         for (let i = 0; i < pairs.length; i += 2) {
@@ -1114,6 +1116,24 @@ function listSeparatorHints(
     );
   }
   return hints;
+}
+
+/**
+ * Refused for settings this command did not touch (a fresh install lacks the archive folder and
+ * the site): a person who set one key alone met "Not saved" again and again, and `auth` sent them
+ * back to the same command. Settings are saved together, so they are given together.
+ */
+function otherFieldsHint(
+  pairs: readonly (string | undefined)[],
+  issues: readonly { field: string; message: string }[],
+): string | null {
+  const set = new Set(pairs.filter((_, i) => i % 2 === 0));
+  const others = [
+    ...new Set(issues.map((i) => i.field.split('.')[0] ?? '').filter((f) => f && !set.has(f))),
+  ];
+  if (others.length === 0) return null;
+  const given = pairs.map((p) => shellWord(p ?? '')).join(' ');
+  return `Settings are saved together: give ${others.join(' and ')} in the same command, e.g. rdl-sync settings set ${given} ${others.map((f) => `${f} <value>`).join(' ')}`;
 }
 
 /** The settings as written in the file (even when invalid) over the defaults, for editing. */

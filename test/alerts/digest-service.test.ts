@@ -79,6 +79,16 @@ test('per source: files, bytes and newest file of the period only; failures not 
   ]);
 });
 
+test('per source, the newest of files synced in one go is the latest by name (by date, for dated names), not the last to finish', () => {
+  const t0 = local(2026, 12, 5, 0);
+  const day = (d: string): string => `RDL/USB0/2026-12/RDL_2026-12-${d}_USB0.txt`;
+  const oneGo = [record(1, day('04'), 10, t0 + HOUR), record(2, day('03'), 10, t0 + HOUR + 5_000)];
+  assert.equal(perSource(oneGo, t0, t0 + 24 * HOUR)[0]!.newestRel, day('04'));
+  // A file synced a pass later is newer, whatever its name (a late file of an earlier day).
+  const later = [...oneGo, record(3, day('01'), 10, t0 + 2 * HOUR)];
+  assert.equal(perSource(later, t0, t0 + 24 * HOUR)[0]!.newestRel, day('01'));
+});
+
 test('the archive line: a folder in the archive that refuses files is named beside "present and writable"', () => {
   const now = local(2026, 12, 1, 7);
   const status = new StatusModel(() => now);

@@ -157,3 +157,17 @@ test('a settings file that is not JSON is never saved over from the defaults: se
   assert.equal(check.code, 2);
   assert.match(check.stdout, /JSON|line \d+/i, check.stdout);
 });
+
+test('a key set alone on a fresh install: refused, and told to give the missing ones in the same command', async () => {
+  const dir = await fs.mkdtemp(path.join(root, 'fresh-'));
+  const set = await runCli(
+    ['settings', 'set', 'dropboxAppKey', 'abc123', '--config-dir', dir],
+    env,
+  );
+  assert.equal(set.code, 2, set.stdout + set.stderr);
+  assert.match(set.stdout, /^Not saved:/m);
+  assert.match(
+    set.stdout,
+    /^Settings are saved together: give archiveDir and site in the same command, e\.g\. rdl-sync settings set dropboxAppKey abc123 archiveDir <value> site <value>$/m,
+  );
+});

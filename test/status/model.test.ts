@@ -192,5 +192,16 @@ test('files waiting between passes: "it" for one, "them" for more', () => {
   assert.equal(m.snapshot().sentence, '1 file waiting safely; the next pass will move it.');
   m.updateCounts({ transit: 2, waiting: 1 });
   assert.equal(m.snapshot().sentence, '3 files waiting safely; the next pass will move them.');
+  // Still being written or settling: moved once unchanged, not at the next pass.
+  m.updateCounts({ transit: 0, waiting: 2, settling: 2 });
+  assert.equal(
+    m.snapshot().sentence,
+    '2 files still being written or settling; they are moved once unchanged for the stable time.',
+  );
+  m.updateCounts({ transit: 1, waiting: 2, settling: 1 });
+  assert.equal(
+    m.snapshot().sentence,
+    '3 files waiting safely, 1 of them still being written or settling (moved once unchanged for the stable time); the next pass moves the others.',
+  );
   m.dispose();
 });

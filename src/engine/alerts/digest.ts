@@ -40,19 +40,30 @@ export interface Digest {
   sources: SourceLine[];
 }
 
+/**
+ * Files finished this close together came in one go (one pass, a backlog): the newest among them
+ * is told by name, which for a logger's dated names is by date. By the order they finished, the
+ * digest named RDL_2026-12-03 as the newest beside RDL_2026-12-04 synced in the same pass.
+ */
+const SAME_GO_MS = 60_000;
+
 export function perSource(history: HistoryRecord[], startMs: number, endMs: number): SourceLine[] {
   const by = new Map<string, SourceLine>();
-  for (const r of history) {
-    if (r.outcome !== 'done' || r.finishedAtMs < startMs || r.finishedAtMs > endMs) continue;
+  const inPeriod = history.filter(
+    (r) => r.outcome === 'done' && r.finishedAtMs >= startMs && r.finishedAtMs <= endMs,
+  );
+  for (const r of inPeriod) {
     const source = sourceOf(r.rel);
     const line = by.get(source) ?? { source, files: 0, bytes: 0, newestRel: '', newestMs: 0 };
     line.files++;
     line.bytes += r.size;
-    if (r.finishedAtMs >= line.newestMs) {
-      line.newestMs = r.finishedAtMs;
-      line.newestRel = r.rel;
-    }
+    line.newestMs = Math.max(line.newestMs, r.finishedAtMs);
     by.set(source, line);
+  }
+  for (const r of inPeriod) {
+    const line = by.get(sourceOf(r.rel))!;
+    if (r.finishedAtMs < line.newestMs - SAME_GO_MS) continue;
+    if (line.newestRel === '' || compareNames(r.rel, line.newestRel) > 0) line.newestRel = r.rel;
   }
   return [...by.values()].sort((a, b) => compareNames(a.source, b.source));
 }

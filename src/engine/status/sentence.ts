@@ -53,6 +53,21 @@ const FORESIGHT: ReadonlySet<string> = new Set([
   'alert-channel-failing',
 ]);
 
+/**
+ * Files waiting between passes. Those still being written or settling are moved only once
+ * unchanged for the stable time: "the next pass will move them" was read over several passes
+ * while they settled (90 s by default, longer for a camera that keeps its file open).
+ */
+function waitingSentence(pending: number, settling: number): string {
+  const still = Math.min(settling, pending);
+  if (still === 0)
+    return `${fileCount(pending)} waiting safely; the next pass will move ${pending === 1 ? 'it' : 'them'}.`;
+  const moved = 'moved once unchanged for the stable time';
+  if (still === pending)
+    return `${fileCount(pending)} still being written or settling; ${pending === 1 ? 'it is' : 'they are'} ${moved}.`;
+  return `${fileCount(pending)} waiting safely, ${still} of them still being written or settling (${moved}); the next pass moves the others.`;
+}
+
 /** " (+2 more problems)": problems, not files ("(+4 more)" after one file's trouble read as files). */
 function moreProblems(others: number): string {
   return others > 0 ? ` (+${others} more problem${others === 1 ? '' : 's'})` : '';
@@ -92,8 +107,7 @@ export function describeState(
       // Below the failing threshold a file is in neither the problems nor the history yet: the
       // sentence itself says which and why (the log has every attempt).
       if (f.counts.failed > 0) return `${failedSentence(f)}${waitingSafely}`;
-      if (pending > 0)
-        return `${fileCount(pending)} waiting safely; the next pass will move ${pending === 1 ? 'it' : 'them'}.`;
+      if (pending > 0) return waitingSentence(pending, f.counts.settling ?? 0);
       return f.lastSuccessMs
         ? `Up to date. Last file synced ${dayAndClock(f.lastSuccessMs, nowMs)}.`
         : 'Up to date.';
