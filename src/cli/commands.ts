@@ -30,6 +30,7 @@ import {
   TRY_AGAIN_WHEN_NOTHING_RUNS,
   holdsUncountedFiles,
   keptUnderOtherName,
+  oldSyncerStillRunning,
   withoutStartAgain,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
@@ -341,6 +342,10 @@ const run: CommandSpec = {
       // "started" only once the run lock is ours: a second daemon refused beside a running one
       // logged "daemon started" and then its refusal.
       ctx.logger.info('daemon starting', { configDir: ctx.configDir, pid: process.pid });
+      const oldSyncer = await oldSyncerStillRunning(engine.getSettings().watchDir).catch(
+        () => null,
+      );
+      if (oldSyncer) ctx.logger.warn(oldSyncer);
       const started = waiting ? startWhenPossible(ctx, engine) : engine.start();
       started.then(
         () => {
@@ -422,6 +427,8 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     // wait: the stable time plus a margin. Whatever is still settling then is named, not hidden.
     const settleMs = (engine.getSettings().stableSeconds + ONCE_SETTLE_MARGIN_S) * 1000;
     const startedMs = Date.now();
+    const oldSyncer = await oldSyncerStillRunning(engine.getSettings().watchDir).catch(() => null);
+    if (oldSyncer) say(ctx, `Warning: ${oldSyncer}`);
     const deadline = startedMs + settleMs;
     const total = { staged: 0, uploaded: 0, archived: 0, done: 0 };
     let r = await engine.runPassNow({ retryWaiting });

@@ -89,6 +89,8 @@ export {
 
 // The first-run setup looks for the old syncer's folders on this machine (src/main).
 export { detectLegacyLayout, findLegacyConfig } from './legacy/index.js';
+// `once` and `run`: the old syncer still running beside them on a hub.
+export { oldSyncerStillRunning } from './legacy/index.js';
 
 // `rdl-sync doctor`: the Dropbox probe, over the saved connection as the engine opens it.
 export { connectSavedDropbox } from './dropbox/saved-connection.js';

@@ -10,6 +10,7 @@ export type { LegacyLayout, LegacyNaming } from './layout.js';
 export {
   findOldSyncerUnits,
   findRunningOldSyncers,
+  oldSyncerStillRunning,
   stopOldServiceHint,
   SYSTEMD_UNIT_DIRS,
 } from './old-service.js';

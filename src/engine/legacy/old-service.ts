@@ -3,7 +3,9 @@
 // mentioning the hub's folder and a sync script. It is never stopped for the person: the import
 // prints the commands, and the technician runs them.
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { isRdlHubLayout } from '../disks/hub-layout.js';
+import { LOGGING_FOLDER } from './layout.js';
 
 /** Where administrators put their own units (the hubs' services are there). */
 export const SYSTEMD_UNIT_DIRS = ['/etc/systemd/system'];
@@ -79,4 +81,23 @@ export async function findRunningOldSyncers(folder: string): Promise<RunningSync
     if (inFolder(cwd) || args.some(inFolder)) found.push({ pid, command });
   }
   return found.sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * The old syncer still running beside RDL Sync on a hub (its watch folder in a logging folder):
+ * one sentence naming it and how to stop it, or null. import-legacy names it once; a technician
+ * who skipped that step then ran `once` or the service beside it, both moving the same files.
+ */
+export async function oldSyncerStillRunning(
+  watchDir: string,
+  unitDirs: string[] = SYSTEMD_UNIT_DIRS,
+): Promise<string | null> {
+  if (!(await isRdlHubLayout(watchDir))) return null;
+  const logging = dirname(watchDir);
+  const working = basename(logging) === LOGGING_FOLDER ? dirname(logging) : logging;
+  const running = await findRunningOldSyncers(working);
+  if (running.length === 0) return null;
+  const which = running.map((r) => `pid ${r.pid}: ${r.command}`).join('; ');
+  const units = await findOldSyncerUnits(unitDirs, working);
+  return `The old syncing script is still running (${which}): it moves the same files as RDL Sync. ${stopOldServiceHint(units)}`;
 }
