@@ -89,6 +89,22 @@ test('per source, the newest of files synced in one go is the latest by name (by
   assert.equal(perSource(later, t0, t0 + 24 * HOUR)[0]!.newestRel, day('01'));
 });
 
+/** The line of a daily digest of `status` (no history, no alerts) that holds `holding`, trimmed. */
+function digestLine(status: StatusModel, nowMs: number, holding: string): string {
+  const digest = buildDigest({
+    origin: { site: 'Site3', host: 'hub3' },
+    schedule: 'daily',
+    periodStartMs: nowMs - 24 * HOUR,
+    nowMs,
+    history: [],
+    status: status.snapshot(),
+    alerts: [],
+    version: '0.0.0',
+    uptimeMs: null,
+  });
+  return (digest.text.split('\n').find((l) => l.includes(holding)) ?? '').trim();
+}
+
 test('the archive line: a folder in the archive that refuses files is named beside "present and writable"', () => {
   const now = local(2026, 12, 1, 7);
   const status = new StatusModel(() => now);
@@ -102,20 +118,7 @@ test('the archive line: a folder in the archive that refuses files is named besi
       freeBytes: 2 ** 30,
     },
   });
-  const archiveLine = (): string =>
-    buildDigest({
-      origin: { site: 'Site3', host: 'hub3' },
-      schedule: 'daily',
-      periodStartMs: now - 24 * HOUR,
-      nowMs: now,
-      history: [],
-      status: status.snapshot(),
-      alerts: [],
-      version: '0.0.0',
-      uptimeMs: null,
-    })
-      .text.split('\n')
-      .find((l) => l.includes('Archive /media/card'))!;
+  const archiveLine = (): string => digestLine(status, now, 'Archive /media/card');
   assert.match(archiveLine(), /: present and writable, 1\.1 GB free; 0 files waiting to copy$/);
   for (const rel of ['RDL/USB0/f8.csv', 'RDL/USB0/f9.csv'])
     status.raise({
@@ -138,21 +141,7 @@ test('the Dropbox line: connected is not reached; an outage and its cause are sa
     dropbox: { ...status.current.dropbox, connected: true, accountName: 'Lab' },
     counts: { ...status.current.counts, uploadPending: 3 },
   });
-  const dropboxLine = (): string =>
-    buildDigest({
-      origin: { site: 'Site3', host: 'hub3' },
-      schedule: 'daily',
-      periodStartMs: now - 24 * HOUR,
-      nowMs: now,
-      history: [],
-      status: status.snapshot(),
-      alerts: [],
-      version: '0.0.0',
-      uptimeMs: null,
-    })
-      .text.split('\n')
-      .find((l) => l.includes('Dropbox: '))!
-      .trim();
+  const dropboxLine = (): string => digestLine(status, now, 'Dropbox: ');
   assert.equal(dropboxLine(), 'Dropbox: connected as Lab; 3 files waiting to upload');
   status.update({ offline: true, offlineCause: 'server' });
   assert.equal(

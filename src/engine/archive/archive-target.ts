@@ -428,6 +428,8 @@ export class ArchiveTarget {
       // looked at first, as there the name is usually taken.
       const tryFirst = n === 0 && races === 0 && this.linksWork;
       const existing = tryFirst ? null : await this.lstatOrNull(candidate);
+      /** The size of a cut-short copy of this file found at the name, to be replaced. */
+      let cutShortSize: number | null = null;
       if (existing) {
         if (
           (await this.holdsSameContent(candidate, existing, opts.size, hashSource)) &&
@@ -446,36 +448,30 @@ export class ArchiveTarget {
             ...(shared && opts.deferFolderSync ? { file: candidate } : {}),
           };
         }
+        // The beginning of this very file (a copy cut short while it was still being written:
+        // the old syncer's, on a hub switching over): the whole file replaces it, never goes
+        // beside it as `name (1)`, which the merge tool would read as those lines twice.
         if (n === 0 && (await this.isBeginningOf(candidate, existing, opts))) {
-          // The beginning of this very file (a copy cut short while it was still being written:
-          // the old syncer's, on a hub switching over): the whole file replaces it, never goes
-          // beside it as `name (1)`, which the merge tool would read as those lines twice.
-          const placed = await this.write(opts, destDir, candidate, sourceHash, 'replace');
-          if (placed === 'taken') continue; // only 'new' writes can find the name taken
-          this.logger.warn(
-            'archive: the copy there was the beginning of this file (cut short): replaced by the whole file',
-            { rel: opts.rel, path: candidate, wasSize: existing.size, size: opts.size },
-          );
-          return {
-            path: candidate,
-            contentHash: placed.contentHash,
-            alreadyPresent: false,
-            linked: placed.linked,
-            ...folder,
-            ...(opts.deferFolderSync && placed.bytesToSync ? { file: candidate } : {}),
-          };
+          cutShortSize = existing.size;
+        } else {
+          n++;
+          continue;
         }
-        n++;
-        continue;
       }
-      const placed = await this.write(opts, destDir, candidate, sourceHash, 'new');
+      const mode = cutShortSize === null ? 'new' : 'replace';
+      const placed = await this.write(opts, destDir, candidate, sourceHash, mode);
       if (placed === 'taken') {
         // The name is taken (or another store took it while we copied): look at what is there
         // now. A few times at most; after that, move on to the next number.
         if (++races > 3) n++;
         continue;
       }
-      if (n > 0) {
+      if (cutShortSize !== null) {
+        this.logger.warn(
+          'archive: the copy there was the beginning of this file (cut short): replaced by the whole file',
+          { rel: opts.rel, path: candidate, wasSize: cutShortSize, size: opts.size },
+        );
+      } else if (n > 0) {
         this.logger.info('archive: a different file already had this name; kept both', {
           rel: opts.rel,
           path: candidate,
