@@ -680,7 +680,10 @@ export class ArchiveTarget {
     opts: ArchiveStoreOptions,
   ): Promise<boolean> {
     if (!existing.isFile() || existing.size <= 0 || existing.size >= opts.size) return false;
-    const ours = await hashFilePrefix(opts.srcPath, existing.size, opts.signal).catch(() => null);
+    const ours = await hashFilePrefix(opts.srcPath, existing.size, opts.signal).catch(() => {
+      opts.signal?.throwIfAborted(); // a stop is a stop, not an unreadable file
+      return null;
+    });
     if (ours === null) return false;
     let there: string;
     try {

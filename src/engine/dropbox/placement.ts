@@ -153,6 +153,14 @@ async function resolve(
  * the new version replaces it like any copy of ours, never beside it. Or it holds what an earlier
  * commit of ours left there, that commit in doubt not having landed (OwnUpload.earlierContentHashes).
  */
+function ourEarlierVersion(file: FileToPlace, there: files.FileMetadata): boolean {
+  const hash = there.content_hash;
+  if (hash === undefined || !file.replace) return false;
+  return (
+    hash === file.replace.contentHash || (file.replace.earlierContentHashes ?? []).includes(hash)
+  );
+}
+
 /**
  * Whether the copy there is the beginning of this file: shorter, not empty, and holding exactly
  * the file's first bytes (its content hash is theirs). An upload of the file cut short while it
@@ -170,17 +178,10 @@ async function earlierCutShort(
   try {
     return (await hashFilePrefix(file.localPath, there.size, signal)) === there.content_hash;
   } catch {
+    signal?.throwIfAborted(); // a stop is a stop, not an unreadable file
     // Unreadable now: the copy there is not known to be ours; the usual placement decides.
     return false;
   }
-}
-
-function ourEarlierVersion(file: FileToPlace, there: files.FileMetadata): boolean {
-  const hash = there.content_hash;
-  if (hash === undefined || !file.replace) return false;
-  return (
-    hash === file.replace.contentHash || (file.replace.earlierContentHashes ?? []).includes(hash)
-  );
 }
 
 function updateOf(path: string, there: files.FileMetadata): CommitTarget {
