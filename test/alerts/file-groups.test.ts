@@ -92,7 +92,7 @@ test('a group that shrank before it cleared: its "Resolved" names every file it 
   assert.equal(resolved!.kind, 'cleared');
   assert.match(
     resolved!.sentence,
-    /^Resolved: files failing to sync \(folder-unwritable\), which began .* and lasted .*: none of its 2 files fails now \(RDL\/USB0\/f8\.csv and RDL\/USB0\/f9\.csv\)\. It last read: “RDL\/USB0\/f9\.csv failed 3 times/,
+    /^Resolved: files failing to sync \(folder-unwritable\), which began .* and lasted .*: none of its 2 files fails this way now \(RDL\/USB0\/f8\.csv and RDL\/USB0\/f9\.csv\)\. It last read: “RDL\/USB0\/f9\.csv failed 3 times/,
   );
   // One file all along: no list beside its own words.
   p.update({ problems: groupFailingFiles([failing('RDL/a.csv', 40)]) }, 40);

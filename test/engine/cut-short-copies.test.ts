@@ -25,6 +25,8 @@ test('the beginning of a file on Dropbox and on the card is replaced by the whol
       big: 'RDL/USB0/2026-12/RDL_2026-12-03_USB0.txt',
       // Different bytes, not its beginning: someone else's file, kept beside as before.
       other: 'RDL/USB0/2026-12/RDL_2026-12-04_USB0.txt',
+      // Empty there: what an interrupted upload leaves most; nothing of it can be lost.
+      empty: 'RDL/USB0/2026-12/RDL_2026-12-05_USB0.txt',
     };
     const big = lines(200_000); // about 6 MB: more than one 4 MiB chunk
     const remote = (rel: string): string => `/RDL/site1/${rel}`;
@@ -37,15 +39,18 @@ test('the beginning of a file on Dropbox and on the card is replaced by the whol
     await seed(rels.cut, whole.slice(0, LINE(0).length * 120));
     await seed(rels.big, big.slice(0, 5_000_000));
     await seed(rels.other, 'a different file\n');
+    await seed(rels.empty, '');
     await h.drop(rels.cut, whole);
     await h.drop(rels.big, big);
     await h.drop(rels.other, whole);
+    await h.drop(rels.empty, whole);
 
     const report = await h.engine.runPassNow();
     assert.equal(report.fileFailures, 0, JSON.stringify(report));
     for (const [rel, bytes] of [
       [rels.cut, whole],
       [rels.big, big],
+      [rels.empty, whole],
     ] as const) {
       assert.equal(h.emulator.getFile(remote(rel))?.contentHash, hash(bytes), `${rel} on Dropbox`);
       assert.ok((await fs.readFile(card(rel), 'utf8')) === bytes, `${rel} whole on the card`);

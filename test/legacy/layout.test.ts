@@ -138,7 +138,17 @@ test('placeholder site names are flagged; refusals name the fix', async () => {
   assert.match(placeholderSiteReason('SiteX_Dummy') ?? '', /placeholder/);
   assert.match(placeholderSiteReason('Site_Dummy') ?? '', /placeholder/);
   assert.match(placeholderSiteReason('  ') ?? '', /empty/);
-  for (const real of ['Site0_Montreal', 'Site16_Agrotunnel_3', 'Lake', 'Sitex2']) {
+  assert.match(placeholderSiteReason('Site_Template') ?? '', /placeholder/);
+  assert.match(placeholderSiteReason('example-site') ?? '', /placeholder/);
+  // Now that a placeholder holds the uploads: whole words only.
+  for (const real of [
+    'Site0_Montreal',
+    'Site16_Agrotunnel_3',
+    'Lake',
+    'Sitex2',
+    'Site7_Templates',
+    'Site8_Counterexamples',
+  ]) {
     assert.equal(placeholderSiteReason(real), null, real);
   }
   const dir = await temp();

@@ -30,6 +30,7 @@ import { withoutWaiting } from '../pipeline/problems.js';
 import type { Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import { resolvedSentence } from './resolved.js';
+import { compareNames } from '../compare-names.js';
 import type { GroupedProblem } from './file-groups.js';
 import type { Alert } from './types.js';
 
@@ -316,7 +317,7 @@ function alertOf(kind: Alert['kind'], p: Problem, nowMs: number, clear: ClearFac
     sentence:
       kind === 'cleared'
         ? resolvedSentence({ ...p, conditionId: p.id }, p.message, nowMs, {
-            files: [...(clear.files ?? [])].sort(),
+            files: [...(clear.files ?? [])].sort(compareNames),
             ...(clear.wentMs !== undefined ? { wentMs: clear.wentMs } : {}),
           })
         : sentence(p.message),

@@ -68,6 +68,8 @@ export function resolvedSentence(
   // A group that shrank before it cleared last read as its last file alone: the others it was
   // about, told in its raise, went unmentioned.
   const all =
-    files.length > 1 ? `: none of its ${files.length} files fails now (${namedFiles(files)})` : '';
+    files.length > 1
+      ? `: none of its ${files.length} files fails this way now (${namedFiles(files)})`
+      : '';
   return `Resolved: ${title}, which ${span}${all}. It last read: “${quote}”.`;
 }

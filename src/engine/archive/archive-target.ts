@@ -451,7 +451,11 @@ export class ArchiveTarget {
         // The beginning of this very file (a copy cut short while it was still being written:
         // the old syncer's, on a hub switching over): the whole file replaces it, never goes
         // beside it as `name (1)`, which the merge tool would read as those lines twice.
-        if (n === 0 && (await this.isBeginningOf(candidate, existing, opts))) {
+        if (
+          n === 0 &&
+          (await this.isBeginningOf(candidate, existing, opts)) &&
+          (await this.isNamedExactly(destDir, name))
+        ) {
           cutShortSize = existing.size;
         } else {
           n++;
@@ -670,8 +674,8 @@ export class ArchiveTarget {
   }
 
   /**
-   * Whether the file at `path` holds exactly the first bytes of the source and fewer of them (not
-   * none): an earlier copy of it, cut short. Read errors of the source say no (the usual keep-both
+   * Whether the file at `path` holds exactly the first bytes of the source and fewer of them (an
+   * empty one too: what an interrupted upload leaves most): an earlier copy of it, cut short. Read errors of the source say no (the usual keep-both
    * then decides); the card's are the card's.
    */
   private async isBeginningOf(
@@ -679,7 +683,7 @@ export class ArchiveTarget {
     existing: Stats,
     opts: ArchiveStoreOptions,
   ): Promise<boolean> {
-    if (!existing.isFile() || existing.size <= 0 || existing.size >= opts.size) return false;
+    if (!existing.isFile() || existing.size >= opts.size) return false;
     const ours = await hashFilePrefix(opts.srcPath, existing.size, opts.signal).catch(() => {
       opts.signal?.throwIfAborted(); // a stop is a stop, not an unreadable file
       return null;

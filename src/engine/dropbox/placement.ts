@@ -162,7 +162,7 @@ function ourEarlierVersion(file: FileToPlace, there: files.FileMetadata): boolea
 }
 
 /**
- * Whether the copy there is the beginning of this file: shorter, not empty, and holding exactly
+ * Whether the copy there is the beginning of this file: shorter (empty too), and holding exactly
  * the file's first bytes (its content hash is theirs). An upload of the file cut short while it
  * was still being written (the old syncer took files so, and a hub switching over finds its
  * copies): replaced by the whole file, which holds every byte of it, and never kept beside it as
@@ -174,7 +174,12 @@ async function earlierCutShort(
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (!file.localPath || there.content_hash === undefined) return false;
-  if (there.size <= 0 || there.size >= file.size) return false;
+  if (there.size >= file.size) return false;
+  // The same name, letter case and all: Dropbox finds `DATA.csv` when asked for `data.csv`, and
+  // another file of another case is not this one's beginning.
+  const own = file.target.slice(file.target.lastIndexOf('/') + 1);
+  const name = there.path_display?.slice(there.path_display.lastIndexOf('/') + 1);
+  if (name !== undefined && name !== own) return false;
   try {
     return (await hashFilePrefix(file.localPath, there.size, signal)) === there.content_hash;
   } catch {

@@ -4,6 +4,7 @@ import type { LegacyImportReport } from '../api.js';
 import { SETTING_KEYS } from '../settings/labels.js';
 import type { Settings } from '../settings/schema.js';
 import { placeholderSiteReason } from '../settings/site-name.js';
+import { sitePlaceholderProblem } from '../settings/remote-root.js';
 import { shellWord } from '../shell-word.js';
 import { LegacyImportError } from './errors.js';
 import type { LegacyLayout } from './layout.js';
@@ -130,9 +131,13 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     notes.push(`"${k}" in the old config.json belongs to the loggers, not the syncer: ignored`);
   }
   const placeholder = placeholderSiteReason(legacy.site);
+  // Held only where the Dropbox folder is named by the site (settings/remote-root.ts).
+  const held = sitePlaceholderProblem(settings.remoteRootTemplate, legacy.site) !== null;
   if (placeholder) {
     warnings.push(
-      `SITE: ${placeholder}: set the real site name in the old config.json and import again, or \`rdl-sync settings set site <name>\`; until then uploads wait (the archive copy goes on), so nothing goes to ${settings.remoteRootTemplate.replace('{site}', legacy.site)}, where hubs cloned from one image would mix their data`,
+      held
+        ? `SITE: ${placeholder}: set the real site name in the old config.json and import again, or \`rdl-sync settings set site <name>\`; until then uploads wait (the archive copy goes on), so nothing goes to ${settings.remoteRootTemplate.replace('{site}', legacy.site)}, where hubs cloned from one image would mix their data`
+        : `SITE: ${placeholder}: set the real site name in the old config.json and import again, or \`rdl-sync settings set site <name>\``,
     );
   }
   if (credentials && !credentials.appSecret) {

@@ -46,6 +46,12 @@ export interface StageMemory {
    */
   heldAheadMs?: Map<string, number>;
   /**
+   * Files still settling in the watch folder: their arrival as first seen (their mtime then, or
+   * that pass). Their mtime changes while they are written, and the silent-logger check learns a
+   * source again whenever an arrival's time changes (costly behind a long outage's queue).
+   */
+  pendingSinceMs?: Map<string, number>;
+  /**
    * What held the transit queue back in the last pass ("Dropbox is unreachable"), told by the
    * engine after each pass; null or absent: nothing did.
    */
@@ -139,8 +145,15 @@ export async function scanAndStage(
     arrived(file);
   };
   // A file still settling came from its logger too: a logger whose new file waited out the stable
-  // time was called silent beside "Waiting in watch folder: 1".
-  for (const file of scan.pendingFiles ?? []) arrived(file);
+  // time was called silent beside "Waiting in watch folder: 1". As first seen, not as written
+  // since (see pendingSinceMs).
+  const pendingSince = new Map<string, number>();
+  for (const file of scan.pendingFiles ?? []) {
+    const atMs = memory.pendingSinceMs?.get(file.rel) ?? Math.min(file.mtimeMs, now);
+    pendingSince.set(file.rel, atMs);
+    result.held.push({ rel: file.rel, atMs });
+  }
+  memory.pendingSinceMs = pendingSince;
   // (Set inside the callbacks below: typed by hand so the checks after them are not narrowed away.)
   let blocked = null as SyncError | null;
   // The first file the transit disk had no room for, and how many in all.

@@ -447,7 +447,9 @@ function heldBy(report: PassReport, archiveIsCard: boolean): string | null {
         ? 'Dropbox is unreachable'
         : up === 'clock-not-set'
           ? 'the clock is not set'
-          : 'Dropbox does not take them';
+          : up === 'site-placeholder'
+            ? 'the site name is a placeholder'
+            : 'Dropbox does not take them';
   const parts = [
     ...(upload === null ? [] : [upload]),
     ...(report.archiveBlocked === null ? [] : [`${thePlace(archiveIsCard)} does not take them`]),

@@ -192,9 +192,12 @@ export class StatusReducer {
       case 'pipeline-built':
         status.clear(SETTINGS_INVALID_ID);
         // Known before any pass: say so at once, so status is right even before the first pass.
-        if (e.remoteMissing && !shownBySiteCheck(e.remoteMissing))
+        if (e.remoteMissing && !shownBySiteCheck(e.remoteMissing)) {
+          // In its general words until a pass counts the files: a count now would reword it
+          // with the error the last pass met (another cause, another fix).
+          this.legErrors.delete(e.remoteMissing.code);
           status.raise(legProblem(e.remoteMissing, null));
-        else status.clear('auth-missing');
+        } else status.clear('auth-missing');
         // A reconnect answers "access was revoked" (kept through an outage: reflectLegProblems).
         if (e.connectionSaved) status.clear('auth-revoked');
         status.update({
