@@ -99,11 +99,12 @@ export function redoLegs(deps: PassDeps, w: FinishItem, settleMs: number): void 
   if (again && attempts >= FILE_FAILING_THRESHOLD) {
     deps.emit({
       type: 'problem',
-      problem: fileFailingProblem(w.file.rel, attempts, {
-        code: 'hash-mismatch',
-        message,
+      problem: fileFailingProblem(
+        w.file.rel,
+        attempts,
+        { code: 'hash-mismatch', message },
         sinceMs,
-      }),
+      ),
     });
   }
 }

@@ -161,16 +161,16 @@ export function failingSince(
 }
 
 /**
- * A file failing `attempts` times in a row. `error.sinceMs` (or its `atMs`, when it is the
- * recorded failure): when the run of failures began, the problem's since-when.
+ * A file failing `attempts` times in a row. `sinceMs`: when the run of failures began, the
+ * problem's since-when; by default the recorded failure's own (its `sinceMs`, else its `atMs`).
  */
 export function fileFailingProblem(
   rel: string,
   attempts: number,
   error: { code: string; message: string; atMs?: number; sinceMs?: number },
+  sinceMs: number | undefined = error.sinceMs ?? error.atMs,
 ): NewProblem & { sinceMs?: number } {
   const id = `${FILE_FAILING_PREFIX}${rel}`;
-  const sinceMs = error.sinceMs ?? error.atMs;
   return {
     ...(sinceMs !== undefined ? { sinceMs } : {}),
     id,

@@ -384,14 +384,7 @@ function recordStageFailure(
     attempts,
   });
   if (attempts >= FILE_FAILING_THRESHOLD)
-    raiseProblem(
-      deps,
-      fileFailingProblem(file.rel, attempts, {
-        code: error.code,
-        message: error.message,
-        sinceMs,
-      }),
-    );
+    raiseProblem(deps, fileFailingProblem(file.rel, attempts, error, sinceMs));
 }
 
 function forgetFailure(deps: PassDeps, memory: StageMemory, rel: string): void {

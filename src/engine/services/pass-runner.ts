@@ -95,11 +95,12 @@ export class PassRunner {
       if (f.attempts >= FILE_FAILING_THRESHOLD)
         this.deps.reducer.apply({
           type: 'problem',
-          problem: fileFailingProblem(rel, f.attempts, {
-            code: f.error.code,
-            message: f.error.message,
-            sinceMs: f.lastError.sinceMs ?? f.lastError.atMs,
-          }),
+          problem: fileFailingProblem(
+            rel,
+            f.attempts,
+            f.error,
+            f.lastError.sinceMs ?? f.lastError.atMs,
+          ),
         });
     }
   }

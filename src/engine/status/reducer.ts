@@ -97,13 +97,7 @@ export class StatusReducer {
         // Since its first failure in a row, not this third one: the alert's "Since" and its
         // "Resolved … lasted" are read as when the trouble began.
         if (e.attempts === FILE_FAILING_THRESHOLD)
-          status.raise(
-            fileFailingProblem(e.rel, e.attempts, {
-              code: e.error.code,
-              message: e.error.message,
-              sinceMs: e.sinceMs,
-            }),
-          );
+          status.raise(fileFailingProblem(e.rel, e.attempts, e.error, e.sinceMs));
         return;
       case 'leg-blocked':
         return; // shown once the pass ends, with the number of files it holds back
