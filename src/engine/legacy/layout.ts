@@ -26,6 +26,14 @@ const NAMES: Record<LegacyNaming, [string, string, string, string]> = {
 /** The sub-folder of the syncer's working directory that holds the stage folders. */
 export const LOGGING_FOLDER = 'logging-folder';
 
+/**
+ * The old syncer's working folder for the folder holding the stage folders: its parent when that
+ * is a `logging-folder` (/home/pi/SHELF3), else that folder itself (older layouts).
+ */
+export function syncerWorkingFolder(stagesBase: string): string {
+  return basename(stagesBase) === LOGGING_FOLDER ? dirname(stagesBase) : stagesBase;
+}
+
 async function isFolder(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();

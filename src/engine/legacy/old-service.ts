@@ -3,9 +3,9 @@
 // mentioning the hub's folder and a sync script. It is never stopped for the person: the import
 // prints the commands, and the technician runs them.
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isRdlHubLayout } from '../disks/hub-layout.js';
-import { LOGGING_FOLDER } from './layout.js';
+import { syncerWorkingFolder } from './layout.js';
 
 /** Where administrators put their own units (the hubs' services are there). */
 export const SYSTEMD_UNIT_DIRS = ['/etc/systemd/system'];
@@ -93,8 +93,7 @@ export async function oldSyncerStillRunning(
   unitDirs: string[] = SYSTEMD_UNIT_DIRS,
 ): Promise<string | null> {
   if (!(await isRdlHubLayout(watchDir))) return null;
-  const logging = dirname(watchDir);
-  const working = basename(logging) === LOGGING_FOLDER ? dirname(logging) : logging;
+  const working = syncerWorkingFolder(dirname(watchDir));
   const running = await findRunningOldSyncers(working);
   if (running.length === 0) return null;
   const which = running.map((r) => `pid ${r.pid}: ${r.command}`).join('; ');

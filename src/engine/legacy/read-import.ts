@@ -3,7 +3,7 @@
 // and the old syncer's systemd unit. Then plans; nothing is saved here.
 import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { SyncError } from '../errors.js';
 import type { Settings } from '../settings/schema.js';
 import { LegacyImportError } from './errors.js';
@@ -11,7 +11,7 @@ import {
   detectLegacyLayout,
   findLegacyConfig,
   layoutCandidates,
-  LOGGING_FOLDER,
+  syncerWorkingFolder,
 } from './layout.js';
 import { cardMountState } from './card-mount.js';
 import { findOldSyncerUnits, findRunningOldSyncers, SYSTEMD_UNIT_DIRS } from './old-service.js';
@@ -55,11 +55,7 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
   const start = root ?? dirname(configPath);
   const searchedIn = layoutCandidates(start);
   const layout = await detectLegacyLayout(start);
-  const working = layout
-    ? basename(layout.base) === LOGGING_FOLDER
-      ? dirname(layout.base)
-      : layout.base
-    : start;
+  const working = layout ? syncerWorkingFolder(layout.base) : start;
   const oldServiceUnits = await findOldSyncerUnits(req.unitDirs ?? SYSTEMD_UNIT_DIRS, working);
   const runningOldSyncers = await findRunningOldSyncers(working);
   // Parsed again by the plan, which reports its mistakes; here only to look at the card.
