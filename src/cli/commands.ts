@@ -1013,19 +1013,13 @@ const settings: CommandSpec = {
             return 2;
           }
         }
-        // A file that is not JSON holds settings nobody can read: saving over it started every
-        // other setting from its default, and a hub switched to ~/rdl/tosync, a "card" archive
-        // and another Dropbox folder while its loggers went on writing to 2_tosync.
-        if (store.readForEditing().unreadable) {
-          say(
-            ctx,
-            `Not saved: ${store.path} cannot be read as JSON, so the settings in it are not known, and saving now would set every other setting back to its default (the watch, transit and archive folders, the Dropbox folder, the site). Correct the mistake in the file by hand (\`rdl-sync settings check\` says where it is), or move the file aside to start over from the defaults.`,
-          );
-          return 2;
-        }
         // Read, change and write in one turn: another command's change made meanwhile is kept.
         const saved = await store.edit(() => {
-          const candidate = readForEditing(store, ctx);
+          const { values: candidate, unreadable } = store.readForEditing();
+          // A file that is not JSON holds settings nobody can read: saving over it started every
+          // other setting from its default, and a hub switched to ~/rdl/tosync, a "card" archive
+          // and another Dropbox folder while its loggers went on writing to 2_tosync.
+          if (unreadable) return 'unreadable' as const;
           // Read as the setting's type (its default's), not as the value in the file: that one
           // may be the mistake being fixed ("ten"), and "30" then stayed text and was refused.
           for (let i = 0; i < pairs.length; i += 2) {
@@ -1034,6 +1028,13 @@ const settings: CommandSpec = {
           }
           return store.save(candidate);
         });
+        if (saved === 'unreadable') {
+          say(
+            ctx,
+            `Not saved: ${store.path} cannot be read as JSON, so the settings in it are not known, and saving now would set every other setting back to its default (the watch, transit and archive folders, the Dropbox folder, the site). Correct the mistake in the file by hand (\`rdl-sync settings check\` says where it is), or move the file aside to start over from the defaults.`,
+          );
+          return 2;
+        }
         if (!saved.ok) {
           say(ctx, 'Not saved:');
           printIssues(ctx, saved.issues);
