@@ -32,6 +32,7 @@ import {
   keptUnderOtherName,
   oldSyncerStillRunning,
   withoutStartAgain,
+  dropboxRoute,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
@@ -341,7 +342,11 @@ const run: CommandSpec = {
       if (stopSignal.aborted) return 0;
       // "started" only once the run lock is ours: a second daemon refused beside a running one
       // logged "daemon started" and then its refusal.
-      ctx.logger.info('daemon starting', { configDir: ctx.configDir, pid: process.pid });
+      ctx.logger.info('daemon starting', {
+        configDir: ctx.configDir,
+        pid: process.pid,
+        dropbox: dropboxRoute(engine.getSettings().dropboxEndpoint).words,
+      });
       const oldSyncer = await oldSyncerStillRunning(engine.getSettings().watchDir).catch(
         () => null,
       );

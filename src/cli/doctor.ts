@@ -3,6 +3,7 @@
 // so plainly and changes nothing.
 import {
   connectSavedDropbox,
+  dropboxRoute,
   FileCredentialStore,
   loadCronCheck,
   openSettingsService,
@@ -45,10 +46,15 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
   // The app key falls back to the settings' as the engine's own connection does.
   const connection = connectSavedDropbox(s, creds);
   say(`Checking the Dropbox account in a scratch folder under ${remoteRoot || '/'} ...`);
+  // How the requests go: a proxy is the first thing to know of when Dropbox cannot be reached.
+  const route = dropboxRoute(s.dropboxEndpoint);
+  say(`  ${MARK.info}  network: ${route.words}`);
   const report = await runDoctor(connection, remoteRoot);
   if (!report.reached) {
     say(
-      'Dropbox could not be reached (no network connection, or Dropbox is down): the check needs the network. Nothing was changed.',
+      route.proxied && report.unreachedWhy
+        ? `${report.unreachedWhy.replace(/; (will retry|files wait safely in transit)$/, '')}. The check needs Dropbox; nothing was changed.`
+        : 'Dropbox could not be reached (no network connection, or Dropbox is down): the check needs the network. Nothing was changed.',
     );
     return 1;
   }

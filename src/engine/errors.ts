@@ -36,6 +36,9 @@ export type ErrorCode =
   | 'auth-missing'
   | 'quota-full'
   | 'offline'
+  // the HTTP proxy the environment names refuses (a login asked, a host forbidden) or cannot be
+  // used as written: nothing reaches Dropbox until a person corrects it
+  | 'proxy-refused'
   // the remote folder is named by the date and the clock has not been set yet (a Pi at boot)
   | 'clock-not-set'
   | 'archive-missing'

@@ -94,6 +94,7 @@ export { oldSyncerStillRunning } from './legacy/index.js';
 
 // `rdl-sync doctor`: the Dropbox probe, over the saved connection as the engine opens it.
 export { connectSavedDropbox } from './dropbox/saved-connection.js';
+export { dropboxRoute } from './dropbox/endpoint-fetch.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor.js';
 
 // The fleet (issue 10): `rdl-sync fleet` reads every heartbeat; the window gets the same data

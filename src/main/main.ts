@@ -10,6 +10,7 @@ import {
   defaultConfigDir,
   EncryptedCredentialStore,
   redact,
+  dropboxRoute,
 } from '../engine/index.js';
 import { eventChannelName, type TabId } from '../shared/ipc-channels.js';
 import { electronAppServices } from './app-services.js';
@@ -252,7 +253,11 @@ async function runTrayApp(): Promise<void> {
     applyStartAtLogin(loginDeps, wanted);
 
   await engine.start();
-  logger.info('RDL Sync started', { version: app.getVersion(), configDir });
+  logger.info('RDL Sync started', {
+    version: app.getVersion(),
+    configDir,
+    dropbox: dropboxRoute(engine.getSettings().dropboxEndpoint).words,
+  });
   // Holding the run lock, this app syncs: people told "RDL Sync stopped on an error … nothing
   // syncs until it runs again" (by the service, before the app started) hear that it does, and
   // a stop a channel still owed goes first. Before, only the service said so: a hub whose tray

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { finishPkceAuth, startPkceAuth } from '../../src/engine/dropbox/auth.js';
 import { createDropboxConnection } from '../../src/engine/dropbox/connection.js';
-import { nodeHttpFetch } from '../../src/engine/dropbox/http-fetch.js';
+import { nodeHttpFetch } from '../../src/engine/net/http-fetch.js';
 import { DropboxRemoteStore } from '../../src/engine/dropbox/remote-store.js';
 import { SyncError } from '../../src/engine/errors.js';
 import type { UploadItem } from '../../src/engine/ports.js';

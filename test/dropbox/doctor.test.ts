@@ -80,5 +80,9 @@ test('without a reachable Dropbox it says so and tries nothing else', async () =
     endpoint: `http://127.0.0.1:${port}`,
   });
   const report = await runDoctor(conn, '/RDL/site1');
-  assert.deepEqual(report, { reached: false, checks: [] });
+  assert.deepEqual(report, {
+    reached: false,
+    unreachedWhy: 'Could not reach Dropbox (network error); will retry',
+    checks: [],
+  });
 });

@@ -19,7 +19,7 @@ import {
   createNodeHttpFetch,
   nodeHttpFetch,
   type StreamedBody,
-} from '../../src/engine/dropbox/http-fetch.js';
+} from '../../src/engine/net/http-fetch.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDropboxConnection } from '../../src/engine/dropbox/connection.js';
 import { contentHashOf } from '../../src/engine/dropbox/content-hash.js';
-import { BodyParts, nodeHttpFetch } from '../../src/engine/dropbox/http-fetch.js';
+import { BodyParts, nodeHttpFetch } from '../../src/engine/net/http-fetch.js';
 import { DropboxRemoteStore } from '../../src/engine/dropbox/remote-store.js';
 import { FAST_RETRY, makeRig, MapSessionStore, MiB, pattern, type Rig } from './helpers.js';
 

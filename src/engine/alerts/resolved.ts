@@ -15,6 +15,7 @@ const TITLES: Partial<Record<Alert['code'], string>> = {
   'auth-revoked': 'Dropbox access revoked',
   'auth-missing': 'Dropbox not connected',
   'quota-full': 'Dropbox full',
+  'proxy-refused': 'the proxy refusing',
   'clock-not-set': 'the clock not set',
   // Not "folder": most archives are an SD card, and the quote that follows names which.
   'archive-missing': 'the archive missing',

@@ -14,7 +14,7 @@ import { SyncError } from '../errors.js';
 import type { Clock, Logger, OwnUpload } from '../ports.js';
 import type { DropboxCalls } from './calls.js';
 import { contentHashOf } from './content-hash.js';
-import { BodyParts } from './http-fetch.js';
+import { BodyParts } from '../net/http-fetch.js';
 import { APPEND_BATCH_BASE_BYTES, appendEntryBytes, type HeaderBudget } from './header-budget.js';
 import type { FileToPlace } from './placement.js';
 import { forEachLimit } from '../pool.js';

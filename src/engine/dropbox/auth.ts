@@ -6,6 +6,8 @@ import { DropboxAuth } from 'dropbox';
 import { SyncError } from '../errors.js';
 import { isDropboxHttpError } from './classify.js';
 import { endpointFetch, normaliseEndpoint, rewriteUrl } from './endpoint-fetch.js';
+import { nodeHttpFetch } from '../net/http-fetch.js';
+import { ProxyError } from '../net/proxy-tunnel.js';
 
 export interface PkceStart {
   /** Page the person opens to allow access; it shows the code to paste. */
@@ -103,7 +105,8 @@ export async function finishPkceAuth(input: PkceFinishInput): Promise<PkceResult
   }
   const auth = new DropboxAuth({
     clientId: appKey,
-    fetch: endpointFetch(endpoint, input.fetchImpl ?? globalThis.fetch),
+    // The engine's fetch, as the uploads': through the proxy the environment names.
+    fetch: endpointFetch(endpoint, input.fetchImpl ?? nodeHttpFetch),
   });
   auth.setCodeVerifier(input.codeVerifier);
   let result: unknown;
@@ -121,7 +124,10 @@ export async function finishPkceAuth(input: PkceFinishInput): Promise<PkceResult
     throw new SyncError({
       kind: 'retry',
       code: 'network',
-      message: 'Could not reach Dropbox to finish connecting: check the network and try again',
+      message:
+        e instanceof ProxyError
+          ? `Could not reach Dropbox to finish connecting: ${e.message}`
+          : 'Could not reach Dropbox to finish connecting: check the network and try again',
       cause: e,
     });
   }

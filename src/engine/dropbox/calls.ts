@@ -16,7 +16,7 @@ import {
 } from './classify.js';
 import { contentHashOf } from './content-hash.js';
 import type { DropboxConnection } from './connection.js';
-import type { BodyParts, StreamedBody } from './http-fetch.js';
+import type { BodyParts, StreamedBody } from '../net/http-fetch.js';
 import type { RetryPolicy } from '../retry-policy.js';
 import { withRetry } from './retry.js';
 

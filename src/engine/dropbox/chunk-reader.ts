@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE, ContentHasher } from './content-hash.js';
-import type { StreamedBody } from './http-fetch.js';
+import type { StreamedBody } from '../net/http-fetch.js';
 
 /** A chunk's bytes and their content hash, computed while the previous chunk was on the wire. */
 export interface Chunk {

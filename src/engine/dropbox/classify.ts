@@ -3,6 +3,7 @@
 // copied from a request, so no token can leak into them.
 import { SyncError } from '../errors.js';
 import { RATE_LIMIT_WAIT_MS } from '../retry-policy.js';
+import { ProxyError } from '../net/proxy-tunnel.js';
 
 /** What the failing call was about, so messages can name the file. */
 export interface ErrorContext {
@@ -393,7 +394,15 @@ function isNetworkError(e: unknown): boolean {
  * resetting a connection over a header it would not take.
  */
 export function neverConnected(e: unknown): boolean {
-  return anyCause(e, (cur) => hasCode(cur, NOT_CONNECTED_CODES));
+  // A proxy that failed or refused to open the way: no request reached a Dropbox server either.
+  return anyCause(e, (cur) => hasCode(cur, NOT_CONNECTED_CODES)) || proxyErrorIn(e) !== null;
+}
+
+/** The proxy's own failure or refusal (net/proxy-tunnel.ts) in `e` or its causes, if any. */
+function proxyErrorIn(e: unknown): ProxyError | null {
+  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 5; cur = cur.cause, depth++)
+    if (cur instanceof ProxyError) return cur;
+  return null;
 }
 
 /**
@@ -404,6 +413,24 @@ export function neverConnected(e: unknown): boolean {
 export function classifyDropboxError(e: unknown, ctx: ErrorContext = {}): SyncError {
   if (e instanceof SyncError) return e;
   if (isDropboxHttpError(e)) return classifyHttp(e, ctx);
+  const proxy = proxyErrorIn(e);
+  if (proxy !== null) {
+    // Through the proxy the environment names: its failure is a network one (try again), its
+    // refusal a person's to mend, and neither is Dropbox's; the words name the proxy either way.
+    return proxy.trouble === 'unreachable'
+      ? new SyncError({
+          kind: 'retry',
+          code: 'network',
+          message: `Could not reach Dropbox: ${proxy.message}; will retry`,
+          cause: e,
+        })
+      : new SyncError({
+          kind: 'blocked',
+          code: 'proxy-refused',
+          message: `Nothing reaches Dropbox: ${proxy.message}; files wait safely in transit`,
+          cause: e,
+        });
+  }
   if (isNetworkError(e)) {
     return new SyncError({
       kind: 'retry',
@@ -441,6 +468,15 @@ export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError
 
 /** What a retry loop turns its last transient error into when it gives up. */
 export function exhausted(last: SyncError, attempts: number): SyncError {
+  const proxy = proxyErrorIn(last);
+  if (last.code === 'network' && proxy !== null) {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'offline',
+      message: `Dropbox could not be reached after ${attempts} attempts: ${proxy.message}; uploads resume by themselves once it can be reached`,
+      cause: last,
+    });
+  }
   if (last.code === 'network') {
     return new SyncError({
       kind: 'blocked',

@@ -7,7 +7,7 @@ import { SyncError } from '../errors.js';
 import { registerSecret } from '../log/index.js';
 import { classifyDropboxError, isAccessTokenRejected, isDropboxHttpError } from './classify.js';
 import { endpointFetch, normaliseEndpoint } from './endpoint-fetch.js';
-import { nodeHttpFetch } from './http-fetch.js';
+import { nodeHttpFetch } from '../net/http-fetch.js';
 
 export interface DropboxConnectionConfig {
   appKey: string;

@@ -26,6 +26,8 @@ export interface DoctorCheck {
 export interface DoctorReport {
   /** False when Dropbox could not be reached at all (nothing else was tried). */
   reached: boolean;
+  /** Why not, when it was not: the network's words, or the proxy's (its failure or refusal). */
+  unreachedWhy?: string;
   checks: DoctorCheck[];
 }
 
@@ -230,8 +232,9 @@ export async function runDoctor(
       `${a.name.display_name} <${a.email}>, ${a.account_type['.tag']}${a.root_info['.tag'] === 'team' ? ', team member' : ''}`,
     );
   } catch (e) {
-    if (isUnreachable(e)) return { reached: false, checks: [] };
     const c = e instanceof SyncError ? e : classifyDropboxError(e);
+    if (isUnreachable(e) || c.code === 'proxy-refused')
+      return { reached: false, unreachedWhy: c.message, checks: [] };
     if (missingScope(e)) p.failed('account (account_info.read)', e);
     else p.add('account', 'problem', c.message);
     return { reached: true, checks: p.checks };

@@ -2,6 +2,8 @@
 // with an endpoint set (the local emulator, a proxy), every request goes to <endpoint>/<path>
 // instead and carries the host it was meant for, so the server can still tell the API host
 // from the content host.
+import { describeRoute, proxyFor, proxyRulesFromEnv, type ProxyRules } from '../net/proxy-env.js';
+
 export const ORIGINAL_HOST_HEADER = 'X-Dropbox-Host';
 
 /** '' or undefined means real Dropbox. Otherwise a base URL such as http://127.0.0.1:8080. */
@@ -29,7 +31,7 @@ export function endpointFetch(
   if (endpoint === '') return base;
   return (input, init) => {
     // Checked without touching the Request global: in Node 20 its first use loads undici, tens of
-    // ms before the first request (see http-fetch.ts). The SDK only ever passes URL strings.
+    // ms before the first request (see net/http-fetch.ts). The SDK only ever passes URL strings.
     if (typeof input !== 'string' && !(input instanceof URL)) {
       const { url, host } = rewriteUrl(input.url, endpoint);
       const request = new Request(url, input);
@@ -55,4 +57,13 @@ function plainHeaders(h: HeadersInit | undefined): Record<string, string> {
     for (const [name, value] of Object.entries(h)) out[name] = String(value);
   }
   return out;
+}
+
+/** How requests to Dropbox (or the endpoint set) go from here: direct, or through which proxy. */
+export function dropboxRoute(
+  endpoint: string | undefined,
+  rules: ProxyRules = proxyRulesFromEnv(),
+): { words: string; proxied: boolean } {
+  const url = new URL(normaliseEndpoint(endpoint) || 'https://api.dropboxapi.com');
+  return { words: describeRoute(rules, url), proxied: proxyFor(rules, url) !== undefined };
 }

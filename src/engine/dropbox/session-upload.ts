@@ -15,7 +15,7 @@ import {
 } from '../ports.js';
 import { OFFSET_REPOSITIONS, UPLOAD_SESSION_RESTARTS } from '../retry-policy.js';
 import type { DropboxCalls } from './calls.js';
-import type { StreamedBody } from './http-fetch.js';
+import type { StreamedBody } from '../net/http-fetch.js';
 import { classifyLocalFileError } from './classify.js';
 import { BlockDigests, ChunkReader, RangeBodies } from './chunk-reader.js';
 import {

@@ -17,7 +17,14 @@ export const LEGS: Record<LegId, LegDescriptor> = {
   upload: {
     label: 'Dropbox',
     network: true,
-    problemIds: ['auth-revoked', 'auth-missing', 'quota-full', 'offline', 'clock-not-set'],
+    problemIds: [
+      'auth-revoked',
+      'auth-missing',
+      'quota-full',
+      'proxy-refused',
+      'offline',
+      'clock-not-set',
+    ],
     offReason: 'Dropbox upload is turned off',
   },
   archive: {

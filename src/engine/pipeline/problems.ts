@@ -18,6 +18,7 @@ export const UPLOAD_PROBLEM_IDS = [
   'auth-revoked',
   'auth-missing',
   'quota-full',
+  'proxy-refused',
   'offline',
   'clock-not-set',
 ] as const;
@@ -30,7 +31,10 @@ export const UPLOAD_PROBLEM_IDS = [
  */
 export function legProblem(error: SyncError, inTransit: number | null, inWatch = 0): NewProblem {
   const severity: Problem['severity'] =
-    error.code === 'auth-revoked' || error.code === 'auth-missing' || error.code === 'quota-full'
+    error.code === 'auth-revoked' ||
+    error.code === 'auth-missing' ||
+    error.code === 'quota-full' ||
+    error.code === 'proxy-refused'
       ? 'error'
       : 'attention';
   const tab: Problem['tab'] =

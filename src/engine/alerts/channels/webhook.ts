@@ -2,6 +2,10 @@
 // shape ({text}), or ntfy's JSON publish ({topic, title, message, priority, tags}, posted to the
 // server's root with the topic taken from the URL). Retried with back-off on network errors,
 // 429 and 5xx; a 4xx other than 429 is a mistake in the URL or format and is not retried.
+// Sent with the engine's own fetch (net/http-fetch.ts), so a webhook goes through the proxy the
+// environment names, as the uploads do.
+import { nodeHttpFetch } from '../../net/http-fetch.js';
+import { ProxyError } from '../../net/proxy-tunnel.js';
 import { alertJson, alertText } from '../render.js';
 import { alertTitle, type Alert, type AlertOrigin } from '../types.js';
 import type { AlertChannel } from './types.js';
@@ -81,7 +85,7 @@ export class WebhookChannel implements AlertChannel {
   ): Promise<'ok' | { retry: boolean; reason: string }> {
     const timeout = AbortSignal.timeout(this.retry.timeoutMs);
     try {
-      const res = await fetch(target, {
+      const res = await nodeHttpFetch(target, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -95,15 +99,24 @@ export class WebhookChannel implements AlertChannel {
       };
     } catch (e) {
       if (signal?.aborted) return { retry: false, reason: 'stopped' };
-      const cause = (e as { cause?: { code?: string } }).cause?.code;
-      return {
-        retry: true,
-        reason: timeout.aborted
-          ? `no answer in ${Math.round(this.retry.timeoutMs / 1000)} s`
-          : connectFailure(cause),
-      };
+      if (timeout.aborted)
+        return { retry: true, reason: `no answer in ${Math.round(this.retry.timeoutMs / 1000)} s` };
+      // The proxy's refusal is a person's to mend, as a 4xx is: not retried.
+      if (e instanceof ProxyError) return { retry: e.trouble === 'unreachable', reason: e.message };
+      return { retry: true, reason: connectFailure(errorCode(e)) };
     }
   }
+}
+
+/**
+ * The error's code. A TLS handshake node:https could not make is EPROTO, its OpenSSL reason only in
+ * the message: named by that reason, as OpenSSL names it (ERR_SSL_WRONG_VERSION_NUMBER).
+ */
+function errorCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  const reason = /SSL routines:[^:]*:([a-z ]+):/.exec(String((e as Error | null)?.message));
+  if (code === 'EPROTO' && reason) return `ERR_SSL_${reason[1]!.toUpperCase().replace(/ /g, '_')}`;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** Why the webhook could not be reached, with the part of the URL to check where it tells. */

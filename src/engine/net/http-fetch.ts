@@ -12,7 +12,10 @@
 // headers, an AbortSignal, answers read as text or JSON (not large downloads: they are buffered
 // whole). A connection on which nothing moves for `idleTimeoutMs` (default 2 min) is given up as
 // a network error: that catches dead links without cutting off slow transfers still moving.
-import type { ClientRequest, IncomingMessage } from 'node:http';
+// Requests go through the HTTP proxy the environment names (proxy-env.ts), as curl's did.
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import { isProxyMistake, proxyFor, proxyRulesFromEnv, type ProxyRules } from './proxy-env.js';
+import { proxyMistakeError, tunnelAgent, type ProxyError } from './proxy-tunnel.js';
 
 // Not `import { request } from 'node:http'`: an ES module's import of a built-in makes Node read
 // every export of it, and from Node 22.5 (Electron 45, which runs the packaged daemon) one of
@@ -170,10 +173,45 @@ function idleTimeout(ms: number): Error {
   return Object.assign(new Error(`no data moved for ${ms} ms`), { code: 'ETIMEDOUT' });
 }
 
-export function createNodeHttpFetch(opts: { idleTimeoutMs?: number } = {}): typeof fetch {
+export interface NodeHttpFetchOptions {
+  idleTimeoutMs?: number;
+  /** Which requests go through a proxy. Default: the environment's (proxy-env.ts), read once. */
+  proxyRules?: ProxyRules;
+}
+
+export function createNodeHttpFetch(opts: NodeHttpFetchOptions = {}): typeof fetch {
   const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  const routes = new Routes(opts.proxyRules);
   return ((input: unknown, init: FetchInit = {}) =>
-    send(input, init, idleMs) as Promise<unknown>) as typeof fetch;
+    send(input, init, idleMs, routes) as Promise<unknown>) as typeof fetch;
+}
+
+/** How one request is made: straight, through a proxy's tunnel, or not at all (why). */
+type Route =
+  { kind: 'direct' } | { kind: 'tunnel'; agent: Agent } | { kind: 'refused'; error: ProxyError };
+
+class Routes {
+  private rules: ProxyRules | undefined;
+  /** One tunnel agent per proxy, so tunnels are pooled and reused. */
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(rules?: ProxyRules) {
+    this.rules = rules;
+  }
+
+  of(url: URL): Route {
+    this.rules ??= proxyRulesFromEnv();
+    const proxy = proxyFor(this.rules, url);
+    if (proxy === undefined) return { kind: 'direct' };
+    if (isProxyMistake(proxy)) return { kind: 'refused', error: proxyMistakeError(proxy) };
+    const key = `${proxy.host}:${proxy.port}:${proxy.authorization ?? ''}`;
+    let agent = this.agents.get(key);
+    if (agent === undefined) {
+      agent = tunnelAgent(proxy);
+      this.agents.set(key, agent);
+    }
+    return { kind: 'tunnel', agent };
+  }
 }
 
 export const nodeHttpFetch: typeof fetch = createNodeHttpFetch();
@@ -211,7 +249,7 @@ async function writeStreamed(req: ClientRequest, body: StreamedBody): Promise<vo
   }
 }
 
-function send(input: unknown, init: FetchInit, idleMs: number): Promise<Answer> {
+function send(input: unknown, init: FetchInit, idleMs: number, routes: Routes): Promise<Answer> {
   if (typeof input !== 'string' && !(input instanceof URL)) {
     return Promise.reject(new TypeError('nodeHttpFetch takes a URL, not a Request'));
   }
@@ -228,9 +266,18 @@ function send(input: unknown, init: FetchInit, idleMs: number): Promise<Answer> 
   if (request === undefined)
     return Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`));
 
+  const route = routes.of(url);
+  if (route.kind === 'refused') return Promise.reject(route.error);
+
   return new Promise<Answer>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const req = request(url, { method: init.method ?? 'GET', headers });
+    const method = init.method ?? 'GET';
+    // Through a proxy, the tunnel agent opens (and pools) the connections; else Node's own agent.
+    const req = request(url, {
+      method,
+      headers,
+      ...(route.kind === 'tunnel' ? { agent: route.agent } : {}),
+    });
     const onAbort = (): void => {
       req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     };

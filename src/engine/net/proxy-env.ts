@@ -1,0 +1,207 @@
+// Which HTTP proxy a request goes through, from the environment as curl reads it. The old syncer
+// uploaded with Dropbox-Uploader, a curl script, so a hub or lab desktop that may reach the
+// internet only through a proxy had it working with `https_proxy=…` in its environment (or its
+// systemd unit); RDL Sync, replacing it, must go on working with that same setting.
+//   https_proxy, HTTPS_PROXY, else all_proxy, ALL_PROXY: the proxy for https:// requests
+//   no_proxy / NO_PROXY: hosts that go direct (`*`, names matching themselves and every name
+//   below them, with or without a leading dot, IP addresses, IPv4 or IPv6 ranges as a/len, any
+//   of them with :port)
+// A proxy value is http://[user:password@]host[:port]; without a scheme it is taken as http://,
+// and without a port as 1080, as curl does. Loopback (localhost, 127.0.0.0/8, ::1) always goes
+// direct: a proxy cannot reach this machine's own loopback (the emulator, the demo, a webhook
+// relay on the hub), and a shell's https_proxy must not break the demo. Plain http:// requests
+// always go direct, so http_proxy is not read: the settings allow http only to this machine (a
+// Dropbox endpoint or a webhook URL carries credentials).
+// Not `import … from 'node:net'`: see http-fetch.ts on ES imports of built-ins at start-up.
+const { BlockList, isIP } = process.getBuiltinModule('node:net');
+
+export interface HttpProxy {
+  host: string;
+  port: number;
+  /** The Proxy-Authorization header's value, when the URL held a user name. */
+  authorization?: string;
+  /** The proxy's URL with its password hidden: for messages and logs. */
+  shown: string;
+  /** The variable it was read from, to name in messages. */
+  variable: string;
+}
+
+/** A proxy variable that cannot be used: every request it would carry fails with `message`. */
+export interface ProxyMistake {
+  mistake: string;
+  variable: string;
+}
+
+export type ProxyChoice = HttpProxy | ProxyMistake;
+
+export interface ProxyRules {
+  https?: ProxyChoice;
+  /** Whether a host (lower case, no brackets) and port go direct. */
+  direct(host: string, port: number): boolean;
+  /** The no_proxy list as given, for messages ('' when none). */
+  noProxy: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** curl's default port for a proxy named without one. */
+const CURL_DEFAULT_PROXY_PORT = 1080;
+
+function firstSet(env: Env, names: readonly string[]): { name: string; value: string } | null {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
+  }
+  return null;
+}
+
+export function isProxyMistake(p: ProxyChoice): p is ProxyMistake {
+  return 'mistake' in p;
+}
+
+/** Reads one proxy variable's value. */
+export function parseProxy(variable: string, value: string): ProxyChoice {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return {
+      variable,
+      mistake: `${variable} is not a proxy address (got "${hidePassword(value)}"): set it as http://host:port, or http://user:password@host:port when the proxy asks for a login`,
+    };
+  }
+  const scheme = url.protocol.slice(0, -1).toLowerCase();
+  if (scheme !== 'http') {
+    const why = scheme.startsWith('socks')
+      ? 'SOCKS proxies are not supported: use the HTTP proxy of the network (its http:// address)'
+      : scheme === 'https'
+        ? "a proxy reached over TLS (https://) is not supported: use the proxy's http:// address (the connection to Dropbox through it is still encrypted end to end)"
+        : `"${scheme}://" is not a proxy scheme: set it as http://host:port`;
+    return { variable, mistake: `${variable} names ${shownUrl(url)}, but ${why}` };
+  }
+  if (url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+    return {
+      variable,
+      mistake: `${variable} is not a proxy address (got "${shownUrl(url)}"): set it as http://host:port, with nothing after the port`,
+    };
+  }
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  return {
+    host: bare(url.hostname),
+    port: url.port === '' ? CURL_DEFAULT_PROXY_PORT : Number(url.port),
+    ...(user !== '' || password !== ''
+      ? { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` }
+      : {}),
+    shown: shownUrl(url),
+    variable,
+  };
+}
+
+/** The URL with its password replaced by ***, so it may be printed and logged. */
+function shownUrl(url: URL): string {
+  const user = url.username ? `${url.username}${url.password ? ':***' : ''}@` : '';
+  const port = url.port ? `:${url.port}` : '';
+  return `${url.protocol}//${user}${url.hostname}${port}`;
+}
+
+/** A value that is not even a URL, with anything that could be a password hidden. */
+function hidePassword(value: string): string {
+  return value.replace(/:[^:@/]*@/, ':***@');
+}
+
+/** A host name as compared: lower case, no IPv6 brackets, no trailing dot. */
+function bare(host: string): string {
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+interface NoProxyEntry {
+  matches(host: string): boolean;
+  port?: number;
+}
+
+/** One no_proxy entry: a name (and the names below it), an address or a range, maybe a port. */
+function noProxyEntry(raw: string): NoProxyEntry | null {
+  let text = raw.trim();
+  if (text === '') return null;
+  if (text === '*') return { matches: () => true };
+  let port: number | undefined;
+  const hostPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
+  if (hostPort) {
+    text = hostPort[1]!;
+    port = Number(hostPort[2]);
+  }
+  const withPort = (e: { matches(host: string): boolean }): NoProxyEntry =>
+    port === undefined ? e : { ...e, port };
+  const range = /^(.+)\/(\d{1,3})$/.exec(text);
+  if (range) {
+    const family = isIP(bare(range[1]!));
+    if (family === 0) return null;
+    const list = new BlockList();
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    try {
+      list.addSubnet(bare(range[1]!), Number(range[2]), type);
+    } catch {
+      return null;
+    }
+    return withPort({ matches: (h) => isIP(h) === family && list.check(h, type) });
+  }
+  const name = bare(text).replace(/^\*?\./, '');
+  if (isIP(name) !== 0) return withPort({ matches: (h) => h === name });
+  return withPort({ matches: (h) => h === name || h.endsWith(`.${name}`) });
+}
+
+export function proxyRulesFromEnv(env: Env = process.env): ProxyRules {
+  const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']);
+  const noProxy = firstSet(env, ['no_proxy', 'NO_PROXY'])?.value ?? '';
+  const entries = noProxy
+    .split(/[\s,]+/)
+    .map(noProxyEntry)
+    .filter((e): e is NoProxyEntry => e !== null);
+  return {
+    ...(https ? { https: parseProxy(https.name, https.value) } : {}),
+    noProxy,
+    direct(host, port) {
+      const h = bare(host);
+      return (
+        isLoopback(h) ||
+        entries.some((e) => (e.port === undefined || e.port === port) && e.matches(h))
+      );
+    },
+  };
+}
+
+/** The proxy a request to `url` goes through, or undefined when it goes direct. */
+export function proxyFor(rules: ProxyRules, url: URL): ProxyChoice | undefined {
+  if (url.protocol !== 'https:' || rules.https === undefined) return undefined;
+  return rules.direct(url.hostname, url.port !== '' ? Number(url.port) : 443)
+    ? undefined
+    : rules.https;
+}
+
+/** One line saying how requests to `url` go, for doctor and the log. */
+export function describeRoute(rules: ProxyRules, url: URL): string {
+  const choice = proxyFor(rules, url);
+  if (choice === undefined) {
+    if (rules.https === undefined) return 'direct (no proxy is set)';
+    return url.protocol === 'https:'
+      ? `direct (${url.hostname} is in no_proxy or on this machine)`
+      : 'direct (plain http goes only to this machine)';
+  }
+  if (isProxyMistake(choice)) return `not possible: ${choice.mistake}`;
+  return `through the proxy ${choice.shown} (from ${choice.variable})`;
+}

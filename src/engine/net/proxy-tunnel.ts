@@ -1,0 +1,166 @@
+// Requests through an HTTP proxy (proxy-env.ts says which): each goes through a CONNECT tunnel.
+// The proxy relays bytes and sees only the host name; the TLS session is ours end to end (the
+// certificate checked as without a proxy). Tunnels are kept alive and reused as direct
+// connections are: the agent pools them by host.
+import type { IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import type { HttpProxy, ProxyMistake } from './proxy-env.js';
+
+// Not `import … from 'node:http'`: see http-fetch.ts (an ES import of a built-in reads all its
+// exports, and one of http's loads undici in the Node of Electron 45).
+const http = process.getBuiltinModule('node:http');
+const https = process.getBuiltinModule('node:https');
+const tls = process.getBuiltinModule('node:tls');
+const { isIP } = process.getBuiltinModule('node:net');
+
+/**
+ * Why a request could not go through the proxy:
+ *  - unreachable: the proxy took no connection (refused, its name unknown, no answer in time) or
+ *    could not reach the server itself (502, 503, 504); nothing reached the server, try again;
+ *  - login: it asks for a user name and password (407), or refused the ones given;
+ *  - refused: it will not connect to that host (403, or another answer): its rules forbid it;
+ *  - mistake: the proxy variable cannot be used as it is written.
+ * The last three need a person; the message names the proxy, the variable and the fix.
+ */
+export type ProxyTrouble = 'unreachable' | 'login' | 'refused' | 'mistake';
+
+export class ProxyError extends Error {
+  override readonly name = 'ProxyError';
+
+  constructor(
+    readonly trouble: ProxyTrouble,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** How long a proxy may take to open a tunnel (connect and answer CONNECT) before it is given up. */
+const TUNNEL_TIMEOUT_MS = 30_000;
+
+/** Proxy-Authorization, when the proxy's URL has a login. */
+function proxyHeaders(proxy: HttpProxy): Record<string, string> {
+  return proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {};
+}
+
+function via(proxy: HttpProxy): string {
+  return `the proxy ${proxy.shown} (from ${proxy.variable})`;
+}
+
+const CONNECT_HINTS: Record<string, string> = {
+  ECONNREFUSED: 'nothing takes connections at that address and port: check them',
+  ENOTFOUND: "the proxy's host name is not found: check it, and this machine's DNS",
+  EAI_AGAIN: "the proxy's host name could not be looked up (DNS did not answer)",
+  EHOSTUNREACH: 'no route to the proxy: check the network',
+  ENETUNREACH: 'no route to the proxy: check the network',
+  ETIMEDOUT: 'the proxy did not answer in time',
+};
+
+/** The proxy took no connection, or gave no answer. */
+export function proxyUnreachable(proxy: HttpProxy, cause: unknown): ProxyError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const hint = typeof code === 'string' ? CONNECT_HINTS[code] : undefined;
+  return new ProxyError(
+    'unreachable',
+    `cannot connect to ${via(proxy)}${typeof code === 'string' ? ` (${code})` : ''}${hint ? `: ${hint}` : ''}`,
+    { cause },
+  );
+}
+
+/** The proxy answered `status` instead of relaying to `target` (host:port). */
+export function proxyAnswer(
+  proxy: HttpProxy,
+  target: string,
+  status: number,
+  statusText: string,
+): ProxyError {
+  const answer = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  if (status === 407) {
+    return new ProxyError(
+      'login',
+      proxy.authorization
+        ? `${via(proxy)} refused the user name and password given in ${proxy.variable} (${answer}): correct them there (http://user:password@host:port, special characters %-encoded), then restart RDL Sync`
+        : `${via(proxy)} asks for a user name and password (${answer}): put them in ${proxy.variable} as http://user:password@host:port (special characters %-encoded), then restart RDL Sync`,
+    );
+  }
+  if (status === 502 || status === 503 || status === 504) {
+    return new ProxyError('unreachable', `${via(proxy)} could not reach ${target} (${answer})`);
+  }
+  const host = target.replace(/:\d+$/, '');
+  return new ProxyError(
+    'refused',
+    `${via(proxy)} refused to connect to ${target} (${answer}): ask the network's administrator to allow ${target} through it, or, if ${host} is reached without the proxy, add it to no_proxy; then restart RDL Sync`,
+  );
+}
+
+export function proxyMistakeError(m: ProxyMistake): ProxyError {
+  return new ProxyError('mistake', `${m.mistake}; then restart RDL Sync`);
+}
+
+/** host:port as CONNECT names it (an IPv6 address in brackets). */
+function authority(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
+type Created = (err: Error | null, socket?: TLSSocket) => void;
+
+/** Opens a CONNECT tunnel to host:port through the proxy; `done` gets the raw socket or why not. */
+function openTunnel(
+  proxy: HttpProxy,
+  target: string,
+  done: (err: Error | null, socket?: Socket) => void,
+): void {
+  let settled = false;
+  const settle = (err: Error | null, socket?: Socket): void => {
+    if (settled) return;
+    settled = true;
+    done(err, socket);
+  };
+  const req = http.request({
+    host: proxy.host,
+    port: proxy.port,
+    method: 'CONNECT',
+    path: target,
+    headers: { host: target, ...proxyHeaders(proxy) },
+    agent: false,
+  });
+  req.setTimeout(TUNNEL_TIMEOUT_MS, () =>
+    req.destroy(Object.assign(new Error('no answer to CONNECT'), { code: 'ETIMEDOUT' })),
+  );
+  req.once('connect', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+    req.setTimeout(0);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      socket.destroy();
+      return settle(proxyAnswer(proxy, target, status, res.statusMessage ?? ''));
+    }
+    // The server speaks first in no protocol we tunnel (TLS waits for our hello), so nothing
+    // after the proxy's answer is expected; anything there is put back for the reader.
+    if (head.length > 0) socket.unshift(head);
+    settle(null, socket);
+  });
+  req.once('error', (e) => settle(proxyUnreachable(proxy, e)));
+  req.end();
+}
+
+/** An https agent whose connections are CONNECT tunnels through `proxy`, then TLS as usual. */
+export function tunnelAgent(proxy: HttpProxy): HttpsAgent {
+  const agent = new https.Agent({ keepAlive: true });
+  // Agent.createSocket takes the socket from this callback when nothing is returned (Node's
+  // documented asynchronous form of createConnection).
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    options: ConnectionOptions & { host: string; port: number },
+    created: Created,
+  ): undefined => {
+    openTunnel(proxy, authority(options.host, options.port), (err, socket) => {
+      if (err || !socket) return created(err ?? new Error('no tunnel'));
+      // The certificate is checked against the host asked for, exactly as without a proxy.
+      created(null, tls.connect({ ...options, socket }));
+    });
+    return undefined;
+  };
+  return agent;
+}

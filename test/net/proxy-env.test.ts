@@ -1,0 +1,121 @@
+// Which proxy a request takes, read from the environment as curl reads it (the old syncer's
+// uploader was curl): the variables' order, no_proxy's forms, loopback always direct, and the
+// words for a value that cannot be used, its password never shown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  describeRoute,
+  isProxyMistake,
+  parseProxy,
+  proxyFor,
+  proxyRulesFromEnv,
+  type HttpProxy,
+  type ProxyChoice,
+} from '../../src/engine/net/proxy-env.js';
+
+const API = new URL('https://api.dropboxapi.com/2/files/list_folder');
+
+function proxyOf(choice: ProxyChoice | undefined): HttpProxy {
+  assert.ok(choice !== undefined && !isProxyMistake(choice), JSON.stringify(choice));
+  return choice;
+}
+
+test('https_proxy first, then HTTPS_PROXY, then all_proxy; empty values count as unset', () => {
+  const p = proxyOf(
+    proxyFor(
+      proxyRulesFromEnv({
+        https_proxy: '',
+        HTTPS_PROXY: 'http://proxy.lab.example:3128',
+        all_proxy: 'http://other:1',
+      }),
+      API,
+    ),
+  );
+  assert.deepEqual([p.host, p.port, p.variable], ['proxy.lab.example', 3128, 'HTTPS_PROXY']);
+  assert.equal(
+    proxyOf(proxyFor(proxyRulesFromEnv({ ALL_PROXY: 'other:8080' }), API)).variable,
+    'ALL_PROXY',
+  );
+  assert.equal(proxyFor(proxyRulesFromEnv({}), API), undefined);
+  // http_proxy is for plain http, which goes only to this machine: never read.
+  assert.equal(proxyFor(proxyRulesFromEnv({ http_proxy: 'http://p:3128' }), API), undefined);
+});
+
+test('a value without scheme or port is read as curl reads it; a login becomes Basic', () => {
+  const p = proxyOf(parseProxy('https_proxy', 'proxy.lab.example'));
+  assert.deepEqual([p.host, p.port, p.authorization], ['proxy.lab.example', 1080, undefined]);
+  const l = proxyOf(parseProxy('https_proxy', 'http://lab%40uni:p%3Ass@10.0.0.1:8080/'));
+  assert.equal(l.authorization, `Basic ${Buffer.from('lab@uni:p:ss').toString('base64')}`);
+  assert.equal(l.shown, 'http://lab%40uni:***@10.0.0.1:8080');
+  assert.equal(proxyOf(parseProxy('https_proxy', 'http://[::1]:3128')).host, '::1');
+});
+
+test('values that cannot be used say why and how, without the password', () => {
+  const cases: [string, RegExp][] = [
+    [
+      'socks5://u:pw@10.0.0.1:1080',
+      /^x names socks5:\/\/u:\*\*\*@10\.0\.0\.1:1080, but SOCKS proxies are not supported/,
+    ],
+    [
+      'https://10.0.0.1:3128',
+      /proxy reached over TLS \(https:\/\/\) is not supported: use the proxy's http:\/\/ address/,
+    ],
+    ['http://10.0.0.1:3128/proxy.pac', /with nothing after the port/],
+    ['http://u:pw@bad host:1', /^x is not a proxy address \(got "http:\/\/u:\*\*\*@bad host:1"\)/],
+    ['ftp://10.0.0.1', /"ftp:\/\/" is not a proxy scheme/],
+  ];
+  for (const [value, words] of cases) {
+    const m = parseProxy('x', value);
+    assert.ok(isProxyMistake(m), value);
+    assert.match(m.mistake, words);
+    assert.ok(!m.mistake.includes('pw'), m.mistake);
+  }
+});
+
+test('no_proxy: names and the names below them, addresses, ranges, ports, *; loopback always', () => {
+  const rules = proxyRulesFromEnv({
+    https_proxy: 'http://proxy:3128',
+    no_proxy:
+      'intranet.example, .corp.example ,10.1.0.0/16,192.168.1.5,hooks.example:8443,[fd00::1]',
+  });
+  const direct = (url: string): boolean => proxyFor(rules, new URL(url)) === undefined;
+  assert.equal(direct('https://intranet.example/'), true);
+  assert.equal(direct('https://wiki.intranet.example/'), true);
+  assert.equal(direct('https://notintranet.example/'), false);
+  assert.equal(direct('https://a.corp.example/'), true);
+  assert.equal(direct('https://corp.example/'), true);
+  assert.equal(direct('https://10.1.200.3/'), true);
+  assert.equal(direct('https://10.2.0.1/'), false);
+  assert.equal(direct('https://192.168.1.5/'), true);
+  assert.equal(direct('https://hooks.example:8443/'), true);
+  assert.equal(direct('https://hooks.example/'), false);
+  assert.equal(direct('https://[fd00::1]/'), true);
+  assert.equal(direct('https://API.DROPBOXAPI.COM./'), false);
+  for (const loop of [
+    'https://127.0.0.1:9/',
+    'https://localhost/',
+    'https://[::1]/',
+    'https://127.3.4.5/',
+  ])
+    assert.equal(direct(loop), true, loop);
+  assert.equal(
+    proxyFor(proxyRulesFromEnv({ https_proxy: 'http://p:1', NO_PROXY: '*' }), API),
+    undefined,
+  );
+});
+
+test('the route in words, as doctor and the start-up log line say it', () => {
+  assert.equal(describeRoute(proxyRulesFromEnv({}), API), 'direct (no proxy is set)');
+  assert.equal(
+    describeRoute(proxyRulesFromEnv({ HTTPS_PROXY: 'http://u:pw@p.lab:3128' }), API),
+    'through the proxy http://u:***@p.lab:3128 (from HTTPS_PROXY)',
+  );
+  assert.equal(
+    describeRoute(proxyRulesFromEnv({ https_proxy: 'p:1', no_proxy: 'dropboxapi.com' }), API),
+    'direct (api.dropboxapi.com is in no_proxy or on this machine)',
+  );
+  assert.match(
+    describeRoute(proxyRulesFromEnv({ https_proxy: 'socks5://p:1' }), API),
+    /^not possible: https_proxy names socks5:\/\/p:1, but SOCKS/,
+  );
+});
