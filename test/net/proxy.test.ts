@@ -8,7 +8,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { runCli, type CliResult } from '../cli/cli-harness.js';
+import {
+  exited,
+  readPublishedStatus,
+  runCli,
+  spawnCli,
+  waitFor,
+  type CliEnv,
+  type CliResult,
+} from '../cli/cli-harness.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
 import { freePort, startWebhookServer, type LoopbackHttp } from '../alerts/loopback.js';
 import {
@@ -203,4 +211,51 @@ test('a webhook alert goes through the proxy too', async () => {
     /^FAILED {2}webhook \(generic\) to hooks\.lab\.example: .*the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\) asks for a user name and password/m,
   );
   assert.equal(proxy.connects.length, 1);
+});
+
+test('the service behind a proxy asking for a login: an error in its status, its start line names the way; with the login it syncs', async () => {
+  const rel = await dropFile('RDL_2026-12-08_USB0.txt');
+  const env = (vars: Record<string, string>): CliEnv => ({
+    home: dirs.root,
+    extraEnv: { ...proxyEnv(vars), NODE_EXTRA_CA_CERTS: front.caFile },
+  });
+  const noLogin = env({ https_proxy: `http://127.0.0.1:${proxy.port}` });
+  let daemon = spawnCli(['run', '--config-dir', dirs.configDir], noLogin);
+  try {
+    const problem = await waitFor('the proxy problem in the published status', async () =>
+      (await readPublishedStatus(dirs.configDir))?.status.problems.find(
+        (p) => p.code === 'proxy-refused',
+      ),
+    );
+    assert.equal(problem.severity, 'error');
+    const status = await runCli(['status', '--config-dir', dirs.configDir], noLogin);
+    assert.match(status.stdout, /asks for a user name and password \(HTTP 407/, status.stdout);
+    assert.ok(await fs.stat(path.join(dirs.archiveDir, rel)), 'the card copy is made');
+  } finally {
+    daemon.kill('SIGTERM');
+    await exited(daemon);
+  }
+  assert.match(
+    await logText(),
+    new RegExp(
+      `daemon starting.*through the proxy http://127\\.0\\.0\\.1:${proxy.port} \\(from https_proxy\\)`,
+    ),
+  );
+
+  daemon = spawnCli(['run', '--config-dir', dirs.configDir], env({ https_proxy: proxyUrl() }));
+  try {
+    await waitFor('the file on Dropbox', async () =>
+      emulator.getFile(`/RDL/Site5_Greenhouse/${rel.split(path.sep).join('/')}`),
+    );
+    await waitFor('the proxy problem cleared', async () => {
+      const s = await readPublishedStatus(dirs.configDir);
+      return s !== null && !s.status.problems.some((p) => p.code === 'proxy-refused');
+    });
+  } finally {
+    daemon.kill('SIGTERM');
+    await exited(daemon);
+  }
+  const log = await logText();
+  assert.match(log, /through the proxy http:\/\/lab:\*\*\*@127\.0\.0\.1/);
+  assert.ok(!log.includes('s3cret'), 'the password never reaches the log');
 });
