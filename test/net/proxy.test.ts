@@ -222,11 +222,15 @@ test('the service behind a proxy asking for a login: an error in its status, its
   const noLogin = env({ https_proxy: `http://127.0.0.1:${proxy.port}` });
   let daemon = spawnCli(['run', '--config-dir', dirs.configDir], noLogin);
   try {
-    const problem = await waitFor('the proxy problem in the published status', async () =>
-      (await readPublishedStatus(dirs.configDir))?.status.problems.find(
-        (p) => p.code === 'proxy-refused',
-      ),
-    );
+    // Published by this daemon (an earlier once left its own status file).
+    const problem = await waitFor("the proxy problem in the daemon's status", async () => {
+      const s = await readPublishedStatus(dirs.configDir);
+      return (
+        s !== null &&
+        s.pid === daemon.pid &&
+        s.status.problems.find((p) => p.code === 'proxy-refused')
+      );
+    });
     assert.equal(problem.severity, 'error');
     const status = await runCli(['status', '--config-dir', dirs.configDir], noLogin);
     assert.match(status.stdout, /asks for a user name and password \(HTTP 407/, status.stdout);
@@ -249,7 +253,11 @@ test('the service behind a proxy asking for a login: an error in its status, its
     );
     await waitFor('the proxy problem cleared', async () => {
       const s = await readPublishedStatus(dirs.configDir);
-      return s !== null && !s.status.problems.some((p) => p.code === 'proxy-refused');
+      return (
+        s !== null &&
+        s.pid === daemon.pid &&
+        !s.status.problems.some((p) => p.code === 'proxy-refused')
+      );
     });
   } finally {
     daemon.kill('SIGTERM');
