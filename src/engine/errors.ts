@@ -39,6 +39,9 @@ export type ErrorCode =
   // the HTTP proxy the environment names refuses (a login asked, a host forbidden) or cannot be
   // used as written: nothing reaches Dropbox until a person corrects it
   | 'proxy-refused'
+  // Dropbox's certificate could not be checked (a network inspecting HTTPS, a Wi-Fi login page,
+  // a clock years off): nothing is sent until a person acts
+  | 'connection-untrusted'
   // the remote folder is named by the date and the clock has not been set yet (a Pi at boot)
   | 'clock-not-set'
   | 'archive-missing'

@@ -18,6 +18,7 @@ import {
   type CliResult,
 } from '../cli/cli-harness.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
+import { faketimeEnv, findLibfaketime, MISSING_LIBFAKETIME } from '../fault/faketime.js';
 import { freePort, startWebhookServer, type LoopbackHttp } from '../alerts/loopback.js';
 import {
   proxyEnv,
@@ -266,4 +267,50 @@ test('the service behind a proxy asking for a login: an error in its status, its
   const log = await logText();
   assert.match(log, /through the proxy http:\/\/lab:\*\*\*@127\.0\.0\.1/);
   assert.ok(!log.includes('s3cret'), 'the password never reaches the log');
+});
+
+test('a certificate this machine does not trust, or dates a wrong clock fails: uploads wait with the cause and its fix, no file failing', async () => {
+  const libfaketime = findLibfaketime();
+  assert.ok(libfaketime, MISSING_LIBFAKETIME);
+  const rel = await dropFile('RDL_2026-12-09_USB0.txt');
+  const run = (extra: NodeJS.ProcessEnv): Promise<CliResult> =>
+    runCli(['once', '--config-dir', dirs.configDir], {
+      home: dirs.root,
+      extraEnv: { ...proxyEnv({ https_proxy: proxyUrl() }), ...extra },
+    });
+
+  // An HTTPS-inspecting proxy whose authority this machine was not given: every request fails
+  // alike. Before, each file failed on its own as an "unexpected problem" (3 files: 34 s of
+  // retries), the cause said nowhere.
+  const untrusted = await run({ NODE_EXTRA_CA_CERTS: '' });
+  assert.equal(untrusted.code, 1, untrusted.stdout + untrusted.stderr);
+  assert.match(
+    untrusted.stdout,
+    /^! The connection to Dropbox is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): something on the network answers in Dropbox's place .*NODE_EXTRA_CA_CERTS=\/path\/to\/its-ca\.pem.*; 1 file waits safely in transit\.$/m,
+    untrusted.stdout,
+  );
+  assert.doesNotMatch(untrusted.stdout, /failing|Unexpected/);
+  assert.ok(await fs.stat(path.join(dirs.transitDir, rel)));
+
+  // A Raspberry Pi booted without network time: a valid certificate is "not yet valid".
+  const offset = path.join(dirs.root, 'faketime');
+  const clocked = (at: string): Promise<CliResult> =>
+    fs
+      .writeFile(offset, `@${at}`)
+      .then(() => run({ NODE_EXTRA_CA_CERTS: front.caFile, ...faketimeEnv(libfaketime, offset) }));
+  const early = await clocked('2024-03-01 08:00:00');
+  assert.equal(early.code, 1, early.stdout + early.stderr);
+  assert.match(
+    early.stdout,
+    /^! Dropbox's certificate cannot be checked \(CERT_NOT_YET_VALID\): the clock reads 2024-03-01 08:0\d UTC, so it has not been set yet .*uploads wait until the clock is set/m,
+    early.stdout,
+  );
+  // A clock years ahead: the certificate "expired".
+  const late = await clocked('2031-01-01 00:00:00');
+  assert.match(
+    late.stdout,
+    /^! Dropbox's certificate reads as expired \(CERT_HAS_EXPIRED\) by this machine's clock, which reads 2031-01-01 00:0\d UTC: if that time is wrong, set the clock/m,
+    late.stdout,
+  );
+  assert.ok(await fs.stat(path.join(dirs.transitDir, rel)), 'the file still waits in transit');
 });

@@ -35,7 +35,13 @@ import type { GroupedProblem } from './file-groups.js';
 import type { Alert } from './types.js';
 
 /** Carried conditions whose absence counts only once Dropbox has answered this process. */
-const NEEDS_DROPBOX_ANSWER = new Set(['offline', 'auth-revoked', 'quota-full', 'proxy-refused']);
+const NEEDS_DROPBOX_ANSWER = new Set([
+  'offline',
+  'auth-revoked',
+  'quota-full',
+  'proxy-refused',
+  'connection-untrusted',
+]);
 
 /**
  * A new group of failing files (file-groups.ts) is raised once the pass that found it has ended,

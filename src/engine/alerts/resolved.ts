@@ -16,6 +16,7 @@ const TITLES: Partial<Record<Alert['code'], string>> = {
   'auth-missing': 'Dropbox not connected',
   'quota-full': 'Dropbox full',
   'proxy-refused': 'the proxy refusing',
+  'connection-untrusted': 'the connection to Dropbox not trusted',
   'clock-not-set': 'the clock not set',
   // Not "folder": most archives are an SD card, and the quote that follows names which.
   'archive-missing': 'the archive missing',

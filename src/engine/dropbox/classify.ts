@@ -4,6 +4,9 @@
 import { SyncError } from '../errors.js';
 import { RATE_LIMIT_WAIT_MS } from '../retry-policy.js';
 import { ProxyError } from '../net/proxy-tunnel.js';
+import { TRUST_FIX, untrustedCertificate, type UntrustedCertificate } from '../net/tls-trust.js';
+import { formatUtcMinute } from '../format-utc.js';
+import { CLOCK_SET_AFTER_MS } from '../settings/remote-root.js';
 
 /** What the failing call was about, so messages can name the file. */
 export interface ErrorContext {
@@ -406,6 +409,33 @@ function proxyErrorIn(e: unknown): ProxyError | null {
 }
 
 /**
+ * Dropbox's certificate could not be checked: the same for every request until a person acts, so
+ * the upload leg waits (the archive copy goes on) instead of each file failing on its own as an
+ * "unexpected problem", the cause said nowhere. Dropbox's certificates are valid, so dates that
+ * fail point to this machine's clock first.
+ */
+function certificateProblem(cert: UntrustedCertificate, nowMs: number, cause: unknown): SyncError {
+  const clock = formatUtcMinute(nowMs);
+  if (cert.dates && nowMs < CLOCK_SET_AFTER_MS) {
+    return new SyncError({
+      kind: 'blocked',
+      code: 'clock-not-set',
+      message: `Dropbox's certificate cannot be checked (${cert.code}): the clock reads ${clock}, so it has not been set yet (no network time since start-up); uploads wait until the clock is set (check the network and \`timedatectl\`); files wait safely in transit`,
+      cause,
+    });
+  }
+  const what = cert.dates
+    ? `Dropbox's certificate reads as ${cert.code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} (${cert.code}) by this machine's clock, which reads ${clock}: if that time is wrong, set the clock (\`timedatectl\`); if it is right, something on the network answers in Dropbox's place, and`
+    : `The connection to Dropbox is not trusted (${cert.code}): something on the network answers in Dropbox's place with a certificate this machine does not trust;`;
+  return new SyncError({
+    kind: 'blocked',
+    code: 'connection-untrusted',
+    message: `${what} ${TRUST_FIX}. Nothing is sent until then; files wait safely in transit`,
+    cause,
+  });
+}
+
+/**
  * Classifies anything a Dropbox SDK call can throw. A SyncError passes through unchanged, so
  * calling this twice never re-wraps. Callers check their own AbortSignal before calling: an
  * abort that reaches here is a request timeout, which is a network problem.
@@ -431,6 +461,8 @@ export function classifyDropboxError(e: unknown, ctx: ErrorContext = {}): SyncEr
           cause: e,
         });
   }
+  const certificate = untrustedCertificate(e);
+  if (certificate !== null) return certificateProblem(certificate, Date.now(), e);
   if (isNetworkError(e)) {
     return new SyncError({
       kind: 'retry',

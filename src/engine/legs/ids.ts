@@ -22,6 +22,7 @@ export const LEGS: Record<LegId, LegDescriptor> = {
       'auth-missing',
       'quota-full',
       'proxy-refused',
+      'connection-untrusted',
       'offline',
       'clock-not-set',
     ],

@@ -19,6 +19,7 @@ export const UPLOAD_PROBLEM_IDS = [
   'auth-missing',
   'quota-full',
   'proxy-refused',
+  'connection-untrusted',
   'offline',
   'clock-not-set',
 ] as const;
@@ -34,7 +35,8 @@ export function legProblem(error: SyncError, inTransit: number | null, inWatch =
     error.code === 'auth-revoked' ||
     error.code === 'auth-missing' ||
     error.code === 'quota-full' ||
-    error.code === 'proxy-refused'
+    error.code === 'proxy-refused' ||
+    error.code === 'connection-untrusted'
       ? 'error'
       : 'attention';
   const tab: Problem['tab'] =

@@ -450,7 +450,11 @@ function heldBy(report: PassReport, archiveIsCard: boolean): string | null {
           ? 'the clock is not set'
           : up === 'site-placeholder'
             ? 'the site name is a placeholder'
-            : 'Dropbox does not take them';
+            : up === 'proxy-refused'
+              ? 'the proxy does not let them through'
+              : up === 'connection-untrusted'
+                ? 'the connection to Dropbox is not trusted'
+                : 'Dropbox does not take them';
   const parts = [
     ...(upload === null ? [] : [upload]),
     ...(report.archiveBlocked === null ? [] : [`${thePlace(archiveIsCard)} does not take them`]),

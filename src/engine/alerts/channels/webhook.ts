@@ -6,6 +6,7 @@
 // environment names, as the uploads do.
 import { nodeHttpFetch } from '../../net/http-fetch.js';
 import { ProxyError } from '../../net/proxy-tunnel.js';
+import { TRUST_FIX, untrustedCertificate } from '../../net/tls-trust.js';
 import { alertJson, alertText } from '../render.js';
 import { alertTitle, type Alert, type AlertOrigin } from '../types.js';
 import type { AlertChannel } from './types.js';
@@ -103,6 +104,14 @@ export class WebhookChannel implements AlertChannel {
         return { retry: true, reason: `no answer in ${Math.round(this.retry.timeoutMs / 1000)} s` };
       // The proxy's refusal is a person's to mend, as a 4xx is: not retried.
       if (e instanceof ProxyError) return { retry: e.trouble === 'unreachable', reason: e.message };
+      const cert = untrustedCertificate(e);
+      if (cert !== null)
+        return {
+          retry: false,
+          reason: cert.dates
+            ? `its certificate reads as ${cert.code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} (${cert.code}) by this machine's clock: if the clock is wrong, set it (timedatectl); else ${TRUST_FIX}`
+            : `its certificate is not trusted here (${cert.code}): ${TRUST_FIX}`,
+        };
       return { retry: true, reason: connectFailure(errorCode(e)) };
     }
   }

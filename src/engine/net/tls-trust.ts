@@ -1,0 +1,37 @@
+// A TLS connection refused because the server's certificate could not be checked. Never a fault of
+// one file or one try: every request to that host fails the same way until a person acts. Two
+// causes are usual on the sites' networks:
+//  - this machine's clock is wrong (a Raspberry Pi has no clock battery: it boots at 1970, or
+//    where fake-hwclock left it, until network time sets it), so a valid certificate reads as
+//    not yet valid or expired;
+//  - something on the network answers in the server's place with a certificate this machine
+//    does not trust: a firewall or proxy that inspects HTTPS (it needs its certificate authority
+//    given to RDL Sync), or a Wi-Fi login page.
+
+/** OpenSSL's and Node's codes for a certificate that could not be checked. */
+const UNTRUSTED_CODES =
+  /^(UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|CERT_REJECTED|CERT_SIGNATURE_FAILURE|CERT_CHAIN_TOO_LONG|CERT_REVOKED|INVALID_CA|INVALID_PURPOSE|ERR_TLS_CERT_ALTNAME_INVALID|CERT_NOT_YET_VALID|CERT_HAS_EXPIRED)$/;
+/** Of those, the ones a wrong clock gives on a valid certificate. */
+const CLOCK_CODES = /^(CERT_NOT_YET_VALID|CERT_HAS_EXPIRED)$/;
+
+export interface UntrustedCertificate {
+  code: string;
+  /** The certificate's dates are what failed: the clock is the first suspect. */
+  dates: boolean;
+}
+
+/** The certificate failure in `e` or its causes (a few levels down), or null. */
+export function untrustedCertificate(e: unknown): UntrustedCertificate | null {
+  for (let cur: unknown = e, depth = 0; depth < 5; depth++) {
+    if (typeof cur !== 'object' || cur === null) return null;
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && UNTRUSTED_CODES.test(code))
+      return { code, dates: CLOCK_CODES.test(code) };
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** The fix for a certificate this machine does not trust, when the clock is not the cause. */
+export const TRUST_FIX =
+  'if the network inspects HTTPS (a firewall or proxy of the site), give RDL Sync its certificate authority (NODE_EXTRA_CA_CERTS=/path/to/its-ca.pem in its environment, then restart it); if it is a Wi-Fi login page, log in';
