@@ -12,6 +12,7 @@ import {
   type HttpProxy,
   type ProxyChoice,
 } from '../../src/engine/net/proxy-env.js';
+import { proxyAnswer } from '../../src/engine/net/proxy-tunnel.js';
 
 const API = new URL('https://api.dropboxapi.com/2/files/list_folder');
 
@@ -48,6 +49,47 @@ test('a value without scheme or port is read as curl reads it; a login becomes B
   assert.equal(l.authorization, `Basic ${Buffer.from('lab@uni:p:ss').toString('base64')}`);
   assert.equal(l.shown, 'http://lab%40uni:***@10.0.0.1:8080');
   assert.equal(proxyOf(parseProxy('https_proxy', 'http://[::1]:3128')).host, '::1');
+  // The URL parser drops http's own port: an explicit :80 is still 80, not curl's 1080.
+  const p80 = proxyOf(parseProxy('https_proxy', 'http://proxy.corp.example:80'));
+  assert.deepEqual([p80.port, p80.shown], [80, 'http://proxy.corp.example:80']);
+  assert.equal(proxyOf(parseProxy('https_proxy', 'proxy.lab')).shown, 'http://proxy.lab:1080');
+});
+
+test('a password with a stray %, a / or an @ is taken as curl takes it, and never shown', () => {
+  const pct = proxyOf(parseProxy('https_proxy', 'http://lab:50%off@proxy.lab:3128'));
+  assert.equal(pct.authorization, `Basic ${Buffer.from('lab:50%off').toString('base64')}`);
+  assert.equal(pct.password, '50%off');
+  const slash = proxyOf(parseProxy('HTTPS_PROXY', 'http://lab:Sl/ash@PW9@proxy.lab:3128'));
+  assert.equal(slash.authorization, `Basic ${Buffer.from('lab:Sl/ash@PW9').toString('base64')}`);
+  assert.equal(slash.shown, 'http://lab:***@proxy.lab:3128');
+  const bad = parseProxy('HTTPS_PROXY', 'http://lab:Sl/ashPW9@bad host:3128');
+  assert.ok(isProxyMistake(bad));
+  assert.ok(!bad.mistake.includes('ashPW9'), bad.mistake);
+});
+
+test("a proxy's answers in words: a login, a Windows login, a host forbidden, no tunnels, its own trouble", () => {
+  const proxy = { host: 'p.lab', port: 3128, shown: 'http://p.lab:3128', variable: 'https_proxy' };
+  const at = 'content.dropboxapi.com:443';
+  const ntlm = proxyAnswer(proxy, at, 407, 'Proxy Authentication Required', ['ntlm', 'negotiate']);
+  assert.equal(ntlm.trouble, 'login');
+  assert.match(
+    ntlm.message,
+    /asks for a Windows login \(ntlm, negotiate, HTTP 407 .*\(cntlm or px\)/,
+  );
+  assert.match(
+    proxyAnswer(proxy, at, 407, '', ['basic']).message,
+    /asks for a user name and password/,
+  );
+  assert.equal(proxyAnswer(proxy, at, 403, 'Forbidden').trouble, 'refused');
+  assert.match(
+    proxyAnswer(proxy, at, 501, '').message,
+    /does not open tunnels \(CONNECT: HTTP 501\)/,
+  );
+  for (const status of [500, 502, 503, 504]) {
+    const e = proxyAnswer(proxy, at, status, '');
+    assert.equal(e.trouble, 'unreachable', String(status));
+    assert.match(e.message, /could not reach content\.dropboxapi\.com:443 .*add it to no_proxy/);
+  }
 });
 
 test('values that cannot be used say why and how, without the password', () => {

@@ -9,6 +9,8 @@ import { StatusModel } from '../../src/engine/status/model.js';
 import { StatusReducer } from '../../src/engine/status/reducer.js';
 import { withoutWaiting } from '../../src/engine/pipeline/problems.js';
 import { settingsUnwritableProblem } from '../../src/engine/status/settings-unwritable.js';
+import { classifyDropboxError, exhausted } from '../../src/engine/dropbox/classify.js';
+import { proxyUnreachable } from '../../src/engine/net/proxy-tunnel.js';
 
 function handClock(): Clock & { wall: number; mono: number } {
   const c = {
@@ -92,6 +94,33 @@ test('an outage of days reads in days, not thousands of minutes', () => {
   const offline = status.snapshot().problems.find((p) => p.id === 'offline');
   assert.ok(offline);
   assert.match(offline.message, /unreachable for 3 days: check the network/);
+});
+
+test('an outage of the proxy the environment names says so, not "check the network"', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const proxyDown = proxyUnreachable(
+    { host: '10.0.0.3', port: 3128, shown: 'http://10.0.0.3:3128', variable: 'https_proxy' },
+    Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+  );
+  // As the retries leave it: offline, its cause the network error, whose cause is the proxy's.
+  const offline = exhausted(classifyDropboxError(proxyDown), 6);
+  for (let i = 0; i < 2; i++) {
+    reducer.apply({
+      type: 'pass-ended',
+      blocked: { upload: offline, archive: null },
+      pending: 1,
+      aborted: false,
+    });
+    clock.mono += ALERT_MS;
+  }
+  const problem = status.snapshot().problems.find((p) => p.id === 'offline');
+  assert.ok(problem);
+  assert.match(
+    problem.message,
+    /^Dropbox has been unreachable for 30 min: cannot connect to the proxy http:\/\/10\.0\.0\.3:3128 \(from https_proxy\) \(ECONNREFUSED\): nothing takes connections/,
+  );
 });
 
 test('a blocked leg raises its own problem and clears only its own; a card problem never makes the engine offline', () => {

@@ -3,7 +3,7 @@
 // copied from a request, so no token can leak into them.
 import { SyncError } from '../errors.js';
 import { RATE_LIMIT_WAIT_MS } from '../retry-policy.js';
-import { ProxyError } from '../net/proxy-tunnel.js';
+import { proxyErrorIn } from '../net/proxy-tunnel.js';
 import { TRUST_FIX, untrustedCertificate, type UntrustedCertificate } from '../net/tls-trust.js';
 import { formatUtcMinute } from '../format-utc.js';
 import { CLOCK_SET_AFTER_MS } from '../settings/remote-root.js';
@@ -398,14 +398,16 @@ function isNetworkError(e: unknown): boolean {
  */
 export function neverConnected(e: unknown): boolean {
   // A proxy that failed or refused to open the way: no request reached a Dropbox server either.
-  return anyCause(e, (cur) => hasCode(cur, NOT_CONNECTED_CODES)) || proxyErrorIn(e) !== null;
-}
-
-/** The proxy's own failure or refusal (net/proxy-tunnel.ts) in `e` or its causes, if any. */
-function proxyErrorIn(e: unknown): ProxyError | null {
-  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 5; cur = cur.cause, depth++)
-    if (cur instanceof ProxyError) return cur;
-  return null;
+  // Nor did one whose connection ended before TLS was set up (a proxy dropping the tunnel it had
+  // opened, a filter cutting the handshake): the header goes only once TLS is.
+  return (
+    anyCause(
+      e,
+      (cur) =>
+        hasCode(cur, NOT_CONNECTED_CODES) ||
+        /before secure TLS connection was established/.test(String(cur.message)),
+    ) || proxyErrorIn(e) !== null
+  );
 }
 
 /**

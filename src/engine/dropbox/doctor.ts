@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import type { Dropbox, files } from 'dropbox';
 import { SyncError } from '../errors.js';
 import { headerRefusal } from './calls.js';
-import { classifyDropboxError, errorUnion, isDropboxHttpError, unionTags } from './classify.js';
+import {
+  classifyDropboxError,
+  errorUnion,
+  isDropboxHttpError,
+  neverConnected,
+  unionTags,
+} from './classify.js';
 import type { DropboxConnection } from './connection.js';
 import { contentHashOf } from './content-hash.js';
 import {
@@ -122,7 +128,8 @@ async function probeHeaders(p: Probe): Promise<void> {
       );
       largest = bytes;
     } catch (e) {
-      if (headerRefusal(e) || isUnreachable(e)) {
+      // A connection never made (the network, a proxy's tunnel) refused no header: thrown on.
+      if (headerRefusal(e) || (isUnreachable(e) && !neverConnected(e))) {
         refusedAt = { bytes, how: isDropboxHttpError(e) ? `HTTP ${e.status}` : 'connection reset' };
         break;
       }

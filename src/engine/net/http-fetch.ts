@@ -15,7 +15,8 @@
 // Requests go through the HTTP proxy the environment names (proxy-env.ts), as curl's did.
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { isProxyMistake, proxyFor, proxyRulesFromEnv, type ProxyRules } from './proxy-env.js';
-import { proxyMistakeError, tunnelAgent, type ProxyError } from './proxy-tunnel.js';
+import { registerSecret } from '../log/index.js';
+import { proxyMistakeError, TUNNEL_SIGNAL, tunnelAgent, type ProxyError } from './proxy-tunnel.js';
 
 // Not `import { request } from 'node:http'`: an ES module's import of a built-in makes Node read
 // every export of it, and from Node 22.5 (Electron 45, which runs the packaged daemon) one of
@@ -200,7 +201,12 @@ class Routes {
   }
 
   of(url: URL): Route {
-    this.rules ??= proxyRulesFromEnv();
+    if (this.rules === undefined) {
+      this.rules = proxyRulesFromEnv();
+      // A proxy's password is a secret: kept out of every log line, as the tokens are.
+      const https = this.rules.https;
+      if (https !== undefined && !isProxyMistake(https)) registerSecret(https.password);
+    }
     const proxy = proxyFor(this.rules, url);
     if (proxy === undefined) return { kind: 'direct' };
     if (isProxyMistake(proxy)) return { kind: 'refused', error: proxyMistakeError(proxy) };
@@ -276,10 +282,15 @@ function send(input: unknown, init: FetchInit, idleMs: number, routes: Routes): 
     const req = request(url, {
       method,
       headers,
-      ...(route.kind === 'tunnel' ? { agent: route.agent } : {}),
+      ...(route.kind === 'tunnel'
+        ? { agent: route.agent, ...(signal ? { [TUNNEL_SIGNAL]: signal } : {}) }
+        : {}),
     });
     const onAbort = (): void => {
       req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      // At once: a request still waiting for its connection (a tunnel being opened) hears of
+      // its destruction only once the connection is there.
+      reject(signal?.reason);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const done = (): void => signal?.removeEventListener('abort', onAbort);

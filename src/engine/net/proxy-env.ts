@@ -24,6 +24,8 @@ export interface HttpProxy {
   shown: string;
   /** The variable it was read from, to name in messages. */
   variable: string;
+  /** The password, decoded: registered with the log's redaction, never shown. */
+  password?: string;
 }
 
 /** A proxy variable that cannot be used: every request it would carry fails with `message`. */
@@ -59,56 +61,68 @@ export function isProxyMistake(p: ProxyChoice): p is ProxyMistake {
   return 'mistake' in p;
 }
 
+/** %-decoded as curl does it, and as curl keeps a stray % (a password like 50%off) as it is. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Reads one proxy variable's value. */
 export function parseProxy(variable: string, value: string): ProxyChoice {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return {
-      variable,
-      mistake: `${variable} is not a proxy address (got "${hidePassword(value)}"): set it as http://host:port, or http://user:password@host:port when the proxy asks for a login`,
-    };
-  }
-  const scheme = url.protocol.slice(0, -1).toLowerCase();
+  const schemed = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(value);
+  const scheme = (schemed?.[1] ?? 'http').toLowerCase();
+  const rest = schemed?.[2] ?? value;
+  // The login ends at the last @: a password may hold / or @ that the URL parser would take for
+  // the path or the host (and a value that failed to parse was then printed, password and all).
+  const at = rest.lastIndexOf('@');
+  const login = at >= 0 ? rest.slice(0, at) : null;
+  const hostPart = at >= 0 ? rest.slice(at + 1) : rest;
+  const colon = login?.indexOf(':') ?? -1;
+  const user = login === null ? '' : colon >= 0 ? login.slice(0, colon) : login;
+  const hasPassword = colon >= 0;
+  const loginShown = login === null ? '' : `${user}${hasPassword ? ':***' : ''}@`;
+  const shownAsGiven = `${scheme}://${loginShown}${hostPart}`;
+  const notAddress = (why: string): ProxyMistake => ({
+    variable,
+    mistake: `${variable} is not a proxy address (got "${shownAsGiven}"): ${why}`,
+  });
+
   if (scheme !== 'http') {
     const why = scheme.startsWith('socks')
       ? 'SOCKS proxies are not supported: use the HTTP proxy of the network (its http:// address)'
       : scheme === 'https'
         ? "a proxy reached over TLS (https://) is not supported: use the proxy's http:// address (the connection to Dropbox through it is still encrypted end to end)"
         : `"${scheme}://" is not a proxy scheme: set it as http://host:port`;
-    return { variable, mistake: `${variable} names ${shownUrl(url)}, but ${why}` };
+    return { variable, mistake: `${variable} names ${shownAsGiven}, but ${why}` };
   }
-  if (url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search) {
-    return {
-      variable,
-      mistake: `${variable} is not a proxy address (got "${shownUrl(url)}"): set it as http://host:port, with nothing after the port`,
-    };
+  let url: URL;
+  try {
+    url = new URL(`http://${hostPart}`);
+  } catch {
+    return notAddress(
+      'set it as http://host:port, or http://user:password@host:port when the proxy asks for a login',
+    );
   }
-  const user = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
+  if (url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search)
+    return notAddress('set it as http://host:port, with nothing after the port');
+  // The URL parser drops a port that is http's default: an explicit :80 is read from the text.
+  const givenPort = /^(?:\[[^\]]*\]|[^:/?#]*):(\d+)/.exec(hostPart)?.[1];
+  const port = givenPort !== undefined ? Number(givenPort) : CURL_DEFAULT_PROXY_PORT;
+  const password = hasPassword ? decoded(login!.slice(colon + 1)) : '';
   return {
     host: bare(url.hostname),
-    port: url.port === '' ? CURL_DEFAULT_PROXY_PORT : Number(url.port),
-    ...(user !== '' || password !== ''
-      ? { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` }
+    port,
+    ...(login !== null
+      ? { authorization: `Basic ${Buffer.from(`${decoded(user)}:${password}`).toString('base64')}` }
       : {}),
-    shown: shownUrl(url),
+    // The port dialled, always: one assumed (curl's 1080) is as plain as one given.
+    shown: `http://${loginShown}${url.hostname}:${port}`,
     variable,
+    ...(password !== '' ? { password } : {}),
   };
-}
-
-/** The URL with its password replaced by ***, so it may be printed and logged. */
-function shownUrl(url: URL): string {
-  const user = url.username ? `${url.username}${url.password ? ':***' : ''}@` : '';
-  const port = url.port ? `:${url.port}` : '';
-  return `${url.protocol}//${user}${url.hostname}${port}`;
-}
-
-/** A value that is not even a URL, with anything that could be a password hidden. */
-function hidePassword(value: string): string {
-  return value.replace(/:[^:@/]*@/, ':***@');
 }
 
 /** A host name as compared: lower case, no IPv6 brackets, no trailing dot. */

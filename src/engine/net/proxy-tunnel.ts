@@ -12,7 +12,6 @@ import type { HttpProxy, ProxyMistake } from './proxy-env.js';
 // exports, and one of http's loads undici in the Node of Electron 45).
 const http = process.getBuiltinModule('node:http');
 const https = process.getBuiltinModule('node:https');
-const tls = process.getBuiltinModule('node:tls');
 const { isIP } = process.getBuiltinModule('node:net');
 
 /**
@@ -36,6 +35,16 @@ export class ProxyError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The proxy's own failure or refusal in `e` or its causes (a few levels down), if any. */
+export function proxyErrorIn(e: unknown): ProxyError | null {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 5 && typeof cur === 'object' && cur !== null; depth++) {
+    if (cur instanceof ProxyError) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
 }
 
 /** How long a proxy may take to open a tunnel (connect and answer CONNECT) before it is given up. */
@@ -70,14 +79,28 @@ export function proxyUnreachable(proxy: HttpProxy, cause: unknown): ProxyError {
   );
 }
 
-/** The proxy answered `status` instead of relaying to `target` (host:port). */
+/**
+ * The proxy answered `status` instead of relaying to `target` (host:port). `offered`: its
+ * Proxy-Authenticate schemes, when it asked for a login.
+ */
 export function proxyAnswer(
   proxy: HttpProxy,
   target: string,
   status: number,
   statusText: string,
+  offered: string[] = [],
 ): ProxyError {
   const answer = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  const host = target.replace(/:\d+$/, '');
+  const direct = `if ${host} is reached without the proxy, add it to no_proxy`;
+  // A proxy of a Windows domain may offer only NTLM or Negotiate (Kerberos) logins: a user name
+  // and password in the URL is a Basic login, which such a proxy never takes.
+  if (status === 407 && offered.length > 0 && !offered.includes('basic')) {
+    return new ProxyError(
+      'login',
+      `${via(proxy)} asks for a Windows login (${offered.join(', ')}, ${answer}), which RDL Sync cannot give (only a user name and password, Basic): point ${proxy.variable} at a local relay that logs in for it (cntlm or px), or ask the network's administrator to let Dropbox's hosts through without a login; then restart RDL Sync`,
+    );
+  }
   if (status === 407) {
     return new ProxyError(
       'login',
@@ -86,13 +109,18 @@ export function proxyAnswer(
         : `${via(proxy)} asks for a user name and password (${answer}): put them in ${proxy.variable} as http://user:password@host:port (special characters %-encoded), then restart RDL Sync`,
     );
   }
-  if (status === 502 || status === 503 || status === 504) {
-    return new ProxyError('unreachable', `${via(proxy)} could not reach ${target} (${answer})`);
+  // Its own trouble, or the server's it could not reach: tried again, as any outage.
+  if (status >= 500 && status !== 501) {
+    return new ProxyError(
+      'unreachable',
+      `${via(proxy)} could not reach ${target} (${answer}; ${direct})`,
+    );
   }
-  const host = target.replace(/:\d+$/, '');
   return new ProxyError(
     'refused',
-    `${via(proxy)} refused to connect to ${target} (${answer}): ask the network's administrator to allow ${target} through it, or, if ${host} is reached without the proxy, add it to no_proxy; then restart RDL Sync`,
+    status === 501 || status === 405
+      ? `${via(proxy)} does not open tunnels (CONNECT: ${answer}), which https needs: ${proxy.variable} must name the network's proxy for https, or, ${direct}; then restart RDL Sync`
+      : `${via(proxy)} refused to connect to ${target} (${answer}): ask the network's administrator to allow ${target} through it, or, ${direct}; then restart RDL Sync`,
   );
 }
 
@@ -107,10 +135,17 @@ function authority(host: string, port: number): string {
 
 type Created = (err: Error | null, socket?: TLSSocket) => void;
 
+/**
+ * The option a request carries to its tunnel: the request's AbortSignal (Node hands the agent
+ * every request option but `signal`), so a request given up also gives up the CONNECT it waits on.
+ */
+export const TUNNEL_SIGNAL = 'rdlTunnelSignal';
+
 /** Opens a CONNECT tunnel to host:port through the proxy; `done` gets the raw socket or why not. */
 function openTunnel(
   proxy: HttpProxy,
   target: string,
+  signal: AbortSignal | undefined,
   done: (err: Error | null, socket?: Socket) => void,
 ): void {
   let settled = false;
@@ -126,16 +161,23 @@ function openTunnel(
     path: target,
     headers: { host: target, ...proxyHeaders(proxy) },
     agent: false,
+    // From the start of the connection (setTimeout alone starts once it is made): a proxy that
+    // drops connection attempts is given up in this time, not the kernel's two minutes a try.
+    timeout: TUNNEL_TIMEOUT_MS,
+    ...(signal ? { signal } : {}),
   });
-  req.setTimeout(TUNNEL_TIMEOUT_MS, () =>
-    req.destroy(Object.assign(new Error('no answer to CONNECT'), { code: 'ETIMEDOUT' })),
+  req.once('timeout', () =>
+    req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })),
   );
   req.once('connect', (res: IncomingMessage, socket: Socket, head: Buffer) => {
     req.setTimeout(0);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) {
       socket.destroy();
-      return settle(proxyAnswer(proxy, target, status, res.statusMessage ?? ''));
+      const offered = [res.headers['proxy-authenticate'] ?? []]
+        .flat()
+        .map((h) => h.trim().split(/\s+/)[0]!.toLowerCase());
+      return settle(proxyAnswer(proxy, target, status, res.statusMessage ?? '', offered));
     }
     // The server speaks first in no protocol we tunnel (TLS waits for our hello), so nothing
     // after the proxy's answer is expected; anything there is put back for the reader.
@@ -148,17 +190,25 @@ function openTunnel(
 
 /** An https agent whose connections are CONNECT tunnels through `proxy`, then TLS as usual. */
 export function tunnelAgent(proxy: HttpProxy): HttpsAgent {
-  const agent = new https.Agent({ keepAlive: true });
+  // As Node's global agent: kept alive, an idle tunnel closed after 5 s (a proxy drops idle
+  // tunnels itself, and one reused after that would fail its request).
+  const agent = new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5_000 });
+  const overTls = https.Agent.prototype.createConnection as unknown as (
+    this: HttpsAgent,
+    options: ConnectionOptions,
+  ) => TLSSocket;
   // Agent.createSocket takes the socket from this callback when nothing is returned (Node's
   // documented asynchronous form of createConnection).
   (agent as unknown as { createConnection: unknown }).createConnection = (
-    options: ConnectionOptions & { host: string; port: number },
+    options: ConnectionOptions & { host: string; port: number; [TUNNEL_SIGNAL]?: AbortSignal },
     created: Created,
   ): undefined => {
-    openTunnel(proxy, authority(options.host, options.port), (err, socket) => {
+    const target = authority(options.host, options.port);
+    openTunnel(proxy, target, options[TUNNEL_SIGNAL], (err, socket) => {
       if (err || !socket) return created(err ?? new Error('no tunnel'));
-      // The certificate is checked against the host asked for, exactly as without a proxy.
-      created(null, tls.connect({ ...options, socket }));
+      // https.Agent's own TLS over the tunnel: the certificate checked against the host asked
+      // for, exactly as without a proxy, and TLS sessions resumed as on direct connections.
+      created(null, overTls.call(agent, { ...options, socket }));
     });
     return undefined;
   };

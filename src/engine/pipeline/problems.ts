@@ -107,13 +107,15 @@ export function offlineProblem(
   pendingFiles: number,
   archive: OfflineArchive,
   cause: OfflineCause = 'network',
+  /** For a network cause, what is known of it (a proxy's words) in place of "check the network". */
+  networkDetail?: string,
 ): NewProblem {
   const dur = formatDuration(nowMs - sinceMs);
   const tail = `${waiting(pendingFiles)}${archiveGoesOn(archive)}`;
   const message = {
     server: `Dropbox has been failing with server errors for ${dur}: this is on Dropbox's side (status.dropbox.com), nothing to fix here; uploads resume by themselves${tail}`,
     'rate-limit': `Dropbox has been asking RDL Sync to slow down (too many requests) for ${dur}: nothing to fix here; uploads resume by themselves once it allows them${tail}`,
-    network: `Dropbox has been unreachable for ${dur}: check the network${tail}`,
+    network: `Dropbox has been unreachable for ${dur}: ${networkDetail ?? 'check the network'}${tail}`,
   }[cause];
   return { id: 'offline', code: 'offline', severity: 'attention', tab: 'status', message, cause };
 }

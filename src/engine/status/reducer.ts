@@ -3,6 +3,7 @@
 // start and end), and this reducer decides what the status model and its problems become. It also
 // keeps the one offline clock of the engine: "Dropbox unreachable for too long" is timed here and
 // nowhere else.
+import { proxyErrorIn } from '../net/proxy-tunnel.js';
 import { monotonicNow, type Clock } from '../ports.js';
 import type { PassEvent } from '../pipeline/events.js';
 import {
@@ -334,6 +335,8 @@ export class StatusReducer {
                 pending + inWatch,
                 { ...status.current.archive, blocked: Boolean(blocked.archive) },
                 cause,
+                // Through a proxy, its words ("cannot connect to the proxy …") are the fix.
+                proxyErrorIn(err)?.message,
               ),
               // Since the outage began, not since the delay ran out: the alert's "Since" and its
               // "Resolved … lasted" told a 3 h outage as 2 h (the default delay is an hour).

@@ -7,6 +7,7 @@
 import { nodeHttpFetch } from '../../net/http-fetch.js';
 import { ProxyError } from '../../net/proxy-tunnel.js';
 import { TRUST_FIX, untrustedCertificate } from '../../net/tls-trust.js';
+import { checkWebhookUrl } from '../secrets.js';
 import { alertJson, alertText } from '../render.js';
 import { alertTitle, type Alert, type AlertOrigin } from '../types.js';
 import type { AlertChannel } from './types.js';
@@ -86,18 +87,35 @@ export class WebhookChannel implements AlertChannel {
   ): Promise<'ok' | { retry: boolean; reason: string }> {
     const timeout = AbortSignal.timeout(this.retry.timeoutMs);
     try {
-      const res = await nodeHttpFetch(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return 'ok';
-      return {
-        retry: res.status === 429 || res.status >= 500,
-        reason: `HTTP ${res.status}${res.status === 404 ? ' (is the webhook URL right?)' : ''}`,
-      };
+      let at = target;
+      for (let hops = 0; ; hops++) {
+        const res = await nodeHttpFetch(at, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) return 'ok';
+        // A relay moved for good or for now, the POST kept (307, 308), is followed as fetch()
+        // followed it, a few times at most, and only where the token may go (https, or http to
+        // this machine). Another move would turn the POST into a GET: said, with the new host.
+        const moved = MOVED.has(res.status) ? movedTo(res.headers.get('location'), at) : null;
+        if (moved && KEEPS_POST.has(res.status) && hops < MAX_REDIRECTS) {
+          at = moved;
+          continue;
+        }
+        return {
+          retry: res.status === 429 || res.status >= 500,
+          reason: `HTTP ${res.status}${
+            res.status === 404
+              ? ' (is the webhook URL right?)'
+              : moved
+                ? ` (the webhook moved to ${moved.host}: set its new URL with rdl-sync alert secret webhook-url)`
+                : ''
+          }`,
+        };
+      }
     } catch (e) {
       if (signal?.aborted) return { retry: false, reason: 'stopped' };
       if (timeout.aborted)
@@ -114,6 +132,20 @@ export class WebhookChannel implements AlertChannel {
         };
       return { retry: true, reason: connectFailure(errorCode(e)) };
     }
+  }
+}
+
+const MOVED = new Set([301, 302, 303, 307, 308]);
+const KEEPS_POST = new Set([307, 308]);
+const MAX_REDIRECTS = 3;
+
+/** Where a move points, when the token may go there (https, or http to this machine). */
+function movedTo(location: string | null, from: URL): URL | null {
+  if (!location) return null;
+  try {
+    return checkWebhookUrl(new URL(location, from).href);
+  } catch {
+    return null;
   }
 }
 
