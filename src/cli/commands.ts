@@ -1,5 +1,6 @@
 // One function per CLI command. Each opens the engine facade, does one thing, prints plainly.
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import {
@@ -1020,11 +1021,11 @@ const settings: CommandSpec = {
         }
         // Read, change and write in one turn: another command's change made meanwhile is kept.
         const saved = await store.edit(() => {
-          const { values: candidate, unreadable } = store.readForEditing();
+          const { values: candidate, unreadable, readErrorCode } = store.readForEditing();
           // A file that is not JSON holds settings nobody can read: saving over it started every
           // other setting from its default, and a hub switched to ~/rdl/tosync, a "card" archive
           // and another Dropbox folder while its loggers went on writing to 2_tosync.
-          if (unreadable) return 'unreadable' as const;
+          if (unreadable) return { unreadable: readErrorCode ?? 'not JSON' } as const;
           // Read as the setting's type (its default's), not as the value in the file: that one
           // may be the mistake being fixed ("ten"), and "30" then stayed text and was refused.
           for (let i = 0; i < pairs.length; i += 2) {
@@ -1033,10 +1034,16 @@ const settings: CommandSpec = {
           }
           return store.save(candidate);
         });
-        if (saved === 'unreadable') {
+        if ('unreadable' in saved) {
+          const notKnown =
+            'so the settings in it are not known, and saving now would set every other setting back to its default (the watch, transit and archive folders, the Dropbox folder, the site).';
           say(
             ctx,
-            `Not saved: ${store.path} cannot be read as JSON, so the settings in it are not known, and saving now would set every other setting back to its default (the watch, transit and archive folders, the Dropbox folder, the site). Correct the mistake in the file by hand (\`rdl-sync settings check\` says where it is), or move the file aside to start over from the defaults.`,
+            saved.unreadable === 'not JSON'
+              ? `Not saved: ${store.path} cannot be read as JSON, ${notKnown} Correct the mistake in the file by hand (\`rdl-sync settings check\` says where it is), or move the file aside to start over from the defaults.`
+              : saved.unreadable === 'EACCES' || saved.unreadable === 'EPERM'
+                ? `Not saved: this user may not read ${store.path} (${saved.unreadable}), ${notKnown} Run the command as the file's owner (ls -l ${shellWord(store.path)}), or, if it should be this user's file, give it back: sudo chown ${os.userInfo().username}: ${shellWord(store.path)}`
+                : `Not saved: ${store.path} could not be read (${saved.unreadable}), ${notKnown} Nothing was changed.`,
           );
           return 2;
         }

@@ -1,6 +1,7 @@
 // `rdl-sync settings`: a fresh install is invalid until the SD card folder and the site are set,
 // `set` takes several pairs at once, and a refused value names the setting and the rule and
 // leaves the file exactly as it was.
+import { NOBODY } from '../stage/unprivileged.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -156,6 +157,31 @@ test('a settings file that is not JSON is never saved over from the defaults: se
   const check = await runCli(['settings', 'check', '--config-dir', dir], env);
   assert.equal(check.code, 2);
   assert.match(check.stdout, /JSON|line \d+/i, check.stdout);
+});
+
+test('a settings file this user may not read (left by a sudo): set refuses with the owner fix, not "not JSON", and writes nothing', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-settings-eacces-'));
+  try {
+    // The folder is the user's (its lock files go there); the file was saved by root, 0600.
+    await fs.chown(dir, NOBODY, NOBODY);
+    const file = path.join(dir, 'config.json');
+    const text = JSON.stringify({ site: 'Site3_Lakeshore', stableSeconds: 30 }, null, 2);
+    await fs.writeFile(file, text, { mode: 0o600 });
+    const set = await runCli(['settings', 'set', 'stableSeconds', '90', '--config-dir', dir], {
+      home: dir,
+      asUid: NOBODY,
+    });
+    assert.equal(set.code, 2, set.stdout + set.stderr);
+    assert.match(
+      set.stdout,
+      /^Not saved: this user may not read .*config\.json \(EACCES\), so the settings in it are not known, .*Run the command as the file's owner \(ls -l .*config\.json\), or, if it should be this user's file, give it back: sudo chown nobody: .*config\.json$/m,
+      set.stdout,
+    );
+    assert.doesNotMatch(set.stdout, /JSON/);
+    assert.equal(await fs.readFile(file, 'utf8'), text, 'nothing written');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a key set alone on a fresh install: refused, and told to give the missing ones in the same command', async () => {

@@ -65,7 +65,16 @@ export interface SettingsService {
    * starts from. `unreadable` when the file exists but is not JSON (a save sets it aside).
    * `keys`: the settings the file itself names (the rest of `values` are the defaults).
    */
-  readForEditing(): { values: Record<string, unknown>; unreadable: boolean; keys: string[] };
+  /**
+   * The file's settings over the defaults, to edit. `unreadable`: the file is there but its
+   * settings are not known (not JSON, or, with `readErrorCode`, this user may not read it).
+   */
+  readForEditing(): {
+    values: Record<string, unknown>;
+    unreadable: boolean;
+    readErrorCode?: string;
+    keys: string[];
+  };
   /** After a save here, or (with `watch`) a valid edit elsewhere; once per distinct change. */
   onChange(cb: (s: Settings) => void): () => void;
   /** (With `watch`) the mistakes of a hand edit that could not be used; null once fixed. */
@@ -127,7 +136,12 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
 function readForEditing(
   file: string,
   defaults: Settings,
-): { values: Record<string, unknown>; unreadable: boolean; keys: string[] } {
+): {
+  values: Record<string, unknown>;
+  unreadable: boolean;
+  readErrorCode?: string;
+  keys: string[];
+} {
   const values: Record<string, unknown> = { ...defaults };
   const keys: string[] = [];
   // Never read a FIFO or device (it would hang), and never edit on top of one.
@@ -142,7 +156,9 @@ function readForEditing(
         keys.push(k);
       }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { values, unreadable: true, keys };
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT')
+      return { values, unreadable: true, ...(code ? { readErrorCode: code } : {}), keys };
   }
   return { values, unreadable: false, keys };
 }
