@@ -19,6 +19,7 @@ import {
   printable,
   sentenceAsText,
   formatDuration,
+  formatUtcMinute,
   readStatusFile,
   settingsSchema,
   type Engine,
@@ -941,7 +942,9 @@ const pause: CommandSpec = {
         ctx,
         forMs === null
           ? 'Paused until you run `rdl-sync resume`.'
-          : `Paused until ${formatTime(Date.now() + forMs)}.`,
+          : // In UTC, as status, the digest and the alerts say when it ends: a time with no zone
+            // (the hub's) read beside those as another moment.
+            `Paused until ${formatUtcMinute(Date.now() + forMs)} (for ${formatDuration(forMs)}), when it resumes by itself (sooner: rdl-sync resume).`,
       );
       return 0;
     } finally {

@@ -58,6 +58,7 @@ export {
 export { formatBytes } from './format-bytes.js';
 export { archiveTitle } from './archive/archive-place.js';
 export { formatDuration } from './format-duration.js';
+export { formatUtcMinute } from './format-utc.js';
 export { FILE_FAILING_THRESHOLD } from './retry-policy.js';
 export {
   FILE_FAILING_PREFIX,

@@ -68,3 +68,22 @@ test('paused for a while: status says when it resumes by itself, date and UTC as
     ),
   );
 });
+
+test('pause --for says when it ends in UTC, as status then says it (it printed the hub clock with no zone)', async () => {
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Paused' }), emulator);
+  const before = Date.now();
+  const paused = await runCli(['pause', '--for', '2d', '--config-dir', dirs.configDir], {
+    home: dirs.root,
+    extraEnv: { TZ: 'America/Toronto' },
+  });
+  assert.equal(paused.code, 0, paused.stdout + paused.stderr);
+  const m =
+    /^Paused until (\d{4}-\d\d-\d\d \d\d:\d\d) UTC \(for 2 days\), when it resumes by itself \(sooner: rdl-sync resume\)\.$/m.exec(
+      paused.stdout,
+    );
+  assert.ok(m, paused.stdout);
+  const until = Date.parse(`${m[1]!.replace(' ', 'T')}:00Z`);
+  assert.ok(Math.abs(until - (before + 2 * 86_400_000)) < 120_000, m[1]);
+  const status = await cli('status');
+  assert.match(status.stdout, new RegExp(`Paused until ${m[1]} UTC`), status.stdout);
+});
