@@ -13,17 +13,6 @@ function waiting(n: number): string {
   return n === 1 ? '; 1 file is waiting safely' : `; ${n} files are waiting safely`;
 }
 
-export const ARCHIVE_PROBLEM_IDS = ['archive-missing', 'archive-full', 'archive-readonly'] as const;
-export const UPLOAD_PROBLEM_IDS = [
-  'auth-revoked',
-  'auth-missing',
-  'quota-full',
-  'proxy-refused',
-  'connection-untrusted',
-  'offline',
-  'clock-not-set',
-] as const;
-
 /**
  * A blocked archive or upload leg as a problem. The error's message already names the fix.
  * `inWatch`: files still in the watch folder (settling, behind a same-named one, transit full);
