@@ -437,13 +437,21 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     const oldSyncer = await oldSyncerStillRunning(engine.getSettings().watchDir).catch(() => null);
     if (oldSyncer) say(ctx, `Warning: ${oldSyncer}`);
     const deadline = startedMs + settleMs;
-    const total = { staged: 0, uploaded: 0, archived: 0, done: 0 };
+    const total = {
+      staged: 0,
+      uploaded: 0,
+      archived: 0,
+      done: 0,
+      there: { upload: 0, archive: 0 },
+    };
     let r = await engine.runPassNow({ retryWaiting });
     for (;;) {
       total.staged += r.staged;
       total.uploaded += r.uploaded;
       total.archived += r.archived;
       total.done += r.done;
+      total.there.upload += r.alreadyThere.upload;
+      total.there.archive += r.alreadyThere.archive;
       // Only files still being written are worth waiting for: one that cannot be staged (a name
       // too long, no room in transit) made every run wait out the stable time (100 s) for it.
       const settling = settlingNow(engine);
@@ -453,7 +461,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     }
     say(
       ctx,
-      `Staged ${total.staged}, uploaded ${total.uploaded}, archived ${total.archived}, done ${total.done}; ${r.remainingInTransit} still queued in transit.`,
+      `Staged ${total.staged}, uploaded ${total.uploaded}${alreadyThere(total.there.upload)}, archived ${total.archived}${alreadyThere(total.there.archive)}, done ${total.done}; ${r.remainingInTransit} still queued in transit.`,
     );
     const settling = settlingNow(engine);
     if (settling > 0) {
@@ -923,6 +931,15 @@ const retention: CommandSpec = {
     }
   },
 };
+
+/**
+ * " (2 already there)": files found at their place, the same, so nothing was sent or copied. On
+ * a hub switched from the old syncer, whose queue it had mostly uploaded, "uploaded 12" read as
+ * twelve uploads (and twelve copies on Dropbox).
+ */
+function alreadyThere(n: number): string {
+  return n > 0 ? ` (${n} already there)` : '';
+}
 
 const pause: CommandSpec = {
   async run(ctx) {

@@ -28,6 +28,25 @@ const FILES: Record<string, string> = {
   'cameras/cam1/0001.jpg': '\xff\xd8\xff\xe0 not really a jpeg \xff\xd9',
 };
 
+test('files the old syncer had already uploaded and archived are counted as already there, not as uploads', async () => {
+  const dirs = await makeDirs('rdl-cli-once-there-');
+  roots.push(dirs.root);
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Switched' }), emulator);
+  // A hub switched over: its queue holds two files the old syncer had sent and copied, and a new one.
+  for (const [rel, body] of Object.entries(FILES)) await writeFileIn(dirs.transitDir, rel, body);
+  for (const rel of Object.keys(FILES).slice(0, 2)) {
+    emulator.putFile(`/RDL/Switched/${rel}`, Buffer.from(FILES[rel]!, 'latin1'));
+    await writeFileIn(dirs.archiveDir, rel, FILES[rel]!);
+  }
+
+  const r = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /^Staged 0, uploaded 3 \(2 already there\), archived 3 \(2 already there\), done 3; 0 still queued in transit\.$/m,
+  );
+});
+
 test('once moves every file to Dropbox and to the SD card, exit 0', async () => {
   const dirs = await makeDirs('rdl-cli-once-');
   roots.push(dirs.root);

@@ -23,6 +23,8 @@ export interface WorkItem {
 /** What the legs did in a pass, per leg id. */
 export interface LegTally {
   placed: Partial<Record<LegId, number>>;
+  /** Of those placed, the ones found there already, the same (nothing sent or copied). */
+  alreadyThere: Partial<Record<LegId, number>>;
   fileFailures: number;
 }
 
@@ -102,6 +104,8 @@ export async function runLeg(
           writing: Object.keys(stillWriting).length > 0 ? stillWriting : undefined,
         });
         ctx.tally.placed[leg.id] = (ctx.tally.placed[leg.id] ?? 0) + 1;
+        if (done.alreadyPresent)
+          ctx.tally.alreadyThere[leg.id] = (ctx.tally.alreadyThere[leg.id] ?? 0) + 1;
         // Another file held the name there: each destination numbers its own copy, so the names
         // on Dropbox and on the card may differ, and a `name (1)` is what a merge tool reads as
         // more data. Said, not only kept in the journal.

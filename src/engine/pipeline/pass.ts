@@ -39,6 +39,8 @@ export interface PassReport {
   done: number;
   uploaded: number;
   archived: number;
+  /** Of those uploaded and archived, the ones found there already, the same: nothing was sent. */
+  alreadyThere: Record<LegId, number>;
   fileFailures: number;
   /** What blocked each leg this pass (null: it ran); `uploadBlocked`/`archiveBlocked` read it. */
   blocked: Partial<Record<LegId, SyncError | null>>;
@@ -134,7 +136,7 @@ export async function runPass(
   signal?: AbortSignal,
 ): Promise<PassReport> {
   const { clock, emit } = deps;
-  const tally: LegTally = { placed: {}, fileFailures: 0 };
+  const tally: LegTally = { placed: {}, alreadyThere: {}, fileFailures: 0 };
   const settleMs = deps.settleMs ?? 0;
   // The queue the last pass left while only Dropbox's outage held it (quiet-outage.ts): set again
   // at the end of this pass if that still holds.
@@ -537,6 +539,10 @@ export async function runPass(
     done,
     uploaded: tally.placed.upload ?? 0,
     archived: tally.placed.archive ?? 0,
+    alreadyThere: {
+      upload: tally.alreadyThere.upload ?? 0,
+      archive: tally.alreadyThere.archive ?? 0,
+    },
     fileFailures: tally.fileFailures,
     blocked: blockedBy,
     uploadBlocked: blocked.get('upload') ?? null,
