@@ -13,6 +13,12 @@ import {
   type ProxyChoice,
 } from '../../src/engine/net/proxy-env.js';
 import { proxyAnswer } from '../../src/engine/net/proxy-tunnel.js';
+import { trustFix } from '../../src/engine/net/tls-trust.js';
+import { dropboxRoute } from '../../src/engine/dropbox/endpoint-fetch.js';
+import { classifyDropboxError, exhausted } from '../../src/engine/dropbox/classify.js';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 const API = new URL('https://api.dropboxapi.com/2/files/list_folder');
 
@@ -114,6 +120,42 @@ test('values that cannot be used say why and how, without the password', () => {
   }
 });
 
+test('quotes kept around a value, and a password hidden in an encoded user name', () => {
+  const quoted = parseProxy('https_proxy', '"http://p.lab:3128"');
+  assert.ok(isProxyMistake(quoted));
+  assert.match(quoted.mistake, /^https_proxy is in quotes \("…"\): write it without them/);
+  const colon = proxyOf(parseProxy('https_proxy', 'http://lab%3ASekr1tXY@p.lab:3128'));
+  assert.equal(colon.shown, 'http://lab:***@p.lab:3128');
+  // As curl sends it: that whole user name, an empty password.
+  assert.equal(colon.authorization, `Basic ${Buffer.from('lab:Sekr1tXY:').toString('base64')}`);
+  assert.equal(colon.password, 'Sekr1tXY', 'kept out of the log as a password');
+});
+
+test('a certificate not trusted: the fix looks at NODE_EXTRA_CA_CERTS when it is set', async () => {
+  assert.match(trustFix({}), /give RDL Sync its certificate authority \(NODE_EXTRA_CA_CERTS=/);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-ca-words-'));
+  try {
+    const missing = path.join(dir, 'typo.pem');
+    assert.match(
+      trustFix({ NODE_EXTRA_CA_CERTS: missing }),
+      new RegExp(
+        `^NODE_EXTRA_CA_CERTS names ${missing}, which cannot be read \\(ENOENT\\), so no authority was added: correct the path`,
+      ),
+    );
+    const notPem = path.join(dir, 'ca.der');
+    await fs.writeFile(notPem, Buffer.from([0x30, 0x82, 0x01]));
+    assert.match(trustFix({ NODE_EXTRA_CA_CERTS: notPem }), /which holds no certificate \(PEM/);
+    const pem = path.join(dir, 'ca.pem');
+    await fs.writeFile(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    assert.match(
+      trustFix({ NODE_EXTRA_CA_CERTS: pem }),
+      /^the authorities in NODE_EXTRA_CA_CERTS \(.*ca\.pem\) do not vouch for it/,
+    );
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('no_proxy: names and the names below them, addresses, ranges, ports, *; loopback always', () => {
   const rules = proxyRulesFromEnv({
     https_proxy: 'http://proxy:3128',
@@ -153,11 +195,68 @@ test('the route in words, as doctor and the start-up log line say it', () => {
     'through the proxy http://u:***@p.lab:3128 (from HTTPS_PROXY)',
   );
   assert.equal(
-    describeRoute(proxyRulesFromEnv({ https_proxy: 'p:1', no_proxy: 'dropboxapi.com' }), API),
-    'direct (api.dropboxapi.com is in no_proxy or on this machine)',
+    describeRoute(proxyRulesFromEnv({ https_proxy: 'p:1', NO_PROXY: 'x, .dropboxapi.com' }), API),
+    'direct: NO_PROXY\'s entry ".dropboxapi.com" sends api.dropboxapi.com past the proxy',
+  );
+  // A proxy variable that is set but not the one for https: named, not "no proxy is set".
+  assert.equal(
+    describeRoute(proxyRulesFromEnv({ HTTP_PROXY: 'http://p:3128' }), API),
+    "direct: HTTP_PROXY is set, but it is the proxy for plain http; the proxy for https (Dropbox's) is https_proxy",
+  );
+  // Both of Dropbox's hosts, each named when no_proxy treats them apart.
+  const split = proxyRulesFromEnv({
+    https_proxy: 'http://p:3128',
+    no_proxy: 'content.dropboxapi.com',
+  });
+  assert.equal(
+    dropboxRoute('', split).words,
+    'api.dropboxapi.com through the proxy http://p:3128 (from https_proxy); content.dropboxapi.com direct: no_proxy\'s entry "content.dropboxapi.com" sends content.dropboxapi.com past the proxy',
+  );
+  assert.equal(
+    dropboxRoute('', proxyRulesFromEnv({ https_proxy: 'http://p:3128' })).words,
+    'through the proxy http://p:3128 (from https_proxy)',
   );
   assert.match(
     describeRoute(proxyRulesFromEnv({ https_proxy: 'socks5://p:1' }), API),
     /^not possible: https_proxy names socks5:\/\/p:1, but SOCKS/,
   );
+});
+
+test('Dropbox out of reach on the direct way names the errno, and proxy variables that sent it there', () => {
+  const saved = { ...process.env };
+  const dnsFailure = Object.assign(new Error('getaddrinfo ENOTFOUND api.dropboxapi.com'), {
+    code: 'ENOTFOUND',
+  });
+  const words = (): string => exhausted(classifyDropboxError(dnsFailure), 6).message;
+  try {
+    for (const v of [
+      'http_proxy',
+      'HTTP_PROXY',
+      'https_proxy',
+      'HTTPS_PROXY',
+      'all_proxy',
+      'ALL_PROXY',
+      'no_proxy',
+      'NO_PROXY',
+    ])
+      delete process.env[v];
+    assert.equal(
+      words(),
+      'Dropbox could not be reached after 6 attempts (ENOTFOUND): check the network connection; uploads resume by themselves',
+    );
+    process.env.HTTP_PROXY = 'http://proxy.lab:3128';
+    assert.match(
+      words(),
+      /\(ENOTFOUND\): check the network connection \(HTTP_PROXY is set, but it is the proxy for plain http; Dropbox's needs https_proxy\)/,
+    );
+    process.env.https_proxy = 'http://proxy.lab:3128';
+    process.env.no_proxy = 'localhost,dropboxapi.com';
+    assert.match(
+      words(),
+      /check the network connection \(no_proxy's entry "dropboxapi\.com" sends Dropbox past the proxy\)/,
+    );
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
 });

@@ -4,7 +4,8 @@
 import { SyncError } from '../errors.js';
 import { RATE_LIMIT_WAIT_MS } from '../retry-policy.js';
 import { proxyErrorIn } from '../net/proxy-tunnel.js';
-import { TRUST_FIX, untrustedCertificate, type UntrustedCertificate } from '../net/tls-trust.js';
+import { proxyRulesFromEnv } from '../net/proxy-env.js';
+import { trustFix, untrustedCertificate, type UntrustedCertificate } from '../net/tls-trust.js';
 import { formatUtcMinute } from '../format-utc.js';
 import { CLOCK_SET_AFTER_MS } from '../settings/remote-root.js';
 
@@ -432,7 +433,7 @@ function certificateProblem(cert: UntrustedCertificate, nowMs: number, cause: un
   return new SyncError({
     kind: 'blocked',
     code: 'connection-untrusted',
-    message: `${what} ${TRUST_FIX}. Nothing is sent until then; files wait safely in transit`,
+    message: `${what} ${trustFix()}. Nothing is sent until then; files wait safely in transit`,
     cause,
   });
 }
@@ -500,6 +501,26 @@ export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError
   });
 }
 
+/** The errno of a network failure (ENOTFOUND, ECONNREFUSED…), to name: it tells DNS from a refusal. */
+function networkCode(e: unknown): string | null {
+  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 6; cur = cur.cause, depth++)
+    if (hasCode(cur, NETWORK_CODES)) return cur.code as string;
+  return null;
+}
+
+/**
+ * When Dropbox went direct only because of how the proxy variables are written (http_proxy set
+ * but not https_proxy, a no_proxy entry covering Dropbox), that is said beside "check the
+ * network": on a network that needs the proxy it is the cause.
+ */
+function proxySkipped(): string {
+  const rules = proxyRulesFromEnv();
+  if (rules.https === undefined && rules.unread)
+    return ` (${rules.unread} is set, but it is the proxy for plain http; Dropbox's needs https_proxy)`;
+  const why = rules.https ? rules.directBecause('content.dropboxapi.com', 443) : null;
+  return why && why !== 'this machine' ? ` (${why} sends Dropbox past the proxy)` : '';
+}
+
 /** What a retry loop turns its last transient error into when it gives up. */
 export function exhausted(last: SyncError, attempts: number): SyncError {
   const proxy = proxyErrorIn(last);
@@ -512,10 +533,11 @@ export function exhausted(last: SyncError, attempts: number): SyncError {
     });
   }
   if (last.code === 'network') {
+    const code = networkCode(last);
     return new SyncError({
       kind: 'blocked',
       code: 'offline',
-      message: `Dropbox could not be reached after ${attempts} attempts: check the network connection; uploads resume by themselves`,
+      message: `Dropbox could not be reached after ${attempts} attempts${code ? ` (${code})` : ''}: check the network connection${proxySkipped()}; uploads resume by themselves`,
       cause: last,
     });
   }

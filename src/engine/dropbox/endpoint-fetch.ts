@@ -64,6 +64,17 @@ export function dropboxRoute(
   endpoint: string | undefined,
   rules: ProxyRules = proxyRulesFromEnv(),
 ): { words: string; proxied: boolean } {
-  const url = new URL(normaliseEndpoint(endpoint) || 'https://api.dropboxapi.com');
-  return { words: describeRoute(rules, url), proxied: proxyFor(rules, url) !== undefined };
+  const set = normaliseEndpoint(endpoint);
+  const urls = set
+    ? [new URL(set)]
+    : [new URL('https://api.dropboxapi.com'), new URL('https://content.dropboxapi.com')];
+  const words = urls.map((u) => describeRoute(rules, u));
+  const proxied = urls.some((u) => proxyFor(rules, u) !== undefined);
+  // Both of Dropbox's hosts, named each when no_proxy sends one another way than the other.
+  return {
+    words: words.every((w) => w === words[0])
+      ? words[0]!
+      : urls.map((u, i) => `${u.hostname} ${words[i]!}`).join('; '),
+    proxied,
+  };
 }

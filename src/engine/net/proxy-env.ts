@@ -40,8 +40,12 @@ export interface ProxyRules {
   https?: ProxyChoice;
   /** Whether a host (lower case, no brackets) and port go direct. */
   direct(host: string, port: number): boolean;
+  /** Why they go direct, in words ("this machine", no_proxy's entry), or null when they do not. */
+  directBecause(host: string, port: number): string | null;
   /** The no_proxy list as given, for messages ('' when none). */
   noProxy: string;
+  /** A proxy variable that is set but not read (http_proxy: for plain http), to name. */
+  unread?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -72,6 +76,13 @@ function decoded(text: string): string {
 
 /** Reads one proxy variable's value. */
 export function parseProxy(variable: string, value: string): ProxyChoice {
+  // Quotes kept by whatever set the variable (an env file written as a shell line) are no part
+  // of an address: said, not guessed at.
+  if (/^["'].*["']$/s.test(value))
+    return {
+      variable,
+      mistake: `${variable} is in quotes (${value[0]}…${value[0]}): write it without them, as http://host:port`,
+    };
   const schemed = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(value);
   const scheme = (schemed?.[1] ?? 'http').toLowerCase();
   const rest = schemed?.[2] ?? value;
@@ -83,7 +94,11 @@ export function parseProxy(variable: string, value: string): ProxyChoice {
   const colon = login?.indexOf(':') ?? -1;
   const user = login === null ? '' : colon >= 0 ? login.slice(0, colon) : login;
   const hasPassword = colon >= 0;
-  const loginShown = login === null ? '' : `${user}${hasPassword ? ':***' : ''}@`;
+  // A user name with an encoded colon (lab%3Asecret) holds the password too: only its part
+  // before that colon is shown.
+  const userShown = decoded(user).includes(':') ? decoded(user).split(':')[0]! : user;
+  const loginShown =
+    login === null ? '' : `${userShown}${hasPassword || userShown !== user ? ':***' : ''}@`;
   const shownAsGiven = `${scheme}://${loginShown}${hostPart}`;
   const notAddress = (why: string): ProxyMistake => ({
     variable,
@@ -112,6 +127,8 @@ export function parseProxy(variable: string, value: string): ProxyChoice {
   const givenPort = /^(?:\[[^\]]*\]|[^:/?#]*):(\d+)/.exec(hostPart)?.[1];
   const port = givenPort !== undefined ? Number(givenPort) : CURL_DEFAULT_PROXY_PORT;
   const password = hasPassword ? decoded(login!.slice(colon + 1)) : '';
+  // What the log must never show: the password, or what an encoded colon put in the user name.
+  const secret = hasPassword ? password : decoded(user).split(':').slice(1).join(':');
   return {
     host: bare(url.hostname),
     port,
@@ -121,7 +138,7 @@ export function parseProxy(variable: string, value: string): ProxyChoice {
     // The port dialled, always: one assumed (curl's 1080) is as plain as one given.
     shown: `http://${loginShown}${url.hostname}:${port}`,
     variable,
-    ...(password !== '' ? { password } : {}),
+    ...(secret !== '' ? { password: secret } : {}),
   };
 }
 
@@ -146,13 +163,15 @@ function isLoopback(host: string): boolean {
 interface NoProxyEntry {
   matches(host: string): boolean;
   port?: number;
+  /** As written, to name it. */
+  raw: string;
 }
 
 /** One no_proxy entry: a name (and the names below it), an address or a range, maybe a port. */
 function noProxyEntry(raw: string): NoProxyEntry | null {
   let text = raw.trim();
   if (text === '') return null;
-  if (text === '*') return { matches: () => true };
+  if (text === '*') return { matches: () => true, raw };
   let port: number | undefined;
   const hostPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
   if (hostPort) {
@@ -160,7 +179,7 @@ function noProxyEntry(raw: string): NoProxyEntry | null {
     port = Number(hostPort[2]);
   }
   const withPort = (e: { matches(host: string): boolean }): NoProxyEntry =>
-    port === undefined ? e : { ...e, port };
+    port === undefined ? { ...e, raw } : { ...e, port, raw };
   const range = /^(.+)\/(\d{1,3})$/.exec(text);
   if (range) {
     const family = isIP(bare(range[1]!));
@@ -181,21 +200,25 @@ function noProxyEntry(raw: string): NoProxyEntry | null {
 
 export function proxyRulesFromEnv(env: Env = process.env): ProxyRules {
   const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']);
-  const noProxy = firstSet(env, ['no_proxy', 'NO_PROXY'])?.value ?? '';
+  const noProxySet = firstSet(env, ['no_proxy', 'NO_PROXY']);
+  const noProxy = noProxySet?.value ?? '';
   const entries = noProxy
     .split(/[\s,]+/)
     .map(noProxyEntry)
     .filter((e): e is NoProxyEntry => e !== null);
+  const unread = https ? null : firstSet(env, ['http_proxy', 'HTTP_PROXY']);
+  const directBecause = (host: string, port: number): string | null => {
+    const h = bare(host);
+    if (isLoopback(h)) return 'this machine';
+    const entry = entries.find((e) => (e.port === undefined || e.port === port) && e.matches(h));
+    return entry ? `${noProxySet!.name}'s entry "${entry.raw}"` : null;
+  };
   return {
     ...(https ? { https: parseProxy(https.name, https.value) } : {}),
     noProxy,
-    direct(host, port) {
-      const h = bare(host);
-      return (
-        isLoopback(h) ||
-        entries.some((e) => (e.port === undefined || e.port === port) && e.matches(h))
-      );
-    },
+    ...(unread ? { unread: unread.name } : {}),
+    direct: (host, port) => directBecause(host, port) !== null,
+    directBecause,
   };
 }
 
@@ -211,10 +234,16 @@ export function proxyFor(rules: ProxyRules, url: URL): ProxyChoice | undefined {
 export function describeRoute(rules: ProxyRules, url: URL): string {
   const choice = proxyFor(rules, url);
   if (choice === undefined) {
-    if (rules.https === undefined) return 'direct (no proxy is set)';
-    return url.protocol === 'https:'
-      ? `direct (${url.hostname} is in no_proxy or on this machine)`
-      : 'direct (plain http goes only to this machine)';
+    if (url.protocol !== 'https:') return 'direct (plain http goes only to this machine)';
+    if (rules.https === undefined)
+      return rules.unread
+        ? `direct: ${rules.unread} is set, but it is the proxy for plain http; the proxy for https (Dropbox's) is https_proxy`
+        : 'direct (no proxy is set)';
+    const port = url.port !== '' ? Number(url.port) : 443;
+    const why = rules.directBecause(url.hostname, port);
+    return why === 'this machine'
+      ? 'direct (on this machine)'
+      : `direct: ${why} sends ${url.hostname} past the proxy`;
   }
   if (isProxyMistake(choice)) return `not possible: ${choice.mistake}`;
   return `through the proxy ${choice.shown} (from ${choice.variable})`;

@@ -59,12 +59,14 @@ function via(proxy: HttpProxy): string {
   return `the proxy ${proxy.shown} (from ${proxy.variable})`;
 }
 
+// Each with both cases, as only a person can tell them apart: a proxy down comes back by itself,
+// a mistyped address never does.
 const CONNECT_HINTS: Record<string, string> = {
-  ECONNREFUSED: 'nothing takes connections at that address and port: check them',
-  ENOTFOUND: "the proxy's host name is not found: check it, and this machine's DNS",
+  ECONNREFUSED: 'nothing takes connections at that address and port',
+  ENOTFOUND: "the proxy's host name is not found (check it, and this machine's DNS)",
   EAI_AGAIN: "the proxy's host name could not be looked up (DNS did not answer)",
-  EHOSTUNREACH: 'no route to the proxy: check the network',
-  ENETUNREACH: 'no route to the proxy: check the network',
+  EHOSTUNREACH: 'no route to the proxy (check the network)',
+  ENETUNREACH: 'no route to the proxy (check the network)',
   ETIMEDOUT: 'the proxy did not answer in time',
 };
 
@@ -74,7 +76,7 @@ export function proxyUnreachable(proxy: HttpProxy, cause: unknown): ProxyError {
   const hint = typeof code === 'string' ? CONNECT_HINTS[code] : undefined;
   return new ProxyError(
     'unreachable',
-    `cannot connect to ${via(proxy)}${typeof code === 'string' ? ` (${code})` : ''}${hint ? `: ${hint}` : ''}`,
+    `cannot connect to ${via(proxy)}${typeof code === 'string' ? ` (${code})` : ''}${hint ? `: ${hint}` : ''}; if that address is wrong, correct ${proxy.variable} and restart RDL Sync; if the proxy is down, it is tried again until it is back`,
     { cause },
   );
 }

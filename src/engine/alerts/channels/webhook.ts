@@ -6,7 +6,7 @@
 // environment names, as the uploads do.
 import { nodeHttpFetch } from '../../net/http-fetch.js';
 import { ProxyError } from '../../net/proxy-tunnel.js';
-import { TRUST_FIX, untrustedCertificate } from '../../net/tls-trust.js';
+import { trustFix, untrustedCertificate } from '../../net/tls-trust.js';
 import { checkWebhookUrl } from '../secrets.js';
 import { alertJson, alertText } from '../render.js';
 import { alertTitle, type Alert, type AlertOrigin } from '../types.js';
@@ -127,8 +127,8 @@ export class WebhookChannel implements AlertChannel {
         return {
           retry: false,
           reason: cert.dates
-            ? `its certificate reads as ${cert.code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} (${cert.code}) by this machine's clock: if the clock is wrong, set it (timedatectl); else ${TRUST_FIX}`
-            : `its certificate is not trusted here (${cert.code}): ${TRUST_FIX}`,
+            ? `its certificate reads as ${cert.code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} (${cert.code}) by this machine's clock: if the clock is wrong, set it (timedatectl); else ${trustFix()}`
+            : `its certificate is not trusted here (${cert.code}): ${trustFix()}`,
         };
       return { retry: true, reason: connectFailure(errorCode(e)) };
     }
