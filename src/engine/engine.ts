@@ -193,6 +193,7 @@ class SyncEngine implements Engine {
     });
     this.settingsPath = this.settings.path;
     this.status = new StatusModel(() => this.clock.now());
+    this.status.logProblemsTo(this.logger);
     // Alerts (issue 10): follows this engine's status while it syncs (start/stop below).
     this.alerts = new AlertService({
       configDir: opts.configDir,

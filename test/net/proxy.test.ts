@@ -246,6 +246,11 @@ test('the service behind a proxy asking for a login: an error in its status, its
       `daemon starting.*through the proxy http://127\\.0\\.0\\.1:${proxy.port} \\(from https_proxy\\)`,
     ),
   );
+  // The log says why uploads stopped, in the problem's words (it held only the code).
+  assert.match(
+    await logText(),
+    /\[warn\] +problem \{"id":"proxy-refused","message":"Nothing reaches Dropbox: the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\) asks for a user name and password/,
+  );
 
   daemon = spawnCli(['run', '--config-dir', dirs.configDir], env({ https_proxy: proxyUrl() }));
   try {

@@ -205,3 +205,38 @@ test('files waiting between passes: "it" for one, "them" for more', () => {
   );
   m.dispose();
 });
+
+test('each problem is logged when raised and when its cause changes, not as its counts grow; its end too', () => {
+  const lines: string[] = [];
+  const log = {
+    info: (m: string, f?: Record<string, unknown>) => lines.push(`info ${m} ${JSON.stringify(f)}`),
+    warn: (m: string, f?: Record<string, unknown>) => lines.push(`warn ${m} ${JSON.stringify(f)}`),
+  };
+  const status = new StatusModel(() => 1_800_000_000_000);
+  status.logProblemsTo(log);
+  const offline = (message: string) =>
+    status.raise({ id: 'offline', code: 'offline', severity: 'attention', tab: 'status', message });
+  offline(
+    'Dropbox has been unreachable for 61 min: check the network; 3 files are waiting safely.',
+  );
+  offline(
+    'Dropbox has been unreachable for 62 min: check the network; 4 files are waiting safely.',
+  );
+  offline(
+    'Dropbox has been unreachable for 63 min: cannot connect to the proxy http://p:3128 (from https_proxy).',
+  );
+  status.raise({
+    id: 'file-failing:a.csv',
+    code: 'file-unreadable',
+    severity: 'attention',
+    tab: 'status',
+    message: 'a.csv cannot be read',
+  });
+  status.clear('offline');
+  status.clear('file-failing:a.csv');
+  assert.deepEqual(lines, [
+    'warn problem {"id":"offline","message":"Dropbox has been unreachable for 61 min: check the network; 3 files are waiting safely."}',
+    'warn problem {"id":"offline","message":"Dropbox has been unreachable for 63 min: cannot connect to the proxy http://p:3128 (from https_proxy)."}',
+    'info problem resolved {"id":"offline"}',
+  ]);
+});

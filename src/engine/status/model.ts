@@ -11,6 +11,8 @@ import type {
   StatusSnapshot,
 } from './types.js';
 import { describeState } from './sentence.js';
+import { FILE_FAILING_PREFIX, withoutWaiting } from '../pipeline/problems.js';
+import type { Logger } from '../ports.js';
 
 export type { StatusFacts };
 
@@ -27,6 +29,7 @@ export function emptyCounts(): StageCounts {
 }
 
 export class StatusModel {
+  private problemLog: Pick<Logger, 'info' | 'warn'> | null = null;
   private readonly events = new EventEmitter();
   private facts: StatusFacts;
   private readonly problems = new Map<string, Problem>();
@@ -103,11 +106,35 @@ export class StatusModel {
       return;
     const sinceMs = existing?.sinceMs ?? Math.min(problem.sinceMs ?? Infinity, this.now());
     this.problems.set(problem.id, { ...problem, sinceMs });
+    this.logRaised(problem, existing);
     this.emitNow();
   }
 
   clear(id: string): void {
-    if (this.problems.delete(id)) this.emitNow();
+    if (this.problems.delete(id)) {
+      if (this.problemLog && !id.startsWith(FILE_FAILING_PREFIX))
+        this.problemLog.info('problem resolved', { id });
+      this.emitNow();
+    }
+  }
+
+  /**
+   * Each problem's sentence goes to this log when it is raised and when its cause changes: on a
+   * hub the log (and the service's journal) is what a person reads afterwards, and it held only
+   * codes ("uploadBlocked":"proxy-refused") while the status said what and why. A file's own
+   * failure is logged where it happens, file by file.
+   */
+  logProblemsTo(logger: Pick<Logger, 'info' | 'warn'>): void {
+    this.problemLog = logger;
+  }
+
+  private logRaised(problem: Omit<Problem, 'sinceMs'>, before: Problem | undefined): void {
+    if (!this.problemLog || problem.id.startsWith(FILE_FAILING_PREFIX)) return;
+    // Counts and durations change at every pass ("unreachable for 3 min", "4 files waiting"):
+    // only another cause or fix is news.
+    const gist = (m: string): string => withoutWaiting(m).replace(/\d+/g, '#');
+    if (before && gist(before.message) === gist(problem.message)) return;
+    this.problemLog.warn('problem', { id: problem.id, message: problem.message });
   }
 
   /** Clears every problem whose id starts with the prefix (e.g. all 'file-failing:' ones). */
