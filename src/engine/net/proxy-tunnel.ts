@@ -17,9 +17,10 @@ const { isIP } = process.getBuiltinModule('node:net');
 /**
  * Why a request could not go through the proxy:
  *  - unreachable: the proxy took no connection (refused, its name unknown, no answer in time) or
- *    could not reach the server itself (502, 503, 504); nothing reached the server, try again;
- *  - login: it asks for a user name and password (407), or refused the ones given;
- *  - refused: it will not connect to that host (403, or another answer): its rules forbid it;
+ *    answered with its own trouble or the server's (5xx but 501); nothing reached the server,
+ *    try again;
+ *  - login: it asks for a login (407): none given, the one given refused, or one of Windows';
+ *  - refused: it will not connect to that host (403, another 4xx) or opens no tunnels (501);
  *  - mistake: the proxy variable cannot be used as it is written.
  * The last three need a person; the message names the proxy, the variable and the fix.
  */
