@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { createNodeHttpFetch } from '../../src/engine/net/http-fetch.js';
 import { proxyRulesFromEnv } from '../../src/engine/net/proxy-env.js';
-import { neverConnected } from '../../src/engine/dropbox/classify.js';
+import { classifyDropboxError, neverConnected } from '../../src/engine/dropbox/classify.js';
 import { WebhookChannel } from '../../src/engine/alerts/channels/webhook.js';
 import { alert, origin } from '../alerts/channel-fixtures.js';
 import { waitUntil } from '../alerts/loopback.js';
@@ -49,7 +49,7 @@ test('a request given up while its tunnel is still being opened ends at once, th
   }
 });
 
-test('a tunnel the proxy closes before TLS is set up reached no server: never a header refusal', async () => {
+test("a tunnel the proxy closes before TLS is set up reached no server: never a header refusal, said as the proxy's doing", async () => {
   // The proxy says 200, then its filter cuts the connection (SNI filtering, an inspection's
   // "terminate"): no request was sent, so the header-size logic must not count it.
   const cutter = net.createServer((s) => s.destroy());
@@ -67,6 +67,11 @@ test('a tunnel the proxy closes before TLS is set up reached no server: never a 
     );
     assert.ok(e, 'the request fails');
     assert.equal(neverConnected(e), true, String(e));
+    // Said as the proxy's doing, not as "the network".
+    assert.match(
+      classifyDropboxError(e).message,
+      /^Could not reach Dropbox: the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\) opened the way to api\.dropboxapi\.com:443, then closed it before the connection was secured/,
+    );
     assert.deepEqual(proxy.connects, ['api.dropboxapi.com:443']);
   } finally {
     await proxy.close();

@@ -211,7 +211,20 @@ export function tunnelAgent(proxy: HttpProxy): HttpsAgent {
       if (err || !socket) return created(err ?? new Error('no tunnel'));
       // https.Agent's own TLS over the tunnel: the certificate checked against the host asked
       // for, exactly as without a proxy, and TLS sessions resumed as on direct connections.
-      created(null, overTls.call(agent, { ...options, socket }));
+      const secure = overTls.call(agent, { ...options, socket });
+      // The proxy said yes, then the tunnel ended before TLS was set up: its filter (by host
+      // name, or an inspection refusing) cut it. Said as the proxy's doing, not "the network",
+      // and never taken for a server refusing a header (none was sent). Registered before the
+      // request's own listener, so the error it sees carries the cause.
+      secure.once('error', (e: Error & { code?: string }) => {
+        if (secure.authorized || e.cause !== undefined) return;
+        if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') return;
+        e.cause = new ProxyError(
+          'unreachable',
+          `${via(proxy)} opened the way to ${target}, then closed it before the connection was secured (its filter may refuse that host: if so, ask the network's administrator to allow ${target} through it)`,
+        );
+      });
+      created(null, secure);
     });
     return undefined;
   };
