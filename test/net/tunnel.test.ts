@@ -49,6 +49,39 @@ test('a request given up while its tunnel is still being opened ends at once, th
   }
 });
 
+test('a proxy that lets a tunnel wait its whole time out is taken as down for that long: the next requests fail at once, in its words', async () => {
+  const held: net.Socket[] = [];
+  const silent = net.createServer((s) => {
+    held.push(s);
+    s.resume();
+    s.on('error', () => {});
+  });
+  const port = await listen(silent);
+  try {
+    const fetch = createNodeHttpFetch({
+      proxyRules: proxyRulesFromEnv({ https_proxy: `http://127.0.0.1:${port}` }),
+      tunnelTimeoutMs: 300,
+    });
+    const call = (): Promise<unknown> =>
+      fetch('https://api.dropboxapi.com/2/users/get_current_account', { method: 'POST' }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+    for (let i = 0; i < 3; i++) {
+      const e = await call();
+      assert.match(
+        String((e as Error).message),
+        /^cannot connect to the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\) \(ETIMEDOUT\): the proxy did not answer in time/,
+      );
+    }
+    // One wait, not three: the second and third did not open a connection of their own.
+    assert.equal(held.length, 1);
+  } finally {
+    for (const s of held) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
 test("a tunnel the proxy closes before TLS is set up reached no server: never a header refusal, said as the proxy's doing", async () => {
   // The proxy says 200, then its filter cuts the connection (SNI filtering, an inspection's
   // "terminate"): no request was sent, so the header-size logic must not count it.

@@ -178,11 +178,13 @@ export interface NodeHttpFetchOptions {
   idleTimeoutMs?: number;
   /** Which requests go through a proxy. Default: the environment's (proxy-env.ts), read once. */
   proxyRules?: ProxyRules;
+  /** How long a proxy may take to open a tunnel (default proxy-tunnel.ts TUNNEL_TIMEOUT_MS). */
+  tunnelTimeoutMs?: number;
 }
 
 export function createNodeHttpFetch(opts: NodeHttpFetchOptions = {}): typeof fetch {
   const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
-  const routes = new Routes(opts.proxyRules);
+  const routes = new Routes(opts.proxyRules, opts.tunnelTimeoutMs);
   return ((input: unknown, init: FetchInit = {}) =>
     send(input, init, idleMs, routes) as Promise<unknown>) as typeof fetch;
 }
@@ -196,7 +198,10 @@ class Routes {
   /** One tunnel agent per proxy, so tunnels are pooled and reused. */
   private readonly agents = new Map<string, Agent>();
 
-  constructor(rules?: ProxyRules) {
+  constructor(
+    rules?: ProxyRules,
+    private readonly tunnelTimeoutMs?: number,
+  ) {
     this.rules = rules;
   }
 
@@ -213,7 +218,7 @@ class Routes {
     const key = `${proxy.host}:${proxy.port}:${proxy.authorization ?? ''}`;
     let agent = this.agents.get(key);
     if (agent === undefined) {
-      agent = tunnelAgent(proxy);
+      agent = tunnelAgent(proxy, this.tunnelTimeoutMs);
       this.agents.set(key, agent);
     }
     return { kind: 'tunnel', agent };

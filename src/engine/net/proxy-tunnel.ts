@@ -49,7 +49,7 @@ export function proxyErrorIn(e: unknown): ProxyError | null {
 }
 
 /** How long a proxy may take to open a tunnel (connect and answer CONNECT) before it is given up. */
-const TUNNEL_TIMEOUT_MS = 30_000;
+export const TUNNEL_TIMEOUT_MS = 30_000;
 
 /** Proxy-Authorization, when the proxy's URL has a login. */
 function proxyHeaders(proxy: HttpProxy): Record<string, string> {
@@ -148,6 +148,7 @@ export const TUNNEL_SIGNAL = 'rdlTunnelSignal';
 function openTunnel(
   proxy: HttpProxy,
   target: string,
+  timeoutMs: number,
   signal: AbortSignal | undefined,
   done: (err: Error | null, socket?: Socket) => void,
 ): void {
@@ -166,7 +167,7 @@ function openTunnel(
     agent: false,
     // From the start of the connection (setTimeout alone starts once it is made): a proxy that
     // drops connection attempts is given up in this time, not the kernel's two minutes a try.
-    timeout: TUNNEL_TIMEOUT_MS,
+    timeout: timeoutMs,
     ...(signal ? { signal } : {}),
   });
   req.once('timeout', () =>
@@ -192,7 +193,7 @@ function openTunnel(
 }
 
 /** An https agent whose connections are CONNECT tunnels through `proxy`, then TLS as usual. */
-export function tunnelAgent(proxy: HttpProxy): HttpsAgent {
+export function tunnelAgent(proxy: HttpProxy, timeoutMs = TUNNEL_TIMEOUT_MS): HttpsAgent {
   // As Node's global agent: kept alive, an idle tunnel closed after 5 s (a proxy drops idle
   // tunnels itself, and one reused after that would fail its request).
   const agent = new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5_000 });
@@ -200,6 +201,7 @@ export function tunnelAgent(proxy: HttpProxy): HttpsAgent {
     this: HttpsAgent,
     options: ConnectionOptions,
   ) => TLSSocket;
+  let silent: { untilMs: number; error: ProxyError } | null = null;
   // Agent.createSocket takes the socket from this callback when nothing is returned (Node's
   // documented asynchronous form of createConnection).
   (agent as unknown as { createConnection: unknown }).createConnection = (
@@ -207,7 +209,17 @@ export function tunnelAgent(proxy: HttpProxy): HttpsAgent {
     created: Created,
   ): undefined => {
     const target = authority(options.host, options.port);
-    openTunnel(proxy, target, options[TUNNEL_SIGNAL], (err, socket) => {
+    // A proxy that let a tunnel wait its whole time out is taken as down for that long: the
+    // requests meanwhile fail at once with its words, not each after the same wait (a pass's
+    // six tries of each call made a person wait minutes before hearing anything).
+    if (silent !== null && Date.now() < silent.untilMs) {
+      created(silent.error);
+      return undefined;
+    }
+    openTunnel(proxy, target, timeoutMs, options[TUNNEL_SIGNAL], (err, socket) => {
+      if (err instanceof ProxyError && (err.cause as { code?: unknown })?.code === 'ETIMEDOUT')
+        silent = { untilMs: Date.now() + timeoutMs, error: err };
+      else if (!err) silent = null;
       if (err || !socket) return created(err ?? new Error('no tunnel'));
       // https.Agent's own TLS over the tunnel: the certificate checked against the host asked
       // for, exactly as without a proxy, and TLS sessions resumed as on direct connections.
