@@ -96,7 +96,7 @@ test('an outage of days reads in days, not thousands of minutes', () => {
   assert.match(offline.message, /unreachable for 3 days: check the network/);
 });
 
-test('an outage of the proxy the environment names says so, not "check the network"', () => {
+test('an outage of the proxy the environment names says so from the first pass, and in its problem, not "check the network"', () => {
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
   const reducer = new StatusReducer(status, clock, () => ALERT_MS);
@@ -106,6 +106,17 @@ test('an outage of the proxy the environment names says so, not "check the netwo
   );
   // As the retries leave it: offline, its cause the network error, whose cause is the proxy's.
   const offline = exhausted(classifyDropboxError(proxyDown), 6);
+  // From the first pass, before any problem is raised: the state sentence names the proxy.
+  reducer.apply({
+    type: 'pass-ended',
+    blocked: { upload: offline, archive: null },
+    pending: 1,
+    aborted: false,
+  });
+  assert.match(
+    status.snapshot().sentence,
+    /^Dropbox is unreachable: cannot connect to the proxy http:\/\/10\.0\.0\.3:3128 \(from https_proxy\) \(ECONNREFUSED\)/,
+  );
   for (let i = 0; i < 2; i++) {
     reducer.apply({
       type: 'pass-ended',

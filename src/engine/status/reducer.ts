@@ -326,7 +326,11 @@ export class StatusReducer {
           const mono = monotonicNow(this.clock);
           this.offlineSinceMono ??= mono;
           const cause = offlineCauseOf(err);
-          status.update({ offline: true, offlineCause: cause });
+          status.update({
+            offline: true,
+            offlineCause: cause,
+            offlineDetail: proxyErrorIn(err)?.message ?? null,
+          });
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
             status.raise({
               ...offlineProblem(

@@ -98,7 +98,9 @@ export function describeState(
         return `Dropbox is failing with server errors (on its side); retrying.${waitingSafely}${more}`;
       if (f.offlineCause === 'rate-limit')
         return `Dropbox asks RDL Sync to slow down (too many requests); retrying.${waitingSafely}${more}`;
-      return `Dropbox is unreachable; retrying.${waitingSafely}${more}`;
+      return f.offlineDetail
+        ? `Dropbox is unreachable: ${f.offlineDetail}.${waitingSafely}${more}`
+        : `Dropbox is unreachable; retrying.${waitingSafely}${more}`;
     }
     case 'syncing':
       return `Syncing ${fileCount(pending)}…`;

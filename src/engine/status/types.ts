@@ -179,6 +179,12 @@ export interface StatusFacts {
    * many requests" for every file (its rate limit).
    */
   offlineCause?: OfflineCause;
+  /**
+   * What is known of a network cause beyond "no answer": the proxy's words (cannot connect to it,
+   * it could not reach Dropbox). Said in the state sentence from the first pass, not only in the
+   * problem raised after the offline delay.
+   */
+  offlineDetail?: string | null;
   paused: boolean;
   pausedUntilMs: number | null;
   lastSuccessMs: number | null;
