@@ -54,7 +54,7 @@ export function printStatus(
   const d = s.dropbox;
   line(
     d.connected
-      ? `Dropbox: ${d.accountName ?? 'connected'}${d.email ? ` <${d.email}>` : ''}${d.usedBytes !== null ? `, ${formatBytes(d.usedBytes)} used of ${formatBytes(d.allocatedBytes)}` : ''}${s.problems.some((p) => p.code === 'clock-not-set') ? ' — uploads wait for the clock to be set' : ''}`
+      ? `Dropbox: ${d.accountName ?? 'connected'}${d.email ? ` <${d.email}>` : ''}${d.usedBytes !== null ? `, ${formatBytes(d.usedBytes)} used of ${formatBytes(d.allocatedBytes)}` : ''}${dropboxHeld(s)}`
       : 'Dropbox: not connected',
   );
   if (d.connected && offline)
@@ -147,4 +147,17 @@ export function whoSyncs(owner: { pid: number; role?: LockRole }): string {
     default:
       return `Daemon running (pid ${owner.pid}).`;
   }
+}
+
+/**
+ * Why the account shown is not reached now, beside it: the account line read as all well under
+ * "Nothing reaches Dropbox: the proxy …" and "The connection to Dropbox is not trusted".
+ */
+function dropboxHeld(s: StatusSnapshot): string {
+  const has = (code: string): boolean => s.problems.some((p) => p.code === code);
+  if (has('clock-not-set')) return ' — uploads wait for the clock to be set';
+  if (has('proxy-refused')) return ' — not reached now: the proxy does not let the uploads through';
+  if (has('connection-untrusted')) return ' — not reached now: the connection is not trusted';
+  if (s.offlineCause) return ' — out of reach now';
+  return '';
 }

@@ -235,6 +235,11 @@ test('the service behind a proxy asking for a login: an error in its status, its
     assert.equal(problem.severity, 'error');
     const status = await runCli(['status', '--config-dir', dirs.configDir], noLogin);
     assert.match(status.stdout, /asks for a user name and password \(HTTP 407/, status.stdout);
+    assert.match(
+      status.stdout,
+      /^Dropbox: .* — not reached now: the proxy does not let the uploads through$/m,
+      status.stdout,
+    );
     assert.ok(await fs.stat(path.join(dirs.archiveDir, rel)), 'the card copy is made');
   } finally {
     daemon.kill('SIGTERM');
