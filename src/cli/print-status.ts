@@ -151,7 +151,7 @@ export function whoSyncs(owner: { pid: number; role?: LockRole }): string {
 
 /**
  * Why the account shown is not reached now, beside it: the account line read as all well under
- * "Nothing reaches Dropbox: the proxy …" and "The connection to Dropbox is not trusted".
+ * "Uploads cannot reach Dropbox: the proxy …" and "The connection to Dropbox is not trusted".
  */
 function dropboxHeld(s: StatusSnapshot): string {
   const has = (code: string): boolean => s.problems.some((p) => p.code === code);

@@ -145,7 +145,7 @@ test('a host the proxy forbids, a proxy that is down, a proxy variable that cann
     assert.equal(forbidden.code, 1, forbidden.stdout + forbidden.stderr);
     assert.match(
       forbidden.stdout,
-      /refused to connect to content\.dropboxapi\.com:443 \(HTTP 403 Forbidden\): ask the network's administrator to allow content\.dropboxapi\.com:443 through it/,
+      /^! Uploads cannot reach Dropbox: the proxy .* refused to connect to content\.dropboxapi\.com:443 \(HTTP 403 Forbidden\): ask the network's administrator to allow content\.dropboxapi\.com:443 through it \(it is tried again at each pass\), or, if content\.dropboxapi\.com is reached without the proxy, add it to no_proxy and restart RDL Sync;/m,
       forbidden.stdout,
     );
   } finally {
@@ -254,7 +254,7 @@ test('the service behind a proxy asking for a login: an error in its status, its
   // The log says why uploads stopped, in the problem's words (it held only the code).
   assert.match(
     await logText(),
-    /\[warn\] +problem \{"id":"proxy-refused","message":"Nothing reaches Dropbox: the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\) asks for a user name and password/,
+    /\[warn\] +problem \{"id":"proxy-refused","message":"Uploads cannot reach Dropbox: the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\) asks for a user name and password/,
   );
 
   daemon = spawnCli(['run', '--config-dir', dirs.configDir], env({ https_proxy: proxyUrl() }));

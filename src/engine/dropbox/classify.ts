@@ -460,7 +460,7 @@ export function classifyDropboxError(e: unknown, ctx: ErrorContext = {}): SyncEr
       : new SyncError({
           kind: 'blocked',
           code: 'proxy-refused',
-          message: `Nothing reaches Dropbox: ${proxy.message}; files wait safely in transit`,
+          message: `Uploads cannot reach Dropbox: ${proxy.message}; files wait safely in transit`,
           cause: e,
         });
   }

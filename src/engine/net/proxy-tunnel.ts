@@ -123,7 +123,9 @@ export function proxyAnswer(
     'refused',
     status === 501 || status === 405
       ? `${via(proxy)} does not open tunnels (CONNECT: ${answer}), which https needs: ${proxy.variable} must name the network's proxy for https, or, ${direct}; then restart RDL Sync`
-      : `${via(proxy)} refused to connect to ${target} (${answer}): ask the network's administrator to allow ${target} through it, or, ${direct}; then restart RDL Sync`,
+      : // The proxy's rules, not this machine's settings: once it allows the host, the next
+        // try goes through, no restart needed (a no_proxy added is read at start, as any).
+        `${via(proxy)} refused to connect to ${target} (${answer}): ask the network's administrator to allow ${target} through it (it is tried again at each pass), or, ${direct} and restart RDL Sync`,
   );
 }
 
