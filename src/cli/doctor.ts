@@ -48,7 +48,10 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
   say(`Checking the Dropbox account in a scratch folder under ${remoteRoot || '/'} ...`);
   // How the requests go: a proxy is the first thing to know of when Dropbox cannot be reached.
   const route = dropboxRoute(s.dropboxEndpoint);
-  say(`  ${MARK.info}  network: ${route.words}`);
+  // The environment of this shell, which may not be the service's (its unit names its own).
+  say(
+    `  ${MARK.info}  network: ${route.words} (as this command runs; the service has its unit's environment)`,
+  );
   const report = await runDoctor(connection, remoteRoot);
   if (!report.reached) {
     say(

@@ -177,7 +177,8 @@ test('doctor says how it reaches Dropbox and probes through the proxy', async ()
   assert.match(
     r.stdout,
     new RegExp(
-      `network: through the proxy http://lab:\\*\\*\\*@127\\.0\\.0\\.1:${proxy.port} \\(from https_proxy\\)`,
+      `network: through the proxy http://lab:\\*\\*\\*@127\\.0\\.0\\.1:${proxy.port} \\(from https_proxy\\) \\(as this command runs; the service has its unit's environment\\)$`,
+      'm',
     ),
     r.stdout,
   );
