@@ -404,8 +404,11 @@ function heldLock(file: string, mine: string): RunLock {
   return {
     async release() {
       // Only our own lock; nobody takes over a live owner's, so it cannot change under us.
-      if ((await fs.readFile(file, 'utf8').catch(() => '')) === mine)
-        await fs.rm(file, { force: true });
+      if ((await fs.readFile(file, 'utf8').catch(() => '')) !== mine) return;
+      // One that cannot be removed (the settings disk gone read-only, or gone) is left: its owner
+      // ends with this process, and the next start takes a dead owner's lock over. Thrown, it
+      // failed the stop of a daemon told to stop on such a disk.
+      await fs.rm(file, { force: true }).catch(() => undefined);
     },
   };
 }
