@@ -232,11 +232,22 @@ test('each problem is logged when raised and when its cause changes, not as its 
     tab: 'status',
     message: 'a.csv cannot be read',
   });
+  status.raise({
+    id: 'disk-nearly-full:/media/card',
+    code: 'disk-nearly-full',
+    severity: 'attention',
+    tab: 'status',
+    message: 'The card at /media/card is 96% full',
+  });
   status.clear('offline');
   status.clear('file-failing:a.csv');
+  // A family cleared together (the disks', the silent sources') is logged as resolved one by one.
+  status.clearMatching(() => true);
   assert.deepEqual(lines, [
     'warn problem {"id":"offline","message":"Dropbox has been unreachable for 61 min: check the network; 3 files are waiting safely."}',
     'warn problem {"id":"offline","message":"Dropbox has been unreachable for 63 min: cannot connect to the proxy http://p:3128 (from https_proxy)."}',
+    'warn problem {"id":"disk-nearly-full:/media/card","message":"The card at /media/card is 96% full"}',
     'info problem resolved {"id":"offline"}',
+    'info problem resolved {"id":"disk-nearly-full:/media/card"}',
   ]);
 });

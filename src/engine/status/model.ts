@@ -111,11 +111,15 @@ export class StatusModel {
   }
 
   clear(id: string): void {
-    if (this.problems.delete(id)) {
-      if (this.problemLog && !id.startsWith(FILE_FAILING_PREFIX))
-        this.problemLog.info('problem resolved', { id });
-      this.emitNow();
-    }
+    if (this.remove(id)) this.emitNow();
+  }
+
+  /** Deletes one problem, logging its end as its raise was logged; whether it was there. */
+  private remove(id: string): boolean {
+    if (!this.problems.delete(id)) return false;
+    if (this.problemLog && !id.startsWith(FILE_FAILING_PREFIX))
+      this.problemLog.info('problem resolved', { id });
+    return true;
   }
 
   /**
@@ -137,11 +141,11 @@ export class StatusModel {
     this.problemLog.warn('problem', { id: problem.id, message: problem.message });
   }
 
-  /** Clears every problem whose id starts with the prefix (e.g. all 'file-failing:' ones). */
+  /** Clears every problem the predicate picks (e.g. all 'file-failing:' ones, a healed disk's). */
   clearMatching(predicate: (id: string) => boolean): void {
     let changed = false;
     for (const id of [...this.problems.keys()]) {
-      if (predicate(id)) changed = this.problems.delete(id) || changed;
+      if (predicate(id)) changed = this.remove(id) || changed;
     }
     if (changed) this.emitNow();
   }
