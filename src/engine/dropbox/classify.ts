@@ -3,6 +3,7 @@
 // copied from a request, so no token can leak into them.
 import { SyncError } from '../errors.js';
 import { RATE_LIMIT_WAIT_MS } from '../retry-policy.js';
+import { anyCause, findInCauses } from '../net/cause-chain.js';
 import { proxyErrorIn } from '../net/proxy-tunnel.js';
 import { proxyRulesFromEnv } from '../net/proxy-env.js';
 import { trustFix, untrustedCertificate, type UntrustedCertificate } from '../net/tls-trust.js';
@@ -371,13 +372,6 @@ const NETWORK_CODES =
 const NOT_CONNECTED_CODES =
   /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ENETDOWN)$/;
 
-/** Whether `e` or one of its causes (a few levels down, as fetch and the SDK wrap) passes `test`. */
-function anyCause(e: unknown, test: (cur: Json) => boolean): boolean {
-  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 5; cur = cur.cause, depth++)
-    if (test(cur)) return true;
-  return false;
-}
-
 const hasCode = (cur: Json, codes: RegExp): boolean =>
   typeof cur.code === 'string' && codes.test(cur.code);
 
@@ -503,9 +497,7 @@ export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError
 
 /** The errno of a network failure (ENOTFOUND, ECONNREFUSED…), to name: it tells DNS from a refusal. */
 function networkCode(e: unknown): string | null {
-  for (let cur: unknown = e, depth = 0; isObject(cur) && depth < 6; cur = cur.cause, depth++)
-    if (hasCode(cur, NETWORK_CODES)) return cur.code as string;
-  return null;
+  return findInCauses(e, (cur) => (hasCode(cur, NETWORK_CODES) ? (cur.code as string) : null));
 }
 
 /**

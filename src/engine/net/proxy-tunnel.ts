@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { findInCauses } from './cause-chain.js';
 import type { HttpProxy, ProxyMistake } from './proxy-env.js';
 
 // Not `import … from 'node:http'`: see http-fetch.ts (an ES import of a built-in reads all its
@@ -38,14 +39,9 @@ export class ProxyError extends Error {
   }
 }
 
-/** The proxy's own failure or refusal in `e` or its causes (a few levels down), if any. */
+/** The proxy's own failure or refusal in `e` or its causes, if any. */
 export function proxyErrorIn(e: unknown): ProxyError | null {
-  let cur: unknown = e;
-  for (let depth = 0; depth < 5 && typeof cur === 'object' && cur !== null; depth++) {
-    if (cur instanceof ProxyError) return cur;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return null;
+  return findInCauses(e, (cur) => (cur instanceof ProxyError ? cur : null));
 }
 
 /** How long a proxy may take to open a tunnel (connect and answer CONNECT) before it is given up. */

@@ -8,6 +8,7 @@
 //    does not trust: a firewall or proxy that inspects HTTPS (it needs its certificate authority
 //    given to RDL Sync), or a Wi-Fi login page.
 import fs from 'node:fs';
+import { findInCauses } from './cause-chain.js';
 
 /** OpenSSL's and Node's codes for a certificate that could not be checked. */
 const UNTRUSTED_CODES =
@@ -21,16 +22,13 @@ export interface UntrustedCertificate {
   dates: boolean;
 }
 
-/** The certificate failure in `e` or its causes (a few levels down), or null. */
+/** The certificate failure in `e` or its causes, or null. */
 export function untrustedCertificate(e: unknown): UntrustedCertificate | null {
-  for (let cur: unknown = e, depth = 0; depth < 5; depth++) {
-    if (typeof cur !== 'object' || cur === null) return null;
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && UNTRUSTED_CODES.test(code))
-      return { code, dates: CLOCK_CODES.test(code) };
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return null;
+  return findInCauses(e, ({ code }) =>
+    typeof code === 'string' && UNTRUSTED_CODES.test(code)
+      ? { code, dates: CLOCK_CODES.test(code) }
+      : null,
+  );
 }
 
 const LOGIN_PAGE = 'if it is a Wi-Fi login page, log in';
