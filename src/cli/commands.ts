@@ -23,11 +23,13 @@ import {
   readStatusFile,
   settingsSchema,
   type Engine,
+  type LockOwner,
   type LockRole,
   type Problem,
   SETTINGS_INVALID_ID,
   shellWord,
   type Settings,
+  type StatusSnapshot,
   triedAgainWhenAsked,
   TRY_AGAIN_WHEN_NOTHING_RUNS,
   holdsUncountedFiles,
@@ -40,6 +42,7 @@ import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
 import { allMovedBy, waitForAskedPass } from './asked-pass.js';
 import { sayOnInterrupt } from './interrupt-words.js';
+import { FOLLOW_WAIT_MS, waitUntilFollowed } from './followed.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
@@ -952,36 +955,120 @@ const pause: CommandSpec = {
         return 2;
       }
     }
+    sayOnInterrupt('interrupted: rdl-sync status says whether RDL Sync is paused.');
     const engine = await openEngine(ctx, 'side');
+    let untilMs: number | null;
     try {
       await engine.pause(forMs);
-      say(
-        ctx,
-        forMs === null
-          ? 'Paused until you run `rdl-sync resume`.'
-          : // In UTC, as status, the digest and the alerts say when it ends: a time with no zone
-            // (the hub's) read beside those as another moment.
-            `Paused until ${formatUtcMinute(Date.now() + forMs)} (for ${formatDuration(forMs)}), when it resumes by itself (sooner: rdl-sync resume).`,
-      );
-      return 0;
+      untilMs = engine.getStatus().pausedUntilMs;
     } finally {
       await engine.stop();
     }
+    say(
+      ctx,
+      untilMs === null
+        ? 'Paused until you run `rdl-sync resume`.'
+        : // In UTC, as status, the digest and the alerts say when it ends: a time with no zone
+          // (the hub's) read beside those as another moment.
+          `Paused until ${formatUtcMinute(untilMs)} (for ${formatDuration(forMs ?? 0)}), when it resumes by itself (sooner: rdl-sync resume).`,
+    );
+    return waitForRunningToFollow(ctx, {
+      change: 'pause',
+      followed: (s) => s.paused && s.pausedUntilMs === untilMs && !s.passRunning,
+      done: (owner, cutShort) =>
+        cutShort
+          ? `The running RDL Sync (${describeLockOwner(owner)}) has ended the pass under way: nothing is being copied now.`
+          : `The running RDL Sync (${describeLockOwner(owner)}) follows it: no pass runs now.`,
+      stillRunning: (s) =>
+        s.paused && s.passRunning
+          ? 'is paused, but its pass still runs (a pass asked for with rdl-sync sync or Sync now ends by itself while paused; a copy to a slow disk stops at its next write)'
+          : null,
+    });
   },
 };
 
 const resume: CommandSpec = {
   async run(ctx) {
+    sayOnInterrupt('interrupted: rdl-sync status says whether RDL Sync is paused.');
     const engine = await openEngine(ctx, 'side');
     try {
       await engine.resume();
-      say(ctx, 'Resumed.');
-      return 0;
     } finally {
       await engine.stop();
     }
+    say(ctx, 'Resumed.');
+    return waitForRunningToFollow(ctx, {
+      change: 'resume',
+      followed: (s) => !s.paused,
+      done: (owner) =>
+        `The running RDL Sync (${describeLockOwner(owner)}) follows it: a pass begins now.`,
+      stillRunning: () => null,
+    });
   },
 };
+
+/**
+ * After a pause or resume is saved: waits (bounded) for the running daemon or tray app to show it
+ * has followed (cli/followed.ts), and says so. Exit 1 when it has not shown it within the wait: a
+ * script that pauses before unmounting a card must not go on on a guess.
+ */
+async function waitForRunningToFollow(
+  ctx: CliContext,
+  w: {
+    change: 'pause' | 'resume';
+    followed: (s: StatusSnapshot) => boolean;
+    done: (owner: LockOwner, cutShort: boolean) => string;
+    /** Why the last status published does not show it yet, where that is known. */
+    stillRunning: (s: StatusSnapshot) => string | null;
+  },
+): Promise<number> {
+  const owner = await liveLockOwner(ctx.configDir);
+  if (owner === null) {
+    say(
+      ctx,
+      w.change === 'pause'
+        ? 'No RDL Sync is running here now: the next one to start stays paused.'
+        : 'No RDL Sync is running here now: the next one to start syncs.',
+    );
+    return 0;
+  }
+  if (owner.role === 'once') {
+    say(
+      ctx,
+      `An rdl-sync once or sync (pid ${owner.pid}) is syncing now: it does not follow a ${w.change}, and ends by itself after its pass.`,
+    );
+    return 0;
+  }
+  sayOnInterrupt(
+    `stopped waiting. The ${w.change} is saved, and the running RDL Sync (pid ${owner.pid}) follows it within seconds; rdl-sync status shows it.`,
+  );
+  const outcome = await waitUntilFollowed({
+    configDir: ctx.configDir,
+    pid: owner.pid,
+    followed: w.followed,
+  });
+  switch (outcome.kind) {
+    case 'followed':
+      say(ctx, w.done(owner, outcome.cutShort));
+      return 0;
+    case 'gone':
+      say(
+        ctx,
+        `The running RDL Sync (pid ${owner.pid}) stopped meanwhile: the ${w.change} holds for the next one to start.`,
+      );
+      return 0;
+    case 'waited': {
+      const why = outcome.status ? w.stillRunning(outcome.status) : null;
+      say(
+        ctx,
+        why
+          ? `After ${formatDuration(FOLLOW_WAIT_MS)} the running RDL Sync (pid ${owner.pid}) ${why}: rdl-sync status shows when it has ended.`
+          : `After ${formatDuration(FOLLOW_WAIT_MS)} the running RDL Sync (pid ${owner.pid}) did not yet show the ${w.change} (it reads the settings file every 2 s): rdl-sync status shows whether it has.`,
+      );
+      return 1;
+    }
+  }
+}
 
 const settings: CommandSpec = {
   async run(ctx) {

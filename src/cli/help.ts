@@ -133,13 +133,17 @@ retentionEnabled is true; this command runs it now whatever that setting says.
 ${COMMON_OPTIONS}`,
   pause: `Usage: rdl-sync pause [--for DURATION]
 
-Pauses syncing until resumed, or for a while (--for 30m, 1h30m, 2d). A running daemon
-follows within a few seconds. Files keep waiting safely.
+Pauses syncing until resumed, or for a while (--for 30m, 1h30m, 2d). Files keep waiting
+safely. A running daemon or tray app follows within a few seconds and ends the pass under
+way; pause waits until it has (at most 20 s), so once it returns nothing is being copied (a
+card can be unmounted). Exit codes: 0 paused; 1 the running one had not shown the pause in
+time (it is saved, and followed when it does).
 
 ${COMMON_OPTIONS}`,
   resume: `Usage: rdl-sync resume
 
-Resumes syncing and starts a pass.
+Resumes syncing and starts a pass. Beside a running daemon or tray app, waits until it has
+followed (at most 20 s). Exit codes as for pause.
 
 ${COMMON_OPTIONS}`,
   alert: `Usage: rdl-sync alert test

@@ -184,7 +184,8 @@ export function runCommandLine(): void {
   const argv = process.argv.slice(2);
   const stopper = new AbortController();
   if (argv[0] === 'run') installDaemonStop(stopper);
-  else if (argv[0] === 'once' || argv[0] === 'sync') installOnceInterrupt(argv[0]);
+  else if (['once', 'sync', 'pause', 'resume'].includes(argv[0] ?? ''))
+    installOnceInterrupt(argv[0]!);
   quietOnClosedPipe(process.stdout);
   quietOnClosedPipe(process.stderr);
   main(argv, process.stdout, process.stderr, stopper).then(

@@ -51,6 +51,7 @@ export {
   liveLockOwner,
   withoutStartAgain,
   tryLockFile,
+  type LockOwner,
   type LockRole,
   type RunLock,
 } from './run-lock.js';

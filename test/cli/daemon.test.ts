@@ -93,7 +93,15 @@ test('run + status --json + pause/resume across processes + SIGTERM', async () =
   const paused = await cli('pause');
   assert.equal(paused.code, 0, paused.stdout + paused.stderr);
   assert.match(paused.stdout, /Paused until you run `rdl-sync resume`/);
-  await statusWhere('the daemon to report paused', (s) => s.paused && s.state === 'paused');
+  // It waited for the daemon to follow (its 2 s poll): paused as the command returns.
+  assert.match(
+    paused.stdout,
+    /^The running RDL Sync \(pid \d+, .*\) follows it: no pass runs now\.$/m,
+  );
+  const atReturn = await published();
+  assert.equal(atReturn?.pid, daemon.pid);
+  assert.equal(atReturn?.status.paused, true);
+  assert.equal(atReturn?.status.state, 'paused');
 
   await writeFileIn(dirs.watchDir, 'RDL/USB0/b.csv', CSV_B);
   // Two scheduled intervals (2 s) go by: a running daemon would have moved the file by then.

@@ -84,6 +84,11 @@ test('pause --for says when it ends in UTC, as status then says it (it printed t
   assert.ok(m, paused.stdout);
   const until = Date.parse(`${m[1]!.replace(' ', 'T')}:00Z`);
   assert.ok(Math.abs(until - (before + 2 * 86_400_000)) < 120_000, m[1]);
+  // With nothing running, nothing to wait for: said, and where the pause goes.
+  assert.match(
+    paused.stdout,
+    /^No RDL Sync is running here now: the next one to start stays paused\.$/m,
+  );
   const status = await cli('status');
   assert.match(status.stdout, new RegExp(`Paused until ${m[1]} UTC`), status.stdout);
 });

@@ -214,8 +214,21 @@ test('sync waiting on a daemon that is paused, then stopped, before its pass end
     drop('paused.csv');
     const first = cli('sync');
     await runningAsk(1);
-    // `rdl-sync pause` cuts the pass short: nothing runs the ask until a resume.
-    assert.equal((await cli('pause')).code, 0);
+    // `rdl-sync pause` cuts the pass short: nothing runs the ask until a resume. It returns once
+    // the daemon shows the pass ended (it said "Paused" while the pass went on copying).
+    const pausing = await cli('pause');
+    assert.equal(pausing.code, 0, pausing.stdout + pausing.stderr);
+    assert.match(
+      pausing.stdout,
+      new RegExp(
+        `^The running RDL Sync \\(pid ${proc.pid}, an \`rdl-sync run\` daemon\\) has ended the pass under way: nothing is being copied now\\.$`,
+        'm',
+      ),
+    );
+    const atReturn = await readPublishedStatus(dirs.configDir);
+    assert.equal(atReturn?.pid, proc.pid);
+    assert.equal(atReturn?.status.paused, true);
+    assert.equal(atReturn?.status.passRunning, false);
     const paused = await first;
     assert.equal(paused.code, 1, paused.stdout + paused.stderr);
     assert.match(
@@ -225,7 +238,13 @@ test('sync waiting on a daemon that is paused, then stopped, before its pass end
     assert.equal(emulator.getFile('/RDL/Stops/RDL/USB0/paused.csv'), undefined);
     // The resume's pass serves the ask the pause cut short.
     const saved = JSON.parse(fs.readFileSync(path.join(dirs.configDir, 'config.json'), 'utf8'));
-    assert.equal((await cli('resume')).code, 0);
+    const resuming = await cli('resume');
+    assert.equal(resuming.code, 0, resuming.stdout + resuming.stderr);
+    assert.match(
+      resuming.stdout,
+      /^Resumed\.\nThe running RDL Sync \(pid \d+, .*\) follows it: a pass begins now\.$/m,
+    );
+    assert.equal((await readPublishedStatus(dirs.configDir))?.status.paused, false);
     await waitFor(
       'the ask served after the resume',
       async () =>
