@@ -8,6 +8,7 @@ import {
   mkdir,
   readFile,
   readdir,
+  rename,
   rm,
   stat,
   utimes,
@@ -691,3 +692,79 @@ test('the watch-folder name goes only once the transit name is synced (its sync 
     await removeDir(base);
   }
 });
+
+/**
+ * A logger that saves a file whole writes a temporary and renames it over the name. Between
+ * staging's link and its removal of the watch-folder name (the syncs in between: milliseconds,
+ * more on an SD card), that new version was deleted unread: found by a trial with a 300 MB file.
+ */
+test('a new version renamed over the name while it is staged stays in the watch folder', async () => {
+  const { base, watch, transit } = await setup();
+  try {
+    await put(watch, 'latest.csv', 'version 1\n');
+    const file = await scanned(watch, 'latest.csv');
+    const r = await stageFile({
+      watchDir: watch,
+      transitDir: transit,
+      file,
+      fsOps: {
+        link: async (from, to) => {
+          await link(from, to);
+          if (String(from).startsWith(watch + '/')) {
+            await writeFile(join(watch, '.latest.tmp'), 'version 2\n');
+            await rename(join(watch, '.latest.tmp'), from);
+          }
+        },
+      },
+    });
+    assert.equal(r.status, 'staged');
+    assert.equal(await readFile(join(transit, 'latest.csv'), 'utf8'), 'version 1\n');
+    assert.equal(await readFile(join(watch, 'latest.csv'), 'utf8'), 'version 2\n', 'kept');
+  } finally {
+    await removeDir(base);
+  }
+});
+
+/**
+ * Across disks the last look at the original came before the copy's re-hash, placing and folder
+ * sync: a line appended then, or a new version renamed over the name, was deleted with it.
+ */
+for (const how of ['appended to', 'replaced'] as const) {
+  test(`across disks: an original ${how} after its copy was made is not removed`, async () => {
+    const { base, watch, transit } = await setup();
+    try {
+      await put(watch, 'log.csv', 'line 1\n');
+      const file = await scanned(watch, 'log.csv');
+      const ops = crossDevice(watch, { calls: 0 });
+      const r = await stageFile({
+        watchDir: watch,
+        transitDir: transit,
+        file,
+        fsOps: {
+          ...ops,
+          link: async (from: string, to: string) => {
+            await ops.link(from, to);
+            // Placing the verified copy from transit's temporaries: the original changes now.
+            if (how === 'appended to') await appendFile(file.absPath, 'line 2\n');
+            else {
+              await writeFile(join(watch, '.log.tmp'), 'line 1\nline 2\n');
+              await rename(join(watch, '.log.tmp'), file.absPath);
+            }
+          },
+        },
+      });
+      assert.equal(await readFile(file.absPath, 'utf8'), 'line 1\nline 2\n', 'the original kept');
+      if (how === 'appended to') {
+        // The copy was a part of it: taken back, and the whole file goes later.
+        assert.deepEqual(r, { status: 'changed' });
+        assert.equal(await exists(join(transit, 'log.csv')), false);
+      } else {
+        // The copy is the version that was there, whole: it goes on.
+        assert.equal(r.status, 'staged');
+        assert.equal(await readFile(join(transit, 'log.csv'), 'utf8'), 'line 1\n');
+      }
+    } finally {
+      await removeDir(base);
+    }
+  });
+}

@@ -6,6 +6,7 @@
 // STATUS.txt on FAT/exFAT, which ignore case) both saw the name free, so the second rename
 // replaced the first copy. Our own checks-and-renames therefore take turns (one process writes a
 // card: the run lock).
+import { lstatSync } from 'node:fs';
 import { isCode } from './fsync.js';
 import { quickLink, quickLstat, quickRename, quickUnlink } from './quick-fs.js';
 import { CopyError } from './copy-hashed.js';
@@ -41,6 +42,13 @@ export async function placeWithoutReplacing(
   to: string,
   ops: PlaceOps = realPlaceOps,
   makeDurable?: () => Promise<void>,
+  /**
+   * The file `from` named when it was linked. The old name is removed only while it still names
+   * that file: a writer that saved a new version under it meanwhile (a new file renamed over the
+   * name, the usual way to replace a file whole) had that version deleted unread, while the
+   * link and its syncs ran (milliseconds, far more on an SD card).
+   */
+  linked?: { dev: number; ino: number },
 ): Promise<PlaceResult> {
   try {
     await ops.link(from, to);
@@ -65,6 +73,10 @@ export async function placeWithoutReplacing(
     }
   }
   try {
+    // The look and the removal with nothing between them (both inline): the name cannot change
+    // hands in between but by another process in those microseconds. Another file now: it stays
+    // where its writer put it, for a later pass, and the linked one goes on under its new name.
+    if (linked && !stillNames(from, linked)) return 'placed';
     await ops.unlink(from);
   } catch (e) {
     // Someone else removed the old name: the bytes live on under the new one.
@@ -75,6 +87,17 @@ export async function placeWithoutReplacing(
     throw new CopyError('source', e);
   }
   return 'placed';
+}
+
+/** Whether `path` still names the file (device and inode); false when it names none. */
+export function stillNames(path: string | Buffer, file: { dev: number; ino: number }): boolean {
+  try {
+    const now = lstatSync(path);
+    return now.dev === file.dev && now.ino === file.ino;
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return false;
+    throw e;
+  }
 }
 
 /** The check-and-rename placements of this process, one at a time (see the top of the file). */

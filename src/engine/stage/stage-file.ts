@@ -11,7 +11,7 @@ import { shellWord } from '../shell-word.js';
 import { access, constants, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { SyncError } from '../errors.js';
 import { STAGE_PLACE_ATTEMPTS } from '../retry-policy.js';
 import {
@@ -23,7 +23,7 @@ import {
 import { fsyncDir, fsyncFile, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import type { FolderSyncs } from '../fsutil/folder-syncs.js';
-import { quickLstat } from '../fsutil/quick-fs.js';
+import { quickLstat, quickUnlink } from '../fsutil/quick-fs.js';
 import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
@@ -309,7 +309,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       };
       let placed;
       try {
-        placed = await placeWithoutReplacing(raw, dest, ops, durable);
+        placed = await placeWithoutReplacing(raw, dest, ops, durable, before);
       } catch (e) {
         if (!(e instanceof SwappedIn)) throw e;
         await giveBackSwappedIn(raw, dest);
@@ -480,16 +480,57 @@ async function copyAcrossDisks(
   }
   // The copy is complete and durable under its final name before the original goes.
   await fsyncDir(dirname(dest));
+  // The original goes only as it was copied. The last look was before the copy's re-hash, its
+  // placing and the folder's sync (a second and more for a large file), and a line a logger
+  // appended meanwhile, or a new version renamed over the name, was deleted unread with it.
+  let original: ReturnType<typeof originalNow>;
   try {
-    await unlink(raw);
+    original = originalNow(raw, looked);
   } catch (e) {
-    if (!isCode(e, 'ENOENT')) {
-      // The original cannot leave the watch folder: keep only it, or the file would go twice.
+    // The name cannot be looked at now (its folder's permissions changed): keep only the original.
+    await unlink(dest).catch(() => {});
+    throw cannotMoveOut(src, new CopyError('source', e));
+  }
+  switch (original) {
+    case 'gone':
+      break;
+    case 'grown':
+      // The same file with more in it: the copy is a part of it. It goes again whole, later.
       await unlink(dest).catch(() => {});
-      throw cannotMoveOut(src, new CopyError('source', e));
-    }
+      return { status: 'changed' };
+    case 'replaced':
+      // A new file under the name: the copy is the version that was there, complete. It goes
+      // on; the new one stays where its writer put it, for a later pass.
+      break;
+    case 'as-copied':
+      try {
+        // Right after the look, with nothing between (both inline, see originalNow).
+        await quickUnlink(raw);
+      } catch (e) {
+        if (!isCode(e, 'ENOENT')) {
+          // The original cannot leave the watch folder: keep only it, or the file would go twice.
+          await unlink(dest).catch(() => {});
+          throw cannotMoveOut(src, new CopyError('source', e));
+        }
+      }
   }
   return { status: 'staged', transitPath: dest, contentHash: copied.contentHash };
+}
+
+/**
+ * What the watch folder's name holds now, against the file copied from it: an inline look
+ * (lstatSync), so that the removal right after it follows with nothing of this process between.
+ */
+function originalNow(raw: FsPath, looked: Stats): 'as-copied' | 'grown' | 'replaced' | 'gone' {
+  let now: Stats;
+  try {
+    now = lstatSync(raw);
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return 'gone';
+    throw e;
+  }
+  if (now.dev !== looked.dev || now.ino !== looked.ino) return 'replaced';
+  return now.size === looked.size && now.mtimeMs === looked.mtimeMs ? 'as-copied' : 'grown';
 }
 
 /**
