@@ -944,6 +944,9 @@ function alreadyThere(n: number): string {
   return n > 0 ? ` (${n} already there)` : '';
 }
 
+/** The longest timed pause: a year, and a day for a leap year. */
+const PAUSE_FOR_MAX_MS = 366 * 86_400_000;
+
 const pause: CommandSpec = {
   async run(ctx) {
     let forMs: number | null = null;
@@ -952,6 +955,16 @@ const pause: CommandSpec = {
         forMs = parseDuration(ctx.values.for);
       } catch (e) {
         say(ctx, `--for ${(e as Error).message}`);
+        return 2;
+      }
+      // "Paused until now (for 0 s)" paused nothing; a pause of centuries is one until resumed.
+      if (forMs <= 0 || forMs > PAUSE_FOR_MAX_MS) {
+        say(
+          ctx,
+          forMs <= 0
+            ? '--for must be longer than 0: for example 30m, 1h or 2d.'
+            : `--for is at most ${formatDuration(PAUSE_FOR_MAX_MS)}: for longer, leave out --for (paused until rdl-sync resume).`,
+        );
         return 2;
       }
     }

@@ -76,13 +76,21 @@ test('every command has its own --help naming its options, and exits 0', async (
 });
 
 test('no command, an unknown command or an unknown option: exit 2 and a clear message', async () => {
-  const [none, unknownCommand, unknownOption, badLimit, badPause] = await Promise.all([
-    runCli([], env),
-    runCli(['upload', '--config-dir', configDir], env),
-    runCli(['once', '--bogus', '--config-dir', configDir], env),
-    runCli(['history', '--limit', 'ten', '--config-dir', configDir], env),
-    runCli(['pause', '--for', 'soon', '--config-dir', configDir], env),
-  ]);
+  const [none, unknownCommand, unknownOption, badLimit, badPause, noPause, ageLong] =
+    await Promise.all([
+      runCli([], env),
+      runCli(['upload', '--config-dir', configDir], env),
+      runCli(['once', '--bogus', '--config-dir', configDir], env),
+      runCli(['history', '--limit', 'ten', '--config-dir', configDir], env),
+      runCli(['pause', '--for', 'soon', '--config-dir', configDir], env),
+      // "Paused until now (for 0 s)"; and a length no timer holds (the daemon spun on it).
+      runCli(['pause', '--for', '0', '--config-dir', configDir], env),
+      runCli(['pause', '--for', '100000000000000000000d', '--config-dir', configDir], env),
+    ]);
+  assert.equal(noPause.code, 2);
+  assert.match(noPause.stdout, /^--for must be longer than 0: for example 30m, 1h or 2d\.$/m);
+  assert.equal(ageLong.code, 2);
+  assert.match(ageLong.stdout, /^--for is at most 366 days: for longer, leave out --for/m);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /Usage: rdl-sync <command>/);
   assert.equal(none.stdout, '', 'usage mistakes go to stderr, never into a pipe');

@@ -67,3 +67,45 @@ test('a one-hour pause ends after an hour of monotonic time when the wall clock 
     pause.stop();
   }
 });
+
+test('a pause of 30 days waits quietly: its timer is not set beyond what Node can hold', async () => {
+  // Node fires a timer set beyond 2^31-1 ms (24.8 days) after 1 ms, with a warning: the resume
+  // check ran again and again for the whole pause, a warning each time in the journal.
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  let state: RuntimeState = { paused: false, pausedUntilMs: null };
+  let looks = 0;
+  const settings = {
+    getState: () => {
+      looks++;
+      return state;
+    },
+    async changeState(decide: (now: RuntimeState) => Partial<RuntimeState> | null) {
+      const patch = decide(state);
+      if (patch) state = { ...state, ...patch };
+      return state;
+    },
+    stateNotSaved: () => null,
+  } as unknown as SettingsService;
+  const status = new StatusModel(() => Date.now());
+  const pause = new PauseState({
+    settings,
+    clock: { now: () => Date.now(), monotonic: () => performance.now(), sleep: async () => {} },
+    logger: silentLogger,
+    status,
+    target: () => ({ setPaused: () => {}, triggerNow: () => {}, isRunning: false }),
+    syncAsked: () => {},
+  });
+  try {
+    await pause.pause(30 * 24 * HOUR);
+    const after = looks;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(pause.paused, true);
+    assert.equal(looks - after, 0, 'no look at the pause in the 300 ms after it began');
+    assert.deepEqual(warnings, []);
+  } finally {
+    pause.stop();
+    process.off('warning', onWarning);
+  }
+});

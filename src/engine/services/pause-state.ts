@@ -22,8 +22,12 @@ const RESUME_SLACK_MS = 50;
  */
 export const LONG_PAUSE_MS = 24 * 3_600_000;
 export const PAUSED_LONG_ID = 'paused-long';
-/** The long-pause check waits at most this long at a time (a wall clock that steps). */
-const LONG_PAUSE_RECHECK_MAX_MS = 3_600_000;
+/**
+ * The pause's timers wait at most this long at a time, then look again: a wall clock steps, and
+ * Node fires a timer set beyond 2^31-1 ms (24.8 days) after 1 ms. A 30-day pause re-armed its
+ * 1 ms timer for the whole pause: a spinning daemon and 400 warnings a second in its journal.
+ */
+const RECHECK_MAX_MS = 3_600_000;
 
 /** What a pause acts on: the running scheduler, when there is one. */
 export interface PauseTarget {
@@ -197,7 +201,8 @@ export class PauseState {
     this.resumeTimer = null;
     if (paused && pausedUntilMs !== null) {
       const left = Math.min(pausedUntilMs - now, (this.timed?.endsMono ?? Infinity) - mono);
-      this.resumeTimer = setTimeout(() => this.apply(), Math.max(0, left) + RESUME_SLACK_MS);
+      const wait = left > RECHECK_MAX_MS ? RECHECK_MAX_MS : Math.max(0, left) + RESUME_SLACK_MS;
+      this.resumeTimer = setTimeout(() => this.apply(), wait);
       this.resumeTimer.unref();
     }
     this.checkLongPause(paused && pausedUntilMs === null, state.pausedAtMs ?? null, now);
@@ -268,7 +273,7 @@ export class PauseState {
       return;
     }
     status.clear(PAUSED_LONG_ID);
-    const wait = Math.min(dueMs - now, LONG_PAUSE_RECHECK_MAX_MS) + RESUME_SLACK_MS;
+    const wait = Math.min(dueMs - now, RECHECK_MAX_MS) + RESUME_SLACK_MS;
     this.longPauseTimer = setTimeout(() => this.apply(), wait);
     this.longPauseTimer.unref();
   }
