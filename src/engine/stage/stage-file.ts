@@ -624,28 +624,35 @@ async function finishCutMove(
 ): Promise<StageResult> {
   const same = await sameFile(raw, dest);
   if (!same) return { status: 'busy' };
+  const { looked, ...known } = same;
   try {
-    await unlink(raw);
+    // Only as it was compared (a copy's comparison hashes both: seconds for a large file), the
+    // look and the removal inline, back to back, as in copyAcrossDisks.
+    if (originalNow(raw, looked) !== 'as-copied') return { status: 'busy' };
+    await quickUnlink(raw);
   } catch {
     return { status: 'busy' };
   }
   await fsyncDir(dirname(src)).catch(() => {});
-  return { status: 'staged', transitPath: dest, ...same };
+  return { status: 'staged', transitPath: dest, ...known };
 }
 
 /**
  * Whether the transit name holds this very file: one inode under both names, or its copy across
  * disks (then with the content hash both hold). Hashes only a candidate copy: same size and mtime.
  */
-async function sameFile(a: string | Buffer, b: string): Promise<{ contentHash?: string } | null> {
+async function sameFile(
+  a: string | Buffer,
+  b: string,
+): Promise<{ contentHash?: string; looked: Stats } | null> {
   try {
     const [x, y] = await Promise.all([lstat(a), lstat(b)]);
-    if (x.dev === y.dev) return x.ino === y.ino ? {} : null;
+    if (x.dev === y.dev) return x.ino === y.ino ? { looked: x } : null;
     // copyFileHashed gives the copy the source's mtime (through a float of seconds: within 1 ms).
     if (!x.isFile() || !y.isFile() || x.size !== y.size || Math.abs(x.mtimeMs - y.mtimeMs) >= 1)
       return null;
     const [hx, hy] = await Promise.all([hashFileDropbox(a), hashFileDropbox(b)]);
-    return hx === hy ? { contentHash: hy } : null;
+    return hx === hy ? { contentHash: hy, looked: x } : null;
   } catch {
     return null;
   }
