@@ -52,7 +52,17 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
   say(
     `  ${MARK.info}  network: ${route.words} (as this command runs; the service has its unit's environment)`,
   );
-  const report = await runDoctor(connection, remoteRoot);
+  const report = await runDoctor(connection, remoteRoot, ctx.stopSignal);
+  if (ctx.stopSignal.aborted) {
+    // The probe's findings are cut short: only what became of the scratch folder is news.
+    const cleanup = report.checks.find((c) => c.name === 'clean up');
+    say(
+      cleanup?.result === 'problem'
+        ? `Interrupted: ${cleanup.detail}; the next rdl-sync doctor removes it.`
+        : 'Interrupted: nothing of the check is left in Dropbox.',
+    );
+    return 130;
+  }
   if (!report.reached) {
     say(
       route.proxied && report.unreachedWhy

@@ -9,8 +9,10 @@ export const HELP: Record<string, string> = {
 
 Checks the connected Dropbox account: account, space, permissions, the content hash of a known
 file, the largest request header Dropbox accepts and how it answers a repeated upload request.
-Works in a scratch folder under the remote folder and removes it again.
-Exit codes: 0 no problem found; 1 a problem found or Dropbox unreachable; 2 not set up.
+Works in a scratch folder under the remote folder and removes it again, also when interrupted
+(Ctrl-C); one an earlier run left (killed) is removed first.
+Exit codes: 0 no problem found; 1 a problem found or Dropbox unreachable; 2 not set up;
+130 interrupted.
 
 ${COMMON_OPTIONS}`,
   fleet: `Usage: rdl-sync fleet [--json]

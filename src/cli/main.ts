@@ -122,6 +122,32 @@ export async function main(
 }
 
 /**
+ * Ctrl-C in `doctor` cuts its probe short, and the command still removes the scratch folder it
+ * wrote in the site's Dropbox folder (it used to end at once and leave a file there, for the
+ * sites' merge tool to find). A second Ctrl-C ends it at once: the next doctor removes the folder.
+ */
+function installDoctorStop(stopper: AbortController): void {
+  for (const [signal, number] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+  ] as const) {
+    process.on(signal, () => {
+      if (stopper.signal.aborted) {
+        process.stderr.write(
+          'rdl-sync doctor: stopped. Its scratch folder may be left in Dropbox; the next rdl-sync doctor removes it.\n',
+        );
+        process.exit(128 + number);
+      }
+      process.stderr.write(
+        'rdl-sync doctor: interrupted; removing its scratch folder from Dropbox first (Ctrl-C again ends at once).\n',
+      );
+      stopper.abort(signal);
+    });
+  }
+}
+
+/**
  * The daemon's stop, installed before anything else is loaded: a SIGTERM at any moment of
  * start-up is then a request the start-up sees, never lost. Once asked, the process ends within
  * STOP_DEADLINE_MS whatever it is doing (the pipeline is safe to abandon at any instant).
@@ -184,6 +210,7 @@ export function runCommandLine(): void {
   const argv = process.argv.slice(2);
   const stopper = new AbortController();
   if (argv[0] === 'run') installDaemonStop(stopper);
+  else if (argv[0] === 'doctor') installDoctorStop(stopper);
   else if (['once', 'sync', 'pause', 'resume'].includes(argv[0] ?? ''))
     installOnceInterrupt(argv[0]!);
   quietOnClosedPipe(process.stdout);

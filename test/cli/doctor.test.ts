@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { runCli } from './cli-harness.js';
+import { exited, runCli, spawnCli, waitFor } from './cli-harness.js';
 
 let emulator: Emulator;
 const roots: string[] = [];
@@ -64,4 +64,49 @@ test('doctor when not connected names the command to run (exit 2)', async () => 
   const r = await runCli(['doctor', '--config-dir', dirs.configDir], { home: dirs.root });
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stdout, /not connected to Dropbox: run `rdl-sync auth` first/);
+});
+
+test('Ctrl-C during doctor still removes its scratch folder, and a folder an earlier doctor left is removed by the next', async () => {
+  const dirs = await setUp();
+  // One an earlier doctor left (killed before its clean-up), with the .txt file it wrote then: the
+  // sites' merge tool joins every *.txt below the site folder.
+  emulator.putFile('/RDL/site1/.rdl-sync-doctor-0badc0de/known-A.txt', Buffer.from('A'));
+  const scratch = () =>
+    emulator.listFiles().filter((f) => f.pathDisplay.includes('/.rdl-sync-doctor-'));
+  // Slow answers: the probe is still under way when it is interrupted.
+  emulator.shapeLink({ latencyMs: 300 });
+  try {
+    const proc = spawnCli(['doctor', '--config-dir', dirs.configDir], { home: dirs.root });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const probing = await waitFor('the probe to write its known file', async () => {
+      const mine = scratch().filter((f) => !f.pathDisplay.includes('0badc0de'));
+      return mine.length > 0 ? mine : null;
+    });
+    assert.ok(probing[0]!.pathDisplay.endsWith('/known-A.bin'), probing[0]!.pathDisplay);
+    // The earlier one went first.
+    assert.deepEqual(
+      scratch().filter((f) => f.pathDisplay.includes('0badc0de')),
+      [],
+    );
+    proc.kill('SIGINT');
+    await exited(proc);
+    assert.equal(proc.exitCode, 130, stdout + stderr);
+    assert.match(stderr, /interrupted; removing its scratch folder from Dropbox first/);
+    assert.match(stdout, /^Interrupted: nothing of the check is left in Dropbox\.$/m);
+    assert.deepEqual(scratch(), []);
+  } finally {
+    emulator.shapeLink({ latencyMs: 0 });
+  }
+  // Run whole, it says what it removed of an earlier run.
+  emulator.putFile('/RDL/site1/.rdl-sync-doctor-0badc0de/known-A.txt', Buffer.from('A'));
+  const r = await runCli(['doctor', '--config-dir', dirs.configDir], { home: dirs.root });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /ok {5} {2}earlier scratch folder: removed \/RDL\/site1\/\.rdl-sync-doctor-0badc0de, left by a doctor that was interrupted/,
+  );
+  assert.deepEqual(scratch(), []);
 });

@@ -65,7 +65,7 @@ function missingScope(e: unknown): string | undefined {
 class Probe {
   readonly checks: DoctorCheck[] = [];
   constructor(
-    private readonly conn: DropboxConnection,
+    readonly conn: DropboxConnection,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -188,7 +188,9 @@ async function probeReplay(p: Probe): Promise<void> {
 }
 
 async function probeFiles(p: Probe, folder: string): Promise<void> {
-  const path = `${folder}/known-A.txt`;
+  // Not .txt: the sites' merge tool joins every *.txt below a site folder, and a doctor cut short
+  // before its clean-up left this file there for it.
+  const path = `${folder}/${KNOWN_NAME}`;
   let uploaded: files.FileMetadata;
   try {
     uploaded = (
@@ -210,7 +212,7 @@ async function probeFiles(p: Probe, folder: string): Promise<void> {
   );
   try {
     const listed = await p.call((c, req) => c.filesListFolder({ path: folder }, req));
-    const seen = listed.result.entries.some((e) => e.name === 'known-A.txt');
+    const seen = listed.result.entries.some((e) => e.name === KNOWN_NAME);
     p.add(
       'list a folder (files.metadata.read)',
       seen ? 'ok' : 'problem',
@@ -221,9 +223,53 @@ async function probeFiles(p: Probe, folder: string): Promise<void> {
   }
 }
 
+const KNOWN_NAME = 'known-A.bin';
+/** The name of a doctor's scratch folder: `.rdl-sync-doctor-` and 8 hex digits. */
+const SCRATCH_NAME = /^\.rdl-sync-doctor-[0-9a-f]{8}$/;
+/** Pages of the site folder's listing looked through for earlier scratch folders. */
+const SCRATCH_LOOK_PAGES = 20;
+
 /**
- * Runs the probe in `<remoteRoot>/.rdl-sync-doctor-<random>` and deletes that folder again.
- * Never throws for Dropbox's answers: they are what it reports.
+ * Scratch folders an earlier doctor left (interrupted, or its clean-up refused): each run made a
+ * new one, so nothing ever removed them. Not found (no site folder yet) or not listable: nothing
+ * to say here, the steps after it report the account's trouble.
+ */
+async function removeEarlierScratch(p: Probe, remoteRoot: string): Promise<void> {
+  const left: string[] = [];
+  try {
+    let page = (await p.call((c, req) => c.filesListFolder({ path: remoteRoot }, req))).result;
+    for (let n = 1; ; n++) {
+      for (const e of page.entries)
+        if (e['.tag'] === 'folder' && SCRATCH_NAME.test(e.name))
+          left.push(e.path_display ?? e.name);
+      if (!page.has_more || n >= SCRATCH_LOOK_PAGES) break;
+      const cursor = page.cursor;
+      page = (await p.call((c, req) => c.filesListFolderContinue({ cursor }, req))).result;
+    }
+  } catch {
+    return;
+  }
+  const removed: string[] = [];
+  for (const path of left) {
+    try {
+      await p.call((c, req) => c.filesDeleteV2({ path }, req));
+      removed.push(path);
+    } catch (e) {
+      p.add('earlier scratch folder', 'problem', `could not remove ${path}: ${describe(e)}`);
+    }
+  }
+  if (removed.length > 0)
+    p.add(
+      'earlier scratch folder',
+      'ok',
+      `removed ${removed.join(', ')}, left by a doctor that was interrupted`,
+    );
+}
+
+/**
+ * Runs the probe in `<remoteRoot>/.rdl-sync-doctor-<random>` and deletes that folder again, also
+ * when `signal` cuts the probe short (Ctrl-C): the clean-up itself is not stopped. Never throws
+ * for Dropbox's answers: they are what it reports.
  */
 export async function runDoctor(
   conn: DropboxConnection,
@@ -261,12 +307,14 @@ export async function runDoctor(
   }
   const folder = `${remoteRoot}/.rdl-sync-doctor-${randomBytes(4).toString('hex')}`;
   try {
+    await removeEarlierScratch(p, remoteRoot);
     await probeFiles(p, folder);
     await probeHeaders(p).catch((e: unknown) => p.failed('largest request header', e));
     await probeReplay(p).catch((e: unknown) => p.failed('replayed closing append', e));
   } finally {
     try {
-      await p.call((c, req) => c.filesDeleteV2({ path: folder }, req));
+      // Not under `signal`: an interrupted probe still removes what it wrote.
+      await new Probe(p.conn).call((c, req) => c.filesDeleteV2({ path: folder }, req));
       p.add('clean up', 'ok', `removed ${folder}`);
     } catch (e) {
       const gone = isDropboxHttpError(e) && unionTags(errorUnion(e)).includes('not_found');
