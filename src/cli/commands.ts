@@ -37,6 +37,7 @@ import {
   oldSyncerStillRunning,
   withoutStartAgain,
   dropboxRoute,
+  isMountPoint,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
@@ -1211,8 +1212,14 @@ async function archiveFolderNote(
     (st) => st.isDirectory(),
     () => false,
   );
-  if (isFolder) return null;
   const dir = shellWord(settings.archiveDir);
+  if (isFolder) {
+    // A folder that is no mount point, with a card asked for (the default): nothing is archived
+    // into it. A lab desktop's plain folder read "SD card not mounted: insert it" at every pass,
+    // and nothing named the setting to turn off.
+    if (!settings.archiveMustBeMountPoint || (await isMountPoint(settings.archiveDir))) return null;
+    return `Note: ${settings.archiveDir} is not where a card or disk is mounted now, and archiveMustBeMountPoint is true (the default: an SD card, written only while mounted): files wait in transit until a card is mounted there. For an ordinary folder, as on a lab desktop: rdl-sync settings set archiveMustBeMountPoint false`;
+  }
   return settings.archiveMustBeMountPoint
     ? `Note: ${settings.archiveDir} does not exist now (no SD card is mounted there). Files wait safely in transit until the card is mounted there; lsblk -o NAME,MOUNTPOINT shows where it is.`
     : `Note: the archive folder ${settings.archiveDir} does not exist now. Files wait safely in transit until it does: create it (mkdir -p ${dir}) or correct the path.`;

@@ -60,6 +60,8 @@ export { formatBytes } from './format-bytes.js';
 export { archiveTitle } from './archive/archive-place.js';
 export { formatDuration } from './format-duration.js';
 export { formatUtcMinute } from './format-utc.js';
+// Whether a folder is a mount point (the CLI's note on an archive folder that is none).
+export { isMountPoint } from './fsutil/mount.js';
 export { FILE_FAILING_THRESHOLD } from './retry-policy.js';
 export {
   FILE_FAILING_PREFIX,

@@ -273,7 +273,17 @@ test('mustBeMountPoint on a plain folder: "not mounted", nothing written; on a r
     assert.equal(check.problem?.code, 'archive-missing');
     assert.equal(
       check.problem?.message,
-      `SD card not mounted at ${r.card}: insert it; files wait safely in transit`,
+      // Outside /media and /mnt: maybe an ordinary folder, set up with the default (a card).
+      `SD card not mounted at ${r.card}: insert it (or, if it is an ordinary folder: rdl-sync settings set archiveMustBeMountPoint false, or untick "Archive must be a mounted card" in Settings); files wait safely in transit`,
+    );
+    const onMedia = new ArchiveTarget({
+      root: '/media/rdl-no-such-card',
+      mustBeMountPoint: true,
+      reserveBytes: 0,
+    });
+    assert.match(
+      (await onMedia.check()).problem?.message ?? '',
+      /^SD card (not mounted at|folder) \/media\/rdl-no-such-card[^(]*; files wait safely in transit$/,
     );
     await assert.rejects(
       store(target, 'USB0/a.csv', srcPath),

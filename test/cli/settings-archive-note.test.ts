@@ -42,8 +42,19 @@ test('an archive folder that is not there, or a Dropbox folder shared by every h
     const saved = JSON.parse(await fs.readFile(path.join(dirs.configDir, 'config.json'), 'utf8'));
     assert.equal((saved.settings ?? saved).archiveDir, local, 'saved all the same');
 
-    // There: no note. Nor for a change that does not touch the archive.
+    // An ordinary folder, there, with a card asked for (the default): nothing would be archived.
     await fs.mkdir(local);
+    const plain = await set('archiveMustBeMountPoint', 'true');
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    assert.ok(
+      plain.stdout.includes(
+        `Note: ${local} is not where a card or disk is mounted now, and archiveMustBeMountPoint is true (the default: an SD card, written only while mounted): files wait in transit until a card is mounted there. For an ordinary folder, as on a lab desktop: rdl-sync settings set archiveMustBeMountPoint false`,
+      ),
+      plain.stdout,
+    );
+    await set('archiveMustBeMountPoint', 'false');
+
+    // There: no note. Nor for a change that does not touch the archive.
     const there = await set('archiveDir', local);
     assert.equal(there.code, 0, there.stdout + there.stderr);
     assert.doesNotMatch(there.stdout, /Note:/);

@@ -19,7 +19,7 @@ export function archiveMissing(
   const { root } = place;
   const card = {
     absent: `SD card folder ${root} does not exist: insert the card, or correct the archive folder in settings`,
-    'not-mounted': `SD card not mounted at ${root}: insert it`,
+    'not-mounted': `SD card not mounted at ${root}: insert it${ordinaryFolderHint(root)}`,
     'not-a-folder': `Archive folder ${root} is not a folder: correct it in settings`,
     pulled: `SD card at ${root} went away during a copy: insert it again`,
     // The folder is there but every call on it fails (ENOTCONN, EIO): a card pulled out while
@@ -38,6 +38,20 @@ export function archiveMissing(
   };
   const message = `${(place.card ? card : folder)[reason]}; ${WAITING}`;
   return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });
+}
+
+/** Where Linux desktops and hubs mount removable cards (udisks, fstab habits, the old syncer). */
+const CARD_MOUNT_PLACES = /^\/(media|mnt|run\/media)\//;
+
+/**
+ * A folder outside the usual places for a card, which the settings ask to be one: a lab desktop's
+ * ordinary folder, set up with the default archiveMustBeMountPoint, read "insert it" at every pass
+ * and nothing named the setting to turn off.
+ */
+function ordinaryFolderHint(root: string): string {
+  return CARD_MOUNT_PLACES.test(root)
+    ? ''
+    : ' (or, if it is an ordinary folder: rdl-sync settings set archiveMustBeMountPoint false, or untick "Archive must be a mounted card" in Settings)';
 }
 
 /**
