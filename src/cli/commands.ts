@@ -756,6 +756,15 @@ const auth: CommandSpec = {
         sayConnected(ctx, engine, account);
         return 0;
       }
+      // A new install has no settings yet, and the app key alone cannot be saved (settings are
+      // saved whole): "settings set dropboxAppKey KEY", the advice the connection gave, was refused.
+      if (settingsProblem(engine)?.code === 'setup-needed') {
+        say(
+          ctx,
+          'RDL Sync is not set up yet: save the site, the archive folder and the Dropbox app key together first, e.g. rdl-sync settings set site Site3_Lakeshore archiveDir /media/pi/CARD dropboxAppKey KEY (rdl-sync settings lists every setting; an old syncer is imported with rdl-sync import-legacy). Then run rdl-sync auth again.',
+        );
+        return 2;
+      }
       const { authorizeUrl, codeVerifier } = await engine.connectDropboxBegin();
       say(ctx, '1. Open this address in a browser and allow access:');
       say(ctx, `   ${authorizeUrl}`);

@@ -94,7 +94,9 @@ Connects RDL Sync to Dropbox with OAuth 2 PKCE (no app secret needed):
   1. open the printed address in any browser (on any machine) and allow access;
   2. paste the code Dropbox shows.
 Without a terminal, run 'rdl-sync auth' once to print the address, then
-'rdl-sync auth --code CODE'. Needs the app key in the settings (settings set dropboxAppKey KEY).
+'rdl-sync auth --code CODE'. Needs the app key in the settings: settings set dropboxAppKey KEY
+(on a new install together with the site and archive folder: settings set site SITE
+archiveDir DIR dropboxAppKey KEY).
 
 ${COMMON_OPTIONS}`,
   'import-legacy': `Usage: rdl-sync import-legacy (--root DIR | --config PATH) [--uploader-config PATH] [--remote-root TEMPLATE]

@@ -88,3 +88,37 @@ test('a code that starts with a dash is taken as the code (one Dropbox code in 6
   assert.match(r.stdout, /run `rdl-sync auth` first/);
   assert.doesNotMatch(r.stdout + r.stderr, /ambiguous/);
 });
+
+test('auth on a new install says to save the site, the archive and the app key together first; the command it gives works', async () => {
+  const configDir = path.join(dirs.root, 'new-install');
+  const env = { home: dirs.root };
+  const r = await runCli(['auth', '--config-dir', configDir], env);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  // It said "settings set dropboxAppKey KEY", which a new install refuses (settings are whole).
+  assert.match(
+    r.stdout,
+    /^RDL Sync is not set up yet: save the site, the archive folder and the Dropbox app key together first, e\.g\. rdl-sync settings set site Site3_Lakeshore archiveDir \/media\/pi\/CARD dropboxAppKey KEY /m,
+  );
+  await assert.rejects(fs.stat(path.join(configDir, 'pkce-pending.json')), { code: 'ENOENT' });
+  const set = await runCli(
+    [
+      'settings',
+      'set',
+      'site',
+      'Site3_Lakeshore',
+      'archiveDir',
+      '/media/pi/CARD',
+      'dropboxAppKey',
+      emulator.appKey,
+      'dropboxEndpoint',
+      emulator.url,
+      '--config-dir',
+      configDir,
+    ],
+    env,
+  );
+  assert.equal(set.code, 0, set.stdout + set.stderr);
+  const again = await runCli(['auth', '--config-dir', configDir], env);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /rdl-sync auth --code/);
+});
