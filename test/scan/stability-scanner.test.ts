@@ -350,3 +350,84 @@ test('a part of the tree that cannot be read is reported in errors; the rest is 
     removeDeep(watch);
   }
 });
+
+/** A wall clock and a monotonic one, moved apart as a clock step moves them. */
+class TwoHandClock {
+  constructor(
+    public wall: number,
+    public mono = 1_000,
+  ) {}
+  now = (): number => this.wall;
+  monotonic = (): number => this.mono;
+  sleep = async (): Promise<void> => {};
+  /** Time passing: both hands. */
+  pass(ms: number): void {
+    this.wall += ms;
+    this.mono += ms;
+  }
+}
+
+test('after the wall clock steps forward, a file written just before looks old but is not taken at once', async () => {
+  // A Pi with no real-time clock boots on a stale time and NTP steps it forward: every file a
+  // logger appended to a moment before looks hours old, and one not held open at that instant
+  // was taken at its first sighting, then again as "log (1).csv" at the logger's next line.
+  const watch = await tempDir();
+  try {
+    const clock = new TwoHandClock(Date.now());
+    const scanner = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 30,
+      ignorePatterns: [],
+      clock,
+    });
+    await put(watch, 'USB0/log.csv', 'a,b\n', clock.wall - 1_000);
+    let r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1], 'written a second ago');
+    clock.pass(5_000);
+    clock.wall += 2 * 3_600_000; // the step
+    await put(watch, 'USB0/other.csv', 'c,d\n', clock.wall - 2 * 3_600_000 - 500);
+    r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 2], 'old by the stepped clock, not taken');
+    clock.pass(26_000);
+    r = await scanner.scan();
+    assert.deepEqual(rels(r.stable), ['USB0/log.csv'], 'seen unchanged for 31 s: finished');
+    clock.pass(5_000);
+    r = await scanner.scan();
+    assert.deepEqual(rels(r.stable), ['USB0/log.csv', 'USB0/other.csv']);
+    // The stable time after the step over, an old file is taken at its first sighting again.
+    await put(watch, 'USB0/late.csv', 'e\n', clock.wall - 3_600_000);
+    r = await scanner.scan();
+    assert.ok(rels(r.stable).includes('USB0/late.csv'));
+  } finally {
+    await removeDir(watch);
+  }
+});
+
+test('on a network share (writers out of /proc sight, their clocks not ours), an old file is taken only once seen unchanged for the stable time', async () => {
+  const watch = await tempDir();
+  try {
+    const clock = new TwoHandClock(Date.now());
+    const shareOf = (type: string) =>
+      new StabilityScanner({
+        watchDir: watch,
+        stableSeconds: 30,
+        ignorePatterns: [],
+        clock,
+        fileSystemType: async () => type,
+      });
+    await put(watch, 'internet/health.txt', 'line\n', clock.wall - 3_600_000);
+    const share = shareOf('nfs4');
+    let r = await share.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1], 'first sighting on nfs4: not yet');
+    clock.pass(30_000);
+    r = await share.scan();
+    assert.deepEqual(rels(r.stable), ['internet/health.txt']);
+    for (const type of ['cifs', 'fuse.sshfs', 'smb3'])
+      assert.equal((await shareOf(type).scan()).stable.length, 0, type);
+    // A local disk: one sighting, as `once` needs.
+    for (const type of ['ext4', 'vfat', 'fuseblk'])
+      assert.equal((await shareOf(type).scan()).stable.length, 1, type);
+  } finally {
+    await removeDir(watch);
+  }
+});

@@ -11,6 +11,7 @@ import { monotonicNow, systemClock, silentLogger, type Clock, type Logger } from
 import { SyncError } from '../errors.js';
 import { EmptyFolderMemo, walkTree } from '../fsutil/walk.js';
 import { errnoCode } from '../fsutil/fsync.js';
+import { fileSystemTypeOf } from '../fsutil/mount.js';
 import { compileIgnore, type IgnoreMatcher } from './ignore.js';
 import { snapshotOpenWriters, type WriterProbe } from './open-writers.js';
 import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
@@ -79,7 +80,23 @@ export interface StabilityScannerOptions {
    * two-sightings rule applies to every file). Defaults to the /proc probe.
    */
   writers?: WriterProbe | null;
+  /** The watch folder's file system type (remoteFileSystem); defaults to /proc/self/mountinfo's. */
+  fileSystemType?: (dir: string) => Promise<string | undefined>;
 }
+
+/**
+ * The wall clock moved this much further than the monotonic one between two scans: it stepped
+ * (NTP setting a Pi's clock after a boot without a real-time clock, a person's date command).
+ */
+const CLOCK_STEP_MS = 2_000;
+
+/**
+ * File systems whose files other machines write: /proc shows this machine's writers only, so a
+ * file there that no process here holds open may still be written (a logger on a PC writing to
+ * a share). Their times, too, come from that machine's clock.
+ */
+const REMOTE_FILE_SYSTEM =
+  /^(nfs4?|cifs|smb3?|smbfs|ncpfs|9p|ceph|glusterfs|afs|lustre|davfs|fuse\.(sshfs|rclone|s3fs|davfs2?|gvfsd-fuse|gcsfuse|curlftpfs))$/;
 
 interface Sighting {
   file: ScannedFile;
@@ -128,6 +145,11 @@ export class StabilityScanner {
   private readonly emptyFolders = new EmptyFolderMemo();
   private scanCount = 0;
   private running = false;
+  private readonly fileSystemType: (dir: string) => Promise<string | undefined>;
+  /** Wall minus monotonic time at the last scan: a jump says the wall clock stepped. */
+  private lastClockOffset: number | null = null;
+  /** Until then (monotonic), a file's age by its mtime decides nothing (see ageTellsFinished). */
+  private ageDistrustedUntilMono = -Infinity;
 
   constructor(opts: StabilityScannerOptions) {
     if (!Number.isFinite(opts.stableSeconds) || opts.stableSeconds < 0) {
@@ -140,6 +162,32 @@ export class StabilityScanner {
     this.logger = opts.logger ?? silentLogger;
     this.excludeDirs = opts.excludeDirs ?? [];
     this.writers = opts.writers === undefined ? () => snapshotOpenWriters() : opts.writers;
+    this.fileSystemType = opts.fileSystemType ?? fileSystemTypeOf;
+  }
+
+  /**
+   * Whether an old mtime and no writer open now may say a file is finished at its first sighting
+   * (the one-scan rule `once` relies on). Not on a file system other machines write (a writer
+   * there is out of sight, and its clock may be behind: a logger appending every few seconds was
+   * taken in 17 pieces); nor for the stable time after the wall clock stepped forward (every file
+   * written before the step looks old at once). Then files are judged by sightings alone: seen
+   * unchanged for the stable time of monotonic time.
+   */
+  private async ageTellsFinished(now: number, mono: number): Promise<boolean> {
+    const offset = now - mono;
+    if (this.lastClockOffset !== null && offset - this.lastClockOffset > CLOCK_STEP_MS) {
+      this.ageDistrustedUntilMono = mono + this.stableMs;
+      this.logger.info(
+        'scan: the wall clock stepped forward; files are judged by sightings alone for the stable time',
+        {
+          steppedMs: Math.round(offset - this.lastClockOffset),
+        },
+      );
+    }
+    this.lastClockOffset = offset;
+    if (mono < this.ageDistrustedUntilMono) return false;
+    const type = await this.fileSystemType(this.watchDir).catch(() => undefined);
+    return type === undefined || !REMOTE_FILE_SYSTEM.test(type);
   }
 
   /** Files currently remembered (seen, present at the last scan). */
@@ -232,15 +280,17 @@ export class StabilityScanner {
     }
     const now = this.clock.now();
     const mono = monotonicNow(this.clock);
+    const ageDecides = writers !== null && (await this.ageTellsFinished(now, mono));
     for (const { file, dev, ino, uid } of sightings) {
       const open = writers?.has(dev, ino) ?? false;
       if (open) result.openForWriting++;
       // Another user's file while some process could not be inspected (another user's: we may
       // not read its /proc/<pid>/fd): its writer may be among them, so its writers are unknown.
-      const writersKnown =
-        writers !== null && (writers.skippedProcesses === 0 || OWN_UID === null || uid === OWN_UID);
-      if (this.observe(file, ino, { now, mono }, scan, open, writersKnown))
-        result.stable.push(file);
+      const oneSighting =
+        ageDecides &&
+        writers !== null &&
+        (writers.skippedProcesses === 0 || OWN_UID === null || uid === OWN_UID);
+      if (this.observe(file, ino, { now, mono }, scan, open, oneSighting)) result.stable.push(file);
       else {
         result.pending++;
         result.pendingFiles.push({ rel: file.rel, mtimeMs: file.mtimeMs });
@@ -262,7 +312,8 @@ export class StabilityScanner {
     { now, mono }: { now: number; mono: number },
     scan: number,
     openForWriting: boolean,
-    writersKnown: boolean,
+    /** Its writers are known and its age may decide (ageTellsFinished): one sighting can do. */
+    oneSighting: boolean,
   ): boolean {
     const { rel, size, mtimeMs } = file;
     let obs = this.observations.get(rel);
@@ -280,7 +331,7 @@ export class StabilityScanner {
     const oldEnough = now - mtimeMs >= this.stableMs;
     // With writers known, an old file nobody holds open is finished now: one scan decides, so
     // `rdl-sync once` moves it in its single pass. Without that knowledge, two sightings.
-    return oldEnough && (unchangedLongEnough || writersKnown);
+    return oldEnough && (unchangedLongEnough || oneSighting);
   }
 }
 
