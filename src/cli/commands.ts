@@ -423,6 +423,13 @@ function failureList(
   return more > 0 ? `${list}; and ${more} more (the log names each)` : list;
 }
 
+/** Names as `once` lists files left or waited for: the first few, then how many more. */
+function nameList(rels: readonly string[], count: number): string {
+  const shown = rels.slice(0, LISTED_FAILURES_MAX);
+  const more = Math.max(count, rels.length) - shown.length;
+  return printable(shown.join(', ')) + (more > 0 ? `, and ${more} more` : '');
+}
+
 /** How many failing files `once` names one by one; the rest are counted. */
 const LISTED_FAILURES_MAX = 20;
 
@@ -449,6 +456,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
       there: { upload: 0, archive: 0 },
     };
     let r = await engine.runPassNow({ retryWaiting });
+    let saidWaiting = false;
     for (;;) {
       total.staged += r.staged;
       total.uploaded += r.uploaded;
@@ -460,6 +468,15 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
       // too long, no room in transit) made every run wait out the stable time (100 s) for it.
       const settling = settlingNow(engine);
       if (settling === 0 || r.uploadBlocked || r.archiveBlocked || Date.now() >= deadline) break;
+      // Said once, with the names: up to stableSeconds + 10 s (100 s by default) of silence read
+      // as a hang, and a person pressed Ctrl-C on the first run the README suggests.
+      if (!saidWaiting) {
+        saidWaiting = true;
+        say(
+          ctx,
+          `Waiting up to ${Math.round((deadline - Date.now()) / 1000)} s for ${fileCount(settling)} still being written or settling (unchanged for stableSeconds, ${engine.getSettings().stableSeconds} s, before moving): ${nameList(r.settlingInWatch, settling)}. Ctrl-C ends the wait; nothing is lost.`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, ONCE_RECHECK_MS));
       r = await engine.runPassNow();
     }
@@ -471,7 +488,7 @@ async function runOnce(ctx: CliContext, retryWaiting: boolean): Promise<number> 
     if (settling > 0) {
       say(
         ctx,
-        `Left ${settling} file${settling === 1 ? '' : 's'} in the watch folder: still being written (or changed) after waiting ${Math.round(settleMs / 1000)} s; the next run takes ${settling === 1 ? 'it' : 'them'}.`,
+        `Left ${settling} file${settling === 1 ? '' : 's'} in the watch folder: still being written (or changed) after waiting ${Math.round(settleMs / 1000)} s; the next run takes ${settling === 1 ? 'it' : 'them'}: ${nameList(r.settlingInWatch, settling)}.`,
       );
     }
     const { waiting } = engine.getStatus().counts;

@@ -91,7 +91,15 @@ test('once: exit 1 naming the failing and the unsettled files; private, secret-f
     // The scanner decides what is open; where it cannot tell (no writer detection yet), held.csv
     // is staged by age and only the transit failure remains. Either way the summary is honest.
     if (left.includes('RDL/held.csv')) {
-      assert.match(r.stdout, /Left 1 file in the watch folder: still being written/);
+      // Named, while it waits (a silent wait of up to 100 s read as a hang) and at the end.
+      assert.match(
+        r.stdout,
+        /^Waiting up to \d+ s for 1 file still being written or settling \(unchanged for stableSeconds, \d+ s, before moving\): RDL\/held\.csv\. Ctrl-C ends the wait; nothing is lost\.$/m,
+      );
+      assert.match(
+        r.stdout,
+        /^Left 1 file in the watch folder: still being written \(or changed\) after waiting \d+ s; the next run takes it: RDL\/held\.csv\.$/m,
+      );
     }
 
     const status = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });

@@ -51,6 +51,8 @@ export interface PassReport {
   transitBytes: number | null;
   /** Finished files left in the watch folder this pass, with their mtime (StageStepResult.held). */
   heldInWatch: Array<{ rel: string; atMs: number }>;
+  /** Of the files left in the watch folder, those still being written or changing. */
+  settlingInWatch: string[];
   aborted: boolean;
 }
 
@@ -550,6 +552,7 @@ export async function runPass(
     remainingInTransit: remaining,
     transitBytes: !signal?.aborted && (complete || unwalked) ? queueBytes : null,
     heldInWatch: staging?.held ?? [],
+    settlingInWatch: staging?.settlingRels ?? [],
     aborted: Boolean(signal?.aborted),
   };
   await deps.journal.flush();

@@ -64,6 +64,8 @@ export interface StageStepResult {
   waiting: number;
   /** Of `waiting`, those still being written or changing (settling, or held open). */
   settling: number;
+  /** Their names (`once` names what it leaves, and what it waits for). */
+  settlingRels: string[];
   /** Files that failed to stage this time or wait out their back-off. */
   failing: number;
   /**
@@ -118,6 +120,7 @@ export async function scanAndStage(
     staged: 0,
     waiting: scan.pending, // files held open are among the pending ones
     settling: scan.pending,
+    settlingRels: (scan.pendingFiles ?? []).map((f) => f.rel),
     failing: 0,
     worstFailing: null,
     held: [],
@@ -185,6 +188,7 @@ export async function scanAndStage(
     if (!(await journalFreesName(deps, file.rel))) {
       hold(file);
       result.settling++; // as a file behind a same-named one in transit ('busy')
+      result.settlingRels.push(file.rel);
       return;
     }
     const outcome = await stageSafely(deps, file);
@@ -202,6 +206,7 @@ export async function scanAndStage(
       case 'changed':
         hold(file);
         result.settling++;
+        result.settlingRels.push(file.rel);
         break;
       case 'failed':
         hold(file);
