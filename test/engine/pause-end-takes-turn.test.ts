@@ -21,7 +21,8 @@ async function savedState(configDir: string): Promise<unknown> {
 }
 
 test('a timed pause that ends waits its turn to be cleared, and a pause made at that moment stays', async () => {
-  await withHarness({ engine: { watchConfig: true } }, async (h) => {
+  // Publishing its status, as the daemon and tray app do: `pause` waits to see it followed.
+  await withHarness({ engine: { watchConfig: true, publishStatus: true } }, async (h) => {
     await h.engine.start();
     await h.engine.pause(1_500);
     assert.equal(h.engine.getStatus().paused, true);
