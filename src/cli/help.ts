@@ -45,6 +45,8 @@ Commands:
   fleet           every site's heartbeat from Dropbox: state, last seen, backlog, disk (--json)
   alert           send a test alert (alert test), or save a channel secret (alert secret)
   report          the digest: files per source, both legs, disks, alerts (--send emails it)
+  help [COMMAND]  this list, or a command's help (as rdl-sync COMMAND --help)
+  version         RDL Sync's version and its runtime's (also --version)
 
 ${COMMON_OPTIONS}`,
   run: `Usage: rdl-sync run

@@ -22,18 +22,35 @@ export async function main(
   err: NodeJS.WritableStream = process.stderr,
   stopper: AbortController = new AbortController(),
 ): Promise<number> {
-  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
-  const rest = command ? argv.slice(1) : argv;
+  const { command, rest } = splitCommand(argv);
   if (!command) {
+    if (rest.length === 1 && VERSION_FLAGS.includes(rest[0]!)) {
+      out.write(`${await versionLine()}\n`);
+      return 0;
+    }
     const asked = rest.includes('--help') || rest.includes('-h');
     (asked ? out : err).write(`${HELP.main}\n`);
     return asked ? 0 : 2;
+  }
+  // `rdl-sync help` and `rdl-sync help status`, as many tools take them.
+  if (command === 'help') {
+    const topic = rest.find((a) => !a.startsWith('-'));
+    if (topic === undefined || Object.hasOwn(HELP, topic)) {
+      out.write(`${HELP[topic ?? 'main']}\n`);
+      return 0;
+    }
+    err.write(`${await unknownCommand(topic)}\n`);
+    return 2;
+  }
+  if (command === 'version') {
+    out.write(`${await versionLine()}\n`);
+    return 0;
   }
   const commandOptions = Object.hasOwn(COMMAND_OPTIONS, command)
     ? COMMAND_OPTIONS[command]
     : undefined;
   if (!commandOptions) {
-    err.write(`Unknown command "${command}". Run rdl-sync --help for the list.\n`);
+    err.write(`${await unknownCommand(command)}\n`);
     return 2;
   }
   const options: NonNullable<ParseArgsConfig['options']> = {
@@ -75,9 +92,16 @@ export async function main(
   // The modules every command needs are compiled now: into the compile cache with them (where it
   // is on), not only at a clean exit, which a daemon stopped by a signal or a power cut never has.
   flushCompileCache();
-  const configDir = path.resolve(
-    (parsed.values['config-dir'] as string | undefined) ?? defaultConfigDir(),
-  );
+  const given = parsed.values['config-dir'] as string | undefined;
+  // `--config-dir "$DIR"` with DIR unset: path.resolve('') is the working folder, and settings,
+  // credentials and logs went there.
+  if (given !== undefined && given.trim() === '') {
+    err.write(
+      'rdl-sync: --config-dir is empty: give the settings folder, or leave the option out for the default (~/.config/rdl-sync, or $RDL_SYNC_CONFIG_DIR).\n',
+    );
+    return 2;
+  }
+  const configDir = path.resolve(given ?? defaultConfigDir());
   // Before anything is written here (the log file included): `sudo rdl-sync pause` beside the
   // service of the hub's user must not make root's settings folder at all (other-user-guard.ts).
   // Only root's habit is guarded: another user running a command of its own beside someone's
@@ -119,6 +143,40 @@ export async function main(
     else logger.error(`${command} failed`, { reason: message });
     return isSyncError(e) && e.code === 'settings-invalid' ? 2 : 1;
   }
+}
+
+const VERSION_FLAGS = ['--version', '-V', '-v'];
+
+/** "Unknown command "statsu": did you mean status?" (the engine's modules load for it: a mistake's path). */
+async function unknownCommand(word: string): Promise<string> {
+  const { closestWord } = await import('../engine/index.js');
+  const meant = closestWord(word, Object.keys(COMMAND_OPTIONS));
+  return `Unknown command "${word}"${meant ? `: did you mean ${meant}?` : '.'} Run rdl-sync --help for the list.`;
+}
+
+/** "rdl-sync 0.1.0 (Node 20.20.2)": the version in package.json, and the runtime running it. */
+async function versionLine(): Promise<string> {
+  const { appVersion } = await import('../engine/app-version.js');
+  return `rdl-sync ${appVersion()} (Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''})`;
+}
+
+/**
+ * The command word and the rest. Options for every command may come before it (`rdl-sync
+ * --config-dir /x status`, as the help lists them apart): they were taken for no command at all,
+ * and the main help printed with no reason given.
+ */
+export function splitCommand(argv: readonly string[]): { command?: string; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config-dir') {
+      i++; // its value
+      continue;
+    }
+    if (a.startsWith('--config-dir=')) continue;
+    if (a.startsWith('-')) return { rest: [...argv] };
+    return { command: a, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+  }
+  return { rest: [...argv] };
 }
 
 /**

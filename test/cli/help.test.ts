@@ -149,3 +149,31 @@ test('words a command does not take are refused, not ignored: `pause 30m` pauses
   const shown = await runCli(['settings', 'path', '--config-dir', configDir], env);
   assert.equal(shown.code, 0, shown.stderr);
 });
+
+test('--version, help COMMAND, options before the command, and an empty --config-dir refused', async () => {
+  const pkg = JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  const [version, versionWord, helpStatus, helpBogus, before, empty] = await Promise.all([
+    runCli(['--version'], env),
+    runCli(['version'], env),
+    runCli(['help', 'status'], env),
+    runCli(['help', 'statsu'], env),
+    // As the help lists the option apart from the commands: it was taken for no command at all.
+    runCli(['--config-dir', configDir, 'settings', 'path'], env),
+    // `--config-dir "$DIR"` with DIR unset: the working folder became the settings folder.
+    runCli(['status', '--config-dir='], env),
+  ]);
+  for (const r of [version, versionWord])
+    assert.equal(r.stdout, `rdl-sync ${pkg.version} (Node ${process.versions.node})\n`, r.stderr);
+  assert.equal(helpStatus.code, 0);
+  assert.match(helpStatus.stdout, /^Usage: rdl-sync status/);
+  assert.equal(helpBogus.code, 2);
+  assert.match(
+    helpBogus.stderr,
+    /^Unknown command "statsu": did you mean status\? Run rdl-sync --help/,
+  );
+  assert.equal(before.code, 0, before.stdout + before.stderr);
+  assert.equal(before.stdout, `${path.join(configDir, 'config.json')}\n`);
+  assert.equal(empty.code, 2, empty.stdout + empty.stderr);
+  assert.match(empty.stderr, /^rdl-sync: --config-dir is empty: give the settings folder/);
+  assert.equal(empty.stdout, '');
+});

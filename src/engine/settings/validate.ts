@@ -10,6 +10,7 @@ import { cronProblem } from './cron-check.js';
 import { renderRemoteRoot } from './remote-root.js';
 import { folderIssues } from './folder-checks.js';
 import { defaultSettings } from './defaults.js';
+import { closestWord } from '../closest-word.js';
 
 const FOLDER_KEYS = ['watchDir', 'transitDir', 'archiveDir'] as const;
 
@@ -163,26 +164,7 @@ function unknownKeyIssues(record: Record<string, unknown>): FieldIssue[] {
 
 /** The setting a mistyped name most likely meant (`SITE`, `intervalSecs`), or undefined. */
 export function closestKey(key: string): SettingKey | undefined {
-  const lower = key.toLowerCase();
-  let best: { key: SettingKey; d: number } | undefined;
-  for (const k of SETTING_KEYS) {
-    const d = editDistance(lower, k.toLowerCase());
-    if (d <= Math.max(2, Math.floor(k.length / 4)) && (!best || d < best.d)) best = { key: k, d };
-  }
-  return best?.key;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
+  return closestWord(key, SETTING_KEYS);
 }
 
 const TYPE_WORDS: Record<string, string> = {
