@@ -38,6 +38,7 @@ import {
   withoutStartAgain,
   dropboxRoute,
   isMountPoint,
+  DEFAULT_IGNORE_PATTERNS,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
@@ -1210,6 +1211,7 @@ const settings: CommandSpec = {
         for (const note of [
           await archiveFolderNote(saved.settings, setKeys),
           sharedRemoteFolderNote(saved.settings, setKeys),
+          droppedIgnoreDefaultsNote(saved.settings, setKeys),
         ])
           if (note) say(ctx, note);
         return 0;
@@ -1265,6 +1267,25 @@ function sharedRemoteFolderNote(
   const t = settings.remoteRootTemplate;
   if (t.includes('{site}') || t.includes('{host}')) return null;
   return `Note: the Dropbox folder ${t} names no {site} (nor {host}): every hub with this setting uploads into that same folder, and their data would be mixed as one site's. For more than one hub, include {site}, e.g. ${t.replace(/\/+$/, '')}/{site}.`;
+}
+
+/**
+ * `settings set ignorePatterns '*.bak'` replaces the list, defaults and all: the loggers' partial
+ * and temporary files (*.part, *.tmp, dotfiles) would sync from then on, and nothing said so.
+ * Valid (a site may want one of them), so said, with the command that keeps them.
+ */
+function droppedIgnoreDefaultsNote(
+  settings: Settings,
+  changed: ReadonlySet<string | undefined>,
+): string | null {
+  if (!changed.has('ignorePatterns')) return null;
+  const kept = new Set(settings.ignorePatterns);
+  // Not "icon\r" (macOS's folder icon file): a value typed here is trimmed, so it cannot be given
+  // back this way; such a file, synced, fails alone on Dropbox's refusal of its name.
+  const dropped = DEFAULT_IGNORE_PATTERNS.filter((p) => p === p.trim() && !kept.has(p));
+  if (dropped.length === 0) return null;
+  const typed = shellWord([...settings.ignorePatterns, ...dropped].join(','));
+  return `Note: ignorePatterns replaces the default list, and these defaults are no longer in it: ${dropped.map((p) => JSON.stringify(p)).join(', ')}. Files matching them (loggers' temporary and partial files among them) are synced from now on. To keep them too: rdl-sync settings set ignorePatterns ${typed}`;
 }
 
 /**

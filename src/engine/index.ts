@@ -12,7 +12,12 @@ export type { EngineApi, FieldIssue, LegacyImportReport, SettingsValidation } fr
 export type { PassReport } from './pipeline/pass.js';
 
 // Settings: the schema (form, CLI listing), the one validation, the file.
-export { settingsSchema, type Settings, type SettingKey } from './settings/schema.js';
+export {
+  DEFAULT_IGNORE_PATTERNS,
+  settingsSchema,
+  type Settings,
+  type SettingKey,
+} from './settings/schema.js';
 export { SETTING_LABELS } from './settings/labels.js';
 export { defaultSettings } from './settings/defaults.js';
 export { defaultConfigDir } from './settings/paths.js';

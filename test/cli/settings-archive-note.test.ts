@@ -75,3 +75,41 @@ test('an archive folder that is not there, or a Dropbox folder shared by every h
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('ignorePatterns set without the defaults says which are gone, with a command that keeps them', async () => {
+  const dirs = await makeDirs('rdl-cli-ignore-note-');
+  try {
+    const env = { home: dirs.root };
+    const set = (...pairs: string[]) =>
+      runCli(['settings', 'set', ...pairs, '--config-dir', dirs.configDir], env);
+    const first = await set(
+      'watchDir',
+      dirs.watchDir,
+      'transitDir',
+      dirs.transitDir,
+      'site',
+      'Site7_Farm',
+      'archiveDir',
+      dirs.archiveDir,
+      'archiveMustBeMountPoint',
+      'false',
+      'ignorePatterns',
+      '*.bak',
+    );
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const m =
+      /^Note: ignorePatterns replaces the default list, and these defaults are no longer in it: "\.\*", "\*\.tmp", "\*\.part", .*synced from now on\. To keep them too: rdl-sync settings set ignorePatterns '([^']+)'$/m.exec(
+        first.stdout,
+      );
+    assert.ok(m, first.stdout);
+    // The command as given keeps them, and says nothing more.
+    const kept = await set('ignorePatterns', m[1]!);
+    assert.equal(kept.code, 0, kept.stdout + kept.stderr);
+    assert.doesNotMatch(kept.stdout, /Note:/);
+    const saved = JSON.parse(await fs.readFile(path.join(dirs.configDir, 'config.json'), 'utf8'));
+    const patterns = (saved.settings ?? saved).ignorePatterns as string[];
+    for (const p of ['*.bak', '.*', '*.tmp', '*.part']) assert.ok(patterns.includes(p), p);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
