@@ -1335,11 +1335,19 @@ function readForEditing(
   store: ReturnType<typeof openSettingsService>,
   ctx: CliContext,
 ): Record<string, unknown> {
-  const { values, unreadable } = store.readForEditing();
+  const { values, unreadable, readErrorCode } = store.readForEditing();
   if (unreadable) {
+    // Not "starting from the defaults (kept aside on save)": `settings set` refuses to save over a
+    // file it cannot read, and the values below are the defaults, not the hub's.
+    const why =
+      readErrorCode === 'EACCES' || readErrorCode === 'EPERM'
+        ? `this user may not read it (${readErrorCode})`
+        : readErrorCode
+          ? `it could not be read (${readErrorCode})`
+          : 'it is not JSON';
     say(
       ctx,
-      `Note: ${store.path} could not be read as JSON; starting from the defaults (the old file is kept aside on save).`,
+      `Note: ${store.path} cannot be used: ${why}. Below are the defaults, not the settings in it; \`rdl-sync settings check\` says what is wrong, and nothing can be saved with settings set until it is fixed.`,
     );
   }
   return values;

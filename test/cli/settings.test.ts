@@ -157,6 +157,14 @@ test('a settings file that is not JSON is never saved over from the defaults: se
   const check = await runCli(['settings', 'check', '--config-dir', dir], env);
   assert.equal(check.code, 2);
   assert.match(check.stdout, /JSON|line \d+/i, check.stdout);
+  // Showing it says the values are the defaults, not the file's, and that set will not save
+  // (it said "starting from the defaults (the old file is kept aside on save)", and then refused).
+  const show = await runCli(['settings', '--config-dir', dir], env);
+  assert.match(
+    show.stdout,
+    /^Note: .*config\.json cannot be used: it is not JSON\. Below are the defaults, not the settings in it; `rdl-sync settings check` says what is wrong, and nothing can be saved with settings set until it is fixed\.$/m,
+  );
+  assert.doesNotMatch(show.stdout, /kept aside on save/);
 });
 
 test('a settings file this user may not read (left by a sudo): set refuses with the owner fix, not "not JSON", and writes nothing', async () => {

@@ -75,6 +75,13 @@ test('a file that is not JSON any more is the same visible problem, naming the l
     // Where the mistake is, as a person looks for it: the line (the last) and column.
     const lines = broken.split('\n').length;
     assert.match(problem(h)!.message, new RegExp(`line ${lines} column \\d+`));
+    // Only fixes that work: `settings set` refuses to save over a file it cannot read, and
+    // deleting the file (the file's own advice) would start every setting from its default.
+    assert.match(
+      problem(h)!.message,
+      /or save the settings from the window \(the file is set aside\)\. Do not delete it/,
+    );
+    assert.doesNotMatch(problem(h)!.message, /rdl-sync settings set|delete the file to start/);
     await fs.writeFile(file, good);
     await waitFor('the problem cleared', async () => problem(h) === undefined, 15_000);
   });

@@ -426,10 +426,24 @@ function mostAttempted(failing: readonly FailingFileFact[]): NamedFailure | null
 
 /** One sentence for a hand edit that could not be used: what is wrong, what runs, the fix. */
 function settingsFileMistakesMessage(issues: { field: string; message: string }[]): string {
-  const wrong = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ');
-  return (
-    `The settings file was changed but has mistakes (${wrong}); the settings in force are kept ` +
-    'until it is fixed: correct config.json (`rdl-sync settings check` names each mistake), or ' +
-    'save the settings from the window or with `rdl-sync settings set`. Nothing is lost.'
-  );
+  // A file that cannot be read at all (not JSON, emptied) is a mistake of no one setting. Then
+  // `rdl-sync settings set` refuses to save (it cannot know the other settings), and the file's
+  // own advice, to delete it, would start every setting from its default: only the window, which
+  // holds the settings in force whole, can save over it.
+  const unreadable = issues.every((i) => i.field === '');
+  const wrong = issues
+    .map((i) =>
+      i.field
+        ? `${i.field}: ${i.message}`
+        : i.message.replace(/(: fix |; set the settings ).*$/, ''),
+    )
+    .join('; ');
+  return unreadable
+    ? `The settings file was changed and cannot be read (${wrong}); the settings in force are kept ` +
+        'until it is fixed: correct config.json by hand (`rdl-sync settings check` says where), or ' +
+        'save the settings from the window (the file is set aside). Do not delete it: every ' +
+        'setting would start from its default. Nothing is lost.'
+    : `The settings file was changed but has mistakes (${wrong}); the settings in force are kept ` +
+        'until it is fixed: correct config.json (`rdl-sync settings check` names each mistake), or ' +
+        'save the settings from the window or with `rdl-sync settings set`. Nothing is lost.';
 }
