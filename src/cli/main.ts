@@ -135,7 +135,9 @@ export async function main(
   try {
     return await commands[command]!.run(ctx);
   } catch (e) {
-    const message = isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e);
+    const message =
+      settingsFolderTrouble(e, configDir) ??
+      (isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e));
     err.write(`rdl-sync ${command}: ${message}\n`);
     // Refused beside another RDL Sync that syncs on: a refusal, not a failure of the syncing.
     if (isSyncError(e) && e.code === 'already-running')
@@ -146,6 +148,30 @@ export async function main(
 }
 
 const VERSION_FLAGS = ['--version', '-V', '-v'];
+
+/**
+ * The settings folder (or a folder on its way) cannot be made: a service user whose home is
+ * /nonexistent, a --config-dir naming a file. Node's words ("EACCES: permission denied, mkdir
+ * '/nonexistent'") named neither the folder's purpose nor the fix.
+ */
+function settingsFolderTrouble(e: unknown, configDir: string): string | null {
+  const {
+    code,
+    path: at,
+    syscall,
+  } = (e ?? {}) as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (typeof code !== 'string' || typeof at !== 'string' || syscall !== 'mkdir') return null;
+  const within =
+    at === configDir || configDir.startsWith(at.endsWith(path.sep) ? at : at + path.sep);
+  if (!within) return null;
+  const why =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? `${at} is a file, not a folder`
+      : code === 'EACCES' || code === 'EPERM'
+        ? `this user may not create ${at} (${code})`
+        : `${at} could not be made (${code})`;
+  return `the settings folder ${configDir} cannot be made: ${why}. Name a folder this user can write with --config-dir DIR (or RDL_SYNC_CONFIG_DIR), or give the user a home folder it can write.`;
+}
 
 /** "Unknown command "statsu": did you mean status?" (the engine's modules load for it: a mistake's path). */
 async function unknownCommand(word: string): Promise<string> {

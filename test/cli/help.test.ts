@@ -177,3 +177,26 @@ test('--version, help COMMAND, options before the command, and an empty --config
   assert.match(empty.stderr, /^rdl-sync: --config-dir is empty: give the settings folder/);
   assert.equal(empty.stdout, '');
 });
+
+test('a settings folder that cannot be made is named, with the fix (not node words about a mkdir)', async () => {
+  const file = path.join(root, 'a-file');
+  await fs.writeFile(file, '');
+  const [onFile, noHome] = await Promise.all([
+    runCli(['once', '--config-dir', file], env),
+    // A service user whose home is /nonexistent (nobody's, many system users').
+    runCli(['once'], { home: '/nonexistent', asUid: 65534 }),
+  ]);
+  assert.equal(onFile.code, 1);
+  assert.match(
+    onFile.stderr,
+    new RegExp(
+      `^rdl-sync once: the settings folder ${file} cannot be made: ${file} is a file, not a folder\\. Name a folder this user can write with --config-dir DIR`,
+      'm',
+    ),
+  );
+  assert.equal(noHome.code, 1);
+  assert.match(
+    noHome.stderr,
+    /^rdl-sync once: the settings folder \/nonexistent\/\.config\/rdl-sync cannot be made: this user may not create \/nonexistent \(EACCES\)\./m,
+  );
+});
