@@ -39,6 +39,7 @@ import {
   dropboxRoute,
   isMountPoint,
   DEFAULT_IGNORE_PATTERNS,
+  FileCredentialStore,
 } from '../engine/index.js';
 import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
@@ -837,11 +838,21 @@ const importLegacy: CommandSpec = {
         say(ctx, `  ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
       if (report.changes.length === 0)
         say(ctx, '  (nothing changed: the settings already matched)');
+      // A second import (a site corrected, run again) said "run rdl-sync auth" over a working
+      // connection saved by the first.
+      const connected =
+        !report.credentialsImported &&
+        (await new FileCredentialStore(ctx.configDir).load().then(
+          (c) => c !== null,
+          () => false,
+        ));
       say(
         ctx,
         report.credentialsImported
           ? 'Dropbox app key and refresh token imported (not shown).'
-          : 'No Dropbox credentials imported: run `rdl-sync auth` to connect.',
+          : connected
+            ? 'No Dropbox credentials imported; the Dropbox connection already saved here is kept.'
+            : 'No Dropbox credentials imported: run `rdl-sync auth` to connect.',
       );
       for (const w of report.warnings) say(ctx, `! ${w}`);
       return 0;

@@ -88,6 +88,19 @@ test('imports the old config and the uploader token; prints each change, never t
   assert.equal(status.code, 0, status.stdout + status.stderr);
   assert.match(status.stdout, /SD card: \/media\/orangepi\/SD1 — NOT PRESENT/);
 
+  // Run again without the uploader's file (a site corrected in the old config, say): the
+  // connection saved by the first run stays, and is said to (it said "run rdl-sync auth").
+  const again = await runCli(
+    ['import-legacy', '--config', old.config, '--config-dir', configDir],
+    env,
+  );
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(
+    again.stdout,
+    /^No Dropbox credentials imported; the Dropbox connection already saved here is kept\.$/m,
+  );
+  assert.doesNotMatch(again.stdout, /rdl-sync auth/);
+
   const log = await fs.readFile(path.join(configDir, 'logs', 'rdl-sync.log'), 'utf8');
   assert.match(
     log,
