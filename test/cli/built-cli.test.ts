@@ -436,3 +436,23 @@ test('a daemon whose mail module is gone says so, naming the file and the fix, i
     },
   );
 });
+
+test('a checkout installed without its dev dependencies (no tsx) runs its build, not a crash on the missing package', async () => {
+  // src/ beside dist/ (a checkout, built) but no tsx: npm ci --omit=dev on a hub.
+  const checkout = path.join(work, 'checkout-no-dev');
+  await fs.cp(pkg, checkout, { recursive: true });
+  await fs.mkdir(path.join(checkout, 'src', 'cli'), { recursive: true });
+  await fs.writeFile(path.join(checkout, 'src', 'cli', 'main.ts'), 'throw new Error("not run");\n');
+  const home = path.join(work, 'home-no-dev');
+  const r = await runInstalled(['--version'], home, {}, path.join(checkout, 'bin/rdl-sync.js'));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^rdl-sync \d+\.\d+\.\d+ \(Node /);
+  // And with no build either: said what to run.
+  await fs.rm(path.join(checkout, 'dist'), { recursive: true });
+  const none = await runInstalled(['--version'], home, {}, path.join(checkout, 'bin/rdl-sync.js'));
+  assert.equal(none.code, 1);
+  assert.match(
+    none.stderr,
+    /tsx \(a dev dependency\) is not installed to run src\/: run npm ci, then npm run build/,
+  );
+});
