@@ -52,6 +52,10 @@ test('two-step auth: address, then --code; the saved connection uploads', async 
   const code = /<code id="auth-code">([^<]+)<\/code>/.exec(page)?.[1];
   assert.ok(code, `the page shows a code: ${page}`);
 
+  // A typo: refused with words that say so, and the attempt stands for the right code.
+  const typo = await cli('auth', '--code', `${code}x`);
+  assert.equal(typo.code, 1, typo.stdout + typo.stderr);
+  assert.match(typo.stdout + typo.stderr, /mistyped or cut short \(paste it whole\)/);
   const finish = await cli('auth', '--code', code);
   assert.equal(finish.code, 0, finish.stdout + finish.stderr);
   assert.match(finish.stdout, /^Connected to Dropbox as .+ <.+@.+>\.$/m);

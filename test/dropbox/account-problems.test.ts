@@ -107,7 +107,11 @@ test('a pasted code that Dropbox refuses says what was wrong', async () => {
   await finishPkceAuth({ appKey: rig.emu.appKey, endpoint: rig.emu.url, codeVerifier, code });
   await assert.rejects(
     finishPkceAuth({ appKey: rig.emu.appKey, endpoint: rig.emu.url, codeVerifier, code }),
-    (e: unknown) => e instanceof SyncError && /expires after a few minutes/.test(e.message),
+    (e: unknown) =>
+      e instanceof SyncError &&
+      /mistyped or cut short \(paste it whole\), or used or expired \(a code works once, for a few minutes\)/.test(
+        e.message,
+      ),
   );
 });
 

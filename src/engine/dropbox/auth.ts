@@ -77,7 +77,9 @@ function codeRefusal(body: unknown): string {
     return 'Dropbox refused the code because it was made for another connection attempt: start connecting again and paste the new code';
   }
   if (error === 'invalid_grant') {
-    return 'Dropbox did not accept the code (it expires after a few minutes and works once): start connecting again and paste the new code';
+    // Dropbox answers a mistyped code as it answers a used or expired one, and the attempt still
+    // stands: "start connecting again" sent a person with a typo round the whole way.
+    return 'Dropbox did not accept the code: mistyped or cut short (paste it whole), or used or expired (a code works once, for a few minutes): paste it again, or start connecting again for a new one';
   }
   if (error === 'invalid_client' || error === 'unauthorized_client') {
     return 'Dropbox does not know this app key: check the app key in the settings against the Dropbox App Console, then connect again';
