@@ -1,4 +1,5 @@
 // One function per CLI command. Each opens the engine facade, does one thing, prints plainly.
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -1137,7 +1138,12 @@ const settings: CommandSpec = {
       if (action === 'check') {
         if (loaded.ok) say(ctx, `Settings in ${store.path} are valid.`);
         else {
-          say(ctx, `Settings in ${store.path} need fixing:`);
+          say(
+            ctx,
+            notSetUpYet(store.path)
+              ? `RDL Sync is not set up yet: ${store.path} does not exist. To set it up, these are needed:`
+              : `Settings in ${store.path} need fixing:`,
+          );
           printIssues(ctx, loaded.issues);
         }
         return loaded.ok ? 0 : 2;
@@ -1148,7 +1154,12 @@ const settings: CommandSpec = {
           ? loaded.settings
           : readForEditing(store, ctx);
         if (!loaded.ok) {
-          say(ctx, 'The settings file needs fixing:');
+          say(
+            ctx,
+            notSetUpYet(store.path)
+              ? 'RDL Sync is not set up yet (no settings file): the defaults below, and what is still needed:'
+              : 'The settings file needs fixing:',
+          );
           printIssues(ctx, loaded.issues);
         }
         for (const k of Object.keys(shape) as (keyof Settings)[]) {
@@ -1339,6 +1350,11 @@ function otherFieldsHint(
   if (others.length === 0) return null;
   const given = pairs.map((p) => shellWord(p ?? '')).join(' ');
   return `Settings are saved together: give ${others.join(' and ')} in the same command, e.g. rdl-sync settings set ${given} ${others.map((f) => `${f} <value>`).join(' ')}`;
+}
+
+/** No settings file at all: a new install, "not set up yet", not a file that "needs fixing". */
+function notSetUpYet(settingsPath: string): boolean {
+  return !existsSync(settingsPath);
 }
 
 /** The settings as written in the file (even when invalid) over the defaults, for editing. */

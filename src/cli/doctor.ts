@@ -1,6 +1,7 @@
 // `rdl-sync doctor`: checks the connected Dropbox account with a short, safe probe in a scratch
 // folder (see src/engine/dropbox/doctor.ts) and prints what it found. Without a network it says
 // so plainly and changes nothing.
+import { existsSync } from 'node:fs';
 import {
   connectSavedDropbox,
   dropboxRoute,
@@ -25,7 +26,11 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
   const loaded = store.load();
   store.close();
   if (!loaded.ok) {
-    say(`The settings in ${store.path} need fixing first (see \`rdl-sync settings\`).`);
+    say(
+      existsSync(store.path)
+        ? `The settings in ${store.path} need fixing first (see \`rdl-sync settings\`).`
+        : 'RDL Sync is not set up yet: set it up first (rdl-sync settings set site SITE archiveDir DIR dropboxAppKey KEY, or rdl-sync import-legacy), then connect with rdl-sync auth.',
+    );
     return 2;
   }
   const s = loaded.settings;

@@ -104,6 +104,23 @@ test('auth on a new install says to save the site, the archive and the app key t
     /^RDL Sync is not set up yet: save the site, the archive folder and the Dropbox app key together first, e\.g\. rdl-sync settings set site Site3_Lakeshore archiveDir \/media\/pi\/CARD dropboxAppKey KEY /m,
   );
   await assert.rejects(fs.stat(path.join(configDir, 'pkce-pending.json')), { code: 'ENOENT' });
+  // Not "needs fixing": there is nothing yet to fix.
+  const [check, doctor] = await Promise.all([
+    runCli(['settings', 'check', '--config-dir', configDir], env),
+    runCli(['doctor', '--config-dir', configDir], env),
+  ]);
+  assert.equal(check.code, 2);
+  assert.match(
+    check.stdout,
+    /^RDL Sync is not set up yet: .*config\.json does not exist\. To set it up, these are needed:$/m,
+  );
+  assert.match(check.stdout, /^ {2}- site: /m);
+  assert.equal(doctor.code, 2);
+  assert.match(
+    doctor.stdout,
+    /^RDL Sync is not set up yet: set it up first \(rdl-sync settings set site SITE archiveDir DIR dropboxAppKey KEY/m,
+  );
+  for (const r of [check, doctor]) assert.doesNotMatch(r.stdout, /need(s)? fixing/);
   const set = await runCli(
     [
       'settings',
