@@ -206,6 +206,20 @@ export function splitCommand(argv: readonly string[]): { command?: string; rest:
 }
 
 /**
+ * What a signal does to the command `argv` runs: the daemon stops safely, doctor removes its
+ * scratch folder, the one-shot commands say what became of their work. By the command word
+ * wherever it stands (`rdl-sync --config-dir D run`): the first word only, and a daemon started
+ * with the option first died on SIGTERM at once, its lock and status left behind.
+ */
+export function installSignalsFor(argv: readonly string[], stopper: AbortController): void {
+  const { command } = splitCommand(argv);
+  if (command === 'run') installDaemonStop(stopper);
+  else if (command === 'doctor') installDoctorStop(stopper);
+  else if (command && ['once', 'sync', 'pause', 'resume'].includes(command))
+    installOnceInterrupt(command);
+}
+
+/**
  * Ctrl-C in `doctor` cuts its probe short, and the command still removes the scratch folder it
  * wrote in the site's Dropbox folder (it used to end at once and leave a file there, for the
  * sites' merge tool to find). A second Ctrl-C ends it at once: the next doctor removes the folder.
@@ -293,10 +307,7 @@ function usageMistake(e: Error): string {
 export function runCommandLine(): void {
   const argv = process.argv.slice(2);
   const stopper = new AbortController();
-  if (argv[0] === 'run') installDaemonStop(stopper);
-  else if (argv[0] === 'doctor') installDoctorStop(stopper);
-  else if (['once', 'sync', 'pause', 'resume'].includes(argv[0] ?? ''))
-    installOnceInterrupt(argv[0]!);
+  installSignalsFor(argv, stopper);
   quietOnClosedPipe(process.stdout);
   quietOnClosedPipe(process.stderr);
   main(argv, process.stdout, process.stderr, stopper).then(
@@ -309,7 +320,7 @@ export function runCommandLine(): void {
       process.once('beforeExit', () => process.exit(code));
       // A daemon that has stopped moves nothing more: a handle some library left open (a
       // keep-alive socket, a timer) must not keep the process alive.
-      if (argv[0] === 'run') setTimeout(() => process.exit(code), 1_000).unref();
+      if (splitCommand(argv).command === 'run') setTimeout(() => process.exit(code), 1_000).unref();
     },
     (e: unknown) => {
       process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

@@ -62,10 +62,10 @@ async function runHeadless(): Promise<void> {
   // daemon only after that (headless-signals.ts says why).
   await app.whenReady();
   takeBackSignals();
-  const { main, installDaemonStop } = await import('../cli/main.js');
-  // The same stop as the plain-node daemon: installed now, over Chromium's handlers.
+  const { main, installSignalsFor } = await import('../cli/main.js');
+  // The same signal handling as the plain-node CLI: installed now, over Chromium's handlers.
   const stopper = new AbortController();
-  if (args[0] === 'run') installDaemonStop(stopper);
+  installSignalsFor(args, stopper);
   const code = await main(args, process.stdout, process.stderr, stopper);
   app.exit(code);
 }

@@ -170,3 +170,25 @@ test(
     assert.equal(delays.length, TRIES);
   },
 );
+
+test('a daemon started with the option before the command (rdl-sync --config-dir D run) stops as cleanly', async () => {
+  // The signal handling was chosen by the first word alone: this daemon died at once on SIGTERM,
+  // its lock and a "running" status left behind.
+  const child = spawnCli(['--config-dir', dirs.configDir, 'run'], { home: dirs.root }, true);
+  live.add(child);
+  try {
+    await waitFor('the daemon to publish its status', async () => {
+      const s = await readPublishedStatus(dirs.configDir);
+      return s?.pid === child.pid && s?.status.lastPassMs;
+    });
+    child.kill('SIGTERM');
+    const end = await exitWithin(child, EXIT_DEADLINE_MS);
+    assert.deepEqual(end, { code: 0, signal: null });
+    assert.equal((await readPublishedStatus(dirs.configDir))?.pid, null, 'said stopped');
+    assert.equal(await liveLockOwner(dirs.configDir), null);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited(child);
+    live.delete(child);
+  }
+});
