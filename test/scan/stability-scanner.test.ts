@@ -431,3 +431,26 @@ test('on a network share (writers out of /proc sight, their clocks not ours), an
     await removeDir(watch);
   }
 });
+
+test('a clock step is seen across scans that found no file: the first file after it waits its stable time', async () => {
+  // A hub's folder emptied before a reboot; NTP steps the clock before the logger's first file.
+  const watch = await tempDir();
+  try {
+    const clock = new TwoHandClock(Date.now());
+    const scanner = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 30,
+      ignorePatterns: [],
+      clock,
+    });
+    assert.equal((await scanner.scan()).pending, 0, 'nothing yet');
+    clock.pass(5_000);
+    clock.wall += 2 * 3_600_000; // the step
+    // Written a second before the step: two hours old by the clock now.
+    await put(watch, 'USB0/first.csv', 'a\n', clock.wall - 2 * 3_600_000 - 1_000);
+    const r = await scanner.scan();
+    assert.deepEqual([r.stable.length, r.pending], [0, 1]);
+  } finally {
+    await removeDir(watch);
+  }
+});

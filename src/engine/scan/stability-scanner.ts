@@ -96,7 +96,7 @@ const CLOCK_STEP_MS = 2_000;
  * a share). Their times, too, come from that machine's clock.
  */
 const REMOTE_FILE_SYSTEM =
-  /^(nfs4?|cifs|smb3?|smbfs|ncpfs|9p|ceph|glusterfs|afs|lustre|davfs|fuse\.(sshfs|rclone|s3fs|davfs2?|gvfsd-fuse|gcsfuse|curlftpfs))$/;
+  /^(nfs4?|cifs|smb3?|smbfs|ncpfs|9p|ceph|glusterfs|afs|lustre|davfs|vboxsf|virtiofs|drvfs|fuse\.(sshfs|rclone|s3fs|davfs2?|gvfsd-fuse|gcsfuse|curlftpfs|glusterfs|vmhgfs-fuse|cephfs))$/;
 
 interface Sighting {
   file: ScannedFile;
@@ -163,6 +163,7 @@ export class StabilityScanner {
     this.excludeDirs = opts.excludeDirs ?? [];
     this.writers = opts.writers === undefined ? () => snapshotOpenWriters() : opts.writers;
     this.fileSystemType = opts.fileSystemType ?? fileSystemTypeOf;
+    this.noteClock();
   }
 
   /**
@@ -174,20 +175,29 @@ export class StabilityScanner {
    * unchanged for the stable time of monotonic time.
    */
   private async ageTellsFinished(now: number, mono: number): Promise<boolean> {
-    const offset = now - mono;
-    if (this.lastClockOffset !== null && offset - this.lastClockOffset > CLOCK_STEP_MS) {
-      this.ageDistrustedUntilMono = mono + this.stableMs;
-      this.logger.info(
-        'scan: the wall clock stepped forward; files are judged by sightings alone for the stable time',
-        {
-          steppedMs: Math.round(offset - this.lastClockOffset),
-        },
-      );
-    }
-    this.lastClockOffset = offset;
+    this.noteClock(now, mono);
     if (mono < this.ageDistrustedUntilMono) return false;
     const type = await this.fileSystemType(this.watchDir).catch(() => undefined);
     return type === undefined || !REMOTE_FILE_SYSTEM.test(type);
+  }
+
+  /**
+   * Watches for a forward step of the wall clock against the monotonic one: at every scan, files
+   * or none (a hub's folder emptied before a reboot, then NTP's step before the logger's first
+   * file), and from the scanner's making.
+   */
+  private noteClock(now = this.clock.now(), mono = monotonicNow(this.clock)): void {
+    const offset = now - mono;
+    if (this.lastClockOffset !== null && offset - this.lastClockOffset > CLOCK_STEP_MS) {
+      this.ageDistrustedUntilMono = mono + this.stableMs;
+      // (A suspend looks the same: the monotonic clock stands still through it. Harmless: files
+      // only wait their stable time.)
+      this.logger.info(
+        'scan: the wall clock moved ahead of the monotonic one (a clock step, or a suspend); files are judged by sightings alone for the stable time',
+        { steppedMs: Math.round(offset - this.lastClockOffset) },
+      );
+    }
+    this.lastClockOffset = offset;
   }
 
   /** Files currently remembered (seen, present at the last scan). */
@@ -212,6 +222,7 @@ export class StabilityScanner {
     onSighting: ((size: number) => void) | undefined,
   ): Promise<ScanResult> {
     const scan = ++this.scanCount;
+    this.noteClock();
     const result: ScanResult = {
       stable: [],
       pending: 0,
