@@ -46,7 +46,7 @@ import { formatTime, parseDuration } from './duration.js';
 import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
 import { allMovedBy, waitForAskedPass } from './asked-pass.js';
 import { sayOnInterrupt } from './interrupt-words.js';
-import { FOLLOW_WAIT_MS, waitUntilFollowed } from './followed.js';
+import { FOLLOW_WAIT_MS, waitUntilFollowed, waitUntilLockFreed } from './followed.js';
 import { staleStatusReason, unpublishedReason } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
@@ -1086,11 +1086,24 @@ async function waitForRunningToFollow(
     return 0;
   }
   if (owner.role === 'once') {
+    // It follows no pause, and `pause && umount` must not go on while it copies: its pass is
+    // waited out (within the same bound), and said.
+    if (w.change === 'resume') {
+      say(ctx, `An rdl-sync once or sync (pid ${owner.pid}) is syncing now; it follows no pause.`);
+      return 0;
+    }
     say(
       ctx,
-      `An rdl-sync once or sync (pid ${owner.pid}) is syncing now: it does not follow a ${w.change}, and ends by itself after its pass.`,
+      `An rdl-sync once or sync (pid ${owner.pid}) is syncing now and follows no pause: waiting for its pass to end (at most ${formatDuration(FOLLOW_WAIT_MS)}).`,
     );
-    return 0;
+    const ended = await waitUntilLockFreed(ctx.configDir, owner.pid, FOLLOW_WAIT_MS);
+    say(
+      ctx,
+      ended
+        ? 'It has ended: nothing is being copied now.'
+        : `It was still syncing after ${formatDuration(FOLLOW_WAIT_MS)}: rdl-sync status shows when it has ended. The pause holds for what runs next.`,
+    );
+    return ended ? 0 : 1;
   }
   sayOnInterrupt(
     `stopped waiting. The ${w.change} is saved, and the running RDL Sync (pid ${owner.pid}) follows it within seconds; rdl-sync status shows it.`,

@@ -51,3 +51,17 @@ export async function waitUntilFollowed(w: FollowWait): Promise<FollowOutcome> {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+/** Whether the process `pid` let go of the run lock (ended) within `waitMs`. */
+export async function waitUntilLockFreed(
+  configDir: string,
+  pid: number,
+  waitMs: number,
+): Promise<boolean> {
+  const start = performance.now();
+  for (;;) {
+    if ((await liveLockOwner(configDir))?.pid !== pid) return true;
+    if (performance.now() - start >= waitMs) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}

@@ -142,7 +142,7 @@ ${COMMON_OPTIONS}`,
 Pauses syncing until resumed, or for a while (--for 30m, 1h30m, 2d). Files keep waiting
 safely. A running daemon or tray app follows within a few seconds and ends the pass under
 way; pause waits until it has (at most 20 s), so once it returns nothing is being copied (a
-card can be unmounted). Exit codes: 0 paused; 1 the running one had not shown the pause in
+card can be unmounted). A running once or sync follows no pause: pause waits for it to end. Exit codes: 0 paused; 1 the running one had not shown the pause in
 time (it is saved, and followed when it does).
 
 ${COMMON_OPTIONS}`,

@@ -418,3 +418,31 @@ test('beside a once still at work, sync says to run it again when it has ended, 
   }
   assert.equal(once.exitCode, 0);
 });
+
+test('pause beside a running once (which follows no pause) waits for its pass to end before it returns', async () => {
+  // `rdl-sync pause && umount /media/card` returned at once while the once copied on.
+  const { dirs, cli } = await hubOf('PauseOnce');
+  const lock = await acquireRunLock(dirs.configDir, 'once');
+  let releasedAt = 0;
+  const release = setTimeout(() => {
+    releasedAt = Date.now();
+    void lock.release();
+  }, 1_500);
+  try {
+    const r = await cli('pause');
+    const returnedAt = Date.now();
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^An rdl-sync once or sync \\(pid ${process.pid}\\) is syncing now and follows no pause: waiting for its pass to end`,
+        'm',
+      ),
+    );
+    assert.match(r.stdout, /^It has ended: nothing is being copied now\.$/m);
+    assert.ok(releasedAt > 0 && returnedAt >= releasedAt, 'returned only once the once had ended');
+  } finally {
+    clearTimeout(release);
+    await lock.release();
+  }
+});
