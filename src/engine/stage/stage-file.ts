@@ -11,7 +11,14 @@ import { shellWord } from '../shell-word.js';
 import { access, constants, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { lstatSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  type Stats,
+} from 'node:fs';
 import { SyncError } from '../errors.js';
 import { STAGE_PLACE_ATTEMPTS } from '../retry-policy.js';
 import {
@@ -518,17 +525,33 @@ async function copyAcrossDisks(
 }
 
 /**
- * What the watch folder's name holds now, against the file copied from it: an inline look
- * (lstatSync), so that the removal right after it follows with nothing of this process between.
+ * What the watch folder's name holds now, against the file copied from it: an inline look, so
+ * that the removal right after it follows with nothing of this process between. Through an open
+ * and fstat, not lstat: on a network share (the usual case across disks) lstat may answer from
+ * the client's attribute cache, seconds old, while an open makes NFS and CIFS ask the server.
  */
 function originalNow(raw: FsPath, looked: Stats): 'as-copied' | 'grown' | 'replaced' | 'gone' {
   let now: Stats;
   try {
-    now = lstatSync(raw);
+    // Non-blocking: a FIFO swapped in must not hang the open; no-follow: a symlink is not it.
+    const fd = openSync(
+      raw,
+      fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK,
+    );
+    try {
+      now = fstatSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     if (isCode(e, 'ENOENT', 'ENOTDIR')) return 'gone';
-    throw e;
+    // A symlink (ELOOP) or a device or socket (ENXIO) now holds the name: not the file copied.
+    if (isCode(e, 'ELOOP', 'ENXIO')) return 'replaced';
+    // Read permission taken away since the copy: the name's look is all there is.
+    if (!isCode(e, 'EACCES', 'EPERM')) throw e;
+    now = lstatSync(raw);
   }
+  if (!now.isFile()) return 'replaced';
   if (now.dev !== looked.dev || now.ino !== looked.ino) return 'replaced';
   return now.size === looked.size && now.mtimeMs === looked.mtimeMs ? 'as-copied' : 'grown';
 }
