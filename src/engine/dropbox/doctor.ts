@@ -224,8 +224,16 @@ async function probeFiles(p: Probe, folder: string): Promise<void> {
 }
 
 const KNOWN_NAME = 'known-A.bin';
-/** The name of a doctor's scratch folder: `.rdl-sync-doctor-` and 8 hex digits. */
-const SCRATCH_NAME = /^\.rdl-sync-doctor-[0-9a-f]{8}$/;
+/**
+ * The name of a doctor's scratch folder: `.rdl-sync-doctor-`, when it was made (Unix seconds) and
+ * 8 hex digits; without the time, one an earlier version made.
+ */
+const SCRATCH_NAME = /^\.rdl-sync-doctor-(?:(\d{9,12})-)?[0-9a-f]{8}$/;
+/**
+ * A scratch folder younger than this may be another doctor's at work now (two ssh sessions, or
+ * hubs sharing a site folder): not taken as left over. A probe takes seconds.
+ */
+const SCRATCH_LEFT_AFTER_MS = 3_600_000;
 /** Pages of the site folder's listing looked through for earlier scratch folders. */
 const SCRATCH_LOOK_PAGES = 20;
 
@@ -239,9 +247,11 @@ async function removeEarlierScratch(p: Probe, remoteRoot: string): Promise<void>
   try {
     let page = (await p.call((c, req) => c.filesListFolder({ path: remoteRoot }, req))).result;
     for (let n = 1; ; n++) {
-      for (const e of page.entries)
-        if (e['.tag'] === 'folder' && SCRATCH_NAME.test(e.name))
-          left.push(e.path_display ?? e.name);
+      for (const e of page.entries) {
+        const m = e['.tag'] === 'folder' ? SCRATCH_NAME.exec(e.name) : null;
+        const madeMs = m?.[1] === undefined ? 0 : Number(m[1]) * 1000;
+        if (m && Date.now() - madeMs >= SCRATCH_LEFT_AFTER_MS) left.push(e.path_display ?? e.name);
+      }
       if (!page.has_more || n >= SCRATCH_LOOK_PAGES) break;
       const cursor = page.cursor;
       page = (await p.call((c, req) => c.filesListFolderContinue({ cursor }, req))).result;
@@ -305,7 +315,7 @@ export async function runDoctor(
   } catch (e) {
     p.failed('space', e);
   }
-  const folder = `${remoteRoot}/.rdl-sync-doctor-${randomBytes(4).toString('hex')}`;
+  const folder = `${remoteRoot}/.rdl-sync-doctor-${Math.floor(Date.now() / 1000)}-${randomBytes(4).toString('hex')}`;
   try {
     await removeEarlierScratch(p, remoteRoot);
     await probeFiles(p, folder);
