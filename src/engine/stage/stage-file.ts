@@ -494,9 +494,10 @@ async function copyAcrossDisks(
   try {
     original = originalNow(raw, looked);
   } catch (e) {
-    // The name cannot be looked at now (its folder's permissions changed): keep only the original.
+    // The name cannot be looked at now (a folder's permissions changed, the disk or share
+    // failing): keep only the original.
     await unlink(dest).catch(() => {});
-    throw cannotMoveOut(src, new CopyError('source', e));
+    throw cannotLookAgain(src, e);
   }
   switch (original) {
     case 'gone':
@@ -615,6 +616,21 @@ function cannotMoveOut(src: string, e: CopyError): SyncError {
     code: 'file-unreadable',
     message: `Cannot move ${src} out of the watch folder (${e.code ?? 'error'}): give the user RDL Sync runs as (${runningUser()}) write access to the folder ${dirname(src)}${immutable}; the file stays there`,
     cause: e.cause,
+  });
+}
+
+/** The original could not be looked at again before its removal: it stays, and why is said. */
+function cannotLookAgain(src: string, cause: unknown): SyncError {
+  const code = errnoCode(cause) ?? 'error';
+  const fix =
+    code === 'EACCES' || code === 'EPERM'
+      ? `give the user RDL Sync runs as (${runningUser()}) read and search (x) permission on its folders`
+      : 'check the disk or share it is on';
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'file-unreadable',
+    message: `Cannot check ${src} again before moving it out of the watch folder (${code}): ${fix}; the file stays there`,
+    cause,
   });
 }
 
