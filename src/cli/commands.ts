@@ -1045,6 +1045,11 @@ const resume: CommandSpec = {
     sayOnInterrupt('interrupted: rdl-sync status says whether RDL Sync is paused.');
     const engine = await openEngine(ctx, 'side');
     try {
+      // "a pass begins now" was said over a daemon that was not paused, and began none.
+      if (!engine.getStatus().paused) {
+        say(ctx, 'RDL Sync is not paused: nothing to resume (rdl-sync sync asks for a pass now).');
+        return 0;
+      }
       await engine.resume();
     } finally {
       await engine.stop();

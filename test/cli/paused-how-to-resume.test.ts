@@ -92,3 +92,16 @@ test('pause --for says when it ends in UTC, as status then says it (it printed t
   const status = await cli('status');
   assert.match(status.stdout, new RegExp(`Paused until ${m[1]} UTC`), status.stdout);
 });
+
+test('resume when nothing is paused says so, and changes nothing', async () => {
+  await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Paused' }), emulator);
+  const file = path.join(dirs.configDir, 'config.json');
+  const before = await fs.readFile(file, 'utf8');
+  const r = await cli('resume');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(
+    r.stdout,
+    'RDL Sync is not paused: nothing to resume (rdl-sync sync asks for a pass now).\n',
+  );
+  assert.equal(await fs.readFile(file, 'utf8'), before, 'the settings file untouched');
+});
