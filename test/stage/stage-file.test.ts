@@ -11,6 +11,7 @@ import {
   rename,
   rm,
   stat,
+  symlink,
   utimes,
   writeFile,
 } from 'node:fs/promises';
@@ -729,7 +730,7 @@ test('a new version renamed over the name while it is staged stays in the watch 
  * Across disks the last look at the original came before the copy's re-hash, placing and folder
  * sync: a line appended then, or a new version renamed over the name, was deleted with it.
  */
-for (const how of ['appended to', 'replaced'] as const) {
+for (const how of ['appended to', 'replaced', 'replaced by a symlink', 'deleted'] as const) {
   test(`across disks: an original ${how} after its copy was made is not removed`, async () => {
     const { base, watch, transit } = await setup();
     try {
@@ -746,14 +747,26 @@ for (const how of ['appended to', 'replaced'] as const) {
             await ops.link(from, to);
             // Placing the verified copy from transit's temporaries: the original changes now.
             if (how === 'appended to') await appendFile(file.absPath, 'line 2\n');
-            else {
+            else if (how === 'replaced') {
               await writeFile(join(watch, '.log.tmp'), 'line 1\nline 2\n');
               await rename(join(watch, '.log.tmp'), file.absPath);
-            }
+            } else if (how === 'replaced by a symlink') {
+              await writeFile(join(base, 'elsewhere.csv'), 'line 1\nline 2\n');
+              await rm(file.absPath);
+              await symlink(join(base, 'elsewhere.csv'), file.absPath);
+            } else await rm(file.absPath);
           },
         },
       });
+      if (how === 'deleted') {
+        // Gone by itself (a person tidying up): the copy, complete, goes on.
+        assert.equal(r.status, 'staged');
+        assert.equal(await readFile(join(transit, 'log.csv'), 'utf8'), 'line 1\n');
+        return;
+      }
       assert.equal(await readFile(file.absPath, 'utf8'), 'line 1\nline 2\n', 'the original kept');
+      if (how === 'replaced by a symlink')
+        assert.ok((await lstat(file.absPath)).isSymbolicLink(), 'the link left where it was');
       if (how === 'appended to') {
         // The copy was a part of it: taken back, and the whole file goes later.
         assert.deepEqual(r, { status: 'changed' });
