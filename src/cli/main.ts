@@ -219,17 +219,20 @@ export function installSignalsFor(argv: readonly string[], stopper: AbortControl
     installOnceInterrupt(command);
 }
 
+/** The signals that stop a command, with their numbers (exit 128 + number, as the shell's). */
+const STOP_SIGNALS = [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+] as const;
+
 /**
  * Ctrl-C in `doctor` cuts its probe short, and the command still removes the scratch folder it
  * wrote in the site's Dropbox folder (it used to end at once and leave a file there, for the
  * sites' merge tool to find). A second Ctrl-C ends it at once: the next doctor removes the folder.
  */
 function installDoctorStop(stopper: AbortController): void {
-  for (const [signal, number] of [
-    ['SIGINT', 2],
-    ['SIGTERM', 15],
-    ['SIGHUP', 1],
-  ] as const) {
+  for (const [signal, number] of STOP_SIGNALS) {
     process.on(signal, () => {
       if (stopper.signal.aborted) {
         process.stderr.write(
@@ -249,10 +252,10 @@ function installDoctorStop(stopper: AbortController): void {
  * The daemon's stop, installed before anything else is loaded: a SIGTERM at any moment of
  * start-up is then a request the start-up sees, never lost. Once asked, the process ends within
  * STOP_DEADLINE_MS whatever it is doing (the pipeline is safe to abandon at any instant).
- * Other commands keep the default: a signal ends them at once.
+ * (The other commands' handlers: installSignalsFor.)
  */
 export function installDaemonStop(stopper: AbortController): void {
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  for (const [signal] of STOP_SIGNALS) {
     process.on(signal, () => {
       if (stopper.signal.aborted) return;
       stopper.abort(signal);
@@ -268,11 +271,7 @@ export function installDaemonStop(stopper: AbortController): void {
  * lost, half on Dropbox, or would have to be copied by hand.
  */
 function installOnceInterrupt(command: string): void {
-  for (const [signal, number] of [
-    ['SIGINT', 2],
-    ['SIGTERM', 15],
-    ['SIGHUP', 1],
-  ] as const) {
+  for (const [signal, number] of STOP_SIGNALS) {
     process.once(signal, () => {
       process.stderr.write(interruptWords(command, signal));
       process.exit(128 + number);
