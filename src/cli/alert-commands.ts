@@ -76,16 +76,19 @@ export const alert: CommandSpec = {
         ? await readHidden(ctx, `Type the ${name} (it is not shown), then Enter: `)
         : await readStdin();
       const store = new AlertSecretStore(ctx.configDir);
-      const { replacedDamaged } = await store.set(name as AlertSecretName, value);
+      const { replacedDamaged, hadOne } = await store.set(name as AlertSecretName, value);
       if (replacedDamaged) {
         const others = ALERT_SECRET_NAMES.filter((n) => n !== name).join(', ');
         say(ctx, `The damaged ${store.file} was replaced: set the ${others} again if you use it.`);
       }
       say(
         ctx,
-        value === ''
-          ? `Removed the ${name}.`
-          : `Saved the ${name} in ${store.file} (only this user can read it).`,
+        value !== ''
+          ? `Saved the ${name} in ${store.file} (only this user can read it).`
+          : hadOne
+            ? `Removed the ${name}.`
+            : // Empty stdin (a pipe that gave nothing): "Removed" when there was none misled.
+              `Nothing saved: the value given was empty, and no ${name} was saved before.`,
       );
       return 0;
     }

@@ -56,7 +56,10 @@ export class AlertSecretStore {
    * secret in it is gone); a file this user cannot read is not: replacing it would drop the other
    * secret silently, and its owner is what needs fixing.
    */
-  async set(name: AlertSecretName, value: string): Promise<{ replacedDamaged: boolean }> {
+  async set(
+    name: AlertSecretName,
+    value: string,
+  ): Promise<{ replacedDamaged: boolean; hadOne: boolean }> {
     const v = value.trim();
     if (name === 'webhook-url' && v !== '') checkWebhookUrl(v);
     const text = await this.readText();
@@ -68,7 +71,7 @@ export class AlertSecretStore {
     const clean = JSON.parse(JSON.stringify(next)) as AlertSecrets;
     if (Object.keys(clean).length === 0) await removeIfPresent(this.file);
     else await writePrivateFile(this.configDir, this.file, JSON.stringify(clean, null, 2));
-    return { replacedDamaged: parsed === null };
+    return { replacedDamaged: parsed === null, hadOne: current[KEY_OF[name]] !== undefined };
   }
 
   /**
