@@ -135,9 +135,13 @@ export async function main(
   try {
     return await commands[command]!.run(ctx);
   } catch (e) {
-    const message =
+    let message =
       settingsFolderTrouble(e, configDir) ??
       (isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e));
+    // The engine's words for a daemon ("…; will retry"): a command that ends now retries nothing
+    // (fleet offline said it, then exited 1).
+    if (command !== 'run' && /; will retry$/.test(message))
+      message = `${message.replace(/; will retry$/, '')}. Nothing more is tried: run the command again once that is fixed.`;
     err.write(`rdl-sync ${command}: ${message}\n`);
     // Refused beside another RDL Sync that syncs on: a refusal, not a failure of the syncing.
     if (isSyncError(e) && e.code === 'already-running')

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
@@ -222,4 +223,26 @@ test('a viewer not connected to Dropbox is told what to run', async () => {
   const r = await runCli(['fleet', '--config-dir', path.join(home, 'c')], { home });
   assert.equal(r.code, 2);
   assert.match(r.stdout, /Not connected to Dropbox: run `rdl-sync auth` first/);
+});
+
+test('a viewer offline is told the fleet was not read, not that it "will retry" (exit 1)', async () => {
+  const v = await viewer();
+  // Dropbox out of reach: a port nothing listens on.
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  await fs.writeFile(
+    path.join(v.configDir, 'config.json'),
+    JSON.stringify({ dropboxAppKey: emulator.appKey, dropboxEndpoint: `http://127.0.0.1:${port}` }),
+  );
+  const r = await runCli(['fleet', '--config-dir', v.configDir], { home: v.home });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stderr, /will retry/);
+  assert.match(
+    r.stderr,
+    /^rdl-sync fleet: .*\. Nothing more is tried: run the command again once that is fixed\.$/m,
+  );
 });
