@@ -796,6 +796,14 @@ const auth: CommandSpec = {
         return 0;
       }
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      // Ctrl-C at the prompt: readline takes it, and the command ended with exit 1 and no word.
+      rl.on('SIGINT', () => {
+        rl.close();
+        process.stdout.write(
+          '\nInterrupted: not connected to Dropbox (nothing was saved); rdl-sync auth starts again.\n',
+        );
+        process.exit(130);
+      });
       const code = await rl.question('2. Paste the code Dropbox shows: ');
       rl.close();
       const account = await engine.connectDropboxWithVerifier(codeVerifier, code);
