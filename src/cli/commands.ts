@@ -332,6 +332,8 @@ const run: CommandSpec = {
     );
     if (stopSignal.aborted) return 0;
     const engine = await openEngine(ctx, 'daemon');
+    // Refused beside another RDL Sync: it never ran, so no "daemon stopped" before its refusal.
+    let refused = false;
     try {
       const waiting = startedBySystemd();
       if (refuseInvalid(ctx, engine, waiting)) {
@@ -379,7 +381,10 @@ const run: CommandSpec = {
         // Refused beside another RDL Sync, which syncs on: not a stop, nobody is alerted (every
         // channel used to hear "RDL Sync stopped on an error … nothing syncs until it runs
         // again"). The refusal, naming the other process, is this process's error and exit 1.
-        if (refusedBesideAnother(e)) throw e;
+        if (refusedBesideAnother(e)) {
+          refused = true;
+          throw e;
+        }
         // The daemon stopped on an error: one alert through the channels before it exits.
         await engine.alerts.notifyStopped(e instanceof Error ? e.message : String(e));
         throw e;
@@ -389,7 +394,7 @@ const run: CommandSpec = {
     } finally {
       // Also during start-up: stop() waits for it, aborts the pass in hand, releases the lock.
       await engine.stop();
-      ctx.logger.info('daemon stopped');
+      if (!refused) ctx.logger.info('daemon stopped');
     }
   },
 };

@@ -65,6 +65,7 @@ test('run + status --json + pause/resume across processes + SIGTERM', async () =
   assert.match(second.stderr, /Another RDL Sync \(pid \d+\) is already syncing/);
   assert.match(second.stdout, /daemon starting/);
   assert.doesNotMatch(second.stdout, /daemon started/);
+  assert.doesNotMatch(second.stdout, /daemon stopped/, 'it never ran: no stop before its refusal');
   // …and leaves the running daemon's status.json as it was: `rdl-sync status` reads it. So does
   // a `once` (from cron, say) refused beside it. Before, each wrote its own blank final status.
   const afterSecond = await published();
