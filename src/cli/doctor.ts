@@ -10,6 +10,7 @@ import {
   openSettingsService,
   renderRemoteRoot,
   runDoctor,
+  withoutRetryWords,
 } from '../engine/index.js';
 import type { CliContext, CommandSpec } from './context.js';
 
@@ -71,7 +72,7 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
   if (!report.reached) {
     say(
       route.proxied && report.unreachedWhy
-        ? `${report.unreachedWhy.replace(/; (will retry|files wait safely in transit)$/, '')}. The check needs Dropbox; nothing was changed.`
+        ? `${withoutRetryWords(report.unreachedWhy).replace(/; files wait safely in transit$/, '')}. The check needs Dropbox; nothing was changed.`
         : 'Dropbox could not be reached (no network connection, or Dropbox is down): the check needs the network. Nothing was changed.',
     );
     return 1;

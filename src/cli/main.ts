@@ -82,7 +82,7 @@ export async function main(
   // Loaded only now: help and usage mistakes are answered without starting the engine's modules.
   const [
     { commands },
-    { createLogger, defaultConfigDir, isSyncError },
+    { createLogger, defaultConfigDir, isSyncError, withoutRetryWords },
     { guardFor, besideOtherUsersServices },
   ] = await Promise.all([
     import('./commands.js'),
@@ -140,8 +140,8 @@ export async function main(
       (isSyncError(e) ? e.message : e instanceof Error ? e.message : String(e));
     // The engine's words for a daemon ("…; will retry"): a command that ends now retries nothing
     // (fleet offline said it, then exited 1).
-    if (command !== 'run' && /; will retry$/.test(message))
-      message = `${message.replace(/; will retry$/, '')}. Nothing more is tried: run the command again once that is fixed.`;
+    if (command !== 'run' && withoutRetryWords(message) !== message)
+      message = `${withoutRetryWords(message)}. Nothing more is tried: run the command again once that is fixed.`;
     err.write(`rdl-sync ${command}: ${message}\n`);
     // Refused beside another RDL Sync that syncs on: a refusal, not a failure of the syncing.
     if (isSyncError(e) && e.code === 'already-running')

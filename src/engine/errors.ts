@@ -107,3 +107,11 @@ export class SyncError extends Error {
 export function isSyncError(e: unknown): e is SyncError {
   return e instanceof SyncError;
 }
+
+/**
+ * A message without its "; will retry" ending ("shortly", "later" too): the engine's words for a
+ * process that goes on, wrong where a command ends now or the words are quoted inside others.
+ */
+export function withoutRetryWords(message: string): string {
+  return message.replace(/; will retry(?: shortly| later)?$/, '');
+}

@@ -1,7 +1,7 @@
 // The Dropbox store as a leg. The store already batches (finish_batch) and verifies the server's
 // content_hash; this adapter only speaks the leg port. Without a usable connection the leg is
 // still here, blocked: its check names the cause and the fix.
-import { SyncError } from '../errors.js';
+import { SyncError, withoutRetryWords } from '../errors.js';
 import type { Committing, RemoteStore, UploadItem, UploadOutcome } from '../ports.js';
 import { LEGS } from './ids.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceSink } from './leg.js';
@@ -45,7 +45,7 @@ function dropboxDown(last: SyncError): SyncError {
   return new SyncError({
     kind: 'retry',
     code: 'server-error',
-    message: `Dropbox is failing with server errors for every file (${last.message.replace(/; will retry$/, '')}): this is on Dropbox's side; uploads resume by themselves, files wait safely in transit`,
+    message: `Dropbox is failing with server errors for every file (${withoutRetryWords(last.message)}): this is on Dropbox's side; uploads resume by themselves, files wait safely in transit`,
     cause: last,
   });
 }
