@@ -427,6 +427,26 @@ test('on a network share (writers out of /proc sight, their clocks not ours), an
     // A local disk: one sighting, as `once` needs.
     for (const type of ['ext4', 'vfat', 'fuseblk'])
       assert.equal((await shareOf(type).scan()).stable.length, 1, type);
+    // Looked up once a minute, not at every pass.
+    let lookups = 0;
+    const counted = new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 30,
+      ignorePatterns: [],
+      clock,
+      fileSystemType: async () => {
+        lookups++;
+        return 'ext4';
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      await counted.scan();
+      clock.pass(10_000);
+    }
+    assert.equal(lookups, 1);
+    clock.pass(60_000);
+    await counted.scan();
+    assert.equal(lookups, 2);
   } finally {
     await removeDir(watch);
   }

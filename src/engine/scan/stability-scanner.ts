@@ -98,6 +98,9 @@ const CLOCK_STEP_MS = 2_000;
 const REMOTE_FILE_SYSTEM =
   /^(nfs4?|cifs|smb3?|smbfs|ncpfs|9p|ceph|glusterfs|afs|lustre|davfs|vboxsf|virtiofs|drvfs|fuse\.(sshfs|rclone|s3fs|davfs2?|gvfsd-fuse|gcsfuse|curlftpfs|glusterfs|vmhgfs-fuse|cephfs))$/;
 
+/** How long the watch folder's file system type is taken as known. */
+const FILE_SYSTEM_RECHECK_MS = 60_000;
+
 interface Sighting {
   file: ScannedFile;
   dev: number;
@@ -150,6 +153,8 @@ export class StabilityScanner {
   private lastClockOffset: number | null = null;
   /** Until then (monotonic), a file's age by its mtime decides nothing (see ageTellsFinished). */
   private ageDistrustedUntilMono = -Infinity;
+  /** Whether the watch folder is on another machine's file system, and when that was looked up. */
+  private remoteLooked: { remote: boolean; atMono: number } | null = null;
 
   constructor(opts: StabilityScannerOptions) {
     if (!Number.isFinite(opts.stableSeconds) || opts.stableSeconds < 0) {
@@ -177,8 +182,16 @@ export class StabilityScanner {
   private async ageTellsFinished(now: number, mono: number): Promise<boolean> {
     this.noteClock(now, mono);
     if (mono < this.ageDistrustedUntilMono) return false;
-    const type = await this.fileSystemType(this.watchDir).catch(() => undefined);
-    return type === undefined || !REMOTE_FILE_SYSTEM.test(type);
+    // Looked up again after a while, not at every pass (a mountinfo read and a realpath each):
+    // a folder's file system changes only when a disk or share is mounted over it.
+    if (this.remoteLooked === null || mono - this.remoteLooked.atMono >= FILE_SYSTEM_RECHECK_MS) {
+      const type = await this.fileSystemType(this.watchDir).catch(() => undefined);
+      this.remoteLooked = {
+        remote: type !== undefined && REMOTE_FILE_SYSTEM.test(type),
+        atMono: mono,
+      };
+    }
+    return !this.remoteLooked.remote;
   }
 
   /**
