@@ -835,23 +835,44 @@ const importLegacy: CommandSpec = {
     try {
       const uploader = ctx.values['uploader-config'] as string | undefined;
       const remoteRoot = ctx.values['remote-root'] as string | undefined;
+      const dryRun = ctx.values['dry-run'] === true;
       const report = await engine.importLegacy({
         ...(configJsonPath ? { configJsonPath: path.resolve(configJsonPath) } : {}),
         ...(root ? { root: path.resolve(root) } : {}),
         ...(uploader ? { uploaderConfigPath: path.resolve(uploader) } : {}),
         ...(remoteRoot ? { remoteRootTemplate: remoteRoot } : {}),
+        ...(ctx.values.replace === true ? { replace: true } : {}),
+        ...(dryRun ? { dryRun: true } : {}),
       });
       // Names only, no values: an audit trail of the take-over that cannot leak a secret.
-      ctx.logger.info('imported the old script’s settings', {
-        changed: report.changes.map((c) => c.field),
-        credentialsImported: report.credentialsImported,
-      });
+      if (!dryRun)
+        ctx.logger.info('imported the old script’s settings', {
+          changed: report.changes.map((c) => c.field),
+          kept: (report.kept ?? []).map((k) => k.field),
+          credentialsImported: report.credentialsImported,
+        });
       for (const n of report.notes ?? []) say(ctx, `- ${n}`);
-      say(ctx, `Imported into ${engine.settingsPath}:`);
+      say(
+        ctx,
+        dryRun
+          ? `Would change in ${engine.settingsPath} (--dry-run: nothing saved):`
+          : `Imported into ${engine.settingsPath}:`,
+      );
       for (const c of report.changes)
         say(ctx, `  ${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
       if (report.changes.length === 0)
         say(ctx, '  (nothing changed: the settings already matched)');
+      if (report.kept && report.kept.length > 0) {
+        say(
+          ctx,
+          'Kept, as changed since the last import (--replace takes the old setup’s values instead):',
+        );
+        for (const k of report.kept)
+          say(
+            ctx,
+            `  ${k.field}: ${JSON.stringify(k.value)} (the old setup gives ${JSON.stringify(k.imported)})`,
+          );
+      }
       // A second import (a site corrected, run again) said "run rdl-sync auth" over a working
       // connection saved by the first.
       const connected =
@@ -863,7 +884,9 @@ const importLegacy: CommandSpec = {
       say(
         ctx,
         report.credentialsImported
-          ? 'Dropbox app key and refresh token imported (not shown).'
+          ? dryRun
+            ? 'Dropbox app key and refresh token would be imported (not shown).'
+            : 'Dropbox app key and refresh token imported (not shown).'
           : connected
             ? 'No Dropbox credentials imported; the Dropbox connection already saved here is kept.'
             : 'No Dropbox credentials imported: run `rdl-sync auth` to connect.',

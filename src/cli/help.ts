@@ -101,7 +101,7 @@ Without a terminal, run 'rdl-sync auth' once to print the address, then
 archiveDir DIR dropboxAppKey KEY).
 
 ${COMMON_OPTIONS}`,
-  'import-legacy': `Usage: rdl-sync import-legacy (--root DIR | --config PATH) [--uploader-config PATH] [--remote-root TEMPLATE]
+  'import-legacy': `Usage: rdl-sync import-legacy (--root DIR | --config PATH) [--uploader-config PATH] [--remote-root TEMPLATE] [--dry-run] [--replace]
 
 Takes over a hub from the old syncing script, in one command:
   --root DIR    the old syncer's folder (e.g. /home/pi/SHELF3): its config.json is read there, and
@@ -117,6 +117,9 @@ The loggers' other keys are ignored (each named). Remote folder /Professional/WI
 and refresh token, so no new Dropbox login is needed, and asks Dropbox once whether that login
 still works (accepted, refused: run rdl-sync auth, or not checkable now). Prints every setting it changed, and how to
 stop the old syncer's service, naming its process if it runs now (it is never stopped for you).
+Run again (say, to add a forgotten --uploader-config), it keeps the settings you changed since the
+last import and names each; --replace takes the old setup's values instead. --dry-run prints
+what it would change and saves nothing.
 Run it as the hub's user (e.g. pi), not with sudo: settings belong to the user who runs it.
 
 ${COMMON_OPTIONS}`,

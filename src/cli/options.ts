@@ -15,6 +15,8 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     root: { type: 'string' },
     'uploader-config': { type: 'string' },
     'remote-root': { type: 'string' },
+    replace: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
   },
   history: {
     failures: { type: 'boolean' },

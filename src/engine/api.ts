@@ -30,6 +30,13 @@ export interface LegacyImportReport {
   login?: 'accepted' | 'refused' | 'unknown';
   /** The archive card the old config names is not mounted now: files wait in transit meanwhile. */
   cardAway?: boolean;
+  /**
+   * Settings changed since the last import, where the old setup says otherwise: the person's
+   * value stays (`--replace` takes the old setup's).
+   */
+  kept?: { field: string; value: unknown; imported: unknown }[];
+  /** Planned only (`--dry-run`): nothing was saved, made or asked of Dropbox. */
+  dryRun?: boolean;
 }
 
 export interface EngineApi {

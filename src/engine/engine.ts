@@ -619,6 +619,8 @@ class SyncEngine implements Engine {
     const current = this.builder.built.settings;
     const report = await importLegacy(input, {
       current,
+      configDir: this.configDir,
+      nowMs: () => this.clock.now(),
       settings: this.settings,
       account: this.account,
       saveAndApply: async (settings) => {
@@ -636,7 +638,7 @@ class SyncEngine implements Engine {
       },
       apply: (reason) => this.builder.rebuild(reason),
     });
-    if (report.credentialsImported) await this.tellImportedLogin(report);
+    if (report.credentialsImported && !report.dryRun) await this.tellImportedLogin(report);
     return report;
   }
 

@@ -14,6 +14,9 @@ export function importSummary(report: LegacyImportReport): ImportSummary {
   return {
     lines: [
       ...report.changes.map((c) => `${c.field}: ${JSON.stringify(c.to)}`),
+      ...(report.kept ?? []).map(
+        (k) => `${k.field}: ${JSON.stringify(k.value)} (kept: changed since the last import)`,
+      ),
       ...(report.notes ?? []),
       ...report.warnings.map((w) => `! ${w}`),
     ],

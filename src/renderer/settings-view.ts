@@ -527,6 +527,12 @@ export class SettingsView {
           h('li', { text: `${c.field}: ${show(c.from)} → ${show(c.to)}` }),
         ),
       ),
+      // Changed since the last import: the person's value stays (legacy/plan.ts).
+      ...(report.kept ?? []).map((k) =>
+        h('p', {
+          text: `${k.field}: kept ${show(k.value)}, as changed since the last import (the old setup gives ${show(k.imported)}).`,
+        }),
+      ),
       // What was found (the archive's kind, "Dropbox accepted the imported login: …").
       ...(report.notes ?? []).map((n) => h('p', { text: n })),
       ...report.warnings.map((w) => h('p', { class: 'bad', text: w })),

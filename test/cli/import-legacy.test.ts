@@ -324,7 +324,7 @@ test('a hub the old syncer never archived on, imported as pi after a sudo mistak
         'm',
       ),
     );
-    assert.match(asRoot.stdout, /4_synced did not exist yet: created by the import$/m);
+    assert.match(asRoot.stdout, /4_synced did not exist yet: the import makes it$/m);
     const made = await fs.stat(path.join(lf, '4_synced'));
     assert.ok(made.isDirectory());
     assert.equal(made.uid, NOBODY, 'the archive folder belongs to the hub’s user, not root');

@@ -193,3 +193,54 @@ test('the command to run the import as the folder owner survives a shell, a uid 
   }).stdout.split('\0');
   assert.deepEqual(words.slice(0, 2), ['-u', '#1000']);
 });
+
+// What a second import keeps: a value changed since the last one, unless this command line asks
+// for that setting (--remote-root; the app key that belongs to the imported token) or --replace.
+test('a second import keeps the settings changed since the first, not those asked for now', () => {
+  const current = {
+    ...defaultSettings('/home/pi'),
+    site: 'Site3_Lakeshore',
+    archiveDir: '/media/orangepi/SD1',
+    remoteRootTemplate: '/Mine/{site}',
+    dropboxAppKey: 'mine',
+  };
+  const previous = {
+    site: 'SiteX_Dummy',
+    archiveDir: '/media/orangepi/SD1',
+    remoteRootTemplate: '/Professional/WIRED/{site}',
+    dropboxAppKey: 'old-key',
+  };
+  const configJsonText = '{"SD_CARD_NAME": "SD1", "SITE": "SiteX_Dummy"}';
+  const plan = planLegacyImport({ configJsonText, current, previous });
+  assert.deepEqual(
+    (plan.report.kept ?? []).map((k) => k.field),
+    ['site', 'remoteRootTemplate'],
+    'the archive folder was not changed since, so nothing of it is kept',
+  );
+  assert.equal(plan.settings.site, 'Site3_Lakeshore');
+  assert.equal(plan.settings.remoteRootTemplate, '/Mine/{site}');
+  assert.equal(plan.imported.site, 'SiteX_Dummy', 'the record holds what the old setup gives');
+  assert.ok(!plan.report.warnings.some((w) => w.startsWith('SITE:')));
+
+  const asked = planLegacyImport({
+    configJsonText,
+    current,
+    previous,
+    remoteRootTemplate: '/Asked/{site}',
+    uploaderConfigText: uploaderFile,
+  });
+  assert.deepEqual(
+    (asked.report.kept ?? []).map((k) => k.field),
+    ['site'],
+  );
+  assert.equal(asked.settings.remoteRootTemplate, '/Asked/{site}');
+  assert.equal(asked.settings.dropboxAppKey, 'abcd1234efgh567', 'the key of the imported token');
+
+  const replaced = planLegacyImport({ configJsonText, current, previous, replace: true });
+  assert.equal(replaced.report.kept, undefined);
+  assert.equal(replaced.settings.site, 'SiteX_Dummy');
+
+  const firstTime = planLegacyImport({ configJsonText, current });
+  assert.equal(firstTime.report.kept, undefined, 'without a record nothing is known to be theirs');
+  assert.equal(firstTime.settings.site, 'SiteX_Dummy');
+});

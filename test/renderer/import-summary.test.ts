@@ -37,3 +37,16 @@ test('a login Dropbox refused is no connection: the setup offers Connect Dropbox
   assert.equal(importSummary({ ...imported, login: 'unknown' }).dropboxReady, true, 'offline');
   assert.equal(importSummary({ ...imported, credentialsImported: false }).dropboxReady, false);
 });
+
+test('a setting kept over the old setup (changed since the last import) is named as kept', () => {
+  const s = importSummary({
+    ...imported,
+    notes: [],
+    warnings: [],
+    kept: [{ field: 'archiveDir', value: '/media/pi/CARD', imported: '/media/orangepi/SD1' }],
+  });
+  assert.deepEqual(s.lines, [
+    'site: "Site3_Lakeshore"',
+    'archiveDir: "/media/pi/CARD" (kept: changed since the last import)',
+  ]);
+});

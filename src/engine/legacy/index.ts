@@ -16,3 +16,5 @@ export {
 } from './old-service.js';
 export { prepareLegacyImport } from './read-import.js';
 export type { LegacyImportRequest } from './read-import.js';
+export { readImportRecord, writeImportRecord, IMPORT_RECORD_FILE } from './import-record.js';
+export type { ImportRecord, ImportedValues } from './import-record.js';

@@ -11,6 +11,7 @@ import type { LegacyLayout } from './layout.js';
 import { stopOldServiceHint } from './old-service.js';
 import { parseLegacyConfig, unknownLegacyKeys } from './python-config.js';
 import { parseDropboxUploaderConfig, type UploaderCredentials } from './uploader-config.js';
+import { IMPORTED_KEYS, type ImportedKey, type ImportedValues } from './import-record.js';
 
 /** Where the old script archived when SD_CARD_NAME was set: the Orange Pi's automount folder. */
 export const LEGACY_MEDIA_ROOT = '/media/orangepi';
@@ -36,10 +37,19 @@ export interface LegacyImportInput {
   card?: { mounted: boolean; mountedElsewhere: string[] };
   /** Set when the import runs as root on a hub folder owned by another user (that user's name). */
   rootOnOthersFolder?: { folder: string; owner: string };
+  /**
+   * What the last import took from the old setup (import-record.ts). A setting changed since then
+   * is the person's choice: kept, and named, unless `replace`.
+   */
+  previous?: ImportedValues;
+  /** Take every value from the old setup, over settings changed since the last import. */
+  replace?: boolean;
 }
 
 export interface LegacyImportPlan {
   settings: Settings;
+  /** The values taken from the old setup, before any kept setting: the next import's record. */
+  imported: ImportedValues;
   report: LegacyImportReport;
   credentials?: UploaderCredentials;
   /**
@@ -69,17 +79,21 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   }
 
   let archive: Pick<Settings, 'archiveDir' | 'archiveMustBeMountPoint'>;
+  // Said only when the archive folder is the old setup's: one the person chose since is kept.
+  const archiveNotes: string[] = [];
+  const archiveWarnings: string[] = [];
+  const archiveFolders: string[] = [];
   if (legacy.sdCardName !== '') {
     archive = {
       archiveDir: `${LEGACY_MEDIA_ROOT}/${legacy.sdCardName}`,
       archiveMustBeMountPoint: true,
     };
-    notes.push(
+    archiveNotes.push(
       `SD_CARD_NAME is "${legacy.sdCardName}": the archive is the card mounted at ${archive.archiveDir}, written only while it is mounted`,
     );
     if (input.card && !input.card.mounted) {
       const elsewhere = input.card.mountedElsewhere;
-      warnings.push(
+      archiveWarnings.push(
         elsewhere.length > 0
           ? `No card is mounted at ${archive.archiveDir} now, but one named "${legacy.sdCardName}" is mounted at ${elsewhere.join(' and ')}: if that is the archive card, \`rdl-sync settings set archiveDir ${JSON.stringify(elsewhere[0])}\`; until a card is mounted at the archive folder, files wait safely in transit`
           : `No card is mounted at ${archive.archiveDir} now: insert the card "${legacy.sdCardName}" (or correct archiveDir with \`rdl-sync settings set archiveDir …\`); until then files wait safely in transit`,
@@ -92,17 +106,16 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
       );
     }
     archive = { archiveDir: layout.synced, archiveMustBeMountPoint: false };
-    notes.push(
+    archiveNotes.push(
       `SD_CARD_NAME is ${legacy.sdCardNamePresent ? 'empty' : 'not set'}: the archive is the local folder ${layout.synced} (on the hub's own disk, so no mount-point check)`,
     );
     if (input.localArchiveExists === false) {
-      createFolders.push(layout.synced);
-      notes.push(`${layout.synced} did not exist yet: created by the import`);
+      archiveFolders.push(layout.synced);
+      archiveNotes.push(`${layout.synced} did not exist yet: the import makes it`);
     }
   }
 
-  const settings: Settings = {
-    ...input.current,
+  const imported: ImportedValues = {
     ...(layout ? { watchDir: layout.toSync, transitDir: layout.transit } : {}),
     archiveEnabled: true,
     ...archive,
@@ -110,6 +123,22 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     remoteRootTemplate: input.remoteRootTemplate?.trim() || LEGACY_REMOTE_ROOT_TEMPLATE,
     ...(credentials ? { dropboxAppKey: credentials.appKey } : {}),
   };
+  // Given on this command line, so asked for now: never kept over.
+  const askedNow = new Set<ImportedKey>([
+    ...(input.remoteRootTemplate?.trim() ? (['remoteRootTemplate'] as const) : []),
+    // The app key belongs to the refresh token imported with it.
+    ...(credentials ? (['dropboxAppKey'] as const) : []),
+  ]);
+  const kept = input.replace
+    ? []
+    : keptSettings(imported, input.current, input.previous ?? {}, askedNow);
+  const keptValues = Object.fromEntries(kept.map((k) => [k.field, k.value]));
+  const settings: Settings = { ...input.current, ...imported, ...keptValues };
+  if (!('archiveDir' in keptValues)) {
+    notes.push(...archiveNotes);
+    warnings.push(...archiveWarnings);
+    createFolders.push(...archiveFolders);
+  }
 
   const changes = SETTING_KEYS.filter(
     (key) => JSON.stringify(input.current[key]) !== JSON.stringify(settings[key]),
@@ -130,7 +159,7 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   for (const k of unknownLegacyKeys(input.configJsonText)) {
     notes.push(`"${k}" in the old config.json belongs to the loggers, not the syncer: ignored`);
   }
-  const placeholder = placeholderSiteReason(legacy.site);
+  const placeholder = 'site' in keptValues ? null : placeholderSiteReason(legacy.site);
   // Held only where the Dropbox folder is named by the site (settings/remote-root.ts).
   const held = sitePlaceholderProblem(settings.remoteRootTemplate, legacy.site) !== null;
   if (placeholder) {
@@ -160,9 +189,35 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
       credentialsImported: credentials !== undefined,
       warnings,
       notes,
-      ...(input.card && !input.card.mounted ? { cardAway: true } : {}),
+      ...(kept.length > 0 ? { kept } : {}),
+      ...(input.card && !input.card.mounted && !('archiveDir' in keptValues)
+        ? { cardAway: true }
+        : {}),
     },
+    imported,
     ...(credentials ? { credentials } : {}),
     createFolders,
   };
+}
+
+/**
+ * Settings the person changed since the last import (they differ from what it set) where this
+ * import would set something else again: theirs stay. Without a record of the last import
+ * (the first one, or one by an older version) nothing is known to be theirs.
+ */
+function keptSettings(
+  imported: ImportedValues,
+  current: Settings,
+  previous: ImportedValues,
+  askedNow: ReadonlySet<ImportedKey>,
+): { field: ImportedKey; value: unknown; imported: unknown }[] {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  return IMPORTED_KEYS.filter(
+    (key) =>
+      key in imported &&
+      key in previous &&
+      !askedNow.has(key) &&
+      !same(current[key], previous[key]) &&
+      !same(current[key], imported[key]),
+  ).map((field) => ({ field, value: current[field], imported: imported[field] }));
 }

@@ -17,6 +17,7 @@ import { cardMountState } from './card-mount.js';
 import { findOldSyncerUnits, findRunningOldSyncers, SYSTEMD_UNIT_DIRS } from './old-service.js';
 import { LEGACY_MEDIA_ROOT, planLegacyImport, type LegacyImportPlan } from './plan.js';
 import { parseLegacyConfig } from './python-config.js';
+import type { ImportedValues } from './import-record.js';
 
 export interface LegacyImportRequest {
   configJsonPath?: string;
@@ -24,6 +25,10 @@ export interface LegacyImportRequest {
   uploaderConfigPath?: string;
   remoteRootTemplate?: string;
   current: Settings;
+  /** What the last import took from the old setup (import-record.ts). */
+  previous?: ImportedValues;
+  /** Take every value from the old setup, over settings changed since the last import. */
+  replace?: boolean;
   /** Where to look for the old syncer's unit (tests pass a temp folder). */
   unitDirs?: string[];
 }
@@ -83,6 +88,8 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
     ...(layout ? { localArchiveExists: await isFolder(layout.synced) } : {}),
     ...(card ? { card } : {}),
     ...(rootOnOthersFolder ? { rootOnOthersFolder } : {}),
+    ...(req.previous ? { previous: req.previous } : {}),
+    ...(req.replace ? { replace: true } : {}),
   });
 }
 
