@@ -91,6 +91,12 @@ test('a pass while Dropbox is out does not walk the queue again, archives new fi
       assert.equal(p.report.remainingInTransit, QUEUED);
       assert.equal(p.report.transitBytes, bytes);
       assert.equal(p.counts?.type === 'counts' && p.counts.transit, QUEUED);
+      // Every count of the pass, also the one as the file Dropbox is tried with joins the flow
+      // (it read one too many, shown for as long as the pass then waited for Dropbox).
+      assert.deepEqual(
+        p.allCounts.map((c) => c.type === 'counts' && c.transit),
+        p.allCounts.map(() => QUEUED),
+      );
       assert.deepEqual(p.counts?.type === 'counts' && p.counts.pending, {
         upload: QUEUED,
         archive: 0,

@@ -86,7 +86,8 @@ export class FileFlow {
   }
 
   /** Hands a file to the legs it is due on, once the flow has room. Throws a settle's failure. */
-  async add(w: WorkItem): Promise<void> {
+  /** `admitted` runs as the file joins the flow, before anything can count it there. */
+  async add(w: WorkItem, admitted?: () => void): Promise<void> {
     if (this.flowing.size >= this.o.limit) {
       // Full: whatever is answered for is settled at once, however few, and files come in again
       // once half the room is free. Let in one by one, they would reach the legs one by one
@@ -98,6 +99,7 @@ export class FileFlow {
       }
     }
     if (this.settleFailure) throw this.settleFailure.error;
+    admitted?.();
     this.flowing.add(w);
     const f: Flowing = { w, unanswered: 0 };
     const now = this.o.now();

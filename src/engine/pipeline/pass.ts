@@ -387,7 +387,16 @@ export async function runPass(
   const seen = new Set<string>();
   let countsAtMs = -Infinity;
   let zeroedRechecks = 0;
-  const found = async (file: FileRef, stagedNow: boolean): Promise<WorkItem['entry']> => {
+  /**
+   * `met`: told as the file joins the flow, so that a count never has it both in the flow and
+   * among the carried files not met yet (one too many in transit, shown for as long as the pass
+   * then waited for Dropbox).
+   */
+  const found = async (
+    file: FileRef,
+    stagedNow: boolean,
+    met?: (entry: WorkItem['entry']) => void,
+  ): Promise<WorkItem['entry']> => {
     seen.add(file.rel);
     if (!memory.firstSeenMs.has(file.rel)) {
       const now = clock.now();
@@ -411,7 +420,7 @@ export async function runPass(
       entry = await recheckZeroed(deps, file, entry, signal);
     }
     const before = entry;
-    await flow.add({ file, entry });
+    await flow.add({ file, entry }, met && (() => met(before)));
     // The queue as found so far. Counts otherwise come only as files settle, and a daemon started
     // on a backlog in transit said "Up to date" until its first batch was done (minutes on a slow
     // link).
@@ -480,10 +489,11 @@ export async function runPass(
         )) {
           if (signal?.aborted) break;
           if (seen.has(file.rel)) continue;
-          const entry = await found(file, false);
-          met.files++;
-          met.bytes += file.size;
-          if (worstFailure(entry)) met.failing++;
+          await found(file, false, (entry) => {
+            met.files++;
+            met.bytes += file.size;
+            if (worstFailure(entry)) met.failing++;
+          });
           // Asked after the file, so the one after the file Dropbox was tried with is not read.
           if (carried && (await stillOut())) {
             unwalked = true;
