@@ -26,6 +26,11 @@ export type ScheduleSpec =
 
 export interface SchedulerHooks {
   runPass(signal: AbortSignal): Promise<void>;
+  /**
+   * A pass falls due while paused: no pass runs, but what waits can still be counted (files kept
+   * arriving in the watch folder while status and the fleet said 0 waiting, for days).
+   */
+  whilePaused?(signal: AbortSignal): void;
   onChange?(state: { running: boolean; nextRunMs: number | null }): void;
   logger: Logger;
   /** Wall time for display and cron, monotonic time for the interval. Defaults to the system's. */
@@ -222,6 +227,7 @@ export class PassScheduler {
       return;
     }
     if (this.paused && !requested) {
+      this.hooks.whilePaused?.(this.abort.signal);
       if (this.spec.mode === 'interval') this.arm();
       return;
     }

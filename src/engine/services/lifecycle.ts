@@ -48,6 +48,10 @@ export class Lifecycle {
    * would scan, stage and commit the same files side by side; each pass waits its turn here.
    */
   private lastPass: Promise<unknown> = Promise.resolve();
+  /** A count while paused is in hand: the next due one is skipped, never queued behind it. */
+  private countingWhilePaused = false;
+  /** The count while paused failed: said once, until one succeeds. */
+  private countWhilePausedFailed = false;
 
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -91,6 +95,7 @@ export class Lifecycle {
         this.inTurn(async () => {
           if (!this.lifetime.signal.aborted) await deps.passes.run(signal);
         }),
+      whilePaused: (signal) => this.countWhilePaused(signal),
       onChange: ({ running, nextRunMs }) =>
         deps.status.update({ passRunning: running, nextPassMs: nextRunMs }),
       logger: deps.logger,
@@ -159,6 +164,27 @@ export class Lifecycle {
     // Temps are only cleaned at start, never under a running pass.
     if (this.lockDepth > 0) await this.prepareFolders(false);
     this.scheduler?.reconfigure(this.scheduleSpec());
+  }
+
+  /**
+   * A pass fell due while paused: the card is checked and the watch folder counted, in the
+   * passes' turn, moving nothing. Transit needs no count: nothing moves it while paused.
+   */
+  private countWhilePaused(schedulerSignal: AbortSignal): void {
+    if (this.countingWhilePaused) return;
+    this.countingWhilePaused = true;
+    const signal = AbortSignal.any([schedulerSignal, this.lifetime.signal]);
+    const { deps } = this;
+    void this.inTurn(() => deps.passes.countWhilePaused(signal))
+      .then(() => (this.countWhilePausedFailed = false))
+      .catch((e: unknown) => {
+        if (signal.aborted || this.countWhilePausedFailed) return;
+        this.countWhilePausedFailed = true;
+        deps.logger.warn('could not count the files waiting while paused', {
+          reason: e instanceof Error ? e.message : String(e),
+        });
+      })
+      .finally(() => (this.countingWhilePaused = false));
   }
 
   /** Runs `pass` once every pass asked for before it has ended: passes never overlap. */

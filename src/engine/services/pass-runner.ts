@@ -352,6 +352,25 @@ export class PassRunner {
     });
   }
 
+  /**
+   * While paused (a daemon's pass fell due): the SD card checked and the watch folder counted,
+   * nothing moved. A pause forgotten for days otherwise showed "0 waiting" here and in the fleet
+   * over every file the loggers wrote since; a card pulled meanwhile went unsaid.
+   */
+  async countWhilePaused(signal: AbortSignal): Promise<void> {
+    const { deps } = this.deps.builder.built;
+    if (!deps) return;
+    const archive = deps.legs.find((leg) => leg.id === 'archive');
+    const card = archive ? await archive.check() : null;
+    signal.throwIfAborted();
+    const scan = await deps.scanner.scan(signal);
+    signal.throwIfAborted();
+    const watch = scan.watchProblem
+      ? null
+      : { waiting: scan.stable.length + scan.pending, settling: scan.pending };
+    this.deps.reducer.apply({ type: 'paused-look', card, watch });
+  }
+
   /** Files in transit whose last attempt failed, from the journal. */
   async listFailures(): Promise<FailingFile[]> {
     const { deps } = this.deps.builder.built;

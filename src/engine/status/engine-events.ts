@@ -68,6 +68,12 @@ export type EngineEvent =
       watch: { waiting: number; settling: number } | null;
       failing: FailingFileFact[];
     }
+  /** A daemon looked while paused (a pass fell due): the card, and the watch folder's files. */
+  | {
+      type: 'paused-look';
+      card: { problem: SyncError | null; card?: CardState } | null;
+      watch: { waiting: number; settling: number } | null;
+    }
   /**
    * The last daemon's word on the connection (its final status.json): a revoked or missing
    * connection it met, not saved again since, is shown as such.

@@ -236,6 +236,33 @@ export class StatusReducer {
           if (f.attempts >= FILE_FAILING_THRESHOLD)
             status.raise(fileFailingProblem(f.rel, f.attempts, f));
         return;
+      case 'paused-look':
+        if (e.card) {
+          this.apply({
+            type: 'leg-checked',
+            leg: 'archive',
+            problem: e.card.problem,
+            ...(e.card.card ? { card: e.card.card } : {}),
+          });
+          // As a pass ends: a card put back while paused is no longer said missing.
+          for (const pid of LEGS.archive.problemIds)
+            if (e.card.problem?.code !== pid) status.clear(pid);
+          if (e.card.problem)
+            this.raiseLegProblem(
+              e.card.problem,
+              status.current.counts.transit,
+              e.watch?.waiting ?? status.current.counts.waiting,
+            );
+        }
+        if (e.watch)
+          status.update({
+            counts: {
+              ...status.current.counts,
+              waiting: e.watch.waiting,
+              settling: e.watch.settling,
+            },
+          });
+        return;
       case 'last-daemons-word':
         status.raise(e.problem);
         status.update({ dropbox: { ...status.current.dropbox, connected: false } });
