@@ -11,7 +11,6 @@ import {
   open,
   readdir,
   rmdir,
-  stat,
   unlink,
   utimes,
 } from 'node:fs/promises';
@@ -29,7 +28,6 @@ import {
 import { fsyncDir, fsyncFile, errnoCode, isCode } from '../fsutil/fsync.js';
 import { freeSpace, knownFreeSpace, usableSpace, type FreeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
-import { isMountPoint } from '../fsutil/mount.js';
 import { pruneEmptyDirs } from '../fsutil/prune.js';
 import {
   NO_HARD_LINKS,
@@ -44,10 +42,10 @@ import {
   archiveMissing,
   archiveReadOnly,
   type FullShortOf,
-  type MissingReason,
   type RetentionNote,
 } from './problems.js';
 import { placeNamed, thePlace, type ArchivePlace } from './archive-place.js';
+import { checkArchiveRoot, type RootMissing } from './root-check.js';
 import { cardNameTrouble, refusedNameMessage } from './card-names.js';
 import { folderRefused, refusesNewEntries } from './folder-refusal.js';
 import { fileSizeLimitOf } from './file-size-limit.js';
@@ -586,17 +584,10 @@ export class ArchiveTarget {
     return missing && archiveMissing(this.place, missing.reason, missing.cause);
   }
 
-  private async rootMissing(): Promise<{ reason: MissingReason; cause?: unknown } | null> {
-    let s: Stats;
-    try {
-      s = await stat(this.root);
-    } catch (e) {
-      // A folder that is there but fails every call (ENOTCONN, EIO) is a dead mount, not absent.
-      return { reason: isCode(e, 'ENOENT', 'ENOTDIR') ? 'absent' : 'not-answering', cause: e };
-    }
-    if (!s.isDirectory()) return { reason: 'not-a-folder' };
-    if (this.place.card && !(await isMountPoint(this.root))) return { reason: 'not-mounted' };
-    if (this.place.card) this.cardDev = s.dev;
+  private async rootMissing(): Promise<RootMissing | null> {
+    const checked = await checkArchiveRoot(this.root, this.place.card);
+    if (checked.missing) return checked.missing;
+    if (this.place.card) this.cardDev = checked.stats.dev;
     return null;
   }
 

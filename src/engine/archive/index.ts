@@ -11,3 +11,4 @@ export { archiveFull, archiveMissing, archiveReadOnly, type RetentionNote } from
 export { bytesNeededFor } from './room.js';
 export { ARCHIVE_WORK_DIR, isReservedRel } from './work-dir.js';
 export { archiveTitle, placeNamed, thePlace, type ArchivePlace } from './archive-place.js';
+export { checkArchiveRoot, type RootMissing } from './root-check.js';

@@ -15,6 +15,8 @@ export function archiveMissing(
   place: ArchivePlace,
   reason: MissingReason,
   cause?: unknown,
+  /** What waits meanwhile (retention says it deletes nothing). */
+  meanwhile = WAITING,
 ): SyncError {
   const { root } = place;
   const card = {
@@ -36,7 +38,7 @@ export function archiveMissing(
     pulled: `Archive folder ${root} went away during a copy: check that it exists and its disk is mounted`,
     'not-answering': `Archive folder ${root} does not answer (${errnoOf(cause)}): its disk was disconnected or is failing; check the disk (sudo dmesg), then restart RDL Sync`,
   };
-  const message = `${(place.card ? card : folder)[reason]}; ${WAITING}`;
+  const message = `${(place.card ? card : folder)[reason]}; ${meanwhile}`;
   return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });
 }
 

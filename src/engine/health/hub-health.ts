@@ -11,7 +11,9 @@ import {
   type RemoteHashLookup,
   type RetentionReport,
 } from '../retention/retention.js';
-import type { RetentionNote } from '../archive/problems.js';
+import { archiveMissing, type RetentionNote } from '../archive/problems.js';
+import { checkArchiveRoot } from '../archive/root-check.js';
+import { SyncError } from '../errors.js';
 import type { Settings } from '../settings/schema.js';
 import { sitePlaceholderProblem } from '../settings/remote-root.js';
 import type { EngineEvent } from '../status/engine-events.js';
@@ -87,12 +89,16 @@ export class HubHealth {
     ) {
       this.lastRetentionMs = now;
       this.lastRetentionKey = limits;
+      let cardAway = false;
       await this.retention(settings, false, signal).catch((e: unknown) => {
-        if (!signal?.aborted)
+        // The card out is said by the archive's own problem, at every pass; retention runs at
+        // the first pass that finds it back (a card put back full waited 15 minutes for it).
+        cardAway = e instanceof SyncError && e.code === 'archive-missing';
+        if (!signal?.aborted && !cardAway)
           this.deps.logger.warn('retention: not run', { reason: (e as Error).message });
       });
       // Cut short while it ran: due again at the next pass.
-      if (signal?.aborted) this.lastRetentionMs = -Infinity;
+      if (signal?.aborted || cardAway) this.lastRetentionMs = -Infinity;
     }
   }
 
@@ -163,6 +169,17 @@ export class HubHealth {
   ): Promise<RetentionReport> {
     if (!settings.archiveEnabled || settings.archiveDir === '') {
       throw new Error('the archive is off in the settings: there is nothing to keep tidy');
+    }
+    // Never on a card's empty mount point: the disk below it is not the card.
+    const root = await checkArchiveRoot(settings.archiveDir, settings.archiveMustBeMountPoint);
+    if (root.missing) {
+      const { reason, cause } = root.missing;
+      throw archiveMissing(
+        { root: settings.archiveDir, card: settings.archiveMustBeMountPoint },
+        reason,
+        cause,
+        'retention deletes nothing until it is back',
+      );
     }
     const lookup = await this.deps.remoteLookup(settings);
     if (!lookup) {

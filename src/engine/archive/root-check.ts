@@ -1,0 +1,35 @@
+// Whether anything may be written to, or deleted from, the archive's root now. One check for the
+// copies (archive-target.ts) and for retention: retention once ran on a card's empty mount point
+// and deleted, from the disk holding it, files a card-less period had left there, then reported
+// that disk's free space as the card's.
+import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { isCode, isMountPoint } from '../fsutil/index.js';
+import type { MissingReason } from './problems.js';
+
+export interface RootMissing {
+  reason: MissingReason;
+  cause?: unknown;
+}
+
+/**
+ * Why the archive root cannot be used now, or null with its stats. Never creates anything.
+ * `card`: it must be a mounted file system (archiveMustBeMountPoint).
+ */
+export async function checkArchiveRoot(
+  root: string,
+  card: boolean,
+): Promise<{ missing: RootMissing } | { missing: null; stats: Stats }> {
+  let s: Stats;
+  try {
+    s = await stat(root);
+  } catch (e) {
+    // A folder that is there but fails every call (ENOTCONN, EIO) is a dead mount, not absent.
+    return {
+      missing: { reason: isCode(e, 'ENOENT', 'ENOTDIR') ? 'absent' : 'not-answering', cause: e },
+    };
+  }
+  if (!s.isDirectory()) return { missing: { reason: 'not-a-folder' } };
+  if (card && !(await isMountPoint(root))) return { missing: { reason: 'not-mounted' } };
+  return { missing: null, stats: s };
+}
