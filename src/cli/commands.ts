@@ -975,6 +975,9 @@ const history: CommandSpec = {
   },
 };
 
+/** Kept files listed by name before the rest are counted. */
+const KEPT_LISTED = 20;
+
 const retention: CommandSpec = {
   async run(ctx) {
     const dryRun = Boolean(ctx.values['dry-run']);
@@ -999,11 +1002,20 @@ const retention: CommandSpec = {
           ctx,
           `${dryRun ? 'would delete' : 'deleted'}  ${printable(f.rel)}  ${formatBytes(f.size)}  ${formatTime(f.mtimeMs)}`,
         );
-      for (const k of r.kept) say(ctx, printable(`kept  ${k.rel}: ${k.reason}`));
+      // Thousands of old files Dropbox never had buried the outcome: the first ones, and a count.
+      for (const k of r.kept.slice(0, KEPT_LISTED))
+        say(ctx, printable(`kept  ${k.rel}: ${k.reason}`));
+      if (r.kept.length > KEPT_LISTED)
+        say(ctx, `… and ${r.kept.length - KEPT_LISTED} more kept (--json lists every one).`);
       say(
         ctx,
         `${dryRun ? 'Would free' : 'Freed'} ${formatBytes(r.freedBytes)} (${r.removed.length} files, each verified on Dropbox).`,
       );
+      if (r.stoppedAtChecks !== undefined)
+        say(
+          ctx,
+          `Stopped after asking Dropbox about ${r.stoppedAtChecks} files, the most one run asks. The running service does not ask again for a day about a file found not on Dropbox, so its later runs reach newer files.`,
+        );
       return 0;
     } finally {
       await engine.stop();

@@ -57,7 +57,7 @@ test('a full archive folder: "turn on retention" only while it is off; with it o
     assert.doesNotMatch(kept.message, /turn on retention/);
     assert.match(
       kept.message,
-      /free space on its disk; retention is on but its last run freed 0 B of the .* its limits ask for: it deletes only files confirmed on Dropbox, and kept 1 file not on Dropbox yet; 1 file waits safely in transit\.$/,
+      /free space on its disk; retention is on but its last run freed 0 B of the .* its limits ask for: it deletes only files confirmed on Dropbox, and kept 1 file not on Dropbox; 1 file waits safely in transit\.$/,
     );
     const nearlyFull = problem('disk-nearly-full')?.message ?? '';
     assert.doesNotMatch(nearlyFull, /turn on archive retention/);

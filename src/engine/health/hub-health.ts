@@ -8,6 +8,7 @@ import {
   retentionLimitsOf,
   retentionShortfall,
   runRetention,
+  type NotOnDropbox,
   type RemoteHashLookup,
   type RetentionReport,
 } from '../retention/retention.js';
@@ -55,6 +56,8 @@ export class HubHealth {
   private lastRetentionMs = -Infinity;
   /** What the last whole retention run (not a dry run) did, or why it could not run. */
   private lastRun: { report: RetentionReport } | { error: string } | null = null;
+  /** Archive files found not on Dropbox, not asked about again at every run (retention.ts). */
+  private readonly notOnDropbox: NotOnDropbox = new Map();
   /** The limits and folder retention last ran with (retentionKey). */
   private lastRetentionKey: string | null = null;
   /**
@@ -196,6 +199,8 @@ export class HubHealth {
       logger: this.deps.logger,
       nowMs: () => this.deps.clock.now(),
       ...(signal ? { signal } : {}),
+      // A dry run (`retention --dry-run` beside the daemon) asks afresh and teaches nothing.
+      ...(dryRun ? {} : { notOnDropbox: this.notOnDropbox }),
     });
   }
 

@@ -19,7 +19,17 @@ import type { Logger } from '../ports.js';
 
 const GiB = 1024 * 1024 * 1024;
 /** Files checked against Dropbox per run at most: bounds the calls one run can make. */
-const MAX_CHECKS_PER_RUN = 2_000;
+export const MAX_CHECKS_PER_RUN = 2_000;
+/**
+ * How long a file found not on Dropbox is taken as such without asking again. The oldest files of
+ * a card are often ones Dropbox never had (the old syncer's, a person's): asked again at every
+ * run, 2,000 of them took every run's checks, and the newer files retention could delete were
+ * never reached while the card stayed full.
+ */
+export const NOT_ON_DROPBOX_RECHECK_MS = 24 * 3_600_000;
+
+/** Files a run found not on Dropbox, as they were then (a later run skips them until a recheck). */
+export type NotOnDropbox = Map<string, { size: number; mtimeMs: number; atMs: number }>;
 
 export interface RetentionLimits {
   /** Keep the archive's files under this many bytes; null = no size limit. */
@@ -72,6 +82,8 @@ export interface RetentionReport {
   removed: { rel: string; size: number; mtimeMs: number; contentHash: string }[];
   kept: { rel: string; reason: string }[];
   freedBytes: number;
+  /** The run stopped at MAX_CHECKS_PER_RUN files asked of Dropbox, short of what was to free. */
+  stoppedAtChecks?: number;
 }
 
 /** The archive's user files, oldest first; the reserved folder is not user data. */
@@ -103,6 +115,8 @@ export async function runRetention(opts: {
   logger: Logger;
   nowMs: () => number;
   signal?: AbortSignal;
+  /** Kept from run to run by the daemon: files not on Dropbox are not asked about every run. */
+  notOnDropbox?: NotOnDropbox;
 }): Promise<RetentionReport> {
   const files = await listArchive(opts.archiveRoot, opts.signal);
   const space = await freeSpace(opts.archiveRoot);
@@ -125,16 +139,31 @@ export async function runRetention(opts: {
     freedBytes: 0,
   };
   let checks = 0;
+  const absent = opts.notOnDropbox;
+  const startedMs = opts.nowMs();
+  for (const [rel, known] of absent ?? [])
+    if (startedMs - known.atMs >= NOT_ON_DROPBOX_RECHECK_MS) absent?.delete(rel);
   for (const f of files) {
-    if (report.freedBytes >= bytesToFree || checks >= MAX_CHECKS_PER_RUN) break;
+    if (report.freedBytes >= bytesToFree) break;
+    if (checks >= MAX_CHECKS_PER_RUN) {
+      report.stoppedAtChecks = checks;
+      break;
+    }
     if (opts.signal?.aborted) break;
     if (f.nlink > 1) {
       report.kept.push({ rel: f.rel, reason: 'still queued in transit (not done yet)' });
       continue;
     }
+    const known = absent?.get(f.rel);
+    if (known && known.size === f.size && known.mtimeMs === f.mtimeMs) {
+      report.kept.push({ rel: f.rel, reason: 'not on Dropbox' });
+      continue;
+    }
     checks++;
     const verdict = await verify(f, opts);
     if (!verdict.ok) {
+      if (verdict.reason === 'not on Dropbox')
+        absent?.set(f.rel, { size: f.size, mtimeMs: f.mtimeMs, atMs: opts.nowMs() });
       report.kept.push({ rel: f.rel, reason: verdict.reason });
       continue;
     }
@@ -210,7 +239,7 @@ const KEPT_WORDS: Record<string, string> = {
   'still queued in transit': 'still queued in transit',
   'cannot be read here': 'that cannot be read',
   'Dropbox could not be asked': 'not checked (Dropbox did not answer)',
-  'not on Dropbox': 'not on Dropbox yet',
+  'not on Dropbox': 'not on Dropbox',
   'different on Dropbox': 'different on Dropbox',
   'changed while it was checked': 'changed while checked',
 };
@@ -237,5 +266,9 @@ export function retentionShortfall(r: RetentionReport): string {
   const kept = [...counts]
     .map(([why, n]) => `${n === 1 ? '1 file' : `${n} files`} ${KEPT_WORDS[why] ?? why}`)
     .join(', ');
-  return `${of}: it deletes only files confirmed on Dropbox, and kept ${kept}`;
+  const stopped =
+    r.stoppedAtChecks === undefined
+      ? ''
+      : `; it asks Dropbox about ${r.stoppedAtChecks} files a run and goes on from there at the next`;
+  return `${of}: it deletes only files confirmed on Dropbox, and kept ${kept}${stopped}`;
 }
