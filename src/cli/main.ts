@@ -67,7 +67,9 @@ export async function main(
       strict: true,
     });
   } catch (e) {
-    err.write(`${usageMistake(e as Error)}\n\n${HELP[command] ?? HELP.main}\n`);
+    err.write(
+      `${await usageMistake(e as Error, command, Object.keys(options))}\n\n${HELP[command] ?? HELP.main}\n`,
+    );
     return 2;
   }
   if (parsed.values.help) {
@@ -293,12 +295,18 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 
 /**
  * node's words for a usage mistake, but an option left without its value (`sync --wait
- * --config-dir D`), which node calls "ambiguous" and answers with a '--wait=-XYZ' riddle.
+ * --config-dir D`), which node calls "ambiguous" and answers with a '--wait=-XYZ' riddle, and an
+ * unknown option, which node answers with advice on positional arguments and no guess.
  */
-function usageMistake(e: Error): string {
+async function usageMistake(e: Error, command: string, optionNames: string[]): Promise<string> {
   const missing = /^Option '(--[\w-]+)' argument is ambiguous/.exec(e.message);
-  if (!missing) return e.message;
-  return `Option '${missing[1]}' needs a value right after it, not another option (for example ${missing[1]}=VALUE).`;
+  if (missing)
+    return `Option '${missing[1]}' needs a value right after it, not another option (for example ${missing[1]}=VALUE).`;
+  const unknown = /^Unknown option '(-{1,2}[^'=]+)/.exec(e.message);
+  if (!unknown) return e.message;
+  const { closestWord } = await import('../engine/index.js');
+  const meant = closestWord(unknown[1]!.replace(/^-+/, ''), optionNames);
+  return `Unknown option '${unknown[1]}' for rdl-sync ${command}${meant ? `: did you mean --${meant}?` : '.'} Its options are below.`;
 }
 
 /**

@@ -76,7 +76,7 @@ test('every command has its own --help naming its options, and exits 0', async (
 });
 
 test('no command, an unknown command or an unknown option: exit 2 and a clear message', async () => {
-  const [none, unknownCommand, unknownOption, badLimit, badPause, noPause, ageLong] =
+  const [none, unknownCommand, unknownOption, badLimit, badPause, noPause, ageLong, typo] =
     await Promise.all([
       runCli([], env),
       runCli(['upload', '--config-dir', configDir], env),
@@ -86,6 +86,7 @@ test('no command, an unknown command or an unknown option: exit 2 and a clear me
       // "Paused until now (for 0 s)"; and a length no timer holds (the daemon spun on it).
       runCli(['pause', '--for', '0', '--config-dir', configDir], env),
       runCli(['pause', '--for', '100000000000000000000d', '--config-dir', configDir], env),
+      runCli(['fleet', '--jsn', '--config-dir', configDir], env),
     ]);
   assert.equal(noPause.code, 2);
   assert.match(noPause.stdout, /^--for must be longer than 0: for example 30m, 1h or 2d\.$/m);
@@ -103,6 +104,10 @@ test('no command, an unknown command or an unknown option: exit 2 and a clear me
   assert.equal(unknownOption.code, 2);
   assert.match(unknownOption.stderr, /Unknown option '--bogus'/);
   assert.match(unknownOption.stderr, /Usage: rdl-sync once/, 'shows the command’s usage');
+  assert.doesNotMatch(unknownOption.stderr, /did you mean|positional argument/);
+  // node's own words were advice on positional arguments, and no guess.
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /^Unknown option '--jsn' for rdl-sync fleet: did you mean --json\?/);
   assert.equal(unknownOption.stdout, '');
 
   assert.equal(badLimit.code, 2);
