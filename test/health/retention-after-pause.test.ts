@@ -21,6 +21,8 @@ test("a pass cut short does not use up the day's retention run", async () => {
       watchDir: path.join(root, 'watch'),
       transitDir: path.join(root, 'transit'),
       archiveDir: path.join(root, 'card'),
+      // A plain folder: retention never runs on a card's empty mount point (retention/card-away).
+      archiveMustBeMountPoint: false,
       retentionEnabled: true,
       retentionMinFreePercent: 10,
     };

@@ -4,6 +4,11 @@ export interface FreeSpace {
   /** Bytes an unprivileged writer may still use (f_bavail). */
   freeBytes: number;
   totalBytes: number;
+  /**
+   * Bytes in use (f_blocks - f_bfree). With freeBytes it gives df's "Use%": the blocks reserved
+   * for root (5 % on ext4) are neither used nor available.
+   */
+  usedBytes: number;
   /** Allocation unit (f_bsize: 4 KiB on ext4, the cluster size on FAT/exFAT). */
   blockSize: number;
   /**
@@ -18,6 +23,7 @@ export async function freeSpace(path: string): Promise<FreeSpace> {
   return {
     freeBytes: s.bavail * s.bsize,
     totalBytes: s.blocks * s.bsize,
+    usedBytes: (s.blocks - s.bfree) * s.bsize,
     blockSize: s.bsize,
     freeFiles: s.files > 0 ? s.ffree : null,
   };
