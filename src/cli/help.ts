@@ -169,9 +169,10 @@ smtpUser, alertWebhookFormat, alertCommand (see rdl-sync settings).
 ${COMMON_OPTIONS}`,
   report: `Usage: rdl-sync report [--send] [--json]
 
-The digest: per source folder the files and bytes synced since the last digest (at most a day,
-or a week with digestSchedule weekly) and the newest file, both destinations' state, disk free,
-the alerts of the period, version and uptime. --send emails it to alertEmailTo now.
+The digest: per source folder the files and bytes synced over the last day (a week with
+digestSchedule weekly; since the last digest sent, when that was longer ago) and the newest file,
+both destinations' state, disk free, the alerts of the period, version and uptime. --send emails
+it to alertEmailTo now; its Period line says what it covers.
 
 ${COMMON_OPTIONS}`,
   settings: `Usage: rdl-sync settings [show | path | check | set KEY VALUE]
