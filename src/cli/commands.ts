@@ -610,7 +610,8 @@ const sync: CommandSpec = {
     }
     say(
       ctx,
-      `${asked}; waiting for it to end (at most ${formatDuration(waitMs)}; Ctrl-C ends the wait, not the pass).`,
+      // The wait as the person gave it: "--wait 90s" read back as "at most 2 min".
+      `${asked}; waiting for it to end (at most ${typeof ctx.values.wait === 'string' ? ctx.values.wait.trim() : formatDuration(waitMs)}; Ctrl-C ends the wait, not the pass).`,
     );
     // A pass asked for runs while paused, as the window's and tray's do not: said, so a person who
     // paused to swap the card is not caught out.

@@ -333,11 +333,13 @@ test('beside a tray app still waiting to be set up, sync says no pass could run 
   });
   try {
     await engine.start();
-    const r = await runCli(['sync', '--wait', '30s', '--config-dir', dirs.configDir], {
+    const r = await runCli(['sync', '--wait', '90s', '--config-dir', dirs.configDir], {
       home: dirs.root,
     });
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /the RDL Sync tray app\) for a pass now/);
+    // As given: it read "at most 2 min".
+    assert.match(r.stdout, /waiting for it to end \(at most 90s;/);
     assert.match(r.stdout, /^No pass could run: the running RDL Sync waits to be set up\.$/m);
     assert.match(r.stdout, /^! Setup needed: RDL Sync has no settings yet/m);
   } finally {
