@@ -5,6 +5,7 @@
 // on a machine that syncs nothing (no watch folder, no site name).
 import {
   formatBytes,
+  formatUtcMinute,
   printable,
   readFleetAsViewer,
   type FleetSite,
@@ -56,7 +57,7 @@ export function formatFleet(view: FleetView, colour: boolean): string[] {
         ? `${Math.round(s.fullestDisk.usedPercent)} % used, ${formatBytes(s.fullestDisk.freeBytes)} free`
         : '—',
       String(s.heartbeat.problems.length),
-      spark(s),
+      spark(s, view.readAtMs),
       // Another hub's words (site names, messages quoting file names): one line each here too.
     ].map(printable),
   );
@@ -82,6 +83,16 @@ export function formatFleet(view: FleetView, colour: boolean): string[] {
           .join(' and ')}; give each hub its own site name (rdl-sync settings set site NAME)`,
       );
     }
+    // Silent: what it said last is old news, and the person's question is why it went quiet.
+    if (s.stale)
+      details.push(
+        `not heard from since ${formatUtcMinute(s.lastSeenMs)} (${span(view.readAtMs - s.lastSeenMs)}): its backlog, disk and problems are as of then. Check that the hub is powered and online; on it, systemctl status rdl-sync`,
+      );
+    if (hb.state === 'paused') details.push(hb.sentence);
+    if (s.newerFormat)
+      details.push(
+        `written by a newer RDL Sync (heartbeat format ${hb.schemaVersion}, version ${hb.appVersion}): some of it may not be shown; update RDL Sync on this machine`,
+      );
     for (const p of hb.problems)
       details.push(`${p.severity === 'error' ? 'stopped' : 'attention'}: ${p.message}`);
     if (hb.lastError) details.push(`last error: ${hb.lastError.message}`);
@@ -100,8 +111,19 @@ export function formatFleet(view: FleetView, colour: boolean): string[] {
   return out;
 }
 
-function spark(s: FleetSite): string {
-  const counts = s.heartbeat.hours.map((h) => h.files);
+const HOUR_MS = 3_600_000;
+
+/**
+ * Files per hour over the 24 hours before `nowMs`, oldest first. The heartbeat's own hours end at
+ * its writing: a site silent for days showed its last day's activity as today's.
+ */
+function spark(s: FleetSite, nowMs: number): string {
+  const byHour = new Map(s.heartbeat.hours.map((h) => [h.startMs, h.files]));
+  const thisHour = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
+  const counts = Array.from(
+    { length: 24 },
+    (_, i) => byHour.get(thisHour - (23 - i) * HOUR_MS) ?? 0,
+  );
   const max = Math.max(0, ...counts);
   if (max === 0) return `${'·'.repeat(counts.length)} 0 files`;
   const total = counts.reduce((a, b) => a + b, 0);

@@ -16,6 +16,8 @@ import {
 import { BacklogRecorder } from '../../src/engine/fleet/activity.js';
 import { SeenInstances } from '../../src/engine/fleet/seen-instances.js';
 import { buildHeartbeat, type Heartbeat } from '../../src/engine/fleet/heartbeat.js';
+import { buildFleetView } from '../../src/engine/fleet/fleet-view.js';
+import { formatFleet } from '../../src/cli/fleet.js';
 import type { HistoryRecord } from '../../src/engine/status/types.js';
 import { statusFixture } from '../main/status-fixture.js';
 
@@ -171,4 +173,63 @@ test('a heartbeat that is not one names what is wrong', () => {
   // A newer writer's extra fields do not stop an older reader.
   const newer = parseHeartbeat(JSON.stringify({ ...good, schemaVersion: 2, newField: [1] }));
   assert.ok(newer.ok && newer.heartbeat.site === 'S');
+});
+
+// What the office reads about a site gone silent, one paused, and one written by a newer version:
+// the real heartbeat builder and view builder, the CLI's formatter. A site silent for days showed
+// its last day's activity as today's and its last numbers as if current, with no advice.
+test('the fleet text: a stale site says since when and what to check, its last 24 h are now’s; paused and newer-format sites are said', () => {
+  const now = Date.UTC(2026, 11, 5, 10, 44);
+  const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
+  const beat = (site: string, writtenAtMs: number, status = statusFixture()): Heartbeat =>
+    buildHeartbeat({
+      appVersion: '0.1.0',
+      site,
+      host: `hub-${site}`,
+      instanceId: site,
+      startedAtMs: writtenAtMs - 3_600_000,
+      nowMs: writtenAtMs,
+      intervalMs: 60_000,
+      status,
+      activity: {
+        nowMs: writtenAtMs,
+        hours: Array.from({ length: 24 }, (_, i) => ({
+          startMs: hourOf(writtenAtMs) - (23 - i) * HOUR_MS,
+          files: 2,
+          bytes: 100,
+          backlog: 0,
+        })),
+      },
+      lastError: null,
+    });
+  const old = beat('Old', now - 3 * 86_400_000);
+  const paused = beat(
+    'Paused',
+    now - 30_000,
+    statusFixture({ state: 'paused', sentence: 'Paused until 2026-12-05 11:00 UTC.' }),
+  );
+  const newer = { ...beat('Newer', now - 30_000), schemaVersion: 2 };
+  const view = buildFleetView({
+    folder: '/Professional/WIRED/_fleet',
+    nowMs: now,
+    folderMissing: false,
+    files: [old, paused, newer].map((hb) => ({
+      name: `${hb.site}.json`,
+      path: `/Professional/WIRED/_fleet/${hb.site}.json`,
+      bytes: Buffer.from(JSON.stringify(hb)),
+      problem: null,
+    })),
+    clonesOf: () => null,
+  });
+  const text = formatFleet(view, false).join('\n');
+  assert.match(text, /^Old\s+STALE\s+3 days ago .*·{24} 0 files$/m, text);
+  assert.match(
+    text,
+    /^ {2}- not heard from since 2026-12-02 10:44 UTC \(3 days\): its backlog, disk and problems are as of then\. Check that the hub is powered and online; on it, systemctl status rdl-sync$/m,
+  );
+  assert.match(text, /^Paused\s+paused\s+30 s ago .* 48 files$/m);
+  assert.match(text, /^ {2}- Paused until someone resumes it \(rdl-sync resume/m);
+  assert.equal(view.sites.find((s) => s.site === 'Newer')?.newerFormat, true);
+  assert.match(text, /^ {2}- written by a newer RDL Sync \(heartbeat format 2, version 0\.1\.0\)/m);
+  assert.equal(text.match(/not heard from/g)?.length, 1, 'only the stale site');
 });

@@ -3,7 +3,7 @@
 // memory of earlier reads in seen-instances.ts.
 import { compareNames } from '../compare-names.js';
 import type { Heartbeat } from './heartbeat.js';
-import { parseHeartbeat } from './heartbeat.js';
+import { HEARTBEAT_SCHEMA_VERSION, parseHeartbeat } from './heartbeat.js';
 import type { HeartbeatFile } from './fleet-dropbox.js';
 import type { FleetSite, FleetView, SeenInstance } from './types.js';
 
@@ -53,6 +53,7 @@ export function buildFleetView(input: {
           }
         : null,
       clones: input.clonesOf(site, hb),
+      newerFormat: hb.schemaVersion > HEARTBEAT_SCHEMA_VERSION,
     });
   }
   sites.sort((a, b) => compareNames(a.site, b.site));

@@ -30,6 +30,8 @@ export interface FleetSite {
    * the same site name): each instance, or null when one hub writes it.
    */
   clones: SeenInstance[] | null;
+  /** Written by a newer RDL Sync (a heartbeat format this one does not know): may be read short. */
+  newerFormat: boolean;
 }
 
 export interface FleetView {
