@@ -251,3 +251,30 @@ test('each problem is logged when raised and when its cause changes, not as its 
     'info problem resolved {"id":"disk-nearly-full:/media/card"}',
   ]);
 });
+
+test('a problem holding every file back leads the sentence over an older one-file failure', () => {
+  let now = 1_000;
+  const m = new StatusModel(() => now);
+  m.raise({
+    id: 'file-failing:odd/a:b.csv',
+    code: 'archive-name-refused',
+    severity: 'attention',
+    message: 'odd/a:b.csv failed 3 times: the SD card does not accept the name',
+    tab: 'status',
+  });
+  now += 60_000;
+  m.raise({
+    id: 'archive-readonly',
+    code: 'archive-readonly',
+    severity: 'attention',
+    message: 'SD card at /media/sd is read-only: remount it writable',
+    tab: 'status',
+  });
+  assert.equal(
+    m.snapshot().sentence,
+    'SD card at /media/sd is read-only: remount it writable (+1 more problem)',
+  );
+  m.clear('archive-readonly');
+  assert.match(m.snapshot().sentence, /^odd\/a:b\.csv failed 3 times/, 'then the file leads');
+  m.dispose();
+});

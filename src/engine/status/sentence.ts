@@ -1,5 +1,6 @@
 // The one sentence a person reads first (status line, tray tooltip, `rdl-sync status`).
 import { formatUtcMinute } from '../format-utc.js';
+import { FILE_FAILING_PREFIX, FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import type { EngineState, Problem, StatusFacts, StatusSnapshot } from './types.js';
 
 /** "1 file", "3 files": how every sentence about files counts them (the CLI's too). */
@@ -54,6 +55,17 @@ const FORESIGHT: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Which problem heads the sentence: one that holds every file back now (the card read-only, the
+ * access revoked), then one file's failure, then a warning of what may come. A card made
+ * read-only was the last of three problems behind an older "a:b.csv failed 3 times" that named
+ * a card already swapped.
+ */
+function leadRank(p: Problem): number {
+  if (FORESIGHT.has(p.code)) return 2;
+  return p.id.startsWith(FILE_FAILING_PREFIX) || p.id.startsWith(FILES_FAILING_PREFIX) ? 1 : 0;
+}
+
+/**
  * Files waiting between passes. Those still being written or settling are moved only once
  * unchanged for the stable time: "the next pass will move them" was read over several passes
  * while they settled (90 s by default, longer for a camera that keeps its file open).
@@ -86,8 +98,11 @@ export function describeState(
       return pausedSentence(f.pausedUntilMs, pending, 'beside-resume', nowMs);
     case 'error':
     case 'attention': {
-      const ofState = problems.filter((p) => p.severity === state);
-      const first = ofState.find((p) => !FORESIGHT.has(p.code)) ?? ofState[0] ?? problems[0];
+      // Oldest first within each rank (sort is stable).
+      const ofState = problems
+        .filter((p) => p.severity === state)
+        .sort((a, b) => leadRank(a) - leadRank(b));
+      const first = ofState[0] ?? problems[0];
       return `${first?.message ?? 'Something needs attention.'}${moreProblems(problems.length - 1)}`;
     }
     case 'offline': {
