@@ -257,7 +257,7 @@ test('a problem holding every file back leads the sentence over an older one-fil
   const m = new StatusModel(() => now);
   m.raise({
     id: 'file-failing:odd/a:b.csv',
-    code: 'archive-name-refused',
+    code: 'unknown',
     severity: 'attention',
     message: 'odd/a:b.csv failed 3 times: the SD card does not accept the name',
     tab: 'status',
