@@ -361,18 +361,20 @@ test('card too full for the file: archive-full before any byte is written', asyn
   const r = await rig();
   mountTmpfs(r.card, 2048);
   try {
+    // Half the card taken: the file fits the card, not what is left of it.
+    await writePatternFile(join(r.card, 'older.bin'), 1024 * 1024);
     const srcPath = join(r.src, 'big.bin');
-    await writePatternFile(srcPath, 3 * 1024 * 1024);
+    await writePatternFile(srcPath, 1.5 * 1024 * 1024);
     const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: true, reserveBytes: 0 });
     await assert.rejects(
       store(target, 'd/big.bin', srcPath),
       blocked(
         'archive-full',
-        // 2.0 MiB free, 3.0 MiB needed: sizes read in decimal units now
-        /is full \(2\.1 MB free, 3\.2 MB needed\): free space or swap the card/,
+        // 1.0 MiB free, 1.5 MiB needed: sizes read in decimal units now
+        /is full \(1\.0 MB free, 1\.6 MB needed\): free space or swap the card/,
       ),
     );
-    assert.deepEqual(await tree(r.card), ['d']);
+    assert.deepEqual(await tree(r.card), ['d', 'older.bin']);
     const strict = new ArchiveTarget({
       root: r.card,
       mustBeMountPoint: true,
@@ -459,8 +461,9 @@ test('an archive folder on the hub’s own disk (not a card) is named as a folde
     mountTmpfs(r.card, 2048);
     let full;
     try {
+      await writePatternFile(join(r.card, 'older.bin'), 1024 * 1024);
       const big = join(r.src, 'big.bin');
-      await writePatternFile(big, 3 * 1024 * 1024);
+      await writePatternFile(big, 1.5 * 1024 * 1024);
       const target = new ArchiveTarget({ root: r.card, mustBeMountPoint: false, reserveBytes: 0 });
       full = await store(target, 'd/big.bin', big).then(
         () => null,

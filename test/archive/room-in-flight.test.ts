@@ -93,7 +93,10 @@ test('two copies that fit together, though not each with its own reserve: both r
 test('a file larger than the free space is still reported full at once, and smaller ones go', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
   const card = smallTmpfs(t, 'rdl-room-card-', 8 * 1024);
-  const items = await transitFiles(t, { 'big.bin': 9 * MiB, 'small.bin': 2 * MiB });
+  // Half the card taken: the big file fits the card but not what is left of it (one larger than
+  // the whole card fails alone instead: archive/real-card).
+  await writeFile(join(card, 'older.bin'), Buffer.alloc(4 * MiB, 1));
+  const items = await transitFiles(t, { 'big.bin': 5 * MiB, 'small.bin': 2 * MiB });
 
   const { blocked, outcomes, left, wrote } = await place(card, items);
 

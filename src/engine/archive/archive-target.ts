@@ -223,6 +223,8 @@ export class ArchiveTarget {
   private storing = 0;
   /** The largest file the card holds (FAT: 4 GiB - 1), asked again after each check(). */
   private fileSizeLimit: Promise<number | null> | null = null;
+  /** The card's whole size, asked again after each check() (a file larger can never go). */
+  private capacity: Promise<number | null> | null = null;
 
   constructor(opts: ArchiveTargetOptions) {
     this.root = opts.root;
@@ -246,6 +248,7 @@ export class ArchiveTarget {
   async check(): Promise<ArchiveCheck> {
     this.knownFolders.clear();
     this.fileSizeLimit = null;
+    this.capacity = null;
     const missing = await this.rootProblem();
     if (missing) {
       return {
@@ -322,7 +325,9 @@ export class ArchiveTarget {
       if (!folder.known || !isSyncError(e) || e.code === 'file-vanished') throw e;
       if (!isCode(e.cause, 'ENOENT')) throw e;
       this.knownFolders.delete(folder.dir);
-      this.fileSizeLimit = null; // perhaps another card, perhaps another file system
+      // Perhaps another card, perhaps another file system.
+      this.fileSizeLimit = null;
+      this.capacity = null;
       const again = await this.folderFor(segments);
       return await this.refuseOffCard(await this.storeIn(opts, again.dir, name));
     }
@@ -330,6 +335,17 @@ export class ArchiveTarget {
 
   /** A file larger than the card's file system can hold fails at once, before a byte is written. */
   private async refuseIfTooLarge(opts: ArchiveStoreOptions): Promise<void> {
+    // Larger than the whole card: "full: free space or swap the card" sent a person to free
+    // space on a card a fifth used, where no freeing could ever make room. It fails alone.
+    const capacity = await (this.capacity ??= knownFreeSpace(this.root).then(
+      (s) => s?.totalBytes ?? null,
+    ));
+    if (capacity !== null && opts.size > capacity)
+      throw new SyncError({
+        kind: 'file-failed',
+        code: 'file-too-large',
+        message: `${opts.rel} (${formatBytes(opts.size)}) is larger than the whole of ${placeNamed(this.place)} (${formatBytes(capacity)}): ${this.place.card ? 'it needs a larger card' : 'the archive needs a larger disk'}; the other files go on. The file waits in transit; nothing is lost`,
+      });
     const limit = await (this.fileSizeLimit ??= fileSizeLimitOf(this.root));
     if (limit === null || opts.size <= limit) return;
     throw new SyncError({
