@@ -38,7 +38,7 @@ import {
   oldSyncerStillRunning,
   withoutStartAgain,
   dropboxRoute,
-  isMountPoint,
+  checkArchiveRoot,
   DEFAULT_IGNORE_PATTERNS,
   FileCredentialStore,
 } from '../engine/index.js';
@@ -1334,12 +1334,26 @@ async function archiveFolderNote(
     // A folder that is no mount point, with a card asked for (the default): nothing is archived
     // into it. A lab desktop's plain folder read "SD card not mounted: insert it" at every pass,
     // and nothing named the setting to turn off.
-    if (!settings.archiveMustBeMountPoint || (await isMountPoint(settings.archiveDir))) return null;
+    if (!settings.archiveMustBeMountPoint) return cardCheckOffNote(settings.archiveDir);
+    // A folder on a mounted card counts as the card (archive/root-check.ts).
+    const checked = await checkArchiveRoot(settings.archiveDir, true);
+    if (checked.missing?.reason !== 'not-mounted') return null;
     return `Note: ${settings.archiveDir} is not where a card or disk is mounted now, and archiveMustBeMountPoint is true (the default: an SD card, written only while mounted): files wait in transit until a card is mounted there. For an ordinary folder, as on a lab desktop: rdl-sync settings set archiveMustBeMountPoint false`;
   }
   return settings.archiveMustBeMountPoint
     ? `Note: ${settings.archiveDir} does not exist now (no SD card is mounted there). Files wait safely in transit until the card is mounted there; lsblk -o NAME,MOUNTPOINT shows where it is.`
     : `Note: the archive folder ${settings.archiveDir} does not exist now. Files wait safely in transit until it does: create it (mkdir -p ${dir}) or correct the path.`;
+}
+
+/**
+ * The mount-point check off for a folder that is a card (mounted there now, or below /media, /mnt
+ * or /run/media): with the card out, files are archived into the bare folder on the disk below,
+ * counted done, and hidden under the card once it is back; the card never gets them.
+ */
+async function cardCheckOffNote(dir: string): Promise<string | null> {
+  const checked = await checkArchiveRoot(dir, true);
+  if (checked.missing && !/^\/(media|mnt|run\/media)\//.test(dir)) return null;
+  return `Note: ${dir} ${checked.missing ? 'is where cards are mounted' : 'is on a mounted card or disk now'}, and archiveMustBeMountPoint is false: whenever it is not mounted, files are archived into the bare folder on the disk below instead, counted as done, and hidden under the card once it is back (the card never gets them). For a card: rdl-sync settings set archiveMustBeMountPoint true`;
 }
 
 /**

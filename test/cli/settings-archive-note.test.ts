@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirs } from '../engine/harness.js';
 import { runCli } from './cli-harness.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 
 test('an archive folder that is not there, or a Dropbox folder shared by every hub, is saved with a note on what to do', async () => {
   const dirs = await makeDirs('rdl-cli-archive-note-');
@@ -110,6 +111,40 @@ test('ignorePatterns set without the defaults says which are gone, with a comman
     const patterns = (saved.settings ?? saved).ignorePatterns as string[];
     for (const p of ['*.bak', '.*', '*.tmp', '*.part']) assert.ok(patterns.includes(p), p);
   } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
+
+// The mount-point check turned off for a folder where a card is mounted: with the card out, files
+// went into the bare folder on the disk below, counted done, and the card never got them, with no
+// word at the setting. A real tmpfs as the card.
+test('the mount-point check turned off for a mounted card is saved with a note on what it costs', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const dirs = await makeDirs('rdl-cli-card-off-');
+  const card = path.join(dirs.root, 'CARD');
+  await fs.mkdir(card);
+  mountTmpfs(card, 4096);
+  try {
+    const env = { home: dirs.root };
+    const set = (...pairs: string[]) =>
+      runCli(['settings', 'set', ...pairs, '--config-dir', dirs.configDir], env);
+    const on = await set(
+      ...['watchDir', dirs.watchDir, 'transitDir', dirs.transitDir, 'site', 'Site7_Farm'],
+      ...['archiveDir', card],
+    );
+    assert.equal(on.code, 0, on.stdout + on.stderr);
+    assert.doesNotMatch(on.stdout, /Note:/, 'a mounted card, checked: nothing to say');
+    const off = await set('archiveMustBeMountPoint', 'false');
+    assert.equal(off.code, 0, off.stdout + off.stderr);
+    assert.ok(
+      off.stdout.includes(
+        `Note: ${card} is on a mounted card or disk now, and archiveMustBeMountPoint is false: whenever it is not mounted, files are archived into the bare folder on the disk below instead`,
+      ),
+      off.stdout,
+    );
+    assert.match(off.stdout, /For a card: rdl-sync settings set archiveMustBeMountPoint true$/m);
+  } finally {
+    unmount(card);
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });

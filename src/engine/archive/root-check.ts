@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { isCode, isMountPoint } from '../fsutil/index.js';
+import { mountHolding } from '../fsutil/mount.js';
 import type { MissingReason } from './problems.js';
 
 export interface RootMissing {
@@ -30,6 +31,21 @@ export async function checkArchiveRoot(
     };
   }
   if (!s.isDirectory()) return { missing: { reason: 'not-a-folder' } };
-  if (card && !(await isMountPoint(root))) return { missing: { reason: 'not-mounted' } };
+  if (card && !(await isMountPoint(root)) && !(await onMountedCard(root)))
+    return { missing: { reason: 'not-mounted' } };
   return { missing: null, stats: s };
+}
+
+/** Where cards are mounted (udisks, fstab habits, the old syncer): a mount below one is a card. */
+const CARD_MOUNTS = /^\/(media|mnt|run\/media)\/./;
+
+/**
+ * A folder on a mounted card (`/media/pi/CARD/backup`): "SD card not mounted: insert it" was said
+ * at every pass with the card in. Such a folder is on the card only while the card is mounted
+ * below /media, /mnt or /run/media; with the card out, the same path resolves to the disk holding
+ * the mount point (`/`, or `/run`'s memory), never one below those places, and is refused.
+ */
+async function onMountedCard(root: string): Promise<boolean> {
+  const mount = await mountHolding(root).catch(() => undefined);
+  return mount !== undefined && CARD_MOUNTS.test(mount.point);
 }

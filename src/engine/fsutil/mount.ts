@@ -78,12 +78,14 @@ export async function isReadOnlyMount(point: string): Promise<boolean | undefine
 }
 
 /**
- * The file system type (mountinfo's field after " - ", e.g. "ext4", "vfat", "fuseblk",
- * "fuse.fusefat") of the mount holding `path`: the one whose mount point is the longest prefix of
- * its real path (the last such line, as later mounts stack on top). Undefined off Linux or when
- * it cannot be told.
+ * The mount holding `path`: the one whose mount point is the longest prefix of its real path (the
+ * last such line, as later mounts stack on top), with its file system type (mountinfo's field
+ * after " - ", e.g. "ext4", "vfat", "fuseblk", "fuse.fusefat"). Undefined off Linux or when it
+ * cannot be told.
  */
-export async function fileSystemTypeOf(path: string): Promise<string | undefined> {
+export async function mountHolding(
+  path: string,
+): Promise<{ point: string; type: string } | undefined> {
   const info = await readMountInfo();
   if (info === undefined) return undefined;
   let real: string;
@@ -106,5 +108,10 @@ export async function fileSystemTypeOf(path: string): Promise<string | undefined
       real === point || point === '/' || real.startsWith(point.endsWith('/') ? point : `${point}/`);
     if (inside && (!best || point.length >= best.point.length)) best = { point, type };
   }
-  return best?.type;
+  return best;
+}
+
+/** The file system type of the mount holding `path` (mountHolding). */
+export async function fileSystemTypeOf(path: string): Promise<string | undefined> {
+  return (await mountHolding(path))?.type;
 }
