@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { classifyDropboxError } from '../../src/engine/dropbox/classify.js';
+import { withRetry } from '../../src/engine/dropbox/retry.js';
+import { isSyncError } from '../../src/engine/errors.js';
 import {
   endpointFetch,
   normaliseEndpoint,
@@ -125,6 +127,28 @@ test('nodeHttpFetch gives up on a connection where nothing moves, as a network e
   const err = await impatient(`${base}/slow`, { method: 'POST' }).catch((e: unknown) => e);
   assert.match(String(err), /no data moved for 100 ms/);
   assert.equal(classifyDropboxError(err).code, 'network');
+
+  // Not tried again within the call: six silent tries of 2 min each held a pass (and the card
+  // copies behind it) for 12 minutes. A refused connection is still retried.
+  let tries = 0;
+  const gaveUp = await withRetry(
+    () => {
+      tries++;
+      return impatient(`${base}/slow`, { method: 'POST' });
+    },
+    { policy: { baseMs: 1, capMs: 1 } },
+  ).catch((e: unknown) => e);
+  assert.equal(tries, 1, 'a silent link is left to the next pass');
+  assert.ok(isSyncError(gaveUp) && gaveUp.code === 'offline', String(gaveUp));
+  let refusedTries = 0;
+  await withRetry(
+    () => {
+      refusedTries++;
+      return nodeHttpFetch('http://127.0.0.1:9/', { method: 'POST' });
+    },
+    { policy: { baseMs: 1, capMs: 1, maxAttempts: 3 } },
+  ).catch(() => undefined);
+  assert.equal(refusedTries, 3);
 });
 
 test('nodeHttpFetch streams a body piece by piece with its declared length; a failing piece ends the request with its error', async () => {

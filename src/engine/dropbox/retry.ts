@@ -5,6 +5,7 @@ import type { SyncError } from '../errors.js';
 import { systemClock, type Clock } from '../ports.js';
 import { CALL_RETRY, RETRY_AFTER_SPREAD_MS, type RetryPolicy } from '../retry-policy.js';
 import { classifyDropboxError, exhausted, type ErrorContext } from './classify.js';
+import { isIdleTimeout } from '../net/http-fetch.js';
 
 /** The ceiling of attempt n: doubling from `base`, never above `cap`. */
 function ceilingMs(attempt: number, base: number, cap: number): number {
@@ -77,7 +78,12 @@ export async function withRetry<T>(
       if (signal?.aborted) throw signal.reason;
       const err = classifyDropboxError(raw, options.context);
       if (err.kind !== 'retry' && err.kind !== 'retry-after') throw err;
-      if (attempt + 1 >= policy.maxAttempts) throw exhausted(err, attempt + 1);
+      // A link on which nothing moved for the idle timeout (a hung server, a dead route that
+      // drops packets) is not tried again here: six such tries held a pass for 12 minutes, with
+      // the card copies and new files behind it, and the offline alert, timed from the pass's
+      // end, came that much later. The next pass tries again, seconds away.
+      if (attempt + 1 >= policy.maxAttempts || isIdleTimeout(raw))
+        throw exhausted(err, attempt + 1);
       const delay = retryDelayMs(err, attempt, policy, options.random);
       options.onRetry?.(err, delay, attempt);
       await clock.sleep(delay, signal);

@@ -16,6 +16,7 @@
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { isProxyMistake, proxyFor, proxyRulesFromEnv, type ProxyRules } from './proxy-env.js';
 import { registerSecret } from '../log/index.js';
+import { anyCause } from './cause-chain.js';
 import { proxyMistakeError, TUNNEL_SIGNAL, tunnelAgent, type ProxyError } from './proxy-tunnel.js';
 
 // Not `import { request } from 'node:http'`: an ES module's import of a built-in makes Node read
@@ -171,7 +172,18 @@ const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 export const IDLE_TIMEOUT_MS = 120_000;
 
 function idleTimeout(ms: number): Error {
-  return Object.assign(new Error(`no data moved for ${ms} ms`), { code: 'ETIMEDOUT' });
+  return Object.assign(new Error(`no data moved for ${ms} ms`), {
+    code: 'ETIMEDOUT',
+    [IDLE_TIMEOUT]: true,
+  });
+}
+
+/** Marks the error of a connection given up as silent (see isIdleTimeout). */
+const IDLE_TIMEOUT = Symbol('rdl-idle-timeout');
+
+/** Whether `e` (or a cause of it) is a connection given up because nothing moved on it. */
+export function isIdleTimeout(e: unknown): boolean {
+  return anyCause(e, (cur) => cur[IDLE_TIMEOUT as unknown as string] === true);
 }
 
 export interface NodeHttpFetchOptions {
