@@ -67,29 +67,50 @@ export const alert: CommandSpec = {
     const [action, name] = ctx.positionals;
     if (action === 'secret') {
       if (!ALERT_SECRET_NAMES.includes(name as AlertSecretName)) {
-        say(ctx, `Usage: rdl-sync alert secret ${ALERT_SECRET_NAMES.join('|')}  (value on stdin)`);
+        say(
+          ctx,
+          `Usage: rdl-sync alert secret ${ALERT_SECRET_NAMES.join('|')} [--remove]  (value on stdin)`,
+        );
         return 2;
+      }
+      // The value given on the command line was ignored, stdin (empty in a script) read instead,
+      // and the saved password removed: email alerts broken, the password in the shell history.
+      if (ctx.positionals.length > 2) {
+        say(
+          ctx,
+          `Nothing changed: the ${name} is never taken from the command line (other users can read it there, and it stays in the shell history). Run rdl-sync alert secret ${name} and type it (not shown), or pipe it in: printf '%s' "$VALUE" | rdl-sync alert secret ${name}`,
+        );
+        return 2;
+      }
+      const store = new AlertSecretStore(ctx.configDir);
+      if (ctx.values.remove === true) {
+        const { hadOne } = await store.set(name as AlertSecretName, '');
+        say(ctx, hadOne ? `Removed the ${name}.` : `No ${name} was saved: nothing to remove.`);
+        return 0;
       }
       // From stdin, never from the command line (which other users can read in ps); typed at a
       // terminal, never echoed (it stayed on the screen, a remote desktop's too, and in scrollback).
       const value = process.stdin.isTTY
         ? await readHidden(ctx, `Type the ${name} (it is not shown), then Enter: `)
         : await readStdin();
-      const store = new AlertSecretStore(ctx.configDir);
-      const { replacedDamaged, hadOne } = await store.set(name as AlertSecretName, value);
+      // Empty (a pipe that gave nothing, a script run with no input): never a removal, which
+      // took a working password away unasked; that is --remove.
+      if (value.trim() === '') {
+        const saved = await store.has(name as AlertSecretName);
+        say(
+          ctx,
+          saved
+            ? `Nothing changed: the value given was empty, so the saved ${name} is kept (to remove it: rdl-sync alert secret ${name} --remove).`
+            : `Nothing saved: the value given was empty, and no ${name} was saved before.`,
+        );
+        return 1;
+      }
+      const { replacedDamaged } = await store.set(name as AlertSecretName, value);
       if (replacedDamaged) {
         const others = ALERT_SECRET_NAMES.filter((n) => n !== name).join(', ');
         say(ctx, `The damaged ${store.file} was replaced: set the ${others} again if you use it.`);
       }
-      say(
-        ctx,
-        value !== ''
-          ? `Saved the ${name} in ${store.file} (only this user can read it).`
-          : hadOne
-            ? `Removed the ${name}.`
-            : // Empty stdin (a pipe that gave nothing): "Removed" when there was none misled.
-              `Nothing saved: the value given was empty, and no ${name} was saved before.`,
-      );
+      say(ctx, `Saved the ${name} in ${store.file} (only this user can read it).`);
       return 0;
     }
     if (action !== 'test') {

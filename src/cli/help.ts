@@ -156,12 +156,13 @@ followed (at most 20 s). Exit codes as for pause.
 
 ${COMMON_OPTIONS}`,
   alert: `Usage: rdl-sync alert test
-       rdl-sync alert secret smtp-password|webhook-url   (the value on stdin)
+       rdl-sync alert secret smtp-password|webhook-url [--remove]   (the value on stdin)
 
 test     sends a test alert through every channel set up (email, webhook, command) and says
          which got through. Exit codes: 0 all did; 1 one failed; 2 none is set up.
 secret   saves the SMTP password or the webhook URL (it carries a token) in alert-secrets.json,
-         readable only by this user; an empty value removes it. Never on the command line.
+         readable only by this user. Never on the command line: typed (not shown) or piped in.
+         An empty value changes nothing (exit 1); --remove removes the saved one.
 
 The channels are settings: alertEmailTo, alertEmailFrom, smtpHost, smtpPort, smtpSecurity,
 smtpUser, alertWebhookFormat, alertCommand (see rdl-sync settings).

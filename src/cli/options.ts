@@ -30,7 +30,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   settings: {},
   doctor: {},
   fleet: { json: { type: 'boolean' } },
-  alert: {},
+  alert: { remove: { type: 'boolean' } },
   report: { send: { type: 'boolean' }, json: { type: 'boolean' } },
 };
 

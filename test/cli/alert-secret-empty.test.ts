@@ -1,6 +1,8 @@
-// `rdl-sync alert secret NAME` reads the value from stdin. An empty one removes the secret saved;
-// with none saved it said "Removed the smtp-password." all the same (a setup script's pipe that
-// gave nothing read as a success). Real CLI processes, the value piped in.
+// `rdl-sync alert secret NAME` reads the value from stdin. An empty one removed the secret saved
+// (a script's pipe that gave nothing, or `alert secret smtp-password VALUE` run without a terminal,
+// whose VALUE was ignored: email alerts broken, the password in the shell history). Now an empty
+// value changes nothing (exit 1), a value on the command line is refused (exit 2), and removing is
+// `--remove`. Real CLI processes, the value piped in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -10,10 +12,15 @@ import { spawn } from 'node:child_process';
 import { cliCommand } from './cli-command.js';
 import { exited, repo } from './cli-harness.js';
 
-async function secret(home: string, configDir: string, value: string): Promise<string> {
+async function secret(
+  home: string,
+  configDir: string,
+  value: string,
+  ...extra: string[]
+): Promise<{ code: number | null; out: string }> {
   const child = spawn(
     process.execPath,
-    [...cliCommand(), 'alert', 'secret', 'smtp-password', '--config-dir', configDir],
+    [...cliCommand(), 'alert', 'secret', 'smtp-password', ...extra, '--config-dir', configDir],
     { cwd: repo, env: { ...process.env, HOME: home, RDL_SYNC_QUIET: '1' }, stdio: 'pipe' },
   );
   let out = '';
@@ -21,20 +28,46 @@ async function secret(home: string, configDir: string, value: string): Promise<s
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stdin!.end(value);
   const { code } = await exited(child);
-  assert.equal(code, 0, out);
-  return out;
+  return { code, out };
 }
 
-test('an empty value with no secret saved says nothing was saved; with one saved, that it was removed', async () => {
+test('an empty value never removes the saved secret; a value on the command line is refused; --remove removes', async () => {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-alert-secret-'));
   try {
     const configDir = path.join(root, 'config');
-    assert.equal(
-      await secret(root, configDir, ''),
-      'Nothing saved: the value given was empty, and no smtp-password was saved before.\n',
+    const file = path.join(configDir, 'alert-secrets.json');
+    assert.deepEqual(await secret(root, configDir, ''), {
+      code: 1,
+      out: 'Nothing saved: the value given was empty, and no smtp-password was saved before.\n',
+    });
+    const saved = await secret(root, configDir, 'pw-123\n');
+    assert.equal(saved.code, 0, saved.out);
+    assert.match(saved.out, /^Saved the smtp-password in /);
+    const before = await fs.readFile(file, 'utf8');
+
+    const empty = await secret(root, configDir, '\n');
+    assert.equal(empty.code, 1, empty.out);
+    assert.match(
+      empty.out,
+      /^Nothing changed: the value given was empty, so the saved smtp-password is kept \(to remove it: rdl-sync alert secret smtp-password --remove\)\.$/m,
     );
-    assert.match(await secret(root, configDir, 'pw-123\n'), /^Saved the smtp-password in /);
-    assert.equal(await secret(root, configDir, '\n'), 'Removed the smtp-password.\n');
+    const onLine = await secret(root, configDir, '', 'NewPassword9');
+    assert.equal(onLine.code, 2, onLine.out);
+    assert.match(
+      onLine.out,
+      /^Nothing changed: the smtp-password is never taken from the command line/,
+    );
+    assert.doesNotMatch(onLine.out, /NewPassword9/);
+    assert.equal(await fs.readFile(file, 'utf8'), before, 'the saved password untouched');
+
+    assert.deepEqual(await secret(root, configDir, '', '--remove'), {
+      code: 0,
+      out: 'Removed the smtp-password.\n',
+    });
+    assert.deepEqual(await secret(root, configDir, '', '--remove'), {
+      code: 0,
+      out: 'No smtp-password was saved: nothing to remove.\n',
+    });
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }

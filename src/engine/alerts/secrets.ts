@@ -50,6 +50,12 @@ export class AlertSecretStore {
     return parsed;
   }
 
+  /** Whether `name` is saved (a damaged file holds none that can be used). */
+  async has(name: AlertSecretName): Promise<boolean> {
+    const text = await this.readText();
+    return text !== null && parseSecrets(text)?.[KEY_OF[name]] !== undefined;
+  }
+
   /**
    * Sets (or with an empty value removes) one secret. A damaged file is replaced, since setting a
    * secret is what its error tells a person to do (`replacedDamaged` then says so, as the other
