@@ -91,7 +91,10 @@ test('a partial hand-written file is merged over the defaults', (t) => {
 test('a hand-edited bad file is reported, never thrown, never rewritten', (t) => {
   const { file, store } = setup(t);
   const cases: [string, RegExp][] = [
-    ['{ "site": "lab", }', /not valid JSON.*fix the mistake, or delete the file/],
+    [
+      '{ "site": "lab", }',
+      /not valid JSON.*fix the mistake \(deleting the file would start every setting from its default/,
+    ],
     ['[1,2]', /must hold one JSON object/],
     [JSON.stringify({ ...good, concurrency: 0 }), /Concurrency must be at least 1 \(got 0\)/],
   ];

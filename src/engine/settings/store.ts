@@ -458,7 +458,7 @@ function readSettingsFile(file: string): RawRead {
   if (blank) {
     return {
       kind: 'broken',
-      message: `The settings file ${file} ${blank}; set the settings again (rdl-sync settings set KEY VALUE ..., or in the window), or delete the file to start from the defaults; files wait safely in the watch and transit folders`,
+      message: `The settings file ${file} ${blank}; set the settings again (rdl-sync settings set KEY VALUE ..., or in the window); files wait safely in the watch and transit folders`,
     };
   }
   let data: unknown;
@@ -467,13 +467,13 @@ function readSettingsFile(file: string): RawRead {
   } catch (e) {
     return {
       kind: 'broken',
-      message: `The settings file ${file} is not valid JSON (${withLine((e as Error).message, withoutBom(text))}): fix the mistake, or delete the file to start from the defaults`,
+      message: `The settings file ${file} is not valid JSON (${withLine((e as Error).message, withoutBom(text))}): fix the mistake (deleting the file would start every setting from its default: the site, the folders and the alert channels too)`,
     };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return {
       kind: 'broken',
-      message: `The settings file ${file} must hold one JSON object { "name": value, ... }: fix it, or delete the file to start from the defaults`,
+      message: `The settings file ${file} must hold one JSON object { "name": value, ... }: fix it (deleting the file would start every setting from its default: the site, the folders and the alert channels too)`,
     };
   }
   const migrated = migrateSettingsFile(data as Record<string, unknown>, file);
