@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   appendFile,
   link,
@@ -781,3 +781,29 @@ for (const how of ['appended to', 'replaced', 'replaced by a symlink', 'deleted'
     }
   });
 }
+
+// An immutable file (chattr +i, which refuses root too) in a writable watch folder: it was
+// reported as the transit folder not writable, naming no file, while every other file went
+// through that folder. A real attribute on a real file.
+test('an immutable file fails alone, named, with the attribute to clear; the transit folder is not blamed', async (t) => {
+  const { base, watch, transit } = await setup();
+  const path = join(watch, 'cameras', 'cam1', 'held.jpg');
+  try {
+    await put(watch, 'cameras/cam1/held.jpg', 'jpeg');
+    if (spawnSync('chattr', ['+i', path]).status !== 0)
+      return t.skip('chattr +i is not possible on this file system');
+    const file = await scanned(watch, 'cameras/cam1/held.jpg');
+    const out = await stageFile({ watchDir: watch, transitDir: transit, file });
+    assert.ok(out.status === 'failed', 'this file alone fails');
+    assert.deepEqual([out.error.kind, out.error.code], ['file-failed', 'file-unreadable']);
+    assert.match(
+      out.error.message,
+      /^Cannot move .*held\.jpg out of the watch folder \(EPERM\), though both folders may be written: the file itself refuses, marked immutable or append-only \(lsattr .*held\.jpg; sudo chattr -i -a .*held\.jpg clears that\)/,
+    );
+    assert.doesNotMatch(out.error.message, /transit folder/);
+    assert.equal(await readFile(path, 'utf8'), 'jpeg');
+  } finally {
+    spawnSync('chattr', ['-i', path]);
+    await removeDir(base);
+  }
+});

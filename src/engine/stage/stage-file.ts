@@ -249,7 +249,26 @@ async function placeDenied(
     () => false,
   );
   if (!srcWritable) return cannotMoveOut(src, new CopyError('source', cause));
+  // Both folders writable and still refused: the file itself (immutable or append-only, which
+  // refuse root too; a sticky folder's file of another user). It was reported as the transit
+  // folder not writable, naming no file, while every other file went through it.
+  const transitWritable = await access(transitDir, constants.W_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  if (transitWritable) return fileRefusesMove(src, cause);
   return transitWriteError(transitDir, cause);
+}
+
+function fileRefusesMove(src: string, cause: unknown): SyncError {
+  const code = errnoCode(cause) ?? 'error';
+  const file = shellWord(src);
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'file-unreadable',
+    message: `Cannot move ${src} out of the watch folder (${code}), though both folders may be written: the file itself refuses, marked immutable or append-only (lsattr ${file}; sudo chattr -i -a ${file} clears that), or it is another user's in a folder with the sticky bit; the file stays there`,
+    cause,
+  });
 }
 
 async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
