@@ -39,6 +39,7 @@ import {
   withoutStartAgain,
   dropboxRoute,
   checkArchiveRoot,
+  smtpValueMistake,
   DEFAULT_IGNORE_PATTERNS,
   FileCredentialStore,
 } from '../engine/index.js';
@@ -1255,6 +1256,15 @@ const settings: CommandSpec = {
             );
             return 2;
           }
+        }
+        const mistakes = [];
+        for (let i = 0; i < pairs.length; i += 2) {
+          const why = smtpValueMistake(pairs[i]!, pairs[i + 1]!);
+          if (why) mistakes.push(`  - ${pairs[i]}: ${why} (got ${JSON.stringify(pairs[i + 1])})`);
+        }
+        if (mistakes.length > 0) {
+          say(ctx, ['Not saved:', ...mistakes].join('\n'));
+          return 2;
         }
         // Read, change and write in one turn: another command's change made meanwhile is kept.
         const saved = await store.edit(() => {

@@ -1,0 +1,41 @@
+// `settings set smtpHost smtp.example.org:587` was saved, and every alert email then failed on a
+// host that cannot be looked up (the port is smtpPort); a scheme, a space, a line break in the user
+// the same. Refused where typed, with the fix, the file untouched. Real CLI processes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { makeDirs } from '../engine/harness.js';
+import { runCli } from './cli-harness.js';
+
+test('settings set refuses an SMTP server or user that cannot work, naming the fix; nothing saved', async () => {
+  const dirs = await makeDirs('rdl-cli-smtp-words-');
+  try {
+    const env = { home: dirs.root };
+    const set = (...pairs: string[]) =>
+      runCli(['settings', 'set', ...pairs, '--config-dir', dirs.configDir], env);
+    const base = await set(
+      ...['watchDir', dirs.watchDir, 'transitDir', dirs.transitDir, 'site', 'Site7_Farm'],
+      ...['archiveDir', dirs.archiveDir, 'archiveMustBeMountPoint', 'false'],
+    );
+    assert.equal(base.code, 0, base.stdout + base.stderr);
+    const file = path.join(dirs.configDir, 'config.json');
+    const before = await fs.readFile(file, 'utf8');
+
+    const port = await set('smtpHost', 'smtp.example.org:587');
+    assert.equal(port.code, 2, port.stdout);
+    assert.match(
+      port.stdout,
+      /^ {2}- smtpHost: SMTP server is a host name alone: set smtpHost smtp\.example\.org smtpPort 587 \(got "smtp\.example\.org:587"\)$/m,
+    );
+    const user = await set('smtpHost', 'smtp.example.org', 'smtpUser', 'apikey\nX: y');
+    assert.equal(user.code, 2, user.stdout);
+    assert.match(user.stdout, /smtpUser: SMTP user name cannot hold a line break/);
+    assert.equal(await fs.readFile(file, 'utf8'), before, 'nothing saved');
+
+    const good = await set('smtpHost', 'smtp.example.org', 'smtpPort', '587');
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
