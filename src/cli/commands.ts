@@ -14,6 +14,8 @@ import {
   FILE_FAILING_THRESHOLD,
   formatBytes,
   liveLockOwner,
+  liveWaitingDaemon,
+  markWaitingForSettings,
   loadCronCheck,
   loadSettingsWriter,
   openSettingsService,
@@ -348,7 +350,15 @@ const run: CommandSpec = {
           ctx.logger.warn('could not tell that the settings need fixing', { reason: String(e) }),
         );
         const remind = (): Promise<void> => tellSettingsInvalid(ctx, engine, false);
-        if (!(await settingsFixed(engine, stopSignal, remind))) return 0;
+        // Seen by `rdl-sync status`: waiting, this process holds no lock (nothing syncs).
+        const unmark = await markWaitingForSettings(ctx.configDir, 'service').catch(() => null);
+        let fixed: boolean;
+        try {
+          fixed = await settingsFixed(engine, stopSignal, remind);
+        } finally {
+          await unmark?.().catch(() => undefined);
+        }
+        if (!fixed) return 0;
         ctx.logger.info('settings are valid now: starting');
       }
       if (stopSignal.aborted) return 0;
@@ -720,6 +730,8 @@ const status: CommandSpec = {
         JSON.stringify(
           {
             daemonRunning: running,
+            // Running, but waiting for valid settings: it holds no lock and syncs nothing.
+            daemonWaitingForSettings: !running && (await liveWaitingDaemon(ctx.configDir)) !== null,
             updatedAtMs: published?.updatedAtMs ?? null,
             stale,
             status: snapshot,
@@ -730,7 +742,15 @@ const status: CommandSpec = {
       );
       return 0;
     }
-    say(ctx, running && owner ? whoSyncs(owner) : 'Daemon not running.');
+    const waiter = running ? null : await liveWaitingDaemon(ctx.configDir);
+    say(
+      ctx,
+      running && owner
+        ? whoSyncs(owner)
+        : waiter
+          ? `Daemon running (${describeLockOwner(waiter)}) but not syncing: it waits for the settings to be ${snapshot?.problems.some((p) => p.code === 'setup-needed') ? 'set up' : 'fixed'}, and starts syncing by itself once they are (no restart needed).`
+          : 'Daemon not running.',
+    );
     if (!owner) {
       for (const other of await otherUsersDaemons())
         say(ctx, `! ${printable(otherUserDaemonLine(other, ctx.configDir))}`);

@@ -55,6 +55,8 @@ export { fileCount, sentenceAsText } from './status/sentence.js';
 export {
   describeLockOwner,
   liveLockOwner,
+  liveWaitingDaemon,
+  markWaitingForSettings,
   withoutStartAgain,
   tryLockFile,
   type LockOwner,

@@ -210,6 +210,29 @@ export async function liveLockOwner(configDir: string): Promise<LockOwner | null
   return lock ? isLive(lock) : null;
 }
 
+/**
+ * A service that waits for its settings (to be set up, or fixed) holds no lock: it syncs nothing.
+ * `rdl-sync status` said "Daemon not running" over it, and a person may start a second one or
+ * reboot. While it waits it leaves this record (the lock's owner record) beside the settings.
+ */
+export const WAITING_FILE = 'daemon-waiting.json';
+
+/** Records that this process waits for its settings; the returned function removes the record. */
+export async function markWaitingForSettings(
+  configDir: string,
+  role: LockRole,
+): Promise<() => Promise<void>> {
+  const file = path.join(configDir, WAITING_FILE);
+  await fs.writeFile(file, lockText(ownerRecord('waiting for settings', role)), { mode: 0o600 });
+  return () => fs.rm(file, { force: true });
+}
+
+/** The live process that waits for this configuration's settings, or null. Reads only. */
+export async function liveWaitingDaemon(configDir: string): Promise<LockOwner | null> {
+  const lock = await readLock(path.join(configDir, WAITING_FILE)).catch(() => null);
+  return lock ? isLive(lock) : null;
+}
+
 /** "pid 123, the RDL Sync tray app" (the kind only when the lock names it). */
 export function describeLockOwner(owner: LockOwner): string {
   return owner.role ? `pid ${owner.pid}, ${ROLE_WORDS[owner.role]}` : `pid ${owner.pid}`;

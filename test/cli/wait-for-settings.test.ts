@@ -18,6 +18,7 @@ import {
   waitSynced,
   writeFileIn,
   killIfRunning,
+  runCli,
 } from './cli-harness.js';
 
 test('under systemd, invalid settings: the daemon reports once, waits, and syncs once the file is fixed', async () => {
@@ -60,6 +61,15 @@ test('under systemd, invalid settings: the daemon reports once, waits, and syncs
       'no run lock taken while waiting (the tray app may run)',
     );
     assert.deepEqual(await listFilesRel(dirs.archiveDir), [], 'nothing moved on bad settings');
+    // `status` said "Daemon not running." over it: a person may start a second one, or reboot.
+    const shown = await runCli(['status', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.match(
+      shown.stdout,
+      new RegExp(
+        `^Daemon running \\(pid ${child.pid}, the rdl-sync service\\) but not syncing: it waits for the settings to be fixed, and starts syncing by itself once they are`,
+        'm',
+      ),
+    );
 
     // Another mistake in the file: still waiting, still no restart.
     await fs.writeFile(
@@ -73,6 +83,11 @@ test('under systemd, invalid settings: the daemon reports once, waits, and syncs
       const p = await readPublishedStatus(dirs.configDir);
       return p && !p.status.problems.some((x) => x.code === 'settings-invalid');
     });
+    await assert.rejects(
+      fs.stat(path.join(dirs.configDir, 'daemon-waiting.json')),
+      { code: 'ENOENT' },
+      'no longer waiting: the record is gone',
+    );
     assert.equal(
       stdout.match(/Not syncing yet/g)?.length,
       1,
