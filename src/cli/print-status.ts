@@ -1,6 +1,7 @@
 import {
   archiveTitle,
   ENTRY_PROBLEM_PREFIX,
+  FILE_FAILING_PREFIX,
   formatBytes,
   formatDuration,
   printable,
@@ -41,6 +42,8 @@ export function printStatus(
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);
   line(countsLine(s, offline !== undefined));
+  const unnamed = unnamedFailure(s);
+  if (unnamed) line(unnamed);
   line(
     `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${nextPassWords(s, offline !== undefined, runsOn)}`,
   );
@@ -99,6 +102,20 @@ function nextPassWords(s: StatusSnapshot, nothingRuns: boolean, runsOn: boolean)
   if (s.paused)
     return `none while paused (${s.pausedUntilMs === null ? 'until someone resumes it' : `until ${formatTime(s.pausedUntilMs)}`})`;
   return formatTime(s.nextPassMs);
+}
+
+/**
+ * The file failing now, when nothing else names it: below the failing threshold it is named only
+ * by the "idle" sentence, and with another problem heading the status, "Failing: 2" named
+ * neither file nor why.
+ */
+function unnamedFailure(s: StatusSnapshot): string | null {
+  const f = s.failing;
+  if (!f || s.counts.failed === 0) return null;
+  if (sentenceAsText(s).includes(f.rel)) return null;
+  if (s.problems.some((p) => p.id === `${FILE_FAILING_PREFIX}${f.rel}`)) return null;
+  const more = s.counts.failed > 1 ? ` (and ${s.counts.failed - 1} more)` : '';
+  return `  Failing now: ${f.rel}${more}: ${f.message.replace(/[.\s]+$/, '')}; it is tried again by itself (rdl-sync sync: now).`;
 }
 
 function countsLine(s: StatusSnapshot, nothingRuns = false): string {

@@ -155,3 +155,29 @@ test('who syncs: a `once` or a `sync` without a daemon (both hold the lock as "o
     /^Daemon running \(pid 7, the rdl-sync service\)\.$/,
   );
 });
+
+// Two files failing before they count as a problem, with another problem heading the status:
+// "Failing: 2" named neither file nor why (the sentence names it only when all is otherwise idle).
+test('a file failing now is named with its reason when neither the sentence nor a problem names it', () => {
+  const m = new StatusModel(() => 1_000);
+  m.update({
+    counts: { ...m.current.counts, failed: 2, transit: 2 },
+    failing: { rel: 'blocker/x.csv', message: 'a file is where a folder should be: blocker.' },
+  });
+  m.raise({
+    id: 'source-silent:RDL/USB0',
+    code: 'source-silent',
+    severity: 'attention',
+    message: 'No new file from RDL/USB0 for 3 h',
+    tab: 'status',
+  });
+  const out = printed(m);
+  assert.match(
+    out,
+    /^ {2}Failing now: blocker\/x\.csv \(and 1 more\): a file is where a folder should be: blocker; it is tried again by itself \(rdl-sync sync: now\)\.$/m,
+  );
+  // Named by the idle sentence: not twice.
+  m.clear('source-silent:RDL/USB0');
+  assert.doesNotMatch(printed(m), /Failing now/);
+  m.dispose();
+});

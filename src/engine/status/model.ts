@@ -212,6 +212,7 @@ export class StatusModel {
       syncAskServedMs: f.syncAskServedMs,
       pausedUntilMs: f.pausedUntilMs,
       paused: f.paused,
+      failing: f.failing && { ...f.failing },
       archive: { ...f.archive },
       dropbox: { ...f.dropbox },
       problems,

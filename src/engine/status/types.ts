@@ -145,6 +145,11 @@ export interface StatusSnapshot {
   syncAskServedMs?: number | null;
   pausedUntilMs: number | null;
   paused: boolean;
+  /**
+   * Of the files counted as failing, the one with the most attempts and why (null: none): named
+   * by `rdl-sync status` when no sentence or problem does. Absent from an older status.json.
+   */
+  failing?: NamedFailure | null;
   archive: ArchiveStatus;
   dropbox: DropboxStatus;
   problems: Problem[];
