@@ -42,7 +42,7 @@ export function printStatus(
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);
   line(countsLine(s, offline !== undefined));
-  const unnamed = unnamedFailure(s);
+  const unnamed = unnamedFailure(s, runsOn);
   if (unnamed) line(unnamed);
   line(
     `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${nextPassWords(s, offline !== undefined, runsOn)}`,
@@ -109,13 +109,13 @@ function nextPassWords(s: StatusSnapshot, nothingRuns: boolean, runsOn: boolean)
  * by the "idle" sentence, and with another problem heading the status, "Failing: 2" named
  * neither file nor why.
  */
-function unnamedFailure(s: StatusSnapshot): string | null {
+function unnamedFailure(s: StatusSnapshot, runsOn: boolean): string | null {
   const f = s.failing;
   if (!f || s.counts.failed === 0) return null;
   if (sentenceAsText(s).includes(f.rel)) return null;
   if (s.problems.some((p) => p.id === `${FILE_FAILING_PREFIX}${f.rel}`)) return null;
   const more = s.counts.failed > 1 ? ` (and ${s.counts.failed - 1} more)` : '';
-  return `  Failing now: ${f.rel}${more}: ${f.message.replace(/[.\s]+$/, '')}; it is tried again by itself (rdl-sync sync: now).`;
+  return `  Failing now: ${f.rel}${more}: ${f.message.replace(/[.\s]+$/, '')}. ${runsOn ? TRY_AGAIN_NOW : TRY_AGAIN_WHEN_NOTHING_RUNS}`;
 }
 
 function countsLine(s: StatusSnapshot, nothingRuns = false): string {
