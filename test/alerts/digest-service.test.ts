@@ -132,6 +132,9 @@ test('the archive line: a folder in the archive that refuses files is named besi
     archiveLine(),
     /: present and writable, but 2 files fail there: a folder in it refuses new files \(see the open problems\), 1\.1 GB free;/,
   );
+  // No archive folder yet (a new install, a machine that only views the fleet): not "MISSING".
+  status.update({ archive: { ...status.current.archive, path: '', present: false } });
+  assert.equal(digestLine(status, now, 'Archive'), 'Archive: no archive folder set yet');
 });
 
 test('the Dropbox line: connected is not reached; an outage and its cause are said', () => {

@@ -105,6 +105,8 @@ function queueLine(c: StatusSnapshot['counts']): string {
 function archiveLine(s: StatusSnapshot): string {
   const a = s.archive;
   if (!a.enabled) return 'Archive: off';
+  // A new install, or a machine that only views the fleet: "Archive : MISSING" read as a fault.
+  if (a.path === '') return 'Archive: no archive folder set yet';
   const refused = s.problems.filter((p) => p.code === 'folder-unwritable').length;
   const state = !a.present
     ? 'MISSING'
