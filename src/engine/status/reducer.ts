@@ -15,6 +15,7 @@ import {
 } from '../pipeline/problems.js';
 import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
+import type { CardState } from '../legs/leg.js';
 import type { StatusModel } from './model.js';
 import type { NamedFailure, OfflineCause, StageCounts, StatusFacts } from './types.js';
 import type { EngineEvent, FailingFileFact } from './engine-events.js';
@@ -206,17 +207,8 @@ export class StatusReducer {
         });
         return;
       case 'probed':
-        if (e.card) {
-          this.apply({
-            type: 'leg-checked',
-            leg: 'archive',
-            problem: e.card.problem,
-            ...(e.card.card ? { card: e.card.card } : {}),
-          });
-          // The files the probe counted, as a pass's problem counts them (0 read as "none wait").
-          if (e.card.problem)
-            this.raiseLegProblem(e.card.problem, e.transit, e.watch?.waiting ?? 0);
-        }
+        // The files the probe counted, as a pass's problem counts them (0 read as "none wait").
+        if (e.card) this.showCardChecked(e.card, e.transit, e.watch?.waiting ?? 0);
         status.update({
           counts: {
             ...status.current.counts,
@@ -237,23 +229,12 @@ export class StatusReducer {
             status.raise(fileFailingProblem(f.rel, f.attempts, f));
         return;
       case 'paused-look':
-        if (e.card) {
-          this.apply({
-            type: 'leg-checked',
-            leg: 'archive',
-            problem: e.card.problem,
-            ...(e.card.card ? { card: e.card.card } : {}),
-          });
-          // As a pass ends: a card put back while paused is no longer said missing.
-          for (const pid of LEGS.archive.problemIds)
-            if (e.card.problem?.code !== pid) status.clear(pid);
-          if (e.card.problem)
-            this.raiseLegProblem(
-              e.card.problem,
-              status.current.counts.transit,
-              e.watch?.waiting ?? status.current.counts.waiting,
-            );
-        }
+        if (e.card)
+          this.showCardChecked(
+            e.card,
+            status.current.counts.transit,
+            e.watch?.waiting ?? status.current.counts.waiting,
+          );
         if (e.watch)
           status.update({
             counts: {
@@ -404,6 +385,27 @@ export class StatusReducer {
       )
         this.raiseLegProblem(err, pending, inWatch);
     }
+  }
+
+  /**
+   * The SD card as a check outside a pass found it (a probe, a look while paused): shown, and
+   * its problem raised with the files waiting, or, as a pass's end does, the card's other
+   * problems cleared (a card put back while paused was still said missing).
+   */
+  private showCardChecked(
+    card: { problem: SyncError | null; card?: CardState },
+    inTransit: number,
+    inWatch: number,
+  ): void {
+    this.apply({
+      type: 'leg-checked',
+      leg: 'archive',
+      problem: card.problem,
+      ...(card.card ? { card: card.card } : {}),
+    });
+    for (const pid of LEGS.archive.problemIds)
+      if (card.problem?.code !== pid) this.status.clear(pid);
+    if (card.problem) this.raiseLegProblem(card.problem, inTransit, inWatch);
   }
 
   private raiseLegProblem(err: SyncError, inTransit: number, inWatch: number): void {
