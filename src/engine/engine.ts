@@ -327,6 +327,7 @@ class SyncEngine implements Engine {
           .rebuild('settings changed')
           .then(() => this.passForNewSettings())
           .then(() => this.rememberAlertSettings())
+          .then(() => this.alerts.settingsChanged())
           .catch((e: unknown) =>
             this.logger.error('new settings could not be applied', { reason: String(e) }),
           );

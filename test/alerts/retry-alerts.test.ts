@@ -56,6 +56,7 @@ class Hub {
   constructor(
     readonly configDir: string,
     readonly settings: ReturnType<typeof defaultSettings>,
+    readonly tickMs = 20,
   ) {
     this.service = this.build();
   }
@@ -79,7 +80,7 @@ class Hub {
       clock: { now: () => this.now, sleep: async () => undefined },
       logger,
       host: 'hub-retry',
-      tuning: { tickMs: 20, webhookRetry: { attempts: 1, baseMs: 1, timeoutMs: 5_000 } },
+      tuning: { tickMs: this.tickMs, webhookRetry: { attempts: 1, baseMs: 1, timeoutMs: 5_000 } },
     });
   }
 
@@ -103,7 +104,7 @@ class Hub {
 
 async function setup(
   prefix: string,
-  opts: { email?: number; webhook?: LoopbackHttp },
+  opts: { email?: number; webhook?: LoopbackHttp; tickMs?: number },
 ): Promise<Hub> {
   const configDir = await tempDir(prefix);
   clearRegisteredSecrets();
@@ -125,7 +126,7 @@ async function setup(
       : {}),
     alertWebhookFormat: opts.webhook ? ('generic' as const) : ('off' as const),
   };
-  return new Hub(configDir, settings);
+  return new Hub(configDir, settings, opts.tickMs);
 }
 
 const events = (hook: LoopbackHttp, condition?: string): string[] =>
@@ -175,7 +176,10 @@ test('a raise the SMTP relay refused arrives once the relay is back, on the retr
     assert.deepEqual(subjects(smtp), [], 'not tried before its delay');
     hub.now = T0 + MIN + 1_000;
     await waitUntil('the raise by email', () => smtp!.mails.length === 1, 5_000);
-    assert.equal(smtp.mails[0]!.subject, 'RDL Sync Site5_Retry: needs attention (archive-missing)');
+    assert.equal(
+      smtp.mails[0]!.subject,
+      'RDL Sync Site5_Retry: needs attention: the archive missing (archive-missing)',
+    );
     assert.match(smtp.mails[0]!.text, /^SD card folder \/media\/sd does not exist/);
     await waitUntil(
       'the channel failing to clear',
@@ -205,8 +209,8 @@ test('a raise the SMTP relay refused arrives once the relay is back, on the retr
       'cleared archive-missing',
     ]);
     assert.deepEqual(subjects(smtp), [
-      'RDL Sync Site5_Retry: needs attention (archive-missing)',
-      'RDL Sync Site5_Retry: resolved (archive-missing)',
+      'RDL Sync Site5_Retry: needs attention: the archive missing (archive-missing)',
+      'RDL Sync Site5_Retry: resolved: the archive missing (archive-missing)',
     ]);
     const logText = JSON.stringify(hub.lines);
     assert.ok(!logText.includes(TOKEN), 'the webhook token is never logged');
@@ -283,7 +287,9 @@ test('cleared before the channel was told: neither the raise nor the clear is se
     hub.status.raise({ ...archiveMissing, id: 'quota-full', code: 'quota-full' });
     await waitUntil('the next alert by email', () => smtp!.mails.length > 0);
     await someTicks();
-    assert.deepEqual(subjects(smtp), ['RDL Sync Site5_Retry: needs attention (quota-full)']);
+    assert.deepEqual(subjects(smtp), [
+      'RDL Sync Site5_Retry: needs attention: Dropbox full (quota-full)',
+    ]);
     assert.deepEqual(events(hook, 'archive-missing'), [
       'raised archive-missing',
       'cleared archive-missing',
@@ -497,7 +503,41 @@ test('the relay fixed in the settings: what email owes is tried at the next tick
     // A person puts the right port in (rdl-sync settings set smtpPort ...); the clock stands.
     hub.settings.smtpPort = smtp.port;
     await waitUntil('the raise by email', () => smtp.mails.length === 1, 5_000);
-    assert.equal(smtp.mails[0]!.subject, 'RDL Sync Site5_Retry: needs attention (archive-missing)');
+    assert.equal(
+      smtp.mails[0]!.subject,
+      'RDL Sync Site5_Retry: needs attention: the archive missing (archive-missing)',
+    );
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await smtp.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+// The engine tells the service of every settings change (engine.ts): the channel is tried then,
+// not at the next tick, a minute on, while status and the other channels kept the old failure.
+test('the relay fixed in the settings: what email owes is tried when the settings change, not at the next tick', async () => {
+  const dead = await freePort();
+  const smtp = await startSmtp();
+  // A tick that never comes within the test: only the change can bring the try.
+  const hub = await setup('rdl-retry-changed-', { email: dead, tickMs: 3_600_000 });
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    await waitUntil(
+      'the email channel to fail',
+      () => hub.logged('alert channel failed').length > 0,
+    );
+    hub.settings.smtpPort = smtp.port;
+    hub.service.settingsChanged();
+    await waitUntil('the raise by email', () => smtp.mails.length === 1, 5_000);
+    assert.match(smtp.mails[0]!.subject, /needs attention: the archive missing/);
+    await waitUntil(
+      'the channel no longer failing',
+      () => !hub.hasProblem('alert-channel-failing:email'),
+      5_000,
+    );
   } finally {
     await hub.service.stop();
     hub.status.dispose();

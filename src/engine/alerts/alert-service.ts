@@ -774,6 +774,15 @@ export class AlertService {
       );
   }
 
+  /**
+   * The settings changed (saved here, or edited by another process): every channel that owes
+   * alerts tries now, not at the next minute's tick (or its back-off, up to an hour), while status
+   * and the other channels kept the old failure's words. A change is rare: trying all is cheap.
+   */
+  settingsChanged(): void {
+    if (this.unsubscribe && !this.stopping) this.queueRetry(true);
+  }
+
   private queueRetry(atOnce: boolean): void {
     this.retryAtOnce ||= atOnce;
     if (this.retryQueued) return;
