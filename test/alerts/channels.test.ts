@@ -28,7 +28,10 @@ test('email: SMTP with auth delivers subject, body and recipients; a wrong passw
     assert.equal(m.user, 'apikey');
     assert.equal(m.from, 'hub@example.org');
     assert.deepEqual(m.to, ['ops@example.org', 'lab@example.org']);
-    assert.equal(m.subject, 'RDL Sync Site3_Ottawa: needs attention (archive-missing)');
+    assert.equal(
+      m.subject,
+      'RDL Sync Site3_Ottawa: needs attention: the archive missing (archive-missing)',
+    );
     assert.match(m.text, /^SD card folder \/media\/sd does not exist: insert the card/);
     assert.match(
       m.text,
@@ -143,7 +146,7 @@ test('webhook: a 500 is retried with back-off and the next attempt delivers the 
       at: '2026-11-30T08:05:00.000Z',
       site: 'Site3_Ottawa',
       host: 'hub-3',
-      title: 'RDL Sync Site3_Ottawa: needs attention (archive-missing)',
+      title: 'RDL Sync Site3_Ottawa: needs attention: the archive missing (archive-missing)',
     });
   } finally {
     await server.close();
@@ -158,7 +161,7 @@ test('webhook: Slack {text} and ntfy JSON shapes; a server that keeps failing is
     assert.deepEqual(Object.keys(slack), ['text']);
     assert.match(
       slack.text,
-      /^\*RDL Sync Site3_Ottawa: needs attention \(archive-missing\)\*\nSD card folder/,
+      /^\*RDL Sync Site3_Ottawa: needs attention: the archive missing \(archive-missing\)\*\nSD card folder/,
     );
 
     await new WebhookChannel(`${server.url}/rdl-alerts`, 'ntfy').send(
@@ -169,7 +172,10 @@ test('webhook: Slack {text} and ntfy JSON shapes; a server that keeps failing is
     const ntfy = server.requests[1]!.body as Record<string, unknown>;
     assert.equal(ntfy.topic, 'rdl-alerts');
     assert.equal(ntfy.priority, 5);
-    assert.equal(ntfy.title, 'RDL Sync Site3_Ottawa: needs action now (auth-revoked)');
+    assert.equal(
+      ntfy.title,
+      'RDL Sync Site3_Ottawa: needs action now: Dropbox access revoked (auth-revoked)',
+    );
 
     const failing = new WebhookChannel(`${server.url}/secret-path-token`, 'generic', {
       attempts: 3,

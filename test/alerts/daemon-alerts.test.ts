@@ -159,7 +159,7 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   await waitFor(
     'the raise on all three channels',
     async () =>
-      subjects().some((s) => /needs attention \(archive-missing\)/.test(s)) &&
+      subjects().some((s) => /needs attention: the archive missing \(archive-missing\)/.test(s)) &&
       hookEvents().includes('raised archive-missing') &&
       (await fs.readFile(hookLog, 'utf8').catch(() => '')).includes('raised archive-missing'),
     40_000,
@@ -168,17 +168,24 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   await waitFor(
     'the clear on all three channels',
     async () =>
-      subjects().some((s) => /resolved \(archive-missing\)/.test(s)) &&
+      subjects().some((s) => /resolved: the archive missing \(archive-missing\)/.test(s)) &&
       hookEvents().includes('cleared archive-missing') &&
       (await fs.readFile(hookLog, 'utf8').catch(() => '')).includes('cleared archive-missing'),
     40_000,
   );
 
-  const raised = smtp.mails.find((m) => /needs attention \(archive-missing\)/.test(m.subject))!;
-  const cleared = smtp.mails.find((m) => /resolved \(archive-missing\)/.test(m.subject))!;
+  const raised = smtp.mails.find((m) =>
+    /needs attention: the archive missing \(archive-missing\)/.test(m.subject),
+  )!;
+  const cleared = smtp.mails.find((m) =>
+    /resolved: the archive missing \(archive-missing\)/.test(m.subject),
+  )!;
   assert.deepEqual(raised.to, ['ops@example.org']);
   assert.equal(raised.from, 'hub7@example.org');
-  assert.equal(raised.subject, 'RDL Sync Site7_Alerts: needs attention (archive-missing)');
+  assert.equal(
+    raised.subject,
+    'RDL Sync Site7_Alerts: needs attention: the archive missing (archive-missing)',
+  );
   // The harness archives to a plain folder (not a mounted card): a folder's words and advice.
   assert.match(
     raised.text,

@@ -36,9 +36,12 @@ test('the archive folder back: the resolved mail names the problem and its span,
         h.engine.syncNow();
         await waitUntil(
           'the resolved mail',
-          () => mail(/resolved \(archive-missing\)/) !== undefined,
+          () => mail(/resolved: the archive missing \(archive-missing\)/) !== undefined,
         );
-        const text = mail(/resolved \(archive-missing\)/)!.text.replace(/\s+/g, ' ');
+        const text = mail(/resolved: the archive missing \(archive-missing\)/)!.text.replace(
+          /\s+/g,
+          ' ',
+        );
         assert.match(
           text,
           /^Resolved: the archive missing, which began \d{4}-\d\d-\d\d \d\d:\d\d UTC and lasted \d+ s\. It last read: “Archive folder .* does not exist/,

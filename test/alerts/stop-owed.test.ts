@@ -86,8 +86,8 @@ test('a stop the relay refused is delivered by the next daemon, then "runs again
       () => smtp!.mails.length >= 2 || subjects().some((s) => /resolved/.test(s)),
     );
     assert.deepEqual(subjects(), [
-      'RDL Sync Site6_Stop: needs action now (daemon-stopped)',
-      'RDL Sync Site6_Stop: resolved (daemon-stopped)',
+      'RDL Sync Site6_Stop: needs action now: RDL Sync stopped on an error (daemon-stopped)',
+      'RDL Sync Site6_Stop: resolved: RDL Sync stopped on an error (daemon-stopped)',
     ]);
     assert.match(smtp.mails[0]!.text, /RDL Sync stopped on an error \(.*EISDIR/);
     // Read far from the hub: where the log is, and how to restart (not a bare "See the log").
@@ -148,7 +148,7 @@ test('stopping again on the same error, each process tries the stop still owed, 
     await nextProcess().notifyStopped('EIO: i/o error, open transit');
     assert.deepEqual(
       smtp.mails.map((m) => m.subject),
-      ['RDL Sync Site6_Loop: needs action now (daemon-stopped)'],
+      ['RDL Sync Site6_Loop: needs action now: RDL Sync stopped on an error (daemon-stopped)'],
     );
     assert.deepEqual(await owedOf(configDir), []);
     now += 10 * MIN;

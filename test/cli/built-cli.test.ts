@@ -401,7 +401,10 @@ test("a running daemon mails its alerts after the package's files were replaced 
       await fs.rename(dirs.archiveDir, `${dirs.archiveDir}.away`);
       const mail = await waitFor(
         'the archive-missing alert by email',
-        async () => smtp.mails.find((m) => /needs attention \(archive-missing\)/.test(m.subject)),
+        async () =>
+          smtp.mails.find((m) =>
+            /needs attention: the archive missing \(archive-missing\)/.test(m.subject),
+          ),
         40_000,
       );
       assert.deepEqual(mail.to, ['ops@example.org']);

@@ -666,8 +666,8 @@ test('the tray app that syncs after the service stopped says "runs again", the s
     );
     await waitFor('the stop and its "runs again" by email', () => smtp!.mails.length >= 2, 60_000);
     assert.deepEqual(subjects(), [
-      'RDL Sync Site7_Tray: needs action now (daemon-stopped)',
-      'RDL Sync Site7_Tray: resolved (daemon-stopped)',
+      'RDL Sync Site7_Tray: needs action now: RDL Sync stopped on an error (daemon-stopped)',
+      'RDL Sync Site7_Tray: resolved: RDL Sync stopped on an error (daemon-stopped)',
     ]);
     assert.match(smtp.mails[0]!.text, /RDL Sync stopped on an error \(.*EISDIR/);
     assert.match(smtp.mails[1]!.text, /RDL Sync runs again/);
@@ -678,7 +678,7 @@ test('the tray app that syncs after the service stopped says "runs again", the s
     assert.equal((await within('the app to quit', running.exited, 60_000)).code, 0);
     await serviceStops();
     assert.deepEqual(subjects().slice(2), [
-      'RDL Sync Site7_Tray: needs action now (daemon-stopped)',
+      'RDL Sync Site7_Tray: needs action now: RDL Sync stopped on an error (daemon-stopped)',
     ]);
   } finally {
     if (running) {

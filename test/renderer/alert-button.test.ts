@@ -55,7 +55,7 @@ test('Send test alert: one mail arrives, a failing channel is shown and raised a
     await until('the failing-channel alert by email', () => smtp.mails.length === 2);
     assert.equal(
       smtp.mails[1]!.subject,
-      'RDL Sync Site2_Button: needs attention (alert-channel-failing:command)',
+      'RDL Sync Site2_Button: needs attention: alerts not getting through (alert-channel-failing:command)',
     );
     const problem = w.engine
       .getStatus()

@@ -2,6 +2,7 @@
 // as JSON (webhook, command hook), rendered as text (email, desktop notification) and kept in
 // the alert log that the digest reads.
 import type { Problem, ProblemSeverity } from '../status/types.js';
+import { problemTitle } from './resolved.js';
 
 /** raised: a condition appeared; cleared: it healed; reminder: still there after a long time. */
 export type AlertKind = 'raised' | 'cleared' | 'reminder';
@@ -48,8 +49,12 @@ export function alertHeadline(alert: Alert): string {
   return alert.severity === 'error' ? 'needs action now' : 'needs attention';
 }
 
-/** A one-line subject/title: the site, the kind, and the condition. */
+/**
+ * A one-line subject/title: the site, the kind, what it is about in words, and the condition. A
+ * phone shows the subject alone: "needs attention (archive-missing)" said nothing to most.
+ */
 export function alertTitle(alert: Alert, origin: AlertOrigin): string {
   const site = origin.site || origin.host;
-  return `RDL Sync ${site}: ${alertHeadline(alert)} (${alert.conditionId})`;
+  const about = alert.code === 'test' ? '' : `: ${problemTitle(alert)}`;
+  return `RDL Sync ${site}: ${alertHeadline(alert)}${about} (${alert.conditionId})`;
 }
