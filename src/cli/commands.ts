@@ -1329,6 +1329,7 @@ const settings: CommandSpec = {
         const setKeys = new Set(pairs.filter((_, i) => i % 2 === 0));
         for (const note of [
           await archiveFolderNote(saved.settings, setKeys),
+          await alertCommandNote(saved.settings, setKeys),
           sharedRemoteFolderNote(saved.settings, setKeys),
           droppedIgnoreDefaultsNote(saved.settings, setKeys),
         ])
@@ -1373,6 +1374,30 @@ async function archiveFolderNote(
   return settings.archiveMustBeMountPoint
     ? `Note: ${settings.archiveDir} does not exist now (no SD card is mounted there). Files wait safely in transit until the card is mounted there; lsblk -o NAME,MOUNTPOINT shows where it is.`
     : `Note: the archive folder ${settings.archiveDir} does not exist now. Files wait safely in transit until it does: create it (mkdir -p ${dir}) or correct the path.`;
+}
+
+/**
+ * An alert command that cannot be run now (a typo, not installed yet): saved (it may be installed
+ * next), but said, or only `alert test` or the first real alert found out.
+ */
+async function alertCommandNote(
+  settings: Settings,
+  changed: ReadonlySet<string | undefined>,
+): Promise<string | null> {
+  const cmd = settings.alertCommand;
+  if (!changed.has('alertCommand') || cmd === '') return null;
+  const why = await fs.stat(cmd).then(
+    (st) =>
+      !st.isFile()
+        ? 'is not a file'
+        : fs.access(cmd, fs.constants.X_OK).then(
+            () => null,
+            () => 'is not executable by this user',
+          ),
+    () => 'does not exist',
+  );
+  if (why === null) return null;
+  return `Note: the alert command ${cmd} ${why} now: alerts by command fail until it ${why === 'does not exist' ? 'is installed there' : 'can be run (chmod +x)'}; rdl-sync alert test tries it.`;
 }
 
 /**

@@ -39,3 +39,35 @@ test('settings set refuses an SMTP server or user that cannot work, naming the f
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
+
+// An alert command that cannot be run was saved without a word: only `alert test`, or the first
+// real alert, found out. It is still saved (it may be installed next), with a note.
+test('an alert command that does not exist or cannot be run is saved with a note', async () => {
+  const dirs = await makeDirs('rdl-cli-alert-command-');
+  try {
+    const env = { home: dirs.root };
+    const set = (...pairs: string[]) =>
+      runCli(['settings', 'set', ...pairs, '--config-dir', dirs.configDir], env);
+    await set(
+      ...['watchDir', dirs.watchDir, 'transitDir', dirs.transitDir, 'site', 'Site7_Farm'],
+      ...['archiveDir', dirs.archiveDir, 'archiveMustBeMountPoint', 'false'],
+    );
+    const missing = path.join(dirs.root, 'page-me');
+    const gone = await set('alertCommand', missing);
+    assert.equal(gone.code, 0, gone.stdout + gone.stderr);
+    assert.ok(
+      gone.stdout.includes(
+        `Note: the alert command ${missing} does not exist now: alerts by command fail until it is installed there; rdl-sync alert test tries it.`,
+      ),
+      gone.stdout,
+    );
+    await fs.writeFile(missing, '#!/bin/sh\ncat >/dev/null\n', { mode: 0o644 });
+    const plain = await set('alertCommand', missing);
+    assert.match(plain.stdout, /is not executable by this user now: .*\(chmod \+x\)/);
+    await fs.chmod(missing, 0o755);
+    const ready = await set('alertCommand', missing);
+    assert.doesNotMatch(ready.stdout, /Note:/);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});
