@@ -41,6 +41,7 @@ import {
   withoutStartAgain,
   dropboxRoute,
   checkArchiveRoot,
+  isWhereCardsMount,
   smtpValueMistake,
   DEFAULT_IGNORE_PATTERNS,
   FileCredentialStore,
@@ -1407,7 +1408,7 @@ async function alertCommandNote(
  */
 async function cardCheckOffNote(dir: string): Promise<string | null> {
   const checked = await checkArchiveRoot(dir, true);
-  if (checked.missing && !/^\/(media|mnt|run\/media)\//.test(dir)) return null;
+  if (checked.missing && !isWhereCardsMount(dir)) return null;
   return `Note: ${dir} ${checked.missing ? 'is where cards are mounted' : 'is on a mounted card or disk now'}, and archiveMustBeMountPoint is false: whenever it is not mounted, files are archived into the bare folder on the disk below instead, counted as done, and hidden under the card once it is back (the card never gets them). For a card: rdl-sync settings set archiveMustBeMountPoint true`;
 }
 

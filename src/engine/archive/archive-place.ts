@@ -4,6 +4,14 @@
 // Telling the keeper of a folder to "insert the card" or "swap the card" sends them the wrong way,
 // so every sentence about the archive names it as what it is.
 
+/** Where Linux desktops and hubs mount removable cards (udisks, fstab habits, the old syncer). */
+const CARD_MOUNT_PLACES = /^\/(media|mnt|run\/media)\/./;
+
+/** Whether `path` lies below a place where cards are mounted (/media, /mnt, /run/media). */
+export function isWhereCardsMount(path: string): boolean {
+  return CARD_MOUNT_PLACES.test(path);
+}
+
 /** The archive as the sentences about it need it: where, and whether it is a removable card. */
 export interface ArchivePlace {
   readonly root: string;

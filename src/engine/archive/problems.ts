@@ -5,7 +5,7 @@ import { runningUser } from '../fsutil/running-user.js';
 import { SyncError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
 import { shellWord } from '../shell-word.js';
-import { placeNamed, type ArchivePlace } from './archive-place.js';
+import { isWhereCardsMount, placeNamed, type ArchivePlace } from './archive-place.js';
 
 const WAITING = 'files wait safely in transit';
 
@@ -42,16 +42,13 @@ export function archiveMissing(
   return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });
 }
 
-/** Where Linux desktops and hubs mount removable cards (udisks, fstab habits, the old syncer). */
-const CARD_MOUNT_PLACES = /^\/(media|mnt|run\/media)\//;
-
 /**
  * A folder outside the usual places for a card, which the settings ask to be one: a lab desktop's
  * ordinary folder, set up with the default archiveMustBeMountPoint, read "insert it" at every pass
  * and nothing named the setting to turn off.
  */
 function ordinaryFolderHint(root: string): string {
-  return CARD_MOUNT_PLACES.test(root)
+  return isWhereCardsMount(root)
     ? ''
     : ' (or, if it is an ordinary folder: rdl-sync settings set archiveMustBeMountPoint false, or untick "Archive must be a mounted card" in Settings)';
 }

@@ -7,6 +7,7 @@ import type { Stats } from 'node:fs';
 import { isCode, isMountPoint } from '../fsutil/index.js';
 import { mountHolding } from '../fsutil/mount.js';
 import type { MissingReason } from './problems.js';
+import { isWhereCardsMount } from './archive-place.js';
 
 export interface RootMissing {
   reason: MissingReason;
@@ -36,9 +37,6 @@ export async function checkArchiveRoot(
   return { missing: null, stats: s };
 }
 
-/** Where cards are mounted (udisks, fstab habits, the old syncer): a mount below one is a card. */
-const CARD_MOUNTS = /^\/(media|mnt|run\/media)\/./;
-
 /**
  * A folder on a mounted card (`/media/pi/CARD/backup`): "SD card not mounted: insert it" was said
  * at every pass with the card in. Such a folder is on the card only while the card is mounted
@@ -47,5 +45,5 @@ const CARD_MOUNTS = /^\/(media|mnt|run\/media)\/./;
  */
 async function onMountedCard(root: string): Promise<boolean> {
   const mount = await mountHolding(root).catch(() => undefined);
-  return mount !== undefined && CARD_MOUNTS.test(mount.point);
+  return mount !== undefined && isWhereCardsMount(mount.point);
 }
