@@ -171,19 +171,18 @@ class Answer {
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 export const IDLE_TIMEOUT_MS = 120_000;
 
-function idleTimeout(ms: number): Error {
-  return Object.assign(new Error(`no data moved for ${ms} ms`), {
-    code: 'ETIMEDOUT',
-    [IDLE_TIMEOUT]: true,
-  });
+/** A connection given up because nothing moved on it (a network error: ETIMEDOUT). */
+class IdleTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
 }
 
-/** Marks the error of a connection given up as silent (see isIdleTimeout). */
-const IDLE_TIMEOUT = Symbol('rdl-idle-timeout');
+function idleTimeout(ms: number): Error {
+  return new IdleTimeout(`no data moved for ${ms} ms`);
+}
 
 /** Whether `e` (or a cause of it) is a connection given up because nothing moved on it. */
 export function isIdleTimeout(e: unknown): boolean {
-  return anyCause(e, (cur) => cur[IDLE_TIMEOUT as unknown as string] === true);
+  return anyCause(e, (cur) => cur instanceof IdleTimeout);
 }
 
 export interface NodeHttpFetchOptions {
