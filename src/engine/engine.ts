@@ -67,6 +67,7 @@ import {
 } from './alerts/trusted-settings.js';
 import { defaultSettings } from './settings/defaults.js';
 import { validateSettings as validateCandidate } from './settings/validate.js';
+import { withSmtpMistakes } from './settings/smtp-words.js';
 import fs from 'node:fs';
 import { appVersion } from './app-version.js';
 import { errnoCode, makeFolders } from './fsutil/index.js';
@@ -534,9 +535,16 @@ class SyncEngine implements Engine {
     return this.builder.built.settings;
   }
 
-  /** The one validation every writer goes through (settings/validate.ts), folders included. */
+  /**
+   * The one validation every writer goes through (settings/validate.ts), folders included, and
+   * the SMTP values a save from the window refuses (settings/smtp-words.ts).
+   */
   validateSettings(candidate: unknown): SettingsValidation {
-    return this.settings.validate(candidate);
+    const fields =
+      typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate)
+        ? (candidate as Record<string, unknown>)
+        : {};
+    return withSmtpMistakes(this.settings.validate(candidate), fields);
   }
 
   async saveSettings(

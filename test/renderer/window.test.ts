@@ -1045,3 +1045,37 @@ test('a clock not set yet holds the uploads: the window still shows Dropbox conn
     await w.close();
   }
 });
+
+// The window's save accepted "smtp.example.org:587" (only `settings set` refused it), and every
+// alert email then failed on a host that cannot be looked up.
+test('an SMTP server typed with its port is refused next to the field, with the fix', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  const configFile = path.join(w.configDir, 'config.json');
+  try {
+    const before = await fs.readFile(configFile, 'utf8');
+    await page.click('#tab-settings');
+    await page.waitForSelector('#set-smtpHost');
+    await page.fill('#set-smtpHost', 'smtp.example.org:587');
+    await page.click('#settings-save');
+    await until('refused', async () => /^Not saved/.test(await text(page, '#settings-status')));
+    await until('the field error', async () => (await text(page, '#err-smtpHost')) !== '');
+    assert.equal(
+      await text(page, '#err-smtpHost'),
+      'SMTP server is a host name alone: put smtp.example.org here and 587 in SMTP port',
+    );
+    assert.equal(await page.getAttribute('#set-smtpHost', 'aria-invalid'), 'true');
+    assert.equal(await fs.readFile(configFile, 'utf8'), before, 'config.json unchanged');
+
+    await page.fill('#set-smtpHost', 'smtp.example.org');
+    await page.fill('#set-smtpPort', '587');
+    await page.click('#settings-save');
+    await until('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
+    const saved = JSON.parse(await fs.readFile(configFile, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([saved.smtpHost, saved.smtpPort], ['smtp.example.org', 587]);
+    assert.equal(await text(page, '#err-smtpHost'), '');
+  } finally {
+    await w.close();
+  }
+});

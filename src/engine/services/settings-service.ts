@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from '../settings/defaults.js';
 import { withSettingsEditLock } from '../settings/edit-lock.js';
 import { settingsSchema, type Settings } from '../settings/schema.js';
+import { smtpIssues, withSmtpMistakes } from '../settings/smtp-words.js';
 import {
   openSettingsStore,
   settingsFileProblem,
@@ -115,8 +116,18 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
         // A file that cannot be used as it is (a hand edit's mistake) is replaced by the whole
         // form, as before: the form shows the settings in force, and a field left as it was
         // must not keep the mistake the person is saving over.
-        if (!loadedWith || !isPlainObject(candidate) || !now.ok) return store.save(candidate);
-        return store.save({ ...now.settings, ...changedFields(candidate, loadedWith) });
+        const whole = !loadedWith || !isPlainObject(candidate) || !now.ok;
+        const written = whole
+          ? candidate
+          : { ...now.settings, ...changedFields(candidate, loadedWith) };
+        // SMTP values that cannot work are refused when typed, not when already in the file
+        // (the CLI's rule): a hub's other settings stay editable over an old alert setting.
+        const typed = isPlainObject(candidate)
+          ? changedFields(candidate, now.ok ? (loadedWith ?? now.settings) : {})
+          : {};
+        if (smtpIssues(typed).length > 0)
+          return withSmtpMistakes(store.validate(written, true), typed);
+        return store.save(written);
       }),
     readForEditing: () => readForEditing(store.path, defaultSettings(opts.home)),
     onChange: (cb) => store.onChange(cb),
