@@ -43,6 +43,8 @@ import {
   checkArchiveRoot,
   isWhereCardsMount,
   smtpValueMistake,
+  beginViewerConnection,
+  finishViewerConnection,
   DEFAULT_IGNORE_PATTERNS,
   FileCredentialStore,
 } from '../engine/index.js';
@@ -787,10 +789,13 @@ const auth: CommandSpec = {
     const verifierFile = path.join(ctx.configDir, 'pkce-pending.json');
     try {
       const given = ctx.values.code as string | undefined;
+      const viewerKey = ctx.values['app-key'] as string | undefined;
       if (given) {
-        // Second half of the two-step flow: reuse the verifier saved by the first call.
+        // Second half of the two-step flow: reuse the verifier saved by the first call (and the
+        // viewer's app key, when the first call was given one).
         const saved = JSON.parse(await fs.readFile(verifierFile, 'utf8').catch(() => '{}')) as {
           verifier?: string;
+          appKey?: string;
         };
         if (!saved.verifier) {
           say(
@@ -799,41 +804,49 @@ const auth: CommandSpec = {
           );
           return 2;
         }
+        if (saved.appKey) {
+          const viewer = await finishViewerConnection(
+            ctx.configDir,
+            saved.appKey,
+            saved.verifier,
+            given,
+          );
+          await fs.rm(verifierFile, { force: true });
+          sayViewerConnected(ctx, viewer);
+          return 0;
+        }
         const account = await engine.connectDropboxWithVerifier(saved.verifier, given);
         await fs.rm(verifierFile, { force: true });
         sayConnected(ctx, engine, account);
         return 0;
+      }
+      if (viewerKey !== undefined) {
+        // A hub's key is a setting, so its daemon, tray app and command line agree on it.
+        if (!settingsProblem(engine)) {
+          say(
+            ctx,
+            'This machine is set up to sync, so its app key is a setting: rdl-sync settings set dropboxAppKey KEY, then rdl-sync auth (--app-key is for a machine that only views the fleet).',
+          );
+          return 2;
+        }
+        if (viewerKey.trim() === '') {
+          say(ctx, "--app-key needs the app key from the Dropbox App Console (the hubs' key).");
+          return 2;
+        }
+        return await connectViewer(ctx, viewerKey, verifierFile);
       }
       // A new install has no settings yet, and the app key alone cannot be saved (settings are
       // saved whole): "settings set dropboxAppKey KEY", the advice the connection gave, was refused.
       if (settingsProblem(engine)?.code === 'setup-needed') {
         say(
           ctx,
-          'RDL Sync is not set up yet: save the site, the archive folder and the Dropbox app key together first, e.g. rdl-sync settings set site Site3_Lakeshore archiveDir /media/pi/CARD dropboxAppKey KEY (rdl-sync settings lists every setting; an old syncer is imported with rdl-sync import-legacy). Then run rdl-sync auth again.',
+          'RDL Sync is not set up yet: save the site, the archive folder and the Dropbox app key together first, e.g. rdl-sync settings set site Site3_Lakeshore archiveDir /media/pi/CARD dropboxAppKey KEY (rdl-sync settings lists every setting; an old syncer is imported with rdl-sync import-legacy). Then run rdl-sync auth again. Only to view the fleet from this machine: rdl-sync auth --app-key KEY.',
         );
         return 2;
       }
       const { authorizeUrl, codeVerifier } = await engine.connectDropboxBegin();
-      say(ctx, '1. Open this address in a browser and allow access:');
-      say(ctx, `   ${authorizeUrl}`);
-      if (!process.stdin.isTTY) {
-        await fs.writeFile(verifierFile, JSON.stringify({ verifier: codeVerifier }), {
-          mode: 0o600,
-        });
-        say(ctx, '2. Then run: rdl-sync auth --code <the code Dropbox shows>');
-        return 0;
-      }
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-      // Ctrl-C at the prompt: readline takes it, and the command ended with exit 1 and no word.
-      rl.on('SIGINT', () => {
-        rl.close();
-        process.stdout.write(
-          '\nInterrupted: not connected to Dropbox (nothing was saved); rdl-sync auth starts again.\n',
-        );
-        process.exit(130);
-      });
-      const code = await rl.question('2. Paste the code Dropbox shows: ');
-      rl.close();
+      const code = await askForCode(ctx, authorizeUrl, codeVerifier, verifierFile);
+      if (code === null) return 0;
       const account = await engine.connectDropboxWithVerifier(codeVerifier, code);
       sayConnected(ctx, engine, account);
       return 0;
@@ -842,6 +855,64 @@ const auth: CommandSpec = {
     }
   },
 };
+
+/**
+ * Shows the address, then asks for the code on a terminal. Without one, keeps the verifier (and
+ * a viewer's app key) for `auth --code` and returns null.
+ */
+async function askForCode(
+  ctx: CliContext,
+  authorizeUrl: string,
+  codeVerifier: string,
+  verifierFile: string,
+  viewerKey?: string,
+): Promise<string | null> {
+  say(ctx, '1. Open this address in a browser and allow access:');
+  say(ctx, `   ${authorizeUrl}`);
+  if (!process.stdin.isTTY) {
+    const pending = { verifier: codeVerifier, ...(viewerKey ? { appKey: viewerKey } : {}) };
+    await fs.writeFile(verifierFile, JSON.stringify(pending), { mode: 0o600 });
+    say(ctx, '2. Then run: rdl-sync auth --code <the code Dropbox shows>');
+    return null;
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  // Ctrl-C at the prompt: readline takes it, and the command ended with exit 1 and no word.
+  rl.on('SIGINT', () => {
+    rl.close();
+    process.stdout.write(
+      '\nInterrupted: not connected to Dropbox (nothing was saved); rdl-sync auth starts again.\n',
+    );
+    process.exit(130);
+  });
+  const code = await rl.question('2. Paste the code Dropbox shows: ');
+  rl.close();
+  return code;
+}
+
+/** `auth --app-key KEY` on a machine that syncs nothing: the connection alone, for `fleet`. */
+async function connectViewer(
+  ctx: CliContext,
+  appKey: string,
+  verifierFile: string,
+): Promise<number> {
+  const { authorizeUrl, codeVerifier } = await beginViewerConnection(ctx.configDir, appKey);
+  const code = await askForCode(ctx, authorizeUrl, codeVerifier, verifierFile, appKey.trim());
+  if (code === null) return 0;
+  sayViewerConnected(ctx, await finishViewerConnection(ctx.configDir, appKey, codeVerifier, code));
+  return 0;
+}
+
+function sayViewerConnected(
+  ctx: CliContext,
+  viewer: { where: string; account: { displayName: string; email: string } | null },
+): void {
+  const who = viewer.account ? ` as ${viewer.account.displayName} <${viewer.account.email}>` : '';
+  say(ctx, `Connected to Dropbox${who}, to view the fleet (this machine syncs nothing).`);
+  say(
+    ctx,
+    `Saved with its app key in ${viewer.where} (readable only by this user). rdl-sync fleet shows every hub's heartbeat.`,
+  );
+}
 
 const importLegacy: CommandSpec = {
   async run(ctx) {

@@ -19,7 +19,12 @@ const RESET = '\u001b[0m';
 
 export async function runFleetCommand(ctx: CliContext): Promise<number> {
   const say = (text: string): void => void ctx.out.write(`${text}\n`);
-  const read = await readFleetAsViewer(ctx.configDir, Date.now());
+  const folder = ctx.values.folder as string | undefined;
+  const read = await readFleetAsViewer(
+    ctx.configDir,
+    Date.now(),
+    folder !== undefined ? { fleetFolder: folder } : {},
+  );
   if (!read.ok) {
     say(read.reason);
     return 2;

@@ -15,14 +15,17 @@ Exit codes: 0 no problem found; 1 a problem found or Dropbox unreachable; 2 not 
 130 interrupted.
 
 ${COMMON_OPTIONS}`,
-  fleet: `Usage: rdl-sync fleet [--json]
+  fleet: `Usage: rdl-sync fleet [--json] [--folder PATH]
 
 Reads every hub's heartbeat from the fleet folder on Dropbox (fleetFolder; by default beside the
 site folders, e.g. /RDL/_fleet) and shows each site: state, when it was last heard from (STALE,
 in red on a terminal, after three of its heartbeat intervals), files waiting, its fullest disk,
 its problems and the files synced per hour over the last 24 hours. Two hubs writing the same site
 name (a cloned SD image) are flagged once this machine has seen both write. Works on any machine
-connected to the same Dropbox, also one that syncs nothing (only the connection is needed).
+connected to the same Dropbox, also one that syncs nothing: connect it with
+rdl-sync auth --app-key KEY (the hubs' app key), no settings needed.
+
+  --folder PATH   read this fleet folder (e.g. /Lab/_fleet) instead of the one the settings name
 
 ${COMMON_OPTIONS}`,
   main: `rdl-sync: data-logger files to Dropbox and a local archive (SD card or folder), without losing a byte.
@@ -90,7 +93,7 @@ Shows the running daemon's status (state, counts per stage, archive, Dropbox, pr
 When no daemon runs, says so and shows the queue on disk.
 
 ${COMMON_OPTIONS}`,
-  auth: `Usage: rdl-sync auth [--code CODE]
+  auth: `Usage: rdl-sync auth [--code CODE] [--app-key KEY]
 
 Connects RDL Sync to Dropbox with OAuth 2 PKCE (no app secret needed):
   1. open the printed address in any browser (on any machine) and allow access;
@@ -99,6 +102,9 @@ Without a terminal, run 'rdl-sync auth' once to print the address, then
 'rdl-sync auth --code CODE'. Needs the app key in the settings: settings set dropboxAppKey KEY
 (on a new install together with the site and archive folder: settings set site SITE
 archiveDir DIR dropboxAppKey KEY).
+
+  --app-key KEY   for a machine that only views the fleet (rdl-sync fleet) and syncs nothing:
+                  connects with this app key, kept with the connection; no settings needed
 
 ${COMMON_OPTIONS}`,
   'import-legacy': `Usage: rdl-sync import-legacy (--root DIR | --config PATH) [--uploader-config PATH] [--remote-root TEMPLATE] [--dry-run] [--replace]

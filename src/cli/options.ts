@@ -9,7 +9,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   once: {},
   sync: { wait: { type: 'string' } },
   status: { json: { type: 'boolean' } },
-  auth: { code: { type: 'string' } },
+  auth: { code: { type: 'string' }, 'app-key': { type: 'string' } },
   'import-legacy': {
     config: { type: 'string' },
     root: { type: 'string' },
@@ -29,7 +29,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   resume: {},
   settings: {},
   doctor: {},
-  fleet: { json: { type: 'boolean' } },
+  fleet: { json: { type: 'boolean' }, folder: { type: 'string' } },
   alert: { remove: { type: 'boolean' } },
   report: { send: { type: 'boolean' }, json: { type: 'boolean' } },
 };

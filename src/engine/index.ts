@@ -114,7 +114,12 @@ export { runDoctor, type DoctorCheck, type DoctorReport } from './dropbox/doctor
 
 // The fleet (issue 10): `rdl-sync fleet` reads every heartbeat; the window gets the same data
 // through the engine API (readFleet, getActivity).
-export { readFleetAsViewer, type ViewerRead } from './fleet/viewer.js';
+export {
+  beginViewerConnection,
+  finishViewerConnection,
+  readFleetAsViewer,
+  type ViewerRead,
+} from './fleet/viewer.js';
 export type {
   Activity,
   BeatResult,
