@@ -3,6 +3,7 @@
 import {
   ALERT_SECRET_NAMES,
   AlertSecretStore,
+  CHANNEL_FAILING_PREFIX,
   createEngine,
   liveLockOwner,
   readStatusFile,
@@ -130,12 +131,33 @@ export const alert: CommandSpec = {
       for (const r of results) {
         say(ctx, r.ok ? `ok      ${r.label}` : `FAILED  ${r.label}: ${r.error ?? 'unknown error'}`);
       }
+      await sayWhenSyncingProcessFollows(ctx, results);
       return results.every((r) => r.ok) ? 0 : 1;
     } finally {
       await engine.stop();
     }
   },
 };
+
+/**
+ * The process that syncs shows a channel the test just reached as failing (its last send failed):
+ * say that it takes the test's outcome at its next look, or `status` reads as if the fix failed.
+ */
+async function sayWhenSyncingProcessFollows(
+  ctx: CliContext,
+  results: { channel: string; label: string; ok: boolean }[],
+): Promise<void> {
+  const published = await readStatusFile(ctx.configDir);
+  const owner = await liveLockOwner(ctx.configDir);
+  if (!published || published.pid == null || owner?.pid !== published.pid) return;
+  const shown = new Set(published.status.problems.map((p) => p.id));
+  const healed = results.filter((r) => r.ok && shown.has(`${CHANNEL_FAILING_PREFIX}${r.channel}`));
+  if (healed.length === 0) return;
+  say(
+    ctx,
+    `The running RDL Sync (pid ${owner.pid}) still shows ${healed.map((r) => r.label).join(' and ')} failing: within a minute it takes this test into account and sends what it owes.`,
+  );
+}
 
 export const report: CommandSpec = {
   async run(ctx) {

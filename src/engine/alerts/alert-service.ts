@@ -29,6 +29,7 @@ import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
 import { AlertSecretStore, type AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
 import { SETTINGS_INVALID_CONDITION, settingsInvalidSentence } from './settings-sentence.js';
+import { readAlertTestOutcome, writeAlertTestOutcome } from './test-outcome.js';
 import type { FieldIssue } from '../api.js';
 
 export type { ChannelResult };
@@ -132,6 +133,8 @@ export class AlertService {
   private stopping = false;
   /** Why mail through the relay fails: alerts by email, the digest (showMailTrouble). */
   private readonly mailTrouble: MailTrouble = { alerts: null, digest: null };
+  /** The last `alert test` (test-outcome.ts) this process has taken into account. */
+  private testSeenMs = 0;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -170,6 +173,8 @@ export class AlertService {
     this.startedAtMs = now;
     const state = await this.readState();
     this.lastDigestMs = state.lastDigestMs ?? now;
+    // A test from before this process says nothing of the failures it will meet.
+    this.testSeenMs = (await readAlertTestOutcome(this.deps.configDir))?.atMs ?? 0;
     await this.recordStart(now);
     await this.carryOver(now);
     // What the process before this one could not deliver. Only alerts of conditions this process
@@ -393,6 +398,15 @@ export class AlertService {
     this.deps.logger.info('test alert sent', {
       channels: results.map((r) => `${r.channel}:${r.ok ? 'ok' : 'failed'}`).join(' '),
     });
+    // For the process that syncs, when this is another (`rdl-sync alert test` beside the daemon).
+    if (this.unsubscribe) this.testSeenMs = now;
+    await writeAlertTestOutcome(this.deps.configDir, {
+      atMs: now,
+      pid: process.pid,
+      ok: results.filter((r) => r.ok && r.channel !== 'secrets').map((r) => r.channel as ChannelId),
+    }).catch((e: unknown) =>
+      this.deps.logger.warn('alert test outcome not recorded', { reason: (e as Error).message }),
+    );
     // A channel that just took the test takes what it owes now (the Settings button, once fixed).
     if (this.unsubscribe && results.some((r) => r.ok)) this.queueRetry(true);
     return results;
@@ -626,6 +640,7 @@ export class AlertService {
 
   private tick(): void {
     this.follow(this.deps.status.snapshot());
+    void this.followTestElsewhere();
     this.queueRetry(false);
     this.loadMailerIfUsed(); // email may have been set up since
     if (!this.digestRunning) this.digesting = this.digestIfDue();
@@ -841,6 +856,39 @@ export class AlertService {
         ),
       );
     return results;
+  }
+
+  /**
+   * A channel the person tested from another process (`rdl-sync alert test`) and saw go through is
+   * no longer failing here: its problem is cleared and what it owes is tried at once (a send that
+   * still fails raises it again, with that send's reason).
+   */
+  private async followTestElsewhere(): Promise<void> {
+    const test = await readAlertTestOutcome(this.deps.configDir);
+    if (!test || test.atMs <= this.testSeenMs || test.pid === process.pid) return;
+    this.testSeenMs = test.atMs;
+    const failing = new Set(
+      this.deps.status
+        .snapshot()
+        .problems.filter((p) => p.id.startsWith(CHANNEL_FAILING_PREFIX))
+        .map((p) => p.id.slice(CHANNEL_FAILING_PREFIX.length)),
+    );
+    const healed = test.ok.filter((c) => failing.has(c));
+    if (healed.length === 0) return;
+    this.deps.logger.info('a test alert from another process went through', {
+      channels: healed.join(' '),
+      testedAt: new Date(test.atMs).toISOString(),
+    });
+    for (const c of healed) {
+      if (c !== 'email') this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${c}`);
+      else {
+        // The digest goes through the same relay to the same people: it works again too.
+        this.mailTrouble.alerts = null;
+        this.mailTrouble.digest = null;
+        this.showMailTrouble();
+      }
+    }
+    this.queueRetry(true);
   }
 
   /**
