@@ -39,13 +39,21 @@ export function parseDuration(text: string): number {
 }
 
 /**
- * Local "2026-12-02 16:18:57": one unambiguous form whatever the locale. toLocaleString gave
+ * Local "2026-12-02 16:18:57 EST": one unambiguous form whatever the locale. toLocaleString gave
  * "12/2/2026, 4:18:57 PM" under the C locale of a service or an ssh session (December 2 or
- * February 12?), beside the 24-hour "Last file synced at 16:18" of the same status.
+ * February 12?), beside the 24-hour "Last file synced at 16:18" of the same status. The zone is
+ * the hub's: an admin reading over ssh from another zone (or a Pi left on UTC) knew not which.
  */
 export function formatTime(ms: number | null): string {
   if (ms === null) return 'never';
   const d = new Date(ms);
   const two = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${zoneName(d)}`;
+}
+
+const ZONE = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+
+/** "UTC", "EST", "GMT+1": the short name of this machine's zone at `d` (summer time included). */
+function zoneName(d: Date): string {
+  return ZONE.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'local time';
 }

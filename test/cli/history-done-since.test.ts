@@ -25,14 +25,14 @@ test('history --failures says of a failure since put right that the file was don
     const open = await cli('history', '--failures');
     assert.match(
       open.stdout,
-      /^\S+ \S+ {2}FAILED {2}RDL\/USB0\/a\.csv .*dropbox: FAILED/m,
+      /^\S+ \S+ \S+ {2}FAILED {2}RDL\/USB0\/a\.csv .*dropbox: FAILED/m,
       open.stdout,
     );
     assert.doesNotMatch(open.stdout, /done since/, 'still failing: nothing done since');
 
     emulator.deletePath('/RDL/Since/RDL/USB0');
     assert.equal((await cli('sync')).code, 0);
-    const stamp = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`;
+    const stamp = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+`;
     const closed = await cli('history', '--failures');
     assert.match(
       closed.stdout,

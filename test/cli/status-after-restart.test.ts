@@ -54,8 +54,8 @@ test('after `once`, and after the daemon restarts, status names the last file sy
   assert.doesNotMatch(after.stdout, /Last file synced: never/);
   assert.doesNotMatch(after.stdout, /Last pass: never/);
   // One date form, under the C locale of a service or an ssh session too (before: "12/2/2026,
-  // 4:18:57 PM", ambiguous and 12-hour beside the sentence's 16:18).
-  const stamp = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`;
+  // 4:18:57 PM", ambiguous and 12-hour beside the sentence's 16:18), with the hub's zone.
+  const stamp = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?:UTC|GMT[+-]\d+(?::\d\d)?|[A-Z]{3,5})`;
   assert.match(
     after.stdout,
     new RegExp(

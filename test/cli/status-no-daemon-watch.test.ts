@@ -84,7 +84,7 @@ test('no daemon: the Dropbox account is said not checked now, with when it was l
     assert.doesNotMatch(out.stdout, /Done this run/);
     assert.match(
       out.stdout,
-      /^Dropbox: .*\n {2}\(not checked now: nothing syncs\. Last reached: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\. rdl-sync doctor checks the connection\)$/m,
+      /^Dropbox: .*\n {2}\(not checked now: nothing syncs\. Last reached: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+\. rdl-sync doctor checks the connection\)$/m,
       out.stdout,
     );
   } finally {

@@ -109,7 +109,7 @@ test('with no daemon, sync runs the pass here and tries the fixed file at once; 
   // …and says it did not try it, with when it failed: not the old error as if the fix had failed.
   assert.match(
     unasked.stdout,
-    /failing in transit, kept there safely: RDL\/USB0\/a\.csv \(conflict, not tried this time; it failed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: /,
+    /failing in transit, kept there safely: RDL\/USB0\/a\.csv \(conflict, not tried this time; it failed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+: /,
     unasked.stdout,
   );
   assert.doesNotMatch(first.stdout, /not tried this time/, 'the first once tried it');
