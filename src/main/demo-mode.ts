@@ -10,13 +10,17 @@
 // in `demo/config`, and its heartbeat goes to its own emulator, never to the real Dropbox.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Emulator } from '../../tools/emulator/index.js';
 import {
   createEngine,
   defaultSettings,
   FileCredentialStore,
   type Engine,
+  type FieldIssue,
   type Logger,
+  type Settings,
+  type SettingsValidation,
   type StatusSnapshot,
 } from '../engine/index.js';
 import type { DemoInfo } from '../shared/ipc.js';
@@ -24,6 +28,42 @@ import type { DemoInfo } from '../shared/ipc.js';
 /** Small enough to finish in seconds on a slow link; one file is bigger than a chunk. */
 const SAMPLE_FILES = 8;
 const LARGE_MIB = 1;
+
+/**
+ * Settings that reach outside the demo's folder: the person's own folders (a watch folder of
+ * theirs was synced into the demo's archive, which leaving deletes: their files were gone), the
+ * Dropbox it uploads to, the people alerted, the login item. Fixed while the demo runs; the rest
+ * (schedule, ignore patterns, transfers, retention of the demo's archive) can be tried.
+ */
+const DEMO_FIXED: readonly (keyof Settings)[] = [
+  'watchDir',
+  'transitDir',
+  'archiveDir',
+  'dropboxEndpoint',
+  'dropboxAppKey',
+  'alertEmailTo',
+  'alertEmailFrom',
+  'smtpHost',
+  'smtpPort',
+  'smtpSecurity',
+  'smtpUser',
+  'smtpCaFile',
+  'alertWebhookFormat',
+  'alertCommand',
+  'startAtLogin',
+];
+
+export const DEMO_FIXED_MESSAGE =
+  'Fixed in the demo, which keeps to its own folders and its local Dropbox emulator: leave the demo to set yours (nothing of yours is touched while it runs)';
+
+/** The fixed settings `candidate` changes from the demo's own. */
+function demoFixedIssues(candidate: unknown, now: Settings): FieldIssue[] {
+  if (typeof candidate !== 'object' || candidate === null) return [];
+  const c = candidate as Record<string, unknown>;
+  return DEMO_FIXED.filter((k) => Object.hasOwn(c, k) && !isDeepStrictEqual(c[k], now[k])).map(
+    (field) => ({ field, message: DEMO_FIXED_MESSAGE }),
+  );
+}
 
 export interface DemoMode {
   /** The engine the window and tray should use: the demo's while it runs, else the real one. */
@@ -104,6 +144,36 @@ export function createDemoMode(opts: {
       }
       // Quitting stops both: the demo (and its folder) first, then the real engine.
       if (prop === 'stop') return async () => (await stopDemo(), await opts.real.stop());
+      const demoEngine = running?.engine;
+      if (demoEngine) {
+        // Only the fixed fields are said when one is changed: the rest follow from that change
+        // (recipients set: "needs an SMTP server").
+        if (prop === 'validateSettings')
+          return (candidate: unknown): SettingsValidation => {
+            const fixed = demoFixedIssues(candidate, demoEngine.getSettings());
+            return fixed.length > 0
+              ? { ok: false, issues: fixed }
+              : demoEngine.validateSettings(candidate);
+          };
+        if (prop === 'saveSettings')
+          return async (
+            candidate: unknown,
+            loadedWith?: Record<string, unknown>,
+          ): Promise<SettingsValidation> => {
+            const fixed = demoFixedIssues(candidate, demoEngine.getSettings());
+            if (fixed.length > 0) return { ok: false, issues: fixed };
+            return demoEngine.saveSettings(candidate, loadedWith);
+          };
+        // An import sets up this computer's own syncing: run in the demo, it synced the old
+        // syncer's real watch folder into the demo's archive, deleted on leaving.
+        if (prop === 'importLegacy')
+          return () =>
+            Promise.reject(
+              new Error(
+                'Leave the demo first: importing the old syncer sets up this computer’s own syncing, which the demo never touches.',
+              ),
+            );
+      }
       const target = active();
       const value: unknown = Reflect.get(target, prop);
       return typeof value === 'function' ? (value as () => unknown).bind(target) : value;

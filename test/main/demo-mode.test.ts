@@ -9,7 +9,12 @@ import path from 'node:path';
 import { startEmulator } from '../../tools/emulator/index.js';
 import { createEngine } from '../../src/engine/index.js';
 import type { StatusSnapshot } from '../../src/engine/status/types.js';
-import { createDemoMode, demoFolder, removeLeftoverDemo } from '../../src/main/demo-mode.js';
+import {
+  createDemoMode,
+  DEMO_FIXED_MESSAGE,
+  demoFolder,
+  removeLeftoverDemo,
+} from '../../src/main/demo-mode.js';
 import { createAppLogger } from '../../src/main/log.js';
 import { listFilesRel, makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import { until } from '../renderer/window-harness.js';
@@ -211,6 +216,60 @@ test('the demo writes no status.json, alert or heartbeat into the real config or
     );
     assert.ok(!realFilesAfter.some((p) => /demo/i.test(p)), realFilesAfter.join(', '));
     assert.deepEqual(alerts, [], 'no alert reached the desktop from the demo');
+  } finally {
+    await demo.engine.stop();
+    await realEmulator.close();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+// The trial that found it: Try the demo, Settings, the watch folder set to a real folder, Save:
+// "Saved", the demo moved the person's file into its archive, and Leave the demo deleted it.
+test('in the demo, folders, Dropbox and alert channels cannot be changed; an import waits for leaving', async () => {
+  const dirs = await makeDirs('rdl-demo-fixed-');
+  const realEmulator = await startEmulator({});
+  await writeConfig(dirs.configDir, testSettings(dirs, realEmulator, { site: 'Real' }), null);
+  const logger = createAppLogger(path.join(dirs.root, 'logs', 'app.log'), 'debug');
+  const real = await createEngine({ configDir: dirs.configDir, home: dirs.root, logger });
+  const demo = createDemoMode({ real, configDir: dirs.configDir, home: dirs.root, logger });
+  const mine = path.join(dirs.root, 'my-logger');
+  const precious = path.join(mine, 'RDL', 'USB0', 'precious.csv');
+  fs.mkdirSync(path.dirname(precious), { recursive: true });
+  fs.writeFileSync(precious, 't,v\n1,2\n');
+  try {
+    await demo.engine.start();
+    await demo.start();
+    const form = { ...demo.engine.getSettings() };
+    const live = demo.engine.validateSettings({ ...form, watchDir: mine });
+    assert.deepEqual(!live.ok && live.issues.map((i) => i.field), ['watchDir']);
+    const saved = await demo.engine.saveSettings(
+      { ...form, watchDir: mine, alertEmailTo: ['boss@example.org'], intervalSeconds: 30 },
+      form,
+    );
+    assert.equal(saved.ok, false);
+    assert.deepEqual(!saved.ok && saved.issues.map((i) => [i.field, i.message]), [
+      ['watchDir', DEMO_FIXED_MESSAGE],
+      ['alertEmailTo', DEMO_FIXED_MESSAGE],
+    ]);
+    assert.equal(demo.engine.getSettings().watchDir, form.watchDir, 'nothing saved');
+    await assert.rejects(
+      demo.engine.importLegacy({ configJsonPath: path.join(mine, 'config.json') }),
+      /^Error: Leave the demo first: importing the old syncer/,
+    );
+    // What stays inside the demo can be tried.
+    const tried = await demo.engine.saveSettings({ ...form, intervalSeconds: 30 }, form);
+    assert.ok(tried.ok, JSON.stringify(tried));
+    assert.equal(demo.engine.getSettings().intervalSeconds, 30);
+    await demo.engine.syncNow();
+    await demo.leave();
+    assert.equal(
+      fs.readFileSync(precious, 'utf8'),
+      't,v\n1,2\n',
+      'the person’s file is where it was',
+    );
+    // Out of the demo, the same change is the person's to make.
+    const own = await demo.engine.saveSettings({ ...demo.engine.getSettings(), watchDir: mine });
+    assert.ok(own.ok, JSON.stringify(own));
   } finally {
     await demo.engine.stop();
     await realEmulator.close();

@@ -99,6 +99,28 @@ test('Try the demo: sample files go Done/Done under the banner; leaving removes 
       await screenshots(page, 'banner');
     });
 
+    await t.test(
+      'Settings in the demo: a folder of the person’s is refused, the schedule can be tried',
+      async () => {
+        await page.click('#tab-settings');
+        await page.waitForSelector('#set-watchDir');
+        const theirs = path.join(w.root, 'their-logger');
+        await page.fill('#set-watchDir', theirs);
+        await page.click('#settings-save');
+        await until('refused', async () => /^Not saved/.test(await text(page, '#settings-status')));
+        await until('the field error', async () => (await text(page, '#err-watchDir')) !== '');
+        assert.match(
+          await text(page, '#err-watchDir'),
+          /^Fixed in the demo, .*leave the demo to set yours/,
+        );
+        await page.click('#settings-cancel');
+        await page.fill('#set-intervalSeconds', '45');
+        await page.click('#settings-save');
+        await until('saved', async () => /^Saved/.test(await text(page, '#settings-status')));
+        assert.equal(w.engine.getSettings().intervalSeconds, 45, 'the demo engine took it');
+      },
+    );
+
     await t.test('leaving: the setup again, the demo folder gone, nothing else', async () => {
       await page.click('#demo-leave');
       await page.waitForSelector('#setup-choose-demo');
