@@ -71,6 +71,8 @@ export class SettingsView {
   private readonly preview: HTMLElement;
   /** Live checks begun so far: only the latest one's answer is shown. */
   private checks = 0;
+  /** The values the last save refused (as sent) and why: see withRefusal. */
+  private refusal: { candidate: string; issues: FieldIssue[] } | null = null;
   /**
    * Preview requests in the order they were made, and the newest whose answer is on screen: main
    * may answer a slower earlier request last, and its path would then stand for a newer one.
@@ -415,7 +417,7 @@ export class SettingsView {
     const result = valueOr(await api().validateSettings(checked), this.showError);
     if (!result || turn !== this.checks) return;
     const issues = result.ok ? [] : result.issues;
-    this.showIssues(issues);
+    this.showIssues(this.withRefusal(checked, issues));
     // Main refuses a preview of values its schema refuses, and logs each refusal as a suspect
     // call: with the field's own message on screen, ask only for values that can be shown.
     if (issues.some((i) => PREVIEW_FIELDS.has(i.field.split('.')[0] ?? '')))
@@ -463,15 +465,15 @@ export class SettingsView {
     // still waiting in the old transit folder), so its answer is dropped.
     this.checks++;
     this.formStatus.textContent = 'Saving…';
-    const result = valueOr(
-      await api().saveSettings(this.candidate(), this.filledWith),
-      this.showError,
-    );
+    const candidate = this.candidate();
+    this.refusal = null;
+    const result = valueOr(await api().saveSettings(candidate, this.filledWith), this.showError);
     if (!result) {
       this.formStatus.textContent = '';
       return;
     }
     if (!result.ok) {
+      this.refusal = { candidate: JSON.stringify(candidate), issues: result.issues };
       this.showIssues(result.issues);
       this.formStatus.textContent = `Not saved: fix ${result.issues.length === 1 ? 'the field' : `the ${result.issues.length} fields`} marked in red.`;
       const first = result.issues[0]?.field.split('.')[0];
@@ -487,7 +489,22 @@ export class SettingsView {
     this.showInfo('Settings saved.');
   }
 
+  /**
+   * The live check knows only the schema's rules, not those a save adds (files still waiting in
+   * the old transit folder): its answer for the very values a save refused keeps the save's
+   * reasons. Typing and pressing Save within the check's 300 ms, the check came after the save
+   * and wiped them, leaving "Not saved: fix the field marked in red" with nothing in red.
+   */
+  private withRefusal(checked: Candidate, issues: FieldIssue[]): FieldIssue[] {
+    if (!this.refusal || this.refusal.candidate !== JSON.stringify(checked)) return issues;
+    const more = this.refusal.issues.filter(
+      (r) => !issues.some((i) => i.field === r.field && i.message === r.message),
+    );
+    return [...issues, ...more];
+  }
+
   private cancel(): void {
+    this.refusal = null;
     if (this.loaded) this.fill(this.loaded);
     this.formStatus.textContent = 'Changes discarded.';
     void this.updatePreview();

@@ -1079,3 +1079,36 @@ test('an SMTP server typed with its port is refused next to the field, with the 
     await w.close();
   }
 });
+
+// Found by a window trial: typed, then Save at once (within the live check's 300 ms): the check
+// answered after the save, knew nothing of the files waiting in transit, and wiped the reason,
+// leaving "Not saved: fix the field marked in red" with nothing in red.
+test('a refused save keeps its reason when the live check of the same values answers after it', async (t) => {
+  if (await noChromium(t)) return;
+  let now = Date.now();
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const w = await openWindow({ intervalSeconds: 3600 }, clock);
+  const { page } = w;
+  try {
+    await until('the first pass over', () => w.engine.getStatus().nextPassMs !== null);
+    w.emulator.addFault({ kind: 'server_error', times: 100_000, noRetryAfter: true });
+    await drop(w, 'RDL/USB0/queued.csv', 'a,b\n');
+    now += 1000;
+    await syncNowFromWindow(w);
+    assert.equal(w.engine.getStatus().counts.transit, 1);
+    await page.click('#tab-settings');
+    await page.fill('#set-transitDir', path.join(w.root, 'transit-elsewhere'));
+    await page.click('#settings-save');
+    await until('refused', async () => /^Not saved/.test(await text(page, '#settings-status')));
+    // Past the live check's debounce, and its answer.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 900)));
+    assert.match(await text(page, '#err-transitDir'), /still holds files .*RDL\/USB0\/queued\.csv/);
+    assert.equal(await page.getAttribute('#set-transitDir', 'aria-invalid'), 'true');
+    // A change of the value is checked afresh: the save's reason was for the value it refused.
+    await page.fill('#set-transitDir', w.transitDir);
+    await until('the reason gone', async () => (await text(page, '#err-transitDir')) === '');
+  } finally {
+    w.emulator.clearFaults();
+    await w.close();
+  }
+});
