@@ -88,6 +88,24 @@ test('ignore patterns: a sane length', () => {
   assert.match(i!.message, /longer than 500 characters/);
 });
 
+// Found by a window trial: `*` was saved, every new file then lay in the watch folder for good,
+// and the status said "Up to date" with nothing waiting.
+test('ignore patterns: one that leaves out every file is refused, with what to write instead', () => {
+  for (const everything of ['*', '**', '*.*', '**/*', '*/**', '?*'])
+    assert.deepEqual(
+      issues({ ignorePatterns: ['*.tmp', everything] }).map((i) => i.field),
+      ['ignorePatterns.1'],
+      everything,
+    );
+  const [i] = issues({ ignorePatterns: ['*'] });
+  assert.match(
+    i!.message,
+    /leaves out every file, so nothing would ever sync: .*for example \*\.tmp/,
+  );
+  for (const some of ['*.csv', 'RDL', 'RDL/USB0/**', '**/*.bak', '2026-*', '.*', '~$*'])
+    assert.deepEqual(issues({ ignorePatterns: [some] }), [], some);
+});
+
 test('folders on disk: checked when writing, not when a daemon reads its file', () => {
   const typo = path.join(root, 'tosnyc');
   assert.deepEqual(issues({ watchDir: typo }), [], 'reading: a missing folder is for the scan');

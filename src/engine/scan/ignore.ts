@@ -80,3 +80,26 @@ export function isIgnored(
   }
   return matcher(name);
 }
+
+/**
+ * Files of the kinds a hub's loggers write (WORKLOAD.md: CSV, camera JPEGs, a datalogger's .dat),
+ * by name and by path below the watch folder: a pattern that leaves out all of them leaves out
+ * everything a hub syncs.
+ */
+const EVERY_KIND = {
+  names: ['2026-12-05.csv', 'snapshot-0001.jpg', 'TOA5_1234.dat'],
+  paths: ['RDL/USB0/2026-12-05.csv', 'cameras/reolink1/2026-12-05/2026-12-05_10_00.jpg'],
+};
+
+/**
+ * Whether `pattern` alone would leave out every file (a star alone, two stars, star-dot-star,
+ * any folder then any name). Saved, nothing
+ * synced again, and the status said "Up to date" with an empty watch folder count.
+ */
+export function ignoresEverything(pattern: string): boolean {
+  if (pattern === '') return false;
+  const matches = compileIgnore([pattern], { nocase: true });
+  return pattern.includes('/')
+    ? EVERY_KIND.paths.every((rel) => matches(rel.slice(rel.lastIndexOf('/') + 1), rel))
+    : EVERY_KIND.names.every((name) => matches(name));
+}

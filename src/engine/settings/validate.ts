@@ -11,6 +11,7 @@ import { renderRemoteRoot } from './remote-root.js';
 import { folderIssues } from './folder-checks.js';
 import { defaultSettings } from './defaults.js';
 import { closestWord } from '../closest-word.js';
+import { ignoresEverything } from '../scan/ignore.js';
 
 const FOLDER_KEYS = ['watchDir', 'transitDir', 'archiveDir'] as const;
 
@@ -104,6 +105,15 @@ function meaningIssues(s: Settings, options: ValidateOptions): FieldIssue[] {
     const problem = cronProblem(s.cron);
     if (problem) issues.push({ field: 'cron', message: problem });
   }
+  // Found by a window trial: `*` was saved, every new file then lay in the watch folder for good
+  // and the status said "Up to date" with nothing waiting.
+  s.ignorePatterns.forEach((pattern, i) => {
+    if (ignoresEverything(pattern))
+      issues.push({
+        field: `ignorePatterns.${i}`,
+        message: `This ignore pattern leaves out every file, so nothing would ever sync: name only what to leave out, for example *.tmp or RDL/USB0/*.bak (got ${JSON.stringify(pattern)})`,
+      });
+  });
   try {
     renderRemoteRoot(s.remoteRootTemplate, {
       site: s.site,
