@@ -478,6 +478,10 @@ export function classifyDropboxError(e: unknown, ctx: ErrorContext = {}): SyncEr
 
 /** Local read failures: the file alone fails, the batch goes on. */
 export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError {
+  // Already said: the upload's stop (a read listens to it, and rejects with its reason: offline,
+  // rate-limited, stopping) or a failure classified where it happened. Taken for a read failure,
+  // a network outage blamed the disk and counted the file as failing on its own.
+  if (e instanceof SyncError) return e;
   const code = isObject(e) && typeof e.code === 'string' ? e.code : '';
   if (code === 'ENOENT') {
     return new SyncError({
