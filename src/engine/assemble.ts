@@ -15,7 +15,12 @@ import { ArchiveLeg, type ArchivePort } from './legs/archive-leg.js';
 import { DropboxLeg } from './legs/dropbox-leg.js';
 import { notConnected } from './pipeline/problems.js';
 import type { Clock, Logger, RemoteStore } from './ports.js';
-import { StabilityScanner, canDetectWriters, snapshotOpenWriters } from './scan/index.js';
+import {
+  StabilityScanner,
+  canDetectWriters,
+  freshWriters,
+  snapshotOpenWriters,
+} from './scan/index.js';
 import type { Settings } from './settings/schema.js';
 import {
   listTransit,
@@ -111,6 +116,8 @@ export function buildPassDeps(
 ): PassDeps {
   const { watchDir, transitDir } = settings;
   const folderSyncs = new FolderSyncs();
+  // Asked only for a file copied across disks, before its original goes (stage-file.ts).
+  const writers = canDetectWriters() ? freshWriters(() => snapshotOpenWriters()) : undefined;
   return {
     transitDir,
     scanner: new StabilityScanner({
@@ -122,7 +129,8 @@ export function buildPassDeps(
       clock: parts.clock,
       logger: parts.logger,
     }),
-    stage: (file) => stageFile({ watchDir, transitDir, file, folderSyncs }),
+    stage: (file) =>
+      stageFile({ watchDir, transitDir, file, folderSyncs, ...(writers ? { writers } : {}) }),
     listTransit: (onError, known) =>
       listTransit(transitDir, { ...(onError ? { onError } : {}), ...(known ? { known } : {}) }),
     statTransit: (rel) => statTransit(transitDir, rel),

@@ -30,6 +30,7 @@ import {
 import { fsyncDir, fsyncFile, isCode, errnoCode } from '../fsutil/fsync.js';
 import { placeWithoutReplacing, realPlaceOps, type PlaceOps } from '../fsutil/place.js';
 import type { FolderSyncs } from '../fsutil/folder-syncs.js';
+import type { FreshWriters } from '../scan/fresh-writers.js';
 import { quickLstat, quickUnlink } from '../fsutil/quick-fs.js';
 import { rawPathOf, resolveRel } from '../fsutil/rel-path.js';
 import type { ScannedFile } from '../scan/stability-scanner.js';
@@ -89,6 +90,11 @@ export interface StageOptions {
    * still before each one's watch-folder name is removed. Without it, each file syncs alone.
    */
   folderSyncs?: FolderSyncs;
+  /**
+   * Whether someone holds the file open for writing, asked after a copy across disks and before
+   * the original's removal (scan/fresh-writers.ts). Absent where this cannot be known (no /proc).
+   */
+  writers?: FreshWriters;
 }
 
 /**
@@ -506,6 +512,13 @@ async function copyAcrossDisks(
   }
   // The copy is complete and durable under its final name before the original goes.
   await fsyncDir(dirname(dest));
+  // Opened for writing since the scan (it saw no writer): what it writes after the removal would
+  // go into the removed file, unread. The file waits; the scan sees the writer and waits too.
+  const writers = await opts.writers?.fresh();
+  if (writers?.has(looked.dev, looked.ino)) {
+    await unlink(dest).catch(() => {});
+    return { status: 'changed' };
+  }
   // The original goes only as it was copied. The last look was before the copy's re-hash, its
   // placing and the folder's sync (a second and more for a large file), and a line a logger
   // appended meanwhile, or a new version renamed over the name, was deleted unread with it.
