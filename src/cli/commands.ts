@@ -43,6 +43,7 @@ import {
   checkArchiveRoot,
   isWhereCardsMount,
   smtpValueMistake,
+  settingsFileUnusable,
   beginViewerConnection,
   finishViewerConnection,
   DEFAULT_IGNORE_PATTERNS,
@@ -143,10 +144,12 @@ function refuseInvalid(ctx: CliContext, engine: Engine, waiting = false): boolea
   } else {
     say(ctx, `${not}: the settings in ${engine.settingsPath} need fixing.`);
     say(ctx, problem.message);
-    say(
-      ctx,
-      'Fix them with `rdl-sync settings set KEY VALUE` (see `rdl-sync settings`) or in the window.',
-    );
+    // A file that cannot be read at all is fixed by hand: `settings set` refuses to write over it.
+    if (!settingsFileUnusable(problem.message))
+      say(
+        ctx,
+        'Fix them with `rdl-sync settings set KEY VALUE` (see `rdl-sync settings`) or in the window.',
+      );
   }
   if (waiting) {
     say(

@@ -86,6 +86,24 @@ test('cron that can never fire is refused by `settings set` and by the daemon fr
   await assert.rejects(fs.stat(path.join(hand, 'engine.lock')), /ENOENT/, 'no lock taken');
 });
 
+// Found by an operator trial: a settings file that is not JSON was met with "Fix them with
+// `rdl-sync settings set KEY VALUE`", which then refused ("correct the mistake by hand"); the
+// waiting service's alert said the same. A mistake in one setting still gets that advice.
+test('a settings file that is not JSON is fixed by hand: no advice to use settings set', async () => {
+  const dir = await configWith('not-json');
+  const file = path.join(dir, 'config.json');
+  await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace('{', '{,,'));
+  const once = await inDir(dir, 'once');
+  assert.equal(once.code, 2, once.stdout + once.stderr);
+  assert.match(once.stdout, /is not valid JSON \(/);
+  assert.doesNotMatch(once.stdout, /settings set/);
+  const set = await inDir(dir, 'settings', 'set', 'site', 'Lake2');
+  assert.equal(set.code, 2, 'settings set indeed refuses it');
+  const typo = await configWith('one-mistake', { intervalSeconds: 1 });
+  const refused = await inDir(typo, 'once');
+  assert.match(refused.stdout, /^Fix them with `rdl-sync settings set KEY VALUE`/m);
+});
+
 test('remote folder, site, endpoint and setting names: one rule for every writer', async () => {
   const dir = await configWith('names');
   const cases: [string[], RegExp][] = [

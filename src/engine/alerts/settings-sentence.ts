@@ -3,6 +3,7 @@
 import type { FieldIssue } from '../api.js';
 import { isSettingKey } from '../settings/labels.js';
 import { closestKey } from '../settings/validate.js';
+import { settingsFileUnusable } from '../settings/store.js';
 
 /** The alert's condition: the status problem's id, so the next process resolves it (policy.ts). */
 export const SETTINGS_INVALID_CONDITION = 'settings-invalid';
@@ -16,7 +17,9 @@ export function settingsInvalidSentence(file: string, issues: readonly FieldIssu
   return (
     `RDL Sync does not sync: its settings file ${file} cannot be used, and files wait safely until it is fixed. ` +
     `What is wrong: ${mistakes}. ` +
-    `To fix it: rdl-sync settings set KEY VALUE${example}, or edit the file. ` +
+    (issues.some((i) => settingsFileUnusable(i.message))
+      ? `To fix it: edit the file (rdl-sync settings set cannot write over settings it cannot read). `
+      : `To fix it: rdl-sync settings set KEY VALUE${example}, or edit the file. `) +
     'The service starts syncing by itself once the file is valid: no restart needed.'
   );
 }

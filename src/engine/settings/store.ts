@@ -441,6 +441,17 @@ function fileStamp(file: string): string {
   }
 }
 
+/**
+ * Whether a settings problem's words are about the file as a whole (not JSON, not an object, not
+ * readable): `settings set` cannot help there (it refuses to write over settings it cannot read),
+ * so the fix is the message's own, by hand. Matched on the words readSettingsFile gives below.
+ */
+export function settingsFileUnusable(message: string): boolean {
+  return /is not valid JSON \(|must hold one JSON object|^Cannot read the settings file /m.test(
+    message,
+  );
+}
+
 function readSettingsFile(file: string): RawRead {
   let text: string;
   try {
