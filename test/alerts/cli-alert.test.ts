@@ -55,4 +55,15 @@ test('rdl-sync alert test: none set up, then a webhook that works, then one that
   const log = await fs.readFile(`${dirs.configDir}/logs/rdl-sync.log`, 'utf8');
   assert.ok(!log.includes('Tok3n-Secret-99'), 'the token never reaches the log');
   assert.match(log, /alert channel failed/);
+
+  // Found by an operator trial: its URL removed, the webhook was passed over and the test said
+  // all was well (exit 0), while the status said alerts by webhook are not getting through.
+  const removed = await cli('alert', 'secret', 'webhook-url', '--remove');
+  assert.equal(removed.code, 0, removed.stdout + removed.stderr);
+  const noUrl = await cli('alert', 'test');
+  assert.equal(noUrl.code, 1, noUrl.stdout + noUrl.stderr);
+  assert.equal(
+    noUrl.stdout.trim(),
+    'FAILED  webhook (slack): its URL is not set: rdl-sync alert secret webhook-url',
+  );
 });

@@ -386,6 +386,21 @@ export class AlertService {
     };
     for (const l of this.listeners) l(alert);
     const results = await this.dispatch(alert);
+    // A webhook turned on without its URL is no channel: the test went through the others and
+    // said all was well (exit 0), while the status then said alerts by webhook are not getting
+    // through, and advised this very test.
+    const format = this.deps.settings().alertWebhookFormat;
+    if (
+      format !== 'off' &&
+      this.secretsTrouble === null &&
+      !results.some((r) => r.channel === 'webhook')
+    )
+      results.push({
+        channel: 'webhook',
+        label: `webhook (${format})`,
+        ok: false,
+        error: 'its URL is not set: rdl-sync alert secret webhook-url',
+      });
     // Unreadable secrets leave the webhook (and the SMTP password) out of the channels: a test that
     // reached the others must not read as all is well, nor "no channel is set up".
     if (this.secretsTrouble !== null)
