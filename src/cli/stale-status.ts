@@ -7,6 +7,14 @@ import { settingsUnwritableProblem } from '../engine/index.js';
 
 /** A pass overdue by this much means the daemon has not been able to publish (or is stuck). */
 export const STALE_AFTER_MS = 2 * 60_000;
+/**
+ * A running daemon writes its status at least once a minute (STATUS_KEEP_ALIVE_MS), changed or
+ * not: three minutes without a write means it has stopped running (frozen, its event loop
+ * blocked), also in the middle of a pass.
+ */
+export const SILENT_AFTER_MS = 3 * 60_000;
+/** Older than this, a status is checked against a settings folder that cannot be written. */
+const UNWRITABLE_CHECK_AFTER_MS = 30_000;
 
 export interface PublishedView {
   updatedAtMs: number;
@@ -20,23 +28,22 @@ export async function staleStatusReason(
   nowMs: number,
 ): Promise<string | null> {
   const { nextPassMs, paused, passRunning } = published.status;
-  if (paused) return null;
-  const minutes = Math.round((nowMs - published.updatedAtMs) / 60_000);
-  const stale = `This status was written ${minutes} min ago and the daemon has not updated it since`;
-  if (nextPassMs === null) {
-    // Waiting for settings: no pass is due, and nothing needs to change.
-    if (passRunning !== true || nowMs - published.updatedAtMs <= STALE_AFTER_MS) return null;
-    // Written in the middle of a pass: the card remounted read-only mid-pass froze "Syncing 1
-    // file…, next pass: running now" for good, never called stale. A long upload may write
-    // nothing for minutes, so only a settings folder that cannot be written makes it stale here.
+  const age = nowMs - published.updatedAtMs;
+  const minutes = Math.floor(age / 60_000);
+  const stale = `This status was written ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago and the daemon has not updated it since`;
+  // Waiting for settings (no pass running, none due): nothing needs to change.
+  if (nextPassMs === null && passRunning !== true && !paused) return null;
+  // Cannot be written: whatever it shows stopped moving then. Before, an idle daemon's "next pass
+  // at 13:48" (past) was shown as current for two minutes more, and a paused one's for good.
+  if (age > UNWRITABLE_CHECK_AFTER_MS) {
     const cause = await unwritableCause(configDir);
-    return cause ? `${stale}: ${cause}` : null;
+    if (cause) return `${stale}: ${cause}`;
   }
-  if (nowMs - Math.max(published.updatedAtMs, nextPassMs) <= STALE_AFTER_MS) return null;
-  const cause = await unwritableCause(configDir);
-  return cause
-    ? `${stale}: ${cause}`
-    : `${stale}: it may be stuck; its log says more, and \`sudo systemctl restart rdl-sync\` restarts it (nothing is lost)`;
+  if (paused) return null;
+  const stuck = `${stale}: it may be stuck (a frozen process, or a disk it waits for that stopped answering); its log says more, and \`sudo systemctl restart rdl-sync\` restarts it (nothing is lost)`;
+  // In the middle of a pass: written at least once a minute however long the pass.
+  if (nextPassMs === null) return age > SILENT_AFTER_MS ? stuck : null;
+  return nowMs - Math.max(published.updatedAtMs, nextPassMs) > STALE_AFTER_MS ? stuck : null;
 }
 
 async function unwritableCause(configDir: string): Promise<string | null> {

@@ -25,8 +25,15 @@ test('a status written mid-pass is stale once the settings folder cannot be writ
       updatedAtMs: now - 10 * MIN,
       status: { nextPassMs: null, paused: false, passRunning: true },
     };
-    // Writable: a pass that has written nothing for 10 minutes may be a long upload.
-    assert.equal(await staleStatusReason(card, midPass, now), null);
+    // Writable, written a minute ago in the middle of a long pass: current.
+    assert.equal(await staleStatusReason(card, { ...midPass, updatedAtMs: now - MIN }, now), null);
+    // Writable, but not written for 10 minutes: a running daemon writes it at least once a
+    // minute (a keep-alive), changed or not, so the process has stopped running. Found by an
+    // integrity trial (kill -STOP mid-upload: "Syncing 1 file…" shown as current for good).
+    assert.match(
+      (await staleStatusReason(card, midPass, now)) ?? '',
+      /^This status was written 10 min ago and the daemon has not updated it since: it may be stuck \(a frozen process/,
+    );
     // Waiting for settings (no pass running, none due): nothing to say, writable or not.
     const waiting = { ...midPass, status: { ...midPass.status, passRunning: false } };
     remountReadOnly(card);
@@ -38,7 +45,20 @@ test('a status written mid-pass is stale once the settings folder cannot be writ
       /^This status was written 10 min ago and the daemon has not updated it since: The settings folder .*card cannot be written \(EROFS\)/,
     );
     // Just written: not stale yet.
-    assert.equal(await staleStatusReason(card, { ...midPass, updatedAtMs: now - MIN }, now), null);
+    assert.equal(
+      await staleStatusReason(card, { ...midPass, updatedAtMs: now - 20_000 }, now),
+      null,
+    );
+    // An idle daemon whose next pass is not even due: the folder cannot be written, so what it
+    // shows stopped moving 40 s ago. Found by an operator trial (shown as current).
+    const idle = {
+      updatedAtMs: now - 40_000,
+      status: { nextPassMs: now + 5 * MIN, paused: false, passRunning: false },
+    };
+    assert.match(
+      (await staleStatusReason(card, idle, now)) ?? '',
+      /^This status was written less than a minute ago and the daemon has not updated it since: The settings folder .* \(EROFS\)/,
+    );
   } finally {
     unmount(card);
     await fs.rm(root, { recursive: true, force: true });

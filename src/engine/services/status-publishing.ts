@@ -12,6 +12,9 @@ import {
   settingsUnwritableProblem,
 } from '../status/settings-unwritable.js';
 
+/** status.json is written at least this often while the process runs. */
+export const STATUS_KEEP_ALIVE_MS = 60_000;
+
 export interface StatusPublishing {
   /** Writes the final snapshot and stops following changes. */
   stop(): Promise<void>;
@@ -26,6 +29,7 @@ export function publishStatus(
   logger: Logger,
   /** This engine holds the run lock (then status.json is its own to write). */
   holdsLock: () => boolean,
+  keepAliveMs = STATUS_KEEP_ALIVE_MS,
 ): StatusPublishing {
   const publisher = new StatusFilePublisher(
     configDir,
@@ -51,9 +55,16 @@ export function publishStatus(
   );
   const unsubscribe = status.onChange(() => publisher.schedule());
   publisher.schedule();
+  // Written at least this often, changed or not: a status that stops being written then means a
+  // process that stopped running (frozen, its event loop blocked), which `rdl-sync status` says
+  // (cli/stale-status.ts). Mid-pass, nothing may change for minutes (a hung link), and a frozen
+  // daemon's "Syncing 1 file…, next pass: running now" was shown as current for good.
+  const keepAlive = setInterval(() => publisher.schedule(), keepAliveMs);
+  keepAlive.unref();
   return {
     check: () => publisher.write(false),
     async stop() {
+      clearInterval(keepAlive);
       unsubscribe();
       await publisher.write(true);
     },
