@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'auth-revoked'
   | 'auth-missing'
   | 'quota-full'
+  /** The remote folder is (inside) a team's end-to-end encrypted folder: no app may write there. */
+  | 'remote-encrypted'
   | 'offline'
   // the HTTP proxy the environment names refuses (a login asked, a host forbidden) or cannot be
   // used as written: nothing reaches Dropbox until a person corrects it

@@ -135,15 +135,24 @@ test('uploads are muted: no desktop notification for any file, small or large', 
   assert.equal(stat('notifications'), 1);
 });
 
-test('encryption_not_supported has its own message', async () => {
+// The remote folder's trouble, not each file's: the upload stops as a whole (as for a full
+// Dropbox), with its own message. As a failure of each file it was "keep failing the same way
+// (unknown) … Other files are not affected" while every file failed.
+test('encryption_not_supported stops the upload as the remote folder’s problem, with its own message', async () => {
   const items = await files('crypt', 2);
   rig.emu.addFault({
     route: 'files/upload_session/finish_batch_v2',
     kind: 'encryption_not_supported',
   });
-  const out = await rig.store().uploadMany(items);
-  for (const o of out) {
-    assert.equal(o.ok, false);
-    if (!o.ok) assert.match(o.error.message, /end-to-end encrypted/);
-  }
+  await assert.rejects(rig.store().uploadMany(items), (e: unknown) => {
+    const err = e as { kind: string; code: string; message: string };
+    assert.equal(err.kind, 'blocked');
+    assert.equal(err.code, 'remote-encrypted');
+    assert.match(
+      err.message,
+      /end-to-end encrypted folder, which apps cannot write to; choose a remote folder outside it/,
+    );
+    return true;
+  });
+  rig.emu.clearFaults();
 });

@@ -39,6 +39,7 @@ const NEEDS_DROPBOX_ANSWER = new Set([
   'offline',
   'auth-revoked',
   'quota-full',
+  'remote-encrypted',
   'proxy-refused',
   'connection-untrusted',
 ]);

@@ -213,11 +213,15 @@ export function classifyUnion(
       cause,
     });
   }
+  // The remote folder's trouble, not the file's: every file below it gets the same answer. As a
+  // failure of each file it was "N files keep failing the same way (unknown) … Other files are not
+  // affected" while every file failed (found by an operator trial).
   if (has('encryption_not_supported')) {
     return new SyncError({
-      kind: 'file-failed',
-      code: 'unknown',
-      message: `Dropbox cannot store ${name(ctx)} there: the folder is end-to-end encrypted, which apps cannot write to; choose a remote folder outside it`,
+      kind: 'blocked',
+      code: 'remote-encrypted',
+      message:
+        'Dropbox cannot store files in the remote folder: it is in an end-to-end encrypted folder, which apps cannot write to; choose a remote folder outside it (the remote folder setting)',
       cause,
     });
   }

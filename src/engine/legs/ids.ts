@@ -21,6 +21,7 @@ export const LEGS: Record<LegId, LegDescriptor> = {
       'auth-revoked',
       'auth-missing',
       'quota-full',
+      'remote-encrypted',
       'proxy-refused',
       'connection-untrusted',
       'offline',

@@ -24,6 +24,7 @@ export function legProblem(error: SyncError, inTransit: number | null, inWatch =
     error.code === 'auth-revoked' ||
     error.code === 'auth-missing' ||
     error.code === 'quota-full' ||
+    error.code === 'remote-encrypted' ||
     error.code === 'proxy-refused' ||
     error.code === 'connection-untrusted'
       ? 'error'

@@ -26,7 +26,7 @@ import { SETTINGS_UNWRITABLE_ID, mayBeSettingsUnwritable } from './settings-unwr
 
 const TRANSIENT = new Set(['retry', 'retry-after']);
 /** Upload problems only an answer from Dropbox can show healed (a reconnect aside). */
-const ANSWERED_BY_DROPBOX = new Set(['auth-revoked', 'quota-full']);
+const ANSWERED_BY_DROPBOX = new Set(['auth-revoked', 'quota-full', 'remote-encrypted']);
 const PASS_FAILED_ID = 'pass-failed';
 /** The problem of settings that cannot be used at all (none yet, or refused): nothing syncs. */
 export const SETTINGS_INVALID_ID = 'settings-invalid';
