@@ -6,6 +6,7 @@ import {
   formatDuration,
   printable,
   sentenceAsText,
+  SETTINGS_INVALID_ID,
   TRY_AGAIN_NOW,
   TRY_AGAIN_WHEN_NOTHING_RUNS,
   triedAgainWhenAsked,
@@ -41,12 +42,23 @@ export function printStatus(
   line(`State: ${s.state}. ${offline ? notRunningSentence(s) : sentenceAsText(s)}`);
   const isCard = s.archive.card ?? true;
   const archive = archiveTitle(isCard);
-  line(countsLine(s, offline !== undefined));
+  // Settings that cannot be used at all (not JSON, refused): the folders, the archive and the
+  // account they name are not known, and the defaults' "0 waiting, no archive folder set yet,
+  // Dropbox not connected" was shown as the hub's (found by an operator trial).
+  const unknown = s.problems.some(
+    (p) => p.id === SETTINGS_INVALID_ID && p.code === 'settings-invalid',
+  );
+  if (unknown)
+    line(
+      'Files waiting, the archive and Dropbox: not known while the settings cannot be used (they name the folders and the account).',
+    );
+  else line(countsLine(s, offline !== undefined));
   const unnamed = unnamedFailure(s, runsOn);
   if (unnamed) line(unnamed);
   line(
     `Last file synced: ${formatTime(s.lastSuccessMs)}   Last pass: ${formatTime(s.lastPassMs)}   Next pass: ${nextPassWords(s, offline !== undefined, runsOn)}`,
   );
+  if (unknown) return problemLines(s, line, runsOn);
   // No archive folder yet (a new install): nothing can be "not present".
   if (s.archive.enabled && s.archive.path === '') line(`${archive}: no archive folder set yet`);
   else if (s.archive.enabled) {

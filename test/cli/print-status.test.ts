@@ -181,3 +181,40 @@ test('a file failing now is named with its reason when neither the sentence nor 
   assert.doesNotMatch(printed(m), /Failing now/);
   m.dispose();
 });
+
+// Found by an operator trial: a settings file that is not JSON, and status showed the defaults'
+// "0 waiting", "no archive folder set yet" and "Dropbox: not connected" as the hub's, while six
+// files waited, the archive was a local folder and the login was valid.
+test('settings that cannot be used: the counts, the archive and Dropbox are said not known, not the defaults’', () => {
+  const model = new StatusModel(() => Date.UTC(2026, 11, 2, 12, 0));
+  model.raise({
+    id: 'settings-invalid',
+    code: 'settings-invalid',
+    severity: 'error',
+    tab: 'settings',
+    message: 'Settings need fixing: The settings file /x/config.json is not valid JSON (…)',
+  });
+  const text = printed(model, { offline: { lastContactMs: null } });
+  assert.match(
+    text,
+    /^Files waiting, the archive and Dropbox: not known while the settings cannot be used/m,
+  );
+  assert.doesNotMatch(
+    text,
+    /Waiting in watch folder|no archive folder set yet|Dropbox: not connected/,
+  );
+  assert.match(text, /^! Settings need fixing: /m);
+  // A new install (nothing set up yet) still shows what there is.
+  const fresh = new StatusModel(() => Date.UTC(2026, 11, 2, 12, 0));
+  fresh.raise({
+    id: 'settings-invalid',
+    code: 'setup-needed',
+    severity: 'attention',
+    tab: 'settings',
+    message: 'RDL Sync is not set up yet',
+  });
+  assert.match(
+    printed(fresh, { offline: { lastContactMs: null } }),
+    /^Waiting in watch folder: 0/m,
+  );
+});
