@@ -315,6 +315,7 @@ class SyncEngine implements Engine {
       clock,
       logger,
       readOnly: opts.readOnly ?? false,
+      problems: { raise: (p) => status.raise(p), clear: (id) => status.clear(id) },
       ...(opts.hostName ? { host: opts.hostName } : {}),
       ...(opts.fleetHeartbeatMs ? { intervalMs: opts.fleetHeartbeatMs } : {}),
     });
@@ -327,6 +328,7 @@ class SyncEngine implements Engine {
         this.applying = this.builder
           .rebuild('settings changed')
           .then(() => this.passForNewSettings())
+          .then(() => this.fleet.settingsChanged())
           .then(() => this.rememberAlertSettings())
           .then(() => this.alerts.settingsChanged())
           .catch((e: unknown) =>

@@ -66,6 +66,8 @@ export type ErrorCode =
   | 'disk-nearly-full'
   | 'source-silent'
   | 'site-placeholder'
+  /** Another hub writes this site's heartbeat: two hubs share the site name (fleet). */
+  | 'site-shared'
   // paused until resumed, for more than a day (a pause forgotten on a hub nobody watches)
   | 'paused-long'
   // an alert channel (email, webhook, command) not getting through

@@ -182,8 +182,8 @@ test('two hubs, one viewer: both shown, a stopped hub turns stale, a restart is 
 });
 
 test('two hubs writing the same site name (a cloned image) are flagged', async () => {
-  await startHub('Site3_Lakeshore', 'clone-a');
-  await startHub('Site3_Lakeshore', 'clone-b');
+  const a = await startHub('Site3_Lakeshore', 'clone-a');
+  const b = await startHub('Site3_Lakeshore', 'clone-b');
   const v = await viewer();
   // Each read sees the file's last writer; the viewer remembers both and sees them overlap.
   const flagged = await waitFor(
@@ -215,6 +215,33 @@ test('two hubs writing the same site name (a cloned image) are flagged', async (
     text,
     /Site3_Lakeshore \(clone-[ab], version [^,]+, up [^)]+ at its last heartbeat\):\n {2}- TWO HUBS WRITE THIS SITE NAME \(a cloned SD image\?\): host clone-[ab] \(instance \w{8}\) and host clone-[ab]/,
   );
+
+  // Each hub's own status says so too, so it is alerted: before, only the fleet and a log line
+  // did, while both hubs put their files into one Dropbox folder (found by an operator trial).
+  const shared = (hub: Hub) => hub.engine.getStatus().problems.find((p) => p.id === 'site-shared');
+  const [hub, problem] = await waitFor(
+    'a hub’s status naming the other',
+    async () => {
+      for (const h of [a, b]) {
+        const p = shared(h);
+        if (p) return [h, p] as const;
+      }
+      return undefined;
+    },
+    30_000,
+  );
+  assert.equal(problem.severity, 'error');
+  assert.match(
+    problem.message,
+    /^Another hub \(clone-[ab]\) also syncs as site "Site3_Lakeshore": two hubs share the site name .*Give each hub its own site name/,
+  );
+  // Given its own name, the hub's problem goes at its next heartbeat.
+  const saved = await hub.engine.saveSettings({
+    ...hub.engine.getSettings(),
+    site: 'Site3_Lakeshore_B',
+  });
+  assert.ok(saved.ok, JSON.stringify(saved));
+  await waitFor('the problem cleared after the rename', async () => !shared(hub), 30_000);
 });
 
 test('a viewer not connected to Dropbox is told what to run', async () => {

@@ -15,6 +15,7 @@ const TITLES: Partial<Record<Alert['code'], string>> = {
   'auth-revoked': 'Dropbox access revoked',
   'auth-missing': 'Dropbox not connected',
   'quota-full': 'Dropbox full',
+  'site-shared': 'two hubs sharing the site name',
   'remote-encrypted': 'the remote folder end-to-end encrypted',
   'proxy-refused': 'the proxy refusing',
   'connection-untrusted': 'the connection to Dropbox not trusted',

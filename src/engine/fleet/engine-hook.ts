@@ -41,6 +41,11 @@ export class FleetHook {
     await this.service?.stop();
   }
 
+  /** See HeartbeatService.settingsChanged. */
+  settingsChanged(): void {
+    this.service?.settingsChanged();
+  }
+
   activity(): Activity {
     return this.service
       ? this.service.activity()

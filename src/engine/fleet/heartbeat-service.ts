@@ -11,7 +11,7 @@ import type { DropboxConnection } from '../dropbox/connection.js';
 import type { Clock, Logger } from '../ports.js';
 import { CLOCK_SET_AFTER_MS, renderRemoteRoot } from '../settings/remote-root.js';
 import type { Settings } from '../settings/schema.js';
-import type { HistoryRecord, StatusSnapshot } from '../status/types.js';
+import type { HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
 import { atomicWriteFile } from '../fsutil/index.js';
 import { BacklogRecorder, hourlyActivity, type Activity } from './activity.js';
 import { appVersion } from '../app-version.js';
@@ -55,7 +55,15 @@ export interface HeartbeatServiceDeps {
   host?: string;
   /** Overrides fleetHeartbeatMinutes (tests: beats seconds apart, staleness within seconds). */
   intervalMs?: number;
+  /** Where the site-shared problem goes (the engine's status). */
+  problems?: {
+    raise(problem: Omit<Problem, 'sinceMs'>): void;
+    clear(id: string): void;
+  };
 }
+
+/** Another hub writes this site's heartbeat: the problem's id. */
+export const SITE_SHARED_ID = 'site-shared';
 
 export class HeartbeatService {
   readonly instanceId = randomUUID();
@@ -112,6 +120,16 @@ export class HeartbeatService {
     return this.deps.intervalMs ?? this.deps.settings().fleetHeartbeatMinutes * 60_000;
   }
 
+  /**
+   * The settings changed: a beat that could not be written (no site name yet, turned off, the
+   * fleet folder inside the data) is tried again in a few seconds, not at the next interval.
+   * Before, the Fleet tab said "the site name is empty" for 15 minutes after the setup set it
+   * (found by a window trial).
+   */
+  settingsChanged(): void {
+    if (this.last && !this.last.ok && !this.stopped) this.schedule(FIRST_BEAT_DELAY_MS);
+  }
+
   /** Writes one heartbeat now (also what the timer does). Never throws. */
   beatNow(): Promise<BeatResult> {
     this.running ??= this.beat().finally(() => {
@@ -155,8 +173,12 @@ export class HeartbeatService {
 
   private async write(now: number): Promise<BeatResult> {
     const s = this.deps.settings();
-    if (!s.fleetHeartbeatEnabled)
+    if (!s.fleetHeartbeatEnabled) {
+      // Off: no other hub can be seen any more; what was seen no longer stands.
+      this.others.clear();
+      this.deps.problems?.clear(SITE_SHARED_ID);
       return { atMs: now, ok: false, detail: 'Heartbeat is off (fleetHeartbeatEnabled)' };
+    }
     if (s.site.trim() === '')
       return {
         atMs: now,
@@ -179,6 +201,8 @@ export class HeartbeatService {
     const creds = await this.deps.credentials();
     if (!creds) return { atMs: now, ok: false, detail: 'No heartbeat: not connected to Dropbox' };
     const target = heartbeatPath(folder, s.site);
+    // Another site name (the fix for a shared one) or folder: the hubs seen were another file's.
+    if (this.own && this.own.path !== target) this.others.clear();
     const body = (otherWriter: Buffer | null): string => {
       if (otherWriter) this.noteOtherWriter(otherWriter, s.site, now);
       return `${JSON.stringify(heartbeat(), null, 1)}\n`;
@@ -205,6 +229,7 @@ export class HeartbeatService {
       this.lifetime.signal,
     );
     this.own = { path: target, rev: written.rev };
+    this.showOthers(s.site.trim(), now);
     return { atMs: now, ok: true, detail: target };
   }
 
@@ -228,6 +253,27 @@ export class HeartbeatService {
       );
     }
     this.others.set(other.instanceId, other);
+  }
+
+  /**
+   * Two hubs with one site name put their files in one Dropbox folder (same-named files kept as
+   * "(1)" copies, one hub's deletions by retention among the other's): a problem of each hub's
+   * own status, so it is alerted. Before, only `rdl-sync fleet` and a log line said so (found by
+   * an operator trial). Cleared once the other has not written for three intervals.
+   */
+  private showOthers(site: string, now: number): void {
+    const problems = this.deps.problems;
+    if (!problems) return;
+    const others = this.recentOthers(now);
+    if (others.length === 0) return problems.clear(SITE_SHARED_ID);
+    const hosts = [...new Set(others.map((o) => o.host))].join(', ');
+    problems.raise({
+      id: SITE_SHARED_ID,
+      code: 'site-shared',
+      severity: 'error',
+      tab: 'settings',
+      message: `Another hub (${hosts}) also syncs as site "${site}": two hubs share the site name (a cloned SD image?), and their files go to one Dropbox folder. Give each hub its own site name (rdl-sync settings set site NAME, or Settings)`,
+    });
   }
 
   /** Other writers seen within the last three intervals (after that, taken as gone). */

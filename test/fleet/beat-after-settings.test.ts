@@ -1,0 +1,30 @@
+// A heartbeat that could not be written (turned off, no site name yet) is tried again a few
+// seconds after the settings change, not at the next interval: the Fleet tab said "the site name
+// is empty" for 15 minutes after the setup had set it (found by a window trial). The real engine,
+// the emulator, the interval an hour.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withHarness } from '../engine/harness.js';
+import { waitFor } from '../cli/cli-harness.js';
+
+test('a heartbeat not written is written within seconds of the settings change that allows it', async () => {
+  await withHarness(
+    {
+      settings: { site: 'Site9_Beat', fleetHeartbeatEnabled: false },
+      engine: { fleetHeartbeatMs: 3_600_000 },
+    },
+    async (h) => {
+      await h.engine.start();
+      const path = '/RDL/_fleet/Site9_Beat.json';
+      // The first beat (5 s after the start) finds it turned off.
+      await new Promise((r) => setTimeout(r, 6_000));
+      assert.equal(h.emulator.getFile(path), undefined);
+      const saved = await h.engine.saveSettings({
+        ...h.engine.getSettings(),
+        fleetHeartbeatEnabled: true,
+      });
+      assert.ok(saved.ok, JSON.stringify(saved));
+      await waitFor('the heartbeat written', async () => h.emulator.getFile(path), 15_000);
+    },
+  );
+});
