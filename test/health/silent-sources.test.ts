@@ -391,3 +391,34 @@ test('a file held in the watch folder with an mtime ahead of the clock does not 
     await close();
   }
 });
+
+// Found by an operator trial: Dropbox held every pass up for about two minutes, and loggers that
+// wrote each 30 s were alerted as silent, then resolved, at each pass's end: a file that came
+// during the pass is seen only by the next scan, but the silence was measured up to the pass's
+// end. It is measured up to when the pass looked.
+test('a pass held up long is no silence of the loggers it looked at', async () => {
+  let now = Date.parse('2026-11-21T00:00:00Z');
+  const clock: Clock = { now: () => now, sleep: systemClock.sleep };
+  const h = await startHarness({ engine: { clock } });
+  try {
+    for (let i = 0; i < 7; i++) {
+      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-21_${String(i).padStart(2, '0')}_USB0.txt`);
+      now += HOUR;
+    }
+    // A file from the logger, then a pass that Dropbox holds up for 3.5 (clock) hours.
+    await h.drop('RDL/USB0/2026-11/RDL_2026-11-21_07_USB0.txt', 'new\n');
+    h.emulator.shapeLink({ latencyMs: 400 });
+    const held = setTimeout(() => (now += 3.5 * HOUR), 100);
+    await h.engine.runPassNow();
+    clearTimeout(held);
+    h.emulator.shapeLink({ latencyMs: 0 });
+    const s = h.engine.getStatus();
+    assert.ok(now - Date.parse('2026-11-21T07:00:00Z') >= 3.5 * HOUR, 'the clock moved on');
+    assert.ok(
+      !s.problems.some((p) => p.code === 'source-silent'),
+      JSON.stringify(s.problems.map((p) => p.message)),
+    );
+  } finally {
+    await h.close();
+  }
+});

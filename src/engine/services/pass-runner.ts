@@ -179,6 +179,7 @@ export class PassRunner {
     // two small requests that would otherwise hold up the end of a pass by a round trip.
     const { remote } = builder.built;
     const accountChecked = remote ? this.deps.account.refresh(remote, false, signal) : null;
+    const lookedAtMs = this.deps.now();
     try {
       const report = await runPass(deps, this.memory, signal);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
@@ -194,6 +195,7 @@ export class PassRunner {
         report.transitBytes,
         queued,
         held,
+        lookedAtMs,
       );
       this.logPass(report);
       // A failure after this one is news again, however like the last it reads.
