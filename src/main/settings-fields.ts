@@ -28,6 +28,7 @@ export function settingsFields(): SettingField[] {
     if (prop.enum) field.choices = prop.enum.map(String);
     if (prop.minimum !== undefined) field.min = prop.minimum;
     if (prop.maximum !== undefined) field.max = prop.maximum;
+    if (prop.type === 'number') field.fractional = true;
     return field;
   });
 }

@@ -90,6 +90,8 @@ export interface SettingField {
   choices?: string[];
   min?: number;
   max?: number;
+  /** A number with a fraction (the silence factor, 1.5 at least): any step, not whole ones. */
+  fractional?: boolean;
 }
 
 export interface CredentialStorageInfo {

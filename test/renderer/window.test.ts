@@ -1112,3 +1112,28 @@ test('a refused save keeps its reason when the live check of the same values ans
     await w.close();
   }
 });
+
+// Found by a window trial: the silence factor (at least 1.5, any fraction) had whole steps from
+// 1.5, so the browser marked its default 3 invalid and its arrows gave 3.5, 2.5, 1.5.
+test('a setting with fractions takes any step; whole-number settings keep whole steps', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  try {
+    await page.click('#tab-settings');
+    await page.waitForSelector('#set-silentSourceFactor');
+    assert.equal(await page.getAttribute('#set-silentSourceFactor', 'step'), 'any');
+    assert.equal(await page.inputValue('#set-silentSourceFactor'), '3');
+    assert.equal(
+      await page.$eval('#set-silentSourceFactor', (el) => (el as HTMLInputElement).validity.valid),
+      true,
+      'the default is a valid value',
+    );
+    await page.focus('#set-silentSourceFactor');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.inputValue('#set-silentSourceFactor'), '4');
+    assert.equal(await page.getAttribute('#set-intervalSeconds', 'step'), '1');
+  } finally {
+    await w.close();
+  }
+});
