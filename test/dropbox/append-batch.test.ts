@@ -310,11 +310,24 @@ for (const refusal of ['431', '400', 'reset'] as const) {
     const items = await files(`hdr${refusal}`, 200, 500);
     // Room for about 20 cursors: far below the client's own cap, so the server must refuse.
     rig.emu.setHeaderLimit(3000, refusal);
+    const before = rig.logger.lines.length;
     try {
       const store = rig.store();
       const out = await store.uploadMany(items);
       allOk(out);
       assert.ok((rig.emu.stats()['refused-headers'] ?? 0) >= 1, 'the server did refuse');
+      // A cut connection is a guess at the cause, said as one; a refusal in words, as a refusal.
+      const said = rig.logger.lines
+        .slice(before)
+        .filter((l) => l.includes('sending smaller batches'));
+      assert.ok(said.length >= 1);
+      for (const line of said)
+        assert.match(
+          line,
+          refusal === 'reset'
+            ? /^warn Dropbox cut off a request with a larger header than any it took, again and again; perhaps the header is too large/
+            : /^warn Dropbox refused a request header as too large/,
+        );
       assert.ok(store.headers.limit < 3000, `limit now ${store.headers.limit}`);
       assert.equal(calls('start'), 0, 'no file fell back to its own upload');
       assert.equal(calls('finish_batch_v2'), 1, 'committed in one batch');

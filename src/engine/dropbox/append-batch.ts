@@ -403,10 +403,14 @@ export async function appendSmallFiles<J extends BulkJob>(
     }
     if (answer.kind === 'header-too-large') {
       budget.refused(headerBytes);
-      deps.logger.warn('Dropbox refused a request header as too large; sending smaller batches', {
-        headerBytes,
-        limit: budget.limit,
-      });
+      // A cut connection is only a guess at the cause: said as one (an integrity trial read
+      // "refused" after resets injected mid-body, which had nothing to do with the header).
+      deps.logger.warn(
+        answer.inferred
+          ? 'Dropbox cut off a request with a larger header than any it took, again and again; perhaps the header is too large: sending smaller batches'
+          : 'Dropbox refused a request header as too large; sending smaller batches',
+        { headerBytes, limit: budget.limit },
+      );
       if (items.length === 1) {
         answered();
         alone.push(...items.map((it) => it.job));

@@ -54,8 +54,12 @@ export type AppendBatchResult =
   | { kind: 'results'; entries: files.UploadSessionAppendBatchResultEntry[] }
   /** The server does not take append_batch (an older server, or a refused argument). */
   | { kind: 'unsupported' }
-  /** The server (or a front end before it) refused the request's header as too large. */
-  | { kind: 'header-too-large' };
+  /**
+   * The server (or a front end before it) refused the request's header as too large; `inferred`:
+   * not said, but the connection was cut again and again while the header was larger than any
+   * accepted so far (how some front ends refuse).
+   */
+  | { kind: 'header-too-large'; inferred?: true };
 
 /** How front ends refuse a header block that is too large: 431, 413, or nginx's 400 page. */
 export function headerRefusal(e: unknown): boolean {
@@ -320,7 +324,7 @@ export class DropboxCalls {
           !neverConnected(e) &&
           ++resets >= RESETS_BEFORE_SUSPECTING_HEADER
         )
-          return { kind: 'header-too-large' } as const;
+          return { kind: 'header-too-large', inferred: true } as const;
         throw e;
       }
     });
