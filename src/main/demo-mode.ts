@@ -13,6 +13,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Emulator } from '../../tools/emulator/index.js';
 import {
+  ALERT_SETTING_KEYS,
   createEngine,
   defaultSettings,
   FileCredentialStore,
@@ -32,8 +33,9 @@ const LARGE_MIB = 1;
 /**
  * Settings that reach outside the demo's folder: the person's own folders (a watch folder of
  * theirs was synced into the demo's archive, which leaving deletes: their files were gone), the
- * Dropbox it uploads to, the people alerted, the login item. Fixed while the demo runs; the rest
- * (schedule, ignore patterns, transfers, retention of the demo's archive) can be tried.
+ * Dropbox it uploads to, the people alerted (the alert settings), the login item. Fixed while the
+ * demo runs; the rest (schedule, ignore patterns, transfers, retention of the demo's archive) can
+ * be tried.
  */
 const DEMO_FIXED: readonly (keyof Settings)[] = [
   'watchDir',
@@ -41,16 +43,9 @@ const DEMO_FIXED: readonly (keyof Settings)[] = [
   'archiveDir',
   'dropboxEndpoint',
   'dropboxAppKey',
-  'alertEmailTo',
-  'alertEmailFrom',
-  'smtpHost',
-  'smtpPort',
-  'smtpSecurity',
-  'smtpUser',
-  'smtpCaFile',
-  'alertWebhookFormat',
-  'alertCommand',
   'startAtLogin',
+  // Who is alerted and how (the policy's timings come with them: nothing to try in a demo).
+  ...ALERT_SETTING_KEYS,
 ];
 
 export const DEMO_FIXED_MESSAGE =
