@@ -3,6 +3,7 @@
 // file; plus connecting Dropbox and importing the old script's config.
 import type { Settings, SettingKey, StatusSnapshot } from '../shared/engine-types.js';
 import type { AppInfo, ArgsIn, FieldIssue, SettingField } from '../shared/ipc.js';
+import { LIMITS } from '../shared/limits.js';
 import { api, valueOr } from './rdl.js';
 import { byId, debounce, h, replace } from './dom.js';
 import { connectSection, type ConnectSection } from './dropbox-connect.js';
@@ -397,6 +398,31 @@ export class SettingsView {
     return out as Candidate;
   }
 
+  /**
+   * Values longer than main takes from a window at all (LIMITS): said next to the field here.
+   * Sent, main refused the whole call, and the banner read "Invalid call to saveSettings:
+   * argument 1 field "watchDir": is longer than 4096 characters" with nothing at the field
+   * (found by a window trial, a 5,000-character path pasted).
+   */
+  private oversized(c: Candidate): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    const label = (key: string): string => this.fields.find((f) => f.key === key)?.label ?? key;
+    for (const [key, value] of Object.entries(c)) {
+      const texts = Array.isArray(value) ? (value as unknown[]) : [value];
+      if (texts.length > LIMITS.listItems)
+        issues.push({
+          field: key,
+          message: `${label(key)} has more than ${LIMITS.listItems} lines`,
+        });
+      else if (texts.some((t) => typeof t === 'string' && t.length > LIMITS.text))
+        issues.push({
+          field: key,
+          message: `${label(key)} is longer than ${LIMITS.text} characters: no setting is that long; check what was pasted`,
+        });
+    }
+    return issues;
+  }
+
   /** Greys out settings that do not apply (archive folder when the archive is off...). */
   private syncEnabled(): void {
     const c = this.candidate();
@@ -416,6 +442,8 @@ export class SettingsView {
     // those and logs a refused window call). An answer overtaken by a newer check is dropped.
     const checked = this.candidate();
     const turn = ++this.checks;
+    const tooLong = this.oversized(checked);
+    if (tooLong.length > 0) return this.showIssues(tooLong);
     const result = valueOr(await api().validateSettings(checked), this.showError);
     if (!result || turn !== this.checks) return;
     const issues = result.ok ? [] : result.issues;
@@ -469,6 +497,12 @@ export class SettingsView {
     this.formStatus.textContent = 'Saving…';
     const candidate = this.candidate();
     this.refusal = null;
+    const tooLong = this.oversized(candidate);
+    if (tooLong.length > 0) {
+      this.showIssues(tooLong);
+      this.formStatus.textContent = 'Not saved: fix the field marked in red.';
+      return;
+    }
     const result = valueOr(await api().saveSettings(candidate, this.filledWith), this.showError);
     if (!result) {
       this.formStatus.textContent = '';

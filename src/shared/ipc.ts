@@ -10,19 +10,12 @@ import type { HistoryRecord, StatusSnapshot } from '../engine/status/types.js';
 import type { ChannelResult } from '../engine/alerts/types.js';
 import type { EventChannel, InvokeChannel, SubscribeMethod, TabId } from './ipc-channels.js';
 import { TABS } from './ipc-channels.js';
-import { DROPBOX_CODE_MAX, dropboxCodeProblem } from './dropbox-code.js';
+import { dropboxCodeProblem } from './dropbox-code.js';
 import type { Activity, FleetSnapshot } from './engine-types.js';
 
-/** Limits that keep a misbehaving window from handing main huge payloads. */
-export const LIMITS = {
-  text: 4096,
-  path: 4096,
-  code: DROPBOX_CODE_MAX,
-  url: 2048,
-  listItems: 500,
-  logLines: 5000,
-  historyPage: 1000,
-} as const;
+import { LIMITS } from './limits.js';
+
+export { LIMITS };
 
 const text = (max: number = LIMITS.text) => z.string().max(max, `is longer than ${max} characters`);
 

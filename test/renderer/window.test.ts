@@ -1137,3 +1137,31 @@ test('a setting with fractions takes any step; whole-number settings keep whole 
     await w.close();
   }
 });
+
+// Found by a window trial: a 5,000-character path pasted into the watch folder went to main,
+// which refused the whole call: the banner read "Invalid call to saveSettings: argument 1 field
+// "watchDir": is longer than 4096 characters", with nothing at the field.
+test('a value longer than main takes is said at its field, not as a refused call', async (t) => {
+  if (await noChromium(t)) return;
+  const w = await openWindow({ intervalSeconds: 3600 });
+  const { page } = w;
+  const configFile = path.join(w.configDir, 'config.json');
+  try {
+    const before = await fs.readFile(configFile, 'utf8');
+    await page.click('#tab-settings');
+    await page.waitForSelector('#set-watchDir');
+    await page.fill('#set-watchDir', `/${'x'.repeat(5000)}`);
+    await page.click('#settings-save');
+    await until('refused', async () => /^Not saved/.test(await text(page, '#settings-status')));
+    assert.equal(
+      await text(page, '#err-watchDir'),
+      'Watch folder is longer than 4096 characters: no setting is that long; check what was pasted',
+    );
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 600)));
+    assert.match(await text(page, '#err-watchDir'), /longer than 4096/, 'the live check keeps it');
+    assert.equal(await fs.readFile(configFile, 'utf8'), before);
+    assert.doesNotMatch(await fs.readFile(w.logger.file, 'utf8'), /Refused a window call/);
+  } finally {
+    await w.close();
+  }
+});
