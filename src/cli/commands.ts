@@ -43,6 +43,8 @@ import {
   checkArchiveRoot,
   isWhereCardsMount,
   smtpValueMistake,
+  decidesFleetFolder,
+  fleetFolderTypedIssue,
   settingsFileUnusable,
   beginViewerConnection,
   finishViewerConnection,
@@ -1361,6 +1363,9 @@ const settings: CommandSpec = {
           say(ctx, ['Not saved:', ...mistakes].join('\n'));
           return 2;
         }
+        const typedKeys = new Set(
+          pairs.filter((k, i): k is string => i % 2 === 0 && k !== undefined),
+        );
         // Read, change and write in one turn: another command's change made meanwhile is kept.
         const saved = await store.edit(() => {
           const { values: candidate, unreadable, readErrorCode } = store.readForEditing();
@@ -1373,6 +1378,12 @@ const settings: CommandSpec = {
           for (let i = 0; i < pairs.length; i += 2) {
             const k = pairs[i]!;
             candidate[k] = coerce(defaults[k as keyof Settings], pairs[i + 1]!);
+          }
+          if (decidesFleetFolder(typedKeys)) {
+            const checked = store.validate(candidate);
+            if (!checked.ok) return checked;
+            const fleet = fleetFolderTypedIssue(checked.settings, typedKeys);
+            if (fleet) return { ok: false as const, issues: [fleet] };
           }
           return store.save(candidate);
         });
@@ -1401,12 +1412,11 @@ const settings: CommandSpec = {
           const k = pairs[i] as keyof Settings;
           say(ctx, `${k} = ${JSON.stringify(saved.settings[k])}`);
         }
-        const setKeys = new Set(pairs.filter((_, i) => i % 2 === 0));
         for (const note of [
-          await archiveFolderNote(saved.settings, setKeys),
-          await alertCommandNote(saved.settings, setKeys),
-          sharedRemoteFolderNote(saved.settings, setKeys),
-          droppedIgnoreDefaultsNote(saved.settings, setKeys),
+          await archiveFolderNote(saved.settings, typedKeys),
+          await alertCommandNote(saved.settings, typedKeys),
+          sharedRemoteFolderNote(saved.settings, typedKeys),
+          droppedIgnoreDefaultsNote(saved.settings, typedKeys),
         ])
           if (note) say(ctx, note);
         return 0;

@@ -68,6 +68,7 @@ import {
 import { defaultSettings } from './settings/defaults.js';
 import { validateSettings as validateCandidate } from './settings/validate.js';
 import { withSmtpMistakes } from './settings/smtp-words.js';
+import { fleetFolderTypedIssue } from './settings/fleet-folder-typed.js';
 import fs from 'node:fs';
 import { appVersion } from './app-version.js';
 import { errnoCode, makeFolders } from './fsutil/index.js';
@@ -539,14 +540,19 @@ class SyncEngine implements Engine {
 
   /**
    * The one validation every writer goes through (settings/validate.ts), folders included, and
-   * the SMTP values a save from the window refuses (settings/smtp-words.ts).
+   * the values a save from the window refuses (settings/smtp-words.ts, fleet-folder-typed.ts).
    */
   validateSettings(candidate: unknown): SettingsValidation {
     const fields =
       typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate)
         ? (candidate as Record<string, unknown>)
         : {};
-    return withSmtpMistakes(this.settings.validate(candidate), fields);
+    const checked = withSmtpMistakes(this.settings.validate(candidate), fields);
+    if (!checked.ok) return checked;
+    // The live check sees the whole form: a fleet folder inside the data is shown before a save.
+    const keys = new Set(Object.keys(fields));
+    const fleet = fleetFolderTypedIssue(checked.settings, keys, 'form', this.opts.hostName);
+    return fleet ? { ok: false, issues: [fleet] } : checked;
   }
 
   async saveSettings(

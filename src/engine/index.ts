@@ -73,6 +73,7 @@ export { isMountPoint } from './fsutil/mount.js';
 export { checkArchiveRoot } from './archive/root-check.js';
 export { isWhereCardsMount } from './archive/archive-place.js';
 export { smtpValueMistake } from './settings/smtp-words.js';
+export { decidesFleetFolder, fleetFolderTypedIssue } from './settings/fleet-folder-typed.js';
 export { FILE_FAILING_THRESHOLD } from './retry-policy.js';
 export {
   FILE_FAILING_PREFIX,

@@ -71,3 +71,43 @@ test('an alert command that does not exist or cannot be run is saved with a note
     await fs.rm(dirs.root, { recursive: true, force: true });
   }
 });
+
+// `settings set fleetFolder /RDL/Site7_Farm/fleet` (the remote folder /RDL/{site}) was saved: the
+// heartbeats would have gone into the site's data, so none was ever written, and only the fleet
+// view said so much later. Refused where typed, with the fix; an old value does not block others.
+test('settings set refuses a fleet folder inside the data folder, naming the fix; nothing saved', async () => {
+  const dirs = await makeDirs('rdl-cli-fleet-folder-');
+  try {
+    const env = { home: dirs.root };
+    const set = (...pairs: string[]) =>
+      runCli(['settings', 'set', ...pairs, '--config-dir', dirs.configDir], env);
+    const base = await set(
+      ...['watchDir', dirs.watchDir, 'transitDir', dirs.transitDir, 'site', 'Site7_Farm'],
+      ...['archiveDir', dirs.archiveDir, 'archiveMustBeMountPoint', 'false'],
+    );
+    assert.equal(base.code, 0, base.stdout + base.stderr);
+    const file = path.join(dirs.configDir, 'config.json');
+    const before = await fs.readFile(file, 'utf8');
+
+    const inside = await set('fleetFolder', '/RDL/Site7_Farm/fleet');
+    assert.equal(inside.code, 2, inside.stdout);
+    assert.match(
+      inside.stdout,
+      /fleetFolder: Heartbeats would go to \/RDL\/Site7_Farm\/fleet, inside this site's data folder \/RDL\/Site7_Farm, and be mixed into its data: leave fleetFolder empty \(beside the site folders\) or choose a folder outside \/RDL\/Site7_Farm/,
+    );
+    const template = await set('remoteRootTemplate', '/{site}', 'site', '_fleet');
+    assert.equal(template.code, 2, template.stdout);
+    assert.match(template.stdout, /choose another site name, or set fleetFolder/);
+    assert.equal(await fs.readFile(file, 'utf8'), before, 'nothing saved');
+
+    // Written by hand, the old value stays the heartbeat's to report; other settings save.
+    const json = JSON.parse(before) as Record<string, unknown>;
+    await fs.writeFile(file, JSON.stringify({ ...json, fleetFolder: '/RDL/Site7_Farm/x' }));
+    const other = await set('intervalSeconds', '45');
+    assert.equal(other.code, 0, other.stdout + other.stderr);
+    const fixed = await set('fleetFolder', '/RDL/_hubs');
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+});

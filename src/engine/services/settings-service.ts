@@ -11,6 +11,7 @@ import { defaultSettings } from '../settings/defaults.js';
 import { withSettingsEditLock } from '../settings/edit-lock.js';
 import { settingsSchema, type Settings } from '../settings/schema.js';
 import { smtpIssues, withSmtpMistakes } from '../settings/smtp-words.js';
+import { decidesFleetFolder, fleetFolderTypedIssue } from '../settings/fleet-folder-typed.js';
 import {
   openSettingsStore,
   settingsFileProblem,
@@ -127,6 +128,13 @@ export function openSettingsService(opts: SettingsServiceOptions): SettingsServi
           : {};
         if (smtpIssues(typed).length > 0)
           return withSmtpMistakes(store.validate(written, true), typed);
+        if (decidesFleetFolder(Object.keys(typed))) {
+          const checked = store.validate(written, true);
+          if (!checked.ok) return checked;
+          const keys = new Set(Object.keys(typed));
+          const fleet = fleetFolderTypedIssue(checked.settings, keys, 'form', opts.host);
+          if (fleet) return { ok: false, issues: [fleet] };
+        }
         return store.save(written);
       }),
     readForEditing: () => readForEditing(store.path, defaultSettings(opts.home)),
