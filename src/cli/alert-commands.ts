@@ -120,7 +120,14 @@ export const alert: CommandSpec = {
     }
     const engine = await sideEngine(ctx);
     try {
-      const results = await engine.alerts.sendTest();
+      // A relay that takes the connection and never answers is given up on only after its
+      // timeouts: a minute and more of nothing on the screen read as a hang.
+      const results = await engine.alerts.sendTest((labels) =>
+        say(
+          ctx,
+          `Sending a test alert: ${labels.join('; ')}. A server that does not answer can take a minute or more to give up on…`,
+        ),
+      );
       if (results.length === 0) {
         say(
           ctx,

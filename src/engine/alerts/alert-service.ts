@@ -371,7 +371,8 @@ export class AlertService {
   }
 
   /** A test alert through every configured channel now, with each channel's outcome. */
-  async sendTest(): Promise<ChannelResult[]> {
+  /** `onTrying`: told the channels about to be tried, before any answers (a relay may be slow). */
+  async sendTest(onTrying?: (labels: readonly string[]) => void): Promise<ChannelResult[]> {
     const now = this.deps.clock.now();
     const alert: Alert = {
       kind: 'raised',
@@ -385,7 +386,7 @@ export class AlertService {
       tab: 'settings',
     };
     for (const l of this.listeners) l(alert);
-    const results = await this.dispatch(alert);
+    const results = await this.dispatch(alert, onTrying);
     // A webhook turned on without its URL is no channel: the test went through the others and
     // said all was well (exit 0), while the status then said alerts by webhook are not getting
     // through, and advised this very test.
@@ -954,8 +955,12 @@ export class AlertService {
    * Once through every channel, owed by none after: the test alert (its outcome is for the person
    * testing, now), and a stop while another RDL Sync syncs (that one writes the outbox).
    */
-  private async dispatch(alert: Alert): Promise<ChannelResult[]> {
+  private async dispatch(
+    alert: Alert,
+    onTrying?: (labels: readonly string[]) => void,
+  ): Promise<ChannelResult[]> {
     const channels = await this.channelsFor(alert);
+    if (channels.length > 0) onTrying?.(channels.map((c) => c.label));
     const origin = this.origin();
     const results = await Promise.all(channels.map((c) => this.sendOne(c, alert, origin)));
     for (const r of results)
