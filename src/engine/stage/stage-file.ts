@@ -37,7 +37,7 @@ import type { ScannedFile } from '../scan/stability-scanner.js';
 import { isReservedTransitRel, transitTempDir } from './transit-names.js';
 import { freeSpace } from '../fsutil/free-space.js';
 import { FOLDER_MODE } from '../fsutil/folder-mode.js';
-import { makeFolders } from '../fsutil/make-folders.js';
+import { LinkedLevel, makeFoldersInside } from '../fsutil/make-folders.js';
 import { formatBytes } from '../format-bytes.js';
 
 export type StageResult =
@@ -231,6 +231,19 @@ function badRel(rel: string, cause: unknown): SyncError {
  * one (fsutil/name-map.ts). This file's fault alone: it was reported as the transit folder not
  * being writable, which stopped staging for the rest of each pass, every pass.
  */
+/**
+ * A folder in transit is a symbolic link: the file would be moved wherever it points (and later
+ * deleted from there), so it is not moved. Nothing of RDL Sync's makes one: someone did.
+ */
+function linkInTransit(level: string, cause: unknown): SyncError {
+  return new SyncError({
+    kind: 'file-failed',
+    code: 'conflict',
+    message: `The folder ${level} in transit is a symbolic link: RDL Sync never moves a file through a link there (it would land wherever the link points); remove the link (rm ${shellWord(level)}); the file stays where it is`,
+    cause,
+  });
+}
+
 function nameTooLong(rel: string, cause: unknown): SyncError {
   return new SyncError({
     kind: 'file-failed',
@@ -314,8 +327,9 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await madeDirs.ensure(destDir, (dir) => makeFolders(dir, FOLDER_MODE));
+      await madeDirs.ensure(destDir, (dir) => makeFoldersInside(transitDir, dir, FOLDER_MODE));
     } catch (e) {
+      if (e instanceof LinkedLevel) throw linkInTransit(e.level, e);
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
@@ -458,8 +472,9 @@ async function copyAcrossDisks(
   // In the reserved folder (same disk as dest, so placing it is a link or a rename).
   const tmpDir = transitTempDir(transitDir);
   try {
-    await makeFolders(tmpDir, FOLDER_MODE);
+    await makeFoldersInside(transitDir, tmpDir, FOLDER_MODE);
   } catch (e) {
+    if (e instanceof LinkedLevel) throw linkInTransit(e.level, e);
     throw await folderRefused(transitDir, e);
   }
   // Not started when it cannot fit: a full disk would otherwise cost every waiting file a copy
