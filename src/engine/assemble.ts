@@ -1,8 +1,10 @@
 // Builds the pipeline's parts (scanner, stage, archive, Dropbox store) from settings. Pure wiring:
 // the engine calls it again whenever settings or credentials change.
 import { ArchiveTarget, type RetentionNote } from './archive/index.js';
+import type { ArchiveCheck } from './archive/archive-target.js';
+import { withinDeadline, type AnswerOptions } from './archive/card-answers.js';
 import { FolderSyncs } from './fsutil/folder-syncs.js';
-import type { SyncError } from './errors.js';
+import { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
 import { connectSavedDropbox, type AccessTokenKeeper } from './dropbox/saved-connection.js';
 import { DropboxRemoteStore } from './dropbox/remote-store.js';
@@ -65,6 +67,8 @@ export function buildArchive(
   settings: Settings,
   logger: Logger,
   retention?: () => RetentionNote,
+  /** How long a call on the archive may take (card-answers.ts); tests shorten it. */
+  answers?: AnswerOptions,
 ): ArchivePort {
   const target = new ArchiveTarget({
     root: settings.archiveDir,
@@ -72,30 +76,56 @@ export function buildArchive(
     logger,
     ...(retention ? { retention } : {}),
   });
+  const place = { root: settings.archiveDir, card: settings.archiveMustBeMountPoint };
+  // Every call on the archive with a deadline: a card that hangs must not hold the pass.
+  const answered = <T>(call: (alive: () => void) => Promise<T>): Promise<T> =>
+    withinDeadline(place, call, answers);
   return {
     root: settings.archiveDir,
-    async check() {
-      let result = await target.check();
-      if (result.present && result.writable) {
-        // Partial copies left by a crash or a pull are removed at every check (checks come
-        // before a pass's copies), a full card's too: they may be what fills it (two large copies
-        // at once, cut short by a power cut), and a card reported full was never cleaned of them,
-        // so it stayed full. Once per insertion was not enough: an insertion was noticed only by
-        // a check that saw the card away, and one swapped, or pulled mid-copy and put back,
-        // between two checks kept its leftovers until RDL Sync restarted. Nor can a check tell
-        // an insertion by the card: the same card back in its reader has the same device number
-        // and root, and even a new tmpfs mounted there took the old one's device and mount ID.
-        const removed = await target.cleanupTemps().catch(() => 0);
-        if (removed > 0) {
-          logger.info('removed partial copies left in the archive', { removed });
-          if (result.problem) result = await target.check(); // the room they took is free again
-        }
-      }
-      return result;
-    },
-    store: (o) => target.store(o),
-    syncFolders: (dirs, files) => target.syncFolders(dirs, files),
+    check: () =>
+      answered(() => checkAndTidy()).catch((e: unknown) => {
+        if (!(e instanceof SyncError) || e.code !== 'archive-missing') throw e;
+        return { present: false, writable: false, freeBytes: null, totalBytes: null, problem: e };
+      }),
+    store: (o) =>
+      answered((alive) =>
+        target.store({
+          ...o,
+          onProgress: (bytes) => {
+            alive();
+            o.onProgress?.(bytes);
+          },
+          // Waiting for the journal's save of the copy is no call on the card.
+          ...(o.beforePlace
+            ? {
+                beforePlace: (path: string, hash: string) =>
+                  o.beforePlace!(path, hash).finally(alive),
+              }
+            : {}),
+        }),
+      ),
+    syncFolders: (dirs, files) => answered(() => target.syncFolders(dirs, files)),
   };
+
+  async function checkAndTidy(): Promise<ArchiveCheck> {
+    let result = await target.check();
+    if (result.present && result.writable) {
+      // Partial copies left by a crash or a pull are removed at every check (checks come
+      // before a pass's copies), a full card's too: they may be what fills it (two large copies
+      // at once, cut short by a power cut), and a card reported full was never cleaned of them,
+      // so it stayed full. Once per insertion was not enough: an insertion was noticed only by
+      // a check that saw the card away, and one swapped, or pulled mid-copy and put back,
+      // between two checks kept its leftovers until RDL Sync restarted. Nor can a check tell
+      // an insertion by the card: the same card back in its reader has the same device number
+      // and root, and even a new tmpfs mounted there took the old one's device and mount ID.
+      const removed = await target.cleanupTemps().catch(() => 0);
+      if (removed > 0) {
+        logger.info('removed partial copies left in the archive', { removed });
+        if (result.problem) result = await target.check(); // the room they took is free again
+      }
+    }
+    return result;
+  }
 }
 
 export function buildPassDeps(
@@ -112,6 +142,8 @@ export function buildPassDeps(
     logger: Logger;
     /** Archive retention now, for the advice when the archive is full (hub-health.ts). */
     retention?: () => RetentionNote;
+    /** How long a call on the archive may take (card-answers.ts). */
+    archiveAnswers?: AnswerOptions;
   },
 ): PassDeps {
   const { watchDir, transitDir } = settings;
@@ -143,7 +175,11 @@ export function buildPassDeps(
     legs: [
       new DropboxLeg(parts.remote, parts.remoteMissing ?? notConnected()),
       ...(settings.archiveEnabled
-        ? [new ArchiveLeg(buildArchive(settings, parts.logger, parts.retention))]
+        ? [
+            new ArchiveLeg(
+              buildArchive(settings, parts.logger, parts.retention, parts.archiveAnswers),
+            ),
+          ]
         : []),
     ],
     journal: parts.journal,

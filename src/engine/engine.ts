@@ -102,6 +102,8 @@ export interface EngineOptions {
   fleetHeartbeatMs?: number;
   /** What writes the settings file: the tray app's electron-store; conf when absent. */
   openSettingsFile?: SettingsFileOpener;
+  /** How long a call on the archive may hang before it counts as not answering (tests). */
+  archiveAnswerMs?: number;
 }
 
 export interface Engine extends EngineApi {
@@ -250,7 +252,9 @@ class SyncEngine implements Engine {
     if (lastDone !== null) status.update({ lastSuccessMs: lastDone });
     // "Last reached" too, from the status the last process published, before this one publishes.
     await this.account.recallLastContact();
+    const archiveAnswers = opts.archiveAnswerMs ? { deadlineMs: opts.archiveAnswerMs } : undefined;
     this.health = new HubHealth({
+      ...(archiveAnswers ? { archiveAnswers } : {}),
       report: (event) => this.reducer.apply(event),
       history: this.history,
       clock,
@@ -258,6 +262,7 @@ class SyncEngine implements Engine {
       remoteLookup: (s) => this.remoteHashLookup(s),
     });
     this.builder = new PipelineBuilder({
+      ...(archiveAnswers ? { archiveAnswers } : {}),
       settings: this.settings,
       account: this.account,
       journal: this.journal,

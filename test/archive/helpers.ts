@@ -391,6 +391,30 @@ export class CardImage {
     if (r.status === null || r.status > 1) throw new Error(`${cmd} failed: ${r.stdout}${r.stderr}`);
   }
 
+  /**
+   * The card stops answering without failing (a reader's firmware hung): its driver is stopped,
+   * and every call on the mount waits in the kernel until `thaw`. Never leave a card frozen: a
+   * call of this process on it would keep the process from exiting.
+   */
+  freeze(): void {
+    for (const pid of this.driverPids()) process.kill(pid, 'SIGSTOP');
+  }
+
+  thaw(): void {
+    for (const pid of this.driverPids()) process.kill(pid, 'SIGCONT');
+  }
+
+  private driverPids(): number[] {
+    const runner = this.daemon?.pid;
+    if (runner === undefined) return [];
+    try {
+      const children = readFileSync(`/proc/${runner}/task/${runner}/children`, 'utf8').trim();
+      return children.split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  }
+
   /** The card pulled out while mounted: the driver dies, the mount stays and fails ENOTCONN. */
   yank(): void {
     const runner = this.daemon?.pid;
@@ -413,6 +437,7 @@ export class CardImage {
 
   /** Unmount (lazily if something still holds it), end the driver, detach the loop device. */
   async unmount(): Promise<void> {
+    this.thaw();
     const daemon = this.daemon;
     if (this.mountedAt && !run('umount', [this.mountedAt]).ok) unmount(this.mountedAt);
     this.mountedAt = null;
@@ -442,6 +467,7 @@ export class CardImage {
 
   /** What destroy does, synchronously, for the process's exit hook. */
   destroySync(): void {
+    this.thaw();
     if (this.mountedAt) unmount(this.mountedAt);
     this.yank();
     this.daemon?.kill('SIGKILL');

@@ -9,7 +9,8 @@ import { isWhereCardsMount, placeNamed, type ArchivePlace } from './archive-plac
 
 const WAITING = 'files wait safely in transit';
 
-export type MissingReason = 'absent' | 'not-mounted' | 'not-a-folder' | 'pulled' | 'not-answering';
+export type MissingReason =
+  'absent' | 'not-mounted' | 'not-a-folder' | 'pulled' | 'not-answering' | 'stopped-answering';
 
 export function archiveMissing(
   place: ArchivePlace,
@@ -17,8 +18,12 @@ export function archiveMissing(
   cause?: unknown,
   /** What waits meanwhile (retention says it deletes nothing). */
   meanwhile = WAITING,
+  /** 'stopped-answering': for how long a call on it has not returned (card-answers.ts). */
+  minutes = 0,
 ): SyncError {
   const { root } = place;
+  const hangs = `has not answered for ${minutes} min: a call on it hangs`;
+  const leftAlone = 'RDL Sync leaves it alone until it answers, and Dropbox goes on';
   const card = {
     absent: `SD card folder ${root} does not exist: insert the card, or correct the archive folder in settings`,
     'not-mounted': `SD card not mounted at ${root}: insert it${ordinaryFolderHint(root)}`,
@@ -27,6 +32,9 @@ export function archiveMissing(
     // The folder is there but every call on it fails (ENOTCONN, EIO): a card pulled out while
     // mounted, or its driver gone. Inserting it again does not help until the dead mount is gone.
     'not-answering': `SD card at ${root} does not answer (${errnoOf(cause)}): it was pulled out while mounted, or its driver stopped; unmount it (sudo umount ${root}) and insert it again`,
+    // No error at all: the call waits in the kernel (a reader's firmware hung, a FUSE driver
+    // stopped). A forced unmount is the way out that needs no restart.
+    'stopped-answering': `SD card at ${root} ${hangs} (its reader or its driver stopped); ${leftAlone}. If it does not come back: unmount it (sudo umount -l ${root}), take the card out and insert it again`,
   };
   // Never created by RDL Sync, a card's or not: a folder that vanished may be a disk that is not
   // mounted, and making it anew would archive into the wrong disk. So the person is told to mount
@@ -37,6 +45,7 @@ export function archiveMissing(
     'not-a-folder': card['not-a-folder'],
     pulled: `Archive folder ${root} went away during a copy: check that it exists and its disk is mounted`,
     'not-answering': `Archive folder ${root} does not answer (${errnoOf(cause)}): its disk was disconnected or is failing; check the disk (sudo dmesg), then restart RDL Sync`,
+    'stopped-answering': `Archive folder ${root} ${hangs} (its disk or its share stopped answering: sudo dmesg says why); ${leftAlone}`,
   };
   const message = `${(place.card ? card : folder)[reason]}; ${meanwhile}`;
   return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });

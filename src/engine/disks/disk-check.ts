@@ -46,23 +46,27 @@ export async function measureDisks(
   signal?: AbortSignal,
   /** What waits in transit, when the caller has just walked it (a pass): saves a second walk. */
   knownTransitBytes: number | null = null,
+  /** Runs each look at a folder's disk (the archive's with a deadline); throwing skips it. */
+  answered: <T>(f: DiskFolder, look: () => Promise<T>) => Promise<T> = (_f, look) => look(),
 ): Promise<DiskStatus[]> {
   const byDev = new Map<number, DiskStatus>();
   for (const f of folders) {
-    let dev: number;
+    let dev: number | null;
     try {
-      dev = (await stat(f.path)).dev;
+      dev = await answered(f, async () =>
+        f.card && !(await isMountPoint(f.path)) ? null : (await stat(f.path)).dev,
+      );
     } catch {
       continue;
     }
-    if (f.card && !(await isMountPoint(f.path))) continue;
+    if (dev === null) continue;
     const known = byDev.get(dev);
     if (known) {
       if (!known.roles.includes(f.role)) known.roles.push(f.role);
     } else {
       let space;
       try {
-        space = await freeSpace(f.path);
+        space = await answered(f, () => freeSpace(f.path));
       } catch {
         continue;
       }

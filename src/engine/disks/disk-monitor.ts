@@ -7,6 +7,7 @@ import type { Settings } from '../settings/schema.js';
 import type { DiskStatus } from '../status/types.js';
 import { diskProblem, measureDisks, type DiskFolder } from './disk-check.js';
 import { isRdlHubLayout } from './hub-layout.js';
+import { withinDeadline, type AnswerOptions } from '../archive/card-answers.js';
 
 export function diskFoldersOf(settings: Settings): DiskFolder[] {
   return [
@@ -30,8 +31,15 @@ export async function checkDisks(
   knownTransitBytes: number | null = null,
   /** Why the queue grows: see diskProblem. */
   heldBy: string | null = null,
+  /** How long a call on the archive may take (archive/card-answers.ts). */
+  archiveAnswers?: AnswerOptions,
 ): Promise<{ disks: DiskStatus[]; problems: NewProblem[] }> {
-  const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes);
+  const place = { root: settings.archiveDir, card: settings.archiveMustBeMountPoint };
+  // The archive's disk is measured with the archive's deadline: a card that hangs is left out
+  // (its problem is the archive leg's), and never holds the other disks' figures.
+  const disks = await measureDisks(diskFoldersOf(settings), signal, knownTransitBytes, (f, look) =>
+    f.role === 'archive' ? withinDeadline(place, look, archiveAnswers) : look(),
+  );
   const problems: NewProblem[] = [];
   const hubLayout = disks.some((d) => d.usedPercent >= settings.diskFullPercent)
     ? await isRdlHubLayout(settings.watchDir)

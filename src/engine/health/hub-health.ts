@@ -3,6 +3,7 @@
 // name from a cloned SD image, and (opt-in) archive retention. Each condition is a problem in the
 // status, raised once and cleared when it heals (by the status reducer: these checks only report).
 import { checkDisks } from '../disks/disk-monitor.js';
+import { withinDeadline, type AnswerOptions } from '../archive/card-answers.js';
 import type { Clock, Logger } from '../ports.js';
 import {
   retentionLimitsOf,
@@ -50,6 +51,8 @@ export interface HubHealthDeps {
   logger: Logger;
   /** Dropbox lookups for retention, or null when Dropbox is not connected. */
   remoteLookup: (settings: Settings) => Promise<RemoteHashLookup | null>;
+  /** How long a call on the archive may take (archive/card-answers.ts); tests shorten it. */
+  archiveAnswers?: AnswerOptions;
 }
 
 export class HubHealth {
@@ -119,7 +122,7 @@ export class HubHealth {
     lookedAtMs?: number,
   ): Promise<void> {
     // Each check alone: none of them may ever fail a pass or hide the others.
-    await checkDisks(settings, signal, transitBytes, heldBy).then(
+    await checkDisks(settings, signal, transitBytes, heldBy, this.deps.archiveAnswers).then(
       ({ disks, problems }) => this.deps.report({ type: 'disks-measured', disks, problems }),
       (e: unknown) => this.deps.logger.warn('disk check failed', { reason: (e as Error).message }),
     );
@@ -177,8 +180,14 @@ export class HubHealth {
     if (!settings.archiveEnabled || settings.archiveDir === '') {
       throw new Error('the archive is off in the settings: there is nothing to keep tidy');
     }
-    // Never on a card's empty mount point: the disk below it is not the card.
-    const root = await checkArchiveRoot(settings.archiveDir, settings.archiveMustBeMountPoint);
+    // Never on a card's empty mount point: the disk below it is not the card. Nor on one that
+    // hangs (archive-missing, as for a card away: run at the first pass that finds it back).
+    const place = { root: settings.archiveDir, card: settings.archiveMustBeMountPoint };
+    const root = await withinDeadline(
+      place,
+      () => checkArchiveRoot(settings.archiveDir, settings.archiveMustBeMountPoint),
+      this.deps.archiveAnswers,
+    );
     if (root.missing) {
       const { reason, cause } = root.missing;
       throw archiveMissing(

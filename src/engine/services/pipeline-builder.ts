@@ -20,6 +20,7 @@ import type { RetentionNote } from '../archive/problems.js';
 import type { EngineEvent } from '../status/engine-events.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { SettingsService } from './settings-service.js';
+import type { AnswerOptions } from '../archive/card-answers.js';
 
 export interface Built {
   settings: Settings;
@@ -63,6 +64,8 @@ export interface PipelineBuilderDeps {
   afterBuild: () => Promise<void>;
   /** Archive retention now, for the advice when the archive is full (hub-health.ts). */
   retentionNote?: (settings: Settings) => RetentionNote;
+  /** How long a call on the archive may take (archive/card-answers.ts); tests shorten it. */
+  archiveAnswers?: AnswerOptions;
 }
 
 export class PipelineBuilder {
@@ -195,6 +198,7 @@ export class PipelineBuilder {
       clock: this.deps.clock,
       logger,
       ...(note ? { retention: () => note(settings) } : {}),
+      ...(this.deps.archiveAnswers ? { archiveAnswers: this.deps.archiveAnswers } : {}),
     });
     this.current = { settings, deps, remote, blocked: null, remoteRoot: rootNow };
     if ('problem' in rootNow && creds) logger.warn(rootNow.problem.message);

@@ -1,0 +1,128 @@
+// A card that stops answering without failing (a USB reader's firmware hung, a FUSE driver
+// stopped): every call on it waits in the kernel. The pass waited with it, for ever: Dropbox got
+// nothing more, the status said "Up to date" with "Next pass: running now", and nobody was told
+// (found by stopping a FUSE card's driver under a running daemon). Now the archive is given a
+// deadline: past it, the archive leg is blocked with a problem that says so, Dropbox goes on,
+// nothing more is asked of the card while its calls hang, and once it answers again its files
+// are copied and the problem clears. A real FAT32 card whose driver is stopped (SIGSTOP).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, listFilesRel } from '../engine/harness.js';
+import { archiveHungSince } from '../../src/engine/archive/card-answers.js';
+import { CardImage, cardsUnavailable } from './helpers.js';
+
+const unavailable = cardsUnavailable();
+
+test(
+  'a card that stops answering blocks only the archive leg, is said, and is caught up once it answers',
+  { timeout: 120_000 },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const h = await startHarness({
+      settings: { archiveMustBeMountPoint: true },
+      engine: { archiveAnswerMs: 2_000 },
+    });
+    const card = await CardImage.create('fat32', 40);
+    try {
+      await card.mount(h.archiveDir);
+      await h.drop('RDL/USB0/before.csv', 'a\n');
+      const first = await h.engine.runPassNow();
+      assert.equal(first.done, 1, JSON.stringify(first));
+
+      card.freeze();
+      await h.drop('RDL/USB0/during-1.csv', 'b\n');
+      await h.drop('cameras/during-2.jpg', 'c'.repeat(5000));
+      const frozen = await h.engine.runPassNow();
+      assert.match(
+        frozen.archiveBlocked?.message ?? '',
+        new RegExp(
+          `^SD card at ${h.archiveDir} has not answered for 1 min: a call on it hangs \\(its reader or its driver stopped\\); RDL Sync leaves it alone until it answers, and Dropbox goes on\\. If it does not come back: unmount it \\(sudo umount -l ${h.archiveDir}\\), take the card out and insert it again; files wait safely in transit$`,
+        ),
+      );
+      assert.equal(frozen.uploadBlocked, null);
+      // Dropbox went on: both new files are there, and they wait in transit for the card.
+      const remote = h.emulator.listFiles().map((f) => f.pathDisplay);
+      for (const rel of ['RDL/USB0/during-1.csv', 'cameras/during-2.jpg'])
+        assert.ok(remote.includes(`/RDL/site1/${rel}`), `${rel} on Dropbox: ${remote.join(', ')}`);
+      assert.deepEqual(await listFilesRel(h.transitDir), [
+        'RDL/USB0/during-1.csv',
+        'cameras/during-2.jpg',
+      ]);
+      const problem = h.engine.getStatus().problems.find((p) => p.code === 'archive-missing');
+      assert.match(problem?.message ?? '', /has not answered for 1 min/);
+      assert.notEqual(archiveHungSince(h.archiveDir), null);
+
+      // While its call hangs, the next pass asks the card nothing and still ends.
+      const again = await h.engine.runPassNow();
+      assert.match(again.archiveBlocked?.message ?? '', /has not answered/);
+
+      card.thaw();
+      for (let i = 0; i < 100 && archiveHungSince(h.archiveDir) !== null; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.equal(archiveHungSince(h.archiveDir), null, 'the hung call returned once thawed');
+      const back = await h.engine.runPassNow();
+      assert.equal(back.archiveBlocked, null, back.archiveBlocked?.message);
+      assert.equal(back.done, 2, JSON.stringify(back));
+      assert.deepEqual(await listFilesRel(h.transitDir), []);
+      const onCard = await listFilesRel(h.archiveDir);
+      for (const rel of ['RDL/USB0/before.csv', 'RDL/USB0/during-1.csv', 'cameras/during-2.jpg'])
+        assert.ok(onCard.includes(rel), `${rel} on the card: ${onCard.join(', ')}`);
+      assert.equal(
+        h.engine.getStatus().problems.find((p) => p.code === 'archive-missing'),
+        undefined,
+      );
+    } finally {
+      card.thaw();
+      await card.destroy();
+      await h.close();
+    }
+  },
+);
+
+test(
+  'a card that stops answering in the middle of a copy: the pass ends, Dropbox has the file, the copy is made once it answers',
+  { timeout: 120_000 },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const h = await startHarness({
+      settings: { archiveMustBeMountPoint: true },
+      engine: { archiveAnswerMs: 2_000 },
+    });
+    const card = await CardImage.create('fat32', 64);
+    try {
+      await card.mount(h.archiveDir);
+      const big = Buffer.alloc(24 * 1024 * 1024, 7);
+      await h.drop('cameras/big.bin', big);
+      // Stopped as soon as the copy to the card has moved its first bytes.
+      let frozen = false;
+      const off = h.engine.onStatus((s) => {
+        if (frozen || !s.transfers.some((x) => x.leg === 'archive' && x.bytesDone > 0)) return;
+        frozen = true;
+        card.freeze();
+      });
+      const pass = await h.engine.runPassNow();
+      off();
+      assert.ok(frozen, 'the copy to the card started');
+      assert.match(
+        pass.archiveBlocked?.message ?? '',
+        /has not answered for 1 min: a call on it hangs/,
+      );
+      assert.equal(pass.uploadBlocked, null);
+      assert.equal(h.emulator.listFiles().filter((f) => f.size === big.length).length, 1);
+      assert.deepEqual(await listFilesRel(h.transitDir), ['cameras/big.bin']);
+
+      card.thaw();
+      for (let i = 0; i < 100 && archiveHungSince(h.archiveDir) !== null; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const back = await h.engine.runPassNow();
+      assert.equal(back.archiveBlocked, null, back.archiveBlocked?.message);
+      assert.equal(back.done, 1, JSON.stringify(back));
+      assert.deepEqual(await listFilesRel(h.transitDir), []);
+      assert.ok((await listFilesRel(h.archiveDir)).includes('cameras/big.bin'));
+    } finally {
+      card.thaw();
+      await card.destroy();
+      await h.close();
+    }
+  },
+);
