@@ -2,7 +2,7 @@
 // tmpfs as the second disk. Each case stages a bad file and a good one in the same run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, readFile, readdir } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canMount, mountTmpfs, removeDir, tempDir, unmount } from '../archive/helpers.js';
 import { put } from '../scan/helpers.js';
@@ -108,6 +108,48 @@ test(
       assert.deepEqual(await readdir(join(transit, 'cams')), ['fine.csv'], 'nothing else left');
     } finally {
       unmount(transit);
+      await removeDir(base);
+    }
+  },
+);
+
+// Same disk: the move needs no read permission, and a file nobody could read was moved into
+// transit, where both legs failed on it and the person found it gone from the watch folder
+// (found by an adversarial-files trial). It stays, named as across disks.
+test(
+  'same disk: a file this user cannot read stays in the watch folder, named with the fix; the others are staged',
+  { skip: skip ?? false },
+  async () => {
+    const { base, watch, transit } = await setup();
+    try {
+      const rootOwned = await putForNobody(watch, 'cams/root.csv', 'private');
+      await chown(rootOwned, 0, 0);
+      await chmod(rootOwned, 0o600);
+      const own = await putForNobody(watch, 'cams/own.csv', 'mode 000');
+      await chmod(own, 0o000);
+      await putForNobody(watch, 'cams/fine.csv', 'readable');
+      const r = asNobody<Record<string, Answer>>({
+        op: 'stage',
+        watchDir: watch,
+        transitDir: transit,
+        rels: ['cams/root.csv', 'cams/own.csv', 'cams/fine.csv'],
+      });
+      for (const rel of ['cams/root.csv', 'cams/own.csv']) {
+        assert.deepEqual([r[rel]?.status, r[rel]?.code], ['failed', 'file-unreadable'], rel);
+        assert.match(
+          r[rel]?.message ?? '',
+          /^Cannot read .*\(EACCES\): give the user RDL Sync runs as \(nobody\) read permission on it and its folders; it stays in the watch folder$/,
+        );
+      }
+      assert.equal(r['cams/fine.csv']?.status, 'staged');
+      assert.equal(await exists(rootOwned), true, 'the unreadable files stay in the watch folder');
+      assert.equal(await exists(own), true);
+      assert.deepEqual(
+        await readdir(join(transit, 'cams')),
+        ['fine.csv'],
+        'only the readable one moved',
+      );
+    } finally {
       await removeDir(base);
     }
   },

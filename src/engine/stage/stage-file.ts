@@ -321,6 +321,10 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   }
   if (!before) return { status: 'vanished' };
   if (!sameAsScanned(before, file)) return { status: 'changed' };
+  // A move needs no read permission: a file this user cannot read was moved into transit, where
+  // both legs then failed on it and the person found it gone from the watch folder. It stays.
+  const unreadable = await cannotBeRead(raw, before);
+  if (unreadable) throw cannotRead(src, unreadable);
 
   // No look at transit first: placing never replaces, and a name already taken answers 'exists'
   // (then it is either this very file, a move cut short, or another one to wait behind).
@@ -679,6 +683,22 @@ function cannotLookAgain(src: string, cause: unknown): SyncError {
     message: `Cannot check ${src} again before moving it out of the watch folder (${code}): ${fix}; the file stays there`,
     cause,
   });
+}
+
+/**
+ * Why this user cannot read the file, or null when it can. Told by the mode bits at no cost (the
+ * look made before); only a file they refuse is asked of the kernel (an ACL may still allow it).
+ */
+async function cannotBeRead(raw: FsPath, st: Stats): Promise<unknown> {
+  const uid = process.geteuid?.();
+  if (uid === undefined || uid === 0) return null;
+  const inGroup = st.gid === process.getegid?.() || (process.getgroups?.() ?? []).includes(st.gid);
+  const bit = st.uid === uid ? 0o400 : inGroup ? 0o040 : 0o004;
+  if ((st.mode & bit) !== 0) return null;
+  return access(raw, constants.R_OK).then(
+    () => null,
+    (e: unknown) => e,
+  );
 }
 
 function cannotRead(src: string, cause: unknown): SyncError {
