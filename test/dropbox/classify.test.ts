@@ -2,7 +2,10 @@
 // quoted in the facts file, and with the errors Node's fetch and file system really throw.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChunkReader } from '../../src/engine/dropbox/chunk-reader.js';
 import { DropboxResponseError } from 'dropbox';
 import { SyncError } from '../../src/engine/errors.js';
 import {
@@ -213,4 +216,30 @@ test('running out of retries on a network error means offline (blocked)', () => 
   assert.equal(off.code, 'offline');
   const server = new SyncError({ kind: 'retry', code: 'server-error', message: 'x' });
   assert.equal(exhausted(server, 5), server);
+});
+
+// A file rewritten shorter in transit while it was sent read "could not be read (ESHORT): check
+// its permissions and the disk" (adversarial-files trial): nothing was wrong with either.
+test('a file that became shorter while it was read says so, not permissions or the disk', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rdl-eshort-'));
+  try {
+    const file = join(dir, 'shrink.bin');
+    await writeFile(file, Buffer.alloc(1000, 1));
+    const fh = await open(file, 'r');
+    // The reader was made for the size the file had when its upload began.
+    const reader = new ChunkReader(fh, 4000, 4000);
+    const short = await reader.read(0).then(
+      () => assert.fail('read past the end'),
+      (e: unknown) => e,
+    );
+    await fh.close();
+    const err = classifyLocalFileError(short, { rel: 'big/shrink.bin' });
+    assert.equal(err.kind, 'file-failed');
+    assert.equal(
+      err.message,
+      '"big/shrink.bin" became shorter while it was being sent (something rewrote it in the transit folder): it is sent again as it is now, once it stops changing',
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -495,6 +495,17 @@ export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError
       cause: e,
     });
   }
+  // Rewritten shorter in transit while it was sent (chunk-reader.ts): nothing wrong with the disk
+  // or the permissions, where "could not be read (ESHORT)" sent the person. The next pass sees
+  // the new version and sends it (file-version.ts).
+  if (code === 'ESHORT') {
+    return new SyncError({
+      kind: 'file-failed',
+      code: 'file-unreadable',
+      message: `${name(ctx)} became shorter while it was being sent (something rewrote it in the transit folder): it is sent again as it is now, once it stops changing`,
+      cause: e,
+    });
+  }
   return new SyncError({
     kind: 'file-failed',
     code: 'file-unreadable',
