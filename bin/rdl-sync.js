@@ -8,11 +8,6 @@ import { enableCompileCache } from './compile-cache.js';
 
 // First, before the CLI's modules are imported (compile-cache.js says why; a no-op before Node 22.1).
 enableCompileCache();
-// Before anything uses the thread pool. A card that stops answering holds one of its threads for
-// each call waiting on it (the archive copies up to 18 files at once, archive-leg.ts); with
-// Node's 4, transit reads for Dropbox, the journal and the status then waited behind them, and
-// the archive's deadline (archive/card-answers.ts) could not let the rest of the pass go on.
-process.env.UV_THREADPOOL_SIZE ??= '24';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
 const built = fileURLToPath(new URL('../dist/cli/cli.mjs', import.meta.url));

@@ -8,7 +8,4 @@
 import { enableCompileCache } from '../../bin/compile-cache.js';
 
 if (process.argv.includes('--headless')) enableCompileCache();
-// Room in the thread pool beside a card that stops answering (bin/rdl-sync.js says why). Read
-// when the pool is first used: set before the app's modules load.
-process.env.UV_THREADPOOL_SIZE ??= '24';
 await import('./main.js');

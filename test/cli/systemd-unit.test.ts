@@ -90,6 +90,7 @@ test('its ExecStart, run as the service user with the unit’s environment, sync
   );
   const killSignal = /^KillSignal=(\w+)$/m.exec(unit)![1]! as NodeJS.Signals;
   assert.equal(unitEnv.MALLOC_MMAP_THRESHOLD_, '131072', 'the unit keeps its malloc setting');
+  assert.equal(unitEnv.UV_THREADPOOL_SIZE, '24', 'room in the thread pool beside a hung card');
 
   // The service user's home, set up beforehand as that user would (here: settings written).
   const home = path.join(base, 'home', 'pi');
@@ -132,6 +133,10 @@ test('its ExecStart, run as the service user with the unit’s environment, sync
       const p = await readPublishedStatus(configDir);
       return p && p.pid !== null && p.status.lastPassMs !== null;
     });
+    // The pool's threads are made at its first use, all of them: with Node's default of 4 the
+    // process has about a dozen threads (a hung card's calls then froze the whole daemon).
+    const threads = (await fs.readdir(`/proc/${daemon.pid}/task`)).length;
+    assert.ok(threads >= 24, `the service runs with the unit's thread pool: ${threads} threads`);
     const rel = 'RDL/USB0/2026-12/RDL_2026-12-01_USB0.txt';
     await writeFileIn(folders.watchDir, rel, '2026-12-01T00:00:00,USB0,T1=4.2\n');
     spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, folders.watchDir]);
