@@ -4,6 +4,7 @@
 import type { ChannelResult, EngineApi, Settings } from '../engine/index.js';
 import type { Commands } from './commands.js';
 import type { DemoMode } from './demo-mode.js';
+import { windowFixedIssues } from './window-fixed-settings.js';
 import type {
   AppInfo,
   FilePurpose,
@@ -78,6 +79,8 @@ export function createIpcHandlers(
     getSettingsFields: () => fields(),
     validateSettings: (candidate) => engine.validateSettings(candidate),
     saveSettings: async (candidate, loadedWith) => {
+      const fixed = windowFixedIssues(candidate, loadedWith, engine.getSettings());
+      if (fixed.length > 0) return { ok: false, issues: fixed };
       const before = engine.getSettings().startAtLogin;
       const result = await engine.saveSettings(candidate, loadedWith);
       if (result.ok && result.settings.startAtLogin !== before) {

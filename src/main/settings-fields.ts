@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { SETTING_LABELS, settingsSchema, type SettingKey } from '../engine/index.js';
 import type { SettingField } from '../shared/ipc.js';
+import { WINDOW_FIXED } from './window-fixed-settings.js';
 
 const FOLDER_KEYS: ReadonlySet<SettingKey> = new Set(['watchDir', 'transitDir', 'archiveDir']);
 
@@ -29,6 +30,8 @@ export function settingsFields(): SettingField[] {
     if (prop.minimum !== undefined) field.min = prop.minimum;
     if (prop.maximum !== undefined) field.max = prop.maximum;
     if (prop.type === 'number') field.fractional = true;
+    const fixed = WINDOW_FIXED[key];
+    if (fixed) field.fixed = fixed;
     return field;
   });
 }

@@ -335,8 +335,15 @@ export class SettingsView {
           attrs: { ...common.attrs, type: 'text', spellcheck: false, autocomplete: 'off' },
         });
     }
+    // Shown, not changed here (main refuses it too): read-only, with how it is set instead.
+    if (f.fixed) control.setAttribute('readonly', '');
     this.controls.set(f.key, control);
-    const description = f.kind === 'list' ? `${f.description} One per line.` : f.description;
+    const description =
+      f.kind === 'list'
+        ? `${f.description} One per line.`
+        : f.fixed
+          ? `${f.description} ${f.fixed}.`
+          : f.description;
     return h(
       'div',
       { class: `field kind-${f.kind}`, attrs: { 'data-key': f.key } },

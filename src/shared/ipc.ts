@@ -85,6 +85,8 @@ export interface SettingField {
   max?: number;
   /** A number with a fraction (the silence factor, 1.5 at least): any step, not whole ones. */
   fractional?: boolean;
+  /** Shown, never changed in the window: how it is set instead (main/window-fixed-settings.ts). */
+  fixed?: string;
 }
 
 export interface CredentialStorageInfo {
