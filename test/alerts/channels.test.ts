@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { EmailChannel } from '../../src/engine/alerts/channels/email.js';
 import { WebhookChannel } from '../../src/engine/alerts/channels/webhook.js';
@@ -257,5 +258,50 @@ test('command hook: a program that hangs is stopped at the timeout, with the chi
     assert.equal(alive, false, 'the sleeping child was stopped with its parent');
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+// A relay that quotes the refused AUTH line in its 535 reply put AUTH PLAIN's base64 of the user
+// and password into the error, the log and the alerts sent through the other channels; the
+// password as typed is redacted, its base64 is not (security review). A real socket speaking SMTP.
+test('email: a refused login never quotes the server, whose reply may echo the encoded password', async () => {
+  const password = 'smtpSECRET_XYZpass';
+  registerSecret(password);
+  const server = net.createServer((socket) => {
+    socket.setEncoding('utf8');
+    socket.write('220 echo.test ESMTP\r\n');
+    let buffered = '';
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      let end: number;
+      while ((end = buffered.indexOf('\r\n')) >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        if (/^EHLO/i.test(line)) socket.write('250-echo.test\r\n250 AUTH PLAIN\r\n');
+        else if (/^AUTH/i.test(line)) socket.write(`535 5.7.8 rejected: ${line}\r\n`);
+        else if (/^QUIT/i.test(line)) socket.end('221 bye\r\n');
+        else socket.write('502 not here\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as net.AddressInfo).port;
+    const e = await new EmailChannel(emailSettings(port, { smtpUser: 'user' }), password)
+      .send(alert, origin)
+      .then(
+        () => null,
+        (x: unknown) => x as Error,
+      );
+    assert.ok(e, 'the refused login fails the send');
+    const encoded = Buffer.from(`\0user\0${password}`).toString('base64');
+    assert.ok(!e.message.includes(encoded), e.message);
+    assert.ok(!e.message.includes('AUTH PLAIN'), e.message);
+    assert.match(
+      e.message,
+      /^SMTP 127\.0\.0\.1:\d+ refused or failed: the server refused the SMTP user name or password \(EAUTH 535\)/,
+    );
+  } finally {
+    await new Promise((r) => server.close(r));
   }
 });

@@ -136,6 +136,10 @@ function readCa(file: string): Buffer {
 /** nodemailer's message, short, without anything the server echoed back that could be secret. */
 function smtpReason(e: unknown): string {
   const err = e as { code?: string; responseCode?: number; message?: string };
+  // A refused login's reply may quote what it was sent: AUTH PLAIN's base64 of user and password,
+  // which no redaction of the password as typed finds (security review). Its text is left out.
+  if (err.code === 'EAUTH')
+    return `the server refused the SMTP user name or password (EAUTH${err.responseCode ? ` ${err.responseCode}` : ''})`;
   const head = (err.message ?? String(e)).split('\n')[0]!.slice(0, 200);
   const code = [err.code, err.responseCode].filter((x) => x !== undefined).join(' ');
   return redact(code ? `${head} (${code})` : head);
