@@ -422,3 +422,49 @@ test('a pass held up long is no silence of the loggers it looked at', async () =
     await h.close();
   }
 });
+
+// NTP setting a Pi's clock two hours forward, some time after a boot: every logger's last file
+// then looked two hours old, and a camera writing each minute was alerted as silent "for 2 h",
+// resolved at its next file (unattended-hub trial under libfaketime). The step is told by the
+// monotonic clock and is no silence; a real silence after it is still said, for its real length.
+test('a forward step of the wall clock is no silence; a silence after it is said for the time that passed', async () => {
+  let wall = Date.parse('2026-11-20T00:00:00Z');
+  let mono = 1_000_000;
+  const clock: Clock = { now: () => wall, monotonic: () => mono, sleep: systemClock.sleep };
+  const tick = (ms: number): void => {
+    wall += ms;
+    mono += ms;
+  };
+  const h = await startHarness({ engine: { clock } });
+  try {
+    for (let i = 0; i < 7; i++) {
+      await deliver(h, `RDL/USB0/2026-11/RDL_2026-11-20_${String(i).padStart(2, '0')}_USB0.txt`);
+      tick(HOUR);
+    }
+    assert.ok(!h.engine.getStatus().problems.some((p) => p.code === 'source-silent'));
+
+    // The clock is set 2.5 h forward (the monotonic clock, as ever, does not move with it).
+    wall += 2.5 * HOUR;
+    tick(10 * 60_000);
+    await h.engine.runPassNow();
+    let s = h.engine.getStatus();
+    assert.ok(
+      !s.problems.some((p) => p.code === 'source-silent'),
+      `no silence for a step: ${JSON.stringify(s.problems)}`,
+    );
+    assert.equal(s.sources?.find((x) => x.source === 'RDL/USB0')?.silent, false);
+
+    // The serial port then really jams: 3.7 h without a file (the limit is 3 h) is said as 3.7 h, not 6.2.
+    tick(2.5 * HOUR);
+    await h.engine.runPassNow();
+    s = h.engine.getStatus();
+    const silent = s.problems.filter((p) => p.code === 'source-silent');
+    assert.deepEqual(
+      silent.map((p) => p.id),
+      ['source-silent:RDL/USB0'],
+    );
+    assert.match(silent[0]!.message, /No new file from RDL\/USB0 for 3\.7 h /);
+  } finally {
+    await h.close();
+  }
+});

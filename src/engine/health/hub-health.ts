@@ -4,7 +4,7 @@
 // status, raised once and cleared when it heals (by the status reducer: these checks only report).
 import { checkDisks } from '../disks/disk-monitor.js';
 import { withinDeadline, type AnswerOptions } from '../archive/card-answers.js';
-import type { Clock, Logger } from '../ports.js';
+import { monotonicNow, type Clock, type Logger } from '../ports.js';
 import {
   retentionLimitsOf,
   retentionShortfall,
@@ -19,9 +19,10 @@ import { SyncError } from '../errors.js';
 import type { Settings } from '../settings/schema.js';
 import { sitePlaceholderProblem } from '../settings/remote-root.js';
 import type { EngineEvent } from '../status/engine-events.js';
-import type { HistoryQuery, HistoryRecord } from '../status/types.js';
+import type { HistoryQuery, HistoryRecord, SourceStatus } from '../status/types.js';
 import type { HistoryPort } from '../pipeline/deps.js';
-import { silenceRulesOf, silentSourceProblem, type Arrival } from './silent-sources.js';
+import { silenceRulesOf, silentAt, silentSourceProblem, type Arrival } from './silent-sources.js';
+import { ForwardSteps } from './clock-steps.js';
 import type { ArrivalTimes } from './arrival-times.js';
 import { SourceLearner } from './source-learner.js';
 
@@ -70,6 +71,8 @@ export class HubHealth {
    * learning a long outage's queue again after every pass cost tens of ms at 20,000 files.
    */
   private readonly learner = new SourceLearner();
+  /** The wall clock's forward steps, which are no silence of the loggers (clock-steps.ts). */
+  private readonly steps = new ForwardSteps();
 
   constructor(private readonly deps: HubHealthDeps) {}
 
@@ -235,7 +238,8 @@ export class HubHealth {
     // logger writing each 30 s looked silent, and was alerted and resolved two minutes later
     // (found by an operator trial).
     const now = Math.min(clock.now(), lookedAtMs ?? Infinity);
-    const sources = this.learner.learn(
+    this.steps.note(clock.now(), monotonicNow(clock));
+    const learnt = this.learner.learn(
       {
         // The newest record's id and the count change whenever a record is added or trimmed.
         historyKey: `${history.query({ limit: 1 })[0]?.id ?? ''}/${history.count()}`,
@@ -246,7 +250,12 @@ export class HubHealth {
       silenceRulesOf(settings),
       now,
     );
-    const problems = sources.filter((s) => s.silent).map((s) => silentSourceProblem(s, now));
+    // Each silence as the time that passed, not the wall clock's forward steps since its file.
+    const sinceFile = (s: SourceStatus): number => now - this.steps.steppedSince(s.lastFileMs);
+    const sources = learnt.map((s) => silentAt(s, sinceFile(s)));
+    const problems = sources
+      .filter((s) => s.silent)
+      .map((s) => silentSourceProblem(s, sinceFile(s)));
     this.deps.report({ type: 'sources-learnt', sources, problems });
   }
 
