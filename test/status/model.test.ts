@@ -278,3 +278,32 @@ test('a problem holding every file back leads the sentence over an older one-fil
   assert.match(m.snapshot().sentence, /^odd\/a:b\.csv failed 3 times/, 'then the file leads');
   m.dispose();
 });
+
+// A card missing on a quiet hub: its problem's waiting count went 1, 2, 0 from pass to pass, and
+// each change ("1 file waits", "2 files wait", "new files will wait", the sentence ending with a
+// period) was logged again as news, a line every 5 s through an outage (unattended-hub trial).
+test('a problem whose waiting files go 1, 2, none is logged once, not at every change of count', () => {
+  const lines: string[] = [];
+  const log = {
+    info: (m: string) => lines.push(`info ${m}`),
+    warn: (m: string, f?: Record<string, unknown>) => lines.push(`warn ${m} ${JSON.stringify(f)}`),
+  };
+  const status = new StatusModel(() => 1_800_000_000_000);
+  status.logProblemsTo(log);
+  const card = (waiting: string) =>
+    status.raise({
+      id: 'archive-missing',
+      code: 'archive-missing',
+      severity: 'attention',
+      tab: 'status',
+      message: `SD card not mounted at /media/card: insert it; ${waiting}.`,
+    });
+  card('1 file waits safely in transit');
+  card('2 files wait safely in transit');
+  card('new files will wait safely in transit');
+  card('3 files wait safely in transit, 2 more in the watch folder');
+  card('1 file waits safely in the watch folder');
+  assert.deepEqual(lines, [
+    'warn problem {"id":"archive-missing","message":"SD card not mounted at /media/card: insert it; 1 file waits safely in transit."}',
+  ]);
+});

@@ -136,7 +136,8 @@ export class StatusModel {
     if (!this.problemLog || problem.id.startsWith(FILE_FAILING_PREFIX)) return;
     // Counts and durations change at every pass ("unreachable for 3 min", "4 files waiting"):
     // only another cause or fix is news.
-    const gist = (m: string): string => withoutWaiting(m).replace(/\d+/g, '#');
+    // (The sentence ends with a period, which the waiting part's patterns end before.)
+    const gist = (m: string): string => withoutWaiting(m.replace(/\.$/, '')).replace(/\d+/g, '#');
     if (before && gist(before.message) === gist(problem.message)) return;
     this.problemLog.warn('problem', { id: problem.id, message: problem.message });
   }
