@@ -28,6 +28,8 @@ import type { EngineEvent } from '../status/engine-events.js';
 
 /** The account card (name, quota) is refreshed at most this often after passes. */
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
+/** A check that failed (a 503, the link down) is tried again after this, not 10 minutes later. */
+const ACCOUNT_RETRY_MS = 60_000;
 
 export interface DropboxAccountDeps {
   configDir: string;
@@ -192,10 +194,21 @@ export class DropboxAccount {
       });
       return a;
     } catch (e) {
+      // Tried again soon: the card then showed a quota from 10 minutes before "Dropbox is full".
+      this.lastAccountMono = mono - ACCOUNT_REFRESH_MS + ACCOUNT_RETRY_MS;
       if (signal?.aborted) return null; // stopped: nothing went wrong with the account
       logger.warn('account check failed', { reason: (e as Error).message });
       return null;
     }
+  }
+
+  /**
+   * The account card is asked for again at the next pass: Dropbox said it is full, or another
+   * connection was saved. The status said "Dropbox is full" beside "0 B used of 2.2 TB" for up to
+   * 10 minutes (unattended-hub trial).
+   */
+  dueNow(): void {
+    this.lastAccountMono = null;
   }
 
   /**

@@ -182,6 +182,8 @@ export class PassRunner {
     const lookedAtMs = this.deps.now();
     try {
       const report = await runPass(deps, this.memory, signal);
+      // Dropbox said it is full: the card's quota figures are asked for again at the next pass.
+      if (report.uploadBlocked?.code === 'quota-full') this.deps.account.dueNow();
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
       // Files waiting in transit arrived too (see checkSources), when PassMemory.arrivedMs says.
       // So do finished files a full transit (or a failure) keeps in the watch folder.

@@ -167,6 +167,8 @@ export class PipelineBuilder {
     const stampBefore = this.savedStampAtBuild;
     this.savedStampAtBuild = await account.savedStamp();
     const connectionSaved = stampBefore !== null && stampBefore !== this.savedStampAtBuild;
+    // Another account, or the same one reconnected: its card is asked for at the next pass.
+    if (connectionSaved) account.dueNow();
     const creds = await account.load();
     let remote: RemoteStore | null = null;
     const rootNow = this.remoteRootNow(settings);

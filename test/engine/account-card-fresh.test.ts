@@ -1,0 +1,62 @@
+// The status said "Dropbox is full" beside "Dropbox: … 0 B used of 2.2 TB": the account card is
+// asked for at most every 10 minutes, a failed ask (a 503) waited 10 minutes more, and neither a
+// quota-full answer nor a reconnect asked again (unattended-hub trial). Now Dropbox's "full" and a
+// saved connection make the next pass ask, and a failed ask is tried again at the next pass a
+// minute on. The real engine and the emulator through the real SDK.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withHarness } from './harness.js';
+
+test('after Dropbox says it is full, the next pass shows the space used as Dropbox counts it', async () => {
+  await withHarness({}, async (h) => {
+    const first = await h.engine.runPassNow();
+    assert.equal(first.uploadBlocked, null);
+    assert.equal(h.engine.getStatus().dropbox.usedBytes, 0, 'the card as asked at the first pass');
+
+    const body = Buffer.alloc(600_000, 1);
+    await h.drop('cameras/a.jpg', body);
+    const uploaded = await h.engine.runPassNow();
+    assert.equal(uploaded.done, 1, JSON.stringify(uploaded));
+
+    h.emulator.setQuota(body.length + 1000);
+    await h.drop('cameras/b.jpg', body);
+    const full = await h.engine.runPassNow();
+    assert.equal(full.uploadBlocked?.code, 'quota-full', JSON.stringify(full));
+
+    await h.engine.runPassNow();
+    const dropbox = h.engine.getStatus().dropbox;
+    assert.equal(dropbox.usedBytes, body.length, JSON.stringify(dropbox));
+    assert.equal(dropbox.allocatedBytes, body.length + 1000);
+  });
+});
+
+test('an account ask that failed is made again a minute later, not ten', async () => {
+  let wall = Date.parse('2026-12-01T08:00:00Z');
+  let mono = 5_000_000;
+  const clock = {
+    now: () => wall,
+    monotonic: () => mono,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 50))),
+  };
+  await withHarness({ engine: { clock, retry: { maxAttempts: 1 } } }, async (h) => {
+    await h.engine.runPassNow();
+    const before = h.engine.getStatus().dropbox.allocatedBytes;
+    // Ten minutes on, the account is asked for again, and Dropbox answers with a server error.
+    h.emulator.setQuota(5_000_000);
+    h.emulator.addFault({
+      kind: 'server_error',
+      status: 503,
+      route: 'users/get_space_usage',
+      times: 50,
+    });
+    wall += 11 * 60_000;
+    mono += 11 * 60_000;
+    await h.engine.runPassNow();
+    assert.equal(h.engine.getStatus().dropbox.allocatedBytes, before, 'the ask failed');
+    h.emulator.clearFaults();
+    wall += 61_000;
+    mono += 61_000;
+    await h.engine.runPassNow();
+    assert.equal(h.engine.getStatus().dropbox.allocatedBytes, 5_000_000, 'asked again, known');
+  });
+});
