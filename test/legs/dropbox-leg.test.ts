@@ -101,6 +101,57 @@ test('Dropbox leg: a file placed while it asks whether Dropbox is down settles i
   }
 });
 
+// A quiet hub sends a file or two a pass. Through a whole 503 outage each failed on its own
+// ("Once the cause is fixed, rdl-sync sync tries again at once"), and the offline clock restarted
+// at every pass: the alert came late with the wrong start, or not at all (unattended-hub trial).
+// Fewer than SERVER_TROUBLE_FILES failing, none placed, the account is asked too.
+test('Dropbox leg: one file failing on server errors in a 503 outage blocks the leg; one Dropbox fails alone does not', async () => {
+  const rig = await makeRig();
+  try {
+    const leg = new DropboxLeg(
+      rig.store({ retry: { ...FAST_RETRY, maxAttempts: 2 } }),
+      notConnected(),
+    );
+    const place = async (rel: string) => {
+      const outcomes: PlaceOutcome[] = [];
+      const left: string[] = [];
+      const blocked = await leg.place([toPlace(await rig.file(rel, 't,v\n1,2\n'))], {
+        onOutcome: (o) => outcomes.push(o),
+        onLeft: (r) => left.push(r),
+      });
+      return { blocked, outcomes, left };
+    };
+    // Dropbox down for everything: the file waits, the leg is blocked as Dropbox's trouble.
+    rig.emu.addFault({ kind: 'server_error', status: 503, times: 1e6 });
+    const down = await place('RDL/USB0/a.csv');
+    assert.equal(down.blocked?.code, 'server-error', down.blocked?.message);
+    assert.match(down.blocked?.message ?? '', /this is on Dropbox's side/);
+    assert.deepEqual(down.outcomes, [], 'no failure of its own');
+    assert.deepEqual(down.left, ['RDL/USB0/a.csv']);
+
+    // Only uploads fail, the account answers: that file's own failure, as before.
+    rig.emu.clearFaults();
+    for (const route of [
+      'files/upload',
+      'files/upload_session/start',
+      'files/upload_session/start_batch',
+      'files/upload_session/append_v2',
+      'files/upload_session/append_batch',
+      'files/upload_session/finish',
+      'files/upload_session/finish_batch_v2',
+    ])
+      rig.emu.addFault({ route, kind: 'server_error', status: 503, times: 1e6 });
+    const own = await place('RDL/USB0/b.csv');
+    assert.equal(own.blocked, null, own.blocked?.message);
+    assert.deepEqual(
+      own.outcomes.map((o) => (o.ok ? 'ok' : o.error.code)),
+      ['server-error'],
+    );
+  } finally {
+    await rig.close();
+  }
+});
+
 function toPlace(u: UploadItem): PlaceItem {
   return { rel: u.rel, localPath: u.localPath, size: u.size, mtimeMs: u.mtimeMs };
 }

@@ -194,9 +194,14 @@ export class DropboxLeg implements DestinationLeg {
       // The store throws only what stops the whole batch (auth, quota, offline).
       return asLegError(e, this.id);
     }
+    // Fewer than SERVER_TROUBLE_FILES, none placed: a quiet hub sends a file or two a pass, and
+    // through a whole 503 outage each failed on its own ("Once the cause is fixed, rdl-sync sync
+    // tries again"), the offline clock restarting at every pass (unattended-hub trial). The
+    // account is asked here too: only its answer makes them the files' own failures.
+    if (held.length > 0 && !settledUp && !signal.aborted) probe ??= askAccount();
     await probe;
     if (down) return down;
-    // Fewer than SERVER_TROUBLE_FILES, or the account answered: each is that file's own failure.
+    // The account answered (or none held): each is that file's own failure.
     release();
     if (handed > 0) reach();
     return null;
