@@ -5,7 +5,9 @@
 // a deadline: past it, the archive counts as not answering (a blocked leg: the files wait in
 // transit, Dropbox goes on), and it is left alone, no further call made on it, until the calls
 // still waiting on it return. Those cannot be cancelled: each holds one of the thread pool's
-// threads, which is why nothing more is sent its way (bin/rdl-sync.js gives the pool room).
+// threads, which is why nothing more is sent its way, and why the systemd unit gives the pool
+// room (UV_THREADPOOL_SIZE: with Node's 4, a copy of many small files frozen mid-way held them
+// all, and the whole daemon waited).
 import { archiveMissing } from './problems.js';
 import type { ArchivePlace } from './archive-place.js';
 

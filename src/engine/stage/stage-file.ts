@@ -692,8 +692,9 @@ function cannotLookAgain(src: string, cause: unknown): SyncError {
 async function cannotBeRead(raw: FsPath, st: Stats): Promise<unknown> {
   const uid = process.geteuid?.();
   if (uid === undefined || uid === 0) return null;
-  const inGroup = st.gid === process.getegid?.() || (process.getgroups?.() ?? []).includes(st.gid);
-  const bit = st.uid === uid ? 0o400 : inGroup ? 0o040 : 0o004;
+  const inGroup = (): boolean =>
+    st.gid === process.getegid?.() || (process.getgroups?.() ?? []).includes(st.gid);
+  const bit = st.uid === uid ? 0o400 : inGroup() ? 0o040 : 0o004;
   if ((st.mode & bit) !== 0) return null;
   return access(raw, constants.R_OK).then(
     () => null,
