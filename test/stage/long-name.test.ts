@@ -64,3 +64,32 @@ test('a name too long once escaped fails alone, naming the file and the fix; the
     await removeDir(base);
   }
 });
+
+// Named by its escaped form ("b2/sss…%20"), the file could not be found with `ls`, and its
+// trailing space could not be seen (adversarial-files trial): named as it is on disk, quoted.
+test('a name too long once escaped is named as it is in the watch folder, quoted', async () => {
+  const base = await tempDir('rdl-longname-shown-');
+  const watch = join(base, 'watch');
+  const transit = join(base, 'transit');
+  try {
+    await mkdir(join(watch, 'b2'), { recursive: true });
+    await mkdir(transit);
+    const name = `${'s'.repeat(254)} `; // 255 bytes; its trailing space is escaped as %20
+    fs.writeFileSync(join(watch, 'b2', name), 'x');
+    const scan = await new StabilityScanner({
+      watchDir: watch,
+      stableSeconds: 0,
+      ignorePatterns: [],
+    }).scan();
+    const [file] = scan.stable;
+    assert.ok(file);
+    const r = await stageFile({ watchDir: watch, transitDir: transit, file });
+    assert.equal(r.status, 'failed', JSON.stringify(r));
+    assert.equal(
+      r.status === 'failed' ? r.error.message : '',
+      `The name "b2/${name}" (${file.rel} once escaped for transit) is too long for the transit folder once escaped (at most 255 bytes a name): shorten the file's name (or its folder's); it stays where it is`,
+    );
+  } finally {
+    await removeDir(base);
+  }
+});

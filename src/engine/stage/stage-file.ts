@@ -10,7 +10,8 @@ import { runningUser } from '../fsutil/running-user.js';
 import { shellWord } from '../shell-word.js';
 import { access, constants, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { printable } from '../log/printable.js';
 import {
   closeSync,
   constants as fsConstants,
@@ -244,11 +245,20 @@ function linkInTransit(level: string, cause: unknown): SyncError {
   });
 }
 
-function nameTooLong(rel: string, cause: unknown): SyncError {
+function nameTooLong(rel: string, cause: unknown, watchDir?: string, raw?: FsPath): SyncError {
+  // Named as it is in the watch folder, quoted (a trailing space shows): its escaped form, "…%20",
+  // named a file no `ls` finds (adversarial-files trial). Bytes that are not text stay escaped.
+  const onDisk = typeof raw === 'string' && watchDir !== undefined ? relative(watchDir, raw) : null;
+  const named =
+    onDisk !== null && onDisk !== rel
+      ? `"${printable(onDisk)}" (${rel} once escaped for transit)`
+      : Buffer.isBuffer(raw)
+        ? `${rel} (its bytes that are not text shown as %XX)`
+        : rel;
   return new SyncError({
     kind: 'file-failed',
     code: 'malformed-path',
-    message: `The name ${rel} is too long for the transit folder once escaped (at most 255 bytes a name): shorten the file's name (or its folder's); it stays where it is`,
+    message: `The name ${named} is too long for the transit folder once escaped (at most 255 bytes a name): shorten the file's name (or its folder's); it stays where it is`,
     cause,
   });
 }
@@ -336,7 +346,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       if (e instanceof LinkedLevel) throw linkInTransit(e.level, e);
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
       if (isCode(e, 'EEXIST', 'ENOTDIR')) return { status: 'busy' };
-      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
+      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e, opts.watchDir, raw);
       throw await folderRefused(transitDir, e);
     }
     try {
@@ -397,7 +407,7 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
       if (isCode(e, 'ENOTDIR')) return { status: 'busy' };
       if (isCode(e, 'EACCES', 'EPERM', 'EROFS'))
         throw await placeDenied(src, rawDir(), transitDir, e);
-      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
+      if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e, opts.watchDir, raw);
       if (!isCode(e, 'ENOENT')) throw transitWriteError(transitDir, e);
       if (!(await lstatOrNull(raw))) return { status: 'vanished' };
       if (attempt >= STAGE_PLACE_ATTEMPTS) throw transitWriteError(transitDir, e);
@@ -526,7 +536,7 @@ async function copyAcrossDisks(
   } catch (e) {
     await unlink(tmp).catch(() => {});
     if (e instanceof SyncError || signal?.aborted) throw e;
-    if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e);
+    if (isCode(e, 'ENAMETOOLONG')) throw nameTooLong(file.rel, e, opts.watchDir, raw);
     throw transitWriteError(transitDir, e);
   }
   // The copy is complete and durable under its final name before the original goes.
