@@ -666,3 +666,67 @@ test('Dropbox’s own verdicts (access revoked, Dropbox full) stay through an ou
   assert.equal(status.hasProblem('auth-revoked'), false, 'a reconnect answers it');
   assert.equal(status.snapshot().state, 'offline');
 });
+
+// A full card was said twice, "archive full" and "disk nearly full", raised and resolved together:
+// two alerts for one card (unattended-hub trial). The card's disk is said by the archive's own
+// problem while it stands; a disk shared with the watch or transit folder keeps its own.
+test('a full card is said once, by the archive: its disk alone is not also "nearly full"; a shared disk still is', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const card = {
+    roles: ['archive' as const],
+    path: '/media/card',
+    freeBytes: 0,
+    totalBytes: 1e9,
+    usedPercent: 100,
+    transitBytes: null,
+  };
+  const hub = { ...card, roles: ['watch' as const, 'transit' as const], path: '/home/pi' };
+  const nearlyFull = (path: string) => ({
+    id: `disk-nearly-full:${path}`,
+    code: 'disk-nearly-full' as const,
+    severity: 'attention' as const,
+    tab: 'status' as const,
+    message: `The disk holding ${path} is full`,
+  });
+  const measured = () =>
+    reducer.apply({
+      type: 'disks-measured',
+      disks: [card, hub],
+      problems: [nearlyFull('/media/card'), nearlyFull('/home/pi')],
+    });
+  const full = new SyncError({
+    kind: 'blocked',
+    code: 'archive-full',
+    message: 'SD card at /media/card is full: swap the card; files wait safely in transit',
+  });
+  const ids = (): string[] =>
+    status
+      .snapshot()
+      .problems.map((p) => p.id)
+      .sort();
+
+  // The disk check first (nearly full before the card refuses a file), then the card full.
+  measured();
+  assert.deepEqual(ids(), ['disk-nearly-full:/home/pi', 'disk-nearly-full:/media/card']);
+  reducer.apply({
+    type: 'pass-ended',
+    blocked: { upload: null, archive: full },
+    pending: 3,
+    aborted: false,
+  });
+  assert.deepEqual(ids(), ['archive-full', 'disk-nearly-full:/home/pi']);
+  // Measured again while the card is full: not raised again beside it.
+  measured();
+  assert.deepEqual(ids(), ['archive-full', 'disk-nearly-full:/home/pi']);
+  // The card swapped: the archive's problem goes, and a disk still nearly full is said again.
+  reducer.apply({
+    type: 'pass-ended',
+    blocked: { upload: null, archive: null },
+    pending: 0,
+    aborted: false,
+  });
+  measured();
+  assert.deepEqual(ids(), ['disk-nearly-full:/home/pi', 'disk-nearly-full:/media/card']);
+});

@@ -17,10 +17,10 @@ import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { CardState } from '../legs/leg.js';
 import type { StatusModel } from './model.js';
-import type { NamedFailure, OfflineCause, StageCounts, StatusFacts } from './types.js';
+import type { DiskStatus, NamedFailure, OfflineCause, StageCounts, StatusFacts } from './types.js';
 import type { EngineEvent, FailingFileFact } from './engine-events.js';
 import type { NewProblem } from '../pipeline/events.js';
-import { DISK_PROBLEM_PREFIX } from '../disks/disk-check.js';
+import { DISK_PROBLEM_PREFIX, diskProblemId } from '../disks/disk-check.js';
 import { SOURCE_PROBLEM_PREFIX } from '../health/silent-sources.js';
 import { SETTINGS_UNWRITABLE_ID, mayBeSettingsUnwritable } from './settings-unwritable.js';
 
@@ -250,7 +250,7 @@ export class StatusReducer {
         return;
       case 'disks-measured':
         status.update({ disks: e.disks });
-        this.showFamily(DISK_PROBLEM_PREFIX, e.problems);
+        this.showFamily(DISK_PROBLEM_PREFIX, this.uncoveredDiskProblems(e.problems, e.disks));
         return;
       case 'sources-learnt':
         status.update({ sources: e.sources });
@@ -411,6 +411,20 @@ export class StatusReducer {
   private raiseLegProblem(err: SyncError, inTransit: number, inWatch: number): void {
     this.legErrors.set(err.code, { err, waiting: inTransit + inWatch });
     this.status.raise(legProblem(err, inTransit, inWatch));
+    if (err.code === ARCHIVE_FULL)
+      for (const id of cardOnlyDiskIds(this.status.current.disks ?? [])) this.status.clear(id);
+  }
+
+  /**
+   * A disk holding the archive alone (a card), full: said once, by the archive's own problem,
+   * whose fix is the card's. It was said twice, "archive full" and "disk nearly full" raised and
+   * resolved together, two alerts for one card (unattended-hub trial). A disk shared with the
+   * watch or transit folder keeps its own problem: what it says of the loggers still holds.
+   */
+  private uncoveredDiskProblems(problems: NewProblem[], disks: DiskStatus[]): NewProblem[] {
+    if (!this.status.hasProblem(ARCHIVE_FULL)) return problems;
+    const covered = new Set(cardOnlyDiskIds(disks));
+    return problems.filter((p) => !covered.has(p.id));
   }
 
   /**
@@ -475,4 +489,11 @@ function settingsFileMistakesMessage(issues: { field: string; message: string }[
     : `The settings file was changed but has mistakes (${wrong}); the settings in force are kept ` +
         'until it is fixed: correct config.json (`rdl-sync settings check` names each mistake), or ' +
         'save the settings from the window or with `rdl-sync settings set`. Nothing is lost.';
+}
+
+/** The archive leg's problem for a full archive (its code is its id: pipeline/problems.ts). */
+const ARCHIVE_FULL = 'archive-full';
+
+function cardOnlyDiskIds(disks: readonly DiskStatus[]): string[] {
+  return disks.filter((d) => d.roles.length === 1 && d.roles[0] === 'archive').map(diskProblemId);
 }
