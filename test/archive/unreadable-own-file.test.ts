@@ -1,6 +1,5 @@
-// A file its owner cannot read (mode 000: a logger that drops its permissions while writing, a
-// chmod by hand) fails alone on both legs; the SD card is not blamed and every other file still
-// reaches it. Run as the unprivileged user nobody (permission bits do not bind root), with the
+// A file in transit its owner cannot read (mode 000 given after its move: a chmod by hand) fails
+// alone on both legs; the SD card is not blamed and every other file still reaches it. Run as the unprivileged user nobody (permission bits do not bind root), with the
 // real CLI (`rdl-sync once`) against the Dropbox emulator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,9 +49,12 @@ test('a file its owner cannot read fails alone; the SD card is not blamed', asyn
     // card on one disk, so the card's copy is a hard link (the owner may link its own file).
     await writeConfig(dirs.configDir, testSettings(dirs, emulator, { site: 'Own' }), emulator);
     await fs.mkdir(dirs.transitDir, { recursive: true });
-    const locked = path.join(dirs.watchDir, 'RDL', 'USB0', 'a-locked.csv');
+    // Made unreadable in transit, after its staging (a file unreadable in the watch folder stays
+    // there: test/stage/stage-permissions): the legs meet it there.
+    const locked = path.join(dirs.transitDir, 'RDL', 'USB0', 'a-locked.csv');
     const fine = path.join(dirs.watchDir, 'RDL', 'USB0', 'b-fine.csv');
     await fs.mkdir(path.dirname(locked), { recursive: true });
+    await fs.mkdir(path.dirname(fine), { recursive: true });
     await fs.writeFile(locked, 'time,t\n0,1\n');
     await fs.writeFile(fine, 'time,t\n0,2\n');
     await giveTreeToNobody(dirs.root);
