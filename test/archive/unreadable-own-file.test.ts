@@ -1,6 +1,7 @@
 // A file in transit its owner cannot read (mode 000 given after its move: a chmod by hand) fails
-// alone on both legs; the SD card is not blamed and every other file still reaches it. Run as the unprivileged user nobody (permission bits do not bind root), with the
-// real CLI (`rdl-sync once`) against the Dropbox emulator.
+// alone on both legs; the SD card is not blamed and every other file still reaches it. Run as
+// the unprivileged user nobody (permission bits do not bind root), with the real CLI
+// (`rdl-sync once`) against the Dropbox emulator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
