@@ -90,6 +90,9 @@ export interface StabilityScannerOptions {
  */
 const CLOCK_STEP_MS = 2_000;
 
+/** Names of links and special files said in the log, at most (a folder of thousands says enough). */
+const TOLD_NOT_REGULAR_MAX = 1_000;
+
 /**
  * File systems whose files other machines write: /proc shows this machine's writers only, so a
  * file there that no process here holds open may still be written (a logger on a PC writing to
@@ -151,6 +154,8 @@ export class StabilityScanner {
   private readonly fileSystemType: (dir: string) => Promise<string | undefined>;
   /** Wall minus monotonic time at the last scan: a jump says the wall clock stepped. */
   private lastClockOffset: number | null = null;
+  /** Links and special files already said in the log (once each per scanner). */
+  private readonly toldNotRegular = new Set<string>();
   /** Until then (monotonic), a file's age by its mtime decides nothing (see ageTellsFinished). */
   private ageDistrustedUntilMono = -Infinity;
   /** Whether the watch folder is on another machine's file system, and when that was looked up. */
@@ -276,10 +281,21 @@ export class StabilityScanner {
             // A symlink is skipped even when it points at a file inside the tree: that file is
             // synced under its own name, and moving the link would only move a pointer.
             result.ignored++;
-            this.logger.debug('scan: skipped, not a regular file', {
-              rel: entry.rel,
-              what: entry.what,
-            });
+            // Said once per name in the log, not silently skipped (found by a trial: a logger's
+            // file reached through a link from outside the tree was never synced, and only a
+            // debug line, never written, knew why).
+            if (
+              this.toldNotRegular.size < TOLD_NOT_REGULAR_MAX &&
+              !this.toldNotRegular.has(entry.rel)
+            ) {
+              this.toldNotRegular.add(entry.rel);
+              this.logger.info(
+                entry.what === 'symlink'
+                  ? 'not synced: a symbolic link (RDL Sync syncs the files themselves, never follows a link)'
+                  : 'not synced: not a regular file (a FIFO, socket or device)',
+                { rel: entry.rel },
+              );
+            }
             break;
           case 'error':
             result.errors.push(scanError(entry.rel, entry.error, entry.what));
