@@ -11,40 +11,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createDispatcher,
-  ownWindowSenderCheck,
-  type SenderInfo,
-} from '../../src/main/ipc-dispatch.js';
-import { createIpcHandlers } from '../../src/main/handlers.js';
-import { settingsFields } from '../../src/main/settings-fields.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
-import { commandsFor, fakeAppServices, type Recorder } from './fakes.js';
+import { mainFor, own } from './real-main.js';
 import { withHarness, type Harness } from '../engine/harness.js';
 import { runCli } from '../cli/cli-harness.js';
 import { loadSettingsWriter, openSettingsService } from '../../src/engine/index.js';
-
-const PAGE = 'file:///opt/RDL%20Sync/resources/app.asar/dist/renderer/index.html';
-const own: SenderInfo = { webContentsId: 7, frameUrl: `${PAGE}#settings` };
-
-function mainFor(h: Harness) {
-  const rec: Recorder = { calls: [] };
-  const app = fakeAppServices(rec);
-  const handlers = createIpcHandlers(
-    h.engine,
-    app,
-    settingsFields,
-    commandsFor(h.engine, app, (c) => rec.calls.push(c)),
-  );
-  return createDispatcher(
-    handlers,
-    ownWindowSenderCheck(() => [7], PAGE),
-    {
-      redact: (t) => t,
-      onRejected: () => {},
-    },
-  );
-}
 
 async function fileOf(
   h: Harness,

@@ -8,40 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createDispatcher,
-  ownWindowSenderCheck,
-  type SenderInfo,
-} from '../../src/main/ipc-dispatch.js';
-import { createIpcHandlers } from '../../src/main/handlers.js';
-import { settingsFields } from '../../src/main/settings-fields.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import type { SettingField } from '../../src/shared/ipc.js';
-import { commandsFor, fakeAppServices, type Recorder } from './fakes.js';
-import { withHarness, type Harness } from '../engine/harness.js';
+import { mainFor, own } from './real-main.js';
+import { withHarness } from '../engine/harness.js';
 import { runCli } from '../cli/cli-harness.js';
-
-const PAGE = 'file:///opt/RDL%20Sync/resources/app.asar/dist/renderer/index.html';
-const own: SenderInfo = { webContentsId: 7, frameUrl: `${PAGE}#settings` };
-
-function mainFor(h: Harness) {
-  const rec: Recorder = { calls: [] };
-  const app = fakeAppServices(rec);
-  const handlers = createIpcHandlers(
-    h.engine,
-    app,
-    settingsFields,
-    commandsFor(h.engine, app, (c) => rec.calls.push(c)),
-  );
-  return createDispatcher(
-    handlers,
-    ownWindowSenderCheck(() => [7], PAGE),
-    {
-      redact: (t) => t,
-      onRejected: () => {},
-    },
-  );
-}
 
 test('the window cannot change the alert command or the Dropbox endpoint; the CLI can', async () => {
   await withHarness({}, async (h) => {
