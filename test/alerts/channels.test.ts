@@ -11,6 +11,7 @@ import { EmailChannel } from '../../src/engine/alerts/channels/email.js';
 import { WebhookChannel } from '../../src/engine/alerts/channels/webhook.js';
 import { CommandChannel } from '../../src/engine/alerts/channels/command.js';
 import { redact, registerSecret } from '../../src/engine/log/index.js';
+import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
 import { selfSignedCert, startSmtp, startWebhookServer, tempDir } from './loopback.js';
 import type { Alert } from '../../src/engine/alerts/types.js';
 import { alert, emailSettings, origin } from './channel-fixtures.js';
@@ -303,5 +304,34 @@ test('email: a refused login never quotes the server, whose reply may echo the e
     );
   } finally {
     await new Promise((r) => server.close(r));
+  }
+});
+
+// Some services make the token the host (<token>.m.pipedream.net): the label "webhook (generic)
+// to <host>" showed it in `alert test`, the log, the status and the other channels' alerts
+// (security review). A token-like first label is cut from what is shown, and redacted.
+test('webhook: a host that is the token is never shown; a plain host is', async () => {
+  const token = 'en4k2x9q7w1t5y3u8';
+  const url = `https://${token}.m.example.invalid/hook`;
+  const channel = new WebhookChannel(url, 'generic', { attempts: 1, baseMs: 1, timeoutMs: 2000 });
+  assert.equal(channel.label, 'webhook (generic) to ….m.example.invalid');
+  const e = await channel.send(alert, origin).then(
+    () => null,
+    (x: unknown) => x as Error,
+  );
+  assert.ok(e, 'a host that cannot be found fails the send');
+  assert.ok(!e.message.includes(token), e.message);
+  assert.match(e.message, /^webhook to …\.m\.example\.invalid failed: /);
+  assert.equal(
+    new WebhookChannel('https://hooks.slack.com/services/T0/B0/x', 'slack').label,
+    'webhook (slack) to hooks.slack.com',
+  );
+  // Saved as the webhook's URL, the host's token is redacted wherever it appears (an ENOTFOUND).
+  const dir = await tempDir('rdl-webhook-host-');
+  try {
+    await new AlertSecretStore(dir).set('webhook-url', url);
+    assert.equal(redact(`getaddrinfo ENOTFOUND ${token}.m.example.invalid`).includes(token), false);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });

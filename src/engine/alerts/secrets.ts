@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { registerSecret } from '../log/index.js';
 import { removeIfPresent, writePrivateFile } from '../credentials/file-store.js';
+import { webhookHostToken } from './channels/webhook-host.js';
 
 export const ALERT_SECRETS_FILE = 'alert-secrets.json';
 
@@ -124,6 +125,8 @@ function registerAll(s: AlertSecrets): void {
       const u = new URL(s.webhookUrl);
       registerSecret(u.pathname.length > 1 ? u.pathname : null);
       registerSecret(u.search.length > 1 ? u.search.slice(1) : null);
+      // A host that is the token (<token>.m.pipedream.net): its errors quote it (ENOTFOUND).
+      registerSecret(webhookHostToken(u));
     } catch {
       // an unparsable URL is refused by checkWebhookUrl when set
     }

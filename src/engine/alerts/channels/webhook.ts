@@ -11,6 +11,7 @@ import { checkWebhookUrl } from '../secrets.js';
 import { alertJson, alertText } from '../render.js';
 import { alertTitle, type Alert, type AlertOrigin } from '../types.js';
 import type { AlertChannel } from './types.js';
+import { shownWebhookHost } from './webhook-host.js';
 
 export type WebhookFormat = 'generic' | 'slack' | 'ntfy';
 
@@ -36,8 +37,8 @@ export class WebhookChannel implements AlertChannel {
     private readonly retry: WebhookRetry = WEBHOOK_RETRY,
   ) {
     this.url = new URL(url);
-    // The host only: the path and query carry the token.
-    this.label = `webhook (${format}) to ${this.url.host}`;
+    // The host only: the path and query carry the token (and a host that is one is cut).
+    this.label = `webhook (${format}) to ${shownWebhookHost(this.url)}`;
   }
 
   async send(alert: Alert, origin: AlertOrigin, signal?: AbortSignal): Promise<void> {
@@ -50,7 +51,7 @@ export class WebhookChannel implements AlertChannel {
       lastReason = outcome.reason;
       if (!outcome.retry) break;
     }
-    throw new Error(`webhook to ${this.url.host} failed: ${lastReason}`);
+    throw new Error(`webhook to ${shownWebhookHost(this.url)} failed: ${lastReason}`);
   }
 
   private request(alert: Alert, origin: AlertOrigin): { target: URL; body: unknown } {
