@@ -79,7 +79,18 @@ export function createIpcHandlers(
     getSettingsFields: () => fields(),
     validateSettings: (candidate) => engine.validateSettings(candidate),
     saveSettings: async (candidate, loadedWith) => {
-      const fixed = windowFixedIssues(candidate, loadedWith, engine.getSettings());
+      // A file that cannot be used is replaced by the whole form (settings-service.ts): then a
+      // fixed setting is held to the settings in force, not to what the page says it loaded.
+      const whole =
+        !loadedWith ||
+        engine
+          .getStatus()
+          .problems.some((p) => p.code === 'settings-invalid' || p.code === 'setup-needed');
+      const fixed = windowFixedIssues(
+        candidate,
+        whole ? undefined : loadedWith,
+        engine.getSettings(),
+      );
       if (fixed.length > 0) return { ok: false, issues: fixed };
       const before = engine.getSettings().startAtLogin;
       const result = await engine.saveSettings(candidate, loadedWith);

@@ -17,8 +17,9 @@ export const WINDOW_FIXED: Readonly<Partial<Record<keyof Settings, string>>> = {
 };
 
 /**
- * The window-fixed settings `candidate` changes: from what the form was filled with when it says
- * (only the fields changed from it are saved), else from the settings in force.
+ * The window-fixed settings `candidate` changes: from what the form was filled with, when only
+ * the fields changed from it are saved (a value equal to it is not written, whatever the page
+ * claims it loaded), else from the settings in force.
  */
 export function windowFixedIssues(
   candidate: unknown,

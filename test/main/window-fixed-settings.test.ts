@@ -72,3 +72,28 @@ test('the window cannot change the alert command or the Dropbox endpoint; the CL
     assert.equal(JSON.parse(await fs.readFile(file, 'utf8')).alertCommand, '/bin/true');
   });
 });
+
+// A settings file that cannot be used is replaced by the whole form, so a page claiming it had
+// loaded the value it sends would have had it written: held to the settings in force then.
+test('with a settings file that cannot be used, a page cannot pass a fixed setting off as loaded', async () => {
+  await withHarness({ engine: { watchConfig: true } }, async (h) => {
+    const dispatch = mainFor(h);
+    const file = path.join(h.configDir, 'config.json');
+    const form = { ...h.engine.getSettings() };
+    // A hand edit's mistake: the file can no longer be used as it is.
+    const json = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(file, JSON.stringify({ ...json, intervalSeconds: 'ten' }));
+    for (let i = 0; i < 100; i++) {
+      if (h.engine.getStatus().problems.some((p) => p.code === 'settings-invalid')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(h.engine.getStatus().problems.some((p) => p.code === 'settings-invalid'));
+    const claimed = { ...form, alertCommand: '/bin/sh' };
+    const saved = await dispatch('saveSettings', own, [claimed, claimed]);
+    assert.deepEqual(
+      saved.ok && (saved.value as { issues?: { field: string }[] }).issues?.map((i) => i.field),
+      ['alertCommand'],
+    );
+    assert.notEqual(JSON.parse(await fs.readFile(file, 'utf8')).alertCommand, '/bin/sh');
+  });
+});
