@@ -36,7 +36,6 @@ export function archiveHungSince(root: string): number | null {
 export interface AnswerOptions {
   /** Default CARD_ANSWER_DEADLINE_MS; tests shorten it. */
   deadlineMs?: number;
-  now?: () => number;
 }
 
 /**
@@ -50,7 +49,7 @@ export function withinDeadline<T>(
   opts: AnswerOptions = {},
 ): Promise<T> {
   const deadlineMs = opts.deadlineMs ?? CARD_ANSWER_DEADLINE_MS;
-  const now = opts.now ?? Date.now;
+  const now = Date.now;
   const already = hung.get(place.root);
   if (already) return Promise.reject(notAnswering(place, already.sinceMs, now()));
   return new Promise<T>((resolve, reject) => {

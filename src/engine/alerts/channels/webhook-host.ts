@@ -6,15 +6,14 @@
 /** A first label this long and holding digits is taken for a token, not a name. */
 const TOKEN_LABEL = /^(?=.*\d)[a-z0-9-]{16,}$/i;
 
-/** The host as shown: its first label replaced by "…" when that label looks like a token. */
-export function shownWebhookHost(url: URL): string {
-  const [first, ...rest] = url.hostname.split('.');
-  if (rest.length < 2 || first === undefined || !TOKEN_LABEL.test(first)) return url.host;
-  return `….${rest.join('.')}${url.port ? `:${url.port}` : ''}`;
-}
-
 /** The host's token-like first label, to be redacted wherever it appears; null when none. */
 export function webhookHostToken(url: URL): string | null {
   const [first, ...rest] = url.hostname.split('.');
   return rest.length >= 2 && first !== undefined && TOKEN_LABEL.test(first) ? first : null;
+}
+
+/** The host as shown: its token-like first label, if any, replaced by "…". */
+export function shownWebhookHost(url: URL): string {
+  const token = webhookHostToken(url);
+  return token === null ? url.host : `…${url.host.slice(token.length)}`;
 }
