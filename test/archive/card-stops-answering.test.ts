@@ -7,24 +7,44 @@
 // are copied and the problem clears. A real FAT32 card whose driver is stopped (SIGSTOP).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, listFilesRel } from '../engine/harness.js';
+import { startHarness, listFilesRel, type Harness } from '../engine/harness.js';
 import { archiveHungSince } from '../../src/engine/archive/card-answers.js';
 import { CardImage, cardsUnavailable } from './helpers.js';
 
 const unavailable = cardsUnavailable();
+
+/** An engine (2 s archive deadline) whose archive is a real FAT32 card; thawed and gone after. */
+async function withCard(
+  sizeMiB: number,
+  run: (h: Harness, card: CardImage) => Promise<void>,
+): Promise<void> {
+  const h = await startHarness({
+    settings: { archiveMustBeMountPoint: true },
+    engine: { archiveAnswerMs: 2_000 },
+  });
+  const card = await CardImage.create('fat32', sizeMiB);
+  try {
+    await card.mount(h.archiveDir);
+    await run(h, card);
+  } finally {
+    card.thaw();
+    await card.destroy();
+    await h.close();
+  }
+}
+
+/** Until the calls that hung on the card have returned (bounded). */
+async function untilAnswering(root: string): Promise<void> {
+  for (let i = 0; i < 100 && archiveHungSince(root) !== null; i++)
+    await new Promise((r) => setTimeout(r, 100));
+}
 
 test(
   'a card that stops answering blocks only the archive leg, is said, and is caught up once it answers',
   { timeout: 120_000 },
   async (t) => {
     if (unavailable) return t.skip(unavailable);
-    const h = await startHarness({
-      settings: { archiveMustBeMountPoint: true },
-      engine: { archiveAnswerMs: 2_000 },
-    });
-    const card = await CardImage.create('fat32', 40);
-    try {
-      await card.mount(h.archiveDir);
+    await withCard(40, async (h, card) => {
       await h.drop('RDL/USB0/before.csv', 'a\n');
       const first = await h.engine.runPassNow();
       assert.equal(first.done, 1, JSON.stringify(first));
@@ -52,13 +72,12 @@ test(
       assert.match(problem?.message ?? '', /has not answered for 1 min/);
       assert.notEqual(archiveHungSince(h.archiveDir), null);
 
-      // While its call hangs, the next pass asks the card nothing and still ends.
+      // While its call hangs, the next pass still ends, the card still said not answering.
       const again = await h.engine.runPassNow();
       assert.match(again.archiveBlocked?.message ?? '', /has not answered/);
 
       card.thaw();
-      for (let i = 0; i < 100 && archiveHungSince(h.archiveDir) !== null; i++)
-        await new Promise((r) => setTimeout(r, 100));
+      await untilAnswering(h.archiveDir);
       assert.equal(archiveHungSince(h.archiveDir), null, 'the hung call returned once thawed');
       const back = await h.engine.runPassNow();
       assert.equal(back.archiveBlocked, null, back.archiveBlocked?.message);
@@ -71,11 +90,7 @@ test(
         h.engine.getStatus().problems.find((p) => p.code === 'archive-missing'),
         undefined,
       );
-    } finally {
-      card.thaw();
-      await card.destroy();
-      await h.close();
-    }
+    });
   },
 );
 
@@ -84,13 +99,7 @@ test(
   { timeout: 120_000 },
   async (t) => {
     if (unavailable) return t.skip(unavailable);
-    const h = await startHarness({
-      settings: { archiveMustBeMountPoint: true },
-      engine: { archiveAnswerMs: 2_000 },
-    });
-    const card = await CardImage.create('fat32', 64);
-    try {
-      await card.mount(h.archiveDir);
+    await withCard(64, async (h, card) => {
       const big = Buffer.alloc(24 * 1024 * 1024, 7);
       await h.drop('cameras/big.bin', big);
       // Stopped as soon as the copy to the card has moved its first bytes.
@@ -112,17 +121,12 @@ test(
       assert.deepEqual(await listFilesRel(h.transitDir), ['cameras/big.bin']);
 
       card.thaw();
-      for (let i = 0; i < 100 && archiveHungSince(h.archiveDir) !== null; i++)
-        await new Promise((r) => setTimeout(r, 100));
+      await untilAnswering(h.archiveDir);
       const back = await h.engine.runPassNow();
       assert.equal(back.archiveBlocked, null, back.archiveBlocked?.message);
       assert.equal(back.done, 1, JSON.stringify(back));
       assert.deepEqual(await listFilesRel(h.transitDir), []);
       assert.ok((await listFilesRel(h.archiveDir)).includes('cameras/big.bin'));
-    } finally {
-      card.thaw();
-      await card.destroy();
-      await h.close();
-    }
+    });
   },
 );

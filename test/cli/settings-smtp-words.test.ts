@@ -8,8 +8,16 @@ import path from 'node:path';
 import { makeDirs } from '../engine/harness.js';
 import { runCli } from './cli-harness.js';
 
-test('settings set refuses an SMTP server or user that cannot work, naming the fix; nothing saved', async () => {
-  const dirs = await makeDirs('rdl-cli-smtp-words-');
+/** A site set up by `settings set` in a fresh folder; `before`: its settings file then. */
+async function withSite(
+  prefix: string,
+  run: (site: {
+    set: (...pairs: string[]) => ReturnType<typeof runCli>;
+    file: string;
+    before: string;
+  }) => Promise<void>,
+): Promise<void> {
+  const dirs = await makeDirs(prefix);
   try {
     const env = { home: dirs.root };
     const set = (...pairs: string[]) =>
@@ -20,8 +28,14 @@ test('settings set refuses an SMTP server or user that cannot work, naming the f
     );
     assert.equal(base.code, 0, base.stdout + base.stderr);
     const file = path.join(dirs.configDir, 'config.json');
-    const before = await fs.readFile(file, 'utf8');
+    await run({ set, file, before: await fs.readFile(file, 'utf8') });
+  } finally {
+    await fs.rm(dirs.root, { recursive: true, force: true });
+  }
+}
 
+test('settings set refuses an SMTP server or user that cannot work, naming the fix; nothing saved', async () => {
+  await withSite('rdl-cli-smtp-words-', async ({ set, file, before }) => {
     const port = await set('smtpHost', 'smtp.example.org:587');
     assert.equal(port.code, 2, port.stdout);
     assert.match(
@@ -35,9 +49,7 @@ test('settings set refuses an SMTP server or user that cannot work, naming the f
 
     const good = await set('smtpHost', 'smtp.example.org', 'smtpPort', '587');
     assert.equal(good.code, 0, good.stdout + good.stderr);
-  } finally {
-    await fs.rm(dirs.root, { recursive: true, force: true });
-  }
+  });
 });
 
 // An alert command that cannot be run was saved without a word: only `alert test`, or the first
@@ -76,19 +88,7 @@ test('an alert command that does not exist or cannot be run is saved with a note
 // heartbeats would have gone into the site's data, so none was ever written, and only the fleet
 // view said so much later. Refused where typed, with the fix; an old value does not block others.
 test('settings set refuses a fleet folder inside the data folder, naming the fix; nothing saved', async () => {
-  const dirs = await makeDirs('rdl-cli-fleet-folder-');
-  try {
-    const env = { home: dirs.root };
-    const set = (...pairs: string[]) =>
-      runCli(['settings', 'set', ...pairs, '--config-dir', dirs.configDir], env);
-    const base = await set(
-      ...['watchDir', dirs.watchDir, 'transitDir', dirs.transitDir, 'site', 'Site7_Farm'],
-      ...['archiveDir', dirs.archiveDir, 'archiveMustBeMountPoint', 'false'],
-    );
-    assert.equal(base.code, 0, base.stdout + base.stderr);
-    const file = path.join(dirs.configDir, 'config.json');
-    const before = await fs.readFile(file, 'utf8');
-
+  await withSite('rdl-cli-fleet-folder-', async ({ set, file, before }) => {
     const inside = await set('fleetFolder', '/RDL/Site7_Farm/fleet');
     assert.equal(inside.code, 2, inside.stdout);
     assert.match(
@@ -107,7 +107,5 @@ test('settings set refuses a fleet folder inside the data folder, naming the fix
     assert.equal(other.code, 0, other.stdout + other.stderr);
     const fixed = await set('fleetFolder', '/RDL/_hubs');
     assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
-  } finally {
-    await fs.rm(dirs.root, { recursive: true, force: true });
-  }
+  });
 });
