@@ -12,6 +12,7 @@ import schedule from 'node-schedule';
 import { monotonicNow, systemClock, type Clock, type Logger } from './ports.js';
 import { isSetupNeeded } from './settings/setup-needed.js';
 import { wasLogged } from './log/logged-failures.js';
+import { PassTicks } from './pipeline/pass-ticks.js';
 
 /** How often the wall clock is compared with the monotonic one. */
 export const CLOCK_CHECK_MS = 5_000;
@@ -25,7 +26,8 @@ export type ScheduleSpec =
   { mode: 'interval'; intervalSeconds: number } | { mode: 'cron'; cron: string };
 
 export interface SchedulerHooks {
-  runPass(signal: AbortSignal): Promise<void>;
+  /** `ticks`: the schedule's moments that come while this pass still runs (pass-ticks.ts). */
+  runPass(signal: AbortSignal, ticks: PassTicks): Promise<void>;
   /**
    * A pass falls due while paused: no pass runs, but what waits can still be counted (files kept
    * arriving in the watch folder while status and the fleet said 0 waiting, for days).
@@ -58,6 +60,8 @@ export class PassScheduler {
   private immediate: { requested: boolean } | null = null;
   /** The pass running now: a pause ends it at its next safe point (see setPaused). */
   private passAbort: AbortController | null = null;
+  /** The running pass's ticks: each time a pass falls due (or is asked for) while it runs. */
+  private passTicks: PassTicks | null = null;
 
   constructor(
     private spec: ScheduleSpec,
@@ -84,6 +88,7 @@ export class PassScheduler {
     }
     if (this.running) {
       this.queued = true;
+      this.passTicks?.tick();
       return;
     }
     void this.execute(true);
@@ -224,6 +229,7 @@ export class PassScheduler {
     if (this.stopped) return;
     if (this.running) {
       this.queued = true;
+      this.passTicks?.tick();
       return;
     }
     if (this.paused && !requested) {
@@ -235,9 +241,17 @@ export class PassScheduler {
     const passAbort = new AbortController();
     this.passAbort = passAbort;
     const signal = AbortSignal.any([this.abort.signal, passAbort.signal]);
+    const ticks = new PassTicks();
+    this.passTicks = ticks;
+    // Interval mode arms no timer while a pass runs (the next comes a full interval after it
+    // ends): the pass's ticks come every interval from its start instead. Cron's own ticks come.
+    const every =
+      this.spec.mode === 'interval'
+        ? setInterval(() => ticks.tick(), Math.max(1, this.spec.intervalSeconds * 1000))
+        : null;
     const run = (async () => {
       try {
-        await this.hooks.runPass(signal);
+        await this.hooks.runPass(signal, ticks);
       } catch (e) {
         // A first run waiting for its setup is not a failure (status says "setup needed").
         if (isSetupNeeded(e)) return this.hooks.logger.debug('pass skipped: setup needed');
@@ -253,8 +267,10 @@ export class PassScheduler {
     this.running = run;
     this.notify();
     await run;
+    if (every) clearInterval(every);
     this.running = null;
     this.passAbort = null;
+    this.passTicks = null;
     if (this.stopped) return;
     if (this.queued) {
       this.queued = false;

@@ -243,3 +243,67 @@ test('a cron schedule is re-armed when the wall clock steps; a step over the arm
     await s.stop();
   }
 });
+
+test('a pass that outlasts its interval is ticked every interval, and at each sync now; the ticks end with it', async () => {
+  const ticksAt: number[] = [];
+  let ticksAfterEnd = 0;
+  let ended = false;
+  let t0 = 0;
+  const s = new PassScheduler(
+    { mode: 'interval', intervalSeconds: 1 },
+    {
+      logger: silentLogger,
+      runPass: async (_signal, ticks) => {
+        if (t0) return; // the pass queued by the sync now below: nothing to watch
+        t0 = Date.now();
+        const stop = Date.now() + 2_500;
+        while (Date.now() < stop) {
+          const got = await Promise.race([ticks.next().then(() => true), sleep(stop - Date.now())]);
+          if (got) ticksAt.push(Date.now() - t0);
+        }
+        ended = true;
+        void ticks.next().then(() => ticksAfterEnd++);
+      },
+    },
+  );
+  s.start();
+  try {
+    await sleep(1_700);
+    s.triggerNow(); // about 1.7 s in: a tick of its own
+    await until('the long pass to end', () => ended);
+    await s.idle();
+    await sleep(1_200);
+  } finally {
+    await s.stop(true);
+  }
+  assert.equal(ticksAt.length, 3, `ticks at ${ticksAt.join(', ')} ms`);
+  assert.ok(ticksAt[0]! >= 900 && ticksAt[0]! < 1_600, `first tick an interval in: ${ticksAt[0]}`);
+  assert.ok(ticksAt[1]! >= 1_600 && ticksAt[1]! < 1_900, `sync now ticked: ${ticksAt[1]}`);
+  assert.ok(ticksAt[2]! >= 1_900, `second interval tick: ${ticksAt[2]}`);
+  assert.equal(ticksAfterEnd, 0, 'no tick reaches a pass that has ended');
+});
+
+test('cron: a tick that falls due while a pass runs reaches it', async () => {
+  let ticked = false;
+  let runs = 0;
+  const s = new PassScheduler(
+    { mode: 'cron', cron: '* * * * * *' }, // every second
+    {
+      logger: silentLogger,
+      runPass: async (_signal, ticks) => {
+        if (runs++ > 0) return;
+        ticked = await Promise.race([
+          ticks.next().then(() => true),
+          sleep(3_000).then(() => false),
+        ]);
+      },
+    },
+  );
+  s.start();
+  try {
+    await until('the first pass to end', () => runs > 0 && !s.isRunning, 6_000);
+  } finally {
+    await s.stop(true);
+  }
+  assert.equal(ticked, true, 'the cron tick during the pass reached it');
+});

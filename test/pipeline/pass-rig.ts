@@ -16,6 +16,7 @@ import {
   type PassMemory,
   type PassReport,
 } from '../../src/engine/pipeline/pass.js';
+import type { PassTicks } from '../../src/engine/pipeline/pass-ticks.js';
 import { silentLogger, systemClock, type Clock } from '../../src/engine/ports.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
 import { renderRemoteRoot } from '../../src/engine/settings/remote-root.js';
@@ -38,8 +39,8 @@ export interface PassRig {
   /** Moves the rig's clock forward (back-off waits are then over). */
   advance(ms: number): void;
   drop(rel: string, content: string | Buffer): Promise<string>;
-  /** Runs one pass; returns its report and the events it emitted. */
-  pass(): Promise<{ report: PassReport; events: PassEvent[] }>;
+  /** Runs one pass (ticked by `ticks` if given); returns its report and the events it emitted. */
+  pass(ticks?: PassTicks): Promise<{ report: PassReport; events: PassEvent[] }>;
   close(): Promise<void>;
 }
 
@@ -113,9 +114,9 @@ export async function startPassRig(extra: Partial<Settings> = {}): Promise<PassR
       await fs.writeFile(p, content);
       return p;
     },
-    async pass() {
+    async pass(ticks) {
       const from = events.length;
-      const report = await runPass(deps, memory, new AbortController().signal);
+      const report = await runPass(deps, memory, new AbortController().signal, ticks);
       return { report, events: events.slice(from) };
     },
     async close() {

@@ -4,7 +4,8 @@
 // with the first file staged, and the first files are done while later ones still travel.
 // At most `limit` files are between found and settled: a backlog of any length takes bounded
 // memory. A leg that holds files to batch them must not wait for more while it has nothing else
-// to do (legs/leg.ts), or a full flow would wait on it.
+// to do (legs/leg.ts), or a full flow would wait on it. After end(), a leg that is done may be
+// reopened for files found later (pass.ts restageWhileLegsWork): it runs again on those alone.
 import { Channel } from '../channel.js';
 import type { LegId } from '../legs/ids.js';
 import type { DestinationLeg, PlaceItem } from '../legs/leg.js';
@@ -38,6 +39,8 @@ export class FileFlow {
   /** Per leg: files handed to it that it has not answered for. */
   private readonly open = new Map<LegId, Map<string, Flowing>>();
   private readonly closedLegs = new Set<LegId>();
+  /** Waiting for every leg to have answered for every file handed to it (see allAnswered). */
+  private answeredWaiter: { promise: Promise<void>; resolve: () => void } | null = null;
   private readonly startedLegs = new Set<LegId>();
   private ready: WorkItem[] = [];
   private roomWaiters: Array<() => void> = [];
@@ -67,6 +70,7 @@ export class FileFlow {
         if (!f) return;
         open.delete(rel);
         this.answer(f);
+        if (open.size === 0) this.tellIfAllAnswered();
       },
     };
   }
@@ -83,6 +87,43 @@ export class FileFlow {
     const left = [...open.values()];
     open.clear();
     for (const f of left) this.answer(f);
+    this.tellIfAllAnswered();
+  }
+
+  /** Legs handed files they have not answered for yet. */
+  busyLegs(): LegId[] {
+    return [...this.open].filter(([, files]) => files.size > 0).map(([id]) => id);
+  }
+
+  /**
+   * Legs that may run again on files found after end(): their run is over (or never began) and
+   * did not end blocked. `blocked` says which did; a leg still at work is not free.
+   */
+  freeLegs(blocked: (leg: LegId) => boolean): LegId[] {
+    return this.o.legs
+      .map((leg) => leg.id)
+      .filter((id) => (this.closedLegs.has(id) || !this.startedLegs.has(id)) && !blocked(id));
+  }
+
+  /**
+   * After end(): the leg takes files again, in a run of its own (startLeg is called with the first
+   * one); end() ends it again. The files added meanwhile go to the reopened legs alone.
+   */
+  reopen(leg: LegId): void {
+    this.channels.set(leg, new Channel());
+    this.closedLegs.delete(leg);
+    this.startedLegs.delete(leg);
+  }
+
+  /** Resolves once every leg has answered for every file handed to it so far. */
+  allAnswered(): Promise<void> {
+    if (this.busyLegs().length === 0) return Promise.resolve();
+    if (!this.answeredWaiter) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.answeredWaiter = { promise, resolve };
+    }
+    return this.answeredWaiter.promise;
   }
 
   /** Hands a file to the legs it is due on, once the flow has room. Throws a settle's failure. */
@@ -106,6 +147,8 @@ export class FileFlow {
     for (const leg of this.o.legs) {
       if (
         this.closedLegs.has(leg.id) ||
+        // Ended (after end(), a leg still at work on the files it had): a later pass gives it these.
+        this.channelOf(leg.id).complete ||
         !legDue(w.entry, leg.id, now, this.o.settleMs, this.o.retryAskedMs)
       )
         continue;
@@ -133,6 +176,12 @@ export class FileFlow {
     this.settleReady();
     await this.settling;
     if (this.settleFailure) throw this.settleFailure.error;
+  }
+
+  private tellIfAllAnswered(): void {
+    if (!this.answeredWaiter || this.busyLegs().length > 0) return;
+    this.answeredWaiter.resolve();
+    this.answeredWaiter = null;
   }
 
   private answer(f: Flowing): void {

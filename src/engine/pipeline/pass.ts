@@ -4,7 +4,8 @@
 // so memory stays bounded however long the backlog is and the link is busy while staging runs.
 // The journal only saves work (known legs, retry times); losing it costs a re-check, never a
 // file. Nothing leaves transit before every enabled leg (legs/) verified it. What happens is told
-// as events (events.ts); the engine's status reducer turns them into the status.
+// as events (events.ts); the engine's status reducer turns them into the status. A pass one leg
+// holds up stages again at each tick of its schedule for the legs that are done (pass-ticks.ts).
 import {
   holdZeroed,
   readAsZeros,
@@ -14,7 +15,8 @@ import {
 } from './zeroed.js';
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
-import type { FileRef, PassDeps } from './deps.js';
+import type { FileRef, PassDeps, TransitStat } from './deps.js';
+import type { PassTicks } from './pass-ticks.js';
 import { scanAndStage, type StageMemory, type StageStepResult } from './stage-step.js';
 import { FileFlow } from './file-flow.js';
 import { mapSource } from '../channel.js';
@@ -136,6 +138,8 @@ export async function runPass(
   deps: PassDeps,
   memory: PassMemory,
   signal?: AbortSignal,
+  /** The schedule's moments while this pass runs: the watch folder is looked at again at each. */
+  ticks?: PassTicks,
 ): Promise<PassReport> {
   const { clock, emit } = deps;
   const tally: LegTally = { placed: {}, alreadyThere: {}, fileFailures: 0 };
@@ -443,6 +447,56 @@ export async function runPass(
     sighted = null; // once: the scan's end tells the finished files' count
   };
   let heardCount = false;
+  /** A file staging put into transit joins the flow (staging waits for room there). */
+  const joinFlow = async (file: FileRef, transitPath: string, identity?: TransitStat) => {
+    // The transit copy's own identity: staging's when it moved the inode itself, else looked at
+    // (a copy across disks is another inode).
+    const now = identity ?? (await deps.statTransit(file.rel));
+    if (!now || signal?.aborted) return; // gone already: the walk of transit decides
+    await found({ rel: file.rel, absPath: transitPath, ...now }, true);
+  };
+  /**
+   * Once the pass has found every file, until every leg has answered for those it was handed: at
+   * each of the schedule's moments, the watch folder is staged again for the legs that are done
+   * (not blocked), each of which runs again on the new files; a leg still at work gets them at its
+   * next pass. A large upload on a slow link (hours for a GiB at 1 Mbit/s) otherwise held every
+   * file that arrived meanwhile in the watch folder, off the card, until it was done.
+   */
+  const restageWhileLegsWork = async (first: StageStepResult, due: PassTicks) => {
+    let last = first;
+    let staged = first.staged;
+    const stopped = new Promise<void>((resolve) =>
+      signal?.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    for (;;) {
+      let ticked = false;
+      await Promise.race([flow.allAnswered(), due.next().then(() => (ticked = true)), stopped]);
+      if (!ticked || flow.busyLegs().length === 0 || signal?.aborted) break;
+      const free = flow.freeLegs((id) => Boolean(blocked.get(id)));
+      if (free.length === 0) continue; // nothing would take them: the next pass stages them
+      for (const id of free) flow.reopen(id);
+      const again = await scanAndStage(
+        deps,
+        memory,
+        signal,
+        (sizes) => {
+          for (const leg of deps.legs)
+            if (free.includes(leg.id)) leg.prepare?.(sizes, false, signal);
+        },
+        joinFlow,
+      );
+      flow.end(); // the reopened legs' files, all handed over
+      staged += again.staged;
+      // The watch folder's failing files, as this scan found them (not counted twice).
+      failed += again.failing - last.failing;
+      const stuck = again.worstFailing;
+      if (stuck && (!failing || stuck.attempts > failing.attempts)) failing = stuck;
+      last = again;
+      emit({ type: 'waiting', count: again.waiting, settling: again.settling });
+      if (again.staged > 0) emitCounts();
+    }
+    return { ...last, staged };
+  };
   try {
     // The legs hear how many files are coming, so they can get ready while staging runs.
     staging = await scanAndStage(
@@ -453,13 +507,7 @@ export async function runPass(
         heardCount = true;
         for (const leg of deps.legs) leg.prepare?.(sizes, false, signal);
       },
-      async (file, transitPath, identity) => {
-        // The transit copy's own identity: staging's when it moved the inode itself, else looked
-        // at (a copy across disks is another inode).
-        const now = identity ?? (await deps.statTransit(file.rel));
-        if (!now || signal?.aborted) return; // gone already: the walk below decides
-        await found({ rel: file.rel, absPath: transitPath, ...now }, true);
-      },
+      joinFlow,
       sighting,
     );
     // Told of files the scan then found unfinished (still being written): none come after all, so
@@ -506,6 +554,8 @@ export async function runPass(
       if (signal?.aborted) throw e;
       transitErrors.set('', e instanceof Error ? e.message : String(e));
     }
+    flow.end();
+    if (ticks && !signal?.aborted) staging = await restageWhileLegsWork(staging, ticks);
   } finally {
     flow.end();
     await Promise.all(legRuns);

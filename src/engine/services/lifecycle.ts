@@ -91,9 +91,9 @@ export class Lifecycle {
     if (this.stopped) return; // stop() is waiting for us and releases the lock
     this.scheduler = new PassScheduler(this.scheduleSpec(), {
       // Its turn may come only after stop() (it waited behind a runPassNow pass): none begins then.
-      runPass: (signal) =>
+      runPass: (signal, ticks) =>
         this.inTurn(async () => {
-          if (!this.lifetime.signal.aborted) await deps.passes.run(signal);
+          if (!this.lifetime.signal.aborted) await deps.passes.run(signal, ticks);
         }),
       whilePaused: (signal) => this.countWhilePaused(signal),
       onChange: ({ running, nextRunMs }) =>

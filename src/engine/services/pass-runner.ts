@@ -9,6 +9,7 @@ import { RepeatQuieter } from '../log/repeats.js';
 import { markLogged } from '../log/logged-failures.js';
 import { isSetupNeeded } from '../settings/setup-needed.js';
 import { runPass, newPassMemory, type PassReport } from '../pipeline/pass.js';
+import type { PassTicks } from '../pipeline/pass-ticks.js';
 import {
   entryProblemsOf,
   goneFromWatch,
@@ -136,12 +137,13 @@ export class PassRunner {
     markLogged(e);
   }
 
-  async run(signal: AbortSignal): Promise<PassReport> {
+  /** `ticks`: a scheduled pass's (pass-ticks.ts); a pass run once has none. */
+  async run(signal: AbortSignal, ticks?: PassTicks): Promise<PassReport> {
     // Only a pass that begins after the ask serves it: one under way may have scanned already.
     const serving = this.askToServe;
     this.askToServe = null;
     try {
-      return await this.runServing(signal);
+      return await this.runServing(signal, ticks);
     } finally {
       if (serving !== null) this.askServed(serving, signal.aborted);
     }
@@ -156,7 +158,7 @@ export class PassRunner {
     else this.deps.reducer.apply({ type: 'sync-ask-served', askedMs });
   }
 
-  private async runServing(signal: AbortSignal): Promise<PassReport> {
+  private async runServing(signal: AbortSignal, ticks?: PassTicks): Promise<PassReport> {
     const { builder, reducer, logger } = this.deps;
     await this.pickUpSavedConnection();
     const { deps, blocked } = builder.built;
@@ -181,7 +183,7 @@ export class PassRunner {
     const accountChecked = remote ? this.deps.account.refresh(remote, false, signal) : null;
     const lookedAtMs = this.deps.now();
     try {
-      const report = await runPass(deps, this.memory, signal);
+      const report = await runPass(deps, this.memory, signal, ticks);
       // Dropbox said it is full: the card's quota figures are asked for again at the next pass.
       if (report.uploadBlocked?.code === 'quota-full') this.deps.account.dueNow();
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
