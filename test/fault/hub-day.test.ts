@@ -548,6 +548,14 @@ test('a hub day: loggers as they write, an outage, a full card, a SIGKILL, a han
       WAIT_MS,
       200,
     );
+    // The card may take them while the pass still tries Dropbox (a pass held up by one leg stages
+    // again for the other at each tick): the status says unreachable once that pass has given up.
+    await day.until(
+      'Dropbox said unreachable',
+      async () => /Dropbox is unreachable/.test(await day.status()),
+      WAIT_MS,
+      200,
+    );
     let s = await day.status();
     note('Dropbox unreachable', s);
     assert.match(s, /Dropbox is unreachable/, s);
@@ -572,6 +580,8 @@ test('a hub day: loggers as they write, an outage, a full card, a SIGKILL, a han
       WAIT_MS,
       200,
     );
+    // status.json is written up to a second after a change: the alert can be heard before it.
+    await day.until('the full card in the status', async () => /full/i.test(await day.status()));
     s = await day.status();
     note('offline and the card full', s);
     assert.doesNotMatch(s, /Up to date/, s);
