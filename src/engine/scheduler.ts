@@ -1,6 +1,8 @@
 // Decides when passes run. Passes never overlap: a tick or "sync now" that arrives while a pass is
-// running queues exactly one more pass right after it. Interval mode schedules the next pass a
-// full interval after the previous one ended, so a slow pass cannot make passes pile up.
+// running queues exactly one more pass right after it, and reaches the running pass as one of its
+// ticks (pipeline/pass-ticks.ts: a pass one slow leg holds up stages new files for the others).
+// Interval mode schedules the next pass a full interval after the previous one ended, so a slow
+// pass cannot make passes pile up; while one runs, its ticks come every interval instead.
 //
 // Time: the interval is a monotonic timer (Node's setTimeout runs on CLOCK_MONOTONIC), never a
 // wall-clock date. A Raspberry Pi has no real-time clock: it boots with a saved time that NTP then
