@@ -62,3 +62,85 @@ test('a file that arrives during a long upload reaches the card at the next tick
     assert.ok(await exists(path.join(h.archiveDir, ...BIG.split('/'))));
   });
 });
+
+test('after an outage, a pass waiting for Dropbox on a link that swallows requests still puts new files on the card at each tick', async () => {
+  await withHarness({ settings: { intervalSeconds: 2 } }, async (h) => {
+    for (let i = 0; i < 5; i++) await h.drop(`RDL/USB0/before-${i}.txt`, `reading ${i}\n`);
+    h.emulator.addFault({ kind: 'server_error', status: 503, times: 1_000_000 });
+    await h.engine.start();
+    await until('the outage told', () => h.engine.getStatus().state === 'offline', 60_000);
+    // Dropbox is back, but each request now takes 20 s: the next pass waits for its word.
+    h.emulator.clearFaults();
+    h.emulator.shapeLink({ latencyMs: 20_000, bytesPerSecond: 1_000_000 });
+    await until('a pass under way', () => h.engine.getStatus().passRunning === true);
+    const rel = 'cameras/reolink1/2026-12-05/2026-12-05_10_15.jpg';
+    await h.drop(rel, Buffer.alloc(2048, 3));
+    await until('the new file on the card', () =>
+      exists(path.join(h.archiveDir, ...rel.split('/'))),
+    );
+    assert.equal(
+      h.emulator.getFile(`/RDL/site1/${rel}`),
+      undefined,
+      'Dropbox has not answered yet',
+    );
+  });
+});
+
+test('a card pulled during a long upload is told at the tick that meets it, and takes files again at a tick once it is back', async () => {
+  await withHarness({ settings: { chunkSizeMiB: 4, intervalSeconds: 2 } }, async (h) => {
+    await h.drop(BIG, Buffer.alloc(40 * MiB, 7));
+    h.emulator.shapeLink({ latencyMs: 20, bytesPerSecond: 2_000_000 }); // about 21 s
+    await h.engine.start();
+    const uploading = () =>
+      h.engine.getStatus().transfers.some((t) => t.leg === 'upload' && t.rel === BIG);
+    await until('the large upload to begin', uploading);
+    const pulled = `${h.archiveDir}-pulled`;
+    await fs.rename(h.archiveDir, pulled);
+    await h.drop('RDL/USB0/while-out.txt', 'reading 1\n');
+    await until('the missing card told', () =>
+      h.engine.getStatus().problems.some((p) => p.id === 'archive-missing'),
+    );
+    assert.ok(uploading(), 'told while the upload is still under way');
+
+    await fs.rename(pulled, h.archiveDir);
+    await h.drop('RDL/USB0/after.txt', 'reading 2\n');
+    await until('both files on the card', async () =>
+      (
+        await Promise.all(
+          ['while-out.txt', 'after.txt'].map((n) =>
+            exists(path.join(h.archiveDir, 'RDL', 'USB0', n)),
+          ),
+        )
+      ).every(Boolean),
+    );
+    assert.ok(uploading(), 'the card took them while the upload is still under way');
+    await until('the pass over and the card problem gone', () => {
+      const s = h.engine.getStatus();
+      return s.passRunning !== true && !s.problems.some((p) => p.id === 'archive-missing');
+    });
+  });
+});
+
+test('files staged at a tick while every leg is busy are counted in transit, not left uncounted in the watch folder', async () => {
+  await withHarness(
+    { settings: { chunkSizeMiB: 4, intervalSeconds: 2, archiveEnabled: false } },
+    async (h) => {
+      await h.drop(BIG, Buffer.alloc(32 * MiB, 7));
+      h.emulator.shapeLink({ latencyMs: 20, bytesPerSecond: 2_000_000 });
+      await h.engine.start();
+      await until('the large upload to begin', () =>
+        h.engine.getStatus().transfers.some((t) => t.leg === 'upload' && t.rel === BIG),
+      );
+      for (let i = 0; i < 3; i++) await h.drop(`RDL/USB0/r-${i}.txt`, `reading ${i}\n`);
+      await until('the three counted in transit', () => h.engine.getStatus().counts.transit === 4);
+      const s = h.engine.getStatus();
+      assert.equal(s.counts.waiting, 0, 'none left in the watch folder');
+      assert.equal(s.state, 'syncing');
+      assert.equal(
+        h.emulator.getFile(`/RDL/site1/${BIG}`),
+        undefined,
+        'the upload still under way',
+      );
+    },
+  );
+});

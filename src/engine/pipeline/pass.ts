@@ -319,6 +319,10 @@ export async function runPass(
   let networkTaken = 0;
   let heardFromNetwork: () => void = () => undefined;
   const networkVerdict = new Promise<void>((resolve) => (heardFromNetwork = resolve));
+  /** Resolves when the pass is cut short (never, without a signal). */
+  const aborted = new Promise<void>((resolve) =>
+    signal?.addEventListener('abort', () => resolve(), { once: true }),
+  );
   function startLeg(id: LegId): void {
     const leg = deps.legs.find((l) => l.id === id);
     if (!leg) return;
@@ -377,6 +381,13 @@ export async function runPass(
     // The leg tells Dropbox's own outage (server errors) from a file's trouble only after a few
     // files failed: it holds their failures and waits for more, so it is given that many first.
     if (!networkEnded && networkTaken < FILES_TO_TELL_AN_OUTAGE) return false;
+    // Dropbox's word can take minutes (a link that swallows requests): meanwhile the watch folder
+    // is staged again at each tick, and the legs take what arrived (the card copies it).
+    if (ticks) {
+      const verdict = new TickWait(ticks);
+      void Promise.race([networkVerdict, aborted]).then(() => verdict.end());
+      while (await verdict.tick()) await stageAgain([]);
+    }
     await networkVerdict;
     return (
       !networkAnswered &&
@@ -455,47 +466,70 @@ export async function runPass(
     if (!now || signal?.aborted) return; // gone already: the walk of transit decides
     await found({ rel: file.rel, absPath: transitPath, ...now }, true);
   };
+  /** Files staged this pass, by the first scan and any later one. */
+  let stagedCount = 0;
+  /**
+   * The watch folder staged again while the pass runs (at a tick): the new files join the flow,
+   * handed to the legs that take files now; `prepare`: the legs told of them first.
+   */
+  const stageAgain = async (prepare: readonly LegId[]): Promise<void> => {
+    const again = await scanAndStage(
+      deps,
+      memory,
+      signal,
+      (sizes) => {
+        for (const leg of deps.legs)
+          if (prepare.includes(leg.id)) leg.prepare?.(sizes, false, signal);
+      },
+      joinFlow,
+    );
+    stagedCount += again.staged;
+    // The watch folder's failing files, as this scan found them (not counted twice).
+    failed += again.failing - (staging?.failing ?? 0);
+    const stuck = again.worstFailing;
+    if (stuck && (!failing || stuck.attempts > failing.attempts)) failing = stuck;
+    staging = again;
+    emit({ type: 'waiting', count: again.waiting, settling: again.settling });
+    emitCounts();
+  };
+  /**
+   * Legs other than Dropbox's that are blocked and done (a card pulled before the pass or during
+   * it) are looked at again: one healed since (the card put back) takes files again at this tick.
+   * Dropbox's own trouble (an outage, revoked access) is the next pass's to look at.
+   */
+  const lookAgainAtBlocked = async (): Promise<void> => {
+    const done = new Set(flow.freeLegs(() => false));
+    for (const leg of deps.legs) {
+      if (!blocked.get(leg.id) || leg.id === networkLeg || !done.has(leg.id)) continue;
+      const health = await leg.check();
+      emit({
+        type: 'leg-checked',
+        leg: leg.id,
+        problem: health.problem,
+        ...(health.card ? { card: health.card } : {}),
+      });
+      blocked.set(leg.id, health.problem);
+    }
+  };
   /**
    * Once the pass has found every file, until every leg has answered for those it was handed: at
-   * each of the schedule's moments, the watch folder is staged again for the legs that are done
-   * (not blocked), each of which runs again on the new files; a leg still at work gets them at its
-   * next pass. A large upload on a slow link (hours for a GiB at 1 Mbit/s) otherwise held every
-   * file that arrived meanwhile in the watch folder, off the card, until it was done.
+   * each of the schedule's moments the watch folder is staged again, and the legs that are done
+   * (not blocked) run again on the new files; a leg still at work gets them at its next pass (they
+   * wait in transit, counted). A large upload on a slow link (hours for a GiB at 1 Mbit/s)
+   * otherwise held every file that arrived meanwhile in the watch folder, off the card, until it
+   * was done.
    */
-  const restageWhileLegsWork = async (first: StageStepResult, due: PassTicks) => {
-    let last = first;
-    let staged = first.staged;
-    const stopped = new Promise<void>((resolve) =>
-      signal?.addEventListener('abort', () => resolve(), { once: true }),
-    );
-    for (;;) {
-      let ticked = false;
-      await Promise.race([flow.allAnswered(), due.next().then(() => (ticked = true)), stopped]);
-      if (!ticked || flow.busyLegs().length === 0 || signal?.aborted) break;
+  const restageWhileLegsWork = async (due: PassTicks): Promise<void> => {
+    const quiet = new TickWait(due);
+    void Promise.race([flow.allAnswered(), aborted]).then(() => quiet.end());
+    while (await quiet.tick()) {
+      if (flow.busyLegs().length === 0 || signal?.aborted) break;
+      await lookAgainAtBlocked();
       const free = flow.freeLegs((id) => Boolean(blocked.get(id)));
-      if (free.length === 0) continue; // nothing would take them: the next pass stages them
       for (const id of free) flow.reopen(id);
-      const again = await scanAndStage(
-        deps,
-        memory,
-        signal,
-        (sizes) => {
-          for (const leg of deps.legs)
-            if (free.includes(leg.id)) leg.prepare?.(sizes, false, signal);
-        },
-        joinFlow,
-      );
+      await stageAgain(free);
       flow.end(); // the reopened legs' files, all handed over
-      staged += again.staged;
-      // The watch folder's failing files, as this scan found them (not counted twice).
-      failed += again.failing - last.failing;
-      const stuck = again.worstFailing;
-      if (stuck && (!failing || stuck.attempts > failing.attempts)) failing = stuck;
-      last = again;
-      emit({ type: 'waiting', count: again.waiting, settling: again.settling });
-      if (again.staged > 0) emitCounts();
     }
-    return { ...last, staged };
   };
   try {
     // The legs hear how many files are coming, so they can get ready while staging runs.
@@ -514,6 +548,7 @@ export async function runPass(
     // the early count is not left to size a later upload's sessions.
     if (sighted === null && !heardCount)
       for (const leg of deps.legs) leg.prepare?.([], false, signal);
+    stagedCount += staging.staged;
     failed += staging.failing;
     // A file failing to leave the watch folder is named as one failing in transit is.
     const stuck = staging.worstFailing;
@@ -555,7 +590,7 @@ export async function runPass(
       transitErrors.set('', e instanceof Error ? e.message : String(e));
     }
     flow.end();
-    if (ticks && !signal?.aborted) staging = await restageWhileLegsWork(staging, ticks);
+    if (ticks && !signal?.aborted) await restageWhileLegsWork(ticks);
   } finally {
     flow.end();
     await Promise.all(legRuns);
@@ -597,7 +632,7 @@ export async function runPass(
     aborted: Boolean(signal?.aborted),
   });
   const report: PassReport = {
-    staged: staging?.staged ?? 0,
+    staged: stagedCount,
     done,
     uploaded: tally.placed.upload ?? 0,
     archived: tally.placed.archive ?? 0,
@@ -670,4 +705,31 @@ function reflectTransitProblems(
   for (const id of memory.transitProblemIds)
     if (!ids.has(id)) deps.emit({ type: 'problem-cleared', id });
   memory.transitProblemIds = ids;
+}
+
+/**
+ * Waits for a pass's ticks until `end()`: each wait hangs one reaction on that tick's own promise
+ * alone. (A race against a long-lived promise each time hung one more on it at every tick: 17 MB
+ * held after a day of 2 s ticks in one pass, measured.)
+ */
+class TickWait {
+  private ended = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly ticks: PassTicks) {}
+
+  /** Resolves true at the next tick, false once ended. */
+  tick(): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      this.wake = () => resolve(false);
+      void this.ticks.next().then(() => resolve(!this.ended));
+    });
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+    this.wake = null;
+  }
 }

@@ -102,7 +102,17 @@ export class StatusReducer {
           status.raise(fileFailingProblem(e.rel, e.attempts, e.error, e.sinceMs));
         return;
       case 'leg-blocked':
-        return; // shown once the pass ends, with the number of files it holds back
+        // Shown once the pass ends, with the number of files it holds back; the card's at once
+        // too (counted as now): a pass a slow upload holds can last hours, and a card pulled
+        // meanwhile went untold (and unalerted) until the upload ended. Dropbox's trouble waits for
+        // the pass's end: offline is told only after a while (reflectLegProblems).
+        if (!LEGS[e.leg].network && e.error.kind === 'blocked' && !shownBySiteCheck(e.error))
+          this.raiseLegProblem(
+            e.error,
+            status.current.counts.transit,
+            status.current.counts.waiting,
+          );
+        return;
       case 'leg-reached':
         if (LEGS[e.leg].network) this.heardFromDropbox = true;
         if (e.leg === 'upload') {
