@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withHarness } from './harness.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 
 const MiB = 1024 * 1024;
 const BIG = 'cameras/ir/clip.bin';
@@ -143,4 +144,28 @@ test('files staged at a tick while every leg is busy are counted in transit, not
       );
     },
   );
+});
+
+test('a card full during a long upload is said full to the end of that pass, though a small file would fit at a tick', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  await withHarness({ settings: { chunkSizeMiB: 4, intervalSeconds: 2 } }, async (h) => {
+    // A 48 MiB card with 4 MiB free: the 32 MiB file does not fit now (it would on an empty card).
+    mountTmpfs(h.archiveDir, 48 * 1024);
+    try {
+      await fs.writeFile(path.join(h.archiveDir, 'filler.bin'), Buffer.alloc(44 * MiB, 1));
+      await h.drop(BIG, Buffer.alloc(32 * MiB, 7));
+      h.emulator.shapeLink({ latencyMs: 20, bytesPerSecond: 2_000_000 });
+      await h.engine.start();
+      const full = () => h.engine.getStatus().problems.some((p) => p.id === 'archive-full');
+      await until('the full card told', full);
+      await h.drop('RDL/USB0/small.txt', 'reading 1\n');
+      await until('the pass over', () => h.engine.getStatus().passRunning !== true);
+      assert.ok(full(), 'still said full as the pass ends: the large file waits for room');
+      assert.ok(h.emulator.getFile(`/RDL/site1/${BIG}`), 'the upload was done');
+    } finally {
+      await h.engine.stop();
+      unmount(h.archiveDir);
+    }
+  });
 });

@@ -495,12 +495,16 @@ export async function runPass(
   /**
    * Legs other than Dropbox's that are blocked and done (a card pulled before the pass or during
    * it) are looked at again: one healed since (the card put back) takes files again at this tick.
-   * Dropbox's own trouble (an outage, revoked access) is the next pass's to look at.
+   * Dropbox's own trouble (an outage, revoked access) is the next pass's to look at, and so is a
+   * full card: its check passes while a small file still fits, and a later run that placed only
+   * such files would end the pass as if the files it had no room for were not waiting.
    */
   const lookAgainAtBlocked = async (): Promise<void> => {
     const done = new Set(flow.freeLegs(() => false));
     for (const leg of deps.legs) {
-      if (!blocked.get(leg.id) || leg.id === networkLeg || !done.has(leg.id)) continue;
+      const block = blocked.get(leg.id);
+      if (!block || block.code === 'archive-full' || leg.id === networkLeg || !done.has(leg.id))
+        continue;
       const health = await leg.check();
       emit({
         type: 'leg-checked',
