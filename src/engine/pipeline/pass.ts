@@ -15,6 +15,7 @@ import {
 } from './zeroed.js';
 import type { SyncError } from '../errors.js';
 import type { LegId } from '../legs/ids.js';
+import type { DestinationLeg } from '../legs/leg.js';
 import type { FileRef, PassDeps, TransitStat } from './deps.js';
 import type { PassTicks } from './pass-ticks.js';
 import { scanAndStage, type StageMemory, type StageStepResult } from './stage-step.js';
@@ -158,7 +159,7 @@ export async function runPass(
   // 1. Each leg is looked at once per pass, before any file; a blocked leg (card missing, not
   //    connected) waits alone, the others run.
   const blocked = new Map<LegId, SyncError | null>();
-  for (const leg of deps.legs) {
+  const lookAt = async (leg: DestinationLeg): Promise<void> => {
     const health = await leg.check();
     emit({
       type: 'leg-checked',
@@ -168,7 +169,8 @@ export async function runPass(
     });
     blocked.set(leg.id, health.problem);
     if (health.problem) emit({ type: 'leg-blocked', leg: leg.id, error: health.problem });
-  }
+  };
+  for (const leg of deps.legs) await lookAt(leg);
 
   // 2. The legs take files as the pass finds them (file-flow.ts); answered files are settled in
   //    groups: checked, recorded, removed from transit.
@@ -505,14 +507,7 @@ export async function runPass(
       const block = blocked.get(leg.id);
       if (!block || block.code === 'archive-full' || leg.id === networkLeg || !done.has(leg.id))
         continue;
-      const health = await leg.check();
-      emit({
-        type: 'leg-checked',
-        leg: leg.id,
-        problem: health.problem,
-        ...(health.card ? { card: health.card } : {}),
-      });
-      blocked.set(leg.id, health.problem);
+      await lookAt(leg);
     }
   };
   /**
