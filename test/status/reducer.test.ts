@@ -12,6 +12,25 @@ import { settingsUnwritableProblem } from '../../src/engine/status/settings-unwr
 import { classifyDropboxError, exhausted } from '../../src/engine/dropbox/classify.js';
 import { proxyUnreachable } from '../../src/engine/net/proxy-tunnel.js';
 
+/** The problems shown now, by id, sorted. */
+function problemIds(status: StatusModel): string[] {
+  return status
+    .snapshot()
+    .problems.map((p) => p.id)
+    .sort();
+}
+
+/** A disk's nearly-full problem as the health check raises it. */
+function diskNearlyFull(path: string, message: string) {
+  return {
+    id: `disk-nearly-full:${path}`,
+    code: 'disk-nearly-full' as const,
+    severity: 'attention' as const,
+    tab: 'status' as const,
+    message,
+  };
+}
+
 function handClock(): Clock & { wall: number; mono: number } {
   const c = {
     wall: 1_800_000_000_000,
@@ -505,13 +524,7 @@ test('the hub checks report, the reducer shows: a disk or source problem stays w
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
   const reducer = new StatusReducer(status, clock, () => ALERT_MS);
-  const disk = (path: string) => ({
-    id: `disk-nearly-full:${path}`,
-    code: 'disk-nearly-full' as const,
-    severity: 'attention' as const,
-    tab: 'status' as const,
-    message: `The disk holding ${path} is 95% full`,
-  });
+  const disk = (path: string) => diskNearlyFull(path, `The disk holding ${path} is 95% full`);
   const silent = {
     id: 'source-silent:camera',
     code: 'source-silent' as const,
@@ -531,11 +544,7 @@ test('the hub checks report, the reducer shows: a disk or source problem stays w
       message: 'Site: still the image’s placeholder',
     },
   });
-  const ids = (): string[] =>
-    status
-      .snapshot()
-      .problems.map((p) => p.id)
-      .sort();
+  const ids = (): string[] => problemIds(status);
   assert.deepEqual(ids(), [
     'disk-nearly-full:/a',
     'disk-nearly-full:/b',
@@ -683,13 +692,7 @@ test('a full card is said once, by the archive: its disk alone is not also "near
     transitBytes: null,
   };
   const hub = { ...card, roles: ['watch' as const, 'transit' as const], path: '/home/pi' };
-  const nearlyFull = (path: string) => ({
-    id: `disk-nearly-full:${path}`,
-    code: 'disk-nearly-full' as const,
-    severity: 'attention' as const,
-    tab: 'status' as const,
-    message: `The disk holding ${path} is full`,
-  });
+  const nearlyFull = (path: string) => diskNearlyFull(path, `The disk holding ${path} is full`);
   const measured = () =>
     reducer.apply({
       type: 'disks-measured',
@@ -701,11 +704,7 @@ test('a full card is said once, by the archive: its disk alone is not also "near
     code: 'archive-full',
     message: 'SD card at /media/card is full: swap the card; files wait safely in transit',
   });
-  const ids = (): string[] =>
-    status
-      .snapshot()
-      .problems.map((p) => p.id)
-      .sort();
+  const ids = (): string[] => problemIds(status);
 
   // The disk check first (nearly full before the card refuses a file), then the card full.
   measured();

@@ -95,14 +95,11 @@ export class FileFlow {
     return [...this.open].filter(([, files]) => files.size > 0).map(([id]) => id);
   }
 
-  /**
-   * Legs that may run again on files found after end(): their run is over (or never began) and
-   * did not end blocked. `blocked` says which did; a leg still at work is not free.
-   */
-  freeLegs(blocked: (leg: LegId) => boolean): LegId[] {
+  /** Legs whose run is over (or never began): after end(), they may be reopened. */
+  doneLegs(): LegId[] {
     return this.o.legs
       .map((leg) => leg.id)
-      .filter((id) => (this.closedLegs.has(id) || !this.startedLegs.has(id)) && !blocked(id));
+      .filter((id) => this.closedLegs.has(id) || !this.startedLegs.has(id));
   }
 
   /**

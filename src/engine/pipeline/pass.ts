@@ -502,7 +502,7 @@ export async function runPass(
    * such files would end the pass as if the files it had no room for were not waiting.
    */
   const lookAgainAtBlocked = async (): Promise<void> => {
-    const done = new Set(flow.freeLegs(() => false));
+    const done = new Set(flow.doneLegs());
     for (const leg of deps.legs) {
       const block = blocked.get(leg.id);
       if (!block || block.code === 'archive-full' || leg.id === networkLeg || !done.has(leg.id))
@@ -524,7 +524,7 @@ export async function runPass(
     while (await quiet.tick()) {
       if (flow.busyLegs().length === 0 || signal?.aborted) break;
       await lookAgainAtBlocked();
-      const free = flow.freeLegs((id) => Boolean(blocked.get(id)));
+      const free = flow.doneLegs().filter((id) => !blocked.get(id));
       for (const id of free) flow.reopen(id);
       await stageAgain(free);
       flow.end(); // the reopened legs' files, all handed over
