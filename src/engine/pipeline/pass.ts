@@ -321,10 +321,17 @@ export async function runPass(
   let networkTaken = 0;
   let heardFromNetwork: () => void = () => undefined;
   const networkVerdict = new Promise<void>((resolve) => (heardFromNetwork = resolve));
-  /** Resolves when the pass is cut short (never, without a signal). */
-  const aborted = new Promise<void>((resolve) =>
-    signal?.addEventListener('abort', () => resolve(), { once: true }),
-  );
+  /**
+   * Resolves when the pass is cut short (never, without a signal). Its listener is taken off as
+   * the pass ends: the engine's own passes share its lifetime signal, and a listener left there
+   * kept each pass's state alive until the engine stopped.
+   */
+  let stopListening: () => void = () => undefined;
+  const aborted = new Promise<void>((resolve) => {
+    const onAbort = (): void => resolve();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stopListening = () => signal?.removeEventListener('abort', onAbort);
+  });
   function startLeg(id: LegId): void {
     const leg = deps.legs.find((l) => l.id === id);
     if (!leg) return;
@@ -591,6 +598,7 @@ export async function runPass(
     flow.end();
     if (ticks && !signal?.aborted) await restageWhileLegsWork(ticks);
   } finally {
+    stopListening(); // (the walk and the restaging, the only ones waiting on it, are over)
     flow.end();
     await Promise.all(legRuns);
     await flow.finish();
