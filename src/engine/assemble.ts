@@ -2,7 +2,7 @@
 // the engine calls it again whenever settings or credentials change.
 import { ArchiveTarget, type RetentionNote } from './archive/index.js';
 import type { ArchiveCheck } from './archive/archive-target.js';
-import { withinDeadline, type AnswerOptions } from './archive/card-answers.js';
+import { withinDeadline, type AnswerOptions, type CardCall } from './archive/card-answers.js';
 import { FolderSyncs } from './fsutil/folder-syncs.js';
 import { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
@@ -78,8 +78,7 @@ export function buildArchive(
   });
   const place = { root: settings.archiveDir, card: settings.archiveMustBeMountPoint };
   // Every call on the archive with a deadline: a card that hangs must not hold the pass.
-  const answered = <T>(call: (alive: () => void) => Promise<T>): Promise<T> =>
-    withinDeadline(place, call, answers);
+  const answered = <T>(call: CardCall<T>): Promise<T> => withinDeadline(place, call, answers);
   return {
     root: settings.archiveDir,
     check: () =>
@@ -88,18 +87,19 @@ export function buildArchive(
         return { present: false, writable: false, freeBytes: null, totalBytes: null, problem: e };
       }),
     store: (o) =>
-      answered((alive) =>
+      answered((alive, aside) =>
         target.store({
           ...o,
           onProgress: (bytes) => {
             alive();
             o.onProgress?.(bytes);
           },
-          // Waiting for the journal's save of the copy is no call on the card.
+          // Waiting for the journal's save of the copy is no call on the card (and, in a group,
+          // waits for the group's other copies: holding the gate then would hold them out).
           ...(o.beforePlace
             ? {
                 beforePlace: (path: string, hash: string) =>
-                  o.beforePlace!(path, hash).finally(alive),
+                  aside(() => o.beforePlace!(path, hash)),
               }
             : {}),
         }),

@@ -5,10 +5,11 @@
 // a deadline: past it, the archive counts as not answering (a blocked leg: the files wait in
 // transit, Dropbox goes on), and it is left alone, no further call made on it, until the calls
 // still waiting on it return. Those cannot be cancelled: each holds one of the thread pool's
-// threads, which is why nothing more is sent its way, and why the systemd unit gives the pool
-// room (UV_THREADPOOL_SIZE: with Node's 4, a copy of many small files frozen mid-way held them
-// all, and the whole daemon waited).
+// threads, which is why nothing more is sent its way, and why no more calls go to one archive at
+// once than leave threads to the rest of the process (card-gate.ts: with Node's 4 threads, a copy
+// of many small files frozen mid-way held them all, and the whole process waited).
 import { archiveMissing } from './problems.js';
+import { CallGate, cardCallsAtOnce } from './card-gate.js';
 import type { ArchivePlace } from './archive-place.js';
 
 /**
@@ -38,63 +39,124 @@ export interface AnswerOptions {
   deadlineMs?: number;
 }
 
+/** Per archive root, in this process: the calls out on it at once (card-gate.ts). */
+const gates = new Map<string, CallGate>();
+
+function gateOf(root: string): CallGate {
+  let gate = gates.get(root);
+  if (!gate) gates.set(root, (gate = new CallGate(cardCallsAtOnce())));
+  return gate;
+}
+
 /**
- * Runs `call` on the archive at `place` with a deadline: resolves or rejects as it does, or
- * rejects with the archive's not-answering problem when it has not returned (nor called `alive`,
- * which a copy calls as its bytes move) within the deadline, or at once while the archive hangs.
+ * What a call is given: `alive`, which a copy calls as its bytes move; `aside`, which runs a wait
+ * that is no call on the card (the journal's save of a copy) with neither the deadline running nor
+ * the call's place at the gate held, and takes the place back after.
+ */
+export type CardCall<T> = (
+  alive: () => void,
+  aside: <U>(wait: () => Promise<U>) => Promise<U>,
+) => Promise<T>;
+
+/**
+ * Runs `call` on the archive at `place` once the archive's gate lets it out (card-gate.ts), with a
+ * deadline: resolves or rejects as it does, or rejects with the archive's not-answering problem
+ * when it has not returned (nor called `alive`) within the deadline, or at once while the archive
+ * hangs (calls waiting at the gate then too). A call past its deadline keeps its place at the gate
+ * until it returns: its thread is held in the kernel until then.
  */
 export function withinDeadline<T>(
   place: ArchivePlace,
-  call: (alive: () => void) => Promise<T>,
+  call: CardCall<T>,
   opts: AnswerOptions = {},
 ): Promise<T> {
   const deadlineMs = opts.deadlineMs ?? CARD_ANSWER_DEADLINE_MS;
   const now = Date.now;
-  const already = hung.get(place.root);
-  if (already) return Promise.reject(notAnswering(place, already.sinceMs, now()));
-  return new Promise<T>((resolve, reject) => {
-    let late = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        late = true;
-        const h = hung.get(place.root) ?? { sinceMs: now() - deadlineMs, calls: 0 };
-        h.calls++;
-        hung.set(place.root, h);
-        reject(notAnswering(place, h.sinceMs, now()));
-      }, deadlineMs);
-      // A hung card must not keep a stopping process alive, nor a timer a finished one.
-      timer.unref();
-    };
-    arm();
-    const settle = (): void => {
-      clearTimeout(timer);
-      if (!late) return;
-      const h = hung.get(place.root);
-      if (h && --h.calls <= 0) hung.delete(place.root);
-    };
-    let promise: Promise<T>;
-    try {
-      promise = call(() => {
-        if (!late) arm();
-      });
-    } catch (e) {
-      settle();
-      reject(e);
-      return;
-    }
-    promise.then(
-      (v) => {
-        settle();
-        resolve(v);
-      },
-      (e: unknown) => {
-        settle();
-        reject(e);
-      },
-    );
-  });
+  const refusal = (): Error | null => {
+    const h = hung.get(place.root);
+    return h ? notAnswering(place, h.sinceMs, now()) : null;
+  };
+  const already = refusal();
+  if (already) return Promise.reject(already);
+  const gate = gateOf(place.root);
+  return gate.enter().then(
+    () =>
+      new Promise<T>((resolve, reject) => {
+        let late = false;
+        let holds = true;
+        let timer: NodeJS.Timeout | undefined;
+        const leaveGate = (): void => {
+          if (holds) gate.leave();
+          holds = false;
+        };
+        const arm = (): void => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            late = true;
+            const h = hung.get(place.root) ?? { sinceMs: now() - deadlineMs, calls: 0 };
+            h.calls++;
+            hung.set(place.root, h);
+            reject(notAnswering(place, h.sinceMs, now()));
+            gate.refuseWaiting(() => notAnswering(place, h.sinceMs, now()));
+          }, deadlineMs);
+          // A hung card must not keep a stopping process alive, nor a timer a finished one.
+          timer.unref();
+        };
+        const settle = (): void => {
+          clearTimeout(timer);
+          leaveGate();
+          if (!late) return;
+          const h = hung.get(place.root);
+          if (h && --h.calls <= 0) hung.delete(place.root);
+        };
+        const aside = async <U>(wait: () => Promise<U>): Promise<U> => {
+          if (late) return wait(); // (its place is kept until it returns: see above)
+          clearTimeout(timer);
+          leaveGate();
+          try {
+            return await wait();
+          } finally {
+            await backToGate();
+          }
+        };
+        // After a wait aside: refused if the archive was found hung meanwhile.
+        const backToGate = async (): Promise<void> => {
+          const refused = refusal();
+          if (refused) throw refused;
+          await gate.enter();
+          holds = true;
+          arm();
+        };
+        // Hung while it waited at the gate (the gate refuses those waiting; not one let in then).
+        const refused = refusal();
+        if (refused) {
+          leaveGate();
+          reject(refused);
+          return;
+        }
+        arm();
+        let promise: Promise<T>;
+        try {
+          promise = call(() => {
+            if (!late) arm();
+          }, aside);
+        } catch (e) {
+          settle();
+          reject(e);
+          return;
+        }
+        promise.then(
+          (v) => {
+            settle();
+            resolve(v);
+          },
+          (e: unknown) => {
+            settle();
+            reject(e);
+          },
+        );
+      }),
+  );
 }
 
 function notAnswering(place: ArchivePlace, sinceMs: number, nowMs: number): Error {

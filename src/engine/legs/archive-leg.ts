@@ -7,6 +7,7 @@ import { forEachLimit, Slots } from '../pool.js';
 import { asSource, Channel, type Source } from '../channel.js';
 import { LEGS } from './ids.js';
 import type { ArchiveCheck } from '../archive/archive-target.js';
+import { cardCallsAtOnce } from '../archive/card-gate.js';
 import type { DestinationLeg, LegHealth, PlaceItem, PlaceOutcome, PlaceSink } from './leg.js';
 import { asLegError } from './leg-error.js';
 import { GroupSave } from './group-save.js';
@@ -43,6 +44,15 @@ export interface ArchivePort {
 
 /** Large copies in flight at once: enough to overlap hashing and fsync, few enough for a slow card. */
 export const ARCHIVE_CONCURRENCY = 2;
+
+/**
+ * Large copies at once, where the archive lets fewer calls out at once than that and one more
+ * (card-gate.ts: a small thread pool): one place at the gate stays for the small files and the
+ * card's checks, which otherwise waited for minutes behind two large copies to a slow card.
+ */
+export function largeCopiesAtOnce(callsAtOnce = cardCallsAtOnce()): number {
+  return Math.max(1, Math.min(ARCHIVE_CONCURRENCY, callsAtOnce - 1));
+}
 /** Up to this size a file is small: a link or a copy of a few KiB, mostly system calls. */
 export const SMALL_FILE_BYTES = 1024 * 1024;
 /** Small files in flight at once: their cost is round trips to the thread pool, not bytes. */
@@ -59,7 +69,7 @@ export class ArchiveLeg implements DestinationLeg {
 
   constructor(
     private readonly target: ArchivePort,
-    private readonly concurrency = ARCHIVE_CONCURRENCY,
+    private readonly concurrency = largeCopiesAtOnce(),
   ) {}
 
   get root(): string {
