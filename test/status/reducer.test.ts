@@ -729,3 +729,27 @@ test('a full card is said once, by the archive: its disk alone is not also "near
   measured();
   assert.deepEqual(ids(), ['disk-nearly-full:/home/pi', 'disk-nearly-full:/media/card']);
 });
+
+test("a card found usable at a pass's second look is no longer said missing or read-only; a full one waits for the pass's end", () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const card = { present: true, writable: true, freeBytes: 1e9, totalBytes: 2e9 };
+  reducer.apply({ type: 'pass-begun' });
+  reducer.apply({ type: 'leg-blocked', leg: 'archive', error: missing });
+  assert.deepEqual(problemIds(status), ['archive-missing'], 'told at once');
+  // The card put back while a long upload holds the pass: a tick looks at it again.
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  assert.deepEqual(problemIds(status), [], 'gone as the card copies again, not at the end');
+  assert.equal(status.snapshot().archive.present, true);
+
+  const full = new SyncError({
+    kind: 'blocked',
+    code: 'archive-full',
+    message: 'SD card at /media/card is full: swap it; files wait safely in transit',
+  });
+  reducer.apply({ type: 'leg-blocked', leg: 'archive', error: full });
+  // (A full card's check passes while a small file still fits: only a copy tells.)
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  assert.deepEqual(problemIds(status), ['archive-full']);
+});
