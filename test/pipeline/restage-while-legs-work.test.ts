@@ -102,3 +102,45 @@ test(
     });
   },
 );
+
+test("files staged at a tick reach the free card while the busy leg's files fill the pass's window", async () => {
+  await withRig(async (r) => {
+    // A window of 2 (2,000 by default: a backlog after an outage on a slow link), both in it held
+    // by Dropbox. The tick's files waited for its room, which only Dropbox's answers make: the
+    // tick's staging stalled with its files moved into transit and counted nowhere, the card
+    // got none of them, and the ticks after it went unheard.
+    r.deps.windowSize = 2;
+    await r.drop('USB0/a.csv', 't,v\n1,1\n');
+    await r.drop('USB0/b.csv', 't,v\n2,2\n');
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    r.deps.legs = r.deps.legs.map((leg) =>
+      leg.id === 'upload' ? heldOn(leg, 'USB0/a.csv', gate) : leg,
+    );
+    const ticks = new PassTicks();
+    const passing = r.pass(ticks);
+    try {
+      await until('a.csv and b.csv on the card', () =>
+        ['a', 'b'].every((n) => doneOn(r.events, 'archive', `USB0/${n}.csv`)),
+      );
+      await r.drop('USB0/c.csv', 't,v\n3,3\n');
+      await r.drop('USB0/d.csv', 't,v\n4,4\n');
+      ticks.tick();
+      await until('c.csv and d.csv on the card', () =>
+        ['c', 'd'].every((n) => doneOn(r.events, 'archive', `USB0/${n}.csv`)),
+      );
+      const counts = r.events.filter((e) => e.type === 'counts').at(-1);
+      assert.equal(counts?.type === 'counts' && counts.transit, 4, JSON.stringify(counts));
+      // A later tick is still heard.
+      await r.drop('USB0/e.csv', 't,v\n5,5\n');
+      ticks.tick();
+      await until('e.csv on the card', () => doneOn(r.events, 'archive', 'USB0/e.csv'));
+    } finally {
+      open();
+    }
+    const { report } = await passing;
+    assert.equal(report.staged, 5);
+    assert.equal(report.archived, 5);
+    assert.equal(report.remainingInTransit, 3, 'c, d and e wait in transit for Dropbox');
+  });
+});

@@ -51,6 +51,12 @@ export class FileFlow {
   private settleFailure: { error: unknown } | undefined;
   /** Files found and not yet settled. */
   readonly flowing = new Set<WorkItem>();
+  /**
+   * Those of them staged at a tick (reopened legs only), with room of their own: the busy leg's
+   * files can fill the pass's room, and only its answers free it (hours, on a slow link after an
+   * outage), while the tick's files go to the legs that are free.
+   */
+  private readonly fromTicks = new Set<WorkItem>();
 
   constructor(private readonly o: FileFlowOptions) {
     for (const leg of o.legs) {
@@ -123,15 +129,19 @@ export class FileFlow {
     return this.answeredWaiter.promise;
   }
 
-  /** Hands a file to the legs it is due on, once the flow has room. Throws a settle's failure. */
-  /** `admitted` runs as the file joins the flow, before anything can count it there. */
-  async add(w: WorkItem, admitted?: () => void): Promise<void> {
-    if (this.flowing.size >= this.o.limit) {
+  /**
+   * Hands a file to the legs it is due on, once the flow has room. Throws a settle's failure.
+   * `admitted` runs as the file joins the flow, before anything can count it there. `atTick`: staged
+   * at a tick, it waits for room among the files staged at ticks alone.
+   */
+  async add(w: WorkItem, admitted?: () => void, atTick = false): Promise<void> {
+    const room = atTick ? this.fromTicks : this.flowing;
+    if (room.size >= this.o.limit) {
       // Full: whatever is answered for is settled at once, however few, and files come in again
       // once half the room is free. Let in one by one, they would reach the legs one by one
       // (one-file batches and commits).
       const resume = Math.floor(this.o.limit / 2);
-      while (this.flowing.size > resume && !this.settleFailure) {
+      while (room.size > resume && !this.settleFailure) {
         this.settleReady();
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       }
@@ -139,6 +149,7 @@ export class FileFlow {
     if (this.settleFailure) throw this.settleFailure.error;
     admitted?.();
     this.flowing.add(w);
+    if (atTick) this.fromTicks.add(w);
     const f: Flowing = { w, unanswered: 0 };
     const now = this.o.now();
     for (const leg of this.o.legs) {
@@ -210,7 +221,10 @@ export class FileFlow {
       } catch (e) {
         this.settleFailure ??= { error: e };
       } finally {
-        for (const w of batch) this.flowing.delete(w);
+        for (const w of batch) {
+          this.flowing.delete(w);
+          this.fromTicks.delete(w);
+        }
         const waiters = this.roomWaiters;
         this.roomWaiters = [];
         for (const wake of waiters) wake();

@@ -420,6 +420,7 @@ export async function runPass(
     file: FileRef,
     stagedNow: boolean,
     met?: (entry: WorkItem['entry']) => void,
+    atTick = false,
   ): Promise<WorkItem['entry']> => {
     seen.add(file.rel);
     if (!memory.firstSeenMs.has(file.rel)) {
@@ -444,7 +445,7 @@ export async function runPass(
       entry = await recheckZeroed(deps, file, entry, signal);
     }
     const before = entry;
-    await flow.add({ file, entry }, met && (() => met(before)));
+    await flow.add({ file, entry }, met && (() => met(before)), atTick);
     // The queue as found so far. Counts otherwise come only as files settle, and a daemon started
     // on a backlog in transit said "Up to date" until its first batch was done (minutes on a slow
     // link).
@@ -468,12 +469,17 @@ export async function runPass(
   };
   let heardCount = false;
   /** A file staging put into transit joins the flow (staging waits for room there). */
-  const joinFlow = async (file: FileRef, transitPath: string, identity?: TransitStat) => {
+  const joinFlow = async (
+    file: FileRef,
+    transitPath: string,
+    identity?: TransitStat,
+    atTick = false,
+  ) => {
     // The transit copy's own identity: staging's when it moved the inode itself, else looked at
     // (a copy across disks is another inode).
     const now = identity ?? (await deps.statTransit(file.rel));
     if (!now || signal?.aborted) return; // gone already: the walk of transit decides
-    await found({ rel: file.rel, absPath: transitPath, ...now }, true);
+    await found({ rel: file.rel, absPath: transitPath, ...now }, true, undefined, atTick);
   };
   /** Files staged this pass, by the first scan and any later one. */
   let stagedCount = 0;
@@ -490,7 +496,7 @@ export async function runPass(
         for (const leg of deps.legs)
           if (prepare.includes(leg.id)) leg.prepare?.(sizes, false, signal);
       },
-      joinFlow,
+      (file, transitPath, identity) => joinFlow(file, transitPath, identity, true),
     );
     stagedCount += again.staged;
     // The watch folder's failing files, as this scan found them (not counted twice).
