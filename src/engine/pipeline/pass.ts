@@ -392,7 +392,8 @@ export async function runPass(
     if (!networkEnded && networkTaken < FILES_TO_TELL_AN_OUTAGE) return false;
     // Dropbox's word can take minutes (a link that swallows requests): meanwhile the watch folder
     // is staged again at each tick, and the legs take what arrived (the card copies it).
-    if (ticks) {
+    // (Once the leg has ended, its verdict is in: no wait, nor a reaction left per file walked.)
+    if (ticks && !networkEnded) {
       const verdict = new TickWait(ticks);
       void Promise.race([networkVerdict, aborted]).then(() => verdict.end());
       while (await verdict.tick()) await stageAgain([]);
