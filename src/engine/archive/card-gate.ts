@@ -6,8 +6,12 @@
 // held all of them: the whole process waited until the card came back. So no more calls go to one
 // archive at once than the pool has threads, less those kept for the rest.
 
-/** Threads no archive may take: the upload's reads of transit, the journal's and status's saves. */
-export const THREADS_KEPT = 2;
+/**
+ * Threads no archive may take: the upload's reads of transit, the journal's and status's saves go
+ * on through it while a card hangs, slower. Two kept cost copies to a card a third of their speed
+ * with Node's 4 (fsyncs held 20 ms, as on a card: 65 -> 42 files/s; one kept: 52).
+ */
+export const THREADS_KEPT = 1;
 /** libuv's own bounds on its pool. */
 const MAX_POOL = 1024;
 const DEFAULT_POOL = 4;
