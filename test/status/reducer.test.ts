@@ -753,3 +753,28 @@ test("a card found usable at a pass's second look is no longer said missing or r
   reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
   assert.deepEqual(problemIds(status), ['archive-full']);
 });
+
+test('a card found missing or read-only by a copy is shown so, not as the last look saw it', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const card = { present: true, writable: true, freeBytes: 1e9, totalBytes: 2e9 };
+  reducer.apply({ type: 'pass-begun' });
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  // Pulled after the pass's look, found by a copy: "present, 1 GB free" beside "not mounted".
+  reducer.apply({ type: 'leg-blocked', leg: 'archive', error: missing });
+  const pulled = status.snapshot().archive;
+  assert.deepEqual(
+    [pulled.present, pulled.writable, pulled.freeBytes, pulled.totalBytes],
+    [false, false, null, null],
+  );
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  const readOnly = new SyncError({
+    kind: 'blocked',
+    code: 'archive-readonly',
+    message: 'SD card at /media/card is read-only: check its lock switch',
+  });
+  reducer.apply({ type: 'leg-blocked', leg: 'archive', error: readOnly });
+  const locked = status.snapshot().archive;
+  assert.deepEqual([locked.present, locked.writable, locked.freeBytes], [true, false, 1e9]);
+});

@@ -111,12 +111,28 @@ export class StatusReducer {
         // too (counted as now): a pass a slow upload holds can last hours, and a card pulled
         // meanwhile went untold (and unalerted) until the upload ended. Dropbox's trouble waits for
         // the pass's end: offline is told only after a while (reflectLegProblems).
-        if (!LEGS[e.leg].network && e.error.kind === 'blocked' && !shownBySiteCheck(e.error))
+        if (!LEGS[e.leg].network && e.error.kind === 'blocked' && !shownBySiteCheck(e.error)) {
           this.raiseLegProblem(
             e.error,
             status.current.counts.transit,
             status.current.counts.waiting,
           );
+          // Found by a copy, after the pass's look: the card is shown as that look saw it no
+          // more ("present, 9 MB free" beside "SD card not mounted" until the next pass).
+          const { archive } = status.current;
+          if (e.leg === 'archive' && e.error.code === 'archive-missing')
+            status.update({
+              archive: {
+                ...archive,
+                present: false,
+                writable: false,
+                freeBytes: null,
+                totalBytes: null,
+              },
+            });
+          else if (e.leg === 'archive' && e.error.code === 'archive-readonly')
+            status.update({ archive: { ...archive, writable: false } });
+        }
         return;
       case 'leg-reached':
         if (LEGS[e.leg].network) this.heardFromDropbox = true;
