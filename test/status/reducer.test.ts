@@ -778,3 +778,34 @@ test('a card found missing or read-only by a copy is shown so, not as the last l
   const locked = status.snapshot().archive;
   assert.deepEqual([locked.present, locked.writable, locked.freeBytes], [true, false, 1e9]);
 });
+
+test("the card's free space is the latest measure of its disk, not the pass's first look", () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const card = { present: true, writable: true, freeBytes: 14e6, totalBytes: 21e6 };
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  // 40 files copied since: "SD card: 14 MB free" beside "Disk (archive): 9.3 MB free".
+  const measured = (roles: ('watch' | 'transit' | 'archive')[], freeBytes: number) =>
+    reducer.apply({
+      type: 'disks-measured',
+      disks: [
+        {
+          roles,
+          path: '/media/card',
+          freeBytes,
+          totalBytes: 21e6,
+          usedPercent: 56,
+          transitBytes: null,
+        },
+      ],
+      problems: [],
+    });
+  measured(['archive'], 9.3e6);
+  assert.equal(status.snapshot().archive.freeBytes, 9.3e6);
+  measured(['watch'], 1e6);
+  assert.equal(status.snapshot().archive.freeBytes, 9.3e6, 'another disk says nothing of it');
+  reducer.apply({ type: 'leg-blocked', leg: 'archive', error: missing });
+  measured(['archive'], 5e6);
+  assert.equal(status.snapshot().archive.freeBytes, null, 'a card away has no free space');
+});

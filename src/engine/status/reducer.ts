@@ -279,10 +279,20 @@ export class StatusReducer {
         status.raise(e.problem);
         status.update({ dropbox: { ...status.current.dropbox, connected: false } });
         return;
-      case 'disks-measured':
-        status.update({ disks: e.disks });
+      case 'disks-measured': {
+        // The card's free space as its disk was last measured: the pass's look is as old as the
+        // pass, and the copies since had used 5 MB of "14 MB free" beside the disk's "9.3 MB".
+        const { archive } = status.current;
+        const card = archive.present ? e.disks.find((d) => d.roles.includes('archive')) : undefined;
+        status.update({
+          disks: e.disks,
+          ...(card
+            ? { archive: { ...archive, freeBytes: card.freeBytes, totalBytes: card.totalBytes } }
+            : {}),
+        });
         this.showFamily(DISK_PROBLEM_PREFIX, this.uncoveredDiskProblems(e.problems, e.disks));
         return;
+      }
       case 'sources-learnt':
         status.update({ sources: e.sources });
         this.showFamily(SOURCE_PROBLEM_PREFIX, e.problems);
