@@ -510,3 +510,36 @@ test("the last uploads' commit is noted while their append_batch is on its way, 
   );
   await landedExactly('noted', items);
 });
+
+test("access revoked between the sessions' start and their append is said as such, not as a server that refuses append_batch", async () => {
+  // Its own rig: the revoke would outlive this test. Tokens of a minute: the SDK refreshes before
+  // each call once less than 5 minutes are left, so the append's own call meets the refusal.
+  const own = await makeRig({ accessTokenTtlSeconds: 60 });
+  try {
+    const items = await Promise.all(
+      [0, 1, 2].map((i) => own.file(`revoked/f${i}.csv`, `t,v\n${i},${i}\n`)),
+    );
+    const store = own.store();
+    store.prepare(items.map((i) => i.size));
+    await until(
+      () => (own.emu.stats()['files/upload_session/start_batch'] ?? 0) === 1,
+      'the sessions asked for ahead',
+    );
+    // The person disconnects the app: refreshing the token is refused by the token endpoint
+    // with a 400 (invalid_grant), thrown by the append's call as if the append were refused.
+    own.emu.revokeRefreshToken(own.refreshToken);
+    const out = await store.uploadMany(items).then(
+      (o) => o,
+      (e: unknown) => e,
+    );
+    const codes = Array.isArray(out)
+      ? (out as UploadOutcome[]).map((o) => (o.ok ? 'ok' : o.error.code))
+      : [(out as { code?: string }).code];
+    assert.ok(codes.length > 0 && codes.every((c) => c === 'auth-revoked'), codes.join(', '));
+    const said = own.logger.lines.filter((l) => l.includes('refused append_batch'));
+    assert.deepEqual(said, [], 'no server refusing append_batch was read into it');
+    assert.equal(own.emu.stats()['files/upload_session/start'] ?? 0, 0, 'no file sent alone');
+  } finally {
+    await own.close();
+  }
+});

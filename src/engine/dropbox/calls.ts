@@ -11,6 +11,7 @@ import {
   correctOffsetOf,
   errorUnion,
   isDropboxHttpError,
+  isTokenEndpointError,
   neverConnected,
   unionTags,
 } from './classify.js';
@@ -315,7 +316,9 @@ export class DropboxCalls {
         return { kind: 'results', entries: res.result.entries } as const;
       } catch (e) {
         if (headerRefusal(e)) return { kind: 'header-too-large' } as const;
-        if (isDropboxHttpError(e) && e.status === 400) return { kind: 'unsupported' } as const;
+        // (A 400 from the token endpoint, refreshing inside this call, is access refused.)
+        if (isDropboxHttpError(e) && e.status === 400 && !isTokenEndpointError(e))
+          return { kind: 'unsupported' } as const;
         // A connection never made sent no header, so none was refused: counting outages here
         // halved the header budget for the daemon's lifetime after every one.
         if (

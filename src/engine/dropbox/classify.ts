@@ -313,10 +313,20 @@ function classifyAuthError(e: DropboxHttpError, union: unknown): SyncError {
   return new SyncError({ kind: 'blocked', code: 'auth-revoked', message: AUTH_REVOKED, cause: e });
 }
 
+/**
+ * The token endpoint's refusal ({error, error_description}), which any call can throw: the SDK
+ * refreshes the access token inside the call once it has less than 5 minutes left.
+ */
+export function isTokenEndpointError(
+  e: DropboxHttpError,
+): e is DropboxHttpError & { error: { error: string; error_description?: unknown } } {
+  return isObject(e.error) && typeof e.error.error === 'string';
+}
+
 function classifyHttp(e: DropboxHttpError, ctx: ErrorContext): SyncError {
   const union = errorUnion(e);
   const wait = retryAfterMs(e, union);
-  if (isObject(e.error) && typeof e.error.error === 'string')
+  if (isTokenEndpointError(e))
     return classifyTokenError(e, e.error.error, e.error.error_description);
   if (e.status === 401) return classifyAuthError(e, union);
   if (e.status === 403 && unionTags(union).includes('invalid_account_type')) {
