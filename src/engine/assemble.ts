@@ -149,7 +149,10 @@ export function buildPassDeps(
   const { watchDir, transitDir } = settings;
   const folderSyncs = new FolderSyncs();
   // Asked only for a file copied across disks, before its original goes (stage-file.ts).
-  const writers = canDetectWriters() ? freshWriters(() => snapshotOpenWriters()) : undefined;
+  // Asked only of files in the watch and transit folders (open-writers.ts: writers elsewhere are
+  // left unasked, so a hung file system of someone else's cannot hold the daemon).
+  const synced = { folders: [watchDir, transitDir] };
+  const writers = canDetectWriters() ? freshWriters(() => snapshotOpenWriters(synced)) : undefined;
   return {
     transitDir,
     scanner: new StabilityScanner({
@@ -166,7 +169,7 @@ export function buildPassDeps(
     listTransit: (onError, known) =>
       listTransit(transitDir, { ...(onError ? { onError } : {}), ...(known ? { known } : {}) }),
     statTransit: (rel) => statTransit(transitDir, rel),
-    ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters() } : {}),
+    ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters(synced) } : {}),
     removeFromTransit: (rel, opts) => removeFromTransit(transitDir, rel, opts),
     pruneTransit: (rels) => pruneTransitFolders(transitDir, rels),
     // A file that changed in transit waits as long as a new file must before it is staged.

@@ -267,7 +267,7 @@ test(
       const module = new URL('../../src/engine/scan/open-writers.ts', import.meta.url).pathname;
       const script =
         `const { snapshotOpenWriters } = await import(${JSON.stringify(module)});` +
-        `const s = await snapshotOpenWriters(${JSON.stringify(proc)});` +
+        `const s = await snapshotOpenWriters({ procRoot: ${JSON.stringify(proc)} });` +
         `const { statSync } = await import('node:fs');` +
         `const id = (p) => { const st = statSync(p); return [st.dev, st.ino]; };` +
         `console.log(JSON.stringify({ processes: s.processes, skipped: s.skippedProcesses,` +

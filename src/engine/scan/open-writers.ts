@@ -22,6 +22,7 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { descriptorFilter } from './writer-mounts.js';
 
 export interface WriterSnapshot {
   /** True when some inspected process holds (dev, ino) open for writing. */
@@ -81,7 +82,12 @@ function readFdinfo(path: string): string {
  * are built by concatenation (`pidDir` is normalized): a path.join per descriptor cost more than
  * the readlink it names.
  */
-function readProcess(pidDir: string, out: Set<string>, counts: { descriptors: number }): boolean {
+function readProcess(
+  pidDir: string,
+  out: Set<string>,
+  counts: { descriptors: number },
+  mayBeOurs: ((pidDir: string, fdinfo: string) => boolean) | null,
+): boolean {
   let fds: string[];
   try {
     fds = readdirSync(`${pidDir}/fd`);
@@ -104,7 +110,10 @@ function readProcess(pidDir: string, out: Set<string>, counts: { descriptors: nu
       // Pipes, sockets and anonymous inodes read as 'pipe:[…]', 'socket:[…]', 'anon_inode:…'.
       if (!target.startsWith('/')) continue;
       counts.descriptors++;
-      if (!openedForWriting(readFdinfo(`${pidDir}/fdinfo/${fd}`))) continue;
+      const fdinfo = readFdinfo(`${pidDir}/fdinfo/${fd}`);
+      if (!openedForWriting(fdinfo)) continue;
+      // On another file system than the synced folders': never asked (writer-mounts.ts).
+      if (mayBeOurs && !mayBeOurs(pidDir, fdinfo)) continue;
       // stat through the descriptor link reaches the open file itself, even if renamed or deleted.
       const s = statSync(link);
       out.add(key(s.dev, s.ino));
@@ -120,9 +129,17 @@ function isDenied(e: unknown): boolean {
   return code === 'EACCES' || code === 'EPERM';
 }
 
-/** One snapshot of every file open for writing, or null when /proc cannot tell. */
-export async function snapshotOpenWriters(procRoot = '/proc'): Promise<WriterSnapshot | null> {
+/**
+ * One snapshot of every file open for writing, or null when /proc cannot tell. `folders`: the
+ * folders whose files it is asked about; descriptors on other file systems are left out unasked
+ * (none given: every descriptor is looked at).
+ */
+export async function snapshotOpenWriters(
+  opts: { procRoot?: string; folders?: readonly string[] } = {},
+): Promise<WriterSnapshot | null> {
+  const { procRoot = '/proc', folders = [] } = opts;
   if (!canDetectWriters(procRoot)) return null;
+  const mayBeOurs = folders.length > 0 ? descriptorFilter(folders, procRoot) : null;
   const started = performance.now();
   const writable = new Set<string>();
   const counts = { descriptors: 0 };
@@ -136,7 +153,7 @@ export async function snapshotOpenWriters(procRoot = '/proc'): Promise<WriterSna
   }
   const root = join(procRoot);
   for (let i = 0; i < pids.length; i++) {
-    if (readProcess(`${root}/${pids[i] as string}`, writable, counts)) processes++;
+    if (readProcess(`${root}/${pids[i] as string}`, writable, counts, mayBeOurs)) processes++;
     else skippedProcesses++;
     if ((i + 1) % PROCESSES_PER_SLICE === 0) await new Promise((r) => setImmediate(r));
   }

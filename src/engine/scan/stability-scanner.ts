@@ -171,7 +171,10 @@ export class StabilityScanner {
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
     this.excludeDirs = opts.excludeDirs ?? [];
-    this.writers = opts.writers === undefined ? () => snapshotOpenWriters() : opts.writers;
+    this.writers =
+      opts.writers === undefined
+        ? () => snapshotOpenWriters({ folders: [opts.watchDir] })
+        : opts.writers;
     this.fileSystemType = opts.fileSystemType ?? fileSystemTypeOf;
     this.noteClock();
   }
