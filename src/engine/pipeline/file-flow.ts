@@ -28,6 +28,8 @@ export interface FileFlowOptions {
   settleMs: number;
   /** When a person last asked for a pass: failures from before it are due (see retryDue). */
   retryAskedMs?: number;
+  /** Since when a leg's own failures are due at once (pass.ts: a larger card put in). */
+  legAskedMs?(leg: LegId): number | undefined;
   /** Checks, records and removes answered files: one call at a time, in the order answered. */
   settle(items: WorkItem[]): Promise<void>;
   /** A leg is handed its first file: start it (a pass with nothing for a leg never runs it). */
@@ -157,7 +159,14 @@ export class FileFlow {
         this.closedLegs.has(leg.id) ||
         // Ended (after end(), a leg still at work on the files it had): a later pass gives it these.
         this.channelOf(leg.id).complete ||
-        !legDue(w.entry, leg.id, now, this.o.settleMs, this.o.retryAskedMs)
+        !legDue(
+          w.entry,
+          leg.id,
+          now,
+          this.o.settleMs,
+          this.o.retryAskedMs,
+          this.o.legAskedMs?.(leg.id),
+        )
       )
         continue;
       f.unanswered++;

@@ -20,14 +20,17 @@ export function legDue(
   nowMs: number,
   settleMs: number,
   askedMs?: number,
+  /** Since when this leg's own failures are due at once (a larger card put in). */
+  legAskedMs?: number,
 ): boolean {
+  const legAsked = Math.max(askedMs ?? -Infinity, legAskedMs ?? -Infinity);
   return (
     entry.finishedAtMs === undefined &&
     entry[leg] === undefined &&
     entry.lastError?.code !== CUT_SHORT &&
     entry.lastError?.code !== ZEROED &&
     retryDue(entry, nowMs, settleMs, askedMs) &&
-    retryDue(legRetry(entry, leg), nowMs, 0, askedMs)
+    retryDue(legRetry(entry, leg), nowMs, 0, legAsked)
   );
 }
 

@@ -79,6 +79,14 @@ export interface PassMemory extends StageMemory {
   cutShortTold: Set<string>;
   /** The queue held by Dropbox's outage alone, as the last pass left it (quiet-outage.ts). */
   quietOutage: QuietOutage | null;
+  /** The card's size as this engine last looked at it (null: not looked at, or unknown). */
+  cardTotalBytes: number | null;
+  /**
+   * When a card larger than the last was found: the copies that failed before it are due at once
+   * (one larger than the whole card waited for its back-off, hours after many tries, while the
+   * status still said it needed a larger card).
+   */
+  cardGrewMs?: number;
 }
 
 /** What a pass tells of the queue: the files in transit, those each leg still owes, the failing. */
@@ -113,6 +121,7 @@ export function newPassMemory(): PassMemory {
     lastCounts: null,
     cutShortTold: new Set(),
     quietOutage: null,
+    cardTotalBytes: null,
   };
 }
 
@@ -169,6 +178,12 @@ export async function runPass(
     });
     blocked.set(leg.id, health.problem);
     if (health.problem) emit({ type: 'leg-blocked', leg: leg.id, error: health.problem });
+    const total = health.card?.totalBytes ?? null;
+    if (total !== null) {
+      if (memory.cardTotalBytes !== null && total > memory.cardTotalBytes)
+        memory.cardGrewMs = clock.now();
+      memory.cardTotalBytes = total;
+    }
   };
   for (const leg of deps.legs) await lookAt(leg);
 
@@ -190,6 +205,7 @@ export async function runPass(
     now: () => clock.now(),
     settleMs,
     retryAskedMs: memory.retryAskedMs,
+    legAskedMs: (leg) => (leg === 'archive' ? memory.cardGrewMs : undefined),
     settle: (items) => settle(items),
     startLeg: (id) => startLeg(id),
   });
