@@ -5,13 +5,15 @@
 // Real parts (pass-rig.ts): real folders, the emulator through the real SDK, the real card leg.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { mapSource, type Source } from '../../src/engine/channel.js';
 import type { DestinationLeg, PlaceItem } from '../../src/engine/legs/leg.js';
+import type { LegId } from '../../src/engine/legs/ids.js';
 import { PassTicks } from '../../src/engine/pipeline/pass-ticks.js';
 import type { PassEvent } from '../../src/engine/pipeline/events.js';
-import { withRig } from './pass-rig.js';
+import { withRig, type PassRig } from './pass-rig.js';
 
 async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -45,16 +47,19 @@ function heldOn(leg: DestinationLeg, rel: string, gate: Promise<void>): Destinat
 const doneOn = (events: PassEvent[], leg: string, rel: string) =>
   events.some((e) => e.type === 'leg-done' && e.leg === leg && e.rel === rel);
 
+/** A ticked pass with `leg`'s files held (while they include `rel`) until `open()` is called. */
+function passHolding(r: PassRig, leg: LegId, rel: string) {
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  r.deps.legs = r.deps.legs.map((l) => (l.id === leg ? heldOn(l, rel, gate) : l));
+  const ticks = new PassTicks();
+  return { open: () => open(), ticks, passing: r.pass(ticks) };
+}
+
 test('while the card copies one file, files staged at later ticks go to Dropbox, and to the card at the next pass', async () => {
   await withRig(async (r) => {
     await r.drop('USB0/a.csv', 't,v\n1,1\n');
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    r.deps.legs = r.deps.legs.map((leg) =>
-      leg.id === 'archive' ? heldOn(leg, 'USB0/a.csv', gate) : leg,
-    );
-    const ticks = new PassTicks();
-    const passing = r.pass(ticks);
+    const { open, ticks, passing } = passHolding(r, 'archive', 'USB0/a.csv');
 
     await until('a.csv on Dropbox', () => doneOn(r.events, 'upload', 'USB0/a.csv'));
     await r.drop('USB0/b.csv', 't,v\n2,2\n');
@@ -112,13 +117,7 @@ test("files staged at a tick reach the free card while the busy leg's files fill
     r.deps.windowSize = 2;
     await r.drop('USB0/a.csv', 't,v\n1,1\n');
     await r.drop('USB0/b.csv', 't,v\n2,2\n');
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    r.deps.legs = r.deps.legs.map((leg) =>
-      leg.id === 'upload' ? heldOn(leg, 'USB0/a.csv', gate) : leg,
-    );
-    const ticks = new PassTicks();
-    const passing = r.pass(ticks);
+    const { open, ticks, passing } = passHolding(r, 'upload', 'USB0/a.csv');
     try {
       await until('a.csv and b.csv on the card', () =>
         ['a', 'b'].every((n) => doneOn(r.events, 'archive', `USB0/${n}.csv`)),
@@ -142,5 +141,43 @@ test("files staged at a tick reach the free card while the busy leg's files fill
     assert.equal(report.staged, 5);
     assert.equal(report.archived, 5);
     assert.equal(report.remainingInTransit, 3, 'c, d and e wait in transit for Dropbox');
+  });
+});
+
+test('a file failing to leave the watch folder and staged at a tick is no longer named failing', async () => {
+  await withRig(async (r) => {
+    // Its folder immutable (chattr +i holds root too): it cannot leave the watch folder.
+    const locked = await r.drop('held/locked.csv', 't,v\n1,1\n');
+    const heldDir = path.dirname(locked);
+    execFileSync('chattr', ['+i', heldDir]);
+    try {
+      await r.drop('USB0/a.csv', 't,v\n2,2\n');
+      const { open, ticks, passing } = passHolding(r, 'upload', 'USB0/a.csv');
+      const lastCounts = () => {
+        const c = r.events.filter((e) => e.type === 'counts').at(-1);
+        return c?.type === 'counts' ? c : undefined;
+      };
+      try {
+        await until('the locked file named failing', () =>
+          Boolean(lastCounts()?.failing?.rel === 'held/locked.csv'),
+        );
+        await until('a.csv on the card', () => doneOn(r.events, 'archive', 'USB0/a.csv'));
+        // The person fixes the folder while the upload holds the pass; its back-off runs out.
+        execFileSync('chattr', ['-i', heldDir]);
+        r.advance(60 * 60_000);
+        ticks.tick();
+        await until('the locked file on the card', () =>
+          doneOn(r.events, 'archive', 'held/locked.csv'),
+        );
+        const counts = lastCounts();
+        assert.equal(counts?.failed, 0, JSON.stringify(counts));
+        assert.equal(counts?.failing ?? null, null, 'no longer named failing');
+      } finally {
+        open();
+      }
+      await passing;
+    } finally {
+      execFileSync('chattr', ['-i', heldDir]);
+    }
   });
 });

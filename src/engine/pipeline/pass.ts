@@ -193,8 +193,16 @@ export async function runPass(
   let remainingBytes = 0;
   const pending = new Map<LegId, number>(deps.legs.map((leg) => [leg.id, 0]));
   let failed = 0;
-  // (Set inside `settle` too: typed by hand so the check after staging is not narrowed away.)
-  let failing = null as { rel: string; message: string; attempts: number } | null;
+  // The worst failing file: of transit's (set inside `settle`: typed by hand so checks are not
+  // narrowed away), and of the watch folder's as its last scan found it (a tick's scan replaces
+  // it: a file fixed and staged at a tick was still named failing beside "Failing: 0").
+  type Named = { rel: string; message: string; attempts: number };
+  let transitFailing = null as Named | null;
+  let watchFailing = null as Named | null;
+  const worstFailing = (): Named | null =>
+    !transitFailing || (watchFailing && watchFailing.attempts >= transitFailing.attempts)
+      ? watchFailing
+      : transitFailing;
   let done = 0;
   /** Of those done, files that were failing: only these leave the "Failing" count's floor. */
   let doneFailing = 0;
@@ -251,6 +259,7 @@ export async function runPass(
         now.pending[leg.id] = Math.max(now.pending[leg.id] ?? 0, owed);
       }
     }
+    const failing = worstFailing();
     emit({
       type: 'counts',
       ...now,
@@ -306,8 +315,12 @@ export async function runPass(
       const failure = worstFailure(w.entry);
       if (failure) {
         failed++;
-        if (!failing || failure.attempts > failing.attempts)
-          failing = { rel: w.file.rel, message: failure.message, attempts: failure.attempts };
+        if (!transitFailing || failure.attempts > transitFailing.attempts)
+          transitFailing = {
+            rel: w.file.rel,
+            message: failure.message,
+            attempts: failure.attempts,
+          };
         // The journal keeps a file's failures across a restart, but 'leg-failed' announces only
         // the crossing of the threshold, which a restarted engine never sees again: without this
         // a file that kept failing vanished from the problems (and alerts) at the next restart.
@@ -518,8 +531,7 @@ export async function runPass(
     stagedCount += again.staged;
     // The watch folder's failing files, as this scan found them (not counted twice).
     failed += again.failing - (staging?.failing ?? 0);
-    const stuck = again.worstFailing;
-    if (stuck && (!failing || stuck.attempts > failing.attempts)) failing = stuck;
+    watchFailing = again.worstFailing;
     staging = again;
     emit({ type: 'waiting', count: again.waiting, settling: again.settling });
     emitCounts();
@@ -580,8 +592,7 @@ export async function runPass(
     stagedCount += staging.staged;
     failed += staging.failing;
     // A file failing to leave the watch folder is named as one failing in transit is.
-    const stuck = staging.worstFailing;
-    if (stuck && (!failing || stuck.attempts > failing.attempts)) failing = stuck;
+    watchFailing = staging.worstFailing;
     emit({ type: 'waiting', count: staging.waiting, settling: staging.settling });
     // Counted before the walk of transit, the files left there by earlier passes are missing:
     // with nothing staged, the last pass's count stands until the walk has met them (else a
