@@ -662,7 +662,9 @@ export async function runPass(
     memory.quietOutage = quietOutageAfter(
       deps,
       blocked,
-      counts,
+      // Transit's queue alone: the watch folder's failing files are counted by each pass's own
+      // scan (carried too, one file failing there read as one more at every pass of an outage).
+      { ...counts, failed: Math.max(0, counts.failed - (staging?.failing ?? 0)) },
       queueBytes,
       complete ? clock.now() : carried!.walkedAtMs,
     );
