@@ -99,3 +99,25 @@ test('a group that shrank before it cleared: its "Resolved" names every file it 
   const [single] = p.update({ problems: [] }, 50);
   assert.doesNotMatch(single!.sentence, /none of its/);
 });
+
+test('a failing file whose cause changes (another fix, the same code) is told once more, in the new words', () => {
+  const policy = new AlertPolicy({ reminderMs: 24 * 3600_000, flapMs: 30 * 60_000 });
+  const rel = 'RDL/USB1/locked.txt';
+  const at = (attempts: number, message: string): Problem => ({
+    ...fileFailingProblem(rel, attempts, { code: 'file-unreadable', message }),
+    sinceMs: 0,
+  });
+  const unreadable = `Cannot read /hub/watch/${rel} (EACCES): give the user RDL Sync runs as (nobody) read permission on it and its folders`;
+  const unmovable = `Cannot move /hub/watch/${rel} out of the watch folder (EACCES): give the user RDL Sync runs as (nobody) write access to the folder /hub/watch/RDL/USB1; the file stays there`;
+  const told = (problems: Problem[], nowMs: number): string[] =>
+    policy
+      .update({ problems: groupFailingFiles(problems) }, nowMs)
+      .map((a) => `${a.kind}: ${a.sentence}`);
+  assert.equal(told([at(3, unreadable)], 0).length, 1, 'raised');
+  assert.deepEqual(told([at(4, unreadable)], 60_000), [], 'the same cause: figures are no news');
+  // The person gave read permission; now the folder refuses the move: the fix told is another.
+  const again = told([at(5, unmovable)], 120_000);
+  assert.equal(again.length, 1, JSON.stringify(again));
+  assert.match(again[0]!, /^raised: .*Cannot move .* write access to the folder/);
+  assert.deepEqual(told([at(6, unmovable)], 180_000), []);
+});

@@ -173,6 +173,7 @@ export function fileFailingProblem(
     ...(sinceMs !== undefined ? { sinceMs } : {}),
     id,
     code: error.code as Problem['code'],
+    cause: failureCause(error.message),
     ...(triedAgainWhenAsked(id, error.code) ? { triedOnAsk: true } : {}),
     severity: 'attention',
     tab: 'transfers',
@@ -182,6 +183,17 @@ export function fileFailingProblem(
         ? `${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`
         : `${rel} failed ${attempts} times: ${error.message.replace(/[.\s]+$/, '')}. Other files are not affected`,
   };
+}
+
+/**
+ * What a file's failure is, apart from its details: its sentence up to the first reason in
+ * brackets or colon, figures left out. One code has several causes with other fixes ("Cannot read
+ * …" needs read permission on the file, "Cannot move … out of the watch folder" write access to its
+ * folder): the alert policy tells a change of cause once (policy.ts), where the code alone kept
+ * the first fix in the people's inbox while the status said the next.
+ */
+function failureCause(message: string): string {
+  return (message.split(/[(:]/)[0] ?? message).replace(/\d+/g, '#').trim();
 }
 
 /** Per-file retry delay: doubling from FILE_RETRY.firstMs up to FILE_RETRY.capMs. */
