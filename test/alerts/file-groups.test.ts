@@ -121,3 +121,20 @@ test('a failing file whose cause changes (another fix, the same code) is told on
   assert.match(again[0]!, /^raised: .*Cannot move .* write access to the folder/);
   assert.deepEqual(told([at(6, unmovable)], 180_000), []);
 });
+
+test('a failing file retried with the same cause is not told again, whatever its temporary name or figures', () => {
+  const policy = new AlertPolicy({ reminderMs: 24 * 3600_000, flapMs: 30 * 60_000 });
+  const rel = 'cameras/cam1/2026-12-05_0412.jpg';
+  const at = (attempts: number, temp: string, free: number): Problem => ({
+    ...fileFailingProblem(rel, attempts, {
+      code: 'archive-write-failed',
+      message: `Writing /media/card/.rdl-sync-tmp/partial-${temp} in the SD card failed (EIO, ${free} MB free): check the card`,
+    }),
+    sinceMs: 0,
+  });
+  const told = (p: Problem, nowMs: number) =>
+    policy.update({ problems: groupFailingFiles([p]) }, nowMs).map((a) => a.kind);
+  assert.deepEqual(told(at(3, 'e4fa3e1eab90', 12), 0), ['raised']);
+  assert.deepEqual(told(at(4, 'f7dc2e9d1d04', 11), 60_000), []);
+  assert.deepEqual(told(at(5, '0b33aa71c2de', 9), 120_000), []);
+});

@@ -9,8 +9,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, listFilesRel, type Harness } from '../engine/harness.js';
 import { archiveHungSince } from '../../src/engine/archive/card-answers.js';
-import { threadPoolSize } from '../../src/engine/archive/card-gate.js';
-import { SMALL_CONCURRENCY } from '../../src/engine/legs/archive-leg.js';
 import { CardImage, cardsUnavailable } from './helpers.js';
 
 const unavailable = cardsUnavailable();
@@ -129,67 +127,6 @@ test(
       assert.equal(back.done, 1, JSON.stringify(back));
       assert.deepEqual(await listFilesRel(h.transitDir), []);
       assert.ok((await listFilesRel(h.archiveDir)).includes('cameras/big.bin'));
-    });
-  },
-);
-
-test(
-  'a card that stops answering while many small files are copied leaves the rest of the process threads to go on',
-  { timeout: 120_000 },
-  async (t) => {
-    if (unavailable) return t.skip(unavailable);
-    // The pool this test process has (Node's 4 unless set, as for the tray app and a daemon
-    // started by hand): a copy of many small files sent a call per file at once, the card held
-    // every thread, and the whole process waited (the journal's save, Dropbox's reads of transit).
-    const pool = threadPoolSize();
-    assert.ok(pool < SMALL_CONCURRENCY, `a pool smaller than the small files in flight: ${pool}`);
-    await withCard(40, async (h, card) => {
-      await h.drop('RDL/USB0/before.csv', 'a\n');
-      assert.equal((await h.engine.runPassNow()).done, 1);
-      const rels = Array.from(
-        { length: 60 },
-        (_, i) => `RDL/USB0/f${String(i).padStart(2, '0')}.csv`,
-      );
-      for (const rel of rels) await h.drop(rel, `t,v\n${rel}\n`);
-      let frozen = false;
-      const off = h.engine.onStatus((s) => {
-        if (frozen || s.transfers.filter((x) => x.leg === 'archive').length < SMALL_CONCURRENCY / 2)
-          return;
-        frozen = true;
-        card.freeze();
-      });
-      // Were the process's threads all held, the pass would never end: thawed after a minute, so
-      // the test fails (the pass ended only after the thaw) rather than hangs.
-      let thawedAtMs: number | null = null;
-      const rescue = setTimeout(() => {
-        thawedAtMs = Date.now();
-        card.thaw();
-      }, 60_000);
-      try {
-        const pass = await h.engine.runPassNow();
-        const endedAtMs = Date.now();
-        off();
-        assert.ok(frozen, 'the copies to the card started');
-        assert.equal(
-          thawedAtMs,
-          null,
-          `the pass ended (at ${endedAtMs}) while the card was stopped`,
-        );
-        assert.match(pass.archiveBlocked?.message ?? '', /has not answered for 1 min/);
-        assert.equal(pass.uploadBlocked, null);
-        const remote = new Set(h.emulator.listFiles().map((f) => f.pathDisplay));
-        for (const rel of rels) assert.ok(remote.has(`/RDL/site1/${rel}`), `${rel} on Dropbox`);
-      } finally {
-        clearTimeout(rescue);
-        off();
-      }
-      card.thaw();
-      await untilAnswering(h.archiveDir);
-      const back = await h.engine.runPassNow();
-      assert.equal(back.archiveBlocked, null, back.archiveBlocked?.message);
-      assert.deepEqual(await listFilesRel(h.transitDir), []);
-      const onCard = new Set(await listFilesRel(h.archiveDir));
-      for (const rel of rels) assert.ok(onCard.has(rel), `${rel} on the card`);
     });
   },
 );

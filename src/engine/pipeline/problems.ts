@@ -187,13 +187,15 @@ export function fileFailingProblem(
 
 /**
  * What a file's failure is, apart from its details: its sentence up to the first reason in
- * brackets or colon, figures left out. One code has several causes with other fixes ("Cannot read
+ * brackets or colon, paths and figures left out. One code has several causes with other fixes ("Cannot read
  * …" needs read permission on the file, "Cannot move … out of the watch folder" write access to its
  * folder): the alert policy tells a change of cause once (policy.ts), where the code alone kept
  * the first fix in the people's inbox while the status said the next.
  */
 function failureCause(message: string): string {
-  return (message.split(/[(:]/)[0] ?? message).replace(/\d+/g, '#').trim();
+  // Words with a figure or a slash (paths, temporary names, ids) left out too: a copy's random
+  // temporary name, or the oldest file of a group, made every try read as another cause.
+  return (message.split(/[(:]/)[0] ?? message).replace(/\S*[\d/]\S*/g, '#').trim();
 }
 
 /** Per-file retry delay: doubling from FILE_RETRY.firstMs up to FILE_RETRY.capMs. */
