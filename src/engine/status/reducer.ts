@@ -83,11 +83,12 @@ export class StatusReducer {
       case 'leg-checked':
         if (e.card)
           status.update({ archive: { ...status.current.archive, enabled: true, ...e.card } });
-        // Found usable (a card put back while a long upload holds the pass, looked at again at a
+        // Found there (a card put back while a long upload holds the pass, looked at again at a
         // tick): no longer said missing beside a card that copies, for hours until the pass's end.
-        // Full waits for that end: a full card's check passes while a small file still fits.
-        if (e.problem === null && !LEGS[e.leg].network)
-          for (const pid of LEGS[e.leg].problemIds) if (pid !== ARCHIVE_FULL) status.clear(pid);
+        // Full and read-only wait for that end: a check passes while a small file still fits, or
+        // while only the card's work folder refuses copies (both found by copies alone: cleared
+        // at each look, they came and went at every pass).
+        if (e.problem === null && e.leg === 'archive') status.clear('archive-missing');
         return;
       case 'leg-started':
         status.transferStarted(e.rel, e.leg, e.size);
