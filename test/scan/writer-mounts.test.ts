@@ -21,12 +21,12 @@ test('each mount names its device', () => {
   assert.equal(devices.size, 6);
 });
 
-test("a folder's devices: the mount holding it (the last of the longest) and every mount below it", () => {
+test("a folder's devices: every mount at or above it, and every mount below it", () => {
   const watch = '/home/pi/SHELF3/logging-folder/2_tosync';
   assert.deepEqual(
     [...devicesOfFolders([watch], MOUNTINFO)].sort(),
-    ['0:41', '179:1'],
-    'the tmpfs mounted on it, and the stick mounted inside it (a space in its name)',
+    ['0:41', '179:1', '259:2'],
+    'the root, the tmpfs mounted on it, and the stick mounted inside it (a space in its name)',
   );
   assert.deepEqual(
     [...devicesOfFolders(['/home/pi/SHELF3/logging-folder/3_transit'], MOUNTINFO)],
@@ -42,4 +42,15 @@ test("a folder's devices: the mount holding it (the last of the longest) and eve
     ['0:40', '259:2'],
   );
   assert.ok(!devicesOfFolders([watch], MOUNTINFO).has('0:99'), 'the NFS share is never asked');
+  assert.ok(!devicesOfFolders([watch], MOUNTINFO).has('0:21'), 'nor /proc');
+});
+
+test('a file system mounted later over a parent of the folder is asked too (it hides the longer mount)', () => {
+  const info = [
+    '22 1 259:2 / / rw - ext4 /dev/root rw',
+    '40 22 8:17 / /data/watch rw - ext4 /dev/sdb1 rw',
+    '41 22 0:50 / /data rw - tmpfs tmpfs rw',
+    '',
+  ].join('\n');
+  assert.deepEqual([...devicesOfFolders(['/data/watch'], info)].sort(), ['0:50', '259:2', '8:17']);
 });

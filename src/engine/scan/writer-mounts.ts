@@ -27,7 +27,7 @@ const unescape = (field: string): string =>
   field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 
 /**
- * The devices of the mounts holding `folders` (real paths) or mounted anywhere below them, from a
+ * The devices of the mounts at or above `folders` (real paths) or anywhere below them, from a
  * mountinfo text: every file system a file of those folders can be on.
  */
 export function devicesOfFolders(folders: readonly string[], mountinfo: string): Set<string> {
@@ -39,15 +39,12 @@ export function devicesOfFolders(folders: readonly string[], mountinfo: string):
   const devices = new Set<string>();
   const under = (path: string, point: string): boolean =>
     path === point || point === '/' || path.startsWith(point.endsWith('/') ? point : `${point}/`);
-  for (const folder of folders) {
-    // The holder: the last of the longest mount points above it (later mounts stack on top).
-    let holder: { device: string; point: string } | undefined;
-    for (const m of mounts) {
-      if (under(folder, m.point) && (!holder || m.point.length >= holder.point.length)) holder = m;
-      else if (m.point !== folder && under(m.point, folder)) devices.add(m.device);
-    }
-    if (holder) devices.add(holder.device);
-  }
+  // Every mount at or above a folder, not only the longest: a later mount over a parent hides the
+  // longer one, and which holds the folder then takes more than prefixes to tell. A device too
+  // many is only stat'ed as before; one too few would miss a writer.
+  for (const folder of folders)
+    for (const m of mounts)
+      if (under(folder, m.point) || under(m.point, folder)) devices.add(m.device);
   return devices;
 }
 
