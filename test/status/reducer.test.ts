@@ -730,7 +730,7 @@ test('a full card is said once, by the archive: its disk alone is not also "near
   assert.deepEqual(ids(), ['disk-nearly-full:/home/pi', 'disk-nearly-full:/media/card']);
 });
 
-test("a card found usable at a pass's second look is no longer said missing or read-only; a full one waits for the pass's end", () => {
+test("a card found at a pass's second look is no longer said missing; full or read-only wait for the pass's end", () => {
   const clock = handClock();
   const status = new StatusModel(() => clock.now());
   const reducer = new StatusReducer(status, clock, () => ALERT_MS);
@@ -752,6 +752,16 @@ test("a card found usable at a pass's second look is no longer said missing or r
   // (A full card's check passes while a small file still fits: only a copy tells.)
   reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
   assert.deepEqual(problemIds(status), ['archive-full']);
+
+  // Its work folder refusing copies: the look (its root writable) cannot tell, so it stays.
+  const readOnly = new SyncError({
+    kind: 'blocked',
+    code: 'archive-readonly',
+    message: 'SD card at /media/card refuses copies into its work folder (EACCES)',
+  });
+  reducer.apply({ type: 'leg-blocked', leg: 'archive', error: readOnly });
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  assert.deepEqual(problemIds(status), ['archive-full', 'archive-readonly']);
 });
 
 test('a card found missing or read-only by a copy is shown so, not as the last look saw it', () => {
