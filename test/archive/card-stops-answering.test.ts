@@ -7,9 +7,15 @@
 // are copied and the problem clears. A real FAT32 card whose driver is stopped (SIGSTOP).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startHarness, listFilesRel, type Harness } from '../engine/harness.js';
 import { archiveHungSince } from '../../src/engine/archive/card-answers.js';
-import { CardImage, cardsUnavailable } from './helpers.js';
+import { ArchiveTarget } from '../../src/engine/archive/index.js';
+import { threadPoolSize } from '../../src/engine/archive/card-gate.js';
+import { SMALL_CONCURRENCY } from '../../src/engine/legs/archive-leg.js';
+import { CardImage, cardsUnavailable, mountedCard } from './helpers.js';
 
 const unavailable = cardsUnavailable();
 
@@ -127,6 +133,110 @@ test(
       assert.equal(back.done, 1, JSON.stringify(back));
       assert.deepEqual(await listFilesRel(h.transitDir), []);
       assert.ok((await listFilesRel(h.archiveDir)).includes('cameras/big.bin'));
+    });
+  },
+);
+
+// A call on the card made on the main thread (a stat, the link tried first, the open for an
+// fsync, the read-back of a small copy) held the whole process, not one thread: no timer, no
+// upload, no status until the card answered, and the card's deadline could not run. Every call
+// on a card is made on the thread pool now; the card is stopped between two copies, so the next
+// copy's first call on it is the one that waits.
+for (const format of ['fat32', 'exfat'] as const) {
+  test(
+    `${format} card: a copy to a card that stops answering holds a thread, not this process`,
+    { timeout: 120_000 },
+    async (t) => {
+      if (unavailable) return t.skip(unavailable);
+      const m = await mountedCard(format, 40);
+      const transit = await mkdtemp(join(tmpdir(), 'rdl-hung-transit-'));
+      try {
+        const target = new ArchiveTarget({ root: m.dir, mustBeMountPoint: true });
+        assert.equal((await target.check()).problem, null);
+        const store = async (name: string, body: string) => {
+          const srcPath = join(transit, name);
+          await writeFile(srcPath, body);
+          return target.store({ rel: `RDL/USB0/${name}`, srcPath, size: body.length });
+        };
+        // The folder is known and the card found to take no hard links (copies, read back).
+        await store('first.csv', 't,v\n1,2\n');
+
+        // Were this process held, only another process could thaw the card.
+        const rescue = m.card.freezeUntilThawedFromOutside(20_000);
+        let settled = false;
+        const second = store('second.csv', 't,v\n3,4\n').finally(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 1_000));
+        const thawedFromOutside = rescue.stop();
+        assert.equal(
+          thawedFromOutside,
+          false,
+          'this process went on while the card was stopped (not held until another process thawed it)',
+        );
+        assert.equal(settled, false, 'the copy waits for the card');
+
+        m.card.thaw();
+        const stored = await second;
+        assert.equal(await readFile(stored.path, 'utf8'), 't,v\n3,4\n');
+      } finally {
+        m.card.thaw();
+        await m.done();
+        await rm(transit, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+test(
+  'a card that stops answering while many small files are copied: the pass ends, all on Dropbox',
+  { timeout: 120_000 },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    // The pool this test process has (Node's 4 unless set, as for the tray app and a daemon
+    // started by hand): a copy of many small files sent a call per file at once, the card held
+    // every thread, and the whole process waited (the journal's save, Dropbox's reads of transit).
+    const pool = threadPoolSize();
+    assert.ok(pool < SMALL_CONCURRENCY, `a pool smaller than the small files in flight: ${pool}`);
+    await withCard(40, async (h, card) => {
+      await h.drop('RDL/USB0/before.csv', 'a\n');
+      assert.equal((await h.engine.runPassNow()).done, 1);
+      const rels = Array.from(
+        { length: 60 },
+        (_, i) => `RDL/USB0/f${String(i).padStart(2, '0')}.csv`,
+      );
+      for (const rel of rels) await h.drop(rel, `t,v\n${rel}\n`);
+      // Stopped with copies under way; were this process held (a call on the card made on its
+      // main thread, or every thread of the pool held), the pass would end only once another
+      // process thawed the card, a minute later: the test fails rather than hangs.
+      let rescue: { stop(): boolean } | null = null;
+      const off = h.engine.onStatus((s) => {
+        if (rescue || s.transfers.filter((x) => x.leg === 'archive').length < SMALL_CONCURRENCY / 2)
+          return;
+        rescue = card.freezeUntilThawedFromOutside(60_000);
+      });
+      let pass;
+      try {
+        pass = await h.engine.runPassNow();
+      } finally {
+        off();
+      }
+      const thawedFromOutside = (rescue as { stop(): boolean } | null)?.stop();
+      assert.equal(
+        thawedFromOutside,
+        false,
+        'the copies to the card started; the pass ended while it was stopped',
+      );
+      assert.match(pass.archiveBlocked?.message ?? '', /has not answered for 1 min/);
+      assert.equal(pass.uploadBlocked, null);
+      const remote = new Set(h.emulator.listFiles().map((f) => f.pathDisplay));
+      for (const rel of rels) assert.ok(remote.has(`/RDL/site1/${rel}`), `${rel} on Dropbox`);
+
+      card.thaw();
+      await untilAnswering(h.archiveDir);
+      const back = await h.engine.runPassNow();
+      assert.equal(back.archiveBlocked, null, back.archiveBlocked?.message);
+      assert.deepEqual(await listFilesRel(h.transitDir), []);
+      const onCard = new Set(await listFilesRel(h.archiveDir));
+      for (const rel of rels) assert.ok(onCard.has(rel), `${rel} on the card`);
     });
   },
 );

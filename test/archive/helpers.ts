@@ -404,6 +404,39 @@ export class CardImage {
     for (const pid of this.driverPids()) process.kill(pid, 'SIGCONT');
   }
 
+  /**
+   * Stops the card now and has another process thaw it after `ms`: that happens even while this
+   * process is held by a call on the card made on its main thread (a timer here would never
+   * fire). The other process is started first: started while this process holds a file open on
+   * the stopped card, its exec waits for the card (closing the inherited descriptor asks a FUSE
+   * driver), and the spawn with it. `stop` cancels the thaw and says whether it had happened.
+   */
+  freezeUntilThawedFromOutside(ms: number): { stop(): boolean } {
+    const pids = this.driverPids().join(' ');
+    const marker = join(this.imageDir, `thawed-${Date.now()}`);
+    const rescuer = spawn('sh', ['-c', `sleep ${ms / 1000}; : > '${marker}'; kill -CONT ${pids}`], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    rescuer.unref();
+    this.freeze();
+    return {
+      stop: () => {
+        try {
+          process.kill(-(rescuer.pid as number), 'SIGKILL');
+        } catch {
+          // (it has ended: it thawed)
+        }
+        try {
+          readFileSync(marker);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    };
+  }
+
   private driverPids(): number[] {
     const runner = this.daemon?.pid;
     if (runner === undefined) return [];

@@ -1,5 +1,6 @@
 // Durability helpers: a rename is only durable once the folder holding the new name is synced.
-import { closeSync, constants, fsync, openSync } from 'node:fs';
+import { constants, fsync } from 'node:fs';
+import { inlineCalls, type FileCalls } from './quick-fs.js';
 
 // The open and the close are made inline, the fsync alone on the thread pool. Through
 // fs/promises each sync cost a FileHandle and three trips to the thread pool (open, fsync, close):
@@ -7,6 +8,7 @@ import { closeSync, constants, fsync, openSync } from 'node:fs';
 // more than the fsync's own system call. Opening a file or folder just linked or renamed, and
 // closing a descriptor we only read through, touch inodes already in the cache (quick-fs.ts says
 // why such calls may be inline); the fsync is what waits for the disk, so it stays asynchronous.
+// On a card the open and close go to the pool too (`calls`): a FUSE card answers a close.
 
 /** fsync an open descriptor on the thread pool. */
 function syncFd(fd: number): Promise<void> {
@@ -19,10 +21,10 @@ function syncFd(fd: number): Promise<void> {
  * fsync a directory so that entries created, renamed or removed in it survive a power cut.
  * Windows cannot open directories for syncing (EPERM/EISDIR); NTFS journals metadata, so skip there.
  */
-export async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string, calls: FileCalls = inlineCalls): Promise<void> {
   let fd;
   try {
-    fd = openSync(dir, 'r');
+    fd = await calls.open(dir, 'r');
   } catch (e) {
     if (process.platform === 'win32' && isCode(e, 'EPERM', 'EISDIR', 'EACCES')) return;
     throw e;
@@ -33,7 +35,7 @@ export async function fsyncDir(dir: string): Promise<void> {
     // Some file systems (certain FUSE and network mounts) refuse fsync on directories.
     if (!isCode(e, 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EPERM', 'EISDIR')) throw e;
   } finally {
-    closeSync(fd);
+    await calls.close(fd);
   }
 }
 
@@ -45,12 +47,12 @@ export async function fsyncDir(dir: string): Promise<void> {
  * or waiting for a FIFO's writer. Costs little once the bytes are on disk: a journal commit, which
  * the fsync of its folder that follows would make anyway.
  */
-export async function fsyncFile(file: string): Promise<void> {
+export async function fsyncFile(file: string, calls: FileCalls = inlineCalls): Promise<void> {
   const flags =
     process.platform === 'win32'
       ? 'r'
       : constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-  const fd = openSync(file, flags);
+  const fd = await calls.open(file, flags);
   try {
     await syncFd(fd);
   } catch (e) {
@@ -58,7 +60,7 @@ export async function fsyncFile(file: string): Promise<void> {
     if (process.platform === 'win32' && isCode(e, 'EPERM', 'EACCES', 'EBADF')) return;
     if (!isCode(e, 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP')) throw e;
   } finally {
-    closeSync(fd);
+    await calls.close(fd);
   }
 }
 

@@ -20,9 +20,16 @@ export interface PlaceOps {
   link(existingPath: string | Buffer, newPath: string): Promise<void>;
   rename(oldPath: string | Buffer, newPath: string): Promise<void>;
   unlink(path: string | Buffer): Promise<void>;
+  /** The look whether the name is free, where there are no hard links. */
+  lstat(path: string): Promise<unknown>;
 }
 
-export const realPlaceOps: PlaceOps = { link: quickLink, rename: quickRename, unlink: quickUnlink };
+export const realPlaceOps: PlaceOps = {
+  link: quickLink,
+  rename: quickRename,
+  unlink: quickUnlink,
+  lstat: quickLstat,
+};
 
 /** errno codes meaning "this file system (or this file) cannot be hard-linked": copy instead. */
 export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EINVAL'];
@@ -56,7 +63,7 @@ export async function placeWithoutReplacing(
     if (isCode(e, 'EEXIST')) return 'exists';
     if (!isCode(e, ...NO_HARD_LINKS)) throw e;
     const placed = await inTurn(async () => {
-      if (await exists(to)) return 'exists' as const;
+      if (await exists(to, ops)) return 'exists' as const;
       await ops.rename(from, to);
       return 'placed' as const;
     });
@@ -109,9 +116,9 @@ function inTurn<T>(step: () => Promise<T>): Promise<T> {
   return turn;
 }
 
-async function exists(p: string): Promise<boolean> {
+async function exists(p: string, ops: PlaceOps): Promise<boolean> {
   try {
-    await quickLstat(p);
+    await ops.lstat(p);
     return true;
   } catch (e) {
     if (isCode(e, 'ENOENT')) return false;

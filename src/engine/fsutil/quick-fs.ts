@@ -6,14 +6,27 @@
 // block for microseconds (a few ms on a slow card), like the small-file reads (dropbox/small-read.ts).
 // Walks of whole folders (fsutil/walk.ts) stay asynchronous: a cold walk of a large backlog would
 // block for seconds. Errors are the same errno errors, delivered as rejections.
+//
+// Inline is right only on a disk the process cannot do without anyway (the watch folder's and
+// transit's). A call that hangs inline hangs the whole process: every timer, every request, the
+// status. A card on its own file system can hang (a reader's firmware, a FUSE driver stopped):
+// there the same calls go to the thread pool (`pooledCalls`), where a hung one holds a thread the
+// card's deadline knows about (archive/card-answers.ts), not the process.
 import {
+  close,
   closeSync,
+  link,
   linkSync,
+  lstat,
   lstatSync,
+  open,
   openSync,
   readSync,
+  rename,
   renameSync,
+  stat,
   statSync,
+  unlink,
   unlinkSync,
   type Stats,
 } from 'node:fs';
@@ -68,4 +81,53 @@ export async function quickRename(oldPath: string | Buffer, newPath: string): Pr
 
 export async function quickUnlink(path: string | Buffer): Promise<void> {
   unlinkSync(path);
+}
+
+/** The metadata calls a caller makes on the files of one disk, inline or on the thread pool. */
+export interface FileCalls {
+  lstat(path: string | Buffer): Promise<Stats>;
+  stat(path: string | Buffer): Promise<Stats>;
+  link(existingPath: string | Buffer, newPath: string): Promise<void>;
+  rename(oldPath: string | Buffer, newPath: string): Promise<void>;
+  unlink(path: string | Buffer): Promise<void>;
+  /** A descriptor to fsync through (fsync.ts), and its close. */
+  open(path: string | Buffer, flags: string | number): Promise<number>;
+  close(fd: number): Promise<void>;
+  /** Whether a small file is read whole inline (readSmallShared) to be hashed. */
+  readsInline: boolean;
+}
+
+/** Inline: the disk of the watch folder and transit (see the top of the file). */
+export const inlineCalls: FileCalls = {
+  lstat: quickLstat,
+  stat: quickStat,
+  link: quickLink,
+  rename: quickRename,
+  unlink: quickUnlink,
+  open: async (path, flags) => openSync(path, flags),
+  close: async (fd) => closeSync(fd),
+  readsInline: true,
+};
+
+/**
+ * On the thread pool: a disk that may stop answering while the process must go on (a card). The
+ * callback API, not fs/promises: the same one trip to the pool without a FileHandle per open.
+ */
+export const pooledCalls: FileCalls = {
+  lstat: (path) => pooled<Stats>((done) => lstat(path, done)),
+  stat: (path) => pooled<Stats>((done) => stat(path, done)),
+  link: (existingPath, newPath) => pooled<void>((done) => link(existingPath, newPath, done)),
+  rename: (oldPath, newPath) => pooled<void>((done) => rename(oldPath, newPath, done)),
+  unlink: (path) => pooled<void>((done) => unlink(path, done)),
+  open: (path, flags) => pooled<number>((done) => open(path, flags, done)),
+  close: (fd) => pooled<void>((done) => close(fd, done)),
+  readsInline: false,
+};
+
+function pooled<T>(
+  start: (done: (e: NodeJS.ErrnoException | null, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    start((e, value) => (e ? reject(e) : resolve(value as T)));
+  });
 }
