@@ -1,7 +1,7 @@
 // Alerts to the site's own tooling: runs a program with the alert as JSON on stdin and as
 // RDL_ALERT_* environment variables. No shell (the setting is a program path, never a command
 // line to interpret). Stopped after the timeout, with everything it started (its process group).
-import { spawn } from 'node:child_process';
+import { startCommand } from './command-thread.js';
 import { redact } from '../../log/index.js';
 import { alertJson } from '../render.js';
 import type { Alert, AlertOrigin } from '../types.js';
@@ -28,61 +28,53 @@ export class CommandChannel implements AlertChannel {
       env[`RDL_ALERT_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] = String(v);
     }
     return new Promise((resolve, reject) => {
-      const child = spawn(this.program, [], {
-        env,
-        stdio: ['pipe', 'ignore', 'pipe'],
-        // Its own process group, so a timeout also stops whatever the program started.
-        detached: process.platform !== 'win32',
-      });
-      let stderr = '';
-      let timedOut = false;
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr = (stderr + d).slice(-STDERR_TAIL);
-      });
+      let started = false;
+      // From a worker thread: a start can wait on a card that does not answer (command-thread.ts).
+      const run = startCommand(
+        {
+          program: this.program,
+          env,
+          stdin: `${JSON.stringify(json)}\n`,
+          // Its own process group, so a timeout also stops whatever the program started.
+          detached: process.platform !== 'win32',
+          stderrTail: STDERR_TAIL,
+        },
+        (e) => {
+          if (e.kind === 'started') {
+            started = true;
+            return;
+          }
+          clearTimeout(timer);
+          if (e.kind === 'error') {
+            reject(new Error(`alert command ${this.program} could not start (${e.code})`));
+          } else if (e.code === 0) {
+            resolve();
+          } else {
+            const tail = redact(e.stderr.trim().split('\n').slice(-2).join(' / '));
+            reject(
+              new Error(
+                `alert command ${this.program} failed (${e.code === null ? `signal ${e.signal}` : `exit ${e.code}`})${tail ? `: ${tail}` : ''}`,
+              ),
+            );
+          }
+        },
+      );
       const timer = setTimeout(() => {
-        timedOut = true;
-        killTree(child.pid);
-        // A grandchild that left the group could hold stderr open for ever: do not wait for it.
-        child.stderr.destroy();
-        reject(this.timedOut());
+        run.abandon();
+        reject(started ? this.timedOut() : this.notStarted());
       }, this.timeoutMs);
-      child.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new Error(`alert command ${this.program} could not start (${e.code ?? e.message})`));
-      });
-      child.once('close', (code, sig) => {
-        clearTimeout(timer);
-        if (timedOut) {
-          reject(this.timedOut());
-        } else if (code === 0) {
-          resolve();
-        } else {
-          const tail = redact(stderr.trim().split('\n').slice(-2).join(' / '));
-          reject(
-            new Error(
-              `alert command ${this.program} failed (${code === null ? `signal ${sig}` : `exit ${code}`})${tail ? `: ${tail}` : ''}`,
-            ),
-          );
-        }
-      });
-      // A program that does not read its stdin must not fail the alert (EPIPE).
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(`${JSON.stringify(json)}\n`);
     });
+  }
+
+  private notStarted(): Error {
+    return new Error(
+      `alert command ${this.program} did not start in ${Math.round(this.timeoutMs / 1000)} s: the system held its start (a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer); it was given up`,
+    );
   }
 
   private timedOut(): Error {
     return new Error(
       `alert command ${this.program} did not finish in ${Math.round(this.timeoutMs / 1000)} s and was stopped`,
     );
-  }
-}
-
-function killTree(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
-  } catch {
-    // already gone
   }
 }
