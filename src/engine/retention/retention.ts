@@ -91,6 +91,9 @@ export async function listArchive(root: string, signal?: AbortSignal): Promise<A
   const files: ArchiveFile[] = [];
   for await (const e of walkTree(root, {
     skip: (name, rel) => rel === ARCHIVE_WORK_DIR && name === ARCHIVE_WORK_DIR,
+    // Every look on the thread pool: a card that stops answering mid-walk held the whole process
+    // on an inline one, and the deadline it is listed under (card-answers.ts) could not run.
+    inlineBatchBudgetMs: 0,
     ...(signal ? { signal } : {}),
   })) {
     if (e.kind !== 'file') continue;
