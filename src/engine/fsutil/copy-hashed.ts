@@ -184,6 +184,8 @@ export async function hashFileDropbox(
   path: string | Buffer,
   signal?: AbortSignal,
   sizeHint?: number,
+  /** Told after each chunk read (a card's deadline runs from the last one: card-answers.ts). */
+  onRead?: () => void,
 ): Promise<string> {
   throwIfAborted(signal);
   if (sizeHint !== undefined && sizeHint <= SYNC_READ_MAX) {
@@ -200,6 +202,7 @@ export async function hashFileDropbox(
       const { bytesRead } = await fh.read(buf, 0, CHUNK_SIZE, null);
       if (bytesRead === 0) break;
       hasher.update(buf.subarray(0, bytesRead));
+      onRead?.();
     }
     return hasher.digest();
   } finally {

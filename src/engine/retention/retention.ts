@@ -6,6 +6,7 @@
 // A file still hard-linked to a queued transit copy is not done yet and is kept. Every deletion is
 // written to the history.
 import { compareNames } from '../compare-names.js';
+import { isSyncError } from '../errors.js';
 import { lstat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ARCHIVE_WORK_DIR } from '../archive/work-dir.js';
@@ -61,6 +62,9 @@ export interface RemoteHashLookup {
   ): Promise<{ path: string; contentHash: string } | null>;
 }
 
+/** A step on the card, given `alive` to call as it moves (see runRetention's `onCard`). */
+export type OnCard = <T>(step: (alive: () => void) => Promise<T>) => Promise<T>;
+
 export interface ArchiveFile {
   rel: string;
   absPath: string;
@@ -87,7 +91,12 @@ export interface RetentionReport {
 }
 
 /** The archive's user files, oldest first; the reserved folder is not user data. */
-export async function listArchive(root: string, signal?: AbortSignal): Promise<ArchiveFile[]> {
+export async function listArchive(
+  root: string,
+  signal?: AbortSignal,
+  /** Told at each entry (a card's deadline runs from the last one: card-answers.ts). */
+  onEntry?: () => void,
+): Promise<ArchiveFile[]> {
   const files: ArchiveFile[] = [];
   for await (const e of walkTree(root, {
     skip: (name, rel) => rel === ARCHIVE_WORK_DIR && name === ARCHIVE_WORK_DIR,
@@ -96,6 +105,7 @@ export async function listArchive(root: string, signal?: AbortSignal): Promise<A
     inlineBatchBudgetMs: 0,
     ...(signal ? { signal } : {}),
   })) {
+    onEntry?.();
     if (e.kind !== 'file') continue;
     files.push({
       rel: e.rel,
@@ -120,9 +130,17 @@ export async function runRetention(opts: {
   signal?: AbortSignal;
   /** Kept from run to run by the daemon: files not on Dropbox are not asked about every run. */
   notOnDropbox?: NotOnDropbox;
+  /**
+   * Runs each step on the card (its listing, a hash, a removal): the daemon gives each the
+   * card's deadline (card-answers.ts). A card that stopped answering mid-run held the run, and
+   * the pass it ends, for ever: no more passes, Dropbox included. Dropbox's answers are no step
+   * on the card: they wait outside it.
+   */
+  onCard?: OnCard;
 }): Promise<RetentionReport> {
-  const files = await listArchive(opts.archiveRoot, opts.signal);
-  const space = await freeSpace(opts.archiveRoot);
+  const onCard: OnCard = opts.onCard ?? ((step) => step(() => undefined));
+  const files = await onCard((alive) => listArchive(opts.archiveRoot, opts.signal, alive));
+  const space = await onCard(() => freeSpace(opts.archiveRoot));
   const archiveBytes = files.reduce((n, f) => n + f.size, 0);
   const overSize =
     opts.limits.maxArchiveBytes === null ? 0 : archiveBytes - opts.limits.maxArchiveBytes;
@@ -163,7 +181,7 @@ export async function runRetention(opts: {
       continue;
     }
     checks++;
-    const verdict = await verify(f, opts);
+    const verdict = await verify(f, opts, onCard);
     if (!verdict.ok) {
       if (verdict.reason === 'not on Dropbox')
         absent?.set(f.rel, { size: f.size, mtimeMs: f.mtimeMs, atMs: opts.nowMs() });
@@ -172,13 +190,17 @@ export async function runRetention(opts: {
     }
     if (!opts.dryRun) {
       // The file must still be the one just verified (a person may have replaced it meanwhile).
-      const now = await lstat(f.absPath).catch(() => null);
-      if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) {
+      const changed = await onCard(async () => {
+        const now = await lstat(f.absPath).catch(() => null);
+        if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) return true;
+        await unlink(f.absPath);
+        await pruneEmptyDirs(opts.archiveRoot, dirname(f.absPath)).catch(() => {});
+        return false;
+      });
+      if (changed) {
         report.kept.push({ rel: f.rel, reason: 'changed while it was checked' });
         continue;
       }
-      await unlink(f.absPath);
-      await pruneEmptyDirs(opts.archiveRoot, dirname(f.absPath)).catch(() => {});
       const at = opts.nowMs();
       opts.history?.append({
         rel: f.rel,
@@ -219,11 +241,14 @@ export async function runRetention(opts: {
 async function verify(
   f: ArchiveFile,
   opts: { lookup: RemoteHashLookup; signal?: AbortSignal },
+  onCard: OnCard,
 ): Promise<{ ok: false; reason: string } | { ok: true; hash: string; remotePath: string }> {
   let local: string;
   try {
-    local = await hashFileDropbox(f.absPath, opts.signal);
-  } catch {
+    local = await onCard((alive) => hashFileDropbox(f.absPath, opts.signal, undefined, alive));
+  } catch (e) {
+    // A card that does not answer is no file that cannot be read: the run ends, said so.
+    if (isSyncError(e) && e.code === 'archive-missing') throw e;
     return { ok: false, reason: 'cannot be read here' };
   }
   let remote: { path: string; contentHash: string } | null;
