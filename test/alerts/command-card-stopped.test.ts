@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CommandChannel } from '../../src/engine/alerts/channels/command.js';
+import { startsHeld } from '../../src/engine/alerts/channels/command-thread.js';
 import { cardsUnavailable, mountedCard } from '../archive/helpers.js';
 import { tempDir } from './loopback.js';
 import { alert, origin } from './channel-fixtures.js';
@@ -28,11 +29,12 @@ test(
       await fs.writeFile(script, `#!/bin/sh\ncat > "${ran}.json"\nsleep 0.5\ntouch "${ran}"\n`, {
         mode: 0o755,
       });
+      // Were this process held, only another process could thaw the card.
+      const rescue = m.card.armThawFromOutside(20_000);
       // A copy under way on the card: a file of this process open for writing there.
       const copy = await fs.open(path.join(m.dir, 'copy.bin'), 'w');
       await copy.write(Buffer.alloc(4096, 1));
-      // Were this process held, only another process could thaw the card.
-      const rescue = m.card.freezeUntilThawedFromOutside(20_000);
+      rescue.freeze();
       let settled = false;
       const sent = new CommandChannel(script, 2_000).send(alert, origin).then(
         () => null,
@@ -48,12 +50,22 @@ test(
         /^alert command .*hook\.sh did not start in 2 s: the system held its start \(a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer\); it was given up$/,
       );
 
+      // While that start is held, another alert is not given another thread: refused at once.
+      const startedAt = Date.now();
+      await assert.rejects(
+        new CommandChannel(script, 2_000).send(alert, origin),
+        /^Error: alert command .*hook\.sh was not started: an earlier start is still held by the system \(a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer\)$/,
+      );
+      assert.ok(Date.now() - startedAt < 1_000, 'refused without a wait');
+
       // Once the card answers, the start returns, and the program given up is stopped at once.
       m.card.thaw();
       await copy.close();
       await new Promise((r) => setTimeout(r, 1_000));
       await assert.rejects(fs.stat(ran), { code: 'ENOENT' });
-      // And the hook works again with the card back.
+      // And the hook works again with the card back (the held start returned).
+      for (let i = 0; i < 100 && startsHeld() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(startsHeld(), 0);
       await new CommandChannel(script, 10_000).send(alert, origin);
       assert.equal(
         JSON.parse(await fs.readFile(`${ran}.json`, 'utf8')).condition,

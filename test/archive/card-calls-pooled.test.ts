@@ -162,3 +162,30 @@ test('an archive on transit’s own disk (hard links) is worked inline: the watc
     await removeDir(base);
   }
 });
+
+test('a card mounted over an archive folder that took hard links: its calls go to the pool again', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const base = await tempDir('rdl-card-calls-');
+  const card = join(base, 'card');
+  const transit = join(base, 'transit');
+  await mkdir(card);
+  await mkdir(transit);
+  try {
+    const target = new ArchiveTarget({ root: card, mustBeMountPoint: false, reserveBytes: 0 });
+    assert.equal((await target.check()).problem, null);
+    await writeFile(join(transit, 'a'), 'a\n');
+    const a = await target.store({ rel: 'RDL/a.csv', srcPath: join(transit, 'a'), size: 2 });
+    assert.equal(a.linked, true, 'linked on transit’s own disk');
+    // A card put in at the archive folder; the next pass's check finds it.
+    mountTmpfs(card, 1024);
+    assert.equal((await target.check()).problem, null);
+    const seen = watchSyncCalls(t, card);
+    await writeFile(join(transit, 'b'), 'b\n');
+    const b = await target.store({ rel: 'RDL/b.csv', srcPath: join(transit, 'b'), size: 2 });
+    assert.equal(await readFile(b.path, 'utf8'), 'b\n');
+    assert.deepEqual(seen, []);
+  } finally {
+    unmount(card);
+    await removeDir(base);
+  }
+});

@@ -405,27 +405,38 @@ export class CardImage {
   }
 
   /**
-   * Stops the card now and has another process thaw it after `ms`: that happens even while this
-   * process is held by a call on the card made on its main thread (a timer here would never
-   * fire). The other process is started first: started while this process holds a file open on
-   * the stopped card, its exec waits for the card (closing the inherited descriptor asks a FUSE
-   * driver), and the spawn with it. `stop` cancels the thaw and says whether it had happened.
+   * Another process, started now, that will thaw the card `ms` after `freeze()`: the thaw then
+   * happens even while this process is held by a call on the card made on its main thread (a
+   * timer here would never fire). Arm it before this process opens anything on the card: a
+   * process started while it holds a file open on a stopped card waits in its exec for the card
+   * (closing the inherited descriptor asks a FUSE driver), and would thaw nothing. `stop`
+   * cancels it and says whether it had to thaw. It gives up by itself after 10 minutes.
    */
-  freezeUntilThawedFromOutside(ms: number): { stop(): boolean } {
+  armThawFromOutside(ms: number): { freeze(): void; stop(): boolean } {
     const pids = this.driverPids().join(' ');
-    const marker = join(this.imageDir, `thawed-${Date.now()}`);
-    const rescuer = spawn('sh', ['-c', `sleep ${ms / 1000}; : > '${marker}'; kill -CONT ${pids}`], {
-      detached: true,
-      stdio: 'ignore',
-    });
+    const stamp = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const trigger = join(this.imageDir, `freeze-${stamp}`);
+    const marker = join(this.imageDir, `thawed-${stamp}`);
+    const script = [
+      'i=0',
+      `while [ ! -e '${trigger}' ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done`,
+      `[ -e '${trigger}' ] || exit 0`,
+      `sleep ${ms / 1000}`,
+      `: > '${marker}'`,
+      `kill -CONT ${pids}`,
+    ].join('\n');
+    const rescuer = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
     rescuer.unref();
-    this.freeze();
     return {
+      freeze: () => {
+        closeSync(openSync(trigger, 'w'));
+        this.freeze();
+      },
       stop: () => {
         try {
           process.kill(-(rescuer.pid as number), 'SIGKILL');
         } catch {
-          // (it has ended: it thawed)
+          // (it has ended: it thawed, or gave up)
         }
         try {
           readFileSync(marker);

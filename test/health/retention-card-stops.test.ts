@@ -25,7 +25,9 @@ test(
     if (unavailable) return t.skip(unavailable);
     const m = await mountedCard('fat32', 40);
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-retention-hung-'));
-    let rescue: { stop(): boolean } | null = null;
+    // (Armed before anything of this process is open on the card: see armThawFromOutside.)
+    const rescue = m.card.armThawFromOutside(30_000);
+    let frozen = false;
     try {
       const settings = {
         ...defaultSettings(root),
@@ -53,7 +55,10 @@ test(
         archiveAnswers: { deadlineMs: 1_000 },
         remoteLookup: async () => ({
           copyOf: async (file, localHash) => {
-            if (asked++ === 0 && !rescue) rescue = m.card.freezeUntilThawedFromOutside(30_000);
+            if (asked++ === 0) {
+              rescue.freeze();
+              frozen = true;
+            }
             return { path: `/site/${file.rel}`, contentHash: localHash };
           },
         }),
@@ -62,12 +67,8 @@ test(
         assert.match(e.message, new RegExp(`^SD card at ${m.dir} has not answered for 1 min`));
         return true;
       });
-      assert.ok(rescue, 'the card was stopped during the run');
-      assert.equal(
-        (rescue as { stop(): boolean }).stop(),
-        false,
-        'the run ended while the card was stopped',
-      );
+      assert.ok(frozen, 'the card was stopped during the run');
+      assert.equal(rescue.stop(), false, 'the run ended while the card was stopped');
       assert.notEqual(archiveHungSince(m.dir), null);
 
       m.card.thaw();
@@ -81,6 +82,7 @@ test(
         await assert.rejects(fs.stat(path.join(m.dir, rel)), { code: 'ENOENT' });
       await history.close();
     } finally {
+      rescue.stop();
       m.card.thaw();
       await m.done();
       await fs.rm(root, { recursive: true, force: true });

@@ -259,6 +259,10 @@ export class ArchiveTarget {
 
   async check(): Promise<ArchiveCheck> {
     this.knownFolders.clear();
+    // Perhaps another card now, on a file system of its own: its calls on the pool until a hard
+    // link shows the archive shares transit's again (a card mounted over a folder that took
+    // links was worked inline, review).
+    this.linksWork = false;
     this.fileSizeLimit = null;
     this.capacity = null;
     const missing = await this.rootProblem();
@@ -886,7 +890,11 @@ export class ArchiveTarget {
       await this.keepLoggerTime(finalPath, copied);
       if (!opts.deferFolderSync) await fsyncDir(destDir, this.calls);
     } catch (e) {
-      await unlink(tmp).catch(() => {});
+      // Not on a card found gone or not answering: refused so as its save waited aside (no place
+      // at the card's gate held then), the copy's removal was one more call waiting on the card,
+      // outside the gate, and a group of them held every thread of the pool (hands-on trial: 24
+      // of 24, the whole daemon frozen). The next check's cleaning removes the temporary.
+      if (!(isSyncError(e) && e.code === 'archive-missing')) await unlink(tmp).catch(() => {});
       if (isSyncError(e) || opts.signal?.aborted) throw e;
       throw await this.destinationError(e, finalPath);
     }
