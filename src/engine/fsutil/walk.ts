@@ -55,6 +55,12 @@ export interface WalkOptions {
    * of the walk asynchronous, so the walk never blocks for long. 0: always asynchronous.
    */
   inlineBatchBudgetMs?: number;
+  /**
+   * Looks (lstat) out on the thread pool at once, once the walk is asynchronous (default: a whole
+   * batch). A card that stops answering holds a thread for each: a batch of 64 held all of
+   * Node's 4, and the rest of the process waited for the card.
+   */
+  looksAtOnce?: number;
   /** The inline lstat; only tests replace it, to model a slow disk or a pause of the thread. */
   inlineLstat?: (path: string | Buffer) => Stats;
   /**
@@ -166,6 +172,8 @@ interface StatMode {
   inline: boolean;
   budgetMs: number;
   lstatSync: (path: string | Buffer) => Stats;
+  /** Looks out at once when asynchronous (WalkOptions.looksAtOnce). */
+  atOnce: number;
   /** Entries examined inline so far, and how many of those calls waited (see statBatch). */
   calls: number;
   slowCalls: number;
@@ -190,7 +198,15 @@ async function statBatch(
   batch: Candidate[],
   mode: StatMode,
 ): Promise<Array<PromiseSettledResult<Stats>>> {
-  if (!mode.inline) return Promise.allSettled(batch.map((c) => lstat(c.rawPath)));
+  if (!mode.inline) {
+    if (mode.atOnce >= batch.length) return Promise.allSettled(batch.map((c) => lstat(c.rawPath)));
+    const results: Array<PromiseSettledResult<Stats>> = [];
+    for (let i = 0; i < batch.length; i += mode.atOnce) {
+      const part = batch.slice(i, i + mode.atOnce);
+      results.push(...(await Promise.allSettled(part.map((c) => lstat(c.rawPath)))));
+    }
+    return results;
+  }
   const started = performance.now();
   const slowMs = mode.budgetMs * SLOW_CALL_SHARE_OF_BUDGET;
   let last = started;
@@ -265,6 +281,7 @@ export async function* walkTree(
     inline: budgetMs > 0,
     budgetMs,
     lstatSync: options.inlineLstat ?? lstatSync,
+    atOnce: Math.max(1, options.looksAtOnce ?? STAT_BATCH),
     calls: 0,
     slowCalls: 0,
   };

@@ -10,6 +10,7 @@ import { isSyncError } from '../errors.js';
 import { lstat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ARCHIVE_WORK_DIR } from '../archive/work-dir.js';
+import { cardCallsAtOnce } from '../archive/card-gate.js';
 import { formatBytes } from '../format-bytes.js';
 import { freeSpace } from '../fsutil/free-space.js';
 import { hashFileDropbox } from '../fsutil/copy-hashed.js';
@@ -101,8 +102,10 @@ export async function listArchive(
   for await (const e of walkTree(root, {
     skip: (name, rel) => rel === ARCHIVE_WORK_DIR && name === ARCHIVE_WORK_DIR,
     // Every look on the thread pool: a card that stops answering mid-walk held the whole process
-    // on an inline one, and the deadline it is listed under (card-answers.ts) could not run.
+    // on an inline one, and the deadline it is listed under (card-answers.ts) could not run. No
+    // more out at once than the card's gate lets out (card-gate.ts).
     inlineBatchBudgetMs: 0,
+    looksAtOnce: cardCallsAtOnce(),
     ...(signal ? { signal } : {}),
   })) {
     onEntry?.();
