@@ -12,6 +12,7 @@ import { COMMAND_OPTIONS, strayArguments } from './options.js';
 import { joinOptionValues } from './option-values.js';
 import type { CliContext } from './context.js';
 import { flushCompileCache } from '../../bin/compile-cache.js';
+import { endIfACardHolds, endProcess } from './end-process.js';
 
 /** How long a stopping daemon may take before it exits anyway (abandoning is crash-safe). */
 const STOP_DEADLINE_MS = 5_000;
@@ -265,7 +266,7 @@ export function installDaemonStop(stopper: AbortController): void {
     process.on(signal, () => {
       if (stopper.signal.aborted) return;
       stopper.abort(signal);
-      setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+      setTimeout(() => void endProcess(0, signal), STOP_DEADLINE_MS).unref();
     });
   }
 }
@@ -280,7 +281,7 @@ function installOnceInterrupt(command: string): void {
   for (const [signal, number] of STOP_SIGNALS) {
     process.once(signal, () => {
       process.stderr.write(interruptWords(command, signal));
-      process.exit(128 + number);
+      void endProcess(128 + number, signal);
     });
   }
 }
@@ -330,8 +331,11 @@ export function runCommandLine(): void {
       // pass). Nothing it skips is ours: 'exit' listeners still run.
       process.once('beforeExit', () => process.exit(code));
       // A daemon that has stopped moves nothing more: a handle some library left open (a
-      // keep-alive socket, a timer) must not keep the process alive.
-      if (splitCommand(argv).command === 'run') setTimeout(() => process.exit(code), 1_000).unref();
+      // keep-alive socket, a timer) must not keep the process alive. Nor, for any command, a
+      // call on a card that stopped answering (end-process.ts).
+      if (splitCommand(argv).command === 'run')
+        setTimeout(() => void endProcess(code), 1_000).unref();
+      else setTimeout(() => void endIfACardHolds(), 1_000).unref();
     },
     (e: unknown) => {
       process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

@@ -42,6 +42,16 @@ export interface AnswerOptions {
 /** Per archive root, in this process: the calls out on it at once (card-gate.ts). */
 const gates = new Map<string, CallGate>();
 
+/**
+ * Calls on any archive of this process that have not returned: each holds its place at its
+ * archive's gate until it does, past its deadline too (cli/end-process.ts asks before an exit).
+ */
+export function archiveCallsOut(): number {
+  let out = 0;
+  for (const gate of gates.values()) out += gate.inFlight;
+  return out;
+}
+
 function gateOf(root: string): CallGate {
   let gate = gates.get(root);
   if (!gate) gates.set(root, (gate = new CallGate(cardCallsAtOnce())));

@@ -55,6 +55,16 @@ export interface CommandRun {
   abandon(): void;
 }
 
+/**
+ * Starts given up that have not returned: each holds a thread (and its worker's memory) until the
+ * disk answers, and keeps the process from exiting (cli/end-process.ts asks).
+ */
+let held = 0;
+
+export function startsHeld(): number {
+  return held;
+}
+
 /** Starts `start.program` from a worker thread; `onEvent` hears what happens to it. */
 export function startCommand(start: CommandStart, onEvent: (e: CommandEvent) => void): CommandRun {
   const abandoned = new Int32Array(new SharedArrayBuffer(4));
@@ -67,13 +77,21 @@ export function startCommand(start: CommandStart, onEvent: (e: CommandEvent) => 
     stdout: true,
     stderr: true,
   });
-  // A start held in the kernel must not keep a stopping process alive.
+  // (Unreferenced, the worker keeps no loop alive; an exit still waits for a thread held in the
+  // kernel: see `held`.)
   worker.unref();
+  let holding = false;
+  const released = (): void => {
+    if (holding) held--;
+    holding = false;
+  };
+  worker.once('exit', released);
   const stop = (): void => {
     if (pid !== undefined) stopGroup(pid, start.detached);
   };
   worker.on('message', (e: CommandEvent) => {
     if (e.kind === 'started') pid = e.pid;
+    if (e.kind !== 'started' || pid !== undefined) released();
     if (given) {
       // Started after the caller gave up (the worker stops it too, if it saw the mark in time).
       if (e.kind === 'started') stop();
@@ -97,6 +115,10 @@ export function startCommand(start: CommandStart, onEvent: (e: CommandEvent) => 
       if (given) return;
       given = true;
       Atomics.store(abandoned, 0, 1);
+      if (pid === undefined) {
+        holding = true;
+        held++;
+      }
       stop();
       // Terminating a thread held in the kernel would not end the wait: unstarted, it ends by
       // itself once the start returns (its 'closed' then terminates it).

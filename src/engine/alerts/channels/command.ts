@@ -1,7 +1,7 @@
 // Alerts to the site's own tooling: runs a program with the alert as JSON on stdin and as
 // RDL_ALERT_* environment variables. No shell (the setting is a program path, never a command
 // line to interpret). Stopped after the timeout, with everything it started (its process group).
-import { startCommand } from './command-thread.js';
+import { startCommand, startsHeld } from './command-thread.js';
 import { redact } from '../../log/index.js';
 import { alertJson } from '../render.js';
 import type { Alert, AlertOrigin } from '../types.js';
@@ -27,6 +27,9 @@ export class CommandChannel implements AlertChannel {
     for (const [k, v] of Object.entries(json)) {
       env[`RDL_ALERT_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] = String(v);
     }
+    // One start held at a time: each holds a thread and a worker's memory until the disk answers,
+    // and alerts are tried again for as long as it does not (about 30 a day).
+    if (startsHeld() > 0) return Promise.reject(this.stillHeld());
     return new Promise((resolve, reject) => {
       let started = false;
       // From a worker thread: a start can wait on a card that does not answer (command-thread.ts).
@@ -64,6 +67,12 @@ export class CommandChannel implements AlertChannel {
         reject(started ? this.timedOut() : this.notStarted());
       }, this.timeoutMs);
     });
+  }
+
+  private stillHeld(): Error {
+    return new Error(
+      `alert command ${this.program} was not started: an earlier start is still held by the system (a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer)`,
+    );
   }
 
   private notStarted(): Error {
