@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CommandChannel } from '../../src/engine/alerts/channels/command.js';
 import { startsHeld } from '../../src/engine/alerts/channels/command-thread.js';
+import { channelFix } from '../../src/engine/alerts/channels/channel-fix.js';
 import { cardsUnavailable, mountedCard } from '../archive/helpers.js';
 import { tempDir } from './loopback.js';
 import { alert, origin } from './channel-fixtures.js';
@@ -47,8 +48,11 @@ test(
       assert.equal(rescue.stop(), false, 'this process went on while the card was stopped');
       assert.match(
         error?.message ?? 'sent',
-        /^alert command .*hook\.sh did not start in 2 s: the system held its start \(a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer\); it was given up$/,
+        /^alert command .*hook\.sh did not start in 2 s: its start was held by the system \(a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer\); it was given up$/,
       );
+      // The status's advice for the channel sends no one to settings that are right.
+      assert.match(channelFix(error?.message ?? ''), /^it is tried again once that disk answers/);
+      assert.match(channelFix('HTTP 503'), /^check the alert settings/);
 
       // While that start is held, another alert is not given another thread: refused at once.
       const startedAt = Date.now();

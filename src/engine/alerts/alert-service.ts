@@ -7,6 +7,7 @@
 //
 // Runs only in the process that syncs (the daemon, or the tray app), so one hub sends each
 // alert once.
+import { channelFix } from './channels/channel-fix.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock, Logger } from '../ports.js';
@@ -1166,6 +1167,6 @@ function failingProblem(
     code: 'alert-channel-failing',
     severity: 'attention',
     tab: 'settings',
-    message: `Alerts by ${label} are not getting through (${reason.replace(/[.\s]+$/, '')}):${waiting} check the alert settings, then rdl-sync alert test`,
+    message: `Alerts by ${label} are not getting through (${reason.replace(/[.\s]+$/, '')}):${waiting} ${channelFix(reason)}`,
   };
 }

@@ -2,6 +2,7 @@
 // RDL_ALERT_* environment variables. No shell (the setting is a program path, never a command
 // line to interpret). Stopped after the timeout, with everything it started (its process group).
 import { startCommand, startsHeld } from './command-thread.js';
+import { START_HELD_WORDS } from './channel-fix.js';
 import { redact } from '../../log/index.js';
 import { alertJson } from '../render.js';
 import type { Alert, AlertOrigin } from '../types.js';
@@ -71,13 +72,13 @@ export class CommandChannel implements AlertChannel {
 
   private stillHeld(): Error {
     return new Error(
-      `alert command ${this.program} was not started: an earlier start is still held by the system (a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer)`,
+      `alert command ${this.program} was not started: an earlier start is still ${START_HELD_WORDS} (a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer)`,
     );
   }
 
   private notStarted(): Error {
     return new Error(
-      `alert command ${this.program} did not start in ${Math.round(this.timeoutMs / 1000)} s: the system held its start (a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer); it was given up`,
+      `alert command ${this.program} did not start in ${Math.round(this.timeoutMs / 1000)} s: its start was ${START_HELD_WORDS} (a disk with a file of RDL Sync's open on it, such as a FUSE card, does not answer); it was given up`,
     );
   }
 
