@@ -17,18 +17,34 @@ async function archiveCallsOut(): Promise<number> {
   return out() + startsHeld();
 }
 
+/**
+ * A call out on a card that answers returns within moments (a look at its free space beside an
+ * interrupted command): only one still out after this long is taken as held by the card.
+ */
+const GRACE_MS = 2_000;
+const GRACE_STEP_MS = 100;
+
+/** Whether calls are still out once the grace has passed. */
+async function stillOut(): Promise<boolean> {
+  for (let waited = 0; (await archiveCallsOut()) > 0; waited += GRACE_STEP_MS) {
+    if (waited >= GRACE_MS) return true;
+    await new Promise((r) => setTimeout(r, GRACE_STEP_MS));
+  }
+  return false;
+}
+
 /** Ends the process with `code`, or by `signal` while a call on a card is out (see above). */
 export async function endProcess(code: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if ((await archiveCallsOut()) === 0) process.exit(code);
+  if (!(await stillOut())) process.exit(code);
   endBySignal(signal);
 }
 
 /**
- * Ends the process by `signal` if a call on a card is out, and only then; otherwise the process
+ * Ends the process by SIGTERM if a call on a card is out, and only then; otherwise the process
  * ends as it would (its last writes done).
  */
 export async function endIfACardHolds(): Promise<void> {
-  if ((await archiveCallsOut()) > 0) endBySignal('SIGTERM');
+  if (await stillOut()) endBySignal('SIGTERM');
 }
 
 function endBySignal(signal: NodeJS.Signals): void {

@@ -278,8 +278,13 @@ export function installDaemonStop(stopper: AbortController): void {
  * lost, half on Dropbox, or would have to be copied by hand.
  */
 function installOnceInterrupt(command: string): void {
+  let ending = false;
   for (const [signal, number] of STOP_SIGNALS) {
-    process.once(signal, () => {
+    // Still listened to while the process ends (end-process.ts may take moments): a signal left
+    // to its own action then ended the process by it, not with the exit status said.
+    process.on(signal, () => {
+      if (ending) return;
+      ending = true;
       process.stderr.write(interruptWords(command, signal));
       void endProcess(128 + number, signal);
     });
