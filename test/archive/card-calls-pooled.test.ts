@@ -122,13 +122,19 @@ async function workTheArchive(card: string, transit: string): Promise<ArchiveTar
   return target;
 }
 
-test('a card on a file system of its own: no call on it is made on the main thread', async (t) => {
-  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+/** A folder holding the archive folder `card` and `transit` beside it; removed by the caller. */
+async function rig(): Promise<{ base: string; card: string; transit: string }> {
   const base = await tempDir('rdl-card-calls-');
   const card = join(base, 'card');
   const transit = join(base, 'transit');
   await mkdir(card);
   await mkdir(transit);
+  return { base, card, transit };
+}
+
+test('a card on a file system of its own: no call on it is made on the main thread', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { base, card, transit } = await rig();
   mountTmpfs(card, 4096);
   try {
     const seen = watchSyncCalls(t, card);
@@ -141,11 +147,7 @@ test('a card on a file system of its own: no call on it is made on the main thre
 });
 
 test('an archive on transit’s own disk (hard links) is worked inline: the watch above sees it', async (t) => {
-  const base = await tempDir('rdl-card-calls-');
-  const card = join(base, 'card');
-  const transit = join(base, 'transit');
-  await mkdir(card);
-  await mkdir(transit);
+  const { base, card, transit } = await rig();
   try {
     const seen = watchSyncCalls(t, card);
     await workTheArchive(card, transit);
@@ -165,11 +167,7 @@ test('an archive on transit’s own disk (hard links) is worked inline: the watc
 
 test('a card mounted over an archive folder that took hard links: its calls go to the pool again', async (t) => {
   if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
-  const base = await tempDir('rdl-card-calls-');
-  const card = join(base, 'card');
-  const transit = join(base, 'transit');
-  await mkdir(card);
-  await mkdir(transit);
+  const { base, card, transit } = await rig();
   try {
     const target = new ArchiveTarget({ root: card, mustBeMountPoint: false, reserveBytes: 0 });
     assert.equal((await target.check()).problem, null);
