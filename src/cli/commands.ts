@@ -97,6 +97,9 @@ function say(ctx: CliContext, text: string): void {
  * Only an engine that takes the run lock (the daemon, `once`) touches the watch and transit
  * folders, so side commands beside a running daemon never disturb its staging.
  */
+/** How long a read-only command waits for a card's answer (archive/card-answers.ts). */
+const READ_ONLY_CARD_ANSWER_MS = 5_000;
+
 async function openEngine(
   ctx: CliContext,
   mode: 'daemon' | 'once' | 'side' | 'readOnly',
@@ -108,6 +111,10 @@ async function openEngine(
     // `once` too: its final snapshot (pid null) is what `status` shows afterwards (auth state).
     publishStatus: mode === 'daemon' || mode === 'once',
     readOnly: mode === 'readOnly',
+    // A look (status, history with no daemon) says a card does not answer after a few seconds:
+    // with the 2 minutes a pass gives a card, `status` printed nothing for 2 minutes (hands-on
+    // trial).
+    ...(mode === 'readOnly' ? { archiveAnswerMs: READ_ONLY_CARD_ANSWER_MS } : {}),
     // Recorded in the run lock: a process refused beside this one names what holds it.
     ...(mode === 'daemon' ? { role: startedBySystemd() ? 'service' : 'daemon' } : {}),
     ...(mode === 'once' ? { role: 'once' } : {}),

@@ -3,7 +3,10 @@
 // `systemctl stop` hung until systemd killed the daemon a minute later (the unit marked failed),
 // and `once` printed its summary and never ended. Then the process ends by a signal's own action
 // instead, at once: the signal that stopped it, or SIGTERM, which systemd counts as a clean stop.
-// Nothing is lost by it: the pipeline is safe to abandon at any instant (DESIGN.md).
+// Nothing is lost by it: the pipeline is safe to abandon at any instant (DESIGN.md). One limit is
+// the kernel's: a call the card's driver had already taken when it stopped waits for its answer
+// whatever the signal, so the process, ended, is reaped only once the card answers or is pulled
+// (its driver ended); calls made after the card stopped let it go at once (hands-on trial).
 
 /**
  * Calls on an archive of this process that have not returned, and alert commands whose start
@@ -51,7 +54,7 @@ function endBySignal(signal: NodeJS.Signals): void {
   process.stderr.write(
     `rdl-sync: a call on the archive has not returned (its card stopped answering): ending by ${signal} without waiting for it; nothing is lost, files wait in transit\n`,
   );
-  // The signal's own action (no handler left): the process ends in the kernel, threads and all.
+  // The signal's own action (no handler left): no join of the pool's threads (see the top).
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
 }

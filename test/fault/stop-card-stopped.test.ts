@@ -72,6 +72,9 @@ test(
       child.kill('SIGTERM');
       const end = await exited(child);
       const thawed = rescue.stop();
+      // Stopped still, for the look below (its thaw armed before: see armThawFromOutside).
+      const rescue2 = card.armThawFromOutside(60_000);
+      rescue2.freeze();
       assert.equal(
         thawed,
         false,
@@ -82,6 +85,12 @@ test(
         stderr,
         /rdl-sync: a call on the archive has not returned \(its card stopped answering\): ending by SIGTERM without waiting for it; nothing is lost, files wait in transit/,
       );
+
+      // With no daemon, `status` looks at the card itself: it says the card does not answer
+      // within its few seconds, not the 2 minutes a pass gives a card.
+      const look = await runCli(['status', '--config-dir', dirs.configDir], { home });
+      assert.match(look.stdout, /SD card at .* has not answered for 1 min: a call on it hangs/);
+      assert.equal(rescue2.stop(), false, 'status answered while the card was stopped');
 
       // With the card back, the next start sends what waited to both.
       card.thaw();
