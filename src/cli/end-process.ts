@@ -12,12 +12,12 @@
  * Calls on an archive of this process that have not returned, and alert commands whose start
  * is held (alerts/channels/command-thread.ts): 0 when neither was used.
  */
-async function archiveCallsOut(): Promise<number> {
-  const [{ archiveCallsOut: out }, { startsHeld }] = await Promise.all([
+async function callsHeldOut(): Promise<number> {
+  const [{ archiveCallsOut }, { startsHeld }] = await Promise.all([
     import('../engine/archive/card-answers.js'),
     import('../engine/alerts/channels/command-thread.js'),
   ]);
-  return out() + startsHeld();
+  return archiveCallsOut() + startsHeld();
 }
 
 /**
@@ -29,7 +29,7 @@ const GRACE_STEP_MS = 100;
 
 /** Whether calls are still out once the grace has passed. */
 async function stillOut(): Promise<boolean> {
-  for (let waited = 0; (await archiveCallsOut()) > 0; waited += GRACE_STEP_MS) {
+  for (let waited = 0; (await callsHeldOut()) > 0; waited += GRACE_STEP_MS) {
     if (waited >= GRACE_MS) return true;
     await new Promise((r) => setTimeout(r, GRACE_STEP_MS));
   }

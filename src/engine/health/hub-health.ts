@@ -217,7 +217,7 @@ export class HubHealth {
       ...(signal ? { signal } : {}),
       // A dry run (`retention --dry-run` beside the daemon) asks afresh and teaches nothing.
       ...(dryRun ? {} : { notOnDropbox: this.notOnDropbox }),
-      onCard: (step) => withinDeadline(place, (alive) => step(alive), this.deps.archiveAnswers),
+      onCard: (step) => withinDeadline(place, step, this.deps.archiveAnswers),
     });
   }
 
