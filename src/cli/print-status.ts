@@ -63,7 +63,7 @@ export function printStatus(
   if (s.archive.enabled && s.archive.path === '') line(`${archive}: no archive folder set yet`);
   else if (s.archive.enabled) {
     line(
-      `${archive}: ${s.archive.path} — ${s.archive.present ? `present, ${formatBytes(s.archive.freeBytes)} free of ${formatBytes(s.archive.totalBytes)}` : 'NOT PRESENT'}`,
+      `${archive}: ${s.archive.path} — ${s.archive.present ? `present, ${formatBytes(s.archive.freeBytes)} free of ${formatBytes(s.archive.totalBytes)}` : s.archive.notAnswering ? 'NOT ANSWERING' : 'NOT PRESENT'}`,
     );
   } else line(`${archive}: turned off`);
   const d = s.dropbox;

@@ -209,7 +209,9 @@ function archive(s: StatusSnapshot): HTMLElement {
       : full
         ? 'Present but full: files wait in transit'
         : 'Present and writable'
-    : 'Not found';
+    : a.notAnswering
+      ? 'Not answering'
+      : 'Not found';
   return facts([
     ['Folder', a.path || '(not set)'],
     [

@@ -132,6 +132,11 @@ test('the archive line: a folder in the archive that refuses files is named besi
     archiveLine(),
     /: present and writable, but 2 files fail there: a folder in it refuses new files \(see the open problems\), 1\.1 GB free;/,
   );
+  // Out of its reader, and in it but not answering: told apart (different hands fix each).
+  status.update({ archive: { ...status.current.archive, present: false, freeBytes: null } });
+  assert.match(archiveLine(), /: MISSING; 0 files waiting to copy$/);
+  status.update({ archive: { ...status.current.archive, notAnswering: true } });
+  assert.match(archiveLine(), /: NOT ANSWERING \(see the open problems\); 0 files waiting/);
   // No archive folder yet (a new install, a machine that only views the fleet): not "MISSING".
   status.update({ archive: { ...status.current.archive, path: '', present: false } });
   assert.equal(digestLine(status, now, 'Archive'), 'Archive: no archive folder set yet');

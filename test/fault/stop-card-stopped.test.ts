@@ -90,6 +90,10 @@ test(
       // within its few seconds, not the 2 minutes a pass gives a card.
       const look = await runCli(['status', '--config-dir', dirs.configDir], { home });
       assert.match(look.stdout, /SD card at .* has not answered for 1 min: a call on it hangs/);
+      // The card's own line says so too: it is in its reader, not out ("NOT PRESENT" sent a
+      // person to insert a card that was inserted).
+      assert.match(look.stdout, /SD card: .* — NOT ANSWERING$/m);
+      assert.doesNotMatch(look.stdout, /NOT PRESENT/);
       assert.equal(rescue2.stop(), false, 'status answered while the card was stopped');
 
       // With the card back, the next start sends what waited to both.

@@ -109,7 +109,9 @@ function archiveLine(s: StatusSnapshot): string {
   if (a.path === '') return 'Archive: no archive folder set yet';
   const refused = s.problems.filter((p) => p.code === 'folder-unwritable').length;
   const state = !a.present
-    ? 'MISSING'
+    ? a.notAnswering
+      ? 'NOT ANSWERING (see the open problems)'
+      : 'MISSING'
     : !a.writable
       ? 'present but NOT writable'
       : refused > 0

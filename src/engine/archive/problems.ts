@@ -12,6 +12,29 @@ const WAITING = 'files wait safely in transit';
 export type MissingReason =
   'absent' | 'not-mounted' | 'not-a-folder' | 'pulled' | 'not-answering' | 'stopped-answering';
 
+/**
+ * The archive's 'archive-missing' problem, knowing why: a card that is there but does not answer
+ * needs other hands than one that is out ("NOT PRESENT" beside a card in its reader that hangs
+ * sent a person to insert a card that was inserted).
+ */
+class ArchiveMissingError extends SyncError {
+  constructor(
+    readonly reason: MissingReason,
+    message: string,
+    cause: unknown,
+  ) {
+    super({ kind: 'blocked', code: 'archive-missing', message, cause });
+  }
+}
+
+/** Whether a problem says the archive is there but its calls fail or hang (not that it is out). */
+export function saysNotAnswering(problem: unknown): boolean {
+  return (
+    problem instanceof ArchiveMissingError &&
+    (problem.reason === 'not-answering' || problem.reason === 'stopped-answering')
+  );
+}
+
 export function archiveMissing(
   place: ArchivePlace,
   reason: MissingReason,
@@ -48,7 +71,7 @@ export function archiveMissing(
     'stopped-answering': `Archive folder ${root} ${hangs} (its disk or its share stopped answering: sudo dmesg says why); ${leftAlone}`,
   };
   const message = `${(place.card ? card : folder)[reason]}; ${meanwhile}`;
-  return new SyncError({ kind: 'blocked', code: 'archive-missing', message, cause });
+  return new ArchiveMissingError(reason, message, cause);
 }
 
 /**

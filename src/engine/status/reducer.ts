@@ -14,6 +14,7 @@ import {
   offlineProblem,
 } from '../pipeline/problems.js';
 import { LEGS, LEG_IDS, type LegId } from '../legs/ids.js';
+import { saysNotAnswering } from '../archive/problems.js';
 import type { SyncError } from '../errors.js';
 import type { CardState } from '../legs/leg.js';
 import type { StatusModel } from './model.js';
@@ -82,7 +83,14 @@ export class StatusReducer {
         return;
       case 'leg-checked':
         if (e.card)
-          status.update({ archive: { ...status.current.archive, enabled: true, ...e.card } });
+          status.update({
+            archive: {
+              ...status.current.archive,
+              enabled: true,
+              ...e.card,
+              notAnswering: saysNotAnswering(e.problem),
+            },
+          });
         // Found there (a card put back while a long upload holds the pass, looked at again at a
         // tick): no longer said missing beside a card that copies, for hours until the pass's end.
         // Full and read-only wait for that end: a check passes while a small file still fits, or
@@ -129,6 +137,7 @@ export class StatusReducer {
                 writable: false,
                 freeBytes: null,
                 totalBytes: null,
+                notAnswering: saysNotAnswering(e.error),
               },
             });
           else if (e.leg === 'archive' && e.error.code === 'archive-readonly')

@@ -85,6 +85,12 @@ export interface ArchiveStatus extends CardState {
    * the window and the CLI name it. Absent in an older version's status.json: a card, as it said.
    */
   card?: boolean;
+  /**
+   * Not present because it is there but does not answer (its calls hang or fail: a reader or a
+   * driver stopped, a card pulled while mounted), not because it is out. Absent in an older
+   * version's status.json.
+   */
+  notAnswering?: boolean;
 }
 
 /** One file system holding some of the folders RDL Sync uses (shown once however many it holds). */
