@@ -6,12 +6,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withHarness } from '../engine/harness.js';
 import { waitFor } from '../cli/cli-harness.js';
+import { silentLogger } from '../../src/engine/ports.js';
 
 test('a heartbeat not written is written within seconds of the settings change that allows it', async () => {
+  const logged: string[] = [];
   await withHarness(
     {
       settings: { site: 'Site9_Beat', fleetHeartbeatEnabled: false },
-      engine: { fleetHeartbeatMs: 3_600_000 },
+      engine: {
+        fleetHeartbeatMs: 3_600_000,
+        logger: {
+          ...silentLogger,
+          info: (m) => void logged.push(`info ${m}`),
+          warn: (m) => void logged.push(`warn ${m}`),
+        },
+      },
     },
     async (h) => {
       await h.engine.start();
@@ -19,6 +28,11 @@ test('a heartbeat not written is written within seconds of the settings change t
       // The first beat (5 s after the start) finds it turned off.
       await new Promise((r) => setTimeout(r, 6_000));
       assert.equal(h.emulator.getFile(path), undefined);
+      // Off on purpose is said once, plainly, and is no warning.
+      assert.deepEqual(
+        logged.filter((l) => /heartbeat/.test(l)),
+        ['info fleet heartbeat off'],
+      );
       const saved = await h.engine.saveSettings({
         ...h.engine.getSettings(),
         fleetHeartbeatEnabled: true,

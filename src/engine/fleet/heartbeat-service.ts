@@ -21,6 +21,9 @@ import { fleetConnection } from './fleet-reader.js';
 import type { BeatResult } from './types.js';
 import { buildHeartbeat, parseHeartbeat, type Heartbeat } from './heartbeat.js';
 
+/** Why no heartbeat is written while the setting is off (the Fleet tab shows it). */
+const HEARTBEAT_OFF = 'Heartbeat is off (fleetHeartbeatEnabled)';
+
 /** The first beat waits this long after start, so it carries the first pass's counts. */
 export type { BeatResult };
 
@@ -177,7 +180,7 @@ export class HeartbeatService {
       // Off: no other hub can be seen any more; what was seen no longer stands.
       this.others.clear();
       this.deps.problems?.clear(SITE_SHARED_ID);
-      return { atMs: now, ok: false, detail: 'Heartbeat is off (fleetHeartbeatEnabled)' };
+      return { atMs: now, ok: false, detail: HEARTBEAT_OFF };
     }
     if (s.site.trim() === '')
       return {
@@ -299,6 +302,9 @@ export class HeartbeatService {
     if (key === this.lastLogged) return;
     this.lastLogged = key;
     if (r.ok) this.deps.logger.info('fleet heartbeat written', { path: r.detail });
+    // Turned off on purpose is no fault: a warning at every start, on a hub whose person chose
+    // it, taught them to read past warnings.
+    else if (r.detail === HEARTBEAT_OFF) this.deps.logger.info('fleet heartbeat off');
     else if (!this.stopped)
       this.deps.logger.warn('fleet heartbeat not written; syncing is not affected', {
         reason: r.detail,
