@@ -1,11 +1,11 @@
 // The desktop shell's services for the handler table: dialogs, the file manager, the browser,
 // the log tail and app facts, on Electron's APIs.
 import { app, dialog, shell, type BrowserWindow } from 'electron';
-import fs from 'node:fs';
 import type { AppServices } from './handlers.js';
 import type { AppInfo, FilePurpose, FolderPurpose } from '../shared/ipc.js';
 import { readLogLines } from './log.js';
 import { findOldSetups } from './old-setup-finder.js';
+import { lookAtPath } from './path-look.js';
 
 const FOLDER_TITLES: Record<FolderPurpose, string> = {
   watch: 'Choose the folder the data logger writes into',
@@ -36,7 +36,9 @@ export function electronAppServices(opts: ElectronServicesOptions): AppServices 
       const r = await parentOptions({
         title: FOLDER_TITLES[purpose],
         properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'],
-        ...(current && fs.existsSync(current) ? { defaultPath: current } : {}),
+        // Started where the folder is only if it answers: the dialog itself would look at it
+        // from this thread.
+        ...(current && (await lookAtPath(current)) === 'there' ? { defaultPath: current } : {}),
       });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
@@ -49,9 +51,14 @@ export function electronAppServices(opts: ElectronServicesOptions): AppServices 
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     openPath: async (p) => {
-      if (!fs.existsSync(p))
+      const look = await lookAtPath(p);
+      if (look === 'missing')
         throw new Error(
           `${p} does not exist (yet): check the setting, or wait for the first file.`,
+        );
+      if (look === 'no-answer')
+        throw new Error(
+          `${p} does not answer: its card or disk stopped answering (the Status tab says what to do).`,
         );
       const failure = await shell.openPath(p);
       if (failure) throw new Error(`Could not open ${p}: ${failure}`);

@@ -328,3 +328,35 @@ test(
     }
   },
 );
+
+test(
+  'settings checked and saved while the card hangs do not wait for it (the window and the menu stay alive)',
+  { timeout: 120_000 },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    await withCard(40, async (h, card) => {
+      await h.drop('RDL/USB0/before.csv', 'a\n');
+      assert.equal((await h.engine.runPassNow()).done, 1);
+      // Were this process held, only another process could thaw the card.
+      const rescue = card.armThawFromOutside(30_000);
+      rescue.freeze();
+      const frozen = await h.engine.runPassNow();
+      assert.match(frozen.archiveBlocked?.message ?? '', /has not answered/);
+
+      // The folder checks made on every save stat the archive from this thread: a stat of the
+      // hung card held the whole process until the card answered.
+      const changed = { ...h.engine.getSettings(), intervalSeconds: 600 };
+      const checked = h.engine.validateSettings(changed);
+      assert.ok(checked.ok, JSON.stringify(checked));
+      const saved = await h.engine.saveSettings(changed);
+      assert.ok(saved.ok, JSON.stringify(saved));
+      assert.equal(h.engine.getSettings().intervalSeconds, 600);
+      // Only the card that hangs is spared: another archive folder is still looked at.
+      const file = join(h.root, 'not-a-folder');
+      await writeFile(file, 'x');
+      const refused = h.engine.validateSettings({ ...changed, archiveDir: file });
+      assert.match(JSON.stringify(refused), /is a file, not a folder/);
+      assert.equal(rescue.stop(), false, 'the settings waited for the stopped card');
+    });
+  },
+);

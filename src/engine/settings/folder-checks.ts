@@ -1,12 +1,13 @@
 // Checks of the folders as they are on disk, made whenever settings are written (`settings set`,
-// the window, an import) and by `settings check`. Not when a running daemon reads its settings:
-// a watch folder that vanishes then (a USB stick pulled) is a problem the scan reports, while the
-// queue in transit keeps draining.
+// the window, an import) and by `settings check`, on the caller's thread. Not when a running
+// daemon reads its settings: a watch folder that vanishes then (a USB stick pulled) is a problem
+// the scan reports, while the queue in transit keeps draining.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FieldIssue } from '../api.js';
 import type { Settings } from './schema.js';
 import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
+import { archiveHungSince } from '../archive/card-answers.js';
 
 export interface FolderCheckOptions {
   /** The config folder (settings and credentials): must never be synced itself. */
@@ -68,7 +69,13 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
       message: `Transit folder ${s.transitDir} is a file, not a folder: choose a folder (it is created if missing)`,
     });
   }
-  if (s.archiveEnabled && s.archiveDir !== '' && kindOf(s.archiveDir) === 'other') {
+  // A card whose calls hang in this process (card-answers.ts) is not asked again: a stat of it
+  // from here would hold the main thread (the tray app's window and menu with it) until the card
+  // answers, and what it would find is already the status's problem. The engine's checks look
+  // at it again with their deadline once it answers.
+  const archiveLooked =
+    s.archiveEnabled && s.archiveDir !== '' && archiveHungSince(s.archiveDir) === null;
+  if (archiveLooked && kindOf(s.archiveDir) === 'other') {
     issues.push({
       field: 'archiveDir',
       message: `Archive folder ${s.archiveDir} is a file, not a folder: choose a folder`,
@@ -89,7 +96,7 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
       message: `Transit folder ${s.transitDir} leads into the watch folder ${s.watchDir} (through a link): choose a folder outside it`,
     });
   }
-  if (s.archiveEnabled && s.archiveDir !== '' && inside(real(s.archiveDir), realWatch)) {
+  if (archiveLooked && inside(real(s.archiveDir), realWatch)) {
     issues.push({
       field: 'archiveDir',
       message: `Archive folder ${s.archiveDir} leads into the watch folder ${s.watchDir}: choose a folder outside it`,
