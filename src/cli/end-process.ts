@@ -44,17 +44,26 @@ export async function endProcess(code: number, signal: NodeJS.Signals = 'SIGTERM
 
 /**
  * Ends the process by SIGTERM if a call on a card is out, and only then; otherwise the process
- * ends as it would (its last writes done).
+ * ends as it would (its last writes done). `say` also takes the line said on stderr (the tray
+ * app's log, where a person looks).
  */
-export async function endIfACardHolds(): Promise<void> {
-  if (await stillOut()) endBySignal('SIGTERM');
+export async function endIfACardHolds(say?: (line: string) => void): Promise<void> {
+  if (await stillOut()) endBySignal('SIGTERM', say);
 }
 
-function endBySignal(signal: NodeJS.Signals): void {
-  process.stderr.write(
-    `rdl-sync: a call on the archive has not returned (its card stopped answering): ending by ${signal} without waiting for it; nothing is lost, files wait in transit\n`,
-  );
-  // The signal's own action (no handler left): no join of the pool's threads (see the top).
+/** Whether a call on a card (or a held alert start) is out now: no grace. */
+export async function aCardHolds(): Promise<boolean> {
+  return (await callsHeldOut()) > 0;
+}
+
+function endBySignal(signal: NodeJS.Signals, say?: (line: string) => void): void {
+  const line = `a call on the archive has not returned (its card stopped answering): ending by ${signal} without waiting for it; nothing is lost, files wait in transit`;
+  say?.(line);
+  process.stderr.write(`rdl-sync: ${line}\n`);
+  // The signal's own action: no join of the pool's threads (see the top). A listener added and
+  // then taken off leaves the default action (Node restores it with its last listener), over any
+  // other handler too: Chromium's, in the app, started a quit that ended in the same join.
+  process.on(signal, () => undefined);
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
 }

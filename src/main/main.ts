@@ -41,8 +41,29 @@ import { applyMemorySwitches } from './memory-switches.js';
 import { installMemoryProbe } from './memory-probe.js';
 import { minimizeOnClose, windowMode } from './window-mode.js';
 import { openWithElectronStore } from './settings-file.js';
+import { aCardHolds, endIfACardHolds } from '../cli/end-process.js';
 
 const STOP_TIMEOUT_MS = 30_000;
+/**
+ * How long a quit waits for the engine's stop while a call on a card that stopped answering is
+ * out: its pass waits for the card (up to the card's 2 min deadline), and nothing it holds is
+ * lost by not waiting (files wait in transit).
+ */
+const CARD_HELD_STOP_MS = 5_000;
+
+/** The engine's stop, given STOP_TIMEOUT_MS, or CARD_HELD_STOP_MS while a card holds it. */
+async function stopForQuit(engine: { stop(): Promise<void> }, logger: AppLogger): Promise<void> {
+  let done = false;
+  const stopping = engine
+    .stop()
+    .catch((e: unknown) => logger.error('Engine stop failed', { reason: String(e) }))
+    .finally(() => (done = true));
+  const startedMs = Date.now();
+  while (!done && Date.now() - startedMs < STOP_TIMEOUT_MS) {
+    await Promise.race([stopping, new Promise((r) => setTimeout(r, 250))]);
+    if (!done && Date.now() - startedMs >= CARD_HELD_STOP_MS && (await aCardHolds())) return;
+  }
+}
 /** Open commands a person chose from the tray: a failure is told to them, not only logged. */
 const OPEN_FAILED: Partial<Record<CommandId, string>> = {
   openWatchFolder: 'watch folder',
@@ -237,13 +258,13 @@ async function runTrayApp(): Promise<void> {
     event.preventDefault();
     quitting = true;
     logger.info('Quitting: stopping the engine');
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref());
-    void Promise.race([engine.stop(), timeout])
-      .catch((e: unknown) => logger.error('Engine stop failed', { reason: String(e) }))
-      .finally(() => {
-        tray?.destroy();
-        app.exit(0);
-      });
+    void stopForQuit(engine, logger).finally(async () => {
+      tray?.destroy();
+      // Electron's exit, like Node's, joins the thread pool: a thread held by a card that
+      // stopped answering kept the app (its tray icon gone) alive until the card came back.
+      await endIfACardHolds((line) => logger.warn(`Quitting: ${line}`));
+      app.exit(0);
+    });
   });
 
   // The setting may have been changed without the window (CLI, hand edit): make the OS agree.

@@ -17,6 +17,7 @@ import type { StatusSnapshot } from '../../src/engine/status/types.js';
 import { killChild, startDesktop, waitFor, within, type Desktop } from './desktop.js';
 import { launchApp, packageApp, type PackagedApp, type RunningApp } from './packaged-app.js';
 import { chooseTrayItem, trayIconPicture, trayIconWindow } from './tray-host.js';
+import { CardImage, cardsUnavailable } from '../archive/helpers.js';
 import { NO_TRAY_NOTE } from '../../src/main/window-mode.js';
 import { askWindowToClose } from './x-close.js';
 import { freePort, startSmtp, type LoopbackSmtp } from '../alerts/loopback.js';
@@ -750,6 +751,71 @@ test('Try the demo in the packaged app: the bundled emulator, Done/Done, and lea
   } finally {
     await running.browser.close().catch(() => {});
     await running.kill();
+    await desktop.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
+test('Quit from the tray while the SD card does not answer ends the app, nothing lost', async (t) => {
+  if (cardsUnavailable()) return t.skip(cardsUnavailable()!);
+  const desktop = await startDesktop({ trayHost: true });
+  const dirs = await makeDirs('rdl-tray-card-');
+  const card = await CardImage.create('fat32', 40);
+  let running: RunningApp | null = null;
+  try {
+    await card.mount(dirs.archiveDir);
+    await writeConfig(
+      dirs.configDir,
+      testSettings(dirs, emulator, { site: 'HungCard', archiveMustBeMountPoint: true }),
+      emulator,
+    );
+    const env = { HOME: dirs.root, RDL_SYNC_CONFIG_DIR: dirs.configDir };
+    running = await launchApp(app, desktop, env, ['--hidden']);
+    await trayIconWindow(desktop);
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/before.csv', 'before\n');
+    await waitFor(
+      'before.csv on the card',
+      () => fs.existsSync(path.join(dirs.archiveDir, 'RDL', 'USB0', 'before.csv')),
+      60_000,
+    );
+
+    // The card stops; the next pass's look at it waits on the card (its deadline is 2 min).
+    const rescue = card.armThawFromOutside(60_000);
+    rescue.freeze();
+    await writeFileIn(dirs.watchDir, 'RDL/USB0/during.csv', 'during\n');
+    // A pass (every 2 s here) under way, its look at the card waiting.
+    await new Promise((r) => setTimeout(r, 4_000));
+    const quitAtMs = Date.now();
+    await chooseTrayItem(desktop, 'quit', { paused: false, archivePresent: true });
+    const end = await within('the app to quit', running.exited, 50_000);
+    const tookMs = Date.now() - quitAtMs;
+    const thawed = rescue.stop();
+    assert.equal(thawed, false, `the app ended only once the card answered:\n${running.output()}`);
+    // Ended by SIGTERM's own action (no join of the thread the card holds), said in its log.
+    assert.deepEqual(end, { code: null, signal: 'SIGTERM' }, running.output());
+    assert.ok(tookMs < 30_000, `the quit took ${tookMs} ms, the engine's full stop wait`);
+    const log = fs.readFileSync(path.join(dirs.configDir, 'logs', 'rdl-sync-app.log'), 'utf8');
+    assert.match(
+      log,
+      /Quitting: a call on the archive has not returned \(its card stopped answering\): ending by SIGTERM without waiting for it; nothing is lost, files wait in transit/,
+    );
+    await running.browser.close().catch(() => {});
+    running = null;
+
+    // Nothing lost: with the card back, `once` sends what waited to both.
+    card.thaw();
+    const once = await runCli(['once', '--config-dir', dirs.configDir], { home: dirs.root });
+    assert.equal(once.code, 0, once.stderr);
+    assert.ok(fs.existsSync(path.join(dirs.archiveDir, 'RDL', 'USB0', 'during.csv')));
+    assert.ok(emulator.getFile('/RDL/HungCard/RDL/USB0/during.csv'));
+    assert.deepEqual(await listFilesRel(dirs.transitDir), []);
+  } finally {
+    card.thaw();
+    if (running) {
+      await running.browser.close().catch(() => {});
+      await running.kill();
+    }
+    await card.destroy();
     await desktop.stop();
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
