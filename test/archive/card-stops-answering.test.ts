@@ -65,7 +65,7 @@ test(
       assert.match(
         frozen.archiveBlocked?.message ?? '',
         new RegExp(
-          `^SD card at ${h.archiveDir} has not answered for 1 min: a call on it hangs \\(its reader or its driver stopped\\); RDL Sync leaves it alone until it answers, and Dropbox goes on\\. If it does not come back: unmount it \\(sudo umount -l ${h.archiveDir}\\), take the card out and insert it again; files wait safely in transit$`,
+          `^SD card at ${h.archiveDir} has not answered for \\d+ s: a call on it hangs \\(its reader or its driver stopped\\); RDL Sync leaves it alone until it answers, and Dropbox goes on\\. If it does not come back: unmount it \\(sudo umount -l ${h.archiveDir}\\), take the card out and insert it again; files wait safely in transit$`,
         ),
       );
       assert.equal(frozen.uploadBlocked, null);
@@ -78,7 +78,7 @@ test(
         'cameras/during-2.jpg',
       ]);
       const problem = h.engine.getStatus().problems.find((p) => p.code === 'archive-missing');
-      assert.match(problem?.message ?? '', /has not answered for 1 min/);
+      assert.match(problem?.message ?? '', /has not answered for \d+ s/);
       assert.notEqual(archiveHungSince(h.archiveDir), null);
 
       // While its call hangs, the next pass still ends, the card still said not answering.
@@ -123,7 +123,7 @@ test(
       assert.ok(frozen, 'the copy to the card started');
       assert.match(
         pass.archiveBlocked?.message ?? '',
-        /has not answered for 1 min: a call on it hangs/,
+        /has not answered for \d+ s: a call on it hangs/,
       );
       assert.equal(pass.uploadBlocked, null);
       assert.equal(h.emulator.listFiles().filter((f) => f.size === big.length).length, 1);
@@ -234,7 +234,7 @@ test(
       const thawedFromOutside = rescue.stop();
       assert.ok(frozen, 'the card was stopped with copies under way');
       assert.equal(thawedFromOutside, false, 'the pass ended while the card was stopped');
-      assert.match(pass.archiveBlocked?.message ?? '', /has not answered for 1 min/);
+      assert.match(pass.archiveBlocked?.message ?? '', /has not answered for \d+ s/);
       assert.equal(pass.uploadBlocked, null);
       const remote = new Set(h.emulator.listFiles().map((f) => f.pathDisplay));
       for (const rel of rels) assert.ok(remote.has(`/RDL/site1/${rel}`), `${rel} on Dropbox`);
@@ -308,12 +308,12 @@ test(
         () => null,
         (e: unknown) => e as Error,
       );
-      assert.match(late?.message ?? 'stored', /has not answered for 1 min/);
+      assert.match(late?.message ?? 'stored', /has not answered for \d+ s/);
 
       // The saves end: each copy, back at the gate, is refused, and calls nothing on the card.
       release();
       for (const e of await Promise.all(stores))
-        assert.match(e?.message ?? 'stored', /has not answered for 1 min/);
+        assert.match(e?.message ?? 'stored', /has not answered for \d+ s/);
       const local = await Promise.race([
         readFile(join(transit, 'first.csv'), 'utf8'),
         new Promise<string>((r) => setTimeout(() => r('held'), 5_000)),

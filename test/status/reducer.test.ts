@@ -789,6 +789,36 @@ test('a card found missing or read-only by a copy is shown so, not as the last l
   assert.deepEqual([locked.present, locked.writable, locked.freeBytes], [true, false, 1e9]);
 });
 
+test('a card that does not answer is told apart from one that is out, at a look and at a copy, and for as long as it hangs', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const place = { root: '/media/card', card: true };
+  const out = { present: false, writable: false, freeBytes: null, totalBytes: null };
+  const hung = archiveMissing(place, 'stopped-answering', undefined, undefined, 3 * 86_400_000);
+  // "for 3 days", not "for 4320 min".
+  assert.match(hung.message, /^SD card at \/media\/card has not answered for 3 days: a call/);
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: hung, card: out });
+  assert.equal(status.snapshot().archive.notAnswering, true);
+  // Out of its reader: not "not answering".
+  const absent = archiveMissing(place, 'not-mounted');
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: absent, card: out });
+  assert.equal(status.snapshot().archive.notAnswering, false);
+  // Found by a copy: a driver gone (ENOTCONN) is a card that does not answer.
+  const card = { present: true, writable: true, freeBytes: 1e9, totalBytes: 2e9 };
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  const gone = Object.assign(new Error('gone'), { code: 'ENOTCONN' });
+  reducer.apply({
+    type: 'leg-blocked',
+    leg: 'archive',
+    error: archiveMissing(place, 'not-answering', gone),
+  });
+  const a = status.snapshot().archive;
+  assert.deepEqual([a.present, a.notAnswering], [false, true]);
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
+  assert.equal(status.snapshot().archive.notAnswering, false);
+});
+
 test("the card's free space is the latest measure of its disk, not the pass's first look", () => {
   const clock = handClock();
   const status = new StatusModel(() => clock.now());

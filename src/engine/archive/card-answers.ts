@@ -170,6 +170,5 @@ export function withinDeadline<T>(
 }
 
 function notAnswering(place: ArchivePlace, sinceMs: number, nowMs: number): Error {
-  const minutes = Math.max(1, Math.round((nowMs - sinceMs) / 60_000));
-  return archiveMissing(place, 'stopped-answering', undefined, undefined, minutes);
+  return archiveMissing(place, 'stopped-answering', undefined, undefined, nowMs - sinceMs);
 }

@@ -4,6 +4,7 @@
 import { runningUser } from '../fsutil/running-user.js';
 import { SyncError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
+import { formatDuration } from '../format-duration.js';
 import { shellWord } from '../shell-word.js';
 import { isWhereCardsMount, placeNamed, type ArchivePlace } from './archive-place.js';
 
@@ -41,11 +42,13 @@ export function archiveMissing(
   cause?: unknown,
   /** What waits meanwhile (retention says it deletes nothing). */
   meanwhile = WAITING,
-  /** 'stopped-answering': for how long a call on it has not returned (card-answers.ts). */
-  minutes = 0,
+  /** 'stopped-answering': for how long (ms) a call on it has not returned (card-answers.ts). */
+  hungMs = 0,
 ): SyncError {
   const { root } = place;
-  const hangs = `has not answered for ${minutes} min: a call on it hangs`;
+  // "for 5 s" from a status's short look, "for 3 days" on a hub nobody visited ("1 min" and
+  // "4320 min" before: minutes whatever the span).
+  const hangs = `has not answered for ${formatDuration(hungMs)}: a call on it hangs`;
   const leftAlone = 'RDL Sync leaves it alone until it answers, and Dropbox goes on';
   const card = {
     absent: `SD card folder ${root} does not exist: insert the card, or correct the archive folder in settings`,
