@@ -60,3 +60,25 @@ test('an account ask that failed is made again a minute later, not ten', async (
     assert.equal(h.engine.getStatus().dropbox.allocatedBytes, 5_000_000, 'asked again, known');
   });
 });
+
+test("a first sync's files show in the space used at the next pass, not ten minutes later", async () => {
+  await withHarness({}, async (h) => {
+    const body = Buffer.alloc(300_000, 2);
+    await h.drop('cameras/first.jpg', body);
+    const first = await h.engine.runPassNow();
+    assert.equal(first.done, 1, JSON.stringify(first));
+    // Asked as that pass began, before its file went.
+    assert.equal(h.engine.getStatus().dropbox.usedBytes, 0);
+    await h.engine.runPassNow();
+    assert.equal(h.engine.getStatus().dropbox.usedBytes, body.length);
+
+    // Once a process: later uploads wait for the usual 10 minutes (no ask per pass).
+    h.emulator.resetStats();
+    await h.drop('cameras/second.jpg', body);
+    await h.engine.runPassNow();
+    await h.engine.runPassNow();
+    const asked = Object.keys(h.emulator.stats()).filter((route) => route.includes('users/'));
+    assert.deepEqual(asked, []);
+    assert.equal(h.engine.getStatus().dropbox.usedBytes, body.length);
+  });
+});

@@ -66,6 +66,8 @@ export interface PassRunnerDeps {
 
 export class PassRunner {
   private readonly memory = newPassMemory();
+  /** The account card has been made due after a pass that sent files (once a process). */
+  private usageAskedAfterUpload = false;
   /** Passes that moved nothing because a leg stayed blocked the same way: see logPass. */
   private readonly blockedPasses: RepeatQuieter;
   private lastBlocked = '';
@@ -185,7 +187,16 @@ export class PassRunner {
     try {
       const report = await runPass(deps, this.memory, signal, ticks);
       // Dropbox said it is full: the card's quota figures are asked for again at the next pass.
-      if (report.uploadBlocked?.code === 'quota-full') this.deps.account.dueNow();
+      // So they are after this process's first upload: the card, asked as that pass began, said
+      // "0 B used" for 10 minutes beside a first sync's files (trial). One ask a process.
+      const sent = report.uploaded - (report.alreadyThere.upload ?? 0);
+      if (
+        report.uploadBlocked?.code === 'quota-full' ||
+        (sent > 0 && !this.usageAskedAfterUpload)
+      ) {
+        this.usageAskedAfterUpload ||= sent > 0;
+        this.deps.account.dueNow();
+      }
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
       // Files waiting in transit arrived too (see checkSources), when PassMemory.arrivedMs says.
       // So do finished files a full transit (or a failure) keeps in the watch folder.
