@@ -193,10 +193,13 @@ export async function runRetention(opts: {
     }
     if (!opts.dryRun) {
       // The file must still be the one just verified (a person may have replaced it meanwhile).
+      // Its record is made as the removal returns, inside the step: a removal the run gave up on
+      // at the card's deadline is made once the card answers, and was then in no history.
       const changed = await onCard(async () => {
         const now = await lstat(f.absPath).catch(() => null);
         if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) return true;
         await unlink(f.absPath);
+        recordRemoval(f, verdict, bytesToFree, opts);
         await pruneEmptyDirs(opts.archiveRoot, dirname(f.absPath)).catch(() => {});
         return false;
       });
@@ -204,31 +207,6 @@ export async function runRetention(opts: {
         report.kept.push({ rel: f.rel, reason: 'changed while it was checked' });
         continue;
       }
-      const at = opts.nowMs();
-      opts.history?.append({
-        rel: f.rel,
-        size: f.size,
-        contentHash: verdict.hash,
-        startedAtMs: at,
-        finishedAtMs: at,
-        outcome: 'archive-removed',
-        upload: {
-          status: 'done',
-          atMs: at,
-          path: verdict.remotePath,
-          alreadyPresent: true,
-          contentHash: verdict.hash,
-        },
-        archive: {
-          status: 'skipped',
-          atMs: at,
-          reason: `removed by retention: the archive needed ${formatBytes(bytesToFree)} freed; the Dropbox copy was verified by content hash`,
-        },
-      });
-      opts.logger.info('retention: removed an archive file verified on Dropbox', {
-        rel: f.rel,
-        size: f.size,
-      });
     }
     report.removed.push({
       rel: f.rel,
@@ -239,6 +217,40 @@ export async function runRetention(opts: {
     report.freedBytes += f.size;
   }
   return report;
+}
+
+/** The history's line and the log's for a file removed from the archive (verified on Dropbox). */
+function recordRemoval(
+  f: ArchiveFile,
+  verdict: { hash: string; remotePath: string },
+  bytesToFree: number,
+  opts: { history?: HistoryPort; logger: Logger; nowMs: () => number },
+): void {
+  const at = opts.nowMs();
+  opts.history?.append({
+    rel: f.rel,
+    size: f.size,
+    contentHash: verdict.hash,
+    startedAtMs: at,
+    finishedAtMs: at,
+    outcome: 'archive-removed',
+    upload: {
+      status: 'done',
+      atMs: at,
+      path: verdict.remotePath,
+      alreadyPresent: true,
+      contentHash: verdict.hash,
+    },
+    archive: {
+      status: 'skipped',
+      atMs: at,
+      reason: `removed by retention: the archive needed ${formatBytes(bytesToFree)} freed; the Dropbox copy was verified by content hash`,
+    },
+  });
+  opts.logger.info('retention: removed an archive file verified on Dropbox', {
+    rel: f.rel,
+    size: f.size,
+  });
 }
 
 async function verify(
