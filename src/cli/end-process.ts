@@ -51,9 +51,44 @@ export async function endIfACardHolds(say?: (line: string) => void): Promise<voi
   if (await stillOut()) endBySignal('SIGTERM', say);
 }
 
-/** Whether a call on a card (or a held alert start) is out now: no grace. */
-export async function aCardHolds(): Promise<boolean> {
-  return (await callsHeldOut()) > 0;
+/**
+ * Whether a call on a card has been out this long without returning or moving a byte, or an
+ * alert command's start is held: a busy card that answers (a long copy, an fsync) is not that.
+ */
+async function aCardIsSilent(ms: number): Promise<boolean> {
+  const [{ archiveSilentMs }, { startsHeld }] = await Promise.all([
+    import('../engine/archive/card-answers.js'),
+    import('../engine/alerts/channels/command-thread.js'),
+  ]);
+  return startsHeld() > 0 || archiveSilentMs() >= ms;
+}
+
+/**
+ * The tray app's quit: `stop` (the engine's, which never rejects) is given `maxMs`, cut short
+ * once a call on a card has been silent for `silentMs` (its pass waits on the card: up to its
+ * 2 min deadline, and nothing it holds is lost by not waiting). Then, with a call still out
+ * after the grace, the process ends by SIGTERM's own action (Electron's exit joins the thread
+ * pool as Node's does); else the stop is waited for, within what is left of `maxMs`. Resolves
+ * when the caller may exit.
+ */
+export async function stopThenEnd(
+  stop: Promise<void>,
+  opts: { maxMs: number; silentMs: number; say?: (line: string) => void },
+): Promise<void> {
+  let done = false;
+  void stop.finally(() => (done = true));
+  const startedMs = Date.now();
+  const left = (): number => opts.maxMs - (Date.now() - startedMs);
+  const pause = (ms: number): Promise<void> =>
+    new Promise((r) => setTimeout(r, Math.max(0, ms)).unref());
+  while (!done && left() > 0) {
+    await Promise.race([stop, pause(Math.min(250, left()))]);
+    if (!done && (await aCardIsSilent(opts.silentMs))) break;
+  }
+  if (done) return;
+  await endIfACardHolds(opts.say);
+  // The calls returned within the grace: the stop's last saves are waited for.
+  await Promise.race([stop, pause(left())]);
 }
 
 function endBySignal(signal: NodeJS.Signals, say?: (line: string) => void): void {

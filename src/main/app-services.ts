@@ -24,6 +24,8 @@ export interface ElectronServicesOptions {
   appInfo: () => AppInfo;
   applyStartAtLogin: (enabled: boolean) => boolean;
   logFromWindow: (level: 'warn' | 'error', text: string) => void;
+  /** The archive folder in force, when the archive is on: looks there keep to its limits. */
+  archiveRoot: () => string | undefined;
 }
 
 export function electronAppServices(opts: ElectronServicesOptions): AppServices {
@@ -38,7 +40,9 @@ export function electronAppServices(opts: ElectronServicesOptions): AppServices 
         properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'],
         // Started where the folder is only if it answers: the dialog itself would look at it
         // from this thread.
-        ...(current && (await lookAtPath(current)) === 'there' ? { defaultPath: current } : {}),
+        ...(current && (await lookAtPath(current, { archiveRoot: opts.archiveRoot() })) === 'there'
+          ? { defaultPath: current }
+          : {}),
       });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
@@ -51,7 +55,7 @@ export function electronAppServices(opts: ElectronServicesOptions): AppServices 
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     openPath: async (p) => {
-      const look = await lookAtPath(p);
+      const look = await lookAtPath(p, { archiveRoot: opts.archiveRoot() });
       if (look === 'missing')
         throw new Error(
           `${p} does not exist (yet): check the setting, or wait for the first file.`,

@@ -41,29 +41,14 @@ import { applyMemorySwitches } from './memory-switches.js';
 import { installMemoryProbe } from './memory-probe.js';
 import { minimizeOnClose, windowMode } from './window-mode.js';
 import { openWithElectronStore } from './settings-file.js';
-import { aCardHolds, endIfACardHolds } from '../cli/end-process.js';
+import { stopThenEnd } from '../cli/end-process.js';
 
 const STOP_TIMEOUT_MS = 30_000;
 /**
- * How long a quit waits for the engine's stop while a call on a card that stopped answering is
- * out: its pass waits for the card (up to the card's 2 min deadline), and nothing it holds is
- * lost by not waiting (files wait in transit).
+ * How long a call on a card may be silent (not returned, no byte moved) before a quit stops
+ * waiting for the engine's stop it holds (end-process.ts stopThenEnd).
  */
-const CARD_HELD_STOP_MS = 5_000;
-
-/** The engine's stop, given STOP_TIMEOUT_MS, or CARD_HELD_STOP_MS while a card holds it. */
-async function stopForQuit(engine: { stop(): Promise<void> }, logger: AppLogger): Promise<void> {
-  let done = false;
-  const stopping = engine
-    .stop()
-    .catch((e: unknown) => logger.error('Engine stop failed', { reason: String(e) }))
-    .finally(() => (done = true));
-  const startedMs = Date.now();
-  while (!done && Date.now() - startedMs < STOP_TIMEOUT_MS) {
-    await Promise.race([stopping, new Promise((r) => setTimeout(r, 250))]);
-    if (!done && Date.now() - startedMs >= CARD_HELD_STOP_MS && (await aCardHolds())) return;
-  }
-}
+const SILENT_CARD_QUIT_MS = 5_000;
 /** Open commands a person chose from the tray: a failure is told to them, not only logged. */
 const OPEN_FAILED: Partial<Record<CommandId, string>> = {
   openWatchFolder: 'watch folder',
@@ -171,6 +156,10 @@ async function runTrayApp(): Promise<void> {
     logFile: logger.file,
     applyStartAtLogin: (enabled) => applyStartAtLogin(loginDeps, enabled),
     logFromWindow: (level, text) => logger[level](`Window: ${text}`),
+    archiveRoot: () => {
+      const s = engine.getSettings();
+      return s.archiveEnabled && s.archiveDir !== '' ? s.archiveDir : undefined;
+    },
     appInfo: () => ({
       version: app.getVersion(),
       platform: process.platform,
@@ -254,15 +243,21 @@ async function runTrayApp(): Promise<void> {
   // The app lives in the tray: closing (destroying) the window must not quit.
   app.on('window-all-closed', () => {});
   app.on('before-quit', (event) => {
-    if (quitting) return;
+    // A second quit while the first waits (Quit clicked again, the session's SIGTERM) is held
+    // too: let through, Electron's exit joined the thread pool, which the first one avoids.
     event.preventDefault();
+    if (quitting) return;
     quitting = true;
     logger.info('Quitting: stopping the engine');
-    void stopForQuit(engine, logger).finally(async () => {
+    const stop = engine
+      .stop()
+      .catch((e: unknown) => logger.error('Engine stop failed', { reason: String(e) }));
+    void stopThenEnd(stop, {
+      maxMs: STOP_TIMEOUT_MS,
+      silentMs: SILENT_CARD_QUIT_MS,
+      say: (line) => logger.warn(`Quitting: ${line}`),
+    }).finally(() => {
       tray?.destroy();
-      // Electron's exit, like Node's, joins the thread pool: a thread held by a card that
-      // stopped answering kept the app (its tray icon gone) alive until the card came back.
-      await endIfACardHolds((line) => logger.warn(`Quitting: ${line}`));
       app.exit(0);
     });
   });

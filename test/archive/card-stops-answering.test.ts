@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, listFilesRel, type Harness } from '../engine/harness.js';
-import { archiveHungSince } from '../../src/engine/archive/card-answers.js';
+import { archiveHungSince, archiveSilentMs } from '../../src/engine/archive/card-answers.js';
 import { ArchiveTarget } from '../../src/engine/archive/index.js';
 import { threadPoolSize } from '../../src/engine/archive/card-gate.js';
 import { SMALL_CONCURRENCY } from '../../src/engine/legs/archive-leg.js';
@@ -26,10 +26,11 @@ const unavailable = cardsUnavailable();
 async function withCard(
   sizeMiB: number,
   run: (h: Harness, card: CardImage) => Promise<void>,
+  archiveAnswerMs = 2_000,
 ): Promise<void> {
   const h = await startHarness({
     settings: { archiveMustBeMountPoint: true },
-    engine: { archiveAnswerMs: 2_000 },
+    engine: { archiveAnswerMs },
   });
   const card = await CardImage.create('fat32', sizeMiB);
   try {
@@ -358,5 +359,39 @@ test(
       assert.match(JSON.stringify(refused), /is a file, not a folder/);
       assert.equal(rescue.stop(), false, 'the settings waited for the stopped card');
     });
+  },
+);
+
+test(
+  'settings checked while a call waits on a card that stopped answering, before its deadline says so, do not wait for it',
+  { timeout: 120_000 },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    await withCard(
+      40,
+      async (h, card) => {
+        await h.drop('RDL/USB0/before.csv', 'a\n');
+        assert.equal((await h.engine.runPassNow()).done, 1);
+        const rescue = card.armThawFromOutside(30_000);
+        rescue.freeze();
+        await h.drop('RDL/USB0/during.csv', 'b\n');
+        // A pass whose look at the card waits (its deadline 60 s: not known to hang yet).
+        const pass = h.engine.runPassNow();
+        for (let i = 0; i < 100 && archiveSilentMs(h.archiveDir) < 1_500; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        assert.ok(archiveSilentMs(h.archiveDir) >= 1_500, 'a call waits on the card');
+        assert.equal(archiveHungSince(h.archiveDir), null, 'not yet known to hang');
+        // The window checks the form as it is typed: with the card's folder, and a folder below.
+        const form = { ...h.engine.getSettings(), intervalSeconds: 900 };
+        assert.ok(h.engine.validateSettings(form).ok);
+        const below = { ...form, archiveDir: join(h.archiveDir, 'RDL') };
+        assert.ok(h.engine.validateSettings(below).ok);
+        assert.equal(rescue.stop(), false, 'the check waited for the stopped card');
+        card.thaw();
+        const done = await pass;
+        assert.equal(done.archiveBlocked, null, done.archiveBlocked?.message);
+      },
+      60_000,
+    );
   },
 );

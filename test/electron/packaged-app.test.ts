@@ -787,6 +787,9 @@ test('Quit from the tray while the SD card does not answer ends the app, nothing
     await new Promise((r) => setTimeout(r, 4_000));
     const quitAtMs = Date.now();
     await chooseTrayItem(desktop, 'quit', { paused: false, archivePresent: true });
+    // A second quit while the first waits (the session's SIGTERM at logout): held too.
+    await new Promise((r) => setTimeout(r, 1_000));
+    running.child.kill('SIGTERM');
     const end = await within('the app to quit', running.exited, 50_000);
     const tookMs = Date.now() - quitAtMs;
     const thawed = rescue.stop();

@@ -817,6 +817,19 @@ test('a card that does not answer is told apart from one that is out, at a look 
   assert.deepEqual([a.present, a.notAnswering], [false, true]);
   reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
   assert.equal(status.snapshot().archive.notAnswering, false);
+  // Said of that folder only: another one chosen in the settings is not "not answering".
+  const built = { type: 'pipeline-built', remoteMissing: null, dropboxConnected: true } as const;
+  reducer.apply({ ...built, archiveEnabled: true, archiveDir: '/media/card', archiveIsCard: true });
+  reducer.apply({ type: 'leg-checked', leg: 'archive', problem: hung, card: out });
+  reducer.apply({ ...built, archiveEnabled: true, archiveDir: '/media/card', archiveIsCard: true });
+  assert.equal(status.snapshot().archive.notAnswering, true, 'the same folder: still said');
+  reducer.apply({
+    ...built,
+    archiveEnabled: true,
+    archiveDir: '/media/other',
+    archiveIsCard: true,
+  });
+  assert.equal(status.snapshot().archive.notAnswering, false);
 });
 
 test("the card's free space is the latest measure of its disk, not the pass's first look", () => {

@@ -1045,7 +1045,7 @@ export class ArchiveTarget {
     // still stat fine for a second from the kernel's cache, so the errno alone decides.
     if (code === 'ENOTCONN') return archiveMissing(this.place, 'not-answering', cause);
     const missing = await this.rootMissing();
-    if (missing?.reason === 'not-answering')
+    if (missing?.reason === 'not-answering' || missing?.reason === 'no-access')
       return archiveMissing(this.place, missing.reason, missing.cause);
     if (missing) return archiveMissing(this.place, 'pulled', cause);
     return new SyncError({

@@ -8,6 +8,7 @@
 // threads, which is why nothing more is sent its way, and why no more calls go to one archive at
 // once than leave threads to the rest of the process (card-gate.ts: with Node's 4 threads, a copy
 // of many small files frozen mid-way held them all, and the whole process waited).
+import { isAtOrBelow } from '../fsutil/at-or-below.js';
 import { archiveMissing } from './problems.js';
 import { CallGate, cardCallsAtOnce } from './card-gate.js';
 import type { ArchivePlace } from './archive-place.js';
@@ -28,6 +29,63 @@ interface Hung {
 
 /** Per archive root, in this process: a root is hung while any of its late calls is out. */
 const hung = new Map<string, Hung>();
+
+/** A call out on an archive: since when it has neither returned nor moved. */
+interface Out {
+  silentSinceMs: number;
+}
+
+/** Per archive root, in this process: the calls out on it now (past their deadline too). */
+const outCalls = new Map<string, Set<Out>>();
+
+function callOut(root: string): { moved(): void; back(): void } {
+  const out: Out = { silentSinceMs: Date.now() };
+  let calls = outCalls.get(root);
+  if (!calls) outCalls.set(root, (calls = new Set()));
+  calls.add(out);
+  return {
+    moved: () => (out.silentSinceMs = Date.now()),
+    back: () => {
+      calls.delete(out);
+      if (calls.size === 0 && outCalls.get(root) === calls) outCalls.delete(root);
+    },
+  };
+}
+
+/**
+ * How long the most silent call out on an archive has neither returned nor moved (ms), 0 with
+ * none out: of the archive holding `at` (its root, or a folder below it), or of any archive.
+ * Seconds of silence mean a card that has stopped answering well before its deadline says so: a
+ * synchronous look at it from the main thread (the settings' folder checks) would hold the
+ * process, and a quit need not wait for the stop it holds.
+ */
+export function archiveSilentMs(at?: string): number {
+  const now = Date.now();
+  let longest = 0;
+  for (const [root, calls] of outCalls) {
+    if (at !== undefined && !isAtOrBelow(at, root)) continue;
+    for (const c of calls) longest = Math.max(longest, now - c.silentSinceMs);
+  }
+  return longest;
+}
+
+/**
+ * A look at the archive from outside its passes (the app's "Open SD card folder", a folder
+ * dialog started there): null, with no call made, while the archive hangs or has no thread to
+ * spare; else `look` holds a place at the archive's gate until it returns, past any deadline of
+ * its caller (its thread is held as long). So looks at a card that stopped answering before the
+ * engine knew it take one thread at most, and none the rest of the process keeps.
+ */
+export function lookOnArchive<T>(root: string, look: () => Promise<T>): Promise<T> | null {
+  if (hung.has(root) || archiveSilentMs(root) > 0) return null;
+  const gate = gateOf(root);
+  if (!gate.tryEnter()) return null;
+  const out = callOut(root);
+  return look().finally(() => {
+    out.back();
+    gate.leave();
+  });
+}
 
 /** Since when (ms) calls on `root` hang, or null when it answers. */
 export function archiveHungSince(root: string): number | null {
@@ -95,11 +153,16 @@ export function withinDeadline<T>(
         let late = false;
         let holds = true;
         let timer: NodeJS.Timeout | undefined;
+        let out: ReturnType<typeof callOut> | null = null;
         const leaveGate = (): void => {
           if (holds) gate.leave();
           holds = false;
+          out?.back();
+          out = null;
         };
         const arm = (): void => {
+          if (out) out.moved();
+          else out = callOut(place.root);
           clearTimeout(timer);
           timer = setTimeout(() => {
             late = true;

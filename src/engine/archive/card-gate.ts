@@ -59,6 +59,13 @@ export class CallGate {
     return new Promise<void>((go, refuse) => this.waiting.push({ go, refuse }));
   }
 
+  /** Takes a place now if one is free (and none waits), else false: for a call that will not wait. */
+  tryEnter(): boolean {
+    if (this.out >= this.capacity) return false;
+    this.out++;
+    return true;
+  }
+
   leave(): void {
     const next = this.waiting.shift();
     // Its place passes straight to the next call: the count stays as it is.

@@ -11,7 +11,13 @@ import { isWhereCardsMount, placeNamed, type ArchivePlace } from './archive-plac
 const WAITING = 'files wait safely in transit';
 
 export type MissingReason =
-  'absent' | 'not-mounted' | 'not-a-folder' | 'pulled' | 'not-answering' | 'stopped-answering';
+  | 'absent'
+  | 'not-mounted'
+  | 'not-a-folder'
+  | 'pulled'
+  | 'no-access'
+  | 'not-answering'
+  | 'stopped-answering';
 
 /**
  * The archive's 'archive-missing' problem, knowing why: a card that is there but does not answer
@@ -55,6 +61,10 @@ export function archiveMissing(
     'not-mounted': `SD card not mounted at ${root}: insert it${ordinaryFolderHint(root)}`,
     'not-a-folder': `Archive folder ${root} is not a folder: correct it in settings`,
     pulled: `SD card at ${root} went away during a copy: insert it again`,
+    // A folder above it lets only its owner in: a desktop session mounts cards in
+    // /media/<its user>/, where a service running as another user cannot look ("does not
+    // answer: it was pulled out" was said of a card in its reader).
+    'no-access': `SD card folder ${root} cannot be looked at by the user RDL Sync runs as (${runningUser()}, ${errnoOf(cause)}): a folder above it lets only its owner in, as /media/<user>/ does for a card a desktop mounted; mount the card where this user may look, or run RDL Sync as that user`,
     // The folder is there but every call on it fails (ENOTCONN, EIO): a card pulled out while
     // mounted, or its driver gone. Inserting it again does not help until the dead mount is gone.
     'not-answering': `SD card at ${root} does not answer (${errnoOf(cause)}): it was pulled out while mounted, or its driver stopped; unmount it (sudo umount ${root}) and insert it again`,
@@ -70,6 +80,7 @@ export function archiveMissing(
     'not-mounted': card['not-mounted'],
     'not-a-folder': card['not-a-folder'],
     pulled: `Archive folder ${root} went away during a copy: check that it exists and its disk is mounted`,
+    'no-access': `Archive folder ${root} cannot be looked at by the user RDL Sync runs as (${runningUser()}, ${errnoOf(cause)}): give that user access to it and to the folders above it, or choose another folder`,
     'not-answering': `Archive folder ${root} does not answer (${errnoOf(cause)}): its disk was disconnected or is failing; check the disk (sudo dmesg), then restart RDL Sync`,
     'stopped-answering': `Archive folder ${root} ${hangs} (its disk or its share stopped answering: sudo dmesg says why); ${leftAlone}`,
   };

@@ -26,10 +26,14 @@ export async function checkArchiveRoot(
   try {
     s = await stat(root);
   } catch (e) {
-    // A folder that is there but fails every call (ENOTCONN, EIO) is a dead mount, not absent.
-    return {
-      missing: { reason: isCode(e, 'ENOENT', 'ENOTDIR') ? 'absent' : 'not-answering', cause: e },
-    };
+    // A folder that is there but fails every call (ENOTCONN, EIO) is a dead mount, not absent;
+    // one this user may not look at is neither.
+    const reason = isCode(e, 'ENOENT', 'ENOTDIR')
+      ? 'absent'
+      : isCode(e, 'EACCES', 'EPERM')
+        ? 'no-access'
+        : 'not-answering';
+    return { missing: { reason, cause: e } };
   }
   if (!s.isDirectory()) return { missing: { reason: 'not-a-folder' } };
   if (card && !(await isMountPoint(root)) && !(await onMountedCard(root)))

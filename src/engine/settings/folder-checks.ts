@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { FieldIssue } from '../api.js';
 import type { Settings } from './schema.js';
 import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
-import { archiveHungSince } from '../archive/card-answers.js';
+import { archiveSilentMs } from '../archive/card-answers.js';
+import { isAtOrBelow } from '../fsutil/at-or-below.js';
 
 export interface FolderCheckOptions {
   /** The config folder (settings and credentials): must never be synced itself. */
@@ -17,6 +18,9 @@ export interface FolderCheckOptions {
 }
 
 type Kind = 'folder' | 'other' | 'missing' | 'unknown';
+
+/** A call out this long on the archive, without a byte moved, and it is not looked at from here. */
+const SILENT_CARD_MS = 1_000;
 
 function kindOf(p: string): Kind {
   try {
@@ -44,11 +48,6 @@ function real(p: string): string {
   }
 }
 
-function inside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
-}
-
 export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const watch = kindOf(s.watchDir);
@@ -69,12 +68,14 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
       message: `Transit folder ${s.transitDir} is a file, not a folder: choose a folder (it is created if missing)`,
     });
   }
-  // A card whose calls hang in this process (card-answers.ts) is not asked again: a stat of it
-  // from here would hold the main thread (the tray app's window and menu with it) until the card
-  // answers, and what it would find is already the status's problem. The engine's checks look
-  // at it again with their deadline once it answers.
+  // A card a call of this process has been waiting on for a second (card-answers.ts: one that
+  // answers returns in milliseconds, or moves) is not asked again from here: a stat of it would
+  // hold the main thread (the tray app's window and menu with it) until the card answers, long
+  // before the engine's deadline says it does not. The engine looks at it again once it answers.
+  // Only the archive's own checks are left (is it a file; does it lead into the watch folder
+  // through a link): the plain paths' overlap is checked without the disk (validate.ts).
   const archiveLooked =
-    s.archiveEnabled && s.archiveDir !== '' && archiveHungSince(s.archiveDir) === null;
+    s.archiveEnabled && s.archiveDir !== '' && archiveSilentMs(s.archiveDir) < SILENT_CARD_MS;
   if (archiveLooked && kindOf(s.archiveDir) === 'other') {
     issues.push({
       field: 'archiveDir',
@@ -82,7 +83,7 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
     });
   }
   const realWatch = real(s.watchDir);
-  if (opts.configDir && inside(real(opts.configDir), realWatch)) {
+  if (opts.configDir && isAtOrBelow(real(opts.configDir), realWatch)) {
     issues.push({
       field: 'watchDir',
       message: `The config folder ${opts.configDir} (settings and Dropbox credentials) is inside the watch folder ${s.watchDir}: RDL Sync would upload its own credentials and move them away; choose a watch folder that does not contain it`,
@@ -90,13 +91,13 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
   }
   // Nesting through symbolic links (the plain paths are compared by validateSettings already).
   const reported = new Set(issues.map((i) => i.field));
-  if (!reported.has('transitDir') && inside(real(s.transitDir), realWatch)) {
+  if (!reported.has('transitDir') && isAtOrBelow(real(s.transitDir), realWatch)) {
     issues.push({
       field: 'transitDir',
       message: `Transit folder ${s.transitDir} leads into the watch folder ${s.watchDir} (through a link): choose a folder outside it`,
     });
   }
-  if (archiveLooked && inside(real(s.archiveDir), realWatch)) {
+  if (archiveLooked && isAtOrBelow(real(s.archiveDir), realWatch)) {
     issues.push({
       field: 'archiveDir',
       message: `Archive folder ${s.archiveDir} leads into the watch folder ${s.watchDir}: choose a folder outside it`,

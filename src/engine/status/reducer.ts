@@ -209,6 +209,8 @@ export class StatusReducer {
             enabled: e.archiveEnabled,
             path: e.archiveDir,
             card: e.archiveIsCard,
+            // Another folder: what was said of the last one's answers is not said of it.
+            ...(e.archiveDir !== status.current.archive.path ? { notAnswering: false } : {}),
           },
         });
         return;
@@ -243,6 +245,8 @@ export class StatusReducer {
             enabled: e.archiveEnabled,
             path: e.archiveDir,
             card: e.archiveIsCard,
+            // Another folder: what was said of the last one's answers is not said of it.
+            ...(e.archiveDir !== status.current.archive.path ? { notAnswering: false } : {}),
           },
           dropbox: { ...status.current.dropbox, connected: e.dropboxConnected },
         });

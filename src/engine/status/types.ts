@@ -86,9 +86,10 @@ export interface ArchiveStatus extends CardState {
    */
   card?: boolean;
   /**
-   * Not present because it is there but does not answer (its calls hang or fail: a reader or a
-   * driver stopped, a card pulled while mounted), not because it is out. Absent in an older
-   * version's status.json.
+   * Not present because its mount is there but does not answer: its calls hang (a reader or a
+   * driver stopped) or fail with a dead mount's errors (a card pulled out while still mounted,
+   * which needs unmounting before it can be inserted again). Not an empty card slot or an
+   * unmounted card. Absent in an older version's status.json.
    */
   notAnswering?: boolean;
 }
