@@ -10,15 +10,23 @@ import {
   type AlertSecretName,
   type Engine,
 } from '../engine/index.js';
-import type { CliContext, CommandSpec } from './context.js';
+import { LOOK_CARD_ANSWER_MS, type CliContext, type CommandSpec } from './context.js';
 
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
 }
 
-/** Beside a running daemon: never takes the run lock, never touches the folders. */
+/**
+ * Beside a running daemon: never takes the run lock, never touches the folders. Its looks at the
+ * card (a report's, with no daemon) wait a few seconds, not a pass's 2 minutes.
+ */
 function sideEngine(ctx: CliContext, readOnly = false): Promise<Engine> {
-  return createEngine({ configDir: ctx.configDir, logger: ctx.logger, readOnly });
+  return createEngine({
+    configDir: ctx.configDir,
+    logger: ctx.logger,
+    readOnly,
+    archiveAnswerMs: LOOK_CARD_ANSWER_MS,
+  });
 }
 
 async function readStdin(): Promise<string> {

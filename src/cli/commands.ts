@@ -61,7 +61,7 @@ import { doctor } from './doctor.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
 import { runFleetCommand } from './fleet.js';
 import { alert, report } from './alert-commands.js';
-import type { CliContext, CommandSpec } from './context.js';
+import { LOOK_CARD_ANSWER_MS, type CliContext, type CommandSpec } from './context.js';
 
 export type { CliContext } from './context.js';
 
@@ -97,12 +97,11 @@ function say(ctx: CliContext, text: string): void {
  * Only an engine that takes the run lock (the daemon, `once`) touches the watch and transit
  * folders, so side commands beside a running daemon never disturb its staging.
  */
-/** How long a read-only command waits for a card's answer (archive/card-answers.ts). */
-const READ_ONLY_CARD_ANSWER_MS = 5_000;
-
 async function openEngine(
   ctx: CliContext,
   mode: 'daemon' | 'once' | 'side' | 'readOnly',
+  /** A side command that only looks at the card (a retention dry run): its short wait. */
+  looksOnly = mode === 'readOnly',
 ): Promise<Engine> {
   return createEngine({
     configDir: ctx.configDir,
@@ -111,10 +110,8 @@ async function openEngine(
     // `once` too: its final snapshot (pid null) is what `status` shows afterwards (auth state).
     publishStatus: mode === 'daemon' || mode === 'once',
     readOnly: mode === 'readOnly',
-    // A look (status, history with no daemon) says a card does not answer after a few seconds:
-    // with the 2 minutes a pass gives a card, `status` printed nothing for 2 minutes (hands-on
-    // trial).
-    ...(mode === 'readOnly' ? { archiveAnswerMs: READ_ONLY_CARD_ANSWER_MS } : {}),
+    // A look says a card does not answer after a few seconds (LOOK_CARD_ANSWER_MS).
+    ...(looksOnly ? { archiveAnswerMs: LOOK_CARD_ANSWER_MS } : {}),
     // Recorded in the run lock: a process refused beside this one names what holds it.
     ...(mode === 'daemon' ? { role: startedBySystemd() ? 'service' : 'daemon' } : {}),
     ...(mode === 'once' ? { role: 'once' } : {}),
@@ -1087,7 +1084,7 @@ const KEPT_LISTED = 20;
 const retention: CommandSpec = {
   async run(ctx) {
     const dryRun = Boolean(ctx.values['dry-run']);
-    const engine = await openEngine(ctx, 'side');
+    const engine = await openEngine(ctx, 'side', dryRun);
     try {
       const r = await engine.runRetention(dryRun);
       if (ctx.values.json) {

@@ -15,3 +15,10 @@ export interface CliContext {
 export interface CommandSpec {
   run(ctx: CliContext): Promise<number>;
 }
+
+/**
+ * How long a command that only looks at the card (status or history with no daemon, a report, a
+ * retention dry run) waits for its answer (engine/archive/card-answers.ts): with the 2 minutes a
+ * pass gives a card, `status` printed nothing for 2 minutes beside a hung card (hands-on trial).
+ */
+export const LOOK_CARD_ANSWER_MS = 5_000;

@@ -79,7 +79,13 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
   }
   for (const c of report.checks) say(`  ${MARK[c.result]}  ${c.name}: ${c.detail}`);
   const problems = report.checks.filter((c) => c.result === 'problem').length;
-  say(problems === 0 ? 'No problems found.' : `${problems} problem(s) found.`);
+  // Of Dropbox alone: "No problems found." beside an SD card that did not answer was read as
+  // the whole hub's health (hands-on trial).
+  say(
+    problems === 0
+      ? 'No problems found with Dropbox. (rdl-sync status tells of the SD card, the folders and the loggers.)'
+      : `${problems} problem(s) found with Dropbox.`,
+  );
   ctx.logger.info('doctor ran', {
     checks: report.checks.map((c) => `${c.name}: ${c.result}`),
   });

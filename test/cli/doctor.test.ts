@@ -35,7 +35,10 @@ test('doctor against a reachable account prints every check and cleans up (exit 
   assert.match(r.stdout, /ok {5} {2}account: Emma Ulator/);
   assert.match(r.stdout, /largest request header: \d+ bytes accepted, \d+ refused \(HTTP 431\)/);
   assert.match(r.stdout, /replayed closing append: append_v2: closed; append_batch: closed/);
-  assert.match(r.stdout, /No problems found\./);
+  assert.match(
+    r.stdout,
+    /^No problems found with Dropbox\. \(rdl-sync status tells of the SD card, the folders and the loggers\.\)$/m,
+  );
   assert.deepEqual(
     emulator.listFiles().filter((f) => f.pathDisplay.includes('.rdl-sync-doctor')),
     [],

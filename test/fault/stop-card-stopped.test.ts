@@ -73,7 +73,7 @@ test(
       const end = await exited(child);
       const thawed = rescue.stop();
       // Stopped still, for the look below (its thaw armed before: see armThawFromOutside).
-      const rescue2 = card.armThawFromOutside(60_000);
+      const rescue2 = card.armThawFromOutside(100_000);
       rescue2.freeze();
       assert.equal(
         thawed,
@@ -94,6 +94,18 @@ test(
       // person to insert a card that was inserted).
       assert.match(look.stdout, /SD card: .* — NOT ANSWERING$/m);
       assert.doesNotMatch(look.stdout, /NOT PRESENT/);
+      // So do the other commands that only look at the card: a report, a retention dry run
+      // (they waited a pass's 2 minutes).
+      for (const args of [['report'], ['retention', '--dry-run']]) {
+        const startedMs = Date.now();
+        const r = await runCli([...args, '--config-dir', dirs.configDir], { home });
+        const out = r.stdout + r.stderr;
+        assert.match(out, /SD card at .* has not answered for [5-9] s: a call on it hangs/, out);
+        assert.ok(
+          Date.now() - startedMs < 60_000,
+          `${args[0]} waited ${Date.now() - startedMs} ms`,
+        );
+      }
       assert.equal(rescue2.stop(), false, 'status answered while the card was stopped');
 
       // With the card back, the next start sends what waited to both.
