@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, listFilesRel, type Harness } from '../engine/harness.js';
+import { readPublishedStatus, runCli, waitFor } from '../cli/cli-harness.js';
 import { archiveHungSince, archiveSilentMs } from '../../src/engine/archive/card-answers.js';
 import { ArchiveTarget } from '../../src/engine/archive/index.js';
 import { threadPoolSize } from '../../src/engine/archive/card-gate.js';
@@ -27,10 +28,11 @@ async function withCard(
   sizeMiB: number,
   run: (h: Harness, card: CardImage) => Promise<void>,
   archiveAnswerMs = 2_000,
+  publishStatus = false,
 ): Promise<void> {
   const h = await startHarness({
     settings: { archiveMustBeMountPoint: true },
-    engine: { archiveAnswerMs },
+    engine: { archiveAnswerMs, publishStatus },
   });
   const card = await CardImage.create('fat32', sizeMiB);
   try {
@@ -392,6 +394,43 @@ test(
         assert.equal(done.archiveBlocked, null, done.archiveBlocked?.message);
       },
       60_000,
+    );
+  },
+);
+
+test(
+  '`settings set` beside an engine that found the card not answering does not wait for the card',
+  { timeout: 120_000 },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    await withCard(
+      40,
+      async (h, card) => {
+        await h.drop('RDL/USB0/before.csv', 'a\n');
+        assert.equal((await h.engine.runPassNow()).done, 1);
+        const rescue = card.armThawFromOutside(60_000);
+        rescue.freeze();
+        const frozen = await h.engine.runPassNow();
+        assert.match(frozen.archiveBlocked?.message ?? '', /has not answered/);
+        await waitFor(
+          'the status published with the card not answering',
+          async () => (await readPublishedStatus(h.configDir))?.status.archive.notAnswering,
+          20_000,
+        );
+        // Another process (a technician's command beside the daemon or the tray app): it knows
+        // of the card only what the status says. It waited in the kernel until the card came
+        // back, its timeout's signals unheard, holding the settings' lock.
+        const set = await runCli(
+          ['settings', 'set', 'intervalSeconds', '120', '--config-dir', h.configDir],
+          { home: h.root },
+        );
+        assert.equal(set.code, 0, set.stdout + set.stderr);
+        assert.equal(rescue.stop(), false, 'the command waited for the stopped card');
+        const saved = JSON.parse(await readFile(join(h.configDir, 'config.json'), 'utf8'));
+        assert.equal(saved.intervalSeconds, 120);
+      },
+      2_000,
+      true,
     );
   },
 );

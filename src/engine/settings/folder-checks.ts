@@ -9,6 +9,7 @@ import type { Settings } from './schema.js';
 import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
 import { archiveSilentMs } from '../archive/card-answers.js';
 import { isAtOrBelow } from '../fsutil/at-or-below.js';
+import { statusFilePath, type PublishedStatus } from '../status/status-file.js';
 
 export interface FolderCheckOptions {
   /** The config folder (settings and credentials): must never be synced itself. */
@@ -48,6 +49,18 @@ function real(p: string): string {
   }
 }
 
+/** Whether the status last published in `configDir` says the card holding `dir` does not answer. */
+function publishedNotAnswering(configDir: string | undefined, dir: string): boolean {
+  if (!configDir) return false;
+  try {
+    const text = fs.readFileSync(statusFilePath(configDir), 'utf8');
+    const archive = (JSON.parse(text) as Partial<PublishedStatus>).status?.archive;
+    return archive?.notAnswering === true && archive.path !== '' && isAtOrBelow(dir, archive.path);
+  } catch {
+    return false; // none yet, or unreadable: the card is looked at
+  }
+}
+
 export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const watch = kindOf(s.watchDir);
@@ -74,8 +87,14 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
   // before the engine's deadline says it does not. The engine looks at it again once it answers.
   // Only the archive's own checks are left (is it a file; does it lead into the watch folder
   // through a link): the plain paths' overlap is checked without the disk (validate.ts).
+  // Nor one the last published status (the daemon's, the tray app's) says does not answer: a
+  // `settings set` beside the daemon that knew it waited in the kernel until the card came back,
+  // past its timeout's signals, holding the settings' lock (hands-on trial).
   const archiveLooked =
-    s.archiveEnabled && s.archiveDir !== '' && archiveSilentMs(s.archiveDir) < SILENT_CARD_MS;
+    s.archiveEnabled &&
+    s.archiveDir !== '' &&
+    archiveSilentMs(s.archiveDir) < SILENT_CARD_MS &&
+    !publishedNotAnswering(opts.configDir, s.archiveDir);
   if (archiveLooked && kindOf(s.archiveDir) === 'other') {
     issues.push({
       field: 'archiveDir',
