@@ -32,7 +32,7 @@ test('email: SMTP with auth delivers subject, body and recipients; a wrong passw
     assert.deepEqual(m.to, ['ops@example.org', 'lab@example.org']);
     assert.equal(
       m.subject,
-      'RDL Sync Site3_Ottawa: needs attention: the archive missing (archive-missing)',
+      'RDL Sync Site3_Ottawa: needs attention: the archive out of reach (archive-missing)',
     );
     assert.match(m.text, /^SD card folder \/media\/sd does not exist: insert the card/);
     assert.match(
@@ -148,7 +148,7 @@ test('webhook: a 500 is retried with back-off and the next attempt delivers the 
       at: '2026-11-30T08:05:00.000Z',
       site: 'Site3_Ottawa',
       host: 'hub-3',
-      title: 'RDL Sync Site3_Ottawa: needs attention: the archive missing (archive-missing)',
+      title: 'RDL Sync Site3_Ottawa: needs attention: the archive out of reach (archive-missing)',
     });
   } finally {
     await server.close();
@@ -163,7 +163,7 @@ test('webhook: Slack {text} and ntfy JSON shapes; a server that keeps failing is
     assert.deepEqual(Object.keys(slack), ['text']);
     assert.match(
       slack.text,
-      /^\*RDL Sync Site3_Ottawa: needs attention: the archive missing \(archive-missing\)\*\nSD card folder/,
+      /^\*RDL Sync Site3_Ottawa: needs attention: the archive out of reach \(archive-missing\)\*\nSD card folder/,
     );
 
     await new WebhookChannel(`${server.url}/rdl-alerts`, 'ntfy').send(

@@ -159,7 +159,9 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   await waitFor(
     'the raise on all three channels',
     async () =>
-      subjects().some((s) => /needs attention: the archive missing \(archive-missing\)/.test(s)) &&
+      subjects().some((s) =>
+        /needs attention: the archive out of reach \(archive-missing\)/.test(s),
+      ) &&
       hookEvents().includes('raised archive-missing') &&
       (await fs.readFile(hookLog, 'utf8').catch(() => '')).includes('raised archive-missing'),
     40_000,
@@ -168,23 +170,23 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   await waitFor(
     'the clear on all three channels',
     async () =>
-      subjects().some((s) => /resolved: the archive missing \(archive-missing\)/.test(s)) &&
+      subjects().some((s) => /resolved: the archive out of reach \(archive-missing\)/.test(s)) &&
       hookEvents().includes('cleared archive-missing') &&
       (await fs.readFile(hookLog, 'utf8').catch(() => '')).includes('cleared archive-missing'),
     40_000,
   );
 
   const raised = smtp.mails.find((m) =>
-    /needs attention: the archive missing \(archive-missing\)/.test(m.subject),
+    /needs attention: the archive out of reach \(archive-missing\)/.test(m.subject),
   )!;
   const cleared = smtp.mails.find((m) =>
-    /resolved: the archive missing \(archive-missing\)/.test(m.subject),
+    /resolved: the archive out of reach \(archive-missing\)/.test(m.subject),
   )!;
   assert.deepEqual(raised.to, ['ops@example.org']);
   assert.equal(raised.from, 'hub7@example.org');
   assert.equal(
     raised.subject,
-    'RDL Sync Site7_Alerts: needs attention: the archive missing (archive-missing)',
+    'RDL Sync Site7_Alerts: needs attention: the archive out of reach (archive-missing)',
   );
   // The harness archives to a plain folder (not a mounted card): a folder's words and advice.
   assert.match(
@@ -194,7 +196,7 @@ test('a running daemon sends the raise and the clear of a removed SD-card folder
   assert.match(raised.text, /Site: Site7_Alerts\n/);
   assert.match(
     cleared.text,
-    /^Resolved: the archive missing, which began .* UTC and lasted .*\. It last read: “Archive folder/,
+    /^Resolved: the archive out of reach, which began .* UTC and lasted .*\. It last read: “Archive folder/,
   );
   // Exactly one raise and one clear per channel: no stream of mails while the card was away.
   assert.equal(subjects().filter((s) => s.includes('(archive-missing)')).length, 2);

@@ -53,7 +53,7 @@ test('a condition is announced once when raised and once when cleared, with its 
   assert.equal(cleared[0]!.sinceMs, 1_000);
   assert.match(
     cleared[0]!.sentence,
-    /^Resolved: the archive missing, which began 1970-01-01 00:00 UTC and lasted 69 s\. It last read: “archive-missing happened: do something”\.$/,
+    /^Resolved: the archive out of reach, which began 1970-01-01 00:00 UTC and lasted 69 s\. It last read: “archive-missing happened: do something”\.$/,
   );
   assert.deepEqual(p.update({ problems: [] }, 80_000), []);
 });

@@ -36,15 +36,15 @@ test('the archive folder back: the resolved mail names the problem and its span,
         h.engine.syncNow();
         await waitUntil(
           'the resolved mail',
-          () => mail(/resolved: the archive missing \(archive-missing\)/) !== undefined,
+          () => mail(/resolved: the archive out of reach \(archive-missing\)/) !== undefined,
         );
-        const text = mail(/resolved: the archive missing \(archive-missing\)/)!.text.replace(
+        const text = mail(/resolved: the archive out of reach \(archive-missing\)/)!.text.replace(
           /\s+/g,
           ' ',
         );
         assert.match(
           text,
-          /^Resolved: the archive missing, which began \d{4}-\d\d-\d\d \d\d:\d\d UTC and lasted \d+ s\. It last read: “Archive folder .* does not exist/,
+          /^Resolved: the archive out of reach, which began \d{4}-\d\d-\d\d \d\d:\d\d UTC and lasted \d+ s\. It last read: “Archive folder .* does not exist/,
         );
         // The old count is only ever inside the quote of what it read, never said as current.
         const [said, quoted] = text.split('It last read:');

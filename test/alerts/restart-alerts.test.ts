@@ -100,7 +100,7 @@ test('a restarted daemon neither repeats an open alert nor forgets to resolve on
   // A plain folder as the archive (not a mounted card): named as one.
   assert.match(
     cleared.message,
-    /^Resolved: the archive missing, which began .* UTC and lasted .*\. It last read: “Archive folder .* does not exist/,
+    /^Resolved: the archive out of reach, which began .* UTC and lasted .*\. It last read: “Archive folder .* does not exist/,
   );
   await stop(child);
 });

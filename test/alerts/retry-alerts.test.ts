@@ -178,7 +178,7 @@ test('a raise the SMTP relay refused arrives once the relay is back, on the retr
     await waitUntil('the raise by email', () => smtp!.mails.length === 1, 5_000);
     assert.equal(
       smtp.mails[0]!.subject,
-      'RDL Sync Site5_Retry: needs attention: the archive missing (archive-missing)',
+      'RDL Sync Site5_Retry: needs attention: the archive out of reach (archive-missing)',
     );
     assert.match(smtp.mails[0]!.text, /^SD card folder \/media\/sd does not exist/);
     await waitUntil(
@@ -209,8 +209,8 @@ test('a raise the SMTP relay refused arrives once the relay is back, on the retr
       'cleared archive-missing',
     ]);
     assert.deepEqual(subjects(smtp), [
-      'RDL Sync Site5_Retry: needs attention: the archive missing (archive-missing)',
-      'RDL Sync Site5_Retry: resolved: the archive missing (archive-missing)',
+      'RDL Sync Site5_Retry: needs attention: the archive out of reach (archive-missing)',
+      'RDL Sync Site5_Retry: resolved: the archive out of reach (archive-missing)',
     ]);
     const logText = JSON.stringify(hub.lines);
     assert.ok(!logText.includes(TOKEN), 'the webhook token is never logged');
@@ -505,7 +505,7 @@ test('the relay fixed in the settings: what email owes is tried at the next tick
     await waitUntil('the raise by email', () => smtp.mails.length === 1, 5_000);
     assert.equal(
       smtp.mails[0]!.subject,
-      'RDL Sync Site5_Retry: needs attention: the archive missing (archive-missing)',
+      'RDL Sync Site5_Retry: needs attention: the archive out of reach (archive-missing)',
     );
   } finally {
     await hub.service.stop();
@@ -532,7 +532,7 @@ test('the relay fixed in the settings: what email owes is tried when the setting
     hub.settings.smtpPort = smtp.port;
     hub.service.settingsChanged();
     await waitUntil('the raise by email', () => smtp.mails.length === 1, 5_000);
-    assert.match(smtp.mails[0]!.subject, /needs attention: the archive missing/);
+    assert.match(smtp.mails[0]!.subject, /needs attention: the archive out of reach/);
     await waitUntil(
       'the channel no longer failing',
       () => !hub.hasProblem('alert-channel-failing:email'),

@@ -434,3 +434,43 @@ test(
     );
   },
 );
+
+test(
+  'a card that stops answering does not hold Dropbox while its deadline runs: the pass goes on without its look',
+  { timeout: 120_000 },
+  async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    await withCard(
+      40,
+      async (h, card) => {
+        await h.drop('RDL/USB0/before.csv', 'a\n');
+        assert.equal((await h.engine.runPassNow()).done, 1);
+        const rescue = card.armThawFromOutside(60_000);
+        rescue.freeze();
+        await h.drop('RDL/USB0/during.csv', 'b\n');
+        const pass = h.engine.runPassNow();
+        // Dropbox has it within seconds, while the card's deadline (60 s here, 2 min in use)
+        // still runs: before, every hang held Dropbox for the whole deadline.
+        await waitFor(
+          'during.csv on Dropbox',
+          async () => h.emulator.getFile('/RDL/site1/RDL/USB0/during.csv'),
+          20_000,
+        );
+        assert.equal(archiveHungSince(h.archiveDir), null, 'the deadline has not passed');
+        // The status counts the file waiting for the card, and says a pass runs.
+        const s = h.engine.getStatus();
+        assert.equal(s.counts.archivePending, 1, JSON.stringify(s.counts));
+        assert.equal(s.state, 'syncing');
+        assert.equal(rescue.stop(), false, 'the card stayed stopped');
+        // Once it answers, the same pass copies the file to it.
+        card.thaw();
+        const done = await pass;
+        assert.equal(done.archiveBlocked, null, done.archiveBlocked?.message);
+        assert.equal(done.done, 1, JSON.stringify(done));
+        assert.ok((await listFilesRel(h.archiveDir)).includes('RDL/USB0/during.csv'));
+        assert.deepEqual(await listFilesRel(h.transitDir), []);
+      },
+      60_000,
+    );
+  },
+);

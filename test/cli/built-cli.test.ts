@@ -403,7 +403,7 @@ test("a running daemon mails its alerts after the package's files were replaced 
         'the archive-missing alert by email',
         async () =>
           smtp.mails.find((m) =>
-            /needs attention: the archive missing \(archive-missing\)/.test(m.subject),
+            /needs attention: the archive out of reach \(archive-missing\)/.test(m.subject),
           ),
         40_000,
       );

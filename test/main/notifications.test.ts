@@ -104,7 +104,7 @@ test('a condition raised and cleared in the engine becomes one notice each; a re
           conditionId: 'archive-missing',
           kind: 'cleared',
           title: 'RDL Sync: resolved',
-          body: 'Resolved: the archive missing, which began 1970-01-01 00:16 UTC and lasted 2 min. It last read: “SD card folder /media/sd does not exist: insert the card”.',
+          body: 'Resolved: the archive out of reach, which began 1970-01-01 00:16 UTC and lasted 2 min. It last read: “SD card folder /media/sd does not exist: insert the card”.',
           tab: 'status',
           silent: true,
         },

@@ -20,8 +20,9 @@ const TITLES: Partial<Record<Alert['code'], string>> = {
   'proxy-refused': 'the proxy refusing',
   'connection-untrusted': 'the connection to Dropbox not trusted',
   'clock-not-set': 'the clock not set',
-  // Not "folder": most archives are an SD card, and the quote that follows names which.
-  'archive-missing': 'the archive missing',
+  // Not "folder": most archives are an SD card, and the quote that follows names which. Nor
+  // "missing": the problem is also a card in its reader that does not answer (hands-on trial).
+  'archive-missing': 'the archive out of reach',
   'archive-full': 'the archive disk full',
   'archive-readonly': 'the archive disk read-only',
   'settings-invalid': 'settings not valid',

@@ -134,6 +134,25 @@ const COUNTS_EVERY_MS = 250;
 const SETTLE_GROUP = 500;
 
 /**
+ * How long a pass waits for its legs' looks before it goes on with those that answered: a look
+ * at a card that answers takes milliseconds (a FUSE card's first after insertion, seconds).
+ */
+const LOOK_WAIT_MS = 3_000;
+
+/** Resolves once every look has returned, or after `ms`, whichever comes first. */
+async function lookedAtWithin(looks: Promise<void>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(looks),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/**
  * Files the scan's walk must have met for the legs to hear of them before the scan ends. A small
  * pass never opens Dropbox sessions for files it does not have; a bigger one asks for this many
  * (and the spare ones, dropbox/session-reserve.ts) while the walk and the open-files check go
@@ -165,8 +184,13 @@ export async function runPass(
   /** Files this pass met in its walk of transit (not staged by it): part of the carried queue. */
   const met = { files: 0, failing: 0, bytes: 0 };
 
-  // 1. Each leg is looked at once per pass, before any file; a blocked leg (card missing, not
-  //    connected) waits alone, the others run.
+  // 1. Each leg is looked at once per pass, before any file it takes; a blocked leg (card
+  //    missing, not connected) waits alone, the others run. The looks are made together, and one
+  //    that takes longer than LOOK_WAIT_MS (a card that stopped answering: its deadline is
+  //    minutes) does not hold the pass: the files are found and go to the legs looked at, and
+  //    wait in the flow for that one, which runs, or is closed as blocked, once its look returns.
+  //    For the 2 minutes of a card's deadline, every hang held Dropbox too, and the status read
+  //    "Up to date" beside files waiting (hands-on trial).
   const blocked = new Map<LegId, SyncError | null>();
   const lookAt = async (leg: DestinationLeg): Promise<void> => {
     const health = await leg.check();
@@ -185,7 +209,8 @@ export async function runPass(
       memory.cardTotalBytes = total;
     }
   };
-  for (const leg of deps.legs) await lookAt(leg);
+  const looks = new Map(deps.legs.map((leg) => [leg.id, lookAt(leg)] as const));
+  await lookedAtWithin([...looks.values()], LOOK_WAIT_MS);
 
   // 2. The legs take files as the pass finds them (file-flow.ts); answered files are settled in
   //    groups: checked, recorded, removed from transit.
@@ -338,7 +363,17 @@ export async function runPass(
   };
 
   const ctx = { firstSeenMs: memory.firstSeenMs, tally, settleMs };
-  for (const leg of deps.legs) if (blocked.get(leg.id)) flow.closeLeg(leg.id);
+  for (const leg of deps.legs) {
+    if (blocked.has(leg.id)) {
+      if (blocked.get(leg.id)) flow.closeLeg(leg.id);
+    } else
+      void looks.get(leg.id)!.then(
+        () => {
+          if (blocked.get(leg.id)) flow.closeLeg(leg.id);
+        },
+        () => undefined, // (the pass's own wait for its looks throws it)
+      );
+  }
   const legRuns: Promise<void>[] = [];
   // Whether Dropbox is still out this pass: known once the network leg answered for a file (or
   // reached Dropbox), or ended. Only waited for while the carried queue may be left unwalked.
@@ -398,7 +433,11 @@ export async function runPass(
     legRuns.push(
       (async () => {
         try {
-          blocked.set(leg.id, await runLeg(legDeps, leg, counted, ctx, signal));
+          // Its look first (at once, unless it is one the pass went on without); blocked by it,
+          // the leg is closed with the files it was handed (they wait in transit).
+          await looks.get(leg.id);
+          if (!blocked.get(leg.id))
+            blocked.set(leg.id, await runLeg(legDeps, leg, counted, ctx, signal));
         } finally {
           flow.closeLeg(leg.id);
           if (network) {
@@ -634,6 +673,8 @@ export async function runPass(
   } finally {
     stopListening(); // (the walk and the restaging, the only ones waiting on it, are over)
     flow.end();
+    // A leg given no file is still looked at before the pass ends: its answer is the report's.
+    await Promise.all(looks.values());
     await Promise.all(legRuns);
     await flow.finish();
   }
