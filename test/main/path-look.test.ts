@@ -24,19 +24,19 @@ test('looks at a card that stopped answering: no-answer within the deadline, one
     const started = Date.now();
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 50);
-    const first = await lookAtPath(path.join(m.dir, 'RDL'), { archiveRoot, deadlineMs: 1_000 });
+    const first = await lookAtPath(path.join(m.dir, 'RDL'), { archiveRoot, deadlineMs: 1_500 });
     clearInterval(ticker);
     assert.equal(first, 'no-answer');
-    assert.ok(Date.now() - started >= 900, 'given its deadline');
+    assert.ok(Date.now() - started >= 1_400, 'given its deadline');
     assert.ok(ticks >= 5, `the event loop ran meanwhile (${ticks} ticks)`);
     // The look still out keeps its place at the archive's gate (a quit counts it) and is silent.
     assert.equal(archiveCallsOut(), 1);
-    assert.ok(archiveSilentMs(m.dir) >= 900);
+    assert.ok(archiveSilentMs(m.dir) >= 1_400);
     // More clicks make no call: answered at once, no further thread taken.
     const again = Date.now();
     for (const p of [m.dir, path.join(m.dir, 'RDL', 'USB0')])
       assert.equal(await lookAtPath(p, { archiveRoot, deadlineMs: 1_000 }), 'no-answer');
-    assert.ok(Date.now() - again < 900, 'refused without waiting for the deadline');
+    assert.ok(Date.now() - again < 1_000, 'refused without waiting for the deadline');
     assert.equal(archiveCallsOut(), 1);
     // A folder elsewhere is looked at as usual.
     assert.equal(await lookAtPath(path.dirname(m.base), { archiveRoot }), 'there');

@@ -70,20 +70,28 @@ export function archiveSilentMs(at?: string): number {
 }
 
 /**
+ * A call out this long on an archive without a byte moved, and the card is taken as one that
+ * stopped answering by what must not wait on it (a card that answers returns in milliseconds, or
+ * moves): the settings' folder checks, the app's looks.
+ */
+export const SILENT_CARD_MS = 1_000;
+
+/**
  * A look at the archive from outside its passes (the app's "Open SD card folder", a folder
- * dialog started there): null, with no call made, while the archive hangs or has no thread to
- * spare; else `look` holds a place at the archive's gate until it returns, past any deadline of
- * its caller (its thread is held as long). So looks at a card that stopped answering before the
- * engine knew it take one thread at most, and none the rest of the process keeps.
+ * dialog started there): null, with no call made, while the archive hangs or a call on it has
+ * been silent for SILENT_CARD_MS; else `look` is made, holding a place at the archive's gate
+ * when one is free, until it returns, past any deadline of its caller (its thread is held as
+ * long). So looks at a card that stopped answering before the engine knew it take one thread
+ * at most, and a card busy with copies, which answers, is still looked at.
  */
 export function lookOnArchive<T>(root: string, look: () => Promise<T>): Promise<T> | null {
-  if (hung.has(root) || archiveSilentMs(root) > 0) return null;
+  if (hung.has(root) || archiveSilentMs(root) >= SILENT_CARD_MS) return null;
   const gate = gateOf(root);
-  if (!gate.tryEnter()) return null;
+  const placed = gate.tryEnter();
   const out = callOut(root);
   return look().finally(() => {
     out.back();
-    gate.leave();
+    if (placed) gate.leave();
   });
 }
 

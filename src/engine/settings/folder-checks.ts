@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { FieldIssue } from '../api.js';
 import type { Settings } from './schema.js';
 import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
-import { archiveSilentMs } from '../archive/card-answers.js';
+import { SILENT_CARD_MS, archiveSilentMs } from '../archive/card-answers.js';
 import { isAtOrBelow } from '../fsutil/at-or-below.js';
 import { statusFilePath, type PublishedStatus } from '../status/status-file.js';
 
@@ -19,9 +19,6 @@ export interface FolderCheckOptions {
 }
 
 type Kind = 'folder' | 'other' | 'missing' | 'unknown';
-
-/** A call out this long on the archive, without a byte moved, and it is not looked at from here. */
-const SILENT_CARD_MS = 1_000;
 
 function kindOf(p: string): Kind {
   try {
