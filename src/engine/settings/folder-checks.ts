@@ -82,11 +82,11 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
   // answers returns in milliseconds, or moves) is not asked again from here: a stat of it would
   // hold the main thread (the tray app's window and menu with it) until the card answers, long
   // before the engine's deadline says it does not. The engine looks at it again once it answers.
-  // Only the archive's own checks are left (is it a file; does it lead into the watch folder
-  // through a link): the plain paths' overlap is checked without the disk (validate.ts).
   // Nor one the last published status (the daemon's, the tray app's) says does not answer: a
   // `settings set` beside the daemon that knew it waited in the kernel until the card came back,
-  // past its timeout's signals, holding the settings' lock (hands-on trial).
+  // past its timeout's signals, holding the settings' lock (hands-on trial). Only the archive's
+  // own checks are skipped (is it a file; does it lead into the watch folder through a link):
+  // the plain paths' overlap is checked without the disk (validate.ts).
   const archiveLooked =
     s.archiveEnabled &&
     s.archiveDir !== '' &&
