@@ -13,11 +13,16 @@
  * is held (alerts/channels/command-thread.ts): 0 when neither was used.
  */
 async function callsHeldOut(): Promise<number> {
-  const [{ archiveCallsOut }, { startsHeld }] = await Promise.all([
+  const [{ archiveCallsOut }, { startsHeld }] = await heldCounters();
+  return archiveCallsOut() + startsHeld();
+}
+
+/** What counts the calls a card holds: loaded only when a command ends with its loop busy. */
+function heldCounters() {
+  return Promise.all([
     import('../engine/archive/card-answers.js'),
     import('../engine/alerts/channels/command-thread.js'),
   ]);
-  return archiveCallsOut() + startsHeld();
 }
 
 /**
@@ -56,10 +61,7 @@ export async function endIfACardHolds(say?: (line: string) => void): Promise<voi
  * alert command's start is held: a busy card that answers (a long copy, an fsync) is not that.
  */
 async function aCardIsSilent(ms: number): Promise<boolean> {
-  const [{ archiveSilentMs }, { startsHeld }] = await Promise.all([
-    import('../engine/archive/card-answers.js'),
-    import('../engine/alerts/channels/command-thread.js'),
-  ]);
+  const [{ archiveSilentMs }, { startsHeld }] = await heldCounters();
   return startsHeld() > 0 || archiveSilentMs() >= ms;
 }
 
