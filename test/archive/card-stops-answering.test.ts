@@ -45,6 +45,22 @@ async function withCard(
   }
 }
 
+/**
+ * A first file copied to the card, then the card stopped; thawed from another process after `ms`
+ * were this one held (its `stop()` says whether it had to).
+ */
+async function stoppedAfterFirstFile(
+  h: Harness,
+  card: CardImage,
+  ms: number,
+): Promise<{ stop(): boolean }> {
+  await h.drop('RDL/USB0/before.csv', 'a\n');
+  assert.equal((await h.engine.runPassNow()).done, 1);
+  const rescue = card.armThawFromOutside(ms);
+  rescue.freeze();
+  return rescue;
+}
+
 /** Until the calls that hung on the card have returned (bounded). */
 async function untilAnswering(root: string): Promise<void> {
   for (let i = 0; i < 100 && archiveHungSince(root) !== null; i++)
@@ -338,11 +354,7 @@ test(
   async (t) => {
     if (unavailable) return t.skip(unavailable);
     await withCard(40, async (h, card) => {
-      await h.drop('RDL/USB0/before.csv', 'a\n');
-      assert.equal((await h.engine.runPassNow()).done, 1);
-      // Were this process held, only another process could thaw the card.
-      const rescue = card.armThawFromOutside(30_000);
-      rescue.freeze();
+      const rescue = await stoppedAfterFirstFile(h, card, 30_000);
       const frozen = await h.engine.runPassNow();
       assert.match(frozen.archiveBlocked?.message ?? '', /has not answered/);
 
@@ -372,10 +384,7 @@ test(
     await withCard(
       40,
       async (h, card) => {
-        await h.drop('RDL/USB0/before.csv', 'a\n');
-        assert.equal((await h.engine.runPassNow()).done, 1);
-        const rescue = card.armThawFromOutside(30_000);
-        rescue.freeze();
+        const rescue = await stoppedAfterFirstFile(h, card, 30_000);
         await h.drop('RDL/USB0/during.csv', 'b\n');
         // A pass whose look at the card waits (its deadline 60 s: not known to hang yet).
         const pass = h.engine.runPassNow();
@@ -406,10 +415,7 @@ test(
     await withCard(
       40,
       async (h, card) => {
-        await h.drop('RDL/USB0/before.csv', 'a\n');
-        assert.equal((await h.engine.runPassNow()).done, 1);
-        const rescue = card.armThawFromOutside(60_000);
-        rescue.freeze();
+        const rescue = await stoppedAfterFirstFile(h, card, 60_000);
         const frozen = await h.engine.runPassNow();
         assert.match(frozen.archiveBlocked?.message ?? '', /has not answered/);
         await waitFor(
@@ -443,10 +449,7 @@ test(
     await withCard(
       40,
       async (h, card) => {
-        await h.drop('RDL/USB0/before.csv', 'a\n');
-        assert.equal((await h.engine.runPassNow()).done, 1);
-        const rescue = card.armThawFromOutside(60_000);
-        rescue.freeze();
+        const rescue = await stoppedAfterFirstFile(h, card, 60_000);
         await h.drop('RDL/USB0/during.csv', 'b\n');
         const pass = h.engine.runPassNow();
         // Dropbox has it within seconds, while the card's deadline (60 s here, 2 min in use)
