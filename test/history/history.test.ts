@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { History } from '../../src/engine/history/index.js';
+import { DEFERRED_REWRITE_MARGINS } from '../../src/engine/history/history.js';
 import type { Logger } from '../../src/engine/ports.js';
 import type { HistoryRecord } from '../../src/engine/status/types.js';
 import { canMount, fill, fillToTheByte, smallTmpfs } from '../archive/helpers.js';
@@ -95,14 +96,15 @@ test('filters: failures only, case-insensitive search on rel, paging by id, defa
   await h.close();
 });
 
-test('stays bounded: memory at the limit, file within the limit plus a margin', async (t) => {
+test('stays bounded: memory at the limit, file within the limit plus its margins', async (t) => {
   const file = tempFile(t);
-  const limit = 100;
+  const limit = 100; // margin: 50
   const h = await History.open(file, limit);
   for (let round = 0; round < 20; round++) {
     for (let i = 0; i < 50; i++) h.append(rec(`r${round}/f${i}.csv`));
     await h.flush();
-    assert.ok(lines(file).length <= limit + 50, `round ${round}: ${lines(file).length} lines`);
+    const most = limit + DEFERRED_REWRITE_MARGINS * 50;
+    assert.ok(lines(file).length <= most, `round ${round}: ${lines(file).length} lines`);
   }
   assert.equal(h.count(), limit);
   await h.close();
@@ -349,15 +351,18 @@ test("recentArrivals: the newest records within the limit and the history, newes
 test('compacting keeps the newest lines of the file as written, and rewrites the records when the file is not line for line its own', async (t) => {
   const file = tempFile(t);
   const limit = 60; // margin: 50
-  const h = await History.open(file, limit);
+  // Only saves a caller waits for (no coalesced one comes during the test): they append until
+  // the file is past limit + DEFERRED_REWRITE_MARGINS margins, then compact to the newest `limit`.
+  const h = await History.open(file, limit, undefined, { saveDelayMs: 60_000 });
   const expected = (last: number, n: number): string[] =>
     Array.from({ length: n }, (_, k) => `fü${last - n + 1 + k}.csv`);
   let i = 0;
-  let linesOnDisk = 0; // appended until past limit + margin, then compacted to the newest `limit`
-  for (let round = 0; round < 12; round++) {
+  let linesOnDisk = 0;
+  for (let round = 0; round < 16; round++) {
     for (let k = 0; k < 17; k++, i++) h.append(rec(`fü${i}.csv`, i % 3 !== 0, i));
     await h.flush();
-    linesOnDisk = linesOnDisk + 17 > limit + 50 ? limit : linesOnDisk + 17;
+    const most = limit + DEFERRED_REWRITE_MARGINS * 50;
+    linesOnDisk = linesOnDisk + 17 > most ? limit : linesOnDisk + 17;
     const onDisk = lines(file).map((l) => JSON.parse(l) as HistoryRecord);
     assert.equal(onDisk.length, linesOnDisk, `round ${round}`);
     // Whatever was compacted, the file ends with the newest records, in order, each whole.
@@ -394,6 +399,29 @@ test('compacting keeps the newest lines of the file as written, and rewrites the
     lines(file).map((l) => (JSON.parse(l) as HistoryRecord).rel),
     expected(i - 1, limit),
   );
+});
+
+test('a save a caller waits for appends even past the limit; the save no caller waits for rewrites the file', async (t) => {
+  const file = tempFile(t);
+  const limit = 100; // margin: 50
+  const h = await History.open(file, limit, undefined, { saveDelayMs: 20 });
+  for (let i = 0; i < 140; i++) h.append(rec(`a${i}.csv`));
+  await h.flush();
+  // Let the coalesced save its appends scheduled pass: nothing is left for it to do.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await h.flush();
+  assert.equal(lines(file).length, 140);
+  // Past the limit and its margin: the waited-for save appends all the same...
+  for (let i = 0; i < 20; i++) h.append(rec(`b${i}.csv`));
+  await h.flush();
+  assert.equal(lines(file).length, 160, 'the finished files were not held by a rewrite');
+  // ...and the coalesced save rewrites the file to the newest `limit`, with no further call.
+  for (let waited = 0; lines(file).length !== limit && waited < 5_000; waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(lines(file).length, limit);
+  assert.equal((JSON.parse(lines(file).at(-1)!) as HistoryRecord).rel, 'b19.csv');
+  assert.equal((JSON.parse(lines(file)[0]!) as HistoryRecord).rel, 'a60.csv');
+  await h.close();
 });
 
 test('a record appended while a rewrite is under way is on disk once, not twice', async (t) => {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import {
   Journal,
   LOG_COMPACT_MIN_BYTES,
+  LOG_DEFERRED_COMPACTION_FACTOR,
   STALE_SNAPSHOT_MIN_BYTES,
 } from '../../src/engine/journal/journal.js';
 import type { Logger, UploadSessionState } from '../../src/engine/ports.js';
@@ -25,6 +26,15 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-journal-log-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A short coalescing window, for the tests that wait for the save no caller waits for. */
+const COALESCE_MS = 20;
+
+/** Waits out the coalesced save scheduled by the last change (or owed compaction), and its write. */
+async function coalescedSave(j: Journal): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 4 * COALESCE_MS));
+  await j.flush(); // queued behind it: resolves once it is written
 }
 
 function recordingLogger(): Logger & { warnings: string[] } {
@@ -199,17 +209,106 @@ test('the log is folded into a new snapshot once it outgrows it; the state stays
     largestLog = Math.max(largestLog, size);
   }
   await j.close();
+  // Every save here is one a caller waits for: the coalesced saves between them (every
+  // FLUSH_DELAY_MS of this loop of several seconds) fold the log in.
   assert.ok(compactions >= 1, 'the log was compacted');
-  assert.ok(largestLog < LOG_COMPACT_MIN_BYTES + 4096, `the log reached ${largestLog} bytes`);
+  assert.ok(
+    largestLog < LOG_DEFERRED_COMPACTION_FACTOR * LOG_COMPACT_MIN_BYTES + 4096,
+    `the log reached ${largestLog} bytes`,
+  );
   const again = await Journal.open(file);
   assert.equal(again.entry('counter')?.size, 4000);
   assert.equal(again.rels().length, 301);
   for (const [rel, size] of expected) assert.equal(again.entry(rel)?.size, size, rel);
 });
 
+test('a save a file waits for appends its line even when a compaction is due; the save no file waits for folds the log in', async (t) => {
+  const dir = tempDir(t);
+  const rel = (i: number): string =>
+    `RDL/USB0/2026-11/RDL_2026-11-${String(i).padStart(4, '0')}.txt`;
+  const generation = (file: string): string =>
+    fs.readFileSync(`${file}.log`, 'utf8').split('\n')[0] ?? '';
+  /** A backlog's snapshot, then most of it finished: a compaction is due at the next save. */
+  const drained = async (file: string, saveDelayMs: number): Promise<Journal> => {
+    // Built with no coalesced save to come: a coalesced save still queued would take the
+    // deletions below with it, and rightly compact.
+    const backlog = await Journal.open(file, undefined, { saveDelayMs: 60_000 });
+    for (let i = 0; i < 2000; i++)
+      backlog.update(rel(i), {
+        size: 300_000 + i,
+        mtimeMs: 1_700_000_000_000 + i,
+        contentHash: 'a'.repeat(64),
+      });
+    await backlog.close();
+    const j = await Journal.open(file, undefined, { saveDelayMs });
+    // The first save after a start is a snapshot (the log may end in a cut line), and the
+    // coalesced save its change scheduled is left to pass first.
+    j.delete(rel(0));
+    await j.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await j.flush();
+    const before = generation(file);
+    const logBefore = fs.statSync(`${file}.log`).size;
+    for (let i = 1; i < 1990; i++) j.delete(rel(i));
+    await j.flush();
+    assert.equal(generation(file), before, 'the waited-for save wrote no snapshot');
+    assert.ok(fs.statSync(`${file}.log`).size > logBefore, 'it appended the deletions');
+    return j;
+  };
+  const reopened = async (file: string): Promise<string[]> =>
+    (await Journal.open(file)).rels().sort();
+  const left = Array.from({ length: 10 }, (_, k) => rel(1990 + k));
+
+  // No coalesced save comes (a window longer than the test): close folds the log in.
+  const closing = path.join(dir, 'closing.json');
+  const j1 = await drained(closing, 60_000);
+  const atClose = generation(closing);
+  await j1.close();
+  assert.notEqual(generation(closing), atClose, 'close wrote a new snapshot');
+  assert.ok(fs.statSync(`${closing}.log`).size < 100, 'and started an empty log');
+  assert.deepEqual(await reopened(closing), left);
+
+  // The coalesced save folds it in by itself, with no further change or call.
+  const coalesced = path.join(dir, 'coalesced.json');
+  const j2 = await drained(coalesced, COALESCE_MS);
+  const owed = generation(coalesced);
+  for (let waited = 0; generation(coalesced) === owed && waited < 5_000; waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.notEqual(generation(coalesced), owed, 'the coalesced save wrote a new snapshot');
+  assert.deepEqual(await reopened(coalesced), left);
+  await j2.close();
+});
+
+test('saves a caller waits for fold the log in themselves once it is LOG_DEFERRED_COMPACTION_FACTOR times past the compaction point', async (t) => {
+  const file = path.join(tempDir(t), 'journal.json');
+  // No coalesced save comes during the test: only the waited-for saves write.
+  const j = await Journal.open(file, undefined, { saveDelayMs: 60_000 });
+  const lastError = { code: 'offline', message: 'x'.repeat(4000), atMs: 1 };
+  let largestLog = 0;
+  let compactions = 0;
+  let lastLog = 0;
+  for (let i = 1; i <= 3000 && compactions === 0; i++) {
+    j.update(`f/${i % 50}`, { size: i, mtimeMs: i, lastError });
+    await j.flush();
+    const size = fs.statSync(`${file}.log`).size;
+    if (size < lastLog) compactions++;
+    lastLog = size;
+    largestLog = Math.max(largestLog, size);
+  }
+  assert.equal(compactions, 1, 'a waited-for save compacted');
+  const bound = LOG_DEFERRED_COMPACTION_FACTOR * LOG_COMPACT_MIN_BYTES;
+  assert.ok(
+    largestLog > LOG_COMPACT_MIN_BYTES,
+    `the log grew past the compaction point (${largestLog})`,
+  );
+  assert.ok(largestLog < bound + 8192, `the log reached ${largestLog} bytes (bound ${bound})`);
+  await j.close();
+  assert.equal((await Journal.open(file)).rels().length, 50);
+});
+
 test('a backlog drained: the snapshot that held it is written afresh as it empties, so the next start reads a small journal', async (t) => {
   const file = path.join(tempDir(t), 'journal.json');
-  const j = await Journal.open(file);
+  const j = await Journal.open(file, undefined, { saveDelayMs: COALESCE_MS });
   // A week offline (WORKLOAD.md: about 2,000 files), each with its hash and a leg's answer.
   const rel = (i: number): string =>
     `RDL/USB0/2026-11/RDL_2026-11-${String(i).padStart(4, '0')}_USB0.txt`;
@@ -226,17 +325,23 @@ test('a backlog drained: the snapshot that held it is written afresh as it empti
   let rewrites = 0;
   let rewrittenBytes = 0;
   let last = generation();
-  // Files leave transit in groups, each group's deletions one save, until 10 are left.
+  const countRewrite = (): void => {
+    if (generation() === last) return;
+    rewrites++;
+    rewrittenBytes += fs.statSync(file).size;
+    last = generation();
+  };
+  // Files leave transit in groups, each group's deletions one save, until 10 are left. Between
+  // groups, the coalesced save (no file waits for it) makes the rewrites that are due.
   for (let done = 0; done < 1990; done += 110) {
     for (let i = done; i < Math.min(done + 110, 1990); i++) j.delete(rel(i));
     await j.flush();
-    if (generation() !== last) {
-      rewrites++;
-      rewrittenBytes += fs.statSync(file).size;
-      last = generation();
-    }
+    countRewrite();
+    await coalescedSave(j);
+    countRewrite();
   }
   await j.close();
+  countRewrite();
   const onDisk = fs.statSync(file).size + fs.statSync(`${file}.log`).size;
   assert.ok(onDisk < first / 8, `${onDisk} bytes on disk for 10 entries (the backlog's ${first})`);
   assert.ok(rewrites >= 1 && rewrites <= 8, `${rewrites} snapshots written while draining`);

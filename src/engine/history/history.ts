@@ -18,6 +18,15 @@ function compactionMargin(limit: number): number {
   return Math.max(50, Math.ceil(limit / 10));
 }
 
+/**
+ * A save someone waits for (flush(): the records of finished files, before they leave transit)
+ * appends even when the file is due to be rewritten, and leaves the rewrite to the coalesced save
+ * that follows, which no file waits for: made in the wait, the rewrite (the file read and written
+ * again, a few MB when full) held a big pass's finished files in transit 13-48 ms here. Past the
+ * limit by this many margins, the waited-for save rewrites anyway: the file stays bounded.
+ */
+export const DEFERRED_REWRITE_MARGINS = 2;
+
 export class History {
   /**
    * Oldest first. The newest `limit` are the history; up to a margin more, older, wait to be
@@ -36,10 +45,17 @@ export class History {
     readonly file: string,
     private limit: number,
     private readonly logger: Logger,
+    private readonly saveDelayMs: number,
   ) {}
 
-  static async open(file: string, limit: number, logger: Logger = silentLogger): Promise<History> {
-    const history = new History(file, checkLimit(limit), logger);
+  /** `saveDelayMs`: the coalescing window of saves no caller waits for (SAVE_DELAY_MS; tests change it). */
+  static async open(
+    file: string,
+    limit: number,
+    logger: Logger = silentLogger,
+    { saveDelayMs = SAVE_DELAY_MS }: { saveDelayMs?: number } = {},
+  ): Promise<History> {
+    const history = new History(file, checkLimit(limit), logger, saveDelayMs);
     await history.load();
     // The repair can wait for room: a full disk (a torn last line is what a full disk leaves)
     // made the daemon's start fail on a bare "ENOSPC … write" until space was freed (the crash
@@ -144,8 +160,14 @@ export class History {
     }
   }
 
+  /** Saves the records appended since the last save (see DEFERRED_REWRITE_MARGINS). */
   flush(): Promise<void> {
-    this.writing = this.writing.catch(() => {}).then(() => this.write());
+    return this.save(false);
+  }
+
+  /** `mayRewrite`: no caller waits for this save (the coalesced one, or close). */
+  private save(mayRewrite: boolean): Promise<void> {
+    this.writing = this.writing.catch(() => {}).then(() => this.write(mayRewrite));
     return this.writing;
   }
 
@@ -153,30 +175,37 @@ export class History {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    await this.save(true);
   }
 
   private scheduleFlush(): void {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch((e: unknown) => {
+      this.save(true).catch((e: unknown) => {
         this.logger.warn('Could not save transfer history; will retry', {
           file: this.file,
           error: String(e),
         });
         this.scheduleFlush();
       });
-    }, SAVE_DELAY_MS);
+    }, this.saveDelayMs);
     this.timer.unref();
   }
 
-  private async write(): Promise<void> {
+  private async write(mayRewrite: boolean): Promise<void> {
     const lines = this.pending;
-    const overLimit = this.linesOnDisk + lines.length > this.limit + compactionMargin(this.limit);
-    if (lines.length === 0 && !this.needsRewrite && !overLimit) return;
+    const margin = compactionMargin(this.limit);
+    const onDisk = this.linesOnDisk + lines.length;
+    const overLimit = onDisk > this.limit + margin;
+    const rewrite =
+      this.needsRewrite ||
+      onDisk > this.limit + DEFERRED_REWRITE_MARGINS * margin ||
+      (overLimit && mayRewrite);
+    // Put off: the coalesced save (due in saveDelayMs) rewrites, even with no new line.
+    if (overLimit && !rewrite) this.scheduleFlush();
+    if (lines.length === 0 && !rewrite) return;
     this.pending = [];
-    const rewrite = this.needsRewrite || overLimit;
     // The records as of these lines, taken before any await: a record appended meanwhile is in
     // the next save's lines, and written into this rewrite too it would be on disk twice. (Only
     // for a rewrite: a plain append, every few dozen files, needs no copy of 5,000 records.)
