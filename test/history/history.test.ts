@@ -407,7 +407,7 @@ test('a save a caller waits for appends even past the limit; the save no caller 
   const h = await History.open(file, limit, undefined, { saveDelayMs: 20 });
   for (let i = 0; i < 140; i++) h.append(rec(`a${i}.csv`));
   await h.flush();
-  // Let the coalesced save its appends scheduled pass: nothing is left for it to do.
+  // The appends scheduled a coalesced save: let it run first (it finds nothing left to do).
   await new Promise((resolve) => setTimeout(resolve, 300));
   await h.flush();
   assert.equal(lines(file).length, 140);
