@@ -84,6 +84,7 @@ test('invalid values are refused naming the field and the rule; the file is unch
     [['chunkSizeMiB', 'big'], /chunkSizeMiB: .*must be a number \(got "big"\)/],
     [['conflictPolicy', 'merge'], /conflictPolicy: .*"rename" or "overwrite"/],
     [['watchDir', 'relative/dir'], /watchDir: Watch folder must be an absolute path/],
+    [['archiveDir', 'relative/path'], /archiveDir: Archive folder must be an absolute path/],
     [['remoteRootTemplate', 'RDL/{site}'], /remoteRootTemplate: Remote folder must start with \//],
     [['site', 'a/b'], /site: Site name may not contain \//],
     [['archiveEnabled', 'maybe'], /archiveEnabled: .*true or false/],

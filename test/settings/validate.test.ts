@@ -83,6 +83,30 @@ test("the schema's own range messages are kept and the value appended", () => {
     issueFor({ ...good, watchDir: 'relative/dir' }, 'watchDir'),
     /must be an absolute path.*\(got "relative\/dir"\)/,
   );
+  // Each folder's own example: the transit folder's once named the watch folder's.
+  assert.match(
+    issueFor({ ...good, transitDir: 'queue' }, 'transitDir'),
+    /^Transit folder must be an absolute path \(for example \/home\/pi\/rdl\/transit\)/,
+  );
+  // A relative archive folder was saved, and the daemon copied into its own working folder.
+  assert.match(
+    issueFor({ ...good, archiveEnabled: true, archiveDir: 'relative/path' }, 'archiveDir'),
+    /^Archive folder must be an absolute path \(for example \/media\/orangepi\/SD1.*\(got "relative\/path"\)/,
+  );
+  assert.match(
+    issueFor({ ...good, archiveEnabled: false, archiveDir: 'sd' }, 'archiveDir'),
+    /^Archive folder must be an absolute path/,
+  );
+  for (const archiveDir of ['/media/orangepi/SD1', '~/SHELF3/4_synced', ''])
+    assert.ok(
+      validateSettings({ ...good, archiveEnabled: false, archiveDir }, { home: HOME }).ok,
+      archiveDir,
+    );
+  // A folder template is shown as typed (it is no secret), so the missing / can be seen.
+  assert.match(
+    issueFor({ ...good, remoteRootTemplate: 'Professional/{site}' }, 'remoteRootTemplate'),
+    /must start with \/.*\(got "Professional\/\{site\}"\)/,
+  );
 });
 
 test('unknown and missing settings are reported by name, with a likely correction', () => {

@@ -61,31 +61,40 @@ function isLoopbackHost(h: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-const absolutePath = (what: string) =>
+/** A folder's path as settings take it: absolute, or '~' / '~/…' (expanded by validateSettings). */
+function isFolderPath(p: string): boolean {
+  return isAbsolutePath(p) || p.startsWith('~');
+}
+
+/** `example`: this folder's own, in the message (the transit folder's once gave the watch folder's). */
+const absolutePath = (what: string, example: string) =>
   z
     .string()
     .trim()
     .min(1, `${what} is empty: choose a folder`)
-    .refine(
-      (p) =>
-        p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || p.startsWith('~'),
-      {
-        message: `${what} must be an absolute path (for example /home/pi/rdl/tosync)`,
-      },
-    );
+    .refine(isFolderPath, {
+      message: `${what} must be an absolute path (for example ${example})`,
+    });
 
 export const settingsSchema = z
   .object({
-    watchDir: absolutePath('Watch folder').describe(
+    watchDir: absolutePath('Watch folder', '/home/pi/rdl/tosync').describe(
       'Folder the data logger writes into (the old script’s tosync/). Its subfolders stay in place.',
     ),
-    transitDir: absolutePath('Transit folder').describe(
+    transitDir: absolutePath('Transit folder', '/home/pi/rdl/transit').describe(
       'Queue folder: files wait here until both Dropbox and the archive (SD card or folder) have a verified copy. Put it on the same disk as the watch folder so staging is an atomic rename.',
     ),
     archiveEnabled: z.boolean().describe('Keep a second copy on a local SD card or disk.'),
+    // Empty only while the archive is off (the check below). A relative path was taken from
+    // wherever the daemon was started (a trial: copies landed in its working folder, and later
+    // never reached the real card).
     archiveDir: z
       .string()
       .trim()
+      .refine((p) => p === '' || isFolderPath(p), {
+        message:
+          'Archive folder must be an absolute path (for example /media/orangepi/SD1, the SD card’s folder)',
+      })
       .describe(
         'Root of the SD card (for example /media/orangepi/SD1), or a local folder (for example /home/pi/SHELF3/logging-folder/4_synced). RDL Sync never creates this folder.',
       ),

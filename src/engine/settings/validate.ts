@@ -320,7 +320,10 @@ function secretLooking(text: string): string | null {
   // Host names are written in lower case; a token with dots (an access token) mixes cases.
   const hostLike = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?$/.test(t);
   const appPassword = /^[a-z]{4}( [a-z]{4}){3}$/.test(t);
-  if ((oneWord && !pathLike && !emailLike && !hostLike) || appPassword)
+  // A remote folder's field ({site}, …): a folder template, not a secret. A trial's
+  // "Professional/{site}" was hidden, and with it the missing leading / the message was about.
+  const templateLike = /\{(site|host|year|month)\}/.test(t);
+  if ((oneWord && !pathLike && !emailLike && !hostLike && !templateLike) || appPassword)
     return `a text of ${[...t].length} characters (not shown: it may be a password or token typed into the wrong setting)`;
   return null;
 }
