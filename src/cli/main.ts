@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { HELP } from './help.js';
 import { interruptWords } from './interrupt-words.js';
 import { COMMAND_OPTIONS, strayArguments } from './options.js';
-import { joinOptionValues } from './option-values.js';
+import { joinOptionValues, shieldNegativeNumbers, unshieldPositionals } from './option-values.js';
 import type { CliContext } from './context.js';
 import { flushCompileCache } from '../../bin/compile-cache.js';
 import { endIfACardHolds, endProcess } from './end-process.js';
@@ -61,12 +61,13 @@ export async function main(
   };
   let parsed;
   try {
-    parsed = parseArgs({
-      args: joinOptionValues(rest, options),
+    const read = parseArgs({
+      args: shieldNegativeNumbers(joinOptionValues(rest, options)),
       options,
       allowPositionals: true,
       strict: true,
     });
+    parsed = { ...read, positionals: unshieldPositionals(read.positionals) };
   } catch (e) {
     err.write(
       `${await usageMistake(e as Error, command, Object.keys(options))}\n\n${HELP[command] ?? HELP.main}\n`,

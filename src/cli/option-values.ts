@@ -50,3 +50,23 @@ function isOptionOf(arg: string, options: Options): boolean {
     (spec) => spec.short !== undefined && arg === `-${spec.short}`,
   );
 }
+
+/** Stands for a negative number while node's parseArgs reads the arguments (see shieldNegativeNumbers). */
+const NEGATIVE = '\u0000negative number:';
+
+/**
+ * A negative number on its own (`settings set stableSeconds -5`) is a value, never an option (no
+ * option here is a digit), but parseArgs took it for one and answered "Unknown option '-5'" with
+ * the usage, instead of the setting's own rule (a trial). Such numbers go through parsing as
+ * stand-ins, which `unshieldPositionals` turns back into the numbers. After `--`, nothing changes.
+ */
+export function shieldNegativeNumbers(args: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  return args.map((arg, i) =>
+    (end === -1 || i < end) && /^-\d+(\.\d+)?$/.test(arg) ? `${NEGATIVE}${arg}` : arg,
+  );
+}
+
+export function unshieldPositionals(positionals: readonly string[]): string[] {
+  return positionals.map((p) => (p.startsWith(NEGATIVE) ? p.slice(NEGATIVE.length) : p));
+}

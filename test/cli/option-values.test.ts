@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
-import { joinOptionValues } from '../../src/cli/option-values.js';
+import {
+  joinOptionValues,
+  shieldNegativeNumbers,
+  unshieldPositionals,
+} from '../../src/cli/option-values.js';
 
 const options = {
   code: { type: 'string' },
@@ -46,4 +50,25 @@ test('an option left without its value does not take the name of the next option
   assert.deepEqual(joinOptionValues(['--code', '-c'], options), ['--code', '-c']);
   // A value that only looks like an option is still a value.
   assert.deepEqual(joinOptionValues(['--code', '--jsonx'], options), ['--code=--jsonx']);
+});
+
+test('a negative number on its own is a positional value through parseArgs; after -- nothing changes', () => {
+  const args = shieldNegativeNumbers(['set', 'stableSeconds', '-5', 'x', '-2.5', '-h', '--', '-7']);
+  const { positionals, values } = parseArgs({
+    args,
+    options: { help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  assert.deepEqual(unshieldPositionals(positionals), [
+    'set',
+    'stableSeconds',
+    '-5',
+    'x',
+    '-2.5',
+    '-7',
+  ]);
+  assert.equal(values.help, true);
+  // Not a number: still an option (an unknown one is refused as before).
+  assert.deepEqual(shieldNegativeNumbers(['-5x', '-']), ['-5x', '-']);
 });

@@ -116,6 +116,12 @@ test('invalid values are refused naming the field and the rule; the file is unch
   assert.equal(mixed.code, 2);
   assert.match(mixed.stdout, /stableSeconds: Stable time cannot be negative/);
   assert.match(mixed.stdout, /chunkSizeMiB: Chunk size must be a multiple of 4 MiB/);
+  // Without `--` too: a negative number is the value, answered by the setting's own rule (it was
+  // "Unknown option '-5'" and the usage).
+  const negative = await cli('settings', 'set', 'stableSeconds', '-5');
+  assert.equal(negative.code, 2);
+  assert.match(negative.stdout, /stableSeconds: Stable time cannot be negative \(got -5\)/);
+  assert.doesNotMatch(negative.stdout + negative.stderr, /Unknown option/);
 
   const unknown = await cli('settings', 'set', 'sitename', 'X');
   assert.equal(unknown.code, 2);
