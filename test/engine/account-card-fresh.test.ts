@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withHarness } from './harness.js';
+import { USAGE_STALE_MIN_BYTES } from '../../src/engine/services/dropbox-account.js';
 
 test('after Dropbox says it is full, the next pass shows the space used as Dropbox counts it', async () => {
   await withHarness({}, async (h) => {
@@ -80,5 +81,34 @@ test("a first sync's files show in the space used at the next pass, not ten minu
     const asked = Object.keys(h.emulator.stats()).filter((route) => route.includes('users/'));
     assert.deepEqual(asked, []);
     assert.equal(h.engine.getStatus().dropbox.usedBytes, body.length);
+  });
+});
+
+test('once the bytes sent since the card make "used" stale (a tenth of it, 32 MiB at least), the next pass asks again', async () => {
+  await withHarness({}, async (h) => {
+    const small = Buffer.alloc(300_000, 3);
+    await h.drop('cameras/first.jpg', small);
+    await h.engine.runPassNow();
+    await h.engine.runPassNow(); // the first upload's ask: "used" is the first file
+    assert.equal(h.engine.getStatus().dropbox.usedBytes, small.length);
+
+    // A large file well past the stale mark: "used" counts it at the pass after (a trial's status
+    // said "1.8 MB used" for minutes after 1.07 GB went up).
+    const large = Buffer.alloc(USAGE_STALE_MIN_BYTES + 1_000_000, 4);
+    await h.drop('cameras/large.bin', large);
+    const sent = await h.engine.runPassNow();
+    assert.equal(sent.uploadedBytes, large.length, JSON.stringify(sent));
+    await h.engine.runPassNow();
+    assert.equal(h.engine.getStatus().dropbox.usedBytes, small.length + large.length);
+
+    // Small files after it ask for nothing (the card is asked at most every 10 minutes).
+    h.emulator.resetStats();
+    await h.drop('cameras/later.jpg', small);
+    await h.engine.runPassNow();
+    await h.engine.runPassNow();
+    assert.deepEqual(
+      Object.keys(h.emulator.stats()).filter((route) => route.includes('users/')),
+      [],
+    );
   });
 });

@@ -25,6 +25,8 @@ export interface LegTally {
   placed: Partial<Record<LegId, number>>;
   /** Of those placed, the ones found there already, the same (nothing sent or copied). */
   alreadyThere: Partial<Record<LegId, number>>;
+  /** Bytes of the files placed that were sent or copied (not found there already). */
+  sentBytes: Partial<Record<LegId, number>>;
   fileFailures: number;
 }
 
@@ -106,6 +108,7 @@ export async function runLeg(
         ctx.tally.placed[leg.id] = (ctx.tally.placed[leg.id] ?? 0) + 1;
         if (done.alreadyPresent)
           ctx.tally.alreadyThere[leg.id] = (ctx.tally.alreadyThere[leg.id] ?? 0) + 1;
+        else ctx.tally.sentBytes[leg.id] = (ctx.tally.sentBytes[leg.id] ?? 0) + w.file.size;
         // Another file held the name there: each destination numbers its own copy, so the names
         // on Dropbox and on the card may differ, and a `name (1)` is what a merge tool reads as
         // more data. Said, not only kept in the journal.

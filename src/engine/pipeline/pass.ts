@@ -44,6 +44,8 @@ export interface PassReport {
   archived: number;
   /** Of those uploaded and archived, the ones found there already, the same: nothing was sent. */
   alreadyThere: Record<LegId, number>;
+  /** Bytes sent to Dropbox this pass (files found there already not counted). */
+  uploadedBytes: number;
   fileFailures: number;
   /** What blocked each leg this pass (null: it ran); `uploadBlocked`/`archiveBlocked` read it. */
   blocked: Partial<Record<LegId, SyncError | null>>;
@@ -171,7 +173,7 @@ export async function runPass(
   ticks?: PassTicks,
 ): Promise<PassReport> {
   const { clock, emit } = deps;
-  const tally: LegTally = { placed: {}, alreadyThere: {}, fileFailures: 0 };
+  const tally: LegTally = { placed: {}, alreadyThere: {}, sentBytes: {}, fileFailures: 0 };
   const settleMs = deps.settleMs ?? 0;
   // The queue the last pass left while only Dropbox's outage held it (quiet-outage.ts): set again
   // at the end of this pass if that still holds.
@@ -724,6 +726,7 @@ export async function runPass(
       upload: tally.alreadyThere.upload ?? 0,
       archive: tally.alreadyThere.archive ?? 0,
     },
+    uploadedBytes: tally.sentBytes.upload ?? 0,
     fileFailures: tally.fileFailures,
     blocked: blockedBy,
     uploadBlocked: blocked.get('upload') ?? null,

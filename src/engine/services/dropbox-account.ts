@@ -30,6 +30,12 @@ import type { EngineEvent } from '../status/engine-events.js';
 const ACCOUNT_REFRESH_MS = 10 * 60_000;
 /** A check that failed (a 503, the link down) is tried again after this, not 10 minutes later. */
 const ACCOUNT_RETRY_MS = 60_000;
+/**
+ * Bytes sent since the card's last figures that make "used" stale enough to ask again at the next
+ * pass: a tenth of what it said was used, and at least this. A trial's status said "1.8 MB used"
+ * for 4 minutes after 1.07 GB went up; a few small files a pass ask no more than before.
+ */
+export const USAGE_STALE_MIN_BYTES = 32 * 1024 * 1024;
 
 export interface DropboxAccountDeps {
   configDir: string;
@@ -47,6 +53,10 @@ export class DropboxAccount {
   private pendingVerifier: string | null = null;
   /** Monotonic time of the last account check (null: never), so a clock step cannot skip one. */
   private lastAccountMono: number | null = null;
+  /** Bytes sent to Dropbox since the card's figures were last asked for (see noteSent). */
+  private sentSinceUsage = 0;
+  /** "Used" as the card last said (null: not known yet). */
+  private lastUsedBytes: number | null = null;
 
   constructor(private readonly deps: DropboxAccountDeps) {}
 
@@ -180,8 +190,12 @@ export class DropboxAccount {
     if (!force && this.lastAccountMono !== null && mono - this.lastAccountMono < ACCOUNT_REFRESH_MS)
       return null;
     this.lastAccountMono = mono;
+    const sentBefore = this.sentSinceUsage;
     try {
       const a = await remote.account(signal);
+      // (Bytes sent while it was asked may or may not be counted in it: kept, to err on asking.)
+      this.sentSinceUsage = Math.max(0, this.sentSinceUsage - sentBefore);
+      this.lastUsedBytes = a.usedBytes;
       status.update({
         dropbox: {
           connected: true,
@@ -209,6 +223,14 @@ export class DropboxAccount {
    */
   dueNow(): void {
     this.lastAccountMono = null;
+  }
+
+  /** A pass sent `bytes` to Dropbox: once "used" is stale by enough, the card is due again. */
+  noteSent(bytes: number): void {
+    if (bytes <= 0) return;
+    this.sentSinceUsage += bytes;
+    const stale = Math.max(USAGE_STALE_MIN_BYTES, (this.lastUsedBytes ?? 0) / 10);
+    if (this.sentSinceUsage >= stale) this.dueNow();
   }
 
   /**

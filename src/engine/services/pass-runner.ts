@@ -197,6 +197,7 @@ export class PassRunner {
         this.usageAskedAfterUpload ||= sent > 0;
         this.deps.account.dueNow();
       }
+      this.deps.account.noteSent(report.uploadedBytes);
       // Disks, silent loggers, placeholder site, retention: see health/hub-health.ts.
       // Files waiting in transit arrived too (see checkSources), when PassMemory.arrivedMs says.
       // So do finished files a full transit (or a failure) keeps in the watch folder.
