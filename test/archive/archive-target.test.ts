@@ -12,7 +12,7 @@ import {
   stat,
   writeFile,
 } from 'node:fs/promises';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ArchiveTarget,
@@ -621,6 +621,34 @@ test('root folder removed mid-copy (no mount check): archive-missing, root not r
       blocked('archive-missing', /went away during a copy/),
     );
     assert.deepEqual(await tree(r.base), ['transit', 'transit/data.bin']);
+  } finally {
+    await removeDir(r.base);
+  }
+});
+
+test('root folder removed and made anew mid-copy: archive-missing (the archive went away), not the file failing', async () => {
+  const r = await rig();
+  try {
+    const srcPath = join(r.src, 'data.bin');
+    await writePatternFile(srcPath, 2 * 1024 * 1024);
+    const target = new ArchiveTarget({
+      root: r.card,
+      mustBeMountPoint: false,
+      reserveBytes: 0,
+      fsOps: crossDevice(r.card),
+    });
+    let replaced = false;
+    const replaceRoot = (): void => {
+      if (replaced) return;
+      replaced = true;
+      rmSync(r.card, { recursive: true, force: true });
+      mkdirSync(r.card);
+    };
+    await assert.rejects(
+      store(target, 'USB0/data.bin', srcPath, { onProgress: replaceRoot }),
+      blocked('archive-missing', /went away during a copy/),
+    );
+    assert.deepEqual(await tree(r.card), [], 'nothing written into the new folder');
   } finally {
     await removeDir(r.base);
   }

@@ -63,6 +63,15 @@ const MAX_KEEP_BOTH = 1000;
 /** FAT keeps file times to 2 s: a copy's mtime within this of the source's is the same time. */
 const FAT_TIME_STEP_MS = 2000;
 
+/**
+ * How long a write that failed with ENOENT, the root still there, looks for the root to go (a
+ * recursive removal in progress: see archiveWentAway), and how often. Bounded, as the copy's place
+ * at the card's gate is held meanwhile. A removal slower than that to reach the root leaves the
+ * failure charged to the file, as it was before this look.
+ */
+const ROOT_SETTLE_MS = 2000;
+const ROOT_SETTLE_STEP_MS = 50;
+
 export interface ArchiveTargetOptions {
   root: string;
   mustBeMountPoint: boolean;
@@ -210,6 +219,12 @@ export class ArchiveTarget {
    * disk under the mount point: a copy written there is not on the card (see refuseOffCard).
    */
   private cardDev: number | null = null;
+  /**
+   * The root's directory (device and inode) as the last root check found it. A write that fails
+   * where the root stands again as another directory (the folder removed and made anew, another
+   * card in the mount point) failed because the archive went away, not for its file.
+   */
+  private rootSeen: { dev: number; ino: number } | null = null;
   /** Whether the last write here was a hard link (then a taken name costs only a failed link). */
   private linksWork = false;
   /**
@@ -620,7 +635,35 @@ export class ArchiveTarget {
     const checked = await checkArchiveRoot(this.root, this.place.card);
     if (checked.missing) return checked.missing;
     if (this.place.card) this.cardDev = checked.stats.dev;
+    this.rootSeen = { dev: checked.stats.dev, ino: checked.stats.ino };
     return null;
+  }
+
+  /**
+   * Whether a write that failed (`code`) while the root stands failed because the archive is
+   * going or went away: the root is no longer the directory it was (`seen`, before the failure's
+   * look). Or the failure is ENOENT or ENOTDIR, and the root goes within ROOT_SETTLE_MS: a
+   * recursive removal (rm -rf, a file manager's delete) takes the folder's contents first, the
+   * copies' temporaries among them, and the root last, so the copies in flight failed while it
+   * still stood and were each charged as their file's failure (user trial). A folder below the
+   * root removed alone (a person tidying) leaves the root: that stays the file's failure, tried
+   * again. Only failures wait for this, and a removal's last step comes soon after its first.
+   */
+  private async archiveWentAway(
+    code: string,
+    seen: { dev: number; ino: number } | null,
+  ): Promise<boolean> {
+    const replaced = (): boolean =>
+      seen !== null &&
+      this.rootSeen !== null &&
+      (this.rootSeen.dev !== seen.dev || this.rootSeen.ino !== seen.ino);
+    if (replaced()) return true;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return false;
+    for (let waited = 0; waited < ROOT_SETTLE_MS; waited += ROOT_SETTLE_STEP_MS) {
+      await new Promise((r) => setTimeout(r, ROOT_SETTLE_STEP_MS));
+      if ((await this.rootMissing()) || replaced()) return true;
+    }
+    return false;
   }
 
   /**
@@ -1044,10 +1087,12 @@ export class ArchiveTarget {
     // The card's driver is gone (a FUSE card pulled out, its daemon dead). The root itself may
     // still stat fine for a second from the kernel's cache, so the errno alone decides.
     if (code === 'ENOTCONN') return archiveMissing(this.place, 'not-answering', cause);
+    const seen = this.rootSeen;
     const missing = await this.rootMissing();
     if (missing?.reason === 'not-answering' || missing?.reason === 'no-access')
       return archiveMissing(this.place, missing.reason, missing.cause);
-    if (missing) return archiveMissing(this.place, 'pulled', cause);
+    if (missing || (await this.archiveWentAway(code, seen)))
+      return archiveMissing(this.place, 'pulled', cause);
     return new SyncError({
       kind: 'retry',
       code: 'unknown',
