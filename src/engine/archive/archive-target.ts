@@ -38,6 +38,7 @@ import {
   archiveReadOnly,
   type FullShortOf,
   type RetentionNote,
+  type RootOwner,
 } from './problems.js';
 import { placeNamed, thePlace, type ArchivePlace } from './archive-place.js';
 import { checkArchiveRoot, type RootMissing } from './root-check.js';
@@ -314,7 +315,7 @@ export class ArchiveTarget {
       return {
         ...base,
         writable: false,
-        problem: archiveReadOnly(this.place, errnoCode(e) ?? 'EACCES', e),
+        problem: archiveReadOnly(this.place, errnoCode(e) ?? 'EACCES', e, await this.rootOwner()),
       };
     }
     if (space && space.freeBytes <= this.reserveBytes) {
@@ -1073,7 +1074,7 @@ export class ArchiveTarget {
       return this.full(free, neededBytes === undefined ? 'unknown' : { file: neededBytes }, cause);
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-      return archiveReadOnly(this.place, code, cause);
+      return archiveReadOnly(this.place, code, cause, await this.rootOwner());
     }
     if (code === 'EINVAL' || code === 'ENAMETOOLONG') return this.refusedName(code, path, cause);
     if (code === 'EFBIG') {
@@ -1151,6 +1152,16 @@ export class ArchiveTarget {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The root's owner, for the advice when it refuses writes (chmod for a folder RDL Sync's user
+   * owns already, chown for another's); undefined when it cannot be looked at.
+   */
+  private async rootOwner(): Promise<RootOwner | undefined> {
+    const s = await this.calls.stat(this.root).catch(() => null);
+    if (!s) return undefined;
+    return { isRunningUser: s.uid === process.getuid?.(), ownerMayWrite: (s.mode & 0o200) !== 0 };
   }
 
   /** The content hash of a file on the archive: a small one read inline only where calls are. */

@@ -153,7 +153,21 @@ function marginPart(needed: number, margin = 0): string {
   return `: ${formatBytes(Math.max(0, needed - margin))} for the file and the ${formatBytes(margin)} RDL Sync keeps free`;
 }
 
-export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unknown): SyncError {
+/**
+ * The archive root's owner as it bears on a refused write: whether it is the user RDL Sync runs
+ * as, and whether its mode lets its owner write. Unknown (undefined) when it could not be looked at.
+ */
+export interface RootOwner {
+  isRunningUser: boolean;
+  ownerMayWrite: boolean;
+}
+
+export function archiveReadOnly(
+  place: ArchivePlace,
+  errno: string,
+  cause?: unknown,
+  owner?: RootOwner,
+): SyncError {
   const readOnly = place.card
     ? // The switch is read only when the card goes in: a card that turns read-only while in use
       // is the kernel's doing after errors on it (ext4 errors=remount-ro, the usual SD failure),
@@ -161,10 +175,15 @@ export function archiveReadOnly(place: ArchivePlace, errno: string, cause?: unkn
       'is read-only: check the card’s write-protect switch, or remount it read-write; if it was writable until now, the system made it read-only after errors on it: check it (sudo dmesg), repair it (fsck) or replace it'
     : // Linux remounts a disk read-only when it finds errors on it: the usual cause on a hub.
       'is on a disk that is read-only: the system makes a disk read-only when it finds errors on it; check the disk (sudo dmesg), then remount it read-write or restart the hub';
+  // Owned by RDL Sync's user already, without the owner's write bit (mode 555): chown to that
+  // user, the advice for a folder of another owner, changes nothing (user trial).
+  const ownWithoutWrite = owner?.isRunningUser === true && !owner.ownerMayWrite;
   const what =
     errno === 'EROFS'
       ? readOnly
-      : `refuses writes (${errno}, permission denied): give the user RDL Sync runs as (${runningUser()}) write access (${ownerFix(place)})`;
+      : ownWithoutWrite
+        ? `refuses writes (${errno}, permission denied): it belongs to the user RDL Sync runs as (${runningUser()}), whose write permission on it is off; give the owner write permission (${writeBitFix(place)})`
+        : `refuses writes (${errno}, permission denied): give the user RDL Sync runs as (${runningUser()}) write access (${ownerFix(place)})`;
   return new SyncError({
     kind: 'blocked',
     code: 'archive-readonly',
@@ -185,6 +204,18 @@ function ownerFix(place: ArchivePlace): string {
   return place.card
     ? `${chown} on an ext4 card; a FAT or exFAT card takes its owner from its mount: mount it with uid=${user}`
     : chown;
+}
+
+/**
+ * How the owner gets its write permission back: chmod on the folder, or on an ext4 card; a FAT or
+ * exFAT card has no permission bits of its own, its mount's umask gives them. No parentheses
+ * inside: the message puts this in its own.
+ */
+function writeBitFix(place: ArchivePlace): string {
+  const chmod = `chmod u+w ${shellWord(place.root)}`;
+  return place.card
+    ? `${chmod} on an ext4 card; a FAT or exFAT card takes its permissions from its mount: mount it with umask=022`
+    : chmod;
 }
 
 function errnoOf(cause: unknown): string {
