@@ -7,6 +7,8 @@ import net from 'node:net';
 export class Relay {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private frozen = false;
   port = 0;
 
   constructor(private readonly target: number) {}
@@ -22,7 +24,14 @@ export class Relay {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      // One side gone, the other goes too, frozen or not: the kernel tells a stopped peer of a
+      // connection closed on it, which it hears once it runs again.
+      client.once('close', () => upstream.destroy());
+      upstream.once('close', () => client.destroy());
+      const pair: [net.Socket, net.Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.once('close', () => this.pairs.delete(pair));
+      if (!this.frozen) flow(pair);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -32,10 +41,36 @@ export class Relay {
     this.server = server;
   }
 
+  /**
+   * Dropbox stops answering (a hung server, a route that drops packets, the emulator stopped with
+   * SIGSTOP): connections stay open and connect, but nothing is read from them any more, so a
+   * request's bytes pile up in the socket buffers until the kernel takes no more, and no answer
+   * comes back.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Dropbox answers again: what waited in the buffers flows on. */
+  thaw(): void {
+    this.frozen = false;
+    for (const pair of this.pairs) flow(pair);
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+function flow([client, upstream]: [net.Socket, net.Socket]): void {
+  client.pipe(upstream).pipe(client);
 }
