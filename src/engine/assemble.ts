@@ -8,6 +8,7 @@ import { SyncError } from './errors.js';
 import type { DropboxCredentials } from './credentials/index.js';
 import { connectSavedDropbox, type AccessTokenKeeper } from './dropbox/saved-connection.js';
 import { DropboxRemoteStore } from './dropbox/remote-store.js';
+import { createNodeHttpFetch } from './net/http-fetch.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { History } from './history/index.js';
 import type { Journal } from './journal/index.js';
@@ -47,9 +48,16 @@ export function buildRemote(
     remoteRoot: string;
     /** Keeps each refresh's access token for the next process. */
     accessTokens?: AccessTokenKeeper;
+    /** How long a connection may stay silent before its request is given up (default 2 min). */
+    idleMs?: number;
   },
 ): RemoteStore {
-  const connection = connectSavedDropbox(settings, creds, ctx.accessTokens);
+  const connection = connectSavedDropbox(
+    settings,
+    creds,
+    ctx.accessTokens,
+    ctx.idleMs === undefined ? undefined : createNodeHttpFetch({ idleTimeoutMs: ctx.idleMs }),
+  );
   return new DropboxRemoteStore({
     connection,
     remoteRoot: ctx.remoteRoot,

@@ -104,6 +104,11 @@ export interface EngineOptions {
   openSettingsFile?: SettingsFileOpener;
   /** How long a call on the archive may hang before it counts as not answering (tests). */
   archiveAnswerMs?: number;
+  /**
+   * How long nothing may move on a connection to Dropbox before its request is given up (tests;
+   * default the fetch's IDLE_TIMEOUT_MS, 2 min).
+   */
+  dropboxIdleMs?: number;
 }
 
 export interface Engine extends EngineApi {
@@ -272,6 +277,7 @@ class SyncEngine implements Engine {
       ...(opts.home ? { home: opts.home } : {}),
       ...(opts.hostName ? { host: opts.hostName } : {}),
       retry: { ...CALL_RETRY, ...opts.retry },
+      ...(opts.dropboxIdleMs ? { dropboxIdleMs: opts.dropboxIdleMs } : {}),
       emit: (event) => this.reducer.apply(event),
       report: (event) => this.reducer.apply(event),
       afterBuild: () => this.lifecycle.afterRebuild(),

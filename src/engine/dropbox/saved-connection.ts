@@ -13,8 +13,10 @@ export function connectSavedDropbox(
   settings: Pick<Settings, 'dropboxAppKey' | 'dropboxEndpoint'>,
   creds: DropboxCredentials,
   keeper?: AccessTokenKeeper,
+  fetchImpl?: typeof fetch,
 ): DropboxConnection {
   return createDropboxConnection({
+    ...(fetchImpl ? { fetchImpl } : {}),
     appKey: creds.appKey || settings.dropboxAppKey,
     ...(creds.appSecret ? { appSecret: creds.appSecret } : {}),
     refreshToken: creds.refreshToken,

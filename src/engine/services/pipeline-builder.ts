@@ -66,6 +66,8 @@ export interface PipelineBuilderDeps {
   retentionNote?: (settings: Settings) => RetentionNote;
   /** How long a call on the archive may take (archive/card-answers.ts); tests shorten it. */
   archiveAnswers?: AnswerOptions;
+  /** How long a connection to Dropbox may stay silent (net/http-fetch.ts); tests shorten it. */
+  dropboxIdleMs?: number;
 }
 
 export class PipelineBuilder {
@@ -182,6 +184,7 @@ export class PipelineBuilder {
           remoteRoot: rootNow.root,
           accessTokens: account.accessTokens,
           ...(this.deps.host ? { host: this.deps.host } : {}),
+          ...(this.deps.dropboxIdleMs ? { idleMs: this.deps.dropboxIdleMs } : {}),
         });
       }
     } catch (e) {
