@@ -63,7 +63,11 @@ test('a running process announces once that "offline" changed cause (network →
         offline.map((a) => a.kind),
         ['raised'],
       );
-      assert.match(offline[0]!.sentence, /unreachable for .*: check the network/);
+      // The cause as the error knew it: nothing listens on that port (ECONNREFUSED).
+      assert.match(
+        offline[0]!.sentence,
+        /unreachable for .*: the connection to 127\.0\.0\.1:9 was refused \(ECONNREFUSED\); check the hub's firewall/,
+      );
       now += 10 * 60_000;
       await h.engine.runPassNow();
       assert.equal(offline.length, 1, 'longer, the same cause: nothing new to tell');
@@ -78,7 +82,7 @@ test('a running process announces once that "offline" changed cause (network →
         ['raised', 'raised'],
       );
       assert.match(offline[1]!.sentence, /failing with server errors .*on Dropbox's side/);
-      assert.doesNotMatch(offline[1]!.sentence, /check the network/);
+      assert.doesNotMatch(offline[1]!.sentence, /check the hub's/);
       now += 10 * 60_000;
       await h.engine.runPassNow();
       assert.equal(offline.length, 2, 'figures are no new cause');
@@ -95,7 +99,7 @@ test('a running process announces once that "offline" changed cause (network →
         const l = await heardOffline();
         return l.length >= 2 ? l : null;
       });
-      assert.match(lines[0]!, /check the network/);
+      assert.match(lines[0]!, /ECONNREFUSED\); check the hub's firewall/);
       assert.match(lines[1]!, /server errors/);
     },
   );

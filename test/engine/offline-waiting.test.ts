@@ -29,10 +29,16 @@ test('offline: the problem counts the files held in the watch folder, as the sta
     assert.equal(s.counts.transit, 3, JSON.stringify(s.counts));
     assert.equal(s.counts.waiting, 1, JSON.stringify(s.counts));
     assert.equal(s.state, 'offline');
-    assert.match(s.sentence, /Dropbox is unreachable; retrying\. 4 files waiting safely\./);
+    assert.match(
+      s.sentence,
+      /Dropbox is unreachable: the connection to 127\.0\.0\.1:9 was refused \(ECONNREFUSED\); [^.]*\. 4 files waiting safely\./,
+    );
     const offline = s.problems.find((p) => p.id === 'offline');
     assert.ok(offline, JSON.stringify(s.problems));
-    assert.match(offline.message, /check the network; 4 files are waiting safely, and the copy/);
+    assert.match(
+      offline.message,
+      /Dropbox endpoint if one is set; 4 files are waiting safely, and the copy/,
+    );
     // The digest (the operators' weekly email) counts the same queue: the legs' counts are
     // transit's, and the file held in the watch folder is said beside them.
     const digest = await h.engine.alerts.digest(s);

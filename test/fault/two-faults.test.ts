@@ -325,7 +325,7 @@ test('the link down and the archive full at once: the status names both, the off
         assert.equal(s.state, 'offline');
         assert.match(
           s.sentence,
-          /^Dropbox is unreachable; retrying\. 1 file waiting safely\. \(\+1 more problem\)$/,
+          /^Dropbox is unreachable: the connection to 127\.0\.0\.1:\d+ was refused \(ECONNREFUSED\); [^.]*\. 1 file waiting safely\. \(\+1 more problem\)$/,
         );
         const offline = s.problems.find((p) => p.id === 'offline')!;
         assert.doesNotMatch(offline.message, /continues/, 'the archive is full: no copy goes on');

@@ -8,6 +8,8 @@ import { proxyErrorIn } from '../net/proxy-tunnel.js';
 import { proxyRulesFromEnv } from '../net/proxy-env.js';
 import { trustFix, untrustedCertificate, type UntrustedCertificate } from '../net/tls-trust.js';
 import { formatUtcMinute } from '../format-utc.js';
+import { formatDuration } from '../format-duration.js';
+import { idleTimeoutMsOf } from '../net/http-fetch.js';
 import { CLOCK_SET_AFTER_MS } from '../settings/remote-root.js';
 
 /** What the failing call was about, so messages can name the file. */
@@ -527,6 +529,38 @@ export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError
 /** The errno of a network failure (ENOTFOUND, ECONNREFUSED…), to name: it tells DNS from a refusal. */
 function networkCode(e: unknown): string | null {
   return findInCauses(e, (cur) => (hasCode(cur, NETWORK_CODES) ? (cur.code as string) : null));
+}
+
+/**
+ * What is known of why Dropbox cannot be reached, as a person can check it: the failure named
+ * (a refusal, no route, a name not found, silence) with its errno, and where to look. Null when
+ * nothing more is known than "a network error". Only the address and host name Node reports are
+ * named, never a request's URL (a token refresh carries the refresh token in its query).
+ */
+export function networkDetail(e: unknown): string | null {
+  const proxy = proxyErrorIn(e);
+  if (proxy !== null) return proxy.message;
+  const idleMs = idleTimeoutMsOf(e);
+  if (idleMs !== null)
+    return `it stopped answering (nothing moved on the connection for ${formatDuration(idleMs)}, ETIMEDOUT); check the hub's network connection, and if that works, status.dropbox.com`;
+  const failure = findInCauses(e, (cur) => (hasCode(cur, NETWORK_CODES) ? cur : null));
+  if (failure === null) return null;
+  const code = String(failure.code);
+  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+  const port = typeof failure.port === 'number' ? `:${failure.port}` : '';
+  const address = str(failure.address);
+  const where = address === null ? 'Dropbox' : `${address}${port}`;
+  if (code === 'ECONNREFUSED')
+    return `the connection to ${where} was refused (${code}); check the hub's firewall, and the Dropbox endpoint if one is set`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `the name ${str(failure.hostname) ?? "of Dropbox's server"} could not be looked up (${code}); check the hub's network connection and its DNS server`;
+  if (/^E(HOST|NET)(UNREACH|DOWN)$/.test(code))
+    return `there is no route to ${where} (${code}); check the hub's network connection (cable, Wi-Fi, router)`;
+  if (code === 'ETIMEDOUT')
+    return `the connection to ${where} timed out (${code}); check the hub's network connection`;
+  if (code === 'ECONNRESET' || code === 'EPIPE')
+    return `the connection to Dropbox was cut (${code}); check the hub's network connection`;
+  return `a network error (${code}); check the hub's network connection`;
 }
 
 /**

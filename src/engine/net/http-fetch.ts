@@ -16,7 +16,7 @@
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { isProxyMistake, proxyFor, proxyRulesFromEnv, type ProxyRules } from './proxy-env.js';
 import { registerSecret } from '../log/index.js';
-import { anyCause } from './cause-chain.js';
+import { anyCause, findInCauses } from './cause-chain.js';
 import { proxyMistakeError, TUNNEL_SIGNAL, tunnelAgent, type ProxyError } from './proxy-tunnel.js';
 
 // Not `import { request } from 'node:http'`: an ES module's import of a built-in makes Node read
@@ -174,15 +174,24 @@ export const IDLE_TIMEOUT_MS = 120_000;
 /** A connection given up because nothing moved on it (a network error: ETIMEDOUT). */
 class IdleTimeout extends Error {
   readonly code = 'ETIMEDOUT';
+
+  constructor(readonly idleMs: number) {
+    super(`no data moved for ${idleMs} ms`);
+  }
 }
 
 function idleTimeout(ms: number): Error {
-  return new IdleTimeout(`no data moved for ${ms} ms`);
+  return new IdleTimeout(ms);
 }
 
 /** Whether `e` (or a cause of it) is a connection given up because nothing moved on it. */
 export function isIdleTimeout(e: unknown): boolean {
   return anyCause(e, (cur) => cur instanceof IdleTimeout);
+}
+
+/** How long nothing moved before `e` (or a cause of it) gave a connection up; null if none did. */
+export function idleTimeoutMsOf(e: unknown): number | null {
+  return findInCauses(e, (cur) => (cur instanceof IdleTimeout ? cur.idleMs : null));
 }
 
 export interface NodeHttpFetchOptions {

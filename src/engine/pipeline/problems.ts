@@ -97,7 +97,10 @@ export function offlineProblem(
   pendingFiles: number,
   archive: OfflineArchive,
   cause: OfflineCause = 'network',
-  /** For a network cause, what is known of it (a proxy's words) in place of "check the network". */
+  /**
+   * For a network cause, what is known of it (a proxy's words, a refusal, no route, silence) in
+   * place of "check the network".
+   */
   networkDetail?: string,
 ): NewProblem {
   const dur = formatDuration(nowMs - sinceMs);

@@ -3,7 +3,7 @@
 // start and end), and this reducer decides what the status model and its problems become. It also
 // keeps the one offline clock of the engine: "Dropbox unreachable for too long" is timed here and
 // nowhere else.
-import { proxyErrorIn } from '../net/proxy-tunnel.js';
+import { networkDetail } from '../dropbox/classify.js';
 import { monotonicNow, type Clock } from '../ports.js';
 import type { PassEvent } from '../pipeline/events.js';
 import {
@@ -389,11 +389,10 @@ export class StatusReducer {
           const mono = monotonicNow(this.clock);
           this.offlineSinceMono ??= mono;
           const cause = offlineCauseOf(err);
-          status.update({
-            offline: true,
-            offlineCause: cause,
-            offlineDetail: proxyErrorIn(err)?.message ?? null,
-          });
+          // Which failure it is (refused, no route, no name, silence), with where to look: "Dropbox
+          // is unreachable; retrying" alone named no cause, though the error knew it.
+          const detail = cause === 'network' ? networkDetail(err) : null;
+          status.update({ offline: true, offlineCause: cause, offlineDetail: detail });
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
             status.raise({
               ...offlineProblem(
@@ -402,8 +401,8 @@ export class StatusReducer {
                 pending + inWatch,
                 { ...status.current.archive, blocked: Boolean(blocked.archive) },
                 cause,
-                // Through a proxy, its words ("cannot connect to the proxy …") are the fix.
-                proxyErrorIn(err)?.message,
+                // What is known of the failure (a proxy's words, a refusal, silence) is the fix.
+                detail ?? undefined,
               ),
               // Since the outage began, not since the delay ran out: the alert's "Since" and its
               // "Resolved … lasted" told a 3 h outage as 2 h (the default delay is an hour).
