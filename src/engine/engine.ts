@@ -219,6 +219,7 @@ class SyncEngine implements Engine {
       this.clock,
       () => this.builder.built.settings.offlineAlertMinutes * 60_000,
       path.join(this.configDir, 'logs'),
+      this.logger,
     );
     this.account = new DropboxAccount({
       configDir: opts.configDir,

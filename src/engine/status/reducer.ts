@@ -4,7 +4,8 @@
 // keeps the one offline clock of the engine: "Dropbox unreachable for too long" is timed here and
 // nowhere else.
 import { networkDetail } from '../dropbox/classify.js';
-import { monotonicNow, type Clock } from '../ports.js';
+import { monotonicNow, type Clock, type Logger } from '../ports.js';
+import { formatDuration } from '../format-duration.js';
 import type { PassEvent } from '../pipeline/events.js';
 import {
   FILE_FAILING_PREFIX,
@@ -54,6 +55,11 @@ export class StatusReducer {
    * behind them, worded again as those files move (recountLegProblems).
    */
   private readonly legErrors = new Map<string, { err: SyncError; waiting: number }>();
+  /**
+   * The log said Dropbox is unreachable and not yet that it answers again: one line each way, not
+   * one a pass (the pass's own line says "offline" once, then every half hour, with no cause).
+   */
+  private toldUnreachable = false;
 
   constructor(
     private readonly status: StatusModel,
@@ -62,6 +68,7 @@ export class StatusReducer {
     private readonly offlineAlertMs: () => number,
     /** Where this process logs, named where a problem says "see the log" (read by email). */
     private readonly logFolder: string | null = null,
+    private readonly logger?: Logger,
   ) {}
 
   /** When Dropbox went away, on the monotonic clock; null while it is reachable. */
@@ -147,6 +154,16 @@ export class StatusReducer {
       case 'leg-reached':
         if (LEGS[e.leg].network) this.heardFromDropbox = true;
         if (e.leg === 'upload') {
+          if (this.toldUnreachable) {
+            this.toldUnreachable = false;
+            const since = this.offlineSinceMono;
+            this.logger?.info(
+              'Dropbox answers again',
+              since === null
+                ? {}
+                : { unreachableFor: formatDuration(monotonicNow(this.clock) - since) },
+            );
+          }
           status.update({
             offline: false,
             dropbox: { ...status.current.dropbox, connected: true, lastContactMs: e.atMs },
@@ -393,6 +410,16 @@ export class StatusReducer {
           // is unreachable; retrying" alone named no cause, though the error knew it.
           const detail = cause === 'network' ? networkDetail(err) : null;
           status.update({ offline: true, offlineCause: cause, offlineDetail: detail });
+          if (!this.toldUnreachable) {
+            this.toldUnreachable = true;
+            this.logger?.warn(
+              'Dropbox is unreachable: uploads wait and are tried again each pass',
+              {
+                cause,
+                ...(detail === null ? { error: err.message } : { detail }),
+              },
+            );
+          }
           if (mono - this.offlineSinceMono >= this.offlineAlertMs())
             status.raise({
               ...offlineProblem(
