@@ -214,6 +214,9 @@ test('running out of retries on a network error means offline (blocked)', () => 
   const off = exhausted(net, 5);
   assert.equal(off.kind, 'blocked');
   assert.equal(off.code, 'offline');
+  assert.match(off.message, /^Dropbox could not be reached after 5 attempts:/);
+  // One try (a policy of maxAttempts 1) is said in the singular.
+  assert.match(exhausted(net, 1).message, /^Dropbox could not be reached after 1 attempt:/);
   const server = new SyncError({ kind: 'retry', code: 'server-error', message: 'x' });
   assert.equal(exhausted(server, 5), server);
 });

@@ -577,13 +577,18 @@ function proxySkipped(): string {
 }
 
 /** What a retry loop turns its last transient error into when it gives up. */
+/** "1 attempt", "6 attempts" (a policy of one try said "after 1 attempts"). */
+function tries(attempts: number): string {
+  return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+}
+
 export function exhausted(last: SyncError, attempts: number): SyncError {
   const proxy = proxyErrorIn(last);
   if (last.code === 'network' && proxy !== null) {
     return new SyncError({
       kind: 'blocked',
       code: 'offline',
-      message: `Dropbox could not be reached after ${attempts} attempts: ${proxy.message}; uploads resume by themselves once it can be reached`,
+      message: `Dropbox could not be reached after ${tries(attempts)}: ${proxy.message}; uploads resume by themselves once it can be reached`,
       cause: last,
     });
   }
@@ -592,7 +597,7 @@ export function exhausted(last: SyncError, attempts: number): SyncError {
     return new SyncError({
       kind: 'blocked',
       code: 'offline',
-      message: `Dropbox could not be reached after ${attempts} attempts${code ? ` (${code})` : ''}: check the network connection${proxySkipped()}; uploads resume by themselves`,
+      message: `Dropbox could not be reached after ${tries(attempts)}${code ? ` (${code})` : ''}: check the network connection${proxySkipped()}; uploads resume by themselves`,
       cause: last,
     });
   }
