@@ -28,6 +28,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyncError } from './errors.js';
+import { writeAccessFix } from './fsutil/write-access-fix.js';
 import { LOCK_CLAIM_CHAIN, LOCK_TAKEOVER_ROUNDS } from './retry-policy.js';
 
 export interface RunLock {
@@ -312,7 +313,7 @@ export function cannotWrite(configDir: string, code: string | undefined): string
     case 'EACCES':
     case 'EPERM': {
       const user = os.userInfo().username;
-      return `the settings folder ${configDir} cannot be written by user ${user} (${code}): give it back to that user (sudo chown -R ${user} '${configDir}')`;
+      return `the settings folder ${configDir} cannot be written by user ${user} (${code}): ${writeAccessFix(configDir, user)}`;
     }
     case 'EIO':
       return `the settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): check the disk (\`sudo dmesg\`) and replace it if it is failing`;

@@ -4,6 +4,7 @@
 // that stopped moving. The problem reaches a person through the alert channels (email does not
 // need the disk), and clears once a write succeeds again.
 import os from 'node:os';
+import { writeAccessFix } from '../fsutil/write-access-fix.js';
 import type { Problem } from './types.js';
 
 export const SETTINGS_UNWRITABLE_ID = 'settings-unwritable';
@@ -32,7 +33,8 @@ export function settingsUnwritableProblem(
     message = `The disk holding the settings folder ${configDir} is full (${code}): ${unsaved}. Free space on it; ${back}`;
   } else if (code === 'EACCES' || code === 'EPERM') {
     const user = os.userInfo().username;
-    message = `The settings folder ${configDir} cannot be written by user ${user} (${code}): ${unsaved}. Give it back to that user (sudo chown -R ${user} '${configDir}'); ${back}`;
+    const fix = writeAccessFix(configDir, user);
+    message = `The settings folder ${configDir} cannot be written by user ${user} (${code}): ${unsaved}. ${fix[0]!.toUpperCase()}${fix.slice(1)}; ${back}`;
   } else if (code === 'EIO') {
     message = `The settings folder ${configDir} cannot be written (EIO: the disk reports input/output errors): ${unsaved}. Check the disk (\`sudo dmesg\`) and replace it if it is failing; ${back}`;
   } else {
