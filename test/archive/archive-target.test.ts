@@ -599,7 +599,15 @@ test('card pulled mid-copy (mount goes away): archive-missing, nothing lands in 
   }
 });
 
-test('root folder removed mid-copy (no mount check): archive-missing, root not recreated', async () => {
+/**
+ * A 2 MiB copy to a root on "another file system" (copied, not linked) that `midCopy` does
+ * something to at the copy's first progress: the store must block the leg as archive-missing
+ * (the archive went away), not charge the file; `look` then checks what is left.
+ */
+async function rootGoesMidCopy(
+  midCopy: (root: string) => void,
+  look: (r: Awaited<ReturnType<typeof rig>>) => Promise<void>,
+): Promise<void> {
   const r = await rig();
   try {
     const srcPath = join(r.src, 'data.bin');
@@ -610,49 +618,36 @@ test('root folder removed mid-copy (no mount check): archive-missing, root not r
       reserveBytes: 0,
       fsOps: crossDevice(r.card),
     });
-    let removed = false;
-    const removeRoot = (): void => {
-      if (removed) return;
-      removed = true;
-      rmSync(r.card, { recursive: true, force: true });
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      midCopy(r.card);
     };
     await assert.rejects(
-      store(target, 'USB0/data.bin', srcPath, { onProgress: removeRoot }),
+      store(target, 'USB0/data.bin', srcPath, { onProgress: once }),
       blocked('archive-missing', /went away during a copy/),
     );
-    assert.deepEqual(await tree(r.base), ['transit', 'transit/data.bin']);
+    await look(r);
   } finally {
     await removeDir(r.base);
   }
-});
+}
 
-test('root folder removed and made anew mid-copy: archive-missing (the archive went away), not the file failing', async () => {
-  const r = await rig();
-  try {
-    const srcPath = join(r.src, 'data.bin');
-    await writePatternFile(srcPath, 2 * 1024 * 1024);
-    const target = new ArchiveTarget({
-      root: r.card,
-      mustBeMountPoint: false,
-      reserveBytes: 0,
-      fsOps: crossDevice(r.card),
-    });
-    let replaced = false;
-    const replaceRoot = (): void => {
-      if (replaced) return;
-      replaced = true;
-      rmSync(r.card, { recursive: true, force: true });
-      mkdirSync(r.card);
-    };
-    await assert.rejects(
-      store(target, 'USB0/data.bin', srcPath, { onProgress: replaceRoot }),
-      blocked('archive-missing', /went away during a copy/),
-    );
-    assert.deepEqual(await tree(r.card), [], 'nothing written into the new folder');
-  } finally {
-    await removeDir(r.base);
-  }
-});
+test('root folder removed mid-copy (no mount check): archive-missing, root not recreated', () =>
+  rootGoesMidCopy(
+    (root) => rmSync(root, { recursive: true, force: true }),
+    async (r) => assert.deepEqual(await tree(r.base), ['transit', 'transit/data.bin']),
+  ));
+
+test('root folder removed and made anew mid-copy: archive-missing (the archive went away), not the file failing', () =>
+  rootGoesMidCopy(
+    (root) => {
+      rmSync(root, { recursive: true, force: true });
+      mkdirSync(root);
+    },
+    async (r) => assert.deepEqual(await tree(r.card), [], 'nothing written into the new folder'),
+  ));
 
 test('source vanished, unreadable, or changed size: file-level errors, nothing left on the card', async () => {
   const r = await rig();
