@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { exited, repo, waitFor } from '../cli/cli-harness.js';
+import { exitedWithin, repo, waitFor } from '../cli/cli-harness.js';
 
 let root: string;
 
@@ -45,12 +45,9 @@ async function typeAtTerminal(
   try {
     await waitFor('the prompt', async () => screen.includes('then Enter'), 30_000);
     child.stdin!.write(keys);
-    const { code } = await Promise.race([
-      exited(child),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`no exit; the terminal shows: ${screen}`)), 30_000),
-      ),
-    ]);
+    const end = await exitedWithin(child, 30_000);
+    if (!end) throw new Error(`no exit; the terminal shows: ${screen}`);
+    const { code } = end;
     return { code, screen };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -333,10 +333,11 @@ test(
       release();
       for (const e of await Promise.all(stores))
         assert.match(e?.message ?? 'stored', /has not answered for \d+ s/);
+      let held: NodeJS.Timeout | undefined;
       const local = await Promise.race([
         readFile(join(transit, 'first.csv'), 'utf8'),
-        new Promise<string>((r) => setTimeout(() => r('held'), 5_000)),
-      ]);
+        new Promise<string>((r) => (held = setTimeout(() => r('held'), 5_000))),
+      ]).finally(() => clearTimeout(held));
       assert.equal(local, 't,v\nfirst.csv\n', 'a read of this process’s own disk has a thread');
       assert.equal(rescue.stop(), false, 'all the while the card was stopped');
     } finally {

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { exited, repo, waitFor } from './cli-harness.js';
+import { exitedWithin, repo, waitFor } from './cli-harness.js';
 
 let emulator: Emulator;
 let dirs: Awaited<ReturnType<typeof makeDirs>>;
@@ -43,12 +43,9 @@ test('Ctrl-C at the code prompt says nothing was connected, exit 130', async () 
   try {
     await waitFor('the prompt', async () => screen.includes('Paste the code'), 30_000);
     child.stdin!.write('\u0003');
-    const { code } = await Promise.race([
-      exited(child),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`no exit; the terminal shows: ${screen}`)), 30_000),
-      ),
-    ]);
+    const end = await exitedWithin(child, 30_000);
+    if (!end) throw new Error(`no exit; the terminal shows: ${screen}`);
+    const { code } = end;
     assert.equal(code, 130, screen);
     assert.match(
       screen,

@@ -186,6 +186,25 @@ export function exited(
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/**
+ * The child's exit, or null when it has not exited within `ms`. The deadline's timer is cleared
+ * either way: one left running holds the test file's process open until it fires.
+ */
+export async function exitedWithin(
+  child: ChildProcess,
+  ms: number,
+): Promise<{ code: number | null; signal: string | null } | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      exited(child),
+      new Promise<null>((r) => (timer = setTimeout(() => r(null), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A test's cleanup: kills `child` (SIGKILL) if it still runs, and waits for its exit. */
 export async function killIfRunning(child: ChildProcess | null | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

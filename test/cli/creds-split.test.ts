@@ -13,6 +13,7 @@ import { AesTestCipher } from '../credentials/test-cipher.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
 import {
   exited,
+  exitedWithin,
   readPublishedStatus,
   runCli,
   spawnCli,
@@ -181,10 +182,7 @@ test('the running daemon publishes the cause and fix, and `rdl-sync auth` beside
     assert.equal(after.status.dropbox.connected, true);
   } finally {
     daemon.kill('SIGTERM');
-    const end = await Promise.race([
-      exited(daemon),
-      new Promise<null>((r) => setTimeout(() => r(null), 15_000)),
-    ]);
+    const end = await exitedWithin(daemon, 15_000);
     if (!end) {
       daemon.kill('SIGKILL');
       await exited(daemon);
