@@ -56,10 +56,19 @@ test(
       await put(cardDir, 'held.csv', '');
       onCard = holdOpen([join(cardDir, 'held.csv')], 'a');
       inWatch = holdOpen([logged], 'a');
-      // A logger started by a service with a mount namespace of its own (PrivateTmp=...).
+      // A logger started by a service with a mount namespace of its own (PrivateTmp=...). The
+      // sleep is exec'd, so the kill below reaches it: a child of sh would keep the stdout pipe,
+      // and with it this test file, open for its 120 s.
       namespaced = spawn(
         'unshare',
-        ['-m', '--propagation', 'private', 'sh', '-c', `exec 3>>'${other}'; echo ready; sleep 120`],
+        [
+          '-m',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `exec 3>>'${other}'; echo ready; exec sleep 120`,
+        ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
       await Promise.all([
