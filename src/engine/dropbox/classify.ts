@@ -75,6 +75,15 @@ export function isAccessTokenRejected(e: unknown): boolean {
   return tags.includes('expired_access_token') || tags.includes('invalid_access_token');
 }
 
+/**
+ * Dropbox's definite no to the login (revoked, or a token it will not refresh): every call fails
+ * on it until a person reconnects, so any call that meets it, a background one too, says so at
+ * once. Offline, server errors and rate limits say nothing of the login.
+ */
+export function isLoginRevoked(e: unknown): e is SyncError {
+  return e instanceof SyncError && e.code === 'auth-revoked';
+}
+
 // How to reconnect, for both front ends: this sentence reaches email and webhooks from a hub
 // with no screen, where "reconnect" alone left the operator guessing.
 const AUTH_REVOKED =

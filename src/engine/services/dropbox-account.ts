@@ -22,6 +22,7 @@ import {
 import type { AccessTokenKeeper } from '../dropbox/saved-connection.js';
 import { registerSecret } from '../log/index.js';
 import { startPkceAuth, finishPkceAuth } from '../dropbox/auth.js';
+import { isLoginRevoked } from '../dropbox/classify.js';
 import type { StatusModel } from '../status/model.js';
 import { readStatusFile } from '../status/status-file.js';
 import type { EngineEvent } from '../status/engine-events.js';
@@ -206,12 +207,16 @@ export class DropboxAccount {
           lastContactMs: now,
         },
       });
+      this.deps.report({ type: 'login-answered', refused: null });
       return a;
     } catch (e) {
       // Tried again soon: the card then showed a quota from 10 minutes before "Dropbox is full".
       this.lastAccountMono = mono - ACCOUNT_REFRESH_MS + ACCOUNT_RETRY_MS;
       if (signal?.aborted) return null; // stopped: nothing went wrong with the account
       logger.warn('account check failed', { reason: (e as Error).message });
+      // A quiet hub's passes may not call Dropbox for a day; this check still does, every few
+      // minutes, and a revoked login it meets was only this log line.
+      if (isLoginRevoked(e)) this.deps.report({ type: 'login-answered', refused: e });
       return null;
     }
   }

@@ -79,6 +79,12 @@ export type EngineEvent =
    * connection it met, not saved again since, is shown as such.
    */
   | { type: 'last-daemons-word'; problem: NewProblem }
+  /**
+   * Dropbox's answer on the login to a call outside a pass (the account check, the fleet
+   * heartbeat): `refused`, its definite no (access revoked), or null when it took the call.
+   * A quiet hub's passes may not call Dropbox for a day; these calls do.
+   */
+  | { type: 'login-answered'; refused: SyncError | null }
   /** The hub's health checks (health/hub-health.ts): each family of problems is shown whole. */
   | { type: 'disks-measured'; disks: DiskStatus[]; problems: NewProblem[] }
   | { type: 'sources-learnt'; sources: SourceStatus[]; problems: NewProblem[] }

@@ -30,6 +30,8 @@ const TRANSIENT = new Set(['retry', 'retry-after']);
 /** Upload problems only an answer from Dropbox can show healed (a reconnect aside). */
 const ANSWERED_BY_DROPBOX = new Set(['auth-revoked', 'quota-full', 'remote-encrypted']);
 const PASS_FAILED_ID = 'pass-failed';
+/** Dropbox's "access was revoked": the upload leg's problem, also raised by calls outside passes. */
+const REVOKED_ID = 'auth-revoked';
 /** The problem of settings that cannot be used at all (none yet, or refused): nothing syncs. */
 export const SETTINGS_INVALID_ID = 'settings-invalid';
 /** A hand edit of the settings file that could not be used, while the settings in force run. */
@@ -310,6 +312,9 @@ export class StatusReducer {
         status.raise(e.problem);
         status.update({ dropbox: { ...status.current.dropbox, connected: false } });
         return;
+      case 'login-answered':
+        this.showLoginAnswer(e.refused);
+        return;
       case 'disks-measured': {
         // The card's free space as its disk was last measured: the pass's look is as old as the
         // pass, and the copies since had used 5 MB of "14 MB free" beside the disk's "9.3 MB".
@@ -487,6 +492,24 @@ export class StatusReducer {
     for (const pid of LEGS.archive.problemIds)
       if (card.problem?.code !== pid) this.status.clear(pid);
     if (card.problem) this.raiseLegProblem(card.problem, inTransit, inWatch);
+  }
+
+  /**
+   * Dropbox's word on the login from a call outside a pass: its "access revoked" is the upload
+   * leg's own problem at once, in the leg's words (a hub receiving a file a day hid it for a day,
+   * while its heartbeat logged it); a call it took lifts that verdict, as a pass's answer does.
+   */
+  private showLoginAnswer(refused: SyncError | null): void {
+    const { status } = this;
+    const dropbox = status.current.dropbox;
+    if (refused) {
+      const { transit, waiting } = status.current.counts;
+      this.raiseLegProblem(refused, transit, waiting);
+      if (dropbox.connected) status.update({ dropbox: { ...dropbox, connected: false } });
+    } else if (status.hasProblem(REVOKED_ID)) {
+      status.clear(REVOKED_ID);
+      status.update({ dropbox: { ...dropbox, connected: true } });
+    }
   }
 
   private raiseLegProblem(err: SyncError, inTransit: number, inWatch: number): void {
