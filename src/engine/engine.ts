@@ -329,6 +329,7 @@ class SyncEngine implements Engine {
       logger,
       readOnly: opts.readOnly ?? false,
       problems: { raise: (p) => status.raise(p), clear: (id) => status.clear(id) },
+      loginAnswered: (refused) => this.reducer.apply({ type: 'login-answered', refused }),
       ...(opts.hostName ? { host: opts.hostName } : {}),
       ...(opts.fleetHeartbeatMs ? { intervalMs: opts.fleetHeartbeatMs } : {}),
     });

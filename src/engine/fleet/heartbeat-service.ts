@@ -1,7 +1,9 @@
 // The hub's side of the fleet: every fleetHeartbeatMinutes it overwrites `<fleet folder>/<site>.json`
 // with a small summary of its health (one upload call). It runs beside the passes and never
 // touches them: a failed heartbeat is a log line (once per cause) and a note on the Fleet tab,
-// never a problem that changes the hub's state, and the next beat simply tries again.
+// never a problem that changes the hub's state, and the next beat simply tries again. One answer
+// is no heartbeat's own: Dropbox's "access was revoked" stops every upload too, and on a quiet hub
+// the beat may be the only call that meets it, so it goes to the status as the upload leg's.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +18,8 @@ import { atomicWriteFile } from '../fsutil/index.js';
 import { BacklogRecorder, hourlyActivity, type Activity } from './activity.js';
 import { appVersion } from '../app-version.js';
 import { uploadHeartbeat } from './fleet-dropbox.js';
+import { isLoginRevoked } from '../dropbox/classify.js';
+import type { SyncError } from '../errors.js';
 import { fleetFolderFor, fleetFolderProblem, heartbeatPath } from './fleet-folder.js';
 import { fleetConnection } from './fleet-reader.js';
 import type { BeatResult } from './types.js';
@@ -58,6 +62,11 @@ export interface HeartbeatServiceDeps {
   host?: string;
   /** Overrides fleetHeartbeatMinutes (tests: beats seconds apart, staleness within seconds). */
   intervalMs?: number;
+  /**
+   * Dropbox's word on the login at each beat (the engine's status reducer): its definite "access
+   * revoked", or null once a beat was taken. Offline, server errors and the like are not passed.
+   */
+  loginAnswered?(refused: SyncError | null): void;
   /** Where the site-shared problem goes (the engine's status). */
   problems?: {
     raise(problem: Omit<Problem, 'sinceMs'>): void;
@@ -224,16 +233,33 @@ export class HeartbeatService {
         lastError: this.lastError,
         otherWriters: this.recentOthers(now),
       });
-    const written = await uploadHeartbeat(
-      this.connectionFor(s, creds),
-      target,
-      body,
-      this.own?.path === target ? this.own.rev : null,
-      this.lifetime.signal,
-    );
+    let written: Awaited<ReturnType<typeof uploadHeartbeat>>;
+    try {
+      written = await uploadHeartbeat(
+        this.connectionFor(s, creds),
+        target,
+        body,
+        this.own?.path === target ? this.own.rev : null,
+        this.lifetime.signal,
+      );
+    } catch (e) {
+      if (isLoginRevoked(e)) await this.tellRevoked(e, creds);
+      throw e;
+    }
+    this.deps.loginAnswered?.(null);
     this.own = { path: target, rev: written.rev };
     this.showOthers(s.site.trim(), now);
     return { atMs: now, ok: true, detail: target };
+  }
+
+  /**
+   * Passes on the refusal of the login this beat used, unless another was saved meanwhile (`rdl-sync
+   * auth` while the beat was on its way): the new one's status must not say the old one's verdict.
+   */
+  private async tellRevoked(refused: SyncError, used: DropboxCredentials): Promise<void> {
+    const now = await this.deps.credentials().catch(() => null);
+    if (now?.refreshToken === used.refreshToken && !this.stopped)
+      this.deps.loginAnswered?.(refused);
   }
 
   /** Another hub wrote our heartbeat file since our last beat: remember it, say so once. */
