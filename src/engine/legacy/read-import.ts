@@ -18,6 +18,7 @@ import { findOldSyncerUnits, findRunningOldSyncers, SYSTEMD_UNIT_DIRS } from './
 import { LEGACY_MEDIA_ROOT, planLegacyImport, type LegacyImportPlan } from './plan.js';
 import { parseLegacyConfig } from './python-config.js';
 import type { ImportedValues } from './import-record.js';
+import { decodeUtf8File } from './utf8-text.js';
 
 export interface LegacyImportRequest {
   configJsonPath?: string;
@@ -142,8 +143,9 @@ function whoAmI(): string {
 }
 
 async function readForImport(file: string, what: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     const fix =
@@ -156,4 +158,6 @@ async function readForImport(file: string, what: string): Promise<string> {
       message: `Cannot read the ${what} at ${file} (${code}): ${fix}`,
     });
   }
+  // Not readFile(file, 'utf8'): that turns a byte that is not UTF-8 into U+FFFD without a word.
+  return decodeUtf8File(bytes, what, file);
 }
