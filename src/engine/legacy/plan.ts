@@ -9,7 +9,12 @@ import { shellWord } from '../shell-word.js';
 import { LegacyImportError } from './errors.js';
 import type { LegacyLayout } from './layout.js';
 import { stopOldServiceHint } from './old-service.js';
-import { parseLegacyConfig, unknownLegacyKeys } from './python-config.js';
+import {
+  parseLegacyConfig,
+  repeatedLegacyKeys,
+  type LegacyConfig,
+  unknownLegacyKeys,
+} from './python-config.js';
 import { parseDropboxUploaderConfig, type UploaderCredentials } from './uploader-config.js';
 import { IMPORTED_KEYS, type ImportedKey, type ImportedValues } from './import-record.js';
 
@@ -20,6 +25,8 @@ export const LEGACY_REMOTE_ROOT_TEMPLATE = '/Professional/WIRED/{site}';
 
 export interface LegacyImportInput {
   configJsonText: string;
+  /** Where the old config.json is (named in notes about its lines). */
+  configJsonPath?: string;
   uploaderConfigText?: string;
   current: Settings;
   remoteRootTemplate?: string;
@@ -159,6 +166,7 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   for (const k of unknownLegacyKeys(input.configJsonText)) {
     notes.push(`"${k}" in the old config.json belongs to the loggers, not the syncer: ignored`);
   }
+  warnings.push(...repeatedKeyWarnings(input, legacy));
   const placeholder = 'site' in keptValues ? null : placeholderSiteReason(legacy.site);
   // Held only where the Dropbox folder is named by the site (settings/remote-root.ts).
   const held = sitePlaceholderProblem(settings.remoteRootTemplate, legacy.site) !== null;
@@ -198,6 +206,28 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     ...(credentials ? { credentials } : {}),
     createFolders,
   };
+}
+
+/**
+ * A key written twice is taken, as Python's json.load took it for the old syncer, from its last
+ * line: not refused (the old syncer and the loggers ran on that value, and refusing would stop an
+ * import that does what the hub did), but said as something to fix, because the line a person
+ * edited may be the other one. Only SITE and SD_CARD_NAME are looked at, and only their value is
+ * quoted: neither is a secret.
+ */
+function repeatedKeyWarnings(input: LegacyImportInput, legacy: LegacyConfig): string[] {
+  const file = input.configJsonPath ?? 'the old config.json';
+  return repeatedLegacyKeys(input.configJsonText).map(({ key, lines }) => {
+    const value =
+      key === 'SITE'
+        ? JSON.stringify(legacy.site)
+        : legacy.sdCardNamePresent
+          ? JSON.stringify(legacy.sdCardName)
+          : 'null';
+    const times = lines.length === 2 ? 'twice' : `${lines.length} times`;
+    const where = `${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
+    return `${key} appears ${times} in ${file} (lines ${where}): the last one, ${value}, is the one read, as the old syncer read it; remove the other${lines.length > 2 ? 's' : ''}`;
+  });
 }
 
 /**

@@ -54,12 +54,20 @@ function whereInvalid(e: unknown, text: string): string {
   if (/Unexpected end of JSON input/.test(message)) return 'it ends too early';
   const at = /at position (\d+)/.exec(message);
   if (!at) return 'unexpected character';
-  // Line and column, as an editor (nano, the desktop's) shows them: "character 44" of a file
-  // had to be counted by hand. Lines end at \n, so a Windows \r\n file counts the same.
-  const before = text.slice(0, Number(at[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
+  const { line, column } = lineColumnAt(text, Number(at[1]));
   return `the parser stopped at line ${line}, column ${column}`;
+}
+
+/**
+ * Line and column of `offset`, as an editor (nano, the desktop's) shows them: "character 44" of a
+ * file had to be counted by hand. Lines end at \n, so a Windows \r\n file counts the same.
+ */
+function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return {
+    line: before.split('\n').length,
+    column: before.length - before.lastIndexOf('\n'),
+  };
 }
 
 /** Hand edits that break JSON; a technician can check for each without knowing the grammar. */
@@ -74,6 +82,39 @@ export function unknownLegacyKeys(text: string): string[] {
   } catch {
     return [];
   }
+}
+
+const COLON_NEXT = /\s*:/y;
+
+/**
+ * SITE or SD_CARD_NAME written more than once, with the line of each: JSON.parse, like Python's
+ * json.load, takes the last without a word. A hub cloned from one image and edited by hand had
+ * "SITE": "SiteX_Dummy" near the top and the real name added further down (or the other way
+ * round). The loggers' keys are theirs: not looked at. Only for text that parses (a scan of its
+ * top-level keys, not a second parser).
+ */
+export function repeatedLegacyKeys(text: string): { key: string; lines: number[] }[] {
+  const withoutBom = text.replace(/^\uFEFF/, '');
+  const seen = new Map<string, number[]>();
+  let depth = 0;
+  for (let i = 0; i < withoutBom.length; i++) {
+    const c = withoutBom[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      const start = i;
+      for (i++; i < withoutBom.length && withoutBom[i] !== '"'; i++)
+        if (withoutBom[i] === '\\') i++;
+      // A string in the outer object followed by a colon is one of its keys.
+      COLON_NEXT.lastIndex = i + 1;
+      if (depth === 1 && COLON_NEXT.test(withoutBom)) {
+        const key = JSON.parse(withoutBom.slice(start, i + 1)) as string;
+        if ((KNOWN_KEYS as readonly string[]).includes(key))
+          seen.set(key, [...(seen.get(key) ?? []), lineColumnAt(withoutBom, start).line]);
+      }
+    }
+  }
+  return [...seen].filter(([, lines]) => lines.length > 1).map(([key, lines]) => ({ key, lines }));
 }
 
 function folderName(

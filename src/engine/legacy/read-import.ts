@@ -79,6 +79,7 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
 
   return planLegacyImport({
     configJsonText,
+    configJsonPath: configPath,
     ...(uploaderConfigText === undefined ? {} : { uploaderConfigText }),
     current: req.current,
     ...(req.remoteRootTemplate ? { remoteRootTemplate: req.remoteRootTemplate } : {}),
