@@ -3,8 +3,16 @@
 // dry run as root said the settings "were saved".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
-import { planLegacyImport, type LegacyLayout } from '../../src/engine/legacy/index.js';
+import {
+  planLegacyImport,
+  prepareLegacyImport,
+  type LegacyLayout,
+} from '../../src/engine/legacy/index.js';
+import { currentPiHub, olderPlainHub } from './fixtures.js';
 
 const current = defaultSettings('/home/pi');
 const lf = '/home/pi/SHELF3/logging-folder';
@@ -55,4 +63,54 @@ test('SITE written twice (a cloned image edited by hand): the lines, the value r
   );
   const once = planLegacyImport({ configJsonText: '{"SITE": "S", "SD_CARD_NAME": "A"}', current });
   assert.doesNotMatch(once.report.warnings.join('\n'), /appears/);
+});
+
+const IN_PROGRESS_NOTE = /holds files the loggers are still writing: it is never watched/;
+const QUEUE_NOTE = /Files the old syncer left in .* are RDL Sync's queue now/;
+
+test('the in-progress folder and the queued files are named only when the hub has them', () => {
+  const notes = (facts: { inProgressExists?: boolean; transitHoldsFiles?: boolean }): string =>
+    (
+      planLegacyImport({
+        configJsonText: '{"SITE": "S", "SD_CARD_NAME": ""}',
+        current,
+        layout,
+        ...facts,
+      }).report.notes ?? []
+    ).join('\n');
+  const both = notes({ inProgressExists: true, transitHoldsFiles: true });
+  assert.match(both, /^\/home\/pi\/SHELF3\/logging-folder\/1_inprogress holds files/m);
+  assert.match(
+    both,
+    /^Files the old syncer left in \/home\/pi\/SHELF3\/logging-folder\/3_transit/m,
+  );
+  for (const none of [notes({ inProgressExists: false, transitHoldsFiles: false }), notes({})]) {
+    assert.doesNotMatch(none, IN_PROGRESS_NOTE);
+    assert.doesNotMatch(none, QUEUE_NOTE);
+    assert.match(none, /^Folders found in /m);
+  }
+});
+
+test('a hub with only tosync, transit (empty) and synced: no in-progress folder, no queue named', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-legacy-says-'));
+  try {
+    const hub = await olderPlainHub(path.join(dir, 'hub2'));
+    await fs.rm(path.join(hub.root, 'inprogress'), { recursive: true });
+    // What the old syncer leaves behind once its queue is done: the sub-folders, no files.
+    await fs.rm(path.join(hub.root, 'transit'), { recursive: true });
+    await fs.mkdir(path.join(hub.root, 'transit', 'RDL', 'USB0', '2026-11'), { recursive: true });
+    const bare = await prepareLegacyImport({ root: hub.root, current, unitDirs: [] });
+    const said = (bare.report.notes ?? []).join('\n');
+    assert.doesNotMatch(said, IN_PROGRESS_NOTE);
+    assert.doesNotMatch(said, QUEUE_NOTE);
+
+    // The current hub as the fixtures build it: both there, both said.
+    const pi = await currentPiHub(path.join(dir, 'SHELF3'));
+    const full = await prepareLegacyImport({ root: pi.root, current, unitDirs: [] });
+    const told = (full.report.notes ?? []).join('\n');
+    assert.match(told, /1_inprogress holds files the loggers are still writing/);
+    assert.match(told, /Files the old syncer left in .*3_transit are RDL Sync's queue now/);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });

@@ -38,6 +38,10 @@ export interface LegacyImportInput {
   oldServiceUnits?: string[];
   /** Processes of the old syncer running now (pid and command). */
   runningOldSyncers?: { pid: number; command: string }[];
+  /** True when the layout's in-progress folder (1_inprogress) exists: only then is it named. */
+  inProgressExists?: boolean;
+  /** True when the old syncer left files in the layout's transit folder: only then are they named. */
+  transitHoldsFiles?: boolean;
   /** False when the layout's local archive folder (4_synced) does not exist yet. */
   localArchiveExists?: boolean;
   /** With SD_CARD_NAME set: is the card mounted now, and where else a card of that name is. */
@@ -155,9 +159,17 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     const names = layout.naming === 'numbered' ? '1_inprogress … 4_synced' : 'inprogress … synced';
     notes.push(
       `Folders found in ${layout.base} (${names}): watch ${layout.toSync}, transit ${layout.transit}`,
-      `${layout.inProgress} holds files the loggers are still writing: it is never watched`,
-      `Files the old syncer left in ${layout.transit} are RDL Sync's queue now: they go to Dropbox and the archive first (a copy already there counts as done; one holding only the file's beginning, which the old syncer left when it took a file still being written, is replaced by the whole file; any other different copy is kept beside it as name (1): rdl-sync history names those)`,
     );
+    // Each said only when the hub has it: a hub without 1_inprogress, or with 3_transit empty,
+    // was told of a folder and of queued files that were not there.
+    if (input.inProgressExists === true)
+      notes.push(
+        `${layout.inProgress} holds files the loggers are still writing: it is never watched`,
+      );
+    if (input.transitHoldsFiles === true)
+      notes.push(
+        `Files the old syncer left in ${layout.transit} are RDL Sync's queue now: they go to Dropbox and the archive first (a copy already there counts as done; one holding only the file's beginning, which the old syncer left when it took a file still being written, is replaced by the whole file; any other different copy is kept beside it as name (1): rdl-sync history names those)`,
+      );
   } else {
     warnings.push(
       `No logging folder (2_tosync or tosync) was found in ${(input.searchedIn ?? []).join(' or ') || 'the config’s folder'}; the watch and transit folders stay ${settings.watchDir} and ${settings.transitDir}: run again with --root <the folder holding logging-folder>, or set them with \`rdl-sync settings set watchDir …\``,

@@ -1,9 +1,10 @@
 // Gathers what an import needs from the hub's disk: the old config.json (given, or found in the
 // root), the Dropbox-Uploader file, the folder layout (from --root, or from where the config is),
 // and the old syncer's systemd unit. Then plans; nothing is saved here.
-import { readFile, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SyncError } from '../errors.js';
 import type { Settings } from '../settings/schema.js';
 import { LegacyImportError } from './errors.js';
@@ -87,7 +88,13 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
     searchedIn,
     oldServiceUnits,
     runningOldSyncers,
-    ...(layout ? { localArchiveExists: await isFolder(layout.synced) } : {}),
+    ...(layout
+      ? {
+          localArchiveExists: await isFolder(layout.synced),
+          inProgressExists: await isFolder(layout.inProgress),
+          transitHoldsFiles: await holdsAFile(layout.transit),
+        }
+      : {}),
     ...(card ? { card } : {}),
     ...(rootOnOthersFolder ? { rootOnOthersFolder } : {}),
     ...(req.previous ? { previous: req.previous } : {}),
@@ -125,6 +132,25 @@ async function userName(uid: number): Promise<string> {
     // no passwd file: the number
   }
   return `#${uid}`;
+}
+
+/**
+ * Whether anything but folders is below `dir` (the old syncer's queue keeps the watch folder's
+ * sub-folders: RDL/USB0/2026-11/…). Stops at the first file; a folder it cannot read, or none,
+ * holds nothing it can name.
+ */
+async function holdsAFile(dir: string): Promise<boolean> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory()) return true;
+    if (await holdsAFile(join(dir, entry.name))) return true;
+  }
+  return false;
 }
 
 async function isFolder(p: string): Promise<boolean> {
