@@ -934,11 +934,12 @@ const importLegacy: CommandSpec = {
       );
       return 2;
     }
-    const engine = await openEngine(ctx, 'side');
+    const dryRun = ctx.values['dry-run'] === true;
+    // A dry run opens the engine only to read, as `status` does: it makes no settings folder.
+    const engine = await openEngine(ctx, dryRun ? 'readOnly' : 'side');
     try {
       const uploader = ctx.values['uploader-config'] as string | undefined;
       const remoteRoot = ctx.values['remote-root'] as string | undefined;
-      const dryRun = ctx.values['dry-run'] === true;
       const report = await engine.importLegacy({
         ...(configJsonPath ? { configJsonPath: path.resolve(configJsonPath) } : {}),
         ...(root ? { root: path.resolve(root) } : {}),

@@ -125,7 +125,7 @@ still works (accepted, refused: run rdl-sync auth, or not checkable now). Prints
 stop the old syncer's service, naming its process if it runs now (it is never stopped for you).
 Run again (say, to add a forgotten --uploader-config), it keeps the settings you changed since the
 last import and names each; --replace takes the old setup's values instead. --dry-run prints
-what it would change and saves nothing.
+what it would change and writes nothing (no settings, no folder, no log).
 Run it as the hub's user (e.g. pi), not with sudo: settings belong to the user who runs it.
 
 ${COMMON_OPTIONS}`,

@@ -86,7 +86,7 @@ export async function main(
   // Loaded only now: help and usage mistakes are answered without starting the engine's modules.
   const [
     { commands },
-    { createLogger, defaultConfigDir, isSyncError, withoutRetryWords },
+    { createLogger, defaultConfigDir, isSyncError, silentLogger, withoutRetryWords },
     { guardFor, besideOtherUsersServices },
   ] = await Promise.all([
     import('./commands.js'),
@@ -124,10 +124,15 @@ export async function main(
     }
     if (beside) err.write(beside.note);
   }
-  const logger = createLogger({
-    file: path.join(configDir, 'logs', 'rdl-sync.log'),
-    console: command === 'run' && process.env.RDL_SYNC_QUIET !== '1',
-  });
+  const logFile = path.join(configDir, 'logs', 'rdl-sync.log');
+  // A dry run writes nothing at all: createLogger makes the log folder at once, and the engine
+  // logs its "Setup needed" there (`sudo rdl-sync import-legacy --dry-run` left root a log file).
+  const logger = writesNothing(command, parsed.values)
+    ? { ...silentLogger, file: logFile }
+    : createLogger({
+        file: logFile,
+        console: command === 'run' && process.env.RDL_SYNC_QUIET !== '1',
+      });
   const ctx: CliContext = {
     configDir,
     logger,
@@ -153,6 +158,11 @@ export async function main(
     else logger.error(`${command} failed`, { reason: message });
     return isSyncError(e) && e.code === 'settings-invalid' ? 2 : 1;
   }
+}
+
+/** A command that only shows what it would do, and so writes nothing, not even a log line. */
+function writesNothing(command: string, values: Record<string, unknown>): boolean {
+  return command === 'import-legacy' && values['dry-run'] === true;
 }
 
 const VERSION_FLAGS = ['--version', '-V', '-v'];

@@ -89,6 +89,7 @@ export { ENTRY_PROBLEM_PREFIX } from './pipeline/stage-step.js';
 // Errors, logging, ports the front ends plug in.
 export { isSyncError, SyncError, withoutRetryWords, type ErrorCode } from './errors.js';
 export type { AccountInfo, Logger } from './ports.js';
+export { silentLogger } from './ports.js';
 export {
   createLogger,
   formatLine,

@@ -114,3 +114,33 @@ test('a hub with only tosync, transit (empty) and synced: no in-progress folder,
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('run as root on the hub user’s folder: what was saved, or with --dry-run what would be, and the Dropbox connection only when there is one', () => {
+  const rootWarning = (opts: { dryRun?: boolean; uploader?: boolean }): string => {
+    const plan = planLegacyImport({
+      configJsonText: '{"SITE": "S", "SD_CARD_NAME": ""}',
+      current,
+      layout,
+      rootOnOthersFolder: { folder: '/home/x/SHELF3', owner: 't49pi' },
+      ...(opts.uploader
+        ? { uploaderConfigText: 'OAUTH_APP_KEY=k\nOAUTH_REFRESH_TOKEN=not-for-the-report\n' }
+        : {}),
+      ...(opts.dryRun ? { dryRun: true } : {}),
+    });
+    return plan.report.warnings.find((w) => w.startsWith('You ran the import as root')) ?? '';
+  };
+  const start = 'You ran the import as root, but /home/x/SHELF3 belongs to t49pi: ';
+  assert.equal(
+    rootWarning({ dryRun: true }),
+    `${start}these settings would be saved for root, and a service running as t49pi never reads them (files root moves would become root's too). Run it as t49pi: sudo -u t49pi rdl-sync import-legacy …`,
+  );
+  assert.match(
+    rootWarning({ dryRun: true, uploader: true }),
+    /: these settings and the Dropbox connection would be saved for root, /,
+  );
+  assert.match(rootWarning({}), /: these settings were saved for root, .* Run it again as t49pi: /);
+  assert.match(
+    rootWarning({ uploader: true }),
+    /: these settings and the Dropbox connection were saved for root, /,
+  );
+});

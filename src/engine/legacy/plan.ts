@@ -55,6 +55,8 @@ export interface LegacyImportInput {
   previous?: ImportedValues;
   /** Take every value from the old setup, over settings changed since the last import. */
   replace?: boolean;
+  /** Planned for `--dry-run`: the report says what would be saved, not what was. */
+  dryRun?: boolean;
 }
 
 export interface LegacyImportPlan {
@@ -84,8 +86,12 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   const createFolders: string[] = [];
   if (input.rootOnOthersFolder) {
     const { folder, owner } = input.rootOnOthersFolder;
+    // Said of what this run does: a dry run saves nothing, and without an uploader config no
+    // Dropbox connection is saved at all.
+    const what = credentials ? 'these settings and the Dropbox connection' : 'these settings';
+    const saved = input.dryRun ? 'would be saved' : 'were saved';
     warnings.push(
-      `You ran the import as root, but ${folder} belongs to ${owner}: these settings and the Dropbox connection were saved for root, and a service running as ${owner} never reads them (files root moves would become root's too). Run it again as ${owner}: sudo -u ${shellWord(owner)} rdl-sync import-legacy …`,
+      `You ran the import as root, but ${folder} belongs to ${owner}: ${what} ${saved} for root, and a service running as ${owner} never reads them (files root moves would become root's too). Run it ${input.dryRun ? '' : 'again '}as ${owner}: sudo -u ${shellWord(owner)} rdl-sync import-legacy …`,
     );
   }
 

@@ -33,6 +33,8 @@ export interface LegacyImportRequest {
   replace?: boolean;
   /** Where to look for the old syncer's unit (tests pass a temp folder). */
   unitDirs?: string[];
+  /** Planned for `--dry-run` (the report's wording). */
+  dryRun?: boolean;
 }
 
 export async function prepareLegacyImport(req: LegacyImportRequest): Promise<LegacyImportPlan> {
@@ -99,6 +101,7 @@ export async function prepareLegacyImport(req: LegacyImportRequest): Promise<Leg
     ...(rootOnOthersFolder ? { rootOnOthersFolder } : {}),
     ...(req.previous ? { previous: req.previous } : {}),
     ...(req.replace ? { replace: true } : {}),
+    ...(req.dryRun ? { dryRun: true } : {}),
   });
 }
 

@@ -44,6 +44,7 @@ export async function importLegacy(
   const record = input.replace ? null : await readImportRecord(deps.configDir);
   const plan = await prepareLegacyImport({
     ...request,
+    ...(dryRun ? { dryRun: true } : {}),
     current: deps.current,
     ...(record ? { previous: record.values } : {}),
   });
