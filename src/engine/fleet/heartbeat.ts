@@ -3,6 +3,7 @@
 // newer versions as long as the fields it knows still have their meaning (new fields are added,
 // never repurposed), and says which file it could not read and why.
 import * as z from 'zod';
+import { whereJsonInvalid } from '../json-mistake.js';
 import { sentenceAsText } from '../status/sentence.js';
 import type { StatusSnapshot } from '../status/types.js';
 import type { Activity } from './activity-types.js';
@@ -163,8 +164,9 @@ export function parseHeartbeat(bytes: Uint8Array | string): ParsedHeartbeat {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, reason: `not JSON (${(e as Error).message})` };
+  } catch {
+    // Not JSON.parse's message: it quotes the file's text beside the fault.
+    return { ok: false, reason: `not JSON (${whereJsonInvalid(text)})` };
   }
   const checked = (heartbeatSchema ??= buildHeartbeatSchema()).safeParse(raw);
   if (!checked.success) {

@@ -3,6 +3,7 @@
 // SD_CARD_NAME is empty (the archive is the local synced folder), and the same file carries the
 // loggers' own keys (RDL_FILEFORMAT_ACTIVE, camera intervals, email settings): those are not ours
 // and are ignored with a note.
+import { jsonMistake, lineColumnAt } from '../json-mistake.js';
 import { LegacyImportError } from './errors.js';
 
 export interface LegacyConfig {
@@ -20,11 +21,10 @@ export function parseLegacyConfig(text: string): LegacyConfig {
   const withoutBom = text.replace(/^\uFEFF/, '');
   try {
     data = JSON.parse(withoutBom);
-  } catch (e) {
-    const where = whereInvalid(e, withoutBom);
-    const hint = where.startsWith('the parser stopped') ? `; ${JSON_HINT}` : '';
+  } catch {
+    // Never V8's message: it quotes the text around the fault (a value next to a typo).
     throw new LegacyImportError(
-      `The old config.json is not valid JSON (${where}${hint}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
+      `The old config.json is not valid JSON (${jsonMistake(withoutBom)}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
     );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -43,36 +43,6 @@ export function parseLegacyConfig(text: string): LegacyConfig {
     site: folderName(record, 'SITE', 'the site name', false),
   };
 }
-
-/**
- * Where the parser gave up, without V8's own message: that quotes the text around the fault
- * (`Unexpected token 'q', ..."_SECRET": q8w7e6r5t4"...`), so a value next to a typo, the loggers'
- * keys or any file picked by mistake reached the window, the terminal and the log.
- */
-function whereInvalid(e: unknown, text: string): string {
-  const message = e instanceof Error ? e.message : '';
-  if (/Unexpected end of JSON input/.test(message)) return 'it ends too early';
-  const at = /at position (\d+)/.exec(message);
-  if (!at) return 'unexpected character';
-  const { line, column } = lineColumnAt(text, Number(at[1]));
-  return `the parser stopped at line ${line}, column ${column}`;
-}
-
-/**
- * Line and column of `offset`, as an editor (nano, the desktop's) shows them: "character 44" of a
- * file had to be counted by hand. Lines end at \n, so a Windows \r\n file counts the same.
- */
-function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  return {
-    line: before.split('\n').length,
-    column: before.length - before.lastIndexOf('\n'),
-  };
-}
-
-/** Hand edits that break JSON; a technician can check for each without knowing the grammar. */
-const JSON_HINT =
-  'look there for a comma before } or ], a # or // comment, or single quotes, which JSON does not allow';
 
 /** Keys other than SD_CARD_NAME and SITE (reported, not imported). */
 export function unknownLegacyKeys(text: string): string[] {

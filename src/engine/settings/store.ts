@@ -15,6 +15,7 @@ import type Conf from 'conf';
 import type { Options as ConfOptions, Schema } from 'conf';
 import * as z from 'zod';
 import type { SettingsValidation } from '../api.js';
+import { jsonMistake } from '../json-mistake.js';
 import { silentLogger, type Logger } from '../ports.js';
 import { defaultSettings } from './defaults.js';
 import { settingsJsonSchema } from './json-schema.js';
@@ -415,19 +416,6 @@ class ConfSettingsStore implements SettingsStore {
 }
 
 /**
- * JSON.parse's message with the line and column of its "at position N": a person fixing the
- * file over remote desktop looks for a line. Newer V8 (Node 22, Electron 45) adds them itself.
- */
-function withLine(message: string, text: string): string {
-  const at = /at position (\d+)/.exec(message);
-  if (!at || /\bline \d+/.test(message)) return message;
-  const before = text.slice(0, Number(at[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `${message} (line ${line} column ${column})`;
-}
-
-/**
  * What tells one version of the file from the next, as fs.watchFile compared: a save through conf
  * renames a new file in (another inode), a hand edit changes the time or the size. '' while there
  * is no file (or it cannot be looked at): a first run has none, and nothing has changed.
@@ -475,10 +463,11 @@ function readSettingsFile(file: string): RawRead {
   let data: unknown;
   try {
     data = JSON.parse(withoutBom(text));
-  } catch (e) {
+  } catch {
+    // Never JSON.parse's message: it quotes the text beside the fault, and that can be a password.
     return {
       kind: 'broken',
-      message: `The settings file ${file} is not valid JSON (${withLine((e as Error).message, withoutBom(text))}): fix the mistake (deleting the file would start every setting from its default: the site, the folders and the alert channels too)`,
+      message: `The settings file ${file} is not valid JSON (${jsonMistake(withoutBom(text))}): fix the mistake (deleting the file would start every setting from its default: the site, the folders and the alert channels too)`,
     };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
