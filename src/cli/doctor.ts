@@ -70,10 +70,15 @@ async function runDoctorCommand(ctx: CliContext): Promise<number> {
     return 130;
   }
   if (!report.reached) {
+    // The cause and where to look, as the daemon's status names them (refused at 127.0.0.1:8050,
+    // no route, no name): "no network connection, or Dropbox is down" sent a technician looking
+    // at the cable when the firewall or the endpoint setting was at fault.
     say(
       route.proxied && report.unreachedWhy
         ? `${withoutRetryWords(report.unreachedWhy).replace(/; files wait safely in transit$/, '')}. The check needs Dropbox; nothing was changed.`
-        : 'Dropbox could not be reached (no network connection, or Dropbox is down): the check needs the network. Nothing was changed.',
+        : report.unreachedDetail
+          ? `Dropbox could not be reached: ${report.unreachedDetail}. The check needs Dropbox; nothing was changed.`
+          : 'Dropbox could not be reached (no network connection, or Dropbox is down): the check needs the network. Nothing was changed.',
     );
     return 1;
   }

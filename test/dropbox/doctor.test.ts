@@ -83,6 +83,7 @@ test('without a reachable Dropbox it says so and tries nothing else', async () =
   assert.deepEqual(report, {
     reached: false,
     unreachedWhy: 'Could not reach Dropbox (network error); will retry',
+    unreachedDetail: `the connection to 127.0.0.1:${port} was refused (ECONNREFUSED); check the hub's firewall, and the Dropbox endpoint if one is set`,
     checks: [],
   });
 });

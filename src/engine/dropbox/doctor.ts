@@ -11,6 +11,7 @@ import {
   classifyDropboxError,
   errorUnion,
   isDropboxHttpError,
+  networkDetail,
   neverConnected,
   unionTags,
 } from './classify.js';
@@ -34,6 +35,11 @@ export interface DoctorReport {
   reached: boolean;
   /** Why not, when it was not: the network's words, or the proxy's (its failure or refusal). */
   unreachedWhy?: string;
+  /**
+   * Which failure it was, with where to look (refused at an address, no route, no name, a proxy's
+   * answer), in the words the daemon's status gives; absent when the error does not tell.
+   */
+  unreachedDetail?: string;
   checks: DoctorCheck[];
 }
 
@@ -296,8 +302,15 @@ export async function runDoctor(
     );
   } catch (e) {
     const c = e instanceof SyncError ? e : classifyDropboxError(e);
-    if (isUnreachable(e) || c.code === 'proxy-refused')
-      return { reached: false, unreachedWhy: c.message, checks: [] };
+    if (isUnreachable(e) || c.code === 'proxy-refused') {
+      const detail = networkDetail(e);
+      return {
+        reached: false,
+        unreachedWhy: c.message,
+        ...(detail === null ? {} : { unreachedDetail: detail }),
+        checks: [],
+      };
+    }
     if (missingScope(e)) p.failed('account (account_info.read)', e);
     else p.add('account', 'problem', c.message);
     return { reached: true, checks: p.checks };
