@@ -1408,7 +1408,7 @@ const settings: CommandSpec = {
         if (!saved.ok) {
           say(ctx, 'Not saved:');
           printIssues(ctx, saved.issues);
-          for (const hint of listSeparatorHints(pairs, saved.issues)) say(ctx, hint);
+          for (const hint of addressHints(pairs, saved.issues)) say(ctx, hint);
           const others = otherFieldsHint(pairs, saved.issues);
           if (others) say(ctx, others);
           return 2;
@@ -1536,12 +1536,23 @@ function droppedIgnoreDefaultsNote(
   return `Note: ignorePatterns replaces the default list, and these defaults are no longer in it: ${dropped.map((p) => JSON.stringify(p)).join(', ')}. Files matching them (loggers' temporary and partial files among them) are synced from now on. To keep them too: rdl-sync settings set ignorePatterns ${typed}`;
 }
 
+/** "Ops Team <ops@example.org>", as a mail program shows an address: the address in the < >. */
+const NAMED_ADDRESS = /^[^<>]*<\s*([^<>\s]+)\s*>$/;
+/** One word that could be an e-mail address (the schema decides whether it is one). */
+const ADDRESS_LIKE = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
+
 /**
- * A list typed with semicolons or spaces between its values (`alertEmailTo 'a@x.org; b@y.org'`,
- * as a mail program takes them) was refused as one value that is no email address, and nothing
- * said that the CLI separates values with commas (the window takes one per line).
+ * The addresses of a refused address setting, typed as a mail program takes them:
+ * - "Ops Team <ops@example.org>": the bare address is asked for. Refused rather than taken: the
+ *   name only labels the address in the recipient's own mail program, a name may hold a comma
+ *   (the CLI's list separator) or quotes, and one schema checks these fields for the window, the
+ *   file and the CLI alike. Splitting it on spaces made "Ops,Team,<ops@example.org>", which the
+ *   hint then told people to type, and which was refused again.
+ * - `a@x.org; b@y.org` or `a@x.org b@y.org`: refused as one value that is no email address, and
+ *   nothing said that the CLI separates values with commas (the window takes one per line). Only
+ *   when each word looks like an address: other words are not a separator mistake.
  */
-function listSeparatorHints(
+function addressHints(
   pairs: readonly (string | undefined)[],
   issues: readonly { field: string; message: string }[],
 ): string[] {
@@ -1551,8 +1562,22 @@ function listSeparatorHints(
     const value = pairs[i + 1] ?? '';
     // A list's refused values are reported by index: alertEmailTo.0.
     const isList = issues.some((issue) => issue.field.startsWith(`${key}.`));
+    const refused = isList || issues.some((issue) => issue.field === key);
+    if (!refused) continue;
+    const items = (isList ? value.split(',') : [value]).map((v) => v.trim()).filter((v) => v);
+    if (items.some((v) => NAMED_ADDRESS.test(v))) {
+      const bare = items.map((v) => NAMED_ADDRESS.exec(v)?.[1] ?? v);
+      const plural = bare.length > 1 ? 'addresses' : 'address';
+      hints.push(
+        bare.every((v) => ADDRESS_LIKE.test(v))
+          ? `${key} takes the bare ${plural}, without a name and < >: give the bare ${plural}: rdl-sync settings set ${key} ${shellWord(bare.join(','))}`
+          : `${key} takes the bare ${plural}, without a name and < >: give the bare ${plural}, e.g. ops@example.org`,
+      );
+      continue;
+    }
     const parts = value.split(/[;\s]+/).filter((p) => p !== '');
     if (!isList || parts.length < 2 || value.includes(',')) continue;
+    if (!parts.every((p) => ADDRESS_LIKE.test(p))) continue;
     hints.push(
       `Several values are separated by commas: rdl-sync settings set ${key} '${parts.join(',')}'`,
     );

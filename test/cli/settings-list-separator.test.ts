@@ -64,3 +64,47 @@ test('recipients separated by semicolons: refused with the command that uses com
   assert.equal(one.code, 2, one.stdout);
   assert.doesNotMatch(one.stdout, /separated by commas/);
 });
+
+// "Ops Team <ops@example.org>", as a mail program shows a recipient, was split on its spaces, and
+// the hint said to type 'Ops,Team,<ops@example.org>', which was refused again.
+test('a recipient or sender typed as "Name <address>": asked for the bare address, with a command that works', async () => {
+  const archive = path.join(root, 'archive-named');
+  await fs.mkdir(archive);
+  const setUp = await cli('settings', 'set', 'archiveDir', archive, 'site', 'Site7_Farm');
+  assert.equal(setUp.code, 0, setUp.stdout);
+
+  const to = await cli('settings', 'set', 'alertEmailTo', 'Ops Team <ops@example.org>', ...mail);
+  assert.equal(to.code, 2, to.stdout);
+  assert.ok(
+    to.stdout.includes(
+      'alertEmailTo takes the bare address, without a name and < >: give the bare address: rdl-sync settings set alertEmailTo ops@example.org',
+    ),
+    to.stdout,
+  );
+  assert.doesNotMatch(to.stdout, /separated by commas|Ops,Team/);
+
+  const from = await cli(
+    'settings',
+    'set',
+    'alertEmailTo',
+    'ops@example.org',
+    'smtpHost',
+    'smtp.sendgrid.net',
+    'alertEmailFrom',
+    'Hub 7 <hub7@example.org>',
+  );
+  assert.equal(from.code, 2, from.stdout);
+  assert.match(
+    from.stdout,
+    /alertEmailFrom takes the bare address, .*: rdl-sync settings set alertEmailFrom hub7@example\.org$/m,
+  );
+
+  const fixed = await cli('settings', 'set', 'alertEmailTo', 'ops@example.org', ...mail);
+  assert.equal(fixed.code, 0, fixed.stdout);
+});
+
+test('words that are not addresses get no comma hint: it would be refused again', async () => {
+  const r = await cli('settings', 'set', 'alertEmailTo', 'ops team', ...mail);
+  assert.equal(r.code, 2, r.stdout);
+  assert.doesNotMatch(r.stdout, /separated by commas/);
+});
