@@ -1599,7 +1599,12 @@ function otherFieldsHint(
     ...new Set(issues.map((i) => i.field.split('.')[0] ?? '').filter((f) => f && !set.has(f))),
   ];
   if (others.length === 0) return null;
-  const given = pairs.map((p) => shellWord(p ?? '')).join(' ');
+  // A value refused itself is not repeated: the command, pasted, was refused again for it.
+  const refused = (key: string): boolean =>
+    issues.some((i) => i.field === key || i.field.startsWith(`${key}.`));
+  const given = pairs
+    .map((p, i) => (i % 2 === 1 && refused(pairs[i - 1] ?? '') ? '<value>' : shellWord(p ?? '')))
+    .join(' ');
   return `Settings are saved together: give ${others.join(' and ')} in the same command, e.g. rdl-sync settings set ${given} ${others.map((f) => `${f} <value>`).join(' ')}`;
 }
 

@@ -394,13 +394,23 @@ export const settingsSchema = z
         message: 'Cron expression is empty: enter one (for example */5 * * * *) or use an interval',
       });
     }
-    if (s.alertEmailTo.length > 0 && (s.smtpHost === '' || s.alertEmailFrom === '')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [s.smtpHost === '' ? 'smtpHost' : 'alertEmailFrom'],
-        message:
-          'Alert emails need an SMTP server and a sender address: set both, or clear the recipients',
-      });
+    // Each one missing is named, at once: naming only the first (smtpHost) made e-mail set-up take
+    // two refusals, the second for the sender address.
+    if (s.alertEmailTo.length > 0) {
+      if (s.smtpHost === '')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['smtpHost'],
+          message:
+            'Alert emails need an SMTP server (the relay that sends them): set it, or clear the recipients',
+        });
+      if (s.alertEmailFrom === '')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alertEmailFrom'],
+          message:
+            'Alert emails need a sender address (one your relay accepts): set it, or clear the recipients',
+        });
     }
     if (s.smtpSecurity === 'none' && s.smtpUser !== '' && !isLoopbackHost(s.smtpHost)) {
       ctx.addIssue({
