@@ -1359,6 +1359,22 @@ const settings: CommandSpec = {
             return 2;
           }
         }
+        // `smtpPort 25 smtpPort 2525` saved the last and printed it twice: which one was meant is
+        // not for this command to guess.
+        const twice = twiceGiven(pairs);
+        if (twice.length > 0) {
+          say(
+            ctx,
+            [
+              'Not saved:',
+              ...twice.map(
+                ({ key: k, values }) =>
+                  `  - ${k} is given ${values.length === 2 ? 'twice' : `${values.length} times`} in this command (${values.map((v) => JSON.stringify(v)).join(', then ')}): give it once, with the value you mean`,
+              ),
+            ].join('\n'),
+          );
+          return 2;
+        }
         const mistakes = [];
         for (let i = 0; i < pairs.length; i += 2) {
           const why = smtpValueMistake(pairs[i]!, pairs[i + 1]!);
@@ -1534,6 +1550,18 @@ function droppedIgnoreDefaultsNote(
   if (dropped.length === 0) return null;
   const typed = shellWord([...settings.ignorePatterns, ...dropped].join(','));
   return `Note: ignorePatterns replaces the default list, and these defaults are no longer in it: ${dropped.map((p) => JSON.stringify(p)).join(', ')}. Files matching them (loggers' temporary and partial files among them) are synced from now on. To keep them too: rdl-sync settings set ignorePatterns ${typed}`;
+}
+
+/** The settings named more than once among `settings set`'s KEY VALUE pairs, with their values. */
+function twiceGiven(pairs: readonly (string | undefined)[]): { key: string; values: string[] }[] {
+  const byKey = new Map<string, string[]>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    const k = pairs[i]!;
+    byKey.set(k, [...(byKey.get(k) ?? []), pairs[i + 1] ?? '']);
+  }
+  return [...byKey]
+    .filter(([, values]) => values.length > 1)
+    .map(([key, values]) => ({ key, values }));
 }
 
 /** "Ops Team <ops@example.org>", as a mail program shows an address: the address in the < >. */
