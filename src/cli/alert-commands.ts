@@ -4,6 +4,7 @@ import {
   ALERT_SECRET_NAMES,
   AlertSecretStore,
   CHANNEL_FAILING_PREFIX,
+  closestWord,
   createEngine,
   liveLockOwner,
   readStatusFile,
@@ -76,10 +77,7 @@ export const alert: CommandSpec = {
     const [action, name] = ctx.positionals;
     if (action === 'secret') {
       if (!ALERT_SECRET_NAMES.includes(name as AlertSecretName)) {
-        say(
-          ctx,
-          `Usage: rdl-sync alert secret ${ALERT_SECRET_NAMES.join('|')} [--remove]  (value on stdin)`,
-        );
+        say(ctx, unknownSecretWords(name));
         return 2;
       }
       // The value given on the command line was ignored, stdin (empty in a script) read instead,
@@ -123,7 +121,7 @@ export const alert: CommandSpec = {
       return 0;
     }
     if (action !== 'test') {
-      say(ctx, 'Usage: rdl-sync alert test | rdl-sync alert secret NAME');
+      say(ctx, unknownActionWords(action));
       return 2;
     }
     const engine = await sideEngine(ctx);
@@ -153,6 +151,29 @@ export const alert: CommandSpec = {
     }
   },
 };
+
+const ALERT_USAGE = 'Usage: rdl-sync alert test | rdl-sync alert secret NAME';
+const SECRET_USAGE = `Usage: rdl-sync alert secret ${ALERT_SECRET_NAMES.join('|')} [--remove]  (value on stdin)`;
+
+/**
+ * What was wrong with `alert WORD`, then the usage: the usage alone (`alert tset`) named no
+ * problem, though a mistyped command (`stauts`) or option (`--jsn`) is told "did you mean".
+ */
+function unknownActionWords(action: string | undefined): string {
+  if (action === undefined)
+    return `rdl-sync alert needs an action: test or secret.\n${ALERT_USAGE}`;
+  const meant = closestWord(action, ['test', 'secret'] as const);
+  return `Unknown alert action "${action}"${meant ? `: did you mean ${meant}?` : ': use test or secret.'}\n${ALERT_USAGE}`;
+}
+
+/** What was wrong with `alert secret NAME`: none given, or one that is no secret's name. */
+function unknownSecretWords(name: string | undefined): string {
+  const names = ALERT_SECRET_NAMES.join(' or ');
+  if (name === undefined)
+    return `rdl-sync alert secret needs the secret's name: ${names}.\n${SECRET_USAGE}`;
+  const meant = closestWord(name, ALERT_SECRET_NAMES);
+  return `Unknown secret "${name}"${meant ? `: did you mean ${meant}?` : '.'} The secrets are ${names}.\n${SECRET_USAGE}`;
+}
 
 /**
  * The process that syncs shows a channel the test just reached as failing (its last send failed):

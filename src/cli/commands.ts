@@ -1320,6 +1320,19 @@ const settings: CommandSpec = {
       }
       if (action === 'show') {
         const shape = settingsSchema.shape;
+        // `settings show site smtpPort`: those settings alone. The names were ignored, and every
+        // setting printed, the asked-for one somewhere among sixty.
+        const named = [key, ...valueParts].filter((k): k is string => k !== undefined);
+        for (const k of named) {
+          if (!Object.hasOwn(shape, k)) {
+            say(ctx, unknownSettingWords(k));
+            return 2;
+          }
+        }
+        const shown =
+          named.length > 0
+            ? ([...new Set(named)] as (keyof Settings)[])
+            : (Object.keys(shape) as (keyof Settings)[]);
         const current: Record<string, unknown> = loaded.ok
           ? loaded.settings
           : readForEditing(store, ctx);
@@ -1332,7 +1345,7 @@ const settings: CommandSpec = {
           );
           printIssues(ctx, loaded.issues);
         }
-        for (const k of Object.keys(shape) as (keyof Settings)[]) {
+        for (const k of shown) {
           say(ctx, `${k} = ${JSON.stringify(current[k] ?? null)}`);
           say(ctx, `    ${shape[k].description ?? ''}`);
         }
@@ -1341,8 +1354,11 @@ const settings: CommandSpec = {
       if (action === 'set') {
         // Pairs are applied together, so a fresh install can fill every required field at once.
         const pairs = [key, ...valueParts];
-        if (pairs.length < 2 || pairs.length % 2 !== 0 || pairs[0] === undefined) {
-          say(ctx, 'Usage: rdl-sync settings set KEY VALUE [KEY VALUE ...]');
+        if (pairs[0] === undefined) {
+          say(
+            ctx,
+            'rdl-sync settings set needs a setting and its value: rdl-sync settings set KEY VALUE [KEY VALUE ...] (rdl-sync settings lists them)',
+          );
           return 2;
         }
         const shape = settingsSchema.shape as Record<string, unknown>;
@@ -1351,13 +1367,27 @@ const settings: CommandSpec = {
           const k = pairs[i]!;
           // Own keys only: `__proto__`, `constructor` are not settings, whatever `in` says.
           if (!Object.hasOwn(shape, k)) {
-            const near = closestSettingKey(k);
-            say(
-              ctx,
-              `Unknown setting "${k}"${near ? `: did you mean "${near}"?` : '.'} Run \`rdl-sync settings\` to list them.`,
-            );
+            // `site My Lake`: the value's second word stands where a setting's name should.
+            const split =
+              i === pairs.length - 1 && i >= 2
+                ? ` If it is part of ${pairs[i - 2]}'s value, put the whole value in quotes: rdl-sync settings set ${pairs[i - 2]} ${shellWord(`${pairs[i - 1]} ${k}`)}`
+                : '';
+            say(ctx, `${unknownSettingWords(k)}${split}`);
             return 2;
           }
+        }
+        // `settings set site` printed the usage alone, naming no problem.
+        if (pairs.length % 2 !== 0) {
+          const last = pairs[pairs.length - 1]!;
+          const before = pairs
+            .slice(0, -1)
+            .map((p) => shellWord(p ?? ''))
+            .join(' ');
+          say(
+            ctx,
+            `${last} needs a value: rdl-sync settings set ${before ? `${before} ` : ''}${last} VALUE`,
+          );
+          return 2;
         }
         // `smtpPort 25 smtpPort 2525` saved the last and printed it twice: which one was meant is
         // not for this command to guess.
@@ -1550,6 +1580,12 @@ function droppedIgnoreDefaultsNote(
   if (dropped.length === 0) return null;
   const typed = shellWord([...settings.ignorePatterns, ...dropped].join(','));
   return `Note: ignorePatterns replaces the default list, and these defaults are no longer in it: ${dropped.map((p) => JSON.stringify(p)).join(', ')}. Files matching them (loggers' temporary and partial files among them) are synced from now on. To keep them too: rdl-sync settings set ignorePatterns ${typed}`;
+}
+
+/** `Unknown setting "stie": did you mean "site"?`, for `settings set` and `settings show`. */
+function unknownSettingWords(k: string): string {
+  const near = closestSettingKey(k);
+  return `Unknown setting "${k}"${near ? `: did you mean "${near}"?` : '.'} Run \`rdl-sync settings\` to list them.`;
 }
 
 /** The settings named more than once among `settings set`'s KEY VALUE pairs, with their values. */

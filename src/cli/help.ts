@@ -182,9 +182,9 @@ both destinations' state, disk free, the alerts of the period, version and uptim
 it to alertEmailTo now; its Period line says what it covers.
 
 ${COMMON_OPTIONS}`,
-  settings: `Usage: rdl-sync settings [show | path | check | set KEY VALUE]
+  settings: `Usage: rdl-sync settings [show [KEY ...] | path | check | set KEY VALUE]
 
-  show            every setting with its value and description (default)
+  show [KEY ...]  every setting (or those named) with its value and description (default)
   path            where the settings file is
   check           validate the settings file (exit 2 when invalid)
   set KEY VALUE [KEY VALUE ...]

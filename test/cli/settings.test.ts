@@ -136,7 +136,7 @@ test('invalid values are refused naming the field and the rule; the file is unch
 
   const odd = await cli('settings', 'set', 'site');
   assert.equal(odd.code, 2);
-  assert.match(odd.stdout, /Usage: rdl-sync settings set KEY VALUE/);
+  assert.equal(odd.stdout.trim(), 'site needs a value: rdl-sync settings set site VALUE');
 
   assert.deepEqual(
     await fs.readFile(configFile),
