@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { systemClock, type Clock } from '../../src/engine/ports.js';
-import { learnSources, silenceRulesOf, sourceOf } from '../../src/engine/health/silent-sources.js';
+import {
+  learnSources,
+  silenceRulesOf,
+  silentSourceProblem,
+  sourceOf,
+} from '../../src/engine/health/silent-sources.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { listFilesRel, startHarness, type Harness } from '../engine/harness.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
@@ -467,4 +472,30 @@ test('a forward step of the wall clock is no silence; a silence after it is said
   } finally {
     await h.close();
   }
+});
+
+// A serial logger (RDL/USB0) was told to check "a camera without power or network": the advice
+// follows the kind of source its folder and last file tell, and fits any when they tell none.
+test('the advice for a silent source fits its kind: serial logger, camera, or neither', () => {
+  const at = 10 * 3_600_000;
+  const advice = (source: string, lastFileRel: string): string =>
+    silentSourceProblem(
+      {
+        source,
+        lastFileMs: 0,
+        lastFileRel,
+        usualIntervalMs: 3_600_000,
+        silentAfterMs: 3 * 3_600_000,
+        silent: true,
+      },
+      at,
+    ).message.replace(/^.*?: (?=check that)/, '');
+  const serial = advice('RDL/USB0', 'RDL/USB0/2026-11/RDL_2026-11-20_06_USB0.txt');
+  assert.match(serial, /^check that logger: .*serial cable/);
+  assert.doesNotMatch(serial, /camera/);
+  const camera = advice('cameras/reolink1', 'cameras/reolink1/2026-11-20/08_00.jpg');
+  assert.equal(camera, 'check that camera: its power and its network connection');
+  const other = advice('internet', 'internet/speed.csv');
+  assert.doesNotMatch(other, /camera|serial/);
+  assert.match(other, /^check that logger: /);
 });

@@ -145,6 +145,26 @@ export function silentSourceProblem(s: SourceStatus, nowMs: number): Omit<Proble
     code: 'source-silent',
     severity: 'attention',
     tab: 'status',
-    message: `No new file from ${s.source} for ${formatDuration(nowMs - s.lastFileMs)}${usual}; the last was ${s.lastFileRel}: check that logger (a jammed serial port, a camera without power or network)`,
+    message: `No new file from ${s.source} for ${formatDuration(nowMs - s.lastFileMs)}${usual}; the last was ${s.lastFileRel}: ${adviceFor(s)}`,
   };
+}
+
+/** A serial port's device name as loggers' folders carry it: USB0, ttyUSB0, ttyACM1, COM3. */
+const SERIAL_FOLDER = /^(tty)?(USB|ACM|AMA|S)\d+$|^COM\d+$|serial/i;
+/** A camera's folder (cameras/reolink1, infrared1), or a source whose last file is a picture. */
+const CAMERA_FOLDER = /cam|reolink|infrared/i;
+const PICTURE_FILE = /\.(jpe?g|png|tiff?|bmp)$/i;
+
+/**
+ * What to check, by the kind of source as far as its folder and last file tell: a serial logger
+ * (RDL/USB0) was told of "a camera without power or network". A source of no known kind gets
+ * advice that fits any.
+ */
+function adviceFor(s: SourceStatus): string {
+  const folder = s.source.slice(s.source.lastIndexOf('/') + 1);
+  if (SERIAL_FOLDER.test(folder))
+    return 'check that logger: its power, and its serial cable and USB adapter (a jammed serial port stops it)';
+  if (CAMERA_FOLDER.test(s.source) || PICTURE_FILE.test(s.lastFileRel))
+    return 'check that camera: its power and its network connection';
+  return 'check that logger: its power, its cable or network connection, and that it still writes into this folder';
 }
