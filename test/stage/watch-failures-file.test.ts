@@ -96,3 +96,23 @@ test('only the most tried are kept, up to the limit: a folder of thousands of fa
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+// JSON.parse's message quotes the text beside the fault; the log gets the place instead.
+test("a damaged file's log line names where it broke, never its text", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-watch-failures-quote-'));
+  try {
+    const file = path.join(dir, 'watch-failures.json');
+    await fs.writeFile(file, '{"version":1,"failures":[{"rel": RDL/USB0/secret-name.txt}]}');
+    const reasons: unknown[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (_msg: string, fields?: Record<string, unknown>) => reasons.push(fields?.reason),
+      error: () => {},
+    };
+    assert.equal((await loadWatchFailures(file, logger as never)).size, 0);
+    assert.deepEqual(reasons, ['not JSON (the parser stopped at line 1, column 34)']);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import * as z from 'zod';
 import { SyncError, type ErrorCode } from '../errors.js';
 import { atomicWriteFile } from '../fsutil/index.js';
+import { whereJsonInvalid } from '../json-mistake.js';
 import { silentLogger, type Logger } from '../ports.js';
 import type { StageFailure } from '../pipeline/stage-step.js';
 
@@ -59,7 +60,13 @@ export async function loadWatchFailures(
     // Only counts are lost: the files themselves are still in the watch folder, tried afresh.
     logger.warn('the saved watch folder failures are damaged: counting from 0 again', {
       file,
-      reason: e instanceof Error ? e.message.slice(0, 200) : String(e),
+      // Not JSON.parse's message: it quotes the file's text beside the fault into the log.
+      reason:
+        e instanceof SyntaxError
+          ? `not JSON (${whereJsonInvalid(text)})`
+          : e instanceof Error
+            ? e.message.slice(0, 200)
+            : String(e),
     });
     return out;
   }
