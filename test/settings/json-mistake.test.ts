@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openSettingsStore } from '../../src/engine/settings/store.js';
+import { loadSettingsWriter, openSettingsStore } from '../../src/engine/settings/store.js';
 import { parseHeartbeat } from '../../src/engine/fleet/heartbeat.js';
 import { whereJsonInvalid } from '../../src/engine/json-mistake.js';
 
@@ -51,4 +51,25 @@ test("a damaged heartbeat's reason does not quote the file", () => {
   const r = parseHeartbeat('{"host": pi-secret-host}');
   assert.ok(!r.ok);
   assert.equal(r.reason, 'not JSON (the parser stopped at line 1, column 10)');
+});
+
+test('a pause kept in memory beside a broken file: the log and the reason name the place, not the text', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdl-json-mistake-state-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'config.json'), '{\n  "smtpUser": hunter2secret\n}\n');
+  const logged: string[] = [];
+  const logger = {
+    debug: () => {},
+    info: () => {},
+    warn: (m: string, f?: Record<string, unknown>) => logged.push(`${m} ${JSON.stringify(f)}`),
+    error: () => {},
+  };
+  await loadSettingsWriter();
+  const store = openSettingsStore({ configDir: dir, home: '/home/pi', logger });
+  t.after(() => store.close());
+  store.setState({ paused: true, pausedUntilMs: null });
+  const said = `${logged.join('\n')}\n${store.stateNotSaved() ?? ''}`;
+  assert.match(said, /Pause state kept in memory only/);
+  assert.match(said, /line 2, column 15/);
+  assert.doesNotMatch(said, /hunter2|Unexpected token/, said);
 });

@@ -268,9 +268,11 @@ class ConfSettingsStore implements SettingsStore {
     } catch (e) {
       this.stateUnsaved = this.whyNotSaved(e);
       // A hand-edited file that does not parse is left exactly as the person wrote it.
+      // whyNotSaved's words, not the error's: conf's JSON.parse message quotes the text beside
+      // a hand-edit mistake (a password too) into the log.
       this.logger.warn('Pause state kept in memory only: the settings file cannot be updated', {
         file: this.path,
-        reason: e instanceof Error ? e.message : String(e),
+        reason: this.stateUnsaved,
       });
     }
     return next;
