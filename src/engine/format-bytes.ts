@@ -3,7 +3,9 @@
 // managers people compare us with show sizes: 1 kB = 1000 B. One decimal below 10, so 4.2 MB
 // but 83 GB: enough to compare two figures, few enough digits to read at a glance.
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
+/** Every unit formatBytes writes (figures.ts reads a size in any of them as a figure). */
+export const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
+const UNITS = BYTE_UNITS;
 
 /** "512 B", "4.2 MB", "83 GB"; `unknown` for a figure not known (null, undefined, not finite). */
 export function formatBytes(n: number | null | undefined, unknown = 'unknown'): string {

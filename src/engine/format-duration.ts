@@ -4,6 +4,9 @@
 // from an hour and a half, days from a day and a half, so an outage of three days is not
 // "unreachable for 4320 min".
 
+/** Every unit formatDuration writes (figures.ts reads a span in any of them as a figure). */
+export const DURATION_UNITS = ['s', 'min', 'h', 'days'] as const;
+
 /** "45 s", "15 min", "2.5 h", "3 days"; a negative span (a clock step) reads as "0 s". */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, ms) / 1000;

@@ -6,7 +6,8 @@ import { AlertPolicy } from '../../src/engine/alerts/policy.js';
 import { SyncError } from '../../src/engine/errors.js';
 import { legProblem } from '../../src/engine/pipeline/problems.js';
 import { archiveFull } from '../../src/engine/archive/problems.js';
-import type { DiskStatus, Problem } from '../../src/engine/status/types.js';
+import type { DiskStatus, Problem, SourceStatus } from '../../src/engine/status/types.js';
+import { silentSourceProblem } from '../../src/engine/health/silent-sources.js';
 import { diskProblem } from '../../src/engine/disks/disk-check.js';
 import { settingsInvalidSentence } from '../../src/engine/alerts/settings-sentence.js';
 
@@ -699,4 +700,89 @@ test('after a restart, a condition whose last word (in the alert log) was "Resol
   const other = policy(0, 30 * MIN);
   other.carryOver([], [{ id: 'archive-missing', atMs: 0 }], 2 * MIN);
   assert.deepEqual(other.update({ problems: [card] }, 3 * MIN), []);
+});
+
+test('a restart does not announce a silent logger again for its figures in other units ("68 s", "2 min", "3 h", "1.5 days", "4.5 GB", "91 kB"); another last file or another folder is other words', () => {
+  const source: SourceStatus = {
+    source: 'RDL/USB0',
+    lastFileMs: 0,
+    lastFileRel: 'RDL/USB0/data_0012.csv',
+    usualIntervalMs: 20_000,
+    silentAfterMs: 60_000,
+    silent: true,
+  };
+  const silent = (s: SourceStatus, nowMs: number): Problem => ({
+    ...silentSourceProblem(s, nowMs),
+    sinceMs: 0,
+  });
+  const withWords = (id: string, message: string): Problem => ({ ...problem(id), message });
+  const cardAt = (folder: string, free: string): Problem =>
+    withWords(
+      'archive-missing',
+      `SD card folder ${folder} does not answer (${free} free when last seen): check the card`,
+    );
+  // What an earlier process announced, carried over as the service does it: the alert log's
+  // sentence is the problem's message (alert-service.ts carryOver).
+  const first = policy(0); // no reminders: only figures change here
+  const told = first.update(
+    { problems: [silent(source, 68_000), cardAt('/media/sd1', '4.5 GB')] },
+    68_000,
+  );
+  assert.match(
+    told[0]!.sentence,
+    /^No new file from RDL\/USB0 for 68 s \(usually a file every 20 s\)/,
+  );
+  const restarted = (nowMs: number): AlertPolicy => {
+    const p = policy(0);
+    p.carryOver(
+      told.map((a) => ({
+        problem: {
+          ...problem(a.conditionId),
+          code: a.code as Problem['code'],
+          message: a.sentence,
+        },
+        announcedAtMs: a.atMs,
+      })),
+      told.map((a) => ({ id: a.conditionId, atMs: a.atMs })),
+      nowMs,
+    );
+    return p;
+  };
+  const looked = { lastPassMs: 0, passRunning: false };
+  for (const [nowMs, usual, free] of [
+    [2 * MIN, 90_000, '91 kB'],
+    [3 * HOUR, 3 * MIN, '4.5 GB'],
+    [36 * HOUR, 3 * HOUR, '1.0 TB'],
+  ] as const) {
+    const p = restarted(nowMs);
+    const again = p.update(
+      {
+        problems: [
+          silent({ ...source, usualIntervalMs: usual }, nowMs),
+          cardAt('/media/sd1', free),
+        ],
+        ...looked,
+        lastPassMs: nowMs,
+      },
+      nowMs,
+    );
+    assert.deepEqual(again, [], `nothing announced again at ${nowMs / MIN} min`);
+  }
+  // Other words: another last file (the logger wrote once and fell silent again), another folder.
+  const p = restarted(2 * MIN);
+  const news = p.update(
+    {
+      problems: [
+        silent({ ...source, lastFileRel: 'RDL/USB0/data_0013.csv' }, 2 * MIN),
+        cardAt('/media/sd2', '4.5 GB'),
+      ],
+      ...looked,
+      lastPassMs: 2 * MIN,
+    },
+    2 * MIN,
+  );
+  assert.deepEqual(
+    news.map((a) => `${a.kind} ${a.conditionId}`),
+    ['raised source-silent:RDL/USB0', 'raised archive-missing'],
+  );
 });

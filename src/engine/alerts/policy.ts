@@ -31,6 +31,7 @@ import type { Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import { resolvedSentence } from './resolved.js';
 import { compareNames } from '../compare-names.js';
+import { withoutFigures } from '../figures.js';
 import type { GroupedProblem } from './file-groups.js';
 import type { Alert } from './types.js';
 
@@ -343,7 +344,8 @@ function sentence(s: string): string {
 }
 
 /**
- * The same sentence but for its figures, and for how many files wait ("1 file is waiting", "2 files
+ * The same sentence but for its figures (a number with its unit, in any unit: "68 s" and "2 min"
+ * are one figure, figures.ts; digits in a name are the name's), and for how many files wait ("1 file is waiting", "2 files
  * are"; none: no such words). A carried problem's words are the alert log's sentence, which ends
  * with a full stop the problem's own message mostly lacks: that stop is no other word.
  */
@@ -358,7 +360,7 @@ function sameWords(a: Problem, b: Problem): boolean {
           : p.code === 'settings-invalid'
             ? (settingsMistakes(message) ?? withoutWaiting(message))
             : withoutWaiting(message);
-    return fix.replace(/\d+/g, '#');
+    return withoutFigures(fix);
   };
   return words(a) === words(b);
 }
