@@ -147,6 +147,12 @@ function problemLines(s: StatusSnapshot, line: (text: string) => void, runsOn: b
   for (const p of s.problems) line(`! ${p.message}`);
   if (s.problems.some((p) => triedAgainWhenAsked(p.id, p.code)))
     line(`  ${runsOn ? TRY_AGAIN_NOW : TRY_AGAIN_WHEN_NOTHING_RUNS}`);
+  // Healthy now, but the people alerted were not yet told so: the repeat guard holds "Resolved"
+  // for a condition that came and went (alertFlapMinutes). Before, nothing showed it was owed.
+  for (const h of s.resolvedHeld ?? [])
+    line(
+      `Alert "Resolved: ${h.title}" (gone since ${formatTime(h.wentMs)}) is held by the repeat guard: sent at ${formatTime(h.dueMs)} if it stays away (alertFlapMinutes)`,
+    );
 }
 
 /**

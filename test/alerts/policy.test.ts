@@ -786,3 +786,78 @@ test('a restart does not announce a silent logger again for its figures in other
     ['raised source-silent:RDL/USB0', 'raised archive-missing'],
   );
 });
+
+test('a "Resolved" held by the repeat guard is shown (held) and holds back what a channel still owes of its raise (away); back again, neither', () => {
+  const p = policy(0, 30 * MIN);
+  const offline = problem('offline');
+  const kinds = (t: number, problems: Problem[]) => p.update({ problems }, t).map((a) => a.kind);
+  assert.deepEqual(kinds(0, [offline]), ['raised']);
+  assert.deepEqual(kinds(5 * MIN, []), ['cleared']);
+  assert.equal(p.away('offline'), false, 'resolved: nothing held');
+  // Back 15 min later: told at once, and flapping now.
+  assert.deepEqual(kinds(20 * MIN, [offline]), ['raised']);
+  assert.equal(p.away('offline'), false, 'open: its raise is owed as any');
+  assert.deepEqual(p.held(), []);
+  // Healed 2 min later: the "Resolved" is held, and shown with when it is due.
+  assert.deepEqual(kinds(22 * MIN, []), []);
+  assert.equal(p.away('offline'), true, 'a raise still owed must wait (the outbox drops it)');
+  assert.deepEqual(p.held(), [
+    {
+      conditionId: 'offline',
+      title: 'Dropbox out of reach',
+      wentMs: 22 * MIN,
+      dueMs: 52 * MIN,
+    },
+  ]);
+  // Back within the hold: open again, nothing held, its owed raise is true again.
+  assert.deepEqual(kinds(30 * MIN, [offline]), []);
+  assert.equal(p.away('offline'), false);
+  assert.deepEqual(p.held(), []);
+  assert.deepEqual(kinds(31 * MIN, []), []);
+  assert.deepEqual(p.held()[0]?.dueMs, 61 * MIN);
+  const [resolved] = p.update({ problems: [] }, 61 * MIN);
+  assert.equal(resolved?.kind, 'cleared');
+  assert.equal(p.away('offline'), false);
+  assert.deepEqual(p.held(), []);
+});
+
+test('after a restart, a condition whose "Resolved" the process before held says until when it came and went, not "lasted" until this process looked', () => {
+  // 10:40 raised (flapping), 10:42:55 gone (held), 10:44 restarted, the first look 10:44:30.
+  const began = Date.UTC(2026, 11, 6, 10, 40);
+  const went = Date.UTC(2026, 11, 6, 10, 42, 55);
+  const start = Date.UTC(2026, 11, 6, 10, 44);
+  const card = problem('archive-missing', 'attention', began);
+  const p = policy(0, 30 * MIN);
+  p.carryOver(
+    [{ problem: card, announcedAtMs: began }],
+    [{ id: 'archive-missing', atMs: began }],
+    start,
+    [],
+    [{ id: 'archive-missing', atMs: went }],
+  );
+  const [resolved, ...more] = p.update(
+    { problems: [], lastPassMs: start + 30_000, passRunning: false },
+    start + 30_000,
+  );
+  assert.deepEqual(more, []);
+  assert.equal(resolved?.kind, 'cleared');
+  assert.match(
+    resolved.sentence,
+    /^Resolved: the archive out of reach, which began 2026-12-06 10:40 UTC and came and went until 2026-12-06 10:42 UTC \(3 min\)\./,
+  );
+  // Back before the restart (the record is stale): an ordinary "lasted".
+  const q = policy(0, 30 * MIN);
+  q.carryOver(
+    [{ problem: card, announcedAtMs: began }],
+    [{ id: 'archive-missing', atMs: began }],
+    start,
+    [],
+    [{ id: 'archive-missing', atMs: went }],
+  );
+  assert.deepEqual(
+    q.update({ problems: [card], lastPassMs: start + 1, passRunning: false }, start + 1),
+    [],
+  );
+  const [later] = q.update({ problems: [], lastPassMs: start + 2 * MIN }, start + 2 * MIN);
+  assert.match(later!.sentence, /which began 2026-12-06 10:40 UTC and lasted 6 min\./);
+});

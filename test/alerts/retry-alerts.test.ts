@@ -706,3 +706,154 @@ test('the webhook URL removed while its format is still set (to set it again): w
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('a flapping condition healed before a failing channel took its raise: the raise is not sent late once the channels are back, its held "Resolved" is shown meanwhile, and neither reaches those channels', async () => {
+  // The trial: offline told and resolved; 15 min later SMTP down and the webhook answering 500,
+  // offline again (flapping: told at once, its next "Resolved" held for alertFlapMinutes); healed
+  // 2 min later; channels restored. Before, the retry delivered the raise 17 s after the heal,
+  // and no "Resolved" came for 30 min (nor any sign of one in the status).
+  const port = await freePort();
+  let smtp: LoopbackSmtp | null = await startSmtp({ port });
+  let refusing = false;
+  const accepted = new Set<number>();
+  const hook = await startWebhookServer((n) => {
+    if (refusing) return 500;
+    accepted.add(n);
+    return 200;
+  });
+  /** What the webhook took of offline (a refused request told no one). */
+  const took = (): string[] =>
+    events({ ...hook, requests: hook.requests.filter((_, i) => accepted.has(i)) }, 'offline');
+  const hub = await setup('rdl-retry-held-', { email: port, webhook: hook });
+  hub.settings.alertFlapMinutes = 30;
+  const offline: Omit<Problem, 'sinceMs'> = {
+    id: 'offline',
+    code: 'offline',
+    severity: 'attention',
+    tab: 'status',
+    message: 'Dropbox has been unreachable for 1 min: check the network; files wait safely',
+  };
+  const offlineMails = (): string[] => subjects(smtp).filter((s) => s.endsWith('(offline)'));
+  try {
+    await hub.service.start();
+    hub.status.raise(offline);
+    hub.now = T0 + 2 * MIN;
+    hub.status.clear('offline');
+    await waitUntil('told and resolved by webhook', () => took().length === 2);
+    await waitUntil('told and resolved by email', () => offlineMails().length === 2);
+
+    // 15 min later both channels fail, and Dropbox goes offline again.
+    await smtp.close();
+    smtp = null;
+    refusing = true;
+    hub.now = T0 + 17 * MIN;
+    hub.status.raise(offline);
+    await waitUntil(
+      'the raise refused by both',
+      async () => (await hub.owed()).filter((e) => e.alert.conditionId === 'offline').length === 2,
+    );
+    await waitUntil('both failures logged', () => hub.logged('alert channel failed').length >= 2);
+    // Healed 2 min later: the "Resolved" is held.
+    hub.now = T0 + 19 * MIN;
+    hub.status.clear('offline');
+    await someTicks();
+
+    // The channels are restored; their retries come due: the raise of a healed fault is not sent.
+    smtp = await startSmtp({ port });
+    refusing = false;
+    hub.now = T0 + 25 * MIN;
+    await waitUntil('the channels recovered', () => !hub.hasProblem('alert-channel-failing:email'));
+    await someTicks();
+    assert.deepEqual(took(), ['raised offline', 'cleared offline'], 'no late raise');
+    assert.deepEqual(offlineMails(), [], 'no late raise by email (the relay restarted)');
+    assert.equal(
+      hub.logged('alert delivered on retry').filter((l) => l.fields.condition === 'offline').length,
+      0,
+    );
+    // Meanwhile the status (`rdl-sync status`) and the log say that a "Resolved" is held, until when.
+    assert.deepEqual(hub.status.snapshot().resolvedHeld, [
+      {
+        conditionId: 'offline',
+        title: 'Dropbox out of reach',
+        wentMs: T0 + 19 * MIN,
+        dueMs: T0 + 49 * MIN,
+      },
+    ]);
+    assert.equal(hub.logged('alert "Resolved" held by the repeat guard').length, 1);
+
+    // The hold ends (30 min away): the "Resolved" is emitted, and cancels the raise neither
+    // channel took: neither is sent (the digest lists it). The status no longer shows it held.
+    hub.now = T0 + 49 * MIN + 1_000;
+    await waitUntil(
+      'both owed raises dropped with their clear',
+      () =>
+        hub
+          .logged(
+            'alert not delivered: its condition cleared before this channel was told of it: neither is sent',
+          )
+          .filter((l) => l.fields.condition === 'offline').length === 2,
+    );
+    await waitUntil('nothing owed of offline', async () =>
+      (await hub.owed()).every((e) => e.alert.conditionId !== 'offline'),
+    );
+    await someTicks();
+    assert.deepEqual(took(), ['raised offline', 'cleared offline']);
+    assert.deepEqual(offlineMails(), []);
+    assert.equal(hub.status.snapshot().resolvedHeld, undefined);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await smtp?.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});
+
+test('a restart while a "Resolved" is held: the next service resolves it at its first look, saying until when the condition came and went (alerts-held.json), not "lasted" until the restart', async () => {
+  const hook = await startWebhookServer();
+  const hub = await setup('rdl-retry-held-restart-', { webhook: hook });
+  hub.settings.alertFlapMinutes = 30;
+  const messages = (): string[] =>
+    hook.requests
+      .map((r) => r.body as { event: string; condition: string; message: string })
+      .filter((b) => b.condition === 'archive-missing')
+      .map((b) => `${b.event}: ${b.message}`);
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    hub.now = T0 + MIN;
+    hub.status.clear('archive-missing');
+    hub.now = T0 + 10 * MIN;
+    hub.status.raise(archiveMissing);
+    await waitUntil('raised, resolved, raised', () => messages().length === 3);
+    // Gone again at 09:12: held (flapping), and recorded for the next process (alerts-held.json,
+    // written before stop() resolves: it waits for the service's queue).
+    hub.now = T0 + 12 * MIN;
+    hub.status.clear('archive-missing');
+    await someTicks();
+    await hub.service.stop();
+
+    // Restarted at 09:20; its first pass ends at 09:21 without the condition.
+    hub.now = T0 + 20 * MIN;
+    hub.service = hub.build();
+    await hub.service.start();
+    hub.now = T0 + 21 * MIN;
+    hub.status.update({ lastPassMs: hub.now, passRunning: false });
+    await waitUntil('the "Resolved"', () => messages().length === 4);
+    assert.match(
+      messages()[3]!,
+      /^cleared: Resolved: the archive out of reach, which began 2026-12-03 09:10 UTC and came and went until 2026-12-03 09:12 UTC \(2 min\)\./,
+    );
+    assert.equal(messages().length, 4, 'not raised again');
+    await waitUntil(
+      'nothing held recorded',
+      async () =>
+        (await fs.readFile(path.join(hub.configDir, 'alerts-held.json'), 'utf8')) === '[]',
+    );
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

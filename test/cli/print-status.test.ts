@@ -218,3 +218,27 @@ test('settings that cannot be used: the counts, the archive and Dropbox are said
     /^Waiting in watch folder: 0/m,
   );
 });
+
+test('a "Resolved" held by the alerts\' repeat guard is said, with when it is due: a healthy status hid that one was still to come', () => {
+  const now = Date.UTC(2026, 11, 6, 10, 45);
+  const model = new StatusModel(() => now);
+  assert.doesNotMatch(printed(model), /held by the repeat guard/);
+  const went = Date.UTC(2026, 11, 6, 10, 42, 55);
+  model.showResolvedHeld([
+    {
+      conditionId: 'offline',
+      title: 'Dropbox out of reach',
+      wentMs: went,
+      dueMs: went + 1_800_000,
+    },
+  ]);
+  assert.ok(
+    printed(model).includes(
+      `Alert "Resolved: Dropbox out of reach" (gone since ${formatTime(went)}) is held by the repeat guard: sent at ${formatTime(went + 1_800_000)} if it stays away (alertFlapMinutes)`,
+    ),
+    printed(model),
+  );
+  model.showResolvedHeld([]);
+  assert.doesNotMatch(printed(model), /held by the repeat guard/);
+  assert.equal(model.snapshot().resolvedHeld, undefined, 'absent when none');
+});

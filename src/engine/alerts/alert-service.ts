@@ -14,7 +14,14 @@ import type { Clock, Logger } from '../ports.js';
 import { atomicWriteFile } from '../fsutil/index.js';
 import { liveLockOwner, tryLockFile, type RunLock } from '../run-lock.js';
 import type { Settings } from '../settings/schema.js';
-import type { HistoryQuery, HistoryRecord, Problem, StatusSnapshot } from '../status/types.js';
+import type {
+  HeldResolved,
+  HistoryQuery,
+  HistoryRecord,
+  Problem,
+  StatusSnapshot,
+} from '../status/types.js';
+import { HeldResolvedFile } from './held.js';
 import { AlertLog } from './alert-log.js';
 import { groupFailingFiles } from './file-groups.js';
 import { resolvedSentence } from './resolved.js';
@@ -59,6 +66,8 @@ export interface AlertStatusPort {
   onChange(listener: (s: StatusSnapshot) => void): () => void;
   raise(problem: Omit<Problem, 'sinceMs'>): void;
   clear(id: string): void;
+  /** The "Resolved" alerts the repeat guard holds now (StatusSnapshot.resolvedHeld). */
+  showResolvedHeld?(held: HeldResolved[]): void;
 }
 
 export interface AlertServiceDeps {
@@ -136,6 +145,12 @@ export class AlertService {
   private readonly mailTrouble: MailTrouble = { alerts: null, digest: null };
   /** The last `alert test` (test-outcome.ts) this process has taken into account. */
   private testSeenMs = 0;
+  /** alerts-held.json: when each condition whose "Resolved" is held went (held.ts). */
+  private readonly heldFile: HeldResolvedFile;
+  /** The held "Resolved" alerts last shown in the status (to show and log only a change). */
+  private heldShown: HeldResolved[] = [];
+  /** A write of alerts-held.json waits in the queue (it writes what is held at its turn). */
+  private heldSaveQueued = false;
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -155,11 +170,13 @@ export class AlertService {
       // that, it would tell "nothing syncs" of a hub that syncs, and arrive after its clear.
       awaitsLook: (id) =>
         this.policy.awaitsLook(id) || (id === 'daemon-stopped' && this.stopCarried),
+      away: (id) => this.policy.away(id),
       clock: deps.clock,
       logger: deps.logger,
       ...(deps.tuning ? { tuning: deps.tuning } : {}),
     });
     this.secrets = new AlertSecretStore(deps.configDir);
+    this.heldFile = new HeldResolvedFile(deps.configDir);
   }
 
   /** The desktop's (tray's) way in: every alert the policy emits, in order. */
@@ -612,6 +629,41 @@ export class AlertService {
     for (const alert of this.policy.update(view, this.deps.clock.now())) this.emit(alert);
     // Conditions carried over were looked at: what was owed of them (and waited) goes now.
     if (this.policy.awaitingLook() < awaiting) this.queueRetry(true);
+    this.showHeld();
+  }
+
+  /**
+   * A "Resolved" the repeat guard holds is shown (status, the log) and recorded (a restart then
+   * still says until when the condition came and went): before, a healthy status hid that a
+   * "Resolved" was still to come, up to alertFlapMinutes later. A hold that ends with the
+   * condition back is no "Resolved"; one that ends with it away has its alert.
+   */
+  private showHeld(): void {
+    const held = this.policy.held();
+    if (JSON.stringify(held) !== JSON.stringify(this.heldShown)) {
+      const before = new Set(this.heldShown.map((h) => h.conditionId));
+      // Set first: showing it changes the status, whose listener (follow) calls this again.
+      this.heldShown = held;
+      for (const h of held)
+        if (!before.has(h.conditionId))
+          this.deps.logger.info('alert "Resolved" held by the repeat guard', {
+            condition: h.conditionId,
+            went: formatUtcMinute(h.wentMs),
+            due: formatUtcMinute(h.dueMs),
+          });
+      this.deps.status.showResolvedHeld?.(held);
+    }
+    // Also a record the last process left that no longer holds: a restart resolves at its look.
+    if (this.heldSaveQueued || !this.heldFile.differs(held)) return;
+    this.heldSaveQueued = true;
+    void this.queued(async () => {
+      this.heldSaveQueued = false;
+      await this.heldFile
+        .save(this.policy.held())
+        .catch((e: unknown) =>
+          this.deps.logger.warn('held "Resolved" not recorded', { reason: (e as Error).message }),
+        );
+    });
   }
 
   /**
@@ -622,11 +674,11 @@ export class AlertService {
     // The room for records on a disk that fills up later (alert-log.ts, ALERT_RESERVE_FILE).
     await this.log.keepReserve();
     const last = new Map<string, Alert>();
-    const lastRaised = new Map<string, number>();
+    const lastRaised = new Map<string, Alert>();
     for (const a of await this.log.read().catch(() => [] as Alert[])) {
       if (a.atMs > now) continue; // a clock set back: not to be trusted
       last.set(a.conditionId, a);
-      if (a.kind === 'raised') lastRaised.set(a.conditionId, a.atMs);
+      if (a.kind === 'raised') lastRaised.set(a.conditionId, a);
     }
     const stop = last.get('daemon-stopped');
     if (stop && stop.kind !== 'cleared') {
@@ -649,9 +701,10 @@ export class AlertService {
     this.policy.setOptions(this.policyOptions());
     this.policy.carryOver(
       open,
-      [...lastRaised].map(([id, atMs]) => ({ id, atMs })),
+      [...lastRaised].map(([id, a]) => ({ id, atMs: a.atMs })),
       now,
       [...last.values()].filter((a) => a.kind === 'cleared').map((a) => a.conditionId),
+      await this.heldFile.read(),
     );
   }
 

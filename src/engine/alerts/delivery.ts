@@ -22,6 +22,11 @@ export interface AlertDeliveryDeps {
   origin: () => AlertOrigin;
   /** A condition carried over from an earlier process that this one has not looked at yet. */
   awaitsLook: (conditionId: string) => boolean;
+  /**
+   * A condition gone whose "Resolved" the repeat guard holds (policy.ts away): its raise or
+   * reminder still owed waits, and the held "Resolved" cancels a raise the channel never took.
+   */
+  away: (conditionId: string) => boolean;
   clock: Clock;
   logger: Logger;
   tuning?: ChannelTuning & { retry?: Partial<AlertRetry> };
@@ -130,13 +135,16 @@ export class AlertDelivery {
     const failuresBefore = this.outbox.failures(c.id);
     // Owed by the process before this one, of a condition this one has not looked at yet: it may
     // have healed meanwhile (then its clear replaces a raise never delivered), so it waits for
-    // the look (the first pass), as the policy's own carried-over conditions do (follow). A retry
+    // the look (the first pass), as the policy's own carried-over conditions do (follow). A raise
+    // of a condition gone while the repeat guard holds its "Resolved" waits too: delivered, it
+    // told of a fault healed minutes before (and the "Resolved" came half an hour later). A retry
     // also leaves a condition with an alert still queued to it (that alert's turn sends it all).
     const ready = this.outbox
       .owedBy(c.id)
       .filter(
         (e) =>
           !this.deps.awaitsLook(e.alert.conditionId) &&
+          (e.alert.kind === 'cleared' || !this.deps.away(e.alert.conditionId)) &&
           (only?.(e.alert) ?? true) &&
           (e.alert.conditionId === fresh?.conditionId || !this.emitting.has(e.alert.conditionId)),
       );

@@ -10,6 +10,10 @@
 //    until it has stayed away `flapMs` (a card that comes and goes makes three messages, not one
 //    a minute). Holding the raise instead left a person reading "Resolved" for up to half an
 //    hour while the card was missing again. Errors (syncing stopped on a leg) always flap freely.
+//    While a "Resolved" is held, the raise a channel never took is held back too (away(): the
+//    outbox then drops both, delivery.ts), and the hold is shown (held(): `rdl-sync status`): a
+//    late raise of a condition already healed sent a person out for nothing, and a silent hold
+//    read as a "Resolved" lost.
 //  - A condition still there `reminderMs` after its last announcement is announced again
 //    ('reminder'); 0 turns reminders off.
 // Offline is an ordinary problem here: the engine raises it only after the offline setting (its
@@ -27,9 +31,9 @@ import { diskProblemFix } from '../disks/disk-check.js';
 import { archiveFullFix } from '../archive/problems.js';
 import { settingsMistakes } from './settings-sentence.js';
 import { withoutWaiting } from '../pipeline/problems.js';
-import type { Problem, StatusSnapshot } from '../status/types.js';
+import type { HeldResolved, Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
-import { resolvedSentence } from './resolved.js';
+import { problemTitle, resolvedSentence } from './resolved.js';
 import { compareNames } from '../compare-names.js';
 import { withoutFigures } from '../figures.js';
 import type { GroupedProblem } from './file-groups.js';
@@ -71,6 +75,11 @@ interface Tracked {
   holdClear?: boolean;
   /** While a held 'cleared' waits: since when the condition is away. */
   awaySinceMs?: number;
+  /**
+   * Carried over: when the process before this one saw it go while it held its "Resolved" (its
+   * "Resolved" says until when it came and went; "lasted" until this process looked was wrong).
+   */
+  wentBeforeMs?: number;
   /** When each cause of this condition was last told, while it lasts. */
   causesToldMs: Map<string, number>;
   /** A group of failing files: every file it has had while it lasts (its "Resolved" names them). */
@@ -105,6 +114,8 @@ export class AlertPolicy {
     nowMs: number,
     /** Conditions whose last announcement was their 'cleared'. */
     resolvedLast: string[] = [],
+    /** Conditions whose "Resolved" the process before held (held()), and when each went. */
+    went: { id: string; atMs: number }[] = [],
   ): void {
     this.carriedAtMs = nowMs;
     for (const id of resolvedLast) this.toldResolved.add(id);
@@ -117,6 +128,11 @@ export class AlertPolicy {
         causesToldMs: new Map(),
       });
       this.carried.add(problem.id);
+    }
+    for (const { id, atMs } of went) {
+      const tracked = this.active.get(id);
+      if (tracked && this.carried.has(id) && atMs <= nowMs && atMs >= tracked.problem.sinceMs)
+        tracked.wentBeforeMs = atMs;
     }
     for (const { id, atMs } of lastRaised)
       if (!this.lastRaisedMs.has(id)) this.lastRaisedMs.set(id, atMs);
@@ -134,6 +150,7 @@ export class AlertPolicy {
     for (const [id, tracked] of this.active) {
       if (present.has(id)) {
         delete tracked.awaySinceMs;
+        delete tracked.wentBeforeMs;
         continue;
       }
       // Not seen yet may be not looked at yet: a carried condition waits for this process's look.
@@ -149,13 +166,16 @@ export class AlertPolicy {
       this.active.delete(id);
       if (tracked.announcedAtMs !== null) {
         // A held "Resolved" tells when the condition went, not when the guard let it out: "lasted
-        // 8 min" was read of a card read-only for 15 s.
+        // 8 min" was read of a card read-only for 15 s. So after a restart (wentBeforeMs): "lasted
+        // 4 min" was read of an outage of 2 min, held, then resolved by the next process's look.
+        const wentMs =
+          tracked.holdClear && tracked.awaySinceMs !== undefined
+            ? tracked.awaySinceMs
+            : tracked.wentBeforeMs;
         alerts.push(
           alertOf('cleared', tracked.problem, nowMs, {
             files: tracked.files,
-            ...(tracked.holdClear && tracked.awaySinceMs !== undefined
-              ? { wentMs: tracked.awaySinceMs }
-              : {}),
+            ...(wentMs !== undefined ? { wentMs } : {}),
           }),
         );
         this.toldResolved.add(id);
@@ -235,6 +255,31 @@ export class AlertPolicy {
     return this.carried.size;
   }
 
+  /**
+   * Announced, gone, and its "Resolved" held by the flap guard: what a channel still owes of its
+   * raise (or a reminder) waits, for the held "Resolved" cancels a raise never told (outbox.ts).
+   * Delivered meanwhile, it told of a fault healed minutes before.
+   */
+  away(id: string): boolean {
+    const tracked = this.active.get(id);
+    return tracked?.announcedAtMs != null && tracked.awaySinceMs !== undefined;
+  }
+
+  /** Each "Resolved" the flap guard holds now: when its condition went, and when it is due. */
+  held(): HeldResolved[] {
+    const held: HeldResolved[] = [];
+    for (const t of this.active.values()) {
+      if (t.announcedAtMs === null || t.awaySinceMs === undefined) continue;
+      held.push({
+        conditionId: t.problem.id,
+        title: problemTitle({ code: t.problem.code, conditionId: t.problem.id }),
+        wentMs: t.awaySinceMs,
+        dueMs: t.awaySinceMs + this.options.flapMs,
+      });
+    }
+    return held.sort((a, b) => a.wentMs - b.wentMs || compareNames(a.conditionId, b.conditionId));
+  }
+
   /** The conditions currently announced (for `alert test` and the digest). */
   announced(): Problem[] {
     return [...this.active.values()]
@@ -286,6 +331,9 @@ export class AlertPolicy {
     return last === undefined || nowMs < last || nowMs - last >= this.options.flapMs;
   }
 }
+
+/** What makes a condition's words (sameWords): its code and its sentence. */
+export type Words = Pick<Problem, 'code' | 'message'>;
 
 /** A new group of failing files whose pass may still find more of them (GATHER_MS). */
 function gathering(tracked: Tracked, status: PolicyView, nowMs: number): boolean {
@@ -349,8 +397,8 @@ function sentence(s: string): string {
  * are"; none: no such words). A carried problem's words are the alert log's sentence, which ends
  * with a full stop the problem's own message mostly lacks: that stop is no other word.
  */
-function sameWords(a: Problem, b: Problem): boolean {
-  const words = (p: Problem): string => {
+function sameWords(a: Words, b: Words): boolean {
+  const words = (p: Words): string => {
     const message = stripStop(p.message);
     const fix =
       p.code === 'disk-nearly-full'

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type {
   ActiveTransfer,
+  HeldResolved,
   EngineState,
   Problem,
   StageCounts,
@@ -142,6 +143,11 @@ export class StatusModel {
     this.problemLog.warn('problem', { id: problem.id, message: problem.message });
   }
 
+  /** The "Resolved" alerts the alert policy's repeat guard holds now (shown, never a problem). */
+  showResolvedHeld(held: HeldResolved[]): void {
+    this.update({ resolvedHeld: held.map((h) => ({ ...h })) });
+  }
+
   /** Clears every problem the predicate picks (e.g. all 'file-failing:' ones, a healed disk's). */
   clearMatching(predicate: (id: string) => boolean): void {
     let changed = false;
@@ -220,6 +226,7 @@ export class StatusModel {
       disks: f.disks.map((d) => ({ ...d, roles: [...d.roles] })),
       sources: f.sources.map((x) => ({ ...x })),
       ...(f.offline ? { offlineCause: f.offlineCause ?? 'network' } : {}),
+      ...(f.resolvedHeld?.length ? { resolvedHeld: f.resolvedHeld.map((h) => ({ ...h })) } : {}),
     };
   }
 

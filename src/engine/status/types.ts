@@ -169,6 +169,23 @@ export interface StatusSnapshot {
    * an error). The digest said "connected as …" beside an outage.
    */
   offlineCause?: OfflineCause;
+  /**
+   * "Resolved" alerts held back by the alert policy's repeat guard (alertFlapMinutes: a condition
+   * that came and went is told healed once it has stayed away that long). Absent when none: a
+   * person reading a healthy status knows a "Resolved" is still to come, and when.
+   */
+  resolvedHeld?: HeldResolved[];
+}
+
+/** A "Resolved" alert the repeat guard holds back (see StatusSnapshot.resolvedHeld). */
+export interface HeldResolved {
+  conditionId: string;
+  /** What the condition was, in a few words ("the archive out of reach"). */
+  title: string;
+  /** When the condition went (its "Resolved" says until when it came and went). */
+  wentMs: number;
+  /** When the "Resolved" is sent, if the condition stays away until then. */
+  dueMs: number;
 }
 
 /** A file whose last attempt failed, and why: the one the status sentence names. */
@@ -208,6 +225,8 @@ export interface StatusFacts {
   dropbox: DropboxStatus;
   disks: DiskStatus[];
   sources: SourceStatus[];
+  /** See StatusSnapshot.resolvedHeld (the alert service sets it). */
+  resolvedHeld?: HeldResolved[];
 }
 
 export type LegResult =
