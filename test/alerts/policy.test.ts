@@ -861,3 +861,21 @@ test('after a restart, a condition whose "Resolved" the process before held says
   const [later] = q.update({ problems: [], lastPassMs: start + 2 * MIN }, start + 2 * MIN);
   assert.match(later!.sentence, /which began 2026-12-06 10:40 UTC and lasted 6 min\./);
 });
+
+test('another fault under the same condition id (the archive at another path) is no flap: its "Resolved" is told at once; the same fault back is', () => {
+  const p = policy(0, 30 * MIN);
+  const at = (folder: string): Problem => ({
+    ...problem('archive-missing'),
+    message: `Archive folder ${folder} does not exist: create it or set another; files wait safely in transit`,
+  });
+  const kinds = (t: number, problems: Problem[]) => p.update({ problems }, t).map((a) => a.kind);
+  assert.deepEqual(kinds(0, [at('/srv/archive')]), ['raised']);
+  assert.deepEqual(kinds(2 * MIN, []), ['cleared']);
+  // A card at another path, missing 5 min later: another fault, told and resolved as any.
+  assert.deepEqual(kinds(5 * MIN, [at('/media/sd')]), ['raised']);
+  assert.deepEqual(kinds(6 * MIN, []), ['cleared'], 'not held as a flap');
+  // The same card missing again: a flap, held.
+  assert.deepEqual(kinds(8 * MIN, [at('/media/sd')]), ['raised']);
+  assert.deepEqual(kinds(9 * MIN, []), []);
+  assert.equal(p.held().length, 1);
+});

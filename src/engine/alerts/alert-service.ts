@@ -701,7 +701,11 @@ export class AlertService {
     this.policy.setOptions(this.policyOptions());
     this.policy.carryOver(
       open,
-      [...lastRaised].map(([id, a]) => ({ id, atMs: a.atMs })),
+      [...lastRaised].map(([id, a]) => ({
+        id,
+        atMs: a.atMs,
+        as: { code: a.code as Problem['code'], message: a.sentence },
+      })),
       now,
       [...last.values()].filter((a) => a.kind === 'cleared').map((a) => a.conditionId),
       await this.heldFile.read(),

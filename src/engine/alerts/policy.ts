@@ -13,7 +13,8 @@
 //    While a "Resolved" is held, the raise a channel never took is held back too (away(): the
 //    outbox then drops both, delivery.ts), and the hold is shown (held(): `rdl-sync status`): a
 //    late raise of a condition already healed sent a person out for nothing, and a silent hold
-//    read as a "Resolved" lost.
+//    read as a "Resolved" lost. Another fault under the same id (other words: another folder, a
+//    card at another path; not another cause of one outage) is no flap: told as any condition.
 //  - A condition still there `reminderMs` after its last announcement is announced again
 //    ('reminder'); 0 turns reminders off.
 // Offline is an ordinary problem here: the engine raises it only after the offline setting (its
@@ -95,6 +96,8 @@ export class AlertPolicy {
   private readonly active = new Map<string, Tracked>();
   /** Last time each condition was announced as raised, also after it cleared (flap guard). */
   private readonly lastRaisedMs = new Map<string, number>();
+  /** The words of that raise: a return in other words is another fault, not a flap. */
+  private readonly lastRaisedAs = new Map<string, Words>();
   /** Conditions whose last announcement was 'cleared': a return must not stay untold. */
   private readonly toldResolved = new Set<string>();
   /** Announced by an earlier process, not yet seen by this one; since when this one runs. */
@@ -110,7 +113,7 @@ export class AlertPolicy {
    */
   carryOver(
     open: { problem: Problem; announcedAtMs: number }[],
-    lastRaised: { id: string; atMs: number }[],
+    lastRaised: { id: string; atMs: number; as?: Words }[],
     nowMs: number,
     /** Conditions whose last announcement was their 'cleared'. */
     resolvedLast: string[] = [],
@@ -134,8 +137,11 @@ export class AlertPolicy {
       if (tracked && this.carried.has(id) && atMs <= nowMs && atMs >= tracked.problem.sinceMs)
         tracked.wentBeforeMs = atMs;
     }
-    for (const { id, atMs } of lastRaised)
-      if (!this.lastRaisedMs.has(id)) this.lastRaisedMs.set(id, atMs);
+    for (const { id, atMs, as } of lastRaised) {
+      if (this.lastRaisedMs.has(id)) continue;
+      this.lastRaisedMs.set(id, atMs);
+      if (as) this.lastRaisedAs.set(id, as);
+    }
   }
 
   setOptions(options: AlertPolicyOptions): void {
@@ -220,6 +226,7 @@ export class AlertPolicy {
         this.toldResolved.delete(problem.id);
         tracked.announcedAtMs = nowMs;
         this.lastRaisedMs.set(problem.id, nowMs);
+        this.lastRaisedAs.set(problem.id, { code: problem.code, message: problem.message });
         told(tracked, nowMs);
         alerts.push(alertOf('raised', tracked.problem, nowMs));
       } else if (nowMs < tracked.announcedAtMs) {
@@ -326,6 +333,10 @@ export class AlertPolicy {
   private mayRaise(problem: Problem, nowMs: number): boolean {
     if (problem.severity === 'error') return true;
     const last = this.lastRaisedMs.get(problem.id);
+    // Back in other words: another fault under this id (a card at another path after a folder
+    // deleted), told as any. Another cause of one fault (offline's) is its own rule (causeToTell).
+    const as = this.lastRaisedAs.get(problem.id);
+    if (as && problem.cause === undefined && !sameWords(as, problem)) return true;
     // A last raise "in the future" is a clock stepped back: the guard would hold the condition
     // back for the whole step (days), so it is announced, as after any guard.
     return last === undefined || nowMs < last || nowMs - last >= this.options.flapMs;
