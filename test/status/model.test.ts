@@ -222,6 +222,8 @@ test('each problem is logged when raised and when its cause changes, not as its 
   offline(
     'Dropbox has been unreachable for 62 min: check the network; 4 files are waiting safely.',
   );
+  // Past 90 min the figure's unit changes (formatDuration): still the same news.
+  offline('Dropbox has been unreachable for 1.5 h: check the network; 4 files are waiting safely.');
   offline(
     'Dropbox has been unreachable for 63 min: cannot connect to the proxy http://p:3128 (from https_proxy).',
   );

@@ -13,6 +13,7 @@ import type {
 } from './types.js';
 import { describeState } from './sentence.js';
 import { FILE_FAILING_PREFIX, withoutWaiting } from '../pipeline/problems.js';
+import { withoutFigures } from '../figures.js';
 import type { Logger } from '../ports.js';
 
 export type { StatusFacts };
@@ -135,10 +136,11 @@ export class StatusModel {
 
   private logRaised(problem: Omit<Problem, 'sinceMs'>, before: Problem | undefined): void {
     if (!this.problemLog || problem.id.startsWith(FILE_FAILING_PREFIX)) return;
-    // Counts and durations change at every pass ("unreachable for 3 min", "4 files waiting"):
-    // only another cause or fix is news.
-    // (The sentence ends with a period, which the waiting part's patterns end before.)
-    const gist = (m: string): string => withoutWaiting(m.replace(/\.$/, '')).replace(/\d+/g, '#');
+    // Counts and durations change at every pass ("unreachable for 59 s", then "for 1 min", "4
+    // files waiting"): only another cause or fix is news, or another file or folder (digits in a
+    // name are the name's: figures.ts). (The sentence ends with a period, which the waiting
+    // part's patterns end before.)
+    const gist = (m: string): string => withoutFigures(withoutWaiting(m.replace(/\.$/, '')));
     if (before && gist(before.message) === gist(problem.message)) return;
     this.problemLog.warn('problem', { id: problem.id, message: problem.message });
   }
