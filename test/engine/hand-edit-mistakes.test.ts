@@ -74,7 +74,7 @@ test('a file that is not JSON any more is the same visible problem, naming the l
     assert.match(problem(h)!.message, /settings in force are kept/);
     // Where the mistake is, as a person looks for it: the line (the last) and column.
     const lines = broken.split('\n').length;
-    assert.match(problem(h)!.message, new RegExp(`line ${lines} column \\d+`));
+    assert.match(problem(h)!.message, new RegExp(`line ${lines}, column \\d+`));
     // Only fixes that work: `settings set` refuses to save over a file it cannot read, and
     // deleting the file (the file's own advice) would start every setting from its default.
     assert.match(
