@@ -164,7 +164,7 @@ function notRunningSentence(s: StatusSnapshot): string {
   const pending = s.counts.transit + s.counts.waiting;
   if (s.state !== 'idle' || s.counts.failed > 0 || pending === 0) return sentenceAsText(s);
   const them = pending === 1 ? '1 file waits' : `${pending} files wait`;
-  return `${them} safely; nothing moves ${pending === 1 ? 'it' : 'them'} until RDL Sync runs (on a hub: sudo systemctl start rdl-sync; now, once: rdl-sync once).`;
+  return `${them} safely; nothing moves ${pending === 1 ? 'it' : 'them'} until RDL Sync runs (on a desktop: start the RDL Sync app; on a hub: sudo systemctl start rdl-sync; now, once: rdl-sync once).`;
 }
 
 /**

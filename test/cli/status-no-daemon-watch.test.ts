@@ -73,7 +73,7 @@ test('no daemon: the Dropbox account is said not checked now, with when it was l
     // No pass is coming: not "the next pass will move it".
     assert.match(
       out.stdout,
-      /^State: idle\. 1 file waits safely; nothing moves it until RDL Sync runs \(on a hub: sudo systemctl start rdl-sync; now, once: rdl-sync once\)\.$/m,
+      /^State: idle\. 1 file waits safely; nothing moves it until RDL Sync runs \(on a desktop: start the RDL Sync app; on a hub: sudo systemctl start rdl-sync; now, once: rdl-sync once\)\.$/m,
     );
     // Before, "upload pending 0" beside the file in transit: the probe counted no leg's queue.
     assert.match(
