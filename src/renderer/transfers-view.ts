@@ -3,6 +3,7 @@
 import type { HistoryRecord, LegResult } from '../shared/engine-types.js';
 import { api, valueOr } from './rdl.js';
 import { debounce, h, replace, setText } from './dom.js';
+import { keptUnderOtherName } from '../shared/format.js';
 import { absoluteTime, bytes, relativeTime } from './format.js';
 
 const PAGE = 200;
@@ -117,19 +118,24 @@ function row(r: HistoryRecord, now: number): HTMLElement {
       h('br'),
       h('span', { class: 'muted', text: absoluteTime(r.finishedAtMs) }),
     ),
-    leg(r.upload, 'upload'),
-    leg(r.archive, 'archive'),
+    leg(r.upload, 'upload', r.rel),
+    leg(r.archive, 'archive', r.rel),
   );
 }
 
-function leg(result: LegResult, name: string): HTMLElement {
+function leg(result: LegResult, name: string, rel: string): HTMLElement {
   switch (result.status) {
-    case 'done':
+    case 'done': {
+      // Kept beside a different file of the same name (Dropbox reads `Case.txt` and `case.txt` as
+      // one): the name it has there in the cell's text, as `rdl-sync history` says it. In the
+      // tooltip only, keyboard users and screenshots never saw the "(1)" a merge tool then meets.
+      const other = keptUnderOtherName(rel, result.path);
       return h('td', {
         class: `leg done leg-${name}`,
         title: result.path,
-        text: result.alreadyPresent ? 'Done (already there)' : 'Done',
+        text: `${result.alreadyPresent ? 'Done (already there)' : 'Done'}${other === null ? '' : ` as ${other}`}`,
       });
+    }
     case 'failed':
       return h('td', { class: `leg failed leg-${name}`, text: `Failed: ${result.message}` });
     case 'skipped':
