@@ -61,11 +61,8 @@ export function printStatus(
   if (unknown) return problemLines(s, line, runsOn);
   // No archive folder yet (a new install): nothing can be "not present".
   if (s.archive.enabled && s.archive.path === '') line(`${archive}: no archive folder set yet`);
-  else if (s.archive.enabled) {
-    line(
-      `${archive}: ${s.archive.path} — ${s.archive.present ? `present, ${formatBytes(s.archive.freeBytes)} free of ${formatBytes(s.archive.totalBytes)}` : s.archive.notAnswering ? 'NOT ANSWERING' : 'NOT PRESENT'}`,
-    );
-  } else line(`${archive}: turned off`);
+  else if (s.archive.enabled) line(`${archive}: ${s.archive.path} — ${archivePresence(s)}`);
+  else line(`${archive}: turned off`);
   const d = s.dropbox;
   line(
     d.connected
@@ -89,6 +86,20 @@ export function printStatus(
       `  ${t.leg === 'upload' ? '↑' : '→'} ${t.rel} ${formatBytes(t.bytesDone)}/${formatBytes(t.size)} at ${formatBytes(t.rate)}/s`,
     );
   problemLines(s, line, runsOn);
+}
+
+/**
+ * Whether the archive is there and can be written, in the window's words (status-view.ts): a
+ * read-only card read "present, 34 MB free" here while the window said "Present but read-only".
+ */
+function archivePresence(s: StatusSnapshot): string {
+  const a = s.archive;
+  if (!a.present) return a.notAnswering ? 'NOT ANSWERING' : 'NOT PRESENT';
+  const space = `${formatBytes(a.freeBytes)} free of ${formatBytes(a.totalBytes)}`;
+  if (a.writable) return `present, ${space}`;
+  // The fix (a write-protect switch, a remount, the owner's permission) is in the problem's words.
+  const told = s.problems.some((p) => p.code === 'archive-readonly');
+  return `present but read-only${told ? ' (the problem below says what to do)' : ''}, ${space}`;
 }
 
 /**

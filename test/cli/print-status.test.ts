@@ -242,3 +242,38 @@ test('a "Resolved" held by the alerts\' repeat guard is said, with when it is du
   assert.doesNotMatch(printed(model), /held by the repeat guard/);
   assert.equal(model.snapshot().resolvedHeld, undefined, 'absent when none');
 });
+
+test('a read-only card reads "present but read-only" on its own line, as the window says, not only in the problem', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0);
+  const model = new StatusModel(() => now);
+  model.update({
+    archive: {
+      enabled: true,
+      path: '/media/CARD',
+      card: true,
+      present: true,
+      writable: false,
+      freeBytes: 34e6,
+      totalBytes: 34e6,
+    },
+  });
+  // Without the problem (a status.json of an older version, say): no promise of one below.
+  assert.match(
+    printed(model),
+    /^SD card: \/media\/CARD — present but read-only, 34 MB free of 34 MB$/m,
+  );
+  model.raise({
+    id: 'archive-readonly',
+    code: 'archive-readonly',
+    severity: 'attention',
+    tab: 'status',
+    message: 'The SD card /media/CARD is read-only: check the card’s write-protect switch …',
+  });
+  const text = printed(model);
+  assert.match(
+    text,
+    /^SD card: \/media\/CARD — present but read-only \(the problem below says what to do\), 34 MB free of 34 MB$/m,
+    text,
+  );
+  assert.doesNotMatch(text, /— present, /);
+});
