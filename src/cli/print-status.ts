@@ -96,6 +96,9 @@ function archivePresence(s: StatusSnapshot): string {
   const a = s.archive;
   if (!a.present) return a.notAnswering ? 'NOT ANSWERING' : 'NOT PRESENT';
   const space = `${formatBytes(a.freeBytes)} free of ${formatBytes(a.totalBytes)}`;
+  // Full is writable, yet nothing more is archived: "present, 2 MB free" read as fine.
+  if (a.writable && s.problems.some((p) => p.code === 'archive-full'))
+    return `present but full: files wait in transit, ${space}`;
   if (a.writable) return `present, ${space}`;
   // The fix (a write-protect switch, a remount, the owner's permission) is in the problem's words.
   const told = s.problems.some((p) => p.code === 'archive-readonly');

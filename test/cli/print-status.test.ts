@@ -277,3 +277,30 @@ test('a read-only card reads "present but read-only" on its own line, as the win
   );
   assert.doesNotMatch(text, /— present, /);
 });
+
+test('a full card reads "present but full" on its own line, as the window says', () => {
+  const model = new StatusModel(() => Date.UTC(2026, 11, 2, 12, 0));
+  model.update({
+    archive: {
+      enabled: true,
+      path: '/media/CARD',
+      card: true,
+      present: true,
+      writable: true,
+      freeBytes: 2e6,
+      totalBytes: 8e6,
+    },
+  });
+  assert.match(printed(model), /^SD card: \/media\/CARD — present, 2.0 MB free of 8.0 MB$/m);
+  model.raise({
+    id: 'archive-full',
+    code: 'archive-full',
+    severity: 'attention',
+    tab: 'status',
+    message: 'The SD card /media/CARD is full (2 MB free, 5 MB needed): free space on it',
+  });
+  assert.match(
+    printed(model),
+    /^SD card: \/media\/CARD — present but full: files wait in transit, 2.0 MB free of 8.0 MB$/m,
+  );
+});
