@@ -171,7 +171,7 @@ export class SetupView {
     const summary = importSummary(report);
     // The import always keeps an archive: the hub's 4_synced or its card (legacy/plan.ts), which
     // takes files only once it is mounted.
-    this.done(summary.lines, summary.dropboxReady, report.cardAway !== true);
+    this.done(summary.lines, summary.dropboxReady, report.cardAway === true ? 'none' : 'folder');
   }
 
   private async manualStep(): Promise<void> {
@@ -226,7 +226,9 @@ export class SetupView {
           `Site: ${s.site}`,
         ],
         false,
-        s.archiveEnabled,
+        // A card is written only while mounted, and at setup it may not be in its reader yet:
+        // "files go to the archive" was read beside the notification that the card is missing.
+        !s.archiveEnabled ? 'none' : s.archiveMustBeMountPoint ? 'card' : 'folder',
       );
     };
     this.show(
@@ -303,7 +305,20 @@ export class SetupView {
     );
   }
 
-  private done(lines: string[], dropboxConnected: boolean, archiveOn: boolean): void {
+  /**
+   * `archive`: where files go before Dropbox is connected: a folder that takes them now, a card
+   * that takes them while it is mounted, or none (no archive, or a card known to be away).
+   */
+  private done(
+    lines: string[],
+    dropboxConnected: boolean,
+    archive: 'folder' | 'card' | 'none',
+  ): void {
+    const meanwhile = {
+      folder: 'until then files go to the archive and wait in transit for Dropbox.',
+      card: 'until then files go to the SD card whenever it is mounted, and wait in transit for Dropbox.',
+      none: 'until then files wait in transit for Dropbox.',
+    }[archive];
     this.show(
       'done',
       h('h2', { id: 'setup-title', text: 'RDL Sync is set up' }),
@@ -311,9 +326,7 @@ export class SetupView {
       h('p', {
         text: dropboxConnected
           ? 'The Dropbox login was imported too: files start moving on the next pass.'
-          : archiveOn
-            ? 'Next, connect Dropbox (Settings tab); until then files go to the archive and wait in transit for Dropbox.'
-            : 'Next, connect Dropbox (Settings tab); until then files wait in transit for Dropbox.',
+          : `Next, connect Dropbox (Settings tab); ${meanwhile}`,
       }),
       h(
         'div',

@@ -161,6 +161,36 @@ test('first run with no archive: the setup does not promise an archive copy', as
   }
 });
 
+test('first run with an SD card archive: the setup says files go to the card whenever it is mounted, not that they go to the archive', async (t) => {
+  if (!(await chromiumInstalled())) {
+    t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
+    return;
+  }
+  const w = await openWindow({}, undefined, { unconfigured: true });
+  const { page } = w;
+  try {
+    const watch = path.join(w.root, 'picked-watch');
+    fs.mkdirSync(watch);
+    await page.waitForSelector('#setup-choose-manual');
+    await page.click('#setup-choose-manual');
+    await page.waitForSelector('#setup-watch');
+    await page.fill('#setup-watch', watch);
+    await page.check('#setup-archive-card');
+    // The card is not in its reader yet: its mount point does not even exist.
+    await page.fill('#setup-archive', path.join(w.root, 'media', 'CARD'));
+    await page.fill('#setup-site', 'Lab_Desk');
+    await page.click('#setup-save');
+    await page.waitForSelector('#setup-summary');
+    assert.match(await text(page, '#setup-summary'), /\(SD card, only while mounted\)/);
+    const next = await text(page, '#setup');
+    // Before: "until then files go to the archive", beside the notification that it is missing.
+    assert.match(next, /files go to the SD card whenever it is mounted, and wait in transit/);
+    assert.doesNotMatch(next, /go to the archive/);
+  } finally {
+    await w.close();
+  }
+});
+
 test('an import naming an archive card that is not mounted: the setup says files wait in transit, not that they go to the archive', async (t) => {
   if (!(await chromiumInstalled())) {
     t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
