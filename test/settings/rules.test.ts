@@ -143,6 +143,25 @@ test('folders on disk: checked when writing, not when a daemon reads its file', 
   );
 });
 
+test('a transit folder that leads onto the archive through a link is refused; one beside it on the same disk is not', () => {
+  const archive = path.join(root, 'card');
+  fs.mkdirSync(path.join(archive, 'q'), { recursive: true });
+  const onCard = path.join(root, 'transit-on-card');
+  fs.symlinkSync(path.join(archive, 'q'), onCard);
+  const card = { archiveEnabled: true, archiveDir: archive, archiveMustBeMountPoint: false };
+  assert.deepEqual(issues({ ...card, transitDir: onCard }), [], 'only the disk knows');
+  const [viaLink] = issues({ ...card, transitDir: onCard }, { checkFolders: true });
+  assert.equal(viaLink?.field, 'transitDir');
+  assert.match(
+    viaLink.message,
+    /^Transit folder .*transit-on-card leads into the archive folder .*card \(through a link\): .*put the transit folder on the hub's own disk, beside the watch folder$/,
+  );
+  // The one-disk hub: transit and archive side by side (the archive copy is then a hard link).
+  const beside = path.join(root, 'transit-beside');
+  fs.mkdirSync(beside);
+  assert.deepEqual(issues({ ...card, transitDir: beside }, { checkFolders: true }), []);
+});
+
 test('config folder 0700 and its files 0600: another user can read none of them', async () => {
   const dir = path.join(root, 'cfg');
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true, mode: 0o755 });

@@ -177,6 +177,44 @@ test('transit must not be the watch folder or inside it; archive not inside eith
   assert.match(issueFor(win, 'transitDir'), /inside the watch folder/);
 });
 
+// User trial: transit on the SD card archive was saved; with the card out the next file was staged
+// into the empty mount point on the main disk, hidden there once the card was back.
+test('transit or watch folder inside the archive folder is refused, card or not; siblings on one disk are not', () => {
+  for (const archiveMustBeMountPoint of [true, false]) {
+    const card = { ...good, archiveEnabled: true, archiveMustBeMountPoint };
+    const transit = issueFor({ ...card, transitDir: '/media/orangepi/SD1/transit' }, 'transitDir');
+    assert.equal(
+      transit,
+      "Transit folder (/media/orangepi/SD1/transit) is inside the archive folder (/media/orangepi/SD1): the archive would hold RDL Sync's own queue, and with the card or disk out the queue would be gone and new files written into its empty mount point; put the transit folder on the hub's own disk, beside the watch folder, e.g. /home/pi/rdl/transit",
+    );
+    assert.match(
+      issueFor({ ...card, watchDir: '/media/orangepi/SD1/in' }, 'watchDir'),
+      /^Watch folder \(\/media\/orangepi\/SD1\/in\) is inside the archive folder \(\/media\/orangepi\/SD1\): .*choose a watch folder on the hub's own disk, outside the archive folder$/,
+    );
+  }
+  // The archive off: a folder named there still is not where the queue belongs.
+  assert.match(
+    issueFor(
+      { ...good, archiveEnabled: false, transitDir: '/media/orangepi/SD1/q/t' },
+      'transitDir',
+    ),
+    /inside the archive folder/,
+  );
+  // A Pi's own SD card holding both (archive not a mount point): the archive copy is a hard link.
+  const oneDisk = validateSettings(
+    {
+      ...good,
+      archiveEnabled: true,
+      archiveMustBeMountPoint: false,
+      watchDir: '/home/pi/rdl/tosync',
+      transitDir: '/home/pi/rdl/transit',
+      archiveDir: '/home/pi/rdl/archive',
+    },
+    { home: HOME },
+  );
+  assert.ok(oneDisk.ok, JSON.stringify(oneDisk));
+});
+
 test('folder clashes are reported together with other mistakes', () => {
   const issues = issuesOf({ ...good, intervalSeconds: 0, transitDir: '/home/pi/rdl/tosync/t' });
   assert.deepEqual(issues.map((i) => i.field).sort(), ['intervalSeconds', 'transitDir']);

@@ -119,6 +119,17 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
       message: `Archive folder ${s.archiveDir} leads into the watch folder ${s.watchDir}: choose a folder outside it`,
     });
   }
+  // The transit folder on the archive's disk through a link (/home/pi/rdl/transit -> the card):
+  // the queue would leave with the card (validate.ts refuses the plain paths).
+  if (archiveLooked && !reported.has('transitDir')) {
+    const realArchive = real(s.archiveDir);
+    if (isAtOrBelow(real(s.transitDir), realArchive)) {
+      issues.push({
+        field: 'transitDir',
+        message: `Transit folder ${s.transitDir} leads into the archive folder ${s.archiveDir} (through a link): the archive would hold RDL Sync's own queue; put the transit folder on the hub's own disk, beside the watch folder`,
+      });
+    }
+  }
   return issues;
 }
 

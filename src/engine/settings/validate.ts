@@ -273,8 +273,46 @@ function folderOverlapIssues(s: Folders): FieldIssue[] {
         });
       }
     }
+    issues.push(...insideArchiveIssues(s));
   }
   return issues;
+}
+
+/**
+ * The transit or watch folder inside the archive folder (equal is reported above, as the archive
+ * inside it). Refused whatever archiveMustBeMountPoint says. Found by a user trial: with transit on
+ * the card, the queue left with the card, the next file was staged into the empty mount point on
+ * the main disk and hidden there once the card was back, and status said "Up to date". Transit and
+ * archive side by side on one disk (a Pi's own SD card) stay allowed: the copy is a hard link.
+ */
+function insideArchiveIssues(s: Folders): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const archive = s.archiveDir;
+  if (isInside(s.transitDir, archive)) {
+    const beside = besideWatch(s);
+    const example = beside ? `, e.g. ${beside}` : '';
+    issues.push({
+      field: 'transitDir',
+      message: `Transit folder (${s.transitDir}) is inside the archive folder (${archive}): the archive would hold RDL Sync's own queue, and with the card or disk out the queue would be gone and new files written into its empty mount point; put the transit folder on the hub's own disk, beside the watch folder${example}`,
+    });
+  }
+  if (isInside(s.watchDir, archive)) {
+    issues.push({
+      field: 'watchDir',
+      message: `Watch folder (${s.watchDir}) is inside the archive folder (${archive}): the logger's new files would be mixed with the archived copies, and with the card or disk out they would be written into its empty mount point; choose a watch folder on the hub's own disk, outside the archive folder`,
+    });
+  }
+  return issues;
+}
+
+/** A transit folder beside the watch folder (<its parent>/transit), unless that clashes too. */
+function besideWatch(s: Folders): string | null {
+  const api = pathApi(s.watchDir);
+  const candidate = api.join(api.dirname(s.watchDir), 'transit');
+  const clashes = [s.watchDir, s.archiveDir].some(
+    (dir) => samePath(candidate, dir) || isInside(candidate, dir) || isInside(dir, candidate),
+  );
+  return clashes ? null : candidate;
 }
 
 function pathApi(p: string): path.PlatformPath {
