@@ -138,13 +138,19 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
  * engine works from the new folder nothing would ever look at them again (they were neither
  * uploaded nor, some of them, archived, and the status read "Up to date"). Refused, with the fix.
  */
-export function transitChangeIssue(from: Settings, to: Settings): FieldIssue | null {
-  if (path.resolve(from.transitDir) === path.resolve(to.transitDir)) return null;
-  const queued = firstFileBelow(from.transitDir);
+export function transitChangeIssue(
+  fromTransitDir: string,
+  to: Settings,
+  /** False when the saved settings are refused: nothing drains the queue until they are fixed. */
+  drains = true,
+): FieldIssue | null {
+  if (path.resolve(fromTransitDir) === path.resolve(to.transitDir)) return null;
+  const queued = firstFileBelow(fromTransitDir);
   if (queued === null) return null;
+  const wait = drains ? 'wait until it is empty (the Status tab counts them), or ' : '';
   return {
     field: 'transitDir',
-    message: `The transit folder ${from.transitDir} still holds files waiting for Dropbox or the archive (${queued}, maybe more): wait until it is empty (the Status tab counts them), or move its files back into the watch folder, then change it`,
+    message: `The transit folder ${fromTransitDir} still holds files waiting for Dropbox or the archive (${queued}, maybe more): ${wait}move its files back into the watch folder, then change it`,
   };
 }
 

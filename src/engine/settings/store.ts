@@ -22,7 +22,7 @@ import { settingsJsonSchema } from './json-schema.js';
 import { CONFIG_NAME, configFilePath } from './paths.js';
 import { CONFIG_VERSION, CONFIG_VERSION_KEY, migrateSettingsFile } from './migrations.js';
 import type { Settings } from './schema.js';
-import { validateSettings } from './validate.js';
+import { expandHome, validateSettings } from './validate.js';
 import { transitChangeIssue } from './folder-checks.js';
 
 /** What is wrong with settings that cannot be used: field and message, as validation gives them. */
@@ -203,8 +203,13 @@ class ConfSettingsStore implements SettingsStore {
     const result = this.validate(candidate, true);
     if (!result.ok) return result;
     const saved = this.load();
+    // Saved settings that are refused (a transit folder on the archive card, from an older build)
+    // still name the queue: moving the transit folder away must not leave its files behind.
+    const savedTransit = saved.ok ? saved.settings.transitDir : this.savedTransitDir();
     const moved =
-      saved.ok && this.hasSettings() && transitChangeIssue(saved.settings, result.settings);
+      savedTransit !== null &&
+      this.hasSettings() &&
+      transitChangeIssue(savedTransit, result.settings, saved.ok);
     if (moved) return { ok: false, issues: [moved] };
     // Never replace a FIFO, device or folder someone put there: say so instead.
     assertRegularOrMissing(this.path);
@@ -293,6 +298,16 @@ class ConfSettingsStore implements SettingsStore {
         return `${this.path} has mistakes (${loaded.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')})`;
     }
     return e instanceof Error ? e.message : String(e);
+  }
+
+  /** The transit folder the file names, when its settings as a whole are refused; else null. */
+  private savedTransitDir(): string | null {
+    const raw = this.readRaw();
+    if (raw.kind !== 'object') return null;
+    const dir = raw.data.transitDir;
+    if (typeof dir !== 'string') return null;
+    const expanded = expandHome(dir.trim(), this.opts.home);
+    return path.isAbsolute(expanded) ? expanded : null;
   }
 
   hasSettings(): boolean {
