@@ -82,7 +82,7 @@ export const settingsSchema = z
       'Folder the data logger writes into (the old script’s tosync/). Its subfolders stay in place.',
     ),
     transitDir: absolutePath('Transit folder', '/home/pi/rdl/transit').describe(
-      'Queue folder: files wait here until both Dropbox and the archive (SD card or folder) have a verified copy. Put it on the same disk as the watch folder so staging is an atomic rename.',
+      'Queue folder: files wait here until both Dropbox and the archive (SD card or folder) have a verified copy. Put it on the same disk as the watch folder so staging is an atomic rename; never inside the archive folder (a card taken out would take the queue with it).',
     ),
     archiveEnabled: z.boolean().describe('Keep a second copy on a local SD card or disk.'),
     // Empty only while the archive is off (the check below). A relative path was taken from
