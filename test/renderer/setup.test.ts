@@ -130,29 +130,42 @@ test('first run: the setup shows, finds the old syncer, and the folder choice sy
   }
 });
 
+/**
+ * A first run through "Choose the folders": the watch folder picked, `archive` chooses the
+ * archive, then the site and Save. What the done page's summary and whole text say.
+ */
+async function manualSetupSaved(
+  w: Awaited<ReturnType<typeof openWindow>>,
+  archive: (page: Page) => Promise<void>,
+): Promise<{ summary: string; next: string }> {
+  const { page } = w;
+  const watch = path.join(w.root, 'picked-watch');
+  fs.mkdirSync(watch);
+  await page.waitForSelector('#setup-choose-manual');
+  await page.click('#setup-choose-manual');
+  await page.waitForSelector('#setup-watch');
+  await page.click('#setup-watch-choose');
+  await until('the watch folder filled in', async () =>
+    (await page.inputValue('#setup-watch')) === watch ? true : undefined,
+  );
+  await archive(page);
+  await page.fill('#setup-site', 'Lab_Desk');
+  await page.click('#setup-save');
+  await page.waitForSelector('#setup-summary');
+  return { summary: await text(page, '#setup-summary'), next: await text(page, '#setup') };
+}
+
 test('first run with no archive: the setup does not promise an archive copy', async (t) => {
   if (!(await chromiumInstalled())) {
     t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
     return;
   }
   const w = await openWindow({}, undefined, { unconfigured: true });
-  const { page } = w;
   try {
-    const watch = path.join(w.root, 'picked-watch');
-    fs.mkdirSync(watch);
-    await page.waitForSelector('#setup-choose-manual');
-    await page.click('#setup-choose-manual');
-    await page.waitForSelector('#setup-watch');
-    await page.click('#setup-watch-choose');
-    await until('the watch folder filled in', async () =>
-      (await page.inputValue('#setup-watch')) === watch ? true : undefined,
+    const { summary, next } = await manualSetupSaved(w, (page) =>
+      page.check('#setup-archive-none'),
     );
-    await page.check('#setup-archive-none');
-    await page.fill('#setup-site', 'Lab_Desk');
-    await page.click('#setup-save');
-    await page.waitForSelector('#setup-summary');
-    assert.match(await text(page, '#setup-summary'), /Archive: none/);
-    const next = await text(page, '#setup');
+    assert.match(summary, /Archive: none/);
     // Before: "until then files go to the archive" with no archive at all.
     assert.match(next, /until then files wait in transit for Dropbox/);
     assert.doesNotMatch(next, /go to the archive/);
@@ -167,22 +180,13 @@ test('first run with an SD card archive: the setup says files go to the card whe
     return;
   }
   const w = await openWindow({}, undefined, { unconfigured: true });
-  const { page } = w;
   try {
-    const watch = path.join(w.root, 'picked-watch');
-    fs.mkdirSync(watch);
-    await page.waitForSelector('#setup-choose-manual');
-    await page.click('#setup-choose-manual');
-    await page.waitForSelector('#setup-watch');
-    await page.fill('#setup-watch', watch);
-    await page.check('#setup-archive-card');
-    // The card is not in its reader yet: its mount point does not even exist.
-    await page.fill('#setup-archive', path.join(w.root, 'media', 'CARD'));
-    await page.fill('#setup-site', 'Lab_Desk');
-    await page.click('#setup-save');
-    await page.waitForSelector('#setup-summary');
-    assert.match(await text(page, '#setup-summary'), /\(SD card, only while mounted\)/);
-    const next = await text(page, '#setup');
+    const { summary, next } = await manualSetupSaved(w, async (page) => {
+      await page.check('#setup-archive-card');
+      // The card is not in its reader yet: its mount point does not even exist.
+      await page.fill('#setup-archive', path.join(w.root, 'media', 'CARD'));
+    });
+    assert.match(summary, /\(SD card, only while mounted\)/);
     // Before: "until then files go to the archive", beside the notification that it is missing.
     assert.match(next, /files go to the SD card whenever it is mounted, and wait in transit/);
     assert.doesNotMatch(next, /go to the archive/);
