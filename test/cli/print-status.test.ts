@@ -243,20 +243,17 @@ test('a "Resolved" held by the alerts\' repeat guard is said, with when it is du
   assert.equal(model.snapshot().resolvedHeld, undefined, 'absent when none');
 });
 
-test('a read-only card reads "present but read-only" on its own line, as the window says, not only in the problem', () => {
-  const now = Date.UTC(2026, 11, 2, 12, 0);
-  const model = new StatusModel(() => now);
+/** A status whose SD card /media/CARD is mounted, with these write bits and space. */
+function cardAt(card: { writable: boolean; freeBytes: number; totalBytes: number }): StatusModel {
+  const model = new StatusModel(() => Date.UTC(2026, 11, 2, 12, 0));
   model.update({
-    archive: {
-      enabled: true,
-      path: '/media/CARD',
-      card: true,
-      present: true,
-      writable: false,
-      freeBytes: 34e6,
-      totalBytes: 34e6,
-    },
+    archive: { enabled: true, path: '/media/CARD', card: true, present: true, ...card },
   });
+  return model;
+}
+
+test('a read-only card reads "present but read-only" on its own line, as the window says, not only in the problem', () => {
+  const model = cardAt({ writable: false, freeBytes: 34e6, totalBytes: 34e6 });
   // Without the problem (a status.json of an older version, say): no promise of one below.
   assert.match(
     printed(model),
@@ -279,18 +276,7 @@ test('a read-only card reads "present but read-only" on its own line, as the win
 });
 
 test('a full card reads "present but full" on its own line, as the window says', () => {
-  const model = new StatusModel(() => Date.UTC(2026, 11, 2, 12, 0));
-  model.update({
-    archive: {
-      enabled: true,
-      path: '/media/CARD',
-      card: true,
-      present: true,
-      writable: true,
-      freeBytes: 2e6,
-      totalBytes: 8e6,
-    },
-  });
+  const model = cardAt({ writable: true, freeBytes: 2e6, totalBytes: 8e6 });
   assert.match(printed(model), /^SD card: \/media\/CARD — present, 2.0 MB free of 8.0 MB$/m);
   model.raise({
     id: 'archive-full',
