@@ -1,6 +1,7 @@
 // Runs the real `rdl-sync` CLI as a child process, the way a person or systemd does, while the
 // Dropbox emulator keeps serving in the test process (so spawning is async, never spawnSync).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import fs from 'node:fs/promises';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -126,6 +127,33 @@ export function runCli(args: string[], env: CliEnv, viaBin = false): Promise<Cli
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** One test file's temporary world: a HOME and a settings folder of its own, in one temp folder. */
+export interface CliSandbox {
+  root: string;
+  env: CliEnv;
+  /** `<root>/config`, made by the first command that saves into it. */
+  configDir: string;
+  /** `rdl-sync <args> --config-dir <configDir>`. */
+  cli(...args: string[]): Promise<CliResult>;
+}
+
+/**
+ * Made when the test file loads (so its names can be taken at the top of the file) and removed
+ * after its tests: the set-up every settings and import test file repeated before each test run.
+ */
+export function cliSandbox(prefix: string): CliSandbox {
+  const root = mkdtempSync(path.join(os.tmpdir(), prefix));
+  after(() => fs.rm(root, { recursive: true, force: true }));
+  const env: CliEnv = { home: path.join(root, 'home') };
+  const configDir = path.join(root, 'config');
+  return {
+    root,
+    env,
+    configDir,
+    cli: (...args) => runCli([...args, '--config-dir', configDir], env),
+  };
 }
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs` saying what it waited for. */

@@ -1,26 +1,13 @@
 // `rdl-sync --help` and every command's --help, and how bad usage is refused (exit 2, a message
 // that says what was wrong and where to look).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { FILE_FAILING_THRESHOLD } from '../../src/engine/retry-policy.js';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox, runCli } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
-let configDir: string;
-
-before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-help-'));
-  env = { home: path.join(root, 'home') };
-  configDir = path.join(root, 'config');
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
+const { root, env, configDir } = cliSandbox('rdl-cli-help-');
 
 /** Each command and words its help must mention (its own options, or what it does). */
 const COMMANDS: Record<string, string[]> = {

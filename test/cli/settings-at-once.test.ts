@@ -3,29 +3,17 @@
 // must be in the file afterwards. Each command read the file, changed its key and wrote the whole
 // file back, so the last writer dropped the others' changes (in a shell loop, 15 of 21 pairs lost
 // one): the hub then ran with a setting a person had been told was saved.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
-let configDir: string;
+const { root, configDir, cli } = cliSandbox('rdl-cli-settings-at-once-');
 
 before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-settings-at-once-'));
-  env = { home: path.join(root, 'home') };
-  configDir = path.join(root, 'config');
   for (const dir of ['watch', 'transit', 'archive']) await fs.mkdir(path.join(root, dir));
 });
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
 
 test('settings set commands run together: each one saves its change, none is lost', async () => {
   const setUp = await cli(

@@ -2,28 +2,14 @@
 // value that is no email address, and nothing said that `settings set` separates a list's values
 // with commas: a technician setting up alerts by ssh was left guessing. The refusal now ends with
 // the command that works, and that command does.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
-let configDir: string;
+const { root, configDir, cli } = cliSandbox('rdl-cli-list-sep-');
 
-before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-list-sep-'));
-  env = { home: path.join(root, 'home') };
-  configDir = path.join(root, 'config');
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
 const mail = ['smtpHost', 'smtp.sendgrid.net', 'alertEmailFrom', 'hub7@example.org'];
 
 test('recipients separated by semicolons: refused with the command that uses commas', async () => {

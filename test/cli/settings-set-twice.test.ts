@@ -1,27 +1,12 @@
 // `settings set smtpPort 25 smtpPort 2525` saved 2525, printed `smtpPort = 2525` twice and said
 // nothing of the 25: which value was meant is not for the command to guess.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
-let configDir: string;
-
-before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-set-twice-'));
-  env = { home: path.join(root, 'home') };
-  configDir = path.join(root, 'config');
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
+const { root, configDir, cli } = cliSandbox('rdl-cli-set-twice-');
 
 test('a setting given twice in one command is refused, named, with the fix; nothing is saved', async () => {
   const archive = path.join(root, 'archive');

@@ -2,30 +2,20 @@
 // `set` takes several pairs at once, and a refused value names the setting and the rule and
 // leaves the file exactly as it was.
 import { NOBODY } from '../stage/unprivileged.js';
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox, runCli } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
-let configDir: string;
+const { root, env, configDir, cli } = cliSandbox('rdl-cli-settings-');
+
 let configFile: string;
 
 before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-settings-'));
-  env = { home: path.join(root, 'home') };
-  configDir = path.join(root, 'config');
   configFile = path.join(configDir, 'config.json');
 });
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
 
 test('fresh config: check names the missing fields, set fills them together, check passes', async () => {
   const [path_, before] = await Promise.all([cli('settings', 'path'), cli('settings', 'check')]);

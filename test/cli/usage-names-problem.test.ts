@@ -2,28 +2,11 @@
 // `alert tset` (though `stauts` and `--jsn` get a "did you mean"), `alert secret smtp-pasword`,
 // `settings set site` (its value missing). And `settings show site` printed every setting,
 // ignoring the name it was given.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
-let configDir: string;
-
-before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-usage-words-'));
-  env = { home: path.join(root, 'home') };
-  configDir = path.join(root, 'config');
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-
-const cli = (...args: string[]) => runCli([...args, '--config-dir', configDir], env);
+const { cli } = cliSandbox('rdl-cli-usage-words-');
 
 test('alert with a mistyped action: did you mean, then the usage', async () => {
   const r = await cli('alert', 'tset');
