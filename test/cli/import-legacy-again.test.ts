@@ -2,25 +2,14 @@
 // the settings the person changed since the first import; --dry-run saves nothing; --replace
 // takes the old setup's values. Before, the second import put the placeholder site and the old
 // archive folder back over the person's corrections.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox, runCli } from './cli-harness.js';
 import { currentPiHub } from '../legacy/fixtures.js';
 
-let root: string;
-let env: CliEnv;
-
-before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-legacy-again-'));
-  env = { home: path.join(root, 'home') };
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
+const { root, env } = cliSandbox('rdl-cli-legacy-again-');
 
 const UPLOADER_FILE =
   'OAUTH_APP_KEY=legacyappkey123\nOAUTH_REFRESH_TOKEN=refresh-again-not-shown\n';

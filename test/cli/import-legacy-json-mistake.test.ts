@@ -2,25 +2,14 @@
 // a field pain), saved by a Windows editor with \r\n line ends: `import-legacy` must point at the
 // line and column an editor shows, and say what to look for there. It said "the parser stopped at
 // character 44", which a technician in nano had to count out by hand.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox, runCli } from './cli-harness.js';
 import { currentPiHub } from '../legacy/fixtures.js';
 
-let root: string;
-let env: CliEnv;
-
-before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-legacy-json-'));
-  env = { home: path.join(root, 'home') };
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
+const { root, env } = cliSandbox('rdl-cli-legacy-json-');
 
 const cases: [string, string, RegExp][] = [
   [

@@ -3,27 +3,16 @@
 // writer's read and write, one of the two changes was lost while both had said it was saved.
 // Here another program holds the lock and hangs: the import must wait, then say so and change
 // nothing, never write over the other edit.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox, runCli } from './cli-harness.js';
 import { currentPiHub } from '../legacy/fixtures.js';
 
-let root: string;
-let env: CliEnv;
-
-before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-legacy-turn-'));
-  env = { home: path.join(root, 'home') };
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
+const { root, env } = cliSandbox('rdl-cli-legacy-turn-');
 
 test('import-legacy while another program holds the settings lock: it says so and saves nothing', async () => {
   const hub = path.join(root, 'SHELF3');

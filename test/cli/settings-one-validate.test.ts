@@ -1,25 +1,20 @@
 // `rdl-sync settings set` goes through the engine's settings service: what it refuses, it
 // refuses with the very message the engine (the window's path) gives, and it writes nothing.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { createEngine, defaultSettings } from '../../src/engine/index.js';
 import { CONFIG_VERSION } from '../../src/engine/settings/migrations.js';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox, runCli } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
-let configDir: string;
+const { root, env, configDir } = cliSandbox('rdl-cli-one-validate-');
+
 let settings: Record<string, unknown>;
 
 before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-one-validate-'));
-  env = { home: path.join(root, 'home') };
   const watchDir = path.join(root, 'tosync');
   await fs.mkdir(watchDir);
-  configDir = path.join(root, 'config');
   await fs.mkdir(configDir);
   settings = {
     ...defaultSettings(env.home),
@@ -30,10 +25,6 @@ before(async () => {
     site: 'Lake',
   };
   await fs.writeFile(path.join(configDir, 'config.json'), JSON.stringify(settings, null, 2));
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
 });
 
 /** What the engine facade says about `patch` (the window's save path). */

@@ -1,28 +1,21 @@
 // One validation path: what `settings set` refuses, a hand-edited file is refused for too (the
 // daemon will not start on it, saying why), and the config file itself cannot hang or fool a
 // command (a FIFO, a byte-order mark, a prototype key).
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { cliSandbox, runCli } from './cli-harness.js';
 
-let root: string;
-let env: CliEnv;
+const { root, env } = cliSandbox('rdl-cli-rules-');
+
 let watchDir: string;
 
 before(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-cli-rules-'));
-  env = { home: path.join(root, 'home') };
   watchDir = path.join(root, 'tosync');
   await fs.mkdir(watchDir);
-});
-
-after(async () => {
-  await fs.rm(root, { recursive: true, force: true });
 });
 
 /** A fresh config folder holding a valid settings file, with `extra` written over it by hand. */
