@@ -761,7 +761,8 @@ test("a card found at a pass's second look is no longer said missing; full or re
   });
   reducer.apply({ type: 'leg-blocked', leg: 'archive', error: readOnly });
   reducer.apply({ type: 'leg-checked', leg: 'archive', problem: null, card });
-  assert.deepEqual(problemIds(status), ['archive-full', 'archive-readonly']);
+  // One problem at a time, as the pass's end leaves it: the copy's latest word replaces "full".
+  assert.deepEqual(problemIds(status), ['archive-readonly']);
 });
 
 test('a card found missing or read-only by a copy is shown so, not as the last look saw it', () => {
@@ -861,4 +862,39 @@ test("the card's free space is the latest measure of its disk, not the pass's fi
   reducer.apply({ type: 'leg-blocked', leg: 'archive', error: missing });
   measured(['archive'], 5e6);
   assert.equal(status.snapshot().archive.freeBytes, null, 'a card away has no free space');
+});
+
+test('one archive problem replaced by another is one change: no snapshot in between shows the archive without a problem (the alerts read that as healed)', () => {
+  const clock = handClock();
+  const status = new StatusModel(() => clock.now());
+  const reducer = new StatusReducer(status, clock, () => ALERT_MS);
+  const full = new SyncError({
+    kind: 'blocked',
+    code: 'archive-full',
+    message: 'SD card at /media/card is full: swap it; files wait safely in transit',
+  });
+  const seen: string[][] = [];
+  status.onChange((s) =>
+    seen.push(s.problems.map((p) => p.id).filter((id) => id.startsWith('archive-'))),
+  );
+  const passEnded = (archive: SyncError | null): void =>
+    reducer.apply({ type: 'pass-ended', blocked: { archive }, pending: 2, aborted: false });
+  passEnded(full);
+  passEnded(missing);
+  // A look outside a pass (a probe) finding it full again, then a copy finding it gone.
+  reducer.apply({
+    type: 'probed',
+    card: { problem: full },
+    transit: 2,
+    pending: {},
+    watch: null,
+    failing: [],
+  });
+  reducer.apply({ type: 'leg-blocked', leg: 'archive', error: missing });
+  assert.deepEqual(
+    seen.filter((ids) => ids.length !== 1),
+    [],
+    `every change shows one archive problem: ${JSON.stringify(seen)}`,
+  );
+  assert.deepEqual(problemIds(status), ['archive-missing']);
 });

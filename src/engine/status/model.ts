@@ -42,6 +42,8 @@ export class StatusModel {
    */
   private readonly transfers = new Map<ActiveTransfer['leg'], Map<string, TransferTrack>>();
   private emitTimer: NodeJS.Timeout | null = null;
+  /** Inside batch(): changes are told once, when it ends (null: not batching). */
+  private batched: { changed: boolean } | null = null;
 
   constructor(
     private readonly now: () => number,
@@ -114,6 +116,23 @@ export class StatusModel {
 
   clear(id: string): void {
     if (this.remove(id)) this.emitNow();
+  }
+
+  /**
+   * Makes the changes `change` makes one change for listeners: one problem of a leg replaced by
+   * another (the card full, now pulled) was heard as two, the first cleared and then the second
+   * raised, and the alerts read the moment between as the first one healed ("Resolved: the archive
+   * disk full" of a card pulled out).
+   */
+  batch(change: () => void): void {
+    if (this.batched) return change();
+    const batch = (this.batched = { changed: false });
+    try {
+      change();
+    } finally {
+      this.batched = null;
+      if (batch.changed) this.emitNow();
+    }
   }
 
   /** Deletes one problem, logging its end as its raise was logged; whether it was there. */
@@ -254,6 +273,10 @@ export class StatusModel {
   }
 
   private emitNow(): void {
+    if (this.batched) {
+      this.batched.changed = true;
+      return;
+    }
     if (this.emitTimer) {
       clearTimeout(this.emitTimer);
       this.emitTimer = null;

@@ -392,6 +392,16 @@ export class StatusReducer {
     pending: number,
     aborted: boolean,
   ): void {
+    // One change: a leg's problem cleared here and its next one raised below were heard apart,
+    // the first as healed (status/model.ts batch).
+    this.status.batch(() => this.reflectLegProblemsNow(blocked, pending, aborted));
+  }
+
+  private reflectLegProblemsNow(
+    blocked: Partial<Record<LegId, SyncError | null>>,
+    pending: number,
+    aborted: boolean,
+  ): void {
     const { status } = this;
     // What the problems count as waiting is what the status sentence counts: the files in
     // transit and those still in the watch folder (the offline problem said 5 beside "8 files
@@ -483,15 +493,17 @@ export class StatusReducer {
     inTransit: number,
     inWatch: number,
   ): void {
-    this.apply({
-      type: 'leg-checked',
-      leg: 'archive',
-      problem: card.problem,
-      ...(card.card ? { card: card.card } : {}),
+    this.status.batch(() => {
+      this.apply({
+        type: 'leg-checked',
+        leg: 'archive',
+        problem: card.problem,
+        ...(card.card ? { card: card.card } : {}),
+      });
+      for (const pid of LEGS.archive.problemIds)
+        if (card.problem?.code !== pid) this.status.clear(pid);
+      if (card.problem) this.raiseLegProblem(card.problem, inTransit, inWatch);
     });
-    for (const pid of LEGS.archive.problemIds)
-      if (card.problem?.code !== pid) this.status.clear(pid);
-    if (card.problem) this.raiseLegProblem(card.problem, inTransit, inWatch);
   }
 
   /**
@@ -514,9 +526,17 @@ export class StatusReducer {
 
   private raiseLegProblem(err: SyncError, inTransit: number, inWatch: number): void {
     this.legErrors.set(err.code, { err, waiting: inTransit + inWatch });
-    this.status.raise(legProblem(err, inTransit, inWatch));
-    if (err.code === ARCHIVE_FULL)
-      for (const id of cardOnlyDiskIds(this.status.current.disks ?? [])) this.status.clear(id);
+    this.status.batch(() => {
+      this.status.raise(legProblem(err, inTransit, inWatch));
+      // The archive has one problem at a time: a card pulled is no longer known full, nor one
+      // found full still missing. A copy finding the card gone in a pass left "full" shown beside
+      // it until the pass's end, and then cleared it alone: "Resolved: the archive disk full" of a
+      // card pulled out. Replaced in one change, the alerts read it as the replacement it is.
+      if (ARCHIVE_PROBLEM_IDS.includes(err.code))
+        for (const id of ARCHIVE_PROBLEM_IDS) if (id !== err.code) this.status.clear(id);
+      if (err.code === ARCHIVE_FULL)
+        for (const id of cardOnlyDiskIds(this.status.current.disks ?? [])) this.status.clear(id);
+    });
   }
 
   /**
@@ -597,6 +617,8 @@ function settingsFileMistakesMessage(issues: { field: string; message: string }[
 
 /** The archive leg's problem for a full archive (its code is its id: pipeline/problems.ts). */
 const ARCHIVE_FULL = 'archive-full';
+/** The archive leg's problems, one at a time (raiseLegProblem). */
+const ARCHIVE_PROBLEM_IDS: readonly string[] = LEGS.archive.problemIds;
 
 function cardOnlyDiskIds(disks: readonly DiskStatus[]): string[] {
   return disks.filter((d) => d.roles.length === 1 && d.roles[0] === 'archive').map(diskProblemId);
