@@ -879,3 +879,38 @@ test('another fault under the same condition id (the archive at another path) is
   assert.deepEqual(kinds(9 * MIN, []), []);
   assert.equal(p.held().length, 1);
 });
+
+test('a "Resolved" the repeat guard holds is replaced, never sent, when another problem of its leg comes; problems of one leg that stand together are each resolved as ever', () => {
+  const p = policy(0, 30 * MIN);
+  const full = problem('archive-full');
+  const missing = problem('archive-missing');
+  const said = (t: number, problems: Problem[]) =>
+    p.update({ problems }, t).map((a) => `${a.kind} ${a.conditionId} ${a.replaces ?? ''}`.trim());
+  assert.deepEqual(said(0, [full]), ['raised archive-full']);
+  assert.deepEqual(said(MIN, []), ['cleared archive-full']);
+  // Back at once: told, flapping; gone again, its "Resolved" held.
+  assert.deepEqual(said(5 * MIN, [full]), ['raised archive-full']);
+  assert.deepEqual(said(6 * MIN, []), []);
+  assert.equal(p.held().length, 1);
+  // The card pulled meanwhile: the held "Resolved" is replaced, not sent, now or later.
+  const [raise, ...more] = p.update({ problems: [missing] }, 10 * MIN);
+  assert.deepEqual(more, []);
+  assert.equal(raise?.kind, 'raised');
+  assert.deepEqual(raise?.replaces, ['archive-full']);
+  assert.match(
+    raise!.sentence,
+    /^archive-missing happened: do something\. It replaces the earlier alert \(the archive disk full\): the archive still does not work, now for this reason\.$/,
+  );
+  assert.deepEqual(p.held(), []);
+  assert.equal(p.away('archive-full'), false);
+  assert.deepEqual(said(50 * MIN, [missing]), []);
+  assert.deepEqual(said(51 * MIN, []), ['cleared archive-missing']);
+
+  // Access revoked, then offline beside it: two problems told; each one's end is its "Resolved".
+  const revoked = problem('auth-revoked', 'error');
+  const offline = problem('offline');
+  assert.deepEqual(said(60 * MIN, [revoked]), ['raised auth-revoked']);
+  assert.deepEqual(said(70 * MIN, [revoked, offline]), ['raised offline']);
+  assert.deepEqual(said(80 * MIN, [revoked]), ['cleared offline']);
+  assert.deepEqual(said(90 * MIN, []), ['cleared auth-revoked']);
+});

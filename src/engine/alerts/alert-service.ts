@@ -25,6 +25,7 @@ import { HeldResolvedFile } from './held.js';
 import { AlertLog } from './alert-log.js';
 import { groupFailingFiles } from './file-groups.js';
 import { resolvedSentence } from './resolved.js';
+import { withoutReplaces } from './replaced.js';
 import { formatUtcMinute } from '../format-utc.js';
 import { FILE_FAILING_PREFIX } from '../pipeline/problems.js';
 import { buildChannels, type ChannelTuning } from './channels/build.js';
@@ -675,10 +676,18 @@ export class AlertService {
     await this.log.keepReserve();
     const last = new Map<string, Alert>();
     const lastRaised = new Map<string, Alert>();
+    /** Replaced by a later raise of their leg, and not told since (replaced.ts). */
+    const replaced = new Set<string>();
     for (const a of await this.log.read().catch(() => [] as Alert[])) {
       if (a.atMs > now) continue; // a clock set back: not to be trusted
       last.set(a.conditionId, a);
+      replaced.delete(a.conditionId);
       if (a.kind === 'raised') lastRaised.set(a.conditionId, a);
+      // Closed without a "Resolved": carried over as open, the next process would resolve it.
+      for (const id of a.kind === 'raised' ? (a.replaces ?? []) : []) {
+        last.delete(id);
+        replaced.add(id);
+      }
     }
     const stop = last.get('daemon-stopped');
     if (stop && stop.kind !== 'cleared') {
@@ -693,7 +702,7 @@ export class AlertService {
           code: a.code as Problem['code'],
           severity: a.severity,
           tab: a.tab,
-          message: a.sentence,
+          message: withoutReplaces(a.sentence),
           sinceMs: a.sinceMs,
         },
         announcedAtMs: a.atMs,
@@ -704,10 +713,14 @@ export class AlertService {
       [...lastRaised].map(([id, a]) => ({
         id,
         atMs: a.atMs,
-        as: { code: a.code as Problem['code'], message: a.sentence },
+        as: { code: a.code as Problem['code'], message: withoutReplaces(a.sentence) },
       })),
       now,
-      [...last.values()].filter((a) => a.kind === 'cleared').map((a) => a.conditionId),
+      // A replaced condition's last word, like a "Resolved", is that it is no longer open.
+      [
+        ...[...last.values()].filter((a) => a.kind === 'cleared').map((a) => a.conditionId),
+        ...replaced,
+      ],
       await this.heldFile.read(),
     );
   }

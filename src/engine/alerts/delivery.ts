@@ -191,11 +191,15 @@ export class AlertDelivery {
     for (const { entry, reason } of dropped) {
       const why = {
         resolved: 'its condition cleared before this channel was told of it: neither is sent',
+        replaced: 'another problem of its leg replaced it: the alert naming both is sent instead',
         'too-old': 'not delivered in time: given up',
         'too-many': 'too many alerts owed: the oldest is given up',
         'channel-removed': 'the channel is no longer set up',
       }[reason];
-      const log = reason === 'resolved' ? this.deps.logger.info : this.deps.logger.warn;
+      const log =
+        reason === 'resolved' || reason === 'replaced'
+          ? this.deps.logger.info
+          : this.deps.logger.warn;
       log.call(this.deps.logger, `alert not delivered: ${why}`, {
         channel: entry.channel,
         kind: entry.alert.kind,

@@ -12,7 +12,10 @@
 //    clear after a raise the channel was told, or may have been (a power cut fell during its
 //    send), is owed like any alert: a person told of a problem is always told it healed;
 //  - a raise after an owed clear (the condition is back) waits behind it, so the channel ends on
-//    the truth.
+//    the truth;
+//  - a raise that replaces another problem of its leg (Alert.replaces: the card full, now pulled)
+//    takes the place of that problem's raise or reminder still owed: it names it, and sent late
+//    the old one told of a problem the leg no longer has.
 // Bounded: a raise owed longer than a day is given up (an open condition's reminder is owed
 // afresh), a clear after a week, and at most maxEntries are kept, the oldest given up first.
 //
@@ -84,7 +87,7 @@ interface OutboxFile {
 }
 
 /** Why an owed alert was dropped unsent. */
-export type DropReason = 'resolved' | 'too-old' | 'too-many' | 'channel-removed';
+export type DropReason = 'resolved' | 'replaced' | 'too-old' | 'too-many' | 'channel-removed';
 
 export interface Dropped {
   entry: OwedAlert;
@@ -168,6 +171,16 @@ export class AlertOutbox {
     const dropped: Dropped[] = [];
     if (channels.length > 0) this.dirty = true;
     for (const channel of channels) {
+      for (const entry of this.owed.filter(
+        (e) =>
+          e.channel === channel &&
+          e.alert.kind !== 'cleared' &&
+          alert.kind === 'raised' &&
+          alert.replaces?.includes(e.alert.conditionId),
+      )) {
+        this.remove(entry);
+        dropped.push({ entry, reason: 'replaced' });
+      }
       const last = this.owed.findLast(
         (e) => e.channel === channel && e.alert.conditionId === alert.conditionId,
       );

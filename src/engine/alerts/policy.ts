@@ -23,6 +23,13 @@
 //    outage, its "too many requests", each with another fix) is announced again, once, in the new
 //    words; a cause already told of it is not told again before the reminder time, and figures
 //    (minutes, files) never make a new announcement.
+//  - One problem of a leg replaced by another (the card full, then pulled; Dropbox out of reach,
+//    then "access revoked"; replaced.ts): the first gets no "Resolved" (the leg still does not
+//    work), the second is told at once, whatever the repeat guard says, saying which it replaces
+//    (Alert.replaces, which the alert log keeps for a restart). Told at once too: the person's
+//    last word was of the leg's other problem. A "Resolved" held by the guard when another
+//    problem of its leg comes is replaced so. Problems of one leg that stand together (access
+//    revoked, then offline) are each resolved as ever: the other one is still told as open.
 //  - What an earlier process announced and never cleared (the alert log, carryOver) is not
 //    announced again by the next one: a restarted service (a reboot, an upgrade) re-sent every
 //    open condition. Still there: its reminder keeps the first announcement's time. Gone: its
@@ -39,6 +46,8 @@ import { compareNames } from '../compare-names.js';
 import { withoutFigures } from '../figures.js';
 import type { GroupedProblem } from './file-groups.js';
 import type { Alert } from './types.js';
+import { legOf, replacesSentence } from './replaced.js';
+import type { LegId } from '../legs/ids.js';
 
 /** Carried conditions whose absence counts only once Dropbox has answered this process. */
 const NEEDS_DROPBOX_ANSWER = new Set([
@@ -152,6 +161,15 @@ export class AlertPolicy {
   update(status: PolicyView, nowMs: number): Alert[] {
     const alerts: Alert[] = [];
     const present = new Map(status.problems.map((p) => [p.id, p]));
+    // A leg's problem not told yet: a problem of that leg gone now is replaced by it (see header).
+    const arriving = new Map<LegId, string>();
+    for (const p of present.values()) {
+      const leg = legOf(p.id);
+      if (leg && !arriving.has(leg) && !(this.active.get(p.id)?.announcedAtMs != null))
+        arriving.set(leg, p.id);
+    }
+    /** By the arriving problem's id: the problems it replaces. */
+    const replaced = new Map<string, Problem[]>();
 
     for (const [id, tracked] of this.active) {
       if (present.has(id)) {
@@ -159,8 +177,26 @@ export class AlertPolicy {
         delete tracked.wentBeforeMs;
         continue;
       }
+      const leg = legOf(id);
+      const by = leg === undefined ? undefined : arriving.get(leg);
       // Not seen yet may be not looked at yet: a carried condition waits for this process's look.
-      if (this.carried.has(id) && !this.hasLooked(id, status)) continue;
+      // Another problem of its leg found is a look at the leg (the card found pulled), except for
+      // what only Dropbox's answer shows healed: offline is no answer to "access revoked".
+      if (
+        this.carried.has(id) &&
+        !this.hasLooked(id, status) &&
+        (by === undefined || NEEDS_DROPBOX_ANSWER.has(id))
+      )
+        continue;
+      if (by !== undefined && tracked.announcedAtMs !== null) {
+        // Replaced: no "Resolved" while the leg still does not work. Its last word is no longer
+        // an open problem, so its return is told at once (as after a "Resolved").
+        this.carried.delete(id);
+        this.active.delete(id);
+        this.toldResolved.add(id);
+        replaced.set(by, [...(replaced.get(by) ?? []), tracked.problem]);
+        continue;
+      }
       if (tracked.announcedAtMs !== null && tracked.holdClear && this.options.flapMs > 0) {
         // Flapping: "Resolved" only once it has stayed away the guard's time (a clock stepped
         // back restarts the wait rather than stretching it).
@@ -219,16 +255,18 @@ export class AlertPolicy {
       if (files) for (const rel of files) (tracked.files ??= new Set()).add(rel);
       if (tracked.announcedAtMs === null) {
         const flapping = !this.mayRaise(problem, nowMs);
-        // Within the guard, but the last word was "Resolved": told at once (see the header).
-        if (flapping && !this.toldResolved.has(problem.id)) continue;
-        if (gathering(tracked, status, nowMs)) continue;
+        const replaces = replaced.get(problem.id);
+        // Within the guard, but the last word was "Resolved", or of the problem this one
+        // replaces: told at once (see the header).
+        if (flapping && !this.toldResolved.has(problem.id) && !replaces) continue;
+        if (!replaces && gathering(tracked, status, nowMs)) continue;
         if (flapping) tracked.holdClear = true;
         this.toldResolved.delete(problem.id);
         tracked.announcedAtMs = nowMs;
         this.lastRaisedMs.set(problem.id, nowMs);
         this.lastRaisedAs.set(problem.id, { code: problem.code, message: problem.message });
         told(tracked, nowMs);
-        alerts.push(alertOf('raised', tracked.problem, nowMs));
+        alerts.push(alertOf('raised', tracked.problem, nowMs, {}, replaces));
       } else if (nowMs < tracked.announcedAtMs) {
         // The wall clock stepped back (NTP on a Pi with no real-time clock): the reminder counts
         // from now, not from a time that lies days ahead, which held it back by the whole step.
@@ -373,7 +411,16 @@ interface ClearFacts {
   wentMs?: number;
 }
 
-function alertOf(kind: Alert['kind'], p: Problem, nowMs: number, clear: ClearFacts = {}): Alert {
+function alertOf(
+  kind: Alert['kind'],
+  p: Problem,
+  nowMs: number,
+  clear: ClearFacts = {},
+  /** The problems of its leg this raise replaces (replaced.ts). */
+  replaces: readonly Problem[] = [],
+): Alert {
+  const leg = legOf(p.id);
+  const replacing = leg !== undefined && replaces.length > 0;
   return {
     kind,
     conditionId: p.id,
@@ -387,10 +434,18 @@ function alertOf(kind: Alert['kind'], p: Problem, nowMs: number, clear: ClearFac
             files: [...(clear.files ?? [])].sort(compareNames),
             ...(clear.wentMs !== undefined ? { wentMs: clear.wentMs } : {}),
           })
-        : sentence(p.message),
+        : `${sentence(p.message)}${
+            replacing
+              ? replacesSentence(
+                  leg,
+                  replaces.map((r) => problemTitle({ code: r.code, conditionId: r.id })),
+                )
+              : ''
+          }`,
     sinceMs: p.sinceMs,
     atMs: nowMs,
     tab: p.tab,
+    ...(replacing ? { replaces: replaces.map((r) => r.id) } : {}),
   };
 }
 

@@ -45,5 +45,7 @@ export function alertJson(alert: Alert, origin: AlertOrigin): Record<string, unk
     site: origin.site,
     host: origin.host,
     title: alertTitle(alert, origin),
+    // A raise replacing another problem of its leg, which gets no "cleared" (replaced.ts).
+    ...(alert.replaces ? { replaces: alert.replaces } : {}),
   };
 }

@@ -22,6 +22,11 @@ export interface Alert {
   atMs: number;
   /** Which window tab helps (desktop notification clicks open it). */
   tab: Problem['tab'];
+  /**
+   * A raise only: the conditions of its leg it replaces, which get no "Resolved" (policy.ts,
+   * replaced.ts). Kept in the alert log: the next process does not carry them over as open.
+   */
+  replaces?: string[];
 }
 
 /** One channel's outcome of a send (`alert test`, the Settings button). */
