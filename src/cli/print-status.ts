@@ -4,6 +4,7 @@ import {
   FILE_FAILING_PREFIX,
   formatBytes,
   formatDuration,
+  heldResolvedSentence,
   printable,
   sentenceAsText,
   SETTINGS_INVALID_ID,
@@ -163,10 +164,7 @@ function problemLines(s: StatusSnapshot, line: (text: string) => void, runsOn: b
     line(`  ${runsOn ? TRY_AGAIN_NOW : TRY_AGAIN_WHEN_NOTHING_RUNS}`);
   // Healthy now, but the people alerted were not yet told so: the repeat guard holds "Resolved"
   // for a condition that came and went (alertFlapMinutes). Before, nothing showed it was owed.
-  for (const h of s.resolvedHeld ?? [])
-    line(
-      `Alert "Resolved: ${h.title}" (gone since ${formatTime(h.wentMs)}) is held by the repeat guard: sent at ${formatTime(h.dueMs)} if it stays away (alertFlapMinutes)`,
-    );
+  for (const h of s.resolvedHeld ?? []) line(heldResolvedSentence(h, formatTime));
 }
 
 /**

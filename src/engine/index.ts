@@ -140,6 +140,7 @@ export type { Alert, AlertKind, ChannelResult } from './alerts/types.js';
 export { alertHeadline } from './alerts/types.js';
 export type { AlertService } from './alerts/alert-service.js';
 export { CHANNEL_FAILING_PREFIX } from './alerts/alert-service.js';
+export { heldResolvedSentence } from './alerts/held-words.js';
 export { ALERT_SETTING_KEYS } from './alerts/trusted-settings.js';
 export { ALERT_SECRET_NAMES, AlertSecretStore, type AlertSecretName } from './alerts/secrets.js';
 export { SETTINGS_INVALID_ID } from './status/reducer.js';

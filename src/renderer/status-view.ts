@@ -4,6 +4,7 @@
 import type {
   Activity,
   DiskStatus,
+  HeldResolved,
   Problem,
   SourceStatus,
   StageCounts,
@@ -13,7 +14,7 @@ import type { TabId } from '../shared/ipc-channels.js';
 import { h, replace } from './dom.js';
 import { activityCard } from './activity-view.js';
 import { absoluteTime, bytes, duration, plural, rate, relativeTime, when } from './format.js';
-import { archiveTitle } from '../shared/format.js';
+import { archiveTitle, heldResolvedSentence } from '../shared/format.js';
 
 /** What each count is called; the archive's by what it is (a card, or a folder on the hub). */
 function countLabels(archive: string): [keyof StageCounts, string][] {
@@ -61,6 +62,7 @@ export function renderStatus(
     h('h2', { class: 'visually-hidden', text: 'Status' }),
     h('p', { class: `sentence state-${s.state}`, id: 'status-sentence', text: s.sentence }),
     problems(s.problems, actions, s.paused),
+    resolvedHeld(s.resolvedHeld ?? []),
     h(
       'div',
       { class: 'cards' },
@@ -159,6 +161,29 @@ function problems(list: Problem[], actions: StatusActions, paused: boolean): HTM
           retry || open ? h('span', { class: 'problem-actions' }, retry, open) : null,
         );
       }),
+    ),
+  );
+}
+
+/**
+ * A "Resolved" the alerts' repeat guard holds: the status reads healthy, yet the people alerted
+ * are still to be told, and when. `rdl-sync status` said so and the window did not. The CLI's
+ * words (src/shared/format.ts), with the window's way of writing a time.
+ */
+function resolvedHeld(held: readonly HeldResolved[]): HTMLElement | null {
+  if (held.length === 0) return null;
+  return h(
+    'section',
+    { class: 'resolved-held', id: 'resolved-held', attrs: { 'aria-label': 'Alerts held back' } },
+    h(
+      'ul',
+      {},
+      ...held.map((x) =>
+        h('li', {
+          attrs: { 'data-condition': x.conditionId },
+          text: heldResolvedSentence(x, absoluteTime),
+        }),
+      ),
     ),
   );
 }

@@ -6,6 +6,7 @@ export type {
   DiskStatus,
   DropboxStatus,
   EngineState,
+  HeldResolved,
   HistoryQuery,
   HistoryRecord,
   LegResult,

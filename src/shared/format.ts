@@ -4,3 +4,4 @@ export { formatBytes } from '../engine/format-bytes.js';
 export { formatDuration } from '../engine/format-duration.js';
 export { archiveTitle, thePlace } from '../engine/archive/archive-place.js';
 export { keptUnderOtherName } from '../engine/legs/keep-both.js';
+export { heldResolvedSentence } from '../engine/alerts/held-words.js';
