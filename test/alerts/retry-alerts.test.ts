@@ -857,3 +857,50 @@ test('a restart while a "Resolved" is held: the next service resolves it at its 
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('a channel that owes only what the repeat guard holds on purpose is not shown as "not getting through"; a new alert it fails on is', async () => {
+  // The webhook refused the raise of a card pulled again (flapping); the card came back and the
+  // raise waits with the held "Resolved" (neither is sent: the outbox drops both when it is due).
+  // Before, the status said "Alerts by webhook … are not getting through: 1 alert waits" for the
+  // whole hold and after it, of a channel that owed nothing it could send.
+  let refusing = false;
+  const hook = await startWebhookServer(() => (refusing ? 503 : 200));
+  const hub = await setup('rdl-retry-held-only-', { webhook: hook });
+  hub.settings.alertFlapMinutes = 30;
+  const failing = 'alert-channel-failing:webhook';
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    hub.now = T0 + MIN;
+    hub.status.clear('archive-missing');
+    await waitUntil('told and resolved', () => events(hook).length === 2);
+    refusing = true;
+    hub.now = T0 + 10 * MIN;
+    hub.status.raise(archiveMissing);
+    await waitUntil('the raise refused, the channel failing', () => hub.hasProblem(failing));
+    // The card back: the "Resolved" is held, and what the webhook owes with it.
+    hub.now = T0 + 12 * MIN;
+    hub.status.clear('archive-missing');
+    await waitUntil('the channel no longer said failing', () => !hub.hasProblem(failing), 5_000);
+    assert.equal(hub.status.snapshot().resolvedHeld?.length, 1);
+    assert.equal((await hub.owed()).length, 1, 'the raise still waits with its held "Resolved"');
+    // Its retries come due meanwhile: nothing is sent, nothing is said failing.
+    hub.now = T0 + 30 * MIN;
+    await someTicks();
+    assert.equal(hub.hasProblem(failing), false);
+    assert.equal(events(hook).length, 3, 'only the refused raise was tried');
+    // The hold ends: the "Resolved" cancels the raise never taken; still nothing failing.
+    hub.now = T0 + 43 * MIN;
+    await waitUntil('nothing owed', async () => (await hub.owed()).length === 0, 5_000);
+    await someTicks();
+    assert.equal(hub.hasProblem(failing), false);
+    // A new alert it refuses is a failure again.
+    hub.status.raise({ ...archiveMissing, id: 'archive-full', code: 'archive-full' });
+    await waitUntil('failing again', () => hub.hasProblem(failing), 5_000);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

@@ -653,6 +653,8 @@ export class AlertService {
             due: formatUtcMinute(h.dueMs),
           });
       this.deps.status.showResolvedHeld?.(held);
+      // After the sends queued before it: the raise whose "Resolved" is now held may be one.
+      void this.queued(() => this.forgetTroubleOfHeld());
     }
     // Also a record the last process left that no longer holds: a restart resolves at its look.
     if (this.heldSaveQueued || !this.heldFile.differs(held)) return;
@@ -665,6 +667,40 @@ export class AlertService {
           this.deps.logger.warn('held "Resolved" not recorded', { reason: (e as Error).message }),
         );
     });
+  }
+
+  /**
+   * A channel shown failing that owes only alerts the repeat guard holds back on purpose (the
+   * raise of a condition whose "Resolved" is held: delivery.ts away) is not failing now: nothing
+   * it could send is waiting. It said "not getting through: 1 alert waits" for the whole hold, and
+   * after it too, as the "Resolved" cancels that raise and nothing is tried. The next alert it
+   * fails on shows it failing again. A webhook whose URL is not set (no channel built) keeps its
+   * problem: that is a setting to fix, not a failed send.
+   */
+  private async forgetTroubleOfHeld(): Promise<void> {
+    const failing = new Set(
+      this.deps.status
+        .snapshot()
+        .problems.filter((p) => p.id.startsWith(CHANNEL_FAILING_PREFIX))
+        .map((p) => p.id.slice(CHANNEL_FAILING_PREFIX.length)),
+    );
+    if (failing.size === 0) return;
+    const built = new Set<string>((await this.builtChannels()).map((c) => c.id));
+    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[]) {
+      if (!failing.has(id) || !built.has(id)) continue;
+      const owed = this.delivery.outbox.owedBy(id);
+      const onlyHeld =
+        owed.length > 0 &&
+        owed.every((e) => e.alert.kind !== 'cleared' && this.policy.away(e.alert.conditionId));
+      if (!onlyHeld) continue;
+      this.deps.logger.info('alert channel owes only alerts the repeat guard holds: not failing', {
+        channel: id,
+        held: owed.length,
+      });
+      // The digest's trouble on the same relay is not the alerts' (it stays if it stands).
+      if (id === 'email') this.emailTrouble(null);
+      else this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${id}`);
+    }
   }
 
   /**
