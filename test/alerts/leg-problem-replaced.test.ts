@@ -95,7 +95,7 @@ class Hub {
 
   /** Waits until the webhook was sent `event` (`times` times). */
   async heard(event: string, times = 1): Promise<void> {
-    await waitUntil(event, () => this.events().filter((e) => e === event).length >= times, 5_000);
+    await waitUntil(event, () => this.events().filter((e) => e === event).length >= times, 20_000);
   }
 
   message(i: number): string {
@@ -261,11 +261,11 @@ test('a webhook down while the card was full and then pulled: once back it is se
     hub.passEnds({ upload: null, archive: full });
     await hub.heard('raised archive-full');
     hub.passEnds({ upload: null, archive: pulled });
-    await waitUntil('the next alert tried', () => hub.events().length >= 2, 5_000);
+    await waitUntil('the next alert tried', () => hub.events().length >= 2, 20_000);
     // Back: its retry comes due (a minute) and it delivers what it owes.
     refusing = false;
     hub.clock.wall += 2 * MIN;
-    await waitUntil('the retry delivered', () => took().length >= 1, 5_000);
+    await waitUntil('the retry delivered', () => took().length >= 1, 20_000);
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(took(), ['raised archive-missing']);
     assert.match(
