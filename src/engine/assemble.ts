@@ -27,6 +27,7 @@ import {
 import type { Settings } from './settings/schema.js';
 import {
   listTransit,
+  lookAtTransit,
   pruneTransitFolders,
   removeFromTransit,
   stageFile,
@@ -177,6 +178,7 @@ export function buildPassDeps(
     listTransit: (onError, known) =>
       listTransit(transitDir, { ...(onError ? { onError } : {}), ...(known ? { known } : {}) }),
     statTransit: (rel) => statTransit(transitDir, rel),
+    lookAtTransit: (known, queued) => lookAtTransit(transitDir, known, queued),
     ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters(synced) } : {}),
     removeFromTransit: (rel, opts) => removeFromTransit(transitDir, rel, opts),
     pruneTransit: (rels) => pruneTransitFolders(transitDir, rels),

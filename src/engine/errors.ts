@@ -60,6 +60,8 @@ export type ErrorCode =
   | 'setup-needed'
   | 'watch-unavailable'
   | 'transit-unwritable'
+  // the transit folder (the queue) is gone or its disk unmounted: nothing is staged, nothing forgotten
+  | 'transit-missing'
   | 'unreadable-entry'
   | 'pass-failed'
   // the hub's health (raised as problems, never thrown)

@@ -91,6 +91,8 @@ test(
       for (let f = 0; f < FOLDERS; f++)
         await mkdir(join(root, 'watch', 'RDL', `USB${f}`), { recursive: true });
       for (let i = 0; i < FILES; i++) writeFileSync(join(root, 'watch', relOf(i)), bodyOf(i));
+      // Made by a pass before staging, after a look at its disk (stage/transit-place.ts).
+      await mkdir(join(root, 'transit'));
       const seen: Array<{ watch: number; transit: number; cut: number }> = [];
       for (let round = 0; round < 3; round++) {
         const run = startStaging(root);

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { link, lstat, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { stageFile } from '../../src/engine/stage/index.js';
@@ -33,6 +33,8 @@ test('a writer holding the file open when its copy across disks is done: the ori
   let logger: ReturnType<typeof spawn> | undefined;
   try {
     await put(watch, 'RDL/USB0/slow.txt', Buffer.alloc(3 * 1024 * 1024, 'x'));
+    // Made by a pass before staging, after a look at its disk (stage/transit-place.ts).
+    await mkdir(transit);
     const absPath = join(watch, 'RDL', 'USB0', 'slow.txt');
     logger = spawn(
       process.execPath,

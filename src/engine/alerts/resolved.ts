@@ -30,6 +30,7 @@ const TITLES: Partial<Record<Alert['code'], string>> = {
   'setup-needed': 'setup not done',
   'watch-unavailable': 'the watch folder unavailable',
   'transit-unwritable': 'the transit folder not writable',
+  'transit-missing': 'the transit folder out of reach',
   'unreadable-entry': 'part of a folder unreadable',
   'pass-failed': 'sync passes failing on an unexpected error',
   'disk-nearly-full': 'a disk nearly full',

@@ -57,10 +57,20 @@ export class LinkedLevel extends Error {
  * folder another user can write let them steer a root daemon's moves into /etc. A level that is
  * a link throws LinkedLevel; one that is a file, ENOTDIR.
  */
-export async function makeFoldersInside(root: string, dir: string, mode?: number): Promise<void> {
+export async function makeFoldersInside(
+  root: string,
+  dir: string,
+  mode?: number,
+  /**
+   * False: the root is never made (a missing one fails with ENOENT). Transit's root is made only
+   * after a look at its disk (stage/transit-place.ts): made here, it went into the empty mount
+   * point of an unmounted disk.
+   */
+  makeRoot = true,
+): Promise<void> {
   const rel = relative(root, dir);
   if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${dir} is not inside ${root}`);
-  await makeFolders(root, mode);
+  if (makeRoot) await makeFolders(root, mode);
   let level = root;
   for (const part of rel === '' ? [] : rel.split(sep)) {
     level = join(level, part);

@@ -6,6 +6,7 @@ import type { HistoryRecord } from '../status/types.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { DestinationLeg } from '../legs/leg.js';
 import type { PassEvent } from './events.js';
+import type { TransitLook, TransitPlace } from '../stage/transit-place.js';
 
 export interface FileRef {
   rel: string;
@@ -115,6 +116,12 @@ export interface PassDeps {
     known?: (rel: string) => boolean,
   ): AsyncIterable<FileRef>;
   statTransit(rel: string): Promise<TransitStat | null>;
+  /**
+   * Whether transit can be trusted as the queue, looked at once per pass before anything is
+   * staged (stage/transit-place.ts): `known`, the last trusted look's; `queued`, whether the
+   * journal knows files there. Makes a missing transit folder on a first run. Absent: trusted.
+   */
+  lookAtTransit?(known: TransitPlace | null, queued: () => boolean): Promise<TransitLook>;
   /** `keepFolders`: emptied folders are left for `pruneTransit`, called once per window. */
   removeFromTransit(rel: string, opts?: { keepFolders?: boolean }): Promise<void>;
   /** Removes the emptied folders of these removed files (not transit itself). */

@@ -25,7 +25,7 @@ import { entryForCurrentVersion } from './file-version.js';
 import { checkBeforeRemoval, finishFiles, legsDone, redoLegs, writersNow } from './finish.js';
 import { runLeg, type LegTally, type WorkItem } from './leg-runner.js';
 import { worstFailure } from './leg-state.js';
-import { FILE_FAILING_PREFIX, fileFailingProblem } from './problems.js';
+import { fileFailingProblem } from './problems.js';
 import { FILE_FAILING_THRESHOLD } from '../retry-policy.js';
 import {
   FILES_TO_TELL_AN_OUTAGE,
@@ -36,6 +36,9 @@ import {
   type QuietOutage,
 } from './quiet-outage.js';
 import { ArrivalTimes } from '../health/arrival-times.js';
+import type { TransitPlace } from '../stage/transit-place.js';
+import { forgetLeftFiles, forgetFile } from './left-transit.js';
+import { lookAtTransitOnce } from './transit-trust.js';
 
 export interface PassReport {
   staged: number;
@@ -81,6 +84,8 @@ export interface PassMemory extends StageMemory {
   cutShortTold: Set<string>;
   /** The queue held by Dropbox's outage alone, as the last pass left it (quiet-outage.ts). */
   quietOutage: QuietOutage | null;
+  /** The transit folder as the last trusted look found it (stage/transit-place.ts). */
+  transitPlace: TransitPlace | null;
   /** The card's size as this engine last looked at it (null: not looked at, or unknown). */
   cardTotalBytes: number | null;
   /**
@@ -123,6 +128,7 @@ export function newPassMemory(): PassMemory {
     lastCounts: null,
     cutShortTold: new Set(),
     quietOutage: null,
+    transitPlace: null,
     cardTotalBytes: null,
   };
 }
@@ -614,6 +620,9 @@ export async function runPass(
     }
   };
   try {
+    // Whether transit is still the queue (its disk there): if not, nothing is staged into it and
+    // nothing is forgotten of it this pass; files found in it still go to their legs.
+    const transitTrusted = await lookAtTransitOnce(deps, memory);
     // The legs hear how many files are coming, so they can get ready while staging runs.
     staging = await scanAndStage(
       deps,
@@ -664,7 +673,7 @@ export async function runPass(
             break;
           }
         }
-      walked = !signal?.aborted && !unwalked;
+      walked = !signal?.aborted && !unwalked && transitTrusted;
       emitCounts(); // the whole queue, found: the last files' count may have been throttled
     } catch (e) {
       if (signal?.aborted) throw e;
@@ -739,32 +748,6 @@ export async function runPass(
   };
   await deps.journal.flush();
   return report;
-}
-
-/**
- * After a complete walk of transit, entries of files no longer there are forgotten (a person
- * emptied transit, or the transit folder changed). Kept, they would make a later, different file
- * of the same name look like a new version of that one, and replace its copies.
- */
-function forgetLeftFiles(deps: PassDeps, seen: Set<string>): void {
-  let forgotten = 0;
-  for (const rel of deps.journal.rels()) {
-    if (seen.has(rel)) continue;
-    forgetFile(deps, rel);
-    forgotten++;
-  }
-  if (forgotten > 0)
-    deps.logger.info('forgot journal entries of files no longer in transit', { forgotten });
-}
-
-/**
- * A file gone from transit (a person removed it, or renamed a name Dropbox refuses, as its problem
- * told them): its entry goes, and so does its problem, which nothing else would clear until a
- * restart: it named a file no longer there and held the attention state.
- */
-function forgetFile(deps: PassDeps, rel: string): void {
-  deps.journal.delete(rel);
-  deps.emit({ type: 'problem-cleared', id: `${FILE_FAILING_PREFIX}${rel}` });
 }
 
 /** Parts of transit that cannot be read hold files that cannot move: a problem, not a log line. */

@@ -129,11 +129,14 @@ export function triedAgainWhenAsked(id: string, code: string): boolean {
 
 /**
  * Whether a problem holds files that no count shows: a folder in the watch folder (or transit)
- * nobody can read, whose files are unknown, or a watch folder that cannot be used at all. A
+ * nobody can read, whose files are unknown, or a watch folder that cannot be used at all, or a
+ * transit folder gone with its disk (the queue in it unseen). A
  * command's "everything moved" must not be said over it (`once` exited 0 beside "Cannot read").
  */
 export function holdsUncountedFiles(p: { code: string }): boolean {
-  return p.code === 'unreadable-entry' || p.code === 'watch-unavailable';
+  return (
+    p.code === 'unreadable-entry' || p.code === 'watch-unavailable' || p.code === 'transit-missing'
+  );
 }
 
 /** What a person reads beside such a problem: how to have the files tried again now. */

@@ -52,6 +52,11 @@ export interface StageMemory {
    */
   pendingSinceMs?: Map<string, number>;
   /**
+   * The transit folder is gone or its disk unmounted (stage/transit-place.ts), as the pass found
+   * it before staging: every file waits in the watch folder, none is tried (the pass raises it).
+   */
+  transitMissing?: SyncError | null;
+  /**
    * What held the transit queue back in the last pass ("Dropbox is unreachable"), told by the
    * engine after each pass; null or absent: nothing did.
    */
@@ -158,7 +163,8 @@ export async function scanAndStage(
   }
   memory.pendingSinceMs = pendingSince;
   // (Set inside the callbacks below: typed by hand so the checks after them are not narrowed away.)
-  let blocked = null as SyncError | null;
+  const missing = memory.transitMissing ?? null;
+  let blocked = missing;
   // The first file the transit disk had no room for, and how many in all.
   let noRoom = null as SyncError | null;
   let noRoomFiles = 0;
@@ -230,8 +236,12 @@ export async function scanAndStage(
   for (const rel of goneFromWatch(memory.stageFailures.keys(), scan, seen)) {
     forgetFailure(deps, memory, rel);
   }
-  const problem = blocked ?? noRoom;
-  if (problem) {
+  const problem = missing ? null : (blocked ?? noRoom);
+  if (missing) {
+    // The transit folder's own problem says it all (pass.ts); not also "cannot write" to it.
+    clearProblem(deps, TRANSIT_PROBLEM_ID);
+    memory.transitNoRoomShown = false;
+  } else if (problem) {
     const more =
       !blocked && noRoomFiles > 1 ? ` (${noRoomFiles - 1} more files wait for room)` : '';
     // "Still sync" was said also while Dropbox was unreachable or the card full, which is what

@@ -8,8 +8,6 @@ import { defaultSettings } from '../settings/defaults.js';
 import { acquireRunLock, type LockRole, type RunLock } from '../run-lock.js';
 import { cleanupTransitTemps, removeLegacyTransitTemps } from '../stage/index.js';
 import { isIgnored } from '../scan/index.js';
-import { FOLDER_MODE } from '../fsutil/folder-mode.js';
-import { makeFolders } from '../fsutil/make-folders.js';
 import type { PassReport } from '../pipeline/pass.js';
 import type { StatusModel } from '../status/model.js';
 import type { PauseState } from './pause-state.js';
@@ -218,9 +216,8 @@ export class Lifecycle {
   }
 
   /**
-   * Only while holding the run lock: the transit folder (ours, created on purpose) and its
-   * leftover temps (ours only when no other engine is staging). The watch folder is created only
-   * when it is the default one; any other missing watch folder is most likely a typo or an
+   * Only while holding the run lock: the transit folder's leftover temps (ours only when no other
+   * engine is staging). The watch folder is created only when it is the default one; any other missing watch folder is most likely a typo or an
    * unplugged stick, and the scan reports it instead of an empty tree appearing.
    */
   private async prepareFolders(cleanTemps = true): Promise<void> {
@@ -232,7 +229,8 @@ export class Lifecycle {
       await fs.mkdir(s.watchDir, { recursive: true }).catch(() => undefined);
     }
     try {
-      await makeFolders(s.transitDir, FOLDER_MODE);
+      // Not made here: the pass makes it on a first run, after a look at its disk, and never in
+      // the empty mount point of a disk that is out (stage/transit-place.ts).
       if (cleanTemps) {
         await cleanupTransitTemps(s.transitDir);
         const legacy = await removeLegacyTransitTemps(

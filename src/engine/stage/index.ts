@@ -10,3 +10,5 @@ export {
 } from './transit.js';
 export type { TransitFile, ListTransitOptions } from './transit.js';
 export { TRANSIT_TEMP_DIR, transitTempDir, isReservedTransitRel } from './transit-names.js';
+export { lookAtTransit, TRANSIT_MISSING_CODE } from './transit-place.js';
+export type { TransitLook, TransitPlace } from './transit-place.js';

@@ -341,7 +341,10 @@ async function stageOrThrow(opts: StageOptions): Promise<StageResult> {
   const destDir = dirname(dest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await madeDirs.ensure(destDir, (dir) => makeFoldersInside(transitDir, dir, FOLDER_MODE));
+      // Never transit itself: the pass made it, after a look at its disk (transit-place.ts).
+      await madeDirs.ensure(destDir, (dir) =>
+        makeFoldersInside(transitDir, dir, FOLDER_MODE, false),
+      );
     } catch (e) {
       if (e instanceof LinkedLevel) throw linkInTransit(e.level, e);
       // A file in transit holds a name this path needs as a folder: wait until it has gone.
@@ -486,7 +489,7 @@ async function copyAcrossDisks(
   // In the reserved folder (same disk as dest, so placing it is a link or a rename).
   const tmpDir = transitTempDir(transitDir);
   try {
-    await makeFoldersInside(transitDir, tmpDir, FOLDER_MODE);
+    await makeFoldersInside(transitDir, tmpDir, FOLDER_MODE, false);
   } catch (e) {
     if (e instanceof LinkedLevel) throw linkInTransit(e.level, e);
     throw await folderRefused(transitDir, e);
