@@ -1085,7 +1085,8 @@ const KEPT_LISTED = 20;
 const retention: CommandSpec = {
   async run(ctx) {
     const dryRun = Boolean(ctx.values['dry-run']);
-    const engine = await openEngine(ctx, 'side', dryRun);
+    // A dry run deletes nothing and writes nothing: not even the settings folder (readOnly).
+    const engine = await openEngine(ctx, dryRun ? 'readOnly' : 'side');
     try {
       const r = await engine.runRetention(dryRun);
       if (ctx.values.json) {

@@ -3,12 +3,13 @@
 // Results go to stdout; usage mistakes and failures go to stderr, so `status --json | jq` and
 // similar pipes only ever see the answer.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HELP } from './help.js';
 import { interruptWords } from './interrupt-words.js';
 import { COMMAND_OPTIONS, strayArguments } from './options.js';
+import { commandWrites } from './command-writes.js';
 import { joinOptionValues, shieldNegativeNumbers, unshieldPositionals } from './option-values.js';
 import type { CliContext } from './context.js';
 import { flushCompileCache } from '../../bin/compile-cache.js';
@@ -127,12 +128,15 @@ export async function main(
   const logFile = path.join(configDir, 'logs', 'rdl-sync.log');
   // A dry run writes nothing at all: createLogger makes the log folder at once, and the engine
   // logs its "Setup needed" there (`sudo rdl-sync import-legacy --dry-run` left root a log file).
-  const logger = writesNothing(command, parsed.values)
-    ? { ...silentLogger, file: logFile }
-    : createLogger({
-        file: logFile,
-        console: command === 'run' && process.env.RDL_SYNC_QUIET !== '1',
-      });
+  // A command that only reads logs only into a settings folder that is there (command-writes.ts).
+  const writes = commandWrites(command, parsed.positionals, parsed.values);
+  const logger =
+    writes === 'nothing' || (writes === 'log-if-there' && !existsSync(configDir))
+      ? { ...silentLogger, file: logFile }
+      : createLogger({
+          file: logFile,
+          console: command === 'run' && process.env.RDL_SYNC_QUIET !== '1',
+        });
   const ctx: CliContext = {
     configDir,
     logger,
@@ -158,11 +162,6 @@ export async function main(
     else logger.error(`${command} failed`, { reason: message });
     return isSyncError(e) && e.code === 'settings-invalid' ? 2 : 1;
   }
-}
-
-/** A command that only shows what it would do, and so writes nothing, not even a log line. */
-function writesNothing(command: string, values: Record<string, unknown>): boolean {
-  return command === 'import-legacy' && values['dry-run'] === true;
 }
 
 const VERSION_FLAGS = ['--version', '-V', '-v'];
