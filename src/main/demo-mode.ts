@@ -17,6 +17,8 @@ import {
   createEngine,
   defaultSettings,
   FileCredentialStore,
+  loadSettingsWriter,
+  openSettingsService,
   type Engine,
   type FieldIssue,
   type Logger,
@@ -91,6 +93,23 @@ export async function removeLeftoverDemo(configDir: string, logger: Logger): Pro
   await fs.rm(folder, { recursive: true, force: true });
   logger.info('Removed a demo folder left by an earlier run', { folder });
   return true;
+}
+
+/** Writes the demo's settings file, validated as the Settings tab's saves are; throws if refused. */
+async function saveDemoSettings(
+  configDir: string,
+  home: string,
+  settings: Settings,
+): Promise<void> {
+  await loadSettingsWriter();
+  const service = openSettingsService({ configDir, home });
+  try {
+    const saved = service.save(settings);
+    if (!saved.ok)
+      throw new Error(`demo settings refused: ${saved.issues.map((i) => i.message).join('; ')}`);
+  } finally {
+    service.close();
+  }
 }
 
 interface Running {
@@ -199,21 +218,19 @@ export function createDemoMode(opts: {
         appKey: emulator.appKey,
         refreshToken: emulator.issueRefreshToken(),
       });
+      // Saved before its engine opens, through the one validation every save takes: an engine
+      // opened on the empty folder first raised "setup needed" and, at this save, logged "problem
+      // resolved settings-invalid", a problem the person never saw (user trial).
+      await saveDemoSettings(dirs.config, opts.home, {
+        ...defaultSettings(opts.home),
+        ...demoSettings(dirs, emulator),
+        startAtLogin: false,
+      });
       const demoEngine = await createEngine({
         configDir: dirs.config,
         home: opts.home,
         logger: opts.logger,
       });
-      // Through the engine's own validation, as the Settings tab saves.
-      const saved = await demoEngine.saveSettings({
-        ...defaultSettings(opts.home),
-        ...demoSettings(dirs, emulator),
-        startAtLogin: false,
-      });
-      if (!saved.ok) {
-        await demoEngine.stop();
-        throw new Error(`demo settings refused: ${saved.issues.map((i) => i.message).join('; ')}`);
-      }
       const info: DemoInfo = { folder: root, dropboxUrl: emulator.url, watchDir: dirs.watch };
       running = { engine: demoEngine, emulator, info };
       demoEngine.onStatus((s) => {
