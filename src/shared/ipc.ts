@@ -53,17 +53,32 @@ export const historyQuerySchema = z.strictObject({
   search: text(200).optional(),
 });
 
-/** Only https may leave the app for the system browser: never file:, javascript: or http:. */
+/**
+ * Loopback hosts, the only ones plain http may name: the demo's Dropbox emulator (and a test's)
+ * listens on 127.0.0.1, and its authorize page never leaves this machine. Any other http page
+ * could be read or changed on the way.
+ */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Only https may leave the app for the system browser (never file: or javascript:), and plain
+ * http only to this machine. Main opens only the address it issued itself besides (handlers.ts).
+ */
 export const authorizeUrlSchema = text(LIMITS.url).refine(
   (u) => {
     try {
       const url = new URL(u);
-      return url.protocol === 'https:' && url.username === '' && url.password === '';
+      const secure =
+        url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+      return secure && url.username === '' && url.password === '';
     } catch {
       return false;
     }
   },
-  { message: 'must be an https:// address (the Dropbox authorize page)' },
+  {
+    message:
+      'must be an https:// address (the Dropbox authorize page), or an http:// one on this machine (the demo’s local emulator)',
+  },
 );
 
 export const FOLDER_PURPOSES = ['watch', 'transit', 'archive'] as const;
