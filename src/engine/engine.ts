@@ -328,6 +328,7 @@ class SyncEngine implements Engine {
       clock,
       logger,
       readOnly: opts.readOnly ?? false,
+      setUp: () => this.settings.hasSettings(),
       problems: { raise: (p) => status.raise(p), clear: (id) => status.clear(id) },
       loginAnswered: (refused) => this.reducer.apply({ type: 'login-answered', refused }),
       ...(opts.hostName ? { host: opts.hostName } : {}),

@@ -27,6 +27,11 @@ import { buildHeartbeat, parseHeartbeat, type Heartbeat } from './heartbeat.js';
 
 /** Why no heartbeat is written while the setting is off (the Fleet tab shows it). */
 const HEARTBEAT_OFF = 'Heartbeat is off (fleetHeartbeatEnabled)';
+/**
+ * Why none is written on a fresh install: its empty site name is not a mistake yet (nothing was
+ * set up), so it is said as such and logged as news, not warned about.
+ */
+const NOT_SET_UP = 'No heartbeat: RDL Sync is not set up yet';
 
 /** The first beat waits this long after start, so it carries the first pass's counts. */
 export type { BeatResult };
@@ -67,6 +72,8 @@ export interface HeartbeatServiceDeps {
    * revoked", or null once a beat was taken. Offline, server errors and the like are not passed.
    */
   loginAnswered?(refused: SyncError | null): void;
+  /** Whether settings were ever saved (false: a fresh install waiting for its setup). */
+  setUp?(): boolean;
   /** Where the site-shared problem goes (the engine's status). */
   problems?: {
     raise(problem: Omit<Problem, 'sinceMs'>): void;
@@ -191,6 +198,8 @@ export class HeartbeatService {
       this.deps.problems?.clear(SITE_SHARED_ID);
       return { atMs: now, ok: false, detail: HEARTBEAT_OFF };
     }
+    if (s.site.trim() === '' && this.deps.setUp?.() === false)
+      return { atMs: now, ok: false, detail: NOT_SET_UP };
     if (s.site.trim() === '')
       return {
         atMs: now,
@@ -331,6 +340,7 @@ export class HeartbeatService {
     // Turned off on purpose is no fault: a warning at every start, on a hub whose person chose
     // it, taught them to read past warnings.
     else if (r.detail === HEARTBEAT_OFF) this.deps.logger.info('fleet heartbeat off');
+    else if (r.detail === NOT_SET_UP) this.deps.logger.info('fleet heartbeat waits for the setup');
     else if (!this.stopped)
       this.deps.logger.warn('fleet heartbeat not written; syncing is not affected', {
         reason: r.detail,
