@@ -26,6 +26,19 @@ export async function readStatusFile(configDir: string): Promise<PublishedStatus
   }
 }
 
+/**
+ * When the last process that published here ended its last pass, if that is not in the future
+ * (a clock set back, a Pi booted in 1970: the alert policy reads a pass after its start as having
+ * looked at every carried condition). Null when none is known.
+ */
+export async function publishedLastPassMs(
+  configDir: string,
+  nowMs: number,
+): Promise<number | null> {
+  const last = (await readStatusFile(configDir))?.status?.lastPassMs;
+  return typeof last === 'number' && Number.isFinite(last) && last <= nowMs ? last : null;
+}
+
 export class StatusFilePublisher {
   private timer: NodeJS.Timeout | null = null;
 
