@@ -21,6 +21,14 @@ export interface SetupCallbacks {
 export class SetupView {
   readonly element: HTMLElement;
   private step: 'welcome' | 'import' | 'manual' | 'done' | null = null;
+  /**
+   * On the done page of "Choose the folders": its summary states the settings as they are, so a
+   * change saved elsewhere meanwhile (`rdl-sync settings set`) is shown, not the setup's values.
+   * (An import's summary is a report of what the import did, and stays as it was.)
+   */
+  private summarised: string | null = null;
+  private refreshing: Promise<void> | null = null;
+  private refreshAgain = false;
 
   constructor(private readonly cb: SetupCallbacks) {
     this.element = h('section', {
@@ -38,9 +46,28 @@ export class SetupView {
   update(setupNeeded: boolean): void {
     if (setupNeeded && !this.visible) this.welcome();
     else if (!setupNeeded && this.visible && this.step !== 'done') this.close('status');
+    // A settings change rebuilds the engine, which pushes a status: the summary is read again.
+    else if (this.step === 'done' && this.summarised !== null) this.refreshSummary();
+  }
+
+  private refreshSummary(): void {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        const r = await api().getSettings();
+        if (!r.ok || this.step !== 'done' || this.summarised === null) return;
+        const lines = manualSummary(r.value);
+        if (JSON.stringify(lines) !== this.summarised) this.manualDone(r.value);
+      } while (this.refreshAgain);
+    })().finally(() => (this.refreshing = null));
   }
 
   private close(tab: 'status' | 'settings' | 'transfers'): void {
+    this.summarised = null;
     this.step = null;
     this.element.replaceChildren();
     this.cb.finish(tab);
@@ -216,20 +243,7 @@ export class SetupView {
         showIssues(errors, { watchDir: watch, archiveDir: archive, site }, result.issues);
         return;
       }
-      const s = result.settings;
-      this.done(
-        [
-          `Watch folder: ${s.watchDir}`,
-          s.archiveEnabled
-            ? `Archive: ${s.archiveDir}${s.archiveMustBeMountPoint ? ' (SD card, only while mounted)' : ''}`
-            : 'Archive: none',
-          `Site: ${s.site}`,
-        ],
-        false,
-        // A card is written only while mounted, and at setup it may not be in its reader yet:
-        // "files go to the archive" was read beside the notification that the card is missing.
-        !s.archiveEnabled ? 'none' : s.archiveMustBeMountPoint ? 'card' : 'folder',
-      );
+      this.manualDone(result.settings);
     };
     this.show(
       'manual',
@@ -305,6 +319,19 @@ export class SetupView {
     );
   }
 
+  /** The done page of "Choose the folders", for the settings `s`. */
+  private manualDone(s: Settings): void {
+    const lines = manualSummary(s);
+    this.done(
+      lines,
+      false,
+      // A card is written only while mounted, and at setup it may not be in its reader yet:
+      // "files go to the archive" was read beside the notification that the card is missing.
+      !s.archiveEnabled ? 'none' : s.archiveMustBeMountPoint ? 'card' : 'folder',
+    );
+    this.summarised = JSON.stringify(lines);
+  }
+
   /**
    * `archive`: where files go before Dropbox is connected: a folder that takes them now, a card
    * that takes them while it is mounted, or none (no archive, or a card known to be away).
@@ -319,6 +346,7 @@ export class SetupView {
       card: 'until then files go to the SD card whenever it is mounted, and wait in transit for Dropbox.',
       none: 'until then files wait in transit for Dropbox.',
     }[archive];
+    this.summarised = null;
     this.show(
       'done',
       h('h2', { id: 'setup-title', text: 'RDL Sync is set up' }),
@@ -347,6 +375,17 @@ export class SetupView {
       ),
     );
   }
+}
+
+/** What "Choose the folders" set, as the settings say it now. */
+function manualSummary(s: Settings): string[] {
+  return [
+    `Watch folder: ${s.watchDir}`,
+    s.archiveEnabled
+      ? `Archive: ${s.archiveDir}${s.archiveMustBeMountPoint ? ' (SD card, only while mounted)' : ''}`
+      : 'Archive: none',
+    `Site: ${s.site}`,
+  ];
 }
 
 /**

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumInstalled, openWindow, until } from './window-harness.js';
+import { loadSettingsWriter, openSettingsService } from '../../src/engine/index.js';
 
 const ARTEFACTS =
   process.env.RDL_SETUP_SCREENSHOTS ??
@@ -220,6 +221,48 @@ test('an import naming an archive card that is not mounted: the setup says files
     // Before: "until then files go to the archive and wait in transit" beside that warning.
     assert.match(next, /until then files wait in transit for Dropbox/);
     assert.doesNotMatch(next, /go to the archive/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('the setup summary follows a change saved elsewhere while it shows (rdl-sync settings set)', async (t) => {
+  if (!(await chromiumInstalled())) {
+    t.skip('Chromium not installed at /usr/bin/chromium (run scripts/setup.sh)');
+    return;
+  }
+  // As main opens it: the settings file watched, so another process's save is applied.
+  const w = await openWindow({}, undefined, { unconfigured: true, engine: { watchConfig: true } });
+  try {
+    const { summary } = await manualSetupSaved(w, (page) => page.check('#setup-archive-none'));
+    assert.match(summary, /Site: Lab_Desk/);
+    // What `rdl-sync settings set site Lab_Desk_2 archiveEnabled true archiveDir …` writes.
+    const card = path.join(w.root, 'media', 'CARD');
+    await loadSettingsWriter();
+    const elsewhere = openSettingsService({ configDir: w.configDir, home: w.root });
+    try {
+      const now = elsewhere.load();
+      assert.ok(now.ok);
+      const saved = await elsewhere.saveEdited({
+        ...now.settings,
+        site: 'Lab_Desk_2',
+        archiveEnabled: true,
+        archiveDir: card,
+        archiveMustBeMountPoint: true,
+      });
+      assert.ok(saved.ok, JSON.stringify(saved));
+    } finally {
+      elsewhere.close();
+    }
+    // Before: "Site: Lab_Desk", "Archive: none" and "files wait in transit" until the page closed.
+    await until('the summary says the settings as they are', async () =>
+      /Site: Lab_Desk_2/.test(await text(w.page, '#setup-summary')) ? true : undefined,
+    );
+    assert.match(
+      await text(w.page, '#setup-summary'),
+      /Archive: .*CARD \(SD card, only while mounted\)/,
+    );
+    assert.match(await text(w.page, '#setup'), /files go to the SD card whenever it is mounted/);
   } finally {
     await w.close();
   }
