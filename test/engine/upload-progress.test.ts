@@ -36,3 +36,34 @@ test('a large upload on a slow link shows in the transfers from its start and mo
     );
   });
 });
+
+test('on a slow link a large upload moves within each piece it reads, told a few times a second at most', async () => {
+  await withHarness({ settings: { chunkSizeMiB: 4 } }, async (h) => {
+    const size = 8 * MiB;
+    await h.drop('cameras/ir/slow.bin', Buffer.alloc(size, 3));
+    // 1 MB/s: each 1 MiB piece read from the file takes a second on the wire.
+    h.emulator.shapeLink({ latencyMs: 20, bytesPerSecond: 1_000_000 });
+    const seen: number[] = [];
+    let passing = true;
+    const startedMs = Date.now();
+    const pass = h.engine.runPassNow().finally(() => (passing = false));
+    while (passing && Date.now() < startedMs + 60_000) {
+      const t = h.engine
+        .getStatus()
+        .transfers.find((x) => x.leg === 'upload' && x.rel === 'cameras/ir/slow.bin');
+      if (t && seen.at(-1) !== t.bytesDone) seen.push(t.bytesDone);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const elapsedMs = Date.now() - startedMs;
+    assert.equal((await pass).done, 1);
+    const list = seen.map((b) => (b / MiB).toFixed(2)).join(', ');
+    // Before: whole pieces only (0, 1, 2, 3 MiB ... each after a second or more of nothing).
+    assert.ok(
+      seen.some((b) => b > 0 && b < size && b % MiB !== 0),
+      `bytes moving within a piece: ${list}`,
+    );
+    // Not a flood: one word per PROGRESS_EVERY_MS (250 ms), and one per chunk landed, at most.
+    const most = Math.ceil(elapsedMs / 250) + 2 + 2;
+    assert.ok(seen.length <= most, `${seen.length} progress values in ${elapsedMs} ms: ${list}`);
+  });
+});

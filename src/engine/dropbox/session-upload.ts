@@ -55,6 +55,15 @@ export const PIPELINE_BELOW_SECONDS = 5;
  */
 export const HASH_AHEAD_CHUNKS = 2;
 
+/**
+ * An append's body goes to the connection in slices this large, each counted as it is taken: a
+ * read piece (1 MiB) takes many seconds on a slow link, and counting whole pieces left the
+ * Transfers bar still that long. Large uploads only: small files never come here.
+ */
+export const PROGRESS_SLICE = 64 * 1024;
+/** A large upload's progress is told at most this often (the window, the status.json writes). */
+export const PROGRESS_EVERY_MS = 250;
+
 /** A chunk Dropbox received damaged (its bytes unchanged on disk) is sent again this often. */
 const DAMAGED_RESENDS = 3;
 
@@ -298,6 +307,9 @@ async function sendConcurrent(
     result: 'ok' | 'mismatch' | 'restart';
   };
   const inFlight = new Map<number, Promise<Sent>>();
+  /** Tells, a little later, bytes taken since the last word when none follow meanwhile. */
+  let later: NodeJS.Timeout | undefined;
+  let ended = false;
   try {
     const sessionId = await opened;
     const startedAtMs = resume?.startedAtMs ?? deps.clock.now();
@@ -327,12 +339,30 @@ async function sendConcurrent(
     // longer: without this a transfer sat at 0 B for its first minutes.
     const taken = new Map<number, number>();
     let shown = stored;
-    const show = (): void => {
+    let shownAtMs = -Infinity;
+    /**
+     * Told at most every PROGRESS_EVERY_MS (a fast link lands several chunks a second), the last
+     * bytes a little later when nothing follows; `now`: the whole file is stored (told at once).
+     */
+    const show = (now = false): void => {
+      if (ended) return;
+      const atMs = monotonicNow(deps.clock);
+      const wait = PROGRESS_EVERY_MS - (atMs - shownAtMs);
+      if (!now && wait > 0) {
+        later ??= setTimeout(() => {
+          later = undefined;
+          show();
+        }, wait).unref();
+        return;
+      }
+      clearTimeout(later);
+      later = undefined;
       let bytes = stored;
       for (const length of landed.values()) bytes += length;
       for (const count of taken.values()) bytes += count;
       if (bytes <= shown) return;
       shown = bytes;
+      shownAtMs = atMs;
       onProgress?.({ rel, bytesSent: bytes, size });
     };
     const counted = (offset: number, length: number): StreamedBody => {
@@ -342,10 +372,14 @@ async function sendConcurrent(
         async *pieces() {
           taken.set(offset, 0);
           for await (const piece of body.pieces()) {
-            yield piece;
-            // The next piece is asked for once the connection has taken this one.
-            taken.set(offset, (taken.get(offset) ?? 0) + piece.byteLength);
-            show();
+            // The piece's buffer is read into again only once every slice of it was taken.
+            for (let at = 0; at < piece.byteLength; at += PROGRESS_SLICE) {
+              const slice = piece.subarray(at, at + PROGRESS_SLICE);
+              yield slice;
+              // The next slice is asked for once the connection has taken this one.
+              taken.set(offset, (taken.get(offset) ?? 0) + slice.byteLength);
+              show();
+            }
           }
         },
       };
@@ -363,7 +397,7 @@ async function sendConcurrent(
         stored += len;
       }
       if (stored < size) save();
-      show();
+      show(stored === size);
     };
     const launch = (offset: number, length: number, closing: boolean, contentHash: string) => {
       const sending = deps.calls
@@ -443,6 +477,8 @@ async function sendConcurrent(
     }
     return { sessionId, size, mtimeMs, contentHash: hasher.digest() };
   } finally {
+    ended = true;
+    clearTimeout(later);
     await Promise.allSettled(inFlight.values());
     await bodies.close();
     await digests.stop();
