@@ -7,15 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createEngine } from '../../src/engine/engine.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
-import type { Logger } from '../../src/engine/ports.js';
-import { makeDirs } from './harness.js';
+import { makeDirs, recordingLogger } from './harness.js';
 import { waitFor } from '../electron/desktop.js';
-
-function recordingLogger(): Logger & { lines: { level: string; message: string }[] } {
-  const lines: { level: string; message: string }[] = [];
-  const at = (level: string) => (message: string) => void lines.push({ level, message });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 test('a fresh config folder waits for setup quietly; the first save starts syncing', async () => {
   const dirs = await makeDirs('rdl-first-run-');

@@ -8,6 +8,7 @@ import { createEngine, type Engine, type EngineOptions } from '../../src/engine/
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import type { Settings } from '../../src/engine/settings/schema.js';
+import type { Logger } from '../../src/engine/ports.js';
 import { hashFileDropbox } from '../../src/engine/fsutil/index.js';
 
 export interface Harness {
@@ -155,4 +156,17 @@ export async function listFilesRel(dir: string): Promise<string[]> {
 
 export async function localHash(p: string): Promise<string> {
   return hashFileDropbox(p);
+}
+
+/** One line a recordingLogger was told. */
+export type LoggedLine = { level: string; message: string; fields?: Record<string, unknown> };
+
+/** A logger that keeps what it is told, for tests that assert what was (or was not) logged. */
+export function recordingLogger(): Logger & { lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>): void =>
+      void lines.push({ level, message, ...(fields ? { fields } : {}) });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

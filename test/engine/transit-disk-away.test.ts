@@ -13,22 +13,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { listFilesRel, withHarness, type Harness } from './harness.js';
+import { listFilesRel, recordingLogger, withHarness, type Harness } from './harness.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 import { Journal } from '../../src/engine/journal/index.js';
-import type { Logger } from '../../src/engine/ports.js';
-
-type Line = { level: string; message: string; fields?: Record<string, unknown> };
-
-/** A logger that keeps what it is told. */
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const at =
-    (level: string) =>
-    (message: string, fields?: Record<string, unknown>): void =>
-      void lines.push({ level, message, ...(fields ? { fields } : {}) });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 function moveMount(from: string, to: string): void {
   const r = spawnSync('mount', ['--move', from, to], { encoding: 'utf8' });

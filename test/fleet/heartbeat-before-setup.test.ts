@@ -8,18 +8,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { createEngine } from '../../src/engine/engine.js';
 import { FileCredentialStore } from '../../src/engine/credentials/index.js';
-import type { Logger } from '../../src/engine/ports.js';
-import { makeDirs } from '../engine/harness.js';
+import { makeDirs, recordingLogger } from '../engine/harness.js';
 import { waitFor } from '../cli/cli-harness.js';
-
-function recordingLogger(): Logger & {
-  lines: { level: string; message: string; fields?: unknown }[];
-} {
-  const lines: { level: string; message: string; fields?: unknown }[] = [];
-  const at = (level: string) => (message: string, fields?: unknown) =>
-    void lines.push({ level, message, fields });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 test('no heartbeat warning before the setup; an installed hub with no site name is still warned', async () => {
   const dirs = await makeDirs('rdl-beat-setup-');
