@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
@@ -14,6 +15,7 @@ import { StatusModel } from '../../src/engine/status/model.js';
 import { createEngine } from '../../src/engine/index.js';
 import {
   exited,
+  exitedWithin,
   killIfRunning,
   readPublishedStatus,
   runCli,
@@ -423,28 +425,36 @@ test('beside a once still at work, sync says to run it again when it has ended, 
 
 test('pause beside a running once (which follows no pause) waits for its pass to end before it returns', async () => {
   // `rdl-sync pause && umount /media/card` returned at once while the once copied on.
-  const { dirs, cli } = await hubOf('PauseOnce');
+  const { dirs } = await hubOf('PauseOnce');
   const lock = await acquireRunLock(dirs.configDir, 'once');
-  let releasedAt = 0;
-  const release = setTimeout(() => {
-    releasedAt = Date.now();
-    void lock.release();
-  }, 1_500);
+  // The once "ends" only once pause has said it waits for it: a release on a timer raced the
+  // command's own start on a loaded machine (it then found no once, and said nothing of one).
+  const pause = spawnCli(['pause', '--config-dir', dirs.configDir], { home: dirs.root });
+  let stdout = '';
+  pause.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  pause.stderr!.resume();
   try {
-    const r = await cli('pause');
-    const returnedAt = Date.now();
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    await waitFor('pause waiting for the once', async () =>
+      /waiting for its pass to end/.test(stdout),
+    );
+    // Still waiting a moment later: it follows the once, not a timer of its own.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(pause.exitCode, null, `returned while the once still ran: ${stdout}`);
+    await lock.release();
+    const ended = await exitedWithin(pause, 30_000);
+    // (Its output read to the end: 'exit' may come before the pipe's last data.)
+    if (!pause.stdout!.readableEnded) await once(pause.stdout!, 'end');
+    assert.equal(ended?.code, 0, stdout);
     assert.match(
-      r.stdout,
+      stdout,
       new RegExp(
         `^An rdl-sync once or sync \\(pid ${process.pid}\\) is syncing now and follows no pause: waiting for its pass to end`,
         'm',
       ),
     );
-    assert.match(r.stdout, /^It has ended: nothing is being copied now\.$/m);
-    assert.ok(releasedAt > 0 && returnedAt >= releasedAt, 'returned only once the once had ended');
+    assert.match(stdout, /^It has ended: nothing is being copied now\.$/m);
   } finally {
-    clearTimeout(release);
     await lock.release();
+    await killIfRunning(pause);
   }
 });
