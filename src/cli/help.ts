@@ -142,8 +142,8 @@ Keeps the archive under retentionMaxArchiveGiB and its disk above retentionMinFr
 by deleting its oldest files (by modification time). A file is deleted only when Dropbox holds
 the same bytes at that moment (content hash checked, one metadata call per file); a file missing
 or different on Dropbox is kept and listed. Every deletion is in the history.
---dry-run lists what would go and deletes nothing. The daemon runs retention by itself when
-retentionEnabled is true; this command runs it now whatever that setting says.
+--dry-run lists what would go, deletes nothing and logs nothing. The daemon runs retention by
+itself when retentionEnabled is true; this command runs it now whatever that setting says.
 
 ${COMMON_OPTIONS}`,
   pause: `Usage: rdl-sync pause [--for DURATION]
