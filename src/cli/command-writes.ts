@@ -1,8 +1,8 @@
 // What a command may write into the settings folder. A dry run shows what it would do and writes
 // nothing at all, not even a log line. A command that only reads writes its log lines only into a
 // settings folder that is there already: on a fresh machine, `rdl-sync status` (or `settings`,
-// `doctor`, `history`) made ~/.config/rdl-sync/logs/, and `retention --dry-run` a log file in it,
-// before anything was set up.
+// `doctor`, `history`, `fleet`, `report`) made ~/.config/rdl-sync/logs/, and `retention
+// --dry-run` a log file in it, before anything was set up.
 
 export type CommandWrites =
   /** Nothing: a dry run. */
@@ -23,7 +23,11 @@ export function commandWrites(
     case 'status':
     case 'history':
     case 'doctor':
+    case 'fleet':
       return 'log-if-there';
+    case 'report':
+      // Shown, not sent: it reads the status and the history. Sent, it records the sending.
+      return values.send === true ? 'all' : 'log-if-there';
     case 'settings': {
       const action = positionals[0] ?? 'show';
       return action === 'show' || action === 'check' || action === 'path' ? 'log-if-there' : 'all';

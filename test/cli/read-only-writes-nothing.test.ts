@@ -1,7 +1,7 @@
 // Commands that only read, and dry runs, write nothing on a fresh machine: `rdl-sync retention
 // --dry-run` made ~/.config/rdl-sync and a log file in it before anything was set up, and
-// `status`, `settings`, `doctor` and `history` each made its logs/ folder. A dry run writes
-// nothing on a set-up machine either: no log line, no file in the settings folder.
+// `status`, `settings`, `doctor`, `history`, `fleet` and `report` each made its logs/ folder. A
+// dry run writes nothing on a set-up machine either: no log line, no file in the settings folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -35,6 +35,8 @@ const READ_ONLY: string[][] = [
   ['settings', 'path'],
   ['doctor'],
   ['history'],
+  ['fleet'],
+  ['report'],
 ];
 
 test('on a fresh machine, a dry run or a command that only reads creates nothing, not even the settings folder', async () => {
