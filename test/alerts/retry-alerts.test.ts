@@ -904,3 +904,45 @@ test('a channel that owes only what the repeat guard holds on purpose is not sho
     await fs.rm(hub.configDir, { recursive: true, force: true });
   }
 });
+
+test('a failing channel counts only what it may still send: a raise held with its "Resolved" is not among the alerts that wait', async () => {
+  // The webhook refused the raise of a card pulled again (flapping), the card came back (that
+  // raise now waits with its held "Resolved", neither to be sent), and then it refused the raise
+  // of another condition. Before, the status said "2 alerts wait to be sent again": one could be.
+  let refusing = false;
+  const hook = await startWebhookServer(() => (refusing ? 503 : 200));
+  const hub = await setup('rdl-retry-held-count-', { webhook: hook });
+  hub.settings.alertFlapMinutes = 30;
+  const failing = (): string | undefined =>
+    hub.status.snapshot().problems.find((p) => p.id === 'alert-channel-failing:webhook')?.message;
+  try {
+    await hub.service.start();
+    hub.status.raise(archiveMissing);
+    hub.now = T0 + MIN;
+    hub.status.clear('archive-missing');
+    await waitUntil('told and resolved', () => events(hook).length === 2);
+    refusing = true;
+    hub.now = T0 + 10 * MIN;
+    hub.status.raise(archiveMissing);
+    await waitUntil('the raise refused', () => failing() !== undefined);
+    hub.now = T0 + 12 * MIN;
+    hub.status.clear('archive-missing');
+    await waitUntil('its "Resolved" held', () => hub.status.snapshot().resolvedHeld?.length === 1);
+    // Another condition, of no leg the card's problem belongs to: refused too.
+    hub.status.raise({
+      id: 'disk-nearly-full:transit',
+      code: 'disk-nearly-full',
+      severity: 'attention',
+      tab: 'status',
+      message: 'The transit disk is nearly full: free space on it',
+    });
+    await waitUntil('the second raise owed', async () => (await hub.owed()).length === 2);
+    await waitUntil('the channel failing on it', () => /alerts? waits?/.test(failing() ?? ''));
+    assert.match(failing() ?? '', /: 1 alert waits to be sent again;/);
+  } finally {
+    await hub.service.stop();
+    hub.status.dispose();
+    await hook.close();
+    await fs.rm(hub.configDir, { recursive: true, force: true });
+  }
+});

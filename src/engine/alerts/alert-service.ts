@@ -670,6 +670,19 @@ export class AlertService {
   }
 
   /**
+   * What a channel owes that it may still send: not a raise whose "Resolved" the repeat guard
+   * holds (the two go together, unsent). "2 alerts wait" was said of a channel owing one.
+   */
+  private owedToSend(channel: ChannelId): number {
+    return this.delivery.outbox.owedBy(channel).filter((e) => !this.heldBack(e.alert)).length;
+  }
+
+  /** A raise (or reminder) of a condition whose "Resolved" the repeat guard holds. */
+  private heldBack(alert: Alert): boolean {
+    return alert.kind !== 'cleared' && this.policy.away(alert.conditionId);
+  }
+
+  /**
    * A channel shown failing that owes only alerts the repeat guard holds back on purpose (the
    * raise of a condition whose "Resolved" is held: delivery.ts away) is not failing now: nothing
    * it could send is waiting. It said "not getting through: 1 alert waits" for the whole hold, and
@@ -689,9 +702,7 @@ export class AlertService {
     for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[]) {
       if (!failing.has(id) || !built.has(id)) continue;
       const owed = this.delivery.outbox.owedBy(id);
-      const onlyHeld =
-        owed.length > 0 &&
-        owed.every((e) => e.alert.kind !== 'cleared' && this.policy.away(e.alert.conditionId));
+      const onlyHeld = owed.length > 0 && owed.every((e) => this.heldBack(e.alert));
       if (!onlyHeld) continue;
       this.deps.logger.info('alert channel owes only alerts the repeat guard holds: not failing', {
         channel: id,
@@ -975,7 +986,7 @@ export class AlertService {
           'webhook',
           `webhook (${format})`,
           'its URL is not set: rdl-sync alert secret webhook-url',
-          this.delivery.outbox.owedBy('webhook').length,
+          this.owedToSend('webhook'),
         ),
       );
     return results;
@@ -1089,7 +1100,7 @@ export class AlertService {
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       // What it owes, this alert included (it leaves the outbox only once delivered).
-      const owed = this.delivery.outbox.owedBy(c.id).length;
+      const owed = this.owedToSend(c.id);
       if (c.id === 'email') this.emailTrouble({ reason, owed, label: c.label });
       else this.deps.status.raise(failingProblem(c.id, c.label, reason, owed));
       return { channel: c.id, label: c.label, ok: false, error: reason };
