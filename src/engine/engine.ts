@@ -31,7 +31,7 @@ import {
   type SettingsFileOpener,
 } from './settings/store.js';
 import { StatusModel } from './status/model.js';
-import { publishedLastPassMs } from './status/status-file.js';
+import { publishedLastPassMs, readStatusFile } from './status/status-file.js';
 import type { HistoryQuery, HistoryRecord, StatusSnapshot } from './status/types.js';
 import type { PassReport } from './pipeline/pass.js';
 import { Journal } from './journal/index.js';
@@ -258,9 +258,10 @@ class SyncEngine implements Engine {
     const lastDone = this.history.newestDoneMs();
     if (lastDone !== null) status.update({ lastSuccessMs: lastDone });
     // "Last reached" too, from the status the last process published, before this one publishes.
-    await this.account.recallLastContact();
+    const published = await readStatusFile(configDir);
+    this.account.recallLastContact(published);
     // And "Last pass": it said "never" after every restart, beside "Last file synced just now".
-    const lastPassMs = await publishedLastPassMs(configDir, clock.now());
+    const lastPassMs = publishedLastPassMs(published, clock.now());
     if (lastPassMs !== null) status.update({ lastPassMs });
     const archiveAnswers = opts.archiveAnswerMs ? { deadlineMs: opts.archiveAnswerMs } : undefined;
     this.health = new HubHealth({

@@ -1,6 +1,6 @@
 // After a restart the window said "Last file synced: just now" beside "Last pass: never" (user
 // trial): the last file was restored from the history, the last pass from nothing. Both come
-// back now, from what the last process kept (history, and the status it published). Real
+// back now (and when Dropbox was last reached), from what the last process kept (history, and the status it published). Real
 // engines one after the other on the same folders, the emulator over HTTP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +31,9 @@ test('the last pass is remembered across a restart, beside the last file synced'
         'the last file, from the history',
       );
       assert.equal(s.lastPassMs, published.status.lastPassMs);
+      // And "Last reached", before this process reaches Dropbox itself.
+      assert.ok(published.status.dropbox.lastContactMs, 'the stopped engine had reached Dropbox');
+      assert.equal(s.dropbox.lastContactMs, published.status.dropbox.lastContactMs);
       assert.ok(s.lastPassMs! >= s.lastSuccessMs!, 'the pass that synced the file, or a later one');
     } finally {
       await restarted.stop();

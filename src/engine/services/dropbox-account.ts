@@ -24,7 +24,7 @@ import { registerSecret } from '../log/index.js';
 import { startPkceAuth, finishPkceAuth } from '../dropbox/auth.js';
 import { isLoginRevoked } from '../dropbox/classify.js';
 import type { StatusModel } from '../status/model.js';
-import { readStatusFile } from '../status/status-file.js';
+import { readStatusFile, type PublishedStatus } from '../status/status-file.js';
 import type { EngineEvent } from '../status/engine-events.js';
 
 /** The account card (name, quota) is refreshed at most this often after passes. */
@@ -242,11 +242,11 @@ export class DropboxAccount {
    * When Dropbox last answered, as the process before this one published it: the status says
    * "Last reached" from it until this process reaches Dropbox itself. Before, a `once` run with
    * the network down published "never", and a status read after it said the hub had never
-   * reached Dropbox. Only ever moves forward (a contact of this process is newer).
+   * reached Dropbox. Only ever moves forward (a contact of this process is newer). `last`: the
+   * status file as this process found it (engine.init reads it once for everything it recalls).
    */
-  async recallLastContact(): Promise<void> {
-    const last = await readStatusFile(this.deps.configDir).catch(() => null);
-    const before = last?.status.dropbox?.lastContactMs;
+  recallLastContact(last: PublishedStatus | null): void {
+    const before = last?.status?.dropbox?.lastContactMs;
     if (typeof before !== 'number' || !Number.isFinite(before)) return;
     const { status } = this.deps;
     const current = status.current.dropbox.lastContactMs;

@@ -31,11 +31,11 @@ export async function readStatusFile(configDir: string): Promise<PublishedStatus
  * (a clock set back, a Pi booted in 1970: the alert policy reads a pass after its start as having
  * looked at every carried condition). Null when none is known.
  */
-export async function publishedLastPassMs(
-  configDir: string,
+export function publishedLastPassMs(
+  published: PublishedStatus | null,
   nowMs: number,
-): Promise<number | null> {
-  const last = (await readStatusFile(configDir))?.status?.lastPassMs;
+): number | null {
+  const last = published?.status?.lastPassMs;
   return typeof last === 'number' && Number.isFinite(last) && last <= nowMs ? last : null;
 }
 
