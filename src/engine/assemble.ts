@@ -28,9 +28,11 @@ import type { Settings } from './settings/schema.js';
 import {
   listTransit,
   lookAtTransit,
+  lookAtTransitRecorded,
   pruneTransitFolders,
   removeFromTransit,
   stageFile,
+  type TransitDiskRecord,
   statTransit,
 } from './stage/index.js';
 
@@ -153,6 +155,8 @@ export function buildPassDeps(
     retention?: () => RetentionNote;
     /** How long a call on the archive may take (card-answers.ts). */
     archiveAnswers?: AnswerOptions;
+    /** Which transit folder is a disk of its own, kept across restarts. */
+    transitDisk?: TransitDiskRecord;
   },
 ): PassDeps {
   const { watchDir, transitDir } = settings;
@@ -178,7 +182,9 @@ export function buildPassDeps(
     listTransit: (onError, known) =>
       listTransit(transitDir, { ...(onError ? { onError } : {}), ...(known ? { known } : {}) }),
     statTransit: (rel) => statTransit(transitDir, rel),
-    lookAtTransit: (known, queued) => lookAtTransit(transitDir, known, queued),
+    lookAtTransit: parts.transitDisk
+      ? lookAtTransitRecorded(transitDir, parts.transitDisk)
+      : (known, queued) => lookAtTransit(transitDir, known, queued),
     ...(canDetectWriters() ? { openWriters: () => snapshotOpenWriters(synced) } : {}),
     removeFromTransit: (rel, opts) => removeFromTransit(transitDir, rel, opts),
     pruneTransit: (rels) => pruneTransitFolders(transitDir, rels),

@@ -55,6 +55,7 @@ import {
   loadWatchFailures,
   saveWatchFailures,
 } from './stage/watch-failures-file.js';
+import { TRANSIT_DISK_FILE, TransitDiskRecord } from './stage/transit-disk-record.js';
 import { publishStatus, type StatusPublishing } from './services/status-publishing.js';
 import { importLegacy, type LegacyImportInput } from './services/legacy-import.js';
 import { FleetHook, type Activity, type FleetSnapshot } from './fleet/index.js'; // fleet (issue 10)
@@ -288,6 +289,11 @@ class SyncEngine implements Engine {
       report: (event) => this.reducer.apply(event),
       afterBuild: () => this.lifecycle.afterRebuild(),
       retentionNote: (s) => this.health.retentionNote(s),
+      transitDisk: new TransitDiskRecord(
+        path.join(configDir, TRANSIT_DISK_FILE),
+        logger,
+        !opts.readOnly,
+      ),
     });
     // The watch folder's failing files, as the last process left them (watch-failures-file.ts).
     const watchFailuresFile = path.join(configDir, WATCH_FAILURES_FILE);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { listFilesRel, recordingLogger, withHarness, type Harness } from './harness.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 import { Journal } from '../../src/engine/journal/index.js';
+import { createEngine } from '../../src/engine/engine.js';
 
 function moveMount(from: string, to: string): void {
   const r = spawnSync('mount', ['--move', from, to], { encoding: 'utf8' });
@@ -89,6 +90,82 @@ test('transit is the mount point of its own disk, unmounted: nothing staged into
       if (where.transit) unmount(h.transitDir);
       if (where.parked) unmount(parked);
     }
+  });
+});
+
+test('restarted while the transit disk is unmounted: the record of its disk says so, nothing staged into the mount point, nothing forgotten', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  await withHarness({ connect: false }, async (h) => {
+    const parked = path.join(h.root, 'parked');
+    await fs.mkdir(parked);
+    await fs.mkdir(h.transitDir);
+    mountTmpfs(h.transitDir, 1024);
+    const where = { transit: true, parked: false };
+    try {
+      await h.drop('USB0/a.csv', 'a\n1\n');
+      assert.equal((await h.engine.runPassNow()).staged, 1);
+      const record = JSON.parse(
+        await fs.readFile(path.join(h.configDir, 'transit-disk.json'), 'utf8'),
+      ) as { ownDisk: string };
+      assert.equal(record.ownDisk, h.transitDir, 'the first look recorded a disk of its own');
+      await h.engine.stop();
+
+      // A reboot with the disk left out: the new process finds only the empty mount point.
+      moveMount(h.transitDir, parked);
+      Object.assign(where, { transit: false, parked: true });
+      await h.drop('USB0/b.csv', 'b\n2\n');
+      const logger = recordingLogger();
+      const restarted = await createEngine({ configDir: h.configDir, home: h.root, logger });
+      try {
+        const away = await restarted.runPassNow();
+        assert.equal(away.staged, 0, 'nothing staged while the disk is away');
+        assert.deepEqual(
+          await fs.readdir(h.transitDir),
+          [],
+          'nothing written into the mount point',
+        );
+        assert.equal(await fs.readFile(path.join(h.watchDir, 'USB0', 'b.csv'), 'utf8'), 'b\n2\n');
+        assert.deepEqual(await journalRels(h), ['USB0/a.csv'], 'the queue is kept');
+        const problem = restarted.getStatus().problems.find((p) => p.id === 'transit-missing');
+        assert.ok(problem, 'a problem names the transit folder');
+        assert.match(problem.message, new RegExp(`transit folder ${h.transitDir} is not mounted`));
+        assert.match(problem.message, /mount it again/);
+        assert.match(problem.message, /choose another transit folder in settings/);
+        assert.ok(!logger.lines.some((l) => /forg[eo]t/.test(l.message)), 'nothing forgotten');
+
+        moveMount(parked, h.transitDir);
+        Object.assign(where, { transit: true, parked: false });
+        const back = await restarted.runPassNow();
+        assert.equal(back.staged, 1);
+        assert.equal(
+          restarted.getStatus().problems.find((p) => p.id === 'transit-missing'),
+          undefined,
+        );
+        assert.deepEqual(await listFilesRel(h.transitDir), ['USB0/a.csv', 'USB0/b.csv']);
+        assert.deepEqual(await journalRels(h), ['USB0/a.csv', 'USB0/b.csv']);
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      if (where.transit) unmount(h.transitDir);
+      if (where.parked) unmount(parked);
+    }
+  });
+});
+
+test('a transit folder chosen anew is not judged by the record of another one', async (t) => {
+  const other = await fs.mkdtemp(path.join(os.tmpdir(), 'rdl-transit-other-'));
+  t.after(() => fs.rm(other, { recursive: true, force: true }));
+  await withHarness({ connect: false }, async (h) => {
+    // The record names a transit folder that was a disk of its own, and is not this one.
+    await fs.writeFile(
+      path.join(h.configDir, 'transit-disk.json'),
+      JSON.stringify({ version: 1, ownDisk: other }),
+    );
+    await h.drop('a.csv', 'a\n1\n');
+    assert.equal((await h.engine.runPassNow()).staged, 1, "a folder on the hub's disk is used");
+    assert.equal(transitProblem(h), undefined);
   });
 });
 

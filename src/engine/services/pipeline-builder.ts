@@ -21,6 +21,7 @@ import type { EngineEvent } from '../status/engine-events.js';
 import type { DropboxAccount } from './dropbox-account.js';
 import type { SettingsService } from './settings-service.js';
 import type { AnswerOptions } from '../archive/card-answers.js';
+import type { TransitDiskRecord } from '../stage/index.js';
 
 export interface Built {
   settings: Settings;
@@ -68,6 +69,8 @@ export interface PipelineBuilderDeps {
   archiveAnswers?: AnswerOptions;
   /** How long a connection to Dropbox may stay silent (net/http-fetch.ts); tests shorten it. */
   dropboxIdleMs?: number;
+  /** Which transit folder is a disk of its own, kept across restarts (stage/transit-disk-record.ts). */
+  transitDisk?: TransitDiskRecord;
 }
 
 export class PipelineBuilder {
@@ -204,6 +207,7 @@ export class PipelineBuilder {
       logger,
       ...(note ? { retention: () => note(settings) } : {}),
       ...(this.deps.archiveAnswers ? { archiveAnswers: this.deps.archiveAnswers } : {}),
+      ...(this.deps.transitDisk ? { transitDisk: this.deps.transitDisk } : {}),
     });
     this.current = { settings, deps, remote, blocked: null, remoteRoot: rootNow };
     if ('problem' in rootNow && creds) logger.warn(rootNow.problem.message);

@@ -91,7 +91,7 @@ function transitMissing(transitDir: string, why: MissingWhy): SyncError {
   const message = {
     // Never made anew here: a folder made in its place would take the queue onto the wrong disk.
     gone: `The transit folder ${transitDir} is gone: if its disk is not mounted, mount it (a folder made in its place would put the queue on the wrong disk); if it was removed, create it again (mkdir -p ${dir}) and put back the files it held, or choose another transit folder in settings; ${waits}`,
-    'disk-gone': `The disk of the transit folder ${transitDir} is not mounted any more (what is left is its mount point, a folder on the disk below): mount it again; if the transit folder is to stay on this disk from now on, restart RDL Sync; ${waits}`,
+    'disk-gone': `The disk of the transit folder ${transitDir} is not mounted any more (what is left is its mount point, a folder on the disk below): mount it again; if the queue is to be on the disk below from now on, choose another transit folder in settings (RDL Sync remembers this one as a disk of its own, across restarts too); ${waits}`,
     'not-mounted': `The transit folder ${transitDir} is where a disk is mounted, and no disk is mounted there: mount it (nothing is written into the mount point of a missing disk), or choose a transit folder on the hub's own disk in settings; ${waits}`,
     'not-a-folder': `The transit folder ${transitDir} is not a folder: correct it in settings; ${waits}`,
   }[why];
