@@ -23,6 +23,27 @@ function moveMount(from: string, to: string): void {
   assert.equal(r.status, 0, `mount --move ${from} ${to}: ${r.stderr}`);
 }
 
+/**
+ * A disk of its own (a tmpfs) mounted at `mountPoint`; `unplug` moves it to `parked` (mount
+ * --move keeps its files, as a disk unplugged and plugged back in does), `plugIn` moves it back.
+ */
+function pluggableDisk(mountPoint: string, parked: string) {
+  mountTmpfs(mountPoint, 1024);
+  let at = mountPoint;
+  return {
+    unplug(): void {
+      moveMount(mountPoint, parked);
+      at = parked;
+    },
+    plugIn(): void {
+      moveMount(parked, mountPoint);
+      at = mountPoint;
+    },
+    /** Wherever it is now. */
+    unmount: (): void => unmount(at),
+  };
+}
+
 /** The rels the engine's journal keeps, as a restart would read them (each pass saves it). */
 async function journalRels(h: Harness): Promise<string[]> {
   const journal = await Journal.open(path.join(h.configDir, 'journal.json'));
@@ -40,8 +61,7 @@ test('transit is the mount point of its own disk, unmounted: nothing staged into
     const parked = path.join(h.root, 'parked');
     await fs.mkdir(parked);
     await fs.mkdir(h.transitDir);
-    mountTmpfs(h.transitDir, 1024);
-    const where = { transit: true, parked: false };
+    const disk = pluggableDisk(h.transitDir, parked);
     try {
       await h.drop('USB0/a.csv', 'a\n1\n');
       await h.drop('USB0/b.csv', 'b\n2\n');
@@ -51,8 +71,7 @@ test('transit is the mount point of its own disk, unmounted: nothing staged into
       assert.deepEqual(await journalRels(h), ['USB0/a.csv', 'USB0/b.csv']);
 
       // The disk goes away: its mount point stays, an empty folder on the disk below.
-      moveMount(h.transitDir, parked);
-      Object.assign(where, { transit: false, parked: true });
+      disk.unplug();
       await h.drop('USB0/c.csv', 'c\n3\n');
       const away = await h.engine.runPassNow();
       assert.equal(away.staged, 0, 'nothing staged while the disk is away');
@@ -75,8 +94,7 @@ test('transit is the mount point of its own disk, unmounted: nothing staged into
       assert.deepEqual(await journalRels(h), ['USB0/a.csv', 'USB0/b.csv']);
 
       // The disk is back: the waiting file is staged beside the others, the problem is gone.
-      moveMount(parked, h.transitDir);
-      Object.assign(where, { transit: true, parked: false });
+      disk.plugIn();
       const back = await h.engine.runPassNow();
       assert.equal(back.staged, 1);
       assert.equal(transitProblem(h), undefined, 'the problem cleared');
@@ -87,8 +105,7 @@ test('transit is the mount point of its own disk, unmounted: nothing staged into
       ]);
       assert.deepEqual(await journalRels(h), ['USB0/a.csv', 'USB0/b.csv', 'USB0/c.csv']);
     } finally {
-      if (where.transit) unmount(h.transitDir);
-      if (where.parked) unmount(parked);
+      disk.unmount();
     }
   });
 });
@@ -100,8 +117,7 @@ test('restarted while the transit disk is unmounted: the record of its disk says
     const parked = path.join(h.root, 'parked');
     await fs.mkdir(parked);
     await fs.mkdir(h.transitDir);
-    mountTmpfs(h.transitDir, 1024);
-    const where = { transit: true, parked: false };
+    const disk = pluggableDisk(h.transitDir, parked);
     try {
       await h.drop('USB0/a.csv', 'a\n1\n');
       assert.equal((await h.engine.runPassNow()).staged, 1);
@@ -112,8 +128,7 @@ test('restarted while the transit disk is unmounted: the record of its disk says
       await h.engine.stop();
 
       // A reboot with the disk left out: the new process finds only the empty mount point.
-      moveMount(h.transitDir, parked);
-      Object.assign(where, { transit: false, parked: true });
+      disk.unplug();
       await h.drop('USB0/b.csv', 'b\n2\n');
       const logger = recordingLogger();
       const restarted = await createEngine({ configDir: h.configDir, home: h.root, logger });
@@ -134,8 +149,7 @@ test('restarted while the transit disk is unmounted: the record of its disk says
         assert.match(problem.message, /choose another transit folder in settings/);
         assert.ok(!logger.lines.some((l) => /forg[eo]t/.test(l.message)), 'nothing forgotten');
 
-        moveMount(parked, h.transitDir);
-        Object.assign(where, { transit: true, parked: false });
+        disk.plugIn();
         const back = await restarted.runPassNow();
         assert.equal(back.staged, 1);
         assert.equal(
@@ -148,8 +162,7 @@ test('restarted while the transit disk is unmounted: the record of its disk says
         await restarted.stop();
       }
     } finally {
-      if (where.transit) unmount(h.transitDir);
-      if (where.parked) unmount(parked);
+      disk.unmount();
     }
   });
 });
@@ -180,11 +193,9 @@ test('transit below the mount point of a disk that is unmounted: the folder is n
   const transit = path.join(disk, 'transit');
   await fs.mkdir(disk);
   await fs.mkdir(parked);
-  mountTmpfs(disk, 1024);
-  const where = { disk: true, parked: false };
+  const plugged = pluggableDisk(disk, parked);
   t.after(async () => {
-    if (where.disk) unmount(disk);
-    if (where.parked) unmount(parked);
+    plugged.unmount();
     await fs.rm(base, { recursive: true, force: true });
   });
   await withHarness(
@@ -195,8 +206,7 @@ test('transit below the mount point of a disk that is unmounted: the folder is n
       assert.equal(first.staged, 1, 'a first run makes its transit folder');
       assert.deepEqual(await listFilesRel(transit), ['a.csv']);
 
-      moveMount(disk, parked);
-      Object.assign(where, { disk: false, parked: true });
+      plugged.unplug();
       await h.drop('b.csv', 'b\n2\n');
       const away = await h.engine.runPassNow();
       assert.equal(away.staged, 0);
@@ -209,8 +219,7 @@ test('transit below the mount point of a disk that is unmounted: the folder is n
       assert.match(problem.message, /if its disk is not mounted, mount it/);
       assert.ok(!logger.lines.some((l) => /forg[eo]t/.test(l.message)));
 
-      moveMount(parked, disk);
-      Object.assign(where, { disk: true, parked: false });
+      plugged.plugIn();
       const back = await h.engine.runPassNow();
       assert.equal(back.staged, 1);
       assert.equal(transitProblem(h), undefined);
