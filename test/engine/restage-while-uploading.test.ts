@@ -4,6 +4,7 @@
 // until it was done. The real engine, scheduler and emulator; the emulator's link shaped slow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withHarness } from './harness.js';
@@ -166,6 +167,50 @@ test('a card full during a long upload is said full to the end of that pass, tho
     } finally {
       await h.engine.stop();
       unmount(h.archiveDir);
+    }
+  });
+});
+
+test('transit on a disk of its own, unplugged during a long upload: the tick stages nothing into its mount point, and stages again once it is back', async (t) => {
+  if (!(await canMount()))
+    return t.skip('this machine does not allow mounting a tmpfs (needs root)');
+  await withHarness({ settings: { chunkSizeMiB: 4, intervalSeconds: 2 } }, async (h) => {
+    const parked = path.join(h.root, 'parked');
+    await fs.mkdir(parked);
+    await fs.mkdir(h.transitDir);
+    mountTmpfs(h.transitDir, 64 * 1024);
+    let at = h.transitDir;
+    const move = (from: string, to: string) => {
+      const r = spawnSync('mount', ['--move', from, to], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `mount --move ${from} ${to}: ${r.stderr}`);
+      at = to;
+    };
+    try {
+      await h.drop(BIG, Buffer.alloc(32 * MiB, 7));
+      h.emulator.shapeLink({ latencyMs: 20, bytesPerSecond: 2_000_000 }); // about 17 s
+      await h.engine.start();
+      const uploading = () =>
+        h.engine.getStatus().transfers.some((t) => t.leg === 'upload' && t.rel === BIG);
+      await until('the large upload to begin', uploading);
+      move(h.transitDir, parked);
+      await h.drop(SMALL, 'reading 1\n');
+      await until('the transit folder told missing', () =>
+        h.engine.getStatus().problems.some((p) => p.id === 'transit-missing'),
+      );
+      assert.equal(h.engine.getStatus().passRunning, true, 'told at a tick of the same pass');
+      assert.deepEqual(await fs.readdir(h.transitDir), [], 'nothing staged into the mount point');
+      assert.ok(await exists(path.join(h.watchDir, ...SMALL.split('/'))), 'the file waits');
+
+      move(parked, h.transitDir);
+      await until('the new file on the card', () =>
+        exists(path.join(h.archiveDir, ...SMALL.split('/'))),
+      );
+      await until('the problem cleared', () =>
+        h.engine.getStatus().problems.every((p) => p.id !== 'transit-missing'),
+      );
+    } finally {
+      await h.engine.stop();
+      unmount(at);
     }
   });
 });

@@ -9,20 +9,20 @@ import { FILE_FAILING_PREFIX } from './problems.js';
 /** Files named in the log line; the rest are counted (a whole queue can be thousands). */
 export const LEFT_FILES_NAMED = 20;
 
+/** The journal's files that a complete walk of transit did not meet. */
+export function leftTransit(deps: PassDeps, seen: ReadonlySet<string>): string[] {
+  return deps.journal.rels().filter((rel) => !seen.has(rel));
+}
+
 /**
  * After a complete walk of transit, the entries of files no longer there are forgotten. Said at
  * warn level, naming them: files that never reached both copies left the queue, and a person
  * asking later where one went finds it in the log. (No history record: the history keeps what
  * RDL Sync did with a file, and it did nothing with these; their last failure, if any, is there.)
  */
-export function forgetLeftFiles(deps: PassDeps, seen: ReadonlySet<string>): void {
-  const left: string[] = [];
-  for (const rel of deps.journal.rels()) {
-    if (seen.has(rel)) continue;
-    forgetFile(deps, rel);
-    left.push(rel);
-  }
+export function forgetLeftFiles(deps: PassDeps, left: readonly string[]): void {
   if (left.length === 0) return;
+  for (const rel of left) forgetFile(deps, rel);
   const more = left.length - LEFT_FILES_NAMED;
   deps.logger.warn(
     'files left transit without being synced by RDL Sync (taken out by someone): their progress is forgotten',

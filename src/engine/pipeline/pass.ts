@@ -37,7 +37,7 @@ import {
 } from './quiet-outage.js';
 import { ArrivalTimes } from '../health/arrival-times.js';
 import type { TransitPlace } from '../stage/transit-place.js';
-import { forgetLeftFiles, forgetFile } from './left-transit.js';
+import { forgetLeftFiles, forgetFile, leftTransit } from './left-transit.js';
 import { lookAtTransitOnce } from './transit-trust.js';
 
 export interface PassReport {
@@ -615,6 +615,9 @@ export async function runPass(
       await lookAgainAtBlocked();
       const free = flow.doneLegs().filter((id) => !blocked.get(id));
       for (const id of free) flow.reopen(id);
+      // Transit's disk may have gone since the pass looked (hours into a large upload): staged
+      // into its empty mount point, files would be hidden once the disk came back.
+      await lookAtTransitOnce(deps, memory);
       await stageAgain(free);
       flow.end(); // the reopened legs' files, all handed over
     }
@@ -691,9 +694,12 @@ export async function runPass(
   }
   // (Left unwalked, transit's unreadable parts are as the last walk found them.)
   if (!unwalked) reflectTransitProblems(deps, memory, transitErrors);
-  const complete = walked && transitErrors.size === 0;
+  const left = walked && transitErrors.size === 0 ? leftTransit(deps, seen) : null;
+  // Before files are forgotten, transit is looked at again: its disk unplugged after the pass's
+  // look, the walk met its empty mount point, where every entry read as taken out.
+  const complete = left !== null && (left.length === 0 || (await lookAtTransitOnce(deps, memory)));
   if (complete) {
-    forgetLeftFiles(deps, seen);
+    forgetLeftFiles(deps, left);
     // Files taken out of transit by someone else: no longer waiting, nor arrivals to count.
     for (const rel of memory.firstSeenMs.keys()) if (!seen.has(rel)) memory.firstSeenMs.delete(rel);
     for (const rel of memory.cutShortTold) if (!seen.has(rel)) memory.cutShortTold.delete(rel);
