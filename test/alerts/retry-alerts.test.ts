@@ -858,6 +858,29 @@ test('a restart while a "Resolved" is held: the next service resolves it at its 
   }
 });
 
+/**
+ * The card pulled and put back (told, resolved), then pulled again once `refuse` made the webhook
+ * refuse (its raise owed, the channel failing) and back within alertFlapMinutes: the "Resolved"
+ * is held by the repeat guard, and the raise waits with it, neither to be sent.
+ */
+async function heldRaiseOwed(hub: Hub, hook: LoopbackHttp, refuse: () => void): Promise<void> {
+  hub.settings.alertFlapMinutes = 30;
+  await hub.service.start();
+  hub.status.raise(archiveMissing);
+  hub.now = T0 + MIN;
+  hub.status.clear('archive-missing');
+  await waitUntil('told and resolved', () => events(hook).length === 2);
+  refuse();
+  hub.now = T0 + 10 * MIN;
+  hub.status.raise(archiveMissing);
+  await waitUntil('the raise refused, the channel failing', () =>
+    hub.hasProblem('alert-channel-failing:webhook'),
+  );
+  hub.now = T0 + 12 * MIN;
+  hub.status.clear('archive-missing');
+  await waitUntil('its "Resolved" held', () => hub.status.snapshot().resolvedHeld?.length === 1);
+}
+
 test('a channel that owes only what the repeat guard holds on purpose is not shown as "not getting through"; a new alert it fails on is', async () => {
   // The webhook refused the raise of a card pulled again (flapping); the card came back and the
   // raise waits with the held "Resolved" (neither is sent: the outbox drops both when it is due).
@@ -866,23 +889,11 @@ test('a channel that owes only what the repeat guard holds on purpose is not sho
   let refusing = false;
   const hook = await startWebhookServer(() => (refusing ? 503 : 200));
   const hub = await setup('rdl-retry-held-only-', { webhook: hook });
-  hub.settings.alertFlapMinutes = 30;
   const failing = 'alert-channel-failing:webhook';
   try {
-    await hub.service.start();
-    hub.status.raise(archiveMissing);
-    hub.now = T0 + MIN;
-    hub.status.clear('archive-missing');
-    await waitUntil('told and resolved', () => events(hook).length === 2);
-    refusing = true;
-    hub.now = T0 + 10 * MIN;
-    hub.status.raise(archiveMissing);
-    await waitUntil('the raise refused, the channel failing', () => hub.hasProblem(failing));
     // The card back: the "Resolved" is held, and what the webhook owes with it.
-    hub.now = T0 + 12 * MIN;
-    hub.status.clear('archive-missing');
+    await heldRaiseOwed(hub, hook, () => (refusing = true));
     await waitUntil('the channel no longer said failing', () => !hub.hasProblem(failing), 5_000);
-    assert.equal(hub.status.snapshot().resolvedHeld?.length, 1);
     assert.equal((await hub.owed()).length, 1, 'the raise still waits with its held "Resolved"');
     // Its retries come due meanwhile: nothing is sent, nothing is said failing.
     hub.now = T0 + 30 * MIN;
@@ -912,22 +923,10 @@ test('a failing channel counts only what it may still send: a raise held with it
   let refusing = false;
   const hook = await startWebhookServer(() => (refusing ? 503 : 200));
   const hub = await setup('rdl-retry-held-count-', { webhook: hook });
-  hub.settings.alertFlapMinutes = 30;
   const failing = (): string | undefined =>
     hub.status.snapshot().problems.find((p) => p.id === 'alert-channel-failing:webhook')?.message;
   try {
-    await hub.service.start();
-    hub.status.raise(archiveMissing);
-    hub.now = T0 + MIN;
-    hub.status.clear('archive-missing');
-    await waitUntil('told and resolved', () => events(hook).length === 2);
-    refusing = true;
-    hub.now = T0 + 10 * MIN;
-    hub.status.raise(archiveMissing);
-    await waitUntil('the raise refused', () => failing() !== undefined);
-    hub.now = T0 + 12 * MIN;
-    hub.status.clear('archive-missing');
-    await waitUntil('its "Resolved" held', () => hub.status.snapshot().resolvedHeld?.length === 1);
+    await heldRaiseOwed(hub, hook, () => (refusing = true));
     // Another condition, of no leg the card's problem belongs to: refused too.
     hub.status.raise({
       id: 'disk-nearly-full:transit',
