@@ -250,3 +250,13 @@ export async function writeFileIn(
   await fs.writeFile(p, content);
   return p;
 }
+
+/**
+ * Writes `settings` as the settings file (config.json) of the config folder `dir`, made if
+ * missing: by hand, unchecked, as a person's edit is. Returns `dir`.
+ */
+export async function writeSettingsFile(dir: string, settings: object): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(settings, null, 2));
+  return dir;
+}

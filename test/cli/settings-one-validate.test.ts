@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createEngine, defaultSettings } from '../../src/engine/index.js';
 import { CONFIG_VERSION } from '../../src/engine/settings/migrations.js';
-import { cliSandbox, runCli } from './cli-harness.js';
+import { cliSandbox, runCli, writeSettingsFile } from './cli-harness.js';
 
 const { root, env, configDir } = cliSandbox('rdl-cli-one-validate-');
 
@@ -15,7 +15,6 @@ let settings: Record<string, unknown>;
 before(async () => {
   const watchDir = path.join(root, 'tosync');
   await fs.mkdir(watchDir);
-  await fs.mkdir(configDir);
   settings = {
     ...defaultSettings(env.home),
     watchDir,
@@ -24,7 +23,7 @@ before(async () => {
     archiveMustBeMountPoint: false,
     site: 'Lake',
   };
-  await fs.writeFile(path.join(configDir, 'config.json'), JSON.stringify(settings, null, 2));
+  await writeSettingsFile(configDir, settings);
 });
 
 /** What the engine facade says about `patch` (the window's save path). */

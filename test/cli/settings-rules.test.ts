@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
-import { cliSandbox, runCli } from './cli-harness.js';
+import { cliSandbox, runCli, writeSettingsFile } from './cli-harness.js';
 
 const { root, env } = cliSandbox('rdl-cli-rules-');
 
@@ -19,10 +19,8 @@ before(async () => {
 });
 
 /** A fresh config folder holding a valid settings file, with `extra` written over it by hand. */
-async function configWith(name: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const dir = path.join(root, name);
-  await fs.mkdir(dir, { recursive: true });
-  const settings = {
+function configWith(name: string, extra: Record<string, unknown> = {}): Promise<string> {
+  return writeSettingsFile(path.join(root, name), {
     ...defaultSettings(env.home),
     watchDir,
     transitDir: path.join(root, 'transit'),
@@ -30,9 +28,7 @@ async function configWith(name: string, extra: Record<string, unknown> = {}): Pr
     archiveMustBeMountPoint: false,
     site: 'Lake',
     ...extra,
-  };
-  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(settings, null, 2));
-  return dir;
+  });
 }
 
 const inDir = (dir: string, ...args: string[]) => runCli([...args, '--config-dir', dir], env);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { runCli, type CliEnv, writeSettingsFile } from './cli-harness.js';
 
 let root: string;
 let env: CliEnv;
@@ -32,10 +32,8 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function configWith(name: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const dir = path.join(root, name);
-  await fs.mkdir(dir, { recursive: true });
-  const settings = {
+function configWith(name: string, extra: Record<string, unknown> = {}): Promise<string> {
+  return writeSettingsFile(path.join(root, name), {
     ...defaultSettings(env.home),
     watchDir,
     transitDir: path.join(root, 'rdl', 'transit'),
@@ -44,9 +42,7 @@ async function configWith(name: string, extra: Record<string, unknown> = {}): Pr
     archiveMustBeMountPoint: true,
     site: 'Lake',
     ...extra,
-  };
-  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(settings, null, 2));
-  return dir;
+  });
 }
 
 const inDir = (dir: string, ...args: string[]) => runCli([...args, '--config-dir', dir], env);
