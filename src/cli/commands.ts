@@ -56,7 +56,7 @@ import { printPassOutcome, printStatus, whoSyncs } from './print-status.js';
 import { allMovedBy, waitForAskedPass } from './asked-pass.js';
 import { sayOnInterrupt } from './interrupt-words.js';
 import { FOLLOW_WAIT_MS, waitUntilFollowed, waitUntilLockFreed } from './followed.js';
-import { staleStatusReason, unpublishedReason } from './stale-status.js';
+import { staleStatusReason, unpublishedReason, waitForOwnStatus } from './stale-status.js';
 import { doctor } from './doctor.js';
 import { otherUserDaemonLine, otherUsersDaemons } from './other-user-daemon.js';
 import { runFleetCommand } from './fleet.js';
@@ -717,9 +717,12 @@ function restartAdvice(owner: { pid: number; role?: LockRole }): string {
 
 const status: CommandSpec = {
   async run(ctx) {
-    const published = await readStatusFile(ctx.configDir);
+    let published = await readStatusFile(ctx.configDir);
     // The lock, not the bare pid in status.json: after a reboot that pid may be anything.
     const owner = await liveLockOwner(ctx.configDir);
+    // Just started: its own status comes within a second or two.
+    if (owner && published?.pid !== owner.pid)
+      published = (await waitForOwnStatus(ctx.configDir, owner.pid)) ?? published;
     const running = published?.pid != null && owner?.pid === published.pid;
     let snapshot = published?.status ?? null;
     if (!running) {
@@ -757,7 +760,7 @@ const status: CommandSpec = {
     const waiter = running ? null : await liveWaitingDaemon(ctx.configDir);
     say(
       ctx,
-      running && owner
+      owner
         ? whoSyncs(owner)
         : waiter
           ? `Daemon running (${describeLockOwner(waiter)}) but not syncing: it waits for the settings to be ${snapshot?.problems.some((p) => p.code === 'setup-needed') ? 'set up' : 'fixed'}, and starts syncing by itself once they are (no restart needed).`

@@ -3,7 +3,12 @@
 // then shows a status that stopped moving: "Up to date", a next pass long past. Said plainly, with
 // the likely cause, found without writing anything.
 import fs from 'node:fs/promises';
-import { settingsUnwritableProblem } from '../engine/index.js';
+import {
+  liveLockOwner,
+  readStatusFile,
+  settingsUnwritableProblem,
+  type PublishedStatus,
+} from '../engine/index.js';
 
 /** A pass overdue by this much means the daemon has not been able to publish (or is stuck). */
 export const STALE_AFTER_MS = 2 * 60_000;
@@ -58,12 +63,36 @@ async function unwritableCause(configDir: string): Promise<string | null> {
 }
 
 /**
- * A live owner of the run lock that has published no status of its own: just started, or unable
- * to write the settings folder (then said, with the fix; otherwise nothing is said).
+ * A live owner of the run lock that has published no status of its own: unable to write the
+ * settings folder (said, with the fix), or just started and not yet written (waitForOwnStatus).
  */
-export async function unpublishedReason(configDir: string, pid: number): Promise<string | null> {
+export async function unpublishedReason(configDir: string, pid: number): Promise<string> {
   const cause = await unwritableCause(configDir);
   return cause
     ? `RDL Sync runs (pid ${pid}) but cannot publish its status, so what follows is read from the disk: ${cause}`
-    : null;
+    : `RDL Sync runs (pid ${pid}) but has not published its status yet, so what follows is read from the disk; run \`rdl-sync status\` again in a moment`;
+}
+
+/**
+ * A process publishes its first status about a second after it took the run lock (writes are
+ * coalesced: status/status-file.ts), longer on a loaded Pi. `status` asked in that second read
+ * the last process's final status (pid null) and said "Daemon not running" beside a tray app that
+ * had just started. It waits this long for the owner's own status before reading the disk.
+ */
+export const FIRST_STATUS_WAIT_MS = 3_000;
+const FIRST_STATUS_POLL_MS = 100;
+
+/** status.json once it is `pid`'s, or null when it is not within `waitMs` (or `pid` ended). */
+export async function waitForOwnStatus(
+  configDir: string,
+  pid: number,
+  waitMs = FIRST_STATUS_WAIT_MS,
+): Promise<PublishedStatus | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const published = await readStatusFile(configDir);
+    if (published?.pid === pid) return published;
+    if (Date.now() >= deadline || (await liveLockOwner(configDir))?.pid !== pid) return null;
+    await new Promise((r) => setTimeout(r, FIRST_STATUS_POLL_MS));
+  }
 }
