@@ -195,6 +195,18 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
         : `SITE: ${placeholder}: set the real site name in the old config.json and import again, or \`rdl-sync settings set site <name>\``,
     );
   }
+  // `--remote-root /Professional/WIRED` (the folder above the sites, as a person reads the old
+  // uploader's path) was taken silently: every file then went straight into the shared folder,
+  // beside every other site's, instead of /Professional/WIRED/<SITE> where researchers read it,
+  // the "wrong remote path on a new site" the old syncer was remembered for (WORKLOAD.md).
+  // Valid (one hub may want it), so said, with the command that keeps the site's folder.
+  const template = settings.remoteRootTemplate.trim();
+  if (askedNow.has('remoteRootTemplate') && !/\{(site|host)\}/.test(template)) {
+    const above = template.replace(/\/+$/, '');
+    warnings.push(
+      `--remote-root ${template} names no {site}: this hub's files go straight into ${template}, not into ${above}/${legacy.site} as the old uploader put them, and every hub given the same folder would mix its data with this one's. To keep the site's own folder: --remote-root '${above}/{site}'`,
+    );
+  }
   if (credentials && !credentials.appSecret) {
     warnings.push(
       'The Dropbox-Uploader config has no OAUTH_APP_SECRET; if Dropbox refuses the imported connection, reconnect with `rdl-sync auth`',
