@@ -1468,6 +1468,7 @@ const settings: CommandSpec = {
           say(ctx, `${k} = ${JSON.stringify(saved.settings[k])}`);
         }
         for (const note of [
+          await watchFolderNote(saved.settings, typedKeys),
           await archiveFolderNote(saved.settings, typedKeys),
           await alertCommandNote(saved.settings, typedKeys),
           sharedRemoteFolderNote(saved.settings, typedKeys),
@@ -1496,24 +1497,69 @@ async function archiveFolderNote(
   if (!settings.archiveEnabled || settings.archiveDir === '') return null;
   if (!['archiveDir', 'archiveEnabled', 'archiveMustBeMountPoint'].some((k) => changed.has(k)))
     return null;
-  const isFolder = await fs.stat(settings.archiveDir).then(
-    (st) => st.isDirectory(),
-    () => false,
+  const looked = await fs.stat(settings.archiveDir).then(
+    (st) => (st.isDirectory() ? 'folder' : 'other'),
+    (e: NodeJS.ErrnoException) => e.code ?? 'error',
   );
   const dir = shellWord(settings.archiveDir);
-  if (isFolder) {
+  const user = os.userInfo().username;
+  // A folder this user may not look into (below /root, or a desktop's /media/<user>/) was said
+  // not to exist, with a `mkdir -p` that this user cannot run there.
+  if (looked === 'EACCES' || looked === 'EPERM')
+    return `Note: the archive folder ${settings.archiveDir} cannot be looked at by this user (${user}, ${looked}): a folder above it lets only its owner in. Files wait safely in transit until this user may reach it: give ${user} access to it and to the folders above it, or choose another folder.`;
+  if (looked === 'folder') {
     // A folder that is no mount point, with a card asked for (the default): nothing is archived
     // into it. A lab desktop's plain folder read "SD card not mounted: insert it" at every pass,
     // and nothing named the setting to turn off.
-    if (!settings.archiveMustBeMountPoint) return cardCheckOffNote(settings.archiveDir);
+    if (!settings.archiveMustBeMountPoint)
+      return (
+        (await cardCheckOffNote(settings.archiveDir)) ?? archiveWritableNote(settings.archiveDir)
+      );
     // A folder on a mounted card counts as the card (archive/root-check.ts).
     const checked = await checkArchiveRoot(settings.archiveDir, true);
-    if (checked.missing?.reason !== 'not-mounted') return null;
+    if (!checked.missing) return archiveWritableNote(settings.archiveDir);
+    if (checked.missing.reason !== 'not-mounted') return null;
     return `Note: ${settings.archiveDir} is not where a card or disk is mounted now, and archiveMustBeMountPoint is true (the default: an SD card, written only while mounted): files wait in transit until a card is mounted there. For an ordinary folder, as on a lab desktop: rdl-sync settings set archiveMustBeMountPoint false`;
   }
   return settings.archiveMustBeMountPoint
     ? `Note: ${settings.archiveDir} does not exist now (no SD card is mounted there). Files wait safely in transit until the card is mounted there; lsblk -o NAME,MOUNTPOINT shows where it is.`
     : `Note: the archive folder ${settings.archiveDir} does not exist now. Files wait safely in transit until it does: create it (mkdir -p ${dir}) or correct the path.`;
+}
+
+/**
+ * An archive folder that is there but that this user may not write into (made by root, a card
+ * mounted read-only or for another user): saved without a word, and every file then waited in
+ * transit. Said with the fix, as status says it.
+ */
+async function archiveWritableNote(dir: string): Promise<string | null> {
+  const refused = await fs.access(dir, fs.constants.W_OK | fs.constants.X_OK).then(
+    () => null,
+    (e: NodeJS.ErrnoException) => e.code ?? 'error',
+  );
+  if (refused === null) return null;
+  const user = os.userInfo().username;
+  return refused === 'EROFS'
+    ? `Note: the archive folder ${dir} is on a disk mounted read-only (EROFS): files wait safely in transit until it is mounted writable, or choose another folder.`
+    : `Note: the archive folder ${dir} refuses writes by this user (${user}, ${refused}): files wait safely in transit until it takes them. ls -ld ${shellWord(dir)} shows its owner; sudo chown -R ${user} ${shellWord(dir)} gives it to ${user}.`;
+}
+
+/**
+ * A watch folder this user may not read (its own folder shut, or one above it) was saved without
+ * a word, while a missing one is refused: nothing in it was ever synced, and only a later status
+ * said so. Saved (the rights may be given next), with the fix.
+ */
+async function watchFolderNote(
+  settings: Settings,
+  changed: ReadonlySet<string | undefined>,
+): Promise<string | null> {
+  if (!changed.has('watchDir')) return null;
+  const refused = await fs.access(settings.watchDir, fs.constants.R_OK | fs.constants.X_OK).then(
+    () => null,
+    (e: NodeJS.ErrnoException) => e.code ?? 'error',
+  );
+  if (refused !== 'EACCES' && refused !== 'EPERM') return null;
+  const user = os.userInfo().username;
+  return `Note: the watch folder ${settings.watchDir} cannot be read by this user (${user}, ${refused}): nothing in it is synced until it can. Give ${user} read access to it and to the folders above it (ls -ld shows their owners), or choose another folder.`;
 }
 
 /**
