@@ -41,6 +41,7 @@ import {
   withoutStartAgain,
   dropboxRoute,
   checkArchiveRoot,
+  commandLineWords,
   isWhereCardsMount,
   smtpValueMistake,
   decidesFleetFolder,
@@ -1583,6 +1584,8 @@ async function alertCommandNote(
     () => 'does not exist',
   );
   if (why === null) return null;
+  const words = why === 'does not exist' ? await commandLineWords(cmd) : null;
+  if (words) return `Note: ${words}; rdl-sync alert test tries it.`;
   return `Note: the alert command ${cmd} ${why} now: alerts by command fail until it ${why === 'does not exist' ? 'is installed there' : 'can be run (chmod +x)'}; rdl-sync alert test tries it.`;
 }
 

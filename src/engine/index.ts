@@ -71,6 +71,7 @@ export { formatUtcMinute } from './format-utc.js';
 // Whether a folder is a mount point (the CLI's note on an archive folder that is none).
 export { isMountPoint } from './fsutil/mount.js';
 export { checkArchiveRoot } from './archive/root-check.js';
+export { commandLineWords } from './alerts/channels/command.js';
 export { lookOnArchive } from './archive/card-answers.js';
 export { isAtOrBelow } from './fsutil/at-or-below.js';
 export { isWhereCardsMount } from './archive/archive-place.js';

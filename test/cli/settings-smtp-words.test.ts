@@ -79,6 +79,22 @@ test('an alert command that does not exist or cannot be run is saved with a note
     await fs.chmod(missing, 0o755);
     const ready = await set('alertCommand', missing);
     assert.doesNotMatch(ready.stdout, /Note:/);
+
+    // With arguments (as typed in a shell): the program is there; the line is not a file name.
+    // It was said "does not exist now: … until it is installed there", and alert test failed
+    // with "could not start (ENOENT)" only.
+    const line = `${missing} --urgent`;
+    const words = `alertCommand is one program, run as it is without a shell, so "${line}" is taken as a file name, and there is no such file (${missing} is there, but arguments cannot be given in this setting): put the command line in a small script and set alertCommand to that script`;
+    const args = await set('alertCommand', line);
+    assert.equal(args.code, 0, args.stdout + args.stderr);
+    assert.ok(args.stdout.includes(`Note: ${words}; rdl-sync alert test tries it.`), args.stdout);
+    assert.doesNotMatch(args.stdout, /installed there/);
+    const tried = await runCli(['alert', 'test', '--config-dir', dirs.configDir], env);
+    assert.equal(tried.code, 1, tried.stdout + tried.stderr);
+    assert.ok(
+      tried.stdout.includes(`could not start (ENOENT): ${words}`),
+      tried.stdout + tried.stderr,
+    );
   } finally {
     await fs.rm(dirs.root, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // Alerts to the site's own tooling: runs a program with the alert as JSON on stdin and as
 // RDL_ALERT_* environment variables. No shell (the setting is a program path, never a command
 // line to interpret). Stopped after the timeout, with everything it started (its process group).
+import { stat } from 'node:fs/promises';
 import { startCommand, startsHeld } from './command-thread.js';
 import { START_HELD_WORDS } from './channel-fix.js';
 import { redact } from '../../log/index.js';
@@ -10,6 +11,23 @@ import type { AlertChannel } from './types.js';
 
 /** What the program printed on stderr, kept for the failure message. */
 const STDERR_TAIL = 300;
+
+/**
+ * `alertCommand /usr/local/bin/page-me --urgent`: the setting is one program run without a shell,
+ * so the whole line is taken as its file name, which is not there. "Could not start (ENOENT)" and
+ * "does not exist, install it" sent a person to look for a program that was there. Null unless
+ * the line holds a space and its first word is a file.
+ */
+export async function commandLineWords(program: string): Promise<string | null> {
+  const first = program.trim().split(/\s+/)[0] ?? '';
+  if (first === program.trim() || !first.startsWith('/')) return null;
+  const isFile = await stat(first).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+  if (!isFile) return null;
+  return `alertCommand is one program, run as it is without a shell, so "${program.trim()}" is taken as a file name, and there is no such file (${first} is there, but arguments cannot be given in this setting): put the command line in a small script and set alertCommand to that script`;
+}
 
 export class CommandChannel implements AlertChannel {
   readonly id = 'command' as const;
@@ -50,7 +68,12 @@ export class CommandChannel implements AlertChannel {
           }
           clearTimeout(timer);
           if (e.kind === 'error') {
-            reject(new Error(`alert command ${this.program} could not start (${e.code})`));
+            const start = `alert command ${this.program} could not start (${e.code})`;
+            if (e.code !== 'ENOENT') reject(new Error(start));
+            else
+              void commandLineWords(this.program).then((words) =>
+                reject(new Error(words ? `${start}: ${words}` : start)),
+              );
           } else if (e.code === 0) {
             resolve();
           } else {
