@@ -68,6 +68,15 @@ test('old config.json mistakes name the key and the fix', () => {
     () => parseLegacyConfig('{"SD_CARD_NAME": 1, "SITE": "x"}'),
     /"SD_CARD_NAME" .* must be text in quotes \(got 1\): write "SD_CARD_NAME": "1"/,
   );
+  // Not a name at all: never quoted back as one (a card called "false").
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": false, "SITE": "x"}'),
+    /^"SD_CARD_NAME" in the old config.json must be text in quotes \(got false\): write "SD_CARD_NAME": "" for the hub's local 4_synced folder, or the card's name in quotes, e.g. "SD_CARD_NAME": "SD1"$/,
+  );
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": "", "SITE": ["Lake"]}'),
+    /^"SITE" in the old config.json must be text in quotes \(got \["Lake"\]\): enter the site name in quotes, e.g. "SITE": "Site3_Lakeshore"$/,
+  );
   legacyError(
     () => parseLegacyConfig('{"SD_CARD_NAME": "", "SITE": null}'),
     /^"SITE" in the old config.json is null: enter the site name in quotes, e.g. "SITE": "Site3_Lakeshore"$/,

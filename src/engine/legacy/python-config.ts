@@ -106,8 +106,16 @@ function folderName(
     );
   }
   if (typeof value !== 'string') {
+    // A number may be the name without its quotes (a card called 1); true, false, a list or an
+    // object is no name: "SD_CARD_NAME": "false" would have named a card called false.
+    const fix =
+      typeof value === 'number'
+        ? `write "${key}": "${String(value)}"`
+        : key === 'SD_CARD_NAME'
+          ? `write "SD_CARD_NAME": "" for the hub's local 4_synced folder, or the card's name in quotes, e.g. "SD_CARD_NAME": "SD1"`
+          : `enter ${what} in quotes, e.g. "${key}": "Site3_Lakeshore"`;
     throw new LegacyImportError(
-      `"${key}" in the old config.json must be text in quotes (got ${JSON.stringify(value)}): write "${key}": "${String(value)}"`,
+      `"${key}" in the old config.json must be text in quotes (got ${JSON.stringify(value)}): ${fix}`,
     );
   }
   const trimmed = value.trim();
