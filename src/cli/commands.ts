@@ -1424,11 +1424,18 @@ const settings: CommandSpec = {
         );
         // Read, change and write in one turn: another command's change made meanwhile is kept.
         const saved = await store.edit(() => {
-          const { values: candidate, unreadable, readErrorCode } = store.readForEditing();
+          const { values: candidate, unreadable, readErrorCode, lost } = store.readForEditing();
           // A file that is not JSON holds settings nobody can read: saving over it started every
           // other setting from its default, and a hub switched to ~/rdl/tosync, a "card" archive
           // and another Dropbox folder while its loggers went on writing to 2_tosync.
           if (unreadable) return { unreadable: readErrorCode ?? 'not JSON' } as const;
+          // The same for a line lost in a hand edit: saved, its default became the setting.
+          const untyped = lost.filter((k) => !typedKeys.has(k));
+          if (untyped.length > 0) {
+            const loaded = store.load();
+            const issues = loaded.ok ? [] : loaded.issues.filter((i) => untyped.includes(i.field));
+            if (issues.length > 0) return { ok: false as const, issues };
+          }
           // Read as the setting's type (its default's), not as the value in the file: that one
           // may be the mistake being fixed ("ten"), and "30" then stayed text and was refused.
           for (let i = 0; i < pairs.length; i += 2) {

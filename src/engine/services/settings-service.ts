@@ -12,7 +12,9 @@ import { withSettingsEditLock } from '../settings/edit-lock.js';
 import { settingsSchema, type Settings } from '../settings/schema.js';
 import { smtpIssues, withSmtpMistakes } from '../settings/smtp-words.js';
 import { decidesFleetFolder, fleetFolderTypedIssue } from '../settings/fleet-folder-typed.js';
+import { CONFIG_VERSION_KEY } from '../settings/migrations.js';
 import {
+  ALWAYS_WRITTEN,
   openSettingsStore,
   settingsFileProblem,
   type RuntimeState,
@@ -76,6 +78,8 @@ export interface SettingsService {
     unreadable: boolean;
     readErrorCode?: string;
     keys: string[];
+    /** Settings RDL Sync always writes that this file, written by it, has lost (store.ts). */
+    lost: string[];
   };
   /** After a save here, or (with `watch`) a valid edit elsewhere; once per distinct change. */
   onChange(cb: (s: Settings) => void): () => void;
@@ -160,9 +164,11 @@ function readForEditing(
   unreadable: boolean;
   readErrorCode?: string;
   keys: string[];
+  lost: string[];
 } {
   const values: Record<string, unknown> = { ...defaults };
   const keys: string[] = [];
+  let lost: string[] = [];
   // Never read a FIFO or device (it would hang), and never edit on top of one.
   const problem = settingsFileProblem(file);
   if (problem) throw new Error(problem);
@@ -174,12 +180,14 @@ function readForEditing(
         values[k] = v;
         keys.push(k);
       }
+    if (isPlainObject(raw) && Object.hasOwn(raw, CONFIG_VERSION_KEY))
+      lost = ALWAYS_WRITTEN.filter((k) => !Object.hasOwn(raw, k));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT')
-      return { values, unreadable: true, ...(code ? { readErrorCode: code } : {}), keys };
+      return { values, unreadable: true, ...(code ? { readErrorCode: code } : {}), keys, lost };
   }
-  return { values, unreadable: false, keys };
+  return { values, unreadable: false, keys, lost };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

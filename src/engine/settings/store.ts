@@ -149,7 +149,8 @@ function settingsWriterMissing(): Error {
 
 type RawRead =
   | { kind: 'missing' }
-  | { kind: 'object'; data: Record<string, unknown> }
+  /** `whole`: written by RDL Sync (it has configVersion), which always writes every setting. */
+  | { kind: 'object'; data: Record<string, unknown>; whole: boolean }
   | { kind: 'broken'; message: string }
   /** Readable, but not ours to rewrite (a newer build's file): reported, never set aside. */
   | { kind: 'refused'; message: string };
@@ -191,6 +192,10 @@ class ConfSettingsStore implements SettingsStore {
     const settingsPart = Object.fromEntries(
       Object.entries(raw.data).filter(([key]) => !NOT_SETTINGS.has(key)),
     );
+    if (raw.whole) {
+      const lost = lostSettingsIssues(this.path, raw.data, this.defaults);
+      if (lost.length > 0) return { ok: false, issues: lost };
+    }
     return this.validate({ ...this.defaults, ...settingsPart });
   }
 
@@ -495,7 +500,38 @@ function readSettingsFile(file: string): RawRead {
   }
   const migrated = migrateSettingsFile(data as Record<string, unknown>, file);
   if (!migrated.ok) return { kind: 'refused', message: migrated.message };
-  return { kind: 'object', data: migrated.data };
+  return {
+    kind: 'object',
+    data: migrated.data,
+    whole: Object.hasOwn(data, CONFIG_VERSION_KEY),
+  };
+}
+
+/**
+ * The settings every file RDL Sync has written holds (configVersion 1 on): where the files are,
+ * where they go. One of them missing from such a file is a line lost in a hand edit, not a
+ * setting never made: read over the defaults, the hub silently watched ~/rdl/tosync (made for it)
+ * while its loggers went on writing into 2_tosync, and status said "Up to date". A file written by
+ * hand with only some settings (no configVersion) still takes the defaults for the rest.
+ */
+export const ALWAYS_WRITTEN = [
+  'watchDir',
+  'transitDir',
+  'archiveDir',
+  'site',
+  'remoteRootTemplate',
+] as const satisfies readonly (keyof Settings)[];
+
+/** The always-written settings a whole file lacks, each with its fix. */
+export function lostSettingsIssues(
+  file: string,
+  data: Record<string, unknown>,
+  defaults: Settings,
+): SettingsIssues {
+  return ALWAYS_WRITTEN.filter((k) => !Object.hasOwn(data, k)).map((k) => ({
+    field: k,
+    message: `"${k}" is missing from the settings file ${file} (a line lost in a hand edit?), so its default ${JSON.stringify(defaults[k])} would be used instead of the value set before: put the line back, or set it: rdl-sync settings set ${k} VALUE`,
+  }));
 }
 
 /**
