@@ -658,6 +658,21 @@ class SyncEngine implements Engine {
   // ---- legacy import ---------------------------------------------------------------------
 
   async importLegacy(input: LegacyImportInput): Promise<LegacyImportReport> {
+    // A settings file with a mistake (a hand edit) is not the settings in force here: the import
+    // weighed itself against the defaults, took them for "changed since the last import" and
+    // refused with "archive folder is empty; site name is empty", naming nothing in the file.
+    // Only a file a settings save wrote (configVersion): a pause on a machine never set up writes
+    // the defaults, not valid settings yet, and an import is how to set it up; a file that is
+    // not JSON holds nothing to keep, and the import replaces it (a copy is set aside).
+    const onFile = this.settings.load();
+    const read = onFile.ok ? null : this.settings.readForEditing();
+    if (!onFile.ok && read?.whole === true && !read.unreadable) {
+      throw new SyncError({
+        kind: 'blocked',
+        code: 'settings-invalid',
+        message: `The settings file ${this.settings.path} has mistakes (${onFile.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}): fix them first (rdl-sync settings check names each), then import again; nothing was changed`,
+      });
+    }
     const current = this.builder.built.settings;
     const report = await importLegacy(input, {
       current,

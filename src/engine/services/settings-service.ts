@@ -80,6 +80,8 @@ export interface SettingsService {
     keys: string[];
     /** Settings RDL Sync always writes that this file, written by it, has lost (store.ts). */
     lost: string[];
+    /** Written by a settings save of RDL Sync (it has configVersion), not only by hand or a pause. */
+    whole: boolean;
   };
   /** After a save here, or (with `watch`) a valid edit elsewhere; once per distinct change. */
   onChange(cb: (s: Settings) => void): () => void;
@@ -165,10 +167,12 @@ function readForEditing(
   readErrorCode?: string;
   keys: string[];
   lost: string[];
+  whole: boolean;
 } {
   const values: Record<string, unknown> = { ...defaults };
   const keys: string[] = [];
   let lost: string[] = [];
+  let whole = false;
   // Never read a FIFO or device (it would hang), and never edit on top of one.
   const problem = settingsFileProblem(file);
   if (problem) throw new Error(problem);
@@ -180,14 +184,21 @@ function readForEditing(
         values[k] = v;
         keys.push(k);
       }
-    if (isPlainObject(raw) && Object.hasOwn(raw, CONFIG_VERSION_KEY))
-      lost = ALWAYS_WRITTEN.filter((k) => !Object.hasOwn(raw, k));
+    whole = isPlainObject(raw) && Object.hasOwn(raw, CONFIG_VERSION_KEY);
+    if (whole) lost = ALWAYS_WRITTEN.filter((k) => !Object.hasOwn(raw, k));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT')
-      return { values, unreadable: true, ...(code ? { readErrorCode: code } : {}), keys, lost };
+      return {
+        values,
+        unreadable: true,
+        ...(code ? { readErrorCode: code } : {}),
+        keys,
+        lost,
+        whole,
+      };
   }
-  return { values, unreadable: false, keys, lost };
+  return { values, unreadable: false, keys, lost, whole };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
