@@ -180,8 +180,14 @@ export class HubHealth {
     dryRun: boolean,
     signal?: AbortSignal,
   ): Promise<RetentionReport> {
-    if (!settings.archiveEnabled || settings.archiveDir === '') {
+    if (!settings.archiveEnabled) {
       throw new Error('the archive is off in the settings: there is nothing to keep tidy');
+    }
+    // On a machine not set up yet it said "the archive is off", of an archive that is on.
+    if (settings.archiveDir === '') {
+      throw new Error(
+        'no archive folder is set (archiveDir is empty: not set up yet?): there is nothing to keep tidy; set it up with rdl-sync import-legacy, or rdl-sync settings set archiveDir DIR',
+      );
     }
     // Never on a card's empty mount point: the disk below it is not the card. Nor on one that
     // hangs (archive-missing, as for a card away: run at the first pass that finds it back).
