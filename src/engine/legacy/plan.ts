@@ -76,13 +76,24 @@ export interface LegacyImportPlan {
 
 export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   const legacy = parseLegacyConfig(input.configJsonText);
-  const credentials =
-    input.uploaderConfigText === undefined
-      ? undefined
-      : parseDropboxUploaderConfig(input.uploaderConfigText);
   const layout = input.layout ?? null;
   const notes: string[] = [];
   const warnings: string[] = [];
+  // An uploader config whose login cannot be used (a long-lived token from before 2021, a token
+  // line lost) refused the whole import, and its advice, `rdl-sync auth`, then needed the settings
+  // the import had not saved: the window's setup, which always offers the file it finds, could not
+  // import at all. The rest is imported; the login is said not to be, with why.
+  let credentials: UploaderCredentials | undefined;
+  if (input.uploaderConfigText !== undefined) {
+    try {
+      credentials = parseDropboxUploaderConfig(input.uploaderConfigText);
+    } catch (e) {
+      if (!(e instanceof LegacyImportError)) throw e;
+      warnings.push(
+        `The Dropbox login in the uploader config is not imported, the other settings are: ${e.message.replace(/^The /, 'the ')}`,
+      );
+    }
+  }
   const createFolders: string[] = [];
   if (input.rootOnOthersFolder) {
     const { folder, owner } = input.rootOnOthersFolder;
