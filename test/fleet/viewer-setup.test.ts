@@ -95,7 +95,10 @@ test('auth --app-key connects a viewing machine without settings; fleet --folder
   const other = await cli('fleet', '--folder', '/Lab/_fleet');
   assert.equal(other.code, 0, other.stdout + other.stderr);
   assert.match(other.stdout, /^Fleet folder \/Lab\/_fleet /m);
-  assert.match(other.stdout, /No heartbeats yet/);
+  assert.match(
+    other.stdout,
+    /^No heartbeats yet: \/Lab\/_fleet does not exist on Dropbox\. No hub has written there, or the path has a typo: hubs write beside their site folders/m,
+  );
   const relative = await cli('fleet', '--folder', 'Lab/_fleet');
   assert.equal(relative.code, 2, relative.stdout);
   assert.match(
