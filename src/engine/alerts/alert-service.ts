@@ -144,6 +144,11 @@ export class AlertService {
   private stopping = false;
   /** Why mail through the relay fails: alerts by email, the digest (showMailTrouble). */
   private readonly mailTrouble: MailTrouble = { alerts: null, digest: null };
+  /** The webhook's and the command's last failure, as their problem says it (reviewFailing). */
+  private readonly channelTrouble = new Map<
+    ChannelId,
+    { reason: string; label: string; owed: number }
+  >();
   /** The last `alert test` (test-outcome.ts) this process has taken into account. */
   private testSeenMs = 0;
   /** alerts-held.json: when each condition whose "Resolved" is held went (held.ts). */
@@ -929,7 +934,52 @@ export class AlertService {
    * and the other channels kept the old failure's words. A change is rare: trying all is cheap.
    */
   settingsChanged(): void {
-    if (this.unsubscribe && !this.stopping) this.queueRetry(true);
+    if (!this.unsubscribe || this.stopping) return;
+    this.queueRetry(true);
+    void this.queued(() => this.reviewFailing(true));
+  }
+
+  /**
+   * What a failing channel's problem says it owes is what it owes now. Alerts it owed leave
+   * without a send (a condition healed before the channel was told of it, one given up): it said
+   * "3 alerts wait to be sent again" of a channel owing none, and nothing ever tried it again, so
+   * after the person fixed the setting (an alert command typed with arguments, then without) the
+   * problem stood, in the old setting's words, until some later alert went through. After a
+   * settings change, a failing channel that owes nothing is no longer shown failing: its failure
+   * was of the settings replaced, and the next alert tries the new ones (raising it again if
+   * they fail too).
+   */
+  private async reviewFailing(afterSettingsChange: boolean): Promise<void> {
+    const failing = new Set(
+      this.deps.status
+        .snapshot()
+        .problems.filter((p) => p.id.startsWith(CHANNEL_FAILING_PREFIX))
+        .map((p) => p.id.slice(CHANNEL_FAILING_PREFIX.length)),
+    );
+    if (failing.size === 0) return;
+    const built = new Set<string>((await this.builtChannels()).map((c) => c.id));
+    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[]) {
+      if (!failing.has(id) || !built.has(id)) continue;
+      const owed = this.owedToSend(id);
+      if (owed === 0 && afterSettingsChange) {
+        this.deps.logger.info('alert channel owes nothing and its settings changed: not failing', {
+          channel: id,
+        });
+        this.channelTrouble.delete(id);
+        if (id === 'email') this.emailTrouble(null);
+        else this.deps.status.clear(`${CHANNEL_FAILING_PREFIX}${id}`);
+        continue;
+      }
+      if (id === 'email') {
+        const alerts = this.mailTrouble.alerts;
+        if (alerts && alerts.owed !== owed) this.emailTrouble({ ...alerts, owed });
+        continue;
+      }
+      const trouble = this.channelTrouble.get(id);
+      if (!trouble || trouble.owed === owed) continue;
+      trouble.owed = owed;
+      this.deps.status.raise(failingProblem(id, trouble.label, trouble.reason, owed));
+    }
   }
 
   private queueRetry(atOnce: boolean): void {
@@ -943,6 +993,7 @@ export class AlertService {
         this.retryAtOnce = false;
         await this.forgetChannelsTurnedOff();
         await this.delivery.retryOwed(now);
+        await this.reviewFailing(false);
       })
       .catch((e: unknown) =>
         this.deps.logger.warn('alert retry failed', { reason: (e as Error).message }),
@@ -1102,7 +1153,10 @@ export class AlertService {
       // What it owes, this alert included (it leaves the outbox only once delivered).
       const owed = this.owedToSend(c.id);
       if (c.id === 'email') this.emailTrouble({ reason, owed, label: c.label });
-      else this.deps.status.raise(failingProblem(c.id, c.label, reason, owed));
+      else {
+        this.channelTrouble.set(c.id, { reason, label: c.label, owed });
+        this.deps.status.raise(failingProblem(c.id, c.label, reason, owed));
+      }
       return { channel: c.id, label: c.label, ok: false, error: reason };
     }
   }
