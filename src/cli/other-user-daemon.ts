@@ -24,6 +24,9 @@ export interface OtherUserDaemon {
   home: string | null;
 }
 
+/** Programs that start a command as another user and stay as its parent (not the daemon). */
+const USER_SWITCHERS = new Set(['sudo', 'runuser', 'su', 'doas', 'pkexec']);
+
 /**
  * `rdl-sync run` daemons of other users (`rdl-sync.js run` from a checkout, `rdl-sync --headless
  * run` of a package). Linux only (/proc); elsewhere none.
@@ -43,6 +46,9 @@ export async function otherUsersDaemons(): Promise<OtherUserDaemon[]> {
     if (pid === process.pid) continue;
     try {
       const args = (await readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0');
+      // `sudo -u pi rdl-sync run` (or runuser, su, doas) stays as root's process, the daemon its
+      // child: it was named "RDL Sync runs as user root", beside pi's real one.
+      if (USER_SWITCHERS.has(path.basename(args[0] ?? ''))) continue;
       const entry = args.findIndex((a) => /^rdl-sync(\.js)?$/.test(path.basename(a)));
       if (entry < 0 || !args.slice(entry + 1).includes('run')) continue;
       const uid = Number(
