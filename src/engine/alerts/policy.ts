@@ -38,7 +38,7 @@
 import { diskProblemFix } from '../disks/disk-check.js';
 import { archiveFullFix } from '../archive/problems.js';
 import { settingsMistakes } from './settings-sentence.js';
-import { withoutWaiting } from '../pipeline/problems.js';
+import { transitNoRoomFix, withoutWaiting } from '../pipeline/problems.js';
 import type { HeldResolved, Problem, StatusSnapshot } from '../status/types.js';
 import { FILES_FAILING_PREFIX } from '../pipeline/problems.js';
 import { problemTitle, resolvedSentence } from './resolved.js';
@@ -473,7 +473,9 @@ function sameWords(a: Words, b: Words): boolean {
           ? archiveFullFix(withoutWaiting(message))
           : p.code === 'settings-invalid'
             ? (settingsMistakes(message) ?? withoutWaiting(message))
-            : withoutWaiting(message);
+            : p.code === 'transit-unwritable'
+              ? transitNoRoomFix(withoutWaiting(message))
+              : withoutWaiting(message);
     return withoutFigures(fix);
   };
   return words(a) === words(b);

@@ -29,7 +29,9 @@ const TITLES: Partial<Record<Alert['code'], string>> = {
   'settings-unwritable': 'the settings folder not writable',
   'setup-needed': 'setup not done',
   'watch-unavailable': 'the watch folder unavailable',
-  'transit-unwritable': 'the transit folder not writable',
+  // Also a transit disk without room for a file (the same condition): "not writable" alone sent
+  // a person with a full disk to look at permissions (hands-on trial).
+  'transit-unwritable': 'the transit folder full or not writable',
   'transit-missing': 'the transit folder out of reach',
   'unreadable-entry': 'part of a folder unreadable',
   'pass-failed': 'sync passes failing on an unexpected error',

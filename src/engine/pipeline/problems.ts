@@ -58,6 +58,22 @@ export function withoutWaiting(message: string): string {
     );
 }
 
+/**
+ * A transit disk without room, reduced to what a person acts on: that disk and its fix. Which file
+ * was refused first (files are staged side by side: it changes from pass to pass), the free space,
+ * how many more wait and what holds the queue in transit are not another fault. The alert policy
+ * compares a condition carried over a restart with this: a hub restarted on a full transit disk
+ * emailed it again, as new, because another file was named (hands-on trial). Other messages of
+ * the transit folder (a folder it may not write) are returned as they are.
+ */
+export function transitNoRoomFix(message: string): string {
+  const m =
+    / does not fit on the disk of the transit folder (.+?) \([^()]*\): it waits in the watch folder; (free space on that disk or move the transit folder to a larger one)/.exec(
+      message,
+    );
+  return m ? `Files do not fit on the disk of the transit folder ${m[1]}: ${m[2]}` : message;
+}
+
 function withWaiting(base: string, inTransit: number | null, inWatch: number): string {
   if (inTransit === null) return base;
   if (!WAIT_IN_TRANSIT.test(base)) return `${base}${waiting(inTransit + inWatch)}`;

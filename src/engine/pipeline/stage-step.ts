@@ -58,7 +58,7 @@ export interface StageMemory {
   transitMissing?: SyncError | null;
   /**
    * What held the transit queue back in the last pass ("Dropbox is unreachable"), told by the
-   * engine after each pass; null or absent: nothing did.
+   * engine after each pass; null: nothing did; absent: no pass has ended yet, so nothing is known.
    */
   queueHeldBy?: string | null;
 }
@@ -242,19 +242,29 @@ export async function scanAndStage(
     clearProblem(deps, TRANSIT_PROBLEM_ID);
     memory.transitNoRoomShown = false;
   } else if (problem) {
+    const others = noRoomFiles - 1;
     const more =
-      !blocked && noRoomFiles > 1 ? ` (${noRoomFiles - 1} more files wait for room)` : '';
+      !blocked && others > 0
+        ? others === 1
+          ? ' (1 more file waits for room)'
+          : ` (${others} more files wait for room)`
+        : '';
     // "Still sync" was said also while Dropbox was unreachable or the card full, which is what
     // filled the transit disk: the files there then wait too, and their leaving makes the room.
-    const inTransit = memory.queueHeldBy
-      ? `Files in transit wait too while ${memory.queueHeldBy}, and free room as they leave`
-      : 'Files already in transit still sync';
+    // Before this process's first pass has ended (queueHeldBy undefined) nothing is known of the
+    // legs: a daemon restarted on a full transit disk with Dropbox away said "still sync" (trial).
+    const inTransit =
+      memory.queueHeldBy === undefined
+        ? ''
+        : memory.queueHeldBy
+          ? ` Files in transit wait too while ${memory.queueHeldBy}, and free room as they leave`
+          : ' Files already in transit still sync';
     raiseProblem(deps, {
       id: TRANSIT_PROBLEM_ID,
       code: 'transit-unwritable',
       severity: 'attention',
       tab: 'status',
-      message: `${problem.message.replace(/[.\s]+$/, '')}${more}. ${inTransit}`,
+      message: `${problem.message.replace(/[.\s]+$/, '')}${more}.${inTransit}`,
     });
     memory.transitNoRoomShown = !blocked;
   } else if (
