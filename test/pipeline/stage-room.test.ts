@@ -58,3 +58,32 @@ test('with transit full, a pass tries to stage only until the disk has refused a
     await rig.close();
   }
 });
+
+test('with transit full, one more file waiting is said in the singular', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const rig = await startPassRig();
+  mountTmpfs(rig.transitDir, 64);
+  try {
+    const filler = path.join(rig.transitDir, 'filler.bin');
+    for (let i = 0; i < 100; i++) {
+      try {
+        await fs.appendFile(filler, Buffer.alloc(4096));
+      } catch (e) {
+        assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+        break;
+      }
+    }
+    await rig.drop('RDL/a.csv', Buffer.alloc(8192, 1));
+    await rig.drop('RDL/b.csv', Buffer.alloc(8192, 2));
+    const result = await scanAndStage(rig.deps, rig.memory);
+    assert.equal(result.staged, 0);
+    const problem = rig.events.find((e) => e.type === 'problem');
+    const message = problem?.type === 'problem' ? problem.problem.message : '';
+    assert.match(message, /does not fit .*\(1 more file waits for room\)/);
+    // No pass has ended in this rig: nothing is claimed of the files in transit.
+    assert.doesNotMatch(message, /still sync/);
+  } finally {
+    unmount(rig.transitDir);
+    await rig.close();
+  }
+});
