@@ -25,6 +25,7 @@ import {
   snapshotOpenWriters,
 } from './scan/index.js';
 import type { Settings } from './settings/schema.js';
+import type { DropboxWait } from './status/types.js';
 import {
   listTransit,
   lookAtTransit,
@@ -53,6 +54,8 @@ export function buildRemote(
     accessTokens?: AccessTokenKeeper;
     /** How long a connection may stay silent before its request is given up (default 2 min). */
     idleMs?: number;
+    /** Told of a long wait Dropbox asked for, and of its end (dropbox/calls.ts). */
+    onWait?: (wait: DropboxWait | null) => void;
   },
 ): RemoteStore {
   const connection = connectSavedDropbox(
@@ -71,6 +74,7 @@ export function buildRemote(
     clock: ctx.clock,
     logger: ctx.logger,
     retry: ctx.retry,
+    ...(ctx.onWait ? { onWait: ctx.onWait } : {}),
   });
 }
 

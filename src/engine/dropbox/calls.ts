@@ -19,6 +19,7 @@ import { contentHashOf } from './content-hash.js';
 import type { DropboxConnection } from './connection.js';
 import type { BodyParts, StreamedBody } from '../net/http-fetch.js';
 import type { RetryPolicy } from '../retry-policy.js';
+import type { DropboxWait, DropboxWaitWhy } from '../status/types.js';
 import { withRetry } from './retry.js';
 
 export type AppendResult =
@@ -113,10 +114,28 @@ function rejected(e: unknown): { tags: string[]; union: unknown } | undefined {
   return { tags: unionTags(union), union };
 }
 
+/**
+ * Waits shorter than this are not told: a second or two between tries is part of syncing. A
+ * Retry-After of minutes is not: the status read "Syncing 16 files…" for the whole of a 2-minute
+ * wait (hands-on trial), with nothing moving and nothing saying why.
+ */
+export const WAIT_TOLD_MS = 10_000;
+
 export interface DropboxCallsOptions {
   policy: RetryPolicy;
   clock: Clock;
   logger: Logger;
+  /**
+   * Told of each wait of WAIT_TOLD_MS or more before a call is tried again, and null once a call
+   * is answered after one (or gives up: the pass then says what held the uploads).
+   */
+  onWait?: (wait: DropboxWait | null) => void;
+}
+
+function waitWhy(err: SyncError): DropboxWaitWhy {
+  if (err.code === 'rate-limited') return 'rate-limit';
+  if (err.code === 'write-contention') return 'contention';
+  return 'server';
 }
 
 export class DropboxCalls {
@@ -126,6 +145,8 @@ export class DropboxCalls {
   // While Dropbox cannot be reached every pass meets the same refusal: one line of it, then a
   // reminder every half hour, until a call goes through (log/repeats.ts).
   private readonly retryLines: RepeatQuieter;
+  /** Calls now in a wait that was told (onWait): the last one answered clears it. */
+  private waitsTold = 0;
 
   constructor(
     private readonly conn: DropboxConnection,
@@ -154,12 +175,24 @@ export class DropboxCalls {
     // No per-request timeout here: the connection's fetch gives up on a connection that goes
     // idle, which does not cut off a slow transfer that is still moving.
     const req: DropboxRequestOptions = signal ? { signal } : {};
+    let told = false;
+    const waitEnded = (): void => {
+      if (!told) return;
+      told = false;
+      this.waitsTold--;
+      if (this.waitsTold === 0) this.opts.onWait?.(null);
+    };
     const answered = withRetry(() => this.conn.call(() => op(req)), {
       policy: this.opts.policy,
       clock: this.opts.clock,
       ...(signal ? { signal } : {}),
       context: rel === undefined ? {} : { rel },
       onRetry: (err, delayMs, attempt) => {
+        if (delayMs >= WAIT_TOLD_MS && this.opts.onWait) {
+          if (!told) this.waitsTold++;
+          told = true;
+          this.opts.onWait({ why: waitWhy(err), untilMs: this.opts.clock.now() + delayMs });
+        }
         const fields = { rel, code: err.code, delayMs, attempt: attempt + 1 };
         const heldBack = this.retryLines.admit(err.code);
         if (heldBack === null) this.opts.logger.debug(`Dropbox ${what} failed, retrying`, fields);
@@ -170,10 +203,17 @@ export class DropboxCalls {
           );
       },
     });
-    return answered.then((value) => {
-      this.retryLines.settled();
-      return value;
-    });
+    return answered.then(
+      (value) => {
+        waitEnded();
+        this.retryLines.settled();
+        return value;
+      },
+      (e: unknown) => {
+        waitEnded();
+        throw e;
+      },
+    );
   }
 
   /** Opens a sequential session with its first bytes; returns the session id. */

@@ -16,6 +16,7 @@ import {
   type UploadOutcome,
 } from '../ports.js';
 import { DropboxCalls } from './calls.js';
+import type { DropboxWait } from '../status/types.js';
 import type { DropboxConnection } from './connection.js';
 import { BLOCK_SIZE } from './content-hash.js';
 import { HeaderBudget } from './header-budget.js';
@@ -45,6 +46,8 @@ export interface DropboxRemoteStoreOptions {
   clock?: Clock;
   logger?: Logger;
   retry?: Partial<RetryPolicy>;
+  /** Told of a long wait Dropbox asked for, and of its end (DropboxCallsOptions.onWait). */
+  onWait?: (wait: DropboxWait | null) => void;
 }
 
 export class DropboxRemoteStore implements RemoteStore {
@@ -90,6 +93,7 @@ export class DropboxRemoteStore implements RemoteStore {
       policy: this.retry,
       clock: this.clock,
       logger: this.logger,
+      ...(opts.onWait ? { onWait: opts.onWait } : {}),
     });
     this.reserve = new SessionReserve(
       this.clock,

@@ -188,6 +188,7 @@ export class PipelineBuilder {
           accessTokens: account.accessTokens,
           ...(this.deps.host ? { host: this.deps.host } : {}),
           ...(this.deps.dropboxIdleMs ? { idleMs: this.deps.dropboxIdleMs } : {}),
+          onWait: (wait) => this.deps.report({ type: 'dropbox-waits', wait }),
         });
       }
     } catch (e) {

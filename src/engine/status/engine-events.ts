@@ -6,7 +6,7 @@ import type { LegId } from '../legs/ids.js';
 import type { SyncError } from '../errors.js';
 import type { CardState } from '../legs/leg.js';
 import type { NewProblem } from '../pipeline/events.js';
-import type { DiskStatus, SourceStatus } from './types.js';
+import type { DiskStatus, DropboxWait, SourceStatus } from './types.js';
 
 /** A file whose last attempt failed, as the journal remembers it. */
 export interface FailingFileFact {
@@ -21,6 +21,11 @@ export interface FailingFileFact {
 }
 
 export type EngineEvent =
+  /**
+   * Dropbox asked for a long wait before a call is tried again (its rate limit: Retry-After), or
+   * null: a call was answered after it, or gave up.
+   */
+  | { type: 'dropbox-waits'; wait: DropboxWait | null }
   /**
    * The settings file does not validate: passes cannot run until it is fixed. `setupNeeded`: no
    * settings were ever saved (a first run, not a broken install; settings/setup-needed.ts).

@@ -340,10 +340,15 @@ export class StatusReducer {
       case 'pass-begun':
         status.update({ passRunning: true });
         return;
+      case 'dropbox-waits':
+        status.update({ dropboxWait: e.wait });
+        return;
       case 'sync-ask-served':
         status.update({ syncAskServedMs: e.askedMs });
         return;
       case 'pass-finished':
+        // A wait is the pass's: none outlives it (its end is told too; this is the backstop).
+        if (status.current.dropboxWait) status.update({ dropboxWait: null });
         // The pass isolates every file and every part; if it still fails, say so rather than
         // letting the last good status stand ("Up to date" while nothing moves).
         if (e.failure === null) status.clear(PASS_FAILED_ID);

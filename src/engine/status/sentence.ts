@@ -1,7 +1,7 @@
 // The one sentence a person reads first (status line, tray tooltip, `rdl-sync status`).
 import { formatUtcMinute } from '../format-utc.js';
 import { FILE_FAILING_PREFIX, FILES_FAILING_PREFIX } from '../pipeline/problems.js';
-import type { EngineState, Problem, StatusFacts, StatusSnapshot } from './types.js';
+import type { DropboxWaitWhy, EngineState, Problem, StatusFacts, StatusSnapshot } from './types.js';
 
 /** "1 file", "3 files": how every sentence about files counts them (the CLI's too). */
 export function fileCount(n: number): string {
@@ -15,6 +15,13 @@ function clock(ms: number): string {
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(d.getHours())}:${two(d.getMinutes())}`;
 }
+
+/** Why Dropbox made the uploads wait, as the status sentence says it. */
+const WAIT_WORDS: Record<DropboxWaitWhy, string> = {
+  'rate-limit': 'Dropbox asked RDL Sync to slow down (too many requests)',
+  contention: 'Dropbox is busy with other changes in this folder',
+  server: 'Dropbox has a server problem and asked RDL Sync to wait',
+};
 
 /** Local "YYYY-MM-DD", or null when `ms` falls on the same local day as `nowMs`. */
 function otherDay(ms: number, nowMs: number): string | null {
@@ -117,8 +124,14 @@ export function describeState(
         ? `Dropbox is unreachable: ${f.offlineDetail}.${waitingSafely}${more}`
         : `Dropbox is unreachable; retrying.${waitingSafely}${more}`;
     }
-    case 'syncing':
+    case 'syncing': {
+      // A long wait Dropbox asked for: "Syncing…" alone read as work under way for minutes in
+      // which nothing moved (a Retry-After of 2 min, hands-on trial).
+      const wait = f.dropboxWait;
+      if (wait && wait.untilMs > nowMs)
+        return `Syncing ${fileCount(pending)}; ${WAIT_WORDS[wait.why]}: uploads wait until ${clock(wait.untilMs)}, then go on.`;
       return `Syncing ${fileCount(pending)}…`;
+    }
     case 'idle':
       // "Up to date" is a promise: only when nothing waits and nothing fails.
       // Below the failing threshold a file is in neither the problems nor the history yet: the

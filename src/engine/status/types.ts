@@ -196,6 +196,16 @@ export interface NamedFailure {
 
 export type OfflineCause = 'network' | 'server' | 'rate-limit';
 
+/** Why Dropbox made a call wait (DropboxWait.why): its rate limit, its lock, its servers. */
+export type DropboxWaitWhy = 'rate-limit' | 'contention' | 'server';
+
+/** A wait Dropbox asked for, long enough to be told (dropbox/calls.ts WAIT_TOLD_MS). */
+export interface DropboxWait {
+  why: DropboxWaitWhy;
+  /** When the call is tried again (wall clock, for display). */
+  untilMs: number;
+}
+
 /** The facts the status model holds; the state word and the sentence are derived from them. */
 export interface StatusFacts {
   counts: StageCounts;
@@ -227,6 +237,11 @@ export interface StatusFacts {
   sources: SourceStatus[];
   /** See StatusSnapshot.resolvedHeld (the alert service sets it). */
   resolvedHeld?: HeldResolved[];
+  /**
+   * A long wait Dropbox asked for before uploads go on (dropbox/calls.ts): said in the sentence
+   * while a pass syncs, which otherwise read "Syncing 16 files…" through minutes of waiting.
+   */
+  dropboxWait?: DropboxWait | null;
 }
 
 export type LegResult =
