@@ -100,10 +100,18 @@ test('bad names and paths fail the file alone with a message naming it', () => {
 
   const disallowed = classifyUnion(
     { '.tag': 'path', path: { '.tag': 'disallowed_name' } },
-    { rel: 'desktop.ini' },
+    { rel: 'RDL/USB0/data.csv' },
   );
   assert.equal(disallowed.code, 'disallowed-name');
-  assert.match(disallowed.message, /desktop\.ini.*rename the file in the transit folder/);
+  assert.match(disallowed.message, /data\.csv.*rename the file in the transit folder/);
+  // A file an operating system makes (found in transit on the trial: Windows Explorer's) is no
+  // data: renaming it would upload it among the logger's files. It is to be deleted.
+  for (const rel of ['cameras/reolink1/Thumbs.db', 'desktop.ini', 'RDL/.DS_Store']) {
+    const system = classifyUnion({ '.tag': 'path', path: { '.tag': 'disallowed_name' } }, { rel });
+    assert.equal(system.code, 'disallowed-name');
+    assert.doesNotMatch(system.message, /rename/, rel);
+    assert.match(system.message, /operating system makes .*: delete it from the transit folder$/);
+  }
 
   // A path that is no file's (the fleet heartbeat, `<fleet folder>/<site>.json`) comes from the
   // settings: the fix is there, not a rename in the transit folder.

@@ -97,6 +97,25 @@ const name = (ctx: ErrorContext): string => (ctx.rel === undefined ? 'the file' 
  */
 const RENAME_IN_TRANSIT = ' in the transit folder; it is then synced under the new name';
 /**
+ * Names Dropbox never stores because an operating system (or Dropbox itself) makes them for its
+ * own use: Windows' desktop.ini and Thumbs.db, macOS' .DS_Store and Icon\r. The watch folder
+ * ignores them; one in transit (Windows Explorer browsing the hub's share, a folder copied from a
+ * PC) was told "rename the file", which would upload a thumbnail cache among the data.
+ */
+const SYSTEM_NAMES = new Set([
+  'desktop.ini',
+  'thumbs.db',
+  '.ds_store',
+  'icon\r',
+  '.dropbox',
+  '.dropbox.attr',
+]);
+
+function isSystemFile(rel: string): boolean {
+  return SYSTEM_NAMES.has((rel.split('/').pop() ?? rel).toLowerCase());
+}
+
+/**
  * A refused path that is no file's (the fleet heartbeat, the fleet's listing) is built from the
  * settings alone: renaming a file in transit, as a file's refusal says, fixes nothing there.
  */
@@ -188,7 +207,9 @@ export function classifyUnion(
       message:
         ctx.rel === undefined
           ? `Dropbox does not accept a name in a path: ${SETTINGS_PATH_FIX}`
-          : `Dropbox does not accept the name of ${name(ctx)}: rename the file${RENAME_IN_TRANSIT}`,
+          : isSystemFile(ctx.rel)
+            ? `Dropbox does not accept the name of ${name(ctx)}, a file the operating system makes for its own use (no logger's data), which Dropbox never stores: delete it from the transit folder`
+            : `Dropbox does not accept the name of ${name(ctx)}: rename the file${RENAME_IN_TRANSIT}`,
       cause,
     });
   }
