@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ALERT_OUTBOX_FILE } from '../../src/engine/alerts/outbox.js';
 import { AlertService } from '../../src/engine/alerts/alert-service.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
 import type { Alert } from '../../src/engine/alerts/types.js';
@@ -262,9 +264,26 @@ test('a webhook down while the card was full and then pulled: once back it is se
     await hub.heard('raised archive-full');
     hub.passEnds({ upload: null, archive: pulled });
     await waitUntil('the next alert tried', () => hub.events().length >= 2, 20_000);
-    // Back: its retry comes due (a minute) and it delivers what it owes.
+    // Both refusals recorded before the clock moves: a refusal handled after a fixed step (a
+    // loaded machine) set the next try after the stepped clock, which then never came.
+    const backoff = async () => {
+      try {
+        const text = await fs.readFile(path.join(hub.configDir, ALERT_OUTBOX_FILE), 'utf8');
+        return (
+          JSON.parse(text) as { backoff: { webhook?: { failures: number; nextAtMs: number } } }
+        ).backoff.webhook;
+      } catch {
+        return undefined;
+      }
+    };
+    await waitUntil(
+      'both refusals recorded',
+      async () => ((await backoff())?.failures ?? 0) >= 2,
+      20_000,
+    );
+    // Back: its retry comes due and it delivers what it owes.
     refusing = false;
-    hub.clock.wall += 2 * MIN;
+    hub.clock.wall = Math.max(hub.clock.wall, (await backoff())!.nextAtMs) + 1;
     await waitUntil('the retry delivered', () => took().length >= 1, 20_000);
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(took(), ['raised archive-missing']);
