@@ -240,7 +240,8 @@ test('access revoked, announced with one file waiting; a power cut, and another 
       daemons.push(d);
       return d;
     };
-    const first = await run();
+    // Revoked, and the file there, before the daemon starts: started first, its first pass could
+    // meet the revoked access before the file was written, and announce it with none waiting.
     const token = (
       JSON.parse(await fs.readFile(path.join(dirs.configDir, 'credentials.json'), 'utf8')) as {
         refreshToken: string;
@@ -249,6 +250,7 @@ test('access revoked, announced with one file waiting; a power cut, and another 
     emulator.revokeRefreshToken(token);
     emulator.expireAccessTokens({ afterCalls: 0 });
     await writeFileIn(dirs.watchDir, 'RDL/USB0/a.csv', 'one\n');
+    const first = await run();
     await waitFor(
       'the revoked access announced',
       async () => (await alerts()).includes('raised auth-revoked'),
