@@ -695,17 +695,26 @@ export class AlertService {
    * fails on shows it failing again. A webhook whose URL is not set (no channel built) keeps its
    * problem: that is a setting to fix, not a failed send.
    */
-  private async forgetTroubleOfHeld(): Promise<void> {
+  /**
+   * The channels shown failing that are built from the settings now (a webhook whose URL is not
+   * set keeps its problem: that is a setting to fix, not a failed send).
+   */
+  private async failingBuiltChannels(): Promise<ChannelId[]> {
     const failing = new Set(
       this.deps.status
         .snapshot()
         .problems.filter((p) => p.id.startsWith(CHANNEL_FAILING_PREFIX))
         .map((p) => p.id.slice(CHANNEL_FAILING_PREFIX.length)),
     );
-    if (failing.size === 0) return;
+    if (failing.size === 0) return [];
     const built = new Set<string>((await this.builtChannels()).map((c) => c.id));
-    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[]) {
-      if (!failing.has(id) || !built.has(id)) continue;
+    return (['email', 'webhook', 'command'] satisfies ChannelId[]).filter(
+      (id) => failing.has(id) && built.has(id),
+    );
+  }
+
+  private async forgetTroubleOfHeld(): Promise<void> {
+    for (const id of await this.failingBuiltChannels()) {
       const owed = this.delivery.outbox.owedBy(id);
       const onlyHeld = owed.length > 0 && owed.every((e) => this.heldBack(e.alert));
       if (!onlyHeld) continue;
@@ -950,16 +959,7 @@ export class AlertService {
    * they fail too).
    */
   private async reviewFailing(afterSettingsChange: boolean): Promise<void> {
-    const failing = new Set(
-      this.deps.status
-        .snapshot()
-        .problems.filter((p) => p.id.startsWith(CHANNEL_FAILING_PREFIX))
-        .map((p) => p.id.slice(CHANNEL_FAILING_PREFIX.length)),
-    );
-    if (failing.size === 0) return;
-    const built = new Set<string>((await this.builtChannels()).map((c) => c.id));
-    for (const id of ['email', 'webhook', 'command'] satisfies ChannelId[]) {
-      if (!failing.has(id) || !built.has(id)) continue;
+    for (const id of await this.failingBuiltChannels()) {
       const owed = this.owedToSend(id);
       if (owed === 0 && afterSettingsChange) {
         this.deps.logger.info('alert channel owes nothing and its settings changed: not failing', {

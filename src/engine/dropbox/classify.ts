@@ -11,6 +11,7 @@ import { formatUtcMinute } from '../format-utc.js';
 import { formatDuration } from '../format-duration.js';
 import { idleTimeoutMsOf } from '../net/http-fetch.js';
 import { CLOCK_SET_AFTER_MS } from '../settings/remote-root.js';
+import { DROPBOX_IGNORED_NAMES } from '../scan/ignore.js';
 
 /** What the failing call was about, so messages can name the file. */
 export interface ErrorContext {
@@ -102,14 +103,7 @@ const RENAME_IN_TRANSIT = ' in the transit folder; it is then synced under the n
  * ignores them; one in transit (Windows Explorer browsing the hub's share, a folder copied from a
  * PC) was told "rename the file", which would upload a thumbnail cache among the data.
  */
-const SYSTEM_NAMES = new Set([
-  'desktop.ini',
-  'thumbs.db',
-  '.ds_store',
-  'icon\r',
-  '.dropbox',
-  '.dropbox.attr',
-]);
+const SYSTEM_NAMES = new Set(DROPBOX_IGNORED_NAMES);
 
 function isSystemFile(rel: string): boolean {
   return SYSTEM_NAMES.has((rel.split('/').pop() ?? rel).toLowerCase());
