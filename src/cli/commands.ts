@@ -18,6 +18,7 @@ import {
   markWaitingForSettings,
   loadCronCheck,
   loadSettingsWriter,
+  lostSettingsIssues,
   openSettingsService,
   printable,
   sentenceAsText,
@@ -1430,12 +1431,13 @@ const settings: CommandSpec = {
           // and another Dropbox folder while its loggers went on writing to 2_tosync.
           if (unreadable) return { unreadable: readErrorCode ?? 'not JSON' } as const;
           // The same for a line lost in a hand edit: saved, its default became the setting.
+          // (The candidate holds the default of each setting the file lacks.)
           const untyped = lost.filter((k) => !typedKeys.has(k));
-          if (untyped.length > 0) {
-            const loaded = store.load();
-            const issues = loaded.ok ? [] : loaded.issues.filter((i) => untyped.includes(i.field));
-            if (issues.length > 0) return { ok: false as const, issues };
-          }
+          if (untyped.length > 0)
+            return {
+              ok: false as const,
+              issues: lostSettingsIssues(store.path, untyped, candidate),
+            };
           // Read as the setting's type (its default's), not as the value in the file: that one
           // may be the mistake being fixed ("ten"), and "30" then stayed text and was refused.
           for (let i = 0; i < pairs.length; i += 2) {

@@ -36,7 +36,7 @@ export {
 } from './services/settings-service.js';
 export { CONFIG_VERSION } from './settings/migrations.js';
 export type { ConfigFile, SettingsFileOpener } from './settings/store.js';
-export { loadSettingsWriter, settingsFileUnusable } from './settings/store.js';
+export { loadSettingsWriter, lostSettingsIssues, settingsFileUnusable } from './settings/store.js';
 // Before a settings service is opened without an engine (CLI `settings`, `doctor`): cron-check.ts.
 export { loadCronCheck } from './settings/cron-check.js';
 

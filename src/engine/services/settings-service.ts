@@ -14,7 +14,7 @@ import { smtpIssues, withSmtpMistakes } from '../settings/smtp-words.js';
 import { decidesFleetFolder, fleetFolderTypedIssue } from '../settings/fleet-folder-typed.js';
 import { CONFIG_VERSION_KEY } from '../settings/migrations.js';
 import {
-  ALWAYS_WRITTEN,
+  lostSettings,
   openSettingsStore,
   settingsFileProblem,
   type RuntimeState,
@@ -185,7 +185,7 @@ function readForEditing(
         keys.push(k);
       }
     whole = isPlainObject(raw) && Object.hasOwn(raw, CONFIG_VERSION_KEY);
-    if (whole) lost = ALWAYS_WRITTEN.filter((k) => !Object.hasOwn(raw, k));
+    if (isPlainObject(raw)) lost = lostSettings(raw);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT')

@@ -149,8 +149,8 @@ function settingsWriterMissing(): Error {
 
 type RawRead =
   | { kind: 'missing' }
-  /** `whole`: written by RDL Sync (it has configVersion), which always writes every setting. */
-  | { kind: 'object'; data: Record<string, unknown>; whole: boolean }
+  /** `lost`: settings RDL Sync always writes that this file, written by it, lacks (lostSettings). */
+  | { kind: 'object'; data: Record<string, unknown>; lost: string[] }
   | { kind: 'broken'; message: string }
   /** Readable, but not ours to rewrite (a newer build's file): reported, never set aside. */
   | { kind: 'refused'; message: string };
@@ -192,10 +192,8 @@ class ConfSettingsStore implements SettingsStore {
     const settingsPart = Object.fromEntries(
       Object.entries(raw.data).filter(([key]) => !NOT_SETTINGS.has(key)),
     );
-    if (raw.whole) {
-      const lost = lostSettingsIssues(this.path, raw.data, this.defaults);
-      if (lost.length > 0) return { ok: false, issues: lost };
-    }
+    if (raw.lost.length > 0)
+      return { ok: false, issues: lostSettingsIssues(this.path, raw.lost, this.defaults) };
     return this.validate({ ...this.defaults, ...settingsPart });
   }
 
@@ -500,10 +498,11 @@ function readSettingsFile(file: string): RawRead {
   }
   const migrated = migrateSettingsFile(data as Record<string, unknown>, file);
   if (!migrated.ok) return { kind: 'refused', message: migrated.message };
+  // Looked for before the migration, which takes configVersion out.
   return {
     kind: 'object',
     data: migrated.data,
-    whole: Object.hasOwn(data, CONFIG_VERSION_KEY),
+    lost: lostSettings(data as Record<string, unknown>),
   };
 }
 
@@ -522,13 +521,22 @@ export const ALWAYS_WRITTEN = [
   'remoteRootTemplate',
 ] as const satisfies readonly (keyof Settings)[];
 
-/** The always-written settings a whole file lacks, each with its fix. */
+/**
+ * The always-written settings a file lacks, read as it is on disk: none for a file written by
+ * hand (no configVersion), which takes the defaults for what it does not name.
+ */
+export function lostSettings(raw: Record<string, unknown>): string[] {
+  if (!Object.hasOwn(raw, CONFIG_VERSION_KEY)) return [];
+  return ALWAYS_WRITTEN.filter((k) => !Object.hasOwn(raw, k));
+}
+
+/** Each lost setting (lostSettings) as a mistake, with its fix; `defaults` names what it would be. */
 export function lostSettingsIssues(
   file: string,
-  data: Record<string, unknown>,
-  defaults: Settings,
+  lost: readonly string[],
+  defaults: Readonly<Record<string, unknown>>,
 ): SettingsIssues {
-  return ALWAYS_WRITTEN.filter((k) => !Object.hasOwn(data, k)).map((k) => ({
+  return lost.map((k) => ({
     field: k,
     message: `"${k}" is missing from the settings file ${file} (a line lost in a hand edit?), so its default ${JSON.stringify(defaults[k])} would be used instead of the value set before: put the line back, or set it: rdl-sync settings set ${k} VALUE`,
   }));
