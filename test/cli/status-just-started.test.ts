@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startEmulator, type Emulator } from '../../tools/emulator/index.js';
 import { acquireRunLock } from '../../src/engine/run-lock.js';
 import { makeDirs, testSettings, writeConfig } from '../engine/harness.js';
-import { runCli, type CliEnv } from './cli-harness.js';
+import { runCli, type CliEnv, type CliResult } from './cli-harness.js';
 
 let emulator: Emulator;
 let dirs: Awaited<ReturnType<typeof makeDirs>>;
@@ -37,6 +37,16 @@ after(async () => {
   await fs.rm(dirs.root, { recursive: true, force: true });
 });
 
+/** `status` ran, naming this process (the lock's owner) as the tray app that syncs. */
+function assertOwnerNamed(out: CliResult): void {
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+  assert.match(
+    out.stdout,
+    new RegExp(`^The RDL Sync tray app is syncing \\(pid ${process.pid}\\)\\.$`, 'm'),
+  );
+  assert.doesNotMatch(out.stdout, /Daemon not running/);
+}
+
 test('asked as the owner publishes its first status: that status is shown, under the owner', async () => {
   const lock = await acquireRunLock(dirs.configDir, 'tray-app');
   try {
@@ -54,12 +64,7 @@ test('asked as the owner publishes its first status: that status is shown, under
     };
     await fs.writeFile(statusFile(), JSON.stringify(own));
     const out = await asked;
-    assert.equal(out.code, 0, out.stdout + out.stderr);
-    assert.match(
-      out.stdout,
-      new RegExp(`^The RDL Sync tray app is syncing \\(pid ${process.pid}\\)\\.$`, 'm'),
-    );
-    assert.doesNotMatch(out.stdout, /Daemon not running/);
+    assertOwnerNamed(out);
     assert.match(
       out.stdout,
       /^State: syncing\b/m,
@@ -78,12 +83,7 @@ test('an owner that has not published within the wait: said running, and that wh
   const lock = await acquireRunLock(dirs.configDir, 'tray-app');
   try {
     const out = await cli('status');
-    assert.equal(out.code, 0, out.stdout + out.stderr);
-    assert.match(
-      out.stdout,
-      new RegExp(`^The RDL Sync tray app is syncing \\(pid ${process.pid}\\)\\.$`, 'm'),
-    );
-    assert.doesNotMatch(out.stdout, /Daemon not running/);
+    assertOwnerNamed(out);
     assert.match(
       out.stdout,
       new RegExp(

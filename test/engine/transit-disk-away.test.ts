@@ -50,6 +50,14 @@ async function journalRels(h: Harness): Promise<string[]> {
   return journal.rels().sort();
 }
 
+/** The harness's transit folder made the mount point of a pluggable disk of its own. */
+async function transitOnItsOwnDisk(h: Harness) {
+  const parked = path.join(h.root, 'parked');
+  await fs.mkdir(parked);
+  await fs.mkdir(h.transitDir);
+  return pluggableDisk(h.transitDir, parked);
+}
+
 const transitProblem = (h: Harness) =>
   h.engine.getStatus().problems.find((p) => p.id === 'transit-missing');
 
@@ -58,10 +66,7 @@ test('transit is the mount point of its own disk, unmounted: nothing staged into
     return t.skip('this machine does not allow mounting a tmpfs (needs root)');
   const logger = recordingLogger();
   await withHarness({ connect: false, engine: { logger } }, async (h) => {
-    const parked = path.join(h.root, 'parked');
-    await fs.mkdir(parked);
-    await fs.mkdir(h.transitDir);
-    const disk = pluggableDisk(h.transitDir, parked);
+    const disk = await transitOnItsOwnDisk(h);
     try {
       await h.drop('USB0/a.csv', 'a\n1\n');
       await h.drop('USB0/b.csv', 'b\n2\n');
@@ -114,10 +119,7 @@ test('restarted while the transit disk is unmounted: the record of its disk says
   if (!(await canMount()))
     return t.skip('this machine does not allow mounting a tmpfs (needs root)');
   await withHarness({ connect: false }, async (h) => {
-    const parked = path.join(h.root, 'parked');
-    await fs.mkdir(parked);
-    await fs.mkdir(h.transitDir);
-    const disk = pluggableDisk(h.transitDir, parked);
+    const disk = await transitOnItsOwnDisk(h);
     try {
       await h.drop('USB0/a.csv', 'a\n1\n');
       assert.equal((await h.engine.runPassNow()).staged, 1);
