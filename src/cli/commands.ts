@@ -32,6 +32,7 @@ import {
   type Problem,
   SETTINGS_INVALID_ID,
   shellWord,
+  siteFolderSuggestion,
   type Settings,
   type StatusSnapshot,
   triedAgainWhenAsked,
@@ -1609,20 +1610,15 @@ async function cardCheckOffNote(dir: string): Promise<string | null> {
   return `Note: ${dir} ${checked.missing ? 'is where cards are mounted' : 'is on a mounted card or disk now'}, and archiveMustBeMountPoint is false: whenever it is not mounted, files are archived into the bare folder on the disk below instead, counted as done, and hidden under the card once it is back (the card never gets them). For a card: rdl-sync settings set archiveMustBeMountPoint true`;
 }
 
-/**
- * A Dropbox folder that names neither the site nor the host: every hub set up alike (hubs are
- * cloned from one image, WORKLOAD.md) uploads into the same folder, and the merge tool, which reads
- * every .txt below a site's folder, would mix several sites' data as one. Valid (a single hub may
- * want it), so said, not refused.
- */
+/** A Dropbox folder just set that names neither the site nor the host (siteFolderSuggestion). */
 function sharedRemoteFolderNote(
   settings: Settings,
   changed: ReadonlySet<string | undefined>,
 ): string | null {
   if (!changed.has('remoteRootTemplate')) return null;
-  const t = settings.remoteRootTemplate;
-  if (t.includes('{site}') || t.includes('{host}')) return null;
-  return `Note: the Dropbox folder ${t} names no {site} (nor {host}): every hub with this setting uploads into that same folder, and their data would be mixed as one site's. For more than one hub, include {site}, e.g. ${t.replace(/\/+$/, '')}/{site}.`;
+  const siteFolder = siteFolderSuggestion(settings.remoteRootTemplate);
+  if (siteFolder === null) return null;
+  return `Note: the Dropbox folder ${settings.remoteRootTemplate.trim()} names no {site} (nor {host}): every hub with this setting uploads into that same folder, and their data would be mixed as one site's. For more than one hub, include {site}, e.g. ${siteFolder}.`;
 }
 
 /**

@@ -28,7 +28,7 @@ export { keptUnderOtherName } from './legs/keep-both.js';
 export { settingsUnwritableProblem } from './status/settings-unwritable.js';
 export { closestKey as closestSettingKey } from './settings/validate.js';
 export { closestWord } from './closest-word.js';
-export { renderRemoteRoot } from './settings/remote-root.js';
+export { renderRemoteRoot, siteFolderSuggestion } from './settings/remote-root.js';
 export {
   openSettingsService,
   type SettingsService,

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSyncError } from '../../src/engine/errors.js';
-import { remotePathFor, renderRemoteRoot } from '../../src/engine/settings/remote-root.js';
+import {
+  remotePathFor,
+  renderRemoteRoot,
+  siteFolderSuggestion,
+} from '../../src/engine/settings/remote-root.js';
 
 const now = new Date(2026, 10, 24, 9, 30); // 24 Nov 2026, local time
 
@@ -56,4 +60,17 @@ test('remotePathFor joins root and rel with single slashes', () => {
   assert.equal(remotePathFor('/RDL/site1/', '/a.csv'), '/RDL/site1/a.csv');
   assert.throws(() => remotePathFor('/RDL', ''), /empty file path/);
   assert.throws(() => remotePathFor('/RDL', 'a/../b'), /\. or \.\. segments/);
+});
+
+test('a folder naming neither {site} nor {host} gets the site folder below it as the suggestion', () => {
+  assert.equal(siteFolderSuggestion('/Professional/WIRED'), '/Professional/WIRED/{site}');
+  assert.equal(siteFolderSuggestion(' /Professional/WIRED// '), '/Professional/WIRED/{site}');
+  assert.equal(siteFolderSuggestion('/RDL/{year}'), '/RDL/{year}/{site}');
+  assert.equal(siteFolderSuggestion('/Professional/WIRED/{site}'), null);
+  assert.equal(siteFolderSuggestion('/hubs/{host}/{year}'), null);
+  assert.equal(
+    siteFolderSuggestion('/RDL/{sites}'),
+    '/RDL/{sites}/{site}',
+    'only the real fields count',
+  );
 });

@@ -4,7 +4,7 @@ import type { LegacyImportReport } from '../api.js';
 import { SETTING_KEYS } from '../settings/labels.js';
 import type { Settings } from '../settings/schema.js';
 import { placeholderSiteReason } from '../settings/site-name.js';
-import { sitePlaceholderProblem } from '../settings/remote-root.js';
+import { siteFolderSuggestion, sitePlaceholderProblem } from '../settings/remote-root.js';
 import { shellWord } from '../shell-word.js';
 import { LegacyImportError } from './errors.js';
 import type { LegacyLayout } from './layout.js';
@@ -212,10 +212,11 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
   // the "wrong remote path on a new site" the old syncer was remembered for (WORKLOAD.md).
   // Valid (one hub may want it), so said, with the command that keeps the site's folder.
   const template = settings.remoteRootTemplate.trim();
-  if (askedNow.has('remoteRootTemplate') && !/\{(site|host)\}/.test(template)) {
-    const above = template.replace(/\/+$/, '');
+  const siteFolder = siteFolderSuggestion(template);
+  if (askedNow.has('remoteRootTemplate') && siteFolder !== null) {
+    const siteNamed = siteFolder.replace('{site}', legacy.site);
     warnings.push(
-      `--remote-root ${template} names no {site}: this hub's files go straight into ${template}, not into ${above}/${legacy.site} as the old uploader put them, and every hub given the same folder would mix its data with this one's. To keep the site's own folder: --remote-root '${above}/{site}'`,
+      `--remote-root ${template} names no {site}: this hub's files go straight into ${template}, not into ${siteNamed} as the old uploader put them, and every hub given the same folder would mix its data with this one's. To keep the site's own folder: --remote-root '${siteFolder}'`,
     );
   }
   if (credentials && !credentials.appSecret) {

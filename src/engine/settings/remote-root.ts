@@ -80,6 +80,19 @@ export function remotePathFor(remoteRoot: string, rel: string): string {
 }
 
 /**
+ * The folder to suggest when a Dropbox folder names neither the site nor the host, or null when it
+ * names one. Without either, every hub set up alike (hubs are cloned from one image, WORKLOAD.md)
+ * uploads into that same folder, and the merge tool, which reads every .txt below a site's folder,
+ * would mix several sites' data as one. Valid (a single hub may want it), so said, not refused;
+ * the import and `settings set` say it with this one rule.
+ */
+export function siteFolderSuggestion(template: string): string | null {
+  const t = template.trim();
+  if (/\{(site|host)\}/.test(t)) return null;
+  return `${t.replace(/\/+$/, '')}/{site}`;
+}
+
+/**
  * Before this instant a hub's clock has not been set: a Raspberry Pi has no real-time clock and
  * boots at 1970 (or where fake-hwclock saved it) until NTP steps it once the network is up. No
  * release of RDL Sync is older, so no real upload happens earlier.
