@@ -7,6 +7,7 @@ import {
   formatBytes,
   formatUtcMinute,
   printable,
+  emptyFleetSentence,
   readFleetAsViewer,
   type FleetSite,
   type FleetView,
@@ -48,16 +49,9 @@ export function formatFleet(view: FleetView, colour: boolean): string[] {
   const out: string[] = [];
   const read = new Date(view.readAtMs).toISOString().replace('T', ' ').slice(0, 19);
   out.push(`Fleet folder ${view.folder} (read ${read} UTC)`);
-  // A folder that is not there may be a typo (`--folder /Lab/_flet`): "no hub has written to
-  // this folder" alone read as every hub being down.
-  if (view.folderMissing) {
-    out.push(
-      `No heartbeats yet: ${view.folder} does not exist on Dropbox. No hub has written there, or the path has a typo: hubs write beside their site folders (the remote folder /Professional/WIRED/{site} gives /Professional/WIRED/_fleet).`,
-    );
-    return out;
-  }
-  if (view.sites.length === 0 && view.unreadable.length === 0) {
-    out.push('No heartbeats yet: no hub has written to this folder.');
+  const empty = emptyFleetSentence(view);
+  if (empty !== null) {
+    out.push(empty);
     return out;
   }
   const rows = view.sites.map((s) =>

@@ -125,6 +125,7 @@ export {
   readFleetAsViewer,
   type ViewerRead,
 } from './fleet/viewer.js';
+export { emptyFleetSentence } from './fleet/empty-fleet-words.js';
 export type {
   Activity,
   BeatResult,

@@ -6,6 +6,7 @@ import type { FleetSite, FleetSnapshot } from '../shared/engine-types.js';
 import { barChart } from './charts/svg-chart.js';
 import { toSvgElement } from './charts/svg-dom.js';
 import { hourChartInput } from './activity-view.js';
+import { emptyFleetSentence } from '../shared/format.js';
 import { h, replace } from './dom.js';
 import { api } from './rdl.js';
 import { absoluteTime, bytes, duration, plural, relativeTime } from './format.js';
@@ -71,6 +72,7 @@ export class FleetTab {
 
   private render(f: FleetSnapshot): void {
     const own = f.ownBeat;
+    const empty = emptyFleetSentence(f);
     replace(
       this.panel,
       h('h2', { class: 'visually-hidden', text: 'Fleet' }),
@@ -84,13 +86,11 @@ export class FleetTab {
               : `This hub’s heartbeat was not written: ${own.detail} (syncing is not affected)`,
           })
         : null,
-      f.sites.length === 0
-        ? h('p', {
-            id: 'fleet-empty',
-            class: 'muted',
-            text: 'No heartbeats yet: no hub has written to this folder.',
-          })
-        : this.table(f),
+      empty !== null
+        ? h('p', { id: 'fleet-empty', class: f.folderMissing ? 'bad' : 'muted', text: empty })
+        : f.sites.length === 0
+          ? null
+          : this.table(f),
       ...f.unreadable.map((u) =>
         h('p', { class: 'bad fleet-unreadable', text: `Unreadable: ${u.path}: ${u.reason}` }),
       ),

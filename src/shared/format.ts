@@ -5,3 +5,4 @@ export { formatDuration } from '../engine/format-duration.js';
 export { archiveTitle, thePlace } from '../engine/archive/archive-place.js';
 export { keptUnderOtherName } from '../engine/legs/keep-both.js';
 export { heldResolvedSentence } from '../engine/alerts/held-words.js';
+export { emptyFleetSentence } from '../engine/fleet/empty-fleet-words.js';
