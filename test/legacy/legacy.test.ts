@@ -31,22 +31,26 @@ test('parses the old script config.json', () => {
     sdCardName: 'SD1',
     sdCardNamePresent: true,
     site: 'Lab7',
+    siteUntrimmed: ' Lab7 ',
   });
   assert.deepEqual(parseLegacyConfig('\uFEFF{"SITE": "A", "SD_CARD_NAME": "B", "EXTRA": 1}'), {
     sdCardName: 'B',
     sdCardNamePresent: true,
     site: 'A',
+    siteUntrimmed: null,
   });
   // Since mid-2024 the card name is empty (local archive); older files may lack the key.
   assert.deepEqual(parseLegacyConfig('{"SITE": "S", "SD_CARD_NAME": " "}'), {
     sdCardName: '',
     sdCardNamePresent: true,
     site: 'S',
+    siteUntrimmed: null,
   });
   assert.deepEqual(parseLegacyConfig('{"SITE": "S"}'), {
     sdCardName: '',
     sdCardNamePresent: false,
     site: 'S',
+    siteUntrimmed: null,
   });
   // null is no card, like an absent key; before, the refusal told the person to write "null",
   // which would have archived to /media/orangepi/null.
@@ -54,6 +58,7 @@ test('parses the old script config.json', () => {
     sdCardName: '',
     sdCardNamePresent: false,
     site: 'S',
+    siteUntrimmed: null,
   });
 });
 
@@ -64,6 +69,19 @@ test('old config.json mistakes name the key and the fix', () => {
   );
   legacyError(() => parseLegacyConfig('["SD1"]'), /must hold one JSON object/);
   legacyError(() => parseLegacyConfig('{"SD_CARD_NAME": "SD1"}'), /no "SITE"/);
+  // The file is named when known: a hub may keep one old config.json per logger folder.
+  legacyError(
+    () => parseLegacyConfig('{"SD_CARD_NAME": "SD1"}', '/home/pi/SHELF3/config.json'),
+    /^The old config\.json \(\/home\/pi\/SHELF3\/config\.json\) has no "SITE": add "SITE"/,
+  );
+  legacyError(
+    () => parseLegacyConfig('{"SITE": 7}', '/home/pi/SHELF3/config.json'),
+    /^"SITE" in the old config\.json \(\/home\/pi\/SHELF3\/config\.json\) must be text in quotes/,
+  );
+  legacyError(
+    () => parseLegacyConfig('{"SITE": ', '/home/pi/SHELF3/config.json'),
+    /^The old config\.json \(\/home\/pi\/SHELF3\/config\.json\) is not valid JSON/,
+  );
   legacyError(
     () => parseLegacyConfig('{"SD_CARD_NAME": 1, "SITE": "x"}'),
     /"SD_CARD_NAME" .* must be text in quotes \(got 1\): write "SD_CARD_NAME": "1"/,
@@ -185,6 +203,27 @@ test('without an uploader config, or with a chosen remote folder', () => {
     current,
   });
   assert.match(noSecret.report.warnings.join('\n'), /no OAUTH_APP_SECRET/);
+});
+
+// A stray space around SITE was trimmed without a word, while the old uploader's Dropbox folder
+// was named with it: the site's data would go on in a second folder beside the old one.
+test('a SITE with spaces around it is imported trimmed, and said so with the file to correct', () => {
+  const current = defaultSettings('/home/pi');
+  const plan = planLegacyImport({
+    configJsonText: '{"SD_CARD_NAME": "CARD", "SITE": "Site3_Lakeshore "}',
+    configJsonPath: '/home/pi/SHELF3/config.json',
+    current,
+  });
+  assert.equal(plan.settings.site, 'Site3_Lakeshore');
+  const said = plan.report.warnings.filter((w) => w.includes('has spaces around it'));
+  assert.deepEqual(said, [
+    'SITE "Site3_Lakeshore " has spaces around it: imported as "Site3_Lakeshore". If the old syncer\'s files on Dropbox are in a folder named with the spaces, new files go to the folder without them: move the old ones over, or correct SITE in /home/pi/SHELF3/config.json',
+  ]);
+  const clean = planLegacyImport({
+    configJsonText: '{"SD_CARD_NAME": "CARD", "SITE": "Site3_Lakeshore"}',
+    current,
+  });
+  assert.ok(!clean.report.warnings.some((w) => w.includes('spaces')), 'said only when trimmed');
 });
 
 // The import run as root on a folder of a user without a name said `sudo -u #1000 rdl-sync …`:

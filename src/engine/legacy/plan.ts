@@ -75,7 +75,7 @@ export interface LegacyImportPlan {
 }
 
 export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
-  const legacy = parseLegacyConfig(input.configJsonText);
+  const legacy = parseLegacyConfig(input.configJsonText, input.configJsonPath);
   const layout = input.layout ?? null;
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -196,6 +196,13 @@ export function planLegacyImport(input: LegacyImportInput): LegacyImportPlan {
     notes.push(`"${k}" in the old config.json belongs to the loggers, not the syncer: ignored`);
   }
   warnings.push(...repeatedKeyWarnings(input, legacy));
+  // The old uploader put SITE into the Dropbox path as written: a stray space made its folder
+  // "/Professional/WIRED/Site3 ", and RDL Sync's, trimmed, is another one beside it.
+  if (legacy.siteUntrimmed !== null && !('site' in keptValues)) {
+    warnings.push(
+      `SITE ${JSON.stringify(legacy.siteUntrimmed)} has spaces around it: imported as ${JSON.stringify(legacy.site)}. If the old syncer's files on Dropbox are in a folder named with the spaces, new files go to the folder without them: move the old ones over, or correct SITE in ${input.configJsonPath ?? 'the old config.json'}`,
+    );
+  }
   const placeholder = 'site' in keptValues ? null : placeholderSiteReason(legacy.site);
   // Held only where the Dropbox folder is named by the site (settings/remote-root.ts).
   const held = sitePlaceholderProblem(settings.remoteRootTemplate, legacy.site) !== null;

@@ -12,11 +12,23 @@ export interface LegacyConfig {
   /** False when the file has no SD_CARD_NAME at all (treated like an empty one, with a note). */
   sdCardNamePresent: boolean;
   site: string;
+  /** SITE as written, when spaces around it were trimmed off (else null). */
+  siteUntrimmed: string | null;
 }
 
 const KNOWN_KEYS = ['SD_CARD_NAME', 'SITE'] as const;
 
-export function parseLegacyConfig(text: string): LegacyConfig {
+function atSentenceStart(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * `file`: where the text was read, named in every mistake (a hub may hold several old
+ * config.json files, one per logger folder, and "the old config.json" did not say which).
+ */
+export function parseLegacyConfig(text: string, file?: string): LegacyConfig {
+  const name = file === undefined ? 'the old config.json' : `the old config.json (${file})`;
+  const Name = atSentenceStart(name);
   let data: unknown;
   const withoutBom = text.replace(/^\uFEFF/, '');
   try {
@@ -24,23 +36,25 @@ export function parseLegacyConfig(text: string): LegacyConfig {
   } catch {
     // Never V8's message: it quotes the text around the fault (a value next to a typo).
     throw new LegacyImportError(
-      `The old config.json is not valid JSON (${jsonMistake(withoutBom)}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
+      `${Name} is not valid JSON (${jsonMistake(withoutBom)}): it should look like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
     );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new LegacyImportError(
-      'The old config.json must hold one JSON object like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}',
+      `${Name} must hold one JSON object like {"SD_CARD_NAME": "SD1", "SITE": "MySite"}`,
     );
   }
   const record = data as Record<string, unknown>;
   // `"SD_CARD_NAME": null` means no card, as an absent key does (Python reads it as None, falsy).
   const sdCardNamePresent = 'SD_CARD_NAME' in record && record.SD_CARD_NAME !== null;
+  const site = folderName(record, 'SITE', 'the site name', false, name);
   return {
     sdCardName: sdCardNamePresent
-      ? folderName(record, 'SD_CARD_NAME', 'the SD card folder under /media/orangepi', true)
+      ? folderName(record, 'SD_CARD_NAME', 'the SD card folder under /media/orangepi', true, name)
       : '',
     sdCardNamePresent,
-    site: folderName(record, 'SITE', 'the site name', false),
+    site,
+    siteUntrimmed: typeof record.SITE === 'string' && record.SITE !== site ? record.SITE : null,
   };
 }
 
@@ -92,17 +106,18 @@ function folderName(
   key: string,
   what: string,
   mayBeEmpty: boolean,
+  file: string,
 ): string {
   if (!(key in record)) {
     throw new LegacyImportError(
-      `The old config.json has no "${key}": add "${key}": "..." with ${what}`,
+      `${atSentenceStart(file)} has no "${key}": add "${key}": "..." with ${what}`,
     );
   }
   const value = record[key];
   if (value === null) {
     // Never suggest "null" in quotes: for SD_CARD_NAME that would name a card called null.
     throw new LegacyImportError(
-      `"${key}" in the old config.json is null: enter ${what} in quotes, e.g. "${key}": "${key === 'SITE' ? 'Site3_Lakeshore' : 'SD1'}"`,
+      `"${key}" in ${file} is null: enter ${what} in quotes, e.g. "${key}": "${key === 'SITE' ? 'Site3_Lakeshore' : 'SD1'}"`,
     );
   }
   if (typeof value !== 'string') {
@@ -115,17 +130,17 @@ function folderName(
           ? `write "SD_CARD_NAME": "" for the hub's local 4_synced folder, or the card's name in quotes, e.g. "SD_CARD_NAME": "SD1"`
           : `enter ${what} in quotes, e.g. "${key}": "Site3_Lakeshore"`;
     throw new LegacyImportError(
-      `"${key}" in the old config.json must be text in quotes (got ${JSON.stringify(value)}): ${fix}`,
+      `"${key}" in ${file} must be text in quotes (got ${JSON.stringify(value)}): ${fix}`,
     );
   }
   const trimmed = value.trim();
   if (trimmed === '' && mayBeEmpty) return '';
   if (trimmed === '') {
-    throw new LegacyImportError(`"${key}" in the old config.json is empty: enter ${what}`);
+    throw new LegacyImportError(`"${key}" in ${file} is empty: enter ${what}`);
   }
   if (/[/\\]/.test(trimmed) || trimmed === '.' || trimmed === '..') {
     throw new LegacyImportError(
-      `"${key}" in the old config.json ("${trimmed}") must be a single name without / or \\: enter ${what}`,
+      `"${key}" in ${file} ("${trimmed}") must be a single name without / or \\: enter ${what}`,
     );
   }
   return trimmed;
