@@ -38,6 +38,28 @@ test('a setting lost from a file RDL Sync wrote is a mistake named with its fix,
     assert.equal(check.code, 2, check.stdout + check.stderr);
     assert.ok(check.stdout.includes(`- watchDir: ${words}`), check.stdout);
 
+    // Other mistakes in the same file are named in the same round, the rules across settings too:
+    // before, each came only once the one above it was fixed.
+    await fs.writeFile(
+      file,
+      JSON.stringify({ ...whole, stableSeconds: 'ten', site: '', remoteRootTemplate: '/L/{site}' }),
+    );
+    const all = await cli('settings', 'check');
+    assert.equal(all.code, 2, all.stdout + all.stderr);
+    assert.deepEqual(
+      all.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('  - '))
+        .map((l) => l.split(':')[0]),
+      ['  - watchDir', '  - stableSeconds', '  - site'],
+      all.stdout,
+    );
+    assert.match(
+      all.stdout,
+      /^ {2}- site: Site name is empty but the remote folder uses \{site\}/m,
+    );
+    await fs.writeFile(file, edited);
+
     // Another setting saved over it would write the default in for good: refused, file as it was.
     const other = await cli('settings', 'set', 'stableSeconds', '60');
     assert.equal(other.code, 2, other.stdout + other.stderr);

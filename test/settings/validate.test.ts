@@ -220,6 +220,35 @@ test('folder clashes are reported together with other mistakes', () => {
   assert.deepEqual(issues.map((i) => i.field).sort(), ['intervalSeconds', 'transitDir']);
 });
 
+// zod runs no refinement once a field fails: a type error elsewhere hid an empty site (and the
+// other rules across settings) until it was fixed, one `settings check` at a time.
+test('rules across settings are reported beside a type error, each only over valid inputs', () => {
+  const issues = issuesOf({ ...good, intervalSeconds: 'ten', site: '', archiveDir: '' });
+  assert.deepEqual(issues.map((i) => i.field).sort(), ['archiveDir', 'intervalSeconds', 'site']);
+  assert.match(issues.find((i) => i.field === 'site')!.message, /^Site name is empty/);
+  // A rule whose input is itself wrong says nothing: the input's own mistake comes first.
+  const digest = issuesOf({ ...good, alertEmailTo: 'not-a-list', digestSchedule: 'daily' });
+  assert.deepEqual(
+    digest.map((i) => i.field),
+    ['alertEmailTo'],
+  );
+  // A setting whose value is not the person's (a lost line, at its default) feeds no rule.
+  const lost = validateSettings(
+    { ...good, site: '', remoteRootTemplate: '/RDL/{site}' },
+    { home: HOME, notKnown: new Set(['remoteRootTemplate']) },
+  );
+  assert.deepEqual(
+    lost.ok ? [] : lost.issues.filter((i) => i.field === 'site'),
+    [],
+    'the default folder does not make the empty site a mistake',
+  );
+  const known = validateSettings(
+    { ...good, site: '', remoteRootTemplate: '/RDL/{site}' },
+    { home: HOME },
+  );
+  assert.ok(!known.ok && known.issues.some((i) => i.field === 'site'), 'but the person’s does');
+});
+
 // A password, token or webhook URL pasted into the wrong setting was quoted in the issue, and the
 // issue goes to the log, into the alert a waiting service emails and into the fleet heartbeat.
 test('a secret typed into the wrong setting is described, not quoted; other values are quoted', () => {

@@ -192,9 +192,17 @@ class ConfSettingsStore implements SettingsStore {
     const settingsPart = Object.fromEntries(
       Object.entries(raw.data).filter(([key]) => !NOT_SETTINGS.has(key)),
     );
-    if (raw.lost.length > 0)
-      return { ok: false, issues: lostSettingsIssues(this.path, raw.lost, this.defaults) };
-    return this.validate({ ...this.defaults, ...settingsPart });
+    const candidate = { ...this.defaults, ...settingsPart };
+    if (raw.lost.length === 0) return this.validate(candidate);
+    // The rest is checked too, so one round names every mistake; each lost line's default stands
+    // in for it and raises no mistake of its own.
+    const lost = new Set(raw.lost);
+    const rest = this.validate(candidate, false, lost);
+    const others = rest.ok ? [] : rest.issues.filter((i) => !lost.has(i.field.split('.')[0]!));
+    return {
+      ok: false,
+      issues: [...lostSettingsIssues(this.path, raw.lost, this.defaults), ...others],
+    };
   }
 
   check(): SettingsValidation {
@@ -325,12 +333,17 @@ class ConfSettingsStore implements SettingsStore {
     this.listeners.clear();
   }
 
-  validate(candidate: unknown, checkFolders = false): SettingsValidation {
+  validate(
+    candidate: unknown,
+    checkFolders = false,
+    notKnown?: ReadonlySet<string>,
+  ): SettingsValidation {
     return validateSettings(candidate, {
       home: this.opts.home,
       configDir: this.opts.configDir,
       ...(this.opts.host ? { host: this.opts.host } : {}),
       checkFolders,
+      ...(notKnown ? { notKnown } : {}),
     });
   }
 
