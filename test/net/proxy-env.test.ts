@@ -242,18 +242,18 @@ test('Dropbox out of reach on the direct way names the errno, and proxy variable
       delete process.env[v];
     assert.equal(
       words(),
-      'Dropbox could not be reached after 6 attempts (ENOTFOUND): check the network connection; uploads resume by themselves',
+      "Dropbox could not be reached after 6 attempts: the name of Dropbox's server could not be looked up (ENOTFOUND); check the hub's network connection and its DNS server; uploads resume by themselves",
     );
     process.env.HTTP_PROXY = 'http://proxy.lab:3128';
     assert.match(
       words(),
-      /\(ENOTFOUND\): check the network connection \(HTTP_PROXY is set, but it is the proxy for plain http; Dropbox's needs https_proxy\)/,
+      /\(ENOTFOUND\); check the hub's network connection and its DNS server \(HTTP_PROXY is set, but it is the proxy for plain http; Dropbox's needs https_proxy\)/,
     );
     process.env.https_proxy = 'http://proxy.lab:3128';
     process.env.no_proxy = 'localhost,dropboxapi.com';
     assert.match(
       words(),
-      /check the network connection \(no_proxy's entry "dropboxapi\.com" sends Dropbox past the proxy\)/,
+      /its DNS server \(no_proxy's entry "dropboxapi\.com" sends Dropbox past the proxy\)/,
     );
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];

@@ -550,11 +550,6 @@ export function classifyLocalFileError(e: unknown, ctx: ErrorContext): SyncError
   });
 }
 
-/** The errno of a network failure (ENOTFOUND, ECONNREFUSED…), to name: it tells DNS from a refusal. */
-function networkCode(e: unknown): string | null {
-  return findInCauses(e, (cur) => (hasCode(cur, NETWORK_CODES) ? (cur.code as string) : null));
-}
-
 /**
  * What is known of why Dropbox cannot be reached, as a person can check it: the failure named
  * (a refusal, no route, a name not found, silence) with its errno, and where to look. Null when
@@ -617,11 +612,13 @@ export function exhausted(last: SyncError, attempts: number): SyncError {
     });
   }
   if (last.code === 'network') {
-    const code = networkCode(last);
+    // Which failure (no name, refused, no route), with where to look: `once` printed "check the
+    // network connection" for a DNS failure the status named as one.
+    const why = networkDetail(last) ?? 'check the network connection';
     return new SyncError({
       kind: 'blocked',
       code: 'offline',
-      message: `Dropbox could not be reached after ${tries(attempts)}${code ? ` (${code})` : ''}: check the network connection${proxySkipped()}; uploads resume by themselves`,
+      message: `Dropbox could not be reached after ${tries(attempts)}: ${why}${proxySkipped()}; uploads resume by themselves`,
       cause: last,
     });
   }
