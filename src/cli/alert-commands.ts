@@ -1,5 +1,6 @@
 // `rdl-sync alert test | secret NAME` and `rdl-sync report [--send] [--json]` (issue 10). The
 // alert service itself lives in the engine; these only call it and print.
+import { existsSync } from 'node:fs';
 import {
   ALERT_SECRET_NAMES,
   AlertSecretStore,
@@ -12,6 +13,9 @@ import {
   type Engine,
 } from '../engine/index.js';
 import { LOOK_CARD_ANSWER_MS, type CliContext, type CommandSpec } from './context.js';
+
+const NO_CHANNEL =
+  'No alert channel is set up: set alertEmailTo (with smtpHost, alertEmailFrom), alertWebhookFormat (with rdl-sync alert secret webhook-url) or alertCommand.';
 
 function say(ctx: CliContext, text: string): void {
   ctx.out.write(`${text}\n`);
@@ -124,6 +128,12 @@ export const alert: CommandSpec = {
       say(ctx, unknownActionWords(action));
       return 2;
     }
+    // Not set up here at all: no channel can be, and opening the engine would make the settings
+    // folder (a trial's `alert test` on a fresh machine left one, with a log, behind).
+    if (!existsSync(ctx.configDir)) {
+      say(ctx, `RDL Sync is not set up here (no settings folder ${ctx.configDir}). ${NO_CHANNEL}`);
+      return 2;
+    }
     const engine = await sideEngine(ctx);
     try {
       // A relay that takes the connection and never answers is given up on only after its
@@ -135,10 +145,7 @@ export const alert: CommandSpec = {
         ),
       );
       if (results.length === 0) {
-        say(
-          ctx,
-          'No alert channel is set up: set alertEmailTo (with smtpHost, alertEmailFrom), alertWebhookFormat (with rdl-sync alert secret webhook-url) or alertCommand.',
-        );
+        say(ctx, NO_CHANNEL);
         return 2;
       }
       for (const r of results) {

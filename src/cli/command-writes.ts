@@ -28,6 +28,9 @@ export function commandWrites(
     case 'report':
       // Shown, not sent: it reads the status and the history. Sent, it records the sending.
       return values.send === true ? 'all' : 'log-if-there';
+    case 'alert':
+      // A test on a machine not set up has no channel to send through (alert-commands.ts).
+      return positionals[0] === 'test' ? 'log-if-there' : 'all';
     case 'settings': {
       const action = positionals[0] ?? 'show';
       return action === 'show' || action === 'check' || action === 'path' ? 'log-if-there' : 'all';

@@ -1,6 +1,6 @@
 // Commands that only read, and dry runs, write nothing on a fresh machine: `rdl-sync retention
 // --dry-run` made ~/.config/rdl-sync and a log file in it before anything was set up, and
-// `status`, `settings`, `doctor`, `history`, `fleet` and `report` each made its logs/ folder. A
+// `status`, `settings`, `doctor`, `history`, `fleet`, `report` and `alert test` each made its logs/ folder. A
 // dry run writes nothing on a set-up machine either: no log line, no file in the settings folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +37,9 @@ const READ_ONLY: string[][] = [
   ['history'],
   ['fleet'],
   ['report'],
+  // Nothing to send through on a machine not set up: it left the settings folder, a log and its
+  // outcome file behind.
+  ['alert', 'test'],
 ];
 
 test('on a fresh machine, a dry run or a command that only reads creates nothing, not even the settings folder', async () => {

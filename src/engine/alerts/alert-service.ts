@@ -435,6 +435,9 @@ export class AlertService {
         ok: false,
         error: this.secretsTrouble,
       });
+    // No channel at all: nothing was sent, so nothing to record (on a machine not set up, the
+    // record and the log line made a settings folder for it).
+    if (results.length === 0) return results;
     this.deps.logger.info('test alert sent', {
       channels: results.map((r) => `${r.channel}:${r.ok ? 'ok' : 'failed'}`).join(' '),
     });
