@@ -159,11 +159,17 @@ export class StatusReducer {
           if (this.toldUnreachable) {
             this.toldUnreachable = false;
             const since = this.offlineSinceMono;
+            const inProcess = since === null ? null : monotonicNow(this.clock) - since;
+            // Since the last answer any process had (recalled across a restart): an outage the
+            // service was restarted in counted only from the restart. Both clocks are real here:
+            // an answer needs TLS, and TLS a set clock.
+            const lastContact = status.current.dropbox.lastContactMs;
+            const sinceContact =
+              lastContact === null || e.atMs < lastContact ? null : e.atMs - lastContact;
+            const span = Math.max(inProcess ?? -1, sinceContact ?? -1);
             this.logger?.info(
               'Dropbox answers again',
-              since === null
-                ? {}
-                : { unreachableFor: formatDuration(monotonicNow(this.clock) - since) },
+              span < 0 ? {} : { unreachableFor: formatDuration(span) },
             );
           }
           status.update({
