@@ -226,6 +226,9 @@ test('rules across settings are reported beside a type error, each only over val
   const issues = issuesOf({ ...good, intervalSeconds: 'ten', site: '', archiveDir: '' });
   assert.deepEqual(issues.map((i) => i.field).sort(), ['archiveDir', 'intervalSeconds', 'site']);
   assert.match(issues.find((i) => i.field === 'site')!.message, /^Site name is empty/);
+  // Read as the whole parse reads it: a site of spaces is empty.
+  const spaces = issuesOf({ ...good, intervalSeconds: 'ten', site: '   ' });
+  assert.deepEqual(spaces.map((i) => i.field).sort(), ['intervalSeconds', 'site']);
   // A rule whose input is itself wrong says nothing: the input's own mistake comes first.
   const digest = issuesOf({ ...good, alertEmailTo: 'not-a-list', digestSchedule: 'daily' });
   assert.deepEqual(

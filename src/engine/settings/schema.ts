@@ -460,7 +460,14 @@ export function acrossFieldIssues(
   const issues: { field: SettingKey; message: string }[] = [];
   for (const rule of ACROSS_FIELD_RULES) {
     if (!rule.uses.every(usable)) continue;
-    const message = rule.problem(s);
+    let message: string | null;
+    try {
+      message = rule.problem(s);
+    } catch {
+      // An input of a shape no rule expects (refused in some way other than its type): its own
+      // issue names it; a rule over it says nothing, and never stops the others.
+      continue;
+    }
     if (message !== null) issues.push({ field: rule.field, message });
   }
   return issues;

@@ -81,7 +81,7 @@ export function validateSettings(
   const reported = new Set(issues.map((i) => i.field.split('.')[0]));
   const usable = (key: SettingKey): boolean => !wrongType.has(key) && !notKnown.has(key);
   issues.push(
-    ...acrossFieldIssues(parsed.success ? parsed.data : (record as Settings), usable).filter(
+    ...acrossFieldIssues(parsed.success ? parsed.data : eachFieldParsed(record), usable).filter(
       (i) => !reported.has(i.field),
     ),
   );
@@ -178,6 +178,19 @@ function foldersOf(record: Record<string, unknown>, home: string): Folders | und
     out[key] = p;
   }
   return out as Folders;
+}
+
+/**
+ * A candidate that failed as a whole, each setting parsed alone: trimmed where valid (a site of
+ * spaces is empty, as the whole parse would have it), as given where not.
+ */
+function eachFieldParsed(record: Record<string, unknown>): Settings {
+  const out: Record<string, unknown> = { ...record };
+  for (const key of SETTING_KEYS) {
+    const one = settingsSchema.shape[key].safeParse(record[key], { jitless: true });
+    if (one.success) out[key] = one.data;
+  }
+  return out as Settings;
 }
 
 function fail(issues: FieldIssue[]): SettingsValidation {
