@@ -114,6 +114,9 @@ function start(): void {
     if (setup.visible) document.body.classList.add('setup-mode');
     drawStatus(s);
     settings.updateStatus(s);
+    // A settings change saved elsewhere rebuilds the engine, which pushes a status: the form
+    // follows it while it is in view (and when it is shown, below).
+    if (tabs.active === 'settings') void settings.refresh();
     // Finished or failed files change the history: refresh it if someone is looking.
     if (
       (s.counts.doneThisRun !== lastDone || s.counts.failed !== lastFailed) &&
@@ -169,6 +172,7 @@ function start(): void {
   tabs.onChange((tab) => {
     if (tab === 'transfers') void transfers.refresh();
     if (tab === 'log') void log.reload();
+    if (tab === 'settings') void settings.refresh();
     fleet.setVisible(tab === 'fleet'); // issue 10
   });
   rdl.onStatus((s) => {

@@ -82,6 +82,9 @@ export class SettingsView {
   private previewShown = 0;
   private readonly connect: ConnectSection;
   private readonly storage: HTMLElement;
+  /** A refresh (see refresh) under way, and whether another was asked for meanwhile. */
+  private refreshing = false;
+  private refreshAgain = false;
   /** The last connected state seen, so the storage line is read again when it changes. */
   private lastConnected: boolean | null = null;
   private readonly importReport: HTMLElement;
@@ -145,6 +148,49 @@ export class SettingsView {
     const appInfo = valueOr(info, this.showError);
     if (appInfo) this.showStorage(appInfo);
     void this.updatePreview();
+  }
+
+  /**
+   * Reads the saved settings again and shows any that changed since the form was filled: a
+   * change saved elsewhere (`rdl-sync settings set`, a hand edit the engine applied) left the
+   * tab showing the old values beside an engine running on the new ones (found by a window
+   * trial: interval 600 from the CLI, the tab still said 3600). A field the person has edited
+   * here and not saved keeps their value; the save then writes it over the new one, as it would
+   * have over the old.
+   */
+  async refresh(): Promise<void> {
+    if (!this.loaded) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      do {
+        this.refreshAgain = false;
+        const r = await api().getSettings();
+        if (!r.ok || !this.loaded || JSON.stringify(r.value) === JSON.stringify(this.loaded))
+          continue;
+        const typed = this.candidate();
+        const filled = (this.filledWith ?? {}) as Record<string, unknown>;
+        const edited = Object.entries(typed).filter(
+          ([key, value]) => JSON.stringify(value) !== JSON.stringify(filled[key]),
+        );
+        this.loaded = r.value;
+        this.onSettings(r.value);
+        this.fill(r.value);
+        this.filledWith = this.candidate();
+        for (const [key, value] of edited) {
+          const control = this.controls.get(key as SettingKey);
+          if (control) setControl(control, value);
+        }
+        this.syncEnabled();
+        if (edited.length > 0) void this.check();
+        else void this.updatePreview();
+      } while (this.refreshAgain);
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   updateStatus(status: StatusSnapshot): void {
@@ -365,13 +411,7 @@ export class SettingsView {
 
   private fill(s: Settings): void {
     this.checks++; // a check of the values replaced now would show messages about the past
-    for (const [key, control] of this.controls) {
-      const value = s[key];
-      if (control instanceof HTMLInputElement && control.type === 'checkbox')
-        control.checked = Boolean(value);
-      else if (Array.isArray(value)) control.value = value.join('\n');
-      else control.value = String(value ?? '');
-    }
+    for (const [key, control] of this.controls) setControl(control, s[key]);
     this.showIssues([]);
     this.syncEnabled();
   }
@@ -599,6 +639,14 @@ export class SettingsView {
     );
     await this.load();
   }
+}
+
+/** Shows `value` (a setting, or a form value as candidate() reads it) in its control. */
+function setControl(control: Control, value: unknown): void {
+  if (control instanceof HTMLInputElement && control.type === 'checkbox')
+    control.checked = Boolean(value);
+  else if (Array.isArray(value)) control.value = value.join('\n');
+  else control.value = String(value ?? '');
 }
 
 function show(v: unknown): string {
