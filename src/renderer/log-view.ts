@@ -25,6 +25,9 @@ export class LogView {
       class: 'log',
       attrs: { 'aria-label': 'Log lines, oldest first', tabindex: 0 },
     });
+    // The list fills the window (app.css), so it shrinks when a notice or a longer state line
+    // appears above it: the newest lines, which Follow is for, would slip out of sight below.
+    new ResizeObserver(() => this.scroll()).observe(this.list);
     replace(
       panel,
       h('h2', { class: 'visually-hidden', text: 'Log' }),
