@@ -270,6 +270,11 @@ test('a secret typed into the wrong setting is described, not quoted; other valu
       );
   }
   // A text setting too: the SMTP password pasted as the sender.
+  // An @ alone does not make a password an address.
+  for (const secret of ['P@ssw0rd123456789', 'Xk9@mP2#qL5$vN8!wq']) {
+    const message = issueFor({ ...good, alertEmailFrom: secret }, 'alertEmailFrom');
+    assert.match(message, /\(got a text of \d+ characters \(not shown/, message);
+  }
   const sender = issueFor({ ...good, alertEmailFrom: token }, 'alertEmailFrom');
   assert.equal(
     sender,
@@ -280,6 +285,7 @@ test('a secret typed into the wrong setting is described, not quoted; other valu
     'ten',
     'smtp.example.org:587',
     'me@exampel.org',
+    'tech@example,com',
     '/media/pi/CARD/x',
     'Site9 farm',
   ]) {

@@ -389,7 +389,12 @@ function secretLooking(text: string): string | null {
   if (url) return `"${url[1]}/…" (the rest is not shown: a URL's path may hold its token)`;
   const oneWord = !/\s/.test(t) && t.length >= 16;
   const pathLike = /^(\/|~|[A-Za-z]:[\\/]|\.{1,2}\/)/.test(t);
-  const emailLike = /^[^@]+@[^@]+\.[^@]+$/.test(t);
+  // An address with a typo in its domain (a comma or semicolon for the dot) is one too: hidden as
+  // a possible password, a window trial's "tech@example,com" left the person no way to tell
+  // which of their recipients was wrong. Letters, digits and . , ; - only after the @, with a
+  // separator among them: a password with an @ in it rarely keeps to that.
+  const emailLike =
+    /^[^@]+@[^@]+\.[^@]+$/.test(t) || /^[\w.%+-]+@[A-Za-z0-9-]+([.,;][A-Za-z0-9-]*)+$/.test(t);
   // Host names are written in lower case; a token with dots (an access token) mixes cases.
   const hostLike = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?$/.test(t);
   const appPassword = /^[a-z]{4}( [a-z]{4}){3}$/.test(t);
