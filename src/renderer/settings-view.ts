@@ -470,6 +470,31 @@ export class SettingsView {
     return issues;
   }
 
+  /**
+   * A number box holding text that is no number ("10e", or the "e" left of "ten minutes": the
+   * box takes no other letters) gives the form an empty value, and main's message for it read
+   * `Interval must be a number (got "")` beside a box that plainly held something (found by a
+   * window trial). Such a box's message says what is wrong with what it shows instead.
+   */
+  private withUnreadable(issues: FieldIssue[]): FieldIssue[] {
+    const unreadable = [...this.controls].filter(
+      ([, control]) => control instanceof HTMLInputElement && control.validity.badInput,
+    );
+    if (unreadable.length === 0) return issues;
+    const keys = new Set<string>(unreadable.map(([key]) => key));
+    return [
+      ...issues.filter((i) => !keys.has(i.field.split('.')[0] ?? '')),
+      ...unreadable.map(([key]) => {
+        const f = this.fields.find((field) => field.key === key);
+        const saved = this.loaded?.[key];
+        return {
+          field: key,
+          message: `${f?.label ?? key} must be a number: what is typed there is not one; type digits only${typeof saved === 'number' ? `, such as ${saved} (the saved value)` : ''}`,
+        };
+      }),
+    ];
+  }
+
   /** Greys out settings that do not apply (archive folder when the archive is off...). */
   private syncEnabled(): void {
     const c = this.candidate();
@@ -493,7 +518,7 @@ export class SettingsView {
     if (tooLong.length > 0) return this.showIssues(tooLong);
     const result = valueOr(await api().validateSettings(checked), this.showError);
     if (!result || turn !== this.checks) return;
-    const issues = result.ok ? [] : result.issues;
+    const issues = this.withUnreadable(result.ok ? [] : result.issues);
     this.showIssues(this.withRefusal(checked, issues));
     // Main refuses a preview of values its schema refuses, and logs each refusal as a suspect
     // call: with the field's own message on screen, ask only for values that can be shown.
@@ -556,10 +581,11 @@ export class SettingsView {
       return;
     }
     if (!result.ok) {
-      this.refusal = { candidate: JSON.stringify(candidate), issues: result.issues };
-      this.showIssues(result.issues);
-      this.formStatus.textContent = `Not saved: fix ${result.issues.length === 1 ? 'the field' : `the ${result.issues.length} fields`} marked in red.`;
-      const first = result.issues[0]?.field.split('.')[0];
+      const issues = this.withUnreadable(result.issues);
+      this.refusal = { candidate: JSON.stringify(candidate), issues };
+      this.showIssues(issues);
+      this.formStatus.textContent = `Not saved: fix ${issues.length === 1 ? 'the field' : `the ${issues.length} fields`} marked in red.`;
+      const first = issues[0]?.field.split('.')[0];
       if (first && this.controls.has(first as SettingKey))
         this.controls.get(first as SettingKey)?.focus();
       return;

@@ -36,8 +36,9 @@ test('Settings: typed mistakes are named with what was typed', async (t) => {
       await page.fill('#set-alertEmailFrom', 'rdl@example.com');
       await page.fill('#set-smtpHost', 'smtp.example.com');
       assert.match(await save(page), /^Not saved/);
-      const message = await until('the recipient error', async () =>
-        text(page, '#err-alertEmailTo'),
+      const message = await until(
+        'the recipient error',
+        async () => (await text(page, '#err-alertEmailTo')) || undefined,
       );
       // Before: "(got a text of 16 characters (not shown: it may be a password or token typed
       // into the wrong setting))", and nothing said which of the two addresses was wrong.
@@ -48,6 +49,44 @@ test('Settings: typed mistakes are named with what was typed', async (t) => {
       assert.equal(await page.getAttribute('#set-alertEmailTo', 'aria-invalid'), 'true');
       assert.deepEqual(w.engine.getSettings().alertEmailTo, [], 'nothing saved');
       await page.click('#settings-cancel');
+    });
+
+    await t.test('words typed into a number box: the message says so, not got ""', async () => {
+      await page.click('#set-intervalSeconds', { clickCount: 3 });
+      await page.keyboard.type('ten minutes');
+      // The box keeps the "e" (a number's exponent) and drops the other letters: it shows text,
+      // and gives the form an empty value.
+      assert.equal(
+        await page.$eval(
+          '#set-intervalSeconds',
+          (el) => (el as HTMLInputElement).validity.badInput,
+        ),
+        true,
+      );
+      const live = await until(
+        'the live message',
+        async () => (await text(page, '#err-intervalSeconds')) || undefined,
+      );
+      // Before: 'Interval must be a number (got "")', beside a box that held an "e".
+      assert.equal(
+        live,
+        'Interval must be a number: what is typed there is not one; type digits only, such as 3600 (the saved value)',
+      );
+      assert.match(await save(page), /^Not saved: fix the field marked in red/);
+      assert.equal(
+        await text(page, '#err-intervalSeconds'),
+        live,
+        'the save says the same, not got ""',
+      );
+      assert.equal(await page.getAttribute('#set-intervalSeconds', 'aria-invalid'), 'true');
+      assert.equal(w.engine.getSettings().intervalSeconds, 3600, 'nothing saved');
+      await page.click('#set-intervalSeconds', { clickCount: 3 });
+      await page.keyboard.type('600');
+      await until('the message gone', async () =>
+        (await text(page, '#err-intervalSeconds')) === '' ? true : undefined,
+      );
+      assert.match(await save(page), /^Saved/);
+      assert.equal(w.engine.getSettings().intervalSeconds, 600);
     });
   } finally {
     await w.close();
