@@ -36,6 +36,11 @@ export class FleetTab {
     this.panel.setAttribute('aria-busy', 'true');
     try {
       const r = await api().readFleet();
+      // The panel is drawn anew: the focus (on Refresh, pressed from the keyboard, or on the
+      // table's scroller) and the table's sideways scroll go back where they were. They fell to
+      // the page's start, on each Refresh and each minute's read (found by a window trial).
+      const focused = this.panel.contains(document.activeElement) ? document.activeElement?.id : '';
+      const scrolled = this.panel.querySelector('#fleet-scroll')?.scrollLeft ?? 0;
       if (r.ok) this.render(r.value);
       else
         replace(
@@ -44,6 +49,9 @@ export class FleetTab {
           this.toolbar(null),
           h('p', { class: 'bad', id: 'fleet-error', text: r.error.message }),
         );
+      const scroller = this.panel.querySelector('#fleet-scroll');
+      if (scroller) scroller.scrollLeft = scrolled;
+      if (focused) document.getElementById(focused)?.focus();
     } finally {
       this.loading = false;
       this.panel.removeAttribute('aria-busy');
@@ -98,6 +106,22 @@ export class FleetTab {
   }
 
   private table(f: FleetSnapshot): HTMLElement {
+    // In a scroller of its own, as the Status tab's tables: seven columns and a 150 px chart do
+    // not fit a narrow window (420 px), and the bare table made the whole page scroll sideways,
+    // the bar and the tabs ending halfway across it (found by a window trial). Focusable, so the
+    // keyboard scrolls it too.
+    return h(
+      'div',
+      {
+        id: 'fleet-scroll',
+        class: 'fleet-scroll',
+        attrs: { tabindex: 0, role: 'region', 'aria-label': 'Sites' },
+      },
+      this.grid(f),
+    );
+  }
+
+  private grid(f: FleetSnapshot): HTMLElement {
     return h(
       'table',
       { id: 'fleet-table', class: 'grid' },
