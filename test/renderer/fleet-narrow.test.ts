@@ -52,7 +52,14 @@ test('a narrow window: the fleet table scrolls in its box, not the whole page', 
     // Refresh pressed from the keyboard, the table scrolled: both are as they were once the
     // panel is drawn again. Before, the focus fell to the page (the next Tab began at the top)
     // and the table was back at its start.
-    const scrolledTo = await page.$eval('#fleet-scroll', (el) => el.scrollLeft);
+    // The arrow key's scroll is animated: set a place of our own and wait until it holds.
+    const scrolledTo = 40;
+    await until('the table held at 40 px', async () => {
+      const at = await page.$eval('#fleet-scroll', (el) => el.scrollLeft);
+      if (at === scrolledTo) return true;
+      await page.$eval('#fleet-scroll', (el, x) => (el.scrollLeft = x), scrolledTo);
+      return undefined;
+    });
     await page.$eval('#fleet-table', (el) => el.setAttribute('data-drawn', 'before'));
     await page.focus('#fleet-refresh');
     await page.keyboard.press('Enter');
