@@ -62,7 +62,12 @@ function start(): void {
     activity = a.value;
     if (lastStatus) drawStatus(lastStatus);
   };
-  setInterval(() => void refreshActivity(), 60_000);
+  setInterval(() => {
+    void refreshActivity();
+    // The Transfers tab's "just now" ages too: on an idle hub no file finishes to redraw it, and
+    // it said "just now" of a file finished hours before (found by a window trial).
+    if (tabs.active === 'transfers') void transfers.refresh();
+  }, 60_000);
   const fleet = new FleetTab(byId('panel-fleet')); // issue 10
   const settings = new SettingsView(byId('panel-settings'), showError, showInfo, (saved) => {
     // The disk bars follow the warning level as soon as it is known or changed.

@@ -98,6 +98,8 @@ export async function openWindow(
     beforeEngine?: (dirs: { root: string; configDir: string }) => Promise<void>;
     /** "Try the demo" wired as in main (src/main/demo-mode.ts); `engine` is then its switch. */
     demo?: boolean;
+    /** Runs before the window loads (a page clock installed, so its timers can be advanced). */
+    beforeLoad?: (page: Page) => Promise<void>;
   } = {},
 ): Promise<WindowHarness> {
   const dirs = await makeDirs('rdl-window-');
@@ -220,6 +222,7 @@ export async function openWindow(
   const offStatus = engine.onStatus((s) => deliver(eventChannelName('status'), s));
   const offLog = logger.onLine((line) => deliver(eventChannelName('log'), [line]));
 
+  await extra.beforeLoad?.(page);
   await page.goto(server.url);
   await engine.start();
 
