@@ -59,6 +59,11 @@ export function connectSection(
       text: 'Finish connecting',
       attrs: { type: 'submit' },
     });
+    const cancel = h('button', {
+      id: 'dropbox-cancel',
+      text: 'Cancel',
+      attrs: { type: 'button' },
+    });
     const form = h(
       'form',
       { attrs: { 'aria-label': 'Finish connecting Dropbox' } },
@@ -69,13 +74,26 @@ export function connectSection(
       ),
       h('p', { class: 'url', text: started.authorizeUrl }),
       h('label', { attrs: { for: 'dropbox-code' } }, '2. Paste the code Dropbox shows'),
-      h('div', { class: 'control' }, code, finish),
+      h('div', { class: 'control' }, code, finish, cancel),
       h('p', {
         id: 'dropbox-code-help',
         class: 'desc',
         text: 'The code is valid for a few minutes; start again if it expired.',
       }),
     );
+    // "Reconnect…" pressed by mistake, or no code coming: the form had no way back and stayed
+    // under a working connection (found by a window trial). Cancel or Escape puts it away; the
+    // connection is as it was, and the focus goes back to the button that opened the form.
+    const putAway = (): void => {
+      replace(steps);
+      connectButton.focus();
+    };
+    cancel.addEventListener('click', putAway);
+    form.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      putAway();
+    });
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       // Said here in the person's words; main would refuse it as an invalid call.
