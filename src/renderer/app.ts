@@ -115,7 +115,10 @@ function start(): void {
     document.title =
       s.problems.length > 0 ? `RDL Sync (${s.problems.length} to act on)` : 'RDL Sync';
     lastStatus = s;
-    setup.update(s.problems.some((p) => p.code === 'setup-needed'));
+    setup.update(
+      s.problems.some((p) => p.code === 'setup-needed'),
+      s.problems.find((p) => p.code === 'archive-missing')?.message ?? null,
+    );
     if (setup.visible) document.body.classList.add('setup-mode');
     drawStatus(s);
     settings.updateStatus(s);

@@ -29,6 +29,8 @@ export class SetupView {
   private summarised: string | null = null;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  /** The engine's words for an archive folder that is not there (status problem), or null. */
+  private archiveMissing: string | null = null;
 
   constructor(private readonly cb: SetupCallbacks) {
     this.element = h('section', {
@@ -42,8 +44,12 @@ export class SetupView {
     return this.step !== null;
   }
 
-  /** From each status: show while setup is needed; go away if it was done elsewhere (CLI). */
-  update(setupNeeded: boolean): void {
+  /**
+   * From each status: show while setup is needed; go away if it was done elsewhere (CLI).
+   * `archiveMissing`: the message of the status's archive-missing problem, if there is one.
+   */
+  update(setupNeeded: boolean, archiveMissing: string | null = null): void {
+    this.archiveMissing = archiveMissing;
     if (setupNeeded && !this.visible) this.welcome();
     else if (!setupNeeded && this.visible && this.step !== 'done') this.close('status');
     // A settings change rebuilds the engine, which pushes a status: the summary is read again.
@@ -61,7 +67,7 @@ export class SetupView {
         const r = await api().getSettings();
         if (!r.ok || this.step !== 'done' || this.summarised === null) return;
         const lines = manualSummary(r.value);
-        if (JSON.stringify(lines) !== this.summarised) this.manualDone(r.value);
+        if (this.summaryKey(lines, r.value) !== this.summarised) this.manualDone(r.value);
       } while (this.refreshAgain);
     })().finally(() => (this.refreshing = null));
   }
@@ -319,17 +325,34 @@ export class SetupView {
     );
   }
 
+  /**
+   * A folder on this computer that is not there (a typo such as "archvie": the setup takes it,
+   * as Settings does, since a disk may be unmounted): the done page said "until then files go
+   * to the archive" beside the engine's "+1 more problem" that no file can go there (found by a
+   * window trial). The engine's problem is shown instead, with its fix.
+   */
+  private folderMissing(s: Settings): string | null {
+    return s.archiveEnabled && !s.archiveMustBeMountPoint ? this.archiveMissing : null;
+  }
+
+  /** What the done page of "Choose the folders" says, to tell when it must be drawn again. */
+  private summaryKey(lines: string[], s: Settings): string {
+    return JSON.stringify([lines, this.folderMissing(s)]);
+  }
+
   /** The done page of "Choose the folders", for the settings `s`. */
   private manualDone(s: Settings): void {
     const lines = manualSummary(s);
+    const missing = this.folderMissing(s);
     this.done(
       lines,
       false,
       // A card is written only while mounted, and at setup it may not be in its reader yet:
       // "files go to the archive" was read beside the notification that the card is missing.
-      !s.archiveEnabled ? 'none' : s.archiveMustBeMountPoint ? 'card' : 'folder',
+      !s.archiveEnabled || missing ? 'none' : s.archiveMustBeMountPoint ? 'card' : 'folder',
+      missing,
     );
-    this.summarised = JSON.stringify(lines);
+    this.summarised = this.summaryKey(lines, s);
   }
 
   /**
@@ -340,6 +363,7 @@ export class SetupView {
     lines: string[],
     dropboxConnected: boolean,
     archive: 'folder' | 'card' | 'none',
+    archiveProblem: string | null = null,
   ): void {
     const meanwhile = {
       folder: 'until then files go to the archive and wait in transit for Dropbox.',
@@ -351,6 +375,9 @@ export class SetupView {
       'done',
       h('h2', { id: 'setup-title', text: 'RDL Sync is set up' }),
       h('ul', { id: 'setup-summary' }, ...lines.map((l) => h('li', { text: l }))),
+      ...(archiveProblem
+        ? [h('p', { id: 'setup-archive-problem', class: 'bad', text: archiveProblem })]
+        : []),
       h('p', {
         text: dropboxConnected
           ? 'The Dropbox login was imported too: files start moving on the next pass.'
