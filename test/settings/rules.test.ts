@@ -106,13 +106,38 @@ test('ignore patterns: one that leaves out every file is refused, with what to w
     assert.deepEqual(issues({ ignorePatterns: [some] }), [], some);
 });
 
+// "Check the path for a typo" left the person to find which part of a long path was wrong.
+test('a watch folder one typo away from a folder that exists is named as the one probably meant', () => {
+  const base = path.join(root, 'typo-hub');
+  fs.mkdirSync(path.join(base, 'logging-folder', '2_tosync', 'USB0'), { recursive: true });
+  fs.mkdirSync(path.join(base, 'logging-folder', '3_transit'), { recursive: true });
+  const said = (dir: string): string =>
+    issues({ watchDir: dir }, { checkFolders: true }).find((i) => i.field === 'watchDir')!.message;
+  const meant = path.join(base, 'logging-folder', '2_tosync');
+  assert.equal(
+    said(path.join(base, 'logging-folder', '2_tosinc')),
+    `Watch folder ${path.join(base, 'logging-folder', '2_tosinc')} does not exist: did you mean ${meant}? Otherwise create the folder first (mkdir -p '${path.join(base, 'logging-folder', '2_tosinc')}') and set it again`,
+  );
+  // The typo anywhere along the path, the rest kept.
+  assert.match(
+    said(path.join(base, 'loging-folder', '2_tosync', 'USB0')),
+    new RegExp(`did you mean ${path.join(meant, 'USB0').replace(/[/.]/g, '\\$&')}\\?`),
+  );
+  // Only a path that then exists is offered; nothing near, nothing offered.
+  assert.match(
+    said(path.join(base, 'loging-folder', '2_tosync', 'USB1')),
+    /does not exist: check the path for a typo/,
+  );
+  assert.match(said(path.join(base, 'logging-folder', 'cameras')), /check the path for a typo/);
+});
+
 test('folders on disk: checked when writing, not when a daemon reads its file', () => {
   const typo = path.join(root, 'tosnyc');
   assert.deepEqual(issues({ watchDir: typo }), [], 'reading: a missing folder is for the scan');
   const [missing] = issues({ watchDir: typo }, { checkFolders: true });
-  assert.match(
+  assert.equal(
     missing!.message,
-    /does not exist: check the path for a typo, or create the folder first/,
+    `Watch folder ${typo} does not exist: did you mean ${path.join(root, 'tosync')}? Otherwise create the folder first (mkdir -p '${typo}') and set it again`,
   );
   assert.equal(fs.existsSync(typo), false);
   // The default folder is ours to create.

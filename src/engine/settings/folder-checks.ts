@@ -9,6 +9,7 @@ import type { Settings } from './schema.js';
 import { TRANSIT_TEMP_DIR } from '../stage/transit-names.js';
 import { SILENT_CARD_MS, archiveSilentMs } from '../archive/card-answers.js';
 import { isAtOrBelow } from '../fsutil/at-or-below.js';
+import { closestWord } from '../closest-word.js';
 import { statusFilePath, type PublishedStatus } from '../status/status-file.js';
 
 export interface FolderCheckOptions {
@@ -58,6 +59,44 @@ function publishedNotAnswering(configDir: string | undefined, dir: string): bool
   }
 }
 
+function missingWatchWords(dir: string): string {
+  const meant = folderOneTypoAway(dir);
+  return meant === null
+    ? `Watch folder ${dir} does not exist: check the path for a typo, or create the folder first (mkdir -p '${dir}') and set it again`
+    : `Watch folder ${dir} does not exist: did you mean ${meant}? Otherwise create the folder first (mkdir -p '${dir}') and set it again`;
+}
+
+/**
+ * The existing folder `dir` was probably meant to be: its first missing part swapped for a folder
+ * beside it one typo away ("tosyncx" for tosync, "2_tosinc" for 2_tosync), when the whole path
+ * then exists. "Check the path for a typo" alone left the person to find which part (window trial).
+ */
+function folderOneTypoAway(dir: string): string | null {
+  let head = path.resolve(dir);
+  const tail: string[] = [];
+  while (kindOf(head) !== 'folder') {
+    const parent = path.dirname(head);
+    if (parent === head) return null;
+    tail.unshift(path.basename(head));
+    head = parent;
+  }
+  const [missing, ...rest] = tail;
+  if (missing === undefined) return null;
+  let beside: string[];
+  try {
+    beside = fs
+      .readdirSync(head, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== missing)
+      .map((e) => e.name);
+  } catch {
+    return null; // a folder this user may not list: no guess
+  }
+  const near = closestWord(missing, beside);
+  if (near === undefined) return null;
+  const meant = path.join(head, near, ...rest);
+  return kindOf(meant) === 'folder' ? meant : null;
+}
+
 export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const watch = kindOf(s.watchDir);
@@ -69,7 +108,7 @@ export function folderIssues(s: Settings, opts: FolderCheckOptions = {}): FieldI
   } else if (watch === 'missing' && s.watchDir !== opts.defaultWatchDir) {
     issues.push({
       field: 'watchDir',
-      message: `Watch folder ${s.watchDir} does not exist: check the path for a typo, or create the folder first (mkdir -p '${s.watchDir}') and set it again`,
+      message: missingWatchWords(s.watchDir),
     });
   }
   if (kindOf(s.transitDir) === 'other') {
