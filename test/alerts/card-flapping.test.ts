@@ -1,0 +1,272 @@
+// A loose SD card reader: the card flips between problems (not mounted <-> mounted read-only) or
+// between missing and working, many times in an hour. Each flip used to send one message on every
+// channel (a replacing raise, or a raise and a "Resolved"), dozens a day for one trouble with the
+// card. Now, once the archive has come back to a state it was already in twice within the unsettled
+// window, one message says it keeps changing (and through what), the flips after it are held, and
+// one message says where it settled once it has been steady. Real parts: a tmpfs mounted, unmounted
+// and mounted read-only at the archive folder and looked at by the real ArchiveTarget; the status
+// reducer fed the pass's end; the alert service sending by email (SMTP on loopback), webhook (HTTP
+// on loopback) and command (a script); the test's clock.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { AlertService } from '../../src/engine/alerts/alert-service.js';
+import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
+import { ArchiveTarget } from '../../src/engine/archive/archive-target.js';
+import { clearRegisteredSecrets } from '../../src/engine/log/index.js';
+import type { Clock, Logger } from '../../src/engine/ports.js';
+import { defaultSettings } from '../../src/engine/settings/defaults.js';
+import { StatusModel } from '../../src/engine/status/model.js';
+import { StatusReducer } from '../../src/engine/status/reducer.js';
+import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
+import {
+  alertLogHook,
+  startSmtp,
+  startWebhookServer,
+  tempDir,
+  waitUntil,
+  type LoopbackHttp,
+  type LoopbackSmtp,
+} from './loopback.js';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 11, 6, 9, 0);
+const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+type CardState = 'working' | 'missing' | 'read-only';
+
+/** A card at `dir`, put in the state the test says with real mounts. */
+class FlakyCard {
+  private mounted = false;
+  constructor(readonly dir: string) {}
+
+  set(state: CardState): void {
+    if (this.mounted) unmount(this.dir);
+    this.mounted = state !== 'missing';
+    if (state !== 'missing') mountTmpfs(this.dir, 256 * 1024, state === 'read-only');
+  }
+
+  remove(): void {
+    if (this.mounted) unmount(this.dir);
+    this.mounted = false;
+  }
+}
+
+/** A hub: its status, the alert service with all three channels, a card; the test's clock. */
+class Hub {
+  readonly clock: Clock & { wall: number; mono: number };
+  readonly status: StatusModel;
+  readonly reducer: StatusReducer;
+  readonly target: ArchiveTarget;
+  service!: AlertService;
+
+  constructor(
+    readonly configDir: string,
+    readonly card: FlakyCard,
+    readonly smtp: LoopbackSmtp,
+    readonly hook: LoopbackHttp,
+    readonly commandLog: () => Promise<string>,
+    readonly settings: ReturnType<typeof defaultSettings>,
+  ) {
+    const c = {
+      wall: T0,
+      mono: 0,
+      now: () => c.wall,
+      monotonic: () => c.mono,
+      sleep: async () => {},
+    };
+    this.clock = c;
+    this.status = new StatusModel(() => c.wall);
+    this.reducer = new StatusReducer(this.status, c, () => 30 * MIN);
+    this.target = new ArchiveTarget({ root: card.dir, mustBeMountPoint: true });
+  }
+
+  async start(): Promise<void> {
+    this.service = new AlertService({
+      configDir: this.configDir,
+      status: this.status,
+      settings: () => this.settings,
+      history: () => [],
+      clock: this.clock,
+      logger: silent,
+      host: 'hub-flaky',
+      tuning: { tickMs: 20, webhookRetry: { attempts: 1, baseMs: 1, timeoutMs: 5_000 } },
+    });
+    await this.service.start();
+  }
+
+  /** `minutes` go by, the card is found in `state` by a real look, and the pass ends. */
+  async pass(state: CardState | null, minutes: number): Promise<void> {
+    if (state) this.card.set(state);
+    this.clock.wall += minutes * MIN;
+    this.clock.mono += minutes * MIN;
+    const { problem } = await this.target.check();
+    this.reducer.apply({
+      type: 'pass-ended',
+      blocked: { upload: null, archive: problem },
+      pending: 0,
+      aborted: false,
+    });
+    this.status.update({ lastPassMs: this.clock.wall, passRunning: false });
+    await this.settled();
+  }
+
+  /** Every channel has sent what it was handed (the outbox is empty) and a few ticks went by. */
+  async settled(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 100));
+    await waitUntil('the channels to send what they owe', async () => {
+      const owed = await fs
+        .readFile(path.join(this.configDir, 'alerts-outbox.json'), 'utf8')
+        .catch(() => '[]');
+      return owed.trim() === '[]' || owed.trim() === '' || !/"alert"/.test(owed);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** "<event> <condition>" per webhook request, in order. */
+  webhookEvents(): string[] {
+    return this.hook.requests.map((r) => {
+      const b = r.body as { event: string; condition: string };
+      return `${b.event} ${b.condition}`;
+    });
+  }
+
+  async commandEvents(): Promise<string[]> {
+    return (await this.commandLog()).split('\n').filter((l) => l !== '');
+  }
+
+  webhookMessages(): string[] {
+    return this.hook.requests.map((r) => (r.body as { message: string }).message);
+  }
+}
+
+async function flakyHub(
+  t: TestContext,
+  prefix: string,
+): Promise<{ hub: Hub; done: () => Promise<void> }> {
+  const base = await tempDir(prefix);
+  const configDir = path.join(base, 'config');
+  const cardDir = path.join(base, 'card');
+  await fs.mkdir(configDir);
+  await fs.mkdir(cardDir);
+  clearRegisteredSecrets();
+  const smtp = await startSmtp();
+  const hook = await startWebhookServer();
+  const command = await alertLogHook(base);
+  await new AlertSecretStore(configDir).set('webhook-url', `${hook.url}/hooks/flaky`);
+  const settings = {
+    ...defaultSettings(),
+    site: 'Site7_Flaky',
+    archiveDir: cardDir,
+    archiveMustBeMountPoint: true,
+    alertFlapMinutes: 30,
+    alertReminderHours: 0,
+    alertWebhookFormat: 'generic' as const,
+    alertCommand: command.hook,
+    alertEmailTo: ['ops@example.org'],
+    alertEmailFrom: 'hub@example.org',
+    smtpHost: '127.0.0.1',
+    smtpPort: smtp.port,
+    smtpSecurity: 'none' as const,
+  };
+  const card = new FlakyCard(cardDir);
+  const hub = new Hub(configDir, card, smtp, hook, command.heard, settings);
+  t.after(() => card.remove());
+  return {
+    hub,
+    done: async () => {
+      await hub.service?.stop();
+      hub.status.dispose();
+      card.remove();
+      await smtp.close();
+      await hook.close();
+      await fs.rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Messages each channel sent: the same on all three, or the test says which differs. */
+async function perChannel(hub: Hub): Promise<{ email: number; webhook: number; command: number }> {
+  return {
+    email: hub.smtp.mails.length,
+    webhook: hub.hook.requests.length,
+    command: (await hub.commandEvents()).length,
+  };
+}
+
+test('a card flipping between not mounted and read-only for 40 min: one message that it keeps changing, none per flip, and one when it has stayed working', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { hub, done } = await flakyHub(t, 'rdl-flaky-ro-');
+  try {
+    await hub.start();
+    await hub.pass('working', 1);
+    // Ten flips, four minutes apart (a pass every few minutes finds the card each time).
+    const flips: CardState[] = ['missing', 'read-only'];
+    for (let i = 0; i < 10; i++) await hub.pass(flips[i % 2]!, 4);
+    const during = await perChannel(hub);
+    // The first flips are told as ever (each says which alert it replaces); from the second time
+    // the card comes back to a state it already had, one message says it keeps changing.
+    assert.deepEqual(hub.webhookEvents(), [
+      'raised archive-missing',
+      'raised archive-readonly',
+      'raised archive-missing',
+      'raised archive-readonly',
+    ]);
+    assert.match(
+      hub.webhookMessages()[3]!,
+      /The archive keeps changing: 4 times since 2026-12-06 09:05 UTC \(the archive out of reach, the archive disk read-only\)\. Further changes are not sent until it has been steady for 30 min\.$/,
+    );
+    assert.deepEqual(during, { email: 4, webhook: 4, command: 4 }, 'messages while it flipped');
+    // The card stays in and working: nothing before it has been steady the guard's time, then
+    // one "Resolved" naming what it went through.
+    await hub.pass('working', 4);
+    for (let i = 0; i < 6; i++) await hub.pass(null, 4);
+    assert.equal(hub.webhookEvents().length, 4, 'nothing before 30 min steady');
+    await hub.pass(null, 8);
+    await waitUntil('the resolved', () => hub.webhookEvents().length === 5);
+    assert.equal(hub.webhookEvents()[4], 'cleared archive-readonly');
+    assert.match(
+      hub.webhookMessages()[4]!,
+      /^Resolved: the archive, which kept changing from 2026-12-06 09:05 UTC until 2026-12-06 09:45 UTC \(11 changes: the archive out of reach, the archive disk read-only\), and has worked since then\./,
+    );
+    assert.deepEqual(await perChannel(hub), { email: 5, webhook: 5, command: 5 });
+    assert.match(hub.smtp.mails[4]!.subject, /resolved/);
+  } finally {
+    await done();
+  }
+});
+
+test('a card coming and going every 40 min for 6 h: a message when it starts to flap, none per flip, and one when it has stayed in', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { hub, done } = await flakyHub(t, 'rdl-flaky-gone-');
+  try {
+    await hub.start();
+    await hub.pass('working', 1);
+    for (let i = 0; i < 9; i++) {
+      await hub.pass('missing', 5);
+      await hub.pass(null, 15);
+      await hub.pass('working', 5);
+      await hub.pass(null, 15);
+    }
+    const during = await perChannel(hub);
+    // Gone, back, gone, back (two of each, told as ever), then gone again: the third time.
+    assert.deepEqual(hub.webhookEvents().slice(0, 4), [
+      'raised archive-missing',
+      'cleared archive-missing',
+      'raised archive-missing',
+      'cleared archive-missing',
+    ]);
+    assert.ok(during.webhook <= 5, `messages while it came and went: ${JSON.stringify(during)}`);
+    assert.deepEqual(during, { email: during.webhook, webhook: during.webhook, command: during.webhook });
+    // It stays in: one "Resolved", saying how many times it came and went.
+    for (let i = 0; i < 5; i++) await hub.pass(null, 15);
+    await waitUntil('the resolved', () => hub.webhookEvents().length === during.webhook + 1);
+    assert.equal(hub.webhookEvents().at(-1), 'cleared archive-missing');
+    assert.match(hub.webhookMessages().at(-1)!, /^Resolved: the archive, which kept changing from/);
+    for (let i = 0; i < 4; i++) await hub.pass(null, 15);
+    assert.equal(hub.webhookEvents().length, during.webhook + 1, 'nothing after the resolved');
+  } finally {
+    await done();
+  }
+});
