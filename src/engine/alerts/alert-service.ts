@@ -35,6 +35,8 @@ import { buildDigest, digestPeriodMs, nextDigestDueMs, type Digest } from './dig
 import { AlertDelivery } from './delivery.js';
 import { retryDelayMs, type AlertRetry } from './outbox.js';
 import { AlertPolicy, type AlertPolicyOptions } from './policy.js';
+import { UnsettledGuard } from './unsettled.js';
+import { withoutUnsettledNote } from './unsettled-words.js';
 import { AlertSecretStore, type AlertSecrets } from './secrets.js';
 import type { Alert, AlertOrigin, ChannelResult } from './types.js';
 import { SETTINGS_INVALID_CONDITION, settingsInvalidSentence } from './settings-sentence.js';
@@ -157,6 +159,8 @@ export class AlertService {
   private heldShown: HeldResolved[] = [];
   /** A write of alerts-held.json waits in the queue (it writes what is held at its turn). */
   private heldSaveQueued = false;
+  /** Holds the flips of a subject that keeps changing (a loose card reader), after the policy. */
+  private readonly unsettled = new UnsettledGuard();
 
   constructor(private readonly deps: AlertServiceDeps) {
     // The settings are read when the policy runs: the engine builds them after constructing us.
@@ -635,7 +639,16 @@ export class AlertService {
     this.policy.setOptions(this.policyOptions());
     const awaiting = this.policy.awaitingLook();
     const view = { ...snapshot, problems: groupFailingFiles(snapshot.problems) };
-    for (const alert of this.policy.update(view, this.deps.clock.now())) this.emit(alert);
+    const now = this.deps.clock.now();
+    const decided = this.policy.update(view, now);
+    // A subject that keeps changing is told as one trouble (unsettled.ts).
+    for (const alert of this.unsettled.update(
+      view.problems,
+      decided,
+      now,
+      this.policyOptions().flapMs,
+    ))
+      this.emit(alert);
     // Conditions carried over were looked at: what was owed of them (and waited) goes now.
     if (this.policy.awaitingLook() < awaiting) this.queueRetry(true);
     this.showHeld();
@@ -766,7 +779,7 @@ export class AlertService {
           code: a.code as Problem['code'],
           severity: a.severity,
           tab: a.tab,
-          message: withoutReplaces(a.sentence),
+          message: withoutReplaces(withoutUnsettledNote(a.sentence)),
           sinceMs: a.sinceMs,
         },
         announcedAtMs: a.atMs,
@@ -777,7 +790,10 @@ export class AlertService {
       [...lastRaised].map(([id, a]) => ({
         id,
         atMs: a.atMs,
-        as: { code: a.code as Problem['code'], message: withoutReplaces(a.sentence) },
+        as: {
+          code: a.code as Problem['code'],
+          message: withoutReplaces(withoutUnsettledNote(a.sentence)),
+        },
       })),
       now,
       // A replaced condition's last word, like a "Resolved", is that it is no longer open.
