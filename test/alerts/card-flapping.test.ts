@@ -115,12 +115,16 @@ class Hub {
   /** Every channel has sent what it was handed (the outbox is empty) and a few ticks went by. */
   async settled(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
-    await waitUntil('the channels to send what they owe', async () => {
-      const owed = await fs
-        .readFile(path.join(this.configDir, 'alerts-outbox.json'), 'utf8')
-        .catch(() => '[]');
-      return owed.trim() === '[]' || owed.trim() === '' || !/"alert"/.test(owed);
-    });
+    await waitUntil(
+      `the channels to send what they owe`,
+      async () => {
+        const owed = await fs
+          .readFile(path.join(this.configDir, 'alerts-outbox.json'), 'utf8')
+          .catch(() => '[]');
+        return owed.trim() === '[]' || owed.trim() === '' || !/"alert"/.test(owed);
+      },
+      3000,
+    );
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -276,6 +280,71 @@ test('a card coming and going every 40 min for 6 h: a message when it starts to 
     );
     for (let i = 0; i < 4; i++) await hub.pass(null, 15);
     assert.deepEqual(await perChannel(hub), { email: 4, webhook: 4, command: 4 });
+  } finally {
+    await done();
+  }
+});
+
+test('a card that flips, then stays not mounted: one message that it stayed so, replacing the read-only people were told of', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { hub, done } = await flakyHub(t, 'rdl-flaky-stays-');
+  try {
+    await hub.start();
+    await hub.pass('working', 1);
+    const flips: CardState[] = ['missing', 'read-only', 'missing', 'read-only', 'missing'];
+    for (const state of flips) await hub.pass(state, 4);
+    assert.equal(hub.webhookEvents().length, 4, 'the fifth flip held');
+    // Not mounted for 28 min: still held; at 32 min one message, in the problem's own words.
+    for (let i = 0; i < 7; i++) await hub.pass(null, 4);
+    assert.equal(hub.webhookEvents().length, 4, 'nothing before 30 min steady');
+    await hub.pass(null, 4);
+    await waitUntil('the settled message', () => hub.webhookEvents().length === 5);
+    assert.equal(hub.webhookEvents()[4], 'raised archive-missing');
+    const words = hub.webhookMessages()[4]!;
+    assert.match(words, /^SD card not mounted at /);
+    assert.match(
+      words,
+      /It replaces the earlier alert \(the archive disk read-only\): the archive still does not work, now for this reason\. It has stayed so since 2026-12-06 09:21 UTC, after 5 changes since 2026-12-06 09:05 UTC \(the archive out of reach, the archive disk read-only\)\.$/,
+    );
+    // Nothing more while it stays so. Put right: one "Resolved" once it has worked for the guard's
+    // time (a change so soon after the trouble is held as part of it).
+    for (let i = 0; i < 3; i++) await hub.pass(null, 10);
+    assert.equal(hub.webhookEvents().length, 5);
+    await hub.pass('working', 4);
+    for (let i = 0; i < 3; i++) await hub.pass(null, 8);
+    assert.equal(hub.webhookEvents().length, 5, 'nothing before 30 min working');
+    await hub.pass(null, 8);
+    await waitUntil('the resolved', () => hub.webhookEvents().length === 6);
+    assert.equal(hub.webhookEvents()[5], 'cleared archive-missing');
+    assert.match(
+      hub.webhookMessages()[5]!,
+      /^Resolved: the archive, which kept changing from 2026-12-06 09:05 UTC until 2026-12-06 10:27 UTC \(6 changes: the archive out of reach, the archive disk read-only, working\), and has been working since then\./,
+    );
+    assert.deepEqual(await perChannel(hub), { email: 6, webhook: 6, command: 6 });
+  } finally {
+    await done();
+  }
+});
+
+test('a restart after the message that the card keeps changing: the next process does not tell it again, and resolves it once when the card works', async (t) => {
+  if (!(await canMount())) return t.skip('this sandbox does not allow mounts');
+  const { hub, done } = await flakyHub(t, 'rdl-flaky-restart-');
+  try {
+    await hub.start();
+    await hub.pass('working', 1);
+    for (const state of ['missing', 'read-only', 'missing', 'read-only'] as CardState[])
+      await hub.pass(state, 4);
+    assert.match(hub.webhookMessages()[3]!, / This keeps changing: 4 changes since /);
+    await hub.service.stop();
+    // The next process finds the card still read-only: told already, so nothing.
+    await hub.start();
+    await hub.pass(null, 2);
+    await hub.pass(null, 4);
+    assert.equal(hub.webhookEvents().length, 4, 'not told again after the restart');
+    await hub.pass('working', 4);
+    await waitUntil('the resolved', () => hub.webhookEvents().length === 5);
+    assert.equal(hub.webhookEvents()[4], 'cleared archive-readonly');
+    assert.deepEqual(await perChannel(hub), { email: 5, webhook: 5, command: 5 });
   } finally {
     await done();
   }

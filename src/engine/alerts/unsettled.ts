@@ -19,7 +19,8 @@
 //  - The message of the change that unsettles it is sent with a note: it keeps changing, how many
 //    times since when, through which states, and that further changes wait until it has been
 //    steady. With no message of its own (the policy held it), the note goes on a reminder of what
-//    people were last told. Every later alert of the subject is held.
+//    people were last told, when that problem is there now. Every later alert of the subject is
+//    held.
 //  - Once the subject has not changed for the settle time (alertFlapMinutes: the repeat guard's
 //    "stayed away this long") and the policy agrees with the status on which of its problems are
 //    open, one message says where it settled: a "Resolved" naming what it went through, or the
@@ -118,13 +119,15 @@ export class UnsettledGuard {
       applyTo(tracked.told, sent);
       out.push(sent);
     }
-    // Unsettled by a change the policy said nothing of (it held it): the note goes on a reminder
-    // of what people were last told, or nothing when they were told of nothing.
+    // Unsettled by a change the policy said nothing of (it holds it): back to a problem people
+    // were told of and never told "Resolved", the note goes on a reminder of it (they learn it
+    // keeps coming and going). Back to working, with its "Resolved" held: nothing now (a reminder
+    // of a problem gone misleads); the settle message tells.
     for (const key of started) {
       if (noted.has(key)) continue;
       const tracked = this.subjects.get(key)!;
       const told = newest(tracked.told);
-      if (told === undefined) continue;
+      if (told === undefined || !present.some((p) => p.id === told.conditionId)) continue;
       out.push({
         ...told,
         kind: 'reminder',
