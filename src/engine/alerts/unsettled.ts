@@ -129,7 +129,7 @@ export class UnsettledGuard {
       const told = newest(tracked.told);
       if (told === undefined || !present.some((p) => p.id === told.conditionId)) continue;
       out.push({
-        ...told,
+        ...withoutReplaced(told),
         kind: 'reminder',
         atMs: nowMs,
         sentence: `${bare(told.sentence)}${keepsChangingNote(tracked.episode!, settleMs)}`,
