@@ -180,9 +180,10 @@ async function flakyHub(
   return {
     hub,
     done: async () => {
+      // The card first: a test that failed half-way must not leave a mount behind.
+      card.remove();
       await hub.service?.stop();
       hub.status.dispose();
-      card.remove();
       await smtp.close();
       await hook.close();
       await fs.rm(base, { recursive: true, force: true });
