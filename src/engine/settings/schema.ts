@@ -301,7 +301,7 @@ export const settingsSchema = z.object({
     .min(0, 'Repeat guard cannot be negative')
     .max(1440, 'Repeat guard must be at most 1440 minutes (a day)')
     .describe(
-      'A condition that clears and comes back within this many minutes is announced again at once, and its next "Resolved" waits until it has stayed away this long (errors are always told).',
+      'A condition that clears and comes back within this many minutes is announced again at once, and its next "Resolved" waits until it has stayed away this long (errors are always told). Something that keeps changing (a card flipping between missing and read-only) is told once, then again once it has been steady this long.',
     ),
   alertEmailTo: z
     .array(z.string().trim().email('Each alert recipient must be an email address'))
