@@ -162,7 +162,11 @@ test('Dropbox unreachable: the archive leg goes on, files stay queued, and the b
     assert.equal(r1.done, 0);
     assert.equal(r1.archived, 5, 'archive leg must not wait for Dropbox');
     assert.equal(r1.uploadBlocked?.code, 'offline', JSON.stringify(r1.uploadBlocked));
-    assert.match(r1.uploadBlocked.message, /network/);
+    // Which failure, and where to look: a refusal points at the firewall and the endpoint.
+    assert.match(
+      r1.uploadBlocked.message,
+      /^Dropbox could not be reached after \d+ attempts: the connection to 127\.0\.0\.1:9 was refused \(ECONNREFUSED\); check the hub's firewall, and the Dropbox endpoint if one is set/,
+    );
     assert.equal(h.engine.getStatus().state, 'offline');
     assert.equal((await listFilesRel(h.transitDir)).length, 5);
 
