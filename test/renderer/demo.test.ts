@@ -8,17 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumInstalled, openWindow, until } from './window-harness.js';
+import { chromiumInstalled, openWindow, text, until } from './window-harness.js';
 
 const ARTEFACTS =
   process.env.RDL_DEMO_SCREENSHOTS ??
   path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'demo');
 /** tools/demo/sample-files.ts as the demo plans them: 8 small files and one large one. */
 const SAMPLE_FILES = 9;
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.textContent(selector))?.trim() ?? '';
-}
 
 async function screenshots(page: Page, step: string): Promise<void> {
   fs.mkdirSync(ARTEFACTS, { recursive: true });

@@ -4,11 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { chromiumInstalled, openWindow, until } from './window-harness.js';
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.textContent(selector))?.trim() ?? '';
-}
+import { chromiumInstalled, openWindow, text, until } from './window-harness.js';
 
 /** Presses Save and waits for its answer. */
 async function save(page: Page): Promise<string> {

@@ -5,12 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { chromiumInstalled, openWindow, until } from './window-harness.js';
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.textContent(selector))?.trim() ?? '';
-}
+import { chromiumInstalled, openWindow, text, until } from './window-harness.js';
 
 test('setup: an archive folder that is not there is named on the done page', async (t) => {
   if (!(await chromiumInstalled())) {

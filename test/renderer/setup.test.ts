@@ -7,16 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumInstalled, openWindow, until } from './window-harness.js';
+import { chromiumInstalled, openWindow, text, until } from './window-harness.js';
 import { loadSettingsWriter, openSettingsService } from '../../src/engine/index.js';
 
 const ARTEFACTS =
   process.env.RDL_SETUP_SCREENSHOTS ??
   path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'setup');
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.textContent(selector))?.trim() ?? '';
-}
 
 async function screenshots(page: Page, step: string): Promise<void> {
   fs.mkdirSync(ARTEFACTS, { recursive: true });

@@ -258,6 +258,11 @@ export async function openWindow(
   };
 }
 
+/** What `selector` shows, trimmed; empty when it shows nothing. */
+export async function text(page: Page, selector: string): Promise<string> {
+  return (await page.textContent(selector))?.trim() ?? '';
+}
+
 /** Polls until `check` returns a value (not undefined/false), at most `timeoutMs`. */
 export async function until<T>(
   what: string,

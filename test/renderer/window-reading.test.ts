@@ -7,8 +7,13 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
-import { chromiumInstalled, openWindow, until, type WindowHarness } from './window-harness.js';
+import {
+  chromiumInstalled,
+  openWindow,
+  text,
+  until,
+  type WindowHarness,
+} from './window-harness.js';
 
 /** Skips the test (saying why) on a machine without Debian's Chromium. */
 async function noChromium(t: TestContext): Promise<boolean> {
@@ -25,10 +30,6 @@ async function drop(w: WindowHarness, rel: string, content: string | Buffer): Pr
   const p = path.join(w.watchDir, ...rel.split('/'));
   await fs.mkdir(path.dirname(p), { recursive: true });
   await fs.writeFile(p, content);
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.textContent(selector))?.trim() ?? '';
 }
 
 test('at 200 % zoom in the smallest window every tab is in sight and nothing scrolls sideways', async (t) => {

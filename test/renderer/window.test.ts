@@ -6,10 +6,15 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
 import { bytes } from '../../src/renderer/format.js';
 import { systemClock, type Clock } from '../../src/engine/ports.js';
-import { chromiumInstalled, openWindow, until, type WindowHarness } from './window-harness.js';
+import {
+  chromiumInstalled,
+  openWindow,
+  text,
+  until,
+  type WindowHarness,
+} from './window-harness.js';
 
 const run = promisify(execFile);
 
@@ -39,10 +44,6 @@ async function noChromium(t: TestContext): Promise<boolean> {
     'Chromium not installed at /usr/bin/chromium (run scripts/setup.sh); window tests skipped',
   );
   return true;
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.textContent(selector))?.trim() ?? '';
 }
 
 const UNITS: Record<string, number> = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
