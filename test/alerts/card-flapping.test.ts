@@ -11,14 +11,12 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { AlertService } from '../../src/engine/alerts/alert-service.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
 import { ArchiveTarget } from '../../src/engine/archive/archive-target.js';
 import { clearRegisteredSecrets } from '../../src/engine/log/index.js';
-import type { Clock, Logger } from '../../src/engine/ports.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
-import { StatusModel } from '../../src/engine/status/model.js';
-import { StatusReducer } from '../../src/engine/status/reducer.js';
+import type { Settings } from '../../src/engine/settings/schema.js';
+import { AlertHub, MIN } from './alert-hub.js';
 import { canMount, mountTmpfs, unmount } from '../archive/helpers.js';
 import {
   alertLogHook,
@@ -29,10 +27,6 @@ import {
   type LoopbackHttp,
   type LoopbackSmtp,
 } from './loopback.js';
-
-const MIN = 60_000;
-const T0 = Date.UTC(2026, 11, 6, 9, 0);
-const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 type CardState = 'working' | 'missing' | 'read-only';
 
@@ -53,62 +47,30 @@ class FlakyCard {
   }
 }
 
-/** A hub: its status, the alert service with all three channels, a card; the test's clock. */
-class Hub {
-  readonly clock: Clock & { wall: number; mono: number };
-  readonly status: StatusModel;
-  readonly reducer: StatusReducer;
+/** A hub (alert-hub.ts) with all three channels and a card. */
+class Hub extends AlertHub {
   readonly target: ArchiveTarget;
-  service!: AlertService;
 
   constructor(
-    readonly configDir: string,
+    configDir: string,
     readonly card: FlakyCard,
     readonly smtp: LoopbackSmtp,
     readonly hook: LoopbackHttp,
     readonly commandLog: () => Promise<string>,
-    readonly settings: ReturnType<typeof defaultSettings>,
+    settings: Settings,
   ) {
-    const c = {
-      wall: T0,
-      mono: 0,
-      now: () => c.wall,
-      monotonic: () => c.mono,
-      sleep: async () => {},
-    };
-    this.clock = c;
-    this.status = new StatusModel(() => c.wall);
-    this.reducer = new StatusReducer(this.status, c, () => 30 * MIN);
+    super(configDir, settings, 'hub-flaky');
     this.target = new ArchiveTarget({ root: card.dir, mustBeMountPoint: true });
-  }
-
-  async start(): Promise<void> {
-    this.service = new AlertService({
-      configDir: this.configDir,
-      status: this.status,
-      settings: () => this.settings,
-      history: () => [],
-      clock: this.clock,
-      logger: silent,
-      host: 'hub-flaky',
-      tuning: { tickMs: 20, webhookRetry: { attempts: 1, baseMs: 1, timeoutMs: 5_000 } },
-    });
-    await this.service.start();
   }
 
   /** `minutes` go by, the card is found in `state` by a real look, and the pass ends. */
   async pass(state: CardState | null, minutes: number): Promise<void> {
     if (state) this.card.set(state);
+    // The look at the card happens at the pass's end, on its clock.
     this.clock.wall += minutes * MIN;
     this.clock.mono += minutes * MIN;
     const { problem } = await this.target.check();
-    this.reducer.apply({
-      type: 'pass-ended',
-      blocked: { upload: null, archive: problem },
-      pending: 0,
-      aborted: false,
-    });
-    this.status.update({ lastPassMs: this.clock.wall, passRunning: false });
+    this.passEnds({ upload: null, archive: problem }, 0, 0);
     await this.settled();
   }
 

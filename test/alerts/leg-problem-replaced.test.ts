@@ -10,21 +10,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ALERT_OUTBOX_FILE } from '../../src/engine/alerts/outbox.js';
-import { AlertService } from '../../src/engine/alerts/alert-service.js';
 import { AlertSecretStore } from '../../src/engine/alerts/secrets.js';
 import type { Alert } from '../../src/engine/alerts/types.js';
 import { archiveFull, archiveMissing, archiveReadOnly } from '../../src/engine/archive/problems.js';
 import { SyncError } from '../../src/engine/errors.js';
 import { clearRegisteredSecrets } from '../../src/engine/log/index.js';
-import type { Clock, Logger } from '../../src/engine/ports.js';
 import { defaultSettings } from '../../src/engine/settings/defaults.js';
-import { StatusModel } from '../../src/engine/status/model.js';
-import { StatusReducer } from '../../src/engine/status/reducer.js';
+import { AlertHub, MIN } from './alert-hub.js';
 import type { LegId } from '../../src/engine/legs/ids.js';
 import { startWebhookServer, tempDir, waitUntil, type LoopbackHttp } from './loopback.js';
 
-const MIN = 60_000;
-const T0 = Date.UTC(2026, 11, 6, 9, 0);
 const place = { root: '/media/card', card: true };
 const full = archiveFull(place, 120_000, { margin: 1_048_576 });
 const pulled = archiveMissing(place, 'not-mounted');
@@ -36,55 +31,26 @@ const revoked = new SyncError({
   message: 'Dropbox access was revoked: reconnect Dropbox in Settings; files wait safely',
 });
 
-const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-/** A hub's status and alert service as the daemon runs them, on the test's clock. */
-class Hub {
-  readonly clock: Clock & { wall: number; mono: number };
-  readonly status: StatusModel;
-  readonly reducer: StatusReducer;
+/** A hub's status and alert service (alert-hub.ts), its alerts read from the webhook. */
+class Hub extends AlertHub {
   /** What the desktop (the tray's listener) was handed. */
   readonly desktop: Alert[] = [];
-  service!: AlertService;
 
   constructor(
-    readonly configDir: string,
+    configDir: string,
     readonly hook: LoopbackHttp,
-    readonly settings = { ...defaultSettings(), site: 'Site9_Replace' },
+    settings = { ...defaultSettings(), site: 'Site9_Replace' },
   ) {
-    const c = {
-      wall: T0,
-      mono: 0,
-      now: () => c.wall,
-      monotonic: () => c.mono,
-      sleep: async () => {},
-    };
-    this.clock = c;
-    this.status = new StatusModel(() => c.wall);
-    this.reducer = new StatusReducer(this.status, c, () => 30 * MIN);
+    super(configDir, settings, 'hub-replace');
   }
 
-  async start(): Promise<void> {
-    this.service = new AlertService({
-      configDir: this.configDir,
-      status: this.status,
-      settings: () => this.settings,
-      history: () => [],
-      clock: this.clock,
-      logger: silent,
-      host: 'hub-replace',
-      tuning: { tickMs: 20, webhookRetry: { attempts: 1, baseMs: 1, timeoutMs: 5_000 } },
-    });
-    this.service.onAlert((a) => this.desktop.push(a));
-    await this.service.start();
+  override async start(): Promise<void> {
+    await super.start((a) => this.desktop.push(a));
   }
 
   /** A pass ends, each leg blocked by `blocked` (null: it works), `minutes` after the last. */
-  passEnds(blocked: Partial<Record<LegId, SyncError | null>>, minutes = 5): void {
-    this.clock.wall += minutes * MIN;
-    this.clock.mono += minutes * MIN;
-    this.reducer.apply({ type: 'pass-ended', blocked, pending: 3, aborted: false });
-    this.status.update({ lastPassMs: this.clock.wall, passRunning: false });
+  override passEnds(blocked: Partial<Record<LegId, SyncError | null>>, minutes = 5): void {
+    super.passEnds(blocked, minutes, 3);
   }
 
   /** What the webhook was sent: "<event> <condition>", in order. */
